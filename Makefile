@@ -1,0 +1,117 @@
+# tlsprobe: TLS connectivity diagnostics. Plain GNU make.
+#   make                 build bin/*
+#   make check           install missing packages, build, run every test
+#   make check SAN=1     the same with ASan+UBSan (objects in build/san)
+#   make demo            run the main job end to end on local servers
+#   make install PREFIX=/usr/local
+
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS       := gnutls libpcap ncursesw jansson
+
+CFLAGS   ?= -O2 -g
+WARN     := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+B        := build/san
+BINDIR   := build/san/bin
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-omit-frame-pointer
+else
+B        := build/std
+BINDIR   := bin
+SANFLAGS :=
+endif
+
+ALL_CFLAGS  = $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+LIBS        = $(PKG_LIBS) -lm -lpthread
+
+LIB_SRC   := $(wildcard src/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
+LIB       := $(B)/libtlsprobe.a
+CLI_SRC   := $(filter-out probes/main.c,$(wildcard probes/*.c))
+CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
+SUBCMDS   := client
+PROGS     := $(BINDIR)/tlsprobe $(SUBCMDS:%=$(BINDIR)/tlsprobe-%)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/%)
+MANPAGES  := $(wildcard docs/*.1)
+
+.PHONY: all check deps demo install uninstall clean docs unit-tests
+
+all: $(PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+# One front command; each tlsprobe-SUB is the same main fixed to SUB.
+$(BINDIR)/tlsprobe: $(B)/probes/main.o $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/probes/main-%.o: probes/main.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DTP_FIXED_SUBCOMMAND='"$*"' $(ALL_CFLAGS) -c -o $@ $<
+
+$(BINDIR)/tlsprobe-%: $(B)/probes/main-%.o $(CLI_OBJ) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/tests/test_%: tests/unit/test_%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(LIBS) -lcmocka
+
+# Fuzz targets build as plain programs that replay their corpus.
+$(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(ALL_LDFLAGS) $(LIBS)
+
+unit-tests: $(UNIT_BIN) $(FUZZ_BIN)
+
+deps:
+	@sh scripts/install-deps.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all unit-tests
+	@sh tests/run.sh $(B) $(BINDIR)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BINDIR)
+
+docs: $(BINDIR)/tlsprobe
+	@sh scripts/gen-findings-doc.sh $(BINDIR)/tlsprobe > docs/findings.md
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	$(if $(MANPAGES),install -m 644 $(MANPAGES) $(DESTDIR)$(PREFIX)/share/man/man1/)
+
+uninstall:
+	rm -f $(PROGS:$(BINDIR)/%=$(DESTDIR)$(PREFIX)/bin/%)
+	rm -f $(MANPAGES:docs/%=$(DESTDIR)$(PREFIX)/share/man/man1/%)
+
+clean:
+	rm -rf build bin
+
+MAKEFLAGS += -r
+.SUFFIXES:
+.SECONDARY:
+-include $(wildcard $(B)/src/*.d $(B)/probes/*.d)

@@ -1,0 +1,41 @@
+/* Shared pieces of the thin mains: output, colour, exit codes. */
+#ifndef TP_CLI_H
+#define TP_CLI_H
+
+#include "tlsprobe.h"
+
+/* Options every probe understands (CONTRACT.md). */
+struct cli_common {
+	bool json;
+	bool no_color;
+	bool verbose;
+	double timeout_s;
+};
+
+/* getopt_long ids for the long-only options, shared by the mains. */
+enum {
+	OPT_JSON = 256, OPT_TIMEOUT, OPT_CA, OPT_CERT, OPT_KEY, OPT_SNI,
+	OPT_NO_SNI, OPT_EXPECT_NAME, OPT_EXPECT_ID, OPT_PRIORITY,
+	OPT_STARTTLS, OPT_CAPTURE, OPT_PCAP_OUT, OPT_KEYLOG, OPT_NO_COLOR,
+	OPT_ALPN, OPT_PURPOSE, OPT_NOW, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
+	OPT_IPV4, OPT_IPV6,
+};
+
+/* Prints "tlsprobe SUB: message" on stderr; returns the exit code. */
+int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);
+/* Reports an error object as one line on stderr; returns its exit code. */
+int cli_error(const char *sub, const struct tp_error *err);
+/* Parses a --timeout value (seconds, decimal, > 0). */
+int cli_parse_timeout(const char *sub, const char *arg, double *out);
+/* Parses a --now value (RFC 3339 or seconds since the epoch), for tests. */
+int cli_parse_now(const char *sub, const char *arg, time_t *out);
+/* Renders the report as JSON or text on stdout; returns the exit code. */
+int cli_emit(const struct tp_report *r, const struct cli_common *c);
+/* True when text output should be coloured. */
+bool cli_use_color(const struct cli_common *c);
+
+int cmd_client(int argc, char **argv);
+int cmd_cert(int argc, char **argv);
+int cmd_id(int argc, char **argv);
+
+#endif

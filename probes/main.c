@@ -1,0 +1,71 @@
+/* tlsprobe: the front command. Built also as tlsprobe-SUB, fixed to SUB. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *what;
+};
+
+static const struct subcommand subcommands[] = {
+	{"client", cmd_client, "one TLS connection, diagnosed stage by stage"},
+	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
+	{"id", cmd_id, "print this node's unique ID"},
+};
+
+#ifndef TP_FIXED_SUBCOMMAND
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fputs("usage: tlsprobe SUBCOMMAND [options]\n\nsubcommands:\n", f);
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name,
+			subcommands[i].what);
+	fputs("\n'tlsprobe SUBCOMMAND --help' lists its options; "
+	      "man tlsprobe-SUBCOMMAND explains them.\n", f);
+}
+#endif
+
+static const struct subcommand *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(subcommands[i].name, name) == 0)
+			return &subcommands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const struct subcommand *sub;
+
+#ifdef TP_FIXED_SUBCOMMAND
+	sub = find(TP_FIXED_SUBCOMMAND);
+	return sub->run(argc, argv);
+#else
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("tlsprobe %s\n", TP_VERSION);
+		return 0;
+	}
+	sub = find(argv[1]);
+	if (sub == NULL) {
+		fprintf(stderr, "tlsprobe: unknown subcommand '%s' "
+			"(try tlsprobe --help)\n", argv[1]);
+		return 2;
+	}
+	return sub->run(argc - 1, argv + 1);
+#endif
+}

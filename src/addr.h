@@ -1,0 +1,21 @@
+/* Addresses: parsing, formatting, classes. Internal to libtlsprobe. */
+#ifndef TP_ADDR_H
+#define TP_ADDR_H
+
+#include <stdio.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include "tlsprobe.h"
+
+/* True when host is an IPv4 or IPv6 literal (then no SNI is sent). */
+bool tp_addr_is_literal(const char *host);
+/* "loopback", "private (RFC 1918)", "shared (CGNAT, RFC 6598)",
+ * "link-local", "unique local (ULA)", "documentation (RFC 5737)", "public" */
+const char *tp_addr_class(const struct sockaddr *sa);
+/* "1.2.3.4:443" or "[::1]:443" */
+void tp_addr_format(const struct sockaddr *sa, char *buf, size_t size);
+/* "1.2.3.4" or "::1" */
+void tp_addr_format_host(const struct sockaddr *sa, char *buf, size_t size);
+
+#endif

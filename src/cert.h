@@ -1,0 +1,67 @@
+/* X.509 analysis over GnuTLS: internal interface of cert.c. */
+#ifndef TP_CERT_H
+#define TP_CERT_H
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "tlsprobe.h"
+
+/* Trusted CA certificates: a --ca file, or the system store. */
+struct tp_trust {
+	gnutls_x509_crt_t *cas;
+	unsigned n_cas;
+	char *source;      /* the file they came from, "system store" */
+	gnutls_x509_trust_list_t list; /* the same CAs, for verification */
+};
+
+/* Loads ca_file (PEM), or the system store when ca_file is NULL. A file
+ * that cannot be read or holds no certificate is a usage error naming
+ * the file. */
+struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err);
+void tp_trust_free(struct tp_trust *t);
+/* Appends "CN=a, CN=b, … (N more)" naming the trusted CAs to buf. */
+void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size);
+
+/* Loads a PEM file of one or more certificates, in file order. */
+int tp_cert_load_chain(const char *path, gnutls_x509_crt_t **chain,
+		       unsigned *n, struct tp_error *err);
+/* Imports DER certificates as a peer sent them. */
+int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
+		       gnutls_x509_crt_t **chain, unsigned *count,
+		       struct tp_error *err);
+void tp_cert_free_chain(gnutls_x509_crt_t *chain, unsigned n);
+
+/* Loads a PEM private key; usage error naming the file if it is none. */
+int tp_cert_load_key(const char *path, gnutls_x509_privkey_t *key,
+		     struct tp_error *err);
+
+/* The subject or issuer DN as text (RFC 4514), into buf. */
+void tp_cert_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t size);
+
+/* What a chain is checked for, and how the findings are worded. */
+struct tp_chain_check {
+	const char *role;          /* "server certificate", "--cert file" */
+	enum tp_purpose purpose;   /* key usage / EKU expected */
+	const char *expect_name;   /* NULL: no name check */
+	const char *expect_id;     /* NULL: no unique-ID check */
+	time_t now;                /* 0: the current time */
+	enum tp_side side;         /* whose certificate it is */
+	bool sent_by_peer;         /* chain as received on the wire */
+};
+
+/*
+ * Adds each certificate of chain to r->certs (position = index) and a
+ * finding for every problem found, not just the first: trust (UNKNOWN_CA,
+ * SELF_SIGNED, INCOMPLETE_CHAIN), CHAIN_ORDER, dates, NAME_MISMATCH,
+ * PEER_ID_MISMATCH, WEAK_KEY, WEAK_SIGNATURE, BAD_KEY_USAGE.
+ * Returns the number of error-severity findings it added.
+ */
+int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
+			unsigned n, const struct tp_trust *trust,
+			const struct tp_chain_check *c);
+
+/* Fills one report entry from a certificate. */
+int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info);
+
+#endif

@@ -1,0 +1,350 @@
+/* The report: the one model every probe fills and every view renders. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tlsprobe.h"
+
+static const struct tp_code_info code_table[TP_CODE_COUNT] = {
+#define TP_FINDING(code, sev, side, stage, when, fix) \
+	[TP_##code] = {#code, TP_SEV_##sev, TP_SIDE_##side, stage, when, fix},
+#include "findings.def"
+#undef TP_FINDING
+};
+
+const struct tp_code_info *tp_code_info(enum tp_code code)
+{
+	if ((unsigned)code >= TP_CODE_COUNT)
+		return NULL;
+	return &code_table[code];
+}
+
+int tp_code_by_name(const char *name)
+{
+	int i;
+
+	for (i = 0; name != NULL && i < TP_CODE_COUNT; i++)
+		if (strcmp(code_table[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+const char *tp_severity_name(enum tp_severity sev)
+{
+	switch (sev) {
+	case TP_SEV_ERROR: return "error";
+	case TP_SEV_WARNING: return "warning";
+	default: return "info";
+	}
+}
+
+const char *tp_side_name(enum tp_side side)
+{
+	switch (side) {
+	case TP_SIDE_CLIENT: return "client";
+	case TP_SIDE_SERVER: return "server";
+	case TP_SIDE_PATH: return "path";
+	default: return "local";
+	}
+}
+
+double tp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+char *tp_report_strdup(const char *s)
+{
+	return s == NULL ? NULL : tp_sanitize(s, strlen(s));
+}
+
+/* Formats and sanitises; NULL on no memory. */
+static char *vformat(const char *fmt, va_list ap)
+{
+	char *raw = NULL, *clean;
+
+	if (vasprintf(&raw, fmt, ap) < 0)
+		return NULL;
+	clean = tp_report_strdup(raw);
+	free(raw);
+	return clean;
+}
+
+/* Grows *items to hold n+1 elements of size sz; the new one is zeroed. */
+static void *grow(void *items_ptr, size_t *n, size_t sz)
+{
+	void **items = items_ptr;
+	char *p = realloc(*items, (*n + 1) * sz);
+
+	if (p == NULL)
+		return NULL;
+	*items = p;
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
+
+struct tp_report *tp_report_new(const char *command)
+{
+	struct tp_report *r = calloc(1, sizeof(*r));
+
+	if (r != NULL)
+		snprintf(r->command, sizeof(r->command), "%s", command);
+	return r;
+}
+
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void tp_report_free(struct tp_report *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	free(r->target.host);
+	free(r->target.sni);
+	free_strv(r->target.addresses, r->target.n_addresses);
+	for (i = 0; i < r->n_stages; i++) {
+		free(r->stages[i].detail);
+		free(r->stages[i].local);
+		free(r->stages[i].remote);
+	}
+	free(r->stages);
+	free(r->session.version);
+	free(r->session.cipher);
+	free(r->session.group);
+	free(r->session.signature);
+	free(r->session.alpn);
+	for (i = 0; i < r->n_certs; i++) {
+		free(r->certs[i].subject);
+		free(r->certs[i].issuer);
+		free(r->certs[i].signature);
+		free_strv(r->certs[i].san, r->certs[i].n_san);
+	}
+	free(r->certs);
+	free(r->messages);
+	for (i = 0; i < r->n_findings; i++) {
+		free(r->findings[i].summary);
+		free(r->findings[i].detail);
+		free(r->findings[i].fix);
+	}
+	free(r->findings);
+	free(r->unique_id);
+	free(r);
+}
+
+int tp_report_set_target(struct tp_report *r, const char *host,
+			 unsigned port, const char *sni)
+{
+	free(r->target.host);
+	free(r->target.sni);
+	r->target.host = tp_report_strdup(host);
+	r->target.sni = tp_report_strdup(sni);
+	r->target.port = port;
+	return (host != NULL && r->target.host == NULL) ? -1 : 0;
+}
+
+int tp_report_add_address(struct tp_report *r, const char *address)
+{
+	char **slot = grow(&r->target.addresses, &r->target.n_addresses,
+			   sizeof(char *));
+
+	if (slot == NULL)
+		return -1;
+	*slot = tp_report_strdup(address);
+	return *slot == NULL ? -1 : 0;
+}
+
+struct tp_stage *tp_report_stage(struct tp_report *r, const char *name)
+{
+	struct tp_stage *st;
+	size_t i;
+
+	for (i = 0; i < r->n_stages; i++)
+		if (strcmp(r->stages[i].name, name) == 0)
+			return &r->stages[i];
+	st = grow(&r->stages, &r->n_stages, sizeof(*st));
+	if (st != NULL)
+		snprintf(st->name, sizeof(st->name), "%s", name);
+	return st;
+}
+
+int tp_report_add_standard_stages(struct tp_report *r)
+{
+	static const char *const names[] = {"dns", "tcp", "tls", "verify"};
+	size_t i;
+
+	for (i = 0; i < 4; i++)
+		if (tp_report_stage(r, names[i]) == NULL)
+			return -1;
+	return 0;
+}
+
+void tp_stage_set(struct tp_stage *st, enum tp_stage_status status,
+		  double ms, const char *detail_fmt, ...)
+{
+	va_list ap;
+
+	if (st == NULL)
+		return;
+	st->status = status;
+	st->ms = ms;
+	if (detail_fmt != NULL) {
+		free(st->detail);
+		va_start(ap, detail_fmt);
+		st->detail = vformat(detail_fmt, ap);
+		va_end(ap);
+	}
+}
+
+void tp_stage_set_ends(struct tp_stage *st, const char *local,
+		       const char *remote)
+{
+	if (st == NULL)
+		return;
+	free(st->local);
+	free(st->remote);
+	st->local = tp_report_strdup(local);
+	st->remote = tp_report_strdup(remote);
+}
+
+int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
+			  const char *name)
+{
+	struct tp_message *m;
+	char *clean;
+
+	/* a hostile peer must not grow the report without bound */
+	if (r->n_messages >= 256)
+		return -1;
+	m = grow(&r->messages, &r->n_messages, sizeof(*m));
+	if (m == NULL)
+		return -1;
+	m->t_ms = t_ms;
+	m->incoming = incoming;
+	clean = tp_report_strdup(name);
+	snprintf(m->name, sizeof(m->name), "%s", clean ? clean : "?");
+	free(clean);
+	return 0;
+}
+
+struct tp_finding *tp_report_finding(struct tp_report *r, enum tp_code code,
+				     const char *summary_fmt, ...)
+{
+	const struct tp_code_info *info = tp_code_info(code);
+	struct tp_finding *f;
+	va_list ap;
+
+	if (info == NULL)
+		return NULL;
+	f = grow(&r->findings, &r->n_findings, sizeof(*f));
+	if (f == NULL)
+		return NULL;
+	f->code = code;
+	f->severity = info->severity;
+	f->side = info->side;
+	va_start(ap, summary_fmt);
+	f->summary = vformat(summary_fmt, ap);
+	va_end(ap);
+	f->fix = strdup(info->fix);
+	return f;
+}
+
+void tp_finding_detail(struct tp_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	free(f->detail);
+	va_start(ap, fmt);
+	f->detail = vformat(fmt, ap);
+	va_end(ap);
+}
+
+void tp_finding_fix(struct tp_finding *f, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	free(f->fix);
+	va_start(ap, fmt);
+	f->fix = vformat(fmt, ap);
+	va_end(ap);
+}
+
+bool tp_report_has(const struct tp_report *r, enum tp_code code)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_findings; i++)
+		if (r->findings[i].code == code)
+			return true;
+	return false;
+}
+
+struct tp_cert_info *tp_report_add_cert(struct tp_report *r)
+{
+	struct tp_cert_info *c = grow(&r->certs, &r->n_certs, sizeof(*c));
+
+	if (c != NULL)
+		c->position = (int)r->n_certs - 1;
+	return c;
+}
+
+int tp_session_set(struct tp_session *s, const char *version,
+		   const char *cipher, const char *group,
+		   const char *signature, const char *alpn, bool resumed)
+{
+	s->present = true;
+	s->version = tp_report_strdup(version);
+	s->cipher = tp_report_strdup(cipher);
+	s->group = tp_report_strdup(group);
+	s->signature = tp_report_strdup(signature);
+	s->alpn = tp_report_strdup(alpn);
+	s->resumed = resumed;
+	return 0;
+}
+
+enum tp_verdict tp_report_verdict(const struct tp_report *r)
+{
+	enum tp_verdict v = TP_VERDICT_PASS;
+	size_t i;
+
+	for (i = 0; i < r->n_findings; i++) {
+		if (r->findings[i].severity == TP_SEV_ERROR)
+			return TP_VERDICT_FAIL;
+		if (r->findings[i].severity == TP_SEV_WARNING)
+			v = TP_VERDICT_WARN;
+	}
+	return v;
+}
+
+const char *tp_verdict_name(enum tp_verdict v)
+{
+	switch (v) {
+	case TP_VERDICT_FAIL: return "fail";
+	case TP_VERDICT_WARN: return "warn";
+	default: return "pass";
+	}
+}
+
+int tp_report_exit_status(const struct tp_report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_findings; i++)
+		if (r->findings[i].severity == TP_SEV_ERROR)
+			return 1;
+	return 0;
+}

@@ -1,0 +1,309 @@
+/*
+ * tlsprobe - TLS connectivity diagnostics.
+ * Copyright (C) 2026 the tlsprobe authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The public interface of libtlsprobe: the report model every probe fills
+ * and every view renders, the error object, and the probe entry points.
+ */
+#ifndef TLSPROBE_H
+#define TLSPROBE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#define TP_VERSION "0.1.0"
+
+#if defined(__GNUC__)
+#define TP_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define TP_PRINTF(f, a)
+#endif
+
+/* ---- errors: why a call could not do its job ---- */
+
+/* The kinds map one to one onto the exit codes of the contract. */
+enum tp_error_kind {
+	TP_ERR_NONE = 0,
+	TP_ERR_USAGE = 2,   /* bad usage or unusable input */
+	TP_ERR_RUNTIME = 3, /* could not run: bind, allocate, permission */
+};
+
+struct tp_error {
+	enum tp_error_kind kind;
+	char message[512];  /* one line naming the objects involved */
+	int sys_errno;      /* errno at the failure, 0 if none */
+	int lib_status;     /* GnuTLS status at the failure, 0 if none */
+	const char *where;  /* source file:line that set it */
+};
+
+/* Records a failure; the first one wins, later calls are ignored. */
+#define tp_error_set(err, kind, ...) \
+	tp_error_set_at((err), (kind), __FILE__ ":" TP_STR(__LINE__), __VA_ARGS__)
+#define TP_STR(x) TP_STR2(x)
+#define TP_STR2(x) #x
+void tp_error_set_at(struct tp_error *err, enum tp_error_kind kind,
+		     const char *where, const char *fmt, ...) TP_PRINTF(4, 5);
+void tp_error_clear(struct tp_error *err);
+
+/* ---- findings ---- */
+
+enum tp_severity { TP_SEV_INFO, TP_SEV_WARNING, TP_SEV_ERROR };
+enum tp_side { TP_SIDE_CLIENT, TP_SIDE_SERVER, TP_SIDE_PATH, TP_SIDE_LOCAL };
+
+enum tp_code {
+#define TP_FINDING(code, sev, side, stage, when, fix) TP_##code,
+#include "findings.def"
+#undef TP_FINDING
+	TP_CODE_COUNT
+};
+
+struct tp_code_info {
+	const char *name;  /* "UNKNOWN_CA" */
+	enum tp_severity severity;
+	enum tp_side side;
+	const char *stage;
+	const char *when;
+	const char *fix;
+};
+
+const struct tp_code_info *tp_code_info(enum tp_code code);
+/* Looks a code up by its symbolic name; -1 if there is none. */
+int tp_code_by_name(const char *name);
+const char *tp_severity_name(enum tp_severity sev);
+const char *tp_side_name(enum tp_side side);
+
+struct tp_finding {
+	enum tp_code code;
+	enum tp_severity severity;
+	enum tp_side side;
+	char *summary;  /* one line: what is wrong, naming the objects */
+	char *detail;   /* the evidence: how the probe knows */
+	char *fix;      /* what to do */
+};
+
+/* ---- the report ---- */
+
+enum tp_stage_status { TP_STAGE_SKIPPED, TP_STAGE_OK, TP_STAGE_FAIL };
+
+struct tp_stage {
+	char name[16];
+	enum tp_stage_status status;
+	double ms;
+	char *detail;
+	char *local;   /* tcp: our address:port */
+	char *remote;  /* tcp: the peer's address:port */
+};
+
+/* One handshake message, as our side sent or received it. */
+struct tp_message {
+	double t_ms;    /* since the start of the tls stage */
+	bool incoming;
+	char name[40];  /* "ClientHello", "Alert(fatal, unknown_ca)" */
+};
+
+struct tp_session {
+	bool present;
+	char *version;
+	char *cipher;   /* IANA name */
+	char *group;
+	char *signature;
+	char *alpn;     /* NULL when none was negotiated */
+	bool resumed;
+};
+
+struct tp_cert_info {
+	int position;     /* 0 = leaf, as sent or as read from the file */
+	char *subject;
+	char *issuer;
+	char sha256[65];
+	char not_before[24];  /* RFC 3339, UTC */
+	char not_after[24];
+	char **san;           /* "DNS:name", "IP:addr", "email:…", "URI:…" */
+	size_t n_san;
+	char key[32];         /* "RSA-2048", "EC-SECP256R1", "Ed25519" */
+	char *signature;      /* "RSA-SHA256" */
+	bool is_ca;
+	bool self_signed;
+};
+
+struct tp_target {
+	char *host;
+	unsigned port;
+	char *sni;            /* NULL when none is sent */
+	char **addresses;
+	size_t n_addresses;
+};
+
+enum tp_verdict { TP_VERDICT_PASS, TP_VERDICT_WARN, TP_VERDICT_FAIL };
+
+struct tp_report {
+	char command[16];     /* "client", "cert", "id", ... */
+	struct tp_target target;
+	struct tp_stage *stages;
+	size_t n_stages;
+	struct tp_session session;
+	struct tp_cert_info *certs;
+	size_t n_certs;
+	struct tp_message *messages;
+	size_t n_messages;
+	struct tp_finding *findings;
+	size_t n_findings;
+	char *unique_id;      /* `id`: this node's unique ID */
+	bool has_peer_report; /* false: "peer_report": null */
+	bool has_packets;     /* --capture: "packets" present */
+	double total_ms;
+};
+
+struct tp_report *tp_report_new(const char *command);
+void tp_report_free(struct tp_report *r);
+
+/*
+ * Every string setter below sanitises what it stores, so no view can
+ * print a control character or an escape sequence that came from the
+ * network or a certificate. All return 0, or -1 when memory ran out
+ * (the report then stays consistent, the item is only missing).
+ */
+int tp_report_set_target(struct tp_report *r, const char *host,
+			 unsigned port, const char *sni);
+int tp_report_add_address(struct tp_report *r, const char *address);
+
+/* Appends a stage, or returns the existing one of that name. */
+struct tp_stage *tp_report_stage(struct tp_report *r, const char *name);
+void tp_stage_set(struct tp_stage *st, enum tp_stage_status status,
+		  double ms, const char *detail_fmt, ...) TP_PRINTF(4, 5);
+void tp_stage_set_ends(struct tp_stage *st, const char *local,
+		       const char *remote);
+/* Adds dns, tcp, tls, verify as skipped, so the contract's four exist. */
+int tp_report_add_standard_stages(struct tp_report *r);
+
+int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
+			  const char *name);
+
+/*
+ * Adds a finding with the table's severity, side and fix; the summary is
+ * formatted. Returns the finding so the caller can add detail or override
+ * side, severity or fix; NULL when memory ran out.
+ */
+struct tp_finding *tp_report_finding(struct tp_report *r, enum tp_code code,
+				     const char *summary_fmt, ...)
+	TP_PRINTF(3, 4);
+void tp_finding_detail(struct tp_finding *f, const char *fmt, ...)
+	TP_PRINTF(2, 3);
+void tp_finding_fix(struct tp_finding *f, const char *fmt, ...)
+	TP_PRINTF(2, 3);
+bool tp_report_has(const struct tp_report *r, enum tp_code code);
+
+/* Appends an empty certificate entry the caller fills (strings via
+ * tp_report_strdup, which sanitises). */
+struct tp_cert_info *tp_report_add_cert(struct tp_report *r);
+char *tp_report_strdup(const char *s);
+
+int tp_session_set(struct tp_session *s, const char *version,
+		   const char *cipher, const char *group,
+		   const char *signature, const char *alpn, bool resumed);
+
+enum tp_verdict tp_report_verdict(const struct tp_report *r);
+const char *tp_verdict_name(enum tp_verdict v);
+/* The exit status the contract gives this report: 0 or 1. */
+int tp_report_exit_status(const struct tp_report *r);
+
+/* ---- views ---- */
+
+enum tp_render_flags {
+	TP_RENDER_COLOR = 1 << 0,    /* ANSI colours (terminal only) */
+	TP_RENDER_COMPACT = 1 << 1,  /* JSON on one line (JSON Lines) */
+	TP_RENDER_VERBOSE = 1 << 2,  /* text: every handshake message */
+};
+
+/* Both return a malloc'd NUL-terminated string, or NULL on no memory. */
+char *tp_report_to_json(const struct tp_report *r, int flags);
+char *tp_report_to_text(const struct tp_report *r, int flags);
+
+/* ---- sanitising ---- */
+
+/*
+ * Returns a malloc'd copy of the first len bytes of s in which control
+ * characters, DEL, C1 controls, escape sequences and invalid UTF-8 are
+ * written as \xNN; backslash is written as \\. NULL s gives NULL.
+ */
+char *tp_sanitize(const char *s, size_t len);
+
+/* ---- time ---- */
+
+/* Monotonic milliseconds. */
+double tp_now_ms(void);
+
+/* ---- targets ---- */
+
+/*
+ * Parses HOST, HOST:PORT, [V6]:PORT or a bare IPv6 literal into a malloc'd
+ * host and a port (default_port when none is given). Usage error on a
+ * malformed spec or a port out of 1..65535.
+ */
+int tp_addr_parse(const char *spec, unsigned default_port, char **host,
+		  unsigned *port, struct tp_error *err);
+
+/* ---- this node's unique ID (id.c) ---- */
+
+#define TP_ID_LEN 32
+/* Reads /etc/machine-id, else /var/lib/dbus/machine-id, into id. */
+int tp_id_read(char id[TP_ID_LEN + 1], struct tp_error *err);
+/* The same over an explicit list of candidate files (NULL-terminated). */
+int tp_id_read_from(const char *const *paths, char id[TP_ID_LEN + 1],
+		    struct tp_error *err);
+int tp_id_run(struct tp_report *r, struct tp_error *err);
+
+/* ---- offline certificate checks (cert.c) ---- */
+
+enum tp_purpose { TP_PURPOSE_SERVER, TP_PURPOSE_CLIENT };
+
+struct tp_cert_opts {
+	const char *cert_file;    /* required: PEM chain, leaf first */
+	const char *key_file;     /* optional: checked against the leaf */
+	const char *ca_file;      /* NULL: the system store */
+	const char *expect_name;
+	const char *expect_id;
+	enum tp_purpose purpose;
+	time_t now;               /* 0: the current time */
+};
+
+int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
+		struct tp_error *err);
+
+/* ---- the client probe (client.c) ---- */
+
+struct tp_client_opts {
+	const char *host;
+	unsigned port;
+	const char *sni;          /* NULL: host when it is a name */
+	bool no_sni;
+	const char *expect_name;  /* NULL: sni, else host */
+	const char *expect_id;
+	const char *ca_file;      /* NULL: the system store */
+	const char *cert_file;
+	const char *key_file;
+	const char *priority;     /* NULL: "NORMAL" */
+	const char *alpn;         /* comma-separated protocol names */
+	const char *keylog_file;
+	double timeout_s;         /* per network stage */
+	int family;               /* 0 any, 4 or 6 */
+	time_t now;               /* 0: the current time (tests fix it) */
+	/* Called as each stage ends, for progress on a terminal or the TUI. */
+	void (*progress)(void *arg, const struct tp_report *r,
+			 const char *stage);
+	void *progress_arg;
+};
+
+/*
+ * Runs one diagnosed TLS connection and fills r. Returns 0 when it ran
+ * (whatever it found), -1 with err set when it could not: unusable input
+ * (TP_ERR_USAGE) is detected before any network step.
+ */
+int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
+		  struct tp_error *err);
+
+#endif

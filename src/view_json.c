@@ -1,0 +1,146 @@
+/* The JSON view of a report (CONTRACT.md, "The JSON report"). */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "tlsprobe.h"
+
+static const char *stage_status_name(enum tp_stage_status s)
+{
+	switch (s) {
+	case TP_STAGE_OK: return "ok";
+	case TP_STAGE_FAIL: return "fail";
+	default: return "skipped";
+	}
+}
+
+/* A string or null; strings in the report are already sanitised. */
+static json_t *str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *strv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *target_json(const struct tp_target *t)
+{
+	return json_pack("{s:o, s:i, s:o, s:o}",
+			 "host", str_or_null(t->host),
+			 "port", (json_int_t)t->port,
+			 "sni", str_or_null(t->sni),
+			 "addresses", strv(t->addresses, t->n_addresses));
+}
+
+static json_t *stage_json(const struct tp_stage *st)
+{
+	json_t *o = json_pack("{s:s, s:s}", "name", st->name, "status",
+			      stage_status_name(st->status));
+
+	if (st->status != TP_STAGE_SKIPPED)
+		json_object_set_new(o, "ms", json_real(st->ms));
+	if (st->local != NULL)
+		json_object_set_new(o, "local", json_string(st->local));
+	if (st->remote != NULL)
+		json_object_set_new(o, "remote", json_string(st->remote));
+	if (st->detail != NULL)
+		json_object_set_new(o, "detail", json_string(st->detail));
+	return o;
+}
+
+static json_t *session_json(const struct tp_session *s)
+{
+	if (!s->present)
+		return json_null();
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}",
+			 "version", str_or_null(s->version),
+			 "cipher", str_or_null(s->cipher),
+			 "group", str_or_null(s->group),
+			 "signature", str_or_null(s->signature),
+			 "alpn", str_or_null(s->alpn),
+			 "resumed", s->resumed);
+}
+
+static json_t *cert_json(const struct tp_cert_info *c)
+{
+	return json_pack("{s:i, s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:b, s:b}",
+			 "position", c->position,
+			 "subject", str_or_null(c->subject),
+			 "issuer", str_or_null(c->issuer),
+			 "sha256", c->sha256,
+			 "not_before", c->not_before,
+			 "not_after", c->not_after,
+			 "san", strv(c->san, c->n_san),
+			 "key", c->key,
+			 "signature", str_or_null(c->signature),
+			 "is_ca", c->is_ca,
+			 "self_signed", c->self_signed);
+}
+
+static json_t *finding_json(const struct tp_finding *f)
+{
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
+			 "code", tp_code_info(f->code)->name,
+			 "severity", tp_severity_name(f->severity),
+			 "side", tp_side_name(f->side),
+			 "summary", str_or_null(f->summary),
+			 "detail", str_or_null(f->detail),
+			 "fix", str_or_null(f->fix));
+}
+
+char *tp_report_to_json(const struct tp_report *r, int flags)
+{
+	json_t *doc, *a;
+	char *out;
+	size_t i;
+
+	doc = json_pack("{s:s, s:s, s:s}", "tool", "tlsprobe", "version",
+			TP_VERSION, "command", r->command);
+	if (doc == NULL)
+		return NULL;
+	if (r->target.host != NULL)
+		json_object_set_new(doc, "target", target_json(&r->target));
+	json_object_set_new(doc, "verdict",
+			    json_string(tp_verdict_name(tp_report_verdict(r))));
+	if (r->unique_id != NULL)
+		json_object_set_new(doc, "unique_id", json_string(r->unique_id));
+	if (r->n_stages > 0) {
+		a = json_array();
+		for (i = 0; i < r->n_stages; i++)
+			json_array_append_new(a, stage_json(&r->stages[i]));
+		json_object_set_new(doc, "stages", a);
+		json_object_set_new(doc, "session", session_json(&r->session));
+	}
+	a = json_array();
+	for (i = 0; i < r->n_certs; i++)
+		json_array_append_new(a, cert_json(&r->certs[i]));
+	json_object_set_new(doc, "certificates", a);
+	if (r->n_stages > 0) {
+		a = json_array();
+		for (i = 0; i < r->n_messages; i++)
+			json_array_append_new(a, json_pack("{s:f, s:s, s:s}",
+				"t_ms", r->messages[i].t_ms,
+				"dir", r->messages[i].incoming ? "in" : "out",
+				"message", r->messages[i].name));
+		json_object_set_new(doc, "handshake", a);
+		json_object_set_new(doc, "peer_report", json_null());
+		json_object_set_new(doc, "ms", json_real(r->total_ms));
+	}
+	if (r->has_packets)
+		json_object_set_new(doc, "packets", json_array());
+	a = json_array();
+	for (i = 0; i < r->n_findings; i++)
+		json_array_append_new(a, finding_json(&r->findings[i]));
+	json_object_set_new(doc, "findings", a);
+
+	out = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
+			 ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)));
+	json_decref(doc);
+	return out;
+}

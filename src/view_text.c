@@ -1,0 +1,229 @@
+/* The text view of a report, for people; colour only when asked. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tlsprobe.h"
+
+struct pen {
+	FILE *f;
+	bool color;
+};
+
+#define C_RED "\033[31m"
+#define C_GREEN "\033[32m"
+#define C_YELLOW "\033[33m"
+#define C_DIM "\033[2m"
+#define C_BOLD "\033[1m"
+#define C_OFF "\033[0m"
+
+/* Writes s wrapped in a colour when colour is on. */
+static void paint(struct pen *p, const char *color, const char *fmt, ...)
+	TP_PRINTF(3, 4);
+static void paint(struct pen *p, const char *color, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (p->color)
+		fputs(color, p->f);
+	va_start(ap, fmt);
+	vfprintf(p->f, fmt, ap);
+	va_end(ap);
+	if (p->color)
+		fputs(C_OFF, p->f);
+}
+
+static const char *severity_color(enum tp_severity s)
+{
+	switch (s) {
+	case TP_SEV_ERROR: return C_RED;
+	case TP_SEV_WARNING: return C_YELLOW;
+	default: return C_DIM;
+	}
+}
+
+static void header(struct pen *p, const struct tp_report *r)
+{
+	const struct tp_target *t = &r->target;
+
+	paint(p, C_BOLD, "tlsprobe %s", r->command);
+	if (t->host != NULL) {
+		if (strchr(t->host, ':') != NULL)
+			fprintf(p->f, " [%s]:%u", t->host, t->port);
+		else
+			fprintf(p->f, " %s:%u", t->host, t->port);
+		if (t->sni != NULL)
+			fprintf(p->f, "  (SNI %s)", t->sni);
+		else if (r->n_stages > 0)
+			fputs("  (no SNI)", p->f);
+	}
+	fputc('\n', p->f);
+	if (r->unique_id != NULL)
+		fprintf(p->f, "%s\n", r->unique_id);
+}
+
+static void stages(struct pen *p, const struct tp_report *r)
+{
+	size_t i;
+
+	if (r->n_stages == 0)
+		return;
+	fputc('\n', p->f);
+	for (i = 0; i < r->n_stages; i++) {
+		const struct tp_stage *st = &r->stages[i];
+
+		fprintf(p->f, "  %-8s", st->name);
+		switch (st->status) {
+		case TP_STAGE_OK:
+			paint(p, C_GREEN, "%-8s", "ok");
+			break;
+		case TP_STAGE_FAIL:
+			paint(p, C_RED, "%-8s", "FAIL");
+			break;
+		default:
+			paint(p, C_DIM, "%-8s", "skipped");
+			break;
+		}
+		if (st->status != TP_STAGE_SKIPPED)
+			fprintf(p->f, "%8.1f ms", st->ms);
+		if (st->local != NULL && st->remote != NULL)
+			fprintf(p->f, "  %s -> %s", st->local, st->remote);
+		if (st->detail != NULL)
+			fprintf(p->f, "  %s", st->detail);
+		fputc('\n', p->f);
+	}
+}
+
+static void messages(struct pen *p, const struct tp_report *r)
+{
+	size_t i;
+
+	if (r->n_messages == 0)
+		return;
+	fputs("\nhandshake\n", p->f);
+	for (i = 0; i < r->n_messages; i++)
+		fprintf(p->f, "  %8.1f ms  %s %s\n", r->messages[i].t_ms,
+			r->messages[i].incoming ? "<-" : "->",
+			r->messages[i].name);
+}
+
+static void session(struct pen *p, const struct tp_report *r)
+{
+	const struct tp_session *s = &r->session;
+
+	if (!s->present)
+		return;
+	fprintf(p->f, "\nsession   %s  %s", s->version ? s->version : "?",
+		s->cipher ? s->cipher : "?");
+	if (s->group != NULL)
+		fprintf(p->f, "  group %s", s->group);
+	if (s->signature != NULL)
+		fprintf(p->f, "  signature %s", s->signature);
+	if (s->alpn != NULL)
+		fprintf(p->f, "  ALPN %s", s->alpn);
+	if (s->resumed)
+		fputs("  resumed", p->f);
+	fputc('\n', p->f);
+}
+
+static void certs(struct pen *p, const struct tp_report *r)
+{
+	size_t i, j;
+
+	if (r->n_certs == 0)
+		return;
+	fputs("\ncertificates\n", p->f);
+	for (i = 0; i < r->n_certs; i++) {
+		const struct tp_cert_info *c = &r->certs[i];
+
+		fprintf(p->f, "  [%d] ", c->position);
+		paint(p, C_BOLD, "%s", c->subject ? c->subject : "?");
+		fputc('\n', p->f);
+		fprintf(p->f, "      issuer    %s%s\n",
+			c->issuer ? c->issuer : "?",
+			c->self_signed ? "  (self-signed)" : "");
+		fprintf(p->f, "      valid     %s .. %s\n", c->not_before,
+			c->not_after);
+		fprintf(p->f, "      key       %s, signed %s%s\n", c->key,
+			c->signature ? c->signature : "?",
+			c->is_ca ? ", CA" : "");
+		if (c->n_san > 0) {
+			fputs("      names    ", p->f);
+			for (j = 0; j < c->n_san; j++)
+				fprintf(p->f, " %s", c->san[j]);
+			fputc('\n', p->f);
+		}
+		fprintf(p->f, "      sha256    %s\n", c->sha256);
+	}
+}
+
+static void findings(struct pen *p, const struct tp_report *r)
+{
+	size_t i;
+
+	if (r->n_findings == 0)
+		return;
+	fputs("\nfindings\n", p->f);
+	for (i = 0; i < r->n_findings; i++) {
+		const struct tp_finding *f = &r->findings[i];
+		const char *sev = f->severity == TP_SEV_ERROR ? "ERROR"
+				  : f->severity == TP_SEV_WARNING ? "WARNING"
+								  : "INFO";
+
+		fputs("  ", p->f);
+		paint(p, severity_color(f->severity), "%-8s", sev);
+		paint(p, C_BOLD, "%s", tp_code_info(f->code)->name);
+		fprintf(p->f, " (%s)\n", tp_side_name(f->side));
+		if (f->summary != NULL)
+			fprintf(p->f, "          %s\n", f->summary);
+		if (f->detail != NULL)
+			fprintf(p->f, "          evidence: %s\n", f->detail);
+		if (f->fix != NULL)
+			fprintf(p->f, "          fix: %s\n", f->fix);
+	}
+}
+
+static void verdict(struct pen *p, const struct tp_report *r)
+{
+	enum tp_verdict v = tp_report_verdict(r);
+	size_t i, errors = 0, warnings = 0;
+
+	for (i = 0; i < r->n_findings; i++) {
+		errors += r->findings[i].severity == TP_SEV_ERROR;
+		warnings += r->findings[i].severity == TP_SEV_WARNING;
+	}
+	fputs("\nverdict   ", p->f);
+	paint(p, v == TP_VERDICT_FAIL ? C_RED
+		 : v == TP_VERDICT_WARN ? C_YELLOW : C_GREEN,
+	      "%s", v == TP_VERDICT_FAIL ? "FAIL" : v == TP_VERDICT_WARN
+							  ? "WARN" : "PASS");
+	fprintf(p->f, "  (%zu error%s, %zu warning%s", errors,
+		errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	if (r->n_stages > 0)
+		fprintf(p->f, ", %.1f ms", r->total_ms);
+	fputs(")\n", p->f);
+}
+
+char *tp_report_to_text(const struct tp_report *r, int flags)
+{
+	struct pen p = {NULL, (flags & TP_RENDER_COLOR) != 0};
+	char *out = NULL;
+	size_t len = 0;
+
+	p.f = open_memstream(&out, &len);
+	if (p.f == NULL)
+		return NULL;
+	header(&p, r);
+	stages(&p, r);
+	if (flags & TP_RENDER_VERBOSE)
+		messages(&p, r);
+	session(&p, r);
+	certs(&p, r);
+	findings(&p, r);
+	verdict(&p, r);
+	if (fclose(p.f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}

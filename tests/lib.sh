@@ -1,0 +1,72 @@
+# Shared helpers for the shell tests: TAP output, temporary files that go
+# away on every exit, servers on free loopback ports.
+# Source it: . "$(dirname "$0")/../lib.sh"
+
+TOP=${TLSPROBE_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=${TLSPROBE_BIN:-$TOP/bin}
+TP="$BIN/tlsprobe"
+T=$(mktemp -d "${TMPDIR:-/tmp}/tlsprobe-test.XXXXXX")
+_tap_n=0
+_cleanups=""
+
+# Registers a shell command to run at exit (last registered runs first).
+at_exit() { _cleanups="$1; $_cleanups"; }
+_run_cleanups() {
+	eval "$_cleanups"
+	for p in $(jobs -p); do kill "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
+not_ok() { _tap_n=$((_tap_n + 1)); echo "not ok $_tap_n - $*"; }
+skip() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+
+# check NAME COMMAND...: one TAP line from a command's status.
+check() {
+	_name=$1; shift
+	if "$@"; then ok "$_name"; else not_ok "$_name"; fi
+}
+
+# In CI (CI=true) a test that needs root must run: missing root fails.
+need_root() {
+	if [ "$(id -u)" -eq 0 ]; then return 0; fi
+	if [ "${CI:-}" = true ]; then
+		not_ok "$1: needs root, and CI must run it"
+		exit 1
+	fi
+	echo "# *** SKIPPING $1: needs root (run make check as root) ***" >&2
+	skip "$1" "needs root"
+	exit 0
+}
+
+# A free TCP port on loopback (the kernel picks it, we release it).
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT [HOST]: until something listens there (5 s at most).
+wait_port() {
+	_i=0
+	while [ $_i -lt 100 ]; do
+		if python3 -c "import socket,sys; s=socket.create_connection(('${2:-127.0.0.1}',$1),0.2); s.close()" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.05; _i=$((_i + 1))
+	done
+	echo "# nothing listens on ${2:-127.0.0.1}:$1" >&2
+	return 1
+}
+
+# jq-free JSON field tests, through python3.
+# json_codes FILE: the finding codes, one per line.
+json_codes() {
+	python3 -c 'import json,sys; [print(f["code"]) for f in json.load(open(sys.argv[1]))["findings"]]' "$1"
+}
+# json_get FILE EXPR: evaluates a Python expression over the document d.
+json_get() {
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+# has_code FILE CODE
+has_code() { json_codes "$1" | grep -qx "$2"; }
