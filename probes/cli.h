@@ -37,5 +37,6 @@ bool cli_use_color(const struct cli_common *c);
 int cmd_client(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_id(int argc, char **argv);
+int cmd_codes(int argc, char **argv);
 
 #endif

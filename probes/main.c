@@ -14,6 +14,7 @@ static const struct subcommand subcommands[] = {
 	{"client", cmd_client, "one TLS connection, diagnosed stage by stage"},
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
 	{"id", cmd_id, "print this node's unique ID"},
+	{"codes", cmd_codes, "list the finding codes and what they mean"},
 };
 
 #ifndef TP_FIXED_SUBCOMMAND
