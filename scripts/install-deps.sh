@@ -1,0 +1,64 @@
+#!/bin/sh
+# Installs the Debian 12 packages that building, testing and the demo
+# need, and only those that are missing. Quiet when nothing is missing,
+# so that `make check` can call it every time.
+#
+#   sh scripts/install-deps.sh
+#
+# Exit status: 0 when everything is installed, 1 when packages are
+# missing and cannot be installed here (not root, no sudo).
+set -u
+
+# build: compiler, pkg-config and the libraries' headers
+# tests: cmocka; real TLS peers (gnutls-serv, openssl s_server); python3
+#        for the helpers in tests/lib.sh and gen-findings-doc.sh;
+#        namespaces and firewall rules (iproute2, iptables); the TUI under
+#        tmux; pgrep/pkill (procps); man and groff to lint the man pages
+PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev
+libncurses-dev libjansson-dev libcmocka-dev gnutls-bin openssl python3
+iproute2 iptables tmux procps ca-certificates man-db groff-base"
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	echo "install-deps: dpkg-query not found: this script knows Debian" \
+	     "only; install the equivalents of: $(echo $PACKAGES)" >&2
+	exit 1
+fi
+
+missing=""
+for pkg in $PACKAGES; do
+	status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)
+	case "$status" in
+	*" ok installed") ;;
+	*) missing="$missing $pkg" ;;
+	esac
+done
+missing=${missing# }
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	as_root=""
+elif command -v sudo >/dev/null 2>&1; then
+	as_root="sudo"
+else
+	echo "install-deps: missing packages, and neither root nor sudo:" \
+	     "run as root: apt-get install $missing" >&2
+	exit 1
+fi
+
+echo "install-deps: installing $missing"
+# apt's chatter is kept in a log and shown only when a step fails
+log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX") || exit 1
+trap 'rm -f "$log"' EXIT
+fail() {
+	cat "$log" >&2
+	echo "install-deps: $1 failed" >&2
+	exit 1
+}
+# sudo drops the environment; pass the frontend through explicitly
+$as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
+	>"$log" 2>&1 || fail "apt-get update"
+# $missing is deliberately split into one word per package
+# shellcheck disable=SC2086
+$as_root env DEBIAN_FRONTEND=noninteractive \
+	apt-get install -y -q --no-install-recommends $missing \
+	>"$log" 2>&1 || fail "apt-get install $missing"
