@@ -1,0 +1,213 @@
+/*
+ * tp_sanitize: what reaches a terminal or a JSON document from the
+ * network or a certificate. Exact outputs, one case per test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "tlsprobe.h"
+
+struct sanitize_case {
+	const char *in;
+	size_t len;
+	const char *out;
+};
+
+static void run_case(void **state)
+{
+	const struct sanitize_case *c = *state;
+	char *got = tp_sanitize(c->in, c->len);
+
+	assert_non_null(got);
+	assert_string_equal(got, c->out);
+	free(got);
+}
+
+/* One test per case; sizeof keeps NUL bytes inside the input. */
+#define SANITIZE_CASE(name, input, expected)                               \
+	{"test_sanitize_" #name, run_case, NULL, NULL,                     \
+	 &(struct sanitize_case){input, sizeof(input) - 1, expected}}
+
+/* Only the first len bytes count, whatever follows them. */
+#define SANITIZE_PREFIX(name, input, n, expected)                          \
+	{"test_sanitize_" #name, run_case, NULL, NULL,                     \
+	 &(struct sanitize_case){input, n, expected}}
+
+static void test_sanitize_null(void **state)
+{
+	(void)state;
+	assert_null(tp_sanitize(NULL, 0));
+	assert_null(tp_sanitize(NULL, 5));
+}
+
+/* True when s (NUL-terminated) holds nothing a terminal acts on. */
+static bool inert(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		/* C1 controls in UTF-8 */
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return false;
+	}
+	return true;
+}
+
+/* The output is valid UTF-8 (jansson refuses anything else). */
+static bool valid_utf8(const char *s)
+{
+	json_t *j = json_string(s);
+
+	json_decref(j);
+	return j != NULL;
+}
+
+static void check_bytes(const unsigned char *in, size_t len)
+{
+	char *got = tp_sanitize((const char *)in, len);
+
+	assert_non_null(got);
+	if (!inert(got) || !valid_utf8(got) || strlen(got) > 4 * len)
+		fail_msg("input %02x %02x %02x gives '%s'", in[0],
+			 len > 1 ? in[1] : 0, len > 2 ? in[2] : 0, got);
+	free(got);
+}
+
+/* Every one- and two-byte input, and every three-byte input that starts
+ * a multi-byte sequence: the output is inert, valid UTF-8 and bounded. */
+static void test_sanitize_exhaustive_short_inputs(void **state)
+{
+	unsigned char in[3];
+	unsigned a, b, c;
+
+	(void)state;
+	for (a = 0; a < 256; a++) {
+		in[0] = (unsigned char)a;
+		check_bytes(in, 1);
+		for (b = 0; b < 256; b++) {
+			in[1] = (unsigned char)b;
+			check_bytes(in, 2);
+		}
+	}
+	for (a = 0xe0; a <= 0xf7; a++)
+		for (b = 0x70; b <= 0xc0; b++)
+			for (c = 0x70; c <= 0xc0; c++) {
+				in[0] = (unsigned char)a;
+				in[1] = (unsigned char)b;
+				in[2] = (unsigned char)c;
+				check_bytes(in, 3);
+			}
+}
+
+/* Sanitising twice must not change the result again (only backslashes
+ * double), so a sanitised string read back is still unambiguous. */
+static void test_sanitize_escapes_are_printable(void **state)
+{
+	char *once = tp_sanitize("\x1b]0;title\x07", 10);
+	char *twice;
+
+	(void)state;
+	assert_non_null(once);
+	assert_string_equal(once, "\\x1b]0;title\\x07");
+	twice = tp_sanitize(once, strlen(once));
+	assert_non_null(twice);
+	assert_string_equal(twice, "\\\\x1b]0;title\\\\x07");
+	free(once);
+	free(twice);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		/* kept as is */
+		SANITIZE_CASE(empty, "", ""),
+		SANITIZE_CASE(ascii, "hello, world: CN=node1/O=Test 123",
+			      "hello, world: CN=node1/O=Test 123"),
+		SANITIZE_CASE(ascii_printable_edges, " ~", " ~"),
+		SANITIZE_CASE(utf8_e_acute, "caf\xc3\xa9", "caf\xc3\xa9"),
+		SANITIZE_CASE(utf8_nbsp_is_not_c1, "a\xc2\xa0z", "a\xc2\xa0z"),
+		SANITIZE_CASE(utf8_cjk, "\xe6\x97\xa5\xe6\x9c\xac",
+			      "\xe6\x97\xa5\xe6\x9c\xac"),
+		SANITIZE_CASE(utf8_emoji, "ok \xf0\x9f\x98\x80",
+			      "ok \xf0\x9f\x98\x80"),
+		SANITIZE_CASE(utf8_last_before_surrogates, "\xed\x9f\xbf",
+			      "\xed\x9f\xbf"),
+		SANITIZE_CASE(utf8_max_code_point, "\xf4\x8f\xbf\xbf",
+			      "\xf4\x8f\xbf\xbf"),
+		/* terminal escape sequences */
+		SANITIZE_CASE(esc_csi, "\x1b[31mred\x1b[0m",
+			      "\\x1b[31mred\\x1b[0m"),
+		SANITIZE_CASE(esc_clear_screen, "\x1b[2J\x1b[H",
+			      "\\x1b[2J\\x1b[H"),
+		SANITIZE_CASE(esc_osc_title, "\x1b]0;pwned\x07",
+			      "\\x1b]0;pwned\\x07"),
+		/* C0 controls inside a length-delimited buffer */
+		SANITIZE_CASE(cr_lf_tab_nul, "a\rb\nc\td\0e",
+			      "a\\x0db\\x0ac\\x09d\\x00e"),
+		SANITIZE_CASE(nul_first, "\0abc", "\\x00abc"),
+		SANITIZE_CASE(nul_last, "abc\0", "abc\\x00"),
+		SANITIZE_CASE(bell_backspace, "\x07\x08", "\\x07\\x08"),
+		SANITIZE_CASE(unit_separator, "\x1f", "\\x1f"),
+		SANITIZE_CASE(del, "a\x7f" "b", "a\\x7fb"),
+		/* C1 controls: U+0085 NEL, U+009B CSI, and the raw byte */
+		SANITIZE_CASE(c1_nel, "a\xc2\x85" "b", "a\\xc2\\x85b"),
+		SANITIZE_CASE(c1_csi, "\xc2\x9b" "31m", "\\xc2\\x9b31m"),
+		SANITIZE_CASE(c1_first, "\xc2\x80", "\\xc2\\x80"),
+		SANITIZE_CASE(c1_last, "\xc2\x9f", "\\xc2\\x9f"),
+		SANITIZE_CASE(c1_raw_byte, "\x9b" "31m", "\\x9b31m"),
+		/* overlong encodings */
+		SANITIZE_CASE(overlong_slash_2, "\xc0\xaf", "\\xc0\\xaf"),
+		SANITIZE_CASE(overlong_nul_2, "\xc0\x80", "\\xc0\\x80"),
+		SANITIZE_CASE(overlong_c1, "\xc1\xbf", "\\xc1\\xbf"),
+		SANITIZE_CASE(overlong_slash_3, "\xe0\x80\xaf",
+			      "\\xe0\\x80\\xaf"),
+		SANITIZE_CASE(overlong_esc_3, "\xe0\x80\x9b",
+			      "\\xe0\\x80\\x9b"),
+		SANITIZE_CASE(overlong_slash_4, "\xf0\x80\x80\xaf",
+			      "\\xf0\\x80\\x80\\xaf"),
+		/* surrogates and code points past U+10FFFF */
+		SANITIZE_CASE(surrogate_high, "\xed\xa0\x80",
+			      "\\xed\\xa0\\x80"),
+		SANITIZE_CASE(surrogate_low, "\xed\xbf\xbf",
+			      "\\xed\\xbf\\xbf"),
+		SANITIZE_CASE(beyond_max, "\xf4\x90\x80\x80",
+			      "\\xf4\\x90\\x80\\x80"),
+		SANITIZE_CASE(f5_lead, "\xf5\x80\x80\x80",
+			      "\\xf5\\x80\\x80\\x80"),
+		SANITIZE_CASE(ff_byte, "a\xff" "b", "a\\xffb"),
+		/* truncated and broken sequences */
+		SANITIZE_CASE(lone_continuation, "\x80", "\\x80"),
+		SANITIZE_CASE(truncated_2_at_end, "ab\xc3", "ab\\xc3"),
+		SANITIZE_CASE(truncated_3_at_end, "ab\xe6\x97", "ab\\xe6\\x97"),
+		SANITIZE_CASE(truncated_4_at_end, "\xf0\x9f\x98",
+			      "\\xf0\\x9f\\x98"),
+		SANITIZE_CASE(truncated_3_then_ascii, "\xe6\x97x",
+			      "\\xe6\\x97x"),
+		SANITIZE_CASE(truncated_then_valid, "\xe6\xe6\x97\xa5",
+			      "\\xe6\xe6\x97\xa5"),
+		SANITIZE_CASE(c2_at_end, "a\xc2", "a\\xc2"),
+		/* backslash is doubled so that \xNN stays unambiguous */
+		SANITIZE_CASE(backslash, "a\\b", "a\\\\b"),
+		SANITIZE_CASE(backslash_x, "\\x41", "\\\\x41"),
+		SANITIZE_CASE(backslash_before_esc, "\\\x1b", "\\\\\\x1b"),
+		/* len bounds the input, not the NUL */
+		SANITIZE_PREFIX(len_prefix, "abcdef", 3, "abc"),
+		SANITIZE_PREFIX(len_zero, "abc", 0, ""),
+		SANITIZE_PREFIX(len_cuts_utf8, "\xc3\xa9", 1, "\\xc3"),
+		SANITIZE_PREFIX(len_cuts_c1, "\xc2\x9b", 1, "\\xc2"),
+		cmocka_unit_test(test_sanitize_null),
+		cmocka_unit_test(test_sanitize_escapes_are_printable),
+		cmocka_unit_test(test_sanitize_exhaustive_short_inputs),
+	};
+
+	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);
+}
