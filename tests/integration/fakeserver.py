@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+# tlsprobe - TLS connectivity diagnostics.
+# Copyright (C) 2026 the tlsprobe authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Scripted misbehaving TCP servers for the client's tests.
+
+    fakeserver.py MODE [--host H] [--port P]
+
+Binds (port 0 by default, so the kernel picks a free one), prints
+"ready PORT" on stdout once listening, then serves every connection in a
+thread of its own until it is killed. Every socket operation has a
+timeout, so a client that goes away never leaves a thread behind for
+long.
+
+Modes:
+  ssh          sends an SSH-2.0 identification line at once
+  smtp         sends an SMTP 220 greeting at once
+  ftp          sends an FTP 220 greeting at once
+  http         reads the request bytes, answers 400 Bad Request, closes
+  reset        reads the ClientHello, then resets (SO_LINGER 0 -> RST)
+  close        reads the ClientHello, then closes normally (FIN, no alert)
+  stall        reads whatever comes and never answers
+  garbage-tls  answers the ClientHello with a TLS record header whose
+               length is impossible, then junk, and keeps the line open
+  escape       sends a banner full of terminal escape sequences
+"""
+
+import argparse
+import socket
+import struct
+import sys
+import threading
+
+# How long one connection may live without the client doing anything.
+IDLE_S = 30.0
+# How long we wait for the ClientHello before acting anyway.
+HELLO_S = 5.0
+# At most this many connections at once; more are closed at once.
+MAX_CONNECTIONS = 64
+
+BANNERS = {
+    "ssh": b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n",
+    "smtp": b"220 mail.test ESMTP ready\r\n",
+    "ftp": b"220 FTP server ready\r\n",
+    # OSC "set window title" terminated by BEL, then SGR red, then a
+    # cursor-moving CSI and a bare carriage return: all must be defused.
+    "escape": b"\x1b]0;pwned\x07\x1b[31mEVIL banner\x1b[2J\x1b[H\r"
+              b"\x9b31m\x1b[0m\r\n",
+}
+
+HTTP_BODY = b"400 Bad Request: this port speaks plain HTTP\n"
+HTTP_400 = (b"HTTP/1.1 400 Bad Request\r\n"
+            b"Server: fakeserver\r\n"
+            b"Content-Type: text/plain\r\n"
+            b"Content-Length: " + str(len(HTTP_BODY)).encode() + b"\r\n"
+            b"Connection: close\r\n"
+            b"\r\n" + HTTP_BODY)
+
+# RFC 8446 section 5.1: a record's length must not exceed 2^14 (+256
+# for ciphertext in TLS 1.2, +2048 at most); 0xFFFF is absurd.
+GARBAGE_TLS = b"\x16\x03\x03\xff\xff" + bytes(range(7, 250)) * 2
+
+
+def read_client_hello(conn):
+    """Reads one TLS record (the ClientHello), or what arrives before
+    the peer stops sending; returns the bytes read."""
+    conn.settimeout(HELLO_S)
+    data = b""
+    want = 5
+    try:
+        while len(data) < want:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+            if len(data) >= 5 and want == 5:
+                if data[0] == 0x16:
+                    want = 5 + struct.unpack("!H", data[3:5])[0]
+                else:
+                    break  # not TLS: take what came
+    except (socket.timeout, OSError):
+        pass
+    return data
+
+
+def drain_until_gone(conn, timeout=IDLE_S):
+    """Reads and discards until the peer closes, or the timeout."""
+    conn.settimeout(timeout)
+    try:
+        while conn.recv(65536):
+            pass
+    except (socket.timeout, OSError):
+        pass
+
+
+def serve_banner(conn, mode):
+    conn.sendall(BANNERS[mode])
+    drain_until_gone(conn)
+
+
+def serve_http(conn):
+    conn.settimeout(HELLO_S)
+    try:
+        conn.recv(65536)
+    except (socket.timeout, OSError):
+        pass
+    conn.sendall(HTTP_400)
+    try:
+        conn.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
+    drain_until_gone(conn, HELLO_S)
+
+
+def serve_reset(conn):
+    read_client_hello(conn)
+    # Linger on with a zero timeout: close() then sends RST, not FIN.
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                    struct.pack("ii", 1, 0))
+
+
+def serve_close(conn):
+    read_client_hello(conn)
+    conn.shutdown(socket.SHUT_RDWR)
+
+
+def serve_stall(conn):
+    drain_until_gone(conn)
+
+
+def serve_garbage_tls(conn):
+    read_client_hello(conn)
+    conn.sendall(GARBAGE_TLS)
+    drain_until_gone(conn)
+
+
+HANDLERS = {
+    "ssh": lambda c: serve_banner(c, "ssh"),
+    "smtp": lambda c: serve_banner(c, "smtp"),
+    "ftp": lambda c: serve_banner(c, "ftp"),
+    "escape": lambda c: serve_banner(c, "escape"),
+    "http": serve_http,
+    "reset": serve_reset,
+    "close": serve_close,
+    "stall": serve_stall,
+    "garbage-tls": serve_garbage_tls,
+}
+
+
+def handle(conn, peer, mode, slots):
+    try:
+        conn.settimeout(IDLE_S)
+        HANDLERS[mode](conn)
+    except OSError as e:
+        log("%s: %s: %s" % (mode, peer, e))
+    finally:
+        try:
+            conn.close()
+        except OSError:
+            pass
+        slots.release()
+
+
+def log(msg):
+    sys.stderr.write("fakeserver: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description="scripted misbehaving servers")
+    ap.add_argument("mode", choices=sorted(HANDLERS))
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0)
+    args = ap.parse_args()
+
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if family == socket.AF_INET6:
+        srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+    srv.bind((args.host, args.port))
+    srv.listen(16)
+    print("ready %d" % srv.getsockname()[1], flush=True)
+
+    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+    while True:
+        conn, peer = srv.accept()
+        if not slots.acquire(blocking=False):
+            conn.close()
+            continue
+        log("%s: connection from %s" % (args.mode, peer[:2]))
+        threading.Thread(target=handle, args=(conn, peer[:2], args.mode, slots),
+                         daemon=True).start()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass

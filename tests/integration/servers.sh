@@ -1,0 +1,273 @@
+# Test servers on loopback and the client runs made against them.
+# Source it after lib.sh:
+#   . "$(dirname "$0")/../lib.sh"
+#   . "$TOP/tests/integration/servers.sh"
+#
+# start_fake MODE [ARGS]        scripted bad server (fakeserver.py): FAKE_PORT
+# start_gnutls_serv ARGS...     gnutls-serv on a free port: SRV_PORT
+# start_openssl_server ARGS...  openssl s_server on 127.0.0.1: SRV_PORT
+# stop_servers                  ends every server this file started
+# run_client NAME ARGS...       tlsprobe client --json ARGS: OUT, RC, MS
+# expect NAME RC [CODE|!CODE]...  one TAP line; context only on failure
+#
+# Every server logs to a file in $T; the logs are printed (as "# "
+# comments) only when an assertion about a run against them fails.
+
+FAKESERVER="$TOP/tests/integration/fakeserver.py"
+# A client run that outlives this many seconds is a hang, not a result.
+CLIENT_LIMIT=${CLIENT_LIMIT:-20}
+
+_srv_list=""  # "pid:log" of the servers still running
+_srv_n=0
+
+_srv_stop_all() {
+	for _e in $_srv_list; do
+		kill "${_e%%:*}" 2>/dev/null
+	done
+	for _e in $_srv_list; do
+		wait "${_e%%:*}" 2>/dev/null
+	done
+	_srv_list=""
+}
+at_exit _srv_stop_all
+
+stop_servers() { _srv_stop_all; }
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# _srv_wait PID LOG PATTERN: until LOG holds a line matching PATTERN
+# (5 s at most); fails at once when the process has ended.
+_srv_wait() {
+	_i=0
+	while [ $_i -lt 250 ]; do
+		if grep -qE "$3" "$2" 2>/dev/null; then
+			return 0
+		fi
+		kill -0 "$1" 2>/dev/null || return 1
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+_srv_failed_start() {
+	echo "# could not start $1; its log:" >&2
+	sed 's/^/#   /' "$2" >&2
+}
+
+# start_fake MODE [--host H]: sets FAKE_PORT, FAKE_PID, FAKE_LOG.
+start_fake() {
+	_srv_n=$((_srv_n + 1))
+	FAKE_LOG="$T/fake$_srv_n.log"
+	python3 "$FAKESERVER" "$@" >"$T/fake$_srv_n.out" 2>"$FAKE_LOG" </dev/null &
+	FAKE_PID=$!
+	_srv_list="$_srv_list $FAKE_PID:$FAKE_LOG"
+	if ! _srv_wait "$FAKE_PID" "$T/fake$_srv_n.out" '^ready [0-9]+$'; then
+		_srv_failed_start "fakeserver.py $*" "$FAKE_LOG"
+		return 1
+	fi
+	FAKE_PORT=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$T/fake$_srv_n.out")
+}
+
+# start_gnutls_serv ARGS...: sets SRV_PORT, SRV_PID, SRV_LOG.
+# gnutls-serv cannot report the port the kernel picked for port 0 (it
+# says "port 0"), so take a free one and retry if another took it first.
+start_gnutls_serv() {
+	for _try in 1 2 3; do
+		_srv_n=$((_srv_n + 1))
+		SRV_LOG="$T/gnutls-serv$_srv_n.log"
+		SRV_PORT=$(free_port)
+		gnutls-serv -p "$SRV_PORT" "$@" >"$SRV_LOG" 2>&1 </dev/null &
+		SRV_PID=$!
+		_srv_list="$_srv_list $SRV_PID:$SRV_LOG"
+		if _srv_wait "$SRV_PID" "$SRV_LOG" "IPv4 .* port $SRV_PORT\.\.\.done"; then
+			return 0
+		fi
+		kill "$SRV_PID" 2>/dev/null
+	done
+	_srv_failed_start "gnutls-serv $*" "$SRV_LOG"
+	return 1
+}
+
+# start_openssl_server ARGS...: s_server answering on 127.0.0.1, one
+# connection after another, until stopped; sets SRV_PORT, SRV_PID,
+# SRV_LOG. -www keeps stdin out of the way (it answers "GET /" only).
+start_openssl_server() {
+	_srv_n=$((_srv_n + 1))
+	SRV_LOG="$T/s_server$_srv_n.log"
+	openssl s_server -accept 127.0.0.1:0 -www "$@" >"$SRV_LOG" 2>&1 </dev/null &
+	SRV_PID=$!
+	_srv_list="$_srv_list $SRV_PID:$SRV_LOG"
+	if ! _srv_wait "$SRV_PID" "$SRV_LOG" '^ACCEPT '; then
+		_srv_failed_start "openssl s_server $*" "$SRV_LOG"
+		return 1
+	fi
+	SRV_PORT=$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' "$SRV_LOG")
+}
+
+# pem_split FILE FIRST REST: the first certificate of FILE into FIRST,
+# the others, in the order found, into REST.
+pem_split() {
+	awk -v first="$2" -v rest="$3" '
+		/-----BEGIN CERTIFICATE-----/ { n++ }
+		n == 1 { print > first; next }
+		n > 1 { print > rest }' "$1"
+}
+
+# run_client NAME ARGS...: runs "tlsprobe client --json ARGS"; sets OUT
+# (the report), ERR (its stderr), RC (exit status) and MS (wall time).
+run_client() {
+	_rc_name=$1; shift
+	OUT="$T/$_rc_name.json"
+	ERR="$T/$_rc_name.err"
+	_t0=$(now_ms)
+	# GnuTLS itself honours SSLKEYLOGFILE: keep it from doing the
+	# client's --keylog work.
+	env -u SSLKEYLOGFILE timeout -k 2 "$CLIENT_LIMIT" \
+		"$TP" client --json "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	MS=$(($(now_ms) - _t0))
+	LAST_ARGS="$*"
+	_ctx_shown=0
+}
+
+# report_summary FILE: the report in a few comment lines.
+report_summary() {
+	python3 - "$1" <<'EOF' 2>&1 | sed 's/^/#   /'
+import json, sys
+try:
+    d = json.load(open(sys.argv[1]))
+except Exception as e:
+    raw = open(sys.argv[1], "rb").read()
+    print("stdout is not JSON (%s): %r" % (e, raw[:400]))
+    sys.exit(0)
+print("verdict: %s" % d.get("verdict"))
+for s in d.get("stages") or []:
+    print("stage %s: %s%s" % (s.get("name"), s.get("status"),
+          " (%s)" % s["detail"] if s.get("detail") else ""))
+sess = d.get("session")
+if sess:
+    print("session: %s %s" % (sess.get("version"), sess.get("cipher")))
+for f in d.get("findings") or []:
+    print("finding %s [%s/%s]: %s | %s" % (f.get("code"), f.get("severity"),
+          f.get("side"), f.get("summary"), f.get("detail")))
+EOF
+}
+
+# fail_context: what the last run and the running servers said (once
+# per run; later failures about the same run refer back to it).
+fail_context() {
+	if [ "${_ctx_shown:-0}" = 1 ]; then
+		echo "#   (the run's context is shown above)"
+		return
+	fi
+	_ctx_shown=1
+	echo "#   command: tlsprobe client --json $LAST_ARGS"
+	echo "#   exit status $RC after $MS ms"
+	[ -s "$OUT" ] && report_summary "$OUT"
+	if [ -s "$ERR" ]; then
+		echo "#   stderr:"
+		head -n 20 "$ERR" | sed 's/^/#     /'
+	fi
+	for _e in $_srv_list; do
+		echo "#   server log ${_e#*:}:"
+		tail -n 30 "${_e#*:}" | sed 's/^/#     /'
+	done
+}
+
+# has_code_safe FILE CODE: like has_code, false (not an error) when
+# FILE is not a report.
+has_code_safe() { json_codes "$1" 2>/dev/null | grep -qx "$2"; }
+
+# expect NAME RC [CODE | !CODE]...: one TAP line for the last run: it
+# exited RC, printed a JSON report, and reported every CODE and none of
+# the !CODEs. On failure it says which part failed and shows the context.
+expect() {
+	_x_name=$1; _x_rc=$2; shift 2
+	_x_why=""
+	if [ "$RC" -ne "$_x_rc" ]; then
+		_x_why="exit status $RC, wanted $_x_rc"
+	fi
+	if ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$OUT" 2>/dev/null; then
+		_x_why="${_x_why:+$_x_why; }stdout is not one JSON document"
+	else
+		for _x_c in "$@"; do
+			case $_x_c in
+			!*)
+				if has_code_safe "$OUT" "${_x_c#!}"; then
+					_x_why="${_x_why:+$_x_why; }${_x_c#!} reported, must not be"
+				fi ;;
+			*)
+				if ! has_code_safe "$OUT" "$_x_c"; then
+					_x_why="${_x_why:+$_x_why; }$_x_c missing (got: $(json_codes "$OUT" | tr '\n' ' '))"
+				fi ;;
+			esac
+		done
+	fi
+	if [ -z "$_x_why" ]; then
+		ok "$_x_name"
+		return 0
+	fi
+	not_ok "$_x_name"
+	echo "#   $_x_why"
+	fail_context
+	return 1
+}
+
+# expect_py NAME EXPR: one TAP line: the Python expression over the last
+# report d (and its finding codes, codes) is true.
+expect_py() {
+	if python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+codes = [f["code"] for f in d.get("findings") or []]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$OUT" "$2" 2>"$T/expect_py.err"; then
+		ok "$1"
+		return 0
+	fi
+	not_ok "$1"
+	echo "#   false: $2"
+	tail -n 1 "$T/expect_py.err" | sed 's/^/#   /'
+	fail_context
+	return 1
+}
+
+# finding_text FILE CODE: summary and detail of the findings with CODE.
+finding_text() {
+	python3 -c '
+import json, sys
+for f in json.load(open(sys.argv[1]))["findings"]:
+    if f["code"] == sys.argv[2]:
+        print(f.get("summary") or "", f.get("detail") or "")' "$1" "$2" 2>/dev/null
+}
+
+# log_waits LOG PATTERN: LOG gets a line matching PATTERN within 3 s
+# (a server writes its account of a connection after the client left).
+log_waits() {
+	_i=0
+	while [ $_i -lt 150 ]; do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.02
+		_i=$((_i + 1))
+	done
+	return 1
+}
+
+# make_pki: the sample PKI in $T/pki (PKI). TLSPROBE_PKI names a PKI
+# made before by samples/mkpki.sh, to copy instead of generating anew.
+make_pki() {
+	PKI="$T/pki"
+	if [ -n "${TLSPROBE_PKI:-}" ]; then
+		cp -R "$TLSPROBE_PKI" "$PKI"
+	elif ! sh "$TOP/samples/mkpki.sh" "$PKI" >"$T/mkpki.log" 2>&1; then
+		not_ok "samples/mkpki.sh makes the sample PKI"
+		sed 's/^/#   /' "$T/mkpki.log"
+		exit 1
+	fi
+	for _f in "$@"; do
+		if [ ! -s "$PKI/$_f" ]; then
+			not_ok "sample PKI has $_f"
+			exit 1
+		fi
+	done
+}
