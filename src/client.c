@@ -1,0 +1,436 @@
+/* The client probe: dns, tcp, tls, verify, each with a deadline. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cert.h"
+#include "diag.h"
+#include "net.h"
+#include "tls.h"
+
+/* What is loaded before the first packet, so bad input fails fast. */
+struct loaded {
+	struct tp_trust *trust;
+	gnutls_x509_crt_t *chain;
+	unsigned n_chain;
+	gnutls_x509_privkey_t x509_key;
+	gnutls_pcert_st *pcerts;
+	unsigned n_pcerts;
+	gnutls_privkey_t key;
+	FILE *keylog;
+};
+
+static void unload(struct loaded *l)
+{
+	unsigned i;
+
+	tp_trust_free(l->trust);
+	for (i = 0; i < l->n_pcerts; i++)
+		gnutls_pcert_deinit(&l->pcerts[i]);
+	free(l->pcerts);
+	tp_cert_free_chain(l->chain, l->n_chain);
+	if (l->key != NULL)
+		gnutls_privkey_deinit(l->key);
+	if (l->x509_key != NULL)
+		gnutls_x509_privkey_deinit(l->x509_key);
+	if (l->keylog != NULL)
+		fclose(l->keylog);
+}
+
+static int load(const struct tp_client_opts *o, struct loaded *l,
+		struct tp_tls_client_cfg *cfg, struct tp_error *err)
+{
+	unsigned i;
+	int rc;
+
+	if (tp_tls_check_priority(o->priority, err) < 0)
+		return -1;
+	if ((o->cert_file == NULL) != (o->key_file == NULL)) {
+		tp_error_set(err, TP_ERR_USAGE, "%s given without %s: a client "
+			     "certificate needs both --cert and --key",
+			     o->cert_file ? "--cert" : "--key",
+			     o->cert_file ? "--key" : "--cert");
+		return -1;
+	}
+	l->trust = tp_trust_load(o->ca_file, err);
+	if (l->trust == NULL)
+		return -1;
+	if (o->cert_file != NULL) {
+		if (tp_cert_load_chain(o->cert_file, &l->chain, &l->n_chain,
+				       err) < 0 ||
+		    tp_cert_load_key(o->key_file, &l->x509_key, err) < 0)
+			return -1;
+		l->pcerts = calloc(l->n_chain, sizeof(*l->pcerts));
+		if (l->pcerts == NULL)
+			goto nomem;
+		for (i = 0; i < l->n_chain; i++) {
+			rc = gnutls_pcert_import_x509(&l->pcerts[i],
+						      l->chain[i], 0);
+			if (rc < 0) {
+				tp_error_set(err, TP_ERR_USAGE, "--cert %s: "
+					     "certificate %u: %s", o->cert_file,
+					     i, gnutls_strerror(rc));
+				return -1;
+			}
+			l->n_pcerts++;
+		}
+		if (gnutls_privkey_init(&l->key) < 0 ||
+		    gnutls_privkey_import_x509(l->key, l->x509_key, 0) < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--key %s: unusable "
+				     "private key", o->key_file);
+			return -1;
+		}
+		cfg->pcerts = l->pcerts;
+		cfg->n_pcerts = l->n_pcerts;
+		cfg->key = l->key;
+		tp_cert_dn(l->chain[0], false, cfg->our_subject,
+			   sizeof(cfg->our_subject));
+		tp_cert_dn(l->chain[0], true, cfg->our_issuer,
+			   sizeof(cfg->our_issuer));
+	} else {
+		snprintf(cfg->our_subject, sizeof(cfg->our_subject), "(none)");
+		snprintf(cfg->our_issuer, sizeof(cfg->our_issuer), "(none)");
+	}
+	if (o->keylog_file != NULL) {
+		l->keylog = fopen(o->keylog_file, "a");
+		if (l->keylog == NULL) {
+			tp_error_set(err, TP_ERR_USAGE, "--keylog %s: %s",
+				     o->keylog_file, strerror(errno));
+			return -1;
+		}
+		cfg->keylog = l->keylog;
+	}
+	cfg->priority = o->priority;
+	cfg->alpn = o->alpn;
+	return 0;
+nomem:
+	tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+	return -1;
+}
+
+/* "TLS1.3, TLS1.2" and "N suites: A, B, C, …" from the priority string,
+ * for the evidence of a negotiation failure. */
+static void describe_offer(const char *priority, char *versions,
+			   size_t vsize, char *suites, size_t ssize)
+{
+	gnutls_priority_t p;
+	const unsigned int *protos;
+	unsigned idx, sidx, count = 0;
+	size_t used = 0;
+	int n, i;
+
+	versions[0] = suites[0] = '\0';
+	if (gnutls_priority_init(&p, priority ? priority : "NORMAL", NULL) < 0)
+		return;
+	n = gnutls_priority_protocol_list(p, &protos);
+	for (i = 0; i < n && used < vsize; i++)
+		used += (size_t)snprintf(versions + used, vsize - used, "%s%s",
+			i ? ", " : "", gnutls_protocol_get_name(protos[i]));
+	used = 0;
+	for (idx = 0; gnutls_priority_get_cipher_suite_index(p, idx, &sidx) !=
+		      GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE; idx++) {
+		const char *name;
+
+		if (sidx == (unsigned)GNUTLS_E_UNKNOWN_CIPHER_SUITE)
+			continue;
+		name = gnutls_cipher_suite_info(sidx, NULL, NULL, NULL, NULL,
+						NULL);
+		if (name == NULL)
+			continue;
+		if (count < 6 && used < ssize)
+			used += (size_t)snprintf(suites + used, ssize - used,
+						 "%s%s", count ? ", " : "", name);
+		count++;
+	}
+	if (count > 6 && used < ssize)
+		snprintf(suites + used, ssize - used, ", … (%u suites in all)",
+			 count);
+	gnutls_priority_deinit(p);
+}
+
+static void progress(const struct tp_client_opts *o, struct tp_report *r,
+		     const char *stage)
+{
+	if (o->progress != NULL)
+		o->progress(o->progress_arg, r, stage);
+}
+
+static void dns_failure(struct tp_report *r, const char *host,
+			const struct tp_net_result *res)
+{
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_DNS_FAILURE, "%s does not resolve: %s",
+			      host, res->status == TP_NETRES_TIMEOUT
+			      ? "the resolver did not answer in time"
+			      : "no such name");
+	tp_finding_detail(f, "%s", res->message);
+	if (res->status == TP_NETRES_TIMEOUT)
+		tp_finding_fix(f, "check that the resolvers in "
+			       "/etc/resolv.conf are reachable");
+}
+
+static void tcp_failure(struct tp_report *r, const struct tp_net_result *res,
+			const char *attempts)
+{
+	enum tp_code code;
+	struct tp_finding *f;
+
+	switch (res->status) {
+	case TP_NETRES_REFUSED: code = TP_TCP_REFUSED; break;
+	case TP_NETRES_TIMEOUT: code = TP_TCP_TIMEOUT; break;
+	case TP_NETRES_UNREACHABLE: code = TP_NET_UNREACHABLE; break;
+	default: code = TP_NET_UNREACHABLE; break;
+	}
+	f = tp_report_finding(r, code, "%s", res->message);
+	tp_finding_detail(f, "%s", attempts);
+}
+
+/* Worse failures rank first when every address fails: a refusal proves
+ * most about the far end, a time-out least. */
+static int rank(enum tp_net_status s)
+{
+	switch (s) {
+	case TP_NETRES_REFUSED: return 3;
+	case TP_NETRES_UNREACHABLE: return 2;
+	case TP_NETRES_TIMEOUT: return 1;
+	default: return 0;
+	}
+}
+
+/* Runs the tcp stage over every resolved address in turn. */
+static int connect_any(const struct tp_client_opts *o,
+		       const struct tp_resolved *addrs, struct tp_report *r,
+		       char *remote, size_t rsize, size_t *used_addr)
+{
+	struct tp_stage *st = tp_report_stage(r, "tcp");
+	struct tp_net_result res, best = {.status = TP_NETRES_ERROR};
+	char attempts[1024] = "", local[64];
+	double t0 = tp_now_ms(), budget = o->timeout_s * 1000;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	size_t used = 0, i;
+	int fd = -1;
+
+	for (i = 0; i < addrs->n && fd < 0; i++) {
+		double left = budget - (tp_now_ms() - t0);
+
+		tp_addr_format((const struct sockaddr *)&addrs->addr[i],
+			       remote, rsize);
+		if (left <= 0) {
+			res.status = TP_NETRES_TIMEOUT;
+			snprintf(res.message, sizeof(res.message), "no time "
+				 "left for %s", remote);
+		} else {
+			tp_net_connect((const struct sockaddr *)&addrs->addr[i],
+				       addrs->len[i], left, 0, &fd, &res);
+		}
+		if (used < sizeof(attempts))
+			used += (size_t)snprintf(attempts + used,
+				sizeof(attempts) - used, "%s%s: %s",
+				i ? "; " : "", remote,
+				tp_net_status_name(res.status));
+		if (fd < 0 && (i == 0 || rank(res.status) > rank(best.status)))
+			best = res;
+	}
+	if (fd < 0) {
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     best.message);
+		tcp_failure(r, &best, attempts);
+		return -1;
+	}
+	local[0] = '\0';
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		tp_addr_format((struct sockaddr *)&ss, local, sizeof(local));
+	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, NULL);
+	tp_stage_set_ends(st, local, remote);
+	*used_addr = i - 1;
+	return fd;
+}
+
+/*
+ * A refusal before any ServerHello does not say whether the versions or
+ * the suites failed to meet. One more handshake that offers everything
+ * GnuTLS speaks shows what the server picks when it can; its messages go
+ * to a scratch report, not to the user's ladder.
+ */
+static void second_opinion(const struct tp_tls_client_cfg *cfg,
+			   const struct sockaddr *sa, socklen_t len,
+			   double timeout_ms, struct tp_tls_obs *broad)
+{
+	static const char everything[] =
+		"NORMAL:+VERS-TLS-ALL:+CIPHER-ALL:+MAC-ALL:+GROUP-ALL:"
+		"+SIGN-ALL:+RSA:+DHE-RSA:+DHE-DSS:+ECDHE-RSA:+ECDHE-ECDSA";
+	struct tp_tls_client_cfg wide = *cfg;
+	struct tp_report *scratch = tp_report_new("client");
+	struct tp_net_result res;
+	int fd;
+
+	memset(broad, 0, sizeof(*broad));
+	broad->alert_in = -1;
+	if (scratch == NULL)
+		return;
+	tp_net_connect(sa, len, timeout_ms, 0, &fd, &res);
+	if (fd >= 0) {
+		wide.priority = everything;
+		wide.keylog = NULL;
+		wide.n_pcerts = 0;
+		tp_tls_client_handshake(&wide, fd, timeout_ms, scratch, broad);
+		close(fd);
+	}
+	tp_report_free(scratch);
+}
+
+static void verify(const struct tp_client_opts *o, const struct loaded *l,
+		   const struct tp_tls_obs *obs, const char *expect_name,
+		   struct tp_report *r)
+{
+	struct tp_stage *st = tp_report_stage(r, "verify");
+	struct tp_chain_check check = {
+		.role = "server certificate",
+		.purpose = TP_PURPOSE_SERVER,
+		.expect_name = expect_name,
+		.expect_id = o->expect_id,
+		.now = o->now,
+		.side = TP_SIDE_SERVER,
+		.sent_by_peer = true,
+	};
+	struct tp_error err = {0};
+	gnutls_x509_crt_t *chain = NULL;
+	unsigned n = 0;
+	double t0 = tp_now_ms();
+	int errors;
+
+	if (obs->n_peer == 0) {
+		if (obs->handshake_done)
+			tp_stage_set(st, TP_STAGE_FAIL, 0, "the server sent "
+				     "no certificate");
+		return;
+	}
+	if (tp_cert_import_der(obs->peer_der, obs->n_peer, &chain, &n,
+			       &err) < 0) {
+		struct tp_finding *f = tp_report_finding(r, TP_TLS_HANDSHAKE_FAILED,
+			"the server's certificate cannot be parsed");
+
+		tp_finding_detail(f, "%s", err.message);
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     err.message);
+		return;
+	}
+	errors = tp_cert_check_chain(r, chain, n, l->trust, &check);
+	tp_cert_free_chain(chain, n);
+	if (errors > 0)
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
+			     "%d problem%s with the server certificate", errors,
+			     errors == 1 ? "" : "s");
+	else
+		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "trusted via %s",
+			     l->trust->source);
+}
+
+int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
+		  struct tp_error *err)
+{
+	struct tp_tls_client_cfg cfg = {0};
+	struct loaded l = {0};
+	struct tp_resolved addrs;
+	struct tp_net_result res;
+	struct tp_tls_obs obs = {0};
+	struct tp_stage *st;
+	char remote[80] = "", host_text[64];
+	char versions[128], suites[512];
+	const char *sni, *expect_name;
+	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
+	size_t i, used_addr = 0;
+	int fd;
+
+	if (load(o, &l, &cfg, err) < 0) {
+		unload(&l);
+		return -1;
+	}
+	sni = o->no_sni ? NULL : o->sni ? o->sni
+		: tp_addr_is_literal(o->host) ? NULL : o->host;
+	expect_name = o->expect_name ? o->expect_name : sni ? sni : o->host;
+	cfg.sni = sni;
+	if (tp_report_set_target(r, o->host, o->port, sni) < 0 ||
+	    tp_report_add_standard_stages(r) < 0) {
+		unload(&l);
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return -1;
+	}
+
+	/* dns */
+	st = tp_report_stage(r, "dns");
+	t0 = tp_now_ms();
+	tp_net_resolve(o->host, o->port, o->family, timeout_ms, &addrs, &res);
+	if (res.status != TP_NETRES_OK) {
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     res.message);
+		dns_failure(r, o->host, &res);
+		goto done;
+	}
+	for (i = 0; i < addrs.n; i++) {
+		tp_addr_format_host((struct sockaddr *)&addrs.addr[i],
+				    host_text, sizeof(host_text));
+		tp_report_add_address(r, host_text);
+	}
+	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
+		     addrs.n, addrs.n == 1 ? "" : "es");
+	progress(o, r, "dns");
+
+	/* tcp */
+	fd = connect_any(o, &addrs, r, remote, sizeof(remote), &used_addr);
+	progress(o, r, "tcp");
+	if (fd < 0)
+		goto done;
+
+	/* tls */
+	st = tp_report_stage(r, "tls");
+	if (tp_tls_client_handshake(&cfg, fd, timeout_ms, r, &obs) < 0) {
+		struct tp_diag_ctx ctx = {
+			.remote = remote, .sni = sni,
+			.priority = o->priority ? o->priority : "NORMAL",
+			.offered_versions = versions,
+			.offered_suites = suites,
+			.our_subject = cfg.our_subject,
+			.our_issuer = cfg.our_issuer,
+			.timeout_ms = timeout_ms,
+		};
+		size_t before = r->n_findings;
+		struct tp_tls_obs broad;
+
+		if ((obs.alert_in == 40 || obs.alert_in == 71) &&
+		    !obs.saw_server_hello) {
+			second_opinion(&cfg,
+				       (struct sockaddr *)&addrs.addr[used_addr],
+				       addrs.len[used_addr], timeout_ms, &broad);
+			ctx.broad = &broad;
+		}
+		describe_offer(o->priority, versions, sizeof(versions), suites,
+			       sizeof(suites));
+		tp_diag_tls_failure(r, &obs, &ctx);
+		if (ctx.broad != NULL)
+			tp_tls_obs_free(&broad);
+		tp_stage_set(st, TP_STAGE_FAIL, obs.ms, "%s",
+			     r->n_findings > before
+			     ? r->findings[before].summary : "failed");
+	} else {
+		tp_stage_set(st, TP_STAGE_OK, obs.ms, "%s %s",
+			     r->session.version ? r->session.version : "?",
+			     r->session.cipher ? r->session.cipher : "?");
+	}
+	close(fd);
+	progress(o, r, "tls");
+
+	/* verify: whatever chain arrived is checked, even after a failure */
+	verify(o, &l, &obs, expect_name, r);
+	progress(o, r, "verify");
+	tp_tls_obs_free(&obs);
+done:
+	r->total_ms = tp_now_ms() - t_start;
+	unload(&l);
+	return 0;
+}

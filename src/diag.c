@@ -1,0 +1,382 @@
+/* Turns what the TLS stage observed into findings. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diag.h"
+#include "registry.h"
+
+/* RFC 8446 section 5.1: content types 20..24 and a 0x03 major version;
+ * 0x80 marks an SSL 2.0 record header. */
+static bool looks_like_tls(const unsigned char *b, size_t n)
+{
+	if (n == 0)
+		return true;
+	if (b[0] >= 20 && b[0] <= 24)
+		return n < 2 || b[1] == 0x03;
+	return (b[0] & 0x80) != 0 && n >= 3 && (b[2] == 4 || b[2] == 5);
+}
+
+static bool starts(const unsigned char *b, size_t n, const char *prefix)
+{
+	size_t k = strlen(prefix);
+
+	return n >= k && memcmp(b, prefix, k) == 0;
+}
+
+static bool contains(const unsigned char *b, size_t n, const char *word)
+{
+	size_t k = strlen(word), i;
+
+	for (i = 0; i + k <= n; i++)
+		if (memcmp(b + i, word, k) == 0)
+			return true;
+	return false;
+}
+
+const char *tp_diag_guess_protocol(const unsigned char *b, size_t n)
+{
+	if (starts(b, n, "SSH-"))
+		return "an SSH server banner";
+	if (starts(b, n, "HTTP/"))
+		return "an HTTP response (a plain-HTTP server)";
+	if (starts(b, n, "220")) {
+		if (contains(b, n, "FTP") || contains(b, n, "ftp"))
+			return "an FTP server banner";
+		if (contains(b, n, "SMTP") || contains(b, n, "smtp") ||
+		    contains(b, n, "ESMTP") || contains(b, n, "mail"))
+			return "an SMTP server banner (use --starttls smtp)";
+		return "an SMTP or FTP banner (220 greeting)";
+	}
+	if (starts(b, n, "* OK") || starts(b, n, "* PREAUTH"))
+		return "an IMAP server greeting (use --starttls imap)";
+	if (starts(b, n, "+OK"))
+		return "a POP3 server greeting (use --starttls pop3)";
+	if (starts(b, n, "<?xml") || starts(b, n, "<stream"))
+		return "an XMPP stream (use --starttls xmpp)";
+	if (starts(b, n, "RFB "))
+		return "a VNC server banner";
+	if (starts(b, n, "-ERR") || starts(b, n, "+PONG"))
+		return "a Redis reply";
+	if (starts(b, n, "<!DOCTYPE") || starts(b, n, "<html") ||
+	    starts(b, n, "<HTML"))
+		return "an HTML page";
+	if (n >= 5 && b[0] == 'E' && b[1] == 0)
+		return "a PostgreSQL error message (use --starttls postgres)";
+	return NULL;
+}
+
+/* "48 54 54 50 …  |HTTP/1.1 400|" for the detail of NOT_TLS. */
+static void dump(const unsigned char *b, size_t n, char *out, size_t size)
+{
+	size_t i, k = n < 16 ? n : 16, used = 0;
+	char text[17];
+
+	for (i = 0; i < k && used + 4 < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%02x ", b[i]);
+	for (i = 0; i < k; i++)
+		text[i] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '.';
+	text[k] = '\0';
+	snprintf(out + used, size - used, "|%s|", text);
+}
+
+static void not_tls(struct tp_report *r, const struct tp_tls_obs *o,
+		    const struct tp_diag_ctx *ctx)
+{
+	const char *what = tp_diag_guess_protocol(o->first_in, o->first_in_len);
+	char hex[96];
+	struct tp_finding *f;
+
+	dump(o->first_in, o->first_in_len, hex, sizeof(hex));
+	if (what != NULL)
+		f = tp_report_finding(r, TP_NOT_TLS, "%s answered with %s, "
+				      "not TLS", ctx->remote, what);
+	else
+		f = tp_report_finding(r, TP_NOT_TLS, "%s answered with bytes "
+				      "that are not a TLS record", ctx->remote);
+	tp_finding_detail(f, "first %zu bytes received: %s", o->first_in_len,
+			  hex);
+}
+
+static void join_cas(const struct tp_tls_obs *o, char *buf, size_t size)
+{
+	size_t used = 0;
+	unsigned i;
+
+	buf[0] = '\0';
+	for (i = 0; i < o->n_req_cas && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? "; " : "", o->req_cas[i]);
+	if (o->n_req_cas == 0)
+		snprintf(buf, size, "(the request named no CA)");
+}
+
+static void client_cert_rejected(struct tp_report *r,
+				 const struct tp_tls_obs *o,
+				 const struct tp_diag_ctx *ctx,
+				 const struct tp_alert_info *a)
+{
+	char cas[1024];
+	struct tp_finding *f;
+	const char *why;
+	unsigned i;
+
+	join_cas(o, cas, sizeof(cas));
+	switch (a ? a->id : -1) {
+	case 48: why = "it does not trust the CA that issued it"; break;
+	case 45: why = "it found the certificate expired or not yet valid"; break;
+	case 44: why = "it found the certificate revoked"; break;
+	case 43: why = "it cannot use a certificate of this type"; break;
+	case 51: why = "our signature did not verify (does the key match the certificate?)"; break;
+	case 49: why = "an access rule refused it"; break;
+	default: why = "it rejected it"; break;
+	}
+	for (i = 0; i < o->n_req_cas; i++)
+		if (strcmp(o->req_cas[i], ctx->our_issuer) == 0)
+			break;
+	if (o->n_req_cas > 0 && i == o->n_req_cas)
+		f = tp_report_finding(r, TP_CLIENT_CERT_REJECTED, "the server "
+				      "refused our certificate %s: its issuer "
+				      "%s is not among the CAs the server "
+				      "accepts [%s]", ctx->our_subject,
+				      ctx->our_issuer, cas);
+	else
+		f = tp_report_finding(r, TP_CLIENT_CERT_REJECTED, "the server "
+				      "refused our certificate %s (issuer %s):"
+				      " %s", ctx->our_subject, ctx->our_issuer,
+				      why);
+	tp_finding_detail(f, "the server sent alert %s after our Certificate%s;"
+			  " its CertificateRequest accepts certificates from: "
+			  "%s", a ? a->name : "?",
+			  o->alert_after_handshake ? " (after the handshake, "
+			  "as TLS 1.3 allows)" : "", cas);
+	if (a != NULL && a->id == 48 && o->n_req_cas > 0)
+		tp_finding_fix(f, "sign this node's certificate with one of "
+			       "the CAs the server accepts (%s), or add %s to "
+			       "the server's CA file", cas, ctx->our_issuer);
+	else if (a != NULL && a->id == 51)
+		tp_finding_fix(f, "check that --key belongs to --cert "
+			       "(tlsprobe cert --cert … --key …)");
+}
+
+/* Whether s appears in the comma-separated list. */
+static bool listed(const char *list, const char *s)
+{
+	size_t k = strlen(s);
+	const char *p;
+
+	for (p = list; (p = strstr(p, s)) != NULL; p += k)
+		if ((p == list || p[-2] == ',') && (p[k] == ',' || p[k] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * handshake_failure or insufficient_security before any ServerHello: no
+ * version, suite or group in common. The broad second handshake tells
+ * which: the version it settles on, or the suite.
+ */
+static void negotiation_refused(struct tp_report *r,
+				const struct tp_diag_ctx *ctx,
+				const char *alert)
+{
+	const struct tp_tls_obs *b = ctx->broad;
+	struct tp_finding *f;
+
+	if (b != NULL && b->saw_server_hello &&
+	    !listed(ctx->offered_versions, b->hello_version)) {
+		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+				      "speaks %s, which we did not offer (we "
+				      "offered %s)", ctx->remote,
+				      b->hello_version, ctx->offered_versions);
+		tp_finding_detail(f, "alert %s in answer to our ClientHello; a "
+				  "second handshake offering every version "
+				  "settled on %s with %s", alert,
+				  b->hello_version, b->hello_cipher);
+		return;
+	}
+	f = tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s found no cipher "
+			      "suite or group in common with us", ctx->remote);
+	if (b != NULL && b->saw_server_hello)
+		tp_finding_detail(f, "alert %s in answer to our ClientHello, "
+				  "before any ServerHello; we offered %s "
+				  "(priority '%s'); offered every suite, the "
+				  "server chose %s with %s", alert,
+				  ctx->offered_suites, ctx->priority,
+				  b->hello_cipher, b->hello_version);
+	else
+		tp_finding_detail(f, "alert %s in answer to our ClientHello, "
+				  "before any ServerHello; we offered %s "
+				  "(priority '%s')%s", alert,
+				  ctx->offered_suites, ctx->priority,
+				  b != NULL ? "; a second handshake offering "
+				  "every suite GnuTLS has was refused too" : "");
+}
+
+static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
+		       const struct tp_diag_ctx *ctx)
+{
+	const struct tp_alert_info *a = tp_registry_alert(o->alert_in);
+	const char *name = a ? a->name : "unknown";
+	struct tp_finding *f;
+	char cas[1024];
+
+	switch (o->alert_in) {
+	case 70: /* protocol_version */
+		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+				      "refused every protocol version we "
+				      "offered", ctx->remote);
+		tp_finding_detail(f, "alert protocol_version in answer to our "
+				  "ClientHello; we offered: %s",
+				  ctx->offered_versions);
+		return;
+	case 40: /* handshake_failure */
+	case 71: /* insufficient_security */
+		if (!o->saw_server_hello) {
+			negotiation_refused(r, ctx, name);
+			return;
+		}
+		break;
+	case 116: /* certificate_required */
+		break;
+	default:
+		if (o->sent_cert && a != NULL &&
+		    (o->alert_in == 42 || o->alert_in == 43 ||
+		     o->alert_in == 44 || o->alert_in == 45 ||
+		     o->alert_in == 46 || o->alert_in == 48 ||
+		     o->alert_in == 49 || o->alert_in == 51)) {
+			client_cert_rejected(r, o, ctx, a);
+			return;
+		}
+	}
+	/* Servers word "you sent no certificate" differently: TLS 1.3 has
+	 * certificate_required, OpenSSL sends handshake_failure, GnuTLS
+	 * decode_error. After a CertificateRequest answered with an empty
+	 * Certificate, any alert but a version, SNI or ALPN one means it. */
+	if (o->cert_requested && !o->sent_cert && o->alert_in != 70 &&
+	    o->alert_in != 112 && o->alert_in != 120) {
+		join_cas(o, cas, sizeof(cas));
+		f = tp_report_finding(r, TP_CLIENT_CERT_REQUIRED, "%s requires "
+				      "a client certificate and we sent none",
+				      ctx->remote);
+		tp_finding_detail(f, "the server sent a CertificateRequest "
+				  "(accepted CAs: %s), we answered with an "
+				  "empty Certificate, it sent alert %s", cas,
+				  name);
+		return;
+	}
+	if (o->sent_cert && o->alert_in == 40) {
+		client_cert_rejected(r, o, ctx, a);
+		return;
+	}
+	f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s sent fatal alert %s "
+			      "(%d)", ctx->remote, name, o->alert_in);
+	tp_finding_detail(f, "%s; the alert came after %s was received and "
+			  "%s was sent", a ? a->meaning : "an alert number "
+			  "outside the IANA registry",
+			  o->last_in[0] ? o->last_in : "nothing",
+			  o->last_out[0] ? o->last_out : "nothing");
+	if (o->alert_in == 112)
+		tp_finding_fix(f, "send a server name the server is configured "
+			       "for (--sni), or configure the server for '%s'",
+			       ctx->sni ? ctx->sni : "(no SNI)");
+}
+
+void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
+			 const struct tp_diag_ctx *ctx)
+{
+	struct tp_finding *f;
+	int st = o->status;
+
+	if (o->first_in_len > 0 && !looks_like_tls(o->first_in,
+						    o->first_in_len)) {
+		not_tls(r, o, ctx);
+		return;
+	}
+	if (o->alert_in >= 0) {
+		from_alert(r, o, ctx);
+		return;
+	}
+	if (o->timed_out) {
+		f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "the TLS "
+				      "handshake with %s stalled for %.1f s",
+				      ctx->remote, ctx->timeout_ms / 1000);
+		tp_finding_detail(f, "TCP is up; last sent: %s; last received:"
+				  " %s; %zu bytes sent, %zu received, nothing "
+				  "for the last %.1f s",
+				  o->last_out[0] ? o->last_out : "nothing",
+				  o->last_in[0] ? o->last_in : "nothing",
+				  o->bytes_out, o->bytes_in,
+				  o->stalled_ms / 1000);
+		return;
+	}
+	if (o->recv_errno == ECONNRESET || o->recv_errno == EPIPE) {
+		f = tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
+				      "the connection %s", ctx->remote,
+				      o->bytes_in == 0 ? "right after our "
+				      "ClientHello" : "during the handshake");
+		tp_finding_detail(f, "%s; last sent: %s; last received: %s; "
+				  "%zu bytes received before the reset",
+				  strerror(o->recv_errno),
+				  o->last_out[0] ? o->last_out : "nothing",
+				  o->last_in[0] ? o->last_in : "nothing",
+				  o->bytes_in);
+		if (o->bytes_in == 0)
+			tp_finding_fix(f, "look at the server's log; if it "
+				       "shows nothing, a firewall or IPS on "
+				       "the path resets TLS (try --sni with "
+				       "another name, or capture with "
+				       "tcpdump)");
+		return;
+	}
+	if (o->eof) {
+		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
+				      "connection without an alert %s",
+				      ctx->remote, o->bytes_in == 0 ? "right "
+				      "after our ClientHello" : "during the "
+				      "handshake");
+		tp_finding_detail(f, "FIN received; last sent: %s; last "
+				  "received: %s; %zu bytes received",
+				  o->last_out[0] ? o->last_out : "nothing",
+				  o->last_in[0] ? o->last_in : "nothing",
+				  o->bytes_in);
+		return;
+	}
+	switch (st) {
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+				      "chose a protocol version we do not "
+				      "allow", ctx->remote);
+		tp_finding_detail(f, "GnuTLS: %s; we offered: %s",
+				  gnutls_strerror(st), ctx->offered_versions);
+		return;
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+	case GNUTLS_E_NO_COMMON_KEY_SHARE:
+	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+		f = tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s chose "
+				      "parameters we did not offer",
+				      ctx->remote);
+		tp_finding_detail(f, "GnuTLS: %s (%s); we offered %s",
+				  gnutls_strerror(st), gnutls_strerror_name(st),
+				  ctx->offered_suites);
+		return;
+	case GNUTLS_E_KEY_USAGE_VIOLATION:
+		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "
+				      "the server certificate of %s forbids "
+				      "its use in this handshake", ctx->remote);
+		tp_finding_detail(f, "GnuTLS: %s", gnutls_strerror(st));
+		return;
+	default:
+		break;
+	}
+	f = tp_report_finding(r, TP_TLS_HANDSHAKE_FAILED, "the TLS handshake "
+			      "with %s failed: %s", ctx->remote,
+			      gnutls_strerror(st));
+	tp_finding_detail(f, "GnuTLS status %s (%d); last sent: %s; last "
+			  "received: %s", gnutls_strerror_name(st)
+			  ? gnutls_strerror_name(st) : "?", st,
+			  o->last_out[0] ? o->last_out : "nothing",
+			  o->last_in[0] ? o->last_in : "nothing");
+}

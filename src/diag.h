@@ -1,0 +1,29 @@
+/* Diagnosis: observations to findings. Internal. */
+#ifndef TP_DIAG_H
+#define TP_DIAG_H
+
+#include "tls.h"
+
+/* What the diagnosis needs to know of the attempt, for its wording. */
+struct tp_diag_ctx {
+	const char *remote;           /* "127.0.0.1:4433" */
+	const char *sni;
+	const char *priority;
+	const char *offered_versions; /* "TLS1.3, TLS1.2" */
+	const char *offered_suites;   /* "17 cipher suites (…)" */
+	const char *our_subject;      /* our certificate, or "(none)" */
+	const char *our_issuer;
+	double timeout_ms;
+	/* a second handshake offering everything GnuTLS speaks, run after a
+	 * refusal before any ServerHello; NULL when none was run */
+	const struct tp_tls_obs *broad;
+};
+
+/* What the first bytes of a non-TLS answer look like, or NULL. */
+const char *tp_diag_guess_protocol(const unsigned char *b, size_t n);
+
+/* Adds the finding that explains a failed handshake. */
+void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
+			 const struct tp_diag_ctx *ctx);
+
+#endif

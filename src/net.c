@@ -1,0 +1,293 @@
+/* Non-blocking name resolution and TCP connect with deadlines. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "net.h"
+
+const char *tp_net_status_name(enum tp_net_status s)
+{
+	switch (s) {
+	case TP_NETRES_OK: return "ok";
+	case TP_NETRES_REFUSED: return "refused";
+	case TP_NETRES_TIMEOUT: return "timeout";
+	case TP_NETRES_UNREACHABLE: return "unreachable";
+	case TP_NETRES_NONAME: return "no-such-name";
+	default: return "error";
+	}
+}
+
+static void result(struct tp_net_result *res, enum tp_net_status st,
+		   int sys_errno, const char *fmt, ...) TP_PRINTF(4, 5);
+static void result(struct tp_net_result *res, enum tp_net_status st,
+		   int sys_errno, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = st;
+	res->sys_errno = sys_errno;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+}
+
+static void copy_results(const struct addrinfo *ai, struct tp_resolved *out)
+{
+	for (; ai != NULL && out->n < TP_NET_MAX_ADDRS; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		memcpy(&out->addr[out->n], ai->ai_addr, ai->ai_addrlen);
+		out->len[out->n] = ai->ai_addrlen;
+		out->n++;
+	}
+}
+
+void tp_net_resolve(const char *host, unsigned port, int family,
+		    double timeout_ms, struct tp_resolved *out,
+		    struct tp_net_result *res)
+{
+	struct addrinfo hints = {0};
+	struct gaicb *req;
+	struct gaicb *list[1];
+	struct timespec ts;
+	char service[8];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6
+							      : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	snprintf(service, sizeof(service), "%u", port);
+
+	if (tp_addr_is_literal(host)) {
+		struct addrinfo *ai = NULL;
+
+		hints.ai_flags = AI_NUMERICHOST;
+		rc = getaddrinfo(host, service, &hints, &ai);
+		if (rc != 0) {
+			result(res, TP_NETRES_NONAME, 0, "%s: %s", host,
+			       gai_strerror(rc));
+			return;
+		}
+		copy_results(ai, out);
+		freeaddrinfo(ai);
+		result(res, TP_NETRES_OK, 0, "literal address");
+		return;
+	}
+
+	/*
+	 * getaddrinfo() has no deadline of its own; getaddrinfo_a() runs it
+	 * in glibc's resolver thread so that we can stop waiting. The
+	 * request must outlive a cancellation that does not take, so it is
+	 * heap-allocated and leaked in that one case.
+	 */
+	req = calloc(1, sizeof(*req) + sizeof(hints) + strlen(host) + 1 +
+			       sizeof(service));
+	if (req == NULL) {
+		result(res, TP_NETRES_ERROR, ENOMEM, "out of memory");
+		return;
+	}
+	{
+		char *p = (char *)(req + 1);
+		struct addrinfo *h = (struct addrinfo *)p;
+
+		*h = hints;
+		p += sizeof(hints);
+		strcpy(p, host);
+		req->ar_name = p;
+		p += strlen(host) + 1;
+		strcpy(p, service);
+		req->ar_service = p;
+		req->ar_request = h;
+	}
+	list[0] = req;
+	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (rc != 0) {
+		result(res, TP_NETRES_ERROR, 0, "cannot start the resolver: %s",
+		       gai_strerror(rc));
+		free(req);
+		return;
+	}
+	{
+		double deadline = tp_now_ms() + timeout_ms;
+
+		for (;;) {
+			double left = deadline - tp_now_ms();
+
+			if (left <= 0) {
+				rc = EAI_AGAIN;
+				break;
+			}
+			ts.tv_sec = (time_t)(left / 1000);
+			ts.tv_nsec = (long)((left - ts.tv_sec * 1000.0) * 1e6);
+			rc = gai_suspend((const struct gaicb *const *)list, 1,
+					 &ts);
+			if (rc == EAI_INTR)
+				continue;
+			if (rc == 0 || rc == EAI_ALLDONE)
+				break;
+			if (rc == EAI_AGAIN)
+				break; /* gai_suspend's time-out */
+		}
+	}
+	rc = gai_error(req);
+	if (rc == EAI_INPROGRESS) {
+		if (gai_cancel(req) != EAI_CANCELED) {
+			/* still running in the resolver thread: leave it */
+			result(res, TP_NETRES_TIMEOUT, 0, "no answer from the "
+			       "resolver for %s within %.1f s", host,
+			       timeout_ms / 1000);
+			return;
+		}
+		result(res, TP_NETRES_TIMEOUT, 0, "no answer from the resolver "
+		       "for %s within %.1f s", host, timeout_ms / 1000);
+		free(req);
+		return;
+	}
+	if (rc == 0) {
+		copy_results(req->ar_result, out);
+		freeaddrinfo(req->ar_result);
+		free(req);
+		if (out->n == 0) {
+			result(res, TP_NETRES_NONAME, 0, "%s has no IPv4 or IPv6 "
+			       "address", host);
+			return;
+		}
+		result(res, TP_NETRES_OK, 0, "resolved");
+		return;
+	}
+	free(req);
+	switch (rc) {
+	case EAI_NONAME:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+		result(res, TP_NETRES_NONAME, 0, "%s: no such name (%s)", host,
+		       gai_strerror(rc));
+		break;
+	case EAI_AGAIN:
+		result(res, TP_NETRES_TIMEOUT, 0, "%s: the resolver did not "
+		       "answer (%s)", host, gai_strerror(rc));
+		break;
+	case EAI_ADDRFAMILY:
+		result(res, TP_NETRES_NONAME, 0, "%s has no address of the "
+		       "requested family", host);
+		break;
+	default:
+		result(res, TP_NETRES_ERROR, 0, "%s: %s", host, gai_strerror(rc));
+		break;
+	}
+}
+
+int tp_net_wait(int fd, short events, double deadline_ms)
+{
+	struct pollfd pfd = {.fd = fd, .events = events};
+	double left;
+	int rc;
+
+	for (;;) {
+		left = deadline_ms - tp_now_ms();
+		if (left <= 0)
+			return 0;
+		rc = poll(&pfd, 1, left > 1e9 ? 1000000000 : (int)(left + 0.999));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			return 1;
+	}
+}
+
+static enum tp_net_status classify_errno(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return TP_NETRES_REFUSED;
+	case ETIMEDOUT:
+		return TP_NETRES_TIMEOUT;
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case ENETDOWN:
+	case EHOSTDOWN:
+	case EADDRNOTAVAIL:
+		return TP_NETRES_UNREACHABLE;
+	default:
+		return TP_NETRES_ERROR;
+	}
+}
+
+void tp_net_connect(const struct sockaddr *sa, socklen_t len,
+		    double timeout_ms, int mss, int *fd_out,
+		    struct tp_net_result *res)
+{
+	char where[INET6_ADDRSTRLEN + 8];
+	double deadline = tp_now_ms() + timeout_ms;
+	socklen_t elen = sizeof(int);
+	int fd, e = 0, rc;
+
+	*fd_out = -1;
+	tp_addr_format(sa, where, sizeof(where));
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    IPPROTO_TCP);
+	if (fd < 0) {
+		result(res, TP_NETRES_ERROR, errno, "socket: %s", strerror(errno));
+		return;
+	}
+	if (mss > 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof(mss));
+	/* handshake flights are small writes: Nagle plus delayed ACKs would
+	 * add 40 ms to every round trip and blur the timings we report */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	rc = connect(fd, sa, len);
+	if (rc < 0 && errno != EINPROGRESS) {
+		e = errno;
+		goto fail;
+	}
+	if (rc < 0) {
+		rc = tp_net_wait(fd, POLLOUT, deadline);
+		if (rc == 0) {
+			close(fd);
+			result(res, TP_NETRES_TIMEOUT, ETIMEDOUT, "no answer to "
+			       "the SYN from %s within %.1f s", where,
+			       timeout_ms / 1000);
+			return;
+		}
+		if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+			e = errno;
+		if (e != 0)
+			goto fail;
+	}
+	*fd_out = fd;
+	result(res, TP_NETRES_OK, 0, "connected to %s", where);
+	return;
+fail:
+	close(fd);
+	switch (classify_errno(e)) {
+	case TP_NETRES_REFUSED:
+		result(res, TP_NETRES_REFUSED, e, "%s answered the SYN with a "
+		       "reset (%s)", where, strerror(e));
+		break;
+	case TP_NETRES_UNREACHABLE:
+		result(res, TP_NETRES_UNREACHABLE, e, "%s is unreachable: %s",
+		       where, strerror(e));
+		break;
+	case TP_NETRES_TIMEOUT:
+		result(res, TP_NETRES_TIMEOUT, e, "no answer to the SYN from %s "
+		       "(%s)", where, strerror(e));
+		break;
+	default:
+		result(res, TP_NETRES_ERROR, e, "connect to %s: %s", where,
+		       strerror(e));
+		break;
+	}
+}

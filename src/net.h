@@ -1,0 +1,55 @@
+/* Non-blocking name resolution and TCP connect with deadlines. */
+#ifndef TP_NET_H
+#define TP_NET_H
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "tlsprobe.h"
+
+#define TP_NET_MAX_ADDRS 16
+
+struct tp_resolved {
+	struct sockaddr_storage addr[TP_NET_MAX_ADDRS];
+	socklen_t len[TP_NET_MAX_ADDRS];
+	size_t n;
+};
+
+enum tp_net_status {
+	TP_NETRES_OK,
+	TP_NETRES_REFUSED,     /* RST to our SYN */
+	TP_NETRES_TIMEOUT,     /* no answer before the deadline */
+	TP_NETRES_UNREACHABLE, /* no route, or ICMP unreachable */
+	TP_NETRES_NONAME,      /* the name does not exist */
+	TP_NETRES_ERROR,       /* anything else: see sys_errno / message */
+};
+
+struct tp_net_result {
+	enum tp_net_status status;
+	int sys_errno;
+	char message[256];
+};
+
+/*
+ * Resolves host (a literal needs no resolver) for port within timeout_ms.
+ * family: 0, 4 or 6. The result keeps IPv6 and IPv4 interleaved as the
+ * resolver ordered them.
+ */
+void tp_net_resolve(const char *host, unsigned port, int family,
+		    double timeout_ms, struct tp_resolved *out,
+		    struct tp_net_result *res);
+
+/* Starts a non-blocking connect and waits for it within timeout_ms. On
+ * success *fd is the connected, non-blocking socket. */
+void tp_net_connect(const struct sockaddr *sa, socklen_t len,
+		    double timeout_ms, int mss, int *fd,
+		    struct tp_net_result *res);
+
+/* Waits until fd is readable (events POLLIN) or writable (POLLOUT) or the
+ * deadline (absolute, tp_now_ms() clock) passes. 1 ready, 0 timeout, -1
+ * error. */
+int tp_net_wait(int fd, short events, double deadline_ms);
+
+const char *tp_net_status_name(enum tp_net_status s);
+
+#endif

@@ -1,0 +1,454 @@
+/* GnuTLS client sessions over a non-blocking socket, with deadlines and
+ * a record of every message and byte that went by. */
+#include <ctype.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "net.h"
+#include "registry.h"
+#include "tls.h"
+
+/* Everything the callbacks need; reached through gnutls_session_get_ptr. */
+struct ctx {
+	const struct tp_tls_client_cfg *cfg;
+	struct tp_tls_obs *obs;
+	struct tp_report *r;
+	int fd;
+	double start;
+	double deadline;
+	double last_in;
+	gnutls_session_t session;
+};
+
+int tp_tls_check_priority(const char *priority, struct tp_error *err)
+{
+	gnutls_priority_t prio;
+	const char *pos = NULL;
+	int rc;
+
+	rc = gnutls_priority_init(&prio, priority ? priority : "NORMAL", &pos);
+	if (rc < 0) {
+		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': %s at '%s'",
+			     priority, gnutls_strerror(rc), pos ? pos : "?");
+		err->lib_status = rc;
+		return -1;
+	}
+	gnutls_priority_deinit(prio);
+	return 0;
+}
+
+static ssize_t push(gnutls_transport_ptr_t p, const void *data, size_t len)
+{
+	struct ctx *c = p;
+	ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+
+	if (n < 0) {
+		gnutls_transport_set_errno(c->session, errno);
+		if (errno != EAGAIN && errno != EINTR && c->obs->recv_errno == 0)
+			c->obs->recv_errno = errno;
+		return -1;
+	}
+	c->obs->bytes_out += (size_t)n;
+	return n;
+}
+
+static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
+{
+	struct ctx *c = p;
+	struct tp_tls_obs *o = c->obs;
+	ssize_t n = recv(c->fd, data, len, 0);
+
+	if (n < 0) {
+		gnutls_transport_set_errno(c->session, errno);
+		if (errno != EAGAIN && errno != EINTR && o->recv_errno == 0)
+			o->recv_errno = errno;
+		return -1;
+	}
+	if (n == 0) {
+		o->eof = true;
+		return 0;
+	}
+	/* keep the first bytes: they tell what the peer speaks */
+	if (o->first_in_len < sizeof(o->first_in)) {
+		size_t k = sizeof(o->first_in) - o->first_in_len;
+
+		if (k > (size_t)n)
+			k = (size_t)n;
+		memcpy(o->first_in + o->first_in_len, data, k);
+		o->first_in_len += k;
+	}
+	o->bytes_in += (size_t)n;
+	c->last_in = tp_now_ms();
+	return n;
+}
+
+/* GnuTLS asks whether data arrives within ms; our deadline bounds it. */
+static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	struct ctx *c = p;
+	double until = c->deadline;
+	int rc;
+
+	if (ms != GNUTLS_INDEFINITE_TIMEOUT && tp_now_ms() + ms < until)
+		until = tp_now_ms() + ms;
+	rc = tp_net_wait(c->fd, POLLIN, until);
+	if (rc < 0)
+		gnutls_transport_set_errno(c->session, errno);
+	return rc;
+}
+
+/* The suite a ServerHello chose, read from the message itself (RFC 8446
+ * section 4.1.3: version, random, session id, cipher suite): GnuTLS has
+ * not installed it yet when the hook runs. */
+static const char *server_hello_suite(const gnutls_datum_t *msg)
+{
+	unsigned char id[2];
+	const char *name;
+	size_t off = 2 + 32, i;
+
+	if (msg == NULL || msg->size < off + 1)
+		return NULL;
+	off += 1 + msg->data[off];
+	if (msg->size < off + 2)
+		return NULL;
+	for (i = 0; (name = gnutls_cipher_suite_info(i, id, NULL, NULL, NULL,
+						     NULL)) != NULL; i++)
+		if (id[0] == msg->data[off] && id[1] == msg->data[off + 1])
+			return name;
+	return NULL;
+}
+
+static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
+		unsigned int incoming, const gnutls_datum_t *msg)
+{
+	struct ctx *c = gnutls_session_get_ptr(s);
+	char buf[40];
+	const char *name;
+
+	(void)when;
+	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
+		name = "ChangeCipherSpec";
+	else
+		name = tp_registry_handshake_name((int)htype, buf, sizeof(buf));
+	tp_report_add_message(c->r, tp_now_ms() - c->start, incoming != 0,
+			      name);
+	if (incoming) {
+		snprintf(c->obs->last_in, sizeof(c->obs->last_in), "%s", name);
+		if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO) {
+			const char *v = gnutls_protocol_get_name(
+				gnutls_protocol_get_version(s));
+			const char *cs = server_hello_suite(msg);
+
+			c->obs->saw_server_hello = true;
+			snprintf(c->obs->hello_version,
+				 sizeof(c->obs->hello_version), "%s",
+				 v ? v : "?");
+			snprintf(c->obs->hello_cipher,
+				 sizeof(c->obs->hello_cipher), "%s",
+				 cs ? cs : "?");
+		}
+		if (htype == GNUTLS_HANDSHAKE_CERTIFICATE_PKT)
+			c->obs->saw_server_cert = true;
+	} else {
+		snprintf(c->obs->last_out, sizeof(c->obs->last_out), "%s",
+			 name);
+	}
+	return 0;
+}
+
+/* Alerts are not handshake messages; add them to the ladder by hand. */
+static void note_alert(struct ctx *c, bool fatal, int desc)
+{
+	const struct tp_alert_info *a = tp_registry_alert(desc);
+	char name[64];
+
+	snprintf(name, sizeof(name), "Alert(%s, %s)", fatal ? "fatal" : "warning",
+		 a ? a->name : "unknown");
+	tp_report_add_message(c->r, tp_now_ms() - c->start, true, name);
+}
+
+/* The server asked for our certificate: note which CAs it accepts. */
+static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn,
+		    int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+		    int pk_algos_length, gnutls_pcert_st **pcert,
+		    unsigned int *pcert_length, gnutls_privkey_t *privkey)
+{
+	struct ctx *c = gnutls_session_get_ptr(s);
+	struct tp_tls_obs *o = c->obs;
+	int i;
+
+	(void)pk_algos;
+	(void)pk_algos_length;
+	o->cert_requested = true;
+	for (i = 0; i < nreqs && o->n_req_cas < TP_TLS_MAX_REQ_CAS; i++) {
+		gnutls_datum_t dn = {NULL, 0};
+
+		if (gnutls_x509_rdn_get2(&req_ca_rdn[i], &dn, 0) == 0) {
+			char *clean = tp_sanitize((const char *)dn.data, dn.size);
+
+			snprintf(o->req_cas[o->n_req_cas++],
+				 sizeof(o->req_cas[0]), "%s",
+				 clean ? clean : "?");
+			free(clean);
+			gnutls_free(dn.data);
+		}
+	}
+	if (c->cfg->n_pcerts > 0) {
+		*pcert = c->cfg->pcerts;
+		*pcert_length = c->cfg->n_pcerts;
+		*privkey = c->cfg->key;
+		o->sent_cert = true;
+	} else {
+		*pcert = NULL;
+		*pcert_length = 0;
+		*privkey = NULL;
+	}
+	return 0;
+}
+
+static int keylog(gnutls_session_t s, const char *label,
+		  const gnutls_datum_t *secret)
+{
+	struct ctx *c = gnutls_session_get_ptr(s);
+	gnutls_datum_t client_random, server_random;
+	unsigned i;
+
+	gnutls_session_get_random(s, &client_random, &server_random);
+	/* NSS key log format: LABEL <client random hex> <secret hex> */
+	fprintf(c->cfg->keylog, "%s ", label);
+	for (i = 0; i < client_random.size; i++)
+		fprintf(c->cfg->keylog, "%02x", client_random.data[i]);
+	fputc(' ', c->cfg->keylog);
+	for (i = 0; i < secret->size; i++)
+		fprintf(c->cfg->keylog, "%02x", secret->data[i]);
+	fputc('\n', c->cfg->keylog);
+	fflush(c->cfg->keylog);
+	return 0;
+}
+
+/* "h2,http/1.1" → ALPN list; at most 8 names. */
+static void set_alpn(gnutls_session_t s, const char *alpn)
+{
+	gnutls_datum_t protos[8];
+	char *copy = strdup(alpn), *tok, *save = NULL;
+	unsigned n = 0;
+
+	if (copy == NULL)
+		return;
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && n < 8;
+	     tok = strtok_r(NULL, ",", &save)) {
+		protos[n].data = (unsigned char *)tok;
+		protos[n].size = (unsigned)strlen(tok);
+		n++;
+	}
+	if (n > 0)
+		gnutls_alpn_set_protocols(s, protos, n, 0);
+	free(copy);
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void record_session(gnutls_session_t s, struct tp_report *r)
+{
+	gnutls_datum_t alpn = {NULL, 0};
+	char group[48] = "", alpn_buf[64] = "";
+	const char *gname = NULL;
+	gnutls_group_t g = gnutls_group_get(s);
+	gnutls_sign_algorithm_t sig = gnutls_sign_algorithm_get(s);
+
+	if (g != GNUTLS_GROUP_INVALID)
+		gname = gnutls_group_get_name(g);
+	if (gname != NULL) {
+		snprintf(group, sizeof(group), "%s", gname);
+		lower(group);
+	}
+	if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0)
+		snprintf(alpn_buf, sizeof(alpn_buf), "%.*s", (int)alpn.size,
+			 alpn.data);
+	tp_session_set(&r->session,
+		       gnutls_protocol_get_name(gnutls_protocol_get_version(s)),
+		       gnutls_ciphersuite_get(s), group[0] ? group : NULL,
+		       sig != GNUTLS_SIGN_UNKNOWN ? gnutls_sign_get_name(sig)
+						   : NULL,
+		       alpn_buf[0] ? alpn_buf : NULL,
+		       gnutls_session_is_resumed(s) != 0);
+}
+
+/* Keeps a copy of the chain the peer sent (available even when the
+ * handshake failed after the Certificate message). */
+static void copy_peer_chain(gnutls_session_t s, struct tp_tls_obs *o)
+{
+	const gnutls_datum_t *der;
+	unsigned n = 0, i;
+
+	der = gnutls_certificate_get_peers(s, &n);
+	if (der == NULL || n == 0)
+		return;
+	if (n > 16)
+		n = 16;
+	o->peer_der = calloc(n, sizeof(*o->peer_der));
+	if (o->peer_der == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		o->peer_der[i].data = malloc(der[i].size);
+		if (o->peer_der[i].data == NULL)
+			break;
+		memcpy(o->peer_der[i].data, der[i].data, der[i].size);
+		o->peer_der[i].size = der[i].size;
+	}
+	o->n_peer = i;
+}
+
+/*
+ * In TLS 1.3 the server judges our certificate after our Finished, so a
+ * rejection arrives as an alert after the handshake "succeeded". Send
+ * close_notify and read until the peer's close, an alert, or a short
+ * deadline.
+ */
+static void confirm_client_auth(struct ctx *c, double timeout_ms)
+{
+	char buf[512];
+	double wait = timeout_ms < 1500 ? timeout_ms : 1500;
+	int rc;
+
+	c->deadline = tp_now_ms() + wait;
+	gnutls_record_set_timeout(c->session, 0);
+	do {
+		rc = gnutls_bye(c->session, GNUTLS_SHUT_WR);
+	} while ((rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) &&
+		 tp_net_wait(c->fd, POLLOUT, c->deadline) > 0);
+	for (;;) {
+		rc = (int)gnutls_record_recv(c->session, buf, sizeof(buf));
+		if (rc > 0)
+			continue;  /* application data: the peer is talking */
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			if (tp_net_wait(c->fd, POLLIN, c->deadline) <= 0)
+				return;
+			continue;
+		}
+		if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			c->obs->alert_in = (int)gnutls_alert_get(c->session);
+			c->obs->alert_after_handshake = true;
+			note_alert(c, true, c->obs->alert_in);
+			c->obs->status = rc;
+		}
+		return;  /* close_notify, EOF, reset: no verdict against us */
+	}
+}
+
+int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
+			    double timeout_ms, struct tp_report *r,
+			    struct tp_tls_obs *obs)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_session_t s = NULL;
+	struct ctx c;
+	const char *pos;
+	int rc;
+
+	memset(obs, 0, sizeof(*obs));
+	obs->alert_in = -1;
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.obs = obs;
+	c.r = r;
+	c.fd = fd;
+	c.start = c.last_in = tp_now_ms();
+	c.deadline = c.start + timeout_ms;
+
+	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
+	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
+		goto out;
+	c.session = s;
+	/* Verification is ours, after the handshake, so that every problem
+	 * is reported and not just the first one GnuTLS meets. */
+	gnutls_certificate_set_retrieve_function2(cred, retrieve);
+	if ((rc = gnutls_priority_set_direct(s, cfg->priority ? cfg->priority
+							      : "NORMAL",
+					     &pos)) < 0 ||
+	    (rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred)) < 0)
+		goto out;
+	if (cfg->sni != NULL &&
+	    (rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, cfg->sni,
+					 strlen(cfg->sni))) < 0)
+		goto out;
+	if (cfg->alpn != NULL)
+		set_alpn(s, cfg->alpn);
+	gnutls_session_set_ptr(s, &c);
+	gnutls_transport_set_ptr(s, &c);
+	gnutls_transport_set_push_function(s, push);
+	gnutls_transport_set_pull_function(s, pull);
+	gnutls_transport_set_pull_timeout_function(s, pull_timeout);
+	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_POST, hook);
+	if (cfg->keylog != NULL)
+		gnutls_session_set_keylog_function(s, keylog);
+
+	for (;;) {
+		rc = gnutls_handshake(s);
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			short ev = gnutls_record_get_direction(s) ? POLLOUT
+								  : POLLIN;
+			int w = tp_net_wait(fd, ev, c.deadline);
+
+			if (w == 0) {
+				obs->timed_out = true;
+				break;
+			}
+			if (w < 0) {
+				obs->recv_errno = errno;
+				break;
+			}
+			continue;
+		}
+		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
+			note_alert(&c, false, (int)gnutls_alert_get(s));
+		if (rc < 0 && !gnutls_error_is_fatal(rc))
+			continue;  /* a warning alert: go on */
+		break;
+	}
+	obs->status = obs->timed_out ? GNUTLS_E_TIMEDOUT : rc;
+	obs->stalled_ms = tp_now_ms() - c.last_in;
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		obs->alert_in = (int)gnutls_alert_get(s);
+		note_alert(&c, true, obs->alert_in);
+	}
+	copy_peer_chain(s, obs);
+	if (rc == 0 && !obs->timed_out) {
+		obs->handshake_done = true;
+		record_session(s, r);
+		if (obs->cert_requested &&
+		    gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
+			confirm_client_auth(&c, timeout_ms);
+		else
+			gnutls_bye(s, GNUTLS_SHUT_WR);
+	}
+	rc = obs->status;
+out:
+	obs->ms = tp_now_ms() - c.start;
+	if (s != NULL)
+		gnutls_deinit(s);
+	if (cred != NULL)
+		gnutls_certificate_free_credentials(cred);
+	if (rc < 0 && obs->status == 0)
+		obs->status = rc;
+	return obs->status == 0 ? 0 : -1;
+}
+
+void tp_tls_obs_free(struct tp_tls_obs *obs)
+{
+	unsigned i;
+
+	for (i = 0; i < obs->n_peer; i++)
+		free(obs->peer_der[i].data);
+	free(obs->peer_der);
+	obs->peer_der = NULL;
+	obs->n_peer = 0;
+}

@@ -1,0 +1,76 @@
+/* GnuTLS client sessions that record what they see. Internal. */
+#ifndef TP_TLS_H
+#define TP_TLS_H
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "tlsprobe.h"
+
+#define TP_TLS_MAX_REQ_CAS 16
+#define TP_TLS_FIRST_BYTES 64
+
+/* What this side will present and how it will speak; loaded before any
+ * network step so that bad input fails fast. */
+struct tp_tls_client_cfg {
+	const char *sni;           /* NULL: no server_name extension */
+	const char *priority;      /* NULL: "NORMAL" */
+	const char *alpn;          /* comma-separated, or NULL */
+	FILE *keylog;              /* NSS key log, or NULL */
+	gnutls_pcert_st *pcerts;   /* our chain, or NULL */
+	unsigned n_pcerts;
+	gnutls_privkey_t key;
+	char our_issuer[256];      /* our leaf's issuer DN, for messages */
+	char our_subject[256];
+};
+
+/* Everything the TLS stage observed, for diagnosis. */
+struct tp_tls_obs {
+	/* transport */
+	size_t bytes_in, bytes_out;
+	unsigned char first_in[TP_TLS_FIRST_BYTES];
+	size_t first_in_len;
+	bool eof;              /* the peer sent FIN */
+	int recv_errno;        /* ECONNRESET, …: 0 if none */
+	bool timed_out;
+	double stalled_ms;     /* time since the last byte received */
+	/* handshake */
+	bool saw_server_hello;
+	bool saw_server_cert;
+	bool cert_requested;
+	bool sent_cert;        /* a non-empty Certificate was sent */
+	char last_in[40];      /* last handshake message received */
+	char last_out[40];
+	char hello_version[16];  /* what the ServerHello chose */
+	char hello_cipher[80];
+	char req_cas[TP_TLS_MAX_REQ_CAS][160];
+	unsigned n_req_cas;
+	/* outcome */
+	int status;            /* GnuTLS status of the handshake, 0 = ok */
+	int alert_in;          /* fatal alert received, -1 none */
+	bool alert_after_handshake; /* it came after our Finished */
+	bool handshake_done;
+	double ms;
+	/* peer chain, DER, as sent (owned by the session until freed) */
+	gnutls_datum_t *peer_der;
+	unsigned n_peer;
+};
+
+/* Validates a priority string; usage error naming the failing part. */
+int tp_tls_check_priority(const char *priority, struct tp_error *err);
+
+/*
+ * Runs a client handshake on the connected non-blocking fd within
+ * timeout_ms, adding each handshake message to r, then confirms
+ * (briefly) that a requested client certificate was accepted. The peer
+ * chain is copied into obs (free with tp_tls_obs_free). On success the
+ * session facts are set in r->session. Returns 0 when the handshake
+ * completed, -1 when it did not (obs says why).
+ */
+int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
+			    double timeout_ms, struct tp_report *r,
+			    struct tp_tls_obs *obs);
+void tp_tls_obs_free(struct tp_tls_obs *obs);
+
+#endif
