@@ -1,0 +1,698 @@
+/*
+ * The report model and its views: findings from the one table, the
+ * verdict and exit status, the JSON fields of the contract, and that
+ * nothing hostile set into a report reaches an output raw.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "tlsprobe.h"
+
+/* ESC sequence, newline, carriage return, invalid UTF-8, C1 CSI. */
+#define HOSTILE "evil\x1b[2J\nline\r\xff\xfe\xc2\x9b" "31m"
+#define HOSTILE_CLEAN "evil\\x1b[2J\\x0aline\\x0d\\xff\\xfe\\xc2\\x9b31m"
+
+static int report_setup(void **state)
+{
+	*state = tp_report_new("client");
+	return *state == NULL ? -1 : 0;
+}
+
+static int report_teardown(void **state)
+{
+	tp_report_free(*state);
+	return 0;
+}
+
+#define REPORT_TEST(f) \
+	cmocka_unit_test_setup_teardown(f, report_setup, report_teardown)
+
+/* Parses a rendering back; fails the test when it is not JSON. */
+static json_t *parse(const char *text)
+{
+	json_error_t jerr;
+	json_t *doc;
+
+	assert_non_null(text);
+	doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		fail_msg("not JSON (%s, line %d): %s", jerr.text, jerr.line,
+			 text);
+	return doc;
+}
+
+static json_t *to_json(const struct tp_report *r, int flags)
+{
+	char *text = tp_report_to_json(r, flags);
+	json_t *doc = parse(text);
+
+	free(text);
+	return doc;
+}
+
+/* True when obj has exactly the keys listed (NULL-terminated). */
+static void assert_keys(const json_t *obj, const char *what,
+			const char *const *keys)
+{
+	size_t n = 0;
+
+	if (!json_is_object(obj))
+		fail_msg("%s is not an object", what);
+	for (; keys[n] != NULL; n++)
+		if (json_object_get(obj, keys[n]) == NULL)
+			fail_msg("%s has no field '%s'", what, keys[n]);
+	if (json_object_size(obj) != n) {
+		char *dump = json_dumps(obj, JSON_COMPACT);
+
+		fail_msg("%s has %zu fields, expected %zu: %s", what,
+			 json_object_size(obj), n, dump);
+	}
+}
+
+static void assert_json_string(const json_t *obj, const char *key,
+			       const char *expected)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_string(v))
+		fail_msg("'%s' is not a string", key);
+	assert_string_equal(json_string_value(v), expected);
+}
+
+/* ---- findings from the table ---- */
+
+static void test_report_finding_defaults_from_table(void **state)
+{
+	struct tp_report *r = *state;
+	int code;
+
+	for (code = 0; code < TP_CODE_COUNT; code++) {
+		const struct tp_code_info *info = tp_code_info(code);
+		struct tp_finding *f;
+
+		assert_non_null(info);
+		f = tp_report_finding(r, code, "summary %d of %s", code,
+				      info->name);
+		assert_non_null(f);
+		assert_int_equal(f->code, code);
+		assert_int_equal(f->severity, info->severity);
+		assert_int_equal(f->side, info->side);
+		assert_non_null(f->fix);
+		assert_string_equal(f->fix, info->fix);
+		assert_null(f->detail);
+		assert_true(strstr(f->summary, info->name) != NULL);
+		assert_true(tp_report_has(r, code));
+	}
+	assert_int_equal(r->n_findings, TP_CODE_COUNT);
+}
+
+static void test_report_finding_fix_and_detail_override(void **state)
+{
+	struct tp_report *r = *state;
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_UNKNOWN_CA, "issuer %s is not trusted",
+			      "CN=CA2");
+	assert_non_null(f);
+	assert_string_equal(f->summary, "issuer CN=CA2 is not trusted");
+	tp_finding_detail(f, "trusted: %s", "CN=CA1");
+	tp_finding_fix(f, "add %s to the --ca file", "CN=CA2");
+	assert_string_equal(f->detail, "trusted: CN=CA1");
+	assert_string_equal(f->fix, "add CN=CA2 to the --ca file");
+	/* a second override replaces the first */
+	tp_finding_fix(f, "%s", "sign it with CA1");
+	assert_string_equal(f->fix, "sign it with CA1");
+	/* NULL findings (out of memory) are ignored */
+	tp_finding_detail(NULL, "x");
+	tp_finding_fix(NULL, "x");
+}
+
+static void test_report_finding_unknown_code(void **state)
+{
+	struct tp_report *r = *state;
+
+	assert_null(tp_code_info(TP_CODE_COUNT));
+	assert_null(tp_report_finding(r, TP_CODE_COUNT, "nothing"));
+	assert_int_equal(r->n_findings, 0);
+	assert_false(tp_report_has(r, TP_UNKNOWN_CA));
+}
+
+static void test_report_code_by_name_round_trip(void **state)
+{
+	int code;
+
+	(void)state;
+	for (code = 0; code < TP_CODE_COUNT; code++)
+		assert_int_equal(tp_code_by_name(tp_code_info(code)->name),
+				 code);
+	assert_int_equal(tp_code_by_name("UNKNOWN_CA"), TP_UNKNOWN_CA);
+	assert_int_equal(tp_code_by_name("unknown_ca"), -1);
+	assert_int_equal(tp_code_by_name("NO_SUCH_CODE"), -1);
+	assert_int_equal(tp_code_by_name(""), -1);
+	assert_int_equal(tp_code_by_name(NULL), -1);
+}
+
+static void test_report_names(void **state)
+{
+	(void)state;
+	assert_string_equal(tp_severity_name(TP_SEV_ERROR), "error");
+	assert_string_equal(tp_severity_name(TP_SEV_WARNING), "warning");
+	assert_string_equal(tp_severity_name(TP_SEV_INFO), "info");
+	assert_string_equal(tp_side_name(TP_SIDE_CLIENT), "client");
+	assert_string_equal(tp_side_name(TP_SIDE_SERVER), "server");
+	assert_string_equal(tp_side_name(TP_SIDE_PATH), "path");
+	assert_string_equal(tp_side_name(TP_SIDE_LOCAL), "local");
+}
+
+/* ---- verdict and exit status ---- */
+
+struct verdict_case {
+	const char *name;
+	int severities[3];  /* -1 ends the list */
+	enum tp_verdict verdict;
+	const char *verdict_name;
+	int exit_status;
+};
+
+static const struct verdict_case verdict_cases[] = {
+	{"nothing", {-1}, TP_VERDICT_PASS, "pass", 0},
+	{"info", {TP_SEV_INFO, -1}, TP_VERDICT_PASS, "pass", 0},
+	{"warning", {TP_SEV_WARNING, TP_SEV_INFO, -1}, TP_VERDICT_WARN,
+	 "warn", 0},
+	{"error", {TP_SEV_ERROR, -1}, TP_VERDICT_FAIL, "fail", 1},
+	{"warning then error", {TP_SEV_WARNING, TP_SEV_ERROR, -1},
+	 TP_VERDICT_FAIL, "fail", 1},
+	{"error then warning", {TP_SEV_ERROR, TP_SEV_WARNING, -1},
+	 TP_VERDICT_FAIL, "fail", 1},
+};
+
+static void test_report_verdict_and_exit_status(void **state)
+{
+	size_t i;
+	int j;
+
+	(void)state;
+	for (i = 0; i < sizeof(verdict_cases) / sizeof(verdict_cases[0]);
+	     i++) {
+		const struct verdict_case *c = &verdict_cases[i];
+		struct tp_report *r = tp_report_new("client");
+		json_t *doc;
+
+		assert_non_null(r);
+		for (j = 0; c->severities[j] >= 0; j++) {
+			/* the table's severity, then the probe's override */
+			struct tp_finding *f =
+				tp_report_finding(r, TP_NAT_SOURCE, "case");
+
+			assert_non_null(f);
+			f->severity = c->severities[j];
+		}
+		if (tp_report_verdict(r) != c->verdict ||
+		    tp_report_exit_status(r) != c->exit_status)
+			fail_msg("%s: verdict %d exit %d, expected %d and %d",
+				 c->name, tp_report_verdict(r),
+				 tp_report_exit_status(r), c->verdict,
+				 c->exit_status);
+		assert_string_equal(tp_verdict_name(tp_report_verdict(r)),
+				    c->verdict_name);
+		doc = to_json(r, 0);
+		assert_json_string(doc, "verdict", c->verdict_name);
+		json_decref(doc);
+		tp_report_free(r);
+	}
+}
+
+/* ---- stages ---- */
+
+static void test_report_standard_stages(void **state)
+{
+	static const char *const names[] = {"dns", "tcp", "tls", "verify"};
+	struct tp_report *r = *state;
+	struct tp_stage *tls;
+	size_t i;
+
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	/* adding them again finds the same four */
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	assert_int_equal(r->n_stages, 4);
+	for (i = 0; i < 4; i++) {
+		assert_string_equal(r->stages[i].name, names[i]);
+		assert_int_equal(r->stages[i].status, TP_STAGE_SKIPPED);
+	}
+	tls = tp_report_stage(r, "tls");
+	assert_ptr_equal(tls, &r->stages[2]);
+	tp_stage_set(tls, TP_STAGE_FAIL, 3.0, "alert %s", "unknown_ca");
+	assert_string_equal(tls->detail, "alert unknown_ca");
+	/* a NULL detail keeps the one already there */
+	tp_stage_set(tls, TP_STAGE_FAIL, 4.0, NULL);
+	assert_string_equal(tls->detail, "alert unknown_ca");
+	tp_stage_set(NULL, TP_STAGE_OK, 0, NULL);
+	tp_stage_set_ends(NULL, "a", "b");
+}
+
+/* ---- the JSON report ---- */
+
+/* A failed client run shaped like the contract's example. */
+static void fill_client_report(struct tp_report *r)
+{
+	struct tp_stage *st;
+	struct tp_finding *f;
+
+	assert_int_equal(tp_report_set_target(r, "example.test", 443,
+					      "example.test"), 0);
+	assert_int_equal(tp_report_add_address(r, "203.0.113.2"), 0);
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	tp_stage_set(tp_report_stage(r, "dns"), TP_STAGE_OK, 0.4, NULL);
+	st = tp_report_stage(r, "tcp");
+	tp_stage_set(st, TP_STAGE_OK, 1.1, NULL);
+	tp_stage_set_ends(st, "100.64.0.2:42746", "203.0.113.2:443");
+	tp_stage_set(tp_report_stage(r, "tls"), TP_STAGE_FAIL, 3.0,
+		     "received fatal alert %s", "unknown_ca");
+	f = tp_report_finding(r, TP_CLIENT_CERT_REJECTED,
+			      "the server rejected our certificate");
+	tp_finding_detail(f, "server trusts: CN=CA1");
+	r->total_ms = 4.5;
+}
+
+static void test_report_json_contract_fields(void **state)
+{
+	static const char *const target_keys[] = {
+		"host", "port", "sni", "addresses", NULL};
+	static const char *const finding_keys[] = {
+		"code", "severity", "side", "summary", "detail", "fix", NULL};
+	static const char *const stage_names[] = {"dns", "tcp", "tls",
+						  "verify"};
+	struct tp_report *r = *state;
+	json_t *doc, *target, *stages, *finding;
+	size_t i;
+
+	fill_client_report(r);
+	doc = to_json(r, 0);
+	assert_json_string(doc, "tool", "tlsprobe");
+	assert_json_string(doc, "version", TP_VERSION);
+	assert_json_string(doc, "command", "client");
+	assert_json_string(doc, "verdict", "fail");
+
+	target = json_object_get(doc, "target");
+	assert_keys(target, "target", target_keys);
+	assert_json_string(target, "host", "example.test");
+	assert_int_equal(json_integer_value(json_object_get(target, "port")),
+			 443);
+	assert_json_string(target, "sni", "example.test");
+	assert_int_equal(json_array_size(json_object_get(target, "addresses")),
+			 1);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(target, "addresses"), 0)), "203.0.113.2");
+
+	stages = json_object_get(doc, "stages");
+	assert_int_equal(json_array_size(stages), 4);
+	for (i = 0; i < 4; i++) {
+		json_t *st = json_array_get(stages, i);
+
+		assert_json_string(st, "name", stage_names[i]);
+		assert_non_null(json_object_get(st, "status"));
+	}
+	assert_json_string(json_array_get(stages, 0), "status", "ok");
+	assert_true(json_is_number(json_object_get(json_array_get(stages, 0),
+						   "ms")));
+	assert_json_string(json_array_get(stages, 1), "local",
+			   "100.64.0.2:42746");
+	assert_json_string(json_array_get(stages, 1), "remote",
+			   "203.0.113.2:443");
+	assert_json_string(json_array_get(stages, 2), "status", "fail");
+	assert_json_string(json_array_get(stages, 2), "detail",
+			   "received fatal alert unknown_ca");
+	assert_true(json_is_number(json_object_get(json_array_get(stages, 2),
+						   "ms")));
+	assert_json_string(json_array_get(stages, 3), "status", "skipped");
+
+	assert_true(json_is_null(json_object_get(doc, "session")));
+	assert_true(json_is_array(json_object_get(doc, "certificates")));
+	assert_int_equal(json_array_size(json_object_get(doc, "certificates")),
+			 0);
+	/* present and null: no paired probe answered */
+	assert_non_null(json_object_get(doc, "peer_report"));
+	assert_true(json_is_null(json_object_get(doc, "peer_report")));
+	/* packets only with --capture */
+	assert_null(json_object_get(doc, "packets"));
+
+	assert_int_equal(json_array_size(json_object_get(doc, "findings")), 1);
+	finding = json_array_get(json_object_get(doc, "findings"), 0);
+	assert_keys(finding, "finding", finding_keys);
+	assert_json_string(finding, "code", "CLIENT_CERT_REJECTED");
+	assert_json_string(finding, "severity", "error");
+	assert_json_string(finding, "side", "client");
+	assert_json_string(finding, "summary",
+			   "the server rejected our certificate");
+	assert_json_string(finding, "detail", "server trusts: CN=CA1");
+	assert_json_string(finding, "fix",
+			   tp_code_info(TP_CLIENT_CERT_REJECTED)->fix);
+	json_decref(doc);
+}
+
+static void test_report_json_no_sni_is_null(void **state)
+{
+	struct tp_report *r = *state;
+	json_t *doc;
+
+	assert_int_equal(tp_report_set_target(r, "127.0.0.1", 4433, NULL), 0);
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	doc = to_json(r, 0);
+	assert_true(json_is_null(json_object_get(json_object_get(doc, "target"),
+						 "sni")));
+	assert_int_equal(json_array_size(json_object_get(
+		json_object_get(doc, "target"), "addresses")), 0);
+	assert_json_string(doc, "verdict", "pass");
+	json_decref(doc);
+}
+
+static void test_report_json_session(void **state)
+{
+	static const char *const session_keys[] = {
+		"version", "cipher", "group", "signature", "alpn", "resumed",
+		NULL};
+	struct tp_report *r = *state;
+	json_t *doc, *s;
+
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	assert_int_equal(tp_session_set(&r->session, "TLS1.3",
+					"TLS_AES_128_GCM_SHA256", "x25519",
+					"ECDSA-SECP256R1-SHA256", NULL, false),
+			 0);
+	doc = to_json(r, 0);
+	s = json_object_get(doc, "session");
+	assert_keys(s, "session", session_keys);
+	assert_json_string(s, "version", "TLS1.3");
+	assert_json_string(s, "cipher", "TLS_AES_128_GCM_SHA256");
+	assert_json_string(s, "group", "x25519");
+	assert_json_string(s, "signature", "ECDSA-SECP256R1-SHA256");
+	assert_true(json_is_null(json_object_get(s, "alpn")));
+	assert_true(json_is_false(json_object_get(s, "resumed")));
+	json_decref(doc);
+}
+
+static void test_report_json_session_alpn_resumed(void **state)
+{
+	struct tp_report *r = *state;
+	json_t *doc, *s;
+
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	assert_int_equal(tp_session_set(&r->session, "TLS1.2",
+					"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+					"secp256r1", "RSA-PSS-RSAE-SHA256",
+					"h2", true), 0);
+	doc = to_json(r, TP_RENDER_COMPACT);
+	s = json_object_get(doc, "session");
+	assert_json_string(s, "alpn", "h2");
+	assert_true(json_is_true(json_object_get(s, "resumed")));
+	json_decref(doc);
+}
+
+static void test_report_json_certificates(void **state)
+{
+	static const char *const cert_keys[] = {
+		"position", "subject", "issuer", "sha256", "not_before",
+		"not_after", "san", "key", "signature", "is_ca", NULL};
+	struct tp_report *r = *state;
+	struct tp_cert_info *c;
+	json_t *doc, *certs, *leaf;
+	size_t i;
+
+	c = tp_report_add_cert(r);
+	assert_non_null(c);
+	c->subject = tp_report_strdup("CN=node1");
+	c->issuer = tp_report_strdup("CN=CA2");
+	snprintf(c->sha256, sizeof(c->sha256), "%064d", 0);
+	snprintf(c->not_before, sizeof(c->not_before), "2026-01-01T00:00:00Z");
+	snprintf(c->not_after, sizeof(c->not_after), "2027-01-01T00:00:00Z");
+	c->san = calloc(2, sizeof(char *));
+	assert_non_null(c->san);
+	c->san[0] = tp_report_strdup("DNS:node1");
+	c->san[1] = tp_report_strdup("IP:100.64.0.2");
+	c->n_san = 2;
+	snprintf(c->key, sizeof(c->key), "RSA-2048");
+	c->signature = tp_report_strdup("RSA-SHA256");
+	c = tp_report_add_cert(r);
+	assert_non_null(c);
+	c->subject = tp_report_strdup("CN=CA2");
+	c->is_ca = true;
+
+	doc = to_json(r, 0);
+	certs = json_object_get(doc, "certificates");
+	assert_int_equal(json_array_size(certs), 2);
+	leaf = json_array_get(certs, 0);
+	/* the contract's fields; more are allowed */
+	for (i = 0; cert_keys[i] != NULL; i++)
+		if (json_object_get(leaf, cert_keys[i]) == NULL)
+			fail_msg("certificate has no field '%s'", cert_keys[i]);
+	assert_int_equal(json_integer_value(json_object_get(leaf, "position")),
+			 0);
+	assert_json_string(leaf, "subject", "CN=node1");
+	assert_json_string(leaf, "issuer", "CN=CA2");
+	assert_json_string(leaf, "not_after", "2027-01-01T00:00:00Z");
+	assert_json_string(leaf, "key", "RSA-2048");
+	assert_json_string(leaf, "signature", "RSA-SHA256");
+	assert_int_equal(json_array_size(json_object_get(leaf, "san")), 2);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(leaf, "san"), 1)), "IP:100.64.0.2");
+	assert_true(json_is_false(json_object_get(leaf, "is_ca")));
+	assert_int_equal(json_integer_value(json_object_get(
+		json_array_get(certs, 1), "position")), 1);
+	assert_true(json_is_true(json_object_get(json_array_get(certs, 1),
+						 "is_ca")));
+	json_decref(doc);
+}
+
+static void test_report_json_compact_is_one_line(void **state)
+{
+	struct tp_report *r = *state;
+	char *text;
+
+	fill_client_report(r);
+	text = tp_report_to_json(r, TP_RENDER_COMPACT);
+	assert_non_null(text);
+	assert_null(strchr(text, '\n'));
+	json_decref(parse(text));
+	free(text);
+}
+
+/* ---- hostile strings ---- */
+
+/* Every string (and key) in the document is free of controls. */
+static void assert_json_inert(const json_t *j, const char *where)
+{
+	const char *key;
+	json_t *v;
+	size_t i;
+
+	switch (json_typeof(j)) {
+	case JSON_OBJECT:
+		json_object_foreach((json_t *)j, key, v) {
+			assert_json_inert(v, key);
+		}
+		break;
+	case JSON_ARRAY:
+		json_array_foreach(j, i, v) {
+			assert_json_inert(v, where);
+		}
+		break;
+	case JSON_STRING: {
+		const unsigned char *p =
+			(const unsigned char *)json_string_value(j);
+
+		for (; *p != '\0'; p++)
+			if (*p < 0x20 || *p == 0x7f ||
+			    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+				fail_msg("'%s' holds control byte 0x%02x: %s",
+					 where, *p, json_string_value(j));
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Every setter that takes outside text, fed the same hostile string. */
+static void fill_hostile(struct tp_report *r)
+{
+	struct tp_stage *st;
+	struct tp_finding *f;
+	struct tp_cert_info *c;
+
+	assert_int_equal(tp_report_set_target(r, HOSTILE, 443, HOSTILE), 0);
+	assert_int_equal(tp_report_add_address(r, HOSTILE), 0);
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	st = tp_report_stage(r, "tcp");
+	tp_stage_set(st, TP_STAGE_OK, 1.0, "%s", HOSTILE);
+	tp_stage_set_ends(st, HOSTILE, HOSTILE);
+	assert_int_equal(tp_report_add_message(r, 0.5, true, HOSTILE), 0);
+	assert_int_equal(tp_session_set(&r->session, HOSTILE, HOSTILE,
+					HOSTILE, HOSTILE, HOSTILE, false), 0);
+	f = tp_report_finding(r, TP_NOT_TLS, "peer said '%s'", HOSTILE);
+	tp_finding_detail(f, "%s", HOSTILE);
+	tp_finding_fix(f, "%s", HOSTILE);
+	c = tp_report_add_cert(r);
+	assert_non_null(c);
+	c->subject = tp_report_strdup(HOSTILE);
+	c->issuer = tp_report_strdup(HOSTILE);
+	c->signature = tp_report_strdup(HOSTILE);
+	c->san = calloc(1, sizeof(char *));
+	assert_non_null(c->san);
+	c->san[0] = tp_report_strdup(HOSTILE);
+	c->n_san = 1;
+	r->unique_id = tp_report_strdup(HOSTILE);
+}
+
+static void assert_no_raw_hostile(const char *out, const char *view)
+{
+	if (strchr(out, '\x1b') != NULL)
+		fail_msg("%s output holds an ESC byte", view);
+	if (strchr(out, '\r') != NULL)
+		fail_msg("%s output holds a CR byte", view);
+	if (strstr(out, "\nline") != NULL)
+		fail_msg("%s output holds the hostile newline", view);
+	if (strstr(out, "\xff") != NULL || strstr(out, "\xfe") != NULL ||
+	    strstr(out, "\xc2\x9b") != NULL)
+		fail_msg("%s output holds invalid UTF-8 or a C1 control",
+			 view);
+}
+
+static void test_report_hostile_strings_json(void **state)
+{
+	struct tp_report *r = *state;
+	json_t *doc, *target;
+	char *text;
+
+	fill_hostile(r);
+	text = tp_report_to_json(r, 0);
+	assert_non_null(text);
+	assert_no_raw_hostile(text, "JSON");
+	/* jansson would escape a raw control as \u001b: none must reach it */
+	assert_null(strstr(text, "\\u00"));
+	doc = parse(text);
+	assert_json_inert(doc, "document");
+	target = json_object_get(doc, "target");
+	assert_json_string(target, "host", HOSTILE_CLEAN);
+	assert_json_string(target, "sni", HOSTILE_CLEAN);
+	assert_json_string(json_array_get(json_object_get(doc, "findings"), 0),
+			   "summary", "peer said '" HOSTILE_CLEAN "'");
+	json_decref(doc);
+	free(text);
+}
+
+static void test_report_hostile_strings_text(void **state)
+{
+	struct tp_report *r = *state;
+	char *text;
+
+	fill_hostile(r);
+	text = tp_report_to_text(r, TP_RENDER_VERBOSE);
+	assert_non_null(text);
+	assert_no_raw_hostile(text, "text");
+	assert_non_null(strstr(text, HOSTILE_CLEAN));
+	free(text);
+}
+
+/* ---- colour ---- */
+
+static void test_report_text_color_only_when_asked(void **state)
+{
+	struct tp_report *r = *state;
+	char *plain, *colored;
+
+	fill_client_report(r);
+	plain = tp_report_to_text(r, 0);
+	colored = tp_report_to_text(r, TP_RENDER_COLOR);
+	assert_non_null(plain);
+	assert_non_null(colored);
+	assert_null(strchr(plain, '\x1b'));
+	assert_non_null(strchr(colored, '\x1b'));
+	assert_non_null(strstr(plain, "CLIENT_CERT_REJECTED"));
+	assert_non_null(strstr(plain, "FAIL"));
+	free(plain);
+	free(colored);
+}
+
+/* ---- handshake messages ---- */
+
+static void test_report_add_message_caps_at_256(void **state)
+{
+	struct tp_report *r = *state;
+	int i;
+
+	for (i = 0; i < 256; i++)
+		assert_int_equal(tp_report_add_message(r, i, i % 2,
+						       "ClientHello"), 0);
+	assert_int_equal(tp_report_add_message(r, 256, true, "one too many"),
+			 -1);
+	assert_int_equal(r->n_messages, 256);
+	assert_string_equal(r->messages[255].name, "ClientHello");
+	assert_true(r->messages[255].incoming);
+}
+
+/*
+ * BUG (src/report.c, tp_report_add_message): the sanitised name is cut to
+ * the 40-byte field with snprintf, which can split a UTF-8 character:
+ * 38 'A' then U+00E9 keeps a lone 0xc3. The text view then prints invalid
+ * UTF-8, and the JSON view silently drops the message (json_pack refuses
+ * the string).
+ */
+static void test_report_add_message_truncates_on_a_character(void **state)
+{
+	struct tp_report *r = *state;
+	char name[64];
+	json_t *doc, *wrapped;
+
+	memset(name, 'A', 38);
+	snprintf(name + 38, sizeof(name) - 38, "\xc3\xa9tail");
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	assert_int_equal(tp_report_add_message(r, 1.0, false, name), 0);
+	/* what was kept is valid UTF-8 */
+	wrapped = json_string(r->messages[0].name);
+	assert_non_null(wrapped);
+	json_decref(wrapped);
+	doc = to_json(r, 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "handshake")), 1);
+	json_decref(doc);
+}
+
+static void test_report_free_null(void **state)
+{
+	(void)state;
+	tp_report_free(NULL);
+	assert_null(tp_report_strdup(NULL));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		REPORT_TEST(test_report_finding_defaults_from_table),
+		REPORT_TEST(test_report_finding_fix_and_detail_override),
+		REPORT_TEST(test_report_finding_unknown_code),
+		cmocka_unit_test(test_report_code_by_name_round_trip),
+		cmocka_unit_test(test_report_names),
+		cmocka_unit_test(test_report_verdict_and_exit_status),
+		REPORT_TEST(test_report_standard_stages),
+		REPORT_TEST(test_report_json_contract_fields),
+		REPORT_TEST(test_report_json_no_sni_is_null),
+		REPORT_TEST(test_report_json_session),
+		REPORT_TEST(test_report_json_session_alpn_resumed),
+		REPORT_TEST(test_report_json_certificates),
+		REPORT_TEST(test_report_json_compact_is_one_line),
+		REPORT_TEST(test_report_hostile_strings_json),
+		REPORT_TEST(test_report_hostile_strings_text),
+		REPORT_TEST(test_report_text_color_only_when_asked),
+		REPORT_TEST(test_report_add_message_caps_at_256),
+		REPORT_TEST(test_report_add_message_truncates_on_a_character),
+		cmocka_unit_test(test_report_free_null),
+	};
+
+	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
+}
