@@ -53,10 +53,13 @@ static void test_addr_parse_accepts(void **state)
 			fail_msg("'%s' refused: %s", c->spec, err.message);
 		assert_int_equal(err.kind, TP_ERR_NONE);
 		assert_non_null(host);
-		if (strcmp(host, c->host) != 0 || port != c->port)
-			fail_msg("'%s' gave host '%s' port %u, expected '%s' "
-				 "port %u", c->spec, host, port, c->host,
-				 c->port);
+		if (strcmp(host, c->host) != 0 || port != c->port) {
+			print_error("'%s' gave host '%s' port %u, expected "
+				    "'%s' port %u\n", c->spec, host, port,
+				    c->host, c->port);
+			free(host);
+			fail();
+		}
 		free(host);
 	}
 }
@@ -84,9 +87,12 @@ static void parse_refuses(const char *spec)
 	unsigned port = 0;
 	char quoted[128];
 
-	if (tp_addr_parse(spec, DEFAULT_PORT, &host, &port, &err) != -1)
-		fail_msg("'%s' accepted as host '%s' port %u", spec,
-			 host ? host : "(null)", port);
+	if (tp_addr_parse(spec, DEFAULT_PORT, &host, &port, &err) != -1) {
+		print_error("'%s' accepted as host '%s' port %u\n", spec,
+			    host ? host : "(null)", port);
+		free(host);
+		fail();
+	}
 	assert_int_equal(err.kind, TP_ERR_USAGE);
 	assert_null(host);
 	/* the message names the input as the user wrote it */
