@@ -1,0 +1,75 @@
+#!/bin/sh
+# tlsprobe client with bad usage or unusable input: exit 2, exactly one
+# line on stderr that names the problem, nothing on stdout, with and
+# without --json.
+. "$(dirname "$0")/../lib.sh"
+
+# Files to be wrong with, and good ones to pair them with.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/good.key" -out "$T/good.pem" -subj /CN=usage.test \
+	-days 30 2>"$T/openssl.log" || {
+	not_ok "openssl makes a certificate to test with"
+	sed 's/^/#   /' "$T/openssl.log"
+	exit 1
+}
+printf 'hello, I am not a certificate\n' >"$T/garbage.pem"
+printf -- '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' \
+	>"$T/not-a-key.pem"
+: >"$T/empty.pem"
+# Nothing listens here: should a usage error slip through, the run ends
+# at once instead of going anywhere.
+TGT=127.0.0.1:$(free_port)
+
+# usage NAME REGEX ARGS...: exit 2, one stderr line matching REGEX
+# (case-insensitive), empty stdout; with --json and without.
+usage() {
+	_name=$1; _re=$2; shift 2
+	_why=""
+	for _mode in json text; do
+		_j=""; [ $_mode = json ] && _j=--json
+		timeout -k 2 10 "$TP" client $_j "$@" >"$T/out" 2>"$T/err" </dev/null
+		_rc=$?
+		_lines=$(awk 'END { print NR }' "$T/err")
+		if [ $_rc -ne 2 ]; then
+			_why="$_why; $_mode: exit status $_rc, wanted 2"
+		fi
+		if [ -s "$T/out" ]; then
+			_why="$_why; $_mode: stdout not empty"
+		fi
+		if [ "$_lines" -ne 1 ]; then
+			_why="$_why; $_mode: $_lines lines on stderr, wanted 1"
+		elif ! grep -qiE -- "$_re" "$T/err"; then
+			_why="$_why; $_mode: stderr does not match /$_re/"
+		fi
+		if [ -n "$_why" ]; then
+			break
+		fi
+	done
+	if [ -z "$_why" ]; then
+		ok "$_name: exit 2, one line naming it"
+		return
+	fi
+	not_ok "$_name: exit 2, one line naming it"
+	echo "#   ${_why#; }"
+	echo "#   command: tlsprobe client $_j $*"
+	echo "#   stderr:"; head -n 10 "$T/err" | sed 's/^/#     /'
+	echo "#   stdout:"; head -c 600 "$T/out" | sed 's/^/#     /'; echo
+}
+
+usage "unknown flag" '--no-such-flag' "$TGT" --no-such-flag
+usage "no target" 'target|host' --timeout 1
+usage "two targets" 'target|second\.test' first.test:443 second.test:443
+usage "port 0" 'port|:0' 127.0.0.1:0
+usage "port 70000" '70000' 127.0.0.1:70000
+usage "--timeout abc" 'abc' "$TGT" --timeout abc
+usage "--timeout -1" '-1|timeout' "$TGT" --timeout -1
+usage "--ca naming a file that does not exist" 'no-such-ca\.pem' \
+	"$TGT" --timeout 1 --ca "$T/no-such-ca.pem"
+usage "--ca naming a file that is not PEM" 'garbage\.pem' \
+	"$TGT" --timeout 1 --ca "$T/garbage.pem"
+usage "--cert without --key" '--key' \
+	"$TGT" --timeout 1 --cert "$T/good.pem"
+usage "--key naming something that is not a key" 'not-a-key\.pem' \
+	"$TGT" --timeout 1 --cert "$T/good.pem" --key "$T/not-a-key.pem"
+usage "--cert naming an empty file" 'empty\.pem' \
+	"$TGT" --timeout 1 --cert "$T/empty.pem" --key "$T/good.key"
