@@ -1,9 +1,1773 @@
-/* placeholder: replaced by the certificate analysis */
+/*
+ * X.509 analysis over GnuTLS: loading certificates, keys and trust
+ * anchors, describing certificates, and checking a chain for every
+ * problem a peer would trip over (trust path, order, dates, names,
+ * unique ID, key sizes, signatures, key usage).
+ *
+ * Certificate fields are hostile input: every string that reaches the
+ * report goes through the report's sanitising setters exactly once, and
+ * every list read from a certificate is bounded.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
 #include "cert.h"
+
+#define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#define SYSTEM_SOURCE "system store"
+#define INPUT_MAX (16u << 20)   /* bytes read from one PEM file */
+#define TRUST_MAX 4096          /* CAs taken from one trust source */
+#define DN_MAX 512              /* a DN as shown in messages */
+#define SAN_ENTRY_MAX 2048      /* one subjectAltName entry */
+#define SAN_SCAN_MAX 1024       /* entries looked at, listed or not */
+#define TRUST_SHOWN 8           /* trusted CA names listed in a detail */
+#define TEXT_MAX 4096           /* one summary or detail */
+
+/* ---- small text buffers that truncate instead of overflowing ---- */
+
+struct text {
+	char *p;
+	size_t size;
+	size_t len;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) TP_PRINTF(2, 3);
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->size == 0 || t->len >= t->size - 1)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->p + t->len, t->size - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	t->len += (size_t)n;
+	if (t->len >= t->size)
+		t->len = t->size - 1;
+}
+
+/* Records a usage error with the GnuTLS status kept alongside. */
+#define usage_error(err, status, ...)                                   \
+	do {                                                            \
+		if ((err) != NULL && (err)->kind == TP_ERR_NONE)        \
+			(err)->lib_status = (status);                   \
+		tp_error_set((err), TP_ERR_USAGE, __VA_ARGS__);         \
+	} while (0)
+
+/* ---- reading input files ---- */
+
+static bool contains(const gnutls_datum_t *d, const char *needle)
+{
+	return memmem(d->data, d->size, needle, strlen(needle)) != NULL;
+}
+
+static bool only_space(const gnutls_datum_t *d)
+{
+	unsigned i;
+
+	for (i = 0; i < d->size; i++)
+		if (d->data[i] == '\0' || !strchr(" \t\r\n", d->data[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Reads a whole PEM file given with option flag ("--ca", "--cert",
+ * "--key"); every failure is one usage error naming the file.
+ */
+static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
+		    struct tp_error *err)
+{
+	unsigned char *buf = NULL, *grown;
+	size_t len = 0, cap = 0, got;
+	struct stat st;
+	FILE *f;
+
+	out->data = NULL;
+	out->size = 0;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "%s %s: cannot read: %s", flag,
+			     path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		tp_error_set(err, TP_ERR_USAGE, "%s %s: is a directory, not a "
+			     "PEM file", flag, path);
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16384;
+			grown = realloc(buf, cap + 1);
+			if (grown == NULL) {
+				free(buf);
+				fclose(f);
+				tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of "
+					     "memory reading it", flag, path);
+				return -1;
+			}
+			buf = grown;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (len > INPUT_MAX) {
+			free(buf);
+			fclose(f);
+			tp_error_set(err, TP_ERR_USAGE, "%s %s: larger than %u "
+				     "MiB, not a PEM file of certificates or keys",
+				     flag, path, INPUT_MAX >> 20);
+			return -1;
+		}
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		tp_error_set(err, TP_ERR_USAGE, "%s %s: cannot read: %s", flag,
+			     path, strerror(errno));
+		return -1;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	out->data = buf;
+	out->size = (unsigned)len;
+	if (len == 0 || only_space(out)) {
+		free(buf);
+		out->data = NULL;
+		tp_error_set(err, TP_ERR_USAGE, "%s %s: empty file", flag, path);
+		return -1;
+	}
+	if (!contains(out, "-----BEGIN ")) {
+		free(buf);
+		out->data = NULL;
+		tp_error_set(err, TP_ERR_USAGE, "%s %s: not PEM (no "
+			     "-----BEGIN line); convert a DER file with "
+			     "'certtool -i --inder' or 'openssl x509 -inform der'",
+			     flag, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Why a PEM list of certificates did not import, in words. */
+static void cert_import_error(const char *flag, const char *path,
+			      const gnutls_datum_t *d, int status,
+			      struct tp_error *err)
+{
+	const char *name = gnutls_strerror_name(status);
+
+	if (status == GNUTLS_E_BASE64_DECODING_ERROR ||
+	    status == GNUTLS_E_BASE64_UNEXPECTED_HEADER_ERROR)
+		usage_error(err, status, "%s %s: malformed base64 in a "
+			    "CERTIFICATE block (%s)", flag, path,
+			    name ? name : "?");
+	else if (status == GNUTLS_E_NO_CERTIFICATE_FOUND &&
+		 contains(d, "PRIVATE KEY-----"))
+		usage_error(err, status, "%s %s: holds a private key, not a "
+			    "certificate", flag, path);
+	else if (status == GNUTLS_E_NO_CERTIFICATE_FOUND)
+		usage_error(err, status, "%s %s: no certificate found (no "
+			    "-----BEGIN CERTIFICATE----- block)", flag, path);
+	else
+		usage_error(err, status, "%s %s: a CERTIFICATE block does not "
+			    "parse as X.509 (%s)", flag, path,
+			    name ? name : "?");
+}
+
+/* Imports every certificate of a PEM file; count capped at max. */
+static int import_pem_list(const char *flag, const char *path,
+			   const gnutls_datum_t *d, unsigned max,
+			   gnutls_x509_crt_t **list, unsigned *n,
+			   struct tp_error *err)
+{
+	int ret;
+
+	*list = NULL;
+	*n = 0;
+	ret = gnutls_x509_crt_list_import2(list, n, d, GNUTLS_X509_FMT_PEM, 0);
+	if (ret < 0) {
+		cert_import_error(flag, path, d, ret, err);
+		return -1;
+	}
+	if (*n == 0) {
+		gnutls_free(*list);
+		*list = NULL;
+		usage_error(err, 0, "%s %s: no certificate found", flag, path);
+		return -1;
+	}
+	if (*n > max) {
+		usage_error(err, 0, "%s %s: holds %u certificates, more than "
+			    "the %u read from one file", flag, path, *n, max);
+		tp_cert_free_chain(*list, *n);
+		*list = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the trust store ---- */
+
+/* Fills t->cas with copies of what a GnuTLS trust list holds. */
+static int copy_trust_list(struct tp_trust *t, struct tp_error *err)
+{
+	gnutls_x509_trust_list_iter_t iter = NULL;
+	gnutls_x509_crt_t crt, *grown;
+	int ret;
+
+	for (;;) {
+		ret = gnutls_x509_trust_list_iter_get_ca(t->list, &iter, &crt);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return 0;
+		if (ret < 0) {
+			gnutls_x509_trust_list_iter_deinit(iter);
+			tp_error_set(err, TP_ERR_RUNTIME, "the system store: "
+				     "cannot list its CAs (%s)",
+				     gnutls_strerror(ret));
+			return -1;
+		}
+		if (t->n_cas >= TRUST_MAX) {
+			gnutls_x509_crt_deinit(crt);
+			gnutls_x509_trust_list_iter_deinit(iter);
+			return 0;
+		}
+		grown = gnutls_realloc(t->cas, (t->n_cas + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			gnutls_x509_crt_deinit(crt);
+			gnutls_x509_trust_list_iter_deinit(iter);
+			tp_error_set(err, TP_ERR_RUNTIME, "out of memory "
+				     "reading the system store");
+			return -1;
+		}
+		t->cas = grown;
+		t->cas[t->n_cas++] = crt;
+	}
+}
+
+/* Loads a PEM bundle into t: t->cas for analysis, t->list its own copy. */
+static int trust_from_pem(struct tp_trust *t, const char *flag,
+			  const char *path, struct tp_error *err)
+{
+	gnutls_datum_t d;
+	int ret;
+
+	if (read_pem(flag, path, &d, err) < 0)
+		return -1;
+	if (import_pem_list(flag, path, &d, TRUST_MAX, &t->cas, &t->n_cas,
+			    err) < 0) {
+		free(d.data);
+		return -1;
+	}
+	/* the list owns its own copies, so either can be freed alone */
+	ret = gnutls_x509_trust_list_add_trust_mem(t->list, &d, NULL,
+						   GNUTLS_X509_FMT_PEM, 0, 0);
+	free(d.data);
+	if (ret < 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "%s %s: cannot add its CAs "
+			     "to a trust list (%s)", flag, path,
+			     gnutls_strerror(ret));
+		return -1;
+	}
+	return 0;
+}
+
+struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err)
+{
+	struct tp_trust *t = calloc(1, sizeof(*t));
+	struct tp_error quiet = {0};
+	int ret;
+
+	if (t == NULL || gnutls_x509_trust_list_init(&t->list, 0) < 0) {
+		free(t);
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory loading the "
+			     "trusted CAs");
+		return NULL;
+	}
+	t->source = strdup(ca_file != NULL ? ca_file : SYSTEM_SOURCE);
+	if (t->source == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory loading the "
+			     "trusted CAs");
+		goto fail;
+	}
+	if (ca_file != NULL) {
+		if (trust_from_pem(t, "--ca", ca_file, err) < 0)
+			goto fail;
+		return t;
+	}
+	/* The Debian bundle first: it is what most clients here trust. */
+	if (trust_from_pem(t, "system store", SYSTEM_BUNDLE, &quiet) == 0)
+		return t;
+	tp_cert_free_chain(t->cas, t->n_cas);
+	t->cas = NULL;
+	t->n_cas = 0;
+	gnutls_x509_trust_list_deinit(t->list, 1);
+	t->list = NULL;
+	if (gnutls_x509_trust_list_init(&t->list, 0) < 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory loading the "
+			     "system store");
+		goto fail;
+	}
+	ret = gnutls_x509_trust_list_add_system_trust(t->list, 0, 0);
+	if (ret < 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "the system store cannot be "
+			     "loaded (%s); name the CAs with --ca",
+			     gnutls_strerror(ret));
+		goto fail;
+	}
+	if (copy_trust_list(t, err) < 0)
+		goto fail;
+	return t;
+fail:
+	tp_trust_free(t);
+	return NULL;
+}
+
+void tp_trust_free(struct tp_trust *t)
+{
+	if (t == NULL)
+		return;
+	tp_cert_free_chain(t->cas, t->n_cas);
+	if (t->list != NULL)
+		gnutls_x509_trust_list_deinit(t->list, 1);
+	free(t->source);
+	free(t);
+}
+
+void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size)
+{
+	struct text out = {buf, size, 0};
+	char dn[DN_MAX];
+	unsigned i, n = t != NULL ? t->n_cas : 0;
+
+	if (size == 0)
+		return;
+	out.len = strnlen(buf, size - 1);
+	buf[out.len] = '\0';
+	if (n == 0) {
+		text_add(&out, "no CAs");
+		return;
+	}
+	for (i = 0; i < n && i < TRUST_SHOWN; i++) {
+		tp_cert_dn(t->cas[i], false, dn, sizeof(dn));
+		text_add(&out, "%s%s", i > 0 ? ", " : "", dn);
+	}
+	if (n > TRUST_SHOWN)
+		text_add(&out, ", … (%u more)", n - TRUST_SHOWN);
+}
+
+/* "the system store" or the file name, for messages. */
+static const char *source_name(const struct tp_trust *t)
+{
+	if (t == NULL || t->source == NULL)
+		return "no trust store";
+	if (strcmp(t->source, SYSTEM_SOURCE) == 0)
+		return "the " SYSTEM_SOURCE;
+	return t->source;
+}
+
+/* ---- certificates and keys ---- */
+
+int tp_cert_load_chain(const char *path, gnutls_x509_crt_t **chain,
+		       unsigned *n, struct tp_error *err)
+{
+	gnutls_datum_t d;
+	int ret;
+
+	*chain = NULL;
+	*n = 0;
+	if (read_pem("--cert", path, &d, err) < 0)
+		return -1;
+	ret = import_pem_list("--cert", path, &d, TP_CHAIN_MAX, chain, n, err);
+	free(d.data);
+	return ret;
+}
+
+int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
+		       gnutls_x509_crt_t **chain, unsigned *count,
+		       struct tp_error *err)
+{
+	unsigned take = n > TP_CHAIN_MAX ? TP_CHAIN_MAX : n, i;
+	gnutls_x509_crt_t *list;
+	int ret;
+
+	*chain = NULL;
+	*count = 0;
+	list = gnutls_calloc(take > 0 ? take : 1, sizeof(*list));
+	if (list == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory importing "
+			     "the certificates received");
+		return -1;
+	}
+	for (i = 0; i < take; i++) {
+		ret = gnutls_x509_crt_init(&list[i]);
+		if (ret == 0)
+			ret = gnutls_x509_crt_import(list[i], &der[i],
+						     GNUTLS_X509_FMT_DER);
+		if (ret < 0) {
+			if (err != NULL && err->kind == TP_ERR_NONE)
+				err->lib_status = ret;
+			tp_error_set(err, TP_ERR_RUNTIME, "certificate [%u] "
+				     "received does not parse as X.509 (%s)",
+				     i, gnutls_strerror_name(ret) ?
+				     gnutls_strerror_name(ret) : "?");
+			tp_cert_free_chain(list, take);
+			return -1;
+		}
+	}
+	*chain = list;
+	*count = take;
+	return 0;
+}
+
+void tp_cert_free_chain(gnutls_x509_crt_t *chain, unsigned n)
+{
+	unsigned i;
+
+	if (chain == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (chain[i] != NULL)
+			gnutls_x509_crt_deinit(chain[i]);
+	gnutls_free(chain);
+}
+
+int tp_cert_load_key(const char *path, gnutls_x509_privkey_t *key,
+		     struct tp_error *err)
+{
+	gnutls_x509_privkey_t k = NULL;
+	gnutls_datum_t d;
+	int ret;
+
+	*key = NULL;
+	if (read_pem("--key", path, &d, err) < 0)
+		return -1;
+	/* Detected from the text: without a password callback GnuTLS
+	 * would only say that decryption failed. */
+	if (contains(&d, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+	    contains(&d, "Proc-Type: 4,ENCRYPTED")) {
+		free(d.data);
+		usage_error(err, 0, "--key %s: the key is encrypted; encrypted "
+			    "keys are not supported (decrypt it first, e.g. "
+			    "'openssl pkey -in %s -out plain.key')", path, path);
+		return -1;
+	}
+	ret = gnutls_x509_privkey_init(&k);
+	if (ret == 0)
+		ret = gnutls_x509_privkey_import2(k, &d, GNUTLS_X509_FMT_PEM,
+						  NULL, 0);
+	if (ret < 0) {
+		if (contains(&d, "PRIVATE KEY-----"))
+			usage_error(err, ret, "--key %s: the PRIVATE KEY block "
+				    "does not parse (%s)", path,
+				    gnutls_strerror_name(ret) ?
+				    gnutls_strerror_name(ret) : "?");
+		else if (contains(&d, "CERTIFICATE-----"))
+			usage_error(err, ret, "--key %s: holds a certificate, "
+				    "not a private key", path);
+		else if (contains(&d, "PUBLIC KEY-----"))
+			usage_error(err, ret, "--key %s: holds a public key, "
+				    "not a private key", path);
+		else
+			usage_error(err, ret, "--key %s: no private key found "
+				    "(no -----BEGIN PRIVATE KEY----- block)", path);
+		free(d.data);
+		gnutls_x509_privkey_deinit(k);
+		return -1;
+	}
+	free(d.data);
+	*key = k;
+	return 0;
+}
+
+void tp_cert_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t size)
+{
+	gnutls_datum_t d = {NULL, 0};
+	size_t n;
+	int ret;
+
+	if (size == 0)
+		return;
+	ret = issuer ? gnutls_x509_crt_get_issuer_dn3(crt, &d, 0)
+		     : gnutls_x509_crt_get_dn3(crt, &d, 0);
+	if (ret < 0 || d.size == 0) {
+		snprintf(buf, size, "(empty name)");
+		gnutls_free(d.data);
+		return;
+	}
+	n = d.size < size - 1 ? d.size : size - 1;
+	memcpy(buf, d.data, n);
+	buf[n] = '\0';
+	/* mark a name cut short so that no one mistakes it for whole */
+	if (n < d.size && size > 4)
+		memcpy(buf + size - 4, "...", 4);
+	gnutls_free(d.data);
+}
+
+/* RFC 3339 UTC; "unknown" when GnuTLS could not read the date. */
+static void format_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (t == (time_t)-1 || gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "unknown");
+}
+
+/* How long from a to b (a <= b), in calendar years and days. */
+static void format_span(time_t a, time_t b, char *buf, size_t size)
+{
+	struct tm ta, tb, tmp;
+	long days, hours;
+	int years = 0;
+	time_t base = a;
+
+	if (gmtime_r(&a, &ta) != NULL && gmtime_r(&b, &tb) != NULL) {
+		years = tb.tm_year - ta.tm_year;
+		for (; years > 0; years--) {
+			tmp = ta;
+			tmp.tm_year += years;
+			base = timegm(&tmp);
+			if (base != (time_t)-1 && base <= b)
+				break;
+		}
+		if (years == 0)
+			base = a;
+	}
+	days = (long)((b - base) / 86400);
+	if (years == 0 && days == 0) {
+		hours = (long)((b - a) / 3600);
+		if (hours == 0)
+			snprintf(buf, size, "less than an hour");
+		else
+			snprintf(buf, size, "%ld hour%s", hours,
+				 hours == 1 ? "" : "s");
+	} else if (years == 0) {
+		snprintf(buf, size, "%ld day%s", days, days == 1 ? "" : "s");
+	} else if (days == 0) {
+		snprintf(buf, size, "%d year%s", years, years == 1 ? "" : "s");
+	} else {
+		snprintf(buf, size, "%d year%s %ld day%s", years,
+			 years == 1 ? "" : "s", days, days == 1 ? "" : "s");
+	}
+}
+
+/*
+ * One subjectAltName entry as "DNS:x", "IP:1.2.3.4", "email:x", "URI:x",
+ * raw bytes (embedded NULs kept, for the caller to escape); length in
+ * *len. 0 when it is shown, 1 when it is of another type or too long,
+ * -1 at the end of the list.
+ */
+static int san_entry(gnutls_x509_crt_t crt, unsigned seq, char *out,
+		     size_t size, size_t *len)
+{
+	unsigned char raw[SAN_ENTRY_MAX];
+	size_t raw_size = sizeof(raw), plen;
+	unsigned critical;
+	const char *prefix;
+	char ip[INET6_ADDRSTRLEN];
+	int type;
+
+	type = gnutls_x509_crt_get_subject_alt_name(crt, seq, raw, &raw_size,
+						    &critical);
+	if (type == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return -1;
+	if (type < 0)
+		return type == GNUTLS_E_SHORT_MEMORY_BUFFER ? 1 : -1;
+	switch (type) {
+	case GNUTLS_SAN_DNSNAME: prefix = "DNS:"; break;
+	case GNUTLS_SAN_RFC822NAME: prefix = "email:"; break;
+	case GNUTLS_SAN_URI: prefix = "URI:"; break;
+	case GNUTLS_SAN_IPADDRESS:
+		if ((raw_size != 4 && raw_size != 16) ||
+		    inet_ntop(raw_size == 4 ? AF_INET : AF_INET6, raw, ip,
+			      sizeof(ip)) == NULL)
+			*len = (size_t)snprintf(out, size, "IP:(%zu bytes)",
+						raw_size);
+		else
+			*len = (size_t)snprintf(out, size, "IP:%s", ip);
+		if (*len >= size)
+			*len = size - 1;
+		return 0;
+	default:
+		return 1;
+	}
+	plen = strlen(prefix);
+	if (plen + raw_size + 1 > size)
+		return 1;
+	memcpy(out, prefix, plen);
+	memcpy(out + plen, raw, raw_size);
+	out[plen + raw_size] = '\0';
+	*len = plen + raw_size;
+	return 0;
+}
+
+/* Appends the SANs a certificate holds, for a detail line. */
+static void san_text(gnutls_x509_crt_t crt, struct text *out)
+{
+	char entry[SAN_ENTRY_MAX + 8];
+	unsigned seq, shown = 0, more = 0;
+	size_t len, i;
+	int ret;
+
+	for (seq = 0; seq < SAN_SCAN_MAX; seq++) {
+		ret = san_entry(crt, seq, entry, sizeof(entry), &len);
+		if (ret < 0)
+			break;
+		if (ret > 0)
+			continue;
+		if (shown >= TP_SAN_MAX) {
+			more++;
+			continue;
+		}
+		/* a NUL inside a name would end the text early */
+		for (i = 0; i < len; i++)
+			if (entry[i] == '\0')
+				entry[i] = '?';
+		text_add(out, "%s%s", shown > 0 ? ", " : "", entry);
+		shown++;
+	}
+	if (shown == 0)
+		text_add(out, "none");
+	if (more > 0)
+		text_add(out, ", … (%u more)", more);
+}
+
+static int describe_sans(gnutls_x509_crt_t crt, struct tp_cert_info *info)
+{
+	char entry[SAN_ENTRY_MAX + 8], **grown;
+	unsigned seq;
+	size_t len;
+	int ret;
+
+	for (seq = 0; seq < SAN_SCAN_MAX && info->n_san < TP_SAN_MAX; seq++) {
+		ret = san_entry(crt, seq, entry, sizeof(entry), &len);
+		if (ret < 0)
+			break;
+		if (ret > 0)
+			continue;
+		grown = realloc(info->san, (info->n_san + 1) * sizeof(*grown));
+		if (grown == NULL)
+			return -1;
+		info->san = grown;
+		info->san[info->n_san] = tp_sanitize(entry, len);
+		if (info->san[info->n_san] == NULL)
+			return -1;
+		info->n_san++;
+	}
+	return 0;
+}
+
+/* "RSA-2048", "EC-SECP256R1", "Ed25519"; also the algorithm and size. */
+static void key_name(gnutls_x509_crt_t crt, char *buf, size_t size,
+		     int *algo_out, unsigned *bits_out)
+{
+	gnutls_ecc_curve_t curve = GNUTLS_ECC_CURVE_INVALID;
+	gnutls_datum_t x = {NULL, 0}, y = {NULL, 0};
+	const char *name;
+	unsigned bits = 0;
+	int algo;
+
+	algo = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+	if (algo_out != NULL)
+		*algo_out = algo;
+	if (bits_out != NULL)
+		*bits_out = bits;
+	switch (algo) {
+	case GNUTLS_PK_RSA:
+		snprintf(buf, size, "RSA-%u", bits);
+		return;
+	case GNUTLS_PK_RSA_PSS:
+		snprintf(buf, size, "RSA-PSS-%u", bits);
+		return;
+	case GNUTLS_PK_DSA:
+		snprintf(buf, size, "DSA-%u", bits);
+		return;
+	case GNUTLS_PK_ECDSA:
+		if (gnutls_x509_crt_get_pk_ecc_raw(crt, &curve, &x, &y) == 0) {
+			gnutls_free(x.data);
+			gnutls_free(y.data);
+		}
+		name = gnutls_ecc_curve_get_name(curve);
+		if (name != NULL)
+			snprintf(buf, size, "EC-%s", name);
+		else
+			snprintf(buf, size, "EC-%u", bits);
+		return;
+	case GNUTLS_PK_EDDSA_ED25519:
+		snprintf(buf, size, "Ed25519");
+		return;
+	case GNUTLS_PK_EDDSA_ED448:
+		snprintf(buf, size, "Ed448");
+		return;
+	default:
+		name = algo >= 0 ? gnutls_pk_get_name(algo) : NULL;
+		snprintf(buf, size, "%s", name ? name : "unknown");
+	}
+}
+
+/* "RSA-SHA256", or the signature OID when GnuTLS has no name for it. */
+static void signature_name(gnutls_x509_crt_t crt, char *buf, size_t size)
+{
+	int algo = gnutls_x509_crt_get_signature_algorithm(crt);
+	const char *name = algo > 0 ? gnutls_sign_get_name(algo) : NULL;
+	size_t len = size;
+
+	if (name != NULL) {
+		snprintf(buf, size, "%s", name);
+		return;
+	}
+	if (gnutls_x509_crt_get_signature_oid(crt, buf, &len) < 0)
+		snprintf(buf, size, "unknown");
+}
+
+/*
+ * Finds the DER element at p: its total length (header + content) in
+ * *total and the header length in *hdr. Definite lengths only (DER).
+ */
+static int der_element(const unsigned char *p, size_t avail, size_t *hdr,
+		       size_t *total)
+{
+	size_t len, h, i, nbytes;
+
+	if (avail < 2)
+		return -1;
+	h = 2;
+	len = p[1];
+	if (len & 0x80) {
+		nbytes = len & 0x7f;
+		if (nbytes == 0 || nbytes > 4 || avail < 2 + nbytes)
+			return -1;
+		len = 0;
+		for (i = 0; i < nbytes; i++)
+			len = (len << 8) | p[2 + i];
+		h += nbytes;
+	}
+	if (len > avail - h)
+		return -1;
+	*hdr = h;
+	*total = h + len;
+	return 0;
+}
+
+/*
+ * Splits a DER certificate (RFC 5280 section 4.1: SEQUENCE of
+ * tbsCertificate, signatureAlgorithm, signatureValue BIT STRING) into
+ * the signed bytes and the signature.
+ */
+static int split_signed(const gnutls_datum_t *der, gnutls_datum_t *tbs,
+			gnutls_datum_t *sig)
+{
+	const unsigned char *p = der->data;
+	size_t avail = der->size, hdr, total, off;
+
+	if (avail < 1 || p[0] != 0x30 || der_element(p, avail, &hdr, &total))
+		return -1;
+	off = hdr;
+	avail = total;
+	if (off >= avail || p[off] != 0x30 ||
+	    der_element(p + off, avail - off, &hdr, &total))
+		return -1;
+	tbs->data = (unsigned char *)p + off;
+	tbs->size = (unsigned)total;
+	off += total;
+	if (off >= avail || p[off] != 0x30 ||
+	    der_element(p + off, avail - off, &hdr, &total))
+		return -1;
+	off += total;
+	if (off >= avail || p[off] != 0x03 ||
+	    der_element(p + off, avail - off, &hdr, &total) || total < hdr + 1)
+		return -1;
+	/* the first content byte counts unused bits: 0 for signatures */
+	if (p[off + hdr] != 0)
+		return -1;
+	sig->data = (unsigned char *)p + off + hdr + 1;
+	sig->size = (unsigned)(total - hdr - 1);
+	return 0;
+}
+
+/*
+ * True when issuer's key made crt's signature. Only the signature is
+ * checked: dates, CA flags and algorithm strength are reported on their
+ * own, so they must not hide who issued what.
+ */
+static bool signed_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
+{
+	gnutls_datum_t der = {NULL, 0}, tbs, sig;
+	int algo, ret = -1;
+
+	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0)
+		return false;
+	algo = gnutls_x509_crt_get_signature_algorithm(crt);
+	if (algo > 0 && split_signed(&der, &tbs, &sig) == 0)
+		ret = gnutls_x509_crt_verify_data2(issuer, algo,
+			GNUTLS_VERIFY_ALLOW_BROKEN |
+			GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1, &tbs, &sig);
+	gnutls_free(der.data);
+	return ret >= 0;
+}
+
+/* "X issued Y": the names chain and X's key signed Y. */
+static bool issued(gnutls_x509_crt_t issuer, gnutls_x509_crt_t crt)
+{
+	return gnutls_x509_crt_check_issuer(crt, issuer) &&
+	       signed_by(crt, issuer);
+}
+
+/* The issuer name of crt equals the subject of other, key aside. */
+static bool same_name_as_issuer(gnutls_x509_crt_t crt, gnutls_x509_crt_t other)
+{
+	gnutls_datum_t a = {NULL, 0}, b = {NULL, 0};
+	char ta[DN_MAX], tb[DN_MAX];
+	bool same = false;
+
+	if (gnutls_x509_crt_get_raw_issuer_dn(crt, &a) == 0 &&
+	    gnutls_x509_crt_get_raw_dn(other, &b) == 0)
+		same = a.size == b.size && memcmp(a.data, b.data, a.size) == 0;
+	gnutls_free(a.data);
+	gnutls_free(b.data);
+	if (!same) {
+		/* the same text in another string type is the same name */
+		tp_cert_dn(crt, true, ta, sizeof(ta));
+		tp_cert_dn(other, false, tb, sizeof(tb));
+		same = strcmp(ta, tb) == 0 && strcmp(ta, "(empty name)") != 0;
+	}
+	return same;
+}
+
+static bool self_signed(gnutls_x509_crt_t crt)
+{
+	return issued(crt, crt);
+}
+
+static int ca_flag(gnutls_x509_crt_t crt)
+{
+	unsigned critical = 0, ca = 0;
+	int pathlen = -1;
+
+	return gnutls_x509_crt_get_basic_constraints(crt, &critical, &ca,
+						     &pathlen);
+}
+
+int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char fp[32];
+	size_t fp_size = sizeof(fp), i;
+	char text[DN_MAX];
+	int rc = 0;
+
+	tp_cert_dn(crt, false, text, sizeof(text));
+	info->subject = tp_report_strdup(text);
+	tp_cert_dn(crt, true, text, sizeof(text));
+	info->issuer = tp_report_strdup(text);
+	if (info->subject == NULL || info->issuer == NULL)
+		rc = -1;
+	info->sha256[0] = '\0';
+	if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, fp,
+					    &fp_size) == 0 && fp_size == 32) {
+		for (i = 0; i < 32; i++) {
+			info->sha256[2 * i] = hex[fp[i] >> 4];
+			info->sha256[2 * i + 1] = hex[fp[i] & 15];
+		}
+		info->sha256[64] = '\0';
+	}
+	format_time(gnutls_x509_crt_get_activation_time(crt),
+		    info->not_before, sizeof(info->not_before));
+	format_time(gnutls_x509_crt_get_expiration_time(crt),
+		    info->not_after, sizeof(info->not_after));
+	if (describe_sans(crt, info) < 0)
+		rc = -1;
+	key_name(crt, info->key, sizeof(info->key), NULL, NULL);
+	signature_name(crt, text, sizeof(text));
+	info->signature = tp_report_strdup(text);
+	if (info->signature == NULL)
+		rc = -1;
+	info->is_ca = ca_flag(crt) > 0;
+	info->self_signed = self_signed(crt);
+	return rc;
+}
+
+/* ---- the chain checks ---- */
+
+/* What the checks know of one certificate sent. */
+struct node {
+	gnutls_x509_crt_t crt;
+	char subject[DN_MAX];
+	char issuer[DN_MAX];
+	char label[DN_MAX + 16];   /* "[2] CN=x" */
+	bool self_signed;
+	bool is_ca;
+	bool on_path;
+	int issued_by;             /* the sent certificate that issued it */
+};
+
+/* The path found from the leaf towards a trust anchor. */
+struct path {
+	int steps[TP_CHAIN_MAX];   /* sent positions, leaf first */
+	unsigned len;
+	bool trusted;
+	bool loops;                /* ended on a certificate seen before */
+	int anchor_sent;           /* anchor is sent certificate [i], or -1 */
+	int anchor_ca;             /* anchor is trust->cas[i], or -1 */
+};
+
+struct checker {
+	struct tp_report *r;
+	const struct tp_chain_check *c;
+	const struct tp_trust *t;
+	struct node *nodes;
+	unsigned n;
+	unsigned sent;             /* how many the caller passed */
+	time_t now;
+	struct path path;
+};
+
+/* Adds a finding on this chain's side, with the severity asked for. */
+static struct tp_finding *finding(struct checker *k, enum tp_code code,
+				  const char *summary)
+{
+	struct tp_finding *f = tp_report_finding(k->r, code, "%s", summary);
+
+	if (f != NULL)
+		f->side = k->c->side;
+	return f;
+}
+
+/* Sets the detail, adding the note on a chain cut short. */
+static void detail(struct checker *k, struct tp_finding *f, const char *text)
+{
+	if (k->sent > k->n)
+		tp_finding_detail(f, "%s; only the first %u of the %u "
+				  "certificates were examined", text, k->n,
+				  k->sent);
+	else
+		tp_finding_detail(f, "%s", text);
+}
+
+static const char *role(const struct checker *k)
+{
+	return k->c->role != NULL ? k->c->role : "certificate";
+}
+
+/* "[0] CN=a, [1] CN=b": what was sent, for a detail. */
+static void sent_list(const struct checker *k, struct text *out)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n; i++)
+		text_add(out, "%s%s", i > 0 ? ", " : "", k->nodes[i].label);
+}
+
+static int trusted_equal(const struct checker *k, gnutls_x509_crt_t crt)
+{
+	unsigned i;
+
+	for (i = 0; k->t != NULL && i < k->t->n_cas; i++)
+		if (gnutls_x509_crt_equals(crt, k->t->cas[i]))
+			return (int)i;
+	return -1;
+}
+
+static int trusted_issuer(const struct checker *k, gnutls_x509_crt_t crt)
+{
+	unsigned i;
+
+	for (i = 0; k->t != NULL && i < k->t->n_cas; i++)
+		if (issued(k->t->cas[i], crt))
+			return (int)i;
+	return -1;
+}
+
+static int sent_equal(const struct checker *k, gnutls_x509_crt_t crt)
+{
+	unsigned i;
+
+	for (i = 0; i < k->n; i++)
+		if (gnutls_x509_crt_equals(crt, k->nodes[i].crt))
+			return (int)i;
+	return -1;
+}
+
+static void build_nodes(struct checker *k, gnutls_x509_crt_t *chain)
+{
+	unsigned i, j;
+
+	for (i = 0; i < k->n; i++) {
+		struct node *nd = &k->nodes[i];
+
+		nd->crt = chain[i];
+		tp_cert_dn(chain[i], false, nd->subject, sizeof(nd->subject));
+		tp_cert_dn(chain[i], true, nd->issuer, sizeof(nd->issuer));
+		snprintf(nd->label, sizeof(nd->label), "[%u] %s", i,
+			 nd->subject);
+		nd->self_signed = self_signed(chain[i]);
+		nd->is_ca = ca_flag(chain[i]) > 0;
+		nd->issued_by = -1;
+	}
+	/* the next position first, as a sender should order them */
+	for (i = 0; i < k->n; i++) {
+		if (k->nodes[i].self_signed)
+			continue;
+		if (i + 1 < k->n && issued(chain[i + 1], chain[i])) {
+			k->nodes[i].issued_by = (int)i + 1;
+			continue;
+		}
+		for (j = 0; j < k->n; j++)
+			if (j != i && j != i + 1 && issued(chain[j], chain[i])) {
+				k->nodes[i].issued_by = (int)j;
+				break;
+			}
+	}
+}
+
+/*
+ * Follows issuers from the leaf: a certificate in the trust store, or
+ * one a trusted CA issued, ends the path trusted; otherwise the sent
+ * issuer is next. A self-signed certificate, a missing issuer or a
+ * certificate already on the path ends it untrusted.
+ */
+static void build_path(struct checker *k)
+{
+	bool seen[TP_CHAIN_MAX] = {false};
+	struct path *p = &k->path;
+	int cur = 0, ca;
+
+	memset(p, 0, sizeof(*p));
+	p->anchor_sent = -1;
+	p->anchor_ca = -1;
+	for (;;) {
+		struct node *nd = &k->nodes[cur];
+
+		seen[cur] = true;
+		nd->on_path = true;
+		p->steps[p->len++] = cur;
+		ca = trusted_equal(k, nd->crt);
+		if (ca >= 0) {
+			p->trusted = true;
+			p->anchor_sent = cur;
+			p->anchor_ca = ca;
+			return;
+		}
+		ca = trusted_issuer(k, nd->crt);
+		if (ca >= 0) {
+			p->trusted = true;
+			p->anchor_ca = ca;
+			p->anchor_sent = sent_equal(k, k->t->cas[ca]);
+			if (p->anchor_sent >= 0)
+				k->nodes[p->anchor_sent].on_path = true;
+			return;
+		}
+		if (nd->self_signed || nd->issued_by < 0)
+			return;
+		if (seen[nd->issued_by]) {
+			p->loops = true;
+			return;
+		}
+		cur = nd->issued_by;
+	}
+}
+
+static void check_order(struct checker *k)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t;
+	unsigned i;
+
+	for (i = 0; i + 1 < k->n; i++) {
+		const struct node *nd = &k->nodes[i];
+
+		if (nd->self_signed || nd->issued_by < 0 ||
+		    nd->issued_by == (int)i + 1)
+			continue;
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "certificate %s does not issue %s; its issuer %s "
+			 "position [%d]", k->nodes[i + 1].label, nd->label,
+			 k->c->sent_by_peer ? "was sent at" : "is at",
+			 nd->issued_by);
+		if (!k->c->sent_by_peer)
+			text_add(&t, " of the %s", role(k));
+		f = finding(k, TP_CHAIN_ORDER, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "each certificate must be followed by the one that "
+			 "issued it; order %s: ", k->c->sent_by_peer ?
+			 "sent" : "in the file");
+		sent_list(k, &t);
+		detail(k, f, buf);
+	}
+}
+
+/* The anchor when it came from the trust store and was not sent. */
+static gnutls_x509_crt_t store_anchor(const struct checker *k)
+{
+	if (!k->path.trusted || k->path.anchor_sent >= 0 ||
+	    k->path.anchor_ca < 0)
+		return NULL;
+	return k->t->cas[k->path.anchor_ca];
+}
+
+static void trusted_via_store(struct checker *k)
+{
+	gnutls_x509_crt_t anchor = store_anchor(k);
+	const struct node *last = &k->nodes[k->path.steps[k->path.len - 1]];
+	char buf[TEXT_MAX], dn[DN_MAX];
+	struct tp_finding *f;
+	struct text t;
+
+	if (anchor == NULL || self_signed(anchor))
+		return;
+	tp_cert_dn(anchor, false, dn, sizeof(dn));
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "%s is trusted only through the intermediate %s from %s, "
+		 "which %s", last->label, dn, source_name(k->t),
+		 k->c->sent_by_peer ? "was not sent" : "the file does not hold");
+	f = finding(k, TP_INCOMPLETE_CHAIN, buf);
+	if (f == NULL)
+		return;
+	f->severity = TP_SEV_WARNING;
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "%s holds %s; other clients without it in their trust "
+		 "store will fail to verify %s with an unknown-issuer error; ",
+		 source_name(k->t), dn, k->nodes[0].label);
+	text_add(&t, "%s: ", k->c->sent_by_peer ? "sent" : "the file holds");
+	sent_list(k, &t);
+	detail(k, f, buf);
+	tp_finding_fix(f, "append the intermediate %s to the %s, after %s",
+		       dn, role(k), last->label);
+}
+
+/* A trusted CA with the issuer's name but another key, or -1. */
+static int trusted_same_name(const struct checker *k, gnutls_x509_crt_t crt)
+{
+	unsigned i;
+
+	for (i = 0; k->t != NULL && i < k->t->n_cas; i++)
+		if (same_name_as_issuer(crt, k->t->cas[i]))
+			return (int)i;
+	return -1;
+}
+
+static void untrusted(struct checker *k)
+{
+	const struct node *end = &k->nodes[k->path.steps[k->path.len - 1]];
+	char buf[TEXT_MAX], fp[65];
+	struct tp_finding *f;
+	struct text t;
+	unsigned i;
+	int ca, unused_ca = -1, same_name = -1;
+	unsigned char raw[32];
+	size_t raw_size;
+
+	t = (struct text){buf, sizeof(buf), 0};
+	if (k->path.len == 1 && end->self_signed) {
+		text_add(&t, "%s is self-signed and not among the %u trusted "
+			 "CAs from %s", end->label, k->t ? k->t->n_cas : 0,
+			 source_name(k->t));
+		f = finding(k, TP_SELF_SIGNED, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "trusted: ");
+		tp_trust_describe(k->t, buf, sizeof(buf));
+		t.len = strlen(buf);
+		ca = trusted_same_name(k, end->crt);
+		if (ca >= 0)
+			text_add(&t, "; the trust store holds a certificate "
+				 "named %s too, with another key (an older "
+				 "copy?)", end->subject);
+		detail(k, f, buf);
+		return;
+	}
+	if (end->self_signed) {
+		text_add(&t, "the chain ends at %s, a self-signed CA that is "
+			 "not among the %u trusted CAs from %s", end->label,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+		f = finding(k, TP_UNKNOWN_CA, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "trusted: ");
+		tp_trust_describe(k->t, buf, sizeof(buf));
+		detail(k, f, buf);
+		tp_finding_fix(f, "add %s to the trusted CAs (--ca) if it is "
+			       "the right root, or have the certificate issued "
+			       "by a CA already trusted", end->subject);
+		return;
+	}
+	if (k->path.loops) {
+		text_add(&t, "the issuers of %s lead back to %s, never to a "
+			 "trusted CA", end->label,
+			 k->nodes[end->issued_by].label);
+		f = finding(k, TP_UNKNOWN_CA, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "path: ");
+		for (i = 0; i < k->path.len; i++)
+			text_add(&t, "%s%s", i > 0 ? " <- " : "",
+				 k->nodes[k->path.steps[i]].label);
+		detail(k, f, buf);
+		return;
+	}
+	/* the issuer of end is missing: say as precisely as can be proved */
+	ca = trusted_same_name(k, end->crt);
+	if (ca >= 0) {
+		raw_size = sizeof(raw);
+		fp[0] = '\0';
+		if (gnutls_x509_crt_get_fingerprint(k->t->cas[ca],
+						    GNUTLS_DIG_SHA256, raw,
+						    &raw_size) == 0)
+			for (i = 0; i < raw_size && i < 32; i++)
+				snprintf(fp + 2 * i, 3, "%02x", raw[i]);
+		text_add(&t, "issuer %s of %s matches a trusted CA from %s by "
+			 "name, but that CA's key did not sign it (same name, "
+			 "different key)", end->issuer, end->label,
+			 source_name(k->t));
+		f = finding(k, TP_UNKNOWN_CA, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "the trusted %s has SHA-256 fingerprint %s; the "
+			 "signature on %s does not verify with its key: the CA "
+			 "was re-keyed, or the certificate comes from another "
+			 "CA of the same name", end->issuer, fp, end->label);
+		detail(k, f, buf);
+		tp_finding_fix(f, "trust the %s that actually issued %s, or "
+			       "reissue the certificate from the trusted one",
+			       end->issuer, end->subject);
+		return;
+	}
+	for (i = 0; i < k->n; i++) {
+		if (k->nodes[i].on_path)
+			continue;
+		if (same_name_as_issuer(end->crt, k->nodes[i].crt) &&
+		    same_name < 0)
+			same_name = (int)i;
+		if (k->nodes[i].is_ca && unused_ca < 0)
+			unused_ca = (int)i;
+	}
+	if (same_name >= 0 || unused_ca >= 0) {
+		text_add(&t, "issuer %s of %s is missing from %s%s (", end->issuer,
+			 end->label, k->c->sent_by_peer ? "what was sent" : "the ",
+			 k->c->sent_by_peer ? "" : role(k));
+		sent_list(k, &t);
+		text_add(&t, ")");
+		f = finding(k, TP_INCOMPLETE_CHAIN, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		if (same_name >= 0)
+			text_add(&t, "%s has the issuer's name but its key did "
+				 "not sign %s (same name, different key: a "
+				 "stale intermediate?)",
+				 k->nodes[same_name].label, end->label);
+		else
+			text_add(&t, "%s is a CA but did not issue %s: the "
+				 "intermediate between them is missing",
+				 k->nodes[unused_ca].label, end->label);
+		detail(k, f, buf);
+		tp_finding_fix(f, "add the intermediate %s to the %s, right "
+			       "after %s", end->issuer, role(k), end->label);
+		return;
+	}
+	text_add(&t, "issuer %s of %s is not among the %u trusted CAs from %s",
+		 end->issuer, end->label, k->t ? k->t->n_cas : 0,
+		 source_name(k->t));
+	f = finding(k, TP_UNKNOWN_CA, buf);
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "trusted: ");
+	tp_trust_describe(k->t, buf, sizeof(buf));
+	t.len = strlen(buf);
+	text_add(&t, "; if %s is an intermediate, %s", end->issuer,
+		 k->c->sent_by_peer ? "the sender must send it"
+				    : "the file must hold it after the leaf");
+	detail(k, f, buf);
+	tp_finding_fix(f, "add the CA %s to the trusted CAs (--ca), or have "
+		       "the certificate issued by a CA this side trusts",
+		       end->issuer);
+}
+
+static void check_dates(struct checker *k, gnutls_x509_crt_t crt,
+			const char *label)
+{
+	time_t nb = gnutls_x509_crt_get_activation_time(crt);
+	time_t na = gnutls_x509_crt_get_expiration_time(crt);
+	char buf[TEXT_MAX], when[24], then[24], span[64];
+	struct tp_finding *f;
+
+	format_time(k->now, when, sizeof(when));
+	if (na != (time_t)-1 && na < k->now) {
+		format_time(na, then, sizeof(then));
+		format_span(na, k->now, span, sizeof(span));
+		snprintf(buf, sizeof(buf), "%s expired on %s, %s ago", label,
+			 then, span);
+		f = finding(k, TP_CERT_EXPIRED, buf);
+		format_time(nb, then, sizeof(then));
+		snprintf(buf, sizeof(buf), "valid from %s; checked at %s",
+			 then, when);
+		detail(k, f, buf);
+	}
+	if (nb != (time_t)-1 && nb > k->now) {
+		format_time(nb, then, sizeof(then));
+		format_span(k->now, nb, span, sizeof(span));
+		snprintf(buf, sizeof(buf), "%s becomes valid on %s, in %s",
+			 label, then, span);
+		f = finding(k, TP_CERT_NOT_YET_VALID, buf);
+		snprintf(buf, sizeof(buf), "checked at %s; a clock that is "
+			 "behind has the same effect", when);
+		detail(k, f, buf);
+	}
+}
+
+static void check_name(struct checker *k)
+{
+	const struct node *leaf = &k->nodes[0];
+	char buf[TEXT_MAX], cn[DN_MAX];
+	size_t cn_size = sizeof(cn) - 1;
+	struct tp_finding *f;
+	struct text t;
+
+	if (k->c->expect_name == NULL ||
+	    gnutls_x509_crt_check_hostname2(leaf->crt, k->c->expect_name, 0))
+		return;
+	snprintf(buf, sizeof(buf), "%s does not match the expected name %s",
+		 leaf->label, k->c->expect_name);
+	f = finding(k, TP_NAME_MISMATCH, buf);
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "subjectAltName: ");
+	san_text(leaf->crt, &t);
+	memset(cn, 0, sizeof(cn));
+	if (gnutls_x509_crt_get_dn_by_oid(leaf->crt, GNUTLS_OID_X520_COMMON_NAME,
+					  0, 0, cn, &cn_size) == 0)
+		text_add(&t, "; CN: %s (used only when there is no DNS "
+			 "subjectAltName)", cn);
+	else
+		text_add(&t, "; no CN");
+	detail(k, f, buf);
+	tp_finding_fix(f, "issue a certificate whose subjectAltName holds %s, "
+		       "or connect with a name the certificate holds",
+		       k->c->expect_name);
+}
+
+static void check_id(struct checker *k)
+{
+	const struct node *leaf = &k->nodes[0];
+	const char *want = k->c->expect_id;
+	char buf[TEXT_MAX], cn[DN_MAX];
+	size_t cn_size = sizeof(cn) - 1;
+	struct tp_finding *f;
+
+	if (want == NULL)
+		return;
+	memset(cn, 0, sizeof(cn));
+	if (gnutls_x509_crt_get_dn_by_oid(leaf->crt, GNUTLS_OID_X520_COMMON_NAME,
+					  0, 0, cn, &cn_size) < 0) {
+		snprintf(buf, sizeof(buf), "certificate %s has no CN, so it "
+			 "is not the expected unique ID %s", leaf->label, want);
+		f = finding(k, TP_PEER_ID_MISMATCH, buf);
+		detail(k, f, "the unique ID is compared with the subject's "
+		       "common name (CN)");
+		return;
+	}
+	if (cn_size == strlen(want) && memcmp(cn, want, cn_size) == 0)
+		return;
+	snprintf(buf, sizeof(buf), "certificate CN=%s is not the expected "
+		 "unique ID %s", cn, want);
+	f = finding(k, TP_PEER_ID_MISMATCH, buf);
+	snprintf(buf, sizeof(buf), "%s; the CN must equal the ID exactly "
+		 "(32 lower-case hex digits from tlsprobe id)", leaf->label);
+	detail(k, f, buf);
+}
+
+static void check_strength(struct checker *k, gnutls_x509_crt_t crt,
+			   const char *label, bool is_self_signed)
+{
+	char buf[TEXT_MAX], name[64];
+	struct tp_finding *f;
+	unsigned bits = 0;
+	int algo = -1, sign;
+	gnutls_digest_algorithm_t hash;
+	bool weak = false;
+
+	key_name(crt, name, sizeof(name), &algo, &bits);
+	if (algo == GNUTLS_PK_RSA || algo == GNUTLS_PK_RSA_PSS ||
+	    algo == GNUTLS_PK_DSA)
+		weak = bits < 2048;
+	else if (algo == GNUTLS_PK_ECDSA)
+		weak = bits < 256;
+	if (weak) {
+		snprintf(buf, sizeof(buf), "%s has a %u-bit %s key (%s)", label,
+			 bits, algo == GNUTLS_PK_ECDSA ? "EC" :
+			 algo == GNUTLS_PK_DSA ? "DSA" : "RSA", name);
+		f = finding(k, TP_WEAK_KEY, buf);
+		detail(k, f, "RSA and DSA keys need 2048 bits or more, EC keys "
+		       "256 bits or more; clients may refuse smaller ones");
+	}
+	sign = gnutls_x509_crt_get_signature_algorithm(crt);
+	hash = sign > 0 ? gnutls_sign_get_hash_algorithm(sign)
+			: GNUTLS_DIG_UNKNOWN;
+	if (!is_self_signed && (hash == GNUTLS_DIG_MD5 ||
+				hash == GNUTLS_DIG_SHA1)) {
+		snprintf(buf, sizeof(buf), "%s is signed with %s (%s)", label,
+			 gnutls_sign_get_name(sign), hash == GNUTLS_DIG_MD5 ?
+			 "MD5" : "SHA-1");
+		f = finding(k, TP_WEAK_SIGNATURE, buf);
+		detail(k, f, "collisions are practical for MD5 and SHA-1; "
+		       "current clients reject such signatures on any "
+		       "certificate but a trusted root");
+	}
+}
+
+/* Names of the keyUsage bits set, for a detail. */
+static void usage_names(unsigned usage, struct text *t)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{GNUTLS_KEY_DIGITAL_SIGNATURE, "digitalSignature"},
+		{GNUTLS_KEY_NON_REPUDIATION, "nonRepudiation"},
+		{GNUTLS_KEY_KEY_ENCIPHERMENT, "keyEncipherment"},
+		{GNUTLS_KEY_DATA_ENCIPHERMENT, "dataEncipherment"},
+		{GNUTLS_KEY_KEY_AGREEMENT, "keyAgreement"},
+		{GNUTLS_KEY_KEY_CERT_SIGN, "keyCertSign"},
+		{GNUTLS_KEY_CRL_SIGN, "cRLSign"},
+		{GNUTLS_KEY_ENCIPHER_ONLY, "encipherOnly"},
+		{GNUTLS_KEY_DECIPHER_ONLY, "decipherOnly"},
+	};
+	size_t i;
+	bool any = false;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (usage & names[i].bit) {
+			text_add(t, "%s%s", any ? ", " : "", names[i].name);
+			any = true;
+		}
+	if (!any)
+		text_add(t, "nothing");
+}
+
+static const char *purpose_name(const char *oid)
+{
+	static const struct { const char *oid, *name; } names[] = {
+		{GNUTLS_KP_TLS_WWW_SERVER, "serverAuth"},
+		{GNUTLS_KP_TLS_WWW_CLIENT, "clientAuth"},
+		{GNUTLS_KP_CODE_SIGNING, "codeSigning"},
+		{GNUTLS_KP_EMAIL_PROTECTION, "emailProtection"},
+		{GNUTLS_KP_TIME_STAMPING, "timeStamping"},
+		{GNUTLS_KP_OCSP_SIGNING, "OCSPSigning"},
+		{GNUTLS_KP_ANY, "anyExtendedKeyUsage"},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(oid, names[i].oid) == 0)
+			return names[i].name;
+	return oid;
+}
+
+static void check_leaf_usage(struct checker *k)
+{
+	const struct node *leaf = &k->nodes[0];
+	bool server = k->c->purpose == TP_PURPOSE_SERVER;
+	const char *want_oid = server ? GNUTLS_KP_TLS_WWW_SERVER
+				      : GNUTLS_KP_TLS_WWW_CLIENT;
+	const char *want = server ? "serverAuth" : "clientAuth";
+	char buf[TEXT_MAX], held[TEXT_MAX], oid[128];
+	struct text t = {held, sizeof(held), 0};
+	unsigned idx, critical = 0, usage = 0;
+	bool present = false, allowed = false, ok;
+	struct tp_finding *f;
+	size_t size;
+	int algo, ret;
+
+	held[0] = '\0';
+	for (idx = 0; idx < 64; idx++) {
+		size = sizeof(oid);
+		ret = gnutls_x509_crt_get_key_purpose_oid(leaf->crt, idx, oid,
+							  &size, &critical);
+		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+			continue;
+		if (ret < 0)
+			break;
+		present = true;
+		text_add(&t, "%s%s", t.len > 0 ? ", " : "", purpose_name(oid));
+		if (strcmp(oid, want_oid) == 0 || strcmp(oid, GNUTLS_KP_ANY) == 0)
+			allowed = true;
+	}
+	if (present && !allowed) {
+		snprintf(buf, sizeof(buf), "%s may not be used for TLS %s "
+			 "authentication: its extended key usage holds %s, "
+			 "not %s", leaf->label, server ? "server" : "client",
+			 held, want);
+		f = finding(k, TP_BAD_KEY_USAGE, buf);
+		snprintf(buf, sizeof(buf), "extendedKeyUsage: %s; a %s "
+			 "certificate needs %s (%s), anyExtendedKeyUsage, or no "
+			 "extendedKeyUsage at all", held,
+			 server ? "server" : "client", want, want_oid);
+		detail(k, f, buf);
+		tp_finding_fix(f, "reissue %s with extendedKeyUsage %s",
+			       leaf->subject, want);
+	}
+	if (gnutls_x509_crt_get_key_usage(leaf->crt, &usage, &critical) < 0)
+		return;
+	algo = gnutls_x509_crt_get_pk_algorithm(leaf->crt, NULL);
+	if (algo == GNUTLS_PK_RSA)
+		ok = usage & (GNUTLS_KEY_DIGITAL_SIGNATURE |
+			      GNUTLS_KEY_KEY_ENCIPHERMENT);
+	else
+		ok = usage & GNUTLS_KEY_DIGITAL_SIGNATURE;
+	if (ok)
+		return;
+	t = (struct text){held, sizeof(held), 0};
+	usage_names(usage, &t);
+	snprintf(buf, sizeof(buf), "%s has keyUsage %s, without %s", leaf->label,
+		 held, algo == GNUTLS_PK_RSA ?
+		 "digitalSignature or keyEncipherment" : "digitalSignature");
+	f = finding(k, TP_BAD_KEY_USAGE, buf);
+	snprintf(buf, sizeof(buf), "a TLS %s key must sign the handshake "
+		 "(digitalSignature)%s", algo == GNUTLS_PK_RSA ? "RSA" : "",
+		 algo == GNUTLS_PK_RSA ? " or, with RSA key exchange, decrypt "
+		 "the premaster secret (keyEncipherment)" : "");
+	detail(k, f, buf);
+	tp_finding_fix(f, "reissue %s with keyUsage digitalSignature%s",
+		       leaf->subject, algo == GNUTLS_PK_RSA ?
+		       " (and keyEncipherment)" : "");
+}
+
+/* An issuer on the path must be a CA allowed to sign certificates. */
+static void check_issuer_usage(struct checker *k, gnutls_x509_crt_t crt,
+			       const char *label, const char *issued_label,
+			       bool is_anchor)
+{
+	char buf[TEXT_MAX], held[256];
+	struct text t = {held, sizeof(held), 0};
+	unsigned critical = 0, usage = 0;
+	struct tp_finding *f;
+	int ca = ca_flag(crt);
+
+	/* RFC 5280 4.2.1.9: version 1 roots predate extensions; GnuTLS
+	 * accepts them as trust anchors */
+	if (ca <= 0 && !(is_anchor && gnutls_x509_crt_get_version(crt) < 3)) {
+		snprintf(buf, sizeof(buf), "%s issues %s but is not a CA: %s",
+			 label, issued_label, ca == 0 ?
+			 "its basicConstraints say CA:FALSE" :
+			 "it has no basicConstraints CA:TRUE");
+		f = finding(k, TP_BAD_KEY_USAGE, buf);
+		detail(k, f, "a certificate that signs others needs "
+		       "basicConstraints CA:TRUE; verifiers reject the chain "
+		       "otherwise");
+		tp_finding_fix(f, "reissue the issuing certificate as a CA "
+			       "(basicConstraints CA:TRUE, keyUsage "
+			       "keyCertSign)");
+	}
+	if (gnutls_x509_crt_get_key_usage(crt, &usage, &critical) < 0 ||
+	    (usage & GNUTLS_KEY_KEY_CERT_SIGN))
+		return;
+	usage_names(usage, &t);
+	snprintf(buf, sizeof(buf), "%s issues %s but its keyUsage %s lacks "
+		 "keyCertSign", label, issued_label, held);
+	f = finding(k, TP_BAD_KEY_USAGE, buf);
+	detail(k, f, "a CA's keyUsage, when present, must include keyCertSign "
+	       "to sign certificates");
+	tp_finding_fix(f, "reissue the issuing certificate with keyUsage "
+		       "keyCertSign");
+}
+
+static void check_usage(struct checker *k)
+{
+	gnutls_x509_crt_t anchor = store_anchor(k);
+	const struct path *p = &k->path;
+	char label[DN_MAX + 32], dn[DN_MAX];
+	unsigned i;
+
+	check_leaf_usage(k);
+	for (i = 1; i < p->len; i++)
+		check_issuer_usage(k, k->nodes[p->steps[i]].crt,
+				   k->nodes[p->steps[i]].label,
+				   k->nodes[p->steps[i - 1]].label,
+				   p->steps[i] == p->anchor_sent);
+	if (!p->trusted)
+		return;
+	/* the issuer of the last sent step: a sent or a stored anchor */
+	if (p->anchor_sent >= 0 && p->anchor_sent != p->steps[p->len - 1])
+		check_issuer_usage(k, k->nodes[p->anchor_sent].crt,
+				   k->nodes[p->anchor_sent].label,
+				   k->nodes[p->steps[p->len - 1]].label, true);
+	else if (anchor != NULL) {
+		tp_cert_dn(anchor, false, dn, sizeof(dn));
+		snprintf(label, sizeof(label), "the trusted CA %s", dn);
+		check_issuer_usage(k, anchor, label,
+				   k->nodes[p->steps[p->len - 1]].label, true);
+	}
+}
+
+int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
+			unsigned n, const struct tp_trust *trust,
+			const struct tp_chain_check *c)
+{
+	struct checker k = {.r = r, .c = c, .t = trust, .sent = n};
+	gnutls_x509_crt_t anchor;
+	struct tp_cert_info *info;
+	size_t first = r->n_findings, i;
+	char label[DN_MAX + 32], dn[DN_MAX];
+	int errors = 0;
+
+	k.n = n > TP_CHAIN_MAX ? TP_CHAIN_MAX : n;
+	k.now = c->now != 0 ? c->now : time(NULL);
+	for (i = 0; i < k.n; i++) {
+		info = tp_report_add_cert(r);
+		if (info == NULL)
+			break;
+		info->position = (int)i;
+		tp_cert_describe(chain[i], info);
+	}
+	if (k.n == 0)
+		return 0;
+	k.nodes = calloc(k.n, sizeof(*k.nodes));
+	if (k.nodes == NULL)
+		return 0;
+	build_nodes(&k, chain);
+	build_path(&k);
+
+	check_order(&k);
+	if (k.path.trusted)
+		trusted_via_store(&k);
+	else
+		untrusted(&k);
+	for (i = 0; i < k.n; i++)
+		check_dates(&k, k.nodes[i].crt, k.nodes[i].label);
+	anchor = store_anchor(&k);
+	if (anchor != NULL) {
+		tp_cert_dn(anchor, false, dn, sizeof(dn));
+		snprintf(label, sizeof(label), "the trusted CA %s", dn);
+		check_dates(&k, anchor, label);
+	}
+	check_name(&k);
+	check_id(&k);
+	for (i = 0; i < k.n; i++)
+		check_strength(&k, k.nodes[i].crt, k.nodes[i].label,
+			       k.nodes[i].self_signed);
+	if (anchor != NULL)
+		check_strength(&k, anchor, label, self_signed(anchor));
+	check_usage(&k);
+
+	free(k.nodes);
+	for (i = first; i < r->n_findings; i++)
+		if (r->findings[i].severity == TP_SEV_ERROR)
+			errors++;
+	return errors;
+}
+
+/* ---- tlsprobe cert ---- */
+
+/* The sent position whose public key is key's, or -1. */
+static int key_owner(gnutls_x509_crt_t *chain, unsigned n,
+		     const unsigned char *id, size_t id_size)
+{
+	unsigned char other[64];
+	size_t size;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		size = sizeof(other);
+		if (gnutls_x509_crt_get_key_id(chain[i], GNUTLS_KEYID_USE_SHA256,
+					       other, &size) == 0 &&
+		    size == id_size && memcmp(other, id, size) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static void hex(const unsigned char *p, size_t n, char *out, size_t size)
+{
+	size_t i;
+
+	out[0] = '\0';
+	for (i = 0; i < n && 2 * i + 2 < size; i++)
+		snprintf(out + 2 * i, 3, "%02x", p[i]);
+}
+
+static void check_key(struct tp_report *r, const struct tp_cert_opts *o,
+		      gnutls_x509_crt_t *chain, unsigned n,
+		      gnutls_x509_privkey_t key)
+{
+	unsigned char kid[64], cid[64];
+	size_t kid_size = sizeof(kid), cid_size = sizeof(cid);
+	char khex[130], chex[130], dn[DN_MAX];
+	struct tp_finding *f;
+	int owner;
+
+	if (gnutls_x509_privkey_get_key_id(key, GNUTLS_KEYID_USE_SHA256, kid,
+					   &kid_size) < 0)
+		kid_size = 0;
+	if (gnutls_x509_crt_get_key_id(chain[0], GNUTLS_KEYID_USE_SHA256, cid,
+				       &cid_size) < 0)
+		cid_size = 0;
+	if (kid_size > 0 && kid_size == cid_size &&
+	    memcmp(kid, cid, kid_size) == 0)
+		return;
+	tp_cert_dn(chain[0], false, dn, sizeof(dn));
+	f = tp_report_finding(r, TP_KEY_MISMATCH, "the key in %s does not "
+			      "belong to [0] %s in %s", o->key_file, dn,
+			      o->cert_file);
+	hex(kid, kid_size, khex, sizeof(khex));
+	hex(cid, cid_size, chex, sizeof(chex));
+	owner = kid_size > 0 ? key_owner(chain, n, kid, kid_size) : -1;
+	if (owner > 0) {
+		tp_cert_dn(chain[owner], false, dn, sizeof(dn));
+		tp_finding_detail(f, "SHA-256 key ID of the key %s, of the "
+				  "certificate's public key %s; the key "
+				  "belongs to [%d] %s in the same file",
+				  khex, chex, owner, dn);
+	} else {
+		tp_finding_detail(f, "SHA-256 key ID of the key %s, of the "
+				  "certificate's public key %s", khex[0] ? khex
+				  : "(unreadable)", chex[0] ? chex
+				  : "(unreadable)");
+	}
+	tp_finding_fix(f, "use the key %s was issued for with --key, or "
+		       "reissue the certificate for this key", o->cert_file);
+}
+
 int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		struct tp_error *err)
 {
-	(void)o; (void)r;
-	tp_error_set(err, TP_ERR_RUNTIME, "not built yet");
-	return -1;
+	struct tp_chain_check check = {
+		.role = "certificate file",
+		.purpose = o->purpose,
+		.expect_name = o->expect_name,
+		.expect_id = o->expect_id,
+		.now = o->now,
+		.side = TP_SIDE_LOCAL,
+		.sent_by_peer = false,
+	};
+	gnutls_x509_crt_t *chain = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	struct tp_trust *trust = NULL;
+	unsigned n = 0;
+	int rc = -1;
+
+	if (o->cert_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--cert FILE is required");
+		return -1;
+	}
+	/* every input first: a bad file is a usage error, not a finding */
+	if (tp_cert_load_chain(o->cert_file, &chain, &n, err) < 0)
+		goto out;
+	if (o->key_file != NULL && tp_cert_load_key(o->key_file, &key, err) < 0)
+		goto out;
+	trust = tp_trust_load(o->ca_file, err);
+	if (trust == NULL)
+		goto out;
+
+	if (key != NULL)
+		check_key(r, o, chain, n, key);
+	tp_cert_check_chain(r, chain, n, trust, &check);
+	rc = 0;
+out:
+	tp_trust_free(trust);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	tp_cert_free_chain(chain, n);
+	return rc;
 }

@@ -7,6 +7,11 @@
 
 #include "tlsprobe.h"
 
+/* At most this many certificates of a chain are read or examined. */
+#define TP_CHAIN_MAX 16
+/* At most this many subjectAltName entries are listed per certificate. */
+#define TP_SAN_MAX 64
+
 /* Trusted CA certificates: a --ca file, or the system store. */
 struct tp_trust {
 	gnutls_x509_crt_t *cas;
@@ -26,7 +31,9 @@ void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size);
 /* Loads a PEM file of one or more certificates, in file order. */
 int tp_cert_load_chain(const char *path, gnutls_x509_crt_t **chain,
 		       unsigned *n, struct tp_error *err);
-/* Imports DER certificates as a peer sent them. */
+/* Imports DER certificates as a peer sent them: the first TP_CHAIN_MAX
+ * (the rest are ignored, *count says how many); a certificate that does
+ * not parse is a TP_ERR_RUNTIME error naming its position. */
 int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
 		       gnutls_x509_crt_t **chain, unsigned *count,
 		       struct tp_error *err);
