@@ -14,13 +14,13 @@ set -u
 #        for the helpers in tests/lib.sh and gen-findings-doc.sh;
 #        namespaces and firewall rules (iproute2, iptables); the TUI under
 #        tmux; pgrep/pkill (procps); man and groff to lint the man pages
-PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev
-libncurses-dev libjansson-dev libcmocka-dev gnutls-bin openssl python3
+PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
+libncurses-dev libjansson-dev libcmocka-dev gnutls-bin openssl python3 \
 iproute2 iptables tmux procps ca-certificates man-db groff-base"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \
-	     "only; install the equivalents of: $(echo $PACKAGES)" >&2
+	     "only; install the equivalents of: $PACKAGES" >&2
 	exit 1
 fi
 
