@@ -175,35 +175,30 @@ fail_context() {
 	done
 }
 
-# has_code_safe FILE CODE: like has_code, false (not an error) when
-# FILE is not a report.
-has_code_safe() { json_codes "$1" 2>/dev/null | grep -qx "$2"; }
-
 # expect NAME RC [CODE | !CODE]...: one TAP line for the last run: it
 # exited RC, printed a JSON report, and reported every CODE and none of
 # the !CODEs. On failure it says which part failed and shows the context.
 expect() {
 	_x_name=$1; _x_rc=$2; shift 2
-	_x_why=""
-	if [ "$RC" -ne "$_x_rc" ]; then
-		_x_why="exit status $RC, wanted $_x_rc"
-	fi
-	if ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$OUT" 2>/dev/null; then
-		_x_why="${_x_why:+$_x_why; }stdout is not one JSON document"
-	else
-		for _x_c in "$@"; do
-			case $_x_c in
-			!*)
-				if has_code_safe "$OUT" "${_x_c#!}"; then
-					_x_why="${_x_why:+$_x_why; }${_x_c#!} reported, must not be"
-				fi ;;
-			*)
-				if ! has_code_safe "$OUT" "$_x_c"; then
-					_x_why="${_x_why:+$_x_why; }$_x_c missing (got: $(json_codes "$OUT" | tr '\n' ' '))"
-				fi ;;
-			esac
-		done
-	fi
+	_x_why=$(python3 - "$OUT" "$RC" "$_x_rc" "$@" <<'EOF'
+import json, sys
+out, rc, want = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+why = []
+if rc != want:
+    why.append("exit status %d, wanted %d" % (rc, want))
+try:
+    codes = [f["code"] for f in json.load(open(out))["findings"]]
+except Exception as e:
+    why.append("stdout is not a JSON report (%s)" % e)
+    codes = None
+for c in sys.argv[4:] if codes is not None else []:
+    if c.startswith("!") and c[1:] in codes:
+        why.append("%s reported, must not be" % c[1:])
+    elif not c.startswith("!") and c not in codes:
+        why.append("%s missing (got: %s)" % (c, " ".join(codes) or "none"))
+print("; ".join(why))
+EOF
+)
 	if [ -z "$_x_why" ]; then
 		ok "$_x_name"
 		return 0
@@ -265,7 +260,7 @@ make_pki() {
 		exit 1
 	fi
 	for _f in "$@"; do
-		if [ ! -s "$PKI/$_f" ]; then
+		if [ ! -f "$PKI/$_f" ]; then
 			not_ok "sample PKI has $_f"
 			exit 1
 		fi

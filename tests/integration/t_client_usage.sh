@@ -3,19 +3,13 @@
 # line on stderr that names the problem, nothing on stdout, with and
 # without --json.
 . "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
 
-# Files to be wrong with, and good ones to pair them with.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/good.key" -out "$T/good.pem" -subj /CN=usage.test \
-	-days 30 2>"$T/openssl.log" || {
-	not_ok "openssl makes a certificate to test with"
-	sed 's/^/#   /' "$T/openssl.log"
-	exit 1
-}
-printf 'hello, I am not a certificate\n' >"$T/garbage.pem"
-printf -- '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n' \
-	>"$T/not-a-key.pem"
-: >"$T/empty.pem"
+# The sample PKI's unusable files: garbage.pem (PEM armour around a body
+# that is not base64), not-a-key.pem (a certificate), empty.pem; and one
+# that is not PEM at all.
+make_pki server.pem server.key garbage.pem not-a-key.pem empty.pem
+printf 'hello, I am not a certificate\n' >"$T/not-pem.pem"
 # Nothing listens here: should a usage error slip through, the run ends
 # at once instead of going anywhere.
 TGT=127.0.0.1:$(free_port)
@@ -65,11 +59,13 @@ usage "--timeout abc" 'abc' "$TGT" --timeout abc
 usage "--timeout -1" '-1|timeout' "$TGT" --timeout -1
 usage "--ca naming a file that does not exist" 'no-such-ca\.pem' \
 	"$TGT" --timeout 1 --ca "$T/no-such-ca.pem"
-usage "--ca naming a file that is not PEM" 'garbage\.pem' \
-	"$TGT" --timeout 1 --ca "$T/garbage.pem"
+usage "--ca naming PEM armour around garbage" 'garbage\.pem' \
+	"$TGT" --timeout 1 --ca "$PKI/garbage.pem"
+usage "--ca naming a file that is not PEM" 'not-pem\.pem' \
+	"$TGT" --timeout 1 --ca "$T/not-pem.pem"
 usage "--cert without --key" '--key' \
-	"$TGT" --timeout 1 --cert "$T/good.pem"
-usage "--key naming something that is not a key" 'not-a-key\.pem' \
-	"$TGT" --timeout 1 --cert "$T/good.pem" --key "$T/not-a-key.pem"
+	"$TGT" --timeout 1 --cert "$PKI/server.pem"
+usage "--key naming a certificate, not a key" 'not-a-key\.pem' \
+	"$TGT" --timeout 1 --cert "$PKI/server.pem" --key "$PKI/not-a-key.pem"
 usage "--cert naming an empty file" 'empty\.pem' \
-	"$TGT" --timeout 1 --cert "$T/empty.pem" --key "$T/good.key"
+	"$TGT" --timeout 1 --cert "$PKI/empty.pem" --key "$PKI/server.key"
