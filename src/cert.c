@@ -1534,43 +1534,43 @@ static void check_leaf_usage(struct checker *k)
 		       " (and keyEncipherment)" : "");
 }
 
-/* An issuer on the path must be a CA allowed to sign certificates. */
+/*
+ * An issuer on the path must be a CA allowed to sign certificates; one
+ * finding names everything the issuer lacks.
+ */
 static void check_issuer_usage(struct checker *k, gnutls_x509_crt_t crt,
 			       const char *label, const char *issued_label,
 			       bool is_anchor)
 {
 	char buf[TEXT_MAX], held[256];
-	struct text t = {held, sizeof(held), 0};
+	struct text t = {buf, sizeof(buf), 0}, h = {held, sizeof(held), 0};
 	unsigned critical = 0, usage = 0;
 	struct tp_finding *f;
 	int ca = ca_flag(crt);
+	bool not_ca, no_sign;
 
 	/* RFC 5280 4.2.1.9: version 1 roots predate extensions; GnuTLS
 	 * accepts them as trust anchors */
-	if (ca <= 0 && !(is_anchor && gnutls_x509_crt_get_version(crt) < 3)) {
-		snprintf(buf, sizeof(buf), "%s issues %s but is not a CA: %s",
-			 label, issued_label, ca == 0 ?
+	not_ca = ca <= 0 && !(is_anchor && gnutls_x509_crt_get_version(crt) < 3);
+	no_sign = gnutls_x509_crt_get_key_usage(crt, &usage, &critical) >= 0 &&
+		  !(usage & GNUTLS_KEY_KEY_CERT_SIGN);
+	if (!not_ca && !no_sign)
+		return;
+	usage_names(usage, &h);
+	text_add(&t, "%s issues %s but", label, issued_label);
+	if (not_ca)
+		text_add(&t, " is not a CA: %s", ca == 0 ?
 			 "its basicConstraints say CA:FALSE" :
 			 "it has no basicConstraints CA:TRUE");
-		f = finding(k, TP_BAD_KEY_USAGE, buf);
-		detail(k, f, "a certificate that signs others needs "
-		       "basicConstraints CA:TRUE; verifiers reject the chain "
-		       "otherwise");
-		tp_finding_fix(f, "reissue the issuing certificate as a CA "
-			       "(basicConstraints CA:TRUE, keyUsage "
-			       "keyCertSign)");
-	}
-	if (gnutls_x509_crt_get_key_usage(crt, &usage, &critical) < 0 ||
-	    (usage & GNUTLS_KEY_KEY_CERT_SIGN))
-		return;
-	usage_names(usage, &t);
-	snprintf(buf, sizeof(buf), "%s issues %s but its keyUsage %s lacks "
-		 "keyCertSign", label, issued_label, held);
+	if (no_sign)
+		text_add(&t, "%s its keyUsage (%s) lacks keyCertSign",
+			 not_ca ? ", and" : "", held);
 	f = finding(k, TP_BAD_KEY_USAGE, buf);
-	detail(k, f, "a CA's keyUsage, when present, must include keyCertSign "
-	       "to sign certificates");
-	tp_finding_fix(f, "reissue the issuing certificate with keyUsage "
-		       "keyCertSign");
+	detail(k, f, "a certificate that signs others needs basicConstraints "
+	       "CA:TRUE and, when it has a keyUsage, keyCertSign in it; "
+	       "verifiers reject the chain otherwise");
+	tp_finding_fix(f, "reissue the issuing certificate as a CA "
+		       "(basicConstraints CA:TRUE, keyUsage keyCertSign)");
 }
 
 static void check_usage(struct checker *k)
