@@ -635,6 +635,52 @@ static void test_cert_import_der_capped(void **state)
 		gnutls_free(der[i].data);
 }
 
+/* A certificate with more names than a report lists. */
+static void test_cert_many_sans_capped(void **state)
+{
+	struct tp_trust trust = {.cas = &certs[C_ROOT1], .n_cas = 1,
+				 .source = (char *)"ca.pem"};
+	struct tp_chain_check check = {.now = NOW, .expect_name = "nowhere.test",
+				       .sent_by_peer = true};
+	struct tp_report *r = tp_report_new("client");
+	gnutls_x509_crt_t crt;
+	char name[32];
+	int i;
+
+	(void)state;
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, "\x7f", 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, T2024), 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, T2044), 0);
+	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
+			 GNUTLS_OID_X520_COMMON_NAME, 0, "many", 4), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(crt, keys[K_LEAF]), 0);
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "n%d.test", i);
+		assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
+				 GNUTLS_SAN_DNSNAME, name, strlen(name),
+				 GNUTLS_FSAN_APPEND), 0);
+	}
+	/* a name holding an escape sequence, after the cut-off */
+	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(crt,
+			 GNUTLS_SAN_DNSNAME, "x\x1b[2J.test", 11,
+			 GNUTLS_FSAN_APPEND), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(crt, certs[C_ROOT1],
+			 keys[K_ROOT1], GNUTLS_DIG_SHA256, 0), 0);
+	crt = reimport(crt);
+	tp_cert_check_chain(r, &crt, 1, &trust, &check);
+	assert_int_equal(r->n_certs, 1);
+	assert_int_equal(r->certs[0].n_san, TP_SAN_MAX);
+	assert_string_equal(r->certs[0].san[0], "DNS:n0.test");
+	assert_int_equal(r->n_findings, 1);
+	assert_int_equal(r->findings[0].code, TP_NAME_MISMATCH);
+	assert_non_null(strstr(r->findings[0].detail, "(37 more)"));
+	assert_null(strchr(r->findings[0].detail, '\x1b'));
+	tp_report_free(r);
+	gnutls_x509_crt_deinit(crt);
+}
+
 static void test_cert_trust_describe_capped(void **state)
 {
 	gnutls_x509_crt_t cas[10];
@@ -701,6 +747,17 @@ static void write_key(const char *name, gnutls_x509_privkey_t key)
 	gnutls_free(d.data);
 }
 
+static void write_encrypted_key(const char *name, gnutls_x509_privkey_t key)
+{
+	char buf[8192];
+	size_t size = sizeof(buf);
+
+	assert_int_equal(gnutls_x509_privkey_export_pkcs8(key,
+			 GNUTLS_X509_FMT_PEM, "secret", GNUTLS_PKCS_PBES2_AES_256,
+			 buf, &size), 0);
+	write_file(name, buf, size);
+}
+
 static void write_inputs(void)
 {
 	static const char garbage[] = "-----BEGIN CERTIFICATE-----\n"
@@ -712,6 +769,11 @@ static void write_inputs(void)
 	write_key("leaf.key", keys[K_LEAF]);
 	write_key("other.key", keys[K_OTHER]);
 	write_file("empty.pem", "", 0);
+	write_encrypted_key("encrypted.key", keys[K_LEAF]);
+	write_certs("seventeen.pem", (int[]){C_LEAF1, C_LEAF1, C_LEAF1,
+		C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1,
+		C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1, C_LEAF1,
+		END});
 	write_file("garbage.pem", garbage, sizeof(garbage) - 1);
 	write_file("text.pem", text, sizeof(text) - 1);
 }
@@ -739,6 +801,10 @@ static void test_cert_loader_usage_errors(void **state)
 		{"leaf.pem", NULL, "empty.pem", "empty.pem", "empty file"},
 		{"leaf.pem", NULL, "garbage.pem", "garbage.pem", "base64"},
 		{"leaf.pem", NULL, "leaf.key", "leaf.key", "not a certificate"},
+		{"leaf.pem", "encrypted.key", "ca.pem", "encrypted.key",
+		 "encrypted keys are not supported"},
+		{"seventeen.pem", NULL, "ca.pem", "seventeen.pem",
+		 "holds 17 certificates"},
 	};
 	size_t i;
 
@@ -855,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_cert_hostile_subject_sanitised),
 		cmocka_unit_test(test_cert_long_chain_capped),
 		cmocka_unit_test(test_cert_import_der_capped),
+		cmocka_unit_test(test_cert_many_sans_capped),
 		cmocka_unit_test(test_cert_trust_describe_capped),
 		cmocka_unit_test(test_cert_loader_usage_errors),
 		cmocka_unit_test(test_cert_loaders_direct),
