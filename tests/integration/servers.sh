@@ -4,6 +4,7 @@
 #   . "$TOP/tests/integration/servers.sh"
 #
 # start_fake MODE [ARGS]        scripted bad server (fakeserver.py): FAKE_PORT
+# start_ready NAME CMD...       any server that prints "ready PORT"
 # start_gnutls_serv ARGS...     gnutls-serv on a free port: SRV_PORT
 # start_openssl_server ARGS...  openssl s_server on 127.0.0.1: SRV_PORT
 # stop_servers                  ends every server this file started
@@ -30,6 +31,10 @@ _srv_stop_all() {
 	_srv_list=""
 }
 at_exit _srv_stop_all
+# A reader that goes away (a pager, "| head") or a closed terminal must
+# not leave servers behind: end through the EXIT cleanup as on INT/TERM.
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 stop_servers() { _srv_stop_all; }
 
@@ -55,18 +60,33 @@ _srv_failed_start() {
 	sed 's/^/#   /' "$2" >&2
 }
 
-# start_fake MODE [--host H]: sets FAKE_PORT, FAKE_PID, FAKE_LOG.
-start_fake() {
+# srv_track PID LOG: PID ends with the other servers; LOG is shown when
+# an assertion fails.
+srv_track() { _srv_list="$_srv_list $1:$2"; }
+
+# start_ready NAME COMMAND...: starts a server that prints "ready PORT"
+# once it listens; sets READY_PORT, READY_PID, READY_LOG (its stderr).
+start_ready() {
 	_srv_n=$((_srv_n + 1))
-	FAKE_LOG="$T/fake$_srv_n.log"
-	python3 "$FAKESERVER" "$@" >"$T/fake$_srv_n.out" 2>"$FAKE_LOG" </dev/null &
-	FAKE_PID=$!
-	_srv_list="$_srv_list $FAKE_PID:$FAKE_LOG"
-	if ! _srv_wait "$FAKE_PID" "$T/fake$_srv_n.out" '^ready [0-9]+$'; then
-		_srv_failed_start "fakeserver.py $*" "$FAKE_LOG"
+	READY_LOG="$T/$1$_srv_n.log"
+	_out="$T/$1$_srv_n.out"
+	shift
+	"$@" >"$_out" 2>"$READY_LOG" </dev/null &
+	READY_PID=$!
+	srv_track "$READY_PID" "$READY_LOG"
+	if ! _srv_wait "$READY_PID" "$_out" '^ready [0-9]+$'; then
+		_srv_failed_start "$*" "$READY_LOG"
 		return 1
 	fi
-	FAKE_PORT=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$T/fake$_srv_n.out")
+	READY_PORT=$(sed -n 's/^ready \([0-9]*\)$/\1/p' "$_out")
+}
+
+# start_fake MODE [--host H] [--port P]: sets FAKE_PORT, FAKE_PID,
+# FAKE_LOG. With FAKE_NS set, the server runs in that network namespace.
+start_fake() {
+	start_ready fake ${FAKE_NS:+ip netns exec "$FAKE_NS"} \
+		python3 "$FAKESERVER" "$@" || return 1
+	FAKE_PORT=$READY_PORT FAKE_PID=$READY_PID FAKE_LOG=$READY_LOG
 }
 
 # start_gnutls_serv ARGS...: sets SRV_PORT, SRV_PID, SRV_LOG.
@@ -79,7 +99,7 @@ start_gnutls_serv() {
 		SRV_PORT=$(free_port)
 		gnutls-serv -p "$SRV_PORT" "$@" >"$SRV_LOG" 2>&1 </dev/null &
 		SRV_PID=$!
-		_srv_list="$_srv_list $SRV_PID:$SRV_LOG"
+		srv_track "$SRV_PID" "$SRV_LOG"
 		if _srv_wait "$SRV_PID" "$SRV_LOG" "IPv4 .* port $SRV_PORT\.\.\.done"; then
 			return 0
 		fi
@@ -97,7 +117,7 @@ start_openssl_server() {
 	SRV_LOG="$T/s_server$_srv_n.log"
 	openssl s_server -accept 127.0.0.1:0 -www "$@" >"$SRV_LOG" 2>&1 </dev/null &
 	SRV_PID=$!
-	_srv_list="$_srv_list $SRV_PID:$SRV_LOG"
+	srv_track "$SRV_PID" "$SRV_LOG"
 	if ! _srv_wait "$SRV_PID" "$SRV_LOG" '^ACCEPT '; then
 		_srv_failed_start "openssl s_server $*" "$SRV_LOG"
 		return 1
@@ -116,6 +136,7 @@ pem_split() {
 
 # run_client NAME ARGS...: runs "tlsprobe client --json ARGS"; sets OUT
 # (the report), ERR (its stderr), RC (exit status) and MS (wall time).
+# With CLIENT_NS set, the client runs in that network namespace.
 run_client() {
 	_rc_name=$1; shift
 	OUT="$T/$_rc_name.json"
@@ -124,6 +145,7 @@ run_client() {
 	# GnuTLS itself honours SSLKEYLOGFILE: keep it from doing the
 	# client's --keylog work.
 	env -u SSLKEYLOGFILE timeout -k 2 "$CLIENT_LIMIT" \
+		${CLIENT_NS:+ip netns exec "$CLIENT_NS"} \
 		"$TP" client --json "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 	MS=$(($(now_ms) - _t0))
