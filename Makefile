@@ -97,7 +97,8 @@ demo: deps
 	@sh scripts/demo.sh $(BINDIR)
 
 docs: $(BINDIR)/tlsprobe
-	@sh scripts/gen-findings-doc.sh $(BINDIR)/tlsprobe > docs/findings.md
+	@sh scripts/gen-findings-doc.sh $(BINDIR)/tlsprobe > docs/findings.md.tmp
+	@mv docs/findings.md.tmp docs/findings.md
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -14,8 +14,9 @@ static int parse_port(const char *spec, const char *s, unsigned *port,
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || v < 1 || v > 65535 ||
-	    s[0] == '-' || s[0] == '+') {
+	/* strtoul() takes " 443" and "+443"; a port is digits only */
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < 1 ||
+	    v > 65535) {
 		tp_error_set(err, TP_ERR_USAGE, "'%s': port '%s' is not a "
 			     "number from 1 to 65535", spec, s);
 		return -1;
@@ -58,6 +59,12 @@ int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 		colon = strrchr(spec, ':');
 		if (colon != NULL && strchr(spec, ':') != colon) {
 			/* several colons: a bare IPv6 literal, no port */
+			if (!tp_addr_is_literal(spec)) {
+				tp_error_set(err, TP_ERR_USAGE, "'%s': several "
+					     "colons but not an IPv6 address "
+					     "(write [::1]:4433)", spec);
+				return -1;
+			}
 			*host = strdup(spec);
 		} else if (colon != NULL) {
 			if (colon == spec) {
@@ -94,40 +101,48 @@ static bool in4(uint32_t a, uint32_t net, int bits)
 	return (a & mask) == (net & mask);
 }
 
+static const char *class4(uint32_t a)
+{
+	if (in4(a, 0x7f000000, 8))
+		return "loopback";
+	if (in4(a, 0x0a000000, 8) || in4(a, 0xac100000, 12) ||
+	    in4(a, 0xc0a80000, 16))
+		return "private (RFC 1918)";
+	if (in4(a, 0x64400000, 10))
+		return "shared (CGNAT, RFC 6598)";
+	if (in4(a, 0xa9fe0000, 16))
+		return "link-local";
+	if (in4(a, 0xc0000200, 24) || in4(a, 0xc6336400, 24) ||
+	    in4(a, 0xcb007100, 24))
+		return "documentation (RFC 5737)";
+	if (in4(a, 0, 8))
+		return "unspecified";
+	if (in4(a, 0xe0000000, 4))
+		return "multicast";
+	return "public";
+}
+
 const char *tp_addr_class(const struct sockaddr *sa)
 {
 	if (sa->sa_family == AF_INET) {
-		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+		struct sockaddr_in s4;
 
-		if (in4(a, 0x7f000000, 8))
-			return "loopback";
-		if (in4(a, 0x0a000000, 8) || in4(a, 0xac100000, 12) ||
-		    in4(a, 0xc0a80000, 16))
-			return "private (RFC 1918)";
-		if (in4(a, 0x64400000, 10))
-			return "shared (CGNAT, RFC 6598)";
-		if (in4(a, 0xa9fe0000, 16))
-			return "link-local";
-		if (in4(a, 0xc0000200, 24) || in4(a, 0xc6336400, 24) ||
-		    in4(a, 0xcb007100, 24))
-			return "documentation (RFC 5737)";
-		if (in4(a, 0, 8))
-			return "unspecified";
-		if (in4(a, 0xe0000000, 4))
-			return "multicast";
-		return "public";
+		memcpy(&s4, sa, sizeof(s4));
+		return class4(ntohl(s4.sin_addr.s_addr));
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
-		const uint8_t *b = a->s6_addr;
+		struct sockaddr_in6 s6;
+		const struct in6_addr *a = &s6.sin6_addr;
+		const uint8_t *b = s6.sin6_addr.s6_addr;
 
+		memcpy(&s6, sa, sizeof(s6));
 		if (IN6_IS_ADDR_LOOPBACK(a))
 			return "loopback";
 		if (IN6_IS_ADDR_V4MAPPED(a)) {
-			struct sockaddr_in v4 = {.sin_family = AF_INET};
+			uint32_t v4;
 
-			memcpy(&v4.sin_addr, b + 12, 4);
-			return tp_addr_class((struct sockaddr *)&v4);
+			memcpy(&v4, b + 12, 4);
+			return class4(ntohl(v4));
 		}
 		if (IN6_IS_ADDR_LINKLOCAL(a))
 			return "link-local";

@@ -61,10 +61,14 @@ int tp_id_read_from(const char *const *paths, char id[TP_ID_LEN + 1],
 		if (rc != 0)
 			return rc > 0 ? 0 : -1;
 	}
+	if (paths[0] == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "no machine id file to read");
+		return -1;
+	}
 	tp_error_set(err, TP_ERR_RUNTIME, "no machine id: neither %s nor %s "
 		     "exists (run systemd-machine-id-setup or "
 		     "dbus-uuidgen --ensure)", paths[0],
-		     paths[0] && paths[1] ? paths[1] : "another file");
+		     paths[1] ? paths[1] : "another file");
 	return -1;
 }
 

@@ -150,7 +150,8 @@ int tp_report_set_target(struct tp_report *r, const char *host,
 	r->target.host = tp_report_strdup(host);
 	r->target.sni = tp_report_strdup(sni);
 	r->target.port = port;
-	return (host != NULL && r->target.host == NULL) ? -1 : 0;
+	return ((host != NULL && r->target.host == NULL) ||
+		(sni != NULL && r->target.sni == NULL)) ? -1 : 0;
 }
 
 int tp_report_add_address(struct tp_report *r, const char *address)
@@ -217,6 +218,24 @@ void tp_stage_set_ends(struct tp_stage *st, const char *local,
 	st->remote = tp_report_strdup(remote);
 }
 
+/* Drops a multi-byte character that a cut to a fixed size split. */
+static void utf8_trim(char *s)
+{
+	size_t n = strlen(s), start = n, need;
+	unsigned char lead;
+
+	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start == 0)
+		return;
+	lead = (unsigned char)s[start - 1];
+	if (lead < 0xc0)
+		return;
+	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+	if (n - (start - 1) < need)
+		s[start - 1] = '\0';
+}
+
 int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
 			  const char *name)
 {
@@ -234,6 +253,7 @@ int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
 	clean = tp_report_strdup(name);
 	snprintf(m->name, sizeof(m->name), "%s", clean ? clean : "?");
 	free(clean);
+	utf8_trim(m->name);
 	return 0;
 }
 
@@ -256,6 +276,13 @@ struct tp_finding *tp_report_finding(struct tp_report *r, enum tp_code code,
 	f->summary = vformat(summary_fmt, ap);
 	va_end(ap);
 	f->fix = strdup(info->fix);
+	if (f->summary == NULL || f->fix == NULL) {
+		/* keep the report consistent: drop the half-made finding */
+		free(f->summary);
+		free(f->fix);
+		r->n_findings--;
+		return NULL;
+	}
 	return f;
 }
 
@@ -306,6 +333,11 @@ int tp_session_set(struct tp_session *s, const char *version,
 		   const char *cipher, const char *group,
 		   const char *signature, const char *alpn, bool resumed)
 {
+	free(s->version);
+	free(s->cipher);
+	free(s->group);
+	free(s->signature);
+	free(s->alpn);
 	s->present = true;
 	s->version = tp_report_strdup(version);
 	s->cipher = tp_report_strdup(cipher);
@@ -313,6 +345,10 @@ int tp_session_set(struct tp_session *s, const char *version,
 	s->signature = tp_report_strdup(signature);
 	s->alpn = tp_report_strdup(alpn);
 	s->resumed = resumed;
+	if ((version && !s->version) || (cipher && !s->cipher) ||
+	    (group && !s->group) || (signature && !s->signature) ||
+	    (alpn && !s->alpn))
+		return -1;
 	return 0;
 }
 

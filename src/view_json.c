@@ -31,7 +31,7 @@ static json_t *strv(char *const *v, size_t n)
 
 static json_t *target_json(const struct tp_target *t)
 {
-	return json_pack("{s:o, s:i, s:o, s:o}",
+	return json_pack("{s:o, s:I, s:o, s:o}",
 			 "host", str_or_null(t->host),
 			 "port", (json_int_t)t->port,
 			 "sni", str_or_null(t->sni),
