@@ -70,8 +70,8 @@ const char *tp_diag_guess_protocol(const unsigned char *b, size_t n)
 /* "48 54 54 50 …  |HTTP/1.1 400|" for the detail of NOT_TLS. */
 static void dump(const unsigned char *b, size_t n, char *out, size_t size)
 {
-	size_t i, k = n < 16 ? n : 16, used = 0;
-	char text[17];
+	size_t i, k = n < 24 ? n : 24, used = 0;
+	char text[25];
 
 	for (i = 0; i < k && used + 4 < size; i++)
 		used += (size_t)snprintf(out + used, size - used, "%02x ", b[i]);
@@ -85,7 +85,7 @@ static void not_tls(struct tp_report *r, const struct tp_tls_obs *o,
 		    const struct tp_diag_ctx *ctx)
 {
 	const char *what = tp_diag_guess_protocol(o->first_in, o->first_in_len);
-	char hex[96];
+	char hex[128];
 	struct tp_finding *f;
 
 	dump(o->first_in, o->first_in_len, hex, sizeof(hex));

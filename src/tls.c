@@ -307,6 +307,30 @@ static void copy_peer_chain(gnutls_session_t s, struct tp_tls_obs *o)
 }
 
 /*
+ * GnuTLS gives up after a 5-byte record header that is not TLS; read a
+ * little more (bounded in size and time) so that the diagnosis can say
+ * what the peer speaks.
+ */
+static void top_up_first_bytes(struct ctx *c)
+{
+	struct tp_tls_obs *o = c->obs;
+	double until = tp_now_ms() + 200;
+	ssize_t n;
+
+	if (until > c->deadline)
+		until = c->deadline;
+	while (o->first_in_len < sizeof(o->first_in)) {
+		if (tp_net_wait(c->fd, POLLIN, until) <= 0)
+			return;
+		n = recv(c->fd, o->first_in + o->first_in_len,
+			 sizeof(o->first_in) - o->first_in_len, 0);
+		if (n <= 0)
+			return;
+		o->first_in_len += (size_t)n;
+	}
+}
+
+/*
  * In TLS 1.3 the server judges our certificate after our Finished, so a
  * rejection arrives as an alert after the handshake "succeeded". Send
  * close_notify and read until the peer's close, an alert, or a short
@@ -421,6 +445,10 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		note_alert(&c, true, obs->alert_in);
 	}
 	copy_peer_chain(s, obs);
+	/* RFC 8446 section 5.1: a record starts with content type 20..24 */
+	if (rc < 0 && obs->first_in_len > 0 &&
+	    (obs->first_in[0] < 20 || obs->first_in[0] > 24))
+		top_up_first_bytes(&c);
 	if (rc == 0 && !obs->timed_out) {
 		obs->handshake_done = true;
 		record_session(s, r);
