@@ -1414,9 +1414,18 @@ static void check_strength(struct checker *k, gnutls_x509_crt_t crt,
 			 gnutls_sign_get_name(sign), hash == GNUTLS_DIG_MD5 ?
 			 "MD5" : "SHA-1");
 		f = finding(k, TP_WEAK_SIGNATURE, buf);
-		detail(k, f, "collisions are practical for MD5 and SHA-1; "
-		       "current clients reject such signatures on any "
-		       "certificate but a trusted root");
+		if (f != NULL && k->c->weak_hash_refusal != NULL) {
+			f->severity = TP_SEV_ERROR;
+			snprintf(buf, sizeof(buf), "collisions are practical "
+				 "for MD5 and SHA-1; %s refuses such a "
+				 "signature, so this certificate is not "
+				 "trusted", k->c->weak_hash_refusal);
+			detail(k, f, buf);
+		} else {
+			detail(k, f, "collisions are practical for MD5 and "
+			       "SHA-1; current clients reject such signatures "
+			       "on any certificate but a trusted root");
+		}
 	}
 }
 

@@ -55,6 +55,9 @@ struct tp_chain_check {
 	time_t now;                /* 0: the current time */
 	enum tp_side side;         /* whose certificate it is */
 	bool sent_by_peer;         /* chain as received on the wire */
+	/* Who refuses MD5/SHA-1 signatures here ("GnuTLS with priority
+	 * 'NORMAL'"): WEAK_SIGNATURE is then an error. NULL: a warning. */
+	const char *weak_hash_refusal;
 };
 
 /*

@@ -300,9 +300,21 @@ static void verify(const struct tp_client_opts *o, const struct loaded *l,
 	};
 	struct tp_error err = {0};
 	gnutls_x509_crt_t *chain = NULL;
+	const char *prio = o->priority ? o->priority : "NORMAL";
+	char refusal[300];
 	unsigned n = 0;
 	double t0 = tp_now_ms();
 	int errors;
+
+	/* GnuTLS's own verification refuses SHA-1 and MD5 certificate
+	 * signatures unless the priority string allows them; say so as a
+	 * GnuTLS application with this priority would fail */
+	if (strstr(prio, "%VERIFY_ALLOW_SIGN_WITH_SHA1") == NULL &&
+	    strstr(prio, "%VERIFY_ALLOW_BROKEN") == NULL) {
+		snprintf(refusal, sizeof(refusal), "GnuTLS with priority '%s'",
+			 prio);
+		check.weak_hash_refusal = refusal;
+	}
 
 	if (obs->n_peer == 0) {
 		if (obs->handshake_done)
