@@ -55,9 +55,14 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 			     o->cert_file ? "--key" : "--cert");
 		return -1;
 	}
-	l->trust = tp_trust_load(o->ca_file, err);
-	if (l->trust == NULL)
-		return -1;
+	/* A --ca file is read now, so that a bad one fails before any
+	 * packet; the system store (a hundred-odd CAs, tens of ms to parse)
+	 * only when a chain arrives to be checked. */
+	if (o->ca_file != NULL) {
+		l->trust = tp_trust_load(o->ca_file, err);
+		if (l->trust == NULL)
+			return -1;
+	}
 	if (o->cert_file != NULL) {
 		if (tp_cert_load_chain(o->cert_file, &l->chain, &l->n_chain,
 				       err) < 0 ||
@@ -284,7 +289,7 @@ static void second_opinion(const struct tp_tls_client_cfg *cfg,
 	tp_report_free(scratch);
 }
 
-static void verify(const struct tp_client_opts *o, const struct loaded *l,
+static void verify(const struct tp_client_opts *o, struct loaded *l,
 		   const struct tp_tls_obs *obs, const char *expect_name,
 		   struct tp_report *r)
 {
@@ -321,6 +326,18 @@ static void verify(const struct tp_client_opts *o, const struct loaded *l,
 			tp_stage_set(st, TP_STAGE_FAIL, 0, "the server sent "
 				     "no certificate");
 		return;
+	}
+	if (l->trust == NULL) {
+		l->trust = tp_trust_load(NULL, &err);
+		if (l->trust == NULL) {
+			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
+				     "cannot load the system store: %s",
+				     err.message);
+			tp_finding_detail(tp_report_finding(r, TP_UNKNOWN_CA,
+				"no trusted CA could be loaded to check the "
+				"server certificate"), "%s", err.message);
+			return;
+		}
 	}
 	if (tp_cert_import_der(obs->peer_der, obs->n_peer, &chain, &n,
 			       &err) < 0) {

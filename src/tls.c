@@ -319,7 +319,8 @@ static void top_up_first_bytes(struct ctx *c)
 
 	if (until > c->deadline)
 		until = c->deadline;
-	while (o->first_in_len < sizeof(o->first_in)) {
+	while (o->first_in_len < sizeof(o->first_in) &&
+	       memchr(o->first_in, '\n', o->first_in_len) == NULL) {
 		if (tp_net_wait(c->fd, POLLIN, until) <= 0)
 			return;
 		n = recv(c->fd, o->first_in + o->first_in_len,
@@ -327,6 +328,9 @@ static void top_up_first_bytes(struct ctx *c)
 		if (n <= 0)
 			return;
 		o->first_in_len += (size_t)n;
+		/* once the rest has started to come, wait little for more */
+		if (until > tp_now_ms() + 20)
+			until = tp_now_ms() + 20;
 	}
 }
 

@@ -81,7 +81,7 @@ static void stages(struct pen *p, const struct tp_report *r)
 			paint(p, C_RED, "%-8s", "FAIL");
 			break;
 		default:
-			paint(p, C_DIM, "%-8s", "skipped");
+			paint(p, C_DIM, "%s", "skipped");
 			break;
 		}
 		if (st->status != TP_STAGE_SKIPPED)
