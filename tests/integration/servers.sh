@@ -55,9 +55,11 @@ _srv_wait() {
 	return 1
 }
 
+# _srv_failed_start WHAT LOG: a server that did not come up is a
+# failure of its own, whatever the cases after it then say.
 _srv_failed_start() {
-	echo "# could not start $1; its log:" >&2
-	sed 's/^/#   /' "$2" >&2
+	not_ok "start $1"
+	sed 's/^/#   /' "$2"
 }
 
 # srv_track PID LOG: PID ends with the other servers; LOG is shown when
@@ -193,7 +195,7 @@ fail_context() {
 	fi
 	for _e in $_srv_list; do
 		echo "#   server log ${_e#*:}:"
-		tail -n 30 "${_e#*:}" | sed 's/^/#     /'
+		tail -n 12 "${_e#*:}" | sed 's/^/#     /'
 	done
 }
 
@@ -270,13 +272,11 @@ log_waits() {
 	return 1
 }
 
-# make_pki: the sample PKI in $T/pki (PKI). TLSPROBE_PKI names a PKI
-# made before by samples/mkpki.sh, to copy instead of generating anew.
+# make_pki [FILE...]: the sample PKI in $T/pki (sets PKI); each FILE
+# the test needs must be there.
 make_pki() {
 	PKI="$T/pki"
-	if [ -n "${TLSPROBE_PKI:-}" ]; then
-		cp -R "$TLSPROBE_PKI" "$PKI"
-	elif ! sh "$TOP/samples/mkpki.sh" "$PKI" >"$T/mkpki.log" 2>&1; then
+	if ! sh "$TOP/samples/mkpki.sh" "$PKI" >"$T/mkpki.log" 2>&1; then
 		not_ok "samples/mkpki.sh makes the sample PKI"
 		sed 's/^/#   /' "$T/mkpki.log"
 		exit 1
