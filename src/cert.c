@@ -256,12 +256,11 @@ static int copy_trust_list(struct tp_trust *t, struct tp_error *err)
 	}
 }
 
-/* Loads a PEM bundle into t: t->cas for analysis, t->list its own copy. */
+/* Loads a PEM bundle into t->cas. */
 static int trust_from_pem(struct tp_trust *t, const char *flag,
 			  const char *path, struct tp_error *err)
 {
 	gnutls_datum_t d;
-	int ret;
 
 	if (read_pem(flag, path, &d, err) < 0)
 		return -1;
@@ -270,16 +269,10 @@ static int trust_from_pem(struct tp_trust *t, const char *flag,
 		free(d.data);
 		return -1;
 	}
-	/* the list owns its own copies, so either can be freed alone */
-	ret = gnutls_x509_trust_list_add_trust_mem(t->list, &d, NULL,
-						   GNUTLS_X509_FMT_PEM, 0, 0);
+	/* t->cas is what the analysis reads; the trust list is only a way
+	 * in to the system store when there is no bundle file, so parsing
+	 * every CA a second time into it would be wasted work */
 	free(d.data);
-	if (ret < 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "%s %s: cannot add its CAs "
-			     "to a trust list (%s)", flag, path,
-			     gnutls_strerror(ret));
-		return -1;
-	}
 	return 0;
 }
 
