@@ -311,14 +311,17 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 				  o->stalled_ms / 1000);
 		return;
 	}
-	if (o->recv_errno == ECONNRESET || o->recv_errno == EPIPE) {
+	if (o->recv_errno == ECONNRESET || o->recv_errno == EPIPE ||
+	    (o->send_errno != 0 && !o->eof)) {
+		int e = o->recv_errno ? o->recv_errno : o->send_errno;
+
 		f = tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
 				      "the connection %s", ctx->remote,
 				      o->bytes_in == 0 ? "right after our "
 				      "ClientHello" : "during the handshake");
 		tp_finding_detail(f, "%s; last sent: %s; last received: %s; "
 				  "%zu bytes received before the reset",
-				  strerror(o->recv_errno),
+				  strerror(e),
 				  o->last_out[0] ? o->last_out : "nothing",
 				  o->last_in[0] ? o->last_in : "nothing",
 				  o->bytes_in);

@@ -45,6 +45,17 @@ static ssize_t push(gnutls_transport_ptr_t p, const void *data, size_t len)
 	struct ctx *c = p;
 	ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
 
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+		/*
+		 * The peer has gone, but what it said before going (often
+		 * an alert) may still wait in our receive buffer. Swallow
+		 * the write so that GnuTLS goes on to read it; the failure
+		 * is kept as evidence in case nothing is there.
+		 */
+		if (c->obs->send_errno == 0)
+			c->obs->send_errno = errno;
+		return (ssize_t)len;
+	}
 	if (n < 0) {
 		gnutls_transport_set_errno(c->session, errno);
 		if (errno != EAGAIN && errno != EINTR && c->obs->recv_errno == 0)

@@ -33,6 +33,7 @@ struct tp_tls_obs {
 	size_t first_in_len;
 	bool eof;              /* the peer sent FIN */
 	int recv_errno;        /* ECONNRESET, …: 0 if none */
+	int send_errno;        /* EPIPE, ECONNRESET on a write: 0 if none */
 	bool timed_out;
 	double stalled_ms;     /* time since the last byte received */
 	/* handshake */
