@@ -1689,9 +1689,9 @@ static void hex(const unsigned char *p, size_t n, char *out, size_t size)
 		snprintf(out + 2 * i, 3, "%02x", p[i]);
 }
 
-static void check_key(struct tp_report *r, const struct tp_cert_opts *o,
-		      gnutls_x509_crt_t *chain, unsigned n,
-		      gnutls_x509_privkey_t key)
+bool tp_cert_check_key(struct tp_report *r, const char *cert_file,
+		       const char *key_file, gnutls_x509_crt_t *chain,
+		       unsigned n, gnutls_x509_privkey_t key)
 {
 	unsigned char kid[64], cid[64];
 	size_t kid_size = sizeof(kid), cid_size = sizeof(cid);
@@ -1707,11 +1707,11 @@ static void check_key(struct tp_report *r, const struct tp_cert_opts *o,
 		cid_size = 0;
 	if (kid_size > 0 && kid_size == cid_size &&
 	    memcmp(kid, cid, kid_size) == 0)
-		return;
+		return true;
 	tp_cert_dn(chain[0], false, dn, sizeof(dn));
 	f = tp_report_finding(r, TP_KEY_MISMATCH, "the key in %s does not "
-			      "belong to [0] %s in %s", o->key_file, dn,
-			      o->cert_file);
+			      "belong to [0] %s in %s", key_file, dn,
+			      cert_file);
 	hex(kid, kid_size, khex, sizeof(khex));
 	hex(cid, cid_size, chex, sizeof(chex));
 	owner = kid_size > 0 ? key_owner(chain, n, kid, kid_size) : -1;
@@ -1728,7 +1728,8 @@ static void check_key(struct tp_report *r, const struct tp_cert_opts *o,
 				  : "(unreadable)");
 	}
 	tp_finding_fix(f, "use the key %s was issued for with --key, or "
-		       "reissue the certificate for this key", o->cert_file);
+		       "reissue the certificate for this key", cert_file);
+	return false;
 }
 
 int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
@@ -1763,7 +1764,7 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		goto out;
 
 	if (key != NULL)
-		check_key(r, o, chain, n, key);
+		tp_cert_check_key(r, o->cert_file, o->key_file, chain, n, key);
 	tp_cert_check_chain(r, chain, n, trust, &check);
 	rc = 0;
 out:

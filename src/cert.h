@@ -71,6 +71,12 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 			unsigned n, const struct tp_trust *trust,
 			const struct tp_chain_check *c);
 
+/* Adds KEY_MISMATCH (naming both files) unless key belongs to chain[0];
+ * returns whether it does. */
+bool tp_cert_check_key(struct tp_report *r, const char *cert_file,
+		       const char *key_file, gnutls_x509_crt_t *chain,
+		       unsigned n, gnutls_x509_privkey_t key);
+
 /* Fills one report entry from a certificate. */
 int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info);
 

@@ -380,6 +380,11 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		unload(&l);
 		return -1;
 	}
+	/* a key that is not the certificate's makes the server fail the
+	 * handshake; say why before it happens */
+	if (l.x509_key != NULL)
+		tp_cert_check_key(r, o->cert_file, o->key_file, l.chain,
+				  l.n_chain, l.x509_key);
 	sni = o->no_sni ? NULL : o->sni ? o->sni
 		: tp_addr_is_literal(o->host) ? NULL : o->host;
 	expect_name = o->expect_name ? o->expect_name : sni ? sni : o->host;
