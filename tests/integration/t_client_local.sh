@@ -24,3 +24,13 @@ run_client matching "localhost:$SRV_PORT" -4 --ca "$PKI/ca1.pem" \
 	--cert "$PKI/client.pem" --key "$PKI/client.key"
 expect "client key that is the certificate's: no KEY_MISMATCH, exit 0" 0 \
 	'!KEY_MISMATCH' '!CLIENT_CERT_REJECTED'
+stop_servers
+
+# A record header that claims more than TLS allows (RFC 8446 5.1): no
+# code more precise applies, the GnuTLS status is kept as evidence.
+start_fake garbage-tls || exit 1
+run_client garbage "127.0.0.1:$FAKE_PORT" --timeout 3
+expect "oversized TLS record: TLS_HANDSHAKE_FAILED" 1 TLS_HANDSHAKE_FAILED \
+	'!NOT_TLS' '!HANDSHAKE_TIMEOUT'
+expect_py "TLS_HANDSHAKE_FAILED keeps the GnuTLS status name" \
+	'any(f["code"] == "TLS_HANDSHAKE_FAILED" and "GNUTLS_E_RECORD_OVERFLOW" in (f["detail"] or "") for f in d["findings"])'
