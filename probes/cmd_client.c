@@ -42,6 +42,9 @@ static const struct option longopts[] = {
 	{"now", required_argument, NULL, OPT_NOW},
 	{"verbose", no_argument, NULL, 'v'},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"starttls", required_argument, NULL, OPT_STARTTLS},
+	{"capture", no_argument, NULL, OPT_CAPTURE},
+	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -94,6 +97,14 @@ int cmd_client(int argc, char **argv)
 		case 'v': common.verbose = true; break;
 		case OPT_NO_COLOR: common.no_color = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
+		case OPT_STARTTLS:
+		case OPT_CAPTURE:
+		case OPT_PCAP_OUT:
+			return cli_fail("client", 2, "--%s is not available in "
+					"this version of tlsprobe yet",
+					c == OPT_STARTTLS ? "starttls"
+					: c == OPT_CAPTURE ? "capture"
+							   : "pcap-out");
 		case ':':
 			return cli_fail("client", 2, "option '%s' needs a value",
 					argv[optind - 1]);
@@ -108,6 +119,11 @@ int cmd_client(int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_fail("client", 2, "one target only: unexpected '%s'",
 				argv[optind + 1]);
+	/* "peer" means the ID the paired server probe reports */
+	if (o.expect_id != NULL && strcmp(o.expect_id, "peer") == 0)
+		return cli_fail("client", 2, "--expect-id peer needs a paired "
+				"tlsprobe server, which this version does not "
+				"have yet: give the ID (tlsprobe id on that node)");
 	if (o.sni != NULL && o.no_sni)
 		return cli_fail("client", 2, "--sni and --no-sni exclude each "
 				"other");
