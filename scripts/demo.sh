@@ -16,6 +16,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# a reader that goes away (| head) or a closed terminal: clean up too
+trap 'exit 141' PIPE
+trap 'exit 129' HUP
 
 fail() { echo "demo: $*" >&2; exit 1; }
 
@@ -32,14 +35,14 @@ wait_port() {
 	return 1
 }
 
-# serve NAME: gnutls-serv with samples NAME.pem/.key; prints the port
+# serve NAME: gnutls-serv with samples NAME.pem/.key; sets port. Not run
+# in a $(…) subshell, so that its pid reaches the cleanup.
 serve() {
 	port=$(free_port)
 	gnutls-serv --port "$port" --x509certfile "$work/pki/$1.pem" \
 		--x509keyfile "$work/pki/$1.key" >"$work/$1.log" 2>&1 &
 	pids="$pids $!"
 	wait_port "$port" || fail "gnutls-serv for $1 did not start (see $work/$1.log)"
-	echo "$port"
 }
 
 # Bold command lines only on a terminal, and never with NO_COLOR set.
@@ -56,9 +59,9 @@ show() {
 
 [ -x "$TP" ] || fail "$TP is missing: run make first"
 sh "$top/samples/mkpki.sh" "$work/pki" >/dev/null || fail "sample PKI generation failed"
-good=$(serve server)
-other_ca=$(serve server-ca2)
-wrong_name=$(serve server-wrongname)
+serve server; good=$port
+serve server-ca2; other_ca=$port
+serve server-wrongname; wrong_name=$port
 
 echo "tlsprobe demo: three TLS servers on loopback, certificates from a fresh sample PKI"
 echo "(\$DEMO is a temporary directory; CA1 is the CA this client trusts)"
