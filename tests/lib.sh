@@ -18,6 +18,10 @@ _run_cleanups() {
 }
 trap _run_cleanups EXIT
 trap 'exit 130' INT TERM
+# a reader that goes away (| head) or a closed terminal must not leave
+# servers behind: leave through the EXIT cleanup
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }
 not_ok() { _tap_n=$((_tap_n + 1)); echo "not ok $_tap_n - $*"; }
