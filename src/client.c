@@ -1,5 +1,7 @@
 /* The client probe: dns, tcp, tls, verify, each with a deadline. */
 #include <errno.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +291,67 @@ static void second_opinion(const struct tp_tls_client_cfg *cfg,
 	tp_report_free(scratch);
 }
 
+/* The MSS a retry uses to get under a path-MTU black hole: small enough
+ * for the 576-byte minimum datagram of RFC 791 with headers and options. */
+#define RETRY_MSS 500
+
+/* One more try of the handshake on a fresh connection, in a thread, so
+ * that the no-SNI and the small-MSS retries take the time of one. */
+struct retry {
+	struct tp_tls_client_cfg cfg;
+	const struct sockaddr *sa;
+	socklen_t len;
+	double timeout_ms;
+	int mss;
+	struct tp_tls_obs obs;
+	pthread_t thread;
+	bool started;
+};
+
+static void *retry_main(void *arg)
+{
+	struct retry *t = arg;
+	struct tp_report *scratch = tp_report_new("client");
+	struct tp_net_result res;
+	int fd;
+
+	if (scratch == NULL)
+		return NULL;
+	tp_net_connect(t->sa, t->len, t->timeout_ms, t->mss, &fd, &res);
+	if (fd >= 0) {
+		tp_tls_client_handshake(&t->cfg, fd, t->timeout_ms, scratch,
+					&t->obs);
+		close(fd);
+	}
+	tp_report_free(scratch);
+	return NULL;
+}
+
+static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
+			const struct sockaddr *sa, socklen_t len,
+			double timeout_ms, bool no_sni, int mss)
+{
+	memset(t, 0, sizeof(*t));
+	t->obs.alert_in = -1;
+	t->cfg = *cfg;
+	t->cfg.keylog = NULL;
+	if (no_sni)
+		t->cfg.sni = NULL;
+	t->sa = sa;
+	t->len = len;
+	t->timeout_ms = timeout_ms;
+	t->mss = mss;
+	t->started = pthread_create(&t->thread, NULL, retry_main, t) == 0;
+}
+
+static const struct tp_tls_obs *retry_join(struct retry *t)
+{
+	if (!t->started)
+		return NULL;
+	pthread_join(t->thread, NULL);
+	return &t->obs;
+}
+
 static void verify(const struct tp_client_opts *o, struct loaded *l,
 		   const struct tp_tls_obs *obs, const char *expect_name,
 		   struct tp_report *r)
@@ -435,19 +498,50 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		};
 		size_t before = r->n_findings;
 		struct tp_tls_obs broad;
+		struct retry no_sni, small_mss;
+		const struct sockaddr *sa =
+			(struct sockaddr *)&addrs.addr[used_addr];
+		bool stalled = obs.timed_out && obs.alert_in < 0;
+		bool reset = (obs.recv_errno == ECONNRESET ||
+			      obs.recv_errno == EPIPE || obs.send_errno != 0) &&
+			     obs.alert_in < 0 && obs.bytes_in == 0;
+		socklen_t ml = sizeof(ctx.first_mss);
 
 		if ((obs.alert_in == 40 || obs.alert_in == 71) &&
 		    !obs.saw_server_hello) {
-			second_opinion(&cfg,
-				       (struct sockaddr *)&addrs.addr[used_addr],
-				       addrs.len[used_addr], timeout_ms, &broad);
+			second_opinion(&cfg, sa, addrs.len[used_addr],
+				       timeout_ms, &broad);
 			ctx.broad = &broad;
 		}
+		/*
+		 * A reset or a stall may be the path's doing: a filter on
+		 * the server name, or large segments lost without an ICMP
+		 * message to say so. The retries run side by side on half
+		 * the budget.
+		 */
+		no_sni.started = small_mss.started = false;
+		if ((stalled || reset) && sni != NULL)
+			retry_start(&no_sni, &cfg, sa, addrs.len[used_addr],
+				    timeout_ms / 2, true, 0);
+		if (stalled) {
+			if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG,
+				       &ctx.first_mss, &ml) < 0)
+				ctx.first_mss = 0;
+			ctx.retry_mss = RETRY_MSS;
+			retry_start(&small_mss, &cfg, sa, addrs.len[used_addr],
+				    timeout_ms / 2, false, RETRY_MSS);
+		}
+		ctx.sni_retry = retry_join(&no_sni);
+		ctx.mss_retry = retry_join(&small_mss);
 		describe_offer(o->priority, versions, sizeof(versions), suites,
 			       sizeof(suites));
 		tp_diag_tls_failure(r, &obs, &ctx);
 		if (ctx.broad != NULL)
 			tp_tls_obs_free(&broad);
+		if (no_sni.started)
+			tp_tls_obs_free(&no_sni.obs);
+		if (small_mss.started)
+			tp_tls_obs_free(&small_mss.obs);
 		tp_stage_set(st, TP_STAGE_FAIL, obs.ms, "%s",
 			     r->n_findings > before
 			     ? r->findings[before].summary : "failed");

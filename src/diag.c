@@ -283,6 +283,78 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 			       ctx->sni ? ctx->sni : "(no SNI)");
 }
 
+/* The server gave a TLS answer: a ServerHello, an alert, a handshake. */
+static bool answered(const struct tp_tls_obs *t)
+{
+	return t != NULL && (t->saw_server_hello || t->alert_in >= 0 ||
+			     t->handshake_done);
+}
+
+static const char *outcome(const struct tp_tls_obs *t, char *buf, size_t n)
+{
+	const struct tp_alert_info *a = tp_registry_alert(t->alert_in);
+
+	if (t->handshake_done)
+		snprintf(buf, n, "completed (%s)", t->hello_version);
+	else if (t->alert_in >= 0)
+		snprintf(buf, n, "got alert %s from the server",
+			 a ? a->name : "?");
+	else
+		snprintf(buf, n, "got a ServerHello (%s)", t->hello_version);
+	return buf;
+}
+
+/*
+ * A reset or stall that the retries explain: the name filtered on the
+ * path (SNI_FILTERED), or large segments lost (PMTU_BLACKHOLE). Returns
+ * whether it added a finding.
+ */
+static bool path_explains(struct tp_report *r, const struct tp_tls_obs *o,
+			  const struct tp_diag_ctx *ctx)
+{
+	bool sni_ok = answered(ctx->sni_retry);
+	bool mss_ok = ctx->mss_retry != NULL &&
+		      (ctx->mss_retry->handshake_done ||
+		       ctx->mss_retry->alert_in >= 0);
+	const char *what = o->timed_out ? "stalled" : "was reset";
+	struct tp_finding *f;
+	char buf[96];
+
+	if (sni_ok && !mss_ok) {
+		f = tp_report_finding(r, TP_SNI_FILTERED, "with server name "
+				      "'%s' the handshake with %s %s; without "
+				      "it the server answers", ctx->sni,
+				      ctx->remote, what);
+		tp_finding_detail(f, "the ClientHello carrying SNI '%s' %s "
+				  "after %zu bytes sent and %zu received; the "
+				  "same handshake without the server_name "
+				  "extension %s", ctx->sni, what, o->bytes_out,
+				  o->bytes_in, outcome(ctx->sni_retry, buf,
+						       sizeof(buf)));
+		tp_finding_fix(f, "a firewall, proxy or IPS between the two "
+			       "ends filters on the name '%s': ask its owner "
+			       "to allow it", ctx->sni);
+		return true;
+	}
+	if (mss_ok && !sni_ok && o->timed_out) {
+		f = tp_report_finding(r, TP_PMTU_BLACKHOLE, "the handshake "
+				      "with %s stalls with full-size segments "
+				      "and completes with small ones",
+				      ctx->remote);
+		tp_finding_detail(f, "with MSS %d it stalled after %s was "
+				  "received (%zu bytes); on a socket with MSS "
+				  "%d (TCP_MAXSEG) the same handshake %s: "
+				  "large packets are lost on the path and no "
+				  "ICMP fragmentation-needed reaches the "
+				  "sender", ctx->first_mss,
+				  o->last_in[0] ? o->last_in : "nothing",
+				  o->bytes_in, ctx->retry_mss,
+				  outcome(ctx->mss_retry, buf, sizeof(buf)));
+		return true;
+	}
+	return false;
+}
+
 void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 			 const struct tp_diag_ctx *ctx)
 {
@@ -298,6 +370,9 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		from_alert(r, o, ctx);
 		return;
 	}
+	if ((o->timed_out || o->recv_errno != 0 || o->send_errno != 0) &&
+	    path_explains(r, o, ctx))
+		return;
 	if (o->timed_out) {
 		f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "the TLS "
 				      "handshake with %s stalled for %.1f s",

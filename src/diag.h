@@ -17,6 +17,12 @@ struct tp_diag_ctx {
 	/* a second handshake offering everything GnuTLS speaks, run after a
 	 * refusal before any ServerHello; NULL when none was run */
 	const struct tp_tls_obs *broad;
+	/* after a reset or a stall: the same handshake without SNI, and on a
+	 * socket with a small MSS; NULL when not run */
+	const struct tp_tls_obs *sni_retry;
+	const struct tp_tls_obs *mss_retry;
+	int first_mss;   /* the MSS of the first connection */
+	int retry_mss;
 };
 
 /* What the first bytes of a non-TLS answer look like, or NULL. */
