@@ -283,11 +283,17 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 			       ctx->sni ? ctx->sni : "(no SNI)");
 }
 
-/* The server gave a TLS answer: a ServerHello, an alert, a handshake. */
-static bool answered(const struct tp_tls_obs *t)
+/* How far a handshake got: 3 done, 2 a definite alert, 1 a ServerHello,
+ * 0 nothing. */
+static int progress(const struct tp_tls_obs *t)
 {
-	return t != NULL && (t->saw_server_hello || t->alert_in >= 0 ||
-			     t->handshake_done);
+	if (t == NULL)
+		return -1;
+	if (t->handshake_done)
+		return 3;
+	if (t->alert_in >= 0)
+		return 2;
+	return t->saw_server_hello ? 1 : 0;
 }
 
 static const char *outcome(const struct tp_tls_obs *t, char *buf, size_t n)
@@ -312,10 +318,11 @@ static const char *outcome(const struct tp_tls_obs *t, char *buf, size_t n)
 static bool path_explains(struct tp_report *r, const struct tp_tls_obs *o,
 			  const struct tp_diag_ctx *ctx)
 {
-	bool sni_ok = answered(ctx->sni_retry);
-	bool mss_ok = ctx->mss_retry != NULL &&
-		      (ctx->mss_retry->handshake_done ||
-		       ctx->mss_retry->alert_in >= 0);
+	/* a retry explains the failure when it got further than the
+	 * original: a ServerHello where there was none, or an end */
+	bool sni_ok = progress(ctx->sni_retry) > progress(o);
+	bool mss_ok = progress(ctx->mss_retry) > progress(o) &&
+		      progress(ctx->mss_retry) >= 2;
 	const char *what = o->timed_out ? "stalled" : "was reset";
 	struct tp_finding *f;
 	char buf[96];
