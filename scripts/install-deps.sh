@@ -16,7 +16,8 @@ set -u
 #        tmux; pgrep/pkill (procps); man and groff to lint the man pages
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libcmocka-dev gnutls-bin openssl python3 \
-iproute2 iptables tmux procps ca-certificates man-db groff-base"
+iproute2 iptables tmux procps ca-certificates man-db groff-base \
+sslsplit"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \
