@@ -1,0 +1,48 @@
+/*
+ * Fuzz target of the ClientHello parser: any bytes, read as a record, as
+ * a handshake message and as a bare ClientHello body, are parsed or
+ * refused without reading past them, and what is kept stays in bounds.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "wire.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(const uint8_t *body, size_t len)
+{
+	struct tp_wire_client_hello ch;
+	size_t i;
+
+	if (tp_wire_parse_client_hello(body, len, &ch) < 0)
+		return;
+	if (ch.session_id_len > 32 || ch.n_suites > TP_WIRE_MAX_SUITES ||
+	    ch.n_suites > ch.suites_total || ch.suites_total == 0 ||
+	    ch.n_versions > TP_WIRE_MAX_LIST ||
+	    ch.n_groups > TP_WIRE_MAX_LIST ||
+	    ch.n_sig_algs > TP_WIRE_MAX_LIST ||
+	    ch.n_key_shares > TP_WIRE_MAX_LIST ||
+	    ch.n_alpn > TP_WIRE_MAX_ALPN ||
+	    ch.n_extensions > TP_WIRE_MAX_EXTENSIONS ||
+	    ch.sni_len >= sizeof(ch.sni) || ch.suites_total * 2 > len)
+		abort();
+	for (i = 0; i < ch.n_alpn; i++)
+		if (ch.alpn_len[i] == 0 || ch.alpn[i][ch.alpn_len[i]] != '\0')
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *msg, *body;
+	size_t msg_len, body_len;
+	uint8_t type;
+
+	check(data, size);
+	if (tp_wire_handshake(data, size, &type, &body, &body_len) == 0)
+		check(body, body_len);
+	if (tp_wire_record(data, size, &msg, &msg_len) == 0 &&
+	    tp_wire_handshake(msg, msg_len, &type, &body, &body_len) == 0)
+		check(body, body_len);
+	return 0;
+}
