@@ -17,7 +17,9 @@ static const char usage_text[] =
 	"  --sni NAME          server name to send (default: HOST if a name)\n"
 	"  --no-sni            send no server name\n"
 	"  --expect-name NAME  name the certificate must match (default: SNI, HOST)\n"
-	"  --expect-id ID      the certificate's CN must be this unique ID\n"
+	"  --expect-id ID      the certificate's CN must be this unique ID;\n"
+	"                      'peer': the ID the paired tlsprobe server reports\n"
+	"  --no-sideband       do not look for a paired tlsprobe server\n"
 	"  --priority STRING   GnuTLS priority string (default NORMAL)\n"
 	"  --alpn LIST         ALPN protocols to offer, comma-separated\n"
 	"  --keylog FILE       append NSS key log lines (for Wireshark)\n"
@@ -39,6 +41,7 @@ static const struct option longopts[] = {
 	{"priority", required_argument, NULL, OPT_PRIORITY},
 	{"alpn", required_argument, NULL, OPT_ALPN},
 	{"keylog", required_argument, NULL, OPT_KEYLOG},
+	{"no-sideband", no_argument, NULL, OPT_NO_SIDEBAND},
 	{"now", required_argument, NULL, OPT_NOW},
 	{"verbose", no_argument, NULL, 'v'},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
@@ -88,6 +91,7 @@ int cmd_client(int argc, char **argv)
 		case OPT_PRIORITY: o.priority = optarg; break;
 		case OPT_ALPN: o.alpn = optarg; break;
 		case OPT_KEYLOG: o.keylog_file = optarg; break;
+		case OPT_NO_SIDEBAND: o.no_sideband = true; break;
 		case OPT_NOW:
 			if ((rc = cli_parse_now("client", optarg, &o.now)) != 0)
 				return rc;
@@ -119,11 +123,6 @@ int cmd_client(int argc, char **argv)
 	if (optind + 1 < argc)
 		return cli_fail("client", 2, "one target only: unexpected '%s'",
 				argv[optind + 1]);
-	/* "peer" means the ID the paired server probe reports */
-	if (o.expect_id != NULL && strcmp(o.expect_id, "peer") == 0)
-		return cli_fail("client", 2, "--expect-id peer needs a paired "
-				"tlsprobe server, which this version does not "
-				"have yet: give the ID (tlsprobe id on that node)");
 	if (o.sni != NULL && o.no_sni)
 		return cli_fail("client", 2, "--sni and --no-sni exclude each "
 				"other");

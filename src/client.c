@@ -11,6 +11,7 @@
 #include "cert.h"
 #include "diag.h"
 #include "net.h"
+#include "pair.h"
 #include "tls.h"
 
 /* What is loaded before the first packet, so bad input fails fast. */
@@ -354,14 +355,14 @@ static const struct tp_tls_obs *retry_join(struct retry *t)
 
 static void verify(const struct tp_client_opts *o, struct loaded *l,
 		   const struct tp_tls_obs *obs, const char *expect_name,
-		   struct tp_report *r)
+		   const char *expect_id, struct tp_report *r)
 {
 	struct tp_stage *st = tp_report_stage(r, "verify");
 	struct tp_chain_check check = {
 		.role = "server certificate",
 		.purpose = TP_PURPOSE_SERVER,
 		.expect_name = expect_name,
-		.expect_id = o->expect_id,
+		.expect_id = expect_id,
 		.now = o->now,
 		.side = TP_SIDE_SERVER,
 		.sent_by_peer = true,
@@ -434,7 +435,9 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	struct tp_stage *st;
 	char remote[80] = "", host_text[64];
 	char versions[128], suites[512];
-	const char *sni, *expect_name;
+	const char *sni, *expect_name, *expect_id = o->expect_id;
+	struct tp_pair *pair = NULL;
+	bool have_id = false;
 	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
 	size_t i, used_addr = 0;
 	int fd;
@@ -478,6 +481,39 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		     addrs.n, addrs.n == 1 ? "" : "es");
 	progress(o, r, "dns");
 
+	/*
+	 * The paired probe, if one listens there, is asked first on its own
+	 * connection: what it presents, trusts and requires. Its answer also
+	 * says whether the exchange inside TLS is worth waiting for.
+	 */
+	if (!o->no_sideband) {
+		pair = tp_pair_new();
+		if (pair != NULL) {
+			double wait = timeout_ms / 4 < 1000 ? timeout_ms / 4
+							    : 1000;
+			char my_id[TP_ID_LEN + 1];
+			struct tp_error id_err = {0};
+
+			have_id = tp_id_read(my_id, &id_err) == 0;
+			tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[0],
+				      addrs.len[0], wait,
+				      have_id ? my_id : NULL, false);
+			cfg.client_random = pair->client_random;
+			if (tp_pair_try_inside(pair)) {
+				cfg.inside_line = pair->inside_line;
+				cfg.inside_wait_ms =
+					pair->state == TP_PAIR_PAIRED
+					? (timeout_ms < 1500 ? timeout_ms : 1500)
+					: (timeout_ms / 4 < 300 ? timeout_ms / 4
+								: 300);
+			}
+			progress(o, r, "sideband");
+		}
+	}
+	if (expect_id != NULL && strcmp(expect_id, "peer") == 0)
+		expect_id = pair != NULL && pair->state == TP_PAIR_PAIRED
+			    ? pair->welcome.unique_id : NULL;
+
 	/* tcp */
 	fd = connect_any(o, &addrs, r, remote, sizeof(remote), &used_addr);
 	progress(o, r, "tcp");
@@ -520,17 +556,23 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		 * the budget.
 		 */
 		no_sni.started = small_mss.started = false;
-		if ((stalled || reset) && sni != NULL)
-			retry_start(&no_sni, &cfg, sa, addrs.len[used_addr],
-				    timeout_ms / 2, true, 0);
-		if (stalled) {
+		if (stalled || reset) {
+			/* a server that serves one handshake at a time must
+			 * be free for the retries, the small-MSS one first */
 			if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG,
 				       &ctx.first_mss, &ml) < 0)
 				ctx.first_mss = 0;
+			close(fd);
+			fd = -1;
+		}
+		if (stalled) {
 			ctx.retry_mss = RETRY_MSS;
 			retry_start(&small_mss, &cfg, sa, addrs.len[used_addr],
 				    timeout_ms / 2, false, RETRY_MSS);
 		}
+		if ((stalled || reset) && sni != NULL)
+			retry_start(&no_sni, &cfg, sa, addrs.len[used_addr],
+				    timeout_ms / 2, true, 0);
 		ctx.sni_retry = retry_join(&no_sni);
 		ctx.mss_retry = retry_join(&small_mss);
 		describe_offer(o->priority, versions, sizeof(versions), suites,
@@ -550,14 +592,31 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			     r->session.version ? r->session.version : "?",
 			     r->session.cipher ? r->session.cipher : "?");
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	progress(o, r, "tls");
 
+	/* the server's account of the handshake that just ended */
+	if (pair != NULL && pair->state == TP_PAIR_PAIRED)
+		tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[used_addr],
+			      addrs.len[used_addr],
+			      timeout_ms < 1500 ? timeout_ms : 1500,
+			      have_id ? pair->welcome.unique_id : NULL, true);
+
 	/* verify: whatever chain arrived is checked, even after a failure */
-	verify(o, &l, &obs, expect_name, r);
+	verify(o, &l, &obs, expect_name, expect_id, r);
 	progress(o, r, "verify");
+	if (pair != NULL) {
+		tp_pair_analyse(pair, r, &obs, &cfg);
+		tp_pair_free(pair);
+		pair = NULL;
+	}
 	tp_tls_obs_free(&obs);
 done:
+	/* TCP failed: the side channel can still say why it is missing */
+	if (pair != NULL)
+		tp_pair_analyse(pair, r, NULL, &cfg);
+	tp_pair_free(pair);
 	r->total_ms = tp_now_ms() - t_start;
 	unload(&l);
 	return 0;

@@ -139,6 +139,15 @@ void tp_report_free(struct tp_report *r)
 	}
 	free(r->findings);
 	free(r->unique_id);
+	free(r->peer.unique_id);
+	free(r->peer.seen_from);
+	free(r->peer.server_local);
+	free_strv(r->peer.sent_sha256, r->peer.n_sent);
+	free_strv(r->peer.trusted_cas, r->peer.n_trusted);
+	free(r->peer.outcome);
+	free(r->peer.alert_sent);
+	free(r->peer.reason);
+	free_strv(r->peer.codes, r->peer.n_codes);
 	free(r);
 }
 
@@ -154,15 +163,26 @@ int tp_report_set_target(struct tp_report *r, const char *host,
 		(sni != NULL && r->target.sni == NULL)) ? -1 : 0;
 }
 
+int tp_strv_add(char ***v, size_t *n, const char *s)
+{
+	char *copy = tp_report_strdup(s);
+	char **slot;
+
+	if (copy == NULL)
+		return -1;
+	slot = grow(v, n, sizeof(char *));
+	if (slot == NULL) {
+		free(copy);
+		return -1;
+	}
+	*slot = copy;
+	return 0;
+}
+
 int tp_report_add_address(struct tp_report *r, const char *address)
 {
-	char **slot = grow(&r->target.addresses, &r->target.n_addresses,
-			   sizeof(char *));
-
-	if (slot == NULL)
-		return -1;
-	*slot = tp_report_strdup(address);
-	return *slot == NULL ? -1 : 0;
+	return tp_strv_add(&r->target.addresses, &r->target.n_addresses,
+			   address);
 }
 
 struct tp_stage *tp_report_stage(struct tp_report *r, const char *name)

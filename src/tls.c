@@ -9,6 +9,7 @@
 
 #include "net.h"
 #include "registry.h"
+#include "sideband.h"
 #include "tls.h"
 
 /* Everything the callbacks need; reached through gnutls_session_get_ptr. */
@@ -382,6 +383,64 @@ static void confirm_client_auth(struct ctx *c, double timeout_ms)
 	}
 }
 
+/*
+ * Sends the side-channel request inside the session and reads one line
+ * back (bounded in size and time). A rejection of our certificate in
+ * TLS 1.3 arrives here too, as an alert, as in confirm_client_auth.
+ */
+static void inside_exchange(struct ctx *c)
+{
+	const char *line = c->cfg->inside_line;
+	size_t len = strlen(line), sent = 0, got = 0;
+	double wait = c->cfg->inside_wait_ms;
+	char *buf = malloc(TP_SB_MAX_LINE + 1);
+	ssize_t n;
+
+	if (buf == NULL)
+		return;
+	c->deadline = tp_now_ms() + wait;
+	while (sent < len) {
+		n = gnutls_record_send(c->session, line + sent, len - sent);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if (tp_net_wait(c->fd, POLLOUT, c->deadline) <= 0)
+				goto out;
+			continue;
+		}
+		if (n < 0)
+			goto out;
+		sent += (size_t)n;
+	}
+	while (got < TP_SB_MAX_LINE) {
+		n = gnutls_record_recv(c->session, buf + got,
+				       TP_SB_MAX_LINE - got);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			if (tp_net_wait(c->fd, POLLIN, c->deadline) <= 0)
+				break;
+			continue;
+		}
+		if (n == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			c->obs->alert_in = (int)gnutls_alert_get(c->session);
+			c->obs->alert_after_handshake = true;
+			c->obs->status = (int)n;
+			note_alert(c, true, c->obs->alert_in);
+			break;
+		}
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(buf + got - (size_t)n, '\n', (size_t)n) != NULL)
+			break;
+	}
+	if (got > 0) {
+		buf[got] = '\0';
+		c->obs->inside_reply = buf;
+		buf = NULL;
+	}
+	gnutls_bye(c->session, GNUTLS_SHUT_WR);
+out:
+	free(buf);
+}
+
 int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			    double timeout_ms, struct tp_report *r,
 			    struct tp_tls_obs *obs)
@@ -429,6 +488,13 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 					   GNUTLS_HOOK_POST, hook);
 	if (cfg->keylog != NULL)
 		gnutls_session_set_keylog_function(s, keylog);
+	if (cfg->client_random != NULL) {
+		gnutls_datum_t random = {(unsigned char *)cfg->client_random,
+					 32};
+
+		if ((rc = gnutls_handshake_set_random(s, &random)) < 0)
+			goto out;
+	}
 
 	for (;;) {
 		rc = gnutls_handshake(s);
@@ -467,8 +533,10 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	if (rc == 0 && !obs->timed_out) {
 		obs->handshake_done = true;
 		record_session(s, r);
-		if (obs->cert_requested &&
-		    gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
+		if (cfg->inside_line != NULL)
+			inside_exchange(&c);
+		else if (obs->cert_requested &&
+			 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
 			confirm_client_auth(&c, timeout_ms);
 		else
 			gnutls_bye(s, GNUTLS_SHUT_WR);
@@ -489,6 +557,8 @@ void tp_tls_obs_free(struct tp_tls_obs *obs)
 {
 	unsigned i;
 
+	free(obs->inside_reply);
+	obs->inside_reply = NULL;
 	for (i = 0; i < obs->n_peer; i++)
 		free(obs->peer_der[i].data);
 	free(obs->peer_der);

@@ -22,6 +22,11 @@ struct tp_tls_client_cfg {
 	unsigned n_pcerts;
 	gnutls_privkey_t key;
 	char our_issuer[256];      /* our leaf's issuer DN, for messages */
+	const unsigned char *client_random; /* 32 bytes for the ClientHello,
+					     * or NULL for a random one */
+	const char *inside_line;   /* side-channel request sent inside the
+				    * session once it is up, or NULL */
+	double inside_wait_ms;     /* how long to wait for its answer */
 	char our_subject[256];
 };
 
@@ -53,6 +58,7 @@ struct tp_tls_obs {
 	bool alert_after_handshake; /* it came after our Finished */
 	bool handshake_done;
 	double ms;
+	char *inside_reply;    /* the line answered to inside_line, or NULL */
 	/* peer chain, DER, as sent (owned by the session until freed) */
 	gnutls_datum_t *peer_der;
 	unsigned n_peer;

@@ -9,6 +9,7 @@
 #ifndef TLSPROBE_H
 #define TLSPROBE_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -138,6 +139,51 @@ struct tp_target {
 	size_t n_addresses;
 };
 
+/* What a paired tlsprobe server reported through the side channel. */
+struct tp_peer_report {
+	char *unique_id;
+	char *seen_from;       /* the address it saw us come from */
+	char *server_local;    /* its own address and port */
+	char **sent_sha256;    /* the chain it presents, leaf first */
+	size_t n_sent;
+	char **trusted_cas;
+	size_t n_trusted;
+	bool require_client_cert;
+	bool has_account;      /* it saw our handshake */
+	char *outcome;         /* its account: "established", "alert", … */
+	char *alert_sent;
+	char *reason;
+	char **codes;
+	size_t n_codes;
+};
+
+/*
+ * The ClientHello a server probe received, as facts for the views. Fixed
+ * sizes, so that a report never allocates for what a stranger offered;
+ * strings are sanitised, lists keep their first entries.
+ */
+#define TP_CH_MAX_VERSIONS 8
+#define TP_CH_MAX_SUITES 16
+#define TP_CH_MAX_ALPN 8
+#define TP_CH_MAX_GROUPS 16
+
+struct tp_client_hello {
+	bool present;
+	char versions[TP_CH_MAX_VERSIONS][16];  /* "TLS1.3", or "0x7f1c" */
+	size_t n_versions;
+	unsigned n_suites;                  /* how many suites it offered */
+	char suite_ids[TP_CH_MAX_SUITES][8];  /* the first ones: "0x1301" */
+	size_t n_suite_ids;
+	bool has_sni;
+	char sni[256];
+	char alpn[TP_CH_MAX_ALPN][64];
+	size_t n_alpn;
+	char groups[TP_CH_MAX_GROUPS][24];  /* "x25519", or "0x11ec" */
+	size_t n_groups;
+	char key_shares[TP_CH_MAX_GROUPS][24];
+	size_t n_key_shares;
+};
+
 enum tp_verdict { TP_VERDICT_PASS, TP_VERDICT_WARN, TP_VERDICT_FAIL };
 
 struct tp_report {
@@ -154,8 +200,10 @@ struct tp_report {
 	size_t n_findings;
 	char *unique_id;      /* `id`: this node's unique ID */
 	bool has_peer_report; /* false: "peer_report": null */
+	struct tp_peer_report peer;
 	bool has_packets;     /* --capture: "packets" present */
 	double total_ms;
+	struct tp_client_hello client_hello; /* server: what the client offered */
 };
 
 struct tp_report *tp_report_new(const char *command);
@@ -201,6 +249,9 @@ bool tp_report_has(const struct tp_report *r, enum tp_code code);
  * tp_report_strdup, which sanitises). */
 struct tp_cert_info *tp_report_add_cert(struct tp_report *r);
 char *tp_report_strdup(const char *s);
+
+/* Appends a sanitised copy of s to a string list; -1 on no memory. */
+int tp_strv_add(char ***v, size_t *n, const char *s);
 
 int tp_session_set(struct tp_session *s, const char *version,
 		   const char *cipher, const char *group,
@@ -289,6 +340,7 @@ struct tp_client_opts {
 	const char *priority;     /* NULL: "NORMAL" */
 	const char *alpn;         /* comma-separated protocol names */
 	const char *keylog_file;
+	bool no_sideband;         /* do not look for a paired server probe */
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
 	time_t now;               /* 0: the current time (tests fix it) */
@@ -305,5 +357,48 @@ struct tp_client_opts {
  */
 int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		  struct tp_error *err);
+
+/* ---- the server probe (server.c) ---- */
+
+#define TP_SERVER_PORT 4433
+
+struct tp_server_opts {
+	const char *listen;        /* "[ADDR]:PORT", ":PORT", "PORT"; NULL:
+				    * ":4433", IPv4 and IPv6; port 0 picks one */
+	const char *cert_file;     /* required: PEM chain, leaf first */
+	const char *key_file;      /* required */
+	const char *ca_file;       /* client certificates are requested and
+				    * checked against it; NULL: none asked */
+	bool require_client_cert;  /* needs ca_file */
+	const char *expect_id;     /* client certificate CN; "peer": the ID
+				    * the client's side-channel hello gave */
+	const char *priority;      /* NULL: "NORMAL" */
+	double timeout_s;          /* per connection stage; 0: 10 */
+	unsigned count;            /* reports before returning; 0: no end */
+	time_t now;                /* 0: the current time (tests fix it) */
+	/* "0.0.0.0:4433 [::]:4433", once every socket listens */
+	void (*on_listening)(void *arg, const char *addresses);
+	/* one per connection that spoke TLS (or tried to), as it ends; the
+	 * report is freed when the call returns */
+	void (*on_report)(void *arg, const struct tp_report *r);
+	void *arg;
+	volatile sig_atomic_t *stop;  /* set by a signal handler: return */
+};
+
+struct tp_server_summary {
+	unsigned connections;  /* reports made */
+	unsigned established;  /* handshakes completed */
+	unsigned failed;       /* connections that did not complete one */
+	unsigned sideband;     /* side-channel connections */
+};
+
+/*
+ * Listens and diagnoses every incoming connection until count reports
+ * are made or *stop is set. Returns 0 when it ran, -1 with err set when
+ * it could not: unusable input (TP_ERR_USAGE) before binding, a socket
+ * that cannot listen (TP_ERR_RUNTIME, naming the address and why).
+ */
+int tp_server_run(const struct tp_server_opts *o,
+		  struct tp_server_summary *s, struct tp_error *err);
 
 #endif

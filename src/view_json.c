@@ -83,6 +83,32 @@ static json_t *cert_json(const struct tp_cert_info *c)
 			 "self_signed", c->self_signed);
 }
 
+static json_t *peer_json(const struct tp_report *r)
+{
+	const struct tp_peer_report *p = &r->peer;
+	json_t *o;
+
+	if (!r->has_peer_report)
+		return json_null();
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}",
+		      "seen_from", str_or_null(p->seen_from),
+		      "server_local", str_or_null(p->server_local),
+		      "sent_sha256", strv(p->sent_sha256, p->n_sent),
+		      "unique_id", str_or_null(p->unique_id),
+		      "trusted_cas", strv(p->trusted_cas, p->n_trusted),
+		      "require_client_cert", p->require_client_cert);
+	if (o == NULL)
+		return json_null();
+	json_object_set_new(o, "account", p->has_account
+		? json_pack("{s:o, s:o, s:o, s:o}",
+			    "outcome", str_or_null(p->outcome),
+			    "alert_sent", str_or_null(p->alert_sent),
+			    "reason", str_or_null(p->reason),
+			    "codes", strv(p->codes, p->n_codes))
+		: json_null());
+	return o;
+}
+
 static json_t *finding_json(const struct tp_finding *f)
 {
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
@@ -92,6 +118,40 @@ static json_t *finding_json(const struct tp_finding *f)
 			 "summary", str_or_null(f->summary),
 			 "detail", str_or_null(f->detail),
 			 "fix", str_or_null(f->fix));
+}
+
+static json_t *fixed_strv(const char (*v)[24], size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+/* What a client offered, as a server probe saw it (optional member). */
+static json_t *client_hello_json(const struct tp_client_hello *ch)
+{
+	json_t *versions = json_array(), *ids = json_array(),
+	       *alpn = json_array();
+	size_t i;
+
+	for (i = 0; i < ch->n_versions; i++)
+		json_array_append_new(versions, json_string(ch->versions[i]));
+	for (i = 0; i < ch->n_suite_ids; i++)
+		json_array_append_new(ids, json_string(ch->suite_ids[i]));
+	for (i = 0; i < ch->n_alpn; i++)
+		json_array_append_new(alpn, json_string(ch->alpn[i]));
+	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+			 "versions", versions,
+			 "cipher_suites", (json_int_t)ch->n_suites,
+			 "cipher_suite_ids", ids,
+			 "sni", ch->has_sni ? json_string(ch->sni) : json_null(),
+			 "alpn", alpn,
+			 "groups", fixed_strv(ch->groups, ch->n_groups),
+			 "key_shares", fixed_strv(ch->key_shares,
+						  ch->n_key_shares));
 }
 
 char *tp_report_to_json(const struct tp_report *r, int flags)
@@ -129,9 +189,12 @@ char *tp_report_to_json(const struct tp_report *r, int flags)
 				"dir", r->messages[i].incoming ? "in" : "out",
 				"message", r->messages[i].name));
 		json_object_set_new(doc, "handshake", a);
-		json_object_set_new(doc, "peer_report", json_null());
+		json_object_set_new(doc, "peer_report", peer_json(r));
 		json_object_set_new(doc, "ms", json_real(r->total_ms));
 	}
+	if (r->client_hello.present)
+		json_object_set_new(doc, "client_hello",
+				    client_hello_json(&r->client_hello));
 	if (r->has_packets)
 		json_object_set_new(doc, "packets", json_array());
 	a = json_array();

@@ -126,6 +126,33 @@ static void session(struct pen *p, const struct tp_report *r)
 	fputc('\n', p->f);
 }
 
+static void client_hello(struct pen *p, const struct tp_report *r)
+{
+	const struct tp_client_hello *ch = &r->client_hello;
+	size_t i;
+
+	if (!ch->present)
+		return;
+	fputs("\nclient hello\n  versions ", p->f);
+	for (i = 0; i < ch->n_versions; i++)
+		fprintf(p->f, "%s%s", i ? " " : "", ch->versions[i]);
+	fprintf(p->f, "  SNI %s\n  %u suites:", ch->has_sni ? ch->sni : "(none)",
+		ch->n_suites);
+	for (i = 0; i < ch->n_suite_ids; i++)
+		fprintf(p->f, " %s", ch->suite_ids[i]);
+	if (ch->n_suites > ch->n_suite_ids)
+		fputs(" …", p->f);
+	fputs("\n  groups  ", p->f);
+	for (i = 0; i < ch->n_groups; i++)
+		fprintf(p->f, " %s", ch->groups[i]);
+	if (ch->n_alpn > 0) {
+		fputs("\n  ALPN    ", p->f);
+		for (i = 0; i < ch->n_alpn; i++)
+			fprintf(p->f, " %s", ch->alpn[i]);
+	}
+	fputc('\n', p->f);
+}
+
 static void certs(struct pen *p, const struct tp_report *r)
 {
 	size_t i, j;
@@ -155,6 +182,29 @@ static void certs(struct pen *p, const struct tp_report *r)
 		}
 		fprintf(p->f, "      sha256    %s\n", c->sha256);
 	}
+}
+
+static void peer(struct pen *p, const struct tp_report *r)
+{
+	const struct tp_peer_report *q = &r->peer;
+
+	if (!r->has_peer_report)
+		return;
+	fprintf(p->f, "\nfar side  tlsprobe server %s\n",
+		q->unique_id ? q->unique_id : "?");
+	fprintf(p->f, "          saw us as %s, listens on %s%s\n",
+		q->seen_from ? q->seen_from : "?",
+		q->server_local ? q->server_local : "?",
+		q->require_client_cert ? ", requires a client certificate" : "");
+	if (q->has_account)
+		fprintf(p->f, "          its account: %s%s%s%s%s\n",
+			q->outcome ? q->outcome : "?",
+			q->alert_sent ? ", sent alert " : "",
+			q->alert_sent ? q->alert_sent : "",
+			q->reason ? ": " : "", q->reason ? q->reason : "");
+	else
+		fputs("          it saw no handshake with our ClientHello\n",
+		      p->f);
 }
 
 static void findings(struct pen *p, const struct tp_report *r)
@@ -218,7 +268,9 @@ char *tp_report_to_text(const struct tp_report *r, int flags)
 	if (flags & TP_RENDER_VERBOSE)
 		messages(&p, r);
 	session(&p, r);
+	client_hello(&p, r);
 	certs(&p, r);
+	peer(&p, r);
 	findings(&p, r);
 	verdict(&p, r);
 	if (fclose(p.f) != 0) {

@@ -1,0 +1,59 @@
+/* The client's side of the paired-probe exchange. Internal. */
+#ifndef TP_PAIR_H
+#define TP_PAIR_H
+
+#include <sys/socket.h>
+
+#include "sideband.h"
+#include "tls.h"
+
+enum tp_pair_state {
+	TP_PAIR_UNTRIED,
+	TP_PAIR_PAIRED,   /* a tlsprobe server answered */
+	TP_PAIR_OTHER,    /* something else answered: no paired probe */
+	TP_PAIR_SILENT,   /* reset or silence: unknown (a middlebox?) */
+};
+
+struct tp_pair {
+	unsigned char token[TP_SB_TOKEN_LEN];
+	unsigned char client_random[32];  /* SHA-256(token) */
+	enum tp_pair_state state;
+	char why[160];                    /* how the state was found */
+	double ms;                        /* time the exchanges took */
+	char local[64];                   /* our end of the hello connection */
+	char dialled[64];                 /* its far end as we dialled it */
+	struct tp_sb_welcome welcome;     /* before the handshake */
+	bool have_account_reply;
+	struct tp_sb_welcome after;       /* after it, with the account */
+	char inside_line[256];
+};
+
+/* A fresh token and its ClientHello random; NULL on failure. */
+struct tp_pair *tp_pair_new(void);
+void tp_pair_free(struct tp_pair *p);
+
+/*
+ * Says hello on a fresh connection to sa within wait_ms. With after set,
+ * the welcome goes to p->after (it carries the server's account of our
+ * handshake); otherwise to p->welcome, and p->state is set.
+ */
+void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
+		   socklen_t len, double wait_ms, const char *unique_id,
+		   bool after);
+
+/* Whether the inside-TLS exchange is worth its wait: a tlsprobe server
+ * answered, or the hello met a reset or silence (a middlebox that passes
+ * only TLS may hide one). */
+bool tp_pair_try_inside(const struct tp_pair *p);
+
+/*
+ * Compares both ends' views and adds the findings: NAT_SOURCE,
+ * NAT_DESTINATION, TLS_INTERCEPTED, CA_MISMATCH, the server's own reason
+ * for a refusal, PEER_ID_MISMATCH as the server judged it; fills
+ * r->peer and the "sideband" stage.
+ */
+void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
+		     const struct tp_tls_obs *obs,
+		     const struct tp_tls_client_cfg *cfg);
+
+#endif
