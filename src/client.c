@@ -437,6 +437,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	char versions[128], suites[512];
 	const char *sni, *expect_name, *expect_id = o->expect_id;
 	struct tp_pair *pair = NULL;
+	char my_id[TP_ID_LEN + 1];
 	bool have_id = false;
 	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
 	size_t i, used_addr = 0;
@@ -491,10 +492,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		if (pair != NULL) {
 			double wait = timeout_ms / 4 < 1000 ? timeout_ms / 4
 							    : 1000;
-			char my_id[TP_ID_LEN + 1];
 			struct tp_error id_err = {0};
 
-			have_id = tp_id_read(my_id, &id_err) == 0;
+			/* the machine id is not for every server's eyes:
+			 * only a node that presents its certificate (whose
+			 * CN carries the ID in mutual authentication) says it */
+			have_id = o->cert_file != NULL &&
+				  tp_id_read(my_id, &id_err) == 0;
 			tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[0],
 				      addrs.len[0], wait,
 				      have_id ? my_id : NULL, false);
@@ -601,7 +605,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[used_addr],
 			      addrs.len[used_addr],
 			      timeout_ms < 1500 ? timeout_ms : 1500,
-			      have_id ? pair->welcome.unique_id : NULL, true);
+			      have_id ? my_id : NULL, true);
 
 	/* verify: whatever chain arrived is checked, even after a failure */
 	verify(o, &l, &obs, expect_name, expect_id, r);
