@@ -10,8 +10,11 @@ struct subcommand {
 	const char *what;
 };
 
+int cmd_server(int argc, char **argv);
+
 static const struct subcommand subcommands[] = {
 	{"client", cmd_client, "one TLS connection, diagnosed stage by stage"},
+	{"server", cmd_server, "listen, and diagnose every incoming handshake"},
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
 	{"id", cmd_id, "print this node's unique ID"},
 	{"codes", cmd_codes, "list the finding codes and what they mean"},

@@ -1,0 +1,255 @@
+/* tlsprobe server: listens, and diagnoses every incoming handshake. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int cmd_server(int argc, char **argv);
+
+/* The options only server and peer have; after the shared ids. */
+enum {
+	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
+};
+
+static const char usage_text[] =
+	"usage: tlsprobe server --cert FILE --key FILE [options]\n"
+	"  --listen [ADDR]:PORT  where to listen (default :4433, IPv4 and IPv6;\n"
+	"                        port 0 lets the system pick one)\n"
+	"  --cert FILE           this server's certificate chain, PEM\n"
+	"  --key FILE            its private key, PEM\n"
+	"  --ca FILE             ask clients for a certificate from these CAs\n"
+	"  --require-client-cert refuse clients without one (needs --ca)\n"
+	"  --expect-id ID|peer   a client certificate's CN must be ID; peer:\n"
+	"                        the ID the client's tlsprobe announces\n"
+	"  --priority STRING     GnuTLS priority string (default NORMAL)\n"
+	"  --timeout SECONDS     bound for each stage of a connection (default 10)\n"
+	"  --once                serve one connection, exit with its verdict\n"
+	"  --count N             serve N connections, then exit\n"
+	"  --json                one JSON report per connection, one per line\n"
+	"  --now TIME            check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	"  -v, --verbose         the full report of each connection\n"
+	"  --no-color            plain text (also NO_COLOR=1)\n";
+
+static const struct option longopts[] = {
+	{"listen", required_argument, NULL, OPT_LISTEN},
+	{"cert", required_argument, NULL, OPT_CERT},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"ca", required_argument, NULL, OPT_CA},
+	{"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT},
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
+	{"priority", required_argument, NULL, OPT_PRIORITY},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"once", no_argument, NULL, OPT_ONCE},
+	{"count", required_argument, NULL, OPT_COUNT},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"now", required_argument, NULL, OPT_NOW},
+	{"verbose", no_argument, NULL, 'v'},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+struct run {
+	struct cli_common common;
+	bool color;
+	bool any_error;
+	bool write_failed;
+};
+
+static void on_listening(void *arg, const char *addresses)
+{
+	(void)arg;
+	fprintf(stderr, "tlsprobe server: listening on %s\n", addresses);
+	fflush(stderr);
+}
+
+static const char *paint(const struct run *run, enum tp_verdict v)
+{
+	if (!run->color)
+		return "";
+	return v == TP_VERDICT_FAIL ? "\033[31m" : v == TP_VERDICT_WARN
+		? "\033[33m" : "\033[32m";
+}
+
+/* A few lines per connection: who, the verdict, the session or why it
+ * failed, then each finding on a line. */
+static void print_short(const struct run *run, const struct tp_report *r)
+{
+	enum tp_verdict v = tp_report_verdict(r);
+	const struct tp_stage *tls = NULL;
+	char when[16];
+	time_t now = time(NULL);
+	struct tm tm;
+	bool bracket;
+	size_t i;
+
+	for (i = 0; i < r->n_stages; i++)
+		if (strcmp(r->stages[i].name, "tls") == 0)
+			tls = &r->stages[i];
+	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&now, &tm));
+	bracket = r->target.host != NULL && strchr(r->target.host, ':');
+	printf("%s  %s%s%s:%u  %s%s%s", when, bracket ? "[" : "",
+	       r->target.host ? r->target.host : "?", bracket ? "]" : "",
+	       r->target.port, paint(run, v),
+	       v == TP_VERDICT_FAIL ? "FAIL" : v == TP_VERDICT_WARN ? "WARN"
+								    : "PASS",
+	       run->color ? "\033[0m" : "");
+	if (r->session.present)
+		printf("  %s %s", r->session.version ? r->session.version : "?",
+		       r->session.cipher ? r->session.cipher : "?");
+	else if (tls != NULL && tls->detail != NULL)
+		printf("  %s", tls->detail);
+	if (r->target.sni != NULL)
+		printf("  SNI %s", r->target.sni);
+	if (r->n_certs > 0)
+		printf("  client cert %s", r->certs[0].subject
+		       ? r->certs[0].subject : "?");
+	putchar('\n');
+	for (i = 0; i < r->n_findings; i++)
+		printf("          %-7s %s: %s\n",
+		       tp_severity_name(r->findings[i].severity),
+		       tp_code_info(r->findings[i].code)->name,
+		       r->findings[i].summary ? r->findings[i].summary : "");
+}
+
+static void on_report(void *arg, const struct tp_report *r)
+{
+	struct run *run = arg;
+	char *out;
+
+	if (tp_report_exit_status(r) != 0)
+		run->any_error = true;
+	if (run->common.json) {
+		out = tp_report_to_json(r, TP_RENDER_COMPACT);
+		if (out != NULL) {
+			fputs(out, stdout);
+			fputc('\n', stdout);
+		}
+	} else if (run->common.verbose) {
+		out = tp_report_to_text(r, TP_RENDER_VERBOSE |
+					(run->color ? TP_RENDER_COLOR : 0));
+		if (out != NULL) {
+			fputs(out, stdout);
+			fputc('\n', stdout);
+		}
+	} else {
+		out = NULL;
+		print_short(run, r);
+	}
+	free(out);
+	/* one connection, one line, at once: a reader acts on each */
+	if (fflush(stdout) != 0)
+		run->write_failed = true;
+}
+
+static int parse_count(const char *arg, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < 1 ||
+	    v > 1000000000UL)
+		return cli_fail("server", 2, "--count '%s': expected a number "
+				"of connections, 1 or more", arg);
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cmd_server(int argc, char **argv)
+{
+	struct tp_server_opts o = {.timeout_s = 10};
+	struct tp_server_summary sum;
+	struct tp_error err = {0};
+	struct sigaction sa;
+	struct run run;
+	bool once = false, count_given = false;
+	int c, rc;
+
+	memset(&run, 0, sizeof(run));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_LISTEN: o.listen = optarg; break;
+		case OPT_CERT: o.cert_file = optarg; break;
+		case OPT_KEY: o.key_file = optarg; break;
+		case OPT_CA: o.ca_file = optarg; break;
+		case OPT_REQUIRE_CLIENT_CERT: o.require_client_cert = true; break;
+		case OPT_EXPECT_ID: o.expect_id = optarg; break;
+		case OPT_PRIORITY: o.priority = optarg; break;
+		case OPT_TIMEOUT:
+			if ((rc = cli_parse_timeout("server", optarg,
+						    &o.timeout_s)) != 0)
+				return rc;
+			break;
+		case OPT_ONCE: once = true; break;
+		case OPT_COUNT:
+			if ((rc = parse_count(optarg, &o.count)) != 0)
+				return rc;
+			count_given = true;
+			break;
+		case OPT_JSON: run.common.json = true; break;
+		case OPT_NOW:
+			if ((rc = cli_parse_now("server", optarg, &o.now)) != 0)
+				return rc;
+			break;
+		case 'v': run.common.verbose = true; break;
+		case OPT_NO_COLOR: run.common.no_color = true; break;
+		case OPT_HELP: fputs(usage_text, stdout); return 0;
+		case ':':
+			return cli_fail("server", 2, "option '%s' needs a value",
+					argv[optind - 1]);
+		default:
+			return cli_fail("server", 2, "unknown option '%s' (see "
+					"tlsprobe server --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_fail("server", 2, "unexpected argument '%s' (the "
+				"address goes with --listen)", argv[optind]);
+	if (once && count_given)
+		return cli_fail("server", 2, "--once and --count exclude each "
+				"other (--once is --count 1)");
+	if (once)
+		o.count = 1;
+	run.color = !run.common.json && cli_use_color(&run.common);
+	o.on_listening = on_listening;
+	o.on_report = on_report;
+	o.arg = &run;
+	o.stop = &stop_requested;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;  /* no SA_RESTART: poll() must wake up */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (tp_server_run(&o, &sum, &err) < 0)
+		return cli_error("server", &err);
+	fprintf(stderr, "tlsprobe server: %u connection%s, %u established, "
+		"%u failed, %u side-channel\n", sum.connections,
+		sum.connections == 1 ? "" : "s", sum.established, sum.failed,
+		sum.sideband);
+	if (run.write_failed)
+		return cli_fail("server", 3, "cannot write the reports: %s",
+				strerror(errno));
+	/* a server that runs until stopped has no verdict of its own */
+	return o.count > 0 && run.any_error ? 1 : 0;
+}

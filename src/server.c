@@ -1,0 +1,2198 @@
+/*
+ * The server probe: listens, and diagnoses every incoming connection from
+ * the server's side.
+ *
+ * One thread and poll() over the listening sockets and every connection;
+ * each connection is a small state machine with a deadline per stage, so
+ * that a silent, slow or hostile peer holds only its own connection:
+ *
+ *   PEEK       the first bytes say what the peer speaks: a TLS record (or
+ *              an SSL 2.0 header) goes to HANDSHAKE, "TLSPROBE/1 " to the
+ *              side channel, anything else is reported as not TLS
+ *   HANDSHAKE  a non-blocking GnuTLS server session; the client's chain
+ *              is judged inside the handshake, so that a rejection is a
+ *              fatal alert with the exact reason kept for the paired probe
+ *   READ_LINE  one line of application data: the paired probe's "inside"
+ *              message is answered, anything else ends the connection
+ *   SEND, BYE  the answer, then close_notify
+ *   SB_READ, SB_SEND  one hello line in, one welcome line out
+ *   LINGER     after our last byte, read what the peer still sends until
+ *              it closes (bounded), so that closing does not turn into a
+ *              reset that destroys the answer in flight
+ *
+ * Every TLS connection gives one report, handed to on_report when it
+ * ends; every handshake leaves an account, kept by ClientHello random
+ * for the side channel to return to the client that holds the token.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cert.h"
+#include "registry.h"
+#include "sideband.h"
+#include "tls.h"
+#include "wire.h"
+
+#define MAX_CONNS 4096          /* open at once; more are closed at once */
+#define MAX_LISTEN 8
+#define ACCEPT_BURST 64         /* accepted per wake-up, for fairness */
+#define PEEK_MAX 64             /* first bytes read to classify */
+#define LINE_START 1024         /* a line buffer grows from this … */
+#define POLL_MAX_MS 500         /* … a stop request waits at most this */
+#define ACCOUNTS 1024           /* handshakes remembered */
+#define ACCOUNT_TTL_MS (5 * 60 * 1000.0)
+#define HELLOS 1024             /* side-channel hellos remembered */
+#define LINGER_MAX_MS 1000.0
+#define DRAIN_MAX_MS 2000.0     /* after the last counted connection */
+
+enum state {
+	S_PEEK, S_HANDSHAKE, S_READ_LINE, S_SEND, S_BYE,
+	S_SB_READ, S_SB_SEND, S_LINGER, S_CLOSED,
+};
+
+/* What one step of a connection asks of the loop. */
+enum step { STEP_WAIT, STEP_NEXT, STEP_CLOSE };
+
+struct account_slot {
+	bool used;
+	double t;
+	uint8_t random[32];
+	struct tp_sb_account a;
+};
+
+struct hello_slot {
+	bool used;
+	double t;
+	uint8_t random[32];         /* SHA-256(token) */
+	char unique_id[64];
+};
+
+struct server;
+
+struct conn {
+	struct server *srv;
+	int fd;
+	enum state state;
+	short events;               /* what poll() waits for */
+	double accepted, deadline, tls_start;
+	char peer[64], local[64];   /* "ip:port" */
+	char peer_host[48];
+	unsigned peer_port;
+	/* the first bytes, read to classify, then fed to GnuTLS or the line */
+	uint8_t peek[PEEK_MAX];
+	size_t peek_len, peek_off;
+	gnutls_session_t s;
+	struct tp_report *r;
+	/* transport, as in tls.c */
+	size_t bytes_in, bytes_out;
+	bool eof;
+	int recv_errno, send_errno;
+	bool timed_out;
+	double last_in;
+	/* the handshake */
+	bool saw_hello;
+	bool have_random;
+	uint8_t client_random[32];
+	struct tp_wire_client_hello *hello;  /* while the handshake runs */
+	char sni[256];
+	char last_in_msg[40], last_out_msg[40];
+	char expect_id[64];         /* resolved --expect-id, "" for none */
+	bool expect_peer_unknown;   /* --expect-id peer, and no hello said */
+	bool client_sent_cert;
+	bool cert_rejected;
+	char client_subject[256], client_issuer[256], client_sha256[65];
+	char reason[512];
+	int alert_in, alert_out;
+	int status;
+	bool handshake_done;
+	bool reported;
+	/* a line in (inside or hello), an answer out */
+	char *line;
+	size_t line_len, line_cap;
+	char *out;
+	size_t out_len, out_off;
+	bool out_has_account;
+};
+
+struct server {
+	const struct tp_server_opts *o;
+	struct tp_server_summary *sum;
+	double timeout_ms;
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
+	struct tp_trust *trust;
+	gnutls_x509_crt_t *chain;
+	unsigned n_chain;
+	gnutls_x509_privkey_t key;
+	char chain_sha256[TP_SB_MAX_LIST][65];
+	size_t n_chain_hashes;
+	char trusted[TP_SB_MAX_LIST][256];
+	size_t n_trusted;
+	char trusted_text[1024];    /* "[CN=a, CN=b]" for reasons */
+	char versions_text[128];    /* what our priority accepts */
+	char unique_id[64];
+	int listen_fd[MAX_LISTEN];
+	size_t n_listen;
+	struct conn **conns;
+	size_t n_conns, max_conns;
+	struct pollfd *pfds;
+	struct account_slot *accounts;
+	size_t next_account;
+	struct hello_slot *hellos;
+	size_t next_hello;
+	unsigned reports;
+	bool draining;
+	double drain_until;
+	int spare_fd;
+};
+
+/* ---- small helpers ---- */
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static const char *alert_name(int desc)
+{
+	const struct tp_alert_info *a = tp_registry_alert(desc);
+
+	return a != NULL ? a->name : "unknown";
+}
+
+/* Copies a sanitised s into a fixed field, cut to fit. */
+static void set_clean(char *out, size_t size, const char *s, size_t len)
+{
+	char *clean = tp_sanitize(s, len);
+
+	snprintf(out, size, "%s", clean != NULL ? clean : "?");
+	free(clean);
+}
+
+/* Formats into a fixed field; a cut that splits a UTF-8 character
+ * drops the part. */
+static void set_text(char *out, size_t size, const char *fmt, ...)
+	TP_PRINTF(3, 4);
+static void set_text(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n, start;
+	int w;
+
+	va_start(ap, fmt);
+	w = vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w < size)
+		return;
+	n = strlen(out);
+	start = n;
+	while (start > 0 && ((unsigned char)out[start - 1] & 0xc0) == 0x80)
+		start--;
+	if (start > 0 && (unsigned char)out[start - 1] >= 0xc0) {
+		unsigned char lead = (unsigned char)out[start - 1];
+		size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+
+		if (n - (start - 1) < need)
+			out[start - 1] = '\0';
+	}
+}
+
+/* IANA TLS Supported Groups registry: the names a reader knows. */
+static const char *group_name(uint16_t id)
+{
+	switch (id) {
+	case 0x0017: return "secp256r1";
+	case 0x0018: return "secp384r1";
+	case 0x0019: return "secp521r1";
+	case 0x001d: return "x25519";
+	case 0x001e: return "x448";
+	case 0x0100: return "ffdhe2048";
+	case 0x0101: return "ffdhe3072";
+	case 0x0102: return "ffdhe4096";
+	case 0x0103: return "ffdhe6144";
+	case 0x0104: return "ffdhe8192";
+	case 0x11ec: return "X25519MLKEM768";
+	case 0x6399: return "X25519Kyber768Draft00";
+	default: return NULL;
+	}
+}
+
+static void id_text(uint16_t id, const char *name, char *out, size_t size)
+{
+	if (name != NULL)
+		snprintf(out, size, "%s", name);
+	else
+		snprintf(out, size, "0x%04X", id);
+}
+
+/* ---- the remembered handshakes and hellos ---- */
+
+static void account_put(struct server *srv, const uint8_t random[32],
+			const struct tp_sb_account *a)
+{
+	struct account_slot *slot = NULL;
+	size_t i;
+
+	for (i = 0; i < ACCOUNTS; i++)
+		if (srv->accounts[i].used &&
+		    memcmp(srv->accounts[i].random, random, 32) == 0) {
+			slot = &srv->accounts[i];
+			break;
+		}
+	if (slot == NULL) {
+		/* a ring: the oldest account makes room */
+		slot = &srv->accounts[srv->next_account];
+		srv->next_account = (srv->next_account + 1) % ACCOUNTS;
+	}
+	slot->used = true;
+	slot->t = tp_now_ms();
+	memcpy(slot->random, random, 32);
+	slot->a = *a;
+}
+
+static const struct tp_sb_account *account_get(struct server *srv,
+					       const uint8_t random[32])
+{
+	double now = tp_now_ms();
+	size_t i;
+
+	for (i = 0; i < ACCOUNTS; i++) {
+		struct account_slot *slot = &srv->accounts[i];
+
+		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
+		    memcmp(slot->random, random, 32) == 0)
+			return &slot->a;
+	}
+	return NULL;
+}
+
+static void hello_put(struct server *srv, const uint8_t random[32],
+		      const char *unique_id)
+{
+	struct hello_slot *slot = &srv->hellos[srv->next_hello];
+
+	srv->next_hello = (srv->next_hello + 1) % HELLOS;
+	slot->used = true;
+	slot->t = tp_now_ms();
+	memcpy(slot->random, random, 32);
+	snprintf(slot->unique_id, sizeof(slot->unique_id), "%s", unique_id);
+}
+
+/* The unique ID the newest hello with this random announced, or NULL. */
+static const char *hello_id(struct server *srv, const uint8_t random[32])
+{
+	double now = tp_now_ms(), best = -1;
+	const char *id = NULL;
+	size_t i;
+
+	for (i = 0; i < HELLOS; i++) {
+		struct hello_slot *slot = &srv->hellos[i];
+
+		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
+		    slot->t > best && memcmp(slot->random, random, 32) == 0) {
+			best = slot->t;
+			id = slot->unique_id;
+		}
+	}
+	return id;
+}
+
+/* ---- loading what the server presents and trusts ---- */
+
+static int load(struct server *srv, struct tp_error *err)
+{
+	const struct tp_server_opts *o = srv->o;
+	struct tp_report *scratch;
+	const unsigned *protos;
+	unsigned i;
+	size_t used = 0;
+	int rc, n;
+
+	if (o->cert_file == NULL || o->key_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--cert FILE and --key FILE "
+			     "are required: the chain and key this server "
+			     "presents");
+		return -1;
+	}
+	if (o->require_client_cert && o->ca_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--require-client-cert needs "
+			     "--ca FILE: the CAs client certificates must come "
+			     "from");
+		return -1;
+	}
+	if (o->expect_id != NULL && o->ca_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--expect-id needs --ca FILE: "
+			     "without it no client certificate is asked for");
+		return -1;
+	}
+	if (tp_tls_check_priority(o->priority, err) < 0 ||
+	    tp_cert_load_chain(o->cert_file, &srv->chain, &srv->n_chain,
+			       err) < 0 ||
+	    tp_cert_load_key(o->key_file, &srv->key, err) < 0)
+		return -1;
+	/* a key that is not the certificate's fails every handshake */
+	scratch = tp_report_new("server");
+	if (scratch == NULL)
+		goto nomem;
+	if (!tp_cert_check_key(scratch, o->cert_file, o->key_file, srv->chain,
+			       srv->n_chain, srv->key)) {
+		tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
+			     scratch->findings[0].summary,
+			     scratch->findings[0].detail
+			     ? scratch->findings[0].detail : "");
+		tp_report_free(scratch);
+		return -1;
+	}
+	tp_report_free(scratch);
+	if (o->ca_file != NULL) {
+		srv->trust = tp_trust_load(o->ca_file, err);
+		if (srv->trust == NULL)
+			return -1;
+	}
+
+	if ((rc = gnutls_certificate_allocate_credentials(&srv->cred)) < 0)
+		goto nomem;
+	rc = gnutls_certificate_set_x509_key(srv->cred, srv->chain,
+					     srv->n_chain, srv->key);
+	if (rc < 0) {
+		tp_error_set(err, TP_ERR_USAGE, "--cert %s / --key %s: GnuTLS "
+			     "refuses them: %s", o->cert_file, o->key_file,
+			     gnutls_strerror(rc));
+		return -1;
+	}
+	if (srv->trust != NULL && srv->trust->n_cas > 0) {
+		/* the CertificateRequest then names these CAs */
+		rc = gnutls_certificate_set_x509_trust(srv->cred,
+						       srv->trust->cas,
+						       (int)srv->trust->n_cas);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--ca %s: GnuTLS "
+				     "refuses it: %s", o->ca_file,
+				     gnutls_strerror(rc));
+			return -1;
+		}
+	}
+	rc = gnutls_priority_init(&srv->prio, o->priority ? o->priority
+							  : "NORMAL", NULL);
+	if (rc < 0) {
+		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': %s",
+			     o->priority, gnutls_strerror(rc));
+		return -1;
+	}
+	n = gnutls_priority_protocol_list(srv->prio, &protos);
+	for (i = 0; n > 0 && i < (unsigned)n &&
+		    used < sizeof(srv->versions_text); i++)
+		used += (size_t)snprintf(srv->versions_text + used,
+					 sizeof(srv->versions_text) - used,
+					 "%s%s", i ? ", " : "",
+					 gnutls_protocol_get_name(protos[i]));
+
+	/* what the side channel says about us */
+	for (i = 0; i < srv->n_chain && i < TP_SB_MAX_LIST; i++) {
+		uint8_t fp[32];
+		size_t fp_size = sizeof(fp);
+
+		if (gnutls_x509_crt_get_fingerprint(srv->chain[i],
+						    GNUTLS_DIG_SHA256, fp,
+						    &fp_size) < 0 || fp_size != 32)
+			break;
+		hex(fp, 32, srv->chain_sha256[i]);
+	}
+	srv->n_chain_hashes = i;
+	if (srv->trust != NULL) {
+		for (i = 0; i < srv->trust->n_cas && i < TP_SB_MAX_LIST; i++) {
+			char dn[512];
+
+			tp_cert_dn(srv->trust->cas[i], false, dn, sizeof(dn));
+			set_clean(srv->trusted[i], sizeof(srv->trusted[i]), dn,
+				  strlen(dn));
+		}
+		srv->n_trusted = i;
+		snprintf(srv->trusted_text, sizeof(srv->trusted_text), "[");
+		tp_trust_describe(srv->trust, srv->trusted_text,
+				  sizeof(srv->trusted_text) - 1);
+		strcat(srv->trusted_text, "]");
+	}
+	{
+		char id[TP_ID_LEN + 1];
+		struct tp_error quiet = {0};
+
+		/* without a machine id the server still runs; the side
+		 * channel then says "" */
+		if (tp_id_read(id, &quiet) == 0)
+			snprintf(srv->unique_id, sizeof(srv->unique_id), "%s", id);
+	}
+	return 0;
+nomem:
+	tp_error_set(err, TP_ERR_RUNTIME, "out of memory loading the "
+		     "server's certificate");
+	return -1;
+}
+
+/* ---- listening ---- */
+
+static int parse_port(const char *spec, const char *s, unsigned *port,
+		      struct tp_error *err)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > 65535) {
+		tp_error_set(err, TP_ERR_USAGE, "--listen '%s': port '%s' is "
+			     "not a number from 0 to 65535", spec, s);
+		return -1;
+	}
+	*port = (unsigned)v;
+	return 0;
+}
+
+/*
+ * "[ADDR]:PORT", "ADDR:PORT", ":PORT", "PORT", "ADDR" or a bare IPv6
+ * literal; host "" means every address (IPv4 and IPv6).
+ */
+static int parse_listen(const char *spec, char *host, size_t hsize,
+			unsigned *port, struct tp_error *err)
+{
+	const char *colon, *close;
+	size_t n;
+
+	*port = TP_SERVER_PORT;
+	host[0] = '\0';
+	if (spec == NULL)
+		return 0;
+	if (spec[0] == '\0') {
+		tp_error_set(err, TP_ERR_USAGE, "--listen '': expected "
+			     "[ADDR]:PORT, :PORT or PORT");
+		return -1;
+	}
+	if (spec[0] == '[') {
+		close = strchr(spec, ']');
+		if (close == NULL || close == spec + 1 ||
+		    (close[1] != '\0' && close[1] != ':')) {
+			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': expected "
+				     "[IPv6]:PORT", spec);
+			return -1;
+		}
+		n = (size_t)(close - spec - 1);
+		if (n >= hsize)
+			goto too_long;
+		memcpy(host, spec + 1, n);
+		host[n] = '\0';
+		return close[1] == ':' ? parse_port(spec, close + 2, port, err)
+				       : 0;
+	}
+	if (strspn(spec, "0123456789") == strlen(spec))
+		return parse_port(spec, spec, port, err);
+	colon = strrchr(spec, ':');
+	if (colon != NULL && strchr(spec, ':') != colon) {
+		/* several colons: a bare IPv6 address, default port */
+		if (strlen(spec) >= hsize)
+			goto too_long;
+		snprintf(host, hsize, "%s", spec);
+		return 0;
+	}
+	if (colon == NULL) {
+		if (strlen(spec) >= hsize)
+			goto too_long;
+		snprintf(host, hsize, "%s", spec);
+		return 0;
+	}
+	n = (size_t)(colon - spec);
+	if (n >= hsize)
+		goto too_long;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	return parse_port(spec, colon + 1, port, err);
+too_long:
+	tp_error_set(err, TP_ERR_USAGE, "--listen '%.80s…': address too long",
+		     spec);
+	return -1;
+}
+
+/* Binds and listens on one address; -1 with errno set. */
+static int listen_one(const struct sockaddr *sa, socklen_t len)
+{
+	int fd, one = 1, e;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    IPPROTO_TCP);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* ":PORT" binds IPv4 and IPv6 apart, so that each says its own */
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, len) < 0 || listen(fd, 1024) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+static unsigned get_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET
+		     ? ((const struct sockaddr_in *)ss)->sin_port
+		     : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void close_listeners(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->n_listen; i++)
+		close(srv->listen_fd[i]);
+	srv->n_listen = 0;
+}
+
+/* Binds every address once; port 0 takes the first socket's port for
+ * the others. 1 when another socket took that port first (try again). */
+static int bind_all(struct server *srv, struct sockaddr_storage *addrs,
+		    socklen_t *lens, size_t n, bool any, unsigned port,
+		    struct tp_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char where[80];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		set_port(&addrs[i], port);
+		fd = listen_one((struct sockaddr *)&addrs[i], lens[i]);
+		if (fd < 0) {
+			int e = errno;
+
+			/* no IPv6 on this host: ":PORT" means IPv4 then */
+			if (any && addrs[i].ss_family == AF_INET6 &&
+			    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
+				continue;
+			if (e == EADDRINUSE && i > 0 && srv->o->listen != NULL &&
+			    port != 0 && get_port(&addrs[0]) == 0)
+				return 1;
+			tp_addr_format((struct sockaddr *)&addrs[i], where,
+				       sizeof(where));
+			close_listeners(srv);
+			errno = e;
+			tp_error_set(err, TP_ERR_RUNTIME, "cannot listen on %s: "
+				     "%s", where, strerror(e));
+			err->sys_errno = e;
+			return -1;
+		}
+		srv->listen_fd[srv->n_listen++] = fd;
+		if (port == 0) {
+			sl = sizeof(ss);
+			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+				port = get_port(&ss);
+		}
+	}
+	return 0;
+}
+
+static int start_listening(struct server *srv, struct tp_error *err)
+{
+	struct sockaddr_storage addrs[MAX_LISTEN];
+	socklen_t lens[MAX_LISTEN];
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	char host[256], service[8], text[MAX_LISTEN * 64 + 8];
+	unsigned port;
+	size_t n = 0, i, used = 0;
+	bool any;
+	int rc, attempt;
+
+	if (parse_listen(srv->o->listen, host, sizeof(host), &port, err) < 0)
+		return -1;
+	any = host[0] == '\0';
+	memset(addrs, 0, sizeof(addrs));
+	if (any) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&addrs[0];
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addrs[1];
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		lens[0] = sizeof(*s4);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+		lens[1] = sizeof(*s6);
+		n = 2;
+	} else {
+		hints.ai_family = AF_UNSPEC;
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+		snprintf(service, sizeof(service), "%u", port);
+		rc = getaddrinfo(host, service, &hints, &res);
+		if (rc != 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': cannot "
+				     "resolve '%s': %s", srv->o->listen, host,
+				     gai_strerror(rc));
+			return -1;
+		}
+		for (ai = res; ai != NULL && n < MAX_LISTEN; ai = ai->ai_next) {
+			if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+				continue;
+			memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
+			lens[n++] = ai->ai_addrlen;
+		}
+		freeaddrinfo(res);
+		if (n == 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': '%s' "
+				     "has no IPv4 or IPv6 address",
+				     srv->o->listen, host);
+			return -1;
+		}
+	}
+	/* port 0: another program may take the first socket's port on
+	 * the second address before we do; then start over */
+	for (attempt = 0; attempt < 5; attempt++) {
+		rc = bind_all(srv, addrs, lens, n, any, port, err);
+		if (rc <= 0)
+			break;
+		close_listeners(srv);
+		set_port(&addrs[0], 0);
+	}
+	if (rc != 0) {
+		if (rc > 0)
+			tp_error_set(err, TP_ERR_RUNTIME, "cannot find one free "
+				     "port on every address of '%s'",
+				     srv->o->listen);
+		return -1;
+	}
+	if (srv->n_listen == 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "cannot listen: no usable "
+			     "address");
+		return -1;
+	}
+	text[0] = '\0';
+	for (i = 0; i < srv->n_listen; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		char one[80];
+
+		if (getsockname(srv->listen_fd[i], (struct sockaddr *)&ss,
+				&sl) < 0)
+			continue;
+		tp_addr_format((struct sockaddr *)&ss, one, sizeof(one));
+		used += (size_t)snprintf(text + used, sizeof(text) - used,
+					 "%s%s", used ? " " : "", one);
+	}
+	if (srv->o->on_listening != NULL)
+		srv->o->on_listening(srv->o->arg, text);
+	return 0;
+}
+
+/* ---- the report of one connection ---- */
+
+static struct tp_report *new_report(struct conn *c)
+{
+	struct tp_report *r = tp_report_new("server");
+	struct tp_stage *st;
+
+	if (r == NULL)
+		return NULL;
+	tp_report_set_target(r, c->peer_host, c->peer_port, NULL);
+	tp_report_add_address(r, c->peer_host);
+	st = tp_report_stage(r, "accept");
+	tp_stage_set(st, TP_STAGE_OK, 0, "connection from %s", c->peer);
+	tp_stage_set_ends(st, c->local, c->peer);
+	tp_report_add_standard_stages(r);
+	st = tp_report_stage(r, "tcp");
+	tp_stage_set(st, TP_STAGE_OK, 0, "accepted on %s", c->local);
+	tp_stage_set_ends(st, c->local, c->peer);
+	return r;
+}
+
+static void note_alert(struct conn *c, bool incoming, bool fatal, int desc)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "Alert(%s, %s)", fatal ? "fatal"
+		 : "warning", alert_name(desc));
+	if (c->r != NULL)
+		tp_report_add_message(c->r, tp_now_ms() - c->tls_start,
+				      incoming, name);
+}
+
+/* The ClientHello facts for the report, from the parsed hello. */
+static void client_hello_facts(struct conn *c,
+			       const struct tp_wire_client_hello *h)
+{
+	struct tp_client_hello *ch = &c->r->client_hello;
+	const char *v;
+	size_t i;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->present = true;
+	if (h->has_versions) {
+		for (i = 0; i < h->n_versions && i < TP_CH_MAX_VERSIONS; i++)
+			id_text(h->versions[i],
+				tp_wire_version_name(h->versions[i]),
+				ch->versions[ch->n_versions++],
+				sizeof(ch->versions[0]));
+	} else {
+		v = tp_wire_version_name(h->legacy_version);
+		id_text(h->legacy_version, v, ch->versions[0],
+			sizeof(ch->versions[0]));
+		ch->n_versions = 1;
+	}
+	ch->n_suites = (unsigned)h->suites_total;
+	for (i = 0; i < h->n_suites && i < TP_CH_MAX_SUITES; i++)
+		snprintf(ch->suite_ids[ch->n_suite_ids++],
+			 sizeof(ch->suite_ids[0]), "0x%04X", h->suites[i]);
+	if (h->has_sni) {
+		ch->has_sni = true;
+		set_clean(ch->sni, sizeof(ch->sni), h->sni, h->sni_len);
+	}
+	for (i = 0; i < h->n_alpn && i < TP_CH_MAX_ALPN; i++)
+		set_clean(ch->alpn[ch->n_alpn++], sizeof(ch->alpn[0]),
+			  h->alpn[i], h->alpn_len[i]);
+	for (i = 0; i < h->n_groups && i < TP_CH_MAX_GROUPS; i++)
+		id_text(h->groups[i], group_name(h->groups[i]),
+			ch->groups[ch->n_groups++], sizeof(ch->groups[0]));
+	for (i = 0; i < h->n_key_shares && i < TP_CH_MAX_GROUPS; i++)
+		id_text(h->key_shares[i], group_name(h->key_shares[i]),
+			ch->key_shares[ch->n_key_shares++],
+			sizeof(ch->key_shares[0]));
+}
+
+/* "TLS1.2, TLS1.1" from the hello, for the evidence of a mismatch. */
+static void offered_versions(const struct tp_client_hello *ch, char *buf,
+			     size_t size)
+{
+	size_t i, used = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < ch->n_versions && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? ", " : "", ch->versions[i]);
+	if (!ch->present)
+		snprintf(buf, size, "(no ClientHello could be read)");
+}
+
+static void offered_suites(const struct tp_client_hello *ch, char *buf,
+			   size_t size)
+{
+	size_t i, used;
+
+	used = (size_t)snprintf(buf, size, "%u suites", ch->n_suites);
+	for (i = 0; i < ch->n_suite_ids && used < size; i++)
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? ", " : ": ", ch->suite_ids[i]);
+	if (ch->n_suites > ch->n_suite_ids && used < size)
+		snprintf(buf + used, size - used, ", …");
+}
+
+static void record_session(struct conn *c)
+{
+	gnutls_session_t s = c->s;
+	gnutls_datum_t alpn = {NULL, 0};
+	char group[48] = "", alpn_buf[64] = "";
+	const char *gname = NULL;
+	gnutls_group_t g = gnutls_group_get(s);
+	gnutls_sign_algorithm_t sig = gnutls_sign_algorithm_get(s);
+	char *p;
+
+	if (g != GNUTLS_GROUP_INVALID)
+		gname = gnutls_group_get_name(g);
+	if (gname != NULL) {
+		snprintf(group, sizeof(group), "%s", gname);
+		for (p = group; *p; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+	}
+	if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0)
+		snprintf(alpn_buf, sizeof(alpn_buf), "%.*s", (int)alpn.size,
+			 alpn.data);
+	tp_session_set(&c->r->session,
+		       gnutls_protocol_get_name(gnutls_protocol_get_version(s)),
+		       gnutls_ciphersuite_get(s), group[0] ? group : NULL,
+		       sig != GNUTLS_SIGN_UNKNOWN ? gnutls_sign_get_name(sig)
+						   : NULL,
+		       alpn_buf[0] ? alpn_buf : NULL,
+		       gnutls_session_is_resumed(s) != 0);
+}
+
+/* What a client's bytes look like when they are not TLS. */
+static const char *guess_client_protocol(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *prefix;
+		const char *what;
+	} table[] = {
+		{"GET ", "a plain HTTP request (http:// to a TLS port)"},
+		{"POST ", "a plain HTTP request (http:// to a TLS port)"},
+		{"HEAD ", "a plain HTTP request (http:// to a TLS port)"},
+		{"PUT ", "a plain HTTP request (http:// to a TLS port)"},
+		{"OPTIONS ", "a plain HTTP request (http:// to a TLS port)"},
+		{"CONNECT ", "an HTTP proxy request"},
+		{"PRI * HTTP/2", "an HTTP/2 cleartext preface"},
+		{"SSH-", "an SSH client banner"},
+		{"EHLO ", "an SMTP greeting (the client expects plaintext "
+			  "SMTP: use implicit TLS on the client, or STARTTLS)"},
+		{"HELO ", "an SMTP greeting (the client expects plaintext "
+			  "SMTP: use implicit TLS on the client, or STARTTLS)"},
+		{"TLSPROBE/", "a side-channel line of another protocol version"},
+	};
+	size_t i, k;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		k = strlen(table[i].prefix);
+		if (n >= k && memcmp(b, table[i].prefix, k) == 0)
+			return table[i].what;
+	}
+	/* PostgreSQL SSLRequest: length 8, code 80877103 */
+	if (n >= 8 && memcmp(b, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8) == 0)
+		return "a PostgreSQL SSLRequest (the client asks for TLS "
+		       "inside the PostgreSQL protocol)";
+	return NULL;
+}
+
+static void dump(const uint8_t *b, size_t n, char *out, size_t size)
+{
+	size_t i, k = n < 24 ? n : 24, used = 0;
+	char text[25];
+
+	out[0] = '\0';
+	for (i = 0; i < k && used + 4 < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%02x ", b[i]);
+	for (i = 0; i < k; i++)
+		text[i] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '.';
+	text[k] = '\0';
+	snprintf(out + used, size - used, "|%s|", text);
+}
+
+static struct tp_finding *client_finding(struct conn *c, enum tp_code code,
+					 const char *fmt, ...) TP_PRINTF(3, 4);
+static struct tp_finding *client_finding(struct conn *c, enum tp_code code,
+					 const char *fmt, ...)
+{
+	struct tp_finding *f;
+	char *text = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	f = tp_report_finding(c->r, code, "%s", text ? text : "?");
+	free(text);
+	if (f != NULL)
+		f->side = TP_SIDE_CLIENT;
+	return f;
+}
+
+/* Why the handshake failed, from the server's side of it. */
+static void diagnose_failure(struct conn *c)
+{
+	struct server *srv = c->srv;
+	const struct tp_client_hello *ch = &c->r->client_hello;
+	const char *last_in = c->last_in_msg[0] ? c->last_in_msg : "nothing";
+	const char *last_out = c->last_out_msg[0] ? c->last_out_msg : "nothing";
+	char offer[512];
+	struct tp_finding *f;
+	int st = c->status;
+
+	if (c->cert_rejected)
+		return;  /* the chain check said why, in detail */
+	if (st == GNUTLS_E_NO_CERTIFICATE_FOUND ||
+	    st == GNUTLS_E_CERTIFICATE_REQUIRED) {
+		f = client_finding(c, TP_CLIENT_CERT_REQUIRED, "%s sent no "
+				   "client certificate, and this server "
+				   "requires one", c->peer);
+		tp_finding_detail(f, "we sent a CertificateRequest naming %s; "
+				  "the client answered with an empty "
+				  "Certificate; we sent alert %s",
+				  srv->trusted_text, c->alert_out >= 0
+				  ? alert_name(c->alert_out) : "(none)");
+		tp_finding_fix(f, "give the client a certificate and key "
+			       "issued by one of %s (tlsprobe client --cert "
+			       "… --key …)", srv->trusted_text);
+		set_text(c->reason, sizeof(c->reason), "the client sent no "
+			 "certificate and this server requires one from %s",
+			 srv->trusted_text);
+		return;
+	}
+	if (c->alert_in >= 0) {
+		const struct tp_alert_info *a = tp_registry_alert(c->alert_in);
+		int d = c->alert_in;
+
+		if (d == 70) {
+			offered_versions(ch, offer, sizeof(offer));
+			f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH,
+					   "%s refused the protocol version we "
+					   "chose (alert protocol_version)",
+					   c->peer);
+			tp_finding_detail(f, "the client offered %s; we accept "
+					  "%s", offer, srv->versions_text);
+			return;
+		}
+		if (d == 42 || d == 43 || d == 44 || d == 45 || d == 46 ||
+		    d == 48 || d == 49) {
+			f = client_finding(c, TP_ALERT_RECEIVED, "the client "
+					   "%s refused our certificate: alert "
+					   "%s", c->peer, alert_name(d));
+			tp_finding_detail(f, "%s; it came after we sent %s",
+					  a->meaning, last_out);
+			tp_finding_fix(f, "give the client the CA that issued "
+				       "this server's certificate (its --ca "
+				       "or trust store), or present a chain "
+				       "it trusts; check the name it dials "
+				       "against the certificate's names");
+			return;
+		}
+		f = client_finding(c, TP_ALERT_RECEIVED, "the client %s sent "
+				   "fatal alert %s (%d)", c->peer,
+				   a ? a->name : "unknown", d);
+		tp_finding_detail(f, "%s; the alert came after %s was "
+				  "received and %s was sent", a ? a->meaning
+				  : "an alert number outside the IANA registry",
+				  last_in, last_out);
+		tp_finding_fix(f, "look at the client's log for the reason it "
+			       "sent this alert");
+		return;
+	}
+	if (c->timed_out) {
+		f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "the handshake with "
+				   "%s stalled for %.1f s", c->peer,
+				   srv->timeout_ms / 1000);
+		tp_finding_detail(f, "last received: %s; last sent: %s; %zu "
+				  "bytes received, %zu sent", last_in, last_out,
+				  c->bytes_in, c->bytes_out);
+		tp_finding_fix(f, "look at the client's side: a client that "
+			       "stops answering mid-handshake is often "
+			       "waiting for a user, or its packets are lost "
+			       "on the path");
+		return;
+	}
+	if (c->recv_errno == ECONNRESET || c->send_errno == ECONNRESET ||
+	    c->send_errno == EPIPE) {
+		f = client_finding(c, TP_RESET_DURING_HANDSHAKE, "%s reset the "
+				   "connection during the handshake", c->peer);
+		tp_finding_detail(f, "%s; last received: %s; last sent: %s",
+				  strerror(c->recv_errno ? c->recv_errno
+					   : c->send_errno), last_in, last_out);
+		tp_finding_fix(f, "look at the client's log: clients reset "
+			       "when they give up on our certificate or "
+			       "parameters; a middlebox can reset too");
+		return;
+	}
+	if (c->eof || st == GNUTLS_E_PREMATURE_TERMINATION) {
+		f = client_finding(c, TP_PEER_CLOSED, "%s closed the connection "
+				   "without an alert during the handshake",
+				   c->peer);
+		tp_finding_detail(f, "FIN received; last received: %s; last "
+				  "sent: %s", last_in, last_out);
+		tp_finding_fix(f, "look at the client's log: a client that "
+			       "does not trust our certificate may close "
+			       "without saying why");
+		return;
+	}
+	switch (st) {
+	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+		offered_versions(ch, offer, sizeof(offer));
+		f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH, "%s offered "
+				   "no protocol version this server accepts",
+				   c->peer);
+		tp_finding_detail(f, "the client offered %s; we accept %s "
+				  "(priority '%s'); we sent alert %s", offer,
+				  srv->versions_text, srv->o->priority
+				  ? srv->o->priority : "NORMAL",
+				  c->alert_out >= 0 ? alert_name(c->alert_out)
+						    : "(none)");
+		return;
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+	case GNUTLS_E_NO_COMMON_KEY_SHARE:
+	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
+	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+		offered_suites(ch, offer, sizeof(offer));
+		f = client_finding(c, TP_NO_SHARED_CIPHER, "%s offered no "
+				   "cipher suite, group or signature algorithm "
+				   "this server can use with its certificate",
+				   c->peer);
+		tp_finding_detail(f, "GnuTLS: %s (%s); the client offered %s; "
+				  "our priority is '%s'", gnutls_strerror(st),
+				  gnutls_strerror_name(st), offer,
+				  srv->o->priority ? srv->o->priority
+						   : "NORMAL");
+		return;
+	default:
+		break;
+	}
+	f = tp_report_finding(c->r, TP_TLS_HANDSHAKE_FAILED, "the TLS "
+			      "handshake with %s failed: %s", c->peer,
+			      gnutls_strerror(st));
+	tp_finding_detail(f, "GnuTLS status %s (%d); last received: %s; last "
+			  "sent: %s", gnutls_strerror_name(st)
+			  ? gnutls_strerror_name(st) : "?", st, last_in,
+			  last_out);
+}
+
+/* The server's own view of the handshake, for the side channel. */
+static void make_account(struct conn *c, struct tp_sb_account *a)
+{
+	const struct tp_report *r = c->r;
+	size_t i, j;
+
+	memset(a, 0, sizeof(*a));
+	snprintf(a->seen_from, sizeof(a->seen_from), "%s", c->peer);
+	if (c->handshake_done && c->alert_out < 0 && c->alert_in < 0)
+		snprintf(a->outcome, sizeof(a->outcome), "established");
+	else if (c->alert_out >= 0 || c->alert_in >= 0)
+		snprintf(a->outcome, sizeof(a->outcome), "alert");
+	else if (c->timed_out)
+		snprintf(a->outcome, sizeof(a->outcome), "timeout");
+	else if (c->recv_errno == ECONNRESET || c->send_errno != 0)
+		snprintf(a->outcome, sizeof(a->outcome), "reset");
+	else
+		snprintf(a->outcome, sizeof(a->outcome), "closed");
+	if (r->session.present) {
+		snprintf(a->version, sizeof(a->version), "%s",
+			 r->session.version ? r->session.version : "");
+		snprintf(a->cipher, sizeof(a->cipher), "%s",
+			 r->session.cipher ? r->session.cipher : "");
+	}
+	if (r->client_hello.has_sni)
+		snprintf(a->sni, sizeof(a->sni), "%s", r->client_hello.sni);
+	if (c->alert_out >= 0)
+		snprintf(a->alert_sent, sizeof(a->alert_sent), "%s",
+			 alert_name(c->alert_out));
+	if (c->reason[0] != '\0')
+		set_text(a->reason, sizeof(a->reason), "%s", c->reason);
+	else
+		for (i = 0; i < r->n_findings; i++)
+			if (r->findings[i].severity == TP_SEV_ERROR) {
+				set_text(a->reason, sizeof(a->reason), "%s",
+					 r->findings[i].summary);
+				break;
+			}
+	if (c->client_sent_cert) {
+		a->has_client_cert = true;
+		snprintf(a->client_subject, sizeof(a->client_subject), "%s",
+			 c->client_subject);
+		snprintf(a->client_issuer, sizeof(a->client_issuer), "%s",
+			 c->client_issuer);
+		snprintf(a->client_sha256, sizeof(a->client_sha256), "%s",
+			 c->client_sha256);
+	}
+	/* what the client should call it first, then our own findings */
+	if (c->cert_rejected)
+		snprintf(a->codes[a->n_codes++], sizeof(a->codes[0]),
+			 "CLIENT_CERT_REJECTED");
+	for (i = 0; i < r->n_findings && a->n_codes < TP_SB_MAX_LIST; i++) {
+		const char *name = tp_code_info(r->findings[i].code)->name;
+
+		for (j = 0; j < a->n_codes; j++)
+			if (strcmp(a->codes[j], name) == 0)
+				break;
+		if (j == a->n_codes)
+			snprintf(a->codes[a->n_codes++], sizeof(a->codes[0]),
+				 "%s", name);
+	}
+}
+
+static void stop_counting(struct server *srv)
+{
+	srv->draining = true;
+	srv->drain_until = tp_now_ms() + (srv->timeout_ms < DRAIN_MAX_MS
+					  ? srv->timeout_ms : DRAIN_MAX_MS);
+}
+
+/* Ends the report: stages, diagnosis, account; hands it over. */
+static void finish_report(struct conn *c)
+{
+	struct server *srv = c->srv;
+	struct tp_report *r = c->r;
+	struct tp_sb_account a;
+	struct tp_stage *st;
+	size_t before;
+
+	if (r == NULL || c->reported)
+		return;
+	c->reported = true;
+	st = tp_report_stage(r, "tls");
+	if (c->handshake_done) {
+		tp_stage_set(st, TP_STAGE_OK, st->ms, "%s %s",
+			     r->session.version ? r->session.version : "?",
+			     r->session.cipher ? r->session.cipher : "?");
+	} else if (c->s != NULL) {
+		before = r->n_findings;
+		diagnose_failure(c);
+		if (c->cert_rejected)
+			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - c->tls_start,
+				     "we refused the client certificate: %s",
+				     c->reason);
+		else
+			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - c->tls_start,
+				     "%s", r->n_findings > before
+				     ? r->findings[before].summary : "failed");
+	}
+	r->total_ms = tp_now_ms() - c->accepted;
+	if (c->have_random) {
+		make_account(c, &a);
+		account_put(srv, c->client_random, &a);
+	}
+	/* past --count, connections still in flight end unreported */
+	if (srv->o->count > 0 && srv->reports >= srv->o->count) {
+		tp_report_free(r);
+		c->r = NULL;
+		return;
+	}
+	srv->sum->connections++;
+	if (c->handshake_done)
+		srv->sum->established++;
+	else
+		srv->sum->failed++;
+	if (srv->o->on_report != NULL)
+		srv->o->on_report(srv->o->arg, r);
+	tp_report_free(r);
+	c->r = NULL;
+	srv->reports++;
+	if (srv->o->count > 0 && srv->reports >= srv->o->count &&
+	    !srv->draining)
+		stop_counting(srv);
+}
+
+/* ---- GnuTLS transport and callbacks ---- */
+
+static ssize_t push(gnutls_transport_ptr_t p, const void *data, size_t len)
+{
+	struct conn *c = p;
+	ssize_t n = send(c->fd, data, len, MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+		/* as in tls.c: what the peer said before it left (an
+		 * alert) may still wait to be read; keep going to read it */
+		if (c->send_errno == 0)
+			c->send_errno = errno;
+		return (ssize_t)len;
+	}
+	if (n < 0) {
+		gnutls_transport_set_errno(c->s, errno);
+		return -1;
+	}
+	c->bytes_out += (size_t)n;
+	return n;
+}
+
+static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
+{
+	struct conn *c = p;
+	ssize_t n;
+
+	/* the bytes read to classify the connection come first */
+	if (c->peek_off < c->peek_len) {
+		size_t k = c->peek_len - c->peek_off;
+
+		if (k > len)
+			k = len;
+		memcpy(data, c->peek + c->peek_off, k);
+		c->peek_off += k;
+		return (ssize_t)k;
+	}
+	n = recv(c->fd, data, len, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR && c->recv_errno == 0)
+			c->recv_errno = errno;
+		gnutls_transport_set_errno(c->s, errno);
+		return -1;
+	}
+	if (n == 0)
+		c->eof = true;
+	c->bytes_in += (size_t)n;
+	c->last_in = tp_now_ms();
+	return n;
+}
+
+/* Never waits: the loop does the waiting. */
+static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
+{
+	struct conn *c = p;
+	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
+
+	(void)ms;
+	if (c->peek_off < c->peek_len)
+		return 1;
+	return poll(&pfd, 1, 0);
+}
+
+static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
+{
+	struct server *srv = c->srv;
+	struct tp_wire_client_hello *h = c->hello;
+	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
+	const char *id;
+
+	c->saw_hello = true;
+	if (h != NULL && msg != NULL &&
+	    tp_wire_parse_client_hello(msg->data, msg->size, h) == 0) {
+		client_hello_facts(c, h);
+		if (h->has_sni) {
+			snprintf(c->sni, sizeof(c->sni), "%s",
+				 c->r->client_hello.sni);
+			tp_report_set_target(c->r, c->peer_host, c->peer_port,
+					     c->r->client_hello.sni);
+		}
+	}
+	gnutls_session_get_random(c->s, &cr, &sr);
+	if (cr.size == 32) {
+		memcpy(c->client_random, cr.data, 32);
+		c->have_random = true;
+	} else if (h != NULL && c->r->client_hello.present) {
+		memcpy(c->client_random, h->random, 32);
+		c->have_random = true;
+	}
+	/* --expect-id peer: the ID this client announced in its hello */
+	if (srv->o->expect_id != NULL &&
+	    strcmp(srv->o->expect_id, "peer") == 0 && c->have_random) {
+		id = hello_id(srv, c->client_random);
+		if (id != NULL && id[0] != '\0')
+			snprintf(c->expect_id, sizeof(c->expect_id), "%s", id);
+		else
+			c->expect_peer_unknown = true;
+	}
+}
+
+static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
+		unsigned int incoming, const gnutls_datum_t *msg)
+{
+	struct conn *c = gnutls_session_get_ptr(s);
+	char buf[40];
+	const char *name;
+
+	(void)when;
+	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
+		name = "ChangeCipherSpec";
+	else
+		name = tp_registry_handshake_name((int)htype, buf, sizeof(buf));
+	tp_report_add_message(c->r, tp_now_ms() - c->tls_start, incoming != 0,
+			      name);
+	if (incoming)
+		snprintf(c->last_in_msg, sizeof(c->last_in_msg), "%s", name);
+	else
+		snprintf(c->last_out_msg, sizeof(c->last_out_msg), "%s", name);
+	if (incoming && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && !c->saw_hello)
+		on_client_hello(c, msg);
+	return 0;
+}
+
+/* The alert a rejection sends, by the first reason found. */
+static int rejection_alert(const struct tp_report *r, size_t first,
+			   size_t *which)
+{
+	static const struct {
+		enum tp_code code;
+		int alert;
+	} order[] = {
+		{TP_UNKNOWN_CA, 48}, {TP_SELF_SIGNED, 48},
+		{TP_INCOMPLETE_CHAIN, 48}, {TP_CERT_EXPIRED, 45},
+		{TP_CERT_NOT_YET_VALID, 45}, {TP_PEER_ID_MISMATCH, 42},
+	};
+	size_t k, i;
+
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
+		for (i = first; i < r->n_findings; i++)
+			if (r->findings[i].code == order[k].code &&
+			    r->findings[i].severity == TP_SEV_ERROR) {
+				*which = i;
+				return order[k].alert;
+			}
+	for (i = first; i < r->n_findings; i++)
+		if (r->findings[i].severity == TP_SEV_ERROR) {
+			*which = i;
+			return 49;  /* access_denied */
+		}
+	*which = first;
+	return 49;
+}
+
+/*
+ * The client's Certificate has arrived: judge it now, inside the
+ * handshake, so that a rejection is our fatal alert (in TLS 1.2 before
+ * our Finished, in TLS 1.3 in answer to the client's Finished).
+ */
+static int verify_client(gnutls_session_t s)
+{
+	struct conn *c = gnutls_session_get_ptr(s);
+	struct server *srv = c->srv;
+	struct tp_chain_check check = {
+		.role = "client certificate",
+		.purpose = TP_PURPOSE_CLIENT,
+		.now = srv->o->now,
+		.side = TP_SIDE_CLIENT,
+		.sent_by_peer = true,
+	};
+	const gnutls_datum_t *der;
+	gnutls_x509_crt_t *chain = NULL;
+	struct tp_error err = {0};
+	struct tp_stage *st = tp_report_stage(c->r, "verify");
+	size_t first = c->r->n_findings, which;
+	unsigned n = 0, count = 0;
+	uint8_t fp[32];
+	size_t fp_size = sizeof(fp);
+	double t0 = tp_now_ms();
+	int errors, alert;
+
+	der = gnutls_certificate_get_peers(s, &n);
+	if (der == NULL || n == 0)
+		return 0;  /* none sent: GnuTLS enforces "required" itself */
+	c->client_sent_cert = true;
+	if (tp_cert_import_der(der, n, &chain, &count, &err) < 0) {
+		struct tp_finding *f = client_finding(c,
+			TP_TLS_HANDSHAKE_FAILED, "the client certificate "
+			"cannot be parsed");
+
+		tp_finding_detail(f, "%s", err.message);
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     err.message);
+		set_text(c->reason, sizeof(c->reason), "the client "
+			 "certificate does not parse: %s", err.message);
+		c->cert_rejected = true;
+		c->alert_out = 42;
+		return -1;
+	}
+	tp_cert_dn(chain[0], false, c->client_subject,
+		   sizeof(c->client_subject));
+	tp_cert_dn(chain[0], true, c->client_issuer, sizeof(c->client_issuer));
+	if (gnutls_x509_crt_get_fingerprint(chain[0], GNUTLS_DIG_SHA256, fp,
+					    &fp_size) == 0 && fp_size == 32)
+		hex(fp, 32, c->client_sha256);
+	if (srv->o->expect_id != NULL)
+		check.expect_id = strcmp(srv->o->expect_id, "peer") == 0
+				  ? (c->expect_id[0] ? c->expect_id : NULL)
+				  : srv->o->expect_id;
+	errors = tp_cert_check_chain(c->r, chain, count, srv->trust, &check);
+	tp_cert_free_chain(chain, count);
+	if (errors == 0) {
+		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "client "
+			     "certificate %s trusted via %s%s", c->client_subject,
+			     srv->trust->source, c->expect_peer_unknown
+			     ? "; its unique ID was not checked: no side-"
+			       "channel hello announced this client's ID" : "");
+		return 0;
+	}
+	alert = rejection_alert(c->r, first, &which);
+	c->cert_rejected = true;
+	c->alert_out = alert;
+	if (alert == 48)
+		set_text(c->reason, sizeof(c->reason), "client certificate "
+			 "issuer %s is not among the trusted CAs %s",
+			 c->client_issuer, srv->trusted_text);
+	else if (which < c->r->n_findings &&
+		 strncmp(c->r->findings[which].summary, "certificate ", 12) == 0)
+		set_text(c->reason, sizeof(c->reason), "client %s",
+			 c->r->findings[which].summary);
+	else
+		set_text(c->reason, sizeof(c->reason), "client certificate: %s",
+			 which < c->r->n_findings
+			 ? c->r->findings[which].summary : "refused");
+	tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%d problem%s with "
+		     "the client certificate %s", errors, errors == 1 ? "" : "s",
+		     c->client_subject);
+	return -1;
+}
+
+/* ---- connections ---- */
+
+static void send_alert(struct conn *c, int desc)
+{
+	int rc, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		rc = gnutls_alert_send(c->s, GNUTLS_AL_FATAL,
+				       (gnutls_alert_description_t)desc);
+		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+			break;
+		/* an alert is a few bytes: the socket takes them at once
+		 * unless the peer stopped reading, so wait only briefly */
+		{
+			struct pollfd pfd = {.fd = c->fd, .events = POLLOUT};
+
+			poll(&pfd, 1, 10);
+		}
+	}
+	c->alert_out = desc;
+	note_alert(c, false, true, desc);
+}
+
+/* Whether a failed handshake deserves an alert from us. */
+static bool wants_alert(int status)
+{
+	switch (status) {
+	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+	case GNUTLS_E_PREMATURE_TERMINATION:
+	case GNUTLS_E_PULL_ERROR:
+	case GNUTLS_E_PUSH_ERROR:
+	case GNUTLS_E_TIMEDOUT:
+	case GNUTLS_E_AGAIN:
+	case GNUTLS_E_INTERRUPTED:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static int line_room(struct conn *c)
+{
+	size_t cap;
+	char *grown;
+
+	if (c->line_len + 1 < c->line_cap)
+		return 0;
+	if (c->line_cap >= TP_SB_MAX_LINE + 1)
+		return -1;
+	cap = c->line_cap ? c->line_cap * 2 : LINE_START;
+	if (cap > TP_SB_MAX_LINE + 1)
+		cap = TP_SB_MAX_LINE + 1;
+	grown = realloc(c->line, cap);
+	if (grown == NULL)
+		return -1;
+	c->line = grown;
+	c->line_cap = cap;
+	return 0;
+}
+
+static void to_linger(struct conn *c)
+{
+	double now = tp_now_ms(), wait = c->srv->timeout_ms;
+
+	shutdown(c->fd, SHUT_WR);
+	if (wait > LINGER_MAX_MS)
+		wait = LINGER_MAX_MS;
+	c->deadline = now + wait;
+	c->state = S_LINGER;
+}
+
+static enum step start_tls(struct conn *c)
+{
+	struct server *srv = c->srv;
+	int rc;
+
+	c->r = new_report(c);
+	c->hello = malloc(sizeof(*c->hello));
+	if (c->r == NULL || c->hello == NULL)
+		return STEP_CLOSE;
+	c->tls_start = tp_now_ms();
+	c->deadline = c->tls_start + srv->timeout_ms;
+	rc = gnutls_init(&c->s, GNUTLS_SERVER | GNUTLS_NONBLOCK |
+			 GNUTLS_NO_TICKETS);
+	if (rc < 0)
+		return STEP_CLOSE;
+	if (gnutls_priority_set(c->s, srv->prio) < 0 ||
+	    gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE, srv->cred) < 0)
+		return STEP_CLOSE;
+	gnutls_certificate_server_set_request(c->s, srv->trust == NULL
+		? GNUTLS_CERT_IGNORE : srv->o->require_client_cert
+		? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
+	gnutls_handshake_set_timeout(c->s, 0);
+	gnutls_session_set_ptr(c->s, c);
+	gnutls_transport_set_ptr(c->s, c);
+	gnutls_transport_set_push_function(c->s, push);
+	gnutls_transport_set_pull_function(c->s, pull);
+	gnutls_transport_set_pull_timeout_function(c->s, pull_timeout);
+	gnutls_handshake_set_hook_function(c->s, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_POST, hook);
+	c->state = S_HANDSHAKE;
+	return STEP_NEXT;
+}
+
+/* A report for a connection that never spoke TLS. */
+static void report_not_tls(struct conn *c)
+{
+	const char *what = guess_client_protocol(c->peek, c->peek_len);
+	struct tp_finding *f;
+	char hexdump[128];
+
+	c->r = new_report(c);
+	if (c->r == NULL)
+		return;
+	c->tls_start = tp_now_ms();
+	dump(c->peek, c->peek_len, hexdump, sizeof(hexdump));
+	if (what != NULL)
+		f = client_finding(c, TP_NOT_TLS, "%s sent %s, not TLS",
+				   c->peer, what);
+	else
+		f = client_finding(c, TP_NOT_TLS, "%s sent bytes that are not "
+				   "a TLS record", c->peer);
+	tp_finding_detail(f, "first %zu bytes received: %s", c->peek_len,
+			  hexdump);
+	tp_finding_fix(f, "point the client at this port with TLS on "
+		       "(https://, implicit TLS), or at the plaintext port "
+		       "it expects");
+	tp_stage_set(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL, 0, "%s",
+		     f != NULL ? f->summary : "not TLS");
+	finish_report(c);
+}
+
+static void report_silent(struct conn *c)
+{
+	struct tp_finding *f;
+
+	c->r = new_report(c);
+	if (c->r == NULL)
+		return;
+	c->tls_start = c->accepted;
+	f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "%s connected and sent "
+			   "nothing for %.1f s", c->peer,
+			   c->srv->timeout_ms / 1000);
+	tp_finding_detail(f, "TCP is up; a TLS client speaks first, with its "
+			  "ClientHello: this one waits, as a client of a "
+			  "protocol where the server speaks first would "
+			  "(SMTP, FTP, IMAP: STARTTLS)");
+	tp_finding_fix(f, "check the client's TLS setting for this port "
+		       "(implicit TLS, not STARTTLS)");
+	c->timed_out = true;
+	tp_stage_set(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL,
+		     c->srv->timeout_ms, "%s", f != NULL ? f->summary
+							 : "silent client");
+	finish_report(c);
+}
+
+/* RFC 8446 section 5.1: content types 20..24; 0x80 marks an SSL 2.0
+ * record header whose message type 1 is a ClientHello. */
+static enum step do_peek(struct conn *c)
+{
+	const uint8_t *b = c->peek;
+	ssize_t n;
+
+	n = recv(c->fd, c->peek + c->peek_len, PEEK_MAX - c->peek_len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		c->events = POLLIN;
+		return STEP_WAIT;
+	}
+	if (n <= 0) {
+		/* gone before saying anything: a port check, not a client */
+		if (c->peek_len == 0)
+			return STEP_CLOSE;
+		report_not_tls(c);
+		return STEP_CLOSE;
+	}
+	c->peek_len += (size_t)n;
+	c->bytes_in += (size_t)n;
+	if (b[0] >= 20 && b[0] <= 24) {
+		if (c->srv->draining)
+			return STEP_CLOSE;  /* serving the side channel only */
+		return start_tls(c);
+	}
+	if ((b[0] & 0x80) != 0 && (c->peek_len < 3 || b[2] == 1)) {
+		if (c->peek_len < 3) {
+			c->events = POLLIN;
+			return STEP_WAIT;
+		}
+		if (c->srv->draining)
+			return STEP_CLOSE;
+		return start_tls(c);
+	}
+	if (memcmp(b, TP_SB_MAGIC, c->peek_len < TP_SB_MAGIC_LEN
+		   ? c->peek_len : TP_SB_MAGIC_LEN) == 0) {
+		if (c->peek_len < TP_SB_MAGIC_LEN) {
+			c->events = POLLIN;
+			return STEP_WAIT;
+		}
+		c->srv->sum->sideband++;
+		if (line_room(c) < 0)
+			return STEP_CLOSE;
+		memcpy(c->line, c->peek, c->peek_len);
+		c->line_len = c->peek_len;
+		c->deadline = tp_now_ms() + c->srv->timeout_ms;
+		c->state = S_SB_READ;
+		return STEP_NEXT;
+	}
+	if (c->srv->draining)
+		return STEP_CLOSE;
+	report_not_tls(c);
+	return STEP_CLOSE;
+}
+
+static enum step handshake_done(struct conn *c)
+{
+	struct tp_sb_account a;
+
+	c->handshake_done = true;
+	c->status = 0;
+	record_session(c);
+	tp_report_stage(c->r, "tls")->ms = tp_now_ms() - c->tls_start;
+	/* the account is there as soon as the handshake is, for a client
+	 * that asks before this connection ends */
+	if (c->have_random) {
+		make_account(c, &a);
+		account_put(c->srv, c->client_random, &a);
+	}
+	free(c->hello);
+	c->hello = NULL;
+	c->line_len = 0;
+	c->deadline = tp_now_ms() + c->srv->timeout_ms;
+	c->state = S_READ_LINE;
+	return STEP_NEXT;
+}
+
+static enum step do_handshake(struct conn *c)
+{
+	int rc = gnutls_handshake(c->s);
+
+	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+		c->events = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN;
+		return STEP_WAIT;
+	}
+	if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+		note_alert(c, true, false, (int)gnutls_alert_get(c->s));
+		return STEP_NEXT;
+	}
+	if (rc == 0)
+		return handshake_done(c);
+	if (!gnutls_error_is_fatal(rc))
+		return STEP_NEXT;
+	c->status = rc;
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		c->alert_in = (int)gnutls_alert_get(c->s);
+		note_alert(c, true, true, c->alert_in);
+	} else if (c->cert_rejected) {
+		send_alert(c, c->alert_out);
+	} else if (wants_alert(rc) && !c->eof && c->recv_errno == 0) {
+		int level;
+		int desc = gnutls_error_to_alert(rc, &level);
+
+		if (desc >= 0)
+			send_alert(c, desc);
+	}
+	finish_report(c);
+	to_linger(c);
+	return STEP_NEXT;
+}
+
+/* Answers the paired probe's "inside" message, inside the session. */
+static enum step answer_inside(struct conn *c)
+{
+	struct server *srv = c->srv;
+	struct tp_sb_inside_reply reply;
+	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
+	size_t i;
+
+	memset(&reply, 0, sizeof(reply));
+	snprintf(reply.unique_id, sizeof(reply.unique_id), "%s",
+		 srv->unique_id);
+	snprintf(reply.seen_from, sizeof(reply.seen_from), "%s", c->peer);
+	snprintf(reply.server_local, sizeof(reply.server_local), "%s",
+		 c->local);
+	for (i = 0; i < srv->n_chain_hashes; i++)
+		memcpy(reply.chain_sha256[i], srv->chain_sha256[i], 65);
+	reply.n_chain = srv->n_chain_hashes;
+	gnutls_session_get_random(c->s, &cr, &sr);
+	if (cr.size == 32)
+		hex(cr.data, 32, reply.client_random);
+	c->out = tp_sb_inside_reply_line(&reply);
+	if (c->out == NULL)
+		return STEP_CLOSE;
+	c->out_len = strlen(c->out);
+	c->out_off = 0;
+	c->state = S_SEND;
+	return STEP_NEXT;
+}
+
+static enum step do_read_line(struct conn *c)
+{
+	struct tp_error err = {0};
+	const char *type;
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		if (line_room(c) < 0) {
+			c->state = S_BYE;  /* not a line we answer */
+			return STEP_NEXT;
+		}
+		n = gnutls_record_recv(c->s, c->line + c->line_len,
+				       c->line_cap - 1 - c->line_len);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			c->events = gnutls_record_get_direction(c->s) ? POLLOUT
+								      : POLLIN;
+			return STEP_WAIT;
+		}
+		if (n == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+			c->alert_in = (int)gnutls_alert_get(c->s);
+			note_alert(c, true, true, c->alert_in);
+		}
+		if (n == GNUTLS_E_WARNING_ALERT_RECEIVED ||
+		    n == GNUTLS_E_REHANDSHAKE)
+			continue;
+		if (n <= 0) {
+			/* close_notify, FIN, reset or an alert: done */
+			finish_report(c);
+			return STEP_CLOSE;
+		}
+		c->line_len += (size_t)n;
+		nl = memchr(c->line, '\n', c->line_len);
+		if (nl != NULL)
+			break;
+	}
+	type = tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, NULL, NULL,
+			   NULL, &err);
+	if (type != NULL && strcmp(type, "inside") == 0)
+		return answer_inside(c);
+	c->state = S_BYE;
+	return STEP_NEXT;
+}
+
+static enum step do_send(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = gnutls_record_send(c->s, c->out + c->out_off,
+				       c->out_len - c->out_off);
+		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
+			c->events = POLLOUT;
+			return STEP_WAIT;
+		}
+		if (n < 0) {
+			finish_report(c);
+			return STEP_CLOSE;
+		}
+		c->out_off += (size_t)n;
+	}
+	c->state = S_BYE;
+	return STEP_NEXT;
+}
+
+static enum step do_bye(struct conn *c)
+{
+	int rc = gnutls_bye(c->s, GNUTLS_SHUT_WR);
+
+	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+		c->events = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN;
+		return STEP_WAIT;
+	}
+	finish_report(c);
+	to_linger(c);
+	return STEP_NEXT;
+}
+
+/* The welcome for one hello: who we are, what we saw, our account. */
+static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
+{
+	struct server *srv = c->srv;
+	struct tp_sb_welcome *w = calloc(1, sizeof(*w));
+	const struct tp_sb_account *a;
+	uint8_t random[32];
+	size_t i;
+
+	if (w == NULL)
+		return STEP_CLOSE;
+	tp_sb_client_random(h->token, random);
+	hello_put(srv, random, h->unique_id);
+	snprintf(w->unique_id, sizeof(w->unique_id), "%s", srv->unique_id);
+	snprintf(w->seen_from, sizeof(w->seen_from), "%s", c->peer);
+	snprintf(w->server_local, sizeof(w->server_local), "%s", c->local);
+	for (i = 0; i < srv->n_chain_hashes; i++)
+		memcpy(w->chain_sha256[i], srv->chain_sha256[i], 65);
+	w->n_chain = srv->n_chain_hashes;
+	for (i = 0; i < srv->n_trusted; i++)
+		memcpy(w->trusted_cas[i], srv->trusted[i], sizeof(srv->trusted[i]));
+	w->n_trusted = srv->n_trusted;
+	w->require_client_cert = srv->o->require_client_cert;
+	if (srv->o->expect_id != NULL)
+		snprintf(w->expect_id, sizeof(w->expect_id), "%s",
+			 strcmp(srv->o->expect_id, "peer") == 0
+			 ? h->unique_id : srv->o->expect_id);
+	a = account_get(srv, random);
+	if (a != NULL) {
+		w->has_account = true;
+		w->account = *a;
+		c->out_has_account = true;
+	}
+	c->out = tp_sb_welcome_line(w);
+	free(w);
+	if (c->out == NULL)
+		return STEP_CLOSE;
+	c->out_len = strlen(c->out);
+	c->out_off = 0;
+	c->deadline = tp_now_ms() + srv->timeout_ms;
+	c->state = S_SB_SEND;
+	return STEP_NEXT;
+}
+
+static enum step do_sb_read(struct conn *c)
+{
+	struct tp_sb_hello hello;
+	struct tp_error err = {0};
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		nl = memchr(c->line, '\n', c->line_len);
+		if (nl != NULL)
+			break;
+		if (line_room(c) < 0)
+			return STEP_CLOSE;  /* longer than any message */
+		n = recv(c->fd, c->line + c->line_len,
+			 c->line_cap - 1 - c->line_len, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			c->events = POLLIN;
+			return STEP_WAIT;
+		}
+		if (n <= 0)
+			return STEP_CLOSE;
+		c->line_len += (size_t)n;
+	}
+	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, &hello, NULL,
+			NULL, &err) == NULL)
+		return STEP_CLOSE;
+	return answer_hello(c, &hello);
+}
+
+static enum step do_sb_send(struct conn *c)
+{
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			c->events = POLLOUT;
+			return STEP_WAIT;
+		}
+		if (n <= 0)
+			return STEP_CLOSE;
+		c->out_off += (size_t)n;
+	}
+	/* the paired client has what it came for: a draining server need
+	 * not wait any longer */
+	if (c->out_has_account && c->srv->draining)
+		c->srv->drain_until = tp_now_ms();
+	to_linger(c);
+	return STEP_NEXT;
+}
+
+static enum step do_linger(struct conn *c)
+{
+	char sink[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = recv(c->fd, sink, sizeof(sink), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			c->events = POLLIN;
+			return STEP_WAIT;
+		}
+		if (n <= 0)
+			return STEP_CLOSE;
+	}
+}
+
+/* The stage's deadline passed. */
+static enum step on_timeout(struct conn *c)
+{
+	switch (c->state) {
+	case S_PEEK:
+		if (c->peek_len == 0) {
+			if (!c->srv->draining)
+				report_silent(c);
+		} else if (memcmp(c->peek, TP_SB_MAGIC, c->peek_len) != 0 &&
+			   !c->srv->draining) {
+			report_not_tls(c);
+		}
+		return STEP_CLOSE;
+	case S_HANDSHAKE:
+		c->timed_out = true;
+		c->status = GNUTLS_E_TIMEDOUT;
+		finish_report(c);
+		return STEP_CLOSE;
+	case S_READ_LINE:
+	case S_SEND:
+		/* an idle client after a good handshake is not a failure */
+		c->state = S_BYE;
+		c->deadline = tp_now_ms() + LINGER_MAX_MS;
+		return STEP_NEXT;
+	case S_BYE:
+		finish_report(c);
+		return STEP_CLOSE;
+	default:
+		return STEP_CLOSE;
+	}
+}
+
+static void conn_free(struct conn *c)
+{
+	if (c->s != NULL)
+		gnutls_deinit(c->s);
+	if (c->fd >= 0)
+		close(c->fd);
+	tp_report_free(c->r);
+	free(c->hello);
+	free(c->line);
+	free(c->out);
+	free(c);
+}
+
+/* Runs a connection until it must wait or is done. */
+static void step(struct conn *c)
+{
+	enum step rc;
+	int guard;
+
+	for (guard = 0; guard < 64; guard++) {
+		if (tp_now_ms() >= c->deadline) {
+			rc = on_timeout(c);
+			if (rc == STEP_CLOSE) {
+				c->state = S_CLOSED;
+				return;
+			}
+			if (rc == STEP_NEXT)
+				continue;
+		}
+		switch (c->state) {
+		case S_PEEK: rc = do_peek(c); break;
+		case S_HANDSHAKE: rc = do_handshake(c); break;
+		case S_READ_LINE: rc = do_read_line(c); break;
+		case S_SEND: rc = do_send(c); break;
+		case S_BYE: rc = do_bye(c); break;
+		case S_SB_READ: rc = do_sb_read(c); break;
+		case S_SB_SEND: rc = do_sb_send(c); break;
+		case S_LINGER: rc = do_linger(c); break;
+		default: rc = STEP_CLOSE; break;
+		}
+		if (rc == STEP_WAIT)
+			return;
+		if (rc == STEP_CLOSE) {
+			c->state = S_CLOSED;
+			return;
+		}
+	}
+}
+
+/* Takes connections off a listening socket; beyond the limit, or when
+ * memory or descriptors run out, they are closed at once. */
+static void accept_some(struct server *srv, int lfd)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t pl, ll;
+	struct conn *c;
+	int fd, i;
+
+	for (i = 0; i < ACCEPT_BURST; i++) {
+		pl = sizeof(peer);
+		fd = accept4(lfd, (struct sockaddr *)&peer, &pl,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if ((errno == EMFILE || errno == ENFILE) &&
+			    srv->spare_fd >= 0) {
+				/* out of descriptors: free the spare to take
+				 * the connection off the queue and close it,
+				 * or the listener would stay readable forever */
+				close(srv->spare_fd);
+				fd = accept(lfd, NULL, NULL);
+				if (fd >= 0)
+					close(fd);
+				srv->spare_fd = open("/dev/null",
+						     O_RDONLY | O_CLOEXEC);
+				continue;
+			}
+			return;
+		}
+		if (srv->n_conns >= srv->max_conns) {
+			close(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (c == NULL) {
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+		c->srv = srv;
+		c->fd = fd;
+		c->state = S_PEEK;
+		c->events = POLLIN;
+		c->alert_in = c->alert_out = -1;
+		c->accepted = c->last_in = tp_now_ms();
+		c->deadline = c->accepted + srv->timeout_ms;
+		tp_addr_format((struct sockaddr *)&peer, c->peer, sizeof(c->peer));
+		tp_addr_format_host((struct sockaddr *)&peer, c->peer_host,
+				    sizeof(c->peer_host));
+		c->peer_port = get_port(&peer);
+		ll = sizeof(local);
+		if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
+			tp_addr_format((struct sockaddr *)&local, c->local,
+				       sizeof(c->local));
+		srv->conns[srv->n_conns++] = c;
+		step(c);  /* the ClientHello is often there already */
+	}
+}
+
+/* Raises the descriptor limit toward what MAX_CONNS needs. */
+static size_t conn_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = MAX_CONNS + MAX_LISTEN + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 256;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur <= 64 + MAX_LISTEN)
+		return 16;
+	return rl.rlim_cur - 64 - MAX_LISTEN < MAX_CONNS
+	       ? (size_t)(rl.rlim_cur - 64 - MAX_LISTEN) : MAX_CONNS;
+}
+
+static void sweep(struct server *srv)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < srv->n_conns; i++) {
+		if (srv->conns[i]->state == S_CLOSED)
+			conn_free(srv->conns[i]);
+		else
+			srv->conns[kept++] = srv->conns[i];
+	}
+	srv->n_conns = kept;
+}
+
+static int serve(struct server *srv, struct tp_error *err)
+{
+	const struct tp_server_opts *o = srv->o;
+	size_t i, n;
+	double now, next;
+	int rc, wait_ms;
+
+	for (;;) {
+		if (o->stop != NULL && *o->stop)
+			return 0;
+		now = tp_now_ms();
+		if (srv->draining && now >= srv->drain_until)
+			return 0;
+		n = 0;
+		next = now + POLL_MAX_MS;
+		if (srv->draining && srv->drain_until < next)
+			next = srv->drain_until;
+		for (i = 0; i < srv->n_listen; i++) {
+			srv->pfds[n].fd = srv->listen_fd[i];
+			srv->pfds[n].events = POLLIN;
+			srv->pfds[n].revents = 0;
+			n++;
+		}
+		for (i = 0; i < srv->n_conns; i++) {
+			struct conn *c = srv->conns[i];
+
+			srv->pfds[n].fd = c->fd;
+			srv->pfds[n].events = c->events;
+			srv->pfds[n].revents = 0;
+			n++;
+			if (c->deadline < next)
+				next = c->deadline;
+		}
+		wait_ms = next <= now ? 0 : (int)(next - now + 0.999);
+		rc = poll(srv->pfds, n, wait_ms);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_RUNTIME, "poll: %s",
+				     strerror(errno));
+			return -1;
+		}
+		now = tp_now_ms();
+		/* connections first (the array grows as we accept) */
+		for (i = 0; i < srv->n_conns; i++) {
+			struct conn *c = srv->conns[i];
+
+			if (srv->pfds[srv->n_listen + i].revents != 0 ||
+			    now >= c->deadline)
+				step(c);
+		}
+		sweep(srv);
+		for (i = 0; i < srv->n_listen; i++)
+			if (srv->pfds[i].revents & POLLIN)
+				accept_some(srv, srv->listen_fd[i]);
+		sweep(srv);
+	}
+}
+
+static void server_free(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; srv->conns != NULL && i < srv->n_conns; i++)
+		conn_free(srv->conns[i]);
+	free(srv->conns);
+	free(srv->pfds);
+	close_listeners(srv);
+	if (srv->spare_fd >= 0)
+		close(srv->spare_fd);
+	free(srv->accounts);
+	free(srv->hellos);
+	if (srv->prio != NULL)
+		gnutls_priority_deinit(srv->prio);
+	if (srv->cred != NULL)
+		gnutls_certificate_free_credentials(srv->cred);
+	tp_trust_free(srv->trust);
+	tp_cert_free_chain(srv->chain, srv->n_chain);
+	if (srv->key != NULL)
+		gnutls_x509_privkey_deinit(srv->key);
+}
+
+int tp_server_run(const struct tp_server_opts *o,
+		  struct tp_server_summary *s, struct tp_error *err)
+{
+	struct server srv;
+	int rc = -1;
+
+	memset(&srv, 0, sizeof(srv));
+	memset(s, 0, sizeof(*s));
+	srv.o = o;
+	srv.sum = s;
+	srv.spare_fd = -1;
+	srv.timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 10) * 1000;
+	if (load(&srv, err) < 0)
+		goto out;
+	if (srv.trust != NULL)
+		gnutls_certificate_set_verify_function(srv.cred, verify_client);
+	srv.max_conns = conn_limit();
+	srv.conns = calloc(srv.max_conns, sizeof(*srv.conns));
+	srv.pfds = calloc(srv.max_conns + MAX_LISTEN, sizeof(*srv.pfds));
+	srv.accounts = calloc(ACCOUNTS, sizeof(*srv.accounts));
+	srv.hellos = calloc(HELLOS, sizeof(*srv.hellos));
+	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (srv.conns == NULL || srv.pfds == NULL || srv.accounts == NULL ||
+	    srv.hellos == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		goto out;
+	}
+	if (start_listening(&srv, err) < 0)
+		goto out;
+	rc = serve(&srv, err);
+out:
+	server_free(&srv);
+	return rc;
+}
