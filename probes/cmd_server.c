@@ -19,8 +19,8 @@ enum {
 
 static const char usage_text[] =
 	"usage: tlsprobe server --cert FILE --key FILE [options]\n"
-	"  --listen [ADDR]:PORT  where to listen (default :4433, IPv4 and IPv6;\n"
-	"                        port 0 lets the system pick one)\n"
+	"  --listen [ADDR]:PORT  where to listen (default :4433, IPv4 and\n"
+	"                        IPv6; port 0 lets the system pick one)\n"
 	"  --cert FILE           this server's certificate chain, PEM\n"
 	"  --key FILE            its private key, PEM\n"
 	"  --ca FILE             ask clients for a certificate from these CAs\n"
@@ -28,11 +28,13 @@ static const char usage_text[] =
 	"  --expect-id ID|peer   a client certificate's CN must be ID; peer:\n"
 	"                        the ID the client's tlsprobe announces\n"
 	"  --priority STRING     GnuTLS priority string (default NORMAL)\n"
-	"  --timeout SECONDS     bound for each stage of a connection (default 10)\n"
+	"  --timeout SECONDS     bound for each stage of a connection\n"
+	"                        (default 10)\n"
 	"  --once                serve one connection, exit with its verdict\n"
 	"  --count N             serve N connections, then exit\n"
 	"  --json                one JSON report per connection, one per line\n"
-	"  --now TIME            check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	"  --now TIME            check dates against TIME\n"
+	"                        (YYYY-MM-DDTHH:MM:SSZ)\n"
 	"  -v, --verbose         the full report of each connection\n"
 	"  --no-color            plain text (also NO_COLOR=1)\n";
 
@@ -189,7 +191,9 @@ int cmd_server(int argc, char **argv)
 		case OPT_CERT: o.cert_file = optarg; break;
 		case OPT_KEY: o.key_file = optarg; break;
 		case OPT_CA: o.ca_file = optarg; break;
-		case OPT_REQUIRE_CLIENT_CERT: o.require_client_cert = true; break;
+		case OPT_REQUIRE_CLIENT_CERT:
+			o.require_client_cert = true;
+			break;
 		case OPT_EXPECT_ID: o.expect_id = optarg; break;
 		case OPT_PRIORITY: o.priority = optarg; break;
 		case OPT_TIMEOUT:
@@ -212,8 +216,8 @@ int cmd_server(int argc, char **argv)
 		case OPT_NO_COLOR: run.common.no_color = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
 		case ':':
-			return cli_fail("server", 2, "option '%s' needs a value",
-					argv[optind - 1]);
+			return cli_fail("server", 2, "option '%s' needs a "
+					"value", argv[optind - 1]);
 		default:
 			return cli_fail("server", 2, "unknown option '%s' (see "
 					"tlsprobe server --help)",

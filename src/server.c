@@ -412,7 +412,8 @@ static int load(struct server *srv, struct tp_error *err)
 
 		if (gnutls_x509_crt_get_fingerprint(srv->chain[i],
 						    GNUTLS_DIG_SHA256, fp,
-						    &fp_size) < 0 || fp_size != 32)
+						    &fp_size) < 0 ||
+		    fp_size != 32)
 			break;
 		hex(fp, 32, srv->chain_sha256[i]);
 	}
@@ -438,7 +439,8 @@ static int load(struct server *srv, struct tp_error *err)
 		/* without a machine id the server still runs; the side
 		 * channel then says "" */
 		if (tp_id_read(id, &quiet) == 0)
-			snprintf(srv->unique_id, sizeof(srv->unique_id), "%s", id);
+			snprintf(srv->unique_id, sizeof(srv->unique_id), "%s",
+				 id);
 	}
 	return 0;
 nomem:
@@ -489,8 +491,8 @@ static int parse_listen(const char *spec, char *host, size_t hsize,
 		close = strchr(spec, ']');
 		if (close == NULL || close == spec + 1 ||
 		    (close[1] != '\0' && close[1] != ':')) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': expected "
-				     "[IPv6]:PORT", spec);
+			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': "
+				     "expected [IPv6]:PORT", spec);
 			return -1;
 		}
 		n = (size_t)(close - spec - 1);
@@ -597,15 +599,15 @@ static int bind_all(struct server *srv, struct sockaddr_storage *addrs,
 			if (any && addrs[i].ss_family == AF_INET6 &&
 			    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
 				continue;
-			if (e == EADDRINUSE && i > 0 && srv->o->listen != NULL &&
-			    port != 0 && get_port(&addrs[0]) == 0)
+			if (e == EADDRINUSE && i > 0 && port != 0 &&
+			    srv->o->listen != NULL && get_port(&addrs[0]) == 0)
 				return 1;
 			tp_addr_format((struct sockaddr *)&addrs[i], where,
 				       sizeof(where));
 			close_listeners(srv);
 			errno = e;
-			tp_error_set(err, TP_ERR_RUNTIME, "cannot listen on %s: "
-				     "%s", where, strerror(e));
+			tp_error_set(err, TP_ERR_RUNTIME, "cannot listen on "
+				     "%s: %s", where, strerror(e));
 			err->sys_errno = e;
 			return -1;
 		}
@@ -658,7 +660,8 @@ static int start_listening(struct server *srv, struct tp_error *err)
 			return -1;
 		}
 		for (ai = res; ai != NULL && n < MAX_LISTEN; ai = ai->ai_next) {
-			if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			if (ai->ai_family != AF_INET &&
+			    ai->ai_family != AF_INET6)
 				continue;
 			memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
 			lens[n++] = ai->ai_addrlen;
@@ -682,8 +685,8 @@ static int start_listening(struct server *srv, struct tp_error *err)
 	}
 	if (rc != 0) {
 		if (rc > 0)
-			tp_error_set(err, TP_ERR_RUNTIME, "cannot find one free "
-				     "port on every address of '%s'",
+			tp_error_set(err, TP_ERR_RUNTIME, "cannot find one "
+				     "free port on every address of '%s'",
 				     srv->o->listen);
 		return -1;
 	}
@@ -860,7 +863,8 @@ static const char *guess_client_protocol(const uint8_t *b, size_t n)
 			  "SMTP: use implicit TLS on the client, or STARTTLS)"},
 		{"HELO ", "an SMTP greeting (the client expects plaintext "
 			  "SMTP: use implicit TLS on the client, or STARTTLS)"},
-		{"TLSPROBE/", "a side-channel line of another protocol version"},
+		{"TLSPROBE/", "a side-channel line of another protocol "
+			      "version"},
 	};
 	size_t i, k;
 
@@ -883,7 +887,8 @@ static void dump(const uint8_t *b, size_t n, char *out, size_t size)
 
 	out[0] = '\0';
 	for (i = 0; i < k && used + 4 < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%02x ", b[i]);
+		used += (size_t)snprintf(out + used, size - used, "%02x ",
+					 b[i]);
 	for (i = 0; i < k; i++)
 		text[i] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '.';
 	text[k] = '\0';
@@ -981,8 +986,8 @@ static void diagnose_failure(struct conn *c)
 		return;
 	}
 	if (c->timed_out) {
-		f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "the handshake with "
-				   "%s stalled for %.1f s", c->peer,
+		f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "the handshake "
+				   "with %s stalled for %.1f s", c->peer,
 				   srv->timeout_ms / 1000);
 		tp_finding_detail(f, "last received: %s; last sent: %s; %zu "
 				  "bytes received, %zu sent", last_in, last_out,
@@ -1006,8 +1011,9 @@ static void diagnose_failure(struct conn *c)
 		return;
 	}
 	if (c->eof || st == GNUTLS_E_PREMATURE_TERMINATION) {
-		f = client_finding(c, TP_PEER_CLOSED, "%s closed the connection "
-				   "without an alert during the handshake",
+		f = client_finding(c, TP_PEER_CLOSED, "%s closed the "
+				   "connection without an alert during the "
+				   "handshake",
 				   c->peer);
 		tp_finding_detail(f, "FIN received; last received: %s; last "
 				  "sent: %s", last_in, last_out);
@@ -1019,8 +1025,9 @@ static void diagnose_failure(struct conn *c)
 	switch (st) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 		offered_versions(ch, offer, sizeof(offer));
-		f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH, "%s offered "
-				   "no protocol version this server accepts",
+		f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+				   "offered no protocol version this server "
+				   "accepts",
 				   c->peer);
 		tp_finding_detail(f, "the client offered %s; we accept %s "
 				  "(priority '%s'); we sent alert %s", offer,
@@ -1145,14 +1152,15 @@ static void finish_report(struct conn *c)
 			     r->session.version ? r->session.version : "?",
 			     r->session.cipher ? r->session.cipher : "?");
 	} else if (c->s != NULL) {
+		double ms = tp_now_ms() - c->tls_start;
+
 		before = r->n_findings;
 		diagnose_failure(c);
 		if (c->cert_rejected)
-			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - c->tls_start,
-				     "we refused the client certificate: %s",
-				     c->reason);
+			tp_stage_set(st, TP_STAGE_FAIL, ms, "we refused the "
+				     "client certificate: %s", c->reason);
 		else
-			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - c->tls_start,
+			tp_stage_set(st, TP_STAGE_FAIL, ms,
 				     "%s", r->n_findings > before
 				     ? r->findings[before].summary : "failed");
 	}
@@ -1394,8 +1402,9 @@ static int verify_client(gnutls_session_t s)
 	tp_cert_free_chain(chain, count);
 	if (errors == 0) {
 		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "client "
-			     "certificate %s trusted via %s%s", c->client_subject,
-			     srv->trust->source, c->expect_peer_unknown
+			     "certificate %s trusted via %s%s",
+			     c->client_subject, srv->trust->source,
+			     c->expect_peer_unknown
 			     ? "; its unique ID was not checked: no side-"
 			       "channel hello announced this client's ID" : "");
 		return 0;
@@ -1408,7 +1417,8 @@ static int verify_client(gnutls_session_t s)
 			 "issuer %s is not among the trusted CAs %s",
 			 c->client_issuer, srv->trusted_text);
 	else if (which < c->r->n_findings &&
-		 strncmp(c->r->findings[which].summary, "certificate ", 12) == 0)
+		 strncmp(c->r->findings[which].summary, "certificate ",
+			 12) == 0)
 		set_text(c->reason, sizeof(c->reason), "client %s",
 			 c->r->findings[which].summary);
 	else
@@ -1416,8 +1426,8 @@ static int verify_client(gnutls_session_t s)
 			 which < c->r->n_findings
 			 ? c->r->findings[which].summary : "refused");
 	tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%d problem%s with "
-		     "the client certificate %s", errors, errors == 1 ? "" : "s",
-		     c->client_subject);
+		     "the client certificate %s", errors,
+		     errors == 1 ? "" : "s", c->client_subject);
 	return -1;
 }
 
@@ -1660,7 +1670,8 @@ static enum step do_handshake(struct conn *c)
 	int rc = gnutls_handshake(c->s);
 
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-		c->events = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN;
+		c->events = gnutls_record_get_direction(c->s) ? POLLOUT
+							      : POLLIN;
 		return STEP_WAIT;
 	}
 	if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
@@ -1788,7 +1799,8 @@ static enum step do_bye(struct conn *c)
 	int rc = gnutls_bye(c->s, GNUTLS_SHUT_WR);
 
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-		c->events = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN;
+		c->events = gnutls_record_get_direction(c->s) ? POLLOUT
+							      : POLLIN;
 		return STEP_WAIT;
 	}
 	finish_report(c);
@@ -1816,7 +1828,8 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 		memcpy(w->chain_sha256[i], srv->chain_sha256[i], 65);
 	w->n_chain = srv->n_chain_hashes;
 	for (i = 0; i < srv->n_trusted; i++)
-		memcpy(w->trusted_cas[i], srv->trusted[i], sizeof(srv->trusted[i]));
+		memcpy(w->trusted_cas[i], srv->trusted[i],
+		       sizeof(srv->trusted[i]));
 	w->n_trusted = srv->n_trusted;
 	w->require_client_cert = srv->o->require_client_cert;
 	if (srv->o->expect_id != NULL)
@@ -2005,9 +2018,10 @@ static void accept_some(struct server *srv, int lfd)
 		if (fd < 0) {
 			if ((errno == EMFILE || errno == ENFILE) &&
 			    srv->spare_fd >= 0) {
-				/* out of descriptors: free the spare to take
-				 * the connection off the queue and close it,
-				 * or the listener would stay readable forever */
+				/* out of descriptors: free the spare to
+				 * take the connection off the queue and
+				 * close it, or the listener would stay
+				 * readable for ever */
 				close(srv->spare_fd);
 				fd = accept(lfd, NULL, NULL);
 				if (fd >= 0)
@@ -2027,7 +2041,8 @@ static void accept_some(struct server *srv, int lfd)
 			close(fd);
 			continue;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){1},
+			   sizeof(int));
 		c->srv = srv;
 		c->fd = fd;
 		c->state = S_PEEK;
@@ -2035,7 +2050,8 @@ static void accept_some(struct server *srv, int lfd)
 		c->alert_in = c->alert_out = -1;
 		c->accepted = c->last_in = tp_now_ms();
 		c->deadline = c->accepted + srv->timeout_ms;
-		tp_addr_format((struct sockaddr *)&peer, c->peer, sizeof(c->peer));
+		tp_addr_format((struct sockaddr *)&peer, c->peer,
+			       sizeof(c->peer));
 		tp_addr_format_host((struct sockaddr *)&peer, c->peer_host,
 				    sizeof(c->peer_host));
 		c->peer_port = get_port(&peer);

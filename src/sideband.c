@@ -192,7 +192,8 @@ static json_t *welcome_json(const struct tp_sb_welcome *w, size_t n_trusted)
 			 "unique_id", FIELD(w->unique_id),
 			 "seen_from", FIELD(w->seen_from),
 			 "server_local", FIELD(w->server_local),
-			 "chain_sha256", field_list(w->chain_sha256, w->n_chain),
+			 "chain_sha256", field_list(w->chain_sha256,
+						    w->n_chain),
 			 "trusted_cas", cas,
 			 "require_client_cert", w->require_client_cert,
 			 "expect_id", FIELD_OR_NULL(w->expect_id),
@@ -308,7 +309,8 @@ static bool lower_hex(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		      (s[i] >= 'a' && s[i] <= 'f')))
 			return false;
 	return true;
 }
@@ -434,11 +436,13 @@ static int parse_hello(const json_t *o, struct tp_sb_hello *h,
 	struct ctx c = {"hello", err};
 
 	memset(h, 0, sizeof(*h));
-	if (get_str(&c, o, "version", h->version, sizeof(h->version), false) < 0 ||
+	if (get_str(&c, o, "version", h->version, sizeof(h->version),
+		    false) < 0 ||
 	    get_str(&c, o, "unique_id", h->unique_id, sizeof(h->unique_id),
 		    true) < 0 ||
 	    get_str(&c, o, "local", h->local, sizeof(h->local), false) < 0 ||
-	    get_str(&c, o, "dialled", h->dialled, sizeof(h->dialled), false) < 0 ||
+	    get_str(&c, o, "dialled", h->dialled, sizeof(h->dialled),
+		    false) < 0 ||
 	    get_hex_bytes(&c, o, "token", h->token, TP_SB_TOKEN_LEN) < 0)
 		return -1;
 	return 0;
@@ -450,7 +454,8 @@ static int parse_inside_reply(const json_t *o, struct tp_sb_inside_reply *r,
 	struct ctx c = {"inside-reply", err};
 
 	memset(r, 0, sizeof(*r));
-	if (get_str(&c, o, "version", r->version, sizeof(r->version), false) < 0 ||
+	if (get_str(&c, o, "version", r->version, sizeof(r->version),
+		    false) < 0 ||
 	    get_str(&c, o, "unique_id", r->unique_id, sizeof(r->unique_id),
 		    false) < 0 ||
 	    get_str(&c, o, "seen_from", r->seen_from, sizeof(r->seen_from),
@@ -479,8 +484,10 @@ static int parse_account(const json_t *o, struct tp_sb_account *a,
 		return bad(err, "welcome.account is not an object or null");
 	if (get_str(&c, o, "seen_from", a->seen_from, sizeof(a->seen_from),
 		    false) < 0 ||
-	    get_str(&c, o, "outcome", a->outcome, sizeof(a->outcome), false) < 0 ||
-	    get_str(&c, o, "version", a->version, sizeof(a->version), true) < 0 ||
+	    get_str(&c, o, "outcome", a->outcome, sizeof(a->outcome),
+		    false) < 0 ||
+	    get_str(&c, o, "version", a->version, sizeof(a->version),
+		    true) < 0 ||
 	    get_str(&c, o, "cipher", a->cipher, sizeof(a->cipher), true) < 0 ||
 	    get_str(&c, o, "sni", a->sni, sizeof(a->sni), true) < 0 ||
 	    get_str(&c, o, "alert_sent", a->alert_sent, sizeof(a->alert_sent),
@@ -521,7 +528,8 @@ static int parse_welcome(const json_t *o, struct tp_sb_welcome *w,
 	json_t *account;
 
 	memset(w, 0, sizeof(*w));
-	if (get_str(&c, o, "version", w->version, sizeof(w->version), false) < 0 ||
+	if (get_str(&c, o, "version", w->version, sizeof(w->version),
+		    false) < 0 ||
 	    get_str(&c, o, "unique_id", w->unique_id, sizeof(w->unique_id),
 		    false) < 0 ||
 	    get_str(&c, o, "seen_from", w->seen_from, sizeof(w->seen_from),
