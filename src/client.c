@@ -336,6 +336,9 @@ static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
 	t->obs.alert_in = -1;
 	t->cfg = *cfg;
 	t->cfg.keylog = NULL;
+	/* a fresh random: the server's account must stay the first try's */
+	t->cfg.client_random = NULL;
+	t->cfg.inside_line = NULL;
 	if (no_sni)
 		t->cfg.sni = NULL;
 	t->sa = sa;
@@ -438,7 +441,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	const char *sni, *expect_name, *expect_id = o->expect_id;
 	struct tp_pair *pair = NULL;
 	char my_id[TP_ID_LEN + 1];
-	bool have_id = false;
+	bool have_id = false, peer_id_unchecked = false;
 	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
 	size_t i, used_addr = 0;
 	int fd;
@@ -514,9 +517,6 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			progress(o, r, "sideband");
 		}
 	}
-	if (expect_id != NULL && strcmp(expect_id, "peer") == 0)
-		expect_id = pair != NULL && pair->state == TP_PAIR_PAIRED
-			    ? pair->welcome.unique_id : NULL;
 
 	/* tcp */
 	fd = connect_any(o, &addrs, r, remote, sizeof(remote), &used_addr);
@@ -607,10 +607,32 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			      timeout_ms < 1500 ? timeout_ms : 1500,
 			      have_id ? my_id : NULL, true);
 
+	/* --expect-id peer: the ID the paired server reports, on the side
+	 * channel or inside TLS */
+	if (expect_id != NULL && strcmp(expect_id, "peer") == 0) {
+		if (pair != NULL)
+			tp_pair_after_tls(pair, &obs);
+		expect_id = pair != NULL ? tp_pair_peer_id(pair) : NULL;
+		if (expect_id == NULL)
+			peer_id_unchecked = true;
+	}
 	/* verify: whatever chain arrived is checked, even after a failure */
 	verify(o, &l, &obs, expect_name, expect_id, r);
+	if (peer_id_unchecked) {
+		struct tp_stage *vs = tp_report_stage(r, "verify");
+		char *old = vs->detail;
+
+		vs->detail = NULL;
+		tp_stage_set(vs, vs->status, vs->ms, "%s%s--expect-id peer: no "
+			     "paired tlsprobe server reported an ID, so the "
+			     "certificate's CN was not checked", old ? old : "",
+			     old ? "; " : "");
+		free(old);
+	}
 	progress(o, r, "verify");
 	if (pair != NULL) {
+		if (!pair->have_inside)
+			tp_pair_after_tls(pair, &obs);
 		tp_pair_analyse(pair, r, &obs, &cfg);
 		tp_pair_free(pair);
 		pair = NULL;

@@ -310,28 +310,39 @@ static void fill_peer(struct tp_report *r, const struct tp_sb_welcome *w,
 	}
 }
 
-/* The chain received vs the chain the server says it sent. */
-static void interception(struct tp_pair *p, struct tp_report *r,
-			 const struct tp_tls_obs *obs)
+void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs)
 {
-	struct tp_sb_inside_reply in;
 	struct tp_error err = {0};
+	const char *type;
+
+	if (obs == NULL || obs->inside_reply == NULL)
+		return;
+	type = tp_sb_parse(obs->inside_reply, strlen(obs->inside_reply), NULL,
+			   NULL, &p->inside, &err);
+	p->have_inside = type != NULL && strcmp(type, "inside-reply") == 0;
+}
+
+const char *tp_pair_peer_id(const struct tp_pair *p)
+{
+	if (p->state == TP_PAIR_PAIRED)
+		return p->welcome.unique_id;
+	if (p->have_inside && p->inside.unique_id[0] != '\0')
+		return p->inside.unique_id;
+	return NULL;
+}
+
+/* The chain received vs the chain the server says it sent. */
+static void interception(struct tp_pair *p, struct tp_report *r)
+{
+	const struct tp_sb_inside_reply *in = &p->inside;
 	const char *sent_leaf = NULL, *how = NULL;
 	char random_hex[65];
 	struct tp_finding *f;
-	bool inside = false;
+	bool inside = p->have_inside;
 	size_t i;
 
-	memset(&in, 0, sizeof(in));
-	if (obs->inside_reply != NULL) {
-		const char *type = tp_sb_parse(obs->inside_reply,
-					       strlen(obs->inside_reply), NULL,
-					       NULL, &in, &err);
-
-		inside = type != NULL && strcmp(type, "inside-reply") == 0;
-	}
-	if (inside && in.n_chain > 0) {
-		sent_leaf = in.chain_sha256[0];
+	if (inside && in->n_chain > 0) {
+		sent_leaf = in->chain_sha256[0];
 		how = "inside the TLS session";
 	} else if (p->state == TP_PAIR_PAIRED && p->welcome.n_chain > 0) {
 		sent_leaf = p->welcome.chain_sha256[0];
@@ -355,15 +366,15 @@ static void interception(struct tp_pair *p, struct tp_report *r,
 	}
 	for (i = 0; i < 32; i++)
 		snprintf(random_hex + 2 * i, 3, "%02x", p->client_random[i]);
-	if (inside && in.client_random[0] != '\0' &&
-	    strcmp(in.client_random, random_hex) != 0) {
+	if (inside && in->client_random[0] != '\0' &&
+	    strcmp(in->client_random, random_hex) != 0) {
 		f = tp_report_finding(r, TP_TLS_INTERCEPTED, "the tlsprobe "
 				      "server saw another ClientHello than "
 				      "the one we sent");
 		tp_finding_detail(f, "our ClientHello random %s, the server "
 				  "saw %s: something on the path terminates "
 				  "TLS and makes its own handshake",
-				  random_hex, in.client_random);
+				  random_hex, in->client_random);
 	}
 }
 
@@ -377,12 +388,29 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 	struct tp_finding *f;
 	size_t i;
 
+	(void)obs;
+	if (p->state != TP_PAIR_PAIRED && p->have_inside) {
+		/* a middlebox let only TLS through, but a tlsprobe server
+		 * answered inside the session: a partial far-side view */
+		struct tp_peer_report *q = &r->peer;
+
+		r->has_peer_report = true;
+		q->unique_id = tp_report_strdup(p->inside.unique_id);
+		q->seen_from = tp_report_strdup(p->inside.seen_from);
+		q->server_local = tp_report_strdup(p->inside.server_local);
+		for (i = 0; i < p->inside.n_chain; i++)
+			tp_strv_add(&q->sent_sha256, &q->n_sent,
+				    p->inside.chain_sha256[i]);
+		tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
+			     "answered inside TLS only (%s)",
+			     p->inside.unique_id, p->why);
+		interception(p, r);
+		return;
+	}
 	if (p->state != TP_PAIR_PAIRED) {
 		tp_stage_set(st, TP_STAGE_SKIPPED, p->ms, "no tlsprobe server "
 			     "answered (%s): the far side's view is missing",
 			     p->why[0] ? p->why : "not tried");
-		if (obs != NULL && obs->handshake_done)
-			interception(p, r, obs);
 		return;
 	}
 	w = p->have_account_reply ? &p->after : &p->welcome;
@@ -395,8 +423,7 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 
 	compare(r, TP_NAT_SOURCE, p->local, p->welcome.seen_from);
 	compare(r, TP_NAT_DESTINATION, p->dialled, p->welcome.server_local);
-	if (obs != NULL)
-		interception(p, r, obs);
+	interception(p, r);
 
 	/* both ends' certificates from CAs the other does not trust */
 	if (cfg->n_pcerts > 0 && p->welcome.n_trusted > 0 &&

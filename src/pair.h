@@ -26,6 +26,8 @@ struct tp_pair {
 	bool have_account_reply;
 	struct tp_sb_welcome after;       /* after it, with the account */
 	char inside_line[256];
+	bool have_inside;                 /* a reply came inside TLS */
+	struct tp_sb_inside_reply inside;
 };
 
 /* A fresh token and its ClientHello random; NULL on failure. */
@@ -45,6 +47,13 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
  * answered, or the hello met a reset or silence (a middlebox that passes
  * only TLS may hide one). */
 bool tp_pair_try_inside(const struct tp_pair *p);
+
+/* Reads the answer given inside the TLS session, if any. */
+void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs);
+
+/* The unique ID the paired server reports (on the side channel or
+ * inside TLS), or NULL when none answered. */
+const char *tp_pair_peer_id(const struct tp_pair *p);
 
 /*
  * Compares both ends' views and adds the findings: NAT_SOURCE,

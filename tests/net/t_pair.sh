@@ -576,6 +576,8 @@ expect_errors "sslsplit, CA1 only: exactly TLS_INTERCEPTED and UNKNOWN_CA" \
 expect_py "TLS_INTERCEPTED names the substitute's issuer, the proxy's CA, and the server's own leaf" \
 	"[f for f in d['findings'] if f['code'] == 'TLS_INTERCEPTED' and f['side'] == 'path' and 'issued by $PROXY_CA' in f['summary'] and '$SRV_LEAF' in (f.get('detail') or '')]"
 expect_py "UNKNOWN_CA names the proxy's CA" "'$PROXY_CA' in $TEXT('UNKNOWN_CA')"
+expect_py "behind sslsplit: the far side answered inside TLS: peer_report with its ID, sideband ok" \
+	"d['peer_report'] is not None and d['peer_report']['unique_id'] == '$SID' and d['peer_report']['sent_sha256'][0] == '$SRV_LEAF' and [s for s in d['stages'] if s['name'] == 'sideband' and s['status'] == 'ok' and 'inside TLS' in s['detail']]"
 check "sslsplit took the connections ($(hits nat redirect) packets redirected)" \
 	test "$(hits nat redirect)" -gt 0
 expect_srv "behind sslsplit: the server's line: pass, no error finding" pass
