@@ -72,7 +72,7 @@ static void stages(struct pen *p, const struct tp_report *r)
 	for (i = 0; i < r->n_stages; i++) {
 		const struct tp_stage *st = &r->stages[i];
 
-		fprintf(p->f, "  %-8s", st->name);
+		fprintf(p->f, "  %-9s", st->name);
 		switch (st->status) {
 		case TP_STAGE_OK:
 			paint(p, C_GREEN, "%-8s", "ok");
