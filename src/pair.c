@@ -472,7 +472,26 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		}
 		return;
 	}
-	add_reason(find(r, TP_CLIENT_CERT_REJECTED), a);
+	f = find(r, TP_CLIENT_CERT_REJECTED);
+	if (f != NULL && a->reason[0] != '\0') {
+		/* the server's own words beat what an alert can carry */
+		char *summary = NULL;
+
+		if (asprintf(&summary, "the server refused our certificate: "
+			     "%s", a->reason) >= 0) {
+			free(f->summary);
+			f->summary = tp_report_strdup(summary);
+			free(summary);
+		}
+		for (i = 0; i < a->n_codes; i++)
+			if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0)
+				tp_finding_fix(f, "issue this node's "
+					       "certificate with CN equal to its "
+					       "unique ID (tlsprobe id), or "
+					       "give the server the right "
+					       "--expect-id");
+	}
+	add_reason(f, a);
 	add_reason(find(r, TP_CLIENT_CERT_REQUIRED), a);
 	add_reason(find(r, TP_RESET_DURING_HANDSHAKE), a);
 	add_reason(find(r, TP_PEER_CLOSED), a);
