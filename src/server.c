@@ -96,6 +96,8 @@ struct conn {
 	struct tp_report *r;
 	/* transport, as in tls.c */
 	size_t bytes_in, bytes_out;
+	uint8_t tail[8];            /* the last bytes received */
+	size_t tail_len;
 	bool eof;
 	int recv_errno, send_errno;
 	bool timed_out;
@@ -114,6 +116,7 @@ struct conn {
 	char client_subject[256], client_issuer[256], client_sha256[65];
 	char reason[512];
 	int alert_in, alert_out;
+	bool alert_in_plaintext;    /* before the client's handshake keys */
 	int status;
 	bool handshake_done;
 	bool reported;
@@ -141,6 +144,7 @@ struct server {
 	size_t n_trusted;
 	char trusted_text[1024];    /* "[CN=a, CN=b]" for reasons */
 	char versions_text[128];    /* what our priority accepts */
+	char suites_text[512];
 	char unique_id[64];
 	int listen_fd[MAX_LISTEN];
 	size_t n_listen;
@@ -317,6 +321,48 @@ static const char *hello_id(struct server *srv, const uint8_t random[32])
 
 /* ---- loading what the server presents and trusts ---- */
 
+/* "N suites: A, B, C, …" that our priority accepts. */
+static void describe_suites(struct server *srv)
+{
+	size_t used, size = sizeof(srv->suites_text);
+	unsigned idx, sidx, count = 0;
+	char list[400] = "";
+	const char *name;
+
+	used = 0;
+	for (idx = 0; gnutls_priority_get_cipher_suite_index(srv->prio, idx,
+			&sidx) != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE; idx++) {
+		if (sidx == (unsigned)GNUTLS_E_UNKNOWN_CIPHER_SUITE)
+			continue;
+		name = gnutls_cipher_suite_info(sidx, NULL, NULL, NULL, NULL,
+						NULL);
+		if (name == NULL)
+			continue;
+		if (count < 6 && used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) - used,
+						 "%s%s", count ? ", " : "", name);
+		count++;
+	}
+	snprintf(srv->suites_text, size, "%u suites: %s%s", count, list,
+		 count > 6 ? ", …" : "");
+}
+
+/* Whether the hello offers a version our priority accepts. */
+static bool offers_our_version(const struct server *srv,
+			       const struct tp_client_hello *ch)
+{
+	const unsigned *protos;
+	int n = gnutls_priority_protocol_list(srv->prio, &protos), i;
+	size_t j;
+
+	for (i = 0; i < n; i++)
+		for (j = 0; j < ch->n_versions; j++)
+			if (strcmp(ch->versions[j],
+				   gnutls_protocol_get_name(protos[i])) == 0)
+				return true;
+	return false;
+}
+
 static int load(struct server *srv, struct tp_error *err)
 {
 	const struct tp_server_opts *o = srv->o;
@@ -404,6 +450,7 @@ static int load(struct server *srv, struct tp_error *err)
 					 sizeof(srv->versions_text) - used,
 					 "%s%s", i ? ", " : "",
 					 gnutls_protocol_get_name(protos[i]));
+	describe_suites(srv);
 
 	/* what the side channel says about us */
 	for (i = 0; i < srv->n_chain && i < TP_SB_MAX_LIST; i++) {
@@ -965,8 +1012,11 @@ static void diagnose_failure(struct conn *c)
 			f = client_finding(c, TP_ALERT_RECEIVED, "the client "
 					   "%s refused our certificate: alert "
 					   "%s", c->peer, alert_name(d));
-			tp_finding_detail(f, "%s; it came after we sent %s",
-					  a->meaning, last_out);
+			tp_finding_detail(f, "%s; it came after we sent %s%s",
+					  a->meaning, last_out,
+					  c->alert_in_plaintext ? ", in plaintext "
+					  "(the client had not yet switched to "
+					  "its handshake keys)" : "");
 			tp_finding_fix(f, "give the client the CA that issued "
 				       "this server's certificate (its --ca "
 				       "or trust store), or present a chain "
@@ -1024,6 +1074,14 @@ static void diagnose_failure(struct conn *c)
 	}
 	switch (st) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+	case GNUTLS_E_NO_CIPHER_SUITES:
+	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
+		/* GnuTLS says "no cipher suites" when no version is in
+		 * common: the suites of the versions it accepts are not
+		 * there. The hello says which it was. */
+		if (st != GNUTLS_E_UNSUPPORTED_VERSION_PACKET &&
+		    (!ch->present || offers_our_version(srv, ch)))
+			goto no_cipher;
 		offered_versions(ch, offer, sizeof(offer));
 		f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH, "%s "
 				   "offered no protocol version this server "
@@ -1036,21 +1094,20 @@ static void diagnose_failure(struct conn *c)
 				  c->alert_out >= 0 ? alert_name(c->alert_out)
 						    : "(none)");
 		return;
-	case GNUTLS_E_NO_CIPHER_SUITES:
-	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
 	case GNUTLS_E_NO_COMMON_KEY_SHARE:
 	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
 	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+no_cipher:
 		offered_suites(ch, offer, sizeof(offer));
 		f = client_finding(c, TP_NO_SHARED_CIPHER, "%s offered no "
 				   "cipher suite, group or signature algorithm "
 				   "this server can use with its certificate",
 				   c->peer);
 		tp_finding_detail(f, "GnuTLS: %s (%s); the client offered %s; "
-				  "our priority is '%s'", gnutls_strerror(st),
-				  gnutls_strerror_name(st), offer,
-				  srv->o->priority ? srv->o->priority
-						   : "NORMAL");
+				  "we accept %s (priority '%s')",
+				  gnutls_strerror(st), gnutls_strerror_name(st),
+				  offer, srv->suites_text, srv->o->priority
+				  ? srv->o->priority : "NORMAL");
 		return;
 	default:
 		break;
@@ -1192,6 +1249,45 @@ static void finish_report(struct conn *c)
 
 /* ---- GnuTLS transport and callbacks ---- */
 
+/* Keeps the last bytes received, to recognise a final plaintext alert. */
+static void keep_tail(struct conn *c, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+	size_t keep = sizeof(c->tail);
+
+	if (n >= keep) {
+		memcpy(c->tail, p + n - keep, keep);
+		c->tail_len = keep;
+		return;
+	}
+	if (c->tail_len + n > keep) {
+		size_t drop = c->tail_len + n - keep;
+
+		memmove(c->tail, c->tail + drop, c->tail_len - drop);
+		c->tail_len -= drop;
+	}
+	memcpy(c->tail + c->tail_len, p, n);
+	c->tail_len += n;
+}
+
+/*
+ * A TLS 1.3 client that refuses our certificate may send its alert in
+ * plaintext, before it has switched to its handshake keys (OpenSSL
+ * does); GnuTLS, expecting an encrypted record, reports a decryption
+ * failure. The alert is the last record that came (RFC 8446 section
+ * 5.1: type 21, version 3.x, length 2, level, description): its
+ * description, or -1.
+ */
+static int plaintext_alert(const struct conn *c)
+{
+	const uint8_t *t = c->tail + c->tail_len - 7;
+
+	if (c->tail_len < 7 || t[0] != 21 || t[1] != 3 || t[3] != 0 ||
+	    t[4] != 2 || (t[5] != 1 && t[5] != 2))
+		return -1;
+	return t[6];
+}
+
 static ssize_t push(gnutls_transport_ptr_t p, const void *data, size_t len)
 {
 	struct conn *c = p;
@@ -1225,6 +1321,7 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
 			k = len;
 		memcpy(data, c->peek + c->peek_off, k);
 		c->peek_off += k;
+		keep_tail(c, data, k);
 		return (ssize_t)k;
 	}
 	n = recv(c->fd, data, len, 0);
@@ -1238,6 +1335,7 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
 		c->eof = true;
 	c->bytes_in += (size_t)n;
 	c->last_in = tp_now_ms();
+	keep_tail(c, data, (size_t)n);
 	return n;
 }
 
@@ -1253,51 +1351,70 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 	return poll(&pfd, 1, 0);
 }
 
-static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
+/* --expect-id peer: the ID this client announced in its hello. */
+static void resolve_peer_id(struct conn *c)
 {
 	struct server *srv = c->srv;
-	struct tp_wire_client_hello *h = c->hello;
-	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
 	const char *id;
 
-	c->saw_hello = true;
-	if (h != NULL && msg != NULL &&
-	    tp_wire_parse_client_hello(msg->data, msg->size, h) == 0) {
-		client_hello_facts(c, h);
-		if (h->has_sni) {
-			snprintf(c->sni, sizeof(c->sni), "%s",
-				 c->r->client_hello.sni);
-			tp_report_set_target(c->r, c->peer_host, c->peer_port,
-					     c->r->client_hello.sni);
-		}
+	if (srv->o->expect_id == NULL || strcmp(srv->o->expect_id, "peer") != 0)
+		return;
+	id = hello_id(srv, c->client_random);
+	if (id != NULL && id[0] != '\0')
+		snprintf(c->expect_id, sizeof(c->expect_id), "%s", id);
+	else
+		c->expect_peer_unknown = true;
+}
+
+/*
+ * Read before GnuTLS processes it, so that what the client offered is
+ * known even when the negotiation then fails on it.
+ */
+static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
+{
+	struct tp_wire_client_hello *h = c->hello;
+
+	if (h == NULL || msg == NULL ||
+	    tp_wire_parse_client_hello(msg->data, msg->size, h) < 0)
+		return;
+	client_hello_facts(c, h);
+	if (h->has_sni) {
+		snprintf(c->sni, sizeof(c->sni), "%s", c->r->client_hello.sni);
+		tp_report_set_target(c->r, c->peer_host, c->peer_port,
+				     c->r->client_hello.sni);
 	}
-	gnutls_session_get_random(c->s, &cr, &sr);
-	if (cr.size == 32) {
-		memcpy(c->client_random, cr.data, 32);
-		c->have_random = true;
-	} else if (h != NULL && c->r->client_hello.present) {
-		memcpy(c->client_random, h->random, 32);
-		c->have_random = true;
-	}
-	/* --expect-id peer: the ID this client announced in its hello */
-	if (srv->o->expect_id != NULL &&
-	    strcmp(srv->o->expect_id, "peer") == 0 && c->have_random) {
-		id = hello_id(srv, c->client_random);
-		if (id != NULL && id[0] != '\0')
-			snprintf(c->expect_id, sizeof(c->expect_id), "%s", id);
-		else
-			c->expect_peer_unknown = true;
-	}
+	memcpy(c->client_random, h->random, 32);
+	c->have_random = true;
+	resolve_peer_id(c);
 }
 
 static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 		unsigned int incoming, const gnutls_datum_t *msg)
 {
 	struct conn *c = gnutls_session_get_ptr(s);
+	bool client_hello = incoming && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO;
+	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
 	char buf[40];
 	const char *name;
 
-	(void)when;
+	/* the ClientHello is noted before it is processed, the rest after */
+	if (when == GNUTLS_HOOK_PRE && !client_hello)
+		return 0;
+	if (when == GNUTLS_HOOK_POST && client_hello) {
+		/* a hello the parser could not read (SSL 2.0 format) still
+		 * has its random */
+		if (!c->have_random) {
+			gnutls_session_get_random(s, &cr, &sr);
+			if (cr.size == 32) {
+				memcpy(c->client_random, cr.data, 32);
+				c->have_random = true;
+				resolve_peer_id(c);
+			}
+		}
+		return 0;
+	}
+	if (client_hello && c->saw_hello)
+		return 0;  /* the second hello after a HelloRetryRequest */
 	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
 		name = "ChangeCipherSpec";
 	else
@@ -1308,8 +1425,10 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 		snprintf(c->last_in_msg, sizeof(c->last_in_msg), "%s", name);
 	else
 		snprintf(c->last_out_msg, sizeof(c->last_out_msg), "%s", name);
-	if (incoming && htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && !c->saw_hello)
+	if (client_hello) {
+		c->saw_hello = true;
 		on_client_hello(c, msg);
+	}
 	return 0;
 }
 
@@ -1530,7 +1649,7 @@ static enum step start_tls(struct conn *c)
 	gnutls_transport_set_pull_function(c->s, pull);
 	gnutls_transport_set_pull_timeout_function(c->s, pull_timeout);
 	gnutls_handshake_set_hook_function(c->s, GNUTLS_HANDSHAKE_ANY,
-					   GNUTLS_HOOK_POST, hook);
+					   GNUTLS_HOOK_BOTH, hook);
 	c->state = S_HANDSHAKE;
 	return STEP_NEXT;
 }
@@ -1685,6 +1804,9 @@ static enum step do_handshake(struct conn *c)
 	c->status = rc;
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		c->alert_in = (int)gnutls_alert_get(c->s);
+		note_alert(c, true, true, c->alert_in);
+	} else if ((c->alert_in = plaintext_alert(c)) >= 0) {
+		c->alert_in_plaintext = true;
 		note_alert(c, true, true, c->alert_in);
 	} else if (c->cert_rejected) {
 		send_alert(c, c->alert_out);

@@ -231,6 +231,41 @@ else
 	tail -n 5 "$T/s_client-ca2.log" | sed 's/^/#   /'
 fi
 
+# Negotiation failures, from the server's side: the ClientHello says
+# whether the versions or the suites did not meet.
+start_probe --once --priority "$ONLY13"
+echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+	-tls1_2 >/dev/null 2>&1
+wait "$PROBE_PID"
+line_py "a TLS 1.2 client, a TLS 1.3 server: PROTOCOL_VERSION_MISMATCH" 1 \
+	"codes == ['PROTOCOL_VERSION_MISMATCH'] and \
+	 'offered TLS1.2' in d['findings'][0]['detail'] and \
+	 d['client_hello']['versions'] == ['TLS1.2']"
+
+start_probe --once --priority "$ONLY12:-CIPHER-ALL:+AES-256-GCM"
+echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+	-tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305 >/dev/null 2>&1
+wait "$PROBE_PID"
+line_py "no suite in common: NO_SHARED_CIPHER listing both offers" 1 \
+	"codes == ['NO_SHARED_CIPHER'] and \
+	 '0xCCA8' in d['findings'][0]['detail'] and \
+	 'AES_256_GCM' in d['findings'][0]['detail']"
+
+# The client refuses our certificate (it trusts CA2 only): the alert it
+# sends, TLS 1.3 (OpenSSL sends it in plaintext) and 1.2.
+for v in 1.3 1.2; do
+	opt=-tls1_3; [ $v = 1.2 ] && opt=-tls1_2
+	start_probe --once
+	echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+		$opt -CAfile "$PKI/ca2.pem" -verify_return_error >/dev/null 2>&1
+	wait "$PROBE_PID"
+	line_py "TLS$v the client does not trust us: ALERT_RECEIVED unknown_ca" 1 \
+		"codes == ['ALERT_RECEIVED'] and d['findings'][0]['side'] == 'client' \
+		 and 'refused our certificate: alert unknown_ca' in \
+		 d['findings'][0]['summary'] and ('in', 'Alert(fatal, unknown_ca)') \
+		 in [(m['dir'], m['message']) for m in d['handshake']]"
+done
+
 # --expect-id with another ID than the client certificate's CN.
 start_probe --once --ca "$CA1" --expect-id bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb02
 run_client expect-id "localhost:$PROBE_PORT" -4 --ca "$CA1" \
