@@ -10,8 +10,6 @@
 
 #include "cli.h"
 
-int cmd_server(int argc, char **argv);
-
 /* The options only server and peer have; after the shared ids. */
 enum {
 	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,

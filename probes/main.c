@@ -10,7 +10,6 @@ struct subcommand {
 	const char *what;
 };
 
-int cmd_server(int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
 	{"client", cmd_client, "one TLS connection, diagnosed stage by stage"},
