@@ -339,7 +339,6 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 	char random_hex[65];
 	struct tp_finding *f;
 	bool inside = p->have_inside;
-	size_t i;
 
 	if (inside && in->n_chain > 0) {
 		sent_leaf = in->chain_sha256[0];
@@ -364,8 +363,7 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 				  sent_leaf);
 		return;
 	}
-	for (i = 0; i < 32; i++)
-		snprintf(random_hex + 2 * i, 3, "%02x", p->client_random[i]);
+	tp_hex(p->client_random, 32, random_hex);
 	if (inside && in->client_random[0] != '\0' &&
 	    strcmp(in->client_random, random_hex) != 0) {
 		f = tp_report_finding(r, TP_TLS_INTERCEPTED, "the tlsprobe "

@@ -163,18 +163,6 @@ struct server {
 
 /* ---- small helpers ---- */
 
-static void hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static const char *alert_name(int desc)
 {
 	const struct tp_alert_info *a = tp_registry_alert(desc);
@@ -462,7 +450,7 @@ static int load(struct server *srv, struct tp_error *err)
 						    &fp_size) < 0 ||
 		    fp_size != 32)
 			break;
-		hex(fp, 32, srv->chain_sha256[i]);
+		tp_hex(fp, 32, srv->chain_sha256[i]);
 	}
 	srv->n_chain_hashes = i;
 	if (srv->trust != NULL) {
@@ -1512,7 +1500,7 @@ static int verify_client(gnutls_session_t s)
 	tp_cert_dn(chain[0], true, c->client_issuer, sizeof(c->client_issuer));
 	if (gnutls_x509_crt_get_fingerprint(chain[0], GNUTLS_DIG_SHA256, fp,
 					    &fp_size) == 0 && fp_size == 32)
-		hex(fp, 32, c->client_sha256);
+		tp_hex(fp, 32, c->client_sha256);
 	if (srv->o->expect_id != NULL)
 		check.expect_id = strcmp(srv->o->expect_id, "peer") == 0
 				  ? (c->expect_id[0] ? c->expect_id : NULL)
@@ -1841,7 +1829,7 @@ static enum step answer_inside(struct conn *c)
 	reply.n_chain = srv->n_chain_hashes;
 	gnutls_session_get_random(c->s, &cr, &sr);
 	if (cr.size == 32)
-		hex(cr.data, 32, reply.client_random);
+		tp_hex(cr.data, 32, reply.client_random);
 	c->out = tp_sb_inside_reply_line(&reply);
 	if (c->out == NULL)
 		return STEP_CLOSE;

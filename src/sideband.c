@@ -32,18 +32,6 @@ void tp_sb_client_random(const unsigned char token[TP_SB_TOKEN_LEN],
 
 /* ---- building lines ---- */
 
-static void to_hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 /*
  * A JSON string from a fixed-size field: never read past the field, and
  * a field that is not valid UTF-8 (the caller did not sanitise it) goes
@@ -128,7 +116,7 @@ char *tp_sb_hello_line(const struct tp_sb_hello *h)
 {
 	char token[2 * TP_SB_TOKEN_LEN + 1];
 
-	to_hex(h->token, TP_SB_TOKEN_LEN, token);
+	tp_hex(h->token, TP_SB_TOKEN_LEN, token);
 	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}",
 				 "type", "hello",
 				 "version", version_or_ours(h->version),

@@ -283,6 +283,9 @@ char *tp_report_to_text(const struct tp_report *r, int flags);
  */
 char *tp_sanitize(const char *s, size_t len);
 
+/* Writes n bytes as 2n lower-case hex digits and a NUL into out. */
+void tp_hex(const unsigned char *p, size_t n, char *out);
+
 /* ---- time ---- */
 
 /* Monotonic milliseconds. */
