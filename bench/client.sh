@@ -17,11 +17,12 @@ for t in gnutls-serv gnutls-cli openssl python3; do
 	command -v $t >/dev/null || { echo "bench: $t is missing" >&2; exit 1; }
 done
 sh "$top/samples/mkpki.sh" "$work/pki" >/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+. "$top/scripts/ports.sh"
+port=$(free_port)
 gnutls-serv -p "$port" --x509certfile "$work/pki/server.pem" \
 	--x509keyfile "$work/pki/server.key" >/dev/null 2>&1 &
 srv=$!
-sleep 0.5
+wait_port "$port" || exit 1
 
 # median_ms CMD...: median wall time of N runs, in ms
 median_ms() {

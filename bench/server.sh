@@ -30,19 +30,7 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "bench: nginx is missing (apt-get install nginx-light)" >&2; exit 1; }
 [ -x "$TP" ] || { echo "bench: build first (make)" >&2; exit 1; }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-wait_port() {
-	i=0
-	while [ $i -lt 100 ]; do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
-		sleep 0.05; i=$((i + 1))
-	done
-	echo "bench: nothing listens on $1" >&2
-	exit 1
-}
-
+. "$top/scripts/ports.sh"
 sh "$top/samples/mkpki.sh" "$work/pki" >/dev/null || exit 1
 cert="$work/pki/server-ec.pem"
 key="$work/pki/server-ec.key"
@@ -62,13 +50,13 @@ p_tp=$(free_port)
 "$TP" server --listen "127.0.0.1:$p_tp" --cert "$cert" --key "$key" \
 	--priority "$prio" >/dev/null 2>&1 &
 pids="$pids $!"
-wait_port "$p_tp"
+wait_port "$p_tp" || exit 1
 
 p_gs=$(free_port)
 gnutls-serv -p "$p_gs" --x509certfile "$cert" --x509keyfile "$key" \
 	--priority "$prio" >/dev/null 2>&1 &
 pids="$pids $!"
-wait_port "$p_gs"
+wait_port "$p_gs" || exit 1
 
 p_ng=$(free_port)
 mkdir -p "$work/nginx"
@@ -98,7 +86,7 @@ http {
 EOF
 "$NGINX" -c "$work/nginx.conf" -p "$work/nginx" >/dev/null 2>&1 &
 pids="$pids $!"
-wait_port "$p_ng"
+wait_port "$p_ng" || exit 1
 
 echo "new TLS 1.3 handshakes per second ($suite, X25519, ECDSA P-256), openssl s_time -new, $SECS s each, one core:"
 r_tp=$(rate "$p_tp")

@@ -21,19 +21,7 @@ trap 'exit 141' PIPE
 trap 'exit 129' HUP
 
 fail() { echo "demo: $*" >&2; exit 1; }
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-wait_port() {
-	i=0
-	while [ $i -lt 100 ]; do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
-		sleep 0.05; i=$((i + 1))
-	done
-	return 1
-}
+. "$top/scripts/ports.sh"
 
 # serve NAME: gnutls-serv with samples NAME.pem/.key; sets port. Not run
 # in a $(…) subshell, so that its pid reaches the cleanup.

@@ -45,23 +45,7 @@ need_root() {
 	exit 0
 }
 
-# A free TCP port on loopback (the kernel picks it, we release it).
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# wait_port PORT [HOST]: until something listens there (5 s at most).
-wait_port() {
-	_i=0
-	while [ $_i -lt 100 ]; do
-		if python3 -c "import socket,sys; s=socket.create_connection(('${2:-127.0.0.1}',$1),0.2); s.close()" 2>/dev/null; then
-			return 0
-		fi
-		sleep 0.05; _i=$((_i + 1))
-	done
-	echo "# nothing listens on ${2:-127.0.0.1}:$1" >&2
-	return 1
-}
+. "$TOP/scripts/ports.sh"
 
 # jq-free JSON field tests, through python3.
 # json_codes FILE: the finding codes, one per line.
