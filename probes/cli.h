@@ -39,5 +39,6 @@ int cmd_cert(int argc, char **argv);
 int cmd_id(int argc, char **argv);
 int cmd_codes(int argc, char **argv);
 int cmd_server(int argc, char **argv);
+int cmd_peer(int argc, char **argv);
 
 #endif

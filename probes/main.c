@@ -14,6 +14,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{"client", cmd_client, "one TLS connection, diagnosed stage by stage"},
 	{"server", cmd_server, "listen, and diagnose every incoming handshake"},
+	{"peer", cmd_peer, "both roles at once between two nodes"},
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
 	{"id", cmd_id, "print this node's unique ID"},
 	{"codes", cmd_codes, "list the finding codes and what they mean"},

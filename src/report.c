@@ -148,6 +148,8 @@ void tp_report_free(struct tp_report *r)
 	free(r->peer.alert_sent);
 	free(r->peer.reason);
 	free_strv(r->peer.codes, r->peer.n_codes);
+	tp_report_free(r->directions[0]);
+	tp_report_free(r->directions[1]);
 	free(r);
 }
 

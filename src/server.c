@@ -1966,6 +1966,7 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 static enum step do_sb_read(struct conn *c)
 {
 	struct tp_sb_hello hello;
+	char type[32];
 	struct tp_error err = {0};
 	char *nl;
 	ssize_t n;
@@ -1985,6 +1986,21 @@ static enum step do_sb_read(struct conn *c)
 		if (n <= 0)
 			return STEP_CLOSE;
 		c->line_len += (size_t)n;
+	}
+	if (c->srv->o->on_peer_line != NULL &&
+	    tp_sb_peek_type(c->line, (size_t)(nl - c->line) + 1, type,
+			    sizeof(type)) != NULL &&
+	    strcmp(type, "peer-report") == 0) {
+		/* tlsprobe peer's exchange: the peer probe answers it */
+		c->out = c->srv->o->on_peer_line(c->srv->o->arg, c->line,
+						 (size_t)(nl - c->line) + 1);
+		if (c->out == NULL)
+			return STEP_CLOSE;
+		c->out_len = strlen(c->out);
+		c->out_off = 0;
+		c->deadline = tp_now_ms() + c->srv->timeout_ms;
+		c->state = S_SB_SEND;
+		return STEP_NEXT;
 	}
 	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, &hello, NULL,
 			NULL, &err) == NULL)

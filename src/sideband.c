@@ -627,3 +627,24 @@ out:
 	json_decref(doc);
 	return rc == 0 ? type : NULL;
 }
+
+const char *tp_sb_peek_type(const char *line, size_t len, char *type,
+			    size_t size)
+{
+	json_error_t jerr;
+	json_t *doc, *t;
+	const char *found = NULL;
+
+	if (len < TP_SB_MAGIC_LEN || len > TP_SB_MAX_LINE ||
+	    memcmp(line, TP_SB_MAGIC, TP_SB_MAGIC_LEN) != 0)
+		return NULL;
+	doc = json_loadb(line + TP_SB_MAGIC_LEN, len - TP_SB_MAGIC_LEN,
+			 JSON_DISABLE_EOF_CHECK, &jerr);
+	t = json_is_object(doc) ? json_object_get(doc, "type") : NULL;
+	if (json_is_string(t) && strlen(json_string_value(t)) < size) {
+		snprintf(type, size, "%s", json_string_value(t));
+		found = type;
+	}
+	json_decref(doc);
+	return found;
+}

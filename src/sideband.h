@@ -131,4 +131,19 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_hello *hello,
 			struct tp_sb_inside_reply *inside_reply,
 			struct tp_error *err);
 
+/*
+ * tlsprobe peer adds one exchange, on a fresh connection, between two
+ * nodes that each serve and connect:
+ *   {"type":"peer-report","from":ID,"listen":"ADDR:PORT","report":R}
+ *   {"type":"peer-ack","from":ID,"listen":"ADDR:PORT","report":R|null}
+ * R is the sender's client report (tlsprobe client --json, compact,
+ * without its handshake ladder); each node hands the other its own report
+ * in the answer, so that one open direction carries both.
+ *
+ * The type of a side-channel line, copied into type; NULL when the line
+ * is not "TLSPROBE/1 " and a JSON object with a string "type".
+ */
+const char *tp_sb_peek_type(const char *line, size_t len, char *type,
+			    size_t size);
+
 #endif

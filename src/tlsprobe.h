@@ -204,6 +204,11 @@ struct tp_report {
 	bool has_packets;     /* --capture: "packets" present */
 	double total_ms;
 	struct tp_client_hello client_hello; /* server: what the client offered */
+	/* peer: the two directions, "A->B" and "B->A"; NULL when a node's
+	 * report never arrived */
+	struct tp_report *directions[2];
+	char a_id[64], b_id[64];  /* peer: the two nodes' unique IDs */
+	double wait_s;            /* peer: how long it waited for the other */
 };
 
 struct tp_report *tp_report_new(const char *command);
@@ -272,6 +277,10 @@ enum tp_render_flags {
 
 /* Both return a malloc'd NUL-terminated string, or NULL on no memory. */
 char *tp_report_to_json(const struct tp_report *r, int flags);
+/* Reads back a client report another node sent as JSON (stages, session,
+ * certificates, peer report, findings); every string is sanitised. NULL
+ * when it is not a report. */
+struct tp_report *tp_report_from_json(const char *json, size_t len);
 char *tp_report_to_text(const struct tp_report *r, int flags);
 
 /* ---- sanitising ---- */
@@ -384,6 +393,9 @@ struct tp_server_opts {
 	/* one per connection that spoke TLS (or tried to), as it ends; the
 	 * report is freed when the call returns */
 	void (*on_report)(void *arg, const struct tp_report *r);
+	/* tlsprobe peer: a "peer-report" side-channel line arrived; returns
+	 * the malloc'd answer line, or NULL to close. NULL: not served. */
+	char *(*on_peer_line)(void *arg, const char *line, size_t len);
 	void *arg;
 	volatile sig_atomic_t *stop;  /* set by a signal handler: return */
 };
@@ -403,5 +415,28 @@ struct tp_server_summary {
  */
 int tp_server_run(const struct tp_server_opts *o,
 		  struct tp_server_summary *s, struct tp_error *err);
+
+/* ---- the peer probe (peer.c) ---- */
+
+struct tp_peer_opts {
+	const char *listen;        /* as tp_server_opts; NULL: ":4433" */
+	const char *connect;       /* the other node, HOST[:PORT] */
+	struct tp_client_opts client; /* how this node connects; host/port
+				       * are set from connect */
+	bool require_client_cert;
+	const char *server_expect_id; /* NULL: the client's expect_id */
+	double wait_s;             /* how long to wait for the other node */
+	volatile sig_atomic_t *stop;
+};
+
+/*
+ * Serves and connects at once: this node's client report and the other
+ * node's, exchanged on the side channel, fill r->directions ("A->B",
+ * "B->A", A being the node with the lower unique ID, then listen
+ * address) and r->findings (each direction's, prefixed). Returns -1 with
+ * err set when it could not run (bad input, cannot bind).
+ */
+int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
+		struct tp_error *err);
 
 #endif

@@ -1,6 +1,7 @@
 /* The JSON view of a report (CONTRACT.md, "The JSON report"). */
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tlsprobe.h"
 
@@ -154,10 +155,38 @@ static json_t *client_hello_json(const struct tp_client_hello *ch)
 						  ch->n_key_shares));
 }
 
+static json_t *report_json(const struct tp_report *r);
+
+/* tlsprobe peer: the nodes and their two client-shaped reports. */
+static void directions_json(json_t *doc, const struct tp_report *r)
+{
+	json_t *d = json_object();
+
+	json_object_set_new(doc, "nodes", json_pack("{s:s, s:s}", "A",
+			    r->a_id, "B", r->b_id));
+	json_object_set_new(d, "A->B", r->directions[0]
+			    ? report_json(r->directions[0]) : json_null());
+	json_object_set_new(d, "B->A", r->directions[1]
+			    ? report_json(r->directions[1]) : json_null());
+	json_object_set_new(doc, "directions", d);
+}
+
 char *tp_report_to_json(const struct tp_report *r, int flags)
 {
-	json_t *doc, *a;
+	json_t *doc = report_json(r);
 	char *out;
+
+	if (doc == NULL)
+		return NULL;
+	out = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
+			 ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)));
+	json_decref(doc);
+	return out;
+}
+
+static json_t *report_json(const struct tp_report *r)
+{
+	json_t *doc, *a;
 	size_t i;
 
 	doc = json_pack("{s:s, s:s, s:s}", "tool", "tlsprobe", "version",
@@ -197,13 +226,11 @@ char *tp_report_to_json(const struct tp_report *r, int flags)
 				    client_hello_json(&r->client_hello));
 	if (r->has_packets)
 		json_object_set_new(doc, "packets", json_array());
+	if (strcmp(r->command, "peer") == 0)
+		directions_json(doc, r);
 	a = json_array();
 	for (i = 0; i < r->n_findings; i++)
 		json_array_append_new(a, finding_json(&r->findings[i]));
 	json_object_set_new(doc, "findings", a);
-
-	out = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
-			 ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)));
-	json_decref(doc);
-	return out;
+	return doc;
 }

@@ -254,6 +254,33 @@ static void verdict(struct pen *p, const struct tp_report *r)
 	fputs(")\n", p->f);
 }
 
+/* tlsprobe peer: each direction as a client report of its own. */
+static void directions(struct pen *p, const struct tp_report *r, int flags)
+{
+	static const char *const names[2] = {"A->B", "B->A"};
+	int i;
+
+	fprintf(p->f, "nodes     A %s\n          B %s\n", r->a_id, r->b_id);
+	for (i = 0; i < 2; i++) {
+		char *text;
+
+		fputc('\n', p->f);
+		paint(p, C_BOLD, "== %s ==", names[i]);
+		fputc('\n', p->f);
+		if (r->directions[i] == NULL) {
+			fprintf(p->f, "no report arrived from the node that "
+				"connects in this direction within %.0f s\n",
+				r->wait_s);
+			continue;
+		}
+		text = tp_report_to_text(r->directions[i], flags);
+		if (text != NULL)
+			fputs(text, p->f);
+		free(text);
+	}
+	fputs("\n== both directions ==\n", p->f);
+}
+
 char *tp_report_to_text(const struct tp_report *r, int flags)
 {
 	struct pen p = {NULL, (flags & TP_RENDER_COLOR) != 0};
@@ -264,6 +291,8 @@ char *tp_report_to_text(const struct tp_report *r, int flags)
 	if (p.f == NULL)
 		return NULL;
 	header(&p, r);
+	if (strcmp(r->command, "peer") == 0)
+		directions(&p, r, flags);
 	stages(&p, r);
 	if (flags & TP_RENDER_VERBOSE)
 		messages(&p, r);

@@ -1,0 +1,119 @@
+/* tlsprobe peer: both roles at once between two nodes. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage_text[] =
+	"usage: tlsprobe peer --listen [ADDR]:PORT --connect HOST:PORT\n"
+	"                     --cert FILE --key FILE [options]\n"
+	"Run on both nodes: each serves and connects, both directions are\n"
+	"tested and both nodes print the same two-direction result.\n"
+	"  --ca FILE             trusted CAs, for both roles\n"
+	"  --require-client-cert the server role requires a client certificate\n"
+	"  --expect-id ID|peer   the other node's certificate CN, both roles\n"
+	"  --sni NAME, --expect-name NAME, --priority STRING\n"
+	"  --timeout SECONDS     bound for each network stage (default 10)\n"
+	"  --wait SECONDS        how long to wait for the other node (default 30)\n"
+	"  --json, --no-color, -v\n";
+
+static const struct option longopts[] = {
+	{"listen", required_argument, NULL, 'l'},
+	{"connect", required_argument, NULL, 'c'},
+	{"wait", required_argument, NULL, 'w'},
+	{"require-client-cert", no_argument, NULL, 'r'},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"ca", required_argument, NULL, OPT_CA},
+	{"cert", required_argument, NULL, OPT_CERT},
+	{"key", required_argument, NULL, OPT_KEY},
+	{"sni", required_argument, NULL, OPT_SNI},
+	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME},
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
+	{"priority", required_argument, NULL, OPT_PRIORITY},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int cmd_peer(int argc, char **argv)
+{
+	struct tp_peer_opts o = {.client = {.timeout_s = 10}, .wait_s = 30,
+				 .stop = &stop};
+	struct cli_common common = {0};
+	struct tp_error err = {0};
+	struct sigaction sa;
+	struct tp_report *r;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'l': o.listen = optarg; break;
+		case 'c': o.connect = optarg; break;
+		case 'w':
+			if ((rc = cli_parse_timeout("peer", optarg,
+						    &o.wait_s)) != 0)
+				return rc;
+			break;
+		case 'r': o.require_client_cert = true; break;
+		case OPT_JSON: common.json = true; break;
+		case OPT_TIMEOUT:
+			if ((rc = cli_parse_timeout("peer", optarg,
+						    &o.client.timeout_s)) != 0)
+				return rc;
+			break;
+		case OPT_CA: o.client.ca_file = optarg; break;
+		case OPT_CERT: o.client.cert_file = optarg; break;
+		case OPT_KEY: o.client.key_file = optarg; break;
+		case OPT_SNI: o.client.sni = optarg; break;
+		case OPT_EXPECT_NAME: o.client.expect_name = optarg; break;
+		case OPT_EXPECT_ID: o.client.expect_id = optarg; break;
+		case OPT_PRIORITY: o.client.priority = optarg; break;
+		case OPT_NO_COLOR: common.no_color = true; break;
+		case 'v': common.verbose = true; break;
+		case OPT_HELP: fputs(usage_text, stdout); return 0;
+		case ':':
+			return cli_fail("peer", 2, "option '%s' needs a value",
+					argv[optind - 1]);
+		default:
+			return cli_fail("peer", 2, "unknown option '%s' (see "
+					"tlsprobe peer --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_fail("peer", 2, "unexpected argument '%s'",
+				argv[optind]);
+	if (o.connect == NULL)
+		return cli_fail("peer", 2, "--connect HOST:PORT is required");
+	if (o.client.cert_file == NULL || o.client.key_file == NULL)
+		return cli_fail("peer", 2, "--cert and --key are required: "
+				"the peer serves too");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	r = tp_report_new("peer");
+	if (r == NULL)
+		return cli_fail("peer", 3, "out of memory");
+	if (tp_peer_run(&o, r, &err) < 0) {
+		tp_report_free(r);
+		return cli_error("peer", &err);
+	}
+	rc = cli_emit(r, &common);
+	tp_report_free(r);
+	return rc;
+}

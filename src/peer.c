@@ -1,0 +1,409 @@
+/* tlsprobe peer: both roles at once between two nodes. The server runs
+ * in a thread of its own; the client's report and the other node's are
+ * exchanged on the side channel, whichever direction is open. */
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "net.h"
+#include "sideband.h"
+
+struct peer {
+	const struct tp_peer_opts *o;
+	pthread_mutex_t lock;
+	char my_id[TP_ID_LEN + 1];
+	char listen[64];
+	char *mine;               /* our client report, compact JSON */
+	char *theirs;             /* the other node's, as it sent it */
+	char their_id[64];
+	char their_listen[64];
+	bool delivered;           /* the other node has ours */
+	volatile sig_atomic_t stop_server;
+	struct tp_server_summary summary;
+	struct tp_error server_err;
+	int server_rc;
+	bool listening;
+};
+
+/* Our report as the exchange carries it: compact, without the handshake
+ * ladder, so that it fits one side-channel line. */
+static char *report_for_wire(const struct tp_report *r)
+{
+	char *full = tp_report_to_json(r, TP_RENDER_COMPACT), *out = NULL;
+	json_t *doc;
+	json_error_t jerr;
+
+	if (full == NULL)
+		return NULL;
+	doc = json_loads(full, 0, &jerr);
+	free(full);
+	if (doc == NULL)
+		return NULL;
+	json_object_del(doc, "handshake");
+	out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (out != NULL && strlen(out) > TP_SB_MAX_LINE / 2) {
+		free(out);
+		json_object_set_new(doc, "certificates", json_array());
+		out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	}
+	json_decref(doc);
+	return out;
+}
+
+/* "TLSPROBE/1 {type, from, listen, report}\n" */
+static char *line(const char *type, const char *from, const char *listen,
+		  const char *report)
+{
+	json_t *doc, *rep = NULL;
+	json_error_t jerr;
+	char *body, *out = NULL;
+
+	if (report != NULL)
+		rep = json_loads(report, 0, &jerr);
+	doc = json_pack("{s:s, s:s, s:s, s:o}", "type", type, "from", from,
+			"listen", listen, "report", rep ? rep : json_null());
+	if (doc == NULL)
+		return NULL;
+	body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (body != NULL && asprintf(&out, "%s%s\n", TP_SB_MAGIC, body) < 0)
+		out = NULL;
+	free(body);
+	if (out != NULL && strlen(out) > TP_SB_MAX_LINE) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/* Takes the other node's report and names from a peer line; the caller
+ * holds the lock. */
+static void take(struct peer *p, const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *doc, *rep;
+	const char *s;
+
+	if (len <= TP_SB_MAGIC_LEN)
+		return;
+	doc = json_loadb(text + TP_SB_MAGIC_LEN, len - TP_SB_MAGIC_LEN,
+			 JSON_DISABLE_EOF_CHECK, &jerr);
+	if (!json_is_object(doc)) {
+		json_decref(doc);
+		return;
+	}
+	s = json_string_value(json_object_get(doc, "from"));
+	if (s != NULL)
+		snprintf(p->their_id, sizeof(p->their_id), "%s", s);
+	s = json_string_value(json_object_get(doc, "listen"));
+	if (s != NULL)
+		snprintf(p->their_listen, sizeof(p->their_listen), "%s", s);
+	rep = json_object_get(doc, "report");
+	if (json_is_object(rep) && p->theirs == NULL)
+		p->theirs = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+}
+
+/* The server thread's side: a peer-report line in, a peer-ack line out
+ * with our report when we have it. */
+static char *on_peer_line(void *arg, const char *text, size_t len)
+{
+	struct peer *p = arg;
+	char *out;
+
+	pthread_mutex_lock(&p->lock);
+	take(p, text, len);
+	out = line("peer-ack", p->my_id, p->listen, p->mine);
+	if (out != NULL && p->mine != NULL)
+		p->delivered = true;
+	pthread_mutex_unlock(&p->lock);
+	return out;
+}
+
+static void on_listening(void *arg, const char *addresses)
+{
+	struct peer *p = arg;
+
+	(void)addresses;
+	pthread_mutex_lock(&p->lock);
+	p->listening = true;
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *server_main(void *arg)
+{
+	struct peer *p = arg;
+	const struct tp_peer_opts *o = p->o;
+	struct tp_server_opts so = {
+		.listen = o->listen,
+		.cert_file = o->client.cert_file,
+		.key_file = o->client.key_file,
+		.ca_file = o->client.ca_file,
+		.require_client_cert = o->require_client_cert,
+		.expect_id = o->server_expect_id ? o->server_expect_id
+						 : o->client.expect_id,
+		.priority = o->client.priority,
+		.timeout_s = o->client.timeout_s,
+		.now = o->client.now,
+		.on_listening = on_listening,
+		.on_peer_line = on_peer_line,
+		.arg = p,
+		.stop = &p->stop_server,
+	};
+
+	int rc = tp_server_run(&so, &p->summary, &p->server_err);
+
+	pthread_mutex_lock(&p->lock);
+	p->server_rc = rc;
+	p->listening = false;
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* One peer-report exchange with the other node's server; true when it
+ * answered (its ack may carry its own report). */
+static bool exchange(struct peer *p, const struct tp_resolved *addrs,
+		     double timeout_ms)
+{
+	char *out, *reply = NULL;
+	struct tp_net_result res;
+	double deadline = tp_now_ms() + timeout_ms;
+	size_t got = 0, sent = 0;
+	bool ok = false;
+	ssize_t n;
+	int fd;
+
+	pthread_mutex_lock(&p->lock);
+	out = line("peer-report", p->my_id, p->listen, p->mine);
+	pthread_mutex_unlock(&p->lock);
+	if (out == NULL)
+		return false;
+	tp_net_connect((const struct sockaddr *)&addrs->addr[0], addrs->len[0],
+		       timeout_ms, 0, &fd, &res);
+	if (fd < 0)
+		goto out;
+	reply = malloc(TP_SB_MAX_LINE + 1);
+	if (reply == NULL)
+		goto out;
+	while (sent < strlen(out)) {
+		n = send(fd, out + sent, strlen(out) - sent, MSG_NOSIGNAL);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (tp_net_wait(fd, POLLOUT, deadline) <= 0)
+				goto out;
+			continue;
+		}
+		if (n <= 0)
+			goto out;
+		sent += (size_t)n;
+	}
+	while (got < TP_SB_MAX_LINE) {
+		if (tp_net_wait(fd, POLLIN, deadline) <= 0)
+			break;
+		n = recv(fd, reply + got, TP_SB_MAX_LINE - got, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (memchr(reply + got - (size_t)n, '\n', (size_t)n) != NULL)
+			break;
+	}
+	reply[got] = '\0';
+	{
+		char type[32];
+
+		if (tp_sb_peek_type(reply, got, type, sizeof(type)) != NULL &&
+		    strcmp(type, "peer-ack") == 0) {
+			pthread_mutex_lock(&p->lock);
+			take(p, reply, got);
+			p->delivered = true;
+			pthread_mutex_unlock(&p->lock);
+			ok = true;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	free(out);
+	free(reply);
+	return ok;
+}
+
+/* Each direction's findings again at the top, their summary prefixed. */
+static void merge(struct tp_report *r, const struct tp_report *d,
+		  const char *name)
+{
+	size_t i;
+
+	for (i = 0; d != NULL && i < d->n_findings; i++) {
+		const struct tp_finding *src = &d->findings[i];
+		struct tp_finding *f = tp_report_finding(r, src->code, "%s: %s",
+							 name, src->summary
+							 ? src->summary : "");
+
+		if (f == NULL)
+			return;
+		f->severity = src->severity;
+		f->side = src->side;
+		if (src->detail != NULL)
+			tp_finding_detail(f, "%s", src->detail);
+		if (src->fix != NULL)
+			tp_finding_fix(f, "%s", src->fix);
+	}
+}
+
+static bool stopped(const struct tp_peer_opts *o)
+{
+	return o->stop != NULL && *o->stop;
+}
+
+int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
+		struct tp_error *err)
+{
+	struct tp_client_opts co = o->client;
+	struct tp_report *mine = NULL, *theirs = NULL;
+	struct tp_resolved addrs;
+	struct tp_net_result res;
+	struct peer *p;
+	pthread_t server;
+	char *host = NULL;
+	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s : 30) * 1000;
+	bool a_is_me, reachable;
+	int rc = -1;
+
+	if (o->connect == NULL || o->client.cert_file == NULL ||
+	    o->client.key_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "peer needs --connect "
+			     "HOST:PORT, --cert and --key (it serves too)");
+		return -1;
+	}
+	if (tp_addr_parse(o->connect, 4433, &host, &co.port, err) < 0)
+		return -1;
+	co.host = host;
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		free(host);
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return -1;
+	}
+	p->o = o;
+	pthread_mutex_init(&p->lock, NULL);
+	if (tp_id_read(p->my_id, err) < 0)
+		goto out;
+	snprintf(p->listen, sizeof(p->listen), "%s",
+		 o->listen ? o->listen : ":4433");
+	if (pthread_create(&server, NULL, server_main, p) != 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "cannot start the server "
+			     "thread: %s", strerror(errno));
+		goto out;
+	}
+	deadline = tp_now_ms() + wait_ms;
+	/* the server binds first: a bad file or a busy port ends it here */
+	for (;;) {
+		bool up, failed;
+
+		pthread_mutex_lock(&p->lock);
+		up = p->listening;
+		failed = p->server_rc < 0;
+		pthread_mutex_unlock(&p->lock);
+		if (failed || tp_now_ms() > deadline) {
+			up = false;
+			break;
+		}
+		if (up)
+			break;
+		usleep(10000);
+	}
+	pthread_mutex_lock(&p->lock);
+	rc = p->listening ? 0 : -1;
+	pthread_mutex_unlock(&p->lock);
+	if (rc < 0) {
+		p->stop_server = 1;
+		pthread_join(server, NULL);
+		if (p->server_err.kind != TP_ERR_NONE)
+			*err = p->server_err;
+		else
+			tp_error_set(err, TP_ERR_RUNTIME, "the server did not "
+				     "start listening on %s", p->listen);
+		goto out;
+	}
+	/* the other node may start later: while its port refuses, wait;
+	 * silence (a filter) or an answer ends the wait, and the client
+	 * run that follows says which */
+	tp_net_resolve(co.host, co.port, co.family, co.timeout_s * 1000,
+		       &addrs, &res);
+	reachable = res.status == TP_NETRES_OK;
+	while (reachable && !stopped(o) && tp_now_ms() < deadline) {
+		int fd;
+
+		tp_net_connect((const struct sockaddr *)&addrs.addr[0],
+			       addrs.len[0], 1000, 0, &fd, &res);
+		if (fd >= 0)
+			close(fd);
+		if (res.status != TP_NETRES_REFUSED)
+			break;
+		usleep(200000);
+	}
+	rc = -1;
+	mine = tp_report_new("client");
+	if (mine == NULL || tp_client_run(&co, mine, err) < 0)
+		goto stop;
+	pthread_mutex_lock(&p->lock);
+	p->mine = report_for_wire(mine);
+	pthread_mutex_unlock(&p->lock);
+	/* hand ours over and fetch theirs, over whichever way is open */
+	while (!stopped(o) && tp_now_ms() < deadline) {
+		bool done;
+
+		pthread_mutex_lock(&p->lock);
+		done = p->delivered && p->theirs != NULL;
+		pthread_mutex_unlock(&p->lock);
+		if (done)
+			break;
+		if (reachable)
+			exchange(p, &addrs, co.timeout_s * 1000 < 2000
+				 ? co.timeout_s * 1000 : 2000);
+		usleep(100000);
+	}
+	/* a last moment for the other node's final ack to go out */
+	usleep(200000);
+	rc = 0;
+stop:
+	p->stop_server = 1;
+	pthread_join(server, NULL);
+	if (rc < 0)
+		goto out;
+	if (p->theirs != NULL)
+		theirs = tp_report_from_json(p->theirs, strlen(p->theirs));
+	/* A is the node with the lower unique ID, then listen address, so
+	 * that both nodes print the directions under the same names */
+	a_is_me = p->their_id[0] == '\0' ||
+		  strcmp(p->my_id, p->their_id) < 0 ||
+		  (strcmp(p->my_id, p->their_id) == 0 &&
+		   strcmp(p->listen, p->their_listen) <= 0);
+	snprintf(r->a_id, sizeof(r->a_id), "%s", a_is_me ? p->my_id
+							 : p->their_id);
+	snprintf(r->b_id, sizeof(r->b_id), "%s", a_is_me
+		 ? (p->their_id[0] ? p->their_id : "(no report)") : p->my_id);
+	r->directions[a_is_me ? 0 : 1] = mine;
+	r->directions[a_is_me ? 1 : 0] = theirs;
+	mine = theirs = NULL;
+	r->wait_s = wait_ms / 1000;
+	merge(r, r->directions[0], "A->B");
+	merge(r, r->directions[1], "B->A");
+	tp_report_set_target(r, host, co.port, NULL);
+out:
+	tp_report_free(mine);
+	tp_report_free(theirs);
+	pthread_mutex_destroy(&p->lock);
+	free(p->mine);
+	free(p->theirs);
+	free(p);
+	free(host);
+	return rc;
+}
