@@ -457,7 +457,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				  l.n_chain, l.x509_key);
 	sni = o->no_sni ? NULL : o->sni ? o->sni
 		: tp_addr_is_literal(o->host) ? NULL : o->host;
-	expect_name = o->expect_name ? o->expect_name : sni ? sni : o->host;
+	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
+		      : sni ? sni : o->host;
 	cfg.sni = sni;
 	if (tp_report_set_target(r, o->host, o->port, sni) < 0 ||
 	    tp_report_add_standard_stages(r) < 0) {

@@ -353,6 +353,7 @@ struct tp_client_opts {
 	const char *alpn;         /* comma-separated protocol names */
 	const char *keylog_file;
 	bool no_sideband;         /* do not look for a paired server probe */
+	bool no_name_check;       /* identity is the unique ID, not a name */
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
 	time_t now;               /* 0: the current time (tests fix it) */
