@@ -266,6 +266,33 @@ expect_py "PMTU_BLACKHOLE: a path error whose detail mentions the MSS" \
 	"$(path_error PMTU_BLACKHOLE MSS)"
 timely "PMTU_BLACKHOLE with --timeout $TMO"
 
+# The same black hole with a tlsprobe server on the far side: the client
+# still proves it, and the server's own lines show the small-MSS retry
+# completing from the client's address while the first try did not.
+SRV_JSON="$T/tlsprobe-server.jsonl"
+ip netns exec "$S" "$TP" server --listen "$SRV:4435" --cert "$T/big-chain.pem" \
+	--key "$T/big.key" --timeout $TMO --json >"$SRV_JSON" \
+	2>"$T/tlsprobe-server.err" </dev/null &
+srv_track $! "$T/tlsprobe-server.err"
+setup "tlsprobe server on 4435" log_waits "$T/tlsprobe-server.err" "listening on"
+run_client pmtu-paired "$SRV:4435" --sni server.test --ca "$PKI/ca1.pem" \
+	--timeout $TMO
+expect "path-MTU black hole, tlsprobe server far side: PMTU_BLACKHOLE" 1 \
+	PMTU_BLACKHOLE '!HANDSHAKE_TIMEOUT' '!SNI_FILTERED'
+log_waits "$SRV_JSON" '"verdict":"pass"'
+if python3 - "$SRV_JSON" <<'PY' 2>"$T/srv_py.err"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+mine = [l for l in lines if l["target"]["host"] == "100.64.10.2"]
+assert [l for l in mine if l["verdict"] == "pass"], mine
+PY
+then
+	ok "the tlsprobe server saw the small-MSS retry complete from 100.64.10.2"
+else
+	not_ok "the tlsprobe server saw the small-MSS retry complete from 100.64.10.2"
+	sed 's/^/#   /' "$T/srv_py.err" "$SRV_JSON" "$T/tlsprobe-server.err"
+fi
+
 # Without the ICMP drop, path-MTU discovery works. (Only now: nothing
 # could teach S the 600-byte path MTU toward C before.)
 setup "ICMP reaches S again" ip netns exec "$R" iptables -F OUTPUT
