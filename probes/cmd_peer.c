@@ -14,6 +14,8 @@ static const char usage_text[] =
 	"tested and both nodes print the same two-direction result.\n"
 	"  --ca FILE             trusted CAs, for both roles\n"
 	"  --require-client-cert the server role requires a client certificate\n"
+	"  --once, --count N     accepted as for server; a peer run ends after\n"
+	"                        one exchange with the other node anyway\n"
 	"  --expect-id ID|peer   the other node's certificate CN, both roles\n"
 	"  --sni NAME, --expect-name NAME, --priority STRING\n"
 	"  --timeout SECONDS     bound for each network stage (default 10)\n"
@@ -25,6 +27,8 @@ static const struct option longopts[] = {
 	{"connect", required_argument, NULL, 'c'},
 	{"wait", required_argument, NULL, 'w'},
 	{"require-client-cert", no_argument, NULL, 'r'},
+	{"once", no_argument, NULL, 'o'},
+	{"count", required_argument, NULL, 'n'},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"ca", required_argument, NULL, OPT_CA},
@@ -42,6 +46,12 @@ static const struct option longopts[] = {
 
 static volatile sig_atomic_t stop;
 
+static void listening(void *arg, const char *addresses)
+{
+	(void)arg;
+	fprintf(stderr, "tlsprobe peer: listening on %s\n", addresses);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -51,7 +61,7 @@ static void on_signal(int sig)
 int cmd_peer(int argc, char **argv)
 {
 	struct tp_peer_opts o = {.client = {.timeout_s = 10}, .wait_s = 30,
-				 .stop = &stop};
+				 .on_listening = listening, .stop = &stop};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct sigaction sa;
@@ -69,6 +79,15 @@ int cmd_peer(int argc, char **argv)
 				return rc;
 			break;
 		case 'r': o.require_client_cert = true; break;
+		case 'n':
+			if (strspn(optarg, "0123456789") != strlen(optarg) ||
+			    optarg[0] == '\0')
+				return cli_fail("peer", 2, "--count '%s': "
+						"expected a whole number",
+						optarg);
+			break;  /* one exchange with one node: as --once */
+		case 'o':
+			break;
 		case OPT_JSON: common.json = true; break;
 		case OPT_TIMEOUT:
 			if ((rc = cli_parse_timeout("peer", optarg,

@@ -129,10 +129,11 @@ static void on_listening(void *arg, const char *addresses)
 {
 	struct peer *p = arg;
 
-	(void)addresses;
 	pthread_mutex_lock(&p->lock);
 	p->listening = true;
 	pthread_mutex_unlock(&p->lock);
+	if (p->o->on_listening != NULL)
+		p->o->on_listening(p->o->arg, addresses);
 }
 
 static void *server_main(void *arg)
@@ -273,7 +274,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	pthread_t server;
 	char *host = NULL;
 	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s : 30) * 1000;
-	bool a_is_me, reachable;
+	bool a_is_me, reachable, theirs_missing;
+	unsigned attempts = 0;
 	int rc = -1;
 
 	if (o->connect == NULL || o->client.cert_file == NULL ||
@@ -372,7 +374,10 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		if (reachable)
 			exchange(p, &addrs, co.timeout_s * 1000 < 2000
 				 ? co.timeout_s * 1000 : 2000);
-		usleep(100000);
+		/* back off: the other node may still be running its client,
+		 * or be a plain server that will never answer */
+		attempts++;
+		usleep(attempts < 10 ? 100000 * attempts : 1000000);
 	}
 	/* a last moment for the other node's final ack to go out */
 	usleep(200000);
@@ -384,6 +389,7 @@ stop:
 		goto out;
 	if (p->theirs != NULL)
 		theirs = tp_report_from_json(p->theirs, strlen(p->theirs));
+	theirs_missing = theirs == NULL;
 	/* A is the node with the lower unique ID, then listen address, so
 	 * that both nodes print the directions under the same names */
 	a_is_me = p->their_id[0] == '\0' ||
@@ -400,6 +406,18 @@ stop:
 	r->wait_s = wait_ms / 1000;
 	merge(r, r->directions[0], "A->B");
 	merge(r, r->directions[1], "B->A");
+	if (theirs_missing) {
+		struct tp_finding *f = tp_report_finding(r,
+			TP_PEER_REPORT_MISSING, "%s: no report from the node "
+			"that connects to us arrived within %.0f s",
+			a_is_me ? "B->A" : "A->B", wait_ms / 1000);
+
+		tp_finding_detail(f, "%s; our own report %s", reachable
+				  ? "its tlsprobe peer answered none of our "
+				  "peer-report exchanges with a report"
+				  : "the other node could not be resolved",
+				  p->delivered ? "reached it" : "did not reach it");
+	}
 	tp_report_set_target(r, host, co.port, NULL);
 out:
 	tp_report_free(mine);

@@ -427,6 +427,8 @@ struct tp_peer_opts {
 	bool require_client_cert;
 	const char *server_expect_id; /* NULL: the client's expect_id */
 	double wait_s;             /* how long to wait for the other node */
+	void (*on_listening)(void *arg, const char *addresses);
+	void *arg;
 	volatile sig_atomic_t *stop;
 };
 

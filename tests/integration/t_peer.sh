@@ -98,3 +98,25 @@ check "peer without --connect: exit 2 with one line" \
 "$TP" peer --connect 127.0.0.1:1 >"$T/u2.out" 2>"$T/u2.err"; rc=$?
 check "peer without --cert/--key: exit 2 with one line" \
 	sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$T/u2.err') -eq 1 ] && grep -q -- --cert '$T/u2.err'"
+
+# 5. the other side is a plain tlsprobe server, not a peer: our direction
+#    is reported, the other one is missing, and that is an error
+SP=$(free_port)
+"$TP" server --listen "127.0.0.1:$SP" --cert "$ME.pem" --key "$ME.key" \
+	--ca "$PKI/ca1.pem" >/dev/null 2>"$T/plain.err" </dev/null &
+srv_track $! "$T/plain.err"
+wait_port "$SP"
+t0=$(now_ms)
+timeout -k 2 30 "$TP" peer --listen "127.0.0.1:$(free_port)" \
+	--connect "127.0.0.1:$SP" --cert "$ME.pem" --key "$ME.key" \
+	--ca "$PKI/ca1.pem" --timeout 2 --wait 3 --json >"$T/missing.json" \
+	2>"$T/missing.err"; rc=$?
+ms=$(($(now_ms) - t0))
+check "no peer on the other side: exit 1 within --wait ($ms ms)" \
+	test "$rc" -eq 1 -a "$ms" -lt 6000
+check "no peer on the other side: PEER_REPORT_MISSING, and our direction reported" \
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [f for f in d["findings"] if f["code"]=="PEER_REPORT_MISSING"]; v=[x for x in d["directions"].values() if x]; assert len(v)==1 and v[0]["verdict"]=="pass", d["directions"]' "$T/missing.json"
+check "peer says where it listens on stderr" grep -q "listening on" "$T/missing.err"
+"$TP" peer --connect 127.0.0.1:1 --cert "$ME.pem" --key "$ME.key" --count x \
+	>/dev/null 2>"$T/u3.err"; rc=$?
+check "peer --count x: exit 2" test "$rc" -eq 2
