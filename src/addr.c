@@ -6,8 +6,8 @@
 
 #include "addr.h"
 
-static int parse_port(const char *spec, const char *s, unsigned *port,
-		      struct tp_error *err)
+int tp_addr_parse_port(const char *label, const char *s, unsigned min,
+		       unsigned *port, struct tp_error *err)
 {
 	char *end;
 	unsigned long v;
@@ -15,14 +15,23 @@ static int parse_port(const char *spec, const char *s, unsigned *port,
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	/* strtoul() takes " 443" and "+443"; a port is digits only */
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < 1 ||
+	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v < min ||
 	    v > 65535) {
-		tp_error_set(err, TP_ERR_USAGE, "'%s': port '%s' is not a "
-			     "number from 1 to 65535", spec, s);
+		tp_error_set(err, TP_ERR_USAGE, "%s: port '%s' is not a number "
+			     "from %u to 65535", label, s, min);
 		return -1;
 	}
 	*port = (unsigned)v;
 	return 0;
+}
+
+static int parse_port(const char *spec, const char *s, unsigned *port,
+		      struct tp_error *err)
+{
+	char label[300];
+
+	snprintf(label, sizeof(label), "'%s'", spec);
+	return tp_addr_parse_port(label, s, 1, port, err);
 }
 
 int tp_addr_parse(const char *spec, unsigned default_port, char **host,

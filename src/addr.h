@@ -8,6 +8,11 @@
 
 #include "tlsprobe.h"
 
+/* Parses a port of min..65535 (digits only); a usage error starting with
+ * label ("'host:99999'", "--listen ':x'") otherwise. */
+int tp_addr_parse_port(const char *label, const char *s, unsigned min,
+		       unsigned *port, struct tp_error *err);
+
 /* True when host is an IPv4 or IPv6 literal (then no SNI is sent). */
 bool tp_addr_is_literal(const char *host);
 /* "loopback", "private (RFC 1918)", "shared (CGNAT, RFC 6598)",

@@ -119,46 +119,6 @@ nomem:
 	return -1;
 }
 
-/* "TLS1.3, TLS1.2" and "N suites: A, B, C, …" from the priority string,
- * for the evidence of a negotiation failure. */
-static void describe_offer(const char *priority, char *versions,
-			   size_t vsize, char *suites, size_t ssize)
-{
-	gnutls_priority_t p;
-	const unsigned int *protos;
-	unsigned idx, sidx, count = 0;
-	size_t used = 0;
-	int n, i;
-
-	versions[0] = suites[0] = '\0';
-	if (gnutls_priority_init(&p, priority ? priority : "NORMAL", NULL) < 0)
-		return;
-	n = gnutls_priority_protocol_list(p, &protos);
-	for (i = 0; i < n && used < vsize; i++)
-		used += (size_t)snprintf(versions + used, vsize - used, "%s%s",
-			i ? ", " : "", gnutls_protocol_get_name(protos[i]));
-	used = 0;
-	for (idx = 0; gnutls_priority_get_cipher_suite_index(p, idx, &sidx) !=
-		      GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE; idx++) {
-		const char *name;
-
-		if (sidx == (unsigned)GNUTLS_E_UNKNOWN_CIPHER_SUITE)
-			continue;
-		name = gnutls_cipher_suite_info(sidx, NULL, NULL, NULL, NULL,
-						NULL);
-		if (name == NULL)
-			continue;
-		if (count < 6 && used < ssize)
-			used += (size_t)snprintf(suites + used, ssize - used,
-						 "%s%s", count ? ", " : "", name);
-		count++;
-	}
-	if (count > 6 && used < ssize)
-		snprintf(suites + used, ssize - used, ", … (%u suites in all)",
-			 count);
-	gnutls_priority_deinit(p);
-}
-
 static void progress(const struct tp_client_opts *o, struct tp_report *r,
 		     const char *stage)
 {
@@ -437,7 +397,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	struct tp_tls_obs obs = {0};
 	struct tp_stage *st;
 	char remote[80] = "", host_text[64];
-	char versions[128], suites[512];
+	char versions[128] = "", suites[512] = "";
 	const char *sni, *expect_name, *expect_id = o->expect_id;
 	struct tp_pair *pair = NULL;
 	char my_id[TP_ID_LEN + 1];
@@ -540,6 +500,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		size_t before = r->n_findings;
 		struct tp_tls_obs broad;
 		struct retry no_sni, small_mss;
+		gnutls_priority_t prio;
 		const struct sockaddr *sa =
 			(struct sockaddr *)&addrs.addr[used_addr];
 		bool stalled = obs.timed_out && obs.alert_in < 0;
@@ -580,8 +541,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				    timeout_ms / 2, true, 0);
 		ctx.sni_retry = retry_join(&no_sni);
 		ctx.mss_retry = retry_join(&small_mss);
-		describe_offer(o->priority, versions, sizeof(versions), suites,
-			       sizeof(suites));
+		if (gnutls_priority_init(&prio, o->priority ? o->priority
+					 : "NORMAL", NULL) >= 0) {
+			tp_tls_describe_priority(prio, versions,
+						 sizeof(versions), suites,
+						 sizeof(suites));
+			gnutls_priority_deinit(prio);
+		}
 		tp_diag_tls_failure(r, &obs, &ctx);
 		if (ctx.broad != NULL)
 			tp_tls_obs_free(&broad);

@@ -309,32 +309,6 @@ static const char *hello_id(struct server *srv, const uint8_t random[32])
 
 /* ---- loading what the server presents and trusts ---- */
 
-/* "N suites: A, B, C, …" that our priority accepts. */
-static void describe_suites(struct server *srv)
-{
-	size_t used, size = sizeof(srv->suites_text);
-	unsigned idx, sidx, count = 0;
-	char list[400] = "";
-	const char *name;
-
-	used = 0;
-	for (idx = 0; gnutls_priority_get_cipher_suite_index(srv->prio, idx,
-			&sidx) != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE; idx++) {
-		if (sidx == (unsigned)GNUTLS_E_UNKNOWN_CIPHER_SUITE)
-			continue;
-		name = gnutls_cipher_suite_info(sidx, NULL, NULL, NULL, NULL,
-						NULL);
-		if (name == NULL)
-			continue;
-		if (count < 6 && used < sizeof(list))
-			used += (size_t)snprintf(list + used, sizeof(list) - used,
-						 "%s%s", count ? ", " : "", name);
-		count++;
-	}
-	snprintf(srv->suites_text, size, "%u suites: %s%s", count, list,
-		 count > 6 ? ", …" : "");
-}
-
 /* Whether the hello offers a version our priority accepts. */
 static bool offers_our_version(const struct server *srv,
 			       const struct tp_client_hello *ch)
@@ -355,10 +329,8 @@ static int load(struct server *srv, struct tp_error *err)
 {
 	const struct tp_server_opts *o = srv->o;
 	struct tp_report *scratch;
-	const unsigned *protos;
 	unsigned i;
-	size_t used = 0;
-	int rc, n;
+	int rc;
 
 	if (o->cert_file == NULL || o->key_file == NULL) {
 		tp_error_set(err, TP_ERR_USAGE, "--cert FILE and --key FILE "
@@ -431,14 +403,9 @@ static int load(struct server *srv, struct tp_error *err)
 			     o->priority, gnutls_strerror(rc));
 		return -1;
 	}
-	n = gnutls_priority_protocol_list(srv->prio, &protos);
-	for (i = 0; n > 0 && i < (unsigned)n &&
-		    used < sizeof(srv->versions_text); i++)
-		used += (size_t)snprintf(srv->versions_text + used,
-					 sizeof(srv->versions_text) - used,
-					 "%s%s", i ? ", " : "",
-					 gnutls_protocol_get_name(protos[i]));
-	describe_suites(srv);
+	tp_tls_describe_priority(srv->prio, srv->versions_text,
+				 sizeof(srv->versions_text), srv->suites_text,
+				 sizeof(srv->suites_text));
 
 	/* what the side channel says about us */
 	for (i = 0; i < srv->n_chain && i < TP_SB_MAX_LIST; i++) {
@@ -489,18 +456,10 @@ nomem:
 static int parse_port(const char *spec, const char *s, unsigned *port,
 		      struct tp_error *err)
 {
-	char *end;
-	unsigned long v;
+	char label[300];
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end != '\0' || errno != 0 || v > 65535) {
-		tp_error_set(err, TP_ERR_USAGE, "--listen '%s': port '%s' is "
-			     "not a number from 0 to 65535", spec, s);
-		return -1;
-	}
-	*port = (unsigned)v;
-	return 0;
+	snprintf(label, sizeof(label), "--listen '%s'", spec);
+	return tp_addr_parse_port(label, s, 0, port, err);
 }
 
 /*
@@ -847,36 +806,6 @@ static void offered_suites(const struct tp_client_hello *ch, char *buf,
 					 i ? ", " : ": ", ch->suite_ids[i]);
 	if (ch->n_suites > ch->n_suite_ids && used < size)
 		snprintf(buf + used, size - used, ", …");
-}
-
-static void record_session(struct conn *c)
-{
-	gnutls_session_t s = c->s;
-	gnutls_datum_t alpn = {NULL, 0};
-	char group[48] = "", alpn_buf[64] = "";
-	const char *gname = NULL;
-	gnutls_group_t g = gnutls_group_get(s);
-	gnutls_sign_algorithm_t sig = gnutls_sign_algorithm_get(s);
-	char *p;
-
-	if (g != GNUTLS_GROUP_INVALID)
-		gname = gnutls_group_get_name(g);
-	if (gname != NULL) {
-		snprintf(group, sizeof(group), "%s", gname);
-		for (p = group; *p; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-	}
-	if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0)
-		snprintf(alpn_buf, sizeof(alpn_buf), "%.*s", (int)alpn.size,
-			 alpn.data);
-	tp_session_set(&c->r->session,
-		       gnutls_protocol_get_name(gnutls_protocol_get_version(s)),
-		       gnutls_ciphersuite_get(s), group[0] ? group : NULL,
-		       sig != GNUTLS_SIGN_UNKNOWN ? gnutls_sign_get_name(sig)
-						   : NULL,
-		       alpn_buf[0] ? alpn_buf : NULL,
-		       gnutls_session_is_resumed(s) != 0);
 }
 
 /* What a client's bytes look like when they are not TLS. */
@@ -1756,7 +1685,7 @@ static enum step handshake_done(struct conn *c)
 
 	c->handshake_done = true;
 	c->status = 0;
-	record_session(c);
+	tp_tls_record_session(c->s, &c->r->session);
 	tp_report_stage(c->r, "tls")->ms = tp_now_ms() - c->tls_start;
 	/* the account is there as soon as the handshake is, for a client
 	 * that asks before this connection ends */

@@ -267,7 +267,7 @@ static void lower(char *s)
 		*s = (char)tolower((unsigned char)*s);
 }
 
-static void record_session(gnutls_session_t s, struct tp_report *r)
+void tp_tls_record_session(gnutls_session_t s, struct tp_session *out)
 {
 	gnutls_datum_t alpn = {NULL, 0};
 	char group[48] = "", alpn_buf[64] = "";
@@ -284,13 +284,47 @@ static void record_session(gnutls_session_t s, struct tp_report *r)
 	if (gnutls_alpn_get_selected_protocol(s, &alpn) == 0)
 		snprintf(alpn_buf, sizeof(alpn_buf), "%.*s", (int)alpn.size,
 			 alpn.data);
-	tp_session_set(&r->session,
+	tp_session_set(out,
 		       gnutls_protocol_get_name(gnutls_protocol_get_version(s)),
 		       gnutls_ciphersuite_get(s), group[0] ? group : NULL,
 		       sig != GNUTLS_SIGN_UNKNOWN ? gnutls_sign_get_name(sig)
 						   : NULL,
 		       alpn_buf[0] ? alpn_buf : NULL,
 		       gnutls_session_is_resumed(s) != 0);
+}
+
+void tp_tls_describe_priority(gnutls_priority_t p, char *versions,
+			      size_t vsize, char *suites, size_t ssize)
+{
+	const unsigned int *protos;
+	unsigned idx, sidx, count = 0;
+	size_t used = 0;
+	int n, i;
+
+	versions[0] = suites[0] = '\0';
+	n = gnutls_priority_protocol_list(p, &protos);
+	for (i = 0; i < n && used < vsize; i++)
+		used += (size_t)snprintf(versions + used, vsize - used, "%s%s",
+			i ? ", " : "", gnutls_protocol_get_name(protos[i]));
+	used = 0;
+	for (idx = 0; gnutls_priority_get_cipher_suite_index(p, idx, &sidx) !=
+		      GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE; idx++) {
+		const char *name;
+
+		if (sidx == (unsigned)GNUTLS_E_UNKNOWN_CIPHER_SUITE)
+			continue;
+		name = gnutls_cipher_suite_info(sidx, NULL, NULL, NULL, NULL,
+						NULL);
+		if (name == NULL)
+			continue;
+		if (count < 6 && used < ssize)
+			used += (size_t)snprintf(suites + used, ssize - used,
+						 "%s%s", count ? ", " : "", name);
+		count++;
+	}
+	if (count > 6 && used < ssize)
+		snprintf(suites + used, ssize - used, ", … (%u suites in all)",
+			 count);
 }
 
 /* Keeps a copy of the chain the peer sent (available even when the
@@ -532,7 +566,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		top_up_first_bytes(&c);
 	if (rc == 0 && !obs->timed_out) {
 		obs->handshake_done = true;
-		record_session(s, r);
+		tp_tls_record_session(s, &r->session);
 		if (cfg->inside_line != NULL)
 			inside_exchange(&c);
 		else if (obs->cert_requested &&

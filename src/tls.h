@@ -80,4 +80,13 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			    struct tp_tls_obs *obs);
 void tp_tls_obs_free(struct tp_tls_obs *obs);
 
+/* The facts of an established session: version, IANA suite name, group,
+ * signature scheme, ALPN, resumption. Shared by client and server. */
+void tp_tls_record_session(gnutls_session_t s, struct tp_session *out);
+
+/* "TLS1.3, TLS1.2" and "A, B, C, … (N suites in all)" that a priority
+ * accepts, for the evidence of a negotiation failure. */
+void tp_tls_describe_priority(gnutls_priority_t p, char *versions,
+			      size_t vsize, char *suites, size_t ssize);
+
 #endif
