@@ -600,7 +600,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	if (pair != NULL) {
 		if (!pair->have_inside)
 			tp_pair_after_tls(pair, &obs);
-		tp_pair_analyse(pair, r, &obs, &cfg);
+		tp_pair_analyse(pair, r, &cfg);
 		tp_pair_free(pair);
 		pair = NULL;
 	}
@@ -608,7 +608,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 done:
 	/* TCP failed: the side channel can still say why it is missing */
 	if (pair != NULL)
-		tp_pair_analyse(pair, r, NULL, &cfg);
+		tp_pair_analyse(pair, r, &cfg);
 	tp_pair_free(pair);
 	r->total_ms = tp_now_ms() - t_start;
 	unload(&l);

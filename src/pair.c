@@ -377,7 +377,6 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 }
 
 void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
-		     const struct tp_tls_obs *obs,
 		     const struct tp_tls_client_cfg *cfg)
 {
 	struct tp_stage *st = tp_report_stage(r, "sideband");
@@ -386,7 +385,6 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 	struct tp_finding *f;
 	size_t i;
 
-	(void)obs;
 	if (p->state != TP_PAIR_PAIRED && p->have_inside) {
 		/* a middlebox let only TLS through, but a tlsprobe server
 		 * answered inside the session: a partial far-side view */
@@ -474,12 +472,17 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 	if (f != NULL && a->reason[0] != '\0') {
 		/* the server's own words beat what an alert can carry */
 		char *summary = NULL;
+		struct tp_stage *tls;
 
 		if (asprintf(&summary, "the server refused our certificate: "
 			     "%s", a->reason) >= 0) {
 			free(f->summary);
 			f->summary = tp_report_strdup(summary);
 			free(summary);
+			/* the tls stage quoted the old words */
+			tls = tp_report_stage(r, "tls");
+			tp_stage_set(tls, tls->status, tls->ms, "%s",
+				     f->summary ? f->summary : "");
 		}
 		for (i = 0; i < a->n_codes; i++)
 			if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0)

@@ -62,7 +62,6 @@ const char *tp_pair_peer_id(const struct tp_pair *p);
  * r->peer and the "sideband" stage.
  */
 void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
-		     const struct tp_tls_obs *obs,
 		     const struct tp_tls_client_cfg *cfg);
 
 #endif

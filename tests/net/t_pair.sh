@@ -414,6 +414,8 @@ expect_errors "client certificate CN $ALIEN: exactly PEER_ID_MISMATCH and CLIENT
 	PEER_ID_MISMATCH CLIENT_CERT_REJECTED
 expect_py "the client's PEER_ID_MISMATCH is about our certificate (side client), in the server's words" \
 	"[f for f in d['findings'] if f['code'] == 'PEER_ID_MISMATCH' and f['side'] == 'client' and 'the paired tlsprobe server says' in (f.get('detail') or '') and '$ALIEN' in f['detail'] and '$CID' in f['detail']]"
+expect_py "CLIENT_CERT_REJECTED and the tls stage say it in the server's words: the CN is not the ID" \
+	"[f for f in d['findings'] if f['code'] == 'CLIENT_CERT_REJECTED' and 'not the expected unique ID' in f['summary'] and '$ALIEN' in f['summary']] and [s for s in d['stages'] if s['name'] == 'tls' and 'not the expected unique ID' in (s.get('detail') or '')]"
 expect_srv "client certificate CN $ALIEN: the server's line: fail, PEER_ID_MISMATCH" \
 	fail PEER_ID_MISMATCH
 expect_srv_py "the server's PEER_ID_MISMATCH is about the client and names $ALIEN and $CID" \
