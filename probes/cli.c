@@ -99,3 +99,32 @@ int cli_emit(const struct tp_report *r, const struct cli_common *c)
 				strerror(errno));
 	return tp_report_exit_status(r);
 }
+
+bool cli_client_option(const char *sub, int opt, const char *arg,
+		       struct tp_client_opts *o, struct cli_common *c,
+		       int *rc)
+{
+	*rc = 0;
+	switch (opt) {
+	case OPT_JSON: c->json = true; break;
+	case OPT_TIMEOUT: *rc = cli_parse_timeout(sub, arg, &o->timeout_s); break;
+	case OPT_CA: o->ca_file = arg; break;
+	case OPT_CERT: o->cert_file = arg; break;
+	case OPT_KEY: o->key_file = arg; break;
+	case OPT_SNI: o->sni = arg; break;
+	case OPT_NO_SNI: o->no_sni = true; break;
+	case OPT_EXPECT_NAME: o->expect_name = arg; break;
+	case OPT_EXPECT_ID: o->expect_id = arg; break;
+	case OPT_PRIORITY: o->priority = arg; break;
+	case OPT_ALPN: o->alpn = arg; break;
+	case OPT_KEYLOG: o->keylog_file = arg; break;
+	case OPT_NO_SIDEBAND: o->no_sideband = true; break;
+	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
+	case '4': o->family = 4; break;
+	case '6': o->family = 6; break;
+	case 'v': c->verbose = true; break;
+	case OPT_NO_COLOR: c->no_color = true; break;
+	default: return false;
+	}
+	return true;
+}

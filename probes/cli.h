@@ -21,6 +21,34 @@ enum {
 	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND,
 };
 
+/* The long options of the client role, shared by client and peer. */
+#define CLI_CLIENT_LONGOPTS \
+	{"json", no_argument, NULL, OPT_JSON}, \
+	{"timeout", required_argument, NULL, OPT_TIMEOUT}, \
+	{"ca", required_argument, NULL, OPT_CA}, \
+	{"cert", required_argument, NULL, OPT_CERT}, \
+	{"key", required_argument, NULL, OPT_KEY}, \
+	{"sni", required_argument, NULL, OPT_SNI}, \
+	{"no-sni", no_argument, NULL, OPT_NO_SNI}, \
+	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME}, \
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID}, \
+	{"priority", required_argument, NULL, OPT_PRIORITY}, \
+	{"alpn", required_argument, NULL, OPT_ALPN}, \
+	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
+	{"no-sideband", no_argument, NULL, OPT_NO_SIDEBAND}, \
+	{"now", required_argument, NULL, OPT_NOW}, \
+	{"verbose", no_argument, NULL, 'v'}, \
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+
+/*
+ * Applies one of CLI_CLIENT_LONGOPTS (or -4, -6, -v) to o and c. Returns
+ * false when opt is none of them; otherwise true, with *rc the exit code
+ * of a bad value (0 when it was fine).
+ */
+bool cli_client_option(const char *sub, int opt, const char *arg,
+		       struct tp_client_opts *o, struct cli_common *c,
+		       int *rc);
+
 /* Prints "tlsprobe SUB: message" on stderr; returns the exit code. */
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);
 /* Reports an error object as one line on stderr; returns its exit code. */

@@ -29,22 +29,7 @@ static const char usage_text[] =
 	"  --no-color          plain text (also NO_COLOR=1)\n";
 
 static const struct option longopts[] = {
-	{"json", no_argument, NULL, OPT_JSON},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"ca", required_argument, NULL, OPT_CA},
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"sni", required_argument, NULL, OPT_SNI},
-	{"no-sni", no_argument, NULL, OPT_NO_SNI},
-	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME},
-	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
-	{"priority", required_argument, NULL, OPT_PRIORITY},
-	{"alpn", required_argument, NULL, OPT_ALPN},
-	{"keylog", required_argument, NULL, OPT_KEYLOG},
-	{"no-sideband", no_argument, NULL, OPT_NO_SIDEBAND},
-	{"now", required_argument, NULL, OPT_NOW},
-	{"verbose", no_argument, NULL, 'v'},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	CLI_CLIENT_LONGOPTS,
 	{"starttls", required_argument, NULL, OPT_STARTTLS},
 	{"capture", no_argument, NULL, OPT_CAPTURE},
 	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT},
@@ -74,32 +59,12 @@ int cmd_client(int argc, char **argv)
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":46v", longopts, NULL)) != -1) {
+		if (cli_client_option("client", c, optarg, &o, &common, &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case OPT_JSON: common.json = true; break;
-		case OPT_TIMEOUT:
-			if ((rc = cli_parse_timeout("client", optarg,
-						    &o.timeout_s)) != 0)
-				return rc;
-			break;
-		case OPT_CA: o.ca_file = optarg; break;
-		case OPT_CERT: o.cert_file = optarg; break;
-		case OPT_KEY: o.key_file = optarg; break;
-		case OPT_SNI: o.sni = optarg; break;
-		case OPT_NO_SNI: o.no_sni = true; break;
-		case OPT_EXPECT_NAME: o.expect_name = optarg; break;
-		case OPT_EXPECT_ID: o.expect_id = optarg; break;
-		case OPT_PRIORITY: o.priority = optarg; break;
-		case OPT_ALPN: o.alpn = optarg; break;
-		case OPT_KEYLOG: o.keylog_file = optarg; break;
-		case OPT_NO_SIDEBAND: o.no_sideband = true; break;
-		case OPT_NOW:
-			if ((rc = cli_parse_now("client", optarg, &o.now)) != 0)
-				return rc;
-			break;
-		case '4': o.family = 4; break;
-		case '6': o.family = 6; break;
-		case 'v': common.verbose = true; break;
-		case OPT_NO_COLOR: common.no_color = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
 		case OPT_STARTTLS:
 		case OPT_CAPTURE:

@@ -17,10 +17,10 @@ static const char usage_text[] =
 	"  --once, --count N     accepted as for server; a peer run ends after\n"
 	"                        one exchange with the other node anyway\n"
 	"  --expect-id ID|peer   the other node's certificate CN, both roles\n"
-	"  --sni NAME, --expect-name NAME, --priority STRING\n"
-	"  --timeout SECONDS     bound for each network stage (default 10)\n"
 	"  --wait SECONDS        how long to wait for the other node (default 30)\n"
-	"  --json, --no-color, -v\n";
+	"and the options of the client role, as tlsprobe client has them:\n"
+	"  --timeout, --sni, --no-sni, --expect-name, --priority, --alpn,\n"
+	"  --keylog, --now, -4, -6, --json, --no-color, -v\n";
 
 static const struct option longopts[] = {
 	{"listen", required_argument, NULL, 'l'},
@@ -29,17 +29,7 @@ static const struct option longopts[] = {
 	{"require-client-cert", no_argument, NULL, 'r'},
 	{"once", no_argument, NULL, 'o'},
 	{"count", required_argument, NULL, 'n'},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"ca", required_argument, NULL, OPT_CA},
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"sni", required_argument, NULL, OPT_SNI},
-	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME},
-	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
-	{"priority", required_argument, NULL, OPT_PRIORITY},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
-	{"verbose", no_argument, NULL, 'v'},
+	CLI_CLIENT_LONGOPTS,
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -69,7 +59,13 @@ int cmd_peer(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":46v", longopts, NULL)) != -1) {
+		if (cli_client_option("peer", c, optarg, &o.client, &common,
+				      &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		switch (c) {
 		case 'l': o.listen = optarg; break;
 		case 'c': o.connect = optarg; break;
@@ -88,21 +84,6 @@ int cmd_peer(int argc, char **argv)
 			break;  /* one exchange with one node: as --once */
 		case 'o':
 			break;
-		case OPT_JSON: common.json = true; break;
-		case OPT_TIMEOUT:
-			if ((rc = cli_parse_timeout("peer", optarg,
-						    &o.client.timeout_s)) != 0)
-				return rc;
-			break;
-		case OPT_CA: o.client.ca_file = optarg; break;
-		case OPT_CERT: o.client.cert_file = optarg; break;
-		case OPT_KEY: o.client.key_file = optarg; break;
-		case OPT_SNI: o.client.sni = optarg; break;
-		case OPT_EXPECT_NAME: o.client.expect_name = optarg; break;
-		case OPT_EXPECT_ID: o.client.expect_id = optarg; break;
-		case OPT_PRIORITY: o.client.priority = optarg; break;
-		case OPT_NO_COLOR: common.no_color = true; break;
-		case 'v': common.verbose = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
 		case ':':
 			return cli_fail("peer", 2, "option '%s' needs a value",

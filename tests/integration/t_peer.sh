@@ -120,3 +120,7 @@ check "peer says where it listens on stderr" grep -q "listening on" "$T/missing.
 "$TP" peer --connect 127.0.0.1:1 --cert "$ME.pem" --key "$ME.key" --count x \
 	>/dev/null 2>"$T/u3.err"; rc=$?
 check "peer --count x: exit 2" test "$rc" -eq 2
+"$TP" peer --connect 127.0.0.1:1 --cert "$ME.pem" --key "$ME.key" \
+	--timeout abc >/dev/null 2>"$T/u4.err"; rc=$?
+check "peer --timeout abc: exit 2 naming --timeout (the client's options)" \
+	sh -c "[ $rc -eq 2 ] && grep -q -- '--timeout' '$T/u4.err'"
