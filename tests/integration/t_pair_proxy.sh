@@ -1,0 +1,72 @@
+# A TLS-terminating proxy that holds the server's own certificate and key
+# (a load balancer, say): the client receives the very certificate the
+# server sends, yet the tlsprobe server saw another ClientHello. Only the
+# exchange inside TLS can tell: TLS_INTERCEPTED.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+
+make_pki ca1.pem server.pem server.key
+
+SP=$(free_port)
+"$TP" server --listen "127.0.0.1:$SP" --cert "$PKI/server.pem" \
+	--key "$PKI/server.key" --json >"$T/server.jsonl" 2>"$T/server.err" \
+	</dev/null &
+srv_track $! "$T/server.err"
+wait_port "$SP" || { not_ok "tlsprobe server starts"; exit 1; }
+
+cat >"$T/proxy.py" <<'PY'
+import socket, ssl, sys, threading
+cert, key, backend = sys.argv[1], sys.argv[2], int(sys.argv[3])
+front = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+front.load_cert_chain(cert, key)
+back = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+back.check_hostname = False
+back.verify_mode = ssl.CERT_NONE
+srv = socket.create_server(("127.0.0.1", 0))
+print("ready %d" % srv.getsockname()[1], flush=True)
+
+def pump(a, b):
+    try:
+        while True:
+            data = a.recv(16384)
+            if not data:
+                break
+            b.sendall(data)
+    except OSError:
+        pass
+    for s in (a, b):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+def serve(conn):
+    conn.settimeout(10)
+    try:
+        tls = front.wrap_socket(conn, server_side=True)
+        up = back.wrap_socket(socket.create_connection(("127.0.0.1", backend), 5))
+    except (OSError, ssl.SSLError):
+        conn.close()
+        return
+    threading.Thread(target=pump, args=(up, tls), daemon=True).start()
+    pump(tls, up)
+
+while True:
+    c, _ = srv.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+start_ready proxy python3 "$T/proxy.py" "$PKI/server.pem" "$PKI/server.key" "$SP" ||
+	{ not_ok "the terminating proxy starts"; exit 1; }
+PP=$READY_PORT
+
+run_client proxied "localhost:$PP" -4 --ca "$PKI/ca1.pem" --timeout 3
+expect "terminating proxy with the server's own key: TLS_INTERCEPTED" 1 \
+	TLS_INTERCEPTED '!UNKNOWN_CA' '!NAME_MISMATCH'
+expect_py "TLS_INTERCEPTED says the server saw another ClientHello, with both randoms" \
+	"[f for f in d['findings'] if f['code'] == 'TLS_INTERCEPTED' and 'another ClientHello' in f['summary'] and len([w for w in (f.get('detail') or '').split() if len(w.strip(',:')) == 64]) >= 2]"
+expect_py "the far side answered inside TLS: peer_report present, the same leaf" \
+	"d['peer_report'] is not None and d['peer_report']['sent_sha256'][0] == d['certificates'][0]['sha256']"
+
+# the same server without the proxy: no interception
+run_client direct "localhost:$SP" -4 --ca "$PKI/ca1.pem" --timeout 3
+expect "the same server, direct: exit 0, no TLS_INTERCEPTED" 0 '!TLS_INTERCEPTED'
