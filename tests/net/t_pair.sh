@@ -24,6 +24,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root t_pair
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/net/netlib.sh"
 
 for tool in ip iptables certtool timeout python3; do
 	if ! command -v $tool >/dev/null 2>&1; then
@@ -58,18 +59,6 @@ net_cleanup() {
 }
 at_exit net_cleanup
 
-# setup STEP COMMAND...: one step of building the networks; a failure
-# ends the test (the cleanup still runs).
-setup() {
-	_step=$1; shift
-	if ! "$@" >"$T/setup.log" 2>&1; then
-		not_ok "setup: $_step"
-		echo "#   $*"
-		sed 's/^/#   /' "$T/setup.log"
-		exit 1
-	fi
-}
-
 # ---- certificates: each node's CN is its unique ID ----
 
 make_pki ca1.pem ca1.key ca2.pem ca2.key
@@ -103,23 +92,7 @@ print(hashlib.sha256(ssl.PEM_cert_to_DER_cert(open(sys.argv[1]).read())).hexdige
 
 # ---- networks ----
 
-for ns in $C $R $S; do
-	setup "namespace $ns" ip netns add "$ns"
-	setup "lo up in $ns" ip -n "$ns" link set lo up
-done
-setup "veth C-R" ip link add "${P}cr" netns "$C" type veth peer name "${P}rc" netns "$R"
-setup "veth R-S" ip link add "${P}rs" netns "$R" type veth peer name "${P}sr" netns "$S"
-setup "address C" ip -n "$C" addr add "$CLI/24" dev "${P}cr"
-setup "address R (C side)" ip -n "$R" addr add "$RIN/24" dev "${P}rc"
-setup "address R (S side)" ip -n "$R" addr add "$ROUT/24" dev "${P}rs"
-setup "address S" ip -n "$S" addr add "$SRV/24" dev "${P}sr"
-for l in "$C ${P}cr" "$R ${P}rc" "$R ${P}rs" "$S ${P}sr"; do
-	set -- $l
-	setup "link $2 up" ip -n "$1" link set "$2" up
-done
-setup "route C to S" ip -n "$C" route add 203.0.113.0/24 via "$RIN"
-setup "route S to C" ip -n "$S" route add 100.64.20.0/24 via "$ROUT"
-setup "forwarding in R" ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+net_routed "$C" "$R" "$S" "$P" "$CLI" "$RIN" "$ROUT" "$SRV"
 
 # ip netns exec bind-mounts /etc/netns/NAME/machine-id over
 # /etc/machine-id: each host has its own unique ID.

@@ -20,6 +20,7 @@
 . "$(dirname "$0")/../lib.sh"
 need_root t_path
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/net/netlib.sh"
 
 for tool in ip iptables certtool gnutls-serv gnutls-cli timeout; do
 	if ! command -v $tool >/dev/null 2>&1; then
@@ -43,18 +44,6 @@ net_cleanup() {
 }
 at_exit net_cleanup
 
-# setup STEP COMMAND...: one step of building the networks; a failure
-# ends the test (the cleanup still runs).
-setup() {
-	_step=$1; shift
-	if ! "$@" >"$T/setup.log" 2>&1; then
-		not_ok "setup: $_step"
-		echo "#   $*"
-		sed 's/^/#   /' "$T/setup.log"
-		exit 1
-	fi
-}
-
 # ---- certificates ----
 
 make_pki ca1.pem int1.pem int1.key server.pem server.key
@@ -77,23 +66,7 @@ setup "big chain verifies under ca1" certtool --verify \
 
 # ---- networks ----
 
-for ns in $C $R $S; do
-	setup "namespace $ns" ip netns add "$ns"
-	setup "lo up in $ns" ip -n "$ns" link set lo up
-done
-setup "veth C-R" ip link add "${P}cr" netns "$C" type veth peer name "${P}rc" netns "$R"
-setup "veth R-S" ip link add "${P}rs" netns "$R" type veth peer name "${P}sr" netns "$S"
-setup "address C" ip -n "$C" addr add 100.64.10.2/24 dev "${P}cr"
-setup "address R (C side)" ip -n "$R" addr add 100.64.10.1/24 dev "${P}rc"
-setup "address R (S side)" ip -n "$R" addr add 198.51.100.1/24 dev "${P}rs"
-setup "address S" ip -n "$S" addr add "$SRV/24" dev "${P}sr"
-for l in "$C ${P}cr" "$R ${P}rc" "$R ${P}rs" "$S ${P}sr"; do
-	set -- $l
-	setup "link $2 up" ip -n "$1" link set "$2" up
-done
-setup "route C to S" ip -n "$C" route add 198.51.100.0/24 via 100.64.10.1
-setup "route S to C" ip -n "$S" route add 100.64.10.0/24 via 198.51.100.1
-setup "forwarding in R" ip netns exec "$R" sysctl -qw net.ipv4.ip_forward=1
+net_routed "$C" "$R" "$S" "$P" 100.64.10.2 100.64.10.1 198.51.100.1 "$SRV"
 # The server sets DF and learns the path MTU only from ICMP (no probing
 # of its own that could find the black hole without the client's help).
 setup "PMTU discovery in S" ip netns exec "$S" sysctl -qw \

@@ -3,6 +3,7 @@
 # result. Two hosts in their own namespaces, each with its own unique ID.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/net/netlib.sh"
 need_root t_peer_net
 
 P="tpq$$"
@@ -20,15 +21,6 @@ net_cleanup() {
 }
 at_exit net_cleanup
 
-setup() {
-	_step=$1; shift
-	if ! "$@" >"$T/setup.log" 2>&1; then
-		not_ok "setup: $_step"
-		sed 's/^/#   /' "$T/setup.log"
-		exit 1
-	fi
-}
-
 make_pki ca1.pem ca1.key
 # each node's certificate carries its own unique ID as CN
 for n in A B; do
@@ -44,12 +36,11 @@ for n in A B; do
 		--outfile "$T/$n.pem"
 done
 
-setup "namespace A" ip netns add "$NA"
-setup "namespace B" ip netns add "$NB"
+ns_add "$NA" "$NB"
 setup "veth" ip link add "${P}x" netns "$NA" type veth peer name "${P}y" netns "$NB"
 setup "address A" ip -n "$NA" addr add 100.64.30.1/24 dev "${P}x"
 setup "address B" ip -n "$NB" addr add 100.64.30.2/24 dev "${P}y"
-for l in "$NA ${P}x" "$NB ${P}y" "$NA lo" "$NB lo"; do
+for l in "$NA ${P}x" "$NB ${P}y"; do
 	set -- $l
 	setup "link $2 up in $1" ip -n "$1" link set "$2" up
 done
