@@ -567,7 +567,10 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		close(fd);
 	progress(o, r, "tls");
 
-	/* the server's account of the handshake that just ended */
+	/* what the server answered inside TLS, and its account of the
+	 * handshake that just ended */
+	if (pair != NULL)
+		tp_pair_after_tls(pair, &obs);
 	if (pair != NULL && pair->state == TP_PAIR_PAIRED)
 		tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[used_addr],
 			      addrs.len[used_addr],
@@ -577,8 +580,6 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	/* --expect-id peer: the ID the paired server reports, on the side
 	 * channel or inside TLS */
 	if (expect_id != NULL && strcmp(expect_id, "peer") == 0) {
-		if (pair != NULL)
-			tp_pair_after_tls(pair, &obs);
 		expect_id = pair != NULL ? tp_pair_peer_id(pair) : NULL;
 		if (expect_id == NULL)
 			peer_id_unchecked = true;
@@ -598,8 +599,6 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	}
 	progress(o, r, "verify");
 	if (pair != NULL) {
-		if (!pair->have_inside)
-			tp_pair_after_tls(pair, &obs);
 		tp_pair_analyse(pair, r, &cfg);
 		tp_pair_free(pair);
 		pair = NULL;
