@@ -1,5 +1,6 @@
 /*
- * TLS wire formats: a bounded, allocation-free parser of the ClientHello.
+ * TLS wire formats: bounded, allocation-free parsers of the handshake
+ * messages and records, and the builder of the audit's raw ClientHello.
  * Internal to libtlsprobe.
  *
  * Every length on the wire is checked against the bytes that hold it;
@@ -100,5 +101,158 @@ int tp_wire_record(const uint8_t *rec, size_t len, const uint8_t **msg,
 const char *tp_wire_version_name(uint16_t version);
 /* True for the reserved GREASE values of RFC 8701 (0x0a0a, 0x1a1a, …). */
 bool tp_wire_is_grease(uint16_t value);
+
+/* ---- building a ClientHello (the cipher audit's raw probes) ---- */
+
+#define TP_WIRE_MAX_SHARES 4
+
+struct tp_wire_share {
+	uint16_t group;
+	const uint8_t *data;     /* the client's key exchange bytes */
+	size_t len;
+};
+
+struct tp_wire_hello_opts {
+	uint16_t version;        /* highest offered: 0x0300 … 0x0304. With
+				  * 0x0304 the legacy version is 0x0303 and
+				  * supported_versions lists 0x0304 only (or
+				  * versions/n_versions when given). */
+	const uint16_t *versions; /* optional supported_versions list */
+	size_t n_versions;
+	const uint16_t *suites;  /* sent as given, at most 0x7FFF entries */
+	size_t n_suites;
+	const uint16_t *groups;  /* supported_groups; none: not sent */
+	size_t n_groups;
+	const uint16_t *sig_algs; /* signature_algorithms; none: not sent */
+	size_t n_sig_algs;
+	const struct tp_wire_share *shares; /* key_share (TLS 1.3): sent,
+				  * possibly empty, whenever version is 0x0304 */
+	size_t n_shares;
+	const char *sni;         /* host_name; NULL: no server_name */
+	const uint8_t *random;   /* 32 bytes; NULL: the caller's zeros */
+	bool no_extensions;      /* SSL 3.0 style: no extensions block */
+	bool ec_point_formats;   /* send ec_point_formats (uncompressed) when
+				  * any suite is (EC)DHE/ECDH */
+};
+
+/*
+ * Writes one or more TLS plaintext records (content type 22) carrying the
+ * ClientHello into out. The record version is 0x0301 (0x0300 for SSL
+ * 3.0), as browsers and scanners do. A session id of 32 random-looking
+ * bytes is sent for TLS 1.3 (middlebox compatibility). Returns the
+ * number of bytes, or 0 when cap is too small or an option is invalid.
+ */
+size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
+				  uint8_t *out, size_t cap);
+
+/* ---- reading what a server sends before encryption starts ---- */
+
+#define TP_WIRE_MAX_RECORD (16384 + 2048)  /* TLSCiphertext limit */
+#define TP_WIRE_MAX_MESSAGE 65536          /* largest handshake message kept */
+
+enum tp_wire_event_kind {
+	TP_WIRE_NEED_MORE,       /* feed more bytes */
+	TP_WIRE_HANDSHAKE,       /* a whole handshake message */
+	TP_WIRE_ALERT,           /* level, description */
+	TP_WIRE_CCS,             /* change_cipher_spec */
+	TP_WIRE_OTHER,           /* application data or another content
+				  * type: encryption has started */
+	TP_WIRE_SSL2,            /* an SSL 2.0 record header */
+	TP_WIRE_NOT_TLS,         /* the first bytes are not a TLS record */
+	TP_WIRE_BAD_RECORD,      /* record length over TP_WIRE_MAX_RECORD,
+				  * zero-length handshake record, or a
+				  * handshake message over TP_WIRE_MAX_MESSAGE */
+};
+
+struct tp_wire_event {
+	enum tp_wire_event_kind kind;
+	uint8_t hs_type;         /* TP_WIRE_HANDSHAKE */
+	const uint8_t *body;     /* handshake body, valid until the next call */
+	size_t body_len;
+	uint8_t alert_level, alert_desc; /* TP_WIRE_ALERT */
+	uint16_t record_version; /* of the record that carried it */
+};
+
+/*
+ * Reassembles handshake messages across records (several per record,
+ * one spread over many). Bounded: holds at most one record and one
+ * message. Once it reports NOT_TLS, SSL2 or BAD_RECORD it reports that
+ * again on every call.
+ */
+struct tp_wire_reader {
+	uint8_t rec[5 + TP_WIRE_MAX_RECORD];
+	size_t rec_len;          /* bytes of the current record held */
+	size_t rec_pos;          /* bytes of its payload consumed */
+	uint8_t msg[TP_WIRE_MAX_MESSAGE];
+	size_t msg_len;
+	enum tp_wire_event_kind failed; /* sticky error, or NEED_MORE */
+	bool seen_record;
+};
+
+void tp_wire_reader_init(struct tp_wire_reader *rd);
+/*
+ * Consumes bytes from *data (advancing *data and *len) until an event is
+ * ready; returns it in ev (kind NEED_MORE when everything was consumed).
+ */
+void tp_wire_reader_next(struct tp_wire_reader *rd, const uint8_t **data,
+			 size_t *len, struct tp_wire_event *ev);
+
+#define TP_WIRE_SERVER_HELLO 2
+#define TP_WIRE_CERTIFICATE 11
+#define TP_WIRE_SERVER_KEY_EXCHANGE 12
+#define TP_WIRE_SERVER_HELLO_DONE 14
+
+struct tp_wire_server_hello {
+	bool hrr;                /* a HelloRetryRequest (RFC 8446 4.1.3) */
+	uint16_t legacy_version;
+	uint16_t version;        /* supported_versions when present, else
+				  * legacy_version */
+	uint8_t random[32];
+	size_t session_id_len;
+	uint16_t suite;
+	uint8_t compression;
+	bool has_key_share;
+	uint16_t key_share_group; /* ServerHello: the share's group;
+				   * HRR: selected_group */
+	bool has_cookie;         /* HRR */
+	bool has_versions;
+	bool has_alpn;
+	bool has_ems;            /* extended_master_secret */
+	bool has_reneg_info;     /* renegotiation_info */
+	bool downgrade_tls12;    /* RFC 8446 4.1.3 sentinel in the random */
+	bool downgrade_tls11;
+	uint16_t extensions[TP_WIRE_MAX_EXTENSIONS];
+	size_t n_extensions;
+};
+
+/* Parses a ServerHello or HRR body. 0, or -1 when malformed. */
+int tp_wire_parse_server_hello(const uint8_t *body, size_t len,
+			       struct tp_wire_server_hello *out);
+
+struct tp_wire_server_kx {
+	bool ecdhe;              /* named curve parameters */
+	uint16_t group;          /* ecdhe: the named curve */
+	bool dhe;                /* explicit DH parameters */
+	unsigned dh_bits;        /* dhe: bits of the prime p */
+	uint16_t sig_alg;        /* TLS 1.2 signature algorithm, 0 before */
+};
+
+/*
+ * Parses the start of a TLS 1.0-1.2 ServerKeyExchange for a (EC)DHE
+ * suite (dhe: true for DHE/ADH, false for ECDHE/AECDH); with
+ * tls12 the signature algorithm after the parameters is read too.
+ * 0, or -1 when malformed.
+ */
+int tp_wire_parse_server_kx(const uint8_t *body, size_t len, bool dhe,
+			    bool tls12, struct tp_wire_server_kx *out);
+
+/*
+ * Finds the certificates of a TLS 1.0-1.2 Certificate message: the
+ * first n (at most max) DER blobs point into body. Returns how many
+ * certificates the message holds, or -1 when it is malformed.
+ */
+int tp_wire_parse_certificate(const uint8_t *body, size_t len,
+			      const uint8_t **der, size_t *der_len,
+			      size_t max);
 
 #endif
