@@ -150,7 +150,27 @@ void tp_report_free(struct tp_report *r)
 	free_strv(r->peer.codes, r->peer.n_codes);
 	tp_report_free(r->directions[0]);
 	tp_report_free(r->directions[1]);
+	tp_scan_free(r->scan);
 	free(r);
+}
+
+void tp_scan_free(struct tp_scan *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n_protocols; i++) {
+		free(s->protocols[i].suites);
+		free(s->protocols[i].groups);
+		free(s->protocols[i].sig_algs);
+	}
+	free_strv(s->grade_reasons, s->n_grade_reasons);
+	free(s->starttls);
+	free(s->policy_syntax);
+	free(s->policy_extra);
+	free(s->policy_missing);
+	free(s);
 }
 
 int tp_report_set_target(struct tp_report *r, const char *host,

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <time.h>
 
@@ -184,6 +185,57 @@ struct tp_client_hello {
 	size_t n_key_shares;
 };
 
+
+/*
+ * The cipher audit's results (ciphers). Lists of registry ids; the views
+ * look names up in the registry.
+ */
+struct tp_scan_suite {
+	uint16_t id;
+	char grade;            /* 'A' … 'F' */
+	char kx[32];           /* what the handshake showed: "x25519",
+				* "DH 2048", "" when not seen */
+};
+
+enum tp_preference {
+	TP_PREF_INDETERMINATE,  /* fewer than two suites, or inconsistent */
+	TP_PREF_SERVER,
+	TP_PREF_CLIENT,
+};
+
+struct tp_scan_protocol {
+	uint16_t version;      /* 0x0303 */
+	bool tested;           /* false: left out by --protocols */
+	bool accepted;
+	bool incomplete;       /* some probes got no answer */
+	enum tp_preference preference;
+	struct tp_scan_suite *suites;  /* server order when it has one */
+	size_t n_suites;
+	uint16_t *groups;      /* server order when it has one (TLS 1.3) */
+	size_t n_groups;
+	uint16_t *sig_algs;    /* accepted signature algorithms */
+	size_t n_sig_algs;
+	char grade;            /* worst suite; 0 when none accepted */
+};
+
+struct tp_scan {
+	struct tp_scan_protocol protocols[5];  /* SSL3.0 … TLS1.3 */
+	size_t n_protocols;
+	char grade;            /* overall, '\0' when nothing was accepted */
+	char **grade_reasons;  /* "capped at B: TLS 1.0 accepted", … */
+	size_t n_grade_reasons;
+	char cert_key[32];     /* leaf key as the server sent it: "RSA-2048" */
+	unsigned min_dh_bits;  /* smallest DH prime seen, 0 if none */
+	unsigned connections;
+	double ms;
+	char *starttls;        /* "smtp", NULL when none */
+	char *policy_syntax;   /* NULL without --policy */
+	uint16_t *policy_extra; /* accepted, not in the policy */
+	size_t n_policy_extra;
+	uint16_t *policy_missing; /* in the policy, refused */
+	size_t n_policy_missing;
+};
+
 enum tp_verdict { TP_VERDICT_PASS, TP_VERDICT_WARN, TP_VERDICT_FAIL };
 
 struct tp_report {
@@ -209,10 +261,12 @@ struct tp_report {
 	struct tp_report *directions[2];
 	char a_id[64], b_id[64];  /* peer: the two nodes' unique IDs */
 	double wait_s;            /* peer: how long it waited for the other */
+	struct tp_scan *scan;     /* ciphers: the audit; NULL otherwise */
 };
 
 struct tp_report *tp_report_new(const char *command);
 void tp_report_free(struct tp_report *r);
+void tp_scan_free(struct tp_scan *s);
 
 /*
  * Every string setter below sanitises what it stores, so no view can
@@ -274,6 +328,9 @@ enum tp_render_flags {
 	TP_RENDER_COMPACT = 1 << 1,  /* JSON on one line (JSON Lines) */
 	TP_RENDER_VERBOSE = 1 << 2,  /* text: every handshake message */
 };
+
+/* ciphers --format nmap: the layout of nmap's ssl-enum-ciphers script. */
+char *tp_report_to_nmap(const struct tp_report *r);
 
 /* Both return a malloc'd NUL-terminated string, or NULL on no memory. */
 char *tp_report_to_json(const struct tp_report *r, int flags);
@@ -441,5 +498,35 @@ struct tp_peer_opts {
  */
 int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		struct tp_error *err);
+
+/* ---- the cipher audit (scan.c) ---- */
+
+struct tp_ciphers_opts {
+	const char *host;
+	unsigned port;
+	const char *sni;          /* NULL: host when it is a name */
+	bool no_sni;
+	const char *protocols;    /* "TLS1.2,TLS1.3"; NULL: all */
+	const char *policy;       /* --policy, any of the three syntaxes */
+	int starttls;             /* enum tp_starttls; 0: none */
+	unsigned concurrency;     /* connections at once; 0: 4 */
+	double delay_ms;          /* pause before each new connection */
+	unsigned budget;          /* most connections to the host; 0: 1000 */
+	double timeout_s;         /* per connection step; 0: 10 */
+	int family;               /* 0 any, 4 or 6 */
+	/* Called after each probe: done so far, and an estimate of all. */
+	void (*progress)(void *arg, unsigned done, unsigned estimate);
+	void *progress_arg;
+	volatile sig_atomic_t *stop;  /* set by a signal handler: stop early */
+};
+
+/*
+ * Enumerates versions, suites (server order), groups and signature
+ * algorithms with raw ClientHellos, grades them and compares them with
+ * the policy. Returns 0 when it ran, -1 with err set when it could not
+ * (bad input before any network step).
+ */
+int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
+		   struct tp_error *err);
 
 #endif

@@ -1,8 +1,10 @@
 /* The JSON view of a report (CONTRACT.md, "The JSON report"). */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry.h"
 #include "tlsprobe.h"
 
 static const char *stage_status_name(enum tp_stage_status s)
@@ -184,6 +186,107 @@ char *tp_report_to_json(const struct tp_report *r, int flags)
 	return out;
 }
 
+static json_t *ids_json(const uint16_t *v, size_t n, int kind)
+{
+	json_t *a = json_array();
+	char b[8];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const char *name = NULL;
+
+		if (kind == 0) {
+			const struct tp_suite *s = tp_registry_suite(v[i]);
+
+			name = s ? s->iana : NULL;
+		} else if (kind == 1) {
+			const struct tp_group *g = tp_registry_group(v[i]);
+
+			name = g ? g->name : NULL;
+		} else {
+			const struct tp_sigscheme *g = tp_registry_sigscheme(v[i]);
+
+			name = g ? g->name : NULL;
+		}
+		snprintf(b, sizeof(b), "0x%04X", v[i]);
+		json_array_append_new(a, json_string(name ? name : b));
+	}
+	return a;
+}
+
+static json_t *grade_json(char g)
+{
+	char s[2] = {g, '\0'};
+
+	return g ? json_string(s) : json_null();
+}
+
+static json_t *protocol_json(const struct tp_scan_protocol *p)
+{
+	const struct tp_version *v = tp_registry_version(p->version);
+	json_t *o, *a;
+	size_t i;
+
+	o = json_pack("{s:s, s:b, s:b, s:b, s:s}", "version",
+		      v ? v->name : "?", "tested", p->tested, "accepted",
+		      p->accepted, "server_preference",
+		      p->preference == TP_PREF_SERVER, "preference",
+		      p->preference == TP_PREF_SERVER ? "server"
+		      : p->preference == TP_PREF_CLIENT ? "client"
+							: "indeterminate");
+	a = json_array();
+	for (i = 0; i < p->n_suites; i++) {
+		const struct tp_suite *s = tp_registry_suite(p->suites[i].id);
+		char id[8];
+
+		snprintf(id, sizeof(id), "0x%04X", p->suites[i].id);
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o}",
+			"id", id,
+			"iana", s ? json_string(s->iana) : json_null(),
+			"openssl", s && s->openssl ? json_string(s->openssl)
+						   : json_null(),
+			"grade", grade_json(p->suites[i].grade),
+			"kx", p->suites[i].kx[0] ? json_string(p->suites[i].kx)
+						 : json_null()));
+	}
+	json_object_set_new(o, "ciphers", a);
+	json_object_set_new(o, "groups", ids_json(p->groups, p->n_groups, 1));
+	json_object_set_new(o, "signature_algorithms",
+			    ids_json(p->sig_algs, p->n_sig_algs, 2));
+	json_object_set_new(o, "grade", grade_json(p->grade));
+	json_object_set_new(o, "incomplete", json_boolean(p->incomplete));
+	return o;
+}
+
+static void scan_json(json_t *doc, const struct tp_scan *sc)
+{
+	json_t *a;
+	size_t i;
+
+	json_object_set_new(doc, "grade", grade_json(sc->grade));
+	json_object_set_new(doc, "grade_reasons",
+			    strv(sc->grade_reasons, sc->n_grade_reasons));
+	a = json_array();
+	for (i = 0; i < sc->n_protocols; i++)
+		json_array_append_new(a, protocol_json(&sc->protocols[i]));
+	json_object_set_new(doc, "protocols", a);
+	json_object_set_new(doc, "certificate_key",
+			    str_or_null(sc->cert_key[0] ? sc->cert_key : NULL));
+	json_object_set_new(doc, "starttls", str_or_null(sc->starttls));
+	if (sc->policy_syntax != NULL)
+		json_object_set_new(doc, "policy", json_pack("{s:s, s:o, s:o}",
+			"syntax", sc->policy_syntax,
+			"extra", ids_json(sc->policy_extra,
+					  sc->n_policy_extra, 0),
+			"missing", ids_json(sc->policy_missing,
+					    sc->n_policy_missing, 0)));
+	else
+		json_object_set_new(doc, "policy", json_null());
+	json_object_set_new(doc, "stats", json_pack("{s:I, s:f}",
+			    "connections", (json_int_t)sc->connections,
+			    "ms", sc->ms));
+}
+
 static json_t *report_json(const struct tp_report *r)
 {
 	json_t *doc, *a;
@@ -204,13 +307,15 @@ static json_t *report_json(const struct tp_report *r)
 		for (i = 0; i < r->n_stages; i++)
 			json_array_append_new(a, stage_json(&r->stages[i]));
 		json_object_set_new(doc, "stages", a);
-		json_object_set_new(doc, "session", session_json(&r->session));
+		if (r->scan == NULL)
+			json_object_set_new(doc, "session",
+					    session_json(&r->session));
 	}
 	a = json_array();
 	for (i = 0; i < r->n_certs; i++)
 		json_array_append_new(a, cert_json(&r->certs[i]));
 	json_object_set_new(doc, "certificates", a);
-	if (r->n_stages > 0) {
+	if (r->n_stages > 0 && r->scan == NULL) {
 		a = json_array();
 		for (i = 0; i < r->n_messages; i++)
 			json_array_append_new(a, json_pack("{s:f, s:s, s:s}",
@@ -228,6 +333,8 @@ static json_t *report_json(const struct tp_report *r)
 		json_object_set_new(doc, "packets", json_array());
 	if (strcmp(r->command, "peer") == 0)
 		directions_json(doc, r);
+	if (r->scan != NULL)
+		scan_json(doc, r->scan);
 	a = json_array();
 	for (i = 0; i < r->n_findings; i++)
 		json_array_append_new(a, finding_json(&r->findings[i]));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "registry.h"
 #include "tlsprobe.h"
 
 struct pen {
@@ -254,6 +255,113 @@ static void verdict(struct pen *p, const struct tp_report *r)
 	fputs(")\n", p->f);
 }
 
+static const char *grade_color(char g)
+{
+	return g == 'A' ? C_GREEN : g == 'B' ? C_YELLOW : C_RED;
+}
+
+static void id_list(struct pen *p, const char *label, const uint16_t *v,
+		    size_t n, bool groups)
+{
+	size_t i, col;
+
+	if (n == 0)
+		return;
+	col = (size_t)fprintf(p->f, "  %-10s", label);
+	for (i = 0; i < n; i++) {
+		const char *name = NULL;
+		char b[8];
+		size_t w;
+
+		if (groups) {
+			const struct tp_group *g = tp_registry_group(v[i]);
+
+			name = g ? g->name : NULL;
+		} else {
+			const struct tp_sigscheme *g =
+				tp_registry_sigscheme(v[i]);
+
+			name = g ? g->name : NULL;
+		}
+		if (name == NULL) {
+			snprintf(b, sizeof(b), "0x%04x", v[i]);
+			name = b;
+		}
+		w = strlen(name) + 1;
+		if (col + w > 78 && col > 12) {
+			fputs("\n            ", p->f);
+			col = 12;
+		}
+		col += (size_t)fprintf(p->f, " %s", name);
+	}
+	fputc('\n', p->f);
+}
+
+/* tlsprobe ciphers: a table per protocol version, newest first. */
+static void scan(struct pen *p, const struct tp_report *r)
+{
+	const struct tp_scan *sc = r->scan;
+	size_t i, j;
+
+	if (sc == NULL)
+		return;
+	for (i = sc->n_protocols; i-- > 0;) {
+		const struct tp_scan_protocol *pr = &sc->protocols[i];
+		const struct tp_version *v = tp_registry_version(pr->version);
+
+		fputc('\n', p->f);
+		paint(p, C_BOLD, "%-7s", v ? v->name : "?");
+		if (!pr->tested) {
+			paint(p, C_DIM, "%s", "not tested");
+			fputc('\n', p->f);
+			continue;
+		}
+		if (!pr->accepted) {
+			fputs(pr->incomplete ? "no answer\n" : "refused\n", p->f);
+			continue;
+		}
+		fprintf(p->f, "accepted, %s order%s", pr->preference ==
+			TP_PREF_SERVER ? "server" : pr->preference ==
+			TP_PREF_CLIENT ? "client (registry)" : "indeterminate",
+			pr->incomplete ? ", incomplete" : "");
+		if (pr->grade) {
+			fputs("   grade ", p->f);
+			paint(p, grade_color(pr->grade), "%c", pr->grade);
+		}
+		fputc('\n', p->f);
+		for (j = 0; j < pr->n_suites; j++) {
+			const struct tp_scan_suite *su = &pr->suites[j];
+			const struct tp_suite *s = tp_registry_suite(su->id);
+
+			fprintf(p->f, "  0x%04X  %-45s %-12s ", su->id,
+				s ? s->iana : "?", su->kx);
+			paint(p, grade_color(su->grade), "%c", su->grade);
+			fputc('\n', p->f);
+		}
+		id_list(p, "groups", pr->groups, pr->n_groups, true);
+		id_list(p, "signatures", pr->sig_algs, pr->n_sig_algs, false);
+	}
+	fputc('\n', p->f);
+	if (sc->starttls != NULL)
+		fprintf(p->f, "starttls   %s\n", sc->starttls);
+	if (sc->cert_key[0])
+		fprintf(p->f, "cert key   %s\n", sc->cert_key);
+	if (sc->policy_syntax != NULL)
+		fprintf(p->f, "policy     %s: %zu extra, %zu missing\n",
+			sc->policy_syntax, sc->n_policy_extra,
+			sc->n_policy_missing);
+	fputs("grade      ", p->f);
+	if (sc->grade)
+		paint(p, grade_color(sc->grade), "%c", sc->grade);
+	else
+		fputs("none (nothing accepted)", p->f);
+	fputc('\n', p->f);
+	for (i = 0; i < sc->n_grade_reasons; i++)
+		fprintf(p->f, "           %s\n", sc->grade_reasons[i]);
+	fprintf(p->f, "probes     %u connections in %.1f ms\n",
+		sc->connections, sc->ms);
+}
+
 /* tlsprobe peer: each direction as a client report of its own. */
 static void directions(struct pen *p, const struct tp_report *r, int flags)
 {
@@ -297,6 +405,7 @@ char *tp_report_to_text(const struct tp_report *r, int flags)
 	if (flags & TP_RENDER_VERBOSE)
 		messages(&p, r);
 	session(&p, r);
+	scan(&p, r);
 	client_hello(&p, r);
 	certs(&p, r);
 	peer(&p, r);
