@@ -1,0 +1,415 @@
+/*
+ * The cipher audit's judgement: a grade per suite, per protocol and
+ * overall, and the findings that explain them. docs/grading.md states
+ * the same rules for people; keep the two together.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "scan.h"
+
+static char worse(char a, char b)
+{
+	if (a == '\0')
+		return b;
+	if (b == '\0')
+		return a;
+	return a > b ? a : b;
+}
+
+static bool forward_secret(const struct tp_suite *s)
+{
+	return s->kx == TP_KX_DHE || s->kx == TP_KX_ECDHE ||
+	       s->kx == TP_KX_DHE_PSK || s->kx == TP_KX_ECDHE_PSK ||
+	       s->kx == TP_KX_ANY || s->kx == TP_KX_ECCPWD;
+}
+
+static bool aead(const struct tp_suite *s)
+{
+	return s->mac == TP_MAC_AEAD;
+}
+
+static bool block64(const struct tp_suite *s)
+{
+	return s->enc == TP_ENC_3DES || s->enc == TP_ENC_IDEA ||
+	       s->enc == TP_ENC_DES || s->enc == TP_ENC_RC2;
+}
+
+char tp_grade_suite(const struct tp_suite *s, const char **why)
+{
+	const char *w = NULL;
+	char g = 'A';
+
+	if (s->enc == TP_ENC_NULL)
+		g = 'F', w = "no encryption";
+	else if (s->auth == TP_AUTH_NULL)
+		g = 'F', w = "anonymous: no authentication";
+	else if (s->is_export)
+		g = 'F', w = "export grade";
+	else if (s->enc == TP_ENC_RC4)
+		g = 'F', w = "RC4";
+	else if (s->enc == TP_ENC_DES || s->enc == TP_ENC_RC2)
+		g = 'F', w = "single DES or RC2";
+	else if (s->bits < 112)
+		g = 'F', w = "key under 112 bits";
+	else if (block64(s))
+		g = 'C', w = "64-bit block cipher (SWEET32)";
+	else if (s->mac == TP_MAC_MD5)
+		g = 'C', w = "MD5 MAC";
+	else if (!forward_secret(s))
+		g = 'B', w = "no forward secrecy";
+	else if (!aead(s))
+		g = 'B', w = "CBC mode";
+	if (why != NULL)
+		*why = w;
+	return g;
+}
+
+char tp_grade_accepted(const struct tp_suite *s, unsigned dh_bits,
+		       uint16_t group, const char **why)
+{
+	const struct tp_group *gr = group ? tp_registry_group(group) : NULL;
+	char g = tp_grade_suite(s, why);
+
+	if (dh_bits != 0 && dh_bits < 1024 && g < 'F') {
+		g = 'F';
+		if (why != NULL)
+			*why = "DH prime under 1024 bits";
+	} else if (dh_bits != 0 && dh_bits < 2048 && g < 'B') {
+		g = 'B';
+		if (why != NULL)
+			*why = "DH prime under 2048 bits";
+	}
+	if (gr != NULL && gr->kind == TP_GROUP_EC && gr->bits < 112 &&
+	    g < 'F') {
+		g = 'F';
+		if (why != NULL)
+			*why = "elliptic curve under 112-bit strength";
+	} else if (gr != NULL && gr->kind == TP_GROUP_EC && gr->bits < 128 &&
+		   g < 'B') {
+		g = 'B';
+		if (why != NULL)
+			*why = "elliptic curve under 128-bit strength";
+	}
+	return g;
+}
+
+/* ---- findings over the whole scan ---- */
+
+/* A growing list of names for a finding's summary or detail. */
+struct names {
+	char buf[1024];
+	size_t len;
+	unsigned n, shown;
+};
+
+static void names_add(struct names *nm, const char *name)
+{
+	int w;
+
+	nm->n++;
+	if (nm->len > sizeof(nm->buf) - 128)
+		return;
+	w = snprintf(nm->buf + nm->len, sizeof(nm->buf) - nm->len, "%s%s",
+		     nm->shown ? ", " : "", name);
+	if (w > 0)
+		nm->len += (size_t)w;
+	nm->shown++;
+}
+
+static const char *names_str(struct names *nm)
+{
+	if (nm->shown < nm->n)
+		snprintf(nm->buf + nm->len, sizeof(nm->buf) - nm->len,
+			 " and %u more", nm->n - nm->shown);
+	return nm->buf;
+}
+
+static int reason(struct tp_scan *sc, char cap, char *grade,
+		  const char *why)
+{
+	char line[256];
+
+	if (*grade != '\0' && *grade >= cap)
+		return 0;
+	*grade = cap;
+	snprintf(line, sizeof(line), "%s %c: %.200s",
+		 cap == 'F' ? "set to" : "capped at", cap, why);
+	return tp_strv_add(&sc->grade_reasons, &sc->n_grade_reasons, line);
+}
+
+static const char *suite_name(uint16_t id, char *buf, size_t size)
+{
+	const struct tp_suite *s = tp_registry_suite(id);
+
+	if (s != NULL)
+		return s->iana;
+	snprintf(buf, size, "0x%04X", id);
+	return buf;
+}
+
+static bool accepted_anywhere(const struct tp_scan *sc, uint16_t id)
+{
+	size_t i, j;
+
+	for (i = 0; i < sc->n_protocols; i++)
+		for (j = 0; j < sc->protocols[i].n_suites; j++)
+			if (sc->protocols[i].suites[j].id == id)
+				return true;
+	return false;
+}
+
+static int add_id(uint16_t **v, size_t *n, uint16_t id)
+{
+	uint16_t *nv = realloc(*v, (*n + 1) * sizeof(uint16_t));
+
+	if (nv == NULL)
+		return -1;
+	nv[(*n)++] = id;
+	*v = nv;
+	return 0;
+}
+
+static bool listed(const uint16_t *v, size_t n, uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == id)
+			return true;
+	return false;
+}
+
+static int policy_findings(struct tp_report *r, const struct tp_policy *p)
+{
+	struct tp_scan *sc = r->scan;
+	struct names extra = {0}, missing = {0};
+	struct tp_finding *f;
+	char b[8];
+	size_t i, j;
+
+	for (i = 0; i < sc->n_protocols; i++)
+		for (j = 0; j < sc->protocols[i].n_suites; j++) {
+			uint16_t id = sc->protocols[i].suites[j].id;
+
+			if (tp_policy_has(p, id) ||
+			    listed(sc->policy_extra, sc->n_policy_extra, id))
+				continue;
+			if (add_id(&sc->policy_extra, &sc->n_policy_extra,
+				   id) < 0)
+				return -1;
+			names_add(&extra, suite_name(id, b, sizeof(b)));
+		}
+	for (i = 0; i < p->n_suites; i++) {
+		uint16_t id = p->suites[i];
+		const struct tp_suite *s = tp_registry_suite(id);
+		bool version_tested = false;
+
+		/* a suite of a version the scan left out is not "refused" */
+		for (j = 0; j < sc->n_protocols && s != NULL; j++)
+			if (sc->protocols[j].tested &&
+			    sc->protocols[j].version >= s->min_version &&
+			    (s->min_version < 0x0304) ==
+			    (sc->protocols[j].version < 0x0304))
+				version_tested = true;
+		if (!version_tested || accepted_anywhere(sc, id) ||
+		    listed(sc->policy_missing, sc->n_policy_missing, id))
+			continue;
+		if (add_id(&sc->policy_missing, &sc->n_policy_missing, id) < 0)
+			return -1;
+		names_add(&missing, suite_name(id, b, sizeof(b)));
+	}
+	if (extra.n > 0) {
+		f = tp_report_finding(r, TP_POLICY_EXTRA, "%u suite%s accepted "
+				      "that the policy (%s) does not allow",
+				      extra.n, extra.n == 1 ? "" : "s",
+				      tp_policy_syntax_name(p->syntax));
+		if (f != NULL)
+			tp_finding_detail(f, "%s", names_str(&extra));
+	}
+	if (missing.n > 0) {
+		f = tp_report_finding(r, TP_POLICY_MISSING, "%u suite%s of the "
+				      "policy (%s) refused by the server",
+				      missing.n, missing.n == 1 ? "" : "s",
+				      tp_policy_syntax_name(p->syntax));
+		if (f != NULL)
+			tp_finding_detail(f, "%s", names_str(&missing));
+	}
+	return 0;
+}
+
+static const char *version_name(uint16_t v)
+{
+	const struct tp_version *tv = tp_registry_version(v);
+
+	return tv != NULL ? tv->name : "?";
+}
+
+int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
+		  unsigned cert_bits, int cert_pk)
+{
+	struct tp_scan *sc = r->scan;
+	struct names weakv = {0}, weakc = {0}, nofs = {0};
+	struct tp_finding *f;
+	char best = '\0', grade, line[200];
+	bool any = false, any_fs = false, any_aead = false, modern = false;
+	bool ssl3 = false, any_f = false, any_64 = false, top_fs = true;
+	size_t i, j;
+
+	for (i = 0; i < sc->n_protocols; i++) {
+		struct tp_scan_protocol *p = &sc->protocols[i];
+		char pg = '\0';
+
+		if (!p->accepted)
+			continue;
+		if (p->version <= 0x0302) {
+			names_add(&weakv, version_name(p->version));
+			ssl3 = ssl3 || p->version == 0x0300;
+		} else {
+			modern = true;
+		}
+		for (j = 0; j < p->n_suites; j++) {
+			const struct tp_suite *s =
+				tp_registry_suite(p->suites[j].id);
+			const char *why = NULL;
+			char g = p->suites[j].grade ? p->suites[j].grade : 'F';
+			char b[8];
+
+			any = true;
+			pg = worse(pg, g);
+			if (best == '\0' || g < best)
+				best = g;
+			if (s == NULL)
+				continue;
+			(void)tp_grade_suite(s, &why);
+			if (g >= 'C') {
+				char n[160];
+
+				snprintf(n, sizeof(n), "%s (%s, %s)", s->iana,
+					 version_name(p->version),
+					 why ? why : "weak");
+				names_add(&weakc, n);
+			}
+			any_f = any_f || g == 'F';
+			any_64 = any_64 || block64(s);
+			any_aead = any_aead || aead(s);
+			if (forward_secret(s)) {
+				any_fs = true;
+			} else {
+				bool dup = strstr(nofs.buf, s->iana) != NULL;
+
+				if (!dup)
+					names_add(&nofs, suite_name(s->id, b,
+								    sizeof(b)));
+				/* a client that offers everything gets this
+				 * one first: it decides */
+				if (j == 0 && p->preference != TP_PREF_CLIENT)
+					top_fs = false;
+				if (p->preference == TP_PREF_CLIENT)
+					top_fs = false;
+			}
+		}
+		if (p->version == 0x0300)
+			pg = worse(pg, 'C');
+		else if (p->version <= 0x0302)
+			pg = worse(pg, 'B');
+		p->grade = pg;
+	}
+	if (!any) {
+		sc->grade = '\0';
+		goto policy;
+	}
+
+	grade = best;
+	if (any_f && reason(sc, 'F', &grade, "a suite graded F is accepted "
+			    "(see the suites marked F)") < 0)
+		return -1;
+	if (ssl3 && reason(sc, 'C', &grade, "SSL 3.0 accepted") < 0)
+		return -1;
+	if (!modern && reason(sc, 'C', &grade, "neither TLS 1.2 nor TLS 1.3 "
+			      "accepted") < 0)
+		return -1;
+	if (any_64 && reason(sc, 'C', &grade, "a 64-bit block cipher is "
+			     "accepted (SWEET32)") < 0)
+		return -1;
+	if (weakv.n > 0) {
+		snprintf(line, sizeof(line), "%.100s accepted", weakv.buf);
+		if (reason(sc, 'B', &grade, line) < 0)
+			return -1;
+	}
+	if (!any_fs && reason(sc, 'C', &grade, "no suite with forward "
+			      "secrecy") < 0)
+		return -1;
+	if (any_fs && !top_fs && reason(sc, 'B', &grade, "suites without "
+					"forward secrecy are accepted and "
+					"the server does not prefer the "
+					"others") < 0)
+		return -1;
+	if (!any_aead && reason(sc, 'B', &grade, "no AEAD suite: CBC or "
+				"stream ciphers only") < 0)
+		return -1;
+	if (sc->min_dh_bits != 0 && sc->min_dh_bits < 2048) {
+		snprintf(line, sizeof(line), "a %u-bit DH prime",
+			 sc->min_dh_bits);
+		if (reason(sc, sc->min_dh_bits < 1024 ? 'F' : 'B', &grade,
+			   line) < 0)
+			return -1;
+		f = tp_report_finding(r, TP_WEAK_KEY, "the server uses a "
+				      "%u-bit DH prime for DHE", sc->min_dh_bits);
+		if (f != NULL)
+			tp_finding_fix(f, "configure a DH group of 2048 bits "
+				       "or more (RFC 7919 ffdhe2048), or "
+				       "remove the DHE suites");
+	}
+	if (cert_bits != 0) {
+		bool rsa_like = cert_pk == GNUTLS_PK_RSA ||
+				cert_pk == GNUTLS_PK_DSA ||
+				cert_pk == GNUTLS_PK_RSA_PSS;
+		bool ec = cert_pk == GNUTLS_PK_ECDSA;
+
+		if ((rsa_like && cert_bits < 2048) || (ec && cert_bits < 256)) {
+			char cap = (rsa_like && cert_bits < 1024) ||
+				   (ec && cert_bits < 224) ? 'F' : 'B';
+
+			snprintf(line, sizeof(line), "the certificate's key is "
+				 "%s", sc->cert_key);
+			if (reason(sc, cap, &grade, line) < 0)
+				return -1;
+			tp_report_finding(r, TP_WEAK_KEY, "the server's "
+					  "certificate key is %s",
+					  sc->cert_key);
+		}
+	}
+	sc->grade = grade;
+
+	if (weakv.n > 0) {
+		f = tp_report_finding(r, TP_WEAK_PROTOCOL, "the server accepts "
+				      "%s", names_str(&weakv));
+		if (f != NULL && ssl3)
+			f->severity = TP_SEV_ERROR;
+	}
+	if (weakc.n > 0) {
+		f = tp_report_finding(r, TP_WEAK_CIPHER, "%u weak suite%s "
+				      "accepted (graded C or worse)", weakc.n,
+				      weakc.n == 1 ? "" : "s");
+		if (f != NULL) {
+			tp_finding_detail(f, "%s", names_str(&weakc));
+			if (any_f)
+				f->severity = TP_SEV_ERROR;
+		}
+	}
+	if (nofs.n > 0) {
+		f = tp_report_finding(r, TP_NO_FORWARD_SECRECY, "%u suite%s "
+				      "without forward secrecy accepted",
+				      nofs.n, nofs.n == 1 ? "" : "s");
+		if (f != NULL)
+			tp_finding_detail(f, "%s", names_str(&nofs));
+	}
+policy:
+	if (policy != NULL && policy_findings(r, policy) < 0)
+		return -1;
+	return 0;
+}

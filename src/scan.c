@@ -1,0 +1,1408 @@
+/*
+ * The cipher audit: versions, suites, groups and signature algorithms
+ * found with raw ClientHellos, so that suites no TLS library still ships
+ * are found too.
+ *
+ * Suites are found with the "chosen-removed" loop: offer a bundle of at
+ * most 128 suites, note the one the server picks, offer the rest again,
+ * until it refuses. A server that enforces its own order picks in that
+ * order, so the order falls out of the loop; one more hello with the
+ * accepted suites reversed tells whether it does. Groups (TLS 1.3: from
+ * HelloRetryRequest, TLS 1.2: from ServerKeyExchange) and TLS 1.2
+ * signature algorithms are found with the same loop.
+ *
+ * Jobs are sequential chains of probes (one per version, then groups and
+ * signature algorithms); worker threads run up to --concurrency of them
+ * at once. Each probe is one TCP connection with deadlines on every step.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "addr.h"
+#include "cert.h"
+#include "net.h"
+#include "scan.h"
+#include "starttls.h"
+#include "wire.h"
+
+#define MAX_SUITES 512
+#define MAX_GROUPS 64
+#define MAX_SIGS 96
+#define BUNDLE 128
+#define RETRIES 2
+
+enum answer_kind {
+	ANS_ACCEPT,    /* ServerHello or HelloRetryRequest */
+	ANS_REFUSE,    /* an alert, or a clean close before any answer */
+	ANS_LOWER,     /* a ServerHello for a lower version than offered */
+	ANS_RESET,
+	ANS_TIMEOUT,
+	ANS_CONNECT,   /* the TCP connection (or STARTTLS) failed */
+	ANS_BUSY,      /* STARTTLS: a temporary refusal (421) */
+	ANS_NOT_TLS,
+	ANS_VIOLATION, /* something TLS forbids */
+	ANS_BUDGET,    /* the connection budget is spent */
+	ANS_STOPPED,
+};
+
+struct answer {
+	enum answer_kind kind;
+	struct tp_wire_server_hello sh;
+	bool has_kx;
+	struct tp_wire_server_kx kx;
+	uint8_t alert;
+	bool has_alert;
+	uint8_t *leaf;          /* DER of the leaf, when asked for */
+	size_t leaf_len;
+	char detail[300];
+};
+
+struct hello {
+	uint16_t version;
+	const uint16_t *suites;
+	size_t n_suites;
+	const uint16_t *groups;
+	size_t n_groups;
+	const uint16_t *sigs;
+	size_t n_sigs;
+	bool empty_share;       /* TLS 1.3: no key share (ask for an HRR) */
+	bool want_leaf;
+};
+
+/* What one version's jobs found. */
+struct vstate {
+	uint16_t version;
+	bool tested, accepted, incomplete, stopped;
+	uint16_t cand[MAX_SUITES];
+	size_t n_cand;
+	uint16_t acc[MAX_SUITES];      /* as found */
+	unsigned acc_bundle[MAX_SUITES];
+	char acc_kx[MAX_SUITES][32];
+	unsigned acc_dh[MAX_SUITES];
+	uint16_t acc_group[MAX_SUITES];
+	size_t n_acc;
+	bool offer_order;              /* every pick was the first offered */
+	unsigned bundles_with_acc;
+	enum tp_preference pref;
+	uint16_t order[MAX_SUITES];    /* final order */
+	size_t n_order;
+	uint16_t groups[MAX_GROUPS];
+	size_t n_groups;
+	uint16_t sigs[MAX_SIGS];
+	size_t n_sigs;
+	unsigned min_dh;
+};
+
+struct scan {
+	const struct tp_ciphers_opts *o;
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	char where[80];
+	const char *sni;
+	enum tp_starttls starttls;
+	double timeout_ms;
+	unsigned budget;
+
+	pthread_mutex_t lock;
+	unsigned connections;
+	unsigned answered;         /* probes that got any TLS answer */
+	unsigned resets, timeouts, failures;
+	double next_start;         /* pacing (--delay, back-off) */
+	bool fatal;                /* stop every job */
+	bool not_tls, budget_spent;
+	char not_tls_detail[300];
+	char violation[300];
+	uint8_t *leaf;
+	size_t leaf_len;
+	unsigned estimate;
+
+	struct vstate v[5];
+	size_t n_v;
+};
+
+/* ---- candidates ---- */
+
+/* Bundles put the suites servers usually accept first, so that one
+ * bundle holds them all and the order needs no merging. */
+static int commonness(const struct tp_suite *s)
+{
+	bool usual_kx = s->kx == TP_KX_ECDHE || s->kx == TP_KX_DHE ||
+			s->kx == TP_KX_RSA;
+	bool usual_auth = s->auth == TP_AUTH_RSA || s->auth == TP_AUTH_ECDSA ||
+			  s->auth == TP_AUTH_DSS;
+
+	if (usual_kx && usual_auth && !s->is_export &&
+	    s->enc != TP_ENC_NULL && s->enc != TP_ENC_GOST &&
+	    s->enc != TP_ENC_SM4)
+		return 0;
+	if ((usual_kx || s->kx == TP_KX_RSA_EXPORT) &&
+	    (usual_auth || s->auth == TP_AUTH_NULL))
+		return 1;  /* export, anonymous, NULL encryption */
+	if (s->kx == TP_KX_DH || s->kx == TP_KX_ECDH)
+		return 2;
+	return 3;
+}
+
+static void candidates(struct vstate *vs)
+{
+	const struct tp_suite *all;
+	size_t n, i;
+	int tier;
+
+	all = tp_registry_suites(&n);
+	vs->n_cand = 0;
+	for (tier = 0; tier < 4; tier++)
+		for (i = 0; i < n && vs->n_cand < MAX_SUITES; i++) {
+			const struct tp_suite *s = &all[i];
+			bool ok13 = s->min_version >= 0x0304;
+
+			if (vs->version == 0x0304 ? !ok13
+			    : ok13 || s->min_version > vs->version)
+				continue;
+			if (vs->version == 0x0304 ? tier != 0
+			    : commonness(s) != tier)
+				continue;
+			vs->cand[vs->n_cand++] = s->id;
+		}
+}
+
+/* Groups offered while looking for suites: every one a server might
+ * pick, the usual first. */
+static size_t default_groups(uint16_t version, uint16_t *out, size_t max)
+{
+	static const uint16_t first[] = {0x001D, 0x0017, 0x0018, 0x0019,
+					 0x001E, 0x0100, 0x0101, 0x0102};
+	const struct tp_group *g;
+	size_t n, i, k = 0, j;
+
+	for (i = 0; i < sizeof(first) / sizeof(first[0]) && k < max; i++)
+		out[k++] = first[i];
+	g = tp_registry_groups(&n);
+	for (i = 0; i < n && k < max; i++) {
+		bool dup = false;
+
+		if (g[i].id >= 0xFF00)
+			continue;
+		if (version == 0x0304 ? !g[i].tls13
+		    : g[i].kind == TP_GROUP_HYBRID || g[i].kind == TP_GROUP_PQ)
+			continue;
+		for (j = 0; j < k; j++)
+			dup = dup || out[j] == g[i].id;
+		if (!dup)
+			out[k++] = g[i].id;
+	}
+	return k;
+}
+
+static size_t default_sigs(uint16_t *out, size_t max)
+{
+	const struct tp_sigscheme *s;
+	size_t n, i, k = 0;
+
+	s = tp_registry_sigschemes(&n);
+	for (i = 0; i < n && k < max; i++)
+		out[k++] = s[i].id;
+	return k;
+}
+
+/* ---- one probe ---- */
+
+static void pace(struct scan *sc)
+{
+	double wait;
+
+	pthread_mutex_lock(&sc->lock);
+	wait = sc->next_start - tp_now_ms();
+	sc->next_start = (wait > 0 ? sc->next_start : tp_now_ms()) +
+			 sc->o->delay_ms;
+	pthread_mutex_unlock(&sc->lock);
+	if (wait > 0) {
+		struct timespec ts = {(time_t)(wait / 1000),
+				      (long)(((long long)wait % 1000) * 1000000)};
+		nanosleep(&ts, NULL);
+	}
+}
+
+static bool take_connection(struct scan *sc)
+{
+	bool ok;
+
+	pthread_mutex_lock(&sc->lock);
+	ok = sc->connections < sc->budget && !sc->fatal &&
+	     (sc->o->stop == NULL || !*sc->o->stop);
+	if (ok)
+		sc->connections++;
+	else if (sc->connections >= sc->budget)
+		sc->budget_spent = true;
+	pthread_mutex_unlock(&sc->lock);
+	if (ok && sc->o->progress != NULL) {
+		pthread_mutex_lock(&sc->lock);
+		if (sc->estimate < sc->connections + 1)
+			sc->estimate = sc->connections + 1;
+		sc->o->progress(sc->o->progress_arg, sc->connections,
+				sc->estimate);
+		pthread_mutex_unlock(&sc->lock);
+	}
+	return ok;
+}
+
+/* Opens the connection and runs the STARTTLS prelude. */
+static int open_conn(struct scan *sc, int *fd, struct answer *a)
+{
+	struct tp_net_result nr;
+	struct tp_starttls_result st;
+
+	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
+		       sc->timeout_ms, 0, fd, &nr);
+	if (nr.status != TP_NETRES_OK) {
+		a->kind = ANS_CONNECT;
+		snprintf(a->detail, sizeof(a->detail), "%s", nr.message);
+		return -1;
+	}
+	if (sc->starttls == TP_STARTTLS_NONE)
+		return 0;
+	if (tp_starttls_run(*fd, sc->starttls, sc->o->host,
+			    tp_now_ms() + sc->timeout_ms, &st) == 0)
+		return 0;
+	tp_starttls_describe(&st, sc->starttls, a->detail, sizeof(a->detail));
+	a->kind = st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
+	close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+static int send_all(int fd, const uint8_t *p, size_t n, double deadline)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (tp_net_wait(fd, POLLOUT, deadline) <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+static bool offered(const uint16_t *list, size_t n, uint16_t v)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+/* Reads the server's answer to h: the ServerHello (or HRR), and for
+ * TLS 1.2 and older the rest of its first flight. */
+static void read_answer(struct scan *sc, int fd, const struct hello *h,
+			struct tp_wire_reader *rd, struct answer *a)
+{
+	double deadline = tp_now_ms() + sc->timeout_ms;
+	uint8_t buf[16384];
+	bool have_sh = false;
+	bool dhe = false, kx = false;
+
+	tp_wire_reader_init(rd);
+	for (;;) {
+		struct tp_wire_event ev;
+		const uint8_t *p = buf;
+		ssize_t n;
+		size_t left;
+		int rc = tp_net_wait(fd, POLLIN, deadline);
+
+		if (rc <= 0) {
+			if (!have_sh) {
+				a->kind = ANS_TIMEOUT;
+				snprintf(a->detail, sizeof(a->detail), "no answer "
+					 "to the ClientHello within %.1f s",
+					 sc->timeout_ms / 1000);
+			}
+			return;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0) {
+			if (have_sh)
+				return;
+			if (n < 0 && errno == ECONNRESET) {
+				a->kind = ANS_RESET;
+				snprintf(a->detail, sizeof(a->detail), "the "
+					 "connection was reset after the "
+					 "ClientHello");
+			} else {
+				a->kind = ANS_REFUSE;
+				snprintf(a->detail, sizeof(a->detail), "the "
+					 "server closed the connection without "
+					 "an answer");
+			}
+			return;
+		}
+		left = (size_t)n;
+		for (;;) {
+			tp_wire_reader_next(rd, &p, &left, &ev);
+			if (ev.kind == TP_WIRE_NEED_MORE)
+				break;
+			switch (ev.kind) {
+			case TP_WIRE_HANDSHAKE:
+				break;
+			case TP_WIRE_ALERT:
+				if (have_sh)
+					return;
+				a->kind = ANS_REFUSE;
+				a->has_alert = true;
+				a->alert = ev.alert_desc;
+				snprintf(a->detail, sizeof(a->detail),
+					 "alert %u", ev.alert_desc);
+				return;
+			case TP_WIRE_NOT_TLS:
+			case TP_WIRE_SSL2:
+				if (have_sh)
+					return;
+				a->kind = ANS_NOT_TLS;
+				snprintf(a->detail, sizeof(a->detail), "%s",
+					 ev.kind == TP_WIRE_SSL2
+					 ? "the answer is an SSL 2.0 record"
+					 : "the answer is not a TLS record");
+				return;
+			case TP_WIRE_BAD_RECORD:
+				a->kind = ANS_VIOLATION;
+				snprintf(a->detail, sizeof(a->detail), "the "
+					 "server sent a record or handshake "
+					 "message over the limits of TLS");
+				return;
+			default:  /* CCS, encrypted records: the flight is over */
+				if (!have_sh) {
+					a->kind = ANS_VIOLATION;
+					snprintf(a->detail, sizeof(a->detail),
+						 "the server sent content type "
+						 "%s before its ServerHello",
+						 ev.kind == TP_WIRE_CCS
+						 ? "change_cipher_spec"
+						 : "application data");
+				}
+				return;
+			}
+			if (!have_sh) {
+				if (ev.hs_type != TP_WIRE_SERVER_HELLO ||
+				    tp_wire_parse_server_hello(ev.body,
+					ev.body_len, &a->sh) < 0) {
+					a->kind = ANS_VIOLATION;
+					snprintf(a->detail, sizeof(a->detail),
+						 "the server's first message "
+						 "is not a valid ServerHello "
+						 "(handshake type %u)",
+						 ev.hs_type);
+					return;
+				}
+				have_sh = true;
+				if (!offered(h->suites, h->n_suites,
+					     a->sh.suite)) {
+					a->kind = ANS_VIOLATION;
+					snprintf(a->detail, sizeof(a->detail),
+						 "the server chose suite "
+						 "0x%04X, which was not "
+						 "offered", a->sh.suite);
+					return;
+				}
+				if (a->sh.version > h->version ||
+				    (a->sh.hrr && h->version != 0x0304)) {
+					a->kind = ANS_VIOLATION;
+					snprintf(a->detail, sizeof(a->detail),
+						 "the server answered with "
+						 "version 0x%04X to a hello "
+						 "offering at most 0x%04X",
+						 a->sh.version, h->version);
+					return;
+				}
+				if (a->sh.version < h->version) {
+					a->kind = ANS_LOWER;
+					return;
+				}
+				a->kind = ANS_ACCEPT;
+				if (a->sh.version >= 0x0304)
+					return;
+				{
+					const struct tp_suite *s =
+						tp_registry_suite(a->sh.suite);
+
+					dhe = s != NULL &&
+					      (s->kx == TP_KX_DHE ||
+					       s->kx == TP_KX_DHE_PSK ||
+					       (s->kx == TP_KX_DH &&
+						s->auth == TP_AUTH_NULL));
+					kx = s != NULL &&
+					     (dhe || s->kx == TP_KX_ECDHE ||
+					      s->kx == TP_KX_ECDHE_PSK ||
+					      (s->kx == TP_KX_ECDH &&
+					       s->auth == TP_AUTH_NULL));
+				}
+				continue;
+			}
+			switch (ev.hs_type) {
+			case TP_WIRE_CERTIFICATE:
+				if (h->want_leaf && a->leaf == NULL) {
+					const uint8_t *der;
+					size_t len;
+
+					if (tp_wire_parse_certificate(ev.body,
+						ev.body_len, &der, &len,
+						1) > 0) {
+						a->leaf = malloc(len);
+						if (a->leaf != NULL) {
+							memcpy(a->leaf, der,
+							       len);
+							a->leaf_len = len;
+						}
+					}
+				}
+				break;
+			case TP_WIRE_SERVER_KEY_EXCHANGE:
+				if (kx && tp_wire_parse_server_kx(ev.body,
+					ev.body_len, dhe,
+					a->sh.version >= 0x0303,
+					&a->kx) == 0)
+					a->has_kx = true;
+				break;
+			case TP_WIRE_SERVER_HELLO_DONE:
+				return;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+static void probe_once(struct scan *sc, const struct hello *h,
+		       struct tp_wire_reader *rd, struct answer *a)
+{
+	struct tp_wire_share share;
+	struct tp_wire_hello_opts ho = {0};
+	uint8_t random[32], x25519[32], out[8192];
+	uint16_t suites[BUNDLE + 1];
+	size_t len, n = h->n_suites;
+	int fd = -1;
+
+	memset(a, 0, sizeof(*a));
+	pace(sc);
+	if (!take_connection(sc)) {
+		a->kind = sc->fatal || (sc->o->stop && *sc->o->stop)
+			  ? ANS_STOPPED : ANS_BUDGET;
+		return;
+	}
+	if (n > BUNDLE)
+		n = BUNDLE;
+	memcpy(suites, h->suites, n * sizeof(uint16_t));
+	ho.version = h->version;
+	ho.suites = suites;
+	ho.n_suites = n;
+	if (h->version == 0x0300) {
+		suites[n] = TP_SUITE_EMPTY_RENEGOTIATION_INFO_SCSV;
+		ho.n_suites = n + 1;
+		ho.no_extensions = true;
+	} else {
+		ho.groups = h->groups;
+		ho.n_groups = h->n_groups;
+		ho.ec_point_formats = true;
+		ho.sni = sc->sni;
+		if (h->version >= 0x0303) {
+			ho.sig_algs = h->sigs;
+			ho.n_sig_algs = h->n_sigs;
+		}
+	}
+	gnutls_rnd(GNUTLS_RND_NONCE, random, sizeof(random));
+	ho.random = random;
+	if (h->version == 0x0304 && !h->empty_share) {
+		gnutls_rnd(GNUTLS_RND_NONCE, x25519, sizeof(x25519));
+		share.group = 0x001D;
+		share.data = x25519;
+		share.len = sizeof(x25519);
+		ho.shares = &share;
+		ho.n_shares = 1;
+	}
+	len = tp_wire_build_client_hello(&ho, out, sizeof(out));
+	if (len == 0) {
+		a->kind = ANS_STOPPED;
+		snprintf(a->detail, sizeof(a->detail), "internal: hello too "
+			 "large");
+		return;
+	}
+	if (open_conn(sc, &fd, a) < 0)
+		return;
+	if (send_all(fd, out, len, tp_now_ms() + sc->timeout_ms) < 0) {
+		a->kind = errno == ECONNRESET || errno == EPIPE ? ANS_RESET
+							       : ANS_TIMEOUT;
+		snprintf(a->detail, sizeof(a->detail), "sending the "
+			 "ClientHello failed: %s", strerror(errno));
+		close(fd);
+		return;
+	}
+	a->kind = ANS_TIMEOUT;
+	read_answer(sc, fd, h, rd, a);
+	/* a reset rather than a FIN: no TIME_WAIT pile-up on either side */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER,
+		   &(struct linger){.l_onoff = 1, .l_linger = 0},
+		   sizeof(struct linger));
+	close(fd);
+}
+
+/* One probe, retried with back-off when the answer says "not now". */
+static void probe(struct scan *sc, const struct hello *h,
+		  struct tp_wire_reader *rd, struct answer *a)
+{
+	int attempt;
+
+	for (attempt = 0;; attempt++) {
+		free(a->leaf);
+		probe_once(sc, h, rd, a);
+		pthread_mutex_lock(&sc->lock);
+		switch (a->kind) {
+		case ANS_RESET: sc->resets++; break;
+		case ANS_TIMEOUT: sc->timeouts++; break;
+		case ANS_CONNECT:
+		case ANS_BUSY: sc->failures++; break;
+		case ANS_ACCEPT:
+		case ANS_REFUSE:
+		case ANS_LOWER: sc->answered++; break;
+		default: break;
+		}
+		if (a->kind == ANS_NOT_TLS && !sc->not_tls) {
+			sc->not_tls = true;
+			sc->fatal = true;
+			snprintf(sc->not_tls_detail,
+				 sizeof(sc->not_tls_detail), "%s", a->detail);
+		}
+		if (a->kind == ANS_VIOLATION && sc->violation[0] == '\0')
+			snprintf(sc->violation, sizeof(sc->violation), "%s",
+				 a->detail);
+		/* a host that has never answered and keeps resetting or
+		 * staying silent will not start now: stop asking */
+		if (sc->answered == 0 && sc->resets + sc->timeouts >= 4)
+			sc->fatal = true;
+		if (a->kind == ANS_RESET || a->kind == ANS_BUSY ||
+		    a->kind == ANS_CONNECT) {
+			/* back off for everyone: the server or a middlebox
+			 * is shedding load */
+			double wait = 100.0 * (1 << attempt);
+
+			if (sc->next_start < tp_now_ms() + wait)
+				sc->next_start = tp_now_ms() + wait;
+		}
+		pthread_mutex_unlock(&sc->lock);
+		if (attempt >= RETRIES || (a->kind != ANS_RESET &&
+					   a->kind != ANS_BUSY &&
+					   a->kind != ANS_CONNECT))
+			return;
+	}
+}
+
+/* ---- jobs ---- */
+
+static void remove_id(uint16_t *list, size_t *n, uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (list[i] == id) {
+			memmove(&list[i], &list[i + 1],
+				(*n - i - 1) * sizeof(uint16_t));
+			(*n)--;
+			return;
+		}
+}
+
+/* Notes why a probe ended a chain without a plain refusal. */
+static void chain_end(struct vstate *vs, const struct answer *a)
+{
+	if (a->kind != ANS_REFUSE && a->kind != ANS_LOWER &&
+	    a->kind != ANS_ACCEPT)
+		vs->incomplete = true;
+}
+
+static void note_kx(struct vstate *vs, size_t i, const struct answer *a)
+{
+	const struct tp_group *g;
+
+	vs->acc_kx[i][0] = '\0';
+	vs->acc_dh[i] = 0;
+	vs->acc_group[i] = 0;
+	if (a->sh.hrr || a->sh.version >= 0x0304) {
+		if (a->sh.has_key_share) {
+			g = tp_registry_group(a->sh.key_share_group);
+			vs->acc_group[i] = a->sh.key_share_group;
+			snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "%s",
+				 g ? g->name : "group");
+		}
+		return;
+	}
+	if (!a->has_kx)
+		return;
+	if (a->kx.dhe) {
+		vs->acc_dh[i] = a->kx.dh_bits;
+		snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "DH %u",
+			 a->kx.dh_bits);
+		if (vs->min_dh == 0 || a->kx.dh_bits < vs->min_dh)
+			vs->min_dh = a->kx.dh_bits;
+	} else if (a->kx.ecdhe) {
+		g = tp_registry_group(a->kx.group);
+		vs->acc_group[i] = a->kx.group;
+		if (g != NULL)
+			snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "%s",
+				 g->name);
+		else
+			snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]),
+				 "0x%04x", a->kx.group);
+	}
+}
+
+static void keep_leaf(struct scan *sc, struct answer *a)
+{
+	pthread_mutex_lock(&sc->lock);
+	if (sc->leaf == NULL && a->leaf != NULL) {
+		sc->leaf = a->leaf;
+		sc->leaf_len = a->leaf_len;
+		a->leaf = NULL;
+	}
+	pthread_mutex_unlock(&sc->lock);
+}
+
+static void add_estimate(struct scan *sc, unsigned more)
+{
+	pthread_mutex_lock(&sc->lock);
+	sc->estimate += more;
+	pthread_mutex_unlock(&sc->lock);
+}
+
+struct worker {
+	struct scan *sc;
+	struct tp_wire_reader rd;
+	uint16_t groups[MAX_GROUPS];
+	size_t n_groups;
+	uint16_t sigs[MAX_SIGS];
+	size_t n_sigs;
+};
+
+static size_t position(const struct vstate *vs, uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < vs->n_cand; i++)
+		if (vs->cand[i] == id)
+			return i;
+	return i;
+}
+
+/* The accepted suites of one version, and the server's order. */
+static void job_suites(struct worker *w, struct vstate *vs)
+{
+	struct scan *sc = w->sc;
+	uint16_t rest[MAX_SUITES], rev[BUNDLE];
+	struct hello h = {.version = vs->version, .groups = w->groups,
+			  .n_groups = w->n_groups, .sigs = w->sigs,
+			  .n_sigs = w->n_sigs, .want_leaf = true};
+	struct answer a = {0};
+	size_t start, n_rest, i, k;
+	unsigned bundle = 0;
+
+	vs->offer_order = true;
+	for (start = 0; start < vs->n_cand && !vs->stopped; start += BUNDLE,
+	     bundle++) {
+		bool any = false;
+
+		n_rest = vs->n_cand - start < BUNDLE ? vs->n_cand - start
+						    : BUNDLE;
+		memcpy(rest, &vs->cand[start], n_rest * sizeof(uint16_t));
+		while (n_rest > 0) {
+			h.suites = rest;
+			h.n_suites = n_rest;
+			h.want_leaf = sc->leaf == NULL;
+			probe(sc, &h, &w->rd, &a);
+			if (a.kind != ANS_ACCEPT) {
+				chain_end(vs, &a);
+				/* a refusal, reset or silence ends the bundle;
+				 * a downgrade or a broken answer the version */
+				vs->stopped = a.kind == ANS_LOWER ||
+					      a.kind == ANS_NOT_TLS ||
+					      a.kind == ANS_VIOLATION ||
+					      a.kind == ANS_BUDGET ||
+					      a.kind == ANS_STOPPED;
+				break;
+			}
+			keep_leaf(sc, &a);
+			vs->accepted = true;
+			if (vs->n_acc < MAX_SUITES) {
+				note_kx(vs, vs->n_acc, &a);
+				vs->acc_bundle[vs->n_acc] = bundle;
+				vs->acc[vs->n_acc++] = a.sh.suite;
+			}
+			remove_id(rest, &n_rest, a.sh.suite);
+			any = true;
+		}
+		if (any)
+			vs->bundles_with_acc++;
+	}
+	free(a.leaf);
+	a.leaf = NULL;
+	/* a server that follows the client picked in the order offered */
+	for (i = 1; i < vs->n_acc; i++)
+		if (vs->acc_bundle[i] == vs->acc_bundle[i - 1] &&
+		    position(vs, vs->acc[i]) < position(vs, vs->acc[i - 1]))
+			vs->offer_order = false;
+	memcpy(vs->order, vs->acc, vs->n_acc * sizeof(uint16_t));
+	vs->n_order = vs->n_acc;
+	if (vs->n_acc < 2 || (vs->stopped && vs->n_acc == 0)) {
+		vs->pref = TP_PREF_INDETERMINATE;
+		return;
+	}
+
+	/* The accepted suites reversed: a server that follows the client
+	 * picks the first of them, one with its own order picks its top. */
+	k = vs->n_acc < BUNDLE ? vs->n_acc : BUNDLE;
+	for (i = 0; i < k; i++)
+		rev[i] = vs->acc[vs->n_acc - 1 - i];
+	h.suites = rev;
+	h.n_suites = k;
+	h.want_leaf = false;
+	add_estimate(sc, 1);
+	probe(sc, &h, &w->rd, &a);
+	free(a.leaf);
+	a.leaf = NULL;
+	if (a.kind != ANS_ACCEPT) {
+		chain_end(vs, &a);
+		vs->pref = TP_PREF_INDETERMINATE;
+		return;
+	}
+	if (a.sh.suite == rev[0] && vs->offer_order) {
+		vs->pref = TP_PREF_CLIENT;
+		/* no order of its own: list them in the registry's */
+		for (i = 1; i < vs->n_order; i++) {
+			uint16_t t = vs->order[i];
+
+			for (k = i; k > 0 && vs->order[k - 1] > t; k--)
+				vs->order[k] = vs->order[k - 1];
+			vs->order[k] = t;
+		}
+		return;
+	}
+	if (a.sh.suite == rev[0] && vs->bundles_with_acc <= 1) {
+		/* out of order in the loop, yet the first of the reversed
+		 * list: neither rule explains both answers */
+		vs->pref = TP_PREF_INDETERMINATE;
+		return;
+	}
+	vs->pref = TP_PREF_SERVER;
+	if (vs->bundles_with_acc <= 1 && vs->n_acc <= BUNDLE)
+		return;  /* the loop already saw them in the server's order */
+
+	/* Accepted suites came from several bundles: one more loop over
+	 * them alone puts them in the server's order. */
+	vs->n_order = 0;
+	n_rest = k;
+	memcpy(rest, rev, k * sizeof(uint16_t));
+	add_estimate(sc, (unsigned)k);
+	for (;;) {
+		vs->order[vs->n_order++] = a.sh.suite;
+		remove_id(rest, &n_rest, a.sh.suite);
+		if (n_rest == 0)
+			break;
+		h.suites = rest;
+		h.n_suites = n_rest;
+		probe(sc, &h, &w->rd, &a);
+		free(a.leaf);
+		a.leaf = NULL;
+		if (a.kind != ANS_ACCEPT) {
+			chain_end(vs, &a);
+			break;
+		}
+	}
+	/* whatever did not fit a hello, or was lost, keeps its found place */
+	for (i = 0; i < vs->n_acc; i++)
+		if (!offered(vs->order, vs->n_order, vs->acc[i]))
+			vs->order[vs->n_order++] = vs->acc[i];
+}
+
+static bool is_ecdhe(uint16_t id)
+{
+	const struct tp_suite *s = tp_registry_suite(id);
+
+	return s != NULL && s->kx == TP_KX_ECDHE;
+}
+
+static bool signs_kx(uint16_t id)
+{
+	const struct tp_suite *s = tp_registry_suite(id);
+
+	return s != NULL && (s->kx == TP_KX_ECDHE || s->kx == TP_KX_DHE) &&
+	       (s->auth == TP_AUTH_RSA || s->auth == TP_AUTH_ECDSA ||
+		s->auth == TP_AUTH_DSS);
+}
+
+/* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.2 from the
+ * ServerKeyExchange. */
+static void job_groups(struct worker *w, struct vstate *vs)
+{
+	struct scan *sc = w->sc;
+	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
+	struct hello h = {.version = vs->version, .sigs = w->sigs,
+			  .n_sigs = w->n_sigs, .empty_share = true};
+	struct answer a = {0};
+	size_t n = 0, i, n_rest;
+
+	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
+		if (vs->version == 0x0304 || is_ecdhe(vs->order[i]))
+			suites[n++] = vs->order[i];
+	if (n == 0)
+		return;
+	n_rest = default_groups(vs->version, rest, MAX_GROUPS);
+	if (vs->version != 0x0304) {
+		/* finite-field groups show only as a DH prime: leave them out */
+		for (i = 0; i < n_rest;)
+			if (tp_registry_group(rest[i]) != NULL &&
+			    tp_registry_group(rest[i])->kind == TP_GROUP_FF)
+				remove_id(rest, &n_rest, rest[i]);
+			else
+				i++;
+	}
+	h.suites = suites;
+	h.n_suites = n;
+	add_estimate(sc, 4);
+	while (n_rest > 0 && vs->n_groups < MAX_GROUPS) {
+		uint16_t g;
+
+		h.groups = rest;
+		h.n_groups = n_rest;
+		probe(sc, &h, &w->rd, &a);
+		free(a.leaf);
+		a.leaf = NULL;
+		if (a.kind != ANS_ACCEPT) {
+			chain_end(vs, &a);
+			break;
+		}
+		if (vs->version == 0x0304 ? !a.sh.has_key_share : !a.has_kx ||
+		    !a.kx.ecdhe) {
+			break;  /* nothing says which group it took */
+		}
+		g = vs->version == 0x0304 ? a.sh.key_share_group : a.kx.group;
+		if (!offered(rest, n_rest, g)) {
+			/* it ignores supported_groups: keep what it uses */
+			if (!offered(vs->groups, vs->n_groups, g))
+				vs->groups[vs->n_groups++] = g;
+			break;
+		}
+		vs->groups[vs->n_groups++] = g;
+		remove_id(rest, &n_rest, g);
+	}
+}
+
+/* TLS 1.2 signature algorithms, from the ServerKeyExchange. */
+static void job_sigs(struct worker *w, struct vstate *vs)
+{
+	struct scan *sc = w->sc;
+	uint16_t suites[BUNDLE], rest[MAX_SIGS];
+	struct hello h = {.version = vs->version, .groups = w->groups,
+			  .n_groups = w->n_groups};
+	struct answer a = {0};
+	size_t n = 0, i, n_rest;
+
+	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
+		if (signs_kx(vs->order[i]))
+			suites[n++] = vs->order[i];
+	if (n == 0)
+		return;
+	n_rest = default_sigs(rest, MAX_SIGS);
+	h.suites = suites;
+	h.n_suites = n;
+	add_estimate(sc, 6);
+	while (n_rest > 0 && vs->n_sigs < MAX_SIGS) {
+		h.sigs = rest;
+		h.n_sigs = n_rest;
+		probe(sc, &h, &w->rd, &a);
+		free(a.leaf);
+		a.leaf = NULL;
+		if (a.kind != ANS_ACCEPT) {
+			chain_end(vs, &a);
+			break;
+		}
+		if (!a.has_kx || a.kx.sig_alg == 0)
+			break;
+		if (!offered(rest, n_rest, a.kx.sig_alg)) {
+			if (!offered(vs->sigs, vs->n_sigs, a.kx.sig_alg))
+				vs->sigs[vs->n_sigs++] = a.kx.sig_alg;
+			break;
+		}
+		vs->sigs[vs->n_sigs++] = a.kx.sig_alg;
+		remove_id(rest, &n_rest, a.kx.sig_alg);
+	}
+}
+
+enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS };
+
+struct job {
+	enum job_kind kind;
+	struct vstate *vs;
+};
+
+struct pool {
+	struct scan *sc;
+	struct job *jobs;
+	size_t n_jobs, next;
+};
+
+static void *worker_main(void *arg)
+{
+	struct pool *p = arg;
+	struct worker *w = calloc(1, sizeof(*w));
+
+	if (w == NULL)
+		return NULL;
+	w->sc = p->sc;
+	for (;;) {
+		struct job *j;
+
+		pthread_mutex_lock(&p->sc->lock);
+		j = p->next < p->n_jobs ? &p->jobs[p->next++] : NULL;
+		pthread_mutex_unlock(&p->sc->lock);
+		if (j == NULL)
+			break;
+		w->n_groups = default_groups(j->vs->version, w->groups,
+					     MAX_GROUPS);
+		w->n_sigs = default_sigs(w->sigs, MAX_SIGS);
+		switch (j->kind) {
+		case JOB_SUITES: job_suites(w, j->vs); break;
+		case JOB_GROUPS: job_groups(w, j->vs); break;
+		case JOB_SIGS: job_sigs(w, j->vs); break;
+		}
+	}
+	free(w);
+	return NULL;
+}
+
+/* Runs the jobs on up to --concurrency threads; the caller's thread is
+ * one of them. */
+static void run_jobs(struct scan *sc, struct job *jobs, size_t n)
+{
+	struct pool p = {.sc = sc, .jobs = jobs, .n_jobs = n};
+	pthread_t t[32];
+	unsigned want = sc->o->concurrency ? sc->o->concurrency : 4;
+	unsigned started = 0, i;
+
+	if (want > 32)
+		want = 32;
+	if (want > n)
+		want = (unsigned)n;
+	for (i = 1; i < want; i++)
+		if (pthread_create(&t[started], NULL, worker_main, &p) == 0)
+			started++;
+	worker_main(&p);
+	for (i = 0; i < started; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* ---- the run ---- */
+
+static int parse_protocols(const char *list, bool want[5],
+			   struct tp_error *err)
+{
+	const struct tp_version *all;
+	char *copy, *tok, *save = NULL;
+	size_t n, i;
+
+	all = tp_registry_versions(&n);
+	for (i = 0; i < 5; i++)
+		want[i] = list == NULL;
+	if (list == NULL)
+		return 0;
+	copy = strdup(list);
+	if (copy == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return -1;
+	}
+	for (tok = strtok_r(copy, ", :", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", :", &save)) {
+		const struct tp_version *v = tp_registry_version_by_name(tok);
+
+		if (v == NULL) {
+			tp_error_set(err, TP_ERR_USAGE, "--protocols: unknown "
+				     "version '%s' (known: SSL3.0, TLS1.0, "
+				     "TLS1.1, TLS1.2, TLS1.3)", tok);
+			free(copy);
+			return -1;
+		}
+		for (i = 0; i < n && i < 5; i++)
+			if (all[i].id == v->id)
+				want[i] = true;
+	}
+	free(copy);
+	return 0;
+}
+
+static int copy_results(struct scan *sc, struct tp_scan *out)
+{
+	size_t i, j;
+
+	out->n_protocols = sc->n_v;
+	for (i = 0; i < sc->n_v; i++) {
+		struct vstate *vs = &sc->v[i];
+		struct tp_scan_protocol *p = &out->protocols[i];
+
+		p->version = vs->version;
+		p->tested = vs->tested;
+		p->accepted = vs->accepted;
+		p->incomplete = vs->incomplete;
+		p->preference = vs->pref;
+		if (vs->n_order > 0) {
+			p->suites = calloc(vs->n_order, sizeof(*p->suites));
+			if (p->suites == NULL)
+				return -1;
+		}
+		for (j = 0; j < vs->n_order; j++) {
+			size_t k;
+
+			p->suites[j].id = vs->order[j];
+			for (k = 0; k < vs->n_acc; k++)
+				if (vs->acc[k] == vs->order[j])
+					break;
+			if (k < vs->n_acc) {
+				const struct tp_suite *s =
+					tp_registry_suite(vs->order[j]);
+
+				snprintf(p->suites[j].kx,
+					 sizeof(p->suites[j].kx), "%s",
+					 vs->acc_kx[k]);
+				p->suites[j].grade = s == NULL ? 'F'
+					: tp_grade_accepted(s, vs->acc_dh[k],
+							    vs->acc_group[k],
+							    NULL);
+			}
+		}
+		p->n_suites = vs->n_order;
+		if (vs->n_groups > 0) {
+			p->groups = malloc(vs->n_groups * sizeof(uint16_t));
+			if (p->groups == NULL)
+				return -1;
+			memcpy(p->groups, vs->groups,
+			       vs->n_groups * sizeof(uint16_t));
+			p->n_groups = vs->n_groups;
+		}
+		if (vs->n_sigs > 0) {
+			p->sig_algs = malloc(vs->n_sigs * sizeof(uint16_t));
+			if (p->sig_algs == NULL)
+				return -1;
+			memcpy(p->sig_algs, vs->sigs,
+			       vs->n_sigs * sizeof(uint16_t));
+			p->n_sig_algs = vs->n_sigs;
+		}
+		if (vs->min_dh != 0 &&
+		    (out->min_dh_bits == 0 || vs->min_dh < out->min_dh_bits))
+			out->min_dh_bits = vs->min_dh;
+	}
+	out->connections = sc->connections;
+	return 0;
+}
+
+/* The leaf the server sent (TLS 1.2 and older): into the report, and
+ * its key for the grade. */
+static void describe_leaf(struct scan *sc, struct tp_report *r,
+			  unsigned *bits, int *pk)
+{
+	gnutls_datum_t der = {sc->leaf, (unsigned)sc->leaf_len};
+	gnutls_x509_crt_t crt;
+	struct tp_cert_info *ci;
+
+	*bits = 0;
+	*pk = 0;
+	if (sc->leaf == NULL || gnutls_x509_crt_init(&crt) < 0)
+		return;
+	if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) == 0) {
+		*pk = gnutls_x509_crt_get_pk_algorithm(crt, bits);
+		ci = tp_report_add_cert(r);
+		if (ci != NULL) {
+			tp_cert_describe(crt, ci);
+			ci->position = 0;
+			snprintf(r->scan->cert_key, sizeof(r->scan->cert_key),
+				 "%s", ci->key);
+		}
+	}
+	gnutls_x509_crt_deinit(crt);
+}
+
+static void network_findings(struct scan *sc, struct tp_report *r)
+{
+	struct tp_finding *f;
+
+	if (sc->not_tls) {
+		f = tp_report_finding(r, TP_NOT_TLS, "%s does not speak TLS: "
+				      "%s", sc->where, sc->not_tls_detail);
+		if (f != NULL && sc->starttls == TP_STARTTLS_NONE)
+			tp_finding_detail(f, "if the service upgrades a "
+					  "plaintext protocol, use --starttls");
+		return;
+	}
+	if (sc->violation[0] != '\0')
+		tp_report_finding(r, TP_PROTOCOL_VIOLATION, "%s: %s",
+				  sc->where, sc->violation);
+	if (sc->answered == 0 && sc->resets > 0) {
+		tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
+				  "every connection after the ClientHello "
+				  "(%u resets)", sc->where, sc->resets);
+		return;
+	}
+	if (sc->answered == 0 && sc->timeouts > 0) {
+		tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "%s never answered "
+				  "a ClientHello (%u probes waited %.1f s "
+				  "each)", sc->where, sc->timeouts,
+				  sc->timeout_ms / 1000);
+		return;
+	}
+	if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
+	    sc->failures > 0) {
+		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u probes of %u "
+				      "got no answer from %s", sc->resets +
+				      sc->timeouts + sc->failures,
+				      sc->connections, sc->where);
+		if (f != NULL)
+			tp_finding_detail(f, "%u resets, %u timeouts, %u failed "
+					  "connections%s", sc->resets,
+					  sc->timeouts, sc->failures,
+					  sc->budget_spent
+					  ? "; the connection budget ran out"
+					  : "");
+	}
+}
+
+static bool any_accepted(const struct scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_v; i++)
+		if (sc->v[i].accepted)
+			return true;
+	return false;
+}
+
+/* The first connection: tcp (and starttls) as stages, so that a closed
+ * port is diagnosed once, not by every probe. */
+static bool first_contact(struct scan *sc, struct tp_report *r)
+{
+	struct tp_stage *st = tp_report_stage(r, "tcp");
+	struct tp_net_result nr;
+	double t0 = tp_now_ms();
+	int fd;
+
+	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
+		       sc->timeout_ms, 0, &fd, &nr);
+	sc->connections++;
+	if (nr.status != TP_NETRES_OK) {
+		static const enum tp_code codes[] = {
+			[TP_NETRES_REFUSED] = TP_TCP_REFUSED,
+			[TP_NETRES_TIMEOUT] = TP_TCP_TIMEOUT,
+			[TP_NETRES_UNREACHABLE] = TP_NET_UNREACHABLE,
+			[TP_NETRES_NONAME] = TP_DNS_FAILURE,
+			[TP_NETRES_ERROR] = TP_NET_UNREACHABLE,
+		};
+
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     nr.message);
+		tp_report_finding(r, codes[nr.status], "%s", nr.message);
+		return false;
+	}
+	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%s", nr.message);
+	{
+		char local[80];
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		local[0] = '\0';
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			tp_addr_format((struct sockaddr *)&ss, local,
+				       sizeof(local));
+		tp_stage_set_ends(st, local, sc->where);
+	}
+	if (sc->starttls != TP_STARTTLS_NONE) {
+		struct tp_stage *ss = tp_report_stage(r, "starttls");
+		struct tp_starttls_result res;
+		char line[300];
+
+		t0 = tp_now_ms();
+		if (tp_starttls_run(fd, sc->starttls, sc->o->host,
+				    tp_now_ms() + sc->timeout_ms, &res) < 0) {
+			tp_starttls_describe(&res, sc->starttls, line,
+					     sizeof(line));
+			tp_stage_set(ss, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+				     line);
+			tp_report_finding(r, TP_STARTTLS_FAILED, "%s", line);
+			close(fd);
+			return false;
+		}
+		tp_stage_set(ss, TP_STAGE_OK, tp_now_ms() - t0,
+			     "the server is ready for TLS");
+	}
+	close(fd);
+	return true;
+}
+
+static int resolve(struct scan *sc, struct tp_report *r)
+{
+	struct tp_stage *st = tp_report_stage(r, "dns");
+	struct tp_resolved res;
+	struct tp_net_result nr;
+	double t0 = tp_now_ms();
+	size_t i;
+
+	tp_net_resolve(sc->o->host, sc->o->port, sc->o->family,
+		       sc->timeout_ms, &res, &nr);
+	if (nr.status != TP_NETRES_OK || res.n == 0) {
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     nr.message);
+		tp_report_finding(r, nr.status == TP_NETRES_TIMEOUT
+				  ? TP_DNS_FAILURE : TP_DNS_FAILURE, "%s",
+				  nr.message);
+		return -1;
+	}
+	for (i = 0; i < res.n; i++) {
+		char a[80];
+
+		tp_addr_format((struct sockaddr *)&res.addr[i], a, sizeof(a));
+		tp_report_add_address(r, a);
+	}
+	/* every probe goes to the first address, so that the answers
+	 * describe one server */
+	memcpy(&sc->addr, &res.addr[0], res.len[0]);
+	sc->addr_len = res.len[0];
+	tp_addr_format((struct sockaddr *)&sc->addr, sc->where,
+		       sizeof(sc->where));
+	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
+		     res.n, res.n == 1 ? "" : "es");
+	return 0;
+}
+
+int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
+		   struct tp_error *err)
+{
+	static const uint16_t versions[5] = {0x0300, 0x0301, 0x0302, 0x0303,
+					     0x0304};
+	struct tp_policy *policy = NULL;
+	struct scan *sc;
+	struct job jobs[16];
+	size_t n_jobs = 0, i;
+	bool want[5];
+	unsigned cert_bits = 0;
+	int cert_pk = 0, rc = -1;
+	double t0 = tp_now_ms();
+
+	if (o->host == NULL || o->host[0] == '\0') {
+		tp_error_set(err, TP_ERR_USAGE, "no target host");
+		return -1;
+	}
+	if (parse_protocols(o->protocols, want, err) < 0)
+		return -1;
+	if (o->policy != NULL) {
+		policy = calloc(1, sizeof(*policy));
+		if (policy == NULL) {
+			tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+			return -1;
+		}
+		if (tp_policy_parse(o->policy, policy, err) < 0) {
+			free(policy);
+			return -1;
+		}
+	}
+	sc = calloc(1, sizeof(*sc));
+	r->scan = calloc(1, sizeof(*r->scan));
+	if (sc == NULL || r->scan == NULL) {
+		free(sc);
+		free(policy);
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return -1;
+	}
+	pthread_mutex_init(&sc->lock, NULL);
+	sc->o = o;
+	sc->starttls = (enum tp_starttls)o->starttls;
+	sc->timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 10) * 1000;
+	sc->budget = o->budget ? o->budget : 1000;
+	sc->sni = o->no_sni ? NULL
+		  : o->sni != NULL ? o->sni
+		  : tp_addr_is_literal(o->host) ? NULL : o->host;
+	if (tp_report_set_target(r, o->host, o->port, sc->sni) < 0)
+		goto nomem;
+	if (sc->starttls != TP_STARTTLS_NONE)
+		r->scan->starttls = tp_report_strdup(
+			tp_starttls_name(sc->starttls));
+	if (policy != NULL)
+		r->scan->policy_syntax = tp_report_strdup(
+			tp_policy_syntax_name(policy->syntax));
+
+	for (i = 0; i < 5; i++) {
+		struct vstate *vs = &sc->v[sc->n_v++];
+
+		vs->version = versions[i];
+		vs->tested = want[i];
+		if (want[i]) {
+			candidates(vs);
+			sc->estimate += (unsigned)(vs->n_cand + BUNDLE - 1) /
+					BUNDLE + 1;
+		}
+	}
+	if (resolve(sc, r) < 0 || !first_contact(sc, r))
+		goto judge;
+
+	/* newest first: they decide most of the grade */
+	for (i = sc->n_v; i-- > 0;)
+		if (sc->v[i].tested)
+			jobs[n_jobs++] = (struct job){JOB_SUITES, &sc->v[i]};
+	run_jobs(sc, jobs, n_jobs);
+	n_jobs = 0;
+	for (i = sc->n_v; i-- > 0;) {
+		struct vstate *vs = &sc->v[i];
+
+		if (!vs->accepted || sc->fatal)
+			continue;
+		if (vs->version == 0x0304 || vs->version == 0x0303) {
+			jobs[n_jobs++] = (struct job){JOB_GROUPS, vs};
+		}
+		if (vs->version == 0x0303)
+			jobs[n_jobs++] = (struct job){JOB_SIGS, vs};
+	}
+	run_jobs(sc, jobs, n_jobs);
+
+judge:
+	if (copy_results(sc, r->scan) < 0)
+		goto nomem;
+	describe_leaf(sc, r, &cert_bits, &cert_pk);
+	network_findings(sc, r);
+	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0)
+		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
+				  "version and every suite offered", sc->where);
+	if (tp_grade_scan(r, policy, cert_bits, cert_pk) < 0)
+		goto nomem;
+	r->scan->ms = tp_now_ms() - t0;
+	r->total_ms = r->scan->ms;
+	rc = 0;
+	goto out;
+nomem:
+	tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+out:
+	free(sc->leaf);
+	pthread_mutex_destroy(&sc->lock);
+	free(sc);
+	free(policy);
+	return rc;
+}
