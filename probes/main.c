@@ -15,6 +15,7 @@ static const struct subcommand subcommands[] = {
 	{"client", cmd_client, "one TLS connection, diagnosed stage by stage"},
 	{"server", cmd_server, "listen, and diagnose every incoming handshake"},
 	{"peer", cmd_peer, "both roles at once between two nodes"},
+	{"ciphers", cmd_ciphers, "what a port accepts: versions, suites, groups, a grade"},
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
 	{"id", cmd_id, "print this node's unique ID"},
 	{"codes", cmd_codes, "list the finding codes and what they mean"},
