@@ -23,6 +23,10 @@ Modes:
   garbage-tls  answers the ClientHello with a TLS record header whose
                length is impossible, then junk, and keeps the line open
   escape       sends a banner full of terminal escape sequences
+  bad-suite    answers every ClientHello with a TLS 1.2 ServerHello for
+               suite 0x0000 (TLS_NULL_WITH_NULL_NULL), never offered
+  hrr          answers every ClientHello with a HelloRetryRequest for
+               TLS_AES_128_GCM_SHA256 and x25519, whatever was offered
 """
 
 import argparse
@@ -134,7 +138,33 @@ def serve_garbage_tls(conn):
     drain_until_gone(conn)
 
 
+def server_hello(suite, hrr):
+    """A ServerHello (or, with hrr, a HelloRetryRequest: RFC 8446
+    section 4.1.3) choosing suite, as one record."""
+    if hrr:
+        random = bytes.fromhex("CF21AD74E59A6111BE1D8C021E65B891"
+                               "C2A211167ABB8C5E079E09E2C8A8339C")
+        # supported_versions TLS 1.3, key_share selected_group x25519
+        ext = (struct.pack("!HHH", 43, 2, 0x0304) +
+               struct.pack("!HHH", 51, 2, 0x001D))
+    else:
+        random = bytes(range(32))
+        ext = struct.pack("!HH", 0xFF01, 1) + b"\x00"
+    body = (struct.pack("!H", 0x0303) + random + b"\x00" +
+            struct.pack("!HB", suite, 0) + struct.pack("!H", len(ext)) + ext)
+    msg = struct.pack("!I", (2 << 24) | len(body)) + body
+    return struct.pack("!BHH", 22, 0x0303, len(msg)) + msg
+
+
+def serve_hello(conn, suite, hrr):
+    read_client_hello(conn)
+    conn.sendall(server_hello(suite, hrr))
+    drain_until_gone(conn, HELLO_S)
+
+
 HANDLERS = {
+    "bad-suite": lambda c: serve_hello(c, 0x0000, False),
+    "hrr": lambda c: serve_hello(c, 0x1301, True),
     "ssh": lambda c: serve_banner(c, "ssh"),
     "smtp": lambda c: serve_banner(c, "smtp"),
     "ftp": lambda c: serve_banner(c, "ftp"),
