@@ -246,3 +246,150 @@ const char *tp_mac_name(enum tp_mac mac)
 		return "unknown";
 	return names[mac];
 }
+
+/* ---- supported groups ---- */
+
+static const struct tp_group groups[] = {
+#define GROUP(id, name, kind, bits, share_len, tls13, deprecated) \
+	{id, name, TP_GROUP_##kind, bits, share_len, tls13, deprecated},
+#include "groups.def"
+#undef GROUP
+};
+
+const struct tp_group *tp_registry_groups(size_t *n)
+{
+	*n = N_ELEMS(groups);
+	return groups;
+}
+
+const struct tp_group *tp_registry_group(uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(groups); i++)
+		if (groups[i].id == id)
+			return &groups[i];
+	return NULL;
+}
+
+/* Other spellings of the common curves: SEC 2 / X9.62 (OpenSSL), NIST. */
+static const struct {
+	const char *alias;
+	uint16_t id;
+} group_aliases[] = {
+	{"prime256v1", 0x0017}, {"P-256", 0x0017},
+	{"P-384", 0x0018}, {"P-521", 0x0019},
+	{"prime192v1", 0x0013}, {"P-192", 0x0013}, {"P-224", 0x0015},
+	{"X25519Kyber768", 0x6399},
+};
+
+const struct tp_group *tp_registry_group_by_name(const char *name)
+{
+	size_t i;
+
+	if (!name)
+		return NULL;
+	for (i = 0; i < N_ELEMS(groups); i++)
+		if (strcasecmp(groups[i].name, name) == 0)
+			return &groups[i];
+	for (i = 0; i < N_ELEMS(group_aliases); i++)
+		if (strcasecmp(group_aliases[i].alias, name) == 0)
+			return tp_registry_group(group_aliases[i].id);
+	return NULL;
+}
+
+/* ---- signature schemes ---- */
+
+static const struct tp_sigscheme sigschemes[] = {
+#define SIGSCHEME(id, name, hash_bits, weak, tls13) \
+	{id, name, hash_bits, weak, tls13},
+#include "sigschemes.def"
+#undef SIGSCHEME
+};
+
+const struct tp_sigscheme *tp_registry_sigschemes(size_t *n)
+{
+	*n = N_ELEMS(sigschemes);
+	return sigschemes;
+}
+
+const struct tp_sigscheme *tp_registry_sigscheme(uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(sigschemes); i++)
+		if (sigschemes[i].id == id)
+			return &sigschemes[i];
+	return NULL;
+}
+
+/* ---- protocol versions ---- */
+
+static const struct tp_version versions[] = {
+	{0x0300, "SSL3.0", "SSLv3", true},
+	{0x0301, "TLS1.0", "TLSv1.0", true},
+	{0x0302, "TLS1.1", "TLSv1.1", true},
+	{0x0303, "TLS1.2", "TLSv1.2", false},
+	{0x0304, "TLS1.3", "TLSv1.3", false},
+};
+
+const struct tp_version *tp_registry_versions(size_t *n)
+{
+	*n = N_ELEMS(versions);
+	return versions;
+}
+
+const struct tp_version *tp_registry_version(uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(versions); i++)
+		if (versions[i].id == id)
+			return &versions[i];
+	return NULL;
+}
+
+/*
+ * Accepts the spellings of GnuTLS ("TLS1.2", "SSL3.0"), nmap ("TLSv1.2",
+ * "SSLv3"), OpenSSL ("TLSv1"), a bare "1.2", and "TLS 1.2" / "TLS_1_2".
+ */
+const struct tp_version *tp_registry_version_by_name(const char *name)
+{
+	static const struct {
+		bool ssl;
+		const char *number;
+		uint16_t id;
+	} numbers[] = {
+		{true, "3", 0x0300}, {true, "3.0", 0x0300},
+		{false, "1", 0x0301}, {false, "1.0", 0x0301},
+		{false, "1.1", 0x0302}, {false, "1.2", 0x0303},
+		{false, "1.3", 0x0304},
+	};
+	char number[8];
+	const char *p;
+	bool ssl = false;
+	size_t i, len;
+
+	if (!name)
+		return NULL;
+	p = name;
+	if (strncasecmp(p, "ssl", 3) == 0) {
+		ssl = true;
+		p += 3;
+	} else if (strncasecmp(p, "tls", 3) == 0) {
+		p += 3;
+	} else if (p[0] < '0' || p[0] > '9') {
+		return NULL;
+	}
+	if (p != name && (*p == 'v' || *p == 'V' || *p == ' ' || *p == '_'))
+		p++;
+	len = strlen(p);
+	if (len == 0 || len >= sizeof(number))
+		return NULL;
+	for (i = 0; i <= len; i++)
+		number[i] = p[i] == '_' ? '.' : p[i];
+	for (i = 0; i < N_ELEMS(numbers); i++)
+		if (numbers[i].ssl == ssl && strcmp(numbers[i].number, number) == 0)
+			return tp_registry_version(numbers[i].id);
+	return NULL;
+}
