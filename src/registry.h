@@ -67,6 +67,7 @@ enum tp_enc {
 	TP_ENC_CHACHA20,
 	TP_ENC_SM4,
 	TP_ENC_GOST,       /* GOST 28147-89, Kuznyechik, Magma */
+	TP_ENC_AEGIS,      /* AEGIS-128L, AEGIS-256 (TLS 1.3) */
 };
 
 enum tp_mode {
@@ -78,6 +79,7 @@ enum tp_mode {
 	TP_MODE_CCM8,
 	TP_MODE_POLY1305,
 	TP_MODE_CNT,       /* GOST counter modes */
+	TP_MODE_AEAD,      /* the cipher is itself an AEAD (AEGIS) */
 };
 
 enum tp_mac {
