@@ -1,4 +1,5 @@
-/* TLS wire formats: the ClientHello, read with every length checked. */
+/* TLS wire formats: the ClientHello, read with every length checked and
+ * built byte by byte; what a server sends back, read the same way. */
 #include <string.h>
 
 #include "wire.h"
@@ -295,4 +296,326 @@ bool tp_wire_is_grease(uint16_t value)
 {
 	/* RFC 8701 section 2: 0x0A0A, 0x1A1A, … 0xFAFA */
 	return (value & 0x0f0f) == 0x0a0a && (value >> 8) == (value & 0xff);
+}
+
+/* ---- building a ClientHello ---- */
+
+/* RFC 8446 section 5.1: at most 2^14 bytes of plaintext per record. */
+#define RECORD_PAYLOAD 16384
+
+#define EXT_EC_POINT_FORMATS 11
+#define EXT_PADDING 21
+#define EXT_EXTENDED_MASTER_SECRET 23
+#define EXT_RENEGOTIATION_INFO 0xff01
+
+/* The builder's output: once a write does not fit, or a length does not
+ * fit its field, nothing more is written and the hello is refused. */
+struct writer {
+	uint8_t *p;
+	size_t cap;
+	size_t n;
+	bool failed;
+};
+
+static void put8(struct writer *w, unsigned v)
+{
+	if (w->failed || w->n >= w->cap) {
+		w->failed = true;
+		return;
+	}
+	w->p[w->n++] = (uint8_t)v;
+}
+
+static void put16(struct writer *w, unsigned v)
+{
+	put8(w, (v >> 8) & 0xff);
+	put8(w, v & 0xff);
+}
+
+static void put_bytes(struct writer *w, const uint8_t *v, size_t n)
+{
+	if (w->failed || w->cap - w->n < n) {
+		w->failed = true;
+		return;
+	}
+	memcpy(w->p + w->n, v, n);
+	w->n += n;
+}
+
+static void put_zeros(struct writer *w, size_t n)
+{
+	if (w->failed || w->cap - w->n < n) {
+		w->failed = true;
+		return;
+	}
+	memset(w->p + w->n, 0, n);
+	w->n += n;
+}
+
+/* Reserves a length field of size bytes; len_close fills it in. */
+static size_t len_open(struct writer *w, int size)
+{
+	size_t at = w->n;
+
+	put_zeros(w, (size_t)size);
+	return at;
+}
+
+static void len_close(struct writer *w, size_t at, int size)
+{
+	size_t n;
+	int i;
+
+	if (w->failed)
+		return;
+	n = w->n - at - (size_t)size;
+	if (n >> (8 * size) != 0) {
+		w->failed = true;
+		return;
+	}
+	for (i = size - 1; i >= 0; i--, n >>= 8)
+		w->p[at + (size_t)i] = (uint8_t)(n & 0xff);
+}
+
+static size_t ext_open(struct writer *w, unsigned type)
+{
+	put16(w, type);
+	return len_open(w, 2);
+}
+
+static void put16_vector(struct writer *w, int prefix, const uint16_t *v,
+			 size_t n)
+{
+	size_t at = len_open(w, prefix), i;
+
+	for (i = 0; i < n; i++)
+		put16(w, v[i]);
+	len_close(w, at, prefix);
+}
+
+/* ECDH and ECDHE suites, which need ec_point_formats (RFC 8422 section
+ * 5.1): the IANA ranges, from RFC 4492 to RFC 8442. */
+static bool ecc_suite(uint16_t s)
+{
+	return (s >= 0xc001 && s <= 0xc019) || (s >= 0xc023 && s <= 0xc03b) ||
+	       (s >= 0xc048 && s <= 0xc04f) || (s >= 0xc05c && s <= 0xc063) ||
+	       (s >= 0xc070 && s <= 0xc079) || (s >= 0xc086 && s <= 0xc08d) ||
+	       (s >= 0xc09a && s <= 0xc09b) || (s >= 0xc0ac && s <= 0xc0af) ||
+	       s == 0xcca8 || s == 0xcca9 || s == 0xccac ||
+	       (s >= 0xd001 && s <= 0xd005);
+}
+
+static bool hello_opts_valid(const struct tp_wire_hello_opts *o)
+{
+	size_t i, n;
+
+	if (o->version < 0x0300 || o->version > 0x0304)
+		return false;
+	/* cipher_suites<2..2^16-2> */
+	if (o->suites == NULL || o->n_suites == 0 || o->n_suites > 0x7fff)
+		return false;
+	if ((o->n_groups > 0 && o->groups == NULL) ||
+	    (o->n_sig_algs > 0 && o->sig_algs == NULL))
+		return false;
+	if (o->sni != NULL) {
+		/* a DNS name of 1..255 bytes */
+		n = strnlen(o->sni, 256);
+		if (n == 0 || n > 255)
+			return false;
+	}
+	if (o->version != 0x0304)
+		return true;
+	/* TLS 1.3 lives in extensions (RFC 8446 section 4.2.1) */
+	if (o->no_extensions)
+		return false;
+	/* supported_versions<2..254> */
+	if (o->n_versions > 127 || (o->n_versions > 0 && o->versions == NULL))
+		return false;
+	if (o->n_shares > TP_WIRE_MAX_SHARES ||
+	    (o->n_shares > 0 && o->shares == NULL))
+		return false;
+	for (i = 0; i < o->n_shares; i++)
+		if (o->shares[i].data == NULL || o->shares[i].len == 0 ||
+		    o->shares[i].len > 0xffff)
+			return false;
+	return true;
+}
+
+/*
+ * The extensions, in a fixed order: server_name, supported_groups,
+ * ec_point_formats, signature_algorithms, extended_master_secret,
+ * renegotiation_info, then for TLS 1.3 supported_versions and key_share.
+ * The last one is never empty: some servers refuse a hello whose last
+ * extension is (the reason OpenSSL and BoringSSL avoid it too).
+ */
+static void hello_extensions(struct writer *w,
+			     const struct tp_wire_hello_opts *o)
+{
+	size_t ext, list, i;
+
+	if (o->sni != NULL) {
+		/* RFC 6066 section 3: one host_name */
+		ext = ext_open(w, TP_WIRE_EXT_SERVER_NAME);
+		list = len_open(w, 2);
+		put8(w, 0);
+		put16(w, (unsigned)strlen(o->sni));
+		put_bytes(w, (const uint8_t *)o->sni, strlen(o->sni));
+		len_close(w, list, 2);
+		len_close(w, ext, 2);
+	}
+	if (o->n_groups > 0) {
+		ext = ext_open(w, TP_WIRE_EXT_SUPPORTED_GROUPS);
+		put16_vector(w, 2, o->groups, o->n_groups);
+		len_close(w, ext, 2);
+	}
+	if (o->ec_point_formats) {
+		for (i = 0; i < o->n_suites; i++)
+			if (ecc_suite(o->suites[i]))
+				break;
+		if (i < o->n_suites) {
+			/* RFC 8422 section 5.1.2: uncompressed only */
+			ext = ext_open(w, EXT_EC_POINT_FORMATS);
+			put8(w, 1);
+			put8(w, 0);
+			len_close(w, ext, 2);
+		}
+	}
+	/* RFC 5246 section 7.4.1.4.1: new in TLS 1.2 */
+	if (o->n_sig_algs > 0 && o->version >= 0x0303) {
+		ext = ext_open(w, TP_WIRE_EXT_SIGNATURE_ALGORITHMS);
+		put16_vector(w, 2, o->sig_algs, o->n_sig_algs);
+		len_close(w, ext, 2);
+	}
+	/* RFC 7627 is defined for TLS only, not SSL 3.0 */
+	if (o->version >= 0x0301) {
+		put16(w, EXT_EXTENDED_MASTER_SECRET);
+		put16(w, 0);
+	}
+	/* RFC 5746 section 3.4: an empty renegotiated_connection */
+	put16(w, EXT_RENEGOTIATION_INFO);
+	put16(w, 1);
+	put8(w, 0);
+	if (o->version != 0x0304)
+		return;
+	ext = ext_open(w, TP_WIRE_EXT_SUPPORTED_VERSIONS);
+	if (o->n_versions > 0) {
+		put16_vector(w, 1, o->versions, o->n_versions);
+	} else {
+		put8(w, 2);
+		put16(w, 0x0304);
+	}
+	len_close(w, ext, 2);
+	/* RFC 8446 section 4.2.8: an empty list asks for a
+	 * HelloRetryRequest naming the server's group */
+	ext = ext_open(w, TP_WIRE_EXT_KEY_SHARE);
+	list = len_open(w, 2);
+	for (i = 0; i < o->n_shares; i++) {
+		put16(w, o->shares[i].group);
+		put16(w, (unsigned)o->shares[i].len);
+		put_bytes(w, o->shares[i].data, o->shares[i].len);
+	}
+	len_close(w, list, 2);
+	len_close(w, ext, 2);
+}
+
+/*
+ * RFC 7685: some servers (F5 terminators, old OpenSSL) hang on a
+ * ClientHello message of 256 to 511 bytes; padding brings it to 512.
+ * hello_len counts the whole message, its 4-byte header included. Less
+ * than 5 bytes short, the padding cannot be both non-empty and exact:
+ * one byte of it makes the hello a little over 512 instead.
+ */
+static void hello_padding(struct writer *w, size_t hello_len)
+{
+	size_t pad;
+
+	if (hello_len < 256 || hello_len >= 512)
+		return;
+	pad = 512 - hello_len;
+	pad = pad >= 5 ? pad - 4 : 1;
+	put16(w, EXT_PADDING);
+	put16(w, (unsigned)pad);
+	put_zeros(w, pad);
+}
+
+/*
+ * Cuts the handshake message at out + 5 into records of at most
+ * RECORD_PAYLOAD bytes, moving the fragments after the first one forward
+ * to make room for their headers, the last one first.
+ */
+static size_t hello_records(uint8_t *out, size_t cap, size_t msg_len,
+			    uint16_t version)
+{
+	size_t n_rec = (msg_len + RECORD_PAYLOAD - 1) / RECORD_PAYLOAD;
+	size_t i, frag, at;
+
+	if (cap < msg_len + 5 * n_rec)
+		return 0;
+	for (i = n_rec; i-- > 0;) {
+		frag = msg_len - i * RECORD_PAYLOAD;
+		if (frag > RECORD_PAYLOAD)
+			frag = RECORD_PAYLOAD;
+		at = i * (5 + RECORD_PAYLOAD);
+		memmove(out + at + 5, out + 5 + i * RECORD_PAYLOAD, frag);
+		out[at] = 22;
+		out[at + 1] = (uint8_t)(version >> 8);
+		out[at + 2] = (uint8_t)version;
+		out[at + 3] = (uint8_t)(frag >> 8);
+		out[at + 4] = (uint8_t)frag;
+	}
+	return msg_len + 5 * n_rec;
+}
+
+/*
+ * Below TLS 1.3 the versions and shares are not read: supported_versions
+ * and key_share are sent only in a TLS 1.3 hello. Its session id is the
+ * random with every byte XORed with 0x5c: as fresh as the random, and
+ * not a copy of it.
+ */
+size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
+				  uint8_t *out, size_t cap)
+{
+	/* the first record's header is written last */
+	struct writer w = {out, cap, 5, false};
+	bool tls13;
+	size_t msg, suites, exts, i;
+
+	if (o == NULL || out == NULL || cap < 5 || !hello_opts_valid(o))
+		return 0;
+	tls13 = o->version == 0x0304;
+	/* RFC 8446 section 4.1.2: legacy_version at most TLS 1.2 */
+	put8(&w, TP_WIRE_CLIENT_HELLO);
+	msg = len_open(&w, 3);
+	put16(&w, tls13 ? 0x0303 : o->version);
+	if (o->random != NULL)
+		put_bytes(&w, o->random, 32);
+	else
+		put_zeros(&w, 32);
+	if (tls13) {
+		/* RFC 8446 appendix D.4: middlebox compatibility mode */
+		put8(&w, 32);
+		for (i = 0; i < 32; i++)
+			put8(&w, (o->random != NULL ? o->random[i] : 0) ^ 0x5c);
+	} else {
+		put8(&w, 0);
+	}
+	suites = len_open(&w, 2);
+	for (i = 0; i < o->n_suites; i++)
+		put16(&w, o->suites[i]);
+	len_close(&w, suites, 2);
+	/* null compression only */
+	put8(&w, 1);
+	put8(&w, 0);
+	if (!o->no_extensions) {
+		exts = len_open(&w, 2);
+		hello_extensions(&w, o);
+		if (o->version >= 0x0301)
+			hello_padding(&w, w.n - 5);
+		len_close(&w, exts, 2);
+	}
+	len_close(&w, msg, 3);
+	if (w.failed)
+		return 0;
+	return hello_records(out, cap, w.n - 5, o->version == 0x0300 ?
+					0x0300 : 0x0301);
 }

@@ -636,6 +636,559 @@ static void test_wire_record_and_handshake(void **state)
 	assert_int_equal(tp_wire_record(NULL, 0, &msg, &msg_len), -1);
 }
 
+/* ---- building a ClientHello ---- */
+
+static const uint16_t suites13[] = {0x1301, 0x1302, 0x1303};
+static const uint16_t suites12[] = {0xc02f, 0xc030, 0x009e, 0x0033, 0x002f,
+				    0x000a};
+static const uint16_t groups[] = {0x001d, 0x0017, 0x0018};
+static const uint16_t sig_algs[] = {0x0804, 0x0403, 0x0401};
+static const uint8_t hello_random[32] = {
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,
+	0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
+	0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+};
+
+/* A built hello: its records, and their payloads joined into the one
+ * handshake message. */
+struct built {
+	uint8_t rec[300000];
+	size_t len;
+	uint8_t msg[300000];
+	size_t msg_len;
+	size_t n_records;
+	uint16_t record_version;
+};
+
+/* Builds the hello and checks its records: handshake type, one version,
+ * every one full but the last. */
+static void build(const struct tp_wire_hello_opts *o, struct built *b)
+{
+	size_t at = 0, n;
+
+	b->len = tp_wire_build_client_hello(o, b->rec, sizeof(b->rec));
+	assert_true(b->len > 0);
+	b->msg_len = 0;
+	b->n_records = 0;
+	while (at < b->len) {
+		assert_true(b->len - at >= 5);
+		assert_int_equal(b->rec[at], 22);
+		n = (size_t)b->rec[at + 3] << 8 | b->rec[at + 4];
+		assert_true(n > 0 && n <= 16384);
+		assert_true(b->len - at - 5 >= n);
+		if (b->n_records == 0)
+			b->record_version =
+				(uint16_t)(b->rec[at + 1] << 8 | b->rec[at + 2]);
+		assert_int_equal(b->rec[at + 1] << 8 | b->rec[at + 2],
+				 b->record_version);
+		if (at + 5 + n < b->len)
+			assert_int_equal(n, 16384);
+		memcpy(b->msg + b->msg_len, b->rec + at + 5, n);
+		b->msg_len += n;
+		at += 5 + n;
+		b->n_records++;
+	}
+}
+
+/* The hello's body parsed back, from a copy of its exact size. */
+static void parse_built(const struct built *b, struct tp_wire_client_hello *ch)
+{
+	const uint8_t *body;
+	size_t len;
+	uint8_t type;
+
+	assert_int_equal(tp_wire_handshake(b->msg, b->msg_len, &type, &body,
+					   &len), 0);
+	assert_int_equal(type, TP_WIRE_CLIENT_HELLO);
+	assert_int_equal(len + 4, b->msg_len);
+	assert_int_equal(parse_exact(body, len, ch), 0);
+}
+
+static bool has_ext(const struct tp_wire_client_hello *ch, uint16_t type)
+{
+	return has16(ch->extensions, ch->n_extensions, type);
+}
+
+static void test_wire_build_tls13(void **state)
+{
+	uint8_t key[32];
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+		.groups = groups, .n_groups = 3, .sig_algs = sig_algs,
+		.n_sig_algs = 3, .shares = &share, .n_shares = 1,
+		.sni = "server.test", .random = hello_random,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	memset(key, 0x42, sizeof(key));
+	build(&o, b);
+	assert_int_equal(b->record_version, 0x0301);
+	assert_int_equal(b->n_records, 1);
+	parse_built(b, ch);
+	assert_int_equal(ch->legacy_version, 0x0303);
+	assert_memory_equal(ch->random, hello_random, 32);
+	/* the session id is the random XORed with 0x5c */
+	assert_int_equal(ch->session_id_len, 32);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(ch->session_id[i], hello_random[i] ^ 0x5c);
+	assert_int_equal(ch->suites_total, 3);
+	assert_memory_equal(ch->suites, suites13, sizeof(suites13));
+	assert_int_equal(ch->n_compression, 1);
+	assert_true(ch->null_compression);
+	assert_true(ch->has_versions);
+	assert_int_equal(ch->n_versions, 1);
+	assert_int_equal(ch->versions[0], 0x0304);
+	assert_int_equal(ch->n_groups, 3);
+	assert_memory_equal(ch->groups, groups, sizeof(groups));
+	assert_int_equal(ch->n_sig_algs, 3);
+	assert_memory_equal(ch->sig_algs, sig_algs, sizeof(sig_algs));
+	assert_true(ch->has_key_share);
+	assert_int_equal(ch->n_key_shares, 1);
+	assert_int_equal(ch->key_shares[0], 0x001d);
+	assert_true(ch->has_sni);
+	assert_string_equal(ch->sni, "server.test");
+	/* the share's bytes are in the hello as given */
+	assert_non_null(memmem(b->msg, b->msg_len, key, sizeof(key)));
+	/* key_share last, or the padding after it */
+	assert_int_equal(ch->extensions[ch->n_extensions - 1],
+			 has_ext(ch, 21) ? 21 : TP_WIRE_EXT_KEY_SHARE);
+	assert_false(has_ext(ch, 11));  /* no ECC suite in TLS 1.3 */
+	free(b);
+	free(ch);
+}
+
+/* An empty key_share list asks for a HelloRetryRequest; the versions
+ * given replace the lone 0x0304. */
+static void test_wire_build_tls13_empty_share(void **state)
+{
+	static const uint16_t versions[] = {0x0304, 0x0303, 0x0302};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+		.groups = groups, .n_groups = 1, .versions = versions,
+		.n_versions = 3,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_true(ch->has_key_share);
+	assert_int_equal(ch->n_key_shares, 0);
+	assert_int_equal(ch->n_versions, 3);
+	assert_memory_equal(ch->versions, versions, sizeof(versions));
+	assert_false(ch->has_sni);
+	assert_int_equal(ch->n_sig_algs, 0);
+	assert_false(has_ext(ch, TP_WIRE_EXT_SIGNATURE_ALGORITHMS));
+	/* no random given: zeros, and a session id of 0x5c bytes */
+	for (i = 0; i < 32; i++) {
+		assert_int_equal(ch->random[i], 0);
+		assert_int_equal(ch->session_id[i], 0x5c);
+	}
+	free(b);
+	free(ch);
+}
+
+struct version_case {
+	uint16_t version;
+	uint16_t record_version;
+	bool sig_algs;
+	bool ems;
+};
+
+/* TLS 1.0 to 1.2 and SSL 3.0 with extensions: no TLS 1.3 extension, no
+ * session id, signature_algorithms from TLS 1.2 on. */
+static void test_wire_build_versions(void **state)
+{
+	static const struct version_case cases[] = {
+		{0x0300, 0x0300, false, false},
+		{0x0301, 0x0301, false, true},
+		{0x0302, 0x0301, false, true},
+		{0x0303, 0x0301, true, true},
+	};
+	struct tp_wire_hello_opts o = {
+		.suites = suites12, .n_suites = 6, .groups = groups,
+		.n_groups = 3, .sig_algs = sig_algs, .n_sig_algs = 3,
+		.sni = "a.example", .random = hello_random,
+		.ec_point_formats = true,
+	};
+	uint8_t key[32] = {1};
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	static const uint16_t versions[] = {0x0304};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	/* TLS 1.3 options are not read below TLS 1.3 */
+	o.shares = &share;
+	o.n_shares = 1;
+	o.versions = versions;
+	o.n_versions = 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o.version = cases[i].version;
+		build(&o, b);
+		assert_int_equal(b->record_version, cases[i].record_version);
+		parse_built(b, ch);
+		assert_int_equal(ch->legacy_version, cases[i].version);
+		assert_int_equal(ch->session_id_len, 0);
+		assert_int_equal(ch->suites_total, 6);
+		assert_memory_equal(ch->suites, suites12, sizeof(suites12));
+		assert_false(ch->has_versions);
+		assert_false(ch->has_key_share);
+		assert_true(ch->has_sni);
+		assert_string_equal(ch->sni, "a.example");
+		assert_int_equal(ch->n_groups, 3);
+		assert_true(has_ext(ch, 11));
+		assert_true(has_ext(ch, 0xff01));
+		assert_int_equal(has_ext(ch, 23), cases[i].ems);
+		assert_int_equal(ch->n_sig_algs, cases[i].sig_algs ? 3 : 0);
+		assert_int_equal(has_ext(ch, TP_WIRE_EXT_SIGNATURE_ALGORITHMS),
+				 cases[i].sig_algs);
+	}
+	/* ec_point_formats only with an ECDH(E) suite */
+	o.version = 0x0303;
+	o.suites = suites12 + 2;
+	o.n_suites = 4;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_false(has_ext(ch, 11));
+	/* and only when asked */
+	o.suites = suites12;
+	o.ec_point_formats = false;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_false(has_ext(ch, 11));
+	free(b);
+	free(ch);
+}
+
+/* SSL 3.0 style: the hello ends after the compression methods. */
+static void test_wire_build_no_extensions(void **state)
+{
+	static const uint16_t suite = 0x000a;
+	struct tp_wire_hello_opts o = {
+		.version = 0x0300, .suites = &suite, .n_suites = 1,
+		.groups = groups, .n_groups = 3, .sni = "a.example",
+		.no_extensions = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+
+	(void)state;
+	build(&o, b);
+	assert_int_equal(b->record_version, 0x0300);
+	/* header, version, random, session id, suites, compression */
+	assert_int_equal(b->msg_len, 4 + 2 + 32 + 1 + 2 + 2 + 2);
+	parse_built(b, ch);
+	assert_int_equal(ch->legacy_version, 0x0300);
+	assert_int_equal(ch->suites_total, 1);
+	assert_int_equal(ch->suites[0], 0x000a);
+	assert_int_equal(ch->extensions_total, 0);
+	assert_false(ch->has_sni);
+	/* the same for TLS 1.0, which is allowed to do without */
+	o.version = 0x0301;
+	build(&o, b);
+	assert_int_equal(b->record_version, 0x0301);
+	assert_int_equal(b->msg_len, 4 + 2 + 32 + 1 + 2 + 2 + 2);
+	free(b);
+	free(ch);
+}
+
+/* Offset of the padding extension (type 21) if it is the last one, or
+ * 0; its data length in *pad. */
+static size_t padding_at(const struct built *b, size_t *pad)
+{
+	size_t at, n;
+
+	for (n = 0; n + 4 < b->msg_len; n++) {
+		at = b->msg_len - 4 - n;
+		if (b->msg[at] == 0 && b->msg[at + 1] == 21 &&
+		    (size_t)(b->msg[at + 2] << 8 | b->msg[at + 3]) == n) {
+			*pad = n;
+			return at;
+		}
+		if (b->msg[b->msg_len - 1 - n] != 0)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * RFC 7685: whatever the number of suites, a hello with extensions from
+ * TLS 1.0 on is never 256 to 511 bytes; padding is there only when it
+ * was, and brings it to 512 (a little over when less than 5 bytes were
+ * missing).
+ */
+static void test_wire_build_padding(void **state)
+{
+	static const uint16_t versions[] = {0x0300, 0x0301, 0x0302, 0x0303,
+					    0x0304};
+	uint16_t *many = malloc(400 * sizeof(*many));
+	struct tp_wire_hello_opts o = {
+		.groups = groups, .n_groups = 3, .sig_algs = sig_algs,
+		.n_sig_algs = 3, .ec_point_formats = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t v, n, at, pad, unpadded, padded = 0;
+
+	(void)state;
+	for (n = 0; n < 400; n++)
+		many[n] = (uint16_t)(0xc000 + n);
+	o.suites = many;
+	for (v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		o.version = versions[v];
+		for (n = 1; n <= 300; n++) {
+			o.n_suites = n;
+			build(&o, b);
+			parse_built(b, ch);
+			at = padding_at(b, &pad);
+			if (o.version == 0x0300) {
+				assert_false(has_ext(ch, 21));
+				continue;
+			}
+			assert_int_equal(has_ext(ch, 21), at != 0);
+			assert_true(b->msg_len < 256 || b->msg_len >= 512);
+			if (at == 0)
+				continue;
+			padded++;
+			assert_int_equal(ch->extensions[ch->n_extensions - 1],
+					 21);
+			unpadded = b->msg_len - 4 - pad;
+			assert_true(unpadded >= 256 && unpadded < 512);
+			if (unpadded <= 507)
+				assert_int_equal(b->msg_len, 512);
+			else
+				assert_int_equal(pad, 1);
+		}
+	}
+	assert_true(padded > 100);
+	/* no extensions, no padding */
+	o.version = 0x0301;
+	o.no_extensions = true;
+	o.n_suites = 150;
+	build(&o, b);
+	assert_int_equal(b->msg_len, 4 + 2 + 32 + 1 + 2 + 300 + 2);
+	free(b);
+	free(ch);
+	free(many);
+}
+
+/* A hello over 2^14 bytes goes out in several records. */
+static void test_wire_build_split(void **state)
+{
+	static uint16_t many[0x7fff];
+	static uint8_t key_a[30000], key_b[30000];
+	struct tp_wire_share shares[2] = {
+		{0x0100, key_a, sizeof(key_a)}, {0x0101, key_b, sizeof(key_b)},
+	};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0301, .suites = many, .no_extensions = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 0x7fff; i++)
+		many[i] = (uint16_t)(0x0100 + i);
+	memset(key_a, 0xaa, sizeof(key_a));
+	memset(key_b, 0xbb, sizeof(key_b));
+	/* 2000 suites: 4 kB, one record */
+	o.n_suites = 2000;
+	build(&o, b);
+	assert_int_equal(b->n_records, 1);
+	parse_built(b, ch);
+	assert_int_equal(ch->suites_total, 2000);
+	/* a message of 43 + 2n bytes: 16383 fits one record, 16385 not */
+	o.n_suites = 8170;
+	build(&o, b);
+	assert_int_equal(b->msg_len, 16383);
+	assert_int_equal(b->n_records, 1);
+	o.n_suites = 8171;
+	build(&o, b);
+	assert_int_equal(b->msg_len, 16385);
+	assert_int_equal(b->n_records, 2);
+	assert_int_equal(b->len, 16385 + 10);
+	parse_built(b, ch);
+	assert_int_equal(ch->suites_total, 8171);
+	assert_int_equal(ch->suites[127], 0x0100 + 127);
+	/* the largest: every suite, two big shares */
+	o.version = 0x0304;
+	o.no_extensions = false;
+	o.n_suites = 0x7fff;
+	o.shares = shares;
+	o.n_shares = 2;
+	o.groups = groups;
+	o.n_groups = 3;
+	o.sni = "big.example";
+	build(&o, b);
+	assert_int_equal(b->n_records, (b->msg_len + 16383) / 16384);
+	assert_true(b->n_records >= 8);
+	parse_built(b, ch);
+	assert_int_equal(ch->suites_total, 0x7fff);
+	assert_int_equal(ch->n_key_shares, 2);
+	assert_int_equal(ch->key_shares[1], 0x0101);
+	assert_string_equal(ch->sni, "big.example");
+	/* the shares' bytes came through the cuts whole */
+	assert_non_null(memmem(b->msg, b->msg_len, key_a, sizeof(key_a)));
+	assert_non_null(memmem(b->msg, b->msg_len, key_b, sizeof(key_b)));
+	free(b);
+	free(ch);
+}
+
+/* Builds into an exact-size buffer: cap bytes, no more. */
+static size_t build_exact(const struct tp_wire_hello_opts *o, size_t cap)
+{
+	uint8_t *out = malloc(cap > 0 ? cap : 1);
+	size_t n;
+
+	assert_non_null(out);
+	n = tp_wire_build_client_hello(o, out, cap);
+	free(out);
+	return n;
+}
+
+static void test_wire_build_short_buffer(void **state)
+{
+	static uint16_t many[9000];
+	uint8_t key[32] = {0};
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+		.groups = groups, .n_groups = 3, .sig_algs = sig_algs,
+		.n_sig_algs = 3, .shares = &share, .n_shares = 1,
+		.sni = "server.test",
+	};
+	size_t need, cap, i;
+
+	(void)state;
+	need = build_exact(&o, 100000);
+	assert_true(need > 0);
+	for (cap = 0; cap < need; cap++)
+		if (build_exact(&o, cap) != 0)
+			fail_msg("%zu bytes of room for %zu", cap, need);
+	assert_int_equal(build_exact(&o, need), need);
+	/* two records: room for the message but not for both headers */
+	for (i = 0; i < 9000; i++)
+		many[i] = (uint16_t)(0x0100 + i);
+	o.suites = many;
+	o.n_suites = 9000;
+	need = build_exact(&o, 100000);
+	assert_true(need > 16384 + 10);
+	for (cap = need - 16; cap < need; cap++)
+		assert_int_equal(build_exact(&o, cap), 0);
+	for (cap = 16380; cap < 16400; cap++)
+		assert_int_equal(build_exact(&o, cap), 0);
+	assert_int_equal(build_exact(&o, need), need);
+}
+
+static void test_wire_build_invalid(void **state)
+{
+	static uint16_t many[0x8000];
+	static uint8_t big[0x10000];
+	uint8_t key[32] = {0};
+	struct tp_wire_share shares[5];
+	struct tp_wire_hello_opts good = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+	};
+	struct tp_wire_hello_opts o;
+	uint8_t out[1024];
+	char long_name[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		shares[i].group = (uint16_t)(0x0100 + i);
+		shares[i].data = key;
+		shares[i].len = sizeof(key);
+	}
+	assert_true(tp_wire_build_client_hello(&good, out, sizeof(out)) > 0);
+	assert_int_equal(tp_wire_build_client_hello(NULL, out, sizeof(out)), 0);
+	assert_int_equal(tp_wire_build_client_hello(&good, NULL, 1000), 0);
+	o = good;
+	o.version = 0x0200;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.version = 0x0305;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.n_suites = 0;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.suites = NULL;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.suites = many;
+	o.n_suites = 0x8000;
+	assert_int_equal(tp_wire_build_client_hello(&o, NULL, 0), 0);
+	o = good;
+	o.n_groups = 2;  /* and no list */
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.n_sig_algs = 2;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.sni = "";
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	memset(long_name, 'a', 256);
+	long_name[256] = '\0';
+	o.sni = long_name;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	long_name[255] = '\0';
+	assert_true(tp_wire_build_client_hello(&o, out, sizeof(out)) > 0);
+	/* TLS 1.3 needs extensions */
+	o = good;
+	o.no_extensions = true;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.version = 0x0303;
+	assert_true(tp_wire_build_client_hello(&o, out, sizeof(out)) > 0);
+	/* shares: at most four, none empty */
+	o = good;
+	o.shares = shares;
+	o.n_shares = 4;
+	assert_true(tp_wire_build_client_hello(&o, out, sizeof(out)) > 0);
+	o.n_shares = 5;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.n_shares = 1;
+	shares[0].len = 0;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	shares[0].len = 32;
+	shares[0].data = NULL;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	shares[0].data = big;
+	shares[0].len = sizeof(big);
+	assert_int_equal(tp_wire_build_client_hello(&o, NULL, 0), 0);
+	/* versions: a 1-byte length holds 127 of them */
+	o = good;
+	o.versions = many;
+	o.n_versions = 128;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.versions = NULL;
+	o.n_versions = 1;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	/* extensions over 2^16 bytes in all */
+	o = good;
+	o.groups = many;
+	o.n_groups = 0x7000;
+	o.sig_algs = many;
+	o.n_sig_algs = 0x7000;
+	{
+		uint8_t *room = malloc(300000);
+
+		assert_int_equal(tp_wire_build_client_hello(&o, room, 300000),
+				 0);
+		o.n_sig_algs = 0;
+		assert_true(tp_wire_build_client_hello(&o, room, 300000) > 0);
+		free(room);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +1203,14 @@ int main(void)
 		cmocka_unit_test(test_wire_sni_too_long),
 		cmocka_unit_test(test_wire_grease),
 		cmocka_unit_test(test_wire_record_and_handshake),
+		cmocka_unit_test(test_wire_build_tls13),
+		cmocka_unit_test(test_wire_build_tls13_empty_share),
+		cmocka_unit_test(test_wire_build_versions),
+		cmocka_unit_test(test_wire_build_no_extensions),
+		cmocka_unit_test(test_wire_build_padding),
+		cmocka_unit_test(test_wire_build_split),
+		cmocka_unit_test(test_wire_build_short_buffer),
+		cmocka_unit_test(test_wire_build_invalid),
 	};
 
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
