@@ -619,3 +619,196 @@ size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
 	return hello_records(out, cap, w.n - 5, o->version == 0x0300 ?
 					0x0300 : 0x0301);
 }
+
+/* ---- reading what a server sends ---- */
+
+static size_t record_payload_len(const struct tp_wire_reader *rd)
+{
+	return (size_t)rd->rec[3] << 8 | rd->rec[4];
+}
+
+static size_t message_body_len(const struct tp_wire_reader *rd)
+{
+	return (size_t)rd->msg[1] << 16 | (size_t)rd->msg[2] << 8 | rd->msg[3];
+}
+
+void tp_wire_reader_init(struct tp_wire_reader *rd)
+{
+	rd->rec_len = 0;
+	rd->rec_pos = 0;
+	rd->msg_len = 0;
+	rd->failed = TP_WIRE_NEED_MORE;
+	rd->seen_record = false;
+}
+
+/*
+ * The verdict on the first n bytes of the stream: NOT_TLS, SSL2, or
+ * NEED_MORE while they still look like a TLS record (content type 20-23,
+ * major version 3). An SSL 2.0 server answers with a 2-byte record header
+ * whose high bit is set, then SERVER-HELLO, message type 4 (SSL 2.0
+ * draft, "Record Header" and "Server Only Protocol Messages").
+ */
+static enum tp_wire_event_kind first_bytes(const uint8_t *h, size_t n)
+{
+	if (n == 0)
+		return TP_WIRE_NEED_MORE;
+	if (h[0] & 0x80) {
+		if (n < 3)
+			return TP_WIRE_NEED_MORE;
+		return h[2] == 4 ? TP_WIRE_SSL2 : TP_WIRE_NOT_TLS;
+	}
+	if (h[0] < 20 || h[0] > 23)
+		return TP_WIRE_NOT_TLS;
+	if (n >= 2 && h[1] != 3)
+		return TP_WIRE_NOT_TLS;
+	return TP_WIRE_NEED_MORE;
+}
+
+/* Takes input into the record buffer; returns an error kind, or
+ * NEED_MORE when all is well so far. */
+static enum tp_wire_event_kind take_record(struct tp_wire_reader *rd,
+					   const uint8_t **data, size_t *len)
+{
+	size_t want, n;
+	enum tp_wire_event_kind verdict;
+
+	if (rd->rec_len < 5)
+		want = 5 - rd->rec_len;
+	else
+		want = 5 + record_payload_len(rd) - rd->rec_len;
+	n = *len < want ? *len : want;
+	memcpy(rd->rec + rd->rec_len, *data, n);
+	*data += n;
+	*len -= n;
+	if (rd->rec_len >= 5) {
+		rd->rec_len += n;
+		return TP_WIRE_NEED_MORE;
+	}
+	rd->rec_len += n;
+	if (!rd->seen_record) {
+		verdict = first_bytes(rd->rec, rd->rec_len);
+		if (verdict != TP_WIRE_NEED_MORE)
+			return verdict;
+	}
+	if (rd->rec_len < 5)
+		return TP_WIRE_NEED_MORE;
+	/* past the first record the stream is TLS: a header that is not
+	 * means it lost its framing */
+	if (rd->rec[1] != 3 || record_payload_len(rd) > TP_WIRE_MAX_RECORD)
+		return TP_WIRE_BAD_RECORD;
+	rd->seen_record = true;
+	return TP_WIRE_NEED_MORE;
+}
+
+/*
+ * The next event of a whole record: true with ev filled, false when its
+ * payload is used up. A handshake message grows in msg across records;
+ * alerts and the rest are reported as their record comes, even in the
+ * middle of a message (RFC 5246 section 6.2.1 lets records of other
+ * types come between the fragments).
+ */
+static bool record_event(struct tp_wire_reader *rd, struct tp_wire_event *ev)
+{
+	const uint8_t *payload = rd->rec + 5;
+	size_t plen = rd->rec_len - 5, want, n, body_len;
+
+	ev->record_version = (uint16_t)(rd->rec[1] << 8 | rd->rec[2]);
+	switch (rd->rec[0]) {
+	case 22:
+		/* RFC 8446 section 5.1: no zero-length handshake fragment */
+		if (plen == 0) {
+			ev->kind = TP_WIRE_BAD_RECORD;
+			return true;
+		}
+		while (rd->rec_pos < plen) {
+			if (rd->msg_len < 4)
+				want = 4 - rd->msg_len;
+			else
+				want = 4 + message_body_len(rd) - rd->msg_len;
+			n = plen - rd->rec_pos < want ? plen - rd->rec_pos : want;
+			memcpy(rd->msg + rd->msg_len, payload + rd->rec_pos, n);
+			rd->msg_len += n;
+			rd->rec_pos += n;
+			if (rd->msg_len < 4)
+				continue;
+			/* refused at its header, before any of its body */
+			body_len = message_body_len(rd);
+			if (body_len > TP_WIRE_MAX_MESSAGE - 4) {
+				ev->kind = TP_WIRE_BAD_RECORD;
+				return true;
+			}
+			if (rd->msg_len == 4 + body_len) {
+				ev->kind = TP_WIRE_HANDSHAKE;
+				ev->hs_type = rd->msg[0];
+				ev->body = rd->msg + 4;
+				ev->body_len = body_len;
+				return true;
+			}
+		}
+		return false;
+	case 21:
+		/* one or more 2-byte alerts; a lone byte left over is
+		 * dropped, a record without a whole alert is refused */
+		if (plen < 2) {
+			ev->kind = TP_WIRE_BAD_RECORD;
+			return true;
+		}
+		if (plen - rd->rec_pos < 2)
+			return false;
+		ev->kind = TP_WIRE_ALERT;
+		ev->alert_level = payload[rd->rec_pos];
+		ev->alert_desc = payload[rd->rec_pos + 1];
+		rd->rec_pos += 2;
+		if (plen - rd->rec_pos < 2)
+			rd->rec_pos = plen;
+		return true;
+	case 20:
+		rd->rec_pos = plen;
+		ev->kind = TP_WIRE_CCS;
+		return true;
+	default:
+		/* application data, or a type this reader does not know */
+		rd->rec_pos = plen;
+		ev->kind = TP_WIRE_OTHER;
+		return true;
+	}
+}
+
+void tp_wire_reader_next(struct tp_wire_reader *rd, const uint8_t **data,
+			 size_t *len, struct tp_wire_event *ev)
+{
+	enum tp_wire_event_kind verdict;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = rd->failed;
+	if (rd->failed != TP_WIRE_NEED_MORE)
+		return;
+	/* the message reported last time is done with */
+	if (rd->msg_len >= 4 && rd->msg_len == 4 + message_body_len(rd))
+		rd->msg_len = 0;
+	for (;;) {
+		if (rd->rec_len >= 5 &&
+		    rd->rec_len == 5 + record_payload_len(rd)) {
+			if (record_event(rd, ev)) {
+				/* a record with nothing left is let go now,
+				 * so that an empty one is reported once */
+				if (rd->rec_pos >= rd->rec_len - 5)
+					rd->rec_len = rd->rec_pos = 0;
+				if (ev->kind == TP_WIRE_BAD_RECORD)
+					rd->failed = ev->kind;
+				return;
+			}
+			rd->rec_len = rd->rec_pos = 0;
+		}
+		if (*data == NULL || *len == 0) {
+			ev->kind = TP_WIRE_NEED_MORE;
+			return;
+		}
+		verdict = take_record(rd, data, len);
+		if (verdict != TP_WIRE_NEED_MORE) {
+			rd->failed = verdict;
+			ev->kind = verdict;
+			return;
+		}
+	}
+}

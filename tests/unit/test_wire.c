@@ -1189,6 +1189,393 @@ static void test_wire_build_invalid(void **state)
 	}
 }
 
+/* ---- reading records ---- */
+
+/* What the reader reported, enough to compare two runs. */
+struct seen {
+	enum tp_wire_event_kind kind;
+	uint8_t hs_type;
+	size_t body_len;
+	uint32_t body_sum;
+	uint8_t level, desc;
+	uint16_t record_version;
+};
+
+struct seen_list {
+	struct seen ev[64];
+	size_t n;
+};
+
+static uint32_t checksum(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;  /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* Feeds one piece, from a copy of its exact size, and notes the events
+ * until the reader wants more or has failed. */
+static void feed_piece(struct tp_wire_reader *rd, const uint8_t *p, size_t n,
+		       struct seen_list *out)
+{
+	uint8_t *copy = malloc(n > 0 ? n : 1);
+	const uint8_t *data = copy;
+	size_t len = n;
+	struct tp_wire_event ev;
+	struct seen *s;
+
+	assert_non_null(copy);
+	memcpy(copy, p, n);
+	for (;;) {
+		tp_wire_reader_next(rd, &data, &len, &ev);
+		if (ev.kind == TP_WIRE_NEED_MORE) {
+			assert_int_equal(len, 0);
+			break;
+		}
+		assert_true(out->n < 64);
+		s = &out->ev[out->n++];
+		memset(s, 0, sizeof(*s));
+		s->kind = ev.kind;
+		s->record_version = ev.record_version;
+		if (ev.kind == TP_WIRE_HANDSHAKE) {
+			s->hs_type = ev.hs_type;
+			s->body_len = ev.body_len;
+			s->body_sum = checksum(ev.body, ev.body_len);
+		} else if (ev.kind == TP_WIRE_ALERT) {
+			s->level = ev.alert_level;
+			s->desc = ev.alert_desc;
+		} else if (ev.kind != TP_WIRE_CCS && ev.kind != TP_WIRE_OTHER) {
+			break;  /* an error: sticky, nothing more comes */
+		}
+	}
+	free(copy);
+}
+
+static bool failed(const struct seen_list *l)
+{
+	enum tp_wire_event_kind k;
+
+	if (l->n == 0)
+		return false;
+	k = l->ev[l->n - 1].kind;
+	return k == TP_WIRE_SSL2 || k == TP_WIRE_NOT_TLS ||
+	       k == TP_WIRE_BAD_RECORD;
+}
+
+/* The whole stream: cut at split, then in pieces of chunk bytes. */
+static void feed(const uint8_t *stream, size_t len, size_t split, size_t chunk,
+		 struct seen_list *out)
+{
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	size_t at, n;
+
+	assert_non_null(rd);
+	tp_wire_reader_init(rd);
+	out->n = 0;
+	if (split > len)
+		split = len;
+	feed_piece(rd, stream, split, out);
+	for (at = split; at < len && !failed(out); at += n) {
+		n = len - at < chunk ? len - at : chunk;
+		feed_piece(rd, stream + at, n, out);
+	}
+	free(rd);
+}
+
+static void assert_same(const struct seen_list *a, const struct seen_list *b,
+			size_t split, size_t chunk)
+{
+	if (a->n != b->n || memcmp(a->ev, b->ev, a->n * sizeof(a->ev[0])))
+		fail_msg("cut at %zu, pieces of %zu: %zu events, not %zu",
+			 split, chunk, b->n, a->n);
+}
+
+/* Every cut and every piece size give the same events as one piece. */
+static void assert_any_cut(const uint8_t *stream, size_t len,
+			   struct seen_list *whole)
+{
+	struct seen_list *cut = malloc(sizeof(*cut));
+	size_t k;
+
+	feed(stream, len, len, 1, whole);
+	for (k = 0; k <= len; k++) {
+		feed(stream, len, k, len, cut);
+		assert_same(whole, cut, k, len);
+	}
+	for (k = 1; k <= 17 && k < len; k++) {
+		feed(stream, len, 0, k, cut);
+		assert_same(whole, cut, 0, k);
+	}
+	free(cut);
+}
+
+/* A record of the given type around payload. */
+static void put_record(struct buf *b, unsigned type, unsigned version,
+		       const uint8_t *payload, size_t n)
+{
+	put8(b, type);
+	put16(b, version);
+	put16(b, (unsigned)n);
+	putn(b, payload, n);
+}
+
+/* A handshake message with a body of n bytes of value fill. */
+static void put_message(struct buf *b, unsigned type, size_t n, uint8_t fill)
+{
+	put8(b, type);
+	put8(b, (unsigned)(n >> 16));
+	put16(b, (unsigned)(n & 0xffff));
+	memset(b->b + b->n, fill, n);
+	b->n += n;
+}
+
+/* ServerHello, Certificate, ServerKeyExchange, ServerHelloDone in one
+ * record; CCS; a handshake record cut in two by an alert; data. */
+static void test_wire_reader_flight(void **state)
+{
+	struct buf *msgs = malloc(sizeof(*msgs)), *b = malloc(sizeof(*b));
+	struct seen_list *seen = malloc(sizeof(*seen));
+	static const uint8_t ccs = 1, alert[] = {1, 0}, data[] = {1, 2, 3};
+	size_t split;
+
+	(void)state;
+	msgs->n = 0;
+	put_message(msgs, 2, 70, 0x02);
+	put_message(msgs, 11, 900, 0x0b);
+	put_message(msgs, 12, 300, 0x0c);
+	put_message(msgs, 14, 0, 0);
+	b->n = 0;
+	put_record(b, 22, 0x0303, msgs->b, msgs->n);
+	put_record(b, 20, 0x0303, &ccs, 1);
+	/* a 50-byte message: 20 bytes, a warning alert, 34 bytes */
+	msgs->n = 0;
+	put_message(msgs, 4, 50, 0x04);
+	split = 20;
+	put_record(b, 22, 0x0303, msgs->b, split);
+	put_record(b, 21, 0x0303, alert, 2);
+	put_record(b, 22, 0x0304, msgs->b + split, msgs->n - split);
+	put_record(b, 23, 0x0303, data, 3);
+
+	assert_any_cut(b->b, b->n, seen);
+	assert_int_equal(seen->n, 8);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[0].hs_type, 2);
+	assert_int_equal(seen->ev[0].body_len, 70);
+	assert_int_equal(seen->ev[0].record_version, 0x0303);
+	assert_int_equal(seen->ev[1].hs_type, 11);
+	assert_int_equal(seen->ev[1].body_len, 900);
+	assert_int_equal(seen->ev[2].hs_type, 12);
+	assert_int_equal(seen->ev[3].hs_type, 14);
+	assert_int_equal(seen->ev[3].body_len, 0);
+	assert_int_equal(seen->ev[4].kind, TP_WIRE_CCS);
+	/* the alert comes when its record does, before the message */
+	assert_int_equal(seen->ev[5].kind, TP_WIRE_ALERT);
+	assert_int_equal(seen->ev[5].level, 1);
+	assert_int_equal(seen->ev[5].desc, 0);
+	assert_int_equal(seen->ev[6].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[6].hs_type, 4);
+	assert_int_equal(seen->ev[6].body_len, 50);
+	assert_int_equal(seen->ev[6].body_sum, checksum(msgs->b + 4, 50));
+	assert_int_equal(seen->ev[6].record_version, 0x0304);
+	assert_int_equal(seen->ev[7].kind, TP_WIRE_OTHER);
+	free(seen);
+	free(b);
+	free(msgs);
+}
+
+/* The largest message kept, over five records, and its body intact. */
+static void test_wire_reader_big_message(void **state)
+{
+	struct buf *msg = malloc(sizeof(*msg)), *b = malloc(sizeof(*b));
+	struct seen_list *seen = malloc(sizeof(*seen));
+	size_t at, n, i;
+
+	(void)state;
+	msg->n = 0;
+	put_message(msg, 11, TP_WIRE_MAX_MESSAGE - 4, 0);
+	for (i = 4; i < msg->n; i++)
+		msg->b[i] = (uint8_t)(i * 7);
+	b->n = 0;
+	for (at = 0; at < msg->n; at += n) {
+		n = msg->n - at < 16384 ? msg->n - at : 16384;
+		put_record(b, 22, 0x0303, msg->b + at, n);
+	}
+	feed(b->b, b->n, b->n, 1, seen);
+	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_MESSAGE - 4);
+	assert_int_equal(seen->ev[0].body_sum,
+			 checksum(msg->b + 4, TP_WIRE_MAX_MESSAGE - 4));
+	/* in pieces of 1000 bytes too */
+	feed(b->b, b->n, 0, 1000, seen);
+	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_MESSAGE - 4);
+	/* one byte more is refused at the message header */
+	b->b[5 + 3] = 0xfd;
+	feed(b->b, b->n, b->n, 1, seen);
+	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_BAD_RECORD);
+	free(seen);
+	free(b);
+	free(msg);
+}
+
+/* A built hello, read back: several records, one message. */
+static void test_wire_reader_built_hello(void **state)
+{
+	static uint16_t many[12000];
+	struct tp_wire_hello_opts o = {
+		.version = 0x0303, .suites = many, .n_suites = 12000,
+		.groups = groups, .n_groups = 3,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	struct built *b = malloc(sizeof(*b));
+	struct tp_wire_event ev;
+	const uint8_t *data;
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < 12000; i++)
+		many[i] = (uint16_t)i;
+	build(&o, b);
+	assert_int_equal(b->n_records, 2);
+	tp_wire_reader_init(rd);
+	data = b->rec;
+	len = b->len;
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(ev.hs_type, TP_WIRE_CLIENT_HELLO);
+	assert_int_equal(ev.record_version, 0x0301);
+	assert_int_equal(len, 0);
+	assert_int_equal(tp_wire_parse_client_hello(ev.body, ev.body_len, ch),
+			 0);
+	assert_int_equal(ch->suites_total, 12000);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	free(b);
+	free(rd);
+	free(ch);
+}
+
+struct stream_case {
+	const char *what;
+	const char *bytes;
+	size_t n;
+	enum tp_wire_event_kind kinds[4];
+};
+
+static void test_wire_reader_cases(void **state)
+{
+	static const struct stream_case cases[] = {
+		{"alert", "\x15\x03\x03\x00\x02\x02\x28", 7,
+		 {TP_WIRE_ALERT}},
+		{"two alerts in a record",
+		 "\x15\x03\x01\x00\x04\x01\x00\x02\x28", 9,
+		 {TP_WIRE_ALERT, TP_WIRE_ALERT}},
+		{"an alert and a lone byte",
+		 "\x15\x03\x01\x00\x03\x02\x28\x00", 8, {TP_WIRE_ALERT}},
+		{"an alert record of one byte", "\x15\x03\x03\x00\x01\x02", 6,
+		 {TP_WIRE_BAD_RECORD}},
+		{"an empty alert record", "\x15\x03\x03\x00\x00", 5,
+		 {TP_WIRE_BAD_RECORD}},
+		{"change_cipher_spec", "\x14\x03\x03\x00\x01\x01", 6,
+		 {TP_WIRE_CCS}},
+		{"an empty change_cipher_spec, then an alert",
+		 "\x14\x03\x03\x00\x00\x15\x03\x03\x00\x02\x02\x0a", 12,
+		 {TP_WIRE_CCS, TP_WIRE_ALERT}},
+		{"application data", "\x17\x03\x03\x00\x02\xab\xcd", 7,
+		 {TP_WIRE_OTHER}},
+		{"a heartbeat after a record",
+		 "\x14\x03\x03\x00\x01\x01\x18\x03\x03\x00\x01\x01", 12,
+		 {TP_WIRE_CCS, TP_WIRE_OTHER}},
+		{"an empty handshake record", "\x16\x03\x03\x00\x00", 5,
+		 {TP_WIRE_BAD_RECORD}},
+		{"the largest record", "\x17\x03\x03\x48\x00", 5, {0}},
+		{"a record over the limit", "\x16\x03\x03\x48\x01", 5,
+		 {TP_WIRE_BAD_RECORD}},
+		{"a handshake message over the limit",
+		 "\x16\x03\x03\x00\x04\x0b\x01\x00\x00", 9,
+		 {TP_WIRE_BAD_RECORD}},
+		{"a later record of version 2",
+		 "\x14\x03\x03\x00\x01\x01\x15\x02\x00\x00\x02\x02\x28", 13,
+		 {TP_WIRE_CCS, TP_WIRE_BAD_RECORD}},
+		{"HTTP", "HTTP/1.1 400 Bad Request\r\n", 26,
+		 {TP_WIRE_NOT_TLS}},
+		{"an SMTP banner", "220 mail.example ESMTP\r\n", 24,
+		 {TP_WIRE_NOT_TLS}},
+		{"a heartbeat first", "\x18\x03\x03\x00\x01\x01", 6,
+		 {TP_WIRE_NOT_TLS}},
+		{"major version 2", "\x16\x02\x00\x00\x01\x01", 6,
+		 {TP_WIRE_NOT_TLS}},
+		{"one byte of a record", "\x16", 1, {0}},
+		{"an SSL 2.0 server hello", "\x83\x2b\x04\x00\x01\x00\x02", 7,
+		 {TP_WIRE_SSL2}},
+		{"an SSL 2.0 error", "\x80\x03\x00\x00\x01", 5,
+		 {TP_WIRE_NOT_TLS}},
+		{"two bytes of SSL 2.0", "\x83\x2b", 2, {0}},
+		{"a record with its bytes still to come",
+		 "\x16\x03\x03\x00\x10\x02\x00", 7, {0}},
+	};
+	struct seen_list *seen = malloc(sizeof(*seen));
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_any_cut((const uint8_t *)cases[i].bytes, cases[i].n,
+			       seen);
+		for (k = 0; k < 4 && cases[i].kinds[k] != 0; k++)
+			if (k >= seen->n || seen->ev[k].kind != cases[i].kinds[k])
+				fail_msg("%s: event %zu is not %d", cases[i].what,
+					 k, cases[i].kinds[k]);
+		if (seen->n != k)
+			fail_msg("%s: %zu events, not %zu", cases[i].what,
+				 seen->n, k);
+	}
+	/* the alert's level and description, and the record's version */
+	assert_any_cut((const uint8_t *)cases[0].bytes, 7, seen);
+	assert_int_equal(seen->ev[0].level, 2);
+	assert_int_equal(seen->ev[0].desc, 40);
+	assert_int_equal(seen->ev[0].record_version, 0x0303);
+	free(seen);
+}
+
+/* Errors stay: the next call says the same and takes nothing. */
+static void test_wire_reader_sticky(void **state)
+{
+	static const uint8_t garbage[] = "SSH-2.0-OpenSSH_9.2\r\n";
+	static const uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40};
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	struct tp_wire_event ev;
+	const uint8_t *data = garbage;
+	size_t len = sizeof(garbage) - 1;
+
+	(void)state;
+	tp_wire_reader_init(rd);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NOT_TLS);
+	data = alert;
+	len = sizeof(alert);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NOT_TLS);
+	assert_int_equal(len, sizeof(alert));
+	/* a fresh start reads it */
+	tp_wire_reader_init(rd);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_ALERT);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	/* no input at all */
+	data = NULL;
+	len = 0;
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	free(rd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1211,6 +1598,11 @@ int main(void)
 		cmocka_unit_test(test_wire_build_split),
 		cmocka_unit_test(test_wire_build_short_buffer),
 		cmocka_unit_test(test_wire_build_invalid),
+		cmocka_unit_test(test_wire_reader_flight),
+		cmocka_unit_test(test_wire_reader_big_message),
+		cmocka_unit_test(test_wire_reader_built_hello),
+		cmocka_unit_test(test_wire_reader_cases),
+		cmocka_unit_test(test_wire_reader_sticky),
 	};
 
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
