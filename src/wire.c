@@ -812,3 +812,210 @@ void tp_wire_reader_next(struct tp_wire_reader *rd, const uint8_t **data,
 		}
 	}
 }
+
+/* ---- parsing what a server sends ---- */
+
+#define EXT_COOKIE 44
+
+/* RFC 8446 section 4.1.3: SHA-256("HelloRetryRequest") as the random */
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* RFC 8446 section 4.1.3: a TLS 1.3 server negotiating less says so in
+ * the last 8 bytes of its random */
+static const uint8_t downgrade_sentinel[7] = {
+	'D', 'O', 'W', 'N', 'G', 'R', 'D',
+};
+
+static int server_extension(uint16_t type, struct reader *ext,
+			    struct tp_wire_server_hello *sh)
+{
+	struct reader v, name;
+	uint16_t group;
+
+	switch (type) {
+	case TP_WIRE_EXT_SUPPORTED_VERSIONS:
+		/* RFC 8446 section 4.2.1: one selected_version */
+		sh->has_versions = true;
+		if (u16(ext, &sh->version) < 0)
+			return -1;
+		break;
+	case TP_WIRE_EXT_KEY_SHARE:
+		/* RFC 8446 section 4.2.8: HRR names a group, a ServerHello
+		 * carries one KeyShareEntry */
+		sh->has_key_share = true;
+		if (u16(ext, &group) < 0)
+			return -1;
+		sh->key_share_group = group;
+		if (!sh->hrr && (vector(ext, 2, &v) < 0 || v.left == 0))
+			return -1;
+		break;
+	case EXT_COOKIE:
+		/* RFC 8446 section 4.2.2: cookie<1..2^16-1> */
+		sh->has_cookie = true;
+		if (vector(ext, 2, &v) < 0 || v.left == 0)
+			return -1;
+		break;
+	case TP_WIRE_EXT_ALPN:
+		/* RFC 7301 section 3.1: exactly one protocol name */
+		sh->has_alpn = true;
+		if (vector(ext, 2, &v) < 0 || vector(&v, 1, &name) < 0 ||
+		    name.left == 0 || v.left != 0)
+			return -1;
+		break;
+	case EXT_EXTENDED_MASTER_SECRET:
+		sh->has_ems = true;
+		break;
+	case EXT_RENEGOTIATION_INFO:
+		/* RFC 5746 section 3.2: renegotiated_connection<0..255> */
+		sh->has_reneg_info = true;
+		if (vector(ext, 1, &v) < 0)
+			return -1;
+		break;
+	default:
+		return 0;  /* counted, not read */
+	}
+	/* each one read fills its extension exactly */
+	return ext->left == 0 ? 0 : -1;
+}
+
+int tp_wire_parse_server_hello(const uint8_t *body, size_t len,
+			       struct tp_wire_server_hello *sh)
+{
+	struct reader r = {body, len}, v, exts, ext;
+	const uint8_t *p;
+	uint16_t type;
+	size_t i;
+
+	memset(sh, 0, sizeof(*sh));
+	if (body == NULL)
+		return -1;
+	/* RFC 8446 section 4.1.3, RFC 5246 section 7.4.1.3 */
+	if (u16(&r, &sh->legacy_version) < 0 || bytes(&r, 32, &p) < 0)
+		return -1;
+	memcpy(sh->random, p, 32);
+	sh->hrr = memcmp(p, hrr_random, 32) == 0;
+	if (memcmp(p + 24, downgrade_sentinel, 7) == 0) {
+		sh->downgrade_tls12 = p[31] == 1;
+		sh->downgrade_tls11 = p[31] == 0;
+	}
+	if (vector(&r, 1, &v) < 0 || v.left > 32)
+		return -1;
+	sh->session_id_len = v.left;
+	if (u16(&r, &sh->suite) < 0 || u8(&r, &sh->compression) < 0)
+		return -1;
+	sh->version = sh->legacy_version;
+	/* SSL 3.0 and TLS 1.0 servers may end the hello here */
+	if (r.left == 0)
+		return 0;
+	if (vector(&r, 2, &exts) < 0 || r.left != 0)
+		return -1;
+	while (exts.left > 0) {
+		if (u16(&exts, &type) < 0 || vector(&exts, 2, &ext) < 0)
+			return -1;
+		/* RFC 8446 section 4.2: no extension type twice */
+		for (i = 0; i < sh->n_extensions; i++)
+			if (sh->extensions[i] == type)
+				return -1;
+		if (sh->n_extensions < TP_WIRE_MAX_EXTENSIONS)
+			sh->extensions[sh->n_extensions++] = type;
+		if (server_extension(type, &ext, sh) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The bits of a big-endian unsigned number, leading zero bytes aside. */
+static unsigned bit_length(const uint8_t *p, size_t n)
+{
+	unsigned bits;
+	uint8_t top;
+
+	while (n > 0 && p[0] == 0) {
+		p++;
+		n--;
+	}
+	if (n == 0)
+		return 0;
+	bits = (unsigned)(n - 1) * 8;
+	for (top = p[0]; top != 0; top >>= 1)
+		bits++;
+	return bits;
+}
+
+int tp_wire_parse_server_kx(const uint8_t *body, size_t len, bool dhe,
+			    bool tls12, struct tp_wire_server_kx *kx)
+{
+	struct reader r = {body, len}, v;
+	uint8_t curve_type;
+
+	memset(kx, 0, sizeof(*kx));
+	if (body == NULL)
+		return -1;
+	if (dhe) {
+		/* RFC 5246 section 7.4.3: ServerDHParams, each <1..2^16-1> */
+		if (vector(&r, 2, &v) < 0)
+			return -1;
+		kx->dh_bits = bit_length(v.p, v.left);
+		if (kx->dh_bits == 0)
+			return -1;  /* p = 0 is no prime */
+		if (vector(&r, 2, &v) < 0 || v.left == 0 ||
+		    vector(&r, 2, &v) < 0 || v.left == 0)
+			return -1;
+		kx->dhe = true;
+	} else {
+		/* RFC 8422 section 5.4: named_curve (3), then the point */
+		if (u8(&r, &curve_type) < 0 || curve_type != 3 ||
+		    u16(&r, &kx->group) < 0 || vector(&r, 1, &v) < 0 ||
+		    v.left == 0)
+			return -1;
+		kx->ecdhe = true;
+	}
+	/* anonymous suites end with the parameters */
+	if (r.left == 0)
+		return 0;
+	/* RFC 5246 section 4.7: digitally-signed, with the algorithm
+	 * first from TLS 1.2 on; the signature fills the rest */
+	if (tls12 && u16(&r, &kx->sig_alg) < 0)
+		return -1;
+	if (vector(&r, 2, &v) < 0 || r.left != 0)
+		return -1;
+	return 0;
+}
+
+int tp_wire_parse_certificate(const uint8_t *body, size_t len,
+			      const uint8_t **der, size_t *der_len,
+			      size_t max)
+{
+	struct reader r = {body, len}, list;
+	const uint8_t *p;
+	size_t n, count = 0;
+
+	if (body == NULL || len < 3)
+		return -1;
+	/* RFC 5246 section 7.4.2: certificate_list<0..2^24-1>, each
+	 * ASN.1Cert<1..2^24-1> */
+	n = (size_t)body[0] << 16 | (size_t)body[1] << 8 | body[2];
+	r.p += 3;
+	r.left -= 3;
+	if (n != r.left)
+		return -1;
+	list = r;
+	while (list.left > 0) {
+		if (bytes(&list, 3, &p) < 0)
+			return -1;
+		n = (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+		if (n == 0 || bytes(&list, n, &p) < 0)
+			return -1;
+		if (count < max && der != NULL && der_len != NULL) {
+			der[count] = p;
+			der_len[count] = n;
+		}
+		count++;
+	}
+	/* a list of at most 2^24 bytes: the count fits an int */
+	return (int)count;
+}

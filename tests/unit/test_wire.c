@@ -1576,6 +1576,516 @@ static void test_wire_reader_sticky(void **state)
 	free(rd);
 }
 
+/* ---- a server's messages ---- */
+
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* version, random, a session id of sid bytes, suite, null compression */
+static void server_hello_head(struct buf *b, unsigned version,
+			      const uint8_t *random, size_t sid,
+			      unsigned suite)
+{
+	b->n = 0;
+	put16(b, version);
+	putn(b, random, 32);
+	put8(b, (unsigned)sid);
+	memset(b->b + b->n, 0x5a, sid);
+	b->n += sid;
+	put16(b, suite);
+	put8(b, 0);
+}
+
+static void put_ext(struct buf *b, unsigned type, const void *data, size_t n)
+{
+	put16(b, type);
+	put16(b, (unsigned)n);
+	putn(b, data, n);
+}
+
+static int parse_sh_exact(const uint8_t *body, size_t len,
+			  struct tp_wire_server_hello *sh)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	memcpy(copy, body, len);
+	rc = tp_wire_parse_server_hello(copy, len, sh);
+	free(copy);
+	return rc;
+}
+
+/* Every prefix is refused, but the one ending before the extensions. */
+static void assert_sh_prefixes(const struct buf *b, size_t no_ext)
+{
+	struct tp_wire_server_hello sh;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < b->n; k++) {
+		rc = parse_sh_exact(b->b, k, &sh);
+		if (rc != (k == no_ext ? 0 : -1))
+			fail_msg("prefix of %zu of %zu bytes: %d", k, b->n, rc);
+	}
+}
+
+/* A TLS 1.2 answer of a server that could do TLS 1.3. */
+static void test_wire_server_hello_tls12(void **state)
+{
+	uint8_t random[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t exts, no_ext;
+
+	(void)state;
+	memset(random, 0x77, 24);
+	memcpy(random + 24, "DOWNGRD\x01", 8);
+	server_hello_head(b, 0x0303, random, 32, 0xc02f);
+	no_ext = b->n;
+	exts = open_len(b, 2);
+	put_ext(b, 0xff01, "\x00", 1);
+	put_ext(b, 11, "\x01\x00", 2);
+	put_ext(b, 23, "", 0);
+	put_ext(b, 16, "\x00\x03\x02h2", 5);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.hrr);
+	assert_int_equal(sh.legacy_version, 0x0303);
+	assert_int_equal(sh.version, 0x0303);
+	assert_false(sh.has_versions);
+	assert_memory_equal(sh.random, random, 32);
+	assert_int_equal(sh.session_id_len, 32);
+	assert_int_equal(sh.suite, 0xc02f);
+	assert_int_equal(sh.compression, 0);
+	assert_true(sh.has_reneg_info);
+	assert_true(sh.has_ems);
+	assert_true(sh.has_alpn);
+	assert_false(sh.has_key_share);
+	assert_false(sh.has_cookie);
+	assert_true(sh.downgrade_tls12);
+	assert_false(sh.downgrade_tls11);
+	assert_int_equal(sh.n_extensions, 4);
+	assert_int_equal(sh.extensions[1], 11);
+	assert_sh_prefixes(b, no_ext);
+	/* the TLS 1.1 sentinel */
+	b->b[2 + 31] = 0;
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.downgrade_tls12);
+	assert_true(sh.downgrade_tls11);
+	/* any other last byte is no sentinel */
+	b->b[2 + 31] = 2;
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.downgrade_tls12 || sh.downgrade_tls11);
+	free(b);
+}
+
+/* SSL 3.0 and TLS 1.0: no extensions block at all, or an empty one. */
+static void test_wire_server_hello_no_extensions(void **state)
+{
+	uint8_t random[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+
+	(void)state;
+	memset(random, 0x30, sizeof(random));
+	server_hello_head(b, 0x0300, random, 0, 0x000a);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_int_equal(sh.version, 0x0300);
+	assert_int_equal(sh.suite, 0x000a);
+	assert_int_equal(sh.session_id_len, 0);
+	assert_int_equal(sh.n_extensions, 0);
+	assert_sh_prefixes(b, b->n);
+	put16(b, 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	put8(b, 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	free(b);
+}
+
+static void test_wire_server_hello_tls13(void **state)
+{
+	uint8_t random[32], key[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t exts, ext, no_ext;
+
+	(void)state;
+	memset(random, 0x13, sizeof(random));
+	memset(key, 0x99, sizeof(key));
+	server_hello_head(b, 0x0303, random, 32, 0x1301);
+	no_ext = b->n;
+	exts = open_len(b, 2);
+	put_ext(b, 43, "\x03\x04", 2);
+	put16(b, 51);
+	ext = open_len(b, 2);
+	put16(b, 0x001d);
+	put16(b, 32);
+	putn(b, key, 32);
+	close_len(b, ext, 2);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.hrr);
+	assert_int_equal(sh.legacy_version, 0x0303);
+	assert_true(sh.has_versions);
+	assert_int_equal(sh.version, 0x0304);
+	assert_true(sh.has_key_share);
+	assert_int_equal(sh.key_share_group, 0x001d);
+	assert_int_equal(sh.n_extensions, 2);
+	assert_sh_prefixes(b, no_ext);
+	free(b);
+}
+
+/* RFC 8446 section 4.1.4: the group asked for, and a cookie. */
+static void test_wire_hello_retry_request(void **state)
+{
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t exts, no_ext;
+
+	(void)state;
+	server_hello_head(b, 0x0303, hrr_random, 32, 0x1302);
+	no_ext = b->n;
+	exts = open_len(b, 2);
+	put_ext(b, 51, "\x00\x17", 2);
+	put_ext(b, 43, "\x03\x04", 2);
+	put_ext(b, 44, "\x00\x03" "abc", 5);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_true(sh.hrr);
+	assert_int_equal(sh.version, 0x0304);
+	assert_int_equal(sh.suite, 0x1302);
+	assert_true(sh.has_key_share);
+	assert_int_equal(sh.key_share_group, 0x0017);
+	assert_true(sh.has_cookie);
+	assert_false(sh.downgrade_tls12 || sh.downgrade_tls11);
+	assert_sh_prefixes(b, no_ext);
+	free(b);
+}
+
+struct sh_case {
+	const char *what;
+	bool hrr;
+	unsigned type;
+	const char *data;
+	size_t n;
+	int rc;
+};
+
+static void test_wire_server_hello_malformed(void **state)
+{
+	static const struct sh_case cases[] = {
+		{"versions: good", false, 43, "\x03\x04", 2, 0},
+		{"versions: a list", false, 43, "\x02\x03\x04", 3, -1},
+		{"versions: one byte", false, 43, "\x03", 1, -1},
+		{"key_share: good", false, 51, "\x00\x1d\x00\x01\x01", 5, 0},
+		{"key_share: no key", false, 51, "\x00\x1d\x00\x00", 4, -1},
+		{"key_share: group only", false, 51, "\x00\x1d", 2, -1},
+		{"key_share: key past the end", false, 51,
+		 "\x00\x1d\x00\x05\x01", 5, -1},
+		{"key_share: a byte after", false, 51,
+		 "\x00\x1d\x00\x01\x01\x00", 6, -1},
+		{"HRR key_share: good", true, 51, "\x00\x1d", 2, 0},
+		{"HRR key_share: a whole entry", true, 51,
+		 "\x00\x1d\x00\x01\x01", 5, -1},
+		{"HRR key_share: one byte", true, 51, "\x00", 1, -1},
+		{"cookie: empty", true, 44, "\x00\x00", 2, -1},
+		{"cookie: short", true, 44, "\x00\x04" "abc", 5, -1},
+		{"alpn: good", false, 16, "\x00\x03\x02h2", 5, 0},
+		{"alpn: two names", false, 16, "\x00\x06\x02h2\x02h3", 8, -1},
+		{"alpn: empty name", false, 16, "\x00\x01\x00", 3, -1},
+		{"alpn: empty list", false, 16, "\x00\x00", 2, -1},
+		{"ems: not empty", false, 23, "\x00", 1, -1},
+		{"reneg: good", false, 0xff01, "\x00", 1, 0},
+		{"reneg: verify data", false, 0xff01, "\x02\xaa\xbb", 3, 0},
+		{"reneg: empty", false, 0xff01, "", 0, -1},
+		{"reneg: short", false, 0xff01, "\x03\xaa", 2, -1},
+		{"unknown: anything", false, 0x1234, "\xff", 1, 0},
+	};
+	uint8_t random[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t i, exts;
+
+	(void)state;
+	memset(random, 0x44, sizeof(random));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		server_hello_head(b, 0x0303, cases[i].hrr ? hrr_random : random,
+				  0, 0x1301);
+		exts = open_len(b, 2);
+		put_ext(b, cases[i].type, cases[i].data, cases[i].n);
+		close_len(b, exts, 2);
+		if (parse_sh_exact(b->b, b->n, &sh) != cases[i].rc)
+			fail_msg("%s: expected %d", cases[i].what, cases[i].rc);
+	}
+	/* the same extension twice */
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	exts = open_len(b, 2);
+	put_ext(b, 23, "", 0);
+	put_ext(b, 23, "", 0);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	/* a session id of 33 bytes */
+	server_hello_head(b, 0x0303, random, 33, 0x1301);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	/* a block longer than the hello, and a byte after it */
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	put16(b, 5);
+	put_ext(b, 23, "", 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	put16(b, 4);
+	put_ext(b, 23, "", 0);
+	put8(b, 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	/* an extension longer than the block */
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	put16(b, 4);
+	put16(b, 0xff01);
+	put16(b, 1);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	assert_int_equal(tp_wire_parse_server_hello(NULL, 40, &sh), -1);
+	free(b);
+}
+
+static int parse_kx_exact(const uint8_t *body, size_t len, bool dhe,
+			  bool tls12, struct tp_wire_server_kx *kx)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	memcpy(copy, body, len);
+	rc = tp_wire_parse_server_kx(copy, len, dhe, tls12, kx);
+	free(copy);
+	return rc;
+}
+
+/* Every prefix is refused, but the one ending after the parameters (an
+ * anonymous suite's whole message). */
+static void assert_kx_prefixes(const struct buf *b, size_t params, bool dhe,
+			       bool tls12)
+{
+	struct tp_wire_server_kx kx;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < b->n; k++) {
+		rc = parse_kx_exact(b->b, k, dhe, tls12, &kx);
+		if (rc != (k == params ? 0 : -1))
+			fail_msg("prefix of %zu of %zu bytes: %d", k, b->n, rc);
+	}
+}
+
+static void put_signature(struct buf *b, bool tls12, unsigned alg)
+{
+	size_t at;
+
+	if (tls12)
+		put16(b, alg);
+	at = open_len(b, 2);
+	memset(b->b + b->n, 0x51, 256);
+	b->n += 256;
+	close_len(b, at, 2);
+}
+
+static void test_wire_server_kx_ecdhe(void **state)
+{
+	uint8_t point[65];
+	struct tp_wire_server_kx kx;
+	struct buf *b = malloc(sizeof(*b));
+	size_t params;
+
+	(void)state;
+	memset(point, 0x04, sizeof(point));
+	/* TLS 1.2: x25519, then rsa_pss_rsae_sha256 */
+	b->n = 0;
+	put8(b, 3);
+	put16(b, 0x001d);
+	put8(b, 32);
+	putn(b, point, 32);
+	params = b->n;
+	put_signature(b, true, 0x0804);
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), 0);
+	assert_true(kx.ecdhe);
+	assert_false(kx.dhe);
+	assert_int_equal(kx.group, 0x001d);
+	assert_int_equal(kx.sig_alg, 0x0804);
+	assert_kx_prefixes(b, params, false, true);
+	/* read as TLS 1.0, the algorithm is taken for a signature length */
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, false, &kx), -1);
+	/* and as DHE, nonsense */
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	/* TLS 1.0: secp256r1, a bare signature */
+	b->n = 0;
+	put8(b, 3);
+	put16(b, 0x0017);
+	put8(b, 65);
+	putn(b, point, 65);
+	params = b->n;
+	put_signature(b, false, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, false, &kx), 0);
+	assert_int_equal(kx.group, 0x0017);
+	assert_int_equal(kx.sig_alg, 0);
+	assert_kx_prefixes(b, params, false, false);
+	/* anonymous: the parameters alone, in TLS 1.2 too */
+	b->n = params;
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), 0);
+	assert_int_equal(kx.sig_alg, 0);
+	/* explicit curves are not read */
+	b->b[0] = 1;
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), -1);
+	/* an empty point */
+	b->n = 0;
+	put8(b, 3);
+	put16(b, 0x0017);
+	put8(b, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), -1);
+	assert_int_equal(tp_wire_parse_server_kx(NULL, 4, false, true, &kx),
+			 -1);
+	free(b);
+}
+
+/* DH parameters of p_len bytes, the first p_top, with g = 2. */
+static size_t dh_params(struct buf *b, size_t p_len, uint8_t p_top)
+{
+	b->n = 0;
+	put16(b, (unsigned)p_len);
+	memset(b->b + b->n, 0xff, p_len);
+	if (p_len > 0)
+		b->b[b->n] = p_top;
+	b->n += p_len;
+	put16(b, 1);
+	put8(b, 2);
+	put16(b, 128);
+	memset(b->b + b->n, 0x33, 128);
+	b->n += 128;
+	return b->n;
+}
+
+static void test_wire_server_kx_dhe(void **state)
+{
+	struct tp_wire_server_kx kx;
+	struct buf *b = malloc(sizeof(*b));
+	size_t params;
+
+	(void)state;
+	params = dh_params(b, 256, 0x80);
+	put_signature(b, true, 0x0401);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), 0);
+	assert_true(kx.dhe);
+	assert_false(kx.ecdhe);
+	assert_int_equal(kx.dh_bits, 2048);
+	assert_int_equal(kx.sig_alg, 0x0401);
+	assert_kx_prefixes(b, params, true, true);
+	/* a leading zero byte does not count */
+	params = dh_params(b, 129, 0x00);
+	b->b[3] = 0x7f;
+	put_signature(b, false, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, false, &kx), 0);
+	assert_int_equal(kx.dh_bits, 1023);
+	assert_int_equal(kx.sig_alg, 0);
+	assert_kx_prefixes(b, params, true, false);
+	/* p = 1: one bit */
+	dh_params(b, 1, 0x01);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), 0);
+	assert_int_equal(kx.dh_bits, 1);
+	/* p = 0, and an empty p */
+	dh_params(b, 4, 0x00);
+	memset(b->b + 2, 0, 4);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	dh_params(b, 0, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	/* an empty g */
+	b->n = 0;
+	put16(b, 1);
+	put8(b, 0xfb);
+	put16(b, 0);
+	put16(b, 1);
+	put8(b, 2);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	/* a byte after the signature */
+	dh_params(b, 64, 0xc0);
+	put_signature(b, true, 0x0601);
+	put8(b, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	free(b);
+}
+
+static int parse_cert_exact(const uint8_t *body, size_t len,
+			    const uint8_t **der, size_t *der_len, size_t max)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	memcpy(copy, body, len);
+	rc = tp_wire_parse_certificate(copy, len, der, der_len, max);
+	/* the blobs point into the copy: compare them before it goes */
+	if (rc > 0 && max > 0)
+		der[0] = der[0] - copy + body;
+	if (rc > 1 && max > 1)
+		der[1] = der[1] - copy + body;
+	free(copy);
+	return rc;
+}
+
+static void test_wire_certificate(void **state)
+{
+	struct buf *b = malloc(sizeof(*b));
+	const uint8_t *der[2];
+	size_t der_len[2], list, k;
+
+	(void)state;
+	b->n = 0;
+	list = b->n;
+	put8(b, 0);
+	put16(b, 0);
+	put8(b, 0);
+	put16(b, 300);
+	memset(b->b + b->n, 0x30, 300);
+	b->n += 300;
+	put8(b, 0);
+	put16(b, 5);
+	putn(b, "\x30\x03\x02\x01\x05", 5);
+	put8(b, 0);
+	put16(b, 1);
+	put8(b, 0x30);
+	b->b[list + 1] = (uint8_t)((b->n - 3) >> 8);
+	b->b[list + 2] = (uint8_t)(b->n - 3);
+	assert_int_equal(parse_cert_exact(b->b, b->n, der, der_len, 2), 3);
+	assert_ptr_equal(der[0], b->b + 6);
+	assert_int_equal(der_len[0], 300);
+	assert_ptr_equal(der[1], b->b + 6 + 300 + 3);
+	assert_int_equal(der_len[1], 5);
+	/* only the first kept */
+	der[1] = NULL;
+	assert_int_equal(parse_cert_exact(b->b, b->n, der, der_len, 1), 3);
+	assert_null(der[1]);
+	/* counted, none kept */
+	assert_int_equal(tp_wire_parse_certificate(b->b, b->n, NULL, NULL, 0),
+			 3);
+	/* every prefix refused */
+	for (k = 0; k < b->n; k++)
+		if (parse_cert_exact(b->b, k, der, der_len, 2) != -1)
+			fail_msg("prefix of %zu of %zu bytes", k, b->n);
+	/* a byte after the list */
+	put8(b, 0);
+	assert_int_equal(parse_cert_exact(b->b, b->n, der, der_len, 2), -1);
+	/* an empty list */
+	assert_int_equal(parse_cert_exact((const uint8_t *)"\0\0\0", 3, der,
+					  der_len, 2), 0);
+	/* an empty certificate */
+	assert_int_equal(parse_cert_exact((const uint8_t *)"\0\0\3\0\0\0", 6,
+					  der, der_len, 2), -1);
+	/* a certificate longer than the list */
+	assert_int_equal(parse_cert_exact((const uint8_t *)"\0\0\4\0\0\2\x30",
+					  7, der, der_len, 2), -1);
+	assert_int_equal(tp_wire_parse_certificate(NULL, 3, der, der_len, 2),
+			 -1);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1603,6 +2113,14 @@ int main(void)
 		cmocka_unit_test(test_wire_reader_built_hello),
 		cmocka_unit_test(test_wire_reader_cases),
 		cmocka_unit_test(test_wire_reader_sticky),
+		cmocka_unit_test(test_wire_server_hello_tls12),
+		cmocka_unit_test(test_wire_server_hello_no_extensions),
+		cmocka_unit_test(test_wire_server_hello_tls13),
+		cmocka_unit_test(test_wire_hello_retry_request),
+		cmocka_unit_test(test_wire_server_hello_malformed),
+		cmocka_unit_test(test_wire_server_kx_ecdhe),
+		cmocka_unit_test(test_wire_server_kx_dhe),
+		cmocka_unit_test(test_wire_certificate),
 	};
 
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
