@@ -160,8 +160,11 @@ enum tp_wire_event_kind {
 	TP_WIRE_SSL2,            /* an SSL 2.0 record header */
 	TP_WIRE_NOT_TLS,         /* the first bytes are not a TLS record */
 	TP_WIRE_BAD_RECORD,      /* record length over TP_WIRE_MAX_RECORD,
-				  * zero-length handshake record, or a
-				  * handshake message over TP_WIRE_MAX_MESSAGE */
+				  * zero-length handshake record, an alert
+				  * record shorter than an alert, a later
+				  * record header with a major version other
+				  * than 3, or a handshake message over
+				  * TP_WIRE_MAX_MESSAGE */
 };
 
 struct tp_wire_event {

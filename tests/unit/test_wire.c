@@ -636,6 +636,1456 @@ static void test_wire_record_and_handshake(void **state)
 	assert_int_equal(tp_wire_record(NULL, 0, &msg, &msg_len), -1);
 }
 
+/* ---- building a ClientHello ---- */
+
+static const uint16_t suites13[] = {0x1301, 0x1302, 0x1303};
+static const uint16_t suites12[] = {0xc02f, 0xc030, 0x009e, 0x0033, 0x002f,
+				    0x000a};
+static const uint16_t groups[] = {0x001d, 0x0017, 0x0018};
+static const uint16_t sig_algs[] = {0x0804, 0x0403, 0x0401};
+static const uint8_t hello_random[32] = {
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,
+	0x1b, 0x1c, 0x1d, 0x1e, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x24, 0x25,
+	0x26, 0x27, 0x28, 0x29, 0x2a, 0x2b, 0x2c, 0x2d, 0x2e, 0x2f,
+};
+
+/* A built hello: its records, and their payloads joined into the one
+ * handshake message. */
+struct built {
+	uint8_t rec[300000];
+	size_t len;
+	uint8_t msg[300000];
+	size_t msg_len;
+	size_t n_records;
+	uint16_t record_version;
+};
+
+/* Builds the hello and checks its records: handshake type, one version,
+ * every one full but the last. */
+static void build(const struct tp_wire_hello_opts *o, struct built *b)
+{
+	size_t at = 0, n;
+
+	b->len = tp_wire_build_client_hello(o, b->rec, sizeof(b->rec));
+	assert_true(b->len > 0);
+	b->msg_len = 0;
+	b->n_records = 0;
+	while (at < b->len) {
+		assert_true(b->len - at >= 5);
+		assert_int_equal(b->rec[at], 22);
+		n = (size_t)b->rec[at + 3] << 8 | b->rec[at + 4];
+		assert_true(n > 0 && n <= 16384);
+		assert_true(b->len - at - 5 >= n);
+		if (b->n_records == 0)
+			b->record_version =
+				(uint16_t)(b->rec[at + 1] << 8 | b->rec[at + 2]);
+		assert_int_equal(b->rec[at + 1] << 8 | b->rec[at + 2],
+				 b->record_version);
+		if (at + 5 + n < b->len)
+			assert_int_equal(n, 16384);
+		memcpy(b->msg + b->msg_len, b->rec + at + 5, n);
+		b->msg_len += n;
+		at += 5 + n;
+		b->n_records++;
+	}
+}
+
+/* The hello's body parsed back, from a copy of its exact size. */
+static void parse_built(const struct built *b, struct tp_wire_client_hello *ch)
+{
+	const uint8_t *body;
+	size_t len;
+	uint8_t type;
+
+	assert_int_equal(tp_wire_handshake(b->msg, b->msg_len, &type, &body,
+					   &len), 0);
+	assert_int_equal(type, TP_WIRE_CLIENT_HELLO);
+	assert_int_equal(len + 4, b->msg_len);
+	assert_int_equal(parse_exact(body, len, ch), 0);
+}
+
+static bool has_ext(const struct tp_wire_client_hello *ch, uint16_t type)
+{
+	return has16(ch->extensions, ch->n_extensions, type);
+}
+
+static void test_wire_build_tls13(void **state)
+{
+	uint8_t key[32];
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+		.groups = groups, .n_groups = 3, .sig_algs = sig_algs,
+		.n_sig_algs = 3, .shares = &share, .n_shares = 1,
+		.sni = "server.test", .random = hello_random,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	memset(key, 0x42, sizeof(key));
+	build(&o, b);
+	assert_int_equal(b->record_version, 0x0301);
+	assert_int_equal(b->n_records, 1);
+	parse_built(b, ch);
+	assert_int_equal(ch->legacy_version, 0x0303);
+	assert_memory_equal(ch->random, hello_random, 32);
+	/* the session id is the random XORed with 0x5c */
+	assert_int_equal(ch->session_id_len, 32);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(ch->session_id[i], hello_random[i] ^ 0x5c);
+	assert_int_equal(ch->suites_total, 3);
+	assert_memory_equal(ch->suites, suites13, sizeof(suites13));
+	assert_int_equal(ch->n_compression, 1);
+	assert_true(ch->null_compression);
+	assert_true(ch->has_versions);
+	assert_int_equal(ch->n_versions, 1);
+	assert_int_equal(ch->versions[0], 0x0304);
+	assert_int_equal(ch->n_groups, 3);
+	assert_memory_equal(ch->groups, groups, sizeof(groups));
+	assert_int_equal(ch->n_sig_algs, 3);
+	assert_memory_equal(ch->sig_algs, sig_algs, sizeof(sig_algs));
+	assert_true(ch->has_key_share);
+	assert_int_equal(ch->n_key_shares, 1);
+	assert_int_equal(ch->key_shares[0], 0x001d);
+	assert_true(ch->has_sni);
+	assert_string_equal(ch->sni, "server.test");
+	/* the share's bytes are in the hello as given */
+	assert_non_null(memmem(b->msg, b->msg_len, key, sizeof(key)));
+	/* key_share last, or the padding after it */
+	assert_int_equal(ch->extensions[ch->n_extensions - 1],
+			 has_ext(ch, 21) ? 21 : TP_WIRE_EXT_KEY_SHARE);
+	assert_false(has_ext(ch, 11));  /* no ECC suite in TLS 1.3 */
+	free(b);
+	free(ch);
+}
+
+/* An empty key_share list asks for a HelloRetryRequest; the versions
+ * given replace the lone 0x0304. */
+static void test_wire_build_tls13_empty_share(void **state)
+{
+	static const uint16_t versions[] = {0x0304, 0x0303, 0x0302};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+		.groups = groups, .n_groups = 1, .versions = versions,
+		.n_versions = 3,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_true(ch->has_key_share);
+	assert_int_equal(ch->n_key_shares, 0);
+	assert_int_equal(ch->n_versions, 3);
+	assert_memory_equal(ch->versions, versions, sizeof(versions));
+	assert_false(ch->has_sni);
+	assert_int_equal(ch->n_sig_algs, 0);
+	assert_false(has_ext(ch, TP_WIRE_EXT_SIGNATURE_ALGORITHMS));
+	/* no random given: zeros, and a session id of 0x5c bytes */
+	for (i = 0; i < 32; i++) {
+		assert_int_equal(ch->random[i], 0);
+		assert_int_equal(ch->session_id[i], 0x5c);
+	}
+	free(b);
+	free(ch);
+}
+
+struct version_case {
+	uint16_t version;
+	uint16_t record_version;
+	bool sig_algs;
+	bool ems;
+};
+
+/* TLS 1.0 to 1.2 and SSL 3.0 with extensions: no TLS 1.3 extension, no
+ * session id, signature_algorithms from TLS 1.2 on. */
+static void test_wire_build_versions(void **state)
+{
+	static const struct version_case cases[] = {
+		{0x0300, 0x0300, false, false},
+		{0x0301, 0x0301, false, true},
+		{0x0302, 0x0301, false, true},
+		{0x0303, 0x0301, true, true},
+	};
+	struct tp_wire_hello_opts o = {
+		.suites = suites12, .n_suites = 6, .groups = groups,
+		.n_groups = 3, .sig_algs = sig_algs, .n_sig_algs = 3,
+		.sni = "a.example", .random = hello_random,
+		.ec_point_formats = true,
+	};
+	uint8_t key[32] = {1};
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	static const uint16_t versions[] = {0x0304};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	/* TLS 1.3 options are not read below TLS 1.3 */
+	o.shares = &share;
+	o.n_shares = 1;
+	o.versions = versions;
+	o.n_versions = 1;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o.version = cases[i].version;
+		build(&o, b);
+		assert_int_equal(b->record_version, cases[i].record_version);
+		parse_built(b, ch);
+		assert_int_equal(ch->legacy_version, cases[i].version);
+		assert_int_equal(ch->session_id_len, 0);
+		assert_int_equal(ch->suites_total, 6);
+		assert_memory_equal(ch->suites, suites12, sizeof(suites12));
+		assert_false(ch->has_versions);
+		assert_false(ch->has_key_share);
+		assert_true(ch->has_sni);
+		assert_string_equal(ch->sni, "a.example");
+		assert_int_equal(ch->n_groups, 3);
+		assert_true(has_ext(ch, 11));
+		assert_true(has_ext(ch, 0xff01));
+		assert_int_equal(has_ext(ch, 23), cases[i].ems);
+		assert_int_equal(ch->n_sig_algs, cases[i].sig_algs ? 3 : 0);
+		assert_int_equal(has_ext(ch, TP_WIRE_EXT_SIGNATURE_ALGORITHMS),
+				 cases[i].sig_algs);
+	}
+	/* ec_point_formats only with an ECDH(E) suite */
+	o.version = 0x0303;
+	o.suites = suites12 + 2;
+	o.n_suites = 4;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_false(has_ext(ch, 11));
+	/* and only when asked */
+	o.suites = suites12;
+	o.ec_point_formats = false;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_false(has_ext(ch, 11));
+	free(b);
+	free(ch);
+}
+
+/* SSL 3.0 style: the hello ends after the compression methods. */
+static void test_wire_build_no_extensions(void **state)
+{
+	static const uint16_t suite = 0x000a;
+	struct tp_wire_hello_opts o = {
+		.version = 0x0300, .suites = &suite, .n_suites = 1,
+		.groups = groups, .n_groups = 3, .sni = "a.example",
+		.no_extensions = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+
+	(void)state;
+	build(&o, b);
+	assert_int_equal(b->record_version, 0x0300);
+	/* header, version, random, session id, suites, compression */
+	assert_int_equal(b->msg_len, 4 + 2 + 32 + 1 + 2 + 2 + 2);
+	parse_built(b, ch);
+	assert_int_equal(ch->legacy_version, 0x0300);
+	assert_int_equal(ch->suites_total, 1);
+	assert_int_equal(ch->suites[0], 0x000a);
+	assert_int_equal(ch->extensions_total, 0);
+	assert_false(ch->has_sni);
+	/* the same for TLS 1.0, which is allowed to do without */
+	o.version = 0x0301;
+	build(&o, b);
+	assert_int_equal(b->record_version, 0x0301);
+	assert_int_equal(b->msg_len, 4 + 2 + 32 + 1 + 2 + 2 + 2);
+	free(b);
+	free(ch);
+}
+
+/* Offset of the padding extension (type 21) if it is the last one, or
+ * 0; its data length in *pad. */
+static size_t padding_at(const struct built *b, size_t *pad)
+{
+	size_t at, n;
+
+	for (n = 0; n + 4 < b->msg_len; n++) {
+		at = b->msg_len - 4 - n;
+		if (b->msg[at] == 0 && b->msg[at + 1] == 21 &&
+		    (size_t)(b->msg[at + 2] << 8 | b->msg[at + 3]) == n) {
+			*pad = n;
+			return at;
+		}
+		if (b->msg[b->msg_len - 1 - n] != 0)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * RFC 7685: whatever the number of suites, a hello with extensions from
+ * TLS 1.0 on is never 256 to 511 bytes; padding is there only when it
+ * was, and brings it to 512 (a little over when less than 5 bytes were
+ * missing).
+ */
+static void test_wire_build_padding(void **state)
+{
+	static const uint16_t versions[] = {0x0300, 0x0301, 0x0302, 0x0303,
+					    0x0304};
+	uint16_t *many = malloc(400 * sizeof(*many));
+	struct tp_wire_hello_opts o = {
+		.groups = groups, .n_groups = 3, .sig_algs = sig_algs,
+		.n_sig_algs = 3, .ec_point_formats = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t v, n, at, pad, unpadded, padded = 0;
+
+	(void)state;
+	for (n = 0; n < 400; n++)
+		many[n] = (uint16_t)(0xc000 + n);
+	o.suites = many;
+	for (v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		o.version = versions[v];
+		for (n = 1; n <= 300; n++) {
+			o.n_suites = n;
+			build(&o, b);
+			parse_built(b, ch);
+			at = padding_at(b, &pad);
+			if (o.version == 0x0300) {
+				assert_false(has_ext(ch, 21));
+				continue;
+			}
+			assert_int_equal(has_ext(ch, 21), at != 0);
+			assert_true(b->msg_len < 256 || b->msg_len >= 512);
+			if (at == 0)
+				continue;
+			padded++;
+			assert_int_equal(ch->extensions[ch->n_extensions - 1],
+					 21);
+			unpadded = b->msg_len - 4 - pad;
+			assert_true(unpadded >= 256 && unpadded < 512);
+			if (unpadded <= 507)
+				assert_int_equal(b->msg_len, 512);
+			else
+				assert_int_equal(pad, 1);
+		}
+	}
+	assert_true(padded > 100);
+	/* no extensions, no padding */
+	o.version = 0x0301;
+	o.no_extensions = true;
+	o.n_suites = 150;
+	build(&o, b);
+	assert_int_equal(b->msg_len, 4 + 2 + 32 + 1 + 2 + 300 + 2);
+	free(b);
+	free(ch);
+	free(many);
+}
+
+/* A hello over 2^14 bytes goes out in several records. */
+static void test_wire_build_split(void **state)
+{
+	static uint16_t many[0x7fff];
+	static uint8_t key_a[30000], key_b[30000];
+	struct tp_wire_share shares[2] = {
+		{0x0100, key_a, sizeof(key_a)}, {0x0101, key_b, sizeof(key_b)},
+	};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0301, .suites = many, .no_extensions = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 0x7fff; i++)
+		many[i] = (uint16_t)(0x0100 + i);
+	memset(key_a, 0xaa, sizeof(key_a));
+	memset(key_b, 0xbb, sizeof(key_b));
+	/* 2000 suites: 4 kB, one record */
+	o.n_suites = 2000;
+	build(&o, b);
+	assert_int_equal(b->n_records, 1);
+	parse_built(b, ch);
+	assert_int_equal(ch->suites_total, 2000);
+	/* a message of 43 + 2n bytes: 16383 fits one record, 16385 not */
+	o.n_suites = 8170;
+	build(&o, b);
+	assert_int_equal(b->msg_len, 16383);
+	assert_int_equal(b->n_records, 1);
+	o.n_suites = 8171;
+	build(&o, b);
+	assert_int_equal(b->msg_len, 16385);
+	assert_int_equal(b->n_records, 2);
+	assert_int_equal(b->len, 16385 + 10);
+	parse_built(b, ch);
+	assert_int_equal(ch->suites_total, 8171);
+	assert_int_equal(ch->suites[127], 0x0100 + 127);
+	/* the largest: every suite, two big shares */
+	o.version = 0x0304;
+	o.no_extensions = false;
+	o.n_suites = 0x7fff;
+	o.shares = shares;
+	o.n_shares = 2;
+	o.groups = groups;
+	o.n_groups = 3;
+	o.sni = "big.example";
+	build(&o, b);
+	assert_int_equal(b->n_records, (b->msg_len + 16383) / 16384);
+	assert_true(b->n_records >= 8);
+	parse_built(b, ch);
+	assert_int_equal(ch->suites_total, 0x7fff);
+	assert_int_equal(ch->n_key_shares, 2);
+	assert_int_equal(ch->key_shares[1], 0x0101);
+	assert_string_equal(ch->sni, "big.example");
+	/* the shares' bytes came through the cuts whole */
+	assert_non_null(memmem(b->msg, b->msg_len, key_a, sizeof(key_a)));
+	assert_non_null(memmem(b->msg, b->msg_len, key_b, sizeof(key_b)));
+	free(b);
+	free(ch);
+}
+
+/* Builds into an exact-size buffer: cap bytes, no more. */
+static size_t build_exact(const struct tp_wire_hello_opts *o, size_t cap)
+{
+	uint8_t *out = malloc(cap > 0 ? cap : 1);
+	size_t n;
+
+	assert_non_null(out);
+	n = tp_wire_build_client_hello(o, out, cap);
+	free(out);
+	return n;
+}
+
+static void test_wire_build_short_buffer(void **state)
+{
+	static uint16_t many[9000];
+	uint8_t key[32] = {0};
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+		.groups = groups, .n_groups = 3, .sig_algs = sig_algs,
+		.n_sig_algs = 3, .shares = &share, .n_shares = 1,
+		.sni = "server.test",
+	};
+	size_t need, cap, i;
+
+	(void)state;
+	need = build_exact(&o, 100000);
+	assert_true(need > 0);
+	for (cap = 0; cap < need; cap++)
+		if (build_exact(&o, cap) != 0)
+			fail_msg("%zu bytes of room for %zu", cap, need);
+	assert_int_equal(build_exact(&o, need), need);
+	/* two records: room for the message but not for both headers */
+	for (i = 0; i < 9000; i++)
+		many[i] = (uint16_t)(0x0100 + i);
+	o.suites = many;
+	o.n_suites = 9000;
+	need = build_exact(&o, 100000);
+	assert_true(need > 16384 + 10);
+	for (cap = need - 16; cap < need; cap++)
+		assert_int_equal(build_exact(&o, cap), 0);
+	for (cap = 16380; cap < 16400; cap++)
+		assert_int_equal(build_exact(&o, cap), 0);
+	assert_int_equal(build_exact(&o, need), need);
+}
+
+static void test_wire_build_invalid(void **state)
+{
+	static uint16_t many[0x8000];
+	static uint8_t big[0x10000];
+	uint8_t key[32] = {0};
+	struct tp_wire_share shares[5];
+	struct tp_wire_hello_opts good = {
+		.version = 0x0304, .suites = suites13, .n_suites = 3,
+	};
+	struct tp_wire_hello_opts o;
+	uint8_t out[1024];
+	char long_name[300];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 5; i++) {
+		shares[i].group = (uint16_t)(0x0100 + i);
+		shares[i].data = key;
+		shares[i].len = sizeof(key);
+	}
+	assert_true(tp_wire_build_client_hello(&good, out, sizeof(out)) > 0);
+	assert_int_equal(tp_wire_build_client_hello(NULL, out, sizeof(out)), 0);
+	assert_int_equal(tp_wire_build_client_hello(&good, NULL, 1000), 0);
+	o = good;
+	o.version = 0x0200;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.version = 0x0305;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.n_suites = 0;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.suites = NULL;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.suites = many;
+	o.n_suites = 0x8000;
+	assert_int_equal(tp_wire_build_client_hello(&o, NULL, 0), 0);
+	o = good;
+	o.n_groups = 2;  /* and no list */
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.n_sig_algs = 2;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o = good;
+	o.sni = "";
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	memset(long_name, 'a', 256);
+	long_name[256] = '\0';
+	o.sni = long_name;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	long_name[255] = '\0';
+	assert_true(tp_wire_build_client_hello(&o, out, sizeof(out)) > 0);
+	/* TLS 1.3 needs extensions */
+	o = good;
+	o.no_extensions = true;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.version = 0x0303;
+	assert_true(tp_wire_build_client_hello(&o, out, sizeof(out)) > 0);
+	/* shares: at most four, none empty */
+	o = good;
+	o.shares = shares;
+	o.n_shares = 4;
+	assert_true(tp_wire_build_client_hello(&o, out, sizeof(out)) > 0);
+	o.n_shares = 5;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.n_shares = 1;
+	shares[0].len = 0;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	shares[0].len = 32;
+	shares[0].data = NULL;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	shares[0].data = big;
+	shares[0].len = sizeof(big);
+	assert_int_equal(tp_wire_build_client_hello(&o, NULL, 0), 0);
+	/* versions: a 1-byte length holds 127 of them */
+	o = good;
+	o.versions = many;
+	o.n_versions = 128;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	o.versions = NULL;
+	o.n_versions = 1;
+	assert_int_equal(tp_wire_build_client_hello(&o, out, sizeof(out)), 0);
+	/* extensions over 2^16 bytes in all */
+	o = good;
+	o.groups = many;
+	o.n_groups = 0x7000;
+	o.sig_algs = many;
+	o.n_sig_algs = 0x7000;
+	{
+		uint8_t *room = malloc(300000);
+
+		assert_int_equal(tp_wire_build_client_hello(&o, room, 300000),
+				 0);
+		o.n_sig_algs = 0;
+		assert_true(tp_wire_build_client_hello(&o, room, 300000) > 0);
+		free(room);
+	}
+}
+
+/* ---- reading records ---- */
+
+/* What the reader reported, enough to compare two runs. */
+struct seen {
+	enum tp_wire_event_kind kind;
+	uint8_t hs_type;
+	size_t body_len;
+	uint32_t body_sum;
+	uint8_t level, desc;
+	uint16_t record_version;
+};
+
+struct seen_list {
+	struct seen ev[64];
+	size_t n;
+};
+
+static uint32_t checksum(const uint8_t *p, size_t n)
+{
+	uint32_t h = 2166136261u;  /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h;
+}
+
+/* Feeds one piece, from a copy of its exact size, and notes the events
+ * until the reader wants more or has failed. */
+static void feed_piece(struct tp_wire_reader *rd, const uint8_t *p, size_t n,
+		       struct seen_list *out)
+{
+	uint8_t *copy = malloc(n > 0 ? n : 1);
+	const uint8_t *data = copy;
+	size_t len = n;
+	struct tp_wire_event ev;
+	struct seen *s;
+
+	assert_non_null(copy);
+	memcpy(copy, p, n);
+	for (;;) {
+		tp_wire_reader_next(rd, &data, &len, &ev);
+		if (ev.kind == TP_WIRE_NEED_MORE) {
+			assert_int_equal(len, 0);
+			break;
+		}
+		assert_true(out->n < 64);
+		s = &out->ev[out->n++];
+		memset(s, 0, sizeof(*s));
+		s->kind = ev.kind;
+		s->record_version = ev.record_version;
+		if (ev.kind == TP_WIRE_HANDSHAKE) {
+			s->hs_type = ev.hs_type;
+			s->body_len = ev.body_len;
+			s->body_sum = checksum(ev.body, ev.body_len);
+		} else if (ev.kind == TP_WIRE_ALERT) {
+			s->level = ev.alert_level;
+			s->desc = ev.alert_desc;
+		} else if (ev.kind != TP_WIRE_CCS && ev.kind != TP_WIRE_OTHER) {
+			break;  /* an error: sticky, nothing more comes */
+		}
+	}
+	free(copy);
+}
+
+static bool failed(const struct seen_list *l)
+{
+	enum tp_wire_event_kind k;
+
+	if (l->n == 0)
+		return false;
+	k = l->ev[l->n - 1].kind;
+	return k == TP_WIRE_SSL2 || k == TP_WIRE_NOT_TLS ||
+	       k == TP_WIRE_BAD_RECORD;
+}
+
+/* The whole stream: cut at split, then in pieces of chunk bytes. */
+static void feed(const uint8_t *stream, size_t len, size_t split, size_t chunk,
+		 struct seen_list *out)
+{
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	size_t at, n;
+
+	assert_non_null(rd);
+	tp_wire_reader_init(rd);
+	out->n = 0;
+	if (split > len)
+		split = len;
+	feed_piece(rd, stream, split, out);
+	for (at = split; at < len && !failed(out); at += n) {
+		n = len - at < chunk ? len - at : chunk;
+		feed_piece(rd, stream + at, n, out);
+	}
+	free(rd);
+}
+
+static void assert_same(const struct seen_list *a, const struct seen_list *b,
+			size_t split, size_t chunk)
+{
+	if (a->n != b->n || memcmp(a->ev, b->ev, a->n * sizeof(a->ev[0])))
+		fail_msg("cut at %zu, pieces of %zu: %zu events, not %zu",
+			 split, chunk, b->n, a->n);
+}
+
+/* Every cut and every piece size give the same events as one piece. */
+static void assert_any_cut(const uint8_t *stream, size_t len,
+			   struct seen_list *whole)
+{
+	struct seen_list *cut = malloc(sizeof(*cut));
+	size_t k;
+
+	feed(stream, len, len, 1, whole);
+	for (k = 0; k <= len; k++) {
+		feed(stream, len, k, len, cut);
+		assert_same(whole, cut, k, len);
+	}
+	for (k = 1; k <= 17 && k < len; k++) {
+		feed(stream, len, 0, k, cut);
+		assert_same(whole, cut, 0, k);
+	}
+	free(cut);
+}
+
+/* A record of the given type around payload. */
+static void put_record(struct buf *b, unsigned type, unsigned version,
+		       const uint8_t *payload, size_t n)
+{
+	put8(b, type);
+	put16(b, version);
+	put16(b, (unsigned)n);
+	putn(b, payload, n);
+}
+
+/* A handshake message with a body of n bytes of value fill. */
+static void put_message(struct buf *b, unsigned type, size_t n, uint8_t fill)
+{
+	put8(b, type);
+	put8(b, (unsigned)(n >> 16));
+	put16(b, (unsigned)(n & 0xffff));
+	memset(b->b + b->n, fill, n);
+	b->n += n;
+}
+
+/* ServerHello, Certificate, ServerKeyExchange, ServerHelloDone in one
+ * record; CCS; a handshake record cut in two by an alert; data. */
+static void test_wire_reader_flight(void **state)
+{
+	struct buf *msgs = malloc(sizeof(*msgs)), *b = malloc(sizeof(*b));
+	struct seen_list *seen = malloc(sizeof(*seen));
+	static const uint8_t ccs = 1, alert[] = {1, 0}, data[] = {1, 2, 3};
+	size_t split;
+
+	(void)state;
+	msgs->n = 0;
+	put_message(msgs, 2, 70, 0x02);
+	put_message(msgs, 11, 900, 0x0b);
+	put_message(msgs, 12, 300, 0x0c);
+	put_message(msgs, 14, 0, 0);
+	b->n = 0;
+	put_record(b, 22, 0x0303, msgs->b, msgs->n);
+	put_record(b, 20, 0x0303, &ccs, 1);
+	/* a 50-byte message: 20 bytes, a warning alert, 34 bytes */
+	msgs->n = 0;
+	put_message(msgs, 4, 50, 0x04);
+	split = 20;
+	put_record(b, 22, 0x0303, msgs->b, split);
+	put_record(b, 21, 0x0303, alert, 2);
+	put_record(b, 22, 0x0304, msgs->b + split, msgs->n - split);
+	put_record(b, 23, 0x0303, data, 3);
+
+	assert_any_cut(b->b, b->n, seen);
+	assert_int_equal(seen->n, 8);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[0].hs_type, 2);
+	assert_int_equal(seen->ev[0].body_len, 70);
+	assert_int_equal(seen->ev[0].record_version, 0x0303);
+	assert_int_equal(seen->ev[1].hs_type, 11);
+	assert_int_equal(seen->ev[1].body_len, 900);
+	assert_int_equal(seen->ev[2].hs_type, 12);
+	assert_int_equal(seen->ev[3].hs_type, 14);
+	assert_int_equal(seen->ev[3].body_len, 0);
+	assert_int_equal(seen->ev[4].kind, TP_WIRE_CCS);
+	/* the alert comes when its record does, before the message */
+	assert_int_equal(seen->ev[5].kind, TP_WIRE_ALERT);
+	assert_int_equal(seen->ev[5].level, 1);
+	assert_int_equal(seen->ev[5].desc, 0);
+	assert_int_equal(seen->ev[6].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[6].hs_type, 4);
+	assert_int_equal(seen->ev[6].body_len, 50);
+	assert_int_equal(seen->ev[6].body_sum, checksum(msgs->b + 4, 50));
+	assert_int_equal(seen->ev[6].record_version, 0x0304);
+	assert_int_equal(seen->ev[7].kind, TP_WIRE_OTHER);
+	free(seen);
+	free(b);
+	free(msgs);
+}
+
+/* The largest message kept, over five records, and its body intact. */
+static void test_wire_reader_big_message(void **state)
+{
+	struct buf *msg = malloc(sizeof(*msg)), *b = malloc(sizeof(*b));
+	struct seen_list *seen = malloc(sizeof(*seen));
+	size_t at, n, i;
+
+	(void)state;
+	msg->n = 0;
+	put_message(msg, 11, TP_WIRE_MAX_MESSAGE - 4, 0);
+	for (i = 4; i < msg->n; i++)
+		msg->b[i] = (uint8_t)(i * 7);
+	b->n = 0;
+	for (at = 0; at < msg->n; at += n) {
+		n = msg->n - at < 16384 ? msg->n - at : 16384;
+		put_record(b, 22, 0x0303, msg->b + at, n);
+	}
+	feed(b->b, b->n, b->n, 1, seen);
+	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_MESSAGE - 4);
+	assert_int_equal(seen->ev[0].body_sum,
+			 checksum(msg->b + 4, TP_WIRE_MAX_MESSAGE - 4));
+	/* in pieces of 1000 bytes too */
+	feed(b->b, b->n, 0, 1000, seen);
+	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_MESSAGE - 4);
+	/* one byte more is refused at the message header */
+	b->b[5 + 3] = 0xfd;
+	feed(b->b, b->n, b->n, 1, seen);
+	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_BAD_RECORD);
+	free(seen);
+	free(b);
+	free(msg);
+}
+
+/* A built hello, read back: several records, one message. */
+static void test_wire_reader_built_hello(void **state)
+{
+	static uint16_t many[12000];
+	struct tp_wire_hello_opts o = {
+		.version = 0x0303, .suites = many, .n_suites = 12000,
+		.groups = groups, .n_groups = 3,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	struct built *b = malloc(sizeof(*b));
+	struct tp_wire_event ev;
+	const uint8_t *data;
+	size_t len, i;
+
+	(void)state;
+	for (i = 0; i < 12000; i++)
+		many[i] = (uint16_t)i;
+	build(&o, b);
+	assert_int_equal(b->n_records, 2);
+	tp_wire_reader_init(rd);
+	data = b->rec;
+	len = b->len;
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(ev.hs_type, TP_WIRE_CLIENT_HELLO);
+	assert_int_equal(ev.record_version, 0x0301);
+	assert_int_equal(len, 0);
+	assert_int_equal(tp_wire_parse_client_hello(ev.body, ev.body_len, ch),
+			 0);
+	assert_int_equal(ch->suites_total, 12000);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	free(b);
+	free(rd);
+	free(ch);
+}
+
+struct stream_case {
+	const char *what;
+	const char *bytes;
+	size_t n;
+	enum tp_wire_event_kind kinds[4];
+};
+
+static void test_wire_reader_cases(void **state)
+{
+	static const struct stream_case cases[] = {
+		{"alert", "\x15\x03\x03\x00\x02\x02\x28", 7,
+		 {TP_WIRE_ALERT}},
+		{"two alerts in a record",
+		 "\x15\x03\x01\x00\x04\x01\x00\x02\x28", 9,
+		 {TP_WIRE_ALERT, TP_WIRE_ALERT}},
+		{"an alert and a lone byte",
+		 "\x15\x03\x01\x00\x03\x02\x28\x00", 8, {TP_WIRE_ALERT}},
+		{"an alert record of one byte", "\x15\x03\x03\x00\x01\x02", 6,
+		 {TP_WIRE_BAD_RECORD}},
+		{"an empty alert record", "\x15\x03\x03\x00\x00", 5,
+		 {TP_WIRE_BAD_RECORD}},
+		{"change_cipher_spec", "\x14\x03\x03\x00\x01\x01", 6,
+		 {TP_WIRE_CCS}},
+		{"an empty change_cipher_spec, then an alert",
+		 "\x14\x03\x03\x00\x00\x15\x03\x03\x00\x02\x02\x0a", 12,
+		 {TP_WIRE_CCS, TP_WIRE_ALERT}},
+		{"application data", "\x17\x03\x03\x00\x02\xab\xcd", 7,
+		 {TP_WIRE_OTHER}},
+		{"a heartbeat after a record",
+		 "\x14\x03\x03\x00\x01\x01\x18\x03\x03\x00\x01\x01", 12,
+		 {TP_WIRE_CCS, TP_WIRE_OTHER}},
+		{"an empty handshake record", "\x16\x03\x03\x00\x00", 5,
+		 {TP_WIRE_BAD_RECORD}},
+		{"the largest record", "\x17\x03\x03\x48\x00", 5, {0}},
+		{"a record over the limit", "\x16\x03\x03\x48\x01", 5,
+		 {TP_WIRE_BAD_RECORD}},
+		{"a handshake message over the limit",
+		 "\x16\x03\x03\x00\x04\x0b\x01\x00\x00", 9,
+		 {TP_WIRE_BAD_RECORD}},
+		{"a later record of version 2",
+		 "\x14\x03\x03\x00\x01\x01\x15\x02\x00\x00\x02\x02\x28", 13,
+		 {TP_WIRE_CCS, TP_WIRE_BAD_RECORD}},
+		{"HTTP", "HTTP/1.1 400 Bad Request\r\n", 26,
+		 {TP_WIRE_NOT_TLS}},
+		{"an SMTP banner", "220 mail.example ESMTP\r\n", 24,
+		 {TP_WIRE_NOT_TLS}},
+		{"a heartbeat first", "\x18\x03\x03\x00\x01\x01", 6,
+		 {TP_WIRE_NOT_TLS}},
+		{"major version 2", "\x16\x02\x00\x00\x01\x01", 6,
+		 {TP_WIRE_NOT_TLS}},
+		{"one byte of a record", "\x16", 1, {0}},
+		{"an SSL 2.0 server hello", "\x83\x2b\x04\x00\x01\x00\x02", 7,
+		 {TP_WIRE_SSL2}},
+		{"an SSL 2.0 error", "\x80\x03\x00\x00\x01", 5,
+		 {TP_WIRE_NOT_TLS}},
+		{"two bytes of SSL 2.0", "\x83\x2b", 2, {0}},
+		{"a record with its bytes still to come",
+		 "\x16\x03\x03\x00\x10\x02\x00", 7, {0}},
+	};
+	struct seen_list *seen = malloc(sizeof(*seen));
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_any_cut((const uint8_t *)cases[i].bytes, cases[i].n,
+			       seen);
+		for (k = 0; k < 4 && cases[i].kinds[k] != 0; k++)
+			if (k >= seen->n || seen->ev[k].kind != cases[i].kinds[k])
+				fail_msg("%s: event %zu is not %d", cases[i].what,
+					 k, cases[i].kinds[k]);
+		if (seen->n != k)
+			fail_msg("%s: %zu events, not %zu", cases[i].what,
+				 seen->n, k);
+	}
+	/* the alert's level and description, and the record's version */
+	assert_any_cut((const uint8_t *)cases[0].bytes, 7, seen);
+	assert_int_equal(seen->ev[0].level, 2);
+	assert_int_equal(seen->ev[0].desc, 40);
+	assert_int_equal(seen->ev[0].record_version, 0x0303);
+	free(seen);
+}
+
+/* Errors stay: the next call says the same and takes nothing. */
+static void test_wire_reader_sticky(void **state)
+{
+	static const uint8_t garbage[] = "SSH-2.0-OpenSSH_9.2\r\n";
+	static const uint8_t alert[] = {21, 3, 3, 0, 2, 2, 40};
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	struct tp_wire_event ev;
+	const uint8_t *data = garbage;
+	size_t len = sizeof(garbage) - 1;
+
+	(void)state;
+	tp_wire_reader_init(rd);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NOT_TLS);
+	data = alert;
+	len = sizeof(alert);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NOT_TLS);
+	assert_int_equal(len, sizeof(alert));
+	/* a fresh start reads it */
+	tp_wire_reader_init(rd);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_ALERT);
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	/* no input at all */
+	data = NULL;
+	len = 0;
+	tp_wire_reader_next(rd, &data, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	free(rd);
+}
+
+/* ---- a server's messages ---- */
+
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* version, random, a session id of sid bytes, suite, null compression */
+static void server_hello_head(struct buf *b, unsigned version,
+			      const uint8_t *random, size_t sid,
+			      unsigned suite)
+{
+	b->n = 0;
+	put16(b, version);
+	putn(b, random, 32);
+	put8(b, (unsigned)sid);
+	memset(b->b + b->n, 0x5a, sid);
+	b->n += sid;
+	put16(b, suite);
+	put8(b, 0);
+}
+
+static void put_ext(struct buf *b, unsigned type, const void *data, size_t n)
+{
+	put16(b, type);
+	put16(b, (unsigned)n);
+	putn(b, data, n);
+}
+
+static int parse_sh_exact(const uint8_t *body, size_t len,
+			  struct tp_wire_server_hello *sh)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	memcpy(copy, body, len);
+	rc = tp_wire_parse_server_hello(copy, len, sh);
+	free(copy);
+	return rc;
+}
+
+/* Every prefix is refused, but the one ending before the extensions. */
+static void assert_sh_prefixes(const struct buf *b, size_t no_ext)
+{
+	struct tp_wire_server_hello sh;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < b->n; k++) {
+		rc = parse_sh_exact(b->b, k, &sh);
+		if (rc != (k == no_ext ? 0 : -1))
+			fail_msg("prefix of %zu of %zu bytes: %d", k, b->n, rc);
+	}
+}
+
+/* A TLS 1.2 answer of a server that could do TLS 1.3. */
+static void test_wire_server_hello_tls12(void **state)
+{
+	uint8_t random[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t exts, no_ext;
+
+	(void)state;
+	memset(random, 0x77, 24);
+	memcpy(random + 24, "DOWNGRD\x01", 8);
+	server_hello_head(b, 0x0303, random, 32, 0xc02f);
+	no_ext = b->n;
+	exts = open_len(b, 2);
+	put_ext(b, 0xff01, "\x00", 1);
+	put_ext(b, 11, "\x01\x00", 2);
+	put_ext(b, 23, "", 0);
+	put_ext(b, 16, "\x00\x03\x02h2", 5);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.hrr);
+	assert_int_equal(sh.legacy_version, 0x0303);
+	assert_int_equal(sh.version, 0x0303);
+	assert_false(sh.has_versions);
+	assert_memory_equal(sh.random, random, 32);
+	assert_int_equal(sh.session_id_len, 32);
+	assert_int_equal(sh.suite, 0xc02f);
+	assert_int_equal(sh.compression, 0);
+	assert_true(sh.has_reneg_info);
+	assert_true(sh.has_ems);
+	assert_true(sh.has_alpn);
+	assert_false(sh.has_key_share);
+	assert_false(sh.has_cookie);
+	assert_true(sh.downgrade_tls12);
+	assert_false(sh.downgrade_tls11);
+	assert_int_equal(sh.n_extensions, 4);
+	assert_int_equal(sh.extensions[1], 11);
+	assert_sh_prefixes(b, no_ext);
+	/* the TLS 1.1 sentinel */
+	b->b[2 + 31] = 0;
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.downgrade_tls12);
+	assert_true(sh.downgrade_tls11);
+	/* any other last byte is no sentinel */
+	b->b[2 + 31] = 2;
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.downgrade_tls12 || sh.downgrade_tls11);
+	free(b);
+}
+
+/* SSL 3.0 and TLS 1.0: no extensions block at all, or an empty one. */
+static void test_wire_server_hello_no_extensions(void **state)
+{
+	uint8_t random[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+
+	(void)state;
+	memset(random, 0x30, sizeof(random));
+	server_hello_head(b, 0x0300, random, 0, 0x000a);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_int_equal(sh.version, 0x0300);
+	assert_int_equal(sh.suite, 0x000a);
+	assert_int_equal(sh.session_id_len, 0);
+	assert_int_equal(sh.n_extensions, 0);
+	assert_sh_prefixes(b, b->n);
+	put16(b, 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	put8(b, 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	free(b);
+}
+
+static void test_wire_server_hello_tls13(void **state)
+{
+	uint8_t random[32], key[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t exts, ext, no_ext;
+
+	(void)state;
+	memset(random, 0x13, sizeof(random));
+	memset(key, 0x99, sizeof(key));
+	server_hello_head(b, 0x0303, random, 32, 0x1301);
+	no_ext = b->n;
+	exts = open_len(b, 2);
+	put_ext(b, 43, "\x03\x04", 2);
+	put16(b, 51);
+	ext = open_len(b, 2);
+	put16(b, 0x001d);
+	put16(b, 32);
+	putn(b, key, 32);
+	close_len(b, ext, 2);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_false(sh.hrr);
+	assert_int_equal(sh.legacy_version, 0x0303);
+	assert_true(sh.has_versions);
+	assert_int_equal(sh.version, 0x0304);
+	assert_true(sh.has_key_share);
+	assert_int_equal(sh.key_share_group, 0x001d);
+	assert_int_equal(sh.n_extensions, 2);
+	assert_sh_prefixes(b, no_ext);
+	free(b);
+}
+
+/* RFC 8446 section 4.1.4: the group asked for, and a cookie. */
+static void test_wire_hello_retry_request(void **state)
+{
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t exts, no_ext;
+
+	(void)state;
+	server_hello_head(b, 0x0303, hrr_random, 32, 0x1302);
+	no_ext = b->n;
+	exts = open_len(b, 2);
+	put_ext(b, 51, "\x00\x17", 2);
+	put_ext(b, 43, "\x03\x04", 2);
+	put_ext(b, 44, "\x00\x03" "abc", 5);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), 0);
+	assert_true(sh.hrr);
+	assert_int_equal(sh.version, 0x0304);
+	assert_int_equal(sh.suite, 0x1302);
+	assert_true(sh.has_key_share);
+	assert_int_equal(sh.key_share_group, 0x0017);
+	assert_true(sh.has_cookie);
+	assert_false(sh.downgrade_tls12 || sh.downgrade_tls11);
+	assert_sh_prefixes(b, no_ext);
+	free(b);
+}
+
+struct sh_case {
+	const char *what;
+	bool hrr;
+	unsigned type;
+	const char *data;
+	size_t n;
+	int rc;
+};
+
+static void test_wire_server_hello_malformed(void **state)
+{
+	static const struct sh_case cases[] = {
+		{"versions: good", false, 43, "\x03\x04", 2, 0},
+		{"versions: a list", false, 43, "\x02\x03\x04", 3, -1},
+		{"versions: one byte", false, 43, "\x03", 1, -1},
+		{"key_share: good", false, 51, "\x00\x1d\x00\x01\x01", 5, 0},
+		{"key_share: no key", false, 51, "\x00\x1d\x00\x00", 4, -1},
+		{"key_share: group only", false, 51, "\x00\x1d", 2, -1},
+		{"key_share: key past the end", false, 51,
+		 "\x00\x1d\x00\x05\x01", 5, -1},
+		{"key_share: a byte after", false, 51,
+		 "\x00\x1d\x00\x01\x01\x00", 6, -1},
+		{"HRR key_share: good", true, 51, "\x00\x1d", 2, 0},
+		{"HRR key_share: a whole entry", true, 51,
+		 "\x00\x1d\x00\x01\x01", 5, -1},
+		{"HRR key_share: one byte", true, 51, "\x00", 1, -1},
+		{"cookie: empty", true, 44, "\x00\x00", 2, -1},
+		{"cookie: short", true, 44, "\x00\x04" "abc", 5, -1},
+		{"alpn: good", false, 16, "\x00\x03\x02h2", 5, 0},
+		{"alpn: two names", false, 16, "\x00\x06\x02h2\x02h3", 8, -1},
+		{"alpn: empty name", false, 16, "\x00\x01\x00", 3, -1},
+		{"alpn: empty list", false, 16, "\x00\x00", 2, -1},
+		{"ems: not empty", false, 23, "\x00", 1, -1},
+		{"reneg: good", false, 0xff01, "\x00", 1, 0},
+		{"reneg: verify data", false, 0xff01, "\x02\xaa\xbb", 3, 0},
+		{"reneg: empty", false, 0xff01, "", 0, -1},
+		{"reneg: short", false, 0xff01, "\x03\xaa", 2, -1},
+		{"unknown: anything", false, 0x1234, "\xff", 1, 0},
+	};
+	uint8_t random[32];
+	struct tp_wire_server_hello sh;
+	struct buf *b = malloc(sizeof(*b));
+	size_t i, exts;
+
+	(void)state;
+	memset(random, 0x44, sizeof(random));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		server_hello_head(b, 0x0303, cases[i].hrr ? hrr_random : random,
+				  0, 0x1301);
+		exts = open_len(b, 2);
+		put_ext(b, cases[i].type, cases[i].data, cases[i].n);
+		close_len(b, exts, 2);
+		if (parse_sh_exact(b->b, b->n, &sh) != cases[i].rc)
+			fail_msg("%s: expected %d", cases[i].what, cases[i].rc);
+	}
+	/* the same extension twice */
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	exts = open_len(b, 2);
+	put_ext(b, 23, "", 0);
+	put_ext(b, 23, "", 0);
+	close_len(b, exts, 2);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	/* a session id of 33 bytes */
+	server_hello_head(b, 0x0303, random, 33, 0x1301);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	/* a block longer than the hello, and a byte after it */
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	put16(b, 5);
+	put_ext(b, 23, "", 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	put16(b, 4);
+	put_ext(b, 23, "", 0);
+	put8(b, 0);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	/* an extension longer than the block */
+	server_hello_head(b, 0x0303, random, 0, 0x1301);
+	put16(b, 4);
+	put16(b, 0xff01);
+	put16(b, 1);
+	assert_int_equal(parse_sh_exact(b->b, b->n, &sh), -1);
+	assert_int_equal(tp_wire_parse_server_hello(NULL, 40, &sh), -1);
+	free(b);
+}
+
+static int parse_kx_exact(const uint8_t *body, size_t len, bool dhe,
+			  bool tls12, struct tp_wire_server_kx *kx)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	memcpy(copy, body, len);
+	rc = tp_wire_parse_server_kx(copy, len, dhe, tls12, kx);
+	free(copy);
+	return rc;
+}
+
+/* Every prefix is refused, but the one ending after the parameters (an
+ * anonymous suite's whole message). */
+static void assert_kx_prefixes(const struct buf *b, size_t params, bool dhe,
+			       bool tls12)
+{
+	struct tp_wire_server_kx kx;
+	size_t k;
+	int rc;
+
+	for (k = 0; k < b->n; k++) {
+		rc = parse_kx_exact(b->b, k, dhe, tls12, &kx);
+		if (rc != (k == params ? 0 : -1))
+			fail_msg("prefix of %zu of %zu bytes: %d", k, b->n, rc);
+	}
+}
+
+static void put_signature(struct buf *b, bool tls12, unsigned alg)
+{
+	size_t at;
+
+	if (tls12)
+		put16(b, alg);
+	at = open_len(b, 2);
+	memset(b->b + b->n, 0x51, 256);
+	b->n += 256;
+	close_len(b, at, 2);
+}
+
+static void test_wire_server_kx_ecdhe(void **state)
+{
+	uint8_t point[65];
+	struct tp_wire_server_kx kx;
+	struct buf *b = malloc(sizeof(*b));
+	size_t params;
+
+	(void)state;
+	memset(point, 0x04, sizeof(point));
+	/* TLS 1.2: x25519, then rsa_pss_rsae_sha256 */
+	b->n = 0;
+	put8(b, 3);
+	put16(b, 0x001d);
+	put8(b, 32);
+	putn(b, point, 32);
+	params = b->n;
+	put_signature(b, true, 0x0804);
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), 0);
+	assert_true(kx.ecdhe);
+	assert_false(kx.dhe);
+	assert_int_equal(kx.group, 0x001d);
+	assert_int_equal(kx.sig_alg, 0x0804);
+	assert_kx_prefixes(b, params, false, true);
+	/* read as TLS 1.0, the algorithm is taken for a signature length */
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, false, &kx), -1);
+	/* and as DHE, nonsense */
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	/* TLS 1.0: secp256r1, a bare signature */
+	b->n = 0;
+	put8(b, 3);
+	put16(b, 0x0017);
+	put8(b, 65);
+	putn(b, point, 65);
+	params = b->n;
+	put_signature(b, false, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, false, &kx), 0);
+	assert_int_equal(kx.group, 0x0017);
+	assert_int_equal(kx.sig_alg, 0);
+	assert_kx_prefixes(b, params, false, false);
+	/* anonymous: the parameters alone, in TLS 1.2 too */
+	b->n = params;
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), 0);
+	assert_int_equal(kx.sig_alg, 0);
+	/* explicit curves are not read */
+	b->b[0] = 1;
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), -1);
+	/* an empty point */
+	b->n = 0;
+	put8(b, 3);
+	put16(b, 0x0017);
+	put8(b, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, false, true, &kx), -1);
+	assert_int_equal(tp_wire_parse_server_kx(NULL, 4, false, true, &kx),
+			 -1);
+	free(b);
+}
+
+/* DH parameters of p_len bytes, the first p_top, with g = 2. */
+static size_t dh_params(struct buf *b, size_t p_len, uint8_t p_top)
+{
+	b->n = 0;
+	put16(b, (unsigned)p_len);
+	memset(b->b + b->n, 0xff, p_len);
+	if (p_len > 0)
+		b->b[b->n] = p_top;
+	b->n += p_len;
+	put16(b, 1);
+	put8(b, 2);
+	put16(b, 128);
+	memset(b->b + b->n, 0x33, 128);
+	b->n += 128;
+	return b->n;
+}
+
+static void test_wire_server_kx_dhe(void **state)
+{
+	struct tp_wire_server_kx kx;
+	struct buf *b = malloc(sizeof(*b));
+	size_t params;
+
+	(void)state;
+	params = dh_params(b, 256, 0x80);
+	put_signature(b, true, 0x0401);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), 0);
+	assert_true(kx.dhe);
+	assert_false(kx.ecdhe);
+	assert_int_equal(kx.dh_bits, 2048);
+	assert_int_equal(kx.sig_alg, 0x0401);
+	assert_kx_prefixes(b, params, true, true);
+	/* a leading zero byte does not count */
+	params = dh_params(b, 129, 0x00);
+	b->b[3] = 0x7f;
+	put_signature(b, false, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, false, &kx), 0);
+	assert_int_equal(kx.dh_bits, 1023);
+	assert_int_equal(kx.sig_alg, 0);
+	assert_kx_prefixes(b, params, true, false);
+	/* p = 1: one bit */
+	dh_params(b, 1, 0x01);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), 0);
+	assert_int_equal(kx.dh_bits, 1);
+	/* p = 0, and an empty p */
+	dh_params(b, 4, 0x00);
+	memset(b->b + 2, 0, 4);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	dh_params(b, 0, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	/* an empty g */
+	b->n = 0;
+	put16(b, 1);
+	put8(b, 0xfb);
+	put16(b, 0);
+	put16(b, 1);
+	put8(b, 2);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	/* a byte after the signature */
+	dh_params(b, 64, 0xc0);
+	put_signature(b, true, 0x0601);
+	put8(b, 0);
+	assert_int_equal(parse_kx_exact(b->b, b->n, true, true, &kx), -1);
+	free(b);
+}
+
+static int parse_cert_exact(const uint8_t *body, size_t len,
+			    const uint8_t **der, size_t *der_len, size_t max)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	memcpy(copy, body, len);
+	rc = tp_wire_parse_certificate(copy, len, der, der_len, max);
+	/* the blobs point into the copy: compare them before it goes */
+	if (rc > 0 && max > 0)
+		der[0] = der[0] - copy + body;
+	if (rc > 1 && max > 1)
+		der[1] = der[1] - copy + body;
+	free(copy);
+	return rc;
+}
+
+static void test_wire_certificate(void **state)
+{
+	struct buf *b = malloc(sizeof(*b));
+	const uint8_t *der[2];
+	size_t der_len[2], list, k;
+
+	(void)state;
+	b->n = 0;
+	list = b->n;
+	put8(b, 0);
+	put16(b, 0);
+	put8(b, 0);
+	put16(b, 300);
+	memset(b->b + b->n, 0x30, 300);
+	b->n += 300;
+	put8(b, 0);
+	put16(b, 5);
+	putn(b, "\x30\x03\x02\x01\x05", 5);
+	put8(b, 0);
+	put16(b, 1);
+	put8(b, 0x30);
+	b->b[list + 1] = (uint8_t)((b->n - 3) >> 8);
+	b->b[list + 2] = (uint8_t)(b->n - 3);
+	assert_int_equal(parse_cert_exact(b->b, b->n, der, der_len, 2), 3);
+	assert_ptr_equal(der[0], b->b + 6);
+	assert_int_equal(der_len[0], 300);
+	assert_ptr_equal(der[1], b->b + 6 + 300 + 3);
+	assert_int_equal(der_len[1], 5);
+	/* only the first kept */
+	der[1] = NULL;
+	assert_int_equal(parse_cert_exact(b->b, b->n, der, der_len, 1), 3);
+	assert_null(der[1]);
+	/* counted, none kept */
+	assert_int_equal(tp_wire_parse_certificate(b->b, b->n, NULL, NULL, 0),
+			 3);
+	/* every prefix refused */
+	for (k = 0; k < b->n; k++)
+		if (parse_cert_exact(b->b, k, der, der_len, 2) != -1)
+			fail_msg("prefix of %zu of %zu bytes", k, b->n);
+	/* a byte after the list */
+	put8(b, 0);
+	assert_int_equal(parse_cert_exact(b->b, b->n, der, der_len, 2), -1);
+	/* an empty list */
+	assert_int_equal(parse_cert_exact((const uint8_t *)"\0\0\0", 3, der,
+					  der_len, 2), 0);
+	/* an empty certificate */
+	assert_int_equal(parse_cert_exact((const uint8_t *)"\0\0\3\0\0\0", 6,
+					  der, der_len, 2), -1);
+	/* a certificate longer than the list */
+	assert_int_equal(parse_cert_exact((const uint8_t *)"\0\0\4\0\0\2\x30",
+					  7, der, der_len, 2), -1);
+	assert_int_equal(tp_wire_parse_certificate(NULL, 3, der, der_len, 2),
+			 -1);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -650,6 +2100,27 @@ int main(void)
 		cmocka_unit_test(test_wire_sni_too_long),
 		cmocka_unit_test(test_wire_grease),
 		cmocka_unit_test(test_wire_record_and_handshake),
+		cmocka_unit_test(test_wire_build_tls13),
+		cmocka_unit_test(test_wire_build_tls13_empty_share),
+		cmocka_unit_test(test_wire_build_versions),
+		cmocka_unit_test(test_wire_build_no_extensions),
+		cmocka_unit_test(test_wire_build_padding),
+		cmocka_unit_test(test_wire_build_split),
+		cmocka_unit_test(test_wire_build_short_buffer),
+		cmocka_unit_test(test_wire_build_invalid),
+		cmocka_unit_test(test_wire_reader_flight),
+		cmocka_unit_test(test_wire_reader_big_message),
+		cmocka_unit_test(test_wire_reader_built_hello),
+		cmocka_unit_test(test_wire_reader_cases),
+		cmocka_unit_test(test_wire_reader_sticky),
+		cmocka_unit_test(test_wire_server_hello_tls12),
+		cmocka_unit_test(test_wire_server_hello_no_extensions),
+		cmocka_unit_test(test_wire_server_hello_tls13),
+		cmocka_unit_test(test_wire_hello_retry_request),
+		cmocka_unit_test(test_wire_server_hello_malformed),
+		cmocka_unit_test(test_wire_server_kx_ecdhe),
+		cmocka_unit_test(test_wire_server_kx_dhe),
+		cmocka_unit_test(test_wire_certificate),
 	};
 
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
