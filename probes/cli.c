@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "starttls.h"
 
 int cli_fail(const char *sub, int code, const char *fmt, ...)
 {
@@ -100,6 +101,19 @@ int cli_emit(const struct tp_report *r, const struct cli_common *c)
 	return tp_report_exit_status(r);
 }
 
+/* Parses a --starttls value: smtp, imap, pop3, ftp, xmpp, postgres, ldap. */
+static int parse_starttls(const char *sub, const char *arg, int *out)
+{
+	enum tp_starttls proto;
+
+	if (tp_starttls_parse(arg, &proto) < 0)
+		return cli_fail(sub, 2, "--starttls '%s': unknown protocol; "
+				"expected smtp, imap, pop3, ftp, xmpp, postgres "
+				"or ldap", arg);
+	*out = (int)proto;
+	return 0;
+}
+
 bool cli_client_option(const char *sub, int opt, const char *arg,
 		       struct tp_client_opts *o, struct cli_common *c,
 		       int *rc)
@@ -119,6 +133,7 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_ALPN: o->alpn = arg; break;
 	case OPT_KEYLOG: o->keylog_file = arg; break;
 	case OPT_NO_SIDEBAND: o->no_sideband = true; break;
+	case OPT_STARTTLS: *rc = parse_starttls(sub, arg, &o->starttls); break;
 	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
 	case '4': o->family = 4; break;
 	case '6': o->family = 6; break;

@@ -22,6 +22,8 @@ static const char usage_text[] =
 	"  --no-sideband       do not look for a paired tlsprobe server\n"
 	"  --priority STRING   GnuTLS priority string (default NORMAL)\n"
 	"  --alpn LIST         ALPN protocols to offer, comma-separated\n"
+	"  --starttls PROTO    plaintext prelude first: smtp, imap, pop3, ftp,\n"
+	"                      xmpp, postgres or ldap\n"
 	"  --keylog FILE       append NSS key log lines (for Wireshark)\n"
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"  --now TIME          check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
@@ -66,14 +68,12 @@ int cmd_client(int argc, char **argv)
 		}
 		switch (c) {
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
-		case OPT_STARTTLS:
 		case OPT_CAPTURE:
 		case OPT_PCAP_OUT:
 			return cli_fail("client", 2, "--%s is not available in "
 					"this version of tlsprobe yet",
-					c == OPT_STARTTLS ? "starttls"
-					: c == OPT_CAPTURE ? "capture"
-							   : "pcap-out");
+					c == OPT_CAPTURE ? "capture"
+							 : "pcap-out");
 		case ':':
 			return cli_fail("client", 2, "option '%s' needs a value",
 					argv[optind - 1]);

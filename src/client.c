@@ -12,6 +12,7 @@
 #include "diag.h"
 #include "net.h"
 #include "pair.h"
+#include "starttls.h"
 #include "tls.h"
 
 /* What is loaded before the first packet, so bad input fails fast. */
@@ -51,6 +52,11 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 
 	if (tp_tls_check_priority(o->priority, err) < 0)
 		return -1;
+	if (o->starttls < TP_STARTTLS_NONE || o->starttls > TP_STARTTLS_LDAP) {
+		tp_error_set(err, TP_ERR_USAGE, "--starttls: no protocol "
+			     "number %d", o->starttls);
+		return -1;
+	}
 	if ((o->cert_file == NULL) != (o->key_file == NULL)) {
 		tp_error_set(err, TP_ERR_USAGE, "%s given without %s: a client "
 			     "certificate needs both --cert and --key",
@@ -219,6 +225,107 @@ static int connect_any(const struct tp_client_opts *o,
 	return fd;
 }
 
+/* Replaces a text field with a copy of text that is already sanitised
+ * (the setters would escape its escapes a second time). */
+static void set_clean(char **field, const char *text)
+{
+	char *copy = strdup(text);
+
+	if (copy != NULL) {
+		free(*field);
+		*field = copy;
+	}
+}
+
+/*
+ * The starttls stage: the plaintext prelude on the connected socket,
+ * within the same per-stage time as the others. Returns -1 when the
+ * server did not get ready for TLS.
+ */
+static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
+			  int fd, const char *host, double timeout_ms)
+{
+	struct tp_stage *st = tp_report_stage(r, "starttls");
+	enum tp_starttls proto = (enum tp_starttls)o->starttls;
+	struct tp_starttls_result res;
+	struct tp_finding *f;
+	const char *how = "";
+	char line[512];
+
+	tp_starttls_run(fd, proto, host, tp_now_ms() + timeout_ms, &res);
+	tp_starttls_describe(&res, proto, line, sizeof(line));
+	tp_stage_set(st, res.status == TP_STARTTLS_OK ? TP_STAGE_OK
+		     : TP_STAGE_FAIL, res.ms, NULL);
+	if (st != NULL)
+		set_clean(&st->detail, line);
+	if (res.status == TP_STARTTLS_OK)
+		return 0;
+	f = tp_report_finding(r, TP_STARTTLS_FAILED, "%s", "");
+	if (f == NULL)
+		return -1;
+	set_clean(&f->summary, line);
+	switch (res.status) {
+	case TP_STARTTLS_REFUSED: how = "a refusal"; break;
+	case TP_STARTTLS_BUSY: how = "a temporary refusal (busy)"; break;
+	case TP_STARTTLS_TIMEOUT: how = "no answer: it timed out"; break;
+	case TP_STARTTLS_CLOSED: how = "the connection closed (FIN)"; break;
+	case TP_STARTTLS_RESET: how = "the connection reset (RST)"; break;
+	case TP_STARTTLS_PROTOCOL: how = "an answer that is not the protocol";
+		break;
+	case TP_STARTTLS_OK: break;
+	}
+	tp_finding_detail(f, "--starttls %s: the prelude ended at step '%s' "
+			  "after %.1f ms with %s%s", tp_starttls_name(proto),
+			  res.step, res.ms, how, res.status ==
+			  TP_STARTTLS_TIMEOUT ? " (--timeout)" : "");
+	if (res.status == TP_STARTTLS_BUSY) {
+		tp_finding_fix(f, "the server refuses connections for now "
+			       "(overloaded or shutting down): try again "
+			       "later, or look at its log");
+	} else if (res.status == TP_STARTTLS_TIMEOUT) {
+		tp_finding_fix(f, "check that this port serves %s in plain "
+			       "text first (a TLS-only port waits for a "
+			       "ClientHello and sends nothing: drop "
+			       "--starttls), or raise --timeout",
+			       tp_starttls_name(proto));
+	} else if (res.status == TP_STARTTLS_PROTOCOL) {
+		const char *guess = tp_diag_guess_protocol(
+			(const unsigned char *)res.reply, strlen(res.reply));
+
+		if (res.reply[0] == 0x16 || res.reply[0] == 0x15)
+			tp_finding_fix(f, "this port speaks TLS from the first "
+				       "byte: drop --starttls");
+		else if (guess != NULL)
+			tp_finding_fix(f, "this port does not speak %s: the "
+				       "answer looks like %s",
+				       tp_starttls_name(proto), guess);
+	}
+	return -1;
+}
+
+/*
+ * A fresh connection ready for the ClientHello, for the second looks
+ * below: connected, and past the STARTTLS prelude when there is one.
+ * -1 when none could be had.
+ */
+static int connect_ready(const struct sockaddr *sa, socklen_t len,
+			 double timeout_ms, int mss, int starttls,
+			 const char *host)
+{
+	struct tp_starttls_result st;
+	struct tp_net_result res;
+	int fd;
+
+	tp_net_connect(sa, len, timeout_ms, mss, &fd, &res);
+	if (fd >= 0 && starttls != TP_STARTTLS_NONE &&
+	    tp_starttls_run(fd, (enum tp_starttls)starttls, host,
+			    tp_now_ms() + timeout_ms, &st) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /*
  * A refusal before any ServerHello does not say whether the versions or
  * the suites failed to meet. One more handshake that offers everything
@@ -227,21 +334,21 @@ static int connect_any(const struct tp_client_opts *o,
  */
 static void second_opinion(const struct tp_tls_client_cfg *cfg,
 			   const struct sockaddr *sa, socklen_t len,
-			   double timeout_ms, struct tp_tls_obs *broad)
+			   double timeout_ms, int starttls, const char *host,
+			   struct tp_tls_obs *broad)
 {
 	static const char everything[] =
 		"NORMAL:+VERS-TLS-ALL:+CIPHER-ALL:+MAC-ALL:+GROUP-ALL:"
 		"+SIGN-ALL:+RSA:+DHE-RSA:+DHE-DSS:+ECDHE-RSA:+ECDHE-ECDSA";
 	struct tp_tls_client_cfg wide = *cfg;
 	struct tp_report *scratch = tp_report_new("client");
-	struct tp_net_result res;
 	int fd;
 
 	memset(broad, 0, sizeof(*broad));
 	broad->alert_in = -1;
 	if (scratch == NULL)
 		return;
-	tp_net_connect(sa, len, timeout_ms, 0, &fd, &res);
+	fd = connect_ready(sa, len, timeout_ms, 0, starttls, host);
 	if (fd >= 0) {
 		wide.priority = everything;
 		wide.keylog = NULL;
@@ -264,6 +371,8 @@ struct retry {
 	socklen_t len;
 	double timeout_ms;
 	int mss;
+	int starttls;          /* the prelude each connection needs */
+	const char *host;      /* its host (XMPP's 'to') */
 	struct tp_tls_obs obs;
 	pthread_t thread;
 	bool started;
@@ -273,12 +382,12 @@ static void *retry_main(void *arg)
 {
 	struct retry *t = arg;
 	struct tp_report *scratch = tp_report_new("client");
-	struct tp_net_result res;
 	int fd;
 
 	if (scratch == NULL)
 		return NULL;
-	tp_net_connect(t->sa, t->len, t->timeout_ms, t->mss, &fd, &res);
+	fd = connect_ready(t->sa, t->len, t->timeout_ms, t->mss, t->starttls,
+			   t->host);
 	if (fd >= 0) {
 		tp_tls_client_handshake(&t->cfg, fd, t->timeout_ms, scratch,
 					&t->obs);
@@ -290,7 +399,8 @@ static void *retry_main(void *arg)
 
 static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
 			const struct sockaddr *sa, socklen_t len,
-			double timeout_ms, bool no_sni, int mss)
+			double timeout_ms, bool no_sni, int mss,
+			int starttls, const char *host)
 {
 	memset(t, 0, sizeof(*t));
 	t->obs.alert_in = -1;
@@ -305,6 +415,8 @@ static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
 	t->len = len;
 	t->timeout_ms = timeout_ms;
 	t->mss = mss;
+	t->starttls = starttls;
+	t->host = host;
 	t->started = pthread_create(&t->thread, NULL, retry_main, t) == 0;
 }
 
@@ -399,6 +511,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	char remote[80] = "", host_text[64];
 	char versions[128] = "", suites[512] = "";
 	const char *sni, *expect_name, *expect_id = o->expect_id;
+	const char *prelude_host;
 	struct tp_pair *pair = NULL;
 	char my_id[TP_ID_LEN + 1];
 	bool have_id = false, peer_id_unchecked = false;
@@ -420,8 +533,12 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
 		      : sni ? sni : o->host;
 	cfg.sni = sni;
+	/* XMPP's 'to': the service's domain, which SNI names too */
+	prelude_host = sni != NULL ? sni : o->host;
 	if (tp_report_set_target(r, o->host, o->port, sni) < 0 ||
-	    tp_report_add_standard_stages(r) < 0) {
+	    tp_report_add_standard_stages(r) < 0 ||
+	    (o->starttls != TP_STARTTLS_NONE &&
+	     tp_report_stage_after(r, "starttls", "tcp") == NULL)) {
 		unload(&l);
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
@@ -449,9 +566,11 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	/*
 	 * The paired probe, if one listens there, is asked first on its own
 	 * connection: what it presents, trusts and requires. Its answer also
-	 * says whether the exchange inside TLS is worth waiting for.
+	 * says whether the exchange inside TLS is worth waiting for. Not on
+	 * a STARTTLS port: its service would take the side channel's line
+	 * for a command.
 	 */
-	if (!o->no_sideband) {
+	if (!o->no_sideband && o->starttls == TP_STARTTLS_NONE) {
 		pair = tp_pair_new();
 		if (pair != NULL) {
 			double wait = timeout_ms / 4 < 1000 ? timeout_ms / 4
@@ -485,6 +604,17 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	if (fd < 0)
 		goto done;
 
+	/* starttls */
+	if (o->starttls != TP_STARTTLS_NONE) {
+		int ready = starttls_stage(o, r, fd, prelude_host, timeout_ms);
+
+		progress(o, r, "starttls");
+		if (ready < 0) {
+			close(fd);
+			goto done;
+		}
+	}
+
 	/* tls */
 	st = tp_report_stage(r, "tls");
 	if (tp_tls_client_handshake(&cfg, fd, timeout_ms, r, &obs) < 0) {
@@ -512,7 +642,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		if ((obs.alert_in == 40 || obs.alert_in == 71) &&
 		    !obs.saw_server_hello) {
 			second_opinion(&cfg, sa, addrs.len[used_addr],
-				       timeout_ms, &broad);
+				       timeout_ms, o->starttls, prelude_host,
+				       &broad);
 			ctx.broad = &broad;
 		}
 		/*
@@ -534,11 +665,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		if (stalled) {
 			ctx.retry_mss = RETRY_MSS;
 			retry_start(&small_mss, &cfg, sa, addrs.len[used_addr],
-				    timeout_ms / 2, false, RETRY_MSS);
+				    timeout_ms / 2, false, RETRY_MSS,
+				    o->starttls, prelude_host);
 		}
 		if ((stalled || reset) && sni != NULL)
 			retry_start(&no_sni, &cfg, sa, addrs.len[used_addr],
-				    timeout_ms / 2, true, 0);
+				    timeout_ms / 2, true, 0, o->starttls,
+				    prelude_host);
 		ctx.sni_retry = retry_join(&no_sni);
 		ctx.mss_retry = retry_join(&small_mss);
 		if (gnutls_priority_init(&prio, o->priority ? o->priority

@@ -221,6 +221,28 @@ struct tp_stage *tp_report_stage(struct tp_report *r, const char *name)
 	return st;
 }
 
+struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,
+				       const char *after)
+{
+	struct tp_stage *st;
+	size_t i, at = r->n_stages;
+
+	for (i = 0; i < r->n_stages; i++) {
+		if (strcmp(r->stages[i].name, name) == 0)
+			return &r->stages[i];
+		if (strcmp(r->stages[i].name, after) == 0)
+			at = i + 1;
+	}
+	if (grow(&r->stages, &r->n_stages, sizeof(*st)) == NULL)
+		return NULL;
+	memmove(&r->stages[at + 1], &r->stages[at],
+		(r->n_stages - 1 - at) * sizeof(*st));
+	st = &r->stages[at];
+	memset(st, 0, sizeof(*st));
+	snprintf(st->name, sizeof(st->name), "%s", name);
+	return st;
+}
+
 int tp_report_add_standard_stages(struct tp_report *r)
 {
 	static const char *const names[] = {"dns", "tcp", "tls", "verify"};

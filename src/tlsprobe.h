@@ -284,6 +284,10 @@ void tp_stage_set(struct tp_stage *st, enum tp_stage_status status,
 		  double ms, const char *detail_fmt, ...) TP_PRINTF(4, 5);
 void tp_stage_set_ends(struct tp_stage *st, const char *local,
 		       const char *remote);
+/* The same, but a new stage goes right after the one named after (at the
+ * end when there is none); stage pointers taken before are then stale. */
+struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,
+				       const char *after);
 /* Adds dns, tcp, tls, verify as skipped, so the contract's four exist. */
 int tp_report_add_standard_stages(struct tp_report *r);
 
@@ -410,6 +414,7 @@ struct tp_client_opts {
 	const char *alpn;         /* comma-separated protocol names */
 	const char *keylog_file;
 	bool no_sideband;         /* do not look for a paired server probe */
+	int starttls; /* enum tp_starttls, 0: none */
 	bool no_name_check;       /* identity is the unique ID, not a name */
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
