@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <gnutls/gnutls.h>
 
@@ -155,7 +156,7 @@ static bool looks_gnutls(const char *text)
 
 static bool starts_iana(const char *w)
 {
-	return strncmp(w, "TLS_", 4) == 0 || strncmp(w, "SSL_", 4) == 0;
+	return strncasecmp(w, "TLS_", 4) == 0 || strncasecmp(w, "SSL_", 4) == 0;
 }
 
 /* Every token is a TLS_… or SSL_… name. Those that name no suite are
@@ -1083,10 +1084,9 @@ static int element(struct oeval *e, const char **s, unsigned pos)
 	return 0;
 }
 
-static int rules(struct oeval *e, const char *s)
+/* Applies the elements of s; pos counts them for messages. */
+static int rules(struct oeval *e, const char *s, unsigned pos)
 {
-	unsigned pos = 0;
-
 	for (;;) {
 		while (*s != '\0' && openssl_sep(*s))
 			s++;
@@ -1178,16 +1178,20 @@ static int parse_openssl(const char *text, struct tp_policy *p,
 
 	lead = suiteb(rest);
 	if (lead != NULL) {
-		if (rules(&e, lead) < 0)
+		if (rules(&e, lead, 0) < 0)
 			goto out;
 	} else {
+		unsigned pos = 0;
+
 		if (has_prefix(rest, "DEFAULT") &&
 		    (rest[7] == '\0' || openssl_sep(rest[7]))) {
-			if (rules(&e, "ALL:!COMPLEMENTOFDEFAULT:!eNULL") < 0)
+			/* OSSL_default_cipher_list() */
+			if (rules(&e, "ALL:!COMPLEMENTOFDEFAULT:!eNULL", 0) < 0)
 				goto out;
 			rest += 7;
+			pos = 1;
 		}
-		if (rules(&e, rest) < 0)
+		if (rules(&e, rest, pos) < 0)
 			goto out;
 	}
 

@@ -63,6 +63,7 @@ static const struct detect_case detect_cases[] = {
 	{"TLS_RSA_WITH_NULL_SHA256", TP_POLICY_IANA},
 	{"TLS_ECDHE_RSA_AES_128_GCM_SHA256", TP_POLICY_IANA},
 	{"TLS_AES_128_CCM_SHA256,TLS_AES_128_CCM_8_SHA256", TP_POLICY_IANA},
+	{"tls_aes_128_gcm_sha256", TP_POLICY_IANA},
 	/* OpenSSL cipher strings */
 	{"HIGH:!aNULL:!MD5", TP_POLICY_OPENSSL},
 	{"DEFAULT", TP_POLICY_OPENSSL},
@@ -302,6 +303,7 @@ static void test_policy_openssl_unknown(void **state)
 	parse_fails("HIGH:@STRENGHT", "'@STRENGHT'", "word 2", NULL);
 	parse_fails("HIGH:@SECLEVEL=7", "'@SECLEVEL=7'", NULL);
 	parse_fails("HIGH:DEFAULT", "'DEFAULT'", "start", NULL);
+	parse_fails("DEFAULT:!MD5:FOO", "'FOO'", "word 3", NULL);
 	parse_fails("HIGH:#x", "'#'", "word 2", NULL);
 }
 
@@ -447,6 +449,7 @@ static void openssl_ids(const char *text, bool supported,
 
 	out->n = 0;
 	assert_null(strchr(text, '\''));
+	assert_true(text[0] != '-');  /* openssl would take it for an option */
 	snprintf(cmd, sizeof(cmd), "openssl ciphers %s-V '%s' 2>&1",
 		 supported ? "-s " : "", text);
 	f = popen(cmd, "r");
@@ -619,6 +622,14 @@ static const struct CMUnitTest cross_tests[] = {
 	CROSS("ssllabs_like", "ECDHE:DHE:kRSA:!aNULL:!eNULL:!3DES:!RC4", true),
 	CROSS("default_minus", "DEFAULT:!kRSA:!PSK:!SRP", true),
 	CROSS("order_moves", "AES:+AES256:+SHA1:-DHE:ECDHE+AES:!PSK", true),
+	CROSS("name_plus_alias", "ECDHE-RSA-AES128-SHA+kECDHE:AES256-SHA+kRSA",
+	      true),
+	CROSS("name_plus_other_kx", "ECDHE-RSA-AES128-SHA+kRSA:AES128-SHA",
+	      true),
+	CROSS("minus_all_then_high", "!PSK:-ALL:HIGH:-ECDHE:ECDHE+SHA1", true),
+	CROSS("default_sha1_last_strength", "DEFAULT:+SHA1:@STRENGTH", true),
+	CROSS("anull_krsa_last", "ALL:+aNULL:+kRSA:@SECLEVEL=0", true),
+	CROSS("spaces_commas", "ECDHE+AESGCM ECDHE+CHACHA20, DHE+AESGCM", true),
 	CROSS("tls13_name_inside",
 	      "TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES128-SHA:AES128-SHA",
 	      true),
