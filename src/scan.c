@@ -1224,7 +1224,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		tp_report_finding(r, codes[nr.status], "%s", nr.message);
 		return false;
 	}
-	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%s", nr.message);
+	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, NULL);
 	{
 		char local[80];
 		struct sockaddr_storage ss;
