@@ -78,6 +78,8 @@ struct hello {
 	size_t n_sigs;
 	bool empty_share;       /* TLS 1.3: no key share (ask for an HRR) */
 	bool want_leaf;
+	int purpose;            /* what it counts towards: 0 suites,
+				 * 1 groups, 2 signature algorithms */
 };
 
 /* What one version's jobs found. */
@@ -116,6 +118,7 @@ struct scan {
 
 	pthread_mutex_t lock;
 	unsigned connections;
+	unsigned by_purpose[3];
 	unsigned answered;         /* probes that got any TLS answer */
 	unsigned resets, timeouts, failures;
 	double next_start;         /* pacing (--delay, back-off) */
@@ -234,15 +237,17 @@ static void pace(struct scan *sc)
 	}
 }
 
-static bool take_connection(struct scan *sc)
+static bool take_connection(struct scan *sc, int purpose)
 {
 	bool ok;
 
 	pthread_mutex_lock(&sc->lock);
 	ok = sc->connections < sc->budget && !sc->fatal &&
 	     (sc->o->stop == NULL || !*sc->o->stop);
-	if (ok)
+	if (ok) {
 		sc->connections++;
+		sc->by_purpose[purpose]++;
+	}
 	else if (sc->connections >= sc->budget)
 		sc->budget_spent = true;
 	pthread_mutex_unlock(&sc->lock);
@@ -503,7 +508,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 
 	memset(a, 0, sizeof(*a));
 	pace(sc);
-	if (!take_connection(sc)) {
+	if (!take_connection(sc, h->purpose)) {
 		a->kind = sc->fatal || (sc->o->stop && *sc->o->stop)
 			  ? ANS_STOPPED : ANS_BUDGET;
 		return;
@@ -862,7 +867,8 @@ static void job_groups(struct worker *w, struct vstate *vs)
 	struct scan *sc = w->sc;
 	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
 	struct hello h = {.version = vs->version, .sigs = w->sigs,
-			  .n_sigs = w->n_sigs, .empty_share = true};
+			  .n_sigs = w->n_sigs, .empty_share = true,
+			  .purpose = 1};
 	struct answer a = {0};
 	size_t n = 0, i, n_rest;
 
@@ -918,7 +924,7 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 	struct scan *sc = w->sc;
 	uint16_t suites[BUNDLE], rest[MAX_SIGS];
 	struct hello h = {.version = vs->version, .groups = w->groups,
-			  .n_groups = w->n_groups};
+			  .n_groups = w->n_groups, .purpose = 2};
 	struct answer a = {0};
 	size_t n = 0, i, n_rest;
 
@@ -1115,6 +1121,9 @@ static int copy_results(struct scan *sc, struct tp_scan *out)
 			out->min_dh_bits = vs->min_dh;
 	}
 	out->connections = sc->connections;
+	out->suite_connections = sc->by_purpose[0];
+	out->group_connections = sc->by_purpose[1];
+	out->sigalg_connections = sc->by_purpose[2];
 	return 0;
 }
 

@@ -226,7 +226,10 @@ struct tp_scan {
 	size_t n_grade_reasons;
 	char cert_key[32];     /* leaf key as the server sent it: "RSA-2048" */
 	unsigned min_dh_bits;  /* smallest DH prime seen, 0 if none */
-	unsigned connections;
+	unsigned connections;  /* all, the first contact included */
+	unsigned suite_connections;  /* of them: versions and suites */
+	unsigned group_connections;  /* groups */
+	unsigned sigalg_connections; /* signature algorithms */
 	double ms;
 	char *starttls;        /* "smtp", NULL when none */
 	char *policy_syntax;   /* NULL without --policy */

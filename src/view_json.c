@@ -282,8 +282,14 @@ static void scan_json(json_t *doc, const struct tp_scan *sc)
 					    sc->n_policy_missing, 0)));
 	else
 		json_object_set_new(doc, "policy", json_null());
-	json_object_set_new(doc, "stats", json_pack("{s:I, s:f}",
+	json_object_set_new(doc, "stats", json_pack("{s:I, s:I, s:I, s:I, s:f}",
 			    "connections", (json_int_t)sc->connections,
+			    "suite_connections",
+			    (json_int_t)sc->suite_connections,
+			    "group_connections",
+			    (json_int_t)sc->group_connections,
+			    "signature_connections",
+			    (json_int_t)sc->sigalg_connections,
 			    "ms", sc->ms));
 }
 

@@ -358,8 +358,10 @@ static void scan(struct pen *p, const struct tp_report *r)
 	fputc('\n', p->f);
 	for (i = 0; i < sc->n_grade_reasons; i++)
 		fprintf(p->f, "           %s\n", sc->grade_reasons[i]);
-	fprintf(p->f, "probes     %u connections in %.1f ms\n",
-		sc->connections, sc->ms);
+	fprintf(p->f, "probes     %u connections in %.1f ms (suites %u, groups "
+		"%u, signatures %u)\n", sc->connections, sc->ms,
+		sc->suite_connections, sc->group_connections,
+		sc->sigalg_connections);
 }
 
 /* tlsprobe peer: each direction as a client report of its own. */
