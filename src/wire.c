@@ -616,8 +616,8 @@ size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
 	len_close(&w, msg, 3);
 	if (w.failed)
 		return 0;
-	return hello_records(out, cap, w.n - 5, o->version == 0x0300 ?
-					0x0300 : 0x0301);
+	return hello_records(out, cap, w.n - 5,
+			     o->version == 0x0300 ? 0x0300 : 0x0301);
 }
 
 /* ---- reading what a server sends ---- */
@@ -712,7 +712,6 @@ static bool record_event(struct tp_wire_reader *rd, struct tp_wire_event *ev)
 	const uint8_t *payload = rd->rec + 5;
 	size_t plen = rd->rec_len - 5, want, n, body_len;
 
-	ev->record_version = (uint16_t)(rd->rec[1] << 8 | rd->rec[2]);
 	switch (rd->rec[0]) {
 	case 22:
 		/* RFC 8446 section 5.1: no zero-length handshake fragment */
@@ -725,7 +724,9 @@ static bool record_event(struct tp_wire_reader *rd, struct tp_wire_event *ev)
 				want = 4 - rd->msg_len;
 			else
 				want = 4 + message_body_len(rd) - rd->msg_len;
-			n = plen - rd->rec_pos < want ? plen - rd->rec_pos : want;
+			n = plen - rd->rec_pos;
+			if (n > want)
+				n = want;
 			memcpy(rd->msg + rd->msg_len, payload + rd->rec_pos, n);
 			rd->msg_len += n;
 			rd->rec_pos += n;
@@ -790,6 +791,8 @@ void tp_wire_reader_next(struct tp_wire_reader *rd, const uint8_t **data,
 		if (rd->rec_len >= 5 &&
 		    rd->rec_len == 5 + record_payload_len(rd)) {
 			if (record_event(rd, ev)) {
+				ev->record_version =
+					(uint16_t)(rd->rec[1] << 8 | rd->rec[2]);
 				/* a record with nothing left is let go now,
 				 * so that an empty one is reported once */
 				if (rd->rec_pos >= rd->rec_len - 5)

@@ -4,6 +4,7 @@
 #   . "$TOP/tests/integration/servers.sh"
 #
 # start_fake MODE [ARGS]        scripted bad server (fakeserver.py): FAKE_PORT
+# start_starttls PROTO MODE CERT KEY  scripted STARTTLS server: STLS_PORT
 # start_ready NAME CMD...       any server that prints "ready PORT"
 # start_gnutls_serv ARGS...     gnutls-serv on a free port: SRV_PORT
 # start_openssl_server ARGS...  openssl s_server on 127.0.0.1: SRV_PORT
@@ -15,6 +16,7 @@
 # comments) only when an assertion about a run against them fails.
 
 FAKESERVER="$TOP/tests/integration/fakeserver.py"
+STARTTLS_SERVER="$TOP/tests/integration/starttls_server.py"
 # A client run that outlives this many seconds is a hang, not a result.
 CLIENT_LIMIT=${CLIENT_LIMIT:-20}
 
@@ -89,6 +91,15 @@ start_fake() {
 	start_ready fake ${FAKE_NS:+ip netns exec "$FAKE_NS"} \
 		python3 "$FAKESERVER" "$@" || return 1
 	FAKE_PORT=$READY_PORT FAKE_PID=$READY_PID FAKE_LOG=$READY_LOG
+}
+
+# start_starttls PROTO MODE CERT KEY: a scripted STARTTLS server
+# (starttls_server.py: smtp, imap, pop3, ftp, xmpp, postgres, ldap; the
+# modes are listed there); sets STLS_PORT, STLS_PID, STLS_LOG.
+start_starttls() {
+	start_ready starttls python3 "$STARTTLS_SERVER" "$1" "$2" \
+		--cert "$3" --key "$4" || return 1
+	STLS_PORT=$READY_PORT STLS_PID=$READY_PID STLS_LOG=$READY_LOG
 }
 
 # start_gnutls_serv ARGS...: sets SRV_PORT, SRV_PID, SRV_LOG.

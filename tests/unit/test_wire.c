@@ -665,6 +665,7 @@ struct built {
 static void build(const struct tp_wire_hello_opts *o, struct built *b)
 {
 	size_t at = 0, n;
+	uint16_t version;
 
 	b->len = tp_wire_build_client_hello(o, b->rec, sizeof(b->rec));
 	assert_true(b->len > 0);
@@ -676,11 +677,10 @@ static void build(const struct tp_wire_hello_opts *o, struct built *b)
 		n = (size_t)b->rec[at + 3] << 8 | b->rec[at + 4];
 		assert_true(n > 0 && n <= 16384);
 		assert_true(b->len - at - 5 >= n);
+		version = (uint16_t)(b->rec[at + 1] << 8 | b->rec[at + 2]);
 		if (b->n_records == 0)
-			b->record_version =
-				(uint16_t)(b->rec[at + 1] << 8 | b->rec[at + 2]);
-		assert_int_equal(b->rec[at + 1] << 8 | b->rec[at + 2],
-				 b->record_version);
+			b->record_version = version;
+		assert_int_equal(version, b->record_version);
 		if (at + 5 + n < b->len)
 			assert_int_equal(n, 16384);
 		memcpy(b->msg + b->msg_len, b->rec + at + 5, n);
@@ -1503,6 +1503,9 @@ static void test_wire_reader_cases(void **state)
 		{"a later record of version 2",
 		 "\x14\x03\x03\x00\x01\x01\x15\x02\x00\x00\x02\x02\x28", 13,
 		 {TP_WIRE_CCS, TP_WIRE_BAD_RECORD}},
+		{"a fragment, then a record of version 0xfb02",
+		 "\x16\x03\x03\x00\x01\x02\x16\xfb\x02\x00\x01\x33", 12,
+		 {TP_WIRE_BAD_RECORD}},
 		{"HTTP", "HTTP/1.1 400 Bad Request\r\n", 26,
 		 {TP_WIRE_NOT_TLS}},
 		{"an SMTP banner", "220 mail.example ESMTP\r\n", 24,
@@ -1528,9 +1531,10 @@ static void test_wire_reader_cases(void **state)
 		assert_any_cut((const uint8_t *)cases[i].bytes, cases[i].n,
 			       seen);
 		for (k = 0; k < 4 && cases[i].kinds[k] != 0; k++)
-			if (k >= seen->n || seen->ev[k].kind != cases[i].kinds[k])
-				fail_msg("%s: event %zu is not %d", cases[i].what,
-					 k, cases[i].kinds[k]);
+			if (k >= seen->n ||
+			    seen->ev[k].kind != cases[i].kinds[k])
+				fail_msg("%s: event %zu is not %d",
+					 cases[i].what, k, cases[i].kinds[k]);
 		if (seen->n != k)
 			fail_msg("%s: %zu events, not %zu", cases[i].what,
 				 seen->n, k);
