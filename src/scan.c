@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -959,7 +960,111 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 	}
 }
 
-enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS };
+/*
+ * TLS 1.3 signature algorithms: the server signs in CertificateVerify,
+ * which is encrypted, so these need a real handshake. GnuTLS runs it
+ * with only the remaining schemes allowed; the one the server used is
+ * removed and the loop goes on.
+ */
+static const struct {
+	uint16_t id;
+	const char *gnutls;  /* the priority keyword without "SIGN-" */
+} sigs13[] = {
+	{0x0403, "ECDSA-SECP256R1-SHA256"}, {0x0503, "ECDSA-SECP384R1-SHA384"},
+	{0x0603, "ECDSA-SECP521R1-SHA512"}, {0x0804, "RSA-PSS-RSAE-SHA256"},
+	{0x0805, "RSA-PSS-RSAE-SHA384"}, {0x0806, "RSA-PSS-RSAE-SHA512"},
+	{0x0807, "EdDSA-Ed25519"}, {0x0808, "EdDSA-Ed448"},
+	{0x0809, "RSA-PSS-SHA256"}, {0x080A, "RSA-PSS-SHA384"},
+	{0x080B, "RSA-PSS-SHA512"},
+};
+
+/* One handshake offering the schemes in offer; *used is the one the
+ * server signed with, 0 when the handshake failed. */
+static void probe_sig13(struct scan *sc, const bool *offer, uint16_t *used)
+{
+	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_session_t s = NULL;
+	struct answer a = {0};
+	char prio[768];
+	size_t i, len;
+	double deadline;
+	int fd = -1, rc;
+
+	*used = 0;
+	len = (size_t)snprintf(prio, sizeof(prio),
+			       "NORMAL:-VERS-ALL:+VERS-TLS1.3:-SIGN-ALL");
+	for (i = 0; i < sizeof(sigs13) / sizeof(sigs13[0]); i++)
+		if (offer[i] && len < sizeof(prio) - 40)
+			len += (size_t)snprintf(prio + len, sizeof(prio) - len,
+						":+SIGN-%s", sigs13[i].gnutls);
+	pace(sc);
+	if (!take_connection(sc, 2) || open_conn(sc, &fd, &a) < 0)
+		return;
+	if (gnutls_certificate_allocate_credentials(&cred) < 0 ||
+	    gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK) < 0 ||
+	    gnutls_priority_set_direct(s, prio, NULL) < 0 ||
+	    gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred) < 0)
+		goto out;
+	if (sc->sni != NULL)
+		gnutls_server_name_set(s, GNUTLS_NAME_DNS, sc->sni,
+				       strlen(sc->sni));
+	gnutls_transport_set_int(s, fd);
+	deadline = tp_now_ms() + sc->timeout_ms;
+	do {
+		rc = gnutls_handshake(s);
+		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+			if (tp_net_wait(fd, gnutls_record_get_direction(s)
+					? POLLOUT : POLLIN, deadline) <= 0)
+				break;
+		}
+	} while (rc < 0 && !gnutls_error_is_fatal(rc));
+	if (rc == 0) {
+		const char *name = gnutls_sign_get_name(
+			(gnutls_sign_algorithm_t)gnutls_sign_algorithm_get(s));
+
+		for (i = 0; name != NULL &&
+		     i < sizeof(sigs13) / sizeof(sigs13[0]); i++)
+			if (strcasecmp(name, sigs13[i].gnutls) == 0)
+				*used = sigs13[i].id;
+	}
+out:
+	if (s != NULL)
+		gnutls_deinit(s);
+	if (cred != NULL)
+		gnutls_certificate_free_credentials(cred);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER,
+		   &(struct linger){.l_onoff = 1, .l_linger = 0},
+		   sizeof(struct linger));
+	close(fd);
+}
+
+static void job_sigs13(struct worker *w, struct vstate *vs)
+{
+	bool offer[sizeof(sigs13) / sizeof(sigs13[0])];
+	size_t i, left = sizeof(offer) / sizeof(offer[0]);
+
+	for (i = 0; i < left; i++)
+		offer[i] = true;
+	add_estimate(w->sc, 3);
+	while (left > 0 && vs->n_sigs < MAX_SIGS) {
+		uint16_t used;
+
+		probe_sig13(w->sc, offer, &used);
+		if (used == 0)
+			break;
+		for (i = 0; i < sizeof(offer) / sizeof(offer[0]); i++)
+			if (sigs13[i].id == used && offer[i]) {
+				offer[i] = false;
+				left--;
+				break;
+			}
+		if (i == sizeof(offer) / sizeof(offer[0]))
+			break;  /* it used one it was not offered */
+		vs->sigs[vs->n_sigs++] = used;
+	}
+}
+
+enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS, JOB_SIGS13 };
 
 struct job {
 	enum job_kind kind;
@@ -995,6 +1100,7 @@ static void *worker_main(void *arg)
 		case JOB_SUITES: job_suites(w, j->vs); break;
 		case JOB_GROUPS: job_groups(w, j->vs); break;
 		case JOB_SIGS: job_sigs(w, j->vs); break;
+		case JOB_SIGS13: job_sigs13(w, j->vs); break;
 		}
 	}
 	free(w);
@@ -1389,6 +1495,8 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 		}
 		if (vs->version == 0x0303)
 			jobs[n_jobs++] = (struct job){JOB_SIGS, vs};
+		if (vs->version == 0x0304)
+			jobs[n_jobs++] = (struct job){JOB_SIGS13, vs};
 	}
 	run_jobs(sc, jobs, n_jobs);
 

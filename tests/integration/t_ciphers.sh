@@ -93,6 +93,8 @@ audit "openssl TLS1.3 only: its two suites in its order" \
 	"accepted() == ['TLS1.3'] and acc('TLS1.3') == ['0x1303', '0x1302'] and proto('TLS1.3')['preference'] == 'server'"
 audit "openssl TLS1.3 only: groups secp384r1 and x25519" \
 	"sorted(groups('TLS1.3')) == ['secp384r1', 'x25519']"
+audit "openssl TLS1.3 only: RSA-PSS signature schemes found by handshake" \
+	"sorted(proto('TLS1.3')['signature_algorithms']) == ['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']"
 audit "openssl TLS1.3 only: grade A" "d['grade'] == 'A'"
 
 # ---- gnutls-serv with RC4 and 3DES, TLS 1.0 to 1.3 ----
