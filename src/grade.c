@@ -255,6 +255,7 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	struct names weakv = {0}, weakc = {0}, nofs = {0};
 	struct tp_finding *f;
 	char best = '\0', grade, line[200];
+	const char *best_why = NULL;
 	bool any = false, any_fs = false, any_aead = false, modern = false;
 	bool ssl3 = false, any_f = false, any_64 = false, top_fs = true;
 	size_t i, j;
@@ -280,11 +281,13 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 
 			any = true;
 			pg = worse(pg, g);
-			if (best == '\0' || g < best)
-				best = g;
 			if (s == NULL)
 				continue;
-			(void)tp_grade_suite(s, &why);
+			(void)tp_grade_accepted(s, 0, 0, &why);
+			if (best == '\0' || g < best) {
+				best = g;
+				best_why = why;
+			}
 			if (g >= 'C') {
 				char n[160];
 
@@ -324,6 +327,14 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	}
 
 	grade = best;
+	if (best > 'A') {
+		grade = '\0';
+		snprintf(line, sizeof(line), "the best suite accepted is "
+			 "graded %c%s%s", best, best_why ? ": " : "",
+			 best_why ? best_why : "");
+		if (reason(sc, best, &grade, line) < 0)
+			return -1;
+	}
 	if (any_f && reason(sc, 'F', &grade, "a suite graded F is accepted "
 			    "(see the suites marked F)") < 0)
 		return -1;
