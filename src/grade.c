@@ -257,7 +257,10 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	char best = '\0', grade, line[200];
 	const char *best_why = NULL;
 	bool any = false, any_fs = false, any_aead = false, modern = false;
-	bool ssl3 = false, any_f = false, any_64 = false, top_fs = true;
+	bool ssl3 = false, any_f = false, top_fs = true;
+	const char *c_why = NULL;
+	uint16_t *nofs_ids = NULL;
+	size_t n_nofs = 0;
 	size_t i, j;
 
 	for (i = 0; i < sc->n_protocols; i++) {
@@ -283,7 +286,8 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 			pg = worse(pg, g);
 			if (s == NULL)
 				continue;
-			(void)tp_grade_accepted(s, 0, 0, &why);
+			(void)tp_grade_accepted(s, p->suites[j].dh_bits,
+						p->suites[j].group, &why);
 			if (best == '\0' || g < best) {
 				best = g;
 				best_why = why;
@@ -297,14 +301,14 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 				names_add(&weakc, n);
 			}
 			any_f = any_f || g == 'F';
-			any_64 = any_64 || block64(s);
+			if (g == 'C' && c_why == NULL)
+				c_why = why;
 			any_aead = any_aead || aead(s);
 			if (forward_secret(s)) {
 				any_fs = true;
 			} else {
-				bool dup = strstr(nofs.buf, s->iana) != NULL;
-
-				if (!dup)
+				if (!listed(nofs_ids, n_nofs, s->id) &&
+				    add_id(&nofs_ids, &n_nofs, s->id) == 0)
 					names_add(&nofs, suite_name(s->id, b,
 								    sizeof(b)));
 				/* a client that offers everything gets this
@@ -333,47 +337,53 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 			 "graded %c%s%s", best, best_why ? ": " : "",
 			 best_why ? best_why : "");
 		if (reason(sc, best, &grade, line) < 0)
-			return -1;
+			goto nomem;
 	}
 	if (any_f && reason(sc, 'F', &grade, "a suite graded F is accepted "
 			    "(see the suites marked F)") < 0)
-		return -1;
+		goto nomem;
 	if (ssl3 && reason(sc, 'C', &grade, "SSL 3.0 accepted") < 0)
-		return -1;
+		goto nomem;
 	if (!modern && reason(sc, 'C', &grade, "neither TLS 1.2 nor TLS 1.3 "
 			      "accepted") < 0)
-		return -1;
-	if (any_64 && reason(sc, 'C', &grade, "a 64-bit block cipher is "
-			     "accepted (SWEET32)") < 0)
-		return -1;
+		goto nomem;
+	if (c_why != NULL) {
+		snprintf(line, sizeof(line), "a suite graded C is accepted "
+			 "(%s)", c_why);
+		if (reason(sc, 'C', &grade, line) < 0)
+			goto nomem;
+	}
 	if (weakv.n > 0) {
 		snprintf(line, sizeof(line), "%.100s accepted", weakv.buf);
 		if (reason(sc, 'B', &grade, line) < 0)
-			return -1;
+			goto nomem;
 	}
 	if (!any_fs && reason(sc, 'C', &grade, "no suite with forward "
 			      "secrecy") < 0)
-		return -1;
+		goto nomem;
 	if (any_fs && !top_fs && reason(sc, 'B', &grade, "suites without "
 					"forward secrecy are accepted and "
 					"the server does not prefer the "
 					"others") < 0)
-		return -1;
+		goto nomem;
 	if (!any_aead && reason(sc, 'B', &grade, "no AEAD suite: CBC or "
 				"stream ciphers only") < 0)
-		return -1;
+		goto nomem;
 	if (sc->min_dh_bits != 0 && sc->min_dh_bits < 2048) {
 		snprintf(line, sizeof(line), "a %u-bit DH prime",
 			 sc->min_dh_bits);
 		if (reason(sc, sc->min_dh_bits < 1024 ? 'F' : 'B', &grade,
 			   line) < 0)
-			return -1;
+			goto nomem;
 		f = tp_report_finding(r, TP_WEAK_KEY, "the server uses a "
 				      "%u-bit DH prime for DHE", sc->min_dh_bits);
-		if (f != NULL)
+		if (f != NULL) {
 			tp_finding_fix(f, "configure a DH group of 2048 bits "
 				       "or more (RFC 7919 ffdhe2048), or "
 				       "remove the DHE suites");
+			if (sc->min_dh_bits < 1024)
+				f->severity = TP_SEV_ERROR;
+		}
 	}
 	if (cert_bits != 0) {
 		bool rsa_like = cert_pk == GNUTLS_PK_RSA ||
@@ -388,10 +398,12 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 			snprintf(line, sizeof(line), "the certificate's key is "
 				 "%s", sc->cert_key);
 			if (reason(sc, cap, &grade, line) < 0)
-				return -1;
-			tp_report_finding(r, TP_WEAK_KEY, "the server's "
-					  "certificate key is %s",
-					  sc->cert_key);
+				goto nomem;
+			f = tp_report_finding(r, TP_WEAK_KEY, "the server's "
+					      "certificate key is %s",
+					      sc->cert_key);
+			if (f != NULL && cap == 'F')
+				f->severity = TP_SEV_ERROR;
 		}
 	}
 	sc->grade = grade;
@@ -421,6 +433,10 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	}
 policy:
 	if (policy != NULL && policy_findings(r, policy) < 0)
-		return -1;
+		goto nomem;
+	free(nofs_ids);
 	return 0;
+nomem:
+	free(nofs_ids);
+	return -1;
 }

@@ -195,6 +195,8 @@ struct tp_scan_suite {
 	char grade;            /* 'A' … 'F' */
 	char kx[32];           /* what the handshake showed: "x25519",
 				* "DH 2048", "" when not seen */
+	unsigned dh_bits;      /* the DH prime seen, 0 if none */
+	uint16_t group;        /* the ECDHE group seen, 0 if none */
 };
 
 enum tp_preference {
