@@ -323,6 +323,7 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 {
 	double deadline = tp_now_ms() + sc->timeout_ms;
 	uint8_t buf[16384];
+	size_t total = 0;
 	bool have_sh = false;
 	bool dhe = false, kx = false;
 
@@ -363,6 +364,11 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 			return;
 		}
 		left = (size_t)n;
+		/* a first flight is a few KB; a server that streams more is
+		 * not going to finish it */
+		total += left;
+		if (have_sh && total > 4 * TP_WIRE_MAX_MESSAGE)
+			return;
 		for (;;) {
 			tp_wire_reader_next(rd, &p, &left, &ev);
 			if (ev.kind == TP_WIRE_NEED_MORE)
@@ -1199,6 +1205,8 @@ static int copy_results(struct scan *sc, struct tp_scan *out)
 				snprintf(p->suites[j].kx,
 					 sizeof(p->suites[j].kx), "%s",
 					 vs->acc_kx[k]);
+				p->suites[j].dh_bits = vs->acc_dh[k];
+				p->suites[j].group = vs->acc_group[k];
 				p->suites[j].grade = s == NULL ? 'F'
 					: tp_grade_accepted(s, vs->acc_dh[k],
 							    vs->acc_group[k],
@@ -1287,6 +1295,12 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 				  sc->timeout_ms / 1000);
 		return;
 	}
+	if (sc->o->stop != NULL && *sc->o->stop) {
+		tp_report_finding(r, TP_SCAN_INCOMPLETE, "interrupted after "
+				  "%u connections: the lists are partial",
+				  sc->connections);
+		return;
+	}
 	if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
 	    sc->failures > 0) {
 		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u probes of %u "
@@ -1311,6 +1325,25 @@ static bool any_accepted(const struct scan *sc)
 		if (sc->v[i].accepted)
 			return true;
 	return false;
+}
+
+/* The tls stage sums up the probes: ok when any version was accepted;
+ * verify stays skipped (an audit does not judge the chain). */
+static void tls_stage(struct scan *sc, struct tp_report *r, double t0)
+{
+	struct tp_stage *st = tp_report_stage(r, "tls");
+	unsigned n = 0;
+	size_t i;
+
+	for (i = 0; i < sc->n_v; i++)
+		n += sc->v[i].accepted;
+	if (n > 0)
+		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%u version%s "
+			     "accepted, %u probes", n, n == 1 ? "" : "s",
+			     sc->connections);
+	else
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "no version "
+			     "accepted after %u probes", sc->connections);
 }
 
 /* The first connection: tcp (and starttls) as stages, so that a closed
@@ -1352,7 +1385,8 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		tp_stage_set_ends(st, local, sc->where);
 	}
 	if (sc->starttls != TP_STARTTLS_NONE) {
-		struct tp_stage *ss = tp_report_stage(r, "starttls");
+		struct tp_stage *ss = tp_report_stage_after(r, "starttls",
+							    "tcp");
 		struct tp_starttls_result res;
 		char line[300];
 
@@ -1395,7 +1429,8 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	for (i = 0; i < res.n; i++) {
 		char a[80];
 
-		tp_addr_format((struct sockaddr *)&res.addr[i], a, sizeof(a));
+		tp_addr_format_host((struct sockaddr *)&res.addr[i], a,
+				    sizeof(a));
 		tp_report_add_address(r, a);
 	}
 	/* every probe goes to the first address, so that the answers
@@ -1476,8 +1511,14 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 					BUNDLE + 1;
 		}
 	}
-	if (resolve(sc, r) < 0 || !first_contact(sc, r))
+	if (tp_report_add_standard_stages(r) < 0)
+		goto nomem;
+	if (resolve(sc, r) < 0 || !first_contact(sc, r)) {
+		/* nothing was asked: no version was tested */
+		for (i = 0; i < sc->n_v; i++)
+			sc->v[i].tested = false;
 		goto judge;
+	}
 
 	/* newest first: they decide most of the grade */
 	for (i = sc->n_v; i-- > 0;)
@@ -1488,7 +1529,9 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	for (i = sc->n_v; i-- > 0;) {
 		struct vstate *vs = &sc->v[i];
 
-		if (!vs->accepted || sc->fatal)
+		/* a version whose suites ended in a broken answer or the
+		 * budget is not worth more connections */
+		if (!vs->accepted || vs->stopped || sc->fatal)
 			continue;
 		if (vs->version == 0x0304 || vs->version == 0x0303) {
 			jobs[n_jobs++] = (struct job){JOB_GROUPS, vs};
@@ -1500,6 +1543,7 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	}
 	run_jobs(sc, jobs, n_jobs);
 
+	tls_stage(sc, r, t0);
 judge:
 	if (copy_results(sc, r->scan) < 0)
 		goto nomem;

@@ -358,8 +358,9 @@ static void scan(struct pen *p, const struct tp_report *r)
 	fputc('\n', p->f);
 	for (i = 0; i < sc->n_grade_reasons; i++)
 		fprintf(p->f, "           %s\n", sc->grade_reasons[i]);
-	fprintf(p->f, "probes     %u connections in %.1f ms (suites %u, groups "
-		"%u, signatures %u)\n", sc->connections, sc->ms,
+	fprintf(p->f, "probes     %u connection%s in %.1f ms (suites %u, "
+		"groups %u, signatures %u)\n", sc->connections,
+		sc->connections == 1 ? "" : "s", sc->ms,
 		sc->suite_connections, sc->group_connections,
 		sc->sigalg_connections);
 }
