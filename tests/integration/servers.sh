@@ -93,12 +93,15 @@ start_fake() {
 	FAKE_PORT=$READY_PORT FAKE_PID=$READY_PID FAKE_LOG=$READY_LOG
 }
 
-# start_starttls PROTO MODE CERT KEY: a scripted STARTTLS server
-# (starttls_server.py: smtp, imap, pop3, ftp, xmpp, postgres, ldap; the
-# modes are listed there); sets STLS_PORT, STLS_PID, STLS_LOG.
+# start_starttls PROTO MODE CERT KEY [ARGS...]: a scripted STARTTLS
+# server (starttls_server.py: smtp, imap, pop3, ftp, xmpp, postgres,
+# ldap; the modes and further ARGS are listed there); sets STLS_PORT,
+# STLS_PID, STLS_LOG.
 start_starttls() {
-	start_ready starttls python3 "$STARTTLS_SERVER" "$1" "$2" \
-		--cert "$3" --key "$4" || return 1
+	_st_p=$1 _st_m=$2 _st_c=$3 _st_k=$4
+	shift 4
+	start_ready starttls python3 "$STARTTLS_SERVER" "$_st_p" "$_st_m" \
+		--cert "$_st_c" --key "$_st_k" "$@" || return 1
 	STLS_PORT=$READY_PORT STLS_PID=$READY_PID STLS_LOG=$READY_LOG
 }
 

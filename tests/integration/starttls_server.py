@@ -5,6 +5,7 @@
 """Scripted STARTTLS servers for the client's tests.
 
     starttls_server.py PROTO MODE --cert FILE --key FILE [--host H] [--port P]
+                       [--ciphers LIST] [--max-tls12]
 
 Binds (port 0 by default, so the kernel picks a free one), prints
 "ready PORT" on stdout once listening, then serves every connection in a
@@ -321,6 +322,10 @@ def main():
     ap.add_argument("--key", required=True)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--ciphers", help="OpenSSL cipher list (TLS 1.2 and "
+                    "older) the TLS side accepts")
+    ap.add_argument("--max-tls12", action="store_true",
+                    help="no TLS 1.3")
     args = ap.parse_args()
     if args.mode == "busy" and args.proto not in ("smtp", "ftp"):
         ap.error("busy: smtp and ftp only")
@@ -329,6 +334,10 @@ def main():
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
+    if args.ciphers:
+        ctx.set_ciphers(args.ciphers)
+    if args.max_tls12:
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     srv = socket.socket(family, socket.SOCK_STREAM)
