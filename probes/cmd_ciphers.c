@@ -191,7 +191,9 @@ int cmd_ciphers(int argc, char **argv)
 	if (o.sni != NULL && o.no_sni)
 		return cli_fail("ciphers", 2, "--sni and --no-sni exclude each "
 				"other");
-	if (tp_addr_parse(argv[optind], 443, &host, &o.port, &err) < 0)
+	if (tp_addr_parse(argv[optind], o.starttls
+			  ? tp_starttls_default_port(o.starttls) : 443, &host,
+			  &o.port, &err) < 0)
 		return cli_error("ciphers", &err);
 	o.host = host;
 	o.stop = &stop;
