@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "starttls.h"
 
 static const char usage_text[] =
 	"usage: tlsprobe client HOST[:PORT] [options]\n"
@@ -91,7 +92,10 @@ int cmd_client(int argc, char **argv)
 	if (o.sni != NULL && o.no_sni)
 		return cli_fail("client", 2, "--sni and --no-sni exclude each "
 				"other");
-	if (tp_addr_parse(argv[optind], 443, &host, &o.port, &err) < 0)
+	/* with STARTTLS, the protocol's own port: 443 would never do */
+	if (tp_addr_parse(argv[optind], o.starttls
+			  ? tp_starttls_default_port(o.starttls) : 443, &host,
+			  &o.port, &err) < 0)
 		return cli_error("client", &err);
 	o.host = host;
 	if (!common.json && isatty(STDERR_FILENO))
