@@ -34,6 +34,32 @@ for code in DNS_FAILURE TCP_REFUSED TCP_TIMEOUT NET_UNREACHABLE NOT_TLS \
 		"$T/codes.txt"
 done
 
+# every code in the table is provoked by a test that asserts it: a
+# shell test names it outside a comment and not as !CODE (what expect
+# and the JSON checks take), or a C test asserts TP_CODE
+awk '/^[A-Z][A-Z_]+ / { print $1 }' "$T/codes.txt" >"$T/table-codes"
+python3 - "$T/table-codes" "$TOP" <<'PY' >"$T/provoked"
+import glob, re, sys
+codes = open(sys.argv[1]).read().split()
+top = sys.argv[2]
+shell = []
+for f in glob.glob(top + "/tests/*/t_*.sh"):
+    shell += [l for l in open(f) if not l.lstrip().startswith("#")]
+c = "".join(open(f).read() for f in glob.glob(top + "/tests/unit/test_*.c"))
+for code in codes:
+    pat = re.compile(r"(?<![!A-Za-z_])" + code + r"(?![A-Za-z_])")
+    hit = any(pat.search(l) for l in shell) or \
+        re.search(r"\bTP_" + code + r"\b", c) is not None
+    print(("yes " if hit else "no ") + code)
+PY
+while read -r hit code; do
+	if [ "$hit" = yes ]; then
+		ok "a test provokes and asserts $code"
+	else
+		not_ok "a test provokes and asserts $code"
+	fi
+done <"$T/provoked"
+
 # man pages: no roff warning from man or groff
 pages=$(ls "$TOP"/docs/*.1 2>/dev/null)
 if [ -z "$pages" ]; then
