@@ -712,6 +712,63 @@ struct worker {
 	size_t n_sigs;
 };
 
+static uint16_t picked_suite(const struct answer *a, uint16_t version)
+{
+	(void)version;
+	return a->sh.suite;
+}
+
+static uint16_t picked_group(const struct answer *a, uint16_t version)
+{
+	if (version == 0x0304)
+		return a->sh.has_key_share ? a->sh.key_share_group : 0;
+	return a->has_kx && a->kx.ecdhe ? a->kx.group : 0;
+}
+
+static uint16_t picked_sig(const struct answer *a, uint16_t version)
+{
+	(void)version;
+	return a->has_kx ? a->kx.sig_alg : 0;
+}
+
+/*
+ * The chosen-removed loop over a list of groups or signature algorithms:
+ * *offer is pointed at what is left, the server's pick (read by picked)
+ * is noted and removed, and the rest offered again until it refuses, or
+ * its answer does not say, or it picks what was not offered (noted once:
+ * it ignores the list).
+ */
+static void pick_loop(struct worker *w, struct vstate *vs, struct hello *h,
+		      const uint16_t **offer, size_t *n_offer, uint16_t *rest,
+		      size_t n_rest,
+		      uint16_t (*picked)(const struct answer *, uint16_t),
+		      uint16_t *found, size_t *n_found, size_t max)
+{
+	struct answer a = {0};
+
+	while (n_rest > 0 && *n_found < max) {
+		uint16_t p;
+
+		*offer = rest;
+		*n_offer = n_rest;
+		probe(w->sc, h, &w->rd, &a);
+		free(a.leaf);
+		a.leaf = NULL;
+		if (a.kind != ANS_ACCEPT) {
+			chain_end(vs, &a);
+			return;
+		}
+		p = picked(&a, vs->version);
+		if (p == 0)
+			return;
+		if (!offered(found, *n_found, p))
+			found[(*n_found)++] = p;
+		if (!offered(rest, n_rest, p))
+			return;
+		remove_id(rest, &n_rest, p);
+	}
+}
+
 static size_t position(const struct vstate *vs, uint16_t id)
 {
 	size_t i;
@@ -826,25 +883,14 @@ static void job_suites(struct worker *w, struct vstate *vs)
 
 	/* Accepted suites came from several bundles: one more loop over
 	 * them alone puts them in the server's order. */
-	vs->n_order = 0;
 	n_rest = k;
 	memcpy(rest, rev, k * sizeof(uint16_t));
+	vs->order[0] = a.sh.suite;
+	vs->n_order = 1;
+	remove_id(rest, &n_rest, a.sh.suite);
 	add_estimate(sc, (unsigned)k);
-	for (;;) {
-		vs->order[vs->n_order++] = a.sh.suite;
-		remove_id(rest, &n_rest, a.sh.suite);
-		if (n_rest == 0)
-			break;
-		h.suites = rest;
-		h.n_suites = n_rest;
-		probe(sc, &h, &w->rd, &a);
-		free(a.leaf);
-		a.leaf = NULL;
-		if (a.kind != ANS_ACCEPT) {
-			chain_end(vs, &a);
-			break;
-		}
-	}
+	pick_loop(w, vs, &h, &h.suites, &h.n_suites, rest, n_rest,
+		  picked_suite, vs->order, &vs->n_order, MAX_SUITES);
 	/* whatever did not fit a hello, or was lost, keeps its found place */
 	for (i = 0; i < vs->n_acc; i++)
 		if (!offered(vs->order, vs->n_order, vs->acc[i]))
@@ -871,12 +917,10 @@ static bool signs_kx(uint16_t id)
  * ServerKeyExchange. */
 static void job_groups(struct worker *w, struct vstate *vs)
 {
-	struct scan *sc = w->sc;
 	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
 	struct hello h = {.version = vs->version, .sigs = w->sigs,
 			  .n_sigs = w->n_sigs, .empty_share = true,
 			  .purpose = 1};
-	struct answer a = {0};
 	size_t n = 0, i, n_rest;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
@@ -896,74 +940,30 @@ static void job_groups(struct worker *w, struct vstate *vs)
 	}
 	h.suites = suites;
 	h.n_suites = n;
-	add_estimate(sc, 4);
-	while (n_rest > 0 && vs->n_groups < MAX_GROUPS) {
-		uint16_t g;
-
-		h.groups = rest;
-		h.n_groups = n_rest;
-		probe(sc, &h, &w->rd, &a);
-		free(a.leaf);
-		a.leaf = NULL;
-		if (a.kind != ANS_ACCEPT) {
-			chain_end(vs, &a);
-			break;
-		}
-		if (vs->version == 0x0304 ? !a.sh.has_key_share : !a.has_kx ||
-		    !a.kx.ecdhe) {
-			break;  /* nothing says which group it took */
-		}
-		g = vs->version == 0x0304 ? a.sh.key_share_group : a.kx.group;
-		if (!offered(rest, n_rest, g)) {
-			/* it ignores supported_groups: keep what it uses */
-			if (!offered(vs->groups, vs->n_groups, g))
-				vs->groups[vs->n_groups++] = g;
-			break;
-		}
-		vs->groups[vs->n_groups++] = g;
-		remove_id(rest, &n_rest, g);
-	}
+	add_estimate(w->sc, 4);
+	pick_loop(w, vs, &h, &h.groups, &h.n_groups, rest, n_rest,
+		  picked_group, vs->groups, &vs->n_groups, MAX_GROUPS);
 }
 
 /* TLS 1.2 signature algorithms, from the ServerKeyExchange. */
 static void job_sigs(struct worker *w, struct vstate *vs)
 {
-	struct scan *sc = w->sc;
 	uint16_t suites[BUNDLE], rest[MAX_SIGS];
 	struct hello h = {.version = vs->version, .groups = w->groups,
 			  .n_groups = w->n_groups, .purpose = 2};
-	struct answer a = {0};
-	size_t n = 0, i, n_rest;
+	size_t n = 0, i;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
 		if (signs_kx(vs->order[i]))
 			suites[n++] = vs->order[i];
 	if (n == 0)
 		return;
-	n_rest = default_sigs(rest, MAX_SIGS);
 	h.suites = suites;
 	h.n_suites = n;
-	add_estimate(sc, 6);
-	while (n_rest > 0 && vs->n_sigs < MAX_SIGS) {
-		h.sigs = rest;
-		h.n_sigs = n_rest;
-		probe(sc, &h, &w->rd, &a);
-		free(a.leaf);
-		a.leaf = NULL;
-		if (a.kind != ANS_ACCEPT) {
-			chain_end(vs, &a);
-			break;
-		}
-		if (!a.has_kx || a.kx.sig_alg == 0)
-			break;
-		if (!offered(rest, n_rest, a.kx.sig_alg)) {
-			if (!offered(vs->sigs, vs->n_sigs, a.kx.sig_alg))
-				vs->sigs[vs->n_sigs++] = a.kx.sig_alg;
-			break;
-		}
-		vs->sigs[vs->n_sigs++] = a.kx.sig_alg;
-		remove_id(rest, &n_rest, a.kx.sig_alg);
-	}
+	add_estimate(w->sc, 6);
+	pick_loop(w, vs, &h, &h.sigs, &h.n_sigs, rest,
+		  default_sigs(rest, MAX_SIGS), picked_sig, vs->sigs,
+		  &vs->n_sigs, MAX_SIGS);
 }
 
 /*
