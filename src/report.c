@@ -86,6 +86,69 @@ static void *grow(void *items_ptr, size_t *n, size_t sz)
 	return p + (*n)++ * sz;
 }
 
+static void free_strv(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* Appends to an array that doubles as it fills: captures hold
+ * thousands of entries. */
+static void *grow_fast(void *items_ptr, size_t *n, size_t sz)
+{
+	void **items = items_ptr;
+	char *p = *items;
+
+	if (*n == 0 || (*n & (*n - 1)) == 0) {
+		p = realloc(*items, (*n ? *n * 2 : 1) * sz);
+		if (p == NULL)
+			return NULL;
+		*items = p;
+	}
+	memset(p + *n * sz, 0, sz);
+	return p + (*n)++ * sz;
+}
+
+static void free_certs(struct tp_cert_info *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(c[i].subject);
+		free(c[i].issuer);
+		free(c[i].signature);
+		free_strv(c[i].san, c[i].n_san);
+	}
+	free(c);
+}
+
+static void free_counts(struct tp_count *c, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(c[i].name);
+	free(c);
+}
+
+struct tp_packet *tp_report_add_packet(struct tp_report *r)
+{
+	return grow_fast(&r->packets, &r->n_packets, sizeof(struct tp_packet));
+}
+
+struct tp_handshake *tp_report_add_handshake(struct tp_report *r)
+{
+	struct tp_handshake *h = grow_fast(&r->handshakes, &r->n_handshakes,
+					   sizeof(*h));
+
+	if (h != NULL)
+		h->keylog_secrets = -1;
+	return h;
+}
+
 struct tp_report *tp_report_new(const char *command)
 {
 	struct tp_report *r = calloc(1, sizeof(*r));
@@ -95,14 +158,6 @@ struct tp_report *tp_report_new(const char *command)
 	return r;
 }
 
-static void free_strv(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 void tp_report_free(struct tp_report *r)
 {
@@ -124,13 +179,27 @@ void tp_report_free(struct tp_report *r)
 	free(r->session.group);
 	free(r->session.signature);
 	free(r->session.alpn);
-	for (i = 0; i < r->n_certs; i++) {
-		free(r->certs[i].subject);
-		free(r->certs[i].issuer);
-		free(r->certs[i].signature);
-		free_strv(r->certs[i].san, r->certs[i].n_san);
+	free_certs(r->certs, r->n_certs);
+	free(r->packets);
+	for (i = 0; i < r->n_handshakes; i++) {
+		struct tp_handshake *h = &r->handshakes[i];
+
+		free(h->client);
+		free(h->server);
+		free(h->sni);
+		free(h->alpn);
+		free(h->version);
+		free(h->cipher);
+		free_certs(h->certs, h->n_certs);
 	}
-	free(r->certs);
+	free(r->handshakes);
+	if (r->pcap != NULL) {
+		free(r->pcap->source);
+		free_counts(r->pcap->by_version, r->pcap->n_by_version);
+		free_counts(r->pcap->by_cipher, r->pcap->n_by_cipher);
+		free_counts(r->pcap->by_outcome, r->pcap->n_by_outcome);
+		free(r->pcap);
+	}
 	free(r->messages);
 	for (i = 0; i < r->n_findings; i++) {
 		free(r->findings[i].summary);

@@ -241,6 +241,59 @@ struct tp_scan {
 	size_t n_policy_missing;
 };
 
+/* One packet of a probe's own flows, as --capture saw it. */
+struct tp_packet {
+	double t_ms;           /* since the first packet of the capture */
+	bool incoming;
+	char flags[8];         /* TCP flags: "S", "SA", "PA", "FA", "R" */
+	unsigned len;          /* TCP payload bytes */
+	unsigned ttl;          /* TTL or hop limit */
+	bool retransmission;
+	char tls[48];          /* the TLS message(s) it carries: "ClientHello" */
+	char icmp[48];         /* an ICMP error about the flow, or "" */
+};
+
+/* One TCP connection that carried TLS, as a capture showed it (pcap). */
+struct tp_handshake {
+	char *client;          /* "ip:port" */
+	char *server;
+	char *sni;             /* NULL when none */
+	char *alpn;            /* the protocol chosen, else the first offered;
+				* NULL when none */
+	char *version;         /* "TLS1.3"; NULL before a ServerHello */
+	char *cipher;          /* IANA name (or "0x1301") */
+	char ja3[33], ja3s[33], ja4[37], ja4s[26];  /* "" when not seen */
+	struct tp_cert_info *certs;  /* TLS 1.2 and older */
+	size_t n_certs;
+	bool has_alert;
+	char alert_level[8];   /* "fatal", "warning" */
+	char alert_description[40];  /* "unknown_ca", or "encrypted" */
+	bool alert_from_server;
+	char outcome[12];      /* established, alert, reset, closed,
+				* incomplete */
+	char history[40];      /* Zeek style */
+	double t_start;        /* capture time, seconds since the epoch */
+	double duration_ms;
+	int keylog_secrets;    /* --keylog: secrets found for its client
+				* random; -1 without --keylog */
+};
+
+/* A count by name, for the pcap summary. */
+struct tp_count {
+	char *name;
+	unsigned n;
+};
+
+struct tp_pcap_summary {
+	char *source;          /* the file, or "live:IFACE" */
+	unsigned long long frames, tcp_frames, flows, tls_flows, evicted;
+	size_t peak_buffer;    /* most bytes held at once */
+	bool truncated;        /* the file ended inside a frame */
+	struct tp_count *by_version, *by_cipher, *by_outcome;
+	size_t n_by_version, n_by_cipher, n_by_outcome;
+	double ms;
+};
+
 enum tp_verdict { TP_VERDICT_PASS, TP_VERDICT_WARN, TP_VERDICT_FAIL };
 
 struct tp_report {
@@ -267,6 +320,11 @@ struct tp_report {
 	char a_id[64], b_id[64];  /* peer: the two nodes' unique IDs */
 	double wait_s;            /* peer: how long it waited for the other */
 	struct tp_scan *scan;     /* ciphers: the audit; NULL otherwise */
+	struct tp_packet *packets;   /* --capture: the probe's packets */
+	size_t n_packets;
+	struct tp_handshake *handshakes; /* pcap: one per TLS connection */
+	size_t n_handshakes;
+	struct tp_pcap_summary *pcap;    /* pcap: NULL otherwise */
 };
 
 struct tp_report *tp_report_new(const char *command);
@@ -298,6 +356,10 @@ int tp_report_add_standard_stages(struct tp_report *r);
 
 int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
 			  const char *name);
+/* Appends a zeroed packet / handshake the caller fills (strings of a
+ * handshake through tp_report_strdup); NULL when memory ran out. */
+struct tp_packet *tp_report_add_packet(struct tp_report *r);
+struct tp_handshake *tp_report_add_handshake(struct tp_report *r);
 
 /*
  * Adds a finding with the table's severity, side and fix; the summary is
@@ -538,5 +600,33 @@ struct tp_ciphers_opts {
  */
 int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 		   struct tp_error *err);
+
+/* ---- captures (pcap.c) ---- */
+
+struct tp_pcap_opts {
+	const char *file;         /* a pcap or pcapng file, or */
+	const char *live;         /* an interface to capture on */
+	double live_seconds;      /* live: stop after this long (0: until
+				   * *stop) */
+	const char *host;         /* filters: an address either end has */
+	unsigned port;            /* a port either end has (0: any) */
+	const char *sni;          /* the server name sent */
+	const char *keylog_file;  /* NSS key log: secrets matched by the
+				   * client random */
+	size_t max_flows;         /* 0: 65536 */
+	void (*progress)(void *arg, unsigned long long frames,
+			 unsigned handshakes);
+	void *progress_arg;
+	volatile sig_atomic_t *stop;
+};
+
+/*
+ * Lists and diagnoses the TLS connections of a capture: r->handshakes in
+ * the order they started, r->pcap the summary, findings for what went
+ * wrong (alerts, resets, truncation). Returns -1 with err set when the
+ * file cannot be read at all or the interface not opened.
+ */
+int tp_pcap_run(const struct tp_pcap_opts *o, struct tp_report *r,
+		struct tp_error *err);
 
 #endif

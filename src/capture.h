@@ -1,0 +1,156 @@
+/*
+ * Packets: capture files and live interfaces read through libpcap,
+ * decoded down to TCP segments (and the ICMP errors about them), and TCP
+ * connections followed far enough to read their TLS handshakes.
+ * Internal to libtlsprobe.
+ *
+ * Memory is bounded whatever the input: a cap on flows (the oldest idle
+ * ones are evicted, and reported as incomplete), a cap on the bytes held
+ * per direction (out-of-order data beyond it is dropped and the stream
+ * marked as having a gap), and nothing is kept of a connection once its
+ * handshake is over except its summary.
+ */
+#ifndef TP_CAPTURE_H
+#define TP_CAPTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlsprobe.h"
+#include "wire.h"
+
+/* ---- decoding one frame ---- */
+
+#define TP_TCP_FIN 0x01
+#define TP_TCP_SYN 0x02
+#define TP_TCP_RST 0x04
+#define TP_TCP_PSH 0x08
+#define TP_TCP_ACK 0x10
+
+struct tp_pkt {
+	double t;              /* seconds since the epoch (capture time) */
+	int family;            /* 4 or 6 */
+	uint8_t src[16], dst[16];  /* addresses (IPv4 in the first 4 bytes) */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;         /* TP_TCP_* */
+	uint8_t ttl;           /* TTL or hop limit */
+	size_t ip_len;         /* the IP packet's length on the wire */
+	const uint8_t *payload;  /* TCP payload inside the frame */
+	size_t len;            /* payload bytes present in the capture */
+	size_t wire_payload;   /* payload bytes on the wire (more when the
+				* snaplen cut the frame) */
+	bool icmp;             /* an ICMP/ICMPv6 error about a TCP segment:
+				* src/dst/ports are those of the segment it
+				* quotes, flags 0 */
+	uint8_t icmp_type, icmp_code;
+	uint16_t icmp_mtu;     /* fragmentation needed / packet too big */
+};
+
+/*
+ * Decodes one frame of a libpcap link type (DLT_EN10MB with 802.1Q/QinQ
+ * tags, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW, DLT_IPV4, DLT_IPV6,
+ * DLT_NULL, DLT_LOOP) down to TCP. Returns 0 for a TCP segment or an ICMP
+ * error about one, -1 for anything else or a malformed frame. Never reads
+ * past caplen.
+ */
+int tp_capture_decode(int linktype, const uint8_t *frame, size_t caplen,
+		      double t, struct tp_pkt *out);
+
+/* "192.0.2.1:443", "[2001:db8::1]:443" */
+void tp_capture_endpoint(int family, const uint8_t *addr, uint16_t port,
+			 char *buf, size_t size);
+
+/* ---- reading files and interfaces ---- */
+
+struct tp_capture;
+
+/* A pcap or pcapng file; TP_ERR_USAGE naming the file when it cannot be
+ * read as either. */
+int tp_capture_open_file(const char *path, struct tp_capture **cap,
+			 struct tp_error *err);
+/* A live interface ("any", "lo", "eth0") with a BPF filter (NULL: all);
+ * TP_ERR_RUNTIME saying how to grant the permission when it is
+ * missing (CAP_NET_RAW). Non-blocking: tp_capture_next returns 0 when
+ * nothing is waiting. */
+int tp_capture_open_live(const char *iface, const char *filter,
+			 struct tp_capture **cap, struct tp_error *err);
+/* The descriptor to poll for a live capture, -1 for a file. */
+int tp_capture_fd(const struct tp_capture *cap);
+/* Writes every frame read from now on to a pcap file too (--pcap-out). */
+int tp_capture_dump_to(struct tp_capture *cap, const char *path,
+		       struct tp_error *err);
+/*
+ * The next frame, decoded. Returns 1 with *pkt (and the raw frame's link
+ * type in *linktype), 2 for a frame that is not TCP (skip it), 0 at the
+ * end of a file (or nothing waiting, live), -1 with err set when the
+ * file is truncated or unreadable (what was read so far stays valid).
+ */
+int tp_capture_next(struct tp_capture *cap, struct tp_pkt *pkt,
+		    struct tp_error *err);
+void tp_capture_close(struct tp_capture *cap);
+
+/* ---- following TCP connections ---- */
+
+#define TP_CONN_MAX_CERTS 8
+
+/* What one TCP connection showed of TLS, handed over when it ends. */
+struct tp_tls_conn {
+	char client[64], server[64];   /* "ip:port" */
+	bool client_known;             /* the SYN (or the ClientHello) said
+					* who the client is */
+	double t_first, t_last;
+	char history[40];              /* Zeek style: capitals from the
+					* client: S SYN, H SYN-ACK, A ACK, D
+					* data, F FIN, R RST, T retransmit,
+					* G gap; each letter at most once per
+					* direction as Zeek does */
+	bool tls;                      /* a TLS record was seen */
+	bool has_client_hello;
+	struct tp_wire_client_hello ch;
+	bool has_server_hello;
+	struct tp_wire_server_hello sh;
+	const uint8_t *certs[TP_CONN_MAX_CERTS]; /* TLS 1.2 and older: DER,
+					* valid until the handler returns */
+	size_t cert_len[TP_CONN_MAX_CERTS];
+	size_t n_certs;
+	bool has_alert;
+	uint8_t alert_level, alert_desc;
+	bool alert_from_server;
+	bool alert_encrypted;          /* an alert record after CCS: only
+					* its existence is known */
+	bool ccs_client, ccs_server;   /* change_cipher_spec seen */
+	bool appdata_client, appdata_server;
+	bool fin_client, fin_server, rst_client, rst_server;
+	bool gap;                      /* bytes missing from a stream */
+	bool evicted;                  /* dropped for the flow cap */
+	unsigned retransmissions;
+	uint64_t bytes_client, bytes_server;
+};
+
+/* established, alert, reset, closed, incomplete (CONTRACT.md) */
+const char *tp_tls_conn_outcome(const struct tp_tls_conn *c);
+
+struct tp_flows_stats {
+	uint64_t frames, tcp, other;
+	uint64_t flows, tls_flows, evicted, gaps;
+	size_t peak_bytes;             /* the most buffered at once */
+};
+
+struct tp_flows;
+
+typedef void (*tp_conn_done_fn)(void *arg, const struct tp_tls_conn *c);
+
+/* max_flows: flows followed at once (0: 65536); max_buffer: bytes held
+ * per direction (0: 256 KiB). done is called once per TCP connection
+ * that carried TLS, when it ends, is evicted, or at flush. */
+struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
+			      tp_conn_done_fn done, void *arg);
+void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p);
+/* Hands over every connection still open (end of the file). */
+void tp_flows_flush(struct tp_flows *f);
+void tp_flows_stats(const struct tp_flows *f, struct tp_flows_stats *s);
+void tp_flows_free(struct tp_flows *f);
+
+#endif
