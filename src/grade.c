@@ -241,6 +241,54 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p)
 	return 0;
 }
 
+/* Weak suites, each once, with the versions that accept it. */
+struct weak {
+	uint16_t *ids;
+	unsigned *versions;     /* bit (version - 0x0300) */
+	const char **why;
+	size_t n;
+};
+
+static int weak_add(struct weak *w, uint16_t id, uint16_t version,
+		    const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < w->n && w->ids[i] != id; i++)
+		;
+	if (i == w->n) {
+		uint16_t *ids = realloc(w->ids, (w->n + 1) * sizeof(*ids));
+		unsigned *v;
+		const char **y;
+
+		if (ids == NULL)
+			return -1;
+		w->ids = ids;
+		v = realloc(w->versions, (w->n + 1) * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		w->versions = v;
+		y = realloc(w->why, (w->n + 1) * sizeof(*y));
+		if (y == NULL)
+			return -1;
+		w->why = y;
+		w->ids[i] = id;
+		w->versions[i] = 0;
+		w->why[i] = why ? why : "weak";
+		w->n++;
+	}
+	if (version >= 0x0300 && version <= 0x0304)
+		w->versions[i] |= 1u << (version - 0x0300);
+	return 0;
+}
+
+static void weak_free(struct weak *w)
+{
+	free(w->ids);
+	free(w->versions);
+	free(w->why);
+}
+
 static const char *version_name(uint16_t v)
 {
 	const struct tp_version *tv = tp_registry_version(v);
@@ -261,6 +309,7 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	const char *c_why = NULL;
 	uint16_t *nofs_ids = NULL;
 	size_t n_nofs = 0;
+	struct weak weak = {0};
 	size_t i, j;
 
 	for (i = 0; i < sc->n_protocols; i++) {
@@ -292,14 +341,9 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 				best = g;
 				best_why = why;
 			}
-			if (g >= 'C') {
-				char n[160];
-
-				snprintf(n, sizeof(n), "%s (%s, %s)", s->iana,
-					 version_name(p->version),
-					 why ? why : "weak");
-				names_add(&weakc, n);
-			}
+			if (g >= 'C' && weak_add(&weak, s->id, p->version,
+						 why) < 0)
+				goto nomem;
 			any_f = any_f || g == 'F';
 			if (g == 'C' && c_why == NULL)
 				c_why = why;
@@ -414,6 +458,19 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 		if (f != NULL && ssl3)
 			f->severity = TP_SEV_ERROR;
 	}
+	for (i = 0; i < weak.n; i++) {
+		char n[320], vers[64] = "";
+		size_t v;
+
+		for (v = 0; v < 5; v++)
+			if (weak.versions[i] & (1u << v))
+				snprintf(vers + strlen(vers), sizeof(vers) -
+					 strlen(vers), "%s%s", vers[0] ? " " : "",
+					 version_name((uint16_t)(0x0300 + v)));
+		snprintf(n, sizeof(n), "%.100s (%.80s; %.60s)", suite_name(weak.ids[i],
+			 line, sizeof(line)), weak.why[i], vers);
+		names_add(&weakc, n);
+	}
 	if (weakc.n > 0) {
 		f = tp_report_finding(r, TP_WEAK_CIPHER, "%u weak suite%s "
 				      "accepted (graded C or worse)", weakc.n,
@@ -435,8 +492,10 @@ policy:
 	if (policy != NULL && policy_findings(r, policy) < 0)
 		goto nomem;
 	free(nofs_ids);
+	weak_free(&weak);
 	return 0;
 nomem:
 	free(nofs_ids);
+	weak_free(&weak);
 	return -1;
 }
