@@ -1373,6 +1373,23 @@ struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
 	return f;
 }
 
+/* Whether bytes of [seq, end) were seen before: delivered, or held out
+ * of order (a segment that merely arrives late is no retransmission). */
+static bool seen_before(const struct half *h, uint32_t seq, uint32_t end)
+{
+	const struct seg *s;
+
+	if (!seq_lt(seq, h->high))
+		return false;
+	if (h->mode == HALF_COUNT || h->mode == HALF_RECORDS ||
+	    seq_lt(seq, h->next))
+		return true;
+	for (s = h->ooo; s != NULL && seq_lt(s->seq, end); s = s->next)
+		if (seq_lt(seq, s->seq + s->len))
+			return true;
+	return false;
+}
+
 /* Counts a payload's bytes once, and tells a retransmission. */
 static void count_payload(struct flow *fl, int side, uint32_t seq,
 			  size_t wire)
@@ -1384,7 +1401,7 @@ static void count_payload(struct flow *fl, int side, uint32_t seq,
 		h->init = true;
 		h->next = h->high = seq;
 	}
-	if (seq_lt(seq, h->high)) {
+	if (seen_before(h, seq, end)) {
 		fl->retransmissions++;
 		history(fl, side, H_RETRANS);
 	}
