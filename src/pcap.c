@@ -515,10 +515,11 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 	if (c->has_client_hello) {
 		if (c->ch.has_sni)
 			h->sni = tp_sanitize(c->ch.sni, c->ch.sni_len);
-		/* the ServerHello of TLS 1.2 and older says that the server
-		 * chose a protocol; which one is not kept by the parser, so
-		 * the first offered stands in (often the only one) */
-		if (c->ch.n_alpn > 0)
+		/* the server's choice is in the ServerHello up to TLS 1.2
+		 * and encrypted in TLS 1.3: then the first offered */
+		if (c->has_server_hello && c->sh.has_alpn)
+			h->alpn = tp_sanitize(c->sh.alpn, c->sh.alpn_len);
+		else if (c->ch.n_alpn > 0)
 			h->alpn = tp_sanitize(c->ch.alpn[0], c->ch.alpn_len[0]);
 		tp_ja3(&c->ch, h->ja3, NULL, 0);
 		tp_ja4(&c->ch, false, h->ja4);
