@@ -448,7 +448,8 @@ static size_t record(uint8_t *out, uint8_t type, const uint8_t *body,
 	out[1] = 3;
 	out[2] = 3;
 	put16(out + 3, (unsigned)n);
-	memcpy(out + 5, body, n);
+	if (n > 0)
+		memcpy(out + 5, body, n);
 	return 5 + n;
 }
 
@@ -458,7 +459,8 @@ static size_t message(uint8_t *out, uint8_t type, const uint8_t *body,
 	out[0] = type;
 	out[1] = (uint8_t)(n >> 16);
 	put16(out + 2, (unsigned)(n & 0xffff));
-	memcpy(out + 4, body, n);
+	if (n > 0)
+		memcpy(out + 4, body, n);
 	return 4 + n;
 }
 
