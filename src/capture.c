@@ -585,10 +585,11 @@ const char *tp_tls_conn_outcome(const struct tp_tls_conn *c)
 	 * is over any alert, encrypted or a warning, means it failed */
 	if (c->has_alert && (c->alert_level == 2 || !done))
 		return "alert";
-	if (c->rst_client || c->rst_server)
-		return "reset";
+	/* a reset or FIN after the handshake is how connections end */
 	if (done)
 		return "established";
+	if (c->rst_client || c->rst_server)
+		return "reset";
 	if (c->fin_client || c->fin_server)
 		return "closed";
 	return "incomplete";
@@ -1442,8 +1443,12 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		fl = NULL;
 	}
 	if (fl == NULL) {
-		/* a bare ACK, FIN or RST of an unknown flow says nothing */
-		if (!syn && p->wire_payload == 0)
+		/* a bare ACK, FIN or RST of an unknown flow says nothing;
+		 * nor does data that is not a handshake record: the tail of
+		 * a connection that ended (segments after its reset), or the
+		 * middle of one the capture joined late */
+		if (!syn && (p->wire_payload == 0 || p->len < 2 ||
+			     p->payload[0] != 22 || p->payload[1] != 3))
 			return;
 		fl = flow_new(f, &k, hash, p->t);
 		if (fl == NULL)
