@@ -18,7 +18,8 @@
 #                                  127.0.0.1 (--resolve)
 #
 # With CAP_NS set, tcpdump runs in that network namespace; CAP_IF is the
-# interface (default lo).
+# interface (default lo). With CLI_NS set, the clients run in that
+# namespace; CLI_TO is the server address they dial (default 127.0.0.1).
 
 PCAP_COMPARE="$TOP/tests/integration/pcap_compare.py"
 # A tool run that outlives this many seconds is a hang, not a result.
@@ -46,7 +47,7 @@ cap_start() {
 	CAP_FILE="$T/$_cn.pcap"
 	CAP_LOG="$T/$_cn.tcpdump.log"
 	${CAP_NS:+ip netns exec "$CAP_NS"} \
-		tcpdump -i "${CAP_IF:-lo}" -n -U --immediate-mode -Z root "$@" \
+		tcpdump -i "${CAP_IF:-lo}" -n -U --immediate-mode -B 16384 -Z root "$@" \
 		-w "$CAP_FILE" "$_cf" >"$CAP_LOG" 2>&1 </dev/null &
 	CAP_PID=$!
 	_cap_pids="$_cap_pids $CAP_PID"
@@ -166,13 +167,14 @@ pcap_compare() {
 }
 
 # ossl_client NAME PORT ARGS...: one openssl s_client connection to
-# 127.0.0.1:PORT that sends an HTTP request and reads until the server
-# closes; its output in $T/NAME.client.
+# 127.0.0.1:PORT (CLI_TO:PORT) that sends an HTTP request and reads
+# until the server closes; its output in $T/NAME.client.
 ossl_client() {
 	_on=$1 _op=$2
 	shift 2
 	printf 'GET / HTTP/1.0\r\n\r\n' |
-		timeout -k 1 "$CAP_LIMIT" openssl s_client -connect "127.0.0.1:$_op" \
+		timeout -k 1 "$CAP_LIMIT" ${CLI_NS:+ip netns exec "$CLI_NS"} \
+		openssl s_client -connect "${CLI_TO:-127.0.0.1}:$_op" \
 		-ign_eof "$@" >"$T/$_on.client" 2>&1
 }
 
@@ -182,16 +184,18 @@ gtls_client() {
 	_gn=$1 _gh=$2 _gp=$3
 	shift 3
 	printf 'GET / HTTP/1.0\r\n\r\n' |
-		timeout -k 1 "$CAP_LIMIT" gnutls-cli --insecure -p "$_gp" "$@" "$_gh" \
-		>"$T/$_gn.client" 2>&1
+		timeout -k 1 "$CAP_LIMIT" ${CLI_NS:+ip netns exec "$CLI_NS"} \
+		gnutls-cli --insecure -p "$_gp" "$@" "$_gh" >"$T/$_gn.client" 2>&1
 }
 
 # curl_client NAME NAME_SENT PORT ARGS...: curl -k to https://NAME_SENT:PORT/
-# with the name resolved to 127.0.0.1, so that it goes out as the SNI.
+# with the name resolved to 127.0.0.1 (CLI_TO), so that it goes out as
+# the SNI.
 curl_client() {
 	_cn=$1 _ch=$2 _cp=$3
 	shift 3
-	timeout -k 1 "$CAP_LIMIT" curl -sS -k --max-time 5 \
-		--resolve "$_ch:$_cp:127.0.0.1" "$@" "https://$_ch:$_cp/" \
+	timeout -k 1 "$CAP_LIMIT" ${CLI_NS:+ip netns exec "$CLI_NS"} \
+		curl -sS -k --max-time 5 \
+		--resolve "$_ch:$_cp:${CLI_TO:-127.0.0.1}" "$@" "https://$_ch:$_cp/" \
 		>"$T/$_cn.client" 2>&1
 }

@@ -219,11 +219,11 @@ if cap_cut "$RESUME12" "$T/truncated.pcap"; then
 import json, sys
 d = json.load(open(sys.argv[1]))
 s = json.dumps(d)
-sys.exit(0 if d.get("pcap", {}).get("truncated") is True else 1)' "$PJSON" 2>/dev/null; then
+sys.exit(0 if d.get("summary", {}).get("truncated") is True else 1)' "$PJSON" 2>/dev/null; then
 		ok "truncated: the report says the file ends inside a frame"
 	else
 		not_ok "truncated: the report says the file ends inside a frame"
-		echo "#   pcap summary: $(json_get "$PJSON" 'd.get("pcap")' 2>&1 | head -c 300)"
+		echo "#   pcap summary: $(json_get "$PJSON" 'd.get("summary")' 2>&1 | head -c 300)"
 	fi
 else
 	not_ok "truncated: cut the capture inside the ServerHello frame"

@@ -40,7 +40,7 @@ jcheck() {
 	if python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-s = d.get("pcap") or {}
+s = d.get("summary") or {}
 hs = d.get("handshakes") or []
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$PJSON" "$2" 2>"$T/jcheck.err"; then
 		ok "$1"
@@ -50,7 +50,7 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$PJSON" "$2" 2>"$T/jcheck.err"; then
 	echo "#   false: $2"
 	tail -n 1 "$T/jcheck.err" | sed 's/^/#   /'
 	echo "#   exit status $PRC; stderr: $(head -c 300 "$PERR")"
-	json_get "$PJSON" 'd.get("pcap")' 2>/dev/null | head -c 600 | sed 's/^/#   summary: /'
+	json_get "$PJSON" 'd.get("summary")' 2>/dev/null | head -c 600 | sed 's/^/#   summary: /'
 	echo
 }
 
