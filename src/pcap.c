@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -545,8 +546,21 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		fill_alert(c, h);
 	snprintf(h->outcome, sizeof(h->outcome), "%s", tp_tls_conn_outcome(c));
 	snprintf(h->history, sizeof(h->history), "%s", c->history);
-	h->t_start = c->t_first;
-	h->duration_ms = (c->t_last - c->t_first) * 1000;
+	/* capture files keep microseconds at most */
+	h->t_start = round(c->t_first * 1e6) / 1e6;
+	h->duration_ms = round((c->t_last - c->t_first) * 1e6) / 1e3;
+}
+
+/* Both sides reached encryption, as capture.c judges "established":
+ * TLS 1.3 once the client sends an encrypted record after the
+ * ServerHello, older versions once both sent change_cipher_spec. A reset
+ * after that ended a connection, not a handshake. */
+static bool handshake_done(const struct tp_tls_conn *c)
+{
+	if (c->has_server_hello && !c->sh.hrr && c->sh.version == 0x0304)
+		return c->appdata_client;
+	return (c->ccs_client && c->ccs_server) ||
+	       (c->appdata_client && c->appdata_server);
 }
 
 /* tp_flows hands over each TLS connection here as it ends. */
@@ -571,7 +585,8 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 	    count_add(&s->by_outcome, &s->n_by_outcome, h->outcome) < 0)
 		run->no_memory = true;
 	note_alert(run, c);
-	if (strcmp(h->outcome, "reset") == 0)
+	if ((c->rst_client || c->rst_server) && !c->has_alert &&
+	    !handshake_done(c))
 		group_add(&run->resets[c->rst_server && !c->rst_client], c);
 }
 
@@ -891,7 +906,7 @@ int tp_pcap_run(const struct tp_pcap_opts *o, struct tp_report *r,
 			     "frames of %s", run.frames, source);
 		goto out;
 	}
-	r->pcap->ms = tp_now_ms() - t0;
+	r->pcap->ms = round((tp_now_ms() - t0) * 1e3) / 1e3;
 	r->total_ms = r->pcap->ms;
 	ret = 0;
 out:

@@ -279,7 +279,10 @@ char *tp_report_to_json(const struct tp_report *r, int flags)
 
 	if (doc == NULL)
 		return NULL;
-	out = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
+	/* pcap: capture times are seconds since 1970 to the microsecond,
+	 * 16 digits (the times are rounded so that no noise shows) */
+	out = json_dumps(doc, JSON_PRESERVE_ORDER |
+			 JSON_REAL_PRECISION(r->pcap != NULL ? 16 : 6) |
 			 ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(doc);
 	return out;
