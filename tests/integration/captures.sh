@@ -22,6 +22,10 @@
 # namespace; CLI_TO is the server address they dial (default 127.0.0.1).
 
 PCAP_COMPARE="$TOP/tests/integration/pcap_compare.py"
+# Every capture here holds TLS only; without this, tshark dissects a
+# connection whose port is registered to something else (57000: IRC)
+# as that, and misses its handshake.
+TSHARK_TLS="-d tcp.port==1-65535,tls"
 # A tool run that outlives this many seconds is a hang, not a result.
 CAP_LIMIT=${CAP_LIMIT:-10}
 
@@ -79,7 +83,7 @@ cap_stop() {
 # carries its last ServerHello (found by tshark), as a capture cut short
 # by a full disk or a killed writer leaves it. Pcap format only.
 cap_cut() {
-	_fr=$(tshark -r "$1" -Y 'tls.handshake.type == 2' -T fields \
+	_fr=$(tshark -r "$1" $TSHARK_TLS -Y 'tls.handshake.type == 2' -T fields \
 		-e frame.number 2>/dev/null | tail -n 1)
 	[ -n "$_fr" ] || return 1
 	_at=$(python3 - "$1" "$_fr" <<'EOF'
@@ -120,7 +124,7 @@ pcap_run() {
 # every column.
 tshark_fields() {
 	TSV="$T/$1.tsv"
-	tshark -r "$2" -n \
+	tshark -r "$2" -n $TSHARK_TLS \
 		-Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 11 || tls.alert_message.desc' \
 		-T fields -E separator=/t \
 		-e tcp.stream -e ip.src -e tcp.srcport \

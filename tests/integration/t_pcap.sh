@@ -116,7 +116,7 @@ gtls_client m5 127.0.0.1 "$SRV_PORT" --sni-hostname server.test --priority "$ONL
 gtls_client m6 127.0.0.1 "$SRV_PORT" --priority "$ONLY13" --alpn h2
 cap_stop
 MIXED=$CAP_FILE
-compare mixed "$MIXED" conns=6 rc=0 outcome=established \
+compare mixed "$MIXED" conns=6 rc=0 outcome=established alert=none \
 	0:leaf=$LEAF 2:leaf=$LEAF 4:leaf=$LEAF
 
 # the same capture as pcapng: the same report
@@ -141,7 +141,7 @@ ossl_client g1 "$SRV_PORT" -tls1_2 -servername localhost -alpn h2,http/1.1
 curl_client g2 server.test "$SRV_PORT" --tlsv1.3
 gtls_client g3 ::1 "$SRV_PORT" --priority "$ONLY12" --alpn http/1.1
 cap_stop
-compare gnutls "$CAP_FILE" conns=3 rc=0 outcome=established \
+compare gnutls "$CAP_FILE" conns=3 rc=0 outcome=established alert=none \
 	0:leaf=$LEAF 2:leaf=$LEAF
 stop_servers
 
@@ -154,7 +154,7 @@ ossl_client r12b "$SRV_PORT" -tls1_2 -servername server.test -sess_in "$T/sess12
 cap_stop
 RESUME12=$CAP_FILE
 client_said r12b '^Reused, TLSv1\.2' "openssl resumed the TLS 1.2 session"
-compare resume12 "$RESUME12" conns=2 rc=0 outcome=established \
+compare resume12 "$RESUME12" conns=2 rc=0 outcome=established alert=none \
 	0:leaf=$LEAF 1:certs=none
 stop_servers
 
@@ -165,7 +165,7 @@ ossl_client r13a "$SRV_PORT" -tls1_3 -servername server.test -sess_out "$T/sess1
 ossl_client r13b "$SRV_PORT" -tls1_3 -servername server.test -sess_in "$T/sess13"
 cap_stop
 client_said r13b '^Reused, TLSv1\.3' "openssl resumed the TLS 1.3 session"
-compare resume13 "$CAP_FILE" conns=2 rc=0 outcome=established certs=none
+compare resume13 "$CAP_FILE" conns=2 rc=0 outcome=established alert=none certs=none
 stop_servers
 
 # 5. a client certificate (TLS 1.2, so both chains are in clear): the
@@ -174,12 +174,12 @@ start_openssl_server $OSRV -Verify 1 -CAfile "$PKI/ca1.pem" || exit 1
 cap_start clientcert "tcp port $SRV_PORT" || exit 1
 ossl_client cc "$SRV_PORT" -tls1_2 -cert "$PKI/client.pem" -key "$PKI/client.key"
 cap_stop
-if [ "$(tshark -r "$CAP_FILE" -n -Y "tls.handshake.type == 11 && tcp.dstport == $SRV_PORT" 2>/dev/null | wc -l)" -eq 1 ]; then
+if [ "$(tshark -r "$CAP_FILE" -n $TSHARK_TLS -Y "tls.handshake.type == 11 && tcp.dstport == $SRV_PORT" 2>/dev/null | wc -l)" -eq 1 ]; then
 	ok "clientcert: the client sent its certificate"
 else
 	not_ok "clientcert: the client sent its certificate"
 fi
-compare clientcert "$CAP_FILE" conns=1 rc=0 outcome=established leaf=$LEAF
+compare clientcert "$CAP_FILE" conns=1 rc=0 outcome=established alert=none leaf=$LEAF
 stop_servers
 
 # 6. the client rejects the server's CA: fatal unknown_ca from the client
