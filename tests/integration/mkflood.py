@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+# tlsprobe - TLS connectivity diagnostics.
+# Copyright (C) 2026 the tlsprobe authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Writes a pcap file of half-open TCP flows, with no network at all.
+
+    mkflood.py syn|hello N OUT
+
+syn    N flows of one SYN each, never answered
+hello  N flows of SYN, SYN-ACK, ACK and a ClientHello (SNI flood.test),
+       never answered
+
+Clients are 100.64.0.0/10 addresses (the flow number spread over the
+host bits) with ports from 1024 up; the server is 198.51.100.1:443.
+Frames are Ethernet, one millisecond apart; checksums are those of the
+IP headers only (readers do not check TCP's).
+"""
+
+import struct
+import sys
+
+SERVER = bytes([198, 51, 100, 1])
+MAC_C = b"\x02\x00\x00\x00\x00\x01"
+MAC_S = b"\x02\x00\x00\x00\x00\x02"
+
+
+def ip_checksum(h):
+    s = sum(struct.unpack("!10H", h))
+    s = (s >> 16) + (s & 0xFFFF)
+    s += s >> 16
+    return struct.pack("!H", ~s & 0xFFFF)
+
+
+def client_hello():
+    """A TLS 1.2 ClientHello with SNI flood.test (RFC 5246 7.4.1.2,
+    RFC 6066 section 3)."""
+    name = b"flood.test"
+    sni = struct.pack("!HBH", len(name) + 3, 0, len(name)) + name
+    exts = struct.pack("!HH", 0, len(sni)) + sni
+    # supported_groups x25519, secp256r1; ec_point_formats uncompressed
+    exts += struct.pack("!HHHHH", 10, 6, 4, 29, 23)
+    exts += struct.pack("!HHBB", 11, 2, 1, 0)
+    suites = struct.pack("!HHHH", 6, 0xC02F, 0xC02B, 0x009C)
+    body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + suites + b"\x01\x00"
+            + struct.pack("!H", len(exts)) + exts)
+    hs = b"\x01" + struct.pack("!I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack("!H", len(hs)) + hs
+
+
+def frame(src, sport, dst, dport, seq, ack, flags, payload=b"",
+          to_server=True):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40 + len(payload), 0,
+                     0x4000, 64, 6, 0, src, dst)
+    ip = ip[:10] + ip_checksum(ip) + ip[12:]
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags,
+                      65535, 0, 0)
+    eth = (MAC_S + MAC_C if to_server else MAC_C + MAC_S) + b"\x08\x00"
+    return eth + ip + tcp + payload
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[1] not in ("syn", "hello"):
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    mode, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    ch = client_hello()
+    t = 1767225600  # 2026-01-01T00:00:00Z
+    usec = 0
+    with open(out, "wb") as f:
+        w = f.write
+        w(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
+
+        def rec(data):
+            nonlocal t, usec
+            w(struct.pack("<IIII", t, usec, len(data), len(data)) + data)
+            usec += 1000
+            if usec >= 1000000:
+                t, usec = t + 1, 0
+
+        for i in range(n):
+            # 100.64.0.0/10: 22 host bits; the port changes when they wrap
+            h = i % (1 << 22)
+            cli = bytes([100, 64 | (h >> 16), (h >> 8) & 255, h & 255])
+            port = 1024 + (i >> 22)
+            rec(frame(cli, port, SERVER, 443, 1000, 0, 0x02))
+            if mode == "hello":
+                rec(frame(SERVER, 443, cli, port, 5000, 1001, 0x12,
+                          to_server=False))
+                rec(frame(cli, port, SERVER, 443, 1001, 5001, 0x10))
+                rec(frame(cli, port, SERVER, 443, 1001, 5001, 0x18, ch))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
