@@ -132,9 +132,78 @@ static bool want_progress(const struct tp_pcap_opts *o,
 	return stat(o->file, &st) == 0 && st.st_size > PROGRESS_BYTES;
 }
 
+/* Streamed output: the JSON document is written piece by piece, the
+ * text one line per handshake, then the summary. */
+struct stream {
+	const struct cli_common *common;
+	const struct tp_report *r;
+	bool progress;          /* a progress line is on stderr */
+	bool started;           /* the JSON head is out */
+	unsigned long long n;
+};
+
+static void stream_start(struct stream *st)
+{
+	char *head;
+
+	if (st->started || !st->common->json)
+		return;
+	head = tp_report_to_json_head(st->r);
+	if (head != NULL)
+		fputs(head, stdout);
+	free(head);
+	st->started = true;
+}
+
+static void stream_handshake(void *arg, const struct tp_handshake *h)
+{
+	struct stream *st = arg;
+	char *out;
+
+	if (st->progress)
+		fputs("\r\033[K", stderr);
+	if (st->common->json) {
+		stream_start(st);
+		out = tp_handshake_to_json(h);
+		if (out != NULL)
+			printf("%s\n    %s", st->n ? "," : "", out);
+	} else {
+		out = tp_handshake_to_text(h, cli_use_color(st->common)
+					   ? TP_RENDER_COLOR : 0);
+		if (out != NULL)
+			fputs(out, stdout);
+	}
+	free(out);
+	st->n++;
+}
+
+static int stream_end(struct stream *st)
+{
+	char *out;
+
+	if (st->common->json) {
+		stream_start(st);
+		out = tp_report_to_json_tail(st->r, 0);
+	} else {
+		out = tp_report_to_text(st->r, cli_use_color(st->common)
+					? TP_RENDER_COLOR : 0);
+	}
+	if (out == NULL)
+		return cli_fail("pcap", 3, "out of memory rendering the report");
+	fputs(out, stdout);
+	if (st->common->json)
+		fputc('\n', stdout);
+	free(out);
+	if (fflush(stdout) != 0)
+		return cli_fail("pcap", 3, "cannot write the report: %s",
+				strerror(errno));
+	return tp_report_exit_status(st->r);
+}
+
 int cmd_pcap(int argc, char **argv)
 {
 	struct tp_pcap_opts o = {0};
+	struct stream stream = {0};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
@@ -178,14 +247,23 @@ int cmd_pcap(int argc, char **argv)
 	r = tp_report_new("pcap");
 	if (r == NULL)
 		return cli_fail("pcap", 3, "out of memory");
+	/* handshakes go out as their connections end: a capture of any
+	 * size costs the same memory */
+	stream.common = &common;
+	stream.progress = o.progress != NULL;
+	stream.r = r;
+	o.on_handshake = stream_handshake;
+	o.handshake_arg = &stream;
 	rc = tp_pcap_run(&o, r, &err);
 	if (o.progress != NULL)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {
 		tp_report_free(r);
+		if (stream.started)
+			fputc('\n', stdout);  /* what was streamed stays readable */
 		return cli_error("pcap", &err);
 	}
-	rc = cli_emit(r, &common);
+	rc = stream_end(&stream);
 	tp_report_free(r);
 	return rc;
 }

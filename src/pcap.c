@@ -47,6 +47,18 @@ struct keylog {
 	size_t n;
 };
 
+/* Certificates already described: a busy server sends the same chain
+ * in every handshake, and decoding X.509 costs more than the rest of a
+ * connection. */
+#define CERT_CACHE 32
+
+struct cert_cache {
+	uint8_t *der;
+	size_t len;
+	struct tp_cert_info info;
+	unsigned used;           /* clock of the last use, 0: empty */
+};
+
 /* Connections that share a finding: how many, and the first few. */
 struct conn_group {
 	uint8_t level, desc;     /* alerts */
@@ -69,6 +81,8 @@ struct pcap_run {
 	unsigned long long frames, tcp_frames;
 	bool no_memory;
 	double last_progress;
+	struct cert_cache certs[CERT_CACHE];
+	unsigned cert_clock;
 };
 
 /* ---- the NSS key log ---- */
@@ -372,7 +386,81 @@ static bool selected(const struct pcap_run *run, const struct tp_tls_conn *c)
 
 /* ---- one connection ---- */
 
-static void describe_certs(const struct tp_tls_conn *c, struct tp_handshake *h)
+/* The description of one certificate, from the cache or decoded into
+ * it (the least recently used entry makes room); NULL when it does not
+ * parse. */
+static const struct tp_cert_info *cert_lookup(struct pcap_run *run,
+					      const uint8_t *der, size_t len)
+{
+	gnutls_datum_t d = {(unsigned char *)der, (unsigned)len};
+	struct cert_cache *e, *victim = &run->certs[0];
+	gnutls_x509_crt_t crt;
+	size_t i;
+	bool ok;
+
+	for (i = 0; i < CERT_CACHE; i++) {
+		e = &run->certs[i];
+		if (e->used != 0 && e->len == len &&
+		    memcmp(e->der, der, len) == 0) {
+			e->used = ++run->cert_clock;
+			return &e->info;
+		}
+		if (e->used < victim->used)
+			victim = e;
+	}
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return NULL;
+	ok = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0;
+	e = victim;
+	if (ok) {
+		if (e->used != 0) {
+			struct tp_handshake tmp = {.certs = NULL};
+
+			free(e->der);
+			/* the one place that frees an entry's strings */
+			tmp.certs = calloc(1, sizeof(*tmp.certs));
+			if (tmp.certs != NULL) {
+				tmp.certs[0] = e->info;
+				tmp.n_certs = 1;
+			}
+			tp_handshake_clear(&tmp);
+			memset(e, 0, sizeof(*e));
+		}
+		e->der = malloc(len);
+		if (e->der == NULL) {
+			ok = false;
+		} else {
+			memcpy(e->der, der, len);
+			e->len = len;
+			tp_cert_describe(crt, &e->info);
+			e->used = ++run->cert_clock;
+		}
+	}
+	gnutls_x509_crt_deinit(crt);
+	return ok ? &e->info : NULL;
+}
+
+static void cert_cache_free(struct pcap_run *run)
+{
+	size_t i;
+
+	for (i = 0; i < CERT_CACHE; i++) {
+		struct tp_handshake tmp = {.certs = NULL};
+
+		if (run->certs[i].used == 0)
+			continue;
+		free(run->certs[i].der);
+		tmp.certs = calloc(1, sizeof(*tmp.certs));
+		if (tmp.certs != NULL) {
+			tmp.certs[0] = run->certs[i].info;
+			tmp.n_certs = 1;
+		}
+		tp_handshake_clear(&tmp);
+	}
+}
+
+static void describe_certs(struct pcap_run *run, const struct tp_tls_conn *c,
+			   struct tp_handshake *h)
 {
 	size_t i;
 
@@ -382,19 +470,12 @@ static void describe_certs(const struct tp_tls_conn *c, struct tp_handshake *h)
 	if (h->certs == NULL)
 		return;
 	for (i = 0; i < c->n_certs; i++) {
-		gnutls_datum_t der = {(unsigned char *)c->certs[i],
-				      (unsigned)c->cert_len[i]};
-		gnutls_x509_crt_t crt;
+		const struct tp_cert_info *ci = cert_lookup(run, c->certs[i],
+							    c->cert_len[i]);
 
-		if (gnutls_x509_crt_init(&crt) < 0)
-			continue;
-		if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) == 0) {
-			struct tp_cert_info *ci = &h->certs[h->n_certs++];
-
-			tp_cert_describe(crt, ci);
-			ci->position = (int)i;
-		}
-		gnutls_x509_crt_deinit(crt);
+		if (ci != NULL &&
+		    tp_cert_info_copy(&h->certs[h->n_certs], ci) == 0)
+			h->certs[h->n_certs++].position = (int)i;
 	}
 }
 
@@ -541,7 +622,7 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		tp_ja3s(&c->sh, h->ja3s, NULL, 0);
 		tp_ja4s(&c->sh, false, h->ja4s);
 	}
-	describe_certs(c, h);
+	describe_certs(run, c, h);
 	if (c->has_alert)
 		fill_alert(c, h);
 	snprintf(h->outcome, sizeof(h->outcome), "%s", tp_tls_conn_outcome(c));
@@ -568,16 +649,24 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 {
 	struct pcap_run *run = arg;
 	struct tp_pcap_summary *s = run->r->pcap;
-	struct tp_handshake *h;
+	struct tp_handshake one = {.client = NULL}, *h;
 
 	if (!selected(run, c))
 		return;
-	h = tp_report_add_handshake(run->r);
-	if (h == NULL) {
-		run->no_memory = true;
-		return;
+	if (run->o->on_handshake != NULL) {
+		h = &one;
+		h->keylog_secrets = -1;
+	} else {
+		h = tp_report_add_handshake(run->r);
+		if (h == NULL) {
+			run->no_memory = true;
+			return;
+		}
 	}
 	fill(run, c, h);
+	s->handshakes++;
+	if (s->t_first == 0 || h->t_start < s->t_first)
+		s->t_first = h->t_start;
 	if (count_add(&s->by_version, &s->n_by_version,
 		      h->version ? h->version : "none") < 0 ||
 	    count_add(&s->by_cipher, &s->n_by_cipher,
@@ -588,6 +677,10 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 	if ((c->rst_client || c->rst_server) && !c->has_alert &&
 	    !handshake_done(c))
 		group_add(&run->resets[c->rst_server && !c->rst_client], c);
+	if (h == &one) {
+		run->o->on_handshake(run->o->handshake_arg, h);
+		tp_handshake_clear(h);
+	}
 }
 
 /* ---- the run ---- */
@@ -916,5 +1009,6 @@ out:
 		tp_capture_close(cap);
 	free(run.keylog.v);
 	free(run.alerts);
+	cert_cache_free(&run);
 	return ret;
 }

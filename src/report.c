@@ -139,6 +139,55 @@ struct tp_packet *tp_report_add_packet(struct tp_report *r)
 	return grow_fast(&r->packets, &r->n_packets, sizeof(struct tp_packet));
 }
 
+void tp_handshake_clear(struct tp_handshake *h)
+{
+	free(h->client);
+	free(h->server);
+	free(h->sni);
+	free(h->alpn);
+	free(h->version);
+	free(h->cipher);
+	free_certs(h->certs, h->n_certs);
+	h->client = h->server = h->sni = h->alpn = NULL;
+	h->version = h->cipher = NULL;
+	h->certs = NULL;
+	h->n_certs = 0;
+}
+
+int tp_cert_info_copy(struct tp_cert_info *dst, const struct tp_cert_info *src)
+{
+	size_t i;
+
+	*dst = *src;
+	dst->subject = src->subject ? strdup(src->subject) : NULL;
+	dst->issuer = src->issuer ? strdup(src->issuer) : NULL;
+	dst->signature = src->signature ? strdup(src->signature) : NULL;
+	dst->san = NULL;
+	dst->n_san = 0;
+	if ((src->subject && !dst->subject) || (src->issuer && !dst->issuer) ||
+	    (src->signature && !dst->signature))
+		goto fail;
+	if (src->n_san > 0) {
+		dst->san = calloc(src->n_san, sizeof(char *));
+		if (dst->san == NULL)
+			goto fail;
+		for (i = 0; i < src->n_san; i++) {
+			dst->san[i] = strdup(src->san[i]);
+			if (dst->san[i] == NULL)
+				goto fail;
+			dst->n_san++;
+		}
+	}
+	return 0;
+fail:
+	free(dst->subject);
+	free(dst->issuer);
+	free(dst->signature);
+	free_strv(dst->san, dst->n_san);
+	memset(dst, 0, sizeof(*dst));
+	return -1;
+}
+
 struct tp_handshake *tp_report_add_handshake(struct tp_report *r)
 {
 	struct tp_handshake *h = grow_fast(&r->handshakes, &r->n_handshakes,
@@ -181,17 +230,8 @@ void tp_report_free(struct tp_report *r)
 	free(r->session.alpn);
 	free_certs(r->certs, r->n_certs);
 	free(r->packets);
-	for (i = 0; i < r->n_handshakes; i++) {
-		struct tp_handshake *h = &r->handshakes[i];
-
-		free(h->client);
-		free(h->server);
-		free(h->sni);
-		free(h->alpn);
-		free(h->version);
-		free(h->cipher);
-		free_certs(h->certs, h->n_certs);
-	}
+	for (i = 0; i < r->n_handshakes; i++)
+		tp_handshake_clear(&r->handshakes[i]);
 	free(r->handshakes);
 	if (r->pcap != NULL) {
 		free(r->pcap->source);

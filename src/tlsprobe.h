@@ -288,6 +288,8 @@ struct tp_pcap_summary {
 	char *source;          /* the file, or "live:IFACE" */
 	unsigned long long frames, tcp_frames, flows, tls_flows, evicted;
 	size_t peak_buffer;    /* most bytes held at once */
+	unsigned long long handshakes;  /* listed (also when streamed) */
+	double t_first;        /* the first listed one's start, 0 if none */
 	bool truncated;        /* the file ended inside a frame */
 	struct tp_count *by_version, *by_cipher, *by_outcome;
 	size_t n_by_version, n_by_cipher, n_by_outcome;
@@ -360,6 +362,11 @@ int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
  * handshake through tp_report_strdup); NULL when memory ran out. */
 struct tp_packet *tp_report_add_packet(struct tp_report *r);
 struct tp_handshake *tp_report_add_handshake(struct tp_report *r);
+/* Frees what a handshake holds (not the struct itself). */
+void tp_handshake_clear(struct tp_handshake *h);
+/* A deep copy of a certificate entry; -1 when memory ran out (dst is
+ * then empty). */
+int tp_cert_info_copy(struct tp_cert_info *dst, const struct tp_cert_info *src);
 
 /*
  * Adds a finding with the table's severity, side and fix; the summary is
@@ -399,6 +406,17 @@ enum tp_render_flags {
 	TP_RENDER_COMPACT = 1 << 1,  /* JSON on one line (JSON Lines) */
 	TP_RENDER_VERBOSE = 1 << 2,  /* text: every handshake message */
 };
+
+/*
+ * pcap, streamed: the document head, then each handshake (joined by
+ * ","), then the tail after the run make the document tp_report_to_json
+ * would give (handshakes in the order streamed). The text view likewise
+ * gives one handshake's line; the report's own text then omits them.
+ */
+char *tp_report_to_json_head(const struct tp_report *r);
+char *tp_handshake_to_json(const struct tp_handshake *h);
+char *tp_report_to_json_tail(const struct tp_report *r, int flags);
+char *tp_handshake_to_text(const struct tp_handshake *h, int flags);
 
 /* ciphers --format nmap: the layout of nmap's ssl-enum-ciphers script. */
 char *tp_report_to_nmap(const struct tp_report *r);
@@ -614,6 +632,11 @@ struct tp_pcap_opts {
 	const char *keylog_file;  /* NSS key log: secrets matched by the
 				   * client random */
 	size_t max_flows;         /* 0: 65536 */
+	/* When set, each handshake is handed here as its connection ends
+	 * (the order they end in) and not kept in the report, so that
+	 * memory stays bounded whatever the capture holds. */
+	void (*on_handshake)(void *arg, const struct tp_handshake *h);
+	void *handshake_arg;
 	void (*progress)(void *arg, unsigned long long frames,
 			 unsigned handshakes);
 	void *progress_arg;

@@ -249,7 +249,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 			 "evicted", (json_int_t)s->evicted,
 			 "peak_buffer", (json_int_t)s->peak_buffer,
 			 "truncated", s->truncated,
-			 "handshakes", (json_int_t)r->n_handshakes,
+			 "handshakes", (json_int_t)s->handshakes,
 			 "versions", counts_json(s->by_version,
 						 s->n_by_version),
 			 "ciphers", counts_json(s->by_cipher, s->n_by_cipher),
@@ -285,6 +285,51 @@ char *tp_report_to_json(const struct tp_report *r, int flags)
 			 JSON_REAL_PRECISION(r->pcap != NULL ? 16 : 6) |
 			 ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(doc);
+	return out;
+}
+
+char *tp_report_to_json_head(const struct tp_report *r)
+{
+	char *out = NULL;
+
+	if (asprintf(&out, "{\n  \"tool\": \"tlsprobe\",\n  \"version\": "
+		     "\"%s\",\n  \"command\": \"%s\",\n  \"handshakes\": [",
+		     TP_VERSION, r->command) < 0)
+		return NULL;
+	return out;
+}
+
+char *tp_handshake_to_json(const struct tp_handshake *h)
+{
+	json_t *o = handshake_json(h);
+	char *out = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT |
+			       JSON_REAL_PRECISION(16));
+
+	json_decref(o);
+	return out;
+}
+
+char *tp_report_to_json_tail(const struct tp_report *r, int flags)
+{
+	json_t *doc = report_json(r);
+	char *body, *out = NULL;
+
+	if (doc == NULL)
+		return NULL;
+	json_object_del(doc, "tool");
+	json_object_del(doc, "version");
+	json_object_del(doc, "command");
+	json_object_del(doc, "handshakes");
+	body = json_dumps(doc, JSON_PRESERVE_ORDER |
+			  JSON_REAL_PRECISION(r->pcap != NULL ? 16 : 6) |
+			  ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT
+						       : JSON_INDENT(2)));
+	json_decref(doc);
+	/* body is "{…}": its members follow the array */
+	if (body != NULL && asprintf(&out, "\n  ]%s%s", body[1] == '}' ? ""
+				     : ",", body + 1) < 0)
+		out = NULL;
+	free(body);
 	return out;
 }
 

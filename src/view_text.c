@@ -257,6 +257,29 @@ static void clock_time(double t, char *buf, size_t size)
 		snprintf(buf, size, "%.8s.%03u", hms, ms);
 }
 
+static void handshake_line(struct pen *p, const struct tp_handshake *h)
+{
+	char when[16];
+
+	clock_time(h->t_start, when, sizeof(when));
+	fprintf(p->f, "%s  %s -> %s  ", when, h->client ? h->client : "?",
+		h->server ? h->server : "?");
+	if (h->sni != NULL)
+		paint(p, C_BOLD, "%s", h->sni);
+	else
+		paint(p, C_DIM, "%s", "(no SNI)");
+	fprintf(p->f, "  %s  %s  ", h->version ? h->version : "-",
+		h->cipher ? h->cipher : "-");
+	paint(p, outcome_color(h->outcome), "%s", h->outcome);
+	if (h->has_alert)
+		fprintf(p->f, "  %s alert %s from the %s", h->alert_level,
+			h->alert_description,
+			h->alert_from_server ? "server" : "client");
+	if (h->keylog_secrets >= 0)
+		fprintf(p->f, "  keylog %d", h->keylog_secrets);
+	fputc('\n', p->f);
+}
+
 /* pcap: one line per TLS connection, in the order they started. */
 static void handshakes(struct pen *p, const struct tp_report *r)
 {
@@ -264,31 +287,31 @@ static void handshakes(struct pen *p, const struct tp_report *r)
 
 	if (r->pcap == NULL)
 		return;
+	/* streamed: the lines went out as the connections ended */
+	if (r->n_handshakes == 0 && r->pcap->handshakes > 0)
+		return;
 	fputc('\n', p->f);
-	if (r->n_handshakes == 0)
+	if (r->pcap->handshakes == 0)
 		fputs("no TLS handshake in the capture\n", p->f);
-	for (i = 0; i < r->n_handshakes; i++) {
-		const struct tp_handshake *h = &r->handshakes[i];
-		char when[16];
+	for (i = 0; i < r->n_handshakes; i++)
+		handshake_line(p, &r->handshakes[i]);
+}
 
-		clock_time(h->t_start, when, sizeof(when));
-		fprintf(p->f, "%s  %s -> %s  ", when, h->client ? h->client
-			: "?", h->server ? h->server : "?");
-		if (h->sni != NULL)
-			paint(p, C_BOLD, "%s", h->sni);
-		else
-			paint(p, C_DIM, "%s", "(no SNI)");
-		fprintf(p->f, "  %s  %s  ", h->version ? h->version : "-",
-			h->cipher ? h->cipher : "-");
-		paint(p, outcome_color(h->outcome), "%s", h->outcome);
-		if (h->has_alert)
-			fprintf(p->f, "  %s alert %s from the %s",
-				h->alert_level, h->alert_description,
-				h->alert_from_server ? "server" : "client");
-		if (h->keylog_secrets >= 0)
-			fprintf(p->f, "  keylog %d", h->keylog_secrets);
-		fputc('\n', p->f);
+char *tp_handshake_to_text(const struct tp_handshake *h, int flags)
+{
+	struct pen p = {NULL, (flags & TP_RENDER_COLOR) != 0};
+	char *out = NULL;
+	size_t len = 0;
+
+	p.f = open_memstream(&out, &len);
+	if (p.f == NULL)
+		return NULL;
+	handshake_line(&p, h);
+	if (fclose(p.f) != 0) {
+		free(out);
+		return NULL;
 	}
+	return out;
 }
 
 static void counts(struct pen *p, const char *label, const struct tp_count *c,
@@ -311,8 +334,8 @@ static void pcap_summary(struct pen *p, const struct tp_report *r)
 
 	if (s == NULL)
 		return;
-	if (r->n_handshakes > 0) {
-		time_t t = (time_t)r->handshakes[0].t_start;
+	if (s->t_first > 0) {
+		time_t t = (time_t)s->t_first;
 		struct tm tm;
 
 		if (gmtime_r(&t, &tm) != NULL)
@@ -327,8 +350,8 @@ static void pcap_summary(struct pen *p, const struct tp_report *r)
 	if (s->evicted > 0)
 		fprintf(p->f, ", %llu evicted", s->evicted);
 	fprintf(p->f, ", %.1f ms\n", s->ms);
-	fprintf(p->f, "listed    %zu handshake%s", r->n_handshakes,
-		r->n_handshakes == 1 ? "" : "s");
+	fprintf(p->f, "listed    %llu handshake%s", s->handshakes,
+		s->handshakes == 1 ? "" : "s");
 	if (first[0])
 		fprintf(p->f, ", the first at %s", first);
 	fputc('\n', p->f);
