@@ -130,6 +130,7 @@ int cmd_codes(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_ciphers(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 
 
 #endif
