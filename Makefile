@@ -42,7 +42,7 @@ LIB       := $(B)/libtlsprobe.a
 CLI_SRC   := $(filter-out probes/main.c,$(wildcard probes/*.c))
 CLI_SRC   += $(wildcard tui/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
-SUBCMDS   := client server peer ciphers tui
+SUBCMDS   := client server peer ciphers pcap tui
 PROGS     := $(BINDIR)/tlsprobe $(SUBCMDS:%=$(BINDIR)/tlsprobe-%)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)

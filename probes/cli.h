@@ -131,6 +131,6 @@ int cmd_server(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_ciphers(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
-
+int cmd_pcap(int argc, char **argv);
 
 #endif

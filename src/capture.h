@@ -82,10 +82,11 @@ int tp_capture_fd(const struct tp_capture *cap);
 int tp_capture_dump_to(struct tp_capture *cap, const char *path,
 		       struct tp_error *err);
 /*
- * The next frame, decoded. Returns 1 with *pkt (and the raw frame's link
- * type in *linktype), 2 for a frame that is not TCP (skip it), 0 at the
- * end of a file (or nothing waiting, live), -1 with err set when the
- * file is truncated or unreadable (what was read so far stays valid).
+ * The next frame, decoded. Returns 1 with *pkt, 2 for a frame that is
+ * not TCP (skip it, or count it: *pkt then has family 0 and the time),
+ * 0 at the end of a file (or nothing waiting, live), -1 with err set
+ * when the file is truncated or unreadable (what was read so far stays
+ * valid).
  */
 int tp_capture_next(struct tp_capture *cap, struct tp_pkt *pkt,
 		    struct tp_error *err);
@@ -147,6 +148,8 @@ typedef void (*tp_conn_done_fn)(void *arg, const struct tp_tls_conn *c);
  * that carried TLS, when it ends, is evicted, or at flush. */
 struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
 			      tp_conn_done_fn done, void *arg);
+/* A packet with family 0 (a frame that is not TCP) is only counted;
+ * tcp counts TCP segments and the ICMP errors about them. */
 void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p);
 /* Hands over every connection still open (end of the file). */
 void tp_flows_flush(struct tp_flows *f);

@@ -1,0 +1,1548 @@
+/* Packets: frames decoded down to TCP with every length checked against
+ * the bytes captured, libpcap files and interfaces, and TCP connections
+ * followed far enough to read their TLS handshakes in bounded memory. */
+#include <arpa/inet.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "capture.h"
+
+#ifndef DLT_IPV4
+#define DLT_IPV4 228
+#endif
+#ifndef DLT_IPV6
+#define DLT_IPV6 229
+#endif
+#ifndef DLT_LINUX_SLL2
+#define DLT_LINUX_SLL2 276
+#endif
+#define LINKTYPE_RAW 101      /* the file format's number for raw IP */
+#define LINKTYPE_LOOP 108     /* OpenBSD loopback, whatever DLT_LOOP is */
+
+/* ---- decoding one frame ---- */
+
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* One IP header and what follows it, as far as the capture holds it. */
+struct ip_view {
+	int family;
+	const uint8_t *src, *dst;
+	uint8_t proto;         /* the upper-layer protocol after extensions */
+	uint8_t ttl;
+	size_t ip_len;         /* the packet's length on the wire */
+	const uint8_t *l4;
+	size_t l4_present;     /* bytes of it in the capture */
+	size_t l4_wire;        /* bytes of it on the wire */
+	bool later_fragment;   /* a fragment other than the first */
+};
+
+/* RFC 791 section 3.1. */
+static int ipv4_view(const uint8_t *p, size_t n, struct ip_view *v)
+{
+	size_t hl, total;
+
+	if (n < 20 || p[0] >> 4 != 4)
+		return -1;
+	hl = (size_t)(p[0] & 0x0f) * 4;
+	total = be16(p + 2);
+	/* segmentation offload hands the capture packets with length 0 */
+	if (total == 0)
+		total = n;
+	if (hl < 20 || hl > n || total < hl)
+		return -1;
+	v->family = 4;
+	v->src = p + 12;
+	v->dst = p + 16;
+	v->proto = p[9];
+	v->ttl = p[8];
+	v->ip_len = total;
+	v->l4 = p + hl;
+	v->l4_present = (n < total ? n : total) - hl;
+	v->l4_wire = total - hl;
+	v->later_fragment = (be16(p + 6) & 0x1fff) != 0;
+	return 0;
+}
+
+/* RFC 8200 section 4: hop-by-hop (0), routing (43), fragment (44),
+ * destination options (60), and AH (51, RFC 4302) are walked; the
+ * first other header is the upper layer. */
+static int ipv6_view(const uint8_t *p, size_t n, struct ip_view *v)
+{
+	size_t total, present, off = 40, ext;
+	uint8_t next;
+	int i;
+
+	if (n < 40 || p[0] >> 4 != 6)
+		return -1;
+	total = 40 + (size_t)be16(p + 4);
+	if (total == 40 && n > 40)
+		total = n;  /* jumbogram or offload: trust the capture */
+	present = n < total ? n : total;
+	next = p[6];
+	v->later_fragment = false;
+	for (i = 0; i < 8; i++) {
+		if (next != 0 && next != 43 && next != 44 && next != 60 &&
+		    next != 51)
+			break;
+		if (off + 8 > present)
+			return -1;
+		if (next == 44) {
+			if ((be16(p + off + 2) >> 3) != 0)
+				v->later_fragment = true;
+			ext = 8;
+		} else if (next == 51) {
+			ext = ((size_t)p[off + 1] + 2) * 4;
+		} else {
+			ext = ((size_t)p[off + 1] + 1) * 8;
+		}
+		next = p[off];
+		if (ext > present - off)
+			return -1;
+		off += ext;
+	}
+	if (i == 8)
+		return -1;
+	v->family = 6;
+	v->src = p + 8;
+	v->dst = p + 24;
+	v->proto = next;
+	v->ttl = p[7];
+	v->ip_len = total;
+	v->l4 = p + off;
+	v->l4_present = present - off;
+	v->l4_wire = total - off;
+	return 0;
+}
+
+static int ip_view(const uint8_t *p, size_t n, struct ip_view *v)
+{
+	if (n < 1)
+		return -1;
+	if (p[0] >> 4 == 4)
+		return ipv4_view(p, n, v);
+	if (p[0] >> 4 == 6)
+		return ipv6_view(p, n, v);
+	return -1;
+}
+
+static void pkt_addresses(const struct ip_view *v, struct tp_pkt *out)
+{
+	size_t alen = v->family == 4 ? 4 : 16;
+
+	out->family = v->family;
+	memset(out->src, 0, sizeof(out->src));
+	memset(out->dst, 0, sizeof(out->dst));
+	memcpy(out->src, v->src, alen);
+	memcpy(out->dst, v->dst, alen);
+}
+
+/* RFC 9293 section 3.1: the data offset is checked against both the
+ * segment on the wire and the bytes captured. */
+static int tcp_segment(const struct ip_view *v, struct tp_pkt *out)
+{
+	const uint8_t *t = v->l4;
+	size_t hl;
+
+	if (v->later_fragment || v->l4_present < 20 || v->l4_wire < 20)
+		return -1;
+	hl = (size_t)(t[12] >> 4) * 4;
+	if (hl < 20 || hl > v->l4_wire || hl > v->l4_present)
+		return -1;
+	pkt_addresses(v, out);
+	out->sport = be16(t);
+	out->dport = be16(t + 2);
+	out->seq = be32(t + 4);
+	out->ack = be32(t + 8);
+	out->flags = t[13] & 0x1f;
+	out->ttl = v->ttl;
+	out->ip_len = v->ip_len;
+	out->payload = t + hl;
+	out->len = v->l4_present - hl;
+	out->wire_payload = v->l4_wire - hl;
+	return 0;
+}
+
+/* RFC 792 / RFC 4443 section 2.1: an error quotes the offending packet
+ * after its 8-byte header; a TCP one needs its ports and sequence. */
+static int icmp_error(const struct ip_view *v, struct tp_pkt *out)
+{
+	const uint8_t *m = v->l4;
+	struct ip_view q;
+	uint8_t type, code;
+	uint32_t mtu = 0;
+
+	if (v->later_fragment || v->l4_present < 8)
+		return -1;
+	type = m[0];
+	code = m[1];
+	if (v->family == 4) {
+		if (type != 3 && type != 11)
+			return -1;
+		if (type == 3 && code == 4)
+			mtu = be16(m + 6);
+	} else {
+		if (type != 1 && type != 2 && type != 3)
+			return -1;
+		if (type == 2)
+			mtu = be32(m + 4);
+	}
+	if (ip_view(m + 8, v->l4_present - 8, &q) < 0 ||
+	    q.family != v->family || q.proto != 6 || q.later_fragment ||
+	    q.l4_present < 8)
+		return -1;
+	pkt_addresses(&q, out);
+	out->sport = be16(q.l4);
+	out->dport = be16(q.l4 + 2);
+	out->seq = be32(q.l4 + 4);
+	out->ack = q.l4_present >= 12 ? be32(q.l4 + 8) : 0;
+	out->flags = 0;
+	out->ttl = v->ttl;
+	out->ip_len = v->ip_len;
+	out->payload = NULL;
+	out->len = 0;
+	out->wire_payload = 0;
+	out->icmp = true;
+	out->icmp_type = type;
+	out->icmp_code = code;
+	out->icmp_mtu = mtu > 0xffff ? 0xffff : (uint16_t)mtu;
+	return 0;
+}
+
+static int network(const uint8_t *p, size_t n, int family,
+		   struct tp_pkt *out)
+{
+	struct ip_view v;
+
+	if (ip_view(p, n, &v) < 0 || (family != 0 && v.family != family))
+		return -1;
+	if (v.proto == 6)
+		return tcp_segment(&v, out);
+	if ((v.family == 4 && v.proto == 1) || (v.family == 6 && v.proto == 58))
+		return icmp_error(&v, out);
+	return -1;
+}
+
+static int ethertype_family(uint16_t type)
+{
+	if (type == 0x0800)
+		return 4;
+	if (type == 0x86dd)
+		return 6;
+	return -1;
+}
+
+/* The address family word of BSD loopback headers, written in the
+ * byte order of the capturing host (DLT_NULL) or in network order
+ * (DLT_LOOP); both orders are accepted for both. */
+static int bsd_family(const uint8_t *p)
+{
+	uint32_t le = (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
+		      (uint32_t)p[1] << 8 | p[0];
+	uint32_t be = be32(p), v;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		v = i == 0 ? be : le;
+		if (v == 2)
+			return 4;
+		/* AF_INET6: Linux, NetBSD/OpenBSD, FreeBSD, Darwin */
+		if (v == 10 || v == 24 || v == 28 || v == 30)
+			return 6;
+	}
+	return -1;
+}
+
+static int link_layer(int linktype, const uint8_t *f, size_t n,
+		      struct tp_pkt *out)
+{
+	size_t off;
+	uint16_t type;
+	int family, tags;
+
+	switch (linktype) {
+	case DLT_EN10MB:
+		if (n < 14)
+			return -1;
+		off = 12;
+		type = be16(f + off);
+		/* IEEE 802.1Q and 802.1ad (QinQ) tags, a few deep */
+		for (tags = 0; (type == 0x8100 || type == 0x88a8 ||
+				type == 0x9100) && tags < 4; tags++) {
+			off += 4;
+			if (off + 2 > n)
+				return -1;
+			type = be16(f + off);
+		}
+		off += 2;
+		family = ethertype_family(type);
+		break;
+	case DLT_LINUX_SLL:
+		if (n < 16)
+			return -1;
+		family = ethertype_family(be16(f + 14));
+		off = 16;
+		break;
+	case DLT_LINUX_SLL2:
+		if (n < 20)
+			return -1;
+		family = ethertype_family(be16(f));
+		off = 20;
+		break;
+	case DLT_RAW:
+	case LINKTYPE_RAW:
+		family = 0;
+		off = 0;
+		break;
+	case DLT_IPV4:
+		family = 4;
+		off = 0;
+		break;
+	case DLT_IPV6:
+		family = 6;
+		off = 0;
+		break;
+	case DLT_NULL:
+	case DLT_LOOP:
+#if DLT_LOOP != LINKTYPE_LOOP
+	case LINKTYPE_LOOP:
+#endif
+		if (n < 4)
+			return -1;
+		family = bsd_family(f);
+		off = 4;
+		break;
+	default:
+		return -1;
+	}
+	if (family < 0 || off > n)
+		return -1;
+	return network(f + off, n - off, family, out);
+}
+
+int tp_capture_decode(int linktype, const uint8_t *frame, size_t caplen,
+		      double t, struct tp_pkt *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->t = t;
+	if (frame == NULL || link_layer(linktype, frame, caplen, out) < 0) {
+		memset(out, 0, sizeof(*out));
+		out->t = t;
+		return -1;
+	}
+	return 0;
+}
+
+void tp_capture_endpoint(int family, const uint8_t *addr, uint16_t port,
+			 char *buf, size_t size)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (size == 0)
+		return;
+	if (family == 4 && inet_ntop(AF_INET, addr, ip, sizeof(ip)) != NULL)
+		snprintf(buf, size, "%s:%u", ip, (unsigned)port);
+	else if (family == 6 &&
+		 inet_ntop(AF_INET6, addr, ip, sizeof(ip)) != NULL)
+		snprintf(buf, size, "[%s]:%u", ip, (unsigned)port);
+	else
+		snprintf(buf, size, "?:%u", (unsigned)port);
+}
+
+/* ---- reading files and interfaces ---- */
+
+struct tp_capture {
+	pcap_t *pcap;
+	pcap_dumper_t *dump;
+	int linktype;
+	bool live;
+	char name[256];        /* the file, or the interface */
+	unsigned long long frames;
+};
+
+static struct tp_capture *capture_new(pcap_t *p, const char *name, bool live)
+{
+	struct tp_capture *cap = calloc(1, sizeof(*cap));
+
+	if (cap == NULL)
+		return NULL;
+	cap->pcap = p;
+	cap->live = live;
+	cap->linktype = pcap_datalink(p);
+	snprintf(cap->name, sizeof(cap->name), "%s", name);
+	return cap;
+}
+
+int tp_capture_open_file(const char *path, struct tp_capture **cap,
+			 struct tp_error *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p;
+
+	*cap = NULL;
+	/* pcap_open_offline reads both pcap and pcapng */
+	p = pcap_open_offline(path, errbuf);
+	if (p == NULL) {
+		tp_error_set(err, TP_ERR_USAGE,
+			     "cannot read capture %s as pcap or pcapng: %s",
+			     path, errbuf);
+		return -1;
+	}
+	*cap = capture_new(p, path, false);
+	if (*cap == NULL) {
+		pcap_close(p);
+		tp_error_set(err, TP_ERR_RUNTIME,
+			     "out of memory opening capture %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static bool permission_problem(int rc, const char *msg)
+{
+	return rc == PCAP_ERROR_PERM_DENIED ||
+	       rc == PCAP_ERROR_PROMISC_PERM_DENIED ||
+	       strstr(msg, "ermission") != NULL ||
+	       strstr(msg, "not permitted") != NULL;
+}
+
+int tp_capture_open_live(const char *iface, const char *filter,
+			 struct tp_capture **cap, struct tp_error *err)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct bpf_program prog;
+	const char *why;
+	pcap_t *p;
+	int rc;
+
+	*cap = NULL;
+	p = pcap_create(iface, errbuf);
+	if (p == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME,
+			     "cannot capture on %s: %s", iface, errbuf);
+		return -1;
+	}
+	/* the handshakes are what matters: whole frames, delivered at once,
+	 * with room for a burst while the caller is busy */
+	pcap_set_snaplen(p, 65535);
+	pcap_set_promisc(p, 0);
+	pcap_set_immediate_mode(p, 1);
+	pcap_set_buffer_size(p, 4 << 20);
+	rc = pcap_activate(p);
+	if (rc < 0) {
+		why = pcap_geterr(p);
+		if (permission_problem(rc, why))
+			tp_error_set(err, TP_ERR_RUNTIME,
+				     "capture on %s not permitted: run as "
+				     "root or grant CAP_NET_RAW (setcap "
+				     "cap_net_raw,cap_net_admin+eip "
+				     "bin/tlsprobe)", iface);
+		else if (rc == PCAP_ERROR_NO_SUCH_DEVICE)
+			tp_error_set(err, TP_ERR_USAGE,
+				     "cannot capture on %s: no such interface "
+				     "(%s)", iface, why);
+		else
+			tp_error_set(err, TP_ERR_RUNTIME,
+				     "cannot capture on %s: %s (%s)", iface,
+				     pcap_statustostr(rc), why);
+		pcap_close(p);
+		return -1;
+	}
+	if (filter != NULL) {
+		if (pcap_compile(p, &prog, filter, 1,
+				 PCAP_NETMASK_UNKNOWN) < 0) {
+			tp_error_set(err, TP_ERR_USAGE,
+				     "capture filter '%s' is not valid: %s",
+				     filter, pcap_geterr(p));
+			pcap_close(p);
+			return -1;
+		}
+		rc = pcap_setfilter(p, &prog);
+		pcap_freecode(&prog);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_RUNTIME,
+				     "cannot set capture filter '%s' on %s: %s",
+				     filter, iface, pcap_geterr(p));
+			pcap_close(p);
+			return -1;
+		}
+	}
+	if (pcap_setnonblock(p, 1, errbuf) < 0) {
+		tp_error_set(err, TP_ERR_RUNTIME,
+			     "cannot make the capture on %s non-blocking: %s",
+			     iface, errbuf);
+		pcap_close(p);
+		return -1;
+	}
+	*cap = capture_new(p, iface, true);
+	if (*cap == NULL) {
+		pcap_close(p);
+		tp_error_set(err, TP_ERR_RUNTIME,
+			     "out of memory opening capture on %s", iface);
+		return -1;
+	}
+	return 0;
+}
+
+int tp_capture_fd(const struct tp_capture *cap)
+{
+	if (cap == NULL || !cap->live)
+		return -1;
+	return pcap_get_selectable_fd(cap->pcap);
+}
+
+int tp_capture_dump_to(struct tp_capture *cap, const char *path,
+		       struct tp_error *err)
+{
+	pcap_dumper_t *d;
+
+	d = pcap_dump_open(cap->pcap, path);
+	if (d == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "cannot write capture to %s: %s",
+			     path, pcap_geterr(cap->pcap));
+		return -1;
+	}
+	if (cap->dump != NULL)
+		pcap_dump_close(cap->dump);
+	cap->dump = d;
+	return 0;
+}
+
+int tp_capture_next(struct tp_capture *cap, struct tp_pkt *pkt,
+		    struct tp_error *err)
+{
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	double t;
+	int rc;
+
+	rc = pcap_next_ex(cap->pcap, &hdr, &data);
+	if (rc == 0 || rc == PCAP_ERROR_BREAK)
+		return 0;
+	if (rc < 0) {
+		if (cap->live)
+			tp_error_set(err, TP_ERR_RUNTIME,
+				     "capture on %s failed after %llu frames: "
+				     "%s", cap->name, cap->frames,
+				     pcap_geterr(cap->pcap));
+		else
+			tp_error_set(err, TP_ERR_USAGE,
+				     "capture %s is truncated or damaged after "
+				     "%llu frames: %s", cap->name, cap->frames,
+				     pcap_geterr(cap->pcap));
+		return -1;
+	}
+	cap->frames++;
+	if (cap->dump != NULL)
+		pcap_dump((u_char *)cap->dump, hdr, data);
+	t = (double)hdr->ts.tv_sec + (double)hdr->ts.tv_usec / 1e6;
+	/* caplen never exceeds len in a sane file; trust the smaller */
+	return tp_capture_decode(cap->linktype, data,
+				 hdr->caplen < hdr->len ? hdr->caplen : hdr->len,
+				 t, pkt) == 0 ? 1 : 2;
+}
+
+void tp_capture_close(struct tp_capture *cap)
+{
+	if (cap == NULL)
+		return;
+	if (cap->dump != NULL) {
+		pcap_dump_flush(cap->dump);
+		pcap_dump_close(cap->dump);
+	}
+	pcap_close(cap->pcap);
+	free(cap);
+}
+
+/* ---- outcome ---- */
+
+/* The handshake got as far as both sides encrypting: TLS 1.3 once the
+ * client sends its first encrypted record after the ServerHello, older
+ * versions once both sent change_cipher_spec. */
+static bool conn_established(const struct tp_tls_conn *c)
+{
+	if (c->has_server_hello && !c->sh.hrr && c->sh.version == 0x0304)
+		return c->appdata_client;
+	return (c->ccs_client && c->ccs_server) ||
+	       (c->appdata_client && c->appdata_server);
+}
+
+const char *tp_tls_conn_outcome(const struct tp_tls_conn *c)
+{
+	bool done = conn_established(c);
+
+	/* RFC 8446 section 6: a fatal alert ends it; before the handshake
+	 * is over any alert, encrypted or a warning, means it failed */
+	if (c->has_alert && (c->alert_level == 2 || !done))
+		return "alert";
+	if (c->rst_client || c->rst_server)
+		return "reset";
+	if (done)
+		return "established";
+	if (c->fin_client || c->fin_server)
+		return "closed";
+	return "incomplete";
+}
+
+/* ---- following TCP connections ---- */
+
+/* Sequence numbers compare modulo 2^32 (RFC 9293 section 3.4). */
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+
+/* An out-of-order run of bytes, kept until the hole before it fills. */
+struct seg {
+	struct seg *next;
+	uint32_t seq;
+	uint32_t len;
+	uint8_t data[];
+};
+
+enum half_mode {
+	HALF_WAIT,     /* no byte of the stream read yet */
+	HALF_TLS,      /* reading TLS records */
+	HALF_RECORDS,  /* handshake over: record headers in order only,
+			* nothing held, until application data shows */
+	HALF_COUNT,    /* not read any more: bytes and flags only */
+};
+
+/* History letters, one bit each per direction. */
+static const char hist_letters[] = "SHADFRTG";
+enum { H_SYN, H_SYNACK, H_ACK, H_DATA, H_FIN, H_RST, H_RETRANS, H_GAP };
+
+/* One direction of a connection: its byte stream and its TLS records. */
+struct half {
+	enum half_mode mode;
+	bool init;             /* next is known */
+	bool syn, fin, rst, gap;
+	uint32_t isn;
+	uint32_t next;         /* the next byte to deliver in order */
+	uint32_t high;         /* the end of the highest byte seen */
+	uint32_t fin_seq;
+	struct seg *ooo;       /* sorted, not overlapping */
+	size_t held;           /* bytes held: ooo, message, certificates */
+	uint64_t bytes;
+	unsigned letters;      /* history bits already given */
+	/* the record layer (RFC 8446 section 5.1) */
+	uint8_t hdr[5];
+	uint8_t hdr_len;
+	uint8_t rec_type;
+	uint32_t rec_left;
+	uint8_t alert[2];
+	uint8_t alert_len;
+	bool encrypted;        /* its CCS (or a TLS 1.3 ServerHello) is past */
+	bool enc_data;         /* it sent an encrypted record */
+	bool ccs, appdata;
+	/* the handshake layer (RFC 8446 section 4) */
+	uint8_t hs_hdr[4];
+	uint8_t hs_hdr_len;
+	uint8_t hs_type;
+	uint32_t hs_left;
+	uint8_t *msg;          /* a message being kept, or NULL */
+	size_t msg_len, msg_size;
+};
+
+struct flow_key {
+	uint8_t addr[2][16];   /* side 0 is the lower address:port */
+	uint16_t port[2];
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+struct flow {
+	struct flow *hnext;    /* hash chain */
+	struct flow *older, *newer;  /* by last activity */
+	uint64_t hash;
+	struct flow_key key;
+	struct half h[2];
+	int client;            /* side 0 or 1, -1 unknown yet */
+	bool client_known;
+	int tls;               /* 1 TLS, -1 not TLS, 0 not known yet */
+	double t_first, t_last;
+	unsigned retransmissions;
+	uint8_t hist[16];      /* letter index | side << 7, in order */
+	uint8_t n_hist;
+	int alert_side;
+	struct tp_tls_conn *conn;  /* once a TLS record was seen */
+	uint8_t *certs;        /* the Certificate message kept */
+	size_t certs_size;
+	int certs_side;
+};
+
+struct tp_flows {
+	struct flow **table;
+	size_t mask;
+	size_t n, max_flows, max_buffer;
+	struct flow *oldest, *newest;
+	tp_conn_done_fn done;
+	void *arg;
+	size_t held;
+	struct tp_flows_stats stats;
+};
+
+static void held_add(struct tp_flows *f, struct half *h, size_t n)
+{
+	h->held += n;
+	f->held += n;
+	if (f->held > f->stats.peak_bytes)
+		f->stats.peak_bytes = f->held;
+}
+
+static void held_sub(struct tp_flows *f, struct half *h, size_t n)
+{
+	h->held -= n;
+	f->held -= n;
+}
+
+static void ooo_free(struct tp_flows *f, struct half *h)
+{
+	struct seg *s;
+
+	while ((s = h->ooo) != NULL) {
+		h->ooo = s->next;
+		held_sub(f, h, s->len);
+		free(s);
+	}
+}
+
+static void msg_free(struct tp_flows *f, struct half *h)
+{
+	if (h->msg != NULL) {
+		held_sub(f, h, h->msg_size);
+		free(h->msg);
+		h->msg = NULL;
+	}
+	h->msg_len = h->msg_size = 0;
+}
+
+/* The stream is not read any more: what was held for it goes. */
+static void half_stop(struct tp_flows *f, struct half *h)
+{
+	h->mode = HALF_COUNT;
+	ooo_free(f, h);
+	msg_free(f, h);
+}
+
+static void history(struct flow *fl, int side, int letter)
+{
+	if (fl->h[side].letters & (1u << letter))
+		return;
+	fl->h[side].letters |= 1u << letter;
+	if (fl->n_hist < sizeof(fl->hist))
+		fl->hist[fl->n_hist++] = (uint8_t)(letter | side << 7);
+}
+
+static void half_gap(struct tp_flows *f, struct flow *fl, int side)
+{
+	struct half *h = &fl->h[side];
+
+	if (!h->gap) {
+		h->gap = true;
+		f->stats.gaps++;
+	}
+	history(fl, side, H_GAP);
+	half_stop(f, h);
+}
+
+/* Both sides encrypt: the handshake is over, nothing more is held;
+ * record headers are followed until both sides sent application data. */
+static void check_handshake_over(struct tp_flows *f, struct flow *fl)
+{
+	int i;
+
+	if (fl->h[0].appdata && fl->h[1].appdata) {
+		half_stop(f, &fl->h[0]);
+		half_stop(f, &fl->h[1]);
+		return;
+	}
+	if (!fl->h[0].enc_data || !fl->h[1].enc_data)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (fl->h[i].mode == HALF_TLS) {
+			ooo_free(f, &fl->h[i]);
+			msg_free(f, &fl->h[i]);
+			fl->h[i].mode = HALF_RECORDS;
+		}
+	}
+}
+
+static void note_alert(struct flow *fl, int side, bool encrypted,
+		       uint8_t level, uint8_t desc)
+{
+	struct tp_tls_conn *c = fl->conn;
+
+	/* the first alert is kept, unless a fatal one follows a warning */
+	if (c->has_alert && (c->alert_level == 2 || level != 2))
+		return;
+	c->has_alert = true;
+	c->alert_encrypted = encrypted;
+	c->alert_level = level;
+	c->alert_desc = desc;
+	fl->alert_side = side;
+}
+
+/* Whether a handshake message is worth its bytes: the ClientHello, the
+ * ServerHello, and the server's Certificate before TLS 1.3. */
+static bool want_message(const struct flow *fl, int side, uint8_t type)
+{
+	const struct tp_tls_conn *c = fl->conn;
+
+	switch (type) {
+	case TP_WIRE_CLIENT_HELLO:
+		return fl->client < 0 || fl->client == side;
+	case TP_WIRE_SERVER_HELLO:
+		return fl->client < 0 || fl->client != side;
+	case TP_WIRE_CERTIFICATE:
+		return fl->client >= 0 && fl->client != side &&
+		       c->has_server_hello && !c->sh.hrr &&
+		       c->sh.version < 0x0304 && c->n_certs == 0;
+	default:
+		return false;
+	}
+}
+
+static void message_done(struct tp_flows *f, struct flow *fl, int side)
+{
+	struct half *h = &fl->h[side];
+	struct tp_tls_conn *c = fl->conn;
+	struct tp_wire_server_hello sh;
+	int n;
+
+	switch (h->hs_type) {
+	case TP_WIRE_CLIENT_HELLO:
+		if (c->has_client_hello) {
+			/* after a HelloRetryRequest: read, but the first one
+			 * stays, as fingerprints take the first */
+			struct tp_wire_client_hello again;
+
+			(void)tp_wire_parse_client_hello(h->msg, h->msg_len,
+							 &again);
+			break;
+		}
+		if (tp_wire_parse_client_hello(h->msg, h->msg_len, &c->ch) < 0) {
+			memset(&c->ch, 0, sizeof(c->ch));
+			break;
+		}
+		c->has_client_hello = true;
+		if (fl->client < 0) {
+			fl->client = side;
+			fl->client_known = true;
+		}
+		break;
+	case TP_WIRE_SERVER_HELLO:
+		if (tp_wire_parse_server_hello(h->msg, h->msg_len, &sh) < 0)
+			break;
+		/* a HelloRetryRequest gives way to the ServerHello after it */
+		c->sh = sh;
+		c->has_server_hello = true;
+		if (fl->client < 0) {
+			fl->client = !side;
+			fl->client_known = true;
+		}
+		/* RFC 8446 section 2: everything after it is encrypted */
+		if (!sh.hrr && sh.version == 0x0304)
+			h->encrypted = true;
+		break;
+	case TP_WIRE_CERTIFICATE:
+		n = tp_wire_parse_certificate(h->msg, h->msg_len, c->certs,
+					      c->cert_len, TP_CONN_MAX_CERTS);
+		if (n < 0)
+			break;
+		c->n_certs = n < TP_CONN_MAX_CERTS ? (size_t)n
+						   : TP_CONN_MAX_CERTS;
+		/* the message itself holds the certificates until the end */
+		if (fl->certs != NULL) {
+			held_sub(f, &fl->h[fl->certs_side], fl->certs_size);
+			free(fl->certs);
+		}
+		fl->certs = h->msg;
+		fl->certs_size = h->msg_size;
+		fl->certs_side = side;
+		h->msg = NULL;
+		h->msg_len = h->msg_size = 0;
+		return;
+	default:
+		break;
+	}
+	msg_free(f, h);
+}
+
+/* Handshake bytes of a plaintext record: messages are split from the
+ * stream (RFC 8446 section 5.1: they may span records) and only those
+ * worth reading are copied. */
+static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
+			    const uint8_t *p, size_t n)
+{
+	struct half *h = &fl->h[side];
+	size_t take;
+
+	while (n > 0 && h->mode == HALF_TLS && !h->encrypted) {
+		if (h->hs_hdr_len < 4) {
+			take = 4 - h->hs_hdr_len;
+			if (take > n)
+				take = n;
+			memcpy(h->hs_hdr + h->hs_hdr_len, p, take);
+			h->hs_hdr_len = (uint8_t)(h->hs_hdr_len + take);
+			p += take;
+			n -= take;
+			if (h->hs_hdr_len < 4)
+				return;
+			h->hs_type = h->hs_hdr[0];
+			h->hs_left = (uint32_t)h->hs_hdr[1] << 16 |
+				     (uint32_t)h->hs_hdr[2] << 8 | h->hs_hdr[3];
+			if (want_message(fl, side, h->hs_type) &&
+			    h->hs_left <= TP_WIRE_MAX_MESSAGE &&
+			    h->held + h->hs_left + 1 <= f->max_buffer) {
+				h->msg_size = h->hs_left > 0 ? h->hs_left : 1;
+				h->msg = malloc(h->msg_size);
+				if (h->msg != NULL)
+					held_add(f, h, h->msg_size);
+				else
+					h->msg_size = 0;
+				h->msg_len = 0;
+			}
+		} else {
+			take = h->hs_left < n ? h->hs_left : n;
+			if (h->msg != NULL) {
+				memcpy(h->msg + h->msg_len, p, take);
+				h->msg_len += take;
+			}
+			h->hs_left -= (uint32_t)take;
+			p += take;
+			n -= take;
+		}
+		if (h->hs_hdr_len == 4 && h->hs_left == 0) {
+			if (h->msg != NULL)
+				message_done(f, fl, side);
+			h->hs_hdr_len = 0;
+		}
+	}
+}
+
+/* The first bytes of the first stream decide whether the connection
+ * is TLS at all. */
+static void not_tls(struct tp_flows *f, struct flow *fl, int side)
+{
+	if (fl->tls == 0) {
+		fl->tls = -1;
+		half_stop(f, &fl->h[0]);
+		half_stop(f, &fl->h[1]);
+	} else {
+		half_stop(f, &fl->h[side]);
+	}
+}
+
+/* A whole record header was read: RFC 8446 section 5.1 (and RFC 5246
+ * section 6.2.1): types 20-23, major version 3, a bounded length. */
+static void record_start(struct tp_flows *f, struct flow *fl, int side)
+{
+	struct half *h = &fl->h[side];
+	uint8_t type = h->hdr[0];
+	size_t len = be16(h->hdr + 3);
+
+	if (type < 20 || type > 23 || h->hdr[1] != 3 ||
+	    len > TP_WIRE_MAX_RECORD || (len == 0 && type == 22) ||
+	    (len < 2 && type == 21 && !h->encrypted)) {
+		if (h->mode == HALF_WAIT)
+			not_tls(f, fl, side);
+		else
+			half_stop(f, h);
+		return;
+	}
+	if (h->mode == HALF_WAIT) {
+		if (fl->tls < 0) {
+			half_stop(f, h);
+			return;
+		}
+		if (fl->conn == NULL) {
+			fl->conn = calloc(1, sizeof(*fl->conn));
+			if (fl->conn == NULL) {
+				not_tls(f, fl, side);
+				return;
+			}
+			fl->conn->tls = true;
+		}
+		fl->tls = 1;
+		h->mode = HALF_TLS;
+	}
+	h->rec_type = type;
+	h->rec_left = (uint32_t)len;
+	h->alert_len = 0;
+	if (h->mode == HALF_RECORDS) {
+		/* alerts now are close_notify as often as not: not read */
+		if (type == 23) {
+			h->appdata = true;
+			check_handshake_over(f, fl);
+		}
+		return;
+	}
+	switch (type) {
+	case 20:
+		h->ccs = true;
+		/* TLS 1.3 sends it only for middleboxes (RFC 8446 appendix
+		 * D.4): after a HelloRetryRequest the hellos stay plaintext */
+		if (!(fl->conn->has_server_hello &&
+		      (fl->conn->sh.hrr || fl->conn->sh.version == 0x0304)))
+			h->encrypted = true;
+		break;
+	case 21:
+		if (h->encrypted) {
+			note_alert(fl, side, true, 0, 0);
+			h->enc_data = true;
+		}
+		break;
+	case 22:
+		if (h->encrypted)
+			h->enc_data = true;
+		break;
+	case 23:
+		h->appdata = true;
+		h->enc_data = true;
+		break;
+	}
+	check_handshake_over(f, fl);
+}
+
+/* Bytes of the stream in order, to the record layer. */
+static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
+			 const uint8_t *p, size_t n)
+{
+	struct half *h = &fl->h[side];
+	size_t take;
+
+	while (n > 0 && h->mode != HALF_COUNT) {
+		if (h->hdr_len < 5) {
+			take = 5 - (size_t)h->hdr_len;
+			if (take > n)
+				take = n;
+			memcpy(h->hdr + h->hdr_len, p, take);
+			h->hdr_len = (uint8_t)(h->hdr_len + take);
+			p += take;
+			n -= take;
+			/* refuse a stream at its first byte that cannot
+			 * start a record: HTTP, SSH, a banner */
+			if (h->hdr_len >= 1 && h->mode == HALF_WAIT &&
+			    (h->hdr[0] < 20 || h->hdr[0] > 23)) {
+				not_tls(f, fl, side);
+				return;
+			}
+			if (h->hdr_len < 5)
+				return;
+			record_start(f, fl, side);
+			if (h->mode == HALF_COUNT)
+				return;
+		} else {
+			take = h->rec_left < n ? h->rec_left : n;
+			if (h->mode != HALF_TLS || h->encrypted) {
+				/* skipped */
+			} else if (h->rec_type == 22) {
+				handshake_bytes(f, fl, side, p, take);
+			} else if (h->rec_type == 21) {
+				size_t i;
+
+				for (i = 0; i < take && h->alert_len < 2; i++)
+					h->alert[h->alert_len++] = p[i];
+				if (h->alert_len == 2) {
+					note_alert(fl, side, false, h->alert[0],
+						   h->alert[1]);
+					h->alert_len = 3;  /* once per record */
+				}
+			}
+			h->rec_left -= (uint32_t)take;
+			p += take;
+			n -= take;
+		}
+		if (h->hdr_len == 5 && h->rec_left == 0)
+			h->hdr_len = 0;
+	}
+}
+
+/* Keeps the bytes of [seq, seq+n) that no earlier copy holds (the first
+ * copy is trusted, as the receiver's stack does); over the cap the
+ * stream gets a gap instead. */
+static void ooo_insert(struct tp_flows *f, struct flow *fl, int side,
+		       uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct half *h = &fl->h[side];
+	struct seg **link = &h->ooo, *s;
+	uint32_t pos = seq, end = seq + (uint32_t)n, run_end;
+
+	while (seq_lt(pos, end)) {
+		while (*link != NULL &&
+		       seq_le((*link)->seq + (*link)->len, pos))
+			link = &(*link)->next;
+		s = *link;
+		if (s != NULL && seq_le(s->seq, pos)) {
+			pos = s->seq + s->len;
+			link = &s->next;
+			continue;
+		}
+		run_end = s != NULL && seq_lt(s->seq, end) ? s->seq : end;
+		n = run_end - pos;
+		if (h->held + n > f->max_buffer) {
+			half_gap(f, fl, side);
+			return;
+		}
+		s = malloc(sizeof(*s) + n);
+		if (s == NULL) {
+			half_gap(f, fl, side);
+			return;
+		}
+		s->seq = pos;
+		s->len = (uint32_t)n;
+		memcpy(s->data, p + (pos - seq), n);
+		s->next = *link;
+		*link = s;
+		held_add(f, h, n);
+		link = &s->next;
+		pos = run_end;
+	}
+}
+
+/* Delivers what the out-of-order list now continues. */
+static void ooo_drain(struct tp_flows *f, struct flow *fl, int side)
+{
+	struct half *h = &fl->h[side];
+	struct seg *s;
+	uint32_t off;
+
+	while ((s = h->ooo) != NULL && seq_le(s->seq, h->next)) {
+		h->ooo = s->next;
+		held_sub(f, h, s->len);
+		if (seq_lt(h->next, s->seq + s->len)) {
+			off = h->next - s->seq;
+			h->next = s->seq + s->len;
+			stream_bytes(f, fl, side, s->data + off, s->len - off);
+		}
+		free(s);
+		if (h->mode == HALF_COUNT) {
+			ooo_free(f, h);
+			return;
+		}
+	}
+}
+
+/* A segment's payload: present bytes len of wire bytes on the wire. */
+static void segment_data(struct tp_flows *f, struct flow *fl, int side,
+			 uint32_t seq, const uint8_t *p, size_t len,
+			 size_t wire)
+{
+	struct half *h = &fl->h[side];
+	uint32_t skip;
+
+	if (len > wire)
+		len = wire;
+	if (seq_le(seq + (uint32_t)wire, h->next))
+		return;  /* all delivered already */
+	if (seq_lt(seq, h->next)) {
+		skip = h->next - seq;
+		p += skip < len ? skip : len;
+		len = skip < len ? len - skip : 0;
+		wire -= skip;
+		seq = h->next;
+	}
+	if (h->mode == HALF_RECORDS && (seq != h->next || len < wire)) {
+		/* not worth holding anything for any more */
+		half_stop(f, h);
+		return;
+	}
+	if (seq == h->next) {
+		h->next += (uint32_t)len;
+		stream_bytes(f, fl, side, p, len);
+		if (len < wire) {
+			/* the snaplen cut it: those bytes are lost */
+			h->next = seq + (uint32_t)wire;
+			half_gap(f, fl, side);
+			return;
+		}
+		if (h->mode != HALF_COUNT)
+			ooo_drain(f, fl, side);
+		return;
+	}
+	if (len < wire) {
+		half_gap(f, fl, side);
+		return;
+	}
+	ooo_insert(f, fl, side, seq, p, len);
+}
+
+/* ---- the table of flows ---- */
+
+static uint64_t key_hash(const struct flow_key *k)
+{
+	const uint8_t *b = (const uint8_t *)k;
+	uint64_t h = 0x9e3779b97f4a7c15ull, w;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i += 8) {
+		memcpy(&w, b + i, 8);
+		h ^= w;
+		h *= 0xbf58476d1ce4e5b9ull;
+		h ^= h >> 31;
+	}
+	h *= 0x94d049bb133111ebull;
+	return h ^ (h >> 29);
+}
+
+/* The flow's key with the lower end first, and the packet's side. */
+static int make_key(const struct tp_pkt *p, struct flow_key *k)
+{
+	size_t alen = p->family == 4 ? 4 : 16;
+	int c = memcmp(p->src, p->dst, alen);
+	int side = c > 0 || (c == 0 && p->sport > p->dport);
+
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)p->family;
+	memcpy(k->addr[side], p->src, alen);
+	memcpy(k->addr[!side], p->dst, alen);
+	k->port[side] = p->sport;
+	k->port[!side] = p->dport;
+	return side;
+}
+
+static struct flow *lookup(struct tp_flows *f, const struct flow_key *k,
+			   uint64_t hash)
+{
+	struct flow *fl;
+
+	for (fl = f->table[hash & f->mask]; fl != NULL; fl = fl->hnext)
+		if (fl->hash == hash && memcmp(&fl->key, k, sizeof(*k)) == 0)
+			return fl;
+	return NULL;
+}
+
+static void lru_unlink(struct tp_flows *f, struct flow *fl)
+{
+	if (fl->older != NULL)
+		fl->older->newer = fl->newer;
+	else
+		f->oldest = fl->newer;
+	if (fl->newer != NULL)
+		fl->newer->older = fl->older;
+	else
+		f->newest = fl->older;
+	fl->older = fl->newer = NULL;
+}
+
+static void lru_push(struct tp_flows *f, struct flow *fl)
+{
+	fl->older = f->newest;
+	fl->newer = NULL;
+	if (f->newest != NULL)
+		f->newest->newer = fl;
+	else
+		f->oldest = fl;
+	f->newest = fl;
+}
+
+static void render_history(const struct flow *fl, char *out, size_t size)
+{
+	size_t i, n = 0;
+	int letter, side;
+	char ch;
+
+	for (i = 0; i < fl->n_hist && n + 1 < size; i++) {
+		letter = fl->hist[i] & 0x7f;
+		side = fl->hist[i] >> 7;
+		ch = hist_letters[letter];
+		/* capitals for the client, lower case for the server */
+		out[n++] = side == fl->client ? ch : (char)(ch - 'A' + 'a');
+	}
+	out[n] = '\0';
+}
+
+/* Hands a connection over (when it carried TLS) and forgets it. */
+static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
+{
+	struct tp_tls_conn *c = fl->conn;
+	struct flow **link;
+	int cl, sv;
+
+	if (c != NULL && fl->tls > 0) {
+		if (fl->client < 0)
+			/* the lower port is the server's */
+			fl->client = fl->key.port[0] < fl->key.port[1] ? 1 : 0;
+		cl = fl->client;
+		sv = !cl;
+		c->client_known = fl->client_known;
+		tp_capture_endpoint(fl->key.family, fl->key.addr[cl],
+				    fl->key.port[cl], c->client,
+				    sizeof(c->client));
+		tp_capture_endpoint(fl->key.family, fl->key.addr[sv],
+				    fl->key.port[sv], c->server,
+				    sizeof(c->server));
+		c->t_first = fl->t_first;
+		c->t_last = fl->t_last;
+		render_history(fl, c->history, sizeof(c->history));
+		c->alert_from_server = c->has_alert && fl->alert_side == sv;
+		c->ccs_client = fl->h[cl].ccs;
+		c->ccs_server = fl->h[sv].ccs;
+		c->appdata_client = fl->h[cl].appdata;
+		c->appdata_server = fl->h[sv].appdata;
+		c->fin_client = fl->h[cl].fin;
+		c->fin_server = fl->h[sv].fin;
+		c->rst_client = fl->h[cl].rst;
+		c->rst_server = fl->h[sv].rst;
+		c->gap = fl->h[0].gap || fl->h[1].gap;
+		c->evicted = evicted;
+		c->retransmissions = fl->retransmissions;
+		c->bytes_client = fl->h[cl].bytes;
+		c->bytes_server = fl->h[sv].bytes;
+		f->stats.tls_flows++;
+		if (f->done != NULL)
+			f->done(f->arg, c);
+	}
+	for (link = &f->table[fl->hash & f->mask]; *link != fl;
+	     link = &(*link)->hnext)
+		;
+	*link = fl->hnext;
+	lru_unlink(f, fl);
+	f->n--;
+	half_stop(f, &fl->h[0]);
+	half_stop(f, &fl->h[1]);
+	if (fl->certs != NULL) {
+		held_sub(f, &fl->h[fl->certs_side], fl->certs_size);
+		free(fl->certs);
+	}
+	free(c);
+	free(fl);
+}
+
+static struct flow *flow_new(struct tp_flows *f, const struct flow_key *k,
+			     uint64_t hash, double t)
+{
+	struct flow *fl;
+
+	if (f->n >= f->max_flows && f->oldest != NULL) {
+		f->stats.evicted++;
+		flow_end(f, f->oldest, true);
+	}
+	fl = calloc(1, sizeof(*fl));
+	if (fl == NULL)
+		return NULL;
+	fl->key = *k;
+	fl->hash = hash;
+	fl->client = -1;
+	fl->alert_side = -1;
+	fl->t_first = fl->t_last = t;
+	fl->hnext = f->table[hash & f->mask];
+	f->table[hash & f->mask] = fl;
+	lru_push(f, fl);
+	f->n++;
+	f->stats.flows++;
+	return fl;
+}
+
+struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
+			      tp_conn_done_fn done, void *arg)
+{
+	struct tp_flows *f = calloc(1, sizeof(*f));
+	size_t buckets = 16;
+
+	if (f == NULL)
+		return NULL;
+	f->max_flows = max_flows > 0 ? max_flows : 65536;
+	f->max_buffer = max_buffer > 0 ? max_buffer : 256 * 1024;
+	while (buckets < f->max_flows * 2 && buckets < ((size_t)1 << 24))
+		buckets *= 2;
+	f->table = calloc(buckets, sizeof(*f->table));
+	if (f->table == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->mask = buckets - 1;
+	f->done = done;
+	f->arg = arg;
+	return f;
+}
+
+/* Whether bytes of [seq, end) were seen before: delivered, or held out
+ * of order (a segment that merely arrives late is no retransmission). */
+static bool seen_before(const struct half *h, uint32_t seq, uint32_t end)
+{
+	const struct seg *s;
+
+	if (!seq_lt(seq, h->high))
+		return false;
+	if (h->mode == HALF_COUNT || h->mode == HALF_RECORDS ||
+	    seq_lt(seq, h->next))
+		return true;
+	for (s = h->ooo; s != NULL && seq_lt(s->seq, end); s = s->next)
+		if (seq_lt(seq, s->seq + s->len))
+			return true;
+	return false;
+}
+
+/* Counts a payload's bytes once, and tells a retransmission. */
+static void count_payload(struct flow *fl, int side, uint32_t seq,
+			  size_t wire)
+{
+	struct half *h = &fl->h[side];
+	uint32_t end = seq + (uint32_t)wire;
+
+	if (!h->init) {
+		h->init = true;
+		h->next = h->high = seq;
+	}
+	if (seen_before(h, seq, end)) {
+		fl->retransmissions++;
+		history(fl, side, H_RETRANS);
+	}
+	if (seq_lt(h->high, end)) {
+		h->bytes += end - (seq_lt(seq, h->high) ? h->high : seq);
+		h->high = end;
+	}
+}
+
+void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
+{
+	struct flow_key k;
+	struct flow *fl;
+	struct half *h, *o;
+	uint64_t hash;
+	uint32_t expected, seq;
+	bool syn, ack;
+	int side;
+
+	f->stats.frames++;
+	if (p->family != 4 && p->family != 6) {
+		f->stats.other++;
+		return;
+	}
+	f->stats.tcp++;
+	if (p->icmp)
+		return;
+	side = make_key(p, &k);
+	hash = key_hash(&k);
+	fl = lookup(f, &k, hash);
+	syn = (p->flags & TP_TCP_SYN) != 0;
+	ack = (p->flags & TP_TCP_ACK) != 0;
+	/* a new SYN on a port pair in use: the old connection is over */
+	if (fl != NULL && syn && !ack &&
+	    ((fl->h[side].syn && fl->h[side].isn != p->seq) ||
+	     (!fl->h[side].syn && fl->h[side].init))) {
+		flow_end(f, fl, false);
+		fl = NULL;
+	}
+	if (fl == NULL) {
+		/* a bare ACK, FIN or RST of an unknown flow says nothing */
+		if (!syn && p->wire_payload == 0)
+			return;
+		fl = flow_new(f, &k, hash, p->t);
+		if (fl == NULL)
+			return;
+	} else if (fl != f->newest) {
+		lru_unlink(f, fl);
+		lru_push(f, fl);
+	}
+	fl->t_last = p->t;
+	h = &fl->h[side];
+	o = &fl->h[!side];
+
+	if (syn && !ack) {
+		history(fl, side, H_SYN);
+		fl->client = side;
+		fl->client_known = true;
+	} else if (syn) {
+		history(fl, side, H_SYNACK);
+		if (!o->syn || fl->client < 0) {
+			fl->client = !side;
+			fl->client_known = true;
+		}
+	}
+	if (p->flags & TP_TCP_RST)
+		history(fl, side, H_RST);
+	if (p->flags & TP_TCP_FIN)
+		history(fl, side, H_FIN);
+	if (p->wire_payload > 0)
+		history(fl, side, H_DATA);
+	else if (ack && !(p->flags & (TP_TCP_SYN | TP_TCP_FIN | TP_TCP_RST)))
+		history(fl, side, H_ACK);
+
+	seq = p->seq;
+	if (syn) {
+		if (!h->syn && !h->init) {
+			h->isn = seq;
+			h->init = true;
+			h->next = h->high = seq + 1;
+		}
+		h->syn = true;
+		seq++;
+	}
+	/* the other side acknowledged bytes this capture never showed */
+	if (ack && o->init && o->mode != HALF_COUNT) {
+		expected = o->next;
+		if (o->fin && o->fin_seq == expected)
+			expected++;
+		if (seq_lt(expected, p->ack)) {
+			o->next = p->ack;
+			if (o->mode == HALF_RECORDS)
+				half_stop(f, o);
+			else
+				half_gap(f, fl, !side);
+		}
+	}
+	if (p->wire_payload > 0) {
+		count_payload(fl, side, seq, p->wire_payload);
+		if (h->mode != HALF_COUNT)
+			segment_data(f, fl, side, seq, p->payload, p->len,
+				     p->wire_payload);
+	}
+	if (p->flags & TP_TCP_FIN) {
+		if (!h->init) {
+			h->init = true;
+			h->next = h->high = seq;
+		}
+		h->fin = true;
+		h->fin_seq = seq + (uint32_t)p->wire_payload;
+	}
+	if (p->flags & TP_TCP_RST) {
+		h->rst = true;
+		flow_end(f, fl, false);
+		return;
+	}
+	if (h->fin && o->fin)
+		flow_end(f, fl, false);
+}
+
+void tp_flows_flush(struct tp_flows *f)
+{
+	while (f->oldest != NULL)
+		flow_end(f, f->oldest, false);
+}
+
+void tp_flows_stats(const struct tp_flows *f, struct tp_flows_stats *s)
+{
+	*s = f->stats;
+}
+
+void tp_flows_free(struct tp_flows *f)
+{
+	struct flow *fl;
+
+	if (f == NULL)
+		return;
+	/* without handing anything over: the caller is done listening */
+	f->done = NULL;
+	while ((fl = f->oldest) != NULL)
+		flow_end(f, fl, false);
+	free(f->table);
+	free(f);
+}
