@@ -19,6 +19,7 @@ static const char usage_text[] =
 	"  tlsprobe tui ciphers HOST[:PORT] [ciphers options]\n"
 	"  tlsprobe tui server [--listen [ADDR]:PORT] --cert FILE --key FILE ...\n"
 	"  tlsprobe tui peer --listen [ADDR]:PORT --connect HOST:PORT ...\n"
+	"  tlsprobe tui pcap FILE [--host H] [--port N] [--sni NAME] [--keylog F]\n"
 	"Press ? inside for the keys; man tlsprobe-tui explains the screens.\n";
 
 static const struct option client_longopts[] = {
@@ -233,6 +234,48 @@ static int parse_cert(int argc, char **argv, struct ui_params *p)
 	return 0;
 }
 
+static const struct option pcap_longopts[] = {
+	{"host", required_argument, NULL, 'H'},
+	{"port", required_argument, NULL, 'p'},
+	{"sni", required_argument, NULL, OPT_SNI},
+	{"keylog", required_argument, NULL, OPT_KEYLOG},
+	{NULL, 0, NULL, 0},
+};
+
+static int parse_pcap(int argc, char **argv, struct ui_params *p)
+{
+	const char *sub = "tui pcap";
+	char *end;
+	unsigned long v;
+	int c;
+
+	p->kind = UI_PCAP;
+	while ((c = getopt_long(argc, argv, ":", pcap_longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': p->pcap.host = optarg; break;
+		case 'p':
+			v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
+			    v < 1 || v > 65535)
+				return cli_fail(sub, 2, "--port '%s': expected "
+						"1 to 65535", optarg);
+			p->pcap.port = (unsigned)v;
+			break;
+		case OPT_SNI: p->pcap.sni = optarg; break;
+		case OPT_KEYLOG: p->pcap.keylog_file = optarg; break;
+		default: return bad_option(sub, c, argv);
+		}
+	}
+	if (optind >= argc)
+		return cli_fail(sub, 2, "no capture: expected FILE");
+	if (optind + 1 < argc)
+		return cli_fail(sub, 2, "one file only: unexpected '%s'",
+				argv[optind + 1]);
+	p->pcap.file = argv[optind];
+	snprintf(p->target, sizeof(p->target), "%s", p->pcap.file);
+	return 0;
+}
+
 int cmd_tui(int argc, char **argv)
 {
 	struct cli_common common = {0};
@@ -268,9 +311,11 @@ int cmd_tui(int argc, char **argv)
 		rc = parse_peer(argc, argv, &p, &common);
 	else if (strcmp(sub, "cert") == 0)
 		rc = parse_cert(argc, argv, &p);
+	else if (strcmp(sub, "pcap") == 0)
+		rc = parse_pcap(argc, argv, &p);
 	else
 		return cli_fail("tui", 2, "'%s': expected client, cert, "
-				"ciphers, server or peer", sub);
+				"ciphers, server, peer or pcap", sub);
 	if (rc != 0)
 		return rc;
 	return ui_main(&p, common.no_color);

@@ -32,7 +32,7 @@ struct ui_params {
 	struct tp_ciphers_opts ciphers;
 	struct tp_server_opts server;
 	struct tp_peer_opts peer;
-	const char *pcap_file;
+	struct tp_pcap_opts pcap;
 	char target[160];  /* "127.0.0.1:443", for titles and lists */
 };
 

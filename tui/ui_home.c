@@ -42,15 +42,6 @@ static const struct {
 	[F_RUN] = {"", ~0u},
 };
 
-/* The probes the form offers, in the order Space cycles them. */
-static bool offered(enum ui_kind k)
-{
-#ifdef UI_HAVE_PCAP
-	return k < UI_KIND_COUNT;
-#else
-	return k < UI_KIND_COUNT && k != UI_PCAP;
-#endif
-}
 
 static const char *value(struct ui *u, enum ui_field_id f)
 {
@@ -118,7 +109,7 @@ void ui_home_fill(struct ui *u, const struct ui_params *p)
 		set(u, F_LISTEN, p->server.listen);
 		break;
 	case UI_PCAP:
-		set(u, F_FILE, p->pcap_file);
+		set(u, F_FILE, p->pcap.file);
 		break;
 	default:
 		break;
@@ -241,12 +232,12 @@ bool ui_home_params(struct ui *u, struct ui_params *p)
 			 p->server.listen ? p->server.listen : ":4433");
 		return true;
 	case UI_PCAP:
-		p->pcap_file = value(u, F_FILE);
-		if (p->pcap_file == NULL) {
+		p->pcap.file = value(u, F_FILE);
+		if (p->pcap.file == NULL) {
 			ui_message(u, "the pcap probe needs a Pcap file");
 			return false;
 		}
-		snprintf(p->target, sizeof(p->target), "%s", p->pcap_file);
+		snprintf(p->target, sizeof(p->target), "%s", p->pcap.file);
 		return true;
 	default:
 		return false;
@@ -349,9 +340,7 @@ static void cycle(struct ui *u, int step)
 {
 	int k = (int)u->probe;
 
-	do
-		k = (k + step + UI_KIND_COUNT) % UI_KIND_COUNT;
-	while (!offered((enum ui_kind)k));
+	k = (k + step + UI_KIND_COUNT) % UI_KIND_COUNT;
 	u->probe = (enum ui_kind)k;
 }
 

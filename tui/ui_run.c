@@ -115,6 +115,18 @@ static void on_ciphers_progress(void *arg, unsigned done, unsigned estimate)
 	wake(run);
 }
 
+static void on_pcap_progress(void *arg, unsigned long long frames,
+			     unsigned handshakes)
+{
+	struct ui_run *run = arg;
+
+	ui_run_lock(run);
+	run->done = (unsigned)(frames > 0xffffffffULL ? 0xffffffffULL : frames);
+	run->estimate = handshakes;
+	ui_run_unlock(run);
+	wake(run);
+}
+
 static void on_listening(void *arg, const char *addresses)
 {
 	struct ui_run *run = arg;
@@ -233,9 +245,15 @@ static void *worker(void *arg)
 		if (r != NULL)
 			rc = tp_peer_run(&p.peer, r, &err);
 		break;
+	case UI_PCAP:
+		r = tp_report_new("pcap");
+		p.pcap.progress = on_pcap_progress;
+		p.pcap.progress_arg = run;
+		p.pcap.stop = &run->stop;
+		if (r != NULL)
+			rc = tp_pcap_run(&p.pcap, r, &err);
+		break;
 	default:
-		tp_error_set(&err, TP_ERR_USAGE, "%s: not available in this "
-			     "version of tlsprobe", ui_kind_name(p.kind));
 		break;
 	}
 	if (r == NULL && p.kind != UI_SERVER && rc < 0 && err.kind == 0)

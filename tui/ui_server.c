@@ -265,20 +265,3 @@ bool ui_peer_key(struct ui *u, int key)
 	}
 	return ui_nav(u, 1, key, (int)r->n_findings, 5);
 }
-
-/* ---- the capture browser ---- */
-
-void ui_pcap_draw(struct ui *u, int y, int h)
-{
-	(void)u;
-	(void)h;
-	ui_text(y + 1, 2, COLS - 4, ui_attr(UI_C_DIM),
-		"capture files are not supported by this version of tlsprobe");
-}
-
-bool ui_pcap_key(struct ui *u, int key)
-{
-	(void)u;
-	(void)key;
-	return false;
-}

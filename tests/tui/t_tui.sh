@@ -158,7 +158,18 @@ keys stop x
 expect_screen stop "x cancels a running audit" "cancelled"
 keys stop q
 
-# 8. usage errors: before the screen, exit 2, one line
+# 8. the capture browser over a capture of a refused handshake
+start cap "'$TP' tui pcap '$TOP/tests/fuzz/corpus/pcap/openssl-tls12-unknown-ca.pcap'; sleep 30"
+expect_screen cap "pcap: the handshake is listed with its outcome" "127.0.0.1:35907"
+expect_screen cap "pcap: its details name the alert" "fatal unknown_ca from the client"
+keys cap / -l nomatch
+keys cap Enter
+expect_screen cap "pcap: / filters the handshakes" "no handshake matches the filter"
+keys cap Escape
+expect_screen cap "pcap: Esc clears the filter" "JA3S"
+keys cap q
+
+# 9. usage errors: before the screen, exit 2, one line
 "$TP" tui client >"$T/u.out" 2>"$T/u.err"; rc=$?
 check "tui client without a target: exit 2 with one line" \
 	sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$T/u.err') -eq 1 ]"
