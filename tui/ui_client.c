@@ -516,7 +516,7 @@ static void details_text(const struct tp_report *r, int sel, char *buf,
 		ADD("signature  %s\n", c->signature ? c->signature : "");
 		ADD("CA         %s%s\n", c->is_ca ? "yes" : "no",
 		    c->self_signed ? ", self-signed" : "");
-		ADD("sha256     %.32s\n           %s\n", c->sha256,
+		ADD("sha256\n  %.32s\n  %s\n", c->sha256,
 		    strlen(c->sha256) > 32 ? c->sha256 + 32 : "");
 	} else {
 		ADD("trust anchor\n");
