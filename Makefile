@@ -40,8 +40,9 @@ LIB_SRC   := $(wildcard src/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 LIB       := $(B)/libtlsprobe.a
 CLI_SRC   := $(filter-out probes/main.c,$(wildcard probes/*.c))
+CLI_SRC   += $(wildcard tui/*.c)
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
-SUBCMDS   := client server peer ciphers pcap
+SUBCMDS   := client server peer ciphers pcap tui
 PROGS     := $(BINDIR)/tlsprobe $(SUBCMDS:%=$(BINDIR)/tlsprobe-%)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -128,4 +129,4 @@ clean:
 MAKEFLAGS += -r
 .SUFFIXES:
 .SECONDARY:
--include $(wildcard $(B)/src/*.d $(B)/probes/*.d)
+-include $(wildcard $(B)/src/*.d $(B)/probes/*.d $(B)/tui/*.d)

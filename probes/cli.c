@@ -143,3 +143,134 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	}
 	return true;
 }
+
+/* Parses a whole number from min to max for a ciphers option. */
+static int parse_count(const char *sub, const char *flag, const char *arg,
+		       unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
+	    v < min || v > max)
+		return cli_fail(sub, 2, "%s: '%s' is not a whole number "
+				"from %u to %u", flag, arg, min, max);
+	*out = (unsigned)v;
+	return 0;
+}
+
+int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
+		       struct cli_common *c)
+{
+	enum tp_starttls st;
+	unsigned n;
+
+	switch (opt) {
+	case OPT_JSON: c->json = true; c->format = 1; return 0;
+	case OPT_FORMAT:
+		if (strcmp(arg, "text") == 0)
+			c->format = 0;
+		else if (strcmp(arg, "json") == 0)
+			c->format = 1;
+		else if (strcmp(arg, "nmap") == 0)
+			c->format = 2;
+		else
+			return cli_fail("ciphers", 2, "--format: unknown format "
+					"'%s' (text, json or nmap)", arg);
+		c->json = c->format == 1;
+		return 0;
+	case OPT_POLICY: o->policy = arg; return 0;
+	case OPT_PROTOCOLS: o->protocols = arg; return 0;
+	case OPT_STARTTLS:
+		if (tp_starttls_parse(arg, &st) < 0)
+			return cli_fail("ciphers", 2, "--starttls: unknown "
+					"protocol '%s' (smtp, imap, pop3, ftp, "
+					"xmpp, postgres or ldap)", arg);
+		o->starttls = (int)st;
+		return 0;
+	case OPT_SNI: o->sni = arg; return 0;
+	case OPT_NO_SNI: o->no_sni = true; return 0;
+	case OPT_CONCURRENCY:
+		return parse_count("ciphers", "--concurrency", arg, 1, 32,
+				   &o->concurrency);
+	case OPT_DELAY:
+		if (parse_count("ciphers", "--delay", arg, 0, 600000, &n) != 0)
+			return 2;
+		o->delay_ms = n;
+		return 0;
+	case OPT_BUDGET:
+		return parse_count("ciphers", "--budget", arg, 1, 100000,
+				   &o->budget);
+	case OPT_TIMEOUT: return cli_parse_timeout("ciphers", arg,
+						   &o->timeout_s);
+	case OPT_NO_COLOR: c->no_color = true; return 0;
+	case '4': o->family = 4; return 0;
+	case '6': o->family = 6; return 0;
+	case OPT_CA:
+	case OPT_CERT:
+	case OPT_KEY:
+	case OPT_EXPECT_NAME:
+	case OPT_EXPECT_ID:
+	case OPT_PRIORITY:
+	case OPT_KEYLOG:
+		return cli_fail("ciphers", 2, "this option does not apply to "
+				"tlsprobe ciphers, which lists what the port "
+				"accepts without completing a handshake: use "
+				"tlsprobe client to check certificates and "
+				"priorities");
+	case OPT_CAPTURE:
+	case OPT_PCAP_OUT:
+		return cli_fail("ciphers", 2, "--%s is not available in this "
+				"version of tlsprobe yet",
+				opt == OPT_CAPTURE ? "capture" : "pcap-out");
+	default:
+		return -1;
+	}
+}
+
+/* Parses a --count value: connections, 1 or more. */
+static int parse_server_count(const char *sub, const char *arg,
+			      unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < 1 ||
+	    v > 1000000000UL)
+		return cli_fail(sub, 2, "--count '%s': expected a number "
+				"of connections, 1 or more", arg);
+	*out = (unsigned)v;
+	return 0;
+}
+
+bool cli_server_option(const char *sub, int opt, const char *arg,
+		       struct tp_server_opts *o, struct cli_common *c,
+		       int *rc)
+{
+	*rc = 0;
+	switch (opt) {
+	case OPT_LISTEN: o->listen = arg; break;
+	case OPT_CERT: o->cert_file = arg; break;
+	case OPT_KEY: o->key_file = arg; break;
+	case OPT_CA: o->ca_file = arg; break;
+	case OPT_REQUIRE_CLIENT_CERT: o->require_client_cert = true; break;
+	case OPT_EXPECT_ID: o->expect_id = arg; break;
+	case OPT_PRIORITY: o->priority = arg; break;
+	case OPT_TIMEOUT: *rc = cli_parse_timeout(sub, arg, &o->timeout_s); break;
+	case OPT_ONCE: c->once = true; break;
+	case OPT_COUNT:
+		*rc = parse_server_count(sub, arg, &o->count);
+		c->count_given = true;
+		break;
+	case OPT_JSON: c->json = true; break;
+	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
+	case 'v': c->verbose = true; break;
+	case OPT_NO_COLOR: c->no_color = true; break;
+	default: return false;
+	}
+	return true;
+}

@@ -10,6 +10,9 @@ struct cli_common {
 	bool no_color;
 	bool verbose;
 	double timeout_s;
+	bool once;         /* server: --once */
+	bool count_given;  /* server: --count */
+	int format;        /* ciphers: 0 text, 1 json, 2 nmap */
 };
 
 /* getopt_long ids for the long-only options, shared by the mains. */
@@ -19,6 +22,11 @@ enum {
 	OPT_STARTTLS, OPT_CAPTURE, OPT_PCAP_OUT, OPT_KEYLOG, OPT_NO_COLOR,
 	OPT_ALPN, OPT_PURPOSE, OPT_NOW, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
 	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND,
+	/* server and peer */
+	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
+	/* ciphers */
+	OPT_FORMAT, OPT_POLICY, OPT_PROTOCOLS, OPT_CONCURRENCY, OPT_DELAY,
+	OPT_BUDGET,
 };
 
 /* The long options of the client role, shared by client and peer. */
@@ -49,6 +57,59 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 		       struct tp_client_opts *o, struct cli_common *c,
 		       int *rc);
 
+/* The long options of the server role (tlsprobe server). */
+#define CLI_SERVER_LONGOPTS \
+	{"listen", required_argument, NULL, OPT_LISTEN}, \
+	{"cert", required_argument, NULL, OPT_CERT}, \
+	{"key", required_argument, NULL, OPT_KEY}, \
+	{"ca", required_argument, NULL, OPT_CA}, \
+	{"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT}, \
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID}, \
+	{"priority", required_argument, NULL, OPT_PRIORITY}, \
+	{"timeout", required_argument, NULL, OPT_TIMEOUT}, \
+	{"once", no_argument, NULL, OPT_ONCE}, \
+	{"count", required_argument, NULL, OPT_COUNT}, \
+	{"json", no_argument, NULL, OPT_JSON}, \
+	{"now", required_argument, NULL, OPT_NOW}, \
+	{"verbose", no_argument, NULL, 'v'}, \
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+
+/* As cli_client_option, for CLI_SERVER_LONGOPTS (and -v). */
+bool cli_server_option(const char *sub, int opt, const char *arg,
+		       struct tp_server_opts *o, struct cli_common *c,
+		       int *rc);
+
+/* The long options of the cipher audit (tlsprobe ciphers). */
+#define CLI_CIPHERS_LONGOPTS \
+	{"json", no_argument, NULL, OPT_JSON}, \
+	{"format", required_argument, NULL, OPT_FORMAT}, \
+	{"policy", required_argument, NULL, OPT_POLICY}, \
+	{"protocols", required_argument, NULL, OPT_PROTOCOLS}, \
+	{"starttls", required_argument, NULL, OPT_STARTTLS}, \
+	{"sni", required_argument, NULL, OPT_SNI}, \
+	{"no-sni", no_argument, NULL, OPT_NO_SNI}, \
+	{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, \
+	{"delay", required_argument, NULL, OPT_DELAY}, \
+	{"budget", required_argument, NULL, OPT_BUDGET}, \
+	{"timeout", required_argument, NULL, OPT_TIMEOUT}, \
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
+	{"ca", required_argument, NULL, OPT_CA}, \
+	{"cert", required_argument, NULL, OPT_CERT}, \
+	{"key", required_argument, NULL, OPT_KEY}, \
+	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME}, \
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID}, \
+	{"priority", required_argument, NULL, OPT_PRIORITY}, \
+	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
+	{"capture", no_argument, NULL, OPT_CAPTURE}, \
+	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}
+
+/*
+ * Applies one of CLI_CIPHERS_LONGOPTS (or -4, -6) to o and c. Returns -1
+ * when opt is none of them, else the exit code of a bad value (0: fine).
+ */
+int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
+		       struct cli_common *c);
+
 /* Prints "tlsprobe SUB: message" on stderr; returns the exit code. */
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);
 /* Reports an error object as one line on stderr; returns its exit code. */
@@ -69,6 +130,7 @@ int cmd_codes(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_ciphers(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
 
 #endif

@@ -10,11 +10,6 @@
 
 #include "cli.h"
 
-/* The options only server and peer have; after the shared ids. */
-enum {
-	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
-};
-
 static const char usage_text[] =
 	"usage: tlsprobe server --cert FILE --key FILE [options]\n"
 	"  --listen [ADDR]:PORT  where to listen (default :4433, IPv4 and\n"
@@ -37,20 +32,7 @@ static const char usage_text[] =
 	"  --no-color            plain text (also NO_COLOR=1)\n";
 
 static const struct option longopts[] = {
-	{"listen", required_argument, NULL, OPT_LISTEN},
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"ca", required_argument, NULL, OPT_CA},
-	{"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT},
-	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
-	{"priority", required_argument, NULL, OPT_PRIORITY},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"once", no_argument, NULL, OPT_ONCE},
-	{"count", required_argument, NULL, OPT_COUNT},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"now", required_argument, NULL, OPT_NOW},
-	{"verbose", no_argument, NULL, 'v'},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	CLI_SERVER_LONGOPTS,
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -156,21 +138,6 @@ static void on_report(void *arg, const struct tp_report *r)
 		run->write_failed = true;
 }
 
-static int parse_count(const char *arg, unsigned *out)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < 1 ||
-	    v > 1000000000UL)
-		return cli_fail("server", 2, "--count '%s': expected a number "
-				"of connections, 1 or more", arg);
-	*out = (unsigned)v;
-	return 0;
-}
-
 int cmd_server(int argc, char **argv)
 {
 	struct tp_server_opts o = {.timeout_s = 10};
@@ -178,40 +145,18 @@ int cmd_server(int argc, char **argv)
 	struct tp_error err = {0};
 	struct sigaction sa;
 	struct run run;
-	bool once = false, count_given = false;
 	int c, rc;
 
 	memset(&run, 0, sizeof(run));
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+		if (cli_server_option("server", c, optarg, &o, &run.common,
+				      &rc)) {
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		switch (c) {
-		case OPT_LISTEN: o.listen = optarg; break;
-		case OPT_CERT: o.cert_file = optarg; break;
-		case OPT_KEY: o.key_file = optarg; break;
-		case OPT_CA: o.ca_file = optarg; break;
-		case OPT_REQUIRE_CLIENT_CERT:
-			o.require_client_cert = true;
-			break;
-		case OPT_EXPECT_ID: o.expect_id = optarg; break;
-		case OPT_PRIORITY: o.priority = optarg; break;
-		case OPT_TIMEOUT:
-			if ((rc = cli_parse_timeout("server", optarg,
-						    &o.timeout_s)) != 0)
-				return rc;
-			break;
-		case OPT_ONCE: once = true; break;
-		case OPT_COUNT:
-			if ((rc = parse_count(optarg, &o.count)) != 0)
-				return rc;
-			count_given = true;
-			break;
-		case OPT_JSON: run.common.json = true; break;
-		case OPT_NOW:
-			if ((rc = cli_parse_now("server", optarg, &o.now)) != 0)
-				return rc;
-			break;
-		case 'v': run.common.verbose = true; break;
-		case OPT_NO_COLOR: run.common.no_color = true; break;
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
 		case ':':
 			return cli_fail("server", 2, "option '%s' needs a "
@@ -225,10 +170,10 @@ int cmd_server(int argc, char **argv)
 	if (optind < argc)
 		return cli_fail("server", 2, "unexpected argument '%s' (the "
 				"address goes with --listen)", argv[optind]);
-	if (once && count_given)
+	if (run.common.once && run.common.count_given)
 		return cli_fail("server", 2, "--once and --count exclude each "
 				"other (--once is --count 1)");
-	if (once)
+	if (run.common.once)
 		o.count = 1;
 	run.color = !run.common.json && cli_use_color(&run.common);
 	o.on_listening = on_listening;

@@ -20,6 +20,7 @@ static const struct subcommand subcommands[] = {
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
 	{"id", cmd_id, "print this node's unique ID"},
 	{"codes", cmd_codes, "list the finding codes and what they mean"},
+	{"tui", cmd_tui, "the ncurses front end over all of the above"},
 };
 
 #ifndef TP_FIXED_SUBCOMMAND

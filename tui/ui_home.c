@@ -1,0 +1,424 @@
+/*
+ * tlsprobe - TLS connectivity diagnostics.
+ * Copyright (C) 2026 the tlsprobe authors.
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The home screen: the target form and the runs made since the TUI
+ * started, with their verdicts.
+ */
+#include <curses.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "starttls.h"
+#include "ui.h"
+
+#define K(k) (1u << (k))
+
+static const struct {
+	const char *label;
+	unsigned kinds;  /* the probes that use the field */
+} fields[F_COUNT] = {
+	[F_PROBE] = {"Probe", ~0u},
+	[F_HOST] = {"Host", K(UI_CLIENT) | K(UI_CIPHERS)},
+	[F_PORT] = {"Port", K(UI_CLIENT) | K(UI_CIPHERS)},
+	[F_SNI] = {"SNI", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_PEER)},
+	[F_CA] = {"CA file", K(UI_CLIENT) | K(UI_CERT) | K(UI_SERVER) |
+		  K(UI_PEER)},
+	[F_CERT] = {"Cert file", K(UI_CLIENT) | K(UI_CERT) | K(UI_SERVER) |
+		    K(UI_PEER)},
+	[F_KEY] = {"Key file", K(UI_CLIENT) | K(UI_CERT) | K(UI_SERVER) |
+		   K(UI_PEER)},
+	[F_STARTTLS] = {"STARTTLS", K(UI_CLIENT) | K(UI_CIPHERS)},
+	[F_EXPECT_NAME] = {"Expect name", K(UI_CLIENT) | K(UI_CERT) |
+			   K(UI_PEER)},
+	[F_EXPECT_ID] = {"Expect ID", K(UI_CLIENT) | K(UI_CERT) |
+			 K(UI_SERVER) | K(UI_PEER)},
+	[F_LISTEN] = {"Listen", K(UI_SERVER) | K(UI_PEER)},
+	[F_CONNECT] = {"Connect", K(UI_PEER)},
+	[F_FILE] = {"Pcap file", K(UI_PCAP)},
+	[F_RUN] = {"", ~0u},
+};
+
+
+static const char *value(struct ui *u, enum ui_field_id f)
+{
+	return u->values[f][0] != '\0' ? ui_keep(u->values[f]) : NULL;
+}
+
+static void set(struct ui *u, enum ui_field_id f, const char *s)
+{
+	snprintf(u->values[f], sizeof(u->values[f]), "%s", s ? s : "");
+}
+
+void ui_home_fill(struct ui *u, const struct ui_params *p)
+{
+	const struct tp_client_opts *c;
+	char port[16];
+
+	u->probe = UI_CLIENT;
+	u->field = F_HOST;
+	u->focus = 0;
+	if (p == NULL)
+		return;
+	u->probe = p->kind;
+	c = p->kind == UI_PEER ? &p->peer.client : &p->client;
+	switch (p->kind) {
+	case UI_CLIENT:
+		set(u, F_HOST, c->host);
+		snprintf(port, sizeof(port), "%u", c->port);
+		set(u, F_PORT, port);
+		set(u, F_SNI, c->sni);
+		set(u, F_STARTTLS, c->starttls ? tp_starttls_name(c->starttls)
+			: NULL);
+		/* fall through */
+	case UI_PEER:
+		set(u, F_CA, c->ca_file);
+		set(u, F_CERT, c->cert_file);
+		set(u, F_KEY, c->key_file);
+		set(u, F_EXPECT_NAME, c->expect_name);
+		set(u, F_EXPECT_ID, c->expect_id);
+		if (p->kind == UI_PEER) {
+			set(u, F_SNI, c->sni);
+			set(u, F_LISTEN, p->peer.listen);
+			set(u, F_CONNECT, p->peer.connect);
+		}
+		break;
+	case UI_CERT:
+		set(u, F_CA, p->cert.ca_file);
+		set(u, F_CERT, p->cert.cert_file);
+		set(u, F_KEY, p->cert.key_file);
+		set(u, F_EXPECT_NAME, p->cert.expect_name);
+		set(u, F_EXPECT_ID, p->cert.expect_id);
+		break;
+	case UI_CIPHERS:
+		set(u, F_HOST, p->ciphers.host);
+		snprintf(port, sizeof(port), "%u", p->ciphers.port);
+		set(u, F_PORT, port);
+		set(u, F_SNI, p->ciphers.sni);
+		set(u, F_STARTTLS, p->ciphers.starttls
+			? tp_starttls_name(p->ciphers.starttls) : NULL);
+		break;
+	case UI_SERVER:
+		set(u, F_CA, p->server.ca_file);
+		set(u, F_CERT, p->server.cert_file);
+		set(u, F_KEY, p->server.key_file);
+		set(u, F_EXPECT_ID, p->server.expect_id);
+		set(u, F_LISTEN, p->server.listen);
+		break;
+	case UI_PCAP:
+		set(u, F_FILE, p->pcap.file);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Host and port from the Host field (HOST, HOST:PORT, [V6]:PORT) and
+ * the Port field, which wins when it is filled in. */
+static bool target(struct ui *u, unsigned default_port, const char **host,
+		   unsigned *port)
+{
+	struct tp_error err = {0};
+	char *h = NULL, *end;
+	unsigned long v;
+
+	if (u->values[F_HOST][0] == '\0') {
+		ui_message(u, "the %s probe needs a Host", ui_kind_name(u->probe));
+		return false;
+	}
+	if (tp_addr_parse(u->values[F_HOST], default_port, &h, port, &err) < 0) {
+		ui_message(u, "Host: %s", err.message);
+		return false;
+	}
+	*host = ui_keep(h);
+	free(h);
+	if (u->values[F_PORT][0] != '\0') {
+		errno = 0;
+		v = strtoul(u->values[F_PORT], &end, 10);
+		if (errno != 0 || *end != '\0' || v < 1 || v > 65535) {
+			ui_message(u, "Port '%s': expected 1 to 65535",
+				   u->values[F_PORT]);
+			return false;
+		}
+		*port = (unsigned)v;
+	}
+	return *host != NULL;
+}
+
+bool ui_home_params(struct ui *u, struct ui_params *p)
+{
+	enum tp_starttls st = TP_STARTTLS_NONE;
+	struct tp_client_opts *c;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = u->probe;
+	if (u->values[F_STARTTLS][0] != '\0' &&
+	    tp_starttls_parse(u->values[F_STARTTLS], &st) < 0) {
+		ui_message(u, "STARTTLS '%s': expected smtp, imap, pop3, ftp, "
+			   "xmpp, postgres or ldap", u->values[F_STARTTLS]);
+		return false;
+	}
+	switch (u->probe) {
+	case UI_CLIENT:
+	case UI_PEER:
+		c = u->probe == UI_PEER ? &p->peer.client : &p->client;
+		c->timeout_s = 10;
+		c->sni = value(u, F_SNI);
+		c->ca_file = value(u, F_CA);
+		c->cert_file = value(u, F_CERT);
+		c->key_file = value(u, F_KEY);
+		c->expect_name = value(u, F_EXPECT_NAME);
+		c->expect_id = value(u, F_EXPECT_ID);
+		if (u->probe == UI_PEER) {
+			p->peer.listen = value(u, F_LISTEN);
+			p->peer.connect = value(u, F_CONNECT);
+			p->peer.wait_s = 30;
+			if (p->peer.connect == NULL || c->cert_file == NULL ||
+			    c->key_file == NULL) {
+				ui_message(u, "the peer probe needs Connect, "
+					   "Cert file and Key file");
+				return false;
+			}
+			snprintf(p->target, sizeof(p->target), "%s",
+				 p->peer.connect);
+			return true;
+		}
+		c->starttls = (int)st;
+		if (!target(u, st ? tp_starttls_default_port(st) : 443,
+			    &c->host, &c->port))
+			return false;
+		snprintf(p->target, sizeof(p->target), "%s:%u", c->host,
+			 c->port);
+		return true;
+	case UI_CERT:
+		p->cert.cert_file = value(u, F_CERT);
+		p->cert.key_file = value(u, F_KEY);
+		p->cert.ca_file = value(u, F_CA);
+		p->cert.expect_name = value(u, F_EXPECT_NAME);
+		p->cert.expect_id = value(u, F_EXPECT_ID);
+		if (p->cert.cert_file == NULL) {
+			ui_message(u, "the cert probe needs a Cert file");
+			return false;
+		}
+		snprintf(p->target, sizeof(p->target), "%s",
+			 p->cert.cert_file);
+		return true;
+	case UI_CIPHERS:
+		p->ciphers.timeout_s = 10;
+		p->ciphers.sni = value(u, F_SNI);
+		p->ciphers.starttls = (int)st;
+		if (!target(u, st ? tp_starttls_default_port(st) : 443,
+			    &p->ciphers.host, &p->ciphers.port))
+			return false;
+		snprintf(p->target, sizeof(p->target), "%s:%u",
+			 p->ciphers.host, p->ciphers.port);
+		return true;
+	case UI_SERVER:
+		p->server.timeout_s = 10;
+		p->server.listen = value(u, F_LISTEN);
+		p->server.cert_file = value(u, F_CERT);
+		p->server.key_file = value(u, F_KEY);
+		p->server.ca_file = value(u, F_CA);
+		p->server.expect_id = value(u, F_EXPECT_ID);
+		if (p->server.cert_file == NULL || p->server.key_file == NULL) {
+			ui_message(u, "the server probe needs Cert file and "
+				   "Key file");
+			return false;
+		}
+		snprintf(p->target, sizeof(p->target), "%s",
+			 p->server.listen ? p->server.listen : ":4433");
+		return true;
+	case UI_PCAP:
+		p->pcap.file = value(u, F_FILE);
+		if (p->pcap.file == NULL) {
+			ui_message(u, "the pcap probe needs a Pcap file");
+			return false;
+		}
+		snprintf(p->target, sizeof(p->target), "%s", p->pcap.file);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void draw_form(struct ui *u, int y, int h, int w)
+{
+	int f, row, vw = w - 17, attr;
+	bool used;
+
+	ui_hline(y, 0, w, "Target", u->focus == 0);
+	for (f = 0, row = y + 1; f < F_COUNT && row < y + h; f++, row++) {
+		bool here = u->focus == 0 && u->field == f;
+
+		used = fields[f].kinds & K(u->probe);
+		attr = used ? UI_NORMAL : ui_attr(UI_C_DIM);
+		if (f == F_RUN) {
+			row++;
+			ui_textf(row, 16, vw, here ? UI_REVERSE | UI_BOLD : UI_BOLD,
+				 "[ Run %s ]", ui_kind_name(u->probe));
+			continue;
+		}
+		ui_textf(row, 1, 14, here ? UI_BOLD : attr, "%s%s",
+			 here ? "> " : "  ", fields[f].label);
+		if (f == F_PROBE) {
+			ui_textf(row, 16, vw, here ? UI_REVERSE : UI_BOLD,
+				 "%s %s %s", ui_glyphs()->larrow,
+				 ui_kind_name(u->probe), ui_glyphs()->rarrow);
+			continue;
+		}
+		if (here && u->editing) {
+			size_t len = strlen(u->values[f]);
+			const char *shown = u->values[f];
+
+			/* the end of a long value, where the cursor is */
+			if ((int)len > vw - 2)
+				shown += len - (size_t)(vw - 2);
+			ui_textf(row, 16, vw, UI_UNDERLINE, "%s", shown);
+			move(row, 16 + (int)strlen(shown));
+			curs_set(1);
+		} else {
+			ui_text(row, 16, vw, here ? UI_REVERSE | attr : attr,
+				u->values[f][0] ? u->values[f]
+				: (used ? "." : ""));
+		}
+	}
+}
+
+static void draw_runs(struct ui *u, int y, int h, int x, int w)
+{
+	char status[256];
+	int shown = 0, i, n = (int)u->n_runs, rows = (h - 1) / 2;
+
+	ui_hline(y, x, w, "Runs", u->focus == 1);
+	if (n == 0) {
+		ui_wrap(y + 2, x + 2, w - 3, h - 3, 0, ui_attr(UI_C_DIM),
+			"No runs yet. Fill in the form and press Enter on "
+			"[ Run ], or start tlsprobe tui with a subcommand.");
+		return;
+	}
+	ui_clamp(&u->sel[1], &u->top[1], n, rows);
+	for (i = u->top[1]; i < n && shown < rows; i++) {
+		struct ui_run *run = u->runs[n - 1 - i];
+		bool here = u->focus == 1 && u->sel[1] == i;
+		enum tp_verdict v = TP_VERDICT_PASS;
+		int attr = UI_NORMAL;
+		char line[300];
+
+		snprintf(line, sizeof(line), "#%d %s %s", run->id,
+			 ui_kind_name(run->p.kind), run->p.target);
+		if (!ui_match(u->filter, line))
+			continue;
+		ui_run_lock(run);
+		ui_run_status(run, status, sizeof(status));
+		if (run->state == UI_DONE && run->report != NULL) {
+			v = tp_report_verdict(run->report);
+			attr = ui_verdict_attr(v);
+		} else if (run->state == UI_FAILED) {
+			attr = ui_attr(UI_C_RED);
+		}
+		ui_run_unlock(run);
+		ui_text(y + 1 + 2 * shown, x + 1, w - 1,
+			here ? UI_REVERSE | UI_BOLD : UI_BOLD, line);
+		ui_text(y + 2 + 2 * shown, x + 4, w - 4, attr, status);
+		shown++;
+	}
+}
+
+void ui_home_draw(struct ui *u, int y, int h)
+{
+	int fw = COLS >= 100 ? 56 : COLS / 2 + 4;
+
+	draw_form(u, y, h, fw);
+	ui_vline(y + 1, fw, h - 1);
+	draw_runs(u, y, h, fw + 1, COLS - fw - 1);
+}
+
+static void cycle(struct ui *u, int step)
+{
+	int k = (int)u->probe;
+
+	k = (k + step + UI_KIND_COUNT) % UI_KIND_COUNT;
+	u->probe = (enum ui_kind)k;
+}
+
+static bool edit_key(struct ui *u, int key)
+{
+	char *v = u->values[u->field];
+	size_t n = strlen(v);
+
+	switch (key) {
+	case '\n': case '\r': case KEY_ENTER: case 27: case '\t':
+	case KEY_UP: case KEY_DOWN:
+		u->editing = false;
+		curs_set(0);
+		if (key == KEY_UP && u->field > 0)
+			u->field--;
+		else if ((key == KEY_DOWN || key == '\t') &&
+			 u->field + 1 < F_COUNT)
+			u->field++;
+		return true;
+	case KEY_BACKSPACE: case 127: case 8:
+		if (n > 0)
+			v[n - 1] = '\0';
+		return true;
+	case 21:  /* ^U */
+		v[0] = '\0';
+		return true;
+	default:
+		if (key >= 0x20 && key < 0x7f && n + 1 < sizeof(u->values[0])) {
+			v[n] = (char)key;
+			v[n + 1] = '\0';
+		}
+		return true;
+	}
+}
+
+bool ui_home_key(struct ui *u, int key)
+{
+	struct ui_params p;
+	int n = (int)u->n_runs;
+
+	if (u->editing)
+		return edit_key(u, key);
+	if (u->focus == 1) {
+		if (ui_nav(u, 1, key, n, (LINES - 3) / 2))
+			return true;
+		if ((key == '\n' || key == '\r' || key == KEY_ENTER) && n > 0) {
+			ui_open_run(u, u->runs[n - 1 - u->sel[1]]);
+			return true;
+		}
+		return false;
+	}
+	switch (key) {
+	case KEY_UP: case 'k':
+		if (u->field > 0)
+			u->field--;
+		return true;
+	case KEY_DOWN: case 'j':
+		if (u->field + 1 < F_COUNT)
+			u->field++;
+		return true;
+	case 'g': case KEY_HOME: u->field = 0; return true;
+	case 'G': case KEY_END: u->field = F_RUN; return true;
+	case ' ': case 'h': case 'l': case KEY_LEFT: case KEY_RIGHT:
+		if (u->field != F_PROBE)
+			return key == ' ';
+		cycle(u, key == 'h' || key == KEY_LEFT ? -1 : 1);
+		return true;
+	case '\n': case '\r': case KEY_ENTER:
+		if (u->field == F_PROBE) {
+			cycle(u, 1);
+		} else if (u->field == F_RUN) {
+			if (ui_home_params(u, &p))
+				ui_start(u, &p);
+		} else {
+			u->editing = true;
+		}
+		return true;
+	default:
+		return false;
+	}
+}
