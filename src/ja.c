@@ -39,15 +39,24 @@ static void put_str(struct text *t, const char *s)
 	t->p[t->n] = '\0';
 }
 
+/* Hundreds of values per hello and thousands of hellos per capture:
+ * written digit by digit rather than through printf. */
 static void put_value(struct text *t, unsigned v, bool hex4)
 {
-	char s[12];
+	static const char hex[] = "0123456789abcdef";
+	char s[12], *e = s + sizeof(s) - 1;
+	int i;
 
-	if (hex4)
-		snprintf(s, sizeof(s), "%04x", v & 0xffff);
-	else
-		snprintf(s, sizeof(s), "%u", v);
-	put_str(t, s);
+	*e = '\0';
+	if (hex4) {
+		for (i = 0; i < 4; i++, v >>= 4)
+			*--e = hex[v & 0xf];
+	} else {
+		do
+			*--e = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+	}
+	put_str(t, e);
 }
 
 /* The values of v but GREASE (RFC 8701 section 2), in order, joined by

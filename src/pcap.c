@@ -459,8 +459,10 @@ static void cert_cache_free(struct pcap_run *run)
 	}
 }
 
+/* borrow: the entries share the cache's strings (a handshake that is
+ * streamed and dropped at once); else they own copies. */
 static void describe_certs(struct pcap_run *run, const struct tp_tls_conn *c,
-			   struct tp_handshake *h)
+			   struct tp_handshake *h, bool borrow)
 {
 	size_t i;
 
@@ -473,9 +475,13 @@ static void describe_certs(struct pcap_run *run, const struct tp_tls_conn *c,
 		const struct tp_cert_info *ci = cert_lookup(run, c->certs[i],
 							    c->cert_len[i]);
 
-		if (ci != NULL &&
-		    tp_cert_info_copy(&h->certs[h->n_certs], ci) == 0)
-			h->certs[h->n_certs++].position = (int)i;
+		if (ci == NULL)
+			continue;
+		if (borrow)
+			h->certs[h->n_certs] = *ci;
+		else if (tp_cert_info_copy(&h->certs[h->n_certs], ci) < 0)
+			continue;
+		h->certs[h->n_certs++].position = (int)i;
 	}
 }
 
@@ -622,7 +628,7 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		tp_ja3s(&c->sh, h->ja3s, NULL, 0);
 		tp_ja4s(&c->sh, false, h->ja4s);
 	}
-	describe_certs(run, c, h);
+	describe_certs(run, c, h, run->o->on_handshake != NULL);
 	if (c->has_alert)
 		fill_alert(c, h);
 	snprintf(h->outcome, sizeof(h->outcome), "%s", tp_tls_conn_outcome(c));
@@ -679,6 +685,9 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 		group_add(&run->resets[c->rst_server && !c->rst_client], c);
 	if (h == &one) {
 		run->o->on_handshake(run->o->handshake_arg, h);
+		free(h->certs);  /* borrowed from the cache */
+		h->certs = NULL;
+		h->n_certs = 0;
 		tp_handshake_clear(h);
 	}
 }
