@@ -41,7 +41,7 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)
 LIB       := $(B)/libtlsprobe.a
 CLI_SRC   := $(filter-out probes/main.c,$(wildcard probes/*.c))
 CLI_OBJ   := $(CLI_SRC:%.c=$(B)/%.o)
-SUBCMDS   := client server peer ciphers
+SUBCMDS   := client server peer ciphers pcap
 PROGS     := $(BINDIR)/tlsprobe $(SUBCMDS:%=$(BINDIR)/tlsprobe-%)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)

@@ -80,5 +80,6 @@ int cmd_codes(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_ciphers(int argc, char **argv);
+int cmd_pcap(int argc, char **argv);
 
 #endif

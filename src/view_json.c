@@ -159,6 +159,105 @@ static json_t *client_hello_json(const struct tp_client_hello *ch)
 
 static json_t *report_json(const struct tp_report *r);
 
+/* --capture: one object per packet of the probe's own flows. */
+static json_t *packets_json(const struct tp_report *r)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < r->n_packets; i++) {
+		const struct tp_packet *p = &r->packets[i];
+
+		json_array_append_new(a, json_pack(
+			"{s:f, s:s, s:s, s:I, s:I, s:o, s:b, s:o}",
+			"t_ms", p->t_ms,
+			"dir", p->incoming ? "in" : "out",
+			"flags", p->flags,
+			"len", (json_int_t)p->len,
+			"ttl", (json_int_t)p->ttl,
+			"tls", p->tls[0] ? json_string(p->tls) : json_null(),
+			"retransmission", p->retransmission,
+			"icmp", p->icmp[0] ? json_string(p->icmp) : json_null()));
+	}
+	return a;
+}
+
+/* pcap: one TLS connection of the capture. */
+static json_t *handshake_json(const struct tp_handshake *h)
+{
+	json_t *o, *certs = json_array();
+	size_t i;
+
+	for (i = 0; i < h->n_certs; i++)
+		json_array_append_new(certs, cert_json(&h->certs[i]));
+	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+		      "client", str_or_null(h->client),
+		      "server", str_or_null(h->server),
+		      "sni", str_or_null(h->sni),
+		      "alpn", str_or_null(h->alpn),
+		      "version", str_or_null(h->version),
+		      "cipher", str_or_null(h->cipher));
+	if (o == NULL) {
+		json_decref(certs);
+		return json_null();
+	}
+	json_object_set_new(o, "ja3", h->ja3[0] ? json_string(h->ja3)
+						 : json_null());
+	json_object_set_new(o, "ja3s", h->ja3s[0] ? json_string(h->ja3s)
+						   : json_null());
+	json_object_set_new(o, "ja4", h->ja4[0] ? json_string(h->ja4)
+						 : json_null());
+	json_object_set_new(o, "ja4s", h->ja4s[0] ? json_string(h->ja4s)
+						   : json_null());
+	json_object_set_new(o, "certificates", certs);
+	json_object_set_new(o, "alert", h->has_alert
+		? json_pack("{s:s, s:s, s:s}", "level", h->alert_level,
+			    "description", h->alert_description, "from",
+			    h->alert_from_server ? "server" : "client")
+		: json_null());
+	json_object_set_new(o, "outcome", json_string(h->outcome));
+	json_object_set_new(o, "history", json_string(h->history));
+	json_object_set_new(o, "t_start", json_real(h->t_start));
+	json_object_set_new(o, "duration_ms", json_real(h->duration_ms));
+	json_object_set_new(o, "keylog_secrets", h->keylog_secrets >= 0
+			    ? json_integer(h->keylog_secrets) : json_null());
+	return o;
+}
+
+/* {"TLS1.3": 12, "TLS1.2": 3}, in the summary's order (most first). */
+static json_t *counts_json(const struct tp_count *c, size_t n)
+{
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_object_set_new(o, c[i].name, json_integer(c[i].n));
+	return o;
+}
+
+static json_t *pcap_summary_json(const struct tp_report *r)
+{
+	const struct tp_pcap_summary *s = r->pcap;
+
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
+			 "s:o, s:o, s:o, s:f}",
+			 "source", str_or_null(s->source),
+			 "frames", (json_int_t)s->frames,
+			 "tcp_frames", (json_int_t)s->tcp_frames,
+			 "flows", (json_int_t)s->flows,
+			 "tls_flows", (json_int_t)s->tls_flows,
+			 "evicted", (json_int_t)s->evicted,
+			 "peak_buffer", (json_int_t)s->peak_buffer,
+			 "truncated", s->truncated,
+			 "handshakes", (json_int_t)r->n_handshakes,
+			 "versions", counts_json(s->by_version,
+						 s->n_by_version),
+			 "ciphers", counts_json(s->by_cipher, s->n_by_cipher),
+			 "outcomes", counts_json(s->by_outcome,
+						 s->n_by_outcome),
+			 "ms", s->ms);
+}
+
 /* tlsprobe peer: the nodes and their two client-shaped reports. */
 static void directions_json(json_t *doc, const struct tp_report *r)
 {
@@ -180,7 +279,10 @@ char *tp_report_to_json(const struct tp_report *r, int flags)
 
 	if (doc == NULL)
 		return NULL;
-	out = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6) |
+	/* pcap: capture times are seconds since 1970 to the microsecond,
+	 * 16 digits (the times are rounded so that no noise shows) */
+	out = json_dumps(doc, JSON_PRESERVE_ORDER |
+			 JSON_REAL_PRECISION(r->pcap != NULL ? 16 : 6) |
 			 ((flags & TP_RENDER_COMPACT) ? JSON_COMPACT : JSON_INDENT(2)));
 	json_decref(doc);
 	return out;
@@ -336,7 +438,15 @@ static json_t *report_json(const struct tp_report *r)
 		json_object_set_new(doc, "client_hello",
 				    client_hello_json(&r->client_hello));
 	if (r->has_packets)
-		json_object_set_new(doc, "packets", json_array());
+		json_object_set_new(doc, "packets", packets_json(r));
+	if (r->pcap != NULL) {
+		a = json_array();
+		for (i = 0; i < r->n_handshakes; i++)
+			json_array_append_new(a, handshake_json(
+					      &r->handshakes[i]));
+		json_object_set_new(doc, "handshakes", a);
+		json_object_set_new(doc, "summary", pcap_summary_json(r));
+	}
 	if (strcmp(r->command, "peer") == 0)
 		directions_json(doc, r);
 	if (r->scan != NULL)

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "registry.h"
 #include "tlsprobe.h"
@@ -208,6 +209,134 @@ static void peer(struct pen *p, const struct tp_report *r)
 		      p->f);
 }
 
+/* --capture: the probe's own packets, one line each. */
+static void packets(struct pen *p, const struct tp_report *r)
+{
+	size_t i;
+
+	if (!r->has_packets)
+		return;
+	fprintf(p->f, "\npackets   %zu\n", r->n_packets);
+	for (i = 0; i < r->n_packets; i++) {
+		const struct tp_packet *k = &r->packets[i];
+
+		fprintf(p->f, "  %9.1f ms  %s %-3s %5u bytes  ttl %3u",
+			k->t_ms, k->incoming ? "<-" : "->", k->flags, k->len,
+			k->ttl);
+		if (k->tls[0])
+			fprintf(p->f, "  %s", k->tls);
+		if (k->retransmission)
+			paint(p, C_YELLOW, "%s", "  retransmission");
+		if (k->icmp[0])
+			paint(p, C_RED, "  ICMP %s", k->icmp);
+		fputc('\n', p->f);
+	}
+}
+
+static const char *outcome_color(const char *outcome)
+{
+	if (strcmp(outcome, "established") == 0)
+		return C_GREEN;
+	if (strcmp(outcome, "alert") == 0 || strcmp(outcome, "reset") == 0)
+		return C_RED;
+	return C_YELLOW;
+}
+
+/* "12:00:01.250", UTC: the summary gives the date. */
+static void clock_time(double t, char *buf, size_t size)
+{
+	time_t s = (time_t)t;
+	unsigned ms = (unsigned)((t - (double)s) * 1000) % 1000;
+	char hms[16];
+	struct tm tm;
+
+	if (gmtime_r(&s, &tm) == NULL ||
+	    strftime(hms, sizeof(hms), "%H:%M:%S", &tm) == 0)
+		snprintf(buf, size, "?");
+	else
+		snprintf(buf, size, "%.8s.%03u", hms, ms);
+}
+
+/* pcap: one line per TLS connection, in the order they started. */
+static void handshakes(struct pen *p, const struct tp_report *r)
+{
+	size_t i;
+
+	if (r->pcap == NULL)
+		return;
+	fputc('\n', p->f);
+	if (r->n_handshakes == 0)
+		fputs("no TLS handshake in the capture\n", p->f);
+	for (i = 0; i < r->n_handshakes; i++) {
+		const struct tp_handshake *h = &r->handshakes[i];
+		char when[16];
+
+		clock_time(h->t_start, when, sizeof(when));
+		fprintf(p->f, "%s  %s -> %s  ", when, h->client ? h->client
+			: "?", h->server ? h->server : "?");
+		if (h->sni != NULL)
+			paint(p, C_BOLD, "%s", h->sni);
+		else
+			paint(p, C_DIM, "%s", "(no SNI)");
+		fprintf(p->f, "  %s  %s  ", h->version ? h->version : "-",
+			h->cipher ? h->cipher : "-");
+		paint(p, outcome_color(h->outcome), "%s", h->outcome);
+		if (h->has_alert)
+			fprintf(p->f, "  %s alert %s from the %s",
+				h->alert_level, h->alert_description,
+				h->alert_from_server ? "server" : "client");
+		if (h->keylog_secrets >= 0)
+			fprintf(p->f, "  keylog %d", h->keylog_secrets);
+		fputc('\n', p->f);
+	}
+}
+
+static void counts(struct pen *p, const char *label, const struct tp_count *c,
+		   size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return;
+	fprintf(p->f, "%-10s", label);
+	for (i = 0; i < n; i++)
+		fprintf(p->f, "%s%s %u", i ? ", " : "", c[i].name, c[i].n);
+	fputc('\n', p->f);
+}
+
+static void pcap_summary(struct pen *p, const struct tp_report *r)
+{
+	const struct tp_pcap_summary *s = r->pcap;
+	char first[32] = "";
+
+	if (s == NULL)
+		return;
+	if (r->n_handshakes > 0) {
+		time_t t = (time_t)r->handshakes[0].t_start;
+		struct tm tm;
+
+		if (gmtime_r(&t, &tm) != NULL)
+			strftime(first, sizeof(first), "%Y-%m-%d %H:%M:%S UTC",
+				 &tm);
+	}
+	fprintf(p->f, "\nsource    %s%s\n", s->source ? s->source : "?",
+		s->truncated ? " (truncated)" : "");
+	fprintf(p->f, "frames    %llu (%llu TCP), %llu TCP connection%s, "
+		"%llu with TLS", s->frames, s->tcp_frames, s->flows,
+		s->flows == 1 ? "" : "s", s->tls_flows);
+	if (s->evicted > 0)
+		fprintf(p->f, ", %llu evicted", s->evicted);
+	fprintf(p->f, ", %.1f ms\n", s->ms);
+	fprintf(p->f, "listed    %zu handshake%s", r->n_handshakes,
+		r->n_handshakes == 1 ? "" : "s");
+	if (first[0])
+		fprintf(p->f, ", the first at %s", first);
+	fputc('\n', p->f);
+	counts(p, "versions", s->by_version, s->n_by_version);
+	counts(p, "ciphers", s->by_cipher, s->n_by_cipher);
+	counts(p, "outcomes", s->by_outcome, s->n_by_outcome);
+}
+
 static void findings(struct pen *p, const struct tp_report *r)
 {
 	size_t i;
@@ -412,6 +541,9 @@ char *tp_report_to_text(const struct tp_report *r, int flags)
 	client_hello(&p, r);
 	certs(&p, r);
 	peer(&p, r);
+	handshakes(&p, r);
+	pcap_summary(&p, r);
+	packets(&p, r);
 	findings(&p, r);
 	verdict(&p, r);
 	if (fclose(p.f) != 0) {

@@ -152,6 +152,23 @@ static int alpn(struct reader *ext, struct tp_wire_client_hello *ch)
 	return 0;
 }
 
+/* RFC 8422 section 5.1.2: ECPointFormatList, one byte each, <1..2^8-1>. */
+static int ec_point_formats(struct reader *ext,
+			    struct tp_wire_client_hello *ch)
+{
+	struct reader list;
+	uint8_t format;
+
+	if (vector(ext, 1, &list) < 0 || ext->left != 0 || list.left == 0)
+		return -1;
+	ch->n_ec_point_formats = 0;
+	ch->ec_point_formats_total = list.left;
+	while (u8(&list, &format) == 0)
+		if (ch->n_ec_point_formats < TP_WIRE_MAX_LIST)
+			ch->ec_point_formats[ch->n_ec_point_formats++] = format;
+	return 0;
+}
+
 /* RFC 8446 section 4.2.8: KeyShareClientHello, entries of group and
  * key_exchange<1..2^16-1>. */
 static int key_share(struct reader *ext, struct tp_wire_client_hello *ch)
@@ -185,6 +202,8 @@ static int extension(uint16_t type, struct reader *ext,
 	case TP_WIRE_EXT_SUPPORTED_GROUPS:
 		return u16_vector(ext, ch->groups, TP_WIRE_MAX_LIST,
 				  &ch->n_groups, &ch->groups_total);
+	case TP_WIRE_EXT_EC_POINT_FORMATS:
+		return ec_point_formats(ext, ch);
 	case TP_WIRE_EXT_SIGNATURE_ALGORITHMS:
 		return u16_vector(ext, ch->sig_algs, TP_WIRE_MAX_LIST,
 				  &ch->n_sig_algs, &ch->sig_algs_total);
@@ -303,7 +322,6 @@ bool tp_wire_is_grease(uint16_t value)
 /* RFC 8446 section 5.1: at most 2^14 bytes of plaintext per record. */
 #define RECORD_PAYLOAD 16384
 
-#define EXT_EC_POINT_FORMATS 11
 #define EXT_PADDING 21
 #define EXT_EXTENDED_MASTER_SECRET 23
 #define EXT_RENEGOTIATION_INFO 0xff01
@@ -474,7 +492,7 @@ static void hello_extensions(struct writer *w,
 				break;
 		if (i < o->n_suites) {
 			/* RFC 8422 section 5.1.2: uncompressed only */
-			ext = ext_open(w, EXT_EC_POINT_FORMATS);
+			ext = ext_open(w, TP_WIRE_EXT_EC_POINT_FORMATS);
 			put8(w, 1);
 			put8(w, 0);
 			len_close(w, ext, 2);
@@ -868,6 +886,9 @@ static int server_extension(uint16_t type, struct reader *ext,
 		if (vector(ext, 2, &v) < 0 || vector(&v, 1, &name) < 0 ||
 		    name.left == 0 || v.left != 0)
 			return -1;
+		memcpy(sh->alpn, name.p, name.left);
+		sh->alpn[name.left] = '\0';
+		sh->alpn_len = name.left;
 		break;
 	case EXT_EXTENDED_MASTER_SECRET:
 		sh->has_ems = true;

@@ -16,7 +16,8 @@
 #include <stdint.h>
 
 #define TP_WIRE_MAX_SUITES 128
-#define TP_WIRE_MAX_LIST 32        /* versions, groups, signatures, shares */
+#define TP_WIRE_MAX_LIST 64        /* versions, groups, signatures, shares,
+				    * point formats */
 #define TP_WIRE_MAX_ALPN 8
 #define TP_WIRE_MAX_EXTENSIONS 64
 
@@ -26,6 +27,7 @@
 /* RFC 8446 section 4.2: extension types read from a ClientHello. */
 #define TP_WIRE_EXT_SERVER_NAME 0
 #define TP_WIRE_EXT_SUPPORTED_GROUPS 10
+#define TP_WIRE_EXT_EC_POINT_FORMATS 11
 #define TP_WIRE_EXT_SIGNATURE_ALGORITHMS 13
 #define TP_WIRE_EXT_ALPN 16
 #define TP_WIRE_EXT_SUPPORTED_VERSIONS 43
@@ -72,6 +74,10 @@ struct tp_wire_client_hello {
 	bool has_key_share;
 	uint16_t key_shares[TP_WIRE_MAX_LIST];
 	size_t n_key_shares;
+	/* ec_point_formats (RFC 8422 section 5.1.2) */
+	uint8_t ec_point_formats[TP_WIRE_MAX_LIST];
+	size_t n_ec_point_formats;
+	size_t ec_point_formats_total;
 };
 
 /*
@@ -226,6 +232,11 @@ struct tp_wire_server_hello {
 	bool downgrade_tls11;
 	uint16_t extensions[TP_WIRE_MAX_EXTENSIONS];
 	size_t n_extensions;
+	/* has_alpn: the protocol chosen (RFC 7301 section 3.1), raw bytes,
+	 * NUL-terminated (a name holding a NUL byte keeps its length in
+	 * alpn_len) */
+	char alpn[256];
+	size_t alpn_len;
 };
 
 /* Parses a ServerHello or HRR body. 0, or -1 when malformed. */

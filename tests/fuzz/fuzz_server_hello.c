@@ -62,6 +62,12 @@ static void check_server_hello(const uint8_t *body, size_t len)
 	     (sh.has_versions || sh.has_key_share || sh.has_cookie ||
 	      sh.has_alpn || sh.has_ems || sh.has_reneg_info)))
 		abort();
+	/* the chosen protocol: a name of 1..255 bytes inside the body */
+	if (sh.has_alpn != (sh.alpn_len > 0) ||
+	    sh.alpn_len >= sizeof(sh.alpn) || sh.alpn_len > len ||
+	    sh.alpn[sh.alpn_len] != '\0' ||
+	    (sh.has_alpn && memmem(body, len, sh.alpn, sh.alpn_len) == NULL))
+		abort();
 }
 
 static void check_server_kx(const uint8_t *body, size_t len, bool dhe,

@@ -27,6 +27,13 @@ static void check(const uint8_t *body, size_t len)
 	    ch.n_extensions > TP_WIRE_MAX_EXTENSIONS ||
 	    ch.sni_len >= sizeof(ch.sni) || ch.suites_total * 2 > len)
 		abort();
+	/* ec_point_formats: one byte each, none but in a list of one or
+	 * more */
+	if (ch.n_ec_point_formats > TP_WIRE_MAX_LIST ||
+	    ch.n_ec_point_formats > ch.ec_point_formats_total ||
+	    ch.ec_point_formats_total > len ||
+	    (ch.n_ec_point_formats == 0) != (ch.ec_point_formats_total == 0))
+		abort();
 	for (i = 0; i < ch.n_alpn; i++)
 		if (ch.alpn_len[i] == 0 || ch.alpn[i][ch.alpn_len[i]] != '\0')
 			abort();

@@ -174,6 +174,7 @@ static void test_wire_gnutls_tls13(void **state)
 	assert_string_equal(ch->alpn[1], "http/1.1");
 	assert_true(has16(ch->groups, ch->n_groups, 0x001d));  /* x25519 */
 	assert_true(ch->n_sig_algs > 0);
+	assert_int_equal(ch->n_sig_algs, ch->sig_algs_total);
 	assert_true(ch->has_key_share);
 	assert_true(ch->n_key_shares > 0);
 	assert_true(has16(ch->groups, ch->n_groups, ch->key_shares[0]));
@@ -470,6 +471,14 @@ static void test_wire_extensions_malformed(void **state)
 		{"key_share: group cut", 51, "\x00\x01\x00", 3, -1},
 		{"key_share: empty list (HRR retry asks)", 51, "\x00\x00", 2, 0},
 		{"key_share: good", 51, "\x00\x05\x00\x1d\x00\x01\x01", 7, 0},
+		/* ec_point_formats */
+		{"point formats: empty list", 11, "\x00", 1, -1},
+		{"point formats: empty extension", 11, "", 0, -1},
+		{"point formats: list past the extension", 11, "\x02\x00", 2,
+		 -1},
+		{"point formats: a byte after the list", 11, "\x01\x00\x00", 3,
+		 -1},
+		{"point formats: good", 11, "\x03\x00\x01\x02", 4, 0},
 		/* an extension the parser does not read: any content */
 		{"unknown extension", 0xfe0d, "\xff\xff\xff", 3, 0},
 	};
@@ -551,11 +560,11 @@ static void test_wire_extension_contents(void **state)
 	put16(b, 0x0304);
 	put16(b, 0x0303);
 	close_len(b, ext, 2);
-	/* 40 groups: 32 kept */
+	/* 8 groups more than are kept */
 	put16(b, 10);
 	ext = open_len(b, 2);
-	put16(b, 80);
-	for (i = 0; i < 40; i++)
+	put16(b, 2 * (TP_WIRE_MAX_LIST + 8));
+	for (i = 0; i < TP_WIRE_MAX_LIST + 8; i++)
 		put16(b, 0x0100 + i);
 	close_len(b, ext, 2);
 	close_len(b, exts, 2);
@@ -575,9 +584,41 @@ static void test_wire_extension_contents(void **state)
 	assert_null(tp_wire_version_name(ch->versions[0]));
 	assert_string_equal(tp_wire_version_name(ch->versions[1]), "TLS1.3");
 	assert_int_equal(ch->n_groups, TP_WIRE_MAX_LIST);
-	assert_int_equal(ch->groups_total, 40);
+	assert_int_equal(ch->groups_total, TP_WIRE_MAX_LIST + 8);
 	assert_int_equal(ch->n_extensions, 4);
 	assert_int_equal(ch->extensions[1], 16);
+	free(b);
+	free(ch);
+}
+
+/* ec_point_formats: the formats in order, the first ones kept. */
+static void test_wire_ec_point_formats(void **state)
+{
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct buf *b = malloc(sizeof(*b));
+	uint8_t data[1 + TP_WIRE_MAX_LIST + 3];
+	size_t i;
+
+	(void)state;
+	with_extension(b, 11, "\x03\x00\x01\x02", 4);
+	assert_int_equal(parse_buf(b, ch), 0);
+	assert_int_equal(ch->n_ec_point_formats, 3);
+	assert_int_equal(ch->ec_point_formats_total, 3);
+	assert_int_equal(ch->ec_point_formats[0], 0);
+	assert_int_equal(ch->ec_point_formats[2], 2);
+	data[0] = TP_WIRE_MAX_LIST + 3;
+	for (i = 1; i < sizeof(data); i++)
+		data[i] = (uint8_t)i;
+	with_extension(b, 11, data, sizeof(data));
+	assert_int_equal(parse_buf(b, ch), 0);
+	assert_int_equal(ch->n_ec_point_formats, TP_WIRE_MAX_LIST);
+	assert_int_equal(ch->ec_point_formats_total, TP_WIRE_MAX_LIST + 3);
+	assert_int_equal(ch->ec_point_formats[TP_WIRE_MAX_LIST - 1],
+			 TP_WIRE_MAX_LIST);
+	/* none without the extension */
+	hello_head(b, 1);
+	assert_int_equal(parse_buf(b, ch), 0);
+	assert_int_equal(ch->n_ec_point_formats, 0);
 	free(b);
 	free(ch);
 }
@@ -1667,6 +1708,8 @@ static void test_wire_server_hello_tls12(void **state)
 	assert_true(sh.has_reneg_info);
 	assert_true(sh.has_ems);
 	assert_true(sh.has_alpn);
+	assert_string_equal(sh.alpn, "h2");
+	assert_int_equal(sh.alpn_len, 2);
 	assert_false(sh.has_key_share);
 	assert_false(sh.has_cookie);
 	assert_true(sh.downgrade_tls12);
@@ -2101,6 +2144,7 @@ int main(void)
 		cmocka_unit_test(test_wire_head_malformed),
 		cmocka_unit_test(test_wire_extensions_malformed),
 		cmocka_unit_test(test_wire_extension_contents),
+		cmocka_unit_test(test_wire_ec_point_formats),
 		cmocka_unit_test(test_wire_sni_too_long),
 		cmocka_unit_test(test_wire_grease),
 		cmocka_unit_test(test_wire_record_and_handshake),
