@@ -554,12 +554,11 @@ static void reset_evidence(struct tp_report *r,
 		char hops[160] = "";
 
 		if (initial_ttl(ev->reset_ttl) == initial_ttl(ref))
-			snprintf(hops, sizeof(hops), ": it was sent %d hop%s "
-				 "away, the server is %d hop%s away",
+			snprintf(hops, sizeof(hops), ": the reset crossed %d "
+				 "router%s, the server's packets %d",
 				 initial_ttl(ref) - ev->reset_ttl,
 				 initial_ttl(ref) - ev->reset_ttl == 1 ? ""
-				 : "s", initial_ttl(ref) - ref,
-				 initial_ttl(ref) - ref == 1 ? "" : "s");
+				 : "s", initial_ttl(ref) - ref);
 		add_detail(f, "reset probably injected by a middlebox (TTL %d "
 			   "vs %d in %s)%s", ev->reset_ttl, ref, ref_what,
 			   hops);
@@ -595,10 +594,15 @@ static void hello_evidence(struct tp_report *r,
 			   "DROP rule, or a link that loses it)",
 			   ev->hello_sent, ev->hello_sent == 1 ? "" : "s",
 			   ev->hello_span_ms / 1000);
+	else if (!ev->hello_answered && f->code == TP_PMTU_BLACKHOLE)
+		add_detail(f, "the server's TCP acknowledged our ClientHello, "
+			   "so our small segments pass, yet not one byte of "
+			   "its answer reached us: large segments are lost on "
+			   "the way to us");
 	else if (!ev->hello_answered)
 		add_detail(f, "the server's TCP acknowledged our ClientHello "
-			   "but no data came back: the service behind the "
-			   "port got it and did not answer");
+			   "but no data came back: the service got it and did "
+			   "not answer, or its answer was lost on the way");
 	if (ev->in_hole > 0)
 		add_detail(f, "%u bytes of the server's answer never arrived "
 			   "while later segments did (%u data segments "
