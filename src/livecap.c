@@ -377,9 +377,10 @@ static void label_add(struct label *lb, const char *name)
 			 used ? ", " : "", name);
 		return;
 	}
-	/* no room: say that more followed */
+	/* no room: say that more followed (whole, or not at all: a cut
+	 * character would not be UTF-8) */
 	lb->full = true;
-	if (used + 3 < lb->size)
+	if (used + strlen(", …") < lb->size)
 		snprintf(lb->buf + used, lb->size - used, ", …");
 }
 
