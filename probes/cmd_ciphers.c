@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  --budget N           most connections to the host (default 1000)\n"
 	"  --timeout SECONDS    bound for each step of a connection (default 10)\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
+	CLI_CAPTURE_USAGE
 	"  --no-color           plain text (also NO_COLOR=1)\n";
 
 enum {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{"keylog", required_argument, NULL, OPT_KEYLOG},
 	{"capture", no_argument, NULL, OPT_CAPTURE},
 	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT},
+	{"user", required_argument, NULL, OPT_USER},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -147,11 +149,9 @@ static int option(int c, const char *arg, struct tp_ciphers_opts *o,
 				"accepts without completing a handshake: use "
 				"tlsprobe client to check certificates and "
 				"priorities");
-	case OPT_CAPTURE:
-	case OPT_PCAP_OUT:
-		return cli_fail("ciphers", 2, "--%s is not available in this "
-				"version of tlsprobe yet",
-				c == OPT_CAPTURE ? "capture" : "pcap-out");
+	case OPT_CAPTURE: o->capture = true; return 0;
+	case OPT_PCAP_OUT: o->pcap_out = arg; o->capture = true; return 0;
+	case OPT_USER: o->user = arg; return 0;
 	default:
 		return -1;
 	}
