@@ -230,3 +230,25 @@ watch_ids() {
 start_fake stall
 watch_ids user-default "$NOBODY_UID" "$NOBODY_GID"
 watch_ids user-daemon "$(id -u daemon)" "$(id -g daemon)" --user daemon
+
+# ---- ciphers ----
+
+start_openssl_server $OSRV
+"$TP" ciphers "127.0.0.1:$SRV_PORT" --protocols TLS1.2,TLS1.3 --json \
+	--capture --pcap-out "$T/ciphers.pcap" >"$T/ciphers.json" 2>"$T/ciphers.err"
+RC=$?
+OUT="$T/ciphers.json" ERR="$T/ciphers.err" LAST_ARGS="ciphers --capture" MS=0
+check "ciphers --capture: exit 0 or 1 (got $RC)" test "$RC" -le 1
+expect_py "ciphers: one SYN out per connection the audit counts" \
+	'len([p for p in d["packets"] if p["flags"] == "S" and p["dir"] == "out"]) == d["stats"]["connections"]'
+expect_py "ciphers: ClientHellos out, ServerHellos in" \
+	'[p for p in d["packets"] if p["dir"] == "out" and (p["tls"] or "").startswith("ClientHello")] and [p for p in d["packets"] if p["dir"] == "in" and (p["tls"] or "").startswith("ServerHello")]'
+_n=$(tshark -r "$T/ciphers.pcap" 2>/dev/null | grep -c .)
+_want=$(json_get "$OUT" 'len(d["packets"])')
+check "ciphers: --pcap-out holds the $_want packets of the report ($_n)" \
+	test "$_n" = "$_want"
+unpriv "$TP" ciphers "127.0.0.1:$SRV_PORT" --capture >"$T/cnp.out" 2>"$T/cnp.err"
+RC=$?
+check "ciphers, not permitted: exit 3, one line, no report" \
+	test "$RC" = 3 -a ! -s "$T/cnp.out" -a "$(wc -l <"$T/cnp.err")" = 1
+stop_servers
