@@ -618,6 +618,8 @@ struct seg {
 enum half_mode {
 	HALF_WAIT,     /* no byte of the stream read yet */
 	HALF_TLS,      /* reading TLS records */
+	HALF_RECORDS,  /* handshake over: record headers in order only,
+			* nothing held, until application data shows */
 	HALF_COUNT,    /* not read any more: bytes and flags only */
 };
 
@@ -759,12 +761,25 @@ static void half_gap(struct tp_flows *f, struct flow *fl, int side)
 	half_stop(f, h);
 }
 
-/* Both sides encrypt: the handshake is over, nothing more is read. */
+/* Both sides encrypt: the handshake is over, nothing more is held;
+ * record headers are followed until both sides sent application data. */
 static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 {
-	if (fl->h[0].enc_data && fl->h[1].enc_data) {
+	int i;
+
+	if (fl->h[0].appdata && fl->h[1].appdata) {
 		half_stop(f, &fl->h[0]);
 		half_stop(f, &fl->h[1]);
+		return;
+	}
+	if (!fl->h[0].enc_data || !fl->h[1].enc_data)
+		return;
+	for (i = 0; i < 2; i++) {
+		if (fl->h[i].mode == HALF_TLS) {
+			ooo_free(f, &fl->h[i]);
+			msg_free(f, &fl->h[i]);
+			fl->h[i].mode = HALF_RECORDS;
+		}
 	}
 }
 
@@ -970,6 +985,14 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 	h->rec_type = type;
 	h->rec_left = (uint32_t)len;
 	h->alert_len = 0;
+	if (h->mode == HALF_RECORDS) {
+		/* alerts now are close_notify as often as not: not read */
+		if (type == 23) {
+			h->appdata = true;
+			check_handshake_over(f, fl);
+		}
+		return;
+	}
 	switch (type) {
 	case 20:
 		h->ccs = true;
@@ -1027,9 +1050,11 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 				return;
 		} else {
 			take = h->rec_left < n ? h->rec_left : n;
-			if (h->rec_type == 22 && !h->encrypted) {
+			if (h->mode != HALF_TLS || h->encrypted) {
+				/* skipped */
+			} else if (h->rec_type == 22) {
 				handshake_bytes(f, fl, side, p, take);
-			} else if (h->rec_type == 21 && !h->encrypted) {
+			} else if (h->rec_type == 21) {
 				size_t i;
 
 				for (i = 0; i < take && h->alert_len < 2; i++)
@@ -1132,6 +1157,11 @@ static void segment_data(struct tp_flows *f, struct flow *fl, int side,
 		len = skip < len ? len - skip : 0;
 		wire -= skip;
 		seq = h->next;
+	}
+	if (h->mode == HALF_RECORDS && (seq != h->next || len < wire)) {
+		/* not worth holding anything for any more */
+		half_stop(f, h);
+		return;
 	}
 	if (seq == h->next) {
 		h->next += (uint32_t)len;
@@ -1343,6 +1373,23 @@ struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
 	return f;
 }
 
+/* Whether bytes of [seq, end) were seen before: delivered, or held out
+ * of order (a segment that merely arrives late is no retransmission). */
+static bool seen_before(const struct half *h, uint32_t seq, uint32_t end)
+{
+	const struct seg *s;
+
+	if (!seq_lt(seq, h->high))
+		return false;
+	if (h->mode == HALF_COUNT || h->mode == HALF_RECORDS ||
+	    seq_lt(seq, h->next))
+		return true;
+	for (s = h->ooo; s != NULL && seq_lt(s->seq, end); s = s->next)
+		if (seq_lt(seq, s->seq + s->len))
+			return true;
+	return false;
+}
+
 /* Counts a payload's bytes once, and tells a retransmission. */
 static void count_payload(struct flow *fl, int side, uint32_t seq,
 			  size_t wire)
@@ -1354,7 +1401,7 @@ static void count_payload(struct flow *fl, int side, uint32_t seq,
 		h->init = true;
 		h->next = h->high = seq;
 	}
-	if (seq_lt(seq, h->high)) {
+	if (seen_before(h, seq, end)) {
 		fl->retransmissions++;
 		history(fl, side, H_RETRANS);
 	}
@@ -1446,7 +1493,10 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 			expected++;
 		if (seq_lt(expected, p->ack)) {
 			o->next = p->ack;
-			half_gap(f, fl, !side);
+			if (o->mode == HALF_RECORDS)
+				half_stop(f, o);
+			else
+				half_gap(f, fl, !side);
 		}
 	}
 	if (p->wire_payload > 0) {

@@ -1,0 +1,1392 @@
+/*
+ * Unit tests of capture.c: hand-built frames of every link type (each
+ * cut at every length, in buffers of their exact size), TLS 1.2 and 1.3
+ * conversations fed to the flow tracker in order, out of order,
+ * duplicated, byte by byte and with a hole, and the real loopback
+ * captures of tests/fuzz/corpus/pcap read through libpcap.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "capture.h"
+#include "wire.h"
+
+/* ---- frames ---- */
+
+static const uint8_t ip_a[4] = {10, 0, 0, 1}, ip_b[4] = {10, 0, 0, 2};
+static const uint8_t ip6_a[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 1};
+static const uint8_t ip6_b[16] = {0x20, 0x01, 0x0d, 0xb8, [15] = 2};
+
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+}
+
+/* A TCP header with opt_len bytes of NOP options, then the payload. */
+static size_t tcp_hdr(uint8_t *out, uint16_t sp, uint16_t dp, uint32_t seq,
+		      uint32_t ack, uint8_t flags, size_t opt_len,
+		      const uint8_t *pl, size_t n)
+{
+	memset(out, 0, 20);
+	put16(out, sp);
+	put16(out + 2, dp);
+	put32(out + 4, seq);
+	put32(out + 8, ack);
+	out[12] = (uint8_t)(((20 + opt_len) / 4) << 4);
+	out[13] = flags;
+	put16(out + 14, 65535);
+	memset(out + 20, 1, opt_len);
+	if (n > 0)
+		memcpy(out + 20 + opt_len, pl, n);
+	return 20 + opt_len + n;
+}
+
+static size_t ip4(uint8_t *out, const uint8_t *src, const uint8_t *dst,
+		  uint8_t proto, const uint8_t *l4, size_t n, uint16_t frag)
+{
+	memset(out, 0, 20);
+	out[0] = 0x45;
+	put16(out + 2, (unsigned)(20 + n));
+	put16(out + 6, frag);
+	out[8] = 64;
+	out[9] = proto;
+	memcpy(out + 12, src, 4);
+	memcpy(out + 16, dst, 4);
+	memcpy(out + 20, l4, n);
+	return 20 + n;
+}
+
+/* IPv6 with the extension headers given as (type, length) pairs. */
+static size_t ip6(uint8_t *out, const uint8_t *src, const uint8_t *dst,
+		  uint8_t proto, const uint8_t *l4, size_t n,
+		  const uint8_t *exts, size_t n_exts, uint16_t frag_off)
+{
+	size_t off = 40, i, len;
+	uint8_t *next = out + 6;
+
+	memset(out, 0, 40);
+	out[0] = 0x60;
+	out[7] = 61;
+	memcpy(out + 8, src, 16);
+	memcpy(out + 24, dst, 16);
+	for (i = 0; i < n_exts; i++) {
+		*next = exts[i];
+		len = exts[i] == 44 ? 8 : 16;
+		memset(out + off, 0, len);
+		if (exts[i] == 44)
+			put16(out + off + 2, (unsigned)(frag_off << 3));
+		else
+			out[off + 1] = (uint8_t)(len / 8 - 1);
+		next = out + off;
+		off += len;
+	}
+	*next = proto;
+	memcpy(out + off, l4, n);
+	put16(out + 4, (unsigned)(off - 40 + n));
+	return off + n;
+}
+
+static const uint8_t hello[] = "\x16\x03\x01\x00\x05hello";
+
+/* A v4 segment 10.0.0.1:40000 -> 10.0.0.2:443 with 4 option bytes. */
+static size_t seg4(uint8_t *out, const uint8_t *pl, size_t n)
+{
+	uint8_t tcp[256];
+	size_t tn = tcp_hdr(tcp, 40000, 443, 1000, 2000, TP_TCP_ACK | TP_TCP_PSH,
+			    4, pl, n);
+
+	return ip4(out, ip_a, ip_b, 6, tcp, tn, 0x4000);
+}
+
+static size_t seg6(uint8_t *out, const uint8_t *exts, size_t n_exts)
+{
+	uint8_t tcp[256];
+	size_t tn = tcp_hdr(tcp, 40000, 443, 1000, 2000, TP_TCP_ACK, 0, hello,
+			    sizeof(hello) - 1);
+
+	return ip6(out, ip6_a, ip6_b, 6, tcp, tn, exts, n_exts, 0);
+}
+
+struct frame_case {
+	const char *name;
+	int linktype;
+	uint8_t bytes[512];
+	size_t len;
+	int family;
+};
+
+/* One frame of each link type around the same segment. */
+static size_t frame_cases(struct frame_case *fc)
+{
+	uint8_t ip[256], ip6buf[256];
+	static const uint8_t exts[] = {0, 60, 43};
+	size_t n = seg4(ip, hello, sizeof(hello) - 1), n6, k = 0;
+	struct frame_case *c;
+
+	n6 = seg6(ip6buf, exts, sizeof(exts));
+#define ADD(nm, lt, fam) (c = &fc[k++], memset(c, 0, sizeof(*c)), \
+			  c->name = (nm), c->linktype = (lt), c->family = (fam))
+	ADD("ethernet", DLT_EN10MB, 4);
+	memset(c->bytes, 0xaa, 12);
+	put16(c->bytes + 12, 0x0800);
+	memcpy(c->bytes + 14, ip, n);
+	c->len = 14 + n;
+	ADD("ethernet 802.1Q", DLT_EN10MB, 4);
+	put16(c->bytes + 12, 0x8100);
+	put16(c->bytes + 14, 7);
+	put16(c->bytes + 16, 0x0800);
+	memcpy(c->bytes + 18, ip, n);
+	c->len = 18 + n;
+	ADD("ethernet QinQ IPv6", DLT_EN10MB, 6);
+	put16(c->bytes + 12, 0x88a8);
+	put16(c->bytes + 16, 0x8100);
+	put16(c->bytes + 20, 0x86dd);
+	memcpy(c->bytes + 22, ip6buf, n6);
+	c->len = 22 + n6;
+	ADD("linux sll", DLT_LINUX_SLL, 4);
+	put16(c->bytes + 14, 0x0800);
+	memcpy(c->bytes + 16, ip, n);
+	c->len = 16 + n;
+	ADD("linux sll2 IPv6", DLT_LINUX_SLL2, 6);
+	put16(c->bytes, 0x86dd);
+	memcpy(c->bytes + 20, ip6buf, n6);
+	c->len = 20 + n6;
+	ADD("raw", DLT_RAW, 4);
+	memcpy(c->bytes, ip, n);
+	c->len = n;
+	ADD("LINKTYPE_RAW 101 IPv6", 101, 6);
+	memcpy(c->bytes, ip6buf, n6);
+	c->len = n6;
+	ADD("ipv4", DLT_IPV4, 4);
+	memcpy(c->bytes, ip, n);
+	c->len = n;
+	ADD("ipv6", DLT_IPV6, 6);
+	memcpy(c->bytes, ip6buf, n6);
+	c->len = n6;
+	ADD("null, little-endian", DLT_NULL, 4);
+	c->bytes[0] = 2;
+	memcpy(c->bytes + 4, ip, n);
+	c->len = 4 + n;
+	ADD("null, big-endian IPv6 (Darwin)", DLT_NULL, 6);
+	c->bytes[3] = 30;
+	memcpy(c->bytes + 4, ip6buf, n6);
+	c->len = 4 + n6;
+	ADD("loop", DLT_LOOP, 4);
+	c->bytes[3] = 2;
+	memcpy(c->bytes + 4, ip, n);
+	c->len = 4 + n;
+	ADD("loop, little-endian IPv6", DLT_LOOP, 6);
+	c->bytes[0] = 24;
+	memcpy(c->bytes + 4, ip6buf, n6);
+	c->len = 4 + n6;
+#undef ADD
+	return k;
+}
+
+static int decode_exact(int linktype, const uint8_t *bytes, size_t len,
+			struct tp_pkt *p)
+{
+	uint8_t *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	assert_non_null(copy);
+	memcpy(copy, bytes, len);
+	rc = tp_capture_decode(linktype, len > 0 ? copy : NULL, len, 1.5, p);
+	/* what it points at must lie inside the frame */
+	if (rc == 0 && p->len > 0) {
+		assert_true(p->payload >= copy);
+		assert_true(p->payload + p->len <= copy + len);
+	}
+	free(copy);
+	return rc;
+}
+
+static void test_capture_decode_links(void **state)
+{
+	static struct frame_case fc[16];
+	size_t n = frame_cases(fc), i;
+	struct tp_pkt p;
+	char a[64], b[64];
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		print_message("# %s\n", fc[i].name);
+		assert_int_equal(decode_exact(fc[i].linktype, fc[i].bytes,
+					      fc[i].len, &p), 0);
+		assert_int_equal(p.family, fc[i].family);
+		assert_int_equal(p.sport, 40000);
+		assert_int_equal(p.dport, 443);
+		assert_int_equal(p.len, sizeof(hello) - 1);
+		assert_int_equal(p.wire_payload, sizeof(hello) - 1);
+		assert_false(p.icmp);
+		assert_true(p.t == 1.5);
+		tp_capture_endpoint(p.family, p.src, p.sport, a, sizeof(a));
+		tp_capture_endpoint(p.family, p.dst, p.dport, b, sizeof(b));
+		if (fc[i].family == 4) {
+			assert_string_equal(a, "10.0.0.1:40000");
+			assert_string_equal(b, "10.0.0.2:443");
+			assert_int_equal(p.ttl, 64);
+		} else {
+			assert_string_equal(a, "[2001:db8::1]:40000");
+			assert_string_equal(b, "[2001:db8::2]:443");
+			assert_int_equal(p.ttl, 61);
+		}
+	}
+	/* an unknown link type and an ARP frame are not TCP */
+	assert_int_equal(decode_exact(9999, fc[0].bytes, fc[0].len, &p), -1);
+	assert_int_equal(p.family, 0);
+	put16(fc[0].bytes + 12, 0x0806);
+	assert_int_equal(decode_exact(DLT_EN10MB, fc[0].bytes, fc[0].len, &p),
+			 -1);
+}
+
+static void test_capture_decode_truncation(void **state)
+{
+	static struct frame_case fc[16];
+	size_t n = frame_cases(fc), i, len;
+	struct tp_pkt p;
+	int rc;
+
+	(void)state;
+	for (i = 0; i < n; i++) {
+		for (len = 0; len < fc[i].len; len++) {
+			rc = decode_exact(fc[i].linktype, fc[i].bytes, len, &p);
+			assert_true(rc == -1 || rc == 0);
+			if (rc == 0) {
+				/* cut inside the payload: what is there */
+				assert_true(p.len < p.wire_payload);
+				assert_int_equal(p.wire_payload,
+						 sizeof(hello) - 1);
+			}
+		}
+	}
+}
+
+static void test_capture_decode_snaplen(void **state)
+{
+	uint8_t pl[100], frame[256];
+	size_t n;
+	struct tp_pkt p;
+
+	(void)state;
+	memset(pl, 0x17, sizeof(pl));
+	n = seg4(frame, pl, sizeof(pl));
+	assert_int_equal(decode_exact(DLT_RAW, frame, n - 40, &p), 0);
+	assert_int_equal(p.len, 60);
+	assert_int_equal(p.wire_payload, 100);
+	assert_int_equal(p.ip_len, n);
+	/* cut inside the TCP options: no segment */
+	assert_int_equal(decode_exact(DLT_RAW, frame, 20 + 22, &p), -1);
+	/* Ethernet padding after a short packet is not payload */
+	memset(frame + n, 0, 6);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n + 6, &p), 0);
+	assert_int_equal(p.len, 100);
+}
+
+static void test_capture_decode_tcp_header(void **state)
+{
+	uint8_t frame[256];
+	size_t n = seg4(frame, hello, sizeof(hello) - 1);
+	struct tp_pkt p;
+
+	(void)state;
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), 0);
+	assert_int_equal(p.seq, 1000);
+	assert_int_equal(p.ack, 2000);
+	assert_int_equal(p.flags, TP_TCP_ACK | TP_TCP_PSH);
+	frame[20 + 12] = 4 << 4;  /* data offset under 20 bytes */
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+	frame[20 + 12] = 15 << 4;  /* past the segment */
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+	frame[20 + 12] = 6 << 4;
+	frame[0] = 0x44;  /* IHL under 20 bytes */
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+	frame[0] = 0x45;
+	put16(frame + 2, 30);  /* total length under the headers */
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+}
+
+static void test_capture_decode_fragments(void **state)
+{
+	uint8_t tcp[256], frame[512];
+	static const uint8_t frag[] = {0, 44};
+	size_t tn = tcp_hdr(tcp, 40000, 443, 1, 2, TP_TCP_ACK, 0, hello,
+			    sizeof(hello) - 1), n;
+	struct tp_pkt p;
+
+	(void)state;
+	/* IPv4: the first fragment (more fragments set) holds the header */
+	n = ip4(frame, ip_a, ip_b, 6, tcp, tn, 0x2000);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), 0);
+	assert_int_equal(p.sport, 40000);
+	n = ip4(frame, ip_a, ip_b, 6, tcp, tn, 0x2000 | 3);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+	n = ip4(frame, ip_a, ip_b, 6, tcp, tn, 5);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+	/* IPv6: a fragment header after hop-by-hop */
+	n = ip6(frame, ip6_a, ip6_b, 6, tcp, tn, frag, 2, 0);
+	assert_int_equal(decode_exact(DLT_IPV6, frame, n, &p), 0);
+	assert_int_equal(p.len, sizeof(hello) - 1);
+	n = ip6(frame, ip6_a, ip6_b, 6, tcp, tn, frag, 2, 185);
+	assert_int_equal(decode_exact(DLT_IPV6, frame, n, &p), -1);
+	/* UDP is not TCP */
+	n = ip4(frame, ip_a, ip_b, 17, tcp, tn, 0);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+}
+
+static void test_capture_decode_icmp(void **state)
+{
+	uint8_t tcp[256], quoted[256], icmp[512], frame[1024];
+	size_t tn, qn, n, cut;
+	struct tp_pkt p;
+	char a[64];
+
+	(void)state;
+	/* the router 10.0.0.254 tells 10.0.0.1: fragmentation needed, MTU
+	 * 1400, about a segment 10.0.0.1:40000 -> 10.0.0.2:443 */
+	tn = tcp_hdr(tcp, 40000, 443, 77, 88, TP_TCP_ACK, 0, NULL, 0);
+	qn = ip4(quoted, ip_a, ip_b, 6, tcp, tn, 0x4000);
+	put16(quoted + 2, 1500);
+	memset(icmp, 0, 8);
+	icmp[0] = 3;
+	icmp[1] = 4;
+	put16(icmp + 6, 1400);
+	/* RFC 792 quotes the IP header and 8 bytes */
+	memcpy(icmp + 8, quoted, 28);
+	n = ip4(frame, (const uint8_t[]){10, 0, 0, 254}, ip_a, 1, icmp, 36, 0);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), 0);
+	assert_true(p.icmp);
+	assert_int_equal(p.icmp_type, 3);
+	assert_int_equal(p.icmp_code, 4);
+	assert_int_equal(p.icmp_mtu, 1400);
+	assert_int_equal(p.flags, 0);
+	assert_int_equal(p.seq, 77);
+	tp_capture_endpoint(p.family, p.src, p.sport, a, sizeof(a));
+	assert_string_equal(a, "10.0.0.1:40000");
+	assert_int_equal(p.dport, 443);
+	for (cut = 0; cut < n; cut++) {
+		int rc = decode_exact(DLT_RAW, frame, cut, &p);
+
+		assert_true(rc == -1 || (rc == 0 && p.icmp));
+	}
+	/* time exceeded quoting the whole segment */
+	icmp[0] = 11;
+	icmp[1] = 0;
+	memcpy(icmp + 8, quoted, qn);
+	n = ip4(frame, (const uint8_t[]){10, 0, 0, 254}, ip_a, 1, icmp, 8 + qn,
+		0);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), 0);
+	assert_int_equal(p.icmp_type, 11);
+	assert_int_equal(p.icmp_mtu, 0);
+	assert_int_equal(p.ack, 88);
+	/* an echo request is not an error */
+	frame[20] = 8;
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+	/* an error about UDP is not about TCP */
+	icmp[0] = 3;
+	quoted[9] = 17;
+	memcpy(icmp + 8, quoted, qn);
+	n = ip4(frame, (const uint8_t[]){10, 0, 0, 254}, ip_a, 1, icmp, 8 + qn,
+		0);
+	assert_int_equal(decode_exact(DLT_RAW, frame, n, &p), -1);
+
+	/* ICMPv6 packet too big, MTU 1280, quoting through an extension */
+	qn = ip6(quoted, ip6_a, ip6_b, 6, tcp, tn, (const uint8_t[]){60}, 1, 0);
+	memset(icmp, 0, 8);
+	icmp[0] = 2;
+	put32(icmp + 4, 1280);
+	memcpy(icmp + 8, quoted, qn);
+	n = ip6(frame, ip6_b, ip6_a, 58, icmp, 8 + qn, NULL, 0, 0);
+	assert_int_equal(decode_exact(DLT_IPV6, frame, n, &p), 0);
+	assert_true(p.icmp);
+	assert_int_equal(p.icmp_type, 2);
+	assert_int_equal(p.icmp_mtu, 1280);
+	tp_capture_endpoint(p.family, p.src, p.sport, a, sizeof(a));
+	assert_string_equal(a, "[2001:db8::1]:40000");
+	for (cut = 0; cut < n; cut++) {
+		int rc = decode_exact(DLT_IPV6, frame, cut, &p);
+
+		assert_true(rc == -1 || (rc == 0 && p.icmp));
+	}
+}
+
+static void test_capture_endpoint(void **state)
+{
+	char buf[64];
+
+	(void)state;
+	tp_capture_endpoint(4, (const uint8_t[]){192, 0, 2, 1}, 443, buf,
+			    sizeof(buf));
+	assert_string_equal(buf, "192.0.2.1:443");
+	tp_capture_endpoint(6, ip6_a, 8443, buf, sizeof(buf));
+	assert_string_equal(buf, "[2001:db8::1]:8443");
+	tp_capture_endpoint(4, ip_a, 1, buf, 6);
+	assert_string_equal(buf, "10.0.");
+}
+
+/* ---- TLS conversations ---- */
+
+static size_t record(uint8_t *out, uint8_t type, const uint8_t *body,
+		     size_t n)
+{
+	out[0] = type;
+	out[1] = 3;
+	out[2] = 3;
+	put16(out + 3, (unsigned)n);
+	if (n > 0)
+		memcpy(out + 5, body, n);
+	return 5 + n;
+}
+
+static size_t message(uint8_t *out, uint8_t type, const uint8_t *body,
+		      size_t n)
+{
+	out[0] = type;
+	out[1] = (uint8_t)(n >> 16);
+	put16(out + 2, (unsigned)(n & 0xffff));
+	if (n > 0)
+		memcpy(out + 4, body, n);
+	return 4 + n;
+}
+
+/* RFC 8446 section 4.1.3; TLS 1.2 with renegotiation_info and EMS. */
+static size_t server_hello(uint8_t *out, bool tls13, uint16_t suite,
+			   bool hrr)
+{
+	static const uint8_t hrr_random[32] = {
+		0xCF, 0x21, 0xAD, 0x74, 0xE5, 0x9A, 0x61, 0x11, 0xBE, 0x1D,
+		0x8C, 0x02, 0x1E, 0x65, 0xB8, 0x91, 0xC2, 0xA2, 0x11, 0x16,
+		0x7A, 0xBB, 0x8C, 0x5E, 0x07, 0x9E, 0x09, 0xE2, 0xC8, 0xA8,
+		0x33, 0x9C};
+	uint8_t b[256];
+	size_t n = 0, ext;
+
+	put16(b, 0x0303);
+	n = 2;
+	if (hrr)
+		memcpy(b + n, hrr_random, 32);
+	else
+		memset(b + n, 0x5a, 32);
+	n += 32;
+	b[n++] = 32;
+	memset(b + n, 0x33, 32);
+	n += 32;
+	put16(b + n, suite);
+	n += 2;
+	b[n++] = 0;
+	ext = n;
+	n += 2;
+	if (tls13) {
+		put16(b + n, 43);
+		put16(b + n + 2, 2);
+		put16(b + n + 4, 0x0304);
+		n += 6;
+		put16(b + n, 51);
+		if (hrr) {
+			put16(b + n + 2, 2);
+			put16(b + n + 4, 0x0017);
+			n += 6;
+		} else {
+			put16(b + n + 2, 36);
+			put16(b + n + 4, 0x001d);
+			put16(b + n + 6, 32);
+			memset(b + n + 8, 0x44, 32);
+			n += 40;
+		}
+	} else {
+		put16(b + n, 0xff01);
+		put16(b + n + 2, 1);
+		b[n + 4] = 0;
+		put16(b + n + 5, 23);
+		put16(b + n + 7, 0);
+		n += 9;
+	}
+	put16(b + ext, (unsigned)(n - ext - 2));
+	return message(out, 2, b, n);
+}
+
+static size_t client_hello(uint8_t *out, size_t cap, bool tls13,
+			   const char *sni)
+{
+	static const uint16_t suites[] = {0x1301, 0x1302, 0xc02f, 0xc030};
+	static const uint16_t groups[] = {0x001d, 0x0017};
+	static const uint16_t sigs[] = {0x0403, 0x0804};
+	static const uint8_t key[32] = {1};
+	struct tp_wire_share share = {0x001d, key, 32};
+	struct tp_wire_hello_opts o = {
+		.version = tls13 ? 0x0304 : 0x0303,
+		.suites = suites, .n_suites = 4,
+		.groups = groups, .n_groups = 2,
+		.sig_algs = sigs, .n_sig_algs = 2,
+		.shares = &share, .n_shares = 1,
+		.sni = sni,
+	};
+	size_t n = tp_wire_build_client_hello(&o, out, cap);
+
+	assert_true(n > 0);
+	return n;
+}
+
+static const uint8_t cert_one[] = "first certificate, DER in real life";
+static const uint8_t cert_two[] = "the CA";
+
+/* The packets of one conversation, as a script to replay in any order. */
+#define SCRIPT_MAX 8192
+struct script {
+	struct tp_pkt p[SCRIPT_MAX];
+	size_t n;
+	uint32_t next[2];          /* 0 client, 1 server */
+	double t;
+	uint8_t data[16384];       /* the payloads */
+	size_t used;
+	uint16_t cport;
+};
+
+static void script_init(struct script *s, uint32_t cisn, uint32_t sisn)
+{
+	s->n = 0;
+	s->next[0] = cisn;
+	s->next[1] = sisn;
+	s->t = 1000;
+	s->used = 0;
+	if (s->cport == 0)
+		s->cport = 40000;
+}
+
+static void send_seg(struct script *s, int side, uint8_t flags,
+		     const uint8_t *data, size_t len)
+{
+	struct tp_pkt *p = &s->p[s->n++];
+
+	assert_true(s->n <= SCRIPT_MAX);
+	memset(p, 0, sizeof(*p));
+	p->t = (s->t += 0.001);
+	p->family = 4;
+	memcpy(p->src, side == 0 ? ip_a : ip_b, 4);
+	memcpy(p->dst, side == 0 ? ip_b : ip_a, 4);
+	p->sport = side == 0 ? s->cport : 443;
+	p->dport = side == 0 ? 443 : s->cport;
+	p->seq = s->next[side];
+	if (!(flags & TP_TCP_SYN) || side == 1)
+		flags |= TP_TCP_ACK;
+	p->ack = flags & TP_TCP_ACK ? s->next[!side] : 0;
+	p->flags = flags;
+	p->ttl = 64;
+	if (len > 0) {
+		assert_true(s->used + len <= sizeof(s->data));
+		memcpy(s->data + s->used, data, len);
+		p->payload = s->data + s->used;
+		s->used += len;
+	}
+	p->len = p->wire_payload = len;
+	s->next[side] += (uint32_t)len;
+	if (flags & (TP_TCP_SYN | TP_TCP_FIN))
+		s->next[side]++;
+}
+
+static void tcp_open(struct script *s)
+{
+	send_seg(s, 0, TP_TCP_SYN, NULL, 0);
+	send_seg(s, 1, TP_TCP_SYN, NULL, 0);
+	send_seg(s, 0, 0, NULL, 0);
+}
+
+static void tcp_close(struct script *s)
+{
+	send_seg(s, 0, TP_TCP_FIN, NULL, 0);
+	send_seg(s, 1, TP_TCP_FIN, NULL, 0);
+	send_seg(s, 0, 0, NULL, 0);
+}
+
+static void send_client_hello(struct script *s, bool tls13, const char *sni)
+{
+	uint8_t ch[2048];
+
+	send_seg(s, 0, TP_TCP_PSH, ch, client_hello(ch, sizeof(ch), tls13, sni));
+}
+
+/* Sends bytes split in segments of at most mss. */
+static void send_split(struct script *s, int side, const uint8_t *b,
+		       size_t n, size_t mss)
+{
+	size_t off, take;
+
+	for (off = 0; off < n; off += take) {
+		take = n - off < mss ? n - off : mss;
+		send_seg(s, side, TP_TCP_PSH, b + off, take);
+	}
+}
+
+/* A TLS 1.2 handshake with application data: the server's flight has
+ * three records (several per segment; with mss, records span them). */
+static void tls12_session(struct script *s, size_t mss)
+{
+	uint8_t b[4096], m[2048], certs[256], enc[40];
+	size_t n = 0, mn, cn = 0;
+
+	tcp_open(s);
+	send_client_hello(s, false, "example.test");
+	mn = server_hello(m, false, 0xc02f, false);
+	n += record(b + n, 22, m, mn);
+	put16(certs + 1, 0);
+	cn = 3;
+	certs[cn] = 0;
+	put16(certs + cn + 1, sizeof(cert_one));
+	memcpy(certs + cn + 3, cert_one, sizeof(cert_one));
+	cn += 3 + sizeof(cert_one);
+	certs[cn] = 0;
+	put16(certs + cn + 1, sizeof(cert_two));
+	memcpy(certs + cn + 3, cert_two, sizeof(cert_two));
+	cn += 3 + sizeof(cert_two);
+	certs[0] = 0;
+	put16(certs + 1, (unsigned)(cn - 3));
+	mn = message(m, 11, certs, cn);
+	mn += message(m + mn, 14, NULL, 0);
+	n += record(b + n, 22, m, mn);
+	send_split(s, 1, b, n, mss);
+	/* client: ClientKeyExchange, CCS, Finished */
+	memset(enc, 0x99, sizeof(enc));
+	mn = message(m, 16, enc, 33);
+	n = record(b, 22, m, mn);
+	n += record(b + n, 20, (const uint8_t *)"\x01", 1);
+	n += record(b + n, 22, enc, sizeof(enc));
+	send_split(s, 0, b, n, mss);
+	n = record(b, 20, (const uint8_t *)"\x01", 1);
+	n += record(b + n, 22, enc, sizeof(enc));
+	send_split(s, 1, b, n, mss);
+	n = record(b, 23, enc, sizeof(enc));
+	send_split(s, 0, b, n, mss);
+	send_split(s, 1, b, n, mss);
+	tcp_close(s);
+}
+
+/* A TLS 1.3 handshake, with a HelloRetryRequest when hrr. */
+static void tls13_session(struct script *s, size_t mss, bool hrr)
+{
+	uint8_t b[4096], m[512], enc[300];
+	size_t n;
+
+	tcp_open(s);
+	send_client_hello(s, true, "one.example");
+	memset(enc, 0x77, sizeof(enc));
+	if (hrr) {
+		n = record(b, 22, m, server_hello(m, true, 0x1301, true));
+		n += record(b + n, 20, (const uint8_t *)"\x01", 1);
+		send_split(s, 1, b, n, mss);
+		n = record(b, 20, (const uint8_t *)"\x01", 1);
+		n += client_hello(b + n, sizeof(b) - n, true, "two.example");
+		send_split(s, 0, b, n, mss);
+	}
+	n = record(b, 22, m, server_hello(m, true, 0x1301, false));
+	if (!hrr)
+		n += record(b + n, 20, (const uint8_t *)"\x01", 1);
+	n += record(b + n, 23, enc, sizeof(enc));
+	send_split(s, 1, b, n, mss);
+	n = hrr ? 0 : record(b, 20, (const uint8_t *)"\x01", 1);
+	n += record(b + n, 23, enc, 53);
+	send_split(s, 0, b, n, mss);
+	send_split(s, 1, b, record(b, 23, enc, 100), mss);
+	tcp_close(s);
+}
+
+#define GOT_MAX 8
+struct got {
+	size_t n;
+	struct tp_tls_conn c[GOT_MAX];
+	bool cert_ok[GOT_MAX];
+};
+
+static void on_done(void *arg, const struct tp_tls_conn *c)
+{
+	struct got *g = arg;
+
+	if (g->n < GOT_MAX) {
+		g->c[g->n] = *c;
+		/* the certificates are valid now, not after */
+		g->cert_ok[g->n] = c->n_certs == 2 &&
+				   c->cert_len[0] == sizeof(cert_one) &&
+				   memcmp(c->certs[0], cert_one,
+					  sizeof(cert_one)) == 0 &&
+				   c->cert_len[1] == sizeof(cert_two) &&
+				   memcmp(c->certs[1], cert_two,
+					  sizeof(cert_two)) == 0;
+	}
+	g->n++;
+}
+
+enum order { IN_ORDER, REVERSED, DUPLICATED, BYTEWISE };
+
+/* Feeds a script: flights of data segments reversed (each flight is a
+ * run of data segments of one side), every segment twice, or every data
+ * segment cut into 1-byte segments. */
+static void replay(struct tp_flows *f, const struct script *s,
+		   enum order order)
+{
+	size_t i, j, k;
+	struct tp_pkt one;
+
+	for (i = 0; i < s->n; i = j) {
+		const struct tp_pkt *p = &s->p[i];
+
+		j = i + 1;
+		if (order == REVERSED && p->len > 0) {
+			while (j < s->n && s->p[j].len > 0 &&
+			       s->p[j].sport == p->sport)
+				j++;
+			for (k = j; k > i; k--)
+				tp_flows_add(f, &s->p[k - 1]);
+			continue;
+		}
+		if (order == BYTEWISE && p->len > 1) {
+			for (k = 0; k < p->len; k++) {
+				one = *p;
+				one.seq = p->seq + (uint32_t)k;
+				one.payload = p->payload + k;
+				one.len = one.wire_payload = 1;
+				if (k + 1 < p->len)
+					one.flags &= (uint8_t)~TP_TCP_FIN;
+				tp_flows_add(f, &one);
+			}
+			continue;
+		}
+		tp_flows_add(f, p);
+		if (order == DUPLICATED)
+			tp_flows_add(f, p);
+	}
+}
+
+static struct script *script_new(void)
+{
+	struct script *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	return s;
+}
+
+static void run(struct script *s, enum order order, struct got *g,
+		struct tp_flows_stats *st)
+{
+	struct tp_flows *f = tp_flows_new(16, 0, on_done, g);
+
+	assert_non_null(f);
+	memset(g, 0, sizeof(*g));
+	replay(f, s, order);
+	tp_flows_flush(f);
+	tp_flows_stats(f, st);
+	tp_flows_free(f);
+}
+
+static const char *order_name[] = {"in order", "reversed", "duplicated",
+				   "byte by byte"};
+
+static void test_capture_tls12(void **state)
+{
+	struct script *s = script_new();
+	static const size_t mss[] = {1460, 100, 7};
+	struct tp_flows_stats st;
+	struct got g;
+	int o;
+	size_t m;
+
+	(void)state;
+	for (m = 0; m < 3; m++) {
+		for (o = IN_ORDER; o <= BYTEWISE; o++) {
+			print_message("# TLS 1.2, mss %zu, %s\n", mss[m],
+				      order_name[o]);
+			script_init(s, 1000, 0x7fff0000);
+			tls12_session(s, mss[m]);
+			run(s, (enum order)o, &g, &st);
+			assert_int_equal(g.n, 1);
+			assert_true(g.c[0].tls);
+			assert_string_equal(g.c[0].client, "10.0.0.1:40000");
+			assert_string_equal(g.c[0].server, "10.0.0.2:443");
+			assert_true(g.c[0].client_known);
+			assert_true(g.c[0].has_client_hello);
+			assert_string_equal(g.c[0].ch.sni, "example.test");
+			assert_true(g.c[0].has_server_hello);
+			assert_int_equal(g.c[0].sh.version, 0x0303);
+			assert_int_equal(g.c[0].sh.suite, 0xc02f);
+			assert_true(g.cert_ok[0]);
+			assert_false(g.c[0].has_alert);
+			assert_true(g.c[0].ccs_client && g.c[0].ccs_server);
+			/* after the handshake nothing is held: application
+			 * data out of order goes unseen */
+			if (o != REVERSED)
+				assert_true(g.c[0].appdata_client &&
+					    g.c[0].appdata_server);
+			assert_false(g.c[0].gap);
+			assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+					    "established");
+			if (o == DUPLICATED) {
+				assert_true(g.c[0].retransmissions > 0);
+				assert_string_equal(g.c[0].history,
+						    "ShADTdtFf");
+			} else if (o != REVERSED || mss[m] > 100) {
+				/* (late segments after the handshake, when
+				 * nothing is held, look like retransmissions) */
+				assert_int_equal(g.c[0].retransmissions, 0);
+				assert_string_equal(g.c[0].history, "ShADdFf");
+			}
+			assert_int_equal(st.tls_flows, 1);
+			assert_int_equal(st.flows, 1);
+			assert_int_equal(st.gaps, 0);
+			assert_int_equal(st.frames, st.tcp);
+		}
+	}
+	free(s);
+}
+
+static void test_capture_tls13(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows_stats st;
+	struct got g;
+	int o, hrr;
+
+	(void)state;
+	for (hrr = 0; hrr < 2; hrr++) {
+		for (o = IN_ORDER; o <= BYTEWISE; o++) {
+			print_message("# TLS 1.3%s, %s\n",
+				      hrr ? " with HRR" : "", order_name[o]);
+			script_init(s, 0xfffffff0, 5);  /* wraps around */
+			tls13_session(s, 90, hrr);
+			run(s, (enum order)o, &g, &st);
+			assert_int_equal(g.n, 1);
+			/* the first ClientHello is the one kept */
+			assert_string_equal(g.c[0].ch.sni, "one.example");
+			assert_int_equal(g.c[0].sh.version, 0x0304);
+			assert_false(g.c[0].sh.hrr);
+			assert_int_equal(g.c[0].sh.suite, 0x1301);
+			assert_int_equal(g.c[0].n_certs, 0);
+			assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+					    "established");
+			assert_false(g.c[0].gap);
+			assert_int_equal(st.peak_bytes > 0, 1);
+		}
+	}
+	free(s);
+}
+
+/* A server segment never captured, which the client's ACK shows it
+ * received: a gap in the server's stream. */
+static void test_capture_gap(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	size_t i, dropped = 0;
+
+	(void)state;
+	script_init(s, 1000, 2000);
+	tls12_session(s, 100);
+	f = tp_flows_new(16, 0, on_done, &g);
+	for (i = 0; i < s->n; i++) {
+		/* the server's second data segment goes missing */
+		if (s->p[i].sport == 443 && s->p[i].len > 0 && ++dropped == 2)
+			continue;
+		tp_flows_add(f, &s->p[i]);
+	}
+	tp_flows_flush(f);
+	tp_flows_stats(f, &st);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 1);
+	assert_true(g.c[0].gap);
+	assert_int_equal(st.gaps, 1);
+	assert_non_null(strchr(g.c[0].history, 'g'));
+	assert_true(g.c[0].has_server_hello);
+	/* the server's CCS was in what is missing: never established */
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "closed");
+	free(s);
+}
+
+/* A snaplen of 60 bytes of payload: the handshake cannot be read. */
+static void test_capture_snaplen_gap(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	struct tp_pkt p;
+	size_t i;
+
+	(void)state;
+	script_init(s, 1000, 2000);
+	tls12_session(s, 1460);
+	f = tp_flows_new(16, 0, on_done, &g);
+	for (i = 0; i < s->n; i++) {
+		p = s->p[i];
+		if (p.len > 60)
+			p.len = 60;
+		tp_flows_add(f, &p);
+	}
+	tp_flows_flush(f);
+	tp_flows_stats(f, &st);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 1);
+	assert_true(g.c[0].gap);
+	assert_false(g.c[0].has_client_hello);
+	assert_int_equal(g.c[0].bytes_client, s->next[0] - 1000 - 2);
+	assert_true(st.gaps >= 1);
+	free(s);
+}
+
+/* Three connections at max_flows 2: the oldest is evicted. */
+static void test_capture_eviction(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	int i;
+
+	(void)state;
+	f = tp_flows_new(2, 0, on_done, &g);
+	for (i = 0; i < 3; i++) {
+		s->cport = (uint16_t)(50000 + i);
+		script_init(s, 1000, 2000);
+		tcp_open(s);
+		send_client_hello(s, true, "evict.example");
+		replay(f, s, IN_ORDER);
+	}
+	assert_int_equal(g.n, 1);
+	assert_true(g.c[0].evicted);
+	assert_string_equal(g.c[0].client, "10.0.0.1:50000");
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "incomplete");
+	tp_flows_flush(f);
+	tp_flows_stats(f, &st);
+	assert_int_equal(g.n, 3);
+	assert_false(g.c[1].evicted);
+	assert_string_equal(g.c[2].client, "10.0.0.1:50002");
+	assert_int_equal(st.flows, 3);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.tls_flows, 3);
+	tp_flows_free(f);
+	s->cport = 0;
+	free(s);
+}
+
+/* Out-of-order data past the cap: dropped, a gap, memory bounded. */
+static void test_capture_buffer_cap(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	uint8_t junk[400];
+	size_t i, first;
+
+	(void)state;
+	memset(junk, 0x16, sizeof(junk));
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_client_hello(s, false, "cap.example");
+	first = s->n;
+	for (i = 0; i < 20; i++)
+		send_seg(s, 1, TP_TCP_PSH, junk, sizeof(junk));
+	f = tp_flows_new(4, 1024, on_done, &g);
+	for (i = 0; i < first; i++)
+		tp_flows_add(f, &s->p[i]);
+	/* the server's first segment never arrives, and no ACK shows it */
+	for (i = first + 1; i < s->n; i++) {
+		struct tp_pkt p = s->p[i];
+
+		p.flags = TP_TCP_PSH;
+		tp_flows_add(f, &p);
+	}
+	tp_flows_stats(f, &st);
+	assert_true(st.peak_bytes <= 2 * 1024);
+	assert_int_equal(st.gaps, 1);
+	tp_flows_flush(f);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 1);
+	assert_true(g.c[0].gap);
+	assert_true(g.c[0].has_client_hello);
+	free(s);
+}
+
+static void test_capture_not_tls(void **state)
+{
+	struct script *s = script_new();
+	static const char get[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	struct tp_flows_stats st;
+	struct got g;
+
+	(void)state;
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_seg(s, 0, TP_TCP_PSH, (const uint8_t *)get, sizeof(get) - 1);
+	send_seg(s, 1, TP_TCP_PSH, (const uint8_t *)ok, sizeof(ok) - 1);
+	/* a TLS-looking record later changes nothing */
+	send_seg(s, 0, TP_TCP_PSH, hello, sizeof(hello) - 1);
+	tcp_close(s);
+	run(s, IN_ORDER, &g, &st);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(st.flows, 1);
+	assert_int_equal(st.tls_flows, 0);
+	assert_int_equal(st.peak_bytes, 0);
+	free(s);
+}
+
+/* The same ClientHello, then each way a connection can end. */
+static void test_capture_outcomes(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows_stats st;
+	struct got g;
+	uint8_t b[512], m[256];
+	size_t n;
+
+	(void)state;
+	/* the server refuses with a fatal handshake_failure */
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_client_hello(s, false, "alert.example");
+	n = record(b, 21, (const uint8_t *)"\x02\x28", 2);
+	send_seg(s, 1, TP_TCP_PSH, b, n);
+	tcp_close(s);
+	run(s, IN_ORDER, &g, &st);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "alert");
+	assert_true(g.c[0].has_alert);
+	assert_false(g.c[0].alert_encrypted);
+	assert_int_equal(g.c[0].alert_level, 2);
+	assert_int_equal(g.c[0].alert_desc, 40);
+	assert_true(g.c[0].alert_from_server);
+	assert_string_equal(g.c[0].history, "ShADdFf");
+
+	/* reset after the ClientHello */
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_client_hello(s, false, "reset.example");
+	send_seg(s, 1, TP_TCP_RST, NULL, 0);
+	run(s, IN_ORDER, &g, &st);
+	assert_int_equal(g.n, 1);
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "reset");
+	assert_true(g.c[0].rst_server);
+	assert_string_equal(g.c[0].history, "ShADr");
+
+	/* closed without a word */
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_client_hello(s, false, "closed.example");
+	tcp_close(s);
+	run(s, IN_ORDER, &g, &st);
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "closed");
+	assert_string_equal(g.c[0].history, "ShADFf");
+
+	/* the capture ends after the ServerHello */
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_client_hello(s, false, "open.example");
+	n = record(b, 22, m, server_hello(m, false, 0x009c, false));
+	send_seg(s, 1, TP_TCP_PSH, b, n);
+	run(s, IN_ORDER, &g, &st);
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "incomplete");
+	assert_int_equal(g.c[0].sh.suite, 0x009c);
+
+	/* an encrypted alert after the client's CCS (TLS 1.2): level
+	 * unknown, but before the handshake ended */
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_client_hello(s, false, "enc.example");
+	n = record(b, 22, m, server_hello(m, false, 0xc02f, false));
+	send_seg(s, 1, TP_TCP_PSH, b, n);
+	n = record(b, 20, (const uint8_t *)"\x01", 1);
+	n += record(b + n, 21, m, 26);
+	send_seg(s, 0, TP_TCP_PSH, b, n);
+	tcp_close(s);
+	run(s, IN_ORDER, &g, &st);
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "alert");
+	assert_true(g.c[0].alert_encrypted);
+	assert_false(g.c[0].alert_from_server);
+	free(s);
+}
+
+/* No SYN in the capture: the ClientHello tells the client, even from
+ * the lower port. */
+static void test_capture_mid_stream(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows_stats st;
+	struct got g;
+	size_t i;
+
+	(void)state;
+	s->cport = 80;  /* lower than 443 */
+	script_init(s, 1000, 2000);
+	tls12_session(s, 1460);
+	/* drop the three packets of the TCP handshake */
+	memmove(s->p, s->p + 3, (s->n - 3) * sizeof(s->p[0]));
+	s->n -= 3;
+	run(s, IN_ORDER, &g, &st);
+	assert_int_equal(g.n, 1);
+	assert_true(g.c[0].client_known);
+	assert_string_equal(g.c[0].client, "10.0.0.1:80");
+	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "established");
+	assert_string_equal(g.c[0].history, "DdFf");
+	/* nothing but data the server sent: the lower port serves */
+	script_init(s, 1000, 2000);
+	s->cport = 40000;
+	for (i = 0; i < 1; i++)
+		send_seg(s, 1, TP_TCP_PSH, hello, sizeof(hello) - 1);
+	run(s, IN_ORDER, &g, &st);
+	assert_int_equal(g.n, 1);
+	assert_false(g.c[0].client_known);
+	assert_string_equal(g.c[0].server, "10.0.0.2:443");
+	s->cport = 0;
+	free(s);
+}
+
+/* ---- real captures ---- */
+
+static const char *top(void)
+{
+	const char *t = getenv("TLSPROBE_TOP");
+
+	return t != NULL && *t != '\0' ? t : ".";
+}
+
+static int read_capture(const char *path, struct got *g,
+			struct tp_flows_stats *st, struct tp_error *err)
+{
+	struct tp_capture *cap;
+	struct tp_flows *f;
+	struct tp_pkt p;
+	int rc;
+
+	memset(g, 0, sizeof(*g));
+	if (tp_capture_open_file(path, &cap, err) < 0)
+		return -1;
+	assert_int_equal(tp_capture_fd(cap), -1);
+	f = tp_flows_new(0, 0, on_done, g);
+	assert_non_null(f);
+	while ((rc = tp_capture_next(cap, &p, err)) > 0)
+		tp_flows_add(f, &p);
+	tp_flows_flush(f);
+	tp_flows_stats(f, st);
+	tp_flows_free(f);
+	tp_capture_close(cap);
+	return rc;
+}
+
+struct real_case {
+	const char *file;
+	const char *sni;
+	uint16_t version, suite;
+	size_t n_certs;
+	const char *outcome;
+};
+
+static void test_capture_real_files(void **state)
+{
+	static const struct real_case cases[] = {
+		{"openssl-tls12.pcap", "localhost", 0x0303, 0xc030, 1,
+		 "established"},
+		{"openssl-tls13.pcap", "localhost", 0x0304, 0x1302, 0,
+		 "established"},
+		{"gnutls-tls12.pcap", "localhost", 0x0303, 0xc030, 1,
+		 "established"},
+		{"gnutls-tls13.pcap", "localhost", 0x0304, 0x1302, 0,
+		 "established"},
+		{"gnutls-tls13.pcapng", "localhost", 0x0304, 0x1302, 0,
+		 "established"},
+		{"openssl-tls13-hrr.pcap", "hrr.test", 0x0304, 0x1302, 0,
+		 "established"},
+		{"openssl-tls12-unknown-ca.pcap", "localhost", 0x0303, 0xc030,
+		 1, "alert"},
+	};
+	struct tp_flows_stats st;
+	struct tp_error err;
+	struct got g;
+	char path[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pcap/%s",
+			 top(), cases[i].file);
+		print_message("# %s\n", path);
+		tp_error_clear(&err);
+		assert_int_equal(read_capture(path, &g, &st, &err), 0);
+		assert_int_equal(g.n, 1);
+		assert_true(g.c[0].client_known);
+		assert_string_equal(g.c[0].ch.sni, cases[i].sni);
+		assert_int_equal(g.c[0].sh.version, cases[i].version);
+		assert_int_equal(g.c[0].sh.suite, cases[i].suite);
+		assert_int_equal(g.c[0].n_certs, cases[i].n_certs);
+		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+				    cases[i].outcome);
+		assert_string_equal(g.c[0].history,
+				    i == 2 || i == 3 || i == 4 ? "ShADadfF"
+							       : "ShADadFf");
+		assert_false(g.c[0].gap);
+		assert_int_equal(g.c[0].retransmissions, 0);
+		assert_true(strncmp(g.c[0].client, "127.0.0.1:", 10) == 0);
+		assert_int_equal(st.frames, st.tcp);
+		assert_int_equal(st.tls_flows, 1);
+		if (strcmp(cases[i].outcome, "alert") == 0) {
+			/* unknown_ca, from the client */
+			assert_int_equal(g.c[0].alert_level, 2);
+			assert_int_equal(g.c[0].alert_desc, 48);
+			assert_false(g.c[0].alert_from_server);
+		}
+	}
+}
+
+/* A file cut in the middle of a frame: an error, and what came before
+ * it still counts. */
+static void test_capture_truncated_file(void **state)
+{
+	char src[4096], dst[] = "/tmp/tlsprobe-capture-XXXXXX";
+	struct tp_flows_stats st;
+	struct tp_error err;
+	struct got g;
+	uint8_t buf[8192];
+	size_t n;
+	FILE *in, *out;
+	int fd;
+
+	(void)state;
+	snprintf(src, sizeof(src), "%s/tests/fuzz/corpus/pcap/%s", top(),
+		 "openssl-tls12.pcap");
+	in = fopen(src, "rb");
+	assert_non_null(in);
+	n = fread(buf, 1, sizeof(buf), in);
+	fclose(in);
+	fd = mkstemp(dst);
+	assert_true(fd >= 0);
+	out = fdopen(fd, "wb");
+	assert_non_null(out);
+	assert_int_equal(fwrite(buf, 1, n - 30, out), n - 30);
+	fclose(out);
+	tp_error_clear(&err);
+	assert_int_equal(read_capture(dst, &g, &st, &err), -1);
+	assert_int_equal(err.kind, TP_ERR_USAGE);
+	assert_non_null(strstr(err.message, dst));
+	assert_true(st.frames > 5);
+	assert_int_equal(g.n, 1);
+	assert_true(g.c[0].has_server_hello);
+
+	/* not a capture at all */
+	out = fopen(dst, "wb");
+	assert_non_null(out);
+	fputs("hello, not a capture\n", out);
+	fclose(out);
+	tp_error_clear(&err);
+	assert_int_equal(read_capture(dst, &g, &st, &err), -1);
+	assert_int_equal(err.kind, TP_ERR_USAGE);
+	assert_non_null(strstr(err.message, dst));
+	unlink(dst);
+	tp_error_clear(&err);
+	assert_int_equal(read_capture("/nonexistent/x.pcap", &g, &st, &err),
+			 -1);
+	assert_non_null(strstr(err.message, "/nonexistent/x.pcap"));
+}
+
+/* Writing what is read to a file gives the same frames back. */
+static void test_capture_dump(void **state)
+{
+	char src[4096], dst[] = "/tmp/tlsprobe-dump-XXXXXX";
+	struct tp_capture *cap;
+	struct tp_flows_stats st, st2;
+	struct tp_error err = {0};
+	struct tp_pkt p;
+	struct got g;
+	int fd;
+
+	(void)state;
+	snprintf(src, sizeof(src), "%s/tests/fuzz/corpus/pcap/%s", top(),
+		 "gnutls-tls13.pcap");
+	fd = mkstemp(dst);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(tp_capture_open_file(src, &cap, &err), 0);
+	assert_int_equal(tp_capture_dump_to(cap, dst, &err), 0);
+	while (tp_capture_next(cap, &p, &err) > 0)
+		;
+	tp_capture_close(cap);
+	assert_int_equal(read_capture(src, &g, &st, &err), 0);
+	assert_int_equal(read_capture(dst, &g, &st2, &err), 0);
+	assert_int_equal(st.frames, st2.frames);
+	assert_int_equal(g.n, 1);
+	unlink(dst);
+	/* an unwritable place */
+	assert_int_equal(tp_capture_open_file(src, &cap, &err), 0);
+	assert_int_equal(tp_capture_dump_to(cap, "/nonexistent/d.pcap", &err),
+			 -1);
+	assert_non_null(strstr(err.message, "/nonexistent/d.pcap"));
+	tp_capture_close(cap);
+}
+
+/* A live capture: a bad interface or filter is named (root only can
+ * open one at all; without it, the permission message). */
+static void test_capture_live_errors(void **state)
+{
+	struct tp_capture *cap = NULL;
+	struct tp_error err = {0};
+
+	(void)state;
+	assert_int_equal(tp_capture_open_live("no-such-if0", NULL, &cap, &err),
+			 -1);
+	assert_non_null(strstr(err.message, "no-such-if0"));
+	tp_error_clear(&err);
+	if (tp_capture_open_live("lo", "tcp port 1 and and", &cap, &err) < 0) {
+		if (strstr(err.message, "not permitted") != NULL) {
+			assert_int_equal(err.kind, TP_ERR_RUNTIME);
+			assert_non_null(strstr(err.message, "CAP_NET_RAW"));
+			return;
+		}
+		assert_non_null(strstr(err.message, "tcp port 1 and and"));
+		assert_int_equal(err.kind, TP_ERR_USAGE);
+	}
+	tp_error_clear(&err);
+	assert_int_equal(tp_capture_open_live("lo", "tcp port 1", &cap, &err),
+			 0);
+	assert_true(tp_capture_fd(cap) >= 0);
+	tp_capture_close(cap);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_capture_decode_links),
+		cmocka_unit_test(test_capture_decode_truncation),
+		cmocka_unit_test(test_capture_decode_snaplen),
+		cmocka_unit_test(test_capture_decode_tcp_header),
+		cmocka_unit_test(test_capture_decode_fragments),
+		cmocka_unit_test(test_capture_decode_icmp),
+		cmocka_unit_test(test_capture_endpoint),
+		cmocka_unit_test(test_capture_tls12),
+		cmocka_unit_test(test_capture_tls13),
+		cmocka_unit_test(test_capture_gap),
+		cmocka_unit_test(test_capture_snaplen_gap),
+		cmocka_unit_test(test_capture_eviction),
+		cmocka_unit_test(test_capture_buffer_cap),
+		cmocka_unit_test(test_capture_not_tls),
+		cmocka_unit_test(test_capture_outcomes),
+		cmocka_unit_test(test_capture_mid_stream),
+		cmocka_unit_test(test_capture_real_files),
+		cmocka_unit_test(test_capture_truncated_file),
+		cmocka_unit_test(test_capture_dump),
+		cmocka_unit_test(test_capture_live_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
