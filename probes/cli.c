@@ -133,6 +133,9 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_ALPN: o->alpn = arg; break;
 	case OPT_KEYLOG: o->keylog_file = arg; break;
 	case OPT_NO_SIDEBAND: o->no_sideband = true; break;
+	case OPT_CAPTURE: o->capture = true; break;
+	case OPT_PCAP_OUT: o->pcap_out = arg; o->capture = true; break;
+	case OPT_USER: o->user = arg; break;
 	case OPT_STARTTLS: *rc = parse_starttls(sub, arg, &o->starttls); break;
 	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
 	case '4': o->family = 4; break;
@@ -220,11 +223,9 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 				"accepts without completing a handshake: use "
 				"tlsprobe client to check certificates and "
 				"priorities");
-	case OPT_CAPTURE:
-	case OPT_PCAP_OUT:
-		return cli_fail("ciphers", 2, "--%s is not available in this "
-				"version of tlsprobe yet",
-				opt == OPT_CAPTURE ? "capture" : "pcap-out");
+	case OPT_CAPTURE: o->capture = true; return 0;
+	case OPT_PCAP_OUT: o->pcap_out = arg; o->capture = true; return 0;
+	case OPT_USER: o->user = arg; return 0;
 	default:
 		return -1;
 	}

@@ -21,7 +21,7 @@ enum {
 	OPT_NO_SNI, OPT_EXPECT_NAME, OPT_EXPECT_ID, OPT_PRIORITY,
 	OPT_STARTTLS, OPT_CAPTURE, OPT_PCAP_OUT, OPT_KEYLOG, OPT_NO_COLOR,
 	OPT_ALPN, OPT_PURPOSE, OPT_NOW, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
-	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND,
+	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND, OPT_USER,
 	/* server and peer */
 	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
 	/* ciphers */
@@ -44,6 +44,9 @@ enum {
 	{"alpn", required_argument, NULL, OPT_ALPN}, \
 	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
 	{"no-sideband", no_argument, NULL, OPT_NO_SIDEBAND}, \
+	{"capture", no_argument, NULL, OPT_CAPTURE}, \
+	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
+	{"user", required_argument, NULL, OPT_USER}, \
 	{"now", required_argument, NULL, OPT_NOW}, \
 	{"verbose", no_argument, NULL, 'v'}, \
 	{"no-color", no_argument, NULL, OPT_NO_COLOR}
@@ -101,7 +104,8 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	{"priority", required_argument, NULL, OPT_PRIORITY}, \
 	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
 	{"capture", no_argument, NULL, OPT_CAPTURE}, \
-	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}
+	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
+	{"user", required_argument, NULL, OPT_USER}
 
 /*
  * Applies one of CLI_CIPHERS_LONGOPTS (or -4, -6) to o and c. Returns -1
@@ -109,6 +113,14 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
  */
 int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 		       struct cli_common *c);
+
+/* Usage lines of --capture, --pcap-out and --user, for the mains. */
+#define CLI_CAPTURE_USAGE \
+	"  --capture           capture this run's packets (root or CAP_NET_RAW)\n" \
+	"                      and add them to the report\n" \
+	"  --pcap-out FILE     also write them to FILE (pcap; implies --capture)\n" \
+	"  --user NAME         started as root: run as NAME once the capture\n" \
+	"                      is open (default nobody)\n"
 
 /* Prints "tlsprobe SUB: message" on stderr; returns the exit code. */
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);

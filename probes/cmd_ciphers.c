@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  --budget N           most connections to the host (default 1000)\n"
 	"  --timeout SECONDS    bound for each step of a connection (default 10)\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
+	CLI_CAPTURE_USAGE
 	"  --no-color           plain text (also NO_COLOR=1)\n";
 
 static const struct option longopts[] = {

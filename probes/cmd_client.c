@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  --starttls PROTO    plaintext prelude first: smtp, imap, pop3, ftp,\n"
 	"                      xmpp, postgres or ldap\n"
 	"  --keylog FILE       append NSS key log lines (for Wireshark)\n"
+	CLI_CAPTURE_USAGE
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"  --now TIME          check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
 	"  -v, --verbose       list every handshake message\n"
@@ -34,8 +35,6 @@ static const char usage_text[] =
 static const struct option longopts[] = {
 	CLI_CLIENT_LONGOPTS,
 	{"starttls", required_argument, NULL, OPT_STARTTLS},
-	{"capture", no_argument, NULL, OPT_CAPTURE},
-	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -69,12 +68,6 @@ int cmd_client(int argc, char **argv)
 		}
 		switch (c) {
 		case OPT_HELP: fputs(usage_text, stdout); return 0;
-		case OPT_CAPTURE:
-		case OPT_PCAP_OUT:
-			return cli_fail("client", 2, "--%s is not available in "
-					"this version of tlsprobe yet",
-					c == OPT_CAPTURE ? "capture"
-							 : "pcap-out");
 		case ':':
 			return cli_fail("client", 2, "option '%s' needs a value",
 					argv[optind - 1]);

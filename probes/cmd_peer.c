@@ -97,6 +97,11 @@ int cmd_peer(int argc, char **argv)
 	if (optind < argc)
 		return cli_fail("peer", 2, "unexpected argument '%s'",
 				argv[optind]);
+	if (o.client.capture)
+		return cli_fail("peer", 2, "--%s is not available in tlsprobe "
+				"peer yet: run tlsprobe client --capture "
+				"against the other node",
+				o.client.pcap_out ? "pcap-out" : "capture");
 	if (o.connect == NULL)
 		return cli_fail("peer", 2, "--connect HOST:PORT is required");
 	if (o.client.cert_file == NULL || o.client.key_file == NULL)

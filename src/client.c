@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "cert.h"
 #include "diag.h"
+#include "livecap.h"
 #include "net.h"
 #include "pair.h"
 #include "starttls.h"
@@ -513,6 +514,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	const char *sni, *expect_name, *expect_id = o->expect_id;
 	const char *prelude_host;
 	struct tp_pair *pair = NULL;
+	bool capture = o->capture || o->pcap_out != NULL;
+	struct tp_livecap_opts cap_opts = {
+		.pcap_out = o->pcap_out, .user = o->user,
+	};
+	struct tp_livecap *lc = NULL;
+	struct sockaddr_storage local_ss;
+	bool connected = false;
 	char my_id[TP_ID_LEN + 1];
 	bool have_id = false, peer_id_unchecked = false;
 	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
@@ -520,6 +528,11 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	int fd;
 
 	if (load(o, &l, &cfg, err) < 0) {
+		unload(&l);
+		return -1;
+	}
+	/* a capture that cannot be had fails before any network step */
+	if (capture && tp_livecap_check(&cap_opts, err) < 0) {
 		unload(&l);
 		return -1;
 	}
@@ -563,6 +576,18 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		     addrs.n, addrs.n == 1 ? "" : "es");
 	progress(o, r, "dns");
 
+	/* the capture starts before the first SYN (the side channel's
+	 * included); privileges go as soon as it is open */
+	if (capture) {
+		r->has_packets = true;
+		lc = tp_livecap_start(&cap_opts, addrs.addr, addrs.n, o->port,
+				      err);
+		if (lc == NULL) {
+			unload(&l);
+			return -1;
+		}
+	}
+
 	/*
 	 * The paired probe, if one listens there, is asked first on its own
 	 * connection: what it presents, trusts and requires. Its answer also
@@ -603,6 +628,12 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	progress(o, r, "tcp");
 	if (fd < 0)
 		goto done;
+	{
+		socklen_t sl = sizeof(local_ss);
+
+		connected = getsockname(fd, (struct sockaddr *)&local_ss,
+					&sl) == 0;
+	}
 
 	/* starttls */
 	if (o->starttls != TP_STARTTLS_NONE) {
@@ -742,6 +773,17 @@ done:
 	if (pair != NULL)
 		tp_pair_analyse(pair, r, &cfg);
 	tp_pair_free(pair);
+	if (lc != NULL) {
+		struct tp_flow_evidence ev;
+
+		tp_livecap_stop(lc);
+		tp_livecap_timeline(lc, r);
+		/* the connection diagnosed; every flow when there was none */
+		tp_livecap_evidence(lc, connected ? (struct sockaddr *)&local_ss
+				    : NULL, &ev);
+		tp_diag_capture(r, &ev);
+		tp_livecap_free(lc);
+	}
 	r->total_ms = tp_now_ms() - t_start;
 	unload(&l);
 	return 0;

@@ -1,5 +1,6 @@
 /* Turns what the TLS stage observed into findings. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,4 +465,205 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 			  ? gnutls_strerror_name(st) : "?", st,
 			  o->last_out[0] ? o->last_out : "nothing",
 			  o->last_in[0] ? o->last_in : "nothing");
+}
+
+/* ---- evidence from a capture of the probe's own packets ---- */
+
+static struct tp_finding *find(struct tp_report *r, enum tp_code code)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_findings; i++)
+		if (r->findings[i].code == code)
+			return &r->findings[i];
+	return NULL;
+}
+
+/* The first of the findings listed that the report holds, or NULL. */
+static struct tp_finding *find_any(struct tp_report *r,
+				   const enum tp_code *codes, size_t n)
+{
+	struct tp_finding *f;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((f = find(r, codes[i])) != NULL)
+			return f;
+	return NULL;
+}
+
+static void add_detail(struct tp_finding *f, const char *fmt, ...)
+	TP_PRINTF(2, 3);
+
+/* Appends "; capture: …" to the detail of f. */
+static void add_detail(struct tp_finding *f, const char *fmt, ...)
+{
+	char more[512];
+	char *old;
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	old = f->detail;
+	f->detail = NULL;
+	/* the old detail is sanitised already, and so is what we add (our
+	 * own words and numbers) */
+	if (old != NULL && old[0] != '\0') {
+		size_t n = strlen(old) + strlen(more) + 16;
+		char *s = malloc(n);
+
+		if (s == NULL) {
+			f->detail = old;
+			return;
+		}
+		snprintf(s, n, "%s; capture: %s", old, more);
+		f->detail = s;
+		free(old);
+	} else {
+		free(old);
+		tp_finding_detail(f, "capture: %s", more);
+	}
+}
+
+/* The TTL a sender most likely started from (Linux and macOS 64,
+ * Windows 128, network gear 255). */
+static int initial_ttl(int ttl)
+{
+	return ttl <= 32 ? 32 : ttl <= 64 ? 64 : ttl <= 128 ? 128 : 255;
+}
+
+static void reset_evidence(struct tp_report *r,
+			   const struct tp_flow_evidence *ev)
+{
+	static const enum tp_code codes[] = {
+		TP_RESET_DURING_HANDSHAKE, TP_SNI_FILTERED, TP_PEER_CLOSED,
+		TP_HANDSHAKE_TIMEOUT, TP_TLS_HANDSHAKE_FAILED,
+	};
+	struct tp_finding *f = find_any(r, codes, sizeof(codes) /
+					sizeof(*codes));
+	int ref = ev->syn_ack_ttl >= 0 ? ev->syn_ack_ttl : ev->peer_ttl;
+	const char *ref_what = ev->syn_ack_ttl >= 0 ? "the SYN-ACK"
+			       : "the server's other segments";
+
+	if (f == NULL || ev->resets_in == 0 || ev->reset_ttl < 0 || ref < 0)
+		return;
+	if (ev->reset_ttl != ref) {
+		char hops[160] = "";
+
+		if (initial_ttl(ev->reset_ttl) == initial_ttl(ref))
+			snprintf(hops, sizeof(hops), ": the reset crossed %d "
+				 "router%s, the server's packets %d",
+				 initial_ttl(ref) - ev->reset_ttl,
+				 initial_ttl(ref) - ev->reset_ttl == 1 ? ""
+				 : "s", initial_ttl(ref) - ref);
+		add_detail(f, "reset probably injected by a middlebox (TTL %d "
+			   "vs %d in %s)%s", ev->reset_ttl, ref, ref_what,
+			   hops);
+		if (f->code == TP_RESET_DURING_HANDSHAKE)
+			tp_finding_fix(f, "a firewall, IPS or proxy between "
+				       "the two ends sent the reset, not the "
+				       "server: find the device %s and ask its "
+				       "owner why it blocks this connection",
+				       initial_ttl(ev->reset_ttl) ==
+				       initial_ttl(ref) && ev->reset_ttl > ref
+				       ? "closer to this host than the server"
+				       : "on the path");
+	} else {
+		add_detail(f, "the reset carries the same TTL as %s (%d): it "
+			   "came from the server's host itself", ref_what, ref);
+	}
+}
+
+static void hello_evidence(struct tp_report *r,
+			   const struct tp_flow_evidence *ev)
+{
+	static const enum tp_code codes[] = {
+		TP_HANDSHAKE_TIMEOUT, TP_PMTU_BLACKHOLE, TP_SNI_FILTERED,
+	};
+	struct tp_finding *f = find_any(r, codes, sizeof(codes) /
+					sizeof(*codes));
+
+	if (f == NULL || !ev->client_hello || ev->resets_in > 0)
+		return;
+	if (!ev->hello_acked && !ev->hello_answered)
+		add_detail(f, "our ClientHello was sent %u time%s over %.1f s "
+			   "and never acknowledged: it is lost on the path (a "
+			   "DROP rule, or a link that loses it)",
+			   ev->hello_sent, ev->hello_sent == 1 ? "" : "s",
+			   ev->hello_span_ms / 1000);
+	else if (!ev->hello_answered && f->code == TP_PMTU_BLACKHOLE)
+		add_detail(f, "the server's TCP acknowledged our ClientHello, "
+			   "so our small segments pass, yet not one byte of "
+			   "its answer reached us: large segments are lost on "
+			   "the way to us");
+	else if (!ev->hello_answered)
+		add_detail(f, "the server's TCP acknowledged our ClientHello "
+			   "but no data came back: the service got it and did "
+			   "not answer, or its answer was lost on the way");
+	if (ev->in_hole > 0)
+		add_detail(f, "%u bytes of the server's answer never arrived "
+			   "while later segments did (%u data segments "
+			   "received, the largest %u bytes): large segments are "
+			   "lost on the way to us", ev->in_hole,
+			   ev->in_segments, ev->in_max_len);
+	if (ev->big_out_retrans > 0)
+		add_detail(f, "%u of our segments over 576 bytes (up to %u) "
+			   "were sent again and never acknowledged while %u "
+			   "small ones were: large packets are lost on the "
+			   "way to the server", ev->big_out_retrans,
+			   ev->big_out_len, ev->small_out_acked);
+}
+
+static void tcp_evidence(struct tp_report *r,
+			 const struct tp_flow_evidence *ev)
+{
+	struct tp_finding *f;
+
+	if ((f = find(r, TP_TCP_TIMEOUT)) != NULL && ev->syns > 0 &&
+	    !ev->syn_ack && ev->resets_in == 0)
+		add_detail(f, "%u SYN%s sent, none answered", ev->syns,
+			   ev->syns == 1 ? "" : "s");
+	if ((f = find(r, TP_TCP_REFUSED)) != NULL && ev->resets_in > 0 &&
+	    !ev->syn_ack)
+		add_detail(f, "our SYN was answered with a reset (TTL %d)",
+			   ev->reset_ttl);
+}
+
+static void icmp_evidence(struct tp_report *r,
+			  const struct tp_flow_evidence *ev)
+{
+	static const enum tp_code codes[] = {
+		TP_NET_UNREACHABLE, TP_TCP_TIMEOUT, TP_PMTU_BLACKHOLE,
+		TP_HANDSHAKE_TIMEOUT, TP_RESET_DURING_HANDSHAKE,
+		TP_SNI_FILTERED, TP_TCP_REFUSED, TP_SCAN_INCOMPLETE,
+	};
+	struct tp_finding *f = find_any(r, codes, sizeof(codes) /
+					sizeof(*codes));
+	char list[256] = "", name[64];
+	size_t i, used = 0;
+
+	if (f == NULL || ev->n_icmp == 0)
+		return;
+	for (i = 0; i < ev->n_icmp && used < sizeof(list); i++) {
+		tp_livecap_icmp_name(ev->icmp[i].v6, ev->icmp[i].type,
+				     ev->icmp[i].code, ev->icmp[i].mtu, name,
+				     sizeof(name));
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+					 "%s%s (%u)", i ? ", " : "", name,
+					 ev->icmp[i].n);
+	}
+	add_detail(f, "ICMP errors about our segments: %s", list);
+}
+
+void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev)
+{
+	if (ev == NULL || !ev->seen)
+		return;
+	tcp_evidence(r, ev);
+	reset_evidence(r, ev);
+	hello_evidence(r, ev);
+	icmp_evidence(r, ev);
 }

@@ -2,6 +2,7 @@
 #ifndef TP_DIAG_H
 #define TP_DIAG_H
 
+#include "livecap.h"
 #include "tls.h"
 
 /* What the diagnosis needs to know of the attempt, for its wording. */
@@ -31,5 +32,13 @@ const char *tp_diag_guess_protocol(const unsigned char *b, size_t n);
 /* Adds the finding that explains a failed handshake. */
 void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 			 const struct tp_diag_ctx *ctx);
+
+/*
+ * Adds what a capture of the probe's own packets proves to the findings
+ * already made: who sent a reset (its TTL against the SYN-ACK's), a
+ * ClientHello sent again and again with no answer, large segments lost
+ * while small ones pass, ICMP errors.
+ */
+void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev);
 
 #endif

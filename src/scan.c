@@ -32,6 +32,8 @@
 
 #include "addr.h"
 #include "cert.h"
+#include "diag.h"
+#include "livecap.h"
 #include "net.h"
 #include "scan.h"
 #include "starttls.h"
@@ -1457,6 +1459,8 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	unsigned cert_bits = 0;
 	int cert_pk = 0, rc = -1;
 	double t0 = tp_now_ms();
+	struct tp_livecap *lc = NULL;
+	bool reached;
 
 	if (o->host == NULL || o->host[0] == '\0') {
 		tp_error_set(err, TP_ERR_USAGE, "no target host");
@@ -1464,6 +1468,13 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	}
 	if (parse_protocols(o->protocols, want, err) < 0)
 		return -1;
+	if (o->capture || o->pcap_out != NULL) {
+		struct tp_livecap_opts co = {.user = o->user};
+
+		/* not permitted: say so before any network step */
+		if (tp_livecap_check(&co, err) < 0)
+			return -1;
+	}
 	if (o->policy != NULL) {
 		policy = calloc(1, sizeof(*policy));
 		if (policy == NULL) {
@@ -1513,7 +1524,22 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	}
 	if (tp_report_add_standard_stages(r) < 0)
 		goto nomem;
-	if (resolve(sc, r) < 0 || !first_contact(sc, r)) {
+	reached = resolve(sc, r) == 0;
+	/* --capture: open before the first SYN, on the one address every
+	 * probe goes to; privileges go as soon as it is open */
+	if (reached && (o->capture || o->pcap_out != NULL)) {
+		struct tp_livecap_opts co = {
+			.pcap_out = o->pcap_out, .user = o->user,
+		};
+
+		r->has_packets = true;
+		lc = tp_livecap_start(&co, &sc->addr, 1, o->port, err);
+		if (lc == NULL) {
+			rc = -1;
+			goto out;
+		}
+	}
+	if (!reached || !first_contact(sc, r)) {
 		/* nothing was asked: no version was tested */
 		for (i = 0; i < sc->n_v; i++)
 			sc->v[i].tested = false;
@@ -1549,6 +1575,14 @@ judge:
 		goto nomem;
 	describe_leaf(sc, r, &cert_bits, &cert_pk);
 	network_findings(sc, r);
+	if (lc != NULL) {
+		struct tp_flow_evidence ev;
+
+		tp_livecap_stop(lc);
+		tp_livecap_timeline(lc, r);
+		tp_livecap_evidence(lc, NULL, &ev);
+		tp_diag_capture(r, &ev);
+	}
 	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0)
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
@@ -1561,6 +1595,7 @@ judge:
 nomem:
 	tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 out:
+	tp_livecap_free(lc);
 	free(sc->leaf);
 	pthread_mutex_destroy(&sc->lock);
 	free(sc);

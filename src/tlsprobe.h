@@ -504,6 +504,12 @@ struct tp_client_opts {
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
 	time_t now;               /* 0: the current time (tests fix it) */
+	bool capture;             /* --capture: this run's packets into
+				   * r->packets (needs root or CAP_NET_RAW) */
+	const char *pcap_out;     /* --pcap-out: also written here (implies
+				   * capture) */
+	const char *user;         /* started as root: run as this user once
+				   * the capture is open; NULL: "nobody" */
 	/* Called as each stage ends, for progress on a terminal or the TUI. */
 	void (*progress)(void *arg, const struct tp_report *r,
 			 const char *stage);
@@ -604,6 +610,9 @@ struct tp_ciphers_opts {
 	unsigned budget;          /* most connections to the host; 0: 1000 */
 	double timeout_s;         /* per connection step; 0: 10 */
 	int family;               /* 0 any, 4 or 6 */
+	bool capture;             /* --capture, as tp_client_opts */
+	const char *pcap_out;
+	const char *user;
 	/* Called after each probe: done so far, and an estimate of all. */
 	void (*progress)(void *arg, unsigned done, unsigned estimate);
 	void *progress_arg;

@@ -58,10 +58,3 @@ else
 	not_ok "make install DESTDIR=… succeeds"
 fi
 
-# options of the contract that later versions bring: a clear exit 2
-for args in "--capture" "--pcap-out $T/x.pcap"; do
-	"$TP" client 127.0.0.1:1 $args >"$T/out" 2>"$T/err"; rc=$?
-	opt=${args%% *}
-	check "client $opt: exit 2 with one line naming it, nothing on stdout" \
-		sh -c "[ $rc -eq 2 ] && [ \$(wc -l <'$T/err') -eq 1 ] && grep -q -- '$opt' '$T/err' && [ ! -s '$T/out' ]"
-done

@@ -1,0 +1,1116 @@
+/*
+ * --capture: the packets of one probe's own flows, read by a thread from
+ * a live capture that is open before the first SYN, turned into the
+ * report's timeline (flags, lengths, TTLs, retransmissions, the TLS
+ * messages each segment carries) and into evidence for the findings.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "livecap.h"
+#include "registry.h"
+
+#define MAX_ENDPOINTS 16
+#define MAX_FLOWS 4096
+#define RING 64          /* segments remembered per direction */
+#define MAX_OUT_SEGS 48  /* our data segments followed for their ACKs */
+#define SMALL_SEGMENT 576  /* RFC 791: every path carries this much */
+#define MAX_RECORD (16384 + 2048)
+#define CAP_NET_RAW_BIT 13
+
+/* seq a is after (or at) b, modulo 2^32 (RFC 793 section 3.3) */
+#define SEQ_GE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
+
+struct seg {
+	uint32_t seq, len;
+	uint8_t syn_fin;
+	int idx;              /* its place in the timeline, -1 past the cap */
+};
+
+struct out_seg {
+	uint32_t seq, len;
+	unsigned sent;
+};
+
+/* One direction of a flow: its byte stream, read for TLS record and
+ * handshake headers only (nothing is buffered but headers), and its
+ * segments, for retransmissions. */
+struct dir_state {
+	bool started;
+	uint32_t next_seq;
+	bool any_data;
+	bool off;             /* not TLS: stop reading */
+	bool lost;            /* a gap: look for a record header again */
+	bool encrypted;       /* after change_cipher_spec */
+	uint8_t hdr[5];
+	unsigned hdr_have;
+	uint32_t rec_left;
+	uint8_t rec_type;
+	uint8_t hs[4];
+	unsigned hs_have;
+	uint32_t hs_left;
+	uint8_t alert[2];
+	unsigned alert_have;
+	char current[48];     /* the message under way, for continuations */
+	struct seg ring[RING];
+	unsigned n_ring;
+	bool has_ack;
+	uint32_t max_ack;     /* the highest ACK sent this way */
+	uint64_t gap_bytes, filled_bytes;
+	unsigned max_len, data_segments;
+};
+
+struct flow {
+	int family;
+	uint8_t local[16], remote[16];
+	uint16_t lport, rport;
+	struct dir_state out, in;
+	unsigned syns;
+	bool syn_ack;
+	int syn_ack_ttl, peer_ttl;
+	unsigned resets_in;
+	int reset_ttl;
+	bool reset_after_hello;
+	bool hello;
+	uint32_t hello_seq, hello_len;
+	unsigned hello_sent;
+	double hello_first, hello_last;
+	bool hello_answered;
+	struct out_seg outs[MAX_OUT_SEGS];
+	unsigned n_outs;
+	struct {
+		uint8_t type, code;
+		uint16_t mtu;
+		bool v6;
+		unsigned n;
+	} icmp[TP_LIVECAP_MAX_ICMP];
+	size_t n_icmp;
+};
+
+struct endpoint {
+	int family;
+	uint8_t addr[16];
+};
+
+struct tp_livecap {
+	struct tp_capture *cap;
+	struct endpoint ends[MAX_ENDPOINTS];
+	size_t n_ends;
+	uint16_t port;
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	double stop_at;       /* tp_now_ms() clock; 0 while running */
+	struct flow *flows;
+	size_t n_flows, cap_flows;
+	struct tp_packet tl[TP_LIVECAP_MAX_PACKETS]; /* t_ms: absolute */
+	size_t n_tl;
+	unsigned long long more;  /* packets past the cap */
+	unsigned long long read_errors;
+};
+
+/* ---- permission ---- */
+
+/* Whether the effective capability set holds CAP_NET_RAW. */
+static bool have_net_raw(void)
+{
+	char line[256];
+	unsigned long long caps = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+	bool found = false;
+
+	if (f == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			found = true;
+			break;
+		}
+	fclose(f);
+	return found && (caps & (1ULL << CAP_NET_RAW_BIT)) != 0;
+}
+
+static void not_permitted(const struct tp_livecap_opts *o,
+			  struct tp_error *err)
+{
+	char exe[512];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0)
+		snprintf(exe, sizeof(exe), "the tlsprobe binary");
+	else
+		exe[n] = '\0';
+	tp_error_set(err, TP_ERR_RUNTIME, "--capture: capture on %s not "
+		     "permitted: run as root or grant CAP_NET_RAW (setcap "
+		     "cap_net_raw+ep %s)", o->iface ? o->iface : "any", exe);
+}
+
+int tp_livecap_check(const struct tp_livecap_opts *o, struct tp_error *err)
+{
+	const char *user = o->user ? o->user : "nobody";
+
+	if (geteuid() != 0) {
+		if (!have_net_raw()) {
+			not_permitted(o, err);
+			return -1;
+		}
+		return 0;
+	}
+	errno = 0;
+	if (getpwnam(user) == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: no such user to "
+			     "run as once the capture is open: name an "
+			     "existing unprivileged user", user);
+		return -1;
+	}
+	return 0;
+}
+
+/* Started as root: nothing after the capture needs it. */
+static int drop_privileges(const char *user, struct tp_error *err)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return 0;
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: no such user to "
+			     "run as once the capture is open: name an "
+			     "existing unprivileged user", user);
+		return -1;
+	}
+	if (pw->pw_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: cannot switch to "
+			     "uid %u gid %u: %s", user, (unsigned)pw->pw_uid,
+			     (unsigned)pw->pw_gid, strerror(errno));
+		err->sys_errno = errno;
+		return -1;
+	}
+	/* a drop that could be undone is no drop */
+	if (setuid(0) == 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: root could be "
+			     "regained after switching users", user);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the filter ---- */
+
+static int append(char *buf, size_t size, size_t *used, const char *fmt,
+		  ...) TP_PRINTF(4, 5);
+
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*used >= size)
+		return -1;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *used, size - *used, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *used)
+		return -1;
+	*used += (size_t)n;
+	return 0;
+}
+
+static uint32_t word(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+int tp_livecap_filter(const struct sockaddr_storage *endpoints, size_t n,
+		      unsigned port, char *buf, size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	size_t used = 0, i;
+
+	if (append(buf, size, &used, "(tcp and (") < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct sockaddr *sa =
+			(const struct sockaddr *)&endpoints[i];
+		const void *a = sa->sa_family == AF_INET6
+			? (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr
+			: (const void *)&((const struct sockaddr_in *)sa)->sin_addr;
+
+		if (inet_ntop(sa->sa_family, a, host, sizeof(host)) == NULL)
+			return -1;
+		if (append(buf, size, &used, "%s(src host %s and src port %u)"
+			   " or (dst host %s and dst port %u)", i ? " or " : "",
+			   host, port, host, port) < 0)
+			return -1;
+	}
+	if (append(buf, size, &used, "))") < 0)
+		return -1;
+	/* ICMP errors quoting a segment we sent to an endpoint: the quoted
+	 * IP header follows the 8-byte ICMP header (RFC 792, RFC 4443) */
+	for (i = 0; i < n; i++) {
+		const struct sockaddr *sa =
+			(const struct sockaddr *)&endpoints[i];
+
+		if (sa->sa_family == AF_INET) {
+			const uint8_t *a = (const uint8_t *)
+				&((const struct sockaddr_in *)sa)->sin_addr;
+
+			if (append(buf, size, &used, " or (icmp and (icmp[0] "
+				   "= 3 or icmp[0] = 11 or icmp[0] = 12) and "
+				   "icmp[24:4] = 0x%08x and icmp[30:2] = %u)",
+				   word(a), port) < 0)
+				return -1;
+		} else if (sa->sa_family == AF_INET6) {
+			const uint8_t *a = ((const struct sockaddr_in6 *)sa)
+				->sin6_addr.s6_addr;
+
+			if (append(buf, size, &used, " or (ip6 and ip6[6] = 58"
+				   " and ip6[40] >= 1 and ip6[40] <= 4 and "
+				   "ip6[72:4] = 0x%08x and ip6[76:4] = 0x%08x "
+				   "and ip6[80:4] = 0x%08x and ip6[84:4] = "
+				   "0x%08x and ip6[90:2] = %u)", word(a),
+				   word(a + 4), word(a + 8), word(a + 12),
+				   port) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- names ---- */
+
+void tp_livecap_icmp_name(bool v6, uint8_t type, uint8_t code, uint16_t mtu,
+			  char *buf, size_t size)
+{
+	static const char *const unreach4[] = {
+		"net unreachable", "host unreachable", "protocol unreachable",
+		"port unreachable", "fragmentation needed",
+		"source route failed", "net unknown", "host unknown",
+		"source host isolated", "net prohibited", "host prohibited",
+		"net unreachable for TOS", "host unreachable for TOS",
+		"communication prohibited", "host precedence violation",
+		"precedence cutoff",
+	};
+	static const char *const unreach6[] = {
+		"no route", "administratively prohibited", "beyond scope",
+		"address unreachable", "port unreachable",
+		"source address failed policy", "reject route",
+	};
+	const char *what = NULL;
+
+	if (!v6 && type == 3 && code < sizeof(unreach4) / sizeof(*unreach4))
+		what = unreach4[code];
+	else if (v6 && type == 1 &&
+		 code < sizeof(unreach6) / sizeof(*unreach6))
+		what = unreach6[code];
+	if ((!v6 && type == 3 && code == 4) || (v6 && type == 2)) {
+		snprintf(buf, size, "%s (MTU %u)", v6 ? "packet too big"
+			 : "fragmentation needed", mtu);
+		return;
+	}
+	if (what != NULL)
+		snprintf(buf, size, "%s%s", v6 ? "ICMPv6 " : "ICMP ", what);
+	else if ((!v6 && type == 11) || (v6 && type == 3))
+		snprintf(buf, size, "%stime exceeded", v6 ? "ICMPv6 " : "ICMP ");
+	else if ((!v6 && type == 12) || (v6 && type == 4))
+		snprintf(buf, size, "%sparameter problem",
+			 v6 ? "ICMPv6 " : "ICMP ");
+	else
+		snprintf(buf, size, "%s type %u code %u",
+			 v6 ? "ICMPv6" : "ICMP", type, code);
+}
+
+static void flags_name(uint8_t f, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if ((f & TP_TCP_SYN) && n + 1 < size)
+		buf[n++] = 'S';
+	if ((f & TP_TCP_FIN) && n + 1 < size)
+		buf[n++] = 'F';
+	if ((f & TP_TCP_RST) && n + 1 < size)
+		buf[n++] = 'R';
+	if ((f & TP_TCP_PSH) && n + 1 < size)
+		buf[n++] = 'P';
+	if ((f & TP_TCP_ACK) && n + 1 < size)
+		buf[n++] = 'A';
+	buf[n] = '\0';
+}
+
+/* ---- TLS labels ---- */
+
+/* The names a segment carries, comma-separated, each once in a row. */
+struct label {
+	char *buf;
+	size_t size;
+	char last[48];
+	bool full;
+};
+
+static void label_add(struct label *lb, const char *name)
+{
+	size_t used = strlen(lb->buf), k = strlen(name);
+
+	if (lb->full || strcmp(lb->last, name) == 0)
+		return;
+	snprintf(lb->last, sizeof(lb->last), "%s", name);
+	if (used + (used ? 2 : 0) + k < lb->size) {
+		snprintf(lb->buf + used, lb->size - used, "%s%s",
+			 used ? ", " : "", name);
+		return;
+	}
+	/* no room: say that more followed (whole, or not at all: a cut
+	 * character would not be UTF-8) */
+	lb->full = true;
+	if (used + strlen(", …") < lb->size)
+		snprintf(lb->buf + used, lb->size - used, ", …");
+}
+
+static void reset_records(struct dir_state *d)
+{
+	d->hdr_have = 0;
+	d->rec_left = 0;
+	d->hs_have = 0;
+	d->hs_left = 0;
+	d->alert_have = 0;
+}
+
+static bool record_header_ok(const uint8_t *h)
+{
+	return h[0] >= 20 && h[0] <= 24 && h[1] == 3 &&
+	       ((uint32_t)h[3] << 8 | h[4]) <= MAX_RECORD;
+}
+
+static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n,
+		    struct label *lb)
+{
+	char buf[40];
+	size_t take;
+
+	while (n > 0) {
+		if (d->hs_left == 0) {
+			take = 4 - d->hs_have < n ? 4 - d->hs_have : n;
+			memcpy(d->hs + d->hs_have, p, take);
+			d->hs_have += (unsigned)take;
+			p += take;
+			n -= take;
+			if (d->hs_have < 4)
+				return;
+			d->hs_have = 0;
+			snprintf(d->current, sizeof(d->current), "%s",
+				 tp_registry_handshake_name(d->hs[0], buf,
+							    sizeof(buf)));
+			label_add(lb, d->current);
+			d->hs_left = (uint32_t)d->hs[1] << 16 |
+				     (uint32_t)d->hs[2] << 8 | d->hs[3];
+			continue;
+		}
+		take = d->hs_left < n ? d->hs_left : n;
+		d->hs_left -= (uint32_t)take;
+		p += take;
+		n -= take;
+	}
+}
+
+static void alert_feed(struct dir_state *d, const uint8_t *p, size_t n,
+		       struct label *lb)
+{
+	const struct tp_alert_info *a;
+	char name[48];
+
+	while (n > 0) {
+		d->alert[d->alert_have++] = *p++;
+		n--;
+		if (d->alert_have < 2)
+			continue;
+		d->alert_have = 0;
+		a = tp_registry_alert(d->alert[1]);
+		if (a != NULL)
+			snprintf(name, sizeof(name), "Alert(%s, %s)",
+				 d->alert[0] == 2 ? "fatal" : d->alert[0] == 1
+				 ? "warning" : "?", a->name);
+		else
+			snprintf(name, sizeof(name), "Alert(%u, %u)",
+				 d->alert[0], d->alert[1]);
+		snprintf(d->current, sizeof(d->current), "%s", name);
+		label_add(lb, name);
+	}
+}
+
+/* What the first bytes of a stream that is not TLS are. */
+static const char *not_tls_name(const uint8_t *p, size_t n)
+{
+	if (n >= 10 && memcmp(p, "TLSPROBE/1", 10) == 0)
+		return "side channel";
+	if (n >= 3 && (p[0] & 0x80) && (p[2] == 1 || p[2] == 4))
+		return "SSLv2";
+	return "not TLS";
+}
+
+/* Reads the bytes of one direction in order, naming each record and
+ * handshake message that starts in them. */
+static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
+			struct label *lb)
+{
+	const char *name;
+	size_t take;
+
+	if (n > 0 && !d->any_data) {
+		d->any_data = true;
+		if (n >= 2 && !(p[0] >= 20 && p[0] <= 24 && p[1] == 3)) {
+			label_add(lb, not_tls_name(p, n));
+			d->off = true;
+			return;
+		}
+	}
+	if (n > 0 && d->lost) {
+		/* after a gap: read on only from a segment that starts a
+		 * record */
+		if (n < 5 || !record_header_ok(p))
+			return;
+		d->lost = false;
+		reset_records(d);
+	}
+	while (n > 0 && !d->off) {
+		if (d->rec_left == 0) {
+			take = 5 - d->hdr_have < n ? 5 - d->hdr_have : n;
+			memcpy(d->hdr + d->hdr_have, p, take);
+			d->hdr_have += (unsigned)take;
+			p += take;
+			n -= take;
+			if (d->hdr_have < 5)
+				return;
+			d->hdr_have = 0;
+			if (!record_header_ok(d->hdr)) {
+				label_add(lb, "not TLS");
+				d->off = true;
+				return;
+			}
+			d->rec_type = d->hdr[0];
+			d->rec_left = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
+			name = NULL;
+			switch (d->rec_type) {
+			case 20:
+				name = "ChangeCipherSpec";
+				d->encrypted = true;
+				break;
+			case 21:
+				if (d->encrypted)
+					name = "Alert(encrypted)";
+				break;
+			case 22:
+				if (d->encrypted)
+					name = "EncryptedHandshake";
+				break;
+			case 23: name = "ApplicationData"; break;
+			case 24: name = "Heartbeat"; break;
+			}
+			if (name != NULL) {
+				snprintf(d->current, sizeof(d->current), "%s",
+					 name);
+				label_add(lb, name);
+			}
+			continue;
+		}
+		take = d->rec_left < n ? d->rec_left : n;
+		if (d->rec_type == 22 && !d->encrypted)
+			hs_feed(d, p, take, lb);
+		else if (d->rec_type == 21 && !d->encrypted)
+			alert_feed(d, p, take, lb);
+		d->rec_left -= (uint32_t)take;
+		p += take;
+		n -= take;
+	}
+}
+
+/* ---- flows ---- */
+
+static bool is_endpoint(const struct tp_livecap *lc, int family,
+			const uint8_t *addr)
+{
+	size_t i, k = family == 6 ? 16 : 4;
+
+	for (i = 0; i < lc->n_ends; i++)
+		if (lc->ends[i].family == family &&
+		    memcmp(lc->ends[i].addr, addr, k) == 0)
+			return true;
+	return false;
+}
+
+static struct flow *flow_find(struct tp_livecap *lc, int family,
+			      const uint8_t *local, uint16_t lport,
+			      const uint8_t *remote, uint16_t rport)
+{
+	size_t i, k = family == 6 ? 16 : 4;
+	struct flow *f;
+
+	for (i = lc->n_flows; i-- > 0;) {
+		f = &lc->flows[i];
+		if (f->family == family && f->lport == lport &&
+		    f->rport == rport && memcmp(f->local, local, k) == 0 &&
+		    memcmp(f->remote, remote, k) == 0)
+			return f;
+	}
+	if (lc->n_flows == MAX_FLOWS)
+		return NULL;
+	if (lc->n_flows == lc->cap_flows) {
+		size_t want = lc->cap_flows ? lc->cap_flows * 2 : 16;
+		struct flow *p = realloc(lc->flows, want * sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		lc->flows = p;
+		lc->cap_flows = want;
+	}
+	f = &lc->flows[lc->n_flows++];
+	memset(f, 0, sizeof(*f));
+	f->family = family;
+	memcpy(f->local, local, k);
+	memcpy(f->remote, remote, k);
+	f->lport = lport;
+	f->rport = rport;
+	f->syn_ack_ttl = f->peer_ttl = f->reset_ttl = -1;
+	return f;
+}
+
+/* The earlier segment this one repeats (same seq, length, SYN/FIN), or
+ * NULL. Pure ACKs repeat nothing. */
+static struct seg *seen_before(struct dir_state *d, uint32_t seq,
+			       uint32_t len, uint8_t syn_fin)
+{
+	unsigned i, n = d->n_ring < RING ? d->n_ring : RING;
+
+	if (len == 0 && syn_fin == 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (d->ring[i].seq == seq && d->ring[i].len == len &&
+		    d->ring[i].syn_fin == syn_fin)
+			return &d->ring[i];
+	return NULL;
+}
+
+static void remember(struct dir_state *d, uint32_t seq, uint32_t len,
+		     uint8_t syn_fin, int idx)
+{
+	if (len == 0 && syn_fin == 0)
+		return;
+	d->ring[d->n_ring % RING] = (struct seg){seq, len, syn_fin, idx};
+	d->n_ring++;
+}
+
+static void note_out_seg(struct flow *f, uint32_t seq, uint32_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < f->n_outs; i++)
+		if (f->outs[i].seq == seq && f->outs[i].len == len) {
+			f->outs[i].sent++;
+			return;
+		}
+	if (f->n_outs < MAX_OUT_SEGS)
+		f->outs[f->n_outs++] = (struct out_seg){seq, len, 1};
+}
+
+static void note_icmp(struct flow *f, const struct tp_pkt *p)
+{
+	size_t i;
+
+	for (i = 0; i < f->n_icmp; i++)
+		if (f->icmp[i].type == p->icmp_type &&
+		    f->icmp[i].code == p->icmp_code &&
+		    f->icmp[i].mtu == p->icmp_mtu) {
+			f->icmp[i].n++;
+			return;
+		}
+	if (f->n_icmp < TP_LIVECAP_MAX_ICMP) {
+		f->icmp[f->n_icmp].type = p->icmp_type;
+		f->icmp[f->n_icmp].code = p->icmp_code;
+		f->icmp[f->n_icmp].mtu = p->icmp_mtu;
+		f->icmp[f->n_icmp].v6 = p->family == 6;
+		f->icmp[f->n_icmp].n = 1;
+		f->n_icmp++;
+	}
+}
+
+static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
+{
+	struct tp_packet *tl = NULL;
+	struct dir_state *d;
+	struct flow *f;
+	struct seg *orig;
+	struct label lb;
+	char scratch[48] = "";
+	bool out;
+	uint8_t syn_fin = p->flags & (TP_TCP_SYN | TP_TCP_FIN);
+	uint32_t len = (uint32_t)p->wire_payload;
+	int idx = -1;
+
+	if (p->family != 4 && p->family != 6)
+		return;
+	if (p->icmp) {
+		/* the segment it quotes went to an endpoint: it is about
+		 * ours; the other way round, our stack sent it */
+		out = !(is_endpoint(lc, p->family, p->dst) &&
+			p->dport == lc->port);
+	} else if (is_endpoint(lc, p->family, p->dst) && p->dport == lc->port) {
+		out = true;
+	} else if (is_endpoint(lc, p->family, p->src) &&
+		   p->sport == lc->port) {
+		out = false;
+	} else {
+		return;
+	}
+	if (p->icmp ? !out : out)
+		f = flow_find(lc, p->family, p->src, p->sport, p->dst, p->dport);
+	else
+		f = flow_find(lc, p->family, p->dst, p->dport, p->src, p->sport);
+
+	if (lc->n_tl < TP_LIVECAP_MAX_PACKETS) {
+		idx = (int)lc->n_tl;
+		tl = &lc->tl[lc->n_tl++];
+		memset(tl, 0, sizeof(*tl));
+		tl->t_ms = p->t * 1000;
+		tl->incoming = !out;
+		tl->ttl = p->ttl;
+	} else {
+		lc->more++;
+	}
+	if (p->icmp) {
+		if (tl != NULL)
+			tp_livecap_icmp_name(p->family == 6, p->icmp_type,
+					     p->icmp_code, p->icmp_mtu, tl->icmp,
+					     sizeof(tl->icmp));
+		if (f != NULL && !out)
+			note_icmp(f, p);
+		return;
+	}
+	if (tl != NULL) {
+		flags_name(p->flags, tl->flags, sizeof(tl->flags));
+		tl->len = len;
+	}
+	if (f == NULL)
+		return;
+	d = out ? &f->out : &f->in;
+	lb.buf = tl != NULL ? tl->tls : scratch;
+	lb.size = tl != NULL ? sizeof(tl->tls) : sizeof(scratch);
+	lb.last[0] = '\0';
+	lb.full = false;
+
+	orig = seen_before(d, p->seq, len, syn_fin);
+	if (orig != NULL) {
+		if (tl != NULL) {
+			tl->retransmission = true;
+			if (orig->idx >= 0)
+				memcpy(tl->tls, lc->tl[orig->idx].tls,
+				       sizeof(tl->tls));
+		}
+	} else {
+		remember(d, p->seq, len, syn_fin, idx);
+	}
+
+	/* evidence */
+	if (p->flags & TP_TCP_ACK) {
+		if (!d->has_ack || SEQ_GE(p->ack, d->max_ack))
+			d->max_ack = p->ack;
+		d->has_ack = true;
+	}
+	if (out) {
+		if (p->flags & TP_TCP_SYN)
+			f->syns++;
+		if (len > 0)
+			note_out_seg(f, p->seq, len);
+		if (f->hello && p->seq == f->hello_seq && len == f->hello_len) {
+			f->hello_sent++;
+			f->hello_last = p->t * 1000;
+		}
+	} else {
+		if ((p->flags & (TP_TCP_SYN | TP_TCP_ACK)) ==
+		    (TP_TCP_SYN | TP_TCP_ACK) && !f->syn_ack) {
+			f->syn_ack = true;
+			f->syn_ack_ttl = p->ttl;
+		}
+		if (p->flags & TP_TCP_RST) {
+			if (f->resets_in++ == 0) {
+				f->reset_ttl = p->ttl;
+				f->reset_after_hello = f->hello;
+			}
+		} else if (f->peer_ttl < 0) {
+			f->peer_ttl = p->ttl;
+		}
+		if (len > 0) {
+			d->data_segments++;
+			if (len > d->max_len)
+				d->max_len = len;
+			if (f->hello)
+				f->hello_answered = true;
+		}
+	}
+
+	/* the byte stream */
+	if (p->flags & TP_TCP_SYN) {
+		d->started = true;
+		d->next_seq = p->seq + 1;
+	}
+	if (len > 0 && orig == NULL) {
+		uint32_t seq = p->seq + ((p->flags & TP_TCP_SYN) ? 1 : 0);
+		const uint8_t *data = p->payload;
+		size_t have = p->len < len ? p->len : len;
+		int32_t d_off;
+
+		if (!d->started) {
+			d->started = true;
+			d->next_seq = seq;
+		}
+		d_off = (int32_t)(seq - d->next_seq);
+		if (d_off > 0) {
+			/* bytes never seen: a loss before the capture saw
+			 * them, or one it missed */
+			d->gap_bytes += (uint32_t)d_off;
+			d->lost = true;
+			d->next_seq = seq;
+			d_off = 0;
+		}
+		if (d_off < 0) {
+			uint32_t old = (uint32_t)-d_off;
+
+			/* what it repeats is either known or fills a gap */
+			if (old >= len) {
+				d->filled_bytes += len;
+				old = len;
+			} else {
+				d->filled_bytes += old;
+			}
+			data += old < have ? old : have;
+			have = old < have ? have - old : 0;
+			len -= old;
+			seq += old;
+		}
+		if (len > 0) {
+			stream_feed(d, data, have, &lb);
+			if (have < len)
+				d->lost = true;  /* cut by the snaplen */
+			d->next_seq = seq + len;
+			if (lb.buf[0] == '\0' && !d->off && !d->lost &&
+			    d->current[0] != '\0')
+				snprintf(lb.buf, lb.size, "%s (cont.)",
+					 d->current);
+		}
+		if (out && !f->hello && strncmp(lb.buf, "ClientHello", 11) == 0) {
+			f->hello = true;
+			f->hello_seq = p->seq;
+			f->hello_len = (uint32_t)p->wire_payload;
+			f->hello_sent = 1;
+			f->hello_first = f->hello_last = p->t * 1000;
+		}
+	}
+	if (p->flags & TP_TCP_FIN)
+		d->next_seq++;
+}
+
+/* ---- the reader ---- */
+
+static void drain(struct tp_livecap *lc)
+{
+	struct tp_error err = {0};
+	struct tp_pkt pkt;
+	int rc;
+
+	for (;;) {
+		rc = tp_capture_next(lc->cap, &pkt, &err);
+		if (rc == 1)
+			add_packet(lc, &pkt);
+		else if (rc == 2)
+			continue;
+		else
+			break;
+	}
+	if (rc < 0)
+		lc->read_errors++;
+}
+
+static void *reader_main(void *arg)
+{
+	struct tp_livecap *lc = arg;
+	struct pollfd pfd = {.fd = tp_capture_fd(lc->cap), .events = POLLIN};
+	double stop_at;
+
+	for (;;) {
+		pthread_mutex_lock(&lc->lock);
+		stop_at = lc->stop_at;
+		pthread_mutex_unlock(&lc->lock);
+		if (stop_at > 0 && tp_now_ms() >= stop_at)
+			break;
+		if (pfd.fd >= 0)
+			poll(&pfd, 1, 10);
+		else
+			usleep(5000);
+		drain(lc);
+	}
+	drain(lc);
+	return NULL;
+}
+
+static void set_endpoint(struct endpoint *e, const struct sockaddr_storage *ss)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)ss;
+
+	memset(e, 0, sizeof(*e));
+	if (sa->sa_family == AF_INET6) {
+		e->family = 6;
+		memcpy(e->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		       16);
+	} else {
+		e->family = 4;
+		memcpy(e->addr, &((const struct sockaddr_in *)sa)->sin_addr,
+		       4);
+	}
+}
+
+/* Run with sudo: the file belongs to the user who asked for it. */
+static void give_to_invoker(const char *path)
+{
+	const char *u = getenv("SUDO_UID"), *g = getenv("SUDO_GID");
+	char *end;
+	unsigned long uid, gid;
+
+	if (geteuid() != 0 || u == NULL || g == NULL)
+		return;
+	uid = strtoul(u, &end, 10);
+	if (*end != '\0' || end == u)
+		return;
+	gid = strtoul(g, &end, 10);
+	if (*end != '\0' || end == g)
+		return;
+	if (chown(path, (uid_t)uid, (gid_t)gid) < 0)
+		return;  /* best effort: the file is written either way */
+}
+
+struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
+				    const struct sockaddr_storage *endpoints,
+				    size_t n, unsigned port,
+				    struct tp_error *err)
+{
+	struct tp_error cerr = {0};
+	struct tp_livecap *lc;
+	char filter[4096];
+	size_t i;
+
+	if (n > MAX_ENDPOINTS)
+		n = MAX_ENDPOINTS;
+	lc = calloc(1, sizeof(*lc));
+	if (lc == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&lc->lock, NULL);
+	for (i = 0; i < n; i++)
+		set_endpoint(&lc->ends[i], &endpoints[i]);
+	lc->n_ends = n;
+	lc->port = (uint16_t)port;
+	if (tp_livecap_filter(endpoints, n, port, filter, sizeof(filter)) < 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--capture: the filter for "
+			     "%zu addresses does not fit", n);
+		goto fail;
+	}
+	if (tp_capture_open_live(o->iface ? o->iface : "any", filter,
+				 &lc->cap, &cerr) < 0) {
+		tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_RUNTIME,
+			     "--capture: %s", cerr.message);
+		goto fail;
+	}
+	if (o->pcap_out != NULL) {
+		if (tp_capture_dump_to(lc->cap, o->pcap_out, &cerr) < 0) {
+			tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_USAGE,
+				     "%s%s", strncmp(cerr.message, "--pcap-out",
+						     10) == 0 ? ""
+				     : "--pcap-out: ", cerr.message);
+			goto fail;
+		}
+		give_to_invoker(o->pcap_out);
+	}
+	if (drop_privileges(o->user ? o->user : "nobody", err) < 0)
+		goto fail;
+	if (pthread_create(&lc->thread, NULL, reader_main, lc) != 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--capture: cannot start "
+			     "the reader thread");
+		goto fail;
+	}
+	lc->running = true;
+	return lc;
+fail:
+	tp_livecap_free(lc);
+	return NULL;
+}
+
+void tp_livecap_stop(struct tp_livecap *lc)
+{
+	if (lc == NULL || !lc->running)
+		return;
+	pthread_mutex_lock(&lc->lock);
+	lc->stop_at = tp_now_ms() + TP_LIVECAP_GRACE_MS;
+	pthread_mutex_unlock(&lc->lock);
+	pthread_join(lc->thread, NULL);
+	lc->running = false;
+}
+
+int tp_livecap_timeline(const struct tp_livecap *lc, struct tp_report *r)
+{
+	struct tp_packet *p;
+	double t0;
+	size_t i;
+
+	r->has_packets = true;
+	if (lc == NULL || lc->n_tl == 0)
+		return 0;
+	t0 = lc->tl[0].t_ms;
+	for (i = 0; i < lc->n_tl; i++) {
+		p = tp_report_add_packet(r);
+		if (p == NULL)
+			return -1;
+		*p = lc->tl[i];
+		/* capture clocks count microseconds */
+		p->t_ms = round((lc->tl[i].t_ms - t0) * 1000) / 1000;
+	}
+	if (lc->more > 0) {
+		p = tp_report_add_packet(r);
+		if (p == NULL)
+			return -1;
+		p->t_ms = round((lc->tl[lc->n_tl - 1].t_ms - t0) * 1000) /
+			  1000;
+		snprintf(p->tls, sizeof(p->tls), "(%llu more packets not "
+			 "listed)", lc->more);
+	}
+	return 0;
+}
+
+static bool flow_is(const struct flow *f, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+
+		return f->family == 4 && f->lport == ntohs(s->sin_port) &&
+		       memcmp(f->local, &s->sin_addr, 4) == 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+
+		return f->family == 6 && f->lport == ntohs(s->sin6_port) &&
+		       memcmp(f->local, &s->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+static void add_icmp(struct tp_flow_evidence *ev, const struct flow *f)
+{
+	size_t i, j;
+
+	for (i = 0; i < f->n_icmp; i++) {
+		for (j = 0; j < ev->n_icmp; j++)
+			if (ev->icmp[j].type == f->icmp[i].type &&
+			    ev->icmp[j].code == f->icmp[i].code &&
+			    ev->icmp[j].mtu == f->icmp[i].mtu &&
+			    ev->icmp[j].v6 == f->icmp[i].v6)
+				break;
+		if (j < ev->n_icmp) {
+			ev->icmp[j].n += f->icmp[i].n;
+		} else if (ev->n_icmp < TP_LIVECAP_MAX_ICMP) {
+			ev->icmp[ev->n_icmp].type = f->icmp[i].type;
+			ev->icmp[ev->n_icmp].code = f->icmp[i].code;
+			ev->icmp[ev->n_icmp].mtu = f->icmp[i].mtu;
+			ev->icmp[ev->n_icmp].v6 = f->icmp[i].v6;
+			ev->icmp[ev->n_icmp].n = f->icmp[i].n;
+			ev->n_icmp++;
+		}
+	}
+}
+
+static void add_flow(struct tp_flow_evidence *ev, const struct flow *f)
+{
+	const struct dir_state *in = &f->in;
+	unsigned i;
+
+	ev->seen = true;
+	ev->flows++;
+	ev->syns += f->syns;
+	if (f->syn_ack && !ev->syn_ack) {
+		ev->syn_ack = true;
+		ev->syn_ack_ttl = f->syn_ack_ttl;
+	}
+	if (ev->peer_ttl < 0)
+		ev->peer_ttl = f->peer_ttl;
+	if (f->resets_in > 0 && ev->resets_in == 0) {
+		ev->reset_ttl = f->reset_ttl;
+		ev->reset_after_hello = f->reset_after_hello;
+	}
+	ev->resets_in += f->resets_in;
+	if (f->hello && f->hello_sent > ev->hello_sent) {
+		ev->client_hello = true;
+		ev->hello_sent = f->hello_sent;
+		ev->hello_acked = in->has_ack &&
+			SEQ_GE(in->max_ack, f->hello_seq + f->hello_len);
+		ev->hello_answered = f->hello_answered;
+		ev->hello_span_ms = f->hello_last - f->hello_first;
+	}
+	for (i = 0; i < f->n_outs; i++) {
+		const struct out_seg *s = &f->outs[i];
+		bool acked = in->has_ack && SEQ_GE(in->max_ack, s->seq + s->len);
+
+		if (s->len > SMALL_SEGMENT && s->sent > 1 && !acked) {
+			ev->big_out_retrans++;
+			if (s->len > ev->big_out_len)
+				ev->big_out_len = s->len;
+		} else if (s->len <= SMALL_SEGMENT && acked) {
+			ev->small_out_acked++;
+		}
+	}
+	if (in->gap_bytes > in->filled_bytes)
+		ev->in_hole += (unsigned)(in->gap_bytes - in->filled_bytes);
+	if (in->max_len > ev->in_max_len)
+		ev->in_max_len = in->max_len;
+	ev->in_segments += in->data_segments;
+	add_icmp(ev, f);
+}
+
+void tp_livecap_evidence(const struct tp_livecap *lc,
+			 const struct sockaddr *local,
+			 struct tp_flow_evidence *ev)
+{
+	size_t i;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->syn_ack_ttl = ev->peer_ttl = ev->reset_ttl = -1;
+	if (lc == NULL)
+		return;
+	for (i = 0; i < lc->n_flows; i++)
+		if (local == NULL || flow_is(&lc->flows[i], local))
+			add_flow(ev, &lc->flows[i]);
+}
+
+void tp_livecap_free(struct tp_livecap *lc)
+{
+	if (lc == NULL)
+		return;
+	tp_livecap_stop(lc);
+	tp_capture_close(lc->cap);
+	free(lc->flows);
+	pthread_mutex_destroy(&lc->lock);
+	free(lc);
+}

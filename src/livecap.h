@@ -1,0 +1,110 @@
+/*
+ * A probe's own packets, captured while it runs (--capture): a BPF
+ * filter for exactly its flows, a reader thread started before the first
+ * SYN, a timeline for the report and the evidence the findings use.
+ * Internal to libtlsprobe.
+ */
+#ifndef TP_LIVECAP_H
+#define TP_LIVECAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "tlsprobe.h"
+
+#define TP_LIVECAP_MAX_PACKETS 2000  /* listed in the report, then a marker */
+#define TP_LIVECAP_GRACE_MS 50       /* read on after the probe ends, so
+				      * that its last FIN or RST is seen */
+#define TP_LIVECAP_MAX_ICMP 4
+
+struct tp_livecap;
+
+struct tp_livecap_opts {
+	const char *iface;     /* NULL: "any" (every interface, loopback too) */
+	const char *pcap_out;  /* also write the frames here, or NULL */
+	const char *user;      /* started as root: run as this user once the
+				* capture is open; NULL: "nobody" */
+	const char *command;   /* "client", for the one-line errors */
+};
+
+/*
+ * Before any network step: is capturing permitted (root or CAP_NET_RAW),
+ * and does the user to drop to exist when running as root. TP_ERR_RUNTIME
+ * saying how to grant the permission otherwise.
+ */
+int tp_livecap_check(const struct tp_livecap_opts *o, struct tp_error *err);
+
+/*
+ * The BPF filter for the flows between this host and the endpoints (all
+ * on one port), both directions, IPv4 and IPv6, and the ICMP errors that
+ * quote a segment sent to them. -1 when it does not fit in size.
+ */
+int tp_livecap_filter(const struct sockaddr_storage *endpoints, size_t n,
+		      unsigned port, char *buf, size_t size);
+
+/*
+ * Opens the capture, starts --pcap-out, drops privileges when started
+ * as root, and starts reading. The endpoints say which side of a packet
+ * is the far one (dir "in" / "out"). NULL with err set when it cannot.
+ */
+struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
+				    const struct sockaddr_storage *endpoints,
+				    size_t n, unsigned port,
+				    struct tp_error *err);
+
+/* Reads on for TP_LIVECAP_GRACE_MS, then stops. Safe to call twice. */
+void tp_livecap_stop(struct tp_livecap *lc);
+
+/* Adds the timeline to r->packets and sets r->has_packets. */
+int tp_livecap_timeline(const struct tp_livecap *lc, struct tp_report *r);
+
+/* What one connection (or, with no connection, every flow) showed. */
+struct tp_flow_evidence {
+	bool seen;                 /* the capture saw packets of it */
+	unsigned flows;            /* connections it sums up */
+	unsigned syns;             /* SYNs sent, retransmissions included */
+	bool syn_ack;              /* a SYN-ACK arrived */
+	int syn_ack_ttl;           /* its TTL / hop limit, -1 when none */
+	int peer_ttl;              /* the TTL of the peer's other segments
+				    * (not resets), -1 when none */
+	unsigned resets_in;        /* RST received */
+	int reset_ttl;             /* the first one's TTL, -1 when none */
+	bool reset_after_hello;    /* it came after our ClientHello */
+	bool client_hello;         /* our ClientHello was seen */
+	unsigned hello_sent;       /* times sent (1 + retransmissions) */
+	bool hello_acked;          /* the peer's TCP acknowledged it */
+	bool hello_answered;       /* the peer sent data after it */
+	double hello_span_ms;      /* first to last transmission */
+	unsigned big_out_retrans;  /* our segments over 576 bytes sent again
+				    * and never acknowledged */
+	unsigned big_out_len;      /* the largest of them */
+	unsigned small_out_acked;  /* our data segments of at most 576
+				    * bytes the peer acknowledged */
+	unsigned in_hole;          /* bytes of the peer's stream that never
+				    * arrived while later ones did */
+	unsigned in_max_len;       /* the largest segment received */
+	unsigned in_segments;      /* data segments received */
+	struct {
+		uint8_t type, code;
+		uint16_t mtu;
+		bool v6;
+		unsigned n;
+	} icmp[TP_LIVECAP_MAX_ICMP];
+	size_t n_icmp;
+};
+
+/* The evidence of the connection from local (the probe's own socket
+ * address), or summed over every flow when local is NULL. */
+void tp_livecap_evidence(const struct tp_livecap *lc,
+			 const struct sockaddr *local,
+			 struct tp_flow_evidence *ev);
+
+/* "port unreachable", "fragmentation needed (MTU 1400)", … into buf. */
+void tp_livecap_icmp_name(bool v6, uint8_t type, uint8_t code, uint16_t mtu,
+			  char *buf, size_t size);
+
+void tp_livecap_free(struct tp_livecap *lc);
+
+#endif

@@ -1,0 +1,184 @@
+#!/bin/sh
+# tlsprobe client --capture through a router that misbehaves: the packet
+# evidence must reach the findings.
+#
+#   client C 100.64.20.2 --- 100.64.20.1 router R 198.51.100.1 --- 198.51.100.2 server S
+#
+#   4431  TLS server    R resets (tcp-reset) every ClientHello: the reset
+#                       comes from R (TTL 64), the SYN-ACK from S (63)
+#   4432  TLS server    R drops every data segment toward S: the
+#                       ClientHello is sent again and again, never ACKed
+#   4433  (none)        R answers the SYN with ICMP host unreachable
+#   4436  fakeserver    resets after the ClientHello itself (TTL 63)
+#   4434  gnutls-serv   R resets what carries "blocked.test" (SNI filter)
+#   4435  TLS server    a first flight of several full-size segments
+#                       (RSA-4096 leaf + int1) over a 600-byte route MTU
+#                       toward C whose ICMP R drops: a path-MTU black hole
+#
+# Nothing leaves these namespaces: C routes only 198.51.100.0/24 (via R),
+# S only 100.64.20.0/24.
+. "$(dirname "$0")/../lib.sh"
+need_root t_capture_net
+. "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/net/netlib.sh"
+
+for tool in ip iptables certtool gnutls-serv timeout; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		not_ok "t_capture_net: $tool is installed"
+		exit 1
+	fi
+done
+
+P=tpc$$
+C=${P}c R=${P}r S=${P}s
+SRV=198.51.100.2
+TMO=2
+
+net_cleanup() {
+	stop_servers
+	for ns in $C $R $S; do
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+at_exit net_cleanup
+
+make_pki ca1.pem int1.pem int1.key server.pem server.key
+printf '%s\n' 'cn = "localhost"' 'serial = 91' 'dns_name = "localhost"' \
+	'dns_name = "server.test"' "ip_address = \"$SRV\"" tls_www_server \
+	signing_key encryption_key \
+	'activation_date = "2024-01-01 00:00:00"' \
+	'expiration_date = "2044-01-01 00:00:00"' >"$T/big.tmpl"
+setup "RSA-4096 key" certtool --generate-privkey --key-type rsa --bits 4096 \
+	--no-text --outfile "$T/big.key"
+setup "RSA-4096 leaf under int1" env TZ=UTC certtool --generate-certificate \
+	--load-privkey "$T/big.key" --load-ca-certificate "$PKI/int1.pem" \
+	--load-ca-privkey "$PKI/int1.key" --template "$T/big.tmpl" \
+	--outfile "$T/big.pem"
+cat "$T/big.pem" "$PKI/int1.pem" >"$T/big-chain.pem"
+
+net_routed "$C" "$R" "$S" "$P" 100.64.20.2 100.64.20.1 198.51.100.1 "$SRV"
+setup "PMTU discovery in S" ip netns exec "$S" sysctl -qw \
+	net.ipv4.ip_no_pmtu_disc=0 net.ipv4.tcp_mtu_probing=0
+
+# Servers that serve every connection at once, as real ones do: a
+# connection whose ClientHello the router swallowed must not hold back
+# the retries (s_server and gnutls-serv serve one handshake at a time).
+cat >"$T/tls_server.py" <<'END'
+import socket, ssl, sys, threading
+host, port, chain, key = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(chain, key)
+srv = socket.create_server((host, port))
+print("ready %d" % port, flush=True)
+
+def serve(conn):
+    conn.settimeout(10)
+    try:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            while tls.recv(4096):
+                pass
+    except (OSError, ssl.SSLError) as e:
+        sys.stderr.write("tls_server: %s\n" % e)
+
+while True:
+    conn, peer = srv.accept()
+    threading.Thread(target=serve, args=(conn,), daemon=True).start()
+END
+# serve PORT CHAIN KEY: that server in S.
+serve() {
+	start_ready tls_server ip netns exec "$S" python3 "$T/tls_server.py" \
+		"$SRV" "$1" "$2" "$3"
+}
+for port in 4431 4432; do
+	setup "TLS server on $port" serve $port "$PKI/server.pem" "$PKI/server.key"
+done
+# gnutls-serv for the name filter, as in t_path
+gnutls_serv() {
+	_log="$T/gnutls-serv-$1.log"
+	ip netns exec "$S" gnutls-serv -p "$1" --x509certfile "$PKI/server.pem" \
+		--x509keyfile "$PKI/server.key" >"$_log" 2>&1 </dev/null &
+	srv_track $! "$_log"
+	_srv_wait $! "$_log" "IPv4 .* port $1\.\.\.done"
+}
+setup "gnutls-serv on 4434" gnutls_serv 4434
+setup "TLS server on 4435 (RSA-4096 + int1)" serve 4435 "$T/big-chain.pem" \
+	"$T/big.key"
+
+# rule ARGS...: an iptables rule in R.
+rule() {
+	setup "rule $*" ip netns exec "$R" iptables "$@"
+}
+rule -I FORWARD -p tcp --dport 4431 --tcp-flags PSH PSH -j REJECT \
+	--reject-with tcp-reset
+rule -I FORWARD -p tcp --dport 4432 --tcp-flags PSH PSH -j DROP
+rule -I FORWARD -p tcp --dport 4433 -j REJECT --reject-with icmp-host-unreachable
+rule -I FORWARD -p tcp --dport 4434 -m string --string blocked.test \
+	--algo bm -j REJECT --reject-with tcp-reset
+setup "600-byte route MTU toward C" ip -n "$R" route replace 100.64.20.0/24 \
+	dev "${P}rc" src 100.64.20.1 mtu 600
+rule -I OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP
+rule -I FORWARD -p icmp --icmp-type fragmentation-needed -j DROP
+
+CLIENT_NS=$C
+CA="--ca $PKI/ca1.pem --expect-name localhost"
+
+# detail_has CODE TEXT: an expect_py expression: CODE's detail says TEXT.
+detail_has() {
+	printf '%s' "[f for f in d['findings'] if f['code'] == '$1' and" \
+		" '$2' in (f.get('detail') or '')]"
+}
+
+# ---- an injected reset ----
+
+run_client injected "$SRV:4431" $CA --no-sideband --timeout $TMO --capture
+expect "every ClientHello reset by the router: RESET_DURING_HANDSHAKE" 1 \
+	RESET_DURING_HANDSHAKE
+expect_py "the detail says the reset was injected, with both TTLs" \
+	"$(detail_has RESET_DURING_HANDSHAKE 'reset probably injected by a middlebox (TTL 64 vs 63 in the SYN-ACK)')"
+expect_py "the fix points at a device on the path, not the server" \
+	"[f for f in d['findings'] if f['code'] == 'RESET_DURING_HANDSHAKE' and 'not the server' in f['fix']]"
+expect_py "the timeline: SYN-ACK TTL 63, ClientHello out, RST in TTL 64" \
+	"[p for p in d['packets'] if p['flags'] == 'SA' and p['ttl'] == 63] and [p for p in d['packets'] if (p['tls'] or '').startswith('ClientHello')] and [p for p in d['packets'] if p['flags'].startswith('R') and p['dir'] == 'in' and p['ttl'] == 64]"
+
+run_client sni "$SRV:4434" $CA --sni blocked.test --no-sideband \
+	--timeout $TMO --capture
+expect "SNI blocked.test reset by the router: SNI_FILTERED" 1 SNI_FILTERED
+expect_py "SNI_FILTERED: the reset was injected, with both TTLs" \
+	"$(detail_has SNI_FILTERED 'reset probably injected by a middlebox (TTL 64 vs 63 in the SYN-ACK)')"
+
+# control: the server's own reset carries the server's TTL
+ip netns exec "$S" python3 "$TOP/tests/integration/fakeserver.py" reset \
+	--host "$SRV" --port 4436 >"$T/fake.out" 2>"$T/fake.log" </dev/null &
+srv_track $! "$T/fake.log"
+_srv_wait $! "$T/fake.out" '^ready '
+run_client own-reset "$SRV:4436" --no-sideband --timeout $TMO --capture
+expect "the server itself resets: RESET_DURING_HANDSHAKE" 1 RESET_DURING_HANDSHAKE
+expect_py "its detail says the reset came from the server's host" \
+	"$(detail_has RESET_DURING_HANDSHAKE 'same TTL as the SYN-ACK (63)')"
+
+# ---- a black-holed ClientHello ----
+
+run_client dropped "$SRV:4432" $CA --no-sideband --timeout $TMO --capture
+expect "every data segment dropped: HANDSHAKE_TIMEOUT" 1 HANDSHAKE_TIMEOUT
+expect_py "the detail says the ClientHello was sent again and never acknowledged" \
+	"[f for f in d['findings'] if f['code'] == 'HANDSHAKE_TIMEOUT' and 'never acknowledged' in f['detail'] and 'our ClientHello was sent 1 time' not in f['detail']]"
+expect_py "the timeline marks the ClientHello's retransmissions" \
+	"[p for p in d['packets'] if p['retransmission'] and p['dir'] == 'out' and (p['tls'] or '').startswith('ClientHello')]"
+
+# ---- ICMP unreachable ----
+
+run_client icmp "$SRV:4433" $CA --no-sideband --timeout $TMO --capture
+expect "the router answers ICMP host unreachable: NET_UNREACHABLE" 1 NET_UNREACHABLE
+expect_py "the detail names the ICMP error seen" \
+	"$(detail_has NET_UNREACHABLE 'ICMP host unreachable')"
+expect_py "the timeline holds the ICMP error, incoming" \
+	"[p for p in d['packets'] if p['icmp'] == 'ICMP host unreachable' and p['dir'] == 'in']"
+
+# ---- a path-MTU black hole ----
+
+run_client pmtu "$SRV:4435" --ca "$PKI/ca1.pem" --sni server.test \
+	--no-sideband --timeout $TMO --capture --pcap-out "$T/pmtu.pcap"
+expect "path-MTU black hole: PMTU_BLACKHOLE" 1 PMTU_BLACKHOLE
+expect_py "PMTU_BLACKHOLE: the capture saw the server's large segments missing" \
+	"$(detail_has PMTU_BLACKHOLE 'large segments are lost on the way to us')"
+check "--pcap-out in a namespace: the file is written" test -s "$T/pmtu.pcap"
