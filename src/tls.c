@@ -566,6 +566,9 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		top_up_first_bytes(&c);
 	if (rc == 0 && !obs->timed_out) {
 		obs->handshake_done = true;
+		/* the stage's time is the handshake's; what follows waits
+		 * for a peer that may have nothing to say */
+		obs->ms = tp_now_ms() - c.start;
 		tp_tls_record_session(s, &r->session);
 		if (cfg->inside_line != NULL)
 			inside_exchange(&c);
@@ -577,7 +580,8 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	}
 	rc = obs->status;
 out:
-	obs->ms = tp_now_ms() - c.start;
+	if (!obs->handshake_done)
+		obs->ms = tp_now_ms() - c.start;
 	if (s != NULL)
 		gnutls_deinit(s);
 	if (cred != NULL)
