@@ -1,7 +1,8 @@
 #!/bin/sh
 # make demo: builds a sample PKI, starts three TLS servers on loopback
 # (one healthy, one with a certificate from another CA, one with the
-# wrong name) and shows what tlsprobe says of each. Everything it starts
+# wrong name) and shows what tlsprobe says of each, with a cipher audit
+# of the healthy one. Everything it starts
 # or writes is removed when it ends.
 set -u
 BIN=${1:-bin}
@@ -56,6 +57,10 @@ echo "(\$DEMO is a temporary directory; CA1 is the CA this client trusts)"
 show "$TP" client "localhost:$good" --ca "$work/pki/ca1.pem"
 show "$TP" client "localhost:$other_ca" --ca "$work/pki/ca1.pem"
 show "$TP" client "localhost:$wrong_name" --ca "$work/pki/ca1.pem"
+# the healthy server also gets a cipher audit, against the policy it
+# should have (GnuTLS's own NORMAL priority string)
+show "$TP" ciphers "localhost:$good" --protocols TLS1.2,TLS1.3 \
+	--policy NORMAL
 show "$TP" cert --cert "$work/pki/node-a.pem" --key "$work/pki/node-b.key" \
 	--ca "$work/pki/ca1.pem" --expect-id aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01 --purpose client
 echo

@@ -183,8 +183,25 @@ static bool listed(const uint16_t *v, size_t n, uint16_t id)
 	return false;
 }
 
-static int policy_findings(struct tp_report *r, const struct tp_policy *p)
+/* Whether a suite can be used with the certificate key seen. */
+static bool key_fits(const struct tp_suite *s, int pk)
 {
+	switch (s->auth) {
+	case TP_AUTH_RSA:
+		return pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS;
+	case TP_AUTH_ECDSA:
+		return pk == GNUTLS_PK_ECDSA;
+	case TP_AUTH_DSS:
+		return pk == GNUTLS_PK_DSA;
+	default:
+		return true;  /* TLS 1.3, anonymous, PSK: any key, or none */
+	}
+}
+
+static int policy_findings(struct tp_report *r, const struct tp_policy *p,
+			   int cert_pk)
+{
+	unsigned n_other_key = 0;
 	struct tp_scan *sc = r->scan;
 	struct names extra = {0}, missing = {0};
 	struct tp_finding *f;
@@ -221,6 +238,8 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p)
 		if (add_id(&sc->policy_missing, &sc->n_policy_missing, id) < 0)
 			return -1;
 		names_add(&missing, suite_name(id, b, sizeof(b)));
+		if (s != NULL && cert_pk != 0 && !key_fits(s, cert_pk))
+			n_other_key++;
 	}
 	if (extra.n > 0) {
 		f = tp_report_finding(r, TP_POLICY_EXTRA, "%u suite%s accepted "
@@ -235,7 +254,12 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p)
 				      "policy (%s) refused by the server",
 				      missing.n, missing.n == 1 ? "" : "s",
 				      tp_policy_syntax_name(p->syntax));
-		if (f != NULL)
+		if (f != NULL && n_other_key > 0)
+			tp_finding_detail(f, "%s (%u of them need a certificate "
+					  "of another key type than the %s the "
+					  "server presented)", names_str(&missing),
+					  n_other_key, sc->cert_key);
+		else if (f != NULL)
 			tp_finding_detail(f, "%s", names_str(&missing));
 	}
 	return 0;
@@ -489,7 +513,7 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 			tp_finding_detail(f, "%s", names_str(&nofs));
 	}
 policy:
-	if (policy != NULL && policy_findings(r, policy) < 0)
+	if (policy != NULL && policy_findings(r, policy, cert_pk) < 0)
 		goto nomem;
 	free(nofs_ids);
 	weak_free(&weak);

@@ -177,7 +177,8 @@ static void test_grade_policy(void **state)
 
 	(void)state;
 	assert_int_equal(tp_policy_parse("ECDHE-RSA-AES128-GCM-SHA256:"
-					 "ECDHE-RSA-AES256-GCM-SHA384", &p,
+					 "ECDHE-RSA-AES256-GCM-SHA384:"
+					 "ECDHE-ECDSA-AES128-GCM-SHA256", &p,
 					 &err), 0);
 	r = scan_report(0x0303, ids, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, &p, 2048, GNUTLS_PK_RSA), 0);
@@ -186,8 +187,22 @@ static void test_grade_policy(void **state)
 	assert_int_equal(r->scan->n_policy_extra, 1);
 	assert_int_equal(r->scan->policy_extra[0], 0x009C);
 	/* TLS 1.3 was not tested: its default suites are not "missing" */
-	assert_int_equal(r->scan->n_policy_missing, 1);
+	assert_int_equal(r->scan->n_policy_missing, 2);
 	assert_int_equal(r->scan->policy_missing[0], 0xC030);
+	assert_int_equal(r->scan->policy_missing[1], 0xC02B);
+	/* the ECDSA suite cannot work with the RSA certificate: said so */
+	{
+		size_t i;
+		bool said = false;
+
+		for (i = 0; i < r->n_findings; i++)
+			said = said || (r->findings[i].code ==
+					TP_POLICY_MISSING &&
+					strstr(r->findings[i].detail,
+					       "1 of them need a certificate "
+					       "of another key type") != NULL);
+		assert_true(said);
+	}
 	tp_report_free(r);
 }
 
