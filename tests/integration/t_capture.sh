@@ -239,8 +239,10 @@ start_openssl_server $OSRV
 RC=$?
 OUT="$T/ciphers.json" ERR="$T/ciphers.err" LAST_ARGS="ciphers --capture" MS=0
 check "ciphers --capture: exit 0 or 1 (got $RC)" test "$RC" -le 1
+# a SYN the kernel sends again (a loaded machine drops one now and then)
+# is marked as a retransmission and is not another connection
 expect_py "ciphers: one SYN out per connection the audit counts" \
-	'len([p for p in d["packets"] if p["flags"] == "S" and p["dir"] == "out"]) == d["stats"]["connections"]'
+	'len([p for p in d["packets"] if p["flags"] == "S" and p["dir"] == "out" and not p["retransmission"]]) == d["stats"]["connections"]'
 expect_py "ciphers: ClientHellos out, ServerHellos in" \
 	'[p for p in d["packets"] if p["dir"] == "out" and (p["tls"] or "").startswith("ClientHello")] and [p for p in d["packets"] if p["dir"] == "in" and (p["tls"] or "").startswith("ServerHello")]'
 _n=$(tshark -r "$T/ciphers.pcap" 2>/dev/null | grep -c .)
