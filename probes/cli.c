@@ -269,6 +269,9 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 		break;
 	case OPT_JSON: c->json = true; break;
 	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
+	case OPT_CAPTURE: o->capture = true; break;
+	case OPT_PCAP_OUT: o->pcap_out = arg; o->capture = true; break;
+	case OPT_USER: o->user = arg; break;
 	case 'v': c->verbose = true; break;
 	case OPT_NO_COLOR: c->no_color = true; break;
 	default: return false;

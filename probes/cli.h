@@ -74,6 +74,9 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	{"count", required_argument, NULL, OPT_COUNT}, \
 	{"json", no_argument, NULL, OPT_JSON}, \
 	{"now", required_argument, NULL, OPT_NOW}, \
+	{"capture", no_argument, NULL, OPT_CAPTURE}, \
+	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
+	{"user", required_argument, NULL, OPT_USER}, \
 	{"verbose", no_argument, NULL, 'v'}, \
 	{"no-color", no_argument, NULL, OPT_NO_COLOR}
 

@@ -20,7 +20,10 @@ static const char usage_text[] =
 	"  --wait SECONDS        how long to wait for the other node (default 30)\n"
 	"and the options of the client role, as tlsprobe client has them:\n"
 	"  --timeout, --sni, --no-sni, --expect-name, --priority, --alpn,\n"
-	"  --keylog, --now, -4, -6, --json, --no-color, -v\n";
+	"  --keylog, --now, -4, -6, --json, --no-color, -v\n"
+	"capture (one for both roles; this node's direction gets the packets\n"
+	"of its connection):\n"
+	CLI_CAPTURE_USAGE;
 
 static const struct option longopts[] = {
 	{"listen", required_argument, NULL, 'l'},
@@ -97,11 +100,6 @@ int cmd_peer(int argc, char **argv)
 	if (optind < argc)
 		return cli_fail("peer", 2, "unexpected argument '%s'",
 				argv[optind]);
-	if (o.client.capture)
-		return cli_fail("peer", 2, "--%s is not available in tlsprobe "
-				"peer yet: run tlsprobe client --capture "
-				"against the other node",
-				o.client.pcap_out ? "pcap-out" : "capture");
 	if (o.connect == NULL)
 		return cli_fail("peer", 2, "--connect HOST:PORT is required");
 	if (o.client.cert_file == NULL || o.client.key_file == NULL)

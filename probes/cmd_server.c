@@ -29,7 +29,9 @@ static const char usage_text[] =
 	"  --now TIME            check dates against TIME\n"
 	"                        (YYYY-MM-DDTHH:MM:SSZ)\n"
 	"  -v, --verbose         the full report of each connection\n"
-	"  --no-color            plain text (also NO_COLOR=1)\n";
+	"  --no-color            plain text (also NO_COLOR=1)\n"
+	"capture (each connection's report gets its own packets):\n"
+	CLI_CAPTURE_USAGE;
 
 static const struct option longopts[] = {
 	CLI_SERVER_LONGOPTS,
@@ -100,6 +102,9 @@ static void print_short(const struct run *run, const struct tp_report *r)
 	if (r->n_certs > 0)
 		printf("  client cert %s", r->certs[0].subject
 		       ? r->certs[0].subject : "?");
+	if (r->has_packets)
+		printf("  %zu packet%s", r->n_packets,
+		       r->n_packets == 1 ? "" : "s");
 	putchar('\n');
 	for (i = 0; i < r->n_findings; i++)
 		printf("          %-7s %s: %s\n",

@@ -544,37 +544,69 @@ static void reset_evidence(struct tp_report *r,
 	};
 	struct tp_finding *f = find_any(r, codes, sizeof(codes) /
 					sizeof(*codes));
-	int ref = ev->syn_ack_ttl >= 0 ? ev->syn_ack_ttl : ev->peer_ttl;
-	const char *ref_what = ev->syn_ack_ttl >= 0 ? "the SYN-ACK"
-			       : "the server's other segments";
+	/* the far end's first segment: a server's SYN-ACK, a client's SYN */
+	const char *peer = ev->peer_is_client ? "client" : "server";
+	int syn_ttl = ev->peer_is_client ? ev->syn_in_ttl : ev->syn_ack_ttl;
+	int ref = syn_ttl >= 0 ? syn_ttl : ev->peer_ttl;
+	char ref_what[64];
 
 	if (f == NULL || ev->resets_in == 0 || ev->reset_ttl < 0 || ref < 0)
 		return;
+	if (syn_ttl >= 0)
+		snprintf(ref_what, sizeof(ref_what), "%s",
+			 ev->peer_is_client ? "the client's SYN"
+					    : "the SYN-ACK");
+	else
+		snprintf(ref_what, sizeof(ref_what), "the %s's other segments",
+			 peer);
 	if (ev->reset_ttl != ref) {
 		char hops[160] = "";
 
 		if (initial_ttl(ev->reset_ttl) == initial_ttl(ref))
 			snprintf(hops, sizeof(hops), ": the reset crossed %d "
-				 "router%s, the server's packets %d",
+				 "router%s, the %s's packets %d",
 				 initial_ttl(ref) - ev->reset_ttl,
 				 initial_ttl(ref) - ev->reset_ttl == 1 ? ""
-				 : "s", initial_ttl(ref) - ref);
+				 : "s", peer, initial_ttl(ref) - ref);
 		add_detail(f, "reset probably injected by a middlebox (TTL %d "
 			   "vs %d in %s)%s", ev->reset_ttl, ref, ref_what,
 			   hops);
 		if (f->code == TP_RESET_DURING_HANDSHAKE)
 			tp_finding_fix(f, "a firewall, IPS or proxy between "
 				       "the two ends sent the reset, not the "
-				       "server: find the device %s and ask its "
+				       "%s: find the device %s%s and ask its "
 				       "owner why it blocks this connection",
-				       initial_ttl(ev->reset_ttl) ==
+				       peer, initial_ttl(ev->reset_ttl) ==
 				       initial_ttl(ref) && ev->reset_ttl > ref
-				       ? "closer to this host than the server"
-				       : "on the path");
+				       ? "closer to this host than the "
+				       : "on the path", initial_ttl(
+				       ev->reset_ttl) == initial_ttl(ref) &&
+				       ev->reset_ttl > ref ? peer : "");
 	} else {
 		add_detail(f, "the reset carries the same TTL as %s (%d): it "
-			   "came from the server's host itself", ref_what, ref);
+			   "came from the %s's host itself", ref_what, ref,
+			   peer);
 	}
+}
+
+/* A server's view of the ClientHello: sent again and again, so our
+ * acknowledgements do not reach the client. */
+static void served_hello_evidence(struct tp_report *r,
+				  const struct tp_flow_evidence *ev)
+{
+	static const enum tp_code codes[] = {
+		TP_HANDSHAKE_TIMEOUT, TP_RESET_DURING_HANDSHAKE,
+		TP_PEER_CLOSED, TP_TLS_HANDSHAKE_FAILED,
+	};
+	struct tp_finding *f = find_any(r, codes, sizeof(codes) /
+					sizeof(*codes));
+
+	if (f == NULL || !ev->client_hello || ev->hello_sent < 2)
+		return;
+	add_detail(f, "the client sent its ClientHello %u times over %.1f s: "
+		   "our acknowledgements did not reach it in time (segments "
+		   "lost or delayed on the way to the client)", ev->hello_sent,
+		   ev->hello_span_ms / 1000);
 }
 
 static void hello_evidence(struct tp_report *r,
@@ -662,6 +694,12 @@ void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev)
 {
 	if (ev == NULL || !ev->seen)
 		return;
+	if (ev->peer_is_client) {
+		reset_evidence(r, ev);
+		served_hello_evidence(r, ev);
+		icmp_evidence(r, ev);
+		return;
+	}
 	tcp_evidence(r, ev);
 	reset_evidence(r, ev);
 	hello_evidence(r, ev);

@@ -35,9 +35,9 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 
 /*
  * Adds what a capture of the probe's own packets proves to the findings
- * already made: who sent a reset (its TTL against the SYN-ACK's), a
- * ClientHello sent again and again with no answer, large segments lost
- * while small ones pass, ICMP errors.
+ * already made: who sent a reset (its TTL against the SYN-ACK's, or on a
+ * server against the client's SYN), a ClientHello sent again and again
+ * with no answer, large segments lost while small ones pass, ICMP errors.
  */
 void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev);
 

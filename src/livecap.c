@@ -29,6 +29,9 @@
 #define SMALL_SEGMENT 576  /* RFC 791: every path carries this much */
 #define MAX_RECORD (16384 + 2048)
 #define CAP_NET_RAW_BIT 13
+#define MAX_STORED 200000  /* per-flow timelines, all flows together */
+#define CLOSED_TTL_MS 10000.0  /* a closed flow nobody took */
+#define EXPIRE_EVERY_MS 1000.0
 
 /* seq a is after (or at) b, modulo 2^32 (RFC 793 section 3.3) */
 #define SEQ_GE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
@@ -97,6 +100,17 @@ struct flow {
 		unsigned n;
 	} icmp[TP_LIVECAP_MAX_ICMP];
 	size_t n_icmp;
+	/* a connection to our listening port: local is the server's end,
+	 * the ClientHello comes in */
+	bool served;
+	bool syn_in;               /* the client's SYN */
+	int syn_in_ttl;
+	/* per-flow timelines (a server's capture) */
+	struct tp_packet *tl;
+	size_t n_tl, cap_tl;
+	unsigned long long more;
+	double last_t;             /* capture clock, ms */
+	bool fin_in, fin_out, rst;
 };
 
 struct endpoint {
@@ -119,6 +133,17 @@ struct tp_livecap {
 	size_t n_tl;
 	unsigned long long more;  /* packets past the cap */
 	unsigned long long read_errors;
+	/* a server's capture: its listening addresses (any4/any6 for a
+	 * wildcard) on svc_port; each flow keeps its own timeline until
+	 * taken, or until it is idle or closed for long */
+	bool per_flow;
+	struct endpoint svc[MAX_ENDPOINTS];
+	size_t n_svc;
+	bool svc_any4, svc_any6;
+	uint16_t svc_port;
+	double idle_ms;
+	double latest_t, last_expire;  /* capture clock, ms */
+	size_t stored;                 /* packets in every flow's timeline */
 };
 
 /* ---- permission ---- */
@@ -587,8 +612,71 @@ static struct flow *flow_find(struct tp_livecap *lc, int family,
 	memcpy(f->remote, remote, k);
 	f->lport = lport;
 	f->rport = rport;
-	f->syn_ack_ttl = f->peer_ttl = f->reset_ttl = -1;
+	f->syn_ack_ttl = f->peer_ttl = f->reset_ttl = f->syn_in_ttl = -1;
 	return f;
+}
+
+/* Forgets flow i (per-flow captures); the last one takes its place. */
+static void flow_drop(struct tp_livecap *lc, size_t i)
+{
+	struct flow *f = &lc->flows[i];
+
+	lc->stored -= f->n_tl;
+	free(f->tl);
+	if (i != lc->n_flows - 1)
+		*f = lc->flows[lc->n_flows - 1];
+	lc->n_flows--;
+}
+
+/* Where the next packet of f goes in its own timeline, or NULL past the
+ * caps (it is counted then). */
+static struct tp_packet *flow_slot(struct tp_livecap *lc, struct flow *f,
+				   int *idx)
+{
+	if (f->n_tl >= TP_LIVECAP_MAX_PACKETS || lc->stored >= MAX_STORED) {
+		f->more++;
+		return NULL;
+	}
+	if (f->n_tl == f->cap_tl) {
+		size_t want = f->cap_tl ? f->cap_tl * 2 : 32;
+		struct tp_packet *p;
+
+		if (want > TP_LIVECAP_MAX_PACKETS)
+			want = TP_LIVECAP_MAX_PACKETS;
+		p = realloc(f->tl, want * sizeof(*p));
+		if (p == NULL) {
+			f->more++;
+			return NULL;
+		}
+		f->tl = p;
+		f->cap_tl = want;
+	}
+	*idx = (int)f->n_tl;
+	lc->stored++;
+	return &f->tl[f->n_tl++];
+}
+
+static struct tp_packet *timeline_at(struct tp_livecap *lc, struct flow *f,
+				     int idx)
+{
+	return lc->per_flow ? &f->tl[idx] : &lc->tl[idx];
+}
+
+/* An address:port the server listens on. */
+static bool is_service(const struct tp_livecap *lc, int family,
+		       const uint8_t *addr, uint16_t port)
+{
+	size_t i, k = family == 6 ? 16 : 4;
+
+	if (lc->svc_port == 0 || port != lc->svc_port)
+		return false;
+	if ((family == 4 && lc->svc_any4) || (family == 6 && lc->svc_any6))
+		return true;
+	for (i = 0; i < lc->n_svc; i++)
+		if (lc->svc[i].family == family &&
+		    memcmp(lc->svc[i].addr, addr, k) == 0)
+			return true;
+	return false;
 }
 
 /* The earlier segment this one repeats (same seq, length, SYN/FIN), or
@@ -658,40 +746,70 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 	struct seg *orig;
 	struct label lb;
 	char scratch[48] = "";
-	bool out;
+	bool out, ours_src = false, served = false, hello_dir;
 	uint8_t syn_fin = p->flags & (TP_TCP_SYN | TP_TCP_FIN);
 	uint32_t len = (uint32_t)p->wire_payload;
 	int idx = -1;
 
 	if (p->family != 4 && p->family != 6)
 		return;
+	/* ours_src: the segment (or the one an ICMP error quotes) came from
+	 * this host's end of the flow */
 	if (p->icmp) {
-		/* the segment it quotes went to an endpoint: it is about
-		 * ours; the other way round, our stack sent it */
-		out = !(is_endpoint(lc, p->family, p->dst) &&
-			p->dport == lc->port);
+		/* the segment it quotes went to an endpoint, or came from our
+		 * listening port: it is about ours; the other way round, our
+		 * stack sent it */
+		if (is_endpoint(lc, p->family, p->dst) &&
+		    p->dport == lc->port) {
+			ours_src = true;
+		} else if (is_service(lc, p->family, p->src, p->sport)) {
+			ours_src = served = true;
+		} else if (is_service(lc, p->family, p->dst, p->dport)) {
+			served = true;
+		} else if (lc->per_flow && !(is_endpoint(lc, p->family,
+							 p->src) &&
+					     p->sport == lc->port)) {
+			return;
+		}
+		out = !ours_src;
 	} else if (is_endpoint(lc, p->family, p->dst) && p->dport == lc->port) {
-		out = true;
+		out = ours_src = true;
 	} else if (is_endpoint(lc, p->family, p->src) &&
 		   p->sport == lc->port) {
 		out = false;
+	} else if (is_service(lc, p->family, p->dst, p->dport)) {
+		out = false;
+		served = true;
+	} else if (is_service(lc, p->family, p->src, p->sport)) {
+		out = ours_src = served = true;
 	} else {
 		return;
 	}
-	if (p->icmp ? !out : out)
+	if (ours_src)
 		f = flow_find(lc, p->family, p->src, p->sport, p->dst, p->dport);
 	else
 		f = flow_find(lc, p->family, p->dst, p->dport, p->src, p->sport);
+	if (f != NULL) {
+		f->served = served;
+		f->last_t = p->t * 1000;
+	}
+	if (p->t * 1000 > lc->latest_t)
+		lc->latest_t = p->t * 1000;
 
-	if (lc->n_tl < TP_LIVECAP_MAX_PACKETS) {
+	if (lc->per_flow) {
+		if (f != NULL)
+			tl = flow_slot(lc, f, &idx);
+	} else if (lc->n_tl < TP_LIVECAP_MAX_PACKETS) {
 		idx = (int)lc->n_tl;
 		tl = &lc->tl[lc->n_tl++];
+	} else {
+		lc->more++;
+	}
+	if (tl != NULL) {
 		memset(tl, 0, sizeof(*tl));
 		tl->t_ms = p->t * 1000;
 		tl->incoming = !out;
 		tl->ttl = p->ttl;
-	} else {
-		lc->more++;
 	}
 	if (p->icmp) {
 		if (tl != NULL)
@@ -719,33 +837,49 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 		if (tl != NULL) {
 			tl->retransmission = true;
 			if (orig->idx >= 0)
-				memcpy(tl->tls, lc->tl[orig->idx].tls,
+				memcpy(tl->tls,
+				       timeline_at(lc, f, orig->idx)->tls,
 				       sizeof(tl->tls));
 		}
 	} else {
 		remember(d, p->seq, len, syn_fin, idx);
 	}
 
-	/* evidence */
+	/* evidence; the ClientHello goes out from a client, in to a server */
+	hello_dir = out != f->served;
 	if (p->flags & TP_TCP_ACK) {
 		if (!d->has_ack || SEQ_GE(p->ack, d->max_ack))
 			d->max_ack = p->ack;
 		d->has_ack = true;
 	}
+	if (p->flags & TP_TCP_RST)
+		f->rst = true;
+	if (p->flags & TP_TCP_FIN) {
+		if (out)
+			f->fin_out = true;
+		else
+			f->fin_in = true;
+	}
+	if (hello_dir && f->hello && p->seq == f->hello_seq &&
+	    len == f->hello_len) {
+		f->hello_sent++;
+		f->hello_last = p->t * 1000;
+	}
+	if (len > 0 && f->hello && !hello_dir)
+		f->hello_answered = true;
 	if (out) {
 		if (p->flags & TP_TCP_SYN)
 			f->syns++;
 		if (len > 0)
 			note_out_seg(f, p->seq, len);
-		if (f->hello && p->seq == f->hello_seq && len == f->hello_len) {
-			f->hello_sent++;
-			f->hello_last = p->t * 1000;
-		}
 	} else {
 		if ((p->flags & (TP_TCP_SYN | TP_TCP_ACK)) ==
 		    (TP_TCP_SYN | TP_TCP_ACK) && !f->syn_ack) {
 			f->syn_ack = true;
 			f->syn_ack_ttl = p->ttl;
+		} else if ((p->flags & TP_TCP_SYN) && !f->syn_in) {
+			f->syn_in = true;
+			f->syn_in_ttl = p->ttl;
 		}
 		if (p->flags & TP_TCP_RST) {
 			if (f->resets_in++ == 0) {
@@ -759,8 +893,6 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 			d->data_segments++;
 			if (len > d->max_len)
 				d->max_len = len;
-			if (f->hello)
-				f->hello_answered = true;
 		}
 	}
 
@@ -813,7 +945,8 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 				snprintf(lb.buf, lb.size, "%s (cont.)",
 					 d->current);
 		}
-		if (out && !f->hello && strncmp(lb.buf, "ClientHello", 11) == 0) {
+		if (hello_dir && !f->hello &&
+		    strncmp(lb.buf, "ClientHello", 11) == 0) {
 			f->hello = true;
 			f->hello_seq = p->seq;
 			f->hello_len = (uint32_t)p->wire_payload;
@@ -826,6 +959,23 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 }
 
 /* ---- the reader ---- */
+
+/* Per-flow captures run for ever: flows nobody took (a port check, a
+ * connection closed before it spoke) go once closed or idle for long. */
+static void expire(struct tp_livecap *lc)
+{
+	size_t i;
+
+	lc->last_expire = lc->latest_t;
+	for (i = lc->n_flows; i-- > 0;) {
+		const struct flow *f = &lc->flows[i];
+		bool closed = f->rst || (f->fin_in && f->fin_out);
+
+		if (lc->latest_t - f->last_t > (closed ? CLOSED_TTL_MS
+						: lc->idle_ms))
+			flow_drop(lc, i);
+	}
+}
 
 static void drain(struct tp_livecap *lc)
 {
@@ -844,6 +994,8 @@ static void drain(struct tp_livecap *lc)
 	}
 	if (rc < 0)
 		lc->read_errors++;
+	if (lc->per_flow && lc->latest_t - lc->last_expire >= EXPIRE_EVERY_MS)
+		expire(lc);
 }
 
 static void *reader_main(void *arg)
@@ -862,9 +1014,13 @@ static void *reader_main(void *arg)
 			poll(&pfd, 1, 10);
 		else
 			usleep(5000);
+		pthread_mutex_lock(&lc->lock);
 		drain(lc);
+		pthread_mutex_unlock(&lc->lock);
 	}
+	pthread_mutex_lock(&lc->lock);
 	drain(lc);
+	pthread_mutex_unlock(&lc->lock);
 	return NULL;
 }
 
@@ -903,14 +1059,11 @@ static void give_to_invoker(const char *path)
 		return;  /* best effort: the file is written either way */
 }
 
-struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
-				    const struct sockaddr_storage *endpoints,
-				    size_t n, unsigned port,
-				    struct tp_error *err)
+static struct tp_livecap *livecap_new(const struct sockaddr_storage *endpoints,
+				      size_t n, unsigned port,
+				      struct tp_error *err)
 {
-	struct tp_error cerr = {0};
 	struct tp_livecap *lc;
-	char filter[4096];
 	size_t i;
 
 	if (n > MAX_ENDPOINTS)
@@ -925,11 +1078,139 @@ struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
 		set_endpoint(&lc->ends[i], &endpoints[i]);
 	lc->n_ends = n;
 	lc->port = (uint16_t)port;
-	if (tp_livecap_filter(endpoints, n, port, filter, sizeof(filter)) < 0) {
+	return lc;
+}
+
+static struct tp_livecap *livecap_open(struct tp_livecap *lc,
+				       const struct tp_livecap_opts *o,
+				       const char *filter,
+				       struct tp_error *err);
+
+struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
+				    const struct sockaddr_storage *endpoints,
+				    size_t n, unsigned port,
+				    struct tp_error *err)
+{
+	struct tp_livecap *lc = livecap_new(endpoints, n, port, err);
+	char filter[4096];
+
+	if (lc == NULL)
+		return NULL;
+	if (tp_livecap_filter(endpoints, lc->n_ends, port, filter,
+			      sizeof(filter)) < 0) {
 		tp_error_set(err, TP_ERR_RUNTIME, "--capture: the filter for "
 			     "%zu addresses does not fit", n);
-		goto fail;
+		tp_livecap_free(lc);
+		return NULL;
 	}
+	return livecap_open(lc, o, filter, err);
+}
+
+/* The filter for the flows to and from the listening addresses on
+ * port, and the ICMP errors that quote a segment sent from it. */
+static int service_filter(const struct tp_livecap *lc, char *buf,
+			  size_t size)
+{
+	char host[INET6_ADDRSTRLEN];
+	size_t used = 0, i;
+	unsigned port = lc->svc_port;
+	bool first = true;
+
+	if (append(buf, size, &used, "(tcp and (") < 0)
+		return -1;
+	if (lc->svc_any4) {
+		if (append(buf, size, &used, "(ip and port %u)", port) < 0)
+			return -1;
+		first = false;
+	}
+	if (lc->svc_any6) {
+		if (append(buf, size, &used, "%s(ip6 and port %u)",
+			   first ? "" : " or ", port) < 0)
+			return -1;
+		first = false;
+	}
+	for (i = 0; i < lc->n_svc; i++) {
+		const struct endpoint *e = &lc->svc[i];
+
+		if ((e->family == 4 && lc->svc_any4) ||
+		    (e->family == 6 && lc->svc_any6))
+			continue;
+		if (inet_ntop(e->family == 6 ? AF_INET6 : AF_INET, e->addr,
+			      host, sizeof(host)) == NULL)
+			return -1;
+		if (append(buf, size, &used, "%s(src host %s and src port %u)"
+			   " or (dst host %s and dst port %u)",
+			   first ? "" : " or ", host, port, host, port) < 0)
+			return -1;
+		first = false;
+	}
+	/* the quoted TCP header follows the 8-byte ICMP header and the
+	 * quoted IP header (RFC 792, RFC 4443): its source port */
+	return append(buf, size, &used, ")) or (icmp and (icmp[0] = 3 or "
+		      "icmp[0] = 11 or icmp[0] = 12) and icmp[28:2] = %u) or "
+		      "(ip6 and ip6[6] = 58 and ip6[40] >= 1 and ip6[40] <= 4 "
+		      "and ip6[88:2] = %u)", port, port);
+}
+
+static bool is_any(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+		&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+struct tp_livecap *tp_livecap_start_server(const struct tp_livecap_opts *o,
+					   const struct sockaddr_storage *listen,
+					   size_t n_listen, unsigned port,
+					   const struct sockaddr_storage *far,
+					   size_t n_far, unsigned far_port,
+					   double idle_ms,
+					   struct tp_error *err)
+{
+	struct tp_livecap *lc = livecap_new(far, n_far, far_port, err);
+	char filter[8192], part[4096];
+	size_t i, used = 0;
+
+	if (lc == NULL)
+		return NULL;
+	lc->per_flow = true;
+	lc->idle_ms = idle_ms;
+	lc->svc_port = (uint16_t)port;
+	for (i = 0; i < n_listen && lc->n_svc < MAX_ENDPOINTS; i++) {
+		if (listen[i].ss_family != AF_INET &&
+		    listen[i].ss_family != AF_INET6)
+			continue;
+		if (is_any(&listen[i])) {
+			if (listen[i].ss_family == AF_INET)
+				lc->svc_any4 = true;
+			else
+				lc->svc_any6 = true;
+		}
+		set_endpoint(&lc->svc[lc->n_svc++], &listen[i]);
+	}
+	if (service_filter(lc, part, sizeof(part)) < 0 ||
+	    append(filter, sizeof(filter), &used, "(%s)", part) < 0 ||
+	    (lc->n_ends > 0 &&
+	     (tp_livecap_filter(far, lc->n_ends, far_port, part,
+				sizeof(part)) < 0 ||
+	      append(filter, sizeof(filter), &used, " or (%s)", part) < 0))) {
+		tp_error_set(err, TP_ERR_RUNTIME, "--capture: the filter for "
+			     "%zu addresses does not fit", n_listen + n_far);
+		tp_livecap_free(lc);
+		return NULL;
+	}
+	return livecap_open(lc, o, filter, err);
+}
+
+static struct tp_livecap *livecap_open(struct tp_livecap *lc,
+				       const struct tp_livecap_opts *o,
+				       const char *filter,
+				       struct tp_error *err)
+{
+	struct tp_error cerr = {0};
+
 	if (tp_capture_open_live(o->iface ? o->iface : "any", filter,
 				 &lc->cap, &cerr) < 0) {
 		tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_RUNTIME,
@@ -1050,10 +1331,14 @@ static void add_flow(struct tp_flow_evidence *ev, const struct flow *f)
 	ev->seen = true;
 	ev->flows++;
 	ev->syns += f->syns;
+	if (f->served)
+		ev->peer_is_client = true;
 	if (f->syn_ack && !ev->syn_ack) {
 		ev->syn_ack = true;
 		ev->syn_ack_ttl = f->syn_ack_ttl;
 	}
+	if (f->syn_in && ev->syn_in_ttl < 0)
+		ev->syn_in_ttl = f->syn_in_ttl;
 	if (ev->peer_ttl < 0)
 		ev->peer_ttl = f->peer_ttl;
 	if (f->resets_in > 0 && ev->resets_in == 0) {
@@ -1064,8 +1349,12 @@ static void add_flow(struct tp_flow_evidence *ev, const struct flow *f)
 	if (f->hello && f->hello_sent > ev->hello_sent) {
 		ev->client_hello = true;
 		ev->hello_sent = f->hello_sent;
-		ev->hello_acked = in->has_ack &&
-			SEQ_GE(in->max_ack, f->hello_seq + f->hello_len);
+		/* the other end's TCP acknowledges the hello */
+		const struct dir_state *acker = f->served ? &f->out : in;
+
+		ev->client_hello = true;
+		ev->hello_acked = acker->has_ack &&
+			SEQ_GE(acker->max_ack, f->hello_seq + f->hello_len);
 		ev->hello_answered = f->hello_answered;
 		ev->hello_span_ms = f->hello_last - f->hello_first;
 	}
@@ -1096,7 +1385,7 @@ void tp_livecap_evidence(const struct tp_livecap *lc,
 	size_t i;
 
 	memset(ev, 0, sizeof(*ev));
-	ev->syn_ack_ttl = ev->peer_ttl = ev->reset_ttl = -1;
+	ev->syn_ack_ttl = ev->peer_ttl = ev->reset_ttl = ev->syn_in_ttl = -1;
 	if (lc == NULL)
 		return;
 	for (i = 0; i < lc->n_flows; i++)
@@ -1104,12 +1393,107 @@ void tp_livecap_evidence(const struct tp_livecap *lc,
 			add_flow(ev, &lc->flows[i]);
 }
 
+/* The remote end of f is sa (address and port). */
+static bool flow_to(const struct flow *f, const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+
+		return f->family == 4 && f->rport == ntohs(s->sin_port) &&
+		       memcmp(f->remote, &s->sin_addr, 4) == 0;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+
+		return f->family == 6 && f->rport == ntohs(s->sin6_port) &&
+		       memcmp(f->remote, &s->sin6_addr, 16) == 0;
+	}
+	return false;
+}
+
+#define MAX_TAKEN 64
+
+int tp_livecap_take(struct tp_livecap *lc, const struct sockaddr *local,
+		    const struct sockaddr *remote, struct tp_report *r,
+		    struct tp_flow_evidence *ev)
+{
+	size_t which[MAX_TAKEN], pos[MAX_TAKEN], n = 0, i, best;
+	unsigned long long more = 0;
+	struct tp_packet *p;
+	double t0 = 0, t_last = 0;
+	int rc = 0;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->syn_ack_ttl = ev->peer_ttl = ev->reset_ttl = ev->syn_in_ttl = -1;
+	r->has_packets = true;
+	if (lc == NULL)
+		return 0;
+	pthread_mutex_lock(&lc->lock);
+	/* what the kernel holds already belongs to the connection too */
+	drain(lc);
+	for (i = 0; i < lc->n_flows && n < MAX_TAKEN; i++) {
+		const struct flow *f = &lc->flows[i];
+
+		if (local != NULL ? flow_is(f, local) && flow_to(f, remote)
+		    : !f->served && flow_to(f, remote))
+			which[n++] = i;
+	}
+	for (i = 0; i < n; i++) {
+		const struct flow *f = &lc->flows[which[i]];
+
+		pos[i] = 0;
+		more += f->more;
+		if (f->n_tl > 0 && (t0 == 0 || f->tl[0].t_ms < t0))
+			t0 = f->tl[0].t_ms;
+		add_flow(ev, f);
+	}
+	/* several flows (a client whose connection is unknown): by time */
+	for (;;) {
+		const struct flow *f;
+
+		best = n;
+		for (i = 0; i < n; i++) {
+			f = &lc->flows[which[i]];
+			if (pos[i] < f->n_tl &&
+			    (best == n || f->tl[pos[i]].t_ms <
+			     lc->flows[which[best]].tl[pos[best]].t_ms))
+				best = i;
+		}
+		if (best == n)
+			break;
+		f = &lc->flows[which[best]];
+		p = tp_report_add_packet(r);
+		if (p == NULL) {
+			rc = -1;
+			break;
+		}
+		*p = f->tl[pos[best]++];
+		t_last = p->t_ms;
+		/* capture clocks count microseconds */
+		p->t_ms = round((p->t_ms - t0) * 1000) / 1000;
+	}
+	if (rc == 0 && more > 0 && (p = tp_report_add_packet(r)) != NULL) {
+		p->t_ms = round((t_last - t0) * 1000) / 1000;
+		snprintf(p->tls, sizeof(p->tls), "(%llu more packets not "
+			 "listed)", more);
+	}
+	/* highest index first: a drop moves the last flow into its place */
+	while (n-- > 0)
+		flow_drop(lc, which[n]);
+	pthread_mutex_unlock(&lc->lock);
+	return rc;
+}
+
 void tp_livecap_free(struct tp_livecap *lc)
 {
+	size_t i;
+
 	if (lc == NULL)
 		return;
 	tp_livecap_stop(lc);
 	tp_capture_close(lc->cap);
+	for (i = 0; i < lc->n_flows; i++)
+		free(lc->flows[i].tl);
 	free(lc->flows);
 	pthread_mutex_destroy(&lc->lock);
 	free(lc);

@@ -54,6 +54,25 @@ struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
 				    size_t n, unsigned port,
 				    struct tp_error *err);
 
+/*
+ * A server's capture (tlsprobe server, peer): the flows to and from the
+ * listening addresses on port (a wildcard address covers every address
+ * of its family), both directions, and the ICMP errors about segments
+ * sent from that port; with n_far > 0 also the flows to far on far_port
+ * as tp_livecap_start has them (peer's client). Each flow keeps its own
+ * timeline (at most TP_LIVECAP_MAX_PACKETS) until tp_livecap_take;
+ * flows nobody takes are forgotten once closed, or idle for idle_ms.
+ * Opens the capture, starts --pcap-out and drops privileges as
+ * tp_livecap_start does. NULL with err set when it cannot.
+ */
+struct tp_livecap *tp_livecap_start_server(const struct tp_livecap_opts *o,
+					   const struct sockaddr_storage *listen,
+					   size_t n_listen, unsigned port,
+					   const struct sockaddr_storage *far,
+					   size_t n_far, unsigned far_port,
+					   double idle_ms,
+					   struct tp_error *err);
+
 /* Reads on for TP_LIVECAP_GRACE_MS, then stops. Safe to call twice. */
 void tp_livecap_stop(struct tp_livecap *lc);
 
@@ -93,6 +112,9 @@ struct tp_flow_evidence {
 		unsigned n;
 	} icmp[TP_LIVECAP_MAX_ICMP];
 	size_t n_icmp;
+	/* a server's view: the far end is the client; the TTL of its SYN */
+	bool peer_is_client;
+	int syn_in_ttl;            /* -1 when none */
 };
 
 /* The evidence of the connection from local (the probe's own socket
@@ -100,6 +122,17 @@ struct tp_flow_evidence {
 void tp_livecap_evidence(const struct tp_livecap *lc,
 			 const struct sockaddr *local,
 			 struct tp_flow_evidence *ev);
+
+/*
+ * A server's capture, while it runs: moves the packets of the connection
+ * between local and remote into r->packets (t_ms from its first packet,
+ * dir "in" from remote; sets r->has_packets), fills ev and forgets the
+ * flow. With local NULL: every client flow to remote, by time. -1 when
+ * memory ran out (the report then holds fewer packets).
+ */
+int tp_livecap_take(struct tp_livecap *lc, const struct sockaddr *local,
+		    const struct sockaddr *remote, struct tp_report *r,
+		    struct tp_flow_evidence *ev);
 
 /* "port unreachable", "fragmentation needed (MTU 1400)", … into buf. */
 void tp_livecap_icmp_name(bool v6, uint8_t type, uint8_t code, uint16_t mtu,

@@ -1,6 +1,7 @@
 /* tlsprobe peer: both roles at once between two nodes. The server runs
  * in a thread of its own; the client's report and the other node's are
  * exchanged on the side channel, whichever direction is open. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "diag.h"
+#include "livecap.h"
 #include "net.h"
 #include "sideband.h"
 
@@ -28,6 +31,11 @@ struct peer {
 	struct tp_error server_err;
 	int server_rc;
 	bool listening;
+	bool capture;             /* --capture: the server thread's covers
+				   * both roles */
+	const char *capture_host;
+	unsigned capture_port;
+	struct tp_livecap *lc;    /* the server's, while it runs */
 };
 
 /* Our report as the exchange carries it: compact, without the handshake
@@ -45,6 +53,9 @@ static char *report_for_wire(const struct tp_report *r)
 	if (doc == NULL)
 		return NULL;
 	json_object_del(doc, "handshake");
+	/* the other node's own capture, if any, is its business: the
+	 * exchange carries diagnoses, not packets */
+	json_object_del(doc, "packets");
 	out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	if (out != NULL && strlen(out) > TP_SB_MAX_LINE / 2) {
 		free(out);
@@ -136,6 +147,85 @@ static void on_listening(void *arg, const char *addresses)
 		p->o->on_listening(p->o->arg, addresses);
 }
 
+static void on_capture(void *arg, struct tp_livecap *lc)
+{
+	struct peer *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	p->lc = lc;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* "192.0.2.1:443", "[2001:db8::1]:443" back to an address; -1 if not. */
+static int parse_end(const char *text, struct sockaddr_storage *ss)
+{
+	char host[64];
+	const char *colon;
+	unsigned long port;
+	char *end;
+	size_t n;
+
+	memset(ss, 0, sizeof(*ss));
+	if (text == NULL || (colon = strrchr(text, ':')) == NULL)
+		return -1;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port > 65535)
+		return -1;
+	n = (size_t)(colon - text);
+	if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (n - 2 >= sizeof(host))
+			return -1;
+		memcpy(host, text + 1, n - 2);
+		host[n - 2] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &s6->sin6_addr) == 1 ? 0 : -1;
+	}
+	if (n >= sizeof(host))
+		return -1;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	((struct sockaddr_in *)ss)->sin_family = AF_INET;
+	((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host,
+			 &((struct sockaddr_in *)ss)->sin_addr) == 1 ? 0 : -1;
+}
+
+/* Our client's report gets its connection's packets from the capture
+ * (every flow to the other node when no connection was made). */
+static void add_packets(struct peer *p, struct tp_report *r,
+			const struct tp_resolved *addrs, bool resolved)
+{
+	struct sockaddr_storage local, remote;
+	struct tp_flow_evidence ev;
+	const struct tp_stage *tcp = NULL;
+	struct tp_livecap *lc;
+	bool connected;
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	lc = p->lc;
+	pthread_mutex_unlock(&p->lock);
+	for (i = 0; i < r->n_stages; i++)
+		if (strcmp(r->stages[i].name, "tcp") == 0)
+			tcp = &r->stages[i];
+	connected = tcp != NULL && tcp->status == TP_STAGE_OK &&
+		    parse_end(tcp->local, &local) == 0 &&
+		    parse_end(tcp->remote, &remote) == 0;
+	if (!connected) {
+		if (!resolved || addrs->n == 0) {
+			r->has_packets = true;
+			return;
+		}
+		remote = addrs->addr[0];
+	}
+	tp_livecap_take(lc, connected ? (struct sockaddr *)&local : NULL,
+			(struct sockaddr *)&remote, r, &ev);
+	tp_diag_capture(r, &ev);
+}
+
 static void *server_main(void *arg)
 {
 	struct peer *p = arg;
@@ -151,6 +241,12 @@ static void *server_main(void *arg)
 		.priority = o->client.priority,
 		.timeout_s = o->client.timeout_s,
 		.now = o->client.now,
+		.capture = p->capture,
+		.pcap_out = o->client.pcap_out,
+		.user = o->client.user,
+		.capture_host = p->capture_host,
+		.capture_port = p->capture_port,
+		.on_capture = on_capture,
 		.on_listening = on_listening,
 		.on_peer_line = on_peer_line,
 		.arg = p,
@@ -287,6 +383,21 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	if (tp_addr_parse(o->connect, 4433, &host, &co.port, err) < 0)
 		return -1;
 	co.host = host;
+	/* one capture, the server thread's, covers both roles: the client
+	 * role does not open its own */
+	co.capture = false;
+	co.pcap_out = NULL;
+	if (o->client.capture || o->client.pcap_out != NULL) {
+		struct tp_livecap_opts cap_opts = {
+			.pcap_out = o->client.pcap_out, .user = o->client.user,
+		};
+
+		/* before anything is bound */
+		if (tp_livecap_check(&cap_opts, err) < 0) {
+			free(host);
+			return -1;
+		}
+	}
 	/* between FLoM-style nodes the identity is the unique ID in the CN
 	 * (--expect-id); the address dialled is no name to check */
 	if (co.expect_id != NULL && co.expect_name == NULL)
@@ -298,6 +409,9 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		return -1;
 	}
 	p->o = o;
+	p->capture = o->client.capture || o->client.pcap_out != NULL;
+	p->capture_host = co.host;
+	p->capture_port = co.port;
 	pthread_mutex_init(&p->lock, NULL);
 	if (tp_id_read(p->my_id, err) < 0)
 		goto out;
@@ -359,6 +473,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	mine = tp_report_new("client");
 	if (mine == NULL || tp_client_run(&co, mine, err) < 0)
 		goto stop;
+	if (p->capture)
+		add_packets(p, mine, &addrs, reachable);
 	pthread_mutex_lock(&p->lock);
 	p->mine = report_for_wire(mine);
 	pthread_mutex_unlock(&p->lock);

@@ -39,6 +39,9 @@
 
 #include "addr.h"
 #include "cert.h"
+#include "diag.h"
+#include "livecap.h"
+#include "net.h"
 #include "registry.h"
 #include "sideband.h"
 #include "tls.h"
@@ -87,6 +90,7 @@ struct conn {
 	short events;               /* what poll() waits for */
 	double accepted, deadline, tls_start;
 	char peer[64], local[64];   /* "ip:port" */
+	struct sockaddr_storage peer_ss, local_ss;
 	char peer_host[48];
 	unsigned peer_port;
 	/* the first bytes, read to classify, then fed to GnuTLS or the line */
@@ -120,6 +124,8 @@ struct conn {
 	int status;
 	bool handshake_done;
 	bool reported;
+	bool held;                  /* --capture: the report waits for the
+				     * connection's last packets */
 	/* a line in (inside or hello), an answer out */
 	char *line;
 	size_t line_len, line_cap;
@@ -156,6 +162,8 @@ struct server {
 	struct hello_slot *hellos;
 	size_t next_hello;
 	unsigned reports;
+	struct tp_livecap *lc;      /* --capture */
+	unsigned held;              /* reports waiting for their packets */
 	bool draining;
 	double drain_until;
 	int spare_fd;
@@ -620,9 +628,9 @@ static int start_listening(struct server *srv, struct tp_error *err)
 	struct sockaddr_storage addrs[MAX_LISTEN];
 	socklen_t lens[MAX_LISTEN];
 	struct addrinfo hints = {0}, *res = NULL, *ai;
-	char host[256], service[8], text[MAX_LISTEN * 64 + 8];
+	char host[256], service[8];
 	unsigned port;
-	size_t n = 0, i, used = 0;
+	size_t n = 0;
 	bool any;
 	int rc, attempt;
 
@@ -689,6 +697,15 @@ static int start_listening(struct server *srv, struct tp_error *err)
 			     "address");
 		return -1;
 	}
+	return 0;
+}
+
+/* Says where the server listens, once it does (and captures). */
+static void announce(struct server *srv)
+{
+	char text[MAX_LISTEN * 64 + 8];
+	size_t i, used = 0;
+
 	text[0] = '\0';
 	for (i = 0; i < srv->n_listen; i++) {
 		struct sockaddr_storage ss;
@@ -704,6 +721,47 @@ static int start_listening(struct server *srv, struct tp_error *err)
 	}
 	if (srv->o->on_listening != NULL)
 		srv->o->on_listening(srv->o->arg, text);
+}
+
+/*
+ * --capture: opened once every socket listens, before the first accept;
+ * the flows of every listening address, and tlsprobe peer's client's.
+ * Privileges go here, after the files were loaded and the ports bound.
+ */
+static int start_capture(struct server *srv, const struct tp_livecap_opts *co,
+			 struct tp_error *err)
+{
+	const struct tp_server_opts *o = srv->o;
+	struct sockaddr_storage listen[MAX_LISTEN];
+	struct tp_resolved far = {0};
+	struct tp_net_result res;
+	socklen_t sl;
+	size_t i, n = 0;
+	unsigned port = 0;
+
+	for (i = 0; i < srv->n_listen; i++) {
+		sl = sizeof(listen[n]);
+		if (getsockname(srv->listen_fd[i], (struct sockaddr *)&listen[n],
+				&sl) == 0) {
+			port = get_port(&listen[n]);
+			n++;
+		}
+	}
+	if (o->capture_host != NULL) {
+		tp_net_resolve(o->capture_host, o->capture_port, 0,
+			       srv->timeout_ms, &far, &res);
+		if (res.status != TP_NETRES_OK)
+			far.n = 0;  /* the client's report says why */
+	}
+	/* a connection is reported at most about three timeouts after its
+	 * last packet; one idle longer than that is not ours to report */
+	srv->lc = tp_livecap_start_server(co, listen, n, port, far.addr, far.n,
+					  o->capture_port,
+					  3 * srv->timeout_ms + 10000, err);
+	if (srv->lc == NULL)
+		return -1;
+	if (o->on_capture != NULL)
+		o->on_capture(o->arg, srv->lc);
 	return 0;
 }
 
@@ -1154,10 +1212,17 @@ static void finish_report(struct conn *c)
 		srv->sum->established++;
 	else
 		srv->sum->failed++;
-	if (srv->o->on_report != NULL)
-		srv->o->on_report(srv->o->arg, r);
-	tp_report_free(r);
-	c->r = NULL;
+	if (srv->lc != NULL) {
+		/* handed over once the connection is closed and its last
+		 * segments (FIN, RST) are in the capture */
+		c->held = true;
+		srv->held++;
+	} else {
+		if (srv->o->on_report != NULL)
+			srv->o->on_report(srv->o->arg, r);
+		tp_report_free(r);
+		c->r = NULL;
+	}
 	srv->reports++;
 	if (srv->o->count > 0 && srv->reports >= srv->o->count &&
 	    !srv->draining)
@@ -2105,15 +2170,18 @@ static void accept_some(struct server *srv, int lfd)
 		c->alert_in = c->alert_out = -1;
 		c->accepted = c->last_in = tp_now_ms();
 		c->deadline = c->accepted + srv->timeout_ms;
+		c->peer_ss = peer;
 		tp_addr_format((struct sockaddr *)&peer, c->peer,
 			       sizeof(c->peer));
 		tp_addr_format_host((struct sockaddr *)&peer, c->peer_host,
 				    sizeof(c->peer_host));
 		c->peer_port = get_port(&peer);
 		ll = sizeof(local);
-		if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0)
+		if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
+			c->local_ss = local;
 			tp_addr_format((struct sockaddr *)&local, c->local,
 				       sizeof(c->local));
+		}
 		srv->conns[srv->n_conns++] = c;
 		step(c);  /* the ClientHello is often there already */
 	}
@@ -2138,17 +2206,62 @@ static size_t conn_limit(void)
 	       ? (size_t)(rl.rlim_cur - 64 - MAX_LISTEN) : MAX_CONNS;
 }
 
+/* A held report gets its connection's packets and the evidence they
+ * give, and is handed over. */
+static void emit_held(struct server *srv, struct conn *c)
+{
+	struct tp_flow_evidence ev;
+
+	if (!c->held || c->r == NULL)
+		return;
+	c->held = false;
+	srv->held--;
+	tp_livecap_take(srv->lc, (struct sockaddr *)&c->local_ss,
+			(struct sockaddr *)&c->peer_ss, c->r, &ev);
+	tp_diag_capture(c->r, &ev);
+	if (srv->o->on_report != NULL)
+		srv->o->on_report(srv->o->arg, c->r);
+	tp_report_free(c->r);
+	c->r = NULL;
+}
+
 static void sweep(struct server *srv)
 {
 	size_t i, kept = 0;
+	struct conn *c;
 
 	for (i = 0; i < srv->n_conns; i++) {
-		if (srv->conns[i]->state == S_CLOSED)
-			conn_free(srv->conns[i]);
+		c = srv->conns[i];
+		if (c->state == S_CLOSED && c->held) {
+			/* closed now; its report a moment later, when the
+			 * capture has read the last segments */
+			if (c->fd >= 0) {
+				close(c->fd);
+				c->fd = -1;
+				c->events = 0;
+				c->deadline = tp_now_ms() + TP_LIVECAP_GRACE_MS;
+			}
+			if (tp_now_ms() < c->deadline) {
+				srv->conns[kept++] = c;
+				continue;
+			}
+			emit_held(srv, c);
+		}
+		if (c->state == S_CLOSED)
+			conn_free(c);
 		else
-			srv->conns[kept++] = srv->conns[i];
+			srv->conns[kept++] = c;
 	}
 	srv->n_conns = kept;
+}
+
+/* Leaving: every held report goes out with the packets captured so far. */
+static void flush_held(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->n_conns; i++)
+		emit_held(srv, srv->conns[i]);
 }
 
 static int serve(struct server *srv, struct tp_error *err)
@@ -2162,7 +2275,8 @@ static int serve(struct server *srv, struct tp_error *err)
 		if (o->stop != NULL && *o->stop)
 			return 0;
 		now = tp_now_ms();
-		if (srv->draining && now >= srv->drain_until)
+		if (srv->draining && now >= srv->drain_until &&
+		    srv->held == 0)
 			return 0;
 		n = 0;
 		next = now + POLL_MAX_MS;
@@ -2216,6 +2330,8 @@ static void server_free(struct server *srv)
 
 	for (i = 0; srv->conns != NULL && i < srv->n_conns; i++)
 		conn_free(srv->conns[i]);
+	/* after the connections: nothing takes packets any more */
+	tp_livecap_free(srv->lc);
 	free(srv->conns);
 	free(srv->pfds);
 	close_listeners(srv);
@@ -2237,6 +2353,10 @@ int tp_server_run(const struct tp_server_opts *o,
 		  struct tp_server_summary *s, struct tp_error *err)
 {
 	struct server srv;
+	bool capture = o->capture || o->pcap_out != NULL;
+	struct tp_livecap_opts cap_opts = {
+		.pcap_out = o->pcap_out, .user = o->user,
+	};
 	int rc = -1;
 
 	memset(&srv, 0, sizeof(srv));
@@ -2246,6 +2366,9 @@ int tp_server_run(const struct tp_server_opts *o,
 	srv.spare_fd = -1;
 	srv.timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 10) * 1000;
 	if (load(&srv, err) < 0)
+		goto out;
+	/* a capture that cannot be had fails before anything is bound */
+	if (capture && tp_livecap_check(&cap_opts, err) < 0)
 		goto out;
 	if (srv.trust != NULL)
 		gnutls_certificate_set_verify_function(srv.cred, verify_client);
@@ -2262,7 +2385,11 @@ int tp_server_run(const struct tp_server_opts *o,
 	}
 	if (start_listening(&srv, err) < 0)
 		goto out;
+	if (capture && start_capture(&srv, &cap_opts, err) < 0)
+		goto out;
+	announce(&srv);
 	rc = serve(&srv, err);
+	flush_held(&srv);
 out:
 	server_free(&srv);
 	return rc;

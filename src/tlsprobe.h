@@ -528,6 +528,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 
 #define TP_SERVER_PORT 4433
 
+struct tp_livecap;  /* a running capture, internal */
+
 struct tp_server_opts {
 	const char *listen;        /* "[ADDR]:PORT", ":PORT", "PORT"; NULL:
 				    * ":4433", IPv4 and IPv6; port 0 picks one */
@@ -542,7 +544,20 @@ struct tp_server_opts {
 	double timeout_s;          /* per connection stage; 0: 10 */
 	unsigned count;            /* reports before returning; 0: no end */
 	time_t now;                /* 0: the current time (tests fix it) */
-	/* "0.0.0.0:4433 [::]:4433", once every socket listens */
+	bool capture;              /* --capture: each report gets the packets
+				    * of its connection (root or CAP_NET_RAW) */
+	const char *pcap_out;      /* --pcap-out: every frame also written
+				    * here (implies capture) */
+	const char *user;          /* started as root: run as this user once
+				    * the capture is open; NULL: "nobody" */
+	/* tlsprobe peer: the capture also covers the flows to this host and
+	 * port (its client's), and is handed to on_capture (borrowed until
+	 * tp_server_run returns) before on_listening */
+	const char *capture_host;
+	unsigned capture_port;
+	void (*on_capture)(void *arg, struct tp_livecap *lc);
+	/* "0.0.0.0:4433 [::]:4433", once every socket listens (and the
+	 * capture is open) */
 	void (*on_listening)(void *arg, const char *addresses);
 	/* one per connection that spoke TLS (or tried to), as it ends; the
 	 * report is freed when the call returns */

@@ -1,6 +1,6 @@
 #!/bin/sh
-# tlsprobe client --capture through a router that misbehaves: the packet
-# evidence must reach the findings.
+# tlsprobe client and server --capture through a router that misbehaves:
+# the packet evidence must reach the findings.
 #
 #   client C 100.64.20.2 --- 100.64.20.1 router R 198.51.100.1 --- 198.51.100.2 server S
 #
@@ -14,6 +14,8 @@
 #   4435  TLS server    a first flight of several full-size segments
 #                       (RSA-4096 leaf + int1) over a 600-byte route MTU
 #                       toward C whose ICMP R drops: a path-MTU black hole
+#   4437  tlsprobe server  R sends S a reset in the client's name once the
+#                       ClientHello has passed (TTL 64, the client's 63)
 #
 # Nothing leaves these namespaces: C routes only 198.51.100.0/24 (via R),
 # S only 100.64.20.0/24.
@@ -182,3 +184,90 @@ expect "path-MTU black hole: PMTU_BLACKHOLE" 1 PMTU_BLACKHOLE
 expect_py "PMTU_BLACKHOLE: the capture saw the server's large segments missing" \
 	"$(detail_has PMTU_BLACKHOLE 'large segments are lost on the way to us')"
 check "--pcap-out in a namespace: the file is written" test -s "$T/pmtu.pcap"
+
+# ---- the server's side: a reset injected toward the server ----
+#
+# A client in C sends its ClientHello and waits; R sees the ClientHello
+# pass toward S and sends S a reset in the client's name (TTL 64, R's own
+# packet), while the client's SYN reached S through R (TTL 63).
+
+cat >"$T/inject.py" <<'END'
+import socket, struct, sys, time
+iface, port = sys.argv[1], int(sys.argv[2])
+# ETH_P_ALL: frames R sends out are given only to those
+sniff = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+sniff.bind((iface, 0))
+raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+print("ready %d" % port, flush=True)
+while True:
+    frame = sniff.recv(65535)
+    ip = frame[14:]
+    if frame[12:14] != b"\x08\x00" or len(ip) < 40 or ip[0] >> 4 != 4 or ip[9] != 6:
+        continue
+    ihl = (ip[0] & 15) * 4
+    tcp = ip[ihl:]
+    sport, dport, seq = struct.unpack("!HHI", tcp[:8])
+    doff = (tcp[12] >> 4) * 4
+    plen = struct.unpack("!H", ip[2:4])[0] - ihl - doff
+    if dport != port or plen <= 0 or tcp[doff] != 0x16:
+        continue
+    src, dst = ip[12:16], ip[16:20]
+    # after the server had the time to answer: mid-handshake
+    time.sleep(0.3)
+    rst = struct.pack("!HHIIBBHHH", sport, dport, seq + plen, 0, 5 << 4,
+                      0x04, 0, 0, 0)
+    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(rst))
+    rst = rst[:16] + struct.pack("!H", csum(pseudo + rst)) + rst[18:]
+    iph = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0,
+                      src, dst)
+    iph = iph[:10] + struct.pack("!H", csum(iph)) + iph[12:]
+    raw.sendto(iph + rst, (socket.inet_ntoa(dst), 0))
+    print("reset sent", flush=True)
+END
+cat >"$T/hello_only.py" <<'END'
+import socket, ssl, sys, time
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(inc, out, server_hostname="localhost")
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.sendall(out.read())
+time.sleep(float(sys.argv[3]))
+END
+start_ready inject ip netns exec "$R" python3 "$T/inject.py" "${P}rs" 4437 ||
+	exit 1
+ip netns exec "$S" timeout -k 2 30 "$TP" server --listen "$SRV:4437" \
+	--cert "$PKI/server.pem" --key "$PKI/server.key" --once --capture \
+	--timeout 3 --json >"$T/srv-injected.json" 2>"$T/srv-injected.err" &
+_spid=$!
+_i=0
+while [ $_i -lt 100 ] && ! grep -q 'listening on' "$T/srv-injected.err"; do
+	sleep 0.05
+	_i=$((_i + 1))
+done
+ip netns exec "$C" python3 "$T/hello_only.py" "$SRV" 4437 2 \
+	>"$T/hello_only.out" 2>&1
+wait "$_spid"
+OUT="$T/srv-injected.json" ERR="$T/srv-injected.err" RC=0
+expect_py "server side: the reset toward the server is RESET_DURING_HANDSHAKE" \
+	"'RESET_DURING_HANDSHAKE' in codes"
+expect_py "server side: the detail says the reset was injected, with both TTLs" \
+	"$(detail_has RESET_DURING_HANDSHAKE 'reset probably injected by a middlebox (TTL 64 vs 63 in the client')"
+expect_py "server side: the fix points at a device on the path, not the client" \
+	"[f for f in d['findings'] if f['code'] == 'RESET_DURING_HANDSHAKE' and 'not the client' in f['fix']]"
+expect_py "server side: the timeline: SYN in TTL 63, ClientHello in, RST in TTL 64" \
+	"d['packets'][0]['flags'] == 'S' and d['packets'][0]['ttl'] == 63 and [p for p in d['packets'] if p['dir'] == 'in' and (p['tls'] or '').startswith('ClientHello')] and [p for p in d['packets'] if p['flags'].startswith('R') and p['dir'] == 'in' and p['ttl'] == 64]"
