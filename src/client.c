@@ -531,6 +531,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		unload(&l);
 		return -1;
 	}
+	if (o->on_loaded != NULL)
+		o->on_loaded(o->on_loaded_arg);
 	/* a capture that cannot be had fails before any network step */
 	if (capture && tp_livecap_check(&cap_opts, err) < 0) {
 		unload(&l);

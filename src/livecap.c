@@ -1227,7 +1227,8 @@ static struct tp_livecap *livecap_open(struct tp_livecap *lc,
 		}
 		give_to_invoker(o->pcap_out);
 	}
-	if (drop_privileges(o->user ? o->user : "nobody", err) < 0)
+	if (!o->defer_drop &&
+	    drop_privileges(o->user ? o->user : "nobody", err) < 0)
 		goto fail;
 	if (pthread_create(&lc->thread, NULL, reader_main, lc) != 0) {
 		tp_error_set(err, TP_ERR_RUNTIME, "--capture: cannot start "
@@ -1497,4 +1498,9 @@ void tp_livecap_free(struct tp_livecap *lc)
 	free(lc->flows);
 	pthread_mutex_destroy(&lc->lock);
 	free(lc);
+}
+
+int tp_livecap_drop(const char *user, struct tp_error *err)
+{
+	return drop_privileges(user ? user : "nobody", err);
 }

@@ -27,7 +27,13 @@ struct tp_livecap_opts {
 	const char *user;      /* started as root: run as this user once the
 				* capture is open; NULL: "nobody" */
 	const char *command;   /* "client", for the one-line errors */
+	bool defer_drop;       /* the caller drops privileges itself, later
+				* (tp_livecap_drop): tlsprobe peer, whose
+				* client role still has files to read */
 };
+
+/* Started as root: run as user (NULL: "nobody") from now on. */
+int tp_livecap_drop(const char *user, struct tp_error *err);
 
 /*
  * Before any network step: is capturing permitted (root or CAP_NET_RAW),

@@ -36,7 +36,22 @@ struct peer {
 	const char *capture_host;
 	unsigned capture_port;
 	struct tp_livecap *lc;    /* the server's, while it runs */
+	bool dropped;             /* privileges dropped (--capture as root) */
+	struct tp_error drop_err;
 };
+
+/* --capture started as root: the server's files and the capture are
+ * open, and now the client's files are loaded too: run as --user. */
+static void on_client_loaded(void *arg)
+{
+	struct peer *p = arg;
+
+	if (!p->capture || p->dropped)
+		return;
+	p->dropped = true;
+	if (tp_livecap_drop(p->o->client.user, &p->drop_err) < 0)
+		p->stop_server = 1;
+}
 
 /* Our report as the exchange carries it: compact, without the handshake
  * ladder, so that it fits one side-channel line. */
@@ -471,8 +486,14 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	}
 	rc = -1;
 	mine = tp_report_new("client");
+	co.on_loaded = on_client_loaded;
+	co.on_loaded_arg = p;
 	if (mine == NULL || tp_client_run(&co, mine, err) < 0)
 		goto stop;
+	if (p->drop_err.kind != TP_ERR_NONE) {
+		*err = p->drop_err;
+		goto stop;
+	}
 	if (p->capture)
 		add_packets(p, mine, &addrs, reachable);
 	pthread_mutex_lock(&p->lock);

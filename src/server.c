@@ -2356,6 +2356,9 @@ int tp_server_run(const struct tp_server_opts *o,
 	bool capture = o->capture || o->pcap_out != NULL;
 	struct tp_livecap_opts cap_opts = {
 		.pcap_out = o->pcap_out, .user = o->user,
+		/* tlsprobe peer drops them once its client role has
+		 * loaded its files too */
+		.defer_drop = o->capture_host != NULL,
 	};
 	int rc = -1;
 

@@ -510,6 +510,9 @@ struct tp_client_opts {
 				   * capture) */
 	const char *user;         /* started as root: run as this user once
 				   * the capture is open; NULL: "nobody" */
+	/* Called once the files are loaded, before any network step. */
+	void (*on_loaded)(void *arg);
+	void *on_loaded_arg;
 	/* Called as each stage ends, for progress on a terminal or the TUI. */
 	void (*progress)(void *arg, const struct tp_report *r,
 			 const char *stage);
@@ -552,7 +555,8 @@ struct tp_server_opts {
 				    * the capture is open; NULL: "nobody" */
 	/* tlsprobe peer: the capture also covers the flows to this host and
 	 * port (its client's), and is handed to on_capture (borrowed until
-	 * tp_server_run returns) before on_listening */
+	 * tp_server_run returns) before on_listening; privileges are then
+	 * not dropped here but by the peer (its client has files to load) */
 	const char *capture_host;
 	unsigned capture_port;
 	void (*on_capture)(void *arg, struct tp_livecap *lc);

@@ -189,8 +189,14 @@ check "peer, not permitted: exit 3, one line, nothing on stdout" \
 _p1=$(free_port)
 _p2=$(free_port)
 ME="$PKI/node-self"
+# the first node's key is root's alone: both roles read it before the
+# switch to nobody
+mkdir -m 700 "$T/rootonly"
+cp "$ME.key" "$T/rootonly/node.key"
+chmod 600 "$T/rootonly/node.key"
 timeout -k 2 40 "$TP" peer --listen "127.0.0.1:$_p1" --connect "127.0.0.1:$_p2" \
-	--timeout 2 --wait 10 --json --cert "$ME.pem" --key "$ME.key" \
+	--timeout 2 --wait 10 --json --cert "$ME.pem" \
+	--key "$T/rootonly/node.key" \
 	--ca "$CA1" --capture --pcap-out "$T/peer1.pcap" \
 	>"$T/peer1.json" 2>"$T/peer1.err" &
 _pid1=$!
