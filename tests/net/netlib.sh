@@ -41,3 +41,32 @@ net_routed() {
 	setup "route S to C" ip -n "$_s" route add "${_cip%.*}.0/24" via "$_rs"
 	setup "forwarding in R" ip netns exec "$_r" sysctl -qw net.ipv4.ip_forward=1
 }
+
+# routed_cleanup: stops the servers and removes the namespaces $C $R $S
+# of a net_routed network; register it with at_exit.
+routed_cleanup() {
+	stop_servers
+	for _ns in $C $R $S; do
+		ip netns del "$_ns" 2>/dev/null
+	done
+}
+
+# big_chain SERIAL ADDR: $T/big.key and $T/big-chain.pem, an RSA-4096
+# leaf for localhost and ADDR under int1 (make_pki with int1.pem and
+# int1.key first): a chain that fills several full-size segments, its
+# CertificateVerify alone 512 bytes.
+big_chain() {
+	printf '%s\n' 'cn = "localhost"' "serial = $1" 'dns_name = "localhost"' \
+		'dns_name = "server.test"' "ip_address = \"$2\"" tls_www_server \
+		signing_key encryption_key \
+		'activation_date = "2024-01-01 00:00:00"' \
+		'expiration_date = "2044-01-01 00:00:00"' >"$T/big.tmpl"
+	setup "RSA-4096 key" certtool --generate-privkey --key-type rsa \
+		--bits 4096 --no-text --outfile "$T/big.key"
+	setup "RSA-4096 leaf under int1" env TZ=UTC certtool \
+		--generate-certificate --load-privkey "$T/big.key" \
+		--load-ca-certificate "$PKI/int1.pem" \
+		--load-ca-privkey "$PKI/int1.key" --template "$T/big.tmpl" \
+		--outfile "$T/big.pem"
+	cat "$T/big.pem" "$PKI/int1.pem" >"$T/big-chain.pem"
+}

@@ -36,27 +36,10 @@ C=${P}c R=${P}r S=${P}s
 SRV=198.51.100.2
 TMO=2
 
-net_cleanup() {
-	stop_servers
-	for ns in $C $R $S; do
-		ip netns del "$ns" 2>/dev/null
-	done
-}
-at_exit net_cleanup
+at_exit routed_cleanup
 
 make_pki ca1.pem int1.pem int1.key server.pem server.key
-printf '%s\n' 'cn = "localhost"' 'serial = 91' 'dns_name = "localhost"' \
-	'dns_name = "server.test"' "ip_address = \"$SRV\"" tls_www_server \
-	signing_key encryption_key \
-	'activation_date = "2024-01-01 00:00:00"' \
-	'expiration_date = "2044-01-01 00:00:00"' >"$T/big.tmpl"
-setup "RSA-4096 key" certtool --generate-privkey --key-type rsa --bits 4096 \
-	--no-text --outfile "$T/big.key"
-setup "RSA-4096 leaf under int1" env TZ=UTC certtool --generate-certificate \
-	--load-privkey "$T/big.key" --load-ca-certificate "$PKI/int1.pem" \
-	--load-ca-privkey "$PKI/int1.key" --template "$T/big.tmpl" \
-	--outfile "$T/big.pem"
-cat "$T/big.pem" "$PKI/int1.pem" >"$T/big-chain.pem"
+big_chain 91 "$SRV"
 
 net_routed "$C" "$R" "$S" "$P" 100.64.20.2 100.64.20.1 198.51.100.1 "$SRV"
 setup "PMTU discovery in S" ip netns exec "$S" sysctl -qw \

@@ -36,31 +36,14 @@ TMO=2
 # the first attempt, then the retries on about half the budget
 LIMIT_MS=$((2 * TMO * 1000 + 1000))
 
-net_cleanup() {
-	stop_servers
-	for ns in $C $R $S; do
-		ip netns del "$ns" 2>/dev/null
-	done
-}
-at_exit net_cleanup
+at_exit routed_cleanup
 
 # ---- certificates ----
 
 make_pki ca1.pem int1.pem int1.key server.pem server.key
 # A leaf whose chain fills several full-size segments: RSA-4096 (its
 # CertificateVerify alone is 512 bytes) under the intermediate.
-printf '%s\n' 'cn = "localhost"' 'serial = 90' 'dns_name = "localhost"' \
-	'dns_name = "server.test"' "ip_address = \"$SRV\"" tls_www_server \
-	signing_key encryption_key \
-	'activation_date = "2024-01-01 00:00:00"' \
-	'expiration_date = "2044-01-01 00:00:00"' >"$T/big.tmpl"
-setup "RSA-4096 key" certtool --generate-privkey --key-type rsa --bits 4096 \
-	--no-text --outfile "$T/big.key"
-setup "RSA-4096 leaf under int1" env TZ=UTC certtool --generate-certificate \
-	--load-privkey "$T/big.key" --load-ca-certificate "$PKI/int1.pem" \
-	--load-ca-privkey "$PKI/int1.key" --template "$T/big.tmpl" \
-	--outfile "$T/big.pem"
-cat "$T/big.pem" "$PKI/int1.pem" >"$T/big-chain.pem"
+big_chain 90 "$SRV"
 setup "big chain verifies under ca1" certtool --verify \
 	--load-ca-certificate "$PKI/ca1.pem" --infile "$T/big-chain.pem"
 
