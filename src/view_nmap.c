@@ -2,7 +2,8 @@
  * ciphers --format nmap: the audit in the layout of nmap's
  * ssl-enum-ciphers script, so that pipelines built around that script
  * can diff the two. Suite names, key exchange notes and the version
- * order follow the script's conventions; the grades are tlsprobe's.
+ * order follow the script's conventions; the grades and the wording of
+ * the warnings are tlsprobe's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,19 +72,18 @@ static void warnings(FILE *f, const struct tp_scan_protocol *p)
 		return;
 	fputs("|     warnings: \n", f);
 	if (sweet)
-		fputs("|       64-bit block cipher 3DES vulnerable to SWEET32 "
-		      "attack\n", f);
-	if (anon)
-		fputs("|       Anonymous key exchange, score capped at F\n", f);
-	if (exp)
-		fputs("|       Export key exchange\n", f);
-	if (nofs)
-		fputs("|       Forward Secrecy not supported by any cipher\n",
+		fputs("|       3DES or IDEA: a 64-bit block cipher (SWEET32)\n",
 		      f);
+	if (anon)
+		fputs("|       anonymous key exchange: the server is not authenticated\n", f);
+	if (exp)
+		fputs("|       export-grade suites accepted\n", f);
+	if (nofs)
+		fputs("|       no suite with forward secrecy\n", f);
 	if (null)
-		fputs("|       Null cipher, score capped at F\n", f);
+		fputs("|       NULL encryption accepted\n", f);
 	if (rc4)
-		fputs("|       Broken cipher RC4 is deprecated by RFC 7465\n", f);
+		fputs("|       RC4 accepted (RFC 7465 prohibits it)\n", f);
 }
 
 char *tp_report_to_nmap(const struct tp_report *r)
