@@ -147,21 +147,58 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	return true;
 }
 
-/* Parses a whole number from min to max for a ciphers option. */
-static int parse_count(const char *sub, const char *flag, const char *arg,
-		       unsigned min, unsigned max, unsigned *out)
+int cli_parse_number(const char *sub, const char *flag, const char *arg,
+		     unsigned long min, unsigned long max, unsigned long *out)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
-	    v < min || v > max)
+	if (errno != 0 || end == arg || *end != '\0' || arg[0] < '0' ||
+	    arg[0] > '9' || v < min || v > max)
 		return cli_fail(sub, 2, "%s: '%s' is not a whole number "
-				"from %u to %u", flag, arg, min, max);
+				"from %lu to %lu", flag, arg, min, max);
+	*out = v;
+	return 0;
+}
+
+/* cli_parse_number into an unsigned. */
+static int parse_count(const char *sub, const char *flag, const char *arg,
+		       unsigned min, unsigned max, unsigned *out)
+{
+	unsigned long v;
+
+	if (cli_parse_number(sub, flag, arg, min, max, &v) != 0)
+		return 2;
 	*out = (unsigned)v;
 	return 0;
+}
+
+int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
+		const struct option *longopts, const char *usage,
+		int (*apply)(int opt, const char *arg, void *ctx), void *ctx)
+{
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		if (c == OPT_HELP && usage != NULL) {
+			fputs(usage, stdout);
+			return 0;
+		}
+		if (c == ':')
+			return cli_fail(sub, 2, "option '%s' needs a value",
+					argv[optind - 1]);
+		rc = apply(c, optarg, ctx);
+		if (rc < 0)
+			return cli_fail(sub, 2, "unknown option '%s' (see "
+					"tlsprobe %s --help)",
+					argv[optind - 1], sub);
+		if (rc > 0)
+			return rc;
+	}
+	return -1;
 }
 
 int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
@@ -277,4 +314,90 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	default: return false;
 	}
 	return true;
+}
+
+int cli_peer_option(const char *sub, int opt, const char *arg,
+		    struct tp_peer_opts *o, struct cli_common *c)
+{
+	unsigned long n;
+	int rc;
+
+	if (cli_client_option(sub, opt, arg, &o->client, c, &rc))
+		return rc;
+	switch (opt) {
+	case OPT_LISTEN: o->listen = arg; return 0;
+	case OPT_CONNECT: o->connect = arg; return 0;
+	case OPT_WAIT: return cli_parse_timeout(sub, arg, &o->wait_s);
+	case OPT_REQUIRE_CLIENT_CERT: o->require_client_cert = true; return 0;
+	/* one exchange with one node: --once and --count are implied */
+	case OPT_ONCE: return 0;
+	case OPT_COUNT:
+		return cli_parse_number(sub, "--count", arg, 1, 1000000000UL,
+					&n);
+	default: return -1;
+	}
+}
+
+int cli_cert_option(const char *sub, int opt, const char *arg,
+		    struct tp_cert_opts *o, struct cli_common *c)
+{
+	switch (opt) {
+	case OPT_CERT: o->cert_file = arg; return 0;
+	case OPT_KEY: o->key_file = arg; return 0;
+	case OPT_CA: o->ca_file = arg; return 0;
+	case OPT_EXPECT_NAME: o->expect_name = arg; return 0;
+	case OPT_EXPECT_ID: o->expect_id = arg; return 0;
+	case OPT_JSON: c->json = true; return 0;
+	case OPT_NO_COLOR: c->no_color = true; return 0;
+	case OPT_PURPOSE:
+		if (strcmp(arg, "server") == 0)
+			o->purpose = TP_PURPOSE_SERVER;
+		else if (strcmp(arg, "client") == 0)
+			o->purpose = TP_PURPOSE_CLIENT;
+		else
+			return cli_fail(sub, 2, "--purpose '%s': expected "
+					"server or client", arg);
+		return 0;
+	case OPT_NOW: return cli_parse_now(sub, arg, &o->now);
+	default: return -1;
+	}
+}
+
+int cli_pcap_option(const char *sub, int opt, const char *arg,
+		    struct tp_pcap_opts *o, struct cli_common *c)
+{
+	unsigned long n;
+	char *end;
+
+	switch (opt) {
+	case OPT_JSON: c->json = true; return 0;
+	case OPT_NO_COLOR: c->no_color = true; return 0;
+	case OPT_LIVE: o->live = arg; return 0;
+	case OPT_SECONDS:
+		errno = 0;
+		o->live_seconds = strtod(arg, &end);
+		if (errno != 0 || end == arg || *end != '\0' ||
+		    !isfinite(o->live_seconds) || o->live_seconds <= 0 ||
+		    o->live_seconds > 86400)
+			return cli_fail(sub, 2, "--seconds '%s': expected "
+					"seconds between 0 and 86400 (decimal "
+					"allowed)", arg);
+		return 0;
+	case OPT_HOST: o->host = arg; return 0;
+	case OPT_PORT:
+		if (cli_parse_number(sub, "--port", arg, 1, 65535, &n) != 0)
+			return 2;
+		o->port = (unsigned)n;
+		return 0;
+	case OPT_SNI: o->sni = arg; return 0;
+	case OPT_KEYLOG: o->keylog_file = arg; return 0;
+	case OPT_MAX_FLOWS:
+		if (cli_parse_number(sub, "--max-flows", arg, 1, 1UL << 24,
+				     &n) != 0)
+			return 2;
+		o->max_flows = n;
+		return 0;
+	default:
+		return -1;
+	}
 }

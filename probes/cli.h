@@ -2,6 +2,8 @@
 #ifndef TP_CLI_H
 #define TP_CLI_H
 
+#include <getopt.h>
+
 #include "tlsprobe.h"
 
 /* Options every probe understands (CONTRACT.md). */
@@ -27,7 +29,28 @@ enum {
 	/* ciphers */
 	OPT_FORMAT, OPT_POLICY, OPT_PROTOCOLS, OPT_CONCURRENCY, OPT_DELAY,
 	OPT_BUDGET,
+	/* peer */
+	OPT_CONNECT, OPT_WAIT,
+	/* pcap */
+	OPT_LIVE, OPT_SECONDS, OPT_HOST, OPT_PORT, OPT_MAX_FLOWS,
 };
+
+/*
+ * The option loop of a main: getopt_long over argv with longopts (opterr
+ * off). With usage, --help (OPT_HELP) prints it and ends with 0; a
+ * missing value or an option apply() does not take ends with 2 and one
+ * line naming it. apply() returns 0 when it took the option, -1 when it
+ * is none of this command's, else the exit code to end with. Returns -1
+ * when every option was taken (optind is then at the operands), else the
+ * exit code the main returns.
+ */
+int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
+		const struct option *longopts, const char *usage,
+		int (*apply)(int opt, const char *arg, void *ctx), void *ctx);
+
+/* A whole number from min to max for flag; 2 with one line when not. */
+int cli_parse_number(const char *sub, const char *flag, const char *arg,
+		     unsigned long min, unsigned long max, unsigned long *out);
 
 /* The long options of the client role, shared by client and peer. */
 #define CLI_CLIENT_LONGOPTS \
@@ -124,6 +147,50 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 	"  --pcap-out FILE     also write them to FILE (pcap; implies --capture)\n" \
 	"  --user NAME         started as root: run as NAME once the capture\n" \
 	"                      is open (default nobody)\n"
+
+/* tlsprobe peer's own options; the client role's follow them. */
+#define CLI_PEER_LONGOPTS \
+	{"listen", required_argument, NULL, OPT_LISTEN}, \
+	{"connect", required_argument, NULL, OPT_CONNECT}, \
+	{"wait", required_argument, NULL, OPT_WAIT}, \
+	{"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT}, \
+	{"once", no_argument, NULL, OPT_ONCE}, \
+	{"count", required_argument, NULL, OPT_COUNT}, \
+	CLI_CLIENT_LONGOPTS
+
+/* One of CLI_PEER_LONGOPTS; returns as cli_ciphers_option does. */
+int cli_peer_option(const char *sub, int opt, const char *arg,
+		    struct tp_peer_opts *o, struct cli_common *c);
+
+/* The options of tlsprobe cert. */
+#define CLI_CERT_LONGOPTS \
+	{"cert", required_argument, NULL, OPT_CERT}, \
+	{"key", required_argument, NULL, OPT_KEY}, \
+	{"ca", required_argument, NULL, OPT_CA}, \
+	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME}, \
+	{"expect-id", required_argument, NULL, OPT_EXPECT_ID}, \
+	{"purpose", required_argument, NULL, OPT_PURPOSE}, \
+	{"now", required_argument, NULL, OPT_NOW}, \
+	{"json", no_argument, NULL, OPT_JSON}, \
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+
+int cli_cert_option(const char *sub, int opt, const char *arg,
+		    struct tp_cert_opts *o, struct cli_common *c);
+
+/* The options of tlsprobe pcap. */
+#define CLI_PCAP_LONGOPTS \
+	{"json", no_argument, NULL, OPT_JSON}, \
+	{"live", required_argument, NULL, OPT_LIVE}, \
+	{"seconds", required_argument, NULL, OPT_SECONDS}, \
+	{"host", required_argument, NULL, OPT_HOST}, \
+	{"port", required_argument, NULL, OPT_PORT}, \
+	{"sni", required_argument, NULL, OPT_SNI}, \
+	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
+	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS}, \
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+
+int cli_pcap_option(const char *sub, int opt, const char *arg,
+		    struct tp_pcap_opts *o, struct cli_common *c);
 
 /* Prints "tlsprobe SUB: message" on stderr; returns the exit code. */
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);

@@ -50,6 +50,18 @@ static void show_progress(void *arg, unsigned done, unsigned estimate)
 		estimate);
 }
 
+struct ciphers_args {
+	struct tp_ciphers_opts *o;
+	struct cli_common *common;
+};
+
+static int apply_ciphers(int opt, const char *arg, void *ctx)
+{
+	struct ciphers_args *a = ctx;
+
+	return cli_ciphers_option(opt, arg, a->o, a->common);
+}
+
 int cmd_ciphers(int argc, char **argv)
 {
 	struct tp_ciphers_opts o = {.timeout_s = 10};
@@ -57,25 +69,12 @@ int cmd_ciphers(int argc, char **argv)
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL, *out;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46", longopts, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (c == ':')
-			return cli_fail("ciphers", 2, "option '%s' needs a value",
-					argv[optind - 1]);
-		rc = cli_ciphers_option(c, optarg, &o, &common);
-		if (rc > 0)
-			return rc;
-		if (rc < 0)
-			return cli_fail("ciphers", 2, "unknown option '%s' (see "
-					"tlsprobe ciphers --help)",
-					argv[optind - 1]);
-	}
+	rc = cli_options("ciphers", argc, argv, ":46", longopts, usage_text,
+			 apply_ciphers, &(struct ciphers_args){&o, &common});
+	if (rc >= 0)
+		return rc;
 	if (optind >= argc)
 		return cli_fail("ciphers", 2, "no target: expected HOST[:PORT]");
 	if (optind + 1 < argc)

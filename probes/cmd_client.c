@@ -50,6 +50,20 @@ static void show_progress(void *arg, const struct tp_report *r,
 		fputs("\r\033[K", stderr);
 }
 
+struct client_args {
+	struct tp_client_opts *o;
+	struct cli_common *common;
+};
+
+static int apply_client(int opt, const char *arg, void *ctx)
+{
+	struct client_args *a = ctx;
+	int rc;
+
+	return cli_client_option("client", opt, arg, a->o, a->common, &rc)
+	       ? rc : -1;
+}
+
 int cmd_client(int argc, char **argv)
 {
 	struct tp_client_opts o = {.timeout_s = 10};
@@ -57,26 +71,12 @@ int cmd_client(int argc, char **argv)
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46v", longopts, NULL)) != -1) {
-		if (cli_client_option("client", c, optarg, &o, &common, &rc)) {
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		switch (c) {
-		case OPT_HELP: fputs(usage_text, stdout); return 0;
-		case ':':
-			return cli_fail("client", 2, "option '%s' needs a value",
-					argv[optind - 1]);
-		default:
-			return cli_fail("client", 2, "unknown option '%s' (see "
-					"tlsprobe client --help)",
-					argv[optind - 1]);
-		}
-	}
+	rc = cli_options("client", argc, argv, ":46v", longopts, usage_text,
+			 apply_client, &(struct client_args){&o, &common});
+	if (rc >= 0)
+		return rc;
 	if (optind >= argc)
 		return cli_fail("client", 2, "no target: expected HOST[:PORT]");
 	if (optind + 1 < argc)

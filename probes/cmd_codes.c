@@ -12,29 +12,31 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const char usage_text[] =
+	"usage: tlsprobe codes [--json]\n"
+	"Lists every finding code with its default severity, side, stage, meaning and fix.\n";
+
+/* The one option: --json. */
+static int apply_json(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != OPT_JSON)
+		return -1;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_codes(int argc, char **argv)
 {
 	bool json = false;
 	json_t *a;
 	char *out;
-	int c, i;
+	int rc, i;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_HELP:
-			puts("usage: tlsprobe codes [--json]\n"
-			     "Lists every finding code with its default "
-			     "severity, side, stage, meaning and fix.");
-			return 0;
-		default:
-			return cli_fail("codes", 2, "unknown option '%s'",
-					argv[optind - 1]);
-		}
-	}
+	rc = cli_options("codes", argc, argv, "", longopts, usage_text,
+			 apply_json, &json);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail("codes", 2, "unexpected argument '%s'",
 				argv[optind]);

@@ -10,30 +10,31 @@ static const struct option longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+static const char usage_text[] =
+	"usage: tlsprobe id [--json]\n"
+	"Prints this node's unique ID (the machine id, 32 lower-case hex digits).\n";
+
+/* The one option: --json. */
+static int apply_json(int opt, const char *arg, void *ctx)
+{
+	(void)arg;
+	if (opt != OPT_JSON)
+		return -1;
+	*(bool *)ctx = true;
+	return 0;
+}
+
 int cmd_id(int argc, char **argv)
 {
 	struct tp_error err = {0};
 	struct tp_report *r;
 	bool json = false;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_JSON:
-			json = true;
-			break;
-		case OPT_HELP:
-			puts("usage: tlsprobe id [--json]\n"
-			     "Prints this node's unique ID (the machine id, "
-			     "32 lower-case hex digits).");
-			return 0;
-		default:
-			return cli_fail("id", 2, "unknown option '%s' "
-					"(usage: tlsprobe id [--json])",
-					argv[optind - 1]);
-		}
-	}
+	rc = cli_options("id", argc, argv, "", longopts, usage_text,
+			 apply_json, &json);
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail("id", 2, "unexpected argument '%s'",
 				argv[optind]);

@@ -30,20 +30,9 @@ static const char usage_text[] =
 	"  --max-flows N        TCP connections followed at once (default 65536)\n"
 	"  --no-color           plain text (also NO_COLOR=1)\n";
 
-enum {
-	OPT_LIVE = 512, OPT_SECONDS, OPT_HOST, OPT_PORT, OPT_MAX_FLOWS,
-};
 
 static const struct option longopts[] = {
-	{"json", no_argument, NULL, OPT_JSON},
-	{"live", required_argument, NULL, OPT_LIVE},
-	{"seconds", required_argument, NULL, OPT_SECONDS},
-	{"host", required_argument, NULL, OPT_HOST},
-	{"port", required_argument, NULL, OPT_PORT},
-	{"sni", required_argument, NULL, OPT_SNI},
-	{"keylog", required_argument, NULL, OPT_KEYLOG},
-	{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
-	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	CLI_PCAP_LONGOPTS,
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -64,59 +53,17 @@ static void show_progress(void *arg, unsigned long long frames,
 		handshakes, handshakes == 1 ? "" : "s");
 }
 
-static int parse_number(const char *flag, const char *arg,
-			unsigned long min, unsigned long max,
-			unsigned long *out)
+
+struct pcap_args {
+	struct tp_pcap_opts *o;
+	struct cli_common *common;
+};
+
+static int apply_pcap(int opt, const char *arg, void *ctx)
 {
-	char *end;
-	unsigned long v;
+	struct pcap_args *a = ctx;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || end == arg || *end != '\0' || arg[0] == '-' ||
-	    v < min || v > max)
-		return cli_fail("pcap", 2, "%s: '%s' is not a whole number "
-				"from %lu to %lu", flag, arg, min, max);
-	*out = v;
-	return 0;
-}
-
-static int option(int c, const char *arg, struct tp_pcap_opts *o,
-		  struct cli_common *common)
-{
-	unsigned long n;
-	char *end;
-
-	switch (c) {
-	case OPT_JSON: common->json = true; return 0;
-	case OPT_NO_COLOR: common->no_color = true; return 0;
-	case OPT_LIVE: o->live = arg; return 0;
-	case OPT_SECONDS:
-		errno = 0;
-		o->live_seconds = strtod(arg, &end);
-		if (errno != 0 || end == arg || *end != '\0' ||
-		    !isfinite(o->live_seconds) || o->live_seconds <= 0 ||
-		    o->live_seconds > 86400)
-			return cli_fail("pcap", 2, "--seconds '%s': expected "
-					"seconds between 0 and 86400 (decimal "
-					"allowed)", arg);
-		return 0;
-	case OPT_HOST: o->host = arg; return 0;
-	case OPT_PORT:
-		if (parse_number("--port", arg, 1, 65535, &n) != 0)
-			return 2;
-		o->port = (unsigned)n;
-		return 0;
-	case OPT_SNI: o->sni = arg; return 0;
-	case OPT_KEYLOG: o->keylog_file = arg; return 0;
-	case OPT_MAX_FLOWS:
-		if (parse_number("--max-flows", arg, 1, 1UL << 24, &n) != 0)
-			return 2;
-		o->max_flows = n;
-		return 0;
-	default:
-		return -1;
-	}
+	return cli_pcap_option("pcap", opt, arg, a->o, a->common);
 }
 
 /* A progress line only where a person watches a long read. */
@@ -207,25 +154,12 @@ int cmd_pcap(int argc, char **argv)
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			fputs(usage_text, stdout);
-			return 0;
-		}
-		if (c == ':')
-			return cli_fail("pcap", 2, "option '%s' needs a value",
-					argv[optind - 1]);
-		rc = option(c, optarg, &o, &common);
-		if (rc > 0)
-			return rc;
-		if (rc < 0)
-			return cli_fail("pcap", 2, "unknown option '%s' (see "
-					"tlsprobe pcap --help)",
-					argv[optind - 1]);
-	}
+	rc = cli_options("pcap", argc, argv, ":", longopts, usage_text,
+			 apply_pcap, &(struct pcap_args){&o, &common});
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		o.file = argv[optind];
 	if (o.live != NULL && o.file != NULL)

@@ -26,13 +26,7 @@ static const char usage_text[] =
 	CLI_CAPTURE_USAGE;
 
 static const struct option longopts[] = {
-	{"listen", required_argument, NULL, 'l'},
-	{"connect", required_argument, NULL, 'c'},
-	{"wait", required_argument, NULL, 'w'},
-	{"require-client-cert", no_argument, NULL, 'r'},
-	{"once", no_argument, NULL, 'o'},
-	{"count", required_argument, NULL, 'n'},
-	CLI_CLIENT_LONGOPTS,
+	CLI_PEER_LONGOPTS,
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -51,6 +45,18 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+struct peer_args {
+	struct tp_peer_opts *o;
+	struct cli_common *common;
+};
+
+static int apply_peer(int opt, const char *arg, void *ctx)
+{
+	struct peer_args *a = ctx;
+
+	return cli_peer_option("peer", opt, arg, a->o, a->common);
+}
+
 int cmd_peer(int argc, char **argv)
 {
 	struct tp_peer_opts o = {.client = {.timeout_s = 10}, .wait_s = 30,
@@ -59,44 +65,12 @@ int cmd_peer(int argc, char **argv)
 	struct tp_error err = {0};
 	struct sigaction sa;
 	struct tp_report *r;
-	int c, rc;
+	int rc;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":46v", longopts, NULL)) != -1) {
-		if (cli_client_option("peer", c, optarg, &o.client, &common,
-				      &rc)) {
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		switch (c) {
-		case 'l': o.listen = optarg; break;
-		case 'c': o.connect = optarg; break;
-		case 'w':
-			if ((rc = cli_parse_timeout("peer", optarg,
-						    &o.wait_s)) != 0)
-				return rc;
-			break;
-		case 'r': o.require_client_cert = true; break;
-		case 'n':
-			if (strspn(optarg, "0123456789") != strlen(optarg) ||
-			    optarg[0] == '\0')
-				return cli_fail("peer", 2, "--count '%s': "
-						"expected a whole number",
-						optarg);
-			break;  /* one exchange with one node: as --once */
-		case 'o':
-			break;
-		case OPT_HELP: fputs(usage_text, stdout); return 0;
-		case ':':
-			return cli_fail("peer", 2, "option '%s' needs a value",
-					argv[optind - 1]);
-		default:
-			return cli_fail("peer", 2, "unknown option '%s' (see "
-					"tlsprobe peer --help)",
-					argv[optind - 1]);
-		}
-	}
+	rc = cli_options("peer", argc, argv, ":46v", longopts, usage_text,
+			 apply_peer, &(struct peer_args){&o, &common});
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail("peer", 2, "unexpected argument '%s'",
 				argv[optind]);

@@ -143,6 +143,20 @@ static void on_report(void *arg, const struct tp_report *r)
 		run->write_failed = true;
 }
 
+struct server_args {
+	struct tp_server_opts *o;
+	struct cli_common *common;
+};
+
+static int apply_server(int opt, const char *arg, void *ctx)
+{
+	struct server_args *a = ctx;
+	int rc;
+
+	return cli_server_option("server", opt, arg, a->o, a->common, &rc)
+	       ? rc : -1;
+}
+
 int cmd_server(int argc, char **argv)
 {
 	struct tp_server_opts o = {.timeout_s = 10};
@@ -150,28 +164,13 @@ int cmd_server(int argc, char **argv)
 	struct tp_error err = {0};
 	struct sigaction sa;
 	struct run run;
-	int c, rc;
+	int rc;
 
 	memset(&run, 0, sizeof(run));
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
-		if (cli_server_option("server", c, optarg, &o, &run.common,
-				      &rc)) {
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		switch (c) {
-		case OPT_HELP: fputs(usage_text, stdout); return 0;
-		case ':':
-			return cli_fail("server", 2, "option '%s' needs a "
-					"value", argv[optind - 1]);
-		default:
-			return cli_fail("server", 2, "unknown option '%s' (see "
-					"tlsprobe server --help)",
-					argv[optind - 1]);
-		}
-	}
+	rc = cli_options("server", argc, argv, ":v", longopts, usage_text,
+			 apply_server, &(struct server_args){&o, &run.common});
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail("server", 2, "unexpected argument '%s' (the "
 				"address goes with --listen)", argv[optind]);

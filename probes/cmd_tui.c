@@ -38,32 +38,67 @@ static const struct option server_longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-/* tlsprobe peer's own options, then the client role's, as cmd_peer.c */
 static const struct option peer_longopts[] = {
-	{"listen", required_argument, NULL, 'l'},
-	{"connect", required_argument, NULL, 'c'},
-	{"wait", required_argument, NULL, 'w'},
-	{"require-client-cert", no_argument, NULL, 'r'},
-	CLI_CLIENT_LONGOPTS,
+	CLI_PEER_LONGOPTS,
 	{NULL, 0, NULL, 0},
 };
 
 static const struct option cert_longopts[] = {
-	{"cert", required_argument, NULL, OPT_CERT},
-	{"key", required_argument, NULL, OPT_KEY},
-	{"ca", required_argument, NULL, OPT_CA},
-	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME},
-	{"expect-id", required_argument, NULL, OPT_EXPECT_ID},
-	{"now", required_argument, NULL, OPT_NOW},
+	CLI_CERT_LONGOPTS,
 	{NULL, 0, NULL, 0},
 };
 
-static int bad_option(const char *sub, int c, char **argv)
+/* What a subcommand's options are applied to. */
+struct tui_args {
+	const char *sub;
+	struct ui_params *p;
+	struct cli_common *common;
+};
+
+static int apply_client(int opt, const char *arg, void *ctx)
 {
-	if (c == ':')
-		return cli_fail(sub, 2, "option '%s' needs a value",
-				argv[optind - 1]);
-	return cli_fail(sub, 2, "unknown option '%s'", argv[optind - 1]);
+	struct tui_args *a = ctx;
+	int rc;
+
+	return cli_client_option(a->sub, opt, arg, &a->p->client, a->common,
+				 &rc) ? rc : -1;
+}
+
+static int apply_ciphers(int opt, const char *arg, void *ctx)
+{
+	struct tui_args *a = ctx;
+
+	return cli_ciphers_option(opt, arg, &a->p->ciphers, a->common);
+}
+
+static int apply_server(int opt, const char *arg, void *ctx)
+{
+	struct tui_args *a = ctx;
+	int rc;
+
+	return cli_server_option(a->sub, opt, arg, &a->p->server, a->common,
+				 &rc) ? rc : -1;
+}
+
+static int apply_peer(int opt, const char *arg, void *ctx)
+{
+	struct tui_args *a = ctx;
+
+	return cli_peer_option(a->sub, opt, arg, &a->p->peer, a->common);
+}
+
+static int apply_cert(int opt, const char *arg, void *ctx)
+{
+	struct tui_args *a = ctx;
+
+	return cli_cert_option(a->sub, opt, arg, &a->p->cert, a->common);
+}
+
+static int apply_pcap(int opt, const char *arg, void *ctx)
+{
+	struct tui_args *a = ctx;
+
+	return cli_pcap_option(a->sub, opt, arg, &a->p->pcap, a->common);
 }
 
 /* The one HOST[:PORT] a client or ciphers run takes. */
@@ -91,17 +126,14 @@ static int parse_client(int argc, char **argv, struct ui_params *p,
 			struct cli_common *common)
 {
 	const char *sub = "tui client";
-	int c, rc;
+	int rc;
 
 	p->kind = UI_CLIENT;
 	p->client.timeout_s = 10;
-	while ((c = getopt_long(argc, argv, ":46v", client_longopts,
-				NULL)) != -1) {
-		if (!cli_client_option(sub, c, optarg, &p->client, common, &rc))
-			return bad_option(sub, c, argv);
-		if (rc != 0)
-			return rc;
-	}
+	rc = cli_options(sub, argc, argv, ":46v", client_longopts, NULL, apply_client,
+			 &(struct tui_args){sub, p, common});
+	if (rc >= 0)
+		return rc;
 	if (p->client.sni != NULL && p->client.no_sni)
 		return cli_fail(sub, 2, "--sni and --no-sni exclude each other");
 	if ((rc = one_target(sub, argc, argv, p->client.starttls,
@@ -116,20 +148,14 @@ static int parse_ciphers(int argc, char **argv, struct ui_params *p,
 			 struct cli_common *common)
 {
 	const char *sub = "tui ciphers";
-	int c, rc;
+	int rc;
 
 	p->kind = UI_CIPHERS;
 	p->ciphers.timeout_s = 10;
-	while ((c = getopt_long(argc, argv, ":46", ciphers_longopts,
-				NULL)) != -1) {
-		if (c == ':')
-			return bad_option(sub, c, argv);
-		rc = cli_ciphers_option(c, optarg, &p->ciphers, common);
-		if (rc < 0)
-			return bad_option(sub, c, argv);
-		if (rc > 0)
-			return rc;
-	}
+	rc = cli_options(sub, argc, argv, ":46", ciphers_longopts, NULL, apply_ciphers,
+			 &(struct tui_args){sub, p, common});
+	if (rc >= 0)
+		return rc;
 	if ((rc = one_target(sub, argc, argv, p->ciphers.starttls,
 			     &p->ciphers.host, &p->ciphers.port)) != 0)
 		return rc;
@@ -142,17 +168,14 @@ static int parse_server(int argc, char **argv, struct ui_params *p,
 			struct cli_common *common)
 {
 	const char *sub = "tui server";
-	int c, rc;
+	int rc;
 
 	p->kind = UI_SERVER;
 	p->server.timeout_s = 10;
-	while ((c = getopt_long(argc, argv, ":v", server_longopts,
-				NULL)) != -1) {
-		if (!cli_server_option(sub, c, optarg, &p->server, common, &rc))
-			return bad_option(sub, c, argv);
-		if (rc != 0)
-			return rc;
-	}
+	rc = cli_options(sub, argc, argv, ":v", server_longopts, NULL, apply_server,
+			 &(struct tui_args){sub, p, common});
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail(sub, 2, "unexpected argument '%s' (the address "
 				"goes with --listen)", argv[optind]);
@@ -167,31 +190,15 @@ static int parse_peer(int argc, char **argv, struct ui_params *p,
 		      struct cli_common *common)
 {
 	const char *sub = "tui peer";
-	int c, rc;
+	int rc;
 
 	p->kind = UI_PEER;
 	p->peer.client.timeout_s = 10;
 	p->peer.wait_s = 30;
-	while ((c = getopt_long(argc, argv, ":46v", peer_longopts,
-				NULL)) != -1) {
-		if (cli_client_option(sub, c, optarg, &p->peer.client, common,
-				      &rc)) {
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		switch (c) {
-		case 'l': p->peer.listen = optarg; break;
-		case 'c': p->peer.connect = optarg; break;
-		case 'w':
-			if ((rc = cli_parse_timeout(sub, optarg,
-						    &p->peer.wait_s)) != 0)
-				return rc;
-			break;
-		case 'r': p->peer.require_client_cert = true; break;
-		default: return bad_option(sub, c, argv);
-		}
-	}
+	rc = cli_options(sub, argc, argv, ":46v", peer_longopts, NULL, apply_peer,
+			 &(struct tui_args){sub, p, common});
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail(sub, 2, "unexpected argument '%s'",
 				argv[optind]);
@@ -204,27 +211,18 @@ static int parse_peer(int argc, char **argv, struct ui_params *p,
 	return 0;
 }
 
-static int parse_cert(int argc, char **argv, struct ui_params *p)
+static int parse_cert(int argc, char **argv, struct ui_params *p,
+		      struct cli_common *common)
 {
 	const char *sub = "tui cert";
-	int c, rc;
+	int rc;
 
 	p->kind = UI_CERT;
 	p->cert.purpose = TP_PURPOSE_SERVER;
-	while ((c = getopt_long(argc, argv, ":", cert_longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_CERT: p->cert.cert_file = optarg; break;
-		case OPT_KEY: p->cert.key_file = optarg; break;
-		case OPT_CA: p->cert.ca_file = optarg; break;
-		case OPT_EXPECT_NAME: p->cert.expect_name = optarg; break;
-		case OPT_EXPECT_ID: p->cert.expect_id = optarg; break;
-		case OPT_NOW:
-			if ((rc = cli_parse_now(sub, optarg, &p->cert.now)) != 0)
-				return rc;
-			break;
-		default: return bad_option(sub, c, argv);
-		}
-	}
+	rc = cli_options(sub, argc, argv, ":", cert_longopts, NULL, apply_cert,
+			 &(struct tui_args){sub, p, common});
+	if (rc >= 0)
+		return rc;
 	if (optind < argc)
 		return cli_fail(sub, 2, "unexpected argument '%s'",
 				argv[optind]);
@@ -235,37 +233,21 @@ static int parse_cert(int argc, char **argv, struct ui_params *p)
 }
 
 static const struct option pcap_longopts[] = {
-	{"host", required_argument, NULL, 'H'},
-	{"port", required_argument, NULL, 'p'},
-	{"sni", required_argument, NULL, OPT_SNI},
-	{"keylog", required_argument, NULL, OPT_KEYLOG},
+	CLI_PCAP_LONGOPTS,
 	{NULL, 0, NULL, 0},
 };
 
-static int parse_pcap(int argc, char **argv, struct ui_params *p)
+static int parse_pcap(int argc, char **argv, struct ui_params *p,
+		      struct cli_common *common)
 {
 	const char *sub = "tui pcap";
-	char *end;
-	unsigned long v;
-	int c;
+	int rc;
 
 	p->kind = UI_PCAP;
-	while ((c = getopt_long(argc, argv, ":", pcap_longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H': p->pcap.host = optarg; break;
-		case 'p':
-			v = strtoul(optarg, &end, 10);
-			if (*optarg < '0' || *optarg > '9' || *end != '\0' ||
-			    v < 1 || v > 65535)
-				return cli_fail(sub, 2, "--port '%s': expected "
-						"1 to 65535", optarg);
-			p->pcap.port = (unsigned)v;
-			break;
-		case OPT_SNI: p->pcap.sni = optarg; break;
-		case OPT_KEYLOG: p->pcap.keylog_file = optarg; break;
-		default: return bad_option(sub, c, argv);
-		}
-	}
+	rc = cli_options(sub, argc, argv, ":", pcap_longopts, NULL, apply_pcap,
+			 &(struct tui_args){sub, p, common});
+	if (rc >= 0)
+		return rc;
 	if (optind >= argc)
 		return cli_fail(sub, 2, "no capture: expected FILE");
 	if (optind + 1 < argc)
@@ -310,9 +292,9 @@ int cmd_tui(int argc, char **argv)
 	else if (strcmp(sub, "peer") == 0)
 		rc = parse_peer(argc, argv, &p, &common);
 	else if (strcmp(sub, "cert") == 0)
-		rc = parse_cert(argc, argv, &p);
+		rc = parse_cert(argc, argv, &p, &common);
 	else if (strcmp(sub, "pcap") == 0)
-		rc = parse_pcap(argc, argv, &p);
+		rc = parse_pcap(argc, argv, &p, &common);
 	else
 		return cli_fail("tui", 2, "'%s': expected client, cert, "
 				"ciphers, server, peer or pcap", sub);

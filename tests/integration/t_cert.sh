@@ -193,7 +193,7 @@ usage "--ca naming no file" "--ca .*nonexistent\\.pem" \
 usage "unknown flag" "unknown option '--frobnicate'" --frobnicate \
 	--cert "$PKI/server.pem"
 usage "no --cert" "--cert FILE is required" $CA1
-usage "--cert without its argument" "'--cert' needs an argument" --cert
+usage "--cert without its argument" "'--cert' needs a value" --cert
 usage "--purpose neither server nor client" "--purpose 'both'" \
 	--cert "$PKI/server.pem" --purpose both
 usage "--now not a time" "--now 'yesterday'" --cert "$PKI/server.pem" \
