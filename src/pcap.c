@@ -414,16 +414,8 @@ static const struct tp_cert_info *cert_lookup(struct pcap_run *run,
 	e = victim;
 	if (ok) {
 		if (e->used != 0) {
-			struct tp_handshake tmp = {.certs = NULL};
-
 			free(e->der);
-			/* the one place that frees an entry's strings */
-			tmp.certs = calloc(1, sizeof(*tmp.certs));
-			if (tmp.certs != NULL) {
-				tmp.certs[0] = e->info;
-				tmp.n_certs = 1;
-			}
-			tp_handshake_clear(&tmp);
+			tp_cert_info_clear(&e->info);
 			memset(e, 0, sizeof(*e));
 		}
 		e->der = malloc(len);
@@ -445,17 +437,10 @@ static void cert_cache_free(struct pcap_run *run)
 	size_t i;
 
 	for (i = 0; i < CERT_CACHE; i++) {
-		struct tp_handshake tmp = {.certs = NULL};
-
 		if (run->certs[i].used == 0)
 			continue;
 		free(run->certs[i].der);
-		tmp.certs = calloc(1, sizeof(*tmp.certs));
-		if (tmp.certs != NULL) {
-			tmp.certs[0] = run->certs[i].info;
-			tmp.n_certs = 1;
-		}
-		tp_handshake_clear(&tmp);
+		tp_cert_info_clear(&run->certs[i].info);
 	}
 }
 

@@ -112,16 +112,21 @@ static void *grow_fast(void *items_ptr, size_t *n, size_t sz)
 	return p + (*n)++ * sz;
 }
 
+void tp_cert_info_clear(struct tp_cert_info *c)
+{
+	free(c->subject);
+	free(c->issuer);
+	free(c->signature);
+	free_strv(c->san, c->n_san);
+	memset(c, 0, sizeof(*c));
+}
+
 static void free_certs(struct tp_cert_info *c, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(c[i].subject);
-		free(c[i].issuer);
-		free(c[i].signature);
-		free_strv(c[i].san, c[i].n_san);
-	}
+	for (i = 0; i < n; i++)
+		tp_cert_info_clear(&c[i]);
 	free(c);
 }
 
@@ -180,11 +185,7 @@ int tp_cert_info_copy(struct tp_cert_info *dst, const struct tp_cert_info *src)
 	}
 	return 0;
 fail:
-	free(dst->subject);
-	free(dst->issuer);
-	free(dst->signature);
-	free_strv(dst->san, dst->n_san);
-	memset(dst, 0, sizeof(*dst));
+	tp_cert_info_clear(dst);
 	return -1;
 }
 

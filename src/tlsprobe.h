@@ -367,6 +367,8 @@ void tp_handshake_clear(struct tp_handshake *h);
 /* A deep copy of a certificate entry; -1 when memory ran out (dst is
  * then empty). */
 int tp_cert_info_copy(struct tp_cert_info *dst, const struct tp_cert_info *src);
+/* Frees what a certificate entry holds and zeroes it. */
+void tp_cert_info_clear(struct tp_cert_info *c);
 
 /*
  * Adds a finding with the table's severity, side and fix; the summary is
