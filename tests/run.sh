@@ -16,6 +16,8 @@ logdir=$(mktemp -d "${TMPDIR:-/tmp}/tlsprobe-check.XXXXXX")
 trap 'rm -rf "$logdir"' EXIT INT TERM
 
 passed=0 failed=0 skipped=0
+failures="$logdir/failures"
+: >"$failures"
 run_one() {
 	name=$1; shift
 	case "$name" in *"$PATTERN"*) ;; *) return ;; esac
@@ -36,6 +38,7 @@ run_one() {
 	printf '%-40s %3d passed %3d failed %3d skipped  %ss\n' "$name" "$p" "$f" "$s" "$secs"
 	if [ "$f" -gt 0 ]; then
 		sed 's/^/    | /' "$log"
+		grep -E '^not ok' "$log" | sed "s|^|$name: |" >>"$failures"
 	else
 		grep -E '^ok [0-9]+.*# *(SKIP|skip)' "$log" | sed 's/^/    | /'
 	fi
@@ -55,6 +58,12 @@ for dir in integration net tui; do
 	done
 done
 
+# The failures again, next to the summary, so that a log cut to its
+# last lines still names them.
+if [ -s "$failures" ]; then
+	echo "failed:"
+	sed 's/^/  /' "$failures"
+fi
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
