@@ -44,10 +44,10 @@ static void put_str(struct text *t, const char *s)
 static void put_value(struct text *t, unsigned v, bool hex4)
 {
 	static const char hex[] = "0123456789abcdef";
-	char s[12], *e = s + sizeof(s) - 1;
+	char s[12], *e = s + sizeof(s);
+	size_t k;
 	int i;
 
-	*e = '\0';
 	if (hex4) {
 		for (i = 0; i < 4; i++, v >>= 4)
 			*--e = hex[v & 0xf];
@@ -56,7 +56,12 @@ static void put_value(struct text *t, unsigned v, bool hex4)
 			*--e = (char)('0' + v % 10);
 		while ((v /= 10) != 0);
 	}
-	put_str(t, e);
+	k = (size_t)(s + sizeof(s) - e);
+	if (k >= t->cap - t->n)
+		k = t->cap - t->n - 1;
+	memcpy(t->p + t->n, e, k);
+	t->n += k;
+	t->p[t->n] = '\0';
 }
 
 /* The values of v but GREASE (RFC 8701 section 2), in order, joined by
