@@ -86,6 +86,7 @@ struct stream {
 	const struct tp_report *r;
 	bool progress;          /* a progress line is on stderr */
 	bool started;           /* the JSON head is out */
+	struct tp_json_cache *cache;
 	unsigned long long n;
 };
 
@@ -111,7 +112,7 @@ static void stream_handshake(void *arg, const struct tp_handshake *h)
 		fputs("\r\033[K", stderr);
 	if (st->common->json) {
 		stream_start(st);
-		out = tp_handshake_to_json(h);
+		out = tp_handshake_to_json(h, st->cache);
 		if (out != NULL)
 			printf("%s\n    %s", st->n ? "," : "", out);
 	} else {
@@ -186,9 +187,12 @@ int cmd_pcap(int argc, char **argv)
 	stream.common = &common;
 	stream.progress = o.progress != NULL;
 	stream.r = r;
+	if (common.json)
+		stream.cache = tp_json_cache_new();  /* NULL: no cache */
 	o.on_handshake = stream_handshake;
 	o.handshake_arg = &stream;
 	rc = tp_pcap_run(&o, r, &err);
+	tp_json_cache_free(stream.cache);
 	if (o.progress != NULL)
 		fputs("\r\033[K", stderr);
 	if (rc < 0) {

@@ -416,7 +416,13 @@ enum tp_render_flags {
  * gives one handshake's line; the report's own text then omits them.
  */
 char *tp_report_to_json_head(const struct tp_report *r);
-char *tp_handshake_to_json(const struct tp_handshake *h);
+/* cache: NULL, or kept across the handshakes of one run, where it
+ * spares rendering the same certificate again (tp_json_cache_new). */
+struct tp_json_cache;
+struct tp_json_cache *tp_json_cache_new(void);
+void tp_json_cache_free(struct tp_json_cache *cache);
+char *tp_handshake_to_json(const struct tp_handshake *h,
+			   struct tp_json_cache *cache);
 char *tp_report_to_json_tail(const struct tp_report *r, int flags);
 char *tp_handshake_to_text(const struct tp_handshake *h, int flags);
 

@@ -183,24 +183,20 @@ static json_t *packets_json(const struct tp_report *r)
 }
 
 /* pcap: one TLS connection of the capture. */
-static json_t *handshake_json(const struct tp_handshake *h)
+/* A handshake is written in three parts: the members before its
+ * certificates, the certificates, the members after them. */
+static json_t *handshake_head_json(const struct tp_handshake *h)
 {
-	json_t *o, *certs = json_array();
-	size_t i;
+	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+			      "client", str_or_null(h->client),
+			      "server", str_or_null(h->server),
+			      "sni", str_or_null(h->sni),
+			      "alpn", str_or_null(h->alpn),
+			      "version", str_or_null(h->version),
+			      "cipher", str_or_null(h->cipher));
 
-	for (i = 0; i < h->n_certs; i++)
-		json_array_append_new(certs, cert_json(&h->certs[i]));
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-		      "client", str_or_null(h->client),
-		      "server", str_or_null(h->server),
-		      "sni", str_or_null(h->sni),
-		      "alpn", str_or_null(h->alpn),
-		      "version", str_or_null(h->version),
-		      "cipher", str_or_null(h->cipher));
-	if (o == NULL) {
-		json_decref(certs);
-		return json_null();
-	}
+	if (o == NULL)
+		return NULL;
 	json_object_set_new(o, "ja3", h->ja3[0] ? json_string(h->ja3)
 						 : json_null());
 	json_object_set_new(o, "ja3s", h->ja3s[0] ? json_string(h->ja3s)
@@ -209,7 +205,13 @@ static json_t *handshake_json(const struct tp_handshake *h)
 						 : json_null());
 	json_object_set_new(o, "ja4s", h->ja4s[0] ? json_string(h->ja4s)
 						   : json_null());
-	json_object_set_new(o, "certificates", certs);
+	return o;
+}
+
+static json_t *handshake_tail_json(const struct tp_handshake *h)
+{
+	json_t *o = json_object();
+
 	json_object_set_new(o, "alert", h->has_alert
 		? json_pack("{s:s, s:s, s:s}", "level", h->alert_level,
 			    "description", h->alert_description, "from",
@@ -221,6 +223,23 @@ static json_t *handshake_json(const struct tp_handshake *h)
 	json_object_set_new(o, "duration_ms", json_real(h->duration_ms));
 	json_object_set_new(o, "keylog_secrets", h->keylog_secrets >= 0
 			    ? json_integer(h->keylog_secrets) : json_null());
+	return o;
+}
+
+static json_t *handshake_json(const struct tp_handshake *h)
+{
+	json_t *o = handshake_head_json(h), *tail, *certs;
+	size_t i;
+
+	if (o == NULL)
+		return json_null();
+	certs = json_array();
+	for (i = 0; i < h->n_certs; i++)
+		json_array_append_new(certs, cert_json(&h->certs[i]));
+	json_object_set_new(o, "certificates", certs);
+	tail = handshake_tail_json(h);
+	json_object_update(o, tail);  /* members keep their order */
+	json_decref(tail);
 	return o;
 }
 
@@ -299,13 +318,116 @@ char *tp_report_to_json_head(const struct tp_report *r)
 	return out;
 }
 
-char *tp_handshake_to_json(const struct tp_handshake *h)
+/* Streamed captures show the same few certificates over and over: each
+ * one's JSON is kept, by fingerprint and place in the chain. */
+#define JSON_CACHE 64
+
+struct tp_json_cache {
+	struct {
+		char sha256[65];
+		int position;
+		char *json;
+		unsigned long long used;   /* 0: free */
+	} e[JSON_CACHE];
+	unsigned long long clock;
+};
+
+struct tp_json_cache *tp_json_cache_new(void)
 {
-	json_t *o = handshake_json(h);
-	char *out = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT |
-			       JSON_REAL_PRECISION(16));
+	return calloc(1, sizeof(struct tp_json_cache));
+}
+
+void tp_json_cache_free(struct tp_json_cache *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < JSON_CACHE; i++)
+		free(c->e[i].json);
+	free(c);
+}
+
+static char *dump_compact(json_t *o)
+{
+	char *out = o != NULL ? json_dumps(o, JSON_PRESERVE_ORDER |
+					   JSON_COMPACT |
+					   JSON_REAL_PRECISION(16))
+			      : NULL;
 
 	json_decref(o);
+	return out;
+}
+
+/* One certificate's JSON: from the cache (which keeps it) or made for
+ * the caller (*owned set: the caller frees it). */
+static const char *cert_text(struct tp_json_cache *c,
+			     const struct tp_cert_info *ci, char **owned)
+{
+	size_t i, victim = 0;
+	char *json;
+
+	*owned = NULL;
+	if (c == NULL)
+		return *owned = dump_compact(cert_json(ci));
+	for (i = 0; i < JSON_CACHE; i++) {
+		if (c->e[i].used != 0 && c->e[i].position == ci->position &&
+		    strcmp(c->e[i].sha256, ci->sha256) == 0) {
+			c->e[i].used = ++c->clock;
+			return c->e[i].json;
+		}
+		if (c->e[i].used < c->e[victim].used)
+			victim = i;
+	}
+	json = dump_compact(cert_json(ci));
+	if (json == NULL)
+		return NULL;
+	free(c->e[victim].json);
+	memcpy(c->e[victim].sha256, ci->sha256, sizeof(ci->sha256));
+	c->e[victim].position = ci->position;
+	c->e[victim].json = json;
+	c->e[victim].used = ++c->clock;
+	return json;
+}
+
+char *tp_handshake_to_json(const struct tp_handshake *h,
+			   struct tp_json_cache *cache)
+{
+	char *head = dump_compact(handshake_head_json(h));
+	char *tail = dump_compact(handshake_tail_json(h));
+	char *out = NULL, *p, *owned;
+	const char *ct;
+	size_t len, i, n = 0, hl, tl;
+	FILE *f;
+
+	if (head == NULL || tail == NULL)
+		goto done;
+	/* {head…} + ,"certificates":[…], + {…tail} */
+	hl = strlen(head);
+	tl = strlen(tail);
+	f = open_memstream(&p, &len);
+	if (f == NULL)
+		goto done;
+	fwrite(head, 1, hl - 1, f);
+	fputs(",\"certificates\":[", f);
+	for (i = 0; i < h->n_certs; i++) {
+		ct = cert_text(cache, &h->certs[i], &owned);
+		if (ct == NULL)
+			continue;
+		if (n++ > 0)
+			fputc(',', f);
+		fputs(ct, f);
+		free(owned);
+	}
+	fputs("],", f);
+	fwrite(tail + 1, 1, tl - 1, f);
+	if (fclose(f) == 0)
+		out = p;
+	else
+		free(p);
+done:
+	free(head);
+	free(tail);
 	return out;
 }
 

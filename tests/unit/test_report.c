@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -663,6 +664,120 @@ static void test_report_add_message_truncates_on_a_character(void **state)
 	json_decref(doc);
 }
 
+/* ---- pcap handshakes, streamed ---- */
+
+static void set_cert(struct tp_cert_info *c, unsigned n, int position)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "CN=cert %u", n);
+	c->position = position;
+	c->subject = tp_report_strdup(name);
+	c->issuer = tp_report_strdup(n % 2 ? HOSTILE : "CN=CA");
+	snprintf(c->sha256, sizeof(c->sha256), "%064u", n);
+	snprintf(c->not_before, sizeof(c->not_before), "2026-01-01T00:00:00Z");
+	snprintf(c->not_after, sizeof(c->not_after), "2027-01-01T00:00:00Z");
+	c->san = calloc(1, sizeof(char *));
+	assert_non_null(c->san);
+	c->san[0] = tp_report_strdup("DNS:server.test");
+	c->n_san = 1;
+	snprintf(c->key, sizeof(c->key), "EC-SECP256R1");
+	c->is_ca = n == 1;
+}
+
+static struct tp_handshake *add_handshake(struct tp_report *r,
+					  const unsigned *certs, size_t n)
+{
+	struct tp_handshake *h = tp_report_add_handshake(r);
+	size_t i;
+
+	assert_non_null(h);
+	h->client = tp_report_strdup("192.0.2.1:50000");
+	h->server = tp_report_strdup("[2001:db8::1]:443");
+	h->version = tp_report_strdup("TLS1.2");
+	snprintf(h->ja3, sizeof(h->ja3), "%032d", 3);
+	snprintf(h->outcome, sizeof(h->outcome), "established");
+	snprintf(h->history, sizeof(h->history), "ShADadFf");
+	h->t_start = 1795338121.436186;
+	h->duration_ms = 15.704;
+	h->keylog_secrets = -1;
+	h->certs = n ? calloc(n, sizeof(*h->certs)) : NULL;
+	for (i = 0; i < n; i++)
+		set_cert(&h->certs[i], certs[i], (int)i);
+	h->n_certs = n;
+	return h;
+}
+
+/* One handshake as tp_handshake_to_json writes it: the same text with
+ * and without a cache, cached or not yet, and the same value and order
+ * as the handshake in the whole report. */
+static void assert_streamed_same(const struct tp_report *r, size_t i,
+				 struct tp_json_cache *cache)
+{
+	char *plain = tp_handshake_to_json(&r->handshakes[i], NULL);
+	char *first = tp_handshake_to_json(&r->handshakes[i], cache);
+	char *again = tp_handshake_to_json(&r->handshakes[i], cache);
+	char *whole = tp_report_to_json(r, TP_RENDER_COMPACT), *elem;
+	json_t *doc = parse(whole), *one = parse(plain);
+
+	assert_string_equal(first, plain);
+	assert_string_equal(again, plain);
+	elem = json_dumps(json_array_get(json_object_get(doc, "handshakes"),
+					 i), JSON_COMPACT |
+			  JSON_REAL_PRECISION(16));
+	assert_non_null(elem);
+	assert_string_equal(plain, elem);
+	assert_int_equal(json_array_size(json_object_get(one,
+							 "certificates")),
+			 r->handshakes[i].n_certs);
+	free(elem);
+	json_decref(one);
+	json_decref(doc);
+	free(whole);
+	free(plain);
+	free(first);
+	free(again);
+}
+
+static void test_report_streamed_handshake_json(void **state)
+{
+	static const unsigned chain[] = {7, 1}, swapped[] = {1, 7};
+	struct tp_report *r = *state;
+	struct tp_json_cache *cache = tp_json_cache_new();
+	struct tp_handshake *h;
+	size_t i;
+
+	assert_non_null(cache);
+	r->pcap = calloc(1, sizeof(*r->pcap));
+	assert_non_null(r->pcap);
+	add_handshake(r, chain, 2);
+	/* the same certificates in other places of the chain */
+	add_handshake(r, swapped, 2);
+	/* no certificates; an alert; hostile strings; secrets counted */
+	h = add_handshake(r, NULL, 0);
+	h->sni = tp_report_strdup(HOSTILE);
+	h->has_alert = true;
+	snprintf(h->alert_level, sizeof(h->alert_level), "fatal");
+	snprintf(h->alert_description, sizeof(h->alert_description),
+		 "unknown_ca");
+	h->keylog_secrets = 2;
+	for (i = 0; i < 3; i++)
+		assert_streamed_same(r, i, cache);
+	/* more distinct certificates than the cache holds, then the
+	 * first ones again */
+	for (i = 0; i < 100; i++) {
+		unsigned one = 100 + (unsigned)i;
+
+		add_handshake(r, &one, 1);
+	}
+	for (i = 3; i < r->n_handshakes; i += 7)
+		assert_streamed_same(r, i, cache);
+	for (i = 0; i < 3; i++)
+		assert_streamed_same(r, i, cache);
+	tp_json_cache_free(cache);
+	tp_json_cache_free(NULL);
+}
+
 static void test_report_free_null(void **state)
 {
 	(void)state;
@@ -691,6 +806,7 @@ int main(void)
 		REPORT_TEST(test_report_text_color_only_when_asked),
 		REPORT_TEST(test_report_add_message_caps_at_256),
 		REPORT_TEST(test_report_add_message_truncates_on_a_character),
+		REPORT_TEST(test_report_streamed_handshake_json),
 		cmocka_unit_test(test_report_free_null),
 	};
 
