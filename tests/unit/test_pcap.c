@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 
 #include "tlsprobe.h"
 #include "wire.h"
@@ -485,6 +487,142 @@ static void test_pcap_not_a_capture(void **state)
 	unlink(path);
 }
 
+/* ---- certificates: more than the description cache holds ---- */
+
+#define N_CERTS 40   /* distinct certificates, above the cache's 32 */
+
+/* A self-signed certificate for CN=node-<k>, DER, into der. */
+static size_t make_cert(gnutls_x509_privkey_t key, unsigned k, uint8_t *der,
+			size_t size)
+{
+	gnutls_x509_crt_t crt;
+	char cn[32];
+	unsigned char serial = (unsigned char)(k + 1);
+	size_t len = size;
+
+	snprintf(cn, sizeof(cn), "node-%u", k);
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_set_version(crt, 3), 0);
+	assert_int_equal(gnutls_x509_crt_set_serial(crt, &serial, 1), 0);
+	assert_int_equal(gnutls_x509_crt_set_activation_time(crt, 1700000000),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_expiration_time(crt, 2000000000),
+			 0);
+	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
+		GNUTLS_OID_X520_COMMON_NAME, 0, cn, (unsigned)strlen(cn)), 0);
+	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
+	assert_int_equal(gnutls_x509_crt_sign2(crt, crt, key,
+					       GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export(crt, GNUTLS_X509_FMT_DER, der,
+						&len), 0);
+	gnutls_x509_crt_deinit(crt);
+	return len;
+}
+
+static void put24(uint8_t *p, size_t v)
+{
+	p[0] = (uint8_t)(v >> 16), p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)v;
+}
+
+/* A TLS 1.2 connection from 10.0.0.1:<cp>: ClientHello, then one
+ * record with a ServerHello and a Certificate holding der. */
+static void cert_conn(struct dump *d, double t, uint16_t cp,
+		      const uint8_t *der, size_t der_len)
+{
+	static const uint16_t suites[] = {0xc02f};
+	uint8_t hello[512], rec[1536], *p;
+	struct tp_wire_hello_opts o = {
+		.version = 0x0303, .suites = suites, .n_suites = 1,
+		.sni = "cache.test",
+	};
+	size_t n, body;
+
+	n = tp_wire_build_client_hello(&o, hello, sizeof(hello));
+	assert_true(n > 0);
+	assert_true(der_len + 64 < sizeof(rec));
+	p = rec + 5;
+	/* ServerHello: version, random, no session id, suite, null
+	 * compression, no extensions */
+	*p++ = 2;
+	put24(p, 38), p += 3;
+	*p++ = 3, *p++ = 3;
+	memset(p, 0x5a, 32), p += 32;
+	*p++ = 0;
+	*p++ = 0xc0, *p++ = 0x2f;
+	*p++ = 0;
+	/* Certificate: one entry */
+	*p++ = 11;
+	put24(p, der_len + 6), p += 3;
+	put24(p, der_len + 3), p += 3;
+	put24(p, der_len), p += 3;
+	memcpy(p, der, der_len), p += der_len;
+	body = (size_t)(p - rec - 5);
+	rec[0] = 0x16, rec[1] = 3, rec[2] = 3;
+	rec[3] = (uint8_t)(body >> 8), rec[4] = (uint8_t)body;
+	segment(d, t, 1, cp, 2, 443, 1000, 0, SYN, NULL, 0);
+	segment(d, t + 0.001, 2, 443, 1, cp, 5000, 1001, SYN | ACK, NULL, 0);
+	segment(d, t + 0.002, 1, cp, 2, 443, 1001, 5001, ACK, NULL, 0);
+	segment(d, t + 0.003, 1, cp, 2, 443, 1001, 5001, PSH | ACK, hello, n);
+	segment(d, t + 0.004, 2, 443, 1, cp, 5001, (uint32_t)(1001 + n),
+		PSH | ACK, rec, body + 5);
+	segment(d, t + 0.005, 1, cp, 2, 443, (uint32_t)(1001 + n), 0, RST,
+		NULL, 0);
+}
+
+/* Each handshake names its own certificate, also when the cache of
+ * descriptions has evicted and reused entries: every certificate twice,
+ * the second round in another order. */
+static void test_pcap_certificates_past_the_cache(void **state)
+{
+	static uint8_t der[N_CERTS][1024];
+	size_t len[N_CERTS], i;
+	gnutls_x509_privkey_t key;
+	struct tp_pcap_opts o = {0};
+	struct tp_error err;
+	struct tp_report *r;
+	struct dump d;
+	char want[32];
+	unsigned k;
+
+	(void)state;
+	assert_int_equal(gnutls_x509_privkey_init(&key), 0);
+	assert_int_equal(gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
+	for (k = 0; k < N_CERTS; k++)
+		len[k] = make_cert(key, k, der[k], sizeof(der[k]));
+	gnutls_x509_privkey_deinit(key);
+	dump_open(&d);
+	for (i = 0; i < 2 * N_CERTS; i++) {
+		k = i < N_CERTS ? (unsigned)i : (unsigned)(i * 7 % N_CERTS);
+		cert_conn(&d, 300.0 + 0.01 * (double)i,
+			  (uint16_t)(41000 + i), der[k], len[k]);
+	}
+	dump_close(&d);
+	r = run(&o, d.path, &err);
+	assert_non_null(r);
+	assert_int_equal(r->n_handshakes, 2 * N_CERTS);
+	for (i = 0; i < 2 * N_CERTS; i++) {
+		const struct tp_handshake *h = &r->handshakes[i];
+
+		k = i < N_CERTS ? (unsigned)i : (unsigned)(i * 7 % N_CERTS);
+		snprintf(want, sizeof(want), "CN=node-%u", k);
+		assert_string_equal(h->version, "TLS1.2");
+		assert_int_equal(h->n_certs, 1);
+		if (strcmp(h->certs[0].subject, want) != 0)
+			fail_msg("handshake %zu: certificate %s, expected %s",
+				 i, h->certs[0].subject, want);
+		assert_int_equal(h->certs[0].position, 0);
+		assert_true(h->certs[0].self_signed);
+	}
+	/* the same certificate, the same fingerprint, both rounds */
+	assert_string_equal(r->handshakes[N_CERTS + 1].certs[0].sha256,
+			    r->handshakes[7].certs[0].sha256);
+	assert_string_not_equal(r->handshakes[0].certs[0].sha256,
+				r->handshakes[1].certs[0].sha256);
+	tp_report_free(r);
+	unlink(d.path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -496,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_keylog_refused),
 		cmocka_unit_test(test_pcap_truncated),
 		cmocka_unit_test(test_pcap_not_a_capture),
+		cmocka_unit_test(test_pcap_certificates_past_the_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
