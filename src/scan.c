@@ -915,8 +915,8 @@ static bool signs_kx(uint16_t id)
 		s->auth == TP_AUTH_DSS);
 }
 
-/* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.2 from the
- * ServerKeyExchange. */
+/* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.0 to 1.2 from
+ * the ServerKeyExchange. */
 static void job_groups(struct worker *w, struct vstate *vs)
 {
 	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
@@ -1559,9 +1559,9 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 		 * budget is not worth more connections */
 		if (!vs->accepted || vs->stopped || sc->fatal)
 			continue;
-		if (vs->version == 0x0304 || vs->version == 0x0303) {
+		/* SSL 3.0 has no named groups (RFC 8422 starts at TLS 1.0) */
+		if (vs->version >= 0x0301)
 			jobs[n_jobs++] = (struct job){JOB_GROUPS, vs};
-		}
 		if (vs->version == 0x0303)
 			jobs[n_jobs++] = (struct job){JOB_SIGS, vs};
 		if (vs->version == 0x0304)

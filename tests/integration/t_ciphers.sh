@@ -74,12 +74,15 @@ audit "policy (GnuTLS priority): detected, both extras named" \
 
 # ---- TLS 1.0 only ----
 stop_servers
-start_openssl_server $OSRV -tls1 -cipher 'ECDHE-RSA-AES256-SHA:AES128-SHA:@SECLEVEL=0'
+start_openssl_server $OSRV -tls1 -cipher 'ECDHE-RSA-AES256-SHA:AES128-SHA:@SECLEVEL=0' \
+	-groups 'P-384:X25519'
 run_ciphers o10 127.0.0.1:$SRV_PORT
 expect "openssl TLS1.0 only: WEAK_PROTOCOL" 0 WEAK_PROTOCOL NO_FORWARD_SECRECY
 audit "openssl TLS1.0 only: TLS1.0 alone, both suites" \
 	"accepted() == ['TLS1.0'] and sorted(acc('TLS1.0')) == ['0x002F', '0xC014']"
 audit "openssl TLS1.0 only: grade C (no TLS 1.2 or 1.3)" "d['grade'] == 'C'"
+audit "openssl TLS1.0 only: groups from its ServerKeyExchange" \
+	"sorted(groups('TLS1.0')) == ['secp384r1', 'x25519']"
 
 # ---- TLS 1.3 only: suites and groups in the server's order ----
 stop_servers
