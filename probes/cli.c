@@ -298,6 +298,7 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	case OPT_REQUIRE_CLIENT_CERT: o->require_client_cert = true; break;
 	case OPT_EXPECT_ID: o->expect_id = arg; break;
 	case OPT_PRIORITY: o->priority = arg; break;
+	case OPT_KEYLOG: o->keylog_file = arg; break;
 	case OPT_TIMEOUT: *rc = cli_parse_timeout(sub, arg, &o->timeout_s); break;
 	case OPT_ONCE: c->once = true; break;
 	case OPT_COUNT:
@@ -311,6 +312,21 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	case OPT_USER: o->user = arg; break;
 	case 'v': c->verbose = true; break;
 	case OPT_NO_COLOR: c->no_color = true; break;
+	/* the contract's common options that only a client can act on */
+	case OPT_SNI:
+		*rc = cli_fail(sub, 2, "--sni is the name a client sends; the "
+			       "server reports the name each client sent");
+		break;
+	case OPT_EXPECT_NAME:
+		*rc = cli_fail(sub, 2, "--expect-name checks a server's name; "
+			       "a client certificate is checked by its CN: "
+			       "use --expect-id");
+		break;
+	case OPT_STARTTLS:
+		*rc = cli_fail(sub, 2, "--starttls: the server speaks TLS "
+			       "from the first byte; test a STARTTLS server "
+			       "with tlsprobe client --starttls");
+		break;
 	default: return false;
 	}
 	return true;
@@ -322,6 +338,10 @@ int cli_peer_option(const char *sub, int opt, const char *arg,
 	unsigned long n;
 	int rc;
 
+	if (opt == OPT_STARTTLS)
+		return cli_fail(sub, 2, "--starttls: both nodes' tlsprobe speak "
+				"TLS from the first byte; test a STARTTLS "
+				"server with tlsprobe client --starttls");
 	if (cli_client_option(sub, opt, arg, &o->client, c, &rc))
 		return rc;
 	switch (opt) {

@@ -92,6 +92,7 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	{"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT}, \
 	{"expect-id", required_argument, NULL, OPT_EXPECT_ID}, \
 	{"priority", required_argument, NULL, OPT_PRIORITY}, \
+	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
 	{"timeout", required_argument, NULL, OPT_TIMEOUT}, \
 	{"once", no_argument, NULL, OPT_ONCE}, \
 	{"count", required_argument, NULL, OPT_COUNT}, \
@@ -101,7 +102,10 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
 	{"user", required_argument, NULL, OPT_USER}, \
 	{"verbose", no_argument, NULL, 'v'}, \
-	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
+	{"sni", required_argument, NULL, OPT_SNI}, \
+	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME}, \
+	{"starttls", required_argument, NULL, OPT_STARTTLS}
 
 /* As cli_client_option, for CLI_SERVER_LONGOPTS (and -v). */
 bool cli_server_option(const char *sub, int opt, const char *arg,
@@ -156,6 +160,7 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 	{"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT}, \
 	{"once", no_argument, NULL, OPT_ONCE}, \
 	{"count", required_argument, NULL, OPT_COUNT}, \
+	{"starttls", required_argument, NULL, OPT_STARTTLS}, \
 	CLI_CLIENT_LONGOPTS
 
 /* One of CLI_PEER_LONGOPTS; returns as cli_ciphers_option does. */

@@ -21,6 +21,8 @@ static const char usage_text[] =
 	"  --expect-id ID|peer   a client certificate's CN must be ID; peer:\n"
 	"                        the ID the client's tlsprobe announces\n"
 	"  --priority STRING     GnuTLS priority string (default NORMAL)\n"
+	"  --keylog FILE         append each session's secrets (NSS key log,\n"
+	"                        for Wireshark) to FILE\n"
 	"  --timeout SECONDS     bound for each stage of a connection\n"
 	"                        (default 10)\n"
 	"  --once                serve one connection, exit with its verdict\n"

@@ -254,6 +254,7 @@ static void *server_main(void *arg)
 		.expect_id = o->server_expect_id ? o->server_expect_id
 						 : o->client.expect_id,
 		.priority = o->client.priority,
+		.keylog_file = o->client.keylog_file,
 		.timeout_s = o->client.timeout_s,
 		.now = o->client.now,
 		.capture = p->capture,

@@ -163,6 +163,7 @@ struct server {
 	size_t next_hello;
 	unsigned reports;
 	struct tp_livecap *lc;      /* --capture */
+	FILE *keylog;               /* --keylog */
 	unsigned held;              /* reports waiting for their packets */
 	bool draining;
 	double drain_until;
@@ -376,6 +377,12 @@ static int load(struct server *srv, struct tp_error *err)
 		return -1;
 	}
 	tp_report_free(scratch);
+	/* opened before privileges are dropped, like the capture */
+	if (o->keylog_file != NULL) {
+		srv->keylog = tp_tls_keylog_open(o->keylog_file, err);
+		if (srv->keylog == NULL)
+			return -1;
+	}
 	if (o->ca_file != NULL) {
 		srv->trust = tp_trust_load(o->ca_file, err);
 		if (srv->trust == NULL)
@@ -1603,6 +1610,16 @@ static void to_linger(struct conn *c)
 	c->state = S_LINGER;
 }
 
+/* --keylog: each secret as GnuTLS derives it. */
+static int keylog(gnutls_session_t s, const char *label,
+		  const gnutls_datum_t *secret)
+{
+	struct conn *c = gnutls_session_get_ptr(s);
+
+	tp_tls_keylog_write(c->srv->keylog, s, label, secret);
+	return 0;
+}
+
 static enum step start_tls(struct conn *c)
 {
 	struct server *srv = c->srv;
@@ -1632,6 +1649,8 @@ static enum step start_tls(struct conn *c)
 	gnutls_transport_set_pull_timeout_function(c->s, pull_timeout);
 	gnutls_handshake_set_hook_function(c->s, GNUTLS_HANDSHAKE_ANY,
 					   GNUTLS_HOOK_BOTH, hook);
+	if (srv->keylog != NULL)
+		gnutls_session_set_keylog_function(c->s, keylog);
 	c->state = S_HANDSHAKE;
 	return STEP_NEXT;
 }
@@ -2332,6 +2351,8 @@ static void server_free(struct server *srv)
 		conn_free(srv->conns[i]);
 	/* after the connections: nothing takes packets any more */
 	tp_livecap_free(srv->lc);
+	if (srv->keylog != NULL)
+		fclose(srv->keylog);
 	free(srv->conns);
 	free(srv->pfds);
 	close_listeners(srv);

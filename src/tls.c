@@ -2,10 +2,12 @@
  * a record of every message and byte that went by. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "net.h"
 #include "registry.h"
@@ -221,23 +223,45 @@ static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn,
 	return 0;
 }
 
-static int keylog(gnutls_session_t s, const char *label,
-		  const gnutls_datum_t *secret)
+FILE *tp_tls_keylog_open(const char *path, struct tp_error *err)
 {
-	struct ctx *c = gnutls_session_get_ptr(s);
+	/* the secrets decrypt the traffic: readable by the owner only */
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
+
+	if (f == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--keylog %s: %s", path,
+			     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
+void tp_tls_keylog_write(FILE *f, gnutls_session_t s, const char *label,
+			 const gnutls_datum_t *secret)
+{
 	gnutls_datum_t client_random, server_random;
 	unsigned i;
 
 	gnutls_session_get_random(s, &client_random, &server_random);
 	/* NSS key log format: LABEL <client random hex> <secret hex> */
-	fprintf(c->cfg->keylog, "%s ", label);
+	fprintf(f, "%s ", label);
 	for (i = 0; i < client_random.size; i++)
-		fprintf(c->cfg->keylog, "%02x", client_random.data[i]);
-	fputc(' ', c->cfg->keylog);
+		fprintf(f, "%02x", client_random.data[i]);
+	fputc(' ', f);
 	for (i = 0; i < secret->size; i++)
-		fprintf(c->cfg->keylog, "%02x", secret->data[i]);
-	fputc('\n', c->cfg->keylog);
-	fflush(c->cfg->keylog);
+		fprintf(f, "%02x", secret->data[i]);
+	fputc('\n', f);
+	fflush(f);
+}
+
+static int keylog(gnutls_session_t s, const char *label,
+		  const gnutls_datum_t *secret)
+{
+	struct ctx *c = gnutls_session_get_ptr(s);
+
+	tp_tls_keylog_write(c->cfg->keylog, s, label, secret);
 	return 0;
 }
 

@@ -89,4 +89,11 @@ void tp_tls_record_session(gnutls_session_t s, struct tp_session *out);
 void tp_tls_describe_priority(gnutls_priority_t p, char *versions,
 			      size_t vsize, char *suites, size_t ssize);
 
+/* NSS key log: the file opened for appending (created 0600), or NULL
+ * with err set (TP_ERR_USAGE, naming the file); one line per secret,
+ * flushed at once. */
+FILE *tp_tls_keylog_open(const char *path, struct tp_error *err);
+void tp_tls_keylog_write(FILE *f, gnutls_session_t s, const char *label,
+			 const gnutls_datum_t *secret);
+
 #endif

@@ -552,6 +552,7 @@ struct tp_server_opts {
 	const char *expect_id;     /* client certificate CN; "peer": the ID
 				    * the client's side-channel hello gave */
 	const char *priority;      /* NULL: "NORMAL" */
+	const char *keylog_file;   /* NSS key log of every session */
 	double timeout_s;          /* per connection stage; 0: 10 */
 	unsigned count;            /* reports before returning; 0: no end */
 	time_t now;                /* 0: the current time (tests fix it) */

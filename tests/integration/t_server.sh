@@ -489,6 +489,49 @@ usage "bad --count" $SRV --count 0
 usage "--once with --count" $SRV --once --count 2
 usage "bad --priority" $SRV --priority NORMAL:+NOPE
 usage "a stray argument" $SRV localhost
+usage "--keylog in a missing directory" $SRV --keylog "$T/no/such/dir/k"
+check "usage: --keylog in a missing directory names the file and why" \
+	grep -q -- "--keylog $T/no/such/dir/k: No such file" "$T/usage.err"
+usage "--sni (a client's option)" $SRV --sni server.test
+usage "--expect-name (a client's option)" $SRV --expect-name server.test
+check "usage: --expect-name points to --expect-id" \
+	grep -q -- "use --expect-id" "$T/usage.err"
+usage "--starttls (a client's option)" $SRV --starttls smtp
+
+# --keylog: the server's NSS key log holds the very secrets the client
+# derived (openssl s_client -keylogfile), TLS 1.3 and 1.2, readable by
+# its owner only.
+start_probe --count 2 --keylog "$T/server.keys" || exit 1
+for v in 3 2; do
+	echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+		-tls1_$v -CAfile "$CA1" -keylogfile "$T/client$v.keys" \
+		>"$T/s_client_kl$v.log" 2>&1
+done
+wait_lines "$PROBE_OUT" 2
+stop_probe
+if python3 - "$T/server.keys" "$T/client3.keys" "$T/client2.keys" <<'PY'
+import sys
+def lines(p):
+    return {tuple(l.split()) for l in open(p) if l.strip() and not l.startswith("#")}
+srv, c13, c12 = (lines(p) for p in sys.argv[1:4])
+labels13 = {"CLIENT_HANDSHAKE_TRAFFIC_SECRET", "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+            "CLIENT_TRAFFIC_SECRET_0", "SERVER_TRAFFIC_SECRET_0"}
+r13 = {l[1] for l in c13}
+ours13 = {l for l in srv if l[1] in r13}
+ok13 = labels13 <= {l[0] for l in ours13} and ours13 <= c13
+ok12 = any(l[0] == "CLIENT_RANDOM" for l in c12) and \
+    {l for l in c12 if l[0] == "CLIENT_RANDOM"} <= srv
+if not (ok13 and ok12 and len(r13) == 1):
+    print("# server lines:", sorted(srv))
+    sys.exit(1)
+PY
+then
+	ok "--keylog: the server logged the client's own secrets, TLS1.3 and TLS1.2"
+else
+	not_ok "--keylog: the server logged the client's own secrets, TLS1.3 and TLS1.2"
+fi
+check "--keylog: the key log is readable by its owner only" \
+	test "$(stat -c %a "$T/server.keys")" = 600
 
 # An address in use: exit 3, naming the address and why.
 busy=$(free_port)
