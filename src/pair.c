@@ -213,18 +213,25 @@ static const char *class_of(const char *host)
 	return "unknown";
 }
 
+/* Whether two ends' words for one address differ; their hosts then in
+ * h1 and h2. False when either is not "host:port". */
+static bool differs(const char *a, const char *b, char h1[64], char h2[64])
+{
+	unsigned p1, p2;
+
+	if (!split(a, h1, 64, &p1) || !split(b, h2, 64, &p2))
+		return false;
+	return strcmp(h1, h2) != 0 || p1 != p2;
+}
+
 /* Compares two ends' words for one address; adds code when they differ. */
 static void compare(struct tp_report *r, enum tp_code code,
 		    const char *ours, const char *theirs)
 {
 	char h1[64], h2[64];
-	unsigned p1, p2;
 	struct tp_finding *f;
 
-	if (!split(ours, h1, sizeof(h1), &p1) ||
-	    !split(theirs, h2, sizeof(h2), &p2))
-		return;
-	if (strcmp(h1, h2) == 0 && p1 == p2)
+	if (!differs(ours, theirs, h1, h2))
 		return;
 	if (code == TP_NAT_SOURCE) {
 		f = tp_report_finding(r, code, "the server saw us come from "
@@ -245,6 +252,39 @@ static void compare(struct tp_report *r, enum tp_code code,
 				  strcmp(h1, h2) == 0 ? "a port forward "
 				  "changes the port" : "a destination NAT or "
 				  "port forward is on the path", theirs);
+	}
+}
+
+void tp_pair_nat_seen(struct tp_report *r, const char *client_local,
+		      const char *seen_from, const char *client_dialled,
+		      const char *server_local)
+{
+	char h1[64], h2[64];
+	struct tp_finding *f;
+
+	if (differs(client_local, seen_from, h1, h2)) {
+		f = tp_report_finding(r, TP_NAT_SOURCE, "the client is %s (%s), "
+				      "its connection came from %s (%s)",
+				      client_local, class_of(h1), seen_from,
+				      class_of(h2));
+		tp_finding_detail(f, "%s; the client's tlsprobe gave its "
+				  "socket's own address on the side channel, "
+				  "this server saw the connection come from %s",
+				  strcmp(h1, h2) == 0 ? "only the port was "
+				  "translated" : "a source NAT is on the path",
+				  seen_from);
+	}
+	if (differs(client_dialled, server_local, h1, h2)) {
+		f = tp_report_finding(r, TP_NAT_DESTINATION, "the client "
+				      "dialled %s (%s), this server listens "
+				      "on %s (%s)", client_dialled,
+				      class_of(h1), server_local,
+				      class_of(h2));
+		tp_finding_detail(f, "%s; the client's tlsprobe gave the "
+				  "address it dialled on the side channel",
+				  strcmp(h1, h2) == 0 ? "a port forward "
+				  "changes the port" : "a destination NAT or "
+				  "port forward is on the path");
 	}
 }
 

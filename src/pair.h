@@ -64,4 +64,14 @@ const char *tp_pair_peer_id(const struct tp_pair *p);
 void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		     const struct tp_tls_client_cfg *cfg);
 
+/*
+ * The server's side of the NAT comparison: the client's tlsprobe said on
+ * the side channel which address it is (client_local) and which it
+ * dialled; the server saw the connection come from seen_from and arrive
+ * on server_local. Adds NAT_SOURCE and NAT_DESTINATION when they differ.
+ */
+void tp_pair_nat_seen(struct tp_report *r, const char *client_local,
+		      const char *seen_from, const char *client_dialled,
+		      const char *server_local);
+
 #endif

@@ -42,6 +42,7 @@
 #include "diag.h"
 #include "livecap.h"
 #include "net.h"
+#include "pair.h"
 #include "registry.h"
 #include "sideband.h"
 #include "tls.h"
@@ -79,6 +80,9 @@ struct hello_slot {
 	double t;
 	uint8_t random[32];         /* SHA-256(token) */
 	char unique_id[64];
+	/* the hello's connection: the client's words, then ours */
+	char local[64], dialled[64];
+	char seen_from[64], server_local[64];
 };
 
 struct server;
@@ -286,7 +290,7 @@ static const struct tp_sb_account *account_get(struct server *srv,
 }
 
 static void hello_put(struct server *srv, const uint8_t random[32],
-		      const char *unique_id)
+		      const struct tp_sb_hello *h, const struct conn *c)
 {
 	struct hello_slot *slot = &srv->hellos[srv->next_hello];
 
@@ -294,14 +298,20 @@ static void hello_put(struct server *srv, const uint8_t random[32],
 	slot->used = true;
 	slot->t = tp_now_ms();
 	memcpy(slot->random, random, 32);
-	snprintf(slot->unique_id, sizeof(slot->unique_id), "%s", unique_id);
+	snprintf(slot->unique_id, sizeof(slot->unique_id), "%s", h->unique_id);
+	snprintf(slot->local, sizeof(slot->local), "%s", h->local);
+	snprintf(slot->dialled, sizeof(slot->dialled), "%s", h->dialled);
+	snprintf(slot->seen_from, sizeof(slot->seen_from), "%s", c->peer);
+	snprintf(slot->server_local, sizeof(slot->server_local), "%s",
+		 c->local);
 }
 
-/* The unique ID the newest hello with this random announced, or NULL. */
-static const char *hello_id(struct server *srv, const uint8_t random[32])
+/* The newest hello with this random, or NULL. */
+static const struct hello_slot *hello_find(struct server *srv,
+					   const uint8_t random[32])
 {
+	const struct hello_slot *found = NULL;
 	double now = tp_now_ms(), best = -1;
-	const char *id = NULL;
 	size_t i;
 
 	for (i = 0; i < HELLOS; i++) {
@@ -310,10 +320,10 @@ static const char *hello_id(struct server *srv, const uint8_t random[32])
 		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
 		    slot->t > best && memcmp(slot->random, random, 32) == 0) {
 			best = slot->t;
-			id = slot->unique_id;
+			found = slot;
 		}
 	}
-	return id;
+	return found;
 }
 
 /* ---- loading what the server presents and trusts ---- */
@@ -1178,6 +1188,7 @@ static void finish_report(struct conn *c)
 {
 	struct server *srv = c->srv;
 	struct tp_report *r = c->r;
+	const struct hello_slot *hello;
 	struct tp_sb_account a;
 	struct tp_stage *st;
 	size_t before;
@@ -1205,6 +1216,12 @@ static void finish_report(struct conn *c)
 	}
 	r->total_ms = tp_now_ms() - c->accepted;
 	if (c->have_random) {
+		/* the client's tlsprobe said hello: its view of the path
+		 * against ours, as its own report has it */
+		hello = hello_find(srv, c->client_random);
+		if (hello != NULL)
+			tp_pair_nat_seen(r, hello->local, hello->seen_from,
+					 hello->dialled, hello->server_local);
 		make_account(c, &a);
 		account_put(srv, c->client_random, &a);
 	}
@@ -1344,11 +1361,13 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 static void resolve_peer_id(struct conn *c)
 {
 	struct server *srv = c->srv;
+	const struct hello_slot *slot;
 	const char *id;
 
 	if (srv->o->expect_id == NULL || strcmp(srv->o->expect_id, "peer") != 0)
 		return;
-	id = hello_id(srv, c->client_random);
+	slot = hello_find(srv, c->client_random);
+	id = slot != NULL ? slot->unique_id : NULL;
 	if (id != NULL && id[0] != '\0')
 		snprintf(c->expect_id, sizeof(c->expect_id), "%s", id);
 	else
@@ -1943,7 +1962,7 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 	if (w == NULL)
 		return STEP_CLOSE;
 	tp_sb_client_random(h->token, random);
-	hello_put(srv, random, h->unique_id);
+	hello_put(srv, random, h, c);
 	snprintf(w->unique_id, sizeof(w->unique_id), "%s", srv->unique_id);
 	snprintf(w->seen_from, sizeof(w->seen_from), "%s", c->peer);
 	snprintf(w->server_local, sizeof(w->server_local), "%s", c->local);

@@ -325,6 +325,8 @@ expect_py "direct route: the server says it sent the leaf we received" \
 expect_srv "direct route: the server's line: pass, no error finding" pass
 expect_srv_py "direct route: the server's line has the peer $CLI" \
 	"remote.startswith('$CLI:')"
+expect_srv_py "direct route: the server's line has no NAT finding" \
+	"not text('NAT_SOURCE') and not text('NAT_DESTINATION')"
 
 # ---- 2. source NAT ----
 
@@ -342,6 +344,8 @@ SRV_PICK=only
 expect_srv "source NAT: the server's line: pass, no error finding" pass
 expect_srv_py "source NAT: the server's line has the peer $ROUT" \
 	"remote.startswith('$ROUT:')"
+expect_srv_py "source NAT: the server's line has NAT_SOURCE: the client is $CLI, came from $ROUT" \
+	"'the client is $CLI:' in text('NAT_SOURCE') and 'came from $ROUT:' in text('NAT_SOURCE') and not text('NAT_DESTINATION')"
 SRV_PICK=port
 check "the MASQUERADE rule matched ($(hits nat masq) packets)" \
 	test "$(hits nat masq)" -gt 0
@@ -360,6 +364,8 @@ expect_py "NAT_DESTINATION names $RIN:8443 and $SRV:4433" \
 expect_srv "port forward: the server's line: pass, no error finding" pass
 expect_srv_py "port forward: the server's line has the peer $CLI" \
 	"remote.startswith('$CLI:')"
+expect_srv_py "port forward: the server's line has NAT_DESTINATION: dialled $RIN:8443, listens on $SRV:4433" \
+	"'dialled $RIN:8443' in text('NAT_DESTINATION') and 'listens on $SRV:4433' in text('NAT_DESTINATION') and not text('NAT_SOURCE')"
 check "the DNAT rule matched ($(hits nat dnat) packets)" \
 	test "$(hits nat dnat)" -gt 0
 unrule nat PREROUTING dnat
