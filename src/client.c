@@ -201,7 +201,8 @@ static int connect_any(const struct tp_client_opts *o,
 				 "left for %s", remote);
 		} else {
 			tp_net_connect((const struct sockaddr *)&addrs->addr[i],
-				       addrs->len[i], left, 0, &fd, &res);
+				       addrs->len[i], left, 0, NULL, &fd,
+				       &res);
 		}
 		if (used < sizeof(attempts))
 			used += (size_t)snprintf(attempts + used,
@@ -253,7 +254,8 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 	const char *how = "";
 	char line[512];
 
-	tp_starttls_run(fd, proto, host, tp_now_ms() + timeout_ms, &res);
+	tp_starttls_run(fd, proto, host, tp_now_ms() + timeout_ms, NULL,
+			&res);
 	tp_starttls_describe(&res, proto, line, sizeof(line));
 	tp_stage_set(st, res.status == TP_STARTTLS_OK ? TP_STAGE_OK
 		     : TP_STAGE_FAIL, res.ms, NULL);
@@ -273,7 +275,7 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 	case TP_STARTTLS_RESET: how = "the connection reset (RST)"; break;
 	case TP_STARTTLS_PROTOCOL: how = "an answer that is not the protocol";
 		break;
-	case TP_STARTTLS_OK: break;
+	case TP_STARTTLS_OK: case TP_STARTTLS_CANCELLED: break;
 	}
 	tp_finding_detail(f, "--starttls %s: the prelude ended at step '%s' "
 			  "after %.1f ms with %s%s", tp_starttls_name(proto),
@@ -317,10 +319,10 @@ static int connect_ready(const struct sockaddr *sa, socklen_t len,
 	struct tp_net_result res;
 	int fd;
 
-	tp_net_connect(sa, len, timeout_ms, mss, &fd, &res);
+	tp_net_connect(sa, len, timeout_ms, mss, NULL, &fd, &res);
 	if (fd >= 0 && starttls != TP_STARTTLS_NONE &&
 	    tp_starttls_run(fd, (enum tp_starttls)starttls, host,
-			    tp_now_ms() + timeout_ms, &st) < 0) {
+			    tp_now_ms() + timeout_ms, NULL, &st) < 0) {
 		close(fd);
 		fd = -1;
 	}
@@ -562,7 +564,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	/* dns */
 	st = tp_report_stage(r, "dns");
 	t0 = tp_now_ms();
-	tp_net_resolve(o->host, o->port, o->family, timeout_ms, &addrs, &res);
+	tp_net_resolve(o->host, o->port, o->family, timeout_ms, NULL, &addrs,
+		       &res);
 	if (res.status != TP_NETRES_OK) {
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     res.message);
