@@ -398,6 +398,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	if (tp_addr_parse(o->connect, 4433, &host, &co.port, err) < 0)
 		return -1;
 	co.host = host;
+	/* a stop also ends the client role's waits, not only the peer's */
+	co.stop = o->stop;
 	/* one capture, the server thread's, covers both roles: the client
 	 * role does not open its own */
 	co.capture = false;
