@@ -285,12 +285,7 @@ static void cancel(struct ui *u)
 		return;
 	}
 	ui_run_cancel(u->cur);
-	if (u->cur->p.kind == UI_CLIENT || u->cur->p.kind == UI_CERT)
-		ui_message(u, "run #%d cancelled: its result will be discarded "
-			   "when it arrives (each stage ends within its "
-			   "--timeout)", u->cur->id);
-	else
-		ui_message(u, "run #%d: stopping", u->cur->id);
+	ui_message(u, "run #%d: stopping", u->cur->id);
 }
 
 static void back(struct ui *u)
@@ -619,7 +614,7 @@ int ui_main(const struct ui_params *start, bool no_color)
 out:
 	restore_terminal();
 	if (!stop_runs(u)) {
-		/* a client run still inside a stage: do not wait for it */
+		/* a run that did not stop in time: do not wait for it */
 		fflush(stdout);
 		fflush(stderr);
 		_exit(0);

@@ -64,7 +64,6 @@ struct ui_run {
 	pthread_mutex_t lock;
 	/* under lock */
 	enum ui_state state;
-	bool abandoned;      /* cancelled while it cannot stop: discard */
 	struct tp_report *report;  /* the worker's until state != RUNNING */
 	struct tp_error err;
 	struct ui_stage_view stages[8];
@@ -85,7 +84,7 @@ const char *ui_kind_name(enum ui_kind k);
 /* Starts p on a worker thread; NULL with *why set when it cannot. */
 struct ui_run *ui_run_start(const struct ui_params *p, int id, int wake_fd,
 			    const char **why);
-/* Asks a run to stop; one that cannot stop is abandoned. */
+/* Asks a run to stop; the worker hands over what it has. */
 void ui_run_cancel(struct ui_run *run);
 /* Waits up to ms for the worker; true when it ended and was joined. */
 bool ui_run_join(struct ui_run *run, int ms);

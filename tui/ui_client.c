@@ -211,7 +211,11 @@ static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 				   ? ui_attr(UI_C_RED) : ui_attr(UI_C_CYAN));
 		}
 	}
-	if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL)
+	if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL &&
+	    tls->detail != NULL && strcmp(tls->detail, "cancelled") == 0)
+		ui_text(row, 2, w - 3, ui_attr(UI_C_YELLOW),
+			"the run was cancelled here");
+	else if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL)
 		ui_textf(row, 2, w - 3, ui_attr(UI_C_RED), "%s the handshake "
 			 "died here: %s", ui_glyphs()->bad,
 			 tls->detail ? tls->detail : "tls failed");
@@ -299,14 +303,6 @@ void ui_client_draw(struct ui *u, int y, int h)
 	enum ui_state st = ui_cur_state(u);
 	int used, lw, rest;
 
-	if (u->direction < 0 && st == UI_CANCELLED && r == NULL) {
-		ui_wrap(y + 1, 2, COLS - 4, 3, 0, ui_attr(UI_C_YELLOW),
-			"This run was cancelled. A client run cannot be "
-			"interrupted inside a stage: it goes on until its "
-			"--timeout, and its result is discarded when it "
-			"arrives. Press r to run it again.");
-		return;
-	}
 	if (st == UI_FAILED && u->direction < 0) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_RED),
@@ -315,27 +311,32 @@ void ui_client_draw(struct ui *u, int y, int h)
 		return;
 	}
 	if (r != NULL) {
+		/* a run cut short has a report, but no verdict to show */
+		bool cut = tp_report_has(r, TP_RUN_CANCELLED);
+		const char *word = cut ? "CANCELLED"
+			: ui_verdict_word(tp_report_verdict(r));
 		char line[400];
 
 		if (r->session.present)
 			snprintf(line, sizeof(line), "%s  %s  %s  group %s  "
-				 "signature %s", ui_verdict_word(
-				 tp_report_verdict(r)), r->session.version ?
+				 "signature %s", word, r->session.version ?
 				 r->session.version : "?", r->session.cipher ?
 				 r->session.cipher : "?", r->session.group ?
 				 r->session.group : "-", r->session.signature ?
 				 r->session.signature : "-");
 		else
 			snprintf(line, sizeof(line), "%s  no TLS session  "
-				 "(%zu findings, %.1f ms)",
-				 ui_verdict_word(tp_report_verdict(r)),
-				 r->n_findings, r->total_ms);
-		ui_text(y, 1, COLS - 2, ui_verdict_attr(tp_report_verdict(r)) |
-			UI_BOLD, line);
+				 "(%zu finding%s, %.1f ms)", word,
+				 r->n_findings, r->n_findings == 1 ? "" : "s",
+				 r->total_ms);
+		ui_text(y, 1, COLS - 2, (cut ? ui_attr(UI_C_YELLOW)
+			: ui_verdict_attr(tp_report_verdict(r))) | UI_BOLD,
+			line);
 	} else {
 		ui_textf(y, 1, COLS - 2, ui_attr(UI_C_CYAN), "running for "
-			 "%.1f s  (x cancels)", (tp_now_ms() -
-			 u->cur->started_ms) / 1000);
+			 "%.1f s  %s", (tp_now_ms() - u->cur->started_ms) /
+			 1000, u->cur->stop ? "(cancelling...)"
+			 : "(x cancels)");
 	}
 	used = 1 + draw_stages(u, r, y + 1, h / 3 + 1);
 	rest = h - used;

@@ -318,6 +318,8 @@ static void draw_runs(struct ui *u, int y, int h, int x, int w)
 			attr = ui_verdict_attr(v);
 		} else if (run->state == UI_FAILED) {
 			attr = ui_attr(UI_C_RED);
+		} else if (run->state == UI_CANCELLED) {
+			attr = ui_attr(UI_C_YELLOW);
 		}
 		ui_run_unlock(run);
 		ui_text(y + 1 + 2 * shown, x + 1, w - 1,

@@ -2,8 +2,8 @@
 # tlsprobe tui driven in tmux against real servers on loopback: the home
 # form, a client run (stages, UNKNOWN_CA), the chain with the expired
 # leaf marked, a cipher grade after the progress bar, the server monitor
-# with a live connection, the peer matrix, a resize, NO_COLOR, and a
-# terminal restored after q.
+# with a live connection, the peer matrix, a resize, NO_COLOR, a client
+# run cancelled while it waits, and a terminal restored after q.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
@@ -157,6 +157,25 @@ wait_for stop "probing" >/dev/null
 keys stop x
 expect_screen stop "x cancels a running audit" "cancelled"
 keys stop q
+
+# 7b. x stops a client run that waits on a server which never answers:
+# the handshake is cut within a second or two, not at --timeout 10, and
+# the screen shows the partial report marked cancelled
+start_fake stall || exit 1
+start cx "'$TP' tui client 127.0.0.1:$FAKE_PORT --timeout 10 --no-sideband; sleep 30"
+expect_screen cx "cancel: the client run is connected and waits" "tcp      ok"
+keys cx x
+expect_screen cx "x cancels a waiting client run at once" \
+	"CANCELLED  no TLS session" 2
+check "cancel: the tls stage is marked cancelled" sh -c \
+	"tmux -S '$TMUX_SOCK' capture-pane -p -t cx | grep -qE '^ tls +FAIL +[0-9.]+ ms +cancelled\$'"
+check "cancel: RUN_CANCELLED, and no HANDSHAKE_TIMEOUT made from the cut wait" sh -c \
+	"tmux -S '$TMUX_SOCK' capture-pane -p -t cx >'$T/cx.txt'; grep -q 'RUN_CANCELLED' '$T/cx.txt' && ! grep -q 'HANDSHAKE_TIMEOUT' '$T/cx.txt'"
+check "cancel: the verify stage is skipped" sh -c \
+	"tmux -S '$TMUX_SOCK' capture-pane -p -t cx | grep -qE '^ verify +skipped'"
+keys cx Escape
+expect_screen cx "cancel: the runs list says cancelled" "   cancelled"
+keys cx q
 
 # 8. the capture browser over a capture of a refused handshake
 start cap "'$TP' tui pcap '$TOP/tests/fuzz/corpus/pcap/openssl-tls12-unknown-ca.pcap'; sleep 30"
