@@ -24,6 +24,13 @@
 
 #include "ui.h"
 
+/* The wheel turned toward the user (button 5, ncurses 6). */
+#ifdef BUTTON5_PRESSED
+#define WHEEL_DOWN BUTTON5_PRESSED
+#else
+#define WHEEL_DOWN 0
+#endif
+
 static struct ui U;
 static bool curses_on;
 static volatile sig_atomic_t got_term, got_winch;
@@ -38,7 +45,6 @@ static const int screen_panes[] = {2, 3, 2, 2, 2, 2, 2};
 
 static const char *const help_lines[] = {
 	"Keys",
-	"",
 	"  arrows, h j k l   move; h/l also switch panes",
 	"  Tab, Shift-Tab    next / previous pane",
 	"  PgUp PgDn g G     page up and down, first, last",
@@ -51,11 +57,13 @@ static const char *const help_lines[] = {
 	"  s                 save the current report as JSON",
 	"  ?                 this help",
 	"  q                 quit",
+	"  click             select a row; on the selected row: open it",
+	"  wheel             move three rows (Shift+mouse selects text)",
 	"",
 	"On the form: Enter edits a field (Enter or Esc ends), h/l or",
 	"Space change the probe; Enter on [ Run ] starts it.",
 	"",
-	"Any key closes this help.",
+	"Any key or click closes this help.",
 };
 
 /* Ends curses if it is on; safe to call more than once. */
@@ -177,6 +185,62 @@ bool ui_start(struct ui *u, const struct ui_params *p)
 	ui_message(u, "run #%d: %s %s started", run->id,
 		   ui_kind_name(p->kind), p->target);
 	return true;
+}
+
+/* ---- the mouse: what the last drawing put where ---- */
+
+#define MAX_HITS 512
+
+struct hit {
+	int pane;
+	int item;   /* -1: the pane itself */
+	int sel;    /* a pane's selected item */
+	int y, x, h, w;
+};
+
+static struct hit hits[MAX_HITS];
+static size_t n_hits;
+
+static void hit_add(int pane, int item, int sel, int y, int x, int h, int w)
+{
+	if (n_hits < MAX_HITS && h > 0 && w > 0)
+		hits[n_hits++] = (struct hit){pane, item, sel, y, x, h, w};
+}
+
+void ui_mouse_pane(int pane, int sel, int y, int x, int h, int w)
+{
+	hit_add(pane, -1, sel, y, x, h, w);
+}
+
+void ui_mouse_item(int pane, int item, int y, int x, int h, int w)
+{
+	hit_add(pane, item, -1, y, x, h, w);
+}
+
+/* The item (or, with items false, the pane) drawn at y,x; the last one
+ * drawn there wins. */
+static const struct hit *hit_at(int y, int x, bool items)
+{
+	size_t i;
+
+	for (i = n_hits; i-- > 0;) {
+		const struct hit *t = &hits[i];
+
+		if ((t->item >= 0) == items && y >= t->y && y < t->y + t->h &&
+		    x >= t->x && x < t->x + t->w)
+			return t;
+	}
+	return NULL;
+}
+
+static const struct hit *pane_hit(int pane)
+{
+	size_t i;
+
+	for (i = 0; i < n_hits; i++)
+		if (hits[i].item < 0 && hits[i].pane == pane)
+			return &hits[i];
+	return NULL;
 }
 
 bool ui_nav(struct ui *u, int pane, int key, int n, int h)
@@ -394,6 +458,7 @@ static void draw(struct ui *u)
 {
 	int h = LINES - 2;
 
+	n_hits = 0;
 	erase();
 	if (LINES < 10 || COLS < 40) {
 		ui_text(0, 0, COLS, UI_BOLD, "tlsprobe tui: the terminal is too "
@@ -432,6 +497,47 @@ static bool screen_key(struct ui *u, int key)
 	return false;
 }
 
+/*
+ * A click selects the row under it (a first click in another pane gives
+ * that pane the keyboard too) and a click on the selected row opens it
+ * as Enter does; the wheel moves three rows in the pane under it. Moves
+ * go through the screen's own keys, so that the mouse does exactly what
+ * the keyboard does.
+ */
+static void mouse(struct ui *u)
+{
+	const struct hit *item, *pane;
+	MEVENT ev;
+	int n, step;
+
+	if (getmouse(&ev) != OK || u->searching ||
+	    (u->screen == UI_SCR_HOME && u->editing))
+		return;
+	item = hit_at(ev.y, ev.x, true);
+	pane = item != NULL ? pane_hit(item->pane) : hit_at(ev.y, ev.x, false);
+	if (pane == NULL)
+		return;
+	if (ev.bstate & (BUTTON4_PRESSED | WHEEL_DOWN)) {
+		u->focus = pane->pane;
+		for (n = 0; n < 3; n++)
+			screen_key(u, ev.bstate & BUTTON4_PRESSED ? KEY_UP
+								  : KEY_DOWN);
+		return;
+	}
+	if (!(ev.bstate & BUTTON1_PRESSED))
+		return;
+	if (item != NULL && u->focus == pane->pane && item->item == pane->sel) {
+		screen_key(u, '\n');
+		return;
+	}
+	u->focus = pane->pane;
+	if (item == NULL || pane->sel < 0)
+		return;
+	step = item->item > pane->sel ? KEY_DOWN : KEY_UP;
+	for (n = abs(item->item - pane->sel); n > 0; n--)
+		screen_key(u, step);
+}
+
 /* Returns false when the TUI should end. */
 static bool key(struct ui *u, int k)
 {
@@ -440,7 +546,13 @@ static bool key(struct ui *u, int k)
 	if (k != ERR && !u->searching)
 		u->message[0] = '\0';
 	if (u->help) {
+		if (k == KEY_MOUSE)
+			getmouse(&(MEVENT){0});
 		u->help = false;
+		return true;
+	}
+	if (k == KEY_MOUSE) {
+		mouse(u);
 		return true;
 	}
 	if (u->searching) {
@@ -573,6 +685,12 @@ int ui_main(const struct ui_params *start, bool no_color)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	/* clicks and the wheel where the terminal reports them; button
+	 * events only, no motion tracking, so that Shift with the mouse
+	 * still selects text in the terminal. Each press is taken as it
+	 * comes (no click interval): a second one on a row opens it. */
+	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | WHEEL_DOWN, NULL);
+	mouseinterval(0);
 	curs_set(0);
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	u->color = has_colors() && !no_color && (nc == NULL || nc[0] == '\0');

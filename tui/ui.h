@@ -213,6 +213,14 @@ bool ui_start(struct ui *u, const struct ui_params *p);
 void ui_message(struct ui *u, const char *fmt, ...) TP_PRINTF(2, 3);
 /* Moves sel/top of pane for a navigation key; true when it was one. */
 bool ui_nav(struct ui *u, int pane, int key, int n, int h);
+/*
+ * Where the screen being drawn put its panes and list rows, for the
+ * mouse: pane covers rows y..y+h-1 and columns x..x+w-1, and sel is the
+ * index of its selected item (-1 in a pane of text); item of pane's
+ * list covers the same kind of rectangle. Drawing starts a fresh map.
+ */
+void ui_mouse_pane(int pane, int sel, int y, int x, int h, int w);
+void ui_mouse_item(int pane, int item, int y, int x, int h, int w);
 /* The entry point: runs the TUI until q; start, when not NULL, is run at
  * once. Returns the exit status. */
 int ui_main(const struct ui_params *start, bool no_color);

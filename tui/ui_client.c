@@ -63,6 +63,7 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 	if (r != NULL) {
 		n = (int)r->n_stages;
 		ui_clamp(&u->sel[0], &u->top[0], n, max - 1);
+		ui_mouse_pane(0, u->sel[0], y + 1, 0, max - 1, COLS);
 		for (i = 0; i < n && row < max; i++) {
 			const struct tp_stage *st = &r->stages[i];
 			char detail[600];
@@ -85,6 +86,7 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 				  (focused && u->sel[0] == i ? UI_REVERSE : 0),
 				  st->ms, st->status != TP_STAGE_SKIPPED,
 				  detail, extra);
+			ui_mouse_item(0, i, y + row, 0, extra, COLS);
 			row += extra;
 		}
 		return row;
@@ -179,6 +181,8 @@ static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 
 	ui_hline(y, 0, w, packets ? "Handshake and TCP" : "Handshake",
 		 u->focus == 1);
+	/* no row is selected in the ladder: the wheel scrolls it */
+	ui_mouse_pane(1, -1, y + 1, 0, h - 1, w);
 	if (r == NULL) {
 		ui_text(y + 1, 2, w - 3, ui_attr(UI_C_DIM),
 			"the handshake appears when the run ends");
@@ -256,11 +260,13 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 			idx[n++] = i;
 	}
 	if (n == 0) {
+		ui_mouse_pane(pane, -1, y + 1, x, h - 1, w);
 		ui_text(y + 1, x + 2, w - 3, ui_attr(UI_C_DIM), nf == 0
 			? "no findings" : "no finding matches the filter");
 		return;
 	}
 	ui_clamp(&u->sel[pane], &u->top[pane], n, h - 1);
+	ui_mouse_pane(pane, u->sel[pane], y + 1, x, h - 1, w);
 	/* scroll by findings: the selected one must be on screen */
 	for (;;) {
 		used = 0;
@@ -273,6 +279,7 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 	for (i = u->top[pane], row = y + 1; i < n && row < y + h; i++) {
 		const struct tp_finding *f = &fs[idx[i]];
 		bool here = u->focus == pane && u->sel[pane] == i;
+		int first = row;
 
 		ui_textf(row, x + 1, 8, ui_severity_attr(f->severity) |
 			 (here ? UI_REVERSE : 0), "%-7s",
@@ -294,6 +301,7 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 			row += ui_wrap(row, x + 3, w - 4, y + h - row, 0,
 				       ui_attr(UI_C_GREEN), buf);
 		}
+		ui_mouse_item(pane, i, first, x, row - first, w);
 	}
 }
 
@@ -446,10 +454,12 @@ static void draw_tree(struct ui *u, const struct tp_report *r, int y, int h,
 
 	ui_hline(y, 0, w, "Chain: leaf to trust anchor", u->focus == 0);
 	ui_clamp(&u->sel[0], &u->top[0], n + 1, h - 1);
+	ui_mouse_pane(0, u->sel[0], y + 1, 0, h - 1, w);
 	for (i = 0; i <= n && row < y + h; i++) {
 		bool here = u->sel[0] == i;
 		bool bad = false;
 		int attr = here ? UI_REVERSE | UI_BOLD : UI_BOLD;
+		int first = row;
 
 		ind = 1 + 2 * (i < 6 ? i : 6);
 		if (i > 0)
@@ -487,6 +497,7 @@ static void draw_tree(struct ui *u, const struct tp_report *r, int y, int h,
 				ui_textf(row++, ind + 2, w - ind - 3,
 					 ui_attr(UI_C_DIM), "not checked");
 		}
+		ui_mouse_item(0, i, first, 0, row - first, w);
 	}
 }
 
@@ -567,6 +578,7 @@ void ui_chain_draw(struct ui *u, int y, int h)
 	ui_vline(y + 1, tw, h - 1);
 	x = tw + 1;
 	ui_hline(y, x, COLS - x, "Details", u->focus == 1);
+	ui_mouse_pane(1, -1, y + 1, x, h - 1, COLS - x);
 	buf = malloc(16384);
 	if (buf == NULL)
 		return;

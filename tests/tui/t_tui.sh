@@ -3,7 +3,8 @@
 # form, a client run (stages, UNKNOWN_CA), the chain with the expired
 # leaf marked, a cipher grade after the progress bar, the server monitor
 # with a live connection, the peer matrix, a resize, NO_COLOR, a client
-# run cancelled while it waits, and a terminal restored after q.
+# run cancelled while it waits, the mouse, and a terminal restored after
+# q.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
@@ -196,3 +197,59 @@ check "tui client without a target: exit 2 with one line" \
 check "tui with an unknown subcommand: exit 2" [ "$rc" -eq 2 ]
 "$BIN/tlsprobe-tui" --help >"$T/h.out" 2>&1; rc=$?
 check "tlsprobe-tui is tlsprobe tui" sh -c "[ $rc -eq 0 ] && grep -q 'usage: tlsprobe tui' '$T/h.out'"
+
+# 10. the mouse, in the two reports ncurses reads: X10 for TERM=screen
+# (kmous=\E[M) and SGR for TERM=xterm-256color (kmous=\E[<). In the runs
+# list a click selects a row, a click on the selected row opens it, and
+# the wheel moves the selection.
+# mouse NAME TERM BUTTON ROW COL: one report at the 0-based cell, as
+# that terminal sends it; BUTTON 0 is a left press (then its release),
+# 65 the wheel turned toward the user.
+mouse() {
+	_x=$(($5 + 1)); _y=$(($4 + 1))
+	if [ "$2" = screen ]; then
+		_p="1b 5b 4d $(printf '%x %x %x' $(($3 + 32)) $((_x + 32)) $((_y + 32)))"
+		_r="1b 5b 4d 23 $(printf '%x %x' $((_x + 32)) $((_y + 32)))"
+	else
+		_p=$(printf '\033[<%d;%d;%dM' "$3" "$_x" "$_y" | od -An -tx1)
+		_r=$(printf '\033[<%d;%d;%dm' "$3" "$_x" "$_y" | od -An -tx1)
+	fi
+	tm send-keys -t "$1" -H $_p
+	if [ "$3" -eq 0 ]; then tm send-keys -t "$1" -H $_r; fi
+	sleep 0.2
+}
+# selected NAME TEXT: the line showing TEXT is drawn in reverse video
+selected() {
+	tm capture-pane -p -e -t "$1" | grep -F -- "$2" | grep -q '\[[0-9;]*7m'
+}
+CLOSED=$(free_port)
+for term in screen xterm-256color; do
+	m=mouse-$term
+	start "$m" "TERM=$term '$TP' tui client 127.0.0.1:$CLOSED --timeout 2; sleep 30"
+	wait_for "$m" "TCP_REFUSED" >/dev/null
+	keys "$m" Escape r         # home, and the same run again: #2
+	wait_for "$m" "Client run #2" >/dev/null
+	keys "$m" Escape           # home, the runs list has the keyboard
+	expect_screen "$m" "mouse ($term): two runs, #2 selected" "2 runs"
+	check "mouse ($term): button reports on, no motion tracking (Shift still selects text)" \
+		test "$(tm display -p -t "$m" '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_all_flag}')" = 100
+	row=$(($(screen "$m" | grep -n '#1 client' | cut -d: -f1) - 1))
+	mouse "$m" "$term" 0 "$row" 70
+	check "mouse ($term): a click selects run #1" selected "$m" "#1 client"
+	check "mouse ($term): ... and opens nothing yet" sh -c \
+		"tmux -S '$TMUX_SOCK' capture-pane -p -t '$m' | head -n 1 | grep -q 'Home'"
+	mouse "$m" "$term" 0 "$row" 70
+	expect_screen "$m" "mouse ($term): a click on the selected row opens run #1" \
+		"Client run #1" 2
+	keys "$m" Escape
+	check "mouse ($term): back home, #2 is selected again" selected "$m" "#2 client"
+	mouse "$m" "$term" 65 "$row" 70
+	check "mouse ($term): the wheel moves the selection down to #1" \
+		selected "$m" "#1 client"
+	keys "$m" Enter
+	expect_screen "$m" "mouse ($term): Enter then opens run #1" "Client run #1" 2
+	keys "$m" q
+	sleep 0.3
+	check "mouse ($term): q leaves the terminal without mouse reports" \
+		test "$(tm display -p -t "$m" '#{mouse_any_flag}')" = 0
+done
