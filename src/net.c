@@ -158,7 +158,7 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 			result(res, TP_NETRES_TIMEOUT, 0, "no answer from the "
 			       "resolver for %s within %.1f s", host,
 			       timeout_ms / 1000);
-		/* still running in the resolver thread: leave it */
+		/* not cancelled: the resolver thread still holds it (leaked) */
 		if (freed)
 			free(req);
 		return;
