@@ -57,7 +57,7 @@ static const char *const help_lines[] = {
 	"  s                 save the current report as JSON",
 	"  ?                 this help",
 	"  q                 quit",
-	"  click             select a row; on the selected row: open it",
+	"  click             select a row; a second click opens it",
 	"  wheel             move three rows (Shift+mouse selects text)",
 	"",
 	"On the form: Enter edits a field (Enter or Esc ends), h/l or",
@@ -500,14 +500,15 @@ static bool screen_key(struct ui *u, int key)
 /*
  * A click selects the row under it (a first click in another pane gives
  * that pane the keyboard too) and a click on the selected row opens it
- * as Enter does; the wheel moves three rows in the pane under it. Moves
- * go through the screen's own keys, so that the mouse does exactly what
- * the keyboard does.
+ * as Enter does, as does a double click on any row; the wheel moves
+ * three rows in the pane under it. Moves go through the screen's own
+ * keys, so that the mouse does exactly what the keyboard does.
  */
 static void mouse(struct ui *u)
 {
 	const struct hit *item, *pane;
 	MEVENT ev;
+	bool twice;
 	int n, step;
 
 	if (getmouse(&ev) != OK || u->searching ||
@@ -524,7 +525,8 @@ static void mouse(struct ui *u)
 								  : KEY_DOWN);
 		return;
 	}
-	if (!(ev.bstate & BUTTON1_PRESSED))
+	twice = ev.bstate & BUTTON1_DOUBLE_CLICKED;
+	if (!twice && !(ev.bstate & BUTTON1_CLICKED))
 		return;
 	if (item != NULL && u->focus == pane->pane && item->item == pane->sel) {
 		screen_key(u, '\n');
@@ -536,6 +538,8 @@ static void mouse(struct ui *u)
 	step = item->item > pane->sel ? KEY_DOWN : KEY_UP;
 	for (n = abs(item->item - pane->sel); n > 0; n--)
 		screen_key(u, step);
+	if (twice)
+		screen_key(u, '\n');
 }
 
 /* Returns false when the TUI should end. */
@@ -687,10 +691,10 @@ int ui_main(const struct ui_params *start, bool no_color)
 	nodelay(stdscr, TRUE);
 	/* clicks and the wheel where the terminal reports them; button
 	 * events only, no motion tracking, so that Shift with the mouse
-	 * still selects text in the terminal. Each press is taken as it
-	 * comes (no click interval): a second one on a row opens it. */
-	mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | WHEEL_DOWN, NULL);
-	mouseinterval(0);
+	 * still selects text in the terminal. ncurses tells a double click
+	 * from two clicks by its default interval (1/6 s). */
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
+		  WHEEL_DOWN, NULL);
 	curs_set(0);
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	u->color = has_colors() && !no_color && (nc == NULL || nc[0] == '\0');
@@ -727,6 +731,10 @@ int ui_main(const struct ui_params *start, bool no_color)
 			}
 			if (!key(u, k))
 				goto out;
+			/* the next click in this batch (a double click) must
+			 * meet the rows where they are now */
+			if (k == KEY_MOUSE)
+				draw(u);
 		}
 	}
 out:

@@ -200,13 +200,14 @@ check "tlsprobe-tui is tlsprobe tui" sh -c "[ $rc -eq 0 ] && grep -q 'usage: tls
 
 # 10. the mouse, in the two reports ncurses reads: X10 for TERM=screen
 # (kmous=\E[M) and SGR for TERM=xterm-256color (kmous=\E[<). In the runs
-# list a click selects a row, a click on the selected row opens it, and
-# the wheel moves the selection.
-# mouse NAME TERM BUTTON ROW COL: one report at the 0-based cell, as
-# that terminal sends it; BUTTON 0 is a left press (then its release),
-# 65 the wheel turned toward the user.
+# list a click selects a row, a click on the selected row opens it, so
+# does a double click, and the wheel moves the selection.
+# mouse NAME TERM BUTTON ROW COL [TIMES]: reports at the 0-based cell, as
+# that terminal sends them, all in one write (TIMES 2: a double click);
+# BUTTON 0 is a left press and its release, 65 the wheel turned toward
+# the user.
 mouse() {
-	_x=$(($5 + 1)); _y=$(($4 + 1))
+	_x=$(($5 + 1)); _y=$(($4 + 1)); _all=""
 	if [ "$2" = screen ]; then
 		_p="1b 5b 4d $(printf '%x %x %x' $(($3 + 32)) $((_x + 32)) $((_y + 32)))"
 		_r="1b 5b 4d 23 $(printf '%x %x' $((_x + 32)) $((_y + 32)))"
@@ -214,13 +215,22 @@ mouse() {
 		_p=$(printf '\033[<%d;%d;%dM' "$3" "$_x" "$_y" | od -An -tx1)
 		_r=$(printf '\033[<%d;%d;%dm' "$3" "$_x" "$_y" | od -An -tx1)
 	fi
-	tm send-keys -t "$1" -H $_p
-	if [ "$3" -eq 0 ]; then tm send-keys -t "$1" -H $_r; fi
+	[ "$3" -eq 0 ] || _r=""
+	_i=0
+	while [ $_i -lt "${6:-1}" ]; do _all="$_all $_p $_r"; _i=$((_i + 1)); done
+	tm send-keys -t "$1" -H $_all
 	sleep 0.2
 }
 # selected NAME TEXT: the line showing TEXT is drawn in reverse video
+# within 2 s (ncurses holds a click back 1/6 s to tell it from a double)
 selected() {
-	tm capture-pane -p -e -t "$1" | grep -F -- "$2" | grep -q '\[[0-9;]*7m'
+	_end=$(( $(date +%s) + 2 ))
+	while [ "$(date +%s)" -le "$_end" ]; do
+		tm capture-pane -p -e -t "$1" | grep -F -- "$2" |
+			grep -q '\[[0-9;]*7m' && return 0
+		sleep 0.1
+	done
+	return 1
 }
 CLOSED=$(free_port)
 for term in screen xterm-256color; do
@@ -248,6 +258,10 @@ for term in screen xterm-256color; do
 		selected "$m" "#1 client"
 	keys "$m" Enter
 	expect_screen "$m" "mouse ($term): Enter then opens run #1" "Client run #1" 2
+	keys "$m" Escape
+	mouse "$m" "$term" 0 "$row" 70 2
+	expect_screen "$m" "mouse ($term): a double click opens run #1" \
+		"Client run #1" 2
 	keys "$m" q
 	sleep 0.3
 	check "mouse ($term): q leaves the terminal without mouse reports" \
