@@ -133,6 +133,19 @@ static void progress(const struct tp_client_opts *o, struct tp_report *r,
 		o->progress(o->progress_arg, r, stage);
 }
 
+/*
+ * The caller's stop flag cut stage short (it started at t0): the stage
+ * is marked failed, "cancelled", and *cut names it. Nothing is diagnosed
+ * from it, and the stages after it are not run.
+ */
+static void cancel_stage(struct tp_report *r, const char *stage, double t0,
+			 const char **cut)
+{
+	tp_stage_set(tp_report_stage(r, stage), TP_STAGE_FAIL,
+		     tp_now_ms() - t0, "cancelled");
+	*cut = stage;
+}
+
 static void dns_failure(struct tp_report *r, const char *host,
 			const struct tp_net_result *res)
 {
@@ -179,7 +192,8 @@ static int rank(enum tp_net_status s)
 /* Runs the tcp stage over every resolved address in turn. */
 static int connect_any(const struct tp_client_opts *o,
 		       const struct tp_resolved *addrs, struct tp_report *r,
-		       char *remote, size_t rsize, size_t *used_addr)
+		       char *remote, size_t rsize, size_t *used_addr,
+		       const char **cut)
 {
 	struct tp_stage *st = tp_report_stage(r, "tcp");
 	struct tp_net_result res, best = {.status = TP_NETRES_ERROR};
@@ -201,7 +215,12 @@ static int connect_any(const struct tp_client_opts *o,
 				 "left for %s", remote);
 		} else {
 			tp_net_connect((const struct sockaddr *)&addrs->addr[i],
-				       addrs->len[i], left, 0, &fd, &res);
+				       addrs->len[i], left, 0, o->stop, &fd,
+				       &res);
+		}
+		if (res.status == TP_NETRES_CANCELLED) {
+			cancel_stage(r, "tcp", t0, cut);
+			return -1;
 		}
 		if (used < sizeof(attempts))
 			used += (size_t)snprintf(attempts + used,
@@ -244,7 +263,8 @@ static void set_clean(char **field, const char *text)
  * server did not get ready for TLS.
  */
 static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
-			  int fd, const char *host, double timeout_ms)
+			  int fd, const char *host, double timeout_ms,
+			  const char **cut)
 {
 	struct tp_stage *st = tp_report_stage(r, "starttls");
 	enum tp_starttls proto = (enum tp_starttls)o->starttls;
@@ -252,8 +272,13 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 	struct tp_finding *f;
 	const char *how = "";
 	char line[512];
+	double t0 = tp_now_ms();
 
-	tp_starttls_run(fd, proto, host, tp_now_ms() + timeout_ms, &res);
+	tp_starttls_run(fd, proto, host, t0 + timeout_ms, o->stop, &res);
+	if (res.status == TP_STARTTLS_CANCELLED) {
+		cancel_stage(r, "starttls", t0, cut);
+		return -1;
+	}
 	tp_starttls_describe(&res, proto, line, sizeof(line));
 	tp_stage_set(st, res.status == TP_STARTTLS_OK ? TP_STAGE_OK
 		     : TP_STAGE_FAIL, res.ms, NULL);
@@ -273,7 +298,7 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 	case TP_STARTTLS_RESET: how = "the connection reset (RST)"; break;
 	case TP_STARTTLS_PROTOCOL: how = "an answer that is not the protocol";
 		break;
-	case TP_STARTTLS_OK: break;
+	case TP_STARTTLS_OK: case TP_STARTTLS_CANCELLED: break;
 	}
 	tp_finding_detail(f, "--starttls %s: the prelude ended at step '%s' "
 			  "after %.1f ms with %s%s", tp_starttls_name(proto),
@@ -307,20 +332,23 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 /*
  * A fresh connection ready for the ClientHello, for the second looks
  * below: connected, and past the STARTTLS prelude when there is one.
- * -1 when none could be had.
+ * -1 when none could be had; *cancelled when stop cut it short.
  */
 static int connect_ready(const struct sockaddr *sa, socklen_t len,
 			 double timeout_ms, int mss, int starttls,
-			 const char *host)
+			 const char *host, volatile sig_atomic_t *stop,
+			 bool *cancelled)
 {
 	struct tp_starttls_result st;
 	struct tp_net_result res;
 	int fd;
 
-	tp_net_connect(sa, len, timeout_ms, mss, &fd, &res);
+	tp_net_connect(sa, len, timeout_ms, mss, stop, &fd, &res);
+	*cancelled = res.status == TP_NETRES_CANCELLED;
 	if (fd >= 0 && starttls != TP_STARTTLS_NONE &&
 	    tp_starttls_run(fd, (enum tp_starttls)starttls, host,
-			    tp_now_ms() + timeout_ms, &st) < 0) {
+			    tp_now_ms() + timeout_ms, stop, &st) < 0) {
+		*cancelled = st.status == TP_STARTTLS_CANCELLED;
 		close(fd);
 		fd = -1;
 	}
@@ -349,7 +377,8 @@ static void second_opinion(const struct tp_tls_client_cfg *cfg,
 	broad->alert_in = -1;
 	if (scratch == NULL)
 		return;
-	fd = connect_ready(sa, len, timeout_ms, 0, starttls, host);
+	fd = connect_ready(sa, len, timeout_ms, 0, starttls, host, cfg->stop,
+			   &broad->cancelled);
 	if (fd >= 0) {
 		wide.priority = everything;
 		wide.keylog = NULL;
@@ -388,7 +417,7 @@ static void *retry_main(void *arg)
 	if (scratch == NULL)
 		return NULL;
 	fd = connect_ready(t->sa, t->len, t->timeout_ms, t->mss, t->starttls,
-			   t->host);
+			   t->host, t->cfg.stop, &t->obs.cancelled);
 	if (fd >= 0) {
 		tp_tls_client_handshake(&t->cfg, fd, t->timeout_ms, scratch,
 					&t->obs);
@@ -500,6 +529,32 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 			     l->trust->source);
 }
 
+/* RUN_CANCELLED: where the stop came, and what had ended before it. */
+static void run_cancelled(struct tp_report *r, const char *cut, double ms)
+{
+	struct tp_finding *f;
+	char ended[256] = "";
+	size_t i, used = 0;
+
+	for (i = 0; i < r->n_stages && used < sizeof(ended); i++) {
+		const struct tp_stage *st = &r->stages[i];
+
+		if (st->status == TP_STAGE_SKIPPED || strcmp(st->name, cut) == 0)
+			continue;
+		used += (size_t)snprintf(ended + used, sizeof(ended) - used,
+					 "%s%s %s", used ? ", " : "", st->name,
+					 st->status == TP_STAGE_OK ? "ok"
+					 : "failed");
+	}
+	f = tp_report_finding(r, TP_RUN_CANCELLED, "the run was cancelled "
+			      "in the %s stage after %.1f s: that stage and "
+			      "the ones after it were not tested", cut,
+			      ms / 1000);
+	tp_finding_detail(f, "the caller stopped the probe while the %s "
+			  "stage waited; stages that had ended: %s", cut,
+			  used ? ended : "none");
+}
+
 int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		  struct tp_error *err)
 {
@@ -524,6 +579,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	char my_id[TP_ID_LEN + 1];
 	bool have_id = false, peer_id_unchecked = false;
 	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
+	const char *cut = NULL;  /* the stage the stop flag cut short */
 	size_t i, used_addr = 0;
 	int fd;
 
@@ -531,6 +587,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		unload(&l);
 		return -1;
 	}
+	cfg.stop = o->stop;
 	if (o->on_loaded != NULL)
 		o->on_loaded(o->on_loaded_arg);
 	/* a capture that cannot be had fails before any network step */
@@ -562,7 +619,12 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	/* dns */
 	st = tp_report_stage(r, "dns");
 	t0 = tp_now_ms();
-	tp_net_resolve(o->host, o->port, o->family, timeout_ms, &addrs, &res);
+	tp_net_resolve(o->host, o->port, o->family, timeout_ms, o->stop, &addrs,
+		       &res);
+	if (res.status == TP_NETRES_CANCELLED) {
+		cancel_stage(r, "dns", t0, &cut);
+		goto done;
+	}
 	if (res.status != TP_NETRES_OK) {
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     res.message);
@@ -609,9 +671,15 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			 * CN carries the ID in mutual authentication) says it */
 			have_id = o->cert_file != NULL &&
 				  tp_id_read(my_id, &id_err) == 0;
+			pair->stop = o->stop;
+			t0 = tp_now_ms();
 			tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[0],
 				      addrs.len[0], wait,
 				      have_id ? my_id : NULL, false);
+			if (pair->cancelled) {
+				cancel_stage(r, "sideband", t0, &cut);
+				goto done;
+			}
 			cfg.client_random = pair->client_random;
 			if (tp_pair_try_inside(pair)) {
 				cfg.inside_line = pair->inside_line;
@@ -626,7 +694,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	}
 
 	/* tcp */
-	fd = connect_any(o, &addrs, r, remote, sizeof(remote), &used_addr);
+	fd = connect_any(o, &addrs, r, remote, sizeof(remote), &used_addr,
+			 &cut);
 	progress(o, r, "tcp");
 	if (fd < 0)
 		goto done;
@@ -639,7 +708,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 
 	/* starttls */
 	if (o->starttls != TP_STARTTLS_NONE) {
-		int ready = starttls_stage(o, r, fd, prelude_host, timeout_ms);
+		int ready = starttls_stage(o, r, fd, prelude_host, timeout_ms,
+					   &cut);
 
 		progress(o, r, "starttls");
 		if (ready < 0) {
@@ -650,7 +720,9 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 
 	/* tls */
 	st = tp_report_stage(r, "tls");
-	if (tp_tls_client_handshake(&cfg, fd, timeout_ms, r, &obs) < 0) {
+	t0 = tp_now_ms();
+	if (tp_tls_client_handshake(&cfg, fd, timeout_ms, r, &obs) < 0 &&
+	    !obs.cancelled) {
 		struct tp_diag_ctx ctx = {
 			.remote = remote, .sni = sni,
 			.priority = o->priority ? o->priority : "NORMAL",
@@ -707,23 +779,34 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				    prelude_host);
 		ctx.sni_retry = retry_join(&no_sni);
 		ctx.mss_retry = retry_join(&small_mss);
-		if (gnutls_priority_init(&prio, o->priority ? o->priority
-					 : "NORMAL", NULL) >= 0) {
-			tp_tls_describe_priority(prio, versions,
-						 sizeof(versions), suites,
-						 sizeof(suites));
-			gnutls_priority_deinit(prio);
+		/* a second look cut short proves nothing either way */
+		if ((ctx.broad != NULL && broad.cancelled) ||
+		    (ctx.sni_retry != NULL && ctx.sni_retry->cancelled) ||
+		    (ctx.mss_retry != NULL && ctx.mss_retry->cancelled)) {
+			cancel_stage(r, "tls", t0, &cut);
+		} else {
+			if (gnutls_priority_init(&prio, o->priority
+						 ? o->priority : "NORMAL",
+						 NULL) >= 0) {
+				tp_tls_describe_priority(prio, versions,
+							 sizeof(versions),
+							 suites,
+							 sizeof(suites));
+				gnutls_priority_deinit(prio);
+			}
+			tp_diag_tls_failure(r, &obs, &ctx);
+			tp_stage_set(st, TP_STAGE_FAIL, obs.ms, "%s",
+				     r->n_findings > before
+				     ? r->findings[before].summary : "failed");
 		}
-		tp_diag_tls_failure(r, &obs, &ctx);
 		if (ctx.broad != NULL)
 			tp_tls_obs_free(&broad);
 		if (no_sni.started)
 			tp_tls_obs_free(&no_sni.obs);
 		if (small_mss.started)
 			tp_tls_obs_free(&small_mss.obs);
-		tp_stage_set(st, TP_STAGE_FAIL, obs.ms, "%s",
-			     r->n_findings > before
-			     ? r->findings[before].summary : "failed");
+	} else if (obs.cancelled) {
+		cancel_stage(r, "tls", t0, &cut);
 	} else {
 		tp_stage_set(st, TP_STAGE_OK, obs.ms, "%s %s",
 			     r->session.version ? r->session.version : "?",
@@ -732,16 +815,24 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	if (fd >= 0)
 		close(fd);
 	progress(o, r, "tls");
+	if (cut != NULL)
+		goto done;
 
 	/* what the server answered inside TLS, and its account of the
 	 * handshake that just ended */
 	if (pair != NULL)
 		tp_pair_after_tls(pair, &obs);
-	if (pair != NULL && pair->state == TP_PAIR_PAIRED)
+	if (pair != NULL && pair->state == TP_PAIR_PAIRED) {
+		t0 = tp_now_ms();
 		tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[used_addr],
 			      addrs.len[used_addr],
 			      timeout_ms < 1500 ? timeout_ms : 1500,
 			      have_id ? my_id : NULL, true);
+		if (pair->cancelled) {
+			cancel_stage(r, "sideband", t0, &cut);
+			goto done;
+		}
+	}
 
 	/* --expect-id peer: the ID the paired server reports, on the side
 	 * channel or inside TLS */
@@ -764,17 +855,17 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		free(old);
 	}
 	progress(o, r, "verify");
-	if (pair != NULL) {
-		tp_pair_analyse(pair, r, &cfg);
-		tp_pair_free(pair);
-		pair = NULL;
-	}
-	tp_tls_obs_free(&obs);
 done:
-	/* TCP failed: the side channel can still say why it is missing */
-	if (pair != NULL)
+	/* also when TCP failed: the side channel can still say why it is
+	 * missing; a cancelled run leaves it unjudged */
+	if (pair != NULL && cut == NULL)
 		tp_pair_analyse(pair, r, &cfg);
+	else if (pair != NULL && strcmp(cut, "sideband") != 0)
+		tp_report_stage(r, "sideband");  /* not reached: skipped */
 	tp_pair_free(pair);
+	tp_tls_obs_free(&obs);
+	if (cut != NULL)
+		run_cancelled(r, cut, tp_now_ms() - t_start);
 	if (lc != NULL) {
 		struct tp_flow_evidence ev;
 

@@ -21,8 +21,14 @@ const char *tp_net_status_name(enum tp_net_status s)
 	case TP_NETRES_TIMEOUT: return "timeout";
 	case TP_NETRES_UNREACHABLE: return "unreachable";
 	case TP_NETRES_NONAME: return "no-such-name";
+	case TP_NETRES_CANCELLED: return "cancelled";
 	default: return "error";
 	}
+}
+
+static bool stopped(volatile sig_atomic_t *stop)
+{
+	return stop != NULL && *stop != 0;
 }
 
 static void result(struct tp_net_result *res, enum tp_net_status st,
@@ -51,8 +57,8 @@ static void copy_results(const struct addrinfo *ai, struct tp_resolved *out)
 }
 
 void tp_net_resolve(const char *host, unsigned port, int family,
-		    double timeout_ms, struct tp_resolved *out,
-		    struct tp_net_result *res)
+		    double timeout_ms, volatile sig_atomic_t *stop,
+		    struct tp_resolved *out, struct tp_net_result *res)
 {
 	struct addrinfo hints = {0};
 	struct gaicb *req;
@@ -123,10 +129,12 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 		for (;;) {
 			double left = deadline - tp_now_ms();
 
-			if (left <= 0) {
+			if (left <= 0 || stopped(stop)) {
 				rc = EAI_AGAIN;
 				break;
 			}
+			if (stop != NULL && left > TP_NET_STOP_SLICE_MS)
+				left = TP_NET_STOP_SLICE_MS;
 			ts.tv_sec = (time_t)(left / 1000);
 			ts.tv_nsec = (long)((left - ts.tv_sec * 1000.0) * 1e6);
 			rc = gai_suspend((const struct gaicb *const *)list, 1,
@@ -135,22 +143,24 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 				continue;
 			if (rc == 0 || rc == EAI_ALLDONE)
 				break;
-			if (rc == EAI_AGAIN)
-				break; /* gai_suspend's time-out */
+			/* EAI_AGAIN: gai_suspend's time-out, the whole
+			 * budget's or a slice's */
 		}
 	}
 	rc = gai_error(req);
 	if (rc == EAI_INPROGRESS) {
-		if (gai_cancel(req) != EAI_CANCELED) {
-			/* still running in the resolver thread: leave it */
+		bool freed = gai_cancel(req) == EAI_CANCELED;
+
+		if (stopped(stop))
+			result(res, TP_NETRES_CANCELLED, 0, "cancelled while "
+			       "resolving %s", host);
+		else
 			result(res, TP_NETRES_TIMEOUT, 0, "no answer from the "
 			       "resolver for %s within %.1f s", host,
 			       timeout_ms / 1000);
-			return;
-		}
-		result(res, TP_NETRES_TIMEOUT, 0, "no answer from the resolver "
-		       "for %s within %.1f s", host, timeout_ms / 1000);
-		free(req);
+		/* not cancelled: the resolver thread still holds it (leaked) */
+		if (freed)
+			free(req);
 		return;
 	}
 	if (rc == 0) {
@@ -190,14 +200,26 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 
 int tp_net_wait(int fd, short events, double deadline_ms)
 {
+	return tp_net_wait_stop(fd, events, deadline_ms, NULL);
+}
+
+int tp_net_wait_stop(int fd, short events, double deadline_ms,
+		     volatile sig_atomic_t *stop)
+{
 	struct pollfd pfd = {.fd = fd, .events = events};
 	double left;
 	int rc;
 
 	for (;;) {
+		if (stopped(stop))
+			return TP_NET_STOPPED;
 		left = deadline_ms - tp_now_ms();
 		if (left <= 0)
 			return 0;
+		/* a stop flag is a plain variable, not a file: look at it
+		 * between short polls */
+		if (stop != NULL && left > TP_NET_STOP_SLICE_MS)
+			left = TP_NET_STOP_SLICE_MS;
 		rc = poll(&pfd, 1, left > 1e9 ? 1000000000 : (int)(left + 0.999));
 		if (rc < 0 && errno == EINTR)
 			continue;
@@ -227,8 +249,8 @@ static enum tp_net_status classify_errno(int e)
 }
 
 void tp_net_connect(const struct sockaddr *sa, socklen_t len,
-		    double timeout_ms, int mss, int *fd_out,
-		    struct tp_net_result *res)
+		    double timeout_ms, int mss, volatile sig_atomic_t *stop,
+		    int *fd_out, struct tp_net_result *res)
 {
 	char where[INET6_ADDRSTRLEN + 8];
 	double deadline = tp_now_ms() + timeout_ms;
@@ -237,6 +259,11 @@ void tp_net_connect(const struct sockaddr *sa, socklen_t len,
 
 	*fd_out = -1;
 	tp_addr_format(sa, where, sizeof(where));
+	if (stopped(stop)) {
+		result(res, TP_NETRES_CANCELLED, 0, "cancelled before "
+		       "connecting to %s", where);
+		return;
+	}
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    IPPROTO_TCP);
 	if (fd < 0) {
@@ -254,7 +281,13 @@ void tp_net_connect(const struct sockaddr *sa, socklen_t len,
 		goto fail;
 	}
 	if (rc < 0) {
-		rc = tp_net_wait(fd, POLLOUT, deadline);
+		rc = tp_net_wait_stop(fd, POLLOUT, deadline, stop);
+		if (rc == TP_NET_STOPPED) {
+			close(fd);
+			result(res, TP_NETRES_CANCELLED, 0, "cancelled while "
+			       "connecting to %s", where);
+			return;
+		}
 		if (rc == 0) {
 			close(fd);
 			result(res, TP_NETRES_TIMEOUT, ETIMEDOUT, "no answer to "

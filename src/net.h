@@ -22,6 +22,7 @@ enum tp_net_status {
 	TP_NETRES_UNREACHABLE, /* no route, or ICMP unreachable */
 	TP_NETRES_NONAME,      /* the name does not exist */
 	TP_NETRES_ERROR,       /* anything else: see sys_errno / message */
+	TP_NETRES_CANCELLED,   /* *stop was set while it waited */
 };
 
 struct tp_net_result {
@@ -31,24 +32,35 @@ struct tp_net_result {
 };
 
 /*
+ * The waits below that take a stop flag look at it at least every
+ * TP_NET_STOP_SLICE_MS and give up as soon as it is set (NULL: never).
+ */
+#define TP_NET_STOP_SLICE_MS 100
+
+/*
  * Resolves host (a literal needs no resolver) for port within timeout_ms.
  * family: 0, 4 or 6. The result keeps IPv6 and IPv4 interleaved as the
  * resolver ordered them.
  */
 void tp_net_resolve(const char *host, unsigned port, int family,
-		    double timeout_ms, struct tp_resolved *out,
-		    struct tp_net_result *res);
+		    double timeout_ms, volatile sig_atomic_t *stop,
+		    struct tp_resolved *out, struct tp_net_result *res);
 
 /* Starts a non-blocking connect and waits for it within timeout_ms. On
  * success *fd is the connected, non-blocking socket. */
 void tp_net_connect(const struct sockaddr *sa, socklen_t len,
-		    double timeout_ms, int mss, int *fd,
-		    struct tp_net_result *res);
+		    double timeout_ms, int mss, volatile sig_atomic_t *stop,
+		    int *fd, struct tp_net_result *res);
 
 /* Waits until fd is readable (events POLLIN) or writable (POLLOUT) or the
  * deadline (absolute, tp_now_ms() clock) passes. 1 ready, 0 timeout, -1
  * error. */
 int tp_net_wait(int fd, short events, double deadline_ms);
+
+/* The same, and TP_NET_STOPPED once *stop is set (stop may be NULL). */
+#define TP_NET_STOPPED (-2)
+int tp_net_wait_stop(int fd, short events, double deadline_ms,
+		     volatile sig_atomic_t *stop);
 
 const char *tp_net_status_name(enum tp_net_status s);
 

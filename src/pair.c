@@ -40,18 +40,20 @@ void tp_pair_free(struct tp_pair *p)
 	free(p);
 }
 
-/* Reads until a newline, EOF, TP_SB_MAX_LINE bytes or the deadline.
- * Returns the bytes read; *reset tells a reset from a quiet end. */
-static size_t read_line(int fd, char *buf, size_t size, double deadline,
-			bool *reset, bool *timed_out)
+/* Reads until a newline, EOF, TP_SB_MAX_LINE bytes, the deadline or a
+ * stop. Returns the bytes read; *reset tells a reset from a quiet end. */
+static size_t read_line(struct tp_pair *p, int fd, char *buf, size_t size,
+			double deadline, bool *reset, bool *timed_out)
 {
 	size_t got = 0;
 	ssize_t n;
 
 	*reset = *timed_out = false;
 	while (got + 1 < size) {
-		int w = tp_net_wait(fd, POLLIN, deadline);
+		int w = tp_net_wait_stop(fd, POLLIN, deadline, p->stop);
 
+		if (w == TP_NET_STOPPED)
+			p->cancelled = true;
 		if (w <= 0) {
 			*timed_out = w == 0;
 			break;
@@ -86,7 +88,7 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 	double t0 = tp_now_ms(), deadline = t0 + wait_ms;
 	char *line = NULL, *reply = NULL;
 	bool reset, timed_out;
-	size_t got, sent = 0;
+	size_t got = 0, sent = 0;
 	int fd;
 
 	memset(&hello, 0, sizeof(hello));
@@ -94,10 +96,12 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 	snprintf(hello.unique_id, sizeof(hello.unique_id), "%s",
 		 unique_id ? unique_id : "");
 	memcpy(hello.token, p->token, sizeof(hello.token));
-	tp_net_connect(sa, len, wait_ms, 0, &fd, &res);
+	tp_net_connect(sa, len, wait_ms, 0, p->stop, &fd, &res);
+	if (res.status == TP_NETRES_CANCELLED)
+		p->cancelled = true;
 	if (fd < 0) {
 		p->ms += tp_now_ms() - t0;
-		if (!after) {
+		if (!after && !p->cancelled) {
 			p->state = TP_PAIR_SILENT;
 			snprintf(p->why, sizeof(p->why), "side-channel "
 				 "connection failed: %.120s", res.message);
@@ -121,7 +125,12 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 				 MSG_NOSIGNAL);
 
 		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			if (tp_net_wait(fd, POLLOUT, deadline) <= 0)
+			int ready = tp_net_wait_stop(fd, POLLOUT, deadline,
+						     p->stop);
+
+			if (ready == TP_NET_STOPPED)
+				p->cancelled = true;
+			if (ready <= 0)
 				break;
 			continue;
 		}
@@ -129,8 +138,11 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 			break;
 		sent += (size_t)n;
 	}
-	got = read_line(fd, reply, TP_SB_MAX_LINE + 1, deadline, &reset,
-			&timed_out);
+	if (!p->cancelled)
+		got = read_line(p, fd, reply, TP_SB_MAX_LINE + 1, deadline,
+				&reset, &timed_out);
+	if (p->cancelled)
+		goto out;
 	if (after) {
 		const char *type = got > 0 ? tp_sb_parse(reply, got, NULL, w,
 							 NULL, &err) : NULL;

@@ -28,6 +28,8 @@ struct tp_pair {
 	char inside_line[256];
 	bool have_inside;                 /* a reply came inside TLS */
 	struct tp_sb_inside_reply inside;
+	volatile sig_atomic_t *stop;      /* the caller's; NULL: none */
+	bool cancelled;                   /* a hello was cut short by it */
 };
 
 /* A fresh token and its ClientHello random; NULL on failure. */
@@ -37,7 +39,9 @@ void tp_pair_free(struct tp_pair *p);
 /*
  * Says hello on a fresh connection to sa within wait_ms. With after set,
  * the welcome goes to p->after (it carries the server's account of our
- * handshake); otherwise to p->welcome, and p->state is set.
+ * handshake); otherwise to p->welcome, and p->state is set. A hello that
+ * p->stop cuts short sets p->cancelled instead: its silence says nothing
+ * of the path.
  */
 void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		   socklen_t len, double wait_ms, const char *unique_id,
@@ -59,7 +63,7 @@ const char *tp_pair_peer_id(const struct tp_pair *p);
  * Compares both ends' views and adds the findings: NAT_SOURCE,
  * NAT_DESTINATION, TLS_INTERCEPTED, CA_MISMATCH, the server's own reason
  * for a refusal, PEER_ID_MISMATCH as the server judged it; fills
- * r->peer and the "sideband" stage.
+ * r->peer and the "sideband" stage. Not for a cancelled hello.
  */
 void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		     const struct tp_tls_client_cfg *cfg);

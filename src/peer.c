@@ -297,7 +297,7 @@ static bool exchange(struct peer *p, const struct tp_resolved *addrs,
 	if (out == NULL)
 		return false;
 	tp_net_connect((const struct sockaddr *)&addrs->addr[0], addrs->len[0],
-		       timeout_ms, 0, &fd, &res);
+		       timeout_ms, 0, NULL, &fd, &res);
 	if (fd < 0)
 		goto out;
 	reply = malloc(TP_SB_MAX_LINE + 1);
@@ -399,6 +399,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	if (tp_addr_parse(o->connect, 4433, &host, &co.port, err) < 0)
 		return -1;
 	co.host = host;
+	/* a stop also ends the client role's waits, not only the peer's */
+	co.stop = o->stop;
 	/* one capture, the server thread's, covers both roles: the client
 	 * role does not open its own */
 	co.capture = false;
@@ -472,13 +474,13 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	 * silence (a filter) or an answer ends the wait, and the client
 	 * run that follows says which */
 	tp_net_resolve(co.host, co.port, co.family, co.timeout_s * 1000,
-		       &addrs, &res);
+		       NULL, &addrs, &res);
 	reachable = res.status == TP_NETRES_OK;
 	while (reachable && !stopped(o) && tp_now_ms() < deadline) {
 		int fd;
 
 		tp_net_connect((const struct sockaddr *)&addrs.addr[0],
-			       addrs.len[0], 1000, 0, &fd, &res);
+			       addrs.len[0], 1000, 0, NULL, &fd, &res);
 		if (fd >= 0)
 			close(fd);
 		if (res.status != TP_NETRES_REFUSED)

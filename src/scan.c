@@ -272,7 +272,7 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	struct tp_starttls_result st;
 
 	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
-		       sc->timeout_ms, 0, fd, &nr);
+		       sc->timeout_ms, 0, NULL, fd, &nr);
 	if (nr.status != TP_NETRES_OK) {
 		a->kind = ANS_CONNECT;
 		snprintf(a->detail, sizeof(a->detail), "%s", nr.message);
@@ -281,7 +281,7 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	if (sc->starttls == TP_STARTTLS_NONE)
 		return 0;
 	if (tp_starttls_run(*fd, sc->starttls, sc->o->host,
-			    tp_now_ms() + sc->timeout_ms, &st) == 0)
+			    tp_now_ms() + sc->timeout_ms, NULL, &st) == 0)
 		return 0;
 	tp_starttls_describe(&st, sc->starttls, a->detail, sizeof(a->detail));
 	a->kind = st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
@@ -1358,7 +1358,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 	int fd;
 
 	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
-		       sc->timeout_ms, 0, &fd, &nr);
+		       sc->timeout_ms, 0, NULL, &fd, &nr);
 	sc->connections++;
 	if (nr.status != TP_NETRES_OK) {
 		static const enum tp_code codes[] = {
@@ -1394,7 +1394,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 
 		t0 = tp_now_ms();
 		if (tp_starttls_run(fd, sc->starttls, sc->o->host,
-				    tp_now_ms() + sc->timeout_ms, &res) < 0) {
+				    tp_now_ms() + sc->timeout_ms, NULL, &res) < 0) {
 			tp_starttls_describe(&res, sc->starttls, line,
 					     sizeof(line));
 			tp_stage_set(ss, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
@@ -1419,7 +1419,7 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	size_t i;
 
 	tp_net_resolve(sc->o->host, sc->o->port, sc->o->family,
-		       sc->timeout_ms, &res, &nr);
+		       sc->timeout_ms, NULL, &res, &nr);
 	if (nr.status != TP_NETRES_OK || res.n == 0) {
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);

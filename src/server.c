@@ -766,7 +766,7 @@ static int start_capture(struct server *srv, const struct tp_livecap_opts *co,
 	}
 	if (o->capture_host != NULL) {
 		tp_net_resolve(o->capture_host, o->capture_port, 0,
-			       srv->timeout_ms, &far, &res);
+			       srv->timeout_ms, NULL, &far, &res);
 		if (res.status != TP_NETRES_OK)
 			far.n = 0;  /* the client's report says why */
 	}

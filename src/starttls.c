@@ -78,6 +78,7 @@ static const char *display(enum tp_starttls proto)
 struct conv {
 	int fd;
 	double deadline;
+	volatile sig_atomic_t *stop;
 	struct tp_starttls_result *res;
 	size_t total;                /* bytes read so far */
 	unsigned char unit[MAX_UNIT + 1]; /* the last line, tag or message */
@@ -127,7 +128,10 @@ static int send_all(struct conv *c, const void *buf, size_t n)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			w = tp_net_wait(c->fd, POLLOUT, c->deadline);
+			w = tp_net_wait_stop(c->fd, POLLOUT, c->deadline,
+					     c->stop);
+			if (w == TP_NET_STOPPED)
+				return fail(c, TP_STARTTLS_CANCELLED);
 			if (w == 0)
 				return fail(c, TP_STARTTLS_TIMEOUT);
 			if (w < 0)
@@ -150,8 +154,10 @@ static int send_text(struct conv *c, const char *text)
 /* Waits until something (or the end) can be read. */
 static int wait_readable(struct conv *c)
 {
-	int w = tp_net_wait(c->fd, POLLIN, c->deadline);
+	int w = tp_net_wait_stop(c->fd, POLLIN, c->deadline, c->stop);
 
+	if (w == TP_NET_STOPPED)
+		return fail(c, TP_STARTTLS_CANCELLED);
 	if (w == 0)
 		return fail(c, TP_STARTTLS_TIMEOUT);
 	if (w < 0)
@@ -735,7 +741,8 @@ bad:
 }
 
 int tp_starttls_run(int fd, enum tp_starttls proto, const char *host,
-		    double deadline_ms, struct tp_starttls_result *res)
+		    double deadline_ms, volatile sig_atomic_t *stop,
+		    struct tp_starttls_result *res)
 {
 	struct conv *c;
 	double t0 = tp_now_ms();
@@ -755,6 +762,7 @@ int tp_starttls_run(int fd, enum tp_starttls proto, const char *host,
 	}
 	c->fd = fd;
 	c->deadline = deadline_ms;
+	c->stop = stop;
 	c->res = res;
 	switch (proto) {
 	case TP_STARTTLS_SMTP: rc = smtp(c); break;
@@ -832,6 +840,9 @@ const char *tp_starttls_describe(const struct tp_starttls_result *res,
 	case TP_STARTTLS_RESET:
 		n = asprintf(&line, "%s server reset the connection at %s",
 			     name, step);
+		break;
+	case TP_STARTTLS_CANCELLED:
+		n = asprintf(&line, "%s prelude cancelled at %s", name, step);
 		break;
 	case TP_STARTTLS_PROTOCOL:
 		if (tls_record(res->reply))

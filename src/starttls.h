@@ -10,6 +10,7 @@
 #ifndef TP_STARTTLS_H
 #define TP_STARTTLS_H
 
+#include <signal.h>
 #include <stdbool.h>
 
 enum tp_starttls {
@@ -40,6 +41,7 @@ enum tp_starttls_status {
 	TP_STARTTLS_PROTOCOL,  /* it answered with something that is not the
 				* protocol (a TLS record, binary, a line too
 				* long) */
+	TP_STARTTLS_CANCELLED, /* the caller's stop flag was set */
 };
 
 struct tp_starttls_result {
@@ -53,12 +55,14 @@ struct tp_starttls_result {
 /*
  * Runs the prelude for proto on a connected socket (blocking or not;
  * it is polled) until the server is ready for TLS or deadline_ms
- * (tp_now_ms() clock) passes. host is XMPP's 'to' domain; SMTP's EHLO
- * names us as "tlsprobe.invalid". Returns 0 when the prelude succeeded, -1 otherwise; res says
- * how either way.
+ * (tp_now_ms() clock) passes, or *stop is set (stop may be NULL). host
+ * is XMPP's 'to' domain; SMTP's EHLO names us as "tlsprobe.invalid".
+ * Returns 0 when the prelude succeeded, -1 otherwise; res says how
+ * either way.
  */
 int tp_starttls_run(int fd, enum tp_starttls proto, const char *host,
-		    double deadline_ms, struct tp_starttls_result *res);
+		    double deadline_ms, volatile sig_atomic_t *stop,
+		    struct tp_starttls_result *res);
 
 /* One line for a report: "SMTP server refused STARTTLS at EHLO: 502 …"
  * (sanitised), written into buf. */

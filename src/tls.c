@@ -99,6 +99,16 @@ static ssize_t pull(gnutls_transport_ptr_t p, void *data, size_t len)
 	return n;
 }
 
+/* tp_net_wait_stop with the caller's stop flag; a stop is noted. */
+static int wait_for(struct ctx *c, short events, double deadline_ms)
+{
+	int rc = tp_net_wait_stop(c->fd, events, deadline_ms, c->cfg->stop);
+
+	if (rc == TP_NET_STOPPED)
+		c->obs->cancelled = true;
+	return rc;
+}
+
 /* GnuTLS asks whether data arrives within ms; our deadline bounds it. */
 static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 {
@@ -108,7 +118,11 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 
 	if (ms != GNUTLS_INDEFINITE_TIMEOUT && tp_now_ms() + ms < until)
 		until = tp_now_ms() + ms;
-	rc = tp_net_wait(c->fd, POLLIN, until);
+	rc = wait_for(c, POLLIN, until);
+	if (rc == TP_NET_STOPPED) {
+		gnutls_transport_set_errno(c->session, ECANCELED);
+		return -1;
+	}
 	if (rc < 0)
 		gnutls_transport_set_errno(c->session, errno);
 	return rc;
@@ -391,7 +405,7 @@ static void top_up_first_bytes(struct ctx *c)
 		until = c->deadline;
 	while (o->first_in_len < sizeof(o->first_in) &&
 	       memchr(o->first_in, '\n', o->first_in_len) == NULL) {
-		if (tp_net_wait(c->fd, POLLIN, until) <= 0)
+		if (wait_for(c, POLLIN, until) <= 0)
 			return;
 		n = recv(c->fd, o->first_in + o->first_in_len,
 			 sizeof(o->first_in) - o->first_in_len, 0);
@@ -421,13 +435,13 @@ static void confirm_client_auth(struct ctx *c, double timeout_ms)
 	do {
 		rc = gnutls_bye(c->session, GNUTLS_SHUT_WR);
 	} while ((rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) &&
-		 tp_net_wait(c->fd, POLLOUT, c->deadline) > 0);
+		 wait_for(c, POLLOUT, c->deadline) > 0);
 	for (;;) {
 		rc = (int)gnutls_record_recv(c->session, buf, sizeof(buf));
 		if (rc > 0)
 			continue;  /* application data: the peer is talking */
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
-			if (tp_net_wait(c->fd, POLLIN, c->deadline) <= 0)
+			if (wait_for(c, POLLIN, c->deadline) <= 0)
 				return;
 			continue;
 		}
@@ -460,7 +474,7 @@ static void inside_exchange(struct ctx *c)
 	while (sent < len) {
 		n = gnutls_record_send(c->session, line + sent, len - sent);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			if (tp_net_wait(c->fd, POLLOUT, c->deadline) <= 0)
+			if (wait_for(c, POLLOUT, c->deadline) <= 0)
 				goto out;
 			continue;
 		}
@@ -472,7 +486,7 @@ static void inside_exchange(struct ctx *c)
 		n = gnutls_record_recv(c->session, buf + got,
 				       TP_SB_MAX_LINE - got);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
-			if (tp_net_wait(c->fd, POLLIN, c->deadline) <= 0)
+			if (wait_for(c, POLLIN, c->deadline) <= 0)
 				break;
 			continue;
 		}
@@ -559,8 +573,10 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			short ev = gnutls_record_get_direction(s) ? POLLOUT
 								  : POLLIN;
-			int w = tp_net_wait(fd, ev, c.deadline);
+			int w = wait_for(&c, ev, c.deadline);
 
+			if (w == TP_NET_STOPPED)
+				break;
 			if (w == 0) {
 				obs->timed_out = true;
 				break;
@@ -573,11 +589,12 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		}
 		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
 			note_alert(&c, false, (int)gnutls_alert_get(s));
-		if (rc < 0 && !gnutls_error_is_fatal(rc))
+		if (rc < 0 && !gnutls_error_is_fatal(rc) && !obs->cancelled)
 			continue;  /* a warning alert: go on */
 		break;
 	}
-	obs->status = obs->timed_out ? GNUTLS_E_TIMEDOUT : rc;
+	obs->status = obs->cancelled ? GNUTLS_E_INTERRUPTED
+		      : obs->timed_out ? GNUTLS_E_TIMEDOUT : rc;
 	obs->stalled_ms = tp_now_ms() - c.last_in;
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		obs->alert_in = (int)gnutls_alert_get(s);
@@ -588,7 +605,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	if (rc < 0 && obs->first_in_len > 0 &&
 	    (obs->first_in[0] < 20 || obs->first_in[0] > 24))
 		top_up_first_bytes(&c);
-	if (rc == 0 && !obs->timed_out) {
+	if (rc == 0 && !obs->timed_out && !obs->cancelled) {
 		obs->handshake_done = true;
 		/* the stage's time is the handshake's; what follows waits
 		 * for a peer that may have nothing to say */

@@ -28,6 +28,8 @@ struct tp_tls_client_cfg {
 				    * session once it is up, or NULL */
 	double inside_wait_ms;     /* how long to wait for its answer */
 	char our_subject[256];
+	volatile sig_atomic_t *stop; /* set: every wait ends at once, and
+				      * obs->cancelled says so; NULL: never */
 };
 
 /* Everything the TLS stage observed, for diagnosis. */
@@ -40,6 +42,8 @@ struct tp_tls_obs {
 	int recv_errno;        /* ECONNRESET, …: 0 if none */
 	int send_errno;        /* EPIPE, ECONNRESET on a write: 0 if none */
 	bool timed_out;
+	bool cancelled;        /* cfg->stop cut a wait short: what follows
+				* in obs is partial */
 	double stalled_ms;     /* time since the last byte received */
 	/* handshake */
 	bool saw_server_hello;

@@ -525,12 +525,17 @@ struct tp_client_opts {
 	void (*progress)(void *arg, const struct tp_report *r,
 			 const char *stage);
 	void *progress_arg;
+	volatile sig_atomic_t *stop;  /* set (by a signal handler, another
+				       * thread): every wait ends within
+				       * 100 ms and the run returns */
 };
 
 /*
  * Runs one diagnosed TLS connection and fills r. Returns 0 when it ran
  * (whatever it found), -1 with err set when it could not: unusable input
- * (TP_ERR_USAGE) is detected before any network step.
+ * (TP_ERR_USAGE) is detected before any network step. A run that *stop
+ * cut short has the stage it stopped in failed with detail "cancelled",
+ * the stages after it skipped, and a RUN_CANCELLED finding.
  */
 int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		  struct tp_error *err);

@@ -24,6 +24,13 @@
 
 #include "ui.h"
 
+/* The wheel turned toward the user (button 5, ncurses 6). */
+#ifdef BUTTON5_PRESSED
+#define WHEEL_DOWN BUTTON5_PRESSED
+#else
+#define WHEEL_DOWN 0
+#endif
+
 static struct ui U;
 static bool curses_on;
 static volatile sig_atomic_t got_term, got_winch;
@@ -38,7 +45,6 @@ static const int screen_panes[] = {2, 3, 2, 2, 2, 2, 2};
 
 static const char *const help_lines[] = {
 	"Keys",
-	"",
 	"  arrows, h j k l   move; h/l also switch panes",
 	"  Tab, Shift-Tab    next / previous pane",
 	"  PgUp PgDn g G     page up and down, first, last",
@@ -51,11 +57,13 @@ static const char *const help_lines[] = {
 	"  s                 save the current report as JSON",
 	"  ?                 this help",
 	"  q                 quit",
+	"  click             select a row; a second click opens it",
+	"  wheel             move three rows (Shift+mouse selects text)",
 	"",
 	"On the form: Enter edits a field (Enter or Esc ends), h/l or",
 	"Space change the probe; Enter on [ Run ] starts it.",
 	"",
-	"Any key closes this help.",
+	"Any key or click closes this help.",
 };
 
 /* Ends curses if it is on; safe to call more than once. */
@@ -179,6 +187,62 @@ bool ui_start(struct ui *u, const struct ui_params *p)
 	return true;
 }
 
+/* ---- the mouse: what the last drawing put where ---- */
+
+#define MAX_HITS 512
+
+struct hit {
+	int pane;
+	int item;   /* -1: the pane itself */
+	int sel;    /* a pane's selected item */
+	int y, x, h, w;
+};
+
+static struct hit hits[MAX_HITS];
+static size_t n_hits;
+
+static void hit_add(int pane, int item, int sel, int y, int x, int h, int w)
+{
+	if (n_hits < MAX_HITS && h > 0 && w > 0)
+		hits[n_hits++] = (struct hit){pane, item, sel, y, x, h, w};
+}
+
+void ui_mouse_pane(int pane, int sel, int y, int x, int h, int w)
+{
+	hit_add(pane, -1, sel, y, x, h, w);
+}
+
+void ui_mouse_item(int pane, int item, int y, int x, int h, int w)
+{
+	hit_add(pane, item, -1, y, x, h, w);
+}
+
+/* The item (or, with items false, the pane) drawn at y,x; the last one
+ * drawn there wins. */
+static const struct hit *hit_at(int y, int x, bool items)
+{
+	size_t i;
+
+	for (i = n_hits; i-- > 0;) {
+		const struct hit *t = &hits[i];
+
+		if ((t->item >= 0) == items && y >= t->y && y < t->y + t->h &&
+		    x >= t->x && x < t->x + t->w)
+			return t;
+	}
+	return NULL;
+}
+
+static const struct hit *pane_hit(int pane)
+{
+	size_t i;
+
+	for (i = 0; i < n_hits; i++)
+		if (hits[i].item < 0 && hits[i].pane == pane)
+			return &hits[i];
+	return NULL;
+}
+
 bool ui_nav(struct ui *u, int pane, int key, int n, int h)
 {
 	int *sel = &u->sel[pane];
@@ -285,12 +349,7 @@ static void cancel(struct ui *u)
 		return;
 	}
 	ui_run_cancel(u->cur);
-	if (u->cur->p.kind == UI_CLIENT || u->cur->p.kind == UI_CERT)
-		ui_message(u, "run #%d cancelled: its result will be discarded "
-			   "when it arrives (each stage ends within its "
-			   "--timeout)", u->cur->id);
-	else
-		ui_message(u, "run #%d: stopping", u->cur->id);
+	ui_message(u, "run #%d: stopping", u->cur->id);
 }
 
 static void back(struct ui *u)
@@ -399,6 +458,7 @@ static void draw(struct ui *u)
 {
 	int h = LINES - 2;
 
+	n_hits = 0;
 	erase();
 	if (LINES < 10 || COLS < 40) {
 		ui_text(0, 0, COLS, UI_BOLD, "tlsprobe tui: the terminal is too "
@@ -437,6 +497,51 @@ static bool screen_key(struct ui *u, int key)
 	return false;
 }
 
+/*
+ * A click selects the row under it (a first click in another pane gives
+ * that pane the keyboard too) and a click on the selected row opens it
+ * as Enter does, as does a double click on any row; the wheel moves
+ * three rows in the pane under it. Moves go through the screen's own
+ * keys, so that the mouse does exactly what the keyboard does.
+ */
+static void mouse(struct ui *u)
+{
+	const struct hit *item, *pane;
+	MEVENT ev;
+	bool twice;
+	int n, step;
+
+	if (getmouse(&ev) != OK || u->searching ||
+	    (u->screen == UI_SCR_HOME && u->editing))
+		return;
+	item = hit_at(ev.y, ev.x, true);
+	pane = item != NULL ? pane_hit(item->pane) : hit_at(ev.y, ev.x, false);
+	if (pane == NULL)
+		return;
+	if (ev.bstate & (BUTTON4_PRESSED | WHEEL_DOWN)) {
+		u->focus = pane->pane;
+		for (n = 0; n < 3; n++)
+			screen_key(u, ev.bstate & BUTTON4_PRESSED ? KEY_UP
+								  : KEY_DOWN);
+		return;
+	}
+	twice = ev.bstate & BUTTON1_DOUBLE_CLICKED;
+	if (!twice && !(ev.bstate & BUTTON1_CLICKED))
+		return;
+	if (item != NULL && u->focus == pane->pane && item->item == pane->sel) {
+		screen_key(u, '\n');
+		return;
+	}
+	u->focus = pane->pane;
+	if (item == NULL || pane->sel < 0)
+		return;
+	step = item->item > pane->sel ? KEY_DOWN : KEY_UP;
+	for (n = abs(item->item - pane->sel); n > 0; n--)
+		screen_key(u, step);
+	if (twice)
+		screen_key(u, '\n');
+}
+
 /* Returns false when the TUI should end. */
 static bool key(struct ui *u, int k)
 {
@@ -445,7 +550,13 @@ static bool key(struct ui *u, int k)
 	if (k != ERR && !u->searching)
 		u->message[0] = '\0';
 	if (u->help) {
+		if (k == KEY_MOUSE)
+			getmouse(&(MEVENT){0});
 		u->help = false;
+		return true;
+	}
+	if (k == KEY_MOUSE) {
+		mouse(u);
 		return true;
 	}
 	if (u->searching) {
@@ -578,6 +689,12 @@ int ui_main(const struct ui_params *start, bool no_color)
 	nonl();
 	keypad(stdscr, TRUE);
 	nodelay(stdscr, TRUE);
+	/* clicks and the wheel where the terminal reports them; button
+	 * events only, no motion tracking, so that Shift with the mouse
+	 * still selects text in the terminal. ncurses tells a double click
+	 * from two clicks by its default interval (1/6 s). */
+	mousemask(BUTTON1_CLICKED | BUTTON1_DOUBLE_CLICKED | BUTTON4_PRESSED |
+		  WHEEL_DOWN, NULL);
 	curs_set(0);
 	u->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	u->color = has_colors() && !no_color && (nc == NULL || nc[0] == '\0');
@@ -614,12 +731,16 @@ int ui_main(const struct ui_params *start, bool no_color)
 			}
 			if (!key(u, k))
 				goto out;
+			/* the next click in this batch (a double click) must
+			 * meet the rows where they are now */
+			if (k == KEY_MOUSE)
+				draw(u);
 		}
 	}
 out:
 	restore_terminal();
 	if (!stop_runs(u)) {
-		/* a client run still inside a stage: do not wait for it */
+		/* a run that did not stop in time: do not wait for it */
 		fflush(stdout);
 		fflush(stderr);
 		_exit(0);

@@ -64,7 +64,6 @@ struct ui_run {
 	pthread_mutex_t lock;
 	/* under lock */
 	enum ui_state state;
-	bool abandoned;      /* cancelled while it cannot stop: discard */
 	struct tp_report *report;  /* the worker's until state != RUNNING */
 	struct tp_error err;
 	struct ui_stage_view stages[8];
@@ -85,7 +84,7 @@ const char *ui_kind_name(enum ui_kind k);
 /* Starts p on a worker thread; NULL with *why set when it cannot. */
 struct ui_run *ui_run_start(const struct ui_params *p, int id, int wake_fd,
 			    const char **why);
-/* Asks a run to stop; one that cannot stop is abandoned. */
+/* Asks a run to stop; the worker hands over what it has. */
 void ui_run_cancel(struct ui_run *run);
 /* Waits up to ms for the worker; true when it ended and was joined. */
 bool ui_run_join(struct ui_run *run, int ms);
@@ -214,6 +213,14 @@ bool ui_start(struct ui *u, const struct ui_params *p);
 void ui_message(struct ui *u, const char *fmt, ...) TP_PRINTF(2, 3);
 /* Moves sel/top of pane for a navigation key; true when it was one. */
 bool ui_nav(struct ui *u, int pane, int key, int n, int h);
+/*
+ * Where the screen being drawn put its panes and list rows, for the
+ * mouse: pane covers rows y..y+h-1 and columns x..x+w-1, and sel is the
+ * index of its selected item (-1 in a pane of text); item of pane's
+ * list covers the same kind of rectangle. Drawing starts a fresh map.
+ */
+void ui_mouse_pane(int pane, int sel, int y, int x, int h, int w);
+void ui_mouse_item(int pane, int item, int y, int x, int h, int w);
 /* The entry point: runs the TUI until q; start, when not NULL, is run at
  * once. Returns the exit status. */
 int ui_main(const struct ui_params *start, bool no_color);

@@ -113,9 +113,11 @@ static void draw_matrix(struct ui *u, const struct tp_scan *s, int y, int h)
 	ui_text(y + 2, 1, nw, ui_attr(UI_C_DIM), "accepted");
 	ui_text(y + 3, 1, nw, ui_attr(UI_C_DIM), "order");
 	ui_clamp(&u->sel[0], &u->top[0], n, h - 4);
+	ui_mouse_pane(0, n > 0 ? u->sel[0] : -1, y + 1, 0, h - 1, COLS);
 	for (i = u->top[0], row = y + 4; i < n && row < y + h; i++, row++) {
 		bool here = u->focus == 0 && u->sel[0] == i;
 
+		ui_mouse_item(0, i, row, 0, 1, COLS);
 		ui_textf(row, 1, nw - 1, here ? UI_REVERSE : UI_NORMAL, "%s",
 			 rows[i].name);
 		for (p = 0; p < s->n_protocols; p++) {
@@ -260,6 +262,7 @@ void ui_ciphers_draw(struct ui *u, int y, int h)
 	draw_matrix(u, r->scan, y + 1, mh);
 	ui_hline(y + 1 + mh, 0, COLS, "Groups, signatures, policy, grade",
 		 u->focus == 1);
+	ui_mouse_pane(1, -1, y + 2 + mh, 0, h - 2 - mh, COLS);
 	buf = malloc(32768);
 	if (buf == NULL)
 		return;

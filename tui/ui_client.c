@@ -63,6 +63,7 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 	if (r != NULL) {
 		n = (int)r->n_stages;
 		ui_clamp(&u->sel[0], &u->top[0], n, max - 1);
+		ui_mouse_pane(0, u->sel[0], y + 1, 0, max - 1, COLS);
 		for (i = 0; i < n && row < max; i++) {
 			const struct tp_stage *st = &r->stages[i];
 			char detail[600];
@@ -85,6 +86,7 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 				  (focused && u->sel[0] == i ? UI_REVERSE : 0),
 				  st->ms, st->status != TP_STAGE_SKIPPED,
 				  detail, extra);
+			ui_mouse_item(0, i, y + row, 0, extra, COLS);
 			row += extra;
 		}
 		return row;
@@ -179,6 +181,8 @@ static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 
 	ui_hline(y, 0, w, packets ? "Handshake and TCP" : "Handshake",
 		 u->focus == 1);
+	/* no row is selected in the ladder: the wheel scrolls it */
+	ui_mouse_pane(1, -1, y + 1, 0, h - 1, w);
 	if (r == NULL) {
 		ui_text(y + 1, 2, w - 3, ui_attr(UI_C_DIM),
 			"the handshake appears when the run ends");
@@ -211,7 +215,11 @@ static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 				   ? ui_attr(UI_C_RED) : ui_attr(UI_C_CYAN));
 		}
 	}
-	if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL)
+	if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL &&
+	    tls->detail != NULL && strcmp(tls->detail, "cancelled") == 0)
+		ui_text(row, 2, w - 3, ui_attr(UI_C_YELLOW),
+			"the run was cancelled here");
+	else if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL)
 		ui_textf(row, 2, w - 3, ui_attr(UI_C_RED), "%s the handshake "
 			 "died here: %s", ui_glyphs()->bad,
 			 tls->detail ? tls->detail : "tls failed");
@@ -252,11 +260,13 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 			idx[n++] = i;
 	}
 	if (n == 0) {
+		ui_mouse_pane(pane, -1, y + 1, x, h - 1, w);
 		ui_text(y + 1, x + 2, w - 3, ui_attr(UI_C_DIM), nf == 0
 			? "no findings" : "no finding matches the filter");
 		return;
 	}
 	ui_clamp(&u->sel[pane], &u->top[pane], n, h - 1);
+	ui_mouse_pane(pane, u->sel[pane], y + 1, x, h - 1, w);
 	/* scroll by findings: the selected one must be on screen */
 	for (;;) {
 		used = 0;
@@ -269,6 +279,7 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 	for (i = u->top[pane], row = y + 1; i < n && row < y + h; i++) {
 		const struct tp_finding *f = &fs[idx[i]];
 		bool here = u->focus == pane && u->sel[pane] == i;
+		int first = row;
 
 		ui_textf(row, x + 1, 8, ui_severity_attr(f->severity) |
 			 (here ? UI_REVERSE : 0), "%-7s",
@@ -290,6 +301,7 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 			row += ui_wrap(row, x + 3, w - 4, y + h - row, 0,
 				       ui_attr(UI_C_GREEN), buf);
 		}
+		ui_mouse_item(pane, i, first, x, row - first, w);
 	}
 }
 
@@ -299,14 +311,6 @@ void ui_client_draw(struct ui *u, int y, int h)
 	enum ui_state st = ui_cur_state(u);
 	int used, lw, rest;
 
-	if (u->direction < 0 && st == UI_CANCELLED && r == NULL) {
-		ui_wrap(y + 1, 2, COLS - 4, 3, 0, ui_attr(UI_C_YELLOW),
-			"This run was cancelled. A client run cannot be "
-			"interrupted inside a stage: it goes on until its "
-			"--timeout, and its result is discarded when it "
-			"arrives. Press r to run it again.");
-		return;
-	}
 	if (st == UI_FAILED && u->direction < 0) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_RED),
@@ -315,27 +319,32 @@ void ui_client_draw(struct ui *u, int y, int h)
 		return;
 	}
 	if (r != NULL) {
+		/* a run cut short has a report, but no verdict to show */
+		bool cut = tp_report_has(r, TP_RUN_CANCELLED);
+		const char *word = cut ? "CANCELLED"
+			: ui_verdict_word(tp_report_verdict(r));
 		char line[400];
 
 		if (r->session.present)
 			snprintf(line, sizeof(line), "%s  %s  %s  group %s  "
-				 "signature %s", ui_verdict_word(
-				 tp_report_verdict(r)), r->session.version ?
+				 "signature %s", word, r->session.version ?
 				 r->session.version : "?", r->session.cipher ?
 				 r->session.cipher : "?", r->session.group ?
 				 r->session.group : "-", r->session.signature ?
 				 r->session.signature : "-");
 		else
 			snprintf(line, sizeof(line), "%s  no TLS session  "
-				 "(%zu findings, %.1f ms)",
-				 ui_verdict_word(tp_report_verdict(r)),
-				 r->n_findings, r->total_ms);
-		ui_text(y, 1, COLS - 2, ui_verdict_attr(tp_report_verdict(r)) |
-			UI_BOLD, line);
+				 "(%zu finding%s, %.1f ms)", word,
+				 r->n_findings, r->n_findings == 1 ? "" : "s",
+				 r->total_ms);
+		ui_text(y, 1, COLS - 2, (cut ? ui_attr(UI_C_YELLOW)
+			: ui_verdict_attr(tp_report_verdict(r))) | UI_BOLD,
+			line);
 	} else {
 		ui_textf(y, 1, COLS - 2, ui_attr(UI_C_CYAN), "running for "
-			 "%.1f s  (x cancels)", (tp_now_ms() -
-			 u->cur->started_ms) / 1000);
+			 "%.1f s  %s", (tp_now_ms() - u->cur->started_ms) /
+			 1000, u->cur->stop ? "(cancelling...)"
+			 : "(x cancels)");
 	}
 	used = 1 + draw_stages(u, r, y + 1, h / 3 + 1);
 	rest = h - used;
@@ -445,10 +454,12 @@ static void draw_tree(struct ui *u, const struct tp_report *r, int y, int h,
 
 	ui_hline(y, 0, w, "Chain: leaf to trust anchor", u->focus == 0);
 	ui_clamp(&u->sel[0], &u->top[0], n + 1, h - 1);
+	ui_mouse_pane(0, u->sel[0], y + 1, 0, h - 1, w);
 	for (i = 0; i <= n && row < y + h; i++) {
 		bool here = u->sel[0] == i;
 		bool bad = false;
 		int attr = here ? UI_REVERSE | UI_BOLD : UI_BOLD;
+		int first = row;
 
 		ind = 1 + 2 * (i < 6 ? i : 6);
 		if (i > 0)
@@ -486,6 +497,7 @@ static void draw_tree(struct ui *u, const struct tp_report *r, int y, int h,
 				ui_textf(row++, ind + 2, w - ind - 3,
 					 ui_attr(UI_C_DIM), "not checked");
 		}
+		ui_mouse_item(0, i, first, 0, row - first, w);
 	}
 }
 
@@ -566,6 +578,7 @@ void ui_chain_draw(struct ui *u, int y, int h)
 	ui_vline(y + 1, tw, h - 1);
 	x = tw + 1;
 	ui_hline(y, x, COLS - x, "Details", u->focus == 1);
+	ui_mouse_pane(1, -1, y + 1, x, h - 1, COLS - x);
 	buf = malloc(16384);
 	if (buf == NULL)
 		return;

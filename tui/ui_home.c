@@ -250,6 +250,7 @@ static void draw_form(struct ui *u, int y, int h, int w)
 	bool used;
 
 	ui_hline(y, 0, w, "Target", u->focus == 0);
+	ui_mouse_pane(0, u->field, y + 1, 0, h - 1, w);
 	for (f = 0, row = y + 1; f < F_COUNT && row < y + h; f++, row++) {
 		bool here = u->focus == 0 && u->field == f;
 
@@ -259,8 +260,10 @@ static void draw_form(struct ui *u, int y, int h, int w)
 			row++;
 			ui_textf(row, 16, vw, here ? UI_REVERSE | UI_BOLD : UI_BOLD,
 				 "[ Run %s ]", ui_kind_name(u->probe));
+			ui_mouse_item(0, f, row, 0, 1, w);
 			continue;
 		}
+		ui_mouse_item(0, f, row, 0, 1, w);
 		ui_textf(row, 1, 14, here ? UI_BOLD : attr, "%s%s",
 			 here ? "> " : "  ", fields[f].label);
 		if (f == F_PROBE) {
@@ -293,13 +296,14 @@ static void draw_runs(struct ui *u, int y, int h, int x, int w)
 	int shown = 0, i, n = (int)u->n_runs, rows = (h - 1) / 2;
 
 	ui_hline(y, x, w, "Runs", u->focus == 1);
+	ui_clamp(&u->sel[1], &u->top[1], n, rows);
+	ui_mouse_pane(1, u->sel[1], y + 1, x, h - 1, w);
 	if (n == 0) {
 		ui_wrap(y + 2, x + 2, w - 3, h - 3, 0, ui_attr(UI_C_DIM),
 			"No runs yet. Fill in the form and press Enter on "
 			"[ Run ], or start tlsprobe tui with a subcommand.");
 		return;
 	}
-	ui_clamp(&u->sel[1], &u->top[1], n, rows);
 	for (i = u->top[1]; i < n && shown < rows; i++) {
 		struct ui_run *run = u->runs[n - 1 - i];
 		bool here = u->focus == 1 && u->sel[1] == i;
@@ -318,11 +322,14 @@ static void draw_runs(struct ui *u, int y, int h, int x, int w)
 			attr = ui_verdict_attr(v);
 		} else if (run->state == UI_FAILED) {
 			attr = ui_attr(UI_C_RED);
+		} else if (run->state == UI_CANCELLED) {
+			attr = ui_attr(UI_C_YELLOW);
 		}
 		ui_run_unlock(run);
 		ui_text(y + 1 + 2 * shown, x + 1, w - 1,
 			here ? UI_REVERSE | UI_BOLD : UI_BOLD, line);
 		ui_text(y + 2 + 2 * shown, x + 4, w - 4, attr, status);
+		ui_mouse_item(1, i, y + 1 + 2 * shown, x, 2, w);
 		shown++;
 	}
 }

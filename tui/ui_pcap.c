@@ -131,6 +131,7 @@ void ui_pcap_draw(struct ui *u, int y, int h)
 			? "no handshake matches the filter"
 			: "no TLS handshake in this capture");
 	ui_clamp(&u->sel[0], &u->top[0], (int)n, lh);
+	ui_mouse_pane(0, n > 0 ? u->sel[0] : -1, y + 2, 0, lh, COLS);
 	for (i = u->top[0], row = y + 2; i < (int)n && row < y + 2 + lh;
 	     i++, row++) {
 		const struct tp_handshake *hs = &r->handshakes[idx[i]];
@@ -138,6 +139,7 @@ void ui_pcap_draw(struct ui *u, int y, int h)
 		int oattr = strcmp(hs->outcome, "established") == 0
 			? ui_attr(UI_C_GREEN) : ui_attr(UI_C_RED);
 
+		ui_mouse_item(0, i, row, 0, 1, COLS);
 		ui_textf(row, 1, 46, here ? UI_REVERSE | UI_BOLD : UI_BOLD,
 			 "%s -> %s", hs->client ? hs->client : "?",
 			 hs->server ? hs->server : "?");
@@ -151,6 +153,7 @@ void ui_pcap_draw(struct ui *u, int y, int h)
 	dh = y + h - row - 1;
 	ui_hline(row, 0, COLS, "Details of the selected handshake",
 		 u->focus == 1);
+	ui_mouse_pane(1, -1, row + 1, 0, dh, COLS);
 	buf = malloc(16384);
 	if (buf != NULL && n > 0) {
 		details(r, &r->handshakes[idx[u->sel[0]]], buf, 16384);

@@ -200,6 +200,18 @@ static void on_server_report(void *arg, const struct tp_report *r)
 	wake(run);
 }
 
+/* Whether the stop flag cut the run short. A client run's report says
+ * so itself (a stop after its last wait cuts nothing); the cert probe
+ * only reads files and has nothing to stop. */
+static bool stopped_early(const struct ui_run *run, const struct tp_report *r)
+{
+	switch (run->p.kind) {
+	case UI_CLIENT: return r != NULL && tp_report_has(r, TP_RUN_CANCELLED);
+	case UI_CERT: return false;
+	default: return run->stop != 0;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct ui_run *run = arg;
@@ -214,6 +226,7 @@ static void *worker(void *arg)
 		r = tp_report_new("client");
 		p.client.progress = on_client_progress;
 		p.client.progress_arg = run;
+		p.client.stop = &run->stop;
 		if (r != NULL)
 			rc = tp_client_run(&p.client, r, &err);
 		break;
@@ -261,11 +274,7 @@ static void *worker(void *arg)
 
 	ui_run_lock(run);
 	run->ended_ms = tp_now_ms();
-	if (run->abandoned) {
-		/* the screen said it was cancelled: nobody wants this now */
-		tp_report_free(r);
-		r = NULL;
-	} else if (rc < 0) {
+	if (rc < 0) {
 		run->err = err;
 		run->state = UI_FAILED;
 		tp_report_free(r);
@@ -273,7 +282,7 @@ static void *worker(void *arg)
 		run->report = r;
 		if (p.kind == UI_SERVER)
 			run->summary = sum;
-		run->state = run->stop ? UI_CANCELLED : UI_DONE;
+		run->state = stopped_early(run, r) ? UI_CANCELLED : UI_DONE;
 	}
 	ui_run_unlock(run);
 	wake(run);
@@ -315,15 +324,6 @@ struct ui_run *ui_run_start(const struct ui_params *p, int id, int wake_fd,
 void ui_run_cancel(struct ui_run *run)
 {
 	run->stop = 1;
-	ui_run_lock(run);
-	if (run->state == UI_RUNNING &&
-	    (run->p.kind == UI_CLIENT || run->p.kind == UI_CERT)) {
-		/* no stop flag: the result is discarded when it arrives */
-		run->abandoned = true;
-		run->state = UI_CANCELLED;
-		run->ended_ms = tp_now_ms();
-	}
-	ui_run_unlock(run);
 }
 
 bool ui_run_join(struct ui_run *run, int ms)

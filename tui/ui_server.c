@@ -60,11 +60,13 @@ void ui_server_draw(struct ui *u, int y, int h)
 			: "no connection yet: point a client at the address "
 			"above");
 	ui_clamp(&u->sel[0], &u->top[0], n, lh);
+	ui_mouse_pane(0, n > 0 ? u->sel[0] : -1, y + 2, 0, lh, COLS);
 	for (i = u->top[0], row = y + 2, shown = 0; i < n && shown < lh;
 	     i++, row++, shown++) {
 		const struct ui_conn *c = &run->conns[idx[i]];
 		bool here = u->sel[0] == i;
 
+		ui_mouse_item(0, i, row, 0, 1, COLS);
 		ui_textf(row, 1, 10, here ? UI_REVERSE : UI_NORMAL, "%-9s",
 			 c->when);
 		ui_text(row, 11, 24, here ? UI_REVERSE | UI_BOLD : UI_BOLD,
@@ -81,6 +83,7 @@ void ui_server_draw(struct ui *u, int y, int h)
 	dh = y + h - row - 1;
 	ui_hline(row, 0, COLS, "Details of the selected connection",
 		 u->focus == 1);
+	ui_mouse_pane(1, -1, row + 1, 0, dh, COLS);
 	if (text == NULL)
 		return;
 	lines = ui_wrap_count(COLS - 3, text);
@@ -188,6 +191,7 @@ void ui_peer_draw(struct ui *u, int y, int h)
 		u->sel[0] = 1;
 	if (u->sel[0] < 0)
 		u->sel[0] = 0;
+	ui_mouse_pane(0, u->sel[0], y + 2, 0, 8, COLS);
 	for (d = 0; d < 2; d++) {
 		const struct tp_report *dr = r->directions[d];
 		int x = 11 + d * (cw + 1);
@@ -196,6 +200,7 @@ void ui_peer_draw(struct ui *u, int y, int h)
 		ui_textf(y + 2, x, cw, here ? UI_REVERSE | UI_BOLD : UI_BOLD,
 			 "%s  %s", d == 0 ? "A->B" : "B->A", dr == NULL
 			 ? "no report" : ui_verdict_word(tp_report_verdict(dr)));
+		ui_mouse_item(0, d, y + 2, x, 8, cw + 1);
 		if (dr == NULL)
 			continue;
 		for (i = 0; i < 5; i++)
@@ -214,10 +219,13 @@ void ui_peer_draw(struct ui *u, int y, int h)
 	fy = y + 10;
 	ui_hline(fy, 0, COLS, "Findings over both directions", u->focus == 1);
 	ui_clamp(&u->sel[1], &u->top[1], (int)r->n_findings, y + h - fy - 1);
+	ui_mouse_pane(1, r->n_findings > 0 ? u->sel[1] : -1, fy + 1, 0,
+		      y + h - fy - 1, COLS);
 	for (i = u->top[1], row = fy + 1; i < (int)r->n_findings &&
 	     row < y + h; i++) {
 		const struct tp_finding *f = &r->findings[i];
 		char line[800];
+		int first = row;
 
 		snprintf(line, sizeof(line), "%s %s", tp_code_info(f->code)->name,
 			 f->summary ? f->summary : "");
@@ -229,6 +237,7 @@ void ui_peer_draw(struct ui *u, int y, int h)
 			 : f->severity == TP_SEV_WARNING ? "WARNING" : "INFO");
 		row += ui_wrap(row, 10, COLS - 11, y + h - row, 0, UI_NORMAL,
 			       line);
+		ui_mouse_item(1, i, first, 0, row - first, COLS);
 	}
 	if (r->n_findings == 0)
 		ui_text(fy + 1, 2, COLS - 4, ui_attr(UI_C_GREEN),

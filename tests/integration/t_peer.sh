@@ -124,3 +124,32 @@ check "peer --count x: exit 2" test "$rc" -eq 2
 	--timeout abc >/dev/null 2>"$T/u4.err"; rc=$?
 check "peer --timeout abc: exit 2 naming --timeout (the client's options)" \
 	sh -c "[ $rc -eq 2 ] && grep -q -- '--timeout' '$T/u4.err'"
+
+# 6. SIGINT while the client role waits on a server that never answers:
+#    the peer ends at once, not at --timeout, and our direction says
+#    which stage was cut, with nothing diagnosed from it
+start_fake stall || exit 1
+timeout -k 2 30 "$TP" peer --listen "127.0.0.1:$(free_port)" \
+	--connect "127.0.0.1:$FAKE_PORT" --cert "$ME.pem" --key "$ME.key" \
+	--ca "$PKI/ca1.pem" --timeout 10 --wait 30 --json >"$T/int.json" \
+	2>"$T/int.err" &
+pid=$!
+# past the side channel's hello (1 s of silence), inside the handshake
+sleep 2.5
+t0=$(now_ms)
+kill -INT "$pid"
+wait "$pid"; rc=$?
+ms=$(($(now_ms) - t0))
+check "SIGINT during the handshake: the peer ends within 1 s, exit 1 ($ms ms)" \
+	test "$rc" -eq 1 -a "$ms" -lt 1000
+check "SIGINT during the handshake: our direction has RUN_CANCELLED, tls cancelled, no HANDSHAKE_TIMEOUT" \
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+v = [x for x in d["directions"].values() if x]
+assert len(v) == 1, d["directions"]
+codes = [f["code"] for f in v[0]["findings"]]
+assert codes == ["RUN_CANCELLED"], codes
+tls = [s for s in v[0]["stages"] if s["name"] == "tls"][0]
+assert tls["status"] == "fail" and tls["detail"] == "cancelled", tls
+assert [s["status"] for s in v[0]["stages"] if s["name"] == "verify"] == ["skipped"]' "$T/int.json"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tlsprobe client across real networks built from namespaces: firewalls
 # that drop, reset and send ICMP unreachables, a missing route, and
-# resolvers that deny every name or never answer.
+# resolvers that deny every name or never answer (and a run stopped
+# while one keeps silent).
 #
 #   client C 100.64.1.2 --- 100.64.1.1 router R 100.64.2.1 --- 100.64.2.2 server S
 #   resolver D: only lo; /etc/netns/D/resolv.conf names 127.0.0.1
@@ -140,4 +141,30 @@ setup "silent resolver" start_ready fakedns ip netns exec "$D" \
 run_client dns-silent "$NAME:443" --timeout 1
 expect "resolver never answers: DNS_FAILURE" 1 DNS_FAILURE
 timely "DNS_FAILURE with a silent resolver and --timeout 1" 2500
+
+# x in tlsprobe tui while the resolver keeps silent: the dns stage is
+# cut at once (not at --timeout 10), and no DNS_FAILURE is made of it
+if command -v tmux >/dev/null 2>&1; then
+	TMUX_SOCK="$T/tmux.sock"
+	at_exit 'tmux -S "$TMUX_SOCK" kill-server 2>/dev/null'
+	tmux -S "$TMUX_SOCK" new-session -d -s dns -x 100 -y 30 \
+		"ip netns exec '$D' '$TP' tui client '$NAME:443' --timeout 10; sleep 30"
+	sleep 1.5
+	tmux -S "$TMUX_SOCK" send-keys -t dns x
+	_end=$(( $(date +%s) + 2 ))
+	while [ "$(date +%s)" -le "$_end" ]; do
+		tmux -S "$TMUX_SOCK" capture-pane -p -t dns >"$T/dns.txt"
+		grep -qE '^ dns +FAIL +[0-9.]+ ms +cancelled$' "$T/dns.txt" && break
+		sleep 0.1
+	done
+	check "x while the resolver is silent: the dns stage is cancelled at once" \
+		grep -qE '^ dns +FAIL +[0-9.]+ ms +cancelled$' "$T/dns.txt"
+	check "x while the resolver is silent: RUN_CANCELLED, no DNS_FAILURE" \
+		sh -c "grep -q RUN_CANCELLED '$T/dns.txt' && ! grep -q DNS_FAILURE '$T/dns.txt'"
+	tmux -S "$TMUX_SOCK" send-keys -t dns q
+elif [ "${CI:-}" = true ]; then
+	not_ok "tmux is installed (CI must run the cancelled resolver case)"
+else
+	skip "x while the resolver is silent" "tmux is not installed"
+fi
 stop_servers

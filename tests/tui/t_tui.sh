@@ -2,8 +2,9 @@
 # tlsprobe tui driven in tmux against real servers on loopback: the home
 # form, a client run (stages, UNKNOWN_CA), the chain with the expired
 # leaf marked, a cipher grade after the progress bar, the server monitor
-# with a live connection, the peer matrix, a resize, NO_COLOR, and a
-# terminal restored after q.
+# with a live connection, the peer matrix, a resize, NO_COLOR, a client
+# run cancelled while it waits, the mouse, and a terminal restored after
+# q.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
@@ -158,6 +159,25 @@ keys stop x
 expect_screen stop "x cancels a running audit" "cancelled"
 keys stop q
 
+# 7b. x stops a client run that waits on a server which never answers:
+# the handshake is cut within a second or two, not at --timeout 10, and
+# the screen shows the partial report marked cancelled
+start_fake stall || exit 1
+start cx "'$TP' tui client 127.0.0.1:$FAKE_PORT --timeout 10 --no-sideband; sleep 30"
+expect_screen cx "cancel: the client run is connected and waits" "tcp      ok"
+keys cx x
+expect_screen cx "x cancels a waiting client run at once" \
+	"CANCELLED  no TLS session" 2
+check "cancel: the tls stage is marked cancelled" sh -c \
+	"tmux -S '$TMUX_SOCK' capture-pane -p -t cx | grep -qE '^ tls +FAIL +[0-9.]+ ms +cancelled\$'"
+check "cancel: RUN_CANCELLED, and no HANDSHAKE_TIMEOUT made from the cut wait" sh -c \
+	"tmux -S '$TMUX_SOCK' capture-pane -p -t cx >'$T/cx.txt'; grep -q 'RUN_CANCELLED' '$T/cx.txt' && ! grep -q 'HANDSHAKE_TIMEOUT' '$T/cx.txt'"
+check "cancel: the verify stage is skipped" sh -c \
+	"tmux -S '$TMUX_SOCK' capture-pane -p -t cx | grep -qE '^ verify +skipped'"
+keys cx Escape
+expect_screen cx "cancel: the runs list says cancelled" "   cancelled"
+keys cx q
+
 # 8. the capture browser over a capture of a refused handshake
 start cap "'$TP' tui pcap '$TOP/tests/fuzz/corpus/pcap/openssl-tls12-unknown-ca.pcap'; sleep 30"
 expect_screen cap "pcap: the handshake is listed with its outcome" "127.0.0.1:35907"
@@ -177,3 +197,73 @@ check "tui client without a target: exit 2 with one line" \
 check "tui with an unknown subcommand: exit 2" [ "$rc" -eq 2 ]
 "$BIN/tlsprobe-tui" --help >"$T/h.out" 2>&1; rc=$?
 check "tlsprobe-tui is tlsprobe tui" sh -c "[ $rc -eq 0 ] && grep -q 'usage: tlsprobe tui' '$T/h.out'"
+
+# 10. the mouse, in the two reports ncurses reads: X10 for TERM=screen
+# (kmous=\E[M) and SGR for TERM=xterm-256color (kmous=\E[<). In the runs
+# list a click selects a row, a click on the selected row opens it, so
+# does a double click, and the wheel moves the selection.
+# mouse NAME TERM BUTTON ROW COL [TIMES]: reports at the 0-based cell, as
+# that terminal sends them, all in one write (TIMES 2: a double click);
+# BUTTON 0 is a left press and its release, 65 the wheel turned toward
+# the user.
+mouse() {
+	_x=$(($5 + 1)); _y=$(($4 + 1)); _all=""
+	if [ "$2" = screen ]; then
+		_p="1b 5b 4d $(printf '%x %x %x' $(($3 + 32)) $((_x + 32)) $((_y + 32)))"
+		_r="1b 5b 4d 23 $(printf '%x %x' $((_x + 32)) $((_y + 32)))"
+	else
+		_p=$(printf '\033[<%d;%d;%dM' "$3" "$_x" "$_y" | od -An -tx1)
+		_r=$(printf '\033[<%d;%d;%dm' "$3" "$_x" "$_y" | od -An -tx1)
+	fi
+	[ "$3" -eq 0 ] || _r=""
+	_i=0
+	while [ $_i -lt "${6:-1}" ]; do _all="$_all $_p $_r"; _i=$((_i + 1)); done
+	tm send-keys -t "$1" -H $_all
+	sleep 0.2
+}
+# selected NAME TEXT: the line showing TEXT is drawn in reverse video
+# within 2 s (ncurses holds a click back 1/6 s to tell it from a double)
+selected() {
+	_end=$(( $(date +%s) + 2 ))
+	while [ "$(date +%s)" -le "$_end" ]; do
+		tm capture-pane -p -e -t "$1" | grep -F -- "$2" |
+			grep -q '\[[0-9;]*7m' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+CLOSED=$(free_port)
+for term in screen xterm-256color; do
+	m=mouse-$term
+	start "$m" "TERM=$term '$TP' tui client 127.0.0.1:$CLOSED --timeout 2; sleep 30"
+	wait_for "$m" "TCP_REFUSED" >/dev/null
+	keys "$m" Escape r         # home, and the same run again: #2
+	wait_for "$m" "Client run #2" >/dev/null
+	keys "$m" Escape           # home, the runs list has the keyboard
+	expect_screen "$m" "mouse ($term): two runs, #2 selected" "2 runs"
+	check "mouse ($term): button reports on, no motion tracking (Shift still selects text)" \
+		test "$(tm display -p -t "$m" '#{mouse_standard_flag}#{mouse_button_flag}#{mouse_all_flag}')" = 100
+	row=$(($(screen "$m" | grep -n '#1 client' | cut -d: -f1) - 1))
+	mouse "$m" "$term" 0 "$row" 70
+	check "mouse ($term): a click selects run #1" selected "$m" "#1 client"
+	check "mouse ($term): ... and opens nothing yet" sh -c \
+		"tmux -S '$TMUX_SOCK' capture-pane -p -t '$m' | head -n 1 | grep -q 'Home'"
+	mouse "$m" "$term" 0 "$row" 70
+	expect_screen "$m" "mouse ($term): a click on the selected row opens run #1" \
+		"Client run #1" 2
+	keys "$m" Escape
+	check "mouse ($term): back home, #2 is selected again" selected "$m" "#2 client"
+	mouse "$m" "$term" 65 "$row" 70
+	check "mouse ($term): the wheel moves the selection down to #1" \
+		selected "$m" "#1 client"
+	keys "$m" Enter
+	expect_screen "$m" "mouse ($term): Enter then opens run #1" "Client run #1" 2
+	keys "$m" Escape
+	mouse "$m" "$term" 0 "$row" 70 2
+	expect_screen "$m" "mouse ($term): a double click opens run #1" \
+		"Client run #1" 2
+	keys "$m" q
+	sleep 0.3
+	check "mouse ($term): q leaves the terminal without mouse reports" \
+		test "$(tm display -p -t "$m" '#{mouse_any_flag}')" = 0
+done

@@ -214,7 +214,7 @@ static void run_case(const struct prelude_case *c)
 			 0);
 	rc = tp_starttls_run(fds[0], c->proto, "xmpp.test",
 			     tp_now_ms() + (c->timeout_ms > 0 ? c->timeout_ms
-							      : 3000), &res);
+							      : 3000), NULL, &res);
 	tp_starttls_describe(&res, c->proto, line, sizeof(line));
 	if (c->tls_follows) {
 		while (got < sizeof(TLS_BYTES) - 1) {
@@ -569,7 +569,7 @@ static void test_starttls_none_is_ready(void **state)
 
 	(void)state;
 	assert_int_equal(tp_starttls_run(-1, TP_STARTTLS_NONE, NULL,
-					 tp_now_ms() + 1000, &res), 0);
+					 tp_now_ms() + 1000, NULL, &res), 0);
 	assert_int_equal(res.status, TP_STARTTLS_OK);
 }
 
