@@ -110,12 +110,9 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 		snprintf(cfg->our_issuer, sizeof(cfg->our_issuer), "(none)");
 	}
 	if (o->keylog_file != NULL) {
-		l->keylog = fopen(o->keylog_file, "a");
-		if (l->keylog == NULL) {
-			tp_error_set(err, TP_ERR_USAGE, "--keylog %s: %s",
-				     o->keylog_file, strerror(errno));
+		l->keylog = tp_tls_keylog_open(o->keylog_file, err);
+		if (l->keylog == NULL)
 			return -1;
-		}
 		cfg->keylog = l->keylog;
 	}
 	cfg->priority = o->priority;

@@ -60,6 +60,8 @@ for v in 1.2 1.3; do
 	healthy gnutls-serv $v
 	label=CLIENT_RANDOM; [ $v = 1.3 ] && label=CLIENT_HANDSHAKE_TRAFFIC_SECRET
 	keylog_matches $v $label "$T/client-keylog-$v" "$T/server-keylog-$v"
+	check "TLS$v: the key log is readable by its owner only" \
+		test "$(stat -c %a "$T/client-keylog-$v")" = 600
 	stop_servers
 
 	opt=-tls1_2; [ $v = 1.3 ] && opt=-tls1_3
