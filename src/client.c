@@ -312,13 +312,21 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 			       "--starttls), or raise --timeout",
 			       tp_starttls_name(proto));
 	} else if (res.status == TP_STARTTLS_PROTOCOL) {
+		const char *other;
 		const char *guess = tp_diag_guess_protocol(
-			(const unsigned char *)res.reply, strlen(res.reply));
+			(const unsigned char *)res.reply, strlen(res.reply),
+			&other);
 
 		if (res.reply[0] == 0x16 || res.reply[0] == 0x15)
 			tp_finding_fix(f, "this port speaks TLS from the first "
 				       "byte: drop --starttls");
-		else if (guess != NULL)
+		else if (guess != NULL && other != NULL &&
+			 strcmp(other, tp_starttls_name(proto)) != 0)
+			tp_finding_fix(f, "this port does not speak %s: the "
+				       "answer looks like %s (use --starttls "
+				       "%s)", tp_starttls_name(proto), guess,
+				       other);
+		else if (guess != NULL && other == NULL)
 			tp_finding_fix(f, "this port does not speak %s: the "
 				       "answer looks like %s",
 				       tp_starttls_name(proto), guess);
@@ -728,6 +736,10 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			.our_subject = cfg.our_subject,
 			.our_issuer = cfg.our_issuer,
 			.timeout_ms = timeout_ms,
+			.starttls = o->starttls != TP_STARTTLS_NONE
+				    ? tp_starttls_name(
+					(enum tp_starttls)o->starttls)
+				    : NULL,
 		};
 		size_t before = r->n_findings;
 		struct tp_tls_obs broad;

@@ -36,26 +36,38 @@ static bool contains(const unsigned char *b, size_t n, const char *word)
 	return false;
 }
 
-const char *tp_diag_guess_protocol(const unsigned char *b, size_t n)
+const char *tp_diag_guess_protocol(const unsigned char *b, size_t n,
+				   const char **starttls)
 {
+	*starttls = NULL;
 	if (starts(b, n, "SSH-"))
 		return "an SSH server banner";
 	if (starts(b, n, "HTTP/"))
 		return "an HTTP response (a plain-HTTP server)";
 	if (starts(b, n, "220")) {
-		if (contains(b, n, "FTP") || contains(b, n, "ftp"))
+		if (contains(b, n, "FTP") || contains(b, n, "ftp")) {
+			*starttls = "ftp";
 			return "an FTP server banner";
+		}
 		if (contains(b, n, "SMTP") || contains(b, n, "smtp") ||
-		    contains(b, n, "ESMTP") || contains(b, n, "mail"))
-			return "an SMTP server banner (use --starttls smtp)";
+		    contains(b, n, "ESMTP") || contains(b, n, "mail")) {
+			*starttls = "smtp";
+			return "an SMTP server banner";
+		}
 		return "an SMTP or FTP banner (220 greeting)";
 	}
-	if (starts(b, n, "* OK") || starts(b, n, "* PREAUTH"))
-		return "an IMAP server greeting (use --starttls imap)";
-	if (starts(b, n, "+OK"))
-		return "a POP3 server greeting (use --starttls pop3)";
-	if (starts(b, n, "<?xml") || starts(b, n, "<stream"))
-		return "an XMPP stream (use --starttls xmpp)";
+	if (starts(b, n, "* OK") || starts(b, n, "* PREAUTH")) {
+		*starttls = "imap";
+		return "an IMAP server greeting";
+	}
+	if (starts(b, n, "+OK")) {
+		*starttls = "pop3";
+		return "a POP3 server greeting";
+	}
+	if (starts(b, n, "<?xml") || starts(b, n, "<stream")) {
+		*starttls = "xmpp";
+		return "an XMPP stream";
+	}
 	if (starts(b, n, "RFB "))
 		return "a VNC server banner";
 	if (starts(b, n, "-ERR") || starts(b, n, "+PONG"))
@@ -63,8 +75,10 @@ const char *tp_diag_guess_protocol(const unsigned char *b, size_t n)
 	if (starts(b, n, "<!DOCTYPE") || starts(b, n, "<html") ||
 	    starts(b, n, "<HTML"))
 		return "an HTML page";
-	if (n >= 5 && b[0] == 'E' && b[1] == 0)
-		return "a PostgreSQL error message (use --starttls postgres)";
+	if (n >= 5 && b[0] == 'E' && b[1] == 0) {
+		*starttls = "postgres";
+		return "a PostgreSQL error message";
+	}
 	return NULL;
 }
 
@@ -85,14 +99,28 @@ static void dump(const unsigned char *b, size_t n, char *out, size_t size)
 static void not_tls(struct tp_report *r, const struct tp_tls_obs *o,
 		    const struct tp_diag_ctx *ctx)
 {
-	const char *what = tp_diag_guess_protocol(o->first_in, o->first_in_len);
-	char hex[128];
+	const char *proto;
+	const char *what = tp_diag_guess_protocol(o->first_in, o->first_in_len,
+						  &proto);
+	char hex[128], hint[48] = "";
 	struct tp_finding *f;
 
 	dump(o->first_in, o->first_in_len, hex, sizeof(hex));
-	if (what != NULL)
-		f = tp_report_finding(r, TP_NOT_TLS, "%s answered with %s, "
-				      "not TLS", ctx->remote, what);
+	/* after a STARTTLS go-ahead, suggesting --starttls helps nobody */
+	if (proto != NULL && ctx->starttls == NULL)
+		snprintf(hint, sizeof(hint), " (use --starttls %s)", proto);
+	if (what != NULL && ctx->starttls != NULL)
+		f = tp_report_finding(r, TP_NOT_TLS, "after the --starttls %s "
+				      "go-ahead, %s answered with %s, not TLS",
+				      ctx->starttls, ctx->remote, what);
+	else if (what != NULL)
+		f = tp_report_finding(r, TP_NOT_TLS, "%s answered with %s%s, "
+				      "not TLS", ctx->remote, what, hint);
+	else if (ctx->starttls != NULL)
+		f = tp_report_finding(r, TP_NOT_TLS, "after the --starttls %s "
+				      "go-ahead, %s answered with bytes that "
+				      "are not a TLS record", ctx->starttls,
+				      ctx->remote);
 	else
 		f = tp_report_finding(r, TP_NOT_TLS, "%s answered with bytes "
 				      "that are not a TLS record", ctx->remote);

@@ -24,10 +24,13 @@ struct tp_diag_ctx {
 	const struct tp_tls_obs *mss_retry;
 	int first_mss;   /* the MSS of the first connection */
 	int retry_mss;
+	const char *starttls;  /* the prelude that ran before TLS, or NULL */
 };
 
-/* What the first bytes of a non-TLS answer look like, or NULL. */
-const char *tp_diag_guess_protocol(const unsigned char *b, size_t n);
+/* What the first bytes of a non-TLS answer look like, or NULL;
+ * *starttls: the --starttls protocol that speaks it, or NULL. */
+const char *tp_diag_guess_protocol(const unsigned char *b, size_t n,
+				   const char **starttls);
 
 /* Adds the finding that explains a failed handshake. */
 void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,

@@ -29,6 +29,8 @@ Modes:
   garbage  binary bytes where the greeting belongs
   tls      TLS from the first byte (no prelude at all)
   tls-stall  the prelude, then silence where the ServerHello belongs
+  tls-plain  the prelude, then an SMTP banner where the ServerHello
+           belongs
 """
 
 import argparse
@@ -279,7 +281,7 @@ def ldap(conn, mode):
 PRELUDES = {"smtp": smtp, "imap": imap, "pop3": pop3, "ftp": ftp,
             "xmpp": xmpp, "postgres": postgres, "ldap": ldap}
 MODES = ["ok", "nocap", "refuse", "busy", "close", "stall", "garbage", "tls",
-         "tls-stall"]
+         "tls-stall", "tls-plain"]
 
 
 def handle(conn, peer, args, ctx, slots):
@@ -293,8 +295,11 @@ def handle(conn, peer, args, ctx, slots):
             serve_tls(conn, ctx, args.proto)
             return
         go = PRELUDES[args.proto](
-            conn, "ok" if args.mode == "tls-stall" else args.mode)
+            conn, "ok" if args.mode.startswith("tls-") else args.mode)
         if go is True and args.mode == "tls-stall":
+            go = "stall"
+        if go is True and args.mode == "tls-plain":
+            send(conn, b"220 mail.test ESMTP still in plaintext\r\n")
             go = "stall"
         if go == "close":
             conn.shutdown(socket.SHUT_RDWR)

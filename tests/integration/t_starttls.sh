@@ -192,6 +192,17 @@ check "smtp, TLS stalls: the retry connection ran the prelude too" \
 	[ "$(grep -c "< b'EHLO tlsprobe.invalid" "$STLS_LOG")" -eq 2 ]
 stop_servers
 
+# plaintext again after the go-ahead: NOT_TLS says so, and does not tell
+# to use the --starttls that was used
+server smtp tls-plain &&
+	run_client tls-plain "127.0.0.1:$STLS_PORT" --starttls smtp \
+		--ca "$CA1" --timeout 1 &&
+	judge "smtp, plaintext after the go-ahead" 1 "NOT_TLS" \
+		"'NOT_TLS' in codes and 'STARTTLS_FAILED' not in codes" \
+		"NOT_TLS names the go-ahead and an SMTP banner, suggests no --starttls" \
+		"[f for f in d['findings'] if f['code'] == 'NOT_TLS' and 'after the --starttls smtp go-ahead' in f['summary'] and 'an SMTP server banner' in f['summary'] and 'use --starttls' not in f['summary']]"
+stop_servers
+
 # ---- usage ----
 
 "$TP" client 127.0.0.1:1 --starttls gopher >"$T/out" 2>"$T/err"; rc=$?
