@@ -709,8 +709,10 @@ struct flow {
 	bool client_known;
 	int tls;               /* 1 TLS, -1 not TLS, 0 not known yet */
 	bool prelude_tried;    /* a prelude was looked for (once a flow) */
-	enum tp_starttls starttls;  /* the upgrade its client asked for */
-	struct tp_prelude *pre;  /* while a prelude is read, else NULL */
+	enum tp_starttls starttls;  /* the upgrade the server agreed to */
+	struct tp_prelude *pre;  /* while a prelude is read, else NULL:
+				  * until the server's go-ahead nothing is
+				  * TLS, whatever the client sent */
 	double t_first, t_last;
 	unsigned retransmissions;
 	uint8_t hist[16];      /* letter index | side << 7, in order */
@@ -977,21 +979,20 @@ static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
 	}
 }
 
-static void prelude_free(struct tp_flows *f, struct flow *fl);
-
 /* The first bytes of the first stream decide whether the connection
  * is TLS at all (or, after a STARTTLS prelude, the first bytes after
  * the upgrade command). */
 static void not_tls(struct tp_flows *f, struct flow *fl, int side)
 {
-	if (fl->tls == 0) {
+	if (fl->pre != NULL) {
+		prelude_give_up(f, fl);
+	} else if (fl->tls == 0) {
 		fl->tls = -1;
 		half_stop(f, &fl->h[0]);
 		half_stop(f, &fl->h[1]);
 	} else {
 		half_stop(f, &fl->h[side]);
 	}
-	prelude_free(f, fl);
 }
 
 /* ---- STARTTLS: the plaintext before TLS (prelude.c) ---- */
@@ -1011,21 +1012,10 @@ static void prelude_free(struct tp_flows *f, struct flow *fl)
 	f->stats.preludes--;
 }
 
-/* Not a prelude followed here, or one past its bound: not TLS, unless
- * the client already sent TLS records after its upgrade command. */
+/* Not a prelude followed here, one past its bound or with a hole, or
+ * an upgrade refused: no TLS on this connection, whatever its client
+ * sent after asking (the server took none of it for TLS). */
 static void prelude_give_up(struct tp_flows *f, struct flow *fl)
-{
-	if (fl->tls == 0) {
-		fl->tls = -1;
-		half_stop(f, &fl->h[0]);
-		half_stop(f, &fl->h[1]);
-	}
-	prelude_free(f, fl);
-}
-
-/* The server refused the upgrade: no TLS on this connection, whatever
- * its client sent after asking. */
-static void prelude_refused(struct tp_flows *f, struct flow *fl)
 {
 	fl->tls = -1;
 	half_stop(f, &fl->h[0]);
@@ -1033,7 +1023,6 @@ static void prelude_refused(struct tp_flows *f, struct flow *fl)
 	prelude_free(f, fl);
 	free(fl->conn);
 	fl->conn = NULL;
-	f->stats.starttls_refused++;
 }
 
 /*
@@ -1074,16 +1063,16 @@ static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
 		break;
 	case TP_PRELUDE_TLS:
 		fl->h[side].mode = HALF_WAIT;
-		if (side == fl->client) {
+		if (side != fl->client) {
+			/* the go-ahead, which comes only after the command */
 			fl->starttls = tp_prelude_protocol(fl->pre);
-		} else {
-			/* the go-ahead comes only after the command */
 			f->stats.starttls++;
 			prelude_free(f, fl);
 		}
 		break;
 	case TP_PRELUDE_REFUSED:
-		prelude_refused(f, fl);
+		f->stats.starttls_refused++;
+		prelude_give_up(f, fl);
 		break;
 	case TP_PRELUDE_NOT_OURS:
 		prelude_give_up(f, fl);
@@ -1426,7 +1415,8 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 	struct flow **link;
 	int cl, sv;
 
-	if (c != NULL && fl->tls > 0) {
+	/* (a client's TLS records the server never agreed to are none) */
+	if (c != NULL && fl->tls > 0 && fl->pre == NULL) {
 		if (fl->client < 0)
 			/* the lower port is the server's */
 			fl->client = fl->key.port[0] < fl->key.port[1] ? 1 : 0;

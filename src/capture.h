@@ -8,7 +8,8 @@
  * plaintext prelude of a STARTTLS protocol (SMTP, IMAP, POP3, FTP, XMPP,
  * PostgreSQL, LDAP, told from the bytes whatever the port); TLS is then
  * read from the byte after the client's upgrade command and after the
- * server's go-ahead. A refused upgrade is no TLS connection.
+ * server's go-ahead; without that go-ahead (refused, never answered)
+ * the connection carried no TLS, whatever the client sent.
  *
  * Memory is bounded whatever the input: a cap on flows (the oldest idle
  * ones are evicted, and reported as incomplete), a cap on the bytes held
