@@ -13,7 +13,7 @@
 
 #include "prelude.h"
 
-#define UNIT_KEEP 64
+#define UNIT_KEEP 48
 /* The longest IMAP tag followed. */
 #define TAG_MAX 32
 
@@ -35,11 +35,12 @@ enum kind {
 	KIND_LDAP,
 };
 
-/* One direction. */
+/* One direction. Counts stay under TP_PRELUDE_MAX + 2: a connection
+ * may hold this state a long time, so it is kept small. */
 struct side {
 	uint8_t unit[UNIT_KEEP]; /* the start of the line, tag or message */
-	uint32_t unit_len;       /* its length so far (may pass UNIT_KEEP) */
-	uint32_t seen;           /* bytes read */
+	uint16_t unit_len;       /* its length so far (may pass UNIT_KEEP) */
+	uint16_t seen;           /* bytes read */
 	bool done;               /* its TLS started: nothing more is read */
 	bool started;            /* XMPP: its first element was read */
 	bool in_unit;            /* XMPP: inside a tag; LDAP: inside a
@@ -53,9 +54,9 @@ struct side {
 	bool answer;             /* SMTP/FTP: the open reply began after
 				  * the upgrade command */
 	uint8_t code[3];         /* SMTP/FTP: the open reply's code */
-	uint32_t skip;           /* bytes to pass over unread: an IMAP
+	uint16_t skip;           /* bytes to pass over unread: an IMAP
 				  * literal, an SMTP BDAT chunk */
-	uint32_t literal;        /* IMAP: the size in a "{n}" or "{n+}"
+	uint16_t literal;        /* IMAP: the size in a "{n}" or "{n+}"
 				  * that may end the line */
 	uint8_t literal_state;   /* 0 none, 1 '{', 2 digits, 3 '+', 4 '}' */
 	uint8_t ber_head;        /* LDAP: header bytes read */
@@ -65,8 +66,9 @@ struct side {
 };
 
 struct tp_prelude {
-	enum kind kind;
-	enum tp_starttls proto;  /* named by the upgrade command */
+	uint8_t kind;            /* enum kind */
+	uint8_t proto;           /* enum tp_starttls, named by the upgrade
+				  * command */
 	bool asked;              /* the client sent that command */
 	bool failed;             /* refused, or not a prelude */
 	bool data;               /* SMTP: the client sends a message, after
@@ -75,7 +77,7 @@ struct tp_prelude {
 				  * answer, 2 it was answered */
 	uint32_t ldap_id;        /* LDAP: the StartTLS request's messageID */
 	uint8_t tag[TAG_MAX];    /* IMAP: the STARTTLS command's tag */
-	size_t tag_len;
+	uint8_t tag_len;
 	struct side side[2];     /* [0] client, [1] server */
 };
 
@@ -96,7 +98,7 @@ struct tp_prelude *tp_prelude_new(bool from_client, uint8_t b)
 		return NULL;  /* HTTP, SSH, a banner of another protocol */
 	pre = calloc(1, sizeof(*pre));
 	if (pre != NULL)
-		pre->kind = kind;
+		pre->kind = (uint8_t)kind;
 	return pre;
 }
 
@@ -107,7 +109,7 @@ void tp_prelude_free(struct tp_prelude *pre)
 
 enum tp_starttls tp_prelude_protocol(const struct tp_prelude *pre)
 {
-	return pre->asked ? pre->proto : TP_STARTTLS_NONE;
+	return pre->asked ? (enum tp_starttls)pre->proto : TP_STARTTLS_NONE;
 }
 
 static void keep(struct side *s, uint8_t b)
@@ -126,7 +128,7 @@ static size_t kept(const struct side *s)
 static enum tp_prelude_step ask(struct tp_prelude *pre, enum tp_starttls proto)
 {
 	pre->asked = true;
-	pre->proto = proto;
+	pre->proto = (uint8_t)proto;
 	return TP_PRELUDE_TLS;
 }
 
@@ -178,15 +180,23 @@ static bool is_code(const uint8_t *p, size_t n)
 	       (n == 3 || p[3] == ' ' || p[3] == '-');
 }
 
-/* The digits at p, as a size to pass over (past any bound when there
- * are too many of them). */
-static uint32_t digits(const uint8_t *p, size_t n, size_t *used)
+/* A size in decimal: one more than the bound at most (any more would
+ * end the prelude just the same). */
+static uint16_t size_digit(uint16_t v, uint8_t digit)
 {
-	uint32_t v = 0;
+	if (v > TP_PRELUDE_MAX / 10)
+		return TP_PRELUDE_MAX + 1;
+	return (uint16_t)(v * 10 + (digit - '0'));
+}
+
+/* The digits at p, as a size to pass over. */
+static uint16_t digits(const uint8_t *p, size_t n, size_t *used)
+{
+	uint16_t v = 0;
 	size_t i;
 
 	for (i = 0; i < n && p[i] >= '0' && p[i] <= '9'; i++)
-		v = v > TP_PRELUDE_MAX ? v : v * 10 + (uint32_t)(p[i] - '0');
+		v = size_digit(v, p[i]);
 	*used = i;
 	return v;
 }
@@ -195,7 +205,7 @@ static uint32_t digits(const uint8_t *p, size_t n, size_t *used)
 static enum tp_prelude_step chunk(struct side *s, const uint8_t *p, size_t n)
 {
 	size_t used;
-	uint32_t size = digits(p, n, &used);
+	uint16_t size = digits(p, n, &used);
 
 	if (used > 0 && (used == n || p[used] == ' '))
 		s->skip = size;
@@ -241,7 +251,7 @@ static enum tp_prelude_step command(struct tp_prelude *pre, struct side *s,
 		    !is_word(sp + 1, n - k - 1, "STARTTLS"))
 			break;
 		memcpy(pre->tag, line, k);
-		pre->tag_len = k;
+		pre->tag_len = (uint8_t)k;  /* at most TAG_MAX */
 		return ask(pre, TP_STARTTLS_IMAP);
 	case KIND_POP3:
 		/* RFC 2595 section 4 */
@@ -356,8 +366,7 @@ static void literal_byte(struct side *s, uint8_t b)
 		s->literal_state = 1;
 	} else if (b >= '0' && b <= '9' &&
 		   (s->literal_state == 1 || s->literal_state == 2)) {
-		if (s->literal <= TP_PRELUDE_MAX)
-			s->literal = s->literal * 10 + (uint32_t)(b - '0');
+		s->literal = size_digit(s->literal, b);
 		s->literal_state = 2;
 	} else if (b == '+' && s->literal_state == 2) {
 		s->literal_state = 3;
