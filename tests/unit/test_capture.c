@@ -1857,6 +1857,61 @@ static void test_capture_real_files(void **state)
 	}
 }
 
+/* openssl s_client -starttls against starttls_server.py, on lo: one
+ * TLS 1.3 connection each, or a refusal (IMAP NO, SMTP 454). */
+static void test_capture_real_starttls(void **state)
+{
+	static const struct {
+		const char *file;
+		enum tp_starttls proto;
+		const char *history;
+	} cases[] = {
+		{"smtp", TP_STARTTLS_SMTP, "ShAdDaFf"},
+		{"imap", TP_STARTTLS_IMAP, "ShAdDafF"},
+		{"pop3", TP_STARTTLS_POP3, "ShAdDaFf"},
+		{"ftp", TP_STARTTLS_FTP, "ShAdDafF"},
+		{"xmpp", TP_STARTTLS_XMPP, "ShADadfF"},
+		{"postgres", TP_STARTTLS_POSTGRES, "ShADadfF"},
+		{"ldap", TP_STARTTLS_LDAP, "ShADadFf"},
+		{"imap-refused", TP_STARTTLS_NONE, NULL},
+		{"smtp-refused", TP_STARTTLS_NONE, NULL},
+	};
+	struct tp_flows_stats st;
+	struct tp_error err;
+	struct got g;
+	char path[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pcap/"
+			 "openssl-starttls-%s.pcap", top(), cases[i].file);
+		print_message("# %s\n", path);
+		tp_error_clear(&err);
+		assert_int_equal(read_capture(path, &g, &st, &err), 0);
+		assert_int_equal(st.flows, 1);
+		assert_int_equal(st.peak_preludes, 1);
+		assert_int_equal(st.preludes, 0);
+		if (cases[i].history == NULL) {
+			assert_int_equal(g.n, 0);
+			assert_int_equal(st.starttls_refused, 1);
+			continue;
+		}
+		assert_int_equal(g.n, 1);
+		assert_int_equal(st.starttls, 1);
+		assert_int_equal(g.c[0].starttls, cases[i].proto);
+		assert_true(g.c[0].client_known);
+		assert_string_equal(g.c[0].ch.sni, "stls.test");
+		assert_int_equal(g.c[0].sh.version, 0x0304);
+		assert_int_equal(g.c[0].sh.suite, 0x1302);
+		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+				    "established");
+		assert_string_equal(g.c[0].history, cases[i].history);
+		assert_false(g.c[0].gap);
+		assert_int_equal(g.c[0].retransmissions, 0);
+	}
+}
+
 /* A file cut in the middle of a frame: an error, and what came before
  * it still counts. */
 static void test_capture_truncated_file(void **state)
@@ -1995,6 +2050,7 @@ int main(void)
 		cmocka_unit_test(test_capture_starttls_not_ours),
 		cmocka_unit_test(test_capture_starttls_cap),
 		cmocka_unit_test(test_capture_real_files),
+		cmocka_unit_test(test_capture_real_starttls),
 		cmocka_unit_test(test_capture_truncated_file),
 		cmocka_unit_test(test_capture_dump),
 		cmocka_unit_test(test_capture_live_errors),
