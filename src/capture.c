@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "capture.h"
+#include "prelude.h"
 
 #ifndef DLT_IPV4
 #define DLT_IPV4 228
@@ -646,7 +647,9 @@ struct seg {
 };
 
 enum half_mode {
-	HALF_WAIT,     /* no byte of the stream read yet */
+	HALF_WAIT,     /* no byte of the stream read yet (after a STARTTLS
+			* prelude: no byte of its TLS part) */
+	HALF_PRELUDE,  /* reading a plaintext prelude (prelude.c) */
 	HALF_TLS,      /* reading TLS records */
 	HALF_RECORDS,  /* handshake over: record headers in order only,
 			* nothing held, until application data shows */
@@ -705,6 +708,11 @@ struct flow {
 	int client;            /* side 0 or 1, -1 unknown yet */
 	bool client_known;
 	int tls;               /* 1 TLS, -1 not TLS, 0 not known yet */
+	bool prelude_tried;    /* a prelude was looked for (once a flow) */
+	enum tp_starttls starttls;  /* the upgrade the server agreed to */
+	struct tp_prelude *pre;  /* while a prelude is read, else NULL:
+				  * until the server's go-ahead nothing is
+				  * TLS, whatever the client sent */
 	double t_first, t_last;
 	unsigned retransmissions;
 	uint8_t hist[16];      /* letter index | side << 7, in order */
@@ -779,6 +787,8 @@ static void history(struct flow *fl, int side, int letter)
 		fl->hist[fl->n_hist++] = (uint8_t)(letter | side << 7);
 }
 
+static void prelude_give_up(struct tp_flows *f, struct flow *fl);
+
 static void half_gap(struct tp_flows *f, struct flow *fl, int side)
 {
 	struct half *h = &fl->h[side];
@@ -789,6 +799,9 @@ static void half_gap(struct tp_flows *f, struct flow *fl, int side)
 	}
 	history(fl, side, H_GAP);
 	half_stop(f, h);
+	/* a prelude with a hole cannot be followed to its end */
+	if (fl->pre != NULL)
+		prelude_give_up(f, fl);
 }
 
 /* Both sides encrypt: the handshake is over, nothing more is held;
@@ -967,16 +980,105 @@ static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
 }
 
 /* The first bytes of the first stream decide whether the connection
- * is TLS at all. */
+ * is TLS at all (or, after a STARTTLS prelude, the first bytes after
+ * the upgrade command). */
 static void not_tls(struct tp_flows *f, struct flow *fl, int side)
 {
-	if (fl->tls == 0) {
+	if (fl->pre != NULL) {
+		prelude_give_up(f, fl);
+	} else if (fl->tls == 0) {
 		fl->tls = -1;
 		half_stop(f, &fl->h[0]);
 		half_stop(f, &fl->h[1]);
 	} else {
 		half_stop(f, &fl->h[side]);
 	}
+}
+
+/* ---- STARTTLS: the plaintext before TLS (prelude.c) ---- */
+
+/* The prelude is over: a direction still in it is not read any more. */
+static void prelude_free(struct tp_flows *f, struct flow *fl)
+{
+	int i;
+
+	if (fl->pre == NULL)
+		return;
+	for (i = 0; i < 2; i++)
+		if (fl->h[i].mode == HALF_PRELUDE)
+			half_stop(f, &fl->h[i]);
+	tp_prelude_free(fl->pre);
+	fl->pre = NULL;
+	f->stats.preludes--;
+}
+
+/* Not a prelude followed here, one past its bound or with a hole, or
+ * an upgrade refused: no TLS on this connection, whatever its client
+ * sent after asking (the server took none of it for TLS). */
+static void prelude_give_up(struct tp_flows *f, struct flow *fl)
+{
+	fl->tls = -1;
+	half_stop(f, &fl->h[0]);
+	half_stop(f, &fl->h[1]);
+	prelude_free(f, fl);
+	free(fl->conn);
+	fl->conn = NULL;
+}
+
+/*
+ * A stream whose first byte b cannot start a TLS record may be a
+ * STARTTLS prelude: then both directions are read as one. Once per
+ * connection, before any TLS, with the client known (the flow began
+ * with its SYN) and the other direction not read yet.
+ */
+static bool prelude_start(struct tp_flows *f, struct flow *fl, int side,
+			  uint8_t b)
+{
+	struct half *o = &fl->h[!side];
+
+	if (fl->prelude_tried || fl->tls != 0 || fl->client < 0 ||
+	    o->mode != HALF_WAIT || o->hdr_len != 0)
+		return false;
+	fl->prelude_tried = true;
+	fl->pre = tp_prelude_new(side == fl->client, b);
+	if (fl->pre == NULL)
+		return false;
+	fl->h[0].mode = fl->h[1].mode = HALF_PRELUDE;
+	if (++f->stats.preludes > f->stats.peak_preludes)
+		f->stats.peak_preludes = f->stats.preludes;
+	return true;
+}
+
+/* Bytes of a prelude, in order. Returns how many it read: when this
+ * direction's TLS starts, the rest is TLS. */
+static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
+			    const uint8_t *p, size_t n)
+{
+	enum tp_prelude_step step;
+	size_t took = tp_prelude_read(fl->pre, side == fl->client, p, n,
+				      &step);
+
+	switch (step) {
+	case TP_PRELUDE_MORE:
+		break;
+	case TP_PRELUDE_TLS:
+		fl->h[side].mode = HALF_WAIT;
+		if (side != fl->client) {
+			/* the go-ahead, which comes only after the command */
+			fl->starttls = tp_prelude_protocol(fl->pre);
+			f->stats.starttls++;
+			prelude_free(f, fl);
+		}
+		break;
+	case TP_PRELUDE_REFUSED:
+		f->stats.starttls_refused++;
+		prelude_give_up(f, fl);
+		break;
+	case TP_PRELUDE_NOT_OURS:
+		prelude_give_up(f, fl);
+		break;
+	}
+	return took;
 }
 
 /* A whole record header was read: RFC 8446 section 5.1 (and RFC 5246
@@ -1058,7 +1160,22 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 	size_t take;
 
 	while (n > 0 && h->mode != HALF_COUNT) {
+		if (h->mode == HALF_PRELUDE) {
+			take = prelude_bytes(f, fl, side, p, n);
+			p += take;
+			n -= take;
+			continue;
+		}
 		if (h->hdr_len < 5) {
+			/* refuse a stream at its first byte that cannot
+			 * start a record (HTTP, SSH, a banner), unless it
+			 * may be a STARTTLS prelude */
+			if (h->hdr_len == 0 && h->mode == HALF_WAIT &&
+			    (p[0] < 20 || p[0] > 23)) {
+				if (!prelude_start(f, fl, side, p[0]))
+					not_tls(f, fl, side);
+				continue;
+			}
 			take = 5 - (size_t)h->hdr_len;
 			if (take > n)
 				take = n;
@@ -1066,13 +1183,6 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 			h->hdr_len = (uint8_t)(h->hdr_len + take);
 			p += take;
 			n -= take;
-			/* refuse a stream at its first byte that cannot
-			 * start a record: HTTP, SSH, a banner */
-			if (h->hdr_len >= 1 && h->mode == HALF_WAIT &&
-			    (h->hdr[0] < 20 || h->hdr[0] > 23)) {
-				not_tls(f, fl, side);
-				return;
-			}
 			if (h->hdr_len < 5)
 				return;
 			record_start(f, fl, side);
@@ -1305,7 +1415,8 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 	struct flow **link;
 	int cl, sv;
 
-	if (c != NULL && fl->tls > 0) {
+	/* (a client's TLS records the server never agreed to are none) */
+	if (c != NULL && fl->tls > 0 && fl->pre == NULL) {
 		if (fl->client < 0)
 			/* the lower port is the server's */
 			fl->client = fl->key.port[0] < fl->key.port[1] ? 1 : 0;
@@ -1335,6 +1446,7 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 		c->retransmissions = fl->retransmissions;
 		c->bytes_client = fl->h[cl].bytes;
 		c->bytes_server = fl->h[sv].bytes;
+		c->starttls = fl->starttls;
 		f->stats.tls_flows++;
 		if (f->done != NULL)
 			f->done(f->arg, c);
@@ -1345,6 +1457,7 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 	*link = fl->hnext;
 	lru_unlink(f, fl);
 	f->n--;
+	prelude_free(f, fl);
 	half_stop(f, &fl->h[0]);
 	half_stop(f, &fl->h[1]);
 	if (fl->certs != NULL) {

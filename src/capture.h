@@ -4,11 +4,19 @@
  * connections followed far enough to read their TLS handshakes.
  * Internal to libtlsprobe.
  *
+ * A connection whose first bytes are not TLS is watched for the
+ * plaintext prelude of a STARTTLS protocol (SMTP, IMAP, POP3, FTP, XMPP,
+ * PostgreSQL, LDAP, told from the bytes whatever the port); TLS is then
+ * read from the byte after the client's upgrade command and after the
+ * server's go-ahead; without that go-ahead (refused, never answered)
+ * the connection carried no TLS, whatever the client sent.
+ *
  * Memory is bounded whatever the input: a cap on flows (the oldest idle
  * ones are evicted, and reported as incomplete), a cap on the bytes held
  * per direction (out-of-order data beyond it is dropped and the stream
- * marked as having a gap), and nothing is kept of a connection once its
- * handshake is over except its summary.
+ * marked as having a gap), a prelude is given up after 16 KiB in either
+ * direction and keeps only a small fixed state, and nothing is kept of a
+ * connection once its handshake is over except its summary.
  */
 #ifndef TP_CAPTURE_H
 #define TP_CAPTURE_H
@@ -17,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "starttls.h"
 #include "tlsprobe.h"
 #include "wire.h"
 
@@ -108,6 +117,9 @@ struct tp_tls_conn {
 					* G gap; each letter at most once per
 					* direction as Zeek does */
 	bool tls;                      /* a TLS record was seen */
+	enum tp_starttls starttls;     /* the plaintext prelude TLS came
+					* after, TP_STARTTLS_NONE when it
+					* started with the connection */
 	bool has_client_hello;
 	struct tp_wire_client_hello ch;
 	bool has_server_hello;
@@ -137,6 +149,10 @@ struct tp_flows_stats {
 	uint64_t frames, tcp, other;
 	uint64_t flows, tls_flows, evicted, gaps;
 	size_t peak_bytes;             /* the most buffered at once */
+	uint64_t starttls;             /* upgrades the server agreed to */
+	uint64_t starttls_refused;     /* upgrades it refused (no TLS) */
+	size_t preludes;               /* flows watched for a prelude now */
+	size_t peak_preludes;          /* the most watched at once */
 };
 
 struct tp_flows;

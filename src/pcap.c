@@ -618,6 +618,9 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		fill_alert(c, h);
 	snprintf(h->outcome, sizeof(h->outcome), "%s", tp_tls_conn_outcome(c));
 	snprintf(h->history, sizeof(h->history), "%s", c->history);
+	if (c->starttls != TP_STARTTLS_NONE)
+		snprintf(h->starttls, sizeof(h->starttls), "%s",
+			 tp_starttls_name(c->starttls));
 	/* capture files keep microseconds at most */
 	h->t_start = round(c->t_first * 1e6) / 1e6;
 	h->duration_ms = round((c->t_last - c->t_first) * 1e6) / 1e3;
@@ -662,7 +665,9 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 		      h->version ? h->version : "none") < 0 ||
 	    count_add(&s->by_cipher, &s->n_by_cipher,
 		      h->cipher ? h->cipher : "none") < 0 ||
-	    count_add(&s->by_outcome, &s->n_by_outcome, h->outcome) < 0)
+	    count_add(&s->by_outcome, &s->n_by_outcome, h->outcome) < 0 ||
+	    (h->starttls[0] != '\0' &&
+	     count_add(&s->by_starttls, &s->n_by_starttls, h->starttls) < 0))
 		run->no_memory = true;
 	note_alert(run, c);
 	if ((c->rst_client || c->rst_server) && !c->has_alert &&
@@ -812,6 +817,7 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 	s->tls_flows = st.tls_flows;
 	s->evicted = st.evicted;
 	s->peak_buffer = st.peak_bytes;
+	s->starttls_refused = st.starttls_refused;
 	if (r->n_handshakes > 1)
 		qsort(r->handshakes, r->n_handshakes, sizeof(*r->handshakes),
 		      handshake_cmp);
@@ -824,6 +830,9 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 	if (s->n_by_outcome > 1)
 		qsort(s->by_outcome, s->n_by_outcome, sizeof(*s->by_outcome),
 		      count_cmp);
+	if (s->n_by_starttls > 1)
+		qsort(s->by_starttls, s->n_by_starttls,
+		      sizeof(*s->by_starttls), count_cmp);
 	alert_findings(run);
 	reset_findings(run);
 }

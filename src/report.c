@@ -239,6 +239,7 @@ void tp_report_free(struct tp_report *r)
 		free_counts(r->pcap->by_version, r->pcap->n_by_version);
 		free_counts(r->pcap->by_cipher, r->pcap->n_by_cipher);
 		free_counts(r->pcap->by_outcome, r->pcap->n_by_outcome);
+		free_counts(r->pcap->by_starttls, r->pcap->n_by_starttls);
 		free(r->pcap);
 	}
 	free(r->messages);

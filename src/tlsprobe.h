@@ -272,6 +272,8 @@ struct tp_handshake {
 	char outcome[12];      /* established, alert, reset, closed,
 				* incomplete */
 	char history[40];      /* Zeek style */
+	char starttls[12];     /* "smtp", the plaintext prelude TLS came
+				* after; "" when it started at once */
 	double t_start;        /* capture time, seconds since the epoch */
 	double duration_ms;
 	int keylog_secrets;    /* --keylog: secrets found for its client
@@ -291,8 +293,10 @@ struct tp_pcap_summary {
 	unsigned long long handshakes;  /* listed (also when streamed) */
 	double t_first;        /* the first listed one's start, 0 if none */
 	bool truncated;        /* the file ended inside a frame */
-	struct tp_count *by_version, *by_cipher, *by_outcome;
-	size_t n_by_version, n_by_cipher, n_by_outcome;
+	struct tp_count *by_version, *by_cipher, *by_outcome, *by_starttls;
+	size_t n_by_version, n_by_cipher, n_by_outcome, n_by_starttls;
+	unsigned long long starttls_refused;  /* upgrades the server refused
+					       * (connections not listed) */
 	double ms;
 };
 

@@ -219,6 +219,8 @@ static json_t *handshake_tail_json(const struct tp_handshake *h)
 		: json_null());
 	json_object_set_new(o, "outcome", json_string(h->outcome));
 	json_object_set_new(o, "history", json_string(h->history));
+	json_object_set_new(o, "starttls", h->starttls[0]
+			    ? json_string(h->starttls) : json_null());
 	json_object_set_new(o, "t_start", json_real(h->t_start));
 	json_object_set_new(o, "duration_ms", json_real(h->duration_ms));
 	json_object_set_new(o, "keylog_secrets", h->keylog_secrets >= 0
@@ -259,7 +261,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 	const struct tp_pcap_summary *s = r->pcap;
 
 	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
-			 "s:o, s:o, s:o, s:f}",
+			 "s:o, s:o, s:o, s:o, s:I, s:f}",
 			 "source", str_or_null(s->source),
 			 "frames", (json_int_t)s->frames,
 			 "tcp_frames", (json_int_t)s->tcp_frames,
@@ -274,6 +276,9 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 			 "ciphers", counts_json(s->by_cipher, s->n_by_cipher),
 			 "outcomes", counts_json(s->by_outcome,
 						 s->n_by_outcome),
+			 "starttls", counts_json(s->by_starttls,
+						 s->n_by_starttls),
+			 "starttls_refused", (json_int_t)s->starttls_refused,
 			 "ms", s->ms);
 }
 

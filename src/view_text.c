@@ -275,6 +275,8 @@ static void handshake_line(struct pen *p, const struct tp_handshake *h)
 		fprintf(p->f, "  %s alert %s from the %s", h->alert_level,
 			h->alert_description,
 			h->alert_from_server ? "server" : "client");
+	if (h->starttls[0] != '\0')
+		fprintf(p->f, "  starttls %s", h->starttls);
 	if (h->keylog_secrets >= 0)
 		fprintf(p->f, "  keylog %d", h->keylog_secrets);
 	fputc('\n', p->f);
@@ -358,6 +360,19 @@ static void pcap_summary(struct pen *p, const struct tp_report *r)
 	counts(p, "versions", s->by_version, s->n_by_version);
 	counts(p, "ciphers", s->by_cipher, s->n_by_cipher);
 	counts(p, "outcomes", s->by_outcome, s->n_by_outcome);
+	if (s->n_by_starttls > 0 || s->starttls_refused > 0) {
+		size_t i;
+
+		fprintf(p->f, "%-10s", "starttls");
+		for (i = 0; i < s->n_by_starttls; i++)
+			fprintf(p->f, "%s%s %u", i ? ", " : "",
+				s->by_starttls[i].name, s->by_starttls[i].n);
+		if (s->starttls_refused > 0)
+			fprintf(p->f, "%s%llu refused, not listed",
+				s->n_by_starttls > 0 ? "; " : "",
+				s->starttls_refused);
+		fputc('\n', p->f);
+	}
 }
 
 static void findings(struct pen *p, const struct tp_report *r)

@@ -2,7 +2,9 @@
  * Fuzz target of the capture core: any bytes are read as frames, which
  * are decoded and followed as TCP flows with small caps, and the flow
  * tracker's promises are checked: memory held within its caps, counts
- * that add up, handshakes handed over with sane contents.
+ * that add up (STARTTLS preludes watched included: at most one a flow
+ * followed, none left after the flush), handshakes handed over with
+ * sane contents.
  *
  * Input: a classic pcap file (its own link type and records, read here
  * with every length checked), or else a first byte that picks a link
@@ -37,7 +39,8 @@ static void on_done(void *arg, const struct tp_tls_conn *c)
 	    memchr(c->server, '\0', sizeof(c->server)) == NULL ||
 	    memchr(c->history, '\0', sizeof(c->history)) == NULL ||
 	    strlen(c->history) > 16 || c->ch.sni_len >= sizeof(c->ch.sni) ||
-	    c->ch.n_suites > TP_WIRE_MAX_SUITES)
+	    c->ch.n_suites > TP_WIRE_MAX_SUITES ||
+	    c->starttls > TP_STARTTLS_LDAP)
 		abort();
 	if (strcmp(o, "established") != 0 && strcmp(o, "alert") != 0 &&
 	    strcmp(o, "reset") != 0 && strcmp(o, "closed") != 0 &&
@@ -72,7 +75,9 @@ static void check(const struct tp_flows *f, const struct seen *s)
 	if (st.peak_bytes > 2 * MAX_FLOWS * (size_t)MAX_BUFFER ||
 	    st.frames != st.tcp + st.other || st.tls_flows > st.flows ||
 	    st.evicted > st.flows || st.tls_flows != s->handed ||
-	    st.gaps > 2 * st.flows)
+	    st.gaps > 2 * st.flows || st.preludes > st.peak_preludes ||
+	    st.peak_preludes > MAX_FLOWS ||
+	    st.starttls + st.starttls_refused > st.flows)
 		abort();
 }
 
@@ -102,6 +107,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct seen s = {0};
 	struct tp_flows *f = tp_flows_new(MAX_FLOWS, MAX_BUFFER, on_done, &s);
+	struct tp_flows_stats st;
 	size_t off, n;
 	bool swap;
 	double t = 0;
@@ -134,6 +140,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	tp_flows_flush(f);
 	check(f, &s);
+	tp_flows_stats(f, &st);
+	if (st.preludes != 0)
+		abort();
 	tp_flows_free(f);
 	return 0;
 }

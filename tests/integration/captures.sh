@@ -9,7 +9,9 @@
 # cap_cut FILE OUT                 OUT: FILE cut in the middle of its last
 #                                  ServerHello frame
 # pcap_run NAME FILE [ARGS...]     tlsprobe pcap --json FILE: PJSON, PERR, PRC
-# tshark_fields NAME FILE          Wireshark's view of FILE: TSV
+# tshark_fields NAME FILE          Wireshark's view of FILE: TSV (with
+#                                  TSHARK_DECODE set, its -d options instead
+#                                  of TLS on every port)
 # pcap_compare NAME [EXPECT...]    TAP lines: tlsprobe's handshakes equal
 #                                  Wireshark's, and EXPECT holds
 # ossl_client NAME PORT ARGS...    openssl s_client -connect 127.0.0.1:PORT
@@ -121,10 +123,12 @@ pcap_run() {
 # tshark_fields NAME FILE: $T/NAME.tsv, one line per frame that carries a
 # ClientHello, a ServerHello, a Certificate or a plaintext alert. The
 # first nine fields are the usual hello summary; pcap_compare.py names
-# every column.
+# every column. TSHARK_DECODE replaces the decoding of every port as TLS
+# ("-d tcp.port==2525,smtp": a STARTTLS port, whose prelude tshark must
+# read to find where TLS starts).
 tshark_fields() {
 	TSV="$T/$1.tsv"
-	tshark -r "$2" -n $TSHARK_TLS \
+	tshark -r "$2" -n ${TSHARK_DECODE:-$TSHARK_TLS} \
 		-Y 'tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 11 || tls.alert_message.desc' \
 		-T fields -E separator=/t \
 		-e tcp.stream -e ip.src -e tcp.srcport \
@@ -144,7 +148,8 @@ tshark_fields() {
 # endpoints, sni, alpn, version, cipher, ja3, ja3s, outcome, alert,
 # certificates) from the last pcap_run and tshark_fields of NAME. EXPECT
 # as pcap_compare.py takes it ("outcome=established", "1:alert=fatal/
-# unknown_ca/client", "leaf=CN=localhost", "rc=0", "conns=2").
+# unknown_ca/client", "leaf=CN=localhost", "rc=0", "conns=2",
+# "starttls=smtp").
 pcap_compare() {
 	_pc=$1
 	shift

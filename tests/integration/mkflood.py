@@ -4,11 +4,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes a pcap file of half-open TCP flows, with no network at all.
 
-    mkflood.py syn|hello N OUT
+    mkflood.py syn|hello|smtp N OUT
 
 syn    N flows of one SYN each, never answered
 hello  N flows of SYN, SYN-ACK, ACK and a ClientHello (SNI flood.test),
        never answered
+smtp   N flows of SYN, SYN-ACK, ACK, then an SMTP greeting, EHLO and its
+       reply in plaintext, never upgraded and never closed
 
 Clients are 100.64.0.0/10 addresses (the flow number spread over the
 host bits) with ports from 1024 up; the server is 198.51.100.1:443.
@@ -22,6 +24,9 @@ import sys
 SERVER = bytes([198, 51, 100, 1])
 MAC_C = b"\x02\x00\x00\x00\x00\x01"
 MAC_S = b"\x02\x00\x00\x00\x00\x02"
+GREETING = b"220 mail.flood.test ESMTP\r\n"
+EHLO = b"EHLO client.flood.test\r\n"
+EHLO_REPLY = b"250-mail.flood.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
 
 
 def ip_checksum(h):
@@ -59,7 +64,7 @@ def frame(src, sport, dst, dport, seq, ack, flags, payload=b"",
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("syn", "hello"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("syn", "hello", "smtp"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     mode, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -83,11 +88,20 @@ def main():
             cli = bytes([100, 64 | (h >> 16), (h >> 8) & 255, h & 255])
             port = 1024 + (i >> 22)
             rec(frame(cli, port, SERVER, 443, 1000, 0, 0x02))
-            if mode == "hello":
+            if mode != "syn":
                 rec(frame(SERVER, 443, cli, port, 5000, 1001, 0x12,
                           to_server=False))
                 rec(frame(cli, port, SERVER, 443, 1001, 5001, 0x10))
+            if mode == "hello":
                 rec(frame(cli, port, SERVER, 443, 1001, 5001, 0x18, ch))
+            elif mode == "smtp":
+                rec(frame(SERVER, 443, cli, port, 5001, 1001, 0x18,
+                          GREETING, to_server=False))
+                rec(frame(cli, port, SERVER, 443, 1001, 5001 + len(GREETING),
+                          0x18, EHLO))
+                rec(frame(SERVER, 443, cli, port, 5001 + len(GREETING),
+                          1001 + len(EHLO), 0x18, EHLO_REPLY,
+                          to_server=False))
     return 0
 
 

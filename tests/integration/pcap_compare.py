@@ -21,6 +21,7 @@ the order of tshark's TCP streams):
   leaf=SUBJECT         the first certificate's subject holds SUBJECT
   certs=none           no certificate reported
   history~LETTERS      the history holds each of LETTERS
+  starttls=PROTO|none  the STARTTLS prelude TLS came after (none: null)
 """
 
 import hashlib
@@ -260,6 +261,19 @@ def main():
                     problems.append("%s: history %r has no %r" % (
                         w["ch"]["client"], h.get("history"), letter))
     verdict("outcome", problems)
+
+    if any(want(i, "starttls") is not None for i, w, h in pairs):
+        problems = []
+        for i, w, h in pairs:
+            exp = want(i, "starttls")
+            if exp is None:
+                continue
+            exp = None if exp == "none" else exp
+            got = h.get("starttls", "absent")
+            if got != exp:
+                problems.append("%s: starttls %r, expected %r" % (
+                    w["ch"]["client"], got, exp))
+        verdict("starttls", problems)
 
     problems = []
     for i, w, h in pairs:

@@ -21,7 +21,8 @@ Modes:
   nocap    no STARTTLS: SMTP leaves it out of the EHLO reply, IMAP answers
            NO, POP3 -ERR, FTP 502, XMPP leaves it out of the stream
            features, PostgreSQL 'N', LDAP resultCode 2 (protocolError)
-  refuse   XMPP only: offers STARTTLS, then answers it with <failure/>
+  refuse   XMPP and SMTP only: offers STARTTLS, then answers it with
+           <failure/> (XMPP) or 454 (SMTP)
   busy     SMTP and FTP only: a 421 greeting, then it closes
   close    the greeting (for PostgreSQL and LDAP: the request read), then
            it closes
@@ -164,6 +165,9 @@ def smtp(conn, mode):
     if line.strip().upper() != b"STARTTLS":
         send(conn, b"500 5.5.1 unexpected\r\n")
         return False
+    if mode == "refuse":
+        send(conn, b"454 4.7.0 TLS not available due to temporary reason\r\n")
+        return False
     send(conn, b"220 2.0.0 Ready to start TLS\r\n")
     return True
 
@@ -174,11 +178,21 @@ def imap(conn, mode):
     if mode in ("close", "stall"):
         return mode
     line = recv_line(conn)
+    # a client may ask for the capabilities first (openssl s_client
+    # does, and then reads a single line after STARTTLS: it gets its
+    # tagged OK alone)
+    asked = False
+    while line.split(b" ", 1)[-1].strip().upper() == b"CAPABILITY":
+        asked = True
+        send(conn, b"* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n" +
+             line.split(b" ", 1)[0] + b" OK CAPABILITY completed\r\n")
+        line = recv_line(conn)
     tag = line.split(b" ", 1)[0]
     if mode == "nocap":
         send(conn, tag + b" NO STARTTLS is not available here\r\n")
         return False
-    send(conn, b"* CAPABILITY IMAP4rev1 STARTTLS\r\n")
+    if not asked:
+        send(conn, b"* CAPABILITY IMAP4rev1 STARTTLS\r\n")
     send(conn, tag + b" OK Begin TLS negotiation now\r\n")
     return True
 
@@ -334,8 +348,8 @@ def main():
     args = ap.parse_args()
     if args.mode == "busy" and args.proto not in ("smtp", "ftp"):
         ap.error("busy: smtp and ftp only")
-    if args.mode == "refuse" and args.proto != "xmpp":
-        ap.error("refuse: xmpp only")
+    if args.mode == "refuse" and args.proto not in ("xmpp", "smtp"):
+        ap.error("refuse: xmpp and smtp only")
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)

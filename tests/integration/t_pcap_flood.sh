@@ -2,8 +2,10 @@
 # tlsprobe pcap on hostile files, made without any network
 # (mkflood.py): 200,000 half-open flows with --max-flows 1000 (SYNs only,
 # and ClientHellos never answered) must finish, say how many flows were
-# evicted, and stay under 64 MB of resident memory; a file that is not
-# a capture, and an empty one, are refused with exit 2 and one line.
+# evicted, and stay under 64 MB of resident memory; so must 70,000 SMTP
+# sessions that never upgrade nor close, each watched for its STARTTLS
+# with the default 65,536 flows followed at once; a file that is not a
+# capture, and an empty one, are refused with exit 2 and one line.
 . "$(dirname "$0")/../lib.sh"
 
 MKFLOOD="$TOP/tests/integration/mkflood.py"
@@ -98,6 +100,21 @@ jcheck "hello flood: $FLOWS flows, at least $((FLOWS - MAX_FLOWS)) evicted" \
 jcheck "hello flood: every connection listed, incomplete, SNI flood.test, JA3 $JA3" \
 	"len(hs) == $FLOWS and all(h['outcome'] == 'incomplete' and h['sni'] == 'flood.test' and h['ja3'] == '$JA3' and h['version'] is None for h in hs)"
 check "hello flood: peak RSS $RSS_KB kB under $RSS_LIMIT_KB kB" \
+	[ "$RSS_KB" -lt $RSS_LIMIT_KB ]
+
+# ---- 70,000 plaintext SMTP sessions, never upgraded, never closed ----
+
+SMTP_FLOWS=70000
+python3 "$MKFLOOD" smtp $SMTP_FLOWS "$T/smtp.pcap"
+run_rss smtp "$T/smtp.pcap"
+echo "# SMTP flood: exit status $PRC, peak RSS $RSS_KB kB"
+check "smtp flood: finishes with a report (exit status $PRC)" \
+	[ "$PRC" -eq 0 ]
+jcheck "smtp flood: $SMTP_FLOWS flows, $((SMTP_FLOWS - 65536)) evicted beyond the 65536 followed" \
+	"s['flows'] == $SMTP_FLOWS and s['evicted'] == $((SMTP_FLOWS - 65536))"
+jcheck "smtp flood: nothing listed, no upgrade counted, no byte held" \
+	"hs == [] and s['tls_flows'] == 0 and s['starttls'] == {} and s['starttls_refused'] == 0 and s['peak_buffer'] == 0"
+check "smtp flood: peak RSS $RSS_KB kB under $RSS_LIMIT_KB kB" \
 	[ "$RSS_KB" -lt $RSS_LIMIT_KB ]
 
 # ---- not a capture ----

@@ -2,8 +2,10 @@
  * Unit tests of capture.c: hand-built frames of every link type (each
  * cut at every length, in buffers of their exact size), TLS 1.2 and 1.3
  * conversations fed to the flow tracker in order, out of order,
- * duplicated, byte by byte and with a hole, and the real loopback
- * captures of tests/fuzz/corpus/pcap read through libpcap.
+ * duplicated, byte by byte and with a hole, TLS after the STARTTLS
+ * prelude of each protocol (and refused, never asked, too long), and
+ * the real loopback captures of tests/fuzz/corpus/pcap read through
+ * libpcap.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,8 @@
 #include <pcap/pcap.h>
 
 #include "capture.h"
+#include "ja.h"
+#include "prelude.h"
 #include "wire.h"
 
 /* ---- frames ---- */
@@ -552,9 +556,9 @@ struct script {
 	size_t n;
 	uint32_t next[2];          /* 0 client, 1 server */
 	double t;
-	uint8_t data[16384];       /* the payloads */
+	uint8_t data[98304];       /* the payloads */
 	size_t used;
-	uint16_t cport;
+	uint16_t cport, sport;
 };
 
 static void script_init(struct script *s, uint32_t cisn, uint32_t sisn)
@@ -566,6 +570,8 @@ static void script_init(struct script *s, uint32_t cisn, uint32_t sisn)
 	s->used = 0;
 	if (s->cport == 0)
 		s->cport = 40000;
+	if (s->sport == 0)
+		s->sport = 443;
 }
 
 static void send_seg(struct script *s, int side, uint8_t flags,
@@ -579,8 +585,8 @@ static void send_seg(struct script *s, int side, uint8_t flags,
 	p->family = 4;
 	memcpy(p->src, side == 0 ? ip_a : ip_b, 4);
 	memcpy(p->dst, side == 0 ? ip_b : ip_a, 4);
-	p->sport = side == 0 ? s->cport : 443;
-	p->dport = side == 0 ? 443 : s->cport;
+	p->sport = side == 0 ? s->cport : s->sport;
+	p->dport = side == 0 ? s->sport : s->cport;
 	p->seq = s->next[side];
 	if (!(flags & TP_TCP_SYN) || side == 1)
 		flags |= TP_TCP_ACK;
@@ -1154,6 +1160,607 @@ static void test_capture_mid_stream(void **state)
 	free(s);
 }
 
+/* ---- STARTTLS ---- */
+
+/* Bytes one side sends: 0 the client, 1 the server. */
+struct turn {
+	int side;
+	const char *bytes;
+	size_t len;
+};
+
+#define CL(lit) {0, lit, sizeof(lit) - 1}
+#define SV(lit) {1, lit, sizeof(lit) - 1}
+#define LDAP_OID "1.3.6.1.4.1.1466.20037"
+#define XMPP_TLS "urn:ietf:params:xml:ns:xmpp-tls"
+
+/* A protocol's prelude up to the upgrade command, the command, the
+ * server's go-ahead, a refusal and what the client says after it. Each
+ * on the port of another protocol: the bytes tell, not the port. */
+struct prelude_case {
+	const char *name;
+	enum tp_starttls proto;
+	uint16_t port;
+	struct turn talk[3];
+	size_t n_talk;
+	struct turn command, go, no, after_no;
+};
+
+static const struct prelude_case prelude_cases[] = {
+	{"SMTP", TP_STARTTLS_SMTP, 443,
+	 {SV("220 mail.test ESMTP ready\r\n"), CL("EHLO client.test\r\n"),
+	  SV("250-mail.test greets client.test\r\n250-PIPELINING\r\n"
+	     "250-STARTTLS\r\n250 8BITMIME\r\n")}, 3,
+	 CL("STARTTLS\r\n"), SV("220 2.0.0 Ready to start TLS\r\n"),
+	 SV("454 4.7.0 TLS not available due to temporary reason\r\n"),
+	 CL("QUIT\r\n")},
+	{"SMTP, a multi-line go-ahead", TP_STARTTLS_SMTP, 587,
+	 {SV("220-mail.test ESMTP\r\n220 ready\r\n"), CL("HELO client.test\r\n"),
+	  SV("250 mail.test\r\n")}, 3,
+	 CL("starttls  \r\n"), SV("220-2.0.0 go\r\n220 ahead\r\n"),
+	 SV("554-5.7.1 not\r\n554 5.7.1 here\r\n"), CL("QUIT\r\n")},
+	{"IMAP", TP_STARTTLS_IMAP, 25,
+	 {SV("* OK [CAPABILITY IMAP4rev1 STARTTLS] imap.test ready\r\n"),
+	  CL("a001 CAPABILITY\r\n"),
+	  SV("* CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED\r\n"
+	     "a001 OK CAPABILITY completed\r\n")}, 3,
+	 CL("a002 STARTTLS\r\n"),
+	 SV("* CAPABILITY IMAP4rev1 STARTTLS\r\na002 OK Begin TLS now\r\n"),
+	 SV("a002 BAD STARTTLS not now\r\n"), CL("a003 LOGOUT\r\n")},
+	{"POP3", TP_STARTTLS_POP3, 5222,
+	 {SV("+OK pop.test POP3 ready\r\n"), CL("CAPA\r\n"),
+	  SV("+OK Capability list follows\r\nUSER\r\nSTLS\r\n.\r\n")}, 3,
+	 CL("STLS\r\n"), SV("+OK Begin TLS negotiation\r\n"),
+	 SV("-ERR TLS is not available\r\n"), CL("QUIT\r\n")},
+	{"FTP", TP_STARTTLS_FTP, 110,
+	 {SV("220-ftp.test welcome\r\n220-a second line\r\n"
+	     "  and a line that is not a reply line\r\n220 ready\r\n")}, 1,
+	 CL("AUTH TLS\r\n"), SV("234 AUTH TLS successful\r\n"),
+	 SV("534 Request denied for policy reasons\r\n"), CL("QUIT\r\n")},
+	{"XMPP", TP_STARTTLS_XMPP, 21,
+	 {CL("<?xml version='1.0'?><stream:stream to='chat.test' "
+	     "xmlns='jabber:client' "
+	     "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"),
+	  SV("<?xml version='1.0'?>\n<stream:stream from='chat.test' "
+	     "id='a>b' version='1.0' xmlns='jabber:client' "
+	     "xmlns:stream='http://etherx.jabber.org/streams'>"
+	     "<stream:features><starttls xmlns='" XMPP_TLS "'><required/>"
+	     "</starttls><mechanisms "
+	     "xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN"
+	     "</mechanism></mechanisms></stream:features>")}, 2,
+	 CL("<starttls xmlns='" XMPP_TLS "'/>"),
+	 /* a quoted '>' ends no tag */
+	 SV("<proceed note='/>' xmlns=\"" XMPP_TLS "\"/>"),
+	 SV("<failure xmlns='" XMPP_TLS "'/></stream:stream>"),
+	 CL("</stream:stream>")},
+	{"XMPP, start and end tags", TP_STARTTLS_XMPP, 5223,
+	 {CL("<stream:stream to='chat.test' xmlns='jabber:client' "
+	     "xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"),
+	  SV("<stream:stream from='chat.test' id='x' version='1.0' "
+	     "xmlns='jabber:client' "
+	     "xmlns:stream='http://etherx.jabber.org/streams'>"
+	     "<stream:features><starttls xmlns='" XMPP_TLS "'/>"
+	     "</stream:features>")}, 2,
+	 CL("<starttls xmlns='" XMPP_TLS "'>\n</starttls>"),
+	 SV("<proceed xmlns='" XMPP_TLS "'></proceed>"),
+	 SV("<stream:error><policy-violation "
+	    "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>"),
+	 CL("</stream:stream>")},
+	{"PostgreSQL", TP_STARTTLS_POSTGRES, 389, {{0, NULL, 0}}, 0,
+	 CL("\x00\x00\x00\x08\x04\xd2\x16\x2f"), SV("S"), SV("N"),
+	 CL("\x00\x00\x00\x09\x00\x03\x00\x00\x00")},
+	{"PostgreSQL after a GSSENCRequest", TP_STARTTLS_POSTGRES, 443,
+	 {CL("\x00\x00\x00\x08\x04\xd2\x16\x30"), SV("N")}, 2,
+	 CL("\x00\x00\x00\x08\x04\xd2\x16\x2f"), SV("S"),
+	 SV("E\x00\x00\x00\x05\x00"), CL("\x00\x00\x00\x09\x00\x03\x00\x00\x00")},
+	{"LDAP", TP_STARTTLS_LDAP, 5432, {{0, NULL, 0}}, 0,
+	 CL("\x30\x1d\x02\x01\x01\x77\x18\x80\x16" LDAP_OID),
+	 SV("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x00\x04\x00\x04\x00"),
+	 SV("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x02\x04\x00\x04\x00"),
+	 CL("\x30\x05\x02\x01\x02\x42\x00")},
+	{"LDAP, a search first, long-form lengths", TP_STARTTLS_LDAP, 636,
+	 {CL("\x30\x25\x02\x01\x06\x63\x20\x04\x00\x0a\x01\x00\x0a\x01\x00"
+	     "\x02\x01\x00\x02\x01\x00\x01\x01\x00\x87\x0b" "objectClass"
+	     "\x30\x00"),
+	  SV("\x30\x0c\x02\x01\x06\x65\x07\x0a\x01\x00\x04\x00\x04\x00")}, 2,
+	 CL("\x30\x81\x1e\x02\x01\x07\x77\x81\x18\x80\x16" LDAP_OID),
+	 SV("\x30\x81\x0c\x02\x01\x07\x78\x07\x0a\x01\x00\x04\x00\x04\x00"),
+	 /* a Notice of Disconnection: messageID 0, unavailable */
+	 SV("\x30\x0c\x02\x01\x00\x78\x07\x0a\x01\x34\x04\x00\x04\x00"),
+	 CL("\x30\x05\x02\x01\x08\x42\x00")},
+};
+
+#define N_PRELUDE_CASES (sizeof(prelude_cases) / sizeof(prelude_cases[0]))
+
+static void send_turn(struct script *s, const struct turn *t, size_t mss)
+{
+	send_split(s, t->side, (const uint8_t *)t->bytes, t->len, mss);
+}
+
+/* The prelude up to the command, on the case's server port. */
+static void prelude_talk(struct script *s, const struct prelude_case *pc,
+			 size_t mss)
+{
+	size_t i;
+
+	s->sport = pc->port;
+	script_init(s, 1000, 0x7ffffff0);
+	tcp_open(s);
+	for (i = 0; i < pc->n_talk; i++)
+		send_turn(s, &pc->talk[i], mss);
+}
+
+/*
+ * A prelude, then TLS 1.3. In order, the go-ahead comes alone before
+ * the ClientHello; pipelined, the ClientHello follows the command in
+ * the same bytes and the server's flight its go-ahead, so that with a
+ * small mss the end of the plaintext and the first TLS bytes share
+ * segments. ch: the ClientHello record sent.
+ */
+static void starttls_session(struct script *s, const struct prelude_case *pc,
+			     size_t mss, bool pipelined, uint8_t *ch,
+			     size_t *ch_len)
+{
+	uint8_t cb[4096], sb[4096], m[512], enc[300];
+	size_t cn, sn;
+
+	prelude_talk(s, pc, mss);
+	*ch_len = client_hello(ch, 2048, true, "starttls.example");
+	memcpy(cb, pc->command.bytes, pc->command.len);
+	cn = pc->command.len;
+	memcpy(sb, pc->go.bytes, pc->go.len);
+	sn = pc->go.len;
+	memset(enc, 0x77, sizeof(enc));
+	sn += record(sb + sn, 22, m, server_hello(m, true, 0x1301, false));
+	sn += record(sb + sn, 20, (const uint8_t *)"\x01", 1);
+	sn += record(sb + sn, 23, enc, sizeof(enc));
+	if (pipelined) {
+		memcpy(cb + cn, ch, *ch_len);
+		send_split(s, 0, cb, cn + *ch_len, mss);
+		send_split(s, 1, sb, sn, mss);
+	} else {
+		send_split(s, 0, cb, cn, mss);
+		send_split(s, 1, sb, pc->go.len, mss);
+		send_split(s, 0, ch, *ch_len, mss);
+		send_split(s, 1, sb + pc->go.len, sn - pc->go.len, mss);
+	}
+	cn = record(cb, 20, (const uint8_t *)"\x01", 1);
+	cn += record(cb + cn, 23, enc, 53);
+	send_split(s, 0, cb, cn, mss);
+	send_split(s, 1, sb, record(sb, 23, enc, 100), mss);
+	tcp_close(s);
+}
+
+/* The JA3 of a ClientHello record, parsed on its own. */
+static void direct_ja3(const uint8_t *ch, size_t len, char out[33])
+{
+	struct tp_wire_client_hello parsed;
+
+	assert_int_equal(tp_wire_parse_client_hello(ch + 9, len - 9, &parsed),
+			 0);
+	tp_ja3(&parsed, out, NULL, 0);
+}
+
+/* Every protocol, with every mss and replay order, in order and
+ * pipelined: one TLS connection, its protocol named, its hellos read
+ * from the byte after the command and after the go-ahead. */
+static void test_capture_starttls(void **state)
+{
+	static const size_t mss[] = {1460, 7, 2};
+	struct script *s = script_new();
+	struct tp_flows_stats st;
+	char want_ja3[33], ja3[33], server[32];
+	uint8_t ch[2048];
+	size_t c, m, ch_len;
+	int o, pipelined;
+	struct got g;
+
+	(void)state;
+	for (c = 0; c < N_PRELUDE_CASES; c++) {
+		const struct prelude_case *pc = &prelude_cases[c];
+
+		for (m = 0; m < 3; m++)
+		for (pipelined = 0; pipelined < 2; pipelined++)
+		for (o = IN_ORDER; o <= BYTEWISE; o++) {
+			print_message("# %s, mss %zu, %s%s\n", pc->name,
+				      mss[m], order_name[o],
+				      pipelined ? ", pipelined" : "");
+			starttls_session(s, pc, mss[m], pipelined, ch, &ch_len);
+			direct_ja3(ch, ch_len, want_ja3);
+			run(s, (enum order)o, &g, &st);
+			assert_int_equal(g.n, 1);
+			assert_int_equal(g.c[0].starttls, pc->proto);
+			assert_string_equal(g.c[0].client, "10.0.0.1:40000");
+			snprintf(server, sizeof(server), "10.0.0.2:%u",
+				 pc->port);
+			assert_string_equal(g.c[0].server, server);
+			assert_true(g.c[0].has_client_hello);
+			assert_string_equal(g.c[0].ch.sni, "starttls.example");
+			tp_ja3(&g.c[0].ch, ja3, NULL, 0);
+			assert_string_equal(ja3, want_ja3);
+			assert_true(g.c[0].has_server_hello);
+			assert_int_equal(g.c[0].sh.version, 0x0304);
+			assert_int_equal(g.c[0].sh.suite, 0x1301);
+			assert_false(g.c[0].has_alert);
+			assert_false(g.c[0].gap);
+			assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+					    "established");
+			assert_int_equal(st.tls_flows, 1);
+			assert_int_equal(st.starttls, 1);
+			assert_int_equal(st.starttls_refused, 0);
+			assert_int_equal(st.peak_preludes, 1);
+			assert_int_equal(st.preludes, 0);
+		}
+	}
+	s->sport = 0;
+	free(s);
+}
+
+/* More refusals than the cases' own: each ends the connection's TLS. */
+static const struct {
+	size_t c;               /* the case whose prelude comes first */
+	struct turn no;
+} more_refusals[] = {
+	{0, SV("502 5.5.1 STARTTLS not implemented\r\n")},
+	{2, SV("a002 NO [UNAVAILABLE] try later\r\n")},
+	{2, SV("* CAPABILITY IMAP4rev1\r\n* BYE shutting down\r\n")},
+	{4, SV("502 Command not implemented\r\n")},
+	{5, SV("</stream:stream>")},
+	{9, SV("\x30\x0c\x02\x01\x01\x78\x07\x0a\x01\x35\x04\x00\x04\x00")},
+};
+
+/* A refused upgrade (or one never answered, no NULL): not a TLS
+ * connection, even when the client sent its ClientHello before the
+ * answer came. */
+static void refused_once(struct script *s, const struct prelude_case *pc,
+			 const struct turn *no, bool pipelined,
+			 enum order order)
+{
+	struct tp_flows_stats st;
+	uint8_t ch[2048];
+	struct got g;
+
+	prelude_talk(s, pc, 5);
+	send_turn(s, &pc->command, 5);
+	if (pipelined)
+		send_split(s, 0, ch, client_hello(ch, sizeof(ch), true,
+						  "refused.example"), 100);
+	if (no != NULL) {
+		send_turn(s, no, 5);
+		send_turn(s, &pc->after_no, 5);
+	}
+	tcp_close(s);
+	run(s, order, &g, &st);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(st.tls_flows, 0);
+	assert_int_equal(st.starttls, 0);
+	assert_int_equal(st.starttls_refused, no != NULL);
+	assert_int_equal(st.peak_preludes, 1);
+	assert_int_equal(st.preludes, 0);
+}
+
+static void test_capture_starttls_refused(void **state)
+{
+	struct script *s = script_new();
+	size_t c;
+	int pipelined, o;
+
+	(void)state;
+	for (pipelined = 0; pipelined < 2; pipelined++) {
+		for (o = IN_ORDER; o <= BYTEWISE; o += BYTEWISE) {
+			for (c = 0; c < N_PRELUDE_CASES; c++) {
+				print_message("# %s refused, %s%s\n",
+					      prelude_cases[c].name,
+					      order_name[o],
+					      pipelined ? ", pipelined" : "");
+				refused_once(s, &prelude_cases[c],
+					     &prelude_cases[c].no, pipelined,
+					     (enum order)o);
+				/* the server closes without an answer */
+				refused_once(s, &prelude_cases[c], NULL,
+					     pipelined, (enum order)o);
+			}
+			for (c = 0; c < sizeof(more_refusals) /
+					sizeof(more_refusals[0]); c++) {
+				print_message("# %s refused, refusal %zu\n",
+					      prelude_cases[more_refusals[c].c]
+					      .name, c);
+				refused_once(s, &prelude_cases[more_refusals[c].c],
+					     &more_refusals[c].no, pipelined,
+					     (enum order)o);
+			}
+		}
+	}
+	s->sport = 0;
+	free(s);
+}
+
+/* An SMTP session that never asks for TLS: watched while it lasts
+ * (a fixed state, no bytes held), never listed; with more such
+ * connections than flows followed, no more preludes than flows. */
+static void test_capture_starttls_never(void **state)
+{
+	static const struct turn mail[] = {
+		SV("220 mail.test ESMTP ready\r\n"), CL("EHLO client.test\r\n"),
+		SV("250-mail.test\r\n250 SIZE 1000000\r\n"),
+		CL("MAIL FROM:<a@client.test>\r\n"), SV("250 2.1.0 Ok\r\n"),
+		CL("RCPT TO:<b@mail.test>\r\n"), SV("250 2.1.5 Ok\r\n"),
+		CL("DATA\r\n"), SV("354 End data with <CR><LF>.<CR><LF>\r\n"),
+		CL("Subject: STARTTLS\r\n\r\nSTARTTLS\r\n.\r\n"),
+		SV("250 2.0.0 Ok: queued\r\n"),
+		CL("MAIL FROM:<a@client.test>\r\n"), SV("250 2.1.0 Ok\r\n"),
+		CL("RCPT TO:<b@mail.test>\r\n"), SV("250 2.1.5 Ok\r\n"),
+		CL("BDAT 10 LAST\r\nSTARTTLS\r\n"),
+		SV("250 2.0.0 Ok: queued\r\n"),
+	};
+	/* IMAP: a literal holds what looks like the command */
+	static const struct turn imap[] = {
+		SV("* OK imap.test ready\r\n"), CL("a1 LOGIN {13}\r\n"),
+		SV("+ Ready for literal data\r\n"),
+		CL("a2 STARTTLS\r\n secret\r\n"),
+		SV("a1 NO [PRIVACYREQUIRED] LOGIN only after STARTTLS\r\n"),
+	};
+	const struct prelude_case *pc = &prelude_cases[0];
+	struct script *s = script_new();
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	size_t i, k;
+
+	(void)state;
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	for (i = 0; i < sizeof(mail) / sizeof(mail[0]); i++)
+		send_turn(s, &mail[i], 1460);
+	f = tp_flows_new(16, 0, on_done, &g);
+	assert_non_null(f);
+	replay(f, s, IN_ORDER);
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.preludes, 1);
+	assert_int_equal(st.peak_bytes, 0);
+	/* and after all that, STARTTLS is still the command */
+	script_init(s, s->next[0], s->next[1]);
+	send_turn(s, &pc->command, 1460);
+	send_turn(s, &pc->go, 1460);
+	send_client_hello(s, true, "late.example");
+	tcp_close(s);
+	replay(f, s, IN_ORDER);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.c[0].starttls, TP_STARTTLS_SMTP);
+	assert_string_equal(g.c[0].ch.sni, "late.example");
+	memset(&g, 0, sizeof(g));
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	for (i = 0; i < sizeof(imap) / sizeof(imap[0]); i++)
+		send_turn(s, &imap[i], 7);
+	f = tp_flows_new(16, 0, on_done, &g);
+	replay(f, s, IN_ORDER);
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.preludes, 1);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 0);
+
+	/* the same session, closed: the prelude goes with the flow */
+	memset(&g, 0, sizeof(g));
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	for (i = 0; i < sizeof(mail) / sizeof(mail[0]); i++)
+		send_turn(s, &mail[i], 1460);
+	tcp_close(s);
+	f = tp_flows_new(16, 0, on_done, &g);
+	replay(f, s, BYTEWISE);
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.preludes, 0);
+	assert_int_equal(st.peak_preludes, 1);
+	assert_int_equal(st.flows, 1);
+	assert_int_equal(st.tls_flows, 0);
+	assert_int_equal(st.starttls + st.starttls_refused, 0);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 0);
+
+	/* 1000 of them, none closed, 64 followed at once */
+	memset(&g, 0, sizeof(g));
+	f = tp_flows_new(64, 0, on_done, &g);
+	for (k = 0; k < 1000; k++) {
+		s->cport = (uint16_t)(20000 + k);
+		script_init(s, 1000, 2000);
+		tcp_open(s);
+		for (i = 0; i < 3; i++)
+			send_turn(s, &mail[i], 1460);
+		replay(f, s, IN_ORDER);
+	}
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.flows, 1000);
+	assert_int_equal(st.evicted, 1000 - 64);
+	assert_int_equal(st.preludes, 64);
+	assert_int_equal(st.peak_preludes, 64);
+	assert_int_equal(st.peak_bytes, 0);
+	tp_flows_flush(f);
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.preludes, 0);
+	assert_int_equal(st.tls_flows, 0);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 0);
+	s->cport = 0;
+	free(s);
+}
+
+/* Streams no prelude of ours starts like, or that turn out not to be
+ * one: given up at once, the connection counted and not listed. */
+static void test_capture_starttls_not_ours(void **state)
+{
+	static const struct {
+		const char *name;
+		struct turn first, second;
+		size_t peak;    /* preludes watched */
+	} cases[] = {
+		{"SSH", SV("SSH-2.0-OpenSSH_9.2\r\n"),
+		 CL("SSH-2.0-client\r\n"), 0},
+		{"NNTP", SV("200 news.test ready\r\n"), CL("CAPABILITIES\r\n"),
+		 1},
+		{"binary after a greeting", SV("220 mail.test\r\n"),
+		 CL("\x01\x02\x03\x04"), 1},
+		{"not a reply line", SV("220 ftp.test\r\n"),
+		 SV("hello\r\n"), 1},
+		{"an XML stream of something else", CL("<html>"),
+		 SV("<stream:stream>"), 1},
+		{"a PostgreSQL StartupMessage",
+		 CL("\x00\x00\x00\x09\x00\x03\x00\x00\x00"), SV("R"), 1},
+		{"the server speaks first in binary", SV("\x00\x01"),
+		 CL("x"), 0},
+		{"BER that is not LDAP", CL("\x30\x80\x02\x01\x01"),
+		 SV("\x30\x03\x02\x01\x01"), 1},
+	};
+	struct script *s = script_new();
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("# %s\n", cases[i].name);
+		script_init(s, 1000, 2000);
+		tcp_open(s);
+		send_turn(s, &cases[i].first, 1460);
+		send_turn(s, &cases[i].second, 1460);
+		memset(&g, 0, sizeof(g));
+		f = tp_flows_new(16, 0, on_done, &g);
+		replay(f, s, IN_ORDER);
+		tp_flows_stats(f, &st);
+		/* given up before the connection ends */
+		assert_int_equal(st.preludes, 0);
+		assert_int_equal(st.peak_preludes, cases[i].peak);
+		/* a ClientHello now changes nothing */
+		script_init(s, s->next[0], s->next[1]);
+		send_client_hello(s, true, "late.example");
+		tcp_close(s);
+		replay(f, s, IN_ORDER);
+		tp_flows_flush(f);
+		tp_flows_stats(f, &st);
+		assert_int_equal(st.tls_flows, 0);
+		assert_int_equal(st.starttls_refused, 0);
+		tp_flows_free(f);
+		assert_int_equal(g.n, 0);
+	}
+	free(s);
+}
+
+/* Lines "PREFIX xxx…\r\n" of at most 100 bytes, len in all (at least
+ * strlen(prefix) + 8). */
+static size_t filler(char *out, size_t len, const char *prefix)
+{
+	size_t at = 0, k, p = strlen(prefix);
+
+	while (at < len) {
+		k = len - at > 100 ? 100 : len - at;
+		if (len - at - k > 0 && len - at - k < p + 8)
+			k = len - at - (p + 8);
+		memcpy(out + at, prefix, p);
+		memset(out + at + p, 'x', k - p - 2);
+		memcpy(out + at + k - 2, "\r\n", 2);
+		at += k;
+	}
+	return at;
+}
+
+/* An SMTP prelude of total bytes in one direction (side 0: the client,
+ * with NOOPs before its STARTTLS; 1: the server, with a long EHLO
+ * reply), then TLS: listed up to TP_PRELUDE_MAX, given up past it. */
+static void cap_once(struct script *s, int side, size_t total, bool listed)
+{
+	static char lines[TP_PRELUDE_MAX + 256];
+	const struct prelude_case *pc = &prelude_cases[0];
+	const struct turn *greeting = &pc->talk[0], *ehlo = &pc->talk[1];
+	static const char last[] = "250 8BITMIME\r\n";
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	uint8_t ch[2048];
+	size_t n;
+
+	print_message("# %s: %zu bytes\n", side ? "server" : "client", total);
+	s->sport = 25;
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	send_turn(s, greeting, 1460);
+	if (side == 0) {
+		memcpy(lines, ehlo->bytes, ehlo->len);
+		n = ehlo->len;
+		n += filler(lines + n, total - n - pc->command.len, "NOOP ");
+		memcpy(lines + n, pc->command.bytes, pc->command.len);
+		n += pc->command.len;
+		send_split(s, 0, (const uint8_t *)lines, n, 1460);
+	} else {
+		send_turn(s, ehlo, 1460);
+		n = greeting->len;
+		n += filler(lines, total - n - (sizeof(last) - 1) -
+			    pc->go.len, "250-");
+		memcpy(lines + n - greeting->len, last, sizeof(last) - 1);
+		n += sizeof(last) - 1;
+		send_split(s, 1, (const uint8_t *)lines, n - greeting->len,
+			   1460);
+		send_turn(s, &pc->command, 1460);
+		n += pc->go.len;
+	}
+	assert_int_equal(n, total);
+	send_turn(s, &pc->go, 1460);
+	f = tp_flows_new(16, 0, on_done, &g);
+	assert_non_null(f);
+	replay(f, s, IN_ORDER);
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.preludes, 0);
+	assert_int_equal(st.starttls, listed);
+	script_init(s, s->next[0], s->next[1]);
+	send_client_hello(s, true, "cap.example");
+	send_seg(s, 1, TP_TCP_PSH, ch, record(ch, 22, ch + 1024,
+		 server_hello(ch + 1024, true, 0x1301, false)));
+	tcp_close(s);
+	replay(f, s, IN_ORDER);
+	tp_flows_flush(f);
+	tp_flows_free(f);
+	assert_int_equal(g.n, listed);
+	if (listed)
+		assert_int_equal(g.c[0].starttls, TP_STARTTLS_SMTP);
+}
+
+static void test_capture_starttls_cap(void **state)
+{
+	static char body[20000];
+	struct script *s = script_new();
+	const struct prelude_case *pc = &prelude_cases[0];
+	struct tp_flows *f;
+	struct tp_flows_stats st;
+	struct got g = {0};
+	size_t i;
+
+	(void)state;
+	cap_once(s, 0, TP_PRELUDE_MAX, true);
+	cap_once(s, 0, TP_PRELUDE_MAX + 1, false);
+	cap_once(s, 1, TP_PRELUDE_MAX, true);
+	cap_once(s, 1, TP_PRELUDE_MAX + 1, false);
+	/* a long mail in plaintext, the connection still open: nothing of
+	 * the prelude is kept once its bound is passed */
+	script_init(s, 1000, 2000);
+	tcp_open(s);
+	for (i = 0; i < pc->n_talk; i++)
+		send_turn(s, &pc->talk[i], 1460);
+	send_split(s, 0, (const uint8_t *)body,
+		   filler(body, sizeof(body), "X-Line: "), 1460);
+	f = tp_flows_new(16, 0, on_done, &g);
+	replay(f, s, IN_ORDER);
+	tp_flows_stats(f, &st);
+	assert_int_equal(st.flows, 1);
+	assert_int_equal(st.peak_preludes, 1);
+	assert_int_equal(st.preludes, 0);
+	assert_int_equal(st.peak_bytes, 0);
+	tp_flows_free(f);
+	assert_int_equal(g.n, 0);
+	s->sport = 0;
+	free(s);
+}
+
 /* ---- real captures ---- */
 
 static const char *top(void)
@@ -1247,6 +1854,61 @@ static void test_capture_real_files(void **state)
 			assert_int_equal(g.c[0].alert_desc, 48);
 			assert_false(g.c[0].alert_from_server);
 		}
+	}
+}
+
+/* openssl s_client -starttls against starttls_server.py, on lo: one
+ * TLS 1.3 connection each, or a refusal (IMAP NO, SMTP 454). */
+static void test_capture_real_starttls(void **state)
+{
+	static const struct {
+		const char *file;
+		enum tp_starttls proto;
+		const char *history;
+	} cases[] = {
+		{"smtp", TP_STARTTLS_SMTP, "ShAdDaFf"},
+		{"imap", TP_STARTTLS_IMAP, "ShAdDafF"},
+		{"pop3", TP_STARTTLS_POP3, "ShAdDaFf"},
+		{"ftp", TP_STARTTLS_FTP, "ShAdDafF"},
+		{"xmpp", TP_STARTTLS_XMPP, "ShADadfF"},
+		{"postgres", TP_STARTTLS_POSTGRES, "ShADadfF"},
+		{"ldap", TP_STARTTLS_LDAP, "ShADadFf"},
+		{"imap-refused", TP_STARTTLS_NONE, NULL},
+		{"smtp-refused", TP_STARTTLS_NONE, NULL},
+	};
+	struct tp_flows_stats st;
+	struct tp_error err;
+	struct got g;
+	char path[4096];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pcap/"
+			 "openssl-starttls-%s.pcap", top(), cases[i].file);
+		print_message("# %s\n", path);
+		tp_error_clear(&err);
+		assert_int_equal(read_capture(path, &g, &st, &err), 0);
+		assert_int_equal(st.flows, 1);
+		assert_int_equal(st.peak_preludes, 1);
+		assert_int_equal(st.preludes, 0);
+		if (cases[i].history == NULL) {
+			assert_int_equal(g.n, 0);
+			assert_int_equal(st.starttls_refused, 1);
+			continue;
+		}
+		assert_int_equal(g.n, 1);
+		assert_int_equal(st.starttls, 1);
+		assert_int_equal(g.c[0].starttls, cases[i].proto);
+		assert_true(g.c[0].client_known);
+		assert_string_equal(g.c[0].ch.sni, "stls.test");
+		assert_int_equal(g.c[0].sh.version, 0x0304);
+		assert_int_equal(g.c[0].sh.suite, 0x1302);
+		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+				    "established");
+		assert_string_equal(g.c[0].history, cases[i].history);
+		assert_false(g.c[0].gap);
+		assert_int_equal(g.c[0].retransmissions, 0);
 	}
 }
 
@@ -1382,7 +2044,13 @@ int main(void)
 		cmocka_unit_test(test_capture_not_tls),
 		cmocka_unit_test(test_capture_outcomes),
 		cmocka_unit_test(test_capture_mid_stream),
+		cmocka_unit_test(test_capture_starttls),
+		cmocka_unit_test(test_capture_starttls_refused),
+		cmocka_unit_test(test_capture_starttls_never),
+		cmocka_unit_test(test_capture_starttls_not_ours),
+		cmocka_unit_test(test_capture_starttls_cap),
 		cmocka_unit_test(test_capture_real_files),
+		cmocka_unit_test(test_capture_real_starttls),
 		cmocka_unit_test(test_capture_truncated_file),
 		cmocka_unit_test(test_capture_dump),
 		cmocka_unit_test(test_capture_live_errors),

@@ -1,8 +1,8 @@
 /*
  * tlsprobe pcap over capture files written here, frame by frame: the
  * NSS key log reader (what counts, what is refused, and where), the
- * filters, the start order, and the findings for resets and a truncated
- * file.
+ * filters, the start order, the findings for resets and a truncated
+ * file, and TLS after a STARTTLS prelude in the report and its views.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <jansson.h>
 
 #include "tlsprobe.h"
 #include "wire.h"
@@ -623,6 +624,224 @@ static void test_pcap_certificates_past_the_cache(void **state)
 	unlink(d.path);
 }
 
+/* ---- STARTTLS ---- */
+
+/* One TCP connection written segment by segment: 10.0.0.<c>:<cp> to
+ * 10.0.0.2:<sp>; each side's next sequence number. */
+struct conv {
+	struct dump *d;
+	double t;
+	int c;
+	uint16_t cp, sp;
+	uint32_t next[2];
+};
+
+static void conv_send(struct conv *v, int side, const void *data, size_t len)
+{
+	v->t += 0.001;
+	if (side == 0)
+		segment(v->d, v->t, v->c, v->cp, 2, v->sp, v->next[0],
+			v->next[1], PSH | ACK, data, len);
+	else
+		segment(v->d, v->t, 2, v->sp, v->c, v->cp, v->next[1],
+			v->next[0], PSH | ACK, data, len);
+	v->next[side] += (uint32_t)len;
+}
+
+static void conv_text(struct conv *v, int side, const char *text)
+{
+	conv_send(v, side, text, strlen(text));
+}
+
+static void conv_open(struct conv *v, struct dump *d, double t, int c,
+		      uint16_t cp, uint16_t sp)
+{
+	memset(v, 0, sizeof(*v));
+	v->d = d;
+	v->t = t;
+	v->c = c;
+	v->cp = cp;
+	v->sp = sp;
+	segment(d, t, c, cp, 2, sp, 1000, 0, SYN, NULL, 0);
+	segment(d, t, 2, sp, c, cp, 5000, 1001, SYN | ACK, NULL, 0);
+	segment(d, t, c, cp, 2, sp, 1001, 5001, ACK, NULL, 0);
+	v->next[0] = 1001;
+	v->next[1] = 5001;
+}
+
+static void conv_close(struct conv *v)
+{
+	v->t += 0.001;
+	segment(v->d, v->t, v->c, v->cp, 2, v->sp, v->next[0], v->next[1],
+		0x01 | ACK, NULL, 0);
+	segment(v->d, v->t, 2, v->sp, v->c, v->cp, v->next[1], v->next[0] + 1,
+		0x01 | ACK, NULL, 0);
+}
+
+/* A TLS 1.2 ClientHello (SNI sni) and the ServerHello of
+ * TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, then both change_cipher_spec:
+ * established. */
+static void conv_tls12(struct conv *v, const char *sni)
+{
+	static const uint16_t suites[] = {0xc02f, 0xc030};
+	static const uint16_t groups[] = {0x001d};
+	struct tp_wire_hello_opts o = {
+		.version = 0x0303, .suites = suites, .n_suites = 2,
+		.groups = groups, .n_groups = 1, .sni = sni,
+	};
+	uint8_t b[1024], sh[128] = {22, 3, 3, 0, 0, 2, 0, 0, 0, 3, 3};
+	size_t n = tp_wire_build_client_hello(&o, b, sizeof(b)), k;
+
+	assert_true(n > 0);
+	conv_send(v, 0, b, n);
+	/* RFC 5246 section 7.4.1.3: version, random, empty session id,
+	 * the suite, no compression, no extensions */
+	k = 11;
+	memset(sh + k, 0x5a, 32);
+	k += 32;
+	sh[k++] = 0;
+	sh[k++] = 0xc0;
+	sh[k++] = 0x2f;
+	sh[k++] = 0;
+	sh[8] = (uint8_t)(k - 9);
+	sh[4] = (uint8_t)(k - 5);
+	memcpy(sh + k, "\x14\x03\x03\x00\x01\x01", 6);
+	conv_send(v, 1, sh, k + 6);
+	conv_send(v, 0, "\x14\x03\x03\x00\x01\x01", 6);
+}
+
+/* An SMTP connection upgraded on port 2525, an IMAP one refused, and a
+ * TLS connection that started at once: the first and the last are
+ * listed, each saying how its TLS started; the summary counts the
+ * upgrade and the refusal; the text and JSON views, whole and streamed,
+ * say the same. */
+static void write_starttls(struct dump *d)
+{
+	struct conv v;
+
+	dump_open(d);
+	conv_open(&v, d, 400.0, 1, 40001, 2525);
+	conv_text(&v, 1, "220 mail.test ESMTP\r\n");
+	conv_text(&v, 0, "EHLO client.test\r\n");
+	conv_text(&v, 1, "250-mail.test\r\n250 STARTTLS\r\n");
+	conv_text(&v, 0, "STARTTLS\r\n");
+	conv_text(&v, 1, "220 2.0.0 Ready to start TLS\r\n");
+	conv_tls12(&v, "mail.test");
+	conv_close(&v);
+	conv_open(&v, d, 400.1, 3, 40003, 143);
+	conv_text(&v, 1, "* OK imap.test ready\r\n");
+	conv_text(&v, 0, "x STARTTLS\r\n");
+	conv_text(&v, 1, "x NO not today\r\n");
+	conv_close(&v);
+	conv_open(&v, d, 400.2, 4, 40004, 443);
+	conv_tls12(&v, "direct.test");
+	conv_close(&v);
+	dump_close(d);
+}
+
+struct streamed {
+	char *json[4];
+	char *text[4];
+	size_t n;
+};
+
+static void on_streamed(void *arg, const struct tp_handshake *h)
+{
+	struct streamed *s = arg;
+
+	assert_true(s->n < 4);
+	s->json[s->n] = tp_handshake_to_json(h, NULL);
+	s->text[s->n++] = tp_handshake_to_text(h, 0);
+}
+
+static void test_pcap_starttls(void **state)
+{
+	struct tp_pcap_opts o = {0};
+	struct streamed st = {{NULL}, {NULL}, 0};
+	struct tp_error err;
+	struct tp_report *r;
+	json_t *doc, *hs, *sum;
+	json_error_t jerr;
+	char *json, *text;
+	struct dump d;
+	size_t i;
+
+	(void)state;
+	write_starttls(&d);
+	r = run(&o, d.path, &err);
+	assert_non_null(r);
+	assert_int_equal(r->n_handshakes, 2);
+	assert_string_equal(r->handshakes[0].server, "10.0.0.2:2525");
+	assert_string_equal(r->handshakes[0].starttls, "smtp");
+	assert_string_equal(r->handshakes[0].sni, "mail.test");
+	assert_string_equal(r->handshakes[0].version, "TLS1.2");
+	assert_string_equal(r->handshakes[0].cipher,
+			    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+	assert_string_equal(r->handshakes[0].outcome, "established");
+	assert_string_equal(r->handshakes[0].history, "ShAdDFf");
+	assert_string_equal(r->handshakes[1].starttls, "");
+	assert_string_equal(r->handshakes[1].sni, "direct.test");
+	/* the same hello, the same fingerprints however TLS started */
+	assert_string_equal(r->handshakes[0].ja3s, r->handshakes[1].ja3s);
+	assert_int_equal(r->pcap->flows, 3);
+	assert_int_equal(r->pcap->tls_flows, 2);
+	assert_int_equal(r->pcap->n_by_starttls, 1);
+	assert_string_equal(r->pcap->by_starttls[0].name, "smtp");
+	assert_int_equal(r->pcap->by_starttls[0].n, 1);
+	assert_int_equal(r->pcap->starttls_refused, 1);
+
+	json = tp_report_to_json(r, 0);
+	assert_non_null(json);
+	doc = json_loads(json, 0, &jerr);
+	assert_non_null(doc);
+	hs = json_object_get(doc, "handshakes");
+	assert_string_equal(json_string_value(json_object_get(
+		json_array_get(hs, 0), "starttls")), "smtp");
+	assert_true(json_is_null(json_object_get(json_array_get(hs, 1),
+						 "starttls")));
+	sum = json_object_get(doc, "summary");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+		sum, "starttls"), "smtp")), 1);
+	assert_int_equal(json_object_size(json_object_get(sum, "starttls")),
+			 1);
+	assert_int_equal(json_integer_value(json_object_get(sum,
+		"starttls_refused")), 1);
+	json_decref(doc);
+	free(json);
+	text = tp_report_to_text(r, 0);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "10.0.0.1:40001 -> 10.0.0.2:2525  "
+				     "mail.test  TLS1.2  "
+				     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  "
+				     "established  starttls smtp\n"));
+	assert_non_null(strstr(text, "10.0.0.4:40004 -> 10.0.0.2:443  "
+				     "direct.test  TLS1.2  "
+				     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  "
+				     "established\n"));
+	assert_non_null(strstr(text, "\nstarttls  smtp 1; 1 refused, not "
+				     "listed\n"));
+	free(text);
+	tp_report_free(r);
+
+	/* streamed, one handshake at a time */
+	o.on_handshake = on_streamed;
+	o.handshake_arg = &st;
+	r = run(&o, d.path, &err);
+	assert_non_null(r);
+	assert_int_equal(st.n, 2);
+	assert_non_null(strstr(st.json[0], "\"history\":\"ShAdDFf\","
+				 "\"starttls\":\"smtp\","));
+	assert_non_null(strstr(st.json[1], "\"starttls\":null"));
+	assert_non_null(strstr(st.text[0], "  starttls smtp\n"));
+	assert_null(strstr(st.text[1], "starttls"));
+	for (i = 0; i < st.n; i++) {
+		free(st.json[i]);
+		free(st.text[i]);
+	}
+	tp_report_free(r);
+	unlink(d.path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_pcap_truncated),
 		cmocka_unit_test(test_pcap_not_a_capture),
 		cmocka_unit_test(test_pcap_certificates_past_the_cache),
+		cmocka_unit_test(test_pcap_starttls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

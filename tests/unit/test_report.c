@@ -745,6 +745,7 @@ static void test_report_streamed_handshake_json(void **state)
 	struct tp_report *r = *state;
 	struct tp_json_cache *cache = tp_json_cache_new();
 	struct tp_handshake *h;
+	char *json;
 	size_t i;
 
 	assert_non_null(cache);
@@ -753,9 +754,11 @@ static void test_report_streamed_handshake_json(void **state)
 	add_handshake(r, chain, 2);
 	/* the same certificates in other places of the chain */
 	add_handshake(r, swapped, 2);
-	/* no certificates; an alert; hostile strings; secrets counted */
+	/* no certificates; an alert; hostile strings; secrets counted;
+	 * TLS after a STARTTLS prelude */
 	h = add_handshake(r, NULL, 0);
 	h->sni = tp_report_strdup(HOSTILE);
+	snprintf(h->starttls, sizeof(h->starttls), "imap");
 	h->has_alert = true;
 	snprintf(h->alert_level, sizeof(h->alert_level), "fatal");
 	snprintf(h->alert_description, sizeof(h->alert_description),
@@ -763,6 +766,12 @@ static void test_report_streamed_handshake_json(void **state)
 	h->keylog_secrets = 2;
 	for (i = 0; i < 3; i++)
 		assert_streamed_same(r, i, cache);
+	json = tp_handshake_to_json(&r->handshakes[2], NULL);
+	assert_non_null(strstr(json, ",\"starttls\":\"imap\","));
+	free(json);
+	json = tp_handshake_to_json(&r->handshakes[1], NULL);
+	assert_non_null(strstr(json, ",\"starttls\":null,"));
+	free(json);
 	/* more distinct certificates than the cache holds, then the
 	 * first ones again */
 	for (i = 0; i < 100; i++) {
