@@ -56,6 +56,9 @@ static void details(const struct tp_report *r, const struct tp_handshake *hs,
 	ADD("ALPN       %s\n", hs->alpn ? hs->alpn : "(none)");
 	ADD("version    %s\n", hs->version ? hs->version : "(no ServerHello)");
 	ADD("cipher     %s\n", hs->cipher ? hs->cipher : "-");
+	if (hs->starttls[0] != '\0')
+		ADD("STARTTLS   %s (TLS began after the plaintext upgrade)\n",
+		    hs->starttls);
 	ADD("outcome    %s  (history %s, %.1f ms)\n", hs->outcome, hs->history,
 	    hs->duration_ms);
 	if (hs->has_alert)

@@ -189,6 +189,11 @@ keys cap Escape
 expect_screen cap "pcap: Esc clears the filter" "JA3S"
 keys cap q
 
+# a capture of an SMTP STARTTLS upgrade: the details say so
+start caps "'$TP' tui pcap '$TOP/tests/fuzz/corpus/pcap/openssl-starttls-smtp.pcap'; sleep 30"
+expect_screen caps "pcap: a STARTTLS handshake names its prelude" "STARTTLS   smtp"
+keys caps q
+
 # 9. usage errors: before the screen, exit 2, one line
 "$TP" tui client >"$T/u.out" 2>"$T/u.err"; rc=$?
 check "tui client without a target: exit 2 with one line" \
