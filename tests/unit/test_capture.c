@@ -1793,6 +1793,21 @@ static int read_capture(const char *path, struct got *g,
 	return rc;
 }
 
+/* Reads tests/fuzz/corpus/pcap/NAME into g and st; fails the test when
+ * it cannot be read. */
+static void read_corpus(const char *name, struct got *g,
+			struct tp_flows_stats *st)
+{
+	struct tp_error err;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pcap/%s", top(),
+		 name);
+	print_message("# %s\n", path);
+	tp_error_clear(&err);
+	assert_int_equal(read_capture(path, g, st, &err), 0);
+}
+
 struct real_case {
 	const char *file;
 	const char *sni;
@@ -1820,18 +1835,12 @@ static void test_capture_real_files(void **state)
 		 1, "alert"},
 	};
 	struct tp_flows_stats st;
-	struct tp_error err;
 	struct got g;
-	char path[4096];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pcap/%s",
-			 top(), cases[i].file);
-		print_message("# %s\n", path);
-		tp_error_clear(&err);
-		assert_int_equal(read_capture(path, &g, &st, &err), 0);
+		read_corpus(cases[i].file, &g, &st);
 		assert_int_equal(g.n, 1);
 		assert_true(g.c[0].client_known);
 		assert_string_equal(g.c[0].ch.sni, cases[i].sni);
@@ -1877,18 +1886,15 @@ static void test_capture_real_starttls(void **state)
 		{"smtp-refused", TP_STARTTLS_NONE, NULL},
 	};
 	struct tp_flows_stats st;
-	struct tp_error err;
 	struct got g;
-	char path[4096];
+	char name[64];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/pcap/"
-			 "openssl-starttls-%s.pcap", top(), cases[i].file);
-		print_message("# %s\n", path);
-		tp_error_clear(&err);
-		assert_int_equal(read_capture(path, &g, &st, &err), 0);
+		snprintf(name, sizeof(name), "openssl-starttls-%s.pcap",
+			 cases[i].file);
+		read_corpus(name, &g, &st);
 		assert_int_equal(st.flows, 1);
 		assert_int_equal(st.peak_preludes, 1);
 		assert_int_equal(st.preludes, 0);
