@@ -100,6 +100,7 @@ struct vstate {
 	bool offer_order;              /* every pick was the first offered */
 	unsigned bundles_with_acc;
 	enum tp_preference pref;
+	enum tp_preference group_pref;
 	uint16_t order[MAX_SUITES];    /* final order */
 	size_t n_order;
 	uint16_t groups[MAX_GROUPS];
@@ -915,6 +916,37 @@ static bool signs_kx(uint16_t id)
 		s->auth == TP_AUTH_DSS);
 }
 
+/*
+ * Whose order the groups were found in: the loop offered them in ours,
+ * so one more hello offers them the other way round. A server with an
+ * order of its own picks the first it found again; one that follows the
+ * client picks the last.
+ */
+static void group_order(struct worker *w, struct vstate *vs,
+			struct hello *h)
+{
+	uint16_t rev[MAX_GROUPS];
+	struct answer a = {0};
+	uint16_t p;
+	size_t i, n = vs->n_groups;
+
+	if (n < 2 || vs->stopped || w->sc->fatal)
+		return;
+	for (i = 0; i < n; i++)
+		rev[i] = vs->groups[n - 1 - i];
+	h->groups = rev;
+	h->n_groups = n;
+	probe(w->sc, h, &w->rd, &a);
+	free(a.leaf);
+	if (a.kind != ANS_ACCEPT)
+		return;
+	p = picked_group(&a, vs->version);
+	if (p == vs->groups[0])
+		vs->group_pref = TP_PREF_SERVER;
+	else if (p == rev[0])
+		vs->group_pref = TP_PREF_CLIENT;
+}
+
 /* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.0 to 1.2 from
  * the ServerKeyExchange. */
 static void job_groups(struct worker *w, struct vstate *vs)
@@ -942,9 +974,10 @@ static void job_groups(struct worker *w, struct vstate *vs)
 	}
 	h.suites = suites;
 	h.n_suites = n;
-	add_estimate(w->sc, 4);
+	add_estimate(w->sc, 5);
 	pick_loop(w, vs, &h, &h.groups, &h.n_groups, rest, n_rest,
 		  picked_group, vs->groups, &vs->n_groups, MAX_GROUPS);
+	group_order(w, vs, &h);
 }
 
 /* TLS 1.2 signature algorithms, from the ServerKeyExchange. */
@@ -1188,6 +1221,7 @@ static int copy_results(struct scan *sc, struct tp_scan *out)
 		p->accepted = vs->accepted;
 		p->incomplete = vs->incomplete;
 		p->preference = vs->pref;
+		p->group_preference = vs->group_pref;
 		if (vs->n_order > 0) {
 			p->suites = calloc(vs->n_order, sizeof(*p->suites));
 			if (p->suites == NULL)

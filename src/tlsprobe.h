@@ -213,8 +213,10 @@ struct tp_scan_protocol {
 	enum tp_preference preference;
 	struct tp_scan_suite *suites;  /* server order when it has one */
 	size_t n_suites;
-	uint16_t *groups;      /* server order when it has one (TLS 1.3) */
+	uint16_t *groups;      /* server order when it has one */
 	size_t n_groups;
+	enum tp_preference group_preference;  /* indeterminate: fewer than
+					       * two groups, or no answer */
 	uint16_t *sig_algs;    /* accepted signature algorithms */
 	size_t n_sig_algs;
 	char grade;            /* worst suite; 0 when none accepted */

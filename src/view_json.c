@@ -525,6 +525,10 @@ static json_t *protocol_json(const struct tp_scan_protocol *p)
 	}
 	json_object_set_new(o, "ciphers", a);
 	json_object_set_new(o, "groups", ids_json(p->groups, p->n_groups, 1));
+	json_object_set_new(o, "group_preference", json_string(
+		p->group_preference == TP_PREF_SERVER ? "server"
+		: p->group_preference == TP_PREF_CLIENT ? "client"
+		: "indeterminate"));
 	json_object_set_new(o, "signature_algorithms",
 			    ids_json(p->sig_algs, p->n_sig_algs, 2));
 	json_object_set_new(o, "grade", grade_json(p->grade));

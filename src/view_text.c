@@ -428,7 +428,7 @@ static const char *grade_color(char g)
 }
 
 static void id_list(struct pen *p, const char *label, const uint16_t *v,
-		    size_t n, bool groups)
+		    size_t n, bool groups, const char *after)
 {
 	size_t i, col;
 
@@ -461,6 +461,9 @@ static void id_list(struct pen *p, const char *label, const uint16_t *v,
 		}
 		col += (size_t)fprintf(p->f, " %s", name);
 	}
+	if (after != NULL)
+		fprintf(p->f, "%s%s", col + strlen(after) + 2 > 78
+			? "\n            " : "  ", after);
 	fputc('\n', p->f);
 }
 
@@ -505,8 +508,12 @@ static void scan(struct pen *p, const struct tp_report *r)
 			paint(p, grade_color(su->grade), "%c", su->grade);
 			fputc('\n', p->f);
 		}
-		id_list(p, "groups", pr->groups, pr->n_groups, true);
-		id_list(p, "signatures", pr->sig_algs, pr->n_sig_algs, false);
+		id_list(p, "groups", pr->groups, pr->n_groups, true,
+			pr->group_preference == TP_PREF_SERVER
+			? "(server order)" : pr->group_preference ==
+			TP_PREF_CLIENT ? "(client order)" : NULL);
+		id_list(p, "signatures", pr->sig_algs, pr->n_sig_algs, false,
+			NULL);
 	}
 	fputc('\n', p->f);
 	if (sc->starttls != NULL)

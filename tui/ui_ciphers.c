@@ -170,7 +170,11 @@ static void details(const struct tp_report *r, char *buf, size_t size)
 			else
 				ADD(" 0x%04x", pr->groups[k]);
 		}
-		ADD("%s\n", pr->n_groups ? "" : " (none seen)");
+		ADD("%s\n", pr->n_groups == 0 ? " (none seen)"
+		    : pr->group_preference == TP_PREF_SERVER
+		    ? "  (server order)"
+		    : pr->group_preference == TP_PREF_CLIENT
+		    ? "  (client order)" : "");
 		ADD("%s signatures:", short_version(pr->version));
 		for (k = 0; k < pr->n_sig_algs; k++) {
 			const struct tp_sigscheme *sg =

@@ -83,6 +83,8 @@ audit "openssl TLS1.0 only: TLS1.0 alone, both suites" \
 audit "openssl TLS1.0 only: grade C (no TLS 1.2 or 1.3)" "d['grade'] == 'C'"
 audit "openssl TLS1.0 only: groups from its ServerKeyExchange" \
 	"sorted(groups('TLS1.0')) == ['secp384r1', 'x25519']"
+audit "openssl TLS1.0 only, no -serverpref: the groups in the client's order" \
+	"proto('TLS1.0')['group_preference'] == 'client'"
 
 # ---- TLS 1.3 only: suites and groups in the server's order ----
 stop_servers
@@ -94,8 +96,8 @@ expect "openssl TLS1.3 only: exit 0, nothing weak" 0 '!WEAK_CIPHER' \
 	'!WEAK_PROTOCOL' '!NO_FORWARD_SECRECY'
 audit "openssl TLS1.3 only: its two suites in its order" \
 	"accepted() == ['TLS1.3'] and acc('TLS1.3') == ['0x1303', '0x1302'] and proto('TLS1.3')['preference'] == 'server'"
-audit "openssl TLS1.3 only: groups secp384r1 and x25519" \
-	"sorted(groups('TLS1.3')) == ['secp384r1', 'x25519']"
+audit "openssl TLS1.3 only: groups secp384r1 then x25519, its own order" \
+	"groups('TLS1.3') == ['secp384r1', 'x25519'] and proto('TLS1.3')['group_preference'] == 'server'"
 audit "openssl TLS1.3 only: RSA-PSS signature schemes found by handshake" \
 	"sorted(proto('TLS1.3')['signature_algorithms']) == ['rsa_pss_rsae_sha256', 'rsa_pss_rsae_sha384', 'rsa_pss_rsae_sha512']"
 audit "openssl TLS1.3 only: grade A" "d['grade'] == 'A'"
@@ -138,6 +140,8 @@ audit "gnutls-serv: DHE suites show the DH prime, ECDHE the group" \
 	"any((c['kx'] or '').startswith('DH ') for c in proto('TLS1.2')['ciphers']) and any(c['kx'] == groups('TLS1.2')[0] for c in proto('TLS1.2')['ciphers'])"
 audit "gnutls-serv: TLS1.3 and TLS1.2 groups found" \
 	"'x25519' in groups('TLS1.3') and 'secp256r1' in groups('TLS1.2') and 'ffdhe2048' in groups('TLS1.3')"
+audit "gnutls-serv %SERVER_PRECEDENCE: groups in its own order, every version" \
+	"all(proto(v)['group_preference'] == 'server' for v in ('TLS1.0', 'TLS1.1', 'TLS1.2', 'TLS1.3'))"
 
 # ---- weak keys: a 1024-bit certificate, a 1024-bit DH prime ----
 stop_servers
