@@ -3,6 +3,7 @@
 #   make check           install missing packages, build, run every test
 #   make check SAN=1     the same with ASan+UBSan (objects in build/san)
 #   make demo            run the main job end to end on local servers
+#   make fuzz            libFuzzer builds of tests/fuzz (clang; see there)
 #   make install PREFIX=/usr/local
 
 PREFIX     ?= /usr/local
@@ -50,7 +51,7 @@ FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/%)
 MANPAGES  := $(wildcard docs/*.1)
 
-.PHONY: all check deps demo install uninstall clean docs unit-tests
+.PHONY: all check deps demo install uninstall clean docs unit-tests fuzz
 
 all: $(PROGS)
 
@@ -109,6 +110,18 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BINDIR)
+
+# libFuzzer builds (not part of make check, which replays the corpora):
+#   build/fuzz/fuzz_pcap -max_total_time=300 tests/fuzz/corpus/pcap
+FUZZ_CC   ?= clang
+FUZZ_DIR  := build/fuzz
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard src/*.h src/*.def)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
 
 docs: $(BINDIR)/tlsprobe
 	@sh scripts/gen-findings-doc.sh $(BINDIR)/tlsprobe > docs/findings.md.tmp
