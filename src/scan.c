@@ -129,7 +129,10 @@ struct scan {
 	bool fatal;                /* stop every job */
 	bool not_tls, budget_spent;
 	char not_tls_detail[300];
-	char violation[300];
+	/* the distinct protocol violations seen, first first: jobs run at
+	 * once, so which comes first is a matter of timing */
+	char violation[8][300];
+	unsigned n_violations;
 	uint8_t *leaf;
 	size_t leaf_len;
 	unsigned estimate;
@@ -579,6 +582,20 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	close(fd);
 }
 
+/* Keeps a violation's description unless it is known or the list is
+ * full; under the scan's lock. */
+static void note_violation(struct scan *sc, const char *detail)
+{
+	unsigned i;
+
+	for (i = 0; i < sc->n_violations; i++)
+		if (strcmp(sc->violation[i], detail) == 0)
+			return;
+	if (sc->n_violations < sizeof(sc->violation) / sizeof(sc->violation[0]))
+		snprintf(sc->violation[sc->n_violations++],
+			 sizeof(sc->violation[0]), "%s", detail);
+}
+
 /* One probe, retried with back-off when the answer says "not now". */
 static void probe(struct scan *sc, const struct hello *h,
 		  struct tp_wire_reader *rd, struct answer *a)
@@ -605,9 +622,8 @@ static void probe(struct scan *sc, const struct hello *h,
 			snprintf(sc->not_tls_detail,
 				 sizeof(sc->not_tls_detail), "%s", a->detail);
 		}
-		if (a->kind == ANS_VIOLATION && sc->violation[0] == '\0')
-			snprintf(sc->violation, sizeof(sc->violation), "%s",
-				 a->detail);
+		if (a->kind == ANS_VIOLATION)
+			note_violation(sc, a->detail);
 		/* a host that has never answered and keeps resetting or
 		 * staying silent will not start now: stop asking */
 		if (sc->answered == 0 && sc->resets + sc->timeouts >= 4)
@@ -1315,9 +1331,21 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 					  "plaintext protocol, use --starttls");
 		return;
 	}
-	if (sc->violation[0] != '\0')
-		tp_report_finding(r, TP_PROTOCOL_VIOLATION, "%s: %s",
-				  sc->where, sc->violation);
+	if (sc->n_violations > 0) {
+		char all[8 * 302] = "";
+		size_t used = 0;
+		unsigned i;
+
+		f = tp_report_finding(r, TP_PROTOCOL_VIOLATION, "%s: %s%s",
+				      sc->where, sc->violation[0],
+				      sc->n_violations > 1 ? " (and more)" : "");
+		for (i = 0; i < sc->n_violations && used < sizeof(all); i++)
+			used += (size_t)snprintf(all + used, sizeof(all) - used,
+						 "%s%s", i ? "; " : "",
+						 sc->violation[i]);
+		if (f != NULL && sc->n_violations > 1)
+			tp_finding_detail(f, "every violation seen: %s", all);
+	}
 	if (sc->answered == 0 && sc->resets > 0) {
 		tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
 				  "every connection after the ClientHello "
