@@ -260,6 +260,50 @@ bool ui_nav(struct ui *u, int pane, int key, int n, int h)
 	return true;
 }
 
+bool ui_is_enter(int key)
+{
+	return key == '\n' || key == '\r' || key == KEY_ENTER;
+}
+
+bool ui_scroll(struct ui *u, int pane, int key)
+{
+	switch (key) {
+	case KEY_UP: case 'k': u->top[pane]--; return true;
+	case KEY_DOWN: case 'j': u->top[pane]++; return true;
+	case KEY_PPAGE: u->top[pane] -= 10; return true;
+	case KEY_NPAGE: u->top[pane] += 10; return true;
+	case KEY_HOME: case 'g': u->top[pane] = 0; return true;
+	default: return false;
+	}
+}
+
+bool ui_list_key(struct ui *u, int key, int n, int h)
+{
+	if (u->focus != 0)
+		return ui_scroll(u, 1, key);
+	if (ui_is_enter(key)) {
+		u->focus = 1;
+		return true;
+	}
+	if (ui_nav(u, 0, key, n, h)) {
+		u->top[1] = 0;
+		return true;
+	}
+	return false;
+}
+
+void ui_text_pane(struct ui *u, int pane, int y, int x, int h, int w,
+		  const char *text)
+{
+	int lines = ui_wrap_count(w, text);
+
+	if (u->top[pane] > lines - h)
+		u->top[pane] = lines - h;
+	if (u->top[pane] < 0)
+		u->top[pane] = 0;
+	ui_wrap(y, x, w, h, u->top[pane], UI_NORMAL, text);
+}
+
 /* Writes the report the screen shows (or the selected server
  * connection) as JSON into the current directory. */
 static void save(struct ui *u)

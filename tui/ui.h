@@ -213,6 +213,17 @@ bool ui_start(struct ui *u, const struct ui_params *p);
 void ui_message(struct ui *u, const char *fmt, ...) TP_PRINTF(2, 3);
 /* Moves sel/top of pane for a navigation key; true when it was one. */
 bool ui_nav(struct ui *u, int pane, int key, int n, int h);
+bool ui_is_enter(int key);
+/* Scrolls the text of pane (top[pane]) for a key; true when it was one. */
+bool ui_scroll(struct ui *u, int pane, int key);
+/* A list of n items h rows high in pane 0 over its details in pane 1:
+ * in the list, navigation and Enter (which moves to the details, from
+ * their top); in the details, scrolling. True when the key was used. */
+bool ui_list_key(struct ui *u, int key, int n, int h);
+/* Draws text word-wrapped into rows y..y+h-1 and columns x..x+w-1,
+ * scrolled by top[pane], which it keeps within the text. */
+void ui_text_pane(struct ui *u, int pane, int y, int x, int h, int w,
+		  const char *text);
 /*
  * Where the screen being drawn put its panes and list rows, for the
  * mouse: pane covers rows y..y+h-1 and columns x..x+w-1, and sel is the

@@ -224,7 +224,7 @@ void ui_ciphers_draw(struct ui *u, int y, int h)
 	const struct tp_report *r = ui_view(u);
 	enum ui_state st = ui_cur_state(u);
 	const struct tp_stage *tls = NULL;
-	int mh, lines;
+	int mh;
 	char *buf;
 	size_t i;
 
@@ -272,12 +272,7 @@ void ui_ciphers_draw(struct ui *u, int y, int h)
 		return;
 	buf[0] = '\0';
 	details(r, buf, 32768);
-	lines = ui_wrap_count(COLS - 3, buf);
-	if (u->top[1] > lines - (h - 2 - mh))
-		u->top[1] = lines - (h - 2 - mh);
-	if (u->top[1] < 0)
-		u->top[1] = 0;
-	ui_wrap(y + 2 + mh, 1, COLS - 3, h - 2 - mh, u->top[1], UI_NORMAL, buf);
+	ui_text_pane(u, 1, y + 2 + mh, 1, h - 2 - mh, COLS - 3, buf);
 	free(buf);
 }
 
@@ -289,11 +284,5 @@ bool ui_ciphers_key(struct ui *u, int key)
 		return false;
 	if (u->focus == 0)
 		return ui_nav(u, 0, key, MAX_ROWS, 8);
-	switch (key) {
-	case KEY_UP: case 'k': u->top[1]--; return true;
-	case KEY_DOWN: case 'j': u->top[1]++; return true;
-	case KEY_PPAGE: u->top[1] -= 5; return true;
-	case KEY_NPAGE: u->top[1] += 5; return true;
-	default: return false;
-	}
+	return ui_scroll(u, 1, key);
 }

@@ -16,11 +16,6 @@
 
 static const char *const standard_stages[] = {"dns", "tcp", "tls", "verify"};
 
-static bool is_enter(int key)
-{
-	return key == '\n' || key == '\r' || key == KEY_ENTER;
-}
-
 /* ---- the client run ---- */
 
 static void stage_row(int y, int w, const char *name, const char *status,
@@ -366,7 +361,7 @@ bool ui_client_key(struct ui *u, int key)
 	const struct tp_report *r = ui_view(u);
 	int n;
 
-	if (is_enter(key) || key == 'c') {
+	if (ui_is_enter(key) || key == 'c') {
 		if (r == NULL || r->n_certs == 0) {
 			ui_message(u, "no certificate in this report%s",
 				   r == NULL ? " yet" : "");
@@ -559,7 +554,7 @@ void ui_chain_draw(struct ui *u, int y, int h)
 {
 	const struct tp_report *r = ui_view(u);
 	char *buf;
-	int tw, lines, x;
+	int tw, x;
 
 	if (r == NULL) {
 		ui_text(y + 1, 2, COLS - 4, ui_attr(UI_C_DIM),
@@ -583,12 +578,7 @@ void ui_chain_draw(struct ui *u, int y, int h)
 	if (buf == NULL)
 		return;
 	details_text(r, u->sel[0], buf, 16384);
-	lines = ui_wrap_count(COLS - x - 2, buf);
-	if (u->top[1] > lines - (h - 1))
-		u->top[1] = lines - (h - 1);
-	if (u->top[1] < 0)
-		u->top[1] = 0;
-	ui_wrap(y + 1, x + 1, COLS - x - 2, h - 1, u->top[1], UI_NORMAL, buf);
+	ui_text_pane(u, 1, y + 1, x + 1, h - 1, COLS - x - 2, buf);
 	free(buf);
 }
 
@@ -596,25 +586,5 @@ bool ui_chain_key(struct ui *u, int key)
 {
 	const struct tp_report *r = ui_view(u);
 
-	if (r == NULL)
-		return false;
-	if (u->focus == 0) {
-		if (is_enter(key)) {
-			u->focus = 1;
-			return true;
-		}
-		if (ui_nav(u, 0, key, (int)r->n_certs + 1, 8)) {
-			u->top[1] = 0;
-			return true;
-		}
-		return false;
-	}
-	switch (key) {
-	case KEY_UP: case 'k': u->top[1]--; return true;
-	case KEY_DOWN: case 'j': u->top[1]++; return true;
-	case KEY_PPAGE: u->top[1] -= 10; return true;
-	case KEY_NPAGE: u->top[1] += 10; return true;
-	case 'g': u->top[1] = 0; return true;
-	default: return false;
-	}
+	return r != NULL && ui_list_key(u, key, (int)r->n_certs + 1, 8);
 }

@@ -13,11 +13,6 @@
 
 #include "ui.h"
 
-static bool is_enter(int key)
-{
-	return key == '\n' || key == '\r' || key == KEY_ENTER;
-}
-
 /* The searchable line of a handshake. */
 static void line_of(const struct tp_handshake *hs, char *buf, size_t size)
 {
@@ -95,7 +90,7 @@ void ui_pcap_draw(struct ui *u, int y, int h)
 {
 	const struct tp_report *r = ui_view(u);
 	enum ui_state st = ui_cur_state(u);
-	int lh = (h - 1) * 45 / 100, i, row, lines, dh;
+	int lh = (h - 1) * 45 / 100, i, row, dh;
 	int *idx;
 	size_t n;
 	char *buf;
@@ -160,12 +155,7 @@ void ui_pcap_draw(struct ui *u, int y, int h)
 	buf = malloc(16384);
 	if (buf != NULL && n > 0) {
 		details(r, &r->handshakes[idx[u->sel[0]]], buf, 16384);
-		lines = ui_wrap_count(COLS - 3, buf);
-		if (u->top[1] > lines - dh)
-			u->top[1] = lines - dh;
-		if (u->top[1] < 0)
-			u->top[1] = 0;
-		ui_wrap(row + 1, 1, COLS - 3, dh, u->top[1], UI_NORMAL, buf);
+		ui_text_pane(u, 1, row + 1, 1, dh, COLS - 3, buf);
 	}
 	free(buf);
 	free(idx);
@@ -175,24 +165,5 @@ bool ui_pcap_key(struct ui *u, int key)
 {
 	const struct tp_report *r = ui_view(u);
 
-	if (r == NULL)
-		return false;
-	if (u->focus == 0) {
-		if (is_enter(key)) {
-			u->focus = 1;
-			return true;
-		}
-		if (ui_nav(u, 0, key, (int)r->n_handshakes, 5)) {
-			u->top[1] = 0;
-			return true;
-		}
-		return false;
-	}
-	switch (key) {
-	case KEY_UP: case 'k': u->top[1]--; return true;
-	case KEY_DOWN: case 'j': u->top[1]++; return true;
-	case KEY_PPAGE: u->top[1] -= 10; return true;
-	case KEY_NPAGE: u->top[1] += 10; return true;
-	default: return false;
-	}
+	return r != NULL && ui_list_key(u, key, (int)r->n_handshakes, 5);
 }

@@ -13,17 +13,12 @@
 
 #include "ui.h"
 
-static bool is_enter(int key)
-{
-	return key == '\n' || key == '\r' || key == KEY_ENTER;
-}
-
 /* ---- the server monitor ---- */
 
 void ui_server_draw(struct ui *u, int y, int h)
 {
 	struct ui_run *run = u->cur;
-	int lh = (h - 1) * 45 / 100, i, n, row, shown, lines, dh;
+	int lh = (h - 1) * 45 / 100, i, n, row, shown, dh;
 	int idx[UI_MAX_CONNS];
 	char *text = NULL;
 
@@ -86,12 +81,7 @@ void ui_server_draw(struct ui *u, int y, int h)
 	ui_mouse_pane(1, -1, row + 1, 0, dh, COLS);
 	if (text == NULL)
 		return;
-	lines = ui_wrap_count(COLS - 3, text);
-	if (u->top[1] > lines - dh)
-		u->top[1] = lines - dh;
-	if (u->top[1] < 0)
-		u->top[1] = 0;
-	ui_wrap(row + 1, 1, COLS - 3, dh, u->top[1], UI_NORMAL, text);
+	ui_text_pane(u, 1, row + 1, 1, dh, COLS - 3, text);
 	free(text);
 }
 
@@ -102,25 +92,7 @@ bool ui_server_key(struct ui *u, int key)
 	ui_run_lock(u->cur);
 	n = (int)u->cur->n_conns;
 	ui_run_unlock(u->cur);
-	if (u->focus == 0) {
-		if (is_enter(key)) {
-			u->focus = 1;
-			return true;
-		}
-		if (ui_nav(u, 0, key, n, 5)) {
-			u->top[1] = 0;
-			return true;
-		}
-		return false;
-	}
-	switch (key) {
-	case KEY_UP: case 'k': u->top[1]--; return true;
-	case KEY_DOWN: case 'j': u->top[1]++; return true;
-	case KEY_PPAGE: u->top[1] -= 10; return true;
-	case KEY_NPAGE: u->top[1] += 10; return true;
-	case 'g': u->top[1] = 0; return true;
-	default: return false;
-	}
+	return ui_list_key(u, key, n, 5);
 }
 
 /* ---- the peer matrix ---- */
@@ -261,7 +233,7 @@ bool ui_peer_key(struct ui *u, int key)
 		default:
 			break;
 		}
-		if (is_enter(key)) {
+		if (ui_is_enter(key)) {
 			if (r->directions[u->sel[0]] == NULL) {
 				ui_message(u, "no report for this direction");
 				return true;
