@@ -192,6 +192,15 @@ check "smtp, TLS stalls: the retry connection ran the prelude too" \
 	[ "$(grep -c "< b'EHLO tlsprobe.invalid" "$STLS_LOG")" -eq 2 ]
 stop_servers
 
+# the wrong protocol asked of a STARTTLS port: the fix names the right
+# one
+server imap ok &&
+	run_client wrong-proto "127.0.0.1:$STLS_PORT" --starttls smtp \
+		--ca "$CA1" --timeout 2 &&
+	failed "smtp asked of an IMAP port" "the fix says use --starttls imap" \
+		"'does not speak smtp' in d['findings'][0]['fix'] and 'use --starttls imap' in d['findings'][0]['fix']"
+stop_servers
+
 # plaintext again after the go-ahead: NOT_TLS says so, and does not tell
 # to use the --starttls that was used
 server smtp tls-plain &&
