@@ -53,9 +53,25 @@ PY
 ME="$PKI/node-self"
 # 1. both directions open, mutual authentication as FLoM does it
 run_pair good --cert "$ME.pem" --key "$ME.key" --ca "$PKI/ca1.pem" \
-	--require-client-cert --expect-id peer -- \
+	--require-client-cert --expect-id peer --keylog "$T/good.1.keys" -- \
 	--cert "$ME.pem" --key "$ME.key" --ca "$PKI/ca1.pem" \
-	--require-client-cert --expect-id peer
+	--require-client-cert --expect-id peer --keylog "$T/good.2.keys"
+# --keylog covers both roles: each node logs the session it made and the
+# one it accepted, so both logs hold the same two sessions' secrets
+if python3 - "$T/good.1.keys" "$T/good.2.keys" <<'PY'
+import sys
+def sessions(p):
+    return {tuple(l.split()) for l in open(p)
+            if l.startswith("CLIENT_TRAFFIC_SECRET_0 ")}
+a, b = sessions(sys.argv[1]), sessions(sys.argv[2])
+sys.exit(0 if len(a) == 2 and a == b else 1)
+PY
+then
+	ok "--keylog: both nodes logged the same two sessions (made and accepted)"
+else
+	not_ok "--keylog: both nodes logged the same two sessions (made and accepted)"
+	sed 's/^/#   1: /' "$T/good.1.keys"; sed 's/^/#   2: /' "$T/good.2.keys"
+fi
 check "mutual authentication, both open: both nodes exit 0" \
 	test "$RC1" -eq 0 -a "$RC2" -eq 0
 pair_py good "d1['command'] == 'peer' and d1['directions']['A->B'] and d1['directions']['B->A']" \
