@@ -101,9 +101,11 @@ static int apply_pcap(int opt, const char *arg, void *ctx)
 	return cli_pcap_option(a->sub, opt, arg, &a->p->pcap, a->common);
 }
 
-/* The one HOST[:PORT] a client or ciphers run takes. */
+/* The one HOST[:PORT] a client or ciphers run takes; "host:port" into
+ * target for the screen's title. */
 static int one_target(const char *sub, int argc, char **argv, int starttls,
-		      const char **host, unsigned *port)
+		      const char **host, unsigned *port, char *target,
+		      size_t tsize)
 {
 	struct tp_error err = {0};
 	char *h = NULL;
@@ -119,7 +121,10 @@ static int one_target(const char *sub, int argc, char **argv, int starttls,
 		return cli_error(sub, &err);
 	*host = ui_keep(h);
 	free(h);
-	return *host == NULL ? cli_fail(sub, 3, "out of memory") : 0;
+	if (*host == NULL)
+		return cli_fail(sub, 3, "out of memory");
+	snprintf(target, tsize, "%s:%u", *host, *port);
+	return 0;
 }
 
 static int parse_client(int argc, char **argv, struct ui_params *p,
@@ -136,12 +141,9 @@ static int parse_client(int argc, char **argv, struct ui_params *p,
 		return rc;
 	if (p->client.sni != NULL && p->client.no_sni)
 		return cli_fail(sub, 2, "--sni and --no-sni exclude each other");
-	if ((rc = one_target(sub, argc, argv, p->client.starttls,
-			     &p->client.host, &p->client.port)) != 0)
-		return rc;
-	snprintf(p->target, sizeof(p->target), "%s:%u", p->client.host,
-		 p->client.port);
-	return 0;
+	return one_target(sub, argc, argv, p->client.starttls,
+			  &p->client.host, &p->client.port, p->target,
+			  sizeof(p->target));
 }
 
 static int parse_ciphers(int argc, char **argv, struct ui_params *p,
@@ -156,12 +158,9 @@ static int parse_ciphers(int argc, char **argv, struct ui_params *p,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)
 		return rc;
-	if ((rc = one_target(sub, argc, argv, p->ciphers.starttls,
-			     &p->ciphers.host, &p->ciphers.port)) != 0)
-		return rc;
-	snprintf(p->target, sizeof(p->target), "%s:%u", p->ciphers.host,
-		 p->ciphers.port);
-	return 0;
+	return one_target(sub, argc, argv, p->ciphers.starttls,
+			  &p->ciphers.host, &p->ciphers.port, p->target,
+			  sizeof(p->target));
 }
 
 static int parse_server(int argc, char **argv, struct ui_params *p,
