@@ -115,13 +115,28 @@ demo: deps
 #   build/fuzz/fuzz_pcap -max_total_time=300 tests/fuzz/corpus/pcap
 FUZZ_CC   ?= clang
 FUZZ_DIR  := build/fuzz
-fuzz: $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
+FUZZ_SAN  := address,undefined
+FUZZ_LIB  := $(FUZZ_DIR)/libtlsprobe.a
+# The library is named here too: .SECONDARY would let a missing one pass.
+fuzz: $(FUZZ_LIB) $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_DIR)/%)
 
-$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard src/*.h src/*.def)
+# The library is compiled once for every target (instrumented, without
+# libFuzzer's main): a change to one file rebuilds that file only.
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -MMD -MP \
+		-fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+
+$(FUZZ_LIB): $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)$(AR) rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(PKG_CFLAGS) -g -O1 -MMD -MP \
+		-fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< $(FUZZ_LIB) $(LIBS)
 
 docs: $(BINDIR)/tlsprobe
 	@sh scripts/gen-findings-doc.sh $(BINDIR)/tlsprobe > docs/findings.md.tmp
@@ -143,3 +158,4 @@ MAKEFLAGS += -r
 .SUFFIXES:
 .SECONDARY:
 -include $(wildcard $(B)/src/*.d $(B)/probes/*.d $(B)/tui/*.d)
+-include $(wildcard $(FUZZ_DIR)/obj/src/*.d $(FUZZ_DIR)/*.d)
