@@ -1,7 +1,9 @@
 /*
  * Fuzz target of the side-channel parser: any bytes are either refused
  * with a usage error or parsed into bounded, sanitised fields, and what
- * was parsed builds back into a line a peer would accept by size.
+ * was parsed builds back into a line a peer would accept by size. The
+ * server's first look at a line (tp_sb_peek_type) keeps its type within
+ * the room given.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,9 +34,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct tp_sb_welcome w;
 	static struct tp_sb_inside_reply ir;
 	struct tp_error err = {0};
+	char peeked[16];
 	const char *type;
 	size_t i;
 
+	memset(peeked, 'x', sizeof(peeked));
+	if (tp_sb_peek_type((const char *)data, size, peeked,
+			    sizeof(peeked)) != NULL &&
+	    memchr(peeked, '\0', sizeof(peeked)) == NULL)
+		abort();
 	type = tp_sb_parse((const char *)data, size, &h, &w, &ir, &err);
 	if (type == NULL) {
 		if (err.kind == TP_ERR_NONE)

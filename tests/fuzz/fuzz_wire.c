@@ -2,13 +2,32 @@
  * Fuzz target of the ClientHello parser: any bytes, read as a record, as
  * a handshake message and as a bare ClientHello body, are parsed or
  * refused without reading past them, and what is kept stays in bounds.
+ * A parsed ClientHello gets its JA3 and JA4 as a capture's would.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "ja.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The fingerprints: hex digits and the JA4 layout, whatever was sent. */
+static void fingerprints(const struct tp_wire_client_hello *ch)
+{
+	char ja3[TP_JA3_LEN + 1], ja4[TP_JA4_LEN + 1], full[4096];
+
+	tp_ja3(ch, ja3, full, sizeof(full));
+	if (strlen(ja3) != TP_JA3_LEN ||
+	    strspn(ja3, "0123456789abcdef") != TP_JA3_LEN ||
+	    memchr(full, '\0', sizeof(full)) == NULL)
+		abort();
+	tp_ja4(ch, false, ja4);
+	if (strlen(ja4) != TP_JA4_LEN || ja4[0] != 't' || ja4[10] != '_' ||
+	    ja4[23] != '_')
+		abort();
+}
 
 static void check(const uint8_t *body, size_t len)
 {
@@ -37,6 +56,7 @@ static void check(const uint8_t *body, size_t len)
 	for (i = 0; i < ch.n_alpn; i++)
 		if (ch.alpn_len[i] == 0 || ch.alpn[i][ch.alpn_len[i]] != '\0')
 			abort();
+	fingerprints(&ch);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
