@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <gnutls/abstract.h>
+
 #include "cert.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
@@ -798,15 +800,23 @@ static int split_signed(const gnutls_datum_t *der, gnutls_datum_t *tbs,
 static bool signed_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
 {
 	gnutls_datum_t der = {NULL, 0}, tbs, sig;
+	gnutls_pubkey_t key = NULL;
 	int algo, ret = -1;
 
 	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0)
 		return false;
 	algo = gnutls_x509_crt_get_signature_algorithm(crt);
-	if (algo > 0 && split_signed(&der, &tbs, &sig) == 0)
-		ret = gnutls_x509_crt_verify_data2(issuer, algo,
-			GNUTLS_VERIFY_ALLOW_BROKEN |
-			GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1, &tbs, &sig);
+	/* gnutls_x509_crt_verify_data2 does the same, but GnuTLS 3.7 leaks
+	 * its key when the issuer's key does not import (a malformed one
+	 * from the network): the key is ours here, and freed */
+	if (algo > 0 && split_signed(&der, &tbs, &sig) == 0 &&
+	    gnutls_pubkey_init(&key) == 0) {
+		if (gnutls_pubkey_import_x509(key, issuer, 0) == 0)
+			ret = gnutls_pubkey_verify_data2(key, algo,
+				GNUTLS_VERIFY_ALLOW_BROKEN |
+				GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1, &tbs, &sig);
+		gnutls_pubkey_deinit(key);
+	}
 	gnutls_free(der.data);
 	return ret >= 0;
 }
