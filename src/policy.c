@@ -3,6 +3,7 @@
  * GnuTLS priority string, expanded into registry suites.
  */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -793,14 +794,27 @@ static void apply(struct olist *l, const struct pattern *p, enum op op,
 /* @STRENGTH: active suites by key bits, strongest first, stable. */
 static void strength_sort(struct olist *l)
 {
-	unsigned max = 0;
-	int i, b;
+	unsigned above = UINT_MAX, bits;
+	bool found;
+	int i;
 
-	for (i = l->head; i >= 0; i = l->v[i].next)
-		if (l->v[i].active && l->v[i].s->bits > max)
-			max = l->v[i].s->bits;
-	for (b = (int)max; b >= 0; b--)
-		apply(l, NULL, OP_ORD, b);
+	/* one pass for each strength present, as OpenSSL counts them
+	 * first: a pass for each of the 257 possible ones made every
+	 * cipher string cost a hundred thousand steps */
+	for (;;) {
+		found = false;
+		bits = 0;
+		for (i = l->head; i >= 0; i = l->v[i].next)
+			if (l->v[i].active && l->v[i].s->bits < above &&
+			    (!found || l->v[i].s->bits > bits)) {
+				bits = l->v[i].s->bits;
+				found = true;
+			}
+		if (!found)
+			return;
+		apply(l, NULL, OP_ORD, (int)bits);
+		above = bits;
+	}
 }
 
 #define PAT(...) (&(struct pattern){.id = 0, __VA_ARGS__})
