@@ -111,8 +111,8 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh $(BINDIR)
 
-# libFuzzer builds (not part of make check, which replays the corpora):
-#   build/fuzz/fuzz_pcap -max_total_time=300 tests/fuzz/corpus/pcap
+# libFuzzer builds (not part of make check, which replays the corpora);
+# tests/fuzz/README says how to run them without touching the corpora.
 FUZZ_CC   ?= clang
 FUZZ_DIR  := build/fuzz
 FUZZ_SAN  := address,undefined
@@ -157,5 +157,5 @@ clean:
 MAKEFLAGS += -r
 .SUFFIXES:
 .SECONDARY:
--include $(wildcard $(B)/src/*.d $(B)/probes/*.d $(B)/tui/*.d)
+-include $(wildcard $(B)/src/*.d $(B)/probes/*.d $(B)/tui/*.d $(B)/tests/*.d)
 -include $(wildcard $(FUZZ_DIR)/obj/src/*.d $(FUZZ_DIR)/*.d)
