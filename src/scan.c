@@ -540,9 +540,13 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 		}
 		left = (size_t)n;
 		if (have_sh) {
+			/* a flood never brings what the probe waits for: the
+			 * same as a server that stops sending */
 			flight += left;
-			if (flight > MAX_FLIGHT)
+			if (flight > MAX_FLIGHT) {
+				a->stalled = true;
 				goto out;
+			}
 		}
 		for (;;) {
 			tp_wire_reader_next(rd, &p, &left, &ev);
@@ -1556,17 +1560,18 @@ static unsigned kx_unseen(const struct scan *sc)
 	return n;
 }
 
-/* The server that sends its ServerHello and then stops: no client gets
- * a handshake out of it, and what only the rest shows is missing. */
+/* The server that sends its ServerHello and then stops (or floods): no
+ * client gets a handshake out of it, and what only the rest shows is
+ * missing. */
 static void stall_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
 	char skipped[400], kx[80] = "";
 	unsigned unseen = kx_unseen(sc);
 
-	f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "%s stops after its "
-			      "ServerHello: %u probe%s waited %.1f s for the "
-			      "rest of the first flight", sc->where,
+	f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "%s does not finish "
+			      "its first flight: %u probe%s got its ServerHello "
+			      "but not the rest within %.1f s", sc->where,
 			      sc->stalls, sc->stalls == 1 ? "" : "s",
 			      sc->timeout_ms / 1000);
 	if (f != NULL)

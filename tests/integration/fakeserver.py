@@ -37,6 +37,9 @@ when none is, protocol_version to an older hello, TLS 1.3 included):
   hello-trickle  ServerHello at once, then the Certificate one byte a
                  second
   trickle        the whole answer one byte a second, from its first byte
+  flood          endless handshake records of HelloRequest messages, as
+                 fast as the line takes them, and never a ServerHello
+  hello-flood    ServerHello, then the same endless HelloRequests
   slow           a complete first flight for RSA key exchange suites
                  (ServerHello, Certificate, ServerHelloDone), each answer,
                  alerts too, --delay seconds (default 1) after the hello
@@ -290,6 +293,31 @@ def serve_trickle(conn):
     drain_until_gone(conn)
 
 
+def flood(conn):
+    """HelloRequest messages (type 0, empty) until the peer goes."""
+    chunk = record(22, handshake(0, b"") * 4096) * 16
+    try:
+        while True:
+            conn.sendall(chunk)
+    except OSError:
+        pass
+
+
+def serve_flood(conn):
+    read_client_hello(conn)
+    flood(conn)
+
+
+def serve_hello_flood(conn):
+    alert, hello = tls12_answer(conn, STALL_SUITES)
+    if alert:
+        conn.sendall(alert)
+        drain_until_gone(conn)
+        return
+    conn.sendall(records(hello))
+    flood(conn)
+
+
 def serve_slow(conn):
     alert, hello = tls12_answer(conn, SLOW_SUITES)
     time.sleep(OPTS.delay)
@@ -303,6 +331,8 @@ HANDLERS = {
     "hello-trickle": serve_hello_trickle,
     "trickle": serve_trickle,
     "slow": serve_slow,
+    "flood": serve_flood,
+    "hello-flood": serve_hello_flood,
     "bad-suite": lambda c: serve_hello(c, 0x0000, False),
     "hrr": lambda c: serve_hello(c, 0x1301, True),
     "ssh": lambda c: serve_banner(c, "ssh"),

@@ -73,6 +73,26 @@ expect "every answer at 1 byte/s, --max-time 2: SCAN_INCOMPLETE" 1 \
 	SCAN_INCOMPLETE
 stop_servers
 
+# Handshake records without end: with no ServerHello first it is a
+# violation at once; after a ServerHello the flood is cut by its size
+# (32 MiB) or the probe's deadline, and then treated as a stall.
+start_fake flood
+run_ciphers flood --timeout 2 127.0.0.1:$FAKE_PORT
+echo "# flood: $MS ms"
+within "endless HelloRequests, no ServerHello: done within 2 x --timeout + 2 s" 6000
+expect "endless HelloRequests, no ServerHello: PROTOCOL_VIOLATION" 1 \
+	PROTOCOL_VIOLATION
+stop_servers
+start_fake hello-flood --cert "$PKI/server.pem"
+run_ciphers hello-flood --timeout 2 127.0.0.1:$FAKE_PORT
+echo "# hello-flood: $MS ms"
+within "a ServerHello, then endless HelloRequests: done within 2 x --timeout + 4 s" 8000
+expect "a ServerHello, then endless HelloRequests: HANDSHAKE_TIMEOUT" 1 \
+	HANDSHAKE_TIMEOUT '!PROTOCOL_VIOLATION'
+audit "a ServerHello, then endless HelloRequests: every suite it chose" \
+	"acc('TLS1.2') == $STALL_SUITES"
+stop_servers
+
 # A server that answers each hello correctly, a second late: the whole
 # audit takes several seconds; --max-time 3 ends it by 3 s (+ 1.5 s for
 # starting, the last probes' sockets and the report).
