@@ -28,7 +28,7 @@ enum {
 	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
 	/* ciphers */
 	OPT_FORMAT, OPT_POLICY, OPT_PROTOCOLS, OPT_CONCURRENCY, OPT_DELAY,
-	OPT_BUDGET,
+	OPT_BUDGET, OPT_MAX_TIME,
 	/* peer */
 	OPT_CONNECT, OPT_WAIT,
 	/* pcap */
@@ -124,6 +124,7 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, \
 	{"delay", required_argument, NULL, OPT_DELAY}, \
 	{"budget", required_argument, NULL, OPT_BUDGET}, \
+	{"max-time", required_argument, NULL, OPT_MAX_TIME}, \
 	{"timeout", required_argument, NULL, OPT_TIMEOUT}, \
 	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
 	{"ca", required_argument, NULL, OPT_CA}, \

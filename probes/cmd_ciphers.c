@@ -25,6 +25,9 @@ static const char usage_text[] =
 	"  --delay MS           pause between new connections (default 0)\n"
 	"  --budget N           most connections to the host (default 1000)\n"
 	"  --timeout SECONDS    bound for each step of a connection (default 10)\n"
+	"  --max-time SECONDS   bound for the whole audit (default: --budget\n"
+	"                       connections, --concurrency at a time, a quarter\n"
+	"                       of --timeout each; at least 2 x --timeout)\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
 	CLI_CAPTURE_USAGE
 	"  --no-color           plain text (also NO_COLOR=1)\n";

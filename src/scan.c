@@ -13,7 +13,9 @@
  *
  * Jobs are sequential chains of probes (one per version, then groups and
  * signature algorithms); worker threads run up to --concurrency of them
- * at once. Each probe is one TCP connection with deadlines on every step.
+ * at once. Each probe is one TCP connection with deadlines on every step,
+ * and the audit as a whole ends at --max-time: a server can make a probe
+ * wait, but never make the audit wait for long.
  */
 #include <errno.h>
 #include <poll.h>
@@ -44,6 +46,13 @@
 #define MAX_SIGS 96
 #define BUNDLE 128
 #define RETRIES 2
+/* The largest leaf kept from a Certificate: far beyond any real one (a
+ * leaf with 10,000 names is 120 KB), small enough to hold per worker. */
+#define MAX_LEAF (1024 * 1024)
+/* After its ServerHello a server's first flight is its certificates
+ * (2^24-1 bytes at most), perhaps a status and a request, and a few
+ * small messages: more than this is a flood, not a flight. */
+#define MAX_FLIGHT ((size_t)1 << 25)
 
 enum answer_kind {
 	ANS_ACCEPT,    /* ServerHello or HelloRetryRequest */
@@ -56,7 +65,8 @@ enum answer_kind {
 	ANS_NOT_TLS,
 	ANS_VIOLATION, /* something TLS forbids */
 	ANS_BUDGET,    /* the connection budget is spent */
-	ANS_STOPPED,
+	ANS_STOPPED,   /* interrupted, a fatal answer elsewhere, or the
+			* audit's --max-time reached */
 };
 
 struct answer {
@@ -68,6 +78,8 @@ struct answer {
 	bool has_alert;
 	uint8_t *leaf;          /* DER of the leaf, when asked for */
 	size_t leaf_len;
+	bool stalled;           /* a ServerHello, then not the rest of the
+				 * flight the probe needed within --timeout */
 	char detail[300];
 };
 
@@ -83,7 +95,14 @@ struct hello {
 	bool want_leaf;
 	int purpose;            /* what it counts towards: 0 suites,
 				 * 1 groups, 2 signature algorithms */
+	struct vstate *vs;      /* whose part was cut when the audit's
+				 * deadline stops the probe */
 };
+
+/* The parts of a version's audit, for saying which were not finished. */
+#define PART_SUITES 1u
+#define PART_GROUPS 2u
+#define PART_SIGS 4u
 
 /* What one version's jobs found. */
 struct vstate {
@@ -108,6 +127,9 @@ struct vstate {
 	uint16_t sigs[MAX_SIGS];
 	size_t n_sigs;
 	unsigned min_dh;
+	unsigned cut;                  /* PART_*: stopped by --max-time */
+	unsigned skipped;              /* PART_*: not tried, the server
+					* stalls after its ServerHello */
 };
 
 struct scan {
@@ -119,6 +141,8 @@ struct scan {
 	enum tp_starttls starttls;
 	double timeout_ms;
 	unsigned budget;
+	double max_time_ms;        /* --max-time, or the default */
+	double deadline;           /* the audit's end (tp_now_ms clock) */
 
 	pthread_mutex_t lock;
 	unsigned connections;
@@ -128,6 +152,11 @@ struct scan {
 	double next_start;         /* pacing (--delay, back-off) */
 	bool fatal;                /* stop every job */
 	bool not_tls, budget_spent;
+	bool expired;              /* the deadline stopped the audit */
+	unsigned stalls;           /* probes that got a ServerHello and then
+				    * waited --timeout for the rest */
+	bool stalls_after_hello;   /* so later probes read the ServerHello
+				    * and no more */
 	char not_tls_detail[300];
 	/* the distinct protocol violations seen, first first: jobs run at
 	 * once, so which comes first is a matter of timing */
@@ -228,6 +257,27 @@ static size_t default_sigs(uint16_t *out, size_t max)
 
 /* ---- one probe ---- */
 
+/* A step's deadline: ms from now, but never past the audit's end. */
+static double step_deadline(const struct scan *sc, double ms)
+{
+	double d = tp_now_ms() + ms;
+
+	return d < sc->deadline ? d : sc->deadline;
+}
+
+/* Whether the audit's deadline has passed; notes it when it has. */
+static bool out_of_time(struct scan *sc)
+{
+	bool over = tp_now_ms() >= sc->deadline;
+
+	if (over) {
+		pthread_mutex_lock(&sc->lock);
+		sc->expired = true;
+		pthread_mutex_unlock(&sc->lock);
+	}
+	return over;
+}
+
 static void pace(struct scan *sc)
 {
 	double wait;
@@ -237,6 +287,9 @@ static void pace(struct scan *sc)
 	sc->next_start = (wait > 0 ? sc->next_start : tp_now_ms()) +
 			 sc->o->delay_ms;
 	pthread_mutex_unlock(&sc->lock);
+	/* a pause past the deadline would only be cut short by it */
+	if (wait > sc->deadline - tp_now_ms())
+		wait = sc->deadline - tp_now_ms();
 	if (wait > 0) {
 		struct timespec ts = {(time_t)(wait / 1000),
 				      (long)(((long long)wait % 1000) * 1000000)};
@@ -248,6 +301,8 @@ static bool take_connection(struct scan *sc, int purpose)
 {
 	bool ok;
 
+	if (out_of_time(sc))
+		return false;
 	pthread_mutex_lock(&sc->lock);
 	ok = sc->connections < sc->budget && !sc->fatal &&
 	     (sc->o->stop == NULL || !*sc->o->stop);
@@ -276,19 +331,21 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	struct tp_starttls_result st;
 
 	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
-		       sc->timeout_ms, 0, NULL, fd, &nr);
+		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
+		       NULL, fd, &nr);
 	if (nr.status != TP_NETRES_OK) {
-		a->kind = ANS_CONNECT;
+		a->kind = out_of_time(sc) ? ANS_STOPPED : ANS_CONNECT;
 		snprintf(a->detail, sizeof(a->detail), "%s", nr.message);
 		return -1;
 	}
 	if (sc->starttls == TP_STARTTLS_NONE)
 		return 0;
 	if (tp_starttls_run(*fd, sc->starttls, sc->o->host,
-			    tp_now_ms() + sc->timeout_ms, NULL, &st) == 0)
+			    step_deadline(sc, sc->timeout_ms), NULL, &st) == 0)
 		return 0;
 	tp_starttls_describe(&st, sc->starttls, a->detail, sizeof(a->detail));
-	a->kind = st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
+	a->kind = out_of_time(sc) ? ANS_STOPPED
+		  : st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
 	close(*fd);
 	*fd = -1;
 	return -1;
@@ -322,16 +379,116 @@ static bool offered(const uint16_t *list, size_t n, uint16_t v)
 	return false;
 }
 
-/* Reads the server's answer to h: the ServerHello (or HRR), and for
- * TLS 1.2 and older the rest of its first flight. */
-static void read_answer(struct scan *sc, int fd, const struct hello *h,
-			struct tp_wire_reader *rd, struct answer *a)
+/*
+ * The leaf of a Certificate too long to be kept whole, gathered from its
+ * pieces: the list's 3-byte length, the leaf's, then the leaf (RFC 5246
+ * section 7.4.2); the rest of the chain is not needed.
+ */
+struct leaf_pieces {
+	uint8_t head[6];
+	size_t head_len;
+	uint8_t *der;
+	size_t len, have;
+	bool done;              /* handed over, or given up */
+};
+
+static void leaf_piece(struct leaf_pieces *lp, const uint8_t *p, size_t n,
+		       struct answer *a)
 {
-	double deadline = tp_now_ms() + sc->timeout_ms;
+	size_t take, list;
+
+	while (n > 0 && !lp->done) {
+		if (lp->head_len < 6) {
+			take = 6 - lp->head_len < n ? 6 - lp->head_len : n;
+			memcpy(lp->head + lp->head_len, p, take);
+			lp->head_len += take;
+			p += take;
+			n -= take;
+			if (lp->head_len < 6)
+				return;
+			list = (size_t)lp->head[0] << 16 |
+			       (size_t)lp->head[1] << 8 | lp->head[2];
+			lp->len = (size_t)lp->head[3] << 16 |
+				  (size_t)lp->head[4] << 8 | lp->head[5];
+			if (lp->len == 0 || lp->len > MAX_LEAF ||
+			    lp->len + 3 > list) {
+				lp->done = true;
+				return;
+			}
+			lp->der = malloc(lp->len);
+			lp->done = lp->der == NULL;
+			continue;
+		}
+		take = lp->len - lp->have < n ? lp->len - lp->have : n;
+		memcpy(lp->der + lp->have, p, take);
+		lp->have += take;
+		p += take;
+		n -= take;
+		if (lp->have == lp->len) {
+			a->leaf = lp->der;
+			a->leaf_len = lp->len;
+			lp->der = NULL;
+			lp->done = true;
+		}
+	}
+}
+
+/* What the suite's key exchange shows in a ServerKeyExchange: dhe for a
+ * DH prime, kx for either kind. */
+static void suite_kx(uint16_t suite, bool *dhe, bool *kx)
+{
+	const struct tp_suite *s = tp_registry_suite(suite);
+
+	*dhe = s != NULL && (s->kx == TP_KX_DHE || s->kx == TP_KX_DHE_PSK ||
+			     (s->kx == TP_KX_DH && s->auth == TP_AUTH_NULL));
+	*kx = s != NULL && (*dhe || s->kx == TP_KX_ECDHE ||
+			    s->kx == TP_KX_ECDHE_PSK ||
+			    (s->kx == TP_KX_ECDH && s->auth == TP_AUTH_NULL));
+}
+
+/* Checks the ServerHello against the hello; false with a filled when
+ * the answer is a violation or a lower version. */
+static bool hello_fits(const struct hello *h, struct answer *a)
+{
+	if (!offered(h->suites, h->n_suites, a->sh.suite)) {
+		a->kind = ANS_VIOLATION;
+		snprintf(a->detail, sizeof(a->detail), "the server chose suite "
+			 "0x%04X, which was not offered", a->sh.suite);
+		return false;
+	}
+	if (a->sh.version > h->version ||
+	    (a->sh.hrr && h->version != 0x0304)) {
+		a->kind = ANS_VIOLATION;
+		snprintf(a->detail, sizeof(a->detail), "the server answered "
+			 "with version 0x%04X to a hello offering at most "
+			 "0x%04X", a->sh.version, h->version);
+		return false;
+	}
+	if (a->sh.version < h->version) {
+		a->kind = ANS_LOWER;
+		return false;
+	}
+	a->kind = ANS_ACCEPT;
+	return true;
+}
+
+/*
+ * Reads the server's answer to h until the probe has what it needs, and
+ * no longer: the ServerHello (or HRR) is the answer; before TLS 1.3 the
+ * leaf (when asked for) and the ServerKeyExchange of an (EC)DHE suite
+ * come with it, unless hello_only. Everything shares one deadline, so a
+ * server that trickles bytes gains nothing by it; a long Certificate
+ * goes by in pieces and only its leaf is kept.
+ */
+static void read_answer(struct scan *sc, int fd, const struct hello *h,
+			struct tp_wire_reader *rd, double deadline,
+			bool hello_only, struct answer *a)
+{
 	uint8_t buf[16384];
-	size_t total = 0;
-	bool have_sh = false;
-	bool dhe = false, kx = false;
+	size_t flight = 0;
+	bool have_sh = false, dhe = false, kx = false;
+	bool need_leaf = false, need_kx = false;
+	struct leaf_pieces lp = {0};
 
 	tp_wire_reader_init(rd);
 	for (;;) {
@@ -339,23 +496,35 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 		const uint8_t *p = buf;
 		ssize_t n;
 		size_t left;
-		int rc = tp_net_wait(fd, POLLIN, deadline);
+		int rc;
 
+		if (have_sh && !need_leaf && !need_kx)
+			goto out;
+		rc = tp_net_wait(fd, POLLIN, deadline);
 		if (rc <= 0) {
-			if (!have_sh) {
+			if (rc == 0 && out_of_time(sc)) {
+				/* the audit's end, not the server's doing */
+				if (!have_sh) {
+					a->kind = ANS_STOPPED;
+					snprintf(a->detail, sizeof(a->detail),
+						 "cut by --max-time");
+				}
+			} else if (!have_sh) {
 				a->kind = ANS_TIMEOUT;
 				snprintf(a->detail, sizeof(a->detail), "no answer "
 					 "to the ClientHello within %.1f s",
 					 sc->timeout_ms / 1000);
+			} else {
+				a->stalled = true;
 			}
-			return;
+			goto out;
 		}
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0) {
 			if (have_sh)
-				return;
+				goto out;
 			if (n < 0 && errno == ECONNRESET) {
 				a->kind = ANS_RESET;
 				snprintf(a->detail, sizeof(a->detail), "the "
@@ -367,46 +536,51 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					 "server closed the connection without "
 					 "an answer");
 			}
-			return;
+			goto out;
 		}
 		left = (size_t)n;
-		/* a first flight is a few KB; a server that streams more is
-		 * not going to finish it */
-		total += left;
-		if (have_sh && total > 4 * TP_WIRE_MAX_MESSAGE)
-			return;
+		if (have_sh) {
+			/* a flood never brings what the probe waits for: the
+			 * same as a server that stops sending */
+			flight += left;
+			if (flight > MAX_FLIGHT) {
+				a->stalled = true;
+				goto out;
+			}
+		}
 		for (;;) {
 			tp_wire_reader_next(rd, &p, &left, &ev);
 			if (ev.kind == TP_WIRE_NEED_MORE)
 				break;
 			switch (ev.kind) {
 			case TP_WIRE_HANDSHAKE:
+			case TP_WIRE_HANDSHAKE_PART:
 				break;
 			case TP_WIRE_ALERT:
 				if (have_sh)
-					return;
+					goto out;
 				a->kind = ANS_REFUSE;
 				a->has_alert = true;
 				a->alert = ev.alert_desc;
 				snprintf(a->detail, sizeof(a->detail),
 					 "alert %u", ev.alert_desc);
-				return;
+				goto out;
 			case TP_WIRE_NOT_TLS:
 			case TP_WIRE_SSL2:
 				if (have_sh)
-					return;
+					goto out;
 				a->kind = ANS_NOT_TLS;
 				snprintf(a->detail, sizeof(a->detail), "%s",
 					 ev.kind == TP_WIRE_SSL2
 					 ? "the answer is an SSL 2.0 record"
 					 : "the answer is not a TLS record");
-				return;
+				goto out;
 			case TP_WIRE_BAD_RECORD:
 				a->kind = ANS_VIOLATION;
 				snprintf(a->detail, sizeof(a->detail), "the "
-					 "server sent a record or handshake "
-					 "message over the limits of TLS");
-				return;
+					 "server sent a record over the limits "
+					 "of TLS");
+				goto out;
 			default:  /* CCS, encrypted records: the flight is over */
 				if (!have_sh) {
 					a->kind = ANS_VIOLATION;
@@ -417,67 +591,52 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 						 ? "change_cipher_spec"
 						 : "application data");
 				}
-				return;
+				goto out;
 			}
 			if (!have_sh) {
-				if (ev.hs_type != TP_WIRE_SERVER_HELLO ||
+				/* a ServerHello always fits the reader: one
+				 * in pieces is over the largest legal one */
+				if (ev.kind != TP_WIRE_HANDSHAKE ||
+				    ev.hs_type != TP_WIRE_SERVER_HELLO ||
 				    tp_wire_parse_server_hello(ev.body,
 					ev.body_len, &a->sh) < 0) {
 					a->kind = ANS_VIOLATION;
 					snprintf(a->detail, sizeof(a->detail),
 						 "the server's first message "
 						 "is not a valid ServerHello "
-						 "(handshake type %u)",
-						 ev.hs_type);
-					return;
+						 "(handshake type %u, %zu "
+						 "bytes)", ev.hs_type,
+						 ev.msg_len);
+					goto out;
 				}
 				have_sh = true;
-				if (!offered(h->suites, h->n_suites,
-					     a->sh.suite)) {
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server chose suite "
-						 "0x%04X, which was not "
-						 "offered", a->sh.suite);
-					return;
-				}
-				if (a->sh.version > h->version ||
-				    (a->sh.hrr && h->version != 0x0304)) {
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server answered with "
-						 "version 0x%04X to a hello "
-						 "offering at most 0x%04X",
-						 a->sh.version, h->version);
-					return;
-				}
-				if (a->sh.version < h->version) {
-					a->kind = ANS_LOWER;
-					return;
-				}
-				a->kind = ANS_ACCEPT;
-				if (a->sh.version >= 0x0304)
-					return;
-				{
-					const struct tp_suite *s =
-						tp_registry_suite(a->sh.suite);
+				if (!hello_fits(h, a) || a->sh.version >= 0x0304)
+					goto out;
+				suite_kx(a->sh.suite, &dhe, &kx);
+				need_leaf = h->want_leaf && !hello_only;
+				need_kx = kx && !hello_only;
+				continue;
+			}
+			if (ev.kind == TP_WIRE_HANDSHAKE_PART) {
+				bool last = ev.offset + ev.body_len ==
+					    ev.msg_len;
 
-					dhe = s != NULL &&
-					      (s->kx == TP_KX_DHE ||
-					       s->kx == TP_KX_DHE_PSK ||
-					       (s->kx == TP_KX_DH &&
-						s->auth == TP_AUTH_NULL));
-					kx = s != NULL &&
-					     (dhe || s->kx == TP_KX_ECDHE ||
-					      s->kx == TP_KX_ECDHE_PSK ||
-					      (s->kx == TP_KX_ECDH &&
-					       s->auth == TP_AUTH_NULL));
+				if (ev.hs_type == TP_WIRE_CERTIFICATE &&
+				    need_leaf) {
+					leaf_piece(&lp, ev.body, ev.body_len,
+						   a);
+					need_leaf = !last && !lp.done;
 				}
+				/* a ServerKeyExchange this long says nothing
+				 * the audit can use, but it is over */
+				if (ev.hs_type == TP_WIRE_SERVER_KEY_EXCHANGE &&
+				    last)
+					need_kx = false;
 				continue;
 			}
 			switch (ev.hs_type) {
 			case TP_WIRE_CERTIFICATE:
-				if (h->want_leaf && a->leaf == NULL) {
+				if (need_leaf) {
 					const uint8_t *der;
 					size_t len;
 
@@ -491,6 +650,7 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 							a->leaf_len = len;
 						}
 					}
+					need_leaf = false;
 				}
 				break;
 			case TP_WIRE_SERVER_KEY_EXCHANGE:
@@ -499,14 +659,17 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					a->sh.version >= 0x0303,
 					&a->kx) == 0)
 					a->has_kx = true;
+				need_kx = false;
 				break;
 			case TP_WIRE_SERVER_HELLO_DONE:
-				return;
+				goto out;
 			default:
 				break;
 			}
 		}
 	}
+out:
+	free(lp.der);
 }
 
 static void probe_once(struct scan *sc, const struct hello *h,
@@ -517,7 +680,9 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	uint8_t random[32], x25519[32], out[8192];
 	uint16_t suites[BUNDLE + 1];
 	size_t len, n = h->n_suites;
-	int fd = -1;
+	double deadline;
+	bool hello_only;
+	int fd = -1, e;
 
 	memset(a, 0, sizeof(*a));
 	pace(sc);
@@ -565,16 +730,26 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	}
 	if (open_conn(sc, &fd, a) < 0)
 		return;
-	if (send_all(fd, out, len, tp_now_ms() + sc->timeout_ms) < 0) {
-		a->kind = errno == ECONNRESET || errno == EPIPE ? ANS_RESET
-							       : ANS_TIMEOUT;
+	/* one deadline from the hello to the end of the answer: not one
+	 * per read, which a server sending a byte at a time would renew */
+	deadline = step_deadline(sc, sc->timeout_ms);
+	if (send_all(fd, out, len, deadline) < 0) {
+		e = errno;
+		a->kind = e == ECONNRESET || e == EPIPE ? ANS_RESET
+			  : out_of_time(sc) ? ANS_STOPPED : ANS_TIMEOUT;
 		snprintf(a->detail, sizeof(a->detail), "sending the "
-			 "ClientHello failed: %s", strerror(errno));
+			 "ClientHello failed: %s", strerror(e));
 		close(fd);
 		return;
 	}
+	/* a server seen to stop after its ServerHello would make every
+	 * probe wait out its deadline for the rest: the suites' probes
+	 * then take the ServerHello alone */
+	pthread_mutex_lock(&sc->lock);
+	hello_only = sc->stalls_after_hello && h->purpose == 0;
+	pthread_mutex_unlock(&sc->lock);
 	a->kind = ANS_TIMEOUT;
-	read_answer(sc, fd, h, rd, a);
+	read_answer(sc, fd, h, rd, deadline, hello_only, a);
 	/* a reset rather than a FIN: no TIME_WAIT pile-up on either side */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
@@ -624,6 +799,14 @@ static void probe(struct scan *sc, const struct hello *h,
 		}
 		if (a->kind == ANS_VIOLATION)
 			note_violation(sc, a->detail);
+		if (a->stalled) {
+			sc->stalls++;
+			sc->stalls_after_hello = true;
+		}
+		if (a->kind == ANS_STOPPED && sc->expired && h->vs != NULL)
+			h->vs->cut |= h->purpose == 0 ? PART_SUITES
+				      : h->purpose == 1 ? PART_GROUPS
+				      : PART_SIGS;
 		/* a host that has never answered and keeps resetting or
 		 * staying silent will not start now: stop asking */
 		if (sc->answered == 0 && sc->resets + sc->timeouts >= 4)
@@ -805,7 +988,7 @@ static void job_suites(struct worker *w, struct vstate *vs)
 	uint16_t rest[MAX_SUITES], rev[BUNDLE];
 	struct hello h = {.version = vs->version, .groups = w->groups,
 			  .n_groups = w->n_groups, .sigs = w->sigs,
-			  .n_sigs = w->n_sigs, .want_leaf = true};
+			  .n_sigs = w->n_sigs, .want_leaf = true, .vs = vs};
 	struct answer a = {0};
 	size_t start, n_rest, i, k;
 	unsigned bundle = 0;
@@ -970,7 +1153,7 @@ static void job_groups(struct worker *w, struct vstate *vs)
 	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
 	struct hello h = {.version = vs->version, .sigs = w->sigs,
 			  .n_sigs = w->n_sigs, .empty_share = true,
-			  .purpose = 1};
+			  .purpose = 1, .vs = vs};
 	size_t n = 0, i, n_rest;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
@@ -1001,7 +1184,7 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 {
 	uint16_t suites[BUNDLE], rest[MAX_SIGS];
 	struct hello h = {.version = vs->version, .groups = w->groups,
-			  .n_groups = w->n_groups, .purpose = 2};
+			  .n_groups = w->n_groups, .purpose = 2, .vs = vs};
 	size_t n = 0, i;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
@@ -1066,7 +1249,7 @@ static void probe_sig13(struct scan *sc, const bool *offer, uint16_t *used)
 		gnutls_server_name_set(s, GNUTLS_NAME_DNS, sc->sni,
 				       strlen(sc->sni));
 	gnutls_transport_set_int(s, fd);
-	deadline = tp_now_ms() + sc->timeout_ms;
+	deadline = step_deadline(sc, sc->timeout_ms);
 	do {
 		rc = gnutls_handshake(s);
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
@@ -1107,8 +1290,14 @@ static void job_sigs13(struct worker *w, struct vstate *vs)
 		uint16_t used;
 
 		probe_sig13(w->sc, offer, &used);
-		if (used == 0)
+		if (used == 0) {
+			if (out_of_time(w->sc)) {
+				pthread_mutex_lock(&w->sc->lock);
+				vs->cut |= PART_SIGS;
+				pthread_mutex_unlock(&w->sc->lock);
+			}
 			break;
+		}
 		for (i = 0; i < sizeof(offer) / sizeof(offer[0]); i++)
 			if (sigs13[i].id == used && offer[i]) {
 				offer[i] = false;
@@ -1319,6 +1508,90 @@ static void describe_leaf(struct scan *sc, struct tp_report *r,
 	gnutls_x509_crt_deinit(crt);
 }
 
+/* "TLS1.2 suites, TLS1.2 groups, …": the parts of the versions whose
+ * bits (cut or skipped, as which says) are set; "" when none. */
+static void list_parts(const struct scan *sc, bool skipped, char *out,
+		       size_t size)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} parts[] = {
+		{PART_SUITES, "suites"}, {PART_GROUPS, "groups"},
+		{PART_SIGS, "signature algorithms"},
+	};
+	size_t used = 0, i, k;
+
+	out[0] = '\0';
+	for (i = sc->n_v; i-- > 0;) {
+		const struct vstate *vs = &sc->v[i];
+		unsigned bits = skipped ? vs->skipped : vs->cut;
+
+		for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
+			int w;
+
+			if (!(bits & parts[k].bit) || used >= size)
+				continue;
+			w = snprintf(out + used, size - used, "%s%s %s",
+				     used ? ", " : "",
+				     tp_wire_version_name(vs->version),
+				     parts[k].name);
+			if (w > 0)
+				used += (size_t)w;
+		}
+	}
+}
+
+/* Accepted (EC)DHE suites before TLS 1.3 whose key exchange was not seen. */
+static unsigned kx_unseen(const struct scan *sc)
+{
+	unsigned n = 0;
+	size_t i, k;
+
+	for (i = 0; i < sc->n_v; i++)
+		for (k = 0; k < sc->v[i].n_acc; k++) {
+			bool dhe, kx;
+
+			suite_kx(sc->v[i].acc[k], &dhe, &kx);
+			if (sc->v[i].version < 0x0304 && kx &&
+			    sc->v[i].acc_kx[k][0] == '\0')
+				n++;
+		}
+	return n;
+}
+
+/* The server that sends its ServerHello and then stops (or floods): no
+ * client gets a handshake out of it, and what only the rest shows is
+ * missing. */
+static void stall_findings(struct scan *sc, struct tp_report *r)
+{
+	struct tp_finding *f;
+	char skipped[400], kx[80] = "";
+	unsigned unseen = kx_unseen(sc);
+
+	f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "%s does not finish "
+			      "its first flight: %u probe%s got its ServerHello "
+			      "but not the rest within %.1f s", sc->where,
+			      sc->stalls, sc->stalls == 1 ? "" : "s",
+			      sc->timeout_ms / 1000);
+	if (f != NULL)
+		tp_finding_detail(f, "no client can finish a handshake with "
+				  "it; once seen, the audit read only the "
+				  "ServerHello of each later probe");
+	list_parts(sc, true, skipped, sizeof(skipped));
+	if (unseen == 0 && skipped[0] == '\0')
+		return;
+	if (unseen > 0)
+		snprintf(kx, sizeof(kx), "the key exchange (DH prime or curve) "
+			 "of %u suite%s", unseen, unseen == 1 ? "" : "s");
+	f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "not learnt, the server "
+			      "never sent it: %s%s%s", kx,
+			      kx[0] && skipped[0] ? "; " : "", skipped);
+	if (f != NULL)
+		tp_finding_detail(f, "the grade cannot weigh what was not "
+				  "seen");
+}
+
 static void network_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
@@ -1363,6 +1636,31 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 		tp_report_finding(r, TP_SCAN_INCOMPLETE, "interrupted after "
 				  "%u connections: the lists are partial",
 				  sc->connections);
+		return;
+	}
+	if (sc->stalls > 0)
+		stall_findings(sc, r);
+	if (sc->expired) {
+		char cut[600];
+
+		list_parts(sc, false, cut, sizeof(cut));
+		/* what was not tested cannot pass: an error, so the verdict
+		 * and the exit status say so too */
+		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the audit "
+				      "reached --max-time (%.1f s) before it "
+				      "finished; not finished: %s",
+				      sc->max_time_ms / 1000,
+				      cut[0] ? cut : "the last probes");
+		if (f != NULL) {
+			f->severity = TP_SEV_ERROR;
+			tp_finding_detail(f, "%u connections; %u resets, %u "
+					  "timeouts, %u failed connections",
+					  sc->connections, sc->resets,
+					  sc->timeouts, sc->failures);
+			tp_finding_fix(f, "rerun with a longer --max-time, or "
+				       "a shorter --timeout if the server is "
+				       "slow to answer only some hellos");
+		}
 		return;
 	}
 	if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
@@ -1420,7 +1718,8 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 	int fd;
 
 	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
-		       sc->timeout_ms, 0, NULL, &fd, &nr);
+		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
+		       NULL, &fd, &nr);
 	sc->connections++;
 	if (nr.status != TP_NETRES_OK) {
 		static const enum tp_code codes[] = {
@@ -1456,7 +1755,8 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 
 		t0 = tp_now_ms();
 		if (tp_starttls_run(fd, sc->starttls, sc->o->host,
-				    tp_now_ms() + sc->timeout_ms, NULL, &res) < 0) {
+				    step_deadline(sc, sc->timeout_ms), NULL,
+				    &res) < 0) {
 			tp_starttls_describe(&res, sc->starttls, line,
 					     sizeof(line));
 			tp_stage_set(ss, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
@@ -1506,6 +1806,40 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
 		     res.n, res.n == 1 ? "" : "es");
 	return 0;
+}
+
+double tp_ciphers_default_max_time(const struct tp_ciphers_opts *o)
+{
+	double timeout = o->timeout_s > 0 ? o->timeout_s : 10;
+	unsigned budget = o->budget ? o->budget : 1000;
+	unsigned at_once = o->concurrency ? o->concurrency : 4;
+	double rounds = (budget + at_once - 1) / at_once;
+
+	/* a real server answers in milliseconds: at a quarter of --timeout
+	 * a connection, on average, it is stalling the audit */
+	return rounds * timeout / 4 > 2 * timeout ? rounds * timeout / 4
+						  : 2 * timeout;
+}
+
+/* What is left of a version's audit once its suites are known: groups
+ * (TLS 1.0 and later; before 1.3 only with an ECDHE suite to show them)
+ * and signature algorithms (TLS 1.2 with a suite that signs, TLS 1.3). */
+static unsigned second_parts(const struct vstate *vs)
+{
+	unsigned parts = 0;
+	size_t i;
+
+	if (!vs->accepted)
+		return 0;
+	for (i = 0; i < vs->n_order; i++) {
+		if (vs->version >= 0x0301 &&
+		    (vs->version == 0x0304 || is_ecdhe(vs->order[i])))
+			parts |= PART_GROUPS;
+		if (vs->version == 0x0304 ||
+		    (vs->version == 0x0303 && signs_kx(vs->order[i])))
+			parts |= PART_SIGS;
+	}
+	return parts;
 }
 
 int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
@@ -1561,6 +1895,9 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	sc->starttls = (enum tp_starttls)o->starttls;
 	sc->timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 10) * 1000;
 	sc->budget = o->budget ? o->budget : 1000;
+	sc->max_time_ms = (o->max_time_s > 0 ? o->max_time_s
+			   : tp_ciphers_default_max_time(o)) * 1000;
+	sc->deadline = t0 + sc->max_time_ms;
 	sc->sni = o->no_sni ? NULL
 		  : o->sni != NULL ? o->sni
 		  : tp_addr_is_literal(o->host) ? NULL : o->host;
@@ -1616,11 +1953,22 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	n_jobs = 0;
 	for (i = sc->n_v; i-- > 0;) {
 		struct vstate *vs = &sc->v[i];
+		unsigned parts = second_parts(vs);
 
+		if (sc->expired) {
+			vs->cut |= parts;
+			continue;
+		}
 		/* a version whose suites ended in a broken answer or the
 		 * budget is not worth more connections */
 		if (!vs->accepted || vs->stopped || sc->fatal)
 			continue;
+		/* before TLS 1.3 both come from the ServerKeyExchange, which
+		 * a server that stops after its ServerHello never sends */
+		if (sc->stalls_after_hello && vs->version < 0x0304) {
+			vs->skipped |= parts;
+			continue;
+		}
 		/* SSL 3.0 has no named groups (RFC 8422 starts at TLS 1.0) */
 		if (vs->version >= 0x0301)
 			jobs[n_jobs++] = (struct job){JOB_GROUPS, vs};
@@ -1649,6 +1997,12 @@ judge:
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
 	if (tp_grade_scan(r, policy, cert_bits, cert_pk) < 0)
+		goto nomem;
+	/* a grade over part of the server is no grade of all of it */
+	if (r->scan->grade != '\0' && (sc->expired || sc->stalls > 0) &&
+	    tp_strv_add(&r->scan->grade_reasons, &r->scan->n_grade_reasons,
+			"provisional: the audit did not see everything "
+			"(SCAN_INCOMPLETE); the grade covers what it saw") < 0)
 		goto nomem;
 	r->scan->ms = tp_now_ms() - t0;
 	r->total_ms = r->scan->ms;

@@ -648,6 +648,8 @@ struct tp_ciphers_opts {
 	double delay_ms;          /* pause before each new connection */
 	unsigned budget;          /* most connections to the host; 0: 1000 */
 	double timeout_s;         /* per connection step; 0: 10 */
+	double max_time_s;        /* the whole audit; 0: from the budget,
+				   * tp_ciphers_default_max_time */
 	int family;               /* 0 any, 4 or 6 */
 	bool capture;             /* --capture, as tp_client_opts */
 	const char *pcap_out;
@@ -666,6 +668,13 @@ struct tp_ciphers_opts {
  */
 int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 		   struct tp_error *err);
+
+/*
+ * The audit's deadline when --max-time is not given, in seconds: the
+ * budget's connections, --concurrency at a time, each allowed a quarter
+ * of --timeout, and never less than two --timeout periods.
+ */
+double tp_ciphers_default_max_time(const struct tp_ciphers_opts *o);
 
 /* ---- captures (pcap.c) ---- */
 

@@ -655,6 +655,8 @@ void tp_wire_reader_init(struct tp_wire_reader *rd)
 	rd->rec_len = 0;
 	rd->rec_pos = 0;
 	rd->msg_len = 0;
+	rd->part_type = 0;
+	rd->part_total = rd->part_left = 0;
 	rd->failed = TP_WIRE_NEED_MORE;
 	rd->seen_record = false;
 }
@@ -738,6 +740,22 @@ static bool record_event(struct tp_wire_reader *rd, struct tp_wire_event *ev)
 			return true;
 		}
 		while (rd->rec_pos < plen) {
+			if (rd->part_left > 0) {
+				/* a long message: what this record holds of
+				 * it, straight from the record */
+				n = plen - rd->rec_pos;
+				if (n > rd->part_left)
+					n = rd->part_left;
+				ev->kind = TP_WIRE_HANDSHAKE_PART;
+				ev->hs_type = rd->part_type;
+				ev->body = payload + rd->rec_pos;
+				ev->body_len = n;
+				ev->offset = rd->part_total - rd->part_left;
+				ev->msg_len = rd->part_total;
+				rd->rec_pos += n;
+				rd->part_left -= n;
+				return true;
+			}
 			if (rd->msg_len < 4)
 				want = 4 - rd->msg_len;
 			else
@@ -750,17 +768,21 @@ static bool record_event(struct tp_wire_reader *rd, struct tp_wire_event *ev)
 			rd->rec_pos += n;
 			if (rd->msg_len < 4)
 				continue;
-			/* refused at its header, before any of its body */
+			/* too long to keep: known by its header, its body
+			 * goes by in pieces */
 			body_len = message_body_len(rd);
-			if (body_len > TP_WIRE_MAX_MESSAGE - 4) {
-				ev->kind = TP_WIRE_BAD_RECORD;
-				return true;
+			if (body_len > TP_WIRE_MAX_KEPT) {
+				rd->part_type = rd->msg[0];
+				rd->part_total = rd->part_left = body_len;
+				rd->msg_len = 0;
+				continue;
 			}
 			if (rd->msg_len == 4 + body_len) {
 				ev->kind = TP_WIRE_HANDSHAKE;
 				ev->hs_type = rd->msg[0];
 				ev->body = rd->msg + 4;
 				ev->body_len = body_len;
+				ev->msg_len = body_len;
 				return true;
 			}
 		}

@@ -154,11 +154,25 @@ size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
 /* ---- reading what a server sends before encryption starts ---- */
 
 #define TP_WIRE_MAX_RECORD (16384 + 2048)  /* TLSCiphertext limit */
-#define TP_WIRE_MAX_MESSAGE 65536          /* largest handshake message kept */
+/* A handshake message may be 2^24-1 bytes long (RFC 8446 section 4,
+ * RFC 5246 section 7.4): a Certificate with thousands of names or a long
+ * chain passes 64 KiB. The reader keeps whole only the messages that fit
+ * TP_WIRE_MAX_KEPT, which holds the largest legal ServerHello (RFC 8446
+ * section 4.1.3: version, random, a 32-byte session id, suite,
+ * compression, 2^16-1 bytes of extensions); longer ones are handed over
+ * in pieces as their records come, so memory stays bounded without
+ * refusing what TLS allows. */
+#define TP_WIRE_MAX_SERVER_HELLO (2 + 32 + 1 + 32 + 2 + 1 + 2 + 65535)
+#define TP_WIRE_MAX_KEPT TP_WIRE_MAX_SERVER_HELLO
+/* Not a TLS limit: the largest message a capture copies (capture.c). */
+#define TP_WIRE_MAX_MESSAGE 65536
 
 enum tp_wire_event_kind {
 	TP_WIRE_NEED_MORE,       /* feed more bytes */
 	TP_WIRE_HANDSHAKE,       /* a whole handshake message */
+	TP_WIRE_HANDSHAKE_PART,  /* a piece of a message longer than
+				  * TP_WIRE_MAX_KEPT: the pieces come in
+				  * order, one per record (or less) */
 	TP_WIRE_ALERT,           /* level, description */
 	TP_WIRE_CCS,             /* change_cipher_spec */
 	TP_WIRE_OTHER,           /* application data or another content
@@ -167,17 +181,21 @@ enum tp_wire_event_kind {
 	TP_WIRE_NOT_TLS,         /* the first bytes are not a TLS record */
 	TP_WIRE_BAD_RECORD,      /* record length over TP_WIRE_MAX_RECORD,
 				  * zero-length handshake record, an alert
-				  * record shorter than an alert, a later
+				  * record shorter than an alert, or a later
 				  * record header with a major version other
-				  * than 3, or a handshake message over
-				  * TP_WIRE_MAX_MESSAGE */
+				  * than 3 */
 };
 
 struct tp_wire_event {
 	enum tp_wire_event_kind kind;
-	uint8_t hs_type;         /* TP_WIRE_HANDSHAKE */
-	const uint8_t *body;     /* handshake body, valid until the next call */
+	uint8_t hs_type;         /* TP_WIRE_HANDSHAKE and _PART */
+	const uint8_t *body;     /* handshake body (or the piece of it),
+				  * valid until the next call */
 	size_t body_len;
+	size_t offset;           /* _PART: where the piece starts in the
+				  * body (0 for a whole message) */
+	size_t msg_len;          /* the whole body's length, from the
+				  * message header */
 	uint8_t alert_level, alert_desc; /* TP_WIRE_ALERT */
 	uint16_t record_version; /* of the record that carried it */
 };
@@ -185,15 +203,19 @@ struct tp_wire_event {
 /*
  * Reassembles handshake messages across records (several per record,
  * one spread over many). Bounded: holds at most one record and one
- * message. Once it reports NOT_TLS, SSL2 or BAD_RECORD it reports that
- * again on every call.
+ * message of up to TP_WIRE_MAX_KEPT bytes; a longer one is passed on in
+ * pieces and never held. Once it reports NOT_TLS, SSL2 or BAD_RECORD it
+ * reports that again on every call.
  */
 struct tp_wire_reader {
 	uint8_t rec[5 + TP_WIRE_MAX_RECORD];
 	size_t rec_len;          /* bytes of the current record held */
 	size_t rec_pos;          /* bytes of its payload consumed */
-	uint8_t msg[TP_WIRE_MAX_MESSAGE];
+	uint8_t msg[4 + TP_WIRE_MAX_KEPT];
 	size_t msg_len;
+	uint8_t part_type;       /* the message passed on in pieces */
+	size_t part_total;       /* its body's length */
+	size_t part_left;        /* bytes of it still to come */
 	enum tp_wire_event_kind failed; /* sticky error, or NEED_MORE */
 	bool seen_record;
 };

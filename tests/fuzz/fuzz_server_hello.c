@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct seen {
 	enum tp_wire_event_kind kind;
 	uint8_t hs_type;
-	size_t body_len;
+	size_t body_len, offset;
 	uint32_t body_sum;
 	uint8_t level, desc;
 	uint16_t record_version;
@@ -137,7 +137,8 @@ static void note(struct seen *s, const struct tp_wire_event *ev)
 	s->record_version = ev->record_version;
 	s->hs_type = ev->hs_type;
 	s->body_len = ev->body_len;
-	if (ev->kind == TP_WIRE_HANDSHAKE)
+	s->offset = ev->offset;
+	if (ev->kind == TP_WIRE_HANDSHAKE || ev->kind == TP_WIRE_HANDSHAKE_PART)
 		s->body_sum = checksum(ev->body, ev->body_len);
 	s->level = ev->alert_level;
 	s->desc = ev->alert_desc;
@@ -179,12 +180,20 @@ static size_t run(struct tp_wire_reader *rd, const uint8_t *data, size_t size,
 			if (n <= MAX_SEEN)
 				note(&out[n - 1], &ev);
 			if (ev.kind == TP_WIRE_HANDSHAKE) {
-				if (ev.body_len > TP_WIRE_MAX_MESSAGE - 4 ||
+				if (ev.body_len > TP_WIRE_MAX_KEPT ||
 				    ev.body != rd->msg + 4)
 					abort();
 				if (parse)
 					check_message(ev.body, ev.body_len);
 			}
+			/* a piece of a long message: inside the record held,
+			 * and inside the message */
+			if (ev.kind == TP_WIRE_HANDSHAKE_PART &&
+			    (ev.msg_len <= TP_WIRE_MAX_KEPT || ev.body_len == 0 ||
+			     ev.offset + ev.body_len > ev.msg_len ||
+			     ev.body < rd->rec + 5 ||
+			     ev.body + ev.body_len > rd->rec + sizeof(rd->rec)))
+				abort();
 			if (!is_error(ev.kind))
 				continue;
 			/* sticky: the same again, and nothing taken */

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Scripted misbehaving TCP servers for the client's tests.
 
-    fakeserver.py MODE [--host H] [--port P]
+    fakeserver.py MODE [--host H] [--port P] [--cert PEM] [--delay S]
 
 Binds (port 0 by default, so the kernel picks a free one), prints
 "ready PORT" on stdout once listening, then serves every connection in a
@@ -27,13 +27,31 @@ Modes:
                suite 0x0000 (TLS_NULL_WITH_NULL_NULL), never offered
   hrr          answers every ClientHello with a HelloRetryRequest for
                TLS_AES_128_GCM_SHA256 and x25519, whatever was offered
+
+The modes below speak TLS 1.2 only and choose, in their own order, the
+first of their suites the ClientHello offers (a handshake_failure alert
+when none is, protocol_version to an older hello, TLS 1.3 included):
+  hello-stall    ServerHello and Certificate (--cert, DER of its first
+                 certificate), then silence: never a ServerKeyExchange
+                 nor a ServerHelloDone, the line kept open
+  hello-trickle  ServerHello at once, then the Certificate one byte a
+                 second
+  trickle        the whole answer one byte a second, from its first byte
+  flood          endless handshake records of HelloRequest messages, as
+                 fast as the line takes them, and never a ServerHello
+  hello-flood    ServerHello, then the same endless HelloRequests
+  slow           a complete first flight for RSA key exchange suites
+                 (ServerHello, Certificate, ServerHelloDone), each answer,
+                 alerts too, --delay seconds (default 1) after the hello
 """
 
 import argparse
 import socket
+import ssl
 import struct
 import sys
 import threading
+import time
 
 # How long one connection may live without the client doing anything.
 IDLE_S = 30.0
@@ -162,7 +180,159 @@ def serve_hello(conn, suite, hrr):
     drain_until_gone(conn, HELLO_S)
 
 
+# TLS 1.2 suites, in the server's order: seven ECDHE_RSA ones (AES-GCM,
+# ChaCha20, AES-CBC), then four with static RSA key exchange; "slow"
+# keeps to static RSA (no ServerKeyExchange).
+STALL_SUITES = [0xC02F, 0xC030, 0xCCA8, 0xC027, 0xC028, 0xC013, 0xC014,
+                0x009C, 0x009D, 0x003C, 0x002F]
+SLOW_SUITES = [0x009C, 0x002F, 0x0035]
+# Options given on the command line (--cert, --delay).
+OPTS = argparse.Namespace(cert=None, delay=1.0)
+
+
+def hello_offer(hello):
+    """The legacy version, the suites and the supported_versions of a
+    ClientHello record (RFC 5246 section 7.4.1.2, RFC 8446 4.1.2);
+    None when it cannot be read."""
+    try:
+        body = hello[9:]
+        version = struct.unpack("!H", body[0:2])[0]
+        at = 2 + 32
+        at += 1 + body[at]
+        n = struct.unpack("!H", body[at:at + 2])[0]
+        suites = [struct.unpack("!H", body[at + 2 + i:at + 4 + i])[0]
+                  for i in range(0, n, 2)]
+        at += 2 + n
+        at += 1 + body[at]
+        versions = []
+        if at + 2 <= len(body):
+            end = at + 2 + struct.unpack("!H", body[at:at + 2])[0]
+            at += 2
+            while at + 4 <= end:
+                etype, elen = struct.unpack("!HH", body[at:at + 4])
+                if etype == 43:
+                    data = body[at + 5:at + 4 + elen]
+                    versions = [struct.unpack("!H", data[i:i + 2])[0]
+                                for i in range(0, len(data) - 1, 2)]
+                at += 4 + elen
+        return version, suites, versions
+    except (IndexError, struct.error):
+        return None
+
+
+def record(ctype, payload):
+    return struct.pack("!BHH", ctype, 0x0303, len(payload)) + payload
+
+
+def handshake(htype, body):
+    return struct.pack("!I", (htype << 24) | len(body)) + body
+
+
+def certificate_message():
+    """A Certificate message (RFC 5246 section 7.4.2) holding --cert."""
+    der = b"\x30\x03\x02\x01\x00"
+    if OPTS.cert:
+        with open(OPTS.cert) as f:
+            pem = f.read()
+        end = pem.index("-----END CERTIFICATE-----") + 25
+        der = ssl.PEM_cert_to_DER_cert(pem[:end])
+    entry = struct.pack("!I", len(der))[1:] + der
+    return handshake(11, struct.pack("!I", len(entry))[1:] + entry)
+
+
+def records(msgs):
+    """Handshake messages as records of at most 16384 bytes."""
+    return b"".join(record(22, msgs[i:i + 16384])
+                    for i in range(0, len(msgs), 16384))
+
+
+def tls12_answer(conn, suites):
+    """Reads the ClientHello; returns (alert, None) with an alert record,
+    or (None, ServerHello) for the first of suites offered."""
+    offer = hello_offer(read_client_hello(conn))
+    if offer is None:
+        return record(21, b"\x02\x32"), None      # decode_error
+    version, offered, versions = offer
+    if version < 0x0303 or 0x0304 in versions:
+        return record(21, b"\x02\x46"), None      # protocol_version
+    chosen = [x for x in suites if x in offered]
+    if not chosen:
+        return record(21, b"\x02\x28"), None      # handshake_failure
+    ext = struct.pack("!HH", 0xFF01, 1) + b"\x00"
+    body = (struct.pack("!H", 0x0303) + bytes(range(32)) + b"\x00" +
+            struct.pack("!HB", chosen[0], 0) + struct.pack("!H", len(ext)) +
+            ext)
+    return None, handshake(2, body)
+
+
+def send_slowly(conn, data, gap):
+    for i in range(len(data)):
+        conn.sendall(data[i:i + 1])
+        time.sleep(gap)
+
+
+def serve_hello_stall(conn):
+    alert, hello = tls12_answer(conn, STALL_SUITES)
+    conn.sendall(alert or records(hello + certificate_message()))
+    drain_until_gone(conn)
+
+
+def serve_hello_trickle(conn):
+    alert, hello = tls12_answer(conn, STALL_SUITES)
+    if alert:
+        conn.sendall(alert)
+    else:
+        conn.sendall(records(hello))
+        send_slowly(conn, records(certificate_message()), 1.0)
+    drain_until_gone(conn)
+
+
+def serve_trickle(conn):
+    alert, hello = tls12_answer(conn, STALL_SUITES)
+    send_slowly(conn, alert or records(hello + certificate_message()), 1.0)
+    drain_until_gone(conn)
+
+
+def flood(conn):
+    """HelloRequest messages (type 0, empty) until the peer goes."""
+    chunk = record(22, handshake(0, b"") * 4096) * 16
+    try:
+        while True:
+            conn.sendall(chunk)
+    except OSError:
+        pass
+
+
+def serve_flood(conn):
+    read_client_hello(conn)
+    flood(conn)
+
+
+def serve_hello_flood(conn):
+    alert, hello = tls12_answer(conn, STALL_SUITES)
+    if alert:
+        conn.sendall(alert)
+        drain_until_gone(conn)
+        return
+    conn.sendall(records(hello))
+    flood(conn)
+
+
+def serve_slow(conn):
+    alert, hello = tls12_answer(conn, SLOW_SUITES)
+    time.sleep(OPTS.delay)
+    conn.sendall(alert or records(hello + certificate_message() +
+                                  handshake(14, b"")))
+    drain_until_gone(conn, HELLO_S)
+
+
 HANDLERS = {
+    "hello-stall": serve_hello_stall,
+    "hello-trickle": serve_hello_trickle,
+    "trickle": serve_trickle,
+    "slow": serve_slow,
+    "flood": serve_flood,
+    "hello-flood": serve_hello_flood,
     "bad-suite": lambda c: serve_hello(c, 0x0000, False),
     "hrr": lambda c: serve_hello(c, 0x1301, True),
     "ssh": lambda c: serve_banner(c, "ssh"),
@@ -201,7 +371,11 @@ def main():
     ap.add_argument("mode", choices=sorted(HANDLERS))
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--cert", help="PEM certificate the TLS 1.2 modes send")
+    ap.add_argument("--delay", type=float, default=1.0,
+                    help="slow: seconds before each answer")
     args = ap.parse_args()
+    OPTS.cert, OPTS.delay = args.cert, args.delay
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     srv = socket.socket(family, socket.SOCK_STREAM)

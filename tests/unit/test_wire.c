@@ -256,7 +256,7 @@ static void test_wire_truncations(void **state)
 /* ---- hand-built hellos ---- */
 
 struct buf {
-	uint8_t b[70000];
+	uint8_t b[140000];
 	size_t n;
 };
 
@@ -1236,7 +1236,7 @@ static void test_wire_build_invalid(void **state)
 struct seen {
 	enum tp_wire_event_kind kind;
 	uint8_t hs_type;
-	size_t body_len;
+	size_t body_len, offset, msg_len;
 	uint32_t body_sum;
 	uint8_t level, desc;
 	uint16_t record_version;
@@ -1281,9 +1281,12 @@ static void feed_piece(struct tp_wire_reader *rd, const uint8_t *p, size_t n,
 		memset(s, 0, sizeof(*s));
 		s->kind = ev.kind;
 		s->record_version = ev.record_version;
-		if (ev.kind == TP_WIRE_HANDSHAKE) {
+		if (ev.kind == TP_WIRE_HANDSHAKE ||
+		    ev.kind == TP_WIRE_HANDSHAKE_PART) {
 			s->hs_type = ev.hs_type;
 			s->body_len = ev.body_len;
+			s->offset = ev.offset;
+			s->msg_len = ev.msg_len;
 			s->body_sum = checksum(ev.body, ev.body_len);
 		} else if (ev.kind == TP_WIRE_ALERT) {
 			s->level = ev.alert_level;
@@ -1427,41 +1430,162 @@ static void test_wire_reader_flight(void **state)
 	free(msgs);
 }
 
-/* The largest message kept, over five records, and its body intact. */
+/* A message of n body bytes (each from its position) in records of at
+ * most 16384 bytes, then a ServerHelloDone in the last record. */
+static void long_flight(struct buf *b, unsigned type, size_t n)
+{
+	struct buf *msg = malloc(sizeof(*msg));
+	size_t at, k, i;
+
+	assert_non_null(msg);
+	msg->n = 0;
+	put_message(msg, type, n, 0);
+	for (i = 4; i < msg->n; i++)
+		msg->b[i] = (uint8_t)(i * 7 + (i >> 9));
+	put_message(msg, 14, 0, 0);
+	b->n = 0;
+	for (at = 0; at < msg->n; at += k) {
+		k = msg->n - at < 16384 ? msg->n - at : 16384;
+		put_record(b, 22, 0x0303, msg->b + at, k);
+	}
+	free(msg);
+}
+
+/* The largest message kept whole, over five records, and its body
+ * intact; one byte more and it comes in pieces, never refused. */
 static void test_wire_reader_big_message(void **state)
 {
-	struct buf *msg = malloc(sizeof(*msg)), *b = malloc(sizeof(*b));
+	struct buf *b = malloc(sizeof(*b));
 	struct seen_list *seen = malloc(sizeof(*seen));
-	size_t at, n, i;
+	uint8_t *body;
+	size_t i;
 
 	(void)state;
-	msg->n = 0;
-	put_message(msg, 11, TP_WIRE_MAX_MESSAGE - 4, 0);
-	for (i = 4; i < msg->n; i++)
-		msg->b[i] = (uint8_t)(i * 7);
-	b->n = 0;
-	for (at = 0; at < msg->n; at += n) {
-		n = msg->n - at < 16384 ? msg->n - at : 16384;
-		put_record(b, 22, 0x0303, msg->b + at, n);
-	}
+	assert_true(TP_WIRE_MAX_KEPT >= 65607);
+	long_flight(b, 11, TP_WIRE_MAX_KEPT);
+	body = b->b + 5 + 4;  /* the body's first record */
 	feed(b->b, b->n, b->n, 1, seen);
-	assert_int_equal(seen->n, 1);
+	assert_int_equal(seen->n, 2);
 	assert_int_equal(seen->ev[0].kind, TP_WIRE_HANDSHAKE);
-	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_MESSAGE - 4);
-	assert_int_equal(seen->ev[0].body_sum,
-			 checksum(msg->b + 4, TP_WIRE_MAX_MESSAGE - 4));
+	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_KEPT);
+	assert_int_equal(seen->ev[0].msg_len, TP_WIRE_MAX_KEPT);
+	assert_int_equal(seen->ev[1].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[1].hs_type, 14);
+	(void)body;
 	/* in pieces of 1000 bytes too */
 	feed(b->b, b->n, 0, 1000, seen);
-	assert_int_equal(seen->n, 1);
-	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_MESSAGE - 4);
-	/* one byte more is refused at the message header */
-	b->b[5 + 3] = 0xfd;
+	assert_int_equal(seen->n, 2);
+	assert_int_equal(seen->ev[0].body_len, TP_WIRE_MAX_KEPT);
+
+	long_flight(b, 11, TP_WIRE_MAX_KEPT + 1);
 	feed(b->b, b->n, b->n, 1, seen);
-	assert_int_equal(seen->n, 1);
-	assert_int_equal(seen->ev[0].kind, TP_WIRE_BAD_RECORD);
+	/* five records: the first holds the header and 16380 bytes */
+	assert_int_equal(seen->n, 6);
+	for (i = 0; i < 5; i++) {
+		assert_int_equal(seen->ev[i].kind, TP_WIRE_HANDSHAKE_PART);
+		assert_int_equal(seen->ev[i].hs_type, 11);
+		assert_int_equal(seen->ev[i].msg_len, TP_WIRE_MAX_KEPT + 1);
+		assert_int_equal(seen->ev[i].offset, i == 0 ? 0
+				 : 16380 + (i - 1) * 16384);
+	}
+	assert_int_equal(seen->ev[0].body_len, 16380);
+	assert_int_equal(seen->ev[4].offset + seen->ev[4].body_len,
+			 TP_WIRE_MAX_KEPT + 1);
+	assert_int_equal(seen->ev[5].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[5].hs_type, 14);
 	free(seen);
 	free(b);
-	free(msg);
+}
+
+/* A 120,000-byte Certificate (a leaf with 10,000 names is that big):
+ * every byte handed over once, in order, whatever the cuts; then the
+ * ServerHelloDone after it, whole. */
+static void test_wire_reader_long_certificate(void **state)
+{
+	struct buf *b = malloc(sizeof(*b)), *again = malloc(sizeof(*again));
+	struct seen_list *seen = malloc(sizeof(*seen));
+	struct seen_list *cut = malloc(sizeof(*cut));
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	static const size_t cuts[] = {1, 4, 5, 6, 9, 16389, 16390, 60000};
+	static const size_t chunks[] = {1, 7, 1000, 16389, 70000};
+	size_t i, total = 0;
+
+	(void)state;
+	assert_non_null(rd);
+	long_flight(b, 11, 120000);
+	feed(b->b, b->n, b->n, 1, seen);
+	assert_int_equal(seen->n, 9);
+	for (i = 0; i < 8; i++) {
+		assert_int_equal(seen->ev[i].kind, TP_WIRE_HANDSHAKE_PART);
+		assert_int_equal(seen->ev[i].hs_type, 11);
+		assert_int_equal(seen->ev[i].msg_len, 120000);
+		assert_int_equal(seen->ev[i].offset, total);
+		total += seen->ev[i].body_len;
+	}
+	assert_int_equal(total, 120000);
+	assert_int_equal(seen->ev[8].kind, TP_WIRE_HANDSHAKE);
+	assert_int_equal(seen->ev[8].hs_type, 14);
+	for (i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
+		feed(b->b, b->n, cuts[i], b->n, cut);
+		assert_same(seen, cut, cuts[i], b->n);
+	}
+	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		feed(b->b, b->n, 0, chunks[i], cut);
+		assert_same(seen, cut, 0, chunks[i]);
+	}
+	/* the pieces put together are the body */
+	{
+		const uint8_t *data = b->b;
+		size_t len = b->n, at = 0;
+		struct tp_wire_event ev;
+
+		again->n = 0;
+		tp_wire_reader_init(rd);
+		for (;;) {
+			tp_wire_reader_next(rd, &data, &len, &ev);
+			if (ev.kind != TP_WIRE_HANDSHAKE_PART)
+				break;
+			assert_int_equal(ev.offset, at);
+			putn(again, ev.body, ev.body_len);
+			at += ev.body_len;
+		}
+		assert_int_equal(ev.kind, TP_WIRE_HANDSHAKE);
+		assert_int_equal(again->n, 120000);
+		for (i = 0; i < 120000; i++)
+			if (again->b[i] != (uint8_t)((i + 4) * 7 + ((i + 4) >> 9)))
+				fail_msg("byte %zu of the body differs", i);
+	}
+	free(rd);
+	free(cut);
+	free(seen);
+	free(again);
+	free(b);
+}
+
+/* The longest length a header can hold, 2^24-1, is legal: its pieces
+ * come as their records do, and an alert between them is reported. */
+static void test_wire_reader_longest_header(void **state)
+{
+	static const uint8_t stream[] = {
+		22, 3, 3, 0, 6, 11, 0xff, 0xff, 0xff, 0xaa, 0xbb,
+		21, 3, 3, 0, 2, 1, 0,
+		22, 3, 3, 0, 3, 0xcc, 0xdd, 0xee,
+	};
+	struct seen_list *seen = malloc(sizeof(*seen));
+
+	(void)state;
+	assert_any_cut(stream, sizeof(stream), seen);
+	assert_int_equal(seen->n, 3);
+	assert_int_equal(seen->ev[0].kind, TP_WIRE_HANDSHAKE_PART);
+	assert_int_equal(seen->ev[0].hs_type, 11);
+	assert_int_equal(seen->ev[0].msg_len, 0xffffff);
+	assert_int_equal(seen->ev[0].offset, 0);
+	assert_int_equal(seen->ev[0].body_len, 2);
+	assert_int_equal(seen->ev[1].kind, TP_WIRE_ALERT);
+	assert_int_equal(seen->ev[2].kind, TP_WIRE_HANDSHAKE_PART);
+	assert_int_equal(seen->ev[2].offset, 2);
+	assert_int_equal(seen->ev[2].body_len, 3);
+	free(seen);
 }
 
 /* A built hello, read back: several records, one message. */
@@ -1538,9 +1662,11 @@ static void test_wire_reader_cases(void **state)
 		{"the largest record", "\x17\x03\x03\x48\x00", 5, {0}},
 		{"a record over the limit", "\x16\x03\x03\x48\x01", 5,
 		 {TP_WIRE_BAD_RECORD}},
-		{"a handshake message over the limit",
-		 "\x16\x03\x03\x00\x04\x0b\x01\x00\x00", 9,
-		 {TP_WIRE_BAD_RECORD}},
+		{"the header of a message of 128 KiB: legal, no body yet",
+		 "\x16\x03\x03\x00\x04\x0b\x02\x00\x00", 9, {0}},
+		{"a message of 128 KiB: its first byte",
+		 "\x16\x03\x03\x00\x05\x0b\x02\x00\x00\x30", 10,
+		 {TP_WIRE_HANDSHAKE_PART}},
 		{"a later record of version 2",
 		 "\x14\x03\x03\x00\x01\x01\x15\x02\x00\x00\x02\x02\x28", 13,
 		 {TP_WIRE_CCS, TP_WIRE_BAD_RECORD}},
@@ -2158,6 +2284,8 @@ int main(void)
 		cmocka_unit_test(test_wire_build_invalid),
 		cmocka_unit_test(test_wire_reader_flight),
 		cmocka_unit_test(test_wire_reader_big_message),
+		cmocka_unit_test(test_wire_reader_long_certificate),
+		cmocka_unit_test(test_wire_reader_longest_header),
 		cmocka_unit_test(test_wire_reader_built_hello),
 		cmocka_unit_test(test_wire_reader_cases),
 		cmocka_unit_test(test_wire_reader_sticky),
