@@ -1,5 +1,5 @@
 /* TLS fingerprints of the hellos: JA3 and JA3S as the Salesforce JA3
- * README defines them, JA4 and JA4S as FoxIO's technical details do. */
+ * README defines them, JA4 as FoxIO's technical details do. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,21 +328,4 @@ void tp_ja4(const struct tp_wire_client_hello *ch, bool quic,
 		 ja4_count(ch->extensions, ch->n_extensions,
 			   ch->extensions_total),
 		 alpn, ciphers, exts);
-}
-
-void tp_ja4s(const struct tp_wire_server_hello *sh, bool quic,
-	     char out[TP_JA4S_LEN + 1])
-{
-	char buf[JA4_TEXT_MAX], exts[JA4_HASH_LEN + 1], alpn[3];
-	struct text t = {buf, sizeof(buf), 0};
-
-	/* the extensions in the order sent: a server does not shuffle */
-	buf[0] = '\0';
-	put_list(&t, sh->extensions, sh->n_extensions, true, ",");
-	sha256_12(&t, exts);
-	ja4_alpn(sh->alpn, sh->has_alpn ? sh->alpn_len : 0, alpn);
-	snprintf(out, TP_JA4S_LEN + 1, "%c%s%02u%s_%04x_%s",
-		 quic ? 'q' : 't', ja4_version(sh->version),
-		 ja4_count(sh->extensions, sh->n_extensions, 0), alpn,
-		 (unsigned)sh->suite, exts);
 }

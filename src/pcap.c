@@ -611,7 +611,6 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		snprintf(id, sizeof(id), "0x%04X", c->sh.suite);
 		h->cipher = tp_report_strdup(s != NULL ? s->iana : id);
 		tp_ja3s(&c->sh, h->ja3s, NULL, 0);
-		tp_ja4s(&c->sh, false, h->ja4s);
 	}
 	describe_certs(run, c, h, run->o->on_handshake != NULL);
 	if (c->has_alert)

@@ -264,7 +264,7 @@ struct tp_handshake {
 				* NULL when none */
 	char *version;         /* "TLS1.3"; NULL before a ServerHello */
 	char *cipher;          /* IANA name (or "0x1301") */
-	char ja3[33], ja3s[33], ja4[37], ja4s[26];  /* "" when not seen */
+	char ja3[33], ja3s[33], ja4[37];  /* "" when not seen */
 	struct tp_cert_info *certs;  /* TLS 1.2 and older */
 	size_t n_certs;
 	bool has_alert;

@@ -203,8 +203,6 @@ static json_t *handshake_head_json(const struct tp_handshake *h)
 						   : json_null());
 	json_object_set_new(o, "ja4", h->ja4[0] ? json_string(h->ja4)
 						 : json_null());
-	json_object_set_new(o, "ja4s", h->ja4s[0] ? json_string(h->ja4s)
-						   : json_null());
 	return o;
 }
 

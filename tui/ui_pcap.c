@@ -60,9 +60,9 @@ static void details(const struct tp_report *r, const struct tp_handshake *hs,
 		ADD("alert      %s %s from the %s\n", hs->alert_level,
 		    hs->alert_description,
 		    hs->alert_from_server ? "server" : "client");
-	ADD("JA3        %s\nJA3S       %s\nJA4        %s\nJA4S       %s\n",
+	ADD("JA3        %s\nJA3S       %s\nJA4        %s\n",
 	    hs->ja3[0] ? hs->ja3 : "-", hs->ja3s[0] ? hs->ja3s : "-",
-	    hs->ja4[0] ? hs->ja4 : "-", hs->ja4s[0] ? hs->ja4s : "-");
+	    hs->ja4[0] ? hs->ja4 : "-");
 	if (hs->keylog_secrets >= 0)
 		ADD("key log    %d secret%s for its client random\n",
 		    hs->keylog_secrets, hs->keylog_secrets == 1 ? "" : "s");
