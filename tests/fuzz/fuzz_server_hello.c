@@ -50,16 +50,14 @@ static uint32_t checksum(const uint8_t *p, size_t n)
 static void check_server_hello(const uint8_t *body, size_t len)
 {
 	struct tp_wire_server_hello sh;
-	char ja3s[TP_JA3_LEN + 1], ja4s[TP_JA4S_LEN + 1], full[1024];
+	char ja3s[TP_JA3_LEN + 1], full[1024];
 
 	if (tp_wire_parse_server_hello(body, len, &sh) < 0)
 		return;
 	tp_ja3s(&sh, ja3s, full, sizeof(full));
-	tp_ja4s(&sh, false, ja4s);
 	if (strlen(ja3s) != TP_JA3_LEN ||
 	    strspn(ja3s, "0123456789abcdef") != TP_JA3_LEN ||
-	    memchr(full, '\0', sizeof(full)) == NULL ||
-	    strlen(ja4s) != TP_JA4S_LEN)
+	    memchr(full, '\0', sizeof(full)) == NULL)
 		abort();
 	if (len < 2 + 32 + 1 + 2 + 1 || sh.session_id_len > 32 ||
 	    sh.n_extensions > TP_WIRE_MAX_EXTENSIONS ||
