@@ -679,7 +679,7 @@ struct tp_pcap_opts {
 	const char *sni;          /* the server name sent */
 	const char *keylog_file;  /* NSS key log: secrets matched by the
 				   * client random */
-	size_t max_flows;         /* 0: 65536 */
+	size_t max_flows;         /* 0: 32768 (TP_FLOWS_MAX_FLOWS) */
 	/* When set, each handshake is handed here as its connection ends
 	 * (the order they end in) and not kept in the report, so that
 	 * memory stays bounded whatever the capture holds. */
