@@ -280,6 +280,8 @@ struct tp_handshake {
 	double duration_ms;
 	int keylog_secrets;    /* --keylog: secrets found for its client
 				* random; -1 without --keylog */
+	unsigned tcp_conflicts;  /* TCP segments that carried bytes seen
+				  * before with other values */
 };
 
 /* A count by name, for the pcap summary. */
@@ -299,6 +301,9 @@ struct tp_pcap_summary {
 	size_t n_by_version, n_by_cipher, n_by_outcome, n_by_starttls;
 	unsigned long long starttls_refused;  /* upgrades the server refused
 					       * (connections not listed) */
+	unsigned long long over_budget;  /* streams cut short, or messages
+					  * not read, for the cap on bytes
+					  * held by all flows together */
 	double ms;
 };
 

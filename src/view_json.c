@@ -225,6 +225,8 @@ static json_t *handshake_tail_json(const struct tp_handshake *h)
 	json_object_set_new(o, "duration_ms", json_real(h->duration_ms));
 	json_object_set_new(o, "keylog_secrets", h->keylog_secrets >= 0
 			    ? json_integer(h->keylog_secrets) : json_null());
+	json_object_set_new(o, "tcp_conflicts",
+			    json_integer(h->tcp_conflicts));
 	return o;
 }
 
@@ -260,7 +262,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 {
 	const struct tp_pcap_summary *s = r->pcap;
 
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
 			 "s:o, s:o, s:o, s:o, s:I, s:f}",
 			 "source", str_or_null(s->source),
 			 "frames", (json_int_t)s->frames,
@@ -268,6 +270,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 			 "flows", (json_int_t)s->flows,
 			 "tls_flows", (json_int_t)s->tls_flows,
 			 "evicted", (json_int_t)s->evicted,
+			 "over_budget", (json_int_t)s->over_budget,
 			 "peak_buffer", (json_int_t)s->peak_buffer,
 			 "truncated", s->truncated,
 			 "handshakes", (json_int_t)s->handshakes,
