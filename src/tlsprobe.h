@@ -251,6 +251,8 @@ struct tp_packet {
 	unsigned len;          /* TCP payload bytes */
 	unsigned ttl;          /* TTL or hop limit */
 	bool retransmission;
+	bool conflict;         /* it carried bytes seen before, with other
+				* values (the first copy is the one read) */
 	char tls[48];          /* the TLS message(s) it carries: "ClientHello" */
 	char icmp[48];         /* an ICMP error about the flow, or "" */
 };

@@ -169,7 +169,7 @@ static json_t *packets_json(const struct tp_report *r)
 		const struct tp_packet *p = &r->packets[i];
 
 		json_array_append_new(a, json_pack(
-			"{s:f, s:s, s:s, s:I, s:I, s:o, s:b, s:o}",
+			"{s:f, s:s, s:s, s:I, s:I, s:o, s:b, s:b, s:o}",
 			"t_ms", p->t_ms,
 			"dir", p->incoming ? "in" : "out",
 			"flags", p->flags,
@@ -177,6 +177,7 @@ static json_t *packets_json(const struct tp_report *r)
 			"ttl", (json_int_t)p->ttl,
 			"tls", p->tls[0] ? json_string(p->tls) : json_null(),
 			"retransmission", p->retransmission,
+			"tcp_conflict", p->conflict,
 			"icmp", p->icmp[0] ? json_string(p->icmp) : json_null()));
 	}
 	return a;

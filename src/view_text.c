@@ -227,6 +227,8 @@ static void packets(struct pen *p, const struct tp_report *r)
 			fprintf(p->f, "  %s", k->tls);
 		if (k->retransmission)
 			paint(p, C_YELLOW, "%s", "  retransmission");
+		if (k->conflict)
+			paint(p, C_RED, "%s", "  tcp-conflict");
 		if (k->icmp[0])
 			paint(p, C_RED, "  ICMP %s", k->icmp);
 		fputc('\n', p->f);
