@@ -78,15 +78,17 @@ PY
 }
 
 python3 "$MKFLOOD" hello $FLOWS "$T/hello.pcap"
-run_rss hello --json "$T/hello.pcap"
+# (the text, not JSON: the check is a grep, not a parse of 100,000
+# handshakes)
+run_rss hello --no-color "$T/hello.pcap"
 echo "# $FLOWS unanswered ClientHellos: exit status $PRC, peak RSS $RSS_KB kB"
 check "unanswered ClientHellos: a report (exit status $PRC)" [ "$PRC" -eq 0 ]
 check "unanswered ClientHellos: peak RSS $RSS_KB kB under $RSS_LIMIT_KB kB" \
 	[ "$RSS_KB" -lt "$RSS_LIMIT_KB" ]
-summary "unanswered ClientHellos: $((FLOWS - MAX_FLOWS)) flows reported evicted past the $MAX_FLOWS followed" \
-	"s['flows'] == $FLOWS and s['evicted'] == $((FLOWS - MAX_FLOWS))" \
-	"unanswered ClientHellos: every one listed with its server name, none cut short" \
-	"len(hs) == $FLOWS and s['over_budget'] == 0 and all(h['sni'] == 'flood.test' and h['outcome'] == 'incomplete' for h in hs)"
+check "unanswered ClientHellos: $((FLOWS - MAX_FLOWS)) flows reported evicted past the $MAX_FLOWS followed, none cut short" \
+	grep -q "^frames .* $FLOWS TCP connections, $FLOWS with TLS, $((FLOWS - MAX_FLOWS)) evicted, [0-9.]* ms$" "$OUT"
+check "unanswered ClientHellos: every one listed, incomplete, with its server name" \
+	test "$(grep -c '  flood\.test  -  -  incomplete$' "$OUT")" -eq $FLOWS
 
 HOLES=50000
 python3 "$MKFLOOD" hole $HOLES "$T/hole.pcap"
