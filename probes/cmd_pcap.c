@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"                       (exact, case-insensitive)\n"
 	"  --keylog FILE        NSS key log: count the secrets it holds for\n"
 	"                       each connection's client random\n"
-	"  --max-flows N        TCP connections followed at once (default 65536)\n"
+	"  --max-flows N        TCP connections followed at once (default 32768)\n"
 	"  --no-color           plain text (also NO_COLOR=1)\n";
 
 

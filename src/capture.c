@@ -10,6 +10,7 @@
 
 #include "capture.h"
 #include "prelude.h"
+#include "tcpwin.h"
 
 #ifndef DLT_IPV4
 #define DLT_IPV4 228
@@ -646,6 +647,10 @@ struct seg {
 	uint8_t data[];
 };
 
+/* What a held run costs: its bytes, its header and the allocator's
+ * own, so that a flood of 1-byte segments is bounded as 1-KiB ones are. */
+#define SEG_COST(n) (sizeof(struct seg) + 16 + (size_t)(n))
+
 enum half_mode {
 	HALF_WAIT,     /* no byte of the stream read yet (after a STARTTLS
 			* prelude: no byte of its TLS part) */
@@ -660,29 +665,41 @@ enum half_mode {
 static const char hist_letters[] = "SHADFRTG";
 enum { H_SYN, H_SYNACK, H_ACK, H_DATA, H_FIN, H_RST, H_RETRANS, H_GAP };
 
-/* One direction of a connection: its byte stream and its TLS records. */
+/* One direction of a connection: its TCP state, kept for every flow. */
 struct half {
-	enum half_mode mode;
+	uint8_t mode;          /* enum half_mode */
 	bool init;             /* next is known */
 	bool syn, fin, rst, gap;
+	bool ccs, appdata;
+	bool enc_data;         /* it sent an encrypted record */
+	uint8_t letters;       /* history bits already given */
 	uint32_t isn;
+	uint32_t base;         /* relative sequence numbers count from it:
+				* the ISN, or the byte before the first seen */
 	uint32_t next;         /* the next byte to deliver in order */
 	uint32_t high;         /* the end of the highest byte seen */
 	uint32_t fin_seq;
 	struct seg *ooo;       /* sorted, not overlapping */
-	size_t held;           /* bytes held: ooo, message, certificates */
+	size_t held;           /* bytes held: ooo, message, certificates,
+				* hellos, the window */
 	uint64_t bytes;
-	unsigned letters;      /* history bits already given */
+};
+
+/*
+ * One direction's record and handshake layers and its last bytes. A
+ * flow gets the pair only when it carries data worth reading, and gives
+ * it back once neither direction is read: a half-open connection, or
+ * one that is not TLS, costs its struct flow and nothing more.
+ */
+struct reader {
 	/* the record layer (RFC 8446 section 5.1) */
 	uint8_t hdr[5];
 	uint8_t hdr_len;
 	uint8_t rec_type;
-	uint32_t rec_left;
 	uint8_t alert[2];
 	uint8_t alert_len;
 	bool encrypted;        /* its CCS (or a TLS 1.3 ServerHello) is past */
-	bool enc_data;         /* it sent an encrypted record */
-	bool ccs, appdata;
+	uint32_t rec_left;
 	/* the handshake layer (RFC 8446 section 4) */
 	uint8_t hs_hdr[4];
 	uint8_t hs_hdr_len;
@@ -690,6 +707,8 @@ struct half {
 	uint32_t hs_left;
 	uint8_t *msg;          /* a message being kept, or NULL */
 	size_t msg_len, msg_size;
+	/* the bytes delivered last, for copies that arrive again */
+	struct tp_tcpwin win;
 };
 
 struct flow_key {
@@ -705,10 +724,13 @@ struct flow {
 	uint64_t hash;
 	struct flow_key key;
 	struct half h[2];
-	int client;            /* side 0 or 1, -1 unknown yet */
+	struct reader *rd;     /* [2] while a direction is read, else NULL */
+	int8_t client;         /* side 0 or 1, -1 unknown yet */
 	bool client_known;
-	int tls;               /* 1 TLS, -1 not TLS, 0 not known yet */
+	int8_t tls;            /* 1 TLS, -1 not TLS, 0 not known yet */
 	bool prelude_tried;    /* a prelude was looked for (once a flow) */
+	uint8_t n_hist;
+	int8_t alert_side;
 	enum tp_starttls starttls;  /* the upgrade the server agreed to */
 	struct tp_prelude *pre;  /* while a prelude is read, else NULL:
 				  * until the server's go-ahead nothing is
@@ -716,22 +738,34 @@ struct flow {
 	double t_first, t_last;
 	unsigned retransmissions;
 	uint8_t hist[16];      /* letter index | side << 7, in order */
-	uint8_t n_hist;
-	int alert_side;
-	struct tp_tls_conn *conn;  /* once a TLS record was seen */
+	/* what its TLS showed; the hellos are kept as they came and parsed
+	 * when the connection is handed over, as a parsed ClientHello is
+	 * ten times the size of a typical one */
+	bool has_ch, has_sh, sh_hrr;
+	bool has_alert, alert_encrypted;
+	uint8_t alert_level, alert_desc;
+	uint16_t sh_version;
+	int8_t ch_side, sh_side, certs_side;
+	uint8_t *ch, *sh;      /* the hellos' bodies */
+	uint32_t ch_len, ch_size, sh_len, sh_size;
 	uint8_t *certs;        /* the Certificate message kept */
-	size_t certs_size;
-	int certs_side;
+	uint32_t certs_len, certs_size;
+	/* copies of bytes that disagreed with the first copy */
+	unsigned conflicts;
+	int8_t conflict_side;
+	uint32_t conflict_seq, conflict_bytes;
 };
 
 struct tp_flows {
 	struct flow **table;
 	size_t mask;
-	size_t n, max_flows, max_buffer;
+	size_t n, max_flows, max_buffer, max_held;
 	struct flow *oldest, *newest;
 	tp_conn_done_fn done;
 	void *arg;
 	size_t held;
+	struct tp_tls_conn *conn;  /* the one handed over, and a scratch
+				    * for checking messages as they come */
 	struct tp_flows_stats stats;
 };
 
@@ -749,40 +783,86 @@ static void held_sub(struct tp_flows *f, struct half *h, size_t n)
 	f->held -= n;
 }
 
+/* Whether n more bytes fit both the direction's cap and the whole
+ * run's; a stream refused for the whole run's is counted. */
+static bool held_fits(struct tp_flows *f, const struct half *h, size_t n)
+{
+	if (h->held + n > f->max_buffer)
+		return false;
+	if (f->held + n > f->max_held) {
+		f->stats.over_budget++;
+		return false;
+	}
+	return true;
+}
+
 static void ooo_free(struct tp_flows *f, struct half *h)
 {
 	struct seg *s;
 
 	while ((s = h->ooo) != NULL) {
 		h->ooo = s->next;
-		held_sub(f, h, s->len);
+		held_sub(f, h, SEG_COST(s->len));
 		free(s);
 	}
 }
 
-static void msg_free(struct tp_flows *f, struct half *h)
+static void msg_free(struct tp_flows *f, struct flow *fl, int side)
 {
-	if (h->msg != NULL) {
-		held_sub(f, h, h->msg_size);
-		free(h->msg);
-		h->msg = NULL;
+	struct reader *r;
+
+	if (fl->rd == NULL)
+		return;
+	r = &fl->rd[side];
+	if (r->msg != NULL) {
+		held_sub(f, &fl->h[side], r->msg_size);
+		free(r->msg);
+		r->msg = NULL;
 	}
-	h->msg_len = h->msg_size = 0;
+	r->msg_len = r->msg_size = 0;
 }
 
-/* The stream is not read any more: what was held for it goes. */
-static void half_stop(struct tp_flows *f, struct half *h)
+static void window_free(struct tp_flows *f, struct flow *fl, int side)
 {
-	h->mode = HALF_COUNT;
-	ooo_free(f, h);
-	msg_free(f, h);
+	if (fl->rd != NULL)
+		held_sub(f, &fl->h[side], tp_tcpwin_free(&fl->rd[side].win));
+}
+
+/* The direction is not read any more: what was held for it goes. */
+static void half_stop(struct tp_flows *f, struct flow *fl, int side)
+{
+	fl->h[side].mode = HALF_COUNT;
+	ooo_free(f, &fl->h[side]);
+	msg_free(f, fl, side);
+	window_free(f, fl, side);
+}
+
+/* The record layers, for a flow with data to read; NULL when memory
+ * ran out. */
+static struct reader *reader_get(struct flow *fl)
+{
+	if (fl->rd == NULL)
+		fl->rd = calloc(2, sizeof(*fl->rd));
+	return fl->rd;
+}
+
+/* Neither direction is read any more: the record layers go. */
+static void reader_release(struct tp_flows *f, struct flow *fl)
+{
+	if (fl->rd == NULL || fl->h[0].mode != HALF_COUNT ||
+	    fl->h[1].mode != HALF_COUNT)
+		return;
+	half_stop(f, fl, 0);
+	half_stop(f, fl, 1);
+	free(fl->rd);
+	fl->rd = NULL;
 }
 
 static void history(struct flow *fl, int side, int letter)
 {
 	if (fl->h[side].letters & (1u << letter))
 		return;
-	fl->h[side].letters |= 1u << letter;
+	fl->h[side].letters |= (uint8_t)(1u << letter);
 	if (fl->n_hist < sizeof(fl->hist))
 		fl->hist[fl->n_hist++] = (uint8_t)(letter | side << 7);
 }
@@ -798,10 +878,24 @@ static void half_gap(struct tp_flows *f, struct flow *fl, int side)
 		f->stats.gaps++;
 	}
 	history(fl, side, H_GAP);
-	half_stop(f, h);
+	half_stop(f, fl, side);
 	/* a prelude with a hole cannot be followed to its end */
 	if (fl->pre != NULL)
 		prelude_give_up(f, fl);
+}
+
+/* A later copy of bytes of the stream disagreed with the first one,
+ * which stays: noted, the first with where and how many bytes. */
+static void note_conflict(struct tp_flows *f, struct flow *fl, int side,
+			  uint32_t seq, size_t differ)
+{
+	f->stats.conflicts++;
+	if (fl->conflicts++ > 0)
+		return;
+	fl->conflict_side = (int8_t)side;
+	fl->conflict_seq = seq;
+	fl->conflict_bytes = differ > UINT32_MAX ? UINT32_MAX
+						 : (uint32_t)differ;
 }
 
 /* Both sides encrypt: the handshake is over, nothing more is held;
@@ -811,8 +905,8 @@ static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 	int i;
 
 	if (fl->h[0].appdata && fl->h[1].appdata) {
-		half_stop(f, &fl->h[0]);
-		half_stop(f, &fl->h[1]);
+		half_stop(f, fl, 0);
+		half_stop(f, fl, 1);
 		return;
 	}
 	if (!fl->h[0].enc_data || !fl->h[1].enc_data)
@@ -820,7 +914,8 @@ static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 	for (i = 0; i < 2; i++) {
 		if (fl->h[i].mode == HALF_TLS) {
 			ooo_free(f, &fl->h[i]);
-			msg_free(f, &fl->h[i]);
+			msg_free(f, fl, i);
+			window_free(f, fl, i);
 			fl->h[i].mode = HALF_RECORDS;
 		}
 	}
@@ -829,24 +924,20 @@ static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 static void note_alert(struct flow *fl, int side, bool encrypted,
 		       uint8_t level, uint8_t desc)
 {
-	struct tp_tls_conn *c = fl->conn;
-
 	/* the first alert is kept, unless a fatal one follows a warning */
-	if (c->has_alert && (c->alert_level == 2 || level != 2))
+	if (fl->has_alert && (fl->alert_level == 2 || level != 2))
 		return;
-	c->has_alert = true;
-	c->alert_encrypted = encrypted;
-	c->alert_level = level;
-	c->alert_desc = desc;
-	fl->alert_side = side;
+	fl->has_alert = true;
+	fl->alert_encrypted = encrypted;
+	fl->alert_level = level;
+	fl->alert_desc = desc;
+	fl->alert_side = (int8_t)side;
 }
 
 /* Whether a handshake message is worth its bytes: the ClientHello, the
  * ServerHello, and the server's Certificate before TLS 1.3. */
 static bool want_message(const struct flow *fl, int side, uint8_t type)
 {
-	const struct tp_tls_conn *c = fl->conn;
-
 	switch (type) {
 	case TP_WIRE_CLIENT_HELLO:
 		return fl->client < 0 || fl->client == side;
@@ -854,77 +945,87 @@ static bool want_message(const struct flow *fl, int side, uint8_t type)
 		return fl->client < 0 || fl->client != side;
 	case TP_WIRE_CERTIFICATE:
 		return fl->client >= 0 && fl->client != side &&
-		       c->has_server_hello && !c->sh.hrr &&
-		       c->sh.version < 0x0304 && c->n_certs == 0;
+		       fl->has_sh && !fl->sh_hrr && fl->sh_version < 0x0304 &&
+		       fl->certs == NULL;
 	default:
 		return false;
 	}
 }
 
+/* The message just read becomes the flow's: *keep (freed first, if
+ * any) takes it over, still counted as held by its direction. */
+static void keep_message(struct tp_flows *f, struct flow *fl, int side,
+			 uint8_t **keep, uint32_t *len, uint32_t *size,
+			 int8_t *keep_side)
+{
+	struct reader *r = &fl->rd[side];
+
+	if (*keep != NULL) {
+		held_sub(f, &fl->h[*keep_side], *size);
+		free(*keep);
+	}
+	/* (a message is at most TP_WIRE_MAX_MESSAGE bytes) */
+	*keep = r->msg;
+	*len = (uint32_t)r->msg_len;
+	*size = (uint32_t)r->msg_size;
+	*keep_side = (int8_t)side;
+	r->msg = NULL;
+	r->msg_len = r->msg_size = 0;
+}
+
+/* A message is whole: parsed to check it (into the scratch), and the
+ * ones worth it kept as they are. */
 static void message_done(struct tp_flows *f, struct flow *fl, int side)
 {
-	struct half *h = &fl->h[side];
-	struct tp_tls_conn *c = fl->conn;
-	struct tp_wire_server_hello sh;
+	struct reader *r = &fl->rd[side];
+	struct tp_tls_conn *c = f->conn;
 	int n;
 
-	switch (h->hs_type) {
+	switch (r->hs_type) {
 	case TP_WIRE_CLIENT_HELLO:
-		if (c->has_client_hello) {
-			/* after a HelloRetryRequest: read, but the first one
-			 * stays, as fingerprints take the first */
-			struct tp_wire_client_hello again;
-
-			(void)tp_wire_parse_client_hello(h->msg, h->msg_len,
-							 &again);
+		/* after a HelloRetryRequest one is read but the first one
+		 * stays, as fingerprints take the first */
+		if (tp_wire_parse_client_hello(r->msg, r->msg_len, &c->ch) < 0 ||
+		    fl->has_ch)
 			break;
-		}
-		if (tp_wire_parse_client_hello(h->msg, h->msg_len, &c->ch) < 0) {
-			memset(&c->ch, 0, sizeof(c->ch));
-			break;
-		}
-		c->has_client_hello = true;
+		keep_message(f, fl, side, &fl->ch, &fl->ch_len, &fl->ch_size,
+			     &fl->ch_side);
+		fl->has_ch = true;
 		if (fl->client < 0) {
-			fl->client = side;
+			fl->client = (int8_t)side;
 			fl->client_known = true;
 		}
-		break;
+		return;
 	case TP_WIRE_SERVER_HELLO:
-		if (tp_wire_parse_server_hello(h->msg, h->msg_len, &sh) < 0)
+		if (tp_wire_parse_server_hello(r->msg, r->msg_len, &c->sh) < 0)
 			break;
 		/* a HelloRetryRequest gives way to the ServerHello after it */
-		c->sh = sh;
-		c->has_server_hello = true;
+		keep_message(f, fl, side, &fl->sh, &fl->sh_len, &fl->sh_size,
+			     &fl->sh_side);
+		fl->has_sh = true;
+		fl->sh_hrr = c->sh.hrr;
+		fl->sh_version = c->sh.version;
 		if (fl->client < 0) {
-			fl->client = !side;
+			fl->client = (int8_t)!side;
 			fl->client_known = true;
 		}
 		/* RFC 8446 section 2: everything after it is encrypted */
-		if (!sh.hrr && sh.version == 0x0304)
-			h->encrypted = true;
-		break;
+		if (!c->sh.hrr && c->sh.version == 0x0304)
+			r->encrypted = true;
+		return;
 	case TP_WIRE_CERTIFICATE:
-		n = tp_wire_parse_certificate(h->msg, h->msg_len, c->certs,
+		n = tp_wire_parse_certificate(r->msg, r->msg_len, c->certs,
 					      c->cert_len, TP_CONN_MAX_CERTS);
 		if (n < 0)
 			break;
-		c->n_certs = n < TP_CONN_MAX_CERTS ? (size_t)n
-						   : TP_CONN_MAX_CERTS;
 		/* the message itself holds the certificates until the end */
-		if (fl->certs != NULL) {
-			held_sub(f, &fl->h[fl->certs_side], fl->certs_size);
-			free(fl->certs);
-		}
-		fl->certs = h->msg;
-		fl->certs_size = h->msg_size;
-		fl->certs_side = side;
-		h->msg = NULL;
-		h->msg_len = h->msg_size = 0;
+		keep_message(f, fl, side, &fl->certs, &fl->certs_len,
+			     &fl->certs_size, &fl->certs_side);
 		return;
 	default:
 		break;
 	}
-	msg_free(f, h);
+	msg_free(f, fl, side);
 }
 
 /* Handshake bytes of a plaintext record: messages are split from the
@@ -934,49 +1035,69 @@ static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
 			    const uint8_t *p, size_t n)
 {
 	struct half *h = &fl->h[side];
+	struct reader *r = &fl->rd[side];
 	size_t take;
 
-	while (n > 0 && h->mode == HALF_TLS && !h->encrypted) {
-		if (h->hs_hdr_len < 4) {
-			take = 4 - h->hs_hdr_len;
+	while (n > 0 && h->mode == HALF_TLS && !r->encrypted) {
+		if (r->hs_hdr_len < 4) {
+			take = 4 - r->hs_hdr_len;
 			if (take > n)
 				take = n;
-			memcpy(h->hs_hdr + h->hs_hdr_len, p, take);
-			h->hs_hdr_len = (uint8_t)(h->hs_hdr_len + take);
+			memcpy(r->hs_hdr + r->hs_hdr_len, p, take);
+			r->hs_hdr_len = (uint8_t)(r->hs_hdr_len + take);
 			p += take;
 			n -= take;
-			if (h->hs_hdr_len < 4)
+			if (r->hs_hdr_len < 4)
 				return;
-			h->hs_type = h->hs_hdr[0];
-			h->hs_left = (uint32_t)h->hs_hdr[1] << 16 |
-				     (uint32_t)h->hs_hdr[2] << 8 | h->hs_hdr[3];
-			if (want_message(fl, side, h->hs_type) &&
-			    h->hs_left <= TP_WIRE_MAX_MESSAGE &&
-			    h->held + h->hs_left + 1 <= f->max_buffer) {
-				h->msg_size = h->hs_left > 0 ? h->hs_left : 1;
-				h->msg = malloc(h->msg_size);
-				if (h->msg != NULL)
-					held_add(f, h, h->msg_size);
+			r->hs_type = r->hs_hdr[0];
+			r->hs_left = (uint32_t)r->hs_hdr[1] << 16 |
+				     (uint32_t)r->hs_hdr[2] << 8 | r->hs_hdr[3];
+			if (want_message(fl, side, r->hs_type) &&
+			    r->hs_left <= TP_WIRE_MAX_MESSAGE &&
+			    held_fits(f, h, (size_t)r->hs_left + 1)) {
+				r->msg_size = r->hs_left > 0 ? r->hs_left : 1;
+				r->msg = malloc(r->msg_size);
+				if (r->msg != NULL)
+					held_add(f, h, r->msg_size);
 				else
-					h->msg_size = 0;
-				h->msg_len = 0;
+					r->msg_size = 0;
+				r->msg_len = 0;
 			}
 		} else {
-			take = h->hs_left < n ? h->hs_left : n;
-			if (h->msg != NULL) {
-				memcpy(h->msg + h->msg_len, p, take);
-				h->msg_len += take;
+			take = r->hs_left < n ? r->hs_left : n;
+			if (r->msg != NULL) {
+				memcpy(r->msg + r->msg_len, p, take);
+				r->msg_len += take;
 			}
-			h->hs_left -= (uint32_t)take;
+			r->hs_left -= (uint32_t)take;
 			p += take;
 			n -= take;
 		}
-		if (h->hs_hdr_len == 4 && h->hs_left == 0) {
-			if (h->msg != NULL)
+		if (r->hs_hdr_len == 4 && r->hs_left == 0) {
+			if (r->msg != NULL)
 				message_done(f, fl, side);
-			h->hs_hdr_len = 0;
+			r->hs_hdr_len = 0;
 		}
 	}
+}
+
+/* The hellos and the certificates kept go, and the alert with them. */
+static void conn_clear(struct tp_flows *f, struct flow *fl)
+{
+	if (fl->ch != NULL) {
+		held_sub(f, &fl->h[fl->ch_side], fl->ch_size);
+		free(fl->ch);
+	}
+	if (fl->sh != NULL) {
+		held_sub(f, &fl->h[fl->sh_side], fl->sh_size);
+		free(fl->sh);
+	}
+	if (fl->certs != NULL) {
+		held_sub(f, &fl->h[fl->certs_side], fl->certs_size);
+		free(fl->certs);
+	}
+	fl->ch = fl->sh = fl->certs = NULL;
+	fl->has_ch = fl->has_sh = fl->has_alert = false;
 }
 
 /* The first bytes of the first stream decide whether the connection
@@ -988,10 +1109,10 @@ static void not_tls(struct tp_flows *f, struct flow *fl, int side)
 		prelude_give_up(f, fl);
 	} else if (fl->tls == 0) {
 		fl->tls = -1;
-		half_stop(f, &fl->h[0]);
-		half_stop(f, &fl->h[1]);
+		half_stop(f, fl, 0);
+		half_stop(f, fl, 1);
 	} else {
-		half_stop(f, &fl->h[side]);
+		half_stop(f, fl, side);
 	}
 }
 
@@ -1006,7 +1127,7 @@ static void prelude_free(struct tp_flows *f, struct flow *fl)
 		return;
 	for (i = 0; i < 2; i++)
 		if (fl->h[i].mode == HALF_PRELUDE)
-			half_stop(f, &fl->h[i]);
+			half_stop(f, fl, i);
 	tp_prelude_free(fl->pre);
 	fl->pre = NULL;
 	f->stats.preludes--;
@@ -1018,11 +1139,10 @@ static void prelude_free(struct tp_flows *f, struct flow *fl)
 static void prelude_give_up(struct tp_flows *f, struct flow *fl)
 {
 	fl->tls = -1;
-	half_stop(f, &fl->h[0]);
-	half_stop(f, &fl->h[1]);
+	half_stop(f, fl, 0);
+	half_stop(f, fl, 1);
 	prelude_free(f, fl);
-	free(fl->conn);
-	fl->conn = NULL;
+	conn_clear(f, fl);
 }
 
 /*
@@ -1037,7 +1157,7 @@ static bool prelude_start(struct tp_flows *f, struct flow *fl, int side,
 	struct half *o = &fl->h[!side];
 
 	if (fl->prelude_tried || fl->tls != 0 || fl->client < 0 ||
-	    o->mode != HALF_WAIT || o->hdr_len != 0)
+	    o->mode != HALF_WAIT || fl->rd[!side].hdr_len != 0)
 		return false;
 	fl->prelude_tried = true;
 	fl->pre = tp_prelude_new(side == fl->client, b);
@@ -1086,37 +1206,30 @@ static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
 static void record_start(struct tp_flows *f, struct flow *fl, int side)
 {
 	struct half *h = &fl->h[side];
-	uint8_t type = h->hdr[0];
-	size_t len = be16(h->hdr + 3);
+	struct reader *r = &fl->rd[side];
+	uint8_t type = r->hdr[0];
+	size_t len = be16(r->hdr + 3);
 
-	if (type < 20 || type > 23 || h->hdr[1] != 3 ||
+	if (type < 20 || type > 23 || r->hdr[1] != 3 ||
 	    len > TP_WIRE_MAX_RECORD || (len == 0 && type == 22) ||
-	    (len < 2 && type == 21 && !h->encrypted)) {
+	    (len < 2 && type == 21 && !r->encrypted)) {
 		if (h->mode == HALF_WAIT)
 			not_tls(f, fl, side);
 		else
-			half_stop(f, h);
+			half_stop(f, fl, side);
 		return;
 	}
 	if (h->mode == HALF_WAIT) {
 		if (fl->tls < 0) {
-			half_stop(f, h);
+			half_stop(f, fl, side);
 			return;
-		}
-		if (fl->conn == NULL) {
-			fl->conn = calloc(1, sizeof(*fl->conn));
-			if (fl->conn == NULL) {
-				not_tls(f, fl, side);
-				return;
-			}
-			fl->conn->tls = true;
 		}
 		fl->tls = 1;
 		h->mode = HALF_TLS;
 	}
-	h->rec_type = type;
-	h->rec_left = (uint32_t)len;
-	h->alert_len = 0;
+	r->rec_type = type;
+	r->rec_left = (uint32_t)len;
+	r->alert_len = 0;
 	if (h->mode == HALF_RECORDS) {
 		/* alerts now are close_notify as often as not: not read */
 		if (type == 23) {
@@ -1130,18 +1243,17 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 		h->ccs = true;
 		/* TLS 1.3 sends it only for middleboxes (RFC 8446 appendix
 		 * D.4): after a HelloRetryRequest the hellos stay plaintext */
-		if (!(fl->conn->has_server_hello &&
-		      (fl->conn->sh.hrr || fl->conn->sh.version == 0x0304)))
-			h->encrypted = true;
+		if (!(fl->has_sh && (fl->sh_hrr || fl->sh_version == 0x0304)))
+			r->encrypted = true;
 		break;
 	case 21:
-		if (h->encrypted) {
+		if (r->encrypted) {
 			note_alert(fl, side, true, 0, 0);
 			h->enc_data = true;
 		}
 		break;
 	case 22:
-		if (h->encrypted)
+		if (r->encrypted)
 			h->enc_data = true;
 		break;
 	case 23:
@@ -1157,6 +1269,7 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 			 const uint8_t *p, size_t n)
 {
 	struct half *h = &fl->h[side];
+	struct reader *r = &fl->rd[side];
 	size_t take;
 
 	while (n > 0 && h->mode != HALF_COUNT) {
@@ -1166,63 +1279,108 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 			n -= take;
 			continue;
 		}
-		if (h->hdr_len < 5) {
+		if (r->hdr_len < 5) {
 			/* refuse a stream at its first byte that cannot
 			 * start a record (HTTP, SSH, a banner), unless it
 			 * may be a STARTTLS prelude */
-			if (h->hdr_len == 0 && h->mode == HALF_WAIT &&
+			if (r->hdr_len == 0 && h->mode == HALF_WAIT &&
 			    (p[0] < 20 || p[0] > 23)) {
 				if (!prelude_start(f, fl, side, p[0]))
 					not_tls(f, fl, side);
 				continue;
 			}
-			take = 5 - (size_t)h->hdr_len;
+			take = 5 - (size_t)r->hdr_len;
 			if (take > n)
 				take = n;
-			memcpy(h->hdr + h->hdr_len, p, take);
-			h->hdr_len = (uint8_t)(h->hdr_len + take);
+			memcpy(r->hdr + r->hdr_len, p, take);
+			r->hdr_len = (uint8_t)(r->hdr_len + take);
 			p += take;
 			n -= take;
-			if (h->hdr_len < 5)
+			if (r->hdr_len < 5)
 				return;
 			record_start(f, fl, side);
 			if (h->mode == HALF_COUNT)
 				return;
 		} else {
-			take = h->rec_left < n ? h->rec_left : n;
-			if (h->mode != HALF_TLS || h->encrypted) {
+			take = r->rec_left < n ? r->rec_left : n;
+			if (h->mode != HALF_TLS || r->encrypted) {
 				/* skipped */
-			} else if (h->rec_type == 22) {
+			} else if (r->rec_type == 22) {
 				handshake_bytes(f, fl, side, p, take);
-			} else if (h->rec_type == 21) {
+			} else if (r->rec_type == 21) {
 				size_t i;
 
-				for (i = 0; i < take && h->alert_len < 2; i++)
-					h->alert[h->alert_len++] = p[i];
-				if (h->alert_len == 2) {
-					note_alert(fl, side, false, h->alert[0],
-						   h->alert[1]);
-					h->alert_len = 3;  /* once per record */
+				for (i = 0; i < take && r->alert_len < 2; i++)
+					r->alert[r->alert_len++] = p[i];
+				if (r->alert_len == 2) {
+					note_alert(fl, side, false, r->alert[0],
+						   r->alert[1]);
+					r->alert_len = 3;  /* once per record */
 				}
 			}
-			h->rec_left -= (uint32_t)take;
+			r->rec_left -= (uint32_t)take;
 			p += take;
 			n -= take;
 		}
-		if (h->hdr_len == 5 && h->rec_left == 0)
-			h->hdr_len = 0;
+		if (r->hdr_len == 5 && r->rec_left == 0)
+			r->hdr_len = 0;
 	}
 }
 
+/* Bytes [seq, seq+n) in order: remembered while the stream is read
+ * before its handshake is over (the bytes a later copy is checked
+ * against), then to the record layer. */
+static void deliver(struct tp_flows *f, struct flow *fl, int side,
+		    uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct half *h = &fl->h[side];
+	struct tp_tcpwin *w = &fl->rd[side].win;
+	size_t limit = f->max_buffer / 8, room, grown;
+
+	if (n == 0)
+		return;
+	stream_bytes(f, fl, side, p, n);
+	/* (a prelude's plaintext is not kept: it is read as it comes) */
+	if (h->mode == HALF_TLS) {
+		/* the window takes what the caps leave, never more */
+		room = f->max_buffer > h->held ? f->max_buffer - h->held : 0;
+		if (f->max_held - f->held < room)
+			room = f->max_held > f->held ? f->max_held - f->held
+						     : 0;
+		if (limit > (size_t)w->cap + room)
+			limit = (size_t)w->cap + room;
+		grown = tp_tcpwin_add(w, seq, p, n, limit);
+		if (grown > 0)
+			held_add(f, h, grown);
+	}
+}
+
+/* A copy of bytes [seq, seq+n) already delivered: checked against the
+ * window's first copy, as far as it still holds them. */
+static void check_delivered(struct tp_flows *f, struct flow *fl, int side,
+			    uint32_t seq, const uint8_t *p, size_t n)
+{
+	uint32_t first = 0;
+	size_t differ;
+
+	if (fl->rd == NULL || n == 0)
+		return;
+	differ = tp_tcpwin_compare(&fl->rd[side].win, seq, p, n, NULL, &first);
+	if (differ > 0)
+		note_conflict(f, fl, side, first, differ);
+}
+
 /* Keeps the bytes of [seq, seq+n) that no earlier copy holds (the first
- * copy is trusted, as the receiver's stack does); over the cap the
- * stream gets a gap instead. */
+ * copy is trusted, as the receiver's stack does, and a later one that
+ * differs is noted); over the cap the stream gets a gap instead. */
 static void ooo_insert(struct tp_flows *f, struct flow *fl, int side,
 		       uint32_t seq, const uint8_t *p, size_t n)
 {
 	struct half *h = &fl->h[side];
 	struct seg **link = &h->ooo, *s;
-	uint32_t pos = seq, end = seq + (uint32_t)n, run_end;
+	uint32_t pos = seq, end = seq + (uint32_t)n, run_end, to;
+	uint32_t first = 0;
+	size_t differ = 0, d, at;
 
 	while (seq_lt(pos, end)) {
 		while (*link != NULL &&
@@ -1230,30 +1388,39 @@ static void ooo_insert(struct tp_flows *f, struct flow *fl, int side,
 			link = &(*link)->next;
 		s = *link;
 		if (s != NULL && seq_le(s->seq, pos)) {
+			to = seq_lt(s->seq + s->len, end) ? s->seq + s->len
+							  : end;
+			d = tp_tcpwin_differ(s->data + (pos - s->seq),
+					     p + (pos - seq), to - pos, &at);
+			if (d > 0 && differ == 0)
+				first = pos + (uint32_t)at;
+			differ += d;
 			pos = s->seq + s->len;
 			link = &s->next;
 			continue;
 		}
 		run_end = s != NULL && seq_lt(s->seq, end) ? s->seq : end;
 		n = run_end - pos;
-		if (h->held + n > f->max_buffer) {
+		if (!held_fits(f, h, SEG_COST(n))) {
 			half_gap(f, fl, side);
-			return;
+			break;
 		}
 		s = malloc(sizeof(*s) + n);
 		if (s == NULL) {
 			half_gap(f, fl, side);
-			return;
+			break;
 		}
 		s->seq = pos;
 		s->len = (uint32_t)n;
 		memcpy(s->data, p + (pos - seq), n);
 		s->next = *link;
 		*link = s;
-		held_add(f, h, n);
+		held_add(f, h, SEG_COST(n));
 		link = &s->next;
 		pos = run_end;
 	}
+	if (differ > 0)
+		note_conflict(f, fl, side, first, differ);
 }
 
 /* Delivers what the out-of-order list now continues. */
@@ -1261,15 +1428,16 @@ static void ooo_drain(struct tp_flows *f, struct flow *fl, int side)
 {
 	struct half *h = &fl->h[side];
 	struct seg *s;
-	uint32_t off;
+	uint32_t off, seq;
 
 	while ((s = h->ooo) != NULL && seq_le(s->seq, h->next)) {
 		h->ooo = s->next;
-		held_sub(f, h, s->len);
+		held_sub(f, h, SEG_COST(s->len));
 		if (seq_lt(h->next, s->seq + s->len)) {
-			off = h->next - s->seq;
+			seq = h->next;
+			off = seq - s->seq;
 			h->next = s->seq + s->len;
-			stream_bytes(f, fl, side, s->data + off, s->len - off);
+			deliver(f, fl, side, seq, s->data + off, s->len - off);
 		}
 		free(s);
 		if (h->mode == HALF_COUNT) {
@@ -1285,27 +1453,57 @@ static void segment_data(struct tp_flows *f, struct flow *fl, int side,
 			 size_t wire)
 {
 	struct half *h = &fl->h[side];
-	uint32_t skip;
+	uint32_t skip, take;
 
-	if (len > wire)
-		len = wire;
-	if (seq_le(seq + (uint32_t)wire, h->next))
-		return;  /* all delivered already */
-	if (seq_lt(seq, h->next)) {
-		skip = h->next - seq;
-		p += skip < len ? skip : len;
-		len = skip < len ? len - skip : 0;
-		wire -= skip;
-		seq = h->next;
-	}
-	if (h->mode == HALF_RECORDS && (seq != h->next || len < wire)) {
-		/* not worth holding anything for any more */
-		half_stop(f, h);
+	if (reader_get(fl) == NULL) {
+		half_gap(f, fl, side);
 		return;
 	}
-	if (seq == h->next) {
+	if (len > wire)
+		len = wire;
+	for (;;) {
+		if (seq_le(seq + (uint32_t)wire, h->next)) {
+			/* all delivered already */
+			check_delivered(f, fl, side, seq, p, len);
+			return;
+		}
+		if (seq_lt(seq, h->next)) {
+			skip = h->next - seq;
+			check_delivered(f, fl, side, seq, p,
+					skip < len ? skip : len);
+			p += skip < len ? skip : len;
+			len = skip < len ? len - skip : 0;
+			wire -= skip;
+			seq = h->next;
+		}
+		if (h->mode == HALF_COUNT)
+			return;
+		if (h->mode == HALF_RECORDS && (seq != h->next || len < wire)) {
+			/* not worth holding anything for any more */
+			half_stop(f, fl, side);
+			return;
+		}
+		if (seq != h->next)
+			break;
+		if (len == wire && h->ooo != NULL &&
+		    seq_lt(h->ooo->seq, seq + (uint32_t)len)) {
+			/* bytes held out of order came first: they stay,
+			 * and this copy of them is checked against them
+			 * once they are delivered */
+			take = seq_lt(seq, h->ooo->seq) ? h->ooo->seq - seq
+							: 0;
+			h->next += take;
+			deliver(f, fl, side, seq, p, take);
+			seq += take;
+			p += take;
+			len -= take;
+			wire -= take;
+			if (h->mode != HALF_COUNT)
+				ooo_drain(f, fl, side);
+			continue;
+		}
 		h->next += (uint32_t)len;
-		stream_bytes(f, fl, side, p, len);
+		deliver(f, fl, side, seq, p, len);
 		if (len < wire) {
 			/* the snaplen cut it: those bytes are lost */
 			h->next = seq + (uint32_t)wire;
@@ -1408,48 +1606,90 @@ static void render_history(const struct flow *fl, char *out, size_t size)
 	out[n] = '\0';
 }
 
+/* The connection as the caller sees it, in the scratch: the hellos and
+ * certificates kept are parsed now (they parsed when they came). */
+static struct tp_tls_conn *conn_fill(struct tp_flows *f, struct flow *fl,
+				     bool evicted)
+{
+	struct tp_tls_conn *c = f->conn;
+	int cl, sv, n;
+
+	if (fl->client < 0)
+		/* the lower port is the server's */
+		fl->client = fl->key.port[0] < fl->key.port[1] ? 1 : 0;
+	cl = fl->client;
+	sv = !cl;
+	memset(c, 0, sizeof(*c));
+	c->tls = true;
+	if (fl->has_ch)
+		c->has_client_hello =
+			tp_wire_parse_client_hello(fl->ch, fl->ch_len,
+						   &c->ch) == 0;
+	if (!c->has_client_hello)
+		memset(&c->ch, 0, sizeof(c->ch));
+	if (fl->has_sh)
+		c->has_server_hello =
+			tp_wire_parse_server_hello(fl->sh, fl->sh_len,
+						   &c->sh) == 0;
+	if (!c->has_server_hello)
+		memset(&c->sh, 0, sizeof(c->sh));
+	if (fl->certs != NULL) {
+		n = tp_wire_parse_certificate(fl->certs, fl->certs_len,
+					      c->certs, c->cert_len,
+					      TP_CONN_MAX_CERTS);
+		c->n_certs = n < 0 ? 0 : n < TP_CONN_MAX_CERTS ? (size_t)n
+							      : TP_CONN_MAX_CERTS;
+	}
+	c->client_known = fl->client_known;
+	tp_capture_endpoint(fl->key.family, fl->key.addr[cl], fl->key.port[cl],
+			    c->client, sizeof(c->client));
+	tp_capture_endpoint(fl->key.family, fl->key.addr[sv], fl->key.port[sv],
+			    c->server, sizeof(c->server));
+	c->t_first = fl->t_first;
+	c->t_last = fl->t_last;
+	render_history(fl, c->history, sizeof(c->history));
+	c->has_alert = fl->has_alert;
+	c->alert_level = fl->alert_level;
+	c->alert_desc = fl->alert_desc;
+	c->alert_encrypted = fl->alert_encrypted;
+	c->alert_from_server = c->has_alert && fl->alert_side == sv;
+	c->ccs_client = fl->h[cl].ccs;
+	c->ccs_server = fl->h[sv].ccs;
+	c->appdata_client = fl->h[cl].appdata;
+	c->appdata_server = fl->h[sv].appdata;
+	c->fin_client = fl->h[cl].fin;
+	c->fin_server = fl->h[sv].fin;
+	c->rst_client = fl->h[cl].rst;
+	c->rst_server = fl->h[sv].rst;
+	c->gap = fl->h[0].gap || fl->h[1].gap;
+	c->evicted = evicted;
+	c->retransmissions = fl->retransmissions;
+	c->bytes_client = fl->h[cl].bytes;
+	c->bytes_server = fl->h[sv].bytes;
+	c->starttls = fl->starttls;
+	c->tcp_conflicts = fl->conflicts;
+	if (fl->conflicts > 0) {
+		c->conflict_from_server = fl->conflict_side == sv;
+		c->conflict_seq = fl->conflict_seq;
+		c->conflict_offset = fl->conflict_seq -
+				     fl->h[fl->conflict_side].base;
+		c->conflict_bytes = fl->conflict_bytes;
+	}
+	return c;
+}
+
 /* Hands a connection over (when it carried TLS) and forgets it. */
 static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 {
-	struct tp_tls_conn *c = fl->conn;
 	struct flow **link;
-	int cl, sv;
 
 	/* (a client's TLS records the server never agreed to are none) */
-	if (c != NULL && fl->tls > 0 && fl->pre == NULL) {
-		if (fl->client < 0)
-			/* the lower port is the server's */
-			fl->client = fl->key.port[0] < fl->key.port[1] ? 1 : 0;
-		cl = fl->client;
-		sv = !cl;
-		c->client_known = fl->client_known;
-		tp_capture_endpoint(fl->key.family, fl->key.addr[cl],
-				    fl->key.port[cl], c->client,
-				    sizeof(c->client));
-		tp_capture_endpoint(fl->key.family, fl->key.addr[sv],
-				    fl->key.port[sv], c->server,
-				    sizeof(c->server));
-		c->t_first = fl->t_first;
-		c->t_last = fl->t_last;
-		render_history(fl, c->history, sizeof(c->history));
-		c->alert_from_server = c->has_alert && fl->alert_side == sv;
-		c->ccs_client = fl->h[cl].ccs;
-		c->ccs_server = fl->h[sv].ccs;
-		c->appdata_client = fl->h[cl].appdata;
-		c->appdata_server = fl->h[sv].appdata;
-		c->fin_client = fl->h[cl].fin;
-		c->fin_server = fl->h[sv].fin;
-		c->rst_client = fl->h[cl].rst;
-		c->rst_server = fl->h[sv].rst;
-		c->gap = fl->h[0].gap || fl->h[1].gap;
-		c->evicted = evicted;
-		c->retransmissions = fl->retransmissions;
-		c->bytes_client = fl->h[cl].bytes;
-		c->bytes_server = fl->h[sv].bytes;
-		c->starttls = fl->starttls;
+	if (fl->tls > 0 && fl->pre == NULL) {
 		f->stats.tls_flows++;
+		if (fl->conflicts > 0)
+			f->stats.conflict_flows++;
 		if (f->done != NULL)
-			f->done(f->arg, c);
+			f->done(f->arg, conn_fill(f, fl, evicted));
 	}
 	for (link = &f->table[fl->hash & f->mask]; *link != fl;
 	     link = &(*link)->hnext)
@@ -1458,13 +1698,10 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 	lru_unlink(f, fl);
 	f->n--;
 	prelude_free(f, fl);
-	half_stop(f, &fl->h[0]);
-	half_stop(f, &fl->h[1]);
-	if (fl->certs != NULL) {
-		held_sub(f, &fl->h[fl->certs_side], fl->certs_size);
-		free(fl->certs);
-	}
-	free(c);
+	half_stop(f, fl, 0);
+	half_stop(f, fl, 1);
+	free(fl->rd);
+	conn_clear(f, fl);
 	free(fl);
 }
 
@@ -1501,12 +1738,16 @@ struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
 
 	if (f == NULL)
 		return NULL;
-	f->max_flows = max_flows > 0 ? max_flows : 65536;
-	f->max_buffer = max_buffer > 0 ? max_buffer : 256 * 1024;
+	f->max_flows = max_flows > 0 ? max_flows : TP_FLOWS_MAX_FLOWS;
+	f->max_buffer = max_buffer > 0 ? max_buffer : TP_FLOWS_MAX_BUFFER;
+	f->max_held = TP_FLOWS_MAX_HELD;
 	while (buckets < f->max_flows * 2 && buckets < ((size_t)1 << 24))
 		buckets *= 2;
 	f->table = calloc(buckets, sizeof(*f->table));
-	if (f->table == NULL) {
+	f->conn = malloc(sizeof(*f->conn));
+	if (f->table == NULL || f->conn == NULL) {
+		free(f->table);
+		free(f->conn);
 		free(f);
 		return NULL;
 	}
@@ -1543,6 +1784,7 @@ static void count_payload(struct flow *fl, int side, uint32_t seq,
 	if (!h->init) {
 		h->init = true;
 		h->next = h->high = seq;
+		h->base = seq - 1;
 	}
 	if (seen_before(h, seq, end)) {
 		fl->retransmissions++;
@@ -1629,6 +1871,7 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 			h->isn = seq;
 			h->init = true;
 			h->next = h->high = seq + 1;
+			h->base = seq;
 		}
 		h->syn = true;
 		seq++;
@@ -1641,7 +1884,7 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		if (seq_lt(expected, p->ack)) {
 			o->next = p->ack;
 			if (o->mode == HALF_RECORDS)
-				half_stop(f, o);
+				half_stop(f, fl, !side);
 			else
 				half_gap(f, fl, !side);
 		}
@@ -1656,6 +1899,7 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		if (!h->init) {
 			h->init = true;
 			h->next = h->high = seq;
+			h->base = seq - 1;
 		}
 		h->fin = true;
 		h->fin_seq = seq + (uint32_t)p->wire_payload;
@@ -1667,6 +1911,8 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 	}
 	if (h->fin && o->fin)
 		flow_end(f, fl, false);
+	else
+		reader_release(f, fl);
 }
 
 void tp_flows_flush(struct tp_flows *f)
@@ -1691,5 +1937,6 @@ void tp_flows_free(struct tp_flows *f)
 	while ((fl = f->oldest) != NULL)
 		flow_end(f, fl, false);
 	free(f->table);
+	free(f->conn);
 	free(f);
 }

@@ -140,6 +140,13 @@ struct tp_tls_conn {
 	bool evicted;                  /* dropped for the flow cap */
 	unsigned retransmissions;
 	uint64_t bytes_client, bytes_server;
+	/* segments that carried bytes already seen, with other values (the
+	 * first copy is the one read); the first of them: its direction,
+	 * sequence number, relative sequence number (the first byte after
+	 * the SYN is 1) and how many of its bytes differed */
+	unsigned tcp_conflicts;
+	bool conflict_from_server;
+	uint32_t conflict_seq, conflict_offset, conflict_bytes;
 };
 
 /* established, alert, reset, closed, incomplete (CONTRACT.md) */
@@ -153,15 +160,33 @@ struct tp_flows_stats {
 	uint64_t starttls_refused;     /* upgrades it refused (no TLS) */
 	size_t preludes;               /* flows watched for a prelude now */
 	size_t peak_preludes;          /* the most watched at once */
+	uint64_t over_budget;          /* bytes not held (a gap, a message
+					* not read) for the whole run's cap */
+	uint64_t conflicts;            /* overlapping copies that differed */
+	uint64_t conflict_flows;       /* TLS connections with any */
 };
 
 struct tp_flows;
 
 typedef void (*tp_conn_done_fn)(void *arg, const struct tp_tls_conn *c);
 
-/* max_flows: flows followed at once (0: 65536); max_buffer: bytes held
- * per direction (0: 256 KiB). done is called once per TCP connection
- * that carried TLS, when it ends, is evicted, or at flush. */
+/*
+ * The caps that bound a run whatever the capture: flows followed at once
+ * (each costs a struct of some 300 bytes, and two record readers of some
+ * 100 bytes each while it carries data to read), bytes held per
+ * direction (out-of-order runs, a handshake message, the hellos, the
+ * last bytes delivered) and bytes held by all flows together. Past the
+ * first the oldest idle flow is evicted; past the others a stream gets
+ * a gap or a message is not read. All three are counted.
+ */
+#define TP_FLOWS_MAX_FLOWS 32768
+#define TP_FLOWS_MAX_BUFFER (256 * 1024)
+#define TP_FLOWS_MAX_HELD (32 * 1024 * 1024)
+
+/* max_flows: flows followed at once (0: TP_FLOWS_MAX_FLOWS);
+ * max_buffer: bytes held per direction (0: TP_FLOWS_MAX_BUFFER). done
+ * is called once per TCP connection that carried TLS, when it ends, is
+ * evicted, or at flush; the connection is valid until it returns. */
 struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
 			      tp_conn_done_fn done, void *arg);
 /* A packet with family 0 (a frame that is not TCP) is only counted;

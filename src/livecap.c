@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "livecap.h"
 #include "registry.h"
+#include "tcpwin.h"
 
 #define MAX_ENDPOINTS 16
 #define MAX_FLOWS 4096
@@ -30,6 +31,8 @@
 #define MAX_RECORD (16384 + 2048)
 #define CAP_NET_RAW_BIT 13
 #define MAX_STORED 200000  /* per-flow timelines, all flows together */
+#define WINDOW 2048      /* bytes remembered per direction for later
+			  * copies; 16 MiB at most over MAX_FLOWS */
 #define CLOSED_TTL_MS 10000.0  /* a closed flow nobody took */
 #define EXPIRE_EVERY_MS 1000.0
 
@@ -73,6 +76,10 @@ struct dir_state {
 	uint32_t max_ack;     /* the highest ACK sent this way */
 	uint64_t gap_bytes, filled_bytes;
 	unsigned max_len, data_segments;
+	/* the last bytes delivered while its handshake is read, and the
+	 * later copies of them that differed (the first copy is read) */
+	struct tp_tcpwin win;
+	unsigned conflicts;
 };
 
 struct flow {
@@ -623,6 +630,8 @@ static void flow_drop(struct tp_livecap *lc, size_t i)
 
 	lc->stored -= f->n_tl;
 	free(f->tl);
+	tp_tcpwin_free(&f->out.win);
+	tp_tcpwin_free(&f->in.win);
 	if (i != lc->n_flows - 1)
 		*f = lc->flows[lc->n_flows - 1];
 	lc->n_flows--;
@@ -896,6 +905,20 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 		}
 	}
 
+	/* bytes delivered before, sent again: the same ones, or a copy
+	 * that disagrees with the first (capture.c checks the same) */
+	if (len > 0 && d->started) {
+		size_t have = p->len < len ? p->len : len;
+
+		if (tp_tcpwin_compare(&d->win, p->seq + ((p->flags & TP_TCP_SYN)
+							 ? 1 : 0),
+				      p->payload, have, NULL, NULL) > 0) {
+			d->conflicts++;
+			if (tl != NULL)
+				tl->conflict = true;
+		}
+	}
+
 	/* the byte stream */
 	if (p->flags & TP_TCP_SYN) {
 		d->started = true;
@@ -937,6 +960,11 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 		}
 		if (len > 0) {
 			stream_feed(d, data, have, &lb);
+			/* kept while the handshake is plaintext */
+			if (!d->off && !d->encrypted)
+				tp_tcpwin_add(&d->win, seq, data, have, WINDOW);
+			else if (d->win.cap > 0)
+				tp_tcpwin_free(&d->win);
 			if (have < len)
 				d->lost = true;  /* cut by the snaplen */
 			d->next_seq = seq + len;
@@ -1376,6 +1404,7 @@ static void add_flow(struct tp_flow_evidence *ev, const struct flow *f)
 	if (in->max_len > ev->in_max_len)
 		ev->in_max_len = in->max_len;
 	ev->in_segments += in->data_segments;
+	ev->tcp_conflicts += f->in.conflicts + f->out.conflicts;
 	add_icmp(ev, f);
 }
 
@@ -1493,8 +1522,11 @@ void tp_livecap_free(struct tp_livecap *lc)
 		return;
 	tp_livecap_stop(lc);
 	tp_capture_close(lc->cap);
-	for (i = 0; i < lc->n_flows; i++)
+	for (i = 0; i < lc->n_flows; i++) {
 		free(lc->flows[i].tl);
+		tp_tcpwin_free(&lc->flows[i].out.win);
+		tp_tcpwin_free(&lc->flows[i].in.win);
+	}
 	free(lc->flows);
 	pthread_mutex_destroy(&lc->lock);
 	free(lc);

@@ -121,6 +121,10 @@ struct tp_flow_evidence {
 	/* a server's view: the far end is the client; the TTL of its SYN */
 	bool peer_is_client;
 	int syn_in_ttl;            /* -1 when none */
+	unsigned tcp_conflicts;    /* segments, either way, that carried
+				    * bytes seen before with other values
+				    * (checked while the handshake is
+				    * plaintext; the first copy is read) */
 };
 
 /* The evidence of the connection from local (the probe's own socket

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -64,7 +65,7 @@ struct conn_group {
 	uint8_t level, desc;     /* alerts */
 	bool from_server;        /* who sent the alert, or the reset */
 	unsigned count;
-	char conns[LIST_MAX][200];
+	char conns[LIST_MAX][320];
 	size_t n_conns;
 };
 
@@ -78,6 +79,7 @@ struct pcap_run {
 	struct conn_group *alerts;
 	size_t n_alerts;
 	struct conn_group resets[2];  /* [0] client, [1] server */
+	struct conn_group conflicts;  /* TCP overlaps that disagreed */
 	unsigned long long frames, tcp_frames;
 	bool no_memory;
 	double last_progress;
@@ -621,6 +623,7 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		snprintf(h->starttls, sizeof(h->starttls), "%s",
 			 tp_starttls_name(c->starttls));
 	/* capture files keep microseconds at most */
+	h->tcp_conflicts = c->tcp_conflicts;
 	h->t_start = round(c->t_first * 1e6) / 1e6;
 	h->duration_ms = round((c->t_last - c->t_first) * 1e6) / 1e3;
 }
@@ -635,6 +638,26 @@ static bool handshake_done(const struct tp_tls_conn *c)
 		return c->appdata_client;
 	return (c->ccs_client && c->ccs_server) ||
 	       (c->appdata_client && c->appdata_server);
+}
+
+/* A connection whose TCP segments disagreed: where the first
+ * disagreement was, in the words of a person reading the capture. */
+static void conflict_add(struct conn_group *g, const struct tp_tls_conn *c)
+{
+	char when[32];
+
+	g->count++;
+	if (g->n_conns == LIST_MAX)
+		return;
+	utc_time(c->t_first, when, sizeof(when));
+	snprintf(g->conns[g->n_conns++], sizeof(g->conns[0]),
+		 "%.63s -> %.63s at %.31s: %u byte%s of the %s's stream at "
+		 "relative seq %" PRIu32 " (seq %" PRIu32 ")%s",
+		 c->client, c->server, when, c->conflict_bytes,
+		 c->conflict_bytes == 1 ? "" : "s",
+		 c->conflict_from_server ? "server" : "client",
+		 c->conflict_offset, c->conflict_seq,
+		 c->tcp_conflicts > 1 ? ", and later segments" : "");
 }
 
 /* tp_flows hands over each TLS connection here as it ends. */
@@ -669,6 +692,8 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 	     count_add(&s->by_starttls, &s->n_by_starttls, h->starttls) < 0))
 		run->no_memory = true;
 	note_alert(run, c);
+	if (c->tcp_conflicts > 0)
+		conflict_add(&run->conflicts, c);
 	if ((c->rst_client || c->rst_server) && !c->has_alert &&
 	    !handshake_done(c))
 		group_add(&run->resets[c->rst_server && !c->rst_client], c);
@@ -722,7 +747,7 @@ static int group_cmp(const void *a, const void *b)
 static void group_detail(struct tp_finding *f, const struct conn_group *g,
 			 const char *what)
 {
-	char list[LIST_MAX * 210] = "";
+	char list[LIST_MAX * 330] = "";
 	size_t i, len = 0;
 
 	for (i = 0; i < g->n_conns && len < sizeof(list); i++)
@@ -802,6 +827,27 @@ static void reset_findings(struct pcap_run *run)
 	}
 }
 
+static void conflict_finding(struct pcap_run *run)
+{
+	const struct conn_group *g = &run->conflicts;
+	struct tp_finding *f;
+
+	if (g->count == 0)
+		return;
+	f = tp_report_finding(run->r, TP_TCP_OVERLAP_CONFLICT,
+			      "%u TLS connection%s carried overlapping TCP "
+			      "segments whose bytes differ", g->count,
+			      g->count == 1 ? "" : "s");
+	if (f == NULL) {
+		run->no_memory = true;
+		return;
+	}
+	group_detail(f, g, "the first copy of each byte is the one read "
+		     "here, as a receiving stack keeps it; a retransmission "
+		     "repeats the same bytes, so a second copy that differs "
+		     "was sent by someone else, or to mislead a monitor");
+}
+
 static void finish(struct pcap_run *run, struct tp_flows *flows)
 {
 	struct tp_report *r = run->r;
@@ -817,6 +863,7 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 	s->evicted = st.evicted;
 	s->peak_buffer = st.peak_bytes;
 	s->starttls_refused = st.starttls_refused;
+	s->over_budget = st.over_budget;
 	if (r->n_handshakes > 1)
 		qsort(r->handshakes, r->n_handshakes, sizeof(*r->handshakes),
 		      handshake_cmp);
@@ -834,6 +881,7 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 		      sizeof(*s->by_starttls), count_cmp);
 	alert_findings(run);
 	reset_findings(run);
+	conflict_finding(run);
 }
 
 static void progress(struct pcap_run *run, bool force)

@@ -251,6 +251,8 @@ struct tp_packet {
 	unsigned len;          /* TCP payload bytes */
 	unsigned ttl;          /* TTL or hop limit */
 	bool retransmission;
+	bool conflict;         /* it carried bytes seen before, with other
+				* values (the first copy is the one read) */
 	char tls[48];          /* the TLS message(s) it carries: "ClientHello" */
 	char icmp[48];         /* an ICMP error about the flow, or "" */
 };
@@ -280,6 +282,8 @@ struct tp_handshake {
 	double duration_ms;
 	int keylog_secrets;    /* --keylog: secrets found for its client
 				* random; -1 without --keylog */
+	unsigned tcp_conflicts;  /* TCP segments that carried bytes seen
+				  * before with other values */
 };
 
 /* A count by name, for the pcap summary. */
@@ -299,6 +303,9 @@ struct tp_pcap_summary {
 	size_t n_by_version, n_by_cipher, n_by_outcome, n_by_starttls;
 	unsigned long long starttls_refused;  /* upgrades the server refused
 					       * (connections not listed) */
+	unsigned long long over_budget;  /* streams cut short, or messages
+					  * not read, for the cap on bytes
+					  * held by all flows together */
 	double ms;
 };
 
@@ -688,7 +695,7 @@ struct tp_pcap_opts {
 	const char *sni;          /* the server name sent */
 	const char *keylog_file;  /* NSS key log: secrets matched by the
 				   * client random */
-	size_t max_flows;         /* 0: 65536 */
+	size_t max_flows;         /* 0: 32768 (TP_FLOWS_MAX_FLOWS) */
 	/* When set, each handshake is handed here as its connection ends
 	 * (the order they end in) and not kept in the report, so that
 	 * memory stays bounded whatever the capture holds. */

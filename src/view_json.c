@@ -169,7 +169,7 @@ static json_t *packets_json(const struct tp_report *r)
 		const struct tp_packet *p = &r->packets[i];
 
 		json_array_append_new(a, json_pack(
-			"{s:f, s:s, s:s, s:I, s:I, s:o, s:b, s:o}",
+			"{s:f, s:s, s:s, s:I, s:I, s:o, s:b, s:b, s:o}",
 			"t_ms", p->t_ms,
 			"dir", p->incoming ? "in" : "out",
 			"flags", p->flags,
@@ -177,6 +177,7 @@ static json_t *packets_json(const struct tp_report *r)
 			"ttl", (json_int_t)p->ttl,
 			"tls", p->tls[0] ? json_string(p->tls) : json_null(),
 			"retransmission", p->retransmission,
+			"tcp_conflict", p->conflict,
 			"icmp", p->icmp[0] ? json_string(p->icmp) : json_null()));
 	}
 	return a;
@@ -223,6 +224,8 @@ static json_t *handshake_tail_json(const struct tp_handshake *h)
 	json_object_set_new(o, "duration_ms", json_real(h->duration_ms));
 	json_object_set_new(o, "keylog_secrets", h->keylog_secrets >= 0
 			    ? json_integer(h->keylog_secrets) : json_null());
+	json_object_set_new(o, "tcp_conflicts",
+			    json_integer(h->tcp_conflicts));
 	return o;
 }
 
@@ -258,7 +261,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 {
 	const struct tp_pcap_summary *s = r->pcap;
 
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
+	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
 			 "s:o, s:o, s:o, s:o, s:I, s:f}",
 			 "source", str_or_null(s->source),
 			 "frames", (json_int_t)s->frames,
@@ -266,6 +269,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 			 "flows", (json_int_t)s->flows,
 			 "tls_flows", (json_int_t)s->tls_flows,
 			 "evicted", (json_int_t)s->evicted,
+			 "over_budget", (json_int_t)s->over_budget,
 			 "peak_buffer", (json_int_t)s->peak_buffer,
 			 "truncated", s->truncated,
 			 "handshakes", (json_int_t)s->handshakes,

@@ -227,6 +227,8 @@ static void packets(struct pen *p, const struct tp_report *r)
 			fprintf(p->f, "  %s", k->tls);
 		if (k->retransmission)
 			paint(p, C_YELLOW, "%s", "  retransmission");
+		if (k->conflict)
+			paint(p, C_RED, "%s", "  tcp-conflict");
 		if (k->icmp[0])
 			paint(p, C_RED, "  ICMP %s", k->icmp);
 		fputc('\n', p->f);
@@ -279,6 +281,8 @@ static void handshake_line(struct pen *p, const struct tp_handshake *h)
 		fprintf(p->f, "  starttls %s", h->starttls);
 	if (h->keylog_secrets >= 0)
 		fprintf(p->f, "  keylog %d", h->keylog_secrets);
+	if (h->tcp_conflicts > 0)
+		fprintf(p->f, "  tcp-conflicts %u", h->tcp_conflicts);
 	fputc('\n', p->f);
 }
 
@@ -351,6 +355,8 @@ static void pcap_summary(struct pen *p, const struct tp_report *r)
 		s->flows == 1 ? "" : "s", s->tls_flows);
 	if (s->evicted > 0)
 		fprintf(p->f, ", %llu evicted", s->evicted);
+	if (s->over_budget > 0)
+		fprintf(p->f, ", %llu cut short for memory", s->over_budget);
 	fprintf(p->f, ", %.1f ms\n", s->ms);
 	fprintf(p->f, "listed    %llu handshake%s", s->handshakes,
 		s->handshakes == 1 ? "" : "s");

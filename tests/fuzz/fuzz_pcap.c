@@ -3,8 +3,8 @@
  * are decoded and followed as TCP flows with small caps, and the flow
  * tracker's promises are checked: memory held within its caps, counts
  * that add up (STARTTLS preludes watched included: at most one a flow
- * followed, none left after the flush), handshakes handed over with
- * sane contents.
+ * followed, none left after the flush; overlapping copies that
+ * differed), handshakes handed over with sane contents.
  *
  * Input: a classic pcap file (its own link type and records, read here
  * with every length checked), or else a first byte that picks a link
@@ -25,6 +25,7 @@ static const int linktypes[] = {1, 113, 276, 12, 101, 228, 229, 0, 108};
 
 struct seen {
 	unsigned long long handed;
+	unsigned long long conflicts;   /* in the connections handed over */
 };
 
 static void on_done(void *arg, const struct tp_tls_conn *c)
@@ -42,6 +43,11 @@ static void on_done(void *arg, const struct tp_tls_conn *c)
 	    c->ch.n_suites > TP_WIRE_MAX_SUITES ||
 	    c->starttls > TP_STARTTLS_LDAP)
 		abort();
+	/* a conflict has differing bytes, at most a segment's worth */
+	if ((c->tcp_conflicts > 0) != (c->conflict_bytes > 0) ||
+	    c->conflict_bytes > 65535)
+		abort();
+	s->conflicts += c->tcp_conflicts;
 	if (strcmp(o, "established") != 0 && strcmp(o, "alert") != 0 &&
 	    strcmp(o, "reset") != 0 && strcmp(o, "closed") != 0 &&
 	    strcmp(o, "incomplete") != 0)
@@ -77,7 +83,8 @@ static void check(const struct tp_flows *f, const struct seen *s)
 	    st.evicted > st.flows || st.tls_flows != s->handed ||
 	    st.gaps > 2 * st.flows || st.preludes > st.peak_preludes ||
 	    st.peak_preludes > MAX_FLOWS ||
-	    st.starttls + st.starttls_refused > st.flows)
+	    st.starttls + st.starttls_refused > st.flows ||
+	    st.conflict_flows > st.tls_flows || s->conflicts > st.conflicts)
 		abort();
 }
 

@@ -4,13 +4,16 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes a pcap file of half-open TCP flows, with no network at all.
 
-    mkflood.py syn|hello|smtp N OUT
+    mkflood.py syn|hello|smtp|hole N OUT
 
 syn    N flows of one SYN each, never answered
 hello  N flows of SYN, SYN-ACK, ACK and a ClientHello (SNI flood.test),
        never answered
 smtp   N flows of SYN, SYN-ACK, ACK, then an SMTP greeting, EHLO and its
        reply in plaintext, never upgraded and never closed
+hole   N flows of SYN, SYN-ACK, ACK and a ClientHello padded to 1400
+       bytes whose first segment of 100 bytes never arrives: the rest
+       waits out of order for the hole to fill
 
 Clients are 100.64.0.0/10 addresses (the flow number spread over the
 host bits) with ports from 1024 up; the server is 198.51.100.1:443.
@@ -36,15 +39,18 @@ def ip_checksum(h):
     return struct.pack("!H", ~s & 0xFFFF)
 
 
-def client_hello():
+def client_hello(pad=0):
     """A TLS 1.2 ClientHello with SNI flood.test (RFC 5246 7.4.1.2,
-    RFC 6066 section 3)."""
+    RFC 6066 section 3), with a padding extension of pad bytes (RFC 7685)
+    when pad > 0."""
     name = b"flood.test"
     sni = struct.pack("!HBH", len(name) + 3, 0, len(name)) + name
     exts = struct.pack("!HH", 0, len(sni)) + sni
     # supported_groups x25519, secp256r1; ec_point_formats uncompressed
     exts += struct.pack("!HHHHH", 10, 6, 4, 29, 23)
     exts += struct.pack("!HHBB", 11, 2, 1, 0)
+    if pad > 0:
+        exts += struct.pack("!HH", 21, pad) + bytes(pad)
     suites = struct.pack("!HHHH", 6, 0xC02F, 0xC02B, 0x009C)
     body = (b"\x03\x03" + bytes(range(32)) + b"\x00" + suites + b"\x01\x00"
             + struct.pack("!H", len(exts)) + exts)
@@ -64,11 +70,13 @@ def frame(src, sport, dst, dport, seq, ack, flags, payload=b"",
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("syn", "hello", "smtp"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("syn", "hello", "smtp",
+                                                  "hole"):
         print(__doc__.strip(), file=sys.stderr)
         return 2
     mode, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     ch = client_hello()
+    padded = client_hello(1400 - len(ch) - 4)
     t = 1767225600  # 2026-01-01T00:00:00Z
     usec = 0
     with open(out, "wb") as f:
@@ -94,6 +102,9 @@ def main():
                 rec(frame(cli, port, SERVER, 443, 1001, 5001, 0x10))
             if mode == "hello":
                 rec(frame(cli, port, SERVER, 443, 1001, 5001, 0x18, ch))
+            elif mode == "hole":
+                rec(frame(cli, port, SERVER, 443, 1101, 5001, 0x18,
+                          padded[100:]))
             elif mode == "smtp":
                 rec(frame(SERVER, 443, cli, port, 5001, 1001, 0x18,
                           GREETING, to_server=False))

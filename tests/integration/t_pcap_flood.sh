@@ -4,7 +4,7 @@
 # and ClientHellos never answered) must finish, say how many flows were
 # evicted, and stay under 64 MB of resident memory; so must 70,000 SMTP
 # sessions that never upgrade nor close, each watched for its STARTTLS
-# with the default 65,536 flows followed at once; a file that is not a
+# with the default 32,768 flows followed at once; a file that is not a
 # capture, and an empty one, are refused with exit 2 and one line.
 . "$(dirname "$0")/../lib.sh"
 
@@ -110,8 +110,8 @@ run_rss smtp "$T/smtp.pcap"
 echo "# SMTP flood: exit status $PRC, peak RSS $RSS_KB kB"
 check "smtp flood: finishes with a report (exit status $PRC)" \
 	[ "$PRC" -eq 0 ]
-jcheck "smtp flood: $SMTP_FLOWS flows, $((SMTP_FLOWS - 65536)) evicted beyond the 65536 followed" \
-	"s['flows'] == $SMTP_FLOWS and s['evicted'] == $((SMTP_FLOWS - 65536))"
+jcheck "smtp flood: $SMTP_FLOWS flows, $((SMTP_FLOWS - 32768)) evicted beyond the 32768 followed" \
+	"s['flows'] == $SMTP_FLOWS and s['evicted'] == $((SMTP_FLOWS - 32768))"
 jcheck "smtp flood: nothing listed, no upgrade counted, no byte held" \
 	"hs == [] and s['tls_flows'] == 0 and s['starttls'] == {} and s['starttls_refused'] == 0 and s['peak_buffer'] == 0"
 check "smtp flood: peak RSS $RSS_KB kB under $RSS_LIMIT_KB kB" \

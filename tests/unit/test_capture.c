@@ -21,6 +21,7 @@
 #include "capture.h"
 #include "ja.h"
 #include "prelude.h"
+#include "tcpwin.h"
 #include "wire.h"
 
 /* ---- frames ---- */
@@ -1023,6 +1024,214 @@ static void test_capture_buffer_cap(void **state)
 	assert_int_equal(g.n, 1);
 	assert_true(g.c[0].gap);
 	assert_true(g.c[0].has_client_hello);
+	free(s);
+}
+
+/* ---- overlapping segments that disagree ---- */
+
+/* Appends a copy of packet i from byte off of its payload on, with
+ * n_flip bytes changed from byte flip of the copy. */
+static void resend(struct script *s, size_t i, size_t off, size_t flip,
+		   size_t n_flip)
+{
+	const struct tp_pkt *o = &s->p[i];
+	struct tp_pkt *p = &s->p[s->n++];
+	uint8_t *d = s->data + s->used;
+	size_t k;
+
+	assert_true(s->n <= SCRIPT_MAX && off < o->len &&
+		    flip + n_flip <= o->len - off);
+	*p = *o;
+	memcpy(d, o->payload + off, o->len - off);
+	for (k = 0; k < n_flip; k++)
+		d[flip + k] ^= 0x5a;
+	p->payload = d;
+	p->seq = o->seq + (uint32_t)off;
+	p->len = p->wire_payload = o->len - off;
+	p->t = (s->t += 0.001);
+	s->used += p->len;
+}
+
+/* Runs the script's packets in the order of idx (SIZE_MAX ends it). */
+static void run_order(struct script *s, const size_t *idx, size_t max_buffer,
+		      struct got *g)
+{
+	struct tp_flows *f = tp_flows_new(16, max_buffer, on_done, g);
+	size_t i;
+
+	assert_non_null(f);
+	memset(g, 0, sizeof(*g));
+	for (i = 0; idx[i] != SIZE_MAX; i++)
+		tp_flows_add(f, &s->p[idx[i]]);
+	tp_flows_flush(f);
+	tp_flows_free(f);
+}
+
+/* The window of delivered bytes: compared only where it still holds
+ * them, across the wrap of sequence numbers too. */
+static void test_capture_window(void **state)
+{
+	struct tp_tcpwin w = {0};
+	uint8_t a[300], b[300];
+	uint32_t first = 0, seq = 0xffffff00u;
+	size_t checked, i;
+
+	(void)state;
+	for (i = 0; i < sizeof(a); i++)
+		a[i] = b[i] = (uint8_t)i;
+	/* 300 bytes through a window of at most 128: it keeps the last */
+	assert_int_equal(tp_tcpwin_add(&w, seq, a, 100, 128), 128);
+	assert_int_equal(tp_tcpwin_add(&w, seq + 100, a + 100, 200, 128), 0);
+	assert_int_equal(w.len, 128);
+	assert_true(w.end == seq + 300);
+	/* identical bytes: nothing differs, all of the held part checked */
+	assert_int_equal(tp_tcpwin_compare(&w, seq + 150, b + 150, 150,
+					   &checked, &first), 0);
+	assert_int_equal(checked, 128);
+	/* a difference before the window's edge is not seen */
+	b[100] ^= 1;
+	assert_int_equal(tp_tcpwin_compare(&w, seq + 50, b + 50, 150,
+					   &checked, &first), 0);
+	assert_int_equal(checked, 28);
+	/* across the edge: only the part inside counts, from its first */
+	b[180] ^= 1;
+	b[181] ^= 1;
+	assert_int_equal(tp_tcpwin_compare(&w, seq + 50, b + 50, 150,
+					   &checked, &first), 2);
+	assert_true(first == seq + 180);
+	/* a jump in the stream replaces what was held */
+	assert_int_equal(tp_tcpwin_add(&w, seq + 400, a, 10, 128), 0);
+	assert_int_equal(w.len, 10);
+	assert_int_equal(tp_tcpwin_compare(&w, seq + 280, b + 280, 20,
+					   &checked, NULL), 0);
+	assert_int_equal(checked, 0);
+	assert_int_equal(tp_tcpwin_free(&w), 128);
+	assert_null(w.buf);
+}
+
+/* The TCP handshake and a ClientHello in three segments: 60 bytes,
+ * 60 bytes and the rest. */
+static size_t overlap_session(struct script *s, uint8_t *ch, size_t cap)
+{
+	size_t n;
+
+	script_init(s, 1000, 5000);
+	tcp_open(s);
+	n = client_hello(ch, cap, true, "overlap.example");
+	print_message("# a ClientHello of %zu bytes\n", n);
+	assert_true(n > 120);
+	send_seg(s, 0, TP_TCP_PSH, ch, 60);
+	send_seg(s, 0, TP_TCP_PSH, ch + 60, 60);
+	send_seg(s, 0, TP_TCP_PSH, ch + 120, n - 120);
+	return n;
+}
+
+static void test_capture_overlap(void **state)
+{
+	/* packets: 0-2 the TCP handshake, 3-5 the ClientHello's segments
+	 * (60, 60, the rest), 6 the ServerHello, 7 the copy */
+	static const struct {
+		const char *name;
+		size_t copy_of, off, flip, n_flip;
+		size_t order[10];
+		unsigned conflicts;
+		uint32_t differ;        /* bytes in the first conflict */
+		uint32_t at;            /* its relative seq */
+		bool random_flipped;    /* the copy's bytes were read */
+	} cases[] = {
+		{"identical retransmission", 3, 0, 0, 0,
+		 {0, 1, 2, 3, 4, 7, 5, 6, SIZE_MAX}, 0, 0, 0, false},
+		{"identical partial overlap", 4, 10, 0, 0,
+		 {0, 1, 2, 3, 4, 5, 7, 6, SIZE_MAX}, 0, 0, 0, false},
+		{"retransmission that differs, first copy read", 3, 0, 20, 3,
+		 {0, 1, 2, 3, 4, 7, 5, 6, SIZE_MAX}, 1, 3, 21, false},
+		{"partial overlap that differs", 3, 15, 10, 2,
+		 {0, 1, 2, 3, 7, 4, 5, 6, SIZE_MAX}, 1, 2, 26, false},
+		{"the copy came first: it is read, the original differs", 3,
+		 0, 20, 3, {0, 1, 2, 7, 3, 4, 5, 6, SIZE_MAX}, 1, 3, 21, true},
+		{"out of order: a held copy and its twin differ", 4, 0, 5, 4,
+		 {0, 1, 2, 7, 4, 3, 5, 6, SIZE_MAX}, 1, 4, 66, false},
+	};
+	struct script *s = script_new();
+	struct got g;
+	uint8_t ch[2048], m[256], sh[300];
+	size_t i, mn, shn;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		print_message("# %s\n", cases[i].name);
+		overlap_session(s, ch, sizeof(ch));
+		assert_int_equal(s->n, 6);
+		mn = server_hello(m, false, 0xc02f, false);
+		shn = record(sh, 22, m, mn);
+		send_seg(s, 1, TP_TCP_PSH, sh, shn);
+		resend(s, cases[i].copy_of, cases[i].off, cases[i].flip,
+		       cases[i].n_flip);
+		run_order(s, cases[i].order, 0, &g);
+		assert_int_equal(g.n, 1);
+		assert_true(g.c[0].has_client_hello);
+		assert_string_equal(g.c[0].ch.sni, "overlap.example");
+		assert_true(g.c[0].has_server_hello);
+		assert_int_equal(g.c[0].tcp_conflicts, cases[i].conflicts);
+		assert_false(g.c[0].gap);
+		if (cases[i].conflicts > 0) {
+			assert_false(g.c[0].conflict_from_server);
+			assert_int_equal(g.c[0].conflict_bytes,
+					 cases[i].differ);
+			assert_int_equal(g.c[0].conflict_offset, cases[i].at);
+			assert_int_equal(g.c[0].conflict_seq,
+					 1000 + cases[i].at);
+		}
+		/* the random is bytes 11 to 42 of the stream: the flipped
+		 * ones of the copy, 20 to 22, are read only when it came
+		 * first */
+		if (cases[i].n_flip > 0 && cases[i].copy_of == 3 &&
+		    cases[i].off == 0)
+			assert_int_equal(g.c[0].ch.random[9] != ch[20],
+					 cases[i].random_flipped);
+	}
+	free(s);
+}
+
+/* With max_buffer 1280 the window keeps the last 160 bytes: a copy
+ * that differs before its edge goes unseen, inside it is caught, and
+ * across it only the bytes inside count. */
+static void test_capture_overlap_window_edge(void **state)
+{
+	struct script *s = script_new();
+	static const size_t order[] = {0, 1, 2, 3, 4, 5, 7, 6, SIZE_MAX};
+	struct got g;
+	uint8_t ch[2048], m[256], sh[300];
+	size_t n, edge, c;
+
+	(void)state;
+	for (c = 0; c < 3; c++) {
+		n = overlap_session(s, ch, sizeof(ch));
+		edge = n - 160;  /* the first byte the window holds */
+		assert_true(edge > 8 && edge + 4 < 60);
+		send_seg(s, 1, TP_TCP_PSH, sh,
+			 record(sh, 22, m, server_hello(m, false, 0xc02f,
+							false)));
+		/* a copy of the first segment: bytes before the edge, at
+		 * it, or both changed */
+		if (c == 0)
+			resend(s, 3, 0, 2, 3);
+		else if (c == 1)
+			resend(s, 3, 0, edge + 1, 2);
+		else
+			resend(s, 3, 0, edge - 2, 4);
+		run_order(s, order, 1280, &g);
+		assert_int_equal(g.n, 1);
+		assert_true(g.c[0].has_client_hello);
+		assert_int_equal(g.c[0].tcp_conflicts, c == 0 ? 0 : 1);
+		if (c == 1) {
+			assert_int_equal(g.c[0].conflict_bytes, 2);
+			assert_int_equal(g.c[0].conflict_offset, edge + 2);
+		} else if (c == 2) {
+			assert_int_equal(g.c[0].conflict_bytes, 2);
+			assert_int_equal(g.c[0].conflict_offset, edge + 1);
+		}
+	}
 	free(s);
 }
 
@@ -2047,6 +2256,9 @@ int main(void)
 		cmocka_unit_test(test_capture_snaplen_gap),
 		cmocka_unit_test(test_capture_eviction),
 		cmocka_unit_test(test_capture_buffer_cap),
+		cmocka_unit_test(test_capture_window),
+		cmocka_unit_test(test_capture_overlap),
+		cmocka_unit_test(test_capture_overlap_window_edge),
 		cmocka_unit_test(test_capture_not_tls),
 		cmocka_unit_test(test_capture_outcomes),
 		cmocka_unit_test(test_capture_mid_stream),
