@@ -448,9 +448,24 @@ char *tp_report_to_text(const struct tp_report *r, int flags);
 /*
  * Returns a malloc'd copy of the first len bytes of s in which control
  * characters, DEL, C1 controls, escape sequences and invalid UTF-8 are
- * written as \xNN; backslash is written as \\. NULL s gives NULL.
+ * written as \xNN; bidi controls and other invisible format characters
+ * (zero-width, soft hyphen, line separators, tags) as \u202e or
+ * \U000e0041; backslash is written as \\. NULL s gives NULL.
+ *
+ * Done once, where a string enters a report or an error: the report's
+ * setters and tp_error_set do it, so views print the report as it is.
+ * Sanitising a sanitised string again doubles its backslashes.
  */
 char *tp_sanitize(const char *s, size_t len);
+/*
+ * The same into a fixed field of size bytes (NUL included), cut to fit
+ * at a whole character or escape, never inside one. Returns the input
+ * bytes it used (len when all fitted). NULL s gives "".
+ */
+size_t tp_sanitize_into(char *dst, size_t size, const char *s, size_t len);
+/* The length of the longest prefix of s, at most max bytes, that does
+ * not end inside a UTF-8 character: for cutting a sanitised string. */
+size_t tp_utf8_prefix(const char *s, size_t max);
 
 /* Writes n bytes as 2n lower-case hex digits and a NUL into out. */
 void tp_hex(const unsigned char *p, size_t n, char *out);
