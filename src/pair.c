@@ -104,7 +104,9 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		if (!after && !p->cancelled) {
 			p->state = TP_PAIR_SILENT;
 			snprintf(p->why, sizeof(p->why), "side-channel "
-				 "connection failed: %.120s", res.message);
+				 "connection failed: %.*s",
+				 (int)tp_utf8_prefix(res.message, 120),
+				 res.message);
 		}
 		return;
 	}
@@ -158,11 +160,13 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		if (type != NULL && strcmp(type, "welcome") == 0) {
 			p->state = TP_PAIR_PAIRED;
 			snprintf(p->why, sizeof(p->why), "tlsprobe server "
-				 "%.64s answered", w->unique_id);
+				 "%s answered", w->unique_id);
 		} else {
 			p->state = TP_PAIR_OTHER;
 			snprintf(p->why, sizeof(p->why), "malformed side-"
-				 "channel answer: %.120s", err.message);
+				 "channel answer: %.*s",
+				 (int)tp_utf8_prefix(err.message, 120),
+				 err.message);
 		}
 	} else if (got > 0) {
 		p->state = TP_PAIR_OTHER;
@@ -323,15 +327,11 @@ static struct tp_finding *find(struct tp_report *r, enum tp_code code)
 /* Adds the server's own words to a finding's evidence. */
 static void add_reason(struct tp_finding *f, const struct tp_sb_account *a)
 {
-	char *old;
 
 	if (f == NULL || a->reason[0] == '\0')
 		return;
-	old = f->detail;
-	f->detail = NULL;
-	tp_finding_detail(f, "%s%sthe paired tlsprobe server says: %s",
-			  old ? old : "", old ? "; " : "", a->reason);
-	free(old);
+	tp_finding_append_detail(f, "; ", "the paired tlsprobe server says: "
+				 "%s", a->reason);
 }
 
 static void fill_peer(struct tp_report *r, const struct tp_sb_welcome *w,
@@ -506,16 +506,11 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
 			f = find(r, cut[i]);
 			if (f != NULL) {
-				char *old = f->detail;
-
-				f->detail = NULL;
 				f->side = TP_SIDE_PATH;
-				tp_finding_detail(f, "%s; the paired tlsprobe "
-						  "server saw no handshake "
-						  "with our ClientHello, so "
-						  "it was not the server",
-						  old ? old : "");
-				free(old);
+				tp_finding_append_detail(f, "; ", "the paired "
+					"tlsprobe server saw no handshake with "
+					"our ClientHello, so it was not the "
+					"server");
 			}
 		}
 		return;
@@ -531,10 +526,11 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 			free(f->summary);
 			f->summary = tp_report_strdup(summary);
 			free(summary);
-			/* the tls stage quoted the old words */
+			/* the tls stage quoted the old words (from the
+			 * raw reason: the summary is sanitised already) */
 			tls = tp_report_stage(r, "tls");
-			tp_stage_set(tls, tls->status, tls->ms, "%s",
-				     f->summary ? f->summary : "");
+			tp_stage_set(tls, tls->status, tls->ms, "the server "
+				     "refused our certificate: %s", a->reason);
 		}
 		for (i = 0; i < a->n_codes; i++)
 			if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0)

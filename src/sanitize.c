@@ -125,6 +125,11 @@ static size_t one_unit(const unsigned char *p, size_t left, char *unit,
 	return n;
 }
 
+bool tp_sanitize_hides(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || invisible(cp);
+}
+
 char *tp_sanitize(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -164,6 +169,108 @@ size_t tp_sanitize_into(char *dst, size_t size, const char *s, size_t len)
 	}
 	dst[used] = '\0';
 	return i;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* The value of n lower-case hex digits at s, -1 if they are not. */
+static long hex_digits(const char *s, size_t left, size_t n)
+{
+	long v = 0;
+	size_t i;
+
+	if (left < n)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (hex_value(s[i]) < 0)
+			return -1;
+		v = v << 4 | hex_value(s[i]);
+	}
+	return v;
+}
+
+static size_t utf8_put(unsigned cp, char *o)
+{
+	if (cp < 0x80) {
+		o[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (char)(0xc0 | cp >> 6);
+		o[1] = (char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (char)(0xe0 | cp >> 12);
+		o[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		o[2] = (char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | cp >> 18);
+	o[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+	o[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+	o[3] = (char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+char *tp_unsanitize(const char *s, size_t len)
+{
+	char *out, *o;
+	size_t i = 0;
+	long v;
+
+	if (s == NULL)
+		return NULL;
+	/* every escape is at least as long as what it stands for */
+	out = malloc(len + 1);
+	if (out == NULL)
+		return NULL;
+	o = out;
+	while (i < len) {
+		if (s[i] != '\\' || i + 1 >= len) {
+			*o++ = s[i++];
+			continue;
+		}
+		switch (s[i + 1]) {
+		case '\\':
+			*o++ = '\\';
+			i += 2;
+			continue;
+		case 'x':
+			v = hex_digits(s + i + 2, len - i - 2, 2);
+			/* \x00 stays as it is: a NUL would end the string
+			 * and hide what follows it */
+			if (v > 0) {
+				*o++ = (char)v;
+				i += 4;
+				continue;
+			}
+			break;
+		case 'u':
+		case 'U':
+			v = hex_digits(s + i + 2, len - i - 2,
+				       s[i + 1] == 'u' ? 4 : 8);
+			if (v > 0 && v <= 0x10ffff &&
+			    !(v >= 0xd800 && v <= 0xdfff)) {
+				o += utf8_put((unsigned)v, o);
+				i += s[i + 1] == 'u' ? 6 : 10;
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		*o++ = s[i++];
+	}
+	*o = '\0';
+	return out;
 }
 
 size_t tp_utf8_prefix(const char *s, size_t max)
