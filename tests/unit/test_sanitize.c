@@ -261,6 +261,66 @@ static void test_sanitize_utf8_prefix(void **state)
 	assert_int_equal(tp_utf8_prefix("", 4), 0);
 }
 
+/* tp_unsanitize turns the escapes back into what they stand for. */
+static void test_sanitize_unsanitize_cases(void **state)
+{
+	static const struct sanitize_case cases[] = {
+		{"a\\x1b[2J", 0, "a\x1b[2J"},
+		{"\\u202e\\u2066x", 0, "\xe2\x80\xae\xe2\x81\xa6x"},
+		{"\\U000e0041", 0, "\xf3\xa0\x81\x81"},
+		{"a\\\\x41", 0, "a\\x41"},
+		{"\\xc2\\x9b", 0, "\xc2\x9b"},
+		/* \x00 would end the string: kept as it is */
+		{"a\\x00b", 0, "a\\x00b"},
+		/* not escapes: as they are */
+		{"\\xZZ \\u12 \\q \\", 0, "\\xZZ \\u12 \\q \\"},
+		{"\\ud800", 0, "\\ud800"},
+		{"\\U00110000", 0, "\\U00110000"},
+		{"\\x1B", 0, "\\x1B"},
+	};
+	size_t i;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = tp_unsanitize(cases[i].in, strlen(cases[i].in));
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].out);
+		free(got);
+	}
+	assert_null(tp_unsanitize(NULL, 0));
+}
+
+/* Every short input without a NUL (\x00 is not read back): sanitised,
+ * read back and sanitised again, it is what it was the first time
+ * (another node's text shows as it did). */
+static void test_sanitize_round_trip(void **state)
+{
+	unsigned char in[3];
+	unsigned a, b, c;
+	char *once, *raw, *again;
+
+	(void)state;
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b++)
+			for (c = 0; c < 256; c += 17) {
+				in[0] = (unsigned char)a;
+				in[1] = (unsigned char)b;
+				in[2] = (unsigned char)c;
+				if (memchr(in, 0, 3) != NULL)
+					continue;
+				once = tp_sanitize((const char *)in, 3);
+				raw = tp_unsanitize(once, strlen(once));
+				again = tp_sanitize(raw, strlen(raw));
+				if (strcmp(once, again) != 0)
+					fail_msg("%02x %02x %02x: '%s' then "
+						 "'%s'", a, b, c, once, again);
+				free(once);
+				free(raw);
+				free(again);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +440,8 @@ int main(void)
 		cmocka_unit_test(test_sanitize_every_code_point),
 		cmocka_unit_test(test_sanitize_into_cuts_whole_units),
 		cmocka_unit_test(test_sanitize_utf8_prefix),
+		cmocka_unit_test(test_sanitize_unsanitize_cases),
+		cmocka_unit_test(test_sanitize_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);
