@@ -383,6 +383,13 @@ const char *tp_pair_peer_id(const struct tp_pair *p)
 	return NULL;
 }
 
+/* A report's string back to its raw bytes, for a finding that quotes
+ * it: the finding's setter sanitises it again, to the same text. */
+static char *raw_of(const char *clean)
+{
+	return clean != NULL ? tp_unsanitize(clean, strlen(clean)) : NULL;
+}
+
 /* The chain received vs the chain the server says it sent. */
 static void interception(struct tp_pair *p, struct tp_report *r)
 {
@@ -401,13 +408,16 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 	}
 	if (sent_leaf != NULL && r->n_certs > 0 &&
 	    strcmp(sent_leaf, r->certs[0].sha256) != 0) {
+		char *subject = raw_of(r->certs[0].subject);
+		char *issuer = raw_of(r->certs[0].issuer);
+
 		f = tp_report_finding(r, TP_TLS_INTERCEPTED, "the certificate "
 				      "received (%s, issued by %s) is not the "
 				      "one the tlsprobe server sent",
-				      r->certs[0].subject ? r->certs[0].subject
-							  : "?",
-				      r->certs[0].issuer ? r->certs[0].issuer
-							 : "?");
+				      subject ? subject : "?",
+				      issuer ? issuer : "?");
+		free(subject);
+		free(issuer);
 		tp_finding_detail(f, "received leaf SHA-256 %s; the paired "
 				  "server reports %s %s: something on the path "
 				  "terminates TLS and presents its own "
@@ -478,7 +488,7 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 	    !listed(p->welcome.trusted_cas, p->welcome.n_trusted,
 		    cfg->our_issuer) && tp_report_has(r, TP_UNKNOWN_CA) &&
 	    r->n_certs > 0) {
-		char cas[512] = "";
+		char cas[512] = "", *issuer;
 		size_t used = 0;
 
 		for (i = 0; i < p->welcome.n_trusted && used < sizeof(cas);
@@ -488,11 +498,12 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		f = tp_report_finding(r, TP_CA_MISMATCH, "each end's "
 				      "certificate comes from a CA the other "
 				      "does not trust");
+		issuer = raw_of(r->certs[0].issuer);
 		tp_finding_detail(f, "ours is issued by %s, the server trusts "
 				  "[%s]; the server's is issued by %s, which "
 				  "our CA file does not hold", cfg->our_issuer,
-				  cas, r->certs[0].issuer ? r->certs[0].issuer
-				  : "?");
+				  cas, issuer ? issuer : "?");
+		free(issuer);
 		tp_finding_fix(f, "use one CA for both nodes, or add each "
 			       "node's CA to the other's CA file");
 	}
