@@ -2,9 +2,9 @@
  * The paired probes' side channel (the protocol is in sideband.h).
  *
  * Lines come from a peer that may be hostile: a line is bounded before
- * the JSON parser sees it, every string is bounded by the field that
- * receives it and sanitised, every list by TP_SB_MAX_LIST, and hex
- * fields must be exactly what they claim to be.
+ * the JSON parser sees it, every string by the field that receives it
+ * (raw: it is sanitised once, where it enters a report), every list by
+ * TP_SB_MAX_LIST, and hex fields must be exactly what they claim to be.
  */
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
