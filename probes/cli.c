@@ -9,15 +9,27 @@
 #include "cli.h"
 #include "starttls.h"
 
+/*
+ * Messages name files, hosts and options as the user gave them, and
+ * quote what a server or a file said: the one line is sanitised as a
+ * whole, so that a file name holding an escape sequence cannot write to
+ * the terminal.
+ */
 int cli_fail(const char *sub, int code, const char *fmt, ...)
 {
+	char *raw = NULL, *clean = NULL;
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "tlsprobe %s: ", sub);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&raw, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	if (n >= 0)
+		clean = tp_sanitize(raw, (size_t)n);
+	fprintf(stderr, "tlsprobe %s: %s\n", sub,
+		clean != NULL ? clean : "out of memory writing an error");
+	free(raw);
+	free(clean);
 	return code;
 }
 
@@ -25,8 +37,10 @@ int cli_error(const char *sub, const struct tp_error *err)
 {
 	int code = err->kind == TP_ERR_USAGE ? 2 : 3;
 
-	return cli_fail(sub, code, "%s", err->message[0] ? err->message
-							  : "unknown failure");
+	/* the library sanitised its message already: printed as it is */
+	fprintf(stderr, "tlsprobe %s: %s\n", sub,
+		err->message[0] ? err->message : "unknown failure");
+	return code;
 }
 
 int cli_parse_timeout(const char *sub, const char *arg, double *out)

@@ -88,6 +88,7 @@ struct stream {
 	bool started;           /* the JSON head is out */
 	struct tp_json_cache *cache;
 	unsigned long long n;
+	bool lost;              /* a handshake could not be rendered */
 };
 
 static void stream_start(struct stream *st)
@@ -115,6 +116,8 @@ static void stream_handshake(void *arg, const struct tp_handshake *h)
 		out = tp_handshake_to_json(h, st->cache);
 		if (out != NULL)
 			printf("%s\n    %s", st->n ? "," : "", out);
+		else
+			st->lost = true;
 	} else {
 		out = tp_handshake_to_text(h, cli_use_color(st->common)
 					   ? TP_RENDER_COLOR : 0);
@@ -129,6 +132,11 @@ static int stream_end(struct stream *st)
 {
 	char *out;
 
+	/* the document would lack a handshake: fail rather than let it
+	 * pass for the whole capture */
+	if (st->lost)
+		return cli_fail("pcap", 3, "a handshake could not be rendered "
+				"as JSON (out of memory)");
 	if (st->common->json) {
 		stream_start(st);
 		out = tp_report_to_json_tail(st->r, 0);

@@ -127,6 +127,11 @@ static void on_report(void *arg, const struct tp_report *r)
 		if (out != NULL) {
 			fputs(out, stdout);
 			fputc('\n', stdout);
+		} else {
+			/* a line left out would go unnoticed in JSON Lines */
+			cli_fail("server", 3, "a connection's report could not "
+				 "be rendered as JSON (out of memory)");
+			run->write_failed = true;
 		}
 	} else if (run->common.verbose) {
 		out = tp_report_to_text(r, TP_RENDER_VERBOSE |

@@ -1,5 +1,6 @@
 /* tlsprobe: the front command. Built also as tlsprobe-SUB, fixed to SUB. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -69,8 +70,11 @@ int main(int argc, char **argv)
 	}
 	sub = find(argv[1]);
 	if (sub == NULL) {
+		char *shown = tp_sanitize(argv[1], strlen(argv[1]));
+
 		fprintf(stderr, "tlsprobe: unknown subcommand '%s' "
-			"(try tlsprobe --help)\n", argv[1]);
+			"(try tlsprobe --help)\n", shown ? shown : "?");
+		free(shown);
 		return 2;
 	}
 	return sub->run(argc - 1, argv + 1);

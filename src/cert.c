@@ -502,11 +502,17 @@ void tp_cert_dn(gnutls_x509_crt_t crt, bool issuer, char *buf, size_t size)
 		return;
 	}
 	n = d.size < size - 1 ? d.size : size - 1;
+	/* a cut at a whole character, or its tail shows as \xNN */
+	if (n < d.size) {
+		memcpy(buf, d.data, n);
+		buf[n] = '\0';
+		n = tp_utf8_prefix(buf, n > 4 ? n - 4 : 0);
+	}
 	memcpy(buf, d.data, n);
 	buf[n] = '\0';
 	/* mark a name cut short so that no one mistakes it for whole */
-	if (n < d.size && size > 4)
-		memcpy(buf + size - 4, "...", 4);
+	if (n < d.size && n + 4 <= size)
+		memcpy(buf + n, "...", 4);
 	gnutls_free(d.data);
 }
 

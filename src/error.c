@@ -1,6 +1,7 @@
 /* The error object: the first failure wins, later vaguer ones are dropped. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tlsprobe.h"
@@ -9,7 +10,8 @@ void tp_error_set_at(struct tp_error *err, enum tp_error_kind kind,
 		     const char *where, const char *fmt, ...)
 {
 	va_list ap;
-	int saved = errno;
+	int saved = errno, n;
+	char *raw = NULL;
 
 	if (err == NULL || err->kind != TP_ERR_NONE)
 		return;
@@ -18,8 +20,20 @@ void tp_error_set_at(struct tp_error *err, enum tp_error_kind kind,
 	if (err->sys_errno == 0)
 		err->sys_errno = saved;
 	va_start(ap, fmt);
-	vsnprintf(err->message, sizeof(err->message), fmt, ap);
+	n = vasprintf(&raw, fmt, ap);
 	va_end(ap);
+	/*
+	 * Messages name files and hosts as given and quote what a peer or
+	 * a file said: sanitised here, once, so that every screen that
+	 * shows an error (stderr, the TUI, a report) can trust it. Cut at
+	 * a whole character or escape.
+	 */
+	if (n >= 0)
+		tp_sanitize_into(err->message, sizeof(err->message), raw,
+				 (size_t)n);
+	else
+		snprintf(err->message, sizeof(err->message), "%s", fmt);
+	free(raw);
 	errno = saved;
 }
 

@@ -37,13 +37,16 @@ static int read_one(const char *path, char id[TP_ID_LEN + 1],
 		      (buf[i] >= 'a' && buf[i] <= 'f')))
 			break;
 	if (n != TP_ID_LEN || i != n) {
-		char *shown = tp_sanitize(buf, n > 40 ? 40 : n);
-
-		tp_error_set(err, TP_ERR_USAGE, "%s: malformed machine id '%s%s' "
-			     "(expected 32 lower-case hex digits; "
+		/* the error setter sanitises what it is given (once); a NUL
+		 * would end the quote early, so it shows as '?' */
+		for (i = 0; i < n && i < 40; i++)
+			if (buf[i] == '\0')
+				buf[i] = '?';
+		tp_error_set(err, TP_ERR_USAGE, "%s: malformed machine id "
+			     "'%.*s%s' (expected 32 lower-case hex digits; "
 			     "systemd-machine-id-setup writes one)", path,
-			     shown ? shown : "", n > 40 ? "…" : "");
-		free(shown);
+			     (int)tp_utf8_prefix(buf, 40), buf,
+			     n > 40 ? "…" : "");
 		return -1;
 	}
 	memcpy(id, buf, TP_ID_LEN + 1);

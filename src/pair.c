@@ -104,7 +104,9 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		if (!after && !p->cancelled) {
 			p->state = TP_PAIR_SILENT;
 			snprintf(p->why, sizeof(p->why), "side-channel "
-				 "connection failed: %.120s", res.message);
+				 "connection failed: %.*s",
+				 (int)tp_utf8_prefix(res.message, 120),
+				 res.message);
 		}
 		return;
 	}
@@ -158,11 +160,13 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		if (type != NULL && strcmp(type, "welcome") == 0) {
 			p->state = TP_PAIR_PAIRED;
 			snprintf(p->why, sizeof(p->why), "tlsprobe server "
-				 "%.64s answered", w->unique_id);
+				 "%s answered", w->unique_id);
 		} else {
 			p->state = TP_PAIR_OTHER;
 			snprintf(p->why, sizeof(p->why), "malformed side-"
-				 "channel answer: %.120s", err.message);
+				 "channel answer: %.*s",
+				 (int)tp_utf8_prefix(err.message, 120),
+				 err.message);
 		}
 	} else if (got > 0) {
 		p->state = TP_PAIR_OTHER;
@@ -323,15 +327,11 @@ static struct tp_finding *find(struct tp_report *r, enum tp_code code)
 /* Adds the server's own words to a finding's evidence. */
 static void add_reason(struct tp_finding *f, const struct tp_sb_account *a)
 {
-	char *old;
 
 	if (f == NULL || a->reason[0] == '\0')
 		return;
-	old = f->detail;
-	f->detail = NULL;
-	tp_finding_detail(f, "%s%sthe paired tlsprobe server says: %s",
-			  old ? old : "", old ? "; " : "", a->reason);
-	free(old);
+	tp_finding_append_detail(f, "; ", "the paired tlsprobe server says: "
+				 "%s", a->reason);
 }
 
 static void fill_peer(struct tp_report *r, const struct tp_sb_welcome *w,
@@ -383,6 +383,13 @@ const char *tp_pair_peer_id(const struct tp_pair *p)
 	return NULL;
 }
 
+/* A report's string back to its raw bytes, for a finding that quotes
+ * it: the finding's setter sanitises it again, to the same text. */
+static char *raw_of(const char *clean)
+{
+	return clean != NULL ? tp_unsanitize(clean, strlen(clean)) : NULL;
+}
+
 /* The chain received vs the chain the server says it sent. */
 static void interception(struct tp_pair *p, struct tp_report *r)
 {
@@ -401,13 +408,16 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 	}
 	if (sent_leaf != NULL && r->n_certs > 0 &&
 	    strcmp(sent_leaf, r->certs[0].sha256) != 0) {
+		char *subject = raw_of(r->certs[0].subject);
+		char *issuer = raw_of(r->certs[0].issuer);
+
 		f = tp_report_finding(r, TP_TLS_INTERCEPTED, "the certificate "
 				      "received (%s, issued by %s) is not the "
 				      "one the tlsprobe server sent",
-				      r->certs[0].subject ? r->certs[0].subject
-							  : "?",
-				      r->certs[0].issuer ? r->certs[0].issuer
-							 : "?");
+				      subject ? subject : "?",
+				      issuer ? issuer : "?");
+		free(subject);
+		free(issuer);
 		tp_finding_detail(f, "received leaf SHA-256 %s; the paired "
 				  "server reports %s %s: something on the path "
 				  "terminates TLS and presents its own "
@@ -478,7 +488,7 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 	    !listed(p->welcome.trusted_cas, p->welcome.n_trusted,
 		    cfg->our_issuer) && tp_report_has(r, TP_UNKNOWN_CA) &&
 	    r->n_certs > 0) {
-		char cas[512] = "";
+		char cas[512] = "", *issuer;
 		size_t used = 0;
 
 		for (i = 0; i < p->welcome.n_trusted && used < sizeof(cas);
@@ -488,11 +498,12 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		f = tp_report_finding(r, TP_CA_MISMATCH, "each end's "
 				      "certificate comes from a CA the other "
 				      "does not trust");
+		issuer = raw_of(r->certs[0].issuer);
 		tp_finding_detail(f, "ours is issued by %s, the server trusts "
 				  "[%s]; the server's is issued by %s, which "
 				  "our CA file does not hold", cfg->our_issuer,
-				  cas, r->certs[0].issuer ? r->certs[0].issuer
-				  : "?");
+				  cas, issuer ? issuer : "?");
+		free(issuer);
 		tp_finding_fix(f, "use one CA for both nodes, or add each "
 			       "node's CA to the other's CA file");
 	}
@@ -506,16 +517,11 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
 			f = find(r, cut[i]);
 			if (f != NULL) {
-				char *old = f->detail;
-
-				f->detail = NULL;
 				f->side = TP_SIDE_PATH;
-				tp_finding_detail(f, "%s; the paired tlsprobe "
-						  "server saw no handshake "
-						  "with our ClientHello, so "
-						  "it was not the server",
-						  old ? old : "");
-				free(old);
+				tp_finding_append_detail(f, "; ", "the paired "
+					"tlsprobe server saw no handshake with "
+					"our ClientHello, so it was not the "
+					"server");
 			}
 		}
 		return;
@@ -531,10 +537,11 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 			free(f->summary);
 			f->summary = tp_report_strdup(summary);
 			free(summary);
-			/* the tls stage quoted the old words */
+			/* the tls stage quoted the old words (from the
+			 * raw reason: the summary is sanitised already) */
 			tls = tp_report_stage(r, "tls");
-			tp_stage_set(tls, tls->status, tls->ms, "%s",
-				     f->summary ? f->summary : "");
+			tp_stage_set(tls, tls->status, tls->ms, "the server "
+				     "refused our certificate: %s", a->reason);
 		}
 		for (i = 0; i < a->n_codes; i++)
 			if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0)

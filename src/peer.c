@@ -107,13 +107,28 @@ static char *line(const char *type, const char *from, const char *listen,
 	return out;
 }
 
+/* A name the other node sent, back to what it stands for and cut to
+ * fit at a whole character; sanitised where it enters the report. */
+static void take_name(char *out, size_t size, json_t *v)
+{
+	char *raw;
+
+	if (!json_is_string(v))
+		return;
+	raw = tp_unsanitize(json_string_value(v), strlen(json_string_value(v)));
+	if (raw == NULL)
+		return;
+	memcpy(out, raw, tp_utf8_prefix(raw, size - 1));
+	out[tp_utf8_prefix(raw, size - 1)] = '\0';
+	free(raw);
+}
+
 /* Takes the other node's report and names from a peer line; the caller
  * holds the lock. */
 static void take(struct peer *p, const char *text, size_t len)
 {
 	json_error_t jerr;
 	json_t *doc, *rep;
-	const char *s;
 
 	if (len <= TP_SB_MAGIC_LEN)
 		return;
@@ -123,12 +138,10 @@ static void take(struct peer *p, const char *text, size_t len)
 		json_decref(doc);
 		return;
 	}
-	s = json_string_value(json_object_get(doc, "from"));
-	if (s != NULL)
-		snprintf(p->their_id, sizeof(p->their_id), "%s", s);
-	s = json_string_value(json_object_get(doc, "listen"));
-	if (s != NULL)
-		snprintf(p->their_listen, sizeof(p->their_listen), "%s", s);
+	take_name(p->their_id, sizeof(p->their_id),
+		  json_object_get(doc, "from"));
+	take_name(p->their_listen, sizeof(p->their_listen),
+		  json_object_get(doc, "listen"));
 	rep = json_object_get(doc, "report");
 	if (json_is_object(rep) && p->theirs == NULL)
 		p->theirs = json_dumps(rep, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -353,21 +366,9 @@ static void merge(struct tp_report *r, const struct tp_report *d,
 {
 	size_t i;
 
-	for (i = 0; d != NULL && i < d->n_findings; i++) {
-		const struct tp_finding *src = &d->findings[i];
-		struct tp_finding *f = tp_report_finding(r, src->code, "%s: %s",
-							 name, src->summary
-							 ? src->summary : "");
-
-		if (f == NULL)
+	for (i = 0; d != NULL && i < d->n_findings; i++)
+		if (tp_report_copy_finding(r, &d->findings[i], name) == NULL)
 			return;
-		f->severity = src->severity;
-		f->side = src->side;
-		if (src->detail != NULL)
-			tp_finding_detail(f, "%s", src->detail);
-		if (src->fix != NULL)
-			tp_finding_fix(f, "%s", src->fix);
-	}
 }
 
 static bool stopped(const struct tp_peer_opts *o)
@@ -536,10 +537,9 @@ stop:
 		  strcmp(p->my_id, p->their_id) < 0 ||
 		  (strcmp(p->my_id, p->their_id) == 0 &&
 		   strcmp(p->listen, p->their_listen) <= 0);
-	snprintf(r->a_id, sizeof(r->a_id), "%s", a_is_me ? p->my_id
-							 : p->their_id);
-	snprintf(r->b_id, sizeof(r->b_id), "%s", a_is_me
-		 ? (p->their_id[0] ? p->their_id : "(no report)") : p->my_id);
+	tp_report_set_nodes(r, a_is_me ? p->my_id : p->their_id, a_is_me
+			    ? (p->their_id[0] ? p->their_id : "(no report)")
+			    : p->my_id);
 	r->directions[a_is_me ? 0 : 1] = mine;
 	r->directions[a_is_me ? 1 : 0] = theirs;
 	mine = theirs = NULL;

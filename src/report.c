@@ -296,6 +296,20 @@ int tp_report_set_target(struct tp_report *r, const char *host,
 		(sni != NULL && r->target.sni == NULL)) ? -1 : 0;
 }
 
+int tp_report_set_sni(struct tp_report *r, const char *sni, size_t len)
+{
+	free(r->target.sni);
+	r->target.sni = tp_sanitize(sni, len);
+	return sni != NULL && r->target.sni == NULL ? -1 : 0;
+}
+
+void tp_report_set_nodes(struct tp_report *r, const char *a_id,
+			 const char *b_id)
+{
+	tp_sanitize_into(r->a_id, sizeof(r->a_id), a_id, strlen(a_id));
+	tp_sanitize_into(r->b_id, sizeof(r->b_id), b_id, strlen(b_id));
+}
+
 int tp_strv_add(char ***v, size_t *n, const char *s)
 {
 	char *copy = tp_report_strdup(s);
@@ -318,17 +332,26 @@ int tp_report_add_address(struct tp_report *r, const char *address)
 			   address);
 }
 
+/* A stage's name as the report keeps it: another node's report names
+ * its own stages, so the name is sanitised like any other string. */
+static void stage_name(char out[16], const char *name)
+{
+	tp_sanitize_into(out, 16, name, strlen(name));
+}
+
 struct tp_stage *tp_report_stage(struct tp_report *r, const char *name)
 {
 	struct tp_stage *st;
+	char clean[sizeof(st->name)];
 	size_t i;
 
+	stage_name(clean, name);
 	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, name) == 0)
+		if (strcmp(r->stages[i].name, clean) == 0)
 			return &r->stages[i];
 	st = grow(&r->stages, &r->n_stages, sizeof(*st));
 	if (st != NULL)
-		snprintf(st->name, sizeof(st->name), "%s", name);
+		memcpy(st->name, clean, sizeof(st->name));
 	return st;
 }
 
@@ -336,10 +359,12 @@ struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,
 				       const char *after)
 {
 	struct tp_stage *st;
+	char clean[sizeof(st->name)];
 	size_t i, at = r->n_stages;
 
+	stage_name(clean, name);
 	for (i = 0; i < r->n_stages; i++) {
-		if (strcmp(r->stages[i].name, name) == 0)
+		if (strcmp(r->stages[i].name, clean) == 0)
 			return &r->stages[i];
 		if (strcmp(r->stages[i].name, after) == 0)
 			at = i + 1;
@@ -350,7 +375,7 @@ struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,
 		(r->n_stages - 1 - at) * sizeof(*st));
 	st = &r->stages[at];
 	memset(st, 0, sizeof(*st));
-	snprintf(st->name, sizeof(st->name), "%s", name);
+	memcpy(st->name, clean, sizeof(st->name));
 	return st;
 }
 
@@ -393,29 +418,10 @@ void tp_stage_set_ends(struct tp_stage *st, const char *local,
 	st->remote = tp_report_strdup(remote);
 }
 
-/* Drops a multi-byte character that a cut to a fixed size split. */
-static void utf8_trim(char *s)
-{
-	size_t n = strlen(s), start = n, need;
-	unsigned char lead;
-
-	while (start > 0 && ((unsigned char)s[start - 1] & 0xc0) == 0x80)
-		start--;
-	if (start == 0)
-		return;
-	lead = (unsigned char)s[start - 1];
-	if (lead < 0xc0)
-		return;
-	need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
-	if (n - (start - 1) < need)
-		s[start - 1] = '\0';
-}
-
 int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
 			  const char *name)
 {
 	struct tp_message *m;
-	char *clean;
 
 	/* a hostile peer must not grow the report without bound */
 	if (r->n_messages >= 256)
@@ -425,10 +431,8 @@ int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,
 		return -1;
 	m->t_ms = t_ms;
 	m->incoming = incoming;
-	clean = tp_report_strdup(name);
-	snprintf(m->name, sizeof(m->name), "%s", clean ? clean : "?");
-	free(clean);
-	utf8_trim(m->name);
+	tp_sanitize_into(m->name, sizeof(m->name), name ? name : "?",
+			 name ? strlen(name) : 1);
 	return 0;
 }
 
@@ -483,6 +487,64 @@ void tp_finding_fix(struct tp_finding *f, const char *fmt, ...)
 	va_start(ap, fmt);
 	f->fix = vformat(fmt, ap);
 	va_end(ap);
+}
+
+struct tp_finding *tp_report_copy_finding(struct tp_report *r,
+					  const struct tp_finding *src,
+					  const char *prefix)
+{
+	struct tp_finding *f;
+	char *summary = NULL;
+
+	/* src's strings were sanitised as they entered its report: copied
+	 * as they are, or their backslashes would double */
+	if (asprintf(&summary, "%s%s%s", prefix ? prefix : "",
+		     prefix ? ": " : "", src->summary ? src->summary : "") < 0)
+		return NULL;
+	f = grow(&r->findings, &r->n_findings, sizeof(*f));
+	if (f == NULL) {
+		free(summary);
+		return NULL;
+	}
+	f->code = src->code;
+	f->severity = src->severity;
+	f->side = src->side;
+	f->summary = summary;
+	f->detail = src->detail ? strdup(src->detail) : NULL;
+	f->fix = src->fix ? strdup(src->fix) : NULL;
+	if ((src->detail && !f->detail) || (src->fix && !f->fix)) {
+		free(f->summary);
+		free(f->detail);
+		free(f->fix);
+		r->n_findings--;
+		return NULL;
+	}
+	return f;
+}
+
+void tp_finding_append_detail(struct tp_finding *f, const char *sep,
+			      const char *fmt, ...)
+{
+	char *more, *joined = NULL;
+	va_list ap;
+
+	if (f == NULL)
+		return;
+	va_start(ap, fmt);
+	more = vformat(fmt, ap);
+	va_end(ap);
+	if (more == NULL)
+		return;
+	/* only the new words are sanitised: the old ones already were */
+	if (f->detail == NULL) {
+		f->detail = more;
+		return;
+	}
+	if (asprintf(&joined, "%s%s%s", f->detail, sep, more) >= 0) {
+		free(f->detail);
+		f->detail = joined;
+	}
+	free(more);
 }
 
 bool tp_report_has(const struct tp_report *r, enum tp_code code)

@@ -50,18 +50,18 @@ static void stages(struct tp_report *r, json_t *a)
 			return;
 		st->status = stage_status(str(o, "status"));
 		st->ms = json_number_value(json_object_get(o, "ms"));
+		/* a name listed twice gives the same stage again */
+		free(st->detail);
 		st->detail = tp_report_strdup(str(o, "detail"));
-		st->local = tp_report_strdup(str(o, "local"));
-		st->remote = tp_report_strdup(str(o, "remote"));
+		tp_stage_set_ends(st, str(o, "local"), str(o, "remote"));
 	}
 }
 
+/* Cut to fit at a whole character, so that the view can still write it
+ * as JSON. */
 static void copy_fixed(char *dst, size_t size, const char *src)
 {
-	char *clean = tp_report_strdup(src);
-
-	snprintf(dst, size, "%s", clean ? clean : "");
-	free(clean);
+	tp_sanitize_into(dst, size, src, src != NULL ? strlen(src) : 0);
 }
 
 static void certs(struct tp_report *r, json_t *a)
@@ -155,6 +155,40 @@ static void peer(struct tp_report *r, json_t *o)
 	}
 }
 
+/*
+ * The other node sanitised its report's strings; they are turned back
+ * into what they stand for, so that sanitising them as they enter this
+ * report shows what the other node showed (not "\\x1b" for "\x1b").
+ * Depth and the items visited are bounded: the input is hostile.
+ */
+static void unescape_all(json_t *v, int depth)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+	char *raw;
+
+	if (depth > 8)
+		return;
+	if (json_is_string(v)) {
+		/* no sanitiser writes a NUL: one shows, escaped, what a C
+		 * string would hide after it */
+		raw = memchr(json_string_value(v), 0, json_string_length(v))
+			? tp_sanitize(json_string_value(v), json_string_length(v))
+			: tp_unsanitize(json_string_value(v),
+					json_string_length(v));
+		if (raw != NULL)
+			json_string_setn_nocheck(v, raw, strlen(raw));
+		free(raw);
+	} else if (json_is_array(v)) {
+		json_array_foreach(v, i, item)
+			unescape_all(item, depth + 1);
+	} else if (json_is_object(v)) {
+		json_object_foreach(v, key, item)
+			unescape_all(item, depth + 1);
+	}
+}
+
 struct tp_report *tp_report_from_json(const char *text, size_t len)
 {
 	json_t *doc, *t, *s;
@@ -172,6 +206,7 @@ struct tp_report *tp_report_from_json(const char *text, size_t len)
 		json_decref(doc);
 		return NULL;
 	}
+	unescape_all(doc, 0);
 	t = json_object_get(doc, "target");
 	if (json_is_object(t)) {
 		json_int_t port = json_integer_value(json_object_get(t, "port"));

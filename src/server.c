@@ -183,13 +183,11 @@ static const char *alert_name(int desc)
 	return a != NULL ? a->name : "unknown";
 }
 
-/* Copies a sanitised s into a fixed field, cut to fit. */
+/* Copies a sanitised s into a fixed field, cut to fit at a whole
+ * character. */
 static void set_clean(char *out, size_t size, const char *s, size_t len)
 {
-	char *clean = tp_sanitize(s, len);
-
-	snprintf(out, size, "%s", clean != NULL ? clean : "?");
-	free(clean);
+	tp_sanitize_into(out, size, s, len);
 }
 
 /* Formats into a fixed field; a cut that splits a UTF-8 character
@@ -1388,8 +1386,10 @@ static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
 	client_hello_facts(c, h);
 	if (h->has_sni) {
 		snprintf(c->sni, sizeof(c->sni), "%s", c->r->client_hello.sni);
-		tp_report_set_target(c->r, c->peer_host, c->peer_port,
-				     c->r->client_hello.sni);
+		/* from the raw name: client_hello.sni is sanitised already,
+		 * and sanitising it again would show \\x1b for \x1b */
+		tp_report_set_target(c->r, c->peer_host, c->peer_port, NULL);
+		tp_report_set_sni(c->r, (const char *)h->sni, h->sni_len);
 	}
 	memcpy(c->client_random, h->random, 32);
 	c->have_random = true;

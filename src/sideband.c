@@ -2,9 +2,9 @@
  * The paired probes' side channel (the protocol is in sideband.h).
  *
  * Lines come from a peer that may be hostile: a line is bounded before
- * the JSON parser sees it, every string is bounded by the field that
- * receives it and sanitised, every list by TP_SB_MAX_LIST, and hex
- * fields must be exactly what they claim to be.
+ * the JSON parser sees it, every string by the field that receives it
+ * (raw: it is sanitised once, where it enters a report), every list by
+ * TP_SB_MAX_LIST, and hex fields must be exactly what they claim to be.
  */
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -240,14 +240,18 @@ static json_t *member(const struct ctx *c, const json_t *obj,
 	return v;
 }
 
-/* A string member into a fixed field: bounded, then sanitised; a
- * nullable member that is null gives "". */
+/*
+ * A string member into a fixed field: bounded, and back to the bytes
+ * the sending tlsprobe's escapes stand for (it sanitised what it sent).
+ * The field then holds raw bytes: they are sanitised once, where they
+ * enter a report. A nullable member that is null gives "".
+ */
 static int get_str(const struct ctx *c, const json_t *obj, const char *key,
 		   char *out, size_t size, bool nullable)
 {
 	json_t *v = member(c, obj, key);
 	size_t n;
-	char *clean;
+	char *raw;
 
 	if (v == NULL)
 		return -1;
@@ -262,20 +266,19 @@ static int get_str(const struct ctx *c, const json_t *obj, const char *key,
 	if (n >= size)
 		return bad(c->err, "%s.%s is %zu bytes long, at most %zu are "
 			   "allowed", c->what, key, n, size - 1);
-	clean = tp_sanitize(json_string_value(v), n);
-	if (clean == NULL) {
+	/* a NUL would cut the field short and hide what follows it */
+	if (memchr(json_string_value(v), 0, n) != NULL)
+		return bad(c->err, "%s.%s holds a NUL character", c->what,
+			   key);
+	raw = tp_unsanitize(json_string_value(v), n);
+	if (raw == NULL) {
 		tp_error_set(c->err, TP_ERR_RUNTIME, "side channel: out of "
 			     "memory");
 		return -1;
 	}
-	if (strlen(clean) >= size) {
-		free(clean);
-		return bad(c->err, "%s.%s does not fit in %zu bytes once its "
-			   "control characters are escaped", c->what, key,
-			   size - 1);
-	}
-	memcpy(out, clean, strlen(clean) + 1);
-	free(clean);
+	/* no longer than the escaped form, so it fits */
+	memcpy(out, raw, strlen(raw) + 1);
+	free(raw);
 	return 0;
 }
 
@@ -584,13 +587,11 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_hello *hello,
 	doc = json_loadb(line + TP_SB_MAGIC_LEN, len - TP_SB_MAGIC_LEN,
 			 JSON_REJECT_DUPLICATES, &jerr);
 	if (doc == NULL) {
-		/* jansson quotes the input near the error: sanitise it */
-		char *why = tp_sanitize(jerr.text, strnlen(jerr.text,
-							   sizeof(jerr.text)));
-
-		bad(err, "not JSON: %s at column %d", why ? why : "?",
+		/* jansson quotes the input near the error: the message is
+		 * sanitised where it is shown, like every error */
+		bad(err, "not JSON: %.*s at column %d",
+		    (int)strnlen(jerr.text, sizeof(jerr.text)), jerr.text,
 		    jerr.column);
-		free(why);
 		return NULL;
 	}
 	if (!json_is_object(doc)) {
@@ -606,11 +607,9 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_hello *hello,
 		if (strcmp(json_string_value(t), types[i]) == 0)
 			type = types[i];
 	if (type == NULL) {
-		char *shown = tp_sanitize(json_string_value(t),
-					  strnlen(json_string_value(t), 40));
-
-		bad(err, "unknown message type '%s'", shown ? shown : "?");
-		free(shown);
+		bad(err, "unknown message type '%.*s'",
+		    (int)tp_utf8_prefix(json_string_value(t), 40),
+		    json_string_value(t));
 		goto out;
 	}
 	if (strcmp(type, "hello") == 0 && hello != NULL)

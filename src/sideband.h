@@ -41,7 +41,8 @@
  *       "codes":["CLIENT_CERT_REJECTED",...]}
  *
  * Strings read from a peer are hostile: parsers bound every length and
- * sanitise before anything reaches a report.
+ * refuse a NUL; the fields hold raw bytes (the sender's escapes turned
+ * back), which the report's setters sanitise as they enter a report.
  */
 #ifndef TP_SIDEBAND_H
 #define TP_SIDEBAND_H

@@ -727,7 +727,8 @@ static int ldap(struct conv *c)
 	snprintf(c->res->reply, sizeof(c->res->reply), "resultCode %u (%s)%s"
 		 "%.*s", result, ldap_result_name(result),
 		 diag_len > 0 ? ": " : "",
-		 (int)(diag_len < 160 ? diag_len : 160),
+		 (int)(diag_len <= 160 ? diag_len
+					: tp_utf8_prefix((const char *)diag, 160)),
 		 diag != NULL ? (const char *)diag : "");
 	/* the diagnostic message is the server's text: one line of it */
 	keep_reply(c, (const unsigned char *)c->res->reply,

@@ -215,12 +215,16 @@ static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn,
 		gnutls_datum_t dn = {NULL, 0};
 
 		if (gnutls_x509_rdn_get2(&req_ca_rdn[i], &dn, 0) == 0) {
-			char *clean = tp_sanitize((const char *)dn.data, dn.size);
+			/* raw, as our own issuer is, so that the two compare;
+			 * sanitised where a finding quotes it */
+			char *name = o->req_cas[o->n_req_cas++];
+			size_t n = dn.size < sizeof(o->req_cas[0])
+				   ? dn.size : sizeof(o->req_cas[0]) - 1;
 
-			snprintf(o->req_cas[o->n_req_cas++],
-				 sizeof(o->req_cas[0]), "%s",
-				 clean ? clean : "?");
-			free(clean);
+			memcpy(name, dn.data, n);
+			name[n] = '\0';
+			if (n < dn.size)
+				name[tp_utf8_prefix(name, n)] = '\0';
 			gnutls_free(dn.data);
 		}
 	}

@@ -355,6 +355,11 @@ void tp_scan_free(struct tp_scan *s);
 int tp_report_set_target(struct tp_report *r, const char *host,
 			 unsigned port, const char *sni);
 int tp_report_add_address(struct tp_report *r, const char *address);
+/* The SNI alone, from the len bytes a ClientHello carried. */
+int tp_report_set_sni(struct tp_report *r, const char *sni, size_t len);
+/* peer: the two nodes' IDs, cut to fit at a whole character. */
+void tp_report_set_nodes(struct tp_report *r, const char *a_id,
+			 const char *b_id);
 
 /* Appends a stage, or returns the existing one of that name. */
 struct tp_stage *tp_report_stage(struct tp_report *r, const char *name);
@@ -395,6 +400,16 @@ void tp_finding_detail(struct tp_finding *f, const char *fmt, ...)
 	TP_PRINTF(2, 3);
 void tp_finding_fix(struct tp_finding *f, const char *fmt, ...)
 	TP_PRINTF(2, 3);
+/* Appends the formatted words to a finding's detail after sep ("; "),
+ * sanitising only the new words. */
+void tp_finding_append_detail(struct tp_finding *f, const char *sep,
+			      const char *fmt, ...) TP_PRINTF(3, 4);
+/* Copies a finding of another report, its summary after "prefix: "
+ * (prefix NULL: none); its strings are clean already and kept as they
+ * are. NULL when memory ran out. */
+struct tp_finding *tp_report_copy_finding(struct tp_report *r,
+					  const struct tp_finding *src,
+					  const char *prefix);
 bool tp_report_has(const struct tp_report *r, enum tp_code code);
 
 /* Appends an empty certificate entry the caller fills (strings via
@@ -455,9 +470,35 @@ char *tp_report_to_text(const struct tp_report *r, int flags);
 /*
  * Returns a malloc'd copy of the first len bytes of s in which control
  * characters, DEL, C1 controls, escape sequences and invalid UTF-8 are
- * written as \xNN; backslash is written as \\. NULL s gives NULL.
+ * written as \xNN; bidi controls and other invisible format characters
+ * (zero-width, soft hyphen, line separators, tags) as \u202e or
+ * \U000e0041; backslash is written as \\. NULL s gives NULL.
+ *
+ * Done once, where a string enters a report or an error: the report's
+ * setters and tp_error_set do it, so views print the report as it is.
+ * Sanitising a sanitised string again doubles its backslashes.
  */
 char *tp_sanitize(const char *s, size_t len);
+/*
+ * The same into a fixed field of size bytes (NUL included), cut to fit
+ * at a whole character or escape, never inside one. Returns the input
+ * bytes it used (len when all fitted). NULL s gives "".
+ */
+size_t tp_sanitize_into(char *dst, size_t size, const char *s, size_t len);
+/*
+ * The reverse, for text that another tlsprobe sanitised before sending
+ * it (a side-channel value, a peer's report): its escapes back to the
+ * bytes they stand for (\x00 excepted), so that sanitising it as it
+ * enters our report gives what the other node showed, not its escapes
+ * escaped again. The result is raw: it must go through the sanitiser.
+ */
+char *tp_unsanitize(const char *s, size_t len);
+/* Whether the sanitiser escapes this code point (control, C1, bidi,
+ * invisible): for a screen that decodes text itself (the TUI). */
+bool tp_sanitize_hides(uint32_t cp);
+/* The length of the longest prefix of s, at most max bytes, that does
+ * not end inside a UTF-8 character: for cutting a sanitised string. */
+size_t tp_utf8_prefix(const char *s, size_t max);
 
 /* Writes n bytes as 2n lower-case hex digits and a NUL into out. */
 void tp_hex(const unsigned char *p, size_t n, char *out);

@@ -16,10 +16,62 @@ static const char *stage_status_name(enum tp_stage_status s)
 	}
 }
 
+/*
+ * Set when a member could not be added (jansson refused it, or memory
+ * ran out): the document would silently lack it, so the render fails
+ * instead. One per thread, as peer and the TUI render from several.
+ */
+static _Thread_local bool lost;
+
+static json_t *packed(json_t *v)
+{
+	if (v == NULL)
+		lost = true;
+	return v;
+}
+
+#define PACK(...) packed(json_pack(__VA_ARGS__))
+
+static int set(json_t *o, const char *key, json_t *v)
+{
+	if (json_object_set_new(o, key, v) == 0)
+		return 0;
+	lost = true;
+	return -1;
+}
+
+static int append(json_t *a, json_t *v)
+{
+	if (json_array_append_new(a, v) == 0)
+		return 0;
+	lost = true;
+	return -1;
+}
+
+/*
+ * A report string. The report's setters sanitise, so it is valid UTF-8;
+ * one that is not (a fixed field filled past the setters) is shown
+ * escaped rather than refused by jansson and dropped.
+ */
+static json_t *jstr(const char *s)
+{
+	json_t *j = s != NULL ? json_string(s) : NULL;
+	char *clean;
+
+	if (j == NULL && s != NULL) {
+		clean = tp_sanitize(s, strlen(s));
+		j = clean != NULL ? json_string(clean) : NULL;
+		free(clean);
+	}
+	if (j == NULL)
+		lost = true;
+	return j;
+}
+
 /* A string or null; strings in the report are already sanitised. */
 static json_t *str_or_null(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	return s != NULL ? jstr(s) : json_null();
 }
 
 static json_t *strv(char *const *v, size_t n)
@@ -28,13 +80,13 @@ static json_t *strv(char *const *v, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+		append(a, jstr(v[i]));
 	return a;
 }
 
 static json_t *target_json(const struct tp_target *t)
 {
-	return json_pack("{s:o, s:I, s:o, s:o}",
+	return PACK("{s:o, s:I, s:o, s:o}",
 			 "host", str_or_null(t->host),
 			 "port", (json_int_t)t->port,
 			 "sni", str_or_null(t->sni),
@@ -43,17 +95,17 @@ static json_t *target_json(const struct tp_target *t)
 
 static json_t *stage_json(const struct tp_stage *st)
 {
-	json_t *o = json_pack("{s:s, s:s}", "name", st->name, "status",
+	json_t *o = PACK("{s:o, s:s}", "name", jstr(st->name), "status",
 			      stage_status_name(st->status));
 
 	if (st->status != TP_STAGE_SKIPPED)
-		json_object_set_new(o, "ms", json_real(st->ms));
+		set(o, "ms", json_real(st->ms));
 	if (st->local != NULL)
-		json_object_set_new(o, "local", json_string(st->local));
+		set(o, "local", jstr(st->local));
 	if (st->remote != NULL)
-		json_object_set_new(o, "remote", json_string(st->remote));
+		set(o, "remote", jstr(st->remote));
 	if (st->detail != NULL)
-		json_object_set_new(o, "detail", json_string(st->detail));
+		set(o, "detail", jstr(st->detail));
 	return o;
 }
 
@@ -61,7 +113,7 @@ static json_t *session_json(const struct tp_session *s)
 {
 	if (!s->present)
 		return json_null();
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}",
+	return PACK("{s:o, s:o, s:o, s:o, s:o, s:b}",
 			 "version", str_or_null(s->version),
 			 "cipher", str_or_null(s->cipher),
 			 "group", str_or_null(s->group),
@@ -72,15 +124,15 @@ static json_t *session_json(const struct tp_session *s)
 
 static json_t *cert_json(const struct tp_cert_info *c)
 {
-	return json_pack("{s:i, s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:b, s:b}",
+	return PACK("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
 			 "position", c->position,
 			 "subject", str_or_null(c->subject),
 			 "issuer", str_or_null(c->issuer),
-			 "sha256", c->sha256,
-			 "not_before", c->not_before,
-			 "not_after", c->not_after,
+			 "sha256", jstr(c->sha256),
+			 "not_before", jstr(c->not_before),
+			 "not_after", jstr(c->not_after),
 			 "san", strv(c->san, c->n_san),
-			 "key", c->key,
+			 "key", jstr(c->key),
 			 "signature", str_or_null(c->signature),
 			 "is_ca", c->is_ca,
 			 "self_signed", c->self_signed);
@@ -93,7 +145,7 @@ static json_t *peer_json(const struct tp_report *r)
 
 	if (!r->has_peer_report)
 		return json_null();
-	o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:b}",
+	o = PACK("{s:o, s:o, s:o, s:o, s:o, s:b}",
 		      "seen_from", str_or_null(p->seen_from),
 		      "server_local", str_or_null(p->server_local),
 		      "sent_sha256", strv(p->sent_sha256, p->n_sent),
@@ -102,8 +154,8 @@ static json_t *peer_json(const struct tp_report *r)
 		      "require_client_cert", p->require_client_cert);
 	if (o == NULL)
 		return json_null();
-	json_object_set_new(o, "account", p->has_account
-		? json_pack("{s:o, s:o, s:o, s:o}",
+	set(o, "account", p->has_account
+		? PACK("{s:o, s:o, s:o, s:o}",
 			    "outcome", str_or_null(p->outcome),
 			    "alert_sent", str_or_null(p->alert_sent),
 			    "reason", str_or_null(p->reason),
@@ -114,7 +166,7 @@ static json_t *peer_json(const struct tp_report *r)
 
 static json_t *finding_json(const struct tp_finding *f)
 {
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}",
+	return PACK("{s:s, s:s, s:s, s:o, s:o, s:o}",
 			 "code", tp_code_info(f->code)->name,
 			 "severity", tp_severity_name(f->severity),
 			 "side", tp_side_name(f->side),
@@ -129,7 +181,7 @@ static json_t *fixed_strv(const char (*v)[24], size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
+		append(a, jstr(v[i]));
 	return a;
 }
 
@@ -141,16 +193,16 @@ static json_t *client_hello_json(const struct tp_client_hello *ch)
 	size_t i;
 
 	for (i = 0; i < ch->n_versions; i++)
-		json_array_append_new(versions, json_string(ch->versions[i]));
+		append(versions, jstr(ch->versions[i]));
 	for (i = 0; i < ch->n_suite_ids; i++)
-		json_array_append_new(ids, json_string(ch->suite_ids[i]));
+		append(ids, jstr(ch->suite_ids[i]));
 	for (i = 0; i < ch->n_alpn; i++)
-		json_array_append_new(alpn, json_string(ch->alpn[i]));
-	return json_pack("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
+		append(alpn, jstr(ch->alpn[i]));
+	return PACK("{s:o, s:I, s:o, s:o, s:o, s:o, s:o}",
 			 "versions", versions,
 			 "cipher_suites", (json_int_t)ch->n_suites,
 			 "cipher_suite_ids", ids,
-			 "sni", ch->has_sni ? json_string(ch->sni) : json_null(),
+			 "sni", ch->has_sni ? jstr(ch->sni) : json_null(),
 			 "alpn", alpn,
 			 "groups", fixed_strv(ch->groups, ch->n_groups),
 			 "key_shares", fixed_strv(ch->key_shares,
@@ -168,17 +220,17 @@ static json_t *packets_json(const struct tp_report *r)
 	for (i = 0; i < r->n_packets; i++) {
 		const struct tp_packet *p = &r->packets[i];
 
-		json_array_append_new(a, json_pack(
+		append(a, PACK(
 			"{s:f, s:s, s:s, s:I, s:I, s:o, s:b, s:b, s:o}",
 			"t_ms", p->t_ms,
 			"dir", p->incoming ? "in" : "out",
 			"flags", p->flags,
 			"len", (json_int_t)p->len,
 			"ttl", (json_int_t)p->ttl,
-			"tls", p->tls[0] ? json_string(p->tls) : json_null(),
+			"tls", p->tls[0] ? jstr(p->tls) : json_null(),
 			"retransmission", p->retransmission,
 			"tcp_conflict", p->conflict,
-			"icmp", p->icmp[0] ? json_string(p->icmp) : json_null()));
+			"icmp", p->icmp[0] ? jstr(p->icmp) : json_null()));
 	}
 	return a;
 }
@@ -188,7 +240,7 @@ static json_t *packets_json(const struct tp_report *r)
  * certificates, the certificates, the members after them. */
 static json_t *handshake_head_json(const struct tp_handshake *h)
 {
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_t *o = PACK("{s:o, s:o, s:o, s:o, s:o, s:o}",
 			      "client", str_or_null(h->client),
 			      "server", str_or_null(h->server),
 			      "sni", str_or_null(h->sni),
@@ -198,11 +250,11 @@ static json_t *handshake_head_json(const struct tp_handshake *h)
 
 	if (o == NULL)
 		return NULL;
-	json_object_set_new(o, "ja3", h->ja3[0] ? json_string(h->ja3)
+	set(o, "ja3", h->ja3[0] ? jstr(h->ja3)
 						 : json_null());
-	json_object_set_new(o, "ja3s", h->ja3s[0] ? json_string(h->ja3s)
+	set(o, "ja3s", h->ja3s[0] ? jstr(h->ja3s)
 						   : json_null());
-	json_object_set_new(o, "ja4", h->ja4[0] ? json_string(h->ja4)
+	set(o, "ja4", h->ja4[0] ? jstr(h->ja4)
 						 : json_null());
 	return o;
 }
@@ -211,21 +263,20 @@ static json_t *handshake_tail_json(const struct tp_handshake *h)
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "alert", h->has_alert
-		? json_pack("{s:s, s:s, s:s}", "level", h->alert_level,
-			    "description", h->alert_description, "from",
+	set(o, "alert", h->has_alert
+		? PACK("{s:o, s:o, s:s}", "level", jstr(h->alert_level),
+			    "description", jstr(h->alert_description), "from",
 			    h->alert_from_server ? "server" : "client")
 		: json_null());
-	json_object_set_new(o, "outcome", json_string(h->outcome));
-	json_object_set_new(o, "history", json_string(h->history));
-	json_object_set_new(o, "starttls", h->starttls[0]
-			    ? json_string(h->starttls) : json_null());
-	json_object_set_new(o, "t_start", json_real(h->t_start));
-	json_object_set_new(o, "duration_ms", json_real(h->duration_ms));
-	json_object_set_new(o, "keylog_secrets", h->keylog_secrets >= 0
+	set(o, "outcome", jstr(h->outcome));
+	set(o, "history", jstr(h->history));
+	set(o, "starttls", h->starttls[0]
+			    ? jstr(h->starttls) : json_null());
+	set(o, "t_start", json_real(h->t_start));
+	set(o, "duration_ms", json_real(h->duration_ms));
+	set(o, "keylog_secrets", h->keylog_secrets >= 0
 			    ? json_integer(h->keylog_secrets) : json_null());
-	json_object_set_new(o, "tcp_conflicts",
-			    json_integer(h->tcp_conflicts));
+	set(o, "tcp_conflicts", json_integer(h->tcp_conflicts));
 	return o;
 }
 
@@ -238,8 +289,8 @@ static json_t *handshake_json(const struct tp_handshake *h)
 		return json_null();
 	certs = json_array();
 	for (i = 0; i < h->n_certs; i++)
-		json_array_append_new(certs, cert_json(&h->certs[i]));
-	json_object_set_new(o, "certificates", certs);
+		append(certs, cert_json(&h->certs[i]));
+	set(o, "certificates", certs);
 	tail = handshake_tail_json(h);
 	json_object_update(o, tail);  /* members keep their order */
 	json_decref(tail);
@@ -253,7 +304,7 @@ static json_t *counts_json(const struct tp_count *c, size_t n)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		json_object_set_new(o, c[i].name, json_integer(c[i].n));
+		set(o, c[i].name, json_integer(c[i].n));
 	return o;
 }
 
@@ -261,7 +312,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 {
 	const struct tp_pcap_summary *s = r->pcap;
 
-	return json_pack("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
+	return PACK("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
 			 "s:o, s:o, s:o, s:o, s:I, s:f}",
 			 "source", str_or_null(s->source),
 			 "frames", (json_int_t)s->frames,
@@ -289,22 +340,26 @@ static void directions_json(json_t *doc, const struct tp_report *r)
 {
 	json_t *d = json_object();
 
-	json_object_set_new(doc, "nodes", json_pack("{s:s, s:s}", "A",
-			    r->a_id, "B", r->b_id));
-	json_object_set_new(d, "A->B", r->directions[0]
-			    ? report_json(r->directions[0]) : json_null());
-	json_object_set_new(d, "B->A", r->directions[1]
-			    ? report_json(r->directions[1]) : json_null());
-	json_object_set_new(doc, "directions", d);
+	set(doc, "nodes", PACK("{s:o, s:o}", "A", jstr(r->a_id), "B",
+			       jstr(r->b_id)));
+	set(d, "A->B", r->directions[0] ? report_json(r->directions[0])
+					: json_null());
+	set(d, "B->A", r->directions[1] ? report_json(r->directions[1])
+					: json_null());
+	set(doc, "directions", d);
 }
 
 char *tp_report_to_json(const struct tp_report *r, int flags)
 {
-	json_t *doc = report_json(r);
+	json_t *doc;
 	char *out;
 
-	if (doc == NULL)
+	lost = false;
+	doc = report_json(r);
+	if (doc == NULL || lost) {
+		json_decref(doc);
 		return NULL;
+	}
 	/* pcap: capture times are seconds since 1970 to the microsecond,
 	 * 16 digits (the times are rounded so that no noise shows) */
 	out = json_dumps(doc, JSON_PRESERVE_ORDER |
@@ -400,14 +455,15 @@ static const char *cert_text(struct tp_json_cache *c,
 char *tp_handshake_to_json(const struct tp_handshake *h,
 			   struct tp_json_cache *cache)
 {
-	char *head = dump_compact(handshake_head_json(h));
-	char *tail = dump_compact(handshake_tail_json(h));
-	char *out = NULL, *p, *owned;
+	char *head, *tail, *out = NULL, *p, *owned;
 	const char *ct;
 	size_t len, i, n = 0, hl, tl;
 	FILE *f;
 
-	if (head == NULL || tail == NULL)
+	lost = false;
+	head = dump_compact(handshake_head_json(h));
+	tail = dump_compact(handshake_tail_json(h));
+	if (head == NULL || tail == NULL || lost)
 		goto done;
 	/* {head…} + ,"certificates":[…], + {…tail} */
 	hl = strlen(head);
@@ -419,8 +475,11 @@ char *tp_handshake_to_json(const struct tp_handshake *h,
 	fputs(",\"certificates\":[", f);
 	for (i = 0; i < h->n_certs; i++) {
 		ct = cert_text(cache, &h->certs[i], &owned);
-		if (ct == NULL)
-			continue;
+		if (ct == NULL) {
+			/* a certificate left out would go unnoticed */
+			lost = true;
+			break;
+		}
 		if (n++ > 0)
 			fputc(',', f);
 		fputs(ct, f);
@@ -428,7 +487,7 @@ char *tp_handshake_to_json(const struct tp_handshake *h,
 	}
 	fputs("],", f);
 	fwrite(tail + 1, 1, tl - 1, f);
-	if (fclose(f) == 0)
+	if (fclose(f) == 0 && !lost)
 		out = p;
 	else
 		free(p);
@@ -440,11 +499,15 @@ done:
 
 char *tp_report_to_json_tail(const struct tp_report *r, int flags)
 {
-	json_t *doc = report_json(r);
+	json_t *doc;
 	char *body, *out = NULL;
 
-	if (doc == NULL)
+	lost = false;
+	doc = report_json(r);
+	if (doc == NULL || lost) {
+		json_decref(doc);
 		return NULL;
+	}
 	json_object_del(doc, "tool");
 	json_object_del(doc, "version");
 	json_object_del(doc, "command");
@@ -485,7 +548,7 @@ static json_t *ids_json(const uint16_t *v, size_t n, int kind)
 			name = g ? g->name : NULL;
 		}
 		snprintf(b, sizeof(b), "0x%04X", v[i]);
-		json_array_append_new(a, json_string(name ? name : b));
+		append(a, jstr(name ? name : b));
 	}
 	return a;
 }
@@ -494,7 +557,7 @@ static json_t *grade_json(char g)
 {
 	char s[2] = {g, '\0'};
 
-	return g ? json_string(s) : json_null();
+	return g ? jstr(s) : json_null();
 }
 
 static json_t *protocol_json(const struct tp_scan_protocol *p)
@@ -503,7 +566,7 @@ static json_t *protocol_json(const struct tp_scan_protocol *p)
 	json_t *o, *a;
 	size_t i;
 
-	o = json_pack("{s:s, s:b, s:b, s:b, s:s}", "version",
+	o = PACK("{s:s, s:b, s:b, s:b, s:s}", "version",
 		      v ? v->name : "?", "tested", p->tested, "accepted",
 		      p->accepted, "server_preference",
 		      p->preference == TP_PREF_SERVER, "preference",
@@ -516,25 +579,25 @@ static json_t *protocol_json(const struct tp_scan_protocol *p)
 		char id[8];
 
 		snprintf(id, sizeof(id), "0x%04X", p->suites[i].id);
-		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o}",
+		append(a, PACK("{s:s, s:o, s:o, s:o, s:o}",
 			"id", id,
-			"iana", s ? json_string(s->iana) : json_null(),
-			"openssl", s && s->openssl ? json_string(s->openssl)
+			"iana", s ? jstr(s->iana) : json_null(),
+			"openssl", s && s->openssl ? jstr(s->openssl)
 						   : json_null(),
 			"grade", grade_json(p->suites[i].grade),
-			"kx", p->suites[i].kx[0] ? json_string(p->suites[i].kx)
+			"kx", p->suites[i].kx[0] ? jstr(p->suites[i].kx)
 						 : json_null()));
 	}
-	json_object_set_new(o, "ciphers", a);
-	json_object_set_new(o, "groups", ids_json(p->groups, p->n_groups, 1));
-	json_object_set_new(o, "group_preference", json_string(
+	set(o, "ciphers", a);
+	set(o, "groups", ids_json(p->groups, p->n_groups, 1));
+	set(o, "group_preference", jstr(
 		p->group_preference == TP_PREF_SERVER ? "server"
 		: p->group_preference == TP_PREF_CLIENT ? "client"
 		: "indeterminate"));
-	json_object_set_new(o, "signature_algorithms",
+	set(o, "signature_algorithms",
 			    ids_json(p->sig_algs, p->n_sig_algs, 2));
-	json_object_set_new(o, "grade", grade_json(p->grade));
-	json_object_set_new(o, "incomplete", json_boolean(p->incomplete));
+	set(o, "grade", grade_json(p->grade));
+	set(o, "incomplete", json_boolean(p->incomplete));
 	return o;
 }
 
@@ -543,26 +606,26 @@ static void scan_json(json_t *doc, const struct tp_scan *sc)
 	json_t *a;
 	size_t i;
 
-	json_object_set_new(doc, "grade", grade_json(sc->grade));
-	json_object_set_new(doc, "grade_reasons",
+	set(doc, "grade", grade_json(sc->grade));
+	set(doc, "grade_reasons",
 			    strv(sc->grade_reasons, sc->n_grade_reasons));
 	a = json_array();
 	for (i = 0; i < sc->n_protocols; i++)
-		json_array_append_new(a, protocol_json(&sc->protocols[i]));
-	json_object_set_new(doc, "protocols", a);
-	json_object_set_new(doc, "certificate_key",
+		append(a, protocol_json(&sc->protocols[i]));
+	set(doc, "protocols", a);
+	set(doc, "certificate_key",
 			    str_or_null(sc->cert_key[0] ? sc->cert_key : NULL));
-	json_object_set_new(doc, "starttls", str_or_null(sc->starttls));
+	set(doc, "starttls", str_or_null(sc->starttls));
 	if (sc->policy_syntax != NULL)
-		json_object_set_new(doc, "policy", json_pack("{s:s, s:o, s:o}",
+		set(doc, "policy", PACK("{s:s, s:o, s:o}",
 			"syntax", sc->policy_syntax,
 			"extra", ids_json(sc->policy_extra,
 					  sc->n_policy_extra, 0),
 			"missing", ids_json(sc->policy_missing,
 					    sc->n_policy_missing, 0)));
 	else
-		json_object_set_new(doc, "policy", json_null());
-	json_object_set_new(doc, "stats", json_pack("{s:I, s:I, s:I, s:I, s:f}",
+		set(doc, "policy", json_null());
+	set(doc, "stats", PACK("{s:I, s:I, s:I, s:I, s:f}",
 			    "connections", (json_int_t)sc->connections,
 			    "suite_connections",
 			    (json_int_t)sc->suite_connections,
@@ -578,52 +641,52 @@ static json_t *report_json(const struct tp_report *r)
 	json_t *doc, *a;
 	size_t i;
 
-	doc = json_pack("{s:s, s:s, s:s}", "tool", "tlsprobe", "version",
+	doc = PACK("{s:s, s:s, s:s}", "tool", "tlsprobe", "version",
 			TP_VERSION, "command", r->command);
 	if (doc == NULL)
 		return NULL;
 	if (r->target.host != NULL)
-		json_object_set_new(doc, "target", target_json(&r->target));
-	json_object_set_new(doc, "verdict",
-			    json_string(tp_verdict_name(tp_report_verdict(r))));
+		set(doc, "target", target_json(&r->target));
+	set(doc, "verdict",
+			    jstr(tp_verdict_name(tp_report_verdict(r))));
 	if (r->unique_id != NULL)
-		json_object_set_new(doc, "unique_id", json_string(r->unique_id));
+		set(doc, "unique_id", jstr(r->unique_id));
 	if (r->n_stages > 0) {
 		a = json_array();
 		for (i = 0; i < r->n_stages; i++)
-			json_array_append_new(a, stage_json(&r->stages[i]));
-		json_object_set_new(doc, "stages", a);
+			append(a, stage_json(&r->stages[i]));
+		set(doc, "stages", a);
 		if (r->scan == NULL)
-			json_object_set_new(doc, "session",
+			set(doc, "session",
 					    session_json(&r->session));
 	}
 	a = json_array();
 	for (i = 0; i < r->n_certs; i++)
-		json_array_append_new(a, cert_json(&r->certs[i]));
-	json_object_set_new(doc, "certificates", a);
+		append(a, cert_json(&r->certs[i]));
+	set(doc, "certificates", a);
 	if (r->n_stages > 0 && r->scan == NULL) {
 		a = json_array();
 		for (i = 0; i < r->n_messages; i++)
-			json_array_append_new(a, json_pack("{s:f, s:s, s:s}",
+			append(a, PACK("{s:f, s:s, s:o}",
 				"t_ms", r->messages[i].t_ms,
 				"dir", r->messages[i].incoming ? "in" : "out",
-				"message", r->messages[i].name));
-		json_object_set_new(doc, "handshake", a);
-		json_object_set_new(doc, "peer_report", peer_json(r));
-		json_object_set_new(doc, "ms", json_real(r->total_ms));
+				"message", jstr(r->messages[i].name)));
+		set(doc, "handshake", a);
+		set(doc, "peer_report", peer_json(r));
+		set(doc, "ms", json_real(r->total_ms));
 	}
 	if (r->client_hello.present)
-		json_object_set_new(doc, "client_hello",
+		set(doc, "client_hello",
 				    client_hello_json(&r->client_hello));
 	if (r->has_packets)
-		json_object_set_new(doc, "packets", packets_json(r));
+		set(doc, "packets", packets_json(r));
 	if (r->pcap != NULL) {
 		a = json_array();
 		for (i = 0; i < r->n_handshakes; i++)
-			json_array_append_new(a, handshake_json(
+			append(a, handshake_json(
 					      &r->handshakes[i]));
-		json_object_set_new(doc, "handshakes", a);
-		json_object_set_new(doc, "summary", pcap_summary_json(r));
+		set(doc, "handshakes", a);
+		set(doc, "summary", pcap_summary_json(r));
 	}
 	if (strcmp(r->command, "peer") == 0)
 		directions_json(doc, r);
@@ -631,7 +694,7 @@ static json_t *report_json(const struct tp_report *r)
 		scan_json(doc, r->scan);
 	a = json_array();
 	for (i = 0; i < r->n_findings; i++)
-		json_array_append_new(a, finding_json(&r->findings[i]));
-	json_object_set_new(doc, "findings", a);
+		append(a, finding_json(&r->findings[i]));
+	set(doc, "findings", a);
 	return doc;
 }

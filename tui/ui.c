@@ -79,14 +79,17 @@ static void restore_terminal(void)
 static void fatal(const char *fmt, ...) TP_PRINTF(1, 2);
 static void fatal(const char *fmt, ...)
 {
+	char raw[1024], *clean;
 	va_list ap;
 
 	restore_terminal();
-	fputs("tlsprobe tui: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	/* it may name a file or quote a server: sanitised like any error */
+	clean = tp_sanitize(raw, strlen(raw));
+	fprintf(stderr, "tlsprobe tui: %s\n", clean ? clean : raw);
+	free(clean);
 	fflush(stderr);
 	_exit(3);
 }

@@ -106,7 +106,8 @@ const char *ui_stage_word(enum tp_stage_status s)
 /*
  * Decodes s into printable wide characters fitting w columns. Strings of
  * the report model are sanitised already; this is the last guard before
- * curses: control characters and undecodable bytes become '?'.
+ * curses: control characters, bidi and invisible characters and
+ * undecodable bytes become '?'.
  */
 static size_t fit(const char *s, int w, wchar_t *out, size_t cap, int *cols)
 {
@@ -124,7 +125,9 @@ static size_t fit(const char *s, int w, wchar_t *out, size_t cap, int *cols)
 			k = 1;
 		}
 		cw = wcwidth(wc);
-		if (cw < 0 || wc < 0x20 || (wc >= 0x7f && wc < 0xa0)) {
+		/* bidi controls and invisible characters too: they have no
+		 * width, yet reorder or hide the text around them */
+		if (cw < 0 || tp_sanitize_hides((uint32_t)wc)) {
 			wc = L'?';
 			cw = 1;
 		}

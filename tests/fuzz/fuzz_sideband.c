@@ -1,9 +1,9 @@
 /*
  * Fuzz target of the side-channel parser: any bytes are either refused
- * with a usage error or parsed into bounded, sanitised fields, and what
- * was parsed builds back into a line a peer would accept by size. The
- * server's first look at a line (tp_sb_peek_type) keeps its type within
- * the room given.
+ * with a usage error whose message is sanitised, or parsed into bounded
+ * fields (raw: the report sanitises them), and what was parsed builds
+ * back into a line a peer would accept by size. The server's first look
+ * at a line (tp_sb_peek_type) keeps its type within the room given.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (type == NULL) {
 		if (err.kind == TP_ERR_NONE)
 			abort();  /* refused without saying why */
+		/* the message quotes the line: nothing in it acts on a
+		 * terminal */
+		for (i = 0; err.message[i] != '\0'; i++)
+			if ((unsigned char)err.message[i] < 0x20 ||
+			    err.message[i] == 0x7f)
+				abort();
 		return 0;
 	}
 	if (strcmp(type, "hello") == 0) {

@@ -664,6 +664,109 @@ static void test_report_add_message_truncates_on_a_character(void **state)
 	json_decref(doc);
 }
 
+/* ---- what enters the report, once ---- */
+
+/* Another node names its own stages: the name is sanitised too. */
+static void test_report_stage_name_sanitised(void **state)
+{
+	struct tp_report *r = *state;
+	struct tp_stage *st = tp_report_stage(r, "\x1b[2Jx");
+
+	assert_non_null(st);
+	assert_string_equal(st->name, "\\x1b[2Jx");
+	/* the same name finds the same stage */
+	assert_ptr_equal(tp_report_stage(r, "\x1b[2Jx"), st);
+	st = tp_report_stage(r, "\xe2\x80\xae" "dns");
+	assert_string_equal(st->name, "\\u202edns");
+	/* cut at a whole escape: 16 bytes hold three \x1b and no more */
+	st = tp_report_stage(r, "\x1b\x1b\x1b\x1b\x1b");
+	assert_string_equal(st->name, "\\x1b\\x1b\\x1b");
+}
+
+/* peer: a node ID cut inside a character still renders, and whole. */
+static void test_report_nodes_cut_at_a_character(void **state)
+{
+	struct tp_report *r = tp_report_new("peer");
+	char id[80];
+	json_t *doc, *nodes;
+
+	(void)state;
+	assert_non_null(r);
+	memset(id, 'A', 62);
+	snprintf(id + 62, sizeof(id) - 62, "\xc3\xa9\xc3\xa9");
+	tp_report_set_nodes(r, id, "\x1b[2J\xe2\x81\xa6");
+	assert_int_equal(strlen(r->a_id), 62);
+	assert_string_equal(r->b_id, "\\x1b[2J\\u2066");
+	doc = to_json(r, 0);
+	nodes = json_object_get(doc, "nodes");
+	assert_non_null(nodes);
+	assert_string_equal(json_string_value(json_object_get(nodes, "B")),
+			    "\\x1b[2J\\u2066");
+	json_decref(doc);
+	/* a fixed field filled past the setters still shows, escaped */
+	memcpy(r->a_id, "AB\xc3", 4);
+	doc = to_json(r, 0);
+	assert_string_equal(json_string_value(json_object_get(
+		json_object_get(doc, "nodes"), "A")), "AB\\xc3");
+	json_decref(doc);
+	tp_report_free(r);
+}
+
+/* Another node's report, read back: its strings show as that node
+ * showed them, escaped once, not their escapes escaped again. */
+static void test_report_from_json_escapes_once(void **state)
+{
+	struct tp_report *r = *state, *back;
+	struct tp_finding *f;
+	char *text;
+
+	assert_int_equal(tp_report_set_target(r, HOSTILE, 443, "a\\b"), 0);
+	assert_non_null(tp_report_stage(r, "tls"));
+	tp_stage_set(tp_report_stage(r, "tls"), TP_STAGE_FAIL, 1, "%s",
+		     "\xe2\x80\xae" "x\\x41");
+	f = tp_report_finding(r, TP_UNKNOWN_CA, "%s", HOSTILE);
+	tp_finding_detail(f, "%s", "\x1b]0;t\x07");
+	text = tp_report_to_json(r, TP_RENDER_COMPACT);
+	assert_non_null(text);
+	back = tp_report_from_json(text, strlen(text));
+	free(text);
+	assert_non_null(back);
+	assert_string_equal(back->target.host, HOSTILE_CLEAN);
+	assert_string_equal(back->target.sni, "a\\\\b");
+	assert_string_equal(back->stages[0].detail, "\\u202ex\\\\x41");
+	assert_string_equal(back->findings[0].summary, HOSTILE_CLEAN);
+	assert_string_equal(back->findings[0].detail, "\\x1b]0;t\\x07");
+	tp_report_free(back);
+	/* raw escapes in the JSON are escaped where they enter */
+	text = "{\"command\":\"client\",\"target\":{\"host\":\"h\\u001b[2J\","
+	       "\"port\":1},\"stages\":[{\"name\":\"\\u202ex\",\"status\":"
+	       "\"ok\"}],\"findings\":[]}";
+	back = tp_report_from_json(text, strlen(text));
+	assert_non_null(back);
+	assert_string_equal(back->target.host, "h\\x1b[2J");
+	assert_string_equal(back->stages[0].name, "\\u202ex");
+	tp_report_free(back);
+}
+
+/* A finding copied from another report keeps its words as they are. */
+static void test_report_copy_finding_escapes_once(void **state)
+{
+	struct tp_report *r = *state, *d = tp_report_new("client");
+	struct tp_finding *f;
+
+	assert_non_null(d);
+	f = tp_report_finding(d, TP_UNKNOWN_CA, "%s", HOSTILE);
+	tp_finding_detail(f, "%s", "a\\b");
+	f = tp_report_copy_finding(r, &d->findings[0], "A->B");
+	assert_non_null(f);
+	assert_string_equal(f->summary, "A->B: " HOSTILE_CLEAN);
+	assert_string_equal(f->detail, "a\\\\b");
+	assert_int_equal(f->code, TP_UNKNOWN_CA);
+	tp_finding_append_detail(f, "; ", "says %s", "\x1b[1m");
+	assert_string_equal(f->detail, "a\\\\b; says \\x1b[1m");
+	tp_report_free(d);
+}
+
 /* ---- pcap handshakes, streamed ---- */
 
 static void set_cert(struct tp_cert_info *c, unsigned n, int position)
@@ -816,6 +919,10 @@ int main(void)
 		REPORT_TEST(test_report_add_message_caps_at_256),
 		REPORT_TEST(test_report_add_message_truncates_on_a_character),
 		REPORT_TEST(test_report_streamed_handshake_json),
+		REPORT_TEST(test_report_stage_name_sanitised),
+		cmocka_unit_test(test_report_nodes_cut_at_a_character),
+		REPORT_TEST(test_report_from_json_escapes_once),
+		REPORT_TEST(test_report_copy_finding_escapes_once),
 		cmocka_unit_test(test_report_free_null),
 	};
 

@@ -125,6 +125,202 @@ static void test_sanitize_escapes_are_printable(void **state)
 	free(twice);
 }
 
+/* Decodes one UTF-8 character of a sanitised string; 0 if invalid. */
+static size_t decode(const unsigned char *p, unsigned *cp)
+{
+	size_t n = p[0] < 0x80 ? 1 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+	size_t i;
+
+	*cp = n == 1 ? p[0] : p[0] & (0x7f >> n);
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = (*cp << 6) | (p[i] & 0x3f);
+	}
+	return n;
+}
+
+/* Every bidi control and invisible format character the sanitiser
+ * escapes; nothing outside this list is escaped (see the cases). */
+static bool spoofing(unsigned cp)
+{
+	return cp == 0xad || cp == 0x61c || cp == 0x180e ||
+	       (cp >= 0x200b && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x2064) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff ||
+	       (cp >= 0xfff9 && cp <= 0xfffb) ||
+	       (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
+/* Every code point, encoded alone: the output holds no control, no C1,
+ * no bidi or invisible character, and is valid UTF-8. */
+static void test_sanitize_every_code_point(void **state)
+{
+	unsigned char in[4];
+	unsigned cp, got_cp;
+	size_t len, n;
+	char *got;
+	const unsigned char *q;
+
+	(void)state;
+	for (cp = 0; cp <= 0x10ffff; cp++) {
+		if (cp >= 0xd800 && cp <= 0xdfff)
+			continue;
+		if (cp < 0x80) {
+			in[0] = (unsigned char)cp, len = 1;
+		} else if (cp < 0x800) {
+			in[0] = (unsigned char)(0xc0 | cp >> 6);
+			in[1] = (unsigned char)(0x80 | (cp & 0x3f));
+			len = 2;
+		} else if (cp < 0x10000) {
+			in[0] = (unsigned char)(0xe0 | cp >> 12);
+			in[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			in[2] = (unsigned char)(0x80 | (cp & 0x3f));
+			len = 3;
+		} else {
+			in[0] = (unsigned char)(0xf0 | cp >> 18);
+			in[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+			in[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+			in[3] = (unsigned char)(0x80 | (cp & 0x3f));
+			len = 4;
+		}
+		got = tp_sanitize((const char *)in, len);
+		assert_non_null(got);
+		for (q = (const unsigned char *)got; *q != '\0'; q += n) {
+			n = decode(q, &got_cp);
+			if (n == 0 || got_cp < 0x20 || got_cp == 0x7f ||
+			    (got_cp >= 0x80 && got_cp <= 0x9f) ||
+			    spoofing(got_cp))
+				fail_msg("U+%04X gives '%s'", cp, got);
+		}
+		/* escaped exactly when it is in the list */
+		if (spoofing(cp) != (got[0] == '\\' && got[1] != '\\' &&
+				     (got[1] == 'u' || got[1] == 'U')))
+			fail_msg("U+%04X gives '%s'", cp, got);
+		free(got);
+	}
+}
+
+struct into_case {
+	const char *in;
+	size_t size;
+	const char *out;
+	size_t used;
+};
+
+/* tp_sanitize_into cuts at a whole character or escape. */
+static void test_sanitize_into_cuts_whole_units(void **state)
+{
+	static const struct into_case cases[] = {
+		{"caf\xc3\xa9", 6, "caf\xc3\xa9", 5},
+		{"caf\xc3\xa9", 5, "caf", 3},
+		{"caf\xc3\xa9", 4, "caf", 3},
+		{"\xe6\x97\xa5\xe6\x9c\xac", 6, "\xe6\x97\xa5", 3},
+		{"ok \xf0\x9f\x98\x80", 7, "ok ", 3},
+		{"ok \xf0\x9f\x98\x80", 8, "ok \xf0\x9f\x98\x80", 7},
+		{"a\x1b[2J", 5, "a", 1},
+		{"a\x1b[2J", 6, "a\\x1b", 2},
+		{"a\xc2\x9b", 9, "a", 1},
+		{"a\xc2\x9b", 10, "a\\xc2\\x9b", 3},
+		{"a\xe2\x80\xae" "b", 7, "a", 1},
+		{"a\xe2\x80\xae" "b", 8, "a\\u202e", 4},
+		{"a\\b", 3, "a", 1},
+		{"a\\b", 4, "a\\\\", 2},
+		{"abc", 1, "", 0},
+	};
+	char out[32];
+	size_t i, used;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memset(out, 'X', sizeof(out));
+		used = tp_sanitize_into(out, cases[i].size, cases[i].in,
+					strlen(cases[i].in));
+		assert_string_equal(out, cases[i].out);
+		assert_int_equal(used, cases[i].used);
+		assert_true(strlen(out) < cases[i].size);
+	}
+	out[0] = 'X';
+	assert_int_equal(tp_sanitize_into(out, 8, NULL, 3), 0);
+	assert_string_equal(out, "");
+}
+
+/* tp_utf8_prefix never ends inside a character. */
+static void test_sanitize_utf8_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(tp_utf8_prefix("caf\xc3\xa9", 3), 3);
+	assert_int_equal(tp_utf8_prefix("caf\xc3\xa9", 4), 3);
+	assert_int_equal(tp_utf8_prefix("caf\xc3\xa9", 5), 5);
+	assert_int_equal(tp_utf8_prefix("caf\xc3\xa9", 64), 5);
+	assert_int_equal(tp_utf8_prefix("\xe6\x97\xa5\xe6\x9c\xac", 4), 3);
+	assert_int_equal(tp_utf8_prefix("\xe6\x97\xa5\xe6\x9c\xac", 5), 3);
+	assert_int_equal(tp_utf8_prefix("\xf0\x9f\x98\x80!", 3), 0);
+	assert_int_equal(tp_utf8_prefix("\xf0\x9f\x98\x80!", 4), 4);
+	assert_int_equal(tp_utf8_prefix("", 4), 0);
+}
+
+/* tp_unsanitize turns the escapes back into what they stand for. */
+static void test_sanitize_unsanitize_cases(void **state)
+{
+	static const struct sanitize_case cases[] = {
+		{"a\\x1b[2J", 0, "a\x1b[2J"},
+		{"\\u202e\\u2066x", 0, "\xe2\x80\xae\xe2\x81\xa6x"},
+		{"\\U000e0041", 0, "\xf3\xa0\x81\x81"},
+		{"a\\\\x41", 0, "a\\x41"},
+		{"\\xc2\\x9b", 0, "\xc2\x9b"},
+		/* \x00 would end the string: kept as it is */
+		{"a\\x00b", 0, "a\\x00b"},
+		/* not escapes: as they are */
+		{"\\xZZ \\u12 \\q \\", 0, "\\xZZ \\u12 \\q \\"},
+		{"\\ud800", 0, "\\ud800"},
+		{"\\U00110000", 0, "\\U00110000"},
+		{"\\x1B", 0, "\\x1B"},
+	};
+	size_t i;
+	char *got;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = tp_unsanitize(cases[i].in, strlen(cases[i].in));
+		assert_non_null(got);
+		assert_string_equal(got, cases[i].out);
+		free(got);
+	}
+	assert_null(tp_unsanitize(NULL, 0));
+}
+
+/* Every short input without a NUL (\x00 is not read back): sanitised,
+ * read back and sanitised again, it is what it was the first time
+ * (another node's text shows as it did). */
+static void test_sanitize_round_trip(void **state)
+{
+	unsigned char in[3];
+	unsigned a, b, c;
+	char *once, *raw, *again;
+
+	(void)state;
+	for (a = 0; a < 256; a++)
+		for (b = 0; b < 256; b++)
+			for (c = 0; c < 256; c += 17) {
+				in[0] = (unsigned char)a;
+				in[1] = (unsigned char)b;
+				in[2] = (unsigned char)c;
+				if (memchr(in, 0, 3) != NULL)
+					continue;
+				once = tp_sanitize((const char *)in, 3);
+				raw = tp_unsanitize(once, strlen(once));
+				again = tp_sanitize(raw, strlen(raw));
+				if (strcmp(once, again) != 0)
+					fail_msg("%02x %02x %02x: '%s' then "
+						 "'%s'", a, b, c, once, again);
+				free(once);
+				free(raw);
+				free(again);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,9 +400,48 @@ int main(void)
 		SANITIZE_PREFIX(len_zero, "abc", 0, ""),
 		SANITIZE_PREFIX(len_cuts_utf8, "\xc3\xa9", 1, "\\xc3"),
 		SANITIZE_PREFIX(len_cuts_c1, "\xc2\x9b", 1, "\\xc2"),
+		/* bidi controls: a name that displays as another */
+		SANITIZE_CASE(bidi_rlo, "evil\xe2\x80\xaegnp.exe",
+			      "evil\\u202egnp.exe"),
+		SANITIZE_CASE(bidi_lre_pdf, "\xe2\x80\xaa" "a\xe2\x80\xac",
+			      "\\u202aa\\u202c"),
+		SANITIZE_CASE(bidi_lri, "a\xe2\x81\xa6" "b", "a\\u2066b"),
+		SANITIZE_CASE(bidi_pdi, "\xe2\x81\xa9", "\\u2069"),
+		SANITIZE_CASE(bidi_lrm_rlm, "\xe2\x80\x8e\xe2\x80\x8f",
+			      "\\u200e\\u200f"),
+		SANITIZE_CASE(bidi_alm, "\xd8\x9c", "\\u061c"),
+		/* invisible characters: two names that look the same */
+		SANITIZE_CASE(zero_width_space, "ex\xe2\x80\x8b" "ample",
+			      "ex\\u200bample"),
+		SANITIZE_CASE(zero_width_joiner, "\xe2\x80\x8d", "\\u200d"),
+		SANITIZE_CASE(word_joiner, "\xe2\x81\xa0", "\\u2060"),
+		SANITIZE_CASE(invisible_plus, "\xe2\x81\xa4", "\\u2064"),
+		SANITIZE_CASE(bom, "\xef\xbb\xbfname", "\\ufeffname"),
+		SANITIZE_CASE(soft_hyphen, "pay\xc2\xadpal", "pay\\u00adpal"),
+		SANITIZE_CASE(mongolian_vs, "\xe1\xa0\x8e", "\\u180e"),
+		SANITIZE_CASE(line_separator, "a\xe2\x80\xa8" "b", "a\\u2028b"),
+		SANITIZE_CASE(paragraph_separator, "\xe2\x80\xa9", "\\u2029"),
+		SANITIZE_CASE(annotation, "\xef\xbf\xb9x\xef\xbf\xbb",
+			      "\\ufff9x\\ufffb"),
+		SANITIZE_CASE(tag_first, "\xf3\xa0\x80\x80", "\\U000e0000"),
+		SANITIZE_CASE(tag_letter, "a\xf3\xa0\x81\x81", "a\\U000e0041"),
+		SANITIZE_CASE(tag_last, "\xf3\xa0\x81\xbf", "\\U000e007f"),
+		/* their neighbours are ordinary text */
+		SANITIZE_CASE(hyphen_2010, "\xe2\x80\x90", "\xe2\x80\x90"),
+		SANITIZE_CASE(narrow_nbsp_202f, "\xe2\x80\xaf", "\xe2\x80\xaf"),
+		SANITIZE_CASE(unassigned_2065, "\xe2\x81\xa5", "\xe2\x81\xa5"),
+		SANITIZE_CASE(replacement_fffd, "\xef\xbf\xbd", "\xef\xbf\xbd"),
+		SANITIZE_CASE(past_tags_e0080, "\xf3\xa0\x82\x80",
+			      "\xf3\xa0\x82\x80"),
+		SANITIZE_CASE(a_grave_is_not_shy, "\xc3\xa0", "\xc3\xa0"),
 		cmocka_unit_test(test_sanitize_null),
 		cmocka_unit_test(test_sanitize_escapes_are_printable),
 		cmocka_unit_test(test_sanitize_exhaustive_short_inputs),
+		cmocka_unit_test(test_sanitize_every_code_point),
+		cmocka_unit_test(test_sanitize_into_cuts_whole_units),
+		cmocka_unit_test(test_sanitize_utf8_prefix),
+		cmocka_unit_test(test_sanitize_unsanitize_cases),
+		cmocka_unit_test(test_sanitize_round_trip),
 	};
 
 	return cmocka_run_group_tests_name("sanitize", tests, NULL, NULL);

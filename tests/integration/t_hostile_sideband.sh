@@ -1,0 +1,158 @@
+# A hostile node on the side channel (hostile_peer.py): every string it
+# sends holds terminal escapes, C1 controls and bidi controls, and its
+# node ID is cut in the middle of a UTF-8 character. Neither `peer` nor
+# `client` may let any of it reach the terminal raw, and --json must
+# still parse and keep every member (nodes, directions, peer_report).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+
+make_pki ca1.pem server.pem server.key node-self.pem node-self.key
+
+start_ready hostile python3 "$TOP/tests/integration/hostile_peer.py" \
+	"$PKI/server.pem" "$PKI/server.key" ||
+	{ not_ok "the hostile node starts"; exit 1; }
+HP=$READY_PORT
+
+# inert FILE NAME [may-be-empty]: one TAP line; FILE is valid UTF-8,
+# not empty (unless told) and holds no control
+# character but \n and \t, no DEL, no C1 control, no bidi control and no
+# invisible format character.
+inert() {
+	if python3 - "$1" ${3:+empty} <<'PY' >"$T/inert.out" 2>&1
+import sys
+data = open(sys.argv[1], "rb").read()
+try:
+    text = data.decode("utf-8")
+except UnicodeDecodeError as e:
+    sys.exit("not UTF-8 at byte %d: %r" % (e.start, data[e.start - 20:e.start + 20]))
+def bad(cp):
+    return ((cp < 0x20 and chr(cp) not in "\n\t") or 0x7f <= cp <= 0x9f or
+            cp in (0xad, 0x61c, 0x180e, 0xfeff) or 0x200b <= cp <= 0x200f or
+            0x2028 <= cp <= 0x202e or 0x2060 <= cp <= 0x2064 or
+            0x2066 <= cp <= 0x2069 or 0xfff9 <= cp <= 0xfffb or
+            0xe0000 <= cp <= 0xe007f)
+for i, ch in enumerate(text):
+    if bad(ord(ch)):
+        sys.exit("U+%04X at character %d: %r" % (ord(ch), i, text[max(0, i - 30):i + 30]))
+if not text and len(sys.argv) < 3:
+    sys.exit("empty")
+PY
+	then
+		ok "$2"
+	else
+		not_ok "$2"
+		sed 's/^/#   /' "$T/inert.out"
+	fi
+}
+
+# json_ok FILE EXPR NAME: FILE parses as JSON and EXPR over it (d) holds.
+json_ok() {
+	if python3 - "$1" "$2" <<'PY' >"$T/json_ok.out" 2>&1
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else "false: " + sys.argv[2])
+PY
+	then
+		ok "$3"
+	else
+		not_ok "$3"
+		sed 's/^/#   /' "$T/json_ok.out"
+		head -c 1500 "$1" | sed 's/^/#   /'; echo
+	fi
+}
+
+# escaped_once FILE NAME: the escape the hostile node sent shows as
+# \x1b, never as \\x1b (sanitised twice); in a JSON file, in its
+# strings as they decode
+escaped_once() {
+	if python3 - "$1" <<'PY' >"$T/once.out" 2>&1
+import json, sys
+raw = open(sys.argv[1], encoding="utf-8").read()
+try:
+    doc = json.loads(raw)
+except ValueError:
+    doc = None
+def strings(v):
+    if isinstance(v, str):
+        yield v
+    elif isinstance(v, list):
+        for x in v:
+            yield from strings(x)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            yield k
+            yield from strings(x)
+text = "\n".join(strings(doc)) if doc is not None else raw
+for l in text.splitlines():
+    if "\\\\x1b" in l or "\\\\u202e" in l:
+        sys.exit("twice: " + l)
+if "\\x1b[2J" not in text or "\\u202e" not in text:
+    sys.exit("the escapes are not there")
+PY
+	then
+		ok "$2"
+	else
+		not_ok "$2"
+		sed 's/^/#   /' "$T/once.out"
+	fi
+}
+
+ME="$PKI/node-self"
+peer_run() {
+	_lp=$(free_port)
+	timeout -k 2 40 "$TP" peer --listen "127.0.0.1:$_lp" \
+		--connect "127.0.0.1:$HP" --cert "$ME.pem" --key "$ME.key" \
+		--ca "$PKI/ca1.pem" --timeout 2 --wait 8 "$@"
+}
+
+# 1. peer, text: the direction header (nodes), the stage lines, every
+# field of the report it sent and of its side-channel answers
+peer_run >"$T/peer.txt" 2>"$T/peer.err"
+RC=$?
+check "peer against the hostile node runs (exit 0 or 1, got $RC)" \
+	test "$RC" -le 1
+inert "$T/peer.txt" "peer text: nothing raw reaches the terminal"
+inert "$T/peer.err" "peer stderr: nothing raw" empty
+escaped_once "$T/peer.txt" "peer text: the node's escapes show once, as \\x1b and \\u202e"
+if grep -q '^== ' "$T/peer.txt" && grep -q '^nodes ' "$T/peer.txt"; then
+	ok "peer text: both directions and the nodes are shown"
+else
+	not_ok "peer text: both directions and the nodes are shown"
+	head -n 20 "$T/peer.txt" | sed 's/^/#   /'
+fi
+
+# 2. peer --json: parses, keeps nodes (the cut ID) and both reports
+peer_run --json >"$T/peer.json" 2>"$T/peer-json.err"
+inert "$T/peer.json" "peer --json: nothing raw"
+json_ok "$T/peer.json" "set(d['nodes']) == {'A', 'B'} and all(d['nodes'].values())" \
+	"peer --json: nodes kept although the ID was cut inside a character"
+json_ok "$T/peer.json" "all(d['directions'][k] for k in ('A->B', 'B->A'))" \
+	"peer --json: both directions kept, the hostile node's report too"
+json_ok "$T/peer.json" "any(v['peer_report'] for v in d['directions'].values())" \
+	"peer --json: our direction keeps the hostile node's peer_report"
+json_ok "$T/peer.json" "'A' * 62 in d['nodes'].values()" \
+	"peer --json: the ID cut inside a character ends at a whole one"
+json_ok "$T/peer.json" "any(s['name'] == '\\\\x1b[2Jx' for v in d['directions'].values() if v for s in v['stages'])" \
+	"peer --json: a stage name from the other node arrives escaped"
+escaped_once "$T/peer.json" "peer --json: escapes show once"
+
+# 3. client, text and --json: the welcome, the account and the inside
+# reply are all the hostile node's
+timeout -k 2 30 "$TP" client "127.0.0.1:$HP" --ca "$PKI/ca1.pem" \
+	--cert "$ME.pem" --key "$ME.key" --timeout 2 \
+	>"$T/client.txt" 2>"$T/client.err"
+RC=$?
+check "client against the hostile node runs (exit 0 or 1, got $RC)" \
+	test "$RC" -le 1
+inert "$T/client.txt" "client text: nothing raw"
+inert "$T/client.err" "client stderr: nothing raw" empty
+escaped_once "$T/client.txt" "client text: escapes show once"
+timeout -k 2 30 "$TP" client "127.0.0.1:$HP" --ca "$PKI/ca1.pem" \
+	--cert "$ME.pem" --key "$ME.key" --timeout 2 --json \
+	>"$T/client.json" 2>"$T/client-json.err"
+inert "$T/client.json" "client --json: nothing raw"
+json_ok "$T/client.json" "d['peer_report'] and d['peer_report']['account'] and d['peer_report']['trusted_cas']" \
+	"client --json: the far side's report is kept, account and CAs too"
+escaped_once "$T/client.json" "client --json: escapes show once"
+
+echo "1..$_tap_n"
