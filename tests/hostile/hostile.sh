@@ -7,6 +7,7 @@
 #                               hport MODE
 # hrun NAME CMD...              runs CMD in the background, at most
 #                               HOSTILE_PAR at once; $T/NAME.{out,err}
+# hrun_fn NAME FUNCTION ARGS... the same for a shell function
 # hwait                         until every hrun has ended
 # hcase NAME RC BOUND_MS CODES  a check of the run NAME (JSON): exit
 #                               RC, every CODE (A|B: one of them; !C:
@@ -91,6 +92,17 @@ hrun() {
 	) &
 	_h_pids="$_h_pids $!"
 	echo "$*" >"$T/$_hn.cmd"
+}
+# hrun_fn NAME FUNCTION ARGS...: a shell function in the background,
+# HOSTILE_PAR at a time; it writes NAME's files itself.
+hrun_fn() {
+	shift
+	while [ "$(echo $_h_pids | wc -w)" -ge "$HOSTILE_PAR" ]; do
+		_h_reap
+		sleep 0.05
+	done
+	( "$@" ) &
+	_h_pids="$_h_pids $!"
 }
 _h_reap() {
 	_left=""
