@@ -15,10 +15,14 @@ it is:
   - a bidi or invisible format character: U+200B-U+200F,
     U+202A-U+202E, U+2066-U+2069, U+FEFF;
   - not valid UTF-8 at all (a terminal guesses what it means).
+A file that is JSON (one document, or JSON Lines) has its strings
+checked too once decoded: an escape written as \u001b is still an
+escape to whoever prints the value.
 Exits 0 when every file is clean; else 1, with one line per file naming
 the first few offending bytes: offset, line and what they are.
 """
 
+import json
 import sys
 
 BIDI = set(range(0x200B, 0x2010)) | set(range(0x202A, 0x202F)) | \
@@ -70,16 +74,49 @@ def offences(data):
     return out
 
 
+def json_offences(data):
+    """(where, what) for each unsafe character inside a JSON string."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return []
+    docs = []
+    try:
+        docs = [json.loads(text)]
+    except ValueError:
+        try:
+            docs = [json.loads(x) for x in text.splitlines() if x.strip()]
+        except ValueError:
+            return []
+    out = []
+
+    def walk(v, path):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                walk(k, path + "{key}")
+                walk(x, "%s.%s" % (path, k))
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                walk(x, "%s[%d]" % (path, i))
+        elif isinstance(v, str):
+            for o in offences(v.encode("utf-8", "surrogatepass")):
+                out.append((path, o[2]))
+    for i, d in enumerate(docs):
+        walk(d, "line %d: " % (i + 1) if len(docs) > 1 else "")
+    return out
+
+
 def main(paths):
     bad = 0
     for path in paths:
         with open(path, "rb") as f:
             data = f.read()
-        found = offences(data)
+        found = ["offset %d line %d: %s" % o for o in offences(data)]
+        found += ["JSON string %s: %s" % o for o in json_offences(data)]
         if not found:
             continue
         bad += 1
-        shown = "; ".join("offset %d line %d: %s" % o for o in found[:SHOW])
+        shown = "; ".join(found[:SHOW])
         more = len(found) - SHOW
         print("%s: %d unsafe: %s%s" % (path, len(found), shown,
               " (and %d more)" % more if more > 0 else ""))

@@ -28,6 +28,10 @@ HOSTILE_DIR="$TOP/tests/hostile"
 # The interpreter itself, not a version manager's wrapper script that
 # takes a second or more to start on a busy machine.
 PY=$(python3 -c 'import sys; print(sys.executable)')
+# scripts/ports.sh's, through that interpreter: the suite takes many
+free_port() {
+	"$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
 HOSTILE_SERVER="$HOSTILE_DIR/hostile_server.py"
 HOSTILE_CLIENT="$HOSTILE_DIR/hostile_client.py"
 CLEAN="$HOSTILE_DIR/clean_output.py"

@@ -319,6 +319,33 @@ def evil_inside_reply(client_random="00" * 32):
             "chain_sha256": ["cd" * 32], "client_random": client_random}
 
 
+# "id" + E is 14 bytes: an ID cut at 63 bytes falls inside an e-acute.
+LONG_ID = "a" * 48 + "\u00e9" * 4
+
+
+def evil_report():
+    """A client report as tlsprobe peer sends it, hostile throughout."""
+    return {"tool": "tlsprobe", "version": "0.1.0", "command": "client",
+            "target": {"host": "h" + EVIL, "port": 1, "sni": "s" + EVIL,
+                       "addresses": ["127.0.0.1" + E]},
+            "verdict": "fail" + E,
+            "stages": [{"name": "tls" + EVIL, "status": "fail" + E,
+                        "ms": 1.0, "detail": "d" + EVIL},
+                       {"name": E, "status": "ok", "ms": 0}],
+            "session": None, "certificates": [], "peer_report": None,
+            "findings": [{"code": "ALERT_RECEIVED", "severity": "error",
+                          "side": "server", "summary": "s" + EVIL,
+                          "detail": "d" + EVIL, "fix": "f" + EVIL},
+                         {"code": "EVIL" + E, "severity": "error" + E,
+                          "side": "x" + E, "summary": EVIL,
+                          "detail": None, "fix": None}]}
+
+
+def peer_line(kind):
+    return sb_line({"type": kind, "from": "id" + E + LONG_ID,
+                    "listen": "127.0.0.1:1" + E, "report": evil_report()})
+
+
 def sb_line(obj):
     # ensure_ascii: the controls travel as \u escapes, as a careful
     # attacker writes them to get through a JSON parser
@@ -344,7 +371,22 @@ SIDEBAND = {
 }
 
 
+def line_type(line):
+    try:
+        return json.loads(line[len(MAGIC):].decode()).get("type")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        return None
+
+
 def serve_sideband(conn, mode, first):
+    if mode == "peer-evil":
+        kind = line_type(first)
+        if kind == "hello":
+            sendall(conn, sb_line(evil_welcome()), HELLO_S)
+        elif kind in ("peer-report", "peer-ack"):
+            sendall(conn, peer_line("peer-ack"), HELLO_S)
+        drain_until_gone(conn, HELLO_S)
+        return
     make = SIDEBAND.get(mode)
     if make is None:
         return  # a TLS-speaking mode: close, as a TLS server would
@@ -447,7 +489,7 @@ def tls_serve(conn, ctx, mode):
                 flush()
                 if not pull():
                     return
-        if mode == "evil-sideband" and line.startswith(MAGIC):
+        if mode in ("evil-sideband", "peer-evil") and line.startswith(MAGIC):
             obj.write(sb_line(evil_inside_reply()))
             flush()
         drain_until_gone(conn, HELLO_S)
@@ -468,6 +510,8 @@ TLS = {
     "sb-huge": ("leaf.pem", "leaf.key"),
     "sb-nested": ("leaf.pem", "leaf.key"),
     "sb-deep": ("leaf.pem", "leaf.key"),
+    # a tlsprobe peer node gone bad: every side-channel answer hostile
+    "peer-evil": ("leaf.pem", "leaf.key"),
 }
 
 # the plain misbehaving servers, as fakeserver.py plays them
@@ -496,8 +540,7 @@ def handle(conn, peer, mode, ctx, slots):
             first = b""
         if first == MAGIC:
             if mode in SIDEBAND or mode in TLS:
-                read_client_hello(conn)
-                serve_sideband(conn, mode, first)
+                serve_sideband(conn, mode, read_client_hello(conn))
                 return
         if mode in TLS:
             tls_serve(conn, ctx, mode)

@@ -31,7 +31,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from clean_output import offences  # noqa: E402
+from clean_output import json_offences, offences  # noqa: E402
 
 
 class Run:
@@ -146,11 +146,12 @@ def check(d, fields):
         for n in fields[1:]:
             r = Run(d, n)
             for what, data in (("stdout", r.out), ("stderr", r.err)):
-                found = offences(data)
+                found = ["offset %d line %d: %s" % o for o in offences(data)]
+                found += ["JSON string %s: %s" % o
+                          for o in json_offences(data)]
                 if found:
                     why.append("%s %s: %d unsafe: %s" % (
-                        n, what, len(found), "; ".join(
-                            "offset %d line %d: %s" % o for o in found[:4])))
+                        n, what, len(found), "; ".join(found[:4])))
         return ("%s: nothing unsafe for a terminal on stdout or stderr"
                 % " ".join(fields[1:]), why, [])
     if kind == "py":
