@@ -402,6 +402,23 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		not_tls(r, o, ctx);
 		return;
 	}
+	/*
+	 * An SSL 2.0 SERVER-HELLO (a 2-byte header with the high bit set,
+	 * then message type 4): the server speaks no version we offer.
+	 * GnuTLS only says "unexpected packet", which names nothing.
+	 */
+	if (o->first_in_len >= 3 && (o->first_in[0] & 0x80) != 0 &&
+	    o->first_in[2] == 4) {
+		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+				      "answered in SSL 2.0, which no TLS "
+				      "client speaks", ctx->remote);
+		tp_finding_detail(f, "an SSL 2.0 SERVER-HELLO came back; we "
+				  "offered: %s; GnuTLS: %s",
+				  ctx->offered_versions, gnutls_strerror(st));
+		tp_finding_fix(f, "enable TLS 1.2 or TLS 1.3 on the server: "
+			       "SSL 2.0 has been forbidden since RFC 6176");
+		return;
+	}
 	if (o->alert_in >= 0) {
 		from_alert(r, o, ctx);
 		return;
