@@ -493,6 +493,22 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 				  gnutls_strerror(st), gnutls_strerror_name(st),
 				  ctx->offered_suites);
 		return;
+	case GNUTLS_E_SESSION_EOF:
+		/* the TCP end (o->eof) is taken above: GnuTLS ends the
+		 * handshake so when a close_notify alert comes, a clean
+		 * close that is no error alert */
+		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
+				      "session with close_notify %s",
+				      ctx->remote, o->bytes_in == 0 ? "right "
+				      "after our ClientHello" : "during the "
+				      "handshake");
+		tp_finding_detail(f, "a close_notify alert, not an error "
+				  "alert; last sent: %s; last received: %s; "
+				  "%zu bytes received",
+				  o->last_out[0] ? o->last_out : "nothing",
+				  o->last_in[0] ? o->last_in : "nothing",
+				  o->bytes_in);
+		return;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "
 				      "the server certificate of %s forbids "

@@ -42,9 +42,7 @@ ccase ext64k 1 HANDSHAKE_TIMEOUT
 # an alert storm that ends in a fatal internal_error (and the
 # alerts named: see below)
 ccase alert-storm 1 'ALERT_RECEIVED|PROTOCOL_VIOLATION|TLS_HANDSHAKE_FAILED'
-# needs: close_notify during the handshake is PEER_CLOSED (or, as
-# tlsprobe server says, ALERT_RECEIVED) naming close_notify, not
-# TLS_HANDSHAKE_FAILED "Peer has terminated the connection"
+# close_notify during the handshake: a clean close, named so
 ccase close-notify 1 'PEER_CLOSED|ALERT_RECEIVED'
 ccase split-hello 1 HANDSHAKE_TIMEOUT
 ccase split-tls 0 '!TLS_HANDSHAKE_FAILED'
@@ -106,7 +104,6 @@ hpy client-alert-storm-json "the finding names the alerts received" \
 	"'alert' in ' '.join(f['summary'] + ' ' + (f['detail'] or '') for f in d['findings']).lower() and 'last received: nothing' not in json.dumps(d['findings'])"
 hpy client-giant-length-json "the finding keeps GnuTLS's status name" \
 	"'GNUTLS_E_RECORD_OVERFLOW' in text('TLS_HANDSHAKE_FAILED') + text('PROTOCOL_VIOLATION')"
-# needs: as close-notify above
 hpy client-close-notify-json "the finding names close_notify" \
 	"'close_notify' in text('PEER_CLOSED') + text('ALERT_RECEIVED')"
 hpy client-split-hello-json "a ServerHello in one-byte records is read" \
