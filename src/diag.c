@@ -402,6 +402,23 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		not_tls(r, o, ctx);
 		return;
 	}
+	/*
+	 * An SSL 2.0 SERVER-HELLO (a 2-byte header with the high bit set,
+	 * then message type 4): the server speaks no version we offer.
+	 * GnuTLS only says "unexpected packet", which names nothing.
+	 */
+	if (o->first_in_len >= 3 && (o->first_in[0] & 0x80) != 0 &&
+	    o->first_in[2] == 4) {
+		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+				      "answered in SSL 2.0, which no TLS "
+				      "client speaks", ctx->remote);
+		tp_finding_detail(f, "an SSL 2.0 SERVER-HELLO came back; we "
+				  "offered: %s; GnuTLS: %s",
+				  ctx->offered_versions, gnutls_strerror(st));
+		tp_finding_fix(f, "enable TLS 1.2 or TLS 1.3 on the server: "
+			       "SSL 2.0 has been forbidden since RFC 6176");
+		return;
+	}
 	if (o->alert_in >= 0) {
 		from_alert(r, o, ctx);
 		return;
@@ -475,6 +492,22 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		tp_finding_detail(f, "GnuTLS: %s (%s); we offered %s",
 				  gnutls_strerror(st), gnutls_strerror_name(st),
 				  ctx->offered_suites);
+		return;
+	case GNUTLS_E_SESSION_EOF:
+		/* the TCP end (o->eof) is taken above: GnuTLS ends the
+		 * handshake so when a close_notify alert comes, a clean
+		 * close that is no error alert */
+		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
+				      "session with close_notify %s",
+				      ctx->remote, o->bytes_in == 0 ? "right "
+				      "after our ClientHello" : "during the "
+				      "handshake");
+		tp_finding_detail(f, "a close_notify alert, not an error "
+				  "alert; last sent: %s; last received: %s; "
+				  "%zu bytes received",
+				  o->last_out[0] ? o->last_out : "nothing",
+				  o->last_in[0] ? o->last_in : "nothing",
+				  o->bytes_in);
 		return;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "

@@ -1,0 +1,122 @@
+#!/bin/sh
+# tlsprobe client against hostile servers: each run ends within the
+# --timeout bound with the most specific finding, and nothing the server
+# sent reaches the terminal raw, in text (-v) or JSON.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/hostile/hostile.sh"
+
+hostile_certs
+# the client's stages are dns, tcp, tls, verify and the side channel's
+# short wait: docs/tlsprobe-client.1 bounds each by --timeout
+BOUND=$(bound_ms 4 1)
+
+CASES=""
+# ccase MODE RC CODE...: the client against MODE exits RC and reports
+# each CODE (A|B: either; !C: not C).
+ccase() { CASES="$CASES$*
+"; }
+
+ccase silence 1 HANDSHAKE_TIMEOUT
+ccase garbage 1 NOT_TLS
+# the client keeps GnuTLS's word for what the server broke
+# (t_client_local: an oversized record is TLS_HANDSHAKE_FAILED with
+# GNUTLS_E_RECORD_OVERFLOW); PROTOCOL_VIOLATION would do too
+ccase giant-length 1 'TLS_HANDSHAKE_FAILED|PROTOCOL_VIOLATION'
+# a ServerHello at one byte a second: the handshake's deadline holds
+# however much trickles in
+ccase slowloris 1 HANDSHAKE_TIMEOUT
+ccase rst-mid 1 RESET_DURING_HANDSHAKE
+ccase reset 1 RESET_DURING_HANDSHAKE
+ccase close 1 PEER_CLOSED
+# a second HelloRetryRequest is forbidden (RFC 8446 4.1.4)
+ccase hrr-endless 1 'TLS_HANDSHAKE_FAILED|PROTOCOL_VIOLATION'
+ccase sh-silence 1 HANDSHAKE_TIMEOUT
+ccase zero-window 1 HANDSHAKE_TIMEOUT
+ccase flood-instead 1 NOT_TLS
+ccase flood-after 0 '!TLS_HANDSHAKE_FAILED'
+# as giant-length (GNUTLS_E_UNEXPECTED_EXTENSIONS_LENGTH)
+ccase ext-len-lie 1 'TLS_HANDSHAKE_FAILED|PROTOCOL_VIOLATION'
+# GnuTLS lets an unknown extension pass: ServerHello, then silence
+ccase ext64k 1 HANDSHAKE_TIMEOUT
+# an alert storm that ends in a fatal internal_error (and the
+# alerts named: see below)
+ccase alert-storm 1 'ALERT_RECEIVED|PROTOCOL_VIOLATION|TLS_HANDSHAKE_FAILED'
+# close_notify during the handshake: a clean close, named so
+ccase close-notify 1 'PEER_CLOSED|ALERT_RECEIVED'
+ccase split-hello 1 HANDSHAKE_TIMEOUT
+ccase split-tls 0 '!TLS_HANDSHAKE_FAILED'
+ccase unknown-record 1 'NOT_TLS|PROTOCOL_VIOLATION'
+# the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3): GnuTLS's
+# illegal_parameter, kept by name
+ccase downgrade 1 'TLS_HANDSHAKE_FAILED|PROTOCOL_VIOLATION'
+# needs: an SSL 2.0 SERVER-HELLO is NOT_TLS naming SSL 2.0, as ciphers
+# says, not TLS_HANDSHAKE_FAILED
+ccase sslv2 1 'NOT_TLS|PROTOCOL_VERSION_MISMATCH'
+# GnuTLS refuses handshake messages over 128 KiB: said plainly
+ccase many-sans 1 TLS_HANDSHAKE_FAILED
+ccase big-chain 1 TLS_HANDSHAKE_FAILED
+# needs (clean output): bidi controls pass the sanitiser
+ccase evil-cert 1 UNKNOWN_CA
+# needs (clean output): bidi controls pass the sanitiser
+ccase evil-sideband 1 NAT_SOURCE NAT_DESTINATION TLS_INTERCEPTED
+ccase sb-raw 0 '!TLS_HANDSHAKE_FAILED'
+ccase sb-malformed 0 '!TLS_HANDSHAKE_FAILED'
+ccase sb-huge 0 '!TLS_HANDSHAKE_FAILED'
+ccase sb-nested 0 '!TLS_HANDSHAKE_FAILED'
+ccase sb-deep 0 '!TLS_HANDSHAKE_FAILED'
+ccase escape 1 NOT_TLS
+ccase http 1 NOT_TLS
+
+MODES=$(printf '%s' "$CASES" | awk '{print $1}')
+# shellcheck disable=SC2086
+start_hostile $MODES
+
+# every run at once (HOSTILE_PAR at a time): JSON, and text with -v
+for m in $MODES; do
+	p=$(hport "$m")
+	hrun "client-$m-json" "$TP" client "127.0.0.1:$p" --timeout "$TO" \
+		--ca "$CERTS/ca.pem" --json
+	hrun "client-$m-text" "$TP" client "127.0.0.1:$p" --timeout "$TO" \
+		--ca "$CERTS/ca.pem" -v
+done
+hwait
+
+printf '%s' "$CASES" >"$T/cases"
+while read -r m rc codes; do
+	# shellcheck disable=SC2086
+	hcase "client-$m-json" "$rc" "$BOUND" $codes
+	htext "client-$m-text" "$rc" "$BOUND"
+	hclean "client-$m-json" "client-$m-text"
+done <"$T/cases"
+
+# what the cases above cannot say by codes alone
+# needs: a HelloRetryRequest is named so, not "handshake type 1025"
+hpy client-hrr-endless-json "the ladder names the HelloRetryRequest" \
+	"any(h.get('message') == 'HelloRetryRequest' for h in d['handshake']) and not any('1025' in (h.get('message') or '') for h in d['handshake'])"
+hpy client-sslv2-json "an SSL 2.0 answer is named" \
+	"'SSL 2' in text('NOT_TLS') + text('PROTOCOL_VERSION_MISMATCH')"
+hpy client-alert-storm-json "10,000 alerts: the report stays small" \
+	"len(json.dumps(d)) < 65536"
+# needs: the finding says alerts came (it says "GnuTLS internal error;
+# last received: nothing" while its own ladder lists the alerts)
+hpy client-alert-storm-json "the finding names the alerts received" \
+	"'alert' in ' '.join(f['summary'] + ' ' + (f['detail'] or '') for f in d['findings']).lower() and 'last received: nothing' not in json.dumps(d['findings'])"
+hpy client-giant-length-json "the finding keeps GnuTLS's status name" \
+	"'GNUTLS_E_RECORD_OVERFLOW' in text('TLS_HANDSHAKE_FAILED') + text('PROTOCOL_VIOLATION')"
+hpy client-close-notify-json "the finding names close_notify" \
+	"'close_notify' in text('PEER_CLOSED') + text('ALERT_RECEIVED')"
+hpy client-split-hello-json "a ServerHello in one-byte records is read" \
+	"any(h.get('message') == 'ServerHello' for h in d['handshake'])"
+hpy client-split-tls-json "a handshake in one-byte records is made" \
+	"d['session'] is not None and d['stages'][2]['status'] == 'ok'"
+hpy client-flood-after-json "100 MB after the handshake: the session stands" \
+	"d['session'] is not None"
+hpy client-evil-sideband-json "the hostile welcome reached the report (so its strings were checked)" \
+	"d['peer_report'] is not None and 'id' in d['peer_report']['unique_id']"
+for m in sb-raw sb-malformed sb-huge sb-nested sb-deep; do
+	hpy "client-$m-json" "a hostile side-channel line is not a paired probe" \
+		"d['peer_report'] is None and [s for s in d['stages'] if s['name'] == 'sideband'][0]['status'] == 'skipped'"
+done
+hjudge
+stop_servers
