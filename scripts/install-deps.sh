@@ -15,11 +15,14 @@ set -u
 #        namespaces and firewall rules (iproute2, iptables); the TUI under
 #        tmux; pgrep/pkill (procps); man and groff to lint the man pages;
 #        nginx, stunnel4 and nmap for the cipher audit's tests; tcpdump,
-#        tshark and curl to make and check captures
+#        tshark and curl to make and check captures; python3-cryptography
+#        for the hostile-peer suite's certificates, whose names hold
+#        control characters that openssl and certtool will not write
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libcmocka-dev gnutls-bin openssl python3 \
 iproute2 iptables tmux procps ca-certificates man-db groff-base \
-sslsplit nginx-light stunnel4 nmap tcpdump tshark curl"
+sslsplit nginx-light stunnel4 nmap tcpdump tshark curl \
+python3-cryptography"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \
