@@ -1423,10 +1423,7 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 	}
 	if (client_hello && c->saw_hello)
 		return 0;  /* the second hello after a HelloRetryRequest */
-	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
-		name = "ChangeCipherSpec";
-	else
-		name = tp_registry_handshake_name((int)htype, buf, sizeof(buf));
+	name = tp_registry_gnutls_handshake_name(htype, buf, sizeof(buf));
 	tp_report_add_message(c->r, tp_now_ms() - c->tls_start, incoming != 0,
 			      name);
 	if (incoming)

@@ -157,10 +157,7 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 	const char *name;
 
 	(void)when;
-	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
-		name = "ChangeCipherSpec";
-	else
-		name = tp_registry_handshake_name((int)htype, buf, sizeof(buf));
+	name = tp_registry_gnutls_handshake_name(htype, buf, sizeof(buf));
 	tp_report_add_message(c->r, tp_now_ms() - c->start, incoming != 0,
 			      name);
 	if (incoming) {
