@@ -21,7 +21,8 @@ struct ctx {
 	struct tp_report *r;
 	int fd;
 	double start;
-	double deadline;
+	double deadline;       /* the current wait's */
+	double end;            /* the caller's: no wait goes past it */
 	double last_in;
 	gnutls_session_t session;
 };
@@ -421,13 +422,14 @@ static void top_up_first_bytes(struct ctx *c)
  * close_notify and read until the peer's close, an alert, or a short
  * deadline.
  */
-static void confirm_client_auth(struct ctx *c, double timeout_ms)
+static void confirm_client_auth(struct ctx *c)
 {
 	char buf[512];
-	double wait = timeout_ms < 1500 ? timeout_ms : 1500;
 	int rc;
 
-	c->deadline = tp_now_ms() + wait;
+	c->deadline = tp_now_ms() + 1500;
+	if (c->deadline > c->end)
+		c->deadline = c->end;
 	gnutls_record_set_timeout(c->session, 0);
 	do {
 		rc = gnutls_bye(c->session, GNUTLS_SHUT_WR);
@@ -468,6 +470,8 @@ static void inside_exchange(struct ctx *c)
 	if (buf == NULL)
 		return;
 	c->deadline = tp_now_ms() + wait;
+	if (c->deadline > c->end)
+		c->deadline = c->end;
 	while (sent < len) {
 		n = gnutls_record_send(c->session, line + sent, len - sent);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
@@ -511,7 +515,7 @@ out:
 }
 
 int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
-			    double timeout_ms, struct tp_report *r,
+			    double deadline, struct tp_report *r,
 			    struct tp_tls_obs *obs)
 {
 	gnutls_certificate_credentials_t cred = NULL;
@@ -528,7 +532,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	c.r = r;
 	c.fd = fd;
 	c.start = c.last_in = tp_now_ms();
-	c.deadline = c.start + timeout_ms;
+	c.deadline = c.end = deadline;
 
 	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
 	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
@@ -570,7 +574,14 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			short ev = gnutls_record_get_direction(s) ? POLLOUT
 								  : POLLIN;
-			int w = wait_for(&c, ev, c.deadline);
+			/* a server still silent at silent_until is taken
+			 * as stalled, so that the caller's retries have the
+			 * rest of the stage */
+			double until = obs->bytes_in == 0 &&
+				       cfg->silent_until > 0 &&
+				       cfg->silent_until < c.deadline
+				       ? cfg->silent_until : c.deadline;
+			int w = wait_for(&c, ev, until);
 
 			if (w == TP_NET_STOPPED)
 				break;
@@ -612,7 +623,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			inside_exchange(&c);
 		else if (obs->cert_requested &&
 			 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
-			confirm_client_auth(&c, timeout_ms);
+			confirm_client_auth(&c);
 		else
 			gnutls_bye(s, GNUTLS_SHUT_WR);
 	}

@@ -27,6 +27,10 @@ Modes:
                suite 0x0000 (TLS_NULL_WITH_NULL_NULL), never offered
   hrr          answers every ClientHello with a HelloRetryRequest for
                TLS_AES_128_GCM_SHA256 and x25519, whatever was offered
+  hello-stall  answers the ClientHello with a TLS 1.2 ServerHello for
+               TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, then silence
+  trickle      answers the ClientHello with that ServerHello and a
+               Certificate record after it, one byte a second, forever
 """
 
 import argparse
@@ -34,6 +38,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 
 # How long one connection may live without the client doing anything.
 IDLE_S = 30.0
@@ -156,6 +161,18 @@ def server_hello(suite, hrr):
     return struct.pack("!BHH", 22, 0x0303, len(msg)) + msg
 
 
+def serve_trickle(conn):
+    read_client_hello(conn)
+    # a Certificate record that claims 16 KiB, never more than begun
+    data = (server_hello(0xC02F, False) +
+            struct.pack("!BHH", 22, 0x0303, 0x4000) +
+            struct.pack("!I", (11 << 24) | (0x4000 - 4)))
+    data += bytes(0x4000 - 4)
+    for i in range(len(data)):
+        conn.sendall(data[i:i + 1])
+        time.sleep(1.0)
+
+
 def serve_hello(conn, suite, hrr):
     read_client_hello(conn)
     conn.sendall(server_hello(suite, hrr))
@@ -165,6 +182,8 @@ def serve_hello(conn, suite, hrr):
 HANDLERS = {
     "bad-suite": lambda c: serve_hello(c, 0x0000, False),
     "hrr": lambda c: serve_hello(c, 0x1301, True),
+    "hello-stall": lambda c: serve_hello(c, 0xC02F, False),
+    "trickle": serve_trickle,
     "ssh": lambda c: serve_banner(c, "ssh"),
     "smtp": lambda c: serve_banner(c, "smtp"),
     "ftp": lambda c: serve_banner(c, "ftp"),
