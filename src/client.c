@@ -76,6 +76,8 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 	if (o->cert_file != NULL) {
 		if (tp_cert_load_chain(o->cert_file, &l->chain, &l->n_chain,
 				       err) < 0 ||
+		    tp_cert_check_sendable("--cert", o->cert_file, l->chain,
+					   l->n_chain, err) < 0 ||
 		    tp_cert_load_key(o->key_file, &l->x509_key, err) < 0)
 			return -1;
 		l->pcerts = calloc(l->n_chain, sizeof(*l->pcerts));
