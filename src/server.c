@@ -1651,7 +1651,10 @@ static enum step start_tls(struct conn *c)
 	if (c->r == NULL || c->hello == NULL)
 		return STEP_CLOSE;
 	c->tls_start = tp_now_ms();
-	c->deadline = c->tls_start + srv->timeout_ms;
+	/* the first bytes were the handshake's: it keeps the deadline the
+	 * connection got when it was accepted, so that a client slow to
+	 * start and then slow to go on holds it for one --timeout, not two */
+	c->deadline = c->accepted + srv->timeout_ms;
 	rc = gnutls_init(&c->s, GNUTLS_SERVER | GNUTLS_NONBLOCK |
 			 GNUTLS_NO_TICKETS);
 	if (rc < 0)
@@ -1774,7 +1777,8 @@ static enum step do_peek(struct conn *c)
 			return STEP_CLOSE;
 		memcpy(c->line, c->peek, c->peek_len);
 		c->line_len = c->peek_len;
-		c->deadline = tp_now_ms() + c->srv->timeout_ms;
+		/* the hello line keeps the deadline of the accept, whose
+		 * first bytes it began with */
 		c->state = S_SB_READ;
 		return STEP_NEXT;
 	}
