@@ -731,8 +731,10 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	 * tls: the handshake, the second looks into its failure and the
 	 * paired server's account of it share one budget. The account's
 	 * share (a quarter, at most 1.5 s) is kept back when a paired
-	 * server is known to be there; a server that has sent nothing at
-	 * half of the rest has stalled, and the retries get the other half.
+	 * server is known to be there; a server that has sent nothing for
+	 * a quarter of the rest when half of it has gone has stalled (a
+	 * path-MTU black hole lets the small ServerHello through, then
+	 * nothing), and the retries get the other half.
 	 */
 	st = tp_report_stage(r, "tls");
 	t0 = tp_now_ms();
@@ -741,6 +743,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		account_ms = timeout_ms / 4 < 1500 ? timeout_ms / 4 : 1500;
 	hs_end = stage_end - account_ms;
 	cfg.silent_until = t0 + (hs_end - t0) / 2;
+	cfg.quiet_ms = (hs_end - t0) / 4;
 	if (tp_tls_client_handshake(&cfg, fd, hs_end, r, &obs) < 0 &&
 	    !obs.cancelled) {
 		struct tp_diag_ctx ctx = {
@@ -765,7 +768,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		bool stalled = obs.timed_out && obs.alert_in < 0;
 		/* second looks need time: none start once the budget is
 		 * spent (a server that kept the handshake busy to the end,
-		 * one byte at a time, gets no retry) */
+		 * a byte now and then, gets no retry) */
 		bool time_left = hs_end - tp_now_ms() > 0;
 		bool reset = (obs.recv_errno == ECONNRESET ||
 			      obs.recv_errno == EPIPE || obs.send_errno != 0) &&

@@ -522,6 +522,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	gnutls_session_t s = NULL;
 	struct ctx c;
 	const char *pos;
+	bool check_quiet = cfg->silent_until > 0;
 	int rc;
 
 	memset(obs, 0, sizeof(*obs));
@@ -574,17 +575,22 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			short ev = gnutls_record_get_direction(s) ? POLLOUT
 								  : POLLIN;
-			/* a server still silent at silent_until is taken
-			 * as stalled, so that the caller's retries have the
-			 * rest of the stage */
-			double until = obs->bytes_in == 0 &&
-				       cfg->silent_until > 0 &&
+			/* a server quiet for quiet_ms at silent_until is
+			 * taken as stalled, so that the caller's retries
+			 * have the rest of the stage */
+			double until = check_quiet &&
 				       cfg->silent_until < c.deadline
 				       ? cfg->silent_until : c.deadline;
 			int w = wait_for(&c, ev, until);
 
 			if (w == TP_NET_STOPPED)
 				break;
+			if (w == 0 && check_quiet &&
+			    tp_now_ms() < c.deadline) {
+				check_quiet = false;
+				if (tp_now_ms() - c.last_in < cfg->quiet_ms)
+					continue;  /* still coming */
+			}
 			if (w == 0) {
 				obs->timed_out = true;
 				break;

@@ -28,8 +28,10 @@ struct tp_tls_client_cfg {
 				    * session once it is up, or NULL */
 	double inside_wait_ms;     /* how long to wait for its answer */
 	double silent_until;       /* tp_now_ms() clock: a server that has
-				    * sent nothing by then has stalled (the
-				    * handshake ends, timed out); 0: none */
+				    * sent nothing for quiet_ms by then has
+				    * stalled (the handshake ends, timed
+				    * out); 0: no such check */
+	double quiet_ms;
 	char our_subject[256];
 	volatile sig_atomic_t *stop; /* set: every wait ends at once, and
 				      * obs->cancelled says so; NULL: never */
