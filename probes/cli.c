@@ -43,7 +43,8 @@ int cli_error(const char *sub, const struct tp_error *err)
 	return code;
 }
 
-int cli_parse_timeout(const char *sub, const char *arg, double *out)
+int cli_parse_seconds(const char *sub, const char *flag, const char *arg,
+		      double *out)
 {
 	char *end;
 	double v;
@@ -52,10 +53,15 @@ int cli_parse_timeout(const char *sub, const char *arg, double *out)
 	v = strtod(arg, &end);
 	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) ||
 	    v <= 0 || v > 86400)
-		return cli_fail(sub, 2, "--timeout '%s': expected seconds "
-				"between 0 and 86400 (decimal allowed)", arg);
+		return cli_fail(sub, 2, "%s '%s': expected seconds between 0 "
+				"and 86400 (decimal allowed)", flag, arg);
 	*out = v;
 	return 0;
+}
+
+int cli_parse_timeout(const char *sub, const char *arg, double *out)
+{
+	return cli_parse_seconds(sub, "--timeout", arg, out);
 }
 
 int cli_parse_now(const char *sub, const char *arg, time_t *out)
@@ -197,7 +203,9 @@ int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		if (c == OPT_HELP && usage != NULL) {
+		/* -h is help in every command, whatever its short options */
+		if ((c == OPT_HELP || (c == '?' && optopt == 'h')) &&
+		    usage != NULL) {
 			fputs(usage, stdout);
 			return 0;
 		}
@@ -379,7 +387,7 @@ int cli_peer_option(const char *sub, int opt, const char *arg,
 	switch (opt) {
 	case OPT_LISTEN: o->listen = arg; return 0;
 	case OPT_CONNECT: o->connect = arg; return 0;
-	case OPT_WAIT: return cli_parse_timeout(sub, arg, &o->wait_s);
+	case OPT_WAIT: return cli_parse_seconds(sub, "--wait", arg, &o->wait_s);
 	case OPT_REQUIRE_CLIENT_CERT: o->require_client_cert = true; return 0;
 	/* one exchange with one node: --once and --count are implied */
 	case OPT_ONCE: return 0;

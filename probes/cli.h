@@ -202,6 +202,10 @@ int cli_pcap_option(const char *sub, int opt, const char *arg,
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);
 /* Reports an error object as one line on stderr; returns its exit code. */
 int cli_error(const char *sub, const struct tp_error *err);
+/* Parses a value in seconds (decimal, > 0) for flag; 2 with one line
+ * naming flag when it is not one. */
+int cli_parse_seconds(const char *sub, const char *flag, const char *arg,
+		      double *out);
 /* Parses a --timeout value (seconds, decimal, > 0). */
 int cli_parse_timeout(const char *sub, const char *arg, double *out);
 /* Parses a --now value (RFC 3339 or seconds since the epoch), for tests. */

@@ -389,6 +389,49 @@ int tp_cert_load_chain(const char *path, gnutls_x509_crt_t **chain,
 	return ret;
 }
 
+size_t tp_cert_chain_message_size(gnutls_x509_crt_t *chain, unsigned n)
+{
+	/* type and length 4, certificate_request_context 1, list length 3;
+	 * each entry: length 3, the DER, extensions length 2 */
+	size_t total = 4 + 1 + 3;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		gnutls_datum_t der = {NULL, 0};
+
+		if (gnutls_x509_crt_export2(chain[i], GNUTLS_X509_FMT_DER,
+					    &der) < 0)
+			return 0;
+		total += 3 + der.size + 2;
+		gnutls_free(der.data);
+	}
+	return total;
+}
+
+int tp_cert_check_sendable(const char *flag, const char *path,
+			   gnutls_x509_crt_t *chain, unsigned n,
+			   struct tp_error *err)
+{
+	size_t size = tp_cert_chain_message_size(chain, n);
+	size_t room = TP_CERT_HANDSHAKE_MAX - TP_CERT_HELLOS_MIN;
+
+	if (size == 0) {
+		tp_error_set(err, TP_ERR_USAGE, "%s %s: a certificate of the "
+			     "chain cannot be encoded to send", flag, path);
+		return -1;
+	}
+	if (size <= room && size <= 0xFFFFFF)
+		return 0;
+	tp_error_set(err, TP_ERR_USAGE, "%s %s: the chain (%u certificate%s) "
+		     "makes a Certificate message of %zu bytes; GnuTLS sends "
+		     "at most %u bytes of handshake, %zu of them after the "
+		     "hellos, so no peer could ever receive it: present "
+		     "fewer or smaller certificates (leave out the root)",
+		     flag, path, n, n == 1 ? "" : "s", size,
+		     TP_CERT_HANDSHAKE_MAX, room);
+	return -1;
+}
+
 int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
 		       gnutls_x509_crt_t **chain, unsigned *count,
 		       struct tp_error *err)

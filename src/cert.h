@@ -39,6 +39,27 @@ int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
 		       struct tp_error *err);
 void tp_cert_free_chain(gnutls_x509_crt_t *chain, unsigned n);
 
+/*
+ * What a chain's Certificate message weighs and what can carry it. The
+ * wire allows 2^24-1 bytes of handshake message; GnuTLS stops at
+ * TP_CERT_HANDSHAKE_MAX bytes for the whole handshake so far (its
+ * gnutls_handshake_set_max_packet_length default, 128 KiB, on the side
+ * that sends as on the side that receives), and the hellos before the
+ * Certificate take TP_CERT_HELLOS_MIN of it at the very least.
+ */
+#define TP_CERT_HANDSHAKE_MAX (128u * 1024)
+#define TP_CERT_HELLOS_MIN 128u
+/* The Certificate message for the chain, its 4-byte header included, in
+ * the larger of its forms (TLS 1.3, RFC 8446 section 4.4.2: a context
+ * byte and empty extensions per certificate); 0 when a certificate
+ * cannot be encoded. */
+size_t tp_cert_chain_message_size(gnutls_x509_crt_t *chain, unsigned n);
+/* 0 when a Certificate message for the chain can be sent; otherwise -1,
+ * and err (TP_ERR_USAGE) names the option, the file and the sizes. */
+int tp_cert_check_sendable(const char *flag, const char *path,
+			   gnutls_x509_crt_t *chain, unsigned n,
+			   struct tp_error *err);
+
 /* Loads a PEM private key; usage error naming the file if it is none. */
 int tp_cert_load_key(const char *path, gnutls_x509_privkey_t *key,
 		     struct tp_error *err);

@@ -76,6 +76,8 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 	if (o->cert_file != NULL) {
 		if (tp_cert_load_chain(o->cert_file, &l->chain, &l->n_chain,
 				       err) < 0 ||
+		    tp_cert_check_sendable("--cert", o->cert_file, l->chain,
+					   l->n_chain, err) < 0 ||
 		    tp_cert_load_key(o->key_file, &l->x509_key, err) < 0)
 			return -1;
 		l->pcerts = calloc(l->n_chain, sizeof(*l->pcerts));
@@ -186,35 +188,28 @@ static int rank(enum tp_net_status s)
 	}
 }
 
-/* Runs the tcp stage over every resolved address in turn. */
+/* Runs the tcp stage over every resolved address in turn, until the
+ * stage's deadline; the stage began at t0 (with the side channel's
+ * hello, which spends the same budget). */
 static int connect_any(const struct tp_client_opts *o,
-		       const struct tp_resolved *addrs, struct tp_report *r,
-		       char *remote, size_t rsize, size_t *used_addr,
-		       const char **cut)
+		       const struct tp_resolved *addrs, double t0,
+		       double deadline, struct tp_report *r, char *remote,
+		       size_t rsize, size_t *used_addr, const char **cut)
 {
 	struct tp_stage *st = tp_report_stage(r, "tcp");
 	struct tp_net_result res, best = {.status = TP_NETRES_ERROR};
 	char attempts[1024] = "", local[64];
-	double t0 = tp_now_ms(), budget = o->timeout_s * 1000;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	size_t used = 0, i;
 	int fd = -1;
 
 	for (i = 0; i < addrs->n && fd < 0; i++) {
-		double left = budget - (tp_now_ms() - t0);
-
 		tp_addr_format((const struct sockaddr *)&addrs->addr[i],
 			       remote, rsize);
-		if (left <= 0) {
-			res.status = TP_NETRES_TIMEOUT;
-			snprintf(res.message, sizeof(res.message), "no time "
-				 "left for %s", remote);
-		} else {
-			tp_net_connect((const struct sockaddr *)&addrs->addr[i],
-				       addrs->len[i], left, 0, o->stop, &fd,
-				       &res);
-		}
+		tp_net_connect_by((const struct sockaddr *)&addrs->addr[i],
+				  addrs->len[i], deadline, 0, o->stop, &fd,
+				  &res);
 		if (res.status == TP_NETRES_CANCELLED) {
 			cancel_stage(r, "tcp", t0, cut);
 			return -1;
@@ -260,7 +255,7 @@ static void set_clean(char **field, const char *text)
  * server did not get ready for TLS.
  */
 static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
-			  int fd, const char *host, double timeout_ms,
+			  int fd, const char *host, double deadline,
 			  const char **cut)
 {
 	struct tp_stage *st = tp_report_stage(r, "starttls");
@@ -271,7 +266,7 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 	char line[512];
 	double t0 = tp_now_ms();
 
-	tp_starttls_run(fd, proto, host, t0 + timeout_ms, o->stop, &res);
+	tp_starttls_run(fd, proto, host, deadline, o->stop, &res);
 	if (res.status == TP_STARTTLS_CANCELLED) {
 		cancel_stage(r, "starttls", t0, cut);
 		return -1;
@@ -336,11 +331,12 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 
 /*
  * A fresh connection ready for the ClientHello, for the second looks
- * below: connected, and past the STARTTLS prelude when there is one.
- * -1 when none could be had; *cancelled when stop cut it short.
+ * below: connected, and past the STARTTLS prelude when there is one,
+ * all by the one deadline of the stage it looks into. -1 when none
+ * could be had; *cancelled when stop cut it short.
  */
 static int connect_ready(const struct sockaddr *sa, socklen_t len,
-			 double timeout_ms, int mss, int starttls,
+			 double deadline, int mss, int starttls,
 			 const char *host, volatile sig_atomic_t *stop,
 			 bool *cancelled)
 {
@@ -348,11 +344,11 @@ static int connect_ready(const struct sockaddr *sa, socklen_t len,
 	struct tp_net_result res;
 	int fd;
 
-	tp_net_connect(sa, len, timeout_ms, mss, stop, &fd, &res);
+	tp_net_connect_by(sa, len, deadline, mss, stop, &fd, &res);
 	*cancelled = res.status == TP_NETRES_CANCELLED;
 	if (fd >= 0 && starttls != TP_STARTTLS_NONE &&
 	    tp_starttls_run(fd, (enum tp_starttls)starttls, host,
-			    tp_now_ms() + timeout_ms, stop, &st) < 0) {
+			    deadline, stop, &st) < 0) {
 		*cancelled = st.status == TP_STARTTLS_CANCELLED;
 		close(fd);
 		fd = -1;
@@ -368,7 +364,7 @@ static int connect_ready(const struct sockaddr *sa, socklen_t len,
  */
 static void second_opinion(const struct tp_tls_client_cfg *cfg,
 			   const struct sockaddr *sa, socklen_t len,
-			   double timeout_ms, int starttls, const char *host,
+			   double deadline, int starttls, const char *host,
 			   struct tp_tls_obs *broad)
 {
 	static const char everything[] =
@@ -382,13 +378,15 @@ static void second_opinion(const struct tp_tls_client_cfg *cfg,
 	broad->alert_in = -1;
 	if (scratch == NULL)
 		return;
-	fd = connect_ready(sa, len, timeout_ms, 0, starttls, host, cfg->stop,
+	fd = connect_ready(sa, len, deadline, 0, starttls, host, cfg->stop,
 			   &broad->cancelled);
 	if (fd >= 0) {
 		wide.priority = everything;
 		wide.keylog = NULL;
 		wide.n_pcerts = 0;
-		tp_tls_client_handshake(&wide, fd, timeout_ms, scratch, broad);
+		wide.silent_until = 0;
+		wide.inside_line = NULL;
+		tp_tls_client_handshake(&wide, fd, deadline, scratch, broad);
 		close(fd);
 	}
 	tp_report_free(scratch);
@@ -404,7 +402,7 @@ struct retry {
 	struct tp_tls_client_cfg cfg;
 	const struct sockaddr *sa;
 	socklen_t len;
-	double timeout_ms;
+	double deadline;           /* the tls stage's */
 	int mss;
 	int starttls;          /* the prelude each connection needs */
 	const char *host;      /* its host (XMPP's 'to') */
@@ -421,10 +419,10 @@ static void *retry_main(void *arg)
 
 	if (scratch == NULL)
 		return NULL;
-	fd = connect_ready(t->sa, t->len, t->timeout_ms, t->mss, t->starttls,
+	fd = connect_ready(t->sa, t->len, t->deadline, t->mss, t->starttls,
 			   t->host, t->cfg.stop, &t->obs.cancelled);
 	if (fd >= 0) {
-		tp_tls_client_handshake(&t->cfg, fd, t->timeout_ms, scratch,
+		tp_tls_client_handshake(&t->cfg, fd, t->deadline, scratch,
 					&t->obs);
 		close(fd);
 	}
@@ -434,7 +432,7 @@ static void *retry_main(void *arg)
 
 static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
 			const struct sockaddr *sa, socklen_t len,
-			double timeout_ms, bool no_sni, int mss,
+			double deadline, bool no_sni, int mss,
 			int starttls, const char *host)
 {
 	memset(t, 0, sizeof(*t));
@@ -444,11 +442,12 @@ static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
 	/* a fresh random: the server's account must stay the first try's */
 	t->cfg.client_random = NULL;
 	t->cfg.inside_line = NULL;
+	t->cfg.silent_until = 0;
 	if (no_sni)
 		t->cfg.sni = NULL;
 	t->sa = sa;
 	t->len = len;
-	t->timeout_ms = timeout_ms;
+	t->deadline = deadline;
 	t->mss = mss;
 	t->starttls = starttls;
 	t->host = host;
@@ -584,6 +583,9 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	char my_id[TP_ID_LEN + 1];
 	bool have_id = false, peer_id_unchecked = false;
 	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
+	/* each stage's end, by the one clock: what a stage does on the side
+	 * (the side channel, retries, second looks) comes out of its budget */
+	double t_tcp, stage_end, hs_end, account_ms = 0;
 	const char *cut = NULL;  /* the stage the stop flag cut short */
 	size_t i, used_addr = 0;
 	int fd;
@@ -664,6 +666,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	 * a STARTTLS port: its service would take the side channel's line
 	 * for a command.
 	 */
+	t_tcp = tp_now_ms();
+	stage_end = t_tcp + timeout_ms;  /* tcp's, the hello's included */
 	if (!o->no_sideband && o->starttls == TP_STARTTLS_NONE) {
 		pair = tp_pair_new();
 		if (pair != NULL) {
@@ -699,8 +703,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	}
 
 	/* tcp */
-	fd = connect_any(o, &addrs, r, remote, sizeof(remote), &used_addr,
-			 &cut);
+	fd = connect_any(o, &addrs, t_tcp, stage_end, r, remote,
+			 sizeof(remote), &used_addr, &cut);
 	progress(o, r, "tcp");
 	if (fd < 0)
 		goto done;
@@ -713,8 +717,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 
 	/* starttls */
 	if (o->starttls != TP_STARTTLS_NONE) {
-		int ready = starttls_stage(o, r, fd, prelude_host, timeout_ms,
-					   &cut);
+		int ready = starttls_stage(o, r, fd, prelude_host,
+					   tp_now_ms() + timeout_ms, &cut);
 
 		progress(o, r, "starttls");
 		if (ready < 0) {
@@ -723,10 +727,24 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		}
 	}
 
-	/* tls */
+	/*
+	 * tls: the handshake, the second looks into its failure and the
+	 * paired server's account of it share one budget. The account's
+	 * share (a quarter, at most 1.5 s) is kept back when a paired
+	 * server is known to be there; a server that has sent nothing for
+	 * a quarter of the rest when half of it has gone has stalled (a
+	 * path-MTU black hole lets the small ServerHello through, then
+	 * nothing), and the retries get the other half.
+	 */
 	st = tp_report_stage(r, "tls");
 	t0 = tp_now_ms();
-	if (tp_tls_client_handshake(&cfg, fd, timeout_ms, r, &obs) < 0 &&
+	stage_end = t0 + timeout_ms;
+	if (pair != NULL && pair->state == TP_PAIR_PAIRED)
+		account_ms = timeout_ms / 4 < 1500 ? timeout_ms / 4 : 1500;
+	hs_end = stage_end - account_ms;
+	cfg.silent_until = t0 + (hs_end - t0) / 2;
+	cfg.quiet_ms = (hs_end - t0) / 4;
+	if (tp_tls_client_handshake(&cfg, fd, hs_end, r, &obs) < 0 &&
 	    !obs.cancelled) {
 		struct tp_diag_ctx ctx = {
 			.remote = remote, .sni = sni,
@@ -748,6 +766,10 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		const struct sockaddr *sa =
 			(struct sockaddr *)&addrs.addr[used_addr];
 		bool stalled = obs.timed_out && obs.alert_in < 0;
+		/* second looks need time: none start once the budget is
+		 * spent (a server that kept the handshake busy to the end,
+		 * a byte now and then, gets no retry) */
+		bool time_left = hs_end - tp_now_ms() > 0;
 		bool reset = (obs.recv_errno == ECONNRESET ||
 			      obs.recv_errno == EPIPE || obs.send_errno != 0) &&
 			     obs.alert_in < 0 && obs.bytes_in == 0;
@@ -756,15 +778,15 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		if ((obs.alert_in == 40 || obs.alert_in == 71) &&
 		    !obs.saw_server_hello) {
 			second_opinion(&cfg, sa, addrs.len[used_addr],
-				       timeout_ms, o->starttls, prelude_host,
+				       hs_end, o->starttls, prelude_host,
 				       &broad);
 			ctx.broad = &broad;
 		}
 		/*
 		 * A reset or a stall may be the path's doing: a filter on
 		 * the server name, or large segments lost without an ICMP
-		 * message to say so. The retries run side by side on half
-		 * the budget.
+		 * message to say so. The retries run side by side on what
+		 * is left of the budget (half of it after a silent server).
 		 */
 		no_sni.started = small_mss.started = false;
 		if (stalled || reset) {
@@ -776,15 +798,15 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			close(fd);
 			fd = -1;
 		}
-		if (stalled) {
+		if (stalled && time_left) {
 			ctx.retry_mss = RETRY_MSS;
 			retry_start(&small_mss, &cfg, sa, addrs.len[used_addr],
-				    timeout_ms / 2, false, RETRY_MSS,
+				    hs_end, false, RETRY_MSS,
 				    o->starttls, prelude_host);
 		}
-		if ((stalled || reset) && sni != NULL)
+		if ((stalled || reset) && sni != NULL && time_left)
 			retry_start(&no_sni, &cfg, sa, addrs.len[used_addr],
-				    timeout_ms / 2, true, 0, o->starttls,
+				    hs_end, true, 0, o->starttls,
 				    prelude_host);
 		ctx.sni_retry = retry_join(&no_sni);
 		ctx.mss_retry = retry_join(&small_mss);
@@ -804,7 +826,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				gnutls_priority_deinit(prio);
 			}
 			tp_diag_tls_failure(r, &obs, &ctx);
-			tp_stage_set(st, TP_STAGE_FAIL, obs.ms, "%s",
+			/* the stage's time: its second looks included */
+			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 				     r->n_findings > before
 				     ? r->findings[before].summary : "failed");
 		}
@@ -831,11 +854,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	 * handshake that just ended */
 	if (pair != NULL)
 		tp_pair_after_tls(pair, &obs);
-	if (pair != NULL && pair->state == TP_PAIR_PAIRED) {
+	if (pair != NULL && pair->state == TP_PAIR_PAIRED &&
+	    stage_end - tp_now_ms() > 0) {
+		double wait = stage_end - tp_now_ms();
+
 		t0 = tp_now_ms();
 		tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[used_addr],
-			      addrs.len[used_addr],
-			      timeout_ms < 1500 ? timeout_ms : 1500,
+			      addrs.len[used_addr], wait < 1500 ? wait : 1500,
 			      have_id ? my_id : NULL, true);
 		if (pair->cancelled) {
 			cancel_stage(r, "sideband", t0, &cut);

@@ -432,11 +432,19 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 				      ctx->remote, ctx->timeout_ms / 1000);
 		tp_finding_detail(f, "TCP is up; last sent: %s; last received:"
 				  " %s; %zu bytes sent, %zu received, nothing "
-				  "for the last %.1f s",
+				  "for the last %.1f s%s%s%s%s",
 				  o->last_out[0] ? o->last_out : "nothing",
 				  o->last_in[0] ? o->last_in : "nothing",
 				  o->bytes_out, o->bytes_in,
-				  o->stalled_ms / 1000);
+				  o->stalled_ms / 1000,
+				  ctx->sni_retry || ctx->mss_retry
+				  ? "; retried on fresh connections within the "
+				  "same --timeout (" : "",
+				  ctx->sni_retry ? "without SNI" : "",
+				  ctx->sni_retry && ctx->mss_retry ? ", " : "",
+				  ctx->mss_retry ? "with a small MSS): no "
+				  "further" : ctx->sni_retry ? "): no further"
+				  : "");
 		return;
 	}
 	if (o->recv_errno == ECONNRESET || o->recv_errno == EPIPE ||

@@ -22,6 +22,7 @@
 #include "livecap.h"
 #include "registry.h"
 #include "tcpwin.h"
+#include "wire.h"
 
 #define MAX_ENDPOINTS 16
 #define MAX_FLOWS 4096
@@ -63,10 +64,23 @@ struct dir_state {
 	uint8_t hdr[5];
 	unsigned hdr_have;
 	uint32_t rec_left;
+	uint32_t rec_len;
 	uint8_t rec_type;
+	/* a handshake record after change_cipher_spec: TLS 1.2 encrypts
+	 * it, TLS 1.3 sends the CCS for middleboxes only (RFC 8446 appendix
+	 * D.4) and the hellos after a HelloRetryRequest stay in the clear;
+	 * its first four bytes say which */
+	bool peeking, clear_record;
+	uint8_t peek[4];
+	unsigned peek_have;
 	uint8_t hs[4];
 	unsigned hs_have;
 	uint32_t hs_left;
+	/* a ServerHello's version and random, read before it is named:
+	 * the random tells a HelloRetryRequest (RFC 8446 section 4.1.3) */
+	uint8_t hello_head[34];
+	unsigned hello_have;
+	bool hello_pending;
 	uint8_t alert[2];
 	unsigned alert_have;
 	char current[48];     /* the message under way, for continuations */
@@ -422,6 +436,7 @@ static void reset_records(struct dir_state *d)
 	d->rec_left = 0;
 	d->hs_have = 0;
 	d->hs_left = 0;
+	d->hello_pending = false;
 	d->alert_have = 0;
 }
 
@@ -447,12 +462,36 @@ static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n,
 			if (d->hs_have < 4)
 				return;
 			d->hs_have = 0;
+			d->hs_left = (uint32_t)d->hs[1] << 16 |
+				     (uint32_t)d->hs[2] << 8 | d->hs[3];
+			if (d->hs[0] == 2 &&
+			    d->hs_left >= sizeof(d->hello_head)) {
+				d->hello_have = 0;
+				d->hello_pending = true;
+				continue;
+			}
 			snprintf(d->current, sizeof(d->current), "%s",
 				 tp_registry_handshake_name(d->hs[0], buf,
 							    sizeof(buf)));
 			label_add(lb, d->current);
-			d->hs_left = (uint32_t)d->hs[1] << 16 |
-				     (uint32_t)d->hs[2] << 8 | d->hs[3];
+			continue;
+		}
+		if (d->hello_pending) {
+			take = sizeof(d->hello_head) - d->hello_have;
+			if (take > n)
+				take = n;
+			memcpy(d->hello_head + d->hello_have, p, take);
+			d->hello_have += (unsigned)take;
+			d->hs_left -= (uint32_t)take;
+			p += take;
+			n -= take;
+			if (d->hello_have < sizeof(d->hello_head))
+				return;
+			d->hello_pending = false;
+			snprintf(d->current, sizeof(d->current), "%s",
+				 tp_wire_is_hrr_random(d->hello_head + 2)
+				 ? "HelloRetryRequest" : "ServerHello");
+			label_add(lb, d->current);
 			continue;
 		}
 		take = d->hs_left < n ? d->hs_left : n;
@@ -538,6 +577,8 @@ static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
 			}
 			d->rec_type = d->hdr[0];
 			d->rec_left = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
+			d->rec_len = d->rec_left;
+			d->peeking = d->clear_record = false;
 			name = NULL;
 			switch (d->rec_type) {
 			case 20:
@@ -549,8 +590,10 @@ static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
 					name = "Alert(encrypted)";
 				break;
 			case 22:
-				if (d->encrypted)
-					name = "EncryptedHandshake";
+				if (d->encrypted) {
+					d->peeking = true;
+					d->peek_have = 0;
+				}
 				break;
 			case 23: name = "ApplicationData"; break;
 			case 24: name = "Heartbeat"; break;
@@ -563,7 +606,35 @@ static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
 			continue;
 		}
 		take = d->rec_left < n ? d->rec_left : n;
-		if (d->rec_type == 22 && !d->encrypted)
+		if (d->peeking) {
+			if (take > 4 - d->peek_have)
+				take = 4 - d->peek_have;
+			memcpy(d->peek + d->peek_have, p, take);
+			d->peek_have += (unsigned)take;
+			d->rec_left -= (uint32_t)take;
+			p += take;
+			n -= take;
+			if (d->peek_have < 4)
+				continue;
+			d->peeking = false;
+			/* a ClientHello or ServerHello filling the record */
+			d->clear_record = (d->peek[0] == 1 || d->peek[0] == 2) &&
+				((uint32_t)d->peek[1] << 16 |
+				 (uint32_t)d->peek[2] << 8 | d->peek[3]) + 4 ==
+				d->rec_len;
+			if (d->clear_record) {
+				d->hs_have = 0;
+				d->hs_left = 0;
+				d->hello_pending = false;
+				hs_feed(d, d->peek, 4, lb);
+			} else {
+				snprintf(d->current, sizeof(d->current),
+					 "EncryptedHandshake");
+				label_add(lb, d->current);
+			}
+			continue;
+		}
+		if (d->rec_type == 22 && (!d->encrypted || d->clear_record))
 			hs_feed(d, p, take, lb);
 		else if (d->rec_type == 21 && !d->encrypted)
 			alert_feed(d, p, take, lb);

@@ -252,8 +252,16 @@ void tp_net_connect(const struct sockaddr *sa, socklen_t len,
 		    double timeout_ms, int mss, volatile sig_atomic_t *stop,
 		    int *fd_out, struct tp_net_result *res)
 {
+	tp_net_connect_by(sa, len, tp_now_ms() + timeout_ms, mss, stop,
+			  fd_out, res);
+}
+
+void tp_net_connect_by(const struct sockaddr *sa, socklen_t len,
+		       double deadline, int mss, volatile sig_atomic_t *stop,
+		       int *fd_out, struct tp_net_result *res)
+{
 	char where[INET6_ADDRSTRLEN + 8];
-	double deadline = tp_now_ms() + timeout_ms;
+	double timeout_ms = deadline - tp_now_ms();
 	socklen_t elen = sizeof(int);
 	int fd, e = 0, rc;
 
@@ -262,6 +270,11 @@ void tp_net_connect(const struct sockaddr *sa, socklen_t len,
 	if (stopped(stop)) {
 		result(res, TP_NETRES_CANCELLED, 0, "cancelled before "
 		       "connecting to %s", where);
+		return;
+	}
+	if (timeout_ms <= 0) {
+		result(res, TP_NETRES_TIMEOUT, ETIMEDOUT, "no time left to "
+		       "connect to %s", where);
 		return;
 	}
 	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,

@@ -51,6 +51,11 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 void tp_net_connect(const struct sockaddr *sa, socklen_t len,
 		    double timeout_ms, int mss, volatile sig_atomic_t *stop,
 		    int *fd, struct tp_net_result *res);
+/* The same by an absolute deadline (tp_now_ms() clock), so that a stage
+ * that connects more than once spends one budget, not one each time. */
+void tp_net_connect_by(const struct sockaddr *sa, socklen_t len,
+		       double deadline, int mss, volatile sig_atomic_t *stop,
+		       int *fd, struct tp_net_result *res);
 
 /* Waits until fd is readable (events POLLIN) or writable (POLLOUT) or the
  * deadline (absolute, tp_now_ms() clock) passes. 1 ready, 0 timeout, -1

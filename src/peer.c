@@ -480,8 +480,10 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	while (reachable && !stopped(o) && tp_now_ms() < deadline) {
 		int fd;
 
-		tp_net_connect((const struct sockaddr *)&addrs.addr[0],
-			       addrs.len[0], 1000, 0, NULL, &fd, &res);
+		tp_net_connect_by((const struct sockaddr *)&addrs.addr[0],
+				  addrs.len[0], tp_now_ms() + 1000 < deadline
+				  ? tp_now_ms() + 1000 : deadline, 0, NULL,
+				  &fd, &res);
 		if (fd >= 0)
 			close(fd);
 		if (res.status != TP_NETRES_REFUSED)
@@ -512,9 +514,16 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		pthread_mutex_unlock(&p->lock);
 		if (done)
 			break;
-		if (reachable)
-			exchange(p, &addrs, co.timeout_s * 1000 < 2000
-				 ? co.timeout_s * 1000 : 2000);
+		if (reachable) {
+			/* one exchange ends by --wait's deadline too */
+			double ex = co.timeout_s * 1000 < 2000
+				    ? co.timeout_s * 1000 : 2000;
+
+			if (ex > deadline - tp_now_ms())
+				ex = deadline - tp_now_ms();
+			if (ex > 0)
+				exchange(p, &addrs, ex);
+		}
 		/* back off: the other node may still be running its client,
 		 * or be a plain server that will never answer */
 		attempts++;

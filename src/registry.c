@@ -83,6 +83,21 @@ const char *tp_registry_handshake_name(int type, char *buf, unsigned size)
 	return buf;
 }
 
+const char *tp_registry_gnutls_handshake_name(unsigned htype, char *buf,
+					      unsigned size)
+{
+	/* gnutls_handshake_description_t numbers what is not a handshake
+	 * message on the wire past the IANA range: a TLS 1.3
+	 * HelloRetryRequest is a ServerHello with a special random (RFC
+	 * 8446 section 4.1.3), ChangeCipherSpec its own record type */
+	switch (htype) {
+	case 254: return "ChangeCipherSpec";
+	case 1024: return "ClientHello (SSL 2.0)";
+	case 1025: return "HelloRetryRequest";
+	default: return tp_registry_handshake_name((int)htype, buf, size);
+	}
+}
+
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- cipher suites ---- */

@@ -18,6 +18,11 @@ const struct tp_alert_info *tp_registry_alert(int id);
 /* "ClientHello", "CertificateRequest", …; "handshake type N" otherwise
  * (written into buf). */
 const char *tp_registry_handshake_name(int type, char *buf, unsigned size);
+/* The same for a type as a GnuTLS handshake hook gives it, whose own
+ * numbers name ChangeCipherSpec (254, MessageHash on the wire), the SSL
+ * 2.0 ClientHello (1024) and the HelloRetryRequest (1025). */
+const char *tp_registry_gnutls_handshake_name(unsigned htype, char *buf,
+					      unsigned size);
 
 /* ---- cipher suites (IANA TLS Cipher Suites registry) ---- */
 

@@ -371,6 +371,11 @@ static int load(struct server *srv, struct tp_error *err)
 			       err) < 0 ||
 	    tp_cert_load_key(o->key_file, &srv->key, err) < 0)
 		return -1;
+	/* a chain too large to send would fail every handshake, and each
+	 * failure would look like the client's doing */
+	if (tp_cert_check_sendable("--cert", o->cert_file, srv->chain,
+				   srv->n_chain, err) < 0)
+		return -1;
 	/* a key that is not the certificate's fails every handshake */
 	scratch = tp_report_new("server");
 	if (scratch == NULL)
@@ -1423,10 +1428,7 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 	}
 	if (client_hello && c->saw_hello)
 		return 0;  /* the second hello after a HelloRetryRequest */
-	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
-		name = "ChangeCipherSpec";
-	else
-		name = tp_registry_handshake_name((int)htype, buf, sizeof(buf));
+	name = tp_registry_gnutls_handshake_name(htype, buf, sizeof(buf));
 	tp_report_add_message(c->r, tp_now_ms() - c->tls_start, incoming != 0,
 			      name);
 	if (incoming)
@@ -1649,7 +1651,10 @@ static enum step start_tls(struct conn *c)
 	if (c->r == NULL || c->hello == NULL)
 		return STEP_CLOSE;
 	c->tls_start = tp_now_ms();
-	c->deadline = c->tls_start + srv->timeout_ms;
+	/* the first bytes were the handshake's: it keeps the deadline the
+	 * connection got when it was accepted, so that a client slow to
+	 * start and then slow to go on holds it for one --timeout, not two */
+	c->deadline = c->accepted + srv->timeout_ms;
 	rc = gnutls_init(&c->s, GNUTLS_SERVER | GNUTLS_NONBLOCK |
 			 GNUTLS_NO_TICKETS);
 	if (rc < 0)
@@ -1772,7 +1777,8 @@ static enum step do_peek(struct conn *c)
 			return STEP_CLOSE;
 		memcpy(c->line, c->peek, c->peek_len);
 		c->line_len = c->peek_len;
-		c->deadline = tp_now_ms() + c->srv->timeout_ms;
+		/* the hello line keeps the deadline of the accept, whose
+		 * first bytes it began with */
 		c->state = S_SB_READ;
 		return STEP_NEXT;
 	}

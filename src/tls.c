@@ -21,7 +21,8 @@ struct ctx {
 	struct tp_report *r;
 	int fd;
 	double start;
-	double deadline;
+	double deadline;       /* the current wait's */
+	double end;            /* the caller's: no wait goes past it */
 	double last_in;
 	gnutls_session_t session;
 };
@@ -157,10 +158,7 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 	const char *name;
 
 	(void)when;
-	if (htype == GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC)
-		name = "ChangeCipherSpec";
-	else
-		name = tp_registry_handshake_name((int)htype, buf, sizeof(buf));
+	name = tp_registry_gnutls_handshake_name(htype, buf, sizeof(buf));
 	tp_report_add_message(c->r, tp_now_ms() - c->start, incoming != 0,
 			      name);
 	if (incoming) {
@@ -428,13 +426,14 @@ static void top_up_first_bytes(struct ctx *c)
  * close_notify and read until the peer's close, an alert, or a short
  * deadline.
  */
-static void confirm_client_auth(struct ctx *c, double timeout_ms)
+static void confirm_client_auth(struct ctx *c)
 {
 	char buf[512];
-	double wait = timeout_ms < 1500 ? timeout_ms : 1500;
 	int rc;
 
-	c->deadline = tp_now_ms() + wait;
+	c->deadline = tp_now_ms() + 1500;
+	if (c->deadline > c->end)
+		c->deadline = c->end;
 	gnutls_record_set_timeout(c->session, 0);
 	do {
 		rc = gnutls_bye(c->session, GNUTLS_SHUT_WR);
@@ -475,6 +474,8 @@ static void inside_exchange(struct ctx *c)
 	if (buf == NULL)
 		return;
 	c->deadline = tp_now_ms() + wait;
+	if (c->deadline > c->end)
+		c->deadline = c->end;
 	while (sent < len) {
 		n = gnutls_record_send(c->session, line + sent, len - sent);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
@@ -518,13 +519,14 @@ out:
 }
 
 int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
-			    double timeout_ms, struct tp_report *r,
+			    double deadline, struct tp_report *r,
 			    struct tp_tls_obs *obs)
 {
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
 	struct ctx c;
 	const char *pos;
+	bool check_quiet = cfg->silent_until > 0;
 	int rc;
 
 	memset(obs, 0, sizeof(*obs));
@@ -535,7 +537,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	c.r = r;
 	c.fd = fd;
 	c.start = c.last_in = tp_now_ms();
-	c.deadline = c.start + timeout_ms;
+	c.deadline = c.end = deadline;
 
 	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
 	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
@@ -577,10 +579,22 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 			short ev = gnutls_record_get_direction(s) ? POLLOUT
 								  : POLLIN;
-			int w = wait_for(&c, ev, c.deadline);
+			/* a server quiet for quiet_ms at silent_until is
+			 * taken as stalled, so that the caller's retries
+			 * have the rest of the stage */
+			double until = check_quiet &&
+				       cfg->silent_until < c.deadline
+				       ? cfg->silent_until : c.deadline;
+			int w = wait_for(&c, ev, until);
 
 			if (w == TP_NET_STOPPED)
 				break;
+			if (w == 0 && check_quiet &&
+			    tp_now_ms() < c.deadline) {
+				check_quiet = false;
+				if (tp_now_ms() - c.last_in < cfg->quiet_ms)
+					continue;  /* still coming */
+			}
 			if (w == 0) {
 				obs->timed_out = true;
 				break;
@@ -619,7 +633,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			inside_exchange(&c);
 		else if (obs->cert_requested &&
 			 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
-			confirm_client_auth(&c, timeout_ms);
+			confirm_client_auth(&c);
 		else
 			gnutls_bye(s, GNUTLS_SHUT_WR);
 	}

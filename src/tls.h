@@ -27,6 +27,11 @@ struct tp_tls_client_cfg {
 	const char *inside_line;   /* side-channel request sent inside the
 				    * session once it is up, or NULL */
 	double inside_wait_ms;     /* how long to wait for its answer */
+	double silent_until;       /* tp_now_ms() clock: a server that has
+				    * sent nothing for quiet_ms by then has
+				    * stalled (the handshake ends, timed
+				    * out); 0: no such check */
+	double quiet_ms;
 	char our_subject[256];
 	volatile sig_atomic_t *stop; /* set: every wait ends at once, and
 				      * obs->cancelled says so; NULL: never */
@@ -72,15 +77,16 @@ struct tp_tls_obs {
 int tp_tls_check_priority(const char *priority, struct tp_error *err);
 
 /*
- * Runs a client handshake on the connected non-blocking fd within
- * timeout_ms, adding each handshake message to r, then confirms
- * (briefly) that a requested client certificate was accepted. The peer
+ * Runs a client handshake on the connected non-blocking fd until the
+ * absolute deadline (tp_now_ms() clock), adding each handshake message
+ * to r, then confirms (briefly, and never past the deadline) that a
+ * requested client certificate was accepted. The peer
  * chain is copied into obs (free with tp_tls_obs_free). On success the
  * session facts are set in r->session. Returns 0 when the handshake
  * completed, -1 when it did not (obs says why).
  */
 int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
-			    double timeout_ms, struct tp_report *r,
+			    double deadline, struct tp_report *r,
 			    struct tp_tls_obs *obs);
 void tp_tls_obs_free(struct tp_tls_obs *obs);
 

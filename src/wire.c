@@ -867,6 +867,11 @@ static const uint8_t hrr_random[32] = {
 	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 };
 
+bool tp_wire_is_hrr_random(const uint8_t *random)
+{
+	return memcmp(random, hrr_random, sizeof(hrr_random)) == 0;
+}
+
 /* RFC 8446 section 4.1.3: a TLS 1.3 server negotiating less says so in
  * the last 8 bytes of its random */
 static const uint8_t downgrade_sentinel[7] = {

@@ -107,6 +107,9 @@ int tp_wire_record(const uint8_t *rec, size_t len, const uint8_t **msg,
 const char *tp_wire_version_name(uint16_t version);
 /* True for the reserved GREASE values of RFC 8701 (0x0a0a, 0x1a1a, …). */
 bool tp_wire_is_grease(uint16_t value);
+/* Whether a ServerHello's 32-byte random marks it a HelloRetryRequest
+ * (RFC 8446 section 4.1.3). */
+bool tp_wire_is_hrr_random(const uint8_t *random);
 
 /* ---- building a ClientHello (the cipher audit's raw probes) ---- */
 

@@ -43,6 +43,12 @@ when none is, protocol_version to an older hello, TLS 1.3 included):
   slow           a complete first flight for RSA key exchange suites
                  (ServerHello, Certificate, ServerHelloDone), each answer,
                  alerts too, --delay seconds (default 1) after the hello
+
+The next two answer whatever was offered, TLS 1.3 hellos included:
+  sh-silence     a TLS 1.2 ServerHello for
+                 TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, then silence
+  sh-trickle     that ServerHello and a Certificate record after it, one
+                 byte a second, forever
 """
 
 import argparse
@@ -172,6 +178,18 @@ def server_hello(suite, hrr):
             struct.pack("!HB", suite, 0) + struct.pack("!H", len(ext)) + ext)
     msg = struct.pack("!I", (2 << 24) | len(body)) + body
     return struct.pack("!BHH", 22, 0x0303, len(msg)) + msg
+
+
+def serve_sh_trickle(conn):
+    read_client_hello(conn)
+    # a Certificate record that claims 16 KiB, never more than begun
+    data = (server_hello(0xC02F, False) +
+            struct.pack("!BHH", 22, 0x0303, 0x4000) +
+            struct.pack("!I", (11 << 24) | (0x4000 - 4)))
+    data += bytes(0x4000 - 4)
+    for i in range(len(data)):
+        conn.sendall(data[i:i + 1])
+        time.sleep(1.0)
 
 
 def serve_hello(conn, suite, hrr):
@@ -335,6 +353,8 @@ HANDLERS = {
     "hello-flood": serve_hello_flood,
     "bad-suite": lambda c: serve_hello(c, 0x0000, False),
     "hrr": lambda c: serve_hello(c, 0x1301, True),
+    "sh-silence": lambda c: serve_hello(c, 0xC02F, False),
+    "sh-trickle": serve_sh_trickle,
     "ssh": lambda c: serve_banner(c, "ssh"),
     "smtp": lambda c: serve_banner(c, "smtp"),
     "ftp": lambda c: serve_banner(c, "ftp"),

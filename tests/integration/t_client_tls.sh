@@ -203,3 +203,28 @@ else
 	fail_context
 fi
 stop_servers
+
+# ---- a HelloRetryRequest ----
+
+# The server takes secp384r1 only; GnuTLS's ClientHello carries key
+# shares for x25519 and secp256r1 first, so the server must ask again.
+# The message that asks is a HelloRetryRequest in the handshake ladder
+# and in the packet timeline, never a bare GnuTLS number.
+start_gnutls_serv $GSRV --priority "NORMAL:-GROUP-ALL:+GROUP-SECP384R1"
+if [ "$(id -u)" -eq 0 ]; then hrr_cap=--capture; else hrr_cap=; fi
+run_client hrr "localhost:$SRV_PORT" -4 --ca "$CA1" $hrr_cap
+expect "HelloRetryRequest to secp384r1: exit 0" 0
+expect_py "HelloRetryRequest: the ladder names it, in, between the ClientHellos" \
+	"[m['message'] for m in d['handshake'][:4]] == ['ClientHello', 'HelloRetryRequest', 'ClientHello', 'ServerHello'] and d['handshake'][1]['dir'] == 'in'"
+expect_py "HelloRetryRequest: no message is a bare handshake type" \
+	"not [m for m in d['handshake'] if 'handshake type' in m['message']]"
+expect_py "HelloRetryRequest: the session's group is secp384r1" \
+	"d['session']['group'] == 'secp384r1'"
+if [ -n "$hrr_cap" ]; then
+	# the middlebox ChangeCipherSpec after it starts no encryption
+	expect_py "HelloRetryRequest: the packet timeline names it, then the ServerHello in the clear" \
+		"[m for p in d['packets'] for m in (p.get('tls') or '').split(', ') if m in ('HelloRetryRequest', 'ServerHello', 'EncryptedHandshake')] == ['HelloRetryRequest', 'ServerHello']"
+else
+	skip "HelloRetryRequest in the packet timeline" "--capture needs root"
+fi
+stop_servers

@@ -69,3 +69,28 @@ usage "--key naming a certificate, not a key" 'not-a-key\.pem' \
 	"$TGT" --timeout 1 --cert "$PKI/server.pem" --key "$PKI/not-a-key.pem"
 usage "--cert naming an empty file" 'empty\.pem' \
 	"$TGT" --timeout 1 --cert "$PKI/empty.pem" --key "$PKI/server.key"
+
+# -h is --help in every subcommand: the same text on stdout, exit 0
+for sub in client server peer ciphers pcap cert id codes tui; do
+	"$TP" $sub --help >"$T/long" 2>/dev/null </dev/null
+	timeout -k 2 10 "$TP" $sub -h >"$T/out" 2>"$T/err" </dev/null
+	_rc=$?
+	if [ $_rc -eq 0 ] && [ -s "$T/out" ] && [ ! -s "$T/err" ] &&
+		cmp -s "$T/long" "$T/out"; then
+		ok "tlsprobe $sub -h prints its help, as --help does"
+	else
+		not_ok "tlsprobe $sub -h prints its help, as --help does (exit $_rc)"
+		head -n 3 "$T/err" "$T/out" | sed 's/^/#   /'
+	fi
+done
+
+# a bad --wait is blamed on --wait, not on --timeout
+timeout -k 2 10 "$TP" peer --connect "$TGT" --wait abc >"$T/out" 2>"$T/err" </dev/null
+_rc=$?
+if [ $_rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] &&
+	grep -q -- "--wait 'abc'" "$T/err" && ! grep -q -- "--timeout" "$T/err"; then
+	ok "peer --wait abc: exit 2, one line naming --wait"
+else
+	not_ok "peer --wait abc: exit 2, one line naming --wait (exit $_rc)"
+	sed 's/^/#   /' "$T/err"
+fi

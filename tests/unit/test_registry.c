@@ -659,9 +659,41 @@ static void test_registry_versions(void **state)
 	assert_null(tp_registry_version(0x0305));
 }
 
+/* The types a GnuTLS handshake hook passes: its own numbers for what is
+ * not a plain handshake message on the wire get names, never a number. */
+static void test_registry_gnutls_handshake_names(void **state)
+{
+	static const struct {
+		unsigned type;
+		const char *name;
+	} cases[] = {
+		{GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST, "HelloRetryRequest"},
+		{GNUTLS_HANDSHAKE_CHANGE_CIPHER_SPEC, "ChangeCipherSpec"},
+		{GNUTLS_HANDSHAKE_CLIENT_HELLO_V2, "ClientHello (SSL 2.0)"},
+		{GNUTLS_HANDSHAKE_CLIENT_HELLO, "ClientHello"},
+		{GNUTLS_HANDSHAKE_SERVER_HELLO, "ServerHello"},
+		{GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS, "EncryptedExtensions"},
+		{GNUTLS_HANDSHAKE_FINISHED, "Finished"},
+	};
+	char buf[40];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_ELEMS(cases); i++)
+		assert_string_equal(tp_registry_gnutls_handshake_name(
+			cases[i].type, buf, sizeof(buf)), cases[i].name);
+	/* on the wire, 254 is message_hash (RFC 8446 section 4.4.1) */
+	assert_string_equal(tp_registry_handshake_name(254, buf, sizeof(buf)),
+			    "MessageHash");
+	assert_string_equal(tp_registry_gnutls_handshake_name(999, buf,
+							      sizeof(buf)),
+			    "handshake type 999");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_gnutls_handshake_names),
 		cmocka_unit_test(test_registry_suites_sorted_unique),
 		cmocka_unit_test(test_registry_suites_no_scsv),
 		cmocka_unit_test(test_registry_suite_by_name),
