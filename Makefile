@@ -49,6 +49,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/tests/%)
+TORTURE_SHIM := $(B)/tests/failmalloc.so
 MANPAGES  := $(wildcard docs/*.1)
 
 .PHONY: all check deps demo install uninstall clean docs unit-tests fuzz
@@ -98,7 +99,14 @@ $(B)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(ALL_LDFLAGS) $(LIBS)
 
-unit-tests: $(UNIT_BIN) $(FUZZ_BIN)
+# The allocation-failure shim of tests/torture: preloaded, and never
+# sanitized itself, since it forwards to ASan's malloc in a SAN=1 build.
+$(TORTURE_SHIM): tests/torture/failmalloc.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+
+unit-tests: $(UNIT_BIN) $(FUZZ_BIN) $(TORTURE_SHIM)
 
 deps:
 	@sh scripts/install-deps.sh
