@@ -201,6 +201,12 @@ int cli_pcap_option(const char *sub, int opt, const char *arg,
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);
 /* Reports an error object as one line on stderr; returns its exit code. */
 int cli_error(const char *sub, const struct tp_error *err);
+/*
+ * True once any allocation has failed in this process (src/alloc.h): a
+ * report made since then may lack what could not be allocated, so the
+ * main ends with exit 3 and "out of memory" instead of printing it.
+ */
+bool cli_out_of_memory(void);
 /* Parses a --timeout value (seconds, decimal, > 0). */
 int cli_parse_timeout(const char *sub, const char *arg, double *out);
 /* Parses a --now value (RFC 3339 or seconds since the epoch), for tests. */

@@ -136,8 +136,12 @@ static int stream_end(struct stream *st)
 		out = tp_report_to_text(st->r, cli_use_color(st->common)
 					? TP_RENDER_COLOR : 0);
 	}
-	if (out == NULL)
-		return cli_fail("pcap", 3, "out of memory rendering the report");
+	if (out == NULL || cli_out_of_memory()) {
+		free(out);
+		if (st->started)
+			fputc('\n', stdout);  /* what was streamed stays readable */
+		return cli_fail("pcap", 3, "out of memory");
+	}
 	fputs(out, stdout);
 	if (st->common->json)
 		fputc('\n', stdout);
