@@ -406,7 +406,8 @@ int tp_capture_open_file(const char *path, struct tp_capture **cap,
 	} else {
 		f = fopen(path, "rb");
 		if (f == NULL) {
-			tp_error_set(err, TP_ERR_USAGE,
+			tp_error_set(err, errno == ENOMEM ? TP_ERR_RUNTIME
+				     : TP_ERR_USAGE,
 				     "cannot read capture %s: %s", path,
 				     strerror(errno));
 			return -1;
@@ -420,7 +421,10 @@ int tp_capture_open_file(const char *path, struct tp_capture **cap,
 	}
 	if (p == NULL) {
 		free(buf);
-		tp_error_set(err, TP_ERR_USAGE,
+		/* libpcap says "malloc: Cannot allocate memory" or "out of
+		 * memory ...": the file may be fine, we could not run */
+		tp_error_set(err, strstr(errbuf, "memory") != NULL
+			     ? TP_ERR_RUNTIME : TP_ERR_USAGE,
 			     "cannot read capture %s as pcap or pcapng: %s",
 			     path, errbuf);
 		return -1;
