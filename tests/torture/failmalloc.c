@@ -15,6 +15,8 @@
  *                          are not counted (for a library that crashes on
  *                          its own failed allocations, where tlsprobe
  *                          never gets a say)
+ *   TORTURE_SPARE_FN=F,G   the same for allocations called directly from
+ *                          the exported functions F and G (dladdr)
  *
  * Counting starts at main(), not at load: what GnuTLS and the loader
  * allocate in their constructors happens before tlsprobe could do
@@ -160,15 +162,36 @@ static void trace_failure(unsigned long n)
 	close(fd);
 }
 
+static const char *spared_fns;
+
+/* True when word is one of the comma-separated list. */
+static int listed(const char *list, const char *word)
+{
+	size_t len = strlen(word);
+	const char *w = list;
+
+	while (w != NULL && *w != '\0') {
+		const char *end = strchr(w, ',');
+		size_t wl = end != NULL ? (size_t)(end - w) : strlen(w);
+
+		if (wl == len && memcmp(w, word, len) == 0)
+			return 1;
+		w = end != NULL ? end + 1 : NULL;
+	}
+	return 0;
+}
+
 static int is_spared(const void *caller)
 {
 	uintptr_t a = (uintptr_t)caller;
+	Dl_info info;
 	int i;
 
 	for (i = 0; i < n_spared; i++)
 		if (a >= spared[i].start && a < spared[i].end)
 			return 1;
-	return 0;
+	return spared_fns != NULL && dladdr(caller, &info) != 0 &&
+	       info.dli_sname != NULL && listed(spared_fns, info.dli_sname);
 }
 
 /* Counts one allocation made from caller and says whether it is to
@@ -429,6 +452,7 @@ static int counted_main(int argc, char **argv, char **envp)
 	report_path = getenv("TORTURE_REPORT");
 	trace_path = getenv("TORTURE_TRACE");
 	log_path = getenv("TORTURE_LOG");
+	spared_fns = getenv("TORTURE_SPARE_FN");
 	v = getenv("TORTURE_SPARE");
 	dl_iterate_phdr(note_spared, v != NULL && v[0] != '\0' ? (void *)v : NULL);
 	if (trace_path != NULL) {

@@ -33,11 +33,16 @@ STRIDE=${TORTURE_STRIDE:-5}
 # A run past this many seconds is a hang (each network stage is bounded
 # by --timeout 2 below).
 RUN_LIMIT=${TORTURE_LIMIT:-20}
-# libtasn1 (4.19) dereferences its own failed node allocations
-# (_asn1_copy_structure3 does not check _asn1_add_single_node), so a
-# failure there is a crash inside GnuTLS's certificate parser that no
-# caller can prevent: its allocations are spared, GnuTLS's own are not.
-SPARE=${TORTURE_SPARE-libtasn1}
+# Allocations whose failure crashes a library before tlsprobe hears of
+# it are spared; everything else in GnuTLS, libpcap, jansson and libc
+# still fails. libtasn1 4.19 dereferences its own failed node
+# allocations (_asn1_copy_structure3 does not check
+# _asn1_add_single_node); GNU MP aborts by design when it cannot
+# allocate (nettle's RSA and DH arithmetic); GnuTLS 3.7's
+# gnutls_x509_dn_init does not check its calloc (reached from
+# gnutls_x509_crt_check_issuer).
+SPARE=${TORTURE_SPARE-libtasn1,libgmp}
+SPARE_FN=${TORTURE_SPARE_FN-gnutls_x509_dn_init}
 
 if [ ! -f "$SHIM" ]; then
 	not_ok "the shim $SHIM is built (make unit-tests)"
@@ -78,7 +83,8 @@ torture_run() {
 	timeout -s KILL "$RUN_LIMIT" env -u SSLKEYLOGFILE \
 		TORTURE_FAIL_AT="$_n" TORTURE_REPORT="$T/t.rep" \
 		TORTURE_TRACE="$T/t.trace" TORTURE_LOG="$T/t.log" \
-		TORTURE_SPARE="$SPARE" LD_PRELOAD="$SHIM" \
+		TORTURE_SPARE="$SPARE" TORTURE_SPARE_FN="$SPARE_FN" \
+		LD_PRELOAD="$SHIM" \
 		"$@" >"$T/t.out" 2>"$T/t.err" </dev/null
 	TRC=$?
 	TFAILED=$(sed -n 's/^allocations [0-9]* failed \([0-9]*\)$/\1/p' "$T/t.rep" 2>/dev/null)
