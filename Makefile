@@ -37,8 +37,8 @@ ALL_CFLAGS  = $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 # Our own code's allocations go through src/alloc.c, which counts the
 # ones that fail: a main ends with exit 3 rather than print a report
 # that quietly lacks what could not be allocated.
-WRAP_ALLOC  := $(foreach f,malloc calloc realloc reallocarray strdup strndup,\
-               -Wl,--wrap=$(f))
+WRAP_ALLOC  := $(foreach f,malloc calloc realloc reallocarray strdup strndup \
+               asprintf vasprintf open_memstream,-Wl,--wrap=$(f))
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) $(WRAP_ALLOC)
 LIBS        = $(PKG_LIBS) -lm -lpthread
 

@@ -86,6 +86,7 @@ struct stream {
 	const struct tp_report *r;
 	bool progress;          /* a progress line is on stderr */
 	bool started;           /* the JSON head is out */
+	bool lost;              /* a handshake could not be rendered */
 	struct tp_json_cache *cache;
 	unsigned long long n;
 };
@@ -99,6 +100,8 @@ static void stream_start(struct stream *st)
 	head = tp_report_to_json_head(st->r);
 	if (head != NULL)
 		fputs(head, stdout);
+	else
+		st->lost = true;
 	free(head);
 	st->started = true;
 }
@@ -121,6 +124,9 @@ static void stream_handshake(void *arg, const struct tp_handshake *h)
 		if (out != NULL)
 			fputs(out, stdout);
 	}
+	/* rendering fails only for want of memory */
+	if (out == NULL)
+		st->lost = true;
 	free(out);
 	st->n++;
 }
@@ -136,7 +142,7 @@ static int stream_end(struct stream *st)
 		out = tp_report_to_text(st->r, cli_use_color(st->common)
 					? TP_RENDER_COLOR : 0);
 	}
-	if (out == NULL || cli_out_of_memory()) {
+	if (out == NULL || st->lost || cli_out_of_memory()) {
 		free(out);
 		if (st->started)
 			fputc('\n', stdout);  /* what was streamed stays readable */

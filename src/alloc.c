@@ -1,5 +1,7 @@
 /* Allocation failures, counted for the whole process (alloc.h). */
 #include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +15,12 @@ void *__real_realloc(void *p, size_t size);
 void *__real_reallocarray(void *p, size_t n, size_t size);
 char *__real_strdup(const char *s);
 char *__real_strndup(const char *s, size_t n);
+int __real_vasprintf(char **out, const char *fmt, va_list ap);
+FILE *__real_open_memstream(char **out, size_t *size);
 void *__wrap_malloc(size_t size);
+int __wrap_vasprintf(char **out, const char *fmt, va_list ap);
+int __wrap_asprintf(char **out, const char *fmt, ...);
+FILE *__wrap_open_memstream(char **out, size_t *size);
 void *__wrap_calloc(size_t n, size_t size);
 void *__wrap_realloc(void *p, size_t size);
 void *__wrap_reallocarray(void *p, size_t n, size_t size);
@@ -68,6 +75,33 @@ char *__wrap_strdup(const char *s)
 char *__wrap_strndup(const char *s, size_t n)
 {
 	return noted(__real_strndup(s, n), 1);
+}
+
+/* asprintf and open_memstream allocate inside libc, out of the link's
+ * reach: their failures are counted here. */
+int __wrap_vasprintf(char **out, const char *fmt, va_list ap)
+{
+	int n = __real_vasprintf(out, fmt, ap);
+
+	if (n < 0)
+		tp_alloc_note();
+	return n;
+}
+
+int __wrap_asprintf(char **out, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = __wrap_vasprintf(out, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+FILE *__wrap_open_memstream(char **out, size_t *size)
+{
+	return noted(__real_open_memstream(out, size), 1);
 }
 
 /* jansson allocates on its own: a NULL there becomes a member silently

@@ -2,9 +2,9 @@
  * Allocation failures, counted for the whole process.
  *
  * Every allocation tlsprobe's own code makes goes through a counting
- * wrapper (the link maps malloc, calloc, realloc, reallocarray, strdup
- * and strndup onto __wrap_* here; see the Makefile), and so does every
- * allocation jansson makes. The call sites still check for NULL so that
+ * wrapper (the link maps malloc, calloc, realloc, reallocarray, strdup,
+ * strndup, asprintf, vasprintf and open_memstream onto __wrap_* here;
+ * see the Makefile), and so does every allocation jansson makes. The call sites still check for NULL so that
  * nothing is dereferenced, and many go on with less (a field left out, a
  * handshake not followed); a report built that way would look complete
  * while it is not. A main therefore asks tp_alloc_failures() before it
