@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "alloc.h"
 #include "cert.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
@@ -861,6 +862,9 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 	char text[DN_MAX];
 	int rc = 0;
 
+	/* GnuTLS's getters answer "no name", -1 or false alike when they
+	 * could not allocate: errno is the one witness of that */
+	errno = 0;
 	tp_cert_dn(crt, false, text, sizeof(text));
 	info->subject = tp_report_strdup(text);
 	tp_cert_dn(crt, true, text, sizeof(text));
@@ -889,6 +893,10 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 		rc = -1;
 	info->is_ca = ca_flag(crt) > 0;
 	info->self_signed = self_signed(crt);
+	if (errno == ENOMEM) {
+		tp_alloc_note();
+		rc = -1;
+	}
 	return rc;
 }
 
