@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "capture.h"
 #include "prelude.h"
 
@@ -563,6 +564,9 @@ int tp_capture_next(struct tp_capture *cap, struct tp_pkt *pkt,
 	if (rc == 0 || rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc < 0) {
+		/* libpcap's "out of memory" is no sign of a damaged file */
+		if (strstr(pcap_geterr(cap->pcap), "memory") != NULL)
+			tp_alloc_note();
 		if (cap->live)
 			tp_error_set(err, TP_ERR_RUNTIME,
 				     "capture on %s failed after %llu frames: "
