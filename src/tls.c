@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "net.h"
 #include "registry.h"
 #include "sideband.h"
@@ -532,6 +533,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	c.fd = fd;
 	c.start = c.last_in = tp_now_ms();
 	c.deadline = c.start + timeout_ms;
+	errno = 0;
 
 	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
 	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
@@ -621,6 +623,10 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	}
 	rc = obs->status;
 out:
+	/* GnuTLS says GNUTLS_E_MEMORY_ERROR, or some other failure with
+	 * errno left at ENOMEM: neither is the peer's doing */
+	if (rc < 0 && (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM))
+		tp_alloc_note();
 	if (!obs->handshake_done)
 		obs->ms = tp_now_ms() - c.start;
 	if (s != NULL)
