@@ -197,8 +197,12 @@ static int import_pem_list(const char *flag, const char *path,
 
 	*list = NULL;
 	*n = 0;
+	errno = 0;
 	ret = gnutls_x509_crt_list_import2(list, n, d, GNUTLS_X509_FMT_PEM, 0);
 	if (ret < 0) {
+		/* not the file's fault: the main says so (alloc.h) */
+		if (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+			tp_alloc_note();
 		cert_import_error(flag, path, d, ret, err);
 		return -1;
 	}
@@ -400,16 +404,22 @@ int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
 	*count = 0;
 	list = gnutls_calloc(take > 0 ? take : 1, sizeof(*list));
 	if (list == NULL) {
+		tp_alloc_note();
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory importing "
 			     "the certificates received");
 		return -1;
 	}
+	errno = 0;
 	for (i = 0; i < take; i++) {
 		ret = gnutls_x509_crt_init(&list[i]);
 		if (ret == 0)
 			ret = gnutls_x509_crt_import(list[i], &der[i],
 						     GNUTLS_X509_FMT_DER);
 		if (ret < 0) {
+			/* a certificate we could not parse for want of
+			 * memory must not read as a malformed one */
+			if (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+				tp_alloc_note();
 			if (err != NULL && err->kind == TP_ERR_NONE)
 				err->lib_status = ret;
 			tp_error_set(err, TP_ERR_RUNTIME, "certificate [%u] "
@@ -801,14 +811,22 @@ static bool signed_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
 	gnutls_datum_t der = {NULL, 0}, tbs, sig;
 	int algo, ret = -1;
 
-	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0)
+	/* "not signed by" for want of memory would name the wrong issuer
+	 * (UNKNOWN_CA, SELF_SIGNED): errno is the witness */
+	errno = 0;
+	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0) {
+		if (errno == ENOMEM)
+			tp_alloc_note();
 		return false;
+	}
 	algo = gnutls_x509_crt_get_signature_algorithm(crt);
 	if (algo > 0 && split_signed(&der, &tbs, &sig) == 0)
 		ret = gnutls_x509_crt_verify_data2(issuer, algo,
 			GNUTLS_VERIFY_ALLOW_BROKEN |
 			GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1, &tbs, &sig);
 	gnutls_free(der.data);
+	if (ret < 0 && (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM))
+		tp_alloc_note();
 	return ret >= 0;
 }
 
