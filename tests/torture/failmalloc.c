@@ -10,13 +10,14 @@
  *   TORTURE_LOG=FILE       at exit, FILE gets one letter per allocation
  *                          counted: o when tlsprobe's own code asked for
  *                          it, l when a library did (the sweep's sample)
- *   TORTURE_SPARE=A,B      allocations called directly from a loaded object
- *                          whose file name contains A or B never fail and
- *                          are not counted (for a library that crashes on
- *                          its own failed allocations, where tlsprobe
- *                          never gets a say)
- *   TORTURE_SPARE_FN=F,G   the same for allocations called directly from
- *                          the exported functions F and G (dladdr)
+ *   TORTURE_SPARE=A,B      allocations made from inside a loaded object
+ *                          whose file name contains A or B (anywhere on
+ *                          the call stack) never fail and are not counted:
+ *                          for a library that crashes, or lies, on its own
+ *                          failed allocations, where tlsprobe never gets
+ *                          a say
+ *   TORTURE_SPARE_FN=F,G   the same for allocations made from inside the
+ *                          exported functions F and G (dladdr)
  *
  * Counting starts at main(), not at load: what GnuTLS and the loader
  * allocate in their constructors happens before tlsprobe could do
@@ -181,17 +182,36 @@ static int listed(const char *list, const char *word)
 	return 0;
 }
 
-static int is_spared(const void *caller)
+/* One return address inside a spared object or function. */
+static int spared_frame(const void *pc)
 {
-	uintptr_t a = (uintptr_t)caller;
+	uintptr_t a = (uintptr_t)pc;
 	Dl_info info;
 	int i;
 
 	for (i = 0; i < n_spared; i++)
 		if (a >= spared[i].start && a < spared[i].end)
 			return 1;
-	return spared_fns != NULL && dladdr(caller, &info) != 0 &&
+	return spared_fns != NULL && dladdr(pc, &info) != 0 &&
 	       info.dli_sname != NULL && listed(spared_fns, info.dli_sname);
+}
+
+/* True when the allocation is made from inside a spared object or
+ * function, however deep: the whole call stack is looked at. */
+static int is_spared(const void *caller)
+{
+	void *frames[32];
+	int depth, i;
+
+	if (n_spared == 0 && spared_fns == NULL)
+		return 0;
+	if (spared_frame(caller))
+		return 1;
+	depth = backtrace(frames, 32);
+	for (i = 0; i < depth; i++)
+		if (spared_frame(frames[i]))
+			return 1;
+	return 0;
 }
 
 /* Counts one allocation made from caller and says whether it is to
@@ -453,11 +473,14 @@ static int counted_main(int argc, char **argv, char **envp)
 	trace_path = getenv("TORTURE_TRACE");
 	log_path = getenv("TORTURE_LOG");
 	spared_fns = getenv("TORTURE_SPARE_FN");
+	if (spared_fns != NULL && spared_fns[0] == '\0')
+		spared_fns = NULL;
 	v = getenv("TORTURE_SPARE");
 	dl_iterate_phdr(note_spared, v != NULL && v[0] != '\0' ? (void *)v : NULL);
-	if (trace_path != NULL) {
+	if (trace_path != NULL || getenv("TORTURE_SPARE") != NULL ||
+	    spared_fns != NULL) {
 		/* backtrace() loads libgcc on first use: do it now, while
-		 * allocations still succeed */
+		 * allocations still succeed and are not counted */
 		void *frame;
 
 		backtrace(&frame, 1);

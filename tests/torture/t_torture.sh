@@ -33,16 +33,20 @@ STRIDE=${TORTURE_STRIDE:-5}
 # A run past this many seconds is a hang (each network stage is bounded
 # by --timeout 2 below).
 RUN_LIMIT=${TORTURE_LIMIT:-20}
-# Allocations whose failure crashes a library before tlsprobe hears of
-# it are spared; everything else in GnuTLS, libpcap, jansson and libc
-# still fails. libtasn1 4.19 dereferences its own failed node
-# allocations (_asn1_copy_structure3 does not check
+# Allocations whose failure crashes a library, or that a library turns
+# into a wrong answer before tlsprobe hears of it, are spared (anywhere
+# below these on the call stack); everything else in GnuTLS, libpcap,
+# jansson and libc still fails. libtasn1 4.19 dereferences its own
+# failed node allocations (_asn1_copy_structure3 does not check
 # _asn1_add_single_node); GNU MP aborts by design when it cannot
-# allocate (nettle's RSA and DH arithmetic); GnuTLS 3.7's
+# allocate (nettle's RSA and EC arithmetic); GnuTLS 3.7's
 # gnutls_x509_dn_init does not check its calloc (reached from
-# gnutls_x509_crt_check_issuer).
+# gnutls_x509_crt_check_issuer); glibc's NSS lookup of /etc/hosts
+# (gethostbyname2_r, inside getaddrinfo) answers "no such name" or
+# EAI_SYSTEM when it cannot allocate, which no caller can tell from a
+# name that does not exist.
 SPARE=${TORTURE_SPARE-libtasn1,libgmp}
-SPARE_FN=${TORTURE_SPARE_FN-gnutls_x509_dn_init}
+SPARE_FN=${TORTURE_SPARE_FN-gnutls_x509_dn_init,gethostbyname2_r}
 
 if [ ! -f "$SHIM" ]; then
 	not_ok "the shim $SHIM is built (make unit-tests)"
