@@ -119,13 +119,12 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 		req->ar_request = h;
 	}
 	list[0] = req;
-	errno = 0;
 	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
 	if (rc != 0) {
-		/* glibc answers EAI_AGAIN when it cannot allocate the request
-		 * either; not the resolver's fault (alloc.h) */
-		if (rc == EAI_MEMORY || errno == ENOMEM)
-			tp_alloc_note();
+		/* with one well-formed request, getaddrinfo_a fails only
+		 * when glibc cannot allocate it or its thread (EAI_AGAIN,
+		 * EAI_MEMORY, EAI_SYSTEM): no sign of a slow resolver */
+		tp_alloc_note();
 		result(res, TP_NETRES_ERROR, 0, "cannot start the resolver: %s",
 		       gai_strerror(rc));
 		free(req);
