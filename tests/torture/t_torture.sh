@@ -184,10 +184,16 @@ sweep() {
 		fi
 		torture_run "$_n" "$@"
 		_runs=$((_runs + 1))
-		if [ "$TFAILED" = 0 ] && [ "$TRC" -eq "$_base_rc" ]; then
-			break  # the run no longer reaches n: done
+		if [ "$TFAILED" = 0 ]; then
+			# the run no longer reaches n: done, if it ended as
+			# the baseline did
+			[ "$TRC" -eq "$_base_rc" ] && break
+			echo "n=$_n: exit status $TRC without reaching its failure, $_base_rc before" >>"$T/bad"
+			_bad=$((_bad + 1))
+			break
+		else
+			_why=$(verdict_of "$_kind" "$_base_rc" "$_base_digest")
 		fi
-		_why=$(verdict_of "$_kind" "$_base_rc" "$_base_digest")
 		if [ -n "$_why" ]; then
 			_bad=$((_bad + 1))
 			if [ "$_bad" -le "${TORTURE_SHOW:-5}" ]; then
