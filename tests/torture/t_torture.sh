@@ -59,7 +59,7 @@ if ldd "$TP" 2>/dev/null | grep -q libasan; then
 	# The shim must come before ASan's runtime to see every call; its
 	# exit codes must not be taken for tlsprobe's own 1.
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0:exitcode=86:detect_leaks=1:allocator_may_return_null=1"
-	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}exitcode=87"
+	LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}exitcode=87:print_suppressions=0:suppressions=$TOP/tests/torture/lsan.supp"
 	UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}exitcode=88:print_stacktrace=1"
 	export ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
 fi
