@@ -33,10 +33,15 @@ int tp_tls_check_priority(const char *priority, struct tp_error *err)
 	const char *pos = NULL;
 	int rc;
 
+	errno = 0;
 	rc = gnutls_priority_init(&prio, priority ? priority : "NORMAL", &pos);
 	if (rc < 0) {
+		/* not the string's fault: the main says so (alloc.h) */
+		if (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+			tp_alloc_note();
 		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': %s at '%s'",
-			     priority, gnutls_strerror(rc), pos ? pos : "?");
+			     priority ? priority : "NORMAL", gnutls_strerror(rc),
+			     pos ? pos : "?");
 		err->lib_status = rc;
 		return -1;
 	}
