@@ -97,6 +97,8 @@ static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
 	out->size = 0;
 	f = fopen(path, "rb");
 	if (f == NULL) {
+		if (errno == ENOMEM)
+			tp_alloc_note();
 		tp_error_set(err, TP_ERR_USAGE, "%s %s: cannot read: %s", flag,
 			     path, strerror(errno));
 		return -1;
@@ -1574,14 +1576,22 @@ static void check_issuer_usage(struct checker *k, gnutls_x509_crt_t crt,
 	struct text t = {buf, sizeof(buf), 0}, h = {held, sizeof(held), 0};
 	unsigned critical = 0, usage = 0;
 	struct tp_finding *f;
-	int ca = ca_flag(crt);
+	int ca;
 	bool not_ca, no_sign;
 
+	errno = 0;
+	ca = ca_flag(crt);
 	/* RFC 5280 4.2.1.9: version 1 roots predate extensions; GnuTLS
 	 * accepts them as trust anchors */
 	not_ca = ca <= 0 && !(is_anchor && gnutls_x509_crt_get_version(crt) < 3);
 	no_sign = gnutls_x509_crt_get_key_usage(crt, &usage, &critical) >= 0 &&
 		  !(usage & GNUTLS_KEY_KEY_CERT_SIGN);
+	/* GnuTLS could not read the extensions for want of memory: no
+	 * BAD_KEY_USAGE on that (alloc.h) */
+	if (errno == ENOMEM) {
+		tp_alloc_note();
+		return;
+	}
 	if (!not_ca && !no_sign)
 		return;
 	usage_names(usage, &h);
