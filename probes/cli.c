@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "cli.h"
 #include "starttls.h"
 
@@ -37,10 +38,22 @@ int cli_error(const char *sub, const struct tp_error *err)
 {
 	int code = err->kind == TP_ERR_USAGE ? 2 : 3;
 
+	/* whatever went wrong after an allocation failed may be no more
+	 * than its consequence: say what is known for certain */
+	if (cli_out_of_memory()) {
+		if (strstr(err->message, "memory") == NULL)
+			return cli_fail(sub, 3, "out of memory");
+		code = 3;
+	}
 	/* the library sanitised its message already: printed as it is */
 	fprintf(stderr, "tlsprobe %s: %s\n", sub,
 		err->message[0] ? err->message : "unknown failure");
 	return code;
+}
+
+bool cli_out_of_memory(void)
+{
+	return tp_alloc_failures() != 0;
 }
 
 int cli_parse_seconds(const char *sub, const char *flag, const char *arg,
@@ -111,6 +124,10 @@ int cli_emit(const struct tp_report *r, const struct cli_common *c)
 	}
 	if (out == NULL)
 		return cli_fail(r->command, 3, "out of memory rendering the report");
+	if (cli_out_of_memory()) {
+		free(out);
+		return cli_fail(r->command, 3, "out of memory");
+	}
 	fputs(out, stdout);
 	if (c->json)
 		fputc('\n', stdout);

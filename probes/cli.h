@@ -206,6 +206,12 @@ int cli_error(const char *sub, const struct tp_error *err);
  * naming flag when it is not one. */
 int cli_parse_seconds(const char *sub, const char *flag, const char *arg,
 		      double *out);
+/*
+ * True once any allocation has failed in this process (src/alloc.h): a
+ * report made since then may lack what could not be allocated, so the
+ * main ends with exit 3 and "out of memory" instead of printing it.
+ */
+bool cli_out_of_memory(void);
 /* Parses a --timeout value (seconds, decimal, > 0). */
 int cli_parse_timeout(const char *sub, const char *arg, double *out);
 /* Parses a --now value (RFC 3339 or seconds since the epoch), for tests. */

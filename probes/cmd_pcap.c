@@ -100,6 +100,8 @@ static void stream_start(struct stream *st)
 	head = tp_report_to_json_head(st->r);
 	if (head != NULL)
 		fputs(head, stdout);
+	else
+		st->lost = true;
 	free(head);
 	st->started = true;
 }
@@ -116,14 +118,17 @@ static void stream_handshake(void *arg, const struct tp_handshake *h)
 		out = tp_handshake_to_json(h, st->cache);
 		if (out != NULL)
 			printf("%s\n    %s", st->n ? "," : "", out);
-		else
-			st->lost = true;
 	} else {
 		out = tp_handshake_to_text(h, cli_use_color(st->common)
 					   ? TP_RENDER_COLOR : 0);
 		if (out != NULL)
 			fputs(out, stdout);
 	}
+	/* rendering fails only for want of memory; the document would
+	 * lack a handshake: fail rather than let it pass for the whole
+	 * capture */
+	if (out == NULL)
+		st->lost = true;
 	free(out);
 	st->n++;
 }
@@ -132,11 +137,6 @@ static int stream_end(struct stream *st)
 {
 	char *out;
 
-	/* the document would lack a handshake: fail rather than let it
-	 * pass for the whole capture */
-	if (st->lost)
-		return cli_fail("pcap", 3, "a handshake could not be rendered "
-				"as JSON (out of memory)");
 	if (st->common->json) {
 		stream_start(st);
 		out = tp_report_to_json_tail(st->r, 0);
@@ -144,8 +144,12 @@ static int stream_end(struct stream *st)
 		out = tp_report_to_text(st->r, cli_use_color(st->common)
 					? TP_RENDER_COLOR : 0);
 	}
-	if (out == NULL)
-		return cli_fail("pcap", 3, "out of memory rendering the report");
+	if (out == NULL || st->lost || cli_out_of_memory()) {
+		free(out);
+		if (st->started)
+			fputc('\n', stdout);  /* what was streamed stays readable */
+		return cli_fail("pcap", 3, "out of memory");
+	}
 	fputs(out, stdout);
 	if (st->common->json)
 		fputc('\n', stdout);

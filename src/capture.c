@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc.h"
 #include "capture.h"
 #include "prelude.h"
 #include "tcpwin.h"
@@ -407,7 +408,8 @@ int tp_capture_open_file(const char *path, struct tp_capture **cap,
 	} else {
 		f = fopen(path, "rb");
 		if (f == NULL) {
-			tp_error_set(err, TP_ERR_USAGE,
+			tp_error_set(err, errno == ENOMEM ? TP_ERR_RUNTIME
+				     : TP_ERR_USAGE,
 				     "cannot read capture %s: %s", path,
 				     strerror(errno));
 			return -1;
@@ -421,7 +423,10 @@ int tp_capture_open_file(const char *path, struct tp_capture **cap,
 	}
 	if (p == NULL) {
 		free(buf);
-		tp_error_set(err, TP_ERR_USAGE,
+		/* libpcap says "malloc: Cannot allocate memory" or "out of
+		 * memory ...": the file may be fine, we could not run */
+		tp_error_set(err, strstr(errbuf, "memory") != NULL
+			     ? TP_ERR_RUNTIME : TP_ERR_USAGE,
 			     "cannot read capture %s as pcap or pcapng: %s",
 			     path, errbuf);
 		return -1;
@@ -560,6 +565,9 @@ int tp_capture_next(struct tp_capture *cap, struct tp_pkt *pkt,
 	if (rc == 0 || rc == PCAP_ERROR_BREAK)
 		return 0;
 	if (rc < 0) {
+		/* libpcap's "out of memory" is no sign of a damaged file */
+		if (strstr(pcap_geterr(cap->pcap), "memory") != NULL)
+			tp_alloc_note();
 		if (cap->live)
 			tp_error_set(err, TP_ERR_RUNTIME,
 				     "capture on %s failed after %llu frames: "

@@ -19,6 +19,7 @@
 
 #include <gnutls/abstract.h>
 
+#include "alloc.h"
 #include "cert.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
@@ -98,6 +99,8 @@ static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
 	out->size = 0;
 	f = fopen(path, "rb");
 	if (f == NULL) {
+		if (errno == ENOMEM)
+			tp_alloc_note();
 		tp_error_set(err, TP_ERR_USAGE, "%s %s: cannot read: %s", flag,
 			     path, strerror(errno));
 		return -1;
@@ -198,8 +201,12 @@ static int import_pem_list(const char *flag, const char *path,
 
 	*list = NULL;
 	*n = 0;
+	errno = 0;
 	ret = gnutls_x509_crt_list_import2(list, n, d, GNUTLS_X509_FMT_PEM, 0);
 	if (ret < 0) {
+		/* not the file's fault: the main says so (alloc.h) */
+		if (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+			tp_alloc_note();
 		cert_import_error(flag, path, d, ret, err);
 		return -1;
 	}
@@ -444,16 +451,22 @@ int tp_cert_import_der(const gnutls_datum_t *der, unsigned n,
 	*count = 0;
 	list = gnutls_calloc(take > 0 ? take : 1, sizeof(*list));
 	if (list == NULL) {
+		tp_alloc_note();
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory importing "
 			     "the certificates received");
 		return -1;
 	}
+	errno = 0;
 	for (i = 0; i < take; i++) {
 		ret = gnutls_x509_crt_init(&list[i]);
 		if (ret == 0)
 			ret = gnutls_x509_crt_import(list[i], &der[i],
 						     GNUTLS_X509_FMT_DER);
 		if (ret < 0) {
+			/* a certificate we could not parse for want of
+			 * memory must not read as a malformed one */
+			if (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+				tp_alloc_note();
 			if (err != NULL && err->kind == TP_ERR_NONE)
 				err->lib_status = ret;
 			tp_error_set(err, TP_ERR_RUNTIME, "certificate [%u] "
@@ -852,8 +865,14 @@ static bool signed_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
 	gnutls_pubkey_t key = NULL;
 	int algo, ret = -1;
 
-	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0)
+	/* "not signed by" for want of memory would name the wrong issuer
+	 * (UNKNOWN_CA, SELF_SIGNED): errno is the witness */
+	errno = 0;
+	if (gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_DER, &der) < 0) {
+		if (errno == ENOMEM)
+			tp_alloc_note();
 		return false;
+	}
 	algo = gnutls_x509_crt_get_signature_algorithm(crt);
 	/* gnutls_x509_crt_verify_data2 does the same, but GnuTLS 3.7 leaks
 	 * its key when the issuer's key does not import (a malformed one
@@ -867,6 +886,8 @@ static bool signed_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t issuer)
 		gnutls_pubkey_deinit(key);
 	}
 	gnutls_free(der.data);
+	if (ret < 0 && (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM))
+		tp_alloc_note();
 	return ret >= 0;
 }
 
@@ -920,6 +941,9 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 	char text[DN_MAX];
 	int rc = 0;
 
+	/* GnuTLS's getters answer "no name", -1 or false alike when they
+	 * could not allocate: errno is the one witness of that */
+	errno = 0;
 	tp_cert_dn(crt, false, text, sizeof(text));
 	info->subject = tp_report_strdup(text);
 	tp_cert_dn(crt, true, text, sizeof(text));
@@ -948,6 +972,10 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 		rc = -1;
 	info->is_ca = ca_flag(crt) > 0;
 	info->self_signed = self_signed(crt);
+	if (errno == ENOMEM) {
+		tp_alloc_note();
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -1607,14 +1635,22 @@ static void check_issuer_usage(struct checker *k, gnutls_x509_crt_t crt,
 	struct text t = {buf, sizeof(buf), 0}, h = {held, sizeof(held), 0};
 	unsigned critical = 0, usage = 0;
 	struct tp_finding *f;
-	int ca = ca_flag(crt);
+	int ca;
 	bool not_ca, no_sign;
 
+	errno = 0;
+	ca = ca_flag(crt);
 	/* RFC 5280 4.2.1.9: version 1 roots predate extensions; GnuTLS
 	 * accepts them as trust anchors */
 	not_ca = ca <= 0 && !(is_anchor && gnutls_x509_crt_get_version(crt) < 3);
 	no_sign = gnutls_x509_crt_get_key_usage(crt, &usage, &critical) >= 0 &&
 		  !(usage & GNUTLS_KEY_KEY_CERT_SIGN);
+	/* GnuTLS could not read the extensions for want of memory: no
+	 * BAD_KEY_USAGE on that (alloc.h) */
+	if (errno == ENOMEM) {
+		tp_alloc_note();
+		return;
+	}
 	if (!not_ca && !no_sign)
 		return;
 	usage_names(usage, &h);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "alloc.h"
 #include "net.h"
 
 const char *tp_net_status_name(enum tp_net_status s)
@@ -80,6 +81,8 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 		hints.ai_flags = AI_NUMERICHOST;
 		rc = getaddrinfo(host, service, &hints, &ai);
 		if (rc != 0) {
+			if (rc == EAI_MEMORY)
+				tp_alloc_note();
 			result(res, TP_NETRES_NONAME, 0, "%s: %s", host,
 			       gai_strerror(rc));
 			return;
@@ -118,6 +121,10 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 	list[0] = req;
 	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
 	if (rc != 0) {
+		/* with one well-formed request, getaddrinfo_a fails only
+		 * when glibc cannot allocate it or its thread (EAI_AGAIN,
+		 * EAI_MEMORY, EAI_SYSTEM): no sign of a slow resolver */
+		tp_alloc_note();
 		result(res, TP_NETRES_ERROR, 0, "cannot start the resolver: %s",
 		       gai_strerror(rc));
 		free(req);
@@ -176,6 +183,8 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 		return;
 	}
 	free(req);
+	if (rc == EAI_MEMORY)
+		tp_alloc_note();  /* no DNS_FAILURE for want of memory */
 	switch (rc) {
 	case EAI_NONAME:
 #ifdef EAI_NODATA

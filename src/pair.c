@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "alloc.h"
 #include "net.h"
 #include "pair.h"
 #include "registry.h"
@@ -20,7 +21,12 @@ struct tp_pair *tp_pair_new(void)
 
 	if (p == NULL)
 		return NULL;
+	errno = 0;
 	if (tp_sb_token_new(p->token) < 0) {
+		/* gnutls_rnd could not set up its generator: without this
+		 * the client would quietly go unpaired (alloc.h) */
+		if (errno == ENOMEM)
+			tp_alloc_note();
 		free(p);
 		return NULL;
 	}

@@ -23,6 +23,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "alloc.h"
 #include "capture.h"
 #include "cert.h"
 #include "ja.h"
@@ -410,9 +411,14 @@ static const struct tp_cert_info *cert_lookup(struct pcap_run *run,
 		if (e->used < victim->used)
 			victim = e;
 	}
-	if (gnutls_x509_crt_init(&crt) < 0)
+	errno = 0;  /* GnuTLS's one witness of a failed allocation */
+	if (gnutls_x509_crt_init(&crt) < 0) {
+		tp_alloc_note();
 		return NULL;
+	}
 	ok = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) == 0;
+	if (!ok && errno == ENOMEM)
+		tp_alloc_note();
 	e = victim;
 	if (ok) {
 		if (e->used != 0) {

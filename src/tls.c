@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "net.h"
 #include "registry.h"
 #include "sideband.h"
@@ -33,10 +34,15 @@ int tp_tls_check_priority(const char *priority, struct tp_error *err)
 	const char *pos = NULL;
 	int rc;
 
+	errno = 0;
 	rc = gnutls_priority_init(&prio, priority ? priority : "NORMAL", &pos);
 	if (rc < 0) {
+		/* not the string's fault: the main says so (alloc.h) */
+		if (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+			tp_alloc_note();
 		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': %s at '%s'",
-			     priority, gnutls_strerror(rc), pos ? pos : "?");
+			     priority ? priority : "NORMAL", gnutls_strerror(rc),
+			     pos ? pos : "?");
 		err->lib_status = rc;
 		return -1;
 	}
@@ -538,6 +544,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	c.fd = fd;
 	c.start = c.last_in = tp_now_ms();
 	c.deadline = c.end = deadline;
+	errno = 0;
 
 	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
 	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
@@ -639,6 +646,10 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	}
 	rc = obs->status;
 out:
+	/* GnuTLS says GNUTLS_E_MEMORY_ERROR, or some other failure with
+	 * errno left at ENOMEM: neither is the peer's doing */
+	if (rc < 0 && (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM))
+		tp_alloc_note();
 	if (!obs->handshake_done)
 		obs->ms = tp_now_ms() - c.start;
 	if (s != NULL)

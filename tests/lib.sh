@@ -58,3 +58,20 @@ json_get() {
 }
 # has_code FILE CODE
 has_code() { json_codes "$1" | grep -qx "$2"; }
+
+# inert FILE NAME [empty]: one TAP line; FILE is safe to show on a
+# terminal (tests/hostile/clean_output.py: valid UTF-8, no control
+# character but newline and tab, no C1 control, no bidi control or
+# invisible format character, in the text and in its JSON strings) and
+# not empty unless the third argument says it may be.
+inert() {
+	_inert_flag=--nonempty
+	[ -n "${3:-}" ] && _inert_flag=
+	if python3 "$TOP/tests/hostile/clean_output.py" $_inert_flag \
+		"$1" >"$T/inert.out" 2>&1; then
+		ok "$2"
+	else
+		not_ok "$2"
+		sed 's/^/#   /' "$T/inert.out"
+	fi
+}

@@ -52,7 +52,7 @@ for t in "$B"/tests/fuzz_*; do
 	corpus="$top/tests/fuzz/corpus/$(basename "$t" | sed 's/^fuzz_//')"
 	run_one "fuzz/$(basename "$t")" "$t" "$corpus"
 done
-for dir in integration hostile net tui; do
+for dir in integration hostile net tui torture; do
 	for t in "$top"/tests/$dir/t_*.sh; do
 		[ -f "$t" ] && run_one "$dir/$(basename "$t" .sh)" sh "$t"
 	done

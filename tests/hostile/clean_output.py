@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Checks that what tlsprobe printed is safe to show on a terminal.
 
-    clean_output.py FILE...
+    clean_output.py [--nonempty] FILE...
 
 A hostile peer puts escape sequences and bidi controls into everything
 it can; none of them may come out. A byte or character is refused when
@@ -12,21 +12,26 @@ it is:
   - a C0 control (below 0x20) other than newline and tab, or DEL (0x7f);
   - a C1 control, U+0080 to U+009F, whether encoded in UTF-8 or raw
     (a raw 0x9b is CSI to a terminal that takes 8-bit controls);
-  - a bidi or invisible format character: U+200B-U+200F,
-    U+202A-U+202E, U+2066-U+2069, U+FEFF;
+  - a bidi control or an invisible format character, the set that
+    src/sanitize.c escapes: U+00AD, U+061C, U+180E, U+200B-U+200F,
+    U+2028-U+202E, U+2060-U+2064, U+2066-U+2069, U+FEFF,
+    U+FFF9-U+FFFB, U+E0000-U+E007F;
   - not valid UTF-8 at all (a terminal guesses what it means).
 A file that is JSON (one document, or JSON Lines) has its strings
 checked too once decoded: an escape written as \u001b is still an
 escape to whoever prints the value.
-Exits 0 when every file is clean; else 1, with one line per file naming
+With --nonempty an empty file is refused too (a run that printed
+nothing proves nothing). Exits 0 when every file is clean; else 1, with one line per file naming
 the first few offending bytes: offset, line and what they are.
 """
 
 import json
 import sys
 
-BIDI = set(range(0x200B, 0x2010)) | set(range(0x202A, 0x202F)) | \
-    set(range(0x2066, 0x206A)) | {0xFEFF}
+BIDI = {0x00AD, 0x061C, 0x180E, 0xFEFF} | set(range(0x200B, 0x2010)) | \
+    set(range(0x2028, 0x202F)) | set(range(0x2060, 0x2065)) | \
+    set(range(0x2066, 0x206A)) | set(range(0xFFF9, 0xFFFC)) | \
+    set(range(0xE0000, 0xE0080))
 SHOW = 5
 
 
@@ -106,12 +111,13 @@ def json_offences(data):
     return out
 
 
-def main(paths):
+def main(paths, nonempty=False):
     bad = 0
     for path in paths:
         with open(path, "rb") as f:
             data = f.read()
-        found = ["offset %d line %d: %s" % o for o in offences(data)]
+        found = ["empty"] if nonempty and not data else []
+        found += ["offset %d line %d: %s" % o for o in offences(data)]
         found += ["JSON string %s: %s" % o for o in json_offences(data)]
         if not found:
             continue
@@ -124,7 +130,11 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.stderr.write("usage: clean_output.py FILE...\n")
+    args = sys.argv[1:]
+    nonempty = bool(args) and args[0] == "--nonempty"
+    if nonempty:
+        args = args[1:]
+    if not args:
+        sys.stderr.write("usage: clean_output.py [--nonempty] FILE...\n")
         sys.exit(2)
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main(args, nonempty))

@@ -13,38 +13,6 @@ start_ready hostile python3 "$TOP/tests/integration/hostile_peer.py" \
 	{ not_ok "the hostile node starts"; exit 1; }
 HP=$READY_PORT
 
-# inert FILE NAME [may-be-empty]: one TAP line; FILE is valid UTF-8,
-# not empty (unless told) and holds no control
-# character but \n and \t, no DEL, no C1 control, no bidi control and no
-# invisible format character.
-inert() {
-	if python3 - "$1" ${3:+empty} <<'PY' >"$T/inert.out" 2>&1
-import sys
-data = open(sys.argv[1], "rb").read()
-try:
-    text = data.decode("utf-8")
-except UnicodeDecodeError as e:
-    sys.exit("not UTF-8 at byte %d: %r" % (e.start, data[e.start - 20:e.start + 20]))
-def bad(cp):
-    return ((cp < 0x20 and chr(cp) not in "\n\t") or 0x7f <= cp <= 0x9f or
-            cp in (0xad, 0x61c, 0x180e, 0xfeff) or 0x200b <= cp <= 0x200f or
-            0x2028 <= cp <= 0x202e or 0x2060 <= cp <= 0x2064 or
-            0x2066 <= cp <= 0x2069 or 0xfff9 <= cp <= 0xfffb or
-            0xe0000 <= cp <= 0xe007f)
-for i, ch in enumerate(text):
-    if bad(ord(ch)):
-        sys.exit("U+%04X at character %d: %r" % (ord(ch), i, text[max(0, i - 30):i + 30]))
-if not text and len(sys.argv) < 3:
-    sys.exit("empty")
-PY
-	then
-		ok "$2"
-	else
-		not_ok "$2"
-		sed 's/^/#   /' "$T/inert.out"
-	fi
-}
-
 # json_ok FILE EXPR NAME: FILE parses as JSON and EXPR over it (d) holds.
 json_ok() {
 	if python3 - "$1" "$2" <<'PY' >"$T/json_ok.out" 2>&1
