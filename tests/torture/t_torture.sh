@@ -17,7 +17,10 @@
 # client paired with a tlsprobe server (side channel and all). A client
 # run makes about 600 allocations: by default the client sweeps take
 # every n whose allocation tlsprobe's own code asked for (in a counted
-# run) and every TORTURE_STRIDE-th (default 5) of the rest. TORTURE=full
+# run) and every TORTURE_STRIDE-th (default 5) of the rest; under SAN=1,
+# where each run costs several times as much, only every
+# TORTURE_OWN_STRIDE-th (default 3) of tlsprobe's own, so that make check
+# SAN=1 stays within its time (the plain build takes them all). TORTURE=full
 # takes every n there too; TORTURE_ONLY=WORDS runs only the scenarios
 # whose name holds WORDS ("pcap", "gnutls-serv", "paired");
 # TORTURE_SHOW=N shows the first N bad runs (default 5).
@@ -169,18 +172,23 @@ sweep() {
 	_own=$(tr -cd o <"$T/t.log" | wc -c)
 	cp "$T/t.log" "$T/base.log"
 	ok "$_name: without failures, exit $_base_rc after $_base_calls allocations ($_own by tlsprobe's own code)"
-	_every=1
+	_every=1 _own_every=1
 	if [ "$_kind" = client ] && [ "${TORTURE:-}" != full ]; then
 		_every=$STRIDE
+		[ "$SAN" = 1 ] && _own_every=${TORTURE_OWN_STRIDE:-3}
 	fi
 	_n=0 _runs=0 _bad=0 _absorbed=0 _oom=0 _t0=$(now_ms)
 	: >"$T/bad"
 	while :; do
 		_n=$((_n + 1))
-		# sampled: every n tlsprobe asked for, every STRIDE-th else
+		# sampled: every (or every OWN_STRIDE-th) n tlsprobe asked
+		# for, every STRIDE-th else
 		if [ "$_every" -gt 1 ] && [ $((_n % _every)) -ne 0 ] &&
-		   [ "$(cut -c "$_n" "$T/base.log" 2>/dev/null)" != o ]; then
-			if [ "$_n" -le "$_base_calls" ]; then continue; fi
+		   [ "$_n" -le "$_base_calls" ]; then
+			if [ "$(cut -c "$_n" "$T/base.log" 2>/dev/null)" != o ] ||
+			   [ $((_n % _own_every)) -ne 0 ]; then
+				continue
+			fi
 		fi
 		torture_run "$_n" "$@"
 		_runs=$((_runs + 1))
