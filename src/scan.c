@@ -53,10 +53,19 @@
  * (2^24-1 bytes at most), perhaps a status and a request, and a few
  * small messages: more than this is a flood, not a flight. */
 #define MAX_FLIGHT ((size_t)1 << 25)
+/* Warning alerts read before an answer. OpenSSL gives up after five in
+ * a row (the "SSL Death Alert", CVE-2016-8610); the audit reads on, to
+ * name the alert a storm ends in, but no further than this: at most
+ * 112 KiB of alerts, and all of them within the probe's one deadline. */
+#define MAX_WARNINGS 16384u
 
 enum answer_kind {
 	ANS_ACCEPT,    /* ServerHello or HelloRetryRequest */
-	ANS_REFUSE,    /* an alert, or a clean close before any answer */
+	ANS_REFUSE,    /* an alert that says no (handshake_failure,
+			* protocol_version, insufficient_security), or a
+			* clean close before any answer */
+	ANS_ALERT,     /* any other fatal alert before an answer, or a
+			* storm of warnings */
 	ANS_LOWER,     /* a ServerHello for a lower version than offered */
 	ANS_RESET,
 	ANS_TIMEOUT,
@@ -162,6 +171,10 @@ struct scan {
 	 * once, so which comes first is a matter of timing */
 	char violation[8][300];
 	unsigned n_violations;
+	/* the distinct alerts that were no refusal, the same way */
+	char alert[4][300];
+	unsigned n_alerts;
+	unsigned alerted;          /* probes answered so */
 	uint8_t *leaf;
 	size_t leaf_len;
 	unsigned estimate;
@@ -472,6 +485,67 @@ static bool hello_fits(const struct hello *h, struct answer *a)
 	return true;
 }
 
+/* "internal_error (80)", or "alert 200" for an unassigned number. */
+static void alert_name(uint8_t desc, char *out, size_t size)
+{
+	const struct tp_alert_info *ai = tp_registry_alert(desc);
+
+	if (ai != NULL)
+		snprintf(out, size, "%s (%u)", ai->name, desc);
+	else
+		snprintf(out, size, "alert %u", desc);
+}
+
+/*
+ * The alerts that answer a hello with "no": nothing in common (RFC 8446
+ * section 4.1.1, RFC 5246 section 7.4.1.3: handshake_failure or
+ * insufficient_security) or no version in common (RFC 8446 appendix D,
+ * RFC 5246 appendix E.1: protocol_version). close_notify before any
+ * answer is a close, which says no the same way. Any other alert says
+ * the server failed, not that it refused what was offered.
+ */
+static bool refusal_alert(uint8_t desc)
+{
+	return desc == 0 || desc == 40 || desc == 70 || desc == 71;
+}
+
+/*
+ * An alert before the ServerHello. Warnings (RFC 5246 section 7.2: the
+ * connection may go on; RFC 6066 section 3: unrecognized_name is sent
+ * so) are counted and read past, up to MAX_WARNINGS; true when the
+ * answer is complete, with a filled.
+ */
+static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
+			uint8_t *last_warning, struct answer *a)
+{
+	char name[48], last[48];
+
+	alert_name(ev->alert_desc, name, sizeof(name));
+	alert_name(*last_warning, last, sizeof(last));
+	if (ev->alert_level == 1 && !refusal_alert(ev->alert_desc)) {
+		*last_warning = ev->alert_desc;
+		if (++*warnings <= MAX_WARNINGS)
+			return false;
+		a->kind = ANS_ALERT;
+		snprintf(a->detail, sizeof(a->detail), "a storm of warning "
+			 "alerts instead of an answer: more than %u, the last "
+			 "%s", MAX_WARNINGS, name);
+		return true;
+	}
+	a->has_alert = true;
+	a->alert = ev->alert_desc;
+	a->kind = refusal_alert(ev->alert_desc) ? ANS_REFUSE : ANS_ALERT;
+	if (*warnings == 0)
+		snprintf(a->detail, sizeof(a->detail), "%s alert %s",
+			 ev->alert_level == 1 ? "warning" : "fatal", name);
+	else
+		snprintf(a->detail, sizeof(a->detail), "%s alert %s after "
+			 "%u warning alert%s (the last %s)",
+			 ev->alert_level == 1 ? "warning" : "fatal", name,
+			 *warnings, *warnings == 1 ? "" : "s", last);
+	return true;
+}
+
 /*
  * Reads the server's answer to h until the probe has what it needs, and
  * no longer: the ServerHello (or HRR) is the answer; before TLS 1.3 the
@@ -489,6 +563,8 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 	bool have_sh = false, dhe = false, kx = false;
 	bool need_leaf = false, need_kx = false;
 	struct leaf_pieces lp = {0};
+	unsigned warnings = 0;
+	uint8_t last_warning = 0;
 
 	tp_wire_reader_init(rd);
 	for (;;) {
@@ -509,6 +585,16 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					snprintf(a->detail, sizeof(a->detail),
 						 "cut by --max-time");
 				}
+			} else if (!have_sh && warnings > 0) {
+				char last[48];
+
+				alert_name(last_warning, last, sizeof(last));
+				a->kind = ANS_ALERT;
+				snprintf(a->detail, sizeof(a->detail), "%u "
+					 "warning alert%s (the last %s) and no "
+					 "answer within %.1f s", warnings,
+					 warnings == 1 ? "" : "s", last,
+					 sc->timeout_ms / 1000);
 			} else if (!have_sh) {
 				a->kind = ANS_TIMEOUT;
 				snprintf(a->detail, sizeof(a->detail), "no answer "
@@ -559,11 +645,9 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 			case TP_WIRE_ALERT:
 				if (have_sh)
 					goto out;
-				a->kind = ANS_REFUSE;
-				a->has_alert = true;
-				a->alert = ev.alert_desc;
-				snprintf(a->detail, sizeof(a->detail),
-					 "alert %u", ev.alert_desc);
+				if (!early_alert(&ev, &warnings,
+						 &last_warning, a))
+					continue;
 				goto out;
 			case TP_WIRE_NOT_TLS:
 			case TP_WIRE_SSL2:
@@ -610,7 +694,24 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					goto out;
 				}
 				have_sh = true;
-				if (!hello_fits(h, a) || a->sh.version >= 0x0304)
+				if (!hello_fits(h, a))
+					goto out;
+				if (a->sh.version >= 0x0304 && warnings > 0) {
+					char last[48];
+
+					/* RFC 8446 section 6.2: every error
+					 * alert is sent fatal */
+					alert_name(last_warning, last,
+						   sizeof(last));
+					a->kind = ANS_VIOLATION;
+					snprintf(a->detail, sizeof(a->detail),
+						 "the server sent warning "
+						 "alerts (the last %s) before "
+						 "a TLS 1.3 ServerHello; in "
+						 "TLS 1.3 an error alert is "
+						 "always fatal", last);
+				}
+				if (a->sh.version >= 0x0304)
 					goto out;
 				suite_kx(a->sh.suite, &dhe, &kx);
 				need_leaf = h->want_leaf && !hello_only;
@@ -757,18 +858,18 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	close(fd);
 }
 
-/* Keeps a violation's description unless it is known or the list is
- * full; under the scan's lock. */
-static void note_violation(struct scan *sc, const char *detail)
+/* Keeps a description in list unless it is known or the list is full;
+ * under the scan's lock. */
+static void note_distinct(char (*list)[300], unsigned *n, unsigned max,
+			  const char *detail)
 {
 	unsigned i;
 
-	for (i = 0; i < sc->n_violations; i++)
-		if (strcmp(sc->violation[i], detail) == 0)
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], detail) == 0)
 			return;
-	if (sc->n_violations < sizeof(sc->violation) / sizeof(sc->violation[0]))
-		snprintf(sc->violation[sc->n_violations++],
-			 sizeof(sc->violation[0]), "%s", detail);
+	if (*n < max)
+		snprintf(list[(*n)++], sizeof(list[0]), "%s", detail);
 }
 
 /* One probe, retried with back-off when the answer says "not now". */
@@ -788,6 +889,7 @@ static void probe(struct scan *sc, const struct hello *h,
 		case ANS_BUSY: sc->failures++; break;
 		case ANS_ACCEPT:
 		case ANS_REFUSE:
+		case ANS_ALERT:
 		case ANS_LOWER: sc->answered++; break;
 		default: break;
 		}
@@ -798,7 +900,15 @@ static void probe(struct scan *sc, const struct hello *h,
 				 sizeof(sc->not_tls_detail), "%s", a->detail);
 		}
 		if (a->kind == ANS_VIOLATION)
-			note_violation(sc, a->detail);
+			note_distinct(sc->violation, &sc->n_violations,
+				      sizeof(sc->violation) /
+				      sizeof(sc->violation[0]), a->detail);
+		if (a->kind == ANS_ALERT) {
+			sc->alerted++;
+			note_distinct(sc->alert, &sc->n_alerts,
+				      sizeof(sc->alert) / sizeof(sc->alert[0]),
+				      a->detail);
+		}
 		if (a->stalled) {
 			sc->stalls++;
 			sc->stalls_after_hello = true;
@@ -1008,8 +1118,9 @@ static void job_suites(struct worker *w, struct vstate *vs)
 			probe(sc, &h, &w->rd, &a);
 			if (a.kind != ANS_ACCEPT) {
 				chain_end(vs, &a);
-				/* a refusal, reset or silence ends the bundle;
-				 * a downgrade or a broken answer the version */
+				/* a refusal, another alert, a reset or silence
+				 * ends the bundle; a downgrade or a broken
+				 * answer the version */
 				vs->stopped = a.kind == ANS_LOWER ||
 					      a.kind == ANS_NOT_TLS ||
 					      a.kind == ANS_VIOLATION ||
@@ -1619,6 +1730,31 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 		if (f != NULL && sc->n_violations > 1)
 			tp_finding_detail(f, "every violation seen: %s", all);
 	}
+	if (sc->n_alerts > 0) {
+		char all[4 * 302] = "";
+		size_t used = 0;
+		unsigned i;
+
+		f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s answered %u "
+				      "probe%s with an alert that is no "
+				      "refusal: %s%s", sc->where, sc->alerted,
+				      sc->alerted == 1 ? "" : "s", sc->alert[0],
+				      sc->n_alerts > 1 ? " (and more)" : "");
+		for (i = 0; i < sc->n_alerts && used < sizeof(all); i++)
+			used += (size_t)snprintf(all + used, sizeof(all) - used,
+						 "%s%s", i ? "; " : "",
+						 sc->alert[i]);
+		if (f != NULL)
+			tp_finding_detail(f, "%s%s%sa server that says no sends "
+					  "handshake_failure, "
+					  "insufficient_security or "
+					  "protocol_version: what those probes "
+					  "offered is neither accepted nor "
+					  "refused", sc->n_alerts > 1
+					  ? "every alert seen: " : "",
+					  sc->n_alerts > 1 ? all : "",
+					  sc->n_alerts > 1 ? "; " : "");
+	}
 	if (sc->answered == 0 && sc->resets > 0) {
 		tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
 				  "every connection after the ClientHello "
@@ -1993,7 +2129,9 @@ judge:
 		tp_livecap_evidence(lc, NULL, &ev);
 		tp_diag_capture(r, &ev);
 	}
-	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0)
+	/* an alert that is no refusal proves nothing refused */
+	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0 &&
+	    sc->alerted == 0)
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
 	if (tp_grade_scan(r, policy, cert_bits, cert_pk) < 0)
