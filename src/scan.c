@@ -459,22 +459,15 @@ static void suite_kx(uint16_t suite, bool *dhe, bool *kx)
 			    (s->kx == TP_KX_ECDH && s->auth == TP_AUTH_NULL));
 }
 
-/* Checks the ServerHello against the hello; false with a filled when
- * the answer is a violation or a lower version. */
-static bool hello_fits(const struct hello *h, struct answer *a)
+/* Checks the ServerHello against the hello that was sent; false with a
+ * filled when the answer is a violation or a lower version. */
+static bool hello_fits(const struct hello *h,
+		       const struct tp_wire_client_hello *sent,
+		       struct answer *a)
 {
-	if (!offered(h->suites, h->n_suites, a->sh.suite)) {
+	if (tp_wire_server_hello_fault(&a->sh, sent, a->detail,
+				       sizeof(a->detail)) < 0) {
 		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server chose suite "
-			 "0x%04X, which was not offered", a->sh.suite);
-		return false;
-	}
-	if (a->sh.version > h->version ||
-	    (a->sh.hrr && h->version != 0x0304)) {
-		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server answered "
-			 "with version 0x%04X to a hello offering at most "
-			 "0x%04X", a->sh.version, h->version);
 		return false;
 	}
 	if (a->sh.version < h->version) {
@@ -555,6 +548,7 @@ static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
  * goes by in pieces and only its leaf is kept.
  */
 static void read_answer(struct scan *sc, int fd, const struct hello *h,
+			const struct tp_wire_client_hello *sent,
 			struct tp_wire_reader *rd, double deadline,
 			bool hello_only, struct answer *a)
 {
@@ -694,7 +688,7 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					goto out;
 				}
 				have_sh = true;
-				if (!hello_fits(h, a))
+				if (!hello_fits(h, sent, a))
 					goto out;
 				if (a->sh.version >= 0x0304 && warnings > 0) {
 					char last[48];
@@ -778,6 +772,10 @@ static void probe_once(struct scan *sc, const struct hello *h,
 {
 	struct tp_wire_share share;
 	struct tp_wire_hello_opts ho = {0};
+	struct tp_wire_client_hello sent;
+	const uint8_t *msg, *body;
+	size_t msg_len, body_len;
+	uint8_t type;
 	uint8_t random[32], x25519[32], out[8192];
 	uint16_t suites[BUNDLE + 1];
 	size_t len, n = h->n_suites;
@@ -823,7 +821,10 @@ static void probe_once(struct scan *sc, const struct hello *h,
 		ho.n_shares = 1;
 	}
 	len = tp_wire_build_client_hello(&ho, out, sizeof(out));
-	if (len == 0) {
+	/* the hello as sent, read back: what an answer is judged against */
+	if (len == 0 || tp_wire_record(out, len, &msg, &msg_len) < 0 ||
+	    tp_wire_handshake(msg, msg_len, &type, &body, &body_len) < 0 ||
+	    tp_wire_parse_client_hello(body, body_len, &sent) < 0) {
 		a->kind = ANS_STOPPED;
 		snprintf(a->detail, sizeof(a->detail), "internal: hello too "
 			 "large");
@@ -850,7 +851,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	hello_only = sc->stalls_after_hello && h->purpose == 0;
 	pthread_mutex_unlock(&sc->lock);
 	a->kind = ANS_TIMEOUT;
-	read_answer(sc, fd, h, rd, deadline, hello_only, a);
+	read_answer(sc, fd, h, &sent, rd, deadline, hello_only, a);
 	/* a reset rather than a FIN: no TIME_WAIT pile-up on either side */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
