@@ -89,7 +89,7 @@ struct answer {
 	size_t leaf_len;
 	bool stalled;           /* a ServerHello, then not the rest of the
 				 * flight the probe needed within --timeout */
-	char detail[300];
+	char detail[512];       /* raw: sanitised where it enters the report */
 };
 
 struct hello {
@@ -166,7 +166,7 @@ struct scan {
 				    * waited --timeout for the rest */
 	bool stalls_after_hello;   /* so later probes read the ServerHello
 				    * and no more */
-	char not_tls_detail[300];
+	char not_tls_detail[512];
 	/* the distinct protocol violations seen, first first: jobs run at
 	 * once, so which comes first is a matter of timing */
 	char violation[8][300];
@@ -356,7 +356,8 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	if (tp_starttls_run(*fd, sc->starttls, sc->o->host,
 			    step_deadline(sc, sc->timeout_ms), NULL, &st) == 0)
 		return 0;
-	tp_starttls_describe(&st, sc->starttls, a->detail, sizeof(a->detail));
+	tp_starttls_describe_raw(&st, sc->starttls, a->detail,
+				 sizeof(a->detail));
 	a->kind = out_of_time(sc) ? ANS_STOPPED
 		  : st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
 	close(*fd);
@@ -1888,14 +1889,16 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		struct tp_stage *ss = tp_report_stage_after(r, "starttls",
 							    "tcp");
 		struct tp_starttls_result res;
-		char line[300];
+		char line[512];
 
 		t0 = tp_now_ms();
 		if (tp_starttls_run(fd, sc->starttls, sc->o->host,
 				    step_deadline(sc, sc->timeout_ms), NULL,
 				    &res) < 0) {
-			tp_starttls_describe(&res, sc->starttls, line,
-					     sizeof(line));
+			/* raw: the stage's and the finding's setters
+			 * sanitise it, once */
+			tp_starttls_describe_raw(&res, sc->starttls, line,
+						 sizeof(line));
 			tp_stage_set(ss, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 				     line);
 			tp_report_finding(r, TP_STARTTLS_FAILED, "%s", line);
