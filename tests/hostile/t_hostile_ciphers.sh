@@ -78,6 +78,9 @@ for m in sh-silence split-hello downgrade $MODES; do
 			--timeout "$TO" --format nmap
 	fi
 done
+# a banner of escapes where SMTP was expected: quoted, escaped once
+hrun ciphers-escape-starttls-json "$TP" ciphers "127.0.0.1:$(hport escape)" \
+	--timeout "$TO" --starttls smtp --json
 hwait
 
 while read -r m rc codes; do
@@ -118,6 +121,12 @@ hpy ciphers-downgrade-json "the downgrade sentinel is named" \
 # (the violation here is the extension never offered, not the size)
 hpy ciphers-ext64k-json "the violation is the extension never offered" \
 	"'extension' in text('PROTOCOL_VIOLATION')"
+hcase ciphers-escape-starttls-json 1 "$BOUND" STARTTLS_FAILED
+hclean ciphers-escape-starttls-json
+# the reply is sanitised where it enters the report, not once before
+# that too: ESC is written \x1b, never \\x1b
+hpy ciphers-escape-starttls-json "the SMTP reply is escaped once" \
+	"all((chr(92) + 'x1b]0;pwned') in t and 2 * chr(92) not in t for t in [text('STARTTLS_FAILED'), [s for s in d['stages'] if s['name'] == 'starttls'][0]['detail']])"
 hpy ciphers-sslv2-json "an SSL 2.0 answer is named" \
 	"'SSL 2' in text('NOT_TLS')"
 hjudge
