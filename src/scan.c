@@ -883,6 +883,14 @@ static void probe(struct scan *sc, const struct hello *h,
 	for (attempt = 0;; attempt++) {
 		free(a->leaf);
 		probe_once(sc, h, rd, a);
+		/* Past the suites, the loops over groups and signature
+		 * algorithms offer less and less to a server that has
+		 * accepted, until it can use nothing left; OpenSSL says so
+		 * with internal_error when no signature algorithm offered
+		 * fits its key (tls_choose_sigalg). There a fatal alert
+		 * ends the loop as a refusal does; a storm stays a storm. */
+		if (a->kind == ANS_ALERT && a->has_alert && h->purpose != 0)
+			a->kind = ANS_REFUSE;
 		pthread_mutex_lock(&sc->lock);
 		switch (a->kind) {
 		case ANS_RESET: sc->resets++; break;
@@ -906,10 +914,14 @@ static void probe(struct scan *sc, const struct hello *h,
 				      sizeof(sc->violation) /
 				      sizeof(sc->violation[0]), a->detail);
 		if (a->kind == ANS_ALERT) {
+			char note[sizeof(sc->alert[0])];
+
+			snprintf(note, sizeof(note), "%.200s, to a %s hello",
+				 a->detail, tp_wire_version_name(h->version));
 			sc->alerted++;
 			note_distinct(sc->alert, &sc->n_alerts,
 				      sizeof(sc->alert) / sizeof(sc->alert[0]),
-				      a->detail);
+				      note);
 		}
 		if (a->stalled) {
 			sc->stalls++;
@@ -1705,6 +1717,16 @@ static void stall_findings(struct scan *sc, struct tp_report *r)
 				  "seen");
 }
 
+static bool any_accepted(const struct scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_v; i++)
+		if (sc->v[i].accepted)
+			return true;
+	return false;
+}
+
 static void network_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
@@ -1746,6 +1768,13 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 			used += (size_t)snprintf(all + used, sizeof(all) - used,
 						 "%s%s", i ? "; " : "",
 						 sc->alert[i]);
+		/* with a version accepted the audit has its answer, short
+		 * of what those probes offered (OpenSSL 3 fails TLS 1.0
+		 * hellos so when its security level forbids their
+		 * signatures); with none, the alerts stand where it would
+		 * be */
+		if (f != NULL && any_accepted(sc))
+			f->severity = TP_SEV_WARNING;
 		if (f != NULL)
 			tp_finding_detail(f, "%s%s%sa server that says no sends "
 					  "handshake_failure, "
@@ -1815,16 +1844,6 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 					  ? "; the connection budget ran out"
 					  : "");
 	}
-}
-
-static bool any_accepted(const struct scan *sc)
-{
-	size_t i;
-
-	for (i = 0; i < sc->n_v; i++)
-		if (sc->v[i].accepted)
-			return true;
-	return false;
 }
 
 /* The tls stage sums up the probes: ok when any version was accepted;
