@@ -225,9 +225,13 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p,
 		const struct tp_suite *s = tp_registry_suite(id);
 		bool version_tested = false;
 
-		/* a suite of a version the scan left out is not "refused" */
+		/* a suite of a version the scan left out is not "refused",
+		 * nor one of a version whose probes got no verdict (an alert
+		 * that is no refusal, resets, silence) and accepted nothing */
 		for (j = 0; j < sc->n_protocols && s != NULL; j++)
 			if (sc->protocols[j].tested &&
+			    (sc->protocols[j].accepted ||
+			     !sc->protocols[j].incomplete) &&
 			    sc->protocols[j].version >= s->min_version &&
 			    (s->min_version < 0x0304) ==
 			    (sc->protocols[j].version < 0x0304))

@@ -53,10 +53,19 @@
  * (2^24-1 bytes at most), perhaps a status and a request, and a few
  * small messages: more than this is a flood, not a flight. */
 #define MAX_FLIGHT ((size_t)1 << 25)
+/* Warning alerts read before an answer. OpenSSL gives up after five in
+ * a row (the "SSL Death Alert", CVE-2016-8610); the audit reads on, to
+ * name the alert a storm ends in, but no further than this: at most
+ * 112 KiB of alerts, and all of them within the probe's one deadline. */
+#define MAX_WARNINGS 16384u
 
 enum answer_kind {
 	ANS_ACCEPT,    /* ServerHello or HelloRetryRequest */
-	ANS_REFUSE,    /* an alert, or a clean close before any answer */
+	ANS_REFUSE,    /* an alert that says no (handshake_failure,
+			* protocol_version, insufficient_security), or a
+			* clean close before any answer */
+	ANS_ALERT,     /* any other fatal alert before an answer, or a
+			* storm of warnings */
 	ANS_LOWER,     /* a ServerHello for a lower version than offered */
 	ANS_RESET,
 	ANS_TIMEOUT,
@@ -80,7 +89,7 @@ struct answer {
 	size_t leaf_len;
 	bool stalled;           /* a ServerHello, then not the rest of the
 				 * flight the probe needed within --timeout */
-	char detail[300];
+	char detail[512];       /* raw: sanitised where it enters the report */
 };
 
 struct hello {
@@ -157,11 +166,15 @@ struct scan {
 				    * waited --timeout for the rest */
 	bool stalls_after_hello;   /* so later probes read the ServerHello
 				    * and no more */
-	char not_tls_detail[300];
+	char not_tls_detail[512];
 	/* the distinct protocol violations seen, first first: jobs run at
 	 * once, so which comes first is a matter of timing */
 	char violation[8][300];
 	unsigned n_violations;
+	/* the distinct alerts that were no refusal, the same way */
+	char alert[4][300];
+	unsigned n_alerts;
+	unsigned alerted;          /* probes answered so */
 	uint8_t *leaf;
 	size_t leaf_len;
 	unsigned estimate;
@@ -343,7 +356,8 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	if (tp_starttls_run(*fd, sc->starttls, sc->o->host,
 			    step_deadline(sc, sc->timeout_ms), NULL, &st) == 0)
 		return 0;
-	tp_starttls_describe(&st, sc->starttls, a->detail, sizeof(a->detail));
+	tp_starttls_describe_raw(&st, sc->starttls, a->detail,
+				 sizeof(a->detail));
 	a->kind = out_of_time(sc) ? ANS_STOPPED
 		  : st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
 	close(*fd);
@@ -446,22 +460,15 @@ static void suite_kx(uint16_t suite, bool *dhe, bool *kx)
 			    (s->kx == TP_KX_ECDH && s->auth == TP_AUTH_NULL));
 }
 
-/* Checks the ServerHello against the hello; false with a filled when
- * the answer is a violation or a lower version. */
-static bool hello_fits(const struct hello *h, struct answer *a)
+/* Checks the ServerHello against the hello that was sent; false with a
+ * filled when the answer is a violation or a lower version. */
+static bool hello_fits(const struct hello *h,
+		       const struct tp_wire_client_hello *sent,
+		       struct answer *a)
 {
-	if (!offered(h->suites, h->n_suites, a->sh.suite)) {
+	if (tp_wire_server_hello_fault(&a->sh, sent, a->detail,
+				       sizeof(a->detail)) < 0) {
 		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server chose suite "
-			 "0x%04X, which was not offered", a->sh.suite);
-		return false;
-	}
-	if (a->sh.version > h->version ||
-	    (a->sh.hrr && h->version != 0x0304)) {
-		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server answered "
-			 "with version 0x%04X to a hello offering at most "
-			 "0x%04X", a->sh.version, h->version);
 		return false;
 	}
 	if (a->sh.version < h->version) {
@@ -469,6 +476,67 @@ static bool hello_fits(const struct hello *h, struct answer *a)
 		return false;
 	}
 	a->kind = ANS_ACCEPT;
+	return true;
+}
+
+/* "internal_error (80)", or "alert 200" for an unassigned number. */
+static void alert_name(uint8_t desc, char *out, size_t size)
+{
+	const struct tp_alert_info *ai = tp_registry_alert(desc);
+
+	if (ai != NULL)
+		snprintf(out, size, "%s (%u)", ai->name, desc);
+	else
+		snprintf(out, size, "alert %u", desc);
+}
+
+/*
+ * The alerts that answer a hello with "no": nothing in common (RFC 8446
+ * section 4.1.1, RFC 5246 section 7.4.1.3: handshake_failure or
+ * insufficient_security) or no version in common (RFC 8446 appendix D,
+ * RFC 5246 appendix E.1: protocol_version). close_notify before any
+ * answer is a close, which says no the same way. Any other alert says
+ * the server failed, not that it refused what was offered.
+ */
+static bool refusal_alert(uint8_t desc)
+{
+	return desc == 0 || desc == 40 || desc == 70 || desc == 71;
+}
+
+/*
+ * An alert before the ServerHello. Warnings (RFC 5246 section 7.2: the
+ * connection may go on; RFC 6066 section 3: unrecognized_name is sent
+ * so) are counted and read past, up to MAX_WARNINGS; true when the
+ * answer is complete, with a filled.
+ */
+static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
+			uint8_t *last_warning, struct answer *a)
+{
+	char name[48], last[48];
+
+	alert_name(ev->alert_desc, name, sizeof(name));
+	alert_name(*last_warning, last, sizeof(last));
+	if (ev->alert_level == 1 && !refusal_alert(ev->alert_desc)) {
+		*last_warning = ev->alert_desc;
+		if (++*warnings <= MAX_WARNINGS)
+			return false;
+		a->kind = ANS_ALERT;
+		snprintf(a->detail, sizeof(a->detail), "a storm of warning "
+			 "alerts instead of an answer: more than %u, the last "
+			 "%s", MAX_WARNINGS, name);
+		return true;
+	}
+	a->has_alert = true;
+	a->alert = ev->alert_desc;
+	a->kind = refusal_alert(ev->alert_desc) ? ANS_REFUSE : ANS_ALERT;
+	if (*warnings == 0)
+		snprintf(a->detail, sizeof(a->detail), "%s alert %s",
+			 ev->alert_level == 1 ? "warning" : "fatal", name);
+	else
+		snprintf(a->detail, sizeof(a->detail), "%s alert %s after "
+			 "%u warning alert%s (the last %s)",
+			 ev->alert_level == 1 ? "warning" : "fatal", name,
+			 *warnings, *warnings == 1 ? "" : "s", last);
 	return true;
 }
 
@@ -481,6 +549,7 @@ static bool hello_fits(const struct hello *h, struct answer *a)
  * goes by in pieces and only its leaf is kept.
  */
 static void read_answer(struct scan *sc, int fd, const struct hello *h,
+			const struct tp_wire_client_hello *sent,
 			struct tp_wire_reader *rd, double deadline,
 			bool hello_only, struct answer *a)
 {
@@ -489,6 +558,8 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 	bool have_sh = false, dhe = false, kx = false;
 	bool need_leaf = false, need_kx = false;
 	struct leaf_pieces lp = {0};
+	unsigned warnings = 0;
+	uint8_t last_warning = 0;
 
 	tp_wire_reader_init(rd);
 	for (;;) {
@@ -509,6 +580,16 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					snprintf(a->detail, sizeof(a->detail),
 						 "cut by --max-time");
 				}
+			} else if (!have_sh && warnings > 0) {
+				char last[48];
+
+				alert_name(last_warning, last, sizeof(last));
+				a->kind = ANS_ALERT;
+				snprintf(a->detail, sizeof(a->detail), "%u "
+					 "warning alert%s (the last %s) and no "
+					 "answer within %.1f s", warnings,
+					 warnings == 1 ? "" : "s", last,
+					 sc->timeout_ms / 1000);
 			} else if (!have_sh) {
 				a->kind = ANS_TIMEOUT;
 				snprintf(a->detail, sizeof(a->detail), "no answer "
@@ -559,11 +640,9 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 			case TP_WIRE_ALERT:
 				if (have_sh)
 					goto out;
-				a->kind = ANS_REFUSE;
-				a->has_alert = true;
-				a->alert = ev.alert_desc;
-				snprintf(a->detail, sizeof(a->detail),
-					 "alert %u", ev.alert_desc);
+				if (!early_alert(&ev, &warnings,
+						 &last_warning, a))
+					continue;
 				goto out;
 			case TP_WIRE_NOT_TLS:
 			case TP_WIRE_SSL2:
@@ -610,7 +689,24 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 					goto out;
 				}
 				have_sh = true;
-				if (!hello_fits(h, a) || a->sh.version >= 0x0304)
+				if (!hello_fits(h, sent, a))
+					goto out;
+				if (a->sh.version >= 0x0304 && warnings > 0) {
+					char last[48];
+
+					/* RFC 8446 section 6.2: every error
+					 * alert is sent fatal */
+					alert_name(last_warning, last,
+						   sizeof(last));
+					a->kind = ANS_VIOLATION;
+					snprintf(a->detail, sizeof(a->detail),
+						 "the server sent warning "
+						 "alerts (the last %s) before "
+						 "a TLS 1.3 ServerHello; in "
+						 "TLS 1.3 an error alert is "
+						 "always fatal", last);
+				}
+				if (a->sh.version >= 0x0304)
 					goto out;
 				suite_kx(a->sh.suite, &dhe, &kx);
 				need_leaf = h->want_leaf && !hello_only;
@@ -677,6 +773,10 @@ static void probe_once(struct scan *sc, const struct hello *h,
 {
 	struct tp_wire_share share;
 	struct tp_wire_hello_opts ho = {0};
+	struct tp_wire_client_hello sent;
+	const uint8_t *msg, *body;
+	size_t msg_len, body_len;
+	uint8_t type;
 	uint8_t random[32], x25519[32], out[8192];
 	uint16_t suites[BUNDLE + 1];
 	size_t len, n = h->n_suites;
@@ -722,7 +822,10 @@ static void probe_once(struct scan *sc, const struct hello *h,
 		ho.n_shares = 1;
 	}
 	len = tp_wire_build_client_hello(&ho, out, sizeof(out));
-	if (len == 0) {
+	/* the hello as sent, read back: what an answer is judged against */
+	if (len == 0 || tp_wire_record(out, len, &msg, &msg_len) < 0 ||
+	    tp_wire_handshake(msg, msg_len, &type, &body, &body_len) < 0 ||
+	    tp_wire_parse_client_hello(body, body_len, &sent) < 0) {
 		a->kind = ANS_STOPPED;
 		snprintf(a->detail, sizeof(a->detail), "internal: hello too "
 			 "large");
@@ -749,7 +852,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	hello_only = sc->stalls_after_hello && h->purpose == 0;
 	pthread_mutex_unlock(&sc->lock);
 	a->kind = ANS_TIMEOUT;
-	read_answer(sc, fd, h, rd, deadline, hello_only, a);
+	read_answer(sc, fd, h, &sent, rd, deadline, hello_only, a);
 	/* a reset rather than a FIN: no TIME_WAIT pile-up on either side */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
@@ -757,18 +860,18 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	close(fd);
 }
 
-/* Keeps a violation's description unless it is known or the list is
- * full; under the scan's lock. */
-static void note_violation(struct scan *sc, const char *detail)
+/* Keeps a description in list unless it is known or the list is full;
+ * under the scan's lock. */
+static void note_distinct(char (*list)[300], unsigned *n, unsigned max,
+			  const char *detail)
 {
 	unsigned i;
 
-	for (i = 0; i < sc->n_violations; i++)
-		if (strcmp(sc->violation[i], detail) == 0)
+	for (i = 0; i < *n; i++)
+		if (strcmp(list[i], detail) == 0)
 			return;
-	if (sc->n_violations < sizeof(sc->violation) / sizeof(sc->violation[0]))
-		snprintf(sc->violation[sc->n_violations++],
-			 sizeof(sc->violation[0]), "%s", detail);
+	if (*n < max)
+		snprintf(list[(*n)++], sizeof(list[0]), "%s", detail);
 }
 
 /* One probe, retried with back-off when the answer says "not now". */
@@ -780,6 +883,14 @@ static void probe(struct scan *sc, const struct hello *h,
 	for (attempt = 0;; attempt++) {
 		free(a->leaf);
 		probe_once(sc, h, rd, a);
+		/* Past the suites, the loops over groups and signature
+		 * algorithms offer less and less to a server that has
+		 * accepted, until it can use nothing left; OpenSSL says so
+		 * with internal_error when no signature algorithm offered
+		 * fits its key (tls_choose_sigalg). There a fatal alert
+		 * ends the loop as a refusal does; a storm stays a storm. */
+		if (a->kind == ANS_ALERT && a->has_alert && h->purpose != 0)
+			a->kind = ANS_REFUSE;
 		pthread_mutex_lock(&sc->lock);
 		switch (a->kind) {
 		case ANS_RESET: sc->resets++; break;
@@ -788,6 +899,7 @@ static void probe(struct scan *sc, const struct hello *h,
 		case ANS_BUSY: sc->failures++; break;
 		case ANS_ACCEPT:
 		case ANS_REFUSE:
+		case ANS_ALERT:
 		case ANS_LOWER: sc->answered++; break;
 		default: break;
 		}
@@ -798,7 +910,19 @@ static void probe(struct scan *sc, const struct hello *h,
 				 sizeof(sc->not_tls_detail), "%s", a->detail);
 		}
 		if (a->kind == ANS_VIOLATION)
-			note_violation(sc, a->detail);
+			note_distinct(sc->violation, &sc->n_violations,
+				      sizeof(sc->violation) /
+				      sizeof(sc->violation[0]), a->detail);
+		if (a->kind == ANS_ALERT) {
+			char note[sizeof(sc->alert[0])];
+
+			snprintf(note, sizeof(note), "%.200s, to a %s hello",
+				 a->detail, tp_wire_version_name(h->version));
+			sc->alerted++;
+			note_distinct(sc->alert, &sc->n_alerts,
+				      sizeof(sc->alert) / sizeof(sc->alert[0]),
+				      note);
+		}
 		if (a->stalled) {
 			sc->stalls++;
 			sc->stalls_after_hello = true;
@@ -1008,8 +1132,9 @@ static void job_suites(struct worker *w, struct vstate *vs)
 			probe(sc, &h, &w->rd, &a);
 			if (a.kind != ANS_ACCEPT) {
 				chain_end(vs, &a);
-				/* a refusal, reset or silence ends the bundle;
-				 * a downgrade or a broken answer the version */
+				/* a refusal, another alert, a reset or silence
+				 * ends the bundle; a downgrade or a broken
+				 * answer the version */
 				vs->stopped = a.kind == ANS_LOWER ||
 					      a.kind == ANS_NOT_TLS ||
 					      a.kind == ANS_VIOLATION ||
@@ -1592,6 +1717,16 @@ static void stall_findings(struct scan *sc, struct tp_report *r)
 				  "seen");
 }
 
+static bool any_accepted(const struct scan *sc)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_v; i++)
+		if (sc->v[i].accepted)
+			return true;
+	return false;
+}
+
 static void network_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
@@ -1618,6 +1753,38 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 						 sc->violation[i]);
 		if (f != NULL && sc->n_violations > 1)
 			tp_finding_detail(f, "every violation seen: %s", all);
+	}
+	if (sc->n_alerts > 0) {
+		char all[4 * 302] = "";
+		size_t used = 0;
+		unsigned i;
+
+		f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s answered %u "
+				      "probe%s with an alert that is no "
+				      "refusal: %s%s", sc->where, sc->alerted,
+				      sc->alerted == 1 ? "" : "s", sc->alert[0],
+				      sc->n_alerts > 1 ? " (and more)" : "");
+		for (i = 0; i < sc->n_alerts && used < sizeof(all); i++)
+			used += (size_t)snprintf(all + used, sizeof(all) - used,
+						 "%s%s", i ? "; " : "",
+						 sc->alert[i]);
+		/* with a version accepted the audit has its answer, short
+		 * of what those probes offered (OpenSSL 3 fails TLS 1.0
+		 * hellos so when its security level forbids their
+		 * signatures); with none, the alerts stand where it would
+		 * be */
+		if (f != NULL && any_accepted(sc))
+			f->severity = TP_SEV_WARNING;
+		if (f != NULL)
+			tp_finding_detail(f, "%s%s%sa server that says no sends "
+					  "handshake_failure, "
+					  "insufficient_security or "
+					  "protocol_version: what those probes "
+					  "offered is neither accepted nor "
+					  "refused", sc->n_alerts > 1
+					  ? "every alert seen: " : "",
+					  sc->n_alerts > 1 ? all : "",
+					  sc->n_alerts > 1 ? "; " : "");
 	}
 	if (sc->answered == 0 && sc->resets > 0) {
 		tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
@@ -1677,16 +1844,6 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 					  ? "; the connection budget ran out"
 					  : "");
 	}
-}
-
-static bool any_accepted(const struct scan *sc)
-{
-	size_t i;
-
-	for (i = 0; i < sc->n_v; i++)
-		if (sc->v[i].accepted)
-			return true;
-	return false;
 }
 
 /* The tls stage sums up the probes: ok when any version was accepted;
@@ -1751,14 +1908,16 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		struct tp_stage *ss = tp_report_stage_after(r, "starttls",
 							    "tcp");
 		struct tp_starttls_result res;
-		char line[300];
+		char line[512];
 
 		t0 = tp_now_ms();
 		if (tp_starttls_run(fd, sc->starttls, sc->o->host,
 				    step_deadline(sc, sc->timeout_ms), NULL,
 				    &res) < 0) {
-			tp_starttls_describe(&res, sc->starttls, line,
-					     sizeof(line));
+			/* raw: the stage's and the finding's setters
+			 * sanitise it, once */
+			tp_starttls_describe_raw(&res, sc->starttls, line,
+						 sizeof(line));
 			tp_stage_set(ss, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 				     line);
 			tp_report_finding(r, TP_STARTTLS_FAILED, "%s", line);
@@ -1993,7 +2152,9 @@ judge:
 		tp_livecap_evidence(lc, NULL, &ev);
 		tp_diag_capture(r, &ev);
 	}
-	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0)
+	/* an alert that is no refusal proves nothing refused */
+	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0 &&
+	    sc->alerted == 0)
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
 	if (tp_grade_scan(r, policy, cert_bits, cert_pk) < 0)

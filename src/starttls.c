@@ -791,14 +791,17 @@ static bool tls_record(const char *reply)
 	return (p[0] == 0x15 || p[0] == 0x16) && p[1] == 0x03;
 }
 
-const char *tp_starttls_describe(const struct tp_starttls_result *res,
-				 enum tp_starttls proto, char *buf,
-				 unsigned size)
+/* The line of tp_starttls_describe, with the reply sanitised or, for
+ * a caller whose report setter sanitises, raw. */
+static const char *describe(const struct tp_starttls_result *res,
+			    enum tp_starttls proto, bool sanitise, char *buf,
+			    unsigned size)
 {
 	const char *name = display(proto), *step = res->step[0] ? res->step
 								  : "start";
-	char *reply = tp_sanitize(res->reply, strlen(res->reply));
-	const char *r = reply != NULL ? reply : "";
+	char *reply = sanitise ? tp_sanitize(res->reply, strlen(res->reply))
+		      : NULL;
+	const char *r = !sanitise ? res->reply : reply != NULL ? reply : "";
 	char *line = NULL;
 	int n = -1;
 
@@ -864,4 +867,18 @@ const char *tp_starttls_describe(const struct tp_starttls_result *res,
 	free(line);
 	free(reply);
 	return buf;
+}
+
+const char *tp_starttls_describe(const struct tp_starttls_result *res,
+				 enum tp_starttls proto, char *buf,
+				 unsigned size)
+{
+	return describe(res, proto, true, buf, size);
+}
+
+const char *tp_starttls_describe_raw(const struct tp_starttls_result *res,
+				     enum tp_starttls proto, char *buf,
+				     unsigned size)
+{
+	return describe(res, proto, false, buf, size);
 }

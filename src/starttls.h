@@ -69,5 +69,12 @@ int tp_starttls_run(int fd, enum tp_starttls proto, const char *host,
 const char *tp_starttls_describe(const struct tp_starttls_result *res,
 				 enum tp_starttls proto, char *buf,
 				 unsigned size);
+/* The same line with the server's reply raw, for the report's setters,
+ * which sanitise what they store: text is escaped once, where it enters
+ * the report. A buf of 512 bytes holds the whole reply and the words
+ * around it, so that no character is cut in two. */
+const char *tp_starttls_describe_raw(const struct tp_starttls_result *res,
+				     enum tp_starttls proto, char *buf,
+				     unsigned size);
 
 #endif

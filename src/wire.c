@@ -1,5 +1,6 @@
 /* TLS wire formats: the ClientHello, read with every length checked and
  * built byte by byte; what a server sends back, read the same way. */
+#include <stdio.h>
 #include <string.h>
 
 #include "wire.h"
@@ -975,6 +976,121 @@ int tp_wire_parse_server_hello(const uint8_t *body, size_t len,
 			sh->extensions[sh->n_extensions++] = type;
 		if (server_extension(type, &ext, sh) < 0)
 			return -1;
+	}
+	return 0;
+}
+
+#define EXT_PRE_SHARED_KEY 41
+#define SCSV_RENEGOTIATION 0x00ff
+
+static bool listed16(const uint16_t *v, size_t n, uint16_t x)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* The highest version the hello offers: supported_versions when it
+ * carries one (RFC 8446 section 4.2.1), else legacy_version. */
+static uint16_t highest_offered(const struct tp_wire_client_hello *ch)
+{
+	uint16_t top = 0;
+	size_t i;
+
+	if (!ch->has_versions)
+		return ch->legacy_version;
+	for (i = 0; i < ch->n_versions; i++)
+		if (!tp_wire_is_grease(ch->versions[i]) && ch->versions[i] > top)
+			top = ch->versions[i];
+	return top;
+}
+
+/* Whether extension type may come back in sh: offered (RFC 5246 section
+ * 7.4.1.4, RFC 8446 section 4.2), save the HRR's cookie and the
+ * renegotiation_info that answers the SCSV (RFC 5746 section 3.6); in
+ * TLS 1.3 only those of the message's column in RFC 8446 section 4.2. */
+static bool extension_allowed(const struct tp_wire_server_hello *sh,
+			      const struct tp_wire_client_hello *ch,
+			      uint16_t type)
+{
+	bool offered = listed16(ch->extensions, ch->n_extensions, type) ||
+		       ch->n_extensions < ch->extensions_total;
+
+	if (sh->hrr && type == EXT_COOKIE)
+		return true;
+	if (type == EXT_RENEGOTIATION_INFO &&
+	    listed16(ch->suites, ch->n_suites, SCSV_RENEGOTIATION))
+		offered = true;
+	if (!offered)
+		return false;
+	if (sh->version < 0x0304)
+		return true;
+	return type == TP_WIRE_EXT_SUPPORTED_VERSIONS ||
+	       type == TP_WIRE_EXT_KEY_SHARE ||
+	       (sh->hrr ? type == EXT_COOKIE : type == EXT_PRE_SHARED_KEY);
+}
+
+int tp_wire_server_hello_fault(const struct tp_wire_server_hello *sh,
+			       const struct tp_wire_client_hello *ch,
+			       char *why, size_t size)
+{
+	uint16_t top = highest_offered(ch);
+	bool compression_offered;
+	size_t i;
+
+	if (sh->version > top || (sh->hrr && top < 0x0304)) {
+		snprintf(why, size, "the server answered with version 0x%04X "
+			 "to a hello offering at most 0x%04X", sh->version,
+			 top);
+		return -1;
+	}
+	/* RFC 8446 section 4.1.3: a TLS 1.3 server that negotiates less
+	 * says so in the last 8 bytes of its random, and a client offering
+	 * more must abort: a downgrade by the path or a broken server */
+	if (sh->version < top &&
+	    ((top >= 0x0304 && (sh->downgrade_tls12 || sh->downgrade_tls11)) ||
+	     (top == 0x0303 && sh->version <= 0x0302 && sh->downgrade_tls11))) {
+		snprintf(why, size, "a %s ServerHello whose random ends in the "
+			 "TLS 1.3 downgrade sentinel (DOWNGRD and 0x%02X, RFC "
+			 "8446 section 4.1.3) answered a hello offering %s: "
+			 "the handshake was downgraded",
+			 tp_wire_version_name(sh->version) != NULL
+			 ? tp_wire_version_name(sh->version) : "lower",
+			 sh->downgrade_tls12 ? 1 : 0,
+			 tp_wire_version_name(top) != NULL
+			 ? tp_wire_version_name(top) : "more");
+		return -1;
+	}
+	if (ch->n_suites == ch->suites_total &&
+	    !listed16(ch->suites, ch->n_suites, sh->suite)) {
+		snprintf(why, size, "the server chose suite 0x%04X, which was "
+			 "not offered", sh->suite);
+		return -1;
+	}
+	compression_offered = sh->compression == 0
+			      ? ch->null_compression
+			      : ch->n_compression > (ch->null_compression ? 1u
+						     : 0u);
+	if (!compression_offered) {
+		snprintf(why, size, "the server chose compression method %u, "
+			 "which was not offered", sh->compression);
+		return -1;
+	}
+	for (i = 0; i < sh->n_extensions; i++) {
+		uint16_t type = sh->extensions[i];
+
+		if (extension_allowed(sh, ch, type))
+			continue;
+		snprintf(why, size, "the server's %s carries extension 0x%04X, "
+			 "which %s (RFC 8446 section 4.2, RFC 5246 section "
+			 "7.4.1.4)", sh->hrr ? "HelloRetryRequest" : "ServerHello",
+			 type, listed16(ch->extensions, ch->n_extensions, type)
+			 ? "TLS 1.3 does not allow there"
+			 : "the hello never offered");
+		return -1;
 	}
 	return 0;
 }

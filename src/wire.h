@@ -268,6 +268,20 @@ struct tp_wire_server_hello {
 int tp_wire_parse_server_hello(const uint8_t *body, size_t len,
 			       struct tp_wire_server_hello *out);
 
+/*
+ * The first fault of a ServerHello (or HRR) sh as the answer to the
+ * ClientHello ch, taken in the order of its fields (RFC 8446 section
+ * 4.1.3, RFC 5246 section 7.4.1.3): a version above those offered (or an
+ * HRR to a hello without TLS 1.3), the downgrade sentinel in an answer
+ * lower than the hello offered, a suite or compression method not
+ * offered, an extension the hello never offered or that TLS 1.3 does not
+ * allow in that message. 0 when there is none; -1 with a one-line
+ * description in why. Lists ch kept only in part are not judged.
+ */
+int tp_wire_server_hello_fault(const struct tp_wire_server_hello *sh,
+			       const struct tp_wire_client_hello *ch,
+			       char *why, size_t size);
+
 struct tp_wire_server_kx {
 	bool ecdhe;              /* named curve parameters */
 	uint16_t group;          /* ecdhe: the named curve */

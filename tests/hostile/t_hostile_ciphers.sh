@@ -36,15 +36,14 @@ ccase +flood-instead 1 NOT_TLS
 ccase flood-after 0 '!PROTOCOL_VIOLATION'
 ccase ext-len-lie 1 PROTOCOL_VIOLATION
 ccase ext64k 1 PROTOCOL_VIOLATION
-# needs: a storm of warnings that ends in a fatal internal_error is no
-# refusal: ciphers says NO_SHARED_CIPHER
+# a storm of warnings that ends in a fatal internal_error is no refusal
 ccase alert-storm 1 'ALERT_RECEIVED|PROTOCOL_VIOLATION' '!NO_SHARED_CIPHER'
 ccase close-notify 1 'NO_SHARED_CIPHER|PEER_CLOSED'
 # needs: as sh-silence (the ServerHello comes in one-byte records)
 ccase split-hello 1 PROTOCOL_VIOLATION '!NOT_TLS'
 ccase split-tls 0 '!PROTOCOL_VIOLATION'
 ccase +unknown-record 1 'NOT_TLS|PROTOCOL_VIOLATION'
-# needs: as sh-silence; and the downgrade sentinel is not looked for
+# needs: as sh-silence
 ccase downgrade 1 PROTOCOL_VIOLATION
 ccase +sslv2 1 NOT_TLS
 # needs: handshake messages over 64 KiB are refused by the raw parser
@@ -78,6 +77,9 @@ for m in sh-silence split-hello downgrade $MODES; do
 			--timeout "$TO" --format nmap
 	fi
 done
+# a banner of escapes where SMTP was expected: quoted, escaped once
+hrun ciphers-escape-starttls-json "$TP" ciphers "127.0.0.1:$(hport escape)" \
+	--timeout "$TO" --starttls smtp --json
 hwait
 
 while read -r m rc codes; do
@@ -111,13 +113,18 @@ accepts big-chain "TLS1.2 TLS1.3"
 # needs: ServerHello then silence costs a full --timeout per probe
 accepts sh-silence TLS1.2
 accepts split-hello TLS1.2
-# needs: the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3) is a violation
+# the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3) is a violation
 hpy ciphers-downgrade-json "the downgrade sentinel is named" \
 	"'downgrade' in text('PROTOCOL_VIOLATION').lower()"
-# needs: handshake messages over 64 KiB are refused by the raw parser
-# (the violation here is the extension never offered, not the size)
+# the violation here is the extension never offered, not the size
 hpy ciphers-ext64k-json "the violation is the extension never offered" \
 	"'extension' in text('PROTOCOL_VIOLATION')"
+hcase ciphers-escape-starttls-json 1 "$BOUND" STARTTLS_FAILED
+hclean ciphers-escape-starttls-json
+# the reply is sanitised where it enters the report, not once before
+# that too: ESC is written \x1b, never \\x1b
+hpy ciphers-escape-starttls-json "the SMTP reply is escaped once" \
+	"all((chr(92) + 'x1b]0;pwned') in t and 2 * chr(92) not in t for t in [text('STARTTLS_FAILED'), [s for s in d['stages'] if s['name'] == 'starttls'][0]['detail']])"
 hpy ciphers-sslv2-json "an SSL 2.0 answer is named" \
 	"'SSL 2' in text('NOT_TLS')"
 hjudge

@@ -206,6 +206,37 @@ static void test_grade_policy(void **state)
 	tp_report_free(r);
 }
 
+/* Versions whose probes got no verdict and accepted nothing refused
+ * nothing: no suite of the policy is "missing" there. */
+static void test_grade_policy_no_verdict(void **state)
+{
+	struct tp_policy p;
+	struct tp_error err = {0};
+	struct tp_report *r = tp_report_new("ciphers");
+	size_t i;
+
+	(void)state;
+	assert_int_equal(tp_policy_parse("ECDHE-RSA-AES128-GCM-SHA256", &p,
+					 &err), 0);
+	r->scan = calloc(1, sizeof(*r->scan));
+	assert_non_null(r->scan);
+	r->scan->n_protocols = 5;
+	for (i = 0; i < 5; i++) {
+		r->scan->protocols[i].version = (uint16_t)(0x0300 + i);
+		r->scan->protocols[i].tested = true;
+		r->scan->protocols[i].incomplete = true;
+	}
+	assert_int_equal(tp_grade_scan(r, &p, 0, 0), 0);
+	assert_int_equal(r->scan->grade, '\0');
+	assert_false(tp_report_has(r, TP_POLICY_MISSING));
+	assert_int_equal(r->scan->n_policy_missing, 0);
+	/* refused in full, TLS 1.2 does say so */
+	r->scan->protocols[3].incomplete = false;
+	assert_int_equal(tp_grade_scan(r, &p, 0, 0), 0);
+	assert_true(tp_report_has(r, TP_POLICY_MISSING));
+	tp_report_free(r);
+}
+
 static void test_grade_views(void **state)
 {
 	static const uint16_t ids[] = {0xC02F, 0x0005};
@@ -256,6 +287,7 @@ int main(void)
 		cmocka_unit_test(test_grade_overall_caps),
 		cmocka_unit_test(test_grade_nothing_accepted),
 		cmocka_unit_test(test_grade_policy),
+		cmocka_unit_test(test_grade_policy_no_verdict),
 		cmocka_unit_test(test_grade_views),
 	};
 

@@ -1855,6 +1855,132 @@ static void test_wire_server_hello_tls12(void **state)
 	free(b);
 }
 
+/* The hello a probe of the cipher audit sends for version, parsed back;
+ * bare: 0 with extensions, 1 without and with the SCSV (SSL 3.0), 2
+ * without either */
+static void audit_hello(uint16_t version, int bare,
+			struct tp_wire_client_hello *ch)
+{
+	static const uint16_t s12[] = {0xc02f, 0x009c, 0x002f};
+	static const uint16_t s3[] = {0x002f, 0x00ff};
+	uint8_t key[32] = {1};
+	struct tp_wire_share share = {0x001d, key, sizeof(key)};
+	struct tp_wire_hello_opts o = {
+		.version = version, .groups = groups, .n_groups = 3,
+		.sig_algs = sig_algs, .n_sig_algs = 3,
+		.ec_point_formats = true,
+	};
+	struct built *b = malloc(sizeof(*b));
+
+	if (version == 0x0304) {
+		o.suites = suites13;
+		o.n_suites = 3;
+		o.shares = &share;
+		o.n_shares = 1;
+	} else if (bare != 0) {
+		o.suites = s3;
+		o.n_suites = bare == 1 ? 2 : 1;
+		o.no_extensions = true;
+	} else {
+		o.suites = s12;
+		o.n_suites = 3;
+	}
+	build(&o, b);
+	parse_built(b, ch);
+	free(b);
+}
+
+struct fault_case {
+	const char *what;
+	uint16_t offered;       /* the probe's version */
+	int bare;               /* as audit_hello takes it */
+	uint16_t version;       /* the answer's */
+	bool hrr;
+	uint16_t suite;
+	uint8_t compression;
+	int sentinel;           /* -1 none, else the last byte */
+	uint16_t ext[3];        /* 0-terminated */
+	const char *fault;      /* NULL: none; else a part of the text */
+};
+
+/* A ServerHello judged against the hello it answers: the first fault,
+ * in the order of the message's fields, or none. */
+static void test_wire_server_hello_fault(void **state)
+{
+	static const struct fault_case cases[] = {
+		{"TLS 1.2 answer, extensions offered", 0x0303, 0, 0x0303,
+		 false, 0xc02f, 0, -1, {0xff01, 11, 23}, NULL},
+		{"TLS 1.2 to TLS 1.1", 0x0302, 0, 0x0303, false, 0xc02f, 0,
+		 -1, {0}, "version 0x0303 to a hello offering at most 0x0302"},
+		{"the version comes before the extension", 0x0301, 0,
+		 0x0303, false, 0xc02f, 0, -1, {0xfaba}, "version 0x0303"},
+		{"an extension never offered", 0x0303, 0, 0x0303, false,
+		 0xc02f, 0, -1, {0xff01, 0xfaba}, "extension 0xFABA, which "
+		 "the hello never offered"},
+		{"a 64 KiB extension never offered, to a TLS 1.3 hello",
+		 0x0304, 0, 0x0303, false, 0x1301, 0, -1, {0xfaba},
+		 "extension 0xFABA"},
+		{"the sentinel, to a hello offering TLS 1.3", 0x0304, 0,
+		 0x0303, false, 0x1301, 0, 1, {0}, "downgrade sentinel"},
+		{"the TLS 1.1 sentinel, to TLS 1.3", 0x0304, 0, 0x0302,
+		 false, 0x1301, 0, 0, {0}, "DOWNGRD and 0x00"},
+		{"the sentinel where TLS 1.2 was the most offered", 0x0303,
+		 0, 0x0303, false, 0xc02f, 0, 1, {0}, NULL},
+		{"the TLS 1.1 sentinel, to TLS 1.2", 0x0303, 0, 0x0302,
+		 false, 0xc02f, 0, 0, {0}, "downgrade sentinel"},
+		{"the TLS 1.1 sentinel, to TLS 1.1", 0x0302, 0, 0x0302,
+		 false, 0xc02f, 0, 0, {0}, NULL},
+		{"a suite not offered", 0x0303, 0, 0x0303, false, 0x0000,
+		 0, -1, {0}, "suite 0x0000, which was not offered"},
+		{"compression not offered", 0x0303, 0, 0x0303, false,
+		 0xc02f, 1, -1, {0}, "compression method 1"},
+		{"TLS 1.3 with the extensions it may carry", 0x0304, 0,
+		 0x0304, false, 0x1301, 0, -1, {43, 51}, NULL},
+		{"TLS 1.3 with one offered but not allowed there", 0x0304,
+		 0, 0x0304, false, 0x1301, 0, -1, {43, 51, 10},
+		 "TLS 1.3 does not allow there"},
+		{"an HRR's cookie was never offered, and may come", 0x0304,
+		 0, 0x0304, true, 0x1301, 0, -1, {43, 51, 44}, NULL},
+		{"an HRR to a TLS 1.2 hello", 0x0303, 0, 0x0303, true,
+		 0xc02f, 0, -1, {0}, "version"},
+		{"renegotiation_info answers the SCSV", 0x0300, 1, 0x0300,
+		 false, 0x002f, 0, -1, {0xff01}, NULL},
+		{"no SCSV, no extensions: renegotiation_info unasked", 0x0300,
+		 2, 0x0300, false, 0x002f, 0, -1, {0xff01},
+		 "extension 0xFF01"},
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct tp_wire_server_hello sh;
+	char why[300];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct fault_case *c = &cases[i];
+		int rc;
+
+		audit_hello(c->offered, c->bare, ch);
+		memset(&sh, 0, sizeof(sh));
+		sh.version = c->version;
+		sh.hrr = c->hrr;
+		sh.suite = c->suite;
+		sh.compression = c->compression;
+		sh.downgrade_tls12 = c->sentinel == 1;
+		sh.downgrade_tls11 = c->sentinel == 0;
+		for (k = 0; k < 3 && c->ext[k] != 0; k++)
+			sh.extensions[sh.n_extensions++] = c->ext[k];
+		why[0] = '\0';
+		rc = tp_wire_server_hello_fault(&sh, ch, why, sizeof(why));
+		if (c->fault == NULL && rc != 0)
+			fail_msg("%s: a fault: %s", c->what, why);
+		if (c->fault != NULL &&
+		    (rc != -1 || strstr(why, c->fault) == NULL))
+			fail_msg("%s: %d '%s', wanted '%s'", c->what, rc, why,
+				 c->fault);
+	}
+	free(ch);
+}
+
 /* SSL 3.0 and TLS 1.0: no extensions block at all, or an empty one. */
 static void test_wire_server_hello_no_extensions(void **state)
 {
@@ -2294,6 +2420,7 @@ int main(void)
 		cmocka_unit_test(test_wire_server_hello_tls13),
 		cmocka_unit_test(test_wire_hello_retry_request),
 		cmocka_unit_test(test_wire_server_hello_malformed),
+		cmocka_unit_test(test_wire_server_hello_fault),
 		cmocka_unit_test(test_wire_server_kx_ecdhe),
 		cmocka_unit_test(test_wire_server_kx_dhe),
 		cmocka_unit_test(test_wire_certificate),
