@@ -12,6 +12,11 @@ hostile_certs
 # server costs a few periods (t_ciphers_robust's bound), never one per
 # suite.
 BOUND=$(bound_ms 5 1)
+# A certificate of 10,000 names is read by GnuTLS's own import, which
+# grows its list of names one realloc at a time: 0.07 s in the plain
+# build, 7 s under ASan, whose realloc always moves. Those two cases get
+# three times the sanitiser's allowance there, not in the plain build.
+if [ "$SLOW" = 1 ]; then BIG_BOUND=$BOUND; else BIG_BOUND=$((BOUND * 3)); fi
 HOSTILE_KILL=$((BOUND / 1000 * 2 + 2))
 
 CASES=""
@@ -46,10 +51,8 @@ ccase +unknown-record 1 'NOT_TLS|PROTOCOL_VIOLATION'
 # needs: as sh-silence
 ccase downgrade 1 PROTOCOL_VIOLATION
 ccase +sslv2 1 NOT_TLS
-# needs: handshake messages over 64 KiB are refused by the raw parser
+# handshake messages over 64 KiB (a 10,000-name leaf, a 1 MB chain)
 ccase many-sans 0 '!PROTOCOL_VIOLATION'
-# needs: as many-sans (a 1 MB Certificate message: every version is
-# said to be refused)
 ccase big-chain 0 '!PROTOCOL_VIOLATION' '!NO_SHARED_CIPHER'
 # needs (clean output): bidi controls pass the sanitiser
 ccase +evil-cert 0 '!PROTOCOL_VIOLATION'
@@ -91,6 +94,11 @@ while read -r m rc codes; do
 		htext "ciphers-$m-text" "$rc" "$BOUND"
 		htext "ciphers-$m-nmap" "$rc" "$BOUND"
 		hclean "ciphers-$m-json" "ciphers-$m-text" "ciphers-$m-nmap"
+		;;
+	many-sans|big-chain)
+		# shellcheck disable=SC2086
+		hcase "ciphers-$m-json" "$rc" "$BIG_BOUND" $codes
+		hclean "ciphers-$m-json"
 		;;
 	*)
 		# shellcheck disable=SC2086
