@@ -125,6 +125,7 @@ struct conn {
 	char reason[512];
 	int alert_in, alert_out;
 	bool alert_in_plaintext;    /* before the client's handshake keys */
+	bool close_notify_in;       /* the client closed with close_notify */
 	int status;
 	bool handshake_done;
 	bool reported;
@@ -1030,6 +1031,19 @@ static void diagnose_failure(struct conn *c)
 			       "sent this alert");
 		return;
 	}
+	if (c->close_notify_in) {
+		f = client_finding(c, TP_PEER_CLOSED, "%s closed the session "
+				   "with close_notify during the handshake",
+				   c->peer);
+		tp_finding_detail(f, "a close_notify alert, the client "
+				  "closing and not an error alert (RFC 8446 "
+				  "section 6.1); last received: %s; last sent: "
+				  "%s", last_in, last_out);
+		tp_finding_fix(f, "look at the client's log: a client that "
+			       "gives up on our certificate or parameters "
+			       "may close without saying why");
+		return;
+	}
 	if (c->timed_out) {
 		f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "the handshake "
 				   "with %s stalled for %.1f s", c->peer,
@@ -1287,13 +1301,14 @@ static void keep_tail(struct conn *c, const void *data, size_t n)
  * 5.1: type 21, version 3.x, length 2, level, description): its
  * description, or -1.
  */
-static int plaintext_alert(const struct conn *c)
+static int plaintext_alert(const struct conn *c, bool *fatal)
 {
 	const uint8_t *t = c->tail + c->tail_len - 7;
 
 	if (c->tail_len < 7 || t[0] != 21 || t[1] != 3 || t[3] != 0 ||
 	    t[4] != 2 || (t[5] != 1 && t[5] != 2))
 		return -1;
+	*fatal = t[5] == 2;
 	return t[6];
 }
 
@@ -1813,6 +1828,7 @@ static enum step handshake_done(struct conn *c)
 static enum step do_handshake(struct conn *c)
 {
 	int rc = gnutls_handshake(c->s);
+	bool fatal = true;
 
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 		c->events = gnutls_record_get_direction(c->s) ? POLLOUT
@@ -1831,9 +1847,17 @@ static enum step do_handshake(struct conn *c)
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		c->alert_in = (int)gnutls_alert_get(c->s);
 		note_alert(c, true, true, c->alert_in);
-	} else if ((c->alert_in = plaintext_alert(c)) >= 0) {
+	} else if ((c->alert_in = plaintext_alert(c, &fatal)) >= 0) {
 		c->alert_in_plaintext = true;
-		note_alert(c, true, true, c->alert_in);
+		note_alert(c, true, fatal, c->alert_in);
+		/* RFC 8446 section 6.1: close_notify is a closure alert,
+		 * the client closing, whatever level it was sent at */
+		if (c->alert_in == 0) {
+			c->alert_in = -1;
+			c->close_notify_in = true;
+		}
+	} else if (rc == GNUTLS_E_SESSION_EOF) {
+		c->close_notify_in = true;
 	} else if (c->cert_rejected) {
 		send_alert(c, c->alert_out);
 	} else if (wants_alert(rc) && !c->eof && c->recv_errno == 0) {
