@@ -191,6 +191,17 @@ static void set_clean(char *out, size_t size, const char *s, size_t len)
 	tp_sanitize_into(out, size, s, len);
 }
 
+/*
+ * A finding's summary as it was before its setter sanitised it, for
+ * the stage and the reason that repeat it: they are raw text that
+ * their own setters sanitise, and would escape it twice. Free it.
+ */
+static char *raw_summary(const struct tp_finding *f)
+{
+	return f->summary ? tp_unsanitize(f->summary, strlen(f->summary))
+			  : NULL;
+}
+
 /* Formats into a fixed field; a cut that splits a UTF-8 character
  * drops the part. */
 static void set_text(char *out, size_t size, const char *fmt, ...)
@@ -383,10 +394,18 @@ static int load(struct server *srv, struct tp_error *err)
 		goto nomem;
 	if (!tp_cert_check_key(scratch, o->cert_file, o->key_file, srv->chain,
 			       srv->n_chain, srv->key)) {
+		/* the finding names the files sanitised already */
+		char *what = raw_summary(&scratch->findings[0]);
+		char *why = scratch->findings[0].detail
+			    ? tp_unsanitize(scratch->findings[0].detail,
+					    strlen(scratch->findings[0].detail))
+			    : NULL;
+
 		tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
-			     scratch->findings[0].summary,
-			     scratch->findings[0].detail
-			     ? scratch->findings[0].detail : "");
+			     what ? what : "the key is not the certificate's",
+			     why ? why : "");
+		free(what);
+		free(why);
 		tp_report_free(scratch);
 		return -1;
 	}
@@ -549,8 +568,9 @@ static int parse_listen(const char *spec, char *host, size_t hsize,
 	host[n] = '\0';
 	return parse_port(spec, colon + 1, port, err);
 too_long:
-	tp_error_set(err, TP_ERR_USAGE, "--listen '%.80s…': address too long",
-		     spec);
+	/* cut at a whole character: the setter would escape half of one */
+	tp_error_set(err, TP_ERR_USAGE, "--listen '%.*s…': address too long",
+		     (int)tp_utf8_prefix(spec, 80), spec);
 	return -1;
 }
 
@@ -1164,8 +1184,11 @@ static void make_account(struct conn *c, struct tp_sb_account *a)
 	else
 		for (i = 0; i < r->n_findings; i++)
 			if (r->findings[i].severity == TP_SEV_ERROR) {
+				char *why = raw_summary(&r->findings[i]);
+
 				set_text(a->reason, sizeof(a->reason), "%s",
-					 r->findings[i].summary);
+					 why ? why : "refused");
+				free(why);
 				break;
 			}
 	if (c->client_sent_cert) {
@@ -1223,13 +1246,15 @@ static void finish_report(struct conn *c)
 
 		before = r->n_findings;
 		diagnose_failure(c);
-		if (c->cert_rejected)
+		if (c->cert_rejected) {
 			tp_stage_set(st, TP_STAGE_FAIL, ms, "we refused the "
 				     "client certificate: %s", c->reason);
-		else
-			tp_stage_set(st, TP_STAGE_FAIL, ms,
-				     "%s", r->n_findings > before
-				     ? r->findings[before].summary : "failed");
+		} else {
+			tp_stage_set_finding(st, TP_STAGE_FAIL, ms,
+					     r->n_findings > before
+					     ? &r->findings[before] : NULL,
+					     "failed");
+		}
 	}
 	r->total_ms = tp_now_ms() - c->accepted;
 	if (c->have_random) {
@@ -1523,11 +1548,11 @@ static int verify_client(gnutls_session_t s)
 			TP_TLS_HANDSHAKE_FAILED, "the client certificate "
 			"cannot be parsed");
 
-		tp_finding_detail(f, "%s", err.message);
+		tp_finding_detail(f, "%s", err.raw);
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
-			     err.message);
+			     err.raw);
 		set_text(c->reason, sizeof(c->reason), "the client "
-			 "certificate does not parse: %s", err.message);
+			 "certificate does not parse: %s", err.raw);
 		c->cert_rejected = true;
 		c->alert_out = 42;
 		return -1;
@@ -1560,15 +1585,19 @@ static int verify_client(gnutls_session_t s)
 		set_text(c->reason, sizeof(c->reason), "client certificate "
 			 "issuer %s is not among the trusted CAs %s",
 			 c->client_issuer, srv->trusted_text);
-	else if (which < c->r->n_findings &&
-		 strncmp(c->r->findings[which].summary, "certificate ",
-			 12) == 0)
-		set_text(c->reason, sizeof(c->reason), "client %s",
-			 c->r->findings[which].summary);
-	else
-		set_text(c->reason, sizeof(c->reason), "client certificate: %s",
-			 which < c->r->n_findings
-			 ? c->r->findings[which].summary : "refused");
+	else {
+		char *why = which < c->r->n_findings
+			    ? raw_summary(&c->r->findings[which]) : NULL;
+
+		if (why != NULL && strncmp(why, "certificate ", 12) == 0)
+			set_text(c->reason, sizeof(c->reason), "client %s",
+				 why);
+		else
+			set_text(c->reason, sizeof(c->reason),
+				 "client certificate: %s", why ? why
+				 : "refused");
+		free(why);
+	}
 	tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%d problem%s with "
 		     "the client certificate %s", errors,
 		     errors == 1 ? "" : "s", c->client_subject);
@@ -1717,8 +1746,8 @@ static void report_not_tls(struct conn *c)
 	tp_finding_fix(f, "point the client at this port with TLS on "
 		       "(https://, implicit TLS), or at the plaintext port "
 		       "it expects");
-	tp_stage_set(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL, 0, "%s",
-		     f != NULL ? f->summary : "not TLS");
+	tp_stage_set_finding(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL, 0,
+			     f, "not TLS");
 	finish_report(c);
 }
 
@@ -1740,9 +1769,8 @@ static void report_silent(struct conn *c)
 	tp_finding_fix(f, "check the client's TLS setting for this port "
 		       "(implicit TLS, not STARTTLS)");
 	c->timed_out = true;
-	tp_stage_set(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL,
-		     c->srv->timeout_ms, "%s", f != NULL ? f->summary
-							 : "silent client");
+	tp_stage_set_finding(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL,
+			     c->srv->timeout_ms, f, "silent client");
 	finish_report(c);
 }
 
