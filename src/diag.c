@@ -777,10 +777,39 @@ static void icmp_evidence(struct tp_report *r,
 	add_detail(f, "ICMP errors about our segments: %s", list);
 }
 
+const char tp_diag_overlap_why[] = "the first copy of each byte is the "
+	"one read here, as a receiving stack keeps it; a retransmission "
+	"repeats the same bytes, so a second copy that differs was sent by "
+	"someone else, or to mislead a monitor";
+
+struct tp_finding *tp_diag_overlap_conflict(struct tp_report *r, unsigned n)
+{
+	return tp_report_finding(r, TP_TCP_OVERLAP_CONFLICT, "%u TLS "
+				 "connection%s carried overlapping TCP "
+				 "segments whose bytes differ", n,
+				 n == 1 ? "" : "s");
+}
+
+/* Copies of our own connection's bytes that disagree: the same proof
+ * as in tlsprobe pcap, so the same code. */
+static void conflict_evidence(struct tp_report *r,
+			      const struct tp_flow_evidence *ev)
+{
+	struct tp_finding *f;
+
+	if (ev->tcp_conflicts == 0)
+		return;
+	f = tp_diag_overlap_conflict(r, 1);
+	tp_finding_detail(f, "%s: %u segment%s of this connection (marked "
+			  "tcp_conflict in its packets)", tp_diag_overlap_why,
+			  ev->tcp_conflicts, ev->tcp_conflicts == 1 ? "" : "s");
+}
+
 void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev)
 {
 	if (ev == NULL || !ev->seen)
 		return;
+	conflict_evidence(r, ev);
 	if (ev->peer_is_client) {
 		reset_evidence(r, ev);
 		served_hello_evidence(r, ev);

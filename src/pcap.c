@@ -25,6 +25,7 @@
 
 #include "capture.h"
 #include "cert.h"
+#include "diag.h"
 #include "ja.h"
 #include "registry.h"
 #include "wire.h"
@@ -839,18 +840,12 @@ static void conflict_finding(struct pcap_run *run)
 
 	if (g->count == 0)
 		return;
-	f = tp_report_finding(run->r, TP_TCP_OVERLAP_CONFLICT,
-			      "%u TLS connection%s carried overlapping TCP "
-			      "segments whose bytes differ", g->count,
-			      g->count == 1 ? "" : "s");
+	f = tp_diag_overlap_conflict(run->r, g->count);
 	if (f == NULL) {
 		run->no_memory = true;
 		return;
 	}
-	group_detail(f, g, "the first copy of each byte is the one read "
-		     "here, as a receiving stack keeps it; a retransmission "
-		     "repeats the same bytes, so a second copy that differs "
-		     "was sent by someone else, or to mislead a monitor");
+	group_detail(f, g, tp_diag_overlap_why);
 }
 
 static void finish(struct pcap_run *run, struct tp_flows *flows)
