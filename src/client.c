@@ -505,10 +505,10 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 		if (l->trust == NULL) {
 			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
 				     "cannot load the system store: %s",
-				     err.message);
+				     err.raw);
 			tp_finding_detail(tp_report_finding(r, TP_UNKNOWN_CA,
 				"no trusted CA could be loaded to check the "
-				"server certificate"), "%s", err.message);
+				"server certificate"), "%s", err.raw);
 			return;
 		}
 	}
@@ -517,9 +517,9 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 		struct tp_finding *f = tp_report_finding(r, TP_TLS_HANDSHAKE_FAILED,
 			"the server's certificate cannot be parsed");
 
-		tp_finding_detail(f, "%s", err.message);
+		tp_finding_detail(f, "%s", err.raw);
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
-			     err.message);
+			     err.raw);
 		return;
 	}
 	errors = tp_cert_check_chain(r, chain, n, l->trust, &check);
@@ -827,9 +827,11 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			}
 			tp_diag_tls_failure(r, &obs, &ctx);
 			/* the stage's time: its second looks included */
-			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
-				     r->n_findings > before
-				     ? r->findings[before].summary : "failed");
+			tp_stage_set_finding(st, TP_STAGE_FAIL,
+					     tp_now_ms() - t0,
+					     r->n_findings > before
+					     ? &r->findings[before] : NULL,
+					     "failed");
 		}
 		if (ctx.broad != NULL)
 			tp_tls_obs_free(&broad);

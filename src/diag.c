@@ -243,9 +243,26 @@ static void negotiation_refused(struct tp_report *r,
 				  "every suite GnuTLS has was refused too" : "");
 }
 
+/* The last handshake message received, or the warning alerts when they
+ * were all that came: "nothing" would hide a storm of them. */
+static const char *last_received(const struct tp_tls_obs *o, char *buf,
+				 size_t size)
+{
+	const struct tp_alert_info *w = tp_registry_alert(o->warning_in);
+
+	if (o->warnings_in == 0)
+		return o->last_in[0] ? o->last_in : "nothing";
+	snprintf(buf, size, "%s%s%u warning alert%s (last: %s)",
+		 o->last_in[0] ? o->last_in : "", o->last_in[0] ? ", then "
+		 : "", o->warnings_in, o->warnings_in == 1 ? "" : "s",
+		 w ? w->name : "unknown");
+	return buf;
+}
+
 static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 		       const struct tp_diag_ctx *ctx)
 {
+	char got[128];
 	const struct tp_alert_info *a = tp_registry_alert(o->alert_in);
 	const char *name = a ? a->name : "unknown";
 	struct tp_finding *f;
@@ -304,7 +321,7 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 	tp_finding_detail(f, "%s; the alert came after %s was received and "
 			  "%s was sent", a ? a->meaning : "an alert number "
 			  "outside the IANA registry",
-			  o->last_in[0] ? o->last_in : "nothing",
+			  last_received(o, got, sizeof(got)),
 			  o->last_out[0] ? o->last_out : "nothing");
 	if (o->alert_in == 112)
 		tp_finding_fix(f, "send a server name the server is configured "
@@ -396,6 +413,7 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 {
 	struct tp_finding *f;
 	int st = o->status;
+	char got[128];
 
 	if (o->first_in_len > 0 && !looks_like_tls(o->first_in,
 						    o->first_in_len)) {
@@ -533,7 +551,7 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 			  "received: %s", gnutls_strerror_name(st)
 			  ? gnutls_strerror_name(st) : "?", st,
 			  o->last_out[0] ? o->last_out : "nothing",
-			  o->last_in[0] ? o->last_in : "nothing");
+			  last_received(o, got, sizeof(got)));
 }
 
 /* ---- evidence from a capture of the probe's own packets ---- */
@@ -759,10 +777,39 @@ static void icmp_evidence(struct tp_report *r,
 	add_detail(f, "ICMP errors about our segments: %s", list);
 }
 
+const char tp_diag_overlap_why[] = "the first copy of each byte is the "
+	"one read here, as a receiving stack keeps it; a retransmission "
+	"repeats the same bytes, so a second copy that differs was sent by "
+	"someone else, or to mislead a monitor";
+
+struct tp_finding *tp_diag_overlap_conflict(struct tp_report *r, unsigned n)
+{
+	return tp_report_finding(r, TP_TCP_OVERLAP_CONFLICT, "%u TLS "
+				 "connection%s carried overlapping TCP "
+				 "segments whose bytes differ", n,
+				 n == 1 ? "" : "s");
+}
+
+/* Copies of our own connection's bytes that disagree: the same proof
+ * as in tlsprobe pcap, so the same code. */
+static void conflict_evidence(struct tp_report *r,
+			      const struct tp_flow_evidence *ev)
+{
+	struct tp_finding *f;
+
+	if (ev->tcp_conflicts == 0)
+		return;
+	f = tp_diag_overlap_conflict(r, 1);
+	tp_finding_detail(f, "%s: %u segment%s of this connection (marked "
+			  "tcp_conflict in its packets)", tp_diag_overlap_why,
+			  ev->tcp_conflicts, ev->tcp_conflicts == 1 ? "" : "s");
+}
+
 void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev)
 {
 	if (ev == NULL || !ev->seen)
 		return;
+	conflict_evidence(r, ev);
 	if (ev->peer_is_client) {
 		reset_evidence(r, ev);
 		served_hello_evidence(r, ev);

@@ -44,4 +44,12 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
  */
 void tp_diag_capture(struct tp_report *r, const struct tp_flow_evidence *ev);
 
+/*
+ * TCP_OVERLAP_CONFLICT over n TLS connections, for tlsprobe pcap and a
+ * probe's own capture alike; the caller adds the detail, starting with
+ * tp_diag_overlap_why. NULL on no memory.
+ */
+struct tp_finding *tp_diag_overlap_conflict(struct tp_report *r, unsigned n);
+extern const char tp_diag_overlap_why[];
+
 #endif

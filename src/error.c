@@ -28,11 +28,16 @@ void tp_error_set_at(struct tp_error *err, enum tp_error_kind kind,
 	 * shows an error (stderr, the TUI, a report) can trust it. Cut at
 	 * a whole character or escape.
 	 */
-	if (n >= 0)
+	if (n >= 0) {
 		tp_sanitize_into(err->message, sizeof(err->message), raw,
 				 (size_t)n);
-	else
+		n = (int)tp_utf8_prefix(raw, sizeof(err->raw) - 1);
+		memcpy(err->raw, raw, (size_t)n);
+		err->raw[n] = '\0';
+	} else {
 		snprintf(err->message, sizeof(err->message), "%s", fmt);
+		snprintf(err->raw, sizeof(err->raw), "%s", fmt);
+	}
 	free(raw);
 	errno = saved;
 }

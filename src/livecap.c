@@ -1313,15 +1313,15 @@ static struct tp_livecap *livecap_open(struct tp_livecap *lc,
 	if (tp_capture_open_live(o->iface ? o->iface : "any", filter,
 				 &lc->cap, &cerr) < 0) {
 		tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_RUNTIME,
-			     "--capture: %s", cerr.message);
+			     "--capture: %s", cerr.raw);
 		goto fail;
 	}
 	if (o->pcap_out != NULL) {
 		if (tp_capture_dump_to(lc->cap, o->pcap_out, &cerr) < 0) {
 			tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_USAGE,
-				     "%s%s", strncmp(cerr.message, "--pcap-out",
+				     "%s%s", strncmp(cerr.raw, "--pcap-out",
 						     10) == 0 ? ""
-				     : "--pcap-out: ", cerr.message);
+				     : "--pcap-out: ", cerr.raw);
 			goto fail;
 		}
 		give_to_invoker(o->pcap_out);

@@ -171,8 +171,8 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 			p->state = TP_PAIR_OTHER;
 			snprintf(p->why, sizeof(p->why), "malformed side-"
 				 "channel answer: %.*s",
-				 (int)tp_utf8_prefix(err.message, 120),
-				 err.message);
+				 (int)tp_utf8_prefix(err.raw, 120),
+				 err.raw);
 		}
 	} else if (got > 0) {
 		p->state = TP_PAIR_OTHER;

@@ -26,6 +26,7 @@
 #include "alloc.h"
 #include "capture.h"
 #include "cert.h"
+#include "diag.h"
 #include "ja.h"
 #include "registry.h"
 #include "wire.h"
@@ -84,6 +85,7 @@ struct pcap_run {
 	unsigned long long frames, tcp_frames;
 	bool no_memory;
 	double last_progress;
+	const char *source;      /* the file or live:IFACE, raw */
 	struct cert_cache certs[CERT_CACHE];
 	unsigned cert_clock;
 };
@@ -501,8 +503,11 @@ static void group_add(struct conn_group *g, const struct tp_tls_conn *c)
 	if (g->n_conns == LIST_MAX)
 		return;
 	utc_time(c->t_first, when, sizeof(when));
+	/* cut at whole characters, as the finding's setter wants them */
 	snprintf(g->conns[g->n_conns++], sizeof(g->conns[0]),
-		 "%.63s -> %.63s at %.31s", c->client, c->server, when);
+		 "%.*s -> %.*s at %.31s", (int)tp_utf8_prefix(c->client, 63),
+		 c->client, (int)tp_utf8_prefix(c->server, 63), c->server,
+		 when);
 }
 
 static void note_alert(struct pcap_run *run, const struct tp_tls_conn *c)
@@ -657,9 +662,10 @@ static void conflict_add(struct conn_group *g, const struct tp_tls_conn *c)
 		return;
 	utc_time(c->t_first, when, sizeof(when));
 	snprintf(g->conns[g->n_conns++], sizeof(g->conns[0]),
-		 "%.63s -> %.63s at %.31s: %u byte%s of the %s's stream at "
+		 "%.*s -> %.*s at %.31s: %u byte%s of the %s's stream at "
 		 "relative seq %" PRIu32 " (seq %" PRIu32 ")%s",
-		 c->client, c->server, when, c->conflict_bytes,
+		 (int)tp_utf8_prefix(c->client, 63), c->client,
+		 (int)tp_utf8_prefix(c->server, 63), c->server, when, c->conflict_bytes,
 		 c->conflict_bytes == 1 ? "" : "s",
 		 c->conflict_from_server ? "server" : "client",
 		 c->conflict_offset, c->conflict_seq,
@@ -840,18 +846,12 @@ static void conflict_finding(struct pcap_run *run)
 
 	if (g->count == 0)
 		return;
-	f = tp_report_finding(run->r, TP_TCP_OVERLAP_CONFLICT,
-			      "%u TLS connection%s carried overlapping TCP "
-			      "segments whose bytes differ", g->count,
-			      g->count == 1 ? "" : "s");
+	f = tp_diag_overlap_conflict(run->r, g->count);
 	if (f == NULL) {
 		run->no_memory = true;
 		return;
 	}
-	group_detail(f, g, "the first copy of each byte is the one read "
-		     "here, as a receiving stack keeps it; a retransmission "
-		     "repeats the same bytes, so a second copy that differs "
-		     "was sent by someone else, or to mislead a monitor");
+	group_detail(f, g, tp_diag_overlap_why);
 }
 
 static void finish(struct pcap_run *run, struct tp_flows *flows)
@@ -933,10 +933,10 @@ static void truncated(struct pcap_run *run, const struct tp_error *cerr)
 
 	run->r->pcap->truncated = true;
 	f = tp_report_finding(run->r, TP_CAPTURE_TRUNCATED, "%s ends early: "
-			      "%llu frames read before it", run->r->pcap->source,
+			      "%llu frames read before it", run->source,
 			      run->frames);
 	if (f != NULL)
-		tp_finding_detail(f, "%s", cerr->message[0] ? cerr->message
+		tp_finding_detail(f, "%s", cerr->raw[0] ? cerr->raw
 				  : "the capture library reported an error");
 }
 
@@ -1029,12 +1029,20 @@ int tp_pcap_run(const struct tp_pcap_opts *o, struct tp_report *r,
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		goto out;
 	}
+	/* raw, cut at a whole character: r->pcap->source is its
+	 * sanitised copy, and findings quote this one through their
+	 * setters, which sanitise */
+	run.source = source;
 	if (o->file != NULL) {
-		snprintf(source, sizeof(source), "%s", o->file);
+		snprintf(source, sizeof(source), "%.*s",
+			 (int)tp_utf8_prefix(o->file, sizeof(source) - 1),
+			 o->file);
 		if (tp_capture_open_file(o->file, &cap, err) < 0)
 			goto out;
 	} else {
-		snprintf(source, sizeof(source), "live:%s", o->live);
+		snprintf(source, sizeof(source), "live:%.*s",
+			 (int)tp_utf8_prefix(o->live, sizeof(source) - 6),
+			 o->live);
 		if (tp_capture_open_live(o->live, NULL, &cap, err) < 0)
 			goto out;
 	}

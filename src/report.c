@@ -407,6 +407,19 @@ void tp_stage_set(struct tp_stage *st, enum tp_stage_status status,
 	}
 }
 
+void tp_stage_set_finding(struct tp_stage *st, enum tp_stage_status status,
+			  double ms, const struct tp_finding *f,
+			  const char *otherwise)
+{
+	if (st == NULL)
+		return;
+	tp_stage_set(st, status, ms, "%s", otherwise ? otherwise : "");
+	if (f != NULL && f->summary != NULL) {
+		free(st->detail);
+		st->detail = strdup(f->summary);
+	}
+}
+
 void tp_stage_set_ends(struct tp_stage *st, const char *local,
 		       const char *remote)
 {

@@ -125,6 +125,7 @@ struct conn {
 	char reason[512];
 	int alert_in, alert_out;
 	bool alert_in_plaintext;    /* before the client's handshake keys */
+	bool close_notify_in;       /* the client closed with close_notify */
 	int status;
 	bool handshake_done;
 	bool reported;
@@ -188,6 +189,17 @@ static const char *alert_name(int desc)
 static void set_clean(char *out, size_t size, const char *s, size_t len)
 {
 	tp_sanitize_into(out, size, s, len);
+}
+
+/*
+ * A finding's summary as it was before its setter sanitised it, for
+ * the stage and the reason that repeat it: they are raw text that
+ * their own setters sanitise, and would escape it twice. Free it.
+ */
+static char *raw_summary(const struct tp_finding *f)
+{
+	return f->summary ? tp_unsanitize(f->summary, strlen(f->summary))
+			  : NULL;
 }
 
 /* Formats into a fixed field; a cut that splits a UTF-8 character
@@ -382,10 +394,18 @@ static int load(struct server *srv, struct tp_error *err)
 		goto nomem;
 	if (!tp_cert_check_key(scratch, o->cert_file, o->key_file, srv->chain,
 			       srv->n_chain, srv->key)) {
+		/* the finding names the files sanitised already */
+		char *what = raw_summary(&scratch->findings[0]);
+		char *why = scratch->findings[0].detail
+			    ? tp_unsanitize(scratch->findings[0].detail,
+					    strlen(scratch->findings[0].detail))
+			    : NULL;
+
 		tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
-			     scratch->findings[0].summary,
-			     scratch->findings[0].detail
-			     ? scratch->findings[0].detail : "");
+			     what ? what : "the key is not the certificate's",
+			     why ? why : "");
+		free(what);
+		free(why);
 		tp_report_free(scratch);
 		return -1;
 	}
@@ -548,8 +568,9 @@ static int parse_listen(const char *spec, char *host, size_t hsize,
 	host[n] = '\0';
 	return parse_port(spec, colon + 1, port, err);
 too_long:
-	tp_error_set(err, TP_ERR_USAGE, "--listen '%.80s…': address too long",
-		     spec);
+	/* cut at a whole character: the setter would escape half of one */
+	tp_error_set(err, TP_ERR_USAGE, "--listen '%.*s…': address too long",
+		     (int)tp_utf8_prefix(spec, 80), spec);
 	return -1;
 }
 
@@ -1030,6 +1051,19 @@ static void diagnose_failure(struct conn *c)
 			       "sent this alert");
 		return;
 	}
+	if (c->close_notify_in) {
+		f = client_finding(c, TP_PEER_CLOSED, "%s closed the session "
+				   "with close_notify during the handshake",
+				   c->peer);
+		tp_finding_detail(f, "a close_notify alert, the client "
+				  "closing and not an error alert (RFC 8446 "
+				  "section 6.1); last received: %s; last sent: "
+				  "%s", last_in, last_out);
+		tp_finding_fix(f, "look at the client's log: a client that "
+			       "gives up on our certificate or parameters "
+			       "may close without saying why");
+		return;
+	}
 	if (c->timed_out) {
 		f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "the handshake "
 				   "with %s stalled for %.1f s", c->peer,
@@ -1150,8 +1184,11 @@ static void make_account(struct conn *c, struct tp_sb_account *a)
 	else
 		for (i = 0; i < r->n_findings; i++)
 			if (r->findings[i].severity == TP_SEV_ERROR) {
+				char *why = raw_summary(&r->findings[i]);
+
 				set_text(a->reason, sizeof(a->reason), "%s",
-					 r->findings[i].summary);
+					 why ? why : "refused");
+				free(why);
 				break;
 			}
 	if (c->client_sent_cert) {
@@ -1209,13 +1246,15 @@ static void finish_report(struct conn *c)
 
 		before = r->n_findings;
 		diagnose_failure(c);
-		if (c->cert_rejected)
+		if (c->cert_rejected) {
 			tp_stage_set(st, TP_STAGE_FAIL, ms, "we refused the "
 				     "client certificate: %s", c->reason);
-		else
-			tp_stage_set(st, TP_STAGE_FAIL, ms,
-				     "%s", r->n_findings > before
-				     ? r->findings[before].summary : "failed");
+		} else {
+			tp_stage_set_finding(st, TP_STAGE_FAIL, ms,
+					     r->n_findings > before
+					     ? &r->findings[before] : NULL,
+					     "failed");
+		}
 	}
 	r->total_ms = tp_now_ms() - c->accepted;
 	if (c->have_random) {
@@ -1287,13 +1326,14 @@ static void keep_tail(struct conn *c, const void *data, size_t n)
  * 5.1: type 21, version 3.x, length 2, level, description): its
  * description, or -1.
  */
-static int plaintext_alert(const struct conn *c)
+static int plaintext_alert(const struct conn *c, bool *fatal)
 {
 	const uint8_t *t = c->tail + c->tail_len - 7;
 
 	if (c->tail_len < 7 || t[0] != 21 || t[1] != 3 || t[3] != 0 ||
 	    t[4] != 2 || (t[5] != 1 && t[5] != 2))
 		return -1;
+	*fatal = t[5] == 2;
 	return t[6];
 }
 
@@ -1508,11 +1548,11 @@ static int verify_client(gnutls_session_t s)
 			TP_TLS_HANDSHAKE_FAILED, "the client certificate "
 			"cannot be parsed");
 
-		tp_finding_detail(f, "%s", err.message);
+		tp_finding_detail(f, "%s", err.raw);
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
-			     err.message);
+			     err.raw);
 		set_text(c->reason, sizeof(c->reason), "the client "
-			 "certificate does not parse: %s", err.message);
+			 "certificate does not parse: %s", err.raw);
 		c->cert_rejected = true;
 		c->alert_out = 42;
 		return -1;
@@ -1545,15 +1585,19 @@ static int verify_client(gnutls_session_t s)
 		set_text(c->reason, sizeof(c->reason), "client certificate "
 			 "issuer %s is not among the trusted CAs %s",
 			 c->client_issuer, srv->trusted_text);
-	else if (which < c->r->n_findings &&
-		 strncmp(c->r->findings[which].summary, "certificate ",
-			 12) == 0)
-		set_text(c->reason, sizeof(c->reason), "client %s",
-			 c->r->findings[which].summary);
-	else
-		set_text(c->reason, sizeof(c->reason), "client certificate: %s",
-			 which < c->r->n_findings
-			 ? c->r->findings[which].summary : "refused");
+	else {
+		char *why = which < c->r->n_findings
+			    ? raw_summary(&c->r->findings[which]) : NULL;
+
+		if (why != NULL && strncmp(why, "certificate ", 12) == 0)
+			set_text(c->reason, sizeof(c->reason), "client %s",
+				 why);
+		else
+			set_text(c->reason, sizeof(c->reason),
+				 "client certificate: %s", why ? why
+				 : "refused");
+		free(why);
+	}
 	tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%d problem%s with "
 		     "the client certificate %s", errors,
 		     errors == 1 ? "" : "s", c->client_subject);
@@ -1702,8 +1746,8 @@ static void report_not_tls(struct conn *c)
 	tp_finding_fix(f, "point the client at this port with TLS on "
 		       "(https://, implicit TLS), or at the plaintext port "
 		       "it expects");
-	tp_stage_set(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL, 0, "%s",
-		     f != NULL ? f->summary : "not TLS");
+	tp_stage_set_finding(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL, 0,
+			     f, "not TLS");
 	finish_report(c);
 }
 
@@ -1725,9 +1769,8 @@ static void report_silent(struct conn *c)
 	tp_finding_fix(f, "check the client's TLS setting for this port "
 		       "(implicit TLS, not STARTTLS)");
 	c->timed_out = true;
-	tp_stage_set(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL,
-		     c->srv->timeout_ms, "%s", f != NULL ? f->summary
-							 : "silent client");
+	tp_stage_set_finding(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL,
+			     c->srv->timeout_ms, f, "silent client");
 	finish_report(c);
 }
 
@@ -1813,6 +1856,7 @@ static enum step handshake_done(struct conn *c)
 static enum step do_handshake(struct conn *c)
 {
 	int rc = gnutls_handshake(c->s);
+	bool fatal = true;
 
 	if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
 		c->events = gnutls_record_get_direction(c->s) ? POLLOUT
@@ -1831,9 +1875,17 @@ static enum step do_handshake(struct conn *c)
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		c->alert_in = (int)gnutls_alert_get(c->s);
 		note_alert(c, true, true, c->alert_in);
-	} else if ((c->alert_in = plaintext_alert(c)) >= 0) {
+	} else if ((c->alert_in = plaintext_alert(c, &fatal)) >= 0) {
 		c->alert_in_plaintext = true;
-		note_alert(c, true, true, c->alert_in);
+		note_alert(c, true, fatal, c->alert_in);
+		/* RFC 8446 section 6.1: close_notify is a closure alert,
+		 * the client closing, whatever level it was sent at */
+		if (c->alert_in == 0) {
+			c->alert_in = -1;
+			c->close_notify_in = true;
+		}
+	} else if (rc == GNUTLS_E_SESSION_EOF) {
+		c->close_notify_in = true;
 	} else if (c->cert_rejected) {
 		send_alert(c, c->alert_out);
 	} else if (wants_alert(rc) && !c->eof && c->recv_errno == 0) {

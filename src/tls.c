@@ -427,6 +427,62 @@ static void top_up_first_bytes(struct ctx *c)
 }
 
 /*
+ * GnuTLS stops reading after a few warning alerts in a row and says
+ * only "internal error", while what the peer meant may come after them
+ * (a storm of warnings ending in a fatal alert). Before the ServerHello
+ * records are plaintext (RFC 8446 section 5.1), so read on ourselves,
+ * bounded in bytes and time, counting warnings until a fatal alert or
+ * anything that is not an alert.
+ */
+static void read_alert_storm(struct ctx *c)
+{
+	struct tp_tls_obs *o = c->obs;
+	unsigned char buf[4096];
+	size_t have = 0, total = 0, i;
+	double until = tp_now_ms() + 200;
+	ssize_t n;
+
+	if (until > c->deadline)
+		until = c->deadline;
+	/* GnuTLS may have read one warning more than it reported; when
+	 * nothing but alerts came, the bytes count them exactly */
+	if (o->last_in[0] == '\0' && o->first_in_len > 0 &&
+	    o->first_in[0] == 21 && o->bytes_in % 7 == 0)
+		o->warnings_in = (unsigned)(o->bytes_in / 7);
+	while (total < 1024 * 1024) {
+		if (wait_for(c, POLLIN, until) <= 0)
+			return;
+		n = recv(c->fd, buf + have, sizeof(buf) - have, 0);
+		if (n <= 0)
+			return;
+		have += (size_t)n;
+		total += (size_t)n;
+		o->bytes_in += (size_t)n;
+		/* an alert record: type 21, version, length 2, level, desc */
+		for (i = 0; i + 7 <= have; i += 7) {
+			const unsigned char *rec = buf + i;
+
+			if (rec[0] != 21 || rec[3] != 0 || rec[4] != 2)
+				return;
+			if (rec[5] != 1) {
+				o->alert_in = rec[6];
+				note_alert(c, true, o->alert_in);
+				return;
+			}
+			o->warnings_in++;
+			o->warning_in = rec[6];
+		}
+		memmove(buf, buf + i, have - i);
+		have -= i;
+		/* while it comes, a short quiet gap ends it, and never
+		 * later than the deadline */
+		until = tp_now_ms() + 50;
+		if (until > c->deadline)
+			until = c->deadline;
+	}
+}
+
+/*
  * In TLS 1.3 the server judges our certificate after our Finished, so a
  * rejection arrives as an alert after the handshake "succeeded". Send
  * close_notify and read until the peer's close, an alert, or a short
@@ -537,6 +593,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 
 	memset(obs, 0, sizeof(*obs));
 	obs->alert_in = -1;
+	obs->warning_in = -1;
 	memset(&c, 0, sizeof(c));
 	c.cfg = cfg;
 	c.obs = obs;
@@ -612,8 +669,11 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			}
 			continue;
 		}
-		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED)
-			note_alert(&c, false, (int)gnutls_alert_get(s));
+		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+			obs->warning_in = (int)gnutls_alert_get(s);
+			obs->warnings_in++;
+			note_alert(&c, false, obs->warning_in);
+		}
 		if (rc < 0 && !gnutls_error_is_fatal(rc) && !obs->cancelled)
 			continue;  /* a warning alert: go on */
 		break;
@@ -625,6 +685,10 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		obs->alert_in = (int)gnutls_alert_get(s);
 		note_alert(&c, true, obs->alert_in);
 	}
+	if (rc < 0 && rc != GNUTLS_E_FATAL_ALERT_RECEIVED &&
+	    obs->warnings_in > 0 && !obs->saw_server_hello &&
+	    !obs->timed_out && !obs->cancelled && !obs->eof)
+		read_alert_storm(&c);
 	copy_peer_chain(s, obs);
 	/* RFC 8446 section 5.1: a record starts with content type 20..24 */
 	if (rc < 0 && obs->first_in_len > 0 &&

@@ -64,6 +64,8 @@ struct tp_tls_obs {
 	/* outcome */
 	int status;            /* GnuTLS status of the handshake, 0 = ok */
 	int alert_in;          /* fatal alert received, -1 none */
+	unsigned warnings_in;  /* warning alerts received before the end */
+	int warning_in;        /* the last of them, -1 none */
 	bool alert_after_handshake; /* it came after our Finished */
 	bool handshake_done;
 	double ms;

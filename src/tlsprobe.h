@@ -36,7 +36,12 @@ enum tp_error_kind {
 
 struct tp_error {
 	enum tp_error_kind kind;
-	char message[512];  /* one line naming the objects involved */
+	char message[512];  /* one line naming the objects involved,
+			     * sanitised: for screens */
+	char raw[512];      /* the same unsanitised, cut at a whole
+			     * character: only to pass on to a report's
+			     * setters or tp_error_set, which sanitise it
+			     * (the message would be escaped twice) */
 	int sys_errno;      /* errno at the failure, 0 if none */
 	int lib_status;     /* GnuTLS status at the failure, 0 if none */
 	const char *where;  /* source file:line that set it */
@@ -367,6 +372,12 @@ void tp_stage_set(struct tp_stage *st, enum tp_stage_status status,
 		  double ms, const char *detail_fmt, ...) TP_PRINTF(4, 5);
 void tp_stage_set_ends(struct tp_stage *st, const char *local,
 		       const char *remote);
+/* Sets the stage as tp_stage_set, its detail the summary of f, which is
+ * in the report already and so copied as it is (a setter would escape
+ * it twice); otherwise (raw, sanitised) when f is NULL. */
+void tp_stage_set_finding(struct tp_stage *st, enum tp_stage_status status,
+			  double ms, const struct tp_finding *f,
+			  const char *otherwise);
 /* The same, but a new stage goes right after the one named after (at the
  * end when there is none); stage pointers taken before are then stale. */
 struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,

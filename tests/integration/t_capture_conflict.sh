@@ -28,11 +28,14 @@ run() {
 	check "$1: the copy was injected" grep -qx injected "$T/$1.inj"
 }
 
-# packets WHAT EXPR: a Python expression over the packets k.
+# packets WHAT EXPR: a Python expression over the packets k (and the
+# findings f, each code: [summary, detail]).
 packets() {
 	if python3 -c '
 import json, sys
-k = json.load(open(sys.argv[1]))["packets"]
+d = json.load(open(sys.argv[1]))
+k = d["packets"]
+f = {x["code"]: [x["summary"], x["detail"] or ""] for x in d["findings"]}
 sys.exit(0 if eval(sys.argv[2]) else 1)' "$J" "$2" 2>"$T/p.err"; then
 		ok "$1"
 	else
@@ -47,7 +50,12 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$J" "$2" 2>"$T/p.err"; then
 run "a copy that differs"
 packets "a copy that differs: exactly one incoming 40-byte segment marked tcp_conflict, a retransmission" \
 	"[(p['dir'], p['len'], p['retransmission']) for p in k if p['tcp_conflict']] == [('in', 40, True)]"
+# the same proof as tlsprobe pcap's, so the same finding
+packets "a copy that differs: TCP_OVERLAP_CONFLICT, naming the one segment" \
+	"'TCP_OVERLAP_CONFLICT' in f and f['TCP_OVERLAP_CONFLICT'][0].startswith('1 TLS connection carried') and '1 segment of this connection' in f['TCP_OVERLAP_CONFLICT'][1]"
 
 run "an unchanged copy" same
 packets "an unchanged copy: a retransmission, no packet marked tcp_conflict" \
 	"not any(p['tcp_conflict'] for p in k) and [p['len'] for p in k if p['retransmission']] == [40]"
+packets "an unchanged copy: no TCP_OVERLAP_CONFLICT" \
+	"'TCP_OVERLAP_CONFLICT' not in f"

@@ -155,4 +155,30 @@ name_echo "pcap FILE" "$TP" pcap "$BAD"
 "$TP" "x${ESC}[31m" >"$T/sub.out" 2>"$T/sub.err"
 inert "$T/sub.err" "an unknown subcommand is echoed sanitised"
 
+# 6. a name in an error message that a report quotes is escaped once
+# (it showed \\x1b): a capture cut inside a frame, and (with the right
+# to capture) a --pcap-out that cannot be written
+CUT="$T/cut${ESC}[31m${RLO}.pcap"
+_size=$(wc -c <"$TOP/samples/tls12.pcap")
+head -c $((_size - 10)) "$TOP/samples/tls12.pcap" >"$CUT"
+"$TP" pcap "$CUT" --json >"$T/cut.json" 2>"$T/cut.err"
+inert "$T/cut.json" "pcap of a cut capture --json: nothing raw"
+shows "$T/cut.json" 'cut\x1b[31m\u202e.pcap ends early' \
+	'capture '"$T"'/cut\x1b[31m\u202e.pcap is truncated' \
+	"pcap of a cut capture: its name shows escaped once in the finding"
+"$TP" pcap "$CUT" >"$T/cut.txt" 2>&1
+shows "$T/cut.txt" 'cut\x1b[31m\u202e.pcap ends early' \
+	"pcap of a cut capture, text: its name shows escaped once"
+if [ "$(id -u)" = 0 ]; then
+	"$TP" client 127.0.0.1:1 --timeout 1 --capture \
+		--pcap-out "$T/no-dir/x${ESC}[31m${RLO}.pcap" >"$T/po.out" \
+		2>"$T/po.err"
+	check "client --pcap-out into no directory: exit 2" test $? -eq 2
+	inert "$T/po.err" "client --pcap-out: stderr has nothing raw"
+	shows "$T/po.err" 'x\x1b[31m\u202e.pcap' \
+		"client --pcap-out: the name shows escaped once"
+else
+	skip "client --pcap-out: capturing needs root"
+fi
+
 echo "1..$_tap_n"
