@@ -21,8 +21,8 @@
 # hjudge                        one TAP line for each check since the
 #                               last hjudge (judge.py)
 #
-# Every case that is expected to fail until a fault is fixed elsewhere
-# carries a "# needs:" comment naming the fault.
+# A case written against a fault that was once found carries a
+# "# guards against:" comment naming the fault as it was.
 
 HOSTILE_DIR="$TOP/tests/hostile"
 # The interpreter itself, not a version manager's wrapper script that

@@ -33,7 +33,7 @@ ccase +giant-length 1 PROTOCOL_VIOLATION
 ccase slowloris 1 HANDSHAKE_TIMEOUT
 ccase rst-mid 1 RESET_DURING_HANDSHAKE
 ccase hrr-endless 1 PROTOCOL_VIOLATION
-# needs: ServerHello then silence costs a full --timeout per probe
+# guards against: ServerHello then silence costs a full --timeout per probe
 # (every answer is TLS 1.2, so older hellos meet a violation)
 ccase sh-silence 1 PROTOCOL_VIOLATION
 ccase zero-window 1 HANDSHAKE_TIMEOUT
@@ -44,17 +44,17 @@ ccase ext64k 1 PROTOCOL_VIOLATION
 # a storm of warnings that ends in a fatal internal_error is no refusal
 ccase alert-storm 1 'ALERT_RECEIVED|PROTOCOL_VIOLATION' '!NO_SHARED_CIPHER'
 ccase close-notify 1 'NO_SHARED_CIPHER|PEER_CLOSED'
-# needs: as sh-silence (the ServerHello comes in one-byte records)
+# guards against: as sh-silence (the ServerHello comes in one-byte records)
 ccase split-hello 1 PROTOCOL_VIOLATION '!NOT_TLS'
 ccase split-tls 0 '!PROTOCOL_VIOLATION'
 ccase +unknown-record 1 'NOT_TLS|PROTOCOL_VIOLATION'
-# needs: as sh-silence
+# guards against: as sh-silence
 ccase downgrade 1 PROTOCOL_VIOLATION
 ccase +sslv2 1 NOT_TLS
 # handshake messages over 64 KiB (a 10,000-name leaf, a 1 MB chain)
 ccase many-sans 0 '!PROTOCOL_VIOLATION'
 ccase big-chain 0 '!PROTOCOL_VIOLATION' '!NO_SHARED_CIPHER'
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 ccase +evil-cert 0 '!PROTOCOL_VIOLATION'
 ccase +escape 1 NOT_TLS
 ccase +http 1 NOT_TLS
@@ -114,11 +114,11 @@ accepts() {
 }
 accepts split-tls "TLS1.2 TLS1.3"
 accepts flood-after "TLS1.2 TLS1.3"
-# needs: handshake messages over 64 KiB are refused by the raw parser
+# guards against: handshake messages over 64 KiB are refused by the raw parser
 accepts many-sans "TLS1.2 TLS1.3"
 accepts big-chain "TLS1.2 TLS1.3"
 # a ServerHello, whole or in one-byte records, is an answer
-# needs: ServerHello then silence costs a full --timeout per probe
+# guards against: ServerHello then silence costs a full --timeout per probe
 accepts sh-silence TLS1.2
 accepts split-hello TLS1.2
 # the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3) is a violation

@@ -50,15 +50,15 @@ ccase unknown-record 1 'NOT_TLS|PROTOCOL_VIOLATION'
 # the TLS 1.3 downgrade sentinel (RFC 8446 4.1.3): GnuTLS's
 # illegal_parameter, kept by name
 ccase downgrade 1 'TLS_HANDSHAKE_FAILED|PROTOCOL_VIOLATION'
-# needs: an SSL 2.0 SERVER-HELLO is NOT_TLS naming SSL 2.0, as ciphers
+# guards against: an SSL 2.0 SERVER-HELLO is NOT_TLS naming SSL 2.0, as ciphers
 # says, not TLS_HANDSHAKE_FAILED
 ccase sslv2 1 'NOT_TLS|PROTOCOL_VERSION_MISMATCH'
 # GnuTLS refuses handshake messages over 128 KiB: said plainly
 ccase many-sans 1 TLS_HANDSHAKE_FAILED
 ccase big-chain 1 TLS_HANDSHAKE_FAILED
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 ccase evil-cert 1 UNKNOWN_CA
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 ccase evil-sideband 1 NAT_SOURCE NAT_DESTINATION TLS_INTERCEPTED
 ccase sb-raw 0 '!TLS_HANDSHAKE_FAILED'
 ccase sb-malformed 0 '!TLS_HANDSHAKE_FAILED'
@@ -91,14 +91,14 @@ while read -r m rc codes; do
 done <"$T/cases"
 
 # what the cases above cannot say by codes alone
-# needs: a HelloRetryRequest is named so, not "handshake type 1025"
+# guards against: a HelloRetryRequest is named so, not "handshake type 1025"
 hpy client-hrr-endless-json "the ladder names the HelloRetryRequest" \
 	"any(h.get('message') == 'HelloRetryRequest' for h in d['handshake']) and not any('1025' in (h.get('message') or '') for h in d['handshake'])"
 hpy client-sslv2-json "an SSL 2.0 answer is named" \
 	"'SSL 2' in text('NOT_TLS') + text('PROTOCOL_VERSION_MISMATCH')"
 hpy client-alert-storm-json "10,000 alerts: the report stays small" \
 	"len(json.dumps(d)) < 65536"
-# needs: the finding says alerts came (it says "GnuTLS internal error;
+# guards against: the finding says alerts came (it says "GnuTLS internal error;
 # last received: nothing" while its own ladder lists the alerts)
 hpy client-alert-storm-json "the finding names the alerts received" \
 	"'alert' in ' '.join(f['summary'] + ' ' + (f['detail'] or '') for f in d['findings']).lower() and 'last received: nothing' not in json.dumps(d['findings'])"

@@ -16,7 +16,7 @@ CASES=""
 # against MODE exits RC and reports each CODE.
 pcase() { CASES="$CASES$*
 "; }
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 pcase evil-cert 0 '!PROTOCOL_VIOLATION'
 pcase alert-storm 1 ALERT_RECEIVED
 # the client's reset after a record longer than TLS allows (RFC 8446
@@ -61,7 +61,7 @@ hpy pcap-split-hello-json "a ServerHello in one-byte records is reassembled" \
 hpy pcap-alert-storm-json "the storm's fatal alert is the one named" \
 	"any((h.get('alert') or {}).get('description') == 'internal_error' for h in d['handshakes'])"
 hjudge
-# needs: a HelloRetryRequest is named so, not "handshake type 1025"
+# guards against: a HelloRetryRequest is named so, not "handshake type 1025"
 check "pcap names no handshake type 1025" \
 	sh -c "! grep -q 'type 1025' '$T/pcap-hrr-endless-text.out'"
 stop_servers

@@ -17,7 +17,7 @@ BOUND=$(bound_ms 4 $((WAIT + 1)))
 CASES=""
 pcase() { CASES="$CASES$*
 "; }
-# needs: peer prints the other node's ID and stage names raw; peer
+# guards against: peer prints the other node's ID and stage names raw; peer
 # --json drops nodes when an ID is cut mid-UTF-8; bidi controls pass
 # the sanitiser
 pcase peer-evil 1 TLS_INTERCEPTED ALERT_RECEIVED '!PEER_REPORT_MISSING'
@@ -29,7 +29,7 @@ pcase rst-mid 1 RESET_DURING_HANDSHAKE PEER_REPORT_MISSING
 pcase sb-huge 1 PEER_REPORT_MISSING '!TLS_HANDSHAKE_FAILED'
 pcase sb-nested 1 PEER_REPORT_MISSING '!TLS_HANDSHAKE_FAILED'
 pcase sb-malformed 1 PEER_REPORT_MISSING '!TLS_HANDSHAKE_FAILED'
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 pcase evil-cert 1 UNKNOWN_CA PEER_REPORT_MISSING
 
 MODES=$(printf '%s' "$CASES" | awk '{print $1}')
@@ -56,7 +56,7 @@ while read -r m rc codes; do
 	htext "peer-$m-text" "$rc" "$BOUND"
 	hclean "peer-$m-json" "peer-$m-text"
 done <"$T/cases"
-# needs: peer --json drops nodes when an ID is cut mid-UTF-8
+# guards against: peer --json drops nodes when an ID is cut mid-UTF-8
 hpy peer-peer-evil-json "both nodes are named, the hostile one cut whole" \
 	"d.get('nodes') and d['nodes'].get('B', '').startswith('id') and d['directions']['B->A'] is not None"
 hjudge

@@ -77,11 +77,11 @@ scase +unknown-record 1 'NOT_TLS|PROTOCOL_VIOLATION'
 scase zero-window 1 HANDSHAKE_TIMEOUT
 scase +flood 1 NOT_TLS
 scase +evil-sni 1 'TLS_HANDSHAKE_FAILED|PROTOCOL_VIOLATION'
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 scase +evil-alpn 1 HANDSHAKE_TIMEOUT
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 scase +evil-cert 0 '!TLS_HANDSHAKE_FAILED'
-# needs (clean output): bidi controls pass the sanitiser
+# guards against (clean output): bidi controls passing the sanitiser
 # each sb-* line is followed by a handshake the client leaves once the
 # server waits for it
 scase +sb-evil 1 'PEER_CLOSED|RESET_DURING_HANDSHAKE' NAT_SOURCE NAT_DESTINATION
@@ -118,7 +118,7 @@ while read -r m rc codes; do
 		;;
 	esac
 done <"$T/cases"
-# needs: a close_notify is no fatal alert (the server says "the client
+# guards against: a close_notify is no fatal alert (the server says "the client
 # sent fatal alert close_notify (0)")
 hpy server-close-notify-json "close_notify is named, and not as fatal" \
 	"'close_notify' in json.dumps(d['findings']) and 'fatal alert close_notify' not in json.dumps(d)"
