@@ -7,42 +7,6 @@
 . "$TOP/tests/integration/servers.sh"
 . "$TOP/tests/integration/captures.sh"
 
-# shows FILE WORD... NAME: each WORD is in FILE's text (in a JSON file,
-# in its strings as they decode), and none of them escaped twice.
-shows() {
-	_f=$1; shift
-	_n=$(eval echo \${$#})
-	if python3 - "$_f" "$@" <<'PY' >"$T/shows.out" 2>&1
-import json, sys
-raw = open(sys.argv[1], encoding="utf-8").read()
-try:
-    doc = json.loads(raw)
-except ValueError:
-    doc = None
-def strings(v):
-    if isinstance(v, str):
-        yield v
-    elif isinstance(v, list):
-        for x in v:
-            yield from strings(x)
-    elif isinstance(v, dict):
-        for x in v.values():
-            yield from strings(x)
-text = "\n".join(strings(doc)) if doc is not None else raw
-for w in sys.argv[2:-1]:
-    if w not in text:
-        sys.exit("missing: " + w)
-    if "\\" + w in text:
-        sys.exit("escaped twice: \\" + w)
-PY
-	then
-		ok "$_n"
-	else
-		not_ok "$_n"
-		sed 's/^/#   /' "$T/shows.out"
-	fi
-}
-
 # ---- a certificate with hostile names ----
 ESC=$(printf '\033')
 RLO=$(printf '\342\200\256')
