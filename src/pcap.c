@@ -655,17 +655,17 @@ static bool handshake_done(const struct tp_tls_conn *c)
  * disagreement was, in the words of a person reading the capture. */
 static void conflict_add(struct conn_group *g, const struct tp_tls_conn *c)
 {
-	char when[32];
+	size_t listed = g->n_conns, used;
+	char *entry;
 
-	g->count++;
-	if (g->n_conns == LIST_MAX)
-		return;
-	utc_time(c->t_first, when, sizeof(when));
-	snprintf(g->conns[g->n_conns++], sizeof(g->conns[0]),
-		 "%.*s -> %.*s at %.31s: %u byte%s of the %s's stream at "
-		 "relative seq %" PRIu32 " (seq %" PRIu32 ")%s",
-		 (int)tp_utf8_prefix(c->client, 63), c->client,
-		 (int)tp_utf8_prefix(c->server, 63), c->server, when, c->conflict_bytes,
+	group_add(g, c);
+	if (g->n_conns == listed)
+		return;  /* counted, not listed */
+	entry = g->conns[listed];
+	used = strlen(entry);
+	snprintf(entry + used, sizeof(g->conns[0]) - used,
+		 ": %u byte%s of the %s's stream at relative seq %" PRIu32
+		 " (seq %" PRIu32 ")%s", c->conflict_bytes,
 		 c->conflict_bytes == 1 ? "" : "s",
 		 c->conflict_from_server ? "server" : "client",
 		 c->conflict_offset, c->conflict_seq,
