@@ -472,7 +472,7 @@ int tp_capture_open_live(const char *iface, const char *filter,
 	pcap_set_snaplen(p, 65535);
 	pcap_set_promisc(p, 0);
 	pcap_set_immediate_mode(p, 1);
-	pcap_set_buffer_size(p, 4 << 20);
+	pcap_set_buffer_size(p, 32 << 20);
 	rc = pcap_activate(p);
 	if (rc < 0) {
 		why = pcap_geterr(p);
@@ -534,6 +534,15 @@ int tp_capture_fd(const struct tp_capture *cap)
 	if (cap == NULL || !cap->live)
 		return -1;
 	return pcap_get_selectable_fd(cap->pcap);
+}
+
+unsigned long long tp_capture_dropped(const struct tp_capture *cap)
+{
+	struct pcap_stat st;
+
+	if (cap == NULL || !cap->live || pcap_stats(cap->pcap, &st) < 0)
+		return 0;
+	return st.ps_drop;
 }
 
 int tp_capture_dump_to(struct tp_capture *cap, const char *path,

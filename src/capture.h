@@ -87,6 +87,10 @@ int tp_capture_open_live(const char *iface, const char *filter,
 			 struct tp_capture **cap, struct tp_error *err);
 /* The descriptor to poll for a live capture, -1 for a file. */
 int tp_capture_fd(const struct tp_capture *cap);
+/* Frames the kernel dropped since the capture opened, because its
+ * buffer was full when they came (0 for a file, or when it cannot
+ * tell). */
+unsigned long long tp_capture_dropped(const struct tp_capture *cap);
 /* Writes every frame read from now on to a pcap file too (--pcap-out). */
 int tp_capture_dump_to(struct tp_capture *cap, const char *path,
 		       struct tp_error *err);

@@ -153,6 +153,7 @@ struct tp_livecap {
 	struct tp_packet tl[TP_LIVECAP_MAX_PACKETS]; /* t_ms: absolute */
 	size_t n_tl;
 	unsigned long long more;  /* packets past the cap */
+	unsigned long long lost_told; /* kernel drops a report has named */
 	unsigned long long read_errors;
 	/* a server's capture: its listening addresses (any4/any6 for a
 	 * wildcard) on svc_port; each flow keeps its own timeline until
@@ -1352,15 +1353,37 @@ void tp_livecap_stop(struct tp_livecap *lc)
 	lc->running = false;
 }
 
-int tp_livecap_timeline(const struct tp_livecap *lc, struct tp_report *r)
+/* Frames the kernel dropped (its buffer full while the reader was
+ * held up) are not in the timeline: a report says how many, so that
+ * a missing segment is never read as one the network lost. */
+static int tell_lost(struct tp_livecap *lc, struct tp_report *r, double t_ms)
+{
+	unsigned long long lost = tp_capture_dropped(lc->cap);
+	struct tp_packet *p;
+
+	if (lost <= lc->lost_told)
+		return 0;
+	p = tp_report_add_packet(r);
+	if (p == NULL)
+		return -1;
+	p->t_ms = t_ms;
+	snprintf(p->tls, sizeof(p->tls), "(%llu packets lost by the "
+		 "capture)", lost - lc->lost_told);
+	lc->lost_told = lost;
+	return 0;
+}
+
+int tp_livecap_timeline(struct tp_livecap *lc, struct tp_report *r)
 {
 	struct tp_packet *p;
 	double t0;
 	size_t i;
 
 	r->has_packets = true;
-	if (lc == NULL || lc->n_tl == 0)
+	if (lc == NULL)
 		return 0;
+	if (lc->n_tl == 0)
+		return tell_lost(lc, r, 0);
 	t0 = lc->tl[0].t_ms;
 	for (i = 0; i < lc->n_tl; i++) {
 		p = tp_report_add_packet(r);
@@ -1379,7 +1402,7 @@ int tp_livecap_timeline(const struct tp_livecap *lc, struct tp_report *r)
 		snprintf(p->tls, sizeof(p->tls), "(%llu more packets not "
 			 "listed)", lc->more);
 	}
-	return 0;
+	return tell_lost(lc, r, p->t_ms);
 }
 
 static bool flow_is(const struct flow *f, const struct sockaddr *sa)
@@ -1578,6 +1601,8 @@ int tp_livecap_take(struct tp_livecap *lc, const struct sockaddr *local,
 		snprintf(p->tls, sizeof(p->tls), "(%llu more packets not "
 			 "listed)", more);
 	}
+	if (rc == 0)
+		rc = tell_lost(lc, r, round((t_last - t0) * 1000) / 1000);
 	/* highest index first: a drop moves the last flow into its place */
 	while (n-- > 0)
 		flow_drop(lc, which[n]);

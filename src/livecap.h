@@ -83,7 +83,7 @@ struct tp_livecap *tp_livecap_start_server(const struct tp_livecap_opts *o,
 void tp_livecap_stop(struct tp_livecap *lc);
 
 /* Adds the timeline to r->packets and sets r->has_packets. */
-int tp_livecap_timeline(const struct tp_livecap *lc, struct tp_report *r);
+int tp_livecap_timeline(struct tp_livecap *lc, struct tp_report *r);
 
 /* What one connection (or, with no connection, every flow) showed. */
 struct tp_flow_evidence {
