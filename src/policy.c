@@ -464,6 +464,8 @@ struct osuite {
 	const struct tp_suite *s;
 	uint32_t mkey, auth, enc, mac, strength;
 	bool not_default;
+	bool legacy;    /* not in OpenSSL 3's table: only its name selects
+			 * it (a policy written for an OpenSSL 1.0 server) */
 	uint16_t min_tls;
 	bool active;
 	bool killed;
@@ -675,6 +677,8 @@ static void classify(const struct tp_suite *s, struct osuite *o)
 static bool matches(const struct osuite *o, const struct pattern *p)
 {
 	if (p->id != 0 && p->id != o->s->id)
+		return false;
+	if (o->legacy && p->id == 0)
 		return false;
 	if (p->mkey && !(p->mkey & o->mkey))
 		return false;
@@ -1153,6 +1157,39 @@ static const char *suiteb(const char *text)
 	return NULL;
 }
 
+/*
+ * Whether OpenSSL 1.1.0 and later have a suite in their table at all:
+ * they dropped static DH and ECDH, Kerberos, export, single DES and
+ * RC2, and never had DHE-DSS-RC4-SHA or anonymous ARIA again; GOST comes
+ * only with an engine. No alias selects them, as in OpenSSL, so that a
+ * policy does not expect a server to accept them.
+ */
+static bool in_openssl3(const struct tp_suite *s)
+{
+	if (s->is_export || s->kx == TP_KX_DH || s->kx == TP_KX_ECDH ||
+	    s->kx == TP_KX_KRB5 || s->kx == TP_KX_GOST ||
+	    s->enc == TP_ENC_DES || s->enc == TP_ENC_RC2 ||
+	    s->enc == TP_ENC_GOST)
+		return false;
+	if (s->kx == TP_KX_DHE && s->auth == TP_AUTH_DSS &&
+	    s->enc == TP_ENC_RC4)
+		return false;
+	return !(s->auth == TP_AUTH_NULL && s->enc == TP_ENC_ARIA);
+}
+
+bool tp_policy_build_dependent(const struct tp_policy *p, uint16_t id)
+{
+	const struct tp_suite *s = tp_registry_suite(id);
+
+	/* 3DES and RC4 suites exist only in builds with
+	 * enable-weak-ssl-ciphers, SEED and IDEA only with the legacy
+	 * provider loaded; security level 1, the default, refuses MD5 */
+	return p->syntax == TP_POLICY_OPENSSL && s != NULL &&
+	       (s->enc == TP_ENC_3DES || s->enc == TP_ENC_RC4 ||
+		s->enc == TP_ENC_SEED || s->enc == TP_ENC_IDEA ||
+		s->mac == TP_MAC_MD5);
+}
+
 static int parse_openssl(const char *text, struct tp_policy *p,
 			 struct tp_error *err)
 {
@@ -1180,6 +1217,7 @@ static int parse_openssl(const char *text, struct tp_policy *p,
 			continue;
 		k = l->n++;
 		classify(&all[i], &l->v[k]);
+		l->v[k].legacy = !in_openssl3(&all[i]);
 		l->v[k].prev = l->tail;
 		l->v[k].next = -1;
 		if (l->tail >= 0)

@@ -51,6 +51,14 @@ const char *tp_policy_syntax_name(enum tp_policy_syntax s);
 int tp_policy_parse(const char *text, struct tp_policy *p,
 		    struct tp_error *err);
 
+/*
+ * True when whether a server accepts suite id of this policy depends on
+ * how its library was built or on its default security level, not on
+ * the policy: 3DES, RC4, SEED, IDEA and MD5 suites of an OpenSSL cipher
+ * string.
+ */
+bool tp_policy_build_dependent(const struct tp_policy *p, uint16_t id);
+
 /* True when the policy allows suite id. */
 bool tp_policy_has(const struct tp_policy *p, uint16_t id);
 
