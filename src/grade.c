@@ -198,12 +198,142 @@ static bool key_fits(const struct tp_suite *s, int pk)
 	}
 }
 
+/* Why a refused suite of the policy says nothing of the server's
+ * configuration: it could not have negotiated it anyway. */
+enum left_out {
+	LEFT_NOT,          /* it could: refused is drift */
+	LEFT_KEY,          /* another certificate key type */
+	LEFT_CREDENTIALS,  /* PSK, SRP or anonymous, none of it set up */
+	LEFT_NO_DHE,       /* finite-field DHE, no DH parameters */
+	LEFT_BUILD,        /* the library's build or security level */
+	LEFT_N
+};
+
+static bool psk_kx(const struct tp_suite *s)
+{
+	return s->kx == TP_KX_PSK || s->kx == TP_KX_DHE_PSK ||
+	       s->kx == TP_KX_RSA_PSK || s->kx == TP_KX_ECDHE_PSK;
+}
+
+/* 0 for a suite that needs no credentials besides a certificate: PSK,
+ * SRP and anonymous suites each need the server to have set up their
+ * own (a key, a verifier file, anonymous mode). */
+static int credential_kind(const struct tp_suite *s)
+{
+	if (psk_kx(s))
+		return 1;
+	if (s->kx == TP_KX_SRP)
+		return 2;
+	return s->auth == TP_AUTH_NULL && s->kx != TP_KX_ANY ? 3 : 0;
+}
+
+static bool ffdhe_kx(const struct tp_suite *s)
+{
+	return s->kx == TP_KX_DHE && s->auth != TP_AUTH_NULL;
+}
+
+static bool accepted_like(const struct tp_scan *sc,
+			  bool (*same)(const struct tp_suite *, const void *),
+			  const void *arg)
+{
+	const struct tp_suite *a;
+	size_t i, j;
+
+	for (i = 0; i < sc->n_protocols; i++)
+		for (j = 0; j < sc->protocols[i].n_suites; j++) {
+			a = tp_registry_suite(sc->protocols[i].suites[j].id);
+			if (a != NULL && same(a, arg))
+				return true;
+		}
+	return false;
+}
+
+static bool same_credentials(const struct tp_suite *a, const void *arg)
+{
+	return credential_kind(a) == *(const int *)arg;
+}
+
+static bool any_ffdhe(const struct tp_suite *a, const void *arg)
+{
+	(void)arg;
+	return ffdhe_kx(a);
+}
+
+/*
+ * A suite is drift only when the server could have negotiated it: not
+ * when its certificate has another key type, when it needs credentials
+ * of a kind the server accepted in no suite (no PSK, no SRP verifier,
+ * no anonymous mode), finite-field DHE from a server that does no DHE
+ * at all (no DH parameters: nginx without ssl_dhparam), or a suite a
+ * library has only in some builds.
+ */
+static enum left_out left_out_why(const struct tp_scan *sc,
+				  const struct tp_policy *p,
+				  const struct tp_suite *s, int cert_pk)
+{
+	int kind = credential_kind(s);
+
+	if (cert_pk != 0 && !key_fits(s, cert_pk))
+		return LEFT_KEY;
+	if (kind != 0 && !accepted_like(sc, same_credentials, &kind))
+		return LEFT_CREDENTIALS;
+	if (ffdhe_kx(s) && !accepted_like(sc, any_ffdhe, NULL))
+		return LEFT_NO_DHE;
+	if (tp_policy_build_dependent(p, s->id))
+		return LEFT_BUILD;
+	return LEFT_NOT;
+}
+
+/* "left out: 12 need a certificate of another key type than the
+ * RSA-2048 presented, …", once. */
+static int left_out_say(struct tp_scan *sc, const unsigned n[LEFT_N])
+{
+	static const char *const why[LEFT_N] = {
+		[LEFT_KEY] = "need a certificate of another key type than the "
+			     "one presented",
+		[LEFT_CREDENTIALS] = "need a pre-shared key, an SRP verifier "
+				     "or anonymous mode, of a kind the server "
+				     "accepted in no suite",
+		[LEFT_NO_DHE] = "are finite-field DHE, which the server does "
+				"not negotiate at all (it has no DH "
+				"parameters)",
+		[LEFT_BUILD] = "are 3DES, RC4, SEED, IDEA or MD5 suites, which "
+			       "an OpenSSL has only in some builds or below "
+			       "its default security level",
+	};
+	char line[768] = "", part[192];
+	size_t len = 0;
+	int k;
+
+	for (k = LEFT_KEY; k < LEFT_N; k++) {
+		if (n[k] == 0)
+			continue;
+		if (k == LEFT_KEY && sc->cert_key[0] != '\0')
+			snprintf(part, sizeof(part), "need a certificate of "
+				 "another key type than the %s presented",
+				 sc->cert_key);
+		else
+			snprintf(part, sizeof(part), "%s", why[k]);
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+					"%s%u %s", len ? "; " : "", n[k],
+					part);
+		if (len >= sizeof(line))
+			break;
+	}
+	if (line[0] == '\0')
+		return 0;
+	free(sc->policy_left_why);
+	sc->policy_left_why = strdup(line);
+	return sc->policy_left_why != NULL ? 0 : -1;
+}
+
 static int policy_findings(struct tp_report *r, const struct tp_policy *p,
 			   int cert_pk)
 {
-	unsigned n_other_key = 0;
+	unsigned n_left[LEFT_N] = {0};
 	struct tp_scan *sc = r->scan;
 	struct names extra = {0}, missing = {0};
+	enum left_out left;
 	struct tp_finding *f;
 	char b[8];
 	size_t i, j;
@@ -237,14 +367,23 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p,
 			    (sc->protocols[j].version < 0x0304))
 				version_tested = true;
 		if (!version_tested || accepted_anywhere(sc, id) ||
-		    listed(sc->policy_missing, sc->n_policy_missing, id))
+		    listed(sc->policy_missing, sc->n_policy_missing, id) ||
+		    listed(sc->policy_left_out, sc->n_policy_left_out, id))
 			continue;
+		left = s != NULL ? left_out_why(sc, p, s, cert_pk) : LEFT_NOT;
+		if (left != LEFT_NOT) {
+			if (add_id(&sc->policy_left_out,
+				   &sc->n_policy_left_out, id) < 0)
+				return -1;
+			n_left[left]++;
+			continue;
+		}
 		if (add_id(&sc->policy_missing, &sc->n_policy_missing, id) < 0)
 			return -1;
 		names_add(&missing, suite_name(id, b, sizeof(b)));
-		if (s != NULL && cert_pk != 0 && !key_fits(s, cert_pk))
-			n_other_key++;
 	}
+	if (left_out_say(sc, n_left) < 0)
+		return -1;
 	if (extra.n > 0) {
 		f = tp_report_finding(r, TP_POLICY_EXTRA, "%u suite%s accepted "
 				      "that the policy (%s) does not allow",
@@ -258,12 +397,7 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p,
 				      "policy (%s) refused by the server",
 				      missing.n, missing.n == 1 ? "" : "s",
 				      tp_policy_syntax_name(p->syntax));
-		if (f != NULL && n_other_key > 0)
-			tp_finding_detail(f, "%s (%u of them need a certificate "
-					  "of another key type than the %s the "
-					  "server presented)", names_str(&missing),
-					  n_other_key, sc->cert_key);
-		else if (f != NULL)
+		if (f != NULL)
 			tp_finding_detail(f, "%s", names_str(&missing));
 	}
 	return 0;

@@ -281,6 +281,8 @@ void tp_scan_free(struct tp_scan *s)
 	free(s->policy_syntax);
 	free(s->policy_extra);
 	free(s->policy_missing);
+	free(s->policy_left_out);
+	free(s->policy_left_why);
 	free(s);
 }
 

@@ -246,6 +246,10 @@ struct tp_scan {
 	size_t n_policy_extra;
 	uint16_t *policy_missing; /* in the policy, refused */
 	size_t n_policy_missing;
+	uint16_t *policy_left_out; /* refused, but the server could not
+				    * have negotiated them anyway */
+	size_t n_policy_left_out;
+	char *policy_left_why;  /* why, once; NULL when none */
 };
 
 /* One packet of a probe's own flows, as --capture saw it. */

@@ -617,12 +617,15 @@ static void scan_json(json_t *doc, const struct tp_scan *sc)
 			    str_or_null(sc->cert_key[0] ? sc->cert_key : NULL));
 	set(doc, "starttls", str_or_null(sc->starttls));
 	if (sc->policy_syntax != NULL)
-		set(doc, "policy", PACK("{s:s, s:o, s:o}",
+		set(doc, "policy", PACK("{s:s, s:o, s:o, s:o, s:o}",
 			"syntax", sc->policy_syntax,
 			"extra", ids_json(sc->policy_extra,
 					  sc->n_policy_extra, 0),
 			"missing", ids_json(sc->policy_missing,
-					    sc->n_policy_missing, 0)));
+					    sc->n_policy_missing, 0),
+			"left_out", ids_json(sc->policy_left_out,
+					     sc->n_policy_left_out, 0),
+			"left_out_why", str_or_null(sc->policy_left_why)));
 	else
 		set(doc, "policy", json_null());
 	set(doc, "stats", PACK("{s:I, s:I, s:I, s:I, s:f}",

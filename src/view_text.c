@@ -530,6 +530,9 @@ static void scan(struct pen *p, const struct tp_report *r)
 		fprintf(p->f, "policy     %s: %zu extra, %zu missing\n",
 			sc->policy_syntax, sc->n_policy_extra,
 			sc->n_policy_missing);
+	if (sc->policy_left_why != NULL)
+		fprintf(p->f, "           %zu left out: %s\n",
+			sc->n_policy_left_out, sc->policy_left_why);
 	fputs("grade      ", p->f);
 	if (sc->grade)
 		paint(p, grade_color(sc->grade), "%c", sc->grade);
