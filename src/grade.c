@@ -297,9 +297,9 @@ static int left_out_say(struct tp_scan *sc, const unsigned n[LEFT_N])
 		[LEFT_NO_DHE] = "are finite-field DHE, which the server does "
 				"not negotiate at all (it has no DH "
 				"parameters)",
-		[LEFT_BUILD] = "are 3DES, RC4, SEED, IDEA or MD5 suites, which "
-			       "an OpenSSL has only in some builds or below "
-			       "its default security level",
+		[LEFT_BUILD] = "are 3DES, RC4, SEED, IDEA, NULL or MD5 suites, "
+			       "which an OpenSSL has only in some builds or "
+			       "refuses at its default security level",
 	};
 	char line[768] = "", part[192];
 	size_t len = 0;

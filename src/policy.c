@@ -1181,13 +1181,18 @@ bool tp_policy_build_dependent(const struct tp_policy *p, uint16_t id)
 {
 	const struct tp_suite *s = tp_registry_suite(id);
 
+	if (p->syntax != TP_POLICY_OPENSSL || s == NULL)
+		return false;
 	/* 3DES and RC4 suites exist only in builds with
 	 * enable-weak-ssl-ciphers, SEED and IDEA only with the legacy
-	 * provider loaded; security level 1, the default, refuses MD5 */
-	return p->syntax == TP_POLICY_OPENSSL && s != NULL &&
-	       (s->enc == TP_ENC_3DES || s->enc == TP_ENC_RC4 ||
-		s->enc == TP_ENC_SEED || s->enc == TP_ENC_IDEA ||
-		s->mac == TP_MAC_MD5);
+	 * provider loaded */
+	if (s->enc == TP_ENC_3DES || s->enc == TP_ENC_RC4 ||
+	    s->enc == TP_ENC_SEED || s->enc == TP_ENC_IDEA)
+		return true;
+	/* security level 1, OpenSSL's default (2 on Debian), refuses NULL
+	 * ciphers and MD5; a string that sets its level decides alone */
+	return p->seclevel < 0 &&
+	       (s->enc == TP_ENC_NULL || s->mac == TP_MAC_MD5);
 }
 
 static int parse_openssl(const char *text, struct tp_policy *p,
@@ -1269,6 +1274,7 @@ static int parse_openssl(const char *text, struct tp_policy *p,
 			break;
 		n_pre13++;
 	}
+	p->seclevel = e.seclevel;
 	/* OpenSSL refuses a cipher string that leaves no TLS 1.2 suite */
 	if (n_pre13 == 0 && !e.named_tls13)
 		p->n_suites = 0;
@@ -1284,6 +1290,7 @@ int tp_policy_parse(const char *text, struct tp_policy *p,
 	int rc;
 
 	memset(p, 0, sizeof(*p));
+	p->seclevel = -1;
 	if (text == NULL || text[strspn(text, " \t\r\n:,;")] == '\0') {
 		tp_error_set(err, TP_ERR_USAGE, "--policy: empty cipher list");
 		return -1;

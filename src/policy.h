@@ -37,6 +37,8 @@ struct tp_policy {
 	/* GnuTLS priority strings also fix versions; 0 when not given */
 	uint16_t versions[8];
 	size_t n_versions;
+	/* an OpenSSL cipher string's @SECLEVEL=n; -1 when not given */
+	int seclevel;
 };
 
 /* "OpenSSL cipher string", "IANA suite names", "GnuTLS priority string" */
@@ -54,8 +56,8 @@ int tp_policy_parse(const char *text, struct tp_policy *p,
 /*
  * True when whether a server accepts suite id of this policy depends on
  * how its library was built or on its default security level, not on
- * the policy: 3DES, RC4, SEED, IDEA and MD5 suites of an OpenSSL cipher
- * string.
+ * the policy: 3DES, RC4, SEED and IDEA suites of an OpenSSL cipher
+ * string, and its NULL and MD5 suites when it sets no @SECLEVEL.
  */
 bool tp_policy_build_dependent(const struct tp_policy *p, uint16_t id);
 
