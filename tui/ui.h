@@ -157,8 +157,11 @@ int ui_verdict_attr(enum tp_verdict v);
 int ui_severity_attr(enum tp_severity s);
 int ui_grade_attr(char grade);
 /* Draws at most w columns of s at y,x; returns the columns used. Every
- * character that is not printable is drawn as '?'. */
+ * character that is not printable is drawn as '?'. A text longer than w
+ * is cut at a whole character and ends with the cut mark. */
 int ui_text(int y, int x, int w, int attr, const char *s);
+/* The mark of a cut text: "\u2026" on a UTF-8 terminal, else "~". */
+const char *ui_cut_mark(void);
 /* The same, formatted. */
 int ui_textf(int y, int x, int w, int attr, const char *fmt, ...)
 	TP_PRINTF(5, 6);

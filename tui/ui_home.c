@@ -276,11 +276,19 @@ static void draw_form(struct ui *u, int y, int h, int w)
 			size_t len = strlen(u->values[f]);
 			const char *shown = u->values[f];
 
-			/* the end of a long value, where the cursor is */
-			if ((int)len > vw - 2)
-				shown += len - (size_t)(vw - 2);
-			ui_textf(row, 16, vw, UI_UNDERLINE, "%s", shown);
-			move(row, 16 + (int)strlen(shown));
+			int x = 16;
+
+			/* the end of a long value, where the cursor is, after
+			 * the mark that says its start is cut (values are
+			 * typed in ASCII: a byte is a column) */
+			if ((int)len > vw - 2) {
+				shown += len - (size_t)(vw - 3);
+				x += ui_text(row, x, 1, UI_UNDERLINE,
+					     ui_cut_mark());
+			}
+			ui_textf(row, x, vw - (x - 16), UI_UNDERLINE, "%s",
+				 shown);
+			move(row, x + (int)strlen(shown));
 			curs_set(1);
 		} else {
 			ui_text(row, 16, vw, here ? UI_REVERSE | attr : attr,

@@ -1,0 +1,74 @@
+#!/bin/sh
+# tlsprobe tui, the edges a user meets first: names cut to fit a narrow
+# terminal say so, every focused pane shows its cursor, stages not yet
+# reached are pending while a run goes on, and the form's Timeout,
+# Priority, Protocols and Policy are checked on the form and reach the
+# run.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/tui/tmux.sh"
+
+make_pki ca2.pem server-expired.pem server-expired.key
+
+start_openssl_server -cert "$PKI/server-expired.pem" \
+	-key "$PKI/server-expired.key" || exit 1
+SRV=$SRV_PORT
+start_fake stall || exit 1
+STALL=$FAKE_PORT
+
+# selected NAME TEXT: a line showing TEXT has reverse video in it
+# within 2 s (the cursor of a list, or a row of the ladder)
+selected() {
+	_end=$(( $(date +%s) + 2 ))
+	while [ "$(date +%s)" -le "$_end" ]; do
+		tm capture-pane -p -e -t "$1" | grep -F -- "$2" |
+			grep -q '\[[0-9;]*7m' && return 0
+		sleep 0.1
+	done
+	echo "# no line with '$2' is in reverse video on $1; the pane shows:"
+	screen "$1" | sed 's/^/#   | /'
+	return 1
+}
+
+# 1. a cipher audit in 60 columns: suite names do not fit, and each one
+# cut ends with the mark (… in UTF-8, ~ in ASCII) instead of passing for
+# another name (TLS_..._SHA25)
+"$TP" ciphers "127.0.0.1:$SRV" --json >"$T/ciphers.json" 2>/dev/null
+# whole_or_marked FILE MARK: every TLS_ name in FILE is one the audit
+# found, or the start of one followed by MARK; at least one is cut
+whole_or_marked() {
+	python3 - "$T/ciphers.json" "$1" "$2" <<'PY'
+import json, re, sys
+doc = json.load(open(sys.argv[1]))
+names = {c["iana"] for p in doc["protocols"] for c in p.get("ciphers", [])}
+mark = sys.argv[3]
+text = open(sys.argv[2], encoding="utf-8").read()
+cut = 0
+bad = []
+for tok in re.findall(r"TLS_[A-Za-z0-9_]*" + re.escape(mark) + "?", text):
+    if tok.endswith(mark):
+        cut += 1
+        if not any(n.startswith(tok[:-len(mark)]) for n in names):
+            bad.append(tok)
+    elif tok not in names:
+        bad.append(tok)
+for b in bad:
+    print("# not a whole name, and not marked as cut: " + b)
+if cut == 0:
+    print("# no name was cut: the terminal is too wide for this test")
+sys.exit(0 if names and not bad and cut > 0 else 1)
+PY
+}
+start narrow "'$TP' tui ciphers 127.0.0.1:$SRV; sleep 120" 60 24
+wait_for narrow "grade " 60 >/dev/null
+screen narrow >"$T/narrow.txt"
+check "60 columns, UTF-8: each suite name is whole or ends with …" \
+	whole_or_marked "$T/narrow.txt" "…"
+keys narrow q
+start ascii "LANG=C LC_ALL=C '$TP' tui ciphers 127.0.0.1:$SRV; sleep 120" 60 24
+wait_for ascii "grade " 60 >/dev/null
+screen ascii >"$T/ascii.txt"
+check "60 columns, ASCII: each suite name is whole or ends with ~" \
+	whole_or_marked "$T/ascii.txt" "~"
+keys ascii q
+
