@@ -69,6 +69,7 @@ struct ui_run {
 	struct ui_stage_view stages[8];
 	size_t n_stages;
 	unsigned done, estimate;   /* ciphers progress */
+	double progress_ms;        /* when the client last made progress */
 	char listening[200];       /* server, peer */
 	struct ui_conn *conns;
 	size_t n_conns;

@@ -50,8 +50,8 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 		       int max)
 {
 	struct ui_run *run = u->cur;
-	int row = 0, i, n, extra;
-	bool focused = u->focus == 0;
+	int row = 0, i, n, extra, live;
+	bool focused = u->focus == 0, running = false;
 
 	ui_hline(y, 0, COLS, "Stages", focused);
 	row = 1;
@@ -86,30 +86,44 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 		}
 		return row;
 	}
-	/* running: what the progress callback copied, then the rest */
+	/*
+	 * running: the live copies. A stage not reached yet is in the
+	 * report already, as skipped with no time; until the run ends that
+	 * means pending (CONTRACT: only a finished run's stage never
+	 * reached is skipped). The first pending stage is the one running.
+	 */
 	ui_run_lock(run);
-	for (i = 0; i < (int)run->n_stages && row < max; i++, row++)
-		stage_row(y + row, COLS, run->stages[i].name,
-			  ui_stage_word(run->stages[i].status),
-			  status_attr(run->stages[i].status),
-			  run->stages[i].ms, true, run->stages[i].detail, 1);
 	n = (int)run->n_stages;
-	ui_run_unlock(run);
-	for (i = n; i < 4 && row < max; i++, row++) {
-		static const char spin[] = "|/-\\";
-		double t = tp_now_ms() - run->started_ms;
-		char what[32];
+	live = n > 4 ? n : 4;
+	ui_clamp(&u->sel[0], &u->top[0], live, max - 1);
+	ui_mouse_pane(0, u->sel[0], y + 1, 0, max - 1, COLS);
+	for (i = 0; i < live && row < max; i++, row++) {
+		const struct ui_stage_view *sv = i < n ? &run->stages[i] : NULL;
+		bool reached = sv != NULL && (sv->status != TP_STAGE_SKIPPED ||
+					      sv->detail[0] != '\0');
+		int cursor = focused && u->sel[0] == i ? UI_REVERSE : 0;
+		const char *name = sv != NULL ? sv->name : standard_stages[i];
 
-		if (i == n) {
-			snprintf(what, sizeof(what), "%c running",
-				 spin[(int)(t / 250) % 4]);
-			stage_row(y + row, COLS, standard_stages[i], what,
-				  ui_attr(UI_C_CYAN), t, true, NULL, 1);
+		if (reached) {
+			stage_row(y + row, COLS, name,
+				  ui_stage_word(sv->status),
+				  status_attr(sv->status) | cursor, sv->ms,
+				  sv->status != TP_STAGE_SKIPPED, sv->detail,
+				  1);
+		} else if (!running) {
+			running = true;
+			stage_row(y + row, COLS, name, "running",
+				  ui_attr(UI_C_CYAN) | cursor,
+				  tp_now_ms() - run->progress_ms, true, NULL,
+				  1);
 		} else {
-			stage_row(y + row, COLS, standard_stages[i], "waiting",
-				  ui_attr(UI_C_DIM), 0, false, NULL, 1);
+			stage_row(y + row, COLS, name, "pending",
+				  ui_attr(UI_C_DIM) | cursor, 0, false, NULL,
+				  1);
 		}
+		ui_mouse_item(0, i, y + row, 0, 1, COLS);
 	}
+	ui_run_unlock(run);
 	return row;
 }
 

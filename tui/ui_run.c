@@ -100,6 +100,7 @@ static void on_client_progress(void *arg, const struct tp_report *r,
 			 r->stages[i].detail);
 	}
 	run->n_stages = n;
+	run->progress_ms = tp_now_ms();
 	ui_run_unlock(run);
 	wake(run);
 }
@@ -305,6 +306,7 @@ struct ui_run *ui_run_start(const struct ui_params *p, int id, int wake_fd,
 	run->wake_fd = wake_fd;
 	run->state = UI_RUNNING;
 	run->started_ms = tp_now_ms();
+	run->progress_ms = run->started_ms;
 	pthread_mutex_init(&run->lock, NULL);
 	/* signals belong to the screen's thread: block them in the worker */
 	sigfillset(&all);

@@ -72,3 +72,24 @@ check "60 columns, ASCII: each suite name is whole or ends with ~" \
 	whole_or_marked "$T/ascii.txt" "~"
 keys ascii q
 
+# 2. a client run against a server that never answers: while it waits,
+# the stage it is in runs, the ones after it are pending (not "skipped
+# 0.0 ms"); once it ended, a stage never reached is skipped
+start pend "'$TP' tui client 127.0.0.1:$STALL --timeout 5 --no-sideband; sleep 120"
+wait_for pend "tcp      ok" 10 >/dev/null
+screen pend >"$T/pend.txt"
+check "running: the stage it waits in says running" \
+	grep -qE '^ tls +running +[0-9]+\.[0-9] ms' "$T/pend.txt"
+check "running: the stage after it is pending" \
+	grep -qE '^ verify +pending *$' "$T/pend.txt"
+check "running: no stage says skipped while the run goes on" \
+	sh -c "! grep -q skipped '$T/pend.txt'"
+check "running: the stages pane shows its cursor" selected pend "1 address"
+expect_screen pend "the run ends with HANDSHAKE_TIMEOUT" "HANDSHAKE_TIMEOUT" 30
+screen pend >"$T/pend-end.txt"
+check "ended: the stage never reached is skipped, with no time" \
+	grep -qE '^ verify +skipped *$' "$T/pend-end.txt"
+check "ended: no stage is pending any more" \
+	sh -c "! grep -q pending '$T/pend-end.txt'"
+keys pend q
+
