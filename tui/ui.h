@@ -189,6 +189,8 @@ bool ui_home_key(struct ui *u, int key);
 void ui_home_fill(struct ui *u, const struct ui_params *p);
 /* Builds parameters from the form; false with a message when invalid. */
 bool ui_home_params(struct ui *u, struct ui_params *p);
+/* The run selected in the runs list (as filtered), or NULL. */
+struct ui_run *ui_home_selected(struct ui *u);
 
 void ui_client_draw(struct ui *u, int y, int h);
 bool ui_client_key(struct ui *u, int key);

@@ -298,22 +298,53 @@ static void draw_form(struct ui *u, int y, int h, int w)
 	}
 }
 
+/* The runs the / filter lets through, newest first, into idx (room for
+ * UI_MAX_RUNS); returns how many. The list's cursor counts these only,
+ * so that it is always on a row that is drawn. */
+static int shown_runs(struct ui *u, int *idx)
+{
+	int i, n = 0;
+
+	for (i = (int)u->n_runs - 1; i >= 0; i--) {
+		struct ui_run *run = u->runs[i];
+		char line[300];
+
+		snprintf(line, sizeof(line), "#%d %s %s", run->id,
+			 ui_kind_name(run->p.kind), run->p.target);
+		if (ui_match(u->filter, line))
+			idx[n++] = i;
+	}
+	return n;
+}
+
+struct ui_run *ui_home_selected(struct ui *u)
+{
+	int idx[UI_MAX_RUNS], n = shown_runs(u, idx);
+
+	if (u->sel[1] < 0 || u->sel[1] >= n)
+		return NULL;
+	return u->runs[idx[u->sel[1]]];
+}
+
 static void draw_runs(struct ui *u, int y, int h, int x, int w)
 {
 	char status[256];
-	int shown = 0, i, n = (int)u->n_runs, rows = (h - 1) / 2;
+	int idx[UI_MAX_RUNS], shown = 0, i, rows = (h - 1) / 2;
+	int n = shown_runs(u, idx);
 
 	ui_hline(y, x, w, "Runs", u->focus == 1);
 	ui_clamp(&u->sel[1], &u->top[1], n, rows);
 	ui_mouse_pane(1, u->sel[1], y + 1, x, h - 1, w);
 	if (n == 0) {
 		ui_wrap(y + 2, x + 2, w - 3, h - 3, 0, ui_attr(UI_C_DIM),
-			"No runs yet. Fill in the form and press Enter on "
-			"[ Run ], or start tlsprobe tui with a subcommand.");
+			u->n_runs > 0 ? "No run matches the filter (Esc "
+			"clears it)." : "No runs yet. Fill in the form and "
+			"press Enter on [ Run ], or start tlsprobe tui with a "
+			"subcommand.");
 		return;
 	}
 	for (i = u->top[1]; i < n && shown < rows; i++) {
-		struct ui_run *run = u->runs[n - 1 - i];
+		struct ui_run *run = u->runs[idx[i]];
 		bool here = u->focus == 1 && u->sel[1] == i;
 		enum tp_verdict v = TP_VERDICT_PASS;
 		int attr = UI_NORMAL;
@@ -321,8 +352,6 @@ static void draw_runs(struct ui *u, int y, int h, int x, int w)
 
 		snprintf(line, sizeof(line), "#%d %s %s", run->id,
 			 ui_kind_name(run->p.kind), run->p.target);
-		if (!ui_match(u->filter, line))
-			continue;
 		ui_run_lock(run);
 		ui_run_status(run, status, sizeof(status));
 		if (run->state == UI_DONE && run->report != NULL) {
@@ -394,15 +423,16 @@ static bool edit_key(struct ui *u, int key)
 bool ui_home_key(struct ui *u, int key)
 {
 	struct ui_params p;
-	int n = (int)u->n_runs;
+	int idx[UI_MAX_RUNS], n;
 
 	if (u->editing)
 		return edit_key(u, key);
 	if (u->focus == 1) {
+		n = shown_runs(u, idx);
 		if (ui_nav(u, 1, key, n, (LINES - 3) / 2))
 			return true;
-		if ((key == '\n' || key == '\r' || key == KEY_ENTER) && n > 0) {
-			ui_open_run(u, u->runs[n - 1 - u->sel[1]]);
+		if (ui_is_enter(key) && ui_home_selected(u) != NULL) {
+			ui_open_run(u, ui_home_selected(u));
 			return true;
 		}
 		return false;

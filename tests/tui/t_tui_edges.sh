@@ -93,3 +93,30 @@ check "ended: no stage is pending any more" \
 	sh -c "! grep -q pending '$T/pend-end.txt'"
 keys pend q
 
+# 3. the cursor in each pane of a client run, also after a resize, and
+# in a runs list filtered down to one row
+start cur "'$TP' tui client 127.0.0.1:$SRV --ca '$PKI/ca2.pem'; sleep 120"
+wait_for cur "UNKNOWN_CA" 20 >/dev/null
+check "client: the stages pane shows its cursor" selected cur "1 address"
+keys cur Tab
+check "client: the handshake pane shows its cursor" selected cur "ClientHello"
+tm resize-window -t cur -x 80 -y 24
+sleep 0.5
+check "client, resized to 80x24: the handshake cursor is still shown" \
+	selected cur "ClientHello"
+keys cur Tab
+check "client: the findings pane shows its cursor" selected cur "ERROR"
+keys cur r                     # the same run again: #2
+wait_for cur "Client run #2" >/dev/null
+wait_for cur "UNKNOWN_CA" 20 >/dev/null
+keys cur Escape                # home, the runs list has the keyboard
+keys cur /
+keys cur -l '#1'
+keys cur Enter
+wait_for cur "filter /#1" >/dev/null
+check "runs list filtered to one row: that row is selected" \
+	selected cur "#1 client"
+keys cur Enter
+expect_screen cur "... and Enter opens it" "Client run #1" 4
+keys cur q
+
