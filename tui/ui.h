@@ -108,7 +108,8 @@ enum ui_screen { UI_SCR_HOME, UI_SCR_CLIENT, UI_SCR_CHAIN, UI_SCR_CIPHERS,
 /* The home screen's target form. */
 enum ui_field_id { F_PROBE, F_HOST, F_PORT, F_SNI, F_CA, F_CERT, F_KEY,
 		   F_STARTTLS, F_EXPECT_NAME, F_EXPECT_ID, F_LISTEN,
-		   F_CONNECT, F_FILE, F_RUN, F_COUNT };
+		   F_CONNECT, F_FILE, F_TIMEOUT, F_PRIORITY, F_PROTOCOLS,
+		   F_POLICY, F_RUN, F_COUNT };
 
 struct ui {
 	struct ui_run *runs[UI_MAX_RUNS];
@@ -130,6 +131,7 @@ struct ui {
 	bool editing;
 	enum ui_kind probe;
 	char values[F_COUNT][256];
+	char form_error[256];      /* why the form could not run, one line */
 	/* terminal size */
 	int rows, cols;
 };

@@ -120,3 +120,92 @@ keys cur Enter
 expect_screen cur "... and Enter opens it" "Client run #1" 4
 keys cur q
 
+# 4. the form: Timeout, Priority, Protocols and Policy, each checked on
+# the form before a run, and each passed to the run
+start form "cd '$T' && '$TP' tui; sleep 300"
+wait_for form "Host" >/dev/null
+screen form >"$T/form.txt"
+check "form: Timeout, Priority, Protocols and Policy fields" sh -c \
+	"grep -q '^   Timeout ' '$T/form.txt' && grep -q '^   Priority ' '$T/form.txt' && grep -q '^   Protocols ' '$T/form.txt' && grep -q '^   Policy ' '$T/form.txt'"
+# form_error NAME TEXT: the form itself (not only the status line) shows
+# TEXT, and the screen is still the home screen
+form_error() {
+	wait_for form "$2" 4 >/dev/null
+	screen form >"$T/form-err.txt"
+	head -n -1 "$T/form-err.txt" | grep -qF -- "$2" &&
+		head -n 1 "$T/form-err.txt" | grep -q 'Home'
+}
+keys form g l l                # Probe: client -> cert -> ciphers
+keys form j Enter
+keys form -l "127.0.0.1:$SRV"
+keys form Enter
+keys form G k k Enter          # Protocols
+keys form -l "TLS9"
+keys form Enter G Enter
+check "form: a bad Protocols is one line on the form, no run" \
+	form_error form "Protocols: unknown version 'TLS9'"
+keys form G k k Enter C-u
+keys form -l "TLS1.2"
+keys form Enter G k Enter      # Policy
+keys form -l "NO-SUCH-CIPHER"
+keys form Enter G Enter
+check "form: a bad Policy is one line on the form, no run" \
+	form_error form "Policy: "
+keys form G k Enter C-u
+keys form -l "ECDHE-ECDSA-AES128-GCM-SHA256"
+keys form Enter G k k k k Enter  # Timeout
+keys form -l "abc"
+keys form Enter G Enter
+check "form: a bad Timeout is one line on the form, no run" \
+	form_error form "Timeout 'abc': expected seconds"
+keys form G k k k k Enter C-u
+keys form -l "7"
+keys form Enter G Enter
+expect_screen form "form: the audit runs with them" "grade " 60
+screen form >"$T/form-ciphers.txt"
+check "ciphers: Protocols TLS1.2 reached the run (no TLS 1.3 suite)" sh -c \
+	"grep -q 'TLS_ECDHE_' '$T/form-ciphers.txt' && ! grep -q 'TLS_AES_' '$T/form-ciphers.txt'"
+check "ciphers: the Policy reached the run" \
+	grep -q 'policy (OpenSSL' "$T/form-ciphers.txt"
+keys form s
+wait_for form "saved the report to" >/dev/null
+check "ciphers: the saved report accepted TLS1.2 only" python3 -c '
+import glob, json, sys
+d = json.load(open(glob.glob(sys.argv[1] + "/tlsprobe-ciphers-1-*.json")[0]))
+acc = [p["version"] for p in d["protocols"] if p["accepted"]]
+sys.exit(0 if acc == ["TLS1.2"] else 1)' "$T"
+keys form Escape               # home, the runs list has the keyboard
+keys form BTab g h h           # the form; Probe: ciphers -> cert -> client
+keys form G k k k Enter        # Priority
+keys form -l "NORMAL:+NO-SUCH-THING"
+keys form Enter G Enter
+check "form: a bad Priority is one line on the form, no run" \
+	form_error form "Priority: "
+keys form G k k k Enter C-u
+keys form -l "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+keys form Enter G Enter
+expect_screen form "client: the run with the Priority ends" "UNKNOWN_CA" 20
+keys form s
+wait_for form "saved the report to" >/dev/null
+check "client: the Priority reached the run (TLS1.2 negotiated)" python3 -c '
+import glob, json, sys
+d = json.load(open(glob.glob(sys.argv[1] + "/tlsprobe-client-2-*.json")[0]))
+sys.exit(0 if d["session"]["version"] == "TLS1.2" else 1)' "$T"
+keys form Escape
+keys form BTab g j Enter C-u   # Host: the server that never answers
+keys form -l "127.0.0.1:$STALL"
+keys form Enter G k k k Enter C-u Enter
+keys form G k k k k Enter C-u  # Timeout 1 s
+keys form -l "1"
+keys form Enter G Enter
+expect_screen form "client: a stalled handshake ends" "HANDSHAKE_TIMEOUT" 20
+keys form s
+wait_for form "saved the report to" >/dev/null
+# the default would wait 10 s; 1 s ends the tls stage in a few
+check "client: the Timeout reached the run (the tls stage under 5 s)" \
+	python3 -c '
+import glob, json, sys
+d = json.load(open(glob.glob(sys.argv[1] + "/tlsprobe-client-3-*.json")[0]))
+tls = [s for s in d["stages"] if s["name"] == "tls"][0]
+sys.exit(0 if tls["status"] == "fail" and tls["ms"] < 5000 else 1)' "$T"
+keys form q
