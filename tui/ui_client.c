@@ -207,7 +207,7 @@ static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 	/* no row is selected in the ladder: the wheel scrolls it */
 	ui_mouse_pane(1, -1, y + 1, 0, h - 1, w);
 	if (r == NULL) {
-		ui_text(y + 1, 2, w - 3, ui_attr(UI_C_DIM),
+		ui_wrap(y + 1, 2, w - 3, h - 1, 0, ui_attr(UI_C_DIM),
 			"the handshake appears when the run ends");
 		return;
 	}
