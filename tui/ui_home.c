@@ -509,6 +509,8 @@ static void cycle(struct ui *u, int step)
 {
 	int k = (int)u->probe;
 
+	/* the error was about the probe that is no longer chosen */
+	u->form_error[0] = '\0';
 	k = (k + step + UI_KIND_COUNT) % UI_KIND_COUNT;
 	u->probe = (enum ui_kind)k;
 }
