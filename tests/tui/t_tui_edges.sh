@@ -8,7 +8,8 @@
 . "$TOP/tests/integration/servers.sh"
 . "$TOP/tests/tui/tmux.sh"
 
-make_pki ca2.pem server-expired.pem server-expired.key
+make_pki ca1.pem ca2.pem server.pem server.key server-expired.pem \
+	server-expired.key client-ca2.pem client-ca2.key
 
 start_openssl_server -cert "$PKI/server-expired.pem" \
 	-key "$PKI/server-expired.key" || exit 1
@@ -209,3 +210,21 @@ d = json.load(open(glob.glob(sys.argv[1] + "/tlsprobe-client-3-*.json")[0]))
 tls = [s for s in d["stages"] if s["name"] == "tls"][0]
 sys.exit(0 if tls["status"] == "fail" and tls["ms"] < 5000 else 1)' "$T"
 keys form q
+
+# 5. the server monitor keeps a summary of each connection in a bounded
+# copy: one longer than that is cut at a whole character and says so,
+# even where the screen is wide enough to show the whole copy. The
+# summary names the --ca file, here under a long name in two-byte
+# characters.
+LONG="$T/$(python3 -c 'print("\u00e9" * 110)')"
+mkdir -p "$LONG" && cp "$PKI/ca1.pem" "$LONG/ca1.pem"
+SP=$(free_port)
+start wide "'$TP' tui server --listen 127.0.0.1:$SP --cert '$PKI/server.pem' --key '$PKI/server.key' --require-client-cert --ca '$LONG/ca1.pem'; sleep 120" 400 30
+wait_for wide "listening on 127.0.0.1:$SP" >/dev/null
+"$TP" client "127.0.0.1:$SP" --ca "$PKI/ca1.pem" --cert "$PKI/client-ca2.pem" \
+	--key "$PKI/client-ca2.key" --timeout 3 >/dev/null 2>&1
+wait_for wide "UNKNOWN_CA: " 10 >/dev/null
+screen wide | grep 'UNKNOWN_CA: ' >"$T/wide.txt"
+check "server monitor: a summary cut to its copy ends with ..., at a whole character" \
+	sh -c "grep -q '\\.\\.\\.\$' '$T/wide.txt' && ! grep -q '?' '$T/wide.txt'"
+keys wide q
