@@ -370,12 +370,14 @@ static void rerun(struct ui *u)
 	struct ui_params p;
 
 	if (u->screen == UI_SCR_HOME) {
-		if (u->focus != 1 || u->n_runs == 0) {
+		struct ui_run *run = ui_home_selected(u);
+
+		if (u->focus != 1 || run == NULL) {
 			ui_message(u, "r reruns a run: select one in the list "
 				   "(Tab), or start one from the form");
 			return;
 		}
-		p = u->runs[u->n_runs - 1 - u->sel[1]]->p;
+		p = run->p;
 	} else if (u->cur != NULL) {
 		if (u->cur->p.kind == UI_SERVER || u->cur->p.kind == UI_PEER) {
 			/* the port is taken until the old one stops */

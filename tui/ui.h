@@ -69,6 +69,7 @@ struct ui_run {
 	struct ui_stage_view stages[8];
 	size_t n_stages;
 	unsigned done, estimate;   /* ciphers progress */
+	double progress_ms;        /* when the client last made progress */
 	char listening[200];       /* server, peer */
 	struct ui_conn *conns;
 	size_t n_conns;
@@ -107,7 +108,8 @@ enum ui_screen { UI_SCR_HOME, UI_SCR_CLIENT, UI_SCR_CHAIN, UI_SCR_CIPHERS,
 /* The home screen's target form. */
 enum ui_field_id { F_PROBE, F_HOST, F_PORT, F_SNI, F_CA, F_CERT, F_KEY,
 		   F_STARTTLS, F_EXPECT_NAME, F_EXPECT_ID, F_LISTEN,
-		   F_CONNECT, F_FILE, F_RUN, F_COUNT };
+		   F_CONNECT, F_FILE, F_TIMEOUT, F_PRIORITY, F_PROTOCOLS,
+		   F_POLICY, F_RUN, F_COUNT };
 
 struct ui {
 	struct ui_run *runs[UI_MAX_RUNS];
@@ -129,6 +131,7 @@ struct ui {
 	bool editing;
 	enum ui_kind probe;
 	char values[F_COUNT][256];
+	char form_error[256];      /* why the form could not run, one line */
 	/* terminal size */
 	int rows, cols;
 };
@@ -157,8 +160,11 @@ int ui_verdict_attr(enum tp_verdict v);
 int ui_severity_attr(enum tp_severity s);
 int ui_grade_attr(char grade);
 /* Draws at most w columns of s at y,x; returns the columns used. Every
- * character that is not printable is drawn as '?'. */
+ * character that is not printable is drawn as '?'. A text longer than w
+ * is cut at a whole character and ends with the cut mark. */
 int ui_text(int y, int x, int w, int attr, const char *s);
+/* The mark of a cut text: "\u2026" on a UTF-8 terminal, else "~". */
+const char *ui_cut_mark(void);
 /* The same, formatted. */
 int ui_textf(int y, int x, int w, int attr, const char *fmt, ...)
 	TP_PRINTF(5, 6);
@@ -185,6 +191,8 @@ bool ui_home_key(struct ui *u, int key);
 void ui_home_fill(struct ui *u, const struct ui_params *p);
 /* Builds parameters from the form; false with a message when invalid. */
 bool ui_home_params(struct ui *u, struct ui_params *p);
+/* The run selected in the runs list (as filtered), or NULL. */
+struct ui_run *ui_home_selected(struct ui *u);
 
 void ui_client_draw(struct ui *u, int y, int h);
 bool ui_client_key(struct ui *u, int key);

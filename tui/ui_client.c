@@ -50,8 +50,8 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 		       int max)
 {
 	struct ui_run *run = u->cur;
-	int row = 0, i, n, extra;
-	bool focused = u->focus == 0;
+	int row = 0, i, n, extra, live;
+	bool focused = u->focus == 0, running = false;
 
 	ui_hline(y, 0, COLS, "Stages", focused);
 	row = 1;
@@ -86,43 +86,58 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 		}
 		return row;
 	}
-	/* running: what the progress callback copied, then the rest */
+	/*
+	 * running: the live copies. A stage not reached yet is in the
+	 * report already, as skipped with no time; until the run ends that
+	 * means pending (CONTRACT: only a finished run's stage never
+	 * reached is skipped). The first pending stage is the one running.
+	 */
 	ui_run_lock(run);
-	for (i = 0; i < (int)run->n_stages && row < max; i++, row++)
-		stage_row(y + row, COLS, run->stages[i].name,
-			  ui_stage_word(run->stages[i].status),
-			  status_attr(run->stages[i].status),
-			  run->stages[i].ms, true, run->stages[i].detail, 1);
 	n = (int)run->n_stages;
-	ui_run_unlock(run);
-	for (i = n; i < 4 && row < max; i++, row++) {
-		static const char spin[] = "|/-\\";
-		double t = tp_now_ms() - run->started_ms;
-		char what[32];
+	live = n > 4 ? n : 4;
+	ui_clamp(&u->sel[0], &u->top[0], live, max - 1);
+	ui_mouse_pane(0, u->sel[0], y + 1, 0, max - 1, COLS);
+	for (i = 0; i < live && row < max; i++, row++) {
+		const struct ui_stage_view *sv = i < n ? &run->stages[i] : NULL;
+		bool reached = sv != NULL && (sv->status != TP_STAGE_SKIPPED ||
+					      sv->detail[0] != '\0');
+		int cursor = focused && u->sel[0] == i ? UI_REVERSE : 0;
+		const char *name = sv != NULL ? sv->name : standard_stages[i];
 
-		if (i == n) {
-			snprintf(what, sizeof(what), "%c running",
-				 spin[(int)(t / 250) % 4]);
-			stage_row(y + row, COLS, standard_stages[i], what,
-				  ui_attr(UI_C_CYAN), t, true, NULL, 1);
+		if (reached) {
+			stage_row(y + row, COLS, name,
+				  ui_stage_word(sv->status),
+				  status_attr(sv->status) | cursor, sv->ms,
+				  sv->status != TP_STAGE_SKIPPED, sv->detail,
+				  1);
+		} else if (!running) {
+			running = true;
+			stage_row(y + row, COLS, name, "running",
+				  ui_attr(UI_C_CYAN) | cursor,
+				  tp_now_ms() - run->progress_ms, true, NULL,
+				  1);
 		} else {
-			stage_row(y + row, COLS, standard_stages[i], "waiting",
-				  ui_attr(UI_C_DIM), 0, false, NULL, 1);
+			stage_row(y + row, COLS, name, "pending",
+				  ui_attr(UI_C_DIM) | cursor, 0, false, NULL,
+				  1);
 		}
+		ui_mouse_item(0, i, y + row, 0, 1, COLS);
 	}
+	ui_run_unlock(run);
 	return row;
 }
 
 /* One ladder row: time, then an arrow between the client's and the
  * server's vertical lines, labelled. */
 static void ladder_row(int y, int x, int w, double t_ms, bool incoming,
-		       const char *label, int attr)
+		       const char *label, int attr, bool here)
 {
 	const struct ui_glyphs *g = ui_glyphs();
 	int span = w - 10, lab, i, pad, col;
 	char lbl[200];
 
-	ui_textf(y, x, 8, ui_attr(UI_C_DIM), "%7.1f", t_ms);
+	ui_textf(y, x, 8, here ? UI_REVERSE | UI_BOLD : ui_attr(UI_C_DIM),
+		 "%7.1f", t_ms);
 	if (span < 8)
 		return;
 	snprintf(lbl, sizeof(lbl), " %s ", label);
@@ -167,29 +182,43 @@ static const struct tp_stage *stage(const struct tp_report *r,
 	return NULL;
 }
 
+/* The ladder's rows: a message or packet each, and a last one that says
+ * where the handshake died, or that nothing was exchanged. */
+static int ladder_rows(const struct tp_report *r, bool *last)
+{
+	const struct tp_stage *tls = stage(r, "tls");
+	bool packets = r->has_packets && r->n_packets > 0;
+	int n = packets ? (int)r->n_packets : (int)r->n_messages;
+
+	*last = n == 0 || (tls != NULL && tls->status == TP_STAGE_FAIL);
+	return n + (*last ? 1 : 0);
+}
+
 static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 			int h, int w)
 {
 	const struct tp_stage *tls = stage(r, "tls");
-	int n, i, row, first;
+	int n, i, row, first, last_attr;
 	bool packets = r != NULL && r->has_packets && r->n_packets > 0;
+	bool focused = u->focus == 1, last;
 
 	ui_hline(y, 0, w, packets ? "Handshake and TCP" : "Handshake",
 		 u->focus == 1);
 	/* no row is selected in the ladder: the wheel scrolls it */
 	ui_mouse_pane(1, -1, y + 1, 0, h - 1, w);
 	if (r == NULL) {
-		ui_text(y + 1, 2, w - 3, ui_attr(UI_C_DIM),
+		ui_wrap(y + 1, 2, w - 3, h - 1, 0, ui_attr(UI_C_DIM),
 			"the handshake appears when the run ends");
 		return;
 	}
 	ui_textf(y + 1, 9, w - 9, UI_BOLD, "client%*sserver",
 		 w - 10 - 12 > 0 ? w - 10 - 12 : 1, "");
 	n = packets ? (int)r->n_packets : (int)r->n_messages;
-	/* the last row says where it died */
-	ui_clamp(&u->sel[1], &u->top[1], n + 1, h - 2);
+	ui_clamp(&u->sel[1], &u->top[1], ladder_rows(r, &last), h - 2);
 	first = u->top[1];
 	for (i = first, row = y + 2; i < n && row < y + h; i++, row++) {
+		bool here = focused && u->sel[1] == i;
+
 		if (packets) {
 			const struct tp_packet *p = &r->packets[i];
 			char lbl[160];
@@ -201,25 +230,28 @@ static void draw_ladder(struct ui *u, const struct tp_report *r, int y,
 			ladder_row(row, 0, w, p->t_ms, p->incoming, lbl,
 				   strchr(p->flags, 'R') || p->retransmission ||
 				   p->icmp[0] ? ui_attr(UI_C_RED)
-				   : ui_attr(UI_C_CYAN));
+				   : ui_attr(UI_C_CYAN), here);
 		} else {
 			const struct tp_message *m = &r->messages[i];
 
 			ladder_row(row, 0, w, m->t_ms, m->incoming, m->name,
 				   strncmp(m->name, "Alert", 5) == 0
-				   ? ui_attr(UI_C_RED) : ui_attr(UI_C_CYAN));
+				   ? ui_attr(UI_C_RED) : ui_attr(UI_C_CYAN),
+				   here);
 		}
 	}
+	/* the last row is the cursor's too */
+	last_attr = focused && u->sel[1] == n ? UI_REVERSE : 0;
 	if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL &&
 	    tls->detail != NULL && strcmp(tls->detail, "cancelled") == 0)
-		ui_text(row, 2, w - 3, ui_attr(UI_C_YELLOW),
+		ui_text(row, 2, w - 3, ui_attr(UI_C_YELLOW) | last_attr,
 			"the run was cancelled here");
 	else if (row < y + h && tls != NULL && tls->status == TP_STAGE_FAIL)
-		ui_textf(row, 2, w - 3, ui_attr(UI_C_RED), "%s the handshake "
-			 "died here: %s", ui_glyphs()->bad,
+		ui_textf(row, 2, w - 3, ui_attr(UI_C_RED) | last_attr,
+			 "%s the handshake died here: %s", ui_glyphs()->bad,
 			 tls->detail ? tls->detail : "tls failed");
 	else if (row < y + h && n == 0)
-		ui_text(row, 2, w - 3, ui_attr(UI_C_DIM),
+		ui_text(row, 2, w - 3, ui_attr(UI_C_DIM) | last_attr,
 			"no handshake message was exchanged");
 }
 
@@ -359,6 +391,7 @@ void ui_client_draw(struct ui *u, int y, int h)
 bool ui_client_key(struct ui *u, int key)
 {
 	const struct tp_report *r = ui_view(u);
+	bool last;
 	int n;
 
 	if (ui_is_enter(key) || key == 'c') {
@@ -373,11 +406,17 @@ bool ui_client_key(struct ui *u, int key)
 		u->sel[0] = u->top[0] = u->sel[1] = u->top[1] = 0;
 		return true;
 	}
-	if (r == NULL)
-		return false;
+	if (r == NULL) {
+		/* while it runs, the stages have a cursor already */
+		if (u->focus != 0)
+			return false;
+		ui_run_lock(u->cur);
+		n = u->cur->n_stages > 4 ? (int)u->cur->n_stages : 4;
+		ui_run_unlock(u->cur);
+		return ui_nav(u, 0, key, n, 5);
+	}
 	n = u->focus == 0 ? (int)r->n_stages : u->focus == 1
-		? (int)(r->has_packets ? r->n_packets : r->n_messages) + 1
-		: (int)r->n_findings;
+		? ladder_rows(r, &last) : (int)r->n_findings;
 	return ui_nav(u, u->focus, key, n, 5);
 }
 

@@ -103,13 +103,24 @@ const char *ui_stage_word(enum tp_stage_status s)
 							   : "skipped";
 }
 
+/* The mark a cut text ends with: one column, so that it takes the place
+ * of the last character kept. */
+static wchar_t cut_mark(void)
+{
+	return glyphs == &utf8_glyphs ? (wchar_t)0x2026 : L'~';
+}
+
 /*
  * Decodes s into printable wide characters fitting w columns. Strings of
  * the report model are sanitised already; this is the last guard before
  * curses: control characters, bidi and invisible characters and
- * undecodable bytes become '?'.
+ * undecodable bytes become '?'. A text that does not fit, or that goes
+ * on elsewhere (more), ends with the cut mark, never at a character
+ * that would make the part shown pass for the whole: a suite name cut
+ * to TLS_..._SHA25 reads as another valid-looking name.
  */
-static size_t fit(const char *s, int w, wchar_t *out, size_t cap, int *cols)
+static size_t fit(const char *s, int w, bool more, wchar_t *out, size_t cap,
+		  int *cols)
 {
 	mbstate_t st;
 	size_t n = 0, len = strlen(s), k;
@@ -117,7 +128,7 @@ static size_t fit(const char *s, int w, wchar_t *out, size_t cap, int *cols)
 	wchar_t wc;
 
 	memset(&st, 0, sizeof(st));
-	while (len > 0 && n + 1 < cap) {
+	while (len > 0 && n + 2 < cap) {
 		k = mbrtowc(&wc, s, len, &st);
 		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
 			memset(&st, 0, sizeof(st));
@@ -138,12 +149,22 @@ static size_t fit(const char *s, int w, wchar_t *out, size_t cap, int *cols)
 		s += k;
 		len -= k;
 	}
+	if ((len > 0 || more) && w > 0) {
+		/* make room for the mark: drop whole characters */
+		while (n > 0 && used + 1 > w) {
+			cw = wcwidth(out[--n]);
+			used -= cw > 0 ? cw : 0;
+		}
+		out[n++] = cut_mark();
+		used++;
+	}
 	out[n] = 0;
 	*cols = used;
 	return n;
 }
 
-int ui_text(int y, int x, int w, int attr, const char *s)
+/* ui_text, and more says that the text goes on past s. */
+static int text_at(int y, int x, int w, int attr, const char *s, bool more)
 {
 	wchar_t buf[512];
 	size_t n;
@@ -153,7 +174,7 @@ int ui_text(int y, int x, int w, int attr, const char *s)
 		return 0;
 	if (x + w > COLS)
 		w = COLS - x;
-	n = fit(s, w, buf, sizeof(buf) / sizeof(buf[0]), &cols);
+	n = fit(s, w, more, buf, sizeof(buf) / sizeof(buf[0]), &cols);
 	if (n == 0)
 		return 0;
 	attron(attr);
@@ -162,15 +183,31 @@ int ui_text(int y, int x, int w, int attr, const char *s)
 	return cols;
 }
 
+int ui_text(int y, int x, int w, int attr, const char *s)
+{
+	return text_at(y, x, w, attr, s, false);
+}
+
+const char *ui_cut_mark(void)
+{
+	return glyphs == &utf8_glyphs ? "\u2026" : "~";
+}
+
 int ui_textf(int y, int x, int w, int attr, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	return ui_text(y, x, w, attr, buf);
+	if (n >= (int)sizeof(buf)) {
+		/* vsnprintf cut it wherever: at a whole character, marked */
+		buf[tp_utf8_prefix(buf, sizeof(buf) - 1)] = '\0';
+		return text_at(y, x, w, attr, buf, true);
+	}
+	return text_at(y, x, w, attr, buf, false);
 }
 
 /* Columns of the first n bytes of s. */
@@ -184,7 +221,7 @@ static int width_of(const char *s, size_t n)
 		n = sizeof(tmp) - 1;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
-	fit(tmp, 1 << 20, buf, sizeof(buf) / sizeof(buf[0]), &cols);
+	fit(tmp, 1 << 20, false, buf, sizeof(buf) / sizeof(buf[0]), &cols);
 	return cols;
 }
 
@@ -243,18 +280,25 @@ static int wrap(int y, int x, int w, int max_lines, int skip, int attr,
 		const char *p;
 
 		if (seg >= sizeof(part))
-			seg = sizeof(part) - 1;
+			seg = tp_utf8_prefix(s, sizeof(part) - 1);
 		memcpy(part, s, seg);
 		part[seg] = '\0';
 		p = part;
 		do {
 			k = next_line(p, w, &next);
 			if (k >= sizeof(line))
-				k = sizeof(line) - 1;
+				k = tp_utf8_prefix(p, sizeof(line) - 1);
 			memcpy(line, p, k);
 			line[k] = '\0';
-			if (draw && n >= skip && shown < max_lines)
-				ui_text(y + shown++, x, w, attr, line);
+			/* the last row there is room for says that the text
+			 * goes on below it */
+			if (draw && n >= skip && shown < max_lines) {
+				bool more = shown + 1 == max_lines &&
+					(*next != '\0' || (nl != NULL &&
+							   nl[1] != '\0'));
+
+				text_at(y + shown++, x, w, attr, line, more);
+			}
 			n++;
 			p = next;
 		} while (*p != '\0' && (!draw || shown < max_lines));

@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "policy.h"
+#include "registry.h"
 #include "starttls.h"
+#include "tls.h"
 #include "ui.h"
 
 #define K(k) (1u << (k))
@@ -39,6 +42,11 @@ static const struct {
 	[F_LISTEN] = {"Listen", K(UI_SERVER) | K(UI_PEER)},
 	[F_CONNECT] = {"Connect", K(UI_PEER)},
 	[F_FILE] = {"Pcap file", K(UI_PCAP)},
+	[F_TIMEOUT] = {"Timeout", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_SERVER) |
+		       K(UI_PEER)},
+	[F_PRIORITY] = {"Priority", K(UI_CLIENT) | K(UI_SERVER) | K(UI_PEER)},
+	[F_PROTOCOLS] = {"Protocols", K(UI_CIPHERS)},
+	[F_POLICY] = {"Policy", K(UI_CIPHERS)},
 	[F_RUN] = {"", ~0u},
 };
 
@@ -51,6 +59,15 @@ static const char *value(struct ui *u, enum ui_field_id f)
 static void set(struct ui *u, enum ui_field_id f, const char *s)
 {
 	snprintf(u->values[f], sizeof(u->values[f]), "%s", s ? s : "");
+}
+
+static void set_seconds(struct ui *u, double s)
+{
+	char v[32] = "";
+
+	if (s > 0)
+		snprintf(v, sizeof(v), "%g", s);
+	set(u, F_TIMEOUT, v);
 }
 
 void ui_home_fill(struct ui *u, const struct ui_params *p)
@@ -80,6 +97,8 @@ void ui_home_fill(struct ui *u, const struct ui_params *p)
 		set(u, F_KEY, c->key_file);
 		set(u, F_EXPECT_NAME, c->expect_name);
 		set(u, F_EXPECT_ID, c->expect_id);
+		set(u, F_PRIORITY, c->priority);
+		set_seconds(u, c->timeout_s);
 		if (p->kind == UI_PEER) {
 			set(u, F_SNI, c->sni);
 			set(u, F_LISTEN, p->peer.listen);
@@ -100,6 +119,9 @@ void ui_home_fill(struct ui *u, const struct ui_params *p)
 		set(u, F_SNI, p->ciphers.sni);
 		set(u, F_STARTTLS, p->ciphers.starttls
 			? tp_starttls_name(p->ciphers.starttls) : NULL);
+		set(u, F_PROTOCOLS, p->ciphers.protocols);
+		set(u, F_POLICY, p->ciphers.policy);
+		set_seconds(u, p->ciphers.timeout_s);
 		break;
 	case UI_SERVER:
 		set(u, F_CA, p->server.ca_file);
@@ -107,6 +129,8 @@ void ui_home_fill(struct ui *u, const struct ui_params *p)
 		set(u, F_KEY, p->server.key_file);
 		set(u, F_EXPECT_ID, p->server.expect_id);
 		set(u, F_LISTEN, p->server.listen);
+		set(u, F_PRIORITY, p->server.priority);
+		set_seconds(u, p->server.timeout_s);
 		break;
 	case UI_PCAP:
 		set(u, F_FILE, p->pcap.file);
@@ -148,24 +172,108 @@ static bool target(struct ui *u, unsigned default_port, const char **host,
 	return *host != NULL;
 }
 
-bool ui_home_params(struct ui *u, struct ui_params *p)
+/* Timeout: seconds as --timeout takes them; empty is the default, 10. */
+static bool timeout_of(struct ui *u, double *out)
+{
+	const char *v = u->values[F_TIMEOUT];
+	char *end;
+	double s;
+
+	*out = 10;
+	if (v[0] == '\0')
+		return true;
+	errno = 0;
+	s = strtod(v, &end);
+	if (errno != 0 || end == v || *end != '\0' || !(s > 0) || s > 86400) {
+		ui_message(u, "Timeout '%s': expected seconds between 0 and "
+			   "86400 (decimal allowed)", v);
+		return false;
+	}
+	*out = s;
+	return true;
+}
+
+/* Protocols: the versions --protocols names, checked before the run so
+ * that a typo is a line on the form rather than a failed run. */
+static bool protocols_ok(struct ui *u)
+{
+	char copy[256], *tok, *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", u->values[F_PROTOCOLS]);
+	for (tok = strtok_r(copy, ", :", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", :", &save))
+		if (tp_registry_version_by_name(tok) == NULL) {
+			ui_message(u, "Protocols: unknown version '%s' "
+				   "(known: SSL3.0, TLS1.0, TLS1.1, TLS1.2, "
+				   "TLS1.3)", tok);
+			return false;
+		}
+	return true;
+}
+
+/* Policy and Priority are read by the library as the run would. */
+static bool policy_ok(struct ui *u)
+{
+	struct tp_policy *pol;
+	struct tp_error err = {0};
+	int rc;
+
+	if (u->values[F_POLICY][0] == '\0')
+		return true;
+	pol = malloc(sizeof(*pol));
+	if (pol == NULL) {
+		ui_message(u, "Policy: out of memory");
+		return false;
+	}
+	rc = tp_policy_parse(u->values[F_POLICY], pol, &err);
+	free(pol);
+	if (rc < 0)
+		ui_message(u, "Policy: %s", err.message);
+	return rc == 0;
+}
+
+static bool priority_ok(struct ui *u)
+{
+	struct tp_error err = {0};
+
+	if (u->values[F_PRIORITY][0] == '\0' ||
+	    tp_tls_check_priority(u->values[F_PRIORITY], &err) == 0)
+		return true;
+	ui_message(u, "Priority: %s", err.message);
+	return false;
+}
+
+static bool form_params(struct ui *u, struct ui_params *p)
 {
 	enum tp_starttls st = TP_STARTTLS_NONE;
 	struct tp_client_opts *c;
+	unsigned used = 0;
+	double timeout = 10;
+	int f;
 
 	memset(p, 0, sizeof(*p));
 	p->kind = u->probe;
+	for (f = 0; f < F_COUNT; f++)
+		if (fields[f].kinds & K(u->probe))
+			used |= 1u << f;
 	if (u->values[F_STARTTLS][0] != '\0' &&
 	    tp_starttls_parse(u->values[F_STARTTLS], &st) < 0) {
 		ui_message(u, "STARTTLS '%s': expected smtp, imap, pop3, ftp, "
 			   "xmpp, postgres or ldap", u->values[F_STARTTLS]);
 		return false;
 	}
+	/* a field the probe does not use is dimmed, and not judged */
+	if (!((used & (1u << F_TIMEOUT)) == 0 || timeout_of(u, &timeout)) ||
+	    !((used & (1u << F_PRIORITY)) == 0 || priority_ok(u)) ||
+	    !((used & (1u << F_PROTOCOLS)) == 0 || protocols_ok(u)) ||
+	    !((used & (1u << F_POLICY)) == 0 || policy_ok(u)))
+		return false;
 	switch (u->probe) {
 	case UI_CLIENT:
 	case UI_PEER:
 		c = u->probe == UI_PEER ? &p->peer.client : &p->client;
-		c->timeout_s = 10;
+		c->timeout_s = timeout;
+		c->priority = value(u, F_PRIORITY);
 		c->sni = value(u, F_SNI);
 		c->ca_file = value(u, F_CA);
 		c->cert_file = value(u, F_CERT);
@@ -207,7 +315,9 @@ bool ui_home_params(struct ui *u, struct ui_params *p)
 			 p->cert.cert_file);
 		return true;
 	case UI_CIPHERS:
-		p->ciphers.timeout_s = 10;
+		p->ciphers.timeout_s = timeout;
+		p->ciphers.protocols = value(u, F_PROTOCOLS);
+		p->ciphers.policy = value(u, F_POLICY);
 		p->ciphers.sni = value(u, F_SNI);
 		p->ciphers.starttls = (int)st;
 		if (!target(u, st ? tp_starttls_default_port(st) : 443,
@@ -217,7 +327,8 @@ bool ui_home_params(struct ui *u, struct ui_params *p)
 			 p->ciphers.host, p->ciphers.port);
 		return true;
 	case UI_SERVER:
-		p->server.timeout_s = 10;
+		p->server.timeout_s = timeout;
+		p->server.priority = value(u, F_PRIORITY);
 		p->server.listen = value(u, F_LISTEN);
 		p->server.cert_file = value(u, F_CERT);
 		p->server.key_file = value(u, F_KEY);
@@ -244,6 +355,17 @@ bool ui_home_params(struct ui *u, struct ui_params *p)
 	}
 }
 
+bool ui_home_params(struct ui *u, struct ui_params *p)
+{
+	/* the status line's message is the form's error line too: it stays
+	 * on the form, under [ Run ], until the form is run or edited */
+	u->form_error[0] = '\0';
+	if (form_params(u, p))
+		return true;
+	snprintf(u->form_error, sizeof(u->form_error), "%s", u->message);
+	return false;
+}
+
 static void draw_form(struct ui *u, int y, int h, int w)
 {
 	int f, row, vw = w - 17, attr;
@@ -261,6 +383,9 @@ static void draw_form(struct ui *u, int y, int h, int w)
 			ui_textf(row, 16, vw, here ? UI_REVERSE | UI_BOLD : UI_BOLD,
 				 "[ Run %s ]", ui_kind_name(u->probe));
 			ui_mouse_item(0, f, row, 0, 1, w);
+			if (u->form_error[0] != '\0' && row + 1 < y + h)
+				ui_text(row + 1, 1, w - 2, ui_attr(UI_C_RED),
+					u->form_error);
 			continue;
 		}
 		ui_mouse_item(0, f, row, 0, 1, w);
@@ -276,11 +401,19 @@ static void draw_form(struct ui *u, int y, int h, int w)
 			size_t len = strlen(u->values[f]);
 			const char *shown = u->values[f];
 
-			/* the end of a long value, where the cursor is */
-			if ((int)len > vw - 2)
-				shown += len - (size_t)(vw - 2);
-			ui_textf(row, 16, vw, UI_UNDERLINE, "%s", shown);
-			move(row, 16 + (int)strlen(shown));
+			int x = 16;
+
+			/* the end of a long value, where the cursor is, after
+			 * the mark that says its start is cut (values are
+			 * typed in ASCII: a byte is a column) */
+			if ((int)len > vw - 2) {
+				shown += len - (size_t)(vw - 3);
+				x += ui_text(row, x, 1, UI_UNDERLINE,
+					     ui_cut_mark());
+			}
+			ui_textf(row, x, vw - (x - 16), UI_UNDERLINE, "%s",
+				 shown);
+			move(row, x + (int)strlen(shown));
 			curs_set(1);
 		} else {
 			ui_text(row, 16, vw, here ? UI_REVERSE | attr : attr,
@@ -290,22 +423,53 @@ static void draw_form(struct ui *u, int y, int h, int w)
 	}
 }
 
+/* The runs the / filter lets through, newest first, into idx (room for
+ * UI_MAX_RUNS); returns how many. The list's cursor counts these only,
+ * so that it is always on a row that is drawn. */
+static int shown_runs(struct ui *u, int *idx)
+{
+	int i, n = 0;
+
+	for (i = (int)u->n_runs - 1; i >= 0; i--) {
+		struct ui_run *run = u->runs[i];
+		char line[300];
+
+		snprintf(line, sizeof(line), "#%d %s %s", run->id,
+			 ui_kind_name(run->p.kind), run->p.target);
+		if (ui_match(u->filter, line))
+			idx[n++] = i;
+	}
+	return n;
+}
+
+struct ui_run *ui_home_selected(struct ui *u)
+{
+	int idx[UI_MAX_RUNS], n = shown_runs(u, idx);
+
+	if (u->sel[1] < 0 || u->sel[1] >= n)
+		return NULL;
+	return u->runs[idx[u->sel[1]]];
+}
+
 static void draw_runs(struct ui *u, int y, int h, int x, int w)
 {
 	char status[256];
-	int shown = 0, i, n = (int)u->n_runs, rows = (h - 1) / 2;
+	int idx[UI_MAX_RUNS], shown = 0, i, rows = (h - 1) / 2;
+	int n = shown_runs(u, idx);
 
 	ui_hline(y, x, w, "Runs", u->focus == 1);
 	ui_clamp(&u->sel[1], &u->top[1], n, rows);
 	ui_mouse_pane(1, u->sel[1], y + 1, x, h - 1, w);
 	if (n == 0) {
 		ui_wrap(y + 2, x + 2, w - 3, h - 3, 0, ui_attr(UI_C_DIM),
-			"No runs yet. Fill in the form and press Enter on "
-			"[ Run ], or start tlsprobe tui with a subcommand.");
+			u->n_runs > 0 ? "No run matches the filter (Esc "
+			"clears it)." : "No runs yet. Fill in the form and "
+			"press Enter on [ Run ], or start tlsprobe tui with a "
+			"subcommand.");
 		return;
 	}
 	for (i = u->top[1]; i < n && shown < rows; i++) {
-		struct ui_run *run = u->runs[n - 1 - i];
+		struct ui_run *run = u->runs[idx[i]];
 		bool here = u->focus == 1 && u->sel[1] == i;
 		enum tp_verdict v = TP_VERDICT_PASS;
 		int attr = UI_NORMAL;
@@ -313,8 +477,6 @@ static void draw_runs(struct ui *u, int y, int h, int x, int w)
 
 		snprintf(line, sizeof(line), "#%d %s %s", run->id,
 			 ui_kind_name(run->p.kind), run->p.target);
-		if (!ui_match(u->filter, line))
-			continue;
 		ui_run_lock(run);
 		ui_run_status(run, status, sizeof(status));
 		if (run->state == UI_DONE && run->report != NULL) {
@@ -347,6 +509,8 @@ static void cycle(struct ui *u, int step)
 {
 	int k = (int)u->probe;
 
+	/* the error was about the probe that is no longer chosen */
+	u->form_error[0] = '\0';
 	k = (k + step + UI_KIND_COUNT) % UI_KIND_COUNT;
 	u->probe = (enum ui_kind)k;
 }
@@ -386,15 +550,16 @@ static bool edit_key(struct ui *u, int key)
 bool ui_home_key(struct ui *u, int key)
 {
 	struct ui_params p;
-	int n = (int)u->n_runs;
+	int idx[UI_MAX_RUNS], n;
 
 	if (u->editing)
 		return edit_key(u, key);
 	if (u->focus == 1) {
+		n = shown_runs(u, idx);
 		if (ui_nav(u, 1, key, n, (LINES - 3) / 2))
 			return true;
-		if ((key == '\n' || key == '\r' || key == KEY_ENTER) && n > 0) {
-			ui_open_run(u, u->runs[n - 1 - u->sel[1]]);
+		if (ui_is_enter(key) && ui_home_selected(u) != NULL) {
+			ui_open_run(u, ui_home_selected(u));
 			return true;
 		}
 		return false;
@@ -423,6 +588,7 @@ bool ui_home_key(struct ui *u, int key)
 				ui_start(u, &p);
 		} else {
 			u->editing = true;
+			u->form_error[0] = '\0';
 		}
 		return true;
 	default:

@@ -76,9 +76,23 @@ static void wake(struct ui_run *run)
 	while (n < 0 && errno == EINTR);
 }
 
+/* A copy that fits size, cut at a whole character and marked "..." when
+ * it had to be cut (the screen's own mark depends on the terminal, which
+ * a stored string cannot know). */
 static void copy_str(char *dst, size_t size, const char *src)
 {
-	snprintf(dst, size, "%s", src != NULL ? src : "");
+	size_t n;
+
+	if (src == NULL)
+		src = "";
+	n = strlen(src);
+	if (n < size) {
+		memcpy(dst, src, n + 1);
+		return;
+	}
+	n = tp_utf8_prefix(src, size > 4 ? size - 4 : 0);
+	memcpy(dst, src, n);
+	snprintf(dst + n, size - n, "...");
 }
 
 /* Client progress: a copy of every stage so far. */
@@ -100,6 +114,7 @@ static void on_client_progress(void *arg, const struct tp_report *r,
 			 r->stages[i].detail);
 	}
 	run->n_stages = n;
+	run->progress_ms = tp_now_ms();
 	ui_run_unlock(run);
 	wake(run);
 }
@@ -143,6 +158,7 @@ static void on_server_report(void *arg, const struct tp_report *r)
 	struct ui_run *run = arg;
 	struct ui_conn c, *v;
 	const char *why = NULL;
+	char line[2048];
 	time_t now = time(NULL);
 	struct tm tm;
 	size_t i;
@@ -150,29 +166,31 @@ static void on_server_report(void *arg, const struct tp_report *r)
 	memset(&c, 0, sizeof(c));
 	strftime(c.when, sizeof(c.when), "%H:%M:%S", localtime_r(&now, &tm));
 	if (r->target.host != NULL && strchr(r->target.host, ':') != NULL)
-		snprintf(c.peer, sizeof(c.peer), "[%s]:%u", r->target.host,
+		snprintf(line, sizeof(line), "[%s]:%u", r->target.host,
 			 r->target.port);
 	else
-		snprintf(c.peer, sizeof(c.peer), "%s:%u",
+		snprintf(line, sizeof(line), "%s:%u",
 			 r->target.host ? r->target.host : "?",
 			 r->target.port);
+	copy_str(c.peer, sizeof(c.peer), line);
 	c.verdict = tp_report_verdict(r);
 	for (i = 0; i < r->n_stages; i++)
 		if (strcmp(r->stages[i].name, "tls") == 0)
 			why = r->stages[i].detail;
 	if (r->session.present)
-		snprintf(c.summary, sizeof(c.summary), "%s %s%s%s",
+		snprintf(line, sizeof(line), "%s %s%s%s",
 			 r->session.version ? r->session.version : "?",
 			 r->session.cipher ? r->session.cipher : "?",
 			 r->n_findings ? "  " : "",
 			 r->n_findings ? tp_code_info(r->findings[0].code)->name
 				       : "");
 	else if (r->n_findings > 0)
-		snprintf(c.summary, sizeof(c.summary), "%s: %s",
+		snprintf(line, sizeof(line), "%s: %s",
 			 tp_code_info(r->findings[0].code)->name,
 			 r->findings[0].summary ? r->findings[0].summary : "");
 	else
-		copy_str(c.summary, sizeof(c.summary), why);
+		snprintf(line, sizeof(line), "%s", why ? why : "");
+	copy_str(c.summary, sizeof(c.summary), line);
 	c.text = tp_report_to_text(r, TP_RENDER_VERBOSE);
 	c.json = tp_report_to_json(r, 0);
 
@@ -305,6 +323,7 @@ struct ui_run *ui_run_start(const struct ui_params *p, int id, int wake_fd,
 	run->wake_fd = wake_fd;
 	run->state = UI_RUNNING;
 	run->started_ms = tp_now_ms();
+	run->progress_ms = run->started_ms;
 	pthread_mutex_init(&run->lock, NULL);
 	/* signals belong to the screen's thread: block them in the worker */
 	sigfillset(&all);
