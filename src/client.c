@@ -51,7 +51,8 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 	unsigned i;
 	int rc;
 
-	if (tp_tls_check_priority(o->priority, err) < 0)
+	if (tp_tls_check_priority(o->priority, err) < 0 ||
+	    tp_tls_check_alpn(o->alpn, err) < 0)
 		return -1;
 	if (o->starttls < TP_STARTTLS_NONE || o->starttls > TP_STARTTLS_LDAP) {
 		tp_error_set(err, TP_ERR_USAGE, "--starttls: no protocol "
