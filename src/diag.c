@@ -189,6 +189,43 @@ static void client_cert_rejected(struct tp_report *r,
 			       "(tlsprobe cert --cert … --key …)");
 }
 
+bool tp_diag_version_weak(uint16_t version)
+{
+	return version <= 0x0302;
+}
+
+struct tp_finding *tp_diag_weak_protocol(struct tp_report *r,
+					 const uint16_t *versions, size_t n,
+					 const char *how)
+{
+	char names[64] = "";
+	struct tp_finding *f;
+	bool ssl3 = false;
+	size_t i, used = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct tp_version *v = tp_registry_version(versions[i]);
+		int w;
+
+		if (!tp_diag_version_weak(versions[i]))
+			continue;
+		ssl3 = ssl3 || versions[i] == 0x0300;
+		w = snprintf(names + used, sizeof(names) - used, "%s%s",
+			     used ? ", " : "", v != NULL ? v->name : "?");
+		if (w < 0 || (size_t)w >= sizeof(names) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (used == 0)
+		return NULL;
+	f = tp_report_finding(r, TP_WEAK_PROTOCOL, "the server %s %s", how,
+			      names);
+	/* SSL 3.0 falls to POODLE whatever the suite (RFC 7568) */
+	if (f != NULL && ssl3)
+		f->severity = TP_SEV_ERROR;
+	return f;
+}
+
 /* Whether s appears in the comma-separated list. */
 static bool listed(const char *list, const char *s)
 {
