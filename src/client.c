@@ -816,6 +816,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				    : NULL,
 		};
 		size_t before = r->n_findings;
+		enum tp_version_answer spoken[5];
 		struct tp_tls_obs broad;
 		struct retry no_sni, small_mss;
 		gnutls_priority_t prio;
@@ -837,6 +838,27 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				       hs_end, o->starttls, prelude_host,
 				       &broad);
 			ctx.broad = &broad;
+		}
+		/*
+		 * Our versions refused, or a ServerHello in one we did not
+		 * offer: "no version in common" says what we offered, not
+		 * what the server speaks. One raw ClientHello per version
+		 * (the cipher audit's) tells, within what is left of the
+		 * stage, so the fix can name the side that must move.
+		 */
+		if ((obs.alert_in == 70 ||
+		     obs.status == GNUTLS_E_UNSUPPORTED_VERSION_PACKET ||
+		     ((obs.alert_in == 40 || obs.alert_in == 71) &&
+		      !obs.saw_server_hello)) &&
+		    hs_end - tp_now_ms() > 0) {
+			/* a server that serves one connection at a time
+			 * waits on ours until it goes */
+			close(fd);
+			fd = -1;
+			if (tp_scan_versions(sa, addrs.len[used_addr],
+					     prelude_host, sni, o->starttls,
+					     hs_end, cfg.stop, spoken) > 0)
+				ctx.spoken = spoken;
 		}
 		/*
 		 * A reset or a stall may be the path's doing: a filter on

@@ -3,6 +3,7 @@
 #define TP_DIAG_H
 
 #include "livecap.h"
+#include "scan.h"
 #include "tls.h"
 
 /* What the diagnosis needs to know of the attempt, for its wording. */
@@ -25,6 +26,9 @@ struct tp_diag_ctx {
 	int first_mss;   /* the MSS of the first connection */
 	int retry_mss;
 	const char *starttls;  /* the prelude that ran before TLS, or NULL */
+	/* after a refusal of our versions: one raw ClientHello per version,
+	 * [i] for 0x0300 + i (tp_scan_versions); NULL when none was sent */
+	const enum tp_version_answer *spoken;
 };
 
 /* Whether WEAK_PROTOCOL names this version: SSL 3.0 (RFC 7568), TLS 1.0

@@ -1499,6 +1499,63 @@ static void run_jobs(struct scan *sc, struct job *jobs, size_t n)
 		pthread_join(t[i], NULL);
 }
 
+/* ---- which versions a server speaks, for another probe ---- */
+
+int tp_scan_versions(const struct sockaddr *sa, socklen_t len,
+		     const char *host, const char *sni, int starttls,
+		     double deadline, volatile sig_atomic_t *stop,
+		     enum tp_version_answer answers[5])
+{
+	struct tp_ciphers_opts o = {.host = host, .stop = stop};
+	struct tp_wire_reader rd;
+	struct scan *sc;
+	uint16_t groups[MAX_GROUPS], sigs[MAX_SIGS];
+	int i, answered = 0;
+
+	for (i = 0; i < 5; i++)
+		answers[i] = TP_VERSION_UNKNOWN;
+	if (len > sizeof(sc->addr))
+		return 0;
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL)
+		return -1;
+	pthread_mutex_init(&sc->lock, NULL);
+	sc->o = &o;
+	memcpy(&sc->addr, sa, len);
+	sc->addr_len = len;
+	sc->sni = sni;
+	sc->starttls = (enum tp_starttls)starttls;
+	sc->budget = 5;
+	sc->deadline = deadline;
+	sc->timeout_ms = deadline - tp_now_ms();
+	/* newest first: a server that stalls on old hellos costs the
+	 * answers that matter least */
+	for (i = 4; i >= 0 && tp_now_ms() < deadline; i--) {
+		struct vstate *vs = &sc->v[i];
+		struct hello h = {.version = (uint16_t)(0x0300 + i),
+				  .groups = groups, .sigs = sigs, .vs = vs};
+		struct answer a;
+
+		vs->version = h.version;
+		candidates(vs);
+		h.suites = vs->cand;
+		h.n_suites = vs->n_cand < BUNDLE ? vs->n_cand : BUNDLE;
+		h.n_groups = default_groups(h.version, groups, MAX_GROUPS);
+		h.n_sigs = default_sigs(sigs, MAX_SIGS);
+		probe_once(sc, &h, &rd, &a);
+		free(a.leaf);
+		if (a.kind == ANS_ACCEPT)
+			answers[i] = TP_VERSION_ACCEPTED;
+		else if (a.kind == ANS_REFUSE || a.kind == ANS_LOWER)
+			answers[i] = TP_VERSION_REFUSED;
+		answered += answers[i] != TP_VERSION_UNKNOWN;
+	}
+	pthread_mutex_destroy(&sc->lock);
+	free(sc->leaf);
+	free(sc);
+	return answered;
+}
+
 /* ---- the run ---- */
 
 static int parse_protocols(const char *list, bool want[5],

@@ -58,3 +58,37 @@ run_client modern "localhost:$SRV_PORT" -4 --ca "$CA1"
 expect "server TLS 1.0 and 1.2: TLS 1.2, no WEAK_PROTOCOL, exit 0" 0 \
 	'!WEAK_PROTOCOL'
 stop_servers
+
+# ---- no version in common: what the server speaks, and whose fix ----
+# mismatch NAME SPEAKS SIDE FIXWORD: PROTOCOL_VERSION_MISMATCH names
+# "speaks only SPEAKS", is on SIDE, and its fix says FIXWORD
+mismatch() {
+	expect "$1: PROTOCOL_VERSION_MISMATCH" 1 PROTOCOL_VERSION_MISMATCH \
+		'!NO_SHARED_CIPHER' '!WEAK_PROTOCOL'
+	expect_py "$1: the server speaks only $2, on the $3's side" \
+		"[(('speaks only $2,' in f['summary']), f['side']) for f in d['findings'] if f['code'] == 'PROTOCOL_VERSION_MISMATCH'] == [(True, '$3')]"
+	expect_py "$1: the fix says '$4'" \
+		"[f for f in d['findings'] if f['code'] == 'PROTOCOL_VERSION_MISMATCH' and '$4' in f['fix']]"
+}
+MODERN="NORMAL:-VERS-TLS1.0:-VERS-TLS1.1"
+
+start_gnutls_serv $GSRV --priority "NORMAL:-VERS-ALL:+VERS-TLS1.0"
+run_client mismatch-gnutls-1.0 "localhost:$SRV_PORT" -4 --ca "$CA1" \
+	--priority "$MODERN"
+mismatch "gnutls-serv TLS 1.0 only, client TLS 1.2/1.3" TLS1.0 server \
+	"enable TLS 1.2 and TLS 1.3 there"
+stop_servers
+
+start_openssl_server $OSRV -tls1 $OLD
+run_client mismatch-openssl-1.0 "localhost:$SRV_PORT" -4 --ca "$CA1" \
+	--priority "$MODERN"
+mismatch "openssl s_server -tls1, client TLS 1.2/1.3" TLS1.0 server \
+	"enable TLS 1.2 and TLS 1.3 there"
+stop_servers
+
+start_openssl_server $OSRV -tls1_3
+run_client mismatch-openssl-1.3 "localhost:$SRV_PORT" -4 --ca "$CA1" \
+	--priority "NORMAL:-VERS-ALL:+VERS-TLS1.2"
+mismatch "openssl s_server -tls1_3, client TLS 1.2 only" TLS1.3 client \
+	"--priority NORMAL"
+stop_servers
