@@ -1,4 +1,5 @@
 /* Shared pieces of the thin mains. */
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -212,14 +213,24 @@ static int parse_count(const char *sub, const char *flag, const char *arg,
 	return 0;
 }
 
+/* Whether a value is nothing but spaces (or nothing at all). */
+static bool blank(const char *value)
+{
+	for (; *value != '\0'; value++)
+		if (!isspace((unsigned char)*value))
+			return false;
+	return true;
+}
+
 int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
 		const struct option *longopts, const char *usage,
 		int (*apply)(int opt, const char *arg, void *ctx), void *ctx)
 {
-	int c, rc;
+	int c, rc, at;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+	while ((at = -1, c = getopt_long(argc, argv, shortopts, longopts,
+					 &at)) != -1) {
 		/* -h is help in every command, whatever its short options */
 		if ((c == OPT_HELP || (c == '?' && optopt == 'h')) &&
 		    usage != NULL) {
@@ -229,6 +240,19 @@ int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
 		if (c == ':')
 			return cli_fail(sub, 2, "option '%s' needs a value",
 					argv[optind - 1]);
+		/*
+		 * An empty value is never "none" or "the default": a CI job
+		 * fed an empty variable would test nothing and pass. Every
+		 * option with a value says what to use in words of its own.
+		 */
+		if (optarg != NULL && blank(optarg))
+			return cli_fail(sub, 2, "%s%s '%s': empty value; give "
+					"one or leave the option out (see "
+					"tlsprobe %s --help)",
+					at >= 0 ? "--" : "-",
+					at >= 0 ? longopts[at].name
+					: (char[2]){(char)c, '\0'},
+					optarg, sub);
 		rc = apply(c, optarg, ctx);
 		if (rc < 0)
 			return cli_fail(sub, 2, "unknown option '%s' (see "

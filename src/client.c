@@ -13,6 +13,7 @@
 #include "livecap.h"
 #include "net.h"
 #include "pair.h"
+#include "registry.h"
 #include "starttls.h"
 #include "tls.h"
 
@@ -51,7 +52,8 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 	unsigned i;
 	int rc;
 
-	if (tp_tls_check_priority(o->priority, err) < 0)
+	if (tp_tls_check_priority(o->priority, err) < 0 ||
+	    tp_tls_check_alpn(o->alpn, err) < 0)
 		return -1;
 	if (o->starttls < TP_STARTTLS_NONE || o->starttls > TP_STARTTLS_LDAP) {
 		tp_error_set(err, TP_ERR_USAGE, "--starttls: no protocol "
@@ -390,6 +392,60 @@ static void second_opinion(const struct tp_tls_client_cfg *cfg,
 		close(fd);
 	}
 	tp_report_free(scratch);
+}
+
+/*
+ * A handshake that settled on SSL 3.0, TLS 1.0 or TLS 1.1 works, but it
+ * is no pass: WEAK_PROTOCOL, judged as the cipher audit judges what a
+ * server accepts. The fix is on the side that held the version down: the
+ * server, when we offered TLS 1.2 or 1.3 (a modern client should not
+ * give in by dropping them); our own priority when it offered nothing
+ * newer.
+ */
+static void judge_version(const struct tp_client_opts *o, struct tp_report *r)
+{
+	const char *priority = o->priority ? o->priority : "NORMAL";
+	const struct tp_version *v;
+	char offered[128] = "", suites[256];
+	gnutls_priority_t prio;
+	struct tp_finding *f;
+	bool newer;
+
+	v = r->session.version != NULL
+	    ? tp_registry_version_by_name(r->session.version) : NULL;
+	if (v == NULL)
+		return;
+	f = tp_diag_weak_protocol(r, &v->id, 1, "negotiated");
+	if (f == NULL)
+		return;
+	if (gnutls_priority_init(&prio, priority, NULL) >= 0) {
+		tp_tls_describe_priority(prio, offered, sizeof(offered), suites,
+					 sizeof(suites));
+		gnutls_priority_deinit(prio);
+	}
+	newer = strstr(offered, "TLS1.2") != NULL ||
+		strstr(offered, "TLS1.3") != NULL;
+	tp_finding_detail(f, "we offered %s (priority '%s'); the server "
+			  "chose %s, deprecated by %s", offered[0] ? offered
+			  : "?", priority, v->name, v->id == 0x0300
+			  ? "RFC 7568" : "RFC 8996");
+	if (newer) {
+		tp_finding_fix(f, "the fix is on the server: enable TLS 1.2 "
+			       "and TLS 1.3 there and disable %s (OpenSSL: "
+			       "MinProtocol = TLSv1.2; GnuTLS: a priority "
+			       "with +VERS-TLS1.2:+VERS-TLS1.3 and "
+			       "-VERS-TLS1.0:-VERS-TLS1.1); this client may "
+			       "refuse %s meanwhile with --priority "
+			       "NORMAL:-VERS-TLS1.0:-VERS-TLS1.1", v->name,
+			       v->name);
+	} else {
+		f->side = TP_SIDE_CLIENT;
+		tp_finding_fix(f, "our --priority '%s' offers nothing newer "
+			       "than %s: offer TLS 1.2 and TLS 1.3 "
+			       "(--priority NORMAL), and enable them on the "
+			       "server if it lacks them", priority,
+			       v->name);
+	}
 }
 
 /* The MSS a retry uses to get under a path-MTU black hole: small enough
@@ -760,6 +816,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				    : NULL,
 		};
 		size_t before = r->n_findings;
+		enum tp_version_answer spoken[5];
 		struct tp_tls_obs broad;
 		struct retry no_sni, small_mss;
 		gnutls_priority_t prio;
@@ -781,6 +838,27 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 				       hs_end, o->starttls, prelude_host,
 				       &broad);
 			ctx.broad = &broad;
+		}
+		/*
+		 * Our versions refused, or a ServerHello in one we did not
+		 * offer: "no version in common" says what we offered, not
+		 * what the server speaks. One raw ClientHello per version
+		 * (the cipher audit's) tells, within what is left of the
+		 * stage, so the fix can name the side that must move.
+		 */
+		if ((obs.alert_in == 70 ||
+		     obs.status == GNUTLS_E_UNSUPPORTED_VERSION_PACKET ||
+		     ((obs.alert_in == 40 || obs.alert_in == 71) &&
+		      !obs.saw_server_hello)) &&
+		    hs_end - tp_now_ms() > 0) {
+			/* a server that serves one connection at a time
+			 * waits on ours until it goes */
+			close(fd);
+			fd = -1;
+			if (tp_scan_versions(sa, addrs.len[used_addr],
+					     prelude_host, sni, o->starttls,
+					     hs_end, cfg.stop, spoken) > 0)
+				ctx.spoken = spoken;
 		}
 		/*
 		 * A reset or a stall may be the path's doing: a filter on
@@ -845,6 +923,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		tp_stage_set(st, TP_STAGE_OK, obs.ms, "%s %s",
 			     r->session.version ? r->session.version : "?",
 			     r->session.cipher ? r->session.cipher : "?");
+		judge_version(o, r);
 	}
 	if (fd >= 0)
 		close(fd);

@@ -189,6 +189,43 @@ static void client_cert_rejected(struct tp_report *r,
 			       "(tlsprobe cert --cert … --key …)");
 }
 
+bool tp_diag_version_weak(uint16_t version)
+{
+	return version <= 0x0302;
+}
+
+struct tp_finding *tp_diag_weak_protocol(struct tp_report *r,
+					 const uint16_t *versions, size_t n,
+					 const char *how)
+{
+	char names[64] = "";
+	struct tp_finding *f;
+	bool ssl3 = false;
+	size_t i, used = 0;
+
+	for (i = 0; i < n; i++) {
+		const struct tp_version *v = tp_registry_version(versions[i]);
+		int w;
+
+		if (!tp_diag_version_weak(versions[i]))
+			continue;
+		ssl3 = ssl3 || versions[i] == 0x0300;
+		w = snprintf(names + used, sizeof(names) - used, "%s%s",
+			     used ? ", " : "", v != NULL ? v->name : "?");
+		if (w < 0 || (size_t)w >= sizeof(names) - used)
+			break;
+		used += (size_t)w;
+	}
+	if (used == 0)
+		return NULL;
+	f = tp_report_finding(r, TP_WEAK_PROTOCOL, "the server %s %s", how,
+			      names);
+	/* SSL 3.0 falls to POODLE whatever the suite (RFC 7568) */
+	if (f != NULL && ssl3)
+		f->severity = TP_SEV_ERROR;
+	return f;
+}
+
 /* Whether s appears in the comma-separated list. */
 static bool listed(const char *list, const char *s)
 {
@@ -202,6 +239,82 @@ static bool listed(const char *list, const char *s)
 }
 
 /*
+ * PROTOCOL_VERSION_MISMATCH that says what the server speaks, from one
+ * raw ClientHello per version (ctx->spoken), with the fix on the side
+ * that must move: a server that speaks only versions RFC 8996 deprecates
+ * must enable TLS 1.2 and 1.3 (a modern client should not go down to
+ * it); one that speaks a sound version we did not offer wants our
+ * priority widened. False, and nothing added, when the hellos found no
+ * version the server speaks, or one we offered.
+ */
+static bool mismatch_spoken(struct tp_report *r, const struct tp_diag_ctx *ctx,
+			    const char *evidence)
+{
+	static const char *const answer_word[] = {"no answer", "accepted",
+						  "refused"};
+	char speaks[64] = "", table[200] = "";
+	const char *newest = NULL;
+	struct tp_finding *f;
+	bool only = true, modern = false;
+	size_t used = 0, t_used = 0;
+	int i, n;
+
+	if (ctx->spoken == NULL)
+		return false;
+	for (i = 4; i >= 0; i--) {
+		const struct tp_version *v =
+			tp_registry_version((uint16_t)(0x0300 + i));
+		const char *name = v != NULL ? v->name : "?";
+
+		n = snprintf(table + t_used, sizeof(table) - t_used, "%s%s %s",
+			     t_used ? ", " : "", name,
+			     answer_word[ctx->spoken[i]]);
+		if (n > 0 && (size_t)n < sizeof(table) - t_used)
+			t_used += (size_t)n;
+		if (ctx->spoken[i] == TP_VERSION_UNKNOWN)
+			only = false;
+		if (ctx->spoken[i] != TP_VERSION_ACCEPTED)
+			continue;
+		if (listed(ctx->offered_versions, name))
+			return false;
+		if (newest == NULL)
+			newest = name;
+		modern = modern || !tp_diag_version_weak((uint16_t)(0x0300 + i));
+		n = snprintf(speaks + used, sizeof(speaks) - used, "%s%s",
+			     used ? ", " : "", name);
+		if (n > 0 && (size_t)n < sizeof(speaks) - used)
+			used += (size_t)n;
+	}
+	if (newest == NULL)
+		return false;
+	f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s speaks "
+			      "%s%s, which we did not offer (we offered %s)",
+			      ctx->remote, only ? "only " : "", speaks,
+			      ctx->offered_versions);
+	tp_finding_detail(f, "%s; one ClientHello per version: %s", evidence,
+			  table);
+	if (modern) {
+		f->side = TP_SIDE_CLIENT;
+		tp_finding_fix(f, "offer %s: tlsprobe client --priority NORMAL "
+			       "(or add +VERS-%s to --priority; gnutls-cli "
+			       "and openssl s_client offer it by default), or "
+			       "enable one of ours on the server", newest,
+			       newest);
+		return true;
+	}
+	tp_finding_fix(f, "the fix is on the server: enable TLS 1.2 and TLS "
+		       "1.3 there (OpenSSL: MinProtocol = TLSv1.2, without "
+		       "-tls1/-no_tls1_2 style limits; GnuTLS: "
+		       "+VERS-TLS1.2:+VERS-TLS1.3 in its priority string). A "
+		       "modern client should not enable %s, which RFC %s "
+		       "deprecates; only for a server that cannot be fixed: "
+		       "tlsprobe client --priority NORMAL:+VERS-%s",
+		       speaks, strncmp(newest, "SSL", 3) == 0 ? "7568"
+		       : "8996", newest);
+	return true;
+}
+
+/*
  * handshake_failure or insufficient_security before any ServerHello: no
  * version, suite or group in common. The broad second handshake tells
  * which: the version it settles on, or the suite.
@@ -212,7 +325,12 @@ static void negotiation_refused(struct tp_report *r,
 {
 	const struct tp_tls_obs *b = ctx->broad;
 	struct tp_finding *f;
+	char evidence[96];
 
+	snprintf(evidence, sizeof(evidence), "alert %s in answer to our "
+		 "ClientHello", alert);
+	if (mismatch_spoken(r, ctx, evidence))
+		return;
 	if (b != NULL && b->saw_server_hello &&
 	    !listed(ctx->offered_versions, b->hello_version)) {
 		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
@@ -270,6 +388,9 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 
 	switch (o->alert_in) {
 	case 70: /* protocol_version */
+		if (mismatch_spoken(r, ctx, "alert protocol_version in answer "
+				    "to our ClientHello"))
+			return;
 		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
 				      "refused every protocol version we "
 				      "offered", ctx->remote);
@@ -502,6 +623,10 @@ void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 	}
 	switch (st) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
+		if (mismatch_spoken(r, ctx, "the server answered our "
+				    "ClientHello with a version we did not "
+				    "offer"))
+			return;
 		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
 				      "chose a protocol version we do not "
 				      "allow", ctx->remote);

@@ -3,6 +3,7 @@
 #define TP_DIAG_H
 
 #include "livecap.h"
+#include "scan.h"
 #include "tls.h"
 
 /* What the diagnosis needs to know of the attempt, for its wording. */
@@ -25,7 +26,24 @@ struct tp_diag_ctx {
 	int first_mss;   /* the MSS of the first connection */
 	int retry_mss;
 	const char *starttls;  /* the prelude that ran before TLS, or NULL */
+	/* after a refusal of our versions: one raw ClientHello per version,
+	 * [i] for 0x0300 + i (tp_scan_versions); NULL when none was sent */
+	const enum tp_version_answer *spoken;
 };
+
+/* Whether WEAK_PROTOCOL names this version: SSL 3.0 (RFC 7568), TLS 1.0
+ * and TLS 1.1 (RFC 8996). */
+bool tp_diag_version_weak(uint16_t version);
+
+/*
+ * WEAK_PROTOCOL for the weak ones among the n versions a server accepted
+ * (the cipher audit) or negotiated (a client): the one judgement both
+ * use, an error when SSL 3.0 is among them. The summary reads "the
+ * server HOW VERSIONS". NULL when none is weak (or memory ran out).
+ */
+struct tp_finding *tp_diag_weak_protocol(struct tp_report *r,
+					 const uint16_t *versions, size_t n,
+					 const char *how);
 
 /* What the first bytes of a non-TLS answer look like, or NULL;
  * *starttls: the --starttls protocol that speaks it, or NULL. */

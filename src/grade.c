@@ -9,6 +9,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "diag.h"
 #include "scan.h"
 
 static char worse(char a, char b)
@@ -472,7 +473,8 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	uint16_t *nofs_ids = NULL;
 	size_t n_nofs = 0;
 	struct weak weak = {0};
-	size_t i, j;
+	uint16_t accepted_v[5];
+	size_t i, j, n_accepted_v = 0;
 
 	for (i = 0; i < sc->n_protocols; i++) {
 		struct tp_scan_protocol *p = &sc->protocols[i];
@@ -480,7 +482,9 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 
 		if (!p->accepted)
 			continue;
-		if (p->version <= 0x0302) {
+		if (n_accepted_v < 5)
+			accepted_v[n_accepted_v++] = p->version;
+		if (tp_diag_version_weak(p->version)) {
 			names_add(&weakv, version_name(p->version));
 			ssl3 = ssl3 || p->version == 0x0300;
 		} else {
@@ -614,12 +618,7 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 	}
 	sc->grade = grade;
 
-	if (weakv.n > 0) {
-		f = tp_report_finding(r, TP_WEAK_PROTOCOL, "the server accepts "
-				      "%s", names_str(&weakv));
-		if (f != NULL && ssl3)
-			f->severity = TP_SEV_ERROR;
-	}
+	tp_diag_weak_protocol(r, accepted_v, n_accepted_v, "accepts");
 	for (i = 0; i < weak.n; i++) {
 		char n[320], vers[64] = "";
 		size_t v;

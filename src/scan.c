@@ -1499,6 +1499,63 @@ static void run_jobs(struct scan *sc, struct job *jobs, size_t n)
 		pthread_join(t[i], NULL);
 }
 
+/* ---- which versions a server speaks, for another probe ---- */
+
+int tp_scan_versions(const struct sockaddr *sa, socklen_t len,
+		     const char *host, const char *sni, int starttls,
+		     double deadline, volatile sig_atomic_t *stop,
+		     enum tp_version_answer answers[5])
+{
+	struct tp_ciphers_opts o = {.host = host, .stop = stop};
+	struct tp_wire_reader rd;
+	struct scan *sc;
+	uint16_t groups[MAX_GROUPS], sigs[MAX_SIGS];
+	int i, answered = 0;
+
+	for (i = 0; i < 5; i++)
+		answers[i] = TP_VERSION_UNKNOWN;
+	if (len > sizeof(sc->addr))
+		return 0;
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL)
+		return -1;
+	pthread_mutex_init(&sc->lock, NULL);
+	sc->o = &o;
+	memcpy(&sc->addr, sa, len);
+	sc->addr_len = len;
+	sc->sni = sni;
+	sc->starttls = (enum tp_starttls)starttls;
+	sc->budget = 5;
+	sc->deadline = deadline;
+	sc->timeout_ms = deadline - tp_now_ms();
+	/* newest first: a server that stalls on old hellos costs the
+	 * answers that matter least */
+	for (i = 4; i >= 0 && tp_now_ms() < deadline; i--) {
+		struct vstate *vs = &sc->v[i];
+		struct hello h = {.version = (uint16_t)(0x0300 + i),
+				  .groups = groups, .sigs = sigs, .vs = vs};
+		struct answer a;
+
+		vs->version = h.version;
+		candidates(vs);
+		h.suites = vs->cand;
+		h.n_suites = vs->n_cand < BUNDLE ? vs->n_cand : BUNDLE;
+		h.n_groups = default_groups(h.version, groups, MAX_GROUPS);
+		h.n_sigs = default_sigs(sigs, MAX_SIGS);
+		probe_once(sc, &h, &rd, &a);
+		free(a.leaf);
+		if (a.kind == ANS_ACCEPT)
+			answers[i] = TP_VERSION_ACCEPTED;
+		else if (a.kind == ANS_REFUSE || a.kind == ANS_LOWER)
+			answers[i] = TP_VERSION_REFUSED;
+		answered += answers[i] != TP_VERSION_UNKNOWN;
+	}
+	pthread_mutex_destroy(&sc->lock);
+	free(sc->leaf);
+	free(sc);
+	return answered;
+}
+
 /* ---- the run ---- */
 
 static int parse_protocols(const char *list, bool want[5],
@@ -1518,8 +1575,8 @@ static int parse_protocols(const char *list, bool want[5],
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
 	}
-	for (tok = strtok_r(copy, ", :", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", :", &save)) {
+	for (tok = strtok_r(copy, ", :\t", &save); tok != NULL;
+	     tok = strtok_r(NULL, ", :\t", &save)) {
 		const struct tp_version *v = tp_registry_version_by_name(tok);
 
 		if (v == NULL) {
@@ -1534,7 +1591,15 @@ static int parse_protocols(const char *list, bool want[5],
 				want[i] = true;
 	}
 	free(copy);
-	return 0;
+	/* a list that names nothing testable would audit nothing and pass:
+	 * an empty variable in a CI job must not turn it green */
+	for (i = 0; i < 5; i++)
+		if (want[i])
+			return 0;
+	tp_error_set(err, TP_ERR_USAGE, "--protocols '%s': names no version "
+		     "to test (known: SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3)",
+		     list);
+	return -1;
 }
 
 static int copy_results(struct scan *sc, struct tp_scan *out)
@@ -1727,6 +1792,42 @@ static bool any_accepted(const struct scan *sc)
 	return false;
 }
 
+/*
+ * Whether no version asked for got a verdict (accepted, or refused by an
+ * answer): then nothing was tested and the audit cannot pass. The
+ * versions go to names ("TLS1.3, TLS1.2"); empty when false.
+ */
+static bool no_verdict(const struct scan *sc, char *names, size_t size)
+{
+	const struct tp_version *v;
+	size_t i, used = 0;
+	bool any = false;
+
+	names[0] = '\0';
+	for (i = 0; i < sc->n_v; i++) {
+		if (!sc->v[i].tested)
+			continue;
+		if (sc->v[i].accepted || !sc->v[i].incomplete) {
+			names[0] = '\0';
+			return false;
+		}
+		any = true;
+	}
+	for (i = sc->n_v; any && i-- > 0;) {
+		int n;
+
+		if (!sc->v[i].tested)
+			continue;
+		v = tp_registry_version(sc->v[i].version);
+		n = snprintf(names + used, size - used, "%s%s",
+			     used ? ", " : "", v != NULL ? v->name : "?");
+		if (n < 0 || (size_t)n >= size - used)
+			break;
+		used += (size_t)n;
+	}
+	return any;
+}
+
 static void network_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
@@ -1832,17 +1933,42 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 	}
 	if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
 	    sc->failures > 0) {
-		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u probes of %u "
-				      "got no answer from %s", sc->resets +
-				      sc->timeouts + sc->failures,
-				      sc->connections, sc->where);
+		char untested[200];
+
+		if (no_verdict(sc, untested, sizeof(untested)))
+			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "no "
+					      "version could be tested on %s: "
+					      "%s got no answer", sc->where,
+					      untested);
+		else if (sc->resets + sc->timeouts + sc->failures == 0)
+			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the "
+					      "connection budget (%u) ran out "
+					      "before the audit of %s "
+					      "finished", sc->budget,
+					      sc->where);
+		else
+			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u "
+					      "probes of %u got no answer "
+					      "from %s", sc->resets +
+					      sc->timeouts + sc->failures,
+					      sc->connections, sc->where);
 		if (f != NULL)
-			tp_finding_detail(f, "%u resets, %u timeouts, %u failed "
-					  "connections%s", sc->resets,
+			tp_finding_detail(f, "%u connections; %u resets, %u "
+					  "timeouts, %u failed connections%s",
+					  sc->connections, sc->resets,
 					  sc->timeouts, sc->failures,
 					  sc->budget_spent
 					  ? "; the connection budget ran out"
 					  : "");
+		/* an audit that tested nothing it was asked to cannot pass:
+		 * an error, so the verdict and the exit status say so */
+		if (f != NULL && untested[0] != '\0') {
+			f->severity = TP_SEV_ERROR;
+			if (sc->budget_spent)
+				tp_finding_fix(f, "rerun with a larger "
+					       "--budget (each version needs "
+					       "a few connections)");
+		}
 	}
 }
 

@@ -34,6 +34,14 @@ int tp_tls_check_priority(const char *priority, struct tp_error *err)
 	const char *pos = NULL;
 	int rc;
 
+	/* GnuTLS would take an empty string for its default: the user
+	 * asked for something, and "nothing" is not what they meant */
+	if (priority != NULL && priority[strspn(priority, " \t")] == '\0') {
+		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': an empty "
+			     "priority string (GnuTLS would use its default); "
+			     "leave the option out for NORMAL", priority);
+		return -1;
+	}
 	errno = 0;
 	rc = gnutls_priority_init(&prio, priority ? priority : "NORMAL", &pos);
 	if (rc < 0) {
@@ -284,6 +292,38 @@ static int keylog(gnutls_session_t s, const char *label,
 	struct ctx *c = gnutls_session_get_ptr(s);
 
 	tp_tls_keylog_write(c->cfg->keylog, s, label, secret);
+	return 0;
+}
+
+int tp_tls_check_alpn(const char *alpn, struct tp_error *err)
+{
+	const char *p;
+	size_t len, names = 0;
+
+	if (alpn == NULL)
+		return 0;
+	for (p = alpn; *p != '\0'; p += len) {
+		p += strspn(p, ",");
+		len = strcspn(p, ",");
+		if (len > 255) {
+			tp_error_set(err, TP_ERR_USAGE, "--alpn '%.80s…': a "
+				     "protocol name longer than 255 bytes "
+				     "(RFC 7301 section 3.1)", alpn);
+			return -1;
+		}
+		names += len > 0;
+	}
+	/* an empty list would silently offer no ALPN at all */
+	if (names == 0) {
+		tp_error_set(err, TP_ERR_USAGE, "--alpn '%s': names no "
+			     "protocol (e.g. h2,http/1.1)", alpn);
+		return -1;
+	}
+	if (names > 8) {
+		tp_error_set(err, TP_ERR_USAGE, "--alpn '%.80s': %zu "
+			     "protocols; at most 8 are offered", alpn, names);
+		return -1;
+	}
 	return 0;
 }
 

@@ -77,6 +77,9 @@ struct tp_tls_obs {
 
 /* Validates a priority string; usage error naming the failing part. */
 int tp_tls_check_priority(const char *priority, struct tp_error *err);
+/* Validates an ALPN list ("h2,http/1.1"): one name at least, at most 8,
+ * none over 255 bytes; usage error naming the list otherwise. */
+int tp_tls_check_alpn(const char *alpn, struct tp_error *err);
 
 /*
  * Runs a client handshake on the connected non-blocking fd until the

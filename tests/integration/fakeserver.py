@@ -156,6 +156,22 @@ def serve_stall(conn):
     drain_until_gone(conn)
 
 
+_first_seen = threading.Event()
+
+
+def serve_version_then_stall(conn):
+    """The first connection's hello is refused with a fatal
+    protocol_version alert; every later connection is accepted and never
+    answered, so that a client looking for the versions this server
+    speaks waits for nothing but its own deadline."""
+    first = not _first_seen.is_set()
+    _first_seen.set()
+    read_client_hello(conn)
+    if first:
+        conn.sendall(record(21, b"\x02\x46"))
+    drain_until_gone(conn)
+
+
 def serve_garbage_tls(conn):
     read_client_hello(conn)
     conn.sendall(GARBAGE_TLS)
@@ -364,6 +380,7 @@ HANDLERS = {
     "close": serve_close,
     "stall": serve_stall,
     "garbage-tls": serve_garbage_tls,
+    "version-then-stall": serve_version_then_stall,
 }
 
 

@@ -93,3 +93,14 @@ expect "STARTTLS, then TLS stalls: HANDSHAKE_TIMEOUT" 1 HANDSHAKE_TIMEOUT
 within "STARTTLS, then TLS stalls"
 stop_servers
 
+
+# (f) our versions refused with protocol_version, then silence: the raw
+# hellos that look for the versions the server speaks wait inside the
+# tls stage's budget, and the finding falls back to what we offered
+start_fake version-then-stall
+run_client version-then-stall "127.0.0.1:$FAKE_PORT" --timeout $TO \
+	--no-sideband
+expect "protocol_version, then silence: PROTOCOL_VERSION_MISMATCH" 1 \
+	PROTOCOL_VERSION_MISMATCH '!HANDSHAKE_TIMEOUT'
+within "protocol_version, then silence"
+stop_servers
