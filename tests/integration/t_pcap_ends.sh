@@ -12,13 +12,16 @@
 #   content type, 16 of AEAD tag), which tshark's record lengths show;
 #   a server that takes the certificate sends its session tickets, and
 #   the handshake is established;
+# - a TLS 1.3 client that refuses the server's CA and says so encrypted
+#   (gnutls-cli) sends one 19-byte record and no Finished: alert, from
+#   the client, not established;
 # - the same refusal in TLS 1.2 is a plaintext alert, certain.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 . "$TOP/tests/integration/captures.sh"
 
 need_root t_pcap_ends
-for tool in tcpdump tshark openssl timeout python3; do
+for tool in tcpdump tshark openssl gnutls-cli timeout python3; do
 	if ! command -v $tool >/dev/null 2>&1; then
 		not_ok "t_pcap_ends: $tool is installed (scripts/install-deps.sh)"
 		exit 1
@@ -157,7 +160,32 @@ else
 fi
 stop_servers
 
-# 4. the same refusal in TLS 1.2: the server's alert is in plaintext
+# 4. TLS 1.3 clients that refuse the server's CA: openssl s_client
+#    alerts in plaintext before its second flight; gnutls-cli sends its
+#    change_cipher_spec and then the alert encrypted, one record of 19
+#    bytes, and no Finished
+start_openssl_server $OSRV || exit 1
+cap_start client-refuses13 "tcp port $SRV_PORT" || exit 1
+ossl_client co "$SRV_PORT" -tls1_3 -servername server.test \
+	-CAfile "$PKI/ca2.pem" -verify_return_error
+timeout -k 1 "$CAP_LIMIT" gnutls-cli -p "$SRV_PORT" --sni-hostname server.test \
+	--x509cafile "$PKI/ca2.pem" --priority "NORMAL:-VERS-ALL:+VERS-TLS1.3" \
+	127.0.0.1 </dev/null >"$T/cg.client" 2>&1
+cap_stop
+compare client-refuses13 "$CAP_FILE" conns=2 rc=0,1 outcome=alert \
+	0:alert=fatal/unknown_ca/client
+expect client-refuses13 '[h["alert"] for h in hs] == [{"level": "fatal", "description": "unknown_ca", "from": "client"}, {"level": "unknown", "description": "encrypted", "from": "client"}]'
+_port=$(json_get "$PJSON" "d['handshakes'][1]['client'].split(':')[1]")
+if [ "$(tshark -r "$CAP_FILE" -n $TSHARK_TLS \
+	-Y "tcp.srcport == $_port && tls.record.opaque_type == 23" \
+	-T fields -e tls.record.length 2>/dev/null)" = 19 ]; then
+	ok "client-refuses13: tshark: gnutls-cli's only encrypted record is 19 bytes"
+else
+	not_ok "client-refuses13: tshark: gnutls-cli's only encrypted record is 19 bytes"
+fi
+stop_servers
+
+# 5. the same refusal in TLS 1.2: the server's alert is in plaintext
 start_openssl_server $OSRV -Verify 1 -verify_return_error \
 	-CAfile "$PKI/ca1.pem" || exit 1
 cap_start refused12 "tcp port $SRV_PORT" || exit 1
