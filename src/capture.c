@@ -1010,9 +1010,8 @@ static void note_conflict(struct tp_flows *f, struct flow *fl, int side,
  * (in TLS 1.3, until its end is known: tls13_watch). */
 static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 {
-	int i;
-
 	bool both = fl->h[0].appdata && fl->h[1].appdata;
+	int i;
 
 	if (!fl->h[0].enc_data || !fl->h[1].enc_data)
 		return;
