@@ -53,6 +53,33 @@ static void show_progress(void *arg, unsigned done, unsigned estimate)
 		estimate);
 }
 
+/* --format nmap prints no ssl-enum-ciphers table for a port that
+ * accepted no version, as nmap prints none: one line on stderr says why,
+ * from the report's first error (NOT_TLS, TCP_REFUSED, …), so that an
+ * empty diff is never mistaken for agreement. */
+static void say_why_no_table(const struct tp_report *r)
+{
+	const struct tp_finding *why = NULL;
+	size_t i;
+
+	if (r->scan != NULL)
+		for (i = 0; i < r->scan->n_protocols; i++)
+			if (r->scan->protocols[i].accepted)
+				return;
+	for (i = 0; i < r->n_findings && why == NULL; i++)
+		if (r->findings[i].severity == TP_SEV_ERROR)
+			why = &r->findings[i];
+	/* the summary was sanitised where it entered the report */
+	if (why != NULL)
+		fprintf(stderr, "tlsprobe ciphers: no ssl-enum-ciphers table "
+			"for port %u: %s (%s)\n", r->target.port, why->summary,
+			tp_code_info(why->code)->name);
+	else
+		fprintf(stderr, "tlsprobe ciphers: no ssl-enum-ciphers table "
+			"for port %u: no TLS version accepted\n",
+			r->target.port);
+}
+
 struct ciphers_args {
 	struct tp_ciphers_opts *o;
 	struct cli_common *common;
@@ -114,6 +141,7 @@ int cmd_ciphers(int argc, char **argv)
 		if (out == NULL) {
 			rc = cli_fail("ciphers", 3, "out of memory");
 		} else {
+			say_why_no_table(r);
 			fputs(out, stdout);
 			free(out);
 			rc = fflush(stdout) != 0

@@ -615,23 +615,28 @@ void tp_capture_close(struct tp_capture *cap)
 /* ---- outcome ---- */
 
 /* The handshake got as far as both sides encrypting: TLS 1.3 once the
- * client sends its first encrypted record after the ServerHello, older
- * versions once both sent change_cipher_spec. */
-static bool conn_established(const struct tp_tls_conn *c)
+ * client sends an encrypted record that can hold its Finished (an
+ * alert-sized one before it is the client giving up), older versions
+ * once both sent change_cipher_spec. */
+bool tp_tls_conn_established(const struct tp_tls_conn *c)
 {
 	if (c->has_server_hello && !c->sh.hrr && c->sh.version == 0x0304)
-		return c->appdata_client;
+		return c->finished_client;
 	return (c->ccs_client && c->ccs_server) ||
 	       (c->appdata_client && c->appdata_server);
 }
 
 const char *tp_tls_conn_outcome(const struct tp_tls_conn *c)
 {
-	bool done = conn_established(c);
+	bool done = tp_tls_conn_established(c);
 
 	/* RFC 8446 section 6: a fatal alert ends it; before the handshake
-	 * is over any alert, encrypted or a warning, means it failed */
-	if (c->has_alert && (c->alert_level == 2 || !done))
+	 * is over any alert, encrypted or a warning, means it failed; a
+	 * TLS 1.3 server's answer to the client's Finished that is only an
+	 * alert-sized record and its close is the server refusing what the
+	 * client sent (a certificate), as only an alert says */
+	if (c->has_alert && (c->alert_level == 2 || c->alert_inferred ||
+			     !done))
 		return "alert";
 	/* a reset or FIN after the handshake is how connections end */
 	if (done)
@@ -689,6 +694,12 @@ struct half {
 	bool syn, fin, rst, gap;
 	bool ccs, appdata;
 	bool enc_data;         /* it sent an encrypted record */
+	bool finished_sized;   /* TLS 1.3 client: a record that can hold
+				* its Finished */
+	uint8_t after_finished;  /* TLS 1.3 server: records it began after
+				  * that one (counted to 2) */
+	uint8_t last_type;     /* the last record begun: type, length */
+	uint16_t last_len;
 	uint8_t letters;       /* history bits already given */
 	uint32_t isn;
 	uint32_t base;         /* relative sequence numbers count from it:
@@ -761,7 +772,7 @@ struct flow {
 	bool has_ch, has_sh, sh_hrr;
 	bool has_alert, alert_encrypted;
 	uint8_t alert_level, alert_desc;
-	uint16_t sh_version;
+	uint16_t sh_version, sh_suite;
 	int8_t ch_side, sh_side, certs_side;
 	uint8_t *ch, *sh;      /* the hellos' bodies */
 	uint32_t ch_len, ch_size, sh_len, sh_size;
@@ -785,6 +796,85 @@ struct tp_flows {
 				    * for checking messages as they come */
 	struct tp_flows_stats stats;
 };
+
+/* TLS 1.3 after its ServerHello (not a HelloRetryRequest). */
+static bool flow_tls13(const struct flow *fl)
+{
+	return fl->has_sh && !fl->sh_hrr && fl->sh_version == 0x0304;
+}
+
+/* RFC 8446 section 5.2: a TLS 1.3 record holds the content, its type
+ * byte and the AEAD tag: 16 bytes for every suite but
+ * TLS_AES_128_CCM_8_SHA256 (RFC 8446 appendix B.4), 8 for that one. */
+static size_t tls13_tag(const struct flow *fl)
+{
+	return fl->sh_suite == 0x1305 ? 8 : 16;
+}
+
+/* The smallest record a Finished fits in (RFC 8446 section 4.4.4: the
+ * HMAC of the suite's hash, SHA-384 for TLS_AES_256_GCM_SHA384, else
+ * SHA-256 or longer), and the size of an unpadded alert (section 6). */
+static size_t tls13_finished_min(const struct flow *fl)
+{
+	return 4 + (fl->sh_suite == 0x1302 ? 48 : 32) + 1 + tls13_tag(fl);
+}
+
+static bool tls13_alert_sized(const struct flow *fl, const struct half *h)
+{
+	return h->last_type == 23 && h->last_len == 2 + 1 + tls13_tag(fl);
+}
+
+/* An encrypted TLS 1.3 record begun: its outer type is
+ * application_data, whatever it holds, so only its size and its place
+ * tell anything. */
+static void tls13_record(struct flow *fl, int side, size_t len)
+{
+	struct half *h = &fl->h[side];
+
+	if (side == fl->client) {
+		if (len >= tls13_finished_min(fl))
+			h->finished_sized = true;
+	} else if (fl->h[fl->client].finished_sized && h->after_finished < 2) {
+		h->after_finished++;
+	}
+}
+
+/* Whether a direction of a TLS 1.3 connection is still worth its record
+ * headers once both sides sent encrypted records: the client's until it
+ * sent what can be its Finished (an alert-sized record alone is no
+ * Finished), the server's until it sent two records after that (one
+ * alert-sized record and a close is a refusal). */
+static bool tls13_watch(const struct flow *fl, int side)
+{
+	if (!flow_tls13(fl) || fl->client < 0)
+		return false;
+	if (side == fl->client)
+		return !fl->h[side].finished_sized;
+	return fl->h[side].after_finished < 2;
+}
+
+/* TLS 1.3 alerts travel encrypted (RFC 8446 section 5.2); one is known
+ * by its size and its place: the client's last record before its
+ * close, alert-sized, when it never sent what can be a Finished; the
+ * server's only record after the client's Finished, alert-sized, and
+ * its close. A plaintext alert seen wins. */
+static void tls13_infer_alert(const struct flow *fl, struct tp_tls_conn *c,
+			      int cl, int sv)
+{
+	const struct half *hc = &fl->h[cl], *hs = &fl->h[sv];
+
+	if (c->has_alert || !flow_tls13(fl))
+		return;
+	if (!hc->finished_sized && hc->appdata && (hc->fin || hc->rst) &&
+	    tls13_alert_sized(fl, hc))
+		c->alert_from_server = false;
+	else if (hc->finished_sized && hs->after_finished == 1 &&
+		 (hs->fin || hs->rst) && tls13_alert_sized(fl, hs))
+		c->alert_from_server = true;
+	else
+		return;
+	c->has_alert = c->alert_encrypted = c->alert_inferred = true;
+}
 
 static void held_add(struct tp_flows *f, struct half *h, size_t n)
 {
@@ -916,20 +1006,19 @@ static void note_conflict(struct tp_flows *f, struct flow *fl, int side,
 }
 
 /* Both sides encrypt: the handshake is over, nothing more is held;
- * record headers are followed until both sides sent application data. */
+ * record headers are followed until both sides sent application data
+ * (in TLS 1.3, until its end is known: tls13_watch). */
 static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 {
+	bool both = fl->h[0].appdata && fl->h[1].appdata;
 	int i;
 
-	if (fl->h[0].appdata && fl->h[1].appdata) {
-		half_stop(f, fl, 0);
-		half_stop(f, fl, 1);
-		return;
-	}
 	if (!fl->h[0].enc_data || !fl->h[1].enc_data)
 		return;
 	for (i = 0; i < 2; i++) {
-		if (fl->h[i].mode == HALF_TLS) {
+		if (both && !tls13_watch(fl, i)) {
+			half_stop(f, fl, i);
+		} else if (fl->h[i].mode == HALF_TLS) {
 			ooo_free(f, &fl->h[i]);
 			msg_free(f, fl, i);
 			window_free(f, fl, i);
@@ -1022,6 +1111,7 @@ static void message_done(struct tp_flows *f, struct flow *fl, int side)
 		fl->has_sh = true;
 		fl->sh_hrr = c->sh.hrr;
 		fl->sh_version = c->sh.version;
+		fl->sh_suite = c->sh.suite;
 		if (fl->client < 0) {
 			fl->client = (int8_t)!side;
 			fl->client_known = true;
@@ -1247,8 +1337,13 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 	r->rec_type = type;
 	r->rec_left = (uint32_t)len;
 	r->alert_len = 0;
+	h->last_type = type;
+	h->last_len = (uint16_t)len;
+	if (type == 23 && flow_tls13(fl) && fl->client >= 0)
+		tls13_record(fl, side, len);
 	if (h->mode == HALF_RECORDS) {
-		/* alerts now are close_notify as often as not: not read */
+		/* alerts now are encrypted and close_notify as often as
+		 * not: not read, but for TLS 1.3's plaintext ones */
 		if (type == 23) {
 			h->appdata = true;
 			check_handshake_over(f, fl);
@@ -1264,7 +1359,9 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 			r->encrypted = true;
 		break;
 	case 21:
-		if (r->encrypted) {
+		/* TLS 1.3 encrypts an alert in an application_data record
+		 * (RFC 8446 section 5.2): one of type 21 is plaintext */
+		if (r->encrypted && !flow_tls13(fl)) {
 			note_alert(fl, side, true, 0, 0);
 			h->enc_data = true;
 		}
@@ -1320,11 +1417,11 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 				return;
 		} else {
 			take = r->rec_left < n ? r->rec_left : n;
-			if (h->mode != HALF_TLS || r->encrypted) {
-				/* skipped */
-			} else if (r->rec_type == 22) {
+			if (r->rec_type == 22 && h->mode == HALF_TLS &&
+			    !r->encrypted) {
 				handshake_bytes(f, fl, side, p, take);
-			} else if (r->rec_type == 21) {
+			} else if (r->rec_type == 21 &&
+				   (!r->encrypted || flow_tls13(fl))) {
 				size_t i;
 
 				for (i = 0; i < take && r->alert_len < 2; i++)
@@ -1670,6 +1767,8 @@ static struct tp_tls_conn *conn_fill(struct tp_flows *f, struct flow *fl,
 	c->alert_desc = fl->alert_desc;
 	c->alert_encrypted = fl->alert_encrypted;
 	c->alert_from_server = c->has_alert && fl->alert_side == sv;
+	tls13_infer_alert(fl, c, cl, sv);
+	c->finished_client = fl->h[cl].finished_sized;
 	c->ccs_client = fl->h[cl].ccs;
 	c->ccs_server = fl->h[sv].ccs;
 	c->appdata_client = fl->h[cl].appdata;

@@ -137,6 +137,12 @@ struct tp_tls_conn {
 	bool alert_from_server;
 	bool alert_encrypted;          /* an alert record after CCS: only
 					* its existence is known */
+	bool alert_inferred;           /* TLS 1.3: an encrypted record
+					* taken for an alert by its size and
+					* place (tp_tls_conn_outcome) */
+	bool finished_client;          /* TLS 1.3: the client sent an
+					* encrypted record that can hold its
+					* Finished */
 	bool ccs_client, ccs_server;   /* change_cipher_spec seen */
 	bool appdata_client, appdata_server;
 	bool fin_client, fin_server, rst_client, rst_server;
@@ -153,6 +159,8 @@ struct tp_tls_conn {
 	uint32_t conflict_seq, conflict_offset, conflict_bytes;
 };
 
+/* Both sides finished the handshake, as far as the packets show. */
+bool tp_tls_conn_established(const struct tp_tls_conn *c);
 /* established, alert, reset, closed, incomplete (CONTRACT.md) */
 const char *tp_tls_conn_outcome(const struct tp_tls_conn *c);
 

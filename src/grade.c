@@ -21,7 +21,7 @@ static char worse(char a, char b)
 	return a > b ? a : b;
 }
 
-static bool forward_secret(const struct tp_suite *s)
+bool tp_grade_forward_secret(const struct tp_suite *s)
 {
 	return s->kx == TP_KX_DHE || s->kx == TP_KX_ECDHE ||
 	       s->kx == TP_KX_DHE_PSK || s->kx == TP_KX_ECDHE_PSK ||
@@ -60,7 +60,7 @@ char tp_grade_suite(const struct tp_suite *s, const char **why)
 		g = 'C', w = "64-bit block cipher (SWEET32)";
 	else if (s->mac == TP_MAC_MD5)
 		g = 'C', w = "MD5 MAC";
-	else if (!forward_secret(s))
+	else if (!tp_grade_forward_secret(s))
 		g = 'B', w = "no forward secrecy";
 	else if (!aead(s))
 		g = 'B', w = "CBC mode";
@@ -514,7 +514,7 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 			if (g == 'C' && c_why == NULL)
 				c_why = why;
 			any_aead = any_aead || aead(s);
-			if (forward_secret(s)) {
+			if (tp_grade_forward_secret(s)) {
 				any_fs = true;
 			} else {
 				if (!listed(nofs_ids, n_nofs, s->id) &&

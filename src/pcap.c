@@ -570,6 +570,7 @@ static void fill_alert(const struct tp_tls_conn *c, struct tp_handshake *h)
 
 	h->has_alert = true;
 	h->alert_from_server = c->alert_from_server;
+	h->alert_inferred = c->alert_inferred;
 	if (c->alert_encrypted) {
 		snprintf(h->alert_level, sizeof(h->alert_level), "unknown");
 		snprintf(h->alert_description, sizeof(h->alert_description),
@@ -591,6 +592,34 @@ static void fill_alert(const struct tp_tls_conn *c, struct tp_handshake *h)
 			 "unassigned_%u", c->alert_desc);
 }
 
+/* The protocols the ClientHello offered, in its order. */
+static void fill_alpn_offered(struct pcap_run *run,
+			      const struct tp_tls_conn *c,
+			      struct tp_handshake *h)
+{
+	size_t i, n = c->ch.n_alpn;
+
+	if (n == 0)
+		return;
+	if (n > TP_CH_MAX_ALPN)
+		n = TP_CH_MAX_ALPN;
+	h->alpn_offered = calloc(n, sizeof(*h->alpn_offered));
+	if (h->alpn_offered == NULL) {
+		tp_alloc_note();
+		run->no_memory = true;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		h->alpn_offered[i] = tp_sanitize(c->ch.alpn[i],
+						 c->ch.alpn_len[i]);
+		if (h->alpn_offered[i] == NULL) {
+			run->no_memory = true;
+			break;
+		}
+		h->n_alpn_offered++;
+	}
+}
+
 static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 		 struct tp_handshake *h)
 {
@@ -601,12 +630,7 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 	if (c->has_client_hello) {
 		if (c->ch.has_sni)
 			h->sni = tp_sanitize(c->ch.sni, c->ch.sni_len);
-		/* the server's choice is in the ServerHello up to TLS 1.2
-		 * and encrypted in TLS 1.3: then the first offered */
-		if (c->has_server_hello && c->sh.has_alpn)
-			h->alpn = tp_sanitize(c->sh.alpn, c->sh.alpn_len);
-		else if (c->ch.n_alpn > 0)
-			h->alpn = tp_sanitize(c->ch.alpn[0], c->ch.alpn_len[0]);
+		fill_alpn_offered(run, c, h);
 		tp_ja3(&c->ch, h->ja3, NULL, 0);
 		tp_ja4(&c->ch, false, h->ja4);
 		if (run->use_keylog)
@@ -617,6 +641,12 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 	}
 	if (c->has_server_hello) {
 		const char *v = tp_wire_version_name(c->sh.version);
+
+		/* the server's choice is in its ServerHello up to TLS 1.2;
+		 * TLS 1.3 moved it into EncryptedExtensions (RFC 8446
+		 * section 4.3.1), which nothing here decrypts: none seen */
+		if (c->sh.has_alpn)
+			h->alpn = tp_sanitize(c->sh.alpn, c->sh.alpn_len);
 		const struct tp_suite *s = tp_registry_suite(c->sh.suite);
 
 		snprintf(id, sizeof(id), "0x%04X", c->sh.version);
@@ -637,18 +667,6 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 	h->tcp_conflicts = c->tcp_conflicts;
 	h->t_start = round(c->t_first * 1e6) / 1e6;
 	h->duration_ms = round((c->t_last - c->t_first) * 1e6) / 1e3;
-}
-
-/* Both sides reached encryption, as capture.c judges "established":
- * TLS 1.3 once the client sends an encrypted record after the
- * ServerHello, older versions once both sent change_cipher_spec. A reset
- * after that ended a connection, not a handshake. */
-static bool handshake_done(const struct tp_tls_conn *c)
-{
-	if (c->has_server_hello && !c->sh.hrr && c->sh.version == 0x0304)
-		return c->appdata_client;
-	return (c->ccs_client && c->ccs_server) ||
-	       (c->appdata_client && c->appdata_server);
 }
 
 /* A connection whose TCP segments disagreed: where the first
@@ -707,7 +725,7 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 	if (c->tcp_conflicts > 0)
 		conflict_add(&run->conflicts, c);
 	if ((c->rst_client || c->rst_server) && !c->has_alert &&
-	    !handshake_done(c))
+	    !tp_tls_conn_established(c))
 		group_add(&run->resets[c->rst_server && !c->rst_client], c);
 	if (h == &one) {
 		run->o->on_handshake(run->o->handshake_arg, h);

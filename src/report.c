@@ -146,14 +146,21 @@ struct tp_packet *tp_report_add_packet(struct tp_report *r)
 
 void tp_handshake_clear(struct tp_handshake *h)
 {
+	size_t i;
+
 	free(h->client);
 	free(h->server);
 	free(h->sni);
 	free(h->alpn);
+	for (i = 0; i < h->n_alpn_offered; i++)
+		free(h->alpn_offered[i]);
+	free(h->alpn_offered);
 	free(h->version);
 	free(h->cipher);
 	free_certs(h->certs, h->n_certs);
 	h->client = h->server = h->sni = h->alpn = NULL;
+	h->alpn_offered = NULL;
+	h->n_alpn_offered = 0;
 	h->version = h->cipher = NULL;
 	h->certs = NULL;
 	h->n_certs = 0;

@@ -12,6 +12,10 @@
 #include "registry.h"
 #include "tlsprobe.h"
 
+/* An ephemeral key exchange: the one test of forward secrecy for the
+ * grades, the findings and every view. */
+bool tp_grade_forward_secret(const struct tp_suite *s);
+
 /* The grade of one suite from its attributes alone ('A' … 'F'), and the
  * reason for it in one short phrase ("RC4", "no forward secrecy"). */
 char tp_grade_suite(const struct tp_suite *s, const char **why);

@@ -271,8 +271,12 @@ struct tp_handshake {
 	char *client;          /* "ip:port" */
 	char *server;
 	char *sni;             /* NULL when none */
-	char *alpn;            /* the protocol chosen, else the first offered;
-				* NULL when none */
+	char *alpn;            /* the protocol the server chose, as its
+				* ServerHello says; NULL when it chose none
+				* or (TLS 1.3) said it encrypted */
+	char **alpn_offered;   /* the client's offer, in its order (the
+				* first TP_CH_MAX_ALPN) */
+	size_t n_alpn_offered;
 	char *version;         /* "TLS1.3"; NULL before a ServerHello */
 	char *cipher;          /* IANA name (or "0x1301") */
 	char ja3[33], ja3s[33], ja4[37];  /* "" when not seen */
@@ -282,6 +286,8 @@ struct tp_handshake {
 	char alert_level[8];   /* "fatal", "warning" */
 	char alert_description[40];  /* "unknown_ca", or "encrypted" */
 	bool alert_from_server;
+	bool alert_inferred;   /* TLS 1.3: an encrypted record taken for an
+				* alert by its size and place */
 	char outcome[12];      /* established, alert, reset, closed,
 				* incomplete */
 	char history[40];      /* Zeek style */

@@ -240,16 +240,22 @@ static json_t *packets_json(const struct tp_report *r)
  * certificates, the certificates, the members after them. */
 static json_t *handshake_head_json(const struct tp_handshake *h)
 {
-	json_t *o = PACK("{s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_t *o = PACK("{s:o, s:o, s:o, s:o}",
 			      "client", str_or_null(h->client),
 			      "server", str_or_null(h->server),
 			      "sni", str_or_null(h->sni),
-			      "alpn", str_or_null(h->alpn),
-			      "version", str_or_null(h->version),
-			      "cipher", str_or_null(h->cipher));
+			      "alpn", str_or_null(h->alpn)),
+	       *offered;
+	size_t i;
 
 	if (o == NULL)
 		return NULL;
+	offered = json_array();
+	for (i = 0; i < h->n_alpn_offered; i++)
+		append(offered, jstr(h->alpn_offered[i]));
+	set(o, "alpn_offered", offered);
+	set(o, "version", str_or_null(h->version));
+	set(o, "cipher", str_or_null(h->cipher));
 	set(o, "ja3", h->ja3[0] ? jstr(h->ja3)
 						 : json_null());
 	set(o, "ja3s", h->ja3s[0] ? jstr(h->ja3s)

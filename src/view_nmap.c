@@ -10,7 +10,117 @@
 #include <string.h>
 
 #include "registry.h"
+#include "scan.h"
 #include "tlsprobe.h"
+
+/* Where nmap keeps its table of well-known ports (nmap-services(5)):
+ * the service column is nmap's own name, for the diff to agree. */
+static const char *const services_files[] = {
+	"/usr/share/nmap/nmap-services",
+	"/usr/local/share/nmap/nmap-services",
+};
+
+/* A service name as nmap-services writes them; anything else in the
+ * file is not copied to the output. */
+static bool service_word(const char *w, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > 40)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((w[i] >= 'a' && w[i] <= 'z') ||
+		      (w[i] >= 'A' && w[i] <= 'Z') ||
+		      (w[i] >= '0' && w[i] <= '9') || strchr("-_.+/", w[i])))
+			return false;
+	return true;
+}
+
+/* nmap's name for a TCP port, "unknown" (as nmap prints it) when the
+ * file is missing or names nothing there. Each line is "NAME PORT/PROTO
+ * FREQUENCY [# comment]"; a line too long for the buffer is skipped. */
+static void service_name(unsigned port, char *buf, size_t size)
+{
+	char line[512], want[16];
+	size_t i, k;
+	FILE *f = NULL;
+
+	snprintf(buf, size, "unknown");
+	snprintf(want, sizeof(want), "%u/tcp", port);
+	for (i = 0; f == NULL && i < sizeof(services_files) /
+					sizeof(services_files[0]); i++)
+		f = fopen(services_files[i], "r");
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+		char *name, *ports;
+
+		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+			int ch;
+
+			while ((ch = fgetc(f)) != EOF && ch != '\n')
+				;
+			continue;
+		}
+		if (line[0] == '#')
+			continue;
+		name = line;
+		k = strcspn(name, " \t\r\n");
+		ports = name + k;
+		ports += strspn(ports, " \t");
+		if (strncmp(ports, want, strlen(want)) != 0 ||
+		    (ports[strlen(want)] != ' ' && ports[strlen(want)] != '\t'))
+			continue;
+		if (service_word(name, k) && k < size) {
+			memcpy(buf, name, k);
+			buf[k] = '\0';
+		}
+		break;
+	}
+	fclose(f);
+}
+
+/* nmap's port table: each column as wide as its widest cell, then one
+ * space ("PORT     STATE SERVICE" over "8443/tcp open  https-alt"). */
+static void port_table(FILE *f, const struct tp_report *r, const char *state)
+{
+	char port[16], service[48];
+	int pw, sw;
+
+	snprintf(port, sizeof(port), "%u/tcp", r->target.port);
+	service_name(r->target.port, service, sizeof(service));
+	pw = strlen(port) > 4 ? (int)strlen(port) : 4;
+	sw = strlen(state) > 5 ? (int)strlen(state) : 5;
+	fprintf(f, "%-*s %-*s SERVICE\n%-*s %-*s %s\n", pw, "PORT", sw,
+		"STATE", pw, port, sw, state, service);
+}
+
+/* open (TCP connected), filtered (the SYN was never answered) or
+ * closed, as nmap says of the port. */
+static const char *port_state(const struct tp_report *r)
+{
+	const struct tp_scan *sc = r->scan;
+
+	if (sc != NULL && sc->connections > 0 && r->n_stages > 1 &&
+	    r->stages[1].status == TP_STAGE_OK)
+		return "open";
+	if (tp_report_has(r, TP_TCP_TIMEOUT))
+		return "filtered";
+	return "closed";
+}
+
+/* The script sorts the suites by name unless the server orders them. */
+struct named_suite {
+	char name[96];
+	const struct tp_scan_suite *suite;
+};
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct named_suite *)a)->name,
+		      ((const struct named_suite *)b)->name);
+}
 
 /* The script names the TLS 1.3 suites TLS_AKE_WITH_…. */
 static void suite_name(uint16_t id, char *buf, size_t size)
@@ -62,8 +172,7 @@ static void warnings(FILE *f, const struct tp_scan_protocol *p)
 		rc4 = rc4 || s->enc == TP_ENC_RC4;
 		sweet = sweet || s->enc == TP_ENC_3DES ||
 			s->enc == TP_ENC_IDEA;
-		nofs = nofs && (s->kx == TP_KX_RSA || s->kx == TP_KX_DH ||
-				s->kx == TP_KX_ECDH || s->kx == TP_KX_PSK);
+		nofs = nofs && !tp_grade_forward_secret(s);
 		anon = anon || s->auth == TP_AUTH_NULL;
 		exp = exp || s->is_export;
 		null = null || s->enc == TP_ENC_NULL;
@@ -93,14 +202,13 @@ char *tp_report_to_nmap(const struct tp_report *r)
 	size_t len = 0, i, j;
 	char least = '\0';
 	bool any = false;
+	struct named_suite *named = NULL;
 	FILE *f;
 
 	f = open_memstream(&out, &len);
 	if (f == NULL)
 		return NULL;
-	fprintf(f, "PORT     STATE SERVICE\n%u/tcp %s\n", r->target.port,
-		sc != NULL && sc->connections > 0 && r->n_stages > 1 &&
-		r->stages[1].status == TP_STAGE_OK ? "open" : "closed");
+	port_table(f, r, port_state(r));
 	if (sc != NULL) {
 		for (i = 0; i < sc->n_protocols; i++)
 			any = any || sc->protocols[i].accepted;
@@ -116,16 +224,33 @@ char *tp_report_to_nmap(const struct tp_report *r)
 				continue;
 			fprintf(f, "|   %s: \n|     ciphers: \n",
 				v ? v->nmap : "?");
-			for (j = 0; j < p->n_suites; j++) {
-				char name[96], kx[48];
-
-				suite_name(p->suites[j].id, name, sizeof(name));
-				kx_note(sc, &p->suites[j], kx, sizeof(kx));
-				fprintf(f, "|       %s%s - %c\n", name, kx,
-					p->suites[j].grade);
-				if (p->suites[j].grade > least)
-					least = p->suites[j].grade;
+			if (p->n_suites > 0) {
+				named = calloc(p->n_suites, sizeof(*named));
+				if (named == NULL) {
+					fclose(f);
+					free(out);
+					return NULL;
+				}
 			}
+			for (j = 0; j < p->n_suites; j++) {
+				suite_name(p->suites[j].id, named[j].name,
+					   sizeof(named[j].name));
+				named[j].suite = &p->suites[j];
+			}
+			if (p->preference != TP_PREF_SERVER && p->n_suites > 1)
+				qsort(named, p->n_suites, sizeof(*named),
+				      by_name);
+			for (j = 0; j < p->n_suites; j++) {
+				char kx[48];
+
+				kx_note(sc, named[j].suite, kx, sizeof(kx));
+				fprintf(f, "|       %s%s - %c\n", named[j].name,
+					kx, named[j].suite->grade);
+				if (named[j].suite->grade > least)
+					least = named[j].suite->grade;
+			}
+			free(named);
+			named = NULL;
 			if (p->version < 0x0304)
 				fputs("|     compressors: \n|       NULL\n", f);
 			fprintf(f, "|     cipher preference: %s\n",

@@ -277,6 +277,8 @@ static void handshake_line(struct pen *p, const struct tp_handshake *h)
 		fprintf(p->f, "  %s alert %s from the %s", h->alert_level,
 			h->alert_description,
 			h->alert_from_server ? "server" : "client");
+	if (h->alert_inferred)
+		fputs(" (by its size)", p->f);
 	if (h->starttls[0] != '\0')
 		fprintf(p->f, "  starttls %s", h->starttls);
 	if (h->keylog_secrets >= 0)

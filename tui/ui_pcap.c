@@ -48,7 +48,15 @@ static void details(const struct tp_report *r, const struct tp_handshake *hs,
 	ADD("client     %s\n", hs->client ? hs->client : "?");
 	ADD("server     %s\n", hs->server ? hs->server : "?");
 	ADD("SNI        %s\n", hs->sni ? hs->sni : "(none)");
-	ADD("ALPN       %s\n", hs->alpn ? hs->alpn : "(none)");
+	ADD("ALPN       %s\n", hs->alpn ? hs->alpn
+			    : hs->version && strcmp(hs->version, "TLS1.3") == 0
+			    ? "(encrypted in TLS 1.3)" : "(none chosen)");
+	if (hs->n_alpn_offered > 0) {
+		ADD("  offered ");
+		for (k = 0; k < hs->n_alpn_offered; k++)
+			ADD(" %s", hs->alpn_offered[k]);
+		ADD("\n");
+	}
 	ADD("version    %s\n", hs->version ? hs->version : "(no ServerHello)");
 	ADD("cipher     %s\n", hs->cipher ? hs->cipher : "-");
 	if (hs->starttls[0] != '\0')
@@ -57,9 +65,10 @@ static void details(const struct tp_report *r, const struct tp_handshake *hs,
 	ADD("outcome    %s  (history %s, %.1f ms)\n", hs->outcome, hs->history,
 	    hs->duration_ms);
 	if (hs->has_alert)
-		ADD("alert      %s %s from the %s\n", hs->alert_level,
+		ADD("alert      %s %s from the %s%s\n", hs->alert_level,
 		    hs->alert_description,
-		    hs->alert_from_server ? "server" : "client");
+		    hs->alert_from_server ? "server" : "client",
+		    hs->alert_inferred ? " (by its size)" : "");
 	ADD("JA3        %s\nJA3S       %s\nJA4        %s\n",
 	    hs->ja3[0] ? hs->ja3 : "-", hs->ja3s[0] ? hs->ja3s : "-",
 	    hs->ja4[0] ? hs->ja4 : "-");

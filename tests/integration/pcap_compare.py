@@ -229,14 +229,16 @@ def main():
         return w["sh"][-1] if w["sh"] else None
 
     def alpn_of(w):
+        # the server's choice as its ServerHello says (TLS 1.3 moved it
+        # into EncryptedExtensions: none in clear)
         sh = last_sh(w)
-        if sh and sh["alpn"]:
-            return sh["alpn"]
-        return w["ch"]["alpn"][0] if w["ch"]["alpn"] else None
+        return sh["alpn"] if sh and sh["alpn"] else None
 
     field("sni", lambda i, w: w["ch"]["sni"], lambda h: h.get("sni"))
-    field("alpn (chosen, else the first offered)",
+    field("alpn (the server's choice in its ServerHello, else null)",
           lambda i, w: alpn_of(w), lambda h: h.get("alpn"))
+    field("alpn_offered (the ClientHello's list)",
+          lambda i, w: w["ch"]["alpn"], lambda h: h.get("alpn_offered"))
     field("version",
           lambda i, w: VERSIONS.get(last_sh(w)["version"], hex(
               last_sh(w)["version"])) if last_sh(w) else None,

@@ -163,6 +163,84 @@ PY
 	done <"$T/compare.out"
 }
 
+# layout NAME NMAP_OUT OURS: TAP lines: tlsprobe's --format nmap is
+# nmap's own text from the PORT header to the least strength line, once
+# both are masked where tlsprobe speaks for itself (docs/tlsprobe-
+# ciphers.1): the grade letters, the key exchange in parentheses, the
+# wording of the warnings, and suites nmap's table does not know. The
+# header, the port line (nmap-services' name), the versions, the suites
+# in their order, the compressors and the cipher preference must match
+# line for line.
+layout() {
+	python3 - "$@" "$TLS_LUA" >"$T/layout.out" 2>&1 <<'PY'
+import re, sys
+
+name, nmap_out, ours, tls_lua = sys.argv[1:5]
+known = None
+if tls_lua:
+    text = open(tls_lua).read()
+    table = text[text.index("\nCIPHERS = {"):]
+    table = table[:table.index("\n}")]
+    known = set(re.findall(r'^\s*\[?"?([A-Za-z0-9_-]+)"?\]?\s*=\s*0x[0-9A-Fa-f]{4}',
+                           table, re.M))
+
+def masked(path):
+    lines, keep, in_warn = [], False, False
+    for l in open(path).read().splitlines():
+        if l.startswith("PORT "):
+            keep = True
+        if not keep:
+            continue
+        if in_warn:
+            if l.startswith("|       "):
+                continue
+            in_warn = False
+        if re.match(r"^\|\s{5}warnings:", l):
+            in_warn = True
+            continue
+        m = re.match(r"^\|\s{7}(\S+)(?: \(.*\))? - [A-F]\s*$", l)
+        if m:
+            if known is not None and m.group(1) not in known:
+                continue
+            l = "|       %s - %s" % (m.group(1), "?")
+        l = re.sub(r"least strength: [A-F]$", "least strength: ?", l)
+        lines.append(l)
+        if l.startswith("|_"):
+            break
+    return lines
+
+theirs, mine = masked(nmap_out), masked(ours)
+
+def say(ok, what, detail=()):
+    print("%s %s: %s" % ("PASS" if ok else "FAIL", name, what))
+    if not ok:
+        for d in detail:
+            print("#   " + d)
+
+say(theirs[:2] == mine[:2] and len(theirs) >= 2,
+    "the PORT header and the port line are nmap's: %r" % " | ".join(mine[:2]),
+    ["nmap:     %r" % l for l in theirs[:2]] + ["tlsprobe: %r" % l for l in mine[:2]])
+say(bool(theirs) and bool(mine) and theirs[-1] == mine[-1]
+    and mine[-1].startswith("|_  least strength: "),
+    "the least strength line has nmap's layout",
+    ["nmap: %r, tlsprobe: %r" % (theirs[-1:], mine[-1:])])
+import difflib
+diff = list(difflib.unified_diff(theirs, mine, "nmap", "tlsprobe", lineterm="", n=1))
+say(not diff, "every line, masked, is nmap's (%d lines)" % len(theirs), diff[:40])
+PY
+	while IFS= read -r _l; do
+		case "$_l" in
+		"PASS "*) ok "${_l#PASS }" ;;
+		"FAIL "*) not_ok "${_l#FAIL }" ;;
+		*) echo "$_l" ;;
+		esac
+	done <"$T/layout.out"
+	grep -q '^PASS\|^FAIL' "$T/layout.out" || {
+		not_ok "$1: layout compared with nmap"
+		sed 's/^/#   /' "$T/layout.out"
+	}
+}
+
 # crosscheck NAME: nmap, tlsprobe --json and --format nmap on SRV_PORT
 crosscheck() {
 	run_nmap "$SRV_PORT"
@@ -177,6 +255,13 @@ crosscheck() {
 	timeout -k 2 60 "$TP" ciphers --format nmap "127.0.0.1:$SRV_PORT" \
 		>"$T/$1-nmap.txt" 2>"$T/$1-nmap.err" </dev/null
 	compare "$1 --format nmap" "$T/nmap-$SRV_PORT.txt" "$T/$1-nmap.txt" nmap
+	layout "$1 --format nmap" "$T/nmap-$SRV_PORT.txt" "$T/$1-nmap.txt"
+	if [ -s "$T/$1-nmap.err" ]; then
+		not_ok "$1 --format nmap: nothing on stderr for a TLS port"
+		sed 's/^/#   /' "$T/$1-nmap.err"
+	else
+		ok "$1 --format nmap: nothing on stderr for a TLS port"
+	fi
 }
 
 # ---- openssl s_server: TLS 1.2 and 1.3, legacy suites, server order ----
@@ -194,3 +279,42 @@ start_gnutls_serv --x509certfile "$PKI/server.pem" \
 	--priority 'NORMAL:+3DES-CBC:+ARCFOUR-128:+VERS-TLS1.0:+VERS-TLS1.1:%SERVER_PRECEDENCE'
 crosscheck gnutls-serv
 stop_servers
+
+# ---- a port that is not TLS: nmap's port line, no table, and why ----
+start_fake http || exit 1
+timeout -k 2 60 nmap -Pn -n -p "$FAKE_PORT" --script ssl-enum-ciphers \
+	127.0.0.1 >"$T/nmap-http.txt" 2>&1 </dev/null
+timeout -k 2 60 "$TP" ciphers --format nmap "127.0.0.1:$FAKE_PORT" \
+	>"$T/http-nmap.txt" 2>"$T/http-nmap.err" </dev/null
+HTTP_RC=$?
+if [ "$(grep -A1 '^PORT ' "$T/nmap-http.txt")" = "$(cat "$T/http-nmap.txt")" ]; then
+	ok "not TLS --format nmap: nmap's PORT header and port line, and no table"
+else
+	not_ok "not TLS --format nmap: nmap's PORT header and port line, and no table"
+	sed 's/^/#   nmap: /' "$T/nmap-http.txt"
+	sed 's/^/#   tlsprobe: /' "$T/http-nmap.txt"
+fi
+if [ "$HTTP_RC" -eq 1 ] && [ "$(wc -l <"$T/http-nmap.err")" -eq 1 ] &&
+	grep -q "no ssl-enum-ciphers table for port $FAKE_PORT: .*(NOT_TLS)\$" \
+		"$T/http-nmap.err"; then
+	ok "not TLS --format nmap: exit 1, one line on stderr says why (NOT_TLS)"
+else
+	not_ok "not TLS --format nmap: exit 1, one line on stderr says why (NOT_TLS)"
+	echo "#   exit status $HTTP_RC"
+	sed 's/^/#   stderr: /' "$T/http-nmap.err"
+fi
+stop_servers
+
+# ---- a closed port: nmap's layout for it ----
+CLOSED=$(free_port)
+timeout -k 2 60 nmap -Pn -n -p "$CLOSED" 127.0.0.1 >"$T/nmap-closed.txt" 2>&1 </dev/null
+timeout -k 2 60 "$TP" ciphers --format nmap "127.0.0.1:$CLOSED" \
+	>"$T/closed-nmap.txt" 2>"$T/closed-nmap.err" </dev/null
+if [ "$(grep -A1 '^PORT ' "$T/nmap-closed.txt")" = "$(cat "$T/closed-nmap.txt")" ] &&
+	grep -q '(TCP_REFUSED)$' "$T/closed-nmap.err"; then
+	ok "closed port --format nmap: nmap's lines, and stderr says TCP_REFUSED"
+else
+	not_ok "closed port --format nmap: nmap's lines, and stderr says TCP_REFUSED"
+	sed 's/^/#   nmap: /' "$T/nmap-closed.txt"
+	sed 's/^/#   tlsprobe: /' "$T/closed-nmap.txt" "$T/closed-nmap.err"
+fi

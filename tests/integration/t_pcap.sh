@@ -45,7 +45,8 @@ for h in json.load(open(sys.argv[1]))["handshakes"]:
 # no JA4.
 sample tls12.pcap 'len(d["handshakes"]) == 1'
 sample tls12.pcap 'h["client"] == "127.0.0.1:45014" and h["server"] == "127.0.0.1:38117"'
-sample tls12.pcap 'h["sni"] == "server.test" and h["alpn"] == "http/1.1"'
+# the server chose no protocol (its ServerHello has no ALPN)
+sample tls12.pcap 'h["sni"] == "server.test" and h["alpn"] is None and h["alpn_offered"] == ["http/1.1"]'
 sample tls12.pcap 'h["version"] == "TLS1.2" and h["cipher"] == "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"'
 sample tls12.pcap 'h["ja3"] == "22558766122974704364c9c75c5cce0a" and h["ja3s"] == "ec74a5c51106f0419184d0dd08fb05bc"'
 sample tls12.pcap 're.fullmatch(r"t12d\d{4}h1_[0-9a-f]{12}_[0-9a-f]{12}", h["ja4"]) is not None'
@@ -53,7 +54,8 @@ sample tls12.pcap 'h["outcome"] == "established" and h["alert"] is None'
 sample tls12.pcap '"CN=localhost" in h["certificates"][0]["subject"] and "CN=tlsprobe Test CA1" in h["certificates"][0]["issuer"] and h["certificates"][0]["key"] == "RSA-2048"'
 sample tls13.pcapng 'len(d["handshakes"]) == 1'
 sample tls13.pcapng 'h["client"] == "127.0.0.1:54760" and h["server"] == "127.0.0.1:32861"'
-sample tls13.pcapng 'h["sni"] == "server.test" and h["alpn"] == "h2"'
+# TLS 1.3: the server's choice is encrypted
+sample tls13.pcapng 'h["sni"] == "server.test" and h["alpn"] is None and h["alpn_offered"] == ["h2", "http/1.1"]'
 sample tls13.pcapng 'h["version"] == "TLS1.3" and h["cipher"] == "TLS_AES_256_GCM_SHA384"'
 sample tls13.pcapng 'h["ja3"] == "89dfc51e72bdcb94e4ba4622588002b1" and h["ja3s"] == "15af977ce25de452b96affa2addb1036"'
 sample tls13.pcapng 're.fullmatch(r"t13d\d{4}h2_[0-9a-f]{12}_[0-9a-f]{12}", h["ja4"]) is not None'

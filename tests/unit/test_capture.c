@@ -1334,6 +1334,98 @@ static void test_capture_outcomes(void **state)
 	free(s);
 }
 
+/* How a TLS 1.3 handshake ended, from the sizes of its encrypted
+ * records: the client's flight after the server's, then the server's
+ * answer, then the close (RFC 8446 sections 4.4.4, 5.2 and 6). */
+static const struct {
+	const char *name;
+	uint16_t suite;
+	size_t client[2];   /* the client's encrypted records (0: none) */
+	size_t server[2];   /* the server's after them */
+	int plain_alert;    /* a plaintext alert from the server after
+			     * them, its description, or -1 */
+	const char *outcome;
+	int alert_from_server;  /* -1 no alert */
+	bool inferred;
+} tls13_ends[] = {
+	{"tickets, then the close", 0x1301, {53, 0}, {250, 250}, -1,
+	 "established", -1, false},
+	{"one ticket, then the close", 0x1301, {53, 0}, {250, 0}, -1,
+	 "established", -1, false},
+	{"nothing from the server", 0x1301, {90, 53}, {0, 0}, -1,
+	 "established", -1, false},
+	{"the server refuses the certificate", 0x1301, {25, 53}, {19, 0}, -1,
+	 "alert", 1, true},
+	{"refused, SHA-384", 0x1302, {69, 0}, {19, 0}, -1, "alert", 1, true},
+	{"refused, CCM_8", 0x1305, {45, 0}, {11, 0}, -1, "alert", 1, true},
+	{"an alert's size, but a second record", 0x1301, {53, 0}, {19, 40},
+	 -1, "established", -1, false},
+	{"not an alert's size", 0x1301, {53, 0}, {20, 0}, -1, "established",
+	 -1, false},
+	{"too short for a Finished with SHA-384", 0x1302, {53, 0}, {0, 0},
+	 -1, "closed", -1, false},
+	{"the client gives up", 0x1301, {19, 0}, {0, 0}, -1, "alert", 0,
+	 true},
+	{"a plaintext alert after the handshake", 0x1301, {53, 0}, {0, 0},
+	 46, "alert", 1, false},
+};
+
+static void test_capture_tls13_end(void **state)
+{
+	struct script *s = script_new();
+	struct tp_flows_stats st;
+	struct got g;
+	uint8_t b[2048], m[512], enc[300];
+	size_t i, k, n;
+
+	(void)state;
+	memset(enc, 0x77, sizeof(enc));
+	for (i = 0; i < sizeof(tls13_ends) / sizeof(tls13_ends[0]); i++) {
+		print_message("# %s\n", tls13_ends[i].name);
+		script_init(s, 1000, 2000);
+		tcp_open(s);
+		send_client_hello(s, true, "end.example");
+		n = record(b, 22, m, server_hello(m, true, tls13_ends[i].suite,
+						    false));
+		n += record(b + n, 20, (const uint8_t *)"\x01", 1);
+		n += record(b + n, 23, enc, sizeof(enc));
+		send_seg(s, 1, TP_TCP_PSH, b, n);
+		n = record(b, 20, (const uint8_t *)"\x01", 1);
+		for (k = 0; k < 2 && tls13_ends[i].client[k] > 0; k++)
+			n += record(b + n, 23, enc, tls13_ends[i].client[k]);
+		send_seg(s, 0, TP_TCP_PSH, b, n);
+		for (k = 0; k < 2 && tls13_ends[i].server[k] > 0; k++)
+			send_seg(s, 1, TP_TCP_PSH, b,
+				 record(b, 23, enc, tls13_ends[i].server[k]));
+		if (tls13_ends[i].plain_alert >= 0) {
+			m[0] = 2;
+			m[1] = (uint8_t)tls13_ends[i].plain_alert;
+			send_seg(s, 1, TP_TCP_PSH, b, record(b, 21, m, 2));
+		}
+		tcp_close(s);
+		run(s, IN_ORDER, &g, &st);
+		assert_int_equal(g.n, 1);
+		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+				    tls13_ends[i].outcome);
+		assert_int_equal(g.c[0].has_alert,
+				 tls13_ends[i].alert_from_server >= 0);
+		if (!g.c[0].has_alert)
+			continue;
+		assert_int_equal(g.c[0].alert_from_server,
+				 tls13_ends[i].alert_from_server);
+		assert_int_equal(g.c[0].alert_inferred,
+				 tls13_ends[i].inferred);
+		assert_int_equal(g.c[0].alert_encrypted,
+				 tls13_ends[i].inferred);
+		if (tls13_ends[i].plain_alert >= 0) {
+			assert_int_equal(g.c[0].alert_level, 2);
+			assert_int_equal(g.c[0].alert_desc,
+					 tls13_ends[i].plain_alert);
+		}
+	}
+	free(s);
+}
+
 /* No SYN in the capture: the ClientHello tells the client, even from
  * the lower port. */
 static void test_capture_mid_stream(void **state)
@@ -2261,6 +2353,7 @@ int main(void)
 		cmocka_unit_test(test_capture_overlap_window_edge),
 		cmocka_unit_test(test_capture_not_tls),
 		cmocka_unit_test(test_capture_outcomes),
+		cmocka_unit_test(test_capture_tls13_end),
 		cmocka_unit_test(test_capture_mid_stream),
 		cmocka_unit_test(test_capture_starttls),
 		cmocka_unit_test(test_capture_starttls_refused),

@@ -272,6 +272,54 @@ static void test_grade_views(void **state)
 	tp_report_free(r);
 }
 
+/* --format nmap warns of no forward secrecy exactly when the grader
+ * finds NO_FORWARD_SECRECY and no suite with it, whatever the key
+ * exchange (RSA_PSK and SRP are not ephemeral either); with client
+ * preference the suites are sorted by name, as the script sorts them. */
+static void test_grade_nmap_forward_secrecy(void **state)
+{
+	static const struct {
+		uint16_t id;
+		bool warned;
+	} cases[] = {
+		{0x009C, true},   /* RSA */
+		{0x00AC, true},   /* RSA_PSK */
+		{0xC01D, true},   /* SRP */
+		{0x008C, true},   /* PSK */
+		{0xC02F, false},  /* ECDHE */
+		{0x00AA, false},  /* DHE_PSK */
+	};
+	static const uint16_t two[] = {0x009C, 0xC02F};
+	struct tp_report *r;
+	char *nmap, *a, *b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = scan_report(0x0303, &cases[i].id, 1, TP_PREF_SERVER);
+		assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA),
+				 0);
+		nmap = tp_report_to_nmap(r);
+		assert_non_null(nmap);
+		assert_int_equal(strstr(nmap, "no suite with forward secrecy")
+				 != NULL, cases[i].warned);
+		assert_int_equal(tp_report_has(r, TP_NO_FORWARD_SECRECY),
+				 cases[i].warned);
+		free(nmap);
+		tp_report_free(r);
+	}
+	r = scan_report(0x0303, two, 2, TP_PREF_CLIENT);
+	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
+	nmap = tp_report_to_nmap(r);
+	assert_non_null(nmap);
+	a = strstr(nmap, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+	b = strstr(nmap, "TLS_RSA_WITH_AES_128_GCM_SHA256");
+	assert_true(a != NULL && b != NULL && a < b);
+	assert_non_null(strstr(nmap, "cipher preference: client"));
+	free(nmap);
+	tp_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_grade_policy),
 		cmocka_unit_test(test_grade_policy_no_verdict),
 		cmocka_unit_test(test_grade_views),
+		cmocka_unit_test(test_grade_nmap_forward_secrecy),
 	};
 
 	return cmocka_run_group_tests_name("grade", tests, NULL, NULL);
