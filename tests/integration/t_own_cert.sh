@@ -173,3 +173,100 @@ expect "openssl, a sound certificate from another CA: CLIENT_CERT_REJECTED" 1 \
 expect_py "another CA: nothing side local" \
 	"all(f['side'] != 'local' for f in d['findings'])"
 stop_servers
+
+# --- tlsprobe server: its own chain judged at start ---
+make_pki server-clientauth.pem server-clientauth.key server-expired.pem \
+	server-expired.key
+
+# own_server NAME: tlsprobe server --json with $PKI/NAME.pem and .key on
+# 127.0.0.1, port 0; sets PROBE_PORT, PROBE_OUT, PROBE_ERR.
+own_server() {
+	PROBE_OUT="$T/probe-$1.out"
+	PROBE_ERR="$T/probe-$1.err"
+	"$TP" server --listen 127.0.0.1:0 --cert "$PKI/$1.pem" \
+		--key "$PKI/$1.key" --json >"$PROBE_OUT" 2>"$PROBE_ERR" \
+		</dev/null &
+	srv_track "$!" "$PROBE_ERR"
+	if ! _srv_wait "$!" "$PROBE_ERR" 'listening on 127\.0\.0\.1:[0-9]+'; then
+		_srv_failed_start "tlsprobe server --cert $1.pem" "$PROBE_ERR"
+		return 1
+	fi
+	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+		"$PROBE_ERR" | head -n 1)
+}
+
+# server_line N CONDITION: the Nth JSON line of the server (within 5 s)
+# meets the Python condition over d, the report, and f, its finding
+# CODE (the third argument).
+server_line() {
+	_sl_i=0
+	while [ "$(wc -l <"$PROBE_OUT")" -lt "$1" ] && [ $_sl_i -lt 250 ]; do
+		sleep 0.02
+		_sl_i=$((_sl_i + 1))
+	done
+	if python3 -c '
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+d = json.loads(lines[int(sys.argv[2]) - 1])
+fs = [f for f in d["findings"] if f["code"] == sys.argv[3]]
+sys.exit(0 if len(fs) == 1 and eval(sys.argv[4], {"d": d, "f": fs[0]}) else 1)' \
+		"$PROBE_OUT" "$1" "$3" "$2" 2>"$T/server_line.err"; then
+		ok "$4"
+	else
+		not_ok "$4"
+		echo "#   false: $2"
+		sed 's/^/#   /' "$PROBE_OUT" "$T/server_line.err" | head -n 20
+	fi
+}
+
+for c in clientauth:BAD_KEY_USAGE:serverAuth:unsupported_certificate \
+	 expired:CERT_EXPIRED:2021-01-01:certificate_expired; do
+	IFS=: read -r name code word alert <<EOT
+$c
+EOT
+	own_server "server-$name" || exit 1
+	if grep -q "^tlsprobe server: warning: $code: .*$word" "$PROBE_ERR"; then
+		ok "server-$name.pem: a $code warning on stderr at start"
+	else
+		not_ok "server-$name.pem: a $code warning on stderr at start"
+		sed 's/^/#   /' "$PROBE_ERR"
+	fi
+	# a client that checks the purpose and the dates refuses it
+	echo | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+		-CAfile "$PKI/ca1.pem" -verify_return_error -purpose sslserver \
+		>"$T/s_client-$name.log" 2>&1
+	server_line 1 "d['verdict'] == 'fail' and f['severity'] == 'error' and f['side'] == 'local' and '$word' in f['fix'] and '$alert' in f['summary'] and 'CLIENT_CERT' not in str(d)" \
+		"$code" "server-$name.pem, openssl s_client refuses it: the server's diagnosis is its own $code"
+	# a tlsprobe client names the same fault on the server's side
+	run_client "server-$name" "127.0.0.1:$PROBE_PORT" --ca "$PKI/ca1.pem" \
+		--expect-name localhost
+	expect "server-$name.pem: tlsprobe client sees $code" 1 "$code"
+	expect_py "server-$name.pem: tlsprobe client's $code is side server" \
+		"[f['side'] for f in d['findings'] if f['code'] == '$code'] == ['server']"
+	server_line 2 "d['verdict'] == 'warn' and f['severity'] == 'warning' and f['side'] == 'local'" \
+		"$code" "server-$name.pem, a client that lets it pass: $code a warning in the report"
+	stop_servers
+done
+
+# --- tlsprobe peer: one chain, both roles judged ---
+make_pki node-b.pem node-b.key
+pa=$(free_port)
+pb=$(free_port)
+timeout -k 2 30 "$TP" peer --listen "127.0.0.1:$pb" --connect "127.0.0.1:$pa" \
+	--cert "$PKI/node-b.pem" --key "$PKI/node-b.key" --ca "$PKI/ca1.pem" \
+	--timeout 3 --wait 8 --json >"$T/peer-b.json" 2>"$T/peer-b.err" \
+	</dev/null &
+peer_b=$!
+timeout -k 2 30 "$TP" peer --listen "127.0.0.1:$pa" --connect "127.0.0.1:$pb" \
+	--cert "$PKI/server-clientauth.pem" --key "$PKI/server-clientauth.key" \
+	--ca "$PKI/ca1.pem" --timeout 3 --wait 8 --json >"$T/peer-a.json" \
+	2>"$T/peer-a.err" </dev/null
+wait "$peer_b"
+OUT="$T/peer-a.json" ERR="$T/peer-a.err" LAST_ARGS="(peer with server-clientauth.pem)"
+expect_py "peer, EKU clientAuth only: its server role finds BAD_KEY_USAGE in its own chain, side local" \
+	"any(f['code'] == 'BAD_KEY_USAGE' and f['side'] == 'local' and f['summary'].startswith('as server: ') and 'serverAuth' in f['fix'] for f in d['findings'])"
+expect_py "peer, EKU clientAuth only: its client role finds nothing in it (clientAuth is there)" \
+	"not any(f['side'] == 'local' and not f['summary'].startswith('as server: ') for f in d['findings'])"
+OUT="$T/peer-b.json" ERR="$T/peer-b.err"
+expect_py "peer, the other node: sees BAD_KEY_USAGE on the server's side" \
+	"any(f['code'] == 'BAD_KEY_USAGE' and f['side'] == 'server' for f in d['findings'])"
