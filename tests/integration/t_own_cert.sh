@@ -47,6 +47,24 @@ own caleaf ca1 'cn = "client.test"' 'serial = 63' ca cert_signing_key \
 	tls_www_client signing_key "$from" "$until"
 own viaint int1 'cn = "client.test"' 'serial = 64' tls_www_client \
 	signing_key "$from" "$until"
+# a 1024-bit RSA key, under OpenSSL's default security level
+if ! TZ=UTC certtool --generate-privkey --key-type rsa --bits 1024 \
+	--no-text --outfile "$OWN/weak.key" >"$OWN/weak.log" 2>&1; then
+	not_ok "certtool makes weak.key"
+	exit 1
+fi
+: >"$OWN/weak.tmpl"
+for line in 'cn = "client.test"' 'serial = 65' tls_www_client signing_key \
+	encryption_key "$from" "$until"; do
+	printf '%s\n' "$line" >>"$OWN/weak.tmpl"
+done
+if ! TZ=UTC certtool --generate-certificate --load-privkey "$OWN/weak.key" \
+	--load-ca-certificate "$PKI/ca1.pem" --load-ca-privkey "$PKI/ca1.key" \
+	--template "$OWN/weak.tmpl" --outfile "$OWN/weak.pem" \
+	>>"$OWN/weak.log" 2>&1; then
+	not_ok "certtool makes weak.pem"
+	exit 1
+fi
 # the leaf, then the root, then the intermediate that issued the leaf
 cat "$OWN/viaint.pem" "$PKI/ca1.pem" "$PKI/int1.pem" >"$OWN/misordered.pem"
 
@@ -94,6 +112,12 @@ expect "openssl, key that is not the certificate's: KEY_MISMATCH" 1 \
 	KEY_MISMATCH '!CLIENT_CERT_REJECTED'
 finding KEY_MISMATCH error \
 	"'--key' in f['fix'] and 'other.key' in f['summary'] and 'decrypt_error' in f['summary']"
+
+run_client ossl-weak "localhost:$SRV_PORT" -4 --ca "$PKI/ca1.pem" \
+	--cert "$OWN/weak.pem" --key "$OWN/weak.key"
+expect "openssl, a 1024-bit RSA client key: WEAK_KEY" 1 \
+	WEAK_KEY '!CLIENT_CERT_REJECTED'
+finding WEAK_KEY error "'2048' in f['fix'] and 'RSA-1024' in f['summary']"
 
 # faults the server lets pass: warnings, and the handshake goes through
 run_client ossl-ca-leaf "localhost:$SRV_PORT" -4 --ca "$PKI/ca1.pem" \
