@@ -63,6 +63,22 @@ static void on_listening(void *arg, const char *addresses)
 	fflush(stderr);
 }
 
+/* Our own certificate's faults, found at start: one line each on
+ * stderr before the listening line (they are in every report too). */
+static void on_own_cert(void *arg, const struct tp_report *own)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < own->n_findings; i++)
+		fprintf(stderr, "tlsprobe server: warning: %s: %s (fix: %s)\n",
+			tp_code_info(own->findings[i].code)->name,
+			own->findings[i].summary ? own->findings[i].summary
+						 : "",
+			own->findings[i].fix ? own->findings[i].fix : "");
+	fflush(stderr);
+}
+
 static const char *paint(const struct run *run, enum tp_verdict v)
 {
 	if (!run->color)
@@ -188,6 +204,7 @@ int cmd_server(int argc, char **argv)
 		o.count = 1;
 	run.color = !run.common.json && cli_use_color(&run.common);
 	o.on_listening = on_listening;
+	o.on_own_cert = on_own_cert;
 	o.on_report = on_report;
 	o.arg = &run;
 	o.stop = &stop_requested;

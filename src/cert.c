@@ -1186,6 +1186,12 @@ static void check_order(struct checker *k)
 			 "sent" : "in the file");
 		sent_list(k, &t);
 		detail(k, f, buf);
+		if (!k->c->sent_by_peer)
+			tp_finding_fix(f, "reorder the %s: put %s right after "
+				       "%s, each issuer after the certificate "
+				       "it issued", role(k),
+				       k->nodes[nd->issued_by].label,
+				       nd->label);
 	}
 }
 
@@ -1239,6 +1245,54 @@ static int trusted_same_name(const struct checker *k, gnutls_x509_crt_t crt)
 	return -1;
 }
 
+/*
+ * The issuer of end is not among the certificates given, yet another of
+ * them not on the path is a CA, or bears the issuer's name: the
+ * certificates do not link up and an intermediate is missing between
+ * them. Proved from what was given alone, whatever the trust store.
+ * Returns whether it added INCOMPLETE_CHAIN.
+ */
+static bool missing_link(struct checker *k, const struct node *end)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+	int unused_ca = -1, same_name = -1;
+	unsigned i;
+
+	for (i = 0; i < k->n; i++) {
+		if (k->nodes[i].on_path)
+			continue;
+		if (same_name_as_issuer(end->crt, k->nodes[i].crt) &&
+		    same_name < 0)
+			same_name = (int)i;
+		if (k->nodes[i].is_ca && unused_ca < 0)
+			unused_ca = (int)i;
+	}
+	if (same_name < 0 && unused_ca < 0)
+		return false;
+	text_add(&t, "issuer %s of %s is missing from %s%s (", end->issuer,
+		 end->label, k->c->sent_by_peer ? "what was sent" : "the ",
+		 k->c->sent_by_peer ? "" : role(k));
+	sent_list(k, &t);
+	text_add(&t, ")");
+	f = finding(k, TP_INCOMPLETE_CHAIN, buf);
+	t = (struct text){buf, sizeof(buf), 0};
+	if (same_name >= 0)
+		text_add(&t, "%s has the issuer's name but its key did "
+			 "not sign %s (same name, different key: a "
+			 "stale intermediate?)",
+			 k->nodes[same_name].label, end->label);
+	else
+		text_add(&t, "%s is a CA but did not issue %s: the "
+			 "intermediate between them is missing",
+			 k->nodes[unused_ca].label, end->label);
+	detail(k, f, buf);
+	tp_finding_fix(f, "add the intermediate %s to the %s, right "
+		       "after %s", end->issuer, role(k), end->label);
+	return true;
+}
+
 static void untrusted(struct checker *k)
 {
 	const struct node *end = &k->nodes[k->path.steps[k->path.len - 1]];
@@ -1246,7 +1300,7 @@ static void untrusted(struct checker *k)
 	struct tp_finding *f;
 	struct text t;
 	unsigned i;
-	int ca, unused_ca = -1, same_name = -1;
+	int ca;
 	unsigned char raw[32];
 	size_t raw_size;
 
@@ -1321,37 +1375,8 @@ static void untrusted(struct checker *k)
 			       end->issuer, end->subject);
 		return;
 	}
-	for (i = 0; i < k->n; i++) {
-		if (k->nodes[i].on_path)
-			continue;
-		if (same_name_as_issuer(end->crt, k->nodes[i].crt) &&
-		    same_name < 0)
-			same_name = (int)i;
-		if (k->nodes[i].is_ca && unused_ca < 0)
-			unused_ca = (int)i;
-	}
-	if (same_name >= 0 || unused_ca >= 0) {
-		text_add(&t, "issuer %s of %s is missing from %s%s (", end->issuer,
-			 end->label, k->c->sent_by_peer ? "what was sent" : "the ",
-			 k->c->sent_by_peer ? "" : role(k));
-		sent_list(k, &t);
-		text_add(&t, ")");
-		f = finding(k, TP_INCOMPLETE_CHAIN, buf);
-		t = (struct text){buf, sizeof(buf), 0};
-		if (same_name >= 0)
-			text_add(&t, "%s has the issuer's name but its key did "
-				 "not sign %s (same name, different key: a "
-				 "stale intermediate?)",
-				 k->nodes[same_name].label, end->label);
-		else
-			text_add(&t, "%s is a CA but did not issue %s: the "
-				 "intermediate between them is missing",
-				 k->nodes[unused_ca].label, end->label);
-		detail(k, f, buf);
-		tp_finding_fix(f, "add the intermediate %s to the %s, right "
-			       "after %s", end->issuer, role(k), end->label);
+	if (missing_link(k, end))
 		return;
-	}
 	text_add(&t, "issuer %s of %s is not among the %u trusted CAs from %s",
 		 end->issuer, end->label, k->t ? k->t->n_cas : 0,
 		 source_name(k->t));
@@ -1388,6 +1413,11 @@ static void check_dates(struct checker *k, gnutls_x509_crt_t crt,
 		snprintf(buf, sizeof(buf), "valid from %s; checked at %s",
 			 then, when);
 		detail(k, f, buf);
+		format_time(na, then, sizeof(then));
+		tp_finding_fix(f, "renew %s, which expired on %s, and install "
+			       "the new certificate%s%s", label, then,
+			       k->c->own ? " in the " : "",
+			       k->c->own ? role(k) : "");
 	}
 	if (nb != (time_t)-1 && nb > k->now) {
 		format_time(nb, then, sizeof(then));
@@ -1398,6 +1428,9 @@ static void check_dates(struct checker *k, gnutls_x509_crt_t crt,
 		snprintf(buf, sizeof(buf), "checked at %s; a clock that is "
 			 "behind has the same effect", when);
 		detail(k, f, buf);
+		tp_finding_fix(f, "check the clock (it reads %s): if it is "
+			       "right, reissue %s with a notBefore in the "
+			       "past, not %s", when, label, then);
 	}
 }
 
@@ -1554,6 +1587,36 @@ static const char *purpose_name(const char *oid)
 	return oid;
 }
 
+/*
+ * A CA certificate (basicConstraints CA:TRUE) as the leaf of a TLS
+ * chain: verifiers mostly let it pass, but it may sign certificates
+ * in the holder's name, and the CA/Browser Forum rules and many
+ * private PKIs refuse it. A self-signed leaf is left alone: tools
+ * that make one (openssl req -x509) mark it CA:TRUE by default.
+ */
+static void check_leaf_ca(struct checker *k)
+{
+	const struct node *leaf = &k->nodes[0];
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+
+	if (!leaf->is_ca || leaf->self_signed)
+		return;
+	snprintf(buf, sizeof(buf), "%s is a CA certificate (basicConstraints "
+		 "CA:TRUE) used as the leaf of the %s", leaf->label, role(k));
+	f = finding(k, TP_BAD_KEY_USAGE, buf);
+	if (f == NULL)
+		return;
+	f->severity = TP_SEV_WARNING;
+	detail(k, f, "an end-entity certificate for TLS has basicConstraints "
+	       "CA:FALSE (or none); a CA certificate as the leaf could issue "
+	       "certificates in its holder's name, and strict verifiers "
+	       "refuse it");
+	tp_finding_fix(f, "reissue %s as an end-entity certificate "
+		       "(basicConstraints CA:FALSE, no keyCertSign)",
+		       leaf->subject);
+}
+
 static void check_leaf_usage(struct checker *k)
 {
 	const struct node *leaf = &k->nodes[0];
@@ -1597,6 +1660,7 @@ static void check_leaf_usage(struct checker *k)
 		tp_finding_fix(f, "reissue %s with extendedKeyUsage %s",
 			       leaf->subject, want);
 	}
+	check_leaf_ca(k);
 	if (gnutls_x509_crt_get_key_usage(leaf->crt, &usage, &critical) < 0)
 		return;
 	algo = gnutls_x509_crt_get_pk_algorithm(leaf->crt, NULL);
@@ -1711,7 +1775,7 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 
 	k.n = n > TP_CHAIN_MAX ? TP_CHAIN_MAX : n;
 	k.now = c->now != 0 ? c->now : time(NULL);
-	for (i = 0; i < k.n; i++) {
+	for (i = 0; i < k.n && !c->own; i++) {
 		info = tp_report_add_cert(r);
 		if (info == NULL)
 			break;
@@ -1727,10 +1791,18 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 	build_path(&k);
 
 	check_order(&k);
-	if (k.path.trusted)
+	if (c->own) {
+		/* who will verify it, and against what, is not known here */
+		const struct node *end =
+			&k.nodes[k.path.steps[k.path.len - 1]];
+
+		if (!end->self_signed && !k.path.loops)
+			missing_link(&k, end);
+	} else if (k.path.trusted) {
 		trusted_via_store(&k);
-	else
+	} else {
 		untrusted(&k);
+	}
 	for (i = 0; i < k.n; i++)
 		check_dates(&k, k.nodes[i].crt, k.nodes[i].label);
 	anchor = store_anchor(&k);
@@ -1749,9 +1821,12 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 	check_usage(&k);
 
 	free(k.nodes);
-	for (i = first; i < r->n_findings; i++)
+	for (i = first; i < r->n_findings; i++) {
+		if (c->own)
+			r->findings[i].severity = TP_SEV_WARNING;
 		if (r->findings[i].severity == TP_SEV_ERROR)
 			errors++;
+	}
 	return errors;
 }
 
@@ -1825,6 +1900,36 @@ bool tp_cert_check_key(struct tp_report *r, const char *cert_file,
 	tp_finding_fix(f, "use the key %s was issued for with --key, or "
 		       "reissue the certificate for this key", cert_file);
 	return false;
+}
+
+int tp_cert_check_own(struct tp_report *r, const char *cert_file,
+		      const char *key_file, gnutls_x509_crt_t *chain,
+		      unsigned n, gnutls_x509_privkey_t key,
+		      enum tp_purpose purpose, time_t now)
+{
+	char role_text[DN_MAX];
+	struct tp_chain_check check = {
+		.role = role_text,
+		.purpose = purpose,
+		.now = now,
+		.side = TP_SIDE_LOCAL,
+		.sent_by_peer = false,
+		.own = true,
+	};
+	size_t first = r->n_findings, i;
+
+	snprintf(role_text, sizeof(role_text), "certificate file %s",
+		 cert_file);
+	if (n == 0)
+		return 0;
+	if (key != NULL)
+		tp_cert_check_key(r, cert_file, key_file, chain, n, key);
+	tp_cert_check_chain(r, chain, n, NULL, &check);
+	for (i = first; i < r->n_findings; i++) {
+		r->findings[i].side = TP_SIDE_LOCAL;
+		r->findings[i].severity = TP_SEV_WARNING;
+	}
+	return (int)(r->n_findings - first);
 }
 
 int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,

@@ -79,6 +79,12 @@ struct tp_chain_check {
 	/* Who refuses MD5/SHA-1 signatures here ("GnuTLS with priority
 	 * 'NORMAL'"): WEAK_SIGNATURE is then an error. NULL: a warning. */
 	const char *weak_hash_refusal;
+	/* Our own chain, judged before we present it: the far end's trust
+	 * is unknown here, so no trust verdict (only that the certificates
+	 * given link up), nothing added to r->certs (they list the peer's
+	 * chain), and every finding a warning until the far end refuses
+	 * the certificate (tp_diag_own_cert_refused). */
+	bool own;
 };
 
 /*
@@ -97,6 +103,18 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 bool tp_cert_check_key(struct tp_report *r, const char *cert_file,
 		       const char *key_file, gnutls_x509_crt_t *chain,
 		       unsigned n, gnutls_x509_privkey_t key);
+
+/*
+ * Our own certificate and key, judged before they are presented with
+ * the checks of tlsprobe cert (tp_cert_check_key, tp_cert_check_chain
+ * with own set): purpose, key usage, a CA certificate as the leaf,
+ * dates, key match, order and links of the chain, key size. Each
+ * finding is side local and a warning. Returns how many it added.
+ */
+int tp_cert_check_own(struct tp_report *r, const char *cert_file,
+		      const char *key_file, gnutls_x509_crt_t *chain,
+		      unsigned n, gnutls_x509_privkey_t key,
+		      enum tp_purpose purpose, time_t now);
 
 /* Fills one report entry from a certificate. */
 int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info);

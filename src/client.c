@@ -658,11 +658,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		unload(&l);
 		return -1;
 	}
-	/* a key that is not the certificate's makes the server fail the
-	 * handshake; say why before it happens */
+	/* our own certificate, judged as tlsprobe cert --purpose client
+	 * would: a fault found now is a warning while the server accepts
+	 * the certificate anyway, and the diagnosis when it refuses it */
 	if (l.x509_key != NULL)
-		tp_cert_check_key(r, o->cert_file, o->key_file, l.chain,
-				  l.n_chain, l.x509_key);
+		tp_cert_check_own(r, o->cert_file, o->key_file, l.chain,
+				  l.n_chain, l.x509_key, TP_PURPOSE_CLIENT,
+				  o->now);
 	sni = o->no_sni ? NULL : o->sni ? o->sni
 		: tp_addr_is_literal(o->host) ? NULL : o->host;
 	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
@@ -815,7 +817,6 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 					(enum tp_starttls)o->starttls)
 				    : NULL,
 		};
-		size_t before = r->n_findings;
 		enum tp_version_answer spoken[5];
 		struct tp_tls_obs broad;
 		struct retry no_sni, small_mss;
@@ -903,12 +904,10 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 							 sizeof(suites));
 				gnutls_priority_deinit(prio);
 			}
-			tp_diag_tls_failure(r, &obs, &ctx);
 			/* the stage's time: its second looks included */
 			tp_stage_set_finding(st, TP_STAGE_FAIL,
 					     tp_now_ms() - t0,
-					     r->n_findings > before
-					     ? &r->findings[before] : NULL,
+					     tp_diag_tls_failure(r, &obs, &ctx),
 					     "failed");
 		}
 		if (ctx.broad != NULL)

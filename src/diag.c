@@ -141,6 +141,85 @@ static void join_cas(const struct tp_tls_obs *o, char *buf, size_t size)
 		snprintf(buf, size, "(the request named no CA)");
 }
 
+/* The local faults an alert about our certificate points to, most
+ * likely first; NULL for an alert none of them explains. */
+static const enum tp_code *own_faults_for(int alert)
+{
+	static const enum tp_code dates[] = {
+		TP_CERT_EXPIRED, TP_CERT_NOT_YET_VALID, TP_CODE_COUNT,
+	};
+	static const enum tp_code key[] = {TP_KEY_MISMATCH, TP_CODE_COUNT};
+	static const enum tp_code chain[] = {
+		TP_CHAIN_ORDER, TP_INCOMPLETE_CHAIN, TP_CODE_COUNT,
+	};
+	static const enum tp_code usage[] = {
+		TP_BAD_KEY_USAGE, TP_WEAK_KEY, TP_WEAK_SIGNATURE, TP_CODE_COUNT,
+	};
+	static const enum tp_code strength[] = {
+		TP_WEAK_KEY, TP_WEAK_SIGNATURE, TP_CODE_COUNT,
+	};
+	/* servers word a refusal differently (OpenSSL: bad_certificate for
+	 * a notBefore in the future, GnuTLS: access_denied for any failed
+	 * verification): these say only that the certificate is refused */
+	static const enum tp_code any[] = {
+		TP_KEY_MISMATCH, TP_CERT_EXPIRED, TP_CERT_NOT_YET_VALID,
+		TP_BAD_KEY_USAGE, TP_CHAIN_ORDER, TP_INCOMPLETE_CHAIN,
+		TP_WEAK_KEY, TP_WEAK_SIGNATURE, TP_CODE_COUNT,
+	};
+
+	switch (alert) {
+	case 45: return dates;     /* certificate_expired */
+	case 51: return key;       /* decrypt_error */
+	case 48: return chain;     /* unknown_ca */
+	case 43: return usage;     /* unsupported_certificate */
+	case 71: return strength;  /* insufficient_security */
+	case 40:                   /* handshake_failure */
+	case 42:                   /* bad_certificate */
+	case 46:                   /* certificate_unknown */
+	case 49:                   /* access_denied */
+		return any;
+	default:
+		return NULL;
+	}
+}
+
+struct tp_finding *tp_diag_own_cert_refused(struct tp_report *r, int alert,
+					    const char *who)
+{
+	const enum tp_code *codes = own_faults_for(alert);
+	const struct tp_alert_info *a = tp_registry_alert(alert);
+	struct tp_finding *f = NULL, moved;
+	char *summary = NULL;
+	size_t i;
+
+	for (; codes != NULL && *codes != TP_CODE_COUNT && f == NULL; codes++)
+		for (i = 0; i < r->n_findings && f == NULL; i++)
+			if (r->findings[i].code == *codes &&
+			    r->findings[i].side == TP_SIDE_LOCAL &&
+			    r->findings[i].severity == TP_SEV_WARNING)
+				f = &r->findings[i];
+	if (f == NULL)
+		return NULL;
+	/* the summary is clean already, and so are our own words */
+	if (asprintf(&summary, "%s refused our certificate (alert %s): %s",
+		     who, a ? a->name : "?", f->summary ? f->summary : "")
+	    >= 0) {
+		free(f->summary);
+		f->summary = summary;
+	}
+	f->severity = TP_SEV_ERROR;
+	tp_finding_append_detail(f, "; ", "found here before the handshake, "
+				 "and %s sent alert %s after our Certificate",
+				 who, a ? a->name : "?");
+	/* the diagnosis comes last, after what was found before it */
+	moved = *f;
+	i = (size_t)(f - r->findings);
+	memmove(&r->findings[i], &r->findings[i + 1],
+		(r->n_findings - i - 1) * sizeof(*f));
+	r->findings[r->n_findings - 1] = moved;
+	return &r->findings[r->n_findings - 1];
+}
+
 static void client_cert_rejected(struct tp_report *r,
 				 const struct tp_tls_obs *o,
 				 const struct tp_diag_ctx *ctx,
@@ -151,6 +230,16 @@ static void client_cert_rejected(struct tp_report *r,
 	const char *why;
 	unsigned i;
 
+	/* a fault of our own certificate that explains the refusal is the
+	 * diagnosis, with the fix for our side, not the far end's CA list */
+	f = tp_diag_own_cert_refused(r, a ? a->id : -1, "the server");
+	if (f != NULL) {
+		if (o->alert_after_handshake)
+			tp_finding_append_detail(f, " ", "(after the "
+						 "handshake, as TLS 1.3 "
+						 "allows)");
+		return;
+	}
 	join_cas(o, cas, sizeof(cas));
 	switch (a ? a->id : -1) {
 	case 48: why = "it does not trust the CA that issued it"; break;
@@ -529,8 +618,30 @@ static bool path_explains(struct tp_report *r, const struct tp_tls_obs *o,
 	return false;
 }
 
-void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
-			 const struct tp_diag_ctx *ctx)
+static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
+			const struct tp_diag_ctx *ctx);
+
+const struct tp_finding *tp_diag_tls_failure(struct tp_report *r,
+					     const struct tp_tls_obs *o,
+					     const struct tp_diag_ctx *ctx)
+{
+	size_t before = r->n_findings;
+	const struct tp_finding *last;
+
+	tls_failure(r, o, ctx);
+	if (r->n_findings > before)
+		return &r->findings[before];
+	/* none added: an earlier local fault moved to the end as the
+	 * diagnosis (tp_diag_own_cert_refused), or memory ran out */
+	last = r->n_findings > 0 ? &r->findings[r->n_findings - 1] : NULL;
+	if (last != NULL && last->side == TP_SIDE_LOCAL &&
+	    last->severity == TP_SEV_ERROR)
+		return last;
+	return NULL;
+}
+
+static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
+			const struct tp_diag_ctx *ctx)
 {
 	struct tp_finding *f;
 	int st = o->status;

@@ -50,9 +50,28 @@ struct tp_finding *tp_diag_weak_protocol(struct tp_report *r,
 const char *tp_diag_guess_protocol(const unsigned char *b, size_t n,
 				   const char **starttls);
 
-/* Adds the finding that explains a failed handshake. */
-void tp_diag_tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
-			 const struct tp_diag_ctx *ctx);
+/* Adds the finding that explains a failed handshake and returns it;
+ * when a fault of our own certificate found before the handshake
+ * explains it, that finding, made an error and moved to the end of the
+ * findings. NULL when memory ran out. */
+const struct tp_finding *tp_diag_tls_failure(struct tp_report *r,
+					     const struct tp_tls_obs *o,
+					     const struct tp_diag_ctx *ctx);
+
+/*
+ * The far end (who: "the server", "the client") refused our own
+ * certificate with alert (its number). When a fault that
+ * tp_cert_check_own found before the handshake (a local warning in r)
+ * is what this alert points to (certificate_expired to the dates,
+ * decrypt_error to the key, unsupported_certificate to the purpose,
+ * unknown_ca to the chain's links, a generic refusal to any of them),
+ * that fault is the diagnosis: it becomes an error, its summary and
+ * detail say the far end refused the certificate, and it moves to the
+ * end of the findings. Returns it (valid until r changes), or NULL when
+ * no fault of ours explains the alert.
+ */
+struct tp_finding *tp_diag_own_cert_refused(struct tp_report *r, int alert,
+					    const char *who);
 
 /*
  * Adds what a capture of the probe's own packets proves to the findings

@@ -38,6 +38,9 @@ struct peer {
 	struct tp_livecap *lc;    /* the server's, while it runs */
 	bool dropped;             /* privileges dropped (--capture as root) */
 	struct tp_error drop_err;
+	/* the faults the server role found in our chain at start (as a
+	 * server: purpose serverAuth); the client role finds its own */
+	struct tp_report *own_server;
 };
 
 /* --capture started as root: the server's files and the capture are
@@ -175,6 +178,43 @@ static void on_listening(void *arg, const char *addresses)
 		p->o->on_listening(p->o->arg, addresses);
 }
 
+static void on_own_cert(void *arg, const struct tp_report *own)
+{
+	struct peer *p = arg;
+	struct tp_report *copy = tp_report_new("server");
+	size_t i;
+
+	for (i = 0; copy != NULL && i < own->n_findings; i++)
+		tp_report_copy_finding(copy, &own->findings[i], NULL);
+	pthread_mutex_lock(&p->lock);
+	tp_report_free(p->own_server);
+	p->own_server = copy;
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* The server role's findings about our chain that the client role did
+ * not make too (the dates, the key and the order are the same for
+ * both; the purpose is not), prefixed "as server". */
+static void merge_own_server(struct tp_report *r, const struct tp_report *own,
+			     const struct tp_report *mine)
+{
+	size_t i, j;
+	bool seen;
+
+	for (i = 0; own != NULL && i < own->n_findings; i++) {
+		seen = false;
+		for (j = 0; mine != NULL && j < mine->n_findings && !seen; j++)
+			seen = mine->findings[j].code == own->findings[i].code &&
+			       mine->findings[j].summary != NULL &&
+			       own->findings[i].summary != NULL &&
+			       strcmp(mine->findings[j].summary,
+				      own->findings[i].summary) == 0;
+		if (!seen && tp_report_copy_finding(r, &own->findings[i],
+						    "as server") == NULL)
+			return;
+	}
+}
+
 static void on_capture(void *arg, struct tp_livecap *lc)
 {
 	struct peer *p = arg;
@@ -277,6 +317,7 @@ static void *server_main(void *arg)
 		.capture_port = p->capture_port,
 		.on_capture = on_capture,
 		.on_listening = on_listening,
+		.on_own_cert = on_own_cert,
 		.on_peer_line = on_peer_line,
 		.arg = p,
 		.stop = &p->stop_server,
@@ -557,6 +598,7 @@ stop:
 	r->wait_s = wait_ms / 1000;
 	merge(r, r->directions[0], "A->B");
 	merge(r, r->directions[1], "B->A");
+	merge_own_server(r, p->own_server, r->directions[a_is_me ? 0 : 1]);
 	if (theirs_missing) {
 		struct tp_finding *f = tp_report_finding(r,
 			TP_PEER_REPORT_MISSING, "%s: no report from the node "
@@ -573,6 +615,7 @@ stop:
 out:
 	tp_report_free(mine);
 	tp_report_free(theirs);
+	tp_report_free(p->own_server);
 	pthread_mutex_destroy(&p->lock);
 	free(p->mine);
 	free(p->theirs);

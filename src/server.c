@@ -149,6 +149,10 @@ struct server {
 	gnutls_x509_crt_t *chain;
 	unsigned n_chain;
 	gnutls_x509_privkey_t key;
+	/* faults of our own chain found at start (tp_cert_check_own): a
+	 * warning in every report, the diagnosis when a client refuses
+	 * the chain for one of them */
+	struct tp_report *own;
 	char chain_sha256[TP_SB_MAX_LIST][65];
 	size_t n_chain_hashes;
 	char trusted[TP_SB_MAX_LIST][256];
@@ -409,7 +413,13 @@ static int load(struct server *srv, struct tp_error *err)
 		tp_report_free(scratch);
 		return -1;
 	}
-	tp_report_free(scratch);
+	/* the rest of what tlsprobe cert --purpose server would say of
+	 * the chain does not stop the server: clients may accept it */
+	tp_cert_check_own(scratch, o->cert_file, o->key_file, srv->chain,
+			  srv->n_chain, srv->key, TP_PURPOSE_SERVER, o->now);
+	srv->own = scratch;
+	if (scratch->n_findings > 0 && o->on_own_cert != NULL)
+		o->on_own_cert(o->arg, scratch);
 	/* opened before privileges are dropped, like the capture */
 	if (o->keylog_file != NULL) {
 		srv->keylog = tp_tls_keylog_open(o->keylog_file, err);
@@ -812,6 +822,7 @@ static struct tp_report *new_report(struct conn *c)
 {
 	struct tp_report *r = tp_report_new("server");
 	struct tp_stage *st;
+	size_t i;
 
 	if (r == NULL)
 		return NULL;
@@ -824,6 +835,8 @@ static struct tp_report *new_report(struct conn *c)
 	st = tp_report_stage(r, "tcp");
 	tp_stage_set(st, TP_STAGE_OK, 0, "accepted on %s", c->local);
 	tp_stage_set_ends(st, c->local, c->peer);
+	for (i = 0; c->srv->own != NULL && i < c->srv->own->n_findings; i++)
+		tp_report_copy_finding(r, &c->srv->own->findings[i], NULL);
 	return r;
 }
 
@@ -1025,6 +1038,15 @@ static void diagnose_failure(struct conn *c)
 		}
 		if (d == 42 || d == 43 || d == 44 || d == 45 || d == 46 ||
 		    d == 48 || d == 49) {
+			/* a fault of our own chain that the alert points to
+			 * is the diagnosis, with the fix for this side */
+			f = tp_diag_own_cert_refused(c->r, d, "the client");
+			if (f != NULL) {
+				tp_finding_append_detail(f, "; ", "the alert "
+							 "came after we sent "
+							 "%s", last_out);
+				return;
+			}
 			f = client_finding(c, TP_ALERT_RECEIVED, "the client "
 					   "%s refused our certificate: alert "
 					   "%s", c->peer, alert_name(d));
@@ -2445,6 +2467,7 @@ static void server_free(struct server *srv)
 	tp_cert_free_chain(srv->chain, srv->n_chain);
 	if (srv->key != NULL)
 		gnutls_x509_privkey_deinit(srv->key);
+	tp_report_free(srv->own);
 }
 
 int tp_server_run(const struct tp_server_opts *o,

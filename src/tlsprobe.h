@@ -652,6 +652,12 @@ struct tp_server_opts {
 	/* "0.0.0.0:4433 [::]:4433", once every socket listens (and the
 	 * capture is open) */
 	void (*on_listening)(void *arg, const char *addresses);
+	/* our own chain and key judged at start, as tlsprobe cert
+	 * --purpose server would (warnings, side local, also copied into
+	 * every report): called once, before listening, when there is a
+	 * finding; the report holds only those findings and is borrowed
+	 * for the call */
+	void (*on_own_cert)(void *arg, const struct tp_report *own);
 	/* one per connection that spoke TLS (or tried to), as it ends; the
 	 * report is freed when the call returns */
 	void (*on_report)(void *arg, const struct tp_report *r);
