@@ -138,6 +138,26 @@ int cli_emit(const struct tp_report *r, const struct cli_common *c)
 	return tp_report_exit_status(r);
 }
 
+/*
+ * A name given by an option (--sni, --expect-name) is checked before
+ * anything runs, as the target is: what goes on is its A-label form, in
+ * a buffer of that option's own that lives, as argv does, until the
+ * main returns.
+ */
+static int host_option(const char *sub, const char *flag, const char *arg,
+		       char ascii[TP_ADDR_NAME_SIZE], const char **out)
+{
+	struct tp_error err = {0};
+
+	if (tp_addr_check_name(flag, arg, ascii, &err) < 0)
+		return cli_error(sub, &err);
+	*out = ascii;
+	return 0;
+}
+
+static char sni_ascii[TP_ADDR_NAME_SIZE];
+static char expect_name_ascii[TP_ADDR_NAME_SIZE];
+
 /* Parses a --starttls value: smtp, imap, pop3, ftp, xmpp, postgres, ldap. */
 static int parse_starttls(const char *sub, const char *arg, int *out)
 {
@@ -162,9 +182,14 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_CA: o->ca_file = arg; break;
 	case OPT_CERT: o->cert_file = arg; break;
 	case OPT_KEY: o->key_file = arg; break;
-	case OPT_SNI: o->sni = arg; break;
+	case OPT_SNI:
+		*rc = host_option(sub, "--sni", arg, sni_ascii, &o->sni);
+		break;
 	case OPT_NO_SNI: o->no_sni = true; break;
-	case OPT_EXPECT_NAME: o->expect_name = arg; break;
+	case OPT_EXPECT_NAME:
+		*rc = host_option(sub, "--expect-name", arg, expect_name_ascii,
+				  &o->expect_name);
+		break;
 	case OPT_EXPECT_ID: o->expect_id = arg; break;
 	case OPT_PRIORITY: o->priority = arg; break;
 	case OPT_ALPN: o->alpn = arg; break;
@@ -286,7 +311,8 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 					"xmpp, postgres or ldap)", arg);
 		o->starttls = (int)st;
 		return 0;
-	case OPT_SNI: o->sni = arg; return 0;
+	case OPT_SNI:
+		return host_option("ciphers", "--sni", arg, sni_ascii, &o->sni);
 	case OPT_NO_SNI: o->no_sni = true; return 0;
 	case OPT_CONCURRENCY:
 		return parse_count("ciphers", "--concurrency", arg, 1, 32,
@@ -422,7 +448,9 @@ int cli_cert_option(const char *sub, int opt, const char *arg,
 	case OPT_CERT: o->cert_file = arg; return 0;
 	case OPT_KEY: o->key_file = arg; return 0;
 	case OPT_CA: o->ca_file = arg; return 0;
-	case OPT_EXPECT_NAME: o->expect_name = arg; return 0;
+	case OPT_EXPECT_NAME:
+		return host_option(sub, "--expect-name", arg,
+				   expect_name_ascii, &o->expect_name);
 	case OPT_EXPECT_ID: o->expect_id = arg; return 0;
 	case OPT_JSON: c->json = true; return 0;
 	case OPT_NO_COLOR: c->no_color = true; return 0;

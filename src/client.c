@@ -569,6 +569,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	struct tp_tls_obs obs = {0};
 	struct tp_stage *st;
 	char remote[80] = "", host_text[64];
+	char host_ascii[TP_ADDR_NAME_SIZE], sni_ascii[TP_ADDR_NAME_SIZE];
 	char versions[128] = "", suites[512] = "";
 	const char *sni, *expect_name, *expect_id = o->expect_id;
 	const char *prelude_host;
@@ -590,6 +591,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	size_t i, used_addr = 0;
 	int fd;
 
+	/* whatever front end filled o, no name that cannot be one reaches
+	 * DNS or the ClientHello; the mains checked them already */
+	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
+			       host_ascii, err) < 0 ||
+	    (o->sni != NULL &&
+	     tp_addr_check_name("--sni", o->sni, sni_ascii, err) < 0))
+		return -1;
 	if (load(o, &l, &cfg, err) < 0) {
 		unload(&l);
 		return -1;
@@ -607,7 +615,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	if (l.x509_key != NULL)
 		tp_cert_check_key(r, o->cert_file, o->key_file, l.chain,
 				  l.n_chain, l.x509_key);
-	sni = o->no_sni ? NULL : o->sni ? o->sni
+	sni = o->no_sni ? NULL : o->sni ? sni_ascii
 		: tp_addr_is_literal(o->host) ? NULL : o->host;
 	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
 		      : sni ? sni : o->host;

@@ -397,7 +397,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 			     "HOST:PORT, --cert and --key (it serves too)");
 		return -1;
 	}
-	if (tp_addr_parse(o->connect, 4433, &host, &co.port, err) < 0)
+	if (tp_addr_parse_option("--connect", o->connect, 4433, &host,
+				 &co.port, err) < 0)
 		return -1;
 	co.host = host;
 	/* a stop also ends the client role's waits, not only the peer's */

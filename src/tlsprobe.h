@@ -138,7 +138,8 @@ struct tp_cert_info {
 };
 
 struct tp_target {
-	char *host;
+	char *host;           /* as resolved: a name in its A-label form */
+	char *host_unicode;   /* the name in U-labels, when it has any */
 	unsigned port;
 	char *sni;            /* NULL when none is sent */
 	char **addresses;
@@ -528,6 +529,34 @@ double tp_now_ms(void);
  */
 int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 		  unsigned *port, struct tp_error *err);
+/*
+ * The same, for a spec given as option ("--connect"): errors name it.
+ * The host is checked as tp_addr_check_name() does and comes back in
+ * the form to resolve and send (the A-label form of a name).
+ */
+int tp_addr_parse_option(const char *option, const char *spec,
+			 unsigned default_port, char **host, unsigned *port,
+			 struct tp_error *err);
+
+/* A name's longest A-label form (RFC 1035 section 2.3.4, without the
+ * root's dot), and the size of a buffer for it with a final dot. */
+#define TP_ADDR_NAME_MAX 253
+#define TP_ADDR_NAME_SIZE (TP_ADDR_NAME_MAX + 2)
+
+/*
+ * Checks a host that option (e.g. "--sni", "target") gave, before any
+ * query: an IP literal is kept as it is; a name must be UTF-8 without
+ * control characters or spaces, at most 253 bytes in labels of 1 to 63,
+ * and a name with non-ASCII characters must pass IDNA2008 (libidn2). On
+ * success ascii holds the form to resolve and send: the literal, or the
+ * name in A-labels. On failure, a usage error of one line naming option,
+ * a cut of the value and why.
+ */
+int tp_addr_check_name(const char *option, const char *name,
+		       char ascii[TP_ADDR_NAME_SIZE], struct tp_error *err);
+/* The U-label form of an A-label name (malloc'd), or NULL when it has
+ * no A-label, does not decode, or memory ran out. */
+char *tp_addr_unicode(const char *ascii);
 
 /* ---- this node's unique ID (id.c) ---- */
 
