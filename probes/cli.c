@@ -1,9 +1,11 @@
 /* Shared pieces of the thin mains. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -158,6 +160,126 @@ static int host_option(const char *sub, const char *flag, const char *arg,
 static char sni_ascii[TP_ADDR_NAME_SIZE];
 static char expect_name_ascii[TP_ADDR_NAME_SIZE];
 
+/* ---- passwords ---- */
+
+static struct {
+	char value[TP_PASSWORD_MAX];
+	bool known;     /* from --password-file, --password-env or typed */
+	bool given;     /* by an option: never asked for */
+} password;
+
+/* The first line of text, without its end, into password.value. */
+static int password_take(const char *sub, const char *what, const char *text,
+			 size_t len)
+{
+	size_t end = strcspn(text, "\r\n");
+
+	if (end > len)
+		end = len;
+	if (end >= sizeof(password.value))
+		return cli_fail(sub, 2, "%s: the password is longer than %zu "
+				"bytes", what, sizeof(password.value) - 1);
+	memcpy(password.value, text, end);
+	password.value[end] = '\0';
+	password.known = password.given = true;
+	return 0;
+}
+
+int cli_password_option(const char *sub, int opt, const char *arg)
+{
+	char buf[TP_PASSWORD_MAX + 2], what[64];
+	const char *env;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	if (opt == OPT_PASSWORD_ENV) {
+		env = getenv(arg);
+		snprintf(what, sizeof(what), "--password-env %.40s", arg);
+		if (env == NULL)
+			return cli_fail(sub, 2, "%s: no such variable in the "
+					"environment", what);
+		return password_take(sub, what, env, strlen(env));
+	}
+	f = fopen(arg, "rb");
+	if (f == NULL)
+		return cli_fail(sub, 2, "--password-file %s: cannot read: %s",
+				arg, strerror(errno));
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		return cli_fail(sub, 2, "--password-file %s: cannot read: %s",
+				arg, strerror(errno));
+	}
+	fclose(f);
+	buf[len] = '\0';
+	snprintf(what, sizeof(what), "--password-file %.40s", arg);
+	rc = password_take(sub, what, buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* Reads a line from the terminal with echo off; -1 when there is none. */
+static int password_prompt(const char *path, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	char *clean;
+	int fd, echo_off;
+	ssize_t n;
+	size_t len = 0;
+
+	/* a prompt only for a person at a terminal: never for a script,
+	 * whose stdin is a file or a pipe, and which would hang */
+	if (isatty(STDIN_FILENO) != 1)
+		return -1;
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	clean = tp_sanitize(path, strlen(path));
+	dprintf(fd, "Password for %s: ", clean != NULL ? clean : "the file");
+	free(clean);
+	echo_off = tcgetattr(fd, &old) == 0;
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+	}
+	while (len + 1 < size) {
+		n = read(fd, buf + len, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || buf[len] == '\n')
+			break;
+		len++;
+	}
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[len - 1] = '\0';
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	return 0;
+}
+
+static int password_get(void *arg, const char *path, char *buf, size_t size)
+{
+	(void)arg;
+	/* asked once a run: a PKCS#12 file given as both --cert and --key
+	 * is opened twice */
+	if (!password.known) {
+		if (password_prompt(path, password.value,
+				    sizeof(password.value)) < 0)
+			return -1;
+		password.known = true;
+	}
+	snprintf(buf, size, "%s", password.value);
+	return 0;
+}
+
+const struct tp_password cli_password_source = {password_get, NULL};
+
 /* Parses a --starttls value: smtp, imap, pop3, ftp, xmpp, postgres, ldap. */
 static int parse_starttls(const char *sub, const char *arg, int *out)
 {
@@ -200,6 +322,11 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_USER: o->user = arg; break;
 	case OPT_STARTTLS: *rc = parse_starttls(sub, arg, &o->starttls); break;
 	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
+	case OPT_PASSWORD_FILE:
+	case OPT_PASSWORD_ENV:
+		*rc = cli_password_option(sub, opt, arg);
+		o->password = &cli_password_source;
+		break;
 	case '4': o->family = 4; break;
 	case '6': o->family = 6; break;
 	case 'v': c->verbose = true; break;
@@ -395,6 +522,11 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	case OPT_USER: o->user = arg; break;
 	case 'v': c->verbose = true; break;
 	case OPT_NO_COLOR: c->no_color = true; break;
+	case OPT_PASSWORD_FILE:
+	case OPT_PASSWORD_ENV:
+		*rc = cli_password_option(sub, opt, arg);
+		o->password = &cli_password_source;
+		break;
 	/* the contract's common options that only a client can act on */
 	case OPT_SNI:
 		*rc = cli_fail(sub, 2, "--sni is the name a client sends; the "
@@ -464,6 +596,10 @@ int cli_cert_option(const char *sub, int opt, const char *arg,
 					"server or client", arg);
 		return 0;
 	case OPT_NOW: return cli_parse_now(sub, arg, &o->now);
+	case OPT_PASSWORD_FILE:
+	case OPT_PASSWORD_ENV:
+		o->password = &cli_password_source;
+		return cli_password_option(sub, opt, arg);
 	default: return -1;
 	}
 }

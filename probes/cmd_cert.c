@@ -44,7 +44,8 @@ static int apply_cert(int opt, const char *arg, void *ctx)
 
 int cmd_cert(int argc, char **argv)
 {
-	struct tp_cert_opts o = {.purpose = TP_PURPOSE_SERVER};
+	struct tp_cert_opts o = {.purpose = TP_PURPOSE_SERVER,
+				  .password = &cli_password_source};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;

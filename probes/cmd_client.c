@@ -66,7 +66,8 @@ static int apply_client(int opt, const char *arg, void *ctx)
 
 int cmd_client(int argc, char **argv)
 {
-	struct tp_client_opts o = {.timeout_s = 10};
+	struct tp_client_opts o = {.timeout_s = 10,
+				    .password = &cli_password_source};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;

@@ -59,8 +59,10 @@ static int apply_peer(int opt, const char *arg, void *ctx)
 
 int cmd_peer(int argc, char **argv)
 {
-	struct tp_peer_opts o = {.client = {.timeout_s = 10}, .wait_s = 30,
-				 .on_listening = listening, .stop = &stop};
+	struct tp_peer_opts o = {.client = {.timeout_s = 10,
+					     .password = &cli_password_source},
+				 .wait_s = 30, .on_listening = listening,
+				 .stop = &stop};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct sigaction sa;

@@ -166,7 +166,8 @@ static int apply_server(int opt, const char *arg, void *ctx)
 
 int cmd_server(int argc, char **argv)
 {
-	struct tp_server_opts o = {.timeout_s = 10};
+	struct tp_server_opts o = {.timeout_s = 10,
+				    .password = &cli_password_source};
 	struct tp_server_summary sum;
 	struct tp_error err = {0};
 	struct sigaction sa;

@@ -262,6 +262,7 @@ static void *server_main(void *arg)
 		.listen = o->listen,
 		.cert_file = o->client.cert_file,
 		.key_file = o->client.key_file,
+		.password = o->client.password,
 		.ca_file = o->client.ca_file,
 		.require_client_cert = o->require_client_cert,
 		.expect_id = o->server_expect_id ? o->server_expect_id

@@ -568,16 +568,34 @@ int tp_id_read_from(const char *const *paths, char id[TP_ID_LEN + 1],
 		    struct tp_error *err);
 int tp_id_run(struct tp_report *r, struct tp_error *err);
 
+/* ---- passwords of PKCS#12 files and encrypted keys ---- */
+
+/* The longest password taken, its NUL included. */
+#define TP_PASSWORD_MAX 1024
+
+/*
+ * How the library gets a password when a file needs one: the front end
+ * fills buf (NUL-terminated, at most size bytes) for the file at path
+ * and returns 0, or returns -1 when it has none to give. The library
+ * never reads a terminal: prompting is the front end's.
+ */
+struct tp_password {
+	int (*get)(void *arg, const char *path, char *buf, size_t size);
+	void *arg;
+};
+
 /* ---- offline certificate checks (cert.c) ---- */
 
 enum tp_purpose { TP_PURPOSE_SERVER, TP_PURPOSE_CLIENT };
 
 struct tp_cert_opts {
-	const char *cert_file;    /* required: PEM chain, leaf first */
+	const char *cert_file;    /* required: chain, leaf first (PEM, DER or
+				   * PKCS#12) */
 	const char *key_file;     /* optional: checked against the leaf */
 	const char *ca_file;      /* NULL: the system store */
 	const char *expect_name;
 	const char *expect_id;
+	const struct tp_password *password; /* NULL: files need none */
 	enum tp_purpose purpose;
 	time_t now;               /* 0: the current time */
 };
@@ -597,6 +615,7 @@ struct tp_client_opts {
 	const char *ca_file;      /* NULL: the system store */
 	const char *cert_file;
 	const char *key_file;
+	const struct tp_password *password; /* NULL: files need none */
 	const char *priority;     /* NULL: "NORMAL" */
 	const char *alpn;         /* comma-separated protocol names */
 	const char *keylog_file;
@@ -643,8 +662,10 @@ struct tp_livecap;  /* a running capture, internal */
 struct tp_server_opts {
 	const char *listen;        /* "[ADDR]:PORT", ":PORT", "PORT"; NULL:
 				    * ":4433", IPv4 and IPv6; port 0 picks one */
-	const char *cert_file;     /* required: PEM chain, leaf first */
+	const char *cert_file;     /* required: chain, leaf first (PEM, DER
+				    * or PKCS#12) */
 	const char *key_file;      /* required */
+	const struct tp_password *password; /* NULL: files need none */
 	const char *ca_file;       /* client certificates are requested and
 				    * checked against it; NULL: none asked */
 	bool require_client_cert;  /* needs ca_file */
