@@ -16,12 +16,19 @@ ESC=$(printf '\033')
 LATIN1=$(printf 'b\374cher.example')
 # nothing listens here: a refusal that slipped would fail at once
 FREE=$(free_port)
+# The runs that must not touch the network go into a network namespace
+# of their own where there is none (not even loopback up): should a bad
+# name slip through, its query goes nowhere.
+ISO=""
+if unshare -n true >/dev/null 2>&1; then
+	ISO="unshare -n"
+fi
 
 # refused NAME REGEX SUB ARGS...: exit 2, stdout empty, one stderr line
 # of at most 200 bytes matching REGEX, nothing raw on it.
 refused() {
 	_name=$1; _re=$2; shift 2
-	timeout -k 2 10 "$TP" "$@" >"$T/out" 2>"$T/err" </dev/null
+	timeout -k 2 10 $ISO "$TP" "$@" >"$T/out" 2>"$T/err" </dev/null
 	_rc=$?
 	_why=""
 	[ $_rc -eq 2 ] || _why="$_why; exit status $_rc, wanted 2"
@@ -83,7 +90,7 @@ refused "cert --expect-name, 10,000 bytes" \
 # by the tool or any thread of it. The control run shows strace would
 # have seen the connect of a good target (loopback, nothing listening).
 traced() {
-	strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg \
+	$ISO strace -f -qq -e trace=connect,sendto,sendmsg,sendmmsg \
 		-o "$T/strace.log" "$TP" "$@" >/dev/null 2>&1 </dev/null
 }
 if ! command -v strace >/dev/null 2>&1 ||
@@ -97,21 +104,24 @@ else
 		not_ok "strace sees the client's connect to a good target"
 		sed 's/^/#   /' "$T/strace.log" | head -n 20
 	fi
+	_sent=0
 	for _bad in "$LONG" a..b "$LABEL64" "$LATIN1" "x${ESC}y" "a b" \
 		xn--zz.example; do
 		for _sub in client ciphers; do
 			traced "$_sub" --timeout 2 "$_bad"
 			if [ -s "$T/strace.log" ]; then
-				not_ok "$_sub: no connect or send for a bad name"
+				_sent=$((_sent + 1))
+				echo "# $_sub $(printf '%.40s' "$_bad"):"
 				head -c 300 "$T/strace.log" | sed 's/^/#   /'
 				echo
 			fi
 		done
 	done
+	check "client and ciphers: no connect or send for 7 bad names" \
+		test $_sent -eq 0
 	traced client --timeout 2 "127.0.0.1:$FREE" --sni a..b
 	check "client --sni: no connect or send for a bad name" \
 		test ! -s "$T/strace.log"
-	ok "client and ciphers: no connect or send for 7 bad names"
 fi
 
 # Names that are names: underscores, and an international name whose
