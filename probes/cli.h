@@ -63,10 +63,11 @@ int cli_parse_number(const char *sub, const char *flag, const char *arg,
 	{"password-env", required_argument, NULL, OPT_PASSWORD_ENV}
 
 #define CLI_PASSWORD_USAGE \
-	"  --password-file FILE  the password of a PKCS#12 --cert/--key or an\n" \
-	"                      encrypted key: FILE's first line\n" \
+	"  --password-file FILE\n" \
+	"                      the password of a PKCS#12 file or an encrypted\n" \
+	"                      key: FILE's first line\n" \
 	"  --password-env VAR  the same, from the environment variable VAR\n" \
-	"                      (without either, asked on a terminal)\n"
+	"                      (without either: asked on a terminal)\n"
 
 /* The password source the mains hand the library. */
 extern const struct tp_password cli_password_source;
