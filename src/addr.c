@@ -71,7 +71,8 @@ static int split_host(const char *label, const char *spec, char **host,
 		close = strchr(spec, ']');
 		if (close == NULL || close == spec + 1) {
 			tp_error_set(err, TP_ERR_USAGE, "%s: unbalanced or "
-				     "empty brackets (write [::1]:4433)", label);
+				     "empty brackets (write [::1]:4433)",
+				     label);
 			return -1;
 		}
 		if (close[1] == ':') {

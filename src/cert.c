@@ -528,10 +528,10 @@ static int p12_open(const char *flag, const char *path,
 	}
 	if (i == 2) {
 		if (ask_password(pw, path, password, sizeof(password)) < 0) {
-			usage_error(err, GNUTLS_E_DECRYPTION_FAILED, "%s %s: a "
-				    "PKCS#12 file protected by a password: give "
-				    "it with --password-file FILE or "
-				    "--password-env VAR", flag, path);
+			usage_error(err, GNUTLS_E_DECRYPTION_FAILED,
+				    "%s %s: a PKCS#12 file protected by a "
+				    "password: give it with --password-file "
+				    "FILE or --password-env VAR", flag, path);
 			goto out;
 		}
 		ret = p12_try(p12, has_mac, password, &c, &mac);

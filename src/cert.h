@@ -37,7 +37,8 @@ void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size);
  */
 int tp_cert_load_chain(const char *path, const struct tp_password *pw,
 		       gnutls_x509_crt_t **chain, unsigned *n,
-		       gnutls_x509_privkey_t *bundled_key, struct tp_error *err);
+		       gnutls_x509_privkey_t *bundled_key,
+		       struct tp_error *err);
 /* Imports DER certificates as a peer sent them: the first TP_CHAIN_MAX
  * (the rest are ignored, *count says how many); a certificate that does
  * not parse is a TP_ERR_RUNTIME error naming its position. */

@@ -198,6 +198,50 @@ refused "a DER certificate as --key" \
 	"--key .*server\.der: holds a certificate \(DER\), not a private key" \
 	--cert "$PKI/server.pem" --key "$T/server.der"
 
+# On a terminal, a password that is needed is asked for, once, with echo
+# off: the typed password never shows.
+python3 - "$TP" "$P12/modern.p12" "$PKI/ca1.pem" "$NOW" >"$T/pty.out" \
+	2>&1 <<'PY'
+import os, pty, select, sys, time
+tp, p12, ca, now = sys.argv[1:5]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(tp, [tp, "cert", "--cert", p12, "--key", p12, "--ca", ca,
+                  "--now", now, "--no-color"])
+out, sent, asked = b"", False, 0
+deadline = time.time() + 30
+while time.time() < deadline:
+    ready, _, _ = select.select([fd], [], [], 0.5)
+    if not ready:
+        continue
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and b"Password for " in out:
+        time.sleep(0.2)
+        os.write(fd, b"secret\n")
+        sent = True
+_, status = os.waitpid(pid, 0)
+text = out.decode("utf-8", "replace")
+print(text)
+print("asked %d times" % text.count("Password for "))
+sys.exit(os.WEXITSTATUS(status) if sent else 99)
+PY
+_rc=$?
+if [ $_rc -eq 0 ] && grep -q "asked 1 times" "$T/pty.out" &&
+	grep -q "verdict   PASS" "$T/pty.out" && ! grep -q secret "$T/pty.out"
+then
+	ok "on a terminal: asked once, echo off, then the report"
+else
+	not_ok "on a terminal: asked once, echo off, then the report"
+	echo "#   exit $_rc"
+	head -n 20 "$T/pty.out" | sed 's/^/#   /'
+fi
+
 # The one loader serves the server and the client: a server on a
 # PKCS#12 file, and a client that presents another.
 "$TP" server --listen 127.0.0.1:0 --cert "$P12/modern.p12" \
