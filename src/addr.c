@@ -48,17 +48,16 @@ int tp_addr_parse_port(const char *label, const char *s, unsigned min,
 static int parse_port(const char *label, const char *s, unsigned *port,
 		      struct tp_error *err)
 {
-	char cut[QUOTE_MAX + 32], port_label[QUOTE_MAX + 64];
+	char cut[QUOTE_MAX + 32];
 
 	/* the port itself is quoted by tp_addr_parse_port: cut it too */
-	quote_cut(s, cut, sizeof(cut));
 	if (strlen(s) > QUOTE_MAX) {
+		quote_cut(s, cut, sizeof(cut));
 		tp_error_set(err, TP_ERR_USAGE, "%s: port '%s' is not a number "
 			     "from 1 to 65535", label, cut);
 		return -1;
 	}
-	snprintf(port_label, sizeof(port_label), "%s", label);
-	return tp_addr_parse_port(port_label, s, 1, port, err);
+	return tp_addr_parse_port(label, s, 1, port, err);
 }
 
 /* The host part of a spec, malloc'd: [V6] unwrapped, no port. */
