@@ -1,10 +1,12 @@
 /* Shared pieces of the thin mains. */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "alloc.h"
@@ -139,6 +141,146 @@ int cli_emit(const struct tp_report *r, const struct cli_common *c)
 	return tp_report_exit_status(r);
 }
 
+/*
+ * A name given by an option (--sni, --expect-name) is checked before
+ * anything runs, as the target is: what goes on is its A-label form, in
+ * a buffer of that option's own that lives, as argv does, until the
+ * main returns.
+ */
+static int host_option(const char *sub, const char *flag, const char *arg,
+		       char ascii[TP_ADDR_NAME_SIZE], const char **out)
+{
+	struct tp_error err = {0};
+
+	if (tp_addr_check_name(flag, arg, ascii, &err) < 0)
+		return cli_error(sub, &err);
+	*out = ascii;
+	return 0;
+}
+
+static char sni_ascii[TP_ADDR_NAME_SIZE];
+static char expect_name_ascii[TP_ADDR_NAME_SIZE];
+
+/* ---- passwords ---- */
+
+static struct {
+	char value[TP_PASSWORD_MAX];
+	bool known;     /* from --password-file, --password-env or typed */
+	bool given;     /* by an option: never asked for */
+} password;
+
+/* The first line of text, without its end, into password.value. */
+static int password_take(const char *sub, const char *what, const char *text,
+			 size_t len)
+{
+	size_t end = strcspn(text, "\r\n");
+
+	if (end > len)
+		end = len;
+	if (end >= sizeof(password.value))
+		return cli_fail(sub, 2, "%s: the password is longer than %zu "
+				"bytes", what, sizeof(password.value) - 1);
+	memcpy(password.value, text, end);
+	password.value[end] = '\0';
+	password.known = password.given = true;
+	return 0;
+}
+
+int cli_password_option(const char *sub, int opt, const char *arg)
+{
+	char buf[TP_PASSWORD_MAX + 2], what[64];
+	const char *env;
+	size_t len;
+	FILE *f;
+	int rc;
+
+	if (opt == OPT_PASSWORD_ENV) {
+		env = getenv(arg);
+		snprintf(what, sizeof(what), "--password-env %.40s", arg);
+		if (env == NULL)
+			return cli_fail(sub, 2, "%s: no such variable in the "
+					"environment", what);
+		return password_take(sub, what, env, strlen(env));
+	}
+	f = fopen(arg, "rb");
+	if (f == NULL)
+		return cli_fail(sub, 2, "--password-file %s: cannot read: %s",
+				arg, strerror(errno));
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	if (ferror(f)) {
+		fclose(f);
+		return cli_fail(sub, 2, "--password-file %s: cannot read: %s",
+				arg, strerror(errno));
+	}
+	fclose(f);
+	buf[len] = '\0';
+	snprintf(what, sizeof(what), "--password-file %.40s", arg);
+	rc = password_take(sub, what, buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return rc;
+}
+
+/* Reads a line from the terminal with echo off; -1 when there is none. */
+static int password_prompt(const char *path, char *buf, size_t size)
+{
+	struct termios old, quiet;
+	char *clean;
+	int fd, echo_off;
+	ssize_t n;
+	size_t len = 0;
+
+	/* a prompt only for a person at a terminal: never for a script,
+	 * whose stdin is a file or a pipe, and which would hang */
+	if (isatty(STDIN_FILENO) != 1)
+		return -1;
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	clean = tp_sanitize(path, strlen(path));
+	dprintf(fd, "Password for %s: ", clean != NULL ? clean : "the file");
+	free(clean);
+	echo_off = tcgetattr(fd, &old) == 0;
+	if (echo_off) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		echo_off = tcsetattr(fd, TCSAFLUSH, &quiet) == 0;
+	}
+	while (len + 1 < size) {
+		n = read(fd, buf + len, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || buf[len] == '\n')
+			break;
+		len++;
+	}
+	buf[len] = '\0';
+	if (len > 0 && buf[len - 1] == '\r')
+		buf[len - 1] = '\0';
+	if (echo_off)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	return 0;
+}
+
+static int password_get(void *arg, const char *path, char *buf, size_t size)
+{
+	(void)arg;
+	/* asked once a run: a PKCS#12 file given as both --cert and --key
+	 * is opened twice */
+	if (!password.known) {
+		if (password_prompt(path, password.value,
+				    sizeof(password.value)) < 0)
+			return -1;
+		password.known = true;
+	}
+	snprintf(buf, size, "%s", password.value);
+	return 0;
+}
+
+const struct tp_password cli_password_source = {password_get, NULL};
+
 /* Parses a --starttls value: smtp, imap, pop3, ftp, xmpp, postgres, ldap. */
 static int parse_starttls(const char *sub, const char *arg, int *out)
 {
@@ -163,9 +305,14 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_CA: o->ca_file = arg; break;
 	case OPT_CERT: o->cert_file = arg; break;
 	case OPT_KEY: o->key_file = arg; break;
-	case OPT_SNI: o->sni = arg; break;
+	case OPT_SNI:
+		*rc = host_option(sub, "--sni", arg, sni_ascii, &o->sni);
+		break;
 	case OPT_NO_SNI: o->no_sni = true; break;
-	case OPT_EXPECT_NAME: o->expect_name = arg; break;
+	case OPT_EXPECT_NAME:
+		*rc = host_option(sub, "--expect-name", arg, expect_name_ascii,
+				  &o->expect_name);
+		break;
 	case OPT_EXPECT_ID: o->expect_id = arg; break;
 	case OPT_PRIORITY: o->priority = arg; break;
 	case OPT_ALPN: o->alpn = arg; break;
@@ -176,6 +323,11 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_USER: o->user = arg; break;
 	case OPT_STARTTLS: *rc = parse_starttls(sub, arg, &o->starttls); break;
 	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
+	case OPT_PASSWORD_FILE:
+	case OPT_PASSWORD_ENV:
+		*rc = cli_password_option(sub, opt, arg);
+		o->password = &cli_password_source;
+		break;
 	case '4': o->family = 4; break;
 	case '6': o->family = 6; break;
 	case 'v': c->verbose = true; break;
@@ -310,7 +462,8 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 					"xmpp, postgres or ldap)", arg);
 		o->starttls = (int)st;
 		return 0;
-	case OPT_SNI: o->sni = arg; return 0;
+	case OPT_SNI:
+		return host_option("ciphers", "--sni", arg, sni_ascii, &o->sni);
 	case OPT_NO_SNI: o->no_sni = true; return 0;
 	case OPT_CONCURRENCY:
 		return parse_count("ciphers", "--concurrency", arg, 1, 32,
@@ -393,6 +546,11 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	case OPT_USER: o->user = arg; break;
 	case 'v': c->verbose = true; break;
 	case OPT_NO_COLOR: c->no_color = true; break;
+	case OPT_PASSWORD_FILE:
+	case OPT_PASSWORD_ENV:
+		*rc = cli_password_option(sub, opt, arg);
+		o->password = &cli_password_source;
+		break;
 	/* the contract's common options that only a client can act on */
 	case OPT_SNI:
 		*rc = cli_fail(sub, 2, "--sni is the name a client sends; the "
@@ -446,7 +604,9 @@ int cli_cert_option(const char *sub, int opt, const char *arg,
 	case OPT_CERT: o->cert_file = arg; return 0;
 	case OPT_KEY: o->key_file = arg; return 0;
 	case OPT_CA: o->ca_file = arg; return 0;
-	case OPT_EXPECT_NAME: o->expect_name = arg; return 0;
+	case OPT_EXPECT_NAME:
+		return host_option(sub, "--expect-name", arg,
+				   expect_name_ascii, &o->expect_name);
 	case OPT_EXPECT_ID: o->expect_id = arg; return 0;
 	case OPT_JSON: c->json = true; return 0;
 	case OPT_NO_COLOR: c->no_color = true; return 0;
@@ -460,6 +620,10 @@ int cli_cert_option(const char *sub, int opt, const char *arg,
 					"server or client", arg);
 		return 0;
 	case OPT_NOW: return cli_parse_now(sub, arg, &o->now);
+	case OPT_PASSWORD_FILE:
+	case OPT_PASSWORD_ENV:
+		o->password = &cli_password_source;
+		return cli_password_option(sub, opt, arg);
 	default: return -1;
 	}
 }

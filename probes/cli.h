@@ -23,7 +23,8 @@ enum {
 	OPT_NO_SNI, OPT_EXPECT_NAME, OPT_EXPECT_ID, OPT_PRIORITY,
 	OPT_STARTTLS, OPT_CAPTURE, OPT_PCAP_OUT, OPT_KEYLOG, OPT_NO_COLOR,
 	OPT_ALPN, OPT_PURPOSE, OPT_NOW, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
-	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND, OPT_USER,
+	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND, OPT_USER, OPT_PASSWORD_FILE,
+	OPT_PASSWORD_ENV,
 	/* server and peer */
 	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
 	/* ciphers */
@@ -52,6 +53,28 @@ int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
 int cli_parse_number(const char *sub, const char *flag, const char *arg,
 		     unsigned long min, unsigned long max, unsigned long *out);
 
+/*
+ * The password of a PKCS#12 file or an encrypted key: from a file or
+ * the environment, else asked on the terminal when one is needed. Never
+ * from the command line, where every user of the machine can read it.
+ */
+#define CLI_PASSWORD_LONGOPTS \
+	{"password-file", required_argument, NULL, OPT_PASSWORD_FILE}, \
+	{"password-env", required_argument, NULL, OPT_PASSWORD_ENV}
+
+#define CLI_PASSWORD_USAGE \
+	"  --password-file FILE\n" \
+	"                      the password of a PKCS#12 file or an encrypted\n" \
+	"                      key: FILE's first line\n" \
+	"  --password-env VAR  the same, from the environment variable VAR\n" \
+	"                      (without either: asked on a terminal)\n"
+
+/* The password source the mains hand the library. */
+extern const struct tp_password cli_password_source;
+/* Takes --password-file or --password-env (0), or ends with 2 and one
+ * line naming the file or variable. */
+int cli_password_option(const char *sub, int opt, const char *arg);
+
 /* The long options of the client role, shared by client and peer. */
 #define CLI_CLIENT_LONGOPTS \
 	{"json", no_argument, NULL, OPT_JSON}, \
@@ -72,7 +95,8 @@ int cli_parse_number(const char *sub, const char *flag, const char *arg,
 	{"user", required_argument, NULL, OPT_USER}, \
 	{"now", required_argument, NULL, OPT_NOW}, \
 	{"verbose", no_argument, NULL, 'v'}, \
-	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
+	CLI_PASSWORD_LONGOPTS
 
 /*
  * Applies one of CLI_CLIENT_LONGOPTS (or -4, -6, -v) to o and c. Returns
@@ -105,7 +129,8 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
 	{"sni", required_argument, NULL, OPT_SNI}, \
 	{"expect-name", required_argument, NULL, OPT_EXPECT_NAME}, \
-	{"starttls", required_argument, NULL, OPT_STARTTLS}
+	{"starttls", required_argument, NULL, OPT_STARTTLS}, \
+	CLI_PASSWORD_LONGOPTS
 
 /* As cli_client_option, for CLI_SERVER_LONGOPTS (and -v). */
 bool cli_server_option(const char *sub, int opt, const char *arg,
@@ -178,7 +203,8 @@ int cli_peer_option(const char *sub, int opt, const char *arg,
 	{"purpose", required_argument, NULL, OPT_PURPOSE}, \
 	{"now", required_argument, NULL, OPT_NOW}, \
 	{"json", no_argument, NULL, OPT_JSON}, \
-	{"no-color", no_argument, NULL, OPT_NO_COLOR}
+	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
+	CLI_PASSWORD_LONGOPTS
 
 int cli_cert_option(const char *sub, int opt, const char *arg,
 		    struct tp_cert_opts *o, struct cli_common *c);

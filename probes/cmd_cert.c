@@ -7,7 +7,8 @@
 
 #define USAGE "usage: tlsprobe cert --cert FILE [--key FILE] [--ca FILE] " \
 	"[--expect-name NAME] [--expect-id ID] [--purpose server|client] " \
-	"[--now TIME] [--json] [--no-color]"
+	"[--password-file FILE | --password-env VAR] [--now TIME] [--json] " \
+	"[--no-color]"
 
 static const struct option longopts[] = {
 	CLI_CERT_LONGOPTS,
@@ -19,9 +20,13 @@ static const char usage_text[] =
 	USAGE "\n\n"
 	"Checks a certificate chain (leaf first), its key and the CAs\n"
 	"that should trust it, without any network traffic.\n\n"
-	"  --cert FILE         PEM chain to check, leaf first\n"
-	"  --key FILE          PEM private key that must belong to the leaf\n"
-	"  --ca FILE           trusted CAs (PEM); default: the system store\n"
+	"  --cert FILE         chain to check, leaf first: PEM, DER or PKCS#12\n"
+	"                      (told by content); a PKCS#12 file's key is\n"
+	"                      checked too when there is no --key\n"
+	"  --key FILE          private key that must belong to the leaf: PEM,\n"
+	"                      DER or PKCS#12\n"
+	"  --ca FILE           trusted CAs (PEM or DER); default: the system store\n"
+	CLI_PASSWORD_USAGE
 	"  --expect-name NAME  host name or IP address the leaf must match\n"
 	"  --expect-id ID      unique ID the leaf's CN must equal\n"
 	"  --purpose P         server (default) or client: the key usage needed\n"
@@ -44,7 +49,8 @@ static int apply_cert(int opt, const char *arg, void *ctx)
 
 int cmd_cert(int argc, char **argv)
 {
-	struct tp_cert_opts o = {.purpose = TP_PURPOSE_SERVER};
+	struct tp_cert_opts o = {.purpose = TP_PURPOSE_SERVER,
+				  .password = &cli_password_source};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;

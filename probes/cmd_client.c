@@ -13,8 +13,9 @@ static const char usage_text[] =
 	"  --json              one JSON report on stdout\n"
 	"  --timeout SECONDS   bound for each network stage (default 10)\n"
 	"  --ca FILE           trusted CAs, PEM (default: the system store)\n"
-	"  --cert FILE         our certificate chain, PEM\n"
-	"  --key FILE          our private key, PEM\n"
+	"  --cert FILE         our certificate chain: PEM, DER or PKCS#12\n"
+	"  --key FILE          our private key: PEM, DER or PKCS#12\n"
+	CLI_PASSWORD_USAGE
 	"  --sni NAME          server name to send (default: HOST if a name)\n"
 	"  --no-sni            send no server name\n"
 	"  --expect-name NAME  name the certificate must match (default: SNI, HOST)\n"
@@ -66,7 +67,8 @@ static int apply_client(int opt, const char *arg, void *ctx)
 
 int cmd_client(int argc, char **argv)
 {
-	struct tp_client_opts o = {.timeout_s = 10};
+	struct tp_client_opts o = {.timeout_s = 10,
+				    .password = &cli_password_source};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;

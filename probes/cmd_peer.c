@@ -20,7 +20,9 @@ static const char usage_text[] =
 	"  --wait SECONDS        how long to wait for the other node (default 30)\n"
 	"and the options of the client role, as tlsprobe client has them:\n"
 	"  --timeout, --sni, --no-sni, --expect-name, --priority, --alpn,\n"
-	"  --keylog, --now, -4, -6, --json, --no-color, -v\n"
+	"  --keylog, --now, -4, -6, --json, --no-color, -v,\n"
+	"  --password-file FILE, --password-env VAR (of a PKCS#12 or encrypted\n"
+	"  --cert/--key; without either, asked on a terminal)\n"
 	"capture (one for both roles; this node's direction gets the packets\n"
 	"of its connection):\n"
 	CLI_CAPTURE_USAGE;
@@ -59,8 +61,10 @@ static int apply_peer(int opt, const char *arg, void *ctx)
 
 int cmd_peer(int argc, char **argv)
 {
-	struct tp_peer_opts o = {.client = {.timeout_s = 10}, .wait_s = 30,
-				 .on_listening = listening, .stop = &stop};
+	struct tp_peer_opts o = {.client = {.timeout_s = 10,
+					     .password = &cli_password_source},
+				 .wait_s = 30, .on_listening = listening,
+				 .stop = &stop};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct sigaction sa;

@@ -14,8 +14,13 @@ static const char usage_text[] =
 	"usage: tlsprobe server --cert FILE --key FILE [options]\n"
 	"  --listen [ADDR]:PORT  where to listen (default :4433, IPv4 and\n"
 	"                        IPv6; port 0 lets the system pick one)\n"
-	"  --cert FILE           this server's certificate chain, PEM\n"
-	"  --key FILE            its private key, PEM\n"
+	"  --cert FILE           this server's certificate chain: PEM, DER or\n"
+	"                        PKCS#12\n"
+	"  --key FILE            its private key: PEM, DER or PKCS#12\n"
+	"  --password-file FILE  the password of a PKCS#12 file or an\n"
+	"                        encrypted key: FILE's first line\n"
+	"  --password-env VAR    the same, from the environment variable VAR\n"
+	"                        (without either: asked on a terminal)\n"
 	"  --ca FILE             ask clients for a certificate from these CAs\n"
 	"  --require-client-cert refuse clients without one (needs --ca)\n"
 	"  --expect-id ID|peer   a client certificate's CN must be ID; peer:\n"
@@ -182,7 +187,8 @@ static int apply_server(int opt, const char *arg, void *ctx)
 
 int cmd_server(int argc, char **argv)
 {
-	struct tp_server_opts o = {.timeout_s = 10};
+	struct tp_server_opts o = {.timeout_s = 10,
+				    .password = &cli_password_source};
 	struct tp_server_summary sum;
 	struct tp_error err = {0};
 	struct sigaction sa;

@@ -19,8 +19,8 @@ set -u
 #        for the hostile-peer suite's certificates, whose names hold
 #        control characters that openssl and certtool will not write
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
-libncurses-dev libjansson-dev libcmocka-dev gnutls-bin openssl python3 \
-iproute2 iptables tmux procps ca-certificates man-db groff-base \
+libncurses-dev libjansson-dev libidn2-dev libcmocka-dev gnutls-bin openssl \
+python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap tcpdump tshark curl \
 python3-cryptography"
 

@@ -1,10 +1,30 @@
 /* Targets: HOST[:PORT] / [V6]:PORT parsing and address classes. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <idn2.h>
 
 #include "addr.h"
+
+/* How much of a bad value an error quotes: a 10,000-byte host must not
+ * make a 30 KB message, and this much is enough to recognise it. */
+#define QUOTE_MAX 48
+
+/* A cut of value for a message ("abc…(10000 bytes)"); raw, since the
+ * error setter sanitises the whole message once. */
+static void quote_cut(const char *value, char *buf, size_t size)
+{
+	size_t len = strlen(value), n = tp_utf8_prefix(value, QUOTE_MAX);
+
+	if (n == len)
+		snprintf(buf, size, "%s", value);
+	else
+		snprintf(buf, size, "%.*s…(%zu bytes)", (int)n, value, len);
+}
 
 int tp_addr_parse_port(const char *label, const char *s, unsigned min,
 		       unsigned *port, struct tp_error *err)
@@ -25,63 +45,70 @@ int tp_addr_parse_port(const char *label, const char *s, unsigned min,
 	return 0;
 }
 
-static int parse_port(const char *spec, const char *s, unsigned *port,
+static int parse_port(const char *label, const char *s, unsigned *port,
 		      struct tp_error *err)
 {
-	char label[300];
+	char cut[QUOTE_MAX + 32];
 
-	snprintf(label, sizeof(label), "'%s'", spec);
+	/* the port itself is quoted by tp_addr_parse_port: cut it too */
+	if (strlen(s) > QUOTE_MAX) {
+		quote_cut(s, cut, sizeof(cut));
+		tp_error_set(err, TP_ERR_USAGE, "%s: port '%s' is not a number "
+			     "from 1 to 65535", label, cut);
+		return -1;
+	}
 	return tp_addr_parse_port(label, s, 1, port, err);
 }
 
-int tp_addr_parse(const char *spec, unsigned default_port, char **host,
-		  unsigned *port, struct tp_error *err)
+/* The host part of a spec, malloc'd: [V6] unwrapped, no port. */
+static int split_host(const char *label, const char *spec, char **host,
+		      unsigned *port, struct tp_error *err)
 {
 	const char *colon, *close;
-	size_t hlen;
 
-	*host = NULL;
-	*port = default_port;
-	if (spec == NULL || spec[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "empty target: expected "
-			     "HOST[:PORT] or [IPv6]:PORT");
-		return -1;
-	}
 	if (spec[0] == '[') {
 		close = strchr(spec, ']');
 		if (close == NULL || close == spec + 1) {
-			tp_error_set(err, TP_ERR_USAGE, "'%s': unbalanced or "
-				     "empty brackets (write [::1]:4433)", spec);
+			tp_error_set(err, TP_ERR_USAGE, "%s: unbalanced or "
+				     "empty brackets (write [::1]:4433)",
+				     label);
 			return -1;
 		}
 		if (close[1] == ':') {
-			if (parse_port(spec, close + 2, port, err) < 0)
+			if (parse_port(label, close + 2, port, err) < 0)
 				return -1;
 		} else if (close[1] != '\0') {
-			tp_error_set(err, TP_ERR_USAGE, "'%s': unexpected text "
-				     "after ']'", spec);
+			tp_error_set(err, TP_ERR_USAGE, "%s: unexpected text "
+				     "after ']'", label);
 			return -1;
 		}
-		hlen = (size_t)(close - spec - 1);
-		*host = strndup(spec + 1, hlen);
+		*host = strndup(spec + 1, (size_t)(close - spec - 1));
+		/* brackets hold an IPv6 address, never a name */
+		if (*host != NULL && !tp_addr_is_literal(*host)) {
+			free(*host);
+			*host = NULL;
+			tp_error_set(err, TP_ERR_USAGE, "%s: brackets hold no "
+				     "IPv6 address (write [::1]:4433)", label);
+			return -1;
+		}
 	} else {
 		colon = strrchr(spec, ':');
 		if (colon != NULL && strchr(spec, ':') != colon) {
 			/* several colons: a bare IPv6 literal, no port */
 			if (!tp_addr_is_literal(spec)) {
-				tp_error_set(err, TP_ERR_USAGE, "'%s': several "
+				tp_error_set(err, TP_ERR_USAGE, "%s: several "
 					     "colons but not an IPv6 address "
-					     "(write [::1]:4433)", spec);
+					     "(write [::1]:4433)", label);
 				return -1;
 			}
 			*host = strdup(spec);
 		} else if (colon != NULL) {
 			if (colon == spec) {
-				tp_error_set(err, TP_ERR_USAGE, "'%s': no host "
-					     "before the port", spec);
+				tp_error_set(err, TP_ERR_USAGE, "%s: no host "
+					     "before the port", label);
 				return -1;
 			}
-			if (parse_port(spec, colon + 1, port, err) < 0)
+			if (parse_port(label, colon + 1, port, err) < 0)
 				return -1;
 			*host = strndup(spec, (size_t)(colon - spec));
 		} else {
@@ -95,12 +122,271 @@ int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 	return 0;
 }
 
+int tp_addr_parse_option(const char *option, const char *spec,
+			 unsigned default_port, char **host, unsigned *port,
+			 struct tp_error *err)
+{
+	char cut[QUOTE_MAX + 32], label[QUOTE_MAX + 96];
+	char ascii[TP_ADDR_NAME_SIZE];
+	char *raw = NULL;
+
+	*host = NULL;
+	*port = default_port;
+	if (spec == NULL || spec[0] == '\0') {
+		tp_error_set(err, TP_ERR_USAGE, "empty %s: expected "
+			     "HOST[:PORT] or [IPv6]:PORT", option);
+		return -1;
+	}
+	quote_cut(spec, cut, sizeof(cut));
+	snprintf(label, sizeof(label), "%s '%s'", option, cut);
+	if (split_host(label, spec, &raw, port, err) < 0)
+		return -1;
+	if (tp_addr_check_name(option, raw, ascii, err) < 0) {
+		free(raw);
+		return -1;
+	}
+	if (strcmp(raw, ascii) != 0) {
+		free(raw);
+		raw = strdup(ascii);
+		if (raw == NULL) {
+			tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+			return -1;
+		}
+	}
+	*host = raw;
+	return 0;
+}
+
+int tp_addr_parse(const char *spec, unsigned default_port, char **host,
+		  unsigned *port, struct tp_error *err)
+{
+	return tp_addr_parse_option("target", spec, default_port, host, port,
+				    err);
+}
+
+/* An interface name after '%' in a scoped IPv6 address (RFC 4007
+ * section 11): what Linux allows in a name, or an index. */
+static bool zone_ok(const char *zone)
+{
+	size_t n = strlen(zone), i;
+
+	if (n == 0 || n >= IF_NAMESIZE)
+		return false;
+	for (i = 0; i < n; i++)
+		if (zone[i] == '/' || zone[i] == ':' ||
+		    (unsigned char)zone[i] <= ' ' ||
+		    (unsigned char)zone[i] >= 0x7f)
+			return false;
+	return true;
+}
+
 bool tp_addr_is_literal(const char *host)
 {
 	unsigned char buf[sizeof(struct in6_addr)];
+	char v6[INET6_ADDRSTRLEN];
+	const char *pct;
 
-	return inet_pton(AF_INET, host, buf) == 1 ||
-	       inet_pton(AF_INET6, host, buf) == 1;
+	if (inet_pton(AF_INET, host, buf) == 1 ||
+	    inet_pton(AF_INET6, host, buf) == 1)
+		return true;
+	pct = strchr(host, '%');
+	if (pct == NULL || (size_t)(pct - host) >= sizeof(v6) ||
+	    !zone_ok(pct + 1))
+		return false;
+	memcpy(v6, host, (size_t)(pct - host));
+	v6[pct - host] = '\0';
+	return inet_pton(AF_INET6, v6, buf) == 1;
+}
+
+/* Length of the UTF-8 character at p (at most avail bytes), 0 when the
+ * bytes there are none: overlong forms and surrogates included. */
+static size_t utf8_char(const unsigned char *p, size_t avail)
+{
+	size_t n, i;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* Why the bytes of a name cannot be a name, or NULL; *ascii_only says
+ * whether IDNA has anything to do. */
+static const char *bytes_fault(const char *name, bool *ascii_only,
+			       char *why, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t len = strlen(name), i = 0, n;
+
+	*ascii_only = true;
+	while (i < len) {
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			snprintf(why, size, "control character 0x%02x at byte "
+				 "%zu", p[i], i + 1);
+			return why;
+		}
+		if (p[i] == ' ') {
+			snprintf(why, size, "a space at byte %zu", i + 1);
+			return why;
+		}
+		n = utf8_char(p + i, len - i);
+		if (n == 0) {
+			snprintf(why, size, "byte %zu (0x%02x) is not UTF-8",
+				 i + 1, p[i]);
+			return why;
+		}
+		if (n > 1)
+			*ascii_only = false;
+		i += n;
+	}
+	return NULL;
+}
+
+/* Whether a label of name is an A-label ("xn--", RFC 5890 section
+ * 2.3.2.1). */
+static bool has_a_label(const char *name)
+{
+	return strncasecmp(name, "xn--", 4) == 0 ||
+	       strcasestr(name, ".xn--") != NULL;
+}
+
+/* Why an ASCII name breaks the rules of DNS names, or NULL. */
+static const char *ascii_fault(const char *name, char *why, size_t size)
+{
+	size_t len = strlen(name), start = 0, i, label = 1;
+
+	/* one final dot names the root: "example.test." is absolute */
+	if (len > 1 && name[len - 1] == '.')
+		len--;
+	if (len > TP_ADDR_NAME_MAX) {
+		snprintf(why, size, "%zu bytes long, more than the %d a name "
+			 "may have", len, TP_ADDR_NAME_MAX);
+		return why;
+	}
+	for (i = 0; i <= len; i++) {
+		if (i < len && name[i] != '.') {
+			unsigned char c = (unsigned char)name[i];
+
+			/*
+			 * Letters, digits and hyphens (RFC 1123 section
+			 * 2.1), and underscores: names such as _dmarc or
+			 * _443._tcp (RFC 8552) are real and a server may
+			 * carry one in its certificate.
+			 */
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '_')
+				continue;
+			snprintf(why, size, "'%c' is not allowed in a host "
+				 "name (label %zu)", c, label);
+			return why;
+		}
+		if (i == start) {
+			snprintf(why, size, "label %zu is empty", label);
+			return why;
+		}
+		if (i - start > 63) {
+			snprintf(why, size, "label %zu is %zu bytes long, more "
+				 "than 63", label, i - start);
+			return why;
+		}
+		if (name[start] == '-' || name[i - 1] == '-') {
+			snprintf(why, size, "label %zu begins or ends with a "
+				 "hyphen", label);
+			return why;
+		}
+		start = i + 1;
+		label++;
+	}
+	return NULL;
+}
+
+int tp_addr_check_name(const char *option, const char *name,
+		       char ascii[TP_ADDR_NAME_SIZE], struct tp_error *err)
+{
+	char cut[QUOTE_MAX + 32], why[128];
+	const char *fault;
+	char *a_label = NULL;
+	bool ascii_only;
+	int rc;
+
+	ascii[0] = '\0';
+	quote_cut(name, cut, sizeof(cut));
+	if (name[0] == '\0') {
+		tp_error_set(err, TP_ERR_USAGE, "%s: the host is empty",
+			     option);
+		return -1;
+	}
+	if (strlen(name) < TP_ADDR_NAME_SIZE && tp_addr_is_literal(name)) {
+		snprintf(ascii, TP_ADDR_NAME_SIZE, "%s", name);
+		return 0;
+	}
+	fault = bytes_fault(name, &ascii_only, why, sizeof(why));
+	/* an A-label given as it is must decode, as libidn2 checks */
+	if (fault == NULL && (!ascii_only || has_a_label(name))) {
+		/* IDNA2008 lookup (RFC 5891 section 5): what is resolved and
+		 * sent as SNI is the A-label form */
+		rc = idn2_to_ascii_8z(name, &a_label,
+				      IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+		if (rc != IDN2_OK) {
+			if (rc == IDN2_MALLOC) {
+				tp_error_set(err, TP_ERR_RUNTIME, "out of "
+					     "memory converting a host name");
+				return -1;
+			}
+			snprintf(why, sizeof(why), "not a valid international "
+				 "name (IDNA2008: %s)", idn2_strerror(rc));
+			fault = why;
+		}
+	}
+	if (fault == NULL)
+		fault = ascii_fault(a_label != NULL ? a_label : name, why,
+				    sizeof(why));
+	if (fault != NULL) {
+		idn2_free(a_label);
+		tp_error_set(err, TP_ERR_USAGE, "%s '%s': %s", option, cut,
+			     fault);
+		return -1;
+	}
+	snprintf(ascii, TP_ADDR_NAME_SIZE, "%s",
+		 a_label != NULL ? a_label : name);
+	idn2_free(a_label);
+	return 0;
+}
+
+char *tp_addr_unicode(const char *ascii)
+{
+	char *u = NULL, *copy;
+
+	if (ascii == NULL || !has_a_label(ascii))
+		return NULL;
+	if (idn2_to_unicode_8z8z(ascii, &u, 0) != IDN2_OK)
+		return NULL;
+	/* libidn2's buffer goes back to libidn2; ours to free() */
+	copy = strdup(u);
+	idn2_free(u);
+	return copy;
 }
 
 static bool in4(uint32_t a, uint32_t net, int bits)

@@ -13,7 +13,8 @@
 int tp_addr_parse_port(const char *label, const char *s, unsigned min,
 		       unsigned *port, struct tp_error *err);
 
-/* True when host is an IPv4 or IPv6 literal (then no SNI is sent). */
+/* True when host is an IPv4 or IPv6 literal, an IPv6 one perhaps with a
+ * zone ("fe80::1%eth0"): then no SNI is sent. */
 bool tp_addr_is_literal(const char *host);
 /* "loopback", "private (RFC 1918)", "shared (CGNAT, RFC 6598)",
  * "link-local", "unique local (ULA)", "documentation (RFC 5737)", "public" */

@@ -18,13 +18,14 @@
 #include <time.h>
 
 #include <gnutls/abstract.h>
+#include <gnutls/pkcs12.h>
 
 #include "alloc.h"
 #include "cert.h"
 
 #define SYSTEM_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define SYSTEM_SOURCE "system store"
-#define INPUT_MAX (16u << 20)   /* bytes read from one PEM file */
+#define INPUT_MAX (16u << 20)   /* bytes read from one input file */
 #define TRUST_MAX 4096          /* CAs taken from one trust source */
 #define DN_MAX 512              /* a DN as shown in messages */
 #define SAN_ENTRY_MAX 2048      /* one subjectAltName entry */
@@ -84,11 +85,32 @@ static bool only_space(const gnutls_datum_t *d)
 }
 
 /*
- * Reads a whole PEM file given with option flag ("--ca", "--cert",
- * "--key"); every failure is one usage error naming the file.
+ * What a file holds, told by its content and never by its name: a .crt
+ * is as often DER as PEM, and a .pem now and then a PKCS#12 bundle.
  */
-static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
-		    struct tp_error *err)
+enum input_form { FORM_PEM, FORM_DER, FORM_PKCS12 };
+
+/* Whether d is a PKCS#12 PFX (RFC 7292 section 4) GnuTLS can open. */
+static bool is_pkcs12(const gnutls_datum_t *d)
+{
+	gnutls_pkcs12_t p12;
+	bool yes;
+
+	if (gnutls_pkcs12_init(&p12) < 0)
+		return false;
+	yes = gnutls_pkcs12_import(p12, d, GNUTLS_X509_FMT_DER, 0) == 0;
+	gnutls_pkcs12_deinit(p12);
+	return yes;
+}
+
+/*
+ * Reads a whole certificate or key file given with option flag ("--ca",
+ * "--cert", "--key") and tells its form; every failure is one usage
+ * error naming the file.
+ */
+static int read_input(const char *flag, const char *path,
+		      gnutls_datum_t *out, enum input_form *form,
+		      struct tp_error *err)
 {
 	unsigned char *buf = NULL, *grown;
 	size_t len = 0, cap = 0, got;
@@ -108,7 +130,7 @@ static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
 	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
 		fclose(f);
 		tp_error_set(err, TP_ERR_USAGE, "%s %s: is a directory, not a "
-			     "PEM file", flag, path);
+			     "certificate or key file", flag, path);
 		return -1;
 	}
 	for (;;) {
@@ -130,7 +152,7 @@ static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
 			free(buf);
 			fclose(f);
 			tp_error_set(err, TP_ERR_USAGE, "%s %s: larger than %u "
-				     "MiB, not a PEM file of certificates or keys",
+				     "MiB, not a file of certificates or keys",
 				     flag, path, INPUT_MAX >> 20);
 			return -1;
 		}
@@ -154,27 +176,58 @@ static int read_pem(const char *flag, const char *path, gnutls_datum_t *out,
 		tp_error_set(err, TP_ERR_USAGE, "%s %s: empty file", flag, path);
 		return -1;
 	}
-	if (!contains(out, "-----BEGIN ")) {
-		free(buf);
-		out->data = NULL;
-		tp_error_set(err, TP_ERR_USAGE, "%s %s: not PEM (no "
-			     "-----BEGIN line); convert a DER file with "
-			     "'certtool -i --inder' or 'openssl x509 -inform der'",
-			     flag, path);
-		return -1;
+	if (contains(out, "-----BEGIN ")) {
+		*form = FORM_PEM;
+		return 0;
 	}
-	return 0;
+	/* DER: every form read here (certificate, PKCS#8, PKCS#1, SEC 1,
+	 * PFX) is an ASN.1 SEQUENCE, tag 0x30 */
+	if (out->data[0] == 0x30) {
+		*form = is_pkcs12(out) ? FORM_PKCS12 : FORM_DER;
+		return 0;
+	}
+	free(buf);
+	out->data = NULL;
+	tp_error_set(err, TP_ERR_USAGE, "%s %s: neither PEM (no -----BEGIN "
+		     "line) nor DER (no ASN.1 SEQUENCE at its start): give a "
+		     "certificate or key as PEM, DER or PKCS#12", flag, path);
+	return -1;
 }
 
-/* Why a PEM list of certificates did not import, in words. */
+/* Whether DER bytes are a private key (to say so when a certificate
+ * was wanted). */
+static bool der_is_key(const gnutls_datum_t *d)
+{
+	gnutls_x509_privkey_t k;
+	bool yes;
+
+	if (gnutls_x509_privkey_init(&k) < 0)
+		return false;
+	yes = gnutls_x509_privkey_import2(k, d, GNUTLS_X509_FMT_DER, NULL,
+					  GNUTLS_PKCS_PLAIN) == 0 ||
+	      gnutls_x509_privkey_import_pkcs8(k, d, GNUTLS_X509_FMT_DER, NULL,
+					       GNUTLS_PKCS_PLAIN) ==
+		      GNUTLS_E_DECRYPTION_FAILED;
+	gnutls_x509_privkey_deinit(k);
+	return yes;
+}
+
+/* Why a list of certificates did not import, in words. */
 static void cert_import_error(const char *flag, const char *path,
-			      const gnutls_datum_t *d, int status,
-			      struct tp_error *err)
+			      const gnutls_datum_t *d, enum input_form form,
+			      int status, struct tp_error *err)
 {
 	const char *name = gnutls_strerror_name(status);
 
-	if (status == GNUTLS_E_BASE64_DECODING_ERROR ||
-	    status == GNUTLS_E_BASE64_UNEXPECTED_HEADER_ERROR)
+	if (form == FORM_DER && der_is_key(d))
+		usage_error(err, status, "%s %s: holds a private key (DER), "
+			    "not a certificate", flag, path);
+	else if (form == FORM_DER)
+		usage_error(err, status, "%s %s: DER that does not parse as an "
+			    "X.509 certificate (%s)", flag, path,
+			    name ? name : "?");
+	else if (status == GNUTLS_E_BASE64_DECODING_ERROR ||
+		 status == GNUTLS_E_BASE64_UNEXPECTED_HEADER_ERROR)
 		usage_error(err, status, "%s %s: malformed base64 in a "
 			    "CERTIFICATE block (%s)", flag, path,
 			    name ? name : "?");
@@ -191,25 +244,11 @@ static void cert_import_error(const char *flag, const char *path,
 			    name ? name : "?");
 }
 
-/* Imports every certificate of a PEM file; count capped at max. */
-static int import_pem_list(const char *flag, const char *path,
-			   const gnutls_datum_t *d, unsigned max,
-			   gnutls_x509_crt_t **list, unsigned *n,
-			   struct tp_error *err)
+/* Checks a list's count against max; frees it when out of bounds. */
+static int list_bounded(const char *flag, const char *path, unsigned max,
+			gnutls_x509_crt_t **list, unsigned *n,
+			struct tp_error *err)
 {
-	int ret;
-
-	*list = NULL;
-	*n = 0;
-	errno = 0;
-	ret = gnutls_x509_crt_list_import2(list, n, d, GNUTLS_X509_FMT_PEM, 0);
-	if (ret < 0) {
-		/* not the file's fault: the main says so (alloc.h) */
-		if (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
-			tp_alloc_note();
-		cert_import_error(flag, path, d, ret, err);
-		return -1;
-	}
 	if (*n == 0) {
 		gnutls_free(*list);
 		*list = NULL;
@@ -225,6 +264,343 @@ static int import_pem_list(const char *flag, const char *path,
 		return -1;
 	}
 	return 0;
+}
+
+/* Imports every certificate of a PEM file, or the one of a DER file;
+ * count capped at max. */
+static int import_list(const char *flag, const char *path,
+		       const gnutls_datum_t *d, enum input_form form,
+		       unsigned max, gnutls_x509_crt_t **list, unsigned *n,
+		       struct tp_error *err)
+{
+	int ret;
+
+	*list = NULL;
+	*n = 0;
+	errno = 0;
+	ret = gnutls_x509_crt_list_import2(list, n, d, form == FORM_DER
+					   ? GNUTLS_X509_FMT_DER
+					   : GNUTLS_X509_FMT_PEM, 0);
+	if (ret < 0) {
+		/* not the file's fault: the main says so (alloc.h) */
+		if (ret == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
+			tp_alloc_note();
+		cert_import_error(flag, path, d, form, ret, err);
+		return -1;
+	}
+	return list_bounded(flag, path, max, list, n, err);
+}
+
+/* ---- PKCS#12 ---- */
+
+static bool self_signed(gnutls_x509_crt_t crt);
+
+/* Asks the front end for path's password; -1 when it has none. */
+static int ask_password(const struct tp_password *pw, const char *path,
+			char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (pw == NULL || pw->get == NULL)
+		return -1;
+	if (pw->get(pw->arg, path, buf, size) < 0) {
+		gnutls_memset(buf, 0, size);
+		return -1;
+	}
+	buf[size - 1] = '\0';
+	return 0;
+}
+
+/* The certificates and the key of a PFX, as its bags hold them. */
+struct p12_contents {
+	gnutls_x509_crt_t certs[TP_CHAIN_MAX + 1];
+	unsigned n_certs;
+	bool too_many;
+	gnutls_x509_privkey_t key;
+};
+
+static void p12_contents_free(struct p12_contents *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->n_certs; i++)
+		gnutls_x509_crt_deinit(c->certs[i]);
+	if (c->key != NULL)
+		gnutls_x509_privkey_deinit(c->key);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Takes one element of a bag: a certificate or a key (the first one);
+ * other kinds (CRLs, secrets) are not ours to check. */
+static int p12_element(gnutls_pkcs12_bag_t bag, unsigned i,
+		       const char *password, struct p12_contents *c)
+{
+	gnutls_pkcs12_bag_type_t type = gnutls_pkcs12_bag_get_type(bag, i);
+	gnutls_datum_t d;
+	int ret;
+
+	ret = gnutls_pkcs12_bag_get_data(bag, i, &d);
+	if (ret < 0)
+		return ret;
+	if (type == GNUTLS_BAG_CERTIFICATE) {
+		if (c->n_certs > TP_CHAIN_MAX) {
+			c->too_many = true;
+			return 0;
+		}
+		ret = gnutls_x509_crt_init(&c->certs[c->n_certs]);
+		if (ret < 0)
+			return ret;
+		ret = gnutls_x509_crt_import(c->certs[c->n_certs], &d,
+					     GNUTLS_X509_FMT_DER);
+		if (ret < 0) {
+			gnutls_x509_crt_deinit(c->certs[c->n_certs]);
+			return ret;
+		}
+		c->n_certs++;
+		return 0;
+	}
+	if ((type != GNUTLS_BAG_PKCS8_KEY &&
+	     type != GNUTLS_BAG_PKCS8_ENCRYPTED_KEY) || c->key != NULL)
+		return 0;
+	ret = gnutls_x509_privkey_init(&c->key);
+	if (ret < 0)
+		return ret;
+	ret = gnutls_x509_privkey_import_pkcs8(c->key, &d, GNUTLS_X509_FMT_DER,
+					       password,
+					       type == GNUTLS_BAG_PKCS8_KEY
+					       ? GNUTLS_PKCS_PLAIN : 0);
+	if (ret < 0) {
+		gnutls_x509_privkey_deinit(c->key);
+		c->key = NULL;
+	}
+	return ret;
+}
+
+/* Reads every bag of a PFX with one password (NULL: none). */
+static int p12_read(gnutls_pkcs12_t p12, const char *password,
+		    struct p12_contents *c)
+{
+	gnutls_pkcs12_bag_t bag;
+	unsigned idx, i;
+	int ret = 0, count;
+
+	for (idx = 0; ret == 0; idx++) {
+		ret = gnutls_pkcs12_bag_init(&bag);
+		if (ret < 0)
+			break;
+		ret = gnutls_pkcs12_get_bag(p12, (int)idx, bag);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE) {
+			gnutls_pkcs12_bag_deinit(bag);
+			return 0;
+		}
+		if (ret == 0 && gnutls_pkcs12_bag_get_type(bag, 0) ==
+				GNUTLS_BAG_ENCRYPTED)
+			ret = password == NULL ? GNUTLS_E_DECRYPTION_FAILED
+			      : gnutls_pkcs12_bag_decrypt(bag, password);
+		count = ret == 0 ? gnutls_pkcs12_bag_get_count(bag) : 0;
+		for (i = 0; ret == 0 && count > 0 && i < (unsigned)count; i++)
+			ret = p12_element(bag, i, password, c);
+		gnutls_pkcs12_bag_deinit(bag);
+	}
+	return ret;
+}
+
+/* Whether crt is the certificate of key: the same public key. */
+static bool p12_key_of(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key)
+{
+	unsigned char a[64], b[64];
+	size_t na = sizeof(a), nb = sizeof(b);
+
+	return gnutls_x509_crt_get_key_id(crt, 0, a, &na) == 0 &&
+	       gnutls_x509_privkey_get_key_id(key, 0, b, &nb) == 0 &&
+	       na == nb && memcmp(a, b, na) == 0;
+}
+
+/*
+ * The chain from the leaf up, roots included, as a PEM file would hold
+ * it: a PFX has no order of its own. The leaf is the key's certificate,
+ * else the one that issued none of the others; certificates on no path
+ * from it are left out.
+ */
+static int p12_chain(struct p12_contents *c, gnutls_x509_crt_t **chain,
+		     unsigned *n)
+{
+	gnutls_x509_crt_t *out;
+	bool used[TP_CHAIN_MAX + 1] = {false};
+	unsigned leaf = 0, i, j, count;
+
+	for (i = 0; i < c->n_certs; i++)
+		if (c->key != NULL && p12_key_of(c->certs[i], c->key))
+			break;
+	if (i < c->n_certs) {
+		leaf = i;
+	} else {
+		for (i = 0; i < c->n_certs; i++) {
+			for (j = 0; j < c->n_certs; j++)
+				if (j != i && !self_signed(c->certs[j]) &&
+				    gnutls_x509_crt_check_issuer(c->certs[j],
+								 c->certs[i]))
+					break;
+			if (j == c->n_certs)
+				break;
+		}
+		leaf = i < c->n_certs ? i : 0;
+	}
+	out = gnutls_calloc(c->n_certs, sizeof(*out));
+	if (out == NULL)
+		return GNUTLS_E_MEMORY_ERROR;
+	out[0] = c->certs[leaf];
+	used[leaf] = true;
+	count = 1;
+	while (count < c->n_certs && !self_signed(out[count - 1])) {
+		for (i = 0; i < c->n_certs; i++)
+			if (!used[i] && gnutls_x509_crt_check_issuer(
+					out[count - 1], c->certs[i]))
+				break;
+		if (i == c->n_certs)
+			break;
+		out[count++] = c->certs[i];
+		used[i] = true;
+	}
+	/* the chain owns what it took; the rest stays to be freed */
+	for (i = 0, j = 0; i < c->n_certs; i++)
+		if (!used[i])
+			c->certs[j++] = c->certs[i];
+	c->n_certs = j;
+	*chain = out;
+	*n = count;
+	return 0;
+}
+
+/* One try at a PFX with one password: 0, or the status of the MAC
+ * check (*mac_status) and of the contents (returned). */
+static int p12_try(gnutls_pkcs12_t p12, bool has_mac, const char *password,
+		   struct p12_contents *c, int *mac_status)
+{
+	int ret;
+
+	*mac_status = has_mac ? gnutls_pkcs12_verify_mac(p12, password) : 0;
+	ret = p12_read(p12, password, c);
+	if (ret < 0)
+		p12_contents_free(c);
+	return ret;
+}
+
+/*
+ * Opens a PKCS#12 file: the chain and the key it holds (either may be
+ * NULL when not wanted). Without a password, or with the empty one, it
+ * is opened as exported with none; otherwise the front end is asked. A
+ * wrong password and a MAC that does not verify are each their own
+ * usage error naming the file.
+ */
+static int p12_open(const char *flag, const char *path,
+		    const gnutls_datum_t *d, const struct tp_password *pw,
+		    gnutls_x509_crt_t **chain, unsigned *n,
+		    gnutls_x509_privkey_t *key, struct tp_error *err)
+{
+	static const char *const no_password[] = {NULL, ""};
+	struct p12_contents c;
+	gnutls_pkcs12_t p12 = NULL;
+	char password[TP_PASSWORD_MAX];
+	bool has_mac, plain = false;
+	unsigned i;
+	int ret, mac = 0, rc = -1;
+
+	memset(&c, 0, sizeof(c));
+	if (gnutls_pkcs12_init(&p12) < 0 ||
+	    gnutls_pkcs12_import(p12, d, GNUTLS_X509_FMT_DER, 0) < 0) {
+		/* read_input() imported it once already: memory ran out */
+		tp_alloc_note();
+		tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of memory "
+			     "reading it", flag, path);
+		goto out;
+	}
+	has_mac = gnutls_pkcs12_mac_info(p12, NULL, NULL, NULL, NULL, NULL) ==
+		  0;
+	ret = GNUTLS_E_DECRYPTION_FAILED;
+	for (i = 0; i < 2; i++) {
+		ret = p12_try(p12, has_mac, no_password[i], &c, &mac);
+		if (ret == 0 && mac == 0)
+			break;
+		/* contents that need no password, under a MAC that does */
+		if (ret == 0)
+			plain = true;
+		p12_contents_free(&c);
+	}
+	if (i == 2) {
+		if (ask_password(pw, path, password, sizeof(password)) < 0) {
+			usage_error(err, GNUTLS_E_DECRYPTION_FAILED,
+				    "%s %s: a PKCS#12 file protected by a "
+				    "password: give it with --password-file "
+				    "FILE or --password-env VAR", flag, path);
+			goto out;
+		}
+		ret = p12_try(p12, has_mac, password, &c, &mac);
+		gnutls_memset(password, 0, sizeof(password));
+		/*
+		 * Contents the password decrypts under a MAC it does not
+		 * verify: the password is right and the file was altered
+		 * or damaged. When the contents need no password, a MAC
+		 * that fails says no more than that the password is wrong.
+		 */
+		if (ret == 0 && mac != 0 && !plain) {
+			usage_error(err, mac, "%s %s: the PKCS#12 MAC does not "
+				    "verify, though the password decrypts "
+				    "its contents: the file was altered or "
+				    "damaged (%s)", flag, path,
+				    gnutls_strerror_name(mac));
+			goto out;
+		}
+		if (mac != 0 || ret == GNUTLS_E_DECRYPTION_FAILED) {
+			usage_error(err, mac != 0 ? mac : ret, "%s %s: wrong "
+				    "password for this PKCS#12 file (%s)", flag,
+				    path, gnutls_strerror_name(mac != 0 ? mac
+								: ret));
+			goto out;
+		}
+	}
+	if (ret == GNUTLS_E_MEMORY_ERROR) {
+		tp_alloc_note();
+		tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of memory "
+			     "reading it", flag, path);
+		goto out;
+	}
+	if (ret < 0) {
+		usage_error(err, ret, "%s %s: the PKCS#12 contents do not "
+			    "decode (%s); if it uses an algorithm GnuTLS "
+			    "lacks, convert it: 'openssl pkcs12 -in %s "
+			    "-nodes -out bundle.pem'", flag, path,
+			    gnutls_strerror_name(ret) ?
+			    gnutls_strerror_name(ret) : "?", path);
+		goto out;
+	}
+	if (chain != NULL) {
+		if (c.n_certs == 0) {
+			usage_error(err, 0, "%s %s: the PKCS#12 file holds no "
+				    "certificate", flag, path);
+			goto out;
+		}
+		if (c.too_many) {
+			usage_error(err, 0, "%s %s: holds more than the %u "
+				    "certificates read from one file", flag,
+				    path, TP_CHAIN_MAX);
+			goto out;
+		}
+		if (p12_chain(&c, chain, n) < 0) {
+			tp_alloc_note();
+			tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of "
+				     "memory reading it", flag, path);
+			goto out;
+		}
+	}
+	if (key != NULL) {
+		*key = c.key;
+		c.key = NULL;
+	}
+	rc = 0;
+out:
+	p12_contents_free(&c);
+	gnutls_pkcs12_deinit(p12);
+	return rc;
 }
 
 /* ---- the trust store ---- */
@@ -265,16 +641,26 @@ static int copy_trust_list(struct tp_trust *t, struct tp_error *err)
 	}
 }
 
-/* Loads a PEM bundle into t->cas. */
+/* Loads a PEM bundle, or one DER certificate, into t->cas. */
 static int trust_from_pem(struct tp_trust *t, const char *flag,
 			  const char *path, struct tp_error *err)
 {
+	enum input_form form;
 	gnutls_datum_t d;
 
-	if (read_pem(flag, path, &d, err) < 0)
+	if (read_input(flag, path, &d, &form, err) < 0)
 		return -1;
-	if (import_pem_list(flag, path, &d, TRUST_MAX, &t->cas, &t->n_cas,
-			    err) < 0) {
+	/* a PFX's CAs are not trust anchors by its own word: ask for them
+	 * as a file of their own */
+	if (form == FORM_PKCS12) {
+		free(d.data);
+		usage_error(err, 0, "%s %s: a PKCS#12 file; give the CAs to "
+			    "trust as PEM or DER, e.g. 'openssl pkcs12 -in %s "
+			    "-nokeys -cacerts -out ca.pem'", flag, path, path);
+		return -1;
+	}
+	if (import_list(flag, path, &d, form, TRUST_MAX, &t->cas, &t->n_cas,
+			err) < 0) {
 		free(d.data);
 		return -1;
 	}
@@ -381,17 +767,26 @@ static const char *source_name(const struct tp_trust *t)
 
 /* ---- certificates and keys ---- */
 
-int tp_cert_load_chain(const char *path, gnutls_x509_crt_t **chain,
-		       unsigned *n, struct tp_error *err)
+int tp_cert_load_chain(const char *path, const struct tp_password *pw,
+		       gnutls_x509_crt_t **chain, unsigned *n,
+		       gnutls_x509_privkey_t *bundled_key, struct tp_error *err)
 {
+	enum input_form form;
 	gnutls_datum_t d;
 	int ret;
 
 	*chain = NULL;
 	*n = 0;
-	if (read_pem("--cert", path, &d, err) < 0)
+	if (bundled_key != NULL)
+		*bundled_key = NULL;
+	if (read_input("--cert", path, &d, &form, err) < 0)
 		return -1;
-	ret = import_pem_list("--cert", path, &d, TP_CHAIN_MAX, chain, n, err);
+	if (form == FORM_PKCS12)
+		ret = p12_open("--cert", path, &d, pw, chain, n, bundled_key,
+			       err);
+	else
+		ret = import_list("--cert", path, &d, form, TP_CHAIN_MAX, chain,
+				  n, err);
 	free(d.data);
 	return ret;
 }
@@ -494,50 +889,137 @@ void tp_cert_free_chain(gnutls_x509_crt_t *chain, unsigned n)
 	gnutls_free(chain);
 }
 
-int tp_cert_load_key(const char *path, gnutls_x509_privkey_t *key,
-		     struct tp_error *err)
+/* Why a key file did not import, in words. */
+static void key_import_error(const char *path, const gnutls_datum_t *d,
+			     enum input_form form, int status,
+			     struct tp_error *err)
+{
+	const char *name = gnutls_strerror_name(status);
+	gnutls_x509_crt_t crt;
+	bool is_cert = false;
+
+	if (form == FORM_DER && gnutls_x509_crt_init(&crt) == 0) {
+		is_cert = gnutls_x509_crt_import(crt, d, GNUTLS_X509_FMT_DER) ==
+			  0;
+		gnutls_x509_crt_deinit(crt);
+	}
+	if (form == FORM_DER && is_cert)
+		usage_error(err, status, "--key %s: holds a certificate (DER), "
+			    "not a private key", path);
+	else if (form == FORM_DER)
+		usage_error(err, status, "--key %s: DER that does not parse as "
+			    "a private key (%s)", path, name ? name : "?");
+	else if (contains(d, "PRIVATE KEY-----"))
+		usage_error(err, status, "--key %s: the PRIVATE KEY block "
+			    "does not parse (%s)", path, name ? name : "?");
+	else if (contains(d, "CERTIFICATE-----"))
+		usage_error(err, status, "--key %s: holds a certificate, "
+			    "not a private key", path);
+	else if (contains(d, "PUBLIC KEY-----"))
+		usage_error(err, status, "--key %s: holds a public key, "
+			    "not a private key", path);
+	else
+		usage_error(err, status, "--key %s: no private key found "
+			    "(no -----BEGIN PRIVATE KEY----- block)", path);
+}
+
+/* A key encrypted under a password (PKCS#8, or OpenSSL's PEM
+ * encryption): the front end is asked for it. */
+static int key_decrypt(const char *path, const gnutls_datum_t *d,
+		       enum input_form form, const struct tp_password *pw,
+		       gnutls_x509_privkey_t k, struct tp_error *err)
+{
+	char password[TP_PASSWORD_MAX];
+	int ret;
+
+	if (ask_password(pw, path, password, sizeof(password)) < 0) {
+		usage_error(err, 0, "--key %s: the key is encrypted: give its "
+			    "password with --password-file FILE or "
+			    "--password-env VAR", path);
+		return -1;
+	}
+	ret = gnutls_x509_privkey_import2(k, d, form == FORM_DER
+					  ? GNUTLS_X509_FMT_DER
+					  : GNUTLS_X509_FMT_PEM, password, 0);
+	gnutls_memset(password, 0, sizeof(password));
+	if (ret == GNUTLS_E_DECRYPTION_FAILED) {
+		usage_error(err, ret, "--key %s: wrong password for the "
+			    "encrypted key (%s)", path,
+			    gnutls_strerror_name(ret));
+		return -1;
+	}
+	if (ret < 0) {
+		key_import_error(path, d, form, ret, err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether a PEM key says it is encrypted, or a DER one is a PKCS#8
+ * EncryptedPrivateKeyInfo (RFC 5958 section 3). */
+static bool key_encrypted(const gnutls_datum_t *d, enum input_form form)
+{
+	gnutls_x509_privkey_t scratch;
+	bool yes;
+
+	if (form == FORM_PEM)
+		return contains(d, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
+		       contains(d, "Proc-Type: 4,ENCRYPTED");
+	if (gnutls_x509_privkey_init(&scratch) < 0)
+		return false;
+	yes = gnutls_x509_privkey_import_pkcs8(scratch, d, GNUTLS_X509_FMT_DER,
+					       NULL, GNUTLS_PKCS_PLAIN) ==
+	      GNUTLS_E_DECRYPTION_FAILED;
+	gnutls_x509_privkey_deinit(scratch);
+	return yes;
+}
+
+int tp_cert_load_key(const char *path, const struct tp_password *pw,
+		     gnutls_x509_privkey_t *key, struct tp_error *err)
 {
 	gnutls_x509_privkey_t k = NULL;
+	enum input_form form;
 	gnutls_datum_t d;
 	int ret;
 
 	*key = NULL;
-	if (read_pem("--key", path, &d, err) < 0)
+	if (read_input("--key", path, &d, &form, err) < 0)
 		return -1;
-	/* Detected from the text: without a password callback GnuTLS
-	 * would only say that decryption failed. */
-	if (contains(&d, "-----BEGIN ENCRYPTED PRIVATE KEY-----") ||
-	    contains(&d, "Proc-Type: 4,ENCRYPTED")) {
+	if (form == FORM_PKCS12) {
+		ret = p12_open("--key", path, &d, pw, NULL, NULL, &k, err);
 		free(d.data);
-		usage_error(err, 0, "--key %s: the key is encrypted; encrypted "
-			    "keys are not supported (decrypt it first, e.g. "
-			    "'openssl pkey -in %s -out plain.key')", path, path);
-		return -1;
+		if (ret == 0 && k == NULL) {
+			usage_error(err, 0, "--key %s: the PKCS#12 file holds "
+				    "no private key", path);
+			ret = -1;
+		}
+		if (ret < 0)
+			return -1;
+		*key = k;
+		return 0;
 	}
 	ret = gnutls_x509_privkey_init(&k);
-	if (ret == 0)
-		ret = gnutls_x509_privkey_import2(k, &d, GNUTLS_X509_FMT_PEM,
-						  NULL, 0);
 	if (ret < 0) {
-		if (contains(&d, "PRIVATE KEY-----"))
-			usage_error(err, ret, "--key %s: the PRIVATE KEY block "
-				    "does not parse (%s)", path,
-				    gnutls_strerror_name(ret) ?
-				    gnutls_strerror_name(ret) : "?");
-		else if (contains(&d, "CERTIFICATE-----"))
-			usage_error(err, ret, "--key %s: holds a certificate, "
-				    "not a private key", path);
-		else if (contains(&d, "PUBLIC KEY-----"))
-			usage_error(err, ret, "--key %s: holds a public key, "
-				    "not a private key", path);
-		else
-			usage_error(err, ret, "--key %s: no private key found "
-				    "(no -----BEGIN PRIVATE KEY----- block)", path);
 		free(d.data);
+		tp_alloc_note();
+		tp_error_set(err, TP_ERR_RUNTIME, "--key %s: out of memory "
+			     "reading it", path);
+		return -1;
+	}
+	/* Told apart first: without a password GnuTLS would only say that
+	 * decryption failed. */
+	if (key_encrypted(&d, form))
+		ret = key_decrypt(path, &d, form, pw, k, err);
+	else if ((ret = gnutls_x509_privkey_import2(k, &d, form == FORM_DER
+						    ? GNUTLS_X509_FMT_DER
+						    : GNUTLS_X509_FMT_PEM,
+						    NULL, 0)) < 0)
+		key_import_error(path, &d, form, ret, err);
+	free(d.data);
+	if (ret < 0) {
 		gnutls_x509_privkey_deinit(k);
 		return -1;
 	}
-	free(d.data);
 	*key = k;
 	return 0;
 }
@@ -1955,16 +2437,20 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		return -1;
 	}
 	/* every input first: a bad file is a usage error, not a finding */
-	if (tp_cert_load_chain(o->cert_file, &chain, &n, err) < 0)
+	if (tp_cert_load_chain(o->cert_file, o->password, &chain, &n,
+			       o->key_file == NULL ? &key : NULL, err) < 0)
 		goto out;
-	if (o->key_file != NULL && tp_cert_load_key(o->key_file, &key, err) < 0)
+	if (o->key_file != NULL &&
+	    tp_cert_load_key(o->key_file, o->password, &key, err) < 0)
 		goto out;
 	trust = tp_trust_load(o->ca_file, err);
 	if (trust == NULL)
 		goto out;
 
+	/* with no --key, the key a PKCS#12 --cert holds is checked */
 	if (key != NULL)
-		tp_cert_check_key(r, o->cert_file, o->key_file, chain, n, key);
+		tp_cert_check_key(r, o->cert_file, o->key_file != NULL
+				  ? o->key_file : o->cert_file, chain, n, key);
 	tp_cert_check_chain(r, chain, n, trust, &check);
 	rc = 0;
 out:

@@ -28,9 +28,17 @@ void tp_trust_free(struct tp_trust *t);
 /* Appends "CN=a, CN=b, … (N more)" naming the trusted CAs to buf. */
 void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size);
 
-/* Loads a PEM file of one or more certificates, in file order. */
-int tp_cert_load_chain(const char *path, gnutls_x509_crt_t **chain,
-		       unsigned *n, struct tp_error *err);
+/*
+ * Loads a --cert file, its form told by content: PEM (one or more
+ * certificates, in file order), DER (one), or PKCS#12 (the chain from
+ * its leaf, with the password pw gives when one is needed). With
+ * bundled_key, the key a PKCS#12 file holds comes back there (NULL for
+ * the other forms, or when it holds none).
+ */
+int tp_cert_load_chain(const char *path, const struct tp_password *pw,
+		       gnutls_x509_crt_t **chain, unsigned *n,
+		       gnutls_x509_privkey_t *bundled_key,
+		       struct tp_error *err);
 /* Imports DER certificates as a peer sent them: the first TP_CHAIN_MAX
  * (the rest are ignored, *count says how many); a certificate that does
  * not parse is a TP_ERR_RUNTIME error naming its position. */
@@ -60,8 +68,11 @@ int tp_cert_check_sendable(const char *flag, const char *path,
 			   gnutls_x509_crt_t *chain, unsigned n,
 			   struct tp_error *err);
 
-/* Loads a PEM private key; usage error naming the file if it is none. */
-int tp_cert_load_key(const char *path, gnutls_x509_privkey_t *key,
+/* Loads a private key, its form told by content: PEM or DER (PKCS#8,
+ * PKCS#1, SEC 1; encrypted ones with the password pw gives), or the key
+ * of a PKCS#12 file; usage error naming the file if it is none. */
+int tp_cert_load_key(const char *path, const struct tp_password *pw,
+		     gnutls_x509_privkey_t *key,
 		     struct tp_error *err);
 
 /* The subject or issuer DN as text (RFC 4514), into buf. */

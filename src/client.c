@@ -76,11 +76,12 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 			return -1;
 	}
 	if (o->cert_file != NULL) {
-		if (tp_cert_load_chain(o->cert_file, &l->chain, &l->n_chain,
-				       err) < 0 ||
+		if (tp_cert_load_chain(o->cert_file, o->password, &l->chain,
+				       &l->n_chain, NULL, err) < 0 ||
 		    tp_cert_check_sendable("--cert", o->cert_file, l->chain,
 					   l->n_chain, err) < 0 ||
-		    tp_cert_load_key(o->key_file, &l->x509_key, err) < 0)
+		    tp_cert_load_key(o->key_file, o->password, &l->x509_key,
+				     err) < 0)
 			return -1;
 		l->pcerts = calloc(l->n_chain, sizeof(*l->pcerts));
 		if (l->pcerts == NULL)
@@ -625,6 +626,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	struct tp_tls_obs obs = {0};
 	struct tp_stage *st;
 	char remote[80] = "", host_text[64];
+	char host_ascii[TP_ADDR_NAME_SIZE], sni_ascii[TP_ADDR_NAME_SIZE];
 	char versions[128] = "", suites[512] = "";
 	const char *sni, *expect_name, *expect_id = o->expect_id;
 	const char *prelude_host;
@@ -646,6 +648,13 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	size_t i, used_addr = 0;
 	int fd;
 
+	/* whatever front end filled o, no name that cannot be one reaches
+	 * DNS or the ClientHello; the mains checked them already */
+	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
+			       host_ascii, err) < 0 ||
+	    (o->sni != NULL &&
+	     tp_addr_check_name("--sni", o->sni, sni_ascii, err) < 0))
+		return -1;
 	if (load(o, &l, &cfg, err) < 0) {
 		unload(&l);
 		return -1;
@@ -665,7 +674,7 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		tp_cert_check_own(r, o->cert_file, o->key_file, l.chain,
 				  l.n_chain, l.x509_key, TP_PURPOSE_CLIENT,
 				  o->now);
-	sni = o->no_sni ? NULL : o->sni ? o->sni
+	sni = o->no_sni ? NULL : o->sni ? sni_ascii
 		: tp_addr_is_literal(o->host) ? NULL : o->host;
 	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
 		      : sni ? sni : o->host;

@@ -302,6 +302,7 @@ static void *server_main(void *arg)
 		.listen = o->listen,
 		.cert_file = o->client.cert_file,
 		.key_file = o->client.key_file,
+		.password = o->client.password,
 		.ca_file = o->client.ca_file,
 		.require_client_cert = o->require_client_cert,
 		.expect_id = o->server_expect_id ? o->server_expect_id
@@ -440,7 +441,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	}
 	/* the client role's lists, before anything is bound */
 	if (tp_tls_check_alpn(o->client.alpn, err) < 0 ||
-	    tp_addr_parse(o->connect, 4433, &host, &co.port, err) < 0)
+	    tp_addr_parse_option("--connect", o->connect, 4433, &host,
+				 &co.port, err) < 0)
 		return -1;
 	co.host = host;
 	/* a stop also ends the client role's waits, not only the peer's */

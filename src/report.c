@@ -223,6 +223,7 @@ void tp_report_free(struct tp_report *r)
 	if (r == NULL)
 		return;
 	free(r->target.host);
+	free(r->target.host_unicode);
 	free(r->target.sni);
 	free_strv(r->target.addresses, r->target.n_addresses);
 	for (i = 0; i < r->n_stages; i++) {
@@ -296,11 +297,23 @@ void tp_scan_free(struct tp_scan *s)
 int tp_report_set_target(struct tp_report *r, const char *host,
 			 unsigned port, const char *sni)
 {
+	char *unicode;
+
 	free(r->target.host);
+	free(r->target.host_unicode);
 	free(r->target.sni);
 	r->target.host = tp_report_strdup(host);
 	r->target.sni = tp_report_strdup(sni);
 	r->target.port = port;
+	/* the name as people write it, beside the A-labels that were
+	 * resolved and sent; sanitised, since a U-label may hold
+	 * characters that reorder or hide text */
+	r->target.host_unicode = NULL;
+	unicode = tp_addr_unicode(host);
+	if (unicode != NULL) {
+		r->target.host_unicode = tp_report_strdup(unicode);
+		free(unicode);
+	}
 	return ((host != NULL && r->target.host == NULL) ||
 		(sni != NULL && r->target.sni == NULL)) ? -1 : 0;
 }

@@ -2141,12 +2141,19 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	int cert_pk = 0, rc = -1;
 	double t0 = tp_now_ms();
 	struct tp_livecap *lc = NULL;
+	char host_ascii[TP_ADDR_NAME_SIZE], sni_ascii[TP_ADDR_NAME_SIZE];
 	bool reached;
 
 	if (o->host == NULL || o->host[0] == '\0') {
 		tp_error_set(err, TP_ERR_USAGE, "no target host");
 		return -1;
 	}
+	/* whatever front end filled o, no name that cannot be one reaches
+	 * DNS or a ClientHello; the mains checked them already */
+	if (tp_addr_check_name("target", o->host, host_ascii, err) < 0 ||
+	    (o->sni != NULL &&
+	     tp_addr_check_name("--sni", o->sni, sni_ascii, err) < 0))
+		return -1;
 	if (parse_protocols(o->protocols, want, err) < 0)
 		return -1;
 	if (o->capture || o->pcap_out != NULL) {
@@ -2184,7 +2191,7 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 			   : tp_ciphers_default_max_time(o)) * 1000;
 	sc->deadline = t0 + sc->max_time_ms;
 	sc->sni = o->no_sni ? NULL
-		  : o->sni != NULL ? o->sni
+		  : o->sni != NULL ? sni_ascii
 		  : tp_addr_is_literal(o->host) ? NULL : o->host;
 	if (tp_report_set_target(r, o->host, o->port, sc->sni) < 0)
 		goto nomem;

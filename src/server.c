@@ -383,9 +383,9 @@ static int load(struct server *srv, struct tp_error *err)
 		return -1;
 	}
 	if (tp_tls_check_priority(o->priority, err) < 0 ||
-	    tp_cert_load_chain(o->cert_file, &srv->chain, &srv->n_chain,
-			       err) < 0 ||
-	    tp_cert_load_key(o->key_file, &srv->key, err) < 0)
+	    tp_cert_load_chain(o->cert_file, o->password, &srv->chain,
+			       &srv->n_chain, NULL, err) < 0 ||
+	    tp_cert_load_key(o->key_file, o->password, &srv->key, err) < 0)
 		return -1;
 	/* a chain too large to send would fail every handshake, and each
 	 * failure would look like the client's doing */

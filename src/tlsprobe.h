@@ -138,7 +138,8 @@ struct tp_cert_info {
 };
 
 struct tp_target {
-	char *host;
+	char *host;           /* as resolved: a name in its A-label form */
+	char *host_unicode;   /* the name in U-labels, when it has any */
 	unsigned port;
 	char *sni;            /* NULL when none is sent */
 	char **addresses;
@@ -538,6 +539,34 @@ double tp_now_ms(void);
  */
 int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 		  unsigned *port, struct tp_error *err);
+/*
+ * The same, for a spec given as option ("--connect"): errors name it.
+ * The host is checked as tp_addr_check_name() does and comes back in
+ * the form to resolve and send (the A-label form of a name).
+ */
+int tp_addr_parse_option(const char *option, const char *spec,
+			 unsigned default_port, char **host, unsigned *port,
+			 struct tp_error *err);
+
+/* A name's longest A-label form (RFC 1035 section 2.3.4, without the
+ * root's dot), and the size of a buffer for it with a final dot. */
+#define TP_ADDR_NAME_MAX 253
+#define TP_ADDR_NAME_SIZE (TP_ADDR_NAME_MAX + 2)
+
+/*
+ * Checks a host that option (e.g. "--sni", "target") gave, before any
+ * query: an IP literal is kept as it is; a name must be UTF-8 without
+ * control characters or spaces, at most 253 bytes in labels of 1 to 63,
+ * and a name with non-ASCII characters must pass IDNA2008 (libidn2). On
+ * success ascii holds the form to resolve and send: the literal, or the
+ * name in A-labels. On failure, a usage error of one line naming option,
+ * a cut of the value and why.
+ */
+int tp_addr_check_name(const char *option, const char *name,
+		       char ascii[TP_ADDR_NAME_SIZE], struct tp_error *err);
+/* The U-label form of an A-label name (malloc'd), or NULL when it has
+ * no A-label, does not decode, or memory ran out. */
+char *tp_addr_unicode(const char *ascii);
 
 /* ---- this node's unique ID (id.c) ---- */
 
@@ -549,16 +578,34 @@ int tp_id_read_from(const char *const *paths, char id[TP_ID_LEN + 1],
 		    struct tp_error *err);
 int tp_id_run(struct tp_report *r, struct tp_error *err);
 
+/* ---- passwords of PKCS#12 files and encrypted keys ---- */
+
+/* The longest password taken, its NUL included. */
+#define TP_PASSWORD_MAX 1024
+
+/*
+ * How the library gets a password when a file needs one: the front end
+ * fills buf (NUL-terminated, at most size bytes) for the file at path
+ * and returns 0, or returns -1 when it has none to give. The library
+ * never reads a terminal: prompting is the front end's.
+ */
+struct tp_password {
+	int (*get)(void *arg, const char *path, char *buf, size_t size);
+	void *arg;
+};
+
 /* ---- offline certificate checks (cert.c) ---- */
 
 enum tp_purpose { TP_PURPOSE_SERVER, TP_PURPOSE_CLIENT };
 
 struct tp_cert_opts {
-	const char *cert_file;    /* required: PEM chain, leaf first */
+	const char *cert_file;    /* required: chain, leaf first (PEM, DER or
+				   * PKCS#12) */
 	const char *key_file;     /* optional: checked against the leaf */
 	const char *ca_file;      /* NULL: the system store */
 	const char *expect_name;
 	const char *expect_id;
+	const struct tp_password *password; /* NULL: files need none */
 	enum tp_purpose purpose;
 	time_t now;               /* 0: the current time */
 };
@@ -578,6 +625,7 @@ struct tp_client_opts {
 	const char *ca_file;      /* NULL: the system store */
 	const char *cert_file;
 	const char *key_file;
+	const struct tp_password *password; /* NULL: files need none */
 	const char *priority;     /* NULL: "NORMAL" */
 	const char *alpn;         /* comma-separated protocol names */
 	const char *keylog_file;
@@ -624,8 +672,10 @@ struct tp_livecap;  /* a running capture, internal */
 struct tp_server_opts {
 	const char *listen;        /* "[ADDR]:PORT", ":PORT", "PORT"; NULL:
 				    * ":4433", IPv4 and IPv6; port 0 picks one */
-	const char *cert_file;     /* required: PEM chain, leaf first */
+	const char *cert_file;     /* required: chain, leaf first (PEM, DER
+				    * or PKCS#12) */
 	const char *key_file;      /* required */
+	const struct tp_password *password; /* NULL: files need none */
 	const char *ca_file;       /* client certificates are requested and
 				    * checked against it; NULL: none asked */
 	bool require_client_cert;  /* needs ca_file */

@@ -86,11 +86,16 @@ static json_t *strv(char *const *v, size_t n)
 
 static json_t *target_json(const struct tp_target *t)
 {
-	return PACK("{s:o, s:I, s:o, s:o}",
-			 "host", str_or_null(t->host),
-			 "port", (json_int_t)t->port,
-			 "sni", str_or_null(t->sni),
-			 "addresses", strv(t->addresses, t->n_addresses));
+	json_t *o = PACK("{s:o, s:I, s:o, s:o}",
+			      "host", str_or_null(t->host),
+			      "port", (json_int_t)t->port,
+			      "sni", str_or_null(t->sni),
+			      "addresses", strv(t->addresses, t->n_addresses));
+
+	/* only for an international name: host stays what was resolved */
+	if (o != NULL && t->host_unicode != NULL)
+		set(o, "host_unicode", jstr(t->host_unicode));
+	return o;
 }
 
 static json_t *stage_json(const struct tp_stage *st)

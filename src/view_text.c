@@ -54,6 +54,8 @@ static void header(struct pen *p, const struct tp_report *r)
 			fprintf(p->f, " [%s]:%u", t->host, t->port);
 		else
 			fprintf(p->f, " %s:%u", t->host, t->port);
+		if (t->host_unicode != NULL)
+			fprintf(p->f, " (%s)", t->host_unicode);
 		if (t->sni != NULL)
 			fprintf(p->f, "  (SNI %s)", t->sni);
 		else if (r->n_stages > 0)

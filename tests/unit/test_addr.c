@@ -253,6 +253,204 @@ static void test_addr_format(void **state)
 	assert_string_equal(buf, "2001:db8::1");
 }
 
+/* ---- tp_addr_check_name: names that can be names ---- */
+
+struct name_ok {
+	const char *name;
+	const char *ascii;   /* what is resolved and sent */
+};
+
+static const struct name_ok name_ok_cases[] = {
+	{"example.test", "example.test"},
+	{"EXAMPLE.test", "EXAMPLE.test"},
+	{"example.test.", "example.test."},
+	{"node1", "node1"},
+	/* real names carry underscores (RFC 8552) */
+	{"_dmarc.example.test", "_dmarc.example.test"},
+	{"_443._tcp.example.test", "_443._tcp.example.test"},
+	{"a-b.example", "a-b.example"},
+	{"127.0.0.1", "127.0.0.1"},
+	{"::1", "::1"},
+	{"fe80::1%lo", "fe80::1%lo"},
+	/* IDNA2008, non-transitional: sharp s stays itself (UTS #46) */
+	{"b\xc3\xbc" "cher.example", "xn--bcher-kva.example"},
+	{"fa\xc3\x9f.de", "xn--fa-hia.de"},
+	{"xn--bcher-kva.example", "xn--bcher-kva.example"},
+	/* 63-byte labels, 253 bytes in all: the limits themselves */
+	{"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x",
+	 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.x"},
+};
+
+static void test_addr_check_name_accepts(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(name_ok_cases) / sizeof(name_ok_cases[0]);
+	     i++) {
+		struct tp_error err = {0};
+		char ascii[TP_ADDR_NAME_SIZE];
+
+		if (tp_addr_check_name("--sni", name_ok_cases[i].name, ascii,
+				       &err) != 0)
+			fail_msg("'%s' refused: %s", name_ok_cases[i].name,
+				 err.message);
+		assert_string_equal(ascii, name_ok_cases[i].ascii);
+	}
+}
+
+/* 253 bytes is a name; 254 (without a final dot) is not. */
+static void test_addr_check_name_length_limit(void **state)
+{
+	char name[300], ascii[TP_ADDR_NAME_SIZE];
+	struct tp_error err = {0};
+	size_t i;
+
+	(void)state;
+	/* labels of 63 bytes and dots: 4 * 64 - 1 = 255, cut to 253 */
+	for (i = 0; i < 255; i++)
+		name[i] = (i % 64 == 63) ? '.' : 'a';
+	name[253] = '\0';
+	assert_int_equal(tp_addr_check_name("target", name, ascii, &err), 0);
+	assert_string_equal(ascii, name);
+	strcat(name, ".");
+	assert_int_equal(tp_addr_check_name("target", name, ascii, &err), 0);
+	name[253] = 'a';
+	name[254] = '\0';
+	assert_int_equal(tp_addr_check_name("target", name, ascii, &err), -1);
+	assert_int_equal(err.kind, TP_ERR_USAGE);
+	assert_non_null(strstr(err.message, "254 bytes long"));
+}
+
+/* ---- tp_addr_check_name: names that cannot be names ---- */
+
+struct name_bad {
+	const char *label;
+	const char *name;
+	const char *why;     /* a part of the message */
+};
+
+static const struct name_bad name_bad_cases[] = {
+	{"empty", "", "empty"},
+	{"empty label", "a..b", "label 2 is empty"},
+	{"leading dot", ".a", "label 1 is empty"},
+	{"only a dot", ".", "label 1 is empty"},
+	{"label of 64", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	 ".x", "label 1 is 64 bytes long"},
+	{"space", "a b.example", "a space at byte 2"},
+	{"tab", "a\tb", "control character 0x09 at byte 2"},
+	{"escape", "a\033[2Jb", "control character 0x1b at byte 2"},
+	{"DEL", "a\177", "control character 0x7f at byte 2"},
+	{"latin-1 byte", "b\xfc" "cher.example", "byte 2 (0xfc) is not UTF-8"},
+	{"overlong slash", "a\xc0\xaf" "b", "byte 2 (0xc0) is not UTF-8"},
+	{"surrogate", "a\xed\xa0\x80", "byte 2 (0xed) is not UTF-8"},
+	{"cut character", "a\xc3", "byte 2 (0xc3) is not UTF-8"},
+	{"slash", "a/b", "'/' is not allowed"},
+	{"at sign", "user@host", "'@' is not allowed"},
+	{"star", "*.example", "'*' is not allowed"},
+	{"leading hyphen", "-a.example", "label 1 begins or ends with a hyphen"},
+	{"trailing hyphen", "a.b-", "label 2 begins or ends with a hyphen"},
+	{"bad punycode", "xn--zz.example", "IDNA2008"},
+	{"symbol", "\xe2\x98\x83.example", "IDNA2008"},
+	{"bracketed zone junk", "fe80::1%", "not allowed"},
+};
+
+static void test_addr_check_name_refuses(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(name_bad_cases) / sizeof(name_bad_cases[0]);
+	     i++) {
+		const struct name_bad *c = &name_bad_cases[i];
+		struct tp_error err = {0};
+		char ascii[TP_ADDR_NAME_SIZE] = "unset";
+
+		if (tp_addr_check_name("--sni", c->name, ascii, &err) != -1)
+			fail_msg("%s: accepted as '%s'", c->label, ascii);
+		assert_int_equal(err.kind, TP_ERR_USAGE);
+		assert_string_equal(ascii, "");
+		if (strncmp(err.message, "--sni", 5) != 0 ||
+		    strstr(err.message, c->why) == NULL)
+			fail_msg("%s: '%s' does not name --sni and say '%s'",
+				 c->label, err.message, c->why);
+		/* one line, whatever the name held */
+		assert_null(strchr(err.message, '\n'));
+		assert_null(strchr(err.message, '\033'));
+	}
+}
+
+/* A 10,000-byte name is quoted cut, with its length: one short line. */
+static void test_addr_check_name_quotes_a_cut(void **state)
+{
+	struct tp_error err = {0};
+	char ascii[TP_ADDR_NAME_SIZE];
+	char *name = malloc(10001);
+
+	(void)state;
+	assert_non_null(name);
+	memset(name, 'a', 10000);
+	name[10000] = '\0';
+	assert_int_equal(tp_addr_check_name("target", name, ascii, &err), -1);
+	assert_non_null(strstr(err.message, "(10000 bytes)"));
+	assert_non_null(strstr(err.message, "10000 bytes long, more than the "
+			       "253"));
+	assert_true(strlen(err.message) < 160);
+	/* an escape in the cut is shown escaped, never sent on */
+	memset(name, 0x1b, 10);
+	assert_int_equal(tp_addr_check_name("target", name, ascii, &err), -1);
+	free(name);
+}
+
+/* The target's host comes back in A-labels; brackets hold addresses. */
+static void test_addr_parse_names(void **state)
+{
+	struct tp_error err = {0};
+	char *host = NULL;
+	unsigned port = 0;
+
+	(void)state;
+	assert_int_equal(tp_addr_parse("b\xc3\xbc" "cher.example:8443", 443,
+				       &host, &port, &err), 0);
+	assert_string_equal(host, "xn--bcher-kva.example");
+	assert_int_equal(port, 8443);
+	free(host);
+	host = NULL;
+	assert_int_equal(tp_addr_parse("[fe80::1%lo]:1", 443, &host, &port,
+				       &err), 0);
+	assert_string_equal(host, "fe80::1%lo");
+	free(host);
+	host = NULL;
+	assert_int_equal(tp_addr_parse_option("--connect", "[node1]:1", 443,
+					      &host, &port, &err), -1);
+	assert_null(host);
+	assert_non_null(strstr(err.message, "--connect '[node1]:1'"));
+	tp_error_clear(&err);
+	assert_int_equal(tp_addr_parse_option("--connect", "a..b:1", 443,
+					      &host, &port, &err), -1);
+	assert_null(host);
+	assert_string_equal(err.message, "--connect 'a..b': label 2 is empty");
+}
+
+/* The U-label form of an A-label name, and none for a plain name. */
+static void test_addr_unicode(void **state)
+{
+	char *u;
+
+	(void)state;
+	u = tp_addr_unicode("xn--bcher-kva.example");
+	assert_non_null(u);
+	assert_string_equal(u, "b\xc3\xbc" "cher.example");
+	free(u);
+	u = tp_addr_unicode("www.xn--bcher-kva.example");
+	assert_non_null(u);
+	assert_string_equal(u, "www.b\xc3\xbc" "cher.example");
+	free(u);
+	assert_null(tp_addr_unicode("example.test"));
+	assert_null(tp_addr_unicode("127.0.0.1"));
+	assert_null(tp_addr_unicode(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +473,12 @@ int main(void)
 		cmocka_unit_test(test_addr_parse_refuses_text_after_bracket),
 		cmocka_unit_test(test_addr_parse_refuses_bracket_empty_port),
 		cmocka_unit_test(test_addr_parse_refuses_bracket_port_zero),
+		cmocka_unit_test(test_addr_check_name_accepts),
+		cmocka_unit_test(test_addr_check_name_length_limit),
+		cmocka_unit_test(test_addr_check_name_refuses),
+		cmocka_unit_test(test_addr_check_name_quotes_a_cut),
+		cmocka_unit_test(test_addr_parse_names),
+		cmocka_unit_test(test_addr_unicode),
 		cmocka_unit_test(test_addr_class_table),
 		cmocka_unit_test(test_addr_is_literal),
 		cmocka_unit_test(test_addr_format),

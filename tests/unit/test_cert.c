@@ -747,6 +747,29 @@ static void write_key(const char *name, gnutls_x509_privkey_t key)
 	gnutls_free(d.data);
 }
 
+static void write_der_cert(const char *name, int id)
+{
+	gnutls_datum_t d;
+
+	assert_int_equal(gnutls_x509_crt_export2(certs[id], GNUTLS_X509_FMT_DER,
+						 &d), 0);
+	write_file(name, d.data, d.size);
+	gnutls_free(d.data);
+}
+
+static void write_der_key(const char *name, gnutls_x509_privkey_t key,
+			  const char *password)
+{
+	char buf[8192];
+	size_t size = sizeof(buf);
+
+	assert_int_equal(gnutls_x509_privkey_export_pkcs8(key,
+			 GNUTLS_X509_FMT_DER, password, password == NULL
+			 ? GNUTLS_PKCS_PLAIN : GNUTLS_PKCS_PBES2_AES_256, buf,
+			 &size), 0);
+	write_file(name, buf, size);
+}
+
 static void write_encrypted_key(const char *name, gnutls_x509_privkey_t key)
 {
 	char buf[8192];
@@ -776,6 +799,12 @@ static void write_inputs(void)
 		END});
 	write_file("garbage.pem", garbage, sizeof(garbage) - 1);
 	write_file("text.pem", text, sizeof(text) - 1);
+	write_der_cert("leaf.der", C_LEAF1);
+	write_der_cert("ca.der", C_ROOT1);
+	write_der_key("leaf.key.der", keys[K_LEAF], NULL);
+	write_der_key("encrypted.key.der", keys[K_LEAF], "secret");
+	/* a SEQUENCE that holds nothing either loader knows */
+	write_file("junk.der", "\x30\x03\x02\x01\x05", 5);
 }
 
 struct usage_case {
@@ -790,19 +819,30 @@ static void test_cert_loader_usage_errors(void **state)
 		{"missing.pem", NULL, "ca.pem", "missing.pem", "cannot read"},
 		{"empty.pem", NULL, "ca.pem", "empty.pem", "empty file"},
 		{"garbage.pem", NULL, "ca.pem", "garbage.pem", "base64"},
-		{"text.pem", NULL, "ca.pem", "text.pem", "not PEM"},
+		{"text.pem", NULL, "ca.pem", "text.pem", "neither PEM"},
 		{"leaf.key", NULL, "ca.pem", "leaf.key", "private key, not a"},
 		{"leaf.pem", "leaf.pem", "ca.pem", "leaf.pem",
 		 "holds a certificate, not a private key"},
 		{"leaf.pem", "missing.key", "ca.pem", "missing.key", "cannot read"},
 		{"leaf.pem", "empty.pem", "ca.pem", "empty.pem", "empty file"},
-		{"leaf.pem", "text.pem", "ca.pem", "text.pem", "not PEM"},
+		{"leaf.pem", "text.pem", "ca.pem", "text.pem", "neither PEM"},
 		{"leaf.pem", NULL, "missing.pem", "missing.pem", "cannot read"},
 		{"leaf.pem", NULL, "empty.pem", "empty.pem", "empty file"},
 		{"leaf.pem", NULL, "garbage.pem", "garbage.pem", "base64"},
 		{"leaf.pem", NULL, "leaf.key", "leaf.key", "not a certificate"},
 		{"leaf.pem", "encrypted.key", "ca.pem", "encrypted.key",
-		 "encrypted keys are not supported"},
+		 "the key is encrypted: give its password with "
+		 "--password-file"},
+		{"leaf.der", NULL, "leaf.key.der", "leaf.key.der",
+		 "holds a private key (DER), not a certificate"},
+		{"leaf.key.der", NULL, "ca.pem", "leaf.key.der",
+		 "holds a private key (DER), not a certificate"},
+		{"leaf.pem", "leaf.der", "ca.pem", "leaf.der",
+		 "holds a certificate (DER), not a private key"},
+		{"leaf.pem", "junk.der", "ca.pem", "junk.der",
+		 "DER that does not parse as a private key"},
+		{"junk.der", NULL, "ca.pem", "junk.der",
+		 "DER that does not parse as an X.509 certificate"},
 		{"seventeen.pem", NULL, "ca.pem", "seventeen.pem",
 		 "holds 17 certificates"},
 	};
@@ -842,11 +882,12 @@ static void test_cert_loaders_direct(void **state)
 
 	(void)state;
 	write_inputs();
-	assert_int_equal(tp_cert_load_chain(path_of("leaf.pem"), &chain, &n,
-					    &err), 0);
+	assert_int_equal(tp_cert_load_chain(path_of("leaf.pem"), NULL, &chain,
+					    &n, NULL, &err), 0);
 	assert_int_equal(n, 1);
 	tp_cert_free_chain(chain, n);
-	assert_int_equal(tp_cert_load_key(path_of("leaf.key"), &key, &err), 0);
+	assert_int_equal(tp_cert_load_key(path_of("leaf.key"), NULL, &key,
+					  &err), 0);
 	gnutls_x509_privkey_deinit(key);
 	t = tp_trust_load(path_of("ca.pem"), &err);
 	assert_non_null(t);
@@ -860,11 +901,82 @@ static void test_cert_loaders_direct(void **state)
 	assert_int_equal(err.kind, TP_ERR_USAGE);
 	assert_non_null(strstr(err.message, "--ca "));
 	tp_error_clear(&err);
-	assert_int_equal(tp_cert_load_key(path_of("leaf.pem"), &key, &err), -1);
+	assert_int_equal(tp_cert_load_key(path_of("leaf.pem"), NULL, &key,
+					  &err), -1);
 	assert_non_null(strstr(err.message, "holds a certificate, not a "
 			       "private key"));
 	tp_error_clear(&err);
 	tp_trust_free(NULL);
+}
+
+/* A password source for the tests: the string it was given, or none. */
+static int test_password(void *arg, const char *path, char *buf, size_t size)
+{
+	(void)path;
+	if (arg == NULL)
+		return -1;
+	snprintf(buf, size, "%s", (const char *)arg);
+	return 0;
+}
+
+/* DER certificates and keys load as their PEM forms do: told by
+ * content, never by name. */
+static void test_cert_loaders_der(void **state)
+{
+	struct tp_password pw = {test_password, (void *)"secret"};
+	gnutls_x509_crt_t *chain = NULL;
+	gnutls_x509_privkey_t key = NULL, bundled = NULL;
+	struct tp_error err = {0};
+	struct tp_trust *t;
+	unsigned n = 0;
+
+	(void)state;
+	write_inputs();
+	assert_int_equal(tp_cert_load_chain(path_of("leaf.der"), NULL, &chain,
+					    &n, &bundled, &err), 0);
+	assert_int_equal(n, 1);
+	assert_null(bundled);
+	assert_int_equal(gnutls_x509_crt_equals(chain[0], certs[C_LEAF1]), 1);
+	tp_cert_free_chain(chain, n);
+	assert_int_equal(tp_cert_load_key(path_of("leaf.key.der"), NULL, &key,
+					  &err), 0);
+	gnutls_x509_privkey_deinit(key);
+	assert_int_equal(tp_cert_load_key(path_of("encrypted.key.der"), &pw,
+					  &key, &err), 0);
+	gnutls_x509_privkey_deinit(key);
+	assert_int_equal(tp_cert_load_key(path_of("encrypted.key"), &pw, &key,
+					  &err), 0);
+	gnutls_x509_privkey_deinit(key);
+	t = tp_trust_load(path_of("ca.der"), &err);
+	assert_non_null(t);
+	assert_int_equal(t->n_cas, 1);
+	tp_trust_free(t);
+	assert_int_equal(err.kind, TP_ERR_NONE);
+}
+
+/* An encrypted key: no password, and a wrong one, are each one usage
+ * error naming the file. */
+static void test_cert_encrypted_key_password(void **state)
+{
+	struct tp_password none = {test_password, NULL};
+	struct tp_password wrong = {test_password, (void *)"not it"};
+	gnutls_x509_privkey_t key = NULL;
+	struct tp_error err = {0};
+
+	(void)state;
+	write_inputs();
+	assert_int_equal(tp_cert_load_key(path_of("encrypted.key.der"), &none,
+					  &key, &err), -1);
+	assert_int_equal(err.kind, TP_ERR_USAGE);
+	assert_non_null(strstr(err.message, "the key is encrypted"));
+	assert_non_null(strstr(err.message, path_of("encrypted.key.der")));
+	tp_error_clear(&err);
+	assert_int_equal(tp_cert_load_key(path_of("encrypted.key"), &wrong,
+					  &key, &err), -1);
+	assert_int_equal(err.kind, TP_ERR_USAGE);
+	assert_non_null(strstr(err.message, "wrong password"));
+	assert_non_null(strstr(err.message, path_of("encrypted.key")));
+	assert_null(key);
 }
 
 static void test_cert_system_store(void **state)
@@ -925,6 +1037,8 @@ int main(void)
 		cmocka_unit_test(test_cert_trust_describe_capped),
 		cmocka_unit_test(test_cert_loader_usage_errors),
 		cmocka_unit_test(test_cert_loaders_direct),
+		cmocka_unit_test(test_cert_loaders_der),
+		cmocka_unit_test(test_cert_encrypted_key_password),
 		cmocka_unit_test(test_cert_system_store),
 		cmocka_unit_test(test_cert_key_mismatch),
 	};

@@ -897,6 +897,38 @@ static void test_report_free_null(void **state)
 	assert_null(tp_report_strdup(NULL));
 }
 
+/* An international name: host is what was resolved (A-labels), and
+ * host_unicode shows it as written, in JSON and in the text header; a
+ * plain name has no host_unicode at all. */
+static void test_report_target_both_forms(void **state)
+{
+	struct tp_report *r = *state;
+	json_t *doc, *t;
+	char *text;
+
+	assert_int_equal(tp_report_set_target(r, "xn--bcher-kva.example", 443,
+					      "xn--bcher-kva.example"), 0);
+	doc = to_json(r, 0);
+	t = json_object_get(doc, "target");
+	assert_string_equal(json_string_value(json_object_get(t, "host")),
+			    "xn--bcher-kva.example");
+	assert_string_equal(json_string_value(json_object_get(t,
+							      "host_unicode")),
+			    "b\xc3\xbc" "cher.example");
+	json_decref(doc);
+	text = tp_report_to_text(r, 0);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "xn--bcher-kva.example:443 (b\xc3\xbc"
+			       "cher.example)"));
+	free(text);
+	assert_int_equal(tp_report_set_target(r, "example.test", 443,
+					      "example.test"), 0);
+	doc = to_json(r, 0);
+	assert_null(json_object_get(json_object_get(doc, "target"),
+				    "host_unicode"));
+	json_decref(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -909,6 +941,7 @@ int main(void)
 		REPORT_TEST(test_report_standard_stages),
 		REPORT_TEST(test_report_json_contract_fields),
 		REPORT_TEST(test_report_json_no_sni_is_null),
+		REPORT_TEST(test_report_target_both_forms),
 		REPORT_TEST(test_report_json_session),
 		REPORT_TEST(test_report_json_session_alpn_resumed),
 		REPORT_TEST(test_report_json_certificates),
