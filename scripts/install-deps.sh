@@ -17,12 +17,13 @@ set -u
 #        nginx, stunnel4 and nmap for the cipher audit's tests; tcpdump,
 #        tshark and curl to make and check captures; python3-cryptography
 #        for the hostile-peer suite's certificates, whose names hold
-#        control characters that openssl and certtool will not write
+#        control characters that openssl and certtool will not write;
+#        strace to show that a refused name sends nothing
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libidn2-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap tcpdump tshark curl \
-python3-cryptography"
+python3-cryptography strace"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \
