@@ -375,6 +375,20 @@ int tp_addr_check_name(const char *option, const char *name,
 	return 0;
 }
 
+const char *tp_addr_sni_form(const char *name, char buf[TP_ADDR_NAME_SIZE])
+{
+	size_t n;
+
+	if (name == NULL)
+		return NULL;
+	n = strlen(name);
+	if (n < 2 || name[n - 1] != '.' || n > TP_ADDR_NAME_SIZE)
+		return name;
+	memmove(buf, name, n - 1);
+	buf[n - 1] = '\0';
+	return buf;
+}
+
 char *tp_addr_unicode(const char *ascii)
 {
 	char *u = NULL, *copy;

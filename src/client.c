@@ -674,8 +674,9 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		tp_cert_check_own(r, o->cert_file, o->key_file, l.chain,
 				  l.n_chain, l.x509_key, TP_PURPOSE_CLIENT,
 				  o->now);
-	sni = o->no_sni ? NULL : o->sni ? sni_ascii
-		: tp_addr_is_literal(o->host) ? NULL : o->host;
+	sni = tp_addr_sni_form(o->no_sni ? NULL : o->sni ? sni_ascii
+			       : tp_addr_is_literal(o->host) ? NULL : o->host,
+			       sni_ascii);
 	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
 		      : sni ? sni : o->host;
 	cfg.sni = sni;

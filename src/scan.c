@@ -2190,9 +2190,10 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	sc->max_time_ms = (o->max_time_s > 0 ? o->max_time_s
 			   : tp_ciphers_default_max_time(o)) * 1000;
 	sc->deadline = t0 + sc->max_time_ms;
-	sc->sni = o->no_sni ? NULL
-		  : o->sni != NULL ? sni_ascii
-		  : tp_addr_is_literal(o->host) ? NULL : o->host;
+	sc->sni = tp_addr_sni_form(o->no_sni ? NULL
+				   : o->sni != NULL ? sni_ascii
+				   : tp_addr_is_literal(o->host) ? NULL
+				   : o->host, sni_ascii);
 	if (tp_report_set_target(r, o->host, o->port, sc->sni) < 0)
 		goto nomem;
 	if (sc->starttls != TP_STARTTLS_NONE)

@@ -567,6 +567,12 @@ int tp_addr_check_name(const char *option, const char *name,
 /* The U-label form of an A-label name (malloc'd), or NULL when it has
  * no A-label, does not decode, or memory ran out. */
 char *tp_addr_unicode(const char *ascii);
+/*
+ * The form of a host name for SNI: without the trailing dot of an
+ * absolute name (RFC 6066 section 3), copied into buf when it had one;
+ * NULL stays NULL.
+ */
+const char *tp_addr_sni_form(const char *name, char buf[TP_ADDR_NAME_SIZE]);
 
 /* ---- this node's unique ID (id.c) ---- */
 

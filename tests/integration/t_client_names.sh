@@ -147,6 +147,26 @@ if _srv_wait "$PROBE_PID" "$T/probe.err" 'listening on 127\.0\.0\.1:[0-9]+'; the
 else
 	not_ok "tlsprobe server starts for the SNI check"
 fi
+# an absolute name's trailing dot is no part of SNI (RFC 6066 section 3)
+"$TP" server --listen 127.0.0.1:0 $SRV --once --json \
+	>"$T/dot.out" 2>"$T/dot.err" </dev/null &
+PROBE_PID=$!
+srv_track "$PROBE_PID" "$T/dot.err"
+if _srv_wait "$PROBE_PID" "$T/dot.err" 'listening on 127\.0\.0\.1:[0-9]+'; then
+	PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+		"$T/dot.err" | head -n 1)
+	"$TP" client --json --timeout 5 --ca "$PKI/ca1.pem" --no-sideband \
+		"127.0.0.1:$PORT" --sni server.test. \
+		>"$T/dot.json" 2>"$T/dot.cerr" </dev/null
+	wait "$PROBE_PID"
+	check "server: --sni server.test. arrives as server.test" \
+		test "$(json_get "$T/dot.out" 'd["client_hello"]["sni"]')" = \
+		server.test
+	check "client --sni server.test.: the name check passes" \
+		test "$(json_get "$T/dot.json" 'd["verdict"]')" = pass
+else
+	not_ok "tlsprobe server starts for the trailing-dot check"
+fi
 refused_not() {
 	_name=$1; shift
 	timeout -k 2 10 "$TP" "$@" >"$T/out" 2>"$T/err" </dev/null
