@@ -654,7 +654,16 @@ int cli_pcap_option(const char *sub, int opt, const char *arg,
 			return 2;
 		o->port = (unsigned)n;
 		return 0;
-	case OPT_SNI: o->sni = arg; return 0;
+	case OPT_SNI: {
+		struct tp_error err = {0};
+
+		/* an international name matches the A-label a ClientHello
+		 * carries; a name that cannot be one (a hostile client's)
+		 * is still matched byte for byte */
+		o->sni = tp_addr_check_name("--sni", arg, sni_ascii, &err) == 0
+			 ? sni_ascii : arg;
+		return 0;
+	}
 	case OPT_KEYLOG: o->keylog_file = arg; return 0;
 	case OPT_MAX_FLOWS:
 		if (cli_parse_number(sub, "--max-flows", arg, 1, 1UL << 24,

@@ -173,6 +173,15 @@ _f_n=0 filter --host ::1
 _f_n=2 filter --host 127.0.0.1 --port "$PORT"
 _f_n=1 filter --host 127.0.0.1 --port "$PORT" --sni other.test
 _f_n=0 filter --host 127.0.0.2 --port "$PORT"
+# an international name matches the A-label the ClientHello carried
+CAP_CLEAN=$CAP
+CAP="$T/idn.pcap"
+start_tcpdump "$CAP" "tcp port $PORT"
+s_client idn -servername xn--bcher-kva.example -CAfile "$CA1"
+stop_tcpdump
+_f_n=1 filter --sni "$(printf 'b\303\274cher.example')"
+_f_n=1 filter --sni xn--bcher-kva.example
+CAP=$CAP_CLEAN
 
 # the key log: TLS 1.3 has five secrets per connection in OpenSSL's log
 # (handshake and traffic secrets of both sides, the exporter secret),
