@@ -1461,51 +1461,85 @@ static void check_id(struct checker *k)
 	detail(k, f, buf);
 }
 
+int tp_cert_key_severity(int pk, unsigned bits)
+{
+	bool rsa_like = pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS ||
+			pk == GNUTLS_PK_DSA;
+
+	/* RSA-768 has been factored and 1024 bits is within reach of a
+	 * state; browsers refuse both outright, so they are errors. Below
+	 * 2048 bits (EC 256) is what NIST SP 800-131A and the CA/Browser
+	 * Forum retired, but GnuTLS's NORMAL priority still accepts it: a
+	 * warning, so that the run still says what a client does */
+	if (rsa_like)
+		return bits < 1024 ? TP_SEV_ERROR : bits < 2048 ? TP_SEV_WARNING
+								: -1;
+	if (pk == GNUTLS_PK_ECDSA)
+		return bits < 224 ? TP_SEV_ERROR : bits < 256 ? TP_SEV_WARNING
+							      : -1;
+	return -1;
+}
+
+int tp_cert_signature_severity(gnutls_digest_algorithm_t hash,
+			       bool self_signed)
+{
+	/* a root's own signature is never checked, so its hash does not
+	 * matter; on any other certificate MD5 and SHA-1 collisions are
+	 * practical (chosen-prefix, 2019) and every browser refuses them,
+	 * whatever a local priority string allows: an error everywhere */
+	if (self_signed)
+		return -1;
+	if (hash == GNUTLS_DIG_MD5 || hash == GNUTLS_DIG_SHA1 ||
+	    hash == GNUTLS_DIG_MD2)
+		return TP_SEV_ERROR;
+	return -1;
+}
+
 static void check_strength(struct checker *k, gnutls_x509_crt_t crt,
 			   const char *label, bool is_self_signed)
 {
 	char buf[TEXT_MAX], name[64];
 	struct tp_finding *f;
 	unsigned bits = 0;
-	int algo = -1, sign;
+	int algo = -1, sign, sev;
 	gnutls_digest_algorithm_t hash;
-	bool weak = false;
 
 	key_name(crt, name, sizeof(name), &algo, &bits);
-	if (algo == GNUTLS_PK_RSA || algo == GNUTLS_PK_RSA_PSS ||
-	    algo == GNUTLS_PK_DSA)
-		weak = bits < 2048;
-	else if (algo == GNUTLS_PK_ECDSA)
-		weak = bits < 256;
-	if (weak) {
+	sev = tp_cert_key_severity(algo, bits);
+	if (sev >= 0) {
 		snprintf(buf, sizeof(buf), "%s has a %u-bit %s key (%s)", label,
 			 bits, algo == GNUTLS_PK_ECDSA ? "EC" :
 			 algo == GNUTLS_PK_DSA ? "DSA" : "RSA", name);
 		f = finding(k, TP_WEAK_KEY, buf);
-		detail(k, f, "RSA and DSA keys need 2048 bits or more, EC keys "
-		       "256 bits or more; clients may refuse smaller ones");
+		if (f != NULL)
+			f->severity = (enum tp_severity)sev;
+		detail(k, f, sev == TP_SEV_ERROR ? "RSA and DSA keys under "
+		       "1024 bits and EC keys under 224 bits can be broken; "
+		       "clients refuse them" : "RSA and DSA keys need 2048 "
+		       "bits or more, EC keys 256 bits or more; clients may "
+		       "refuse smaller ones");
 	}
 	sign = gnutls_x509_crt_get_signature_algorithm(crt);
 	hash = sign > 0 ? gnutls_sign_get_hash_algorithm(sign)
 			: GNUTLS_DIG_UNKNOWN;
-	if (!is_self_signed && (hash == GNUTLS_DIG_MD5 ||
-				hash == GNUTLS_DIG_SHA1)) {
+	sev = tp_cert_signature_severity(hash, is_self_signed);
+	if (sev >= 0) {
 		snprintf(buf, sizeof(buf), "%s is signed with %s (%s)", label,
 			 gnutls_sign_get_name(sign), hash == GNUTLS_DIG_MD5 ?
-			 "MD5" : "SHA-1");
+			 "MD5" : hash == GNUTLS_DIG_MD2 ? "MD2" : "SHA-1");
 		f = finding(k, TP_WEAK_SIGNATURE, buf);
-		if (f != NULL && k->c->weak_hash_refusal != NULL) {
-			f->severity = TP_SEV_ERROR;
+		if (f != NULL)
+			f->severity = (enum tp_severity)sev;
+		if (k->c->weak_hash_refusal != NULL)
 			snprintf(buf, sizeof(buf), "collisions are practical "
 				 "for MD5 and SHA-1; %s refuses such a "
-				 "signature, so this certificate is not "
-				 "trusted", k->c->weak_hash_refusal);
-			detail(k, f, buf);
-		} else {
-			detail(k, f, "collisions are practical for MD5 and "
-			       "SHA-1; current clients reject such signatures "
-			       "on any certificate but a trusted root");
-		}
+				 "signature, as browsers do", k->c->weak_hash_refusal);
+		else
+			snprintf(buf, sizeof(buf), "collisions are practical "
+				 "for MD5 and SHA-1; browsers and GnuTLS's "
+				 "defaults refuse such a signature on any "
+				 "certificate but a trusted root");
+		detail(k, f, buf);
 	}
 }
 

@@ -128,7 +128,7 @@ cert "unique ID differs" 1 "PEER_ID_MISMATCH" $CA1 \
 # ---- keys, signatures, usage ----
 cert "RSA-1024 key" 0 "WEAK_KEY" $CA1 --cert "$PKI/server-weakkey.pem" \
 	--key "$PKI/server-weakkey.key"
-cert "SHA-1 signature" 0 "WEAK_SIGNATURE" $CA1 --cert "$PKI/server-sha1.pem"
+cert "SHA-1 signature, an error as tlsprobe client makes it" 1 "WEAK_SIGNATURE" $CA1 --cert "$PKI/server-sha1.pem"
 cert "clientAuth-only certificate as a server" 1 "BAD_KEY_USAGE" $CA1 \
 	--cert "$PKI/server-clientauth.pem"
 cert "clientAuth-only certificate as a client" 0 "" $CA1 \
