@@ -1189,6 +1189,48 @@ static void check_order(struct checker *k)
 	}
 }
 
+/*
+ * Sent certificates that play no part in a chain that verifies: RFC 8446
+ * section 4.4.2 asks each certificate to certify the one before it, and
+ * a stray one (an old intermediate, another site's leaf) costs bytes
+ * and confuses clients that read the list in order.
+ */
+static void check_extra(struct checker *k)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t;
+	unsigned i, j;
+	bool issues;
+
+	if (!k->path.trusted)
+		return;
+	for (i = 1; i < k->n; i++) {
+		if (k->nodes[i].on_path)
+			continue;
+		issues = false;
+		for (j = 0; j < k->n; j++)
+			if (k->nodes[j].issued_by == (int)i)
+				issues = true;
+		if (issues)
+			continue;
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "%s %s issues none of the other certificates "
+			 "and is not on the path to the trust anchor",
+			 k->nodes[i].label, k->c->sent_by_peer ? "was sent but"
+			 : "is in the file but");
+		f = finding(k, TP_CHAIN_ORDER, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "each certificate after the leaf must issue the "
+			 "one before it; %s: ", k->c->sent_by_peer ? "sent"
+			 : "the file holds");
+		sent_list(k, &t);
+		detail(k, f, buf);
+		tp_finding_fix(f, "remove %s from the %s", k->nodes[i].subject,
+			       role(k));
+	}
+}
+
 /* The anchor when it came from the trust store and was not sent. */
 static gnutls_x509_crt_t store_anchor(const struct checker *k)
 {
@@ -1239,6 +1281,106 @@ static int trusted_same_name(const struct checker *k, gnutls_x509_crt_t crt)
 	return -1;
 }
 
+/* "aa:bb:…": crt's authorityKeyIdentifier, or "" when it has none. */
+static void authority_key_id(gnutls_x509_crt_t crt, char *out, size_t size)
+{
+	unsigned char id[64];
+	size_t id_size = sizeof(id), i, used = 0;
+	unsigned critical = 0;
+
+	out[0] = '\0';
+	if (gnutls_x509_crt_get_authority_key_id(crt, id, &id_size,
+						 &critical) < 0)
+		return;
+	for (i = 0; i < id_size && used + 4 < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%02x",
+					 i > 0 ? ":" : "", id[i]);
+}
+
+/*
+ * The chain stops at a certificate that is no CA and not self-signed,
+ * and no certificate sent or trusted issued it: the most common chain
+ * fault there is, a server that sends its leaf without its
+ * intermediate. The sender's fix comes first: it mends every client at
+ * once, where a --ca mends only this one. Against the system store the
+ * missing issuer is an intermediate for certain, since public roots
+ * never sign end-entity certificates themselves (CA/Browser Forum
+ * Baseline Requirements, 6.1.7): INCOMPLETE_CHAIN. Against a CA file it
+ * may also be a private root this side lacks, which nothing sent can
+ * tell apart: UNKNOWN_CA, the code that is proved, with the same order
+ * of fixes.
+ */
+static void missing_issuer(struct checker *k, const struct node *end)
+{
+	bool system = k->t != NULL && k->t->source != NULL &&
+		      strcmp(k->t->source, SYSTEM_SOURCE) == 0;
+	const char *who = k->c->side == TP_SIDE_CLIENT ? "client" : "server";
+	char buf[TEXT_MAX], aki[200];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+
+	if (!k->c->sent_by_peer)
+		text_add(&t, "the %s holds %s%s, whose issuer %s is not in it "
+			 "and not among the %u trusted CAs from %s", role(k),
+			 k->n == 1 ? "only " : "", end->label, end->issuer,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+	else if (k->n == 1)
+		text_add(&t, "the %s sent only its certificate %s; its issuer "
+			 "%s was not sent and is not among the %u trusted CAs "
+			 "from %s", who, end->label, end->issuer,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+	else
+		text_add(&t, "the chain the %s sent stops at %s; its issuer "
+			 "%s was not sent and is not among the %u trusted CAs "
+			 "from %s", who, end->label, end->issuer,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+	f = finding(k, system ? TP_INCOMPLETE_CHAIN : TP_UNKNOWN_CA, buf);
+	authority_key_id(end->crt, aki, sizeof(aki));
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "%s is not self-signed and not a CA, so it is not where "
+		 "a chain may end; ", end->label);
+	if (aki[0] != '\0')
+		text_add(&t, "its issuer's key identifier (authorityKeyIdentifier)"
+			 " is %s; ", aki);
+	if (system)
+		text_add(&t, "public roots never issue end-entity certificates "
+			 "directly, so %s is an intermediate %s", end->issuer,
+			 k->c->sent_by_peer ? (k->c->side == TP_SIDE_CLIENT
+			 ? "the client must send" : "the server must send")
+			 : "the file must hold");
+	else
+		text_add(&t, "either %s is an intermediate %s (the usual "
+			 "cause), or it is a root this side does not trust",
+			 end->issuer, k->c->sent_by_peer ? (k->c->side ==
+			 TP_SIDE_CLIENT ? "the client left out" : "the server "
+			 "left out") : "the file lacks");
+	text_add(&t, "; trusted: ");
+	tp_trust_describe(k->t, buf, sizeof(buf));
+	detail(k, f, buf);
+	if (!k->c->sent_by_peer)
+		tp_finding_fix(f, "append the intermediate %s to the %s after "
+			       "%s; only if %s is a root this side should "
+			       "trust, add it to the trusted CAs (--ca)",
+			       end->issuer, role(k), end->subject, end->issuer);
+	else if (k->c->side == TP_SIDE_CLIENT)
+		tp_finding_fix(f, "configure the client to send the "
+			       "intermediate %s after its certificate (its "
+			       "--cert file: the leaf, then the intermediates); "
+			       "only if %s is a root this server should trust, "
+			       "add it to the server's CA file (--ca)",
+			       end->issuer, end->issuer);
+	else
+		tp_finding_fix(f, "configure the server to send the "
+			       "intermediate %s after its certificate (nginx: "
+			       "ssl_certificate naming the full chain file, "
+			       "leaf first; Apache: SSLCertificateChainFile, or "
+			       "the full chain in SSLCertificateFile; openssl "
+			       "s_server: -cert_chain FILE; gnutls-serv: the "
+			       "chain in --x509certfile); only if %s is a root "
+			       "this side should trust, add it to the trusted "
+			       "CAs (--ca)", end->issuer, end->issuer);
+}
+
 static void untrusted(struct checker *k)
 {
 	const struct node *end = &k->nodes[k->path.steps[k->path.len - 1]];
@@ -1252,10 +1394,26 @@ static void untrusted(struct checker *k)
 
 	t = (struct text){buf, sizeof(buf), 0};
 	if (k->path.len == 1 && end->self_signed) {
-		text_add(&t, "%s is self-signed and not among the %u trusted "
-			 "CAs from %s", end->label, k->t ? k->t->n_cas : 0,
-			 source_name(k->t));
+		text_add(&t, "%s is self-signed%s and not among the %u trusted "
+			 "CAs from %s", end->label, end->is_ca ? ", a CA "
+			 "certificate in the leaf's place," : "",
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
 		f = finding(k, TP_SELF_SIGNED, buf);
+		/* a CA as the only certificate: the sender was given its
+		 * CA's certificate instead of its own */
+		if (end->is_ca && k->c->sent_by_peer)
+			tp_finding_fix(f, "configure the %s with its own "
+				       "certificate, one %s issued, and its key; "
+				       "add %s to the trusted CAs (--ca) only if "
+				       "it is the root this side should trust",
+				       k->c->side == TP_SIDE_CLIENT ? "client"
+				       : "server", end->subject, end->subject);
+		else if (end->is_ca)
+			tp_finding_fix(f, "put the node's own certificate, one "
+				       "%s issued, in the %s, with its key; add "
+				       "%s to the trusted CAs (--ca) only if it "
+				       "is the root this side should trust",
+				       end->subject, role(k), end->subject);
 		t = (struct text){buf, sizeof(buf), 0};
 		text_add(&t, "trusted: ");
 		tp_trust_describe(k->t, buf, sizeof(buf));
@@ -1352,6 +1510,13 @@ static void untrusted(struct checker *k)
 			       "after %s", end->issuer, role(k), end->label);
 		return;
 	}
+	if (!end->is_ca) {
+		missing_issuer(k, end);
+		return;
+	}
+	/* a CA was sent and its issuer is neither sent nor trusted: what
+	 * is missing is most likely the root, which a sender may leave out
+	 * (RFC 8446 section 4.4.2), so the fix is this side's trust store */
 	text_add(&t, "issuer %s of %s is not among the %u trusted CAs from %s",
 		 end->issuer, end->label, k->t ? k->t->n_cas : 0,
 		 source_name(k->t));
@@ -1647,8 +1812,8 @@ static void check_leaf_usage(struct checker *k)
 		 held, algo == GNUTLS_PK_RSA ?
 		 "digitalSignature or keyEncipherment" : "digitalSignature");
 	f = finding(k, TP_BAD_KEY_USAGE, buf);
-	snprintf(buf, sizeof(buf), "a TLS %s key must sign the handshake "
-		 "(digitalSignature)%s", algo == GNUTLS_PK_RSA ? "RSA" : "",
+	snprintf(buf, sizeof(buf), "a TLS %skey must sign the handshake "
+		 "(digitalSignature)%s", algo == GNUTLS_PK_RSA ? "RSA " : "",
 		 algo == GNUTLS_PK_RSA ? " or, with RSA key exchange, decrypt "
 		 "the premaster secret (keyEncipherment)" : "");
 	detail(k, f, buf);
@@ -1761,6 +1926,7 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 	build_path(&k);
 
 	check_order(&k);
+	check_extra(&k);
 	if (k.path.trusted)
 		trusted_via_store(&k);
 	else

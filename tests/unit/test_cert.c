@@ -313,8 +313,17 @@ static const struct chain_case cases[] = {
 	 NULL, NULL, TP_PURPOSE_SERVER, NONE, NULL},
 	{"test_cert_unknown_ca", {C_LEAF2, END}, {C_ROOT1, END}, NULL, NULL,
 	 TP_PURPOSE_SERVER, {E(UNKNOWN_CA)},
-	 "issuer CN=Test CA2 of [0] CN=localhost is not among the 1 trusted "
+	 "the server sent only its certificate [0] CN=localhost; its issuer "
+	 "CN=Test CA2 was not sent and is not among the 1 trusted CAs from "
+	 "ca.pem"},
+	{"test_cert_root_missing_intermediate_sent", {C_LEAF_INT, C_INT1, END},
+	 {C_ROOT2, END}, NULL, NULL, TP_PURPOSE_SERVER, {E(UNKNOWN_CA)},
+	 "issuer CN=Test CA1 of [1] CN=Test Int1 is not among the 1 trusted "
 	 "CAs from ca.pem"},
+	{"test_cert_extra_certificate_sent", {C_LEAF_INT, C_INT1, C_LEAF2, END},
+	 {C_ROOT1, END}, NULL, NULL, TP_PURPOSE_SERVER, {W(CHAIN_ORDER)},
+	 "[2] CN=localhost was sent but issues none of the other "
+	 "certificates"},
 	{"test_cert_unknown_root_sent", {C_LEAF2, C_ROOT2, END},
 	 {C_ROOT1, END}, NULL, NULL, TP_PURPOSE_SERVER, {E(UNKNOWN_CA)},
 	 "the chain ends at [1] CN=Test CA2"},

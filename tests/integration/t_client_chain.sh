@@ -1,0 +1,151 @@
+#!/bin/sh
+# tlsprobe client against real servers (gnutls-serv, openssl s_server,
+# nginx) whose chains are wrong in the ways servers get them wrong: the
+# exact code, the side it blames, and the fix it gives first.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+
+make_pki ca1.pem ca2.pem ca2.key server-int.pem server-int.key \
+	server-int-chain.pem server-int-misordered.pem server-ca2.pem int1.pem
+CA1=$PKI/ca1.pem
+INT="CN=tlsprobe Test Intermediate 1,O=tlsprobe"
+
+# first_fix NAME CODE SIDE PREFIX: one TAP line: the last report has
+# exactly one CODE finding, on SIDE, whose fix starts with PREFIX.
+first_fix() {
+	expect_py "$1" "[(f['side'], f['fix'].startswith('$4')) for f in d['findings'] if f['code'] == '$2'] == [('$3', True)]"
+}
+
+# serve_as_is FILE KEY: openssl s_server sending FILE's certificates in
+# the file's order (gnutls-serv would sort them).
+serve_as_is() {
+	pem_split "$PKI/$1.pem" "$T/$1.leaf.pem" "$T/$1.rest.pem"
+	start_openssl_server -cert "$T/$1.leaf.pem" -key "$PKI/$2.key" \
+		-cert_chain "$T/$1.rest.pem"
+}
+
+# ---- the leaf without its intermediate ----
+
+start_gnutls_serv --x509certfile "$PKI/server-int.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client gnutls-leafonly "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "gnutls-serv, leaf only, client trusts ca1: UNKNOWN_CA, exit 1" 1 \
+	UNKNOWN_CA '!SELF_SIGNED' '!INCOMPLETE_CHAIN'
+first_fix "gnutls-serv, leaf only: the first fix is the server's intermediate" \
+	UNKNOWN_CA server "configure the server to send the intermediate $INT"
+expect_py "gnutls-serv, leaf only: --ca comes second in the fix" \
+	"[f['fix'].index('--ca') > f['fix'].index('s_server') for f in d['findings'] if f['code'] == 'UNKNOWN_CA'] == [True]"
+expect_py "gnutls-serv, leaf only: the summary says only the leaf was sent and names the issuer" \
+	"any(f['summary'].startswith('the server sent only its certificate [0] CN=localhost; its issuer $INT was not sent') for f in d['findings'])"
+expect_py "gnutls-serv, leaf only: the evidence says not self-signed and gives the AKI" \
+	"any('not self-signed' in f['detail'] and 'authorityKeyIdentifier' in f['detail'] for f in d['findings'] if f['code'] == 'UNKNOWN_CA')"
+
+# the system store: no public root signs a leaf, so an intermediate is
+# missing for certain
+run_client gnutls-leafonly-system "localhost:$SRV_PORT" -4
+expect "gnutls-serv, leaf only, system store: INCOMPLETE_CHAIN, exit 1" 1 \
+	INCOMPLETE_CHAIN '!UNKNOWN_CA'
+first_fix "gnutls-serv, leaf only, system store: the first fix is the server's" \
+	INCOMPLETE_CHAIN server "configure the server to send the intermediate $INT"
+stop_servers
+
+start_openssl_server -cert "$PKI/server-int.pem" -key "$PKI/server-int.key"
+run_client openssl-leafonly "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "openssl s_server, leaf only: UNKNOWN_CA, exit 1" 1 UNKNOWN_CA
+first_fix "openssl s_server, leaf only: the first fix is the server's" \
+	UNKNOWN_CA server "configure the server to send the intermediate $INT"
+stop_servers
+
+NPORT=$(free_port)
+mkdir -p "$T/nginx"
+# nginx_conf CERTFILE: a one-site configuration serving CERTFILE.
+nginx_conf() {
+	cat >"$T/nginx/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx;
+	proxy_temp_path $T/nginx;
+	fastcgi_temp_path $T/nginx;
+	uwsgi_temp_path $T/nginx;
+	scgi_temp_path $T/nginx;
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		ssl_certificate $1;
+		ssl_certificate_key $PKI/server-int.key;
+		return 204;
+	}
+}
+NGX
+}
+start_nginx() {
+	nginx_conf "$1"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -e "$T/nginx/error.log" \
+		>"$T/nginx/out.log" 2>&1 &
+	srv_track $! "$T/nginx/error.log"
+	wait_port "$NPORT"
+}
+if command -v nginx >/dev/null; then
+	start_nginx "$PKI/server-int.pem"
+	run_client nginx-leafonly "localhost:$NPORT" -4 --ca "$CA1"
+	expect "nginx, ssl_certificate with the leaf only: UNKNOWN_CA, exit 1" 1 \
+		UNKNOWN_CA
+	first_fix "nginx, leaf only: the first fix is the server's, naming ssl_certificate" \
+		UNKNOWN_CA server "configure the server to send the intermediate $INT after its certificate (nginx: ssl_certificate"
+	stop_servers
+	start_nginx "$PKI/server-int-chain.pem"
+	run_client nginx-chain "localhost:$NPORT" -4 --ca "$CA1"
+	expect "nginx, ssl_certificate with the full chain: exit 0, no chain finding" 0 \
+		'!UNKNOWN_CA' '!INCOMPLETE_CHAIN' '!CHAIN_ORDER'
+	stop_servers
+else
+	not_ok "nginx is installed (scripts/install-deps.sh)"
+fi
+
+# ---- the siblings ----
+
+# the root left out, as a server may: fine when this side trusts it ...
+start_gnutls_serv --x509certfile "$PKI/server-int-chain.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client root-left-out "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "leaf and intermediate sent, root trusted: exit 0, no chain finding" 0 \
+	'!UNKNOWN_CA' '!INCOMPLETE_CHAIN' '!CHAIN_ORDER'
+# ... and this side's trust store to mend when it does not
+run_client root-untrusted "localhost:$SRV_PORT" -4 --ca "$PKI/ca2.pem"
+expect "leaf and intermediate sent, root not trusted: UNKNOWN_CA, exit 1" 1 \
+	UNKNOWN_CA '!INCOMPLETE_CHAIN'
+first_fix "root not trusted: the first fix is this side's trusted CAs" \
+	UNKNOWN_CA server "add the CA CN=tlsprobe Test CA1,O=tlsprobe to the trusted CAs (--ca)"
+stop_servers
+
+serve_as_is server-int-misordered server-int
+run_client wrong-order "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "chain sent leaf, ca1, int1: CHAIN_ORDER, a warning (exit 0)" 0 \
+	CHAIN_ORDER '!UNKNOWN_CA' '!INCOMPLETE_CHAIN'
+expect_py "wrong order: CHAIN_ORDER blames the server" \
+	"[(f['side'], f['severity']) for f in d['findings'] if f['code'] == 'CHAIN_ORDER'] == [('server', 'warning')]"
+stop_servers
+
+cat "$PKI/server-int.pem" "$PKI/int1.pem" "$PKI/server-ca2.pem" >"$T/extra.pem"
+pem_split "$T/extra.pem" "$T/extra.leaf.pem" "$T/extra.rest.pem"
+start_openssl_server -cert "$T/extra.leaf.pem" -key "$PKI/server-int.key" \
+	-cert_chain "$T/extra.rest.pem"
+run_client extra "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "leaf, int1 and another site's leaf sent: CHAIN_ORDER, exit 0" 0 \
+	CHAIN_ORDER '!UNKNOWN_CA' '!INCOMPLETE_CHAIN'
+expect_py "extra certificate: CHAIN_ORDER names [2] and says remove it" \
+	"[f['summary'].startswith('[2] CN=localhost was sent but issues none') and f['fix'].startswith('remove CN=localhost') for f in d['findings'] if f['code'] == 'CHAIN_ORDER'] == [True]"
+stop_servers
+
+start_openssl_server -cert "$PKI/ca2.pem" -key "$PKI/ca2.key"
+run_client ca-as-leaf "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "the CA's own certificate sent as the leaf: SELF_SIGNED, exit 1" 1 \
+	SELF_SIGNED '!UNKNOWN_CA'
+first_fix "CA as the leaf: the first fix is the server's own certificate" \
+	SELF_SIGNED server "configure the server with its own certificate, one CN=tlsprobe Test CA2,O=tlsprobe issued"
+stop_servers
