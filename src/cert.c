@@ -1240,6 +1240,27 @@ static gnutls_x509_crt_t store_anchor(const struct checker *k)
 	return k->t->cas[k->path.anchor_ca];
 }
 
+/* The report keeps the store's anchor apart from what was sent. */
+static void note_anchor(struct checker *k)
+{
+	gnutls_x509_crt_t anchor = store_anchor(k);
+
+	tp_cert_info_clear(&k->r->anchor);
+	free(k->r->anchor_store);
+	k->r->anchor_store = NULL;
+	k->r->has_anchor = false;
+	if (anchor == NULL)
+		return;
+	k->r->anchor_store = tp_report_strdup(k->t->source);
+	if (tp_cert_describe(anchor, &k->r->anchor) < 0 ||
+	    k->r->anchor_store == NULL) {
+		tp_cert_info_clear(&k->r->anchor);
+		return;
+	}
+	k->r->anchor.position = -1;
+	k->r->has_anchor = true;
+}
+
 static void trusted_via_store(struct checker *k)
 {
 	gnutls_x509_crt_t anchor = store_anchor(k);
@@ -1924,6 +1945,7 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 		return 0;
 	build_nodes(&k, chain);
 	build_path(&k);
+	note_anchor(&k);
 
 	check_order(&k);
 	check_extra(&k);

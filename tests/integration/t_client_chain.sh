@@ -149,3 +149,31 @@ expect "the CA's own certificate sent as the leaf: SELF_SIGNED, exit 1" 1 \
 first_fix "CA as the leaf: the first fix is the server's own certificate" \
 	SELF_SIGNED server "configure the server with its own certificate, one CN=tlsprobe Test CA2,O=tlsprobe issued"
 stop_servers
+
+# ---- the trust anchor is labelled, never numbered as sent ----
+
+start_gnutls_serv --x509certfile "$PKI/server-int-chain.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client anchor "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "leaf and intermediate sent, ca1 trusted: exit 0" 0
+expect_py "anchor: certificates hold what was sent, positions 0 and 1" \
+	"[c['position'] for c in d['certificates']] == [0, 1] and d['certificates'][1]['subject'] == '$INT'"
+expect_py "anchor: trust_anchor is ca1, not sent, from the trust store" \
+	"d['trust_anchor']['subject'] == 'CN=tlsprobe Test CA1,O=tlsprobe' and d['trust_anchor']['sent'] is False and d['trust_anchor']['source'] == 'trust store' and d['trust_anchor']['store'] == '$CA1' and 'position' not in d['trust_anchor']"
+"$TP" client "localhost:$SRV_PORT" -4 --ca "$CA1" --no-color \
+	>"$T/anchor.txt" 2>&1
+check "anchor, text: labelled as the trust store's, not sent" \
+	grep -qF "  anchor from the trust store, not sent: CN=tlsprobe Test CA1,O=tlsprobe" \
+	"$T/anchor.txt"
+check "anchor, text: not numbered as a sent certificate" \
+	sh -c "! grep -q '^  \[2\]' '$T/anchor.txt' && grep -q '^  \[1\] $INT' '$T/anchor.txt'"
+stop_servers
+
+# a root sent and trusted is what was sent: no anchor apart
+cat "$PKI/server-int-chain.pem" "$CA1" >"$T/with-root.pem"
+start_gnutls_serv --x509certfile "$T/with-root.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client anchor-sent "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect_py "root sent and trusted: three certificates, trust_anchor null" \
+	"len(d['certificates']) == 3 and d['trust_anchor'] is None"
+stop_servers
