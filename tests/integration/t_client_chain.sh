@@ -5,7 +5,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
-make_pki ca1.pem ca2.pem ca2.key server-int.pem server-int.key \
+make_pki ca1.pem ca2.pem ca2.key server.pem server.key \
+	server-int.pem server-int.key \
 	server-int-chain.pem server-int-misordered.pem server-ca2.pem int1.pem
 CA1=$PKI/ca1.pem
 INT="CN=tlsprobe Test Intermediate 1,O=tlsprobe"
@@ -148,6 +149,30 @@ expect "the CA's own certificate sent as the leaf: SELF_SIGNED, exit 1" 1 \
 	SELF_SIGNED '!UNKNOWN_CA'
 first_fix "CA as the leaf: the first fix is the server's own certificate" \
 	SELF_SIGNED server "configure the server with its own certificate, one CN=tlsprobe Test CA2,O=tlsprobe issued"
+stop_servers
+
+# ---- a client certificate without its intermediate, judged by the server ----
+
+"$TP" server --listen 127.0.0.1:0 --cert "$PKI/server.pem" \
+	--key "$PKI/server.key" --ca "$CA1" --once --json --timeout 5 \
+	>"$T/probe.out" 2>"$T/probe.err" </dev/null &
+PROBE_PID=$!
+srv_track "$PROBE_PID" "$T/probe.err"
+if _srv_wait "$PROBE_PID" "$T/probe.err" 'listening on 127\.0\.0\.1:[0-9]+'; then
+	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+		"$T/probe.err" | head -n 1)
+	echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+		-cert "$PKI/server-int.pem" -key "$PKI/server-int.key" \
+		>"$T/s_client.log" 2>&1
+	wait "$PROBE_PID"
+	OUT=$T/probe.out RC=1 LAST_ARGS="(tlsprobe server; openssl s_client -cert leaf only)"
+	expect_py "server: a client's leaf without its intermediate is UNKNOWN_CA on the client's side" \
+		"[f['side'] for f in d['findings'] if f['code'] == 'UNKNOWN_CA'] == ['client']"
+	first_fix "server: the first fix is the client's intermediate" \
+		UNKNOWN_CA client "configure the client to send the intermediate $INT"
+else
+	_srv_failed_start "tlsprobe server" "$T/probe.err"
+fi
 stop_servers
 
 # ---- the trust anchor is labelled, never numbered as sent ----
