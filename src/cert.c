@@ -939,6 +939,7 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 	unsigned char fp[32];
 	size_t fp_size = sizeof(fp), i;
 	char text[DN_MAX];
+	bool nomem;
 	int rc = 0;
 
 	/* GnuTLS's getters answer "no name", -1 or false alike when they
@@ -971,8 +972,10 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 	if (info->signature == NULL)
 		rc = -1;
 	info->is_ca = ca_flag(crt) > 0;
+	/* signed_by starts its own errno watch: read ours first */
+	nomem = errno == ENOMEM;
 	info->self_signed = self_signed(crt);
-	if (errno == ENOMEM) {
+	if (nomem || errno == ENOMEM) {
 		tp_alloc_note();
 		rc = -1;
 	}
