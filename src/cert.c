@@ -1421,6 +1421,7 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 	unsigned char fp[32];
 	size_t fp_size = sizeof(fp), i;
 	char text[DN_MAX];
+	bool nomem;
 	int rc = 0;
 
 	/* GnuTLS's getters answer "no name", -1 or false alike when they
@@ -1453,8 +1454,10 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 	if (info->signature == NULL)
 		rc = -1;
 	info->is_ca = ca_flag(crt) > 0;
+	/* signed_by starts its own errno watch: read ours first */
+	nomem = errno == ENOMEM;
 	info->self_signed = self_signed(crt);
-	if (errno == ENOMEM) {
+	if (nomem || errno == ENOMEM) {
 		tp_alloc_note();
 		rc = -1;
 	}
@@ -1677,6 +1680,48 @@ static void check_order(struct checker *k)
 	}
 }
 
+/*
+ * Sent certificates that play no part in a chain that verifies: RFC 8446
+ * section 4.4.2 asks each certificate to certify the one before it, and
+ * a stray one (an old intermediate, another site's leaf) costs bytes
+ * and confuses clients that read the list in order.
+ */
+static void check_extra(struct checker *k)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t;
+	unsigned i, j;
+	bool issues;
+
+	if (!k->path.trusted)
+		return;
+	for (i = 1; i < k->n; i++) {
+		if (k->nodes[i].on_path)
+			continue;
+		issues = false;
+		for (j = 0; j < k->n; j++)
+			if (k->nodes[j].issued_by == (int)i)
+				issues = true;
+		if (issues)
+			continue;
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "%s %s issues none of the other certificates "
+			 "and is not on the path to the trust anchor",
+			 k->nodes[i].label, k->c->sent_by_peer ? "was sent but"
+			 : "is in the file but");
+		f = finding(k, TP_CHAIN_ORDER, buf);
+		t = (struct text){buf, sizeof(buf), 0};
+		text_add(&t, "each certificate after the leaf must issue the "
+			 "one before it; %s: ", k->c->sent_by_peer ? "sent"
+			 : "the file holds");
+		sent_list(k, &t);
+		detail(k, f, buf);
+		tp_finding_fix(f, "remove %s from the %s", k->nodes[i].subject,
+			       role(k));
+	}
+}
+
 /* The anchor when it came from the trust store and was not sent. */
 static gnutls_x509_crt_t store_anchor(const struct checker *k)
 {
@@ -1684,6 +1729,27 @@ static gnutls_x509_crt_t store_anchor(const struct checker *k)
 	    k->path.anchor_ca < 0)
 		return NULL;
 	return k->t->cas[k->path.anchor_ca];
+}
+
+/* The report keeps the store's anchor apart from what was sent. */
+static void note_anchor(struct checker *k)
+{
+	gnutls_x509_crt_t anchor = store_anchor(k);
+
+	tp_cert_info_clear(&k->r->anchor);
+	free(k->r->anchor_store);
+	k->r->anchor_store = NULL;
+	k->r->has_anchor = false;
+	if (anchor == NULL)
+		return;
+	k->r->anchor_store = tp_report_strdup(k->t->source);
+	if (tp_cert_describe(anchor, &k->r->anchor) < 0 ||
+	    k->r->anchor_store == NULL) {
+		tp_cert_info_clear(&k->r->anchor);
+		return;
+	}
+	k->r->anchor.position = -1;
+	k->r->has_anchor = true;
 }
 
 static void trusted_via_store(struct checker *k)
@@ -1775,6 +1841,106 @@ static bool missing_link(struct checker *k, const struct node *end)
 	return true;
 }
 
+/* "aa:bb:…": crt's authorityKeyIdentifier, or "" when it has none. */
+static void authority_key_id(gnutls_x509_crt_t crt, char *out, size_t size)
+{
+	unsigned char id[64];
+	size_t id_size = sizeof(id), i, used = 0;
+	unsigned critical = 0;
+
+	out[0] = '\0';
+	if (gnutls_x509_crt_get_authority_key_id(crt, id, &id_size,
+						 &critical) < 0)
+		return;
+	for (i = 0; i < id_size && used + 4 < size; i++)
+		used += (size_t)snprintf(out + used, size - used, "%s%02x",
+					 i > 0 ? ":" : "", id[i]);
+}
+
+/*
+ * The chain stops at a certificate that is no CA and not self-signed,
+ * and no certificate sent or trusted issued it: the most common chain
+ * fault there is, a server that sends its leaf without its
+ * intermediate. The sender's fix comes first: it mends every client at
+ * once, where a --ca mends only this one. Against the system store the
+ * missing issuer is an intermediate for certain, since public roots
+ * never sign end-entity certificates themselves (CA/Browser Forum
+ * Baseline Requirements, 6.1.7): INCOMPLETE_CHAIN. Against a CA file it
+ * may also be a private root this side lacks, which nothing sent can
+ * tell apart: UNKNOWN_CA, the code that is proved, with the same order
+ * of fixes.
+ */
+static void missing_issuer(struct checker *k, const struct node *end)
+{
+	bool system = k->t != NULL && k->t->source != NULL &&
+		      strcmp(k->t->source, SYSTEM_SOURCE) == 0;
+	const char *who = k->c->side == TP_SIDE_CLIENT ? "client" : "server";
+	char buf[TEXT_MAX], aki[200];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+
+	if (!k->c->sent_by_peer)
+		text_add(&t, "the %s holds %s%s, whose issuer %s is not in it "
+			 "and not among the %u trusted CAs from %s", role(k),
+			 k->n == 1 ? "only " : "", end->label, end->issuer,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+	else if (k->n == 1)
+		text_add(&t, "the %s sent only its certificate %s; its issuer "
+			 "%s was not sent and is not among the %u trusted CAs "
+			 "from %s", who, end->label, end->issuer,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+	else
+		text_add(&t, "the chain the %s sent stops at %s; its issuer "
+			 "%s was not sent and is not among the %u trusted CAs "
+			 "from %s", who, end->label, end->issuer,
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
+	f = finding(k, system ? TP_INCOMPLETE_CHAIN : TP_UNKNOWN_CA, buf);
+	authority_key_id(end->crt, aki, sizeof(aki));
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "%s is not self-signed and not a CA, so it is not where "
+		 "a chain may end; ", end->label);
+	if (aki[0] != '\0')
+		text_add(&t, "its issuer's key identifier (authorityKeyIdentifier)"
+			 " is %s; ", aki);
+	if (system)
+		text_add(&t, "public roots never issue end-entity certificates "
+			 "directly, so %s is an intermediate %s", end->issuer,
+			 k->c->sent_by_peer ? (k->c->side == TP_SIDE_CLIENT
+			 ? "the client must send" : "the server must send")
+			 : "the file must hold");
+	else
+		text_add(&t, "either %s is an intermediate %s (the usual "
+			 "cause), or it is a root this side does not trust",
+			 end->issuer, k->c->sent_by_peer ? (k->c->side ==
+			 TP_SIDE_CLIENT ? "the client left out" : "the server "
+			 "left out") : "the file lacks");
+	text_add(&t, "; trusted: ");
+	tp_trust_describe(k->t, buf, sizeof(buf));
+	detail(k, f, buf);
+	if (!k->c->sent_by_peer)
+		tp_finding_fix(f, "append the intermediate %s to the %s after "
+			       "%s; only if %s is a root this side should "
+			       "trust, add it to the trusted CAs (--ca)",
+			       end->issuer, role(k), end->subject, end->issuer);
+	else if (k->c->side == TP_SIDE_CLIENT)
+		tp_finding_fix(f, "configure the client to send the "
+			       "intermediate %s after its certificate (its "
+			       "--cert file: the leaf, then the intermediates); "
+			       "only if %s is a root this server should trust, "
+			       "add it to the server's CA file (--ca)",
+			       end->issuer, end->issuer);
+	else
+		tp_finding_fix(f, "configure the server to send the "
+			       "intermediate %s after its certificate (nginx: "
+			       "ssl_certificate naming the full chain file, "
+			       "leaf first; Apache: SSLCertificateChainFile, or "
+			       "the full chain in SSLCertificateFile; openssl "
+			       "s_server: -cert_chain FILE; gnutls-serv: the "
+			       "chain in --x509certfile); only if %s is a root "
+			       "this side should trust, add it to the trusted "
+			       "CAs (--ca)", end->issuer, end->issuer);
+}
+
 static void untrusted(struct checker *k)
 {
 	const struct node *end = &k->nodes[k->path.steps[k->path.len - 1]];
@@ -1788,10 +1954,26 @@ static void untrusted(struct checker *k)
 
 	t = (struct text){buf, sizeof(buf), 0};
 	if (k->path.len == 1 && end->self_signed) {
-		text_add(&t, "%s is self-signed and not among the %u trusted "
-			 "CAs from %s", end->label, k->t ? k->t->n_cas : 0,
-			 source_name(k->t));
+		text_add(&t, "%s is self-signed%s and not among the %u trusted "
+			 "CAs from %s", end->label, end->is_ca ? ", a CA "
+			 "certificate in the leaf's place," : "",
+			 k->t ? k->t->n_cas : 0, source_name(k->t));
 		f = finding(k, TP_SELF_SIGNED, buf);
+		/* a CA as the only certificate: the sender was given its
+		 * CA's certificate instead of its own */
+		if (end->is_ca && k->c->sent_by_peer)
+			tp_finding_fix(f, "configure the %s with its own "
+				       "certificate, one %s issued, and its key; "
+				       "add %s to the trusted CAs (--ca) only if "
+				       "it is the root this side should trust",
+				       k->c->side == TP_SIDE_CLIENT ? "client"
+				       : "server", end->subject, end->subject);
+		else if (end->is_ca)
+			tp_finding_fix(f, "put the node's own certificate, one "
+				       "%s issued, in the %s, with its key; add "
+				       "%s to the trusted CAs (--ca) only if it "
+				       "is the root this side should trust",
+				       end->subject, role(k), end->subject);
 		t = (struct text){buf, sizeof(buf), 0};
 		text_add(&t, "trusted: ");
 		tp_trust_describe(k->t, buf, sizeof(buf));
@@ -1859,6 +2041,13 @@ static void untrusted(struct checker *k)
 	}
 	if (missing_link(k, end))
 		return;
+	if (!end->is_ca) {
+		missing_issuer(k, end);
+		return;
+	}
+	/* a CA was sent and its issuer is neither sent nor trusted: what
+	 * is missing is most likely the root, which a sender may leave out
+	 * (RFC 8446 section 4.4.2), so the fix is this side's trust store */
 	text_add(&t, "issuer %s of %s is not among the %u trusted CAs from %s",
 		 end->issuer, end->label, k->t ? k->t->n_cas : 0,
 		 source_name(k->t));
@@ -1976,51 +2165,85 @@ static void check_id(struct checker *k)
 	detail(k, f, buf);
 }
 
+int tp_cert_key_severity(int pk, unsigned bits)
+{
+	bool rsa_like = pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS ||
+			pk == GNUTLS_PK_DSA;
+
+	/* RSA-768 has been factored and 1024 bits is within reach of a
+	 * state; browsers refuse both outright, so they are errors. Below
+	 * 2048 bits (EC 256) is what NIST SP 800-131A and the CA/Browser
+	 * Forum retired, but GnuTLS's NORMAL priority still accepts it: a
+	 * warning, so that the run still says what a client does */
+	if (rsa_like)
+		return bits < 1024 ? TP_SEV_ERROR : bits < 2048 ? TP_SEV_WARNING
+								: -1;
+	if (pk == GNUTLS_PK_ECDSA)
+		return bits < 224 ? TP_SEV_ERROR : bits < 256 ? TP_SEV_WARNING
+							      : -1;
+	return -1;
+}
+
+int tp_cert_signature_severity(gnutls_digest_algorithm_t hash,
+			       bool self_signed)
+{
+	/* a root's own signature is never checked, so its hash does not
+	 * matter; on any other certificate MD5 and SHA-1 collisions are
+	 * practical (chosen-prefix, 2019) and every browser refuses them,
+	 * whatever a local priority string allows: an error everywhere */
+	if (self_signed)
+		return -1;
+	if (hash == GNUTLS_DIG_MD5 || hash == GNUTLS_DIG_SHA1 ||
+	    hash == GNUTLS_DIG_MD2)
+		return TP_SEV_ERROR;
+	return -1;
+}
+
 static void check_strength(struct checker *k, gnutls_x509_crt_t crt,
 			   const char *label, bool is_self_signed)
 {
 	char buf[TEXT_MAX], name[64];
 	struct tp_finding *f;
 	unsigned bits = 0;
-	int algo = -1, sign;
+	int algo = -1, sign, sev;
 	gnutls_digest_algorithm_t hash;
-	bool weak = false;
 
 	key_name(crt, name, sizeof(name), &algo, &bits);
-	if (algo == GNUTLS_PK_RSA || algo == GNUTLS_PK_RSA_PSS ||
-	    algo == GNUTLS_PK_DSA)
-		weak = bits < 2048;
-	else if (algo == GNUTLS_PK_ECDSA)
-		weak = bits < 256;
-	if (weak) {
+	sev = tp_cert_key_severity(algo, bits);
+	if (sev >= 0) {
 		snprintf(buf, sizeof(buf), "%s has a %u-bit %s key (%s)", label,
 			 bits, algo == GNUTLS_PK_ECDSA ? "EC" :
 			 algo == GNUTLS_PK_DSA ? "DSA" : "RSA", name);
 		f = finding(k, TP_WEAK_KEY, buf);
-		detail(k, f, "RSA and DSA keys need 2048 bits or more, EC keys "
-		       "256 bits or more; clients may refuse smaller ones");
+		if (f != NULL)
+			f->severity = (enum tp_severity)sev;
+		detail(k, f, sev == TP_SEV_ERROR ? "RSA and DSA keys under "
+		       "1024 bits and EC keys under 224 bits can be broken; "
+		       "clients refuse them" : "RSA and DSA keys need 2048 "
+		       "bits or more, EC keys 256 bits or more; clients may "
+		       "refuse smaller ones");
 	}
 	sign = gnutls_x509_crt_get_signature_algorithm(crt);
 	hash = sign > 0 ? gnutls_sign_get_hash_algorithm(sign)
 			: GNUTLS_DIG_UNKNOWN;
-	if (!is_self_signed && (hash == GNUTLS_DIG_MD5 ||
-				hash == GNUTLS_DIG_SHA1)) {
+	sev = tp_cert_signature_severity(hash, is_self_signed);
+	if (sev >= 0) {
 		snprintf(buf, sizeof(buf), "%s is signed with %s (%s)", label,
 			 gnutls_sign_get_name(sign), hash == GNUTLS_DIG_MD5 ?
-			 "MD5" : "SHA-1");
+			 "MD5" : hash == GNUTLS_DIG_MD2 ? "MD2" : "SHA-1");
 		f = finding(k, TP_WEAK_SIGNATURE, buf);
-		if (f != NULL && k->c->weak_hash_refusal != NULL) {
-			f->severity = TP_SEV_ERROR;
+		if (f != NULL)
+			f->severity = (enum tp_severity)sev;
+		if (k->c->weak_hash_refusal != NULL)
 			snprintf(buf, sizeof(buf), "collisions are practical "
 				 "for MD5 and SHA-1; %s refuses such a "
-				 "signature, so this certificate is not "
-				 "trusted", k->c->weak_hash_refusal);
-			detail(k, f, buf);
-		} else {
-			detail(k, f, "collisions are practical for MD5 and "
-			       "SHA-1; current clients reject such signatures "
-			       "on any certificate but a trusted root");
-		}
+				 "signature, as browsers do", k->c->weak_hash_refusal);
+		else
+			snprintf(buf, sizeof(buf), "collisions are practical "
+				 "for MD5 and SHA-1; browsers and GnuTLS's "
+				 "defaults refuse such a signature on any "
+				 "certificate but a trusted root");
+		detail(k, f, buf);
 	}
 }
 
@@ -2159,8 +2382,8 @@ static void check_leaf_usage(struct checker *k)
 		 held, algo == GNUTLS_PK_RSA ?
 		 "digitalSignature or keyEncipherment" : "digitalSignature");
 	f = finding(k, TP_BAD_KEY_USAGE, buf);
-	snprintf(buf, sizeof(buf), "a TLS %s key must sign the handshake "
-		 "(digitalSignature)%s", algo == GNUTLS_PK_RSA ? "RSA" : "",
+	snprintf(buf, sizeof(buf), "a TLS %skey must sign the handshake "
+		 "(digitalSignature)%s", algo == GNUTLS_PK_RSA ? "RSA " : "",
 		 algo == GNUTLS_PK_RSA ? " or, with RSA key exchange, decrypt "
 		 "the premaster secret (keyEncipherment)" : "");
 	detail(k, f, buf);
@@ -2271,8 +2494,10 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 		return 0;
 	build_nodes(&k, chain);
 	build_path(&k);
+	note_anchor(&k);
 
 	check_order(&k);
+	check_extra(&k);
 	if (c->own) {
 		/* who will verify it, and against what, is not known here */
 		const struct node *end =

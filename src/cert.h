@@ -88,7 +88,8 @@ struct tp_chain_check {
 	enum tp_side side;         /* whose certificate it is */
 	bool sent_by_peer;         /* chain as received on the wire */
 	/* Who refuses MD5/SHA-1 signatures here ("GnuTLS with priority
-	 * 'NORMAL'"): WEAK_SIGNATURE is then an error. NULL: a warning. */
+	 * 'NORMAL'"), named in WEAK_SIGNATURE's detail; the severity is
+	 * tp_cert_signature_severity's alone. */
 	const char *weak_hash_refusal;
 	/* Our own chain, judged before we present it: the far end's trust
 	 * is unknown here, so no trust verdict (only that the certificates
@@ -126,6 +127,16 @@ int tp_cert_check_own(struct tp_report *r, const char *cert_file,
 		      const char *key_file, gnutls_x509_crt_t *chain,
 		      unsigned n, gnutls_x509_privkey_t key,
 		      enum tp_purpose purpose, time_t now);
+
+/*
+ * The one judgement of a certificate's key and signature, for every
+ * probe that reports them (cert, client, server, peer, ciphers): the
+ * severity of WEAK_KEY / WEAK_SIGNATURE, or -1 when there is nothing to
+ * report. pk is a gnutls_pk_algorithm_t.
+ */
+int tp_cert_key_severity(int pk, unsigned bits);
+int tp_cert_signature_severity(gnutls_digest_algorithm_t hash,
+			       bool self_signed);
 
 /* Fills one report entry from a certificate. */
 int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info);

@@ -9,6 +9,7 @@
 
 #include <gnutls/gnutls.h>
 
+#include "cert.h"
 #include "diag.h"
 #include "scan.h"
 
@@ -596,14 +597,12 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 		}
 	}
 	if (cert_bits != 0) {
-		bool rsa_like = cert_pk == GNUTLS_PK_RSA ||
-				cert_pk == GNUTLS_PK_DSA ||
-				cert_pk == GNUTLS_PK_RSA_PSS;
-		bool ec = cert_pk == GNUTLS_PK_ECDSA;
+		/* the severity is the one tlsprobe cert and client give the
+		 * same key; the grade's cap follows it */
+		int sev = tp_cert_key_severity(cert_pk, cert_bits);
 
-		if ((rsa_like && cert_bits < 2048) || (ec && cert_bits < 256)) {
-			char cap = (rsa_like && cert_bits < 1024) ||
-				   (ec && cert_bits < 224) ? 'F' : 'B';
+		if (sev >= 0) {
+			char cap = sev == TP_SEV_ERROR ? 'F' : 'B';
 
 			snprintf(line, sizeof(line), "the certificate's key is "
 				 "%s", sc->cert_key);
@@ -612,10 +611,11 @@ int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 			f = tp_report_finding(r, TP_WEAK_KEY, "the server's "
 					      "certificate key is %s",
 					      sc->cert_key);
-			if (f != NULL && cap == 'F')
-				f->severity = TP_SEV_ERROR;
+			if (f != NULL)
+				f->severity = (enum tp_severity)sev;
 		}
 	}
+
 	sc->grade = grade;
 
 	tp_diag_weak_protocol(r, accepted_v, n_accepted_v, "accepts");

@@ -238,6 +238,8 @@ void tp_report_free(struct tp_report *r)
 	free(r->session.signature);
 	free(r->session.alpn);
 	free_certs(r->certs, r->n_certs);
+	tp_cert_info_clear(&r->anchor);
+	free(r->anchor_store);
 	free(r->packets);
 	for (i = 0; i < r->n_handshakes; i++)
 		tp_handshake_clear(&r->handshakes[i]);

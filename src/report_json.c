@@ -64,29 +64,42 @@ static void copy_fixed(char *dst, size_t size, const char *src)
 	tp_sanitize_into(dst, size, src, src != NULL ? strlen(src) : 0);
 }
 
+static void cert_from(json_t *o, struct tp_cert_info *c)
+{
+	c->subject = tp_report_strdup(str(o, "subject"));
+	c->issuer = tp_report_strdup(str(o, "issuer"));
+	c->signature = tp_report_strdup(str(o, "signature"));
+	copy_fixed(c->sha256, sizeof(c->sha256), str(o, "sha256"));
+	copy_fixed(c->not_before, sizeof(c->not_before), str(o, "not_before"));
+	copy_fixed(c->not_after, sizeof(c->not_after), str(o, "not_after"));
+	copy_fixed(c->key, sizeof(c->key), str(o, "key"));
+	strv(json_object_get(o, "san"), &c->san, &c->n_san);
+	c->is_ca = json_is_true(json_object_get(o, "is_ca"));
+	c->self_signed = json_is_true(json_object_get(o, "self_signed"));
+}
+
 static void certs(struct tp_report *r, json_t *a)
 {
 	size_t i;
 
 	for (i = 0; json_is_array(a) && i < json_array_size(a) && i < 16; i++) {
-		json_t *o = json_array_get(a, i);
 		struct tp_cert_info *c = tp_report_add_cert(r);
 
 		if (c == NULL)
 			return;
-		c->subject = tp_report_strdup(str(o, "subject"));
-		c->issuer = tp_report_strdup(str(o, "issuer"));
-		c->signature = tp_report_strdup(str(o, "signature"));
-		copy_fixed(c->sha256, sizeof(c->sha256), str(o, "sha256"));
-		copy_fixed(c->not_before, sizeof(c->not_before),
-			   str(o, "not_before"));
-		copy_fixed(c->not_after, sizeof(c->not_after),
-			   str(o, "not_after"));
-		copy_fixed(c->key, sizeof(c->key), str(o, "key"));
-		strv(json_object_get(o, "san"), &c->san, &c->n_san);
-		c->is_ca = json_is_true(json_object_get(o, "is_ca"));
-		c->self_signed = json_is_true(json_object_get(o, "self_signed"));
+		cert_from(json_array_get(a, i), c);
 	}
+}
+
+/* "trust_anchor": the store's anchor, kept apart from what was sent. */
+static void anchor(struct tp_report *r, json_t *o)
+{
+	if (!json_is_object(o))
+		return;
+	cert_from(o, &r->anchor);
+	r->anchor.position = -1;
+	r->anchor_store = tp_report_strdup(str(o, "store"));
+	r->has_anchor = true;
 }
 
 static int by_name(const char *name, const char *const *names, int n,
@@ -226,6 +239,7 @@ struct tp_report *tp_report_from_json(const char *text, size_t len)
 			       str(s, "signature"), str(s, "alpn"),
 			       json_is_true(json_object_get(s, "resumed")));
 	certs(r, json_object_get(doc, "certificates"));
+	anchor(r, json_object_get(doc, "trust_anchor"));
 	peer(r, json_object_get(doc, "peer_report"));
 	findings(r, json_object_get(doc, "findings"));
 	r->total_ms = json_number_value(json_object_get(doc, "ms"));

@@ -333,8 +333,14 @@ struct tp_report {
 	struct tp_stage *stages;
 	size_t n_stages;
 	struct tp_session session;
-	struct tp_cert_info *certs;
+	struct tp_cert_info *certs;  /* as sent (or as in the file) */
 	size_t n_certs;
+	/* The trust anchor the chain verified against when it came from the
+	 * trust store and was not sent: never one of certs, so that a
+	 * position stays a place in what was sent (position -1). */
+	bool has_anchor;
+	struct tp_cert_info anchor;
+	char *anchor_store;   /* where it came from: a file, "system store" */
 	struct tp_message *messages;
 	size_t n_messages;
 	struct tp_finding *findings;

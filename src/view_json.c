@@ -143,6 +143,27 @@ static json_t *cert_json(const struct tp_cert_info *c)
 			 "self_signed", c->self_signed);
 }
 
+/*
+ * The trust store's anchor, which was not sent: the fields of a
+ * certificate without "position" (a place in what was sent), marked
+ * "sent": false and "source": "trust store".
+ */
+static json_t *anchor_json(const struct tp_report *r)
+{
+	json_t *o;
+
+	if (!r->has_anchor)
+		return json_null();
+	o = cert_json(&r->anchor);
+	if (o == NULL)
+		return json_null();
+	json_object_del(o, "position");
+	set(o, "sent", json_false());
+	set(o, "source", jstr("trust store"));
+	set(o, "store", str_or_null(r->anchor_store));
+	return o;
+}
+
 static json_t *peer_json(const struct tp_report *r)
 {
 	const struct tp_peer_report *p = &r->peer;
@@ -678,6 +699,9 @@ static json_t *report_json(const struct tp_report *r)
 	for (i = 0; i < r->n_certs; i++)
 		append(a, cert_json(&r->certs[i]));
 	set(doc, "certificates", a);
+	if (r->has_anchor || (r->n_certs > 0 && r->pcap == NULL &&
+			      r->scan == NULL))
+		set(doc, "trust_anchor", anchor_json(r));
 	if (r->n_stages > 0 && r->scan == NULL) {
 		a = json_array();
 		for (i = 0; i < r->n_messages; i++)

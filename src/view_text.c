@@ -157,9 +157,29 @@ static void client_hello(struct pen *p, const struct tp_report *r)
 	fputc('\n', p->f);
 }
 
+/* A certificate's lines under its heading. */
+static void cert_body(struct pen *p, const struct tp_cert_info *c)
+{
+	size_t j;
+
+	fprintf(p->f, "      issuer    %s%s\n", c->issuer ? c->issuer : "?",
+		c->self_signed ? "  (self-signed)" : "");
+	fprintf(p->f, "      valid     %s .. %s\n", c->not_before,
+		c->not_after);
+	fprintf(p->f, "      key       %s, signed %s%s\n", c->key,
+		c->signature ? c->signature : "?", c->is_ca ? ", CA" : "");
+	if (c->n_san > 0) {
+		fputs("      names    ", p->f);
+		for (j = 0; j < c->n_san; j++)
+			fprintf(p->f, " %s", c->san[j]);
+		fputc('\n', p->f);
+	}
+	fprintf(p->f, "      sha256    %s\n", c->sha256);
+}
+
 static void certs(struct pen *p, const struct tp_report *r)
 {
-	size_t i, j;
+	size_t i;
 
 	if (r->n_certs == 0)
 		return;
@@ -170,21 +190,17 @@ static void certs(struct pen *p, const struct tp_report *r)
 		fprintf(p->f, "  [%d] ", c->position);
 		paint(p, C_BOLD, "%s", c->subject ? c->subject : "?");
 		fputc('\n', p->f);
-		fprintf(p->f, "      issuer    %s%s\n",
-			c->issuer ? c->issuer : "?",
-			c->self_signed ? "  (self-signed)" : "");
-		fprintf(p->f, "      valid     %s .. %s\n", c->not_before,
-			c->not_after);
-		fprintf(p->f, "      key       %s, signed %s%s\n", c->key,
-			c->signature ? c->signature : "?",
-			c->is_ca ? ", CA" : "");
-		if (c->n_san > 0) {
-			fputs("      names    ", p->f);
-			for (j = 0; j < c->n_san; j++)
-				fprintf(p->f, " %s", c->san[j]);
-			fputc('\n', p->f);
-		}
-		fprintf(p->f, "      sha256    %s\n", c->sha256);
+		cert_body(p, c);
+	}
+	/* not numbered: [N] is a place in what was sent */
+	if (r->has_anchor) {
+		fputs("  anchor from the trust store, not sent: ", p->f);
+		paint(p, C_BOLD, "%s", r->anchor.subject ? r->anchor.subject
+		      : "?");
+		fputc('\n', p->f);
+		fprintf(p->f, "      store     %s\n", r->anchor_store
+			? r->anchor_store : "?");
+		cert_body(p, &r->anchor);
 	}
 }
 

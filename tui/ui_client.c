@@ -456,6 +456,10 @@ static int node_of(const struct tp_report *r, const struct tp_finding *f)
 	    strcmp(name, "INCOMPLETE_CHAIN") == 0 ||
 	    strcmp(name, "CA_MISMATCH") == 0)
 		return (int)r->n_certs;
+	/* the probe names the store's anchor so, never by a number */
+	if (f->summary != NULL && strncmp(f->summary, "the trusted CA ",
+					  15) == 0)
+		return (int)r->n_certs;
 	for (s = f->summary; s != NULL && (s = strchr(s, '[')) != NULL; s++) {
 		char *end;
 
@@ -502,6 +506,15 @@ static void draw_tree(struct ui *u, const struct tp_report *r, int y, int h,
 			ui_textf(row, ind, w - ind - 1, attr, "[%d] %s", i,
 				 r->certs[i].subject ? r->certs[i].subject
 				 : "(no subject)");
+		else if (r->has_anchor) {
+			/* not numbered: [N] is a place in what was sent */
+			ui_textf(row, ind, w - ind - 1, attr, "anchor from the "
+				 "trust store, not sent");
+			if (row + 1 < y + h)
+				ui_textf(++row, ind + 2, w - ind - 3, attr,
+					 "%s", r->anchor.subject
+					 ? r->anchor.subject : "?");
+		}
 		else
 			ui_textf(row, ind, w - ind - 1, attr, "%s: %s",
 				 anchor_trusted(r) ? "trust anchor"
@@ -548,8 +561,12 @@ static void details_text(const struct tp_report *r, int sel, char *buf,
 		len += (size_t)snprintf(buf + len, size - len, __VA_ARGS__); \
 } while (0)
 	buf[0] = '\0';
-	if (sel < n) {
-		const struct tp_cert_info *c = &r->certs[sel];
+	if (sel >= n && r->has_anchor)
+		ADD("anchor from the trust store (%s), not sent\n",
+		    r->anchor_store ? r->anchor_store : "?");
+	if (sel < n || r->has_anchor) {
+		const struct tp_cert_info *c = sel < n ? &r->certs[sel]
+					       : &r->anchor;
 
 		ADD("subject    %s\n", c->subject ? c->subject : "");
 		ADD("issuer     %s\n", c->issuer ? c->issuer : "");

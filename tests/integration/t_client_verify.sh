@@ -98,18 +98,34 @@ run_client eckey "localhost:$SRV_PORT" -4 --ca "$CA1"
 expect "EC P-256 leaf is not weak: exit 0, no WEAK_KEY" 0 '!WEAK_KEY'
 stop_servers
 
-# GnuTLS refuses SHA-1 signatures on certificates unless the priority
-# says %VERIFY_ALLOW_SIGN_WITH_SHA1. Allowed, the weak signature is a
-# warning; refused, the certificate is not trusted: an error, and the
-# reason is the signature, not the CA.
+# A SHA-1 signature on a leaf is an error whatever the priority string
+# allows: browsers refuse it, and tlsprobe cert judges the same file the
+# same way (one code, one severity, one exit status).
 serve server-sha1
 run_client sha1-allowed "localhost:$SRV_PORT" -4 --ca "$CA1" \
 	--priority NORMAL:%VERIFY_ALLOW_SIGN_WITH_SHA1
-expect "SHA-1 signed leaf, SHA-1 allowed: WEAK_SIGNATURE, a warning (exit 0)" 0 \
+expect "SHA-1 signed leaf, SHA-1 allowed by the priority: WEAK_SIGNATURE, exit 1" 1 \
 	WEAK_SIGNATURE
+expect_py "SHA-1 signed leaf, SHA-1 allowed: WEAK_SIGNATURE is an error on the server's side" \
+	"[(f['severity'], f['side']) for f in d['findings'] if f['code'] == 'WEAK_SIGNATURE'] == [('error', 'server')]"
 run_client sha1 "localhost:$SRV_PORT" -4 --ca "$CA1"
 expect "SHA-1 signed leaf, GnuTLS defaults refuse it: WEAK_SIGNATURE, exit 1" 1 \
 	WEAK_SIGNATURE '!UNKNOWN_CA'
+SHA1_CLIENT=$OUT SHA1_CLIENT_RC=$RC
+"$TP" cert --json --cert "$PKI/server-sha1.pem" --ca "$CA1" \
+	>"$T/sha1-cert.json" 2>"$T/sha1-cert.err"
+SHA1_CERT_RC=$?
+check "SHA-1 signed leaf: tlsprobe cert and client exit alike ($SHA1_CERT_RC, $SHA1_CLIENT_RC)" \
+	test "$SHA1_CERT_RC" = 1 -a "$SHA1_CLIENT_RC" = 1
+check "SHA-1 signed leaf: tlsprobe cert and client give WEAK_SIGNATURE one severity" \
+	python3 -c '
+import json, sys
+def sev(path):
+    return [f["severity"] for f in json.load(open(path))["findings"]
+            if f["code"] == "WEAK_SIGNATURE"]
+a, b = sev(sys.argv[1]), sev(sys.argv[2])
+print("# cert:", a, "client:", b)
+sys.exit(0 if a == b == ["error"] else 1)' "$T/sha1-cert.json" "$SHA1_CLIENT"
 stop_servers
 
 serve server-clientauth

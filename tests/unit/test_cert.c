@@ -313,8 +313,17 @@ static const struct chain_case cases[] = {
 	 NULL, NULL, TP_PURPOSE_SERVER, NONE, NULL},
 	{"test_cert_unknown_ca", {C_LEAF2, END}, {C_ROOT1, END}, NULL, NULL,
 	 TP_PURPOSE_SERVER, {E(UNKNOWN_CA)},
-	 "issuer CN=Test CA2 of [0] CN=localhost is not among the 1 trusted "
+	 "the server sent only its certificate [0] CN=localhost; its issuer "
+	 "CN=Test CA2 was not sent and is not among the 1 trusted CAs from "
+	 "ca.pem"},
+	{"test_cert_root_missing_intermediate_sent", {C_LEAF_INT, C_INT1, END},
+	 {C_ROOT2, END}, NULL, NULL, TP_PURPOSE_SERVER, {E(UNKNOWN_CA)},
+	 "issuer CN=Test CA1 of [1] CN=Test Int1 is not among the 1 trusted "
 	 "CAs from ca.pem"},
+	{"test_cert_extra_certificate_sent", {C_LEAF_INT, C_INT1, C_LEAF2, END},
+	 {C_ROOT1, END}, NULL, NULL, TP_PURPOSE_SERVER, {W(CHAIN_ORDER)},
+	 "[2] CN=localhost was sent but issues none of the other "
+	 "certificates"},
 	{"test_cert_unknown_root_sent", {C_LEAF2, C_ROOT2, END},
 	 {C_ROOT1, END}, NULL, NULL, TP_PURPOSE_SERVER, {E(UNKNOWN_CA)},
 	 "the chain ends at [1] CN=Test CA2"},
@@ -366,7 +375,7 @@ static const struct chain_case cases[] = {
 	{"test_cert_weak_key", {C_WEAK, END}, {C_ROOT1, END}, NULL, NULL,
 	 TP_PURPOSE_SERVER, {W(WEAK_KEY)}, "has a 1024-bit RSA key"},
 	{"test_cert_sha1_signature", {C_SHA1, END}, {C_ROOT1, END}, NULL,
-	 NULL, TP_PURPOSE_SERVER, {W(WEAK_SIGNATURE)}, "ECDSA-SHA1"},
+	 NULL, TP_PURPOSE_SERVER, {E(WEAK_SIGNATURE)}, "ECDSA-SHA1"},
 	{"test_cert_eku_client_only_for_server", {C_CLIENTAUTH, END},
 	 {C_ROOT1, END}, NULL, NULL, TP_PURPOSE_SERVER, {E(BAD_KEY_USAGE)},
 	 "holds clientAuth, not serverAuth"},
@@ -1025,6 +1034,40 @@ static void test_cert_key_mismatch(void **state)
 	tp_report_free(r);
 }
 
+/* One judgement of key sizes and signature hashes for every probe. */
+static void test_cert_strength_severity(void **state)
+{
+	static const struct {
+		int pk;
+		unsigned bits;
+		int sev;
+	} sizes[] = {
+		{GNUTLS_PK_RSA, 512, TP_SEV_ERROR},
+		{GNUTLS_PK_RSA, 1023, TP_SEV_ERROR},
+		{GNUTLS_PK_RSA, 1024, TP_SEV_WARNING},
+		{GNUTLS_PK_RSA_PSS, 2047, TP_SEV_WARNING},
+		{GNUTLS_PK_RSA, 2048, -1},
+		{GNUTLS_PK_DSA, 1024, TP_SEV_WARNING},
+		{GNUTLS_PK_ECDSA, 192, TP_SEV_ERROR},
+		{GNUTLS_PK_ECDSA, 224, TP_SEV_WARNING},
+		{GNUTLS_PK_ECDSA, 256, -1},
+		{GNUTLS_PK_EDDSA_ED25519, 256, -1},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		assert_int_equal(tp_cert_key_severity(sizes[i].pk, sizes[i].bits),
+				 sizes[i].sev);
+	assert_int_equal(tp_cert_signature_severity(GNUTLS_DIG_SHA1, false),
+			 TP_SEV_ERROR);
+	assert_int_equal(tp_cert_signature_severity(GNUTLS_DIG_MD5, false),
+			 TP_SEV_ERROR);
+	assert_int_equal(tp_cert_signature_severity(GNUTLS_DIG_SHA1, true), -1);
+	assert_int_equal(tp_cert_signature_severity(GNUTLS_DIG_SHA256, false),
+			 -1);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest singles[] = {
@@ -1041,6 +1084,7 @@ int main(void)
 		cmocka_unit_test(test_cert_encrypted_key_password),
 		cmocka_unit_test(test_cert_system_store),
 		cmocka_unit_test(test_cert_key_mismatch),
+		cmocka_unit_test(test_cert_strength_severity),
 	};
 	enum { N_CASES = sizeof(cases) / sizeof(cases[0]),
 	       N_SINGLES = sizeof(singles) / sizeof(singles[0]) };

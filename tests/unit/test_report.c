@@ -471,6 +471,53 @@ static void test_report_json_certificates(void **state)
 	json_decref(doc);
 }
 
+/* The store's anchor is apart from what was sent, in JSON and back. */
+static void test_report_json_trust_anchor(void **state)
+{
+	struct tp_report *r = *state, *back;
+	struct tp_cert_info *c;
+	json_t *doc, *anchor;
+	char *text;
+
+	c = tp_report_add_cert(r);
+	assert_non_null(c);
+	c->subject = tp_report_strdup("CN=node1");
+	c->issuer = tp_report_strdup("CN=CA1");
+	doc = to_json(r, 0);
+	assert_true(json_is_null(json_object_get(doc, "trust_anchor")));
+	json_decref(doc);
+
+	r->anchor.subject = tp_report_strdup("CN=CA1");
+	r->anchor.issuer = tp_report_strdup("CN=CA1");
+	r->anchor.self_signed = true;
+	r->anchor.is_ca = true;
+	r->anchor.position = -1;
+	r->anchor_store = tp_report_strdup("ca1.pem");
+	r->has_anchor = true;
+	doc = to_json(r, 0);
+	assert_int_equal(json_array_size(json_object_get(doc, "certificates")),
+			 1);
+	anchor = json_object_get(doc, "trust_anchor");
+	assert_json_string(anchor, "subject", "CN=CA1");
+	assert_json_string(anchor, "source", "trust store");
+	assert_json_string(anchor, "store", "ca1.pem");
+	assert_true(json_is_false(json_object_get(anchor, "sent")));
+	assert_null(json_object_get(anchor, "position"));
+	json_decref(doc);
+
+	text = tp_report_to_json(r, TP_RENDER_COMPACT);
+	assert_non_null(text);
+	back = tp_report_from_json(text, strlen(text));
+	free(text);
+	assert_non_null(back);
+	assert_int_equal(back->n_certs, 1);
+	assert_true(back->has_anchor);
+	assert_int_equal(back->anchor.position, -1);
+	assert_string_equal(back->anchor.subject, "CN=CA1");
+	assert_string_equal(back->anchor_store, "ca1.pem");
+	tp_report_free(back);
+}
+
 static void test_report_json_compact_is_one_line(void **state)
 {
 	struct tp_report *r = *state;
@@ -945,6 +992,7 @@ int main(void)
 		REPORT_TEST(test_report_json_session),
 		REPORT_TEST(test_report_json_session_alpn_resumed),
 		REPORT_TEST(test_report_json_certificates),
+		REPORT_TEST(test_report_json_trust_anchor),
 		REPORT_TEST(test_report_json_compact_is_one_line),
 		REPORT_TEST(test_report_hostile_strings_json),
 		REPORT_TEST(test_report_hostile_strings_text),

@@ -1,0 +1,204 @@
+#!/bin/sh
+# tlsprobe client against real servers (gnutls-serv, openssl s_server,
+# nginx) whose chains are wrong in the ways servers get them wrong: the
+# exact code, the side it blames, and the fix it gives first.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+
+make_pki ca1.pem ca2.pem ca2.key server.pem server.key \
+	server-int.pem server-int.key \
+	server-int-chain.pem server-int-misordered.pem server-ca2.pem int1.pem
+CA1=$PKI/ca1.pem
+INT="CN=tlsprobe Test Intermediate 1,O=tlsprobe"
+
+# first_fix NAME CODE SIDE PREFIX: one TAP line: the last report has
+# exactly one CODE finding, on SIDE, whose fix starts with PREFIX.
+first_fix() {
+	expect_py "$1" "[(f['side'], f['fix'].startswith('$4')) for f in d['findings'] if f['code'] == '$2'] == [('$3', True)]"
+}
+
+# serve_as_is FILE KEY: openssl s_server sending FILE's certificates in
+# the file's order (gnutls-serv would sort them).
+serve_as_is() {
+	pem_split "$PKI/$1.pem" "$T/$1.leaf.pem" "$T/$1.rest.pem"
+	start_openssl_server -cert "$T/$1.leaf.pem" -key "$PKI/$2.key" \
+		-cert_chain "$T/$1.rest.pem"
+}
+
+# ---- the leaf without its intermediate ----
+
+start_gnutls_serv --x509certfile "$PKI/server-int.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client gnutls-leafonly "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "gnutls-serv, leaf only, client trusts ca1: UNKNOWN_CA, exit 1" 1 \
+	UNKNOWN_CA '!SELF_SIGNED' '!INCOMPLETE_CHAIN'
+first_fix "gnutls-serv, leaf only: the first fix is the server's intermediate" \
+	UNKNOWN_CA server "configure the server to send the intermediate $INT"
+expect_py "gnutls-serv, leaf only: --ca comes second in the fix" \
+	"[f['fix'].index('--ca') > f['fix'].index('s_server') for f in d['findings'] if f['code'] == 'UNKNOWN_CA'] == [True]"
+expect_py "gnutls-serv, leaf only: the summary says only the leaf was sent and names the issuer" \
+	"any(f['summary'].startswith('the server sent only its certificate [0] CN=localhost; its issuer $INT was not sent') for f in d['findings'])"
+expect_py "gnutls-serv, leaf only: the evidence says not self-signed and gives the AKI" \
+	"any('not self-signed' in f['detail'] and 'authorityKeyIdentifier' in f['detail'] for f in d['findings'] if f['code'] == 'UNKNOWN_CA')"
+
+# the system store: no public root signs a leaf, so an intermediate is
+# missing for certain
+run_client gnutls-leafonly-system "localhost:$SRV_PORT" -4
+expect "gnutls-serv, leaf only, system store: INCOMPLETE_CHAIN, exit 1" 1 \
+	INCOMPLETE_CHAIN '!UNKNOWN_CA'
+first_fix "gnutls-serv, leaf only, system store: the first fix is the server's" \
+	INCOMPLETE_CHAIN server "configure the server to send the intermediate $INT"
+stop_servers
+
+start_openssl_server -cert "$PKI/server-int.pem" -key "$PKI/server-int.key"
+run_client openssl-leafonly "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "openssl s_server, leaf only: UNKNOWN_CA, exit 1" 1 UNKNOWN_CA
+first_fix "openssl s_server, leaf only: the first fix is the server's" \
+	UNKNOWN_CA server "configure the server to send the intermediate $INT"
+stop_servers
+
+NPORT=$(free_port)
+mkdir -p "$T/nginx"
+# nginx_conf CERTFILE: a one-site configuration serving CERTFILE.
+nginx_conf() {
+	cat >"$T/nginx/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/nginx;
+	proxy_temp_path $T/nginx;
+	fastcgi_temp_path $T/nginx;
+	uwsgi_temp_path $T/nginx;
+	scgi_temp_path $T/nginx;
+	server {
+		listen 127.0.0.1:$NPORT ssl;
+		ssl_certificate $1;
+		ssl_certificate_key $PKI/server-int.key;
+		return 204;
+	}
+}
+NGX
+}
+start_nginx() {
+	nginx_conf "$1"
+	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -e "$T/nginx/error.log" \
+		>"$T/nginx/out.log" 2>&1 &
+	srv_track $! "$T/nginx/error.log"
+	wait_port "$NPORT"
+}
+if command -v nginx >/dev/null; then
+	start_nginx "$PKI/server-int.pem"
+	run_client nginx-leafonly "localhost:$NPORT" -4 --ca "$CA1"
+	expect "nginx, ssl_certificate with the leaf only: UNKNOWN_CA, exit 1" 1 \
+		UNKNOWN_CA
+	first_fix "nginx, leaf only: the first fix is the server's, naming ssl_certificate" \
+		UNKNOWN_CA server "configure the server to send the intermediate $INT after its certificate (nginx: ssl_certificate"
+	stop_servers
+	start_nginx "$PKI/server-int-chain.pem"
+	run_client nginx-chain "localhost:$NPORT" -4 --ca "$CA1"
+	expect "nginx, ssl_certificate with the full chain: exit 0, no chain finding" 0 \
+		'!UNKNOWN_CA' '!INCOMPLETE_CHAIN' '!CHAIN_ORDER'
+	stop_servers
+else
+	not_ok "nginx is installed (scripts/install-deps.sh)"
+fi
+
+# ---- the siblings ----
+
+# the root left out, as a server may: fine when this side trusts it ...
+start_gnutls_serv --x509certfile "$PKI/server-int-chain.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client root-left-out "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "leaf and intermediate sent, root trusted: exit 0, no chain finding" 0 \
+	'!UNKNOWN_CA' '!INCOMPLETE_CHAIN' '!CHAIN_ORDER'
+# ... and this side's trust store to mend when it does not
+run_client root-untrusted "localhost:$SRV_PORT" -4 --ca "$PKI/ca2.pem"
+expect "leaf and intermediate sent, root not trusted: UNKNOWN_CA, exit 1" 1 \
+	UNKNOWN_CA '!INCOMPLETE_CHAIN'
+first_fix "root not trusted: the first fix is this side's trusted CAs" \
+	UNKNOWN_CA server "add the CA CN=tlsprobe Test CA1,O=tlsprobe to the trusted CAs (--ca)"
+stop_servers
+
+serve_as_is server-int-misordered server-int
+run_client wrong-order "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "chain sent leaf, ca1, int1: CHAIN_ORDER, a warning (exit 0)" 0 \
+	CHAIN_ORDER '!UNKNOWN_CA' '!INCOMPLETE_CHAIN'
+expect_py "wrong order: CHAIN_ORDER blames the server" \
+	"[(f['side'], f['severity']) for f in d['findings'] if f['code'] == 'CHAIN_ORDER'] == [('server', 'warning')]"
+stop_servers
+
+cat "$PKI/server-int.pem" "$PKI/int1.pem" "$PKI/server-ca2.pem" >"$T/extra.pem"
+pem_split "$T/extra.pem" "$T/extra.leaf.pem" "$T/extra.rest.pem"
+start_openssl_server -cert "$T/extra.leaf.pem" -key "$PKI/server-int.key" \
+	-cert_chain "$T/extra.rest.pem"
+run_client extra "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "leaf, int1 and another site's leaf sent: CHAIN_ORDER, exit 0" 0 \
+	CHAIN_ORDER '!UNKNOWN_CA' '!INCOMPLETE_CHAIN'
+expect_py "extra certificate: CHAIN_ORDER names [2] and says remove it" \
+	"[f['summary'].startswith('[2] CN=localhost was sent but issues none') and f['fix'].startswith('remove CN=localhost') for f in d['findings'] if f['code'] == 'CHAIN_ORDER'] == [True]"
+stop_servers
+
+start_openssl_server -cert "$PKI/ca2.pem" -key "$PKI/ca2.key"
+run_client ca-as-leaf "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "the CA's own certificate sent as the leaf: SELF_SIGNED, exit 1" 1 \
+	SELF_SIGNED '!UNKNOWN_CA'
+first_fix "CA as the leaf: the first fix is the server's own certificate" \
+	SELF_SIGNED server "configure the server with its own certificate, one CN=tlsprobe Test CA2,O=tlsprobe issued"
+stop_servers
+
+# ---- a client certificate without its intermediate, judged by the server ----
+
+"$TP" server --listen 127.0.0.1:0 --cert "$PKI/server.pem" \
+	--key "$PKI/server.key" --ca "$CA1" --once --json --timeout 5 \
+	>"$T/probe.out" 2>"$T/probe.err" </dev/null &
+PROBE_PID=$!
+srv_track "$PROBE_PID" "$T/probe.err"
+if _srv_wait "$PROBE_PID" "$T/probe.err" 'listening on 127\.0\.0\.1:[0-9]+'; then
+	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+		"$T/probe.err" | head -n 1)
+	echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
+		-cert "$PKI/server-int.pem" -key "$PKI/server-int.key" \
+		>"$T/s_client.log" 2>&1
+	wait "$PROBE_PID"
+	OUT=$T/probe.out RC=1 LAST_ARGS="(tlsprobe server; openssl s_client -cert leaf only)"
+	expect_py "server: a client's leaf without its intermediate is UNKNOWN_CA on the client's side" \
+		"[f['side'] for f in d['findings'] if f['code'] == 'UNKNOWN_CA'] == ['client']"
+	first_fix "server: the first fix is the client's intermediate" \
+		UNKNOWN_CA client "configure the client to send the intermediate $INT"
+else
+	_srv_failed_start "tlsprobe server" "$T/probe.err"
+fi
+stop_servers
+
+# ---- the trust anchor is labelled, never numbered as sent ----
+
+start_gnutls_serv --x509certfile "$PKI/server-int-chain.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client anchor "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect "leaf and intermediate sent, ca1 trusted: exit 0" 0
+expect_py "anchor: certificates hold what was sent, positions 0 and 1" \
+	"[c['position'] for c in d['certificates']] == [0, 1] and d['certificates'][1]['subject'] == '$INT'"
+expect_py "anchor: trust_anchor is ca1, not sent, from the trust store" \
+	"d['trust_anchor']['subject'] == 'CN=tlsprobe Test CA1,O=tlsprobe' and d['trust_anchor']['sent'] is False and d['trust_anchor']['source'] == 'trust store' and d['trust_anchor']['store'] == '$CA1' and 'position' not in d['trust_anchor']"
+"$TP" client "localhost:$SRV_PORT" -4 --ca "$CA1" --no-color \
+	>"$T/anchor.txt" 2>&1
+check "anchor, text: labelled as the trust store's, not sent" \
+	grep -qF "  anchor from the trust store, not sent: CN=tlsprobe Test CA1,O=tlsprobe" \
+	"$T/anchor.txt"
+check "anchor, text: not numbered as a sent certificate" \
+	sh -c "! grep -q '^  \[2\]' '$T/anchor.txt' && grep -q '^  \[1\] $INT' '$T/anchor.txt'"
+stop_servers
+
+# a root sent and trusted is what was sent: no anchor apart
+cat "$PKI/server-int-chain.pem" "$CA1" >"$T/with-root.pem"
+start_gnutls_serv --x509certfile "$T/with-root.pem" \
+	--x509keyfile "$PKI/server-int.key"
+run_client anchor-sent "localhost:$SRV_PORT" -4 --ca "$CA1"
+expect_py "root sent and trusted: three certificates, trust_anchor null" \
+	"len(d['certificates']) == 3 and d['trust_anchor'] is None"
+stop_servers
