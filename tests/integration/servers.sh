@@ -125,6 +125,46 @@ start_gnutls_serv() {
 	return 1
 }
 
+# start_nginx DIRECTIVES: nginx serving TLS on a free loopback port, its
+# one server block holding DIRECTIVES (ssl_certificate and the like, one
+# per line), answering 204; sets NGINX_PORT. Ends with a not_ok and
+# status 1 when nginx is missing.
+start_nginx() {
+	if ! command -v nginx >/dev/null; then
+		not_ok "nginx is installed (scripts/install-deps.sh)"
+		return 1
+	fi
+	_srv_n=$((_srv_n + 1))
+	_ngx="$T/nginx$_srv_n"
+	NGINX_PORT=$(free_port)
+	mkdir -p "$_ngx"
+	cat >"$_ngx/nginx.conf" <<NGX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $_ngx/nginx.pid;
+error_log $_ngx/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $_ngx;
+	proxy_temp_path $_ngx;
+	fastcgi_temp_path $_ngx;
+	uwsgi_temp_path $_ngx;
+	scgi_temp_path $_ngx;
+	server {
+		listen 127.0.0.1:$NGINX_PORT ssl;
+$1
+		return 204;
+	}
+}
+NGX
+	nginx -c "$_ngx/nginx.conf" -p "$_ngx" -e "$_ngx/error.log" \
+		>"$_ngx/out.log" 2>&1 &
+	srv_track $! "$_ngx/error.log"
+	wait_port "$NGINX_PORT"
+}
+
 # start_openssl_server ARGS...: s_server answering on 127.0.0.1, one
 # connection after another, until stopped; sets SRV_PORT, SRV_PID,
 # SRV_LOG. -www keeps stdin out of the way (it answers "GET /" only).

@@ -166,46 +166,17 @@ fi
 
 # ---- nginx and stunnel4 ----
 stop_servers
-NPORT=$(free_port)
-mkdir -p "$T/nginx"
-cat >"$T/nginx/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx;
-	proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx;
-	uwsgi_temp_path $T/nginx;
-	scgi_temp_path $T/nginx;
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		ssl_certificate $PKI/server.pem;
+if start_nginx "		ssl_certificate $PKI/server.pem;
 		ssl_certificate_key $PKI/server.key;
 		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_ciphers ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305:AES128-GCM-SHA256;
-		ssl_prefer_server_ciphers on;
-		return 204;
-	}
-}
-EOF
-if command -v nginx >/dev/null; then
-	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -e "$T/nginx/error.log" \
-		>"$T/nginx/out.log" 2>&1 &
-	srv_track $! "$T/nginx/error.log"
-	wait_port "$NPORT"
-	run_ciphers nginx 127.0.0.1:$NPORT
+		ssl_prefer_server_ciphers on;"; then
+	run_ciphers nginx 127.0.0.1:$NGINX_PORT
 	expect "nginx: exit 0" 0 NO_FORWARD_SECRECY '!WEAK_CIPHER'
 	audit "nginx: TLS1.2 suites in its order" \
 		"acc('TLS1.2') == ['0xC030', '0xCCA8', '0x009C'] and proto('TLS1.2')['preference'] == 'server'"
 	audit "nginx: TLS1.3 accepted with OpenSSL's three default suites" \
 		"sorted(acc('TLS1.3')) == ['0x1301', '0x1302', '0x1303'] and accepted() == ['TLS1.2', 'TLS1.3']"
-else
-	not_ok "nginx is installed (scripts/install-deps.sh)"
 fi
 
 SPORT=$(free_port)

@@ -57,55 +57,23 @@ first_fix "openssl s_server, leaf only: the first fix is the server's" \
 	UNKNOWN_CA server "configure the server to send the intermediate $INT"
 stop_servers
 
-NPORT=$(free_port)
-mkdir -p "$T/nginx"
-# nginx_conf CERTFILE: a one-site configuration serving CERTFILE.
-nginx_conf() {
-	cat >"$T/nginx/nginx.conf" <<NGX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx;
-	proxy_temp_path $T/nginx;
-	fastcgi_temp_path $T/nginx;
-	uwsgi_temp_path $T/nginx;
-	scgi_temp_path $T/nginx;
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		ssl_certificate $1;
-		ssl_certificate_key $PKI/server-int.key;
-		return 204;
-	}
+# chain_nginx CERTFILE: nginx serving CERTFILE
+chain_nginx() {
+	start_nginx "		ssl_certificate $1;
+		ssl_certificate_key $PKI/server-int.key;"
 }
-NGX
-}
-start_nginx() {
-	nginx_conf "$1"
-	nginx -c "$T/nginx/nginx.conf" -p "$T/nginx" -e "$T/nginx/error.log" \
-		>"$T/nginx/out.log" 2>&1 &
-	srv_track $! "$T/nginx/error.log"
-	wait_port "$NPORT"
-}
-if command -v nginx >/dev/null; then
-	start_nginx "$PKI/server-int.pem"
-	run_client nginx-leafonly "localhost:$NPORT" -4 --ca "$CA1"
+if chain_nginx "$PKI/server-int.pem"; then
+	run_client nginx-leafonly "localhost:$NGINX_PORT" -4 --ca "$CA1"
 	expect "nginx, ssl_certificate with the leaf only: UNKNOWN_CA, exit 1" 1 \
 		UNKNOWN_CA
 	first_fix "nginx, leaf only: the first fix is the server's, naming ssl_certificate" \
 		UNKNOWN_CA server "configure the server to send the intermediate $INT after its certificate (nginx: ssl_certificate"
 	stop_servers
-	start_nginx "$PKI/server-int-chain.pem"
-	run_client nginx-chain "localhost:$NPORT" -4 --ca "$CA1"
+	chain_nginx "$PKI/server-int-chain.pem"
+	run_client nginx-chain "localhost:$NGINX_PORT" -4 --ca "$CA1"
 	expect "nginx, ssl_certificate with the full chain: exit 0, no chain finding" 0 \
 		'!UNKNOWN_CA' '!INCOMPLETE_CHAIN' '!CHAIN_ORDER'
 	stop_servers
-else
-	not_ok "nginx is installed (scripts/install-deps.sh)"
 fi
 
 # ---- the siblings ----

@@ -54,49 +54,19 @@ audit "POLICY_MISSING names the ChaCha20 suite, not the ECDSA ones" \
 
 # ---- nginx (no ssl_dhparam: it does no finite-field DHE at all) ----
 stop_servers
-if command -v nginx >/dev/null; then
-	n=0
-	for s in "$MOZ" 'DEFAULT:!kRSA'; do
-		n=$((n + 1))
-		NPORT=$(free_port)
-		mkdir -p "$T/nginx$n"
-		cat >"$T/nginx$n/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $T/nginx$n/nginx.pid;
-error_log $T/nginx$n/error.log;
-events { worker_connections 64; }
-http {
-	access_log off;
-	client_body_temp_path $T/nginx$n;
-	proxy_temp_path $T/nginx$n;
-	fastcgi_temp_path $T/nginx$n;
-	uwsgi_temp_path $T/nginx$n;
-	scgi_temp_path $T/nginx$n;
-	server {
-		listen 127.0.0.1:$NPORT ssl;
-		ssl_certificate $PKI/server.pem;
+n=0
+for s in "$MOZ" 'DEFAULT:!kRSA'; do
+	n=$((n + 1))
+	start_nginx "		ssl_certificate $PKI/server.pem;
 		ssl_certificate_key $PKI/server.key;
 		ssl_protocols TLSv1.2 TLSv1.3;
-		ssl_ciphers '$s';
-		return 204;
-	}
-}
-EOF
-		nginx -c "$T/nginx$n/nginx.conf" -p "$T/nginx$n" \
-			-e "$T/nginx$n/error.log" >"$T/nginx$n/out.log" 2>&1 &
-		srv_track $! "$T/nginx$n/error.log"
-		wait_port "$NPORT"
-		run_ciphers "nginx$n" "127.0.0.1:$NPORT" $PROTOS --policy "$s"
-		no_drift "nginx #$n" "$s"
-		stop_servers
-	done
-	audit "nginx: DHE suites left out, the reason said once" \
-		"'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' in d['policy']['left_out'] and 'finite-field DHE' in d['policy']['left_out_why']"
-else
-	not_ok "nginx is installed (scripts/install-deps.sh)"
-fi
+		ssl_ciphers '$s';" || break
+	run_ciphers "nginx$n" "127.0.0.1:$NGINX_PORT" $PROTOS --policy "$s"
+	no_drift "nginx #$n" "$s"
+	stop_servers
+done
+audit "nginx: DHE suites left out, the reason said once" \
+	"'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' in d['policy']['left_out'] and 'finite-field DHE' in d['policy']['left_out_why']"
 
 # ---- gnutls-serv, configured with a priority string ----
 n=0

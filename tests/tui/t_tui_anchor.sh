@@ -4,38 +4,9 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
-if ! command -v tmux >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ]; then
-		not_ok "tmux is installed (CI must run the TUI tests)"
-		exit 1
-	fi
-	skip "tlsprobe tui in tmux" "tmux is not installed"
-	exit 0
-fi
+. "$TOP/tests/tui/tmux.sh"
 
 make_pki ca1.pem server-int-chain.pem server-int.key
-
-TMUX_SOCK="$T/tmux.sock"
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-at_exit 'tmux -S "$TMUX_SOCK" kill-server 2>/dev/null'
-export LANG=C.UTF-8
-unset TMUX
-screen() { tm capture-pane -p -t "$1" 2>/dev/null; }
-# wait_for NAME TEXT [SECONDS]: the pane shows TEXT within SECONDS.
-wait_for() {
-	_end=$(( $(date +%s) + ${3:-8} ))
-	while [ "$(date +%s)" -le "$_end" ]; do
-		screen "$1" | grep -qF -- "$2" && return 0
-		sleep 0.1
-	done
-	echo "# waited for '$2' on $1; the pane shows:"
-	screen "$1" | sed 's/^/#   | /'
-	return 1
-}
-expect_screen() {
-	if wait_for "$1" "$3" "$4"; then ok "$2"; else not_ok "$2"; fi
-}
-keys() { _s=$1; shift; tm send-keys -t "$_s" "$@"; sleep 0.15; }
 
 start_gnutls_serv --x509certfile "$PKI/server-int-chain.pem" \
 	--x509keyfile "$PKI/server-int.key" || exit 1
