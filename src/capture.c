@@ -1159,8 +1159,12 @@ static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
 			r->hs_type = r->hs_hdr[0];
 			r->hs_left = (uint32_t)r->hs_hdr[1] << 16 |
 				     (uint32_t)r->hs_hdr[2] << 8 | r->hs_hdr[3];
+			/* a Certificate may be far over 64 KiB (a leaf with
+			 * thousands of names, a long chain): only the caps
+			 * on what is held bound it, as for the stream */
 			if (want_message(fl, side, r->hs_type) &&
-			    r->hs_left <= TP_WIRE_MAX_MESSAGE &&
+			    (r->hs_left <= TP_WIRE_MAX_MESSAGE ||
+			     r->hs_type == TP_WIRE_CERTIFICATE) &&
 			    held_fits(f, h, (size_t)r->hs_left + 1)) {
 				r->msg_size = r->hs_left > 0 ? r->hs_left : 1;
 				r->msg = malloc(r->msg_size);
