@@ -1677,6 +1677,10 @@ static void check_order(struct checker *k)
 				       "it issued", role(k),
 				       k->nodes[nd->issued_by].label,
 				       nd->label);
+		else if (k->c->side == TP_SIDE_CLIENT)
+			tp_finding_fix(f, "list the client's chain leaf "
+				       "first, then each issuer in turn, in "
+				       "its certificate file (--cert)");
 	}
 }
 

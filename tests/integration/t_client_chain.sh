@@ -119,27 +119,46 @@ first_fix "CA as the leaf: the first fix is the server's own certificate" \
 	SELF_SIGNED server "configure the server with its own certificate, one CN=tlsprobe Test CA2,O=tlsprobe issued"
 stop_servers
 
-# ---- a client certificate without its intermediate, judged by the server ----
+# ---- a client's chain, judged by the server ----
 
-"$TP" server --listen 127.0.0.1:0 --cert "$PKI/server.pem" \
-	--key "$PKI/server.key" --ca "$CA1" --once --json --timeout 5 \
-	>"$T/probe.out" 2>"$T/probe.err" </dev/null &
-PROBE_PID=$!
-srv_track "$PROBE_PID" "$T/probe.err"
-if _srv_wait "$PROBE_PID" "$T/probe.err" 'listening on 127\.0\.0\.1:[0-9]+'; then
+# judged_client NAME S_CLIENT_ARGS...: a tlsprobe server requiring a
+# client certificate from ca1 takes one openssl s_client connection;
+# OUT is its report (RC 1 so that expect_py reads it).
+judged_client() {
+	_jc=$1; shift
+	"$TP" server --listen 127.0.0.1:0 --cert "$PKI/server.pem" \
+		--key "$PKI/server.key" --ca "$CA1" --once --json --timeout 5 \
+		>"$T/$_jc.out" 2>"$T/$_jc.err" </dev/null &
+	PROBE_PID=$!
+	srv_track "$PROBE_PID" "$T/$_jc.err"
+	if ! _srv_wait "$PROBE_PID" "$T/$_jc.err" \
+		'listening on 127\.0\.0\.1:[0-9]+'; then
+		_srv_failed_start "tlsprobe server" "$T/$_jc.err"
+		return 1
+	fi
 	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-		"$T/probe.err" | head -n 1)
+		"$T/$_jc.err" | head -n 1)
 	echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
-		-cert "$PKI/server-int.pem" -key "$PKI/server-int.key" \
-		>"$T/s_client.log" 2>&1
+		"$@" >"$T/$_jc.s_client.log" 2>&1
 	wait "$PROBE_PID"
-	OUT=$T/probe.out RC=1 LAST_ARGS="(tlsprobe server; openssl s_client -cert leaf only)"
+	OUT=$T/$_jc.out RC=1 LAST_ARGS="(tlsprobe server; openssl s_client $*)"
+}
+
+if judged_client leaf-only -cert "$PKI/server-int.pem" \
+	-key "$PKI/server-int.key"; then
 	expect_py "server: a client's leaf without its intermediate is UNKNOWN_CA on the client's side" \
 		"[f['side'] for f in d['findings'] if f['code'] == 'UNKNOWN_CA'] == ['client']"
 	first_fix "server: the first fix is the client's intermediate" \
 		UNKNOWN_CA client "configure the client to send the intermediate $INT"
-else
-	_srv_failed_start "tlsprobe server" "$T/probe.err"
+fi
+# a client's chain out of order: its own certificate file to mend
+if judged_client misordered -cert "$T/server-int-misordered.leaf.pem" \
+	-cert_chain "$T/server-int-misordered.rest.pem" \
+	-key "$PKI/server-int.key"; then
+	expect_py "server: a client's chain out of order is CHAIN_ORDER on the client's side" \
+		"[f['side'] for f in d['findings'] if f['code'] == 'CHAIN_ORDER'] == ['client']"
+	first_fix "server: the fix is the client's certificate file" \
+		CHAIN_ORDER client "list the client"
 fi
 stop_servers
 
