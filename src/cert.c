@@ -1866,18 +1866,20 @@ static void authority_key_id(gnutls_x509_crt_t crt, char *out, size_t size)
  * and no certificate sent or trusted issued it: the most common chain
  * fault there is, a server that sends its leaf without its
  * intermediate. The sender's fix comes first: it mends every client at
- * once, where a --ca mends only this one. Against the system store the
- * missing issuer is an intermediate for certain, since public roots
- * never sign end-entity certificates themselves (CA/Browser Forum
- * Baseline Requirements, 6.1.7): INCOMPLETE_CHAIN. Against a CA file it
- * may also be a private root this side lacks, which nothing sent can
- * tell apart: UNKNOWN_CA, the code that is proved, with the same order
- * of fixes.
+ * once, where a --ca mends only this one. The code is UNKNOWN_CA, the
+ * one that is proved: the issuer may also be a private root this side
+ * lacks (an internal CA signing its servers directly), which nothing
+ * sent can tell apart, against the system store too: public roots never
+ * sign end-entity certificates themselves (CA/Browser Forum Baseline
+ * Requirements, 6.1.7), but private ones do.
  */
 static void missing_issuer(struct checker *k, const struct node *end)
 {
 	bool system = k->t != NULL && k->t->source != NULL &&
 		      strcmp(k->t->source, SYSTEM_SOURCE) == 0;
+	const char *gap = k->c->sent_by_peer ? (k->c->side == TP_SIDE_CLIENT
+			  ? "the client left out" : "the server left out")
+			  : "the file lacks";
 	const char *who = k->c->side == TP_SIDE_CLIENT ? "client" : "server";
 	char buf[TEXT_MAX], aki[200];
 	struct tp_finding *f;
@@ -1898,7 +1900,7 @@ static void missing_issuer(struct checker *k, const struct node *end)
 			 "%s was not sent and is not among the %u trusted CAs "
 			 "from %s", who, end->label, end->issuer,
 			 k->t ? k->t->n_cas : 0, source_name(k->t));
-	f = finding(k, system ? TP_INCOMPLETE_CHAIN : TP_UNKNOWN_CA, buf);
+	f = finding(k, TP_UNKNOWN_CA, buf);
 	authority_key_id(end->crt, aki, sizeof(aki));
 	t = (struct text){buf, sizeof(buf), 0};
 	text_add(&t, "%s is not self-signed and not a CA, so it is not where "
@@ -1908,16 +1910,13 @@ static void missing_issuer(struct checker *k, const struct node *end)
 			 " is %s; ", aki);
 	if (system)
 		text_add(&t, "public roots never issue end-entity certificates "
-			 "directly, so %s is an intermediate %s", end->issuer,
-			 k->c->sent_by_peer ? (k->c->side == TP_SIDE_CLIENT
-			 ? "the client must send" : "the server must send")
-			 : "the file must hold");
+			 "directly, so if %s belongs to a public CA it is an "
+			 "intermediate %s; if it is a private CA, this side "
+			 "must trust its root", end->issuer, gap);
 	else
 		text_add(&t, "either %s is an intermediate %s (the usual "
 			 "cause), or it is a root this side does not trust",
-			 end->issuer, k->c->sent_by_peer ? (k->c->side ==
-			 TP_SIDE_CLIENT ? "the client left out" : "the server "
-			 "left out") : "the file lacks");
+			 end->issuer, gap);
 	text_add(&t, "; trusted: ");
 	tp_trust_describe(k->t, buf, sizeof(buf));
 	detail(k, f, buf);
