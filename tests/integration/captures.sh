@@ -9,6 +9,7 @@
 # cap_cut FILE OUT                 OUT: FILE cut in the middle of its last
 #                                  ServerHello frame
 # pcap_run NAME FILE [ARGS...]     tlsprobe pcap --json FILE: PJSON, PERR, PRC
+# pcap_expect NAME EXPR            TAP line: EXPR holds over the last report
 # tshark_fields NAME FILE          Wireshark's view of FILE: TSV (with
 #                                  TSHARK_DECODE set, its -d options instead
 #                                  of TLS on every port)
@@ -118,6 +119,29 @@ pcap_run() {
 	timeout -k 2 "$CAP_LIMIT" "$TP" pcap --json "$_pf" "$@" \
 		>"$PJSON" 2>"$PERR" </dev/null
 	PRC=$?
+}
+
+# pcap_expect NAME EXPR: one TAP line: the Python expression over the
+# last pcap_run's report holds (d: the report, hs: its handshakes, h: the
+# first); on failure, the handshakes without their certificates.
+pcap_expect() {
+	if python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+hs = d["handshakes"]
+h = hs[0] if hs else {}
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$PJSON" "$2" 2>"$T/pcap_expect.err"; then
+		ok "$1: $2"
+		return
+	fi
+	not_ok "$1: $2"
+	echo "#   exit status $PRC; stderr: $(head -c 300 "$PERR")"
+	tail -n 1 "$T/pcap_expect.err" | sed 's/^/#   /'
+	python3 -c '
+import json, sys
+for h in json.load(open(sys.argv[1]))["handshakes"]:
+    print("#   handshake:", json.dumps({k: v for k, v in h.items() if k != "certificates"}))
+' "$PJSON" 2>/dev/null
 }
 
 # tshark_fields NAME FILE: $T/NAME.tsv, one line per frame that carries a

@@ -9,25 +9,33 @@
 . "$TOP/tests/integration/servers.sh"
 . "$TOP/tests/integration/ciphers.sh"
 
+. "$TOP/tests/integration/captures.sh"
+
 CIPHERS_LIMIT=60
 DIR="$T/big"
 mkdir -p "$DIR"
-python3 - "$DIR/big.cnf" <<'PY'
+# mkbig NAME COUNT: $DIR/NAME.pem and .key, a self-signed EC leaf CN=NAME.test
+# with COUNT DNS names; ends the test when openssl cannot make it.
+mkbig() {
+	python3 - "$DIR/$1.cnf" "$1" "$2" <<'PY'
 import sys
-with open(sys.argv[1], "w") as f:
+path, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+with open(path, "w") as f:
     f.write("[req]\ndistinguished_name = dn\nprompt = no\n"
-            "x509_extensions = ext\n[dn]\nCN = big.test\n"
-            "[ext]\nsubjectAltName = @alt\n[alt]\n")
-    for i in range(1, 10001):
-        f.write("DNS.%d = h%05d.big.test\n" % (i, i))
+            "x509_extensions = ext\n[dn]\nCN = %s.test\n"
+            "[ext]\nsubjectAltName = @alt\n[alt]\n" % name)
+    for i in range(1, count + 1):
+        f.write("DNS.%d = h%05d.%s.test\n" % (i, i, name))
 PY
-if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	-nodes -keyout "$DIR/big.key" -out "$DIR/big.pem" -days 30 \
-	-config "$DIR/big.cnf" >"$DIR/req.log" 2>&1; then
-	not_ok "openssl req makes a certificate with 10,000 names"
-	sed 's/^/#   /' "$DIR/req.log"
-	exit 1
-fi
+	if ! openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$DIR/$1.key" -out "$DIR/$1.pem" -days 30 \
+		-config "$DIR/$1.cnf" >"$DIR/$1.req.log" 2>&1; then
+		not_ok "openssl req makes a certificate with $2 names"
+		sed 's/^/#   /' "$DIR/$1.req.log"
+		exit 1
+	fi
+}
+mkbig big 10000
 DER_BYTES=$(openssl x509 -in "$DIR/big.pem" -outform der | wc -c)
 check "the leaf is over 100 KB ($DER_BYTES bytes of DER)" \
 	[ "$DER_BYTES" -gt 100000 ]
@@ -47,42 +55,18 @@ audit "a Certificate of over 100 KB: the leaf is described" \
 stop_servers
 
 # ---- pcap: a Certificate message over 64 KiB is read, its leaf listed ----
-python3 - "$DIR/mid.cnf" <<'PY'
-import sys
-with open(sys.argv[1], "w") as f:
-    f.write("[req]\ndistinguished_name = dn\nprompt = no\n"
-            "x509_extensions = ext\n[dn]\nCN = mid.test\n"
-            "[ext]\nsubjectAltName = @alt\n[alt]\n")
-    for i in range(1, 4501):
-        f.write("DNS.%d = h%05d.mid.test\n" % (i, i))
-PY
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
-	-nodes -keyout "$DIR/mid.key" -out "$DIR/mid.pem" -days 30 \
-	-config "$DIR/mid.cnf" >"$DIR/req2.log" 2>&1
+mkbig mid 4500
 MID_BYTES=$(openssl x509 -in "$DIR/mid.pem" -outform der | wc -c)
 check "the second leaf is over 64 KiB ($MID_BYTES bytes of DER)" \
 	[ "$MID_BYTES" -gt 65536 ]
 start_openssl_server -tls1_2 -cert "$DIR/mid.pem" -key "$DIR/mid.key"
-tcpdump -i lo -n -U --immediate-mode -Z root -w "$DIR/mid.pcap" \
-	"tcp port $SRV_PORT" >"$DIR/tcpdump.log" 2>&1 &
-DUMP_PID=$!
-srv_track "$DUMP_PID" "$DIR/tcpdump.log"
-if _srv_wait "$DUMP_PID" "$DIR/tcpdump.log" 'listening on'; then
+if cap_start mid "tcp port $SRV_PORT"; then
 	openssl s_client -connect "127.0.0.1:$SRV_PORT" </dev/null \
 		>"$DIR/s_client.log" 2>&1
-	sleep 0.3
-	kill -INT "$DUMP_PID" 2>/dev/null
-	wait "$DUMP_PID" 2>/dev/null
-	OUT="$DIR/mid.json" ERR="$DIR/mid.err"
-	"$TP" pcap "$DIR/mid.pcap" --json >"$OUT" 2>"$ERR"
-	RC=$?
-	LAST_ARGS="pcap mid.pcap"
-	expect "pcap: a capture with a Certificate over 64 KiB: exit 0" 0 \
-		'!PROTOCOL_VIOLATION'
-	expect_py "pcap: the handshake is established and its leaf listed" \
-		"(d['handshakes'][0]['outcome'] == 'established' and
-		 d['handshakes'][0]['certificates'][0]['subject'] == 'CN=mid.test')"
-else
-	not_ok "tcpdump captures on lo"
+	cap_stop
+	pcap_run mid "$CAP_FILE"
+	pcap_expect "pcap: a Certificate over 64 KiB is read, its leaf listed" \
+		'h["outcome"] == "established" and h["certificates"][0]["subject"] == "CN=mid.test" and "PROTOCOL_VIOLATION" not in [f["code"] for f in d["findings"]]'
+	check "pcap: that capture exits 0 (got $PRC)" test "$PRC" = 0
 fi
 stop_servers
