@@ -125,6 +125,26 @@ start_gnutls_serv() {
 	return 1
 }
 
+# start_tp_server ARGS...: tlsprobe server --listen 127.0.0.1:0 --json
+# ARGS, until it says it listens; sets PROBE_PORT (from its "listening on"
+# line), PROBE_PID, PROBE_OUT (its JSON lines) and PROBE_ERR.
+_probe_n=0
+start_tp_server() {
+	_probe_n=$((_probe_n + 1))
+	PROBE_OUT="$T/probe$_probe_n.out"
+	PROBE_ERR="$T/probe$_probe_n.err"
+	"$TP" server --listen 127.0.0.1:0 --json "$@" \
+		>"$PROBE_OUT" 2>"$PROBE_ERR" </dev/null &
+	PROBE_PID=$!
+	srv_track "$PROBE_PID" "$PROBE_ERR"
+	if ! _srv_wait "$PROBE_PID" "$PROBE_ERR" 'listening on 127\.0\.0\.1:[0-9]+'; then
+		_srv_failed_start "tlsprobe server $*" "$PROBE_ERR"
+		return 1
+	fi
+	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
+		"$PROBE_ERR" | head -n 1)
+}
+
 # start_nginx DIRECTIVES: nginx serving TLS on a free loopback port, its
 # one server block holding DIRECTIVES (ssl_certificate and the like, one
 # per line), answering 204; sets NGINX_PORT. Ends with a not_ok and

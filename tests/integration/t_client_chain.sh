@@ -128,22 +128,12 @@ stop_servers
 # OUT is its report (RC 1 so that expect_py reads it).
 judged_client() {
 	_jc=$1; shift
-	"$TP" server --listen 127.0.0.1:0 --cert "$PKI/server.pem" \
-		--key "$PKI/server.key" --ca "$CA1" --once --json --timeout 5 \
-		>"$T/$_jc.out" 2>"$T/$_jc.err" </dev/null &
-	PROBE_PID=$!
-	srv_track "$PROBE_PID" "$T/$_jc.err"
-	if ! _srv_wait "$PROBE_PID" "$T/$_jc.err" \
-		'listening on 127\.0\.0\.1:[0-9]+'; then
-		_srv_failed_start "tlsprobe server" "$T/$_jc.err"
-		return 1
-	fi
-	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-		"$T/$_jc.err" | head -n 1)
+	start_tp_server --cert "$PKI/server.pem" --key "$PKI/server.key" \
+		--ca "$CA1" --once --timeout 5 || return 1
 	echo Q | timeout 10 openssl s_client -connect "127.0.0.1:$PROBE_PORT" \
 		"$@" >"$T/$_jc.s_client.log" 2>&1
 	wait "$PROBE_PID"
-	OUT=$T/$_jc.out RC=1 LAST_ARGS="(tlsprobe server; openssl s_client $*)"
+	OUT=$PROBE_OUT RC=1 LAST_ARGS="(tlsprobe server; openssl s_client $*)"
 }
 
 if judged_client leaf-only -cert "$PKI/server-int.pem" \

@@ -205,18 +205,7 @@ make_pki server-clientauth.pem server-clientauth.key server-expired.pem \
 # own_server NAME: tlsprobe server --json with $PKI/NAME.pem and .key on
 # 127.0.0.1, port 0; sets PROBE_PORT, PROBE_OUT, PROBE_ERR.
 own_server() {
-	PROBE_OUT="$T/probe-$1.out"
-	PROBE_ERR="$T/probe-$1.err"
-	"$TP" server --listen 127.0.0.1:0 --cert "$PKI/$1.pem" \
-		--key "$PKI/$1.key" --json >"$PROBE_OUT" 2>"$PROBE_ERR" \
-		</dev/null &
-	srv_track "$!" "$PROBE_ERR"
-	if ! _srv_wait "$!" "$PROBE_ERR" 'listening on 127\.0\.0\.1:[0-9]+'; then
-		_srv_failed_start "tlsprobe server --cert $1.pem" "$PROBE_ERR"
-		return 1
-	fi
-	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-		"$PROBE_ERR" | head -n 1)
+	start_tp_server --cert "$PKI/$1.pem" --key "$PKI/$1.key"
 }
 
 # server_line N CONDITION: the Nth JSON line of the server (within 5 s)

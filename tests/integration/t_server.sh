@@ -16,25 +16,8 @@ ONLY12="NORMAL:-VERS-ALL:+VERS-TLS1.2"
 ONLY13="NORMAL:-VERS-ALL:+VERS-TLS1.3"
 NODEA_CN=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa01
 
-# start_probe ARGS...: tlsprobe server --json on 127.0.0.1, port 0; sets
-# PROBE_PORT (parsed from its "listening on" line), PROBE_PID, PROBE_OUT
-# (its JSON lines) and PROBE_ERR.
-_probe_n=0
-start_probe() {
-	_probe_n=$((_probe_n + 1))
-	PROBE_OUT="$T/probe$_probe_n.out"
-	PROBE_ERR="$T/probe$_probe_n.err"
-	"$TP" server --listen 127.0.0.1:0 $SRV --json "$@" \
-		>"$PROBE_OUT" 2>"$PROBE_ERR" </dev/null &
-	PROBE_PID=$!
-	srv_track "$PROBE_PID" "$PROBE_ERR"
-	if ! _srv_wait "$PROBE_PID" "$PROBE_ERR" 'listening on 127\.0\.0\.1:[0-9]+'; then
-		_srv_failed_start "tlsprobe server $*" "$PROBE_ERR"
-		return 1
-	fi
-	PROBE_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' \
-		"$PROBE_ERR" | head -n 1)
-}
+# start_probe ARGS...: start_tp_server with this test's certificate.
+start_probe() { start_tp_server $SRV "$@"; }
 
 # wait_lines FILE N: FILE has at least N lines (5 s at most).
 wait_lines() {
