@@ -318,6 +318,7 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_ALPN: o->alpn = arg; break;
 	case OPT_KEYLOG: o->keylog_file = arg; break;
 	case OPT_NO_SIDEBAND: o->no_sideband = true; break;
+	case OPT_PAIRED: o->paired = true; break;
 	case OPT_CAPTURE: o->capture = true; break;
 	case OPT_PCAP_OUT: o->pcap_out = arg; o->capture = true; break;
 	case OPT_USER: o->user = arg; break;

@@ -24,7 +24,7 @@ enum {
 	OPT_STARTTLS, OPT_CAPTURE, OPT_PCAP_OUT, OPT_KEYLOG, OPT_NO_COLOR,
 	OPT_ALPN, OPT_PURPOSE, OPT_NOW, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
 	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND, OPT_USER, OPT_PASSWORD_FILE,
-	OPT_PASSWORD_ENV,
+	OPT_PASSWORD_ENV, OPT_PAIRED,
 	/* server and peer */
 	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
 	/* ciphers */
@@ -90,6 +90,7 @@ int cli_password_option(const char *sub, int opt, const char *arg);
 	{"alpn", required_argument, NULL, OPT_ALPN}, \
 	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
 	{"no-sideband", no_argument, NULL, OPT_NO_SIDEBAND}, \
+	{"paired", no_argument, NULL, OPT_PAIRED}, \
 	{"capture", no_argument, NULL, OPT_CAPTURE}, \
 	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
 	{"user", required_argument, NULL, OPT_USER}, \

@@ -22,6 +22,8 @@ static const char usage_text[] =
 	"  --expect-id ID      the certificate's CN must be this unique ID;\n"
 	"                      'peer': the ID the paired tlsprobe server reports\n"
 	"  --no-sideband       do not look for a paired tlsprobe server\n"
+	"  --paired            ask the paired tlsprobe server even when no mark\n"
+	"                      answered ours (behind a TLS-intercepting proxy)\n"
 	"  --priority STRING   GnuTLS priority string (default NORMAL)\n"
 	"  --alpn LIST         ALPN protocols to offer, comma-separated\n"
 	"  --starttls PROTO    plaintext prelude first: smtp, imap, pop3, ftp,\n"

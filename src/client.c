@@ -728,19 +728,19 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	}
 
 	/*
-	 * The paired probe, if one listens there, is asked first on its own
-	 * connection: what it presents, trusts and requires. Its answer also
-	 * says whether the exchange inside TLS is worth waiting for. Not on
-	 * a STARTTLS port: its service would take the side channel's line
-	 * for a command.
+	 * The paired probe: the ClientHello random carries a mark that a
+	 * tlsprobe server answers in its ServerHello; a plain server sees
+	 * nothing else. With --paired (or --expect-id peer) the probe is
+	 * asked first on its own connection, mark or not: what it presents,
+	 * trusts and requires. Not on a STARTTLS port: its service would
+	 * take the side channel's line for a command.
 	 */
 	t_tcp = tp_now_ms();
 	stage_end = t_tcp + timeout_ms;  /* tcp's, the hello's included */
 	if (!o->no_sideband && o->starttls == TP_STARTTLS_NONE) {
-		pair = tp_pair_new();
+		pair = tp_pair_new(o->paired || (o->expect_id != NULL &&
+					strcmp(o->expect_id, "peer") == 0));
 		if (pair != NULL) {
-			double wait = timeout_ms / 4 < 1000 ? timeout_ms / 4
-							    : 1000;
 			struct tp_error id_err = {0};
 
 			/* the machine id is not for every server's eyes:
@@ -749,6 +749,12 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			have_id = o->cert_file != NULL &&
 				  tp_id_read(my_id, &id_err) == 0;
 			pair->stop = o->stop;
+			cfg.client_random = pair->client_random;
+		}
+		if (pair != NULL && pair->forced) {
+			double wait = timeout_ms / 4 < 1000 ? timeout_ms / 4
+							    : 1000;
+
 			t0 = tp_now_ms();
 			tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[0],
 				      addrs.len[0], wait,
@@ -756,15 +762,6 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			if (pair->cancelled) {
 				cancel_stage(r, "sideband", t0, &cut);
 				goto done;
-			}
-			cfg.client_random = pair->client_random;
-			if (tp_pair_try_inside(pair)) {
-				cfg.inside_line = pair->inside_line;
-				cfg.inside_wait_ms =
-					pair->state == TP_PAIR_PAIRED
-					? (timeout_ms < 1500 ? timeout_ms : 1500)
-					: (timeout_ms / 4 < 300 ? timeout_ms / 4
-								: 300);
 			}
 			progress(o, r, "sideband");
 		}
@@ -781,6 +778,20 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 
 		connected = getsockname(fd, (struct sockaddr *)&local_ss,
 					&sl) == 0;
+	}
+
+	/* what we would say inside TLS to a tlsprobe server: waited for up
+	 * to 1.5 s once the mark is answered, 0.3 s blind (--paired, when no
+	 * welcome came: a middlebox that passes only TLS may hide one) */
+	if (pair != NULL &&
+	    tp_pair_words(pair, fd, (struct sockaddr *)&addrs.addr[used_addr],
+			  have_id ? my_id : NULL) == 0) {
+		cfg.inside_line = pair->inside_line;
+		cfg.inside_wait_ms = timeout_ms < 1500 ? timeout_ms : 1500;
+		if (tp_pair_try_blind(pair))
+			cfg.inside_blind_ms = pair->state == TP_PAIR_PAIRED
+				? cfg.inside_wait_ms
+				: (timeout_ms / 4 < 300 ? timeout_ms / 4 : 300);
 	}
 
 	/* starttls */
@@ -940,11 +951,12 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 	if (cut != NULL)
 		goto done;
 
-	/* what the server answered inside TLS, and its account of the
-	 * handshake that just ended */
+	/* what the server answered inside TLS; its account of the
+	 * handshake that just ended, claimed on the side channel when it
+	 * did not come inside TLS and the far end is a tlsprobe server */
 	if (pair != NULL)
 		tp_pair_after_tls(pair, &obs);
-	if (pair != NULL && pair->state == TP_PAIR_PAIRED &&
+	if (pair != NULL && tp_pair_wants_claim(pair) &&
 	    stage_end - tp_now_ms() > 0) {
 		double wait = stage_end - tp_now_ms();
 

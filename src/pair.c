@@ -14,36 +14,54 @@
 #include "pair.h"
 #include "registry.h"
 
-struct tp_pair *tp_pair_new(void)
+struct tp_pair *tp_pair_new(bool forced)
 {
 	struct tp_pair *p = calloc(1, sizeof(*p));
-	char *line;
 
 	if (p == NULL)
 		return NULL;
 	errno = 0;
-	if (tp_sb_token_new(p->token) < 0) {
-		/* gnutls_rnd could not set up its generator: without this
-		 * the client would quietly go unpaired (alloc.h) */
+	if (tp_sb_key_new(&p->key) < 0) {
+		/* GnuTLS could not make a key: without this the client
+		 * would quietly go unpaired (alloc.h) */
 		if (errno == ENOMEM)
 			tp_alloc_note();
 		free(p);
 		return NULL;
 	}
-	tp_sb_client_random(p->token, p->client_random);
-	line = tp_sb_inside_line();
-	if (line == NULL) {
-		free(p);
-		return NULL;
-	}
-	snprintf(p->inside_line, sizeof(p->inside_line), "%s", line);
-	free(line);
+	tp_sb_mark_client(p->key.pub, p->client_random);
+	p->forced = forced;
 	return p;
 }
 
 void tp_pair_free(struct tp_pair *p)
 {
+	if (p == NULL)
+		return;
+	tp_sb_key_free(&p->key);
+	free(p->inside_line);
 	free(p);
+}
+
+int tp_pair_words(struct tp_pair *p, int fd, const struct sockaddr *sa,
+		  const char *unique_id)
+{
+	struct tp_sb_hello words;
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	memset(&words, 0, sizeof(words));
+	snprintf(words.unique_id, sizeof(words.unique_id), "%s",
+		 unique_id ? unique_id : "");
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+		tp_addr_format((struct sockaddr *)&ss, words.local,
+			       sizeof(words.local));
+	tp_addr_format(sa, words.dialled, sizeof(words.dialled));
+	memcpy(p->tls_local, words.local, sizeof(p->tls_local));
+	memcpy(p->tls_dialled, words.dialled, sizeof(p->tls_dialled));
+	free(p->inside_line);
+	p->inside_line = tp_sb_inside_line(&words);
+	return p->inside_line != NULL ? 0 : -1;
 }
 
 /* Reads until a newline, EOF, TP_SB_MAX_LINE bytes, the deadline or a
@@ -81,33 +99,98 @@ static size_t read_line(struct tp_pair *p, int fd, char *buf, size_t size,
 	return got;
 }
 
+/* Sends a whole line before the deadline; false if it could not. */
+static bool send_line(struct tp_pair *p, int fd, const char *line,
+		      double deadline)
+{
+	size_t sent = 0, len = strlen(line);
+
+	while (sent < len) {
+		ssize_t n = send(fd, line + sent, len - sent, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			int ready = tp_net_wait_stop(fd, POLLOUT, deadline,
+						     p->stop);
+
+			if (ready == TP_NET_STOPPED)
+				p->cancelled = true;
+			if (ready <= 0)
+				return false;
+			continue;
+		}
+		if (n < 0)
+			return false;
+		sent += (size_t)n;
+	}
+	return true;
+}
+
+/* Claims our account with the welcome's challenge, on the same
+ * connection; the answer goes to p->account. */
+static void claim(struct tp_pair *p, int fd, char *reply, double deadline)
+{
+	unsigned char sig[TP_SB_SIG_LEN];
+	struct tp_error err = {0};
+	struct tp_sb_msg *m;
+	char *line;
+	bool reset, timed_out;
+	size_t got;
+
+	if (tp_sb_sign_claim(&p->key, p->welcome.challenge, p->client_random,
+			     sig) < 0)
+		return;
+	line = tp_sb_claim_line(sig);
+	if (line == NULL)
+		return;
+	if (!send_line(p, fd, line, deadline) || p->cancelled) {
+		free(line);
+		return;
+	}
+	free(line);
+	got = read_line(p, fd, reply, TP_SB_MAX_LINE + 1, deadline, &reset,
+			&timed_out);
+	m = malloc(sizeof(*m));
+	if (m == NULL || p->cancelled || got == 0) {
+		free(m);
+		return;
+	}
+	if (tp_sb_parse(reply, got, m, &err) != NULL &&
+	    m->type == TP_SB_ACCOUNT) {
+		p->claimed = true;
+		p->have_account = m->u.account.has_account;
+		p->account = m->u.account.account;
+	}
+	free(m);
+}
+
 void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		   socklen_t len, double wait_ms, const char *unique_id,
-		   bool after)
+		   bool want_claim)
 {
-	struct tp_sb_welcome *w = after ? &p->after : &p->welcome;
 	struct tp_sb_hello hello;
+	struct tp_sb_msg *m = NULL;
 	struct tp_net_result res;
 	struct tp_error err = {0};
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	double t0 = tp_now_ms(), deadline = t0 + wait_ms;
 	char *line = NULL, *reply = NULL;
-	bool reset, timed_out;
-	size_t got = 0, sent = 0;
+	bool reset, timed_out, first = p->state != TP_PAIR_PAIRED;
+	size_t got = 0;
 	int fd;
 
 	memset(&hello, 0, sizeof(hello));
 	snprintf(hello.version, sizeof(hello.version), "%s", TP_VERSION);
 	snprintf(hello.unique_id, sizeof(hello.unique_id), "%s",
 		 unique_id ? unique_id : "");
-	memcpy(hello.token, p->token, sizeof(hello.token));
+	memcpy(hello.client_random, p->client_random, 32);
+	memcpy(hello.key, p->key.pub, sizeof(hello.key));
 	tp_net_connect(sa, len, wait_ms, 0, p->stop, &fd, &res);
 	if (res.status == TP_NETRES_CANCELLED)
 		p->cancelled = true;
 	if (fd < 0) {
 		p->ms += tp_now_ms() - t0;
-		if (!after && !p->cancelled) {
+		if (first && !p->cancelled) {
 			p->state = TP_PAIR_SILENT;
 			snprintf(p->why, sizeof(p->why), "side-channel "
 				 "connection failed: %.*s",
@@ -120,60 +203,46 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		tp_addr_format((struct sockaddr *)&ss, hello.local,
 			       sizeof(hello.local));
 	tp_addr_format(sa, hello.dialled, sizeof(hello.dialled));
-	if (!after) {
-		memcpy(p->local, hello.local, sizeof(p->local));
-		memcpy(p->dialled, hello.dialled, sizeof(p->dialled));
-	}
 	line = tp_sb_hello_line(&hello);
 	reply = malloc(TP_SB_MAX_LINE + 1);
-	if (line == NULL || reply == NULL)
+	m = malloc(sizeof(*m));
+	if (line == NULL || reply == NULL || m == NULL)
 		goto out;
-	while (sent < strlen(line)) {
-		ssize_t n = send(fd, line + sent, strlen(line) - sent,
-				 MSG_NOSIGNAL);
-
-		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-			int ready = tp_net_wait_stop(fd, POLLOUT, deadline,
-						     p->stop);
-
-			if (ready == TP_NET_STOPPED)
-				p->cancelled = true;
-			if (ready <= 0)
-				break;
-			continue;
-		}
-		if (n < 0)
-			break;
-		sent += (size_t)n;
-	}
-	if (!p->cancelled)
+	if (send_line(p, fd, line, deadline) && !p->cancelled)
 		got = read_line(p, fd, reply, TP_SB_MAX_LINE + 1, deadline,
 				&reset, &timed_out);
 	if (p->cancelled)
 		goto out;
-	if (after) {
-		const char *type = got > 0 ? tp_sb_parse(reply, got, NULL, w,
-							 NULL, &err) : NULL;
-
-		p->have_account_reply = type != NULL &&
-					strcmp(type, "welcome") == 0;
-		goto out;
-	}
 	if (got >= TP_SB_MAGIC_LEN &&
 	    memcmp(reply, TP_SB_MAGIC, TP_SB_MAGIC_LEN) == 0) {
-		const char *type = tp_sb_parse(reply, got, NULL, w, NULL, &err);
-
-		if (type != NULL && strcmp(type, "welcome") == 0) {
-			p->state = TP_PAIR_PAIRED;
-			snprintf(p->why, sizeof(p->why), "tlsprobe server "
-				 "%s answered", w->unique_id);
-		} else {
+		if (tp_sb_parse(reply, got, m, &err) != NULL &&
+		    m->type == TP_SB_WELCOME) {
+			if (first) {
+				p->state = TP_PAIR_PAIRED;
+				p->welcome = m->u.welcome;
+				memcpy(p->local, hello.local, sizeof(p->local));
+				memcpy(p->dialled, hello.dialled,
+				       sizeof(p->dialled));
+				snprintf(p->why, sizeof(p->why), "tlsprobe "
+					 "server %s answered",
+					 p->welcome.unique_id);
+			} else {
+				/* the challenge is this connection's */
+				memcpy(p->welcome.challenge,
+				       m->u.welcome.challenge,
+				       sizeof(p->welcome.challenge));
+			}
+			if (want_claim)
+				claim(p, fd, reply, deadline);
+		} else if (first) {
 			p->state = TP_PAIR_OTHER;
 			snprintf(p->why, sizeof(p->why), "malformed side-"
 				 "channel answer: %.*s",
 				 (int)tp_utf8_prefix(err.raw, 120),
 				 err.raw);
 		}
+	} else if (!first) {
+		/* the first welcome stands */
 	} else if (got > 0) {
 		p->state = TP_PAIR_OTHER;
 		snprintf(p->why, sizeof(p->why), "the server answered the "
@@ -191,15 +260,24 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 			 "was closed without a word");
 	}
 out:
+	free(m);
 	free(line);
 	free(reply);
 	close(fd);
 	p->ms += tp_now_ms() - t0;
 }
 
-bool tp_pair_try_inside(const struct tp_pair *p)
+bool tp_pair_try_blind(const struct tp_pair *p)
 {
-	return p->state == TP_PAIR_PAIRED || p->state == TP_PAIR_SILENT;
+	return p->forced && (p->state == TP_PAIR_PAIRED ||
+			     p->state == TP_PAIR_SILENT);
+}
+
+bool tp_pair_wants_claim(const struct tp_pair *p)
+{
+	if (p->claimed || (p->have_inside && p->inside.has_account))
+		return false;
+	return p->state == TP_PAIR_PAIRED || p->marked;
 }
 
 /* "1.2.3.4:5" or "[::1]:5" → host and port; false if malformed. */
@@ -340,25 +418,30 @@ static void add_reason(struct tp_finding *f, const struct tp_sb_account *a)
 				 "%s", a->reason);
 }
 
-static void fill_peer(struct tp_report *r, const struct tp_sb_welcome *w,
-		      bool has_account)
+/* The far side's view in the report: its words from the welcome or,
+ * without one, from inside TLS; the account when it gave one. */
+static void fill_peer(struct tp_report *r, const struct tp_pair *p,
+		      const struct tp_sb_account *a)
 {
 	struct tp_peer_report *q = &r->peer;
+	const struct tp_sb_welcome *w = p->state == TP_PAIR_PAIRED
+					? &p->welcome : NULL;
+	const struct tp_sb_inside_reply *in = &p->inside;
 	size_t i;
 
 	r->has_peer_report = true;
-	q->unique_id = tp_report_strdup(w->unique_id);
-	q->seen_from = tp_report_strdup(w->seen_from);
-	q->server_local = tp_report_strdup(w->server_local);
-	for (i = 0; i < w->n_chain; i++)
-		tp_strv_add(&q->sent_sha256, &q->n_sent, w->chain_sha256[i]);
-	for (i = 0; i < w->n_trusted; i++)
+	q->unique_id = tp_report_strdup(w ? w->unique_id : in->unique_id);
+	q->seen_from = tp_report_strdup(w ? w->seen_from : in->seen_from);
+	q->server_local = tp_report_strdup(w ? w->server_local
+					     : in->server_local);
+	for (i = 0; i < (w ? w->n_chain : in->n_chain); i++)
+		tp_strv_add(&q->sent_sha256, &q->n_sent,
+			    w ? w->chain_sha256[i] : in->chain_sha256[i]);
+	for (i = 0; w != NULL && i < w->n_trusted; i++)
 		tp_strv_add(&q->trusted_cas, &q->n_trusted, w->trusted_cas[i]);
-	q->require_client_cert = w->require_client_cert;
-	q->has_account = has_account;
-	if (has_account) {
-		const struct tp_sb_account *a = &w->account;
-
+	q->require_client_cert = w != NULL && w->require_client_cert;
+	q->has_account = a != NULL;
+	if (a != NULL) {
 		q->outcome = tp_report_strdup(a->outcome);
 		q->alert_sent = a->alert_sent[0]
 			? tp_report_strdup(a->alert_sent) : NULL;
@@ -371,13 +454,19 @@ static void fill_peer(struct tp_report *r, const struct tp_sb_welcome *w,
 void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs)
 {
 	struct tp_error err = {0};
-	const char *type;
+	struct tp_sb_msg *m;
 
-	if (obs == NULL || obs->inside_reply == NULL)
+	if (obs == NULL)
 		return;
-	type = tp_sb_parse(obs->inside_reply, strlen(obs->inside_reply), NULL,
-			   NULL, &p->inside, &err);
-	p->have_inside = type != NULL && strcmp(type, "inside-reply") == 0;
+	p->marked = obs->server_marked;
+	if (obs->inside_reply == NULL || (m = malloc(sizeof(*m))) == NULL)
+		return;
+	if (tp_sb_parse(obs->inside_reply, strlen(obs->inside_reply), m,
+			&err) != NULL && m->type == TP_SB_INSIDE_REPLY) {
+		p->have_inside = true;
+		p->inside = m->u.inside_reply;
+	}
+	free(m);
 }
 
 const char *tp_pair_peer_id(const struct tp_pair *p)
@@ -396,8 +485,9 @@ static char *raw_of(const char *clean)
 	return clean != NULL ? tp_unsanitize(clean, strlen(clean)) : NULL;
 }
 
-/* The chain received vs the chain the server says it sent. */
-static void interception(struct tp_pair *p, struct tp_report *r)
+/* The chain received vs the chain the server says it sent; whether
+ * something on the path terminates TLS. */
+static bool interception(struct tp_pair *p, struct tp_report *r)
 {
 	const struct tp_sb_inside_reply *in = &p->inside;
 	const char *sent_leaf = NULL, *how = NULL;
@@ -429,7 +519,7 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 				  "terminates TLS and presents its own "
 				  "certificate", r->certs[0].sha256, how,
 				  sent_leaf);
-		return;
+		return true;
 	}
 	tp_hex(p->client_random, 32, random_hex);
 	if (inside && in->client_random[0] != '\0' &&
@@ -441,56 +531,64 @@ static void interception(struct tp_pair *p, struct tp_report *r)
 				  "saw %s: something on the path terminates "
 				  "TLS and makes its own handshake",
 				  random_hex, in->client_random);
+		return true;
 	}
+	return false;
 }
 
 void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		     const struct tp_tls_client_cfg *cfg)
 {
 	struct tp_stage *st = tp_report_stage(r, "sideband");
-	const struct tp_sb_welcome *w;
 	const struct tp_sb_account *a = NULL;
+	bool paired = p->state == TP_PAIR_PAIRED;
 	struct tp_finding *f;
 	size_t i;
 
-	if (p->state != TP_PAIR_PAIRED && p->have_inside) {
-		/* a middlebox let only TLS through, but a tlsprobe server
-		 * answered inside the session: a partial far-side view */
-		struct tp_peer_report *q = &r->peer;
-
-		r->has_peer_report = true;
-		q->unique_id = tp_report_strdup(p->inside.unique_id);
-		q->seen_from = tp_report_strdup(p->inside.seen_from);
-		q->server_local = tp_report_strdup(p->inside.server_local);
-		for (i = 0; i < p->inside.n_chain; i++)
-			tp_strv_add(&q->sent_sha256, &q->n_sent,
-				    p->inside.chain_sha256[i]);
-		tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
-			     "answered inside TLS only (%s)",
-			     p->inside.unique_id, p->why);
-		interception(p, r);
-		return;
-	}
-	if (p->state != TP_PAIR_PAIRED) {
+	if (!paired && !p->have_inside) {
+		if (p->why[0] == '\0')
+			snprintf(p->why, sizeof(p->why), "%s", p->forced
+				 ? "not tried" : "no mark answered in the "
+				 "ServerHello; --paired asks all the same");
 		tp_stage_set(st, TP_STAGE_SKIPPED, p->ms, "no tlsprobe server "
 			     "answered (%s): the far side's view is missing",
-			     p->why[0] ? p->why : "not tried");
+			     p->why);
 		return;
 	}
-	w = p->have_account_reply ? &p->after : &p->welcome;
-	if (p->have_account_reply && p->after.has_account)
-		a = &p->after.account;
-	fill_peer(r, w, a != NULL);
-	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
-		     p->welcome.unique_id, a != NULL ? "it saw our handshake"
-		     : "it saw no handshake with our ClientHello");
-
-	compare(r, TP_NAT_SOURCE, p->local, p->welcome.seen_from);
-	compare(r, TP_NAT_DESTINATION, p->dialled, p->welcome.server_local);
-	interception(p, r);
+	if (p->have_inside && p->inside.has_account)
+		a = &p->inside.account;
+	else if (p->claimed && p->have_account)
+		a = &p->account;
+	fill_peer(r, p, a);
+	if (!paired) {
+		tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
+			     "answered inside TLS%s%s%s", p->inside.unique_id,
+			     p->why[0] ? " only (" : "", p->why,
+			     p->why[0] ? ")" : "");
+		/* behind a middlebox that terminates TLS, the connection
+		 * the server saw is the middlebox's: no NAT to compare */
+		if (!interception(p, r) && a != NULL) {
+			compare(r, TP_NAT_SOURCE, p->tls_local,
+				p->inside.seen_from);
+			compare(r, TP_NAT_DESTINATION, p->tls_dialled,
+				p->inside.server_local);
+		}
+		if (a == NULL)
+			return;
+	} else {
+		tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
+			     p->welcome.unique_id, a != NULL
+			     ? "it saw our handshake" : p->claimed
+			     ? "it saw no handshake with our ClientHello"
+			     : "our handshake was not asked about");
+		compare(r, TP_NAT_SOURCE, p->local, p->welcome.seen_from);
+		compare(r, TP_NAT_DESTINATION, p->dialled,
+			p->welcome.server_local);
+		interception(p, r);
+	}
 
 	/* both ends' certificates from CAs the other does not trust */
-	if (cfg->n_pcerts > 0 && p->welcome.n_trusted > 0 &&
+	if (paired && cfg->n_pcerts > 0 && p->welcome.n_trusted > 0 &&
 	    !listed(p->welcome.trusted_cas, p->welcome.n_trusted,
 		    cfg->our_issuer) && tp_report_has(r, TP_UNKNOWN_CA) &&
 	    r->n_certs > 0) {
@@ -513,7 +611,7 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		tp_finding_fix(f, "use one CA for both nodes, or add each "
 			       "node's CA to the other's CA file");
 	}
-	if (a == NULL) {
+	if (a == NULL && p->claimed) {
 		/* the server never saw our ClientHello: cut on the path */
 		static const enum tp_code cut[] = {
 			TP_RESET_DURING_HANDSHAKE, TP_HANDSHAKE_TIMEOUT,
@@ -532,6 +630,8 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		}
 		return;
 	}
+	if (a == NULL)
+		return;
 	f = find(r, TP_CLIENT_CERT_REJECTED);
 	if (f != NULL && a->reason[0] != '\0') {
 		/* the server's own words beat what an alert can carry */

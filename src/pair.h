@@ -15,45 +15,66 @@ enum tp_pair_state {
 };
 
 struct tp_pair {
-	unsigned char token[TP_SB_TOKEN_LEN];
-	unsigned char client_random[32];  /* SHA-256(token) */
-	enum tp_pair_state state;
+	struct tp_sb_key key;             /* this run's: its public half
+					   * makes the marked random */
+	unsigned char client_random[32];
+	bool forced;                      /* --paired: ask whatever the
+					   * mark says */
+	enum tp_pair_state state;         /* of the side channel */
 	char why[160];                    /* how the state was found */
 	double ms;                        /* time the exchanges took */
 	char local[64];                   /* our end of the hello connection */
 	char dialled[64];                 /* its far end as we dialled it */
-	struct tp_sb_welcome welcome;     /* before the handshake */
-	bool have_account_reply;
-	struct tp_sb_welcome after;       /* after it, with the account */
-	char inside_line[256];
+	struct tp_sb_welcome welcome;
+	bool claimed;                     /* a claim was answered */
+	bool have_account;                /* the server saw our handshake */
+	struct tp_sb_account account;
+	/* the TLS connection: our ends, the words sent inside it */
+	char tls_local[64], tls_dialled[64];
+	char *inside_line;
+	bool marked;                      /* the ServerHello answered the
+					   * mark */
 	bool have_inside;                 /* a reply came inside TLS */
 	struct tp_sb_inside_reply inside;
 	volatile sig_atomic_t *stop;      /* the caller's; NULL: none */
 	bool cancelled;                   /* a hello was cut short by it */
 };
 
-/* A fresh token and its ClientHello random; NULL on failure. */
-struct tp_pair *tp_pair_new(void);
+/* A fresh key and its marked ClientHello random; NULL on failure.
+ * forced: --paired. */
+struct tp_pair *tp_pair_new(bool forced);
 void tp_pair_free(struct tp_pair *p);
 
 /*
- * Says hello on a fresh connection to sa within wait_ms. With after set,
- * the welcome goes to p->after (it carries the server's account of our
- * handshake); otherwise to p->welcome, and p->state is set. A hello that
- * p->stop cuts short sets p->cancelled instead: its silence says nothing
- * of the path.
+ * Says hello on a fresh connection to sa within wait_ms. The first
+ * welcome sets p->state, p->welcome and the hello connection's ends;
+ * with claim set, the account of our handshake is then claimed on the
+ * same connection. A hello that p->stop cuts short sets p->cancelled
+ * instead: its silence says nothing of the path.
  */
 void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		   socklen_t len, double wait_ms, const char *unique_id,
-		   bool after);
+		   bool claim);
 
-/* Whether the inside-TLS exchange is worth its wait: a tlsprobe server
- * answered, or the hello met a reset or silence (a middlebox that passes
- * only TLS may hide one). */
-bool tp_pair_try_inside(const struct tp_pair *p);
+/*
+ * The words sent inside the TLS connection fd (dialled at sa): our two
+ * ends of it and, when given, our unique ID. -1 on no memory.
+ */
+int tp_pair_words(struct tp_pair *p, int fd, const struct sockaddr *sa,
+		  const char *unique_id);
 
-/* Reads the answer given inside the TLS session, if any. */
+/* Whether the inside-TLS exchange is worth its wait without the mark:
+ * --paired, and a tlsprobe server answered or the hello met a reset or
+ * silence (a middlebox that passes only TLS may hide one). */
+bool tp_pair_try_blind(const struct tp_pair *p);
+
+/* Takes what the handshake showed: the mark's answer, the reply inside
+ * TLS and the account it carries. */
 void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs);
+
+/* Whether the account must still be claimed on the side channel: the far
+ * end is a tlsprobe server and no account came inside TLS. */
+bool tp_pair_wants_claim(const struct tp_pair *p);
 
 /* The unique ID the paired server reports (on the side channel or
  * inside TLS), or NULL when none answered. */

@@ -447,6 +447,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	co.host = host;
 	/* a stop also ends the client role's waits, not only the peer's */
 	co.stop = o->stop;
+	/* the other node is a tlsprobe probe: ask it whatever the mark */
+	co.paired = true;
 	/* one capture, the server thread's, covers both roles: the client
 	 * role does not open its own */
 	co.capture = false;

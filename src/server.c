@@ -78,7 +78,7 @@ struct account_slot {
 struct hello_slot {
 	bool used;
 	double t;
-	uint8_t random[32];         /* SHA-256(token) */
+	uint8_t random[32];         /* the handshake's ClientHello random */
 	char unique_id[64];
 	/* the hello's connection: the client's words, then ours */
 	char local[64], dialled[64];
@@ -137,6 +137,12 @@ struct conn {
 	char *out;
 	size_t out_len, out_off;
 	bool out_has_account;
+	/* the side channel: the hello's random and key, the challenge our
+	 * welcome set; a claim is answered once */
+	bool sb_welcomed, sb_claimed;
+	uint8_t sb_random[32];
+	uint8_t sb_key[TP_SB_KEY_LEN];
+	uint8_t sb_challenge[TP_SB_CHALLENGE_LEN];
 };
 
 struct server {
@@ -1460,6 +1466,15 @@ static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
 	}
 	memcpy(c->client_random, h->random, 32);
 	c->have_random = true;
+	/* a tlsprobe client marked its random: our ServerHello answers the
+	 * mark, so that it knows it may ask us what we saw */
+	if (tp_sb_client_marked(h->random)) {
+		uint8_t sr[32];
+		gnutls_datum_t d = {sr, sizeof(sr)};
+
+		if (tp_sb_mark_server(h->random, sr) == 0)
+			(void)gnutls_handshake_set_random(c->s, &d);
+	}
 	resolve_peer_id(c);
 }
 
@@ -1922,27 +1937,39 @@ static enum step do_handshake(struct conn *c)
 	return STEP_NEXT;
 }
 
-/* Answers the paired probe's "inside" message, inside the session. */
-static enum step answer_inside(struct conn *c)
+/*
+ * Answers the paired probe's "inside" message, inside the session: the
+ * client's words about its ends of this connection go where a hello's
+ * would (this connection's report compares them), and the account is
+ * this session's own.
+ */
+static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
 {
 	struct server *srv = c->srv;
-	struct tp_sb_inside_reply reply;
+	struct tp_sb_inside_reply *reply = calloc(1, sizeof(*reply));
 	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
 	size_t i;
 
-	memset(&reply, 0, sizeof(reply));
-	snprintf(reply.unique_id, sizeof(reply.unique_id), "%s",
+	if (reply == NULL)
+		return STEP_CLOSE;
+	if (c->have_random) {
+		hello_put(srv, c->client_random, words, c);
+		make_account(c, &reply->account);
+		reply->has_account = true;
+	}
+	snprintf(reply->unique_id, sizeof(reply->unique_id), "%s",
 		 srv->unique_id);
-	snprintf(reply.seen_from, sizeof(reply.seen_from), "%s", c->peer);
-	snprintf(reply.server_local, sizeof(reply.server_local), "%s",
+	snprintf(reply->seen_from, sizeof(reply->seen_from), "%s", c->peer);
+	snprintf(reply->server_local, sizeof(reply->server_local), "%s",
 		 c->local);
 	for (i = 0; i < srv->n_chain_hashes; i++)
-		memcpy(reply.chain_sha256[i], srv->chain_sha256[i], 65);
-	reply.n_chain = srv->n_chain_hashes;
+		memcpy(reply->chain_sha256[i], srv->chain_sha256[i], 65);
+	reply->n_chain = srv->n_chain_hashes;
 	gnutls_session_get_random(c->s, &cr, &sr);
 	if (cr.size == 32)
-		tp_hex(cr.data, 32, reply.client_random);
-	c->out = tp_sb_inside_reply_line(&reply);
+		tp_hex(cr.data, 32, reply->client_random);
+	c->out = tp_sb_inside_reply_line(reply);
+	free(reply);
 	if (c->out == NULL)
 		return STEP_CLOSE;
 	c->out_len = strlen(c->out);
@@ -1954,7 +1981,8 @@ static enum step answer_inside(struct conn *c)
 static enum step do_read_line(struct conn *c)
 {
 	struct tp_error err = {0};
-	const char *type;
+	struct tp_sb_msg *m;
+	enum step next = STEP_NEXT;
 	char *nl;
 	ssize_t n;
 
@@ -1987,12 +2015,15 @@ static enum step do_read_line(struct conn *c)
 		if (nl != NULL)
 			break;
 	}
-	type = tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, NULL, NULL,
-			   NULL, &err);
-	if (type != NULL && strcmp(type, "inside") == 0)
-		return answer_inside(c);
+	m = malloc(sizeof(*m));
+	if (m == NULL)
+		return STEP_CLOSE;
 	c->state = S_BYE;
-	return STEP_NEXT;
+	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, m, &err) !=
+	    NULL && m->type == TP_SB_INSIDE)
+		next = answer_inside(c, &m->u.hello);
+	free(m);
+	return next;
 }
 
 static enum step do_send(struct conn *c)
@@ -2030,19 +2061,43 @@ static enum step do_bye(struct conn *c)
 	return STEP_NEXT;
 }
 
-/* The welcome for one hello: who we are, what we saw, our account. */
+/* Sends out (a line, or NULL for no memory) on the side channel. */
+static enum step sb_answer(struct conn *c, char *out)
+{
+	c->out = out;
+	if (c->out == NULL)
+		return STEP_CLOSE;
+	c->out_len = strlen(c->out);
+	c->out_off = 0;
+	c->deadline = tp_now_ms() + c->srv->timeout_ms;
+	c->state = S_SB_SEND;
+	return STEP_NEXT;
+}
+
+/*
+ * The welcome for one hello: who we are, what we saw, and a challenge.
+ * The client's words count only when its key is the one its random was
+ * made from: anyone can copy a random off the wire.
+ */
 static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 {
 	struct server *srv = c->srv;
 	struct tp_sb_welcome *w = calloc(1, sizeof(*w));
-	const struct tp_sb_account *a;
-	uint8_t random[32];
+	char *line;
 	size_t i;
 
 	if (w == NULL)
 		return STEP_CLOSE;
-	tp_sb_client_random(h->token, random);
-	hello_put(srv, random, h, c);
+	if (tp_sb_challenge_new(c->sb_challenge) < 0) {
+		free(w);
+		return STEP_CLOSE;
+	}
+	memcpy(w->challenge, c->sb_challenge, sizeof(w->challenge));
+	memcpy(c->sb_random, h->client_random, sizeof(c->sb_random));
+	memcpy(c->sb_key, h->key, sizeof(c->sb_key));
+	c->sb_welcomed = true;
+	if (tp_sb_key_fits(h->key, h->client_random))
+		hello_put(srv, h->client_random, h, c);
 	snprintf(w->unique_id, sizeof(w->unique_id), "%s", srv->unique_id);
 	snprintf(w->seen_from, sizeof(w->seen_from), "%s", c->peer);
 	snprintf(w->server_local, sizeof(w->server_local), "%s", c->local);
@@ -2058,28 +2113,31 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 		snprintf(w->expect_id, sizeof(w->expect_id), "%s",
 			 strcmp(srv->o->expect_id, "peer") == 0
 			 ? h->unique_id : srv->o->expect_id);
-	a = account_get(srv, random);
-	if (a != NULL) {
-		w->has_account = true;
-		w->account = *a;
-		c->out_has_account = true;
-	}
-	c->out = tp_sb_welcome_line(w);
+	line = tp_sb_welcome_line(w);
 	free(w);
-	if (c->out == NULL)
-		return STEP_CLOSE;
-	c->out_len = strlen(c->out);
-	c->out_off = 0;
-	c->deadline = tp_now_ms() + srv->timeout_ms;
-	c->state = S_SB_SEND;
-	return STEP_NEXT;
+	return sb_answer(c, line);
+}
+
+/* The account for a claim that proves the hello's key; null otherwise
+ * (no such handshake, or a claim that does not verify). Once. */
+static enum step answer_claim(struct conn *c,
+			      const unsigned char sig[TP_SB_SIG_LEN])
+{
+	const struct tp_sb_account *a = NULL;
+
+	c->sb_claimed = true;
+	if (tp_sb_claim_valid(c->sb_key, c->sb_challenge, c->sb_random, sig))
+		a = account_get(c->srv, c->sb_random);
+	c->out_has_account = a != NULL;
+	return sb_answer(c, tp_sb_account_line(a));
 }
 
 static enum step do_sb_read(struct conn *c)
 {
-	struct tp_sb_hello hello;
+	struct tp_sb_msg *m;
 	char type[32];
 	struct tp_error err = {0};
+	enum step next = STEP_CLOSE;
 	char *nl;
 	ssize_t n;
 
@@ -2099,7 +2157,7 @@ static enum step do_sb_read(struct conn *c)
 			return STEP_CLOSE;
 		c->line_len += (size_t)n;
 	}
-	if (c->srv->o->on_peer_line != NULL &&
+	if (c->srv->o->on_peer_line != NULL && !c->sb_welcomed &&
 	    tp_sb_peek_type(c->line, (size_t)(nl - c->line) + 1, type,
 			    sizeof(type)) != NULL &&
 	    strcmp(type, "peer-report") == 0) {
@@ -2114,10 +2172,23 @@ static enum step do_sb_read(struct conn *c)
 		c->state = S_SB_SEND;
 		return STEP_NEXT;
 	}
-	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, &hello, NULL,
-			NULL, &err) == NULL)
+	m = malloc(sizeof(*m));
+	if (m == NULL)
 		return STEP_CLOSE;
-	return answer_hello(c, &hello);
+	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, m, &err) !=
+	    NULL) {
+		/* a hello first, then at most one claim on its challenge */
+		if (m->type == TP_SB_HELLO && !c->sb_welcomed)
+			next = answer_hello(c, &m->u.hello);
+		else if (m->type == TP_SB_CLAIM && c->sb_welcomed &&
+			 !c->sb_claimed)
+			next = answer_claim(c, m->u.signature);
+	}
+	free(m);
+	/* what came after this line waits for the next read */
+	c->line_len -= (size_t)(nl + 1 - c->line);
+	memmove(c->line, nl + 1, c->line_len);
+	return next;
 }
 
 static enum step do_sb_send(struct conn *c)
@@ -2139,6 +2210,14 @@ static enum step do_sb_send(struct conn *c)
 	 * not wait any longer */
 	if (c->out_has_account && c->srv->draining)
 		c->srv->drain_until = tp_now_ms();
+	free(c->out);
+	c->out = NULL;
+	/* after a welcome, the claim may follow on this connection */
+	if (c->sb_welcomed && !c->sb_claimed) {
+		c->deadline = tp_now_ms() + c->srv->timeout_ms;
+		c->state = S_SB_READ;
+		return STEP_NEXT;
+	}
 	to_linger(c);
 	return STEP_NEXT;
 }

@@ -6,6 +6,8 @@
  * (raw: it is sanitised once, where it enters a report), every list by
  * TP_SB_MAX_LIST, and hex fields must be exactly what they claim to be.
  */
+#include <errno.h>
+#include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <jansson.h>
@@ -14,20 +16,170 @@
 
 #include "sideband.h"
 
-/* ---- tokens ---- */
+/* ---- marks and keys ---- */
 
-int tp_sb_token_new(unsigned char token[TP_SB_TOKEN_LEN])
+static const char client_mark_key[] = "TLSPROBE/1 client mark";
+static const char server_mark_key[] = "TLSPROBE/1 server mark";
+static const char claim_label[] = "TLSPROBE/1 claim";
+
+int tp_sb_key_new(struct tp_sb_key *k)
 {
-	return gnutls_rnd(GNUTLS_RND_NONCE, token, TP_SB_TOKEN_LEN) < 0 ? -1
-									  : 0;
+	gnutls_privkey_t priv = NULL;
+	gnutls_datum_t x = {NULL, 0};
+	gnutls_ecc_curve_t curve;
+	int rc;
+
+	memset(k, 0, sizeof(*k));
+	if (gnutls_privkey_init(&priv) < 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rc = gnutls_privkey_generate2(priv, GNUTLS_PK_EDDSA_ED25519, 0, 0,
+				      NULL, 0);
+	if (rc >= 0)
+		rc = gnutls_privkey_export_ecc_raw2(priv, &curve, &x, NULL,
+						    NULL, 0);
+	if (rc < 0 || x.size != TP_SB_KEY_LEN) {
+		if (rc == GNUTLS_E_MEMORY_ERROR)
+			errno = ENOMEM;
+		gnutls_free(x.data);
+		gnutls_privkey_deinit(priv);
+		return -1;
+	}
+	memcpy(k->pub, x.data, TP_SB_KEY_LEN);
+	gnutls_free(x.data);
+	k->priv = priv;
+	return 0;
 }
 
-void tp_sb_client_random(const unsigned char token[TP_SB_TOKEN_LEN],
-			 unsigned char random[32])
+void tp_sb_key_free(struct tp_sb_key *k)
 {
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, token, TP_SB_TOKEN_LEN,
-			     random) < 0)
-		memset(random, 0, 32);
+	if (k->priv != NULL)
+		gnutls_privkey_deinit((gnutls_privkey_t)k->priv);
+	k->priv = NULL;
+}
+
+/* HMAC-SHA256(key, data)[0..16) into out; false if GnuTLS failed. */
+static bool mac16(const char *key, const unsigned char *data, size_t n,
+		  unsigned char out[16])
+{
+	unsigned char full[32];
+
+	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, key, strlen(key), data, n,
+			     full) < 0)
+		return false;
+	memcpy(out, full, 16);
+	return true;
+}
+
+void tp_sb_mark_client(const unsigned char pub[TP_SB_KEY_LEN],
+		       unsigned char cr[32])
+{
+	unsigned char h[32];
+
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, pub, TP_SB_KEY_LEN, h) < 0 ||
+	    (memcpy(cr, h, 16), !mac16(client_mark_key, cr, 16, cr + 16)))
+		/* no mark: a random that no server answers */
+		(void)gnutls_rnd(GNUTLS_RND_NONCE, cr, 32);
+}
+
+bool tp_sb_client_marked(const unsigned char cr[32])
+{
+	unsigned char tag[16];
+
+	return mac16(client_mark_key, cr, 16, tag) &&
+	       gnutls_memcmp(tag, cr + 16, 16) == 0;
+}
+
+bool tp_sb_key_fits(const unsigned char pub[TP_SB_KEY_LEN],
+		    const unsigned char cr[32])
+{
+	unsigned char h[32];
+
+	return gnutls_hash_fast(GNUTLS_DIG_SHA256, pub, TP_SB_KEY_LEN,
+				h) >= 0 && memcmp(h, cr, 16) == 0 &&
+	       tp_sb_client_marked(cr);
+}
+
+int tp_sb_mark_server(const unsigned char cr[32], unsigned char sr[32])
+{
+	/* the tail stays random: a ServerHello random must be fresh */
+	if (!mac16(server_mark_key, cr, 32, sr) ||
+	    gnutls_rnd(GNUTLS_RND_NONCE, sr + 16, 16) < 0)
+		return -1;
+	return 0;
+}
+
+bool tp_sb_server_marked(const unsigned char cr[32],
+			 const unsigned char sr[32])
+{
+	unsigned char tag[16];
+
+	return mac16(server_mark_key, cr, 32, tag) &&
+	       gnutls_memcmp(tag, sr, 16) == 0;
+}
+
+int tp_sb_challenge_new(unsigned char challenge[TP_SB_CHALLENGE_LEN])
+{
+	return gnutls_rnd(GNUTLS_RND_NONCE, challenge,
+			  TP_SB_CHALLENGE_LEN) < 0 ? -1 : 0;
+}
+
+/* What a claim signs: the label, the challenge, the random. */
+static void claim_data(const unsigned char challenge[TP_SB_CHALLENGE_LEN],
+		       const unsigned char cr[32],
+		       unsigned char out[sizeof(claim_label) - 1 +
+					 TP_SB_CHALLENGE_LEN + 32])
+{
+	memcpy(out, claim_label, sizeof(claim_label) - 1);
+	memcpy(out + sizeof(claim_label) - 1, challenge, TP_SB_CHALLENGE_LEN);
+	memcpy(out + sizeof(claim_label) - 1 + TP_SB_CHALLENGE_LEN, cr, 32);
+}
+
+int tp_sb_sign_claim(const struct tp_sb_key *k,
+		     const unsigned char challenge[TP_SB_CHALLENGE_LEN],
+		     const unsigned char cr[32],
+		     unsigned char sig[TP_SB_SIG_LEN])
+{
+	unsigned char data[sizeof(claim_label) - 1 + TP_SB_CHALLENGE_LEN + 32];
+	gnutls_datum_t d = {data, sizeof(data)}, s = {NULL, 0};
+	int rc;
+
+	if (k->priv == NULL)
+		return -1;
+	claim_data(challenge, cr, data);
+	rc = gnutls_privkey_sign_data2((gnutls_privkey_t)k->priv,
+				       GNUTLS_SIGN_EDDSA_ED25519, 0, &d, &s);
+	if (rc < 0 || s.size != TP_SB_SIG_LEN) {
+		gnutls_free(s.data);
+		return -1;
+	}
+	memcpy(sig, s.data, TP_SB_SIG_LEN);
+	gnutls_free(s.data);
+	return 0;
+}
+
+bool tp_sb_claim_valid(const unsigned char pub[TP_SB_KEY_LEN],
+		       const unsigned char challenge[TP_SB_CHALLENGE_LEN],
+		       const unsigned char cr[32],
+		       const unsigned char sig[TP_SB_SIG_LEN])
+{
+	unsigned char data[sizeof(claim_label) - 1 + TP_SB_CHALLENGE_LEN + 32];
+	gnutls_datum_t d = {data, sizeof(data)};
+	gnutls_datum_t x = {(unsigned char *)pub, TP_SB_KEY_LEN};
+	gnutls_datum_t s = {(unsigned char *)sig, TP_SB_SIG_LEN};
+	gnutls_pubkey_t key;
+	bool ok;
+
+	if (!tp_sb_key_fits(pub, cr) || gnutls_pubkey_init(&key) < 0)
+		return false;
+	claim_data(challenge, cr, data);
+	ok = gnutls_pubkey_import_ecc_raw(key, GNUTLS_ECC_CURVE_ED25519, &x,
+					  NULL) >= 0 &&
+	     gnutls_pubkey_verify_data2(key, GNUTLS_SIGN_EDDSA_ED25519, 0, &d,
+					&s) >= 0;
+	gnutls_pubkey_deinit(key);
+	return ok;
 }
 
 /* ---- building lines ---- */
@@ -106,37 +258,38 @@ static char *line_of(json_t *obj)
 	return line;
 }
 
-char *tp_sb_inside_line(void)
+char *tp_sb_inside_line(const struct tp_sb_hello *words)
 {
-	return line_of(json_pack("{s:s, s:s}", "type", "inside", "version",
-				 TP_VERSION));
+	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o}",
+				 "type", "inside",
+				 "version", version_or_ours(words->version),
+				 "unique_id", FIELD_OR_NULL(words->unique_id),
+				 "local", FIELD(words->local),
+				 "dialled", FIELD(words->dialled)));
 }
 
 char *tp_sb_hello_line(const struct tp_sb_hello *h)
 {
-	char token[2 * TP_SB_TOKEN_LEN + 1];
+	char random[65], key[2 * TP_SB_KEY_LEN + 1];
 
-	tp_hex(h->token, TP_SB_TOKEN_LEN, token);
-	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:s}",
+	tp_hex(h->client_random, 32, random);
+	tp_hex(h->key, TP_SB_KEY_LEN, key);
+	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s}",
 				 "type", "hello",
 				 "version", version_or_ours(h->version),
 				 "unique_id", FIELD_OR_NULL(h->unique_id),
 				 "local", FIELD(h->local),
 				 "dialled", FIELD(h->dialled),
-				 "token", token));
+				 "client_random", random, "key", key));
 }
 
-char *tp_sb_inside_reply_line(const struct tp_sb_inside_reply *r)
+char *tp_sb_claim_line(const unsigned char sig[TP_SB_SIG_LEN])
 {
-	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o}",
-				 "type", "inside-reply",
-				 "version", version_or_ours(r->version),
-				 "unique_id", FIELD(r->unique_id),
-				 "seen_from", FIELD(r->seen_from),
-				 "server_local", FIELD(r->server_local),
-				 "chain_sha256", field_list(r->chain_sha256,
-							    r->n_chain),
-				 "client_random", FIELD(r->client_random)));
+	char hex[2 * TP_SB_SIG_LEN + 1];
+
+	tp_hex(sig, TP_SB_SIG_LEN, hex);
+	return line_of(json_pack("{s:s, s:s}", "type", "claim", "signature",
+				 hex));
 }
 
 static json_t *account_json(const struct tp_sb_account *a)
@@ -166,15 +319,40 @@ static json_t *account_json(const struct tp_sb_account *a)
 			 "codes", codes);
 }
 
+char *tp_sb_account_line(const struct tp_sb_account *a)
+{
+	return line_of(json_pack("{s:s, s:o}", "type", "account",
+				 "account", a != NULL ? account_json(a)
+						      : json_null()));
+}
+
+char *tp_sb_inside_reply_line(const struct tp_sb_inside_reply *r)
+{
+	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+				 "type", "inside-reply",
+				 "version", version_or_ours(r->version),
+				 "unique_id", FIELD(r->unique_id),
+				 "seen_from", FIELD(r->seen_from),
+				 "server_local", FIELD(r->server_local),
+				 "chain_sha256", field_list(r->chain_sha256,
+							    r->n_chain),
+				 "client_random", FIELD(r->client_random),
+				 "account", r->has_account
+					    ? account_json(&r->account)
+					    : json_null()));
+}
+
 static json_t *welcome_json(const struct tp_sb_welcome *w, size_t n_trusted)
 {
 	json_t *cas = json_array();
+	char challenge[2 * TP_SB_CHALLENGE_LEN + 1];
 	size_t i;
 
+	tp_hex(w->challenge, TP_SB_CHALLENGE_LEN, challenge);
 	for (i = 0; cas != NULL && i < n_trusted; i++)
 		json_array_append_new(cas, FIELD(w->trusted_cas[i]));
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, "
-			 "s:o}",
+			 "s:s}",
 			 "type", "welcome",
 			 "version", version_or_ours(w->version),
 			 "unique_id", FIELD(w->unique_id),
@@ -185,8 +363,7 @@ static json_t *welcome_json(const struct tp_sb_welcome *w, size_t n_trusted)
 			 "trusted_cas", cas,
 			 "require_client_cert", w->require_client_cert,
 			 "expect_id", FIELD_OR_NULL(w->expect_id),
-			 "account", w->has_account ? account_json(&w->account)
-						   : json_null());
+			 "challenge", challenge);
 }
 
 char *tp_sb_welcome_line(const struct tp_sb_welcome *w)
@@ -434,10 +611,14 @@ static int parse_hello(const json_t *o, struct tp_sb_hello *h,
 	    get_str(&c, o, "local", h->local, sizeof(h->local), false) < 0 ||
 	    get_str(&c, o, "dialled", h->dialled, sizeof(h->dialled),
 		    false) < 0 ||
-	    get_hex_bytes(&c, o, "token", h->token, TP_SB_TOKEN_LEN) < 0)
+	    get_hex_bytes(&c, o, "client_random", h->client_random, 32) < 0 ||
+	    get_hex_bytes(&c, o, "key", h->key, TP_SB_KEY_LEN) < 0)
 		return -1;
 	return 0;
 }
+
+static int get_account(struct tp_error *err, const char *what,
+		       const json_t *o, bool *has, struct tp_sb_account *a);
 
 static int parse_inside_reply(const json_t *o, struct tp_sb_inside_reply *r,
 			      struct tp_error *err)
@@ -456,7 +637,8 @@ static int parse_inside_reply(const json_t *o, struct tp_sb_inside_reply *r,
 	    get_chain(&c, o, r->chain_sha256, &r->n_chain) < 0 ||
 	    get_hex_text(&c, o, "client_random", r->client_random, 64) < 0)
 		return -1;
-	return 0;
+	return get_account(err, "inside-reply", o, &r->has_account,
+			   &r->account);
 }
 
 static const char *const outcomes[] = {
@@ -466,13 +648,13 @@ static const char *const outcomes[] = {
 static int parse_account(const json_t *o, struct tp_sb_account *a,
 			 struct tp_error *err)
 {
-	struct ctx c = {"welcome.account", err};
-	struct ctx cc = {"welcome.account.client_cert", err};
+	struct ctx c = {"account", err};
+	struct ctx cc = {"account.client_cert", err};
 	json_t *cert;
 	size_t i;
 
 	if (!json_is_object(o))
-		return bad(err, "welcome.account is not an object or null");
+		return bad(err, "account is not an object or null");
 	if (get_str(&c, o, "seen_from", a->seen_from, sizeof(a->seen_from),
 		    false) < 0 ||
 	    get_str(&c, o, "outcome", a->outcome, sizeof(a->outcome),
@@ -491,7 +673,7 @@ static int parse_account(const json_t *o, struct tp_sb_account *a,
 		if (strcmp(outcomes[i], a->outcome) == 0)
 			break;
 	if (outcomes[i] == NULL)
-		return bad(err, "welcome.account.outcome '%s' is not one of "
+		return bad(err, "account.outcome '%s' is not one of "
 			   "established, alert, reset, closed, timeout",
 			   a->outcome);
 	cert = member(&c, o, "client_cert");
@@ -500,7 +682,7 @@ static int parse_account(const json_t *o, struct tp_sb_account *a,
 	if (json_is_null(cert))
 		return 0;
 	if (!json_is_object(cert))
-		return bad(err, "welcome.account.client_cert is not an object "
+		return bad(err, "account.client_cert is not an object "
 			   "or null");
 	if (get_str(&cc, cert, "subject", a->client_subject,
 		    sizeof(a->client_subject), false) < 0 ||
@@ -512,11 +694,29 @@ static int parse_account(const json_t *o, struct tp_sb_account *a,
 	return 0;
 }
 
+/* The "account" member of what (an object or null). */
+static int get_account(struct tp_error *err, const char *what,
+		       const json_t *o, bool *has, struct tp_sb_account *a)
+{
+	struct ctx c = {what, err};
+	json_t *account = member(&c, o, "account");
+
+	*has = false;
+	memset(a, 0, sizeof(*a));
+	if (account == NULL)
+		return -1;
+	if (json_is_null(account))
+		return 0;
+	if (parse_account(account, a, err) < 0)
+		return -1;
+	*has = true;
+	return 0;
+}
+
 static int parse_welcome(const json_t *o, struct tp_sb_welcome *w,
 			 struct tp_error *err)
 {
 	struct ctx c = {"welcome", err};
-	json_t *account;
 
 	memset(w, 0, sizeof(*w));
 	if (get_str(&c, o, "version", w->version, sizeof(w->version),
@@ -533,34 +733,46 @@ static int parse_welcome(const json_t *o, struct tp_sb_welcome *w,
 	    get_bool(&c, o, "require_client_cert",
 		     &w->require_client_cert) < 0 ||
 	    get_str(&c, o, "expect_id", w->expect_id, sizeof(w->expect_id),
-		    true) < 0)
+		    true) < 0 ||
+	    get_hex_bytes(&c, o, "challenge", w->challenge,
+			  TP_SB_CHALLENGE_LEN) < 0)
 		return -1;
-	account = member(&c, o, "account");
-	if (account == NULL)
-		return -1;
-	if (json_is_null(account))
-		return 0;
-	if (parse_account(account, &w->account, err) < 0)
-		return -1;
-	w->has_account = true;
 	return 0;
 }
 
-static int parse_inside(const json_t *o, struct tp_error *err)
+static int parse_inside(const json_t *o, struct tp_sb_hello *words,
+			struct tp_error *err)
 {
 	struct ctx c = {"inside", err};
-	char version[16];
 
-	return get_str(&c, o, "version", version, sizeof(version), false);
+	memset(words, 0, sizeof(*words));
+	if (get_str(&c, o, "version", words->version, sizeof(words->version),
+		    false) < 0 ||
+	    get_str(&c, o, "unique_id", words->unique_id,
+		    sizeof(words->unique_id), true) < 0 ||
+	    get_str(&c, o, "local", words->local, sizeof(words->local),
+		    false) < 0 ||
+	    get_str(&c, o, "dialled", words->dialled, sizeof(words->dialled),
+		    false) < 0)
+		return -1;
+	return 0;
 }
 
-const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_hello *hello,
-			struct tp_sb_welcome *welcome,
-			struct tp_sb_inside_reply *inside_reply,
+static int parse_claim(const json_t *o, unsigned char sig[TP_SB_SIG_LEN],
+		       struct tp_error *err)
+{
+	struct ctx c = {"claim", err};
+
+	return get_hex_bytes(&c, o, "signature", sig, TP_SB_SIG_LEN);
+}
+
+const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
 			struct tp_error *err)
 {
 	static const char *const types[] = {
-		"hello", "inside", "welcome", "inside-reply",
+		[TP_SB_HELLO] = "hello", [TP_SB_INSIDE] = "inside",
+		[TP_SB_WELCOME] = "welcome", [TP_SB_INSIDE_REPLY] = "inside-reply",
+		[TP_SB_CLAIM] = "claim", [TP_SB_ACCOUNT] = "account",
 	};
 	const char *type = NULL;
 	json_error_t jerr;
@@ -604,24 +816,38 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_hello *hello,
 		goto out;
 	}
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (strcmp(json_string_value(t), types[i]) == 0)
+		if (strcmp(json_string_value(t), types[i]) == 0) {
 			type = types[i];
+			m->type = (enum tp_sb_type)i;
+		}
 	if (type == NULL) {
 		bad(err, "unknown message type '%.*s'",
 		    (int)tp_utf8_prefix(json_string_value(t), 40),
 		    json_string_value(t));
 		goto out;
 	}
-	if (strcmp(type, "hello") == 0 && hello != NULL)
-		rc = parse_hello(doc, hello, err);
-	else if (strcmp(type, "welcome") == 0 && welcome != NULL)
-		rc = parse_welcome(doc, welcome, err);
-	else if (strcmp(type, "inside-reply") == 0 && inside_reply != NULL)
-		rc = parse_inside_reply(doc, inside_reply, err);
-	else if (strcmp(type, "inside") == 0)
-		rc = parse_inside(doc, err);
-	else
-		bad(err, "a '%s' message is not expected here", type);
+	switch (m->type) {
+	case TP_SB_HELLO:
+		rc = parse_hello(doc, &m->u.hello, err);
+		break;
+	case TP_SB_INSIDE:
+		rc = parse_inside(doc, &m->u.hello, err);
+		break;
+	case TP_SB_WELCOME:
+		rc = parse_welcome(doc, &m->u.welcome, err);
+		break;
+	case TP_SB_INSIDE_REPLY:
+		rc = parse_inside_reply(doc, &m->u.inside_reply, err);
+		break;
+	case TP_SB_CLAIM:
+		rc = parse_claim(doc, m->u.signature, err);
+		break;
+	case TP_SB_ACCOUNT:
+		rc = get_account(err, "account message", doc,
+				 &m->u.account.has_account,
+				 &m->u.account.account);
+		break;
+	}
 out:
 	json_decref(doc);
 	return rc == 0 ? type : NULL;

@@ -6,34 +6,59 @@
  * TLS. A message is one line: "TLSPROBE/1 " + a JSON object + "\n", at
  * most TP_SB_MAX_LINE bytes in all. Every object has "type".
  *
- * The client makes its TLS handshake with a ClientHello random equal to
- * SHA-256(token), token being 32 fresh random bytes only it knows. Then:
+ * Manners: a plain server must see nothing but a TLS client's bytes. The
+ * client therefore marks its ClientHello random, and a tlsprobe server
+ * answers the mark in its ServerHello random; only then, or when the user
+ * says --paired, does the client say anything else.
  *
- * 1. Inside the TLS session, once it is up (this works through middleboxes
- *    that pass only TLS), the client sends
- *      {"type":"inside","version":V}
- *    and a tlsprobe server answers, still inside TLS,
+ *   key   a fresh Ed25519 key pair per run; the private half never leaves
+ *         the client
+ *   CR    the ClientHello random: SHA-256(key)[0..16) followed by
+ *         HMAC-SHA256("TLSPROBE/1 client mark", those 16 bytes)[0..16)
+ *   SR    the ServerHello random that answers it:
+ *         HMAC-SHA256("TLSPROBE/1 server mark", CR)[0..16) followed by 16
+ *         fresh random bytes
+ *
+ * Anyone can make a mark: it says "tlsprobe" and nothing more. What
+ * guards a handshake's account is the key, which only its CR's maker
+ * holds and which it proves by signing a challenge the server chose: a
+ * claim seen on the wire cannot be replayed.
+ *
+ * 1. Inside the TLS session, once it is up and the ServerHello answered
+ *    the mark (or --paired), the client sends its own words
+ *      {"type":"inside","version":V,"unique_id":ID|null,
+ *       "local":"IP:PORT","dialled":"IP:PORT"}
+ *    ("local" and "dialled" are its two ends of this very connection) and
+ *    a tlsprobe server answers, still inside TLS,
  *      {"type":"inside-reply","version":V,"unique_id":ID,
  *       "seen_from":"IP:PORT","server_local":"IP:PORT",
- *       "chain_sha256":["hex",...],"client_random":"hex"}
+ *       "chain_sha256":["hex",...],"client_random":"hex",
+ *       "account":ACCOUNT|null}
  *    client_random is the ClientHello random the server saw: if it is not
- *    SHA-256(token), something rewrote the ClientHello.
+ *    CR, something rewrote the ClientHello. The account is this
+ *    session's own, so no claim is needed.
  *
- * 2. On a fresh connection, whatever the handshake's outcome, the client
- *    sends
+ * 2. On a fresh connection (after a handshake that failed once the
+ *    ServerHello answered the mark; before and after the handshake with
+ *    --paired) the client sends
  *      {"type":"hello","version":V,"unique_id":ID|null,
- *       "local":"IP:PORT","dialled":"IP:PORT","token":"hex of token"}
- *    and the server answers with one welcome line, then closes:
+ *       "local":"IP:PORT","dialled":"IP:PORT",
+ *       "client_random":"hex of CR","key":"hex of the public key"}
+ *    and the server answers with one welcome line:
  *      {"type":"welcome","version":V,"unique_id":ID,
  *       "seen_from":"IP:PORT","server_local":"IP:PORT",
  *       "chain_sha256":["hex",...],"trusted_cas":["DN",...],
  *       "require_client_cert":bool,"expect_id":ID|null,
- *       "account":ACCOUNT|null}
+ *       "challenge":"hex of 32 fresh bytes"}
  *    "local"/"seen_from" and "dialled"/"server_local" are of this very
- *    connection. ACCOUNT is the server's own view of the handshake whose
- *    ClientHello random was SHA-256(token) (null if it saw none): only the
- *    holder of the token can ask for it, and the random on the wire does
- *    not give the token away.
+ *    connection. A client that wants the account of the handshake whose
+ *    ClientHello random was CR then signs, on the same connection,
+ *      {"type":"claim","signature":"hex of the Ed25519 signature of
+ *       'TLSPROBE/1 claim' + challenge + CR"}
+ *    and the server answers, then closes:
+ *      {"type":"account","account":ACCOUNT|null}
+ *    null when it saw no such handshake, or the key is not CR's, or the
+ *    signature does not verify. ACCOUNT is the server's own view:
  *      {"seen_from":"IP:PORT","outcome":"established"|"alert"|"reset"|
  *       "closed"|"timeout","version":…,"cipher":…,"sni":…|null,
  *       "alert_sent":"unknown_ca"|null,"reason":"…",
@@ -55,7 +80,9 @@
 #define TP_SB_MAGIC "TLSPROBE/1 "
 #define TP_SB_MAGIC_LEN 11
 #define TP_SB_MAX_LINE 16384
-#define TP_SB_TOKEN_LEN 32
+#define TP_SB_KEY_LEN 32       /* an Ed25519 public key */
+#define TP_SB_SIG_LEN 64       /* an Ed25519 signature */
+#define TP_SB_CHALLENGE_LEN 32
 #define TP_SB_MAX_LIST 32     /* chain hashes, trusted CAs, codes */
 
 struct tp_sb_account {
@@ -85,8 +112,7 @@ struct tp_sb_welcome {
 	size_t n_trusted;
 	bool require_client_cert;
 	char expect_id[64];
-	bool has_account;
-	struct tp_sb_account account;
+	unsigned char challenge[TP_SB_CHALLENGE_LEN];
 };
 
 struct tp_sb_inside_reply {
@@ -97,39 +123,100 @@ struct tp_sb_inside_reply {
 	char chain_sha256[TP_SB_MAX_LIST][65];
 	size_t n_chain;
 	char client_random[65];
+	bool has_account;
+	struct tp_sb_account account;
 };
 
+/* A hello, or (without client_random and key) the words of "inside". */
 struct tp_sb_hello {
 	char version[16];
 	char unique_id[64];
 	char local[64];
 	char dialled[64];
-	unsigned char token[TP_SB_TOKEN_LEN];
+	unsigned char client_random[32];
+	unsigned char key[TP_SB_KEY_LEN];
 };
 
-/* 32 fresh random bytes (gnutls_rnd, GNUTLS_RND_NONCE). */
-int tp_sb_token_new(unsigned char token[TP_SB_TOKEN_LEN]);
-/* The ClientHello random that goes with token: SHA-256(token). */
-void tp_sb_client_random(const unsigned char token[TP_SB_TOKEN_LEN],
-			 unsigned char random[32]);
+enum tp_sb_type {
+	TP_SB_HELLO, TP_SB_INSIDE, TP_SB_WELCOME, TP_SB_INSIDE_REPLY,
+	TP_SB_CLAIM, TP_SB_ACCOUNT,
+};
+
+/* One parsed message; type says which member holds it. */
+struct tp_sb_msg {
+	enum tp_sb_type type;
+	union {
+		struct tp_sb_hello hello;          /* hello, inside */
+		struct tp_sb_welcome welcome;
+		struct tp_sb_inside_reply inside_reply;
+		unsigned char signature[TP_SB_SIG_LEN];  /* claim */
+		struct {
+			bool has_account;
+			struct tp_sb_account account;
+		} account;
+	} u;
+};
+
+/* ---- marks and keys ---- */
+
+/* This run's key pair: the public half goes on the wire, the private
+ * half signs claims. */
+struct tp_sb_key {
+	void *priv;                   /* gnutls_privkey_t */
+	unsigned char pub[TP_SB_KEY_LEN];
+};
+
+/* A fresh key pair; -1 when GnuTLS could not make one (errno ENOMEM when
+ * memory ran out). */
+int tp_sb_key_new(struct tp_sb_key *k);
+void tp_sb_key_free(struct tp_sb_key *k);
+
+/* The marked ClientHello random that goes with a public key. */
+void tp_sb_mark_client(const unsigned char pub[TP_SB_KEY_LEN],
+		       unsigned char cr[32]);
+/* Whether a ClientHello random carries the mark. */
+bool tp_sb_client_marked(const unsigned char cr[32]);
+/* Whether pub is the key a marked random was made from. */
+bool tp_sb_key_fits(const unsigned char pub[TP_SB_KEY_LEN],
+		    const unsigned char cr[32]);
+/* The ServerHello random that answers a marked one; -1 on failure. */
+int tp_sb_mark_server(const unsigned char cr[32], unsigned char sr[32]);
+/* Whether a ServerHello random answers the mark of cr. */
+bool tp_sb_server_marked(const unsigned char cr[32],
+			 const unsigned char sr[32]);
+
+/* 32 fresh random bytes for a welcome's challenge; -1 on failure. */
+int tp_sb_challenge_new(unsigned char challenge[TP_SB_CHALLENGE_LEN]);
+/* Signs a claim to the account of cr; -1 on failure. */
+int tp_sb_sign_claim(const struct tp_sb_key *k,
+		     const unsigned char challenge[TP_SB_CHALLENGE_LEN],
+		     const unsigned char cr[32],
+		     unsigned char sig[TP_SB_SIG_LEN]);
+/* Whether sig is pub's signature of the claim to cr's account. */
+bool tp_sb_claim_valid(const unsigned char pub[TP_SB_KEY_LEN],
+		       const unsigned char challenge[TP_SB_CHALLENGE_LEN],
+		       const unsigned char cr[32],
+		       const unsigned char sig[TP_SB_SIG_LEN]);
+
+/* ---- lines ---- */
 
 /* Each builder returns a malloc'd line ending in "\n", NULL on no memory. */
-char *tp_sb_inside_line(void);
+char *tp_sb_inside_line(const struct tp_sb_hello *words);
 char *tp_sb_hello_line(const struct tp_sb_hello *h);
 char *tp_sb_inside_reply_line(const struct tp_sb_inside_reply *r);
 char *tp_sb_welcome_line(const struct tp_sb_welcome *w);
+char *tp_sb_claim_line(const unsigned char sig[TP_SB_SIG_LEN]);
+/* a: the account, or NULL for none */
+char *tp_sb_account_line(const struct tp_sb_account *a);
 
 /*
- * Parses one line (with or without its "\n"). Returns the message type
- * ("hello", "inside", "welcome", "inside-reply") and fills the matching
- * struct, or NULL with err set (usage kind) when the line is not a
+ * Parses one line (with or without its "\n") into m. Returns the message
+ * type's name ("hello", "inside", "welcome", "inside-reply", "claim",
+ * "account"), or NULL with err set (usage kind) when the line is not a
  * well-formed side-channel message: wrong magic, too long, not JSON, a
- * field of the wrong type or too long. Strings are sanitised. Pass NULL
- * for the structs a caller does not expect.
+ * field of the wrong type or too long. String fields hold raw bytes.
  */
-const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_hello *hello,
-			struct tp_sb_welcome *welcome,
-			struct tp_sb_inside_reply *inside_reply,
+const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
 			struct tp_error *err);
 
 /*

@@ -164,6 +164,18 @@ static const char *server_hello_suite(const gnutls_datum_t *msg)
 	return NULL;
 }
 
+/* Whether the ServerHello random answers the mark of ours. */
+static bool server_marked(const struct ctx *c, gnutls_session_t s)
+{
+	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
+
+	if (c->cfg->client_random == NULL)
+		return false;
+	gnutls_session_get_random(s, &cr, &sr);
+	return sr.size == 32 &&
+	       tp_sb_server_marked(c->cfg->client_random, sr.data);
+}
+
 static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 		unsigned int incoming, const gnutls_datum_t *msg)
 {
@@ -183,6 +195,7 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 			const char *cs = server_hello_suite(msg);
 
 			c->obs->saw_server_hello = true;
+			c->obs->server_marked = server_marked(c, s);
 			snprintf(c->obs->hello_version,
 				 sizeof(c->obs->hello_version), "%s",
 				 v ? v : "?");
@@ -569,7 +582,8 @@ static void inside_exchange(struct ctx *c)
 {
 	const char *line = c->cfg->inside_line;
 	size_t len = strlen(line), sent = 0, got = 0;
-	double wait = c->cfg->inside_wait_ms;
+	double wait = c->obs->server_marked ? c->cfg->inside_wait_ms
+					    : c->cfg->inside_blind_ms;
 	char *buf = malloc(TP_SB_MAX_LINE + 1);
 	ssize_t n;
 
@@ -740,7 +754,8 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		 * for a peer that may have nothing to say */
 		obs->ms = tp_now_ms() - c.start;
 		tp_tls_record_session(s, &r->session);
-		if (cfg->inside_line != NULL)
+		if (cfg->inside_line != NULL &&
+		    (obs->server_marked || cfg->inside_blind_ms > 0))
 			inside_exchange(&c);
 		else if (obs->cert_requested &&
 			 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)

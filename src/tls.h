@@ -25,8 +25,12 @@ struct tp_tls_client_cfg {
 	const unsigned char *client_random; /* 32 bytes for the ClientHello,
 					     * or NULL for a random one */
 	const char *inside_line;   /* side-channel request sent inside the
-				    * session once it is up, or NULL */
+				    * session once it is up, when the
+				    * ServerHello answered client_random's
+				    * mark (sideband.h), or NULL */
 	double inside_wait_ms;     /* how long to wait for its answer */
+	double inside_blind_ms;    /* > 0: send it without the mark too
+				    * (--paired), waiting this long */
 	double silent_until;       /* tp_now_ms() clock: a server that has
 				    * sent nothing for quiet_ms by then has
 				    * stalled (the handshake ends, timed
@@ -52,6 +56,8 @@ struct tp_tls_obs {
 	double stalled_ms;     /* time since the last byte received */
 	/* handshake */
 	bool saw_server_hello;
+	bool server_marked;    /* its random answered our ClientHello's
+				* mark: a tlsprobe server */
 	bool saw_server_cert;
 	bool cert_requested;
 	bool sent_cert;        /* a non-empty Certificate was sent */

@@ -642,6 +642,8 @@ struct tp_client_opts {
 	const char *alpn;         /* comma-separated protocol names */
 	const char *keylog_file;
 	bool no_sideband;         /* do not look for a paired server probe */
+	bool paired;              /* --paired: ask it on the side channel
+				   * even when no mark answered ours */
 	int starttls; /* enum tp_starttls, 0: none */
 	bool no_name_check;       /* identity is the unique ID, not a name */
 	double timeout_s;         /* per network stage */
