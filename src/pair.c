@@ -459,6 +459,7 @@ void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs)
 	if (obs == NULL)
 		return;
 	p->marked = obs->server_marked;
+	p->ms += obs->inside_ms;
 	if (obs->inside_reply == NULL || (m = malloc(sizeof(*m))) == NULL)
 		return;
 	if (tp_sb_parse(obs->inside_reply, strlen(obs->inside_reply), m,

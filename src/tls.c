@@ -585,11 +585,12 @@ static void inside_exchange(struct ctx *c)
 	double wait = c->obs->server_marked ? c->cfg->inside_wait_ms
 					    : c->cfg->inside_blind_ms;
 	char *buf = malloc(TP_SB_MAX_LINE + 1);
+	double t0 = tp_now_ms();
 	ssize_t n;
 
 	if (buf == NULL)
 		return;
-	c->deadline = tp_now_ms() + wait;
+	c->deadline = t0 + wait;
 	if (c->deadline > c->end)
 		c->deadline = c->end;
 	while (sent < len) {
@@ -631,6 +632,7 @@ static void inside_exchange(struct ctx *c)
 	}
 	gnutls_bye(c->session, GNUTLS_SHUT_WR);
 out:
+	c->obs->inside_ms = tp_now_ms() - t0;
 	free(buf);
 }
 

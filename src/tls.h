@@ -76,6 +76,7 @@ struct tp_tls_obs {
 	bool handshake_done;
 	double ms;
 	char *inside_reply;    /* the line answered to inside_line, or NULL */
+	double inside_ms;      /* the time that exchange took */
 	/* peer chain, DER, as sent (owned by the session until freed) */
 	gnutls_datum_t *peer_der;
 	unsigned n_peer;

@@ -15,9 +15,11 @@
 #      their ID: PEER_ID_MISMATCH
 #   5. the two nodes on different CAs: CA_MISMATCH
 #   6. firewalls on R: DROP (TCP_TIMEOUT, no paired view), and resets that
-#      let the side-channel hello through but not the TLS handshake
-#   7. sslsplit on R intercepts TLS: TLS_INTERCEPTED, whether or not the
-#      client trusts the proxy's CA
+#      let the side-channel hello (--paired) through but not the TLS
+#      handshake
+#   7. sslsplit on R intercepts TLS: TLS_INTERCEPTED with --paired, whether
+#      or not the client trusts the proxy's CA; without it the proxy hides
+#      the mark and the client says nothing else
 #
 # Nothing leaves these namespaces: C routes only 203.0.113.0/24 (via R),
 # S only 100.64.20.0/24, and R has no route beyond its two links.
@@ -322,6 +324,8 @@ expect_py "direct route: the server saw us as $CLI, listens on $SRV:4433, saw ou
 	"d['peer_report']['seen_from'].startswith('$CLI:') and d['peer_report']['server_local'] == '$SRV:4433' and (d['peer_report'].get('account') or {}).get('outcome') == 'established'"
 expect_py "direct route: the server says it sent the leaf we received" \
 	"d['peer_report']['sent_sha256'][:1] == ['$SRV_LEAF'] and d['certificates'][0]['sha256'] == '$SRV_LEAF'"
+expect_py "direct route: paired through the mark, inside TLS, with no side-channel connection" \
+	"[s for s in d['stages'] if s['name'] == 'sideband' and s['status'] == 'ok' and 'answered inside TLS' in s['detail'] and 'only' not in s['detail']]"
 expect_srv "direct route: the server's line: pass, no error finding" pass
 expect_srv_py "direct route: the server's line has the peer $CLI" \
 	"remote.startswith('$CLI:')"
@@ -455,7 +459,7 @@ unrule filter FORWARD drop
 rule sni -I FORWARD -p tcp --dport 4433 -m string --string blocked.test \
 	--algo bm -j REJECT --reject-with tcp-reset
 client sni "$SRV:4433" --sni blocked.test --expect-name "$SRV" \
-	--ca "$PKI/ca1.pem" --timeout $TMO
+	--ca "$PKI/ca1.pem" --timeout $TMO --paired
 expect "SNI blocked.test reset on the router: SNI_FILTERED" 1 SNI_FILTERED \
 	'!RESET_DURING_HANDSHAKE' '!HANDSHAKE_TIMEOUT'
 expect_errors "SNI filter: exactly SNI_FILTERED" SNI_FILTERED
@@ -478,7 +482,7 @@ unrule filter FORWARD sni
 # paired server's account is what shows the reset was not the server's.
 rule tls -I FORWARD -p tcp --dport 4433 -m u32 \
 	--u32 '0>>22&0x3C@12>>26&0x3C@0>>24=0x16' -j REJECT --reject-with tcp-reset
-client tls-reset "$SRV:4433" --ca "$PKI/ca1.pem" --timeout $TMO
+client tls-reset "$SRV:4433" --ca "$PKI/ca1.pem" --timeout $TMO --paired
 expect "TLS reset on the router after the ClientHello: RESET_DURING_HANDSHAKE" 1 \
 	RESET_DURING_HANDSHAKE '!SNI_FILTERED' '!TCP_REFUSED'
 expect_errors "TLS reset: exactly RESET_DURING_HANDSHAKE" RESET_DURING_HANDSHAKE
@@ -488,6 +492,12 @@ expect_srv "TLS reset: the server's line for our connection: fail, HANDSHAKE_TIM
 	fail HANDSHAKE_TIMEOUT
 check "the TLS rule matched ($(hits filter tls) packets)" \
 	test "$(hits filter tls)" -gt 0
+# without --paired no ServerHello answered the mark: nothing else is sent
+client tls-reset-unpaired "$SRV:4433" --ca "$PKI/ca1.pem" --timeout $TMO
+expect "TLS reset, not --paired: RESET_DURING_HANDSHAKE" 1 \
+	RESET_DURING_HANDSHAKE '!SNI_FILTERED'
+expect_py "TLS reset, not --paired: no peer_report, the sideband stage skipped, no mark answered" \
+	"d['peer_report'] is None and [s for s in d['stages'] if s['name'] == 'sideband' and s['status'] == 'skipped' and 'mark' in (s.get('detail') or '')]"
 unrule filter FORWARD tls
 
 # ---- 7. an intercepting proxy: sslsplit on the router ----
@@ -549,7 +559,14 @@ rule redirect -t nat -A PREROUTING -i "${P}rc" -p tcp --dport 4433 \
 SRV_PICK=only
 PROXY_CA="CN=tlsprobe Test Intercepting Proxy CA,O=middlebox"
 
-client intercepted "$SRV:4433" --ca "$PKI/ca1.pem" --timeout $TMO
+# the proxy makes its own handshake: no mark reaches the client
+client intercepted-unpaired "$SRV:4433" --ca "$PKI/ca1.pem" --timeout $TMO
+expect "sslsplit, not --paired: UNKNOWN_CA only (the mark is hidden)" 1 \
+	UNKNOWN_CA '!TLS_INTERCEPTED'
+expect_py "sslsplit, not --paired: no peer_report, the sideband stage skipped" \
+	"d['peer_report'] is None and [s for s in d['stages'] if s['name'] == 'sideband' and s['status'] == 'skipped']"
+
+client intercepted "$SRV:4433" --ca "$PKI/ca1.pem" --timeout $TMO --paired
 expect "sslsplit on the path, client trusts CA1 only: TLS_INTERCEPTED, UNKNOWN_CA" 1 \
 	TLS_INTERCEPTED UNKNOWN_CA
 expect_errors "sslsplit, CA1 only: exactly TLS_INTERCEPTED and UNKNOWN_CA" \
@@ -565,7 +582,8 @@ expect_srv "behind sslsplit: the server's line: pass, no error finding" pass
 expect_srv_py "behind sslsplit: the server's peer is the proxy, $ROUT" \
 	"remote.startswith('$ROUT:')"
 
-client intercepted-trusted "$SRV:4433" --ca "$T/ca1+proxy.pem" --timeout $TMO
+client intercepted-trusted "$SRV:4433" --ca "$T/ca1+proxy.pem" --timeout $TMO \
+	--paired
 expect "sslsplit, client trusts its CA too: TLS_INTERCEPTED still, exit 1" 1 \
 	TLS_INTERCEPTED '!UNKNOWN_CA'
 expect_errors "sslsplit, proxy CA trusted: exactly TLS_INTERCEPTED" TLS_INTERCEPTED
