@@ -1446,6 +1446,37 @@ static void resolve_peer_id(struct conn *c)
 }
 
 /*
+ * RFC 8446 section 4.1.3: a server that speaks TLS 1.3 and will settle
+ * for less says so in the last 8 bytes of its random. GnuTLS writes
+ * them into the randoms it makes; a marked random is ours, so we do.
+ */
+static void downgrade_sentinel(const struct server *srv,
+			       const struct tp_wire_client_hello *h,
+			       uint8_t sr[32])
+{
+	const unsigned *protos;
+	int n = gnutls_priority_protocol_list(srv->prio, &protos), i;
+	uint16_t top = h->legacy_version;
+	bool tls13 = false;
+	size_t j;
+
+	for (i = 0; i < n; i++)
+		tls13 |= protos[i] == GNUTLS_TLS1_3;
+	if (h->has_versions) {
+		top = 0;
+		for (j = 0; j < h->n_versions; j++)
+			/* GREASE values (0x?A?A) are no version */
+			if ((h->versions[j] & 0x0f0f) != 0x0a0a &&
+			    h->versions[j] <= 0x0304 && h->versions[j] > top)
+				top = h->versions[j];
+	}
+	if (!tls13 || top >= 0x0304)
+		return;
+	memcpy(sr + 24, "DOWNGRD", 7);
+	sr[31] = top == 0x0303 ? 1 : 0;
+}
+
+/*
  * Read before GnuTLS processes it, so that what the client offered is
  * known even when the negotiation then fails on it.
  */
@@ -1472,8 +1503,10 @@ static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
 		uint8_t sr[32];
 		gnutls_datum_t d = {sr, sizeof(sr)};
 
-		if (tp_sb_mark_server(h->random, sr) == 0)
+		if (tp_sb_mark_server(h->random, sr) == 0) {
+			downgrade_sentinel(c->srv, h, sr);
 			(void)gnutls_handshake_set_random(c->s, &d);
+		}
 	}
 	resolve_peer_id(c);
 }
