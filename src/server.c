@@ -140,6 +140,8 @@ struct conn {
 	/* the side channel: the hello's random and key, the challenge our
 	 * welcome set; a claim is answered once */
 	bool sb_welcomed, sb_claimed;
+	bool marked;                /* its ClientHello random was marked */
+	bool account_inside;        /* its account went inside TLS */
 	uint8_t sb_random[32];
 	uint8_t sb_key[TP_SB_KEY_LEN];
 	uint8_t sb_challenge[TP_SB_CHALLENGE_LEN];
@@ -1244,11 +1246,20 @@ static void make_account(struct conn *c, struct tp_sb_account *a)
 	}
 }
 
-static void stop_counting(struct server *srv)
+/*
+ * The last counted connection has ended. Its client may still claim the
+ * account on the side channel: only a tlsprobe client (its random was
+ * marked) that did not get it inside TLS will, and it is waited for.
+ */
+static void stop_counting(struct server *srv, const struct conn *last)
 {
+	bool claim_to_come = last->marked && !last->account_inside;
+
 	srv->draining = true;
-	srv->drain_until = tp_now_ms() + (srv->timeout_ms < DRAIN_MAX_MS
-					  ? srv->timeout_ms : DRAIN_MAX_MS);
+	srv->drain_until = tp_now_ms();
+	if (claim_to_come)
+		srv->drain_until += srv->timeout_ms < DRAIN_MAX_MS
+				    ? srv->timeout_ms : DRAIN_MAX_MS;
 }
 
 /* Ends the report: stages, diagnosis, account; hands it over. */
@@ -1320,7 +1331,7 @@ static void finish_report(struct conn *c)
 	srv->reports++;
 	if (srv->o->count > 0 && srv->reports >= srv->o->count &&
 	    !srv->draining)
-		stop_counting(srv);
+		stop_counting(srv, c);
 }
 
 /* ---- GnuTLS transport and callbacks ---- */
@@ -1499,7 +1510,8 @@ static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
 	c->have_random = true;
 	/* a tlsprobe client marked its random: our ServerHello answers the
 	 * mark, so that it knows it may ask us what we saw */
-	if (tp_sb_client_marked(h->random)) {
+	c->marked = tp_sb_client_marked(h->random);
+	if (c->marked) {
 		uint8_t sr[32];
 		gnutls_datum_t d = {sr, sizeof(sr)};
 
@@ -1989,6 +2001,7 @@ static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
 		hello_put(srv, c->client_random, words, c);
 		make_account(c, &reply->account);
 		reply->has_account = true;
+		c->account_inside = true;
 	}
 	snprintf(reply->unique_id, sizeof(reply->unique_id), "%s",
 		 srv->unique_id);
