@@ -59,6 +59,8 @@
 #define HELLOS 1024             /* side-channel hellos remembered */
 #define LINGER_MAX_MS 1000.0
 #define DRAIN_MAX_MS 2000.0     /* after the last counted connection */
+#define WORDS_MAX_MS 1500.0     /* a failed handshake's report waits this
+				 * long for its client's words */
 
 enum state {
 	S_PEEK, S_HANDSHAKE, S_READ_LINE, S_SEND, S_BYE,
@@ -129,8 +131,10 @@ struct conn {
 	int status;
 	bool handshake_done;
 	bool reported;
-	bool held;                  /* --capture: the report waits for the
-				     * connection's last packets */
+	bool held;                  /* the report waits: with --capture for
+				     * the connection's last packets, */
+	bool await_words;           /* and for the words of a tlsprobe
+				     * client whose handshake failed */
 	/* a line in (inside or hello), an answer out */
 	char *line;
 	size_t line_len, line_cap;
@@ -1317,7 +1321,15 @@ static void finish_report(struct conn *c)
 		srv->sum->established++;
 	else
 		srv->sum->failed++;
-	if (srv->lc != NULL) {
+	/*
+	 * A tlsprobe client whose handshake failed says which addresses it
+	 * is and dialled when it claims its account, a moment from now:
+	 * the report waits for those words (bounded), so that it can
+	 * compare them as it does after a hello or inside TLS.
+	 */
+	c->await_words = c->marked && !c->handshake_done &&
+			 hello_find(srv, c->client_random) == NULL;
+	if (srv->lc != NULL || c->await_words) {
 		/* handed over once the connection is closed and its last
 		 * segments (FIN, RST) are in the capture */
 		c->held = true;
@@ -2120,6 +2132,29 @@ static enum step sb_answer(struct conn *c, char *out)
 	return STEP_NEXT;
 }
 
+/* The words of a client whose failed handshake's report waits for them:
+ * compared now, and the report goes (with --capture, after the grace the
+ * capture needs for the last segments). */
+static void words_arrived(struct server *srv, const struct tp_sb_hello *h)
+{
+	const struct hello_slot *slot = hello_find(srv, h->client_random);
+	size_t i;
+
+	for (i = 0; slot != NULL && i < srv->n_conns; i++) {
+		struct conn *w = srv->conns[i];
+
+		if (!w->held || !w->await_words || w->r == NULL ||
+		    memcmp(w->client_random, h->client_random, 32) != 0)
+			continue;
+		tp_pair_nat_seen(w->r, slot->local, slot->seen_from,
+				 slot->dialled, slot->server_local);
+		w->await_words = false;
+		if (w->fd < 0)
+			w->deadline = tp_now_ms() + (srv->lc != NULL
+				? TP_LIVECAP_GRACE_MS : 0);
+	}
+}
+
 /*
  * The welcome for one hello: who we are, what we saw, and a challenge.
  * The client's words count only when its key is the one its random was
@@ -2142,8 +2177,10 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 	memcpy(c->sb_random, h->client_random, sizeof(c->sb_random));
 	memcpy(c->sb_key, h->key, sizeof(c->sb_key));
 	c->sb_welcomed = true;
-	if (tp_sb_key_fits(h->key, h->client_random))
+	if (tp_sb_key_fits(h->key, h->client_random)) {
 		hello_put(srv, h->client_random, h, c);
+		words_arrived(srv, h);
+	}
 	snprintf(w->unique_id, sizeof(w->unique_id), "%s", srv->unique_id);
 	snprintf(w->seen_from, sizeof(w->seen_from), "%s", c->peer);
 	snprintf(w->server_local, sizeof(w->server_local), "%s", c->local);
@@ -2459,9 +2496,11 @@ static void emit_held(struct server *srv, struct conn *c)
 		return;
 	c->held = false;
 	srv->held--;
-	tp_livecap_take(srv->lc, (struct sockaddr *)&c->local_ss,
-			(struct sockaddr *)&c->peer_ss, c->r, &ev);
-	tp_diag_capture(c->r, &ev);
+	if (srv->lc != NULL) {
+		tp_livecap_take(srv->lc, (struct sockaddr *)&c->local_ss,
+				(struct sockaddr *)&c->peer_ss, c->r, &ev);
+		tp_diag_capture(c->r, &ev);
+	}
 	if (srv->o->on_report != NULL)
 		srv->o->on_report(srv->o->arg, c->r);
 	tp_report_free(c->r);
@@ -2482,7 +2521,10 @@ static void sweep(struct server *srv)
 				close(c->fd);
 				c->fd = -1;
 				c->events = 0;
-				c->deadline = tp_now_ms() + TP_LIVECAP_GRACE_MS;
+				c->deadline = tp_now_ms() + (c->await_words
+					? (srv->timeout_ms < WORDS_MAX_MS
+					   ? srv->timeout_ms : WORDS_MAX_MS)
+					: TP_LIVECAP_GRACE_MS);
 			}
 			if (tp_now_ms() < c->deadline) {
 				srv->conns[kept++] = c;

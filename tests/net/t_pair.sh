@@ -350,6 +350,19 @@ expect_srv_py "source NAT: the server's line has the peer $ROUT" \
 	"remote.startswith('$ROUT:')"
 expect_srv_py "source NAT: the server's line has NAT_SOURCE: the client is $CLI, came from $ROUT" \
 	"'the client is $CLI:' in text('NAT_SOURCE') and 'came from $ROUT:' in text('NAT_SOURCE') and not text('NAT_DESTINATION')"
+# A handshake the server refuses (our certificate from CA2): the client
+# claims the account on the side channel, and the server's line waits
+# for the words that claim brings to name the NAT too.
+client snat-refused "$SRV:4433" --ca "$PKI/ca1.pem" --cert "$T/cli-ca2.pem" \
+	--key "$T/cli-ca2.key" --timeout $TMO
+expect "MASQUERADE, our certificate refused: CLIENT_CERT_REJECTED and NAT_SOURCE" 1 \
+	CLIENT_CERT_REJECTED NAT_SOURCE
+expect_py "refused behind NAT: the account claimed on the side channel, with the server's reason" \
+	"$PAIRED and (d['peer_report'].get('account') or {}).get('outcome') == 'alert' and 'CA2' in (d['peer_report']['account'].get('reason') or '')"
+SRV_PICK=only
+expect_srv "refused behind NAT: the server's line: fail, UNKNOWN_CA" fail UNKNOWN_CA
+expect_srv_py "refused behind NAT: the server's line has NAT_SOURCE from the claim's words" \
+	"'the client is $CLI:' in text('NAT_SOURCE') and 'came from $ROUT:' in text('NAT_SOURCE')"
 SRV_PICK=port
 check "the MASQUERADE rule matched ($(hits nat masq) packets)" \
 	test "$(hits nat masq)" -gt 0
