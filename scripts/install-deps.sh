@@ -14,7 +14,8 @@ set -u
 #        for the helpers in tests/lib.sh and gen-findings-doc.sh;
 #        namespaces and firewall rules (iproute2, iptables); the TUI under
 #        tmux; pgrep/pkill (procps); man and groff to lint the man pages;
-#        nginx, stunnel4 and nmap for the cipher audit's tests; tcpdump,
+#        nginx, stunnel4 and nmap for the cipher audit's tests; mosquitto,
+#        a plain TLS server that logs what it makes of stray bytes; tcpdump,
 #        tshark and curl to make and check captures; python3-cryptography
 #        for the hostile-peer suite's certificates, whose names hold
 #        control characters that openssl and certtool will not write;
@@ -22,7 +23,7 @@ set -u
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libidn2-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
-sslsplit nginx-light stunnel4 nmap tcpdump tshark curl \
+sslsplit nginx-light stunnel4 nmap mosquitto tcpdump tshark curl \
 python3-cryptography strace"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

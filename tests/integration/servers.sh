@@ -8,6 +8,7 @@
 # start_ready NAME CMD...       any server that prints "ready PORT"
 # start_gnutls_serv ARGS...     gnutls-serv on a free port: SRV_PORT
 # start_openssl_server ARGS...  openssl s_server on 127.0.0.1: SRV_PORT
+# start_mosquitto CERT KEY      an MQTT broker's TLS listener: MQTT_PORT
 # stop_servers                  ends every server this file started
 # run_client NAME ARGS...       tlsprobe client --json ARGS: OUT, RC, MS
 # expect NAME RC [CODE|!CODE]...  one TAP line; context only on failure
@@ -199,6 +200,44 @@ start_openssl_server() {
 		return 1
 	fi
 	SRV_PORT=$(sed -n 's/^ACCEPT .*:\([0-9][0-9]*\)$/\1/p' "$SRV_LOG")
+}
+
+# start_mosquitto CERT KEY: mosquitto with one TLS listener on 127.0.0.1,
+# logging everything it sees to MQTT_LOG; sets MQTT_PORT, MQTT_PID.
+# Like gnutls-serv it cannot say which port 0 became: take a free one
+# and retry if another took it first.
+start_mosquitto() {
+	if ! command -v mosquitto >/dev/null; then
+		not_ok "mosquitto is installed (scripts/install-deps.sh)"
+		return 1
+	fi
+	for _try in 1 2 3; do
+		_srv_n=$((_srv_n + 1))
+		MQTT_LOG="$T/mosquitto$_srv_n.log"
+		MQTT_PORT=$(free_port)
+		# run as root, it would drop to a user "mosquitto" that may
+		# not read the key: stay who we are
+		cat >"$T/mosquitto$_srv_n.conf" <<MQ
+user $(id -un)
+log_dest stderr
+log_type all
+allow_anonymous true
+listener $MQTT_PORT 127.0.0.1
+certfile $1
+keyfile $2
+MQ
+		mosquitto -c "$T/mosquitto$_srv_n.conf" >"$MQTT_LOG" 2>&1 \
+			</dev/null &
+		MQTT_PID=$!
+		srv_track "$MQTT_PID" "$MQTT_LOG"
+		if _srv_wait "$MQTT_PID" "$MQTT_LOG" \
+			'mosquitto version .* running'; then
+			return 0
+		fi
+		kill "$MQTT_PID" 2>/dev/null
+	done
+	_srv_failed_start "mosquitto $*" "$MQTT_LOG"
+	return 1
 }
 
 # pem_split FILE FIRST REST: the first certificate of FILE into FIRST,
