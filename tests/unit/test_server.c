@@ -313,6 +313,7 @@ struct tls_client {
 	gnutls_pcert_st pcert;
 	gnutls_privkey_t key;
 	bool has_cert;
+	bool saw_hrr;             /* the server sent a HelloRetryRequest */
 	char local[64];
 };
 
@@ -354,6 +355,18 @@ static void load_client_cert(struct tls_client *c, const char *cert,
 	c->has_cert = true;
 }
 
+static int on_hrr(gnutls_session_t s, unsigned int htype, unsigned when,
+		  unsigned int incoming, const gnutls_datum_t *msg)
+{
+	struct tls_client *c = gnutls_session_get_ptr(s);
+
+	(void)when;
+	(void)msg;
+	if (incoming && htype == GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST)
+		c->saw_hrr = true;
+	return 0;
+}
+
 /* A handshake whose ClientHello random is cr, with the client's own
  * priority (NULL: NORMAL). */
 static int tls_connect_with(struct tls_client *c, unsigned port,
@@ -382,6 +395,8 @@ static int tls_connect_with(struct tls_client *c, unsigned port,
 						c->cred), 0);
 	gnutls_server_name_set(c->s, GNUTLS_NAME_DNS, "localhost", 9);
 	assert_int_equal(gnutls_handshake_set_random(c->s, &r), 0);
+	gnutls_handshake_set_hook_function(c->s,
+		GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST, GNUTLS_HOOK_POST, on_hrr);
 	gnutls_transport_set_int(c->s, c->fd);
 	do {
 		rc = gnutls_handshake(c->s);
@@ -438,7 +453,8 @@ static size_t read_line(int fd, gnutls_session_t s, char *buf, size_t size)
 static void send_line(int fd, char *line)
 {
 	assert_non_null(line);
-	assert_int_equal(send(fd, line, strlen(line), 0), (ssize_t)strlen(line));
+	assert_int_equal(send(fd, line, strlen(line), 0),
+			 (ssize_t)strlen(line));
 	free(line);
 }
 
@@ -766,6 +782,36 @@ static void test_server_mark_tls13(void **state)
 	mark_answered("NORMAL:-VERS-ALL:+VERS-TLS1.3", NULL, GNUTLS_TLS1_3);
 }
 
+/*
+ * A HelloRetryRequest's own random is fixed (RFC 8446 section 4.1.3);
+ * the ServerHello that follows it still answers the mark of the second
+ * ClientHello, whose random is the first one's.
+ */
+static void test_server_mark_after_hello_retry(void **state)
+{
+	struct harness h;
+	struct tls_client c;
+	struct tp_sb_key k;
+	unsigned char cr[32], sr[32];
+
+	(void)state;
+	/* the client's one key share is for a group the server refuses */
+	start_server(&h, "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
+		     "+GROUP-SECP384R1");
+	marked(&k, cr);
+	assert_int_equal(tls_connect_with(&c, h.port, cr, "NORMAL:-GROUP-ALL:"
+					  "+GROUP-SECP256R1:+GROUP-SECP384R1",
+					  path_ca1_client,
+					  path_ca1_client_key), 0);
+	assert_true(c.saw_hrr);
+	server_random(&c, sr);
+	assert_true(tp_sb_server_marked(cr, sr));
+	gnutls_bye(c.s, GNUTLS_SHUT_WR);
+	tls_close(&c);
+	stop_server(&h);
+	tp_sb_key_free(&k);
+}
+
 static void test_server_mark_tls12(void **state)
 {
 	(void)state;
@@ -984,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(test_server_tls12_rejection),
 		cmocka_unit_test(test_server_mark_tls13),
 		cmocka_unit_test(test_server_mark_tls12),
+		cmocka_unit_test(test_server_mark_after_hello_retry),
 		cmocka_unit_test(test_server_claim_replayed),
 		cmocka_unit_test(test_server_one_claim),
 		cmocka_unit_test(test_server_key_does_not_fit),

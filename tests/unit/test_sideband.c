@@ -38,7 +38,8 @@ static char *hello_with(const struct hello_raw *r)
 
 	assert_true(asprintf(&line, "TLSPROBE/1 {\"type\":\"hello\","
 			     "\"version\":%s,\"unique_id\":%s,\"local\":%s,"
-			     "\"dialled\":%s,\"client_random\":%s,\"key\":%s}\n",
+			     "\"dialled\":%s,\"client_random\":%s,"
+			     "\"key\":%s}\n",
 			     r->version ? r->version : "\"0.1.0\"",
 			     r->unique_id ? r->unique_id : "\"" ID_A "\"",
 			     r->local ? r->local : "\"100.64.0.2:42746\"",
@@ -781,7 +782,8 @@ static void test_sideband_wrong_magic(void **state)
 	assert_parses_as(INSIDE_LINE, "inside");
 	assert_refused_str("TLSPROBE/2 " INSIDE_JSON, "other protocol version");
 	assert_refused_str("tlsprobe/1 " INSIDE_JSON, "lower case magic");
-	assert_refused_str("TLSPROBE/1" INSIDE_JSON, "no space after the magic");
+	assert_refused_str("TLSPROBE/1" INSIDE_JSON,
+			   "no space after the magic");
 	assert_refused_str("TLSPROBE/1", "magic cut short");
 	assert_refused_str("", "empty line");
 	assert_refused_str("GET / HTTP/1.1\r\n", "HTTP");
@@ -1043,12 +1045,14 @@ static void test_sideband_field_types(void **state)
 	assert_parses_as(line, "hello");
 	free(line);
 	/* a missing field */
-	assert_refused_naming("TLSPROBE/1 {\"type\":\"hello\",\"version\":\"1\","
+	assert_refused_naming("TLSPROBE/1 {\"type\":\"hello\","
+			      "\"version\":\"1\","
 			      "\"unique_id\":null,\"local\":\"a\",\"dialled\":"
 			      "\"b\",\"client_random\":\"" HEX64 "\"}",
 			      "no key", "hello has no \"key\"");
 	/* the old hello, with a token and no key, is not a hello now */
-	assert_refused_naming("TLSPROBE/1 {\"type\":\"hello\",\"version\":\"1\","
+	assert_refused_naming("TLSPROBE/1 {\"type\":\"hello\","
+			      "\"version\":\"1\","
 			      "\"unique_id\":null,\"local\":\"a\",\"dialled\":"
 			      "\"b\",\"token\":\"" HEX64 "\"}",
 			      "token", "hello has no \"client_random\"");
@@ -1117,7 +1121,8 @@ static void test_sideband_account_refused(void **state)
 	static const char good[] = "{\"seen_from\":\"a\",\"outcome\":\"alert\","
 		"\"version\":null,\"cipher\":null,\"sni\":null,\"alert_sent\":"
 		"null,\"reason\":\"\",\"client_cert\":null,\"codes\":[]}";
-	char *account = full_line("account"), *reply = full_line("inside-reply");
+	char *account = full_line("account");
+	char *reply = full_line("inside-reply");
 	char *line;
 	size_t i;
 
