@@ -1,10 +1,11 @@
 /*
  * Tests of server.c in one process: a small PKI is made with GnuTLS, the
  * server probe runs in a thread on 127.0.0.1 (port 0), and GnuTLS client
- * sessions that set their own ClientHello random (SHA-256 of a token, as
- * the paired client does) then ask the side channel for the account of
- * exactly their handshake, and ask inside the session what the server
- * presented and saw.
+ * sessions that set their own ClientHello random (marked with a key, as
+ * the paired client does) see the mark answered in the ServerHello
+ * random, ask inside the session what the server presented and saw, and
+ * claim the account of exactly their handshake on the side channel with
+ * a signature only the key's holder can make.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -312,6 +313,7 @@ struct tls_client {
 	gnutls_pcert_st pcert;
 	gnutls_privkey_t key;
 	bool has_cert;
+	bool saw_hrr;             /* the server sent a HelloRetryRequest */
 	char local[64];
 };
 
@@ -353,16 +355,29 @@ static void load_client_cert(struct tls_client *c, const char *cert,
 	c->has_cert = true;
 }
 
-/* A handshake whose ClientHello random is SHA-256(token). */
-static int tls_connect(struct tls_client *c, unsigned port,
-		       const unsigned char token[TP_SB_TOKEN_LEN],
-		       const char *cert, const char *key)
+static int on_hrr(gnutls_session_t s, unsigned int htype, unsigned when,
+		  unsigned int incoming, const gnutls_datum_t *msg)
+{
+	struct tls_client *c = gnutls_session_get_ptr(s);
+
+	(void)when;
+	(void)msg;
+	if (incoming && htype == GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST)
+		c->saw_hrr = true;
+	return 0;
+}
+
+/* A handshake whose ClientHello random is cr, with the client's own
+ * priority (NULL: NORMAL). */
+static int tls_connect_with(struct tls_client *c, unsigned port,
+			    const unsigned char cr[32], const char *priority,
+			    const char *cert, const char *key)
 {
 	unsigned char random[32];
 	gnutls_datum_t r = {random, 32};
 	int rc;
 
-	tp_sb_client_random(token, random);
+	memcpy(random, cr, 32);
 	memset(c, 0, sizeof(*c));
 	c->fd = dial(port, c->local, sizeof(c->local));
 	assert_int_equal(gnutls_certificate_allocate_credentials(&c->cred), 0);
@@ -373,16 +388,37 @@ static int tls_connect(struct tls_client *c, unsigned port,
 	gnutls_certificate_set_retrieve_function2(c->cred, retrieve);
 	assert_int_equal(gnutls_init(&c->s, GNUTLS_CLIENT), 0);
 	gnutls_session_set_ptr(c->s, c);
-	assert_int_equal(gnutls_priority_set_direct(c->s, "NORMAL", NULL), 0);
+	assert_int_equal(gnutls_priority_set_direct(c->s, priority != NULL
+						    ? priority : "NORMAL",
+						    NULL), 0);
 	assert_int_equal(gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE,
 						c->cred), 0);
 	gnutls_server_name_set(c->s, GNUTLS_NAME_DNS, "localhost", 9);
 	assert_int_equal(gnutls_handshake_set_random(c->s, &r), 0);
+	gnutls_handshake_set_hook_function(c->s,
+		GNUTLS_HANDSHAKE_HELLO_RETRY_REQUEST, GNUTLS_HOOK_POST, on_hrr);
 	gnutls_transport_set_int(c->s, c->fd);
 	do {
 		rc = gnutls_handshake(c->s);
 	} while (rc < 0 && !gnutls_error_is_fatal(rc));
 	return rc;
+}
+
+static int tls_connect(struct tls_client *c, unsigned port,
+		       const unsigned char cr[32], const char *cert,
+		       const char *key)
+{
+	return tls_connect_with(c, port, cr, NULL, cert, key);
+}
+
+/* The ServerHello random the client saw. */
+static void server_random(const struct tls_client *c, unsigned char sr[32])
+{
+	gnutls_datum_t cr = {NULL, 0}, d = {NULL, 0};
+
+	gnutls_session_get_random(c->s, &cr, &d);
+	assert_int_equal(d.size, 32);
+	memcpy(sr, d.data, 32);
 }
 
 static void tls_close(struct tls_client *c)
@@ -413,27 +449,93 @@ static size_t read_line(int fd, gnutls_session_t s, char *buf, size_t size)
 	return len;
 }
 
-/* Says hello with token on a fresh connection; the welcome into w. */
-static void ask(unsigned port, const unsigned char token[TP_SB_TOKEN_LEN],
-		struct tp_sb_welcome *w, char *local, size_t lsize)
+/* Sends a whole line on fd. */
+static void send_line(int fd, char *line)
 {
-	struct tp_sb_hello hello = {0};
+	assert_non_null(line);
+	assert_int_equal(send(fd, line, strlen(line), 0),
+			 (ssize_t)strlen(line));
+	free(line);
+}
+
+/*
+ * Says hello on a fresh connection, for the handshake whose random was
+ * cr, with pub as the key; the welcome into w. Returns the connection,
+ * open for the claim.
+ */
+static int hello(unsigned port, const unsigned char pub[TP_SB_KEY_LEN],
+		 const unsigned char cr[32], struct tp_sb_welcome *w,
+		 char *local, size_t lsize)
+{
+	struct tp_sb_hello h = {0};
+	struct tp_sb_msg *m = malloc(sizeof(*m));
 	struct tp_error err = {0};
-	char buf[TP_SB_MAX_LINE + 1], *line;
+	char buf[TP_SB_MAX_LINE + 1];
 	int fd = dial(port, local, lsize);
 	size_t n;
 
-	snprintf(hello.local, sizeof(hello.local), "%s", local);
-	snprintf(hello.dialled, sizeof(hello.dialled), "127.0.0.1:%u", port);
-	memcpy(hello.token, token, TP_SB_TOKEN_LEN);
-	line = tp_sb_hello_line(&hello);
-	assert_non_null(line);
-	assert_int_equal(send(fd, line, strlen(line), 0), (ssize_t)strlen(line));
-	free(line);
+	assert_non_null(m);
+	snprintf(h.local, sizeof(h.local), "%s", local);
+	snprintf(h.dialled, sizeof(h.dialled), "127.0.0.1:%u", port);
+	memcpy(h.client_random, cr, 32);
+	memcpy(h.key, pub, TP_SB_KEY_LEN);
+	send_line(fd, tp_sb_hello_line(&h));
 	n = read_line(fd, NULL, buf, sizeof(buf));
-	close(fd);
-	if (tp_sb_parse(buf, n, NULL, w, NULL, &err) == NULL)
+	if (tp_sb_parse(buf, n, m, &err) == NULL || m->type != TP_SB_WELCOME)
 		fail_msg("no welcome (%s): %.200s", err.message, buf);
+	*w = m->u.welcome;
+	free(m);
+	return fd;
+}
+
+/* Sends the claim sig on fd; true when the answer carries an account,
+ * which goes into a. The answer must come, and be the account line. */
+static bool claim(int fd, const unsigned char sig[TP_SB_SIG_LEN],
+		  struct tp_sb_account *a)
+{
+	struct tp_sb_msg *m = malloc(sizeof(*m));
+	struct tp_error err = {0};
+	char buf[TP_SB_MAX_LINE + 1];
+	size_t n;
+	bool has;
+
+	assert_non_null(m);
+	send_line(fd, tp_sb_claim_line(sig));
+	n = read_line(fd, NULL, buf, sizeof(buf));
+	if (tp_sb_parse(buf, n, m, &err) == NULL || m->type != TP_SB_ACCOUNT)
+		fail_msg("no account line (%s): %.200s", err.message, buf);
+	has = m->u.account.has_account;
+	if (has)
+		*a = m->u.account.account;
+	free(m);
+	return has;
+}
+
+/*
+ * Asks for the account of the handshake whose random was cr the way the
+ * client does: hello with k's public half, then a claim signed with k
+ * over the welcome's challenge. The welcome into w; true when there is
+ * an account, which goes into a.
+ */
+static bool ask(unsigned port, const struct tp_sb_key *k,
+		const unsigned char cr[32], struct tp_sb_welcome *w,
+		struct tp_sb_account *a, char *local, size_t lsize)
+{
+	unsigned char sig[TP_SB_SIG_LEN];
+	int fd = hello(port, k->pub, cr, w, local, lsize);
+	bool has;
+
+	assert_int_equal(tp_sb_sign_claim(k, w->challenge, cr, sig), 0);
+	has = claim(fd, sig, a);
+	close(fd);
+	return has;
+}
+
+/* A key and the random it marks. */
+static void marked(struct tp_sb_key *k, unsigned char cr[32])
+{
+	assert_int_equal(tp_sb_key_new(k), 0);
+	tp_sb_mark_client(k->pub, cr);
 }
 
 /* ---- the cases ---- */
@@ -447,17 +549,20 @@ static void test_server_account_of_a_rejection(void **state)
 	struct harness h;
 	struct tls_client c;
 	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	unsigned char token[TP_SB_TOKEN_LEN], other[TP_SB_TOKEN_LEN];
+	struct tp_sb_account *a = malloc(sizeof(*a));
+	struct tp_sb_key k, other;
+	unsigned char cr[32], other_cr[32];
 	char buf[256], local[64];
 	ssize_t n;
 	size_t i;
 	int rc;
 
 	(void)state;
+	assert_non_null(w);
+	assert_non_null(a);
 	start_server(&h, "NORMAL:-VERS-ALL:+VERS-TLS1.3");
-	assert_int_equal(tp_sb_token_new(token), 0);
-	rc = tls_connect(&c, h.port, token, path_ca2_client,
-			 path_ca2_client_key);
+	marked(&k, cr);
+	rc = tls_connect(&c, h.port, cr, path_ca2_client, path_ca2_client_key);
 	/* TLS 1.3: the server judges us after our Finished; the alert
 	 * ends our handshake or comes with the first read after it */
 	if (rc == 0) {
@@ -469,25 +574,24 @@ static void test_server_account_of_a_rejection(void **state)
 	assert_int_equal(gnutls_alert_get(c.s), GNUTLS_A_UNKNOWN_CA);
 	tls_close(&c);
 
-	ask(h.port, token, w, local, sizeof(local));
-	assert_true(w->has_account);
-	assert_string_equal(w->account.seen_from, c.local);
-	assert_string_equal(w->account.outcome, "alert");
-	assert_string_equal(w->account.alert_sent, "unknown_ca");
-	assert_string_equal(w->account.sni, "localhost");
-	assert_string_equal(w->account.reason, "client certificate issuer "
+	assert_true(ask(h.port, &k, cr, w, a, local, sizeof(local)));
+	assert_string_equal(a->seen_from, c.local);
+	assert_string_equal(a->outcome, "alert");
+	assert_string_equal(a->alert_sent, "unknown_ca");
+	assert_string_equal(a->sni, "localhost");
+	assert_string_equal(a->reason, "client certificate issuer "
 			    "CN=tlsprobe Test CA2,O=tlsprobe is not among the "
 			    "trusted CAs [CN=tlsprobe Test CA1,O=tlsprobe]");
-	assert_true(w->account.has_client_cert);
-	assert_string_equal(w->account.client_subject, "CN=client.test");
-	assert_string_equal(w->account.client_issuer,
+	assert_true(a->has_client_cert);
+	assert_string_equal(a->client_subject, "CN=client.test");
+	assert_string_equal(a->client_issuer,
 			    "CN=tlsprobe Test CA2,O=tlsprobe");
-	assert_true(w->account.n_codes >= 2);
-	assert_string_equal(w->account.codes[0], "CLIENT_CERT_REJECTED");
-	for (i = 0; i < w->account.n_codes; i++)
-		if (strcmp(w->account.codes[i], "UNKNOWN_CA") == 0)
+	assert_true(a->n_codes >= 2);
+	assert_string_equal(a->codes[0], "CLIENT_CERT_REJECTED");
+	for (i = 0; i < a->n_codes; i++)
+		if (strcmp(a->codes[i], "UNKNOWN_CA") == 0)
 			break;
-	assert_true(i < w->account.n_codes);
+	assert_true(i < a->n_codes);
 	/* the welcome itself */
 	assert_string_equal(w->seen_from, local);
 	assert_int_equal(w->n_chain, 1);
@@ -495,10 +599,11 @@ static void test_server_account_of_a_rejection(void **state)
 	assert_int_equal(w->n_trusted, 1);
 	assert_string_equal(w->trusted_cas[0], "CN=tlsprobe Test CA1,O=tlsprobe");
 
-	/* another token: no account, whatever else was seen */
-	assert_int_equal(tp_sb_token_new(other), 0);
-	ask(h.port, other, w, local, sizeof(local));
-	assert_false(w->has_account);
+	/* another key's random, with no handshake: no account, whatever
+	 * else was seen */
+	marked(&other, other_cr);
+	assert_false(ask(h.port, &other, other_cr, w, a, local,
+			 sizeof(local)));
 
 	/* the server's own report of the handshake */
 	assert_non_null(strstr(report(&h, 0), "\"code\":\"UNKNOWN_CA\""));
@@ -507,62 +612,83 @@ static void test_server_account_of_a_rejection(void **state)
 	assert_int_equal(h.sum.connections, 1);
 	assert_int_equal(h.sum.failed, 1);
 	assert_int_equal(h.sum.sideband, 2);
+	tp_sb_key_free(&k);
+	tp_sb_key_free(&other);
 	free(w);
+	free(a);
 }
 
 /*
  * An accepted client asks inside the session: the server answers with
- * the chain it presents and the ClientHello random it saw; the account
- * afterwards says established.
+ * the chain it presents, the ClientHello random it saw and the session's
+ * own account; the account claimed afterwards says established too.
  */
 static void test_server_inside_and_established(void **state)
 {
 	struct harness h;
 	struct tls_client c;
 	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	struct tp_sb_inside_reply reply;
+	struct tp_sb_account *a = malloc(sizeof(*a));
+	struct tp_sb_msg *m = malloc(sizeof(*m));
+	struct tp_sb_inside_reply *reply;
+	struct tp_sb_hello words = {0};
 	struct tp_error err = {0};
-	unsigned char token[TP_SB_TOKEN_LEN], random[32];
+	struct tp_sb_key k;
+	unsigned char cr[32];
 	char buf[TP_SB_MAX_LINE + 1], want[65], local[64], *line;
-	size_t n, i;
+	size_t n;
 
 	(void)state;
+	assert_non_null(w);
+	assert_non_null(a);
+	assert_non_null(m);
 	start_server(&h, NULL);
-	assert_int_equal(tp_sb_token_new(token), 0);
-	assert_int_equal(tls_connect(&c, h.port, token, path_ca1_client,
+	marked(&k, cr);
+	assert_int_equal(tls_connect(&c, h.port, cr, path_ca1_client,
 				     path_ca1_client_key), 0);
-	line = tp_sb_inside_line();
+	snprintf(words.local, sizeof(words.local), "%s", c.local);
+	snprintf(words.dialled, sizeof(words.dialled), "127.0.0.1:%u", h.port);
+	line = tp_sb_inside_line(&words);
+	assert_non_null(line);
 	assert_true(gnutls_record_send(c.s, line, strlen(line)) ==
 		    (ssize_t)strlen(line));
 	free(line);
 	n = read_line(c.fd, c.s, buf, sizeof(buf));
-	if (tp_sb_parse(buf, n, NULL, NULL, &reply, &err) == NULL)
+	if (tp_sb_parse(buf, n, m, &err) == NULL ||
+	    m->type != TP_SB_INSIDE_REPLY)
 		fail_msg("no inside-reply (%s): %.200s", err.message, buf);
-	tp_sb_client_random(token, random);
-	for (i = 0; i < 32; i++)
-		snprintf(want + 2 * i, 3, "%02x", random[i]);
-	assert_string_equal(reply.client_random, want);
-	assert_string_equal(reply.seen_from, c.local);
+	reply = &m->u.inside_reply;
+	tp_hex(cr, 32, want);
+	assert_string_equal(reply->client_random, want);
+	assert_string_equal(reply->seen_from, c.local);
 	snprintf(local, sizeof(local), "127.0.0.1:%u", h.port);
-	assert_string_equal(reply.server_local, local);
-	assert_int_equal(reply.n_chain, 1);
-	assert_string_equal(reply.chain_sha256[0], server_sha256);
+	assert_string_equal(reply->server_local, local);
+	assert_int_equal(reply->n_chain, 1);
+	assert_string_equal(reply->chain_sha256[0], server_sha256);
+	/* the session's account, without a claim: the session is proof */
+	assert_true(reply->has_account);
+	assert_string_equal(reply->account.outcome, "established");
+	assert_string_equal(reply->account.seen_from, c.local);
+	assert_string_equal(reply->account.version, "TLS1.3");
+	assert_true(reply->account.has_client_cert);
 	/* then close_notify */
 	assert_int_equal(gnutls_record_recv(c.s, buf, sizeof(buf)), 0);
 	gnutls_bye(c.s, GNUTLS_SHUT_WR);
 	tls_close(&c);
 
-	ask(h.port, token, w, local, sizeof(local));
-	assert_true(w->has_account);
-	assert_string_equal(w->account.outcome, "established");
-	assert_string_equal(w->account.version, "TLS1.3");
-	assert_string_equal(w->account.alert_sent, "");
-	assert_true(w->account.has_client_cert);
-	assert_int_equal(w->account.n_codes, 0);
+	assert_true(ask(h.port, &k, cr, w, a, local, sizeof(local)));
+	assert_string_equal(a->outcome, "established");
+	assert_string_equal(a->version, "TLS1.3");
+	assert_string_equal(a->alert_sent, "");
+	assert_true(a->has_client_cert);
+	assert_int_equal(a->n_codes, 0);
 	assert_non_null(strstr(report(&h, 0), "\"verdict\":\"pass\""));
 	stop_server(&h);
 	assert_int_equal(h.sum.established, 1);
+	tp_sb_key_free(&k);
 	free(w);
+	free(a);
+	free(m);
 }
 
 /* A TLS 1.2 rejection happens inside the client's handshake. */
@@ -571,23 +697,304 @@ static void test_server_tls12_rejection(void **state)
 	struct harness h;
 	struct tls_client c;
 	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	unsigned char token[TP_SB_TOKEN_LEN];
+	struct tp_sb_account *a = malloc(sizeof(*a));
+	struct tp_sb_key k;
+	unsigned char cr[32];
 	char local[64];
 	int rc;
 
 	(void)state;
+	assert_non_null(w);
+	assert_non_null(a);
 	start_server(&h, "NORMAL:-VERS-ALL:+VERS-TLS1.2");
-	assert_int_equal(tp_sb_token_new(token), 0);
-	rc = tls_connect(&c, h.port, token, path_ca2_client,
-			 path_ca2_client_key);
+	marked(&k, cr);
+	rc = tls_connect(&c, h.port, cr, path_ca2_client, path_ca2_client_key);
 	assert_int_equal(rc, GNUTLS_E_FATAL_ALERT_RECEIVED);
 	assert_int_equal(gnutls_alert_get(c.s), GNUTLS_A_UNKNOWN_CA);
 	tls_close(&c);
-	ask(h.port, token, w, local, sizeof(local));
-	assert_true(w->has_account);
-	assert_string_equal(w->account.alert_sent, "unknown_ca");
+	assert_true(ask(h.port, &k, cr, w, a, local, sizeof(local)));
+	assert_string_equal(a->alert_sent, "unknown_ca");
 	stop_server(&h);
+	tp_sb_key_free(&k);
 	free(w);
+	free(a);
+}
+
+/*
+ * The ServerHello random answers a marked ClientHello random, and only
+ * a marked one: a plain client's handshake looks like any server's.
+ * server_priority chooses the version the server speaks, client_priority
+ * the client's (NULL: NORMAL); want_version is what they agree on.
+ */
+static void mark_answered(const char *server_priority,
+			  const char *client_priority,
+			  gnutls_protocol_t want_version)
+{
+	struct harness h;
+	struct tls_client c;
+	struct tp_sb_key k;
+	unsigned char cr[32], plain[32], sr[32], sr2[32];
+
+	start_server(&h, server_priority);
+	marked(&k, cr);
+	assert_int_equal(tls_connect_with(&c, h.port, cr, client_priority,
+					  path_ca1_client,
+					  path_ca1_client_key), 0);
+	assert_int_equal(gnutls_protocol_get_version(c.s), want_version);
+	server_random(&c, sr);
+	if (!tp_sb_server_marked(cr, sr))
+		fail_msg("%s: the ServerHello random does not answer the mark",
+			 gnutls_protocol_get_name(want_version));
+	gnutls_bye(c.s, GNUTLS_SHUT_WR);
+	tls_close(&c);
+
+	/* the same random again: the same answer, a fresh tail */
+	assert_int_equal(tls_connect_with(&c, h.port, cr, client_priority,
+					  path_ca1_client,
+					  path_ca1_client_key), 0);
+	server_random(&c, sr2);
+	assert_true(tp_sb_server_marked(cr, sr2));
+	assert_memory_not_equal(sr + 16, sr2 + 16, 16);
+	gnutls_bye(c.s, GNUTLS_SHUT_WR);
+	tls_close(&c);
+
+	/* a random GnuTLS chose (as a plain client's is) is not answered */
+	assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, plain, 32), 0);
+	assert_false(tp_sb_client_marked(plain));
+	assert_int_equal(tls_connect_with(&c, h.port, plain, client_priority,
+					  path_ca1_client,
+					  path_ca1_client_key), 0);
+	assert_int_equal(gnutls_protocol_get_version(c.s), want_version);
+	server_random(&c, sr);
+	assert_false(tp_sb_server_marked(plain, sr));
+	/* nor answered as if it were the marked one */
+	assert_false(tp_sb_server_marked(cr, sr));
+	gnutls_bye(c.s, GNUTLS_SHUT_WR);
+	tls_close(&c);
+	stop_server(&h);
+	assert_int_equal(h.sum.established, 3);
+	tp_sb_key_free(&k);
+}
+
+static void test_server_mark_tls13(void **state)
+{
+	(void)state;
+	mark_answered("NORMAL:-VERS-ALL:+VERS-TLS1.3", NULL, GNUTLS_TLS1_3);
+}
+
+/*
+ * A HelloRetryRequest's own random is fixed (RFC 8446 section 4.1.3);
+ * the ServerHello that follows it still answers the mark of the second
+ * ClientHello, whose random is the first one's.
+ */
+static void test_server_mark_after_hello_retry(void **state)
+{
+	struct harness h;
+	struct tls_client c;
+	struct tp_sb_key k;
+	unsigned char cr[32], sr[32];
+
+	(void)state;
+	/* the client's one key share is for a group the server refuses */
+	start_server(&h, "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
+		     "+GROUP-SECP384R1");
+	marked(&k, cr);
+	assert_int_equal(tls_connect_with(&c, h.port, cr, "NORMAL:-GROUP-ALL:"
+					  "+GROUP-SECP256R1:+GROUP-SECP384R1",
+					  path_ca1_client,
+					  path_ca1_client_key), 0);
+	assert_true(c.saw_hrr);
+	server_random(&c, sr);
+	assert_true(tp_sb_server_marked(cr, sr));
+	gnutls_bye(c.s, GNUTLS_SHUT_WR);
+	tls_close(&c);
+	stop_server(&h);
+	tp_sb_key_free(&k);
+}
+
+static void test_server_mark_tls12(void **state)
+{
+	(void)state;
+	mark_answered("NORMAL:-VERS-ALL:+VERS-TLS1.2", NULL, GNUTLS_TLS1_2);
+	/* a server that could speak 1.3 to a client that speaks only 1.2 */
+	mark_answered(NULL, "NORMAL:-VERS-ALL:+VERS-TLS1.2", GNUTLS_TLS1_2);
+}
+
+/* A handshake the server accepts, with a marked random, closed cleanly. */
+static void established(unsigned port, const unsigned char cr[32])
+{
+	struct tls_client c;
+
+	assert_int_equal(tls_connect(&c, port, cr, path_ca1_client,
+				     path_ca1_client_key), 0);
+	gnutls_bye(c.s, GNUTLS_SHUT_WR);
+	tls_close(&c);
+}
+
+/*
+ * A claim is good for the one challenge it signs: one captured on the
+ * wire and sent again, on a connection with a challenge of its own, gets
+ * no account, though the same key's fresh claim there does.
+ */
+static void test_server_claim_replayed(void **state)
+{
+	struct harness h;
+	struct tp_sb_welcome *w = malloc(sizeof(*w)), *w2 = malloc(sizeof(*w));
+	struct tp_sb_account *a = malloc(sizeof(*a));
+	struct tp_sb_key k;
+	unsigned char cr[32], sig[TP_SB_SIG_LEN], fresh[TP_SB_SIG_LEN];
+	char local[64];
+	int fd;
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(w2);
+	assert_non_null(a);
+	start_server(&h, NULL);
+	marked(&k, cr);
+	established(h.port, cr);
+
+	/* the claim as it crossed the wire */
+	fd = hello(h.port, k.pub, cr, w, local, sizeof(local));
+	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, cr, sig), 0);
+	assert_true(claim(fd, sig, a));
+	assert_string_equal(a->outcome, "established");
+	close(fd);
+
+	/* replayed by someone who saw it: the key and random are public */
+	fd = hello(h.port, k.pub, cr, w2, local, sizeof(local));
+	assert_memory_not_equal(w->challenge, w2->challenge,
+				TP_SB_CHALLENGE_LEN);
+	assert_false(claim(fd, sig, a));
+	close(fd);
+
+	/* the holder of the key, on the same terms, gets it */
+	fd = hello(h.port, k.pub, cr, w2, local, sizeof(local));
+	assert_int_equal(tp_sb_sign_claim(&k, w2->challenge, cr, fresh), 0);
+	assert_true(claim(fd, fresh, a));
+	close(fd);
+	stop_server(&h);
+	assert_int_equal(h.sum.sideband, 3);
+	tp_sb_key_free(&k);
+	free(w);
+	free(w2);
+	free(a);
+}
+
+/*
+ * One claim a connection: after the answer to the first, a second
+ * (good) claim on the same connection is not answered, so a wrong guess
+ * cannot be followed by another.
+ */
+static void test_server_one_claim(void **state)
+{
+	struct harness h;
+	struct tp_sb_welcome *w = malloc(sizeof(*w));
+	struct tp_sb_msg *m = malloc(sizeof(*m));
+	struct tp_error err = {0};
+	struct tp_sb_key k;
+	unsigned char cr[32], bad[TP_SB_SIG_LEN], good[TP_SB_SIG_LEN];
+	char buf[TP_SB_MAX_LINE + 1], local[64], *first, *second, *both;
+	char *nl;
+	size_t n, len = 0;
+	ssize_t got;
+	int fd;
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(m);
+	start_server(&h, NULL);
+	marked(&k, cr);
+	established(h.port, cr);
+
+	fd = hello(h.port, k.pub, cr, w, local, sizeof(local));
+	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, cr, good), 0);
+	memcpy(bad, good, sizeof(bad));
+	bad[0] ^= 1;
+	/* both in one write: the second is already there when the first
+	 * is answered */
+	first = tp_sb_claim_line(bad);
+	second = tp_sb_claim_line(good);
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_true(asprintf(&both, "%s%s", first, second) > 0);
+	free(first);
+	free(second);
+	send_line(fd, both);
+	/* everything the server sends until it closes */
+	while (len + 1 < sizeof(buf) &&
+	       (got = recv(fd, buf + len, sizeof(buf) - 1 - len, 0)) > 0)
+		len += (size_t)got;
+	buf[len] = '\0';
+	close(fd);
+	nl = memchr(buf, '\n', len);
+	assert_non_null(nl);
+	n = (size_t)(nl + 1 - buf);
+	if (tp_sb_parse(buf, n, m, &err) == NULL || m->type != TP_SB_ACCOUNT)
+		fail_msg("no account line (%s): %.200s", err.message, buf);
+	assert_false(m->u.account.has_account);
+	/* and nothing after it */
+	if (n != len)
+		fail_msg("a second answer: %.200s", buf + n);
+
+	/* the good claim alone, for contrast, is answered */
+	fd = hello(h.port, k.pub, cr, w, local, sizeof(local));
+	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, cr, good), 0);
+	assert_true(claim(fd, good, &m->u.account.account));
+	close(fd);
+	stop_server(&h);
+	tp_sb_key_free(&k);
+	free(w);
+	free(m);
+}
+
+/*
+ * The key a hello names must be the one its random was made from: a
+ * stranger who copies the random off the wire and signs with a key of
+ * its own gets nothing, though its signature is good.
+ */
+static void test_server_key_does_not_fit(void **state)
+{
+	struct harness h;
+	struct tp_sb_welcome *w = malloc(sizeof(*w));
+	struct tp_sb_account *a = malloc(sizeof(*a));
+	struct tp_sb_key k, stranger;
+	unsigned char cr[32], stranger_cr[32], plain[32],
+		      sig[TP_SB_SIG_LEN];
+	char local[64];
+	int fd;
+
+	(void)state;
+	assert_non_null(w);
+	assert_non_null(a);
+	start_server(&h, NULL);
+	marked(&k, cr);
+	marked(&stranger, stranger_cr);
+	established(h.port, cr);
+
+	fd = hello(h.port, stranger.pub, cr, w, local, sizeof(local));
+	assert_int_equal(tp_sb_sign_claim(&stranger, w->challenge, cr, sig),
+			 0);
+	assert_false(claim(fd, sig, a));
+	close(fd);
+
+	/* a handshake whose random is not marked has no key that fits */
+	assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, plain, 32), 0);
+	established(h.port, plain);
+	fd = hello(h.port, k.pub, plain, w, local, sizeof(local));
+	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, plain, sig), 0);
+	assert_false(claim(fd, sig, a));
+	close(fd);
+
+	/* the right key, for contrast */
+	assert_true(ask(h.port, &k, cr, w, a, local, sizeof(local)));
+	assert_string_equal(a->outcome, "established");
+	stop_server(&h);
+	assert_int_equal(h.sum.established, 2);
+	tp_sb_key_free(&k);
+	tp_sb_key_free(&stranger);
+	free(w);
+	free(a);
 }
 
 static int setup(void **state)
@@ -621,6 +1028,12 @@ int main(void)
 		cmocka_unit_test(test_server_account_of_a_rejection),
 		cmocka_unit_test(test_server_inside_and_established),
 		cmocka_unit_test(test_server_tls12_rejection),
+		cmocka_unit_test(test_server_mark_tls13),
+		cmocka_unit_test(test_server_mark_tls12),
+		cmocka_unit_test(test_server_mark_after_hello_retry),
+		cmocka_unit_test(test_server_claim_replayed),
+		cmocka_unit_test(test_server_one_claim),
+		cmocka_unit_test(test_server_key_does_not_fit),
 	};
 
 	return cmocka_run_group_tests_name("server", tests, setup, teardown);
