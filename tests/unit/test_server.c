@@ -734,6 +734,9 @@ static void mark_answered(const char *server_priority,
 	struct tls_client c;
 	struct tp_sb_key k;
 	unsigned char cr[32], plain[32], sr[32], sr2[32];
+	/* the server's default priority speaks TLS 1.3 */
+	bool downgrade = server_priority == NULL &&
+			 want_version == GNUTLS_TLS1_2;
 
 	start_server(&h, server_priority);
 	marked(&k, cr);
@@ -745,6 +748,12 @@ static void mark_answered(const char *server_priority,
 	if (!tp_sb_server_marked(cr, sr))
 		fail_msg("%s: the ServerHello random does not answer the mark",
 			 gnutls_protocol_get_name(want_version));
+	/* RFC 8446 section 4.1.3: a server that could speak TLS 1.3 and
+	 * settles for 1.2 ends its random with DOWNGRD 01, marked or not */
+	if ((memcmp(sr + 24, "DOWNGRD\x01", 8) == 0) != downgrade)
+		fail_msg("%s: the marked random %s the downgrade sentinel",
+			 gnutls_protocol_get_name(want_version),
+			 downgrade ? "lacks" : "carries");
 	gnutls_bye(c.s, GNUTLS_SHUT_WR);
 	tls_close(&c);
 
@@ -767,6 +776,8 @@ static void mark_answered(const char *server_priority,
 	assert_int_equal(gnutls_protocol_get_version(c.s), want_version);
 	server_random(&c, sr);
 	assert_false(tp_sb_server_marked(plain, sr));
+	/* GnuTLS's own random says the same as ours */
+	assert_int_equal(memcmp(sr + 24, "DOWNGRD\x01", 8) == 0, downgrade);
 	/* nor answered as if it were the marked one */
 	assert_false(tp_sb_server_marked(cr, sr));
 	gnutls_bye(c.s, GNUTLS_SHUT_WR);
