@@ -136,9 +136,15 @@ static void claim(struct tp_pair *p, int fd, char *reply, double deadline)
 	bool reset, timed_out;
 	size_t got;
 
+	errno = 0;
 	if (tp_sb_sign_claim(&p->key, p->welcome.challenge, p->client_random,
-			     sig) < 0)
+			     sig) < 0) {
+		/* GnuTLS could not allocate: the account would go missing
+		 * as if never claimed (alloc.h) */
+		if (errno == ENOMEM)
+			tp_alloc_note();
 		return;
+	}
 	line = tp_sb_claim_line(sig);
 	if (line == NULL)
 		return;

@@ -600,6 +600,8 @@ static void inside_exchange(struct ctx *c)
 				goto out;
 			continue;
 		}
+		if (n == GNUTLS_E_MEMORY_ERROR)
+			tp_alloc_note();  /* not the peer's doing (alloc.h) */
 		if (n < 0)
 			goto out;
 		sent += (size_t)n;
@@ -619,6 +621,10 @@ static void inside_exchange(struct ctx *c)
 			note_alert(c, true, c->obs->alert_in);
 			break;
 		}
+		/* a failed allocation would pass for the peer's quiet end,
+		 * and hide an alert still to come */
+		if (n == GNUTLS_E_MEMORY_ERROR)
+			tp_alloc_note();
 		if (n <= 0)
 			break;
 		got += (size_t)n;

@@ -40,10 +40,21 @@ Modes:
   sb-nested    a side-channel line of JSON nested 10,000 deep
   sb-malformed a side-channel line that is not JSON
                (each sb-* line is followed by a ClientHello whose
-               random goes with the hello's token; left once answered)
+               random carries the mark of the hello's key; left once
+               answered)
+  claim-garbage  a hello, then after the welcome a line that is not JSON
+  claim-first    a claim before any hello
+  claim-twice    a hello, then two claims on its challenge
+  claim-short    a hello, then a claim whose signature is 63 bytes
+  claim-endless  a hello, then after the welcome a line that never ends
+               (a byte every --interval seconds, never a newline)
+  claim-trickle  a hello, then a claim in one-byte segments
+               (each claim-* mode prints what came after the welcome)
 """
 
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -122,8 +133,9 @@ def connect(host, port, rcvbuf=None):
     return s
 
 
-def outcome(s, t0, wait=WAIT_S):
-    """Reads what the server sends until it closes or resets: a line."""
+def watch(s, t0, wait=WAIT_S):
+    """Reads what the server sends until it closes or resets: the bytes,
+    how it ended and when."""
     got = b""
     how = "still open after %.0f s" % wait
     s.settimeout(0.5)
@@ -143,7 +155,12 @@ def outcome(s, t0, wait=WAIT_S):
             how = "closed by the server"
             break
         got += chunk
-    ms = (time.monotonic() - t0) * 1000
+    return got, how, (time.monotonic() - t0) * 1000
+
+
+def outcome(s, t0, wait=WAIT_S):
+    """What the server sent and how it ended: a line."""
+    got, how, ms = watch(s, t0, wait)
     first = "first 0x%02x" % got[0] if got else "nothing"
     return "answered %d bytes (%s), %s after %d ms" % (len(got), first, how,
                                                      ms)
@@ -241,25 +258,45 @@ def sb(obj):
     return MAGIC + json.dumps(obj).encode() + b"\n"
 
 
-TOKEN = bytes(range(32))
+# Any 32 bytes do for a public key: the server checks that the random
+# was made from it, and a hostile client never needs to sign for real.
+KEY = bytes(range(32))
+
+
+def mark(key):
+    """The ClientHello random a tlsprobe client makes from its key
+    (src/sideband.h): SHA-256(key)[0..16), then an HMAC of those."""
+    head = hashlib.sha256(key).digest()[:16]
+    return head + hmac.new(b"TLSPROBE/1 client mark", head,
+                           hashlib.sha256).digest()[:16]
 
 
 def evil_sb_hello():
     return sb({"type": "hello", "version": "0.1.0" + E[:1],
                "unique_id": "id" + E, "local": "127.0.0.1:1" + E,
-               "dialled": "127.0.0.1:2" + E, "token": TOKEN.hex()})
+               "dialled": "127.0.0.1:2" + E,
+               "client_random": mark(KEY).hex(), "key": KEY.hex()})
+
+
+def plain_sb_hello():
+    return sb({"type": "hello", "version": "0.1.0", "unique_id": None,
+               "local": "127.0.0.1:1", "dialled": "127.0.0.1:2",
+               "client_random": mark(KEY).hex(), "key": KEY.hex()})
+
+
+def sb_claim(sig):
+    return sb({"type": "claim", "signature": sig.hex()})
 
 
 def play_sideband(a):
-    """The hostile line, then a handshake whose ClientHello random is
-    SHA-256 of the hello's token (as a tlsprobe client makes it), so
-    that whatever the server took from the line can reach its report
-    of that handshake; it is left once the server answers."""
+    """The hostile line, then a handshake whose ClientHello random
+    carries the mark of the hello's key (as a tlsprobe client makes
+    it), so that whatever the server took from the line can reach its
+    report of that handshake; it is left once the server answers."""
     first = send_and_watch(a.host, a.port, payload(a.mode), wait=a.hold)
     s = connect(a.host, a.port)
     t0 = time.monotonic()
-    random = __import__("hashlib").sha256(TOKEN).digest()
-    s.sendall(record(22, client_hello(random=random)))
+    s.sendall(record(22, client_hello(random=mark(KEY))))
     # the whole first flight, until the server waits for us: a close
     # with bytes unread would be a reset, not the FIN meant here
     got = b""
@@ -276,6 +313,87 @@ def play_sideband(a):
     s.close()
     return "%s: %s; then a ClientHello answered with %d bytes after %d ms" % (
         a.mode, first, len(got), (time.monotonic() - t0) * 1000)
+
+
+def read_line(s, t0, wait):
+    """One line (the welcome), or what came before the server ended."""
+    got = b""
+    s.settimeout(0.5)
+    end = t0 + wait
+    while b"\n" not in got and time.monotonic() < end:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            continue
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def play_claim(a):
+    """A hello and its welcome, then the mode's hostile claim; says
+    whether the welcome came and what the server did after it. The
+    signatures are garbage: the server must answer them with a null
+    account, never with another's."""
+    s = connect(a.host, a.port)
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    t0 = time.monotonic()
+    if a.mode == "claim-first":
+        s.sendall(sb_claim(bytes(64)))
+        r = outcome(s, t0, a.hold)
+        s.close()
+        return "claim-first: " + r
+    s.sendall(plain_sb_hello())
+    got = read_line(s, t0, a.hold)
+    if not got.startswith(MAGIC) or b'"welcome"' not in got:
+        s.close()
+        return "%s: no welcome (%d bytes)" % (a.mode, len(got))
+    extra = got[got.index(b"\n") + 1:]
+    t0 = time.monotonic()
+    try:
+        if a.mode == "claim-garbage":
+            s.sendall(b"\x1b[2J\xe2\x80\xae" +
+                      bytes(b for b in range(256) if b != 10) + b"\n")
+        elif a.mode == "claim-twice":
+            s.sendall(sb_claim(bytes(64)) + sb_claim(b"\x01" * 64))
+        elif a.mode == "claim-short":
+            s.sendall(sb_claim(bytes(63)))
+        elif a.mode == "claim-trickle":
+            for b in sb_claim(b"\x02" * 64):
+                s.sendall(bytes([b]))
+                time.sleep(0.002)
+        elif a.mode == "claim-endless":
+            s.sendall(MAGIC + b'{"type":"claim","signature":"')
+            s.settimeout(a.interval)
+            while time.monotonic() - t0 < a.hold:
+                s.sendall(b"a")
+                try:
+                    chunk = s.recv(65536)
+                except socket.timeout:
+                    continue
+                extra += chunk
+                if not chunk:
+                    raise ConnectionAbortedError("FIN")
+    except OSError as e:
+        s.close()
+        return "%s: welcome; then the server ended it (%s) after %d ms" % (
+            a.mode, type(e).__name__, (time.monotonic() - t0) * 1000)
+    got, how, ms = watch(s, t0, a.hold)
+    s.close()
+    # each line the server sent after the welcome, by its type
+    kinds = []
+    for line in (extra + got).split(b"\n")[:-1]:
+        try:
+            obj = json.loads(line[len(MAGIC):].decode())
+            kinds.append("%s %s" % (obj["type"], json.dumps(
+                obj.get("account"))))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            kinds.append("?")
+    return "%s: welcome; then %d lines [%s], %d bytes, %s after %d ms" % (
+        a.mode, len(kinds), "; ".join(kinds), len(extra + got), how, ms)
 
 
 def play_evil_cert(a):
@@ -315,8 +433,10 @@ def payload(mode):
             alpn=(("h2" + EVIL).encode(), b"\x1b]0;t\x07"))),
         "sb-evil": evil_sb_hello(),
         "sb-raw": MAGIC + ('{"type":"hello","version":"0.1.0","unique_id":'
-                           '"id%s","local":"1","dialled":"2","token":"%s"}'
-                           % (EVIL, "ab" * 32)).encode() + b"\n",
+                           '"id%s","local":"1","dialled":"2",'
+                           '"client_random":"%s","key":"%s"}'
+                           % (EVIL, mark(KEY).hex(), KEY.hex())).encode() +
+        b"\n",
         "sb-huge": MAGIC + b'{"type":"hello","x":"' + b"A" * (1 << 20),
         "sb-nested": MAGIC + b'{"type":"hello","x":' + b"[" * 10000 +
         b"]" * 10000 + b"}\n",
@@ -335,6 +455,8 @@ def play(a):
         return play_evil_cert(a)
     if a.mode.startswith("sb-"):
         return play_sideband(a)
+    if a.mode.startswith("claim-"):
+        return play_claim(a)
     if a.mode == "rst":
         s = connect(a.host, a.port)
         s.sendall(record(22, client_hello()))
@@ -385,7 +507,8 @@ def play(a):
 MODES = ("idle quick slowloris sslv2 garbage huge-length ext64k split "
          "alert-storm close-notify rst unknown-record zero-window flood "
          "evil-sni evil-alpn evil-cert sb-evil sb-raw sb-huge sb-nested "
-         "sb-malformed").split()
+         "sb-malformed claim-garbage claim-first claim-twice claim-short "
+         "claim-endless claim-trickle").split()
 
 
 def main():

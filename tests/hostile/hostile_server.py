@@ -15,15 +15,25 @@ modes below add the hostile ones. Modes that speak real TLS need --certs
 (the directory mkcerts.py filled).
 
 A connection that starts with "TLSPROBE/1 " is the client's side-channel
-hello: the sb-* and evil-sideband modes answer it with a hostile line,
-the modes that speak real TLS close it, every other mode plays its
-behaviour there too.
+hello (sent by a client run with --paired: these servers cannot answer
+the mark in their ServerHello random): the sb-* modes answer it with a
+hostile line, evil-sideband, peer-evil and the acct-* modes with a
+welcome and then a hostile answer to the claim, the other modes that
+speak real TLS close it, every other mode plays its behaviour there too.
+The acct-* modes are otherwise a well-behaved tlsprobe server (their
+welcome and inside-reply say what the client itself sees), so that the
+answer to the claim is the only hostile thing:
+  acct-malformed  an "account" line of the wrong types
+  acct-long       an account whose reason is longer than its field
+  acct-huge       an "account" line of 1 MB
+  acct-endless    an "account" line that never ends
 
 Every socket operation has a deadline, and threads are bounded, so a
 client that goes away never leaves the server stuck.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import socket
@@ -48,6 +58,8 @@ MAGIC = b"TLSPROBE/1 "
 EVIL = "\x1b[2J\x1b]0;x\x07\u009b31m\u202etxt.exe\u2066"
 
 CERTS = None
+# SHA-256 of leaf.pem's certificate, for the well-behaved welcomes
+LEAF_SHA256 = "00" * 32
 FLOOD_BYTES = 100 * 1024 * 1024
 # RFC 8446 section 4.1.3: the last 8 bytes of a TLS 1.3 server's random
 # when it negotiates TLS 1.2.
@@ -309,14 +321,37 @@ def evil_welcome():
             "chain_sha256": ["cd" * 32],
             "trusted_cas": ["CN=ca" + EVIL, "O=" + EVIL + ",CN=x"],
             "require_client_cert": True, "expect_id": "exp" + E,
-            "account": evil_account()}
+            "challenge": os.urandom(32).hex()}
 
 
-def evil_inside_reply(client_random="00" * 32):
+def evil_inside_reply(client_random="00" * 32, account=None):
     return {"type": "inside-reply", "version": "0.1.0",
             "unique_id": "id" + E, "seen_from": "127.0.0.9:9" + E,
             "server_local": "127.0.0.8:8" + E,
-            "chain_sha256": ["cd" * 32], "client_random": client_random}
+            "chain_sha256": ["cd" * 32], "client_random": client_random,
+            "account": account}
+
+
+def addr(sa):
+    return ("[%s]:%d" if ":" in sa[0] else "%s:%d") % sa[:2]
+
+
+def plain_welcome(conn):
+    """What a tlsprobe server with leaf.pem would say."""
+    return {"type": "welcome", "version": "0.1.0", "unique_id": "hostile",
+            "seen_from": addr(conn.getpeername()),
+            "server_local": addr(conn.getsockname()),
+            "chain_sha256": [LEAF_SHA256], "trusted_cas": [],
+            "require_client_cert": False, "expect_id": None,
+            "challenge": os.urandom(32).hex()}
+
+
+def plain_inside_reply(conn, client_random):
+    return {"type": "inside-reply", "version": "0.1.0",
+            "unique_id": "hostile", "seen_from": addr(conn.getpeername()),
+            "server_local": addr(conn.getsockname()),
+            "chain_sha256": [LEAF_SHA256], "client_random": client_random,
+            "account": None}
 
 
 # "id" + E is 14 bytes: an ID cut at 63 bytes falls inside an e-acute.
@@ -371,6 +406,48 @@ SIDEBAND = {
 }
 
 
+def account_line(account):
+    return sb_line({"type": "account", "account": account})
+
+
+def long_account():
+    a = evil_account()
+    a["reason"] = "r" * 600  # the field holds 511 bytes
+    return a
+
+
+# a welcome, then these answers to the claim; None: the line is left
+# unfinished and the connection held
+ACCOUNT = {
+    "evil-sideband": lambda: account_line(evil_account()),
+    "peer-evil": lambda: account_line(evil_account()),
+    "acct-malformed": lambda: MAGIC + json.dumps(
+        {"type": "account", "account": {"seen_from": 7, "outcome": [E],
+                                        "reason": {"r": EVIL}}}).encode() +
+    b"\n",
+    "acct-long": lambda: account_line(long_account()),
+    "acct-huge": lambda: MAGIC + b'{"type":"account","account":{"reason":"' +
+    b"A" * (1 << 20) + b'"}}\n',
+    "acct-endless": lambda: MAGIC + b'{"type":"account","account":{"reason":"'
+    + b"A" * 100,
+}
+
+
+def read_line(conn, timeout):
+    """One line (at most 20000 bytes) before the timeout."""
+    conn.settimeout(timeout)
+    data = b""
+    try:
+        while b"\n" not in data and len(data) < 20000:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (socket.timeout, OSError):
+        pass
+    return data
+
+
 def line_type(line):
     try:
         return json.loads(line[len(MAGIC):].decode()).get("type")
@@ -379,12 +456,21 @@ def line_type(line):
 
 
 def serve_sideband(conn, mode, first):
-    if mode == "peer-evil":
-        kind = line_type(first)
-        if kind == "hello":
-            sendall(conn, sb_line(evil_welcome()), HELLO_S)
-        elif kind in ("peer-report", "peer-ack"):
-            sendall(conn, peer_line("peer-ack"), HELLO_S)
+    kind = line_type(first)
+    if mode == "peer-evil" and kind in ("peer-report", "peer-ack"):
+        sendall(conn, peer_line("peer-ack"), HELLO_S)
+        drain_until_gone(conn, HELLO_S)
+        return
+    if mode in ACCOUNT:
+        if kind != "hello":
+            return
+        welcome = evil_welcome() if mode in ("evil-sideband", "peer-evil") \
+            else plain_welcome(conn)
+        sendall(conn, sb_line(welcome), HELLO_S)
+        # the claim (a client that wanted no account closes instead)
+        if line_type(read_line(conn, HELLO_S)) == "claim":
+            sendall(conn, ACCOUNT[mode](), HELLO_S)
+            log("%s: claim answered" % mode)
         drain_until_gone(conn, HELLO_S)
         return
     make = SIDEBAND.get(mode)
@@ -441,6 +527,7 @@ def tls_serve(conn, ctx, mode):
     obj = ctx.wrap_bio(inc, out, server_side=True)
     frag = Fragmenter(split=(mode == "split-tls"))
     deadline = time.monotonic() + HELLO_S
+    first = []  # the client's first bytes, for its ClientHello random
 
     def flush():
         data = out.read()
@@ -455,6 +542,8 @@ def tls_serve(conn, ctx, mode):
         if not data:
             inc.write_eof()
             return False
+        if sum(len(d) for d in first) < 43:
+            first.append(data)
         inc.write(data)
         return True
 
@@ -489,8 +578,18 @@ def tls_serve(conn, ctx, mode):
                 flush()
                 if not pull():
                     return
-        if mode in ("evil-sideband", "peer-evil") and line.startswith(MAGIC):
-            obj.write(sb_line(evil_inside_reply()))
+        # record header (5), handshake header (4), version (2): the
+        # ClientHello random
+        client_random = b"".join(first)[11:43].hex()
+        if line.startswith(MAGIC) and mode in ACCOUNT:
+            if mode == "evil-sideband":
+                # no account inside: the client claims it
+                reply = evil_inside_reply()
+            elif mode == "peer-evil":
+                reply = evil_inside_reply(account=evil_account())
+            else:
+                reply = plain_inside_reply(conn, client_random)
+            obj.write(sb_line(reply))
             flush()
         drain_until_gone(conn, HELLO_S)
     except (ssl.SSLError, socket.timeout, OSError) as e:
@@ -512,6 +611,10 @@ TLS = {
     "sb-deep": ("leaf.pem", "leaf.key"),
     # a tlsprobe peer node gone bad: every side-channel answer hostile
     "peer-evil": ("leaf.pem", "leaf.key"),
+    "acct-malformed": ("leaf.pem", "leaf.key"),
+    "acct-long": ("leaf.pem", "leaf.key"),
+    "acct-huge": ("leaf.pem", "leaf.key"),
+    "acct-endless": ("leaf.pem", "leaf.key"),
 }
 
 # the plain misbehaving servers, as fakeserver.py plays them
@@ -595,6 +698,13 @@ def main():
             ap.error("unknown mode %s; the modes: %s" % (mode, " ".join(MODES)))
         if mode in TLS and not args.certs:
             ap.error("mode %s speaks TLS: --certs DIR is needed" % mode)
+
+    if args.certs:
+        global LEAF_SHA256
+        with open(os.path.join(args.certs, "leaf.pem")) as f:
+            pem = f.read().split("-----END CERTIFICATE-----")[0]
+        LEAF_SHA256 = hashlib.sha256(ssl.PEM_cert_to_DER_cert(
+            pem + "-----END CERTIFICATE-----\n")).hexdigest()
 
     # One process, one port per mode: a test starts its servers at once.
     loops = []

@@ -215,6 +215,66 @@ if [ "$RSS1" -le $((RSS0 + RSS_MARGIN)) ]; then
 else
 	not_ok "storm: VmRSS within $RSS_MARGIN kB of the baseline ($RSS0 -> $RSS1 kB)"
 fi
+# ---- hostile claims, while a normal client is served ----
+# After a welcome the server waits for a claim: each hostile one ends
+# within the bound of that wait, and meanwhile others are served.
+CLAIMS="claim-garbage claim-first claim-twice claim-short claim-endless
+claim-trickle"
+_cpids=""
+for m in $CLAIMS; do
+	"$PY" "$HOSTILE_CLIENT" "$m" 127.0.0.1 "$PORT" --hold "$HOLD" \
+		--interval "$INTERVAL" >"$T/$m.client" 2>&1 &
+	_cpids="$_cpids $!"
+done
+sleep 0.3
+normal_client claims-normal
+_rc=$?
+for _p in $_cpids; do wait "$_p"; done
+if [ "$_rc" -eq 0 ] && "$PY" -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+sys.exit(0 if d["peer_report"] is not None else 1)' "$T/claims-normal.json"
+then
+	ok "claims: a normal client is served while hostile claims wait"
+else
+	not_ok "claims: a normal client is served while hostile claims wait (exit $_rc)"
+	head -c 600 "$T/claims-normal.err" | sed 's/^/#   /'
+fi
+# claim_saw MODE ERE WHAT: what hostile_client.py MODE printed matches
+claim_saw() {
+	if grep -qE "$2" "$T/$1.client"; then
+		ok "$1: $3"
+	else
+		not_ok "$1: $3"
+		sed 's/^/#   /' "$T/$1.client"
+	fi
+}
+# the line's time: the server ends it within the bound of its wait
+claim_in_bound() {
+	_ms=$(sed -n 's/.* after \([0-9]*\) ms$/\1/p' "$T/$1.client")
+	if [ -n "$_ms" ] && [ "$_ms" -le "$BOUND" ]; then
+		ok "$1: ended within the bound (${_ms} ms)"
+	else
+		not_ok "$1: ended within the bound (${_ms:-?} ms, bound $BOUND ms)"
+		sed 's/^/#   /' "$T/$1.client"
+	fi
+}
+claim_saw claim-garbage 'welcome; then 0 lines .*closed by the server' \
+	"a garbage line after the welcome is closed on, unanswered"
+claim_saw claim-first 'answered 0 bytes \(nothing\), closed by the server' \
+	"a claim before any hello is closed on, unanswered"
+claim_saw claim-twice 'welcome; then 1 lines \[account null\], [0-9]+ bytes, closed by the server' \
+	"two claims: one null account, the second unanswered"
+claim_saw claim-short 'welcome; then 0 lines .*closed by the server' \
+	"a 63-byte signature is closed on, unanswered"
+claim_saw claim-endless 'welcome; then the server ended it|welcome; then 0 lines .*(closed|reset) by the server' \
+	"a line that never ends is cut by the server"
+claim_saw claim-trickle 'welcome; then 1 lines \[account null\]' \
+	"a claim in one-byte segments is read whole: a null account"
+for m in $CLAIMS; do
+	claim_in_bound "$m"
+done
+
 normal_client normal1
 _rc=$?
 if [ "$_rc" -eq 0 ] && "$PY" -c '

@@ -13,13 +13,17 @@ terminal escapes (CSI, OSC with BEL, the C1 CSI), bidi controls
 (U+202E, U+2066), an escape written as text ("\\x1b[31m", which a
 tlsprobe reads back as the byte), and its node ID ("from") is cut by a
 63-byte field in the middle of a UTF-8 character:
-  hello        -> welcome (with an account when the hello comes after
-                  the handshake)
+  hello        -> welcome, then a claim on the same connection ->
+                  account (it never checks the signature)
   peer-report  -> peer-ack carrying a whole client report
-  inside (TLS) -> inside-reply
+  inside (TLS) -> inside-reply, without an account, so that the client
+                  claims it
+Its handshakes are Python's ssl, which cannot answer the mark in the
+ServerHello random: a client speaks to it only with --paired.
 """
 
 import json
+import os
 import socket
 import ssl
 import sys
@@ -37,19 +41,20 @@ def line(doc):
     return ("TLSPROBE/1 " + json.dumps(doc) + "\n").encode()
 
 
-def welcome(after):
-    account = None
-    if after:
-        account = {"seen_from": ESC, "outcome": "alert",
-                   "version": SHORT, "cipher": ESC, "sni": ESC,
-                   "alert_sent": ESC, "reason": ESC + " " + ESC,
-                   "client_cert": {"subject": ESC, "issuer": ESC,
-                                   "sha256": SHA},
-                   "codes": ["CLIENT_CERT_REJECTED", SHORT]}
+def account():
+    return {"seen_from": ESC, "outcome": "alert",
+            "version": SHORT, "cipher": ESC, "sni": ESC,
+            "alert_sent": ESC, "reason": ESC + " " + ESC,
+            "client_cert": {"subject": ESC, "issuer": ESC,
+                            "sha256": SHA},
+            "codes": ["CLIENT_CERT_REJECTED", SHORT]}
+
+
+def welcome():
     return {"type": "welcome", "version": SHORT, "unique_id": ESC,
             "seen_from": ESC, "server_local": ESC, "chain_sha256": [],
             "trusted_cas": [ESC, "CN=" + ESC], "require_client_cert": True,
-            "expect_id": ESC, "account": account}
+            "expect_id": ESC, "challenge": os.urandom(32).hex()}
 
 
 def report():
@@ -92,19 +97,20 @@ def read_line(conn, limit=65536):
     return buf
 
 
-def side_channel(conn):
-    got = read_line(conn)
+def parse(got):
     try:
-        doc = json.loads(got[len("TLSPROBE/1 "):].decode())
+        return json.loads(got[len("TLSPROBE/1 "):].decode())
     except ValueError:
-        return
+        return {}
+
+
+def side_channel(conn):
+    doc = parse(read_line(conn))
     if doc.get("type") == "hello":
-        # the hello after the handshake (its token seen before) asks
-        # for the account
-        with lock:
-            after = doc.get("token") in tokens
-            tokens.add(doc.get("token"))
-        conn.sendall(line(welcome(after)))
+        conn.sendall(line(welcome()))
+        # a client that wants the account claims it here
+        if parse(read_line(conn)).get("type") == "claim":
+            conn.sendall(line({"type": "account", "account": account()}))
     elif doc.get("type") == "peer-report":
         conn.sendall(line({"type": "peer-ack", "from": NODE_ID,
                            "listen": ESC, "report": report()}))
@@ -121,7 +127,7 @@ def tls(conn, ctx):
             t.sendall(line({"type": "inside-reply", "version": SHORT,
                             "unique_id": ESC, "seen_from": ESC,
                             "server_local": ESC, "chain_sha256": [],
-                            "client_random": SHA}))
+                            "client_random": SHA, "account": None}))
             read_line(t)
     except (OSError, ssl.SSLError):
         pass
@@ -141,10 +147,6 @@ def handle(conn, ctx):
         pass
     finally:
         conn.close()
-
-
-lock = threading.Lock()
-tokens = set()
 
 
 def main():

@@ -51,6 +51,19 @@ expect "accepts and never answers: HANDSHAKE_TIMEOUT" 1 HANDSHAKE_TIMEOUT \
 within "accepts and never answers"
 stop_servers
 
+# the same asked with --paired: the side channel's hello meets the same
+# silence before the handshake, within tcp's budget (unasked, the client
+# says nothing but TLS to a server that does not answer the mark)
+start_fake stall
+run_client accept-silent-paired "127.0.0.1:$FAKE_PORT" --timeout $TO \
+	--paired
+expect "accepts and never answers, --paired: HANDSHAKE_TIMEOUT" 1 \
+	HANDSHAKE_TIMEOUT '!TCP_TIMEOUT' '!PMTU_BLACKHOLE'
+expect_py "accepts and never answers, --paired: the hello met silence" \
+	"'silence' in [s for s in d['stages'] if s['name'] == 'sideband'][0]['detail']"
+within "accepts and never answers, --paired"
+stop_servers
+
 # the same with a name, so that the no-SNI retry runs too
 start_fake stall
 run_client accept-silent-sni "localhost:$FAKE_PORT" -4 --timeout $TO

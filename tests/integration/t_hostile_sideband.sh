@@ -69,9 +69,10 @@ json_ok "$T/peer.json" "any(s['name'] == '\\\\x1b[2Jx' for v in d['directions'].
 shows "$T/peer.json" '\x1b' '\x1b[2J' '\u202e' "peer --json: escapes show once"
 
 # 3. client, text and --json: the welcome, the account and the inside
-# reply are all the hostile node's
+# reply are all the hostile node's (--paired: its ServerHello cannot
+# answer the mark, and unasked the client says nothing but TLS)
 timeout -k 2 30 "$TP" client "127.0.0.1:$HP" --ca "$PKI/ca1.pem" \
-	--cert "$ME.pem" --key "$ME.key" --timeout 2 \
+	--cert "$ME.pem" --key "$ME.key" --timeout 2 --paired \
 	>"$T/client.txt" 2>"$T/client.err"
 RC=$?
 check "client against the hostile node runs (exit 0 or 1, got $RC)" \
@@ -80,7 +81,7 @@ inert "$T/client.txt" "client text: nothing raw"
 inert "$T/client.err" "client stderr: nothing raw" empty
 shows "$T/client.txt" '\x1b' '\x1b[2J' '\u202e' "client text: escapes show once"
 timeout -k 2 30 "$TP" client "127.0.0.1:$HP" --ca "$PKI/ca1.pem" \
-	--cert "$ME.pem" --key "$ME.key" --timeout 2 --json \
+	--cert "$ME.pem" --key "$ME.key" --timeout 2 --paired --json \
 	>"$T/client.json" 2>"$T/client-json.err"
 inert "$T/client.json" "client --json: nothing raw"
 json_ok "$T/client.json" "d['peer_report'] and d['peer_report']['account'] and d['peer_report']['trusted_cas']" \

@@ -1,7 +1,9 @@
 # A TLS-terminating proxy that holds the server's own certificate and key
 # (a load balancer, say): the client receives the very certificate the
 # server sends, yet the tlsprobe server saw another ClientHello. Only the
-# exchange inside TLS can tell: TLS_INTERCEPTED.
+# exchange inside TLS can tell: TLS_INTERCEPTED. The proxy's own
+# ServerHello does not answer the mark, so the client asks only when
+# told to (--paired).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
@@ -59,7 +61,16 @@ start_ready proxy python3 "$T/proxy.py" "$PKI/server.pem" "$PKI/server.key" "$SP
 	{ not_ok "the terminating proxy starts"; exit 1; }
 PP=$READY_PORT
 
-run_client proxied "localhost:$PP" -4 --ca "$PKI/ca1.pem" --timeout 3
+# unasked, the client says nothing but TLS to what looks like a plain
+# server
+run_client unasked "localhost:$PP" -4 --ca "$PKI/ca1.pem" --timeout 3
+expect "terminating proxy, not --paired: nothing is asked" 0 \
+	'!TLS_INTERCEPTED'
+expect_py "terminating proxy, not --paired: no far side, for want of a mark" \
+	"d['peer_report'] is None and 'no mark answered' in [s for s in d['stages'] if s['name'] == 'sideband'][0]['detail']"
+
+run_client proxied "localhost:$PP" -4 --ca "$PKI/ca1.pem" --timeout 3 \
+	--paired
 expect "terminating proxy with the server's own key: TLS_INTERCEPTED" 1 \
 	TLS_INTERCEPTED '!UNKNOWN_CA' '!NAME_MISMATCH'
 expect_py "TLS_INTERCEPTED says the server saw another ClientHello, with both randoms" \
@@ -70,3 +81,5 @@ expect_py "the far side answered inside TLS: peer_report present, the same leaf"
 # the same server without the proxy: no interception
 run_client direct "localhost:$SP" -4 --ca "$PKI/ca1.pem" --timeout 3
 expect "the same server, direct: exit 0, no TLS_INTERCEPTED" 0 '!TLS_INTERCEPTED'
+expect_py "the same server, direct: the mark is answered and the far side compared" \
+	"d['peer_report'] is not None and d['peer_report']['sent_sha256'][0] == d['certificates'][0]['sha256']"

@@ -266,19 +266,30 @@ expect "--expect-id another ID: the client's certificate is refused" 1 \
 
 start_probe --ca "$CA1" --require-client-cert
 SB_PY='
-import hashlib, json, socket, ssl, sys
+import hashlib, hmac, json, re, socket, ssl, sys
 port, pem = int(sys.argv[1]), sys.argv[2]
 s = socket.create_connection(("127.0.0.1", port), 5)
+s.settimeout(5)
 me = "%s:%d" % s.getsockname()
+# a key of our own (any 32 bytes: no claim here verifies) and the random
+# marked from it, as src/sideband.h makes them
+key = bytes(range(32))
+head = hashlib.sha256(key).digest()[:16]
+cr = head + hmac.new(b"TLSPROBE/1 client mark", head,
+                     hashlib.sha256).digest()[:16]
 hello = {"type": "hello", "version": "0.1.0", "unique_id": None,
-         "local": me, "dialled": "127.0.0.1:%d" % port, "token": "ab" * 32}
+         "local": me, "dialled": "127.0.0.1:%d" % port,
+         "client_random": cr.hex(), "key": key.hex()}
 s.sendall(b"TLSPROBE/1 " + json.dumps(hello).encode() + b"\n")
-data = b""
-while not data.endswith(b"\n"):
-    chunk = s.recv(65536)
-    if not chunk:
-        break
-    data += chunk
+def line():
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+data = line()
 assert data.startswith(b"TLSPROBE/1 "), data[:80]
 w = json.loads(data[11:])
 der = ssl.PEM_cert_to_DER_cert(open(pem).read())
@@ -292,16 +303,28 @@ want("server_local", w["server_local"] == "127.0.0.1:%d" % port)
 want("chain_sha256", w["chain_sha256"] == [hashlib.sha256(der).hexdigest()])
 want("trusted_cas", w["trusted_cas"] == ["CN=tlsprobe Test CA1,O=tlsprobe"])
 want("require_client_cert", w["require_client_cert"] is True)
-want("no account for a fresh token", w["account"] is None)
+want("no account in a welcome", "account" not in w)
+want("a challenge of 32 bytes",
+     re.fullmatch("[0-9a-f]{64}", w.get("challenge") or "") is not None)
 want("expect_id null", w["expect_id"] is None)
-want("closed after the welcome", s.recv(10) == b"")
+# the connection waits for a claim; one that does not verify (for a
+# random no handshake had) gets a null account, and the end
+s.sendall(b"TLSPROBE/1 " + json.dumps(
+    {"type": "claim", "signature": "00" * 64}).encode() + b"\n")
+data = line()
+want("a claim is answered with an account line", data.startswith(
+    b"TLSPROBE/1 ") and data.endswith(b"\n"))
+a = json.loads(data[11:]) if data.startswith(b"TLSPROBE/1 ") else {}
+want("a null account for a claim that does not verify",
+     a.get("type") == "account" and "account" in a and a["account"] is None)
+want("closed after the account", s.recv(10) == b"")
 print("; ".join(problems))
 '
 why=$(python3 -c "$SB_PY" "$PROBE_PORT" "$PKI/server.pem" 2>&1)
 if [ -z "$why" ]; then
-	ok "side channel: a hello gets one welcome with what the server saw and presents"
+	ok "side channel: a hello gets one welcome with what the server saw and presents, a claim one account"
 else
-	not_ok "side channel: a hello gets one welcome with what the server saw and presents"
+	not_ok "side channel: a hello gets one welcome with what the server saw and presents, a claim one account"
 	echo "#   $why"
 fi
 

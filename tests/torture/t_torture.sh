@@ -14,7 +14,10 @@
 #
 # Scenarios: tlsprobe pcap over two real captures (samples/), every n;
 # tlsprobe client against gnutls-serv without the side channel; tlsprobe
-# client paired with a tlsprobe server (side channel and all). A client
+# client paired with a tlsprobe server (its key, the mark and the
+# exchange inside TLS); the same refused for want of a client
+# certificate, so that the account is claimed on the side channel (a
+# welcome's challenge signed with the key). A client
 # run makes about 900 allocations: by default the client sweeps take
 # every second n whose allocation tlsprobe's own code asked for (in a
 # counted run; TORTURE_OWN_STRIDE, 5 under SAN=1, where each run costs
@@ -23,7 +26,7 @@
 # build every n), so that each make check stays within its 15 minutes.
 # TORTURE=full
 # takes every n there too; TORTURE_ONLY=WORDS runs only the scenarios
-# whose name holds WORDS ("pcap", "gnutls-serv", "paired");
+# whose name holds WORDS ("pcap", "gnutls-serv", "paired", "claim");
 # TORTURE_SHOW=N shows the first N bad runs (default 5).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
@@ -70,14 +73,15 @@ fi
 
 # digest KIND FILE: what must not change when a failure is absorbed.
 # pcap: the whole report but the time it took; client: the report's verdict, stages, session,
-# findings and certificates, not its times, ports or addresses (the
-# JSON is one member a line). No python here: it runs once a run.
+# findings, certificates and the paired server's account, not its
+# times, ports or addresses (the JSON is one member a line). No python
+# here: it runs once a run.
 digest() {
 	if [ "$1" = pcap ]; then
 		# less the time the run took
 		sed -E 's/, [0-9.]+ ms$//; /^ *"ms": [0-9.]+$/d' "$2"
 	else
-		grep -E '^ *"(verdict|name|status|version|cipher|group|signature|code|severity|side|sha256|subject)":' "$2"
+		grep -E '^ *"(verdict|name|status|version|cipher|group|signature|code|severity|side|sha256|subject|outcome|alert_sent)":' "$2"
 	fi
 }
 
@@ -268,4 +272,30 @@ fi
 TP_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$SRVLOG" | head -n 1)
 sweep "client, paired tlsprobe server" client "$TP" client --json -4 \
 	--timeout 2 --ca "$CA1" "localhost:$TP_PORT"
+stop_servers
+
+# ---- the same, refused: the account claimed on the side channel ----
+
+SRVLOG="$T/tp-claim.err"
+"$TP" server --listen 127.0.0.1:0 --cert "$PKI/server.pem" \
+	--key "$PKI/server.key" --ca "$CA1" --require-client-cert --json \
+	>"$T/tp-claim.out" 2>"$SRVLOG" </dev/null &
+srv_track $! "$SRVLOG"
+if ! _srv_wait $! "$SRVLOG" 'listening on 127\.0\.0\.1:[0-9]+'; then
+	_srv_failed_start "tlsprobe server" "$SRVLOG"
+	exit 1
+fi
+TP_PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$SRVLOG" | head -n 1)
+NAME="client, claimed account from a refusing tlsprobe server"
+# the baseline must have claimed its account (the handshake failed, so
+# none came inside TLS), or the sweep would not cover the claim
+case "$NAME" in *"${TORTURE_ONLY:-}"*)
+	torture_run 0 "$TP" client --json -4 --timeout 2 --ca "$CA1" \
+		"localhost:$TP_PORT"
+	check "$NAME: the account of the refused handshake was claimed" \
+		grep -q '"outcome": "alert"' "$T/t.out"
+	;;
+esac
+sweep "$NAME" client "$TP" client --json -4 --timeout 2 --ca "$CA1" \
+	"localhost:$TP_PORT"
 stop_servers
