@@ -153,6 +153,7 @@ static void claim(struct tp_pair *p, int fd, char *reply, double deadline)
 		return;
 	}
 	free(line);
+	p->asked = true;
 	got = read_line(p, fd, reply, TP_SB_MAX_LINE + 1, deadline, &reset,
 			&timed_out);
 	m = malloc(sizeof(*m));
@@ -587,7 +588,9 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 			     p->welcome.unique_id, a != NULL
 			     ? "it saw our handshake" : p->claimed
 			     ? "it saw no handshake with our ClientHello"
-			     : "our handshake was not asked about");
+			     : p->asked ? "its answer to our claim was not "
+			     "an account" : "our handshake was not asked "
+			     "about");
 		compare(r, TP_NAT_SOURCE, p->local, p->welcome.seen_from);
 		compare(r, TP_NAT_DESTINATION, p->dialled,
 			p->welcome.server_local);

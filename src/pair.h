@@ -26,7 +26,8 @@ struct tp_pair {
 	char local[64];                   /* our end of the hello connection */
 	char dialled[64];                 /* its far end as we dialled it */
 	struct tp_sb_welcome welcome;
-	bool claimed;                     /* a claim was answered */
+	bool asked;                       /* a claim was sent */
+	bool claimed;                     /* and answered */
 	bool have_account;                /* the server saw our handshake */
 	struct tp_sb_account account;
 	/* the TLS connection: our ends, the words sent inside it */
