@@ -82,12 +82,13 @@ const char *tp_diag_guess_protocol(const unsigned char *b, size_t n,
 	return NULL;
 }
 
-/* "48 54 54 50 …  |HTTP/1.1 400|" for the detail of NOT_TLS. */
-static void dump(const unsigned char *b, size_t n, char *out, size_t size)
+void tp_diag_hexdump(const unsigned char *b, size_t n, char *out,
+		     size_t size)
 {
 	size_t i, k = n < 24 ? n : 24, used = 0;
 	char text[25];
 
+	out[0] = '\0';
 	for (i = 0; i < k && used + 4 < size; i++)
 		used += (size_t)snprintf(out + used, size - used, "%02x ", b[i]);
 	for (i = 0; i < k; i++)
@@ -105,7 +106,7 @@ static void not_tls(struct tp_report *r, const struct tp_tls_obs *o,
 	char hex[128], hint[48] = "";
 	struct tp_finding *f;
 
-	dump(o->first_in, o->first_in_len, hex, sizeof(hex));
+	tp_diag_hexdump(o->first_in, o->first_in_len, hex, sizeof(hex));
 	/* after a STARTTLS go-ahead, suggesting --starttls helps nobody */
 	if (proto != NULL && ctx->starttls == NULL)
 		snprintf(hint, sizeof(hint), " (use --starttls %s)", proto);

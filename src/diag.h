@@ -45,6 +45,11 @@ struct tp_finding *tp_diag_weak_protocol(struct tp_report *r,
 					 const uint16_t *versions, size_t n,
 					 const char *how);
 
+/* "48 54 54 50 …  |HTTP/1.1 400|": the first 24 bytes of b, in hex and
+ * as text, for the evidence of bytes that are not TLS. */
+void tp_diag_hexdump(const unsigned char *b, size_t n, char *out,
+		     size_t size);
+
 /* What the first bytes of a non-TLS answer look like, or NULL;
  * *starttls: the --starttls protocol that speaks it, or NULL. */
 const char *tp_diag_guess_protocol(const unsigned char *b, size_t n,

@@ -246,24 +246,12 @@ static void set_text(char *out, size_t size, const char *fmt, ...)
 	}
 }
 
-/* IANA TLS Supported Groups registry: the names a reader knows. */
+/* A group's IANA name, or NULL for an id the registry has not. */
 static const char *group_name(uint16_t id)
 {
-	switch (id) {
-	case 0x0017: return "secp256r1";
-	case 0x0018: return "secp384r1";
-	case 0x0019: return "secp521r1";
-	case 0x001d: return "x25519";
-	case 0x001e: return "x448";
-	case 0x0100: return "ffdhe2048";
-	case 0x0101: return "ffdhe3072";
-	case 0x0102: return "ffdhe4096";
-	case 0x0103: return "ffdhe6144";
-	case 0x0104: return "ffdhe8192";
-	case 0x11ec: return "X25519MLKEM768";
-	case 0x6399: return "X25519Kyber768Draft00";
-	default: return NULL;
-	}
+	const struct tp_group *g = tp_registry_group(id);
+
+	return g != NULL ? g->name : NULL;
 }
 
 static void id_text(uint16_t id, const char *name, char *out, size_t size)
@@ -966,21 +954,6 @@ static const char *guess_client_protocol(const uint8_t *b, size_t n)
 		return "a PostgreSQL SSLRequest (the client asks for TLS "
 		       "inside the PostgreSQL protocol)";
 	return NULL;
-}
-
-static void dump(const uint8_t *b, size_t n, char *out, size_t size)
-{
-	size_t i, k = n < 24 ? n : 24, used = 0;
-	char text[25];
-
-	out[0] = '\0';
-	for (i = 0; i < k && used + 4 < size; i++)
-		used += (size_t)snprintf(out + used, size - used, "%02x ",
-					 b[i]);
-	for (i = 0; i < k; i++)
-		text[i] = (b[i] >= 0x20 && b[i] < 0x7f) ? (char)b[i] : '.';
-	text[k] = '\0';
-	snprintf(out + used, size - used, "|%s|", text);
 }
 
 static struct tp_finding *client_finding(struct conn *c, enum tp_code code,
@@ -1828,7 +1801,7 @@ static void report_not_tls(struct conn *c)
 	if (c->r == NULL)
 		return;
 	c->tls_start = tp_now_ms();
-	dump(c->peek, c->peek_len, hexdump, sizeof(hexdump));
+	tp_diag_hexdump(c->peek, c->peek_len, hexdump, sizeof(hexdump));
 	if (what != NULL)
 		f = client_finding(c, TP_NOT_TLS, "%s sent %s, not TLS",
 				   c->peer, what);
