@@ -1,7 +1,8 @@
 #!/bin/sh
 # The documents agree with the program: docs/findings.md is what the
-# finding table generates now, every code the contract names exists, and
-# every man page renders without a warning.
+# finding table generates now, every code the contract names exists,
+# every code in the table has a test that asserts it, and every man page
+# renders without a warning.
 . "$(dirname "$0")/../lib.sh"
 
 # docs/findings.md is generated, never edited by hand
@@ -34,29 +35,75 @@ for code in DNS_FAILURE TCP_REFUSED TCP_TIMEOUT NET_UNREACHABLE NOT_TLS \
 		"$T/codes.txt"
 done
 
-# every code in the table is provoked by a test that asserts it: a
-# shell test names it outside a comment and not as !CODE (what expect
-# and the JSON checks take), or a C test asserts TP_CODE
+# every code in the table is provoked by a test that asserts it was
+# reported. A mention is not enough (a test's name, a message, an
+# absence such as !CODE, one of alternatives A|B, the list above):
+# tests/integration/provoked.py says which forms assert a code, in shell
+# tests (expect, expect_errors, expect_srv, the hostile case tables,
+# Python checks such as 'CODE' in codes or f['code'] == 'CODE', grep -q
+# on a text output) and in C tests (assert_true(tp_report_has(..)),
+# assert_int_equal(f->code, TP_CODE), on a finding the test did not make
+# itself).
+PROVOKED="$TOP/tests/integration/provoked.py"
+
+# the rule first, on a tree of its own: what it must take, what not
+mkdir -p "$T/rule/tests/integration" "$T/rule/tests/unit"
+cat >"$T/rule/tests/integration/t_docs.sh" <<'EOF'
+for code in LISTED_ONLY; do check "$code"; done
+EOF
+cat >"$T/rule/tests/integration/t_rule.sh" <<'EOF'
+# expect "in a comment" 1 COMMENT_ONLY
+expect "a name that says NAME_ONLY" 1 '!ABSENT_BANG'
+expect_py "absences" "'ABSENT_IN' not in codes and not text('ABSENT_TEXT')"
+ccase mode 1 'EITHER_A|EITHER_B'
+check "negated grep" sh -c "! grep -q ABSENT_GREP '$T/out'"
+ok "a message about MESSAGE_ONLY"
+expect "continued" 1 \
+	'!ABSENT_TOO' CONTINUED_OK
+expect_py "listed" "[f for f in d['findings'] if f['code'] == 'EQUAL_OK']"
+line_py "in codes" 1 "'IN_CODES_OK' in codes"
+hpy run "text" "'x' in text('TEXT_OK') and 'y' in text('SUM_A') + text('SUM_B')"
+check "text output" grep -q GREP_OK "$T/out"
+EOF
+cat >"$T/rule/tests/unit/test_rule.c" <<'EOF'
+static const enum tp_code inputs[] = {TP_C_TABLE_ONLY};
+f = tp_report_finding(r, TP_C_MADE_HERE, "by the test");
+assert_int_equal(f->code, TP_C_MADE_HERE);
+assert_false(tp_report_has(r, TP_C_ABSENT));
+assert_true(tp_report_has(r, TP_C_HAS_OK));
+assert_int_equal(r->findings[0].code, TP_C_CODE_OK);
+EOF
+rule_yes="CONTINUED_OK EQUAL_OK IN_CODES_OK TEXT_OK GREP_OK C_HAS_OK C_CODE_OK"
+rule_no="LISTED_ONLY COMMENT_ONLY NAME_ONLY ABSENT_BANG ABSENT_IN ABSENT_TEXT
+	EITHER_A EITHER_B ABSENT_GREP MESSAGE_ONLY ABSENT_TOO SUM_A SUM_B
+	C_TABLE_ONLY C_MADE_HERE C_ABSENT"
+# shellcheck disable=SC2086
+echo $rule_yes $rule_no >"$T/rule-codes"
+python3 "$PROVOKED" "$T/rule" "$T/rule-codes" >"$T/rule-out" 2>&1
+for code in $rule_yes; do
+	check "the rule takes $code as asserted" \
+		grep -q "^yes $code " "$T/rule-out"
+done
+for code in $rule_no; do
+	check "the rule does not take $code as asserted" \
+		grep -q "^no $code " "$T/rule-out"
+done
+
 awk '/^[A-Z][A-Z_]+ / { print $1 }' "$T/codes.txt" >"$T/table-codes"
-python3 - "$T/table-codes" "$TOP" <<'PY' >"$T/provoked"
-import glob, re, sys
-codes = open(sys.argv[1]).read().split()
-top = sys.argv[2]
-shell = []
-for f in glob.glob(top + "/tests/*/t_*.sh"):
-    shell += [l for l in open(f) if not l.lstrip().startswith("#")]
-c = "".join(open(f).read() for f in glob.glob(top + "/tests/unit/test_*.c"))
-for code in codes:
-    pat = re.compile(r"(?<![!A-Za-z_])" + code + r"(?![A-Za-z_])")
-    hit = any(pat.search(l) for l in shell) or \
-        re.search(r"\bTP_" + code + r"\b", c) is not None
-    print(("yes " if hit else "no ") + code)
-PY
-while read -r hit code; do
+if ! python3 "$PROVOKED" "$TOP" "$T/table-codes" >"$T/provoked" \
+	2>"$T/provoked.err"; then
+	sed 's/^/# /' "$T/provoked.err"
+	not_ok "tests/integration/provoked.py runs"
+fi
+n_codes=$(wc -l <"$T/table-codes")
+check "provoked.py judged each of the table's $n_codes codes" \
+	test "$n_codes" -gt 0 -a "$(wc -l <"$T/provoked")" -eq "$n_codes"
+while read -r hit code where; do
 	if [ "$hit" = yes ]; then
 		ok "a test provokes and asserts $code"
 	else
 		not_ok "a test provokes and asserts $code"
+		echo "#   named but not asserted at: $where"
 	fi
 done <"$T/provoked"
 
