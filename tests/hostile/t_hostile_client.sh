@@ -127,8 +127,8 @@ hpy client-sslv2-json "an SSL 2.0 answer is named" \
 	"'SSL 2' in text('NOT_TLS') + text('PROTOCOL_VERSION_MISMATCH')"
 hpy client-alert-storm-json "10,000 alerts: the report stays small" \
 	"len(json.dumps(d)) < 65536"
-# guards against: the finding says alerts came (it says "GnuTLS internal error;
-# last received: nothing" while its own ladder lists the alerts)
+# guards against: the finding says alerts came (it said "GnuTLS internal error;
+# last received: nothing" while its own ladder listed the alerts)
 hpy client-alert-storm-json "the finding names the alerts received" \
 	"'alert' in ' '.join(f['summary'] + ' ' + (f['detail'] or '') for f in d['findings']).lower() and 'last received: nothing' not in json.dumps(d['findings'])"
 hpy client-giant-length-json "the finding keeps GnuTLS's status name" \

@@ -118,7 +118,7 @@ while read -r m rc codes; do
 		;;
 	esac
 done <"$T/cases"
-# guards against: a close_notify is no fatal alert (the server says "the client
+# guards against: a close_notify is no fatal alert (the server said "the client
 # sent fatal alert close_notify (0)")
 hpy server-close-notify-json "close_notify is named, and not as fatal" \
 	"'close_notify' in json.dumps(d['findings']) and 'fatal alert close_notify' not in json.dumps(d)"

@@ -127,9 +127,8 @@ PARSE_REFUSES(port_hex, "host:0x1bb")
 PARSE_REFUSES(port_huge, "host:99999999999999999999999")
 PARSE_REFUSES(port_trailing_space, "host:443 ")
 /*
- * BUG (src/addr.c, parse_port): strtoul skips leading white space, so
- * "host: 443" (and "host:\t443") is accepted as port 443; a malformed
- * spec must be a usage error.
+ * strtoul skips leading white space: "host: 443" (and "host:\t443") is a
+ * malformed spec, a usage error, not port 443.
  */
 PARSE_REFUSES(port_leading_space, "host: 443")
 PARSE_REFUSES(unclosed_bracket, "[::1")
@@ -169,10 +168,10 @@ static const struct class_case class_cases[] = {
 	{"2001:db8::1", "documentation (RFC 3849)"},
 	{"2001:db9::1", "public"},
 	/*
-	 * BUG (src/addr.c, tp_addr_class): a v4-mapped address is classed
-	 * by re-entering tp_addr_class through a struct sockaddr_in cast to
-	 * struct sockaddr; at -O2 GCC 12's strict-aliasing rules drop the
-	 * store of sin_family and the result is "unknown".
+	 * a v4-mapped address takes its IPv4 part's class, at -O2 too
+	 * (re-entering through a struct sockaddr_in cast to struct
+	 * sockaddr, GCC 12's strict aliasing once dropped the store of
+	 * sin_family and made it "unknown")
 	 */
 	{"::ffff:10.0.0.1", "private (RFC 1918)"},
 	{"::ffff:100.64.0.2", "shared (CGNAT, RFC 6598)"},

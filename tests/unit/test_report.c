@@ -686,11 +686,10 @@ static void test_report_add_message_caps_at_256(void **state)
 }
 
 /*
- * BUG (src/report.c, tp_report_add_message): the sanitised name is cut to
- * the 40-byte field with snprintf, which can split a UTF-8 character:
- * 38 'A' then U+00E9 keeps a lone 0xc3. The text view then prints invalid
- * UTF-8, and the JSON view silently drops the message (json_pack refuses
- * the string).
+ * The sanitised name is cut to the 40-byte field on a character: 38 'A'
+ * then U+00E9 must not keep a lone 0xc3, which the text view would print
+ * as invalid UTF-8 and the JSON view would drop (json_pack refuses the
+ * string).
  */
 static void test_report_add_message_truncates_on_a_character(void **state)
 {
