@@ -22,7 +22,10 @@
  *
  * Every TLS connection gives one report, handed to on_report when it
  * ends; every handshake leaves an account, kept by ClientHello random
- * for the side channel to return to the client that holds the token.
+ * for the side channel to return to the client that proves it made it.
+ *
+ * This file owns the poll loop, the connections' state machines and
+ * their reports; the remembered accounts and hellos are accounts.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,6 +40,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "addr.h"
 #include "cert.h"
 #include "diag.h"
@@ -54,9 +58,6 @@
 #define PEEK_MAX 64             /* first bytes read to classify */
 #define LINE_START 1024         /* a line buffer grows from this … */
 #define POLL_MAX_MS 500         /* … a stop request waits at most this */
-#define ACCOUNTS 1024           /* handshakes remembered */
-#define ACCOUNT_TTL_MS (5 * 60 * 1000.0)
-#define HELLOS 1024             /* side-channel hellos remembered */
 #define LINGER_MAX_MS 1000.0
 #define DRAIN_MAX_MS 2000.0     /* after the last counted connection */
 #define WORDS_MAX_MS 1500.0     /* a failed handshake's report waits this
@@ -69,23 +70,6 @@ enum state {
 
 /* What one step of a connection asks of the loop. */
 enum step { STEP_WAIT, STEP_NEXT, STEP_CLOSE };
-
-struct account_slot {
-	bool used;
-	double t;
-	uint8_t random[32];
-	struct tp_sb_account a;
-};
-
-struct hello_slot {
-	bool used;
-	double t;
-	uint8_t random[32];         /* the handshake's ClientHello random */
-	char unique_id[64];
-	/* the hello's connection: the client's words, then ours */
-	char local[64], dialled[64];
-	char seen_from[64], server_local[64];
-};
 
 struct server;
 
@@ -178,10 +162,7 @@ struct server {
 	struct conn **conns;
 	size_t n_conns, max_conns;
 	struct pollfd *pfds;
-	struct account_slot *accounts;
-	size_t next_account;
-	struct hello_slot *hellos;
-	size_t next_hello;
+	struct tp_accounts *accounts;  /* handshakes and hellos remembered */
 	unsigned reports;
 	struct tp_livecap *lc;      /* --capture */
 	FILE *keylog;               /* --keylog */
@@ -260,84 +241,6 @@ static void id_text(uint16_t id, const char *name, char *out, size_t size)
 		snprintf(out, size, "%s", name);
 	else
 		snprintf(out, size, "0x%04X", id);
-}
-
-/* ---- the remembered handshakes and hellos ---- */
-
-static void account_put(struct server *srv, const uint8_t random[32],
-			const struct tp_sb_account *a)
-{
-	struct account_slot *slot = NULL;
-	size_t i;
-
-	for (i = 0; i < ACCOUNTS; i++)
-		if (srv->accounts[i].used &&
-		    memcmp(srv->accounts[i].random, random, 32) == 0) {
-			slot = &srv->accounts[i];
-			break;
-		}
-	if (slot == NULL) {
-		/* a ring: the oldest account makes room */
-		slot = &srv->accounts[srv->next_account];
-		srv->next_account = (srv->next_account + 1) % ACCOUNTS;
-	}
-	slot->used = true;
-	slot->t = tp_now_ms();
-	memcpy(slot->random, random, 32);
-	slot->a = *a;
-}
-
-static const struct tp_sb_account *account_get(struct server *srv,
-					       const uint8_t random[32])
-{
-	double now = tp_now_ms();
-	size_t i;
-
-	for (i = 0; i < ACCOUNTS; i++) {
-		struct account_slot *slot = &srv->accounts[i];
-
-		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
-		    memcmp(slot->random, random, 32) == 0)
-			return &slot->a;
-	}
-	return NULL;
-}
-
-static void hello_put(struct server *srv, const uint8_t random[32],
-		      const struct tp_sb_hello *h, const struct conn *c)
-{
-	struct hello_slot *slot = &srv->hellos[srv->next_hello];
-
-	srv->next_hello = (srv->next_hello + 1) % HELLOS;
-	slot->used = true;
-	slot->t = tp_now_ms();
-	memcpy(slot->random, random, 32);
-	snprintf(slot->unique_id, sizeof(slot->unique_id), "%s", h->unique_id);
-	snprintf(slot->local, sizeof(slot->local), "%s", h->local);
-	snprintf(slot->dialled, sizeof(slot->dialled), "%s", h->dialled);
-	snprintf(slot->seen_from, sizeof(slot->seen_from), "%s", c->peer);
-	snprintf(slot->server_local, sizeof(slot->server_local), "%s",
-		 c->local);
-}
-
-/* The newest hello with this random, or NULL. */
-static const struct hello_slot *hello_find(struct server *srv,
-					   const uint8_t random[32])
-{
-	const struct hello_slot *found = NULL;
-	double now = tp_now_ms(), best = -1;
-	size_t i;
-
-	for (i = 0; i < HELLOS; i++) {
-		struct hello_slot *slot = &srv->hellos[i];
-
-		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
-		    slot->t > best && memcmp(slot->random, random, 32) == 0) {
-			best = slot->t;
-			found = slot;
-		}
-	}
-	return found;
 }
 
 /* ---- loading what the server presents and trusts ---- */
@@ -1244,7 +1147,7 @@ static void finish_report(struct conn *c)
 {
 	struct server *srv = c->srv;
 	struct tp_report *r = c->r;
-	const struct hello_slot *hello;
+	const struct tp_accounts_hello *hello;
 	struct tp_sb_account a;
 	struct tp_stage *st;
 	size_t before;
@@ -1276,12 +1179,12 @@ static void finish_report(struct conn *c)
 	if (c->have_random) {
 		/* the client's tlsprobe said hello: its view of the path
 		 * against ours, as its own report has it */
-		hello = hello_find(srv, c->client_random);
+		hello = tp_accounts_find_hello(srv->accounts, c->client_random);
 		if (hello != NULL)
 			tp_pair_nat_seen(r, hello->local, hello->seen_from,
 					 hello->dialled, hello->server_local);
 		make_account(c, &a);
-		account_put(srv, c->client_random, &a);
+		tp_accounts_put_account(srv->accounts, c->client_random, &a);
 	}
 	/* past --count, connections still in flight end unreported */
 	if (srv->o->count > 0 && srv->reports >= srv->o->count) {
@@ -1301,7 +1204,8 @@ static void finish_report(struct conn *c)
 	 * compare them as it does after a hello or inside TLS.
 	 */
 	c->await_words = c->marked && !c->handshake_done &&
-			 hello_find(srv, c->client_random) == NULL;
+			 tp_accounts_find_hello(srv->accounts,
+						c->client_random) == NULL;
 	if (srv->lc != NULL || c->await_words) {
 		/* handed over once the connection is closed and its last
 		 * segments (FIN, RST) are in the capture */
@@ -1428,12 +1332,12 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 static void resolve_peer_id(struct conn *c)
 {
 	struct server *srv = c->srv;
-	const struct hello_slot *slot;
+	const struct tp_accounts_hello *slot;
 	const char *id;
 
 	if (srv->o->expect_id == NULL || strcmp(srv->o->expect_id, "peer") != 0)
 		return;
-	slot = hello_find(srv, c->client_random);
+	slot = tp_accounts_find_hello(srv->accounts, c->client_random);
 	id = slot != NULL ? slot->unique_id : NULL;
 	if (id != NULL && id[0] != '\0')
 		snprintf(c->expect_id, sizeof(c->expect_id), "%s", id);
@@ -1910,7 +1814,8 @@ static enum step handshake_done(struct conn *c)
 	 * that asks before this connection ends */
 	if (c->have_random) {
 		make_account(c, &a);
-		account_put(c->srv, c->client_random, &a);
+		tp_accounts_put_account(c->srv->accounts, c->client_random,
+					&a);
 	}
 	free(c->hello);
 	c->hello = NULL;
@@ -1983,7 +1888,8 @@ static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
 	if (reply == NULL)
 		return STEP_CLOSE;
 	if (c->have_random) {
-		hello_put(srv, c->client_random, words, c);
+		tp_accounts_put_hello(srv->accounts, c->client_random, words,
+				      c->peer, c->local);
 		make_account(c, &reply->account);
 		reply->has_account = true;
 		c->account_inside = true;
@@ -2110,7 +2016,8 @@ static enum step sb_answer(struct conn *c, char *out)
  * capture needs for the last segments). */
 static void words_arrived(struct server *srv, const struct tp_sb_hello *h)
 {
-	const struct hello_slot *slot = hello_find(srv, h->client_random);
+	const struct tp_accounts_hello *slot =
+		tp_accounts_find_hello(srv->accounts, h->client_random);
 	size_t i;
 
 	for (i = 0; slot != NULL && i < srv->n_conns; i++) {
@@ -2151,7 +2058,8 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 	memcpy(c->sb_key, h->key, sizeof(c->sb_key));
 	c->sb_welcomed = true;
 	if (tp_sb_key_fits(h->key, h->client_random)) {
-		hello_put(srv, h->client_random, h, c);
+		tp_accounts_put_hello(srv->accounts, h->client_random, h,
+				      c->peer, c->local);
 		words_arrived(srv, h);
 	}
 	snprintf(w->unique_id, sizeof(w->unique_id), "%s", srv->unique_id);
@@ -2183,7 +2091,7 @@ static enum step answer_claim(struct conn *c,
 
 	c->sb_claimed = true;
 	if (tp_sb_claim_valid(c->sb_key, c->sb_challenge, c->sb_random, sig))
-		a = account_get(c->srv, c->sb_random);
+		a = tp_accounts_get_account(c->srv->accounts, c->sb_random);
 	c->out_has_account = a != NULL;
 	return sb_answer(c, tp_sb_account_line(a));
 }
@@ -2597,8 +2505,7 @@ static void server_free(struct server *srv)
 	close_listeners(srv);
 	if (srv->spare_fd >= 0)
 		close(srv->spare_fd);
-	free(srv->accounts);
-	free(srv->hellos);
+	tp_accounts_free(srv->accounts);
 	if (srv->prio != NULL)
 		gnutls_priority_deinit(srv->prio);
 	if (srv->cred != NULL)
@@ -2639,11 +2546,9 @@ int tp_server_run(const struct tp_server_opts *o,
 	srv.max_conns = conn_limit();
 	srv.conns = calloc(srv.max_conns, sizeof(*srv.conns));
 	srv.pfds = calloc(srv.max_conns + MAX_LISTEN, sizeof(*srv.pfds));
-	srv.accounts = calloc(ACCOUNTS, sizeof(*srv.accounts));
-	srv.hellos = calloc(HELLOS, sizeof(*srv.hellos));
+	srv.accounts = tp_accounts_new(NULL);
 	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (srv.conns == NULL || srv.pfds == NULL || srv.accounts == NULL ||
-	    srv.hellos == NULL) {
+	if (srv.conns == NULL || srv.pfds == NULL || srv.accounts == NULL) {
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		goto out;
 	}
