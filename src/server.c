@@ -25,11 +25,11 @@
  * for the side channel to return to the client that proves it made it.
  *
  * This file owns the poll loop, the connections' state machines and
- * their reports; the remembered accounts and hellos are accounts.c's.
+ * their reports. Elsewhere: the remembered accounts and hellos
+ * (accounts.c), the --listen spec (addr.c) and its sockets (net.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
@@ -53,7 +53,7 @@
 #include "wire.h"
 
 #define MAX_CONNS 4096          /* open at once; more are closed at once */
-#define MAX_LISTEN 8
+#define MAX_LISTEN TP_NET_MAX_LISTEN
 #define ACCEPT_BURST 64         /* accepted per wake-up, for fairness */
 #define PEEK_MAX 64             /* first bytes read to classify */
 #define LINE_START 1024         /* a line buffer grows from this … */
@@ -414,116 +414,6 @@ nomem:
 
 /* ---- listening ---- */
 
-static int parse_port(const char *spec, const char *s, unsigned *port,
-		      struct tp_error *err)
-{
-	char label[300];
-
-	snprintf(label, sizeof(label), "--listen '%s'", spec);
-	return tp_addr_parse_port(label, s, 0, port, err);
-}
-
-/*
- * "[ADDR]:PORT", "ADDR:PORT", ":PORT", "PORT", "ADDR" or a bare IPv6
- * literal; host "" means every address (IPv4 and IPv6).
- */
-static int parse_listen(const char *spec, char *host, size_t hsize,
-			unsigned *port, struct tp_error *err)
-{
-	const char *colon, *close;
-	size_t n;
-
-	*port = TP_SERVER_PORT;
-	host[0] = '\0';
-	if (spec == NULL)
-		return 0;
-	if (spec[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "--listen '': expected "
-			     "[ADDR]:PORT, :PORT or PORT");
-		return -1;
-	}
-	if (spec[0] == '[') {
-		close = strchr(spec, ']');
-		if (close == NULL || close == spec + 1 ||
-		    (close[1] != '\0' && close[1] != ':')) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': "
-				     "expected [IPv6]:PORT", spec);
-			return -1;
-		}
-		n = (size_t)(close - spec - 1);
-		if (n >= hsize)
-			goto too_long;
-		memcpy(host, spec + 1, n);
-		host[n] = '\0';
-		return close[1] == ':' ? parse_port(spec, close + 2, port, err)
-				       : 0;
-	}
-	if (strspn(spec, "0123456789") == strlen(spec))
-		return parse_port(spec, spec, port, err);
-	colon = strrchr(spec, ':');
-	if (colon != NULL && strchr(spec, ':') != colon) {
-		/* several colons: a bare IPv6 address, default port */
-		if (strlen(spec) >= hsize)
-			goto too_long;
-		snprintf(host, hsize, "%s", spec);
-		return 0;
-	}
-	if (colon == NULL) {
-		if (strlen(spec) >= hsize)
-			goto too_long;
-		snprintf(host, hsize, "%s", spec);
-		return 0;
-	}
-	n = (size_t)(colon - spec);
-	if (n >= hsize)
-		goto too_long;
-	memcpy(host, spec, n);
-	host[n] = '\0';
-	return parse_port(spec, colon + 1, port, err);
-too_long:
-	/* cut at a whole character: the setter would escape half of one */
-	tp_error_set(err, TP_ERR_USAGE, "--listen '%.*s…': address too long",
-		     (int)tp_utf8_prefix(spec, 80), spec);
-	return -1;
-}
-
-/* Binds and listens on one address; -1 with errno set. */
-static int listen_one(const struct sockaddr *sa, socklen_t len)
-{
-	int fd, one = 1, e;
-
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_TCP);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* ":PORT" binds IPv4 and IPv6 apart, so that each says its own */
-	if (sa->sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, sa, len) < 0 || listen(fd, 1024) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-static void set_port(struct sockaddr_storage *ss, unsigned port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
-static unsigned get_port(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET
-		     ? ((const struct sockaddr_in *)ss)->sin_port
-		     : ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
 static void close_listeners(struct server *srv)
 {
 	size_t i;
@@ -531,127 +421,6 @@ static void close_listeners(struct server *srv)
 	for (i = 0; i < srv->n_listen; i++)
 		close(srv->listen_fd[i]);
 	srv->n_listen = 0;
-}
-
-/* Binds every address once; port 0 takes the first socket's port for
- * the others. 1 when another socket took that port first (try again). */
-static int bind_all(struct server *srv, struct sockaddr_storage *addrs,
-		    socklen_t *lens, size_t n, bool any, unsigned port,
-		    struct tp_error *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char where[80];
-	size_t i;
-	int fd;
-
-	for (i = 0; i < n; i++) {
-		set_port(&addrs[i], port);
-		fd = listen_one((struct sockaddr *)&addrs[i], lens[i]);
-		if (fd < 0) {
-			int e = errno;
-
-			/* no IPv6 on this host: ":PORT" means IPv4 then */
-			if (any && addrs[i].ss_family == AF_INET6 &&
-			    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
-				continue;
-			if (e == EADDRINUSE && i > 0 && port != 0 &&
-			    srv->o->listen != NULL && get_port(&addrs[0]) == 0)
-				return 1;
-			tp_addr_format((struct sockaddr *)&addrs[i], where,
-				       sizeof(where));
-			close_listeners(srv);
-			errno = e;
-			tp_error_set(err, TP_ERR_RUNTIME, "cannot listen on "
-				     "%s: %s", where, strerror(e));
-			err->sys_errno = e;
-			return -1;
-		}
-		srv->listen_fd[srv->n_listen++] = fd;
-		if (port == 0) {
-			sl = sizeof(ss);
-			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-				port = get_port(&ss);
-		}
-	}
-	return 0;
-}
-
-static int start_listening(struct server *srv, struct tp_error *err)
-{
-	struct sockaddr_storage addrs[MAX_LISTEN];
-	socklen_t lens[MAX_LISTEN];
-	struct addrinfo hints = {0}, *res = NULL, *ai;
-	char host[256], service[8];
-	unsigned port;
-	size_t n = 0;
-	bool any;
-	int rc, attempt;
-
-	if (parse_listen(srv->o->listen, host, sizeof(host), &port, err) < 0)
-		return -1;
-	any = host[0] == '\0';
-	memset(addrs, 0, sizeof(addrs));
-	if (any) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&addrs[0];
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addrs[1];
-
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_ANY);
-		lens[0] = sizeof(*s4);
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_any;
-		lens[1] = sizeof(*s6);
-		n = 2;
-	} else {
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		snprintf(service, sizeof(service), "%u", port);
-		rc = getaddrinfo(host, service, &hints, &res);
-		if (rc != 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': cannot "
-				     "resolve '%s': %s", srv->o->listen, host,
-				     gai_strerror(rc));
-			return -1;
-		}
-		for (ai = res; ai != NULL && n < MAX_LISTEN; ai = ai->ai_next) {
-			if (ai->ai_family != AF_INET &&
-			    ai->ai_family != AF_INET6)
-				continue;
-			memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
-			lens[n++] = ai->ai_addrlen;
-		}
-		freeaddrinfo(res);
-		if (n == 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': '%s' "
-				     "has no IPv4 or IPv6 address",
-				     srv->o->listen, host);
-			return -1;
-		}
-	}
-	/* port 0: another program may take the first socket's port on
-	 * the second address before we do; then start over */
-	for (attempt = 0; attempt < 5; attempt++) {
-		rc = bind_all(srv, addrs, lens, n, any, port, err);
-		if (rc <= 0)
-			break;
-		close_listeners(srv);
-		set_port(&addrs[0], 0);
-	}
-	if (rc != 0) {
-		if (rc > 0)
-			tp_error_set(err, TP_ERR_RUNTIME, "cannot find one "
-				     "free port on every address of '%s'",
-				     srv->o->listen);
-		return -1;
-	}
-	if (srv->n_listen == 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "cannot listen: no usable "
-			     "address");
-		return -1;
-	}
-	return 0;
 }
 
 /* Says where the server listens, once it does (and captures). */
@@ -697,7 +466,7 @@ static int start_capture(struct server *srv, const struct tp_livecap_opts *co,
 		sl = sizeof(listen[n]);
 		if (getsockname(srv->listen_fd[i], (struct sockaddr *)&listen[n],
 				&sl) == 0) {
-			port = get_port(&listen[n]);
+			port = tp_addr_port(&listen[n]);
 			n++;
 		}
 	}
@@ -2336,7 +2105,7 @@ static void accept_some(struct server *srv, int lfd)
 			       sizeof(c->peer));
 		tp_addr_format_host((struct sockaddr *)&peer, c->peer_host,
 				    sizeof(c->peer_host));
-		c->peer_port = get_port(&peer);
+		c->peer_port = tp_addr_port(&peer);
 		ll = sizeof(local);
 		if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
 			c->local_ss = local;
@@ -2552,7 +2321,8 @@ int tp_server_run(const struct tp_server_opts *o,
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		goto out;
 	}
-	if (start_listening(&srv, err) < 0)
+	if (tp_net_listen(o->listen, TP_SERVER_PORT, srv.listen_fd,
+			  &srv.n_listen, err) < 0)
 		goto out;
 	if (capture && start_capture(&srv, &cap_opts, err) < 0)
 		goto out;
