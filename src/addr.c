@@ -1,4 +1,5 @@
-/* Targets: HOST[:PORT] / [V6]:PORT parsing and address classes. */
+/* Targets (HOST[:PORT], [V6]:PORT) and --listen specs: parsing; address
+ * classes, formatting and ports. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -162,6 +163,77 @@ int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 {
 	return tp_addr_parse_option("target", spec, default_port, host, port,
 				    err);
+}
+
+/* A --listen port: 0 too, for one the kernel picks. */
+static int listen_port(const char *spec, const char *s, unsigned *port,
+		       struct tp_error *err)
+{
+	char label[300];
+
+	snprintf(label, sizeof(label), "--listen '%s'", spec);
+	return tp_addr_parse_port(label, s, 0, port, err);
+}
+
+int tp_addr_parse_listen(const char *spec, unsigned default_port,
+			 char *host, size_t hsize, unsigned *port,
+			 struct tp_error *err)
+{
+	const char *colon, *close;
+	size_t n;
+
+	*port = default_port;
+	host[0] = '\0';
+	if (spec == NULL)
+		return 0;
+	if (spec[0] == '\0') {
+		tp_error_set(err, TP_ERR_USAGE, "--listen '': expected "
+			     "[ADDR]:PORT, :PORT or PORT");
+		return -1;
+	}
+	if (spec[0] == '[') {
+		close = strchr(spec, ']');
+		if (close == NULL || close == spec + 1 ||
+		    (close[1] != '\0' && close[1] != ':')) {
+			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': "
+				     "expected [IPv6]:PORT", spec);
+			return -1;
+		}
+		n = (size_t)(close - spec - 1);
+		if (n >= hsize)
+			goto too_long;
+		memcpy(host, spec + 1, n);
+		host[n] = '\0';
+		return close[1] == ':'
+		       ? listen_port(spec, close + 2, port, err) : 0;
+	}
+	if (strspn(spec, "0123456789") == strlen(spec))
+		return listen_port(spec, spec, port, err);
+	colon = strrchr(spec, ':');
+	if (colon != NULL && strchr(spec, ':') != colon) {
+		/* several colons: a bare IPv6 address, default port */
+		if (strlen(spec) >= hsize)
+			goto too_long;
+		snprintf(host, hsize, "%s", spec);
+		return 0;
+	}
+	if (colon == NULL) {
+		if (strlen(spec) >= hsize)
+			goto too_long;
+		snprintf(host, hsize, "%s", spec);
+		return 0;
+	}
+	n = (size_t)(colon - spec);
+	if (n >= hsize)
+		goto too_long;
+	memcpy(host, spec, n);
+	host[n] = '\0';
+	return listen_port(spec, colon + 1, port, err);
+too_long:
+	/* cut at a whole character: the setter would escape half of one */
+	tp_error_set(err, TP_ERR_USAGE, "--listen '%.*s…': address too long",
+		     (int)tp_utf8_prefix(spec, 80), spec);
+	return -1;
 }
 
 /* An interface name after '%' in a scoped IPv6 address (RFC 4007
@@ -495,4 +567,19 @@ void tp_addr_format_host(const struct sockaddr *sa, char *buf, size_t size)
 
 	if (inet_ntop(sa->sa_family, a, buf, (socklen_t)size) == NULL)
 		snprintf(buf, size, "?");
+}
+
+void tp_addr_set_port(struct sockaddr_storage *ss, unsigned port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+}
+
+unsigned tp_addr_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET
+		     ? ((const struct sockaddr_in *)ss)->sin_port
+		     : ((const struct sockaddr_in6 *)ss)->sin6_port);
 }

@@ -1,4 +1,5 @@
-/* Non-blocking name resolution and TCP connect with deadlines. */
+/* Sockets: non-blocking name resolution and TCP connect with deadlines;
+ * listening on the addresses of a --listen spec. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -345,4 +346,173 @@ fail:
 		       strerror(e));
 		break;
 	}
+}
+
+/* ---- listening ---- */
+
+/* Binds and listens on one address; -1 with errno set. */
+static int listen_one(const struct sockaddr *sa, socklen_t len)
+{
+	int fd, one = 1, e;
+
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    IPPROTO_TCP);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* ":PORT" binds IPv4 and IPv6 apart, so that each says its own */
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, len) < 0 || listen(fd, 1024) < 0) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static void close_all(int *fds, size_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		close(fds[i]);
+	*n = 0;
+}
+
+/* Binds every address once; port 0 takes the first socket's port for
+ * the others. 1 when another socket took that port first (try again). */
+static int bind_all(struct sockaddr_storage *addrs, socklen_t *lens,
+		    size_t n, bool any, unsigned port, int *fds,
+		    size_t *n_fds, struct tp_error *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	unsigned asked = port;
+	char where[80];
+	size_t i;
+	int fd;
+
+	for (i = 0; i < n; i++) {
+		tp_addr_set_port(&addrs[i], port);
+		fd = listen_one((struct sockaddr *)&addrs[i], lens[i]);
+		if (fd < 0) {
+			int e = errno;
+
+			/* no IPv6 on this host: ":PORT" means IPv4 then */
+			if (any && addrs[i].ss_family == AF_INET6 &&
+			    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
+				continue;
+			if (e == EADDRINUSE && i > 0 && port != 0 &&
+			    asked == 0)
+				return 1;
+			tp_addr_format((struct sockaddr *)&addrs[i], where,
+				       sizeof(where));
+			close_all(fds, n_fds);
+			errno = e;
+			tp_error_set(err, TP_ERR_RUNTIME, "cannot listen on "
+				     "%s: %s", where, strerror(e));
+			err->sys_errno = e;
+			return -1;
+		}
+		fds[(*n_fds)++] = fd;
+		if (port == 0) {
+			sl = sizeof(ss);
+			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+				port = tp_addr_port(&ss);
+		}
+	}
+	return 0;
+}
+
+/* The addresses of a parsed --listen spec: host "" is the IPv4 and the
+ * IPv6 wildcard. 0 addresses with err set when there are none. */
+static size_t listen_addrs(const char *spec, const char *host,
+			   unsigned port,
+			   struct sockaddr_storage addrs[TP_NET_MAX_LISTEN],
+			   socklen_t lens[TP_NET_MAX_LISTEN],
+			   struct tp_error *err)
+{
+	struct addrinfo hints = {0}, *res = NULL, *ai;
+	char service[8];
+	size_t n = 0;
+	int rc;
+
+	memset(addrs, 0, TP_NET_MAX_LISTEN * sizeof(*addrs));
+	if (host[0] == '\0') {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&addrs[0];
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addrs[1];
+
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		lens[0] = sizeof(*s4);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_any;
+		lens[1] = sizeof(*s6);
+		return 2;
+	}
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	snprintf(service, sizeof(service), "%u", port);
+	rc = getaddrinfo(host, service, &hints, &res);
+	if (rc != 0) {
+		tp_error_set(err, TP_ERR_USAGE, "--listen '%s': cannot "
+			     "resolve '%s': %s", spec, host, gai_strerror(rc));
+		return 0;
+	}
+	for (ai = res; ai != NULL && n < TP_NET_MAX_LISTEN; ai = ai->ai_next) {
+		if (ai->ai_family != AF_INET && ai->ai_family != AF_INET6)
+			continue;
+		memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
+		lens[n++] = ai->ai_addrlen;
+	}
+	freeaddrinfo(res);
+	if (n == 0)
+		tp_error_set(err, TP_ERR_USAGE, "--listen '%s': '%s' has no "
+			     "IPv4 or IPv6 address", spec, host);
+	return n;
+}
+
+int tp_net_listen(const char *spec, unsigned default_port,
+		  int fds[TP_NET_MAX_LISTEN], size_t *n_fds,
+		  struct tp_error *err)
+{
+	struct sockaddr_storage addrs[TP_NET_MAX_LISTEN];
+	socklen_t lens[TP_NET_MAX_LISTEN];
+	char host[256];
+	unsigned port;
+	size_t n;
+	int rc = 1, attempt;
+
+	*n_fds = 0;
+	if (tp_addr_parse_listen(spec, default_port, host, sizeof(host), &port,
+				 err) < 0)
+		return -1;
+	n = listen_addrs(spec, host, port, addrs, lens, err);
+	if (n == 0)
+		return -1;
+	/* port 0: another program may take the first socket's port on
+	 * the second address before we do; then start over */
+	for (attempt = 0; attempt < 5; attempt++) {
+		rc = bind_all(addrs, lens, n, host[0] == '\0', port, fds,
+			      n_fds, err);
+		if (rc <= 0)
+			break;
+		close_all(fds, n_fds);
+	}
+	if (rc != 0) {
+		if (rc > 0)
+			tp_error_set(err, TP_ERR_RUNTIME, "cannot find one "
+				     "free port on every address of '%s'",
+				     spec);
+		return -1;
+	}
+	if (*n_fds == 0) {
+		tp_error_set(err, TP_ERR_RUNTIME, "cannot listen: no usable "
+			     "address");
+		return -1;
+	}
+	return 0;
 }

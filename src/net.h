@@ -1,4 +1,5 @@
-/* Non-blocking name resolution and TCP connect with deadlines. */
+/* Sockets: non-blocking name resolution and TCP connect with deadlines;
+ * the listening sockets of a --listen spec. */
 #ifndef TP_NET_H
 #define TP_NET_H
 
@@ -68,5 +69,18 @@ int tp_net_wait_stop(int fd, short events, double deadline_ms,
 		     volatile sig_atomic_t *stop);
 
 const char *tp_net_status_name(enum tp_net_status s);
+
+/* Addresses one --listen spec may bind at the most. */
+#define TP_NET_MAX_LISTEN 8
+
+/*
+ * Listens on every address of a --listen spec (tp_addr_parse_listen();
+ * NULL: every address, default_port), each socket non-blocking. Port 0
+ * lets the kernel pick one, the same on every address. fds gets the
+ * sockets, *n_fds how many; on error none is left open.
+ */
+int tp_net_listen(const char *spec, unsigned default_port,
+		  int fds[TP_NET_MAX_LISTEN], size_t *n_fds,
+		  struct tp_error *err);
 
 #endif

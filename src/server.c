@@ -22,11 +22,14 @@
  *
  * Every TLS connection gives one report, handed to on_report when it
  * ends; every handshake leaves an account, kept by ClientHello random
- * for the side channel to return to the client that holds the token.
+ * for the side channel to return to the client that proves it made it.
+ *
+ * This file owns the poll loop, the connections' state machines and
+ * their reports. Elsewhere: the remembered accounts and hellos
+ * (accounts.c), the --listen spec (addr.c) and its sockets (net.c).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdint.h>
@@ -37,6 +40,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "accounts.h"
 #include "addr.h"
 #include "cert.h"
 #include "diag.h"
@@ -49,14 +53,11 @@
 #include "wire.h"
 
 #define MAX_CONNS 4096          /* open at once; more are closed at once */
-#define MAX_LISTEN 8
+#define MAX_LISTEN TP_NET_MAX_LISTEN
 #define ACCEPT_BURST 64         /* accepted per wake-up, for fairness */
 #define PEEK_MAX 64             /* first bytes read to classify */
 #define LINE_START 1024         /* a line buffer grows from this … */
 #define POLL_MAX_MS 500         /* … a stop request waits at most this */
-#define ACCOUNTS 1024           /* handshakes remembered */
-#define ACCOUNT_TTL_MS (5 * 60 * 1000.0)
-#define HELLOS 1024             /* side-channel hellos remembered */
 #define LINGER_MAX_MS 1000.0
 #define DRAIN_MAX_MS 2000.0     /* after the last counted connection */
 #define WORDS_MAX_MS 1500.0     /* a failed handshake's report waits this
@@ -69,23 +70,6 @@ enum state {
 
 /* What one step of a connection asks of the loop. */
 enum step { STEP_WAIT, STEP_NEXT, STEP_CLOSE };
-
-struct account_slot {
-	bool used;
-	double t;
-	uint8_t random[32];
-	struct tp_sb_account a;
-};
-
-struct hello_slot {
-	bool used;
-	double t;
-	uint8_t random[32];         /* the handshake's ClientHello random */
-	char unique_id[64];
-	/* the hello's connection: the client's words, then ours */
-	char local[64], dialled[64];
-	char seen_from[64], server_local[64];
-};
 
 struct server;
 
@@ -178,10 +162,7 @@ struct server {
 	struct conn **conns;
 	size_t n_conns, max_conns;
 	struct pollfd *pfds;
-	struct account_slot *accounts;
-	size_t next_account;
-	struct hello_slot *hellos;
-	size_t next_hello;
+	struct tp_accounts *accounts;  /* handshakes and hellos remembered */
 	unsigned reports;
 	struct tp_livecap *lc;      /* --capture */
 	FILE *keylog;               /* --keylog */
@@ -260,84 +241,6 @@ static void id_text(uint16_t id, const char *name, char *out, size_t size)
 		snprintf(out, size, "%s", name);
 	else
 		snprintf(out, size, "0x%04X", id);
-}
-
-/* ---- the remembered handshakes and hellos ---- */
-
-static void account_put(struct server *srv, const uint8_t random[32],
-			const struct tp_sb_account *a)
-{
-	struct account_slot *slot = NULL;
-	size_t i;
-
-	for (i = 0; i < ACCOUNTS; i++)
-		if (srv->accounts[i].used &&
-		    memcmp(srv->accounts[i].random, random, 32) == 0) {
-			slot = &srv->accounts[i];
-			break;
-		}
-	if (slot == NULL) {
-		/* a ring: the oldest account makes room */
-		slot = &srv->accounts[srv->next_account];
-		srv->next_account = (srv->next_account + 1) % ACCOUNTS;
-	}
-	slot->used = true;
-	slot->t = tp_now_ms();
-	memcpy(slot->random, random, 32);
-	slot->a = *a;
-}
-
-static const struct tp_sb_account *account_get(struct server *srv,
-					       const uint8_t random[32])
-{
-	double now = tp_now_ms();
-	size_t i;
-
-	for (i = 0; i < ACCOUNTS; i++) {
-		struct account_slot *slot = &srv->accounts[i];
-
-		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
-		    memcmp(slot->random, random, 32) == 0)
-			return &slot->a;
-	}
-	return NULL;
-}
-
-static void hello_put(struct server *srv, const uint8_t random[32],
-		      const struct tp_sb_hello *h, const struct conn *c)
-{
-	struct hello_slot *slot = &srv->hellos[srv->next_hello];
-
-	srv->next_hello = (srv->next_hello + 1) % HELLOS;
-	slot->used = true;
-	slot->t = tp_now_ms();
-	memcpy(slot->random, random, 32);
-	snprintf(slot->unique_id, sizeof(slot->unique_id), "%s", h->unique_id);
-	snprintf(slot->local, sizeof(slot->local), "%s", h->local);
-	snprintf(slot->dialled, sizeof(slot->dialled), "%s", h->dialled);
-	snprintf(slot->seen_from, sizeof(slot->seen_from), "%s", c->peer);
-	snprintf(slot->server_local, sizeof(slot->server_local), "%s",
-		 c->local);
-}
-
-/* The newest hello with this random, or NULL. */
-static const struct hello_slot *hello_find(struct server *srv,
-					   const uint8_t random[32])
-{
-	const struct hello_slot *found = NULL;
-	double now = tp_now_ms(), best = -1;
-	size_t i;
-
-	for (i = 0; i < HELLOS; i++) {
-		struct hello_slot *slot = &srv->hellos[i];
-
-		if (slot->used && now - slot->t <= ACCOUNT_TTL_MS &&
-		    slot->t > best && memcmp(slot->random, random, 32) == 0) {
-			best = slot->t;
-			found = slot;
-		}
-	}
-	return found;
 }
 
 /* ---- loading what the server presents and trusts ---- */
@@ -511,116 +414,6 @@ nomem:
 
 /* ---- listening ---- */
 
-static int parse_port(const char *spec, const char *s, unsigned *port,
-		      struct tp_error *err)
-{
-	char label[300];
-
-	snprintf(label, sizeof(label), "--listen '%s'", spec);
-	return tp_addr_parse_port(label, s, 0, port, err);
-}
-
-/*
- * "[ADDR]:PORT", "ADDR:PORT", ":PORT", "PORT", "ADDR" or a bare IPv6
- * literal; host "" means every address (IPv4 and IPv6).
- */
-static int parse_listen(const char *spec, char *host, size_t hsize,
-			unsigned *port, struct tp_error *err)
-{
-	const char *colon, *close;
-	size_t n;
-
-	*port = TP_SERVER_PORT;
-	host[0] = '\0';
-	if (spec == NULL)
-		return 0;
-	if (spec[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "--listen '': expected "
-			     "[ADDR]:PORT, :PORT or PORT");
-		return -1;
-	}
-	if (spec[0] == '[') {
-		close = strchr(spec, ']');
-		if (close == NULL || close == spec + 1 ||
-		    (close[1] != '\0' && close[1] != ':')) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': "
-				     "expected [IPv6]:PORT", spec);
-			return -1;
-		}
-		n = (size_t)(close - spec - 1);
-		if (n >= hsize)
-			goto too_long;
-		memcpy(host, spec + 1, n);
-		host[n] = '\0';
-		return close[1] == ':' ? parse_port(spec, close + 2, port, err)
-				       : 0;
-	}
-	if (strspn(spec, "0123456789") == strlen(spec))
-		return parse_port(spec, spec, port, err);
-	colon = strrchr(spec, ':');
-	if (colon != NULL && strchr(spec, ':') != colon) {
-		/* several colons: a bare IPv6 address, default port */
-		if (strlen(spec) >= hsize)
-			goto too_long;
-		snprintf(host, hsize, "%s", spec);
-		return 0;
-	}
-	if (colon == NULL) {
-		if (strlen(spec) >= hsize)
-			goto too_long;
-		snprintf(host, hsize, "%s", spec);
-		return 0;
-	}
-	n = (size_t)(colon - spec);
-	if (n >= hsize)
-		goto too_long;
-	memcpy(host, spec, n);
-	host[n] = '\0';
-	return parse_port(spec, colon + 1, port, err);
-too_long:
-	/* cut at a whole character: the setter would escape half of one */
-	tp_error_set(err, TP_ERR_USAGE, "--listen '%.*s…': address too long",
-		     (int)tp_utf8_prefix(spec, 80), spec);
-	return -1;
-}
-
-/* Binds and listens on one address; -1 with errno set. */
-static int listen_one(const struct sockaddr *sa, socklen_t len)
-{
-	int fd, one = 1, e;
-
-	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_TCP);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	/* ":PORT" binds IPv4 and IPv6 apart, so that each says its own */
-	if (sa->sa_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, sa, len) < 0 || listen(fd, 1024) < 0) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
-}
-
-static void set_port(struct sockaddr_storage *ss, unsigned port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
-}
-
-static unsigned get_port(const struct sockaddr_storage *ss)
-{
-	return ntohs(ss->ss_family == AF_INET
-		     ? ((const struct sockaddr_in *)ss)->sin_port
-		     : ((const struct sockaddr_in6 *)ss)->sin6_port);
-}
-
 static void close_listeners(struct server *srv)
 {
 	size_t i;
@@ -628,127 +421,6 @@ static void close_listeners(struct server *srv)
 	for (i = 0; i < srv->n_listen; i++)
 		close(srv->listen_fd[i]);
 	srv->n_listen = 0;
-}
-
-/* Binds every address once; port 0 takes the first socket's port for
- * the others. 1 when another socket took that port first (try again). */
-static int bind_all(struct server *srv, struct sockaddr_storage *addrs,
-		    socklen_t *lens, size_t n, bool any, unsigned port,
-		    struct tp_error *err)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	char where[80];
-	size_t i;
-	int fd;
-
-	for (i = 0; i < n; i++) {
-		set_port(&addrs[i], port);
-		fd = listen_one((struct sockaddr *)&addrs[i], lens[i]);
-		if (fd < 0) {
-			int e = errno;
-
-			/* no IPv6 on this host: ":PORT" means IPv4 then */
-			if (any && addrs[i].ss_family == AF_INET6 &&
-			    (e == EAFNOSUPPORT || e == EADDRNOTAVAIL))
-				continue;
-			if (e == EADDRINUSE && i > 0 && port != 0 &&
-			    srv->o->listen != NULL && get_port(&addrs[0]) == 0)
-				return 1;
-			tp_addr_format((struct sockaddr *)&addrs[i], where,
-				       sizeof(where));
-			close_listeners(srv);
-			errno = e;
-			tp_error_set(err, TP_ERR_RUNTIME, "cannot listen on "
-				     "%s: %s", where, strerror(e));
-			err->sys_errno = e;
-			return -1;
-		}
-		srv->listen_fd[srv->n_listen++] = fd;
-		if (port == 0) {
-			sl = sizeof(ss);
-			if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
-				port = get_port(&ss);
-		}
-	}
-	return 0;
-}
-
-static int start_listening(struct server *srv, struct tp_error *err)
-{
-	struct sockaddr_storage addrs[MAX_LISTEN];
-	socklen_t lens[MAX_LISTEN];
-	struct addrinfo hints = {0}, *res = NULL, *ai;
-	char host[256], service[8];
-	unsigned port;
-	size_t n = 0;
-	bool any;
-	int rc, attempt;
-
-	if (parse_listen(srv->o->listen, host, sizeof(host), &port, err) < 0)
-		return -1;
-	any = host[0] == '\0';
-	memset(addrs, 0, sizeof(addrs));
-	if (any) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&addrs[0];
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&addrs[1];
-
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_ANY);
-		lens[0] = sizeof(*s4);
-		s6->sin6_family = AF_INET6;
-		s6->sin6_addr = in6addr_any;
-		lens[1] = sizeof(*s6);
-		n = 2;
-	} else {
-		hints.ai_family = AF_UNSPEC;
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-		snprintf(service, sizeof(service), "%u", port);
-		rc = getaddrinfo(host, service, &hints, &res);
-		if (rc != 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': cannot "
-				     "resolve '%s': %s", srv->o->listen, host,
-				     gai_strerror(rc));
-			return -1;
-		}
-		for (ai = res; ai != NULL && n < MAX_LISTEN; ai = ai->ai_next) {
-			if (ai->ai_family != AF_INET &&
-			    ai->ai_family != AF_INET6)
-				continue;
-			memcpy(&addrs[n], ai->ai_addr, ai->ai_addrlen);
-			lens[n++] = ai->ai_addrlen;
-		}
-		freeaddrinfo(res);
-		if (n == 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': '%s' "
-				     "has no IPv4 or IPv6 address",
-				     srv->o->listen, host);
-			return -1;
-		}
-	}
-	/* port 0: another program may take the first socket's port on
-	 * the second address before we do; then start over */
-	for (attempt = 0; attempt < 5; attempt++) {
-		rc = bind_all(srv, addrs, lens, n, any, port, err);
-		if (rc <= 0)
-			break;
-		close_listeners(srv);
-		set_port(&addrs[0], 0);
-	}
-	if (rc != 0) {
-		if (rc > 0)
-			tp_error_set(err, TP_ERR_RUNTIME, "cannot find one "
-				     "free port on every address of '%s'",
-				     srv->o->listen);
-		return -1;
-	}
-	if (srv->n_listen == 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "cannot listen: no usable "
-			     "address");
-		return -1;
-	}
-	return 0;
 }
 
 /* Says where the server listens, once it does (and captures). */
@@ -794,7 +466,7 @@ static int start_capture(struct server *srv, const struct tp_livecap_opts *co,
 		sl = sizeof(listen[n]);
 		if (getsockname(srv->listen_fd[i], (struct sockaddr *)&listen[n],
 				&sl) == 0) {
-			port = get_port(&listen[n]);
+			port = tp_addr_port(&listen[n]);
 			n++;
 		}
 	}
@@ -1244,7 +916,7 @@ static void finish_report(struct conn *c)
 {
 	struct server *srv = c->srv;
 	struct tp_report *r = c->r;
-	const struct hello_slot *hello;
+	const struct tp_accounts_hello *hello;
 	struct tp_sb_account a;
 	struct tp_stage *st;
 	size_t before;
@@ -1276,12 +948,12 @@ static void finish_report(struct conn *c)
 	if (c->have_random) {
 		/* the client's tlsprobe said hello: its view of the path
 		 * against ours, as its own report has it */
-		hello = hello_find(srv, c->client_random);
+		hello = tp_accounts_find_hello(srv->accounts, c->client_random);
 		if (hello != NULL)
 			tp_pair_nat_seen(r, hello->local, hello->seen_from,
 					 hello->dialled, hello->server_local);
 		make_account(c, &a);
-		account_put(srv, c->client_random, &a);
+		tp_accounts_put_account(srv->accounts, c->client_random, &a);
 	}
 	/* past --count, connections still in flight end unreported */
 	if (srv->o->count > 0 && srv->reports >= srv->o->count) {
@@ -1301,7 +973,8 @@ static void finish_report(struct conn *c)
 	 * compare them as it does after a hello or inside TLS.
 	 */
 	c->await_words = c->marked && !c->handshake_done &&
-			 hello_find(srv, c->client_random) == NULL;
+			 tp_accounts_find_hello(srv->accounts,
+						c->client_random) == NULL;
 	if (srv->lc != NULL || c->await_words) {
 		/* handed over once the connection is closed and its last
 		 * segments (FIN, RST) are in the capture */
@@ -1428,12 +1101,12 @@ static int pull_timeout(gnutls_transport_ptr_t p, unsigned int ms)
 static void resolve_peer_id(struct conn *c)
 {
 	struct server *srv = c->srv;
-	const struct hello_slot *slot;
+	const struct tp_accounts_hello *slot;
 	const char *id;
 
 	if (srv->o->expect_id == NULL || strcmp(srv->o->expect_id, "peer") != 0)
 		return;
-	slot = hello_find(srv, c->client_random);
+	slot = tp_accounts_find_hello(srv->accounts, c->client_random);
 	id = slot != NULL ? slot->unique_id : NULL;
 	if (id != NULL && id[0] != '\0')
 		snprintf(c->expect_id, sizeof(c->expect_id), "%s", id);
@@ -1910,7 +1583,8 @@ static enum step handshake_done(struct conn *c)
 	 * that asks before this connection ends */
 	if (c->have_random) {
 		make_account(c, &a);
-		account_put(c->srv, c->client_random, &a);
+		tp_accounts_put_account(c->srv->accounts, c->client_random,
+					&a);
 	}
 	free(c->hello);
 	c->hello = NULL;
@@ -1983,7 +1657,8 @@ static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
 	if (reply == NULL)
 		return STEP_CLOSE;
 	if (c->have_random) {
-		hello_put(srv, c->client_random, words, c);
+		tp_accounts_put_hello(srv->accounts, c->client_random, words,
+				      c->peer, c->local);
 		make_account(c, &reply->account);
 		reply->has_account = true;
 		c->account_inside = true;
@@ -2110,7 +1785,8 @@ static enum step sb_answer(struct conn *c, char *out)
  * capture needs for the last segments). */
 static void words_arrived(struct server *srv, const struct tp_sb_hello *h)
 {
-	const struct hello_slot *slot = hello_find(srv, h->client_random);
+	const struct tp_accounts_hello *slot =
+		tp_accounts_find_hello(srv->accounts, h->client_random);
 	size_t i;
 
 	for (i = 0; slot != NULL && i < srv->n_conns; i++) {
@@ -2151,7 +1827,8 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 	memcpy(c->sb_key, h->key, sizeof(c->sb_key));
 	c->sb_welcomed = true;
 	if (tp_sb_key_fits(h->key, h->client_random)) {
-		hello_put(srv, h->client_random, h, c);
+		tp_accounts_put_hello(srv->accounts, h->client_random, h,
+				      c->peer, c->local);
 		words_arrived(srv, h);
 	}
 	snprintf(w->unique_id, sizeof(w->unique_id), "%s", srv->unique_id);
@@ -2183,7 +1860,7 @@ static enum step answer_claim(struct conn *c,
 
 	c->sb_claimed = true;
 	if (tp_sb_claim_valid(c->sb_key, c->sb_challenge, c->sb_random, sig))
-		a = account_get(c->srv, c->sb_random);
+		a = tp_accounts_get_account(c->srv->accounts, c->sb_random);
 	c->out_has_account = a != NULL;
 	return sb_answer(c, tp_sb_account_line(a));
 }
@@ -2428,7 +2105,7 @@ static void accept_some(struct server *srv, int lfd)
 			       sizeof(c->peer));
 		tp_addr_format_host((struct sockaddr *)&peer, c->peer_host,
 				    sizeof(c->peer_host));
-		c->peer_port = get_port(&peer);
+		c->peer_port = tp_addr_port(&peer);
 		ll = sizeof(local);
 		if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
 			c->local_ss = local;
@@ -2597,8 +2274,7 @@ static void server_free(struct server *srv)
 	close_listeners(srv);
 	if (srv->spare_fd >= 0)
 		close(srv->spare_fd);
-	free(srv->accounts);
-	free(srv->hellos);
+	tp_accounts_free(srv->accounts);
 	if (srv->prio != NULL)
 		gnutls_priority_deinit(srv->prio);
 	if (srv->cred != NULL)
@@ -2639,15 +2315,14 @@ int tp_server_run(const struct tp_server_opts *o,
 	srv.max_conns = conn_limit();
 	srv.conns = calloc(srv.max_conns, sizeof(*srv.conns));
 	srv.pfds = calloc(srv.max_conns + MAX_LISTEN, sizeof(*srv.pfds));
-	srv.accounts = calloc(ACCOUNTS, sizeof(*srv.accounts));
-	srv.hellos = calloc(HELLOS, sizeof(*srv.hellos));
+	srv.accounts = tp_accounts_new(NULL);
 	srv.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (srv.conns == NULL || srv.pfds == NULL || srv.accounts == NULL ||
-	    srv.hellos == NULL) {
+	if (srv.conns == NULL || srv.pfds == NULL || srv.accounts == NULL) {
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		goto out;
 	}
-	if (start_listening(&srv, err) < 0)
+	if (tp_net_listen(o->listen, TP_SERVER_PORT, srv.listen_fd,
+			  &srv.n_listen, err) < 0)
 		goto out;
 	if (capture && start_capture(&srv, &cap_opts, err) < 0)
 		goto out;

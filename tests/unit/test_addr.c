@@ -450,6 +450,130 @@ static void test_addr_unicode(void **state)
 	assert_null(tp_addr_unicode(NULL));
 }
 
+/* ---- tp_addr_parse_listen: --listen specs ---- */
+
+#define LISTEN_DEFAULT 4433
+
+struct listen_case {
+	const char *spec;
+	const char *host;           /* NULL: refused */
+	unsigned port;
+	const char *message;        /* the exact error when refused */
+};
+
+/* A refused port: the spec, then the port as the message quotes it. */
+#define BAD_LISTEN_PORT(spec, port) \
+	{spec, NULL, 0, "--listen '" spec "': port '" port "' is not a " \
+	 "number from 0 to 65535"}
+
+static const struct listen_case listen_cases[] = {
+	{NULL, "", LISTEN_DEFAULT, NULL},
+	{":4433", "", 4433, NULL},
+	{"8443", "", 8443, NULL},
+	{"0", "", 0, NULL},
+	{"[::1]:4433", "::1", 4433, NULL},
+	{"[::1]", "::1", LISTEN_DEFAULT, NULL},
+	{"::1", "::1", LISTEN_DEFAULT, NULL},
+	{"127.0.0.1:0", "127.0.0.1", 0, NULL},
+	{"127.0.0.1", "127.0.0.1", LISTEN_DEFAULT, NULL},
+	{"localhost:65535", "localhost", 65535, NULL},
+	{"node1.example:1", "node1.example", 1, NULL},
+	{"", NULL, 0, "--listen '': expected [ADDR]:PORT, :PORT or PORT"},
+	{"[::1", NULL, 0, "--listen '[::1': expected [IPv6]:PORT"},
+	{"[]:4433", NULL, 0, "--listen '[]:4433': expected [IPv6]:PORT"},
+	{"[::1]4433", NULL, 0, "--listen '[::1]4433': expected [IPv6]:PORT"},
+	BAD_LISTEN_PORT("[::1]:", ""),
+	BAD_LISTEN_PORT("[::1]:65536", "65536"),
+	BAD_LISTEN_PORT(":65536", "65536"),
+	BAD_LISTEN_PORT("99999", "99999"),
+	BAD_LISTEN_PORT("host:", ""),
+	BAD_LISTEN_PORT("host:x", "x"),
+	BAD_LISTEN_PORT("host:-1", "-1"),
+	BAD_LISTEN_PORT("host:+80", "+80"),
+};
+
+static void test_addr_parse_listen_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(listen_cases) / sizeof(listen_cases[0]); i++) {
+		const struct listen_case *c = &listen_cases[i];
+		struct tp_error err = {0};
+		char host[256] = "unset";
+		unsigned port = 12345;
+		int rc;
+
+		rc = tp_addr_parse_listen(c->spec, LISTEN_DEFAULT, host,
+					  sizeof(host), &port, &err);
+		if (c->host == NULL) {
+			if (rc != -1 || err.kind != TP_ERR_USAGE ||
+			    strcmp(err.message, c->message) != 0)
+				fail_msg("'%s': rc %d, error '%s'; expected "
+					 "'%s'", c->spec, rc, err.message,
+					 c->message);
+			continue;
+		}
+		if (rc != 0 || err.kind != TP_ERR_NONE)
+			fail_msg("'%s' refused: %s",
+				 c->spec ? c->spec : "(null)", err.message);
+		if (strcmp(host, c->host) != 0 || port != c->port)
+			fail_msg("'%s' gave host '%s' port %u, expected '%s' "
+				 "port %u", c->spec ? c->spec : "(null)", host,
+				 port, c->host, c->port);
+	}
+}
+
+/* An address longer than the caller's buffer is refused, quoted cut at
+ * 80 bytes or less, at a whole character; one that fits is taken. */
+static char long_ascii[151];        /* 150 'a' */
+static char long_utf8[102];         /* 79 'a', a 2-byte 'ü' at 79, 'b's */
+
+static const struct listen_long_case {
+	const char *spec;
+	const char *host;           /* NULL: refused */
+	int quoted;                 /* bytes of spec the message quotes */
+} listen_long_cases[] = {
+	{long_ascii, NULL, 80},
+	{long_utf8, NULL, 79},
+	{"[2001:db8::1:2:3:4]:1", NULL, 21},
+	{"abcdefghijklmnop:1", NULL, 18},
+	{"abcdefghijklmno:1", "abcdefghijklmno", 0},
+};
+
+static void test_addr_parse_listen_too_long(void **state)
+{
+	char host[16], expected[160];
+	unsigned port;
+	size_t i;
+
+	(void)state;
+	memset(long_ascii, 'a', sizeof(long_ascii) - 1);
+	memset(long_utf8, 'a', 79);
+	memcpy(long_utf8 + 79, "\xc3\xbc", 2);
+	memset(long_utf8 + 81, 'b', sizeof(long_utf8) - 82);
+	for (i = 0; i < sizeof(listen_long_cases) /
+		    sizeof(listen_long_cases[0]); i++) {
+		const struct listen_long_case *c = &listen_long_cases[i];
+		struct tp_error err = {0};
+		int rc;
+
+		rc = tp_addr_parse_listen(c->spec, LISTEN_DEFAULT, host,
+					  sizeof(host), &port, &err);
+		if (c->host != NULL) {
+			if (rc != 0 || strcmp(host, c->host) != 0)
+				fail_msg("'%s': rc %d host '%s', expected "
+					 "'%s'", c->spec, rc, host, c->host);
+			continue;
+		}
+		snprintf(expected, sizeof(expected), "--listen '%.*s…': "
+			 "address too long", c->quoted, c->spec);
+		if (rc != -1 || strcmp(err.message, expected) != 0)
+			fail_msg("'%s': rc %d, error '%s'; expected '%s'",
+				 c->spec, rc, err.message, expected);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +605,8 @@ int main(void)
 		cmocka_unit_test(test_addr_class_table),
 		cmocka_unit_test(test_addr_is_literal),
 		cmocka_unit_test(test_addr_format),
+		cmocka_unit_test(test_addr_parse_listen_table),
+		cmocka_unit_test(test_addr_parse_listen_too_long),
 	};
 
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
