@@ -15,7 +15,8 @@
  *   READ_LINE  one line of application data: the paired probe's "inside"
  *              message is answered, anything else ends the connection
  *   SEND, BYE  the answer, then close_notify
- *   SB_READ, SB_SEND  one hello line in, one welcome line out
+ *   SB_READ, SB_SEND  a hello line in, a welcome line out; then at most
+ *              one claim in and the account out
  *   LINGER     after our last byte, read what the peer still sends until
  *              it closes (bounded), so that closing does not turn into a
  *              reset that destroys the answer in flight
