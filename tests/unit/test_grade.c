@@ -15,8 +15,8 @@
 #include <gnutls/gnutls.h>
 #include <jansson.h>
 
+#include "grade.h"
 #include "policy.h"
-#include "scan.h"
 
 static char grade_of(uint16_t id)
 {
