@@ -1,7 +1,9 @@
 /*
- * The cipher audit's judgement: a grade per suite, per protocol and
- * overall, and the findings that explain them. docs/grading.md states
- * the same rules for people; keep the two together.
+ * The cipher audit's judgement, in three steps with one contract each:
+ * facts (what the scan shows, no judgement of the whole), caps (the
+ * grade those facts allow, with the reasons) and findings (what the
+ * report says of them), then the policy comparison. docs/grading.md
+ * states the same rules for people; keep the two together.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +13,7 @@
 
 #include "cert.h"
 #include "diag.h"
-#include "scan.h"
+#include "grade.h"
 
 static char worse(char a, char b)
 {
@@ -22,52 +24,69 @@ static char worse(char a, char b)
 	return a > b ? a : b;
 }
 
-bool tp_grade_forward_secret(const struct tp_suite *s)
+unsigned tp_grade_traits(const struct tp_suite *s)
 {
-	return s->kx == TP_KX_DHE || s->kx == TP_KX_ECDHE ||
-	       s->kx == TP_KX_DHE_PSK || s->kx == TP_KX_ECDHE_PSK ||
-	       s->kx == TP_KX_ANY || s->kx == TP_KX_ECCPWD;
+	unsigned t = 0;
+
+	if (s->enc == TP_ENC_NULL)
+		t |= TP_TRAIT_NO_ENCRYPTION;
+	if (s->auth == TP_AUTH_NULL)
+		t |= TP_TRAIT_ANONYMOUS;
+	if (s->is_export)
+		t |= TP_TRAIT_EXPORT;
+	if (s->enc == TP_ENC_RC4)
+		t |= TP_TRAIT_RC4;
+	if (s->enc == TP_ENC_DES || s->enc == TP_ENC_RC2)
+		t |= TP_TRAIT_SINGLE_DES;
+	if (s->bits < 112)
+		t |= TP_TRAIT_SHORT_KEY;
+	if (s->enc == TP_ENC_3DES || s->enc == TP_ENC_IDEA)
+		t |= TP_TRAIT_SWEET32;
+	if (s->mac == TP_MAC_MD5)
+		t |= TP_TRAIT_MD5;
+	/* TP_KX_ANY: TLS 1.3, always ephemeral */
+	if (s->kx == TP_KX_DHE || s->kx == TP_KX_ECDHE ||
+	    s->kx == TP_KX_DHE_PSK || s->kx == TP_KX_ECDHE_PSK ||
+	    s->kx == TP_KX_ANY || s->kx == TP_KX_ECCPWD)
+		t |= TP_TRAIT_FORWARD_SECRET;
+	if (s->mac == TP_MAC_AEAD)
+		t |= TP_TRAIT_AEAD;
+	return t;
 }
 
-static bool aead(const struct tp_suite *s)
-{
-	return s->mac == TP_MAC_AEAD;
-}
-
-static bool block64(const struct tp_suite *s)
-{
-	return s->enc == TP_ENC_3DES || s->enc == TP_ENC_IDEA ||
-	       s->enc == TP_ENC_DES || s->enc == TP_ENC_RC2;
-}
+/* docs/grading.md section 1: tried from the top, the first rule that
+ * matches decides; a rule with absent set matches a suite without the
+ * trait. A suite no rule matches is graded A. */
+static const struct suite_rule {
+	unsigned trait;
+	bool absent;
+	char grade;
+	const char *why;
+} suite_rules[] = {
+	{TP_TRAIT_NO_ENCRYPTION, false, 'F', "no encryption"},
+	{TP_TRAIT_ANONYMOUS, false, 'F', "anonymous: no authentication"},
+	{TP_TRAIT_EXPORT, false, 'F', "export grade"},
+	{TP_TRAIT_RC4, false, 'F', "RC4"},
+	{TP_TRAIT_SINGLE_DES, false, 'F', "single DES or RC2"},
+	{TP_TRAIT_SHORT_KEY, false, 'F', "key under 112 bits"},
+	{TP_TRAIT_SWEET32, false, 'C', "64-bit block cipher (SWEET32)"},
+	{TP_TRAIT_MD5, false, 'C', "MD5 MAC"},
+	{TP_TRAIT_FORWARD_SECRET, true, 'B', "no forward secrecy"},
+	{TP_TRAIT_AEAD, true, 'B', "CBC mode"},
+};
 
 char tp_grade_suite(const struct tp_suite *s, const char **why)
 {
-	const char *w = NULL;
-	char g = 'A';
+	const size_t n = sizeof(suite_rules) / sizeof(suite_rules[0]);
+	unsigned t = tp_grade_traits(s);
+	size_t i;
 
-	if (s->enc == TP_ENC_NULL)
-		g = 'F', w = "no encryption";
-	else if (s->auth == TP_AUTH_NULL)
-		g = 'F', w = "anonymous: no authentication";
-	else if (s->is_export)
-		g = 'F', w = "export grade";
-	else if (s->enc == TP_ENC_RC4)
-		g = 'F', w = "RC4";
-	else if (s->enc == TP_ENC_DES || s->enc == TP_ENC_RC2)
-		g = 'F', w = "single DES or RC2";
-	else if (s->bits < 112)
-		g = 'F', w = "key under 112 bits";
-	else if (block64(s))
-		g = 'C', w = "64-bit block cipher (SWEET32)";
-	else if (s->mac == TP_MAC_MD5)
-		g = 'C', w = "MD5 MAC";
-	else if (!tp_grade_forward_secret(s))
-		g = 'B', w = "no forward secrecy";
-	else if (!aead(s))
-		g = 'B', w = "CBC mode";
+	for (i = 0; i < n; i++)
+		if (((t & suite_rules[i].trait) != 0) != suite_rules[i].absent)
+			break;
 	if (why != NULL)
-		*why = w;
-	return g;
+		*why = i < n ? suite_rules[i].why : NULL;
+	return i < n ? suite_rules[i].grade : 'A';
 }
 
 char tp_grade_accepted(const struct tp_suite *s, unsigned dh_bits,
@@ -99,9 +118,122 @@ char tp_grade_accepted(const struct tp_suite *s, unsigned dh_bits,
 	return g;
 }
 
-/* ---- findings over the whole scan ---- */
+/* ---- step 1: facts ---- */
 
-/* A growing list of names for a finding's summary or detail. */
+void tp_grade_version_facts(const struct tp_scan_protocol *p,
+			    struct tp_grade_version_facts *out)
+{
+	size_t j;
+
+	memset(out, 0, sizeof(*out));
+	out->version = p->version;
+	out->accepted = p->accepted;
+	out->weak = tp_diag_version_weak(p->version);
+	out->n_suites = p->n_suites;
+	for (j = 0; j < p->n_suites; j++) {
+		const struct tp_suite *s = tp_registry_suite(p->suites[j].id);
+
+		out->worst = worse(out->worst, p->suites[j].grade
+					       ? p->suites[j].grade : 'F');
+		if (s != NULL)
+			out->traits |= tp_grade_traits(s);
+	}
+}
+
+static void suite_facts(const struct tp_scan_protocol *p, size_t j,
+			struct tp_grade_suite_facts *out)
+{
+	const struct tp_scan_suite *su = &p->suites[j];
+
+	memset(out, 0, sizeof(*out));
+	out->suite = tp_registry_suite(su->id);
+	out->id = su->id;
+	out->version = p->version;
+	out->top = j == 0;
+	out->preference = p->preference;
+	out->grade = su->grade ? su->grade : 'F';
+	if (out->suite == NULL)
+		return;
+	(void)tp_grade_accepted(out->suite, su->dh_bits, su->group,
+				&out->why);
+	out->traits = tp_grade_traits(out->suite);
+}
+
+/* The summaries over the suites the registry knows. */
+static void summarize(struct tp_grade_facts *f)
+{
+	size_t i;
+
+	f->top_forward_secret = true;
+	for (i = 0; i < f->n_suites; i++) {
+		const struct tp_grade_suite_facts *s = &f->suites[i];
+
+		if (s->suite == NULL)
+			continue;
+		if (f->best == '\0' || s->grade < f->best) {
+			f->best = s->grade;
+			f->best_why = s->why;
+		}
+		f->any_f = f->any_f || s->grade == 'F';
+		if (s->grade == 'C' && f->c_why == NULL)
+			f->c_why = s->why;
+		f->any_aead = f->any_aead || (s->traits & TP_TRAIT_AEAD);
+		if (s->traits & TP_TRAIT_FORWARD_SECRET)
+			f->any_forward_secret = true;
+		/* a client that offers everything gets the top suite of
+		 * the server's order, and any suite when its own decides */
+		else if (s->top || s->preference == TP_PREF_CLIENT)
+			f->top_forward_secret = false;
+	}
+}
+
+struct tp_grade_facts *tp_grade_facts_new(const struct tp_scan *sc,
+					  unsigned cert_bits, int cert_pk)
+{
+	struct tp_grade_facts *f = calloc(1, sizeof(*f));
+	size_t i, j, n = 0;
+
+	if (f == NULL)
+		return NULL;
+	for (i = 0; i < sc->n_protocols; i++)
+		if (sc->protocols[i].accepted)
+			n += sc->protocols[i].n_suites;
+	if (n > 0 && (f->suites = calloc(n, sizeof(*f->suites))) == NULL) {
+		free(f);
+		return NULL;
+	}
+	f->n_versions = sc->n_protocols;
+	for (i = 0; i < sc->n_protocols; i++) {
+		const struct tp_scan_protocol *p = &sc->protocols[i];
+
+		tp_grade_version_facts(p, &f->versions[i]);
+		if (!p->accepted)
+			continue;
+		for (j = 0; j < p->n_suites; j++)
+			suite_facts(p, j, &f->suites[f->n_suites++]);
+	}
+	summarize(f);
+	f->min_dh_bits = sc->min_dh_bits;
+	f->cert_bits = cert_bits;
+	f->cert_pk = cert_pk;
+	/* the severity tlsprobe cert and client give the same key */
+	f->cert_severity = cert_bits != 0
+			   ? tp_cert_key_severity(cert_pk, cert_bits) : -1;
+	f->cert_key = sc->cert_key;
+	return f;
+}
+
+void tp_grade_facts_free(struct tp_grade_facts *f)
+{
+	if (f == NULL)
+		return;
+	free(f->suites);
+	free(f);
+}
+
+/* ---- step 2: caps ---- */
+
+/* A growing list of names for a reason, a finding's summary or detail. */
 struct names {
 	char buf[1024];
 	size_t len;
@@ -130,17 +262,11 @@ static const char *names_str(struct names *nm)
 	return nm->buf;
 }
 
-static int reason(struct tp_scan *sc, char cap, char *grade,
-		  const char *why)
+static const char *version_name(uint16_t v)
 {
-	char line[256];
+	const struct tp_version *tv = tp_registry_version(v);
 
-	if (*grade != '\0' && *grade >= cap)
-		return 0;
-	*grade = cap;
-	snprintf(line, sizeof(line), "%s %c: %.200s",
-		 cap == 'F' ? "set to" : "capped at", cap, why);
-	return tp_strv_add(&sc->grade_reasons, &sc->n_grade_reasons, line);
+	return tv != NULL ? tv->name : "?";
 }
 
 static const char *suite_name(uint16_t id, char *buf, size_t size)
@@ -152,6 +278,307 @@ static const char *suite_name(uint16_t id, char *buf, size_t size)
 	snprintf(buf, size, "0x%04X", id);
 	return buf;
 }
+
+/*
+ * The caps of docs/grading.md section 4, numbered as there: each gives
+ * the grade it allows and writes its reason, or gives '\0' when it does
+ * not apply.
+ */
+static char cap_best(const struct tp_grade_facts *f, char *why, size_t size)
+{
+	if (f->best <= 'A')
+		return '\0';
+	snprintf(why, size, "the best suite accepted is graded %c%s%s",
+		 f->best, f->best_why ? ": " : "",
+		 f->best_why ? f->best_why : "");
+	return f->best;
+}
+
+static char cap_any_f(const struct tp_grade_facts *f, char *why, size_t size)
+{
+	snprintf(why, size, "a suite graded F is accepted (see the suites "
+		 "marked F)");
+	return f->any_f ? 'F' : '\0';
+}
+
+static char cap_ssl3(const struct tp_grade_facts *f, char *why, size_t size)
+{
+	size_t i;
+
+	snprintf(why, size, "SSL 3.0 accepted");
+	for (i = 0; i < f->n_versions; i++)
+		if (f->versions[i].accepted &&
+		    f->versions[i].version == 0x0300)
+			return 'C';
+	return '\0';
+}
+
+static char cap_no_modern(const struct tp_grade_facts *f, char *why,
+			  size_t size)
+{
+	size_t i;
+
+	snprintf(why, size, "neither TLS 1.2 nor TLS 1.3 accepted");
+	for (i = 0; i < f->n_versions; i++)
+		if (f->versions[i].accepted && !f->versions[i].weak)
+			return '\0';
+	return 'C';
+}
+
+static char cap_c_suite(const struct tp_grade_facts *f, char *why,
+			size_t size)
+{
+	if (f->c_why == NULL)
+		return '\0';
+	snprintf(why, size, "a suite graded C is accepted (%s)", f->c_why);
+	return 'C';
+}
+
+static char cap_weak_versions(const struct tp_grade_facts *f, char *why,
+			      size_t size)
+{
+	struct names weak = {0};
+	size_t i;
+
+	for (i = 0; i < f->n_versions; i++)
+		if (f->versions[i].accepted && f->versions[i].weak)
+			names_add(&weak, version_name(f->versions[i].version));
+	if (weak.n == 0)
+		return '\0';
+	snprintf(why, size, "%.100s accepted", weak.buf);
+	return 'B';
+}
+
+static char cap_no_fs(const struct tp_grade_facts *f, char *why, size_t size)
+{
+	snprintf(why, size, "no suite with forward secrecy");
+	return f->any_forward_secret ? '\0' : 'C';
+}
+
+static char cap_fs_not_preferred(const struct tp_grade_facts *f, char *why,
+				 size_t size)
+{
+	snprintf(why, size, "suites without forward secrecy are accepted "
+		 "and the server does not prefer the others");
+	return f->any_forward_secret && !f->top_forward_secret ? 'B' : '\0';
+}
+
+static char cap_no_aead(const struct tp_grade_facts *f, char *why,
+			size_t size)
+{
+	snprintf(why, size, "no AEAD suite: CBC or stream ciphers only");
+	return f->any_aead ? '\0' : 'B';
+}
+
+static char cap_dh(const struct tp_grade_facts *f, char *why, size_t size)
+{
+	if (f->min_dh_bits == 0 || f->min_dh_bits >= 2048)
+		return '\0';
+	snprintf(why, size, "a %u-bit DH prime", f->min_dh_bits);
+	return f->min_dh_bits < 1024 ? 'F' : 'B';
+}
+
+static char cap_cert_key(const struct tp_grade_facts *f, char *why,
+			 size_t size)
+{
+	if (f->cert_severity < 0)
+		return '\0';
+	snprintf(why, size, "the certificate's key is %s", f->cert_key);
+	return f->cert_severity == TP_SEV_ERROR ? 'F' : 'B';
+}
+
+static char (*const cap_rules[])(const struct tp_grade_facts *, char *,
+				 size_t) = {
+	cap_best, cap_any_f, cap_ssl3, cap_no_modern, cap_c_suite,
+	cap_weak_versions, cap_no_fs, cap_fs_not_preferred, cap_no_aead,
+	cap_dh, cap_cert_key,
+};
+
+/* docs/grading.md section 3: a version gets its worst suite's grade,
+ * lowered for the versions WEAK_PROTOCOL names. */
+static char version_grade(const struct tp_grade_version_facts *v)
+{
+	if (v->version == 0x0300)
+		return worse(v->worst, 'C');
+	if (v->version <= 0x0302)
+		return worse(v->worst, 'B');
+	return v->worst;
+}
+
+void tp_grade_caps(const struct tp_grade_facts *f, struct tp_grade_caps *out)
+{
+	char why[200], cap;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < f->n_versions; i++)
+		if (f->versions[i].accepted)
+			out->versions[i] = version_grade(&f->versions[i]);
+	/* nothing accepted: no grade at all */
+	if (f->n_suites == 0)
+		return;
+	/* the best suite is what a capable client gets; a cap only ever
+	 * lowers it, and one that would not is not recorded */
+	out->grade = 'A';
+	for (i = 0; i < sizeof(cap_rules) / sizeof(cap_rules[0]); i++) {
+		cap = cap_rules[i](f, why, sizeof(why));
+		if (cap == '\0' || out->grade >= cap)
+			continue;
+		out->grade = cap;
+		snprintf(out->reasons[out->n_reasons++],
+			 sizeof(out->reasons[0]), "%s %c: %.200s",
+			 cap == 'F' ? "set to" : "capped at", cap, why);
+	}
+}
+
+/* ---- step 3: findings ---- */
+
+/* Whether suite i of the facts is the first of its id that is weak
+ * (graded C or worse), and then which versions accept it weak: bit
+ * (version - 0x0300). */
+static bool first_weak(const struct tp_grade_facts *f, size_t i,
+		       unsigned *versions)
+{
+	const struct tp_grade_suite_facts *s = f->suites;
+	uint16_t v;
+	size_t k;
+
+	if (s[i].suite == NULL || s[i].grade < 'C')
+		return false;
+	for (k = 0; k < i; k++)
+		if (s[k].id == s[i].id && s[k].suite != NULL &&
+		    s[k].grade >= 'C')
+			return false;
+	*versions = 0;
+	for (k = i; k < f->n_suites; k++) {
+		v = s[k].version;
+		if (s[k].id == s[i].id && s[k].grade >= 'C' &&
+		    v >= 0x0300 && v <= 0x0304)
+			*versions |= 1u << (v - 0x0300);
+	}
+	return true;
+}
+
+/* Whether suite i of the facts is the first of its id without forward
+ * secrecy. */
+static bool first_without_fs(const struct tp_grade_facts *f, size_t i)
+{
+	const struct tp_grade_suite_facts *s = f->suites;
+	size_t k;
+
+	if (s[i].suite == NULL || (s[i].traits & TP_TRAIT_FORWARD_SECRET))
+		return false;
+	for (k = 0; k < i; k++)
+		if (s[k].id == s[i].id && s[k].suite != NULL)
+			return false;
+	return true;
+}
+
+/* WEAK_CIPHER: each weak suite once, "NAME (why; VERSIONS)". */
+static void weak_cipher(struct tp_report *r, const struct tp_grade_facts *f)
+{
+	struct names weak = {0};
+	struct tp_finding *fi;
+	unsigned versions;
+	size_t i, v;
+
+	for (i = 0; i < f->n_suites; i++) {
+		char n[320], vers[64] = "", b[8];
+		const char *why = f->suites[i].why;
+
+		if (!first_weak(f, i, &versions))
+			continue;
+		for (v = 0; v < 5; v++)
+			if (versions & (1u << v))
+				snprintf(vers + strlen(vers),
+					 sizeof(vers) - strlen(vers), "%s%s",
+					 vers[0] ? " " : "",
+					 version_name((uint16_t)(0x0300 + v)));
+		snprintf(n, sizeof(n), "%.100s (%.80s; %.60s)",
+			 suite_name(f->suites[i].id, b, sizeof(b)),
+			 why ? why : "weak", vers);
+		names_add(&weak, n);
+	}
+	if (weak.n == 0)
+		return;
+	fi = tp_report_finding(r, TP_WEAK_CIPHER, "%u weak suite%s accepted "
+			       "(graded C or worse)", weak.n,
+			       weak.n == 1 ? "" : "s");
+	if (fi != NULL) {
+		tp_finding_detail(fi, "%s", names_str(&weak));
+		if (f->any_f)
+			fi->severity = TP_SEV_ERROR;
+	}
+}
+
+static void no_forward_secrecy(struct tp_report *r,
+			       const struct tp_grade_facts *f)
+{
+	struct names nofs = {0};
+	struct tp_finding *fi;
+	char b[8];
+	size_t i;
+
+	for (i = 0; i < f->n_suites; i++)
+		if (first_without_fs(f, i))
+			names_add(&nofs, suite_name(f->suites[i].id, b,
+						    sizeof(b)));
+	if (nofs.n == 0)
+		return;
+	fi = tp_report_finding(r, TP_NO_FORWARD_SECRECY, "%u suite%s without "
+			       "forward secrecy accepted", nofs.n,
+			       nofs.n == 1 ? "" : "s");
+	if (fi != NULL)
+		tp_finding_detail(fi, "%s", names_str(&nofs));
+}
+
+/* WEAK_KEY for a DH prime and for the certificate key, each with the
+ * severity of the cap it brings: an error where it sets F. */
+static void weak_keys(struct tp_report *r, const struct tp_grade_facts *f)
+{
+	struct tp_finding *fi;
+
+	if (f->min_dh_bits != 0 && f->min_dh_bits < 2048) {
+		fi = tp_report_finding(r, TP_WEAK_KEY, "the server uses a "
+				       "%u-bit DH prime for DHE",
+				       f->min_dh_bits);
+		if (fi != NULL) {
+			tp_finding_fix(fi, "configure a DH group of 2048 bits "
+				       "or more (RFC 7919 ffdhe2048), or "
+				       "remove the DHE suites");
+			if (f->min_dh_bits < 1024)
+				fi->severity = TP_SEV_ERROR;
+		}
+	}
+	if (f->cert_severity >= 0) {
+		fi = tp_report_finding(r, TP_WEAK_KEY, "the server's "
+				       "certificate key is %s", f->cert_key);
+		if (fi != NULL)
+			fi->severity = (enum tp_severity)f->cert_severity;
+	}
+}
+
+/* The findings that explain the grade; none when nothing was accepted
+ * (docs/grading.md section 5). */
+static void grade_findings(struct tp_report *r,
+			   const struct tp_grade_facts *f)
+{
+	uint16_t accepted[5];
+	size_t i, n = 0;
+
+	if (f->n_suites == 0)
+		return;
+	weak_keys(r, f);
+	for (i = 0; i < f->n_versions; i++)
+		if (f->versions[i].accepted)
+			accepted[n++] = f->versions[i].version;
+	tp_diag_weak_protocol(r, accepted, n, "accepts");
+	weak_cipher(r, f);
+	no_forward_secrecy(r, f);
+}
+
+
+/* ---- step 4: the policy ---- */
 
 static bool accepted_anywhere(const struct tp_scan *sc, uint16_t id)
 {
@@ -405,258 +832,40 @@ static int policy_findings(struct tp_report *r, const struct tp_policy *p,
 	return 0;
 }
 
-/* Weak suites, each once, with the versions that accept it. */
-struct weak {
-	uint16_t *ids;
-	unsigned *versions;     /* bit (version - 0x0300) */
-	const char **why;
-	size_t n;
-};
-
-static int weak_add(struct weak *w, uint16_t id, uint16_t version,
-		    const char *why)
+/* The caps into the scan: what the views show. */
+static int record_grades(struct tp_scan *sc, const struct tp_grade_caps *c)
 {
 	size_t i;
 
-	for (i = 0; i < w->n && w->ids[i] != id; i++)
-		;
-	if (i == w->n) {
-		uint16_t *ids = realloc(w->ids, (w->n + 1) * sizeof(*ids));
-		unsigned *v;
-		const char **y;
-
-		if (ids == NULL)
+	for (i = 0; i < sc->n_protocols; i++)
+		if (sc->protocols[i].accepted)
+			sc->protocols[i].grade = c->versions[i];
+	for (i = 0; i < c->n_reasons; i++)
+		if (tp_strv_add(&sc->grade_reasons, &sc->n_grade_reasons,
+				c->reasons[i]) < 0)
 			return -1;
-		w->ids = ids;
-		v = realloc(w->versions, (w->n + 1) * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		w->versions = v;
-		y = realloc(w->why, (w->n + 1) * sizeof(*y));
-		if (y == NULL)
-			return -1;
-		w->why = y;
-		w->ids[i] = id;
-		w->versions[i] = 0;
-		w->why[i] = why ? why : "weak";
-		w->n++;
-	}
-	if (version >= 0x0300 && version <= 0x0304)
-		w->versions[i] |= 1u << (version - 0x0300);
+	sc->grade = c->grade;
 	return 0;
-}
-
-static void weak_free(struct weak *w)
-{
-	free(w->ids);
-	free(w->versions);
-	free(w->why);
-}
-
-static const char *version_name(uint16_t v)
-{
-	const struct tp_version *tv = tp_registry_version(v);
-
-	return tv != NULL ? tv->name : "?";
 }
 
 int tp_grade_scan(struct tp_report *r, const struct tp_policy *policy,
 		  unsigned cert_bits, int cert_pk)
 {
-	struct tp_scan *sc = r->scan;
-	struct names weakv = {0}, weakc = {0}, nofs = {0};
-	struct tp_finding *f;
-	char best = '\0', grade, line[200];
-	const char *best_why = NULL;
-	bool any = false, any_fs = false, any_aead = false, modern = false;
-	bool ssl3 = false, any_f = false, top_fs = true;
-	const char *c_why = NULL;
-	uint16_t *nofs_ids = NULL;
-	size_t n_nofs = 0;
-	struct weak weak = {0};
-	uint16_t accepted_v[5];
-	size_t i, j, n_accepted_v = 0;
+	struct tp_grade_facts *f;
+	struct tp_grade_caps c;
+	int rc = -1;
 
-	for (i = 0; i < sc->n_protocols; i++) {
-		struct tp_scan_protocol *p = &sc->protocols[i];
-		char pg = '\0';
-
-		if (!p->accepted)
-			continue;
-		if (n_accepted_v < 5)
-			accepted_v[n_accepted_v++] = p->version;
-		if (tp_diag_version_weak(p->version)) {
-			names_add(&weakv, version_name(p->version));
-			ssl3 = ssl3 || p->version == 0x0300;
-		} else {
-			modern = true;
-		}
-		for (j = 0; j < p->n_suites; j++) {
-			const struct tp_suite *s =
-				tp_registry_suite(p->suites[j].id);
-			const char *why = NULL;
-			char g = p->suites[j].grade ? p->suites[j].grade : 'F';
-			char b[8];
-
-			any = true;
-			pg = worse(pg, g);
-			if (s == NULL)
-				continue;
-			(void)tp_grade_accepted(s, p->suites[j].dh_bits,
-						p->suites[j].group, &why);
-			if (best == '\0' || g < best) {
-				best = g;
-				best_why = why;
-			}
-			if (g >= 'C' && weak_add(&weak, s->id, p->version,
-						 why) < 0)
-				goto nomem;
-			any_f = any_f || g == 'F';
-			if (g == 'C' && c_why == NULL)
-				c_why = why;
-			any_aead = any_aead || aead(s);
-			if (tp_grade_forward_secret(s)) {
-				any_fs = true;
-			} else {
-				if (!listed(nofs_ids, n_nofs, s->id) &&
-				    add_id(&nofs_ids, &n_nofs, s->id) == 0)
-					names_add(&nofs, suite_name(s->id, b,
-								    sizeof(b)));
-				/* a client that offers everything gets this
-				 * one first: it decides */
-				if (j == 0 && p->preference != TP_PREF_CLIENT)
-					top_fs = false;
-				if (p->preference == TP_PREF_CLIENT)
-					top_fs = false;
-			}
-		}
-		if (p->version == 0x0300)
-			pg = worse(pg, 'C');
-		else if (p->version <= 0x0302)
-			pg = worse(pg, 'B');
-		p->grade = pg;
-	}
-	if (!any) {
-		sc->grade = '\0';
-		goto policy;
-	}
-
-	grade = best;
-	if (best > 'A') {
-		grade = '\0';
-		snprintf(line, sizeof(line), "the best suite accepted is "
-			 "graded %c%s%s", best, best_why ? ": " : "",
-			 best_why ? best_why : "");
-		if (reason(sc, best, &grade, line) < 0)
-			goto nomem;
-	}
-	if (any_f && reason(sc, 'F', &grade, "a suite graded F is accepted "
-			    "(see the suites marked F)") < 0)
-		goto nomem;
-	if (ssl3 && reason(sc, 'C', &grade, "SSL 3.0 accepted") < 0)
-		goto nomem;
-	if (!modern && reason(sc, 'C', &grade, "neither TLS 1.2 nor TLS 1.3 "
-			      "accepted") < 0)
-		goto nomem;
-	if (c_why != NULL) {
-		snprintf(line, sizeof(line), "a suite graded C is accepted "
-			 "(%s)", c_why);
-		if (reason(sc, 'C', &grade, line) < 0)
-			goto nomem;
-	}
-	if (weakv.n > 0) {
-		snprintf(line, sizeof(line), "%.100s accepted", weakv.buf);
-		if (reason(sc, 'B', &grade, line) < 0)
-			goto nomem;
-	}
-	if (!any_fs && reason(sc, 'C', &grade, "no suite with forward "
-			      "secrecy") < 0)
-		goto nomem;
-	if (any_fs && !top_fs && reason(sc, 'B', &grade, "suites without "
-					"forward secrecy are accepted and "
-					"the server does not prefer the "
-					"others") < 0)
-		goto nomem;
-	if (!any_aead && reason(sc, 'B', &grade, "no AEAD suite: CBC or "
-				"stream ciphers only") < 0)
-		goto nomem;
-	if (sc->min_dh_bits != 0 && sc->min_dh_bits < 2048) {
-		snprintf(line, sizeof(line), "a %u-bit DH prime",
-			 sc->min_dh_bits);
-		if (reason(sc, sc->min_dh_bits < 1024 ? 'F' : 'B', &grade,
-			   line) < 0)
-			goto nomem;
-		f = tp_report_finding(r, TP_WEAK_KEY, "the server uses a "
-				      "%u-bit DH prime for DHE", sc->min_dh_bits);
-		if (f != NULL) {
-			tp_finding_fix(f, "configure a DH group of 2048 bits "
-				       "or more (RFC 7919 ffdhe2048), or "
-				       "remove the DHE suites");
-			if (sc->min_dh_bits < 1024)
-				f->severity = TP_SEV_ERROR;
-		}
-	}
-	if (cert_bits != 0) {
-		/* the severity is the one tlsprobe cert and client give the
-		 * same key; the grade's cap follows it */
-		int sev = tp_cert_key_severity(cert_pk, cert_bits);
-
-		if (sev >= 0) {
-			char cap = sev == TP_SEV_ERROR ? 'F' : 'B';
-
-			snprintf(line, sizeof(line), "the certificate's key is "
-				 "%s", sc->cert_key);
-			if (reason(sc, cap, &grade, line) < 0)
-				goto nomem;
-			f = tp_report_finding(r, TP_WEAK_KEY, "the server's "
-					      "certificate key is %s",
-					      sc->cert_key);
-			if (f != NULL)
-				f->severity = (enum tp_severity)sev;
-		}
-	}
-
-	sc->grade = grade;
-
-	tp_diag_weak_protocol(r, accepted_v, n_accepted_v, "accepts");
-	for (i = 0; i < weak.n; i++) {
-		char n[320], vers[64] = "";
-		size_t v;
-
-		for (v = 0; v < 5; v++)
-			if (weak.versions[i] & (1u << v))
-				snprintf(vers + strlen(vers), sizeof(vers) -
-					 strlen(vers), "%s%s", vers[0] ? " " : "",
-					 version_name((uint16_t)(0x0300 + v)));
-		snprintf(n, sizeof(n), "%.100s (%.80s; %.60s)", suite_name(weak.ids[i],
-			 line, sizeof(line)), weak.why[i], vers);
-		names_add(&weakc, n);
-	}
-	if (weakc.n > 0) {
-		f = tp_report_finding(r, TP_WEAK_CIPHER, "%u weak suite%s "
-				      "accepted (graded C or worse)", weakc.n,
-				      weakc.n == 1 ? "" : "s");
-		if (f != NULL) {
-			tp_finding_detail(f, "%s", names_str(&weakc));
-			if (any_f)
-				f->severity = TP_SEV_ERROR;
-		}
-	}
-	if (nofs.n > 0) {
-		f = tp_report_finding(r, TP_NO_FORWARD_SECRECY, "%u suite%s "
-				      "without forward secrecy accepted",
-				      nofs.n, nofs.n == 1 ? "" : "s");
-		if (f != NULL)
-			tp_finding_detail(f, "%s", names_str(&nofs));
-	}
-policy:
-	if (policy != NULL && policy_findings(r, policy, cert_pk) < 0)
-		goto nomem;
-	free(nofs_ids);
-	weak_free(&weak);
-	return 0;
-nomem:
-	free(nofs_ids);
-	weak_free(&weak);
-	return -1;
+	f = tp_grade_facts_new(r->scan, cert_bits, cert_pk);
+	if (f == NULL)
+		return -1;
+	tp_grade_caps(f, &c);
+	if (record_grades(r->scan, &c) < 0)
+		goto out;
+	grade_findings(r, f);
+	if (policy != NULL && policy_findings(r, policy, f->cert_pk) < 0)
+		goto out;
+	rc = 0;
+out:
+	tp_grade_facts_free(f);
+	return rc;
 }

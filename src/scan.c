@@ -35,6 +35,7 @@
 #include "addr.h"
 #include "cert.h"
 #include "diag.h"
+#include "grade.h"
 #include "livecap.h"
 #include "net.h"
 #include "scan.h"

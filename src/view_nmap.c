@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grade.h"
 #include "registry.h"
-#include "scan.h"
 #include "tlsprobe.h"
 
 /* Where nmap keeps its table of well-known ports (nmap-services(5)):
@@ -157,26 +157,19 @@ static void kx_note(const struct tp_scan *sc, const struct tp_scan_suite *su,
 	}
 }
 
+/* The script's warnings, from the facts the grade reads. */
 static void warnings(FILE *f, const struct tp_scan_protocol *p)
 {
-	bool rc4 = false, sweet = false, nofs = true, anon = false;
-	bool exp = false, null = false;
-	size_t i;
+	struct tp_grade_version_facts v;
+	bool rc4, sweet, nofs, anon, exp, null;
 
-	nofs = p->n_suites > 0;
-	for (i = 0; i < p->n_suites; i++) {
-		const struct tp_suite *s = tp_registry_suite(p->suites[i].id);
-
-		if (s == NULL)
-			continue;
-		rc4 = rc4 || s->enc == TP_ENC_RC4;
-		sweet = sweet || s->enc == TP_ENC_3DES ||
-			s->enc == TP_ENC_IDEA;
-		nofs = nofs && !tp_grade_forward_secret(s);
-		anon = anon || s->auth == TP_AUTH_NULL;
-		exp = exp || s->is_export;
-		null = null || s->enc == TP_ENC_NULL;
-	}
+	tp_grade_version_facts(p, &v);
+	rc4 = v.traits & TP_TRAIT_RC4;
+	sweet = v.traits & TP_TRAIT_SWEET32;
+	nofs = v.n_suites > 0 && !(v.traits & TP_TRAIT_FORWARD_SECRET);
+	anon = v.traits & TP_TRAIT_ANONYMOUS;
+	exp = v.traits & TP_TRAIT_EXPORT;
+	null = v.traits & TP_TRAIT_NO_ENCRYPTION;
 	if (!(rc4 || sweet || nofs || anon || exp || null))
 		return;
 	fputs("|     warnings: \n", f);
