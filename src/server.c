@@ -1896,15 +1896,8 @@ static enum step do_sb_read(struct conn *c)
 			    sizeof(type)) != NULL &&
 	    strcmp(type, "peer-report") == 0) {
 		/* tlsprobe peer's exchange: the peer probe answers it */
-		c->out = c->srv->o->on_peer_line(c->srv->o->arg, c->line,
-						 (size_t)(nl - c->line) + 1);
-		if (c->out == NULL)
-			return STEP_CLOSE;
-		c->out_len = strlen(c->out);
-		c->out_off = 0;
-		c->deadline = tp_now_ms() + c->srv->timeout_ms;
-		c->state = S_SB_SEND;
-		return STEP_NEXT;
+		return sb_answer(c, c->srv->o->on_peer_line(c->srv->o->arg,
+				 c->line, (size_t)(nl - c->line) + 1));
 	}
 	m = malloc(sizeof(*m));
 	if (m == NULL)
