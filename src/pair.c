@@ -61,7 +61,12 @@ int tp_pair_words(struct tp_pair *p, int fd, const struct sockaddr *sa,
 	memcpy(p->tls_dialled, words.dialled, sizeof(p->tls_dialled));
 	free(p->inside_line);
 	p->inside_line = tp_sb_inside_line(&words);
-	return p->inside_line != NULL ? 0 : -1;
+	if (p->inside_line == NULL) {
+		/* without the line the run would go unpaired unsaid */
+		tp_alloc_note();
+		return -1;
+	}
+	return 0;
 }
 
 /* Reads until a newline, EOF, TP_SB_MAX_LINE bytes, the deadline or a
