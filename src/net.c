@@ -70,6 +70,13 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	/* as a connect does: a resolver that answers fast must not turn a
+	 * stop already given into a result */
+	if (stopped(stop)) {
+		result(res, TP_NETRES_CANCELLED, 0, "cancelled before "
+		       "resolving %s", host);
+		return;
+	}
 	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6
 							      : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
