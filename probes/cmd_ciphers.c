@@ -21,10 +21,13 @@ static const char usage_text[] =
 	"  --starttls PROTO     smtp, imap, pop3, ftp, xmpp, postgres, ldap\n"
 	"  --sni NAME           server name to send (default: HOST if a name)\n"
 	"  --no-sni             send no server name\n"
-	"  --concurrency N      connections at once (default 4)\n"
+	"  --concurrency N      connections at once (default "
+	TP_STR(TP_DEFAULT_CONCURRENCY) ")\n"
 	"  --delay MS           pause between new connections (default 0)\n"
-	"  --budget N           most connections to the host (default 1000)\n"
-	"  --timeout SECONDS    bound for each step of a connection (default 10)\n"
+	"  --budget N           most connections to the host (default "
+	TP_STR(TP_DEFAULT_BUDGET) ")\n"
+	"  --timeout SECONDS    bound for each step of a connection (default "
+	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
 	"  --max-time SECONDS   bound for the whole audit (default: --budget\n"
 	"                       connections, --concurrency at a time, a quarter\n"
 	"                       of --timeout each; at least 2 x --timeout)\n"
@@ -94,13 +97,14 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
 
 int cmd_ciphers(int argc, char **argv)
 {
-	struct tp_ciphers_opts o = {.timeout_s = 10};
+	struct tp_ciphers_opts o;
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL, *out;
 	int rc;
 
+	tp_ciphers_opts_init(&o);
 	rc = cli_options("ciphers", argc, argv, ":46", longopts, usage_text,
 			 apply_ciphers, &(struct ciphers_args){&o, &common});
 	if (rc >= 0)

@@ -162,13 +162,14 @@ static int stream_end(struct stream *st)
 
 int cmd_pcap(int argc, char **argv)
 {
-	struct tp_pcap_opts o = {0};
+	struct tp_pcap_opts o;
 	struct stream stream = {0};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	int rc;
 
+	tp_pcap_opts_init(&o);
 	rc = cli_options("pcap", argc, argv, ":", longopts, usage_text,
 			 apply_pcap, &(struct pcap_args){&o, &common});
 	if (rc >= 0)

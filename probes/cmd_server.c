@@ -29,7 +29,7 @@ static const char usage_text[] =
 	"  --keylog FILE         append each session's secrets (NSS key log,\n"
 	"                        for Wireshark) to FILE\n"
 	"  --timeout SECONDS     bound for each stage of a connection\n"
-	"                        (default 10)\n"
+	"                        (default " TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
 	"  --once                serve one connection, exit with its verdict\n"
 	"  --count N             serve N connections, then exit\n"
 	"  --json                one JSON report per connection, one per line\n"
@@ -187,14 +187,15 @@ static int apply_server(int opt, const char *arg, void *ctx)
 
 int cmd_server(int argc, char **argv)
 {
-	struct tp_server_opts o = {.timeout_s = 10,
-				    .password = &cli_password_source};
+	struct tp_server_opts o;
 	struct tp_server_summary sum;
 	struct tp_error err = {0};
 	struct sigaction sa;
 	struct run run;
 	int rc;
 
+	tp_server_opts_init(&o);
+	o.password = &cli_password_source;
 	memset(&run, 0, sizeof(run));
 	rc = cli_options("server", argc, argv, ":v", longopts, usage_text,
 			 apply_server, &(struct server_args){&o, &run.common});

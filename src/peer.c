@@ -428,7 +428,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	struct peer *p;
 	pthread_t server;
 	char *host = NULL;
-	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s : 30) * 1000;
+	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s
+					      : TP_DEFAULT_WAIT_S) * 1000;
 	bool a_is_me, reachable, theirs_missing;
 	unsigned attempts = 0;
 	int rc = -1;

@@ -606,6 +606,15 @@ struct tp_password {
 	void *arg;
 };
 
+/* ---- the probes' defaults (opts.c) ---- */
+
+/* Named once: the mains' --help, the TUI's form, the opts_init functions
+ * below and the library's fallback for a zero all mean these. */
+#define TP_DEFAULT_TIMEOUT_S 10   /* --timeout: each network stage */
+#define TP_DEFAULT_WAIT_S 30      /* peer --wait: for the other node */
+#define TP_DEFAULT_CONCURRENCY 4  /* ciphers --concurrency */
+#define TP_DEFAULT_BUDGET 1000    /* ciphers --budget */
+
 /* ---- offline certificate checks (cert.c) ---- */
 
 enum tp_purpose { TP_PURPOSE_SERVER, TP_PURPOSE_CLIENT };
@@ -624,6 +633,8 @@ struct tp_cert_opts {
 
 int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		struct tp_error *err);
+/* Every field zero but purpose, TP_PURPOSE_SERVER. */
+void tp_cert_opts_init(struct tp_cert_opts *o);
 
 /* ---- the client probe (client.c) ---- */
 
@@ -666,6 +677,9 @@ struct tp_client_opts {
 				       * thread): every wait ends within
 				       * 100 ms and the run returns */
 };
+
+/* Every field zero (none given) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
+void tp_client_opts_init(struct tp_client_opts *o);
 
 /*
  * Runs one diagnosed TLS connection and fills r. Returns 0 when it ran
@@ -732,6 +746,9 @@ struct tp_server_opts {
 	volatile sig_atomic_t *stop;  /* set by a signal handler: return */
 };
 
+/* Every field zero (none given) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
+void tp_server_opts_init(struct tp_server_opts *o);
+
 struct tp_server_summary {
 	unsigned connections;  /* reports made */
 	unsigned established;  /* handshakes completed */
@@ -762,6 +779,10 @@ struct tp_peer_opts {
 	void *arg;
 	volatile sig_atomic_t *stop;
 };
+
+/* Every field zero but the client role's, as tp_client_opts_init sets
+ * them, and wait_s, TP_DEFAULT_WAIT_S. */
+void tp_peer_opts_init(struct tp_peer_opts *o);
 
 /*
  * Serves and connects at once: this node's client report and the other
@@ -798,6 +819,9 @@ struct tp_ciphers_opts {
 	void *progress_arg;
 	volatile sig_atomic_t *stop;  /* set by a signal handler: stop early */
 };
+
+/* Every field zero (its default) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
+void tp_ciphers_opts_init(struct tp_ciphers_opts *o);
 
 /*
  * Enumerates versions, suites (server order), groups and signature
@@ -838,6 +862,9 @@ struct tp_pcap_opts {
 	void *progress_arg;
 	volatile sig_atomic_t *stop;
 };
+
+/* Every field zero: a file or an interface is for the caller to give. */
+void tp_pcap_opts_init(struct tp_pcap_opts *o);
 
 /*
  * Lists and diagnoses the TLS connections of a capture: r->handshakes in
