@@ -1,7 +1,6 @@
 /* tlsprobe ciphers HOST[:PORT]: what the port accepts, graded. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +41,6 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void show_progress(void *arg, unsigned done, unsigned estimate)
 {
@@ -123,8 +116,9 @@ int cmd_ciphers(int argc, char **argv)
 		return cli_error("ciphers", &err);
 	o.host = host;
 	o.stop = &stop;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* restarted, as signal() had it: a second ^C must not fail the
+	 * write of the report the first one asked for */
+	cli_on_stop(&stop, true);
 	if (common.format != 1 && isatty(STDERR_FILENO))
 		o.progress = show_progress;
 	r = tp_report_new("ciphers");

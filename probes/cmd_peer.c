@@ -1,6 +1,5 @@
 /* tlsprobe peer: both roles at once between two nodes. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,12 +41,6 @@ static void listening(void *arg, const char *addresses)
 	fprintf(stderr, "tlsprobe peer: listening on %s\n", addresses);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 struct peer_args {
 	struct tp_peer_opts *o;
 	struct cli_common *common;
@@ -65,7 +58,6 @@ int cmd_peer(int argc, char **argv)
 	struct tp_peer_opts o;
 	struct cli_common common = {0};
 	struct tp_error err = {0};
-	struct sigaction sa;
 	struct tp_report *r;
 	int rc;
 
@@ -85,10 +77,8 @@ int cmd_peer(int argc, char **argv)
 	if (o.client.cert_file == NULL || o.client.key_file == NULL)
 		return cli_fail("peer", 2, "--cert and --key are required: "
 				"the peer serves too");
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* not restarted, as the server: a wait it cuts short looks at once */
+	cli_on_stop(&stop, false);
 	r = tp_report_new("peer");
 	if (r == NULL)
 		return cli_fail("peer", 3, "out of memory");

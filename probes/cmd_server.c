@@ -1,7 +1,6 @@
 /* tlsprobe server: listens, and diagnoses every incoming handshake. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,12 +46,6 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 struct run {
 	struct cli_common common;
@@ -190,7 +183,6 @@ int cmd_server(int argc, char **argv)
 	struct tp_server_opts o;
 	struct tp_server_summary sum;
 	struct tp_error err = {0};
-	struct sigaction sa;
 	struct run run;
 	int rc;
 
@@ -216,12 +208,7 @@ int cmd_server(int argc, char **argv)
 	o.arg = &run;
 	o.stop = &stop_requested;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;  /* no SA_RESTART: poll() must wake up */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_on_stop(&stop_requested, false);  /* poll() must wake up */
 
 	if (tp_server_run(&o, &sum, &err) < 0)
 		return cli_error("server", &err);
