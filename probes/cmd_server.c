@@ -97,9 +97,7 @@ static void print_short(const struct run *run, const struct tp_report *r)
 	bool bracket;
 	size_t i;
 
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, "tls") == 0)
-			tls = &r->stages[i];
+	tls = tp_report_find_stage(r, "tls");
 	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&now, &tm));
 	bracket = r->target.host != NULL && strchr(r->target.host, ':');
 	printf("%s  %s%s%s:%u  %s%s%s", when, bracket ? "[" : "",

@@ -268,17 +268,14 @@ static void add_packets(struct peer *p, struct tp_report *r,
 {
 	struct sockaddr_storage local, remote;
 	struct tp_flow_evidence ev;
-	const struct tp_stage *tcp = NULL;
+	const struct tp_stage *tcp;
 	struct tp_livecap *lc;
 	bool connected;
-	size_t i;
 
 	pthread_mutex_lock(&p->lock);
 	lc = p->lc;
 	pthread_mutex_unlock(&p->lock);
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, "tcp") == 0)
-			tcp = &r->stages[i];
+	tcp = tp_report_find_stage(r, "tcp");
 	connected = tcp != NULL && tcp->status == TP_STAGE_OK &&
 		    parse_end(tcp->local, &local) == 0 &&
 		    parse_end(tcp->remote, &remote) == 0;

@@ -439,6 +439,12 @@ struct tp_finding *tp_report_copy_finding(struct tp_report *r,
 					  const struct tp_finding *src,
 					  const char *prefix);
 bool tp_report_has(const struct tp_report *r, enum tp_code code);
+/* Read-only lookups, for views and front ends: the stage of that name,
+ * the first finding of that code; NULL when the report has none. */
+const struct tp_stage *tp_report_find_stage(const struct tp_report *r,
+					    const char *name);
+const struct tp_finding *tp_report_find_finding(const struct tp_report *r,
+						enum tp_code code);
 
 /* Appends an empty certificate entry the caller fills (strings via
  * tp_report_strdup, which sanitises). */

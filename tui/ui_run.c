@@ -157,11 +157,11 @@ static void on_server_report(void *arg, const struct tp_report *r)
 {
 	struct ui_run *run = arg;
 	struct ui_conn c, *v;
-	const char *why = NULL;
+	const struct tp_stage *tls;
+	const char *why;
 	char line[2048];
 	time_t now = time(NULL);
 	struct tm tm;
-	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	strftime(c.when, sizeof(c.when), "%H:%M:%S", localtime_r(&now, &tm));
@@ -174,9 +174,8 @@ static void on_server_report(void *arg, const struct tp_report *r)
 			 r->target.port);
 	copy_str(c.peer, sizeof(c.peer), line);
 	c.verdict = tp_report_verdict(r);
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, "tls") == 0)
-			why = r->stages[i].detail;
+	tls = tp_report_find_stage(r, "tls");
+	why = tls != NULL ? tls->detail : NULL;
 	if (r->session.present)
 		snprintf(line, sizeof(line), "%s %s%s%s",
 			 r->session.version ? r->session.version : "?",

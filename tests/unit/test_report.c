@@ -258,6 +258,34 @@ static void test_report_standard_stages(void **state)
 	tp_stage_set_ends(NULL, "a", "b");
 }
 
+/* The read-only lookups find what is there, the first of a code, and
+ * nothing that is not. */
+static void test_report_find(void **state)
+{
+	struct tp_report *r = *state;
+	struct tp_finding *first, *second;
+
+	assert_null(tp_report_find_stage(r, "tls"));
+	assert_null(tp_report_find_finding(r, TP_UNKNOWN_CA));
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	assert_ptr_equal(tp_report_find_stage(r, "dns"), &r->stages[0]);
+	assert_ptr_equal(tp_report_find_stage(r, "verify"), &r->stages[3]);
+	assert_null(tp_report_find_stage(r, "tl"));
+	assert_null(tp_report_find_stage(r, "tlsx"));
+	first = tp_report_finding(r, TP_UNKNOWN_CA, "first");
+	tp_report_finding(r, TP_CERT_EXPIRED, "other");
+	second = tp_report_finding(r, TP_UNKNOWN_CA, "second");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_ptr_equal(tp_report_find_finding(r, TP_UNKNOWN_CA),
+			 &r->findings[0]);
+	assert_string_equal(tp_report_find_finding(r, TP_CERT_EXPIRED)->summary,
+			    "other");
+	assert_null(tp_report_find_finding(r, TP_CLIENT_CERT_REJECTED));
+	assert_true(tp_report_has(r, TP_CERT_EXPIRED));
+	assert_false(tp_report_has(r, TP_CLIENT_CERT_REJECTED));
+}
+
 /* ---- the JSON report ---- */
 
 /* A failed client run shaped like the contract's example. */
@@ -985,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_report_names),
 		cmocka_unit_test(test_report_verdict_and_exit_status),
 		REPORT_TEST(test_report_standard_stages),
+		REPORT_TEST(test_report_find),
 		REPORT_TEST(test_report_json_contract_fields),
 		REPORT_TEST(test_report_json_no_sni_is_null),
 		REPORT_TEST(test_report_target_both_forms),
