@@ -87,30 +87,30 @@ static const char *paint(const struct run *run, enum tp_verdict v)
 
 /* A few lines per connection: who, the verdict, the session or why it
  * failed, then each finding on a line. */
-static void print_short(const struct run *run, const struct tp_report *r)
+static void print_short(struct run *run, const struct tp_report *r)
 {
-	enum tp_verdict v = tp_report_verdict(r);
-	const struct tp_stage *tls = NULL;
+	struct tp_conn_line line;
+	enum tp_verdict v;
 	char when[16];
 	time_t now = time(NULL);
 	struct tm tm;
-	bool bracket;
 	size_t i;
 
-	tls = tp_report_find_stage(r, "tls");
+	if (tp_report_to_conn_line(r, &line) < 0) {
+		cli_fail("server", 3, "a connection's line could not be "
+			 "written (out of memory)");
+		run->write_failed = true;
+		return;
+	}
+	v = line.verdict;
 	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&now, &tm));
-	bracket = r->target.host != NULL && strchr(r->target.host, ':');
-	printf("%s  %s%s%s:%u  %s%s%s", when, bracket ? "[" : "",
-	       r->target.host ? r->target.host : "?", bracket ? "]" : "",
-	       r->target.port, paint(run, v),
+	printf("%s  %s  %s%s%s", when, line.peer, paint(run, v),
 	       v == TP_VERDICT_FAIL ? "FAIL" : v == TP_VERDICT_WARN ? "WARN"
 								    : "PASS",
 	       run->color ? "\033[0m" : "");
-	if (r->session.present)
-		printf("  %s %s", r->session.version ? r->session.version : "?",
-		       r->session.cipher ? r->session.cipher : "?");
-	else if (tls != NULL && tls->detail != NULL)
-		printf("  %s", tls->detail);
+	if (line.outcome != NULL)
+		printf("  %s", line.outcome);
+	tp_conn_line_clear(&line);
 	if (r->target.sni != NULL)
 		printf("  SNI %s", r->target.sni);
 	if (r->n_certs > 0)

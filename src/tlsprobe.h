@@ -488,6 +488,25 @@ char *tp_handshake_to_json(const struct tp_handshake *h,
 char *tp_report_to_json_tail(const struct tp_report *r, int flags);
 char *tp_handshake_to_text(const struct tp_handshake *h, int flags);
 
+/*
+ * One connection a line, as the monitors of a server list them
+ * (tlsprobe server, the TUI's): the parts both lay out, each in its own
+ * way. peer: "[2001:db8::1]:50312", "192.0.2.7:50312", "?:PORT" when the
+ * report names no host. outcome: "TLS1.3 TLS_AES_128_GCM_SHA256" once a
+ * session is up, else the tls stage's detail (why there is none), else
+ * NULL. The strings are malloc'd; tp_conn_line_clear frees them.
+ */
+struct tp_conn_line {
+	char *peer;
+	enum tp_verdict verdict;
+	char *outcome;
+};
+
+/* Fills line from r; -1 (line then empty) when memory ran out. */
+int tp_report_to_conn_line(const struct tp_report *r,
+			   struct tp_conn_line *line);
+void tp_conn_line_clear(struct tp_conn_line *line);
+
 /* ciphers --format nmap: the layout of nmap's ssl-enum-ciphers script. */
 char *tp_report_to_nmap(const struct tp_report *r);
 
