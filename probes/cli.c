@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,29 @@ int cli_parse_now(const char *sub, const char *arg, time_t *out)
 	}
 	return cli_fail(sub, 2, "--now '%s': expected YYYY-MM-DDTHH:MM:SSZ "
 			"or seconds since 1970", arg);
+}
+
+/* The flag of the one run a main makes, set before any signal can
+ * arrive and never changed after. */
+static volatile sig_atomic_t *stop_flag;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	*stop_flag = 1;
+}
+
+void cli_on_stop(volatile sig_atomic_t *stop, bool restart)
+{
+	struct sigaction sa;
+
+	stop_flag = stop;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 bool cli_use_color(const struct cli_common *c)

@@ -225,6 +225,14 @@ int cli_cert_option(const char *sub, int opt, const char *arg,
 int cli_pcap_option(const char *sub, int opt, const char *arg,
 		    struct tp_pcap_opts *o, struct cli_common *c);
 
+/*
+ * SIGINT and SIGTERM set *stop, which the library's runs watch, so that
+ * a run ends with its report rather than dies without one. restart:
+ * whether a system call the signal interrupts starts again (SA_RESTART)
+ * or fails with EINTR at once, for a main whose waits must wake up.
+ */
+void cli_on_stop(volatile sig_atomic_t *stop, bool restart);
+
 /* Prints "tlsprobe SUB: message" on stderr; returns the exit code. */
 int cli_fail(const char *sub, int code, const char *fmt, ...) TP_PRINTF(3, 4);
 /* Reports an error object as one line on stderr; returns its exit code. */

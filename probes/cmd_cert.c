@@ -49,13 +49,14 @@ static int apply_cert(int opt, const char *arg, void *ctx)
 
 int cmd_cert(int argc, char **argv)
 {
-	struct tp_cert_opts o = {.purpose = TP_PURPOSE_SERVER,
-				  .password = &cli_password_source};
+	struct tp_cert_opts o;
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	int rc;
 
+	tp_cert_opts_init(&o);
+	o.password = &cli_password_source;
 	rc = cli_options("cert", argc, argv, ":", longopts, usage_text,
 			 apply_cert, &(struct cert_args){&o, &common});
 	if (rc >= 0)

@@ -1,7 +1,6 @@
 /* tlsprobe ciphers HOST[:PORT]: what the port accepts, graded. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +20,13 @@ static const char usage_text[] =
 	"  --starttls PROTO     smtp, imap, pop3, ftp, xmpp, postgres, ldap\n"
 	"  --sni NAME           server name to send (default: HOST if a name)\n"
 	"  --no-sni             send no server name\n"
-	"  --concurrency N      connections at once (default 4)\n"
+	"  --concurrency N      connections at once (default "
+	TP_STR(TP_DEFAULT_CONCURRENCY) ")\n"
 	"  --delay MS           pause between new connections (default 0)\n"
-	"  --budget N           most connections to the host (default 1000)\n"
-	"  --timeout SECONDS    bound for each step of a connection (default 10)\n"
+	"  --budget N           most connections to the host (default "
+	TP_STR(TP_DEFAULT_BUDGET) ")\n"
+	"  --timeout SECONDS    bound for each step of a connection (default "
+	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
 	"  --max-time SECONDS   bound for the whole audit (default: --budget\n"
 	"                       connections, --concurrency at a time, a quarter\n"
 	"                       of --timeout each; at least 2 x --timeout)\n"
@@ -39,12 +41,6 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void show_progress(void *arg, unsigned done, unsigned estimate)
 {
@@ -94,13 +90,14 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
 
 int cmd_ciphers(int argc, char **argv)
 {
-	struct tp_ciphers_opts o = {.timeout_s = 10};
+	struct tp_ciphers_opts o;
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL, *out;
 	int rc;
 
+	tp_ciphers_opts_init(&o);
 	rc = cli_options("ciphers", argc, argv, ":46", longopts, usage_text,
 			 apply_ciphers, &(struct ciphers_args){&o, &common});
 	if (rc >= 0)
@@ -119,8 +116,9 @@ int cmd_ciphers(int argc, char **argv)
 		return cli_error("ciphers", &err);
 	o.host = host;
 	o.stop = &stop;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* restarted, as signal() had it: a second ^C must not fail the
+	 * write of the report the first one asked for */
+	cli_on_stop(&stop, true);
 	if (common.format != 1 && isatty(STDERR_FILENO))
 		o.progress = show_progress;
 	r = tp_report_new("ciphers");

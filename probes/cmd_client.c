@@ -11,7 +11,8 @@
 static const char usage_text[] =
 	"usage: tlsprobe client HOST[:PORT] [options]\n"
 	"  --json              one JSON report on stdout\n"
-	"  --timeout SECONDS   bound for each network stage (default 10)\n"
+	"  --timeout SECONDS   bound for each network stage (default "
+	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
 	"  --ca FILE           trusted CAs, PEM (default: the system store)\n"
 	"  --cert FILE         our certificate chain: PEM, DER or PKCS#12\n"
 	"  --key FILE          our private key: PEM, DER or PKCS#12\n"
@@ -69,14 +70,15 @@ static int apply_client(int opt, const char *arg, void *ctx)
 
 int cmd_client(int argc, char **argv)
 {
-	struct tp_client_opts o = {.timeout_s = 10,
-				    .password = &cli_password_source};
+	struct tp_client_opts o;
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL;
 	int rc;
 
+	tp_client_opts_init(&o);
+	o.password = &cli_password_source;
 	rc = cli_options("client", argc, argv, ":46v", longopts, usage_text,
 			 apply_client, &(struct client_args){&o, &common});
 	if (rc >= 0)

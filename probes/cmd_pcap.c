@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,12 +37,6 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
 
 static void show_progress(void *arg, unsigned long long frames,
 			  unsigned handshakes)
@@ -162,13 +155,14 @@ static int stream_end(struct stream *st)
 
 int cmd_pcap(int argc, char **argv)
 {
-	struct tp_pcap_opts o = {0};
+	struct tp_pcap_opts o;
 	struct stream stream = {0};
 	struct cli_common common = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	int rc;
 
+	tp_pcap_opts_init(&o);
 	rc = cli_options("pcap", argc, argv, ":", longopts, usage_text,
 			 apply_pcap, &(struct pcap_args){&o, &common});
 	if (rc >= 0)
@@ -187,8 +181,10 @@ int cmd_pcap(int argc, char **argv)
 	if (o.live_seconds > 0 && o.live == NULL)
 		return cli_fail("pcap", 2, "--seconds applies to --live only");
 	o.stop = &stop;
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	/* restarted as signal() had it: the handshakes are written to
+	 * stdout as the capture runs, and a ^C while a write waits on a
+	 * slow reader must not cut the stream short */
+	cli_on_stop(&stop, true);
 	if (want_progress(&o, &common))
 		o.progress = show_progress;
 	r = tp_report_new("pcap");

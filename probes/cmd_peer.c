@@ -1,6 +1,5 @@
 /* tlsprobe peer: both roles at once between two nodes. */
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +16,8 @@ static const char usage_text[] =
 	"  --once, --count N     accepted as for server; a peer run ends after\n"
 	"                        one exchange with the other node anyway\n"
 	"  --expect-id ID|peer   the other node's certificate CN, both roles\n"
-	"  --wait SECONDS        how long to wait for the other node (default 30)\n"
+	"  --wait SECONDS        how long to wait for the other node (default "
+	TP_STR(TP_DEFAULT_WAIT_S) ")\n"
 	"and the options of the client role, as tlsprobe client has them:\n"
 	"  --timeout, --sni, --no-sni, --expect-name, --priority, --alpn,\n"
 	"  --keylog, --now, -4, -6, --json, --no-color, -v,\n"
@@ -41,12 +41,6 @@ static void listening(void *arg, const char *addresses)
 	fprintf(stderr, "tlsprobe peer: listening on %s\n", addresses);
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 struct peer_args {
 	struct tp_peer_opts *o;
 	struct cli_common *common;
@@ -61,16 +55,16 @@ static int apply_peer(int opt, const char *arg, void *ctx)
 
 int cmd_peer(int argc, char **argv)
 {
-	struct tp_peer_opts o = {.client = {.timeout_s = 10,
-					     .password = &cli_password_source},
-				 .wait_s = 30, .on_listening = listening,
-				 .stop = &stop};
+	struct tp_peer_opts o;
 	struct cli_common common = {0};
 	struct tp_error err = {0};
-	struct sigaction sa;
 	struct tp_report *r;
 	int rc;
 
+	tp_peer_opts_init(&o);
+	o.client.password = &cli_password_source;
+	o.on_listening = listening;
+	o.stop = &stop;
 	rc = cli_options("peer", argc, argv, ":46v", longopts, usage_text,
 			 apply_peer, &(struct peer_args){&o, &common});
 	if (rc >= 0)
@@ -83,10 +77,8 @@ int cmd_peer(int argc, char **argv)
 	if (o.client.cert_file == NULL || o.client.key_file == NULL)
 		return cli_fail("peer", 2, "--cert and --key are required: "
 				"the peer serves too");
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	/* not restarted, as the server: a wait it cuts short looks at once */
+	cli_on_stop(&stop, false);
 	r = tp_report_new("peer");
 	if (r == NULL)
 		return cli_fail("peer", 3, "out of memory");

@@ -1,7 +1,6 @@
 /* tlsprobe server: listens, and diagnoses every incoming handshake. */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +28,7 @@ static const char usage_text[] =
 	"  --keylog FILE         append each session's secrets (NSS key log,\n"
 	"                        for Wireshark) to FILE\n"
 	"  --timeout SECONDS     bound for each stage of a connection\n"
-	"                        (default 10)\n"
+	"                        (default " TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
 	"  --once                serve one connection, exit with its verdict\n"
 	"  --count N             serve N connections, then exit\n"
 	"  --json                one JSON report per connection, one per line\n"
@@ -47,12 +46,6 @@ static const struct option longopts[] = {
 };
 
 static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
 
 struct run {
 	struct cli_common common;
@@ -94,32 +87,30 @@ static const char *paint(const struct run *run, enum tp_verdict v)
 
 /* A few lines per connection: who, the verdict, the session or why it
  * failed, then each finding on a line. */
-static void print_short(const struct run *run, const struct tp_report *r)
+static void print_short(struct run *run, const struct tp_report *r)
 {
-	enum tp_verdict v = tp_report_verdict(r);
-	const struct tp_stage *tls = NULL;
+	struct tp_conn_line line;
+	enum tp_verdict v;
 	char when[16];
 	time_t now = time(NULL);
 	struct tm tm;
-	bool bracket;
 	size_t i;
 
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, "tls") == 0)
-			tls = &r->stages[i];
+	if (tp_report_to_conn_line(r, &line) < 0) {
+		cli_fail("server", 3, "a connection's line could not be "
+			 "written (out of memory)");
+		run->write_failed = true;
+		return;
+	}
+	v = line.verdict;
 	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&now, &tm));
-	bracket = r->target.host != NULL && strchr(r->target.host, ':');
-	printf("%s  %s%s%s:%u  %s%s%s", when, bracket ? "[" : "",
-	       r->target.host ? r->target.host : "?", bracket ? "]" : "",
-	       r->target.port, paint(run, v),
+	printf("%s  %s  %s%s%s", when, line.peer, paint(run, v),
 	       v == TP_VERDICT_FAIL ? "FAIL" : v == TP_VERDICT_WARN ? "WARN"
 								    : "PASS",
 	       run->color ? "\033[0m" : "");
-	if (r->session.present)
-		printf("  %s %s", r->session.version ? r->session.version : "?",
-		       r->session.cipher ? r->session.cipher : "?");
-	else if (tls != NULL && tls->detail != NULL)
-		printf("  %s", tls->detail);
+	if (line.outcome != NULL)
+		printf("  %s", line.outcome);
+	tp_conn_line_clear(&line);
 	if (r->target.sni != NULL)
 		printf("  SNI %s", r->target.sni);
 	if (r->n_certs > 0)
@@ -187,14 +178,14 @@ static int apply_server(int opt, const char *arg, void *ctx)
 
 int cmd_server(int argc, char **argv)
 {
-	struct tp_server_opts o = {.timeout_s = 10,
-				    .password = &cli_password_source};
+	struct tp_server_opts o;
 	struct tp_server_summary sum;
 	struct tp_error err = {0};
-	struct sigaction sa;
 	struct run run;
 	int rc;
 
+	tp_server_opts_init(&o);
+	o.password = &cli_password_source;
 	memset(&run, 0, sizeof(run));
 	rc = cli_options("server", argc, argv, ":v", longopts, usage_text,
 			 apply_server, &(struct server_args){&o, &run.common});
@@ -215,12 +206,7 @@ int cmd_server(int argc, char **argv)
 	o.arg = &run;
 	o.stop = &stop_requested;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;  /* no SA_RESTART: poll() must wake up */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_on_stop(&stop_requested, false);  /* poll() must wake up */
 
 	if (tp_server_run(&o, &sum, &err) < 0)
 		return cli_error("server", &err);

@@ -134,7 +134,7 @@ static int parse_client(int argc, char **argv, struct ui_params *p,
 	int rc;
 
 	p->kind = UI_CLIENT;
-	p->client.timeout_s = 10;
+	tp_client_opts_init(&p->client);
 	rc = cli_options(sub, argc, argv, ":46v", client_longopts, NULL, apply_client,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)
@@ -153,7 +153,7 @@ static int parse_ciphers(int argc, char **argv, struct ui_params *p,
 	int rc;
 
 	p->kind = UI_CIPHERS;
-	p->ciphers.timeout_s = 10;
+	tp_ciphers_opts_init(&p->ciphers);
 	rc = cli_options(sub, argc, argv, ":46", ciphers_longopts, NULL, apply_ciphers,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)
@@ -170,7 +170,7 @@ static int parse_server(int argc, char **argv, struct ui_params *p,
 	int rc;
 
 	p->kind = UI_SERVER;
-	p->server.timeout_s = 10;
+	tp_server_opts_init(&p->server);
 	rc = cli_options(sub, argc, argv, ":v", server_longopts, NULL, apply_server,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)
@@ -192,8 +192,7 @@ static int parse_peer(int argc, char **argv, struct ui_params *p,
 	int rc;
 
 	p->kind = UI_PEER;
-	p->peer.client.timeout_s = 10;
-	p->peer.wait_s = 30;
+	tp_peer_opts_init(&p->peer);
 	rc = cli_options(sub, argc, argv, ":46v", peer_longopts, NULL, apply_peer,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)
@@ -217,7 +216,7 @@ static int parse_cert(int argc, char **argv, struct ui_params *p,
 	int rc;
 
 	p->kind = UI_CERT;
-	p->cert.purpose = TP_PURPOSE_SERVER;
+	tp_cert_opts_init(&p->cert);
 	rc = cli_options(sub, argc, argv, ":", cert_longopts, NULL, apply_cert,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)
@@ -243,6 +242,7 @@ static int parse_pcap(int argc, char **argv, struct ui_params *p,
 	int rc;
 
 	p->kind = UI_PCAP;
+	tp_pcap_opts_init(&p->pcap);
 	rc = cli_options(sub, argc, argv, ":", pcap_longopts, NULL, apply_pcap,
 			 &(struct tui_args){sub, p, common});
 	if (rc >= 0)

@@ -268,17 +268,14 @@ static void add_packets(struct peer *p, struct tp_report *r,
 {
 	struct sockaddr_storage local, remote;
 	struct tp_flow_evidence ev;
-	const struct tp_stage *tcp = NULL;
+	const struct tp_stage *tcp;
 	struct tp_livecap *lc;
 	bool connected;
-	size_t i;
 
 	pthread_mutex_lock(&p->lock);
 	lc = p->lc;
 	pthread_mutex_unlock(&p->lock);
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, "tcp") == 0)
-			tcp = &r->stages[i];
+	tcp = tp_report_find_stage(r, "tcp");
 	connected = tcp != NULL && tcp->status == TP_STAGE_OK &&
 		    parse_end(tcp->local, &local) == 0 &&
 		    parse_end(tcp->remote, &remote) == 0;
@@ -428,7 +425,8 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	struct peer *p;
 	pthread_t server;
 	char *host = NULL;
-	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s : 30) * 1000;
+	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s
+					      : TP_DEFAULT_WAIT_S) * 1000;
 	bool a_is_me, reachable, theirs_missing;
 	unsigned attempts = 0;
 	int rc = -1;

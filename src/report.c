@@ -584,14 +584,32 @@ void tp_finding_append_detail(struct tp_finding *f, const char *sep,
 	free(more);
 }
 
-bool tp_report_has(const struct tp_report *r, enum tp_code code)
+const struct tp_stage *tp_report_find_stage(const struct tp_report *r,
+					    const char *name)
+{
+	size_t i;
+
+	/* names are unique: tp_report_stage gives a known one back */
+	for (i = 0; i < r->n_stages; i++)
+		if (strcmp(r->stages[i].name, name) == 0)
+			return &r->stages[i];
+	return NULL;
+}
+
+const struct tp_finding *tp_report_find_finding(const struct tp_report *r,
+						enum tp_code code)
 {
 	size_t i;
 
 	for (i = 0; i < r->n_findings; i++)
 		if (r->findings[i].code == code)
-			return true;
-	return false;
+			return &r->findings[i];
+	return NULL;
+}
+
+bool tp_report_has(const struct tp_report *r, enum tp_code code)
+{
+	return tp_report_find_finding(r, code) != NULL;
 }
 
 struct tp_cert_info *tp_report_add_cert(struct tp_report *r)

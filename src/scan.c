@@ -1485,7 +1485,8 @@ static void run_jobs(struct scan *sc, struct job *jobs, size_t n)
 {
 	struct pool p = {.sc = sc, .jobs = jobs, .n_jobs = n};
 	pthread_t t[32];
-	unsigned want = sc->o->concurrency ? sc->o->concurrency : 4;
+	unsigned want = sc->o->concurrency ? sc->o->concurrency
+					: TP_DEFAULT_CONCURRENCY;
 	unsigned started = 0, i;
 
 	if (want > 32)
@@ -2096,9 +2097,11 @@ static int resolve(struct scan *sc, struct tp_report *r)
 
 double tp_ciphers_default_max_time(const struct tp_ciphers_opts *o)
 {
-	double timeout = o->timeout_s > 0 ? o->timeout_s : 10;
-	unsigned budget = o->budget ? o->budget : 1000;
-	unsigned at_once = o->concurrency ? o->concurrency : 4;
+	double timeout = o->timeout_s > 0 ? o->timeout_s
+			 : TP_DEFAULT_TIMEOUT_S;
+	unsigned budget = o->budget ? o->budget : TP_DEFAULT_BUDGET;
+	unsigned at_once = o->concurrency ? o->concurrency
+					    : TP_DEFAULT_CONCURRENCY;
 	double rounds = (budget + at_once - 1) / at_once;
 
 	/* a real server answers in milliseconds: at a quarter of --timeout
@@ -2186,8 +2189,9 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	pthread_mutex_init(&sc->lock, NULL);
 	sc->o = o;
 	sc->starttls = (enum tp_starttls)o->starttls;
-	sc->timeout_ms = (o->timeout_s > 0 ? o->timeout_s : 10) * 1000;
-	sc->budget = o->budget ? o->budget : 1000;
+	sc->timeout_ms = (o->timeout_s > 0 ? o->timeout_s
+			  : TP_DEFAULT_TIMEOUT_S) * 1000;
+	sc->budget = o->budget ? o->budget : TP_DEFAULT_BUDGET;
 	sc->max_time_ms = (o->max_time_s > 0 ? o->max_time_s
 			   : tp_ciphers_default_max_time(o)) * 1000;
 	sc->deadline = t0 + sc->max_time_ms;

@@ -439,6 +439,12 @@ struct tp_finding *tp_report_copy_finding(struct tp_report *r,
 					  const struct tp_finding *src,
 					  const char *prefix);
 bool tp_report_has(const struct tp_report *r, enum tp_code code);
+/* Read-only lookups, for views and front ends: the stage of that name,
+ * the first finding of that code; NULL when the report has none. */
+const struct tp_stage *tp_report_find_stage(const struct tp_report *r,
+					    const char *name);
+const struct tp_finding *tp_report_find_finding(const struct tp_report *r,
+						enum tp_code code);
 
 /* Appends an empty certificate entry the caller fills (strings via
  * tp_report_strdup, which sanitises). */
@@ -481,6 +487,25 @@ char *tp_handshake_to_json(const struct tp_handshake *h,
 			   struct tp_json_cache *cache);
 char *tp_report_to_json_tail(const struct tp_report *r, int flags);
 char *tp_handshake_to_text(const struct tp_handshake *h, int flags);
+
+/*
+ * One connection a line, as the monitors of a server list them
+ * (tlsprobe server, the TUI's): the parts both lay out, each in its own
+ * way. peer: "[2001:db8::1]:50312", "192.0.2.7:50312", "?:PORT" when the
+ * report names no host. outcome: "TLS1.3 TLS_AES_128_GCM_SHA256" once a
+ * session is up, else the tls stage's detail (why there is none), else
+ * NULL. The strings are malloc'd; tp_conn_line_clear frees them.
+ */
+struct tp_conn_line {
+	char *peer;
+	enum tp_verdict verdict;
+	char *outcome;
+};
+
+/* Fills line from r; -1 (line then empty) when memory ran out. */
+int tp_report_to_conn_line(const struct tp_report *r,
+			   struct tp_conn_line *line);
+void tp_conn_line_clear(struct tp_conn_line *line);
 
 /* ciphers --format nmap: the layout of nmap's ssl-enum-ciphers script. */
 char *tp_report_to_nmap(const struct tp_report *r);
@@ -606,6 +631,15 @@ struct tp_password {
 	void *arg;
 };
 
+/* ---- the probes' defaults (opts.c) ---- */
+
+/* Named once: the mains' --help, the TUI's form, the opts_init functions
+ * below and the library's fallback for a zero all mean these. */
+#define TP_DEFAULT_TIMEOUT_S 10   /* --timeout: each network stage */
+#define TP_DEFAULT_WAIT_S 30      /* peer --wait: for the other node */
+#define TP_DEFAULT_CONCURRENCY 4  /* ciphers --concurrency */
+#define TP_DEFAULT_BUDGET 1000    /* ciphers --budget */
+
 /* ---- offline certificate checks (cert.c) ---- */
 
 enum tp_purpose { TP_PURPOSE_SERVER, TP_PURPOSE_CLIENT };
@@ -624,6 +658,8 @@ struct tp_cert_opts {
 
 int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		struct tp_error *err);
+/* Every field zero but purpose, TP_PURPOSE_SERVER. */
+void tp_cert_opts_init(struct tp_cert_opts *o);
 
 /* ---- the client probe (client.c) ---- */
 
@@ -666,6 +702,9 @@ struct tp_client_opts {
 				       * thread): every wait ends within
 				       * 100 ms and the run returns */
 };
+
+/* Every field zero (none given) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
+void tp_client_opts_init(struct tp_client_opts *o);
 
 /*
  * Runs one diagnosed TLS connection and fills r. Returns 0 when it ran
@@ -732,6 +771,9 @@ struct tp_server_opts {
 	volatile sig_atomic_t *stop;  /* set by a signal handler: return */
 };
 
+/* Every field zero (none given) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
+void tp_server_opts_init(struct tp_server_opts *o);
+
 struct tp_server_summary {
 	unsigned connections;  /* reports made */
 	unsigned established;  /* handshakes completed */
@@ -762,6 +804,10 @@ struct tp_peer_opts {
 	void *arg;
 	volatile sig_atomic_t *stop;
 };
+
+/* Every field zero but the client role's, as tp_client_opts_init sets
+ * them, and wait_s, TP_DEFAULT_WAIT_S. */
+void tp_peer_opts_init(struct tp_peer_opts *o);
 
 /*
  * Serves and connects at once: this node's client report and the other
@@ -798,6 +844,9 @@ struct tp_ciphers_opts {
 	void *progress_arg;
 	volatile sig_atomic_t *stop;  /* set by a signal handler: stop early */
 };
+
+/* Every field zero (its default) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
+void tp_ciphers_opts_init(struct tp_ciphers_opts *o);
 
 /*
  * Enumerates versions, suites (server order), groups and signature
@@ -838,6 +887,9 @@ struct tp_pcap_opts {
 	void *progress_arg;
 	volatile sig_atomic_t *stop;
 };
+
+/* Every field zero: a file or an interface is for the caller to give. */
+void tp_pcap_opts_init(struct tp_pcap_opts *o);
 
 /*
  * Lists and diagnoses the TLS connections of a capture: r->handshakes in

@@ -171,15 +171,11 @@ static const char *flag_words(const char *f)
 	return f;
 }
 
+/* A stage of a report there may be none of yet. */
 static const struct tp_stage *stage(const struct tp_report *r,
 				    const char *name)
 {
-	size_t i;
-
-	for (i = 0; r != NULL && i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, name) == 0)
-			return &r->stages[i];
-	return NULL;
+	return r != NULL ? tp_report_find_stage(r, name) : NULL;
 }
 
 /* The ladder's rows: a message or packet each, and a last one that says

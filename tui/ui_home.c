@@ -172,14 +172,15 @@ static bool target(struct ui *u, unsigned default_port, const char **host,
 	return *host != NULL;
 }
 
-/* Timeout: seconds as --timeout takes them; empty is the default, 10. */
+/* Timeout: seconds as --timeout takes them; empty is the default,
+ * TP_DEFAULT_TIMEOUT_S. */
 static bool timeout_of(struct ui *u, double *out)
 {
 	const char *v = u->values[F_TIMEOUT];
 	char *end;
 	double s;
 
-	*out = 10;
+	*out = TP_DEFAULT_TIMEOUT_S;
 	if (v[0] == '\0')
 		return true;
 	errno = 0;
@@ -248,7 +249,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 	enum tp_starttls st = TP_STARTTLS_NONE;
 	struct tp_client_opts *c;
 	unsigned used = 0;
-	double timeout = 10;
+	double timeout = TP_DEFAULT_TIMEOUT_S;
 	int f;
 
 	memset(p, 0, sizeof(*p));
@@ -271,7 +272,13 @@ static bool form_params(struct ui *u, struct ui_params *p)
 	switch (u->probe) {
 	case UI_CLIENT:
 	case UI_PEER:
-		c = u->probe == UI_PEER ? &p->peer.client : &p->client;
+		if (u->probe == UI_PEER) {
+			tp_peer_opts_init(&p->peer);
+			c = &p->peer.client;
+		} else {
+			tp_client_opts_init(&p->client);
+			c = &p->client;
+		}
 		c->timeout_s = timeout;
 		c->priority = value(u, F_PRIORITY);
 		c->sni = value(u, F_SNI);
@@ -283,7 +290,6 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		if (u->probe == UI_PEER) {
 			p->peer.listen = value(u, F_LISTEN);
 			p->peer.connect = value(u, F_CONNECT);
-			p->peer.wait_s = 30;
 			if (p->peer.connect == NULL || c->cert_file == NULL ||
 			    c->key_file == NULL) {
 				ui_message(u, "the peer probe needs Connect, "
@@ -302,6 +308,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			 c->port);
 		return true;
 	case UI_CERT:
+		tp_cert_opts_init(&p->cert);
 		p->cert.cert_file = value(u, F_CERT);
 		p->cert.key_file = value(u, F_KEY);
 		p->cert.ca_file = value(u, F_CA);
@@ -315,6 +322,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			 p->cert.cert_file);
 		return true;
 	case UI_CIPHERS:
+		tp_ciphers_opts_init(&p->ciphers);
 		p->ciphers.timeout_s = timeout;
 		p->ciphers.protocols = value(u, F_PROTOCOLS);
 		p->ciphers.policy = value(u, F_POLICY);
@@ -327,6 +335,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			 p->ciphers.host, p->ciphers.port);
 		return true;
 	case UI_SERVER:
+		tp_server_opts_init(&p->server);
 		p->server.timeout_s = timeout;
 		p->server.priority = value(u, F_PRIORITY);
 		p->server.listen = value(u, F_LISTEN);
@@ -343,6 +352,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			 p->server.listen ? p->server.listen : ":4433");
 		return true;
 	case UI_PCAP:
+		tp_pcap_opts_init(&p->pcap);
 		p->pcap.file = value(u, F_FILE);
 		if (p->pcap.file == NULL) {
 			ui_message(u, "the pcap probe needs a Pcap file");

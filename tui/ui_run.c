@@ -157,30 +157,23 @@ static void on_server_report(void *arg, const struct tp_report *r)
 {
 	struct ui_run *run = arg;
 	struct ui_conn c, *v;
-	const char *why = NULL;
+	struct tp_conn_line cl;
 	char line[2048];
 	time_t now = time(NULL);
 	struct tm tm;
-	size_t i;
 
 	memset(&c, 0, sizeof(c));
 	strftime(c.when, sizeof(c.when), "%H:%M:%S", localtime_r(&now, &tm));
-	if (r->target.host != NULL && strchr(r->target.host, ':') != NULL)
-		snprintf(line, sizeof(line), "[%s]:%u", r->target.host,
-			 r->target.port);
-	else
-		snprintf(line, sizeof(line), "%s:%u",
-			 r->target.host ? r->target.host : "?",
-			 r->target.port);
-	copy_str(c.peer, sizeof(c.peer), line);
-	c.verdict = tp_report_verdict(r);
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, "tls") == 0)
-			why = r->stages[i].detail;
+	/* out of memory: the connection is still counted, its line blank */
+	if (tp_report_to_conn_line(r, &cl) < 0)
+		cl.verdict = tp_report_verdict(r);
+	copy_str(c.peer, sizeof(c.peer), cl.peer);
+	c.verdict = cl.verdict;
+	/* the first finding stands in for the lines the monitor has no
+	 * room for */
 	if (r->session.present)
-		snprintf(line, sizeof(line), "%s %s%s%s",
-			 r->session.version ? r->session.version : "?",
-			 r->session.cipher ? r->session.cipher : "?",
+		snprintf(line, sizeof(line), "%s%s%s",
+			 cl.outcome ? cl.outcome : "",
 			 r->n_findings ? "  " : "",
 			 r->n_findings ? tp_code_info(r->findings[0].code)->name
 				       : "");
@@ -189,7 +182,9 @@ static void on_server_report(void *arg, const struct tp_report *r)
 			 tp_code_info(r->findings[0].code)->name,
 			 r->findings[0].summary ? r->findings[0].summary : "");
 	else
-		snprintf(line, sizeof(line), "%s", why ? why : "");
+		snprintf(line, sizeof(line), "%s",
+			 cl.outcome ? cl.outcome : "");
+	tp_conn_line_clear(&cl);
 	copy_str(c.summary, sizeof(c.summary), line);
 	c.text = tp_report_to_text(r, TP_RENDER_VERBOSE);
 	c.json = tp_report_to_json(r, 0);

@@ -97,15 +97,11 @@ bool ui_server_key(struct ui *u, int key)
 
 /* ---- the peer matrix ---- */
 
+/* A stage of a report there may be none of yet. */
 static const struct tp_stage *stage(const struct tp_report *r,
 				    const char *name)
 {
-	size_t i;
-
-	for (i = 0; r != NULL && i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, name) == 0)
-			return &r->stages[i];
-	return NULL;
+	return r != NULL ? tp_report_find_stage(r, name) : NULL;
 }
 
 static void cell_stage(int y, int x, int w, const struct tp_stage *st)

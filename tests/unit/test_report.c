@@ -258,6 +258,83 @@ static void test_report_standard_stages(void **state)
 	tp_stage_set_ends(NULL, "a", "b");
 }
 
+/* The read-only lookups find what is there, the first of a code, and
+ * nothing that is not. */
+static void test_report_find(void **state)
+{
+	struct tp_report *r = *state;
+	struct tp_finding *first, *second;
+
+	assert_null(tp_report_find_stage(r, "tls"));
+	assert_null(tp_report_find_finding(r, TP_UNKNOWN_CA));
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	assert_ptr_equal(tp_report_find_stage(r, "dns"), &r->stages[0]);
+	assert_ptr_equal(tp_report_find_stage(r, "verify"), &r->stages[3]);
+	assert_null(tp_report_find_stage(r, "tl"));
+	assert_null(tp_report_find_stage(r, "tlsx"));
+	first = tp_report_finding(r, TP_UNKNOWN_CA, "first");
+	tp_report_finding(r, TP_CERT_EXPIRED, "other");
+	second = tp_report_finding(r, TP_UNKNOWN_CA, "second");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_ptr_equal(tp_report_find_finding(r, TP_UNKNOWN_CA),
+			 &r->findings[0]);
+	assert_string_equal(tp_report_find_finding(r, TP_CERT_EXPIRED)->summary,
+			    "other");
+	assert_null(tp_report_find_finding(r, TP_CLIENT_CERT_REJECTED));
+	assert_true(tp_report_has(r, TP_CERT_EXPIRED));
+	assert_false(tp_report_has(r, TP_CLIENT_CERT_REJECTED));
+}
+
+/* The parts of a monitor's line: the peer bracketed when it is IPv6,
+ * the session, else why there is none, else nothing at all. */
+static void test_report_conn_line(void **state)
+{
+	struct tp_report *r = *state;
+	struct tp_conn_line line;
+
+	/* no host, no stages */
+	assert_int_equal(tp_report_to_conn_line(r, &line), 0);
+	assert_string_equal(line.peer, "?:0");
+	assert_null(line.outcome);
+	assert_int_equal(line.verdict, TP_VERDICT_PASS);
+	tp_conn_line_clear(&line);
+	assert_null(line.peer);
+
+	assert_int_equal(tp_report_set_target(r, "2001:db8::7", 50312, NULL),
+			 0);
+	assert_int_equal(tp_report_add_standard_stages(r), 0);
+	/* an empty detail is one, and says so (a front end may show it) */
+	tp_stage_set(tp_report_stage(r, "tls"), TP_STAGE_FAIL, 1, "%s", "");
+	assert_int_equal(tp_report_to_conn_line(r, &line), 0);
+	assert_string_equal(line.peer, "[2001:db8::7]:50312");
+	assert_non_null(line.outcome);
+	assert_string_equal(line.outcome, "");
+	tp_conn_line_clear(&line);
+
+	tp_stage_set(tp_report_stage(r, "tls"), TP_STAGE_FAIL, 1,
+		     "received fatal alert %s", "unknown_ca");
+	tp_report_finding(r, TP_CLIENT_CERT_REJECTED, "rejected");
+	assert_int_equal(tp_report_to_conn_line(r, &line), 0);
+	assert_string_equal(line.outcome, "received fatal alert unknown_ca");
+	assert_int_equal(line.verdict, TP_VERDICT_FAIL);
+	tp_conn_line_clear(&line);
+
+	/* a session wins over the stage; a missing name is a "?" */
+	assert_int_equal(tp_report_set_target(r, "192.0.2.7", 443, NULL), 0);
+	r->session.present = true;
+	r->session.version = strdup("TLS1.3");
+	assert_int_equal(tp_report_to_conn_line(r, &line), 0);
+	assert_string_equal(line.peer, "192.0.2.7:443");
+	assert_string_equal(line.outcome, "TLS1.3 ?");
+	tp_conn_line_clear(&line);
+	r->session.cipher = strdup("TLS_AES_128_GCM_SHA256");
+	assert_int_equal(tp_report_to_conn_line(r, &line), 0);
+	assert_string_equal(line.outcome, "TLS1.3 TLS_AES_128_GCM_SHA256");
+	tp_conn_line_clear(&line);
+	tp_conn_line_clear(NULL);
+}
+
 /* ---- the JSON report ---- */
 
 /* A failed client run shaped like the contract's example. */
@@ -985,6 +1062,8 @@ int main(void)
 		cmocka_unit_test(test_report_names),
 		cmocka_unit_test(test_report_verdict_and_exit_status),
 		REPORT_TEST(test_report_standard_stages),
+		REPORT_TEST(test_report_find),
+		REPORT_TEST(test_report_conn_line),
 		REPORT_TEST(test_report_json_contract_fields),
 		REPORT_TEST(test_report_json_no_sni_is_null),
 		REPORT_TEST(test_report_target_both_forms),
