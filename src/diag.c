@@ -1,4 +1,10 @@
-/* Turns what the TLS stage observed into findings. */
+/*
+ * Turns what a handshake showed into findings, on both sides: this file
+ * the client's side (tp_diag_tls_failure), the evidence of a capture of
+ * the probe's own packets, and the one table of certificate faults and
+ * TLS alerts that both sides read; diag_server.c a tlsprobe server's
+ * side (tp_diag_server_failure).
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -142,63 +148,133 @@ static void join_cas(const struct tp_tls_obs *o, char *buf, size_t size)
 		snprintf(buf, size, "(the request named no CA)");
 }
 
-/* The local faults an alert about our certificate points to, most
- * likely first; NULL for an alert none of them explains. */
-static const enum tp_code *own_faults_for(int alert)
+/*
+ * Faults of a certificate and the TLS alerts that go with them, one
+ * table read both ways (RFC 8446 section 6.2 for the alerts):
+ *   sent    the alert a tlsprobe server sends when it refuses a client's
+ *           certificate for this fault, the rows in the order it looks
+ *           for them: the first fault found names the alert
+ *           (tp_diag_rejection_alert); -1: access_denied, as for any
+ *           fault not listed.
+ *   means   the alerts that, received after our own Certificate, can
+ *           mean this fault of ours (tp_diag_own_cert_refused), besides
+ *           the generic refusals, which can mean any fault that has
+ *           one; -1: none.
+ *   likely  among the faults one alert can mean, which is taken first
+ *           (1 first); 0 for a fault no alert means.
+ * The alerts: 42 bad_certificate, 43 unsupported_certificate, 45
+ * certificate_expired, 48 unknown_ca, 49 access_denied, 51
+ * decrypt_error, 71 insufficient_security.
+ *
+ * Where the two directions disagree, each keeps its own reading:
+ *   - unknown_ca (48): we send it for UNKNOWN_CA, SELF_SIGNED and
+ *     INCOMPLETE_CHAIN; received, it means INCOMPLETE_CHAIN or
+ *     CHAIN_ORDER, and CHAIN_ORDER is refused with access_denied;
+ *     UNKNOWN_CA and SELF_SIGNED are no fault of ours (our own
+ *     certificate is judged without a trust store).
+ *   - bad_certificate (42): we send it for PEER_ID_MISMATCH; received,
+ *     it is a generic refusal, never a PEER_ID_MISMATCH of ours.
+ *   - decrypt_error (51), unsupported_certificate (43) and
+ *     insufficient_security (71) mean KEY_MISMATCH, BAD_KEY_USAGE,
+ *     WEAK_KEY and WEAK_SIGNATURE when received; we never send them,
+ *     and refuse those faults with access_denied.
+ *   - the order: we name INCOMPLETE_CHAIN before the dates; a generic
+ *     refusal received is taken for the key, then the dates, before
+ *     the chain.
+ */
+static const struct cert_alert {
+	enum tp_code code;
+	int sent;
+	int means[2];
+	int likely;
+} cert_alerts[] = {
+	/* code                  sent   means       likely */
+	{TP_UNKNOWN_CA,          48,   {-1, -1},   0},
+	{TP_SELF_SIGNED,         48,   {-1, -1},   0},
+	{TP_INCOMPLETE_CHAIN,    48,   {48, -1},   6},
+	{TP_CERT_EXPIRED,        45,   {45, -1},   2},
+	{TP_CERT_NOT_YET_VALID,  45,   {45, -1},   3},
+	{TP_PEER_ID_MISMATCH,    42,   {-1, -1},   0},
+	{TP_KEY_MISMATCH,        -1,   {51, -1},   1},
+	{TP_BAD_KEY_USAGE,       -1,   {43, -1},   4},
+	{TP_CHAIN_ORDER,         -1,   {48, -1},   5},
+	{TP_WEAK_KEY,            -1,   {43, 71},   7},
+	{TP_WEAK_SIGNATURE,      -1,   {43, 71},   8},
+};
+
+#define N_CERT_ALERTS (sizeof(cert_alerts) / sizeof(cert_alerts[0]))
+
+/* Whether receiving alert can mean the fault of row. */
+static bool alert_means(int alert, const struct cert_alert *row)
 {
-	static const enum tp_code dates[] = {
-		TP_CERT_EXPIRED, TP_CERT_NOT_YET_VALID, TP_CODE_COUNT,
-	};
-	static const enum tp_code key[] = {TP_KEY_MISMATCH, TP_CODE_COUNT};
-	static const enum tp_code chain[] = {
-		TP_CHAIN_ORDER, TP_INCOMPLETE_CHAIN, TP_CODE_COUNT,
-	};
-	static const enum tp_code usage[] = {
-		TP_BAD_KEY_USAGE, TP_WEAK_KEY, TP_WEAK_SIGNATURE, TP_CODE_COUNT,
-	};
-	static const enum tp_code strength[] = {
-		TP_WEAK_KEY, TP_WEAK_SIGNATURE, TP_CODE_COUNT,
-	};
+	if (alert < 0 || row->means[0] < 0)
+		return false;
+	switch (alert) {
 	/* servers word a refusal differently (OpenSSL: bad_certificate for
 	 * a notBefore in the future, GnuTLS: access_denied for any failed
 	 * verification): these say only that the certificate is refused */
-	static const enum tp_code any[] = {
-		TP_KEY_MISMATCH, TP_CERT_EXPIRED, TP_CERT_NOT_YET_VALID,
-		TP_BAD_KEY_USAGE, TP_CHAIN_ORDER, TP_INCOMPLETE_CHAIN,
-		TP_WEAK_KEY, TP_WEAK_SIGNATURE, TP_CODE_COUNT,
-	};
-
-	switch (alert) {
-	case 45: return dates;     /* certificate_expired */
-	case 51: return key;       /* decrypt_error */
-	case 48: return chain;     /* unknown_ca */
-	case 43: return usage;     /* unsupported_certificate */
-	case 71: return strength;  /* insufficient_security */
-	case 40:                   /* handshake_failure */
-	case 42:                   /* bad_certificate */
-	case 46:                   /* certificate_unknown */
-	case 49:                   /* access_denied */
-		return any;
+	case 40:  /* handshake_failure */
+	case 42:  /* bad_certificate */
+	case 46:  /* certificate_unknown */
+	case 49:  /* access_denied */
+		return true;
 	default:
-		return NULL;
+		return alert == row->means[0] || alert == row->means[1];
 	}
+}
+
+int tp_diag_rejection_alert(const struct tp_report *r, size_t first,
+			    size_t *which)
+{
+	size_t k, i;
+
+	for (k = 0; k < N_CERT_ALERTS; k++)
+		for (i = first; cert_alerts[k].sent >= 0 && i < r->n_findings;
+		     i++)
+			if (r->findings[i].code == cert_alerts[k].code &&
+			    r->findings[i].severity == TP_SEV_ERROR) {
+				*which = i;
+				return cert_alerts[k].sent;
+			}
+	for (i = first; i < r->n_findings; i++)
+		if (r->findings[i].severity == TP_SEV_ERROR) {
+			*which = i;
+			return 49;  /* access_denied */
+		}
+	*which = first;
+	return 49;
+}
+
+/* The fault found before the handshake (a local warning in r) that
+ * alert most likely means, or NULL. */
+static struct tp_finding *own_fault(struct tp_report *r, int alert)
+{
+	const struct cert_alert *row;
+	size_t rank, k, i;
+
+	for (rank = 1; rank <= N_CERT_ALERTS; rank++)
+		for (k = 0; k < N_CERT_ALERTS; k++) {
+			row = &cert_alerts[k];
+			if ((size_t)row->likely != rank ||
+			    !alert_means(alert, row))
+				continue;
+			for (i = 0; i < r->n_findings; i++)
+				if (r->findings[i].code == row->code &&
+				    r->findings[i].side == TP_SIDE_LOCAL &&
+				    r->findings[i].severity == TP_SEV_WARNING)
+					return &r->findings[i];
+		}
+	return NULL;
 }
 
 struct tp_finding *tp_diag_own_cert_refused(struct tp_report *r, int alert,
 					    const char *who)
 {
-	const enum tp_code *codes = own_faults_for(alert);
+	struct tp_finding *f = own_fault(r, alert), moved;
 	const struct tp_alert_info *a = tp_registry_alert(alert);
-	struct tp_finding *f = NULL, moved;
 	char *summary = NULL;
 	size_t i;
 
-	for (; codes != NULL && *codes != TP_CODE_COUNT && f == NULL; codes++)
-		for (i = 0; i < r->n_findings && f == NULL; i++)
-			if (r->findings[i].code == *codes &&
-			    r->findings[i].side == TP_SIDE_LOCAL &&
-			    r->findings[i].severity == TP_SEV_WARNING)
-				f = &r->findings[i];
 	if (f == NULL)
 		return NULL;
 	/* the summary is clean already, and so are our own words */

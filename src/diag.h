@@ -1,4 +1,9 @@
-/* Diagnosis: observations to findings. Internal. */
+/*
+ * Diagnosis: observations to findings, for both sides of a handshake.
+ * Internal. diag.c: the client's (tp_diag_tls_failure), the capture's
+ * evidence, and the one table of certificate faults and alerts;
+ * diag_server.c: a tlsprobe server's (tp_diag_server_failure).
+ */
 #ifndef TP_DIAG_H
 #define TP_DIAG_H
 
@@ -73,10 +78,69 @@ const struct tp_finding *tp_diag_tls_failure(struct tp_report *r,
  * that fault is the diagnosis: it becomes an error, its summary and
  * detail say the far end refused the certificate, and it moves to the
  * end of the findings. Returns it (valid until r changes), or NULL when
- * no fault of ours explains the alert.
+ * no fault of ours explains the alert. The alerts and the faults they
+ * can mean are the certificate-alert table of diag.c.
  */
 struct tp_finding *tp_diag_own_cert_refused(struct tp_report *r, int alert,
 					    const char *who);
+
+/*
+ * A tlsprobe server refuses a client's certificate for the error
+ * findings of r from first on: the alert it sends (the first fault
+ * found in the table's order names it, access_denied for any other),
+ * and in *which the finding that named it (first when none did).
+ */
+int tp_diag_rejection_alert(const struct tp_report *r, size_t first,
+			    size_t *which);
+
+/*
+ * What a tlsprobe server saw of one connection that brought no
+ * handshake to an end: facts only, filled by server.c. Text is ours or
+ * sanitised already.
+ */
+struct tp_diag_server_obs {
+	const char *peer;              /* "192.0.2.7:50312" */
+	/* the first bytes were a TLS record and a handshake began; when
+	 * false, first_in holds what came instead (nothing: silence) */
+	bool tls;
+	const unsigned char *first_in;
+	size_t first_in_len;
+	int status;                    /* the handshake's GnuTLS status */
+	int alert_in, alert_out;       /* fatal alerts, -1 for none */
+	bool alert_in_plaintext;       /* before the client's handshake keys */
+	bool close_notify_in;          /* the client closed with close_notify */
+	bool timed_out, eof;
+	int recv_errno, send_errno;
+	size_t bytes_in, bytes_out;
+	const char *last_in, *last_out; /* handshake messages, "" for none */
+	const struct tp_client_hello *hello;
+	bool hello_offers_ours;        /* a version we accept is among them */
+	/* our check of the client's chain refused it and said why; or its
+	 * certificate did not parse: GnuTLS's words, raw (NULL: it did) */
+	bool cert_rejected;
+	const char *cert_error;
+	/* what this server accepts, for the wording */
+	const char *trusted;           /* "[CN=a, CN=b]" */
+	const char *versions;          /* "TLS1.3, TLS1.2" */
+	const char *suites;
+	const char *priority;          /* --priority, NULL for the default */
+	double timeout_ms;
+};
+
+/*
+ * Adds the finding that says why a connection to a tlsprobe server
+ * brought no handshake (bytes that are not TLS, silence, a failed
+ * handshake, a client certificate that does not parse) and returns it;
+ * NULL when it added none: our chain check said why already
+ * (cert_rejected), a fault of our own certificate
+ * became the diagnosis (tp_diag_own_cert_refused), a peer that left
+ * without a word, or no memory. reason (size bytes) gets the one-line
+ * reason for the client's account when the diagnosis has one of its
+ * own, and is left alone otherwise.
+ */
+const struct tp_finding *tp_diag_server_failure(
+	struct tp_report *r, const struct tp_diag_server_obs *o,
+	char *reason, size_t size);
 
 /*
  * Adds what a capture of the probe's own packets proves to the findings

@@ -26,8 +26,11 @@
  * for the side channel to return to the client that proves it made it.
  *
  * This file owns the poll loop, the connections' state machines and
- * their reports. Elsewhere: the remembered accounts and hellos
- * (accounts.c), the --listen spec (addr.c) and its sockets (net.c).
+ * their reports, and gathers what each connection showed as facts.
+ * Elsewhere: what those facts mean, the findings and the alert a
+ * refused client certificate gets (diag_server.c, diag.c); the
+ * remembered accounts and hellos (accounts.c), the --listen spec
+ * (addr.c) and its sockets (net.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -110,6 +113,7 @@ struct conn {
 	bool cert_rejected;
 	char client_subject[256], client_issuer[256], client_sha256[65];
 	char reason[512];
+	char cert_error[512];       /* why its certificate did not parse */
 	int alert_in, alert_out;
 	bool alert_in_plaintext;    /* before the client's handshake keys */
 	bool close_notify_in;       /* the client closed with close_notify */
@@ -566,268 +570,49 @@ static void client_hello_facts(struct conn *c,
 			sizeof(ch->key_shares[0]));
 }
 
-/* "TLS1.2, TLS1.1" from the hello, for the evidence of a mismatch. */
-static void offered_versions(const struct tp_client_hello *ch, char *buf,
-			     size_t size)
+/* What this connection showed, as facts for the diagnosis. */
+static void observed(const struct conn *c, struct tp_diag_server_obs *o)
 {
-	size_t i, used = 0;
+	const struct server *srv = c->srv;
 
-	buf[0] = '\0';
-	for (i = 0; i < ch->n_versions && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i ? ", " : "", ch->versions[i]);
-	if (!ch->present)
-		snprintf(buf, size, "(no ClientHello could be read)");
+	memset(o, 0, sizeof(*o));
+	o->peer = c->peer;
+	o->tls = c->s != NULL;
+	o->first_in = c->peek;
+	o->first_in_len = c->peek_len;
+	o->status = c->status;
+	o->alert_in = c->alert_in;
+	o->alert_out = c->alert_out;
+	o->alert_in_plaintext = c->alert_in_plaintext;
+	o->close_notify_in = c->close_notify_in;
+	o->timed_out = c->timed_out;
+	o->eof = c->eof;
+	o->recv_errno = c->recv_errno;
+	o->send_errno = c->send_errno;
+	o->bytes_in = c->bytes_in;
+	o->bytes_out = c->bytes_out;
+	o->last_in = c->last_in_msg;
+	o->last_out = c->last_out_msg;
+	o->hello = &c->r->client_hello;
+	o->hello_offers_ours = o->hello->present &&
+			       offers_our_version(srv, o->hello);
+	o->cert_rejected = c->cert_rejected;
+	o->cert_error = c->cert_error[0] ? c->cert_error : NULL;
+	o->trusted = srv->trusted_text;
+	o->versions = srv->versions_text;
+	o->suites = srv->suites_text;
+	o->priority = srv->o->priority;
+	o->timeout_ms = srv->timeout_ms;
 }
 
-static void offered_suites(const struct tp_client_hello *ch, char *buf,
-			   size_t size)
+/* Why the connection brought no handshake (diag_server.c): the finding
+ * added, or NULL. */
+static const struct tp_finding *diagnose(struct conn *c)
 {
-	size_t i, used;
+	struct tp_diag_server_obs o;
 
-	used = (size_t)snprintf(buf, size, "%u suites", ch->n_suites);
-	for (i = 0; i < ch->n_suite_ids && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i ? ", " : ": ", ch->suite_ids[i]);
-	if (ch->n_suites > ch->n_suite_ids && used < size)
-		snprintf(buf + used, size - used, ", …");
-}
-
-/* What a client's bytes look like when they are not TLS. */
-static const char *guess_client_protocol(const uint8_t *b, size_t n)
-{
-	static const struct {
-		const char *prefix;
-		const char *what;
-	} table[] = {
-		{"GET ", "a plain HTTP request (http:// to a TLS port)"},
-		{"POST ", "a plain HTTP request (http:// to a TLS port)"},
-		{"HEAD ", "a plain HTTP request (http:// to a TLS port)"},
-		{"PUT ", "a plain HTTP request (http:// to a TLS port)"},
-		{"OPTIONS ", "a plain HTTP request (http:// to a TLS port)"},
-		{"CONNECT ", "an HTTP proxy request"},
-		{"PRI * HTTP/2", "an HTTP/2 cleartext preface"},
-		{"SSH-", "an SSH client banner"},
-		{"EHLO ", "an SMTP greeting (the client expects plaintext "
-			  "SMTP: use implicit TLS on the client, or STARTTLS)"},
-		{"HELO ", "an SMTP greeting (the client expects plaintext "
-			  "SMTP: use implicit TLS on the client, or STARTTLS)"},
-		{"TLSPROBE/", "a side-channel line of another protocol "
-			      "version"},
-	};
-	size_t i, k;
-
-	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		k = strlen(table[i].prefix);
-		if (n >= k && memcmp(b, table[i].prefix, k) == 0)
-			return table[i].what;
-	}
-	/* PostgreSQL SSLRequest: length 8, code 80877103 */
-	if (n >= 8 && memcmp(b, "\x00\x00\x00\x08\x04\xd2\x16\x2f", 8) == 0)
-		return "a PostgreSQL SSLRequest (the client asks for TLS "
-		       "inside the PostgreSQL protocol)";
-	return NULL;
-}
-
-static struct tp_finding *client_finding(struct conn *c, enum tp_code code,
-					 const char *fmt, ...) TP_PRINTF(3, 4);
-static struct tp_finding *client_finding(struct conn *c, enum tp_code code,
-					 const char *fmt, ...)
-{
-	struct tp_finding *f;
-	char *text = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
-	va_end(ap);
-	f = tp_report_finding(c->r, code, "%s", text ? text : "?");
-	free(text);
-	if (f != NULL)
-		f->side = TP_SIDE_CLIENT;
-	return f;
-}
-
-/* Why the handshake failed, from the server's side of it. */
-static void diagnose_failure(struct conn *c)
-{
-	struct server *srv = c->srv;
-	const struct tp_client_hello *ch = &c->r->client_hello;
-	const char *last_in = c->last_in_msg[0] ? c->last_in_msg : "nothing";
-	const char *last_out = c->last_out_msg[0] ? c->last_out_msg : "nothing";
-	char offer[512];
-	struct tp_finding *f;
-	int st = c->status;
-
-	if (c->cert_rejected)
-		return;  /* the chain check said why, in detail */
-	if (st == GNUTLS_E_NO_CERTIFICATE_FOUND ||
-	    st == GNUTLS_E_CERTIFICATE_REQUIRED) {
-		f = client_finding(c, TP_CLIENT_CERT_REQUIRED, "%s sent no "
-				   "client certificate, and this server "
-				   "requires one", c->peer);
-		tp_finding_detail(f, "we sent a CertificateRequest naming %s; "
-				  "the client answered with an empty "
-				  "Certificate; we sent alert %s",
-				  srv->trusted_text, c->alert_out >= 0
-				  ? alert_name(c->alert_out) : "(none)");
-		tp_finding_fix(f, "give the client a certificate and key "
-			       "issued by one of %s (tlsprobe client --cert "
-			       "… --key …)", srv->trusted_text);
-		set_text(c->reason, sizeof(c->reason), "the client sent no "
-			 "certificate and this server requires one from %s",
-			 srv->trusted_text);
-		return;
-	}
-	if (c->alert_in >= 0) {
-		const struct tp_alert_info *a = tp_registry_alert(c->alert_in);
-		int d = c->alert_in;
-
-		if (d == 70) {
-			offered_versions(ch, offer, sizeof(offer));
-			f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH,
-					   "%s refused the protocol version we "
-					   "chose (alert protocol_version)",
-					   c->peer);
-			tp_finding_detail(f, "the client offered %s; we accept "
-					  "%s", offer, srv->versions_text);
-			return;
-		}
-		if (d == 42 || d == 43 || d == 44 || d == 45 || d == 46 ||
-		    d == 48 || d == 49) {
-			/* a fault of our own chain that the alert points to
-			 * is the diagnosis, with the fix for this side */
-			f = tp_diag_own_cert_refused(c->r, d, "the client");
-			if (f != NULL) {
-				tp_finding_append_detail(f, "; ", "the alert "
-							 "came after we sent "
-							 "%s", last_out);
-				return;
-			}
-			f = client_finding(c, TP_ALERT_RECEIVED, "the client "
-					   "%s refused our certificate: alert "
-					   "%s", c->peer, alert_name(d));
-			tp_finding_detail(f, "%s; it came after we sent %s%s",
-					  a->meaning, last_out,
-					  c->alert_in_plaintext ? ", in plaintext "
-					  "(the client had not yet switched to "
-					  "its handshake keys)" : "");
-			tp_finding_fix(f, "give the client the CA that issued "
-				       "this server's certificate (its --ca "
-				       "or trust store), or present a chain "
-				       "it trusts; check the name it dials "
-				       "against the certificate's names");
-			return;
-		}
-		f = client_finding(c, TP_ALERT_RECEIVED, "the client %s sent "
-				   "fatal alert %s (%d)", c->peer,
-				   a ? a->name : "unknown", d);
-		tp_finding_detail(f, "%s; the alert came after %s was "
-				  "received and %s was sent", a ? a->meaning
-				  : "an alert number outside the IANA registry",
-				  last_in, last_out);
-		tp_finding_fix(f, "look at the client's log for the reason it "
-			       "sent this alert");
-		return;
-	}
-	if (c->close_notify_in) {
-		f = client_finding(c, TP_PEER_CLOSED, "%s closed the session "
-				   "with close_notify during the handshake",
-				   c->peer);
-		tp_finding_detail(f, "a close_notify alert, the client "
-				  "closing and not an error alert (RFC 8446 "
-				  "section 6.1); last received: %s; last sent: "
-				  "%s", last_in, last_out);
-		tp_finding_fix(f, "look at the client's log: a client that "
-			       "gives up on our certificate or parameters "
-			       "may close without saying why");
-		return;
-	}
-	if (c->timed_out) {
-		f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "the handshake "
-				   "with %s stalled for %.1f s", c->peer,
-				   srv->timeout_ms / 1000);
-		tp_finding_detail(f, "last received: %s; last sent: %s; %zu "
-				  "bytes received, %zu sent", last_in, last_out,
-				  c->bytes_in, c->bytes_out);
-		tp_finding_fix(f, "look at the client's side: a client that "
-			       "stops answering mid-handshake is often "
-			       "waiting for a user, or its packets are lost "
-			       "on the path");
-		return;
-	}
-	if (c->recv_errno == ECONNRESET || c->send_errno == ECONNRESET ||
-	    c->send_errno == EPIPE) {
-		f = client_finding(c, TP_RESET_DURING_HANDSHAKE, "%s reset the "
-				   "connection during the handshake", c->peer);
-		tp_finding_detail(f, "%s; last received: %s; last sent: %s",
-				  strerror(c->recv_errno ? c->recv_errno
-					   : c->send_errno), last_in, last_out);
-		tp_finding_fix(f, "look at the client's log: clients reset "
-			       "when they give up on our certificate or "
-			       "parameters; a middlebox can reset too");
-		return;
-	}
-	if (c->eof || st == GNUTLS_E_PREMATURE_TERMINATION) {
-		f = client_finding(c, TP_PEER_CLOSED, "%s closed the "
-				   "connection without an alert during the "
-				   "handshake",
-				   c->peer);
-		tp_finding_detail(f, "FIN received; last received: %s; last "
-				  "sent: %s", last_in, last_out);
-		tp_finding_fix(f, "look at the client's log: a client that "
-			       "does not trust our certificate may close "
-			       "without saying why");
-		return;
-	}
-	switch (st) {
-	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
-	case GNUTLS_E_NO_CIPHER_SUITES:
-	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
-		/* GnuTLS says "no cipher suites" when no version is in
-		 * common: the suites of the versions it accepts are not
-		 * there. The hello says which it was. */
-		if (st != GNUTLS_E_UNSUPPORTED_VERSION_PACKET &&
-		    (!ch->present || offers_our_version(srv, ch)))
-			goto no_cipher;
-		offered_versions(ch, offer, sizeof(offer));
-		f = client_finding(c, TP_PROTOCOL_VERSION_MISMATCH, "%s "
-				   "offered no protocol version this server "
-				   "accepts",
-				   c->peer);
-		tp_finding_detail(f, "the client offered %s; we accept %s "
-				  "(priority '%s'); we sent alert %s", offer,
-				  srv->versions_text, srv->o->priority
-				  ? srv->o->priority : "NORMAL",
-				  c->alert_out >= 0 ? alert_name(c->alert_out)
-						    : "(none)");
-		return;
-	case GNUTLS_E_NO_COMMON_KEY_SHARE:
-	case GNUTLS_E_INSUFFICIENT_CREDENTIALS:
-	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
-no_cipher:
-		offered_suites(ch, offer, sizeof(offer));
-		f = client_finding(c, TP_NO_SHARED_CIPHER, "%s offered no "
-				   "cipher suite, group or signature algorithm "
-				   "this server can use with its certificate",
-				   c->peer);
-		tp_finding_detail(f, "GnuTLS: %s (%s); the client offered %s; "
-				  "we accept %s (priority '%s')",
-				  gnutls_strerror(st), gnutls_strerror_name(st),
-				  offer, srv->suites_text, srv->o->priority
-				  ? srv->o->priority : "NORMAL");
-		return;
-	default:
-		break;
-	}
-	f = tp_report_finding(c->r, TP_TLS_HANDSHAKE_FAILED, "the TLS "
-			      "handshake with %s failed: %s", c->peer,
-			      gnutls_strerror(st));
-	tp_finding_detail(f, "GnuTLS status %s (%d); last received: %s; last "
-			  "sent: %s", gnutls_strerror_name(st)
-			  ? gnutls_strerror_name(st) : "?", st, last_in,
-			  last_out);
+	observed(c, &o);
+	return tp_diag_server_failure(c->r, &o, c->reason, sizeof(c->reason));
 }
 
 /* The server's own view of the handshake, for the side channel. */
@@ -920,7 +705,6 @@ static void finish_report(struct conn *c)
 	const struct tp_accounts_hello *hello;
 	struct tp_sb_account a;
 	struct tp_stage *st;
-	size_t before;
 
 	if (r == NULL || c->reported)
 		return;
@@ -932,18 +716,14 @@ static void finish_report(struct conn *c)
 			     r->session.cipher ? r->session.cipher : "?");
 	} else if (c->s != NULL) {
 		double ms = tp_now_ms() - c->tls_start;
+		const struct tp_finding *f = diagnose(c);
 
-		before = r->n_findings;
-		diagnose_failure(c);
-		if (c->cert_rejected) {
+		if (c->cert_rejected)
 			tp_stage_set(st, TP_STAGE_FAIL, ms, "we refused the "
 				     "client certificate: %s", c->reason);
-		} else {
-			tp_stage_set_finding(st, TP_STAGE_FAIL, ms,
-					     r->n_findings > before
-					     ? &r->findings[before] : NULL,
+		else
+			tp_stage_set_finding(st, TP_STAGE_FAIL, ms, f,
 					     "failed");
-		}
 	}
 	r->total_ms = tp_now_ms() - c->accepted;
 	if (c->have_random) {
@@ -1223,36 +1003,6 @@ static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
 	return 0;
 }
 
-/* The alert a rejection sends, by the first reason found. */
-static int rejection_alert(const struct tp_report *r, size_t first,
-			   size_t *which)
-{
-	static const struct {
-		enum tp_code code;
-		int alert;
-	} order[] = {
-		{TP_UNKNOWN_CA, 48}, {TP_SELF_SIGNED, 48},
-		{TP_INCOMPLETE_CHAIN, 48}, {TP_CERT_EXPIRED, 45},
-		{TP_CERT_NOT_YET_VALID, 45}, {TP_PEER_ID_MISMATCH, 42},
-	};
-	size_t k, i;
-
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++)
-		for (i = first; i < r->n_findings; i++)
-			if (r->findings[i].code == order[k].code &&
-			    r->findings[i].severity == TP_SEV_ERROR) {
-				*which = i;
-				return order[k].alert;
-			}
-	for (i = first; i < r->n_findings; i++)
-		if (r->findings[i].severity == TP_SEV_ERROR) {
-			*which = i;
-			return 49;  /* access_denied */
-		}
-	*which = first;
-	return 49;
-}
-
 /*
  * The client's Certificate has arrived: judge it now, inside the
  * handshake, so that a rejection is our fatal alert (in TLS 1.2 before
@@ -1285,11 +1035,8 @@ static int verify_client(gnutls_session_t s)
 		return 0;  /* none sent: GnuTLS enforces "required" itself */
 	c->client_sent_cert = true;
 	if (tp_cert_import_der(der, n, &chain, &count, &err) < 0) {
-		struct tp_finding *f = client_finding(c,
-			TP_TLS_HANDSHAKE_FAILED, "the client certificate "
-			"cannot be parsed");
-
-		tp_finding_detail(f, "%s", err.raw);
+		/* the diagnosis says so when the report ends */
+		snprintf(c->cert_error, sizeof(c->cert_error), "%s", err.raw);
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     err.raw);
 		set_text(c->reason, sizeof(c->reason), "the client "
@@ -1319,7 +1066,7 @@ static int verify_client(gnutls_session_t s)
 			       "channel hello announced this client's ID" : "");
 		return 0;
 	}
-	alert = rejection_alert(c->r, first, &which);
+	alert = tp_diag_rejection_alert(c->r, first, &which);
 	c->cert_rejected = true;
 	c->alert_out = alert;
 	if (alert == 48)
@@ -1467,26 +1214,13 @@ static enum step start_tls(struct conn *c)
 /* A report for a connection that never spoke TLS. */
 static void report_not_tls(struct conn *c)
 {
-	const char *what = guess_client_protocol(c->peek, c->peek_len);
-	struct tp_finding *f;
-	char hexdump[128];
+	const struct tp_finding *f;
 
 	c->r = new_report(c);
 	if (c->r == NULL)
 		return;
 	c->tls_start = tp_now_ms();
-	tp_diag_hexdump(c->peek, c->peek_len, hexdump, sizeof(hexdump));
-	if (what != NULL)
-		f = client_finding(c, TP_NOT_TLS, "%s sent %s, not TLS",
-				   c->peer, what);
-	else
-		f = client_finding(c, TP_NOT_TLS, "%s sent bytes that are not "
-				   "a TLS record", c->peer);
-	tp_finding_detail(f, "first %zu bytes received: %s", c->peek_len,
-			  hexdump);
-	tp_finding_fix(f, "point the client at this port with TLS on "
-		       "(https://, implicit TLS), or at the plaintext port "
-		       "it expects");
+	f = diagnose(c);
 	tp_stage_set_finding(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL, 0,
 			     f, "not TLS");
 	finish_report(c);
@@ -1494,22 +1228,14 @@ static void report_not_tls(struct conn *c)
 
 static void report_silent(struct conn *c)
 {
-	struct tp_finding *f;
+	const struct tp_finding *f;
 
 	c->r = new_report(c);
 	if (c->r == NULL)
 		return;
 	c->tls_start = c->accepted;
-	f = client_finding(c, TP_HANDSHAKE_TIMEOUT, "%s connected and sent "
-			   "nothing for %.1f s", c->peer,
-			   c->srv->timeout_ms / 1000);
-	tp_finding_detail(f, "TCP is up; a TLS client speaks first, with its "
-			  "ClientHello: this one waits, as a client of a "
-			  "protocol where the server speaks first would "
-			  "(SMTP, FTP, IMAP: STARTTLS)");
-	tp_finding_fix(f, "check the client's TLS setting for this port "
-		       "(implicit TLS, not STARTTLS)");
 	c->timed_out = true;
+	f = diagnose(c);
 	tp_stage_set_finding(tp_report_stage(c->r, "tls"), TP_STAGE_FAIL,
 			     c->srv->timeout_ms, f, "silent client");
 	finish_report(c);
