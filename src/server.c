@@ -2024,7 +2024,8 @@ int tp_server_run(const struct tp_server_opts *o,
 	srv.o = o;
 	srv.sum = s;
 	srv.spare_fd = -1;
-	srv.timeout_ms = (o->timeout_s > 0 ? o->timeout_s : TP_DEFAULT_TIMEOUT_S) * 1000;
+	srv.timeout_ms = (o->timeout_s > 0 ? o->timeout_s
+			  : TP_DEFAULT_TIMEOUT_S) * 1000;
 	if (load(&srv, err) < 0)
 		goto out;
 	/* a capture that cannot be had fails before anything is bound */
