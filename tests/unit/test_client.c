@@ -174,13 +174,11 @@ static void run(struct tp_client_opts *o, double stop_ms,
 static const struct tp_stage *stage(const struct tp_report *r,
 				    const char *name)
 {
-	size_t i;
+	const struct tp_stage *st = tp_report_find_stage(r, name);
 
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, name) == 0)
-			return &r->stages[i];
-	fail_msg("no stage '%s' in the report", name);
-	return NULL;
+	if (st == NULL)
+		fail_msg("no stage '%s' in the report", name);
+	return st;
 }
 
 static void assert_stage(const struct tp_report *r, const char *name,

@@ -64,26 +64,17 @@ static struct tp_report *report_with_leaf(const char *sha256)
 	return r;
 }
 
+/* short names for the report's own lookups, for the tables below */
 static const struct tp_finding *find(const struct tp_report *r,
 				     enum tp_code code)
 {
-	size_t i;
-
-	for (i = 0; i < r->n_findings; i++)
-		if (r->findings[i].code == code)
-			return &r->findings[i];
-	return NULL;
+	return tp_report_find_finding(r, code);
 }
 
 static const struct tp_stage *stage(const struct tp_report *r,
 				    const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < r->n_stages; i++)
-		if (strcmp(r->stages[i].name, name) == 0)
-			return &r->stages[i];
-	return NULL;
+	return tp_report_find_stage(r, name);
 }
 
 static void assert_has_words(const char *text, const char *words)
