@@ -1,7 +1,4 @@
 /* The client probe: dns, tcp, tls, verify, each with a deadline. */
-#include <errno.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +6,7 @@
 
 #include "addr.h"
 #include "cert.h"
+#include "client_retry.h"
 #include "diag.h"
 #include "livecap.h"
 #include "net.h"
@@ -253,13 +251,13 @@ static void set_clean(char **field, const char *text)
 }
 
 /*
- * The starttls stage: the plaintext prelude on the connected socket,
+ * The starttls stage's prelude: plain text on the connected socket,
  * within the same per-stage time as the others. Returns -1 when the
  * server did not get ready for TLS.
  */
-static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
-			  int fd, const char *host, double deadline,
-			  const char **cut)
+static int starttls_prelude(const struct tp_client_opts *o,
+			    struct tp_report *r, int fd, const char *host,
+			    double deadline, const char **cut)
 {
 	struct tp_stage *st = tp_report_stage(r, "starttls");
 	enum tp_starttls proto = (enum tp_starttls)o->starttls;
@@ -333,69 +331,6 @@ static int starttls_stage(const struct tp_client_opts *o, struct tp_report *r,
 }
 
 /*
- * A fresh connection ready for the ClientHello, for the second looks
- * below: connected, and past the STARTTLS prelude when there is one,
- * all by the one deadline of the stage it looks into. -1 when none
- * could be had; *cancelled when stop cut it short.
- */
-static int connect_ready(const struct sockaddr *sa, socklen_t len,
-			 double deadline, int mss, int starttls,
-			 const char *host, volatile sig_atomic_t *stop,
-			 bool *cancelled)
-{
-	struct tp_starttls_result st;
-	struct tp_net_result res;
-	int fd;
-
-	tp_net_connect_by(sa, len, deadline, mss, stop, &fd, &res);
-	*cancelled = res.status == TP_NETRES_CANCELLED;
-	if (fd >= 0 && starttls != TP_STARTTLS_NONE &&
-	    tp_starttls_run(fd, (enum tp_starttls)starttls, host,
-			    deadline, stop, &st) < 0) {
-		*cancelled = st.status == TP_STARTTLS_CANCELLED;
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
-/*
- * A refusal before any ServerHello does not say whether the versions or
- * the suites failed to meet. One more handshake that offers everything
- * GnuTLS speaks shows what the server picks when it can; its messages go
- * to a scratch report, not to the user's ladder.
- */
-static void second_opinion(const struct tp_tls_client_cfg *cfg,
-			   const struct sockaddr *sa, socklen_t len,
-			   double deadline, int starttls, const char *host,
-			   struct tp_tls_obs *broad)
-{
-	static const char everything[] =
-		"NORMAL:+VERS-TLS-ALL:+CIPHER-ALL:+MAC-ALL:+GROUP-ALL:"
-		"+SIGN-ALL:+RSA:+DHE-RSA:+DHE-DSS:+ECDHE-RSA:+ECDHE-ECDSA";
-	struct tp_tls_client_cfg wide = *cfg;
-	struct tp_report *scratch = tp_report_new("client");
-	int fd;
-
-	memset(broad, 0, sizeof(*broad));
-	broad->alert_in = -1;
-	if (scratch == NULL)
-		return;
-	fd = connect_ready(sa, len, deadline, 0, starttls, host, cfg->stop,
-			   &broad->cancelled);
-	if (fd >= 0) {
-		wide.priority = everything;
-		wide.keylog = NULL;
-		wide.n_pcerts = 0;
-		wide.silent_until = 0;
-		wide.inside_line = NULL;
-		tp_tls_client_handshake(&wide, fd, deadline, scratch, broad);
-		close(fd);
-	}
-	tp_report_free(scratch);
-}
-
-/*
  * A handshake that settled on SSL 3.0, TLS 1.0 or TLS 1.1 works, but it
  * is no pass: WEAK_PROTOCOL, judged as the cipher audit judges what a
  * server accepts. The fix is on the side that held the version down: the
@@ -447,76 +382,6 @@ static void judge_version(const struct tp_client_opts *o, struct tp_report *r)
 			       "server if it lacks them", priority,
 			       v->name);
 	}
-}
-
-/* The MSS a retry uses to get under a path-MTU black hole: small enough
- * for the 576-byte minimum datagram of RFC 791 with headers and options. */
-#define RETRY_MSS 500
-
-/* One more try of the handshake on a fresh connection, in a thread, so
- * that the no-SNI and the small-MSS retries take the time of one. */
-struct retry {
-	struct tp_tls_client_cfg cfg;
-	const struct sockaddr *sa;
-	socklen_t len;
-	double deadline;           /* the tls stage's */
-	int mss;
-	int starttls;          /* the prelude each connection needs */
-	const char *host;      /* its host (XMPP's 'to') */
-	struct tp_tls_obs obs;
-	pthread_t thread;
-	bool started;
-};
-
-static void *retry_main(void *arg)
-{
-	struct retry *t = arg;
-	struct tp_report *scratch = tp_report_new("client");
-	int fd;
-
-	if (scratch == NULL)
-		return NULL;
-	fd = connect_ready(t->sa, t->len, t->deadline, t->mss, t->starttls,
-			   t->host, t->cfg.stop, &t->obs.cancelled);
-	if (fd >= 0) {
-		tp_tls_client_handshake(&t->cfg, fd, t->deadline, scratch,
-					&t->obs);
-		close(fd);
-	}
-	tp_report_free(scratch);
-	return NULL;
-}
-
-static void retry_start(struct retry *t, const struct tp_tls_client_cfg *cfg,
-			const struct sockaddr *sa, socklen_t len,
-			double deadline, bool no_sni, int mss,
-			int starttls, const char *host)
-{
-	memset(t, 0, sizeof(*t));
-	t->obs.alert_in = -1;
-	t->cfg = *cfg;
-	t->cfg.keylog = NULL;
-	/* a fresh random: the server's account must stay the first try's */
-	t->cfg.client_random = NULL;
-	t->cfg.inside_line = NULL;
-	t->cfg.silent_until = 0;
-	if (no_sni)
-		t->cfg.sni = NULL;
-	t->sa = sa;
-	t->len = len;
-	t->deadline = deadline;
-	t->mss = mss;
-	t->starttls = starttls;
-	t->host = host;
-	t->started = pthread_create(&t->thread, NULL, retry_main, t) == 0;
-}
-
-static const struct tp_tls_obs *retry_join(struct retry *t)
-{
-	if (!t->started)
-		return NULL;
-	pthread_join(t->thread, NULL);
-	return &t->obs;
 }
 
 static void verify(const struct tp_client_opts *o, struct loaded *l,
@@ -616,371 +481,344 @@ static void run_cancelled(struct tp_report *r, const char *cut, double ms)
 			  used ? ended : "none");
 }
 
-int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
-		  struct tp_error *err)
-{
-	struct tp_tls_client_cfg cfg = {0};
-	struct loaded l = {0};
-	struct tp_resolved addrs;
-	struct tp_net_result res;
-	struct tp_tls_obs obs = {0};
-	struct tp_stage *st;
-	char remote[80] = "", host_text[64];
-	char host_ascii[TP_ADDR_NAME_SIZE], sni_ascii[TP_ADDR_NAME_SIZE];
-	char versions[128] = "", suites[512] = "";
-	const char *sni, *expect_name, *expect_id = o->expect_id;
+
+/*
+ * One run of the probe: what its stages share. Each stage reads what the
+ * ones before it observed, fills r, and returns -1 when the run goes no
+ * further: a failure that ends it, or the stop flag (cut then names the
+ * stage it cut short).
+ */
+struct run {
+	const struct tp_client_opts *o;
+	struct tp_report *r;
+	struct tp_tls_client_cfg cfg;
+	struct loaded l;
+	char sni_ascii[TP_ADDR_NAME_SIZE];
+	const char *expect_name;
 	const char *prelude_host;
-	struct tp_pair *pair = NULL;
-	bool capture = o->capture || o->pcap_out != NULL;
-	struct tp_livecap_opts cap_opts = {
-		.pcap_out = o->pcap_out, .user = o->user,
-	};
-	struct tp_livecap *lc = NULL;
-	struct sockaddr_storage local_ss;
-	bool connected = false;
+	struct tp_resolved addrs;
+	bool capture;
+	struct tp_livecap_opts cap_opts;
+	struct tp_livecap *lc;
+	struct tp_pair *pair;
 	char my_id[TP_ID_LEN + 1];
-	bool have_id = false, peer_id_unchecked = false;
-	double t_start = tp_now_ms(), t0, timeout_ms = o->timeout_s * 1000;
+	bool have_id;
+	int fd;                 /* the connection, from tcp to tls */
+	size_t used_addr;       /* the address it went to, in addrs */
+	char remote[80];
+	struct sockaddr_storage local_ss;
+	bool connected;         /* local_ss holds its near end */
+	struct tp_tls_obs obs;
+	double timeout_ms;
 	/* each stage's end, by the one clock: what a stage does on the side
 	 * (the side channel, retries, second looks) comes out of its budget */
-	double t_tcp, stage_end, hs_end, account_ms = 0;
-	const char *cut = NULL;  /* the stage the stop flag cut short */
-	size_t i, used_addr = 0;
-	int fd;
+	double t_start, t_tcp, tls_end;
+	const char *cut;  /* the stage the stop flag cut short */
+};
+
+/* Everything before the first packet: the names checked, the files
+ * loaded, the report's target and stages. */
+static int prepare(struct run *run, struct tp_error *err)
+{
+	const struct tp_client_opts *o = run->o;
+	char host_ascii[TP_ADDR_NAME_SIZE];
+	const char *sni;
 
 	/* whatever front end filled o, no name that cannot be one reaches
 	 * DNS or the ClientHello; the mains checked them already */
 	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
 			       host_ascii, err) < 0 ||
 	    (o->sni != NULL &&
-	     tp_addr_check_name("--sni", o->sni, sni_ascii, err) < 0))
+	     tp_addr_check_name("--sni", o->sni, run->sni_ascii, err) < 0))
 		return -1;
-	if (load(o, &l, &cfg, err) < 0) {
-		unload(&l);
+	if (load(o, &run->l, &run->cfg, err) < 0)
 		return -1;
-	}
-	cfg.stop = o->stop;
+	run->cfg.stop = o->stop;
 	if (o->on_loaded != NULL)
 		o->on_loaded(o->on_loaded_arg);
 	/* a capture that cannot be had fails before any network step */
-	if (capture && tp_livecap_check(&cap_opts, err) < 0) {
-		unload(&l);
+	if (run->capture && tp_livecap_check(&run->cap_opts, err) < 0)
 		return -1;
-	}
 	/* our own certificate, judged as tlsprobe cert --purpose client
 	 * would: a fault found now is a warning while the server accepts
 	 * the certificate anyway, and the diagnosis when it refuses it */
-	if (l.x509_key != NULL)
-		tp_cert_check_own(r, o->cert_file, o->key_file, l.chain,
-				  l.n_chain, l.x509_key, TP_PURPOSE_CLIENT,
-				  o->now);
-	sni = tp_addr_sni_form(o->no_sni ? NULL : o->sni ? sni_ascii
+	if (run->l.x509_key != NULL)
+		tp_cert_check_own(run->r, o->cert_file, o->key_file,
+				  run->l.chain, run->l.n_chain, run->l.x509_key,
+				  TP_PURPOSE_CLIENT, o->now);
+	sni = tp_addr_sni_form(o->no_sni ? NULL : o->sni ? run->sni_ascii
 			       : tp_addr_is_literal(o->host) ? NULL : o->host,
-			       sni_ascii);
-	expect_name = o->no_name_check ? NULL : o->expect_name ? o->expect_name
-		      : sni ? sni : o->host;
-	cfg.sni = sni;
+			       run->sni_ascii);
+	run->expect_name = o->no_name_check ? NULL : o->expect_name
+			   ? o->expect_name : sni ? sni : o->host;
+	run->cfg.sni = sni;
 	/* XMPP's 'to': the service's domain, which SNI names too */
-	prelude_host = sni != NULL ? sni : o->host;
-	if (tp_report_set_target(r, o->host, o->port, sni) < 0 ||
-	    tp_report_add_standard_stages(r) < 0 ||
+	run->prelude_host = sni != NULL ? sni : o->host;
+	if (tp_report_set_target(run->r, o->host, o->port, sni) < 0 ||
+	    tp_report_add_standard_stages(run->r) < 0 ||
 	    (o->starttls != TP_STARTTLS_NONE &&
-	     tp_report_stage_after(r, "starttls", "tcp") == NULL)) {
-		unload(&l);
+	     tp_report_stage_after(run->r, "starttls", "tcp") == NULL)) {
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
 	}
+	return 0;
+}
 
-	/* dns */
-	st = tp_report_stage(r, "dns");
-	t0 = tp_now_ms();
-	tp_net_resolve(o->host, o->port, o->family, timeout_ms, o->stop, &addrs,
-		       &res);
+/* dns: the target's addresses, each one in the report. */
+static int stage_dns(struct run *run)
+{
+	const struct tp_client_opts *o = run->o;
+	struct tp_report *r = run->r;
+	struct tp_stage *st = tp_report_stage(r, "dns");
+	struct tp_net_result res;
+	char host_text[64];
+	double t0 = tp_now_ms();
+	size_t i;
+
+	tp_net_resolve(o->host, o->port, o->family, run->timeout_ms, o->stop,
+		       &run->addrs, &res);
 	if (res.status == TP_NETRES_CANCELLED) {
-		cancel_stage(r, "dns", t0, &cut);
-		goto done;
+		cancel_stage(r, "dns", t0, &run->cut);
+		return -1;
 	}
 	if (res.status != TP_NETRES_OK) {
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     res.message);
 		dns_failure(r, o->host, &res);
-		goto done;
+		return -1;
 	}
-	for (i = 0; i < addrs.n; i++) {
-		tp_addr_format_host((struct sockaddr *)&addrs.addr[i],
+	for (i = 0; i < run->addrs.n; i++) {
+		tp_addr_format_host((struct sockaddr *)&run->addrs.addr[i],
 				    host_text, sizeof(host_text));
 		tp_report_add_address(r, host_text);
 	}
 	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
-		     addrs.n, addrs.n == 1 ? "" : "es");
+		     run->addrs.n, run->addrs.n == 1 ? "" : "es");
 	progress(o, r, "dns");
+	return 0;
+}
 
-	/* the capture starts before the first SYN (the side channel's
-	 * included); privileges go as soon as it is open */
-	if (capture) {
-		r->has_packets = true;
-		lc = tp_livecap_start(&cap_opts, addrs.addr, addrs.n, o->port,
-				      err);
-		if (lc == NULL) {
-			unload(&l);
+/* The capture starts before the first SYN (the side channel's
+ * included); privileges go as soon as it is open. -1 with err set when
+ * it cannot start. */
+static int capture_start(struct run *run, struct tp_error *err)
+{
+	if (!run->capture)
+		return 0;
+	run->r->has_packets = true;
+	run->lc = tp_livecap_start(&run->cap_opts, run->addrs.addr,
+				   run->addrs.n, run->o->port, err);
+	return run->lc != NULL ? 0 : -1;
+}
+
+/*
+ * The paired probe: the ClientHello random carries a mark that a
+ * tlsprobe server answers in its ServerHello; a plain server sees
+ * nothing else. With --paired (or --expect-id peer) the probe is
+ * asked first on its own connection, mark or not: what it presents,
+ * trusts and requires. Not on a STARTTLS port: its service would
+ * take the side channel's line for a command.
+ */
+static int stage_pair_before(struct run *run)
+{
+	const struct tp_client_opts *o = run->o;
+	struct tp_error id_err = {0};
+	struct tp_pair *pair;
+	double wait, t0;
+
+	/* the tcp stage begins: the hello spends its budget */
+	run->t_tcp = tp_now_ms();
+	if (o->no_sideband || o->starttls != TP_STARTTLS_NONE)
+		return 0;
+	pair = run->pair = tp_pair_new(o->paired || (o->expect_id != NULL &&
+				       strcmp(o->expect_id, "peer") == 0));
+	if (pair == NULL)
+		return 0;
+	/* the machine id is not for every server's eyes: only a node
+	 * that presents its certificate (whose CN carries the ID in
+	 * mutual authentication) says it */
+	run->have_id = o->cert_file != NULL &&
+		       tp_id_read(run->my_id, &id_err) == 0;
+	pair->stop = o->stop;
+	run->cfg.client_random = pair->client_random;
+	if (!pair->forced)
+		return 0;
+	wait = run->timeout_ms / 4 < 1000 ? run->timeout_ms / 4 : 1000;
+	t0 = tp_now_ms();
+	tp_pair_hello(pair, (struct sockaddr *)&run->addrs.addr[0],
+		      run->addrs.len[0], wait,
+		      run->have_id ? run->my_id : NULL, false);
+	if (pair->cancelled) {
+		cancel_stage(run->r, "sideband", t0, &run->cut);
+		return -1;
+	}
+	progress(o, run->r, "sideband");
+	return 0;
+}
+
+/* tcp: a connection to one of the addresses, tried in turn, by the
+ * stage's end. */
+static int stage_tcp(struct run *run)
+{
+	socklen_t sl = sizeof(run->local_ss);
+	double end = run->t_tcp + run->timeout_ms;  /* the hello's included */
+
+	run->fd = connect_any(run->o, &run->addrs, run->t_tcp, end, run->r,
+			      run->remote, sizeof(run->remote),
+			      &run->used_addr, &run->cut);
+	progress(run->o, run->r, "tcp");
+	if (run->fd < 0)
+		return -1;
+	run->connected = getsockname(run->fd,
+				     (struct sockaddr *)&run->local_ss,
+				     &sl) == 0;
+	return 0;
+}
+
+/* What we would say inside TLS to a tlsprobe server: waited for up
+ * to 1.5 s once the mark is answered, 0.3 s blind (--paired, when no
+ * welcome came: a middlebox that passes only TLS may hide one). */
+static void plan_inside(struct run *run)
+{
+	struct tp_pair *pair = run->pair;
+	struct tp_tls_client_cfg *cfg = &run->cfg;
+	double timeout_ms = run->timeout_ms;
+
+	if (pair == NULL ||
+	    tp_pair_words(pair, run->fd,
+			  (struct sockaddr *)&run->addrs.addr[run->used_addr],
+			  run->have_id ? run->my_id : NULL) != 0)
+		return;
+	cfg->inside_line = pair->inside_line;
+	cfg->inside_wait_ms = timeout_ms < 1500 ? timeout_ms : 1500;
+	if (tp_pair_try_blind(pair))
+		cfg->inside_blind_ms = pair->state == TP_PAIR_PAIRED
+			? cfg->inside_wait_ms
+			: (timeout_ms / 4 < 300 ? timeout_ms / 4 : 300);
+}
+
+/* starttls, when asked for: the connection goes with a server that did
+ * not get ready for TLS. */
+static int stage_starttls(struct run *run)
+{
+	int ready;
+
+	if (run->o->starttls == TP_STARTTLS_NONE)
+		return 0;
+	ready = starttls_prelude(run->o, run->r, run->fd, run->prelude_host,
+				 tp_now_ms() + run->timeout_ms, &run->cut);
+	progress(run->o, run->r, "starttls");
+	if (ready < 0) {
+		close(run->fd);
+		run->fd = -1;
+	}
+	return ready;
+}
+
+/*
+ * tls: the handshake, the second looks into its failure and the
+ * paired server's account of it share one budget. The account's
+ * share (a quarter, at most 1.5 s) is kept back when a paired
+ * server is known to be there; a server that has sent nothing for
+ * a quarter of the rest when half of it has gone has stalled (a
+ * path-MTU black hole lets the small ServerHello through, then
+ * nothing), and the retries get the other half. Only the stop flag
+ * ends the run here: verify looks at whatever chain came.
+ */
+static int stage_tls(struct run *run)
+{
+	struct tp_report *r = run->r;
+	struct tp_tls_client_cfg *cfg = &run->cfg;
+	struct tp_stage *st = tp_report_stage(r, "tls");
+	double t0 = tp_now_ms(), hs_end, account_ms = 0;
+
+	run->tls_end = t0 + run->timeout_ms;
+	if (run->pair != NULL && run->pair->state == TP_PAIR_PAIRED)
+		account_ms = run->timeout_ms / 4 < 1500 ? run->timeout_ms / 4
+							: 1500;
+	hs_end = run->tls_end - account_ms;
+	cfg->silent_until = t0 + (hs_end - t0) / 2;
+	cfg->quiet_ms = (hs_end - t0) / 4;
+	if (tp_tls_client_handshake(cfg, run->fd, hs_end, r, &run->obs) < 0 &&
+	    !run->obs.cancelled) {
+		struct tp_client_retry failed = {
+			.cfg = cfg, .obs = &run->obs, .fd = run->fd,
+			.sa = (struct sockaddr *)
+			      &run->addrs.addr[run->used_addr],
+			.len = run->addrs.len[run->used_addr],
+			.remote = run->remote, .starttls = run->o->starttls,
+			.prelude_host = run->prelude_host, .hs_end = hs_end,
+			.timeout_ms = run->timeout_ms,
+		};
+		const struct tp_finding *f;
+
+		run->fd = -1;  /* the second looks close it */
+		/* the stage's time: its second looks included */
+		if (tp_client_retry_diagnose(&failed, r, &f) == 0)
+			tp_stage_set_finding(st, TP_STAGE_FAIL,
+					     tp_now_ms() - t0, f, "failed");
+		else
+			cancel_stage(r, "tls", t0, &run->cut);
+	} else if (run->obs.cancelled) {
+		cancel_stage(r, "tls", t0, &run->cut);
+	} else {
+		tp_stage_set(st, TP_STAGE_OK, run->obs.ms, "%s %s",
+			     r->session.version ? r->session.version : "?",
+			     r->session.cipher ? r->session.cipher : "?");
+		judge_version(run->o, r);
+	}
+	if (run->fd >= 0)
+		close(run->fd);
+	run->fd = -1;
+	progress(run->o, r, "tls");
+	return run->cut != NULL ? -1 : 0;
+}
+
+/* What the server answered inside TLS; its account of the
+ * handshake that just ended, claimed on the side channel when it
+ * did not come inside TLS and the far end is a tlsprobe server, out
+ * of what is left of the tls stage's budget. */
+static int stage_claim(struct run *run)
+{
+	struct tp_pair *pair = run->pair;
+	size_t a = run->used_addr;
+	double wait, t0;
+
+	if (pair == NULL)
+		return 0;
+	tp_pair_after_tls(pair, &run->obs);
+	if (tp_pair_wants_claim(pair) && run->tls_end - tp_now_ms() > 0) {
+		wait = run->tls_end - tp_now_ms();
+		t0 = tp_now_ms();
+		tp_pair_hello(pair, (struct sockaddr *)&run->addrs.addr[a],
+			      run->addrs.len[a], wait < 1500 ? wait : 1500,
+			      run->have_id ? run->my_id : NULL, true);
+		if (pair->cancelled) {
+			cancel_stage(run->r, "sideband", t0, &run->cut);
 			return -1;
 		}
 	}
+	return 0;
+}
 
-	/*
-	 * The paired probe: the ClientHello random carries a mark that a
-	 * tlsprobe server answers in its ServerHello; a plain server sees
-	 * nothing else. With --paired (or --expect-id peer) the probe is
-	 * asked first on its own connection, mark or not: what it presents,
-	 * trusts and requires. Not on a STARTTLS port: its service would
-	 * take the side channel's line for a command.
-	 */
-	t_tcp = tp_now_ms();
-	stage_end = t_tcp + timeout_ms;  /* tcp's, the hello's included */
-	if (!o->no_sideband && o->starttls == TP_STARTTLS_NONE) {
-		pair = tp_pair_new(o->paired || (o->expect_id != NULL &&
-					strcmp(o->expect_id, "peer") == 0));
-		if (pair != NULL) {
-			struct tp_error id_err = {0};
-
-			/* the machine id is not for every server's eyes:
-			 * only a node that presents its certificate (whose
-			 * CN carries the ID in mutual authentication) says it */
-			have_id = o->cert_file != NULL &&
-				  tp_id_read(my_id, &id_err) == 0;
-			pair->stop = o->stop;
-			cfg.client_random = pair->client_random;
-		}
-		if (pair != NULL && pair->forced) {
-			double wait = timeout_ms / 4 < 1000 ? timeout_ms / 4
-							    : 1000;
-
-			t0 = tp_now_ms();
-			tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[0],
-				      addrs.len[0], wait,
-				      have_id ? my_id : NULL, false);
-			if (pair->cancelled) {
-				cancel_stage(r, "sideband", t0, &cut);
-				goto done;
-			}
-			progress(o, r, "sideband");
-		}
-	}
-
-	/* tcp */
-	fd = connect_any(o, &addrs, t_tcp, stage_end, r, remote,
-			 sizeof(remote), &used_addr, &cut);
-	progress(o, r, "tcp");
-	if (fd < 0)
-		goto done;
-	{
-		socklen_t sl = sizeof(local_ss);
-
-		connected = getsockname(fd, (struct sockaddr *)&local_ss,
-					&sl) == 0;
-	}
-
-	/* what we would say inside TLS to a tlsprobe server: waited for up
-	 * to 1.5 s once the mark is answered, 0.3 s blind (--paired, when no
-	 * welcome came: a middlebox that passes only TLS may hide one) */
-	if (pair != NULL &&
-	    tp_pair_words(pair, fd, (struct sockaddr *)&addrs.addr[used_addr],
-			  have_id ? my_id : NULL) == 0) {
-		cfg.inside_line = pair->inside_line;
-		cfg.inside_wait_ms = timeout_ms < 1500 ? timeout_ms : 1500;
-		if (tp_pair_try_blind(pair))
-			cfg.inside_blind_ms = pair->state == TP_PAIR_PAIRED
-				? cfg.inside_wait_ms
-				: (timeout_ms / 4 < 300 ? timeout_ms / 4 : 300);
-	}
-
-	/* starttls */
-	if (o->starttls != TP_STARTTLS_NONE) {
-		int ready = starttls_stage(o, r, fd, prelude_host,
-					   tp_now_ms() + timeout_ms, &cut);
-
-		progress(o, r, "starttls");
-		if (ready < 0) {
-			close(fd);
-			goto done;
-		}
-	}
-
-	/*
-	 * tls: the handshake, the second looks into its failure and the
-	 * paired server's account of it share one budget. The account's
-	 * share (a quarter, at most 1.5 s) is kept back when a paired
-	 * server is known to be there; a server that has sent nothing for
-	 * a quarter of the rest when half of it has gone has stalled (a
-	 * path-MTU black hole lets the small ServerHello through, then
-	 * nothing), and the retries get the other half.
-	 */
-	st = tp_report_stage(r, "tls");
-	t0 = tp_now_ms();
-	stage_end = t0 + timeout_ms;
-	if (pair != NULL && pair->state == TP_PAIR_PAIRED)
-		account_ms = timeout_ms / 4 < 1500 ? timeout_ms / 4 : 1500;
-	hs_end = stage_end - account_ms;
-	cfg.silent_until = t0 + (hs_end - t0) / 2;
-	cfg.quiet_ms = (hs_end - t0) / 4;
-	if (tp_tls_client_handshake(&cfg, fd, hs_end, r, &obs) < 0 &&
-	    !obs.cancelled) {
-		struct tp_diag_ctx ctx = {
-			.remote = remote, .sni = sni,
-			.priority = o->priority ? o->priority : "NORMAL",
-			.offered_versions = versions,
-			.offered_suites = suites,
-			.our_subject = cfg.our_subject,
-			.our_issuer = cfg.our_issuer,
-			.timeout_ms = timeout_ms,
-			.starttls = o->starttls != TP_STARTTLS_NONE
-				    ? tp_starttls_name(
-					(enum tp_starttls)o->starttls)
-				    : NULL,
-		};
-		enum tp_version_answer spoken[5];
-		struct tp_tls_obs broad;
-		struct retry no_sni, small_mss;
-		gnutls_priority_t prio;
-		const struct sockaddr *sa =
-			(struct sockaddr *)&addrs.addr[used_addr];
-		bool stalled = obs.timed_out && obs.alert_in < 0;
-		/* second looks need time: none start once the budget is
-		 * spent (a server that kept the handshake busy to the end,
-		 * a byte now and then, gets no retry) */
-		bool time_left = hs_end - tp_now_ms() > 0;
-		bool reset = (obs.recv_errno == ECONNRESET ||
-			      obs.recv_errno == EPIPE || obs.send_errno != 0) &&
-			     obs.alert_in < 0 && obs.bytes_in == 0;
-		socklen_t ml = sizeof(ctx.first_mss);
-
-		if ((obs.alert_in == 40 || obs.alert_in == 71) &&
-		    !obs.saw_server_hello) {
-			second_opinion(&cfg, sa, addrs.len[used_addr],
-				       hs_end, o->starttls, prelude_host,
-				       &broad);
-			ctx.broad = &broad;
-		}
-		/*
-		 * Our versions refused, or a ServerHello in one we did not
-		 * offer: "no version in common" says what we offered, not
-		 * what the server speaks. One raw ClientHello per version
-		 * (the cipher audit's) tells, within what is left of the
-		 * stage, so the fix can name the side that must move.
-		 */
-		if ((obs.alert_in == 70 ||
-		     obs.status == GNUTLS_E_UNSUPPORTED_VERSION_PACKET ||
-		     ((obs.alert_in == 40 || obs.alert_in == 71) &&
-		      !obs.saw_server_hello)) &&
-		    hs_end - tp_now_ms() > 0) {
-			/* a server that serves one connection at a time
-			 * waits on ours until it goes */
-			close(fd);
-			fd = -1;
-			if (tp_scan_versions(sa, addrs.len[used_addr],
-					     prelude_host, sni, o->starttls,
-					     hs_end, cfg.stop, spoken) > 0)
-				ctx.spoken = spoken;
-		}
-		/*
-		 * A reset or a stall may be the path's doing: a filter on
-		 * the server name, or large segments lost without an ICMP
-		 * message to say so. The retries run side by side on what
-		 * is left of the budget (half of it after a silent server).
-		 */
-		no_sni.started = small_mss.started = false;
-		if (stalled || reset) {
-			/* a server that serves one handshake at a time must
-			 * be free for the retries, the small-MSS one first */
-			if (getsockopt(fd, IPPROTO_TCP, TCP_MAXSEG,
-				       &ctx.first_mss, &ml) < 0)
-				ctx.first_mss = 0;
-			close(fd);
-			fd = -1;
-		}
-		if (stalled && time_left) {
-			ctx.retry_mss = RETRY_MSS;
-			retry_start(&small_mss, &cfg, sa, addrs.len[used_addr],
-				    hs_end, false, RETRY_MSS,
-				    o->starttls, prelude_host);
-		}
-		if ((stalled || reset) && sni != NULL && time_left)
-			retry_start(&no_sni, &cfg, sa, addrs.len[used_addr],
-				    hs_end, true, 0, o->starttls,
-				    prelude_host);
-		ctx.sni_retry = retry_join(&no_sni);
-		ctx.mss_retry = retry_join(&small_mss);
-		/* a second look cut short proves nothing either way */
-		if ((ctx.broad != NULL && broad.cancelled) ||
-		    (ctx.sni_retry != NULL && ctx.sni_retry->cancelled) ||
-		    (ctx.mss_retry != NULL && ctx.mss_retry->cancelled)) {
-			cancel_stage(r, "tls", t0, &cut);
-		} else {
-			if (gnutls_priority_init(&prio, o->priority
-						 ? o->priority : "NORMAL",
-						 NULL) >= 0) {
-				tp_tls_describe_priority(prio, versions,
-							 sizeof(versions),
-							 suites,
-							 sizeof(suites));
-				gnutls_priority_deinit(prio);
-			}
-			/* the stage's time: its second looks included */
-			tp_stage_set_finding(st, TP_STAGE_FAIL,
-					     tp_now_ms() - t0,
-					     tp_diag_tls_failure(r, &obs, &ctx),
-					     "failed");
-		}
-		if (ctx.broad != NULL)
-			tp_tls_obs_free(&broad);
-		if (no_sni.started)
-			tp_tls_obs_free(&no_sni.obs);
-		if (small_mss.started)
-			tp_tls_obs_free(&small_mss.obs);
-	} else if (obs.cancelled) {
-		cancel_stage(r, "tls", t0, &cut);
-	} else {
-		tp_stage_set(st, TP_STAGE_OK, obs.ms, "%s %s",
-			     r->session.version ? r->session.version : "?",
-			     r->session.cipher ? r->session.cipher : "?");
-		judge_version(o, r);
-	}
-	if (fd >= 0)
-		close(fd);
-	progress(o, r, "tls");
-	if (cut != NULL)
-		goto done;
-
-	/* what the server answered inside TLS; its account of the
-	 * handshake that just ended, claimed on the side channel when it
-	 * did not come inside TLS and the far end is a tlsprobe server */
-	if (pair != NULL)
-		tp_pair_after_tls(pair, &obs);
-	if (pair != NULL && tp_pair_wants_claim(pair) &&
-	    stage_end - tp_now_ms() > 0) {
-		double wait = stage_end - tp_now_ms();
-
-		t0 = tp_now_ms();
-		tp_pair_hello(pair, (struct sockaddr *)&addrs.addr[used_addr],
-			      addrs.len[used_addr], wait < 1500 ? wait : 1500,
-			      have_id ? my_id : NULL, true);
-		if (pair->cancelled) {
-			cancel_stage(r, "sideband", t0, &cut);
-			goto done;
-		}
-	}
+/* verify: whatever chain arrived is checked, even after a failure */
+static void stage_verify(struct run *run)
+{
+	const char *expect_id = run->o->expect_id;
+	bool peer_id_unchecked = false;
 
 	/* --expect-id peer: the ID the paired server reports, on the side
 	 * channel or inside TLS */
 	if (expect_id != NULL && strcmp(expect_id, "peer") == 0) {
-		expect_id = pair != NULL ? tp_pair_peer_id(pair) : NULL;
+		expect_id = run->pair != NULL ? tp_pair_peer_id(run->pair)
+					      : NULL;
 		if (expect_id == NULL)
 			peer_id_unchecked = true;
 	}
-	/* verify: whatever chain arrived is checked, even after a failure */
-	verify(o, &l, &obs, expect_name, expect_id, r);
+	verify(run->o, &run->l, &run->obs, run->expect_name, expect_id,
+	       run->r);
 	if (peer_id_unchecked) {
-		struct tp_stage *vs = tp_report_stage(r, "verify");
+		struct tp_stage *vs = tp_report_stage(run->r, "verify");
 		char *old = vs->detail;
 
 		vs->detail = NULL;
@@ -990,30 +828,69 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 			     old ? "; " : "");
 		free(old);
 	}
-	progress(o, r, "verify");
-done:
+	progress(run->o, run->r, "verify");
+}
+
+/* The end of a run however far it got: the side channel judged, the
+ * capture's evidence, the total time; everything let go. */
+static void finish(struct run *run)
+{
+	struct tp_report *r = run->r;
+
 	/* also when TCP failed: the side channel can still say why it is
 	 * missing; a cancelled run leaves it unjudged */
-	if (pair != NULL && cut == NULL)
-		tp_pair_analyse(pair, r, &cfg);
-	else if (pair != NULL && strcmp(cut, "sideband") != 0)
+	if (run->pair != NULL && run->cut == NULL)
+		tp_pair_analyse(run->pair, r, &run->cfg);
+	else if (run->pair != NULL && strcmp(run->cut, "sideband") != 0)
 		tp_report_stage(r, "sideband");  /* not reached: skipped */
-	tp_pair_free(pair);
-	tp_tls_obs_free(&obs);
-	if (cut != NULL)
-		run_cancelled(r, cut, tp_now_ms() - t_start);
-	if (lc != NULL) {
+	tp_pair_free(run->pair);
+	tp_tls_obs_free(&run->obs);
+	if (run->cut != NULL)
+		run_cancelled(r, run->cut, tp_now_ms() - run->t_start);
+	if (run->lc != NULL) {
 		struct tp_flow_evidence ev;
 
-		tp_livecap_stop(lc);
-		tp_livecap_timeline(lc, r);
+		tp_livecap_stop(run->lc);
+		tp_livecap_timeline(run->lc, r);
 		/* the connection diagnosed; every flow when there was none */
-		tp_livecap_evidence(lc, connected ? (struct sockaddr *)&local_ss
-				    : NULL, &ev);
+		tp_livecap_evidence(run->lc, run->connected
+				    ? (struct sockaddr *)&run->local_ss : NULL,
+				    &ev);
 		tp_diag_capture(r, &ev);
-		tp_livecap_free(lc);
+		tp_livecap_free(run->lc);
 	}
-	r->total_ms = tp_now_ms() - t_start;
-	unload(&l);
+	r->total_ms = tp_now_ms() - run->t_start;
+	unload(&run->l);
+}
+
+int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
+		  struct tp_error *err)
+{
+	struct run run = {
+		.o = o, .r = r, .fd = -1,
+		.capture = o->capture || o->pcap_out != NULL,
+		.cap_opts = { .pcap_out = o->pcap_out, .user = o->user },
+		.timeout_ms = o->timeout_s * 1000,
+		.t_start = tp_now_ms(),
+	};
+
+	if (prepare(&run, err) < 0)
+		goto err;
+	if (stage_dns(&run) < 0)
+		goto done;
+	if (capture_start(&run, err) < 0)
+		goto err;
+	if (stage_pair_before(&run) < 0 || stage_tcp(&run) < 0)
+		goto done;
+	plan_inside(&run);
+	if (stage_starttls(&run) < 0 || stage_tls(&run) < 0 ||
+	    stage_claim(&run) < 0)
+		goto done;
+	stage_verify(&run);
+done:
+	finish(&run);
 	return 0;
+err:
+	unload(&run.l);
+	return -1;
 }
