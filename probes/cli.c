@@ -55,6 +55,20 @@ int cli_error(const char *sub, const struct tp_error *err)
 	return code;
 }
 
+void cli_name_option(const char *key, char *out, size_t size)
+{
+	/* the operands the library names: words, not flags */
+	static const char *const operands[] = {"target", "file"};
+	size_t i;
+
+	for (i = 0; i < sizeof(operands) / sizeof(operands[0]); i++)
+		if (strcmp(key, operands[i]) == 0) {
+			snprintf(out, size, "%s", key);
+			return;
+		}
+	snprintf(out, size, "--%s", key);
+}
+
 bool cli_out_of_memory(void)
 {
 	return tp_alloc_failures() != 0;
@@ -171,12 +185,12 @@ int cli_emit(const struct tp_report *r, const struct cli_common *c)
  * a buffer of that option's own that lives, as argv does, until the
  * main returns.
  */
-static int host_option(const char *sub, const char *flag, const char *arg,
+static int host_option(const char *sub, const char *key, const char *arg,
 		       char ascii[TP_ADDR_NAME_SIZE], const char **out)
 {
 	struct tp_error err = {0};
 
-	if (tp_addr_check_name(flag, arg, ascii, &err) < 0)
+	if (tp_addr_check_name(key, arg, ascii, &err) < 0)
 		return cli_error(sub, &err);
 	*out = ascii;
 	return 0;
@@ -330,11 +344,11 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_CERT: o->cert_file = arg; break;
 	case OPT_KEY: o->key_file = arg; break;
 	case OPT_SNI:
-		*rc = host_option(sub, "--sni", arg, sni_ascii, &o->sni);
+		*rc = host_option(sub, "sni", arg, sni_ascii, &o->sni);
 		break;
 	case OPT_NO_SNI: o->no_sni = true; break;
 	case OPT_EXPECT_NAME:
-		*rc = host_option(sub, "--expect-name", arg, expect_name_ascii,
+		*rc = host_option(sub, "expect-name", arg, expect_name_ascii,
 				  &o->expect_name);
 		break;
 	case OPT_EXPECT_ID: o->expect_id = arg; break;
@@ -488,7 +502,7 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 		o->starttls = (int)st;
 		return 0;
 	case OPT_SNI:
-		return host_option("ciphers", "--sni", arg, sni_ascii, &o->sni);
+		return host_option("ciphers", "sni", arg, sni_ascii, &o->sni);
 	case OPT_NO_SNI: o->no_sni = true; return 0;
 	case OPT_CONCURRENCY:
 		return parse_count("ciphers", "--concurrency", arg, 1, 32,
@@ -630,7 +644,7 @@ int cli_cert_option(const char *sub, int opt, const char *arg,
 	case OPT_KEY: o->key_file = arg; return 0;
 	case OPT_CA: o->ca_file = arg; return 0;
 	case OPT_EXPECT_NAME:
-		return host_option(sub, "--expect-name", arg,
+		return host_option(sub, "expect-name", arg,
 				   expect_name_ascii, &o->expect_name);
 	case OPT_EXPECT_ID: o->expect_id = arg; return 0;
 	case OPT_JSON: c->json = true; return 0;
@@ -685,7 +699,7 @@ int cli_pcap_option(const char *sub, int opt, const char *arg,
 		/* an international name matches the A-label a ClientHello
 		 * carries; a name that cannot be one (a hostile client's)
 		 * is still matched byte for byte */
-		o->sni = tp_addr_check_name("--sni", arg, sni_ascii, &err) == 0
+		o->sni = tp_addr_check_name("sni", arg, sni_ascii, &err) == 0
 			 ? sni_ascii : arg;
 		return 0;
 	}

@@ -36,6 +36,10 @@ enum {
 	OPT_LIVE, OPT_SECONDS, OPT_HOST, OPT_PORT, OPT_MAX_FLOWS,
 };
 
+/* The command line's words for an option the library names by its key
+ * (tp_error_set_namer): "--cert" for "cert", "target" for the operand. */
+void cli_name_option(const char *key, char *out, size_t size);
+
 /*
  * The option loop of a main: getopt_long over argv with longopts (opterr
  * off). With usage, --help (OPT_HELP) prints it and ends with 0; a

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
 {
 	const struct subcommand *sub;
 
+	tp_error_set_namer(cli_name_option);
 #ifdef TP_FIXED_SUBCOMMAND
 	sub = find(TP_FIXED_SUBCOMMAND);
 	return sub->run(argc, argv);

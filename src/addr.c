@@ -127,21 +127,24 @@ int tp_addr_parse_option(const char *option, const char *spec,
 			 unsigned default_port, char **host, unsigned *port,
 			 struct tp_error *err)
 {
-	char cut[QUOTE_MAX + 32], label[QUOTE_MAX + 96];
+	char cut[QUOTE_MAX + 32], label[QUOTE_MAX + 128], words[64];
 	char ascii[TP_ADDR_NAME_SIZE];
 	char *raw = NULL;
 
 	*host = NULL;
 	*port = default_port;
 	if (spec == NULL || spec[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "empty %s: expected "
-			     "HOST[:PORT] or [IPv6]:PORT", option);
+		tp_error_set_for(err, TP_ERR_USAGE, option, "empty {}: "
+				 "expected HOST[:PORT] or [IPv6]:PORT");
 		return -1;
 	}
 	quote_cut(spec, cut, sizeof(cut));
-	snprintf(label, sizeof(label), "%s '%s'", option, cut);
-	if (split_host(label, spec, &raw, port, err) < 0)
+	tp_error_name(option, words, sizeof(words));
+	snprintf(label, sizeof(label), "%s '%s'", words, cut);
+	if (split_host(label, spec, &raw, port, err) < 0) {
+		tp_error_blame(err, option);
 		return -1;
+	}
 	if (tp_addr_check_name(option, raw, ascii, err) < 0) {
 		free(raw);
 		return -1;
@@ -169,10 +172,15 @@ int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 static int listen_port(const char *spec, const char *s, unsigned *port,
 		       struct tp_error *err)
 {
-	char label[300];
+	char label[300], words[64];
 
-	snprintf(label, sizeof(label), "--listen '%s'", spec);
-	return tp_addr_parse_port(label, s, 0, port, err);
+	tp_error_name("listen", words, sizeof(words));
+	snprintf(label, sizeof(label), "%s '%s'", words, spec);
+	if (tp_addr_parse_port(label, s, 0, port, err) < 0) {
+		tp_error_blame(err, "listen");
+		return -1;
+	}
+	return 0;
 }
 
 int tp_addr_parse_listen(const char *spec, unsigned default_port,
@@ -187,7 +195,7 @@ int tp_addr_parse_listen(const char *spec, unsigned default_port,
 	if (spec == NULL)
 		return 0;
 	if (spec[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "--listen '': expected "
+		tp_error_set(err, TP_ERR_USAGE, "{listen} '': expected "
 			     "[ADDR]:PORT, :PORT or PORT");
 		return -1;
 	}
@@ -195,7 +203,7 @@ int tp_addr_parse_listen(const char *spec, unsigned default_port,
 		close = strchr(spec, ']');
 		if (close == NULL || close == spec + 1 ||
 		    (close[1] != '\0' && close[1] != ':')) {
-			tp_error_set(err, TP_ERR_USAGE, "--listen '%s': "
+			tp_error_set(err, TP_ERR_USAGE, "{listen} '%s': "
 				     "expected [IPv6]:PORT", spec);
 			return -1;
 		}
@@ -231,7 +239,7 @@ int tp_addr_parse_listen(const char *spec, unsigned default_port,
 	return listen_port(spec, colon + 1, port, err);
 too_long:
 	/* cut at a whole character: the setter would escape half of one */
-	tp_error_set(err, TP_ERR_USAGE, "--listen '%.*s…': address too long",
+	tp_error_set(err, TP_ERR_USAGE, "{listen} '%.*s…': address too long",
 		     (int)tp_utf8_prefix(spec, 80), spec);
 	return -1;
 }
@@ -406,8 +414,8 @@ int tp_addr_check_name(const char *option, const char *name,
 	ascii[0] = '\0';
 	quote_cut(name, cut, sizeof(cut));
 	if (name[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "%s: the host is empty",
-			     option);
+		tp_error_set_for(err, TP_ERR_USAGE, option, "{}: the host is "
+				 "empty");
 		return -1;
 	}
 	if (strlen(name) < TP_ADDR_NAME_SIZE && tp_addr_is_literal(name)) {
@@ -437,8 +445,8 @@ int tp_addr_check_name(const char *option, const char *name,
 				    sizeof(why));
 	if (fault != NULL) {
 		idn2_free(a_label);
-		tp_error_set(err, TP_ERR_USAGE, "%s '%s': %s", option, cut,
-			     fault);
+		tp_error_set_for(err, TP_ERR_USAGE, option, "{} '%s': %s",
+				 cut, fault);
 		return -1;
 	}
 	snprintf(ascii, TP_ADDR_NAME_SIZE, "%s",

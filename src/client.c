@@ -529,7 +529,7 @@ static int prepare(struct run *run, struct tp_error *err)
 	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
 			       host_ascii, err) < 0 ||
 	    (o->sni != NULL &&
-	     tp_addr_check_name("--sni", o->sni, run->sni_ascii, err) < 0))
+	     tp_addr_check_name("sni", o->sni, run->sni_ascii, err) < 0))
 		return -1;
 	if (load(o, &run->l, &run->cfg, err) < 0)
 		return -1;

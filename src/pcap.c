@@ -212,7 +212,7 @@ static int keylog_read(const char *path, struct keylog *k,
 	if (f == NULL) {
 		int saved = errno;
 
-		tp_error_set(err, TP_ERR_USAGE, "--keylog %s: cannot read it: "
+		tp_error_set(err, TP_ERR_USAGE, "{keylog} %s: cannot read it: "
 			     "%s", path, strerror(saved));
 		if (err != NULL)
 			err->sys_errno = saved;
@@ -226,7 +226,7 @@ static int keylog_read(const char *path, struct keylog *k,
 			line[--len] = '\0';
 		else if (!feof(f) || len > KEYLOG_LINE_MAX) {
 			/* a NUL byte ends the string early and lands here too */
-			tp_error_set(err, TP_ERR_USAGE, "--keylog %s:%lu: line "
+			tp_error_set(err, TP_ERR_USAGE, "{keylog} %s:%lu: line "
 				     "longer than %d bytes (or holding a NUL "
 				     "byte): not an NSS key log", path, lineno,
 				     KEYLOG_LINE_MAX);
@@ -236,14 +236,14 @@ static int keylog_read(const char *path, struct keylog *k,
 			line[--len] = '\0';
 		rc = keylog_parse_line(line, &e, &why);
 		if (rc < 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--keylog %s:%lu: %s",
+			tp_error_set(err, TP_ERR_USAGE, "{keylog} %s:%lu: %s",
 				     path, lineno, why);
 			goto err;
 		}
 		if (rc == 0)
 			continue;
 		if (k->n == KEYLOG_MAX) {
-			tp_error_set(err, TP_ERR_USAGE, "--keylog %s:%lu: more "
+			tp_error_set(err, TP_ERR_USAGE, "{keylog} %s:%lu: more "
 				     "than %d secrets; split the file", path,
 				     lineno, KEYLOG_MAX);
 			goto err;
@@ -253,7 +253,7 @@ static int keylog_read(const char *path, struct keylog *k,
 			v = realloc(k->v, cap * sizeof(*v));
 			if (v == NULL) {
 				tp_error_set(err, TP_ERR_RUNTIME, "out of memory "
-					     "reading --keylog %s", path);
+					     "reading {keylog} %s", path);
 				goto err;
 			}
 			k->v = v;
@@ -261,7 +261,7 @@ static int keylog_read(const char *path, struct keylog *k,
 		k->v[k->n++] = e;
 	}
 	if (ferror(f)) {
-		tp_error_set(err, TP_ERR_USAGE, "--keylog %s: cannot read it: "
+		tp_error_set(err, TP_ERR_USAGE, "{keylog} %s: cannot read it: "
 			     "%s", path, strerror(errno));
 		goto err;
 	}
@@ -1008,17 +1008,17 @@ static int check_opts(const struct tp_pcap_opts *o, struct pcap_run *run,
 {
 	if ((o->file == NULL) == (o->live == NULL)) {
 		tp_error_set(err, TP_ERR_USAGE, "give either a capture file or "
-			     "--live IFACE");
+			     "{live} IFACE");
 		return -1;
 	}
 	if (o->host != NULL &&
 	    parse_host(o->host, &run->host_family, run->host_addr) < 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--host '%s': expected an IPv4 "
+		tp_error_set(err, TP_ERR_USAGE, "{host} '%s': expected an IPv4 "
 			     "or IPv6 address", o->host);
 		return -1;
 	}
 	if (o->port > 65535) {
-		tp_error_set(err, TP_ERR_USAGE, "--port %u: expected 1 to "
+		tp_error_set(err, TP_ERR_USAGE, "{port} %u: expected 1 to "
 			     "65535", o->port);
 		return -1;
 	}

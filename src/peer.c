@@ -439,7 +439,7 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	}
 	/* the client role's lists, before anything is bound */
 	if (tp_tls_check_alpn(o->client.alpn, err) < 0 ||
-	    tp_addr_parse_option("--connect", o->connect, 4433, &host,
+	    tp_addr_parse_option("connect", o->connect, 4433, &host,
 				 &co.port, err) < 0)
 		return -1;
 	co.host = host;

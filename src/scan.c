@@ -2156,7 +2156,7 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	 * DNS or a ClientHello; the mains checked them already */
 	if (tp_addr_check_name("target", o->host, host_ascii, err) < 0 ||
 	    (o->sni != NULL &&
-	     tp_addr_check_name("--sni", o->sni, sni_ascii, err) < 0))
+	     tp_addr_check_name("sni", o->sni, sni_ascii, err) < 0))
 		return -1;
 	if (parse_protocols(o->protocols, want, err) < 0)
 		return -1;

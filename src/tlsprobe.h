@@ -45,7 +45,26 @@ struct tp_error {
 	int sys_errno;      /* errno at the failure, 0 if none */
 	int lib_status;     /* GnuTLS status at the failure, 0 if none */
 	const char *where;  /* source file:line that set it */
+	char option[32];    /* the stable key of the option or input at
+			     * fault ("cert", "listen"), "" if none */
 };
+
+/*
+ * A message names the option at fault by its key in braces, "{cert}
+ * FILE and {key} FILE are required", or by "{}" for a key given at run
+ * time (tp_error_set_for). The words come from the front end: the namer
+ * it installed once, before any thread starts ("--cert" on the command
+ * line, the field's label in the TUI); without one, the key itself. The
+ * first key named is kept in err->option, so that a front end can point
+ * at the field without reading words.
+ */
+typedef void (*tp_error_namer)(const char *key, char *out, size_t size);
+void tp_error_set_namer(tp_error_namer namer);
+/* The words for key, as the installed namer gives them. */
+void tp_error_name(const char *key, char *out, size_t size);
+/* Names key as the option at fault of an error set without naming one
+ * (its words were built into the message beforehand). */
+void tp_error_blame(struct tp_error *err, const char *key);
 
 /* Records a failure; the first one wins, later calls are ignored. */
 #define tp_error_set(err, kind, ...) \
@@ -54,6 +73,13 @@ struct tp_error {
 #define TP_STR2(x) #x
 void tp_error_set_at(struct tp_error *err, enum tp_error_kind kind,
 		     const char *where, const char *fmt, ...) TP_PRINTF(4, 5);
+/* The same, with key the option that "{}" in fmt names. */
+#define tp_error_set_for(err, kind, key, ...) \
+	tp_error_set_key_at((err), (kind), (key), \
+			    __FILE__ ":" TP_STR(__LINE__), __VA_ARGS__)
+void tp_error_set_key_at(struct tp_error *err, enum tp_error_kind kind,
+			 const char *key, const char *where, const char *fmt,
+			 ...) TP_PRINTF(5, 6);
 void tp_error_clear(struct tp_error *err);
 
 /* ---- findings ---- */
@@ -571,7 +597,8 @@ double tp_now_ms(void);
 int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 		  unsigned *port, struct tp_error *err);
 /*
- * The same, for a spec given as option ("--connect"): errors name it.
+ * The same, for a spec given as the option whose key is option
+ * ("connect"): errors name it in the front end's words (tp_error_name).
  * The host is checked as tp_addr_check_name() does and comes back in
  * the form to resolve and send (the A-label form of a name).
  */
@@ -585,13 +612,13 @@ int tp_addr_parse_option(const char *option, const char *spec,
 #define TP_ADDR_NAME_SIZE (TP_ADDR_NAME_MAX + 2)
 
 /*
- * Checks a host that option (e.g. "--sni", "target") gave, before any
- * query: an IP literal is kept as it is; a name must be UTF-8 without
- * control characters or spaces, at most 253 bytes in labels of 1 to 63,
- * and a name with non-ASCII characters must pass IDNA2008 (libidn2). On
- * success ascii holds the form to resolve and send: the literal, or the
- * name in A-labels. On failure, a usage error of one line naming option,
- * a cut of the value and why.
+ * Checks a host that the option keyed option ("sni", "target") gave,
+ * before any query: an IP literal is kept as it is; a name must be UTF-8
+ * without control characters or spaces, at most 253 bytes in labels of
+ * 1 to 63, and a name with non-ASCII characters must pass IDNA2008
+ * (libidn2). On success ascii holds the form to resolve and send: the
+ * literal, or the name in A-labels. On failure, a usage error of one
+ * line naming the option, a cut of the value and why.
  */
 int tp_addr_check_name(const char *option, const char *name,
 		       char ascii[TP_ADDR_NAME_SIZE], struct tp_error *err);

@@ -716,6 +716,9 @@ int ui_main(const struct ui_params *start, bool no_color)
 		      stderr);
 		return 2;
 	}
+	/* from here on the library's messages name the form's fields; no
+	 * probe thread runs yet */
+	tp_error_set_namer(ui_name_option);
 	if (pipe2(u->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		fprintf(stderr, "tlsprobe tui: cannot make a pipe: %s\n",
 			strerror(errno));

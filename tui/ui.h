@@ -193,6 +193,9 @@ void ui_home_fill(struct ui *u, const struct ui_params *p);
 bool ui_home_params(struct ui *u, struct ui_params *p);
 /* The run selected in the runs list (as filtered), or NULL. */
 struct ui_run *ui_home_selected(struct ui *u);
+/* The form's words for an option the library names by its key
+ * (tp_error_set_namer): the field's label, "--KEY" for one it lacks. */
+void ui_name_option(const char *key, char *out, size_t size);
 
 void ui_client_draw(struct ui *u, int y, int h);
 bool ui_client_key(struct ui *u, int key);

@@ -50,6 +50,43 @@ static const struct {
 	[F_RUN] = {"", ~0u},
 };
 
+/* The fields the library's option keys name (tp_error_set_namer). */
+static const struct {
+	const char *key;
+	enum ui_field_id field;
+} keyed[] = {
+	{"target", F_HOST}, {"host", F_HOST}, {"port", F_PORT},
+	{"sni", F_SNI}, {"ca", F_CA}, {"cert", F_CERT}, {"key", F_KEY},
+	{"starttls", F_STARTTLS}, {"expect-name", F_EXPECT_NAME},
+	{"expect-id", F_EXPECT_ID}, {"listen", F_LISTEN},
+	{"connect", F_CONNECT}, {"file", F_FILE}, {"timeout", F_TIMEOUT},
+	{"priority", F_PRIORITY}, {"protocols", F_PROTOCOLS},
+	{"policy", F_POLICY},
+};
+
+void ui_name_option(const char *key, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keyed) / sizeof(keyed[0]); i++)
+		if (strcmp(keyed[i].key, key) == 0) {
+			snprintf(out, size, "%s", fields[keyed[i].field].label);
+			return;
+		}
+	/* an option the form has no field for: as the command line has it */
+	snprintf(out, size, "--%s", key);
+}
+
+/* An error about field f: its message names the field itself when the
+ * library said which option it was about. */
+static void field_error(struct ui *u, enum ui_field_id f,
+			const struct tp_error *err)
+{
+	if (err->option[0] != '\0')
+		ui_message(u, "%s", err->message);
+	else
+		ui_message(u, "%s: %s", fields[f].label, err->message);
+}
 
 static const char *value(struct ui *u, enum ui_field_id f)
 {
@@ -154,7 +191,7 @@ static bool target(struct ui *u, unsigned default_port, const char **host,
 		return false;
 	}
 	if (tp_addr_parse(u->values[F_HOST], default_port, &h, port, &err) < 0) {
-		ui_message(u, "Host: %s", err.message);
+		field_error(u, F_HOST, &err);
 		return false;
 	}
 	*host = ui_keep(h);
@@ -229,7 +266,7 @@ static bool policy_ok(struct ui *u)
 	rc = tp_policy_parse(u->values[F_POLICY], pol, &err);
 	free(pol);
 	if (rc < 0)
-		ui_message(u, "Policy: %s", err.message);
+		field_error(u, F_POLICY, &err);
 	return rc == 0;
 }
 
@@ -240,7 +277,7 @@ static bool priority_ok(struct ui *u)
 	if (u->values[F_PRIORITY][0] == '\0' ||
 	    tp_tls_check_priority(u->values[F_PRIORITY], &err) == 0)
 		return true;
-	ui_message(u, "Priority: %s", err.message);
+	field_error(u, F_PRIORITY, &err);
 	return false;
 }
 

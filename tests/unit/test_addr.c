@@ -290,7 +290,7 @@ static void test_addr_check_name_accepts(void **state)
 		struct tp_error err = {0};
 		char ascii[TP_ADDR_NAME_SIZE];
 
-		if (tp_addr_check_name("--sni", name_ok_cases[i].name, ascii,
+		if (tp_addr_check_name("sni", name_ok_cases[i].name, ascii,
 				       &err) != 0)
 			fail_msg("'%s' refused: %s", name_ok_cases[i].name,
 				 err.message);
@@ -365,10 +365,11 @@ static void test_addr_check_name_refuses(void **state)
 		struct tp_error err = {0};
 		char ascii[TP_ADDR_NAME_SIZE] = "unset";
 
-		if (tp_addr_check_name("--sni", c->name, ascii, &err) != -1)
+		if (tp_addr_check_name("sni", c->name, ascii, &err) != -1)
 			fail_msg("%s: accepted as '%s'", c->label, ascii);
 		assert_int_equal(err.kind, TP_ERR_USAGE);
 		assert_string_equal(ascii, "");
+		assert_string_equal(err.option, "sni");
 		if (strncmp(err.message, "--sni", 5) != 0 ||
 		    strstr(err.message, c->why) == NULL)
 			fail_msg("%s: '%s' does not name --sni and say '%s'",
@@ -420,15 +421,20 @@ static void test_addr_parse_names(void **state)
 	assert_string_equal(host, "fe80::1%lo");
 	free(host);
 	host = NULL;
-	assert_int_equal(tp_addr_parse_option("--connect", "[node1]:1", 443,
+	assert_int_equal(tp_addr_parse_option("connect", "[node1]:1", 443,
 					      &host, &port, &err), -1);
 	assert_null(host);
 	assert_non_null(strstr(err.message, "--connect '[node1]:1'"));
 	tp_error_clear(&err);
-	assert_int_equal(tp_addr_parse_option("--connect", "a..b:1", 443,
+	assert_int_equal(tp_addr_parse_option("connect", "a..b:1", 443,
 					      &host, &port, &err), -1);
 	assert_null(host);
 	assert_string_equal(err.message, "--connect 'a..b': label 2 is empty");
+	assert_string_equal(err.option, "connect");
+	tp_error_clear(&err);
+	assert_int_equal(tp_addr_parse_option("connect", "a:0", 443, &host,
+					      &port, &err), -1);
+	assert_string_equal(err.option, "connect");
 }
 
 /* The U-label form of an A-label name, and none for a plain name. */
@@ -574,6 +580,12 @@ static void test_addr_parse_listen_too_long(void **state)
 	}
 }
 
+/* The command line's words, as the front end names options. */
+static void flag_words(const char *key, char *out, size_t size)
+{
+	snprintf(out, size, "--%s", key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -609,5 +621,6 @@ int main(void)
 		cmocka_unit_test(test_addr_parse_listen_too_long),
 	};
 
+	tp_error_set_namer(flag_words);
 	return cmocka_run_group_tests_name("addr", tests, NULL, NULL);
 }

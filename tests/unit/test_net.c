@@ -561,6 +561,12 @@ static void skipped(void **state)
 	 NULL, NULL, (void *)(row)}
 #define TEST_IF(ok, why, fn) ROW_IF(ok, why, fn, #fn, NULL)
 
+/* The command line's words, as the front end names options. */
+static void flag_words(const char *key, char *out, size_t size)
+{
+	snprintf(out, size, "--%s", key);
+}
+
 int main(void)
 {
 	bool v6 = have_ipv6_loopback(), hosts = hosts_has_localhost();
@@ -591,5 +597,6 @@ int main(void)
 		cmocka_unit_test(test_net_resolve_stopped_before),
 	};
 
+	tp_error_set_namer(flag_words);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
