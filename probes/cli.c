@@ -475,31 +475,31 @@ static int parse_max_time(const char *arg, double *out)
 int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 		       struct cli_common *c)
 {
-	enum tp_starttls st;
+	enum tp_starttls proto;
 	unsigned n;
 
 	switch (opt) {
-	case OPT_JSON: c->json = true; c->format = 1; return 0;
+	case OPT_JSON: c->json = true; c->format = CLI_FORMAT_JSON; return 0;
 	case OPT_FORMAT:
 		if (strcmp(arg, "text") == 0)
-			c->format = 0;
+			c->format = CLI_FORMAT_TEXT;
 		else if (strcmp(arg, "json") == 0)
-			c->format = 1;
+			c->format = CLI_FORMAT_JSON;
 		else if (strcmp(arg, "nmap") == 0)
-			c->format = 2;
+			c->format = CLI_FORMAT_NMAP;
 		else
 			return cli_fail("ciphers", 2, "--format: unknown format "
 					"'%s' (text, json or nmap)", arg);
-		c->json = c->format == 1;
+		c->json = c->format == CLI_FORMAT_JSON;
 		return 0;
 	case OPT_POLICY: o->policy = arg; return 0;
 	case OPT_PROTOCOLS: o->protocols = arg; return 0;
 	case OPT_STARTTLS:
-		if (tp_starttls_parse(arg, &st) < 0)
+		if (tp_starttls_parse(arg, &proto) < 0)
 			return cli_fail("ciphers", 2, "--starttls: unknown "
 					"protocol '%s' (smtp, imap, pop3, ftp, "
 					"xmpp, postgres or ldap)", arg);
-		o->starttls = (int)st;
+		o->starttls = (int)proto;
 		return 0;
 	case OPT_SNI:
 		return host_option("ciphers", "sni", arg, sni_ascii, &o->sni);

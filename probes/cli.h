@@ -6,6 +6,9 @@
 
 #include "tlsprobe.h"
 
+/* What ciphers --format asks for. */
+enum cli_format { CLI_FORMAT_TEXT, CLI_FORMAT_JSON, CLI_FORMAT_NMAP };
+
 /* Options every probe understands (CONTRACT.md). */
 struct cli_common {
 	bool json;
@@ -14,7 +17,7 @@ struct cli_common {
 	double timeout_s;
 	bool once;         /* server: --once */
 	bool count_given;  /* server: --count */
-	int format;        /* ciphers: 0 text, 1 json, 2 nmap */
+	enum cli_format format;  /* ciphers: --format */
 };
 
 /* getopt_long ids for the long-only options, shared by the mains. */

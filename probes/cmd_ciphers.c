@@ -119,7 +119,7 @@ int cmd_ciphers(int argc, char **argv)
 	/* restarted, as signal() had it: a second ^C must not fail the
 	 * write of the report the first one asked for */
 	cli_on_stop(&stop, true);
-	if (common.format != 1 && isatty(STDERR_FILENO))
+	if (common.format != CLI_FORMAT_JSON && isatty(STDERR_FILENO))
 		o.progress = show_progress;
 	r = tp_report_new("ciphers");
 	if (r == NULL) {
@@ -134,7 +134,7 @@ int cmd_ciphers(int argc, char **argv)
 		free(host);
 		return cli_error("ciphers", &err);
 	}
-	if (common.format == 2) {
+	if (common.format == CLI_FORMAT_NMAP) {
 		out = tp_report_to_nmap(r);
 		if (out == NULL) {
 			rc = cli_fail("ciphers", 3, "out of memory");

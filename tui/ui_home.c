@@ -283,7 +283,7 @@ static bool priority_ok(struct ui *u)
 
 static bool form_params(struct ui *u, struct ui_params *p)
 {
-	enum tp_starttls st = TP_STARTTLS_NONE;
+	enum tp_starttls proto = TP_STARTTLS_NONE;
 	struct tp_client_opts *c;
 	unsigned used = 0;
 	double timeout = TP_DEFAULT_TIMEOUT_S;
@@ -295,7 +295,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		if (fields[f].kinds & K(u->probe))
 			used |= 1u << f;
 	if (u->values[F_STARTTLS][0] != '\0' &&
-	    tp_starttls_parse(u->values[F_STARTTLS], &st) < 0) {
+	    tp_starttls_parse(u->values[F_STARTTLS], &proto) < 0) {
 		ui_message(u, "STARTTLS '%s': expected smtp, imap, pop3, ftp, "
 			   "xmpp, postgres or ldap", u->values[F_STARTTLS]);
 		return false;
@@ -337,8 +337,8 @@ static bool form_params(struct ui *u, struct ui_params *p)
 				 p->peer.connect);
 			return true;
 		}
-		c->starttls = (int)st;
-		if (!target(u, st ? tp_starttls_default_port(st) : 443,
+		c->starttls = (int)proto;
+		if (!target(u, proto ? tp_starttls_default_port(proto) : 443,
 			    &c->host, &c->port))
 			return false;
 		snprintf(p->target, sizeof(p->target), "%s:%u", c->host,
@@ -364,8 +364,8 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		p->ciphers.protocols = value(u, F_PROTOCOLS);
 		p->ciphers.policy = value(u, F_POLICY);
 		p->ciphers.sni = value(u, F_SNI);
-		p->ciphers.starttls = (int)st;
-		if (!target(u, st ? tp_starttls_default_port(st) : 443,
+		p->ciphers.starttls = (int)proto;
+		if (!target(u, proto ? tp_starttls_default_port(proto) : 443,
 			    &p->ciphers.host, &p->ciphers.port))
 			return false;
 		snprintf(p->target, sizeof(p->target), "%s:%u",
