@@ -550,7 +550,11 @@ static int grep_port(struct tp_targets *t, const char *entry, size_t len,
 	size_t n = slash != NULL ? (size_t)(slash - entry) : len;
 	unsigned v;
 
-	if (slash == NULL || n == 0 || n >= sizeof(port)) {
+	/* nmap's version field may hold ", ": what follows one is no
+	 * entry of its own */
+	if (entry[0] < '0' || entry[0] > '9')
+		return 0;
+	if (slash == NULL || n >= sizeof(port)) {
 		tp_error_set(err, TP_ERR_USAGE, "Ports: entry '%.*s' is not "
 			     "PORT/STATE/PROTOCOL/…",
 			     (int)tp_utf8_prefix(entry, len < 48 ? len : 48),
@@ -652,7 +656,11 @@ static int text_next(struct tp_targets *t, struct tp_targets_entry *out,
 		skip = strspn(t->buf, " \t");
 		if (!t->format_known && t->buf[skip] != '\0') {
 			t->format_known = true;
-			if (strncmp(t->buf, "# Nmap ", 7) == 0 ||
+			/* "# Nmap 7.94 scan initiated …", not any comment
+			 * that names nmap */
+			if ((strncmp(t->buf, "# Nmap ", 7) == 0 &&
+			     t->buf[7] >= '0' && t->buf[7] <= '9' &&
+			     strstr(t->buf, " scan initiated ") != NULL) ||
 			    strncmp(t->buf, "Host: ", 6) == 0)
 				t->format = TP_TARGETS_NMAP_GREP;
 		}

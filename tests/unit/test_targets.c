@@ -147,9 +147,9 @@ static const struct read_case read_cases[] = {
 	 {"3 127.0.0.1 443 name=localhost", "3 127.0.0.1 8443 name=localhost",
 	  "4 ::1 4433"}},
 	{"greppable, bad lines", "Host: 192.0.2.1 ()\tPorts: 443/open/tcp///, "
-	 "x/open/tcp///, 444/open/tcp///\nHost: nothere ()\tPorts: "
+	 "99999/open/tcp///, 444/open/tcp//x//v, 2 (y)/\nHost: nothere ()\tPorts: "
 	 "1/open/tcp///\nnot nmap\n", 0, {0},
-	 {"1 !port 'x'", "1 192.0.2.1 443", "1 192.0.2.1 444",
+	 {"1 !port '99999'", "1 192.0.2.1 443", "1 192.0.2.1 444",
 	  "2 !not an IPv4 or IPv6", "3 !not a line of nmap's greppable"}},
 	{"greppable, ports filter", "Host: 192.0.2.1 ()\tPorts: "
 	 "443/open/tcp///, 8443/open/tcp///, 9005/open/tcp///, "
@@ -197,7 +197,9 @@ static void test_targets_format_detected(void **state)
 		enum tp_targets_format format;
 	} cases[] = {
 		{"a.test\n", TP_TARGETS_LIST},
-		{"\n\n# Nmap 7.94 scan\n", TP_TARGETS_NMAP_GREP},
+		{"\n\n# Nmap 7.94 scan initiated Mon Dec  7 as: nmap -oG - x\n",
+		 TP_TARGETS_NMAP_GREP},
+		{"# Nmap targets\n", TP_TARGETS_LIST},
 		{"Host: 1.2.3.4 ()\tStatus: Up\n", TP_TARGETS_NMAP_GREP},
 		{"\xef\xbb\xbf  \n<?xml version=\"1.0\"?>", TP_TARGETS_NMAP_XML},
 		{"# my list\nHost: x\n", TP_TARGETS_LIST},
