@@ -225,7 +225,10 @@ struct tp_targets *tp_targets_open(const char *path,
 		return tp_targets_open_stream(stdin, "stdin", opts, err);
 	f = fopen(path, "r");
 	if (f == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "targets file '%.*s': %s",
+		/* a file that cannot be read is the user's to fix; memory
+		 * that runs out is not */
+		tp_error_set(err, errno == ENOMEM ? TP_ERR_RUNTIME
+			     : TP_ERR_USAGE, "targets file '%.*s': %s",
 			     (int)tp_utf8_prefix(path, 200), path,
 			     strerror(errno));
 		return NULL;
@@ -923,6 +926,13 @@ int tp_targets_next(struct tp_targets *t, struct tp_targets_entry *out,
 			return TP_TARGETS_END;
 		rc = t->format == TP_TARGETS_NMAP_XML ? xml_next(t, out, err)
 		     : text_next(t, out, err);
+		/* memory that ran out on one line will not come back for
+		 * the next: the run cannot go on */
+		if (rc == -1 && err->kind == TP_ERR_RUNTIME) {
+			t->done = true;
+			t->pending = PEND_NONE;
+			return TP_TARGETS_FAILED;
+		}
 		if (rc == -2) {
 			t->done = true;
 			t->pending = PEND_NONE;
