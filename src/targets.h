@@ -44,7 +44,9 @@ struct tp_targets_opts {
 /* What the file turned out to be, from its content. */
 enum tp_targets_format {
 	TP_TARGETS_LIST,      /* one target a line */
-	TP_TARGETS_NMAP_GREP, /* nmap -oG: first line "# Nmap …" or "Host: …" */
+	TP_TARGETS_NMAP_GREP, /* nmap -oG: the first line that is not blank
+			       * is "# Nmap 7.94 scan initiated …" or
+			       * "Host: …" */
 	TP_TARGETS_NMAP_XML,  /* nmap -oX: first byte (after a BOM) '<' */
 };
 
