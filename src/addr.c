@@ -1,5 +1,5 @@
-/* Targets (HOST[:PORT], [V6]:PORT) and --listen specs: parsing; address
- * classes, formatting and ports. */
+/* Targets (HOST[:PORT], [V6]:PORT, ADDR/LEN blocks) and --listen specs:
+ * parsing; address classes, formatting and ports. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -166,6 +166,134 @@ int tp_addr_parse(const char *spec, unsigned default_port, char **host,
 {
 	return tp_addr_parse_option("target", spec, default_port, host, port,
 				    err);
+}
+
+/* The prefix length of a block: digits only, at most max. */
+static int block_prefix(const char *label, const char *s, unsigned max,
+			unsigned *prefix, struct tp_error *err)
+{
+	size_t n = strspn(s, "0123456789");
+
+	if (n == 0 || n > 3 || s[n] != '\0' || (unsigned)atoi(s) > max) {
+		tp_error_set(err, TP_ERR_USAGE, "%s: prefix length '%s' is "
+			     "not a number from 0 to %u", label, s, max);
+		return -1;
+	}
+	*prefix = (unsigned)atoi(s);
+	return 0;
+}
+
+/* ADDR/LEN without a port into block; spec is changed (cut at '/'). */
+static int block_address(const char *label, char *spec,
+			 struct tp_addr_block *block, struct tp_error *err)
+{
+	char *slash = strchr(spec, '/');
+	unsigned i, bits, len;
+
+	if (slash == NULL || slash == spec) {
+		tp_error_set(err, TP_ERR_USAGE, "%s: expected ADDRESS/LENGTH "
+			     "(198.51.100.0/28, 2001:db8::/120)", label);
+		return -1;
+	}
+	*slash = '\0';
+	memset(block, 0, sizeof(*block));
+	if (inet_pton(AF_INET, spec, block->base) == 1) {
+		block->family = AF_INET;
+		len = 4;
+	} else if (inet_pton(AF_INET6, spec, block->base) == 1) {
+		block->family = AF_INET6;
+		len = 16;
+	} else {
+		/* a block is of addresses: a name has no prefix */
+		tp_error_set(err, TP_ERR_USAGE, "%s: '%s' is not an IPv4 or "
+			     "IPv6 address", label, spec);
+		return -1;
+	}
+	if (block_prefix(label, slash + 1, len * 8, &block->prefix, err) < 0)
+		return -1;
+	/* clear the host bits: the block is the one the address lies in */
+	for (i = 0; i < len; i++) {
+		bits = block->prefix > i * 8 ? block->prefix - i * 8 : 0;
+		if (bits < 8)
+			block->base[i] &= (unsigned char)(0xff00u >> bits);
+	}
+	return 0;
+}
+
+int tp_addr_parse_block(const char *label, const char *spec,
+			unsigned default_port, struct tp_addr_block *block,
+			unsigned *port, struct tp_error *err)
+{
+	char cut[QUOTE_MAX + 32], what[QUOTE_MAX + 96];
+	char *copy, *colon, *close;
+	int rc = -1;
+
+	*port = default_port;
+	quote_cut(spec, cut, sizeof(cut));
+	snprintf(what, sizeof(what), "%s '%s'", label, cut);
+	copy = strdup(spec);
+	if (copy == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return -1;
+	}
+	if (copy[0] == '[') {
+		close = strchr(copy, ']');
+		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
+			tp_error_set(err, TP_ERR_USAGE, "%s: unbalanced "
+				     "brackets (write [2001:db8::/120]:443)",
+				     what);
+			goto out;
+		}
+		if (close[1] == ':' && parse_port(what, close + 2, port,
+						  err) < 0)
+			goto out;
+		*close = '\0';
+		rc = block_address(what, copy + 1, block, err);
+		goto out;
+	}
+	/* the port follows the length: "2001:db8::/120:443" */
+	colon = strchr(copy, '/');
+	colon = colon != NULL ? strchr(colon, ':') : NULL;
+	if (colon != NULL) {
+		*colon = '\0';
+		if (parse_port(what, colon + 1, port, err) < 0)
+			goto out;
+	}
+	rc = block_address(what, copy, block, err);
+out:
+	free(copy);
+	return rc;
+}
+
+unsigned tp_addr_block_bits(const struct tp_addr_block *block)
+{
+	return (block->family == AF_INET ? 32 : 128) - block->prefix;
+}
+
+void tp_addr_block_nth(const struct tp_addr_block *block, uint32_t index,
+		       unsigned port, struct sockaddr_storage *ss)
+{
+	unsigned char a[16];
+	unsigned len = block->family == AF_INET ? 4 : 16, i;
+
+	memcpy(a, block->base, len);
+	/* host bits are zero in base: the index is or'ed into the last
+	 * four bytes, big-endian */
+	for (i = 0; i < 4; i++)
+		a[len - 1 - i] |= (unsigned char)(index >> (8 * i));
+	memset(ss, 0, sizeof(*ss));
+	if (block->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a, 4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a, 16);
+	}
+	tp_addr_set_port(ss, port);
 }
 
 /* A --listen port: 0 too, for one the kernel picks. */

@@ -23,6 +23,34 @@ int tp_addr_parse_listen(const char *spec, unsigned default_port,
 			 char *host, size_t hsize, unsigned *port,
 			 struct tp_error *err);
 
+/*
+ * An address block as nmap takes it ("198.51.100.0/28"): the network
+ * address with its host bits cleared (nmap scans the whole block that
+ * "198.51.100.5/28" lies in) and the prefix length.
+ */
+struct tp_addr_block {
+	int family;              /* AF_INET or AF_INET6 */
+	unsigned char base[16];  /* network order; 4 bytes for IPv4 */
+	unsigned prefix;         /* 0..32 or 0..128 */
+};
+
+/*
+ * Parses "ADDR/LEN", "ADDR/LEN:PORT", "V6/LEN", "V6/LEN:PORT" (the port
+ * comes after the length, so an IPv6 block needs no brackets) or
+ * "[V6/LEN]:PORT"; port is default_port when none is given. A usage
+ * error starting with label otherwise (the value quoted, cut).
+ */
+int tp_addr_parse_block(const char *label, const char *spec,
+			unsigned default_port, struct tp_addr_block *block,
+			unsigned *port, struct tp_error *err);
+/* How many bits of the block's addresses vary (32 or 128 minus the
+ * prefix): it holds 2^bits addresses. */
+unsigned tp_addr_block_bits(const struct tp_addr_block *block);
+/* The block's address number index (0 = the network address) into ss,
+ * with port; index must be below 2^bits and 2^32. */
+void tp_addr_block_nth(const struct tp_addr_block *block, uint32_t index,
+		       unsigned port, struct sockaddr_storage *ss);
+
 /* True when host is an IPv4 or IPv6 literal, an IPv6 one perhaps with a
  * zone ("fe80::1%eth0"): then no SNI is sent. */
 bool tp_addr_is_literal(const char *host);

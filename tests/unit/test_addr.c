@@ -547,6 +547,75 @@ static const struct listen_long_case {
 	{"abcdefghijklmno:1", "abcdefghijklmno", 0},
 };
 
+/* ---- address blocks (ADDR/LEN[:PORT]) ---- */
+
+struct block_case {
+	const char *spec;
+	const char *first;     /* NULL: refused, reason holds words */
+	const char *last;
+	unsigned bits, port;
+	const char *reason;
+};
+
+static const struct block_case block_cases[] = {
+	{"198.51.100.5/28", "198.51.100.0", "198.51.100.15", 4, 443, NULL},
+	{"198.51.100.0/28:8443", "198.51.100.0", "198.51.100.15", 4, 8443,
+	 NULL},
+	{"192.0.2.9/32", "192.0.2.9", "192.0.2.9", 0, 443, NULL},
+	{"192.0.2.9/31", "192.0.2.8", "192.0.2.9", 1, 443, NULL},
+	{"10.1.2.3/0", "0.0.0.0", NULL, 32, 443, NULL},
+	{"2001:db8::ff/120:9", "2001:db8::", "2001:db8::ff", 8, 9, NULL},
+	{"[2001:db8::1/127]:9", "2001:db8::", "2001:db8::1", 1, 9, NULL},
+	{"2001:db8::1/128", "2001:db8::1", "2001:db8::1", 0, 443, NULL},
+	{"198.51.100.0/33", NULL, NULL, 0, 0, "prefix length '33'"},
+	{"198.51.100.0/", NULL, NULL, 0, 0, "prefix length ''"},
+	{"198.51.100.0/+4", NULL, NULL, 0, 0, "prefix length '+4'"},
+	{"name.test/24", NULL, NULL, 0, 0, "not an IPv4 or IPv6"},
+	{"/24", NULL, NULL, 0, 0, "expected ADDRESS/LENGTH"},
+	{"198.51.100.0/24:0", NULL, NULL, 0, 0, "port '0'"},
+	{"[2001:db8::/64", NULL, NULL, 0, 0, "unbalanced"},
+	{"2001:db8::/129", NULL, NULL, 0, 0, "prefix length '129'"},
+};
+
+static void test_addr_parse_block_table(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(block_cases) / sizeof(block_cases[0]); i++) {
+		const struct block_case *c = &block_cases[i];
+		struct tp_addr_block b;
+		struct tp_error err = {0};
+		struct sockaddr_storage ss;
+		char host[INET6_ADDRSTRLEN];
+		unsigned port = 0;
+		int rc = tp_addr_parse_block("block", c->spec, 443, &b, &port,
+					     &err);
+
+		if (c->first == NULL) {
+			if (rc == 0 || err.kind != TP_ERR_USAGE ||
+			    strstr(err.message, c->reason) == NULL)
+				fail_msg("'%s': rc %d, '%s'", c->spec, rc,
+					 err.message);
+			continue;
+		}
+		if (rc != 0)
+			fail_msg("'%s' refused: %s", c->spec, err.message);
+		assert_int_equal(tp_addr_block_bits(&b), c->bits);
+		assert_int_equal(port, c->port);
+		tp_addr_block_nth(&b, 0, port, &ss);
+		tp_addr_format_host((struct sockaddr *)&ss, host, sizeof(host));
+		assert_string_equal(host, c->first);
+		assert_int_equal(tp_addr_port(&ss), c->port);
+		if (c->last == NULL)
+			continue;
+		tp_addr_block_nth(&b, (uint32_t)((1ull << c->bits) - 1), port,
+				  &ss);
+		tp_addr_format_host((struct sockaddr *)&ss, host, sizeof(host));
+		assert_string_equal(host, c->last);
+	}
+}
+
 static void test_addr_parse_listen_too_long(void **state)
 {
 	char host[16], expected[160];
@@ -619,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_addr_format),
 		cmocka_unit_test(test_addr_parse_listen_table),
 		cmocka_unit_test(test_addr_parse_listen_too_long),
+		cmocka_unit_test(test_addr_parse_block_table),
 	};
 
 	tp_error_set_namer(flag_words);
