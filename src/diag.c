@@ -204,23 +204,83 @@ static const struct cert_alert {
 
 #define N_CERT_ALERTS (sizeof(cert_alerts) / sizeof(cert_alerts[0]))
 
+/*
+ * The alerts that, received after a Certificate, say the far end refused
+ * it (RFC 8446 section 6.2, RFC 5246 section 7.2.2), one table for both
+ * sides:
+ *   generic  says only that the certificate is refused, so it can mean
+ *            any fault of cert_alerts that some alert means: servers word
+ *            a refusal differently (OpenSSL: bad_certificate for a
+ *            notBefore in the future, GnuTLS: access_denied for any
+ *            failed verification)
+ *   server   a server that sends it after our Certificate refused our
+ *            certificate (the client's side: from_alert)
+ *   client   a client that sends it after our Certificate refused ours
+ *            (the server's side: diag_server.c)
+ * The two sides differ on two alerts, each keeping its own reading:
+ *   - handshake_failure (40): OpenSSL servers refuse a client's
+ *     certificate with it; from a client it says that the parameters
+ *     were not acceptable (RFC 8446 section 6.2), and is an alert like
+ *     any other. Before any ServerHello it is no refusal on either side
+ *     (from_alert: no parameters in common).
+ *   - decrypt_error (51): from a server after our Certificate, our
+ *     CertificateVerify did not verify (RFC 8446 section 4.4.3): the key
+ *     does not match the certificate. A client's decrypt_error is not
+ *     read as a refusal (a Finished that did not verify says it too,
+ *     section 4.4.4; and a tlsprobe server whose key does not match
+ *     its certificate does not start: GnuTLS's set_x509_key checks the
+ *     pair, so there is no KEY_MISMATCH of ours to point to).
+ * insufficient_security (71) is in neither: the means of cert_alerts
+ * has it for WEAK_KEY and WEAK_SIGNATURE, which only a caller of
+ * tp_diag_own_cert_refused that passes it reaches.
+ */
+static const struct refusal_alert {
+	int alert;
+	bool generic, server, client;
+} refusal_alerts[] = {
+	/* alert                        generic server client */
+	{40 /* handshake_failure */,       true,  true,  false},
+	{42 /* bad_certificate */,         true,  true,  true},
+	{43 /* unsupported_certificate */, false, true,  true},
+	{44 /* certificate_revoked */,     false, true,  true},
+	{45 /* certificate_expired */,     false, true,  true},
+	{46 /* certificate_unknown */,     true,  true,  true},
+	{48 /* unknown_ca */,              false, true,  true},
+	{49 /* access_denied */,           true,  true,  true},
+	{51 /* decrypt_error */,           false, true,  false},
+};
+
+static const struct refusal_alert *refusal(int alert)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refusal_alerts) / sizeof(refusal_alerts[0]);
+	     i++)
+		if (refusal_alerts[i].alert == alert)
+			return &refusal_alerts[i];
+	return NULL;
+}
+
+bool tp_diag_refusal_alert(int alert, enum tp_side sender)
+{
+	const struct refusal_alert *row = refusal(alert);
+
+	if (row == NULL)
+		return false;
+	return sender == TP_SIDE_SERVER ? row->server
+	       : sender == TP_SIDE_CLIENT ? row->client : false;
+}
+
 /* Whether receiving alert can mean the fault of row. */
 static bool alert_means(int alert, const struct cert_alert *row)
 {
+	const struct refusal_alert *ref = refusal(alert);
+
 	if (alert < 0 || row->means[0] < 0)
 		return false;
-	switch (alert) {
-	/* servers word a refusal differently (OpenSSL: bad_certificate for
-	 * a notBefore in the future, GnuTLS: access_denied for any failed
-	 * verification): these say only that the certificate is refused */
-	case 40:  /* handshake_failure */
-	case 42:  /* bad_certificate */
-	case 46:  /* certificate_unknown */
-	case 49:  /* access_denied */
+	if (ref != NULL && ref->generic)
 		return true;
-	default:
-		return alert == row->means[0] || alert == row->means[1];
-	}
+	return alert == row->means[0] || alert == row->means[1];
 }
 
 int tp_diag_rejection_alert(const struct tp_report *r, size_t first,
@@ -571,17 +631,15 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 			return;
 		}
 		break;
-	case 116: /* certificate_required */
-		break;
 	default:
-		if (o->sent_cert && a != NULL &&
-		    (o->alert_in == 42 || o->alert_in == 43 ||
-		     o->alert_in == 44 || o->alert_in == 45 ||
-		     o->alert_in == 46 || o->alert_in == 48 ||
-		     o->alert_in == 49 || o->alert_in == 51)) {
-			client_cert_rejected(r, o, ctx, a);
-			return;
-		}
+		break;
+	}
+	/* after our Certificate: the server refused it (the refusal alerts
+	 * of the table above) */
+	if (o->sent_cert && a != NULL &&
+	    tp_diag_refusal_alert(o->alert_in, TP_SIDE_SERVER)) {
+		client_cert_rejected(r, o, ctx, a);
+		return;
 	}
 	/* Servers word "you sent no certificate" differently: TLS 1.3 has
 	 * certificate_required, OpenSSL sends handshake_failure, GnuTLS
@@ -597,10 +655,6 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 				  "(accepted CAs: %s), we answered with an "
 				  "empty Certificate, it sent alert %s", cas,
 				  name);
-		return;
-	}
-	if (o->sent_cert && o->alert_in == 40) {
-		client_cert_rejected(r, o, ctx, a);
 		return;
 	}
 	f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s sent fatal alert %s "
