@@ -204,23 +204,83 @@ static const struct cert_alert {
 
 #define N_CERT_ALERTS (sizeof(cert_alerts) / sizeof(cert_alerts[0]))
 
+/*
+ * The alerts that, received after a Certificate, say the far end refused
+ * it (RFC 8446 section 6.2, RFC 5246 section 7.2.2), one table for both
+ * sides:
+ *   generic  says only that the certificate is refused, so it can mean
+ *            any fault of cert_alerts that some alert means: servers word
+ *            a refusal differently (OpenSSL: bad_certificate for a
+ *            notBefore in the future, GnuTLS: access_denied for any
+ *            failed verification)
+ *   server   a server that sends it after our Certificate refused our
+ *            certificate (the client's side: from_alert)
+ *   client   a client that sends it after our Certificate refused ours
+ *            (the server's side: diag_server.c)
+ * The two sides differ on two alerts, each keeping its own reading:
+ *   - handshake_failure (40): OpenSSL servers refuse a client's
+ *     certificate with it; from a client it says that the parameters
+ *     were not acceptable (RFC 8446 section 6.2), and is an alert like
+ *     any other. Before any ServerHello it is no refusal on either side
+ *     (from_alert: no parameters in common).
+ *   - decrypt_error (51): from a server after our Certificate, our
+ *     CertificateVerify did not verify (RFC 8446 section 4.4.3): the key
+ *     does not match the certificate. A client's decrypt_error is not
+ *     read as a refusal (a Finished that did not verify says it too,
+ *     section 4.4.4; and a tlsprobe server whose key does not match
+ *     its certificate does not start: GnuTLS's set_x509_key checks the
+ *     pair, so there is no KEY_MISMATCH of ours to point to).
+ * insufficient_security (71) is in neither: the means of cert_alerts
+ * has it for WEAK_KEY and WEAK_SIGNATURE, which only a caller of
+ * tp_diag_own_cert_refused that passes it reaches.
+ */
+static const struct refusal_alert {
+	int alert;
+	bool generic, server, client;
+} refusal_alerts[] = {
+	/* alert                        generic server client */
+	{40 /* handshake_failure */,       true,  true,  false},
+	{42 /* bad_certificate */,         true,  true,  true},
+	{43 /* unsupported_certificate */, false, true,  true},
+	{44 /* certificate_revoked */,     false, true,  true},
+	{45 /* certificate_expired */,     false, true,  true},
+	{46 /* certificate_unknown */,     true,  true,  true},
+	{48 /* unknown_ca */,              false, true,  true},
+	{49 /* access_denied */,           true,  true,  true},
+	{51 /* decrypt_error */,           false, true,  false},
+};
+
+static const struct refusal_alert *refusal(int alert)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(refusal_alerts) / sizeof(refusal_alerts[0]);
+	     i++)
+		if (refusal_alerts[i].alert == alert)
+			return &refusal_alerts[i];
+	return NULL;
+}
+
+bool tp_diag_refusal_alert(int alert, enum tp_side sender)
+{
+	const struct refusal_alert *row = refusal(alert);
+
+	if (row == NULL)
+		return false;
+	return sender == TP_SIDE_SERVER ? row->server
+	       : sender == TP_SIDE_CLIENT ? row->client : false;
+}
+
 /* Whether receiving alert can mean the fault of row. */
 static bool alert_means(int alert, const struct cert_alert *row)
 {
+	const struct refusal_alert *ref = refusal(alert);
+
 	if (alert < 0 || row->means[0] < 0)
 		return false;
-	switch (alert) {
-	/* servers word a refusal differently (OpenSSL: bad_certificate for
-	 * a notBefore in the future, GnuTLS: access_denied for any failed
-	 * verification): these say only that the certificate is refused */
-	case 40:  /* handshake_failure */
-	case 42:  /* bad_certificate */
-	case 46:  /* certificate_unknown */
-	case 49:  /* access_denied */
+	if (ref != NULL && ref->generic)
 		return true;
-	default:
-		return alert == row->means[0] || alert == row->means[1];
-	}
+	return alert == row->means[0] || alert == row->means[1];
 }
 
 int tp_diag_rejection_alert(const struct tp_report *r, size_t first,
@@ -571,17 +631,15 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 			return;
 		}
 		break;
-	case 116: /* certificate_required */
-		break;
 	default:
-		if (o->sent_cert && a != NULL &&
-		    (o->alert_in == 42 || o->alert_in == 43 ||
-		     o->alert_in == 44 || o->alert_in == 45 ||
-		     o->alert_in == 46 || o->alert_in == 48 ||
-		     o->alert_in == 49 || o->alert_in == 51)) {
-			client_cert_rejected(r, o, ctx, a);
-			return;
-		}
+		break;
+	}
+	/* after our Certificate: the server refused it (the refusal alerts
+	 * of the table above) */
+	if (o->sent_cert && a != NULL &&
+	    tp_diag_refusal_alert(o->alert_in, TP_SIDE_SERVER)) {
+		client_cert_rejected(r, o, ctx, a);
+		return;
 	}
 	/* Servers word "you sent no certificate" differently: TLS 1.3 has
 	 * certificate_required, OpenSSL sends handshake_failure, GnuTLS
@@ -597,10 +655,6 @@ static void from_alert(struct tp_report *r, const struct tp_tls_obs *o,
 				  "(accepted CAs: %s), we answered with an "
 				  "empty Certificate, it sent alert %s", cas,
 				  name);
-		return;
-	}
-	if (o->sent_cert && o->alert_in == 40) {
-		client_cert_rejected(r, o, ctx, a);
 		return;
 	}
 	f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s sent fatal alert %s "
@@ -717,62 +771,73 @@ const struct tp_finding *tp_diag_tls_failure(struct tp_report *r,
 	return NULL;
 }
 
-static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
+/*
+ * An SSL 2.0 SERVER-HELLO (a 2-byte header with the high bit set,
+ * then message type 4): the server speaks no version we offer.
+ * GnuTLS only says "unexpected packet", which names nothing.
+ */
+static bool ssl2_answer(struct tp_report *r, const struct tp_tls_obs *o,
 			const struct tp_diag_ctx *ctx)
 {
 	struct tp_finding *f;
-	int st = o->status;
-	char got[128];
 
-	if (o->first_in_len > 0 && !looks_like_tls(o->first_in,
-						    o->first_in_len)) {
-		not_tls(r, o, ctx);
-		return;
-	}
-	/*
-	 * An SSL 2.0 SERVER-HELLO (a 2-byte header with the high bit set,
-	 * then message type 4): the server speaks no version we offer.
-	 * GnuTLS only says "unexpected packet", which names nothing.
-	 */
-	if (o->first_in_len >= 3 && (o->first_in[0] & 0x80) != 0 &&
-	    o->first_in[2] == 4) {
-		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
-				      "answered in SSL 2.0, which no TLS "
-				      "client speaks", ctx->remote);
-		tp_finding_detail(f, "an SSL 2.0 SERVER-HELLO came back; we "
-				  "offered: %s; GnuTLS: %s",
-				  ctx->offered_versions, gnutls_strerror(st));
-		tp_finding_fix(f, "enable TLS 1.2 or TLS 1.3 on the server: "
-			       "SSL 2.0 has been forbidden since RFC 6176");
-		return;
-	}
-	if (o->alert_in >= 0) {
-		from_alert(r, o, ctx);
-		return;
-	}
+	if (o->first_in_len < 3 || (o->first_in[0] & 0x80) == 0 ||
+	    o->first_in[2] != 4)
+		return false;
+	f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
+			      "answered in SSL 2.0, which no TLS "
+			      "client speaks", ctx->remote);
+	tp_finding_detail(f, "an SSL 2.0 SERVER-HELLO came back; we "
+			  "offered: %s; GnuTLS: %s",
+			  ctx->offered_versions, gnutls_strerror(o->status));
+	tp_finding_fix(f, "enable TLS 1.2 or TLS 1.3 on the server: "
+		       "SSL 2.0 has been forbidden since RFC 6176");
+	return true;
+}
+
+/* TCP is up and the handshake stalled: HANDSHAKE_TIMEOUT, with the
+ * retries that did not get further named. */
+static void stalled(struct tp_report *r, const struct tp_tls_obs *o,
+		    const struct tp_diag_ctx *ctx)
+{
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "the TLS "
+			      "handshake with %s stalled for %.1f s",
+			      ctx->remote, ctx->timeout_ms / 1000);
+	tp_finding_detail(f, "TCP is up; last sent: %s; last received:"
+			  " %s; %zu bytes sent, %zu received, nothing "
+			  "for the last %.1f s%s%s%s%s",
+			  o->last_out[0] ? o->last_out : "nothing",
+			  o->last_in[0] ? o->last_in : "nothing",
+			  o->bytes_out, o->bytes_in,
+			  o->stalled_ms / 1000,
+			  ctx->sni_retry || ctx->mss_retry
+			  ? "; retried on fresh connections within the "
+			  "same --timeout (" : "",
+			  ctx->sni_retry ? "without SNI" : "",
+			  ctx->sni_retry && ctx->mss_retry ? ", " : "",
+			  ctx->mss_retry ? "with a small MSS): no "
+			  "further" : ctx->sni_retry ? "): no further"
+			  : "");
+}
+
+/*
+ * The transport ended the handshake: a stall, a reset or a FIN, unless
+ * the retries on the path explain it. False when the transport was
+ * sound and the failure is TLS's own.
+ */
+static bool transport_failure(struct tp_report *r, const struct tp_tls_obs *o,
+			      const struct tp_diag_ctx *ctx)
+{
+	struct tp_finding *f;
+
 	if ((o->timed_out || o->recv_errno != 0 || o->send_errno != 0) &&
 	    path_explains(r, o, ctx))
-		return;
+		return true;
 	if (o->timed_out) {
-		f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "the TLS "
-				      "handshake with %s stalled for %.1f s",
-				      ctx->remote, ctx->timeout_ms / 1000);
-		tp_finding_detail(f, "TCP is up; last sent: %s; last received:"
-				  " %s; %zu bytes sent, %zu received, nothing "
-				  "for the last %.1f s%s%s%s%s",
-				  o->last_out[0] ? o->last_out : "nothing",
-				  o->last_in[0] ? o->last_in : "nothing",
-				  o->bytes_out, o->bytes_in,
-				  o->stalled_ms / 1000,
-				  ctx->sni_retry || ctx->mss_retry
-				  ? "; retried on fresh connections within the "
-				  "same --timeout (" : "",
-				  ctx->sni_retry ? "without SNI" : "",
-				  ctx->sni_retry && ctx->mss_retry ? ", " : "",
-				  ctx->mss_retry ? "with a small MSS): no "
-				  "further" : ctx->sni_retry ? "): no further"
-				  : "");
-		return;
+		stalled(r, o, ctx);
+		return true;
 	}
 	if (o->recv_errno == ECONNRESET || o->recv_errno == EPIPE ||
 	    (o->send_errno != 0 && !o->eof)) {
@@ -794,7 +859,7 @@ static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 				       "the path resets TLS (try --sni with "
 				       "another name, or capture with "
 				       "tcpdump)");
-		return;
+		return true;
 	}
 	if (o->eof) {
 		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
@@ -807,20 +872,31 @@ static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 				  o->last_out[0] ? o->last_out : "nothing",
 				  o->last_in[0] ? o->last_in : "nothing",
 				  o->bytes_in);
-		return;
+		return true;
 	}
+	return false;
+}
+
+/* What GnuTLS's own status names, when it names a cause: the version,
+ * the parameters, a close_notify, the key usage. False for the rest. */
+static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
+			 const struct tp_diag_ctx *ctx)
+{
+	struct tp_finding *f;
+	int st = o->status;
+
 	switch (st) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 		if (mismatch_spoken(r, ctx, "the server answered our "
 				    "ClientHello with a version we did not "
 				    "offer"))
-			return;
+			return true;
 		f = tp_report_finding(r, TP_PROTOCOL_VERSION_MISMATCH, "%s "
 				      "chose a protocol version we do not "
 				      "allow", ctx->remote);
 		tp_finding_detail(f, "GnuTLS: %s; we offered: %s",
 				  gnutls_strerror(st), ctx->offered_versions);
-		return;
+		return true;
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
 	case GNUTLS_E_NO_COMMON_KEY_SHARE:
@@ -831,7 +907,7 @@ static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		tp_finding_detail(f, "GnuTLS: %s (%s); we offered %s",
 				  gnutls_strerror(st), gnutls_strerror_name(st),
 				  ctx->offered_suites);
-		return;
+		return true;
 	case GNUTLS_E_SESSION_EOF:
 		/* the TCP end (o->eof) is taken above: GnuTLS ends the
 		 * handshake so when a close_notify alert comes, a clean
@@ -847,16 +923,43 @@ static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 				  o->last_out[0] ? o->last_out : "nothing",
 				  o->last_in[0] ? o->last_in : "nothing",
 				  o->bytes_in);
-		return;
+		return true;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "
 				      "the server certificate of %s forbids "
 				      "its use in this handshake", ctx->remote);
 		tp_finding_detail(f, "GnuTLS: %s", gnutls_strerror(st));
-		return;
+		return true;
 	default:
-		break;
+		return false;
 	}
+}
+
+/*
+ * The causes in the order they are proved: bytes that are not TLS, an
+ * SSL 2.0 answer, an alert, the transport, GnuTLS's own status; what
+ * none of them names is TLS_HANDSHAKE_FAILED with the status.
+ */
+static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
+			const struct tp_diag_ctx *ctx)
+{
+	struct tp_finding *f;
+	int st = o->status;
+	char got[128];
+
+	if (o->first_in_len > 0 && !looks_like_tls(o->first_in,
+						    o->first_in_len)) {
+		not_tls(r, o, ctx);
+		return;
+	}
+	if (ssl2_answer(r, o, ctx))
+		return;
+	if (o->alert_in >= 0) {
+		from_alert(r, o, ctx);
+		return;
+	}
+	if (transport_failure(r, o, ctx) || gnutls_cause(r, o, ctx))
+		return;
 	f = tp_report_finding(r, TP_TLS_HANDSHAKE_FAILED, "the TLS handshake "
 			      "with %s failed: %s", ctx->remote,
 			      gnutls_strerror(st));

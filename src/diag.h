@@ -85,6 +85,14 @@ struct tp_finding *tp_diag_own_cert_refused(struct tp_report *r, int alert,
 					    const char *who);
 
 /*
+ * Whether alert, sent by sender (TP_SIDE_SERVER or TP_SIDE_CLIENT) after
+ * the other end's Certificate, says that it refused that certificate:
+ * the refusal alerts of diag.c's table, which say where the two sides
+ * read an alert differently.
+ */
+bool tp_diag_refusal_alert(int alert, enum tp_side sender);
+
+/*
  * A tlsprobe server refuses a client's certificate for the error
  * findings of r from first on: the alert it sends (the first fault
  * found in the table's order names it, access_denied for any other),

@@ -225,8 +225,7 @@ static struct tp_finding *from_client_alert(struct tp_report *r,
 				  offer, o->versions);
 		return f;
 	}
-	if (d == 42 || d == 43 || d == 44 || d == 45 || d == 46 || d == 48 ||
-	    d == 49) {
+	if (tp_diag_refusal_alert(d, TP_SIDE_CLIENT)) {
 		/* a fault of our own chain that the alert points to is the
 		 * diagnosis, with the fix for this side */
 		f = tp_diag_own_cert_refused(r, d, "the client");

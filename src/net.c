@@ -58,111 +58,123 @@ static void copy_results(const struct addrinfo *ai, struct tp_resolved *out)
 	}
 }
 
-void tp_net_resolve(const char *host, unsigned port, int family,
-		    double timeout_ms, volatile sig_atomic_t *stop,
-		    struct tp_resolved *out, struct tp_net_result *res)
+/* A literal needs no resolver: getaddrinfo() with AI_NUMERICHOST. */
+static void resolve_literal(const char *host, const char *service,
+			    struct addrinfo hints, struct tp_resolved *out,
+			    struct tp_net_result *res)
 {
-	struct addrinfo hints = {0};
-	struct gaicb *req;
-	struct gaicb *list[1];
-	struct timespec ts;
-	char service[8];
+	struct addrinfo *ai = NULL;
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	/* as a connect does: a resolver that answers fast must not turn a
-	 * stop already given into a result */
-	if (stopped(stop)) {
-		result(res, TP_NETRES_CANCELLED, 0, "cancelled before "
-		       "resolving %s", host);
-		return;
-	}
-	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6
-							      : AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	snprintf(service, sizeof(service), "%u", port);
-
-	if (tp_addr_is_literal(host)) {
-		struct addrinfo *ai = NULL;
-
-		hints.ai_flags = AI_NUMERICHOST;
-		rc = getaddrinfo(host, service, &hints, &ai);
-		if (rc != 0) {
-			if (rc == EAI_MEMORY)
-				tp_alloc_note();
-			result(res, TP_NETRES_NONAME, 0, "%s: %s", host,
-			       gai_strerror(rc));
-			return;
-		}
-		copy_results(ai, out);
-		freeaddrinfo(ai);
-		result(res, TP_NETRES_OK, 0, "literal address");
-		return;
-	}
-
-	/*
-	 * getaddrinfo() has no deadline of its own; getaddrinfo_a() runs it
-	 * in glibc's resolver thread so that we can stop waiting. The
-	 * request must outlive a cancellation that does not take, so it is
-	 * heap-allocated and leaked in that one case.
-	 */
-	req = calloc(1, sizeof(*req) + sizeof(hints) + strlen(host) + 1 +
-			       sizeof(service));
-	if (req == NULL) {
-		result(res, TP_NETRES_ERROR, ENOMEM, "out of memory");
-		return;
-	}
-	{
-		char *p = (char *)(req + 1);
-		struct addrinfo *h = (struct addrinfo *)p;
-
-		*h = hints;
-		p += sizeof(hints);
-		strcpy(p, host);
-		req->ar_name = p;
-		p += strlen(host) + 1;
-		strcpy(p, service);
-		req->ar_service = p;
-		req->ar_request = h;
-	}
-	list[0] = req;
-	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	hints.ai_flags = AI_NUMERICHOST;
+	rc = getaddrinfo(host, service, &hints, &ai);
 	if (rc != 0) {
-		/* with one well-formed request, getaddrinfo_a fails only
-		 * when glibc cannot allocate it or its thread (EAI_AGAIN,
-		 * EAI_MEMORY, EAI_SYSTEM): no sign of a slow resolver */
-		tp_alloc_note();
-		result(res, TP_NETRES_ERROR, 0, "cannot start the resolver: %s",
+		if (rc == EAI_MEMORY)
+			tp_alloc_note();
+		result(res, TP_NETRES_NONAME, 0, "%s: %s", host,
 		       gai_strerror(rc));
-		free(req);
 		return;
 	}
-	{
-		double deadline = tp_now_ms() + timeout_ms;
+	copy_results(ai, out);
+	freeaddrinfo(ai);
+	result(res, TP_NETRES_OK, 0, "literal address");
+}
 
-		for (;;) {
-			double left = deadline - tp_now_ms();
+/*
+ * getaddrinfo() has no deadline of its own; getaddrinfo_a() runs it
+ * in glibc's resolver thread so that we can stop waiting. The
+ * request must outlive a cancellation that does not take, so it is
+ * heap-allocated (with its name, service and hints in the same block)
+ * and leaked in that one case. NULL when it cannot be allocated.
+ */
+static struct gaicb *gai_request_new(const char *host, const char *service,
+				     const struct addrinfo *hints)
+{
+	struct gaicb *req;
+	struct addrinfo *h;
+	char *p;
 
-			if (left <= 0 || stopped(stop)) {
-				rc = EAI_AGAIN;
-				break;
-			}
-			if (stop != NULL && left > TP_NET_STOP_SLICE_MS)
-				left = TP_NET_STOP_SLICE_MS;
-			ts.tv_sec = (time_t)(left / 1000);
-			ts.tv_nsec = (long)((left - ts.tv_sec * 1000.0) * 1e6);
-			rc = gai_suspend((const struct gaicb *const *)list, 1,
-					 &ts);
-			if (rc == EAI_INTR)
-				continue;
-			if (rc == 0 || rc == EAI_ALLDONE)
-				break;
-			/* EAI_AGAIN: gai_suspend's time-out, the whole
-			 * budget's or a slice's */
-		}
+	req = calloc(1, sizeof(*req) + sizeof(*hints) + strlen(host) + 1 +
+			       strlen(service) + 1);
+	if (req == NULL)
+		return NULL;
+	p = (char *)(req + 1);
+	h = (struct addrinfo *)p;
+	*h = *hints;
+	p += sizeof(*hints);
+	strcpy(p, host);
+	req->ar_name = p;
+	p += strlen(host) + 1;
+	strcpy(p, service);
+	req->ar_service = p;
+	req->ar_request = h;
+	return req;
+}
+
+/* Waits for the request until timeout_ms has passed or *stop is set,
+ * looking at the stop flag every TP_NET_STOP_SLICE_MS. */
+static void gai_wait(struct gaicb *req, double timeout_ms,
+		     volatile sig_atomic_t *stop)
+{
+	const struct gaicb *const list[1] = { req };
+	double deadline = tp_now_ms() + timeout_ms;
+	struct timespec ts;
+	int rc;
+
+	for (;;) {
+		double left = deadline - tp_now_ms();
+
+		if (left <= 0 || stopped(stop))
+			return;
+		if (stop != NULL && left > TP_NET_STOP_SLICE_MS)
+			left = TP_NET_STOP_SLICE_MS;
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)((left - ts.tv_sec * 1000.0) * 1e6);
+		rc = gai_suspend(list, 1, &ts);
+		if (rc == EAI_INTR)
+			continue;
+		if (rc == 0 || rc == EAI_ALLDONE)
+			return;
+		/* EAI_AGAIN: gai_suspend's time-out, the whole
+		 * budget's or a slice's */
 	}
-	rc = gai_error(req);
+}
+
+/* The wording of a resolver's failure (rc from gai_error). */
+static void gai_failure(const char *host, int rc, struct tp_net_result *res)
+{
+	if (rc == EAI_MEMORY)
+		tp_alloc_note();  /* no DNS_FAILURE for want of memory */
+	switch (rc) {
+	case EAI_NONAME:
+#ifdef EAI_NODATA
+	case EAI_NODATA:
+#endif
+		result(res, TP_NETRES_NONAME, 0, "%s: no such name (%s)", host,
+		       gai_strerror(rc));
+		break;
+	case EAI_AGAIN:
+		result(res, TP_NETRES_TIMEOUT, 0, "%s: the resolver did not "
+		       "answer (%s)", host, gai_strerror(rc));
+		break;
+	case EAI_ADDRFAMILY:
+		result(res, TP_NETRES_NONAME, 0, "%s has no address of the "
+		       "requested family", host);
+		break;
+	default:
+		result(res, TP_NETRES_ERROR, 0, "%s: %s", host, gai_strerror(rc));
+		break;
+	}
+}
+
+/* What a finished (or abandoned) request came to; frees it unless the
+ * resolver thread still holds it. */
+static void gai_outcome(struct gaicb *req, const char *host,
+			double timeout_ms, volatile sig_atomic_t *stop,
+			struct tp_resolved *out, struct tp_net_result *res)
+{
+	int rc = gai_error(req);
+
 	if (rc == EAI_INPROGRESS) {
 		bool freed = gai_cancel(req) == EAI_CANCELED;
 
@@ -191,28 +203,56 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 		return;
 	}
 	free(req);
-	if (rc == EAI_MEMORY)
-		tp_alloc_note();  /* no DNS_FAILURE for want of memory */
-	switch (rc) {
-	case EAI_NONAME:
-#ifdef EAI_NODATA
-	case EAI_NODATA:
-#endif
-		result(res, TP_NETRES_NONAME, 0, "%s: no such name (%s)", host,
-		       gai_strerror(rc));
-		break;
-	case EAI_AGAIN:
-		result(res, TP_NETRES_TIMEOUT, 0, "%s: the resolver did not "
-		       "answer (%s)", host, gai_strerror(rc));
-		break;
-	case EAI_ADDRFAMILY:
-		result(res, TP_NETRES_NONAME, 0, "%s has no address of the "
-		       "requested family", host);
-		break;
-	default:
-		result(res, TP_NETRES_ERROR, 0, "%s: %s", host, gai_strerror(rc));
-		break;
+	gai_failure(host, rc, res);
+}
+
+void tp_net_resolve(const char *host, unsigned port, int family,
+		    double timeout_ms, volatile sig_atomic_t *stop,
+		    struct tp_resolved *out, struct tp_net_result *res)
+{
+	struct addrinfo hints = {0};
+	struct gaicb *req;
+	struct gaicb *list[1];
+	char service[8];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	/* as a connect does: a resolver that answers fast must not turn a
+	 * stop already given into a result */
+	if (stopped(stop)) {
+		result(res, TP_NETRES_CANCELLED, 0, "cancelled before "
+		       "resolving %s", host);
+		return;
 	}
+	hints.ai_family = family == 4 ? AF_INET : family == 6 ? AF_INET6
+							      : AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	snprintf(service, sizeof(service), "%u", port);
+
+	if (tp_addr_is_literal(host)) {
+		resolve_literal(host, service, hints, out, res);
+		return;
+	}
+	req = gai_request_new(host, service, &hints);
+	if (req == NULL) {
+		result(res, TP_NETRES_ERROR, ENOMEM, "out of memory");
+		return;
+	}
+	list[0] = req;
+	rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL);
+	if (rc != 0) {
+		/* with one well-formed request, getaddrinfo_a fails only
+		 * when glibc cannot allocate it or its thread (EAI_AGAIN,
+		 * EAI_MEMORY, EAI_SYSTEM): no sign of a slow resolver */
+		tp_alloc_note();
+		result(res, TP_NETRES_ERROR, 0, "cannot start the resolver: %s",
+		       gai_strerror(rc));
+		free(req);
+		return;
+	}
+	gai_wait(req, timeout_ms, stop);
+	gai_outcome(req, host, timeout_ms, stop, out, res);
 }
 
 int tp_net_wait(int fd, short events, double deadline_ms)

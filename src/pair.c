@@ -549,130 +549,159 @@ static bool interception(struct tp_pair *p, struct tp_report *r)
 	return false;
 }
 
-void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
-		     const struct tp_tls_client_cfg *cfg)
+/* No tlsprobe server answered, on the side channel or inside TLS: the
+ * sideband stage is skipped, saying why. */
+static void not_answered(struct tp_pair *p, struct tp_stage *st)
 {
-	struct tp_stage *st = tp_report_stage(r, "sideband");
-	const struct tp_sb_account *a = NULL;
-	bool paired = p->state == TP_PAIR_PAIRED;
+	if (p->why[0] == '\0')
+		snprintf(p->why, sizeof(p->why), "%s", p->forced
+			 ? "not tried" : "no mark answered in the "
+			 "ServerHello; --paired asks all the same");
+	tp_stage_set(st, TP_STAGE_SKIPPED, p->ms, "no tlsprobe server "
+		     "answered (%s): the far side's view is missing",
+		     p->why);
+}
+
+/* The server's account of our handshake: the one given inside TLS, else
+ * the one given on the side channel to our claim; NULL when none. */
+static const struct tp_sb_account *account_of(const struct tp_pair *p)
+{
+	if (p->have_inside && p->inside.has_account)
+		return &p->inside.account;
+	if (p->claimed && p->have_account)
+		return &p->account;
+	return NULL;
+}
+
+/* Answered inside TLS only: the addresses it saw, unless a middlebox
+ * terminates TLS (then the connection it saw is the middlebox's). */
+static void inside_only(struct tp_pair *p, struct tp_report *r,
+			struct tp_stage *st, const struct tp_sb_account *a)
+{
+	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
+		     "answered inside TLS%s%s%s", p->inside.unique_id,
+		     p->why[0] ? " only (" : "", p->why,
+		     p->why[0] ? ")" : "");
+	if (!interception(p, r) && a != NULL) {
+		compare(r, TP_NAT_SOURCE, p->tls_local,
+			p->inside.seen_from);
+		compare(r, TP_NAT_DESTINATION, p->tls_dialled,
+			p->inside.server_local);
+	}
+}
+
+/* Paired on the side channel: what it saw of our handshake, the
+ * addresses on both ends, and the certificate it sent. */
+static void side_channel(struct tp_pair *p, struct tp_report *r,
+			 struct tp_stage *st, const struct tp_sb_account *a)
+{
+	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
+		     p->welcome.unique_id, a != NULL
+		     ? "it saw our handshake" : p->claimed
+		     ? "it saw no handshake with our ClientHello"
+		     : p->asked ? "its answer to our claim was not "
+		     "an account" : "our handshake was not asked "
+		     "about");
+	compare(r, TP_NAT_SOURCE, p->local, p->welcome.seen_from);
+	compare(r, TP_NAT_DESTINATION, p->dialled,
+		p->welcome.server_local);
+	interception(p, r);
+}
+
+/* Both ends' certificates from CAs the other does not trust. */
+static void ca_mismatch(struct tp_pair *p, struct tp_report *r,
+			const struct tp_tls_client_cfg *cfg)
+{
+	char cas[512] = "", *issuer;
+	struct tp_finding *f;
+	size_t i, used = 0;
+
+	if (cfg->n_pcerts == 0 || p->welcome.n_trusted == 0 ||
+	    listed(p->welcome.trusted_cas, p->welcome.n_trusted,
+		   cfg->our_issuer) || !tp_report_has(r, TP_UNKNOWN_CA) ||
+	    r->n_certs == 0)
+		return;
+	for (i = 0; i < p->welcome.n_trusted && used < sizeof(cas); i++)
+		used += (size_t)snprintf(cas + used, sizeof(cas) - used,
+			"%s%s", i ? "; " : "", p->welcome.trusted_cas[i]);
+	f = tp_report_finding(r, TP_CA_MISMATCH, "each end's "
+			      "certificate comes from a CA the other "
+			      "does not trust");
+	issuer = raw_of(r->certs[0].issuer);
+	tp_finding_detail(f, "ours is issued by %s, the server trusts "
+			  "[%s]; the server's is issued by %s, which "
+			  "our CA file does not hold", cfg->our_issuer,
+			  cas, issuer ? issuer : "?");
+	free(issuer);
+	tp_finding_fix(f, "use one CA for both nodes, or add each "
+		       "node's CA to the other's CA file");
+}
+
+/* The server never saw our ClientHello: the reset, stall or close was
+ * cut on the path, not made by the server. */
+static void cut_on_path(struct tp_report *r)
+{
+	static const enum tp_code cut[] = {
+		TP_RESET_DURING_HANDSHAKE, TP_HANDSHAKE_TIMEOUT,
+		TP_PEER_CLOSED,
+	};
 	struct tp_finding *f;
 	size_t i;
 
-	if (!paired && !p->have_inside) {
-		if (p->why[0] == '\0')
-			snprintf(p->why, sizeof(p->why), "%s", p->forced
-				 ? "not tried" : "no mark answered in the "
-				 "ServerHello; --paired asks all the same");
-		tp_stage_set(st, TP_STAGE_SKIPPED, p->ms, "no tlsprobe server "
-			     "answered (%s): the far side's view is missing",
-			     p->why);
-		return;
-	}
-	if (p->have_inside && p->inside.has_account)
-		a = &p->inside.account;
-	else if (p->claimed && p->have_account)
-		a = &p->account;
-	fill_peer(r, p, a);
-	if (!paired) {
-		tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
-			     "answered inside TLS%s%s%s", p->inside.unique_id,
-			     p->why[0] ? " only (" : "", p->why,
-			     p->why[0] ? ")" : "");
-		/* behind a middlebox that terminates TLS, the connection
-		 * the server saw is the middlebox's: no NAT to compare */
-		if (!interception(p, r) && a != NULL) {
-			compare(r, TP_NAT_SOURCE, p->tls_local,
-				p->inside.seen_from);
-			compare(r, TP_NAT_DESTINATION, p->tls_dialled,
-				p->inside.server_local);
+	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+		f = find(r, cut[i]);
+		if (f != NULL) {
+			f->side = TP_SIDE_PATH;
+			tp_finding_append_detail(f, "; ", "the paired "
+				"tlsprobe server saw no handshake with "
+				"our ClientHello, so it was not the "
+				"server");
 		}
-		if (a == NULL)
-			return;
-	} else {
-		tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
-			     p->welcome.unique_id, a != NULL
-			     ? "it saw our handshake" : p->claimed
-			     ? "it saw no handshake with our ClientHello"
-			     : p->asked ? "its answer to our claim was not "
-			     "an account" : "our handshake was not asked "
-			     "about");
-		compare(r, TP_NAT_SOURCE, p->local, p->welcome.seen_from);
-		compare(r, TP_NAT_DESTINATION, p->dialled,
-			p->welcome.server_local);
-		interception(p, r);
 	}
+}
 
-	/* both ends' certificates from CAs the other does not trust */
-	if (paired && cfg->n_pcerts > 0 && p->welcome.n_trusted > 0 &&
-	    !listed(p->welcome.trusted_cas, p->welcome.n_trusted,
-		    cfg->our_issuer) && tp_report_has(r, TP_UNKNOWN_CA) &&
-	    r->n_certs > 0) {
-		char cas[512] = "", *issuer;
-		size_t used = 0;
+/* CLIENT_CERT_REJECTED in the server's own words, which beat what an
+ * alert can carry; returns the finding (NULL when there is none). */
+static struct tp_finding *refused_in_its_words(struct tp_report *r,
+					       const struct tp_sb_account *a)
+{
+	struct tp_finding *f = find(r, TP_CLIENT_CERT_REJECTED);
+	char *summary = NULL;
+	struct tp_stage *tls;
+	size_t i;
 
-		for (i = 0; i < p->welcome.n_trusted && used < sizeof(cas);
-		     i++)
-			used += (size_t)snprintf(cas + used, sizeof(cas) - used,
-				"%s%s", i ? "; " : "", p->welcome.trusted_cas[i]);
-		f = tp_report_finding(r, TP_CA_MISMATCH, "each end's "
-				      "certificate comes from a CA the other "
-				      "does not trust");
-		issuer = raw_of(r->certs[0].issuer);
-		tp_finding_detail(f, "ours is issued by %s, the server trusts "
-				  "[%s]; the server's is issued by %s, which "
-				  "our CA file does not hold", cfg->our_issuer,
-				  cas, issuer ? issuer : "?");
-		free(issuer);
-		tp_finding_fix(f, "use one CA for both nodes, or add each "
-			       "node's CA to the other's CA file");
+	if (f == NULL || a->reason[0] == '\0')
+		return f;
+	if (asprintf(&summary, "the server refused our certificate: "
+		     "%s", a->reason) >= 0) {
+		free(f->summary);
+		f->summary = tp_report_strdup(summary);
+		free(summary);
+		/* the tls stage quoted the old words (from the
+		 * raw reason: the summary is sanitised already) */
+		tls = tp_report_stage(r, "tls");
+		tp_stage_set(tls, tls->status, tls->ms, "the server "
+			     "refused our certificate: %s", a->reason);
 	}
-	if (a == NULL && p->claimed) {
-		/* the server never saw our ClientHello: cut on the path */
-		static const enum tp_code cut[] = {
-			TP_RESET_DURING_HANDSHAKE, TP_HANDSHAKE_TIMEOUT,
-			TP_PEER_CLOSED,
-		};
+	for (i = 0; i < a->n_codes; i++)
+		if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0)
+			tp_finding_fix(f, "issue this node's "
+				       "certificate with CN equal to its "
+				       "unique ID (tlsprobe id), or "
+				       "give the server the right "
+				       "--expect-id");
+	return f;
+}
 
-		for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
-			f = find(r, cut[i]);
-			if (f != NULL) {
-				f->side = TP_SIDE_PATH;
-				tp_finding_append_detail(f, "; ", "the paired "
-					"tlsprobe server saw no handshake with "
-					"our ClientHello, so it was not the "
-					"server");
-			}
-		}
-		return;
-	}
-	if (a == NULL)
-		return;
-	f = find(r, TP_CLIENT_CERT_REJECTED);
-	if (f != NULL && a->reason[0] != '\0') {
-		/* the server's own words beat what an alert can carry */
-		char *summary = NULL;
-		struct tp_stage *tls;
+/* The server's account of our handshake added to what we found: its
+ * reason on each finding it explains, and a PEER_ID_MISMATCH that only
+ * it could see. */
+static void server_account(struct tp_report *r, const struct tp_sb_account *a)
+{
+	struct tp_finding *f;
+	size_t i;
 
-		if (asprintf(&summary, "the server refused our certificate: "
-			     "%s", a->reason) >= 0) {
-			free(f->summary);
-			f->summary = tp_report_strdup(summary);
-			free(summary);
-			/* the tls stage quoted the old words (from the
-			 * raw reason: the summary is sanitised already) */
-			tls = tp_report_stage(r, "tls");
-			tp_stage_set(tls, tls->status, tls->ms, "the server "
-				     "refused our certificate: %s", a->reason);
-		}
-		for (i = 0; i < a->n_codes; i++)
-			if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0)
-				tp_finding_fix(f, "issue this node's "
-					       "certificate with CN equal to its "
-					       "unique ID (tlsprobe id), or "
-					       "give the server the right "
-					       "--expect-id");
-	}
-	add_reason(f, a);
+	add_reason(refused_in_its_words(r, a), a);
 	add_reason(find(r, TP_CLIENT_CERT_REQUIRED), a);
 	add_reason(find(r, TP_RESET_DURING_HANDSHAKE), a);
 	add_reason(find(r, TP_PEER_CLOSED), a);
@@ -691,4 +720,33 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 				       "id)");
 		}
 	}
+}
+
+void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
+		     const struct tp_tls_client_cfg *cfg)
+{
+	struct tp_stage *st = tp_report_stage(r, "sideband");
+	const struct tp_sb_account *a;
+	bool paired = p->state == TP_PAIR_PAIRED;
+
+	if (!paired && !p->have_inside) {
+		not_answered(p, st);
+		return;
+	}
+	a = account_of(p);
+	fill_peer(r, p, a);
+	if (!paired) {
+		inside_only(p, r, st, a);
+		if (a == NULL)
+			return;
+	} else {
+		side_channel(p, r, st, a);
+		ca_mismatch(p, r, cfg);
+	}
+	if (a == NULL) {
+		if (p->claimed)
+			cut_on_path(r);
+		return;
+	}
+	server_account(r, a);
 }

@@ -547,131 +547,133 @@ static uint32_t mac_bits(enum tp_mac mac)
 	}
 }
 
+/* OpenSSL's key exchange class of a suite (its kRSA, kDHE, …). */
+static uint32_t mkey_bits(const struct tp_suite *s)
+{
+	switch (s->kx) {
+	case TP_KX_RSA:
+	case TP_KX_RSA_EXPORT:
+		return K_RSA;
+	case TP_KX_DH:
+		/* DH_anon is ephemeral whatever its name says */
+		return s->auth == TP_AUTH_NULL ? K_DHE : K_DH;
+	case TP_KX_DHE:
+		return K_DHE;
+	case TP_KX_ECDH:
+		return s->auth == TP_AUTH_NULL ? K_ECDHE : K_ECDH;
+	case TP_KX_ECDHE:
+		return K_ECDHE;
+	case TP_KX_PSK:
+		return K_PSK;
+	case TP_KX_DHE_PSK:
+		return K_DHEPSK;
+	case TP_KX_RSA_PSK:
+		return K_RSAPSK;
+	case TP_KX_ECDHE_PSK:
+		return K_ECDHEPSK;
+	case TP_KX_SRP:
+		return K_SRP;
+	case TP_KX_KRB5:
+		return K_KRB5;
+	case TP_KX_GOST:
+		return K_GOST;
+	default:
+		return K_OTHER;
+	}
+}
+
+/* OpenSSL's authentication class (aRSA, aECDSA, …); static DH and ECDH
+ * authenticate with the certificate's own key (aDH, aECDH). */
+static uint32_t auth_bits(const struct tp_suite *s, uint32_t mkey)
+{
+	if (mkey == K_DH)
+		return A_DH;
+	if (mkey == K_ECDH)
+		return A_ECDH;
+	switch (s->auth) {
+	case TP_AUTH_NULL:
+		return A_NULL;
+	case TP_AUTH_RSA:
+		return A_RSA;
+	case TP_AUTH_DSS:
+		return A_DSS;
+	case TP_AUTH_ECDSA:
+		return A_ECDSA;
+	case TP_AUTH_PSK:
+		return A_PSK;
+	case TP_AUTH_SRP:
+		return A_SRP;
+	case TP_AUTH_KRB5:
+		return A_KRB5;
+	case TP_AUTH_GOST:
+		return A_GOST;
+	default:
+		return A_OTHER;
+	}
+}
+
+/* OpenSSL 3.0's strength classes (HIGH/MEDIUM/LOW in s3_lib.c);
+ * 3DES has been MEDIUM since 1.1.0 */
+static uint32_t strength_of(const struct tp_suite *s, const struct osuite *o)
+{
+	if (s->enc == TP_ENC_NULL)
+		return S_NONE;
+	if (s->is_export)
+		return S_EXPORT;
+	if (s->enc == TP_ENC_DES)
+		return S_LOW;
+	if (o->enc & (E_3DES | E_RC4 | E_RC2 | E_IDEA | E_SEED))
+		return S_MEDIUM;
+	return S_HIGH;
+}
+
+/* Outside DEFAULT (ALL:!COMPLEMENTOFDEFAULT:!eNULL) in OpenSSL 3.0:
+ * anonymous and DSS suites, CCM, Camellia, ARIA, and everything
+ * weaker than AES; NULL ciphers are kept out by !eNULL instead. */
+static bool outside_default(const struct tp_suite *s, const struct osuite *o)
+{
+	return s->enc != TP_ENC_NULL &&
+	       ((o->auth & (A_NULL | A_DSS | A_DH | A_ECDH | A_KRB5 | A_GOST)) ||
+		(o->enc & (E_AESCCM | E_CAMELLIA | E_ARIA | E_3DES | E_DES |
+			   E_RC4 | E_RC2 | E_IDEA | E_SEED | E_GOST | E_OTHER)) ||
+		s->is_export);
+}
+
+/* OpenSSL's min_tls: AEAD and SHA-2 MACs need TLS 1.2, except the
+ * PSK suites of RFC 5487 and 5489, which define them for TLS 1.0;
+ * ECC suites need TLS 1.0 (RFC 4492). */
+static uint16_t min_tls_of(const struct tp_suite *s, const struct osuite *o)
+{
+	if (is_tls13(s))
+		return 0x0304;
+	if (o->mac == M_AEAD)
+		return 0x0303;
+	if (o->mkey & K_ALLPSK)
+		return (o->mac & (M_SHA256 | M_SHA384)) ||
+				       o->mkey == K_ECDHEPSK
+			       ? 0x0301
+			       : 0x0300;
+	if (o->mac & (M_SHA256 | M_SHA384))
+		return 0x0303;
+	if (o->mkey & (K_ECDHE | K_ECDH))
+		return 0x0301;
+	return 0x0300;
+}
+
+/* A registry suite in OpenSSL's terms: the classes its cipher string
+ * selects by, its strength, DEFAULT and the oldest version it needs. */
 static void classify(const struct tp_suite *s, struct osuite *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->s = s;
-	switch (s->kx) {
-	case TP_KX_RSA:
-	case TP_KX_RSA_EXPORT:
-		o->mkey = K_RSA;
-		break;
-	case TP_KX_DH:
-		/* DH_anon is ephemeral whatever its name says */
-		o->mkey = s->auth == TP_AUTH_NULL ? K_DHE : K_DH;
-		break;
-	case TP_KX_DHE:
-		o->mkey = K_DHE;
-		break;
-	case TP_KX_ECDH:
-		o->mkey = s->auth == TP_AUTH_NULL ? K_ECDHE : K_ECDH;
-		break;
-	case TP_KX_ECDHE:
-		o->mkey = K_ECDHE;
-		break;
-	case TP_KX_PSK:
-		o->mkey = K_PSK;
-		break;
-	case TP_KX_DHE_PSK:
-		o->mkey = K_DHEPSK;
-		break;
-	case TP_KX_RSA_PSK:
-		o->mkey = K_RSAPSK;
-		break;
-	case TP_KX_ECDHE_PSK:
-		o->mkey = K_ECDHEPSK;
-		break;
-	case TP_KX_SRP:
-		o->mkey = K_SRP;
-		break;
-	case TP_KX_KRB5:
-		o->mkey = K_KRB5;
-		break;
-	case TP_KX_GOST:
-		o->mkey = K_GOST;
-		break;
-	default:
-		o->mkey = K_OTHER;
-		break;
-	}
-	if (o->mkey == K_DH)
-		o->auth = A_DH;
-	else if (o->mkey == K_ECDH)
-		o->auth = A_ECDH;
-	else
-		switch (s->auth) {
-		case TP_AUTH_NULL:
-			o->auth = A_NULL;
-			break;
-		case TP_AUTH_RSA:
-			o->auth = A_RSA;
-			break;
-		case TP_AUTH_DSS:
-			o->auth = A_DSS;
-			break;
-		case TP_AUTH_ECDSA:
-			o->auth = A_ECDSA;
-			break;
-		case TP_AUTH_PSK:
-			o->auth = A_PSK;
-			break;
-		case TP_AUTH_SRP:
-			o->auth = A_SRP;
-			break;
-		case TP_AUTH_KRB5:
-			o->auth = A_KRB5;
-			break;
-		case TP_AUTH_GOST:
-			o->auth = A_GOST;
-			break;
-		default:
-			o->auth = A_OTHER;
-			break;
-		}
+	o->mkey = mkey_bits(s);
+	o->auth = auth_bits(s, o->mkey);
 	o->enc = enc_bits(s);
 	o->mac = mac_bits(s->mac);
-
-	/* OpenSSL 3.0's strength classes (HIGH/MEDIUM/LOW in s3_lib.c);
-	 * 3DES has been MEDIUM since 1.1.0 */
-	if (s->enc == TP_ENC_NULL)
-		o->strength = S_NONE;
-	else if (s->is_export)
-		o->strength = S_EXPORT;
-	else if (s->enc == TP_ENC_DES)
-		o->strength = S_LOW;
-	else if (o->enc & (E_3DES | E_RC4 | E_RC2 | E_IDEA | E_SEED))
-		o->strength = S_MEDIUM;
-	else
-		o->strength = S_HIGH;
-
-	/* Outside DEFAULT (ALL:!COMPLEMENTOFDEFAULT:!eNULL) in OpenSSL 3.0:
-	 * anonymous and DSS suites, CCM, Camellia, ARIA, and everything
-	 * weaker than AES; NULL ciphers are kept out by !eNULL instead. */
-	if (s->enc != TP_ENC_NULL &&
-	    ((o->auth & (A_NULL | A_DSS | A_DH | A_ECDH | A_KRB5 | A_GOST)) ||
-	     (o->enc & (E_AESCCM | E_CAMELLIA | E_ARIA | E_3DES | E_DES |
-			E_RC4 | E_RC2 | E_IDEA | E_SEED | E_GOST | E_OTHER)) ||
-	     s->is_export))
+	o->strength = strength_of(s, o);
+	if (outside_default(s, o))
 		o->not_default = true;
-
-	/* OpenSSL's min_tls: AEAD and SHA-2 MACs need TLS 1.2, except the
-	 * PSK suites of RFC 5487 and 5489, which define them for TLS 1.0;
-	 * ECC suites need TLS 1.0 (RFC 4492). */
-	if (is_tls13(s))
-		o->min_tls = 0x0304;
-	else if (o->mac == M_AEAD)
-		o->min_tls = 0x0303;
-	else if (o->mkey & K_ALLPSK)
-		o->min_tls = (o->mac & (M_SHA256 | M_SHA384)) ||
-				     o->mkey == K_ECDHEPSK
-			     ? 0x0301
-			     : 0x0300;
-	else if (o->mac & (M_SHA256 | M_SHA384))
-		o->min_tls = 0x0303;
-	else if (o->mkey & (K_ECDHE | K_ECDH))
-		o->min_tls = 0x0301;
-	else
-		o->min_tls = 0x0300;
+	o->min_tls = min_tls_of(s, o);
 }
 
 static bool matches(const struct osuite *o, const struct pattern *p)
@@ -994,40 +996,119 @@ static int special(struct oeval *e, const char *cmd, unsigned pos)
 	return -1;
 }
 
+/* "@STRENGTH", "@SECLEVEL=N" at *s (past the '@'): read to the next
+ * separator. */
+static int at_command(struct oeval *e, const char **s, unsigned pos)
+{
+	const char *c = *s + 1;
+	char w[128];
+	size_t n;
+
+	for (n = 0; c[n] != '\0' && !openssl_sep(c[n]); n++)
+		;
+	snprintf(w, sizeof(w), "%.*s", (int)n, c);
+	*s = c + n;
+	return special(e, w, pos);
+}
+
+/* The operator in front of an element ('!', '-', '+'), skipped. */
+static enum op element_op(const char **c)
+{
+	switch (**c) {
+	case '!':
+		(*c)++;
+		return OP_KILL;
+	case '-':
+		(*c)++;
+		return OP_DEL;
+	case '+':
+		(*c)++;
+		return OP_ORD;
+	default:
+		return OP_ADD;
+	}
+}
+
+/*
+ * One word w of an element (words counts them, after is the text that
+ * follows it) combined into *p, *found false once the words name
+ * nothing together. A TLS 1.3 suite is a rule of its own in OpenSSL,
+ * applied here: 1. Combined: 0. An error: -1. *by_iana is
+ * suite_named's, kept from one word to the next as it always was (see
+ * suite_named: the EDH- spellings leave it as the word before left it).
+ */
+static int element_word(struct oeval *e, const char *w, const char *after,
+			unsigned words, enum op op, unsigned pos,
+			struct pattern *p, bool *found, bool *by_iana)
+{
+	const struct tp_suite *suite = suite_named(w, by_iana);
+	const struct alias *a;
+
+	if (suite != NULL && is_tls13(suite)) {
+		/* TLS 1.3 suites are a list of their own in OpenSSL */
+		if (words > 1 || *after == '+') {
+			tp_error_set(e->err, TP_ERR_USAGE, "--policy: "
+				     "TLS 1.3 suite '%s' cannot be "
+				     "combined with '+' (word %u of "
+				     "the OpenSSL cipher string)", w,
+				     pos);
+			return -1;
+		}
+		tls13_rule(e, suite->id, op);
+		return 1;
+	}
+	if (suite != NULL && *by_iana) {
+		/* OpenSSL 3.0 skips such a word without a word */
+		tp_error_set(e->err, TP_ERR_USAGE, "--policy: OpenSSL "
+			     "does not read the IANA name '%s' in a "
+			     "cipher string (word %u); write '%s', or "
+			     "give only IANA names", w, pos,
+			     suite->openssl ? suite->openssl : "?");
+		return -1;
+	}
+	if (suite != NULL) {
+		struct osuite o;
+
+		classify(suite, &o);
+		struct pattern q = {
+			.id = suite->id, .mkey = o.mkey,
+			.auth = o.auth, .enc = o.enc, .mac = o.mac,
+			.strength = o.strength,
+		};
+		*found = *found && combine(p, &q);
+		return 0;
+	}
+	if ((a = alias_named(w)) != NULL) {
+		*found = *found && combine(p, &a->p);
+		return 0;
+	}
+	if (strcmp(w, "DEFAULT") == 0 || strncmp(w, "SUITEB", 6) == 0)
+		tp_error_set(e->err, TP_ERR_USAGE, "--policy: '%s' is "
+			     "only understood at the start of an "
+			     "OpenSSL cipher string (word %u)", w,
+			     pos);
+	else
+		tp_error_set(e->err, TP_ERR_USAGE, "--policy: unknown "
+			     "cipher '%s' (word %u of the OpenSSL "
+			     "cipher string)", w, pos);
+	return -1;
+}
+
 /* Reads one element ("!aNULL", "ECDHE+AESGCM", "@STRENGTH") at *s. */
 static int element(struct oeval *e, const char **s, unsigned pos)
 {
 	const char *c = *s;
-	enum op op = OP_ADD;
+	enum op op;
 	struct pattern p = {0};
-	const struct tp_suite *suite;
-	const struct alias *a;
 	char w[128];
 	size_t n;
-	bool found = true, multi = false, by_iana = false;
+	bool found = true, by_iana = false;
 	unsigned words = 0;
+	int rc;
 
-	switch (*c) {
-	case '!':
-		op = OP_KILL;
-		c++;
-		break;
-	case '-':
-		op = OP_DEL;
-		c++;
-		break;
-	case '+':
-		op = OP_ORD;
-		c++;
-		break;
-	case '@':
-		c++;
-		for (n = 0; c[n] != '\0' && !openssl_sep(c[n]); n++)
-			;
-		snprintf(w, sizeof(w), "%.*s", (int)n, c);
-		*s = c + n;
-		return special(e, w, pos);
-	}
+	if (*c == '@')
+		return at_command(e, s, pos);
+	op = element_op(&c);
 	for (;;) {
 		for (n = 0; word_char(c[n]); n++)
 			;
@@ -1041,57 +1122,15 @@ static int element(struct oeval *e, const char **s, unsigned pos)
 		snprintf(w, sizeof(w), "%.*s", (int)n, c);
 		c += n;
 		words++;
-		suite = suite_named(w, &by_iana);
-		if (suite != NULL && is_tls13(suite)) {
-			/* TLS 1.3 suites are a list of their own in OpenSSL */
-			if (words > 1 || *c == '+') {
-				tp_error_set(e->err, TP_ERR_USAGE, "--policy: "
-					     "TLS 1.3 suite '%s' cannot be "
-					     "combined with '+' (word %u of "
-					     "the OpenSSL cipher string)", w,
-					     pos);
-				return -1;
-			}
-			tls13_rule(e, suite->id, op);
+		rc = element_word(e, w, c, words, op, pos, &p, &found,
+				  &by_iana);
+		if (rc < 0)
+			return -1;
+		if (rc > 0) {
 			*s = c;
 			return 0;
 		}
-		if (suite != NULL && by_iana) {
-			/* OpenSSL 3.0 skips such a word without a word */
-			tp_error_set(e->err, TP_ERR_USAGE, "--policy: OpenSSL "
-				     "does not read the IANA name '%s' in a "
-				     "cipher string (word %u); write '%s', or "
-				     "give only IANA names", w, pos,
-				     suite->openssl ? suite->openssl : "?");
-			return -1;
-		}
-		if (suite != NULL) {
-			struct osuite o;
-
-			classify(suite, &o);
-			struct pattern q = {
-				.id = suite->id, .mkey = o.mkey,
-				.auth = o.auth, .enc = o.enc, .mac = o.mac,
-				.strength = o.strength,
-			};
-			found = found && combine(&p, &q);
-		} else if ((a = alias_named(w)) != NULL) {
-			found = found && combine(&p, &a->p);
-		} else if (strcmp(w, "DEFAULT") == 0 ||
-			   strncmp(w, "SUITEB", 6) == 0) {
-			tp_error_set(e->err, TP_ERR_USAGE, "--policy: '%s' is "
-				     "only understood at the start of an "
-				     "OpenSSL cipher string (word %u)", w,
-				     pos);
-			return -1;
-		} else {
-			tp_error_set(e->err, TP_ERR_USAGE, "--policy: unknown "
-				     "cipher '%s' (word %u of the OpenSSL "
-				     "cipher string)", w, pos);
-			return -1;
-		}
-		multi = *c == '+';
-		if (!multi)
+		if (*c != '+')
 			break;
 		c++;
 	}

@@ -2,8 +2,10 @@
  * Unit tests of diag.c and diag_server.c: which fault of our own
  * certificate, found before the handshake, an alert from the far end
  * points to, case by case; the alert a tlsprobe server sends when it
- * refuses a client's certificate; and the finding a tlsprobe server
- * makes of what it saw, from fixed observations.
+ * refuses a client's certificate; the finding a tlsprobe server
+ * makes of what it saw, and a client of a failed handshake (each family
+ * of causes), from fixed observations; the refusal alerts each side
+ * reads.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -575,6 +577,238 @@ static void test_diag_server_failure_reason_cut(void **state)
 	tp_report_free(r);
 }
 
+/* ---- the client's side: tls_failure, one family of causes a case ---- */
+
+#define REMOTE "192.0.2.9:4433"
+
+struct client_case {
+	const char *name;
+	const char *first_in;  /* the first bytes received, or NULL */
+	size_t n_first;
+	int alert;             /* 0: none */
+	bool hello, sent_cert, cert_requested;
+	bool timed_out, eof;
+	int recv_errno, send_errno;
+	size_t bytes_in;
+	int status;
+	int retry;             /* 1: the retry without SNI completed,
+				* 2: the one with a small MSS */
+	enum tp_code code;
+	const char *summary;   /* a part of the summary */
+};
+
+static const struct client_case client_cases[] = {
+	/* bytes that are not TLS, an SSL 2.0 answer */
+	{.name = "HTTP answer", .first_in = "HTTP/1.1 400 Bad Request\r\n",
+	 .n_first = 26, .code = TP_NOT_TLS, .summary = "HTTP"},
+	{.name = "SSL 2.0 SERVER-HELLO", .first_in = "\x80\x2e\x04\x00",
+	 .n_first = 4, .status = GNUTLS_E_UNEXPECTED_PACKET,
+	 .code = TP_PROTOCOL_VERSION_MISMATCH,
+	 .summary = REMOTE " answered in SSL 2.0"},
+	/* alerts */
+	{.name = "protocol_version", .alert = 70,
+	 .code = TP_PROTOCOL_VERSION_MISMATCH,
+	 .summary = "refused every protocol version we offered"},
+	{.name = "handshake_failure before any ServerHello", .alert = 40,
+	 .sent_cert = true, .code = TP_NO_SHARED_CIPHER,
+	 .summary = "no cipher suite or group in common"},
+	{.name = "insufficient_security before any ServerHello",
+	 .alert = 71, .code = TP_NO_SHARED_CIPHER,
+	 .summary = "no cipher suite or group in common"},
+	{.name = "unknown_ca after our Certificate", .alert = 48,
+	 .hello = true, .sent_cert = true, .code = TP_CLIENT_CERT_REJECTED,
+	 .summary = "it does not trust the CA that issued it"},
+	{.name = "handshake_failure after our Certificate", .alert = 40,
+	 .hello = true, .sent_cert = true, .code = TP_CLIENT_CERT_REJECTED,
+	 .summary = "the server refused our certificate"},
+	{.name = "decrypt_error after our Certificate", .alert = 51,
+	 .hello = true, .sent_cert = true, .code = TP_CLIENT_CERT_REJECTED,
+	 .summary = "our signature did not verify"},
+	{.name = "certificate_revoked after our Certificate", .alert = 44,
+	 .hello = true, .sent_cert = true, .code = TP_CLIENT_CERT_REJECTED,
+	 .summary = "revoked"},
+	{.name = "insufficient_security after our Certificate", .alert = 71,
+	 .hello = true, .sent_cert = true, .code = TP_ALERT_RECEIVED,
+	 .summary = "sent fatal alert insufficient_security (71)"},
+	{.name = "unknown_ca without a Certificate of ours", .alert = 48,
+	 .hello = true, .code = TP_ALERT_RECEIVED,
+	 .summary = "sent fatal alert unknown_ca (48)"},
+	{.name = "certificate_required", .alert = 116, .hello = true,
+	 .cert_requested = true, .code = TP_CLIENT_CERT_REQUIRED,
+	 .summary = "requires a client certificate and we sent none"},
+	{.name = "handshake_failure for no certificate", .alert = 40,
+	 .hello = true, .cert_requested = true,
+	 .code = TP_CLIENT_CERT_REQUIRED, .summary = "we sent none"},
+	{.name = "unrecognized_name", .alert = 112, .hello = true,
+	 .cert_requested = true, .code = TP_ALERT_RECEIVED,
+	 .summary = "unrecognized_name (112)"},
+	/* the transport */
+	{.name = "a stall", .timed_out = true, .bytes_in = 90,
+	 .code = TP_HANDSHAKE_TIMEOUT, .summary = "stalled for 2.5 s"},
+	{.name = "a stall that goes without SNI", .timed_out = true,
+	 .retry = 1, .code = TP_SNI_FILTERED,
+	 .summary = "with server name 'x.test'"},
+	{.name = "a stall that goes with a small MSS", .timed_out = true,
+	 .retry = 2, .code = TP_PMTU_BLACKHOLE,
+	 .summary = "stalls with full-size segments"},
+	{.name = "a reset after the ClientHello", .recv_errno = ECONNRESET,
+	 .code = TP_RESET_DURING_HANDSHAKE,
+	 .summary = "reset the connection right after our ClientHello"},
+	{.name = "a reset seen sending", .send_errno = EPIPE, .bytes_in = 90,
+	 .code = TP_RESET_DURING_HANDSHAKE,
+	 .summary = "reset the connection during the handshake"},
+	{.name = "a FIN", .eof = true, .send_errno = EPIPE,
+	 .code = TP_PEER_CLOSED, .summary = "without an alert right after"},
+	/* GnuTLS's own status */
+	{.name = "a version not offered",
+	 .status = GNUTLS_E_UNSUPPORTED_VERSION_PACKET,
+	 .code = TP_PROTOCOL_VERSION_MISMATCH,
+	 .summary = "chose a protocol version we do not allow"},
+	{.name = "a group not offered", .status = GNUTLS_E_NO_COMMON_KEY_SHARE,
+	 .code = TP_NO_SHARED_CIPHER, .summary = "chose parameters"},
+	{.name = "close_notify", .status = GNUTLS_E_SESSION_EOF,
+	 .bytes_in = 90, .code = TP_PEER_CLOSED,
+	 .summary = "close_notify during the handshake"},
+	{.name = "key usage", .status = GNUTLS_E_KEY_USAGE_VIOLATION,
+	 .code = TP_BAD_KEY_USAGE, .summary = "forbids its use"},
+	{.name = "anything else", .status = GNUTLS_E_DECRYPTION_FAILED,
+	 .code = TP_TLS_HANDSHAKE_FAILED,
+	 .summary = "the TLS handshake with " REMOTE " failed: "},
+};
+
+static void client_obs(const struct client_case *k, struct tp_tls_obs *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (k->first_in != NULL)
+		memcpy(o->first_in, k->first_in, k->n_first);
+	o->first_in_len = k->n_first;
+	o->alert_in = k->alert ? k->alert : -1;
+	o->warning_in = -1;
+	o->saw_server_hello = k->hello;
+	o->sent_cert = k->sent_cert;
+	o->cert_requested = k->cert_requested;
+	o->timed_out = k->timed_out;
+	o->eof = k->eof;
+	o->recv_errno = k->recv_errno;
+	o->send_errno = k->send_errno;
+	o->bytes_in = k->bytes_in;
+	o->bytes_out = 300;
+	o->status = k->status;
+	snprintf(o->last_out, sizeof(o->last_out), "ClientHello");
+}
+
+static void test_diag_tls_failure_families(void **state)
+{
+	struct tp_tls_obs done;
+	size_t i;
+
+	(void)state;
+	memset(&done, 0, sizeof(done));
+	done.alert_in = -1;
+	done.handshake_done = true;
+	snprintf(done.hello_version, sizeof(done.hello_version), "TLS1.3");
+	for (i = 0; i < N_ELEMS(client_cases); i++) {
+		const struct client_case *k = &client_cases[i];
+		struct tp_report *r = tp_report_new("client");
+		struct tp_diag_ctx ctx = {
+			.remote = REMOTE, .sni = "x.test",
+			.priority = "NORMAL",
+			.offered_versions = "TLS1.3, TLS1.2",
+			.offered_suites = "2 cipher suites",
+			.our_subject = "CN=node1", .our_issuer = "CN=CA2",
+			.timeout_ms = 2500, .first_mss = 1460,
+			.retry_mss = 536,
+		};
+		struct tp_tls_obs o;
+		const struct tp_finding *f;
+
+		assert_non_null(r);
+		client_obs(k, &o);
+		if (k->retry == 1)
+			ctx.sni_retry = &done;
+		if (k->retry == 2)
+			ctx.mss_retry = &done;
+		f = tp_diag_tls_failure(r, &o, &ctx);
+		if (f == NULL || r->n_findings != 1)
+			fail_msg("%s: %zu findings, wanted %s", k->name,
+				 r->n_findings, tp_code_info(k->code)->name);
+		if (f->code != k->code)
+			fail_msg("%s: %s, wanted %s", k->name,
+				 tp_code_info(f->code)->name,
+				 tp_code_info(k->code)->name);
+		if (strstr(f->summary, k->summary) == NULL)
+			fail_msg("%s: summary '%s' lacks '%s'", k->name,
+				 f->summary, k->summary);
+		tp_report_free(r);
+	}
+}
+
+/* The refusal alerts of diag.c's one table, as each side reads them:
+ * every alert number, so that one added to a side shows here. */
+static void test_diag_refusal_alerts(void **state)
+{
+	static const int from_server[] = {40, 42, 43, 44, 45, 46, 48, 49, 51};
+	static const int from_client[] = {42, 43, 44, 45, 46, 48, 49};
+	int alert;
+	size_t i;
+
+	(void)state;
+	for (alert = -1; alert < 256; alert++) {
+		bool want_s = false, want_c = false;
+
+		for (i = 0; i < N_ELEMS(from_server); i++)
+			want_s = want_s || from_server[i] == alert;
+		for (i = 0; i < N_ELEMS(from_client); i++)
+			want_c = want_c || from_client[i] == alert;
+		if (tp_diag_refusal_alert(alert, TP_SIDE_SERVER) != want_s ||
+		    tp_diag_refusal_alert(alert, TP_SIDE_CLIENT) != want_c)
+			fail_msg("alert %d: from a server %d, from a client "
+				 "%d", alert,
+				 tp_diag_refusal_alert(alert, TP_SIDE_SERVER),
+				 tp_diag_refusal_alert(alert, TP_SIDE_CLIENT));
+		assert_false(tp_diag_refusal_alert(alert, TP_SIDE_PATH));
+		assert_false(tp_diag_refusal_alert(alert, TP_SIDE_LOCAL));
+	}
+}
+
+/* The server's side reads a client's decrypt_error and
+ * handshake_failure as alerts like any other, bad_certificate as a
+ * refusal of our certificate (the table's client column). */
+static void test_diag_server_refusal_alerts(void **state)
+{
+	static const struct {
+		int alert;
+		const char *summary;
+	} cases[] = {
+		{42, "refused our certificate: alert bad_certificate"},
+		{46, "refused our certificate: alert certificate_unknown"},
+		{44, "refused our certificate: alert certificate_revoked"},
+		{51, "sent fatal alert decrypt_error (51)"},
+		{40, "sent fatal alert handshake_failure (40)"},
+		{71, "sent fatal alert insufficient_security (71)"},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < N_ELEMS(cases); i++) {
+		struct server_case k = {.name = "refusal"};
+		struct tp_report *r = tp_report_new("server");
+		struct tp_diag_server_obs o;
+		const struct tp_finding *f;
+
+		assert_non_null(r);
+		k.alert_in = cases[i].alert;
+		server_obs(&k, NULL, &o);
+		f = tp_diag_server_failure(r, &o, NULL, 0);
+		assert_non_null(f);
+		assert_int_equal(f->code, TP_ALERT_RECEIVED);
+		if (strstr(f->summary, cases[i].summary) == NULL)
+			fail_msg("alert %d: summary '%s' lacks '%s'",
+				 cases[i].alert, f->summary, cases[i].summary);
+		tp_report_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +820,9 @@ int main(void)
 		cmocka_unit_test(test_diag_server_failure_cases),
 		cmocka_unit_test(test_diag_server_failure_own_cert),
 		cmocka_unit_test(test_diag_server_failure_reason_cut),
+		cmocka_unit_test(test_diag_tls_failure_families),
+		cmocka_unit_test(test_diag_refusal_alerts),
+		cmocka_unit_test(test_diag_server_refusal_alerts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -430,6 +430,11 @@ static const struct resolve_case resolve_cases[] = {
 	{"::1", 0, TP_NETRES_OK, AF_INET6, "::1"},
 	{"2001:db8::7", 6, TP_NETRES_OK, AF_INET6, "2001:db8::7"},
 	{"192.0.2.7", 0, TP_NETRES_OK, AF_INET, "192.0.2.7"},
+	/* the family of the literal, whatever was preferred */
+	{"::1", 6, TP_NETRES_OK, AF_INET6, "::1"},
+	{"::ffff:127.0.0.1", 0, TP_NETRES_OK, AF_INET6, "::ffff:127.0.0.1"},
+	/* an IPv4-mapped literal with IPv4 asked: the IPv4 address */
+	{"::ffff:127.0.0.1", 4, TP_NETRES_OK, AF_INET, "127.0.0.1"},
 	/* a literal of the other family than asked */
 	{"127.0.0.1", 6, TP_NETRES_NONAME, 0, NULL},
 	{"::1", 4, TP_NETRES_NONAME, 0, NULL},
@@ -521,6 +526,61 @@ static void test_net_resolve_localhost(void **state)
 	assert_true(v4);
 }
 
+/* "localhost" with no family asked: what /etc/hosts maps it to, IPv4
+ * here (the files mapped it to 127.0.0.1 only, so that no DNS server
+ * is asked for an IPv6 address); every address with the port. */
+static void test_net_resolve_localhost_any_family(void **state)
+{
+	struct tp_resolved out;
+	struct tp_net_result res;
+	char host[64];
+	size_t i;
+	bool v4 = false;
+
+	(void)state;
+	tp_net_resolve("localhost", 8443, 0, 5000, NULL, &out, &res);
+	if (res.status != TP_NETRES_OK)
+		fail_msg("localhost: %s (%s)", tp_net_status_name(res.status),
+			 res.message);
+	assert_string_equal(res.message, "resolved");
+	assert_true(out.n >= 1 && out.n <= TP_NET_MAX_ADDRS);
+	for (i = 0; i < out.n; i++) {
+		assert_true(out.addr[i].ss_family == AF_INET ||
+			    out.addr[i].ss_family == AF_INET6);
+		assert_int_equal(tp_addr_port(&out.addr[i]), 8443);
+		tp_addr_format_host((struct sockaddr *)&out.addr[i], host,
+				    sizeof(host));
+		v4 |= strcmp(host, "127.0.0.1") == 0;
+	}
+	assert_true(v4);
+}
+
+/*
+ * A name no resolver can be asked for: a label of 64 characters (RFC
+ * 1035 allows 63) cannot be put in a query, so the resolver gives up
+ * before it sends one. Not OK, no address, the name in the message,
+ * and no wait.
+ */
+static void test_net_resolve_bad_name(void **state)
+{
+	char name[128];
+	struct tp_resolved out;
+	struct tp_net_result res;
+	double t0;
+
+	(void)state;
+	memset(name, 'a', 64);
+	snprintf(name + 64, sizeof(name) - 64, ".test");
+	t0 = tp_now_ms();
+	tp_net_resolve(name, 443, 0, 5000, NULL, &out, &res);
+	assert_true(tp_now_ms() - t0 < QUICK_MS);
+	if (res.status != TP_NETRES_NONAME && res.status != TP_NETRES_ERROR)
+		fail_msg("%s: %s (%s)", name, tp_net_status_name(res.status),
+			 res.message);
+	assert_int_equal(out.n, 0);
+	assert_memory_equal(res.message, name, strlen(name));
+}
+
 /* A stop set before the call: no answer taken, whatever the name. */
 static void test_net_resolve_stopped_before(void **state)
 {
@@ -594,6 +654,9 @@ int main(void)
 		cmocka_unit_test(test_net_resolve_literals),
 		TEST_IF(hosts, "/etc/hosts does not map localhost",
 			test_net_resolve_localhost),
+		TEST_IF(hosts, "/etc/hosts does not map localhost",
+			test_net_resolve_localhost_any_family),
+		cmocka_unit_test(test_net_resolve_bad_name),
 		cmocka_unit_test(test_net_resolve_stopped_before),
 	};
 

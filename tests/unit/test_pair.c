@@ -609,6 +609,114 @@ static void test_pair_analyse_peer_id_mismatch(void **state)
 	}
 }
 
+/* ---- whose account, and which findings it touches ---- */
+
+/* The findings the account can touch, each with detail "d", on the
+ * server's side. */
+static const enum tp_code touched[] = {
+	TP_CLIENT_CERT_REQUIRED, TP_RESET_DURING_HANDSHAKE,
+	TP_HANDSHAKE_TIMEOUT, TP_PEER_CLOSED, TP_ALERT_RECEIVED,
+};
+
+#define SAYS "d; the paired tlsprobe server says: "
+
+static void test_pair_analyse_account_families(void **state)
+{
+	static const struct {
+		const char *name;
+		bool paired, inside, inside_account, claimed, side_account;
+		const char *peer_reason;   /* r->peer.reason, NULL: none */
+		/* per code of touched[]: its detail and side after */
+		const char *detail[5];
+		enum tp_side side[5];
+	} cases[] = {
+		{"paired: the reason on each finding it explains", true,
+		 false, false, true, true, "side words",
+		 {SAYS "side words", SAYS "side words", "d",
+		  SAYS "side words", SAYS "side words"},
+		 {TP_SIDE_SERVER, TP_SIDE_SERVER, TP_SIDE_SERVER,
+		  TP_SIDE_SERVER, TP_SIDE_SERVER}},
+		{"paired: the account inside TLS beats the side channel's",
+		 true, true, true, true, true, "inside words",
+		 {SAYS "inside words", SAYS "inside words", "d",
+		  SAYS "inside words", SAYS "inside words"},
+		 {TP_SIDE_SERVER, TP_SIDE_SERVER, TP_SIDE_SERVER,
+		  TP_SIDE_SERVER, TP_SIDE_SERVER}},
+		{"paired, claimed, no account: cut on the path", true, false,
+		 false, true, false, NULL,
+		 {"d", "d; the paired tlsprobe server saw no handshake with "
+		  "our ClientHello, so it was not the server",
+		  "d; the paired tlsprobe server saw no handshake with our "
+		  "ClientHello, so it was not the server",
+		  "d; the paired tlsprobe server saw no handshake with our "
+		  "ClientHello, so it was not the server", "d"},
+		 {TP_SIDE_SERVER, TP_SIDE_PATH, TP_SIDE_PATH, TP_SIDE_PATH,
+		  TP_SIDE_SERVER}},
+		{"inside only, claimed, no account: nothing touched", false,
+		 true, false, true, false, NULL,
+		 {"d", "d", "d", "d", "d"},
+		 {TP_SIDE_SERVER, TP_SIDE_SERVER, TP_SIDE_SERVER,
+		  TP_SIDE_SERVER, TP_SIDE_SERVER}},
+		{"inside only, with an account", false, true, true, false,
+		 false, "inside words",
+		 {SAYS "inside words", SAYS "inside words", "d",
+		  SAYS "inside words", SAYS "inside words"},
+		 {TP_SIDE_SERVER, TP_SIDE_SERVER, TP_SIDE_SERVER,
+		  TP_SIDE_SERVER, TP_SIDE_SERVER}},
+	};
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct tp_pair *p = pair_blank();
+		struct tp_report *r = report_with_leaf(NULL);
+		const struct tp_finding *g;
+
+		print_message("# %s\n", cases[i].name);
+		p->state = cases[i].paired ? TP_PAIR_PAIRED : TP_PAIR_SILENT;
+		snprintf(p->welcome.unique_id, 64, "node-b");
+		p->asked = p->claimed = cases[i].claimed;
+		p->have_account = cases[i].side_account;
+		snprintf(p->account.reason, sizeof(p->account.reason),
+			 "side words");
+		p->have_inside = cases[i].inside;
+		snprintf(p->inside.unique_id, 64, "node-b");
+		our_random_hex(p, p->inside.client_random);
+		p->inside.has_account = cases[i].inside_account;
+		snprintf(p->inside.account.reason,
+			 sizeof(p->inside.account.reason), "inside words");
+		for (k = 0; k < sizeof(touched) / sizeof(touched[0]); k++) {
+			struct tp_finding *f =
+				tp_report_finding(r, touched[k], "f");
+
+			assert_non_null(f);
+			f->side = TP_SIDE_SERVER;
+			tp_finding_detail(f, "d");
+		}
+		tp_pair_analyse(p, r, &no_cfg);
+		assert_int_equal(r->n_findings,
+				 sizeof(touched) / sizeof(touched[0]));
+		for (k = 0; k < sizeof(touched) / sizeof(touched[0]); k++) {
+			g = find(r, touched[k]);
+			assert_non_null(g);
+			if (strcmp(g->detail, cases[i].detail[k]) != 0)
+				fail_msg("%s: %s: '%s', wanted '%s'",
+					 cases[i].name,
+					 tp_code_info(touched[k])->name,
+					 g->detail, cases[i].detail[k]);
+			assert_int_equal(g->side, cases[i].side[k]);
+		}
+		assert_true(r->has_peer_report);
+		if (cases[i].peer_reason == NULL)
+			assert_null(r->peer.reason);
+		else
+			assert_string_equal(r->peer.reason,
+					    cases[i].peer_reason);
+		tp_report_free(r);
+		free(p);
+	}
+}
+
 /* ---- nobody answered ---- */
 
 static void test_pair_analyse_no_far_side(void **state)
@@ -901,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_pair_analyse_claim_without_account),
 		cmocka_unit_test(test_pair_analyse_cert_rejected_reason),
 		cmocka_unit_test(test_pair_analyse_peer_id_mismatch),
+		cmocka_unit_test(test_pair_analyse_account_families),
 		cmocka_unit_test(test_pair_analyse_no_far_side),
 		cmocka_unit_test(test_pair_analyse_sanitises_hostile_words),
 		cmocka_unit_test(test_pair_wants_claim),

@@ -654,6 +654,124 @@ static const struct CMUnitTest cross_tests[] = {
 
 /* ---- main ---- */
 
+/* ---- a suite's OpenSSL classes, one family a row ---- */
+
+/* "ALIAS+SUITE" selects the suite exactly when the suite is of the
+ * class the alias names: each row holds one step of the classification
+ * (key exchange, authentication, cipher, strength, DEFAULT, minimum
+ * version) to what OpenSSL 3.0 says. */
+static void test_policy_openssl_classes(void **state)
+{
+	static const struct {
+		const char *alias, *suite;
+		uint16_t id;
+		bool selected;
+	} rows[] = {
+		/* key exchange */
+		{"kRSA", "AES128-SHA", 0x002F, true},
+		{"kRSA", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, false},
+		{"kDHE", "DHE-RSA-AES128-SHA", 0x0033, true},
+		{"kDHE", "ADH-AES128-SHA", 0x0034, true},  /* anon: ephemeral */
+		{"kECDHE", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, true},
+		{"kPSK", "PSK-AES128-CBC-SHA", 0x008C, true},
+		{"kECDHEPSK", "ECDHE-PSK-AES128-CBC-SHA", 0xC035, true},
+		{"kPSK", "ECDHE-PSK-AES128-CBC-SHA", 0xC035, false},
+		{"kSRP", "SRP-AES-128-CBC-SHA", 0xC01D, true},
+		/* authentication */
+		{"aRSA", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, true},
+		{"aECDSA", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, false},
+		{"aECDSA", "ECDHE-ECDSA-AES128-GCM-SHA256", 0xC02B, true},
+		{"aNULL", "ADH-AES128-SHA", 0x0034, true},
+		{"aDSS", "DHE-DSS-AES128-SHA", 0x0032, true},
+		{"aPSK", "PSK-AES128-CBC-SHA", 0x008C, true},
+		/* cipher and MAC */
+		{"AESGCM", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, true},
+		{"AESGCM", "AES128-SHA", 0x002F, false},
+		{"CHACHA20", "ECDHE-RSA-CHACHA20-POLY1305", 0xCCA8, true},
+		{"3DES", "DES-CBC3-SHA", 0x000A, true},
+		{"SHA1", "AES128-SHA", 0x002F, true},
+		{"SHA256", "AES128-SHA", 0x002F, false},
+		/* strength */
+		{"HIGH", "AES128-SHA", 0x002F, true},
+		{"HIGH", "DES-CBC3-SHA", 0x000A, false},
+		{"MEDIUM", "DES-CBC3-SHA", 0x000A, true},
+		{"eNULL", "NULL-SHA", 0x0002, true},
+		/* outside DEFAULT */
+		{"COMPLEMENTOFDEFAULT", "ADH-AES128-SHA", 0x0034, true},
+		{"COMPLEMENTOFDEFAULT", "DHE-DSS-AES128-SHA", 0x0032, true},
+		{"COMPLEMENTOFDEFAULT", "CAMELLIA128-SHA", 0x0041, true},
+		{"COMPLEMENTOFDEFAULT", "DES-CBC3-SHA", 0x000A, true},
+		{"COMPLEMENTOFDEFAULT", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F,
+		 false},
+		{"COMPLEMENTOFDEFAULT", "NULL-SHA", 0x0002, false},
+		/* the oldest version a suite needs */
+		{"TLSv1.2", "AES128-SHA256", 0x003C, true},
+		{"TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256", 0xC02F, true},
+		{"TLSv1", "ECDHE-RSA-AES128-SHA", 0xC013, true},
+		{"SSLv3", "AES128-SHA", 0x002F, true},
+		{"SSLv3", "ECDHE-RSA-AES128-SHA", 0xC013, false},
+		{"TLSv1", "PSK-AES128-CBC-SHA256", 0x00AE, true},  /* RFC 5487 */
+		{"TLSv1", "ECDHE-PSK-AES128-CBC-SHA", 0xC035, true},
+		{"SSLv3", "PSK-AES128-CBC-SHA", 0x008C, true},
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char text[160];
+		struct tp_policy p;
+		struct tp_error err;
+		bool has;
+
+		assert_non_null(tp_registry_suite(rows[i].id));
+		assert_string_equal(tp_registry_suite(rows[i].id)->openssl,
+				    rows[i].suite);
+		snprintf(text, sizeof(text), "%s+%s:@SECLEVEL=0",
+			 rows[i].alias, rows[i].suite);
+		memset(&err, 0, sizeof(err));
+		has = tp_policy_parse(text, &p, &err) == 0 &&
+		      tp_policy_has(&p, rows[i].id);
+		if (has != rows[i].selected)
+			fail_msg("'%s' %s it", text, has ? "selects"
+				 : "does not select");
+	}
+}
+
+/* One element's reading: its operator, an @command, each word, and the
+ * words that cannot stand where they are. */
+static void test_policy_openssl_elements(void **state)
+{
+	struct tp_policy p;
+
+	(void)state;
+	parse_fails("HIGH:@FOO", "unknown command '@FOO'", "word 2", NULL);
+	parse_fails("HIGH:!@STRENGTH", "unexpected '@'", "word 2", NULL);
+	parse_fails("HIGH:$", "unexpected '$'", "word 2", NULL);
+	parse_fails("HIGH:NOSUCH", "unknown cipher 'NOSUCH'", "word 2", NULL);
+	parse_fails("HIGH:kRSA+NOSUCH", "unknown cipher 'NOSUCH'", "word 2",
+		    NULL);
+	parse_fails("HIGH:DEFAULT", "'DEFAULT' is only understood at the "
+		    "start", "word 2", NULL);
+	parse_fails("HIGH+TLS_AES_128_GCM_SHA256", "TLS 1.3 suite "
+		    "'TLS_AES_128_GCM_SHA256' cannot be combined", "word 1",
+		    NULL);
+	parse_fails("HIGH:TLS_AES_128_GCM_SHA256+HIGH", "cannot be combined",
+		    "word 2", NULL);
+	/* a TLS 1.3 suite is a rule of its own: what follows still reads */
+	parse_ok("TLS_AES_256_GCM_SHA384:AES128-SHA", &p);
+	ASSERT_SUITES(&p, 0x1302, 0x002F);
+	/* the operators: add, kill for good, delete, move to the end */
+	parse_ok("AES128-SHA:AES256-SHA:!AES256-SHA:AES256-SHA", &p);
+	assert_false(tp_policy_has(&p, 0x0035));
+	parse_ok("AES128-SHA:AES256-SHA:-AES128-SHA:AES128-SHA", &p);
+	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x0035, 0x002F);
+	parse_ok("AES128-SHA:AES256-SHA:+AES128-SHA", &p);
+	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x0035, 0x002F);
+	/* "kRSA+kDHE" names nothing, and OpenSSL skips it */
+	parse_ok("AES128-SHA:kRSA+kDHE", &p);
+	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x002F);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -674,6 +792,8 @@ int main(void)
 		cmocka_unit_test(test_policy_openssl_iana_names_inside),
 		cmocka_unit_test(test_policy_openssl_historical),
 		cmocka_unit_test(test_policy_openssl_seclevel),
+		cmocka_unit_test(test_policy_openssl_classes),
+		cmocka_unit_test(test_policy_openssl_elements),
 		cmocka_unit_test(test_policy_has),
 	};
 	int failed;
