@@ -861,12 +861,12 @@ static const struct tp_suite *suite_named(const char *w, bool *by_iana)
 	const struct tp_suite *all;
 	size_t n, i;
 
+	*by_iana = false;
 	/* OpenSSL 3 still takes the EDH- spelling of these two */
 	if (strcmp(w, "EDH-DSS-DES-CBC3-SHA") == 0)
 		return tp_registry_suite(0x0013);
 	if (strcmp(w, "EDH-RSA-DES-CBC3-SHA") == 0)
 		return tp_registry_suite(0x0016);
-	*by_iana = false;
 	all = tp_registry_suites(&n);
 	for (i = 0; i < n; i++)
 		if (all[i].openssl && strcmp(all[i].openssl, w) == 0)
@@ -1034,8 +1034,7 @@ static enum op element_op(const char **c)
  * follows it) combined into *p, *found false once the words name
  * nothing together. A TLS 1.3 suite is a rule of its own in OpenSSL,
  * applied here: 1. Combined: 0. An error: -1. *by_iana is
- * suite_named's, kept from one word to the next as it always was (see
- * suite_named: the EDH- spellings leave it as the word before left it).
+ * suite_named's, of this word.
  */
 static int element_word(struct oeval *e, const char *w, const char *after,
 			unsigned words, enum op op, unsigned pos,

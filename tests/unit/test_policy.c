@@ -355,6 +355,12 @@ static void test_policy_openssl_historical(void **state)
 	parse_ok("RC4-MD5:DES-CBC3-SHA:EXP-RC4-MD5:EDH-RSA-DES-CBC3-SHA", &p);
 	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x0004, 0x000A, 0x0003,
 		      0x0016);
+	/* the EDH- spelling after a word that was no suite name: an alias
+	 * before it must not make it read as an IANA name */
+	parse_ok("kDHE+EDH-RSA-DES-CBC3-SHA", &p);
+	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x0016);
+	parse_ok("kEDH+EDH-DSS-DES-CBC3-SHA", &p);
+	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x0013);
 	/* OpenSSL 3 has no export suite: the alias selects none, and no
 	 * alias selects static DH or ECDH, Kerberos or GOST either */
 	parse_fails("EXPORT", "selects no", NULL);
