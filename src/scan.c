@@ -2131,22 +2131,33 @@ static unsigned second_parts(const struct vstate *vs)
 	return parts;
 }
 
-int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
-		   struct tp_error *err)
-{
-	static const uint16_t versions[5] = {0x0300, 0x0301, 0x0302, 0x0303,
-					     0x0304};
-	struct tp_policy *policy = NULL;
+/*
+ * One run of the audit: what its stages share. Each stage reads what
+ * the ones before it found and fills r; the stop flag is honoured by the
+ * probes themselves (take_connection, probe_once), so that a stopped
+ * audit still ends in a report of what it saw.
+ */
+struct run {
+	const struct tp_ciphers_opts *o;
+	struct tp_report *r;
 	struct scan *sc;
-	struct job jobs[16];
-	size_t n_jobs = 0, i;
-	bool want[5];
-	unsigned cert_bits = 0;
-	int cert_pk = 0, rc = -1;
-	double t0 = tp_now_ms();
-	struct tp_livecap *lc = NULL;
-	char host_ascii[TP_ADDR_NAME_SIZE], sni_ascii[TP_ADDR_NAME_SIZE];
-	bool reached;
+	struct tp_policy *policy;
+	struct tp_livecap *lc;
+	bool capture;           /* --capture or --pcap-out */
+	bool want[5];           /* --protocols, in versions' order */
+	char sni_ascii[TP_ADDR_NAME_SIZE];
+	double t0;
+};
+
+static const uint16_t versions[5] = {0x0300, 0x0301, 0x0302, 0x0303,
+				     0x0304};
+
+/* Everything before the first packet: the options checked, the policy
+ * read, so that bad input fails fast. */
+static int check_input(struct run *run, struct tp_error *err)
+{
+	const struct tp_ciphers_opts *o = run->o;
+	char host_ascii[TP_ADDR_NAME_SIZE];
 
 	if (o->host == NULL || o->host[0] == '\0') {
 		tp_error_set(err, TP_ERR_USAGE, "no target host");
@@ -2156,11 +2167,11 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	 * DNS or a ClientHello; the mains checked them already */
 	if (tp_addr_check_name("target", o->host, host_ascii, err) < 0 ||
 	    (o->sni != NULL &&
-	     tp_addr_check_name("--sni", o->sni, sni_ascii, err) < 0))
+	     tp_addr_check_name("--sni", o->sni, run->sni_ascii, err) < 0))
 		return -1;
-	if (parse_protocols(o->protocols, want, err) < 0)
+	if (parse_protocols(o->protocols, run->want, err) < 0)
 		return -1;
-	if (o->capture || o->pcap_out != NULL) {
+	if (run->capture) {
 		struct tp_livecap_opts co = {.user = o->user};
 
 		/* not permitted: say so before any network step */
@@ -2168,21 +2179,28 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 			return -1;
 	}
 	if (o->policy != NULL) {
-		policy = calloc(1, sizeof(*policy));
-		if (policy == NULL) {
+		run->policy = calloc(1, sizeof(*run->policy));
+		if (run->policy == NULL) {
 			tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 			return -1;
 		}
-		if (tp_policy_parse(o->policy, policy, err) < 0) {
-			free(policy);
+		if (tp_policy_parse(o->policy, run->policy, err) < 0)
 			return -1;
-		}
 	}
-	sc = calloc(1, sizeof(*sc));
-	r->scan = calloc(1, sizeof(*r->scan));
-	if (sc == NULL || r->scan == NULL) {
+	return 0;
+}
+
+/* The audit's state and its limits: timeout, budget, --max-time. */
+static int prepare(struct run *run, struct tp_error *err)
+{
+	const struct tp_ciphers_opts *o = run->o;
+	struct scan *sc;
+
+	run->sc = sc = calloc(1, sizeof(*sc));
+	run->r->scan = calloc(1, sizeof(*run->r->scan));
+	if (sc == NULL || run->r->scan == NULL) {
 		free(sc);
-		free(policy);
+		run->sc = NULL;
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
 	}
@@ -2194,61 +2212,97 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	sc->budget = o->budget ? o->budget : TP_DEFAULT_BUDGET;
 	sc->max_time_ms = (o->max_time_s > 0 ? o->max_time_s
 			   : tp_ciphers_default_max_time(o)) * 1000;
-	sc->deadline = t0 + sc->max_time_ms;
+	sc->deadline = run->t0 + sc->max_time_ms;
 	sc->sni = tp_addr_sni_form(o->no_sni ? NULL
-				   : o->sni != NULL ? sni_ascii
+				   : o->sni != NULL ? run->sni_ascii
 				   : tp_addr_is_literal(o->host) ? NULL
-				   : o->host, sni_ascii);
-	if (tp_report_set_target(r, o->host, o->port, sc->sni) < 0)
-		goto nomem;
+				   : o->host, run->sni_ascii);
+	return 0;
+}
+
+/* The report's target and stages, and the versions to audit with their
+ * candidate suites. -1: out of memory. */
+static int plan(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct tp_report *r = run->r;
+	size_t i;
+
+	if (tp_report_set_target(r, run->o->host, run->o->port, sc->sni) < 0)
+		return -1;
 	if (sc->starttls != TP_STARTTLS_NONE)
 		r->scan->starttls = tp_report_strdup(
 			tp_starttls_name(sc->starttls));
-	if (policy != NULL)
+	if (run->policy != NULL)
 		r->scan->policy_syntax = tp_report_strdup(
-			tp_policy_syntax_name(policy->syntax));
-
+			tp_policy_syntax_name(run->policy->syntax));
 	for (i = 0; i < 5; i++) {
 		struct vstate *vs = &sc->v[sc->n_v++];
 
 		vs->version = versions[i];
-		vs->tested = want[i];
-		if (want[i]) {
+		vs->tested = run->want[i];
+		if (run->want[i]) {
 			candidates(vs);
 			sc->estimate += (unsigned)(vs->n_cand + BUNDLE - 1) /
 					BUNDLE + 1;
 		}
 	}
-	if (tp_report_add_standard_stages(r) < 0)
-		goto nomem;
-	reached = resolve(sc, r) == 0;
+	return tp_report_add_standard_stages(r);
+}
+
+/* dns and tcp (and starttls): 1 when the server can be probed, 0 when
+ * not (no version was then tested), -1 with err set when the capture
+ * cannot start. */
+static int stage_reach(struct run *run, struct tp_error *err)
+{
+	struct scan *sc = run->sc;
+	bool reached = resolve(sc, run->r) == 0;
+	size_t i;
+
 	/* --capture: open before the first SYN, on the one address every
 	 * probe goes to; privileges go as soon as it is open */
-	if (reached && (o->capture || o->pcap_out != NULL)) {
+	if (reached && run->capture) {
 		struct tp_livecap_opts co = {
-			.pcap_out = o->pcap_out, .user = o->user,
+			.pcap_out = run->o->pcap_out, .user = run->o->user,
 		};
 
-		r->has_packets = true;
-		lc = tp_livecap_start(&co, &sc->addr, 1, o->port, err);
-		if (lc == NULL) {
-			rc = -1;
-			goto out;
-		}
+		run->r->has_packets = true;
+		run->lc = tp_livecap_start(&co, &sc->addr, 1, run->o->port,
+					   err);
+		if (run->lc == NULL)
+			return -1;
 	}
-	if (!reached || !first_contact(sc, r)) {
-		/* nothing was asked: no version was tested */
-		for (i = 0; i < sc->n_v; i++)
-			sc->v[i].tested = false;
-		goto judge;
-	}
+	if (reached && first_contact(sc, run->r))
+		return 1;
+	/* nothing was asked: no version was tested */
+	for (i = 0; i < sc->n_v; i++)
+		sc->v[i].tested = false;
+	return 0;
+}
 
-	/* newest first: they decide most of the grade */
+/* The suites of every version tested, newest first: they decide most
+ * of the grade. */
+static void stage_suites(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct job jobs[16];
+	size_t n_jobs = 0, i;
+
 	for (i = sc->n_v; i-- > 0;)
 		if (sc->v[i].tested)
 			jobs[n_jobs++] = (struct job){JOB_SUITES, &sc->v[i]};
 	run_jobs(sc, jobs, n_jobs);
-	n_jobs = 0;
+}
+
+/* Groups and signature algorithms of the versions accepted; a part
+ * never tried is noted as cut (the deadline) or skipped (a server that
+ * stalls after its ServerHello). */
+static void stage_second_parts(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct job jobs[16];
+	size_t n_jobs = 0, i;
+
 	for (i = sc->n_v; i-- > 0;) {
 		struct vstate *vs = &sc->v[i];
 		unsigned parts = second_parts(vs);
@@ -2276,19 +2330,28 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 			jobs[n_jobs++] = (struct job){JOB_SIGS13, vs};
 	}
 	run_jobs(sc, jobs, n_jobs);
+}
 
-	tls_stage(sc, r, t0);
-judge:
+/* The findings over what the probes saw (and the capture, if any), then
+ * the grade; a grade over part of the server says so. -1: out of
+ * memory. */
+static int stage_judge(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct tp_report *r = run->r;
+	unsigned cert_bits = 0;
+	int cert_pk = 0;
+
 	if (copy_results(sc, r->scan) < 0)
-		goto nomem;
+		return -1;
 	describe_leaf(sc, r, &cert_bits, &cert_pk);
 	network_findings(sc, r);
-	if (lc != NULL) {
+	if (run->lc != NULL) {
 		struct tp_flow_evidence ev;
 
-		tp_livecap_stop(lc);
-		tp_livecap_timeline(lc, r);
-		tp_livecap_evidence(lc, NULL, &ev);
+		tp_livecap_stop(run->lc);
+		tp_livecap_timeline(run->lc, r);
+		tp_livecap_evidence(run->lc, NULL, &ev);
 		tp_diag_capture(r, &ev);
 	}
 	/* an alert that is no refusal proves nothing refused */
@@ -2296,25 +2359,59 @@ judge:
 	    sc->alerted == 0)
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
-	if (tp_grade_scan(r, policy, cert_bits, cert_pk) < 0)
-		goto nomem;
+	if (tp_grade_scan(r, run->policy, cert_bits, cert_pk) < 0)
+		return -1;
 	/* a grade over part of the server is no grade of all of it */
 	if (r->scan->grade != '\0' && (sc->expired || sc->stalls > 0) &&
 	    tp_strv_add(&r->scan->grade_reasons, &r->scan->n_grade_reasons,
 			"provisional: the audit did not see everything "
 			"(SCAN_INCOMPLETE); the grade covers what it saw") < 0)
-		goto nomem;
-	r->scan->ms = tp_now_ms() - t0;
+		return -1;
+	r->scan->ms = tp_now_ms() - run->t0;
 	r->total_ms = r->scan->ms;
-	rc = 0;
-	goto out;
+	return 0;
+}
+
+/* Everything let go, however far the run got. */
+static void finish(struct run *run)
+{
+	tp_livecap_free(run->lc);
+	if (run->sc != NULL) {
+		free(run->sc->leaf);
+		pthread_mutex_destroy(&run->sc->lock);
+		free(run->sc);
+	}
+	free(run->policy);
+}
+
+int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
+		   struct tp_error *err)
+{
+	struct run run = {
+		.o = o, .r = r, .t0 = tp_now_ms(),
+		.capture = o->capture || o->pcap_out != NULL,
+	};
+	int reach;
+
+	if (check_input(&run, err) < 0 || prepare(&run, err) < 0)
+		goto fail;
+	if (plan(&run) < 0)
+		goto nomem;
+	reach = stage_reach(&run, err);
+	if (reach < 0)
+		goto fail;
+	if (reach > 0) {
+		stage_suites(&run);
+		stage_second_parts(&run);
+		tls_stage(run.sc, r, run.t0);
+	}
+	if (stage_judge(&run) < 0)
+		goto nomem;
+	finish(&run);
+	return 0;
 nomem:
 	tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
-out:
-	tp_livecap_free(lc);
-	free(sc->leaf);
-	pthread_mutex_destroy(&sc->lock);
-	free(sc);
-	free(policy);
-	return rc;
+fail:
+	finish(&run);
+	return -1;
 }
