@@ -541,6 +541,229 @@ static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
 	return true;
 }
 
+/* One answer being read: what read_answer's steps share. */
+struct reading {
+	struct scan *sc;
+	const struct hello *h;
+	const struct tp_wire_client_hello *sent;
+	bool hello_only;
+	struct answer *a;
+	size_t flight;          /* bytes after the ServerHello */
+	bool have_sh, dhe, kx;
+	bool need_leaf, need_kx;
+	struct leaf_pieces lp;
+	unsigned warnings;      /* warning alerts before the ServerHello */
+	uint8_t last_warning;
+};
+
+/* Nothing more came by the deadline (rc 0) or the wait failed: what the
+ * answer is then. */
+static void no_more(struct reading *rg, int rc)
+{
+	struct answer *a = rg->a;
+	double timeout_ms = rg->sc->timeout_ms;
+
+	if (rc == 0 && out_of_time(rg->sc)) {
+		/* the audit's end, not the server's doing */
+		if (!rg->have_sh) {
+			a->kind = ANS_STOPPED;
+			snprintf(a->detail, sizeof(a->detail),
+				 "cut by --max-time");
+		}
+	} else if (!rg->have_sh && rg->warnings > 0) {
+		char last[48];
+
+		alert_name(rg->last_warning, last, sizeof(last));
+		a->kind = ANS_ALERT;
+		snprintf(a->detail, sizeof(a->detail), "%u warning alert%s "
+			 "(the last %s) and no answer within %.1f s",
+			 rg->warnings, rg->warnings == 1 ? "" : "s", last,
+			 timeout_ms / 1000);
+	} else if (!rg->have_sh) {
+		a->kind = ANS_TIMEOUT;
+		snprintf(a->detail, sizeof(a->detail), "no answer to the "
+			 "ClientHello within %.1f s", timeout_ms / 1000);
+	} else {
+		a->stalled = true;
+	}
+}
+
+/* The connection ended (recv gave n <= 0) before any ServerHello. */
+static void ended(struct answer *a, ssize_t n, int error)
+{
+	if (n < 0 && error == ECONNRESET) {
+		a->kind = ANS_RESET;
+		snprintf(a->detail, sizeof(a->detail), "the connection was "
+			 "reset after the ClientHello");
+	} else {
+		a->kind = ANS_REFUSE;
+		snprintf(a->detail, sizeof(a->detail), "the server closed the "
+			 "connection without an answer");
+	}
+}
+
+/* A record that is no handshake message: true when the answer is
+ * complete, false when reading goes on (a warning alert read past). */
+static bool other_record(struct reading *rg, const struct tp_wire_event *ev)
+{
+	struct answer *a = rg->a;
+
+	switch (ev->kind) {
+	case TP_WIRE_ALERT:
+		return rg->have_sh || early_alert(ev, &rg->warnings,
+						  &rg->last_warning, a);
+	case TP_WIRE_NOT_TLS:
+	case TP_WIRE_SSL2:
+		if (rg->have_sh)
+			return true;
+		a->kind = ANS_NOT_TLS;
+		snprintf(a->detail, sizeof(a->detail), "%s",
+			 ev->kind == TP_WIRE_SSL2
+			 ? "the answer is an SSL 2.0 record"
+			 : "the answer is not a TLS record");
+		return true;
+	case TP_WIRE_BAD_RECORD:
+		a->kind = ANS_VIOLATION;
+		snprintf(a->detail, sizeof(a->detail), "the server sent a "
+			 "record over the limits of TLS");
+		return true;
+	default:  /* CCS, encrypted records: the flight is over */
+		if (!rg->have_sh) {
+			a->kind = ANS_VIOLATION;
+			snprintf(a->detail, sizeof(a->detail), "the server sent "
+				 "content type %s before its ServerHello",
+				 ev->kind == TP_WIRE_CCS ? "change_cipher_spec"
+				 : "application data");
+		}
+		return true;
+	}
+}
+
+/* The first handshake message, which must be the ServerHello (or HRR):
+ * true when the answer is complete with it. */
+static bool first_message(struct reading *rg, const struct tp_wire_event *ev)
+{
+	struct answer *a = rg->a;
+
+	/* a ServerHello always fits the reader: one in pieces is over the
+	 * largest legal one */
+	if (ev->kind != TP_WIRE_HANDSHAKE ||
+	    ev->hs_type != TP_WIRE_SERVER_HELLO ||
+	    tp_wire_parse_server_hello(ev->body, ev->body_len, &a->sh) < 0) {
+		a->kind = ANS_VIOLATION;
+		snprintf(a->detail, sizeof(a->detail), "the server's first "
+			 "message is not a valid ServerHello (handshake type "
+			 "%u, %zu bytes)", ev->hs_type, ev->msg_len);
+		return true;
+	}
+	rg->have_sh = true;
+	if (!hello_fits(rg->h, rg->sent, a))
+		return true;
+	if (a->sh.version >= 0x0304 && rg->warnings > 0) {
+		char last[48];
+
+		/* RFC 8446 section 6.2: every error alert is sent fatal */
+		alert_name(rg->last_warning, last, sizeof(last));
+		a->kind = ANS_VIOLATION;
+		snprintf(a->detail, sizeof(a->detail), "the server sent "
+			 "warning alerts (the last %s) before a TLS 1.3 "
+			 "ServerHello; in TLS 1.3 an error alert is always "
+			 "fatal", last);
+	}
+	if (a->sh.version >= 0x0304)
+		return true;
+	suite_kx(a->sh.suite, &rg->dhe, &rg->kx);
+	rg->need_leaf = rg->h->want_leaf && !rg->hello_only;
+	rg->need_kx = rg->kx && !rg->hello_only;
+	return false;
+}
+
+/* A piece of a message too long for the reader: a long Certificate goes
+ * by in pieces and only its leaf is kept. */
+static void message_part(struct reading *rg, const struct tp_wire_event *ev)
+{
+	bool last = ev->offset + ev->body_len == ev->msg_len;
+
+	if (ev->hs_type == TP_WIRE_CERTIFICATE && rg->need_leaf) {
+		leaf_piece(&rg->lp, ev->body, ev->body_len, rg->a);
+		rg->need_leaf = !last && !rg->lp.done;
+	}
+	/* a ServerKeyExchange this long says nothing the audit can use,
+	 * but it is over */
+	if (ev->hs_type == TP_WIRE_SERVER_KEY_EXCHANGE && last)
+		rg->need_kx = false;
+}
+
+/* A whole message of the flight after the ServerHello: true at its end
+ * (ServerHelloDone). */
+static bool flight_message(struct reading *rg, const struct tp_wire_event *ev)
+{
+	struct answer *a = rg->a;
+	const uint8_t *der;
+	size_t len;
+
+	switch (ev->hs_type) {
+	case TP_WIRE_CERTIFICATE:
+		if (rg->need_leaf &&
+		    tp_wire_parse_certificate(ev->body, ev->body_len, &der,
+					      &len, 1) > 0) {
+			a->leaf = malloc(len);
+			if (a->leaf != NULL) {
+				memcpy(a->leaf, der, len);
+				a->leaf_len = len;
+			}
+		}
+		rg->need_leaf = false;
+		return false;
+	case TP_WIRE_SERVER_KEY_EXCHANGE:
+		if (rg->kx && tp_wire_parse_server_kx(ev->body, ev->body_len,
+						      rg->dhe,
+						      a->sh.version >= 0x0303,
+						      &a->kx) == 0)
+			a->has_kx = true;
+		rg->need_kx = false;
+		return false;
+	case TP_WIRE_SERVER_HELLO_DONE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* The records in n bytes just read: true when the answer is complete. */
+static bool take_bytes(struct reading *rg, struct tp_wire_reader *rd,
+		       const uint8_t *p, size_t left)
+{
+	struct tp_wire_event ev;
+
+	if (rg->have_sh) {
+		/* a flood never brings what the probe waits for: the same
+		 * as a server that stops sending */
+		rg->flight += left;
+		if (rg->flight > MAX_FLIGHT) {
+			rg->a->stalled = true;
+			return true;
+		}
+	}
+	for (;;) {
+		tp_wire_reader_next(rd, &p, &left, &ev);
+		if (ev.kind == TP_WIRE_NEED_MORE)
+			return false;
+		if (ev.kind != TP_WIRE_HANDSHAKE &&
+		    ev.kind != TP_WIRE_HANDSHAKE_PART) {
+			if (other_record(rg, &ev))
+				return true;
+		} else if (!rg->have_sh) {
+			if (first_message(rg, &ev))
+				return true;
+		} else if (ev.kind == TP_WIRE_HANDSHAKE_PART) {
+			message_part(rg, &ev);
+		} else if (flight_message(rg, &ev)) {
+			return true;
+		}
+	}
+}
+
 /*
  * Reads the server's answer to h until the probe has what it needs, and
  * no longer: the ServerHello (or HRR) is the answer; before TLS 1.3 the
@@ -555,218 +778,32 @@ static void read_answer(struct scan *sc, int fd, const struct hello *h,
 			bool hello_only, struct answer *a)
 {
 	uint8_t buf[16384];
-	size_t flight = 0;
-	bool have_sh = false, dhe = false, kx = false;
-	bool need_leaf = false, need_kx = false;
-	struct leaf_pieces lp = {0};
-	unsigned warnings = 0;
-	uint8_t last_warning = 0;
+	struct reading rg = {
+		.sc = sc, .h = h, .sent = sent, .hello_only = hello_only,
+		.a = a,
+	};
 
 	tp_wire_reader_init(rd);
-	for (;;) {
-		struct tp_wire_event ev;
-		const uint8_t *p = buf;
+	while (!rg.have_sh || rg.need_leaf || rg.need_kx) {
 		ssize_t n;
-		size_t left;
-		int rc;
+		int rc = tp_net_wait(fd, POLLIN, deadline);
 
-		if (have_sh && !need_leaf && !need_kx)
-			goto out;
-		rc = tp_net_wait(fd, POLLIN, deadline);
 		if (rc <= 0) {
-			if (rc == 0 && out_of_time(sc)) {
-				/* the audit's end, not the server's doing */
-				if (!have_sh) {
-					a->kind = ANS_STOPPED;
-					snprintf(a->detail, sizeof(a->detail),
-						 "cut by --max-time");
-				}
-			} else if (!have_sh && warnings > 0) {
-				char last[48];
-
-				alert_name(last_warning, last, sizeof(last));
-				a->kind = ANS_ALERT;
-				snprintf(a->detail, sizeof(a->detail), "%u "
-					 "warning alert%s (the last %s) and no "
-					 "answer within %.1f s", warnings,
-					 warnings == 1 ? "" : "s", last,
-					 sc->timeout_ms / 1000);
-			} else if (!have_sh) {
-				a->kind = ANS_TIMEOUT;
-				snprintf(a->detail, sizeof(a->detail), "no answer "
-					 "to the ClientHello within %.1f s",
-					 sc->timeout_ms / 1000);
-			} else {
-				a->stalled = true;
-			}
-			goto out;
+			no_more(&rg, rc);
+			break;
 		}
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0) {
-			if (have_sh)
-				goto out;
-			if (n < 0 && errno == ECONNRESET) {
-				a->kind = ANS_RESET;
-				snprintf(a->detail, sizeof(a->detail), "the "
-					 "connection was reset after the "
-					 "ClientHello");
-			} else {
-				a->kind = ANS_REFUSE;
-				snprintf(a->detail, sizeof(a->detail), "the "
-					 "server closed the connection without "
-					 "an answer");
-			}
-			goto out;
+			if (!rg.have_sh)
+				ended(a, n, errno);
+			break;
 		}
-		left = (size_t)n;
-		if (have_sh) {
-			/* a flood never brings what the probe waits for: the
-			 * same as a server that stops sending */
-			flight += left;
-			if (flight > MAX_FLIGHT) {
-				a->stalled = true;
-				goto out;
-			}
-		}
-		for (;;) {
-			tp_wire_reader_next(rd, &p, &left, &ev);
-			if (ev.kind == TP_WIRE_NEED_MORE)
-				break;
-			switch (ev.kind) {
-			case TP_WIRE_HANDSHAKE:
-			case TP_WIRE_HANDSHAKE_PART:
-				break;
-			case TP_WIRE_ALERT:
-				if (have_sh)
-					goto out;
-				if (!early_alert(&ev, &warnings,
-						 &last_warning, a))
-					continue;
-				goto out;
-			case TP_WIRE_NOT_TLS:
-			case TP_WIRE_SSL2:
-				if (have_sh)
-					goto out;
-				a->kind = ANS_NOT_TLS;
-				snprintf(a->detail, sizeof(a->detail), "%s",
-					 ev.kind == TP_WIRE_SSL2
-					 ? "the answer is an SSL 2.0 record"
-					 : "the answer is not a TLS record");
-				goto out;
-			case TP_WIRE_BAD_RECORD:
-				a->kind = ANS_VIOLATION;
-				snprintf(a->detail, sizeof(a->detail), "the "
-					 "server sent a record over the limits "
-					 "of TLS");
-				goto out;
-			default:  /* CCS, encrypted records: the flight is over */
-				if (!have_sh) {
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server sent content type "
-						 "%s before its ServerHello",
-						 ev.kind == TP_WIRE_CCS
-						 ? "change_cipher_spec"
-						 : "application data");
-				}
-				goto out;
-			}
-			if (!have_sh) {
-				/* a ServerHello always fits the reader: one
-				 * in pieces is over the largest legal one */
-				if (ev.kind != TP_WIRE_HANDSHAKE ||
-				    ev.hs_type != TP_WIRE_SERVER_HELLO ||
-				    tp_wire_parse_server_hello(ev.body,
-					ev.body_len, &a->sh) < 0) {
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server's first message "
-						 "is not a valid ServerHello "
-						 "(handshake type %u, %zu "
-						 "bytes)", ev.hs_type,
-						 ev.msg_len);
-					goto out;
-				}
-				have_sh = true;
-				if (!hello_fits(h, sent, a))
-					goto out;
-				if (a->sh.version >= 0x0304 && warnings > 0) {
-					char last[48];
-
-					/* RFC 8446 section 6.2: every error
-					 * alert is sent fatal */
-					alert_name(last_warning, last,
-						   sizeof(last));
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server sent warning "
-						 "alerts (the last %s) before "
-						 "a TLS 1.3 ServerHello; in "
-						 "TLS 1.3 an error alert is "
-						 "always fatal", last);
-				}
-				if (a->sh.version >= 0x0304)
-					goto out;
-				suite_kx(a->sh.suite, &dhe, &kx);
-				need_leaf = h->want_leaf && !hello_only;
-				need_kx = kx && !hello_only;
-				continue;
-			}
-			if (ev.kind == TP_WIRE_HANDSHAKE_PART) {
-				bool last = ev.offset + ev.body_len ==
-					    ev.msg_len;
-
-				if (ev.hs_type == TP_WIRE_CERTIFICATE &&
-				    need_leaf) {
-					leaf_piece(&lp, ev.body, ev.body_len,
-						   a);
-					need_leaf = !last && !lp.done;
-				}
-				/* a ServerKeyExchange this long says nothing
-				 * the audit can use, but it is over */
-				if (ev.hs_type == TP_WIRE_SERVER_KEY_EXCHANGE &&
-				    last)
-					need_kx = false;
-				continue;
-			}
-			switch (ev.hs_type) {
-			case TP_WIRE_CERTIFICATE:
-				if (need_leaf) {
-					const uint8_t *der;
-					size_t len;
-
-					if (tp_wire_parse_certificate(ev.body,
-						ev.body_len, &der, &len,
-						1) > 0) {
-						a->leaf = malloc(len);
-						if (a->leaf != NULL) {
-							memcpy(a->leaf, der,
-							       len);
-							a->leaf_len = len;
-						}
-					}
-					need_leaf = false;
-				}
-				break;
-			case TP_WIRE_SERVER_KEY_EXCHANGE:
-				if (kx && tp_wire_parse_server_kx(ev.body,
-					ev.body_len, dhe,
-					a->sh.version >= 0x0303,
-					&a->kx) == 0)
-					a->has_kx = true;
-				need_kx = false;
-				break;
-			case TP_WIRE_SERVER_HELLO_DONE:
-				goto out;
-			default:
-				break;
-			}
-		}
+		if (take_bytes(&rg, rd, buf, (size_t)n))
+			break;
 	}
-out:
-	free(lp.der);
+	free(rg.lp.der);
 }
 
 static void probe_once(struct scan *sc, const struct hello *h,
