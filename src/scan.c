@@ -1143,19 +1143,17 @@ static size_t position(const struct vstate *vs, uint16_t id)
 	return i;
 }
 
-/* The accepted suites of one version, and the server's order. */
-static void job_suites(struct worker *w, struct vstate *vs)
+/* The chosen-removed loop over each bundle of candidates: the suites
+ * accepted, in the order they were picked. */
+static void find_accepted(struct worker *w, struct vstate *vs,
+			  struct hello *h)
 {
 	struct scan *sc = w->sc;
-	uint16_t rest[MAX_SUITES], rev[BUNDLE];
-	struct hello h = {.version = vs->version, .groups = w->groups,
-			  .n_groups = w->n_groups, .sigs = w->sigs,
-			  .n_sigs = w->n_sigs, .want_leaf = true, .vs = vs};
+	uint16_t rest[MAX_SUITES];
 	struct answer a = {0};
-	size_t start, n_rest, i, k;
+	size_t start, n_rest, i;
 	unsigned bundle = 0;
 
-	vs->offer_order = true;
 	for (start = 0; start < vs->n_cand && !vs->stopped; start += BUNDLE,
 	     bundle++) {
 		bool any = false;
@@ -1164,10 +1162,10 @@ static void job_suites(struct worker *w, struct vstate *vs)
 						    : BUNDLE;
 		memcpy(rest, &vs->cand[start], n_rest * sizeof(uint16_t));
 		while (n_rest > 0) {
-			h.suites = rest;
-			h.n_suites = n_rest;
-			h.want_leaf = sc->leaf == NULL;
-			probe(sc, &h, &w->rd, &a);
+			h->suites = rest;
+			h->n_suites = n_rest;
+			h->want_leaf = sc->leaf == NULL;
+			probe(sc, h, &w->rd, &a);
 			if (a.kind != ANS_ACCEPT) {
 				chain_end(vs, &a);
 				/* a refusal, another alert, a reset or silence
@@ -1194,29 +1192,52 @@ static void job_suites(struct worker *w, struct vstate *vs)
 			vs->bundles_with_acc++;
 	}
 	free(a.leaf);
-	a.leaf = NULL;
 	/* a server that follows the client picked in the order offered */
 	for (i = 1; i < vs->n_acc; i++)
 		if (vs->acc_bundle[i] == vs->acc_bundle[i - 1] &&
 		    position(vs, vs->acc[i]) < position(vs, vs->acc[i - 1]))
 			vs->offer_order = false;
-	memcpy(vs->order, vs->acc, vs->n_acc * sizeof(uint16_t));
-	vs->n_order = vs->n_acc;
-	if (vs->n_acc < 2 || (vs->stopped && vs->n_acc == 0)) {
-		vs->pref = TP_PREF_INDETERMINATE;
-		return;
-	}
+}
+
+/* Accepted suites came from several bundles: one more loop over them
+ * alone (rev, the first of them first picked) puts them in the server's
+ * order. */
+static void reorder(struct worker *w, struct vstate *vs, struct hello *h,
+		    const uint16_t *rev, size_t k, uint16_t first)
+{
+	uint16_t rest[MAX_SUITES];
+	size_t n_rest = k, i;
+
+	memcpy(rest, rev, k * sizeof(uint16_t));
+	vs->order[0] = first;
+	vs->n_order = 1;
+	remove_id(rest, &n_rest, first);
+	add_estimate(w->sc, (unsigned)k);
+	pick_loop(w, vs, h, &h->suites, &h->n_suites, rest, n_rest,
+		  picked_suite, vs->order, &vs->n_order, MAX_SUITES);
+	/* whatever did not fit a hello, or was lost, keeps its found place */
+	for (i = 0; i < vs->n_acc; i++)
+		if (!offered(vs->order, vs->n_order, vs->acc[i]))
+			vs->order[vs->n_order++] = vs->acc[i];
+}
+
+/* Whose order the accepted suites follow, and that order. */
+static void find_order(struct worker *w, struct vstate *vs, struct hello *h)
+{
+	uint16_t rev[BUNDLE];
+	struct answer a = {0};
+	size_t i, k;
 
 	/* The accepted suites reversed: a server that follows the client
 	 * picks the first of them, one with its own order picks its top. */
 	k = vs->n_acc < BUNDLE ? vs->n_acc : BUNDLE;
 	for (i = 0; i < k; i++)
 		rev[i] = vs->acc[vs->n_acc - 1 - i];
-	h.suites = rev;
-	h.n_suites = k;
-	h.want_leaf = false;
-	add_estimate(sc, 1);
-	probe(sc, &h, &w->rd, &a);
+	h->suites = rev;
+	h->n_suites = k;
+	h->want_leaf = false;
+	add_estimate(w->sc, 1);
+	probe(w->sc, h, &w->rd, &a);
 	free(a.leaf);
 	a.leaf = NULL;
 	if (a.kind != ANS_ACCEPT) {
@@ -1245,21 +1266,25 @@ static void job_suites(struct worker *w, struct vstate *vs)
 	vs->pref = TP_PREF_SERVER;
 	if (vs->bundles_with_acc <= 1 && vs->n_acc <= BUNDLE)
 		return;  /* the loop already saw them in the server's order */
+	reorder(w, vs, h, rev, k, a.sh.suite);
+}
 
-	/* Accepted suites came from several bundles: one more loop over
-	 * them alone puts them in the server's order. */
-	n_rest = k;
-	memcpy(rest, rev, k * sizeof(uint16_t));
-	vs->order[0] = a.sh.suite;
-	vs->n_order = 1;
-	remove_id(rest, &n_rest, a.sh.suite);
-	add_estimate(sc, (unsigned)k);
-	pick_loop(w, vs, &h, &h.suites, &h.n_suites, rest, n_rest,
-		  picked_suite, vs->order, &vs->n_order, MAX_SUITES);
-	/* whatever did not fit a hello, or was lost, keeps its found place */
-	for (i = 0; i < vs->n_acc; i++)
-		if (!offered(vs->order, vs->n_order, vs->acc[i]))
-			vs->order[vs->n_order++] = vs->acc[i];
+/* The accepted suites of one version, and the server's order. */
+static void job_suites(struct worker *w, struct vstate *vs)
+{
+	struct hello h = {.version = vs->version, .groups = w->groups,
+			  .n_groups = w->n_groups, .sigs = w->sigs,
+			  .n_sigs = w->n_sigs, .want_leaf = true, .vs = vs};
+
+	vs->offer_order = true;
+	find_accepted(w, vs, &h);
+	memcpy(vs->order, vs->acc, vs->n_acc * sizeof(uint16_t));
+	vs->n_order = vs->n_acc;
+	if (vs->n_acc < 2 || (vs->stopped && vs->n_acc == 0)) {
+		vs->pref = TP_PREF_INDETERMINATE;
+		return;
+	}
+	find_order(w, vs, &h);
 }
 
 static bool is_ecdhe(uint16_t id)
@@ -1867,6 +1892,121 @@ static bool no_verdict(const struct scan *sc, char *names, size_t size)
 	return any;
 }
 
+/* The distinct protocol violations seen, the first in the summary. */
+static void violation_finding(const struct scan *sc, struct tp_report *r)
+{
+	char all[8 * 302] = "";
+	size_t used = 0;
+	unsigned i;
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_PROTOCOL_VIOLATION, "%s: %s%s",
+			      sc->where, sc->violation[0],
+			      sc->n_violations > 1 ? " (and more)" : "");
+	for (i = 0; i < sc->n_violations && used < sizeof(all); i++)
+		used += (size_t)snprintf(all + used, sizeof(all) - used,
+					 "%s%s", i ? "; " : "",
+					 sc->violation[i]);
+	if (f != NULL && sc->n_violations > 1)
+		tp_finding_detail(f, "every violation seen: %s", all);
+}
+
+/* The distinct alerts that were no refusal, the first in the summary. */
+static void alert_finding(const struct scan *sc, struct tp_report *r)
+{
+	char all[4 * 302] = "";
+	size_t used = 0;
+	unsigned i;
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s answered %u "
+			      "probe%s with an alert that is no "
+			      "refusal: %s%s", sc->where, sc->alerted,
+			      sc->alerted == 1 ? "" : "s", sc->alert[0],
+			      sc->n_alerts > 1 ? " (and more)" : "");
+	for (i = 0; i < sc->n_alerts && used < sizeof(all); i++)
+		used += (size_t)snprintf(all + used, sizeof(all) - used,
+					 "%s%s", i ? "; " : "",
+					 sc->alert[i]);
+	/* with a version accepted the audit has its answer, short of what
+	 * those probes offered (OpenSSL 3 fails TLS 1.0 hellos so when its
+	 * security level forbids their signatures); with none, the alerts
+	 * stand where it would be */
+	if (f != NULL && any_accepted(sc))
+		f->severity = TP_SEV_WARNING;
+	if (f != NULL)
+		tp_finding_detail(f, "%s%s%sa server that says no sends "
+				  "handshake_failure, "
+				  "insufficient_security or "
+				  "protocol_version: what those probes "
+				  "offered is neither accepted nor "
+				  "refused", sc->n_alerts > 1
+				  ? "every alert seen: " : "",
+				  sc->n_alerts > 1 ? all : "",
+				  sc->n_alerts > 1 ? "; " : "");
+}
+
+/* The audit reached --max-time: what it did not finish. */
+static void expired_finding(const struct scan *sc, struct tp_report *r)
+{
+	char cut[600];
+	struct tp_finding *f;
+
+	list_parts(sc, false, cut, sizeof(cut));
+	/* what was not tested cannot pass: an error, so the verdict and the
+	 * exit status say so too */
+	f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the audit reached "
+			      "--max-time (%.1f s) before it finished; not "
+			      "finished: %s", sc->max_time_ms / 1000,
+			      cut[0] ? cut : "the last probes");
+	if (f == NULL)
+		return;
+	f->severity = TP_SEV_ERROR;
+	tp_finding_detail(f, "%u connections; %u resets, %u timeouts, %u "
+			  "failed connections", sc->connections, sc->resets,
+			  sc->timeouts, sc->failures);
+	tp_finding_fix(f, "rerun with a longer --max-time, or a shorter "
+		       "--timeout if the server is slow to answer only some "
+		       "hellos");
+}
+
+/* Probes that got no answer, or the budget spent: what is missing. */
+static void unanswered_finding(const struct scan *sc, struct tp_report *r)
+{
+	char untested[200];
+	struct tp_finding *f;
+
+	if (no_verdict(sc, untested, sizeof(untested)))
+		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "no version "
+				      "could be tested on %s: %s got no "
+				      "answer", sc->where, untested);
+	else if (sc->resets + sc->timeouts + sc->failures == 0)
+		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the connection "
+				      "budget (%u) ran out before the audit "
+				      "of %s finished", sc->budget, sc->where);
+	else
+		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u probes of %u "
+				      "got no answer from %s", sc->resets +
+				      sc->timeouts + sc->failures,
+				      sc->connections, sc->where);
+	if (f != NULL)
+		tp_finding_detail(f, "%u connections; %u resets, %u timeouts, "
+				  "%u failed connections%s", sc->connections,
+				  sc->resets, sc->timeouts, sc->failures,
+				  sc->budget_spent
+				  ? "; the connection budget ran out" : "");
+	/* an audit that tested nothing it was asked to cannot pass: an
+	 * error, so the verdict and the exit status say so */
+	if (f != NULL && untested[0] != '\0') {
+		f->severity = TP_SEV_ERROR;
+		if (sc->budget_spent)
+			tp_finding_fix(f, "rerun with a larger --budget (each "
+				       "version needs a few connections)");
+	}
+}
+
+/* What the probes' failures say about the server and the path, the most
+ * telling first: each return is a finding that explains the rest. */
 static void network_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
@@ -1879,53 +2019,10 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 					  "plaintext protocol, use --starttls");
 		return;
 	}
-	if (sc->n_violations > 0) {
-		char all[8 * 302] = "";
-		size_t used = 0;
-		unsigned i;
-
-		f = tp_report_finding(r, TP_PROTOCOL_VIOLATION, "%s: %s%s",
-				      sc->where, sc->violation[0],
-				      sc->n_violations > 1 ? " (and more)" : "");
-		for (i = 0; i < sc->n_violations && used < sizeof(all); i++)
-			used += (size_t)snprintf(all + used, sizeof(all) - used,
-						 "%s%s", i ? "; " : "",
-						 sc->violation[i]);
-		if (f != NULL && sc->n_violations > 1)
-			tp_finding_detail(f, "every violation seen: %s", all);
-	}
-	if (sc->n_alerts > 0) {
-		char all[4 * 302] = "";
-		size_t used = 0;
-		unsigned i;
-
-		f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s answered %u "
-				      "probe%s with an alert that is no "
-				      "refusal: %s%s", sc->where, sc->alerted,
-				      sc->alerted == 1 ? "" : "s", sc->alert[0],
-				      sc->n_alerts > 1 ? " (and more)" : "");
-		for (i = 0; i < sc->n_alerts && used < sizeof(all); i++)
-			used += (size_t)snprintf(all + used, sizeof(all) - used,
-						 "%s%s", i ? "; " : "",
-						 sc->alert[i]);
-		/* with a version accepted the audit has its answer, short
-		 * of what those probes offered (OpenSSL 3 fails TLS 1.0
-		 * hellos so when its security level forbids their
-		 * signatures); with none, the alerts stand where it would
-		 * be */
-		if (f != NULL && any_accepted(sc))
-			f->severity = TP_SEV_WARNING;
-		if (f != NULL)
-			tp_finding_detail(f, "%s%s%sa server that says no sends "
-					  "handshake_failure, "
-					  "insufficient_security or "
-					  "protocol_version: what those probes "
-					  "offered is neither accepted nor "
-					  "refused", sc->n_alerts > 1
-					  ? "every alert seen: " : "",
-					  sc->n_alerts > 1 ? all : "",
-					  sc->n_alerts > 1 ? "; " : "");
-	}
+	if (sc->n_violations > 0)
+		violation_finding(sc, r);
+	if (sc->n_alerts > 0)
+		alert_finding(sc, r);
 	if (sc->answered == 0 && sc->resets > 0) {
 		tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
 				  "every connection after the ClientHello "
@@ -1947,68 +2044,11 @@ static void network_findings(struct scan *sc, struct tp_report *r)
 	}
 	if (sc->stalls > 0)
 		stall_findings(sc, r);
-	if (sc->expired) {
-		char cut[600];
-
-		list_parts(sc, false, cut, sizeof(cut));
-		/* what was not tested cannot pass: an error, so the verdict
-		 * and the exit status say so too */
-		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the audit "
-				      "reached --max-time (%.1f s) before it "
-				      "finished; not finished: %s",
-				      sc->max_time_ms / 1000,
-				      cut[0] ? cut : "the last probes");
-		if (f != NULL) {
-			f->severity = TP_SEV_ERROR;
-			tp_finding_detail(f, "%u connections; %u resets, %u "
-					  "timeouts, %u failed connections",
-					  sc->connections, sc->resets,
-					  sc->timeouts, sc->failures);
-			tp_finding_fix(f, "rerun with a longer --max-time, or "
-				       "a shorter --timeout if the server is "
-				       "slow to answer only some hellos");
-		}
-		return;
-	}
-	if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
-	    sc->failures > 0) {
-		char untested[200];
-
-		if (no_verdict(sc, untested, sizeof(untested)))
-			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "no "
-					      "version could be tested on %s: "
-					      "%s got no answer", sc->where,
-					      untested);
-		else if (sc->resets + sc->timeouts + sc->failures == 0)
-			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the "
-					      "connection budget (%u) ran out "
-					      "before the audit of %s "
-					      "finished", sc->budget,
-					      sc->where);
-		else
-			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u "
-					      "probes of %u got no answer "
-					      "from %s", sc->resets +
-					      sc->timeouts + sc->failures,
-					      sc->connections, sc->where);
-		if (f != NULL)
-			tp_finding_detail(f, "%u connections; %u resets, %u "
-					  "timeouts, %u failed connections%s",
-					  sc->connections, sc->resets,
-					  sc->timeouts, sc->failures,
-					  sc->budget_spent
-					  ? "; the connection budget ran out"
-					  : "");
-		/* an audit that tested nothing it was asked to cannot pass:
-		 * an error, so the verdict and the exit status say so */
-		if (f != NULL && untested[0] != '\0') {
-			f->severity = TP_SEV_ERROR;
-			if (sc->budget_spent)
-				tp_finding_fix(f, "rerun with a larger "
-					       "--budget (each version needs "
-					       "a few connections)");
-		}
-	}
+	if (sc->expired)
+		expired_finding(sc, r);
+	else if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
+		 sc->failures > 0)
+		unanswered_finding(sc, r);
 }
 
 /* The tls stage sums up the probes: ok when any version was accepted;
