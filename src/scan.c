@@ -39,6 +39,7 @@
 #include "livecap.h"
 #include "net.h"
 #include "scan.h"
+#include "scan_answer.h"
 #include "starttls.h"
 #include "wire.h"
 
@@ -47,67 +48,6 @@
 #define MAX_SIGS 96
 #define BUNDLE 128
 #define RETRIES 2
-/* The largest leaf kept from a Certificate: far beyond any real one (a
- * leaf with 10,000 names is 120 KB), small enough to hold per worker. */
-#define MAX_LEAF (1024 * 1024)
-/* After its ServerHello a server's first flight is its certificates
- * (2^24-1 bytes at most), perhaps a status and a request, and a few
- * small messages: more than this is a flood, not a flight. */
-#define MAX_FLIGHT ((size_t)1 << 25)
-/* Warning alerts read before an answer. OpenSSL gives up after five in
- * a row (the "SSL Death Alert", CVE-2016-8610); the audit reads on, to
- * name the alert a storm ends in, but no further than this: at most
- * 112 KiB of alerts, and all of them within the probe's one deadline. */
-#define MAX_WARNINGS 16384u
-
-enum answer_kind {
-	ANS_ACCEPT,    /* ServerHello or HelloRetryRequest */
-	ANS_REFUSE,    /* an alert that says no (handshake_failure,
-			* protocol_version, insufficient_security), or a
-			* clean close before any answer */
-	ANS_ALERT,     /* any other fatal alert before an answer, or a
-			* storm of warnings */
-	ANS_LOWER,     /* a ServerHello for a lower version than offered */
-	ANS_RESET,
-	ANS_TIMEOUT,
-	ANS_CONNECT,   /* the TCP connection (or STARTTLS) failed */
-	ANS_BUSY,      /* STARTTLS: a temporary refusal (421) */
-	ANS_NOT_TLS,
-	ANS_VIOLATION, /* something TLS forbids */
-	ANS_BUDGET,    /* the connection budget is spent */
-	ANS_STOPPED,   /* interrupted, a fatal answer elsewhere, or the
-			* audit's --max-time reached */
-};
-
-struct answer {
-	enum answer_kind kind;
-	struct tp_wire_server_hello sh;
-	bool has_kx;
-	struct tp_wire_server_kx kx;
-	uint8_t alert;
-	bool has_alert;
-	uint8_t *leaf;          /* DER of the leaf, when asked for */
-	size_t leaf_len;
-	bool stalled;           /* a ServerHello, then not the rest of the
-				 * flight the probe needed within --timeout */
-	char detail[512];       /* raw: sanitised where it enters the report */
-};
-
-struct hello {
-	uint16_t version;
-	const uint16_t *suites;
-	size_t n_suites;
-	const uint16_t *groups;
-	size_t n_groups;
-	const uint16_t *sigs;
-	size_t n_sigs;
-	bool empty_share;       /* TLS 1.3: no key share (ask for an HRR) */
-	bool want_leaf;
-	int purpose;            /* what it counts towards: 0 suites,
-				 * 1 groups, 2 signature algorithms */
-	struct vstate *vs;      /* whose part was cut when the audit's
-				 * deadline stops the probe */
-};
 
 /* The parts of a version's audit, for saying which were not finished. */
 #define PART_SUITES 1u
@@ -292,6 +232,12 @@ static bool out_of_time(struct scan *sc)
 	return over;
 }
 
+/* out_of_time for the answer reader. */
+static bool audit_over(void *arg)
+{
+	return out_of_time(arg);
+}
+
 static void pace(struct scan *sc)
 {
 	double wait;
@@ -394,418 +340,6 @@ static bool offered(const uint16_t *list, size_t n, uint16_t v)
 	return false;
 }
 
-/*
- * The leaf of a Certificate too long to be kept whole, gathered from its
- * pieces: the list's 3-byte length, the leaf's, then the leaf (RFC 5246
- * section 7.4.2); the rest of the chain is not needed.
- */
-struct leaf_pieces {
-	uint8_t head[6];
-	size_t head_len;
-	uint8_t *der;
-	size_t len, have;
-	bool done;              /* handed over, or given up */
-};
-
-static void leaf_piece(struct leaf_pieces *lp, const uint8_t *p, size_t n,
-		       struct answer *a)
-{
-	size_t take, list;
-
-	while (n > 0 && !lp->done) {
-		if (lp->head_len < 6) {
-			take = 6 - lp->head_len < n ? 6 - lp->head_len : n;
-			memcpy(lp->head + lp->head_len, p, take);
-			lp->head_len += take;
-			p += take;
-			n -= take;
-			if (lp->head_len < 6)
-				return;
-			list = (size_t)lp->head[0] << 16 |
-			       (size_t)lp->head[1] << 8 | lp->head[2];
-			lp->len = (size_t)lp->head[3] << 16 |
-				  (size_t)lp->head[4] << 8 | lp->head[5];
-			if (lp->len == 0 || lp->len > MAX_LEAF ||
-			    lp->len + 3 > list) {
-				lp->done = true;
-				return;
-			}
-			lp->der = malloc(lp->len);
-			lp->done = lp->der == NULL;
-			continue;
-		}
-		take = lp->len - lp->have < n ? lp->len - lp->have : n;
-		memcpy(lp->der + lp->have, p, take);
-		lp->have += take;
-		p += take;
-		n -= take;
-		if (lp->have == lp->len) {
-			a->leaf = lp->der;
-			a->leaf_len = lp->len;
-			lp->der = NULL;
-			lp->done = true;
-		}
-	}
-}
-
-/* What the suite's key exchange shows in a ServerKeyExchange: dhe for a
- * DH prime, kx for either kind. */
-static void suite_kx(uint16_t suite, bool *dhe, bool *kx)
-{
-	const struct tp_suite *s = tp_registry_suite(suite);
-
-	*dhe = s != NULL && (s->kx == TP_KX_DHE || s->kx == TP_KX_DHE_PSK ||
-			     (s->kx == TP_KX_DH && s->auth == TP_AUTH_NULL));
-	*kx = s != NULL && (*dhe || s->kx == TP_KX_ECDHE ||
-			    s->kx == TP_KX_ECDHE_PSK ||
-			    (s->kx == TP_KX_ECDH && s->auth == TP_AUTH_NULL));
-}
-
-/* Checks the ServerHello against the hello that was sent; false with a
- * filled when the answer is a violation or a lower version. */
-static bool hello_fits(const struct hello *h,
-		       const struct tp_wire_client_hello *sent,
-		       struct answer *a)
-{
-	if (tp_wire_server_hello_fault(&a->sh, sent, a->detail,
-				       sizeof(a->detail)) < 0) {
-		a->kind = ANS_VIOLATION;
-		return false;
-	}
-	if (a->sh.version < h->version) {
-		a->kind = ANS_LOWER;
-		return false;
-	}
-	a->kind = ANS_ACCEPT;
-	return true;
-}
-
-/* "internal_error (80)", or "alert 200" for an unassigned number. */
-static void alert_name(uint8_t desc, char *out, size_t size)
-{
-	const struct tp_alert_info *ai = tp_registry_alert(desc);
-
-	if (ai != NULL)
-		snprintf(out, size, "%s (%u)", ai->name, desc);
-	else
-		snprintf(out, size, "alert %u", desc);
-}
-
-/*
- * The alerts that answer a hello with "no": nothing in common (RFC 8446
- * section 4.1.1, RFC 5246 section 7.4.1.3: handshake_failure or
- * insufficient_security) or no version in common (RFC 8446 appendix D,
- * RFC 5246 appendix E.1: protocol_version). close_notify before any
- * answer is a close, which says no the same way. Any other alert says
- * the server failed, not that it refused what was offered.
- */
-static bool refusal_alert(uint8_t desc)
-{
-	return desc == 0 || desc == 40 || desc == 70 || desc == 71;
-}
-
-/*
- * An alert before the ServerHello. Warnings (RFC 5246 section 7.2: the
- * connection may go on; RFC 6066 section 3: unrecognized_name is sent
- * so) are counted and read past, up to MAX_WARNINGS; true when the
- * answer is complete, with a filled.
- */
-static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
-			uint8_t *last_warning, struct answer *a)
-{
-	char name[48], last[48];
-
-	alert_name(ev->alert_desc, name, sizeof(name));
-	alert_name(*last_warning, last, sizeof(last));
-	if (ev->alert_level == 1 && !refusal_alert(ev->alert_desc)) {
-		*last_warning = ev->alert_desc;
-		if (++*warnings <= MAX_WARNINGS)
-			return false;
-		a->kind = ANS_ALERT;
-		snprintf(a->detail, sizeof(a->detail), "a storm of warning "
-			 "alerts instead of an answer: more than %u, the last "
-			 "%s", MAX_WARNINGS, name);
-		return true;
-	}
-	a->has_alert = true;
-	a->alert = ev->alert_desc;
-	a->kind = refusal_alert(ev->alert_desc) ? ANS_REFUSE : ANS_ALERT;
-	if (*warnings == 0)
-		snprintf(a->detail, sizeof(a->detail), "%s alert %s",
-			 ev->alert_level == 1 ? "warning" : "fatal", name);
-	else
-		snprintf(a->detail, sizeof(a->detail), "%s alert %s after "
-			 "%u warning alert%s (the last %s)",
-			 ev->alert_level == 1 ? "warning" : "fatal", name,
-			 *warnings, *warnings == 1 ? "" : "s", last);
-	return true;
-}
-
-/* One answer being read: what read_answer's steps share. */
-struct reading {
-	struct scan *sc;
-	const struct hello *h;
-	const struct tp_wire_client_hello *sent;
-	bool hello_only;
-	struct answer *a;
-	size_t flight;          /* bytes after the ServerHello */
-	bool have_sh, dhe, kx;
-	bool need_leaf, need_kx;
-	struct leaf_pieces lp;
-	unsigned warnings;      /* warning alerts before the ServerHello */
-	uint8_t last_warning;
-};
-
-/* Nothing more came by the deadline (rc 0) or the wait failed: what the
- * answer is then. */
-static void no_more(struct reading *rg, int rc)
-{
-	struct answer *a = rg->a;
-	double timeout_ms = rg->sc->timeout_ms;
-
-	if (rc == 0 && out_of_time(rg->sc)) {
-		/* the audit's end, not the server's doing */
-		if (!rg->have_sh) {
-			a->kind = ANS_STOPPED;
-			snprintf(a->detail, sizeof(a->detail),
-				 "cut by --max-time");
-		}
-	} else if (!rg->have_sh && rg->warnings > 0) {
-		char last[48];
-
-		alert_name(rg->last_warning, last, sizeof(last));
-		a->kind = ANS_ALERT;
-		snprintf(a->detail, sizeof(a->detail), "%u warning alert%s "
-			 "(the last %s) and no answer within %.1f s",
-			 rg->warnings, rg->warnings == 1 ? "" : "s", last,
-			 timeout_ms / 1000);
-	} else if (!rg->have_sh) {
-		a->kind = ANS_TIMEOUT;
-		snprintf(a->detail, sizeof(a->detail), "no answer to the "
-			 "ClientHello within %.1f s", timeout_ms / 1000);
-	} else {
-		a->stalled = true;
-	}
-}
-
-/* The connection ended (recv gave n <= 0) before any ServerHello. */
-static void ended(struct answer *a, ssize_t n, int error)
-{
-	if (n < 0 && error == ECONNRESET) {
-		a->kind = ANS_RESET;
-		snprintf(a->detail, sizeof(a->detail), "the connection was "
-			 "reset after the ClientHello");
-	} else {
-		a->kind = ANS_REFUSE;
-		snprintf(a->detail, sizeof(a->detail), "the server closed the "
-			 "connection without an answer");
-	}
-}
-
-/* A record that is no handshake message: true when the answer is
- * complete, false when reading goes on (a warning alert read past). */
-static bool other_record(struct reading *rg, const struct tp_wire_event *ev)
-{
-	struct answer *a = rg->a;
-
-	switch (ev->kind) {
-	case TP_WIRE_ALERT:
-		return rg->have_sh || early_alert(ev, &rg->warnings,
-						  &rg->last_warning, a);
-	case TP_WIRE_NOT_TLS:
-	case TP_WIRE_SSL2:
-		if (rg->have_sh)
-			return true;
-		a->kind = ANS_NOT_TLS;
-		snprintf(a->detail, sizeof(a->detail), "%s",
-			 ev->kind == TP_WIRE_SSL2
-			 ? "the answer is an SSL 2.0 record"
-			 : "the answer is not a TLS record");
-		return true;
-	case TP_WIRE_BAD_RECORD:
-		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server sent a "
-			 "record over the limits of TLS");
-		return true;
-	default:  /* CCS, encrypted records: the flight is over */
-		if (!rg->have_sh) {
-			a->kind = ANS_VIOLATION;
-			snprintf(a->detail, sizeof(a->detail), "the server sent "
-				 "content type %s before its ServerHello",
-				 ev->kind == TP_WIRE_CCS ? "change_cipher_spec"
-				 : "application data");
-		}
-		return true;
-	}
-}
-
-/* The first handshake message, which must be the ServerHello (or HRR):
- * true when the answer is complete with it. */
-static bool first_message(struct reading *rg, const struct tp_wire_event *ev)
-{
-	struct answer *a = rg->a;
-
-	/* a ServerHello always fits the reader: one in pieces is over the
-	 * largest legal one */
-	if (ev->kind != TP_WIRE_HANDSHAKE ||
-	    ev->hs_type != TP_WIRE_SERVER_HELLO ||
-	    tp_wire_parse_server_hello(ev->body, ev->body_len, &a->sh) < 0) {
-		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server's first "
-			 "message is not a valid ServerHello (handshake type "
-			 "%u, %zu bytes)", ev->hs_type, ev->msg_len);
-		return true;
-	}
-	rg->have_sh = true;
-	if (!hello_fits(rg->h, rg->sent, a))
-		return true;
-	if (a->sh.version >= 0x0304 && rg->warnings > 0) {
-		char last[48];
-
-		/* RFC 8446 section 6.2: every error alert is sent fatal */
-		alert_name(rg->last_warning, last, sizeof(last));
-		a->kind = ANS_VIOLATION;
-		snprintf(a->detail, sizeof(a->detail), "the server sent "
-			 "warning alerts (the last %s) before a TLS 1.3 "
-			 "ServerHello; in TLS 1.3 an error alert is always "
-			 "fatal", last);
-	}
-	if (a->sh.version >= 0x0304)
-		return true;
-	suite_kx(a->sh.suite, &rg->dhe, &rg->kx);
-	rg->need_leaf = rg->h->want_leaf && !rg->hello_only;
-	rg->need_kx = rg->kx && !rg->hello_only;
-	return false;
-}
-
-/* A piece of a message too long for the reader: a long Certificate goes
- * by in pieces and only its leaf is kept. */
-static void message_part(struct reading *rg, const struct tp_wire_event *ev)
-{
-	bool last = ev->offset + ev->body_len == ev->msg_len;
-
-	if (ev->hs_type == TP_WIRE_CERTIFICATE && rg->need_leaf) {
-		leaf_piece(&rg->lp, ev->body, ev->body_len, rg->a);
-		rg->need_leaf = !last && !rg->lp.done;
-	}
-	/* a ServerKeyExchange this long says nothing the audit can use,
-	 * but it is over */
-	if (ev->hs_type == TP_WIRE_SERVER_KEY_EXCHANGE && last)
-		rg->need_kx = false;
-}
-
-/* A whole message of the flight after the ServerHello: true at its end
- * (ServerHelloDone). */
-static bool flight_message(struct reading *rg, const struct tp_wire_event *ev)
-{
-	struct answer *a = rg->a;
-	const uint8_t *der;
-	size_t len;
-
-	switch (ev->hs_type) {
-	case TP_WIRE_CERTIFICATE:
-		if (rg->need_leaf &&
-		    tp_wire_parse_certificate(ev->body, ev->body_len, &der,
-					      &len, 1) > 0) {
-			a->leaf = malloc(len);
-			if (a->leaf != NULL) {
-				memcpy(a->leaf, der, len);
-				a->leaf_len = len;
-			}
-		}
-		rg->need_leaf = false;
-		return false;
-	case TP_WIRE_SERVER_KEY_EXCHANGE:
-		if (rg->kx && tp_wire_parse_server_kx(ev->body, ev->body_len,
-						      rg->dhe,
-						      a->sh.version >= 0x0303,
-						      &a->kx) == 0)
-			a->has_kx = true;
-		rg->need_kx = false;
-		return false;
-	case TP_WIRE_SERVER_HELLO_DONE:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* The records in n bytes just read: true when the answer is complete. */
-static bool take_bytes(struct reading *rg, struct tp_wire_reader *rd,
-		       const uint8_t *p, size_t left)
-{
-	struct tp_wire_event ev;
-
-	if (rg->have_sh) {
-		/* a flood never brings what the probe waits for: the same
-		 * as a server that stops sending */
-		rg->flight += left;
-		if (rg->flight > MAX_FLIGHT) {
-			rg->a->stalled = true;
-			return true;
-		}
-	}
-	for (;;) {
-		tp_wire_reader_next(rd, &p, &left, &ev);
-		if (ev.kind == TP_WIRE_NEED_MORE)
-			return false;
-		if (ev.kind != TP_WIRE_HANDSHAKE &&
-		    ev.kind != TP_WIRE_HANDSHAKE_PART) {
-			if (other_record(rg, &ev))
-				return true;
-		} else if (!rg->have_sh) {
-			if (first_message(rg, &ev))
-				return true;
-		} else if (ev.kind == TP_WIRE_HANDSHAKE_PART) {
-			message_part(rg, &ev);
-		} else if (flight_message(rg, &ev)) {
-			return true;
-		}
-	}
-}
-
-/*
- * Reads the server's answer to h until the probe has what it needs, and
- * no longer: the ServerHello (or HRR) is the answer; before TLS 1.3 the
- * leaf (when asked for) and the ServerKeyExchange of an (EC)DHE suite
- * come with it, unless hello_only. Everything shares one deadline, so a
- * server that trickles bytes gains nothing by it; a long Certificate
- * goes by in pieces and only its leaf is kept.
- */
-static void read_answer(struct scan *sc, int fd, const struct hello *h,
-			const struct tp_wire_client_hello *sent,
-			struct tp_wire_reader *rd, double deadline,
-			bool hello_only, struct answer *a)
-{
-	uint8_t buf[16384];
-	struct reading rg = {
-		.sc = sc, .h = h, .sent = sent, .hello_only = hello_only,
-		.a = a,
-	};
-
-	tp_wire_reader_init(rd);
-	while (!rg.have_sh || rg.need_leaf || rg.need_kx) {
-		ssize_t n;
-		int rc = tp_net_wait(fd, POLLIN, deadline);
-
-		if (rc <= 0) {
-			no_more(&rg, rc);
-			break;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0) {
-			if (!rg.have_sh)
-				ended(a, n, errno);
-			break;
-		}
-		if (take_bytes(&rg, rd, buf, (size_t)n))
-			break;
-	}
-	free(rg.lp.der);
-}
-
 static void probe_once(struct scan *sc, const struct hello *h,
 		       struct tp_wire_reader *rd, struct answer *a)
 {
@@ -890,7 +424,11 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	hello_only = sc->stalls_after_hello && h->purpose == 0;
 	pthread_mutex_unlock(&sc->lock);
 	a->kind = ANS_TIMEOUT;
-	read_answer(sc, fd, h, &sent, rd, deadline, hello_only, a);
+	tp_scan_read_answer(&(struct answer_reading){
+		.h = h, .sent = &sent, .deadline = deadline,
+		.timeout_ms = sc->timeout_ms, .hello_only = hello_only,
+		.out_of_time = audit_over, .arg = sc,
+	}, fd, rd, a);
 	/* a reset rather than a FIN: no TIME_WAIT pile-up on either side */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
@@ -1806,7 +1344,7 @@ static unsigned kx_unseen(const struct scan *sc)
 		for (k = 0; k < sc->v[i].n_acc; k++) {
 			bool dhe, kx;
 
-			suite_kx(sc->v[i].acc[k], &dhe, &kx);
+			tp_scan_suite_kx(sc->v[i].acc[k], &dhe, &kx);
 			if (sc->v[i].version < 0x0304 && kx &&
 			    sc->v[i].acc_kx[k][0] == '\0')
 				n++;
