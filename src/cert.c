@@ -492,18 +492,100 @@ static int p12_try(gnutls_pkcs12_t p12, bool has_mac, const char *password,
  * wrong password and a MAC that does not verify are each their own
  * usage error naming the file.
  */
+/*
+ * The contents of p12 decrypted into c: with no password (or the empty
+ * one) when that opens them, else with the one pw gives. 0 with *ret
+ * the last attempt's result, -1 with err set when the password is
+ * missing or wrong, or the MAC shows the file altered.
+ */
+static int p12_unlock(const char *flag, const char *path,
+		      gnutls_pkcs12_t p12, const struct tp_password *pw,
+		      struct p12_contents *c, int *ret, struct tp_error *err)
+{
+	static const char *const no_password[] = {NULL, ""};
+	char password[TP_PASSWORD_MAX];
+	bool has_mac, plain = false;
+	unsigned i;
+	int mac = 0;
+
+	has_mac = gnutls_pkcs12_mac_info(p12, NULL, NULL, NULL, NULL, NULL) ==
+		  0;
+	*ret = GNUTLS_E_DECRYPTION_FAILED;
+	for (i = 0; i < 2; i++) {
+		*ret = p12_try(p12, has_mac, no_password[i], c, &mac);
+		if (*ret == 0 && mac == 0)
+			return 0;
+		/* contents that need no password, under a MAC that does */
+		if (*ret == 0)
+			plain = true;
+		p12_contents_free(c);
+	}
+	if (ask_password(pw, path, password, sizeof(password)) < 0) {
+		usage_error(err, GNUTLS_E_DECRYPTION_FAILED,
+			    "%s %s: a PKCS#12 file protected by a "
+			    "password: give it with --password-file "
+			    "FILE or --password-env VAR", flag, path);
+		return -1;
+	}
+	*ret = p12_try(p12, has_mac, password, c, &mac);
+	gnutls_memset(password, 0, sizeof(password));
+	/*
+	 * Contents the password decrypts under a MAC it does not verify:
+	 * the password is right and the file was altered or damaged. When
+	 * the contents need no password, a MAC that fails says no more than
+	 * that the password is wrong.
+	 */
+	if (*ret == 0 && mac != 0 && !plain) {
+		usage_error(err, mac, "%s %s: the PKCS#12 MAC does not "
+			    "verify, though the password decrypts "
+			    "its contents: the file was altered or "
+			    "damaged (%s)", flag, path,
+			    gnutls_strerror_name(mac));
+		return -1;
+	}
+	if (mac != 0 || *ret == GNUTLS_E_DECRYPTION_FAILED) {
+		usage_error(err, mac != 0 ? mac : *ret, "%s %s: wrong "
+			    "password for this PKCS#12 file (%s)", flag,
+			    path, gnutls_strerror_name(mac != 0 ? mac : *ret));
+		return -1;
+	}
+	return 0;
+}
+
+/* The chain (when asked for) out of contents that decoded. */
+static int p12_take_chain(const char *flag, const char *path,
+			  struct p12_contents *c,
+			  gnutls_x509_crt_t **chain, unsigned *n,
+			  struct tp_error *err)
+{
+	if (c->n_certs == 0) {
+		usage_error(err, 0, "%s %s: the PKCS#12 file holds no "
+			    "certificate", flag, path);
+		return -1;
+	}
+	if (c->too_many) {
+		usage_error(err, 0, "%s %s: holds more than the %u "
+			    "certificates read from one file", flag,
+			    path, TP_CHAIN_MAX);
+		return -1;
+	}
+	if (p12_chain(c, chain, n) < 0) {
+		tp_alloc_note();
+		tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of "
+			     "memory reading it", flag, path);
+		return -1;
+	}
+	return 0;
+}
+
 static int p12_open(const char *flag, const char *path,
 		    const gnutls_datum_t *d, const struct tp_password *pw,
 		    gnutls_x509_crt_t **chain, unsigned *n,
 		    gnutls_x509_privkey_t *key, struct tp_error *err)
 {
-	static const char *const no_password[] = {NULL, ""};
 	struct p12_contents c;
 	gnutls_pkcs12_t p12 = NULL;
-	char password[TP_PASSWORD_MAX];
-	bool has_mac, plain = false;
-	unsigned i;
-	int ret, mac = 0, rc = -1;
+	int ret, rc = -1;
 
 	memset(&c, 0, sizeof(c));
 	if (gnutls_pkcs12_init(&p12) < 0 ||
@@ -514,50 +596,8 @@ static int p12_open(const char *flag, const char *path,
 			     "reading it", flag, path);
 		goto out;
 	}
-	has_mac = gnutls_pkcs12_mac_info(p12, NULL, NULL, NULL, NULL, NULL) ==
-		  0;
-	ret = GNUTLS_E_DECRYPTION_FAILED;
-	for (i = 0; i < 2; i++) {
-		ret = p12_try(p12, has_mac, no_password[i], &c, &mac);
-		if (ret == 0 && mac == 0)
-			break;
-		/* contents that need no password, under a MAC that does */
-		if (ret == 0)
-			plain = true;
-		p12_contents_free(&c);
-	}
-	if (i == 2) {
-		if (ask_password(pw, path, password, sizeof(password)) < 0) {
-			usage_error(err, GNUTLS_E_DECRYPTION_FAILED,
-				    "%s %s: a PKCS#12 file protected by a "
-				    "password: give it with --password-file "
-				    "FILE or --password-env VAR", flag, path);
-			goto out;
-		}
-		ret = p12_try(p12, has_mac, password, &c, &mac);
-		gnutls_memset(password, 0, sizeof(password));
-		/*
-		 * Contents the password decrypts under a MAC it does not
-		 * verify: the password is right and the file was altered
-		 * or damaged. When the contents need no password, a MAC
-		 * that fails says no more than that the password is wrong.
-		 */
-		if (ret == 0 && mac != 0 && !plain) {
-			usage_error(err, mac, "%s %s: the PKCS#12 MAC does not "
-				    "verify, though the password decrypts "
-				    "its contents: the file was altered or "
-				    "damaged (%s)", flag, path,
-				    gnutls_strerror_name(mac));
-			goto out;
-		}
-		if (mac != 0 || ret == GNUTLS_E_DECRYPTION_FAILED) {
-			usage_error(err, mac != 0 ? mac : ret, "%s %s: wrong "
-				    "password for this PKCS#12 file (%s)", flag,
-				    path, gnutls_strerror_name(mac != 0 ? mac
-								: ret));
-			goto out;
-		}
-	}
+	if (p12_unlock(flag, path, p12, pw, &c, &ret, err) < 0)
+		goto out;
 	if (ret == GNUTLS_E_MEMORY_ERROR) {
 		tp_alloc_note();
 		tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of memory "
@@ -573,25 +613,8 @@ static int p12_open(const char *flag, const char *path,
 			    gnutls_strerror_name(ret) : "?", path);
 		goto out;
 	}
-	if (chain != NULL) {
-		if (c.n_certs == 0) {
-			usage_error(err, 0, "%s %s: the PKCS#12 file holds no "
-				    "certificate", flag, path);
-			goto out;
-		}
-		if (c.too_many) {
-			usage_error(err, 0, "%s %s: holds more than the %u "
-				    "certificates read from one file", flag,
-				    path, TP_CHAIN_MAX);
-			goto out;
-		}
-		if (p12_chain(&c, chain, n) < 0) {
-			tp_alloc_note();
-			tp_error_set(err, TP_ERR_RUNTIME, "%s %s: out of "
-				     "memory reading it", flag, path);
-			goto out;
-		}
-	}
+	if (chain != NULL && p12_take_chain(flag, path, &c, chain, n, err) < 0)
+		goto out;
 	if (key != NULL) {
 		*key = c.key;
 		c.key = NULL;
@@ -1944,113 +1967,124 @@ static void missing_issuer(struct checker *k, const struct node *end)
 			       "CAs (--ca)", end->issuer, end->issuer);
 }
 
-static void untrusted(struct checker *k)
+/* The leaf alone, self-signed and not trusted. */
+static void untrusted_self(struct checker *k, const struct node *end)
 {
-	const struct node *end = &k->nodes[k->path.steps[k->path.len - 1]];
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+
+	text_add(&t, "%s is self-signed%s and not among the %u trusted "
+		 "CAs from %s", end->label, end->is_ca ? ", a CA "
+		 "certificate in the leaf's place," : "",
+		 k->t ? k->t->n_cas : 0, source_name(k->t));
+	f = finding(k, TP_SELF_SIGNED, buf);
+	/* a CA as the only certificate: the sender was given its CA's
+	 * certificate instead of its own */
+	if (end->is_ca && k->c->sent_by_peer)
+		tp_finding_fix(f, "configure the %s with its own "
+			       "certificate, one %s issued, and its key; "
+			       "add %s to the trusted CAs (--ca) only if "
+			       "it is the root this side should trust",
+			       k->c->side == TP_SIDE_CLIENT ? "client"
+			       : "server", end->subject, end->subject);
+	else if (end->is_ca)
+		tp_finding_fix(f, "put the node's own certificate, one "
+			       "%s issued, in the %s, with its key; add "
+			       "%s to the trusted CAs (--ca) only if it "
+			       "is the root this side should trust",
+			       end->subject, role(k), end->subject);
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "trusted: ");
+	tp_trust_describe(k->t, buf, sizeof(buf));
+	t.len = strlen(buf);
+	if (trusted_same_name(k, end->crt) >= 0)
+		text_add(&t, "; the trust store holds a certificate "
+			 "named %s too, with another key (an older "
+			 "copy?)", end->subject);
+	detail(k, f, buf);
+}
+
+/* The chain ends at a self-signed CA that is not trusted. */
+static void untrusted_root(struct checker *k, const struct node *end)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+
+	text_add(&t, "the chain ends at %s, a self-signed CA that is "
+		 "not among the %u trusted CAs from %s", end->label,
+		 k->t ? k->t->n_cas : 0, source_name(k->t));
+	f = finding(k, TP_UNKNOWN_CA, buf);
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "trusted: ");
+	tp_trust_describe(k->t, buf, sizeof(buf));
+	detail(k, f, buf);
+	tp_finding_fix(f, "add %s to the trusted CAs (--ca) if it is "
+		       "the right root, or have the certificate issued "
+		       "by a CA already trusted", end->subject);
+}
+
+/* The issuers lead round in a loop. */
+static void untrusted_loop(struct checker *k, const struct node *end)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+	unsigned i;
+
+	text_add(&t, "the issuers of %s lead back to %s, never to a "
+		 "trusted CA", end->label, k->nodes[end->issued_by].label);
+	f = finding(k, TP_UNKNOWN_CA, buf);
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "path: ");
+	for (i = 0; i < k->path.len; i++)
+		text_add(&t, "%s%s", i > 0 ? " <- " : "",
+			 k->nodes[k->path.steps[i]].label);
+	detail(k, f, buf);
+}
+
+/* The issuer's name is a trusted CA's (trust store's ca), its key not. */
+static void untrusted_rekeyed(struct checker *k, const struct node *end,
+			      int ca)
+{
 	char buf[TEXT_MAX], fp[65];
 	struct tp_finding *f;
-	struct text t;
-	unsigned i;
-	int ca;
+	struct text t = {buf, sizeof(buf), 0};
 	unsigned char raw[32];
-	size_t raw_size;
+	size_t raw_size = sizeof(raw);
+	unsigned i;
 
+	fp[0] = '\0';
+	if (gnutls_x509_crt_get_fingerprint(k->t->cas[ca], GNUTLS_DIG_SHA256,
+					    raw, &raw_size) == 0)
+		for (i = 0; i < raw_size && i < 32; i++)
+			snprintf(fp + 2 * i, 3, "%02x", raw[i]);
+	text_add(&t, "issuer %s of %s matches a trusted CA from %s by "
+		 "name, but that CA's key did not sign it (same name, "
+		 "different key)", end->issuer, end->label,
+		 source_name(k->t));
+	f = finding(k, TP_UNKNOWN_CA, buf);
 	t = (struct text){buf, sizeof(buf), 0};
-	if (k->path.len == 1 && end->self_signed) {
-		text_add(&t, "%s is self-signed%s and not among the %u trusted "
-			 "CAs from %s", end->label, end->is_ca ? ", a CA "
-			 "certificate in the leaf's place," : "",
-			 k->t ? k->t->n_cas : 0, source_name(k->t));
-		f = finding(k, TP_SELF_SIGNED, buf);
-		/* a CA as the only certificate: the sender was given its
-		 * CA's certificate instead of its own */
-		if (end->is_ca && k->c->sent_by_peer)
-			tp_finding_fix(f, "configure the %s with its own "
-				       "certificate, one %s issued, and its key; "
-				       "add %s to the trusted CAs (--ca) only if "
-				       "it is the root this side should trust",
-				       k->c->side == TP_SIDE_CLIENT ? "client"
-				       : "server", end->subject, end->subject);
-		else if (end->is_ca)
-			tp_finding_fix(f, "put the node's own certificate, one "
-				       "%s issued, in the %s, with its key; add "
-				       "%s to the trusted CAs (--ca) only if it "
-				       "is the root this side should trust",
-				       end->subject, role(k), end->subject);
-		t = (struct text){buf, sizeof(buf), 0};
-		text_add(&t, "trusted: ");
-		tp_trust_describe(k->t, buf, sizeof(buf));
-		t.len = strlen(buf);
-		ca = trusted_same_name(k, end->crt);
-		if (ca >= 0)
-			text_add(&t, "; the trust store holds a certificate "
-				 "named %s too, with another key (an older "
-				 "copy?)", end->subject);
-		detail(k, f, buf);
-		return;
-	}
-	if (end->self_signed) {
-		text_add(&t, "the chain ends at %s, a self-signed CA that is "
-			 "not among the %u trusted CAs from %s", end->label,
-			 k->t ? k->t->n_cas : 0, source_name(k->t));
-		f = finding(k, TP_UNKNOWN_CA, buf);
-		t = (struct text){buf, sizeof(buf), 0};
-		text_add(&t, "trusted: ");
-		tp_trust_describe(k->t, buf, sizeof(buf));
-		detail(k, f, buf);
-		tp_finding_fix(f, "add %s to the trusted CAs (--ca) if it is "
-			       "the right root, or have the certificate issued "
-			       "by a CA already trusted", end->subject);
-		return;
-	}
-	if (k->path.loops) {
-		text_add(&t, "the issuers of %s lead back to %s, never to a "
-			 "trusted CA", end->label,
-			 k->nodes[end->issued_by].label);
-		f = finding(k, TP_UNKNOWN_CA, buf);
-		t = (struct text){buf, sizeof(buf), 0};
-		text_add(&t, "path: ");
-		for (i = 0; i < k->path.len; i++)
-			text_add(&t, "%s%s", i > 0 ? " <- " : "",
-				 k->nodes[k->path.steps[i]].label);
-		detail(k, f, buf);
-		return;
-	}
-	/* the issuer of end is missing: say as precisely as can be proved */
-	ca = trusted_same_name(k, end->crt);
-	if (ca >= 0) {
-		raw_size = sizeof(raw);
-		fp[0] = '\0';
-		if (gnutls_x509_crt_get_fingerprint(k->t->cas[ca],
-						    GNUTLS_DIG_SHA256, raw,
-						    &raw_size) == 0)
-			for (i = 0; i < raw_size && i < 32; i++)
-				snprintf(fp + 2 * i, 3, "%02x", raw[i]);
-		text_add(&t, "issuer %s of %s matches a trusted CA from %s by "
-			 "name, but that CA's key did not sign it (same name, "
-			 "different key)", end->issuer, end->label,
-			 source_name(k->t));
-		f = finding(k, TP_UNKNOWN_CA, buf);
-		t = (struct text){buf, sizeof(buf), 0};
-		text_add(&t, "the trusted %s has SHA-256 fingerprint %s; the "
-			 "signature on %s does not verify with its key: the CA "
-			 "was re-keyed, or the certificate comes from another "
-			 "CA of the same name", end->issuer, fp, end->label);
-		detail(k, f, buf);
-		tp_finding_fix(f, "trust the %s that actually issued %s, or "
-			       "reissue the certificate from the trusted one",
-			       end->issuer, end->subject);
-		return;
-	}
-	if (missing_link(k, end))
-		return;
-	if (!end->is_ca) {
-		missing_issuer(k, end);
-		return;
-	}
-	/* a CA was sent and its issuer is neither sent nor trusted: what
-	 * is missing is most likely the root, which a sender may leave out
-	 * (RFC 8446 section 4.4.2), so the fix is this side's trust store */
+	text_add(&t, "the trusted %s has SHA-256 fingerprint %s; the "
+		 "signature on %s does not verify with its key: the CA "
+		 "was re-keyed, or the certificate comes from another "
+		 "CA of the same name", end->issuer, fp, end->label);
+	detail(k, f, buf);
+	tp_finding_fix(f, "trust the %s that actually issued %s, or "
+		       "reissue the certificate from the trusted one",
+		       end->issuer, end->subject);
+}
+
+/* A CA was sent and its issuer is neither sent nor trusted: what is
+ * missing is most likely the root, which a sender may leave out (RFC
+ * 8446 section 4.4.2), so the fix is this side's trust store. */
+static void untrusted_issuer(struct checker *k, const struct node *end)
+{
+	char buf[TEXT_MAX];
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+
 	text_add(&t, "issuer %s of %s is not among the %u trusted CAs from %s",
 		 end->issuer, end->label, k->t ? k->t->n_cas : 0,
 		 source_name(k->t));
@@ -2066,6 +2100,40 @@ static void untrusted(struct checker *k)
 	tp_finding_fix(f, "add the CA %s to the trusted CAs (--ca), or have "
 		       "the certificate issued by a CA this side trusts",
 		       end->issuer);
+}
+
+/* The chain reaches no trusted CA: the reason, as precisely as can be
+ * proved. */
+static void untrusted(struct checker *k)
+{
+	const struct node *end = &k->nodes[k->path.steps[k->path.len - 1]];
+	int ca;
+
+	if (k->path.len == 1 && end->self_signed) {
+		untrusted_self(k, end);
+		return;
+	}
+	if (end->self_signed) {
+		untrusted_root(k, end);
+		return;
+	}
+	if (k->path.loops) {
+		untrusted_loop(k, end);
+		return;
+	}
+	/* the issuer of end is missing: say as precisely as can be proved */
+	ca = trusted_same_name(k, end->crt);
+	if (ca >= 0) {
+		untrusted_rekeyed(k, end, ca);
+		return;
+	}
+	if (missing_link(k, end))
+		return;
+	if (!end->is_ca) {
+		missing_issuer(k, end);
+		return;
+	}
+	untrusted_issuer(k, end);
 }
 
 static void check_dates(struct checker *k, gnutls_x509_crt_t crt,
@@ -2540,7 +2608,7 @@ int tp_cert_check_chain(struct tp_report *r, gnutls_x509_crt_t *chain,
 	return errors;
 }
 
-/* ---- tlsprobe cert ---- */
+/* ---- a key and its certificate; our own chain ---- */
 
 /* The sent position whose public key is key's, or -1. */
 static int key_owner(gnutls_x509_crt_t *chain, unsigned n,
@@ -2640,51 +2708,4 @@ int tp_cert_check_own(struct tp_report *r, const char *cert_file,
 		r->findings[i].severity = TP_SEV_WARNING;
 	}
 	return (int)(r->n_findings - first);
-}
-
-int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
-		struct tp_error *err)
-{
-	struct tp_chain_check check = {
-		.role = "certificate file",
-		.purpose = o->purpose,
-		.expect_name = o->expect_name,
-		.expect_id = o->expect_id,
-		.now = o->now,
-		.side = TP_SIDE_LOCAL,
-		.sent_by_peer = false,
-	};
-	gnutls_x509_crt_t *chain = NULL;
-	gnutls_x509_privkey_t key = NULL;
-	struct tp_trust *trust = NULL;
-	unsigned n = 0;
-	int rc = -1;
-
-	if (o->cert_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "--cert FILE is required");
-		return -1;
-	}
-	/* every input first: a bad file is a usage error, not a finding */
-	if (tp_cert_load_chain(o->cert_file, o->password, &chain, &n,
-			       o->key_file == NULL ? &key : NULL, err) < 0)
-		goto out;
-	if (o->key_file != NULL &&
-	    tp_cert_load_key(o->key_file, o->password, &key, err) < 0)
-		goto out;
-	trust = tp_trust_load(o->ca_file, err);
-	if (trust == NULL)
-		goto out;
-
-	/* with no --key, the key a PKCS#12 --cert holds is checked */
-	if (key != NULL)
-		tp_cert_check_key(r, o->cert_file, o->key_file != NULL
-				  ? o->key_file : o->cert_file, chain, n, key);
-	tp_cert_check_chain(r, chain, n, trust, &check);
-	rc = 0;
-out:
-	tp_trust_free(trust);
-	if (key != NULL)
-		gnutls_x509_privkey_deinit(key);
-	tp_cert_free_chain(chain, n);
-	return rc;
 }

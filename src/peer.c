@@ -415,21 +415,32 @@ static bool stopped(const struct tp_peer_opts *o)
 	return o->stop != NULL && *o->stop;
 }
 
-int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
-		struct tp_error *err)
-{
-	struct tp_client_opts co = o->client;
-	struct tp_report *mine = NULL, *theirs = NULL;
-	struct tp_resolved addrs;
-	struct tp_net_result res;
+/*
+ * One run of the peer: what its stages share. Each stage reads what the
+ * ones before it did, fills r or p, and returns -1 when the run goes no
+ * further (err set); the stop flag ends the waits, and the run then
+ * reports what it has.
+ */
+struct run {
+	const struct tp_peer_opts *o;
+	struct tp_report *r;
+	struct tp_client_opts co;  /* the client role's options */
+	char *host;                /* --connect's host */
 	struct peer *p;
 	pthread_t server;
-	char *host = NULL;
-	double deadline, wait_ms = (o->wait_s > 0 ? o->wait_s
-					      : TP_DEFAULT_WAIT_S) * 1000;
-	bool a_is_me, reachable, theirs_missing;
-	unsigned attempts = 0;
-	int rc = -1;
+	bool server_running;       /* the thread is to be joined */
+	struct tp_resolved addrs;  /* the other node's */
+	bool reachable;            /* they resolved */
+	struct tp_report *mine;    /* our client role's report */
+	double wait_ms, deadline;  /* --wait, and its end */
+};
+
+/* The options, and the client role's derived from them, before anything
+ * is bound. */
+static int check_opts(struct run *run, struct tp_error *err)
+{
+	const struct tp_peer_opts *o = run->o;
+	struct tp_client_opts *co = &run->co;
 
 	if (o->connect == NULL || o->client.cert_file == NULL ||
 	    o->client.key_file == NULL) {
@@ -439,55 +450,71 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	}
 	/* the client role's lists, before anything is bound */
 	if (tp_tls_check_alpn(o->client.alpn, err) < 0 ||
-	    tp_addr_parse_option("connect", o->connect, 4433, &host,
-				 &co.port, err) < 0)
+	    tp_addr_parse_option("connect", o->connect, 4433, &run->host,
+				 &co->port, err) < 0)
 		return -1;
-	co.host = host;
+	co->host = run->host;
 	/* a stop also ends the client role's waits, not only the peer's */
-	co.stop = o->stop;
+	co->stop = o->stop;
 	/* the other node is a tlsprobe probe: ask it whatever the mark */
-	co.paired = true;
+	co->paired = true;
 	/* one capture, the server thread's, covers both roles: the client
 	 * role does not open its own */
-	co.capture = false;
-	co.pcap_out = NULL;
+	co->capture = false;
+	co->pcap_out = NULL;
 	if (o->client.capture || o->client.pcap_out != NULL) {
 		struct tp_livecap_opts cap_opts = {
 			.pcap_out = o->client.pcap_out, .user = o->client.user,
 		};
 
 		/* before anything is bound */
-		if (tp_livecap_check(&cap_opts, err) < 0) {
-			free(host);
+		if (tp_livecap_check(&cap_opts, err) < 0)
 			return -1;
-		}
 	}
 	/* between FLoM-style nodes the identity is the unique ID in the CN
 	 * (--expect-id); the address dialled is no name to check */
-	if (co.expect_id != NULL && co.expect_name == NULL)
-		co.no_name_check = true;
-	p = calloc(1, sizeof(*p));
+	if (co->expect_id != NULL && co->expect_name == NULL)
+		co->no_name_check = true;
+	return 0;
+}
+
+/* The state the server thread shares with us, and our unique ID. */
+static int prepare(struct run *run, struct tp_error *err)
+{
+	const struct tp_peer_opts *o = run->o;
+	struct peer *p;
+
+	run->p = p = calloc(1, sizeof(*p));
 	if (p == NULL) {
-		free(host);
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
 	}
 	p->o = o;
 	p->capture = o->client.capture || o->client.pcap_out != NULL;
-	p->capture_host = co.host;
-	p->capture_port = co.port;
+	p->capture_host = run->co.host;
+	p->capture_port = run->co.port;
 	pthread_mutex_init(&p->lock, NULL);
 	if (tp_id_read(p->my_id, err) < 0)
-		goto out;
+		return -1;
 	snprintf(p->listen, sizeof(p->listen), "%s",
 		 o->listen ? o->listen : ":4433");
-	if (pthread_create(&server, NULL, server_main, p) != 0) {
+	return 0;
+}
+
+/* The server role, in its thread: it binds first, so that a bad file or
+ * a busy port ends the run here. */
+static int stage_listen(struct run *run, struct tp_error *err)
+{
+	struct peer *p = run->p;
+	int rc;
+
+	if (pthread_create(&run->server, NULL, server_main, p) != 0) {
 		tp_error_set(err, TP_ERR_RUNTIME, "cannot start the server "
 			     "thread: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	deadline = tp_now_ms() + wait_ms;
-	/* the server binds first: a bad file or a busy port ends it here */
+	run->server_running = true;
+	run->deadline = tp_now_ms() + run->wait_ms;
 	for (;;) {
 		bool up, failed;
 
@@ -495,63 +522,83 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		up = p->listening;
 		failed = p->server_rc < 0;
 		pthread_mutex_unlock(&p->lock);
-		if (failed || tp_now_ms() > deadline) {
-			up = false;
-			break;
-		}
-		if (up)
+		if (failed || tp_now_ms() > run->deadline || up)
 			break;
 		usleep(10000);
 	}
 	pthread_mutex_lock(&p->lock);
 	rc = p->listening ? 0 : -1;
 	pthread_mutex_unlock(&p->lock);
-	if (rc < 0) {
-		p->stop_server = 1;
-		pthread_join(server, NULL);
-		if (p->server_err.kind != TP_ERR_NONE)
-			*err = p->server_err;
-		else
-			tp_error_set(err, TP_ERR_RUNTIME, "the server did not "
-				     "start listening on %s", p->listen);
-		goto out;
-	}
-	/* the other node may start later: while its port refuses, wait;
-	 * silence (a filter) or an answer ends the wait, and the client
-	 * run that follows says which */
-	tp_net_resolve(co.host, co.port, co.family, co.timeout_s * 1000,
-		       NULL, &addrs, &res);
-	reachable = res.status == TP_NETRES_OK;
-	while (reachable && !stopped(o) && tp_now_ms() < deadline) {
+	if (rc == 0)
+		return 0;
+	p->stop_server = 1;
+	pthread_join(run->server, NULL);
+	run->server_running = false;
+	if (p->server_err.kind != TP_ERR_NONE)
+		*err = p->server_err;
+	else
+		tp_error_set(err, TP_ERR_RUNTIME, "the server did not "
+			     "start listening on %s", p->listen);
+	return -1;
+}
+
+/* The other node may start later: while its port refuses, wait; silence
+ * (a filter) or an answer ends the wait, and the client run that follows
+ * says which. */
+static void stage_await_other(struct run *run)
+{
+	struct tp_net_result res;
+
+	tp_net_resolve(run->co.host, run->co.port, run->co.family,
+		       run->co.timeout_s * 1000, NULL, &run->addrs, &res);
+	run->reachable = res.status == TP_NETRES_OK;
+	while (run->reachable && !stopped(run->o) &&
+	       tp_now_ms() < run->deadline) {
 		int fd;
 
-		tp_net_connect_by((const struct sockaddr *)&addrs.addr[0],
-				  addrs.len[0], tp_now_ms() + 1000 < deadline
-				  ? tp_now_ms() + 1000 : deadline, 0, NULL,
-				  &fd, &res);
+		tp_net_connect_by((const struct sockaddr *)&run->addrs.addr[0],
+				  run->addrs.len[0],
+				  tp_now_ms() + 1000 < run->deadline
+				  ? tp_now_ms() + 1000 : run->deadline, 0,
+				  NULL, &fd, &res);
 		if (fd >= 0)
 			close(fd);
 		if (res.status != TP_NETRES_REFUSED)
 			break;
 		usleep(200000);
 	}
-	rc = -1;
-	mine = tp_report_new("client");
-	co.on_loaded = on_client_loaded;
-	co.on_loaded_arg = p;
-	if (mine == NULL || tp_client_run(&co, mine, err) < 0)
-		goto stop;
+}
+
+/* The client role's run, our report of it ready for the exchange. */
+static int stage_client(struct run *run, struct tp_error *err)
+{
+	struct peer *p = run->p;
+
+	run->mine = tp_report_new("client");
+	run->co.on_loaded = on_client_loaded;
+	run->co.on_loaded_arg = p;
+	if (run->mine == NULL || tp_client_run(&run->co, run->mine, err) < 0)
+		return -1;
 	if (p->drop_err.kind != TP_ERR_NONE) {
 		*err = p->drop_err;
-		goto stop;
+		return -1;
 	}
 	if (p->capture)
-		add_packets(p, mine, &addrs, reachable);
+		add_packets(p, run->mine, &run->addrs, run->reachable);
 	pthread_mutex_lock(&p->lock);
-	p->mine = report_for_wire(mine);
+	p->mine = report_for_wire(run->mine);
 	pthread_mutex_unlock(&p->lock);
-	/* hand ours over and fetch theirs, over whichever way is open */
-	while (!stopped(o) && tp_now_ms() < deadline) {
+	return 0;
+}
+
+/* Ours handed over and theirs fetched, over whichever way is open, until
+ * both are done, --wait ends or the stop flag is set. */
+static void stage_exchange(struct run *run)
+{
+	struct peer *p = run->p;
+	unsigned attempts = 0;
+
+	while (!stopped(run->o) && tp_now_ms() < run->deadline) {
 		bool done;
 
 		pthread_mutex_lock(&p->lock);
@@ -559,15 +606,15 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		pthread_mutex_unlock(&p->lock);
 		if (done)
 			break;
-		if (reachable) {
+		if (run->reachable) {
 			/* one exchange ends by --wait's deadline too */
-			double ex = co.timeout_s * 1000 < 2000
-				    ? co.timeout_s * 1000 : 2000;
+			double ex = run->co.timeout_s * 1000 < 2000
+				    ? run->co.timeout_s * 1000 : 2000;
 
-			if (ex > deadline - tp_now_ms())
-				ex = deadline - tp_now_ms();
+			if (ex > run->deadline - tp_now_ms())
+				ex = run->deadline - tp_now_ms();
 			if (ex > 0)
-				exchange(p, &addrs, ex);
+				exchange(p, &run->addrs, ex);
 		}
 		/* back off: the other node may still be running its client,
 		 * or be a plain server that will never answer */
@@ -576,12 +623,25 @@ int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 	}
 	/* a last moment for the other node's final ack to go out */
 	usleep(200000);
-	rc = 0;
-stop:
-	p->stop_server = 1;
-	pthread_join(server, NULL);
-	if (rc < 0)
-		goto out;
+}
+
+static void stop_server(struct run *run)
+{
+	if (!run->server_running)
+		return;
+	run->p->stop_server = 1;
+	pthread_join(run->server, NULL);
+	run->server_running = false;
+}
+
+/* The two directions under names both nodes agree on, and the findings
+ * over both. */
+static void stage_report(struct run *run)
+{
+	struct peer *p = run->p;
+	struct tp_report *r = run->r, *theirs = NULL;
+	bool a_is_me, theirs_missing;
+
 	if (p->theirs != NULL)
 		theirs = tp_report_from_json(p->theirs, strlen(p->theirs));
 	theirs_missing = theirs == NULL;
@@ -594,10 +654,10 @@ stop:
 	tp_report_set_nodes(r, a_is_me ? p->my_id : p->their_id, a_is_me
 			    ? (p->their_id[0] ? p->their_id : "(no report)")
 			    : p->my_id);
-	r->directions[a_is_me ? 0 : 1] = mine;
+	r->directions[a_is_me ? 0 : 1] = run->mine;
 	r->directions[a_is_me ? 1 : 0] = theirs;
-	mine = theirs = NULL;
-	r->wait_s = wait_ms / 1000;
+	run->mine = NULL;
+	r->wait_s = run->wait_ms / 1000;
 	merge(r, r->directions[0], "A->B");
 	merge(r, r->directions[1], "B->A");
 	merge_own_server(r, p->own_server, r->directions[a_is_me ? 0 : 1]);
@@ -605,23 +665,55 @@ stop:
 		struct tp_finding *f = tp_report_finding(r,
 			TP_PEER_REPORT_MISSING, "%s: no report from the node "
 			"that connects to us arrived within %.0f s",
-			a_is_me ? "B->A" : "A->B", wait_ms / 1000);
+			a_is_me ? "B->A" : "A->B", run->wait_ms / 1000);
 
-		tp_finding_detail(f, "%s; our own report %s", reachable
+		tp_finding_detail(f, "%s; our own report %s", run->reachable
 				  ? "its tlsprobe peer answered none of our "
 				  "peer-report exchanges with a report"
 				  : "the other node could not be resolved",
 				  p->delivered ? "reached it" : "did not reach it");
 	}
-	tp_report_set_target(r, host, co.port, NULL);
+	tp_report_set_target(r, run->host, run->co.port, NULL);
+}
+
+/* Everything let go, however far the run got. */
+static void finish(struct run *run)
+{
+	struct peer *p = run->p;
+
+	stop_server(run);
+	tp_report_free(run->mine);
+	if (p != NULL) {
+		tp_report_free(p->own_server);
+		pthread_mutex_destroy(&p->lock);
+		free(p->mine);
+		free(p->theirs);
+		free(p);
+	}
+	free(run->host);
+}
+
+int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
+		struct tp_error *err)
+{
+	struct run run = {
+		.o = o, .r = r, .co = o->client,
+		.wait_ms = (o->wait_s > 0 ? o->wait_s : TP_DEFAULT_WAIT_S)
+			   * 1000,
+	};
+	int rc = -1;
+
+	if (check_opts(&run, err) < 0 || prepare(&run, err) < 0 ||
+	    stage_listen(&run, err) < 0)
+		goto out;
+	stage_await_other(&run);
+	if (stage_client(&run, err) < 0)
+		goto out;
+	stage_exchange(&run);
+	stop_server(&run);
+	stage_report(&run);
+	rc = 0;
 out:
-	tp_report_free(mine);
-	tp_report_free(theirs);
-	tp_report_free(p->own_server);
-	pthread_mutex_destroy(&p->lock);
-	free(p->mine);
-	free(p->theirs);
-	free(p);
-	free(host);
+	finish(&run);
 	return rc;
 }

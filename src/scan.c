@@ -39,150 +39,11 @@
 #include "livecap.h"
 #include "net.h"
 #include "scan.h"
+#include "scan_answer.h"
+#include "scan_state.h"
 #include "starttls.h"
 #include "wire.h"
 
-#define MAX_SUITES 512
-#define MAX_GROUPS 64
-#define MAX_SIGS 96
-#define BUNDLE 128
-#define RETRIES 2
-/* The largest leaf kept from a Certificate: far beyond any real one (a
- * leaf with 10,000 names is 120 KB), small enough to hold per worker. */
-#define MAX_LEAF (1024 * 1024)
-/* After its ServerHello a server's first flight is its certificates
- * (2^24-1 bytes at most), perhaps a status and a request, and a few
- * small messages: more than this is a flood, not a flight. */
-#define MAX_FLIGHT ((size_t)1 << 25)
-/* Warning alerts read before an answer. OpenSSL gives up after five in
- * a row (the "SSL Death Alert", CVE-2016-8610); the audit reads on, to
- * name the alert a storm ends in, but no further than this: at most
- * 112 KiB of alerts, and all of them within the probe's one deadline. */
-#define MAX_WARNINGS 16384u
-
-enum answer_kind {
-	ANS_ACCEPT,    /* ServerHello or HelloRetryRequest */
-	ANS_REFUSE,    /* an alert that says no (handshake_failure,
-			* protocol_version, insufficient_security), or a
-			* clean close before any answer */
-	ANS_ALERT,     /* any other fatal alert before an answer, or a
-			* storm of warnings */
-	ANS_LOWER,     /* a ServerHello for a lower version than offered */
-	ANS_RESET,
-	ANS_TIMEOUT,
-	ANS_CONNECT,   /* the TCP connection (or STARTTLS) failed */
-	ANS_BUSY,      /* STARTTLS: a temporary refusal (421) */
-	ANS_NOT_TLS,
-	ANS_VIOLATION, /* something TLS forbids */
-	ANS_BUDGET,    /* the connection budget is spent */
-	ANS_STOPPED,   /* interrupted, a fatal answer elsewhere, or the
-			* audit's --max-time reached */
-};
-
-struct answer {
-	enum answer_kind kind;
-	struct tp_wire_server_hello sh;
-	bool has_kx;
-	struct tp_wire_server_kx kx;
-	uint8_t alert;
-	bool has_alert;
-	uint8_t *leaf;          /* DER of the leaf, when asked for */
-	size_t leaf_len;
-	bool stalled;           /* a ServerHello, then not the rest of the
-				 * flight the probe needed within --timeout */
-	char detail[512];       /* raw: sanitised where it enters the report */
-};
-
-struct hello {
-	uint16_t version;
-	const uint16_t *suites;
-	size_t n_suites;
-	const uint16_t *groups;
-	size_t n_groups;
-	const uint16_t *sigs;
-	size_t n_sigs;
-	bool empty_share;       /* TLS 1.3: no key share (ask for an HRR) */
-	bool want_leaf;
-	int purpose;            /* what it counts towards: 0 suites,
-				 * 1 groups, 2 signature algorithms */
-	struct vstate *vs;      /* whose part was cut when the audit's
-				 * deadline stops the probe */
-};
-
-/* The parts of a version's audit, for saying which were not finished. */
-#define PART_SUITES 1u
-#define PART_GROUPS 2u
-#define PART_SIGS 4u
-
-/* What one version's jobs found. */
-struct vstate {
-	uint16_t version;
-	bool tested, accepted, incomplete, stopped;
-	uint16_t cand[MAX_SUITES];
-	size_t n_cand;
-	uint16_t acc[MAX_SUITES];      /* as found */
-	unsigned acc_bundle[MAX_SUITES];
-	char acc_kx[MAX_SUITES][32];
-	unsigned acc_dh[MAX_SUITES];
-	uint16_t acc_group[MAX_SUITES];
-	size_t n_acc;
-	bool offer_order;              /* every pick was the first offered */
-	unsigned bundles_with_acc;
-	enum tp_preference pref;
-	enum tp_preference group_pref;
-	uint16_t order[MAX_SUITES];    /* final order */
-	size_t n_order;
-	uint16_t groups[MAX_GROUPS];
-	size_t n_groups;
-	uint16_t sigs[MAX_SIGS];
-	size_t n_sigs;
-	unsigned min_dh;
-	unsigned cut;                  /* PART_*: stopped by --max-time */
-	unsigned skipped;              /* PART_*: not tried, the server
-					* stalls after its ServerHello */
-};
-
-struct scan {
-	const struct tp_ciphers_opts *o;
-	struct sockaddr_storage addr;
-	socklen_t addr_len;
-	char where[80];
-	const char *sni;
-	enum tp_starttls starttls;
-	double timeout_ms;
-	unsigned budget;
-	double max_time_ms;        /* --max-time, or the default */
-	double deadline;           /* the audit's end (tp_now_ms clock) */
-
-	pthread_mutex_t lock;
-	unsigned connections;
-	unsigned by_purpose[3];
-	unsigned answered;         /* probes that got any TLS answer */
-	unsigned resets, timeouts, failures;
-	double next_start;         /* pacing (--delay, back-off) */
-	bool fatal;                /* stop every job */
-	bool not_tls, budget_spent;
-	bool expired;              /* the deadline stopped the audit */
-	unsigned stalls;           /* probes that got a ServerHello and then
-				    * waited --timeout for the rest */
-	bool stalls_after_hello;   /* so later probes read the ServerHello
-				    * and no more */
-	char not_tls_detail[512];
-	/* the distinct protocol violations seen, first first: jobs run at
-	 * once, so which comes first is a matter of timing */
-	char violation[8][300];
-	unsigned n_violations;
-	/* the distinct alerts that were no refusal, the same way */
-	char alert[4][300];
-	unsigned n_alerts;
-	unsigned alerted;          /* probes answered so */
-	uint8_t *leaf;
-	size_t leaf_len;
-	unsigned estimate;
-
-	struct vstate v[5];
-	size_t n_v;
-};
 
 /* ---- candidates ---- */
 
@@ -292,6 +153,12 @@ static bool out_of_time(struct scan *sc)
 	return over;
 }
 
+/* out_of_time for the answer reader. */
+static bool audit_over(void *arg)
+{
+	return out_of_time(arg);
+}
+
 static void pace(struct scan *sc)
 {
 	double wait;
@@ -394,381 +261,6 @@ static bool offered(const uint16_t *list, size_t n, uint16_t v)
 	return false;
 }
 
-/*
- * The leaf of a Certificate too long to be kept whole, gathered from its
- * pieces: the list's 3-byte length, the leaf's, then the leaf (RFC 5246
- * section 7.4.2); the rest of the chain is not needed.
- */
-struct leaf_pieces {
-	uint8_t head[6];
-	size_t head_len;
-	uint8_t *der;
-	size_t len, have;
-	bool done;              /* handed over, or given up */
-};
-
-static void leaf_piece(struct leaf_pieces *lp, const uint8_t *p, size_t n,
-		       struct answer *a)
-{
-	size_t take, list;
-
-	while (n > 0 && !lp->done) {
-		if (lp->head_len < 6) {
-			take = 6 - lp->head_len < n ? 6 - lp->head_len : n;
-			memcpy(lp->head + lp->head_len, p, take);
-			lp->head_len += take;
-			p += take;
-			n -= take;
-			if (lp->head_len < 6)
-				return;
-			list = (size_t)lp->head[0] << 16 |
-			       (size_t)lp->head[1] << 8 | lp->head[2];
-			lp->len = (size_t)lp->head[3] << 16 |
-				  (size_t)lp->head[4] << 8 | lp->head[5];
-			if (lp->len == 0 || lp->len > MAX_LEAF ||
-			    lp->len + 3 > list) {
-				lp->done = true;
-				return;
-			}
-			lp->der = malloc(lp->len);
-			lp->done = lp->der == NULL;
-			continue;
-		}
-		take = lp->len - lp->have < n ? lp->len - lp->have : n;
-		memcpy(lp->der + lp->have, p, take);
-		lp->have += take;
-		p += take;
-		n -= take;
-		if (lp->have == lp->len) {
-			a->leaf = lp->der;
-			a->leaf_len = lp->len;
-			lp->der = NULL;
-			lp->done = true;
-		}
-	}
-}
-
-/* What the suite's key exchange shows in a ServerKeyExchange: dhe for a
- * DH prime, kx for either kind. */
-static void suite_kx(uint16_t suite, bool *dhe, bool *kx)
-{
-	const struct tp_suite *s = tp_registry_suite(suite);
-
-	*dhe = s != NULL && (s->kx == TP_KX_DHE || s->kx == TP_KX_DHE_PSK ||
-			     (s->kx == TP_KX_DH && s->auth == TP_AUTH_NULL));
-	*kx = s != NULL && (*dhe || s->kx == TP_KX_ECDHE ||
-			    s->kx == TP_KX_ECDHE_PSK ||
-			    (s->kx == TP_KX_ECDH && s->auth == TP_AUTH_NULL));
-}
-
-/* Checks the ServerHello against the hello that was sent; false with a
- * filled when the answer is a violation or a lower version. */
-static bool hello_fits(const struct hello *h,
-		       const struct tp_wire_client_hello *sent,
-		       struct answer *a)
-{
-	if (tp_wire_server_hello_fault(&a->sh, sent, a->detail,
-				       sizeof(a->detail)) < 0) {
-		a->kind = ANS_VIOLATION;
-		return false;
-	}
-	if (a->sh.version < h->version) {
-		a->kind = ANS_LOWER;
-		return false;
-	}
-	a->kind = ANS_ACCEPT;
-	return true;
-}
-
-/* "internal_error (80)", or "alert 200" for an unassigned number. */
-static void alert_name(uint8_t desc, char *out, size_t size)
-{
-	const struct tp_alert_info *ai = tp_registry_alert(desc);
-
-	if (ai != NULL)
-		snprintf(out, size, "%s (%u)", ai->name, desc);
-	else
-		snprintf(out, size, "alert %u", desc);
-}
-
-/*
- * The alerts that answer a hello with "no": nothing in common (RFC 8446
- * section 4.1.1, RFC 5246 section 7.4.1.3: handshake_failure or
- * insufficient_security) or no version in common (RFC 8446 appendix D,
- * RFC 5246 appendix E.1: protocol_version). close_notify before any
- * answer is a close, which says no the same way. Any other alert says
- * the server failed, not that it refused what was offered.
- */
-static bool refusal_alert(uint8_t desc)
-{
-	return desc == 0 || desc == 40 || desc == 70 || desc == 71;
-}
-
-/*
- * An alert before the ServerHello. Warnings (RFC 5246 section 7.2: the
- * connection may go on; RFC 6066 section 3: unrecognized_name is sent
- * so) are counted and read past, up to MAX_WARNINGS; true when the
- * answer is complete, with a filled.
- */
-static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
-			uint8_t *last_warning, struct answer *a)
-{
-	char name[48], last[48];
-
-	alert_name(ev->alert_desc, name, sizeof(name));
-	alert_name(*last_warning, last, sizeof(last));
-	if (ev->alert_level == 1 && !refusal_alert(ev->alert_desc)) {
-		*last_warning = ev->alert_desc;
-		if (++*warnings <= MAX_WARNINGS)
-			return false;
-		a->kind = ANS_ALERT;
-		snprintf(a->detail, sizeof(a->detail), "a storm of warning "
-			 "alerts instead of an answer: more than %u, the last "
-			 "%s", MAX_WARNINGS, name);
-		return true;
-	}
-	a->has_alert = true;
-	a->alert = ev->alert_desc;
-	a->kind = refusal_alert(ev->alert_desc) ? ANS_REFUSE : ANS_ALERT;
-	if (*warnings == 0)
-		snprintf(a->detail, sizeof(a->detail), "%s alert %s",
-			 ev->alert_level == 1 ? "warning" : "fatal", name);
-	else
-		snprintf(a->detail, sizeof(a->detail), "%s alert %s after "
-			 "%u warning alert%s (the last %s)",
-			 ev->alert_level == 1 ? "warning" : "fatal", name,
-			 *warnings, *warnings == 1 ? "" : "s", last);
-	return true;
-}
-
-/*
- * Reads the server's answer to h until the probe has what it needs, and
- * no longer: the ServerHello (or HRR) is the answer; before TLS 1.3 the
- * leaf (when asked for) and the ServerKeyExchange of an (EC)DHE suite
- * come with it, unless hello_only. Everything shares one deadline, so a
- * server that trickles bytes gains nothing by it; a long Certificate
- * goes by in pieces and only its leaf is kept.
- */
-static void read_answer(struct scan *sc, int fd, const struct hello *h,
-			const struct tp_wire_client_hello *sent,
-			struct tp_wire_reader *rd, double deadline,
-			bool hello_only, struct answer *a)
-{
-	uint8_t buf[16384];
-	size_t flight = 0;
-	bool have_sh = false, dhe = false, kx = false;
-	bool need_leaf = false, need_kx = false;
-	struct leaf_pieces lp = {0};
-	unsigned warnings = 0;
-	uint8_t last_warning = 0;
-
-	tp_wire_reader_init(rd);
-	for (;;) {
-		struct tp_wire_event ev;
-		const uint8_t *p = buf;
-		ssize_t n;
-		size_t left;
-		int rc;
-
-		if (have_sh && !need_leaf && !need_kx)
-			goto out;
-		rc = tp_net_wait(fd, POLLIN, deadline);
-		if (rc <= 0) {
-			if (rc == 0 && out_of_time(sc)) {
-				/* the audit's end, not the server's doing */
-				if (!have_sh) {
-					a->kind = ANS_STOPPED;
-					snprintf(a->detail, sizeof(a->detail),
-						 "cut by --max-time");
-				}
-			} else if (!have_sh && warnings > 0) {
-				char last[48];
-
-				alert_name(last_warning, last, sizeof(last));
-				a->kind = ANS_ALERT;
-				snprintf(a->detail, sizeof(a->detail), "%u "
-					 "warning alert%s (the last %s) and no "
-					 "answer within %.1f s", warnings,
-					 warnings == 1 ? "" : "s", last,
-					 sc->timeout_ms / 1000);
-			} else if (!have_sh) {
-				a->kind = ANS_TIMEOUT;
-				snprintf(a->detail, sizeof(a->detail), "no answer "
-					 "to the ClientHello within %.1f s",
-					 sc->timeout_ms / 1000);
-			} else {
-				a->stalled = true;
-			}
-			goto out;
-		}
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (n <= 0) {
-			if (have_sh)
-				goto out;
-			if (n < 0 && errno == ECONNRESET) {
-				a->kind = ANS_RESET;
-				snprintf(a->detail, sizeof(a->detail), "the "
-					 "connection was reset after the "
-					 "ClientHello");
-			} else {
-				a->kind = ANS_REFUSE;
-				snprintf(a->detail, sizeof(a->detail), "the "
-					 "server closed the connection without "
-					 "an answer");
-			}
-			goto out;
-		}
-		left = (size_t)n;
-		if (have_sh) {
-			/* a flood never brings what the probe waits for: the
-			 * same as a server that stops sending */
-			flight += left;
-			if (flight > MAX_FLIGHT) {
-				a->stalled = true;
-				goto out;
-			}
-		}
-		for (;;) {
-			tp_wire_reader_next(rd, &p, &left, &ev);
-			if (ev.kind == TP_WIRE_NEED_MORE)
-				break;
-			switch (ev.kind) {
-			case TP_WIRE_HANDSHAKE:
-			case TP_WIRE_HANDSHAKE_PART:
-				break;
-			case TP_WIRE_ALERT:
-				if (have_sh)
-					goto out;
-				if (!early_alert(&ev, &warnings,
-						 &last_warning, a))
-					continue;
-				goto out;
-			case TP_WIRE_NOT_TLS:
-			case TP_WIRE_SSL2:
-				if (have_sh)
-					goto out;
-				a->kind = ANS_NOT_TLS;
-				snprintf(a->detail, sizeof(a->detail), "%s",
-					 ev.kind == TP_WIRE_SSL2
-					 ? "the answer is an SSL 2.0 record"
-					 : "the answer is not a TLS record");
-				goto out;
-			case TP_WIRE_BAD_RECORD:
-				a->kind = ANS_VIOLATION;
-				snprintf(a->detail, sizeof(a->detail), "the "
-					 "server sent a record over the limits "
-					 "of TLS");
-				goto out;
-			default:  /* CCS, encrypted records: the flight is over */
-				if (!have_sh) {
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server sent content type "
-						 "%s before its ServerHello",
-						 ev.kind == TP_WIRE_CCS
-						 ? "change_cipher_spec"
-						 : "application data");
-				}
-				goto out;
-			}
-			if (!have_sh) {
-				/* a ServerHello always fits the reader: one
-				 * in pieces is over the largest legal one */
-				if (ev.kind != TP_WIRE_HANDSHAKE ||
-				    ev.hs_type != TP_WIRE_SERVER_HELLO ||
-				    tp_wire_parse_server_hello(ev.body,
-					ev.body_len, &a->sh) < 0) {
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server's first message "
-						 "is not a valid ServerHello "
-						 "(handshake type %u, %zu "
-						 "bytes)", ev.hs_type,
-						 ev.msg_len);
-					goto out;
-				}
-				have_sh = true;
-				if (!hello_fits(h, sent, a))
-					goto out;
-				if (a->sh.version >= 0x0304 && warnings > 0) {
-					char last[48];
-
-					/* RFC 8446 section 6.2: every error
-					 * alert is sent fatal */
-					alert_name(last_warning, last,
-						   sizeof(last));
-					a->kind = ANS_VIOLATION;
-					snprintf(a->detail, sizeof(a->detail),
-						 "the server sent warning "
-						 "alerts (the last %s) before "
-						 "a TLS 1.3 ServerHello; in "
-						 "TLS 1.3 an error alert is "
-						 "always fatal", last);
-				}
-				if (a->sh.version >= 0x0304)
-					goto out;
-				suite_kx(a->sh.suite, &dhe, &kx);
-				need_leaf = h->want_leaf && !hello_only;
-				need_kx = kx && !hello_only;
-				continue;
-			}
-			if (ev.kind == TP_WIRE_HANDSHAKE_PART) {
-				bool last = ev.offset + ev.body_len ==
-					    ev.msg_len;
-
-				if (ev.hs_type == TP_WIRE_CERTIFICATE &&
-				    need_leaf) {
-					leaf_piece(&lp, ev.body, ev.body_len,
-						   a);
-					need_leaf = !last && !lp.done;
-				}
-				/* a ServerKeyExchange this long says nothing
-				 * the audit can use, but it is over */
-				if (ev.hs_type == TP_WIRE_SERVER_KEY_EXCHANGE &&
-				    last)
-					need_kx = false;
-				continue;
-			}
-			switch (ev.hs_type) {
-			case TP_WIRE_CERTIFICATE:
-				if (need_leaf) {
-					const uint8_t *der;
-					size_t len;
-
-					if (tp_wire_parse_certificate(ev.body,
-						ev.body_len, &der, &len,
-						1) > 0) {
-						a->leaf = malloc(len);
-						if (a->leaf != NULL) {
-							memcpy(a->leaf, der,
-							       len);
-							a->leaf_len = len;
-						}
-					}
-					need_leaf = false;
-				}
-				break;
-			case TP_WIRE_SERVER_KEY_EXCHANGE:
-				if (kx && tp_wire_parse_server_kx(ev.body,
-					ev.body_len, dhe,
-					a->sh.version >= 0x0303,
-					&a->kx) == 0)
-					a->has_kx = true;
-				need_kx = false;
-				break;
-			case TP_WIRE_SERVER_HELLO_DONE:
-				goto out;
-			default:
-				break;
-			}
-		}
-	}
-out:
-	free(lp.der);
-}
-
 static void probe_once(struct scan *sc, const struct hello *h,
 		       struct tp_wire_reader *rd, struct answer *a)
 {
@@ -853,7 +345,11 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	hello_only = sc->stalls_after_hello && h->purpose == 0;
 	pthread_mutex_unlock(&sc->lock);
 	a->kind = ANS_TIMEOUT;
-	read_answer(sc, fd, h, &sent, rd, deadline, hello_only, a);
+	tp_scan_read_answer(&(struct answer_reading){
+		.h = h, .sent = &sent, .deadline = deadline,
+		.timeout_ms = sc->timeout_ms, .hello_only = hello_only,
+		.out_of_time = audit_over, .arg = sc,
+	}, fd, rd, a);
 	/* a reset rather than a FIN: no TIME_WAIT pile-up on either side */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
@@ -1106,19 +602,17 @@ static size_t position(const struct vstate *vs, uint16_t id)
 	return i;
 }
 
-/* The accepted suites of one version, and the server's order. */
-static void job_suites(struct worker *w, struct vstate *vs)
+/* The chosen-removed loop over each bundle of candidates: the suites
+ * accepted, in the order they were picked. */
+static void find_accepted(struct worker *w, struct vstate *vs,
+			  struct hello *h)
 {
 	struct scan *sc = w->sc;
-	uint16_t rest[MAX_SUITES], rev[BUNDLE];
-	struct hello h = {.version = vs->version, .groups = w->groups,
-			  .n_groups = w->n_groups, .sigs = w->sigs,
-			  .n_sigs = w->n_sigs, .want_leaf = true, .vs = vs};
+	uint16_t rest[MAX_SUITES];
 	struct answer a = {0};
-	size_t start, n_rest, i, k;
+	size_t start, n_rest, i;
 	unsigned bundle = 0;
 
-	vs->offer_order = true;
 	for (start = 0; start < vs->n_cand && !vs->stopped; start += BUNDLE,
 	     bundle++) {
 		bool any = false;
@@ -1127,10 +621,10 @@ static void job_suites(struct worker *w, struct vstate *vs)
 						    : BUNDLE;
 		memcpy(rest, &vs->cand[start], n_rest * sizeof(uint16_t));
 		while (n_rest > 0) {
-			h.suites = rest;
-			h.n_suites = n_rest;
-			h.want_leaf = sc->leaf == NULL;
-			probe(sc, &h, &w->rd, &a);
+			h->suites = rest;
+			h->n_suites = n_rest;
+			h->want_leaf = sc->leaf == NULL;
+			probe(sc, h, &w->rd, &a);
 			if (a.kind != ANS_ACCEPT) {
 				chain_end(vs, &a);
 				/* a refusal, another alert, a reset or silence
@@ -1157,29 +651,52 @@ static void job_suites(struct worker *w, struct vstate *vs)
 			vs->bundles_with_acc++;
 	}
 	free(a.leaf);
-	a.leaf = NULL;
 	/* a server that follows the client picked in the order offered */
 	for (i = 1; i < vs->n_acc; i++)
 		if (vs->acc_bundle[i] == vs->acc_bundle[i - 1] &&
 		    position(vs, vs->acc[i]) < position(vs, vs->acc[i - 1]))
 			vs->offer_order = false;
-	memcpy(vs->order, vs->acc, vs->n_acc * sizeof(uint16_t));
-	vs->n_order = vs->n_acc;
-	if (vs->n_acc < 2 || (vs->stopped && vs->n_acc == 0)) {
-		vs->pref = TP_PREF_INDETERMINATE;
-		return;
-	}
+}
+
+/* Accepted suites came from several bundles: one more loop over them
+ * alone (rev, the first of them first picked) puts them in the server's
+ * order. */
+static void reorder(struct worker *w, struct vstate *vs, struct hello *h,
+		    const uint16_t *rev, size_t k, uint16_t first)
+{
+	uint16_t rest[MAX_SUITES];
+	size_t n_rest = k, i;
+
+	memcpy(rest, rev, k * sizeof(uint16_t));
+	vs->order[0] = first;
+	vs->n_order = 1;
+	remove_id(rest, &n_rest, first);
+	add_estimate(w->sc, (unsigned)k);
+	pick_loop(w, vs, h, &h->suites, &h->n_suites, rest, n_rest,
+		  picked_suite, vs->order, &vs->n_order, MAX_SUITES);
+	/* whatever did not fit a hello, or was lost, keeps its found place */
+	for (i = 0; i < vs->n_acc; i++)
+		if (!offered(vs->order, vs->n_order, vs->acc[i]))
+			vs->order[vs->n_order++] = vs->acc[i];
+}
+
+/* Whose order the accepted suites follow, and that order. */
+static void find_order(struct worker *w, struct vstate *vs, struct hello *h)
+{
+	uint16_t rev[BUNDLE];
+	struct answer a = {0};
+	size_t i, k;
 
 	/* The accepted suites reversed: a server that follows the client
 	 * picks the first of them, one with its own order picks its top. */
 	k = vs->n_acc < BUNDLE ? vs->n_acc : BUNDLE;
 	for (i = 0; i < k; i++)
 		rev[i] = vs->acc[vs->n_acc - 1 - i];
-	h.suites = rev;
-	h.n_suites = k;
-	h.want_leaf = false;
-	add_estimate(sc, 1);
-	probe(sc, &h, &w->rd, &a);
+	h->suites = rev;
+	h->n_suites = k;
+	h->want_leaf = false;
+	add_estimate(w->sc, 1);
+	probe(w->sc, h, &w->rd, &a);
 	free(a.leaf);
 	a.leaf = NULL;
 	if (a.kind != ANS_ACCEPT) {
@@ -1208,21 +725,25 @@ static void job_suites(struct worker *w, struct vstate *vs)
 	vs->pref = TP_PREF_SERVER;
 	if (vs->bundles_with_acc <= 1 && vs->n_acc <= BUNDLE)
 		return;  /* the loop already saw them in the server's order */
+	reorder(w, vs, h, rev, k, a.sh.suite);
+}
 
-	/* Accepted suites came from several bundles: one more loop over
-	 * them alone puts them in the server's order. */
-	n_rest = k;
-	memcpy(rest, rev, k * sizeof(uint16_t));
-	vs->order[0] = a.sh.suite;
-	vs->n_order = 1;
-	remove_id(rest, &n_rest, a.sh.suite);
-	add_estimate(sc, (unsigned)k);
-	pick_loop(w, vs, &h, &h.suites, &h.n_suites, rest, n_rest,
-		  picked_suite, vs->order, &vs->n_order, MAX_SUITES);
-	/* whatever did not fit a hello, or was lost, keeps its found place */
-	for (i = 0; i < vs->n_acc; i++)
-		if (!offered(vs->order, vs->n_order, vs->acc[i]))
-			vs->order[vs->n_order++] = vs->acc[i];
+/* The accepted suites of one version, and the server's order. */
+static void job_suites(struct worker *w, struct vstate *vs)
+{
+	struct hello h = {.version = vs->version, .groups = w->groups,
+			  .n_groups = w->n_groups, .sigs = w->sigs,
+			  .n_sigs = w->n_sigs, .want_leaf = true, .vs = vs};
+
+	vs->offer_order = true;
+	find_accepted(w, vs, &h);
+	memcpy(vs->order, vs->acc, vs->n_acc * sizeof(uint16_t));
+	vs->n_order = vs->n_acc;
+	if (vs->n_acc < 2 || (vs->stopped && vs->n_acc == 0)) {
+		vs->pref = TP_PREF_INDETERMINATE;
+		return;
+	}
+	find_order(w, vs, &h);
 }
 
 static bool is_ecdhe(uint16_t id)
@@ -1604,395 +1125,6 @@ static int parse_protocols(const char *list, bool want[5],
 	return -1;
 }
 
-static int copy_results(struct scan *sc, struct tp_scan *out)
-{
-	size_t i, j;
-
-	out->n_protocols = sc->n_v;
-	for (i = 0; i < sc->n_v; i++) {
-		struct vstate *vs = &sc->v[i];
-		struct tp_scan_protocol *p = &out->protocols[i];
-
-		p->version = vs->version;
-		p->tested = vs->tested;
-		p->accepted = vs->accepted;
-		p->incomplete = vs->incomplete;
-		p->preference = vs->pref;
-		p->group_preference = vs->group_pref;
-		if (vs->n_order > 0) {
-			p->suites = calloc(vs->n_order, sizeof(*p->suites));
-			if (p->suites == NULL)
-				return -1;
-		}
-		for (j = 0; j < vs->n_order; j++) {
-			size_t k;
-
-			p->suites[j].id = vs->order[j];
-			for (k = 0; k < vs->n_acc; k++)
-				if (vs->acc[k] == vs->order[j])
-					break;
-			if (k < vs->n_acc) {
-				const struct tp_suite *s =
-					tp_registry_suite(vs->order[j]);
-
-				snprintf(p->suites[j].kx,
-					 sizeof(p->suites[j].kx), "%s",
-					 vs->acc_kx[k]);
-				p->suites[j].dh_bits = vs->acc_dh[k];
-				p->suites[j].group = vs->acc_group[k];
-				p->suites[j].grade = s == NULL ? 'F'
-					: tp_grade_accepted(s, vs->acc_dh[k],
-							    vs->acc_group[k],
-							    NULL);
-			}
-		}
-		p->n_suites = vs->n_order;
-		if (vs->n_groups > 0) {
-			p->groups = malloc(vs->n_groups * sizeof(uint16_t));
-			if (p->groups == NULL)
-				return -1;
-			memcpy(p->groups, vs->groups,
-			       vs->n_groups * sizeof(uint16_t));
-			p->n_groups = vs->n_groups;
-		}
-		if (vs->n_sigs > 0) {
-			p->sig_algs = malloc(vs->n_sigs * sizeof(uint16_t));
-			if (p->sig_algs == NULL)
-				return -1;
-			memcpy(p->sig_algs, vs->sigs,
-			       vs->n_sigs * sizeof(uint16_t));
-			p->n_sig_algs = vs->n_sigs;
-		}
-		if (vs->min_dh != 0 &&
-		    (out->min_dh_bits == 0 || vs->min_dh < out->min_dh_bits))
-			out->min_dh_bits = vs->min_dh;
-	}
-	out->connections = sc->connections;
-	out->suite_connections = sc->by_purpose[0];
-	out->group_connections = sc->by_purpose[1];
-	out->sigalg_connections = sc->by_purpose[2];
-	return 0;
-}
-
-/* The leaf the server sent (TLS 1.2 and older): into the report, and
- * its key for the grade. */
-static void describe_leaf(struct scan *sc, struct tp_report *r,
-			  unsigned *bits, int *pk)
-{
-	gnutls_datum_t der = {sc->leaf, (unsigned)sc->leaf_len};
-	gnutls_x509_crt_t crt;
-	struct tp_cert_info *ci;
-
-	*bits = 0;
-	*pk = 0;
-	if (sc->leaf == NULL || gnutls_x509_crt_init(&crt) < 0)
-		return;
-	if (gnutls_x509_crt_import(crt, &der, GNUTLS_X509_FMT_DER) == 0) {
-		*pk = gnutls_x509_crt_get_pk_algorithm(crt, bits);
-		ci = tp_report_add_cert(r);
-		if (ci != NULL) {
-			tp_cert_describe(crt, ci);
-			ci->position = 0;
-			snprintf(r->scan->cert_key, sizeof(r->scan->cert_key),
-				 "%s", ci->key);
-		}
-	}
-	gnutls_x509_crt_deinit(crt);
-}
-
-/* "TLS1.2 suites, TLS1.2 groups, …": the parts of the versions whose
- * bits (cut or skipped, as which says) are set; "" when none. */
-static void list_parts(const struct scan *sc, bool skipped, char *out,
-		       size_t size)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} parts[] = {
-		{PART_SUITES, "suites"}, {PART_GROUPS, "groups"},
-		{PART_SIGS, "signature algorithms"},
-	};
-	size_t used = 0, i, k;
-
-	out[0] = '\0';
-	for (i = sc->n_v; i-- > 0;) {
-		const struct vstate *vs = &sc->v[i];
-		unsigned bits = skipped ? vs->skipped : vs->cut;
-
-		for (k = 0; k < sizeof(parts) / sizeof(parts[0]); k++) {
-			int w;
-
-			if (!(bits & parts[k].bit) || used >= size)
-				continue;
-			w = snprintf(out + used, size - used, "%s%s %s",
-				     used ? ", " : "",
-				     tp_wire_version_name(vs->version),
-				     parts[k].name);
-			if (w > 0)
-				used += (size_t)w;
-		}
-	}
-}
-
-/* Accepted (EC)DHE suites before TLS 1.3 whose key exchange was not seen. */
-static unsigned kx_unseen(const struct scan *sc)
-{
-	unsigned n = 0;
-	size_t i, k;
-
-	for (i = 0; i < sc->n_v; i++)
-		for (k = 0; k < sc->v[i].n_acc; k++) {
-			bool dhe, kx;
-
-			suite_kx(sc->v[i].acc[k], &dhe, &kx);
-			if (sc->v[i].version < 0x0304 && kx &&
-			    sc->v[i].acc_kx[k][0] == '\0')
-				n++;
-		}
-	return n;
-}
-
-/* The server that sends its ServerHello and then stops (or floods): no
- * client gets a handshake out of it, and what only the rest shows is
- * missing. */
-static void stall_findings(struct scan *sc, struct tp_report *r)
-{
-	struct tp_finding *f;
-	char skipped[400], kx[80] = "";
-	unsigned unseen = kx_unseen(sc);
-
-	f = tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "%s does not finish "
-			      "its first flight: %u probe%s got its ServerHello "
-			      "but not the rest within %.1f s", sc->where,
-			      sc->stalls, sc->stalls == 1 ? "" : "s",
-			      sc->timeout_ms / 1000);
-	if (f != NULL)
-		tp_finding_detail(f, "no client can finish a handshake with "
-				  "it; once seen, the audit read only the "
-				  "ServerHello of each later probe");
-	list_parts(sc, true, skipped, sizeof(skipped));
-	if (unseen == 0 && skipped[0] == '\0')
-		return;
-	if (unseen > 0)
-		snprintf(kx, sizeof(kx), "the key exchange (DH prime or curve) "
-			 "of %u suite%s", unseen, unseen == 1 ? "" : "s");
-	f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "not learnt, the server "
-			      "never sent it: %s%s%s", kx,
-			      kx[0] && skipped[0] ? "; " : "", skipped);
-	if (f != NULL)
-		tp_finding_detail(f, "the grade cannot weigh what was not "
-				  "seen");
-}
-
-static bool any_accepted(const struct scan *sc)
-{
-	size_t i;
-
-	for (i = 0; i < sc->n_v; i++)
-		if (sc->v[i].accepted)
-			return true;
-	return false;
-}
-
-/*
- * Whether no version asked for got a verdict (accepted, or refused by an
- * answer): then nothing was tested and the audit cannot pass. The
- * versions go to names ("TLS1.3, TLS1.2"); empty when false.
- */
-static bool no_verdict(const struct scan *sc, char *names, size_t size)
-{
-	const struct tp_version *v;
-	size_t i, used = 0;
-	bool any = false;
-
-	names[0] = '\0';
-	for (i = 0; i < sc->n_v; i++) {
-		if (!sc->v[i].tested)
-			continue;
-		if (sc->v[i].accepted || !sc->v[i].incomplete) {
-			names[0] = '\0';
-			return false;
-		}
-		any = true;
-	}
-	for (i = sc->n_v; any && i-- > 0;) {
-		int n;
-
-		if (!sc->v[i].tested)
-			continue;
-		v = tp_registry_version(sc->v[i].version);
-		n = snprintf(names + used, size - used, "%s%s",
-			     used ? ", " : "", v != NULL ? v->name : "?");
-		if (n < 0 || (size_t)n >= size - used)
-			break;
-		used += (size_t)n;
-	}
-	return any;
-}
-
-static void network_findings(struct scan *sc, struct tp_report *r)
-{
-	struct tp_finding *f;
-
-	if (sc->not_tls) {
-		f = tp_report_finding(r, TP_NOT_TLS, "%s does not speak TLS: "
-				      "%s", sc->where, sc->not_tls_detail);
-		if (f != NULL && sc->starttls == TP_STARTTLS_NONE)
-			tp_finding_detail(f, "if the service upgrades a "
-					  "plaintext protocol, use --starttls");
-		return;
-	}
-	if (sc->n_violations > 0) {
-		char all[8 * 302] = "";
-		size_t used = 0;
-		unsigned i;
-
-		f = tp_report_finding(r, TP_PROTOCOL_VIOLATION, "%s: %s%s",
-				      sc->where, sc->violation[0],
-				      sc->n_violations > 1 ? " (and more)" : "");
-		for (i = 0; i < sc->n_violations && used < sizeof(all); i++)
-			used += (size_t)snprintf(all + used, sizeof(all) - used,
-						 "%s%s", i ? "; " : "",
-						 sc->violation[i]);
-		if (f != NULL && sc->n_violations > 1)
-			tp_finding_detail(f, "every violation seen: %s", all);
-	}
-	if (sc->n_alerts > 0) {
-		char all[4 * 302] = "";
-		size_t used = 0;
-		unsigned i;
-
-		f = tp_report_finding(r, TP_ALERT_RECEIVED, "%s answered %u "
-				      "probe%s with an alert that is no "
-				      "refusal: %s%s", sc->where, sc->alerted,
-				      sc->alerted == 1 ? "" : "s", sc->alert[0],
-				      sc->n_alerts > 1 ? " (and more)" : "");
-		for (i = 0; i < sc->n_alerts && used < sizeof(all); i++)
-			used += (size_t)snprintf(all + used, sizeof(all) - used,
-						 "%s%s", i ? "; " : "",
-						 sc->alert[i]);
-		/* with a version accepted the audit has its answer, short
-		 * of what those probes offered (OpenSSL 3 fails TLS 1.0
-		 * hellos so when its security level forbids their
-		 * signatures); with none, the alerts stand where it would
-		 * be */
-		if (f != NULL && any_accepted(sc))
-			f->severity = TP_SEV_WARNING;
-		if (f != NULL)
-			tp_finding_detail(f, "%s%s%sa server that says no sends "
-					  "handshake_failure, "
-					  "insufficient_security or "
-					  "protocol_version: what those probes "
-					  "offered is neither accepted nor "
-					  "refused", sc->n_alerts > 1
-					  ? "every alert seen: " : "",
-					  sc->n_alerts > 1 ? all : "",
-					  sc->n_alerts > 1 ? "; " : "");
-	}
-	if (sc->answered == 0 && sc->resets > 0) {
-		tp_report_finding(r, TP_RESET_DURING_HANDSHAKE, "%s reset "
-				  "every connection after the ClientHello "
-				  "(%u resets)", sc->where, sc->resets);
-		return;
-	}
-	if (sc->answered == 0 && sc->timeouts > 0) {
-		tp_report_finding(r, TP_HANDSHAKE_TIMEOUT, "%s never answered "
-				  "a ClientHello (%u probes waited %.1f s "
-				  "each)", sc->where, sc->timeouts,
-				  sc->timeout_ms / 1000);
-		return;
-	}
-	if (sc->o->stop != NULL && *sc->o->stop) {
-		tp_report_finding(r, TP_SCAN_INCOMPLETE, "interrupted after "
-				  "%u connections: the lists are partial",
-				  sc->connections);
-		return;
-	}
-	if (sc->stalls > 0)
-		stall_findings(sc, r);
-	if (sc->expired) {
-		char cut[600];
-
-		list_parts(sc, false, cut, sizeof(cut));
-		/* what was not tested cannot pass: an error, so the verdict
-		 * and the exit status say so too */
-		f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the audit "
-				      "reached --max-time (%.1f s) before it "
-				      "finished; not finished: %s",
-				      sc->max_time_ms / 1000,
-				      cut[0] ? cut : "the last probes");
-		if (f != NULL) {
-			f->severity = TP_SEV_ERROR;
-			tp_finding_detail(f, "%u connections; %u resets, %u "
-					  "timeouts, %u failed connections",
-					  sc->connections, sc->resets,
-					  sc->timeouts, sc->failures);
-			tp_finding_fix(f, "rerun with a longer --max-time, or "
-				       "a shorter --timeout if the server is "
-				       "slow to answer only some hellos");
-		}
-		return;
-	}
-	if (sc->budget_spent || sc->resets > 0 || sc->timeouts > 0 ||
-	    sc->failures > 0) {
-		char untested[200];
-
-		if (no_verdict(sc, untested, sizeof(untested)))
-			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "no "
-					      "version could be tested on %s: "
-					      "%s got no answer", sc->where,
-					      untested);
-		else if (sc->resets + sc->timeouts + sc->failures == 0)
-			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "the "
-					      "connection budget (%u) ran out "
-					      "before the audit of %s "
-					      "finished", sc->budget,
-					      sc->where);
-		else
-			f = tp_report_finding(r, TP_SCAN_INCOMPLETE, "%u "
-					      "probes of %u got no answer "
-					      "from %s", sc->resets +
-					      sc->timeouts + sc->failures,
-					      sc->connections, sc->where);
-		if (f != NULL)
-			tp_finding_detail(f, "%u connections; %u resets, %u "
-					  "timeouts, %u failed connections%s",
-					  sc->connections, sc->resets,
-					  sc->timeouts, sc->failures,
-					  sc->budget_spent
-					  ? "; the connection budget ran out"
-					  : "");
-		/* an audit that tested nothing it was asked to cannot pass:
-		 * an error, so the verdict and the exit status say so */
-		if (f != NULL && untested[0] != '\0') {
-			f->severity = TP_SEV_ERROR;
-			if (sc->budget_spent)
-				tp_finding_fix(f, "rerun with a larger "
-					       "--budget (each version needs "
-					       "a few connections)");
-		}
-	}
-}
-
-/* The tls stage sums up the probes: ok when any version was accepted;
- * verify stays skipped (an audit does not judge the chain). */
-static void tls_stage(struct scan *sc, struct tp_report *r, double t0)
-{
-	struct tp_stage *st = tp_report_stage(r, "tls");
-	unsigned n = 0;
-	size_t i;
-
-	for (i = 0; i < sc->n_v; i++)
-		n += sc->v[i].accepted;
-	if (n > 0)
-		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%u version%s "
-			     "accepted, %u probes", n, n == 1 ? "" : "s",
-			     sc->connections);
-	else
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "no version "
-			     "accepted after %u probes", sc->connections);
-}
-
 /* The first connection: tcp (and starttls) as stages, so that a closed
  * port is diagnosed once, not by every probe. */
 static bool first_contact(struct scan *sc, struct tp_report *r)
@@ -2131,22 +1263,33 @@ static unsigned second_parts(const struct vstate *vs)
 	return parts;
 }
 
-int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
-		   struct tp_error *err)
-{
-	static const uint16_t versions[5] = {0x0300, 0x0301, 0x0302, 0x0303,
-					     0x0304};
-	struct tp_policy *policy = NULL;
+/*
+ * One run of the audit: what its stages share. Each stage reads what
+ * the ones before it found and fills r; the stop flag is honoured by the
+ * probes themselves (take_connection, probe_once), so that a stopped
+ * audit still ends in a report of what it saw.
+ */
+struct run {
+	const struct tp_ciphers_opts *o;
+	struct tp_report *r;
 	struct scan *sc;
-	struct job jobs[16];
-	size_t n_jobs = 0, i;
-	bool want[5];
-	unsigned cert_bits = 0;
-	int cert_pk = 0, rc = -1;
-	double t0 = tp_now_ms();
-	struct tp_livecap *lc = NULL;
-	char host_ascii[TP_ADDR_NAME_SIZE], sni_ascii[TP_ADDR_NAME_SIZE];
-	bool reached;
+	struct tp_policy *policy;
+	struct tp_livecap *lc;
+	bool capture;           /* --capture or --pcap-out */
+	bool want[5];           /* --protocols, in versions' order */
+	char sni_ascii[TP_ADDR_NAME_SIZE];
+	double t0;
+};
+
+static const uint16_t versions[5] = {0x0300, 0x0301, 0x0302, 0x0303,
+				     0x0304};
+
+/* Everything before the first packet: the options checked, the policy
+ * read, so that bad input fails fast. */
+static int check_input(struct run *run, struct tp_error *err)
+{
+	const struct tp_ciphers_opts *o = run->o;
+	char host_ascii[TP_ADDR_NAME_SIZE];
 
 	if (o->host == NULL || o->host[0] == '\0') {
 		tp_error_set(err, TP_ERR_USAGE, "no target host");
@@ -2156,11 +1299,11 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	 * DNS or a ClientHello; the mains checked them already */
 	if (tp_addr_check_name("target", o->host, host_ascii, err) < 0 ||
 	    (o->sni != NULL &&
-	     tp_addr_check_name("sni", o->sni, sni_ascii, err) < 0))
+	     tp_addr_check_name("sni", o->sni, run->sni_ascii, err) < 0))
 		return -1;
-	if (parse_protocols(o->protocols, want, err) < 0)
+	if (parse_protocols(o->protocols, run->want, err) < 0)
 		return -1;
-	if (o->capture || o->pcap_out != NULL) {
+	if (run->capture) {
 		struct tp_livecap_opts co = {.user = o->user};
 
 		/* not permitted: say so before any network step */
@@ -2168,21 +1311,28 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 			return -1;
 	}
 	if (o->policy != NULL) {
-		policy = calloc(1, sizeof(*policy));
-		if (policy == NULL) {
+		run->policy = calloc(1, sizeof(*run->policy));
+		if (run->policy == NULL) {
 			tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 			return -1;
 		}
-		if (tp_policy_parse(o->policy, policy, err) < 0) {
-			free(policy);
+		if (tp_policy_parse(o->policy, run->policy, err) < 0)
 			return -1;
-		}
 	}
-	sc = calloc(1, sizeof(*sc));
-	r->scan = calloc(1, sizeof(*r->scan));
-	if (sc == NULL || r->scan == NULL) {
+	return 0;
+}
+
+/* The audit's state and its limits: timeout, budget, --max-time. */
+static int prepare(struct run *run, struct tp_error *err)
+{
+	const struct tp_ciphers_opts *o = run->o;
+	struct scan *sc;
+
+	run->sc = sc = calloc(1, sizeof(*sc));
+	run->r->scan = calloc(1, sizeof(*run->r->scan));
+	if (sc == NULL || run->r->scan == NULL) {
 		free(sc);
-		free(policy);
+		run->sc = NULL;
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
 	}
@@ -2194,61 +1344,97 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	sc->budget = o->budget ? o->budget : TP_DEFAULT_BUDGET;
 	sc->max_time_ms = (o->max_time_s > 0 ? o->max_time_s
 			   : tp_ciphers_default_max_time(o)) * 1000;
-	sc->deadline = t0 + sc->max_time_ms;
+	sc->deadline = run->t0 + sc->max_time_ms;
 	sc->sni = tp_addr_sni_form(o->no_sni ? NULL
-				   : o->sni != NULL ? sni_ascii
+				   : o->sni != NULL ? run->sni_ascii
 				   : tp_addr_is_literal(o->host) ? NULL
-				   : o->host, sni_ascii);
-	if (tp_report_set_target(r, o->host, o->port, sc->sni) < 0)
-		goto nomem;
+				   : o->host, run->sni_ascii);
+	return 0;
+}
+
+/* The report's target and stages, and the versions to audit with their
+ * candidate suites. -1: out of memory. */
+static int plan(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct tp_report *r = run->r;
+	size_t i;
+
+	if (tp_report_set_target(r, run->o->host, run->o->port, sc->sni) < 0)
+		return -1;
 	if (sc->starttls != TP_STARTTLS_NONE)
 		r->scan->starttls = tp_report_strdup(
 			tp_starttls_name(sc->starttls));
-	if (policy != NULL)
+	if (run->policy != NULL)
 		r->scan->policy_syntax = tp_report_strdup(
-			tp_policy_syntax_name(policy->syntax));
-
+			tp_policy_syntax_name(run->policy->syntax));
 	for (i = 0; i < 5; i++) {
 		struct vstate *vs = &sc->v[sc->n_v++];
 
 		vs->version = versions[i];
-		vs->tested = want[i];
-		if (want[i]) {
+		vs->tested = run->want[i];
+		if (run->want[i]) {
 			candidates(vs);
 			sc->estimate += (unsigned)(vs->n_cand + BUNDLE - 1) /
 					BUNDLE + 1;
 		}
 	}
-	if (tp_report_add_standard_stages(r) < 0)
-		goto nomem;
-	reached = resolve(sc, r) == 0;
+	return tp_report_add_standard_stages(r);
+}
+
+/* dns and tcp (and starttls): 1 when the server can be probed, 0 when
+ * not (no version was then tested), -1 with err set when the capture
+ * cannot start. */
+static int stage_reach(struct run *run, struct tp_error *err)
+{
+	struct scan *sc = run->sc;
+	bool reached = resolve(sc, run->r) == 0;
+	size_t i;
+
 	/* --capture: open before the first SYN, on the one address every
 	 * probe goes to; privileges go as soon as it is open */
-	if (reached && (o->capture || o->pcap_out != NULL)) {
+	if (reached && run->capture) {
 		struct tp_livecap_opts co = {
-			.pcap_out = o->pcap_out, .user = o->user,
+			.pcap_out = run->o->pcap_out, .user = run->o->user,
 		};
 
-		r->has_packets = true;
-		lc = tp_livecap_start(&co, &sc->addr, 1, o->port, err);
-		if (lc == NULL) {
-			rc = -1;
-			goto out;
-		}
+		run->r->has_packets = true;
+		run->lc = tp_livecap_start(&co, &sc->addr, 1, run->o->port,
+					   err);
+		if (run->lc == NULL)
+			return -1;
 	}
-	if (!reached || !first_contact(sc, r)) {
-		/* nothing was asked: no version was tested */
-		for (i = 0; i < sc->n_v; i++)
-			sc->v[i].tested = false;
-		goto judge;
-	}
+	if (reached && first_contact(sc, run->r))
+		return 1;
+	/* nothing was asked: no version was tested */
+	for (i = 0; i < sc->n_v; i++)
+		sc->v[i].tested = false;
+	return 0;
+}
 
-	/* newest first: they decide most of the grade */
+/* The suites of every version tested, newest first: they decide most
+ * of the grade. */
+static void stage_suites(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct job jobs[16];
+	size_t n_jobs = 0, i;
+
 	for (i = sc->n_v; i-- > 0;)
 		if (sc->v[i].tested)
 			jobs[n_jobs++] = (struct job){JOB_SUITES, &sc->v[i]};
 	run_jobs(sc, jobs, n_jobs);
-	n_jobs = 0;
+}
+
+/* Groups and signature algorithms of the versions accepted; a part
+ * never tried is noted as cut (the deadline) or skipped (a server that
+ * stalls after its ServerHello). */
+static void stage_second_parts(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct job jobs[16];
+	size_t n_jobs = 0, i;
+
 	for (i = sc->n_v; i-- > 0;) {
 		struct vstate *vs = &sc->v[i];
 		unsigned parts = second_parts(vs);
@@ -2276,45 +1462,88 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 			jobs[n_jobs++] = (struct job){JOB_SIGS13, vs};
 	}
 	run_jobs(sc, jobs, n_jobs);
+}
 
-	tls_stage(sc, r, t0);
-judge:
-	if (copy_results(sc, r->scan) < 0)
-		goto nomem;
-	describe_leaf(sc, r, &cert_bits, &cert_pk);
-	network_findings(sc, r);
-	if (lc != NULL) {
+/* The findings over what the probes saw (and the capture, if any), then
+ * the grade; a grade over part of the server says so. -1: out of
+ * memory. */
+static int stage_judge(struct run *run)
+{
+	struct scan *sc = run->sc;
+	struct tp_report *r = run->r;
+	unsigned cert_bits = 0;
+	int cert_pk = 0;
+
+	if (tp_scan_copy_results(sc, r->scan) < 0)
+		return -1;
+	tp_scan_describe_leaf(sc, r, &cert_bits, &cert_pk);
+	tp_scan_findings(sc, r);
+	if (run->lc != NULL) {
 		struct tp_flow_evidence ev;
 
-		tp_livecap_stop(lc);
-		tp_livecap_timeline(lc, r);
-		tp_livecap_evidence(lc, NULL, &ev);
+		tp_livecap_stop(run->lc);
+		tp_livecap_timeline(run->lc, r);
+		tp_livecap_evidence(run->lc, NULL, &ev);
 		tp_diag_capture(r, &ev);
 	}
 	/* an alert that is no refusal proves nothing refused */
-	if (!any_accepted(sc) && !sc->not_tls && sc->answered > 0 &&
+	if (!tp_scan_any_accepted(sc) && !sc->not_tls && sc->answered > 0 &&
 	    sc->alerted == 0)
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
-	if (tp_grade_scan(r, policy, cert_bits, cert_pk) < 0)
-		goto nomem;
+	if (tp_grade_scan(r, run->policy, cert_bits, cert_pk) < 0)
+		return -1;
 	/* a grade over part of the server is no grade of all of it */
 	if (r->scan->grade != '\0' && (sc->expired || sc->stalls > 0) &&
 	    tp_strv_add(&r->scan->grade_reasons, &r->scan->n_grade_reasons,
 			"provisional: the audit did not see everything "
 			"(SCAN_INCOMPLETE); the grade covers what it saw") < 0)
-		goto nomem;
-	r->scan->ms = tp_now_ms() - t0;
+		return -1;
+	r->scan->ms = tp_now_ms() - run->t0;
 	r->total_ms = r->scan->ms;
-	rc = 0;
-	goto out;
+	return 0;
+}
+
+/* Everything let go, however far the run got. */
+static void finish(struct run *run)
+{
+	tp_livecap_free(run->lc);
+	if (run->sc != NULL) {
+		free(run->sc->leaf);
+		pthread_mutex_destroy(&run->sc->lock);
+		free(run->sc);
+	}
+	free(run->policy);
+}
+
+int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
+		   struct tp_error *err)
+{
+	struct run run = {
+		.o = o, .r = r, .t0 = tp_now_ms(),
+		.capture = o->capture || o->pcap_out != NULL,
+	};
+	int reach;
+
+	if (check_input(&run, err) < 0 || prepare(&run, err) < 0)
+		goto fail;
+	if (plan(&run) < 0)
+		goto nomem;
+	reach = stage_reach(&run, err);
+	if (reach < 0)
+		goto fail;
+	if (reach > 0) {
+		stage_suites(&run);
+		stage_second_parts(&run);
+		tp_scan_tls_stage(run.sc, r, run.t0);
+	}
+	if (stage_judge(&run) < 0)
+		goto nomem;
+	finish(&run);
+	return 0;
 nomem:
 	tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
-out:
-	tp_livecap_free(lc);
-	free(sc->leaf);
-	pthread_mutex_destroy(&sc->lock);
-	free(sc);
-	free(policy);
-	return rc;
+fail:
+	finish(&run);
+	return -1;
 }

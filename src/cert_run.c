@@ -1,0 +1,53 @@
+/* The cert subcommand's run: its files loaded (a bad one is a usage
+ * error, not a finding), then checked by cert.c's analysis as a peer
+ * would check them. */
+#include <gnutls/x509.h>
+
+#include "cert.h"
+
+int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
+		struct tp_error *err)
+{
+	struct tp_chain_check check = {
+		.role = "certificate file",
+		.purpose = o->purpose,
+		.expect_name = o->expect_name,
+		.expect_id = o->expect_id,
+		.now = o->now,
+		.side = TP_SIDE_LOCAL,
+		.sent_by_peer = false,
+	};
+	gnutls_x509_crt_t *chain = NULL;
+	gnutls_x509_privkey_t key = NULL;
+	struct tp_trust *trust = NULL;
+	unsigned n = 0;
+	int rc = -1;
+
+	if (o->cert_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--cert FILE is required");
+		return -1;
+	}
+	/* every input first: a bad file is a usage error, not a finding */
+	if (tp_cert_load_chain(o->cert_file, o->password, &chain, &n,
+			       o->key_file == NULL ? &key : NULL, err) < 0)
+		goto out;
+	if (o->key_file != NULL &&
+	    tp_cert_load_key(o->key_file, o->password, &key, err) < 0)
+		goto out;
+	trust = tp_trust_load(o->ca_file, err);
+	if (trust == NULL)
+		goto out;
+
+	/* with no --key, the key a PKCS#12 --cert holds is checked */
+	if (key != NULL)
+		tp_cert_check_key(r, o->cert_file, o->key_file != NULL
+				  ? o->key_file : o->cert_file, chain, n, key);
+	tp_cert_check_chain(r, chain, n, trust, &check);
+	rc = 0;
+out:
+	tp_trust_free(trust);
+	if (key != NULL)
+		gnutls_x509_privkey_deinit(key);
+	tp_cert_free_chain(chain, n);
+	return rc;
+}
