@@ -1136,8 +1136,13 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 
 	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
 		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
-		       NULL, &fd, &nr);
+		       sc->o->stop, &fd, &nr);
 	sc->connections++;
+	if (nr.status == TP_NETRES_CANCELLED) {
+		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     nr.message);
+		return false;
+	}
 	if (nr.status != TP_NETRES_OK) {
 		static const enum tp_code codes[] = {
 			[TP_NETRES_REFUSED] = TP_TCP_REFUSED,
@@ -1200,13 +1205,14 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	size_t i;
 
 	tp_net_resolve(sc->o->host, sc->o->port, sc->o->family,
-		       sc->timeout_ms, NULL, &res, &nr);
+		       sc->timeout_ms, sc->o->stop, &res, &nr);
 	if (nr.status != TP_NETRES_OK || res.n == 0) {
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);
-		tp_report_finding(r, nr.status == TP_NETRES_TIMEOUT
-				  ? TP_DNS_FAILURE : TP_DNS_FAILURE, "%s",
-				  nr.message);
+		/* a stop is no finding about the name */
+		if (nr.status != TP_NETRES_CANCELLED)
+			tp_report_finding(r, TP_DNS_FAILURE, "%s",
+					  nr.message);
 		return -1;
 	}
 	for (i = 0; i < res.n; i++) {

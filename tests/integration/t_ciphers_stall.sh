@@ -129,3 +129,28 @@ for bad in 0 -1 abc "" 1e9 nan; do
 		sed 's/^/#   /' "$T/usage.err"
 	fi
 done
+
+# A SYN that nothing answers (dropped on loopback), and ^C a second
+# into the audit's first connection: the run ends at once, not after
+# its --timeout, and the stop is no finding about the target.
+need_root "ciphers stopped during its first connection"
+DROP_PORT=$(free_port)
+iptables -I INPUT -i lo -p tcp --dport "$DROP_PORT" -j DROP
+at_exit "iptables -D INPUT -i lo -p tcp --dport $DROP_PORT -j DROP"
+start=$(date +%s%N)
+"$TP" ciphers --json --timeout 20 "127.0.0.1:$DROP_PORT" >"$T/stop.json" \
+	2>/dev/null </dev/null &
+pid=$!
+sleep 1
+kill -INT "$pid"
+wait "$pid"
+rc=$?
+MS=$(( ($(date +%s%N) - start) / 1000000 ))
+within "^C during the first connection: the audit ends at once" 3000
+check "^C during the first connection: no TCP_TIMEOUT claimed, exit $rc" \
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+codes = [f["code"] for f in d["findings"]]
+tcp = [s for s in d["stages"] if s["name"] == "tcp"][0]
+sys.exit(0 if "TCP_TIMEOUT" not in codes and tcp["status"] == "fail" and "cancel" in tcp.get("detail", "") else 1)' "$T/stop.json"
