@@ -104,9 +104,9 @@ static bool is_pkcs12(const gnutls_datum_t *d)
 }
 
 /*
- * Reads a whole certificate or key file given with option flag ("--ca",
- * "--cert", "--key") and tells its form; every failure is one usage
- * error naming the file.
+ * Reads a whole certificate or key file given with the option whose
+ * words are flag ("--ca", "CA file": tp_error_name) and tells its form;
+ * every failure is one usage error naming the file.
  */
 static int read_input(const char *flag, const char *path,
 		      gnutls_datum_t *out, enum input_form *form,
@@ -523,8 +523,8 @@ static int p12_unlock(const char *flag, const char *path,
 	if (ask_password(pw, path, password, sizeof(password)) < 0) {
 		usage_error(err, GNUTLS_E_DECRYPTION_FAILED,
 			    "%s %s: a PKCS#12 file protected by a "
-			    "password: give it with --password-file "
-			    "FILE or --password-env VAR", flag, path);
+			    "password: give it with {password-file} "
+			    "FILE or {password-env} VAR", flag, path);
 		return -1;
 	}
 	*ret = p12_try(p12, has_mac, password, c, &mac);
@@ -713,8 +713,13 @@ struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err)
 		goto fail;
 	}
 	if (ca_file != NULL) {
-		if (trust_from_pem(t, "--ca", ca_file, err) < 0)
+		char flag[64];
+
+		tp_error_name("ca", flag, sizeof(flag));
+		if (trust_from_pem(t, flag, ca_file, err) < 0) {
+			tp_error_blame(err, "ca");
 			goto fail;
+		}
 		return t;
 	}
 	/* The Debian bundle first: it is what most clients here trust. */
@@ -733,7 +738,7 @@ struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err)
 	ret = gnutls_x509_trust_list_add_system_trust(t->list, 0, 0);
 	if (ret < 0) {
 		tp_error_set(err, TP_ERR_RUNTIME, "the system store cannot be "
-			     "loaded (%s); name the CAs with --ca",
+			     "loaded (%s); name the CAs with {ca}",
 			     gnutls_strerror(ret));
 		goto fail;
 	}
@@ -798,19 +803,25 @@ int tp_cert_load_chain(const char *path, const struct tp_password *pw,
 	gnutls_datum_t d;
 	int ret;
 
+	char flag[64];
+
 	*chain = NULL;
 	*n = 0;
 	if (bundled_key != NULL)
 		*bundled_key = NULL;
-	if (read_input("--cert", path, &d, &form, err) < 0)
+	tp_error_name("cert", flag, sizeof(flag));
+	if (read_input(flag, path, &d, &form, err) < 0) {
+		tp_error_blame(err, "cert");
 		return -1;
+	}
 	if (form == FORM_PKCS12)
-		ret = p12_open("--cert", path, &d, pw, chain, n, bundled_key,
-			       err);
+		ret = p12_open(flag, path, &d, pw, chain, n, bundled_key, err);
 	else
-		ret = import_list("--cert", path, &d, form, TP_CHAIN_MAX, chain,
-				  n, err);
+		ret = import_list(flag, path, &d, form, TP_CHAIN_MAX, chain, n,
+				  err);
 	free(d.data);
+	if (ret < 0)
+		tp_error_blame(err, "cert");
 	return ret;
 }
 
@@ -833,7 +844,7 @@ size_t tp_cert_chain_message_size(gnutls_x509_crt_t *chain, unsigned n)
 	return total;
 }
 
-int tp_cert_check_sendable(const char *flag, const char *path,
+int tp_cert_check_sendable(const char *key, const char *path,
 			   gnutls_x509_crt_t *chain, unsigned n,
 			   struct tp_error *err)
 {
@@ -841,19 +852,20 @@ int tp_cert_check_sendable(const char *flag, const char *path,
 	size_t room = TP_CERT_HANDSHAKE_MAX - TP_CERT_HELLOS_MIN;
 
 	if (size == 0) {
-		tp_error_set(err, TP_ERR_USAGE, "%s %s: a certificate of the "
-			     "chain cannot be encoded to send", flag, path);
+		tp_error_set_for(err, TP_ERR_USAGE, key, "{} %s: a certificate "
+				 "of the chain cannot be encoded to send",
+				 path);
 		return -1;
 	}
 	if (size <= room && size <= 0xFFFFFF)
 		return 0;
-	tp_error_set(err, TP_ERR_USAGE, "%s %s: the chain (%u certificate%s) "
-		     "makes a Certificate message of %zu bytes; GnuTLS sends "
-		     "at most %u bytes of handshake, %zu of them after the "
-		     "hellos, so no peer could ever receive it: present "
-		     "fewer or smaller certificates (leave out the root)",
-		     flag, path, n, n == 1 ? "" : "s", size,
-		     TP_CERT_HANDSHAKE_MAX, room);
+	tp_error_set_for(err, TP_ERR_USAGE, key, "{} %s: the chain (%u "
+			 "certificate%s) makes a Certificate message of %zu "
+			 "bytes; GnuTLS sends at most %u bytes of handshake, "
+			 "%zu of them after the hellos, so no peer could ever "
+			 "receive it: present fewer or smaller certificates "
+			 "(leave out the root)", path, n, n == 1 ? "" : "s",
+			 size, TP_CERT_HANDSHAKE_MAX, room);
 	return -1;
 }
 
@@ -927,22 +939,22 @@ static void key_import_error(const char *path, const gnutls_datum_t *d,
 		gnutls_x509_crt_deinit(crt);
 	}
 	if (form == FORM_DER && is_cert)
-		usage_error(err, status, "--key %s: holds a certificate (DER), "
+		usage_error(err, status, "{key} %s: holds a certificate (DER), "
 			    "not a private key", path);
 	else if (form == FORM_DER)
-		usage_error(err, status, "--key %s: DER that does not parse as "
+		usage_error(err, status, "{key} %s: DER that does not parse as "
 			    "a private key (%s)", path, name ? name : "?");
 	else if (contains(d, "PRIVATE KEY-----"))
-		usage_error(err, status, "--key %s: the PRIVATE KEY block "
+		usage_error(err, status, "{key} %s: the PRIVATE KEY block "
 			    "does not parse (%s)", path, name ? name : "?");
 	else if (contains(d, "CERTIFICATE-----"))
-		usage_error(err, status, "--key %s: holds a certificate, "
+		usage_error(err, status, "{key} %s: holds a certificate, "
 			    "not a private key", path);
 	else if (contains(d, "PUBLIC KEY-----"))
-		usage_error(err, status, "--key %s: holds a public key, "
+		usage_error(err, status, "{key} %s: holds a public key, "
 			    "not a private key", path);
 	else
-		usage_error(err, status, "--key %s: no private key found "
+		usage_error(err, status, "{key} %s: no private key found "
 			    "(no -----BEGIN PRIVATE KEY----- block)", path);
 }
 
@@ -956,9 +968,9 @@ static int key_decrypt(const char *path, const gnutls_datum_t *d,
 	int ret;
 
 	if (ask_password(pw, path, password, sizeof(password)) < 0) {
-		usage_error(err, 0, "--key %s: the key is encrypted: give its "
-			    "password with --password-file FILE or "
-			    "--password-env VAR", path);
+		usage_error(err, 0, "{key} %s: the key is encrypted: give its "
+			    "password with {password-file} FILE or "
+			    "{password-env} VAR", path);
 		return -1;
 	}
 	ret = gnutls_x509_privkey_import2(k, d, form == FORM_DER
@@ -966,7 +978,7 @@ static int key_decrypt(const char *path, const gnutls_datum_t *d,
 					  : GNUTLS_X509_FMT_PEM, password, 0);
 	gnutls_memset(password, 0, sizeof(password));
 	if (ret == GNUTLS_E_DECRYPTION_FAILED) {
-		usage_error(err, ret, "--key %s: wrong password for the "
+		usage_error(err, ret, "{key} %s: wrong password for the "
 			    "encrypted key (%s)", path,
 			    gnutls_strerror_name(ret));
 		return -1;
@@ -1003,16 +1015,21 @@ int tp_cert_load_key(const char *path, const struct tp_password *pw,
 	gnutls_x509_privkey_t k = NULL;
 	enum input_form form;
 	gnutls_datum_t d;
+	char flag[64];
 	int ret;
 
 	*key = NULL;
-	if (read_input("--key", path, &d, &form, err) < 0)
+	tp_error_name("key", flag, sizeof(flag));
+	if (read_input(flag, path, &d, &form, err) < 0) {
+		tp_error_blame(err, "key");
 		return -1;
+	}
 	if (form == FORM_PKCS12) {
-		ret = p12_open("--key", path, &d, pw, NULL, NULL, &k, err);
+		ret = p12_open(flag, path, &d, pw, NULL, NULL, &k, err);
+		tp_error_blame(err, "key");
 		free(d.data);
 		if (ret == 0 && k == NULL) {
-			usage_error(err, 0, "--key %s: the PKCS#12 file holds "
+			usage_error(err, 0, "{key} %s: the PKCS#12 file holds "
 				    "no private key", path);
 			ret = -1;
 		}
@@ -1025,7 +1042,7 @@ int tp_cert_load_key(const char *path, const struct tp_password *pw,
 	if (ret < 0) {
 		free(d.data);
 		tp_alloc_note();
-		tp_error_set(err, TP_ERR_RUNTIME, "--key %s: out of memory "
+		tp_error_set(err, TP_ERR_RUNTIME, "{key} %s: out of memory "
 			     "reading it", path);
 		return -1;
 	}

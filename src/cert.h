@@ -63,8 +63,9 @@ void tp_cert_free_chain(gnutls_x509_crt_t *chain, unsigned n);
  * cannot be encoded. */
 size_t tp_cert_chain_message_size(gnutls_x509_crt_t *chain, unsigned n);
 /* 0 when a Certificate message for the chain can be sent; otherwise -1,
- * and err (TP_ERR_USAGE) names the option, the file and the sizes. */
-int tp_cert_check_sendable(const char *flag, const char *path,
+ * and err (TP_ERR_USAGE) names the option keyed key ("cert"), the file
+ * and the sizes. */
+int tp_cert_check_sendable(const char *key, const char *path,
 			   gnutls_x509_crt_t *chain, unsigned n,
 			   struct tp_error *err);
 

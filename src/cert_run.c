@@ -24,7 +24,7 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 	int rc = -1;
 
 	if (o->cert_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "--cert FILE is required");
+		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE is required");
 		return -1;
 	}
 	/* every input first: a bad file is a usage error, not a finding */

@@ -76,7 +76,7 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 	if (o->cert_file != NULL) {
 		if (tp_cert_load_chain(o->cert_file, o->password, &l->chain,
 				       &l->n_chain, NULL, err) < 0 ||
-		    tp_cert_check_sendable("--cert", o->cert_file, l->chain,
+		    tp_cert_check_sendable("cert", o->cert_file, l->chain,
 					   l->n_chain, err) < 0 ||
 		    tp_cert_load_key(o->key_file, o->password, &l->x509_key,
 				     err) < 0)

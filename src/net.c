@@ -505,7 +505,7 @@ static size_t listen_addrs(const char *spec, const char *host,
 	snprintf(service, sizeof(service), "%u", port);
 	rc = getaddrinfo(host, service, &hints, &res);
 	if (rc != 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--listen '%s': cannot "
+		tp_error_set(err, TP_ERR_USAGE, "{listen} '%s': cannot "
 			     "resolve '%s': %s", spec, host, gai_strerror(rc));
 		return 0;
 	}
@@ -517,7 +517,7 @@ static size_t listen_addrs(const char *spec, const char *host,
 	}
 	freeaddrinfo(res);
 	if (n == 0)
-		tp_error_set(err, TP_ERR_USAGE, "--listen '%s': '%s' has no "
+		tp_error_set(err, TP_ERR_USAGE, "{listen} '%s': '%s' has no "
 			     "IPv4 or IPv6 address", spec, host);
 	return n;
 }

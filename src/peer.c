@@ -444,8 +444,8 @@ static int check_opts(struct run *run, struct tp_error *err)
 
 	if (o->connect == NULL || o->client.cert_file == NULL ||
 	    o->client.key_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "peer needs --connect "
-			     "HOST:PORT, --cert and --key (it serves too)");
+		tp_error_set(err, TP_ERR_USAGE, "peer needs {connect} "
+			     "HOST:PORT, {cert} and {key} (it serves too)");
 		return -1;
 	}
 	/* the client role's lists, before anything is bound */

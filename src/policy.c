@@ -206,13 +206,13 @@ static int parse_iana(const char *text, struct tp_policy *p,
 			s = tp_registry_suite_by_name(tls);
 		}
 		if (s == NULL) {
-			tp_error_set(err, TP_ERR_USAGE, "--policy: unknown cipher "
+			tp_error_set(err, TP_ERR_USAGE, "{policy}: unknown cipher "
 				     "suite '%s' (name %u of the IANA list)",
 				     tok, pos);
 			return -1;
 		}
 		if (add_suite(p, s->id) < 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--policy: more than %d "
+			tp_error_set(err, TP_ERR_USAGE, "{policy}: more than %d "
 				     "cipher suites", TP_POLICY_MAX);
 			return -1;
 		}
@@ -253,7 +253,7 @@ static int parse_gnutls(const char *text, struct tp_policy *p,
 
 	rc = gnutls_priority_init(&prio, text, &pos);
 	if (rc < 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--policy: GnuTLS rejects the "
+		tp_error_set(err, TP_ERR_USAGE, "{policy}: GnuTLS rejects the "
 			     "priority string at offset %ld ('%s'): %s",
 			     pos ? (long)(pos - text) : -1L, pos ? pos : "?",
 			     gnutls_strerror(rc));
@@ -990,7 +990,7 @@ static int special(struct oeval *e, const char *cmd, unsigned pos)
 		e->seclevel = cmd[9] - '0';
 		return 0;
 	}
-	tp_error_set(e->err, TP_ERR_USAGE, "--policy: unknown command '@%s' "
+	tp_error_set(e->err, TP_ERR_USAGE, "{policy}: unknown command '@%s' "
 		     "(word %u of the OpenSSL cipher string; OpenSSL has "
 		     "@STRENGTH and @SECLEVEL=0..5)", cmd, pos);
 	return -1;
@@ -1046,7 +1046,7 @@ static int element_word(struct oeval *e, const char *w, const char *after,
 	if (suite != NULL && is_tls13(suite)) {
 		/* TLS 1.3 suites are a list of their own in OpenSSL */
 		if (words > 1 || *after == '+') {
-			tp_error_set(e->err, TP_ERR_USAGE, "--policy: "
+			tp_error_set(e->err, TP_ERR_USAGE, "{policy}: "
 				     "TLS 1.3 suite '%s' cannot be "
 				     "combined with '+' (word %u of "
 				     "the OpenSSL cipher string)", w,
@@ -1058,7 +1058,7 @@ static int element_word(struct oeval *e, const char *w, const char *after,
 	}
 	if (suite != NULL && *by_iana) {
 		/* OpenSSL 3.0 skips such a word without a word */
-		tp_error_set(e->err, TP_ERR_USAGE, "--policy: OpenSSL "
+		tp_error_set(e->err, TP_ERR_USAGE, "{policy}: OpenSSL "
 			     "does not read the IANA name '%s' in a "
 			     "cipher string (word %u); write '%s', or "
 			     "give only IANA names", w, pos,
@@ -1082,12 +1082,12 @@ static int element_word(struct oeval *e, const char *w, const char *after,
 		return 0;
 	}
 	if (strcmp(w, "DEFAULT") == 0 || strncmp(w, "SUITEB", 6) == 0)
-		tp_error_set(e->err, TP_ERR_USAGE, "--policy: '%s' is "
+		tp_error_set(e->err, TP_ERR_USAGE, "{policy}: '%s' is "
 			     "only understood at the start of an "
 			     "OpenSSL cipher string (word %u)", w,
 			     pos);
 	else
-		tp_error_set(e->err, TP_ERR_USAGE, "--policy: unknown "
+		tp_error_set(e->err, TP_ERR_USAGE, "{policy}: unknown "
 			     "cipher '%s' (word %u of the OpenSSL "
 			     "cipher string)", w, pos);
 	return -1;
@@ -1112,7 +1112,7 @@ static int element(struct oeval *e, const char **s, unsigned pos)
 		for (n = 0; word_char(c[n]); n++)
 			;
 		if (n == 0) {
-			tp_error_set(e->err, TP_ERR_USAGE, "--policy: unexpected "
+			tp_error_set(e->err, TP_ERR_USAGE, "{policy}: unexpected "
 				     "'%c' in word %u of the OpenSSL cipher "
 				     "string '%s'", *c ? *c : ' ', pos,
 				     e->text);
@@ -1250,7 +1250,7 @@ static int parse_openssl(const char *text, struct tp_policy *p,
 	all = tp_registry_suites(&n);
 	l->v = calloc(n ? n : 1, sizeof(*l->v));
 	if (l->v == NULL) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--policy: out of memory");
+		tp_error_set(err, TP_ERR_RUNTIME, "{policy}: out of memory");
 		return -1;
 	}
 	/* OpenSSL starts from its table sorted by id, read backwards */
@@ -1330,7 +1330,7 @@ int tp_policy_parse(const char *text, struct tp_policy *p,
 	memset(p, 0, sizeof(*p));
 	p->seclevel = -1;
 	if (text == NULL || text[strspn(text, " \t\r\n:,;")] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "--policy: empty cipher list");
+		tp_error_set(err, TP_ERR_USAGE, "{policy}: empty cipher list");
 		return -1;
 	}
 	p->syntax = detect(text);
@@ -1348,7 +1348,7 @@ int tp_policy_parse(const char *text, struct tp_policy *p,
 	if (rc < 0)
 		return -1;
 	if (p->n_suites == 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--policy: '%s' selects no "
+		tp_error_set(err, TP_ERR_USAGE, "{policy}: '%s' selects no "
 			     "cipher suite", text);
 		return -1;
 	}

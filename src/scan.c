@@ -1103,7 +1103,7 @@ static int parse_protocols(const char *list, bool want[5],
 		const struct tp_version *v = tp_registry_version_by_name(tok);
 
 		if (v == NULL) {
-			tp_error_set(err, TP_ERR_USAGE, "--protocols: unknown "
+			tp_error_set(err, TP_ERR_USAGE, "{protocols}: unknown "
 				     "version '%s' (known: SSL3.0, TLS1.0, "
 				     "TLS1.1, TLS1.2, TLS1.3)", tok);
 			free(copy);
@@ -1119,7 +1119,7 @@ static int parse_protocols(const char *list, bool want[5],
 	for (i = 0; i < 5; i++)
 		if (want[i])
 			return 0;
-	tp_error_set(err, TP_ERR_USAGE, "--protocols '%s': names no version "
+	tp_error_set(err, TP_ERR_USAGE, "{protocols} '%s': names no version "
 		     "to test (known: SSL3.0, TLS1.0, TLS1.1, TLS1.2, TLS1.3)",
 		     list);
 	return -1;

@@ -297,7 +297,7 @@ static int load(struct server *srv, struct tp_error *err)
 		return -1;
 	/* a chain too large to send would fail every handshake, and each
 	 * failure would look like the client's doing */
-	if (tp_cert_check_sendable("--cert", o->cert_file, srv->chain,
+	if (tp_cert_check_sendable("cert", o->cert_file, srv->chain,
 				   srv->n_chain, err) < 0)
 		return -1;
 	/* a key that is not the certificate's fails every handshake */

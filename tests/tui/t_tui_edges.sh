@@ -150,8 +150,10 @@ keys form -l "TLS1.2"
 keys form Enter G k Enter      # Policy
 keys form -l "NO-SUCH-CIPHER"
 keys form Enter G Enter
+# the library names the option by its key: the form says its own label,
+# never the command line's --policy
 check "form: a bad Policy is one line on the form, no run" \
-	form_error form "Policy: "
+	form_error form "Policy: unknown cipher 'NO-SUCH-CIPHER'"
 keys form G k Enter C-u
 keys form -l "ECDHE-ECDSA-AES128-GCM-SHA256"
 keys form Enter G k k k k Enter  # Timeout

@@ -1068,6 +1068,12 @@ static void test_cert_strength_severity(void **state)
 			 -1);
 }
 
+/* The command line's words, as the front end names options. */
+static void flag_words(const char *key, char *out, size_t size)
+{
+	snprintf(out, size, "--%s", key);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest singles[] = {
@@ -1097,6 +1103,7 @@ int main(void)
 					       .initial_state = (void *)&cases[i]};
 	for (i = 0; i < N_SINGLES; i++)
 		tests[N_CASES + i] = singles[i];
+	tp_error_set_namer(flag_words);
 	return _cmocka_run_group_tests("cert", tests, N_CASES + N_SINGLES,
 				       setup, teardown);
 }

@@ -778,6 +778,12 @@ static void test_policy_openssl_elements(void **state)
 	ASSERT_SUITES(&p, 0x1302, 0x1303, 0x1301, 0x002F);
 }
 
+/* The command line's words, as the front end names options. */
+static void flag_words(const char *key, char *out, size_t size)
+{
+	snprintf(out, size, "--%s", key);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -804,6 +810,7 @@ int main(void)
 	};
 	int failed;
 
+	tp_error_set_namer(flag_words);
 	failed = cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 	failed += cmocka_run_group_tests_name("policy_vs_openssl", cross_tests,
 					      cross_setup, cross_teardown);
