@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cert.h"
 #include "net.h"
 #include "registry.h"
 #include "sideband.h"
@@ -28,9 +29,11 @@ struct ctx {
 	gnutls_session_t session;
 };
 
-int tp_tls_check_priority(const char *priority, struct tp_error *err)
+/* A priority cache for the string (NULL: "NORMAL"); usage error naming
+ * the failing part. */
+static int priority_init(const char *priority, gnutls_priority_t *prio,
+			 struct tp_error *err)
 {
-	gnutls_priority_t prio;
 	const char *pos = NULL;
 	int rc;
 
@@ -43,7 +46,7 @@ int tp_tls_check_priority(const char *priority, struct tp_error *err)
 		return -1;
 	}
 	errno = 0;
-	rc = gnutls_priority_init(&prio, priority ? priority : "NORMAL", &pos);
+	rc = gnutls_priority_init(prio, priority ? priority : "NORMAL", &pos);
 	if (rc < 0) {
 		/* not the string's fault: the main says so (alloc.h) */
 		if (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
@@ -52,8 +55,18 @@ int tp_tls_check_priority(const char *priority, struct tp_error *err)
 			     priority ? priority : "NORMAL", gnutls_strerror(rc),
 			     pos ? pos : "?");
 		err->lib_status = rc;
+		*prio = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int tp_tls_check_priority(const char *priority, struct tp_error *err)
+{
+	gnutls_priority_t prio;
+
+	if (priority_init(priority, &prio, err) < 0)
+		return -1;
 	gnutls_priority_deinit(prio);
 	return 0;
 }
@@ -264,6 +277,184 @@ static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn,
 		*privkey = NULL;
 	}
 	return 0;
+}
+
+/* ---- credentials: one way for the client and the server ---- */
+
+static void creds_nomem(enum tp_tls_role role, struct tp_error *err)
+{
+	tp_error_set(err, TP_ERR_RUNTIME, "%s", role == TP_TLS_SERVER
+		     ? "out of memory loading the server's certificate"
+		     : "out of memory");
+}
+
+/* A server whose key is not its certificate's fails every handshake:
+ * refused here, in the words of tlsprobe cert's KEY_MISMATCH. */
+static int check_key_matches(const struct tp_tls_creds_opts *o,
+			     const struct tp_tls_creds *c,
+			     struct tp_error *err)
+{
+	struct tp_report *scratch = tp_report_new("server");
+	const struct tp_finding *f;
+	char *what, *why;
+
+	if (scratch == NULL) {
+		creds_nomem(o->role, err);
+		return -1;
+	}
+	if (tp_cert_check_key(scratch, o->cert_file, o->key_file, c->chain,
+			      c->n_chain, c->key)) {
+		tp_report_free(scratch);
+		return 0;
+	}
+	/* the finding names the files sanitised already */
+	f = &scratch->findings[0];
+	what = f->summary ? tp_unsanitize(f->summary, strlen(f->summary))
+			  : NULL;
+	why = f->detail ? tp_unsanitize(f->detail, strlen(f->detail)) : NULL;
+	tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
+		     what ? what : "the key is not the certificate's",
+		     why ? why : "");
+	free(what);
+	free(why);
+	tp_report_free(scratch);
+	return -1;
+}
+
+/* The chain and key as a client's retrieve function hands them over. */
+static int client_presentable(const struct tp_tls_creds_opts *o,
+			      struct tp_tls_creds *c, struct tp_error *err)
+{
+	unsigned i;
+	int rc;
+
+	c->pcerts = calloc(c->n_chain, sizeof(*c->pcerts));
+	if (c->pcerts == NULL) {
+		creds_nomem(o->role, err);
+		return -1;
+	}
+	for (i = 0; i < c->n_chain; i++) {
+		rc = gnutls_pcert_import_x509(&c->pcerts[i], c->chain[i], 0);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--cert %s: "
+				     "certificate %u: %s", o->cert_file, i,
+				     gnutls_strerror(rc));
+			return -1;
+		}
+		c->n_pcerts++;
+	}
+	if (gnutls_privkey_init(&c->privkey) < 0 ||
+	    gnutls_privkey_import_x509(c->privkey, c->key, 0) < 0) {
+		tp_error_set(err, TP_ERR_USAGE, "--key %s: unusable private "
+			     "key", o->key_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* This side's chain and key, checked before anything presents them. */
+static int load_own(const struct tp_tls_creds_opts *o,
+		    struct tp_tls_creds *c, struct tp_error *err)
+{
+	if (o->key_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "--cert %s given without "
+			     "--key: a certificate needs both", o->cert_file);
+		return -1;
+	}
+	if (tp_cert_load_chain(o->cert_file, o->password, &c->chain,
+			       &c->n_chain, NULL, err) < 0 ||
+	    tp_cert_load_key(o->key_file, o->password, &c->key, err) < 0)
+		return -1;
+	/* a chain too large to send would fail every handshake, and each
+	 * failure would look like the far end's doing */
+	if (tp_cert_check_sendable("--cert", o->cert_file, c->chain,
+				   c->n_chain, err) < 0)
+		return -1;
+	if (o->role == TP_TLS_SERVER)
+		return check_key_matches(o, c, err);
+	return client_presentable(o, c, err);
+}
+
+/* The GnuTLS credentials: what a server presents and whose clients it
+ * asks for, or how a client answers a CertificateRequest. */
+static int build_cred(const struct tp_tls_creds_opts *o,
+		      struct tp_tls_creds *c, struct tp_error *err)
+{
+	int rc;
+
+	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+		c->cred = NULL;
+		creds_nomem(o->role, err);
+		return -1;
+	}
+	/* A client verifies the server's chain itself, after the
+	 * handshake, so that every problem is reported and not just the
+	 * first one GnuTLS meets: its credentials hold no trust. */
+	if (o->role == TP_TLS_CLIENT) {
+		gnutls_certificate_set_retrieve_function2(c->cred, retrieve);
+		return 0;
+	}
+	if (c->n_chain > 0) {
+		rc = gnutls_certificate_set_x509_key(c->cred, c->chain,
+						     c->n_chain, c->key);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--cert %s / --key %s: "
+				     "GnuTLS refuses them: %s", o->cert_file,
+				     o->key_file, gnutls_strerror(rc));
+			return -1;
+		}
+	}
+	if (c->trust != NULL && c->trust->n_cas > 0) {
+		/* the CertificateRequest then names these CAs */
+		rc = gnutls_certificate_set_x509_trust(c->cred, c->trust->cas,
+						       (int)c->trust->n_cas);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "--ca %s: GnuTLS "
+				     "refuses it: %s", o->ca_file,
+				     gnutls_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int tp_tls_creds_load(const struct tp_tls_creds_opts *o,
+		      struct tp_tls_creds *c, struct tp_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	if (priority_init(o->priority, &c->prio, err) < 0)
+		return -1;
+	if (o->cert_file != NULL && load_own(o, c, err) < 0)
+		return -1;
+	if (o->ca_file != NULL) {
+		c->trust = tp_trust_load(o->ca_file, err);
+		if (c->trust == NULL)
+			return -1;
+	}
+	return build_cred(o, c, err);
+}
+
+void tp_tls_creds_free(struct tp_tls_creds *c)
+{
+	unsigned i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_pcerts; i++)
+		gnutls_pcert_deinit(&c->pcerts[i]);
+	free(c->pcerts);
+	/* the abstract key refers to the X.509 one: it goes first */
+	if (c->privkey != NULL)
+		gnutls_privkey_deinit(c->privkey);
+	tp_cert_free_chain(c->chain, c->n_chain);
+	if (c->key != NULL)
+		gnutls_x509_privkey_deinit(c->key);
+	tp_trust_free(c->trust);
+	if (c->cred != NULL)
+		gnutls_certificate_free_credentials(c->cred);
+	if (c->prio != NULL)
+		gnutls_priority_deinit(c->prio);
+	memset(c, 0, sizeof(*c));
 }
 
 FILE *tp_tls_keylog_open(const char *path, struct tp_error *err)
@@ -646,7 +837,7 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			    double deadline, struct tp_report *r,
 			    struct tp_tls_obs *obs)
 {
-	gnutls_certificate_credentials_t cred = NULL;
+	gnutls_certificate_credentials_t own = NULL, cred = cfg->cred;
 	gnutls_session_t s = NULL;
 	struct ctx c;
 	const char *pos;
@@ -665,13 +856,16 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 	c.deadline = c.end = deadline;
 	errno = 0;
 
-	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
-	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
+	if (cred == NULL) {
+		if ((rc = gnutls_certificate_allocate_credentials(&own)) < 0)
+			goto out;
+		cred = own;
+		/* verification is ours, after the handshake (build_cred) */
+		gnutls_certificate_set_retrieve_function2(cred, retrieve);
+	}
+	if ((rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
 		goto out;
 	c.session = s;
-	/* Verification is ours, after the handshake, so that every problem
-	 * is reported and not just the first one GnuTLS meets. */
-	gnutls_certificate_set_retrieve_function2(cred, retrieve);
 	if ((rc = gnutls_priority_set_direct(s, cfg->priority ? cfg->priority
 							      : "NORMAL",
 					     &pos)) < 0 ||
@@ -781,8 +975,8 @@ out:
 		obs->ms = tp_now_ms() - c.start;
 	if (s != NULL)
 		gnutls_deinit(s);
-	if (cred != NULL)
-		gnutls_certificate_free_credentials(cred);
+	if (own != NULL)
+		gnutls_certificate_free_credentials(own);
 	if (rc < 0 && obs->status == 0)
 		obs->status = rc;
 	return obs->status == 0 ? 0 : -1;
