@@ -833,52 +833,61 @@ out:
 	free(buf);
 }
 
-int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
-			    double deadline, struct tp_report *r,
-			    struct tp_tls_obs *obs)
+/* A handshake's context, with obs cleared for it. */
+static void ctx_init(struct ctx *c, const struct tp_tls_client_cfg *cfg,
+		     int fd, double deadline, struct tp_report *r,
+		     struct tp_tls_obs *obs)
 {
-	gnutls_certificate_credentials_t own = NULL, cred = cfg->cred;
-	gnutls_session_t s = NULL;
-	struct ctx c;
-	const char *pos;
-	bool check_quiet = cfg->silent_until > 0;
-	int rc;
-
 	memset(obs, 0, sizeof(*obs));
 	obs->alert_in = -1;
 	obs->warning_in = -1;
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.obs = obs;
-	c.r = r;
-	c.fd = fd;
-	c.start = c.last_in = tp_now_ms();
-	c.deadline = c.end = deadline;
-	errno = 0;
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->obs = obs;
+	c->r = r;
+	c->fd = fd;
+	c->start = c->last_in = tp_now_ms();
+	c->deadline = c->end = deadline;
+}
+
+/*
+ * The session, ready for its ClientHello: credentials (cfg->cred, or
+ * *own allocated here), priority, SNI, ALPN, our transport and hooks,
+ * the key log and the ClientHello random. A GnuTLS status.
+ */
+static int session_setup(struct ctx *c,
+			 gnutls_certificate_credentials_t *own)
+{
+	const struct tp_tls_client_cfg *cfg = c->cfg;
+	gnutls_certificate_credentials_t cred = cfg->cred;
+	gnutls_session_t s;
+	const char *pos;
+	int rc;
 
 	if (cred == NULL) {
-		if ((rc = gnutls_certificate_allocate_credentials(&own)) < 0)
-			goto out;
-		cred = own;
+		if ((rc = gnutls_certificate_allocate_credentials(own)) < 0)
+			return rc;
+		cred = *own;
 		/* verification is ours, after the handshake (build_cred) */
 		gnutls_certificate_set_retrieve_function2(cred, retrieve);
 	}
-	if ((rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
-		goto out;
-	c.session = s;
+	rc = gnutls_init(&c->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+	if (rc < 0)
+		return rc;
+	s = c->session;
 	if ((rc = gnutls_priority_set_direct(s, cfg->priority ? cfg->priority
 							      : "NORMAL",
 					     &pos)) < 0 ||
 	    (rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred)) < 0)
-		goto out;
+		return rc;
 	if (cfg->sni != NULL &&
 	    (rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, cfg->sni,
 					 strlen(cfg->sni))) < 0)
-		goto out;
+		return rc;
 	if (cfg->alpn != NULL)
 		set_alpn(s, cfg->alpn);
-	gnutls_session_set_ptr(s, &c);
-	gnutls_transport_set_ptr(s, &c);
+	gnutls_session_set_ptr(s, c);
+	gnutls_transport_set_ptr(s, c);
 	gnutls_transport_set_push_function(s, push);
 	gnutls_transport_set_pull_function(s, pull);
 	gnutls_transport_set_pull_timeout_function(s, pull_timeout);
@@ -891,8 +900,23 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 					 32};
 
 		if ((rc = gnutls_handshake_set_random(s, &random)) < 0)
-			goto out;
+			return rc;
 	}
+	return 0;
+}
+
+/*
+ * Runs the handshake until it ends, the deadline passes, the server
+ * stays quiet past silent_until or the stop flag is set; warning alerts
+ * are noted and passed over. Returns GnuTLS's last status.
+ */
+static int handshake_loop(struct ctx *c)
+{
+	const struct tp_tls_client_cfg *cfg = c->cfg;
+	struct tp_tls_obs *obs = c->obs;
+	gnutls_session_t s = c->session;
+	bool check_quiet = cfg->silent_until > 0;
+	int rc;
 
 	for (;;) {
 		rc = gnutls_handshake(s);
@@ -903,16 +927,16 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			 * taken as stalled, so that the caller's retries
 			 * have the rest of the stage */
 			double until = check_quiet &&
-				       cfg->silent_until < c.deadline
-				       ? cfg->silent_until : c.deadline;
-			int w = wait_for(&c, ev, until);
+				       cfg->silent_until < c->deadline
+				       ? cfg->silent_until : c->deadline;
+			int w = wait_for(c, ev, until);
 
 			if (w == TP_NET_STOPPED)
 				break;
 			if (w == 0 && check_quiet &&
-			    tp_now_ms() < c.deadline) {
+			    tp_now_ms() < c->deadline) {
 				check_quiet = false;
-				if (tp_now_ms() - c.last_in < cfg->quiet_ms)
+				if (tp_now_ms() - c->last_in < cfg->quiet_ms)
 					continue;  /* still coming */
 			}
 			if (w == 0) {
@@ -928,53 +952,84 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
 			obs->warning_in = (int)gnutls_alert_get(s);
 			obs->warnings_in++;
-			note_alert(&c, false, obs->warning_in);
+			note_alert(c, false, obs->warning_in);
 		}
 		if (rc < 0 && !gnutls_error_is_fatal(rc) && !obs->cancelled)
 			continue;  /* a warning alert: go on */
 		break;
 	}
+	return rc;
+}
+
+/*
+ * What the handshake that ended with GnuTLS status rc showed: the
+ * outcome, the fatal alert (or the storm of warnings before it), the
+ * peer's chain, a non-TLS peer's first bytes; after a success the
+ * session's facts, and what follows the handshake (the exchange inside
+ * the session, or the wait for a verdict on our certificate).
+ */
+static void collect(struct ctx *c, int rc)
+{
+	const struct tp_tls_client_cfg *cfg = c->cfg;
+	struct tp_tls_obs *obs = c->obs;
+	gnutls_session_t s = c->session;
+
 	obs->status = obs->cancelled ? GNUTLS_E_INTERRUPTED
 		      : obs->timed_out ? GNUTLS_E_TIMEDOUT : rc;
-	obs->stalled_ms = tp_now_ms() - c.last_in;
+	obs->stalled_ms = tp_now_ms() - c->last_in;
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		obs->alert_in = (int)gnutls_alert_get(s);
-		note_alert(&c, true, obs->alert_in);
+		note_alert(c, true, obs->alert_in);
 	}
 	if (rc < 0 && rc != GNUTLS_E_FATAL_ALERT_RECEIVED &&
 	    obs->warnings_in > 0 && !obs->saw_server_hello &&
 	    !obs->timed_out && !obs->cancelled && !obs->eof)
-		read_alert_storm(&c);
+		read_alert_storm(c);
 	copy_peer_chain(s, obs);
 	/* RFC 8446 section 5.1: a record starts with content type 20..24 */
 	if (rc < 0 && obs->first_in_len > 0 &&
 	    (obs->first_in[0] < 20 || obs->first_in[0] > 24))
-		top_up_first_bytes(&c);
-	if (rc == 0 && !obs->timed_out && !obs->cancelled) {
-		obs->handshake_done = true;
-		/* the stage's time is the handshake's; what follows waits
-		 * for a peer that may have nothing to say */
-		obs->ms = tp_now_ms() - c.start;
-		tp_tls_record_session(s, &r->session);
-		if (cfg->inside_line != NULL &&
-		    (obs->server_marked || cfg->inside_blind_ms > 0))
-			inside_exchange(&c);
-		else if (obs->cert_requested &&
-			 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
-			confirm_client_auth(&c);
-		else
-			gnutls_bye(s, GNUTLS_SHUT_WR);
+		top_up_first_bytes(c);
+	if (rc != 0 || obs->timed_out || obs->cancelled)
+		return;
+	obs->handshake_done = true;
+	/* the stage's time is the handshake's; what follows waits for a
+	 * peer that may have nothing to say */
+	obs->ms = tp_now_ms() - c->start;
+	tp_tls_record_session(s, &c->r->session);
+	if (cfg->inside_line != NULL &&
+	    (obs->server_marked || cfg->inside_blind_ms > 0))
+		inside_exchange(c);
+	else if (obs->cert_requested &&
+		 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
+		confirm_client_auth(c);
+	else
+		gnutls_bye(s, GNUTLS_SHUT_WR);
+}
+
+int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
+			    double deadline, struct tp_report *r,
+			    struct tp_tls_obs *obs)
+{
+	gnutls_certificate_credentials_t own = NULL;
+	struct ctx c;
+	int rc;
+
+	ctx_init(&c, cfg, fd, deadline, r, obs);
+	errno = 0;
+	rc = session_setup(&c, &own);
+	if (rc == 0) {
+		collect(&c, handshake_loop(&c));
+		rc = obs->status;
 	}
-	rc = obs->status;
-out:
 	/* GnuTLS says GNUTLS_E_MEMORY_ERROR, or some other failure with
 	 * errno left at ENOMEM: neither is the peer's doing */
 	if (rc < 0 && (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM))
 		tp_alloc_note();
 	if (!obs->handshake_done)
 		obs->ms = tp_now_ms() - c.start;
-	if (s != NULL)
-		gnutls_deinit(s);
+	if (c.session != NULL)
+		gnutls_deinit(c.session);
 	if (own != NULL)
 		gnutls_certificate_free_credentials(own);
 	if (rc < 0 && obs->status == 0)
