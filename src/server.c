@@ -28,8 +28,9 @@
  * This file owns the poll loop, the connections' state machines and
  * their reports, and gathers what each connection showed as facts.
  * Elsewhere: what those facts mean, the findings and the alert a
- * refused client certificate gets (diag_server.c, diag.c); the
- * remembered accounts and hellos (accounts.c), the --listen spec
+ * refused client certificate gets (diag_server.c, diag.c); our chain,
+ * key, CAs and priority, loaded as the client loads its own (tls.c);
+ * the remembered accounts and hellos (accounts.c), the --listen spec
  * (addr.c) and its sockets (net.c).
  */
 #include <errno.h>

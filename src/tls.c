@@ -1,5 +1,6 @@
 /* GnuTLS client sessions over a non-blocking socket, with deadlines and
- * a record of every message and byte that went by. */
+ * a record of every message and byte that went by; the credentials both
+ * the client and the server present (tp_tls_creds). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
