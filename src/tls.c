@@ -308,11 +308,13 @@ static int check_key_matches(const struct tp_tls_creds_opts *o,
 		tp_report_free(scratch);
 		return 0;
 	}
-	/* the finding names the files sanitised already */
-	f = &scratch->findings[0];
-	what = f->summary ? tp_unsanitize(f->summary, strlen(f->summary))
-			  : NULL;
-	why = f->detail ? tp_unsanitize(f->detail, strlen(f->detail)) : NULL;
+	/* the finding names the files sanitised already; with no memory
+	 * for it there is none, and the words below stand in */
+	f = scratch->n_findings > 0 ? &scratch->findings[0] : NULL;
+	what = f && f->summary ? tp_unsanitize(f->summary, strlen(f->summary))
+			       : NULL;
+	why = f && f->detail ? tp_unsanitize(f->detail, strlen(f->detail))
+			     : NULL;
 	tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
 		     what ? what : "the key is not the certificate's",
 		     why ? why : "");
