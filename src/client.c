@@ -17,29 +17,13 @@
 
 /* What is loaded before the first packet, so bad input fails fast. */
 struct loaded {
-	struct tp_trust *trust;
-	gnutls_x509_crt_t *chain;
-	unsigned n_chain;
-	gnutls_x509_privkey_t x509_key;
-	gnutls_pcert_st *pcerts;
-	unsigned n_pcerts;
-	gnutls_privkey_t key;
+	struct tp_tls_creds creds;  /* our certificate (if any), --ca */
 	FILE *keylog;
 };
 
 static void unload(struct loaded *l)
 {
-	unsigned i;
-
-	tp_trust_free(l->trust);
-	for (i = 0; i < l->n_pcerts; i++)
-		gnutls_pcert_deinit(&l->pcerts[i]);
-	free(l->pcerts);
-	tp_cert_free_chain(l->chain, l->n_chain);
-	if (l->key != NULL)
-		gnutls_privkey_deinit(l->key);
-	if (l->x509_key != NULL)
-		gnutls_x509_privkey_deinit(l->x509_key);
+	tp_tls_creds_free(&l->creds);
 	if (l->keylog != NULL)
 		fclose(l->keylog);
 }
@@ -47,66 +31,45 @@ static void unload(struct loaded *l)
 static int load(const struct tp_client_opts *o, struct loaded *l,
 		struct tp_tls_client_cfg *cfg, struct tp_error *err)
 {
-	unsigned i;
-	int rc;
+	struct tp_tls_creds_opts co = {
+		.role = TP_TLS_CLIENT, .cert_file = o->cert_file,
+		.key_file = o->key_file, .password = o->password,
+		.ca_file = o->ca_file, .priority = o->priority,
+	};
+	struct tp_tls_creds *c = &l->creds;
 
 	if (tp_tls_check_priority(o->priority, err) < 0 ||
 	    tp_tls_check_alpn(o->alpn, err) < 0)
 		return -1;
 	if (o->starttls < TP_STARTTLS_NONE || o->starttls > TP_STARTTLS_LDAP) {
-		tp_error_set(err, TP_ERR_USAGE, "--starttls: no protocol "
+		tp_error_set(err, TP_ERR_USAGE, "{starttls}: no protocol "
 			     "number %d", o->starttls);
 		return -1;
 	}
 	if ((o->cert_file == NULL) != (o->key_file == NULL)) {
-		tp_error_set(err, TP_ERR_USAGE, "%s given without %s: a client "
-			     "certificate needs both --cert and --key",
-			     o->cert_file ? "--cert" : "--key",
-			     o->cert_file ? "--key" : "--cert");
+		if (o->cert_file != NULL)
+			tp_error_set(err, TP_ERR_USAGE, "{cert} given without "
+				     "{key}: a client certificate needs both "
+				     "{cert} and {key}");
+		else
+			tp_error_set(err, TP_ERR_USAGE, "{key} given without "
+				     "{cert}: a client certificate needs both "
+				     "{cert} and {key}");
 		return -1;
 	}
 	/* A --ca file is read now, so that a bad one fails before any
 	 * packet; the system store (a hundred-odd CAs, tens of ms to parse)
 	 * only when a chain arrives to be checked. */
-	if (o->ca_file != NULL) {
-		l->trust = tp_trust_load(o->ca_file, err);
-		if (l->trust == NULL)
-			return -1;
-	}
-	if (o->cert_file != NULL) {
-		if (tp_cert_load_chain(o->cert_file, o->password, &l->chain,
-				       &l->n_chain, NULL, err) < 0 ||
-		    tp_cert_check_sendable("cert", o->cert_file, l->chain,
-					   l->n_chain, err) < 0 ||
-		    tp_cert_load_key(o->key_file, o->password, &l->x509_key,
-				     err) < 0)
-			return -1;
-		l->pcerts = calloc(l->n_chain, sizeof(*l->pcerts));
-		if (l->pcerts == NULL)
-			goto nomem;
-		for (i = 0; i < l->n_chain; i++) {
-			rc = gnutls_pcert_import_x509(&l->pcerts[i],
-						      l->chain[i], 0);
-			if (rc < 0) {
-				tp_error_set(err, TP_ERR_USAGE, "--cert %s: "
-					     "certificate %u: %s", o->cert_file,
-					     i, gnutls_strerror(rc));
-				return -1;
-			}
-			l->n_pcerts++;
-		}
-		if (gnutls_privkey_init(&l->key) < 0 ||
-		    gnutls_privkey_import_x509(l->key, l->x509_key, 0) < 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--key %s: unusable "
-				     "private key", o->key_file);
-			return -1;
-		}
-		cfg->pcerts = l->pcerts;
-		cfg->n_pcerts = l->n_pcerts;
-		cfg->key = l->key;
-		tp_cert_dn(l->chain[0], false, cfg->our_subject,
+	if (tp_tls_creds_load(&co, c, err) < 0)
+		return -1;
+	cfg->cred = c->cred;
+	if (c->n_chain > 0) {
+		cfg->pcerts = c->pcerts;
+		cfg->n_pcerts = c->n_pcerts;
+		cfg->key = c->privkey;
+		tp_cert_dn(c->chain[0], false, cfg->our_subject,
 			   sizeof(cfg->our_subject));
-		tp_cert_dn(l->chain[0], true, cfg->our_issuer,
+		tp_cert_dn(c->chain[0], true, cfg->our_issuer,
 			   sizeof(cfg->our_issuer));
 	} else {
 		snprintf(cfg->our_subject, sizeof(cfg->our_subject), "(none)");
@@ -121,9 +84,6 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 	cfg->priority = o->priority;
 	cfg->alpn = o->alpn;
 	return 0;
-nomem:
-	tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
-	return -1;
 }
 
 static void progress(const struct tp_client_opts *o, struct tp_report *r,
@@ -422,9 +382,9 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 				     "no certificate");
 		return;
 	}
-	if (l->trust == NULL) {
-		l->trust = tp_trust_load(NULL, &err);
-		if (l->trust == NULL) {
+	if (l->creds.trust == NULL) {
+		l->creds.trust = tp_trust_load(NULL, &err);
+		if (l->creds.trust == NULL) {
 			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
 				     "cannot load the system store: %s",
 				     err.raw);
@@ -444,7 +404,7 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 			     err.raw);
 		return;
 	}
-	errors = tp_cert_check_chain(r, chain, n, l->trust, &check);
+	errors = tp_cert_check_chain(r, chain, n, l->creds.trust, &check);
 	tp_cert_free_chain(chain, n);
 	if (errors > 0)
 		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
@@ -452,7 +412,7 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 			     errors == 1 ? "" : "s");
 	else
 		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "trusted via %s",
-			     l->trust->source);
+			     l->creds.trust->source);
 }
 
 /* RUN_CANCELLED: where the stop came, and what had ended before it. */
@@ -529,7 +489,7 @@ static int prepare(struct run *run, struct tp_error *err)
 	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
 			       host_ascii, err) < 0 ||
 	    (o->sni != NULL &&
-	     tp_addr_check_name("sni", o->sni, run->sni_ascii, err) < 0))
+	     tp_addr_check_name("--sni", o->sni, run->sni_ascii, err) < 0))
 		return -1;
 	if (load(o, &run->l, &run->cfg, err) < 0)
 		return -1;
@@ -542,10 +502,10 @@ static int prepare(struct run *run, struct tp_error *err)
 	/* our own certificate, judged as tlsprobe cert --purpose client
 	 * would: a fault found now is a warning while the server accepts
 	 * the certificate anyway, and the diagnosis when it refuses it */
-	if (run->l.x509_key != NULL)
+	if (run->l.creds.key != NULL)
 		tp_cert_check_own(run->r, o->cert_file, o->key_file,
-				  run->l.chain, run->l.n_chain, run->l.x509_key,
-				  TP_PURPOSE_CLIENT, o->now);
+				  run->l.creds.chain, run->l.creds.n_chain,
+				  run->l.creds.key, TP_PURPOSE_CLIENT, o->now);
 	sni = tp_addr_sni_form(o->no_sni ? NULL : o->sni ? run->sni_ascii
 			       : tp_addr_is_literal(o->host) ? NULL : o->host,
 			       run->sni_ascii);

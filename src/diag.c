@@ -943,9 +943,7 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 			const struct tp_diag_ctx *ctx)
 {
-	struct tp_finding *f;
-	int st = o->status;
-	char got[128];
+	char got[128], messages[320];
 
 	if (o->first_in_len > 0 && !looks_like_tls(o->first_in,
 						    o->first_in_len)) {
@@ -960,14 +958,25 @@ static void tls_failure(struct tp_report *r, const struct tp_tls_obs *o,
 	}
 	if (transport_failure(r, o, ctx) || gnutls_cause(r, o, ctx))
 		return;
+	snprintf(messages, sizeof(messages), "last sent: %s; last received: "
+		 "%s", o->last_out[0] ? o->last_out : "nothing",
+		 last_received(o, got, sizeof(got)));
+	tp_diag_handshake_failed(r, ctx->remote, o->status, messages);
+}
+
+struct tp_finding *tp_diag_handshake_failed(struct tp_report *r,
+					    const char *peer, int status,
+					    const char *messages)
+{
+	const char *name = gnutls_strerror_name(status);
+	struct tp_finding *f;
+
 	f = tp_report_finding(r, TP_TLS_HANDSHAKE_FAILED, "the TLS handshake "
-			      "with %s failed: %s", ctx->remote,
-			      gnutls_strerror(st));
-	tp_finding_detail(f, "GnuTLS status %s (%d); last sent: %s; last "
-			  "received: %s", gnutls_strerror_name(st)
-			  ? gnutls_strerror_name(st) : "?", st,
-			  o->last_out[0] ? o->last_out : "nothing",
-			  last_received(o, got, sizeof(got)));
+			      "with %s failed: %s", peer,
+			      gnutls_strerror(status));
+	tp_finding_detail(f, "GnuTLS status %s (%d); %s", name ? name : "?",
+			  status, messages);
+	return f;
 }
 
 /* ---- evidence from a capture of the probe's own packets ---- */

@@ -69,6 +69,17 @@ const struct tp_finding *tp_diag_tls_failure(struct tp_report *r,
 					     const struct tp_diag_ctx *ctx);
 
 /*
+ * TLS_HANDSHAKE_FAILED, both sides' fallback when no more specific code
+ * fits: "the TLS handshake with PEER failed: " GnuTLS's words for
+ * status, its name and number in the detail, then messages (the last
+ * handshake messages each way, as the side words them). NULL when
+ * memory ran out.
+ */
+struct tp_finding *tp_diag_handshake_failed(struct tp_report *r,
+					    const char *peer, int status,
+					    const char *messages);
+
+/*
  * The far end (who: "the server", "the client") refused our own
  * certificate with alert (its number). When a fault that
  * tp_cert_check_own found before the handshake (a local warning in r)

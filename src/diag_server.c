@@ -335,7 +335,7 @@ static struct tp_finding *from_status(struct tp_report *r,
 	const char *priority = o->priority ? o->priority : "NORMAL";
 	struct tp_finding *f;
 	int st = o->status;
-	char offer[512];
+	char offer[512], messages[320];
 
 	switch (st) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
@@ -373,14 +373,9 @@ no_cipher:
 	default:
 		break;
 	}
-	f = tp_report_finding(r, TP_TLS_HANDSHAKE_FAILED, "the TLS "
-			      "handshake with %s failed: %s", o->peer,
-			      gnutls_strerror(st));
-	tp_finding_detail(f, "GnuTLS status %s (%d); last received: %s; last "
-			  "sent: %s", gnutls_strerror_name(st)
-			  ? gnutls_strerror_name(st) : "?", st,
-			  or_nothing(o->last_in), or_nothing(o->last_out));
-	return f;
+	snprintf(messages, sizeof(messages), "last received: %s; last sent: "
+		 "%s", or_nothing(o->last_in), or_nothing(o->last_out));
+	return tp_diag_handshake_failed(r, o->peer, st, messages);
 }
 
 const struct tp_finding *tp_diag_server_failure(

@@ -28,8 +28,9 @@
  * This file owns the poll loop, the connections' state machines and
  * their reports, and gathers what each connection showed as facts.
  * Elsewhere: what those facts mean, the findings and the alert a
- * refused client certificate gets (diag_server.c, diag.c); the
- * remembered accounts and hellos (accounts.c), the --listen spec
+ * refused client certificate gets (diag_server.c, diag.c); our chain,
+ * key, CAs and priority, loaded as the client loads its own (tls.c);
+ * the remembered accounts and hellos (accounts.c), the --listen spec
  * (addr.c) and its sockets (net.c).
  */
 #include <errno.h>
@@ -144,12 +145,7 @@ struct server {
 	const struct tp_server_opts *o;
 	struct tp_server_summary *sum;
 	double timeout_ms;
-	gnutls_certificate_credentials_t cred;
-	gnutls_priority_t prio;
-	struct tp_trust *trust;
-	gnutls_x509_crt_t *chain;
-	unsigned n_chain;
-	gnutls_x509_privkey_t key;
+	struct tp_tls_creds creds;  /* our chain and key, --ca, priority */
 	/* faults of our own chain found at start (tp_cert_check_own): a
 	 * warning in every report, the diagnosis when a client refuses
 	 * the chain for one of them */
@@ -255,7 +251,7 @@ static bool offers_our_version(const struct server *srv,
 			       const struct tp_client_hello *ch)
 {
 	const unsigned *protos;
-	int n = gnutls_priority_protocol_list(srv->prio, &protos), i;
+	int n = gnutls_priority_protocol_list(srv->creds.prio, &protos), i;
 	size_t j;
 
 	for (i = 0; i < n; i++)
@@ -266,119 +262,64 @@ static bool offers_our_version(const struct server *srv,
 	return false;
 }
 
-static int load(struct server *srv, struct tp_error *err)
+/* The option combinations a server cannot run with. */
+static int check_options(const struct tp_server_opts *o, struct tp_error *err)
 {
-	const struct tp_server_opts *o = srv->o;
-	struct tp_report *scratch;
-	unsigned i;
-	int rc;
-
 	if (o->cert_file == NULL || o->key_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "--cert FILE and --key FILE "
+		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE and {key} FILE "
 			     "are required: the chain and key this server "
 			     "presents");
 		return -1;
 	}
 	if (o->require_client_cert && o->ca_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "--require-client-cert needs "
-			     "--ca FILE: the CAs client certificates must come "
+		tp_error_set(err, TP_ERR_USAGE, "{require-client-cert} needs "
+			     "{ca} FILE: the CAs client certificates must come "
 			     "from");
 		return -1;
 	}
 	if (o->expect_id != NULL && o->ca_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "--expect-id needs --ca FILE: "
+		tp_error_set(err, TP_ERR_USAGE, "{expect-id} needs {ca} FILE: "
 			     "without it no client certificate is asked for");
 		return -1;
 	}
-	if (tp_tls_check_priority(o->priority, err) < 0 ||
-	    tp_cert_load_chain(o->cert_file, o->password, &srv->chain,
-			       &srv->n_chain, NULL, err) < 0 ||
-	    tp_cert_load_key(o->key_file, o->password, &srv->key, err) < 0)
-		return -1;
-	/* a chain too large to send would fail every handshake, and each
-	 * failure would look like the client's doing */
-	if (tp_cert_check_sendable("cert", o->cert_file, srv->chain,
-				   srv->n_chain, err) < 0)
-		return -1;
-	/* a key that is not the certificate's fails every handshake */
-	scratch = tp_report_new("server");
-	if (scratch == NULL)
-		goto nomem;
-	if (!tp_cert_check_key(scratch, o->cert_file, o->key_file, srv->chain,
-			       srv->n_chain, srv->key)) {
-		/* the finding names the files sanitised already */
-		char *what = raw_summary(&scratch->findings[0]);
-		char *why = scratch->findings[0].detail
-			    ? tp_unsanitize(scratch->findings[0].detail,
-					    strlen(scratch->findings[0].detail))
-			    : NULL;
+	return 0;
+}
 
-		tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
-			     what ? what : "the key is not the certificate's",
-			     why ? why : "");
-		free(what);
-		free(why);
-		tp_report_free(scratch);
-		return -1;
-	}
-	/* the rest of what tlsprobe cert --purpose server would say of
-	 * the chain does not stop the server: clients may accept it */
-	tp_cert_check_own(scratch, o->cert_file, o->key_file, srv->chain,
-			  srv->n_chain, srv->key, TP_PURPOSE_SERVER, o->now);
-	srv->own = scratch;
-	if (scratch->n_findings > 0 && o->on_own_cert != NULL)
-		o->on_own_cert(o->arg, scratch);
-	/* opened before privileges are dropped, like the capture */
-	if (o->keylog_file != NULL) {
-		srv->keylog = tp_tls_keylog_open(o->keylog_file, err);
-		if (srv->keylog == NULL)
-			return -1;
-	}
-	if (o->ca_file != NULL) {
-		srv->trust = tp_trust_load(o->ca_file, err);
-		if (srv->trust == NULL)
-			return -1;
-	}
+/* The rest of what tlsprobe cert --purpose server would say of our
+ * chain: it does not stop the server (clients may accept it), but each
+ * report carries it, and the caller hears of it once. */
+static int judge_own_chain(struct server *srv, struct tp_error *err)
+{
+	const struct tp_server_opts *o = srv->o;
 
-	if ((rc = gnutls_certificate_allocate_credentials(&srv->cred)) < 0)
-		goto nomem;
-	rc = gnutls_certificate_set_x509_key(srv->cred, srv->chain,
-					     srv->n_chain, srv->key);
-	if (rc < 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--cert %s / --key %s: GnuTLS "
-			     "refuses them: %s", o->cert_file, o->key_file,
-			     gnutls_strerror(rc));
+	srv->own = tp_report_new("server");
+	if (srv->own == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory loading the "
+			     "server's certificate");
 		return -1;
 	}
-	if (srv->trust != NULL && srv->trust->n_cas > 0) {
-		/* the CertificateRequest then names these CAs */
-		rc = gnutls_certificate_set_x509_trust(srv->cred,
-						       srv->trust->cas,
-						       (int)srv->trust->n_cas);
-		if (rc < 0) {
-			tp_error_set(err, TP_ERR_USAGE, "--ca %s: GnuTLS "
-				     "refuses it: %s", o->ca_file,
-				     gnutls_strerror(rc));
-			return -1;
-		}
-	}
-	rc = gnutls_priority_init(&srv->prio, o->priority ? o->priority
-							  : "NORMAL", NULL);
-	if (rc < 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': %s",
-			     o->priority, gnutls_strerror(rc));
-		return -1;
-	}
-	tp_tls_describe_priority(srv->prio, srv->versions_text,
-				 sizeof(srv->versions_text), srv->suites_text,
-				 sizeof(srv->suites_text));
+	tp_cert_check_own(srv->own, o->cert_file, o->key_file,
+			  srv->creds.chain, srv->creds.n_chain, srv->creds.key,
+			  TP_PURPOSE_SERVER, o->now);
+	if (srv->own->n_findings > 0 && o->on_own_cert != NULL)
+		o->on_own_cert(o->arg, srv->own);
+	return 0;
+}
 
-	/* what the side channel says about us */
-	for (i = 0; i < srv->n_chain && i < TP_SB_MAX_LIST; i++) {
+/* What the side channel says about us: the SHA-256 of each certificate
+ * we present, the CAs we trust, our unique ID. */
+static void describe_us(struct server *srv)
+{
+	const struct tp_trust *trust = srv->creds.trust;
+	char id[TP_ID_LEN + 1];
+	struct tp_error quiet = {0};
+	unsigned i;
+
+	for (i = 0; i < srv->creds.n_chain && i < TP_SB_MAX_LIST; i++) {
 		uint8_t fp[32];
 		size_t fp_size = sizeof(fp);
 
-		if (gnutls_x509_crt_get_fingerprint(srv->chain[i],
+		if (gnutls_x509_crt_get_fingerprint(srv->creds.chain[i],
 						    GNUTLS_DIG_SHA256, fp,
 						    &fp_size) < 0 ||
 		    fp_size != 32)
@@ -386,35 +327,53 @@ static int load(struct server *srv, struct tp_error *err)
 		tp_hex(fp, 32, srv->chain_sha256[i]);
 	}
 	srv->n_chain_hashes = i;
-	if (srv->trust != NULL) {
-		for (i = 0; i < srv->trust->n_cas && i < TP_SB_MAX_LIST; i++) {
+	if (trust != NULL) {
+		for (i = 0; i < trust->n_cas && i < TP_SB_MAX_LIST; i++) {
 			char dn[512];
 
-			tp_cert_dn(srv->trust->cas[i], false, dn, sizeof(dn));
+			tp_cert_dn(trust->cas[i], false, dn, sizeof(dn));
 			set_clean(srv->trusted[i], sizeof(srv->trusted[i]), dn,
 				  strlen(dn));
 		}
 		srv->n_trusted = i;
 		snprintf(srv->trusted_text, sizeof(srv->trusted_text), "[");
-		tp_trust_describe(srv->trust, srv->trusted_text,
+		tp_trust_describe(trust, srv->trusted_text,
 				  sizeof(srv->trusted_text) - 1);
 		strcat(srv->trusted_text, "]");
 	}
-	{
-		char id[TP_ID_LEN + 1];
-		struct tp_error quiet = {0};
+	/* without a machine id the server still runs; the side channel
+	 * then says "" */
+	if (tp_id_read(id, &quiet) == 0)
+		snprintf(srv->unique_id, sizeof(srv->unique_id), "%s", id);
+}
 
-		/* without a machine id the server still runs; the side
-		 * channel then says "" */
-		if (tp_id_read(id, &quiet) == 0)
-			snprintf(srv->unique_id, sizeof(srv->unique_id), "%s",
-				 id);
+/* Everything the server reads before it binds: the options checked,
+ * our credentials, our own chain judged, the key log opened, what our
+ * priority accepts and what the side channel will say. */
+static int load_inputs(struct server *srv, struct tp_error *err)
+{
+	const struct tp_server_opts *o = srv->o;
+	struct tp_tls_creds_opts co = {
+		.role = TP_TLS_SERVER, .cert_file = o->cert_file,
+		.key_file = o->key_file, .password = o->password,
+		.ca_file = o->ca_file, .priority = o->priority,
+	};
+
+	if (check_options(o, err) < 0 ||
+	    tp_tls_creds_load(&co, &srv->creds, err) < 0 ||
+	    judge_own_chain(srv, err) < 0)
+		return -1;
+	/* opened before privileges are dropped, like the capture */
+	if (o->keylog_file != NULL) {
+		srv->keylog = tp_tls_keylog_open(o->keylog_file, err);
+		if (srv->keylog == NULL)
+			return -1;
 	}
+	tp_tls_describe_priority(srv->creds.prio, srv->versions_text,
+				 sizeof(srv->versions_text), srv->suites_text,
+				 sizeof(srv->suites_text));
+	describe_us(srv);
 	return 0;
-nomem:
-	tp_error_set(err, TP_ERR_RUNTIME, "out of memory loading the "
-		     "server's certificate");
-	return -1;
 }
 
 /* ---- listening ---- */
@@ -905,7 +864,7 @@ static void downgrade_sentinel(const struct server *srv,
 			       uint8_t sr[32])
 {
 	const unsigned *protos;
-	int n = gnutls_priority_protocol_list(srv->prio, &protos), i;
+	int n = gnutls_priority_protocol_list(srv->creds.prio, &protos), i;
 	uint16_t top = h->legacy_version;
 	bool tls13 = false;
 	size_t j;
@@ -1055,12 +1014,13 @@ static int verify_client(gnutls_session_t s)
 		check.expect_id = strcmp(srv->o->expect_id, "peer") == 0
 				  ? (c->expect_id[0] ? c->expect_id : NULL)
 				  : srv->o->expect_id;
-	errors = tp_cert_check_chain(c->r, chain, count, srv->trust, &check);
+	errors = tp_cert_check_chain(c->r, chain, count, srv->creds.trust,
+				     &check);
 	tp_cert_free_chain(chain, count);
 	if (errors == 0) {
 		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "client "
 			     "certificate %s trusted via %s%s",
-			     c->client_subject, srv->trust->source,
+			     c->client_subject, srv->creds.trust->source,
 			     c->expect_peer_unknown
 			     ? "; its unique ID was not checked: no side-"
 			       "channel hello announced this client's ID" : "");
@@ -1191,10 +1151,11 @@ static enum step start_tls(struct conn *c)
 			 GNUTLS_NO_TICKETS);
 	if (rc < 0)
 		return STEP_CLOSE;
-	if (gnutls_priority_set(c->s, srv->prio) < 0 ||
-	    gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE, srv->cred) < 0)
+	if (gnutls_priority_set(c->s, srv->creds.prio) < 0 ||
+	    gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE,
+				   srv->creds.cred) < 0)
 		return STEP_CLOSE;
-	gnutls_certificate_server_set_request(c->s, srv->trust == NULL
+	gnutls_certificate_server_set_request(c->s, srv->creds.trust == NULL
 		? GNUTLS_CERT_IGNORE : srv->o->require_client_cert
 		? GNUTLS_CERT_REQUIRE : GNUTLS_CERT_REQUEST);
 	gnutls_handshake_set_timeout(c->s, 0);
@@ -1995,14 +1956,7 @@ static void server_free(struct server *srv)
 	if (srv->spare_fd >= 0)
 		close(srv->spare_fd);
 	tp_accounts_free(srv->accounts);
-	if (srv->prio != NULL)
-		gnutls_priority_deinit(srv->prio);
-	if (srv->cred != NULL)
-		gnutls_certificate_free_credentials(srv->cred);
-	tp_trust_free(srv->trust);
-	tp_cert_free_chain(srv->chain, srv->n_chain);
-	if (srv->key != NULL)
-		gnutls_x509_privkey_deinit(srv->key);
+	tp_tls_creds_free(&srv->creds);
 	tp_report_free(srv->own);
 }
 
@@ -2026,13 +1980,14 @@ int tp_server_run(const struct tp_server_opts *o,
 	srv.spare_fd = -1;
 	srv.timeout_ms = (o->timeout_s > 0 ? o->timeout_s
 			  : TP_DEFAULT_TIMEOUT_S) * 1000;
-	if (load(&srv, err) < 0)
+	if (load_inputs(&srv, err) < 0)
 		goto out;
 	/* a capture that cannot be had fails before anything is bound */
 	if (capture && tp_livecap_check(&cap_opts, err) < 0)
 		goto out;
-	if (srv.trust != NULL)
-		gnutls_certificate_set_verify_function(srv.cred, verify_client);
+	if (srv.creds.trust != NULL)
+		gnutls_certificate_set_verify_function(srv.creds.cred,
+						       verify_client);
 	srv.max_conns = conn_limit();
 	srv.conns = calloc(srv.max_conns, sizeof(*srv.conns));
 	srv.pfds = calloc(srv.max_conns + MAX_LISTEN, sizeof(*srv.pfds));

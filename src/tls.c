@@ -1,5 +1,6 @@
 /* GnuTLS client sessions over a non-blocking socket, with deadlines and
- * a record of every message and byte that went by. */
+ * a record of every message and byte that went by; the credentials both
+ * the client and the server present (tp_tls_creds). */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "cert.h"
 #include "net.h"
 #include "registry.h"
 #include "sideband.h"
@@ -28,32 +30,44 @@ struct ctx {
 	gnutls_session_t session;
 };
 
-int tp_tls_check_priority(const char *priority, struct tp_error *err)
+/* A priority cache for the string (NULL: "NORMAL"); usage error naming
+ * the failing part. */
+static int priority_init(const char *priority, gnutls_priority_t *prio,
+			 struct tp_error *err)
 {
-	gnutls_priority_t prio;
 	const char *pos = NULL;
 	int rc;
 
 	/* GnuTLS would take an empty string for its default: the user
 	 * asked for something, and "nothing" is not what they meant */
 	if (priority != NULL && priority[strspn(priority, " \t")] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': an empty "
+		tp_error_set(err, TP_ERR_USAGE, "{priority} '%s': an empty "
 			     "priority string (GnuTLS would use its default); "
 			     "leave the option out for NORMAL", priority);
 		return -1;
 	}
 	errno = 0;
-	rc = gnutls_priority_init(&prio, priority ? priority : "NORMAL", &pos);
+	rc = gnutls_priority_init(prio, priority ? priority : "NORMAL", &pos);
 	if (rc < 0) {
 		/* not the string's fault: the main says so (alloc.h) */
 		if (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM)
 			tp_alloc_note();
-		tp_error_set(err, TP_ERR_USAGE, "--priority '%s': %s at '%s'",
+		tp_error_set(err, TP_ERR_USAGE, "{priority} '%s': %s at '%s'",
 			     priority ? priority : "NORMAL", gnutls_strerror(rc),
 			     pos ? pos : "?");
 		err->lib_status = rc;
+		*prio = NULL;
 		return -1;
 	}
+	return 0;
+}
+
+int tp_tls_check_priority(const char *priority, struct tp_error *err)
+{
+	gnutls_priority_t prio;
+
+	if (priority_init(priority, &prio, err) < 0)
+		return -1;
 	gnutls_priority_deinit(prio);
 	return 0;
 }
@@ -266,6 +280,186 @@ static int retrieve(gnutls_session_t s, const gnutls_datum_t *req_ca_rdn,
 	return 0;
 }
 
+/* ---- credentials: one way for the client and the server ---- */
+
+static void creds_nomem(enum tp_tls_role role, struct tp_error *err)
+{
+	tp_error_set(err, TP_ERR_RUNTIME, "%s", role == TP_TLS_SERVER
+		     ? "out of memory loading the server's certificate"
+		     : "out of memory");
+}
+
+/* A server whose key is not its certificate's fails every handshake:
+ * refused here, in the words of tlsprobe cert's KEY_MISMATCH. */
+static int check_key_matches(const struct tp_tls_creds_opts *o,
+			     const struct tp_tls_creds *c,
+			     struct tp_error *err)
+{
+	struct tp_report *scratch = tp_report_new("server");
+	const struct tp_finding *f;
+	char *what, *why;
+
+	if (scratch == NULL) {
+		creds_nomem(o->role, err);
+		return -1;
+	}
+	if (tp_cert_check_key(scratch, o->cert_file, o->key_file, c->chain,
+			      c->n_chain, c->key)) {
+		tp_report_free(scratch);
+		return 0;
+	}
+	/* the finding names the files sanitised already; with no memory
+	 * for it there is none, and the words below stand in */
+	f = scratch->n_findings > 0 ? &scratch->findings[0] : NULL;
+	what = f && f->summary ? tp_unsanitize(f->summary, strlen(f->summary))
+			       : NULL;
+	why = f && f->detail ? tp_unsanitize(f->detail, strlen(f->detail))
+			     : NULL;
+	tp_error_set(err, TP_ERR_USAGE, "%s (%s)",
+		     what ? what : "the key is not the certificate's",
+		     why ? why : "");
+	free(what);
+	free(why);
+	tp_report_free(scratch);
+	return -1;
+}
+
+/* The chain and key as a client's retrieve function hands them over. */
+static int client_presentable(const struct tp_tls_creds_opts *o,
+			      struct tp_tls_creds *c, struct tp_error *err)
+{
+	unsigned i;
+	int rc;
+
+	c->pcerts = calloc(c->n_chain, sizeof(*c->pcerts));
+	if (c->pcerts == NULL) {
+		creds_nomem(o->role, err);
+		return -1;
+	}
+	for (i = 0; i < c->n_chain; i++) {
+		rc = gnutls_pcert_import_x509(&c->pcerts[i], c->chain[i], 0);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "{cert} %s: "
+				     "certificate %u: %s", o->cert_file, i,
+				     gnutls_strerror(rc));
+			return -1;
+		}
+		c->n_pcerts++;
+	}
+	if (gnutls_privkey_init(&c->privkey) < 0 ||
+	    gnutls_privkey_import_x509(c->privkey, c->key, 0) < 0) {
+		tp_error_set(err, TP_ERR_USAGE, "{key} %s: unusable private "
+			     "key", o->key_file);
+		return -1;
+	}
+	return 0;
+}
+
+/* This side's chain and key, checked before anything presents them. */
+static int load_own(const struct tp_tls_creds_opts *o,
+		    struct tp_tls_creds *c, struct tp_error *err)
+{
+	if (o->key_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "{cert} %s given without "
+			     "{key}: a certificate needs both", o->cert_file);
+		return -1;
+	}
+	if (tp_cert_load_chain(o->cert_file, o->password, &c->chain,
+			       &c->n_chain, NULL, err) < 0 ||
+	    tp_cert_load_key(o->key_file, o->password, &c->key, err) < 0)
+		return -1;
+	/* a chain too large to send would fail every handshake, and each
+	 * failure would look like the far end's doing */
+	if (tp_cert_check_sendable("cert", o->cert_file, c->chain,
+				   c->n_chain, err) < 0)
+		return -1;
+	if (o->role == TP_TLS_SERVER)
+		return check_key_matches(o, c, err);
+	return client_presentable(o, c, err);
+}
+
+/* The GnuTLS credentials: what a server presents and whose clients it
+ * asks for, or how a client answers a CertificateRequest. */
+static int build_cred(const struct tp_tls_creds_opts *o,
+		      struct tp_tls_creds *c, struct tp_error *err)
+{
+	int rc;
+
+	if (gnutls_certificate_allocate_credentials(&c->cred) < 0) {
+		c->cred = NULL;
+		creds_nomem(o->role, err);
+		return -1;
+	}
+	/* A client verifies the server's chain itself, after the
+	 * handshake, so that every problem is reported and not just the
+	 * first one GnuTLS meets: its credentials hold no trust. */
+	if (o->role == TP_TLS_CLIENT) {
+		gnutls_certificate_set_retrieve_function2(c->cred, retrieve);
+		return 0;
+	}
+	if (c->n_chain > 0) {
+		rc = gnutls_certificate_set_x509_key(c->cred, c->chain,
+						     c->n_chain, c->key);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "{cert} %s / {key} %s: "
+				     "GnuTLS refuses them: %s", o->cert_file,
+				     o->key_file, gnutls_strerror(rc));
+			return -1;
+		}
+	}
+	if (c->trust != NULL && c->trust->n_cas > 0) {
+		/* the CertificateRequest then names these CAs */
+		rc = gnutls_certificate_set_x509_trust(c->cred, c->trust->cas,
+						       (int)c->trust->n_cas);
+		if (rc < 0) {
+			tp_error_set(err, TP_ERR_USAGE, "{ca} %s: GnuTLS "
+				     "refuses it: %s", o->ca_file,
+				     gnutls_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int tp_tls_creds_load(const struct tp_tls_creds_opts *o,
+		      struct tp_tls_creds *c, struct tp_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	if (priority_init(o->priority, &c->prio, err) < 0)
+		return -1;
+	if (o->cert_file != NULL && load_own(o, c, err) < 0)
+		return -1;
+	if (o->ca_file != NULL) {
+		c->trust = tp_trust_load(o->ca_file, err);
+		if (c->trust == NULL)
+			return -1;
+	}
+	return build_cred(o, c, err);
+}
+
+void tp_tls_creds_free(struct tp_tls_creds *c)
+{
+	unsigned i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n_pcerts; i++)
+		gnutls_pcert_deinit(&c->pcerts[i]);
+	free(c->pcerts);
+	/* the abstract key refers to the X.509 one: it goes first */
+	if (c->privkey != NULL)
+		gnutls_privkey_deinit(c->privkey);
+	tp_cert_free_chain(c->chain, c->n_chain);
+	if (c->key != NULL)
+		gnutls_x509_privkey_deinit(c->key);
+	tp_trust_free(c->trust);
+	if (c->cred != NULL)
+		gnutls_certificate_free_credentials(c->cred);
+	if (c->prio != NULL)
+		gnutls_priority_deinit(c->prio);
+	memset(c, 0, sizeof(*c));
+}
+
 FILE *tp_tls_keylog_open(const char *path, struct tp_error *err)
 {
 	/* the secrets decrypt the traffic: readable by the owner only */
@@ -273,7 +467,7 @@ FILE *tp_tls_keylog_open(const char *path, struct tp_error *err)
 	FILE *f = fd >= 0 ? fdopen(fd, "a") : NULL;
 
 	if (f == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "--keylog %s: %s", path,
+		tp_error_set(err, TP_ERR_USAGE, "{keylog} %s: %s", path,
 			     strerror(errno));
 		if (fd >= 0)
 			close(fd);
@@ -319,7 +513,7 @@ int tp_tls_check_alpn(const char *alpn, struct tp_error *err)
 		p += strspn(p, ",");
 		len = strcspn(p, ",");
 		if (len > 255) {
-			tp_error_set(err, TP_ERR_USAGE, "--alpn '%.80s…': a "
+			tp_error_set(err, TP_ERR_USAGE, "{alpn} '%.80s…': a "
 				     "protocol name longer than 255 bytes "
 				     "(RFC 7301 section 3.1)", alpn);
 			return -1;
@@ -328,12 +522,12 @@ int tp_tls_check_alpn(const char *alpn, struct tp_error *err)
 	}
 	/* an empty list would silently offer no ALPN at all */
 	if (names == 0) {
-		tp_error_set(err, TP_ERR_USAGE, "--alpn '%s': names no "
+		tp_error_set(err, TP_ERR_USAGE, "{alpn} '%s': names no "
 			     "protocol (e.g. h2,http/1.1)", alpn);
 		return -1;
 	}
 	if (names > 8) {
-		tp_error_set(err, TP_ERR_USAGE, "--alpn '%.80s': %zu "
+		tp_error_set(err, TP_ERR_USAGE, "{alpn} '%.80s': %zu "
 			     "protocols; at most 8 are offered", alpn, names);
 		return -1;
 	}
@@ -642,49 +836,61 @@ out:
 	free(buf);
 }
 
-int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
-			    double deadline, struct tp_report *r,
-			    struct tp_tls_obs *obs)
+/* A handshake's context, with obs cleared for it. */
+static void ctx_init(struct ctx *c, const struct tp_tls_client_cfg *cfg,
+		     int fd, double deadline, struct tp_report *r,
+		     struct tp_tls_obs *obs)
 {
-	gnutls_certificate_credentials_t cred = NULL;
-	gnutls_session_t s = NULL;
-	struct ctx c;
-	const char *pos;
-	bool check_quiet = cfg->silent_until > 0;
-	int rc;
-
 	memset(obs, 0, sizeof(*obs));
 	obs->alert_in = -1;
 	obs->warning_in = -1;
-	memset(&c, 0, sizeof(c));
-	c.cfg = cfg;
-	c.obs = obs;
-	c.r = r;
-	c.fd = fd;
-	c.start = c.last_in = tp_now_ms();
-	c.deadline = c.end = deadline;
-	errno = 0;
+	memset(c, 0, sizeof(*c));
+	c->cfg = cfg;
+	c->obs = obs;
+	c->r = r;
+	c->fd = fd;
+	c->start = c->last_in = tp_now_ms();
+	c->deadline = c->end = deadline;
+}
 
-	if ((rc = gnutls_certificate_allocate_credentials(&cred)) < 0 ||
-	    (rc = gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_NONBLOCK)) < 0)
-		goto out;
-	c.session = s;
-	/* Verification is ours, after the handshake, so that every problem
-	 * is reported and not just the first one GnuTLS meets. */
-	gnutls_certificate_set_retrieve_function2(cred, retrieve);
+/*
+ * The session, ready for its ClientHello: credentials (cfg->cred, or
+ * *own allocated here), priority, SNI, ALPN, our transport and hooks,
+ * the key log and the ClientHello random. A GnuTLS status.
+ */
+static int session_setup(struct ctx *c,
+			 gnutls_certificate_credentials_t *own)
+{
+	const struct tp_tls_client_cfg *cfg = c->cfg;
+	gnutls_certificate_credentials_t cred = cfg->cred;
+	gnutls_session_t s;
+	const char *pos;
+	int rc;
+
+	if (cred == NULL) {
+		if ((rc = gnutls_certificate_allocate_credentials(own)) < 0)
+			return rc;
+		cred = *own;
+		/* verification is ours, after the handshake (build_cred) */
+		gnutls_certificate_set_retrieve_function2(cred, retrieve);
+	}
+	rc = gnutls_init(&c->session, GNUTLS_CLIENT | GNUTLS_NONBLOCK);
+	if (rc < 0)
+		return rc;
+	s = c->session;
 	if ((rc = gnutls_priority_set_direct(s, cfg->priority ? cfg->priority
 							      : "NORMAL",
 					     &pos)) < 0 ||
 	    (rc = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred)) < 0)
-		goto out;
+		return rc;
 	if (cfg->sni != NULL &&
 	    (rc = gnutls_server_name_set(s, GNUTLS_NAME_DNS, cfg->sni,
 					 strlen(cfg->sni))) < 0)
-		goto out;
+		return rc;
 	if (cfg->alpn != NULL)
 		set_alpn(s, cfg->alpn);
-	gnutls_session_set_ptr(s, &c);
-	gnutls_transport_set_ptr(s, &c);
+	gnutls_session_set_ptr(s, c);
+	gnutls_transport_set_ptr(s, c);
 	gnutls_transport_set_push_function(s, push);
 	gnutls_transport_set_pull_function(s, pull);
 	gnutls_transport_set_pull_timeout_function(s, pull_timeout);
@@ -697,8 +903,23 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 					 32};
 
 		if ((rc = gnutls_handshake_set_random(s, &random)) < 0)
-			goto out;
+			return rc;
 	}
+	return 0;
+}
+
+/*
+ * Runs the handshake until it ends, the deadline passes, the server
+ * stays quiet past silent_until or the stop flag is set; warning alerts
+ * are noted and passed over. Returns GnuTLS's last status.
+ */
+static int handshake_loop(struct ctx *c)
+{
+	const struct tp_tls_client_cfg *cfg = c->cfg;
+	struct tp_tls_obs *obs = c->obs;
+	gnutls_session_t s = c->session;
+	bool check_quiet = cfg->silent_until > 0;
+	int rc;
 
 	for (;;) {
 		rc = gnutls_handshake(s);
@@ -709,16 +930,16 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 			 * taken as stalled, so that the caller's retries
 			 * have the rest of the stage */
 			double until = check_quiet &&
-				       cfg->silent_until < c.deadline
-				       ? cfg->silent_until : c.deadline;
-			int w = wait_for(&c, ev, until);
+				       cfg->silent_until < c->deadline
+				       ? cfg->silent_until : c->deadline;
+			int w = wait_for(c, ev, until);
 
 			if (w == TP_NET_STOPPED)
 				break;
 			if (w == 0 && check_quiet &&
-			    tp_now_ms() < c.deadline) {
+			    tp_now_ms() < c->deadline) {
 				check_quiet = false;
-				if (tp_now_ms() - c.last_in < cfg->quiet_ms)
+				if (tp_now_ms() - c->last_in < cfg->quiet_ms)
 					continue;  /* still coming */
 			}
 			if (w == 0) {
@@ -734,55 +955,86 @@ int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
 		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
 			obs->warning_in = (int)gnutls_alert_get(s);
 			obs->warnings_in++;
-			note_alert(&c, false, obs->warning_in);
+			note_alert(c, false, obs->warning_in);
 		}
 		if (rc < 0 && !gnutls_error_is_fatal(rc) && !obs->cancelled)
 			continue;  /* a warning alert: go on */
 		break;
 	}
+	return rc;
+}
+
+/*
+ * What the handshake that ended with GnuTLS status rc showed: the
+ * outcome, the fatal alert (or the storm of warnings before it), the
+ * peer's chain, a non-TLS peer's first bytes; after a success the
+ * session's facts, and what follows the handshake (the exchange inside
+ * the session, or the wait for a verdict on our certificate).
+ */
+static void collect(struct ctx *c, int rc)
+{
+	const struct tp_tls_client_cfg *cfg = c->cfg;
+	struct tp_tls_obs *obs = c->obs;
+	gnutls_session_t s = c->session;
+
 	obs->status = obs->cancelled ? GNUTLS_E_INTERRUPTED
 		      : obs->timed_out ? GNUTLS_E_TIMEDOUT : rc;
-	obs->stalled_ms = tp_now_ms() - c.last_in;
+	obs->stalled_ms = tp_now_ms() - c->last_in;
 	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
 		obs->alert_in = (int)gnutls_alert_get(s);
-		note_alert(&c, true, obs->alert_in);
+		note_alert(c, true, obs->alert_in);
 	}
 	if (rc < 0 && rc != GNUTLS_E_FATAL_ALERT_RECEIVED &&
 	    obs->warnings_in > 0 && !obs->saw_server_hello &&
 	    !obs->timed_out && !obs->cancelled && !obs->eof)
-		read_alert_storm(&c);
+		read_alert_storm(c);
 	copy_peer_chain(s, obs);
 	/* RFC 8446 section 5.1: a record starts with content type 20..24 */
 	if (rc < 0 && obs->first_in_len > 0 &&
 	    (obs->first_in[0] < 20 || obs->first_in[0] > 24))
-		top_up_first_bytes(&c);
-	if (rc == 0 && !obs->timed_out && !obs->cancelled) {
-		obs->handshake_done = true;
-		/* the stage's time is the handshake's; what follows waits
-		 * for a peer that may have nothing to say */
-		obs->ms = tp_now_ms() - c.start;
-		tp_tls_record_session(s, &r->session);
-		if (cfg->inside_line != NULL &&
-		    (obs->server_marked || cfg->inside_blind_ms > 0))
-			inside_exchange(&c);
-		else if (obs->cert_requested &&
-			 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
-			confirm_client_auth(&c);
-		else
-			gnutls_bye(s, GNUTLS_SHUT_WR);
+		top_up_first_bytes(c);
+	if (rc != 0 || obs->timed_out || obs->cancelled)
+		return;
+	obs->handshake_done = true;
+	/* the stage's time is the handshake's; what follows waits for a
+	 * peer that may have nothing to say */
+	obs->ms = tp_now_ms() - c->start;
+	tp_tls_record_session(s, &c->r->session);
+	if (cfg->inside_line != NULL &&
+	    (obs->server_marked || cfg->inside_blind_ms > 0))
+		inside_exchange(c);
+	else if (obs->cert_requested &&
+		 gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
+		confirm_client_auth(c);
+	else
+		gnutls_bye(s, GNUTLS_SHUT_WR);
+}
+
+int tp_tls_client_handshake(const struct tp_tls_client_cfg *cfg, int fd,
+			    double deadline, struct tp_report *r,
+			    struct tp_tls_obs *obs)
+{
+	gnutls_certificate_credentials_t own = NULL;
+	struct ctx c;
+	int rc;
+
+	ctx_init(&c, cfg, fd, deadline, r, obs);
+	errno = 0;
+	rc = session_setup(&c, &own);
+	if (rc == 0) {
+		collect(&c, handshake_loop(&c));
+		rc = obs->status;
 	}
-	rc = obs->status;
-out:
 	/* GnuTLS says GNUTLS_E_MEMORY_ERROR, or some other failure with
 	 * errno left at ENOMEM: neither is the peer's doing */
 	if (rc < 0 && (rc == GNUTLS_E_MEMORY_ERROR || errno == ENOMEM))
 		tp_alloc_note();
 	if (!obs->handshake_done)
 		obs->ms = tp_now_ms() - c.start;
-	if (s != NULL)
-		gnutls_deinit(s);
-	if (cred != NULL)
-		gnutls_certificate_free_credentials(cred);
+	if (c.session != NULL)
+		gnutls_deinit(c.session);
+	if (own != NULL)
+		gnutls_certificate_free_credentials(own);
 	if (rc < 0 && obs->status == 0)
 		obs->status = rc;
 	return obs->status == 0 ? 0 : -1;

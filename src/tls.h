@@ -1,4 +1,5 @@
-/* GnuTLS client sessions that record what they see. Internal. */
+/* GnuTLS client sessions that record what they see, and the credentials
+ * both ends present. Internal. */
 #ifndef TP_TLS_H
 #define TP_TLS_H
 
@@ -11,6 +12,61 @@
 #define TP_TLS_MAX_REQ_CAS 16
 #define TP_TLS_FIRST_BYTES 64
 
+struct tp_trust;
+
+/* Which end credentials are for: how the chain is presented, and what a
+ * key that is not the certificate's means. */
+enum tp_tls_role { TP_TLS_CLIENT, TP_TLS_SERVER };
+
+/* The files and the priority string one side's credentials come from. */
+struct tp_tls_creds_opts {
+	enum tp_tls_role role;
+	const char *cert_file;     /* chain, leaf first (PEM, DER or
+				    * PKCS#12); NULL: no certificate (a
+				    * client without one) */
+	const char *key_file;      /* with cert_file, and only with it */
+	const struct tp_password *password; /* NULL: files need none */
+	const char *ca_file;       /* NULL: no trust loaded here (a client
+				    * reads the system store only when a
+				    * chain arrives to be checked) */
+	const char *priority;      /* NULL: "NORMAL" */
+};
+
+/* One side's chain, key, trust and priority, loaded before any network
+ * step so that bad input fails fast; free with tp_tls_creds_free. */
+struct tp_tls_creds {
+	gnutls_x509_crt_t *chain;  /* NULL when no certificate was given */
+	unsigned n_chain;
+	gnutls_x509_privkey_t key;
+	gnutls_pcert_st *pcerts;   /* client: the chain as the retrieve
+				    * function presents it, with privkey */
+	unsigned n_pcerts;
+	gnutls_privkey_t privkey;
+	struct tp_trust *trust;    /* ca_file's CAs, or NULL */
+	/* server: the chain, key and trusted CAs (which its
+	 * CertificateRequest names); client: a retrieve function that
+	 * presents tp_tls_client_cfg's pcerts and notes what the server
+	 * asked for. Sessions on several threads may share them. */
+	gnutls_certificate_credentials_t cred;
+	gnutls_priority_t prio;
+};
+
+/*
+ * Loads the priority, chain and key (the chain small enough to send),
+ * trust and GnuTLS credentials, in that order; each failure is a usage
+ * error naming the option and the file (TP_ERR_RUNTIME when memory ran
+ * out). A server's key must be its certificate's: every handshake would
+ * fail otherwise. A client's is not checked here: its run goes on and
+ * reports KEY_MISMATCH (tp_cert_check_own), the reason a server refuses
+ * the certificate. On failure what was loaded stays in c for
+ * tp_tls_creds_free.
+ */
+int tp_tls_creds_load(const struct tp_tls_creds_opts *o,
+		      struct tp_tls_creds *c, struct tp_error *err);
+/* Releases what tp_tls_creds_load loaded and clears c; a cleared or
+ * zeroed c is a no-op. */
+void tp_tls_creds_free(struct tp_tls_creds *c);
+
 /* What this side will present and how it will speak; loaded before any
  * network step so that bad input fails fast. */
 struct tp_tls_client_cfg {
@@ -18,6 +74,9 @@ struct tp_tls_client_cfg {
 	const char *priority;      /* NULL: "NORMAL" */
 	const char *alpn;          /* comma-separated, or NULL */
 	FILE *keylog;              /* NSS key log, or NULL */
+	gnutls_certificate_credentials_t cred; /* tp_tls_creds_load's, client
+				    * role; NULL: the handshake allocates
+				    * its own */
 	gnutls_pcert_st *pcerts;   /* our chain, or NULL */
 	unsigned n_pcerts;
 	gnutls_privkey_t key;
