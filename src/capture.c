@@ -11,6 +11,7 @@
 #include "alloc.h"
 #include "capture.h"
 #include "prelude.h"
+#include "tcpflow.h"
 #include "tcpwin.h"
 
 #ifndef DLT_IPV4
@@ -650,29 +651,6 @@ const char *tp_tls_conn_outcome(const struct tp_tls_conn *c)
 
 /* ---- following TCP connections ---- */
 
-/* Sequence numbers compare modulo 2^32 (RFC 9293 section 3.4). */
-static bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static bool seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
-/* An out-of-order run of bytes, kept until the hole before it fills. */
-struct seg {
-	struct seg *next;
-	uint32_t seq;
-	uint32_t len;
-	uint8_t data[];
-};
-
-/* What a held run costs: its bytes, its header and the allocator's
- * own, so that a flood of 1-byte segments is bounded as 1-KiB ones are. */
-#define SEG_COST(n) (sizeof(struct seg) + 16 + (size_t)(n))
-
 enum half_mode {
 	HALF_WAIT,     /* no byte of the stream read yet (after a STARTTLS
 			* prelude: no byte of its TLS part) */
@@ -704,10 +682,10 @@ struct half {
 	uint32_t isn;
 	uint32_t base;         /* relative sequence numbers count from it:
 				* the ISN, or the byte before the first seen */
-	uint32_t next;         /* the next byte to deliver in order */
+	struct tp_tcpflow tf;  /* the stream in order: the next byte to
+				* deliver, the runs held out of order */
 	uint32_t high;         /* the end of the highest byte seen */
 	uint32_t fin_seq;
-	struct seg *ooo;       /* sorted, not overlapping */
 	size_t held;           /* bytes held: ooo, message, certificates,
 				* hellos, the window */
 	uint64_t bytes;
@@ -903,16 +881,7 @@ static bool held_fits(struct tp_flows *f, const struct half *h, size_t n)
 	return true;
 }
 
-static void ooo_free(struct tp_flows *f, struct half *h)
-{
-	struct seg *s;
-
-	while ((s = h->ooo) != NULL) {
-		h->ooo = s->next;
-		held_sub(f, h, SEG_COST(s->len));
-		free(s);
-	}
-}
+static void ooo_free(struct tp_flows *f, struct flow *fl, int side);
 
 static void msg_free(struct tp_flows *f, struct flow *fl, int side)
 {
@@ -939,7 +908,7 @@ static void window_free(struct tp_flows *f, struct flow *fl, int side)
 static void half_stop(struct tp_flows *f, struct flow *fl, int side)
 {
 	fl->h[side].mode = HALF_COUNT;
-	ooo_free(f, &fl->h[side]);
+	ooo_free(f, fl, side);
 	msg_free(f, fl, side);
 	window_free(f, fl, side);
 }
@@ -1019,7 +988,7 @@ static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 		if (both && !tls13_watch(fl, i)) {
 			half_stop(f, fl, i);
 		} else if (fl->h[i].mode == HALF_TLS) {
-			ooo_free(f, &fl->h[i]);
+			ooo_free(f, fl, i);
 			msg_free(f, fl, i);
 			window_free(f, fl, i);
 			fl->h[i].mode = HALF_RECORDS;
@@ -1445,9 +1414,9 @@ static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 	}
 }
 
-/* Bytes [seq, seq+n) in order: remembered while the stream is read
- * before its handshake is over (the bytes a later copy is checked
- * against), then to the record layer. */
+/* Bytes [seq, seq+n) in order: to the record layer, and remembered
+ * while the stream is read before its handshake is over (the bytes a
+ * later copy is checked against). */
 static void deliver(struct tp_flows *f, struct flow *fl, int side,
 		    uint32_t seq, const uint8_t *p, size_t n)
 {
@@ -1473,96 +1442,110 @@ static void deliver(struct tp_flows *f, struct flow *fl, int side,
 	}
 }
 
+/* ---- one direction's stream, put in order by tcpflow.c ---- */
+
+/* The direction a reassembler callback is about. */
+struct side_ref {
+	struct tp_flows *f;
+	struct flow *fl;
+	int side;
+};
+
+static void on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct side_ref *s = arg;
+
+	deliver(s->f, s->fl, s->side, seq, p, n);
+}
+
 /* A copy of bytes [seq, seq+n) already delivered: checked against the
  * window's first copy, as far as it still holds them. */
-static void check_delivered(struct tp_flows *f, struct flow *fl, int side,
-			    uint32_t seq, const uint8_t *p, size_t n)
+static void on_again(void *arg, uint32_t seq, const uint8_t *p, size_t n)
 {
+	struct side_ref *s = arg;
 	uint32_t first = 0;
 	size_t differ;
 
-	if (fl->rd == NULL || n == 0)
+	if (s->fl->rd == NULL || n == 0)
 		return;
-	differ = tp_tcpwin_compare(&fl->rd[side].win, seq, p, n, NULL, &first);
+	differ = tp_tcpwin_compare(&s->fl->rd[s->side].win, seq, p, n, NULL,
+				   &first);
 	if (differ > 0)
-		note_conflict(f, fl, side, first, differ);
+		note_conflict(s->f, s->fl, s->side, first, differ);
 }
 
-/* Keeps the bytes of [seq, seq+n) that no earlier copy holds (the first
- * copy is trusted, as the receiver's stack does, and a later one that
- * differs is noted); over the cap the stream gets a gap instead. */
-static void ooo_insert(struct tp_flows *f, struct flow *fl, int side,
-		       uint32_t seq, const uint8_t *p, size_t n)
+static void on_conflict(void *arg, uint32_t first, size_t differ)
 {
-	struct half *h = &fl->h[side];
-	struct seg **link = &h->ooo, *s;
-	uint32_t pos = seq, end = seq + (uint32_t)n, run_end, to;
-	uint32_t first = 0;
-	size_t differ = 0, d, at;
+	struct side_ref *s = arg;
 
-	while (seq_lt(pos, end)) {
-		while (*link != NULL &&
-		       seq_le((*link)->seq + (*link)->len, pos))
-			link = &(*link)->next;
-		s = *link;
-		if (s != NULL && seq_le(s->seq, pos)) {
-			to = seq_lt(s->seq + s->len, end) ? s->seq + s->len
-							  : end;
-			d = tp_tcpwin_differ(s->data + (pos - s->seq),
-					     p + (pos - seq), to - pos, &at);
-			if (d > 0 && differ == 0)
-				first = pos + (uint32_t)at;
-			differ += d;
-			pos = s->seq + s->len;
-			link = &s->next;
-			continue;
-		}
-		run_end = s != NULL && seq_lt(s->seq, end) ? s->seq : end;
-		n = run_end - pos;
-		if (!held_fits(f, h, SEG_COST(n))) {
-			half_gap(f, fl, side);
-			break;
-		}
-		s = malloc(sizeof(*s) + n);
-		if (s == NULL) {
-			half_gap(f, fl, side);
-			break;
-		}
-		s->seq = pos;
-		s->len = (uint32_t)n;
-		memcpy(s->data, p + (pos - seq), n);
-		s->next = *link;
-		*link = s;
-		held_add(f, h, SEG_COST(n));
-		link = &s->next;
-		pos = run_end;
-	}
-	if (differ > 0)
-		note_conflict(f, fl, side, first, differ);
+	note_conflict(s->f, s->fl, s->side, first, differ);
 }
 
-/* Delivers what the out-of-order list now continues. */
-static void ooo_drain(struct tp_flows *f, struct flow *fl, int side)
+static bool on_hold(void *arg, size_t cost)
 {
-	struct half *h = &fl->h[side];
-	struct seg *s;
-	uint32_t off, seq;
+	struct side_ref *s = arg;
+	struct half *h = &s->fl->h[s->side];
 
-	while ((s = h->ooo) != NULL && seq_le(s->seq, h->next)) {
-		h->ooo = s->next;
-		held_sub(f, h, SEG_COST(s->len));
-		if (seq_lt(h->next, s->seq + s->len)) {
-			seq = h->next;
-			off = seq - s->seq;
-			h->next = s->seq + s->len;
-			deliver(f, fl, side, seq, s->data + off, s->len - off);
-		}
-		free(s);
-		if (h->mode == HALF_COUNT) {
-			ooo_free(f, h);
-			return;
-		}
+	if (!held_fits(s->f, h, cost))
+		return false;
+	held_add(s->f, h, cost);
+	return true;
+}
+
+static void on_release(void *arg, size_t cost)
+{
+	struct side_ref *s = arg;
+
+	held_sub(s->f, &s->fl->h[s->side], cost);
+}
+
+static void on_gap(void *arg)
+{
+	struct side_ref *s = arg;
+
+	half_gap(s->f, s->fl, s->side);
+}
+
+static void on_stop(void *arg)
+{
+	struct side_ref *s = arg;
+
+	half_stop(s->f, s->fl, s->side);
+}
+
+/* A direction still held (HALF_RECORDS) is not worth holding anything
+ * for any more once its bytes come out of order. */
+static enum tp_tcpflow_want on_want(void *arg)
+{
+	struct side_ref *s = arg;
+
+	switch (s->fl->h[s->side].mode) {
+	case HALF_COUNT:
+		return TP_TCPFLOW_OFF;
+	case HALF_RECORDS:
+		return TP_TCPFLOW_IN_ORDER;
+	default:
+		return TP_TCPFLOW_READ;
 	}
+}
+
+static void side_ops(struct side_ref *ref, struct tp_tcpflow_ops *o)
+{
+	*o = (struct tp_tcpflow_ops){
+		.deliver = on_deliver, .again = on_again,
+		.conflict = on_conflict, .hold = on_hold,
+		.release = on_release, .gap = on_gap, .stop = on_stop,
+		.want = on_want, .arg = ref,
+	};
+}
+
+static void ooo_free(struct tp_flows *f, struct flow *fl, int side)
+{
+	struct side_ref ref = {f, fl, side};
+	struct tp_tcpflow_ops o;
+
+	side_ops(&ref, &o);
+	tp_tcpflow_free(&fl->h[side].tf, &o);
 }
 
 /* A segment's payload: present bytes len of wire bytes on the wire. */
@@ -1570,73 +1553,15 @@ static void segment_data(struct tp_flows *f, struct flow *fl, int side,
 			 uint32_t seq, const uint8_t *p, size_t len,
 			 size_t wire)
 {
-	struct half *h = &fl->h[side];
-	uint32_t skip, take;
+	struct side_ref ref = {f, fl, side};
+	struct tp_tcpflow_ops o;
 
 	if (reader_get(fl) == NULL) {
 		half_gap(f, fl, side);
 		return;
 	}
-	if (len > wire)
-		len = wire;
-	for (;;) {
-		if (seq_le(seq + (uint32_t)wire, h->next)) {
-			/* all delivered already */
-			check_delivered(f, fl, side, seq, p, len);
-			return;
-		}
-		if (seq_lt(seq, h->next)) {
-			skip = h->next - seq;
-			check_delivered(f, fl, side, seq, p,
-					skip < len ? skip : len);
-			p += skip < len ? skip : len;
-			len = skip < len ? len - skip : 0;
-			wire -= skip;
-			seq = h->next;
-		}
-		if (h->mode == HALF_COUNT)
-			return;
-		if (h->mode == HALF_RECORDS && (seq != h->next || len < wire)) {
-			/* not worth holding anything for any more */
-			half_stop(f, fl, side);
-			return;
-		}
-		if (seq != h->next)
-			break;
-		if (len == wire && h->ooo != NULL &&
-		    seq_lt(h->ooo->seq, seq + (uint32_t)len)) {
-			/* bytes held out of order came first: they stay,
-			 * and this copy of them is checked against them
-			 * once they are delivered */
-			take = seq_lt(seq, h->ooo->seq) ? h->ooo->seq - seq
-							: 0;
-			h->next += take;
-			deliver(f, fl, side, seq, p, take);
-			seq += take;
-			p += take;
-			len -= take;
-			wire -= take;
-			if (h->mode != HALF_COUNT)
-				ooo_drain(f, fl, side);
-			continue;
-		}
-		h->next += (uint32_t)len;
-		deliver(f, fl, side, seq, p, len);
-		if (len < wire) {
-			/* the snaplen cut it: those bytes are lost */
-			h->next = seq + (uint32_t)wire;
-			half_gap(f, fl, side);
-			return;
-		}
-		if (h->mode != HALF_COUNT)
-			ooo_drain(f, fl, side);
-		return;
-	}
-	if (len < wire) {
-		half_gap(f, fl, side);
-		return;
-	}
-	ooo_insert(f, fl, side, seq, p, len);
+	side_ops(&ref, &o);
+	tp_tcpflow_segment(&fl->h[side].tf, &o, seq, p, len, wire);
 }
 
 /* ---- the table of flows ---- */
@@ -1881,17 +1806,12 @@ struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
  * of order (a segment that merely arrives late is no retransmission). */
 static bool seen_before(const struct half *h, uint32_t seq, uint32_t end)
 {
-	const struct seg *s;
-
-	if (!seq_lt(seq, h->high))
+	if (!tp_seq_lt(seq, h->high))
 		return false;
 	if (h->mode == HALF_COUNT || h->mode == HALF_RECORDS ||
-	    seq_lt(seq, h->next))
+	    tp_seq_lt(seq, h->tf.next))
 		return true;
-	for (s = h->ooo; s != NULL && seq_lt(s->seq, end); s = s->next)
-		if (seq_lt(seq, s->seq + s->len))
-			return true;
-	return false;
+	return tp_tcpflow_holds(&h->tf, seq, end);
 }
 
 /* Counts a payload's bytes once, and tells a retransmission. */
@@ -1903,15 +1823,16 @@ static void count_payload(struct flow *fl, int side, uint32_t seq,
 
 	if (!h->init) {
 		h->init = true;
-		h->next = h->high = seq;
+		tp_tcpflow_start(&h->tf, seq);
+		h->high = seq;
 		h->base = seq - 1;
 	}
 	if (seen_before(h, seq, end)) {
 		fl->retransmissions++;
 		history(fl, side, H_RETRANS);
 	}
-	if (seq_lt(h->high, end)) {
-		h->bytes += end - (seq_lt(seq, h->high) ? h->high : seq);
+	if (tp_seq_lt(h->high, end)) {
+		h->bytes += end - (tp_seq_lt(seq, h->high) ? h->high : seq);
 		h->high = end;
 	}
 }
@@ -1990,7 +1911,8 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		if (!h->syn && !h->init) {
 			h->isn = seq;
 			h->init = true;
-			h->next = h->high = seq + 1;
+			tp_tcpflow_start(&h->tf, seq + 1);
+			h->high = seq + 1;
 			h->base = seq;
 		}
 		h->syn = true;
@@ -1998,11 +1920,11 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 	}
 	/* the other side acknowledged bytes this capture never showed */
 	if (ack && o->init && o->mode != HALF_COUNT) {
-		expected = o->next;
+		expected = o->tf.next;
 		if (o->fin && o->fin_seq == expected)
 			expected++;
-		if (seq_lt(expected, p->ack)) {
-			o->next = p->ack;
+		if (tp_seq_lt(expected, p->ack)) {
+			o->tf.next = p->ack;
 			if (o->mode == HALF_RECORDS)
 				half_stop(f, fl, !side);
 			else
@@ -2018,7 +1940,8 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 	if (p->flags & TP_TCP_FIN) {
 		if (!h->init) {
 			h->init = true;
-			h->next = h->high = seq;
+			tp_tcpflow_start(&h->tf, seq);
+		h->high = seq;
 			h->base = seq - 1;
 		}
 		h->fin = true;
