@@ -20,6 +20,7 @@
 
 #include "capture.h"
 #include "livecap.h"
+#include "livecap_int.h"
 #include "registry.h"
 #include "tcpwin.h"
 #include "wire.h"
@@ -1179,6 +1180,19 @@ static struct tp_livecap *livecap_new(const struct sockaddr_storage *endpoints,
 	lc->n_ends = n;
 	lc->port = (uint16_t)port;
 	return lc;
+}
+
+struct tp_livecap *tp_livecap_offline(const struct sockaddr_storage *endpoints,
+				      size_t n, unsigned port)
+{
+	struct tp_error err = {0};
+
+	return livecap_new(endpoints, n, port, &err);
+}
+
+void tp_livecap_feed(struct tp_livecap *lc, const struct tp_pkt *p)
+{
+	add_packet(lc, p);
 }
 
 static struct tp_livecap *livecap_open(struct tp_livecap *lc,
