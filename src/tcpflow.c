@@ -15,6 +15,12 @@ void tp_tcpflow_start(struct tp_tcpflow *t, uint32_t seq)
 	t->next = seq;
 }
 
+void tp_tcpflow_fin(struct tp_tcpflow *t, uint32_t seq)
+{
+	if (t->next == seq)
+		t->next = seq + 1;
+}
+
 void tp_tcpflow_free(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o)
 {
 	struct tp_tcpflow_seg *s;

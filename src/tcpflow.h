@@ -87,6 +87,10 @@ void tp_tcpflow_segment(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 			uint32_t seq, const uint8_t *p, size_t len,
 			size_t wire);
 
+/* A FIN at seq (the sequence number after its segment's payload) takes
+ * one sequence number: past it when it continues the stream. */
+void tp_tcpflow_fin(struct tp_tcpflow *t, uint32_t seq);
+
 /* Whether any byte of [seq, end) is held out of order. */
 bool tp_tcpflow_holds(const struct tp_tcpflow *t, uint32_t seq, uint32_t end);
 

@@ -254,7 +254,7 @@ static const struct row rows[] = {
 	 {HS_OUT(0), {0.003, true, "PA", 1, CCS_CH, 64, 0}},
 	 {HS_WANT, {"PA", 75, false, false, false,
 		    "ChangeCipherSpec, ClientHello"}},
-	 false, 0, 0, false, false, 0, 0, 63, -1},
+	 true, 1, 0, false, false, 0, 0, 63, -1},
 	{"not TLS, and the side channel", 7, 9,
 	 {HS_OUT(0), {0.003, true, "PA", 1, HTTP, 64, 0},
 	  {0.004, false, "PA", 1, SIDE, 63, 0},
