@@ -1,7 +1,7 @@
 /*
  * Unit tests of tcpflow.c, one table: each row feeds one direction's
  * segments (in order, sent again, overlapping, out of order, past what
- * may be held, cut by the snaplen, across 2^32) and says what must come
+ * may be held, cut by the snaplen, across 2^32; a FIN after them) and says what must come
  * out in order, what comes back as a copy, what is held and what gaps
  * were told.
  */
@@ -298,12 +298,40 @@ static void test_skip(void **state)
 	assert_int_equal(s.held, 0);
 }
 
+/* A FIN takes one sequence number where it continues the stream; one
+ * sent again, or one ahead of a hole, moves nothing. */
+static void test_fin(void **state)
+{
+	struct sink s = {.isn = 0xffffffffu, .bound = BIG,
+			 .want = TP_TCPFLOW_READ, .in_order = true,
+			 .expect = 0xffffffffu};
+	struct tp_tcpflow t = {0};
+	struct tp_tcpflow_ops o = {sk_deliver, sk_again, sk_conflict, sk_hold,
+				   sk_release, sk_gap, sk_stop, sk_want, &s};
+
+	(void)state;
+	tp_tcpflow_start(&t, s.isn);
+	tp_tcpflow_fin(&t, s.isn + 3);
+	assert_int_equal(t.next, s.isn);
+	tp_tcpflow_segment(&t, &o, s.isn, (const uint8_t *)"bye", 3, 3);
+	tp_tcpflow_fin(&t, s.isn + 3);
+	assert_int_equal(t.next, s.isn + 4);
+	tp_tcpflow_fin(&t, s.isn + 3);
+	assert_int_equal(t.next, s.isn + 4);
+	/* the same segment and its FIN again: a copy, nothing new */
+	tp_tcpflow_segment(&t, &o, s.isn, (const uint8_t *)"bye", 3, 3);
+	assert_int_equal(s.n_out, 3);
+	assert_int_equal(s.again_bytes, 3);
+	assert_int_equal(s.gaps, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_every_split),
 		cmocka_unit_test(test_skip),
+		cmocka_unit_test(test_fin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
