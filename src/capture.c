@@ -12,6 +12,7 @@
 #include "capture.h"
 #include "prelude.h"
 #include "tcpflow.h"
+#include "tlsrec.h"
 #include "tcpwin.h"
 
 #ifndef DLT_IPV4
@@ -698,19 +699,13 @@ struct half {
  * one that is not TLS, costs its struct flow and nothing more.
  */
 struct reader {
-	/* the record layer (RFC 8446 section 5.1) */
-	uint8_t hdr[5];
-	uint8_t hdr_len;
-	uint8_t rec_type;
-	uint8_t alert[2];
-	uint8_t alert_len;
+	/* the record and handshake layers (RFC 8446 sections 5.1 and 4),
+	 * read by tlsrec.c */
+	struct tp_tlsrec rec;
+	uint8_t rec_type;      /* the record under way */
+	bool alert_seen;       /* its first alert was noted */
 	bool encrypted;        /* its CCS (or a TLS 1.3 ServerHello) is past */
-	uint32_t rec_left;
-	/* the handshake layer (RFC 8446 section 4) */
-	uint8_t hs_hdr[4];
-	uint8_t hs_hdr_len;
-	uint8_t hs_type;
-	uint32_t hs_left;
+	uint8_t hs_type;       /* the message under way */
 	uint8_t *msg;          /* a message being kept, or NULL */
 	size_t msg_len, msg_size;
 	/* the bytes delivered last, for copies that arrive again */
@@ -992,6 +987,11 @@ static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 			msg_free(f, fl, i);
 			window_free(f, fl, i);
 			fl->h[i].mode = HALF_RECORDS;
+			/* the rest of a handshake record under way is not
+			 * split any more */
+			if (fl->rd != NULL &&
+			    fl->rd[i].rec.body == TP_TLSREC_MESSAGES)
+				tp_tlsrec_skip_record(&fl->rd[i].rec);
 		}
 	}
 }
@@ -1104,61 +1104,78 @@ static void message_done(struct tp_flows *f, struct flow *fl, int side)
 	msg_free(f, fl, side);
 }
 
-/* Handshake bytes of a plaintext record: messages are split from the
- * stream (RFC 8446 section 5.1: they may span records) and only those
- * worth reading are copied. */
-static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
-			    const uint8_t *p, size_t n)
-{
-	struct half *h = &fl->h[side];
-	struct reader *r = &fl->rd[side];
-	size_t take;
+/* The direction a callback of the readers underneath is about. */
+struct side_ref {
+	struct tp_flows *f;
+	struct flow *fl;
+	int side;
+};
 
-	while (n > 0 && h->mode == HALF_TLS && !r->encrypted) {
-		if (r->hs_hdr_len < 4) {
-			take = 4 - r->hs_hdr_len;
-			if (take > n)
-				take = n;
-			memcpy(r->hs_hdr + r->hs_hdr_len, p, take);
-			r->hs_hdr_len = (uint8_t)(r->hs_hdr_len + take);
-			p += take;
-			n -= take;
-			if (r->hs_hdr_len < 4)
-				return;
-			r->hs_type = r->hs_hdr[0];
-			r->hs_left = (uint32_t)r->hs_hdr[1] << 16 |
-				     (uint32_t)r->hs_hdr[2] << 8 | r->hs_hdr[3];
-			/* a Certificate may be far over 64 KiB (a leaf with
-			 * thousands of names, a long chain): only the caps
-			 * on what is held bound it, as for the stream */
-			if (want_message(fl, side, r->hs_type) &&
-			    (r->hs_left <= TP_WIRE_MAX_MESSAGE ||
-			     r->hs_type == TP_WIRE_CERTIFICATE) &&
-			    held_fits(f, h, (size_t)r->hs_left + 1)) {
-				r->msg_size = r->hs_left > 0 ? r->hs_left : 1;
-				r->msg = malloc(r->msg_size);
-				if (r->msg != NULL)
-					held_add(f, h, r->msg_size);
-				else
-					r->msg_size = 0;
-				r->msg_len = 0;
-			}
-		} else {
-			take = r->hs_left < n ? r->hs_left : n;
-			if (r->msg != NULL) {
-				memcpy(r->msg + r->msg_len, p, take);
-				r->msg_len += take;
-			}
-			r->hs_left -= (uint32_t)take;
-			p += take;
-			n -= take;
-		}
-		if (r->hs_hdr_len == 4 && r->hs_left == 0) {
-			if (r->msg != NULL)
-				message_done(f, fl, side);
-			r->hs_hdr_len = 0;
-		}
+/* A handshake message of a plaintext record begins: only those worth
+ * reading are copied. */
+static void rec_message(void *arg, uint8_t type, uint32_t len)
+{
+	struct side_ref *s = arg;
+	struct half *h = &s->fl->h[s->side];
+	struct reader *r = &s->fl->rd[s->side];
+
+	r->hs_type = type;
+	/* a Certificate may be far over 64 KiB (a leaf with thousands of
+	 * names, a long chain): only the caps on what is held bound it, as
+	 * for the stream */
+	if (want_message(s->fl, s->side, type) &&
+	    (len <= TP_WIRE_MAX_MESSAGE || type == TP_WIRE_CERTIFICATE) &&
+	    held_fits(s->f, h, (size_t)len + 1)) {
+		r->msg_size = len > 0 ? len : 1;
+		r->msg = malloc(r->msg_size);
+		if (r->msg != NULL)
+			held_add(s->f, h, r->msg_size);
+		else
+			r->msg_size = 0;
+		r->msg_len = 0;
 	}
+}
+
+static void rec_message_bytes(void *arg, const uint8_t *p, size_t n)
+{
+	struct side_ref *s = arg;
+	struct reader *r = &s->fl->rd[s->side];
+
+	if (r->msg != NULL) {
+		memcpy(r->msg + r->msg_len, p, n);
+		r->msg_len += n;
+	}
+}
+
+static void rec_message_end(void *arg)
+{
+	struct side_ref *s = arg;
+	struct reader *r = &s->fl->rd[s->side];
+
+	if (r->msg != NULL)
+		message_done(s->f, s->fl, s->side);
+	/* a TLS 1.3 ServerHello: what follows it is not read */
+	if (r->encrypted)
+		tp_tlsrec_skip_record(&r->rec);
+}
+
+/* The first alert of a record that is read. */
+static void rec_alert(void *arg, uint8_t level, uint8_t desc)
+{
+	struct side_ref *s = arg;
+	struct reader *r = &s->fl->rd[s->side];
+
+	if (r->alert_seen)
+		return;
+	r->alert_seen = true;
+	note_alert(s->fl, s->side, false, level, desc);
+}
+
+static bool rec_reading(void *arg)
+{
+	struct side_ref *s = arg;
+
+	return s->fl->h[s->side].mode != HALF_COUNT;
 }
 
 /* The hellos and the certificates kept go, and the alert with them. */
@@ -1237,7 +1254,7 @@ static bool prelude_start(struct tp_flows *f, struct flow *fl, int side,
 	struct half *o = &fl->h[!side];
 
 	if (fl->prelude_tried || fl->tls != 0 || fl->client < 0 ||
-	    o->mode != HALF_WAIT || fl->rd[!side].hdr_len != 0)
+	    o->mode != HALF_WAIT || !tp_tlsrec_at_record(&fl->rd[!side].rec))
 		return false;
 	fl->prelude_tried = true;
 	fl->pre = tp_prelude_new(side == fl->client, b);
@@ -1283,14 +1300,15 @@ static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
 
 /* A whole record header was read: RFC 8446 section 5.1 (and RFC 5246
  * section 6.2.1): types 20-23, major version 3, a bounded length. */
-static void record_start(struct tp_flows *f, struct flow *fl, int side)
+static void record_start(struct tp_flows *f, struct flow *fl, int side,
+			 const uint8_t *hdr)
 {
 	struct half *h = &fl->h[side];
 	struct reader *r = &fl->rd[side];
-	uint8_t type = r->hdr[0];
-	size_t len = be16(r->hdr + 3);
+	uint8_t type = hdr[0];
+	size_t len = be16(hdr + 3);
 
-	if (type < 20 || type > 23 || r->hdr[1] != 3 ||
+	if (type < 20 || type > 23 || hdr[1] != 3 ||
 	    len > TP_WIRE_MAX_RECORD || (len == 0 && type == 22) ||
 	    (len < 2 && type == 21 && !r->encrypted)) {
 		if (h->mode == HALF_WAIT)
@@ -1308,8 +1326,7 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 		h->mode = HALF_TLS;
 	}
 	r->rec_type = type;
-	r->rec_left = (uint32_t)len;
-	r->alert_len = 0;
+	r->alert_seen = false;
 	h->last_type = type;
 	h->last_len = (uint16_t)len;
 	if (type == 23 && flow_tls13(fl) && fl->client >= 0)
@@ -1351,66 +1368,54 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 	check_handshake_over(f, fl);
 }
 
+/* How the body of the record just begun is read: the handshake while
+ * it is plaintext, alerts while they are (TLS 1.3 sends its plaintext
+ * ones in type 21 records), nothing else. */
+static enum tp_tlsrec_body rec_record(void *arg, const uint8_t hdr[5])
+{
+	struct side_ref *s = arg;
+	const struct reader *r = &s->fl->rd[s->side];
+	enum half_mode mode;
+
+	record_start(s->f, s->fl, s->side, hdr);
+	mode = (enum half_mode)s->fl->h[s->side].mode;
+	if (mode == HALF_COUNT)
+		return TP_TLSREC_STOP;
+	if (r->rec_type == 22 && mode == HALF_TLS && !r->encrypted)
+		return TP_TLSREC_MESSAGES;
+	if (r->rec_type == 21 && (!r->encrypted || flow_tls13(s->fl)))
+		return TP_TLSREC_ALERTS;
+	return TP_TLSREC_SKIP;
+}
+
 /* Bytes of the stream in order, to the record layer. */
 static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 			 const uint8_t *p, size_t n)
 {
 	struct half *h = &fl->h[side];
 	struct reader *r = &fl->rd[side];
+	struct side_ref ref = {f, fl, side};
+	const struct tp_tlsrec_ops o = {rec_record, rec_message,
+					rec_message_bytes, rec_message_end,
+					rec_alert, rec_reading, &ref};
 	size_t take;
 
 	while (n > 0 && h->mode != HALF_COUNT) {
 		if (h->mode == HALF_PRELUDE) {
 			take = prelude_bytes(f, fl, side, p, n);
-			p += take;
-			n -= take;
-			continue;
-		}
-		if (r->hdr_len < 5) {
+		} else if (tp_tlsrec_at_record(&r->rec) &&
+			   h->mode == HALF_WAIT && (p[0] < 20 || p[0] > 23)) {
 			/* refuse a stream at its first byte that cannot
 			 * start a record (HTTP, SSH, a banner), unless it
 			 * may be a STARTTLS prelude */
-			if (r->hdr_len == 0 && h->mode == HALF_WAIT &&
-			    (p[0] < 20 || p[0] > 23)) {
-				if (!prelude_start(f, fl, side, p[0]))
-					not_tls(f, fl, side);
-				continue;
-			}
-			take = 5 - (size_t)r->hdr_len;
-			if (take > n)
-				take = n;
-			memcpy(r->hdr + r->hdr_len, p, take);
-			r->hdr_len = (uint8_t)(r->hdr_len + take);
-			p += take;
-			n -= take;
-			if (r->hdr_len < 5)
-				return;
-			record_start(f, fl, side);
-			if (h->mode == HALF_COUNT)
-				return;
+			if (!prelude_start(f, fl, side, p[0]))
+				not_tls(f, fl, side);
+			continue;
 		} else {
-			take = r->rec_left < n ? r->rec_left : n;
-			if (r->rec_type == 22 && h->mode == HALF_TLS &&
-			    !r->encrypted) {
-				handshake_bytes(f, fl, side, p, take);
-			} else if (r->rec_type == 21 &&
-				   (!r->encrypted || flow_tls13(fl))) {
-				size_t i;
-
-				for (i = 0; i < take && r->alert_len < 2; i++)
-					r->alert[r->alert_len++] = p[i];
-				if (r->alert_len == 2) {
-					note_alert(fl, side, false, r->alert[0],
-						   r->alert[1]);
-					r->alert_len = 3;  /* once per record */
-				}
-			}
-			r->rec_left -= (uint32_t)take;
-			p += take;
-			n -= take;
+			take = tp_tlsrec_feed(&r->rec, &o, p, n);
 		}
-		if (r->hdr_len == 5 && r->rec_left == 0)
-			r->hdr_len = 0;
+		p += take;
+		n -= take;
 	}
 }
 
@@ -1443,13 +1448,6 @@ static void deliver(struct tp_flows *f, struct flow *fl, int side,
 }
 
 /* ---- one direction's stream, put in order by tcpflow.c ---- */
-
-/* The direction a reassembler callback is about. */
-struct side_ref {
-	struct tp_flows *f;
-	struct flow *fl;
-	int side;
-};
 
 static void on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t n)
 {

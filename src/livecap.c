@@ -23,6 +23,7 @@
 #include "livecap_int.h"
 #include "registry.h"
 #include "tcpflow.h"
+#include "tlsrec.h"
 #include "tcpwin.h"
 #include "wire.h"
 
@@ -61,28 +62,17 @@ struct dir_state {
 	bool off;             /* not TLS: stop reading */
 	bool lost;            /* a gap: look for a record header again */
 	bool encrypted;       /* after change_cipher_spec */
-	uint8_t hdr[5];
-	unsigned hdr_have;
-	uint32_t rec_left;
-	uint32_t rec_len;
+	struct tp_tlsrec rec; /* its records and handshake headers */
 	uint8_t rec_type;
 	/* a handshake record after change_cipher_spec: TLS 1.2 encrypts
 	 * it, TLS 1.3 sends the CCS for middleboxes only (RFC 8446 appendix
 	 * D.4) and the hellos after a HelloRetryRequest stay in the clear;
 	 * its first four bytes say which */
 	bool peeking, clear_record;
-	uint8_t peek[4];
-	unsigned peek_have;
-	uint8_t hs[4];
-	unsigned hs_have;
-	uint32_t hs_left;
-	/* a ServerHello's version and random, read before it is named:
-	 * the random tells a HelloRetryRequest (RFC 8446 section 4.1.3) */
+	/* a ServerHello's version and random, read before it is named */
 	uint8_t hello_head[34];
 	unsigned hello_have;
 	bool hello_pending;
-	uint8_t alert[2];
-	unsigned alert_have;
 	char current[48];     /* the message under way, for continuations */
 	struct seg ring[RING];
 	unsigned n_ring;
@@ -434,12 +424,8 @@ static void label_add(struct label *lb, const char *name)
 
 static void reset_records(struct dir_state *d)
 {
-	d->hdr_have = 0;
-	d->rec_left = 0;
-	d->hs_have = 0;
-	d->hs_left = 0;
+	tp_tlsrec_reset(&d->rec);
 	d->hello_pending = false;
-	d->alert_have = 0;
 }
 
 static bool record_header_ok(const uint8_t *h)
@@ -448,86 +434,135 @@ static bool record_header_ok(const uint8_t *h)
 	       ((uint32_t)h[3] << 8 | h[4]) <= MAX_RECORD;
 }
 
-static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n,
-		    struct label *lb)
-{
-	char buf[40];
-	size_t take;
+/* One direction's records being named into one segment's label. */
+struct naming {
+	struct dir_state *d;
+	struct label *lb;
+};
 
-	while (n > 0) {
-		if (d->hs_left == 0) {
-			take = 4 - d->hs_have < n ? 4 - d->hs_have : n;
-			memcpy(d->hs + d->hs_have, p, take);
-			d->hs_have += (unsigned)take;
-			p += take;
-			n -= take;
-			if (d->hs_have < 4)
-				return;
-			d->hs_have = 0;
-			d->hs_left = (uint32_t)d->hs[1] << 16 |
-				     (uint32_t)d->hs[2] << 8 | d->hs[3];
-			if (d->hs[0] == TP_WIRE_CLIENT_HELLO)
-				lb->client_hello = true;
-			if (d->hs[0] == TP_WIRE_SERVER_HELLO &&
-			    d->hs_left >= sizeof(d->hello_head)) {
-				d->hello_have = 0;
-				d->hello_pending = true;
-				continue;
-			}
-			snprintf(d->current, sizeof(d->current), "%s",
-				 tp_registry_handshake_name(d->hs[0], buf,
-							    sizeof(buf)));
-			label_add(lb, d->current);
-			continue;
-		}
-		if (d->hello_pending) {
-			take = sizeof(d->hello_head) - d->hello_have;
-			if (take > n)
-				take = n;
-			memcpy(d->hello_head + d->hello_have, p, take);
-			d->hello_have += (unsigned)take;
-			d->hs_left -= (uint32_t)take;
-			p += take;
-			n -= take;
-			if (d->hello_have < sizeof(d->hello_head))
-				return;
-			d->hello_pending = false;
-			snprintf(d->current, sizeof(d->current), "%s",
-				 tp_wire_is_hrr_random(d->hello_head + 2)
-				 ? "HelloRetryRequest" : "ServerHello");
-			label_add(lb, d->current);
-			continue;
-		}
-		take = d->hs_left < n ? d->hs_left : n;
-		d->hs_left -= (uint32_t)take;
-		p += take;
-		n -= take;
-	}
+static void name_current(struct naming *nm, const char *name)
+{
+	snprintf(nm->d->current, sizeof(nm->d->current), "%s", name);
+	label_add(nm->lb, name);
 }
 
-static void alert_feed(struct dir_state *d, const uint8_t *p, size_t n,
-		       struct label *lb)
+/* A whole record header: the record named, or how its body is read. */
+static enum tp_tlsrec_body name_record(void *arg, const uint8_t hdr[5])
 {
-	const struct tp_alert_info *a;
+	struct naming *nm = arg;
+	struct dir_state *d = nm->d;
+	enum tp_tlsrec_body body = TP_TLSREC_SKIP;
+
+	if (!record_header_ok(hdr)) {
+		label_add(nm->lb, "not TLS");
+		d->off = true;
+		return TP_TLSREC_STOP;
+	}
+	d->rec_type = hdr[0];
+	d->peeking = d->clear_record = false;
+	switch (d->rec_type) {
+	case 20:
+		name_current(nm, "ChangeCipherSpec");
+		d->encrypted = true;
+		break;
+	case 21:
+		if (d->encrypted)
+			name_current(nm, "Alert(encrypted)");
+		else
+			body = TP_TLSREC_ALERTS;
+		break;
+	case 22:
+		/* after change_cipher_spec its first four bytes say whether
+		 * it is a hello in the clear */
+		if (d->encrypted) {
+			d->peeking = true;
+			tp_tlsrec_reset_messages(&d->rec);
+		}
+		body = TP_TLSREC_MESSAGES;
+		break;
+	case 23:
+		name_current(nm, "ApplicationData");
+		break;
+	case 24:
+		name_current(nm, "Heartbeat");
+		break;
+	}
+	return body;
+}
+
+/* A handshake message begins: named, but a ServerHello, named once its
+ * random is read. A ClientHello is told by its type. */
+static void name_message(void *arg, uint8_t type, uint32_t len)
+{
+	struct naming *nm = arg;
+	struct dir_state *d = nm->d;
+	char buf[40];
+
+	if (d->peeking) {
+		d->peeking = false;
+		/* a ClientHello or ServerHello filling the record */
+		d->clear_record = (type == TP_WIRE_CLIENT_HELLO ||
+				   type == TP_WIRE_SERVER_HELLO) &&
+				  len + 4 == d->rec.len;
+		if (!d->clear_record) {
+			name_current(nm, "EncryptedHandshake");
+			tp_tlsrec_skip_record(&d->rec);
+			return;
+		}
+	}
+	if (type == TP_WIRE_CLIENT_HELLO)
+		nm->lb->client_hello = true;
+	if (type == TP_WIRE_SERVER_HELLO && len >= sizeof(d->hello_head)) {
+		d->hello_have = 0;
+		d->hello_pending = true;
+		return;
+	}
+	name_current(nm, tp_registry_handshake_name(type, buf, sizeof(buf)));
+}
+
+/* A ServerHello's version and random, read before it is named: the
+ * random tells a HelloRetryRequest (RFC 8446 section 4.1.3). */
+static void name_message_bytes(void *arg, const uint8_t *p, size_t n)
+{
+	struct naming *nm = arg;
+	struct dir_state *d = nm->d;
+	size_t take = sizeof(d->hello_head) - d->hello_have;
+
+	if (!d->hello_pending)
+		return;
+	if (take > n)
+		take = n;
+	memcpy(d->hello_head + d->hello_have, p, take);
+	d->hello_have += (unsigned)take;
+	if (d->hello_have < sizeof(d->hello_head))
+		return;
+	d->hello_pending = false;
+	name_current(nm, tp_wire_is_hrr_random(d->hello_head + 2)
+		     ? "HelloRetryRequest" : "ServerHello");
+}
+
+static void name_message_end(void *arg)
+{
+	(void)arg;
+}
+
+static void name_alert(void *arg, uint8_t level, uint8_t desc)
+{
+	struct naming *nm = arg;
+	const struct tp_alert_info *a = tp_registry_alert(desc);
 	char name[48];
 
-	while (n > 0) {
-		d->alert[d->alert_have++] = *p++;
-		n--;
-		if (d->alert_have < 2)
-			continue;
-		d->alert_have = 0;
-		a = tp_registry_alert(d->alert[1]);
-		if (a != NULL)
-			snprintf(name, sizeof(name), "Alert(%s, %s)",
-				 d->alert[0] == 2 ? "fatal" : d->alert[0] == 1
-				 ? "warning" : "?", a->name);
-		else
-			snprintf(name, sizeof(name), "Alert(%u, %u)",
-				 d->alert[0], d->alert[1]);
-		snprintf(d->current, sizeof(d->current), "%s", name);
-		label_add(lb, name);
-	}
+	if (a != NULL)
+		snprintf(name, sizeof(name), "Alert(%s, %s)", level == 2
+			 ? "fatal" : level == 1 ? "warning" : "?", a->name);
+	else
+		snprintf(name, sizeof(name), "Alert(%u, %u)", level, desc);
+	name_current(nm, name);
+}
+
+static bool name_reading(void *arg)
+{
+	return !((struct naming *)arg)->d->off;
 }
 
 /* What the first bytes of a stream that is not TLS are. */
@@ -564,114 +599,18 @@ static bool stream_resync(struct dir_state *d, const uint8_t *p, size_t n,
 	return true;
 }
 
-/* A whole record header was read: the record is named, or its first
- * bytes are to be peeked at. False when it is not TLS. */
-static bool record_begin(struct dir_state *d, struct label *lb)
-{
-	const char *name = NULL;
-
-	if (!record_header_ok(d->hdr)) {
-		label_add(lb, "not TLS");
-		d->off = true;
-		return false;
-	}
-	d->rec_type = d->hdr[0];
-	d->rec_left = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
-	d->rec_len = d->rec_left;
-	d->peeking = d->clear_record = false;
-	switch (d->rec_type) {
-	case 20:
-		name = "ChangeCipherSpec";
-		d->encrypted = true;
-		break;
-	case 21:
-		if (d->encrypted)
-			name = "Alert(encrypted)";
-		break;
-	case 22:
-		if (d->encrypted) {
-			d->peeking = true;
-			d->peek_have = 0;
-		}
-		break;
-	case 23: name = "ApplicationData"; break;
-	case 24: name = "Heartbeat"; break;
-	}
-	if (name != NULL) {
-		snprintf(d->current, sizeof(d->current), "%s", name);
-		label_add(lb, name);
-	}
-	return true;
-}
-
-/* The first four bytes of a handshake record after change_cipher_spec
- * (n of them here, within the record): a hello in the clear, or an
- * encrypted message. Returns how many it took. */
-static size_t record_peek(struct dir_state *d, const uint8_t *p, size_t n,
-			  struct label *lb)
-{
-	size_t take = n < 4 - d->peek_have ? n : 4 - d->peek_have;
-
-	memcpy(d->peek + d->peek_have, p, take);
-	d->peek_have += (unsigned)take;
-	d->rec_left -= (uint32_t)take;
-	if (d->peek_have < 4)
-		return take;
-	d->peeking = false;
-	/* a ClientHello or ServerHello filling the record */
-	d->clear_record = (d->peek[0] == TP_WIRE_CLIENT_HELLO ||
-			   d->peek[0] == TP_WIRE_SERVER_HELLO) &&
-		((uint32_t)d->peek[1] << 16 | (uint32_t)d->peek[2] << 8 |
-		 d->peek[3]) + 4 == d->rec_len;
-	if (d->clear_record) {
-		d->hs_have = 0;
-		d->hs_left = 0;
-		d->hello_pending = false;
-		hs_feed(d, d->peek, 4, lb);
-	} else {
-		snprintf(d->current, sizeof(d->current), "EncryptedHandshake");
-		label_add(lb, d->current);
-	}
-	return take;
-}
-
 /* Reads the bytes of one direction in order, naming each record and
  * handshake message that starts in them. */
 static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
 			struct label *lb)
 {
-	size_t take;
+	struct naming nm = {d, lb};
+	const struct tp_tlsrec_ops o = {name_record, name_message,
+					name_message_bytes, name_message_end,
+					name_alert, name_reading, &nm};
 
-	if (!stream_resync(d, p, n, lb))
-		return;
-	while (n > 0 && !d->off) {
-		if (d->rec_left == 0) {
-			take = 5 - d->hdr_have < n ? 5 - d->hdr_have : n;
-			memcpy(d->hdr + d->hdr_have, p, take);
-			d->hdr_have += (unsigned)take;
-			p += take;
-			n -= take;
-			if (d->hdr_have < 5)
-				return;
-			d->hdr_have = 0;
-			if (!record_begin(d, lb))
-				return;
-			continue;
-		}
-		take = d->rec_left < n ? d->rec_left : n;
-		if (d->peeking) {
-			take = record_peek(d, p, take, lb);
-		} else {
-			if (d->rec_type == 22 &&
-			    (!d->encrypted || d->clear_record))
-				hs_feed(d, p, take, lb);
-			else if (d->rec_type == 21 && !d->encrypted)
-				alert_feed(d, p, take, lb);
-			d->rec_left -= (uint32_t)take;
-		}
-		p += take;
-		n -= take;
-	}
+	if (stream_resync(d, p, n, lb) && !d->off)
+		tp_tlsrec_feed(&d->rec, &o, p, n);
 }
 
 /* ---- flows ---- */
