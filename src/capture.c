@@ -1835,33 +1835,24 @@ static void count_payload(struct flow *fl, int side, uint32_t seq,
 	}
 }
 
-void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
+/* The flow a segment belongs to (*side its direction), begun by it
+ * when it can begin one, or NULL. */
+static struct flow *packet_flow(struct tp_flows *f, const struct tp_pkt *p,
+				int *side)
 {
 	struct flow_key k;
 	struct flow *fl;
-	struct half *h, *o;
 	uint64_t hash;
-	uint32_t expected, seq;
-	bool syn, ack;
-	int side;
+	bool syn = (p->flags & TP_TCP_SYN) != 0;
+	bool ack = (p->flags & TP_TCP_ACK) != 0;
 
-	f->stats.frames++;
-	if (p->family != 4 && p->family != 6) {
-		f->stats.other++;
-		return;
-	}
-	f->stats.tcp++;
-	if (p->icmp)
-		return;
-	side = make_key(p, &k);
+	*side = make_key(p, &k);
 	hash = key_hash(&k);
 	fl = lookup(f, &k, hash);
-	syn = (p->flags & TP_TCP_SYN) != 0;
-	ack = (p->flags & TP_TCP_ACK) != 0;
 	/* a new SYN on a port pair in use: the old connection is over */
 	if (fl != NULL && syn && !ack &&
-	    ((fl->h[side].syn && fl->h[side].isn != p->seq) ||
-	     (!fl->h[side].syn && fl->h[side].init))) {
+	    ((fl->h[*side].syn && fl->h[*side].isn != p->seq) ||
+	     (!fl->h[*side].syn && fl->h[*side].init))) {
 		flow_end(f, fl, false);
 		fl = NULL;
 	}
@@ -1872,14 +1863,36 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		 * middle of one the capture joined late */
 		if (!syn && (p->wire_payload == 0 || p->len < 2 ||
 			     p->payload[0] != 22 || p->payload[1] != 3))
-			return;
-		fl = flow_new(f, &k, hash, p->t);
-		if (fl == NULL)
-			return;
-	} else if (fl != f->newest) {
+			return NULL;
+		return flow_new(f, &k, hash, p->t);
+	}
+	if (fl != f->newest) {
 		lru_unlink(f, fl);
 		lru_push(f, fl);
 	}
+	return fl;
+}
+
+void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
+{
+	struct flow *fl;
+	struct half *h, *o;
+	uint32_t expected, seq;
+	bool syn = (p->flags & TP_TCP_SYN) != 0;
+	bool ack = (p->flags & TP_TCP_ACK) != 0;
+	int side;
+
+	f->stats.frames++;
+	if (p->family != 4 && p->family != 6) {
+		f->stats.other++;
+		return;
+	}
+	f->stats.tcp++;
+	if (p->icmp)
+		return;
+	fl = packet_flow(f, p, &side);
+	if (fl == NULL)
+		return;
 	fl->t_last = p->t;
 	h = &fl->h[side];
 	o = &fl->h[!side];
