@@ -1,6 +1,9 @@
 /* Packets: frames decoded down to TCP with every length checked against
  * the bytes captured, libpcap files and interfaces, and TCP connections
- * followed far enough to read their TLS handshakes in bounded memory. */
+ * followed far enough to read their TLS handshakes in bounded memory
+ * (each direction put in order by tcpflow.c, its records and handshake
+ * messages split by tlsrec.c; what they mean, and what is held, is
+ * decided here). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>

@@ -3,6 +3,9 @@
  * a live capture that is open before the first SYN, turned into the
  * report's timeline (flags, lengths, TTLs, retransmissions, the TLS
  * messages each segment carries) and into evidence for the findings.
+ * Each direction's bytes are put in order by tcpflow.c and their records
+ * read by tlsrec.c; what is livecap's own is which way a packet goes,
+ * the timeline, TTLs, retransmissions, holes, resets and ICMP errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
