@@ -988,44 +988,10 @@ static void on_again(void *arg, uint32_t seq, const uint8_t *p, size_t n)
 		r->conflict = true;
 }
 
-static void on_conflict(void *arg, uint32_t first, size_t differ)
-{
-	(void)first;
-	(void)differ;
-	((struct reading *)arg)->conflict = true;
-}
-
-/* Nothing is held out of order: each segment is named as it comes, and
- * reading goes on after a hole (count_hole) from a record's start. */
-static bool on_hold(void *arg, size_t cost)
-{
-	(void)arg;
-	(void)cost;
-	return false;
-}
-
-static void on_release(void *arg, size_t cost)
-{
-	(void)arg;
-	(void)cost;
-}
-
 /* bytes the snaplen cut */
 static void on_gap(void *arg)
 {
 	((struct reading *)arg)->d->lost = true;
-}
-
-static void on_stop(void *arg)
-{
-	((struct reading *)arg)->d->off = true;
-}
-
-/* Read on even when not TLS: the stream's position is still followed. */
-static enum tp_tcpflow_want on_want(void *arg)
-{
-	(void)arg;
-	return TP_TCPFLOW_READ;
 }
 
 /* Bytes never seen before the segment at seq: a loss before the capture
@@ -1053,9 +1019,12 @@ static void read_stream(struct dir_state *d, const struct tp_pkt *p,
 {
 	uint32_t seq = p->seq + ((p->flags & TP_TCP_SYN) ? 1 : 0);
 	struct reading r = {d, lb, false, false};
-	const struct tp_tcpflow_ops o = {on_deliver, on_again, on_conflict,
-					 on_hold, on_release, on_gap, on_stop,
-					 on_want, &r};
+	/* nothing is held out of order: each segment is named as it
+	 * comes, and reading goes on after a hole (count_hole) from a
+	 * record's start; the stream is followed even when not TLS */
+	const struct tp_tcpflow_ops o = {.deliver = on_deliver,
+					 .again = on_again, .gap = on_gap,
+					 .arg = &r};
 
 	if (p->flags & TP_TCP_SYN) {
 		d->started = true;

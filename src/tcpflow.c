@@ -10,6 +10,26 @@
 #include "tcpflow.h"
 #include "tcpwin.h"
 
+/* The callbacks a consumer may leave NULL: no copies checked, nothing
+ * held, every byte read. */
+static enum tp_tcpflow_want want(const struct tp_tcpflow_ops *o)
+{
+	return o->want != NULL ? o->want(o->arg) : TP_TCPFLOW_READ;
+}
+
+static void again(const struct tp_tcpflow_ops *o, uint32_t seq,
+		  const uint8_t *p, size_t n)
+{
+	if (n > 0 && o->again != NULL)
+		o->again(o->arg, seq, p, n);
+}
+
+static void release(const struct tp_tcpflow_ops *o, size_t cost)
+{
+	if (o != NULL && o->release != NULL)
+		o->release(o->arg, cost);
+}
+
 void tp_tcpflow_start(struct tp_tcpflow *t, uint32_t seq)
 {
 	t->next = seq;
@@ -27,8 +47,7 @@ void tp_tcpflow_free(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o)
 
 	while ((s = t->ooo) != NULL) {
 		t->ooo = s->next;
-		if (o != NULL && o->release != NULL)
-			o->release(o->arg, TP_TCPFLOW_COST(s->len));
+		release(o, TP_TCPFLOW_COST(s->len));
 		free(s);
 	}
 }
@@ -50,8 +69,7 @@ void tp_tcpflow_skip(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 
 	while ((s = t->ooo) != NULL && tp_seq_le(s->seq + s->len, seq)) {
 		t->ooo = s->next;
-		if (o->release != NULL)
-			o->release(o->arg, TP_TCPFLOW_COST(s->len));
+		release(o, TP_TCPFLOW_COST(s->len));
 		free(s);
 	}
 	t->next = seq;
@@ -94,13 +112,13 @@ static void ooo_insert(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 		}
 		run_end = s != NULL && tp_seq_lt(s->seq, end) ? s->seq : end;
 		n = run_end - pos;
-		if (!o->hold(o->arg, TP_TCPFLOW_COST(n))) {
+		if (o->hold == NULL || !o->hold(o->arg, TP_TCPFLOW_COST(n))) {
 			o->gap(o->arg);
 			break;
 		}
 		s = malloc(sizeof(*s) + n);
 		if (s == NULL) {
-			o->release(o->arg, TP_TCPFLOW_COST(n));
+			release(o, TP_TCPFLOW_COST(n));
 			o->gap(o->arg);
 			break;
 		}
@@ -112,7 +130,7 @@ static void ooo_insert(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 		link = &s->next;
 		pos = run_end;
 	}
-	if (differ > 0)
+	if (differ > 0 && o->conflict != NULL)
 		o->conflict(o->arg, first, differ);
 }
 
@@ -124,7 +142,7 @@ static void ooo_drain(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o)
 
 	while ((s = t->ooo) != NULL && tp_seq_le(s->seq, t->next)) {
 		t->ooo = s->next;
-		o->release(o->arg, TP_TCPFLOW_COST(s->len));
+		release(o, TP_TCPFLOW_COST(s->len));
 		if (tp_seq_lt(t->next, s->seq + s->len)) {
 			seq = t->next;
 			off = seq - s->seq;
@@ -132,7 +150,7 @@ static void ooo_drain(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o)
 			deliver(o, seq, s->data + off, s->len - off);
 		}
 		free(s);
-		if (o->want(o->arg) == TP_TCPFLOW_OFF) {
+		if (want(o) == TP_TCPFLOW_OFF) {
 			tp_tcpflow_free(t, o);
 			return;
 		}
@@ -148,14 +166,12 @@ static bool skip_delivered(struct tp_tcpflow *t,
 	uint32_t skip;
 
 	if (tp_seq_le(*seq + (uint32_t)*wire, t->next)) {
-		if (*len > 0)
-			o->again(o->arg, *seq, *p, *len);
+		again(o, *seq, *p, *len);
 		return false;
 	}
 	if (tp_seq_lt(*seq, t->next)) {
 		skip = t->next - *seq;
-		if (*len > 0 && skip > 0)
-			o->again(o->arg, *seq, *p, skip < *len ? skip : *len);
+		again(o, *seq, *p, skip < *len ? skip : *len);
 		*p += skip < *len ? skip : *len;
 		*len = skip < *len ? *len - skip : 0;
 		*wire -= skip;
@@ -168,7 +184,7 @@ void tp_tcpflow_segment(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 			uint32_t seq, const uint8_t *p, size_t len,
 			size_t wire)
 {
-	enum tp_tcpflow_want want;
+	enum tp_tcpflow_want w;
 	uint32_t take;
 
 	if (len > wire)
@@ -176,12 +192,13 @@ void tp_tcpflow_segment(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 	for (;;) {
 		if (!skip_delivered(t, o, &seq, &p, &len, &wire))
 			return;
-		want = o->want(o->arg);
-		if (want == TP_TCPFLOW_OFF)
+		w = want(o);
+		if (w == TP_TCPFLOW_OFF)
 			return;
-		if (want == TP_TCPFLOW_IN_ORDER &&
+		if (w == TP_TCPFLOW_IN_ORDER &&
 		    (seq != t->next || len < wire)) {
-			o->stop(o->arg);
+			if (o->stop != NULL)
+				o->stop(o->arg);
 			return;
 		}
 		if (seq != t->next)
@@ -199,7 +216,7 @@ void tp_tcpflow_segment(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 			p += take;
 			len -= take;
 			wire -= take;
-			if (o->want(o->arg) != TP_TCPFLOW_OFF)
+			if (want(o) != TP_TCPFLOW_OFF)
 				ooo_drain(t, o);
 			continue;
 		}
@@ -211,7 +228,7 @@ void tp_tcpflow_segment(struct tp_tcpflow *t, const struct tp_tcpflow_ops *o,
 			o->gap(o->arg);
 			return;
 		}
-		if (o->want(o->arg) != TP_TCPFLOW_OFF)
+		if (want(o) != TP_TCPFLOW_OFF)
 			ooo_drain(t, o);
 		return;
 	}

@@ -52,6 +52,9 @@ enum tp_tcpflow_want {
 	TP_TCPFLOW_OFF,       /* nothing any more */
 };
 
+/* deliver and gap are required; a NULL again or conflict checks no
+ * copies, a NULL hold holds nothing (bytes that come early are a gap),
+ * a NULL want reads everything. */
 struct tp_tcpflow_ops {
 	/* bytes [seq, seq+n) in order, each once */
 	void (*deliver)(void *arg, uint32_t seq, const uint8_t *p, size_t n);
