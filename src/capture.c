@@ -1,6 +1,9 @@
 /* Packets: frames decoded down to TCP with every length checked against
  * the bytes captured, libpcap files and interfaces, and TCP connections
- * followed far enough to read their TLS handshakes in bounded memory. */
+ * followed far enough to read their TLS handshakes in bounded memory
+ * (each direction put in order by tcpflow.c, its records and handshake
+ * messages split by tlsrec.c; what they mean, and what is held, is
+ * decided here). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pcap/pcap.h>
@@ -11,6 +14,8 @@
 #include "alloc.h"
 #include "capture.h"
 #include "prelude.h"
+#include "tcpflow.h"
+#include "tlsrec.h"
 #include "tcpwin.h"
 
 #ifndef DLT_IPV4
@@ -650,29 +655,6 @@ const char *tp_tls_conn_outcome(const struct tp_tls_conn *c)
 
 /* ---- following TCP connections ---- */
 
-/* Sequence numbers compare modulo 2^32 (RFC 9293 section 3.4). */
-static bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static bool seq_le(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) <= 0;
-}
-
-/* An out-of-order run of bytes, kept until the hole before it fills. */
-struct seg {
-	struct seg *next;
-	uint32_t seq;
-	uint32_t len;
-	uint8_t data[];
-};
-
-/* What a held run costs: its bytes, its header and the allocator's
- * own, so that a flood of 1-byte segments is bounded as 1-KiB ones are. */
-#define SEG_COST(n) (sizeof(struct seg) + 16 + (size_t)(n))
-
 enum half_mode {
 	HALF_WAIT,     /* no byte of the stream read yet (after a STARTTLS
 			* prelude: no byte of its TLS part) */
@@ -704,10 +686,10 @@ struct half {
 	uint32_t isn;
 	uint32_t base;         /* relative sequence numbers count from it:
 				* the ISN, or the byte before the first seen */
-	uint32_t next;         /* the next byte to deliver in order */
+	struct tp_tcpflow tf;  /* the stream in order: the next byte to
+				* deliver, the runs held out of order */
 	uint32_t high;         /* the end of the highest byte seen */
 	uint32_t fin_seq;
-	struct seg *ooo;       /* sorted, not overlapping */
 	size_t held;           /* bytes held: ooo, message, certificates,
 				* hellos, the window */
 	uint64_t bytes;
@@ -720,19 +702,13 @@ struct half {
  * one that is not TLS, costs its struct flow and nothing more.
  */
 struct reader {
-	/* the record layer (RFC 8446 section 5.1) */
-	uint8_t hdr[5];
-	uint8_t hdr_len;
-	uint8_t rec_type;
-	uint8_t alert[2];
-	uint8_t alert_len;
+	/* the record and handshake layers (RFC 8446 sections 5.1 and 4),
+	 * read by tlsrec.c */
+	struct tp_tlsrec rec;
+	uint8_t rec_type;      /* the record under way */
+	bool alert_seen;       /* its first alert was noted */
 	bool encrypted;        /* its CCS (or a TLS 1.3 ServerHello) is past */
-	uint32_t rec_left;
-	/* the handshake layer (RFC 8446 section 4) */
-	uint8_t hs_hdr[4];
-	uint8_t hs_hdr_len;
-	uint8_t hs_type;
-	uint32_t hs_left;
+	uint8_t hs_type;       /* the message under way */
 	uint8_t *msg;          /* a message being kept, or NULL */
 	size_t msg_len, msg_size;
 	/* the bytes delivered last, for copies that arrive again */
@@ -903,16 +879,7 @@ static bool held_fits(struct tp_flows *f, const struct half *h, size_t n)
 	return true;
 }
 
-static void ooo_free(struct tp_flows *f, struct half *h)
-{
-	struct seg *s;
-
-	while ((s = h->ooo) != NULL) {
-		h->ooo = s->next;
-		held_sub(f, h, SEG_COST(s->len));
-		free(s);
-	}
-}
+static void ooo_free(struct tp_flows *f, struct flow *fl, int side);
 
 static void msg_free(struct tp_flows *f, struct flow *fl, int side)
 {
@@ -939,7 +906,7 @@ static void window_free(struct tp_flows *f, struct flow *fl, int side)
 static void half_stop(struct tp_flows *f, struct flow *fl, int side)
 {
 	fl->h[side].mode = HALF_COUNT;
-	ooo_free(f, &fl->h[side]);
+	ooo_free(f, fl, side);
 	msg_free(f, fl, side);
 	window_free(f, fl, side);
 }
@@ -1019,10 +986,15 @@ static void check_handshake_over(struct tp_flows *f, struct flow *fl)
 		if (both && !tls13_watch(fl, i)) {
 			half_stop(f, fl, i);
 		} else if (fl->h[i].mode == HALF_TLS) {
-			ooo_free(f, &fl->h[i]);
+			ooo_free(f, fl, i);
 			msg_free(f, fl, i);
 			window_free(f, fl, i);
 			fl->h[i].mode = HALF_RECORDS;
+			/* the rest of a handshake record under way is not
+			 * split any more */
+			if (fl->rd != NULL &&
+			    fl->rd[i].rec.body == TP_TLSREC_MESSAGES)
+				tp_tlsrec_skip_record(&fl->rd[i].rec);
 		}
 	}
 }
@@ -1135,61 +1107,78 @@ static void message_done(struct tp_flows *f, struct flow *fl, int side)
 	msg_free(f, fl, side);
 }
 
-/* Handshake bytes of a plaintext record: messages are split from the
- * stream (RFC 8446 section 5.1: they may span records) and only those
- * worth reading are copied. */
-static void handshake_bytes(struct tp_flows *f, struct flow *fl, int side,
-			    const uint8_t *p, size_t n)
-{
-	struct half *h = &fl->h[side];
-	struct reader *r = &fl->rd[side];
-	size_t take;
+/* The direction a callback of the readers underneath is about. */
+struct side_ref {
+	struct tp_flows *f;
+	struct flow *fl;
+	int side;
+};
 
-	while (n > 0 && h->mode == HALF_TLS && !r->encrypted) {
-		if (r->hs_hdr_len < 4) {
-			take = 4 - r->hs_hdr_len;
-			if (take > n)
-				take = n;
-			memcpy(r->hs_hdr + r->hs_hdr_len, p, take);
-			r->hs_hdr_len = (uint8_t)(r->hs_hdr_len + take);
-			p += take;
-			n -= take;
-			if (r->hs_hdr_len < 4)
-				return;
-			r->hs_type = r->hs_hdr[0];
-			r->hs_left = (uint32_t)r->hs_hdr[1] << 16 |
-				     (uint32_t)r->hs_hdr[2] << 8 | r->hs_hdr[3];
-			/* a Certificate may be far over 64 KiB (a leaf with
-			 * thousands of names, a long chain): only the caps
-			 * on what is held bound it, as for the stream */
-			if (want_message(fl, side, r->hs_type) &&
-			    (r->hs_left <= TP_WIRE_MAX_MESSAGE ||
-			     r->hs_type == TP_WIRE_CERTIFICATE) &&
-			    held_fits(f, h, (size_t)r->hs_left + 1)) {
-				r->msg_size = r->hs_left > 0 ? r->hs_left : 1;
-				r->msg = malloc(r->msg_size);
-				if (r->msg != NULL)
-					held_add(f, h, r->msg_size);
-				else
-					r->msg_size = 0;
-				r->msg_len = 0;
-			}
-		} else {
-			take = r->hs_left < n ? r->hs_left : n;
-			if (r->msg != NULL) {
-				memcpy(r->msg + r->msg_len, p, take);
-				r->msg_len += take;
-			}
-			r->hs_left -= (uint32_t)take;
-			p += take;
-			n -= take;
-		}
-		if (r->hs_hdr_len == 4 && r->hs_left == 0) {
-			if (r->msg != NULL)
-				message_done(f, fl, side);
-			r->hs_hdr_len = 0;
-		}
+/* A handshake message of a plaintext record begins: only those worth
+ * reading are copied. */
+static void rec_message(void *arg, uint8_t type, uint32_t len)
+{
+	struct side_ref *s = arg;
+	struct half *h = &s->fl->h[s->side];
+	struct reader *r = &s->fl->rd[s->side];
+
+	r->hs_type = type;
+	/* a Certificate may be far over 64 KiB (a leaf with thousands of
+	 * names, a long chain): only the caps on what is held bound it, as
+	 * for the stream */
+	if (want_message(s->fl, s->side, type) &&
+	    (len <= TP_WIRE_MAX_MESSAGE || type == TP_WIRE_CERTIFICATE) &&
+	    held_fits(s->f, h, (size_t)len + 1)) {
+		r->msg_size = len > 0 ? len : 1;
+		r->msg = malloc(r->msg_size);
+		if (r->msg != NULL)
+			held_add(s->f, h, r->msg_size);
+		else
+			r->msg_size = 0;
+		r->msg_len = 0;
 	}
+}
+
+static void rec_message_bytes(void *arg, const uint8_t *p, size_t n)
+{
+	struct side_ref *s = arg;
+	struct reader *r = &s->fl->rd[s->side];
+
+	if (r->msg != NULL) {
+		memcpy(r->msg + r->msg_len, p, n);
+		r->msg_len += n;
+	}
+}
+
+static void rec_message_end(void *arg)
+{
+	struct side_ref *s = arg;
+	struct reader *r = &s->fl->rd[s->side];
+
+	if (r->msg != NULL)
+		message_done(s->f, s->fl, s->side);
+	/* a TLS 1.3 ServerHello: what follows it is not read */
+	if (r->encrypted)
+		tp_tlsrec_skip_record(&r->rec);
+}
+
+/* The first alert of a record that is read. */
+static void rec_alert(void *arg, uint8_t level, uint8_t desc)
+{
+	struct side_ref *s = arg;
+	struct reader *r = &s->fl->rd[s->side];
+
+	if (r->alert_seen)
+		return;
+	r->alert_seen = true;
+	note_alert(s->fl, s->side, false, level, desc);
+}
+
+static bool rec_reading(void *arg)
+{
+	struct side_ref *s = arg;
+
+	return s->fl->h[s->side].mode != HALF_COUNT;
 }
 
 /* The hellos and the certificates kept go, and the alert with them. */
@@ -1268,7 +1257,7 @@ static bool prelude_start(struct tp_flows *f, struct flow *fl, int side,
 	struct half *o = &fl->h[!side];
 
 	if (fl->prelude_tried || fl->tls != 0 || fl->client < 0 ||
-	    o->mode != HALF_WAIT || fl->rd[!side].hdr_len != 0)
+	    o->mode != HALF_WAIT || !tp_tlsrec_at_record(&fl->rd[!side].rec))
 		return false;
 	fl->prelude_tried = true;
 	fl->pre = tp_prelude_new(side == fl->client, b);
@@ -1314,14 +1303,15 @@ static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
 
 /* A whole record header was read: RFC 8446 section 5.1 (and RFC 5246
  * section 6.2.1): types 20-23, major version 3, a bounded length. */
-static void record_start(struct tp_flows *f, struct flow *fl, int side)
+static void record_start(struct tp_flows *f, struct flow *fl, int side,
+			 const uint8_t *hdr)
 {
 	struct half *h = &fl->h[side];
 	struct reader *r = &fl->rd[side];
-	uint8_t type = r->hdr[0];
-	size_t len = be16(r->hdr + 3);
+	uint8_t type = hdr[0];
+	size_t len = be16(hdr + 3);
 
-	if (type < 20 || type > 23 || r->hdr[1] != 3 ||
+	if (type < 20 || type > 23 || hdr[1] != 3 ||
 	    len > TP_WIRE_MAX_RECORD || (len == 0 && type == 22) ||
 	    (len < 2 && type == 21 && !r->encrypted)) {
 		if (h->mode == HALF_WAIT)
@@ -1339,8 +1329,7 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 		h->mode = HALF_TLS;
 	}
 	r->rec_type = type;
-	r->rec_left = (uint32_t)len;
-	r->alert_len = 0;
+	r->alert_seen = false;
 	h->last_type = type;
 	h->last_len = (uint16_t)len;
 	if (type == 23 && flow_tls13(fl) && fl->client >= 0)
@@ -1382,72 +1371,60 @@ static void record_start(struct tp_flows *f, struct flow *fl, int side)
 	check_handshake_over(f, fl);
 }
 
+/* How the body of the record just begun is read: the handshake while
+ * it is plaintext, alerts while they are (TLS 1.3 sends its plaintext
+ * ones in type 21 records), nothing else. */
+static enum tp_tlsrec_body rec_record(void *arg, const uint8_t hdr[5])
+{
+	struct side_ref *s = arg;
+	const struct reader *r = &s->fl->rd[s->side];
+	enum half_mode mode;
+
+	record_start(s->f, s->fl, s->side, hdr);
+	mode = (enum half_mode)s->fl->h[s->side].mode;
+	if (mode == HALF_COUNT)
+		return TP_TLSREC_STOP;
+	if (r->rec_type == 22 && mode == HALF_TLS && !r->encrypted)
+		return TP_TLSREC_MESSAGES;
+	if (r->rec_type == 21 && (!r->encrypted || flow_tls13(s->fl)))
+		return TP_TLSREC_ALERTS;
+	return TP_TLSREC_SKIP;
+}
+
 /* Bytes of the stream in order, to the record layer. */
 static void stream_bytes(struct tp_flows *f, struct flow *fl, int side,
 			 const uint8_t *p, size_t n)
 {
 	struct half *h = &fl->h[side];
 	struct reader *r = &fl->rd[side];
+	struct side_ref ref = {f, fl, side};
+	const struct tp_tlsrec_ops o = {rec_record, rec_message,
+					rec_message_bytes, rec_message_end,
+					rec_alert, rec_reading, &ref};
 	size_t take;
 
 	while (n > 0 && h->mode != HALF_COUNT) {
 		if (h->mode == HALF_PRELUDE) {
 			take = prelude_bytes(f, fl, side, p, n);
-			p += take;
-			n -= take;
-			continue;
-		}
-		if (r->hdr_len < 5) {
+		} else if (tp_tlsrec_at_record(&r->rec) &&
+			   h->mode == HALF_WAIT && (p[0] < 20 || p[0] > 23)) {
 			/* refuse a stream at its first byte that cannot
 			 * start a record (HTTP, SSH, a banner), unless it
 			 * may be a STARTTLS prelude */
-			if (r->hdr_len == 0 && h->mode == HALF_WAIT &&
-			    (p[0] < 20 || p[0] > 23)) {
-				if (!prelude_start(f, fl, side, p[0]))
-					not_tls(f, fl, side);
-				continue;
-			}
-			take = 5 - (size_t)r->hdr_len;
-			if (take > n)
-				take = n;
-			memcpy(r->hdr + r->hdr_len, p, take);
-			r->hdr_len = (uint8_t)(r->hdr_len + take);
-			p += take;
-			n -= take;
-			if (r->hdr_len < 5)
-				return;
-			record_start(f, fl, side);
-			if (h->mode == HALF_COUNT)
-				return;
+			if (!prelude_start(f, fl, side, p[0]))
+				not_tls(f, fl, side);
+			continue;
 		} else {
-			take = r->rec_left < n ? r->rec_left : n;
-			if (r->rec_type == 22 && h->mode == HALF_TLS &&
-			    !r->encrypted) {
-				handshake_bytes(f, fl, side, p, take);
-			} else if (r->rec_type == 21 &&
-				   (!r->encrypted || flow_tls13(fl))) {
-				size_t i;
-
-				for (i = 0; i < take && r->alert_len < 2; i++)
-					r->alert[r->alert_len++] = p[i];
-				if (r->alert_len == 2) {
-					note_alert(fl, side, false, r->alert[0],
-						   r->alert[1]);
-					r->alert_len = 3;  /* once per record */
-				}
-			}
-			r->rec_left -= (uint32_t)take;
-			p += take;
-			n -= take;
+			take = tp_tlsrec_feed(&r->rec, &o, p, n);
 		}
-		if (r->hdr_len == 5 && r->rec_left == 0)
-			r->hdr_len = 0;
+		p += take;
+		n -= take;
 	}
 }
 
-/* Bytes [seq, seq+n) in order: remembered while the stream is read
- * before its handshake is over (the bytes a later copy is checked
- * against), then to the record layer. */
+/* Bytes [seq, seq+n) in order: to the record layer, and remembered
+ * while the stream is read before its handshake is over (the bytes a
+ * later copy is checked against). */
 static void deliver(struct tp_flows *f, struct flow *fl, int side,
 		    uint32_t seq, const uint8_t *p, size_t n)
 {
@@ -1473,96 +1450,103 @@ static void deliver(struct tp_flows *f, struct flow *fl, int side,
 	}
 }
 
+/* ---- one direction's stream, put in order by tcpflow.c ---- */
+
+static void on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct side_ref *s = arg;
+
+	deliver(s->f, s->fl, s->side, seq, p, n);
+}
+
 /* A copy of bytes [seq, seq+n) already delivered: checked against the
  * window's first copy, as far as it still holds them. */
-static void check_delivered(struct tp_flows *f, struct flow *fl, int side,
-			    uint32_t seq, const uint8_t *p, size_t n)
+static void on_again(void *arg, uint32_t seq, const uint8_t *p, size_t n)
 {
+	struct side_ref *s = arg;
 	uint32_t first = 0;
 	size_t differ;
 
-	if (fl->rd == NULL || n == 0)
+	if (s->fl->rd == NULL || n == 0)
 		return;
-	differ = tp_tcpwin_compare(&fl->rd[side].win, seq, p, n, NULL, &first);
+	differ = tp_tcpwin_compare(&s->fl->rd[s->side].win, seq, p, n, NULL,
+				   &first);
 	if (differ > 0)
-		note_conflict(f, fl, side, first, differ);
+		note_conflict(s->f, s->fl, s->side, first, differ);
 }
 
-/* Keeps the bytes of [seq, seq+n) that no earlier copy holds (the first
- * copy is trusted, as the receiver's stack does, and a later one that
- * differs is noted); over the cap the stream gets a gap instead. */
-static void ooo_insert(struct tp_flows *f, struct flow *fl, int side,
-		       uint32_t seq, const uint8_t *p, size_t n)
+static void on_conflict(void *arg, uint32_t first, size_t differ)
 {
-	struct half *h = &fl->h[side];
-	struct seg **link = &h->ooo, *s;
-	uint32_t pos = seq, end = seq + (uint32_t)n, run_end, to;
-	uint32_t first = 0;
-	size_t differ = 0, d, at;
+	struct side_ref *s = arg;
 
-	while (seq_lt(pos, end)) {
-		while (*link != NULL &&
-		       seq_le((*link)->seq + (*link)->len, pos))
-			link = &(*link)->next;
-		s = *link;
-		if (s != NULL && seq_le(s->seq, pos)) {
-			to = seq_lt(s->seq + s->len, end) ? s->seq + s->len
-							  : end;
-			d = tp_tcpwin_differ(s->data + (pos - s->seq),
-					     p + (pos - seq), to - pos, &at);
-			if (d > 0 && differ == 0)
-				first = pos + (uint32_t)at;
-			differ += d;
-			pos = s->seq + s->len;
-			link = &s->next;
-			continue;
-		}
-		run_end = s != NULL && seq_lt(s->seq, end) ? s->seq : end;
-		n = run_end - pos;
-		if (!held_fits(f, h, SEG_COST(n))) {
-			half_gap(f, fl, side);
-			break;
-		}
-		s = malloc(sizeof(*s) + n);
-		if (s == NULL) {
-			half_gap(f, fl, side);
-			break;
-		}
-		s->seq = pos;
-		s->len = (uint32_t)n;
-		memcpy(s->data, p + (pos - seq), n);
-		s->next = *link;
-		*link = s;
-		held_add(f, h, SEG_COST(n));
-		link = &s->next;
-		pos = run_end;
-	}
-	if (differ > 0)
-		note_conflict(f, fl, side, first, differ);
+	note_conflict(s->f, s->fl, s->side, first, differ);
 }
 
-/* Delivers what the out-of-order list now continues. */
-static void ooo_drain(struct tp_flows *f, struct flow *fl, int side)
+static bool on_hold(void *arg, size_t cost)
 {
-	struct half *h = &fl->h[side];
-	struct seg *s;
-	uint32_t off, seq;
+	struct side_ref *s = arg;
+	struct half *h = &s->fl->h[s->side];
 
-	while ((s = h->ooo) != NULL && seq_le(s->seq, h->next)) {
-		h->ooo = s->next;
-		held_sub(f, h, SEG_COST(s->len));
-		if (seq_lt(h->next, s->seq + s->len)) {
-			seq = h->next;
-			off = seq - s->seq;
-			h->next = s->seq + s->len;
-			deliver(f, fl, side, seq, s->data + off, s->len - off);
-		}
-		free(s);
-		if (h->mode == HALF_COUNT) {
-			ooo_free(f, h);
-			return;
-		}
+	if (!held_fits(s->f, h, cost))
+		return false;
+	held_add(s->f, h, cost);
+	return true;
+}
+
+static void on_release(void *arg, size_t cost)
+{
+	struct side_ref *s = arg;
+
+	held_sub(s->f, &s->fl->h[s->side], cost);
+}
+
+static void on_gap(void *arg)
+{
+	struct side_ref *s = arg;
+
+	half_gap(s->f, s->fl, s->side);
+}
+
+static void on_stop(void *arg)
+{
+	struct side_ref *s = arg;
+
+	half_stop(s->f, s->fl, s->side);
+}
+
+/* A direction still held (HALF_RECORDS) is not worth holding anything
+ * for any more once its bytes come out of order. */
+static enum tp_tcpflow_want on_want(void *arg)
+{
+	struct side_ref *s = arg;
+
+	switch (s->fl->h[s->side].mode) {
+	case HALF_COUNT:
+		return TP_TCPFLOW_OFF;
+	case HALF_RECORDS:
+		return TP_TCPFLOW_IN_ORDER;
+	default:
+		return TP_TCPFLOW_READ;
 	}
+}
+
+static void side_ops(struct side_ref *ref, struct tp_tcpflow_ops *o)
+{
+	*o = (struct tp_tcpflow_ops){
+		.deliver = on_deliver, .again = on_again,
+		.conflict = on_conflict, .hold = on_hold,
+		.release = on_release, .gap = on_gap, .stop = on_stop,
+		.want = on_want, .arg = ref,
+	};
+}
+
+static void ooo_free(struct tp_flows *f, struct flow *fl, int side)
+{
+	struct side_ref ref = {f, fl, side};
+	struct tp_tcpflow_ops o;
+
+	side_ops(&ref, &o);
+	tp_tcpflow_free(&fl->h[side].tf, &o);
 }
 
 /* A segment's payload: present bytes len of wire bytes on the wire. */
@@ -1570,73 +1554,15 @@ static void segment_data(struct tp_flows *f, struct flow *fl, int side,
 			 uint32_t seq, const uint8_t *p, size_t len,
 			 size_t wire)
 {
-	struct half *h = &fl->h[side];
-	uint32_t skip, take;
+	struct side_ref ref = {f, fl, side};
+	struct tp_tcpflow_ops o;
 
 	if (reader_get(fl) == NULL) {
 		half_gap(f, fl, side);
 		return;
 	}
-	if (len > wire)
-		len = wire;
-	for (;;) {
-		if (seq_le(seq + (uint32_t)wire, h->next)) {
-			/* all delivered already */
-			check_delivered(f, fl, side, seq, p, len);
-			return;
-		}
-		if (seq_lt(seq, h->next)) {
-			skip = h->next - seq;
-			check_delivered(f, fl, side, seq, p,
-					skip < len ? skip : len);
-			p += skip < len ? skip : len;
-			len = skip < len ? len - skip : 0;
-			wire -= skip;
-			seq = h->next;
-		}
-		if (h->mode == HALF_COUNT)
-			return;
-		if (h->mode == HALF_RECORDS && (seq != h->next || len < wire)) {
-			/* not worth holding anything for any more */
-			half_stop(f, fl, side);
-			return;
-		}
-		if (seq != h->next)
-			break;
-		if (len == wire && h->ooo != NULL &&
-		    seq_lt(h->ooo->seq, seq + (uint32_t)len)) {
-			/* bytes held out of order came first: they stay,
-			 * and this copy of them is checked against them
-			 * once they are delivered */
-			take = seq_lt(seq, h->ooo->seq) ? h->ooo->seq - seq
-							: 0;
-			h->next += take;
-			deliver(f, fl, side, seq, p, take);
-			seq += take;
-			p += take;
-			len -= take;
-			wire -= take;
-			if (h->mode != HALF_COUNT)
-				ooo_drain(f, fl, side);
-			continue;
-		}
-		h->next += (uint32_t)len;
-		deliver(f, fl, side, seq, p, len);
-		if (len < wire) {
-			/* the snaplen cut it: those bytes are lost */
-			h->next = seq + (uint32_t)wire;
-			half_gap(f, fl, side);
-			return;
-		}
-		if (h->mode != HALF_COUNT)
-			ooo_drain(f, fl, side);
-		return;
-	}
-	if (len < wire) {
-		half_gap(f, fl, side);
-		return;
-	}
-	ooo_insert(f, fl, side, seq, p, len);
+	side_ops(&ref, &o);
+	tp_tcpflow_segment(&fl->h[side].tf, &o, seq, p, len, wire);
 }
 
 /* ---- the table of flows ---- */
@@ -1881,17 +1807,12 @@ struct tp_flows *tp_flows_new(size_t max_flows, size_t max_buffer,
  * of order (a segment that merely arrives late is no retransmission). */
 static bool seen_before(const struct half *h, uint32_t seq, uint32_t end)
 {
-	const struct seg *s;
-
-	if (!seq_lt(seq, h->high))
+	if (!tp_seq_lt(seq, h->high))
 		return false;
 	if (h->mode == HALF_COUNT || h->mode == HALF_RECORDS ||
-	    seq_lt(seq, h->next))
+	    tp_seq_lt(seq, h->tf.next))
 		return true;
-	for (s = h->ooo; s != NULL && seq_lt(s->seq, end); s = s->next)
-		if (seq_lt(seq, s->seq + s->len))
-			return true;
-	return false;
+	return tp_tcpflow_holds(&h->tf, seq, end);
 }
 
 /* Counts a payload's bytes once, and tells a retransmission. */
@@ -1903,46 +1824,38 @@ static void count_payload(struct flow *fl, int side, uint32_t seq,
 
 	if (!h->init) {
 		h->init = true;
-		h->next = h->high = seq;
+		tp_tcpflow_start(&h->tf, seq);
+		h->high = seq;
 		h->base = seq - 1;
 	}
 	if (seen_before(h, seq, end)) {
 		fl->retransmissions++;
 		history(fl, side, H_RETRANS);
 	}
-	if (seq_lt(h->high, end)) {
-		h->bytes += end - (seq_lt(seq, h->high) ? h->high : seq);
+	if (tp_seq_lt(h->high, end)) {
+		h->bytes += end - (tp_seq_lt(seq, h->high) ? h->high : seq);
 		h->high = end;
 	}
 }
 
-void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
+/* The flow a segment belongs to (*side its direction), begun by it
+ * when it can begin one, or NULL. */
+static struct flow *packet_flow(struct tp_flows *f, const struct tp_pkt *p,
+				int *side)
 {
 	struct flow_key k;
 	struct flow *fl;
-	struct half *h, *o;
 	uint64_t hash;
-	uint32_t expected, seq;
-	bool syn, ack;
-	int side;
+	bool syn = (p->flags & TP_TCP_SYN) != 0;
+	bool ack = (p->flags & TP_TCP_ACK) != 0;
 
-	f->stats.frames++;
-	if (p->family != 4 && p->family != 6) {
-		f->stats.other++;
-		return;
-	}
-	f->stats.tcp++;
-	if (p->icmp)
-		return;
-	side = make_key(p, &k);
+	*side = make_key(p, &k);
 	hash = key_hash(&k);
 	fl = lookup(f, &k, hash);
-	syn = (p->flags & TP_TCP_SYN) != 0;
-	ack = (p->flags & TP_TCP_ACK) != 0;
 	/* a new SYN on a port pair in use: the old connection is over */
 	if (fl != NULL && syn && !ack &&
-	    ((fl->h[side].syn && fl->h[side].isn != p->seq) ||
-	     (!fl->h[side].syn && fl->h[side].init))) {
+	    ((fl->h[*side].syn && fl->h[*side].isn != p->seq) ||
+	     (!fl->h[*side].syn && fl->h[*side].init))) {
 		flow_end(f, fl, false);
 		fl = NULL;
 	}
@@ -1953,14 +1866,36 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		 * middle of one the capture joined late */
 		if (!syn && (p->wire_payload == 0 || p->len < 2 ||
 			     p->payload[0] != 22 || p->payload[1] != 3))
-			return;
-		fl = flow_new(f, &k, hash, p->t);
-		if (fl == NULL)
-			return;
-	} else if (fl != f->newest) {
+			return NULL;
+		return flow_new(f, &k, hash, p->t);
+	}
+	if (fl != f->newest) {
 		lru_unlink(f, fl);
 		lru_push(f, fl);
 	}
+	return fl;
+}
+
+void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
+{
+	struct flow *fl;
+	struct half *h, *o;
+	uint32_t expected, seq;
+	bool syn = (p->flags & TP_TCP_SYN) != 0;
+	bool ack = (p->flags & TP_TCP_ACK) != 0;
+	int side;
+
+	f->stats.frames++;
+	if (p->family != 4 && p->family != 6) {
+		f->stats.other++;
+		return;
+	}
+	f->stats.tcp++;
+	if (p->icmp)
+		return;
+	fl = packet_flow(f, p, &side);
+	if (fl == NULL)
+		return;
 	fl->t_last = p->t;
 	h = &fl->h[side];
 	o = &fl->h[!side];
@@ -1990,7 +1925,8 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 		if (!h->syn && !h->init) {
 			h->isn = seq;
 			h->init = true;
-			h->next = h->high = seq + 1;
+			tp_tcpflow_start(&h->tf, seq + 1);
+			h->high = seq + 1;
 			h->base = seq;
 		}
 		h->syn = true;
@@ -1998,11 +1934,11 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 	}
 	/* the other side acknowledged bytes this capture never showed */
 	if (ack && o->init && o->mode != HALF_COUNT) {
-		expected = o->next;
+		expected = o->tf.next;
 		if (o->fin && o->fin_seq == expected)
 			expected++;
-		if (seq_lt(expected, p->ack)) {
-			o->next = p->ack;
+		if (tp_seq_lt(expected, p->ack)) {
+			o->tf.next = p->ack;
 			if (o->mode == HALF_RECORDS)
 				half_stop(f, fl, !side);
 			else
@@ -2018,7 +1954,8 @@ void tp_flows_add(struct tp_flows *f, const struct tp_pkt *p)
 	if (p->flags & TP_TCP_FIN) {
 		if (!h->init) {
 			h->init = true;
-			h->next = h->high = seq;
+			tp_tcpflow_start(&h->tf, seq);
+		h->high = seq;
 			h->base = seq - 1;
 		}
 		h->fin = true;

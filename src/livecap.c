@@ -3,6 +3,9 @@
  * a live capture that is open before the first SYN, turned into the
  * report's timeline (flags, lengths, TTLs, retransmissions, the TLS
  * messages each segment carries) and into evidence for the findings.
+ * Each direction's bytes are put in order by tcpflow.c and their records
+ * read by tlsrec.c; what is livecap's own is which way a packet goes,
+ * the timeline, TTLs, retransmissions, holes, resets and ICMP errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,7 +23,10 @@
 
 #include "capture.h"
 #include "livecap.h"
+#include "livecap_int.h"
 #include "registry.h"
+#include "tcpflow.h"
+#include "tlsrec.h"
 #include "tcpwin.h"
 #include "wire.h"
 
@@ -37,8 +43,6 @@
 #define CLOSED_TTL_MS 10000.0  /* a closed flow nobody took */
 #define EXPIRE_EVERY_MS 1000.0
 
-/* seq a is after (or at) b, modulo 2^32 (RFC 793 section 3.3) */
-#define SEQ_GE(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) >= 0)
 
 struct seg {
 	uint32_t seq, len;
@@ -56,33 +60,22 @@ struct out_seg {
  * segments, for retransmissions. */
 struct dir_state {
 	bool started;
-	uint32_t next_seq;
+	struct tp_tcpflow flow;   /* its bytes, in order */
 	bool any_data;
 	bool off;             /* not TLS: stop reading */
 	bool lost;            /* a gap: look for a record header again */
 	bool encrypted;       /* after change_cipher_spec */
-	uint8_t hdr[5];
-	unsigned hdr_have;
-	uint32_t rec_left;
-	uint32_t rec_len;
+	struct tp_tlsrec rec; /* its records and handshake headers */
 	uint8_t rec_type;
 	/* a handshake record after change_cipher_spec: TLS 1.2 encrypts
 	 * it, TLS 1.3 sends the CCS for middleboxes only (RFC 8446 appendix
 	 * D.4) and the hellos after a HelloRetryRequest stay in the clear;
 	 * its first four bytes say which */
 	bool peeking, clear_record;
-	uint8_t peek[4];
-	unsigned peek_have;
-	uint8_t hs[4];
-	unsigned hs_have;
-	uint32_t hs_left;
-	/* a ServerHello's version and random, read before it is named:
-	 * the random tells a HelloRetryRequest (RFC 8446 section 4.1.3) */
+	/* a ServerHello's version and random, read before it is named */
 	uint8_t hello_head[34];
 	unsigned hello_have;
 	bool hello_pending;
-	uint8_t alert[2];
-	unsigned alert_have;
 	char current[48];     /* the message under way, for continuations */
 	struct seg ring[RING];
 	unsigned n_ring;
@@ -410,6 +403,7 @@ struct label {
 	size_t size;
 	char last[48];
 	bool full;
+	bool client_hello;     /* a ClientHello began in the segment */
 };
 
 static void label_add(struct label *lb, const char *name)
@@ -433,12 +427,8 @@ static void label_add(struct label *lb, const char *name)
 
 static void reset_records(struct dir_state *d)
 {
-	d->hdr_have = 0;
-	d->rec_left = 0;
-	d->hs_have = 0;
-	d->hs_left = 0;
+	tp_tlsrec_reset(&d->rec);
 	d->hello_pending = false;
-	d->alert_have = 0;
 }
 
 static bool record_header_ok(const uint8_t *h)
@@ -447,84 +437,135 @@ static bool record_header_ok(const uint8_t *h)
 	       ((uint32_t)h[3] << 8 | h[4]) <= MAX_RECORD;
 }
 
-static void hs_feed(struct dir_state *d, const uint8_t *p, size_t n,
-		    struct label *lb)
-{
-	char buf[40];
-	size_t take;
+/* One direction's records being named into one segment's label. */
+struct naming {
+	struct dir_state *d;
+	struct label *lb;
+};
 
-	while (n > 0) {
-		if (d->hs_left == 0) {
-			take = 4 - d->hs_have < n ? 4 - d->hs_have : n;
-			memcpy(d->hs + d->hs_have, p, take);
-			d->hs_have += (unsigned)take;
-			p += take;
-			n -= take;
-			if (d->hs_have < 4)
-				return;
-			d->hs_have = 0;
-			d->hs_left = (uint32_t)d->hs[1] << 16 |
-				     (uint32_t)d->hs[2] << 8 | d->hs[3];
-			if (d->hs[0] == 2 &&
-			    d->hs_left >= sizeof(d->hello_head)) {
-				d->hello_have = 0;
-				d->hello_pending = true;
-				continue;
-			}
-			snprintf(d->current, sizeof(d->current), "%s",
-				 tp_registry_handshake_name(d->hs[0], buf,
-							    sizeof(buf)));
-			label_add(lb, d->current);
-			continue;
-		}
-		if (d->hello_pending) {
-			take = sizeof(d->hello_head) - d->hello_have;
-			if (take > n)
-				take = n;
-			memcpy(d->hello_head + d->hello_have, p, take);
-			d->hello_have += (unsigned)take;
-			d->hs_left -= (uint32_t)take;
-			p += take;
-			n -= take;
-			if (d->hello_have < sizeof(d->hello_head))
-				return;
-			d->hello_pending = false;
-			snprintf(d->current, sizeof(d->current), "%s",
-				 tp_wire_is_hrr_random(d->hello_head + 2)
-				 ? "HelloRetryRequest" : "ServerHello");
-			label_add(lb, d->current);
-			continue;
-		}
-		take = d->hs_left < n ? d->hs_left : n;
-		d->hs_left -= (uint32_t)take;
-		p += take;
-		n -= take;
-	}
+static void name_current(struct naming *nm, const char *name)
+{
+	snprintf(nm->d->current, sizeof(nm->d->current), "%s", name);
+	label_add(nm->lb, name);
 }
 
-static void alert_feed(struct dir_state *d, const uint8_t *p, size_t n,
-		       struct label *lb)
+/* A whole record header: the record named, or how its body is read. */
+static enum tp_tlsrec_body name_record(void *arg, const uint8_t hdr[5])
 {
-	const struct tp_alert_info *a;
+	struct naming *nm = arg;
+	struct dir_state *d = nm->d;
+	enum tp_tlsrec_body body = TP_TLSREC_SKIP;
+
+	if (!record_header_ok(hdr)) {
+		label_add(nm->lb, "not TLS");
+		d->off = true;
+		return TP_TLSREC_STOP;
+	}
+	d->rec_type = hdr[0];
+	d->peeking = d->clear_record = false;
+	switch (d->rec_type) {
+	case 20:
+		name_current(nm, "ChangeCipherSpec");
+		d->encrypted = true;
+		break;
+	case 21:
+		if (d->encrypted)
+			name_current(nm, "Alert(encrypted)");
+		else
+			body = TP_TLSREC_ALERTS;
+		break;
+	case 22:
+		/* after change_cipher_spec its first four bytes say whether
+		 * it is a hello in the clear */
+		if (d->encrypted) {
+			d->peeking = true;
+			tp_tlsrec_reset_messages(&d->rec);
+		}
+		body = TP_TLSREC_MESSAGES;
+		break;
+	case 23:
+		name_current(nm, "ApplicationData");
+		break;
+	case 24:
+		name_current(nm, "Heartbeat");
+		break;
+	}
+	return body;
+}
+
+/* A handshake message begins: named, but a ServerHello, named once its
+ * random is read. A ClientHello is told by its type. */
+static void name_message(void *arg, uint8_t type, uint32_t len)
+{
+	struct naming *nm = arg;
+	struct dir_state *d = nm->d;
+	char buf[40];
+
+	if (d->peeking) {
+		d->peeking = false;
+		/* a ClientHello or ServerHello filling the record */
+		d->clear_record = (type == TP_WIRE_CLIENT_HELLO ||
+				   type == TP_WIRE_SERVER_HELLO) &&
+				  len + 4 == d->rec.len;
+		if (!d->clear_record) {
+			name_current(nm, "EncryptedHandshake");
+			tp_tlsrec_skip_record(&d->rec);
+			return;
+		}
+	}
+	if (type == TP_WIRE_CLIENT_HELLO)
+		nm->lb->client_hello = true;
+	if (type == TP_WIRE_SERVER_HELLO && len >= sizeof(d->hello_head)) {
+		d->hello_have = 0;
+		d->hello_pending = true;
+		return;
+	}
+	name_current(nm, tp_registry_handshake_name(type, buf, sizeof(buf)));
+}
+
+/* A ServerHello's version and random, read before it is named: the
+ * random tells a HelloRetryRequest (RFC 8446 section 4.1.3). */
+static void name_message_bytes(void *arg, const uint8_t *p, size_t n)
+{
+	struct naming *nm = arg;
+	struct dir_state *d = nm->d;
+	size_t take = sizeof(d->hello_head) - d->hello_have;
+
+	if (!d->hello_pending)
+		return;
+	if (take > n)
+		take = n;
+	memcpy(d->hello_head + d->hello_have, p, take);
+	d->hello_have += (unsigned)take;
+	if (d->hello_have < sizeof(d->hello_head))
+		return;
+	d->hello_pending = false;
+	name_current(nm, tp_wire_is_hrr_random(d->hello_head + 2)
+		     ? "HelloRetryRequest" : "ServerHello");
+}
+
+static void name_message_end(void *arg)
+{
+	(void)arg;
+}
+
+static void name_alert(void *arg, uint8_t level, uint8_t desc)
+{
+	struct naming *nm = arg;
+	const struct tp_alert_info *a = tp_registry_alert(desc);
 	char name[48];
 
-	while (n > 0) {
-		d->alert[d->alert_have++] = *p++;
-		n--;
-		if (d->alert_have < 2)
-			continue;
-		d->alert_have = 0;
-		a = tp_registry_alert(d->alert[1]);
-		if (a != NULL)
-			snprintf(name, sizeof(name), "Alert(%s, %s)",
-				 d->alert[0] == 2 ? "fatal" : d->alert[0] == 1
-				 ? "warning" : "?", a->name);
-		else
-			snprintf(name, sizeof(name), "Alert(%u, %u)",
-				 d->alert[0], d->alert[1]);
-		snprintf(d->current, sizeof(d->current), "%s", name);
-		label_add(lb, name);
-	}
+	if (a != NULL)
+		snprintf(name, sizeof(name), "Alert(%s, %s)", level == 2
+			 ? "fatal" : level == 1 ? "warning" : "?", a->name);
+	else
+		snprintf(name, sizeof(name), "Alert(%u, %u)", level, desc);
+	name_current(nm, name);
+}
+
+static bool name_reading(void *arg)
+{
+	return !((struct naming *)arg)->d->off;
 }
 
 /* What the first bytes of a stream that is not TLS are. */
@@ -537,112 +578,42 @@ static const char *not_tls_name(const uint8_t *p, size_t n)
 	return "not TLS";
 }
 
-/* Reads the bytes of one direction in order, naming each record and
- * handshake message that starts in them. */
-static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
-			struct label *lb)
+/* The first bytes of a direction, and the first after a gap: whether
+ * reading goes on. */
+static bool stream_resync(struct dir_state *d, const uint8_t *p, size_t n,
+			  struct label *lb)
 {
-	const char *name;
-	size_t take;
-
 	if (n > 0 && !d->any_data) {
 		d->any_data = true;
 		if (n >= 2 && !(p[0] >= 20 && p[0] <= 24 && p[1] == 3)) {
 			label_add(lb, not_tls_name(p, n));
 			d->off = true;
-			return;
+			return false;
 		}
 	}
 	if (n > 0 && d->lost) {
 		/* after a gap: read on only from a segment that starts a
 		 * record */
 		if (n < 5 || !record_header_ok(p))
-			return;
+			return false;
 		d->lost = false;
 		reset_records(d);
 	}
-	while (n > 0 && !d->off) {
-		if (d->rec_left == 0) {
-			take = 5 - d->hdr_have < n ? 5 - d->hdr_have : n;
-			memcpy(d->hdr + d->hdr_have, p, take);
-			d->hdr_have += (unsigned)take;
-			p += take;
-			n -= take;
-			if (d->hdr_have < 5)
-				return;
-			d->hdr_have = 0;
-			if (!record_header_ok(d->hdr)) {
-				label_add(lb, "not TLS");
-				d->off = true;
-				return;
-			}
-			d->rec_type = d->hdr[0];
-			d->rec_left = (uint32_t)d->hdr[3] << 8 | d->hdr[4];
-			d->rec_len = d->rec_left;
-			d->peeking = d->clear_record = false;
-			name = NULL;
-			switch (d->rec_type) {
-			case 20:
-				name = "ChangeCipherSpec";
-				d->encrypted = true;
-				break;
-			case 21:
-				if (d->encrypted)
-					name = "Alert(encrypted)";
-				break;
-			case 22:
-				if (d->encrypted) {
-					d->peeking = true;
-					d->peek_have = 0;
-				}
-				break;
-			case 23: name = "ApplicationData"; break;
-			case 24: name = "Heartbeat"; break;
-			}
-			if (name != NULL) {
-				snprintf(d->current, sizeof(d->current), "%s",
-					 name);
-				label_add(lb, name);
-			}
-			continue;
-		}
-		take = d->rec_left < n ? d->rec_left : n;
-		if (d->peeking) {
-			if (take > 4 - d->peek_have)
-				take = 4 - d->peek_have;
-			memcpy(d->peek + d->peek_have, p, take);
-			d->peek_have += (unsigned)take;
-			d->rec_left -= (uint32_t)take;
-			p += take;
-			n -= take;
-			if (d->peek_have < 4)
-				continue;
-			d->peeking = false;
-			/* a ClientHello or ServerHello filling the record */
-			d->clear_record = (d->peek[0] == 1 || d->peek[0] == 2) &&
-				((uint32_t)d->peek[1] << 16 |
-				 (uint32_t)d->peek[2] << 8 | d->peek[3]) + 4 ==
-				d->rec_len;
-			if (d->clear_record) {
-				d->hs_have = 0;
-				d->hs_left = 0;
-				d->hello_pending = false;
-				hs_feed(d, d->peek, 4, lb);
-			} else {
-				snprintf(d->current, sizeof(d->current),
-					 "EncryptedHandshake");
-				label_add(lb, d->current);
-			}
-			continue;
-		}
-		if (d->rec_type == 22 && (!d->encrypted || d->clear_record))
-			hs_feed(d, p, take, lb);
-		else if (d->rec_type == 21 && !d->encrypted)
-			alert_feed(d, p, take, lb);
-		d->rec_left -= (uint32_t)take;
-		p += take;
-		n -= take;
-	}
+	return true;
+}
+
+/* Reads the bytes of one direction in order, naming each record and
+ * handshake message that starts in them. */
+static void stream_feed(struct dir_state *d, const uint8_t *p, size_t n,
+			struct label *lb)
+{
+	struct naming nm = {d, lb};
+	const struct tp_tlsrec_ops o = {name_record, name_message,
+					name_message_bytes, name_message_end,
+					name_alert, name_reading, &nm};
+
+	if (stream_resync(d, p, n, lb) && !d->off)
+		tp_tlsrec_feed(&d->rec, &o, p, n);
 }
 
 /* ---- flows ---- */
@@ -819,69 +790,61 @@ static void note_icmp(struct flow *f, const struct tp_pkt *p)
 	}
 }
 
-static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
+/* Which way a packet goes and whose flow it is. *out: from this host;
+ * *ours_src: it (or the segment an ICMP error quotes) came from this
+ * host's end of the flow; *served: a connection to our listening port.
+ * False when it is about none of ours. */
+static bool packet_side(const struct tp_livecap *lc, const struct tp_pkt *p,
+			bool *out, bool *ours_src, bool *served)
 {
-	struct tp_packet *tl = NULL;
-	struct dir_state *d;
-	struct flow *f;
-	struct seg *orig;
-	struct label lb;
-	char scratch[48] = "";
-	bool out, ours_src = false, served = false, hello_dir;
-	uint8_t syn_fin = p->flags & (TP_TCP_SYN | TP_TCP_FIN);
-	uint32_t len = (uint32_t)p->wire_payload;
-	int idx = -1;
-
-	if (p->family != 4 && p->family != 6)
-		return;
-	/* ours_src: the segment (or the one an ICMP error quotes) came from
-	 * this host's end of the flow */
+	*ours_src = *served = false;
 	if (p->icmp) {
 		/* the segment it quotes went to an endpoint, or came from our
 		 * listening port: it is about ours; the other way round, our
 		 * stack sent it */
 		if (is_endpoint(lc, p->family, p->dst) &&
-		    p->dport == lc->port) {
-			ours_src = true;
-		} else if (is_service(lc, p->family, p->src, p->sport)) {
-			ours_src = served = true;
-		} else if (is_service(lc, p->family, p->dst, p->dport)) {
-			served = true;
-		} else if (lc->per_flow && !(is_endpoint(lc, p->family,
-							 p->src) &&
-					     p->sport == lc->port)) {
-			return;
-		}
-		out = !ours_src;
-	} else if (is_endpoint(lc, p->family, p->dst) && p->dport == lc->port) {
-		out = ours_src = true;
+		    p->dport == lc->port)
+			*ours_src = true;
+		else if (is_service(lc, p->family, p->src, p->sport))
+			*ours_src = *served = true;
+		else if (is_service(lc, p->family, p->dst, p->dport))
+			*served = true;
+		else if (lc->per_flow && !(is_endpoint(lc, p->family, p->src) &&
+					   p->sport == lc->port))
+			return false;
+		*out = !*ours_src;
+		return true;
+	}
+	if (is_endpoint(lc, p->family, p->dst) && p->dport == lc->port) {
+		*out = *ours_src = true;
 	} else if (is_endpoint(lc, p->family, p->src) &&
 		   p->sport == lc->port) {
-		out = false;
+		*out = false;
 	} else if (is_service(lc, p->family, p->dst, p->dport)) {
-		out = false;
-		served = true;
+		*out = false;
+		*served = true;
 	} else if (is_service(lc, p->family, p->src, p->sport)) {
-		out = ours_src = served = true;
+		*out = *ours_src = *served = true;
 	} else {
-		return;
+		return false;
 	}
-	if (ours_src)
-		f = flow_find(lc, p->family, p->src, p->sport, p->dst, p->dport);
-	else
-		f = flow_find(lc, p->family, p->dst, p->dport, p->src, p->sport);
-	if (f != NULL) {
-		f->served = served;
-		f->last_t = p->t * 1000;
-	}
-	if (p->t * 1000 > lc->latest_t)
-		lc->latest_t = p->t * 1000;
+	return true;
+}
 
+/* The packet's entry in the timeline (NULL past the caps), with what
+ * every packet has; *idx its place, -1 for none. */
+static struct tp_packet *timeline_add(struct tp_livecap *lc, struct flow *f,
+				      const struct tp_pkt *p, bool out,
+				      int *idx)
+{
+	struct tp_packet *tl = NULL;
+
+	*idx = -1;
 	if (lc->per_flow) {
 		if (f != NULL)
-			tl = flow_slot(lc, f, &idx);
+			tl = flow_slot(lc, f, idx);
 	} else if (lc->n_tl < TP_LIVECAP_MAX_PACKETS) {
-		idx = (int)lc->n_tl;
+		*idx = (int)lc->n_tl;
 		tl = &lc->tl[lc->n_tl++];
 	} else {
 		lc->more++;
@@ -892,44 +855,81 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 		tl->incoming = !out;
 		tl->ttl = p->ttl;
 	}
-	if (p->icmp) {
-		if (tl != NULL)
-			tp_livecap_icmp_name(p->family == 6, p->icmp_type,
-					     p->icmp_code, p->icmp_mtu, tl->icmp,
-					     sizeof(tl->icmp));
-		if (f != NULL && !out)
-			note_icmp(f, p);
-		return;
+	return tl;
+}
+
+/* Whether the segment repeats an earlier one (then marked, with the
+ * TLS that one carried); one that does not is remembered. */
+static bool retransmission(struct tp_livecap *lc, struct flow *f,
+			   struct dir_state *d, struct tp_packet *tl,
+			   const struct tp_pkt *p, int idx)
+{
+	uint8_t syn_fin = p->flags & (TP_TCP_SYN | TP_TCP_FIN);
+	uint32_t len = (uint32_t)p->wire_payload;
+	const struct seg *orig = seen_before(d, p->seq, len, syn_fin);
+
+	if (orig == NULL) {
+		remember(d, p->seq, len, syn_fin, idx);
+		return false;
 	}
 	if (tl != NULL) {
-		flags_name(p->flags, tl->flags, sizeof(tl->flags));
-		tl->len = len;
+		tl->retransmission = true;
+		if (orig->idx >= 0)
+			memcpy(tl->tls, timeline_at(lc, f, orig->idx)->tls,
+			       sizeof(tl->tls));
 	}
-	if (f == NULL)
-		return;
-	d = out ? &f->out : &f->in;
-	lb.buf = tl != NULL ? tl->tls : scratch;
-	lb.size = tl != NULL ? sizeof(tl->tls) : sizeof(scratch);
-	lb.last[0] = '\0';
-	lb.full = false;
+	return true;
+}
 
-	orig = seen_before(d, p->seq, len, syn_fin);
-	if (orig != NULL) {
-		if (tl != NULL) {
-			tl->retransmission = true;
-			if (orig->idx >= 0)
-				memcpy(tl->tls,
-				       timeline_at(lc, f, orig->idx)->tls,
-				       sizeof(tl->tls));
+/* What a segment from this host shows: SYNs, our data for its ACKs. */
+static void note_out(struct flow *f, const struct tp_pkt *p)
+{
+	if (p->flags & TP_TCP_SYN)
+		f->syns++;
+	if (p->wire_payload > 0)
+		note_out_seg(f, p->seq, (uint32_t)p->wire_payload);
+}
+
+/* What a segment from the far end shows: its SYN (or SYN-ACK) and its
+ * TTL, resets, the sizes of its data segments. */
+static void note_in(struct flow *f, struct dir_state *d,
+		    const struct tp_pkt *p)
+{
+	uint32_t len = (uint32_t)p->wire_payload;
+
+	if ((p->flags & (TP_TCP_SYN | TP_TCP_ACK)) ==
+	    (TP_TCP_SYN | TP_TCP_ACK) && !f->syn_ack) {
+		f->syn_ack = true;
+		f->syn_ack_ttl = p->ttl;
+	} else if ((p->flags & TP_TCP_SYN) && !f->syn_in) {
+		f->syn_in = true;
+		f->syn_in_ttl = p->ttl;
+	}
+	if (p->flags & TP_TCP_RST) {
+		if (f->resets_in++ == 0) {
+			f->reset_ttl = p->ttl;
+			f->reset_after_hello = f->hello;
 		}
-	} else {
-		remember(d, p->seq, len, syn_fin, idx);
+	} else if (f->peer_ttl < 0) {
+		f->peer_ttl = p->ttl;
 	}
+	if (len > 0) {
+		d->data_segments++;
+		if (len > d->max_len)
+			d->max_len = len;
+	}
+}
 
-	/* evidence; the ClientHello goes out from a client, in to a server */
-	hello_dir = out != f->served;
+/* The evidence in a segment's TCP header; the ClientHello goes out from
+ * a client, in to a server. */
+static void note_tcp(struct flow *f, struct dir_state *d,
+		     const struct tp_pkt *p, bool out)
+{
+	uint32_t len = (uint32_t)p->wire_payload;
+	bool hello_dir = out != f->served;
+
 	if (p->flags & TP_TCP_ACK) {
-		if (!d->has_ack || SEQ_GE(p->ack, d->max_ack))
+		if (!d->has_ack || tp_seq_le(d->max_ack, p->ack))
 			d->max_ack = p->ack;
 		d->has_ack = true;
 	}
@@ -948,114 +948,172 @@ static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
 	}
 	if (len > 0 && f->hello && !hello_dir)
 		f->hello_answered = true;
-	if (out) {
-		if (p->flags & TP_TCP_SYN)
-			f->syns++;
-		if (len > 0)
-			note_out_seg(f, p->seq, len);
-	} else {
-		if ((p->flags & (TP_TCP_SYN | TP_TCP_ACK)) ==
-		    (TP_TCP_SYN | TP_TCP_ACK) && !f->syn_ack) {
-			f->syn_ack = true;
-			f->syn_ack_ttl = p->ttl;
-		} else if ((p->flags & TP_TCP_SYN) && !f->syn_in) {
-			f->syn_in = true;
-			f->syn_in_ttl = p->ttl;
-		}
-		if (p->flags & TP_TCP_RST) {
-			if (f->resets_in++ == 0) {
-				f->reset_ttl = p->ttl;
-				f->reset_after_hello = f->hello;
-			}
-		} else if (f->peer_ttl < 0) {
-			f->peer_ttl = p->ttl;
-		}
-		if (len > 0) {
-			d->data_segments++;
-			if (len > d->max_len)
-				d->max_len = len;
-		}
+	if (out)
+		note_out(f, p);
+	else
+		note_in(f, d, p);
+}
+
+/* ---- the byte stream, put in order by tcpflow.c ---- */
+
+/* One segment's reading of its direction's stream. */
+struct reading {
+	struct dir_state *d;
+	struct label *lb;
+	bool delivered;        /* it carried bytes not seen before */
+	bool conflict;         /* and bytes seen before, with other values */
+};
+
+static void on_deliver(void *arg, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct reading *r = arg;
+	struct dir_state *d = r->d;
+
+	r->delivered = true;
+	stream_feed(d, p, n, r->lb);
+	/* kept while the handshake is plaintext */
+	if (!d->off && !d->encrypted)
+		tp_tcpwin_add(&d->win, seq, p, n, WINDOW);
+	else if (d->win.cap > 0)
+		tp_tcpwin_free(&d->win);
+}
+
+/* Bytes delivered before, sent again: the same ones, or a copy that
+ * disagrees with the first (capture.c checks the same). */
+static void on_again(void *arg, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct reading *r = arg;
+
+	if (tp_tcpwin_compare(&r->d->win, seq, p, n, NULL, NULL) > 0)
+		r->conflict = true;
+}
+
+/* bytes the snaplen cut */
+static void on_gap(void *arg)
+{
+	((struct reading *)arg)->d->lost = true;
+}
+
+/* Bytes never seen before the segment at seq: a loss before the capture
+ * saw them, or one it missed; reading goes on from it. Bytes it repeats
+ * are either known or fill such a hole. */
+static void count_hole(struct dir_state *d, const struct tp_tcpflow_ops *o,
+		       uint32_t seq, size_t wire)
+{
+	uint32_t next = d->flow.next, old;
+
+	if (tp_seq_lt(next, seq)) {
+		d->gap_bytes += seq - next;
+		d->lost = true;
+		tp_tcpflow_skip(&d->flow, o, seq);
+	} else if (tp_seq_lt(seq, next)) {
+		old = next - seq;
+		d->filled_bytes += old < wire ? old : wire;
 	}
+}
 
-	/* bytes delivered before, sent again: the same ones, or a copy
-	 * that disagrees with the first (capture.c checks the same) */
-	if (len > 0 && d->started) {
-		size_t have = p->len < len ? p->len : len;
+/* The segment's bytes to its direction's stream (a repeat only checked
+ * against the first copy), the TLS they carry named in lb. */
+static void read_stream(struct dir_state *d, const struct tp_pkt *p,
+			bool repeat, struct label *lb, struct tp_packet *tl)
+{
+	uint32_t seq = p->seq + ((p->flags & TP_TCP_SYN) ? 1 : 0);
+	struct reading r = {d, lb, false, false};
+	/* nothing is held out of order: each segment is named as it
+	 * comes, and reading goes on after a hole (count_hole) from a
+	 * record's start; the stream is followed even when not TLS */
+	const struct tp_tcpflow_ops o = {.deliver = on_deliver,
+					 .again = on_again, .gap = on_gap,
+					 .arg = &r};
 
-		if (tp_tcpwin_compare(&d->win, p->seq + ((p->flags & TP_TCP_SYN)
-							 ? 1 : 0),
-				      p->payload, have, NULL, NULL) > 0) {
-			d->conflicts++;
-			if (tl != NULL)
-				tl->conflict = true;
-		}
-	}
-
-	/* the byte stream */
 	if (p->flags & TP_TCP_SYN) {
 		d->started = true;
-		d->next_seq = p->seq + 1;
+		tp_tcpflow_start(&d->flow, seq);
 	}
-	if (len > 0 && orig == NULL) {
-		uint32_t seq = p->seq + ((p->flags & TP_TCP_SYN) ? 1 : 0);
-		const uint8_t *data = p->payload;
-		size_t have = p->len < len ? p->len : len;
-		int32_t d_off;
-
+	if (p->wire_payload > 0) {
 		if (!d->started) {
 			d->started = true;
-			d->next_seq = seq;
+			tp_tcpflow_start(&d->flow, seq);
 		}
-		d_off = (int32_t)(seq - d->next_seq);
-		if (d_off > 0) {
-			/* bytes never seen: a loss before the capture saw
-			 * them, or one it missed */
-			d->gap_bytes += (uint32_t)d_off;
-			d->lost = true;
-			d->next_seq = seq;
-			d_off = 0;
-		}
-		if (d_off < 0) {
-			uint32_t old = (uint32_t)-d_off;
-
-			/* what it repeats is either known or fills a gap */
-			if (old >= len) {
-				d->filled_bytes += len;
-				old = len;
-			} else {
-				d->filled_bytes += old;
-			}
-			data += old < have ? old : have;
-			have = old < have ? have - old : 0;
-			len -= old;
-			seq += old;
-		}
-		if (len > 0) {
-			stream_feed(d, data, have, &lb);
-			/* kept while the handshake is plaintext */
-			if (!d->off && !d->encrypted)
-				tp_tcpwin_add(&d->win, seq, data, have, WINDOW);
-			else if (d->win.cap > 0)
-				tp_tcpwin_free(&d->win);
-			if (have < len)
-				d->lost = true;  /* cut by the snaplen */
-			d->next_seq = seq + len;
-			if (lb.buf[0] == '\0' && !d->off && !d->lost &&
-			    d->current[0] != '\0')
-				snprintf(lb.buf, lb.size, "%s (cont.)",
-					 d->current);
-		}
-		if (hello_dir && !f->hello &&
-		    strncmp(lb.buf, "ClientHello", 11) == 0) {
-			f->hello = true;
-			f->hello_seq = p->seq;
-			f->hello_len = (uint32_t)p->wire_payload;
-			f->hello_sent = 1;
-			f->hello_first = f->hello_last = p->t * 1000;
-		}
+		if (!repeat)
+			count_hole(d, &o, seq, p->wire_payload);
+		tp_tcpflow_segment(&d->flow, &o, seq, p->payload, p->len,
+				   p->wire_payload);
 	}
+	if (r.conflict) {
+		d->conflicts++;
+		if (tl != NULL)
+			tl->conflict = true;
+	}
+	if (r.delivered && lb->buf[0] == '\0' && !d->off && !d->lost &&
+	    d->current[0] != '\0')
+		snprintf(lb->buf, lb->size, "%s (cont.)", d->current);
 	if (p->flags & TP_TCP_FIN)
-		d->next_seq++;
+		tp_tcpflow_fin(&d->flow, seq + (uint32_t)p->wire_payload);
+}
+
+/* Our ClientHello (in to a server: the client's): the segment that
+ * began it, followed for its retransmissions and its ACK. Known by its
+ * handshake type, whatever else the segment carries. */
+static void note_hello(struct flow *f, const struct tp_pkt *p, bool out,
+		       const struct label *lb)
+{
+	if (out == f->served || f->hello || !lb->client_hello)
+		return;
+	f->hello = true;
+	f->hello_seq = p->seq;
+	f->hello_len = (uint32_t)p->wire_payload;
+	f->hello_sent = 1;
+	f->hello_first = f->hello_last = p->t * 1000;
+}
+
+static void add_packet(struct tp_livecap *lc, const struct tp_pkt *p)
+{
+	struct tp_packet *tl;
+	struct dir_state *d;
+	struct flow *f;
+	struct label lb = {0};
+	char scratch[48] = "";
+	bool out, ours_src, served, repeat;
+	int idx;
+
+	if ((p->family != 4 && p->family != 6) ||
+	    !packet_side(lc, p, &out, &ours_src, &served))
+		return;
+	if (ours_src)
+		f = flow_find(lc, p->family, p->src, p->sport, p->dst, p->dport);
+	else
+		f = flow_find(lc, p->family, p->dst, p->dport, p->src, p->sport);
+	if (f != NULL) {
+		f->served = served;
+		f->last_t = p->t * 1000;
+	}
+	if (p->t * 1000 > lc->latest_t)
+		lc->latest_t = p->t * 1000;
+	tl = timeline_add(lc, f, p, out, &idx);
+	if (p->icmp) {
+		if (tl != NULL)
+			tp_livecap_icmp_name(p->family == 6, p->icmp_type,
+					     p->icmp_code, p->icmp_mtu, tl->icmp,
+					     sizeof(tl->icmp));
+		if (f != NULL && !out)
+			note_icmp(f, p);
+		return;
+	}
+	if (tl != NULL) {
+		flags_name(p->flags, tl->flags, sizeof(tl->flags));
+		tl->len = (uint32_t)p->wire_payload;
+	}
+	if (f == NULL)
+		return;
+	d = out ? &f->out : &f->in;
+	lb.buf = tl != NULL ? tl->tls : scratch;
+	lb.size = tl != NULL ? sizeof(tl->tls) : sizeof(scratch);
+	repeat = retransmission(lc, f, d, tl, p, idx);
+	note_tcp(f, d, p, out);
+	read_stream(d, p, repeat, &lb, tl);
+	if (!repeat && p->wire_payload > 0)
+		note_hello(f, p, out, &lb);
 }
 
 /* ---- the reader ---- */
@@ -1179,6 +1237,19 @@ static struct tp_livecap *livecap_new(const struct sockaddr_storage *endpoints,
 	lc->n_ends = n;
 	lc->port = (uint16_t)port;
 	return lc;
+}
+
+struct tp_livecap *tp_livecap_offline(const struct sockaddr_storage *endpoints,
+				      size_t n, unsigned port)
+{
+	struct tp_error err = {0};
+
+	return livecap_new(endpoints, n, port, &err);
+}
+
+void tp_livecap_feed(struct tp_livecap *lc, const struct tp_pkt *p)
+{
+	add_packet(lc, p);
 }
 
 static struct tp_livecap *livecap_open(struct tp_livecap *lc,
@@ -1477,13 +1548,13 @@ static void add_flow(struct tp_flow_evidence *ev, const struct flow *f)
 
 		ev->client_hello = true;
 		ev->hello_acked = acker->has_ack &&
-			SEQ_GE(acker->max_ack, f->hello_seq + f->hello_len);
+			tp_seq_le(f->hello_seq + f->hello_len, acker->max_ack);
 		ev->hello_answered = f->hello_answered;
 		ev->hello_span_ms = f->hello_last - f->hello_first;
 	}
 	for (i = 0; i < f->n_outs; i++) {
 		const struct out_seg *s = &f->outs[i];
-		bool acked = in->has_ack && SEQ_GE(in->max_ack, s->seq + s->len);
+		bool acked = in->has_ack && tp_seq_le(s->seq + s->len, in->max_ack);
 
 		if (s->len > SMALL_SEGMENT && s->sent > 1 && !acked) {
 			ev->big_out_retrans++;
