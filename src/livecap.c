@@ -192,7 +192,7 @@ static void not_permitted(const struct tp_livecap_opts *o,
 		snprintf(exe, sizeof(exe), "the tlsprobe binary");
 	else
 		exe[n] = '\0';
-	tp_error_set(err, TP_ERR_RUNTIME, "--capture: capture on %s not "
+	tp_error_set(err, TP_ERR_RUNTIME, "{capture}: capture on %s not "
 		     "permitted: run as root or grant CAP_NET_RAW (setcap "
 		     "cap_net_raw+ep %s)", o->iface ? o->iface : "any", exe);
 }
@@ -210,7 +210,7 @@ int tp_livecap_check(const struct tp_livecap_opts *o, struct tp_error *err)
 	}
 	errno = 0;
 	if (getpwnam(user) == NULL) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: no such user to "
+		tp_error_set(err, TP_ERR_RUNTIME, "{user} %s: no such user to "
 			     "run as once the capture is open: name an "
 			     "existing unprivileged user", user);
 		return -1;
@@ -228,7 +228,7 @@ static int drop_privileges(const char *user, struct tp_error *err)
 	errno = 0;
 	pw = getpwnam(user);
 	if (pw == NULL) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: no such user to "
+		tp_error_set(err, TP_ERR_RUNTIME, "{user} %s: no such user to "
 			     "run as once the capture is open: name an "
 			     "existing unprivileged user", user);
 		return -1;
@@ -237,7 +237,7 @@ static int drop_privileges(const char *user, struct tp_error *err)
 		return 0;
 	if (setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
 	    setuid(pw->pw_uid) < 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: cannot switch to "
+		tp_error_set(err, TP_ERR_RUNTIME, "{user} %s: cannot switch to "
 			     "uid %u gid %u: %s", user, (unsigned)pw->pw_uid,
 			     (unsigned)pw->pw_gid, strerror(errno));
 		err->sys_errno = errno;
@@ -245,7 +245,7 @@ static int drop_privileges(const char *user, struct tp_error *err)
 	}
 	/* a drop that could be undone is no drop */
 	if (setuid(0) == 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--user %s: root could be "
+		tp_error_set(err, TP_ERR_RUNTIME, "{user} %s: root could be "
 			     "regained after switching users", user);
 		return -1;
 	}
@@ -1269,7 +1269,7 @@ struct tp_livecap *tp_livecap_start(const struct tp_livecap_opts *o,
 		return NULL;
 	if (tp_livecap_filter(endpoints, lc->n_ends, port, filter,
 			      sizeof(filter)) < 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--capture: the filter for "
+		tp_error_set(err, TP_ERR_RUNTIME, "{capture}: the filter for "
 			     "%zu addresses does not fit", n);
 		tp_livecap_free(lc);
 		return NULL;
@@ -1367,7 +1367,7 @@ struct tp_livecap *tp_livecap_start_server(const struct tp_livecap_opts *o,
 	     (tp_livecap_filter(far, lc->n_ends, far_port, part,
 				sizeof(part)) < 0 ||
 	      append(filter, sizeof(filter), &used, " or (%s)", part) < 0))) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--capture: the filter for "
+		tp_error_set(err, TP_ERR_RUNTIME, "{capture}: the filter for "
 			     "%zu addresses does not fit", n_listen + n_far);
 		tp_livecap_free(lc);
 		return NULL;
@@ -1385,15 +1385,15 @@ static struct tp_livecap *livecap_open(struct tp_livecap *lc,
 	if (tp_capture_open_live(o->iface ? o->iface : "any", filter,
 				 &lc->cap, &cerr) < 0) {
 		tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_RUNTIME,
-			     "--capture: %s", cerr.raw);
+			     "{capture}: %s", cerr.raw);
 		goto fail;
 	}
 	if (o->pcap_out != NULL) {
 		if (tp_capture_dump_to(lc->cap, o->pcap_out, &cerr) < 0) {
 			tp_error_set(err, cerr.kind ? cerr.kind : TP_ERR_USAGE,
-				     "%s%s", strncmp(cerr.raw, "--pcap-out",
+				     "%s%s", strncmp(cerr.raw, "{pcap-out}",
 						     10) == 0 ? ""
-				     : "--pcap-out: ", cerr.raw);
+				     : "{pcap-out}: ", cerr.raw);
 			goto fail;
 		}
 		give_to_invoker(o->pcap_out);
@@ -1402,7 +1402,7 @@ static struct tp_livecap *livecap_open(struct tp_livecap *lc,
 	    drop_privileges(o->user ? o->user : "nobody", err) < 0)
 		goto fail;
 	if (pthread_create(&lc->thread, NULL, reader_main, lc) != 0) {
-		tp_error_set(err, TP_ERR_RUNTIME, "--capture: cannot start "
+		tp_error_set(err, TP_ERR_RUNTIME, "{capture}: cannot start "
 			     "the reader thread");
 		goto fail;
 	}

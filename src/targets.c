@@ -978,7 +978,7 @@ int tp_targets_shard_parse(const char *spec, unsigned *k, unsigned *n,
 		}
 	}
 	if (kv < 1 || nv < 1 || kv > nv || nv > 1000000) {
-		tp_error_set(err, TP_ERR_USAGE, "--shard '%.*s': expected K/N "
+		tp_error_set(err, TP_ERR_USAGE, "{shard} '%.*s': expected K/N "
 			     "with 1 <= K <= N <= 1000000 (e.g. 2/8)",
 			     spec != NULL ? (int)tp_utf8_prefix(spec, 48) : 0,
 			     spec != NULL ? spec : "");
