@@ -93,14 +93,14 @@ static struct host_slot *find_slot(struct tp_fleet_hosts *h,
 	struct host_slot **p = &h->slots, *s, *found = NULL;
 
 	while ((s = *p) != NULL) {
-		if (address != NULL && strcmp(s->address, address) == 0) {
-			found = s;
-		} else if (forgettable(s, now_ms)) {
+		if (forgettable(s, now_ms)) {
 			*p = s->next;
 			free(s);
 			h->n--;
 			continue;
 		}
+		if (address != NULL && strcmp(s->address, address) == 0)
+			found = s;
 		p = &s->next;
 	}
 	return found;
