@@ -601,6 +601,7 @@ static void run_job(struct fleet *f, const struct tp_targets_entry *e,
 	opts.sni = e->sni[0] != '\0' ? e->sni : f->base->sni;
 	opts.starttls = (int)e->starttls;
 	opts.address = address;
+	opts.stop = f->stop;  /* the run's, whatever base holds */
 	if (acquire(f, address != NULL ? text : NULL) < 0)
 		return;
 	r = tp_report_new("client");
