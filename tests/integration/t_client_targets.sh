@@ -25,6 +25,7 @@ for i in 16 17 18; do eps="$eps $(endpoint 127.0.1.$i server-ca2)"; done
 for i in 19 20 21; do eps="$eps $(endpoint 127.0.1.$i server-wrongname)"; done
 for i in 0 1 2 3; do eps="$eps $(endpoint 127.0.3.$i server-ec)"; done
 for i in 1 2 3 4 5 6; do eps="$eps $(endpoint 127.0.4.$i server-ec $SLOW)"; done
+eps="$eps $(endpoint 127.0.5.1 server-ec 5)"   # stalls: for SIGINT
 # shellcheck disable=SC2086
 start_ready fleet python3 "$FLEET_SERVER" --log "$T/conns.log" $eps || exit 1
 PORT=$READY_PORT
@@ -264,3 +265,21 @@ tp --targets resume.list $C --json --out run.jsonl --resume >again.out 2>&1
 RC=$?
 check "a second --resume probes nothing and writes nothing" \
 	[ "$(wc -l <run.jsonl)" -eq "$WANT" -a ! -s again.out ]
+
+# ---- SIGINT: the probes in flight end at once, and leave no record ----
+echo "127.0.5.1:$PORT sni=server.test" >stall
+rm -f stall.jsonl
+# shellcheck disable=SC2086
+"$TP" client --targets stall $C --json --out stall.jsonl >/dev/null \
+	2>stall.err &
+pid=$!
+sleep 0.5
+t0=$(now_ms)
+kill -INT $pid
+wait $pid
+RC=$?
+ms=$(($(now_ms) - t0))
+check "SIGINT ends the run within a second ($ms ms), exit 1" \
+	[ "$ms" -lt 1000 -a "$RC" -eq 1 ]
+check "... with no record of the probe it cut short" [ ! -s stall.jsonl ]
+check "... and one line on stderr saying so" grep -q "stopped" stall.err
