@@ -4,7 +4,9 @@
 # the same as a single-target run of that endpoint; bad lines as records
 # and on stderr; a block; shards; JSON Lines whole after kill -9 and a
 # --resume that loses and repeats nothing; stdin; --per-host and
-# --concurrency watched from the server's side; exit statuses.
+# --concurrency watched from the server's side; SIGINT; exit statuses;
+# as root, a name of three addresses resolved inside a namespace of its
+# own (its /etc/netns hosts file, never the machine's resolver).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
@@ -283,3 +285,42 @@ check "SIGINT ends the run within a second ($ms ms), exit 1" \
 	[ "$ms" -lt 1000 -a "$RC" -eq 1 ]
 check "... with no record of the probe it cut short" [ ! -s stall.jsonl ]
 check "... and one line on stderr saying so" grep -q "stopped" stall.err
+
+# ---- a name with several addresses: every one probed, or the first ----
+# Resolved only inside a network namespace of our own, from its own
+# /etc/netns/NAME/hosts: never the machine's resolver.
+if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
+	skip "a name's every address is probed" "needs root and ip netns"
+	exit 0
+fi
+NS="tpfleet$$"
+if ! ip netns add "$NS" 2>"$T/netns.err"; then
+	skip "a name's every address is probed" "ip netns add: $(head -n 1 "$T/netns.err")"
+	exit 0
+fi
+at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
+ip netns exec "$NS" ip link set lo up
+mkdir -p "/etc/netns/$NS"
+printf '127.0.7.1 multi.test\n127.0.7.2 multi.test\n127.0.7.3 multi.test\n' \
+	>"/etc/netns/$NS/hosts"
+start_ready fleetns ip netns exec "$NS" python3 "$FLEET_SERVER" \
+	--log "$T/ns.log" "$(endpoint 127.0.7.1 server-ec)" \
+	"$(endpoint 127.0.7.2 server-ec)" "$(endpoint 127.0.7.3 server-expired)" ||
+	exit 1
+echo "multi.test:$READY_PORT sni=server.test" >multi
+# shellcheck disable=SC2086
+ip netns exec "$NS" "$TP" client --targets multi $C --json >multi.jsonl \
+	2>/dev/null
+RC=$?
+records multi.jsonl >multi.rec 2>/dev/null
+check "a name of three addresses: three records, one each" \
+	[ "$(cut -f1 multi.rec | sort -u | wc -l)" -eq 3 ]
+check "... each probed as the name (SNI), at its own address" sh -c "
+	grep -q '^multi.test:$READY_PORT sni=server.test @127.0.7.1	pass' multi.rec &&
+	grep -q '^multi.test:$READY_PORT sni=server.test @127.0.7.2	pass' multi.rec &&
+	grep -q '^multi.test:$READY_PORT sni=server.test @127.0.7.3	fail	CERT_EXPIRED' multi.rec"
+check "... the one that fails makes the run exit 1" [ "$RC" -eq 1 ]
+# shellcheck disable=SC2086
+ip netns exec "$NS" "$TP" client --targets multi $C --json \
+	--addresses first >first.jsonl 2>/dev/null
+check "--addresses first: one record" [ "$(wc -l <first.jsonl)" -eq 1 ]
