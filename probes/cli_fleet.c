@@ -253,6 +253,12 @@ static int prepare(const char *sub, const struct cli_fleet *fl,
 	struct tp_error err = {0};
 	int rc;
 
+	/* a capture drops root for the whole process once it is open, and
+	 * --pcap-out is one file: they are one probe's, not a pool's */
+	if (o->capture || o->pcap_out != NULL)
+		return cli_fail(sub, 2, "%s takes the packets of one probe: "
+				"not with --targets", o->pcap_out != NULL
+				? "--pcap-out" : "--capture");
 	if (fl->resume && fl->out == NULL)
 		return cli_fail(sub, 2, "--resume needs --out FILE: the "
 				"records to carry on from");

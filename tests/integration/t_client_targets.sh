@@ -178,6 +178,8 @@ tp --targets good --concurrency 0 >/dev/null 2>&1
 check "--concurrency 0: exit 2" [ $? -eq 2 ]
 tp --targets good --shard 4/3 >/dev/null 2>&1
 check "--shard 4/3: exit 2" [ $? -eq 2 ]
+tp --targets good --capture >/dev/null 2>&1
+check "--capture with --targets: exit 2" [ $? -eq 2 ]
 tp --rate 5 127.0.0.1 >/dev/null 2>&1
 check "--rate without --targets: exit 2" [ $? -eq 2 ]
 tp --targets good --ca "$T/no-such-ca.pem" >/dev/null 2>&1
