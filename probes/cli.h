@@ -37,6 +37,9 @@ enum {
 	OPT_CONNECT, OPT_WAIT,
 	/* pcap */
 	OPT_LIVE, OPT_SECONDS, OPT_HOST, OPT_PORT, OPT_MAX_FLOWS,
+	/* many targets (--targets) */
+	OPT_TARGETS = 1024, OPT_ADDRESSES, OPT_RATE, OPT_PER_HOST, OPT_SHARD,
+	OPT_OUT, OPT_RESUME,
 };
 
 /* The command line's words for an option the library names by its key
@@ -177,6 +180,51 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
  */
 int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 		       struct cli_common *c);
+
+/* Many targets in one run (--targets FILE, cli_fleet.c). */
+struct cli_fleet {
+	const char *targets;     /* --targets: NULL for one HOST */
+	const char *given;       /* the first option of these given, for
+				  * "needs --targets" */
+	bool first_address;      /* --addresses first */
+	unsigned concurrency;    /* 0: the default */
+	double rate;             /* 0: no limit */
+	unsigned per_host;       /* 0: the default */
+	const char *shard;       /* "K/N" */
+	const char *out;         /* --out FILE */
+	bool resume;
+};
+
+#define CLI_FLEET_LONGOPTS \
+	{"targets", required_argument, NULL, OPT_TARGETS}, \
+	{"addresses", required_argument, NULL, OPT_ADDRESSES}, \
+	{"concurrency", required_argument, NULL, OPT_CONCURRENCY}, \
+	{"rate", required_argument, NULL, OPT_RATE}, \
+	{"per-host", required_argument, NULL, OPT_PER_HOST}, \
+	{"shard", required_argument, NULL, OPT_SHARD}, \
+	{"out", required_argument, NULL, OPT_OUT}, \
+	{"resume", no_argument, NULL, OPT_RESUME}
+
+#define CLI_FLEET_USAGE \
+	"many targets (instead of HOST; see \"Many targets\" in the manual):\n" \
+	"  --targets FILE      one target a line (- for stdin), or nmap -oG/-oX\n" \
+	"  --addresses all|first  every address of a name (default) or the first\n" \
+	"  --concurrency N     targets in flight at once (default 32)\n" \
+	"  --rate N            new connections a second over the run (default:\n" \
+	"                      no limit)\n" \
+	"  --per-host N        probes in flight to one address (default 2)\n" \
+	"  --shard K/N         only the targets of shard K of N\n" \
+	"  --out FILE          append the records to FILE as JSON Lines\n" \
+	"  --resume            skip what --out FILE holds already\n"
+
+/* One of CLI_FLEET_LONGOPTS; returns as cli_ciphers_option does. */
+int cli_fleet_option(const char *sub, int opt, const char *arg,
+		     struct cli_fleet *fl);
+/* The whole many-target run of client over fl->targets, o the options
+ * every probe shares; returns the exit code. */
+int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
+		     const struct tp_client_opts *o,
+		     const struct cli_common *c);
 
 /* Usage lines of --capture, --pcap-out and --user, for the mains. */
 #define CLI_CAPTURE_USAGE \

@@ -1,4 +1,5 @@
-/* tlsprobe client HOST[:PORT]: one TLS connection, diagnosed. */
+/* tlsprobe client HOST[:PORT]: one TLS connection, diagnosed; or many
+ * targets, one record each (--targets FILE). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 static const char usage_text[] =
 	"usage: tlsprobe client HOST[:PORT] [options]\n"
+	"       tlsprobe client --targets FILE [options]\n"
 	"  --json              one JSON report on stdout\n"
 	"  --timeout SECONDS   bound for each network stage (default "
 	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
@@ -34,10 +36,12 @@ static const char usage_text[] =
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"  --now TIME          check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
 	"  -v, --verbose       list every handshake message\n"
-	"  --no-color          plain text (also NO_COLOR=1)\n";
+	"  --no-color          plain text (also NO_COLOR=1)\n"
+	CLI_FLEET_USAGE;
 
 static const struct option longopts[] = {
 	CLI_CLIENT_LONGOPTS,
+	CLI_FLEET_LONGOPTS,
 	{"starttls", required_argument, NULL, OPT_STARTTLS},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
@@ -57,6 +61,7 @@ static void show_progress(void *arg, const struct tp_report *r,
 struct client_args {
 	struct tp_client_opts *o;
 	struct cli_common *common;
+	struct cli_fleet *fleet;
 };
 
 static int apply_client(int opt, const char *arg, void *ctx)
@@ -65,13 +70,14 @@ static int apply_client(int opt, const char *arg, void *ctx)
 	int rc;
 
 	return cli_client_option("client", opt, arg, a->o, a->common, &rc)
-	       ? rc : -1;
+	       ? rc : cli_fleet_option("client", opt, arg, a->fleet);
 }
 
 int cmd_client(int argc, char **argv)
 {
 	struct tp_client_opts o;
 	struct cli_common common = {0};
+	struct cli_fleet fleet = {0};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL;
@@ -80,9 +86,22 @@ int cmd_client(int argc, char **argv)
 	tp_client_opts_init(&o);
 	o.password = &cli_password_source;
 	rc = cli_options("client", argc, argv, ":46v", longopts, usage_text,
-			 apply_client, &(struct client_args){&o, &common});
+			 apply_client, &(struct client_args){&o, &common,
+							     &fleet});
 	if (rc >= 0)
 		return rc;
+	if (fleet.targets != NULL && optind < argc)
+		return cli_fail("client", 2, "--targets and a target '%s' "
+				"exclude each other: give one or the other",
+				argv[optind]);
+	if (fleet.targets != NULL && o.sni != NULL && o.no_sni)
+		return cli_fail("client", 2, "--sni and --no-sni exclude each "
+				"other");
+	if (fleet.targets != NULL)
+		return cli_fleet_client("client", &fleet, &o, &common);
+	if (fleet.given != NULL)
+		return cli_fail("client", 2, "%s needs --targets FILE",
+				fleet.given);
 	if (optind >= argc)
 		return cli_fail("client", 2, "no target: expected HOST[:PORT]");
 	if (optind + 1 < argc)

@@ -524,6 +524,23 @@ static int prepare(struct run *run, struct tp_error *err)
 	return 0;
 }
 
+/* The address the caller resolved already (--targets), as the
+ * resolver would have given it: one address, the target's port. */
+static void pinned_address(const struct tp_client_opts *o,
+			   struct tp_resolved *addrs,
+			   struct tp_net_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	memset(addrs, 0, sizeof(*addrs));
+	addrs->addr[0] = *o->address;
+	tp_addr_set_port(&addrs->addr[0], o->port);
+	addrs->len[0] = o->address->ss_family == AF_INET6
+			? sizeof(struct sockaddr_in6)
+			: sizeof(struct sockaddr_in);
+	addrs->n = 1;
+	res->status = TP_NETRES_OK;
+}
+
 /* dns: the target's addresses, each one in the report. */
 static int stage_dns(struct run *run)
 {
@@ -535,8 +552,11 @@ static int stage_dns(struct run *run)
 	double t0 = tp_now_ms();
 	size_t i;
 
-	tp_net_resolve(o->host, o->port, o->family, run->timeout_ms, o->stop,
-		       &run->addrs, &res);
+	if (o->address != NULL)
+		pinned_address(o, &run->addrs, &res);
+	else
+		tp_net_resolve(o->host, o->port, o->family, run->timeout_ms,
+			       o->stop, &run->addrs, &res);
 	if (res.status == TP_NETRES_CANCELLED) {
 		cancel_stage(r, "dns", t0, &run->cut);
 		return -1;
@@ -552,8 +572,12 @@ static int stage_dns(struct run *run)
 				    host_text, sizeof(host_text));
 		tp_report_add_address(r, host_text);
 	}
-	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
-		     run->addrs.n, run->addrs.n == 1 ? "" : "es");
+	if (o->address != NULL)
+		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "address "
+			     "given: %s (not looked up again)", host_text);
+	else
+		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
+			     run->addrs.n, run->addrs.n == 1 ? "" : "es");
 	progress(o, r, "dns");
 	return 0;
 }

@@ -170,6 +170,11 @@ struct tp_target {
 	char *sni;            /* NULL when none is sent */
 	char **addresses;
 	size_t n_addresses;
+	/* --targets: the target's line in the list, 0 when the target did
+	 * not come from one (the single-target document has neither); the
+	 * STARTTLS protocol of a listed target, "" none */
+	unsigned long line;
+	char starttls[12];
 };
 
 /* What a paired tlsprobe server reported through the side channel. */
@@ -690,9 +695,15 @@ void tp_cert_opts_init(struct tp_cert_opts *o);
 
 /* ---- the client probe (client.c) ---- */
 
+struct sockaddr_storage;
+
 struct tp_client_opts {
 	const char *host;
 	unsigned port;
+	/* NULL: resolve host. Set (--targets resolved it already): the one
+	 * address to connect to, its port ignored; host still drives SNI
+	 * and the name checked, and the dns stage says it was given. */
+	const struct sockaddr_storage *address;
 	const char *sni;          /* NULL: host when it is a name */
 	bool no_sni;
 	const char *expect_name;  /* NULL: sni, else host */

@@ -95,6 +95,13 @@ static json_t *target_json(const struct tp_target *t)
 	/* only for an international name: host stays what was resolved */
 	if (o != NULL && t->host_unicode != NULL)
 		set(o, "host_unicode", jstr(t->host_unicode));
+	/* --targets: where the target came from in the list, and what
+	 * else tells two of its lines apart (the resume key, fleet.h) */
+	if (o != NULL && t->line != 0) {
+		set(o, "line", json_integer((json_int_t)t->line));
+		if (t->starttls[0] != '\0')
+			set(o, "starttls", jstr(t->starttls));
+	}
 	return o;
 }
 
