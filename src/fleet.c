@@ -748,7 +748,7 @@ int tp_fleet_run(const struct tp_fleet_opts *o, struct tp_fleet_stats *stats,
 	pthread_cond_init(&f.lim_cond, NULL);
 	if (run_pool(&f, n) < 0) {
 		tp_error_set(err, TP_ERR_RUNTIME, "cannot start the probes' "
-			     "threads (--concurrency %u)", n);
+			     "threads ({concurrency} %u)", n);
 		rc = -1;
 	} else if (f.failed) {
 		*err = f.err;
