@@ -13,7 +13,7 @@ struct account_slot {
 	bool used;
 	double t;
 	uint8_t random[32];
-	struct tp_sb_account a;
+	struct tp_sideband_account a;
 };
 
 struct hello_slot {
@@ -57,7 +57,7 @@ void tp_accounts_free(struct tp_accounts *acc)
 
 void tp_accounts_put_account(struct tp_accounts *acc,
 			     const uint8_t random[32],
-			     const struct tp_sb_account *a)
+			     const struct tp_sideband_account *a)
 {
 	struct account_slot *slot = NULL;
 	size_t i;
@@ -79,8 +79,8 @@ void tp_accounts_put_account(struct tp_accounts *acc,
 	slot->a = *a;
 }
 
-const struct tp_sb_account *tp_accounts_get_account(struct tp_accounts *acc,
-						    const uint8_t random[32])
+const struct tp_sideband_account *
+tp_accounts_get_account(struct tp_accounts *acc, const uint8_t random[32])
 {
 	double now = acc->now_ms();
 	size_t i;
@@ -96,7 +96,7 @@ const struct tp_sb_account *tp_accounts_get_account(struct tp_accounts *acc,
 }
 
 void tp_accounts_put_hello(struct tp_accounts *acc, const uint8_t random[32],
-			   const struct tp_sb_hello *words,
+			   const struct tp_sideband_hello *words,
 			   const char *seen_from, const char *server_local)
 {
 	struct hello_slot *slot = &acc->hellos[acc->next_hello];

@@ -34,16 +34,16 @@ void tp_accounts_free(struct tp_accounts *acc);
  * random; when full, the oldest entry makes room. */
 void tp_accounts_put_account(struct tp_accounts *acc,
 			     const uint8_t random[32],
-			     const struct tp_sb_account *a);
+			     const struct tp_sideband_account *a);
 /* The account for random, or NULL (none, or older than the TTL).
  * Borrowed: valid until the next put. */
-const struct tp_sb_account *tp_accounts_get_account(struct tp_accounts *acc,
-						    const uint8_t random[32]);
+const struct tp_sideband_account *
+tp_accounts_get_account(struct tp_accounts *acc, const uint8_t random[32]);
 
 /* Keeps a hello's words (unique_id, local, dialled) and the two ends of
  * its connection as we saw them; when full, the oldest makes room. */
 void tp_accounts_put_hello(struct tp_accounts *acc, const uint8_t random[32],
-			   const struct tp_sb_hello *words,
+			   const struct tp_sideband_hello *words,
 			   const char *seen_from, const char *server_local);
 /* The newest hello with this random younger than the TTL, or NULL.
  * Borrowed: valid until the next put. */

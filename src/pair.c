@@ -21,7 +21,7 @@ struct tp_pair *tp_pair_new(bool forced)
 	if (p == NULL)
 		return NULL;
 	errno = 0;
-	if (tp_sb_key_new(&p->key) < 0) {
+	if (tp_sideband_key_new(&p->key) < 0) {
 		/* GnuTLS could not make a key: without this the client
 		 * would quietly go unpaired (alloc.h) */
 		if (errno == ENOMEM)
@@ -29,7 +29,7 @@ struct tp_pair *tp_pair_new(bool forced)
 		free(p);
 		return NULL;
 	}
-	tp_sb_mark_client(p->key.pub, p->client_random);
+	tp_sideband_mark_client(p->key.pub, p->client_random);
 	p->forced = forced;
 	return p;
 }
@@ -38,7 +38,7 @@ void tp_pair_free(struct tp_pair *p)
 {
 	if (p == NULL)
 		return;
-	tp_sb_key_free(&p->key);
+	tp_sideband_key_free(&p->key);
 	free(p->inside_line);
 	free(p);
 }
@@ -46,7 +46,7 @@ void tp_pair_free(struct tp_pair *p)
 int tp_pair_words(struct tp_pair *p, int fd, const struct sockaddr *sa,
 		  const char *unique_id)
 {
-	struct tp_sb_hello words;
+	struct tp_sideband_hello words;
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 
@@ -60,7 +60,7 @@ int tp_pair_words(struct tp_pair *p, int fd, const struct sockaddr *sa,
 	memcpy(p->tls_local, words.local, sizeof(p->tls_local));
 	memcpy(p->tls_dialled, words.dialled, sizeof(p->tls_dialled));
 	free(p->inside_line);
-	p->inside_line = tp_sb_inside_line(&words);
+	p->inside_line = tp_sideband_inside_line(&words);
 	if (p->inside_line == NULL) {
 		/* without the line the run would go unpaired unsaid */
 		tp_alloc_note();
@@ -69,7 +69,7 @@ int tp_pair_words(struct tp_pair *p, int fd, const struct sockaddr *sa,
 	return 0;
 }
 
-/* Reads until a newline, EOF, TP_SB_MAX_LINE bytes, the deadline or a
+/* Reads until a newline, EOF, TP_SIDEBAND_MAX_LINE bytes, the deadline or a
  * stop. Returns the bytes read; *reset tells a reset from a quiet end. */
 static size_t read_line(struct tp_pair *p, int fd, char *buf, size_t size,
 			double deadline, bool *reset, bool *timed_out)
@@ -134,23 +134,23 @@ static bool send_line(struct tp_pair *p, int fd, const char *line,
  * connection; the answer goes to p->account. */
 static void claim(struct tp_pair *p, int fd, char *reply, double deadline)
 {
-	unsigned char sig[TP_SB_SIG_LEN];
+	unsigned char sig[TP_SIDEBAND_SIG_LEN];
 	struct tp_error err = {0};
-	struct tp_sb_msg *m;
+	struct tp_sideband_msg *m;
 	char *line;
 	bool reset, timed_out;
 	size_t got;
 
 	errno = 0;
-	if (tp_sb_sign_claim(&p->key, p->welcome.challenge, p->client_random,
-			     sig) < 0) {
+	if (tp_sideband_sign_claim(&p->key, p->welcome.challenge,
+				   p->client_random, sig) < 0) {
 		/* GnuTLS could not allocate: the account would go missing
 		 * as if never claimed (alloc.h) */
 		if (errno == ENOMEM)
 			tp_alloc_note();
 		return;
 	}
-	line = tp_sb_claim_line(sig);
+	line = tp_sideband_claim_line(sig);
 	if (line == NULL)
 		return;
 	if (!send_line(p, fd, line, deadline) || p->cancelled) {
@@ -159,15 +159,15 @@ static void claim(struct tp_pair *p, int fd, char *reply, double deadline)
 	}
 	free(line);
 	p->asked = true;
-	got = read_line(p, fd, reply, TP_SB_MAX_LINE + 1, deadline, &reset,
-			&timed_out);
+	got = read_line(p, fd, reply, TP_SIDEBAND_MAX_LINE + 1, deadline,
+			&reset, &timed_out);
 	m = malloc(sizeof(*m));
 	if (m == NULL || p->cancelled || got == 0) {
 		free(m);
 		return;
 	}
-	if (tp_sb_parse(reply, got, m, &err) != NULL &&
-	    m->type == TP_SB_ACCOUNT) {
+	if (tp_sideband_parse(reply, got, m, &err) != NULL &&
+	    m->type == TP_SIDEBAND_ACCOUNT) {
 		p->claimed = true;
 		p->have_account = m->u.account.has_account;
 		p->account = m->u.account.account;
@@ -179,8 +179,8 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		   socklen_t len, double wait_ms, const char *unique_id,
 		   bool want_claim)
 {
-	struct tp_sb_hello hello;
-	struct tp_sb_msg *m = NULL;
+	struct tp_sideband_hello hello;
+	struct tp_sideband_msg *m = NULL;
 	struct tp_net_result res;
 	struct tp_error err = {0};
 	struct sockaddr_storage ss;
@@ -215,20 +215,20 @@ void tp_pair_hello(struct tp_pair *p, const struct sockaddr *sa,
 		tp_addr_format((struct sockaddr *)&ss, hello.local,
 			       sizeof(hello.local));
 	tp_addr_format(sa, hello.dialled, sizeof(hello.dialled));
-	line = tp_sb_hello_line(&hello);
-	reply = malloc(TP_SB_MAX_LINE + 1);
+	line = tp_sideband_hello_line(&hello);
+	reply = malloc(TP_SIDEBAND_MAX_LINE + 1);
 	m = malloc(sizeof(*m));
 	if (line == NULL || reply == NULL || m == NULL)
 		goto out;
 	if (send_line(p, fd, line, deadline) && !p->cancelled)
-		got = read_line(p, fd, reply, TP_SB_MAX_LINE + 1, deadline,
-				&reset, &timed_out);
+		got = read_line(p, fd, reply, TP_SIDEBAND_MAX_LINE + 1,
+				deadline, &reset, &timed_out);
 	if (p->cancelled)
 		goto out;
-	if (got >= TP_SB_MAGIC_LEN &&
-	    memcmp(reply, TP_SB_MAGIC, TP_SB_MAGIC_LEN) == 0) {
-		if (tp_sb_parse(reply, got, m, &err) != NULL &&
-		    m->type == TP_SB_WELCOME) {
+	if (got >= TP_SIDEBAND_MAGIC_LEN &&
+	    memcmp(reply, TP_SIDEBAND_MAGIC, TP_SIDEBAND_MAGIC_LEN) == 0) {
+		if (tp_sideband_parse(reply, got, m, &err) != NULL &&
+		    m->type == TP_SIDEBAND_WELCOME) {
 			if (first) {
 				p->state = TP_PAIR_PAIRED;
 				p->welcome = m->u.welcome;
@@ -421,7 +421,8 @@ static struct tp_finding *find(struct tp_report *r, enum tp_code code)
 }
 
 /* Adds the server's own words to a finding's evidence. */
-static void add_reason(struct tp_finding *f, const struct tp_sb_account *a)
+static void add_reason(struct tp_finding *f,
+		       const struct tp_sideband_account *a)
 {
 
 	if (f == NULL || a->reason[0] == '\0')
@@ -433,12 +434,12 @@ static void add_reason(struct tp_finding *f, const struct tp_sb_account *a)
 /* The far side's view in the report: its words from the welcome or,
  * without one, from inside TLS; the account when it gave one. */
 static void fill_peer(struct tp_report *r, const struct tp_pair *p,
-		      const struct tp_sb_account *a)
+		      const struct tp_sideband_account *a)
 {
 	struct tp_peer_report *q = &r->peer;
-	const struct tp_sb_welcome *w = p->state == TP_PAIR_PAIRED
+	const struct tp_sideband_welcome *w = p->state == TP_PAIR_PAIRED
 					? &p->welcome : NULL;
-	const struct tp_sb_inside_reply *in = &p->inside;
+	const struct tp_sideband_inside_reply *in = &p->inside;
 	size_t i;
 
 	r->has_peer_report = true;
@@ -466,7 +467,7 @@ static void fill_peer(struct tp_report *r, const struct tp_pair *p,
 void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs)
 {
 	struct tp_error err = {0};
-	struct tp_sb_msg *m;
+	struct tp_sideband_msg *m;
 
 	if (obs == NULL)
 		return;
@@ -474,8 +475,9 @@ void tp_pair_after_tls(struct tp_pair *p, const struct tp_tls_obs *obs)
 	p->ms += obs->inside_ms;
 	if (obs->inside_reply == NULL || (m = malloc(sizeof(*m))) == NULL)
 		return;
-	if (tp_sb_parse(obs->inside_reply, strlen(obs->inside_reply), m,
-			&err) != NULL && m->type == TP_SB_INSIDE_REPLY) {
+	if (tp_sideband_parse(obs->inside_reply, strlen(obs->inside_reply), m,
+			      &err) != NULL &&
+	    m->type == TP_SIDEBAND_INSIDE_REPLY) {
 		p->have_inside = true;
 		p->inside = m->u.inside_reply;
 	}
@@ -502,7 +504,7 @@ static char *raw_of(const char *clean)
  * something on the path terminates TLS. */
 static bool interception(struct tp_pair *p, struct tp_report *r)
 {
-	const struct tp_sb_inside_reply *in = &p->inside;
+	const struct tp_sideband_inside_reply *in = &p->inside;
 	const char *sent_leaf = NULL, *how = NULL;
 	char random_hex[65];
 	struct tp_finding *f;
@@ -564,7 +566,7 @@ static void not_answered(struct tp_pair *p, struct tp_stage *st)
 
 /* The server's account of our handshake: the one given inside TLS, else
  * the one given on the side channel to our claim; NULL when none. */
-static const struct tp_sb_account *account_of(const struct tp_pair *p)
+static const struct tp_sideband_account *account_of(const struct tp_pair *p)
 {
 	if (p->have_inside && p->inside.has_account)
 		return &p->inside.account;
@@ -576,7 +578,8 @@ static const struct tp_sb_account *account_of(const struct tp_pair *p)
 /* Answered inside TLS only: the addresses it saw, unless a middlebox
  * terminates TLS (then the connection it saw is the middlebox's). */
 static void inside_only(struct tp_pair *p, struct tp_report *r,
-			struct tp_stage *st, const struct tp_sb_account *a)
+			struct tp_stage *st,
+			const struct tp_sideband_account *a)
 {
 	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
 		     "answered inside TLS%s%s%s", p->inside.unique_id,
@@ -593,7 +596,8 @@ static void inside_only(struct tp_pair *p, struct tp_report *r,
 /* Paired on the side channel: what it saw of our handshake, the
  * addresses on both ends, and the certificate it sent. */
 static void side_channel(struct tp_pair *p, struct tp_report *r,
-			 struct tp_stage *st, const struct tp_sb_account *a)
+			 struct tp_stage *st,
+			 const struct tp_sideband_account *a)
 {
 	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
 		     p->welcome.unique_id, a != NULL
@@ -662,8 +666,8 @@ static void cut_on_path(struct tp_report *r)
 
 /* CLIENT_CERT_REJECTED in the server's own words, which beat what an
  * alert can carry; returns the finding (NULL when there is none). */
-static struct tp_finding *refused_in_its_words(struct tp_report *r,
-					       const struct tp_sb_account *a)
+static struct tp_finding *
+refused_in_its_words(struct tp_report *r, const struct tp_sideband_account *a)
 {
 	struct tp_finding *f = find(r, TP_CLIENT_CERT_REJECTED);
 	char *summary = NULL;
@@ -696,7 +700,8 @@ static struct tp_finding *refused_in_its_words(struct tp_report *r,
 /* The server's account of our handshake added to what we found: its
  * reason on each finding it explains, and a PEER_ID_MISMATCH that only
  * it could see. */
-static void server_account(struct tp_report *r, const struct tp_sb_account *a)
+static void server_account(struct tp_report *r,
+			   const struct tp_sideband_account *a)
 {
 	struct tp_finding *f;
 	size_t i;
@@ -726,7 +731,7 @@ void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		     const struct tp_tls_client_cfg *cfg)
 {
 	struct tp_stage *st = tp_report_stage(r, "sideband");
-	const struct tp_sb_account *a;
+	const struct tp_sideband_account *a;
 	bool paired = p->state == TP_PAIR_PAIRED;
 
 	if (!paired && !p->have_inside) {

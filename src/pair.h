@@ -15,7 +15,7 @@ enum tp_pair_state {
 };
 
 struct tp_pair {
-	struct tp_sb_key key;             /* this run's: its public half
+	struct tp_sideband_key key;             /* this run's: its public half
 					   * makes the marked random */
 	unsigned char client_random[32];
 	bool forced;                      /* --paired: ask whatever the
@@ -25,18 +25,18 @@ struct tp_pair {
 	double ms;                        /* time the exchanges took */
 	char local[64];                   /* our end of the hello connection */
 	char dialled[64];                 /* its far end as we dialled it */
-	struct tp_sb_welcome welcome;
+	struct tp_sideband_welcome welcome;
 	bool asked;                       /* a claim was sent */
 	bool claimed;                     /* and answered */
 	bool have_account;                /* the server saw our handshake */
-	struct tp_sb_account account;
+	struct tp_sideband_account account;
 	/* the TLS connection: our ends, the words sent inside it */
 	char tls_local[64], tls_dialled[64];
 	char *inside_line;
 	bool marked;                      /* the ServerHello answered the
 					   * mark */
 	bool have_inside;                 /* a reply came inside TLS */
-	struct tp_sb_inside_reply inside;
+	struct tp_sideband_inside_reply inside;
 	volatile sig_atomic_t *stop;      /* the caller's; NULL: none */
 	bool cancelled;                   /* a hello was cut short by it */
 };

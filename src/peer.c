@@ -75,7 +75,7 @@ static char *report_for_wire(const struct tp_report *r)
 	 * exchange carries diagnoses, not packets */
 	json_object_del(doc, "packets");
 	out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (out != NULL && strlen(out) > TP_SB_MAX_LINE / 2) {
+	if (out != NULL && strlen(out) > TP_SIDEBAND_MAX_LINE / 2) {
 		free(out);
 		json_object_set_new(doc, "certificates", json_array());
 		out = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -100,10 +100,11 @@ static char *line(const char *type, const char *from, const char *listen,
 		return NULL;
 	body = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(doc);
-	if (body != NULL && asprintf(&out, "%s%s\n", TP_SB_MAGIC, body) < 0)
+	if (body != NULL &&
+	    asprintf(&out, "%s%s\n", TP_SIDEBAND_MAGIC, body) < 0)
 		out = NULL;
 	free(body);
-	if (out != NULL && strlen(out) > TP_SB_MAX_LINE) {
+	if (out != NULL && strlen(out) > TP_SIDEBAND_MAX_LINE) {
 		free(out);
 		out = NULL;
 	}
@@ -133,10 +134,11 @@ static void take(struct peer *p, const char *text, size_t len)
 	json_error_t jerr;
 	json_t *doc, *rep;
 
-	if (len <= TP_SB_MAGIC_LEN)
+	if (len <= TP_SIDEBAND_MAGIC_LEN)
 		return;
-	doc = json_loadb(text + TP_SB_MAGIC_LEN, len - TP_SB_MAGIC_LEN,
-			 JSON_DISABLE_EOF_CHECK, &jerr);
+	doc = json_loadb(text + TP_SIDEBAND_MAGIC_LEN,
+			 len - TP_SIDEBAND_MAGIC_LEN, JSON_DISABLE_EOF_CHECK,
+			 &jerr);
 	if (!json_is_object(doc)) {
 		json_decref(doc);
 		return;
@@ -352,7 +354,7 @@ static bool exchange(struct peer *p, const struct tp_resolved *addrs,
 		       timeout_ms, 0, NULL, &fd, &res);
 	if (fd < 0)
 		goto out;
-	reply = malloc(TP_SB_MAX_LINE + 1);
+	reply = malloc(TP_SIDEBAND_MAX_LINE + 1);
 	if (reply == NULL)
 		goto out;
 	while (sent < strlen(out)) {
@@ -366,10 +368,10 @@ static bool exchange(struct peer *p, const struct tp_resolved *addrs,
 			goto out;
 		sent += (size_t)n;
 	}
-	while (got < TP_SB_MAX_LINE) {
+	while (got < TP_SIDEBAND_MAX_LINE) {
 		if (tp_net_wait(fd, POLLIN, deadline) <= 0)
 			break;
-		n = recv(fd, reply + got, TP_SB_MAX_LINE - got, 0);
+		n = recv(fd, reply + got, TP_SIDEBAND_MAX_LINE - got, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0)
@@ -382,7 +384,8 @@ static bool exchange(struct peer *p, const struct tp_resolved *addrs,
 	{
 		char type[32];
 
-		if (tp_sb_peek_type(reply, got, type, sizeof(type)) != NULL &&
+		if (tp_sideband_peek_type(reply, got, type,
+					  sizeof(type)) != NULL &&
 		    strcmp(type, "peer-ack") == 0) {
 			pthread_mutex_lock(&p->lock);
 			take(p, reply, got);

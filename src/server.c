@@ -137,8 +137,8 @@ struct conn {
 	bool marked;                /* its ClientHello random was marked */
 	bool account_inside;        /* its account went inside TLS */
 	uint8_t sb_random[32];
-	uint8_t sb_key[TP_SB_KEY_LEN];
-	uint8_t sb_challenge[TP_SB_CHALLENGE_LEN];
+	uint8_t sb_key[TP_SIDEBAND_KEY_LEN];
+	uint8_t sb_challenge[TP_SIDEBAND_CHALLENGE_LEN];
 };
 
 struct server {
@@ -150,9 +150,9 @@ struct server {
 	 * warning in every report, the diagnosis when a client refuses
 	 * the chain for one of them */
 	struct tp_report *own;
-	char chain_sha256[TP_SB_MAX_LIST][65];
+	char chain_sha256[TP_SIDEBAND_MAX_LIST][65];
 	size_t n_chain_hashes;
-	char trusted[TP_SB_MAX_LIST][256];
+	char trusted[TP_SIDEBAND_MAX_LIST][256];
 	size_t n_trusted;
 	char trusted_text[1024];    /* "[CN=a, CN=b]" for reasons */
 	char versions_text[128];    /* what our priority accepts */
@@ -315,7 +315,7 @@ static void describe_us(struct server *srv)
 	struct tp_error quiet = {0};
 	unsigned i;
 
-	for (i = 0; i < srv->creds.n_chain && i < TP_SB_MAX_LIST; i++) {
+	for (i = 0; i < srv->creds.n_chain && i < TP_SIDEBAND_MAX_LIST; i++) {
 		uint8_t fp[32];
 		size_t fp_size = sizeof(fp);
 
@@ -328,7 +328,7 @@ static void describe_us(struct server *srv)
 	}
 	srv->n_chain_hashes = i;
 	if (trust != NULL) {
-		for (i = 0; i < trust->n_cas && i < TP_SB_MAX_LIST; i++) {
+		for (i = 0; i < trust->n_cas && i < TP_SIDEBAND_MAX_LIST; i++) {
 			char dn[512];
 
 			tp_cert_dn(trust->cas[i], false, dn, sizeof(dn));
@@ -575,7 +575,7 @@ static const struct tp_finding *diagnose(struct conn *c)
 }
 
 /* The server's own view of the handshake, for the side channel. */
-static void make_account(struct conn *c, struct tp_sb_account *a)
+static void make_account(struct conn *c, struct tp_sideband_account *a)
 {
 	const struct tp_report *r = c->r;
 	size_t i, j;
@@ -628,7 +628,8 @@ static void make_account(struct conn *c, struct tp_sb_account *a)
 	if (c->cert_rejected)
 		snprintf(a->codes[a->n_codes++], sizeof(a->codes[0]),
 			 "CLIENT_CERT_REJECTED");
-	for (i = 0; i < r->n_findings && a->n_codes < TP_SB_MAX_LIST; i++) {
+	for (i = 0; i < r->n_findings && a->n_codes < TP_SIDEBAND_MAX_LIST;
+	     i++) {
 		const char *name = tp_code_info(r->findings[i].code)->name;
 
 		for (j = 0; j < a->n_codes; j++)
@@ -662,7 +663,7 @@ static void finish_report(struct conn *c)
 	struct server *srv = c->srv;
 	struct tp_report *r = c->r;
 	const struct tp_accounts_hello *hello;
-	struct tp_sb_account a;
+	struct tp_sideband_account a;
 	struct tp_stage *st;
 
 	if (r == NULL || c->reported)
@@ -908,12 +909,12 @@ static void on_client_hello(struct conn *c, const gnutls_datum_t *msg)
 	c->have_random = true;
 	/* a tlsprobe client marked its random: our ServerHello answers the
 	 * mark, so that it knows it may ask us what we saw */
-	c->marked = tp_sb_client_marked(h->random);
+	c->marked = tp_sideband_client_marked(h->random);
 	if (c->marked) {
 		uint8_t sr[32];
 		gnutls_datum_t d = {sr, sizeof(sr)};
 
-		if (tp_sb_mark_server(h->random, sr) == 0) {
+		if (tp_sideband_mark_server(h->random, sr) == 0) {
 			downgrade_sentinel(c->srv, h, sr);
 			(void)gnutls_handshake_set_random(c->s, &d);
 		}
@@ -1099,11 +1100,11 @@ static int line_room(struct conn *c)
 
 	if (c->line_len + 1 < c->line_cap)
 		return 0;
-	if (c->line_cap >= TP_SB_MAX_LINE + 1)
+	if (c->line_cap >= TP_SIDEBAND_MAX_LINE + 1)
 		return -1;
 	cap = c->line_cap ? c->line_cap * 2 : LINE_START;
-	if (cap > TP_SB_MAX_LINE + 1)
-		cap = TP_SB_MAX_LINE + 1;
+	if (cap > TP_SIDEBAND_MAX_LINE + 1)
+		cap = TP_SIDEBAND_MAX_LINE + 1;
 	grown = realloc(c->line, cap);
 	if (grown == NULL)
 		return -1;
@@ -1237,9 +1238,9 @@ static enum step do_peek(struct conn *c)
 			return STEP_CLOSE;
 		return start_tls(c);
 	}
-	if (memcmp(b, TP_SB_MAGIC, c->peek_len < TP_SB_MAGIC_LEN
-		   ? c->peek_len : TP_SB_MAGIC_LEN) == 0) {
-		if (c->peek_len < TP_SB_MAGIC_LEN) {
+	if (memcmp(b, TP_SIDEBAND_MAGIC, c->peek_len < TP_SIDEBAND_MAGIC_LEN
+		   ? c->peek_len : TP_SIDEBAND_MAGIC_LEN) == 0) {
+		if (c->peek_len < TP_SIDEBAND_MAGIC_LEN) {
 			c->events = POLLIN;
 			return STEP_WAIT;
 		}
@@ -1261,7 +1262,7 @@ static enum step do_peek(struct conn *c)
 
 static enum step handshake_done(struct conn *c)
 {
-	struct tp_sb_account a;
+	struct tp_sideband_account a;
 
 	c->handshake_done = true;
 	c->status = 0;
@@ -1335,10 +1336,11 @@ static enum step do_handshake(struct conn *c)
  * would (this connection's report compares them), and the account is
  * this session's own.
  */
-static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
+static enum step answer_inside(struct conn *c,
+			       const struct tp_sideband_hello *words)
 {
 	struct server *srv = c->srv;
-	struct tp_sb_inside_reply *reply = calloc(1, sizeof(*reply));
+	struct tp_sideband_inside_reply *reply = calloc(1, sizeof(*reply));
 	gnutls_datum_t cr = {NULL, 0}, sr = {NULL, 0};
 	size_t i;
 
@@ -1362,7 +1364,7 @@ static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
 	gnutls_session_get_random(c->s, &cr, &sr);
 	if (cr.size == 32)
 		tp_hex(cr.data, 32, reply->client_random);
-	c->out = tp_sb_inside_reply_line(reply);
+	c->out = tp_sideband_inside_reply_line(reply);
 	free(reply);
 	if (c->out == NULL)
 		return STEP_CLOSE;
@@ -1375,7 +1377,7 @@ static enum step answer_inside(struct conn *c, const struct tp_sb_hello *words)
 static enum step do_read_line(struct conn *c)
 {
 	struct tp_error err = {0};
-	struct tp_sb_msg *m;
+	struct tp_sideband_msg *m;
 	enum step next = STEP_NEXT;
 	char *nl;
 	ssize_t n;
@@ -1413,8 +1415,8 @@ static enum step do_read_line(struct conn *c)
 	if (m == NULL)
 		return STEP_CLOSE;
 	c->state = S_BYE;
-	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, m, &err) !=
-	    NULL && m->type == TP_SB_INSIDE)
+	if (tp_sideband_parse(c->line, (size_t)(nl - c->line) + 1, m, &err) !=
+	    NULL && m->type == TP_SIDEBAND_INSIDE)
 		next = answer_inside(c, &m->u.hello);
 	free(m);
 	return next;
@@ -1471,7 +1473,7 @@ static enum step sb_answer(struct conn *c, char *out)
 /* The words of a client whose failed handshake's report waits for them:
  * compared now, and the report goes (with --capture, after the grace the
  * capture needs for the last segments). */
-static void words_arrived(struct server *srv, const struct tp_sb_hello *h)
+static void words_arrived(struct server *srv, const struct tp_sideband_hello *h)
 {
 	const struct tp_accounts_hello *slot =
 		tp_accounts_find_hello(srv->accounts, h->client_random);
@@ -1497,16 +1499,16 @@ static void words_arrived(struct server *srv, const struct tp_sb_hello *h)
  * The client's words count only when its key is the one its random was
  * made from: anyone can copy a random off the wire.
  */
-static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
+static enum step answer_hello(struct conn *c, const struct tp_sideband_hello *h)
 {
 	struct server *srv = c->srv;
-	struct tp_sb_welcome *w = calloc(1, sizeof(*w));
+	struct tp_sideband_welcome *w = calloc(1, sizeof(*w));
 	char *line;
 	size_t i;
 
 	if (w == NULL)
 		return STEP_CLOSE;
-	if (tp_sb_challenge_new(c->sb_challenge) < 0) {
+	if (tp_sideband_challenge_new(c->sb_challenge) < 0) {
 		free(w);
 		return STEP_CLOSE;
 	}
@@ -1514,7 +1516,7 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 	memcpy(c->sb_random, h->client_random, sizeof(c->sb_random));
 	memcpy(c->sb_key, h->key, sizeof(c->sb_key));
 	c->sb_welcomed = true;
-	if (tp_sb_key_fits(h->key, h->client_random)) {
+	if (tp_sideband_key_fits(h->key, h->client_random)) {
 		tp_accounts_put_hello(srv->accounts, h->client_random, h,
 				      c->peer, c->local);
 		words_arrived(srv, h);
@@ -1534,7 +1536,7 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 		snprintf(w->expect_id, sizeof(w->expect_id), "%s",
 			 strcmp(srv->o->expect_id, "peer") == 0
 			 ? h->unique_id : srv->o->expect_id);
-	line = tp_sb_welcome_line(w);
+	line = tp_sideband_welcome_line(w);
 	free(w);
 	return sb_answer(c, line);
 }
@@ -1542,20 +1544,21 @@ static enum step answer_hello(struct conn *c, const struct tp_sb_hello *h)
 /* The account for a claim that proves the hello's key; null otherwise
  * (no such handshake, or a claim that does not verify). Once. */
 static enum step answer_claim(struct conn *c,
-			      const unsigned char sig[TP_SB_SIG_LEN])
+			      const unsigned char sig[TP_SIDEBAND_SIG_LEN])
 {
-	const struct tp_sb_account *a = NULL;
+	const struct tp_sideband_account *a = NULL;
 
 	c->sb_claimed = true;
-	if (tp_sb_claim_valid(c->sb_key, c->sb_challenge, c->sb_random, sig))
+	if (tp_sideband_claim_valid(c->sb_key, c->sb_challenge, c->sb_random,
+				    sig))
 		a = tp_accounts_get_account(c->srv->accounts, c->sb_random);
 	c->out_has_account = a != NULL;
-	return sb_answer(c, tp_sb_account_line(a));
+	return sb_answer(c, tp_sideband_account_line(a));
 }
 
 static enum step do_sb_read(struct conn *c)
 {
-	struct tp_sb_msg *m;
+	struct tp_sideband_msg *m;
 	char type[32];
 	struct tp_error err = {0};
 	enum step next = STEP_CLOSE;
@@ -1579,8 +1582,8 @@ static enum step do_sb_read(struct conn *c)
 		c->line_len += (size_t)n;
 	}
 	if (c->srv->o->on_peer_line != NULL && !c->sb_welcomed &&
-	    tp_sb_peek_type(c->line, (size_t)(nl - c->line) + 1, type,
-			    sizeof(type)) != NULL &&
+	    tp_sideband_peek_type(c->line, (size_t)(nl - c->line) + 1, type,
+				  sizeof(type)) != NULL &&
 	    strcmp(type, "peer-report") == 0) {
 		/* tlsprobe peer's exchange: the peer probe answers it */
 		return sb_answer(c, c->srv->o->on_peer_line(c->srv->o->arg,
@@ -1589,12 +1592,12 @@ static enum step do_sb_read(struct conn *c)
 	m = malloc(sizeof(*m));
 	if (m == NULL)
 		return STEP_CLOSE;
-	if (tp_sb_parse(c->line, (size_t)(nl - c->line) + 1, m, &err) !=
+	if (tp_sideband_parse(c->line, (size_t)(nl - c->line) + 1, m, &err) !=
 	    NULL) {
 		/* a hello first, then at most one claim on its challenge */
-		if (m->type == TP_SB_HELLO && !c->sb_welcomed)
+		if (m->type == TP_SIDEBAND_HELLO && !c->sb_welcomed)
 			next = answer_hello(c, &m->u.hello);
-		else if (m->type == TP_SB_CLAIM && c->sb_welcomed &&
+		else if (m->type == TP_SIDEBAND_CLAIM && c->sb_welcomed &&
 			 !c->sb_claimed)
 			next = answer_claim(c, m->u.signature);
 	}
@@ -1660,8 +1663,8 @@ static enum step on_timeout(struct conn *c)
 		if (c->peek_len == 0) {
 			if (!c->srv->draining)
 				report_silent(c);
-		} else if (memcmp(c->peek, TP_SB_MAGIC, c->peek_len) != 0 &&
-			   !c->srv->draining) {
+		} else if (memcmp(c->peek, TP_SIDEBAND_MAGIC,
+				  c->peek_len) != 0 && !c->srv->draining) {
 			report_not_tls(c);
 		}
 		return STEP_CLOSE;

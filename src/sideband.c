@@ -4,7 +4,7 @@
  * Lines come from a peer that may be hostile: a line is bounded before
  * the JSON parser sees it, every string by the field that receives it
  * (raw: it is sanitised once, where it enters a report), every list by
- * TP_SB_MAX_LIST, and hex fields must be exactly what they claim to be.
+ * TP_SIDEBAND_MAX_LIST, and hex fields must be exactly what they claim to be.
  */
 #include <errno.h>
 #include <gnutls/abstract.h>
@@ -22,7 +22,7 @@ static const char client_mark_key[] = "TLSPROBE/1 client mark";
 static const char server_mark_key[] = "TLSPROBE/1 server mark";
 static const char claim_label[] = "TLSPROBE/1 claim";
 
-int tp_sb_key_new(struct tp_sb_key *k)
+int tp_sideband_key_new(struct tp_sideband_key *k)
 {
 	gnutls_privkey_t priv = NULL;
 	gnutls_datum_t x = {NULL, 0};
@@ -39,20 +39,20 @@ int tp_sb_key_new(struct tp_sb_key *k)
 	if (rc >= 0)
 		rc = gnutls_privkey_export_ecc_raw2(priv, &curve, &x, NULL,
 						    NULL, 0);
-	if (rc < 0 || x.size != TP_SB_KEY_LEN) {
+	if (rc < 0 || x.size != TP_SIDEBAND_KEY_LEN) {
 		if (rc == GNUTLS_E_MEMORY_ERROR)
 			errno = ENOMEM;
 		gnutls_free(x.data);
 		gnutls_privkey_deinit(priv);
 		return -1;
 	}
-	memcpy(k->pub, x.data, TP_SB_KEY_LEN);
+	memcpy(k->pub, x.data, TP_SIDEBAND_KEY_LEN);
 	gnutls_free(x.data);
 	k->priv = priv;
 	return 0;
 }
 
-void tp_sb_key_free(struct tp_sb_key *k)
+void tp_sideband_key_free(struct tp_sideband_key *k)
 {
 	if (k->priv != NULL)
 		gnutls_privkey_deinit((gnutls_privkey_t)k->priv);
@@ -72,18 +72,19 @@ static bool mac16(const char *key, const unsigned char *data, size_t n,
 	return true;
 }
 
-void tp_sb_mark_client(const unsigned char pub[TP_SB_KEY_LEN],
-		       unsigned char cr[32])
+void tp_sideband_mark_client(const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+			     unsigned char cr[32])
 {
 	unsigned char h[32];
 
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, pub, TP_SB_KEY_LEN, h) < 0 ||
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, pub, TP_SIDEBAND_KEY_LEN,
+			     h) < 0 ||
 	    (memcpy(cr, h, 16), !mac16(client_mark_key, cr, 16, cr + 16)))
 		/* no mark: a random that no server answers */
 		(void)gnutls_rnd(GNUTLS_RND_NONCE, cr, 32);
 }
 
-bool tp_sb_client_marked(const unsigned char cr[32])
+bool tp_sideband_client_marked(const unsigned char cr[32])
 {
 	unsigned char tag[16];
 
@@ -91,17 +92,17 @@ bool tp_sb_client_marked(const unsigned char cr[32])
 	       gnutls_memcmp(tag, cr + 16, 16) == 0;
 }
 
-bool tp_sb_key_fits(const unsigned char pub[TP_SB_KEY_LEN],
-		    const unsigned char cr[32])
+bool tp_sideband_key_fits(const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+			  const unsigned char cr[32])
 {
 	unsigned char h[32];
 
-	return gnutls_hash_fast(GNUTLS_DIG_SHA256, pub, TP_SB_KEY_LEN,
+	return gnutls_hash_fast(GNUTLS_DIG_SHA256, pub, TP_SIDEBAND_KEY_LEN,
 				h) >= 0 && memcmp(h, cr, 16) == 0 &&
-	       tp_sb_client_marked(cr);
+	       tp_sideband_client_marked(cr);
 }
 
-int tp_sb_mark_server(const unsigned char cr[32], unsigned char sr[32])
+int tp_sideband_mark_server(const unsigned char cr[32], unsigned char sr[32])
 {
 	/* the tail stays random: a ServerHello random must be fresh */
 	if (!mac16(server_mark_key, cr, 32, sr) ||
@@ -110,8 +111,8 @@ int tp_sb_mark_server(const unsigned char cr[32], unsigned char sr[32])
 	return 0;
 }
 
-bool tp_sb_server_marked(const unsigned char cr[32],
-			 const unsigned char sr[32])
+bool tp_sideband_server_marked(const unsigned char cr[32],
+			       const unsigned char sr[32])
 {
 	unsigned char tag[16];
 
@@ -119,61 +120,64 @@ bool tp_sb_server_marked(const unsigned char cr[32],
 	       gnutls_memcmp(tag, sr, 16) == 0;
 }
 
-int tp_sb_challenge_new(unsigned char challenge[TP_SB_CHALLENGE_LEN])
+int tp_sideband_challenge_new(unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN])
 {
-	return gnutls_rnd(GNUTLS_RND_NONCE, challenge,
-			  TP_SB_CHALLENGE_LEN) < 0 ? -1 : 0;
+	return gnutls_rnd(GNUTLS_RND_NONCE, ch,
+			  TP_SIDEBAND_CHALLENGE_LEN) < 0 ? -1 : 0;
 }
 
 /* What a claim signs: the label, the challenge, the random. */
-static void claim_data(const unsigned char challenge[TP_SB_CHALLENGE_LEN],
+#define CLAIM_LEN (sizeof(claim_label) - 1 + TP_SIDEBAND_CHALLENGE_LEN + 32)
+
+static void claim_data(const unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN],
 		       const unsigned char cr[32],
-		       unsigned char out[sizeof(claim_label) - 1 +
-					 TP_SB_CHALLENGE_LEN + 32])
+		       unsigned char out[CLAIM_LEN])
 {
-	memcpy(out, claim_label, sizeof(claim_label) - 1);
-	memcpy(out + sizeof(claim_label) - 1, challenge, TP_SB_CHALLENGE_LEN);
-	memcpy(out + sizeof(claim_label) - 1 + TP_SB_CHALLENGE_LEN, cr, 32);
+	size_t at = sizeof(claim_label) - 1;
+
+	memcpy(out, claim_label, at);
+	memcpy(out + at, ch, TP_SIDEBAND_CHALLENGE_LEN);
+	memcpy(out + at + TP_SIDEBAND_CHALLENGE_LEN, cr, 32);
 }
 
-int tp_sb_sign_claim(const struct tp_sb_key *k,
-		     const unsigned char challenge[TP_SB_CHALLENGE_LEN],
-		     const unsigned char cr[32],
-		     unsigned char sig[TP_SB_SIG_LEN])
+int tp_sideband_sign_claim(const struct tp_sideband_key *k,
+			   const unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN],
+			   const unsigned char cr[32],
+			   unsigned char sig[TP_SIDEBAND_SIG_LEN])
 {
-	unsigned char data[sizeof(claim_label) - 1 + TP_SB_CHALLENGE_LEN + 32];
+	unsigned char data[CLAIM_LEN];
 	gnutls_datum_t d = {data, sizeof(data)}, s = {NULL, 0};
 	int rc;
 
 	if (k->priv == NULL)
 		return -1;
-	claim_data(challenge, cr, data);
+	claim_data(ch, cr, data);
 	rc = gnutls_privkey_sign_data2((gnutls_privkey_t)k->priv,
 				       GNUTLS_SIGN_EDDSA_ED25519, 0, &d, &s);
-	if (rc < 0 || s.size != TP_SB_SIG_LEN) {
+	if (rc < 0 || s.size != TP_SIDEBAND_SIG_LEN) {
 		gnutls_free(s.data);
 		return -1;
 	}
-	memcpy(sig, s.data, TP_SB_SIG_LEN);
+	memcpy(sig, s.data, TP_SIDEBAND_SIG_LEN);
 	gnutls_free(s.data);
 	return 0;
 }
 
-bool tp_sb_claim_valid(const unsigned char pub[TP_SB_KEY_LEN],
-		       const unsigned char challenge[TP_SB_CHALLENGE_LEN],
-		       const unsigned char cr[32],
-		       const unsigned char sig[TP_SB_SIG_LEN])
+bool tp_sideband_claim_valid(const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+			     const unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN],
+			     const unsigned char cr[32],
+			     const unsigned char sig[TP_SIDEBAND_SIG_LEN])
 {
-	unsigned char data[sizeof(claim_label) - 1 + TP_SB_CHALLENGE_LEN + 32];
+	unsigned char data[CLAIM_LEN];
 	gnutls_datum_t d = {data, sizeof(data)};
-	gnutls_datum_t x = {(unsigned char *)pub, TP_SB_KEY_LEN};
-	gnutls_datum_t s = {(unsigned char *)sig, TP_SB_SIG_LEN};
+	gnutls_datum_t x = {(unsigned char *)pub, TP_SIDEBAND_KEY_LEN};
+	gnutls_datum_t s = {(unsigned char *)sig, TP_SIDEBAND_SIG_LEN};
 	gnutls_pubkey_t key;
 	bool ok;
 
-	if (!tp_sb_key_fits(pub, cr) || gnutls_pubkey_init(&key) < 0)
+	if (!tp_sideband_key_fits(pub, cr) || gnutls_pubkey_init(&key) < 0)
 		return false;
-	claim_data(challenge, cr, data);
+	claim_data(ch, cr, data);
 	ok = gnutls_pubkey_import_ecc_raw(key, GNUTLS_ECC_CURVE_ED25519, &x,
 					  NULL) >= 0 &&
 	     gnutls_pubkey_verify_data2(key, GNUTLS_SIGN_EDDSA_ED25519, 0, &d,
@@ -220,7 +224,7 @@ static json_t *field_list(const char (*items)[65], size_t n)
 	json_t *a = json_array();
 	size_t i;
 
-	for (i = 0; a != NULL && i < n && i < TP_SB_MAX_LIST; i++)
+	for (i = 0; a != NULL && i < n && i < TP_SIDEBAND_MAX_LIST; i++)
 		if (json_array_append_new(a, field(items[i], 65)) < 0) {
 			json_decref(a);
 			return NULL;
@@ -247,18 +251,18 @@ static char *line_of(json_t *obj)
 	if (json == NULL)
 		return NULL;
 	n = strlen(json);
-	line = malloc(TP_SB_MAGIC_LEN + n + 2);
+	line = malloc(TP_SIDEBAND_MAGIC_LEN + n + 2);
 	if (line != NULL) {
-		memcpy(line, TP_SB_MAGIC, TP_SB_MAGIC_LEN);
-		memcpy(line + TP_SB_MAGIC_LEN, json, n);
-		line[TP_SB_MAGIC_LEN + n] = '\n';
-		line[TP_SB_MAGIC_LEN + n + 1] = '\0';
+		memcpy(line, TP_SIDEBAND_MAGIC, TP_SIDEBAND_MAGIC_LEN);
+		memcpy(line + TP_SIDEBAND_MAGIC_LEN, json, n);
+		line[TP_SIDEBAND_MAGIC_LEN + n] = '\n';
+		line[TP_SIDEBAND_MAGIC_LEN + n + 1] = '\0';
 	}
 	free(json);
 	return line;
 }
 
-char *tp_sb_inside_line(const struct tp_sb_hello *words)
+char *tp_sideband_inside_line(const struct tp_sideband_hello *words)
 {
 	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o}",
 				 "type", "inside",
@@ -268,12 +272,12 @@ char *tp_sb_inside_line(const struct tp_sb_hello *words)
 				 "dialled", FIELD(words->dialled)));
 }
 
-char *tp_sb_hello_line(const struct tp_sb_hello *h)
+char *tp_sideband_hello_line(const struct tp_sideband_hello *h)
 {
-	char random[65], key[2 * TP_SB_KEY_LEN + 1];
+	char random[65], key[2 * TP_SIDEBAND_KEY_LEN + 1];
 
 	tp_hex(h->client_random, 32, random);
-	tp_hex(h->key, TP_SB_KEY_LEN, key);
+	tp_hex(h->key, TP_SIDEBAND_KEY_LEN, key);
 	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:s, s:s}",
 				 "type", "hello",
 				 "version", version_or_ours(h->version),
@@ -283,21 +287,22 @@ char *tp_sb_hello_line(const struct tp_sb_hello *h)
 				 "client_random", random, "key", key));
 }
 
-char *tp_sb_claim_line(const unsigned char sig[TP_SB_SIG_LEN])
+char *tp_sideband_claim_line(const unsigned char sig[TP_SIDEBAND_SIG_LEN])
 {
-	char hex[2 * TP_SB_SIG_LEN + 1];
+	char hex[2 * TP_SIDEBAND_SIG_LEN + 1];
 
-	tp_hex(sig, TP_SB_SIG_LEN, hex);
+	tp_hex(sig, TP_SIDEBAND_SIG_LEN, hex);
 	return line_of(json_pack("{s:s, s:s}", "type", "claim", "signature",
 				 hex));
 }
 
-static json_t *account_json(const struct tp_sb_account *a)
+static json_t *account_json(const struct tp_sideband_account *a)
 {
 	json_t *codes = json_array(), *cert;
 	size_t i;
 
-	for (i = 0; codes != NULL && i < a->n_codes && i < TP_SB_MAX_LIST; i++)
+	for (i = 0; codes != NULL && i < a->n_codes && i < TP_SIDEBAND_MAX_LIST;
+	     i++)
 		json_array_append_new(codes, FIELD(a->codes[i]));
 	if (a->has_client_cert)
 		cert = json_pack("{s:o, s:o, s:o}",
@@ -319,14 +324,14 @@ static json_t *account_json(const struct tp_sb_account *a)
 			 "codes", codes);
 }
 
-char *tp_sb_account_line(const struct tp_sb_account *a)
+char *tp_sideband_account_line(const struct tp_sideband_account *a)
 {
 	return line_of(json_pack("{s:s, s:o}", "type", "account",
 				 "account", a != NULL ? account_json(a)
 						      : json_null()));
 }
 
-char *tp_sb_inside_reply_line(const struct tp_sb_inside_reply *r)
+char *tp_sideband_inside_reply_line(const struct tp_sideband_inside_reply *r)
 {
 	return line_of(json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
 				 "type", "inside-reply",
@@ -342,13 +347,14 @@ char *tp_sb_inside_reply_line(const struct tp_sb_inside_reply *r)
 					    : json_null()));
 }
 
-static json_t *welcome_json(const struct tp_sb_welcome *w, size_t n_trusted)
+static json_t *welcome_json(const struct tp_sideband_welcome *w,
+			    size_t n_trusted)
 {
 	json_t *cas = json_array();
-	char challenge[2 * TP_SB_CHALLENGE_LEN + 1];
+	char challenge[2 * TP_SIDEBAND_CHALLENGE_LEN + 1];
 	size_t i;
 
-	tp_hex(w->challenge, TP_SB_CHALLENGE_LEN, challenge);
+	tp_hex(w->challenge, TP_SIDEBAND_CHALLENGE_LEN, challenge);
 	for (i = 0; cas != NULL && i < n_trusted; i++)
 		json_array_append_new(cas, FIELD(w->trusted_cas[i]));
 	return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:b, s:o, "
@@ -366,10 +372,10 @@ static json_t *welcome_json(const struct tp_sb_welcome *w, size_t n_trusted)
 			 "challenge", challenge);
 }
 
-char *tp_sb_welcome_line(const struct tp_sb_welcome *w)
+char *tp_sideband_welcome_line(const struct tp_sideband_welcome *w)
 {
-	size_t n = w->n_trusted < TP_SB_MAX_LIST ? w->n_trusted
-						 : TP_SB_MAX_LIST;
+	size_t n = w->n_trusted < TP_SIDEBAND_MAX_LIST ? w->n_trusted
+						 : TP_SIDEBAND_MAX_LIST;
 	char *line;
 
 	/*
@@ -379,7 +385,8 @@ char *tp_sb_welcome_line(const struct tp_sb_welcome *w)
 	 */
 	for (;;) {
 		line = line_of(welcome_json(w, n));
-		if (line == NULL || strlen(line) <= TP_SB_MAX_LINE || n == 0)
+		if (line == NULL || strlen(line) <= TP_SIDEBAND_MAX_LINE ||
+		    n == 0)
 			return line;
 		free(line);
 		n--;
@@ -529,7 +536,7 @@ static int get_hex_bytes(const struct ctx *c, const json_t *obj,
 	return 0;
 }
 
-/* An array member of at most TP_SB_MAX_LIST items. */
+/* An array member of at most TP_SIDEBAND_MAX_LIST items. */
 static json_t *get_list(const struct ctx *c, const json_t *obj,
 			const char *key)
 {
@@ -541,9 +548,9 @@ static json_t *get_list(const struct ctx *c, const json_t *obj,
 		bad(c->err, "%s.%s is not a list", c->what, key);
 		return NULL;
 	}
-	if (json_array_size(v) > TP_SB_MAX_LIST) {
+	if (json_array_size(v) > TP_SIDEBAND_MAX_LIST) {
 		bad(c->err, "%s.%s has %zu items, at most %d are allowed",
-		    c->what, key, json_array_size(v), TP_SB_MAX_LIST);
+		    c->what, key, json_array_size(v), TP_SIDEBAND_MAX_LIST);
 		return NULL;
 	}
 	return v;
@@ -598,7 +605,7 @@ static int get_strings(const struct ctx *c, const json_t *obj,
 	return 0;
 }
 
-static int parse_hello(const json_t *o, struct tp_sb_hello *h,
+static int parse_hello(const json_t *o, struct tp_sideband_hello *h,
 		       struct tp_error *err)
 {
 	struct ctx c = {"hello", err};
@@ -612,15 +619,16 @@ static int parse_hello(const json_t *o, struct tp_sb_hello *h,
 	    get_str(&c, o, "dialled", h->dialled, sizeof(h->dialled),
 		    false) < 0 ||
 	    get_hex_bytes(&c, o, "client_random", h->client_random, 32) < 0 ||
-	    get_hex_bytes(&c, o, "key", h->key, TP_SB_KEY_LEN) < 0)
+	    get_hex_bytes(&c, o, "key", h->key, TP_SIDEBAND_KEY_LEN) < 0)
 		return -1;
 	return 0;
 }
 
-static int get_account(struct tp_error *err, const char *what,
-		       const json_t *o, bool *has, struct tp_sb_account *a);
+static int get_account(struct tp_error *err, const char *what, const json_t *o,
+		       bool *has, struct tp_sideband_account *a);
 
-static int parse_inside_reply(const json_t *o, struct tp_sb_inside_reply *r,
+static int parse_inside_reply(const json_t *o,
+			      struct tp_sideband_inside_reply *r,
 			      struct tp_error *err)
 {
 	struct ctx c = {"inside-reply", err};
@@ -645,7 +653,7 @@ static const char *const outcomes[] = {
 	"established", "alert", "reset", "closed", "timeout", NULL,
 };
 
-static int parse_account(const json_t *o, struct tp_sb_account *a,
+static int parse_account(const json_t *o, struct tp_sideband_account *a,
 			 struct tp_error *err)
 {
 	struct ctx c = {"account", err};
@@ -695,8 +703,8 @@ static int parse_account(const json_t *o, struct tp_sb_account *a,
 }
 
 /* The "account" member of what (an object or null). */
-static int get_account(struct tp_error *err, const char *what,
-		       const json_t *o, bool *has, struct tp_sb_account *a)
+static int get_account(struct tp_error *err, const char *what, const json_t *o,
+		       bool *has, struct tp_sideband_account *a)
 {
 	struct ctx c = {what, err};
 	json_t *account = member(&c, o, "account");
@@ -713,7 +721,7 @@ static int get_account(struct tp_error *err, const char *what,
 	return 0;
 }
 
-static int parse_welcome(const json_t *o, struct tp_sb_welcome *w,
+static int parse_welcome(const json_t *o, struct tp_sideband_welcome *w,
 			 struct tp_error *err)
 {
 	struct ctx c = {"welcome", err};
@@ -735,12 +743,12 @@ static int parse_welcome(const json_t *o, struct tp_sb_welcome *w,
 	    get_str(&c, o, "expect_id", w->expect_id, sizeof(w->expect_id),
 		    true) < 0 ||
 	    get_hex_bytes(&c, o, "challenge", w->challenge,
-			  TP_SB_CHALLENGE_LEN) < 0)
+			  TP_SIDEBAND_CHALLENGE_LEN) < 0)
 		return -1;
 	return 0;
 }
 
-static int parse_inside(const json_t *o, struct tp_sb_hello *words,
+static int parse_inside(const json_t *o, struct tp_sideband_hello *words,
 			struct tp_error *err)
 {
 	struct ctx c = {"inside", err};
@@ -758,21 +766,24 @@ static int parse_inside(const json_t *o, struct tp_sb_hello *words,
 	return 0;
 }
 
-static int parse_claim(const json_t *o, unsigned char sig[TP_SB_SIG_LEN],
+static int parse_claim(const json_t *o, unsigned char sig[TP_SIDEBAND_SIG_LEN],
 		       struct tp_error *err)
 {
 	struct ctx c = {"claim", err};
 
-	return get_hex_bytes(&c, o, "signature", sig, TP_SB_SIG_LEN);
+	return get_hex_bytes(&c, o, "signature", sig, TP_SIDEBAND_SIG_LEN);
 }
 
-const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
-			struct tp_error *err)
+const char *tp_sideband_parse(const char *line, size_t len,
+			      struct tp_sideband_msg *m, struct tp_error *err)
 {
 	static const char *const types[] = {
-		[TP_SB_HELLO] = "hello", [TP_SB_INSIDE] = "inside",
-		[TP_SB_WELCOME] = "welcome", [TP_SB_INSIDE_REPLY] = "inside-reply",
-		[TP_SB_CLAIM] = "claim", [TP_SB_ACCOUNT] = "account",
+		[TP_SIDEBAND_HELLO] = "hello",
+		[TP_SIDEBAND_INSIDE] = "inside",
+		[TP_SIDEBAND_WELCOME] = "welcome",
+		[TP_SIDEBAND_INSIDE_REPLY] = "inside-reply",
+		[TP_SIDEBAND_CLAIM] = "claim",
+		[TP_SIDEBAND_ACCOUNT] = "account",
 	};
 	const char *type = NULL;
 	json_error_t jerr;
@@ -784,20 +795,22 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
 		bad(err, "no line");
 		return NULL;
 	}
-	if (len > TP_SB_MAX_LINE) {
+	if (len > TP_SIDEBAND_MAX_LINE) {
 		bad(err, "a line of %zu bytes is longer than the %d allowed",
-		    len, TP_SB_MAX_LINE);
+		    len, TP_SIDEBAND_MAX_LINE);
 		return NULL;
 	}
-	if (len < TP_SB_MAGIC_LEN ||
-	    memcmp(line, TP_SB_MAGIC, TP_SB_MAGIC_LEN) != 0) {
-		bad(err, "the line does not start with \"%s\"", TP_SB_MAGIC);
+	if (len < TP_SIDEBAND_MAGIC_LEN ||
+	    memcmp(line, TP_SIDEBAND_MAGIC, TP_SIDEBAND_MAGIC_LEN) != 0) {
+		bad(err, "the line does not start with \"%s\"",
+		    TP_SIDEBAND_MAGIC);
 		return NULL;
 	}
 	if (line[len - 1] == '\n')
 		len--;
-	doc = json_loadb(line + TP_SB_MAGIC_LEN, len - TP_SB_MAGIC_LEN,
-			 JSON_REJECT_DUPLICATES, &jerr);
+	doc = json_loadb(line + TP_SIDEBAND_MAGIC_LEN,
+			 len - TP_SIDEBAND_MAGIC_LEN, JSON_REJECT_DUPLICATES,
+			 &jerr);
 	if (doc == NULL) {
 		/* jansson quotes the input near the error: the message is
 		 * sanitised where it is shown, like every error */
@@ -818,7 +831,7 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(json_string_value(t), types[i]) == 0) {
 			type = types[i];
-			m->type = (enum tp_sb_type)i;
+			m->type = (enum tp_sideband_type)i;
 		}
 	if (type == NULL) {
 		bad(err, "unknown message type '%.*s'",
@@ -827,22 +840,22 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
 		goto out;
 	}
 	switch (m->type) {
-	case TP_SB_HELLO:
+	case TP_SIDEBAND_HELLO:
 		rc = parse_hello(doc, &m->u.hello, err);
 		break;
-	case TP_SB_INSIDE:
+	case TP_SIDEBAND_INSIDE:
 		rc = parse_inside(doc, &m->u.hello, err);
 		break;
-	case TP_SB_WELCOME:
+	case TP_SIDEBAND_WELCOME:
 		rc = parse_welcome(doc, &m->u.welcome, err);
 		break;
-	case TP_SB_INSIDE_REPLY:
+	case TP_SIDEBAND_INSIDE_REPLY:
 		rc = parse_inside_reply(doc, &m->u.inside_reply, err);
 		break;
-	case TP_SB_CLAIM:
+	case TP_SIDEBAND_CLAIM:
 		rc = parse_claim(doc, m->u.signature, err);
 		break;
-	case TP_SB_ACCOUNT:
+	case TP_SIDEBAND_ACCOUNT:
 		rc = get_account(err, "account message", doc,
 				 &m->u.account.has_account,
 				 &m->u.account.account);
@@ -853,18 +866,19 @@ out:
 	return rc == 0 ? type : NULL;
 }
 
-const char *tp_sb_peek_type(const char *line, size_t len, char *type,
-			    size_t size)
+const char *tp_sideband_peek_type(const char *line, size_t len, char *type,
+				  size_t size)
 {
 	json_error_t jerr;
 	json_t *doc, *t;
 	const char *found = NULL;
 
-	if (len < TP_SB_MAGIC_LEN || len > TP_SB_MAX_LINE ||
-	    memcmp(line, TP_SB_MAGIC, TP_SB_MAGIC_LEN) != 0)
+	if (len < TP_SIDEBAND_MAGIC_LEN || len > TP_SIDEBAND_MAX_LINE ||
+	    memcmp(line, TP_SIDEBAND_MAGIC, TP_SIDEBAND_MAGIC_LEN) != 0)
 		return NULL;
-	doc = json_loadb(line + TP_SB_MAGIC_LEN, len - TP_SB_MAGIC_LEN,
-			 JSON_DISABLE_EOF_CHECK, &jerr);
+	doc = json_loadb(line + TP_SIDEBAND_MAGIC_LEN,
+			 len - TP_SIDEBAND_MAGIC_LEN, JSON_DISABLE_EOF_CHECK,
+			 &jerr);
 	t = json_is_object(doc) ? json_object_get(doc, "type") : NULL;
 	if (json_is_string(t) && strlen(json_string_value(t)) < size) {
 		snprintf(type, size, "%s", json_string_value(t));

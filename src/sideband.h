@@ -4,7 +4,7 @@
  * One port carries TLS and the probes' own exchange: a connection whose
  * first bytes are "TLSPROBE/1 " speaks the side channel, anything else is
  * TLS. A message is one line: "TLSPROBE/1 " + a JSON object + "\n", at
- * most TP_SB_MAX_LINE bytes in all. Every object has "type".
+ * most TP_SIDEBAND_MAX_LINE bytes in all. Every object has "type".
  *
  * Manners: a plain server must see nothing but a TLS client's bytes. The
  * client therefore marks its ClientHello random, and a tlsprobe server
@@ -77,15 +77,15 @@
 
 #include "tlsprobe.h"
 
-#define TP_SB_MAGIC "TLSPROBE/1 "
-#define TP_SB_MAGIC_LEN 11
-#define TP_SB_MAX_LINE 16384
-#define TP_SB_KEY_LEN 32       /* an Ed25519 public key */
-#define TP_SB_SIG_LEN 64       /* an Ed25519 signature */
-#define TP_SB_CHALLENGE_LEN 32
-#define TP_SB_MAX_LIST 32     /* chain hashes, trusted CAs, codes */
+#define TP_SIDEBAND_MAGIC "TLSPROBE/1 "
+#define TP_SIDEBAND_MAGIC_LEN 11
+#define TP_SIDEBAND_MAX_LINE 16384
+#define TP_SIDEBAND_KEY_LEN 32       /* an Ed25519 public key */
+#define TP_SIDEBAND_SIG_LEN 64       /* an Ed25519 signature */
+#define TP_SIDEBAND_CHALLENGE_LEN 32
+#define TP_SIDEBAND_MAX_LIST 32     /* chain hashes, trusted CAs, codes */
 
-struct tp_sb_account {
+struct tp_sideband_account {
 	char seen_from[64];
 	char outcome[16];
 	char version[16];
@@ -97,62 +97,65 @@ struct tp_sb_account {
 	char client_subject[256];
 	char client_issuer[256];
 	char client_sha256[65];
-	char codes[TP_SB_MAX_LIST][32];
+	char codes[TP_SIDEBAND_MAX_LIST][32];
 	size_t n_codes;
 };
 
-struct tp_sb_welcome {
+struct tp_sideband_welcome {
 	char version[16];
 	char unique_id[64];
 	char seen_from[64];
 	char server_local[64];
-	char chain_sha256[TP_SB_MAX_LIST][65];
+	char chain_sha256[TP_SIDEBAND_MAX_LIST][65];
 	size_t n_chain;
-	char trusted_cas[TP_SB_MAX_LIST][256];
+	char trusted_cas[TP_SIDEBAND_MAX_LIST][256];
 	size_t n_trusted;
 	bool require_client_cert;
 	char expect_id[64];
-	unsigned char challenge[TP_SB_CHALLENGE_LEN];
+	unsigned char challenge[TP_SIDEBAND_CHALLENGE_LEN];
 };
 
-struct tp_sb_inside_reply {
+struct tp_sideband_inside_reply {
 	char version[16];
 	char unique_id[64];
 	char seen_from[64];
 	char server_local[64];
-	char chain_sha256[TP_SB_MAX_LIST][65];
+	char chain_sha256[TP_SIDEBAND_MAX_LIST][65];
 	size_t n_chain;
 	char client_random[65];
 	bool has_account;
-	struct tp_sb_account account;
+	struct tp_sideband_account account;
 };
 
 /* A hello, or (without client_random and key) the words of "inside". */
-struct tp_sb_hello {
+struct tp_sideband_hello {
 	char version[16];
 	char unique_id[64];
 	char local[64];
 	char dialled[64];
 	unsigned char client_random[32];
-	unsigned char key[TP_SB_KEY_LEN];
+	unsigned char key[TP_SIDEBAND_KEY_LEN];
 };
 
-enum tp_sb_type {
-	TP_SB_HELLO, TP_SB_INSIDE, TP_SB_WELCOME, TP_SB_INSIDE_REPLY,
-	TP_SB_CLAIM, TP_SB_ACCOUNT,
+enum tp_sideband_type {
+	TP_SIDEBAND_HELLO,
+	TP_SIDEBAND_INSIDE,
+	TP_SIDEBAND_WELCOME,
+	TP_SIDEBAND_INSIDE_REPLY,
+	TP_SIDEBAND_CLAIM, TP_SIDEBAND_ACCOUNT,
 };
 
 /* One parsed message; type says which member holds it. */
-struct tp_sb_msg {
-	enum tp_sb_type type;
+struct tp_sideband_msg {
+	enum tp_sideband_type type;
 	union {
-		struct tp_sb_hello hello;          /* hello, inside */
-		struct tp_sb_welcome welcome;
-		struct tp_sb_inside_reply inside_reply;
-		unsigned char signature[TP_SB_SIG_LEN];  /* claim */
+		struct tp_sideband_hello hello;          /* hello, inside */
+		struct tp_sideband_welcome welcome;
+		struct tp_sideband_inside_reply inside_reply;
+		unsigned char signature[TP_SIDEBAND_SIG_LEN];  /* claim */
 		struct {
 			bool has_account;
-			struct tp_sb_account account;
+			struct tp_sideband_account account;
 		} account;
 	} u;
 };
@@ -161,53 +164,53 @@ struct tp_sb_msg {
 
 /* This run's key pair: the public half goes on the wire, the private
  * half signs claims. */
-struct tp_sb_key {
+struct tp_sideband_key {
 	void *priv;                   /* gnutls_privkey_t */
-	unsigned char pub[TP_SB_KEY_LEN];
+	unsigned char pub[TP_SIDEBAND_KEY_LEN];
 };
 
 /* A fresh key pair; -1 when GnuTLS could not make one (errno ENOMEM when
  * memory ran out). */
-int tp_sb_key_new(struct tp_sb_key *k);
-void tp_sb_key_free(struct tp_sb_key *k);
+int tp_sideband_key_new(struct tp_sideband_key *k);
+void tp_sideband_key_free(struct tp_sideband_key *k);
 
 /* The marked ClientHello random that goes with a public key. */
-void tp_sb_mark_client(const unsigned char pub[TP_SB_KEY_LEN],
-		       unsigned char cr[32]);
+void tp_sideband_mark_client(const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+			     unsigned char cr[32]);
 /* Whether a ClientHello random carries the mark. */
-bool tp_sb_client_marked(const unsigned char cr[32]);
+bool tp_sideband_client_marked(const unsigned char cr[32]);
 /* Whether pub is the key a marked random was made from. */
-bool tp_sb_key_fits(const unsigned char pub[TP_SB_KEY_LEN],
-		    const unsigned char cr[32]);
+bool tp_sideband_key_fits(const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+			  const unsigned char cr[32]);
 /* The ServerHello random that answers a marked one; -1 on failure. */
-int tp_sb_mark_server(const unsigned char cr[32], unsigned char sr[32]);
+int tp_sideband_mark_server(const unsigned char cr[32], unsigned char sr[32]);
 /* Whether a ServerHello random answers the mark of cr. */
-bool tp_sb_server_marked(const unsigned char cr[32],
-			 const unsigned char sr[32]);
+bool tp_sideband_server_marked(const unsigned char cr[32],
+			       const unsigned char sr[32]);
 
 /* 32 fresh random bytes for a welcome's challenge; -1 on failure. */
-int tp_sb_challenge_new(unsigned char challenge[TP_SB_CHALLENGE_LEN]);
+int tp_sideband_challenge_new(unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN]);
 /* Signs a claim to the account of cr; -1 on failure. */
-int tp_sb_sign_claim(const struct tp_sb_key *k,
-		     const unsigned char challenge[TP_SB_CHALLENGE_LEN],
-		     const unsigned char cr[32],
-		     unsigned char sig[TP_SB_SIG_LEN]);
+int tp_sideband_sign_claim(const struct tp_sideband_key *k,
+			   const unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN],
+			   const unsigned char cr[32],
+			   unsigned char sig[TP_SIDEBAND_SIG_LEN]);
 /* Whether sig is pub's signature of the claim to cr's account. */
-bool tp_sb_claim_valid(const unsigned char pub[TP_SB_KEY_LEN],
-		       const unsigned char challenge[TP_SB_CHALLENGE_LEN],
-		       const unsigned char cr[32],
-		       const unsigned char sig[TP_SB_SIG_LEN]);
+bool tp_sideband_claim_valid(const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+			     const unsigned char ch[TP_SIDEBAND_CHALLENGE_LEN],
+			     const unsigned char cr[32],
+			     const unsigned char sig[TP_SIDEBAND_SIG_LEN]);
 
 /* ---- lines ---- */
 
 /* Each builder returns a malloc'd line ending in "\n", NULL on no memory. */
-char *tp_sb_inside_line(const struct tp_sb_hello *words);
-char *tp_sb_hello_line(const struct tp_sb_hello *h);
-char *tp_sb_inside_reply_line(const struct tp_sb_inside_reply *r);
-char *tp_sb_welcome_line(const struct tp_sb_welcome *w);
-char *tp_sb_claim_line(const unsigned char sig[TP_SB_SIG_LEN]);
+char *tp_sideband_inside_line(const struct tp_sideband_hello *words);
+char *tp_sideband_hello_line(const struct tp_sideband_hello *h);
+char *tp_sideband_inside_reply_line(const struct tp_sideband_inside_reply *r);
+char *tp_sideband_welcome_line(const struct tp_sideband_welcome *w);
+char *tp_sideband_claim_line(const unsigned char sig[TP_SIDEBAND_SIG_LEN]);
 /* a: the account, or NULL for none */
-char *tp_sb_account_line(const struct tp_sb_account *a);
+char *tp_sideband_account_line(const struct tp_sideband_account *a);
 
 /*
  * Parses one line (with or without its "\n") into m. Returns the message
@@ -216,8 +219,8 @@ char *tp_sb_account_line(const struct tp_sb_account *a);
  * well-formed side-channel message: wrong magic, too long, not JSON, a
  * field of the wrong type or too long. String fields hold raw bytes.
  */
-const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
-			struct tp_error *err);
+const char *tp_sideband_parse(const char *line, size_t len,
+			      struct tp_sideband_msg *m, struct tp_error *err);
 
 /*
  * tlsprobe peer adds one exchange, on a fresh connection, between two
@@ -231,7 +234,7 @@ const char *tp_sb_parse(const char *line, size_t len, struct tp_sb_msg *m,
  * The type of a side-channel line, copied into type; NULL when the line
  * is not "TLSPROBE/1 " and a JSON object with a string "type".
  */
-const char *tp_sb_peek_type(const char *line, size_t len, char *type,
-			    size_t size);
+const char *tp_sideband_peek_type(const char *line, size_t len, char *type,
+				  size_t size);
 
 #endif

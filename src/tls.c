@@ -187,7 +187,7 @@ static bool server_marked(const struct ctx *c, gnutls_session_t s)
 		return false;
 	gnutls_session_get_random(s, &cr, &sr);
 	return sr.size == 32 &&
-	       tp_sb_server_marked(c->cfg->client_random, sr.data);
+	       tp_sideband_server_marked(c->cfg->client_random, sr.data);
 }
 
 static int hook(gnutls_session_t s, unsigned int htype, unsigned when,
@@ -778,7 +778,7 @@ static void inside_exchange(struct ctx *c)
 	size_t len = strlen(line), sent = 0, got = 0;
 	double wait = c->obs->server_marked ? c->cfg->inside_wait_ms
 					    : c->cfg->inside_blind_ms;
-	char *buf = malloc(TP_SB_MAX_LINE + 1);
+	char *buf = malloc(TP_SIDEBAND_MAX_LINE + 1);
 	double t0 = tp_now_ms();
 	ssize_t n;
 
@@ -800,9 +800,9 @@ static void inside_exchange(struct ctx *c)
 			goto out;
 		sent += (size_t)n;
 	}
-	while (got < TP_SB_MAX_LINE) {
+	while (got < TP_SIDEBAND_MAX_LINE) {
 		n = gnutls_record_recv(c->session, buf + got,
-				       TP_SB_MAX_LINE - got);
+				       TP_SIDEBAND_MAX_LINE - got);
 		if (n == GNUTLS_E_AGAIN || n == GNUTLS_E_INTERRUPTED) {
 			if (wait_for(c, POLLIN, c->deadline) <= 0)
 				break;

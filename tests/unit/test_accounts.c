@@ -41,7 +41,7 @@ static struct tp_accounts *new_accounts(void)
 	return acc;
 }
 
-static void account_of(unsigned i, struct tp_sb_account *a)
+static void account_of(unsigned i, struct tp_sideband_account *a)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->seen_from, sizeof(a->seen_from), "192.0.2.1:%u", i);
@@ -54,8 +54,8 @@ static void account_of(unsigned i, struct tp_sb_account *a)
 static void test_accounts_put_get_round_trip(void **state)
 {
 	struct tp_accounts *acc = new_accounts();
-	const struct tp_sb_account *got;
-	struct tp_sb_account a, b;
+	const struct tp_sideband_account *got;
+	struct tp_sideband_account a, b;
 	uint8_t r1[32], r2[32];
 
 	(void)state;
@@ -84,8 +84,8 @@ static void test_accounts_put_get_round_trip(void **state)
 static void test_accounts_unknown_random(void **state)
 {
 	struct tp_accounts *acc = new_accounts();
-	struct tp_sb_hello words = {.unique_id = "node-a"};
-	struct tp_sb_account a;
+	struct tp_sideband_hello words = {.unique_id = "node-a"};
+	struct tp_sideband_account a;
 	uint8_t known[32], unknown[32];
 
 	(void)state;
@@ -107,8 +107,8 @@ static void test_accounts_unknown_random(void **state)
 static void test_accounts_ring_evicts_oldest(void **state)
 {
 	struct tp_accounts *acc = new_accounts();
-	struct tp_sb_hello words = {.unique_id = "node-a"};
-	struct tp_sb_account a;
+	struct tp_sideband_hello words = {.unique_id = "node-a"};
+	struct tp_sideband_account a;
 	uint8_t r[32];
 	unsigned i;
 
@@ -157,8 +157,8 @@ static const struct ttl_case {
 
 static void test_accounts_ttl(void **state)
 {
-	struct tp_sb_hello words = {.unique_id = "node-a"};
-	struct tp_sb_account a;
+	struct tp_sideband_hello words = {.unique_id = "node-a"};
+	struct tp_sideband_account a;
 	uint8_t r[32];
 	size_t i;
 
@@ -193,15 +193,15 @@ static const unsigned newest_fillers[] = {0, TP_ACCOUNTS_HELLOS_MAX - 1};
 
 static void test_accounts_newest_hello_wins(void **state)
 {
-	struct tp_sb_hello first = {
+	struct tp_sideband_hello first = {
 		.unique_id = "node-a", .local = "10.0.0.2:5000",
 		.dialled = "198.51.100.1:4433",
 	};
-	struct tp_sb_hello second = {
+	struct tp_sideband_hello second = {
 		.unique_id = "node-b", .local = "10.0.0.3:6000",
 		.dialled = "198.51.100.2:4433",
 	};
-	struct tp_sb_hello filler = {.unique_id = "filler"};
+	struct tp_sideband_hello filler = {.unique_id = "filler"};
 	const struct tp_accounts_hello *h;
 	uint8_t r[32], other[32];
 	size_t c;

@@ -463,14 +463,14 @@ static void send_line(int fd, char *line)
  * cr, with pub as the key; the welcome into w. Returns the connection,
  * open for the claim.
  */
-static int hello(unsigned port, const unsigned char pub[TP_SB_KEY_LEN],
-		 const unsigned char cr[32], struct tp_sb_welcome *w,
+static int hello(unsigned port, const unsigned char pub[TP_SIDEBAND_KEY_LEN],
+		 const unsigned char cr[32], struct tp_sideband_welcome *w,
 		 char *local, size_t lsize)
 {
-	struct tp_sb_hello h = {0};
-	struct tp_sb_msg *m = malloc(sizeof(*m));
+	struct tp_sideband_hello h = {0};
+	struct tp_sideband_msg *m = malloc(sizeof(*m));
 	struct tp_error err = {0};
-	char buf[TP_SB_MAX_LINE + 1];
+	char buf[TP_SIDEBAND_MAX_LINE + 1];
 	int fd = dial(port, local, lsize);
 	size_t n;
 
@@ -478,10 +478,11 @@ static int hello(unsigned port, const unsigned char pub[TP_SB_KEY_LEN],
 	snprintf(h.local, sizeof(h.local), "%s", local);
 	snprintf(h.dialled, sizeof(h.dialled), "127.0.0.1:%u", port);
 	memcpy(h.client_random, cr, 32);
-	memcpy(h.key, pub, TP_SB_KEY_LEN);
-	send_line(fd, tp_sb_hello_line(&h));
+	memcpy(h.key, pub, TP_SIDEBAND_KEY_LEN);
+	send_line(fd, tp_sideband_hello_line(&h));
 	n = read_line(fd, NULL, buf, sizeof(buf));
-	if (tp_sb_parse(buf, n, m, &err) == NULL || m->type != TP_SB_WELCOME)
+	if (tp_sideband_parse(buf, n, m, &err) == NULL ||
+	    m->type != TP_SIDEBAND_WELCOME)
 		fail_msg("no welcome (%s): %.200s", err.message, buf);
 	*w = m->u.welcome;
 	free(m);
@@ -490,19 +491,20 @@ static int hello(unsigned port, const unsigned char pub[TP_SB_KEY_LEN],
 
 /* Sends the claim sig on fd; true when the answer carries an account,
  * which goes into a. The answer must come, and be the account line. */
-static bool claim(int fd, const unsigned char sig[TP_SB_SIG_LEN],
-		  struct tp_sb_account *a)
+static bool claim(int fd, const unsigned char sig[TP_SIDEBAND_SIG_LEN],
+		  struct tp_sideband_account *a)
 {
-	struct tp_sb_msg *m = malloc(sizeof(*m));
+	struct tp_sideband_msg *m = malloc(sizeof(*m));
 	struct tp_error err = {0};
-	char buf[TP_SB_MAX_LINE + 1];
+	char buf[TP_SIDEBAND_MAX_LINE + 1];
 	size_t n;
 	bool has;
 
 	assert_non_null(m);
-	send_line(fd, tp_sb_claim_line(sig));
+	send_line(fd, tp_sideband_claim_line(sig));
 	n = read_line(fd, NULL, buf, sizeof(buf));
-	if (tp_sb_parse(buf, n, m, &err) == NULL || m->type != TP_SB_ACCOUNT)
+	if (tp_sideband_parse(buf, n, m, &err) == NULL ||
+	    m->type != TP_SIDEBAND_ACCOUNT)
 		fail_msg("no account line (%s): %.200s", err.message, buf);
 	has = m->u.account.has_account;
 	if (has)
@@ -517,25 +519,25 @@ static bool claim(int fd, const unsigned char sig[TP_SB_SIG_LEN],
  * over the welcome's challenge. The welcome into w; true when there is
  * an account, which goes into a.
  */
-static bool ask(unsigned port, const struct tp_sb_key *k,
-		const unsigned char cr[32], struct tp_sb_welcome *w,
-		struct tp_sb_account *a, char *local, size_t lsize)
+static bool ask(unsigned port, const struct tp_sideband_key *k,
+		const unsigned char cr[32], struct tp_sideband_welcome *w,
+		struct tp_sideband_account *a, char *local, size_t lsize)
 {
-	unsigned char sig[TP_SB_SIG_LEN];
+	unsigned char sig[TP_SIDEBAND_SIG_LEN];
 	int fd = hello(port, k->pub, cr, w, local, lsize);
 	bool has;
 
-	assert_int_equal(tp_sb_sign_claim(k, w->challenge, cr, sig), 0);
+	assert_int_equal(tp_sideband_sign_claim(k, w->challenge, cr, sig), 0);
 	has = claim(fd, sig, a);
 	close(fd);
 	return has;
 }
 
 /* A key and the random it marks. */
-static void marked(struct tp_sb_key *k, unsigned char cr[32])
+static void marked(struct tp_sideband_key *k, unsigned char cr[32])
 {
-	assert_int_equal(tp_sb_key_new(k), 0);
-	tp_sb_mark_client(k->pub, cr);
+	assert_int_equal(tp_sideband_key_new(k), 0);
+	tp_sideband_mark_client(k->pub, cr);
 }
 
 /* ---- the cases ---- */
@@ -548,9 +550,9 @@ static void test_server_account_of_a_rejection(void **state)
 {
 	struct harness h;
 	struct tls_client c;
-	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	struct tp_sb_account *a = malloc(sizeof(*a));
-	struct tp_sb_key k, other;
+	struct tp_sideband_welcome *w = malloc(sizeof(*w));
+	struct tp_sideband_account *a = malloc(sizeof(*a));
+	struct tp_sideband_key k, other;
 	unsigned char cr[32], other_cr[32];
 	char buf[256], local[64];
 	ssize_t n;
@@ -612,8 +614,8 @@ static void test_server_account_of_a_rejection(void **state)
 	assert_int_equal(h.sum.connections, 1);
 	assert_int_equal(h.sum.failed, 1);
 	assert_int_equal(h.sum.sideband, 2);
-	tp_sb_key_free(&k);
-	tp_sb_key_free(&other);
+	tp_sideband_key_free(&k);
+	tp_sideband_key_free(&other);
 	free(w);
 	free(a);
 }
@@ -627,15 +629,15 @@ static void test_server_inside_and_established(void **state)
 {
 	struct harness h;
 	struct tls_client c;
-	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	struct tp_sb_account *a = malloc(sizeof(*a));
-	struct tp_sb_msg *m = malloc(sizeof(*m));
-	struct tp_sb_inside_reply *reply;
-	struct tp_sb_hello words = {0};
+	struct tp_sideband_welcome *w = malloc(sizeof(*w));
+	struct tp_sideband_account *a = malloc(sizeof(*a));
+	struct tp_sideband_msg *m = malloc(sizeof(*m));
+	struct tp_sideband_inside_reply *reply;
+	struct tp_sideband_hello words = {0};
 	struct tp_error err = {0};
-	struct tp_sb_key k;
+	struct tp_sideband_key k;
 	unsigned char cr[32];
-	char buf[TP_SB_MAX_LINE + 1], want[65], local[64], *line;
+	char buf[TP_SIDEBAND_MAX_LINE + 1], want[65], local[64], *line;
 	size_t n;
 
 	(void)state;
@@ -648,14 +650,14 @@ static void test_server_inside_and_established(void **state)
 				     path_ca1_client_key), 0);
 	snprintf(words.local, sizeof(words.local), "%s", c.local);
 	snprintf(words.dialled, sizeof(words.dialled), "127.0.0.1:%u", h.port);
-	line = tp_sb_inside_line(&words);
+	line = tp_sideband_inside_line(&words);
 	assert_non_null(line);
 	assert_true(gnutls_record_send(c.s, line, strlen(line)) ==
 		    (ssize_t)strlen(line));
 	free(line);
 	n = read_line(c.fd, c.s, buf, sizeof(buf));
-	if (tp_sb_parse(buf, n, m, &err) == NULL ||
-	    m->type != TP_SB_INSIDE_REPLY)
+	if (tp_sideband_parse(buf, n, m, &err) == NULL ||
+	    m->type != TP_SIDEBAND_INSIDE_REPLY)
 		fail_msg("no inside-reply (%s): %.200s", err.message, buf);
 	reply = &m->u.inside_reply;
 	tp_hex(cr, 32, want);
@@ -685,7 +687,7 @@ static void test_server_inside_and_established(void **state)
 	assert_non_null(strstr(report(&h, 0), "\"verdict\":\"pass\""));
 	stop_server(&h);
 	assert_int_equal(h.sum.established, 1);
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 	free(w);
 	free(a);
 	free(m);
@@ -696,9 +698,9 @@ static void test_server_tls12_rejection(void **state)
 {
 	struct harness h;
 	struct tls_client c;
-	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	struct tp_sb_account *a = malloc(sizeof(*a));
-	struct tp_sb_key k;
+	struct tp_sideband_welcome *w = malloc(sizeof(*w));
+	struct tp_sideband_account *a = malloc(sizeof(*a));
+	struct tp_sideband_key k;
 	unsigned char cr[32];
 	char local[64];
 	int rc;
@@ -715,7 +717,7 @@ static void test_server_tls12_rejection(void **state)
 	assert_true(ask(h.port, &k, cr, w, a, local, sizeof(local)));
 	assert_string_equal(a->alert_sent, "unknown_ca");
 	stop_server(&h);
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 	free(w);
 	free(a);
 }
@@ -732,7 +734,7 @@ static void mark_answered(const char *server_priority,
 {
 	struct harness h;
 	struct tls_client c;
-	struct tp_sb_key k;
+	struct tp_sideband_key k;
 	unsigned char cr[32], plain[32], sr[32], sr2[32];
 	/* the server's default priority speaks TLS 1.3 */
 	bool downgrade = server_priority == NULL &&
@@ -745,7 +747,7 @@ static void mark_answered(const char *server_priority,
 					  path_ca1_client_key), 0);
 	assert_int_equal(gnutls_protocol_get_version(c.s), want_version);
 	server_random(&c, sr);
-	if (!tp_sb_server_marked(cr, sr))
+	if (!tp_sideband_server_marked(cr, sr))
 		fail_msg("%s: the ServerHello random does not answer the mark",
 			 gnutls_protocol_get_name(want_version));
 	/* RFC 8446 section 4.1.3: a server that could speak TLS 1.3 and
@@ -762,24 +764,24 @@ static void mark_answered(const char *server_priority,
 					  path_ca1_client,
 					  path_ca1_client_key), 0);
 	server_random(&c, sr2);
-	assert_true(tp_sb_server_marked(cr, sr2));
+	assert_true(tp_sideband_server_marked(cr, sr2));
 	assert_memory_not_equal(sr + 16, sr2 + 16, 16);
 	gnutls_bye(c.s, GNUTLS_SHUT_WR);
 	tls_close(&c);
 
 	/* a random GnuTLS chose (as a plain client's is) is not answered */
 	assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, plain, 32), 0);
-	assert_false(tp_sb_client_marked(plain));
+	assert_false(tp_sideband_client_marked(plain));
 	assert_int_equal(tls_connect_with(&c, h.port, plain, client_priority,
 					  path_ca1_client,
 					  path_ca1_client_key), 0);
 	assert_int_equal(gnutls_protocol_get_version(c.s), want_version);
 	server_random(&c, sr);
-	assert_false(tp_sb_server_marked(plain, sr));
+	assert_false(tp_sideband_server_marked(plain, sr));
 	/* GnuTLS's own random says the same as ours */
 	assert_int_equal(memcmp(sr + 24, "DOWNGRD\x01", 8) == 0, downgrade);
 	/* nor answered as if it were the marked one */
-	assert_false(tp_sb_server_marked(cr, sr));
+	assert_false(tp_sideband_server_marked(cr, sr));
 	gnutls_bye(c.s, GNUTLS_SHUT_WR);
 	tls_close(&c);
 	/* a report is counted when its connection ends: wait for the
@@ -787,7 +789,7 @@ static void mark_answered(const char *server_priority,
 	assert_non_null(report(&h, 2));
 	stop_server(&h);
 	assert_int_equal(h.sum.established, 3);
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 }
 
 static void test_server_mark_tls13(void **state)
@@ -805,7 +807,7 @@ static void test_server_mark_after_hello_retry(void **state)
 {
 	struct harness h;
 	struct tls_client c;
-	struct tp_sb_key k;
+	struct tp_sideband_key k;
 	unsigned char cr[32], sr[32];
 
 	(void)state;
@@ -819,11 +821,11 @@ static void test_server_mark_after_hello_retry(void **state)
 					  path_ca1_client_key), 0);
 	assert_true(c.saw_hrr);
 	server_random(&c, sr);
-	assert_true(tp_sb_server_marked(cr, sr));
+	assert_true(tp_sideband_server_marked(cr, sr));
 	gnutls_bye(c.s, GNUTLS_SHUT_WR);
 	tls_close(&c);
 	stop_server(&h);
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 }
 
 static void test_server_mark_tls12(void **state)
@@ -853,10 +855,12 @@ static void established(unsigned port, const unsigned char cr[32])
 static void test_server_claim_replayed(void **state)
 {
 	struct harness h;
-	struct tp_sb_welcome *w = malloc(sizeof(*w)), *w2 = malloc(sizeof(*w));
-	struct tp_sb_account *a = malloc(sizeof(*a));
-	struct tp_sb_key k;
-	unsigned char cr[32], sig[TP_SB_SIG_LEN], fresh[TP_SB_SIG_LEN];
+	struct tp_sideband_welcome *w = malloc(sizeof(*w)),
+				   *w2 = malloc(sizeof(*w));
+	struct tp_sideband_account *a = malloc(sizeof(*a));
+	struct tp_sideband_key k;
+	unsigned char cr[32], sig[TP_SIDEBAND_SIG_LEN],
+		fresh[TP_SIDEBAND_SIG_LEN];
 	char local[64];
 	int fd;
 
@@ -870,7 +874,7 @@ static void test_server_claim_replayed(void **state)
 
 	/* the claim as it crossed the wire */
 	fd = hello(h.port, k.pub, cr, w, local, sizeof(local));
-	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, cr, sig), 0);
+	assert_int_equal(tp_sideband_sign_claim(&k, w->challenge, cr, sig), 0);
 	assert_true(claim(fd, sig, a));
 	assert_string_equal(a->outcome, "established");
 	close(fd);
@@ -878,18 +882,19 @@ static void test_server_claim_replayed(void **state)
 	/* replayed by someone who saw it: the key and random are public */
 	fd = hello(h.port, k.pub, cr, w2, local, sizeof(local));
 	assert_memory_not_equal(w->challenge, w2->challenge,
-				TP_SB_CHALLENGE_LEN);
+				TP_SIDEBAND_CHALLENGE_LEN);
 	assert_false(claim(fd, sig, a));
 	close(fd);
 
 	/* the holder of the key, on the same terms, gets it */
 	fd = hello(h.port, k.pub, cr, w2, local, sizeof(local));
-	assert_int_equal(tp_sb_sign_claim(&k, w2->challenge, cr, fresh), 0);
+	assert_int_equal(tp_sideband_sign_claim(&k, w2->challenge, cr, fresh),
+			 0);
 	assert_true(claim(fd, fresh, a));
 	close(fd);
 	stop_server(&h);
 	assert_int_equal(h.sum.sideband, 3);
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 	free(w);
 	free(w2);
 	free(a);
@@ -903,12 +908,13 @@ static void test_server_claim_replayed(void **state)
 static void test_server_one_claim(void **state)
 {
 	struct harness h;
-	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	struct tp_sb_msg *m = malloc(sizeof(*m));
+	struct tp_sideband_welcome *w = malloc(sizeof(*w));
+	struct tp_sideband_msg *m = malloc(sizeof(*m));
 	struct tp_error err = {0};
-	struct tp_sb_key k;
-	unsigned char cr[32], bad[TP_SB_SIG_LEN], good[TP_SB_SIG_LEN];
-	char buf[TP_SB_MAX_LINE + 1], local[64], *first, *second, *both;
+	struct tp_sideband_key k;
+	unsigned char cr[32], bad[TP_SIDEBAND_SIG_LEN],
+		good[TP_SIDEBAND_SIG_LEN];
+	char buf[TP_SIDEBAND_MAX_LINE + 1], local[64], *first, *second, *both;
 	char *nl;
 	size_t n, len = 0;
 	ssize_t got;
@@ -922,13 +928,13 @@ static void test_server_one_claim(void **state)
 	established(h.port, cr);
 
 	fd = hello(h.port, k.pub, cr, w, local, sizeof(local));
-	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, cr, good), 0);
+	assert_int_equal(tp_sideband_sign_claim(&k, w->challenge, cr, good), 0);
 	memcpy(bad, good, sizeof(bad));
 	bad[0] ^= 1;
 	/* both in one write: the second is already there when the first
 	 * is answered */
-	first = tp_sb_claim_line(bad);
-	second = tp_sb_claim_line(good);
+	first = tp_sideband_claim_line(bad);
+	second = tp_sideband_claim_line(good);
 	assert_non_null(first);
 	assert_non_null(second);
 	assert_true(asprintf(&both, "%s%s", first, second) > 0);
@@ -944,7 +950,8 @@ static void test_server_one_claim(void **state)
 	nl = memchr(buf, '\n', len);
 	assert_non_null(nl);
 	n = (size_t)(nl + 1 - buf);
-	if (tp_sb_parse(buf, n, m, &err) == NULL || m->type != TP_SB_ACCOUNT)
+	if (tp_sideband_parse(buf, n, m, &err) == NULL ||
+	    m->type != TP_SIDEBAND_ACCOUNT)
 		fail_msg("no account line (%s): %.200s", err.message, buf);
 	assert_false(m->u.account.has_account);
 	/* and nothing after it */
@@ -953,11 +960,11 @@ static void test_server_one_claim(void **state)
 
 	/* the good claim alone, for contrast, is answered */
 	fd = hello(h.port, k.pub, cr, w, local, sizeof(local));
-	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, cr, good), 0);
+	assert_int_equal(tp_sideband_sign_claim(&k, w->challenge, cr, good), 0);
 	assert_true(claim(fd, good, &m->u.account.account));
 	close(fd);
 	stop_server(&h);
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 	free(w);
 	free(m);
 }
@@ -970,11 +977,11 @@ static void test_server_one_claim(void **state)
 static void test_server_key_does_not_fit(void **state)
 {
 	struct harness h;
-	struct tp_sb_welcome *w = malloc(sizeof(*w));
-	struct tp_sb_account *a = malloc(sizeof(*a));
-	struct tp_sb_key k, stranger;
+	struct tp_sideband_welcome *w = malloc(sizeof(*w));
+	struct tp_sideband_account *a = malloc(sizeof(*a));
+	struct tp_sideband_key k, stranger;
 	unsigned char cr[32], stranger_cr[32], plain[32],
-		      sig[TP_SB_SIG_LEN];
+		      sig[TP_SIDEBAND_SIG_LEN];
 	char local[64];
 	int fd;
 
@@ -987,8 +994,8 @@ static void test_server_key_does_not_fit(void **state)
 	established(h.port, cr);
 
 	fd = hello(h.port, stranger.pub, cr, w, local, sizeof(local));
-	assert_int_equal(tp_sb_sign_claim(&stranger, w->challenge, cr, sig),
-			 0);
+	assert_int_equal(
+		tp_sideband_sign_claim(&stranger, w->challenge, cr, sig), 0);
 	assert_false(claim(fd, sig, a));
 	close(fd);
 
@@ -996,7 +1003,8 @@ static void test_server_key_does_not_fit(void **state)
 	assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, plain, 32), 0);
 	established(h.port, plain);
 	fd = hello(h.port, k.pub, plain, w, local, sizeof(local));
-	assert_int_equal(tp_sb_sign_claim(&k, w->challenge, plain, sig), 0);
+	assert_int_equal(tp_sideband_sign_claim(&k, w->challenge, plain, sig),
+			 0);
 	assert_false(claim(fd, sig, a));
 	close(fd);
 
@@ -1006,8 +1014,8 @@ static void test_server_key_does_not_fit(void **state)
 	assert_non_null(report(&h, 1));
 	stop_server(&h);
 	assert_int_equal(h.sum.established, 2);
-	tp_sb_key_free(&k);
-	tp_sb_key_free(&stranger);
+	tp_sideband_key_free(&k);
+	tp_sideband_key_free(&stranger);
 	free(w);
 	free(a);
 }

@@ -59,14 +59,14 @@ static char *hello_with(const struct hello_raw *r)
 #define INSIDE_LINE "TLSPROBE/1 " INSIDE_JSON
 
 /* Parses line into one static message; returns the type or NULL. */
-static struct tp_sb_msg parsed;
+static struct tp_sideband_msg parsed;
 
 static const char *parse_any(const char *line, size_t len,
 			     struct tp_error *err)
 {
 	tp_error_clear(err);
 	memset(&parsed, 0xa5, sizeof(parsed));
-	return tp_sb_parse(line, len, &parsed, err);
+	return tp_sideband_parse(line, len, &parsed, err);
 }
 
 /* The line is refused, with a usage error that says why; the message
@@ -210,17 +210,17 @@ static void fill_bytes(unsigned char *p, size_t n, unsigned seed)
 		p[i] = (unsigned char)(i * seed + 1);
 }
 
-static void fill_hello(struct tp_sb_hello *h)
+static void fill_hello(struct tp_sideband_hello *h)
 {
 	memset(h, 0, sizeof(*h));
 	snprintf(h->unique_id, sizeof(h->unique_id), ID_A);
 	snprintf(h->local, sizeof(h->local), "100.64.0.2:42746");
 	snprintf(h->dialled, sizeof(h->dialled), "[2001:db8::1]:4433");
 	fill_bytes(h->client_random, 32, 7);
-	fill_bytes(h->key, TP_SB_KEY_LEN, 13);
+	fill_bytes(h->key, TP_SIDEBAND_KEY_LEN, 13);
 }
 
-static void fill_account(struct tp_sb_account *a, bool cert)
+static void fill_account(struct tp_sideband_account *a, bool cert)
 {
 	memset(a, 0, sizeof(*a));
 	snprintf(a->seen_from, sizeof(a->seen_from), "203.0.113.1:42745");
@@ -243,7 +243,7 @@ static void fill_account(struct tp_sb_account *a, bool cert)
 	snprintf(a->client_sha256, 65, HEX64B);
 }
 
-static void fill_welcome(struct tp_sb_welcome *w)
+static void fill_welcome(struct tp_sideband_welcome *w)
 {
 	memset(w, 0, sizeof(*w));
 	snprintf(w->unique_id, sizeof(w->unique_id), ID_A);
@@ -256,10 +256,10 @@ static void fill_welcome(struct tp_sb_welcome *w)
 	w->n_trusted = 2;
 	w->require_client_cert = true;
 	snprintf(w->expect_id, sizeof(w->expect_id), ID_A);
-	fill_bytes(w->challenge, TP_SB_CHALLENGE_LEN, 31);
+	fill_bytes(w->challenge, TP_SIDEBAND_CHALLENGE_LEN, 31);
 }
 
-static void fill_inside_reply(struct tp_sb_inside_reply *r, bool account)
+static void fill_inside_reply(struct tp_sideband_inside_reply *r, bool account)
 {
 	memset(r, 0, sizeof(*r));
 	snprintf(r->unique_id, sizeof(r->unique_id), ID_A);
@@ -275,8 +275,8 @@ static void fill_inside_reply(struct tp_sb_inside_reply *r, bool account)
 	fill_account(&r->account, true);
 }
 
-static void assert_account_equal(const struct tp_sb_account *a,
-				 const struct tp_sb_account *b)
+static void assert_account_equal(const struct tp_sideband_account *a,
+				 const struct tp_sideband_account *b)
 {
 	size_t i;
 
@@ -296,8 +296,8 @@ static void assert_account_equal(const struct tp_sb_account *a,
 	assert_string_equal(a->client_sha256, b->client_sha256);
 }
 
-static void assert_welcome_equal(const struct tp_sb_welcome *a,
-				 const struct tp_sb_welcome *b)
+static void assert_welcome_equal(const struct tp_sideband_welcome *a,
+				 const struct tp_sideband_welcome *b)
 {
 	size_t i;
 
@@ -313,34 +313,35 @@ static void assert_welcome_equal(const struct tp_sb_welcome *a,
 		assert_string_equal(a->trusted_cas[i], b->trusted_cas[i]);
 	assert_int_equal(a->require_client_cert, b->require_client_cert);
 	assert_string_equal(a->expect_id, b->expect_id);
-	assert_memory_equal(a->challenge, b->challenge, TP_SB_CHALLENGE_LEN);
+	assert_memory_equal(a->challenge, b->challenge,
+			    TP_SIDEBAND_CHALLENGE_LEN);
 }
 
 /* One line of each type, as our own builders make it. */
 static char *full_line(const char *type)
 {
-	struct tp_sb_hello h;
-	struct tp_sb_welcome w;
-	struct tp_sb_inside_reply r;
-	struct tp_sb_account a;
-	unsigned char sig[TP_SB_SIG_LEN];
+	struct tp_sideband_hello h;
+	struct tp_sideband_welcome w;
+	struct tp_sideband_inside_reply r;
+	struct tp_sideband_account a;
+	unsigned char sig[TP_SIDEBAND_SIG_LEN];
 	char *line = NULL;
 
 	fill_hello(&h);
 	if (strcmp(type, "hello") == 0)
-		line = tp_sb_hello_line(&h);
+		line = tp_sideband_hello_line(&h);
 	else if (strcmp(type, "inside") == 0)
-		line = tp_sb_inside_line(&h);
+		line = tp_sideband_inside_line(&h);
 	else if (strcmp(type, "welcome") == 0)
-		line = (fill_welcome(&w), tp_sb_welcome_line(&w));
+		line = (fill_welcome(&w), tp_sideband_welcome_line(&w));
 	else if (strcmp(type, "inside-reply") == 0)
 		line = (fill_inside_reply(&r, true),
-			tp_sb_inside_reply_line(&r));
+			tp_sideband_inside_reply_line(&r));
 	else if (strcmp(type, "claim") == 0)
 		line = (fill_bytes(sig, sizeof(sig), 5),
-			tp_sb_claim_line(sig));
+			tp_sideband_claim_line(sig));
 	else if (strcmp(type, "account") == 0)
-		line = (fill_account(&a, true), tp_sb_account_line(&a));
+		line = (fill_account(&a, true), tp_sideband_account_line(&a));
 	assert_non_null(line);
 	/* what is edited below starts valid */
 	assert_parses_as(line, type);
@@ -354,15 +355,15 @@ static void flip(unsigned char *p, size_t bit)
 	p[bit / 8] ^= (unsigned char)(1u << (bit % 8));
 }
 
-static void new_key(struct tp_sb_key *k)
+static void new_key(struct tp_sideband_key *k)
 {
-	assert_int_equal(tp_sb_key_new(k), 0);
+	assert_int_equal(tp_sideband_key_new(k), 0);
 	assert_non_null(k->priv);
 }
 
 static void test_sideband_client_mark(void **state)
 {
-	struct tp_sb_key k, other;
+	struct tp_sideband_key k, other;
 	unsigned char cr[32], again[32], cr2[32], r[32];
 	size_t bit, marked = 0;
 	int i;
@@ -370,47 +371,48 @@ static void test_sideband_client_mark(void **state)
 	(void)state;
 	new_key(&k);
 	new_key(&other);
-	assert_memory_not_equal(k.pub, other.pub, TP_SB_KEY_LEN);
-	tp_sb_mark_client(k.pub, cr);
-	assert_true(tp_sb_client_marked(cr));
-	assert_true(tp_sb_key_fits(k.pub, cr));
+	assert_memory_not_equal(k.pub, other.pub, TP_SIDEBAND_KEY_LEN);
+	tp_sideband_mark_client(k.pub, cr);
+	assert_true(tp_sideband_client_marked(cr));
+	assert_true(tp_sideband_key_fits(k.pub, cr));
 	/* one key, one random: the server finds the key's handshake */
-	tp_sb_mark_client(k.pub, again);
+	tp_sideband_mark_client(k.pub, again);
 	assert_memory_equal(cr, again, 32);
 	/* another key's mark is a mark, but not this key's */
-	tp_sb_mark_client(other.pub, cr2);
-	assert_true(tp_sb_client_marked(cr2));
+	tp_sideband_mark_client(other.pub, cr2);
+	assert_true(tp_sideband_client_marked(cr2));
 	assert_memory_not_equal(cr, cr2, 32);
-	assert_false(tp_sb_key_fits(other.pub, cr));
-	assert_false(tp_sb_key_fits(k.pub, cr2));
+	assert_false(tp_sideband_key_fits(other.pub, cr));
+	assert_false(tp_sideband_key_fits(k.pub, cr2));
 	/* a plain client's random is not marked (a chance of 2^-128) */
 	for (i = 0; i < 64; i++) {
 		assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, r, 32), 0);
-		marked += tp_sb_client_marked(r);
-		assert_false(tp_sb_key_fits(k.pub, r));
+		marked += tp_sideband_client_marked(r);
+		assert_false(tp_sideband_key_fits(k.pub, r));
 	}
 	assert_int_equal(marked, 0);
 	/* every bit counts: in the key's hash and in the tag */
 	for (bit = 0; bit < 256; bit++) {
 		memcpy(r, cr, 32);
 		flip(r, bit);
-		if (tp_sb_client_marked(r) || tp_sb_key_fits(k.pub, r))
+		if (tp_sideband_client_marked(r) ||
+		    tp_sideband_key_fits(k.pub, r))
 			fail_msg("CR with bit %zu flipped still marked", bit);
 	}
 	/* and every bit of the key */
-	for (bit = 0; bit < 8 * TP_SB_KEY_LEN; bit++) {
-		unsigned char pub[TP_SB_KEY_LEN];
+	for (bit = 0; bit < 8 * TP_SIDEBAND_KEY_LEN; bit++) {
+		unsigned char pub[TP_SIDEBAND_KEY_LEN];
 
 		memcpy(pub, k.pub, sizeof(pub));
 		flip(pub, bit);
-		if (tp_sb_key_fits(pub, cr))
+		if (tp_sideband_key_fits(pub, cr))
 			fail_msg("key with bit %zu flipped fits", bit);
 	}
-	tp_sb_key_free(&k);
-	tp_sb_key_free(&other);
+	tp_sideband_key_free(&k);
+	tp_sideband_key_free(&other);
 	assert_null(k.priv);
 	/* freeing twice is harmless */
-	tp_sb_key_free(&k);
+	tp_sideband_key_free(&k);
 }
 
 /*
@@ -430,149 +432,149 @@ static void test_sideband_mark_known_answer(void **state)
 		0x4a, 0x58, 0x9a, 0xa2, 0x50, 0xed, 0xe0, 0x1f,
 		0x9e, 0x29, 0xe2, 0xca, 0xfc, 0xb1, 0x17, 0xf0,
 	};
-	unsigned char pub[TP_SB_KEY_LEN], cr[32], sr[32];
+	unsigned char pub[TP_SIDEBAND_KEY_LEN], cr[32], sr[32];
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(pub); i++)
 		pub[i] = (unsigned char)i;
-	tp_sb_mark_client(pub, cr);
+	tp_sideband_mark_client(pub, cr);
 	assert_memory_equal(cr, want_cr, 32);
-	assert_int_equal(tp_sb_mark_server(cr, sr), 0);
+	assert_int_equal(tp_sideband_mark_server(cr, sr), 0);
 	assert_memory_equal(sr, want_sr, 16);
 }
 
 static void test_sideband_server_mark(void **state)
 {
-	struct tp_sb_key k, other;
+	struct tp_sideband_key k, other;
 	unsigned char cr[32], cr2[32], sr[32], sr2[32], r[32];
 	size_t bit;
 
 	(void)state;
 	new_key(&k);
 	new_key(&other);
-	tp_sb_mark_client(k.pub, cr);
-	tp_sb_mark_client(other.pub, cr2);
-	assert_int_equal(tp_sb_mark_server(cr, sr), 0);
-	assert_true(tp_sb_server_marked(cr, sr));
+	tp_sideband_mark_client(k.pub, cr);
+	tp_sideband_mark_client(other.pub, cr2);
+	assert_int_equal(tp_sideband_mark_server(cr, sr), 0);
+	assert_true(tp_sideband_server_marked(cr, sr));
 	/* the answer is to this CR only */
-	assert_false(tp_sb_server_marked(cr2, sr));
+	assert_false(tp_sideband_server_marked(cr2, sr));
 	for (bit = 0; bit < 256; bit++) {
 		memcpy(r, cr, 32);
 		flip(r, bit);
-		if (tp_sb_server_marked(r, sr))
+		if (tp_sideband_server_marked(r, sr))
 			fail_msg("SR answers CR with bit %zu flipped", bit);
 	}
 	for (bit = 0; bit < 128; bit++) {
 		memcpy(r, sr, 32);
 		flip(r, bit);
-		if (tp_sb_server_marked(cr, r))
+		if (tp_sideband_server_marked(cr, r))
 			fail_msg("SR with bit %zu flipped still answers", bit);
 	}
 	/* a plain server's random does not answer */
 	assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, r, 32), 0);
-	assert_false(tp_sb_server_marked(cr, r));
+	assert_false(tp_sideband_server_marked(cr, r));
 	/* fresh: the same head, another tail (RFC 8446 section 4.1.3 wants
 	 * a ServerHello random that no one could predict) */
-	assert_int_equal(tp_sb_mark_server(cr, sr2), 0);
-	assert_true(tp_sb_server_marked(cr, sr2));
+	assert_int_equal(tp_sideband_mark_server(cr, sr2), 0);
+	assert_true(tp_sideband_server_marked(cr, sr2));
 	assert_memory_equal(sr, sr2, 16);
 	assert_memory_not_equal(sr + 16, sr2 + 16, 16);
-	tp_sb_key_free(&k);
-	tp_sb_key_free(&other);
+	tp_sideband_key_free(&k);
+	tp_sideband_key_free(&other);
 }
 
 /* ---- claims ---- */
 
 static void test_sideband_claim(void **state)
 {
-	struct tp_sb_key k, other, none = {0};
-	unsigned char cr[32], cr2[32], plain[32], ch[TP_SB_CHALLENGE_LEN],
-		      ch2[TP_SB_CHALLENGE_LEN], sig[TP_SB_SIG_LEN],
-		      bad[TP_SB_SIG_LEN];
+	struct tp_sideband_key k, other, none = {0};
+	unsigned char cr[32], cr2[32], plain[32], ch[TP_SIDEBAND_CHALLENGE_LEN],
+		      ch2[TP_SIDEBAND_CHALLENGE_LEN], sig[TP_SIDEBAND_SIG_LEN],
+		      bad[TP_SIDEBAND_SIG_LEN];
 	size_t bit;
 
 	(void)state;
 	new_key(&k);
 	new_key(&other);
-	tp_sb_mark_client(k.pub, cr);
-	tp_sb_mark_client(other.pub, cr2);
-	assert_int_equal(tp_sb_challenge_new(ch), 0);
-	assert_int_equal(tp_sb_challenge_new(ch2), 0);
+	tp_sideband_mark_client(k.pub, cr);
+	tp_sideband_mark_client(other.pub, cr2);
+	assert_int_equal(tp_sideband_challenge_new(ch), 0);
+	assert_int_equal(tp_sideband_challenge_new(ch2), 0);
 	assert_memory_not_equal(ch, ch2, sizeof(ch));
 
-	assert_int_equal(tp_sb_sign_claim(&k, ch, cr, sig), 0);
-	assert_true(tp_sb_claim_valid(k.pub, ch, cr, sig));
+	assert_int_equal(tp_sideband_sign_claim(&k, ch, cr, sig), 0);
+	assert_true(tp_sideband_claim_valid(k.pub, ch, cr, sig));
 	/* a claim seen on the wire does not answer another challenge */
-	assert_false(tp_sb_claim_valid(k.pub, ch2, cr, sig));
+	assert_false(tp_sideband_claim_valid(k.pub, ch2, cr, sig));
 	/* nor claim another handshake */
-	assert_false(tp_sb_claim_valid(k.pub, ch, cr2, sig));
-	assert_false(tp_sb_claim_valid(other.pub, ch, cr2, sig));
+	assert_false(tp_sideband_claim_valid(k.pub, ch, cr2, sig));
+	assert_false(tp_sideband_claim_valid(other.pub, ch, cr2, sig));
 	/* another key, whose own CR is marked and fits it, cannot sign for
 	 * that CR: only its maker holds the key */
-	assert_int_equal(tp_sb_sign_claim(&k, ch, cr2, bad), 0);
-	assert_false(tp_sb_claim_valid(other.pub, ch, cr2, bad));
+	assert_int_equal(tp_sideband_sign_claim(&k, ch, cr2, bad), 0);
+	assert_false(tp_sideband_claim_valid(other.pub, ch, cr2, bad));
 	/* a good signature by a key that does not fit the CR counts for
 	 * nothing: anyone can sign with a key of their own */
-	assert_false(tp_sb_claim_valid(k.pub, ch, cr2, bad));
+	assert_false(tp_sideband_claim_valid(k.pub, ch, cr2, bad));
 	assert_int_equal(gnutls_rnd(GNUTLS_RND_NONCE, plain, 32), 0);
-	assert_int_equal(tp_sb_sign_claim(&k, ch, plain, bad), 0);
-	assert_false(tp_sb_claim_valid(k.pub, ch, plain, bad));
+	assert_int_equal(tp_sideband_sign_claim(&k, ch, plain, bad), 0);
+	assert_false(tp_sideband_claim_valid(k.pub, ch, plain, bad));
 	/* every bit of the signature */
-	for (bit = 0; bit < 8 * TP_SB_SIG_LEN; bit++) {
+	for (bit = 0; bit < 8 * TP_SIDEBAND_SIG_LEN; bit++) {
 		memcpy(bad, sig, sizeof(bad));
 		flip(bad, bit);
-		if (tp_sb_claim_valid(k.pub, ch, cr, bad))
+		if (tp_sideband_claim_valid(k.pub, ch, cr, bad))
 			fail_msg("signature with bit %zu flipped verifies",
 				 bit);
 	}
 	/* and of the challenge it signs */
-	for (bit = 0; bit < 8 * TP_SB_CHALLENGE_LEN; bit++) {
+	for (bit = 0; bit < 8 * TP_SIDEBAND_CHALLENGE_LEN; bit++) {
 		memcpy(ch2, ch, sizeof(ch2));
 		flip(ch2, bit);
-		if (tp_sb_claim_valid(k.pub, ch2, cr, sig))
+		if (tp_sideband_claim_valid(k.pub, ch2, cr, sig))
 			fail_msg("claim verifies for challenge bit %zu", bit);
 	}
 	/* still good after all that: nothing above changed it */
-	assert_true(tp_sb_claim_valid(k.pub, ch, cr, sig));
+	assert_true(tp_sideband_claim_valid(k.pub, ch, cr, sig));
 	/* a key without its private half signs nothing */
-	memcpy(none.pub, k.pub, TP_SB_KEY_LEN);
-	assert_int_equal(tp_sb_sign_claim(&none, ch, cr, bad), -1);
-	tp_sb_key_free(&k);
-	tp_sb_key_free(&other);
+	memcpy(none.pub, k.pub, TP_SIDEBAND_KEY_LEN);
+	assert_int_equal(tp_sideband_sign_claim(&none, ch, cr, bad), -1);
+	tp_sideband_key_free(&k);
+	tp_sideband_key_free(&other);
 }
 
 /* ---- round trips ---- */
 
 static void test_sideband_hello_round_trip(void **state)
 {
-	struct tp_sb_hello h;
+	struct tp_sideband_hello h;
 	struct tp_error err = {0};
 	char *line;
 
 	(void)state;
 	fill_hello(&h);
-	line = tp_sb_hello_line(&h);
+	line = tp_sideband_hello_line(&h);
 	assert_non_null(line);
-	assert_memory_equal(line, TP_SB_MAGIC, TP_SB_MAGIC_LEN);
+	assert_memory_equal(line, TP_SIDEBAND_MAGIC, TP_SIDEBAND_MAGIC_LEN);
 	assert_int_equal(line[strlen(line) - 1], '\n');
 	/* compact JSON: no space after the magic's own */
-	assert_null(strchr(line + TP_SB_MAGIC_LEN, ' '));
+	assert_null(strchr(line + TP_SIDEBAND_MAGIC_LEN, ' '));
 	assert_parses_as(line, "hello");
-	assert_int_equal(parsed.type, TP_SB_HELLO);
+	assert_int_equal(parsed.type, TP_SIDEBAND_HELLO);
 	assert_string_equal(parsed.u.hello.version, TP_VERSION);
 	assert_string_equal(parsed.u.hello.unique_id, ID_A);
 	assert_string_equal(parsed.u.hello.local, "100.64.0.2:42746");
 	assert_string_equal(parsed.u.hello.dialled, "[2001:db8::1]:4433");
 	assert_memory_equal(parsed.u.hello.client_random, h.client_random, 32);
-	assert_memory_equal(parsed.u.hello.key, h.key, TP_SB_KEY_LEN);
+	assert_memory_equal(parsed.u.hello.key, h.key, TP_SIDEBAND_KEY_LEN);
 	/* without its newline too */
 	assert_string_equal(parse_any(line, strlen(line) - 1, &err), "hello");
 	free(line);
 
 	/* no unique ID: null on the wire, "" after */
 	h.unique_id[0] = '\0';
-	line = tp_sb_hello_line(&h);
+	line = tp_sideband_hello_line(&h);
 	assert_non_null(strstr(line, "\"unique_id\":null"));
 	assert_parses_as(line, "hello");
 	assert_string_equal(parsed.u.hello.unique_id, "");
@@ -581,20 +583,20 @@ static void test_sideband_hello_round_trip(void **state)
 
 static void test_sideband_inside_round_trip(void **state)
 {
-	struct tp_sb_hello words;
+	struct tp_sideband_hello words;
 	char *line;
 
 	(void)state;
 	fill_hello(&words);
-	line = tp_sb_inside_line(&words);
+	line = tp_sideband_inside_line(&words);
 	assert_non_null(line);
-	assert_memory_equal(line, TP_SB_MAGIC, TP_SB_MAGIC_LEN);
+	assert_memory_equal(line, TP_SIDEBAND_MAGIC, TP_SIDEBAND_MAGIC_LEN);
 	assert_int_equal(line[strlen(line) - 1], '\n');
 	/* the words only: the session itself is the proof of who asks */
 	assert_null(strstr(line, "client_random"));
 	assert_null(strstr(line, "\"key\""));
 	assert_parses_as(line, "inside");
-	assert_int_equal(parsed.type, TP_SB_INSIDE);
+	assert_int_equal(parsed.type, TP_SIDEBAND_INSIDE);
 	assert_string_equal(parsed.u.hello.version, TP_VERSION);
 	assert_string_equal(parsed.u.hello.unique_id, ID_A);
 	assert_string_equal(parsed.u.hello.local, "100.64.0.2:42746");
@@ -602,7 +604,7 @@ static void test_sideband_inside_round_trip(void **state)
 	free(line);
 
 	words.unique_id[0] = '\0';
-	line = tp_sb_inside_line(&words);
+	line = tp_sideband_inside_line(&words);
 	assert_non_null(strstr(line, "\"unique_id\":null"));
 	assert_parses_as(line, "inside");
 	assert_string_equal(parsed.u.hello.unique_id, "");
@@ -612,15 +614,15 @@ static void test_sideband_inside_round_trip(void **state)
 
 static void inside_reply_round_trip(bool account)
 {
-	struct tp_sb_inside_reply r;
-	const struct tp_sb_inside_reply *back = &parsed.u.inside_reply;
+	struct tp_sideband_inside_reply r;
+	const struct tp_sideband_inside_reply *back = &parsed.u.inside_reply;
 	char *line;
 
 	fill_inside_reply(&r, account);
-	line = tp_sb_inside_reply_line(&r);
+	line = tp_sideband_inside_reply_line(&r);
 	assert_non_null(line);
 	assert_parses_as(line, "inside-reply");
-	assert_int_equal(parsed.type, TP_SB_INSIDE_REPLY);
+	assert_int_equal(parsed.type, TP_SIDEBAND_INSIDE_REPLY);
 	assert_string_equal(back->version, TP_VERSION);
 	assert_string_equal(back->unique_id, ID_A);
 	assert_string_equal(back->seen_from, "203.0.113.1:42746");
@@ -646,19 +648,19 @@ static void test_sideband_inside_reply_round_trip(void **state)
 
 static void test_sideband_welcome_round_trip(void **state)
 {
-	struct tp_sb_welcome w;
-	char hex[2 * TP_SB_CHALLENGE_LEN + 1], *line;
+	struct tp_sideband_welcome w;
+	char hex[2 * TP_SIDEBAND_CHALLENGE_LEN + 1], *line;
 
 	(void)state;
 	fill_welcome(&w);
-	line = tp_sb_welcome_line(&w);
+	line = tp_sideband_welcome_line(&w);
 	assert_non_null(line);
-	assert_true(strlen(line) <= TP_SB_MAX_LINE);
+	assert_true(strlen(line) <= TP_SIDEBAND_MAX_LINE);
 	assert_parses_as(line, "welcome");
-	assert_int_equal(parsed.type, TP_SB_WELCOME);
+	assert_int_equal(parsed.type, TP_SIDEBAND_WELCOME);
 	assert_welcome_equal(&w, &parsed.u.welcome);
 	/* the challenge in hex, and no account any more: it takes a claim */
-	tp_hex(w.challenge, TP_SB_CHALLENGE_LEN, hex);
+	tp_hex(w.challenge, TP_SIDEBAND_CHALLENGE_LEN, hex);
 	assert_non_null(strstr(line, hex));
 	assert_null(strstr(line, "\"account\""));
 	free(line);
@@ -667,7 +669,7 @@ static void test_sideband_welcome_round_trip(void **state)
 /* Empty optional fields go out as null and come back empty. */
 static void test_sideband_welcome_nulls(void **state)
 {
-	struct tp_sb_welcome w;
+	struct tp_sideband_welcome w;
 	char *line;
 
 	(void)state;
@@ -675,7 +677,7 @@ static void test_sideband_welcome_nulls(void **state)
 	w.expect_id[0] = '\0';
 	w.n_trusted = w.n_chain = 0;
 	w.require_client_cert = false;
-	line = tp_sb_welcome_line(&w);
+	line = tp_sideband_welcome_line(&w);
 	assert_non_null(strstr(line, "\"expect_id\":null"));
 	assert_non_null(strstr(line, "\"trusted_cas\":[]"));
 	assert_parses_as(line, "welcome");
@@ -687,56 +689,56 @@ static void test_sideband_welcome_nulls(void **state)
  * a reader accepts: the builder leaves out what does not fit. */
 static void test_sideband_welcome_bounded(void **state)
 {
-	struct tp_sb_welcome w;
+	struct tp_sideband_welcome w;
 	char *line;
 	size_t i;
 
 	(void)state;
 	fill_welcome(&w);
-	for (i = 0; i < TP_SB_MAX_LIST; i++) {
+	for (i = 0; i < TP_SIDEBAND_MAX_LIST; i++) {
 		memset(w.trusted_cas[i], '"', 255);
 		w.trusted_cas[i][255] = '\0';
 		snprintf(w.chain_sha256[i], 65, HEX64);
 	}
-	w.n_trusted = w.n_chain = TP_SB_MAX_LIST;
-	line = tp_sb_welcome_line(&w);
+	w.n_trusted = w.n_chain = TP_SIDEBAND_MAX_LIST;
+	line = tp_sideband_welcome_line(&w);
 	assert_non_null(line);
-	assert_true(strlen(line) <= TP_SB_MAX_LINE);
+	assert_true(strlen(line) <= TP_SIDEBAND_MAX_LINE);
 	assert_parses_as(line, "welcome");
 	assert_true(parsed.u.welcome.n_trusted > 0 &&
-		    parsed.u.welcome.n_trusted < TP_SB_MAX_LIST);
-	assert_int_equal(parsed.u.welcome.n_chain, TP_SB_MAX_LIST);
+		    parsed.u.welcome.n_trusted < TP_SIDEBAND_MAX_LIST);
+	assert_int_equal(parsed.u.welcome.n_chain, TP_SIDEBAND_MAX_LIST);
 	assert_memory_equal(parsed.u.welcome.challenge, w.challenge,
-			    TP_SB_CHALLENGE_LEN);
+			    TP_SIDEBAND_CHALLENGE_LEN);
 	free(line);
 }
 
 static void test_sideband_claim_round_trip(void **state)
 {
-	unsigned char sig[TP_SB_SIG_LEN];
+	unsigned char sig[TP_SIDEBAND_SIG_LEN];
 	char *line;
 
 	(void)state;
 	fill_bytes(sig, sizeof(sig), 3);
-	line = tp_sb_claim_line(sig);
+	line = tp_sideband_claim_line(sig);
 	assert_non_null(line);
 	assert_int_equal(line[strlen(line) - 1], '\n');
 	assert_parses_as(line, "claim");
-	assert_int_equal(parsed.type, TP_SB_CLAIM);
-	assert_memory_equal(parsed.u.signature, sig, TP_SB_SIG_LEN);
+	assert_int_equal(parsed.type, TP_SIDEBAND_CLAIM);
+	assert_memory_equal(parsed.u.signature, sig, TP_SIDEBAND_SIG_LEN);
 	free(line);
 }
 
 static void account_round_trip(bool cert)
 {
-	struct tp_sb_account a;
+	struct tp_sideband_account a;
 	char *line;
 
 	fill_account(&a, cert);
-	line = tp_sb_account_line(&a);
+	line = tp_sideband_account_line(&a);
 	assert_non_null(line);
 	assert_parses_as(line, "account");
-	assert_int_equal(parsed.type, TP_SB_ACCOUNT);
+	assert_int_equal(parsed.type, TP_SIDEBAND_ACCOUNT);
 	assert_true(parsed.u.account.has_account);
 	assert_account_equal(&a, &parsed.u.account.account);
 	if (!cert)
@@ -746,16 +748,16 @@ static void account_round_trip(bool cert)
 
 static void test_sideband_account_round_trip(void **state)
 {
-	struct tp_sb_account a;
+	struct tp_sideband_account a;
 	char *line;
 
 	(void)state;
-	line = tp_sb_account_line(NULL);
+	line = tp_sideband_account_line(NULL);
 	assert_non_null(line);
 	assert_string_equal(line, "TLSPROBE/1 {\"type\":\"account\","
 			    "\"account\":null}\n");
 	assert_parses_as(line, "account");
-	assert_int_equal(parsed.type, TP_SB_ACCOUNT);
+	assert_int_equal(parsed.type, TP_SIDEBAND_ACCOUNT);
 	assert_false(parsed.u.account.has_account);
 	free(line);
 	account_round_trip(false);
@@ -765,7 +767,7 @@ static void test_sideband_account_round_trip(void **state)
 	fill_account(&a, false);
 	a.version[0] = a.cipher[0] = a.sni[0] = a.alert_sent[0] = '\0';
 	a.n_codes = 0;
-	line = tp_sb_account_line(&a);
+	line = tp_sideband_account_line(&a);
 	assert_non_null(strstr(line, "\"alert_sent\":null"));
 	assert_non_null(strstr(line, "\"sni\":null"));
 	assert_non_null(strstr(line, "\"codes\":[]"));
@@ -792,24 +794,24 @@ static void test_sideband_wrong_magic(void **state)
 
 static void test_sideband_too_long(void **state)
 {
-	char *line = malloc(TP_SB_MAX_LINE + 2), *s;
+	char *line = malloc(TP_SIDEBAND_MAX_LINE + 2), *s;
 	size_t n;
 
 	(void)state;
 	assert_non_null(line);
 	/* a valid message padded with spaces to one byte over the limit */
-	n = (size_t)snprintf(line, TP_SB_MAX_LINE + 2, "%s", INSIDE_LINE);
+	n = (size_t)snprintf(line, TP_SIDEBAND_MAX_LINE + 2, "%s", INSIDE_LINE);
 	n--; /* its closing brace goes last */
-	memset(line + n, ' ', TP_SB_MAX_LINE + 1 - n);
-	line[TP_SB_MAX_LINE - 1] = '}';
-	line[TP_SB_MAX_LINE] = '\n';
-	line[TP_SB_MAX_LINE + 1] = '\0';
-	assert_refused(line, TP_SB_MAX_LINE + 1, "one byte too long");
+	memset(line + n, ' ', TP_SIDEBAND_MAX_LINE + 1 - n);
+	line[TP_SIDEBAND_MAX_LINE - 1] = '}';
+	line[TP_SIDEBAND_MAX_LINE] = '\n';
+	line[TP_SIDEBAND_MAX_LINE + 1] = '\0';
+	assert_refused(line, TP_SIDEBAND_MAX_LINE + 1, "one byte too long");
 	/* the same at exactly the limit is taken */
 	{
 		struct tp_error err = {0};
 
-		assert_string_equal(parse_any(line, TP_SB_MAX_LINE, &err),
+		assert_string_equal(parse_any(line, TP_SIDEBAND_MAX_LINE, &err),
 				    "inside");
 	}
 	/* a string too long for its field, inside a line short enough */
@@ -872,14 +874,14 @@ static void test_sideband_type_tag(void **state)
 {
 	static const struct {
 		const char *name;
-		enum tp_sb_type type;
+		enum tp_sideband_type type;
 	} types[] = {
-		{"hello", TP_SB_HELLO}, {"inside", TP_SB_INSIDE},
-		{"welcome", TP_SB_WELCOME},
-		{"inside-reply", TP_SB_INSIDE_REPLY},
-		{"claim", TP_SB_CLAIM}, {"account", TP_SB_ACCOUNT},
+		{"hello", TP_SIDEBAND_HELLO}, {"inside", TP_SIDEBAND_INSIDE},
+		{"welcome", TP_SIDEBAND_WELCOME},
+		{"inside-reply", TP_SIDEBAND_INSIDE_REPLY},
+		{"claim", TP_SIDEBAND_CLAIM}, {"account", TP_SIDEBAND_ACCOUNT},
 	};
-	struct tp_sb_msg m;
+	struct tp_sideband_msg m;
 	struct tp_error err = {0};
 	char *line;
 	size_t i;
@@ -888,8 +890,9 @@ static void test_sideband_type_tag(void **state)
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		line = full_line(types[i].name);
 		memset(&m, 0xa5, sizeof(m));
-		assert_string_equal(tp_sb_parse(line, strlen(line), &m, &err),
-				    types[i].name);
+		assert_string_equal(
+			tp_sideband_parse(line, strlen(line), &m, &err),
+			types[i].name);
 		assert_int_equal(m.type, types[i].type);
 		free(line);
 	}
@@ -1282,26 +1285,26 @@ static void test_sideband_too_many_items(void **state)
 	char *list, *line, *full = full_line("welcome");
 
 	(void)state;
-	list = list_of(TP_SB_MAX_LIST + 1, "\"" HEX64 "\"");
+	list = list_of(TP_SIDEBAND_MAX_LIST + 1, "\"" HEX64 "\"");
 	line = with_member(full, NULL, "chain_sha256", list);
 	assert_refused_naming(line, "33 chain hashes", "welcome.chain_sha256");
 	free(line);
 	free(list);
-	list = list_of(TP_SB_MAX_LIST + 1, "\"CN=x\"");
+	list = list_of(TP_SIDEBAND_MAX_LIST + 1, "\"CN=x\"");
 	line = with_member(full, NULL, "trusted_cas", list);
 	assert_refused_naming(line, "33 trusted CAs", "welcome.trusted_cas");
 	free(line);
 	free(list);
 	/* 32 is the limit, not over it */
-	list = list_of(TP_SB_MAX_LIST, "\"CN=x\"");
+	list = list_of(TP_SIDEBAND_MAX_LIST, "\"CN=x\"");
 	line = with_member(full, NULL, "trusted_cas", list);
 	assert_parses_as(line, "welcome");
-	assert_int_equal(parsed.u.welcome.n_trusted, TP_SB_MAX_LIST);
+	assert_int_equal(parsed.u.welcome.n_trusted, TP_SIDEBAND_MAX_LIST);
 	free(line);
 	free(list);
 	free(full);
 	full = full_line("account");
-	list = list_of(TP_SB_MAX_LIST + 1, "\"UNKNOWN_CA\"");
+	list = list_of(TP_SIDEBAND_MAX_LIST + 1, "\"UNKNOWN_CA\"");
 	line = with_member(full, "\"account\":{", "codes", list);
 	assert_refused_naming(line, "33 codes", "account.codes");
 	free(line);
@@ -1317,7 +1320,7 @@ static void test_sideband_too_many_items(void **state)
  */
 static void test_sideband_hostile_raw_for_the_report(void **state)
 {
-	struct tp_sb_hello h;
+	struct tp_sideband_hello h;
 	char ca[256], *line, *full;
 	struct tp_report *r;
 
