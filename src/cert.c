@@ -694,7 +694,7 @@ static int trust_from_pem(struct tp_trust *t, const char *flag,
 	return 0;
 }
 
-struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err)
+struct tp_trust *tp_cert_trust_load(const char *ca_file, struct tp_error *err)
 {
 	struct tp_trust *t = calloc(1, sizeof(*t));
 	struct tp_error quiet = {0};
@@ -746,11 +746,11 @@ struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err)
 		goto fail;
 	return t;
 fail:
-	tp_trust_free(t);
+	tp_cert_trust_free(t);
 	return NULL;
 }
 
-void tp_trust_free(struct tp_trust *t)
+void tp_cert_trust_free(struct tp_trust *t)
 {
 	if (t == NULL)
 		return;
@@ -761,7 +761,7 @@ void tp_trust_free(struct tp_trust *t)
 	free(t);
 }
 
-void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size)
+void tp_cert_trust_describe(const struct tp_trust *t, char *buf, size_t size)
 {
 	struct text out = {buf, size, 0};
 	char dn[DN_MAX];
@@ -1958,7 +1958,7 @@ static void missing_issuer(struct checker *k, const struct node *end)
 			 "cause), or it is a root this side does not trust",
 			 end->issuer, gap);
 	text_add(&t, "; trusted: ");
-	tp_trust_describe(k->t, buf, sizeof(buf));
+	tp_cert_trust_describe(k->t, buf, sizeof(buf));
 	detail(k, f, buf);
 	if (!k->c->sent_by_peer)
 		tp_finding_fix(f, "append the intermediate %s to the %s after "
@@ -2013,7 +2013,7 @@ static void untrusted_self(struct checker *k, const struct node *end)
 			       end->subject, role(k), end->subject);
 	t = (struct text){buf, sizeof(buf), 0};
 	text_add(&t, "trusted: ");
-	tp_trust_describe(k->t, buf, sizeof(buf));
+	tp_cert_trust_describe(k->t, buf, sizeof(buf));
 	t.len = strlen(buf);
 	if (trusted_same_name(k, end->crt) >= 0)
 		text_add(&t, "; the trust store holds a certificate "
@@ -2035,7 +2035,7 @@ static void untrusted_root(struct checker *k, const struct node *end)
 	f = finding(k, TP_UNKNOWN_CA, buf);
 	t = (struct text){buf, sizeof(buf), 0};
 	text_add(&t, "trusted: ");
-	tp_trust_describe(k->t, buf, sizeof(buf));
+	tp_cert_trust_describe(k->t, buf, sizeof(buf));
 	detail(k, f, buf);
 	tp_finding_fix(f, "add %s to the trusted CAs (--ca) if it is "
 		       "the right root, or have the certificate issued "
@@ -2108,7 +2108,7 @@ static void untrusted_issuer(struct checker *k, const struct node *end)
 	f = finding(k, TP_UNKNOWN_CA, buf);
 	t = (struct text){buf, sizeof(buf), 0};
 	text_add(&t, "trusted: ");
-	tp_trust_describe(k->t, buf, sizeof(buf));
+	tp_cert_trust_describe(k->t, buf, sizeof(buf));
 	t.len = strlen(buf);
 	text_add(&t, "; if %s is an intermediate, %s", end->issuer,
 		 k->c->sent_by_peer ? "the sender must send it"

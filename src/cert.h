@@ -23,10 +23,10 @@ struct tp_trust {
 /* Loads ca_file (PEM), or the system store when ca_file is NULL. A file
  * that cannot be read or holds no certificate is a usage error naming
  * the file. */
-struct tp_trust *tp_trust_load(const char *ca_file, struct tp_error *err);
-void tp_trust_free(struct tp_trust *t);
+struct tp_trust *tp_cert_trust_load(const char *ca_file, struct tp_error *err);
+void tp_cert_trust_free(struct tp_trust *t);
 /* Appends "CN=a, CN=b, … (N more)" naming the trusted CAs to buf. */
-void tp_trust_describe(const struct tp_trust *t, char *buf, size_t size);
+void tp_cert_trust_describe(const struct tp_trust *t, char *buf, size_t size);
 
 /*
  * Loads a --cert file, its form told by content: PEM (one or more

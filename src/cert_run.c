@@ -34,7 +34,7 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 	if (o->key_file != NULL &&
 	    tp_cert_load_key(o->key_file, o->password, &key, err) < 0)
 		goto out;
-	trust = tp_trust_load(o->ca_file, err);
+	trust = tp_cert_trust_load(o->ca_file, err);
 	if (trust == NULL)
 		goto out;
 
@@ -45,7 +45,7 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 	tp_cert_check_chain(r, chain, n, trust, &check);
 	rc = 0;
 out:
-	tp_trust_free(trust);
+	tp_cert_trust_free(trust);
 	if (key != NULL)
 		gnutls_x509_privkey_deinit(key);
 	tp_cert_free_chain(chain, n);

@@ -383,7 +383,7 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 		return;
 	}
 	if (l->creds.trust == NULL) {
-		l->creds.trust = tp_trust_load(NULL, &err);
+		l->creds.trust = tp_cert_trust_load(NULL, &err);
 		if (l->creds.trust == NULL) {
 			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
 				     "cannot load the system store: %s",

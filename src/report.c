@@ -48,14 +48,6 @@ const char *tp_side_name(enum tp_side side)
 	}
 }
 
-double tp_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 char *tp_report_strdup(const char *s)
 {
 	return s == NULL ? NULL : tp_sanitize(s, strlen(s));

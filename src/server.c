@@ -337,8 +337,8 @@ static void describe_us(struct server *srv)
 		}
 		srv->n_trusted = i;
 		snprintf(srv->trusted_text, sizeof(srv->trusted_text), "[");
-		tp_trust_describe(trust, srv->trusted_text,
-				  sizeof(srv->trusted_text) - 1);
+		tp_cert_trust_describe(trust, srv->trusted_text,
+				       sizeof(srv->trusted_text) - 1);
 		strcat(srv->trusted_text, "]");
 	}
 	/* without a machine id the server still runs; the side channel

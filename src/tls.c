@@ -430,7 +430,7 @@ int tp_tls_creds_load(const struct tp_tls_creds_opts *o,
 	if (o->cert_file != NULL && load_own(o, c, err) < 0)
 		return -1;
 	if (o->ca_file != NULL) {
-		c->trust = tp_trust_load(o->ca_file, err);
+		c->trust = tp_cert_trust_load(o->ca_file, err);
 		if (c->trust == NULL)
 			return -1;
 	}
@@ -452,7 +452,7 @@ void tp_tls_creds_free(struct tp_tls_creds *c)
 	tp_cert_free_chain(c->chain, c->n_chain);
 	if (c->key != NULL)
 		gnutls_x509_privkey_deinit(c->key);
-	tp_trust_free(c->trust);
+	tp_cert_trust_free(c->trust);
 	if (c->cred != NULL)
 		gnutls_certificate_free_credentials(c->cred);
 	if (c->prio != NULL)

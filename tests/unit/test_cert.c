@@ -700,7 +700,7 @@ static void test_cert_trust_describe_capped(void **state)
 	(void)state;
 	for (i = 0; i < 10; i++)
 		cas[i] = certs[i % 2 ? C_ROOT2 : C_ROOT1];
-	tp_trust_describe(&trust, buf, sizeof(buf));
+	tp_cert_trust_describe(&trust, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "trusted: CN=Test CA1, CN=Test CA2"));
 	assert_non_null(strstr(buf, "(2 more)"));
 }
@@ -898,15 +898,15 @@ static void test_cert_loaders_direct(void **state)
 	assert_int_equal(tp_cert_load_key(path_of("leaf.key"), NULL, &key,
 					  &err), 0);
 	gnutls_x509_privkey_deinit(key);
-	t = tp_trust_load(path_of("ca.pem"), &err);
+	t = tp_cert_trust_load(path_of("ca.pem"), &err);
 	assert_non_null(t);
 	assert_int_equal(t->n_cas, 1);
 	assert_string_equal(t->source, path_of("ca.pem"));
 	assert_non_null(t->list);
-	tp_trust_free(t);
+	tp_cert_trust_free(t);
 	assert_int_equal(err.kind, TP_ERR_NONE);
 
-	assert_null(tp_trust_load(path_of("garbage.pem"), &err));
+	assert_null(tp_cert_trust_load(path_of("garbage.pem"), &err));
 	assert_int_equal(err.kind, TP_ERR_USAGE);
 	assert_non_null(strstr(err.message, "--ca "));
 	tp_error_clear(&err);
@@ -915,7 +915,7 @@ static void test_cert_loaders_direct(void **state)
 	assert_non_null(strstr(err.message, "holds a certificate, not a "
 			       "private key"));
 	tp_error_clear(&err);
-	tp_trust_free(NULL);
+	tp_cert_trust_free(NULL);
 }
 
 /* A password source for the tests: the string it was given, or none. */
@@ -956,10 +956,10 @@ static void test_cert_loaders_der(void **state)
 	assert_int_equal(tp_cert_load_key(path_of("encrypted.key"), &pw, &key,
 					  &err), 0);
 	gnutls_x509_privkey_deinit(key);
-	t = tp_trust_load(path_of("ca.der"), &err);
+	t = tp_cert_trust_load(path_of("ca.der"), &err);
 	assert_non_null(t);
 	assert_int_equal(t->n_cas, 1);
-	tp_trust_free(t);
+	tp_cert_trust_free(t);
 	assert_int_equal(err.kind, TP_ERR_NONE);
 }
 
@@ -994,11 +994,11 @@ static void test_cert_system_store(void **state)
 	struct tp_trust *t;
 
 	(void)state;
-	t = tp_trust_load(NULL, &err);
+	t = tp_cert_trust_load(NULL, &err);
 	if (t == NULL)
 		fail_msg("system store: %s", err.message);
 	assert_string_equal(t->source, "system store");
-	tp_trust_free(t);
+	tp_cert_trust_free(t);
 }
 
 static void test_cert_key_mismatch(void **state)
