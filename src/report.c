@@ -1,7 +1,6 @@
 /* The report: the one model every probe fills and every view renders. */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tlsprobe.h"
 
