@@ -24,7 +24,7 @@
 #include <gnutls/x509.h>
 
 #include "alloc.h"
-#include "capture.h"
+#include "flows.h"
 #include "cert.h"
 #include "diag.h"
 #include "ja.h"
@@ -658,7 +658,8 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 	describe_certs(run, c, h, run->o->on_handshake != NULL);
 	if (c->has_alert)
 		fill_alert(c, h);
-	snprintf(h->outcome, sizeof(h->outcome), "%s", tp_tls_conn_outcome(c));
+	snprintf(h->outcome, sizeof(h->outcome), "%s",
+		 tp_flows_conn_outcome(c));
 	snprintf(h->history, sizeof(h->history), "%s", c->history);
 	if (c->starttls != TP_STARTTLS_NONE)
 		snprintf(h->starttls, sizeof(h->starttls), "%s",
@@ -725,7 +726,7 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 	if (c->tcp_conflicts > 0)
 		conflict_add(&run->conflicts, c);
 	if ((c->rst_client || c->rst_server) && !c->has_alert &&
-	    !tp_tls_conn_established(c))
+	    !tp_flows_conn_established(c))
 		group_add(&run->resets[c->rst_server && !c->rst_client], c);
 	if (h == &one) {
 		run->o->on_handshake(run->o->handshake_arg, h);

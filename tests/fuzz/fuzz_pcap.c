@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capture.h"
+#include "flows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -31,7 +31,7 @@ struct seen {
 static void on_done(void *arg, const struct tp_tls_conn *c)
 {
 	struct seen *s = arg;
-	const char *o = tp_tls_conn_outcome(c);
+	const char *o = tp_flows_conn_outcome(c);
 	size_t i;
 
 	s->handed++;

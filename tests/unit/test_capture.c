@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
-#include "capture.h"
+#include "flows.h"
 #include "ja.h"
 #include "prelude.h"
 #include "tcpwin.h"
@@ -837,7 +837,7 @@ static void test_capture_tls12(void **state)
 				assert_true(g.c[0].appdata_client &&
 					    g.c[0].appdata_server);
 			assert_false(g.c[0].gap);
-			assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+			assert_string_equal(tp_flows_conn_outcome(&g.c[0]),
 					    "established");
 			if (o == DUPLICATED) {
 				assert_true(g.c[0].retransmissions > 0);
@@ -880,7 +880,7 @@ static void test_capture_tls13(void **state)
 			assert_false(g.c[0].sh.hrr);
 			assert_int_equal(g.c[0].sh.suite, 0x1301);
 			assert_int_equal(g.c[0].n_certs, 0);
-			assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+			assert_string_equal(tp_flows_conn_outcome(&g.c[0]),
 					    "established");
 			assert_false(g.c[0].gap);
 			assert_int_equal(st.peak_bytes > 0, 1);
@@ -918,7 +918,7 @@ static void test_capture_gap(void **state)
 	assert_non_null(strchr(g.c[0].history, 'g'));
 	assert_true(g.c[0].has_server_hello);
 	/* the server's CCS was in what is missing: never established */
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "closed");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "closed");
 	free(s);
 }
 
@@ -974,7 +974,7 @@ static void test_capture_eviction(void **state)
 	assert_int_equal(g.n, 1);
 	assert_true(g.c[0].evicted);
 	assert_string_equal(g.c[0].client, "10.0.0.1:50000");
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "incomplete");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "incomplete");
 	tp_flows_flush(f);
 	tp_flows_stats(f, &st);
 	assert_int_equal(g.n, 3);
@@ -1278,7 +1278,7 @@ static void test_capture_outcomes(void **state)
 	tcp_close(s);
 	run(s, IN_ORDER, &g, &st);
 	assert_int_equal(g.n, 1);
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "alert");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "alert");
 	assert_true(g.c[0].has_alert);
 	assert_false(g.c[0].alert_encrypted);
 	assert_int_equal(g.c[0].alert_level, 2);
@@ -1293,7 +1293,7 @@ static void test_capture_outcomes(void **state)
 	send_seg(s, 1, TP_TCP_RST, NULL, 0);
 	run(s, IN_ORDER, &g, &st);
 	assert_int_equal(g.n, 1);
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "reset");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "reset");
 	assert_true(g.c[0].rst_server);
 	assert_string_equal(g.c[0].history, "ShADr");
 
@@ -1303,7 +1303,7 @@ static void test_capture_outcomes(void **state)
 	send_client_hello(s, false, "closed.example");
 	tcp_close(s);
 	run(s, IN_ORDER, &g, &st);
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "closed");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "closed");
 	assert_string_equal(g.c[0].history, "ShADFf");
 
 	/* the capture ends after the ServerHello */
@@ -1313,7 +1313,7 @@ static void test_capture_outcomes(void **state)
 	n = record(b, 22, m, server_hello(m, false, 0x009c, false));
 	send_seg(s, 1, TP_TCP_PSH, b, n);
 	run(s, IN_ORDER, &g, &st);
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "incomplete");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "incomplete");
 	assert_int_equal(g.c[0].sh.suite, 0x009c);
 
 	/* an encrypted alert after the client's CCS (TLS 1.2): level
@@ -1328,7 +1328,7 @@ static void test_capture_outcomes(void **state)
 	send_seg(s, 0, TP_TCP_PSH, b, n);
 	tcp_close(s);
 	run(s, IN_ORDER, &g, &st);
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "alert");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "alert");
 	assert_true(g.c[0].alert_encrypted);
 	assert_false(g.c[0].alert_from_server);
 	free(s);
@@ -1405,7 +1405,7 @@ static void test_capture_tls13_end(void **state)
 		tcp_close(s);
 		run(s, IN_ORDER, &g, &st);
 		assert_int_equal(g.n, 1);
-		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+		assert_string_equal(tp_flows_conn_outcome(&g.c[0]),
 				    tls13_ends[i].outcome);
 		assert_int_equal(g.c[0].has_alert,
 				 tls13_ends[i].alert_from_server >= 0);
@@ -1446,7 +1446,7 @@ static void test_capture_mid_stream(void **state)
 	assert_int_equal(g.n, 1);
 	assert_true(g.c[0].client_known);
 	assert_string_equal(g.c[0].client, "10.0.0.1:80");
-	assert_string_equal(tp_tls_conn_outcome(&g.c[0]), "established");
+	assert_string_equal(tp_flows_conn_outcome(&g.c[0]), "established");
 	assert_string_equal(g.c[0].history, "DdFf");
 	/* nothing but data the server sent: the lower port serves */
 	script_init(s, 1000, 2000);
@@ -1684,7 +1684,7 @@ static void test_capture_starttls(void **state)
 			assert_int_equal(g.c[0].sh.suite, 0x1301);
 			assert_false(g.c[0].has_alert);
 			assert_false(g.c[0].gap);
-			assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+			assert_string_equal(tp_flows_conn_outcome(&g.c[0]),
 					    "established");
 			assert_int_equal(st.tls_flows, 1);
 			assert_int_equal(st.starttls, 1);
@@ -2148,7 +2148,7 @@ static void test_capture_real_files(void **state)
 		assert_int_equal(g.c[0].sh.version, cases[i].version);
 		assert_int_equal(g.c[0].sh.suite, cases[i].suite);
 		assert_int_equal(g.c[0].n_certs, cases[i].n_certs);
-		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+		assert_string_equal(tp_flows_conn_outcome(&g.c[0]),
 				    cases[i].outcome);
 		assert_string_equal(g.c[0].history,
 				    i == 2 || i == 3 || i == 4 ? "ShADadfF"
@@ -2211,7 +2211,7 @@ static void test_capture_real_starttls(void **state)
 		assert_string_equal(g.c[0].ch.sni, "stls.test");
 		assert_int_equal(g.c[0].sh.version, 0x0304);
 		assert_int_equal(g.c[0].sh.suite, 0x1302);
-		assert_string_equal(tp_tls_conn_outcome(&g.c[0]),
+		assert_string_equal(tp_flows_conn_outcome(&g.c[0]),
 				    "established");
 		assert_string_equal(g.c[0].history, cases[i].history);
 		assert_false(g.c[0].gap);
