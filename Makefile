@@ -76,7 +76,7 @@ $(B)/%.o: %.c
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 # One front command; each tlsprobe-SUB is the same main fixed to SUB.
 $(BINDIR)/tlsprobe: $(B)/probes/main.o $(CLI_OBJ) $(LIB)
@@ -143,7 +143,7 @@ $(FUZZ_DIR)/obj/%.o: %.c
 
 $(FUZZ_LIB): $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
 	@$(if $(Q),echo "  AR      $@")
-	$(Q)$(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)

@@ -190,9 +190,9 @@ static void look_again(const struct tp_client_retry *t, int *fd,
 		 * waits on ours until it goes */
 		close(*fd);
 		*fd = -1;
-		if (tp_scan_versions(t->sa, t->len, t->prelude_host,
-				     t->cfg->sni, t->starttls, t->hs_end,
-				     t->cfg->stop, k->spoken) > 0)
+		if (tp_ciphers_versions(t->sa, t->len, t->prelude_host,
+					t->cfg->sni, t->starttls, t->hs_end,
+					t->cfg->stop, k->spoken) > 0)
 			k->ctx.spoken = k->spoken;
 	}
 	/*

@@ -8,7 +8,7 @@
 #define TP_DIAG_H
 
 #include "livecap.h"
-#include "scan.h"
+#include "ciphers.h"
 #include "tls.h"
 
 /* What the diagnosis needs to know of the attempt, for its wording. */
@@ -32,7 +32,7 @@ struct tp_diag_ctx {
 	int retry_mss;
 	const char *starttls;  /* the prelude that ran before TLS, or NULL */
 	/* after a refusal of our versions: one raw ClientHello per version,
-	 * [i] for 0x0300 + i (tp_scan_versions); NULL when none was sent */
+	 * [i] for 0x0300 + i (tp_ciphers_versions); NULL when none was sent */
 	const enum tp_version_answer *spoken;
 };
 

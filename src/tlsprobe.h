@@ -857,7 +857,7 @@ void tp_peer_opts_init(struct tp_peer_opts *o);
 int tp_peer_run(const struct tp_peer_opts *o, struct tp_report *r,
 		struct tp_error *err);
 
-/* ---- the cipher audit (scan.c) ---- */
+/* ---- the cipher audit (ciphers.c) ---- */
 
 struct tp_ciphers_opts {
 	const char *host;

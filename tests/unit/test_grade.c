@@ -478,8 +478,8 @@ static void test_grade_caps_versions(void **state)
 }
 
 /* A report with one accepted protocol holding the given suites. */
-static struct tp_report *scan_report(uint16_t version, const uint16_t *ids,
-				     size_t n, enum tp_preference pref)
+static struct tp_report *ciphers_report(uint16_t version, const uint16_t *ids,
+					size_t n, enum tp_preference pref)
 {
 	struct tp_report *r = tp_report_new("ciphers");
 	struct tp_scan_protocol *p;
@@ -522,45 +522,45 @@ static void test_grade_overall_caps(void **state)
 	struct tp_report *r;
 
 	(void)state;
-	r = scan_report(0x0303, modern, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, modern, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'A');
 	assert_int_equal(r->n_findings, 0);
 	tp_report_free(r);
 
 	/* static RSA accepted, but the server prefers ECDHE: no cap */
-	r = scan_report(0x0303, with_rsa, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, with_rsa, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'A');
 	assert_true(tp_report_has(r, TP_NO_FORWARD_SECRECY));
 	tp_report_free(r);
 	/* the client decides: capped at B */
-	r = scan_report(0x0303, with_rsa, 2, TP_PREF_CLIENT);
+	r = ciphers_report(0x0303, with_rsa, 2, TP_PREF_CLIENT);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'B');
 	tp_report_free(r);
 
-	r = scan_report(0x0303, cbc, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, cbc, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'B');
 	assert_true(has_reason(r->scan, "CBC mode"));
 	tp_report_free(r);
 
-	r = scan_report(0x0303, sweet, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, sweet, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'C');
 	assert_true(tp_report_has(r, TP_WEAK_CIPHER));
 	tp_report_free(r);
 
 	/* TLS 1.0 only: capped at C; WEAK_PROTOCOL */
-	r = scan_report(0x0301, cbc, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0301, cbc, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'C');
 	assert_true(tp_report_has(r, TP_WEAK_PROTOCOL));
 	tp_report_free(r);
 
 	/* a 1024-bit RSA certificate: capped at B, WEAK_KEY */
-	r = scan_report(0x0303, modern, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, modern, 2, TP_PREF_SERVER);
 	strcpy(r->scan->cert_key, "RSA-1024");
 	assert_int_equal(tp_grade_scan(r, NULL, 1024, GNUTLS_PK_RSA), 0);
 	assert_int_equal(r->scan->grade, 'B');
@@ -593,7 +593,7 @@ static void test_grade_policy(void **state)
 					 "ECDHE-RSA-AES256-GCM-SHA384:"
 					 "ECDHE-ECDSA-AES128-GCM-SHA256", &p,
 					 &err), 0);
-	r = scan_report(0x0303, ids, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, ids, 2, TP_PREF_SERVER);
 	assert_int_equal(tp_grade_scan(r, &p, 2048, GNUTLS_PK_RSA), 0);
 	assert_true(tp_report_has(r, TP_POLICY_EXTRA));
 	assert_true(tp_report_has(r, TP_POLICY_MISSING));
@@ -651,7 +651,7 @@ static void test_grade_views(void **state)
 	char *json, *nmap;
 
 	(void)state;
-	r = scan_report(0x0303, ids, 2, TP_PREF_SERVER);
+	r = ciphers_report(0x0303, ids, 2, TP_PREF_SERVER);
 	strcpy(r->scan->protocols[0].suites[0].kx, "x25519");
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	json = tp_report_to_json(r, 0);
@@ -709,7 +709,7 @@ static void test_grade_nmap_forward_secrecy(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		r = scan_report(0x0303, &cases[i].id, 1, TP_PREF_SERVER);
+		r = ciphers_report(0x0303, &cases[i].id, 1, TP_PREF_SERVER);
 		assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA),
 				 0);
 		nmap = tp_report_to_nmap(r);
@@ -721,7 +721,7 @@ static void test_grade_nmap_forward_secrecy(void **state)
 		free(nmap);
 		tp_report_free(r);
 	}
-	r = scan_report(0x0303, two, 2, TP_PREF_CLIENT);
+	r = ciphers_report(0x0303, two, 2, TP_PREF_CLIENT);
 	assert_int_equal(tp_grade_scan(r, NULL, 2048, GNUTLS_PK_RSA), 0);
 	nmap = tp_report_to_nmap(r);
 	assert_non_null(nmap);

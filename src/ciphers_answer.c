@@ -3,7 +3,7 @@
  * ClientHello read record by record (alerts, the ServerHello or
  * HelloRetryRequest, the pieces of a long Certificate, the
  * ServerKeyExchange), against one deadline, and judged: accepted,
- * refused, a violation, silence. Split from scan.c, which owns the
+ * refused, a violation, silence. Split from ciphers.c, which owns the
  * probes, the jobs and the report.
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 
 #include "net.h"
 #include "registry.h"
-#include "scan_answer.h"
+#include "ciphers_answer.h"
 
 /* The largest leaf kept from a Certificate: far beyond any real one (a
  * leaf with 10,000 names is 120 KB), small enough to hold per worker. */
@@ -84,7 +84,7 @@ static void leaf_piece(struct leaf_pieces *lp, const uint8_t *p, size_t n,
 	}
 }
 
-void tp_scan_suite_kx(uint16_t suite, bool *dhe, bool *kx)
+void tp_ciphers_suite_kx(uint16_t suite, bool *dhe, bool *kx)
 {
 	const struct tp_suite *s = tp_registry_suite(suite);
 
@@ -306,7 +306,7 @@ static bool first_message(struct reading *rg, const struct tp_wire_event *ev)
 	}
 	if (a->sh.version >= 0x0304)
 		return true;
-	tp_scan_suite_kx(a->sh.suite, &rg->dhe, &rg->kx);
+	tp_ciphers_suite_kx(a->sh.suite, &rg->dhe, &rg->kx);
 	rg->need_leaf = rg->h->want_leaf && !rg->hello_only;
 	rg->need_kx = rg->kx && !rg->hello_only;
 	return false;
@@ -406,8 +406,8 @@ static bool take_bytes(struct reading *rg, struct tp_wire_reader *rd,
  * server that trickles bytes gains nothing by it; a long Certificate
  * goes by in pieces and only its leaf is kept.
  */
-void tp_scan_read_answer(const struct answer_reading *how, int fd,
-			 struct tp_wire_reader *rd, struct answer *a)
+void tp_ciphers_read_answer(const struct answer_reading *how, int fd,
+			    struct tp_wire_reader *rd, struct answer *a)
 {
 	uint8_t buf[16384];
 	struct reading rg = {

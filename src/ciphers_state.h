@@ -1,8 +1,8 @@
 /* The cipher audit's shared state: what its probes and jobs found,
- * written by scan.c and made into the report by scan_report.c.
+ * written by ciphers.c and made into the report by ciphers_report.c.
  * Internal. */
-#ifndef TP_SCAN_STATE_H
-#define TP_SCAN_STATE_H
+#ifndef TP_CIPHERS_STATE_H
+#define TP_CIPHERS_STATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -96,16 +96,16 @@ struct scan {
 
 /* The report's results (r->scan, less the grade) from what the audit
  * found. -1: out of memory. */
-int tp_scan_copy_results(struct scan *sc, struct tp_scan *out);
+int tp_ciphers_copy_results(struct scan *sc, struct tp_scan *out);
 /* The leaf the server sent into the report, and its key's size and
  * algorithm for the grade. */
-void tp_scan_describe_leaf(struct scan *sc, struct tp_report *r,
-			   unsigned *bits, int *pk);
+void tp_ciphers_describe_leaf(struct scan *sc, struct tp_report *r,
+			      unsigned *bits, int *pk);
 /* What the probes' failures say about the server and the path. */
-void tp_scan_findings(struct scan *sc, struct tp_report *r);
+void tp_ciphers_findings(struct scan *sc, struct tp_report *r);
 /* The tls stage: the probes summed up, t0 the audit's start. */
-void tp_scan_tls_stage(struct scan *sc, struct tp_report *r, double t0);
+void tp_ciphers_tls_stage(struct scan *sc, struct tp_report *r, double t0);
 /* Whether any version was accepted. */
-bool tp_scan_any_accepted(const struct scan *sc);
+bool tp_ciphers_any_accepted(const struct scan *sc);
 
 #endif

@@ -1,7 +1,7 @@
 /* The cipher audit's raw answers: reading one server's answer to one raw
- * ClientHello, and what it amounts to. Internal to scan.c. */
-#ifndef TP_SCAN_ANSWER_H
-#define TP_SCAN_ANSWER_H
+ * ClientHello, and what it amounts to. Internal to ciphers.c. */
+#ifndef TP_CIPHERS_ANSWER_H
+#define TP_CIPHERS_ANSWER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -79,11 +79,11 @@ struct answer_reading {
  * needs, and no longer, and fills a (a->kind as it stands when nothing
  * at all is read by the deadline is the caller's: ANS_TIMEOUT).
  */
-void tp_scan_read_answer(const struct answer_reading *how, int fd,
-			 struct tp_wire_reader *rd, struct answer *a);
+void tp_ciphers_read_answer(const struct answer_reading *how, int fd,
+			    struct tp_wire_reader *rd, struct answer *a);
 
 /* What the suite's key exchange shows in a ServerKeyExchange: dhe for a
  * DH prime, kx for either kind. */
-void tp_scan_suite_kx(uint16_t suite, bool *dhe, bool *kx);
+void tp_ciphers_suite_kx(uint16_t suite, bool *dhe, bool *kx);
 
 #endif

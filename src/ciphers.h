@@ -1,16 +1,16 @@
 /*
- * The cipher audit's engine (scan.c): what it offers other modules.
+ * The cipher audit's engine (ciphers.c): what it offers other modules.
  * Internal to libtlsprobe.
  */
-#ifndef TP_SCAN_H
-#define TP_SCAN_H
+#ifndef TP_CIPHERS_H
+#define TP_CIPHERS_H
 
 #include <signal.h>
 #include <sys/socket.h>
 
 #include "tlsprobe.h"
 
-/* What the one raw ClientHello of a version got (tp_scan_versions). */
+/* What the one raw ClientHello of a version got (tp_ciphers_versions). */
 enum tp_version_answer {
 	TP_VERSION_UNKNOWN,   /* no answer: reset, silence, another alert,
 			       * something TLS forbids, or the deadline */
@@ -27,9 +27,9 @@ enum tp_version_answer {
  * when set, ends the next step at once. answers[i] is version 0x0300 + i.
  * Returns how many got an answer, or -1 when memory ran out.
  */
-int tp_scan_versions(const struct sockaddr *sa, socklen_t len,
-		     const char *host, const char *sni, int starttls,
-		     double deadline, volatile sig_atomic_t *stop,
-		     enum tp_version_answer answers[5]);
+int tp_ciphers_versions(const struct sockaddr *sa, socklen_t len,
+			const char *host, const char *sni, int starttls,
+			double deadline, volatile sig_atomic_t *stop,
+			enum tp_version_answer answers[5]);
 
 #endif

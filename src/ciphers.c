@@ -38,9 +38,9 @@
 #include "grade.h"
 #include "livecap.h"
 #include "net.h"
-#include "scan.h"
-#include "scan_answer.h"
-#include "scan_state.h"
+#include "ciphers.h"
+#include "ciphers_answer.h"
+#include "ciphers_state.h"
 #include "starttls.h"
 #include "wire.h"
 
@@ -345,7 +345,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	hello_only = sc->stalls_after_hello && h->purpose == 0;
 	pthread_mutex_unlock(&sc->lock);
 	a->kind = ANS_TIMEOUT;
-	tp_scan_read_answer(&(struct answer_reading){
+	tp_ciphers_read_answer(&(struct answer_reading){
 		.h = h, .sent = &sent, .deadline = deadline,
 		.timeout_ms = sc->timeout_ms, .hello_only = hello_only,
 		.out_of_time = audit_over, .arg = sc,
@@ -1024,10 +1024,10 @@ static void run_jobs(struct scan *sc, struct job *jobs, size_t n)
 
 /* ---- which versions a server speaks, for another probe ---- */
 
-int tp_scan_versions(const struct sockaddr *sa, socklen_t len,
-		     const char *host, const char *sni, int starttls,
-		     double deadline, volatile sig_atomic_t *stop,
-		     enum tp_version_answer answers[5])
+int tp_ciphers_versions(const struct sockaddr *sa, socklen_t len,
+			const char *host, const char *sni, int starttls,
+			double deadline, volatile sig_atomic_t *stop,
+			enum tp_version_answer answers[5])
 {
 	struct tp_ciphers_opts o = {.host = host, .stop = stop};
 	struct tp_wire_reader rd;
@@ -1480,10 +1480,10 @@ static int stage_judge(struct run *run)
 	unsigned cert_bits = 0;
 	int cert_pk = 0;
 
-	if (tp_scan_copy_results(sc, r->scan) < 0)
+	if (tp_ciphers_copy_results(sc, r->scan) < 0)
 		return -1;
-	tp_scan_describe_leaf(sc, r, &cert_bits, &cert_pk);
-	tp_scan_findings(sc, r);
+	tp_ciphers_describe_leaf(sc, r, &cert_bits, &cert_pk);
+	tp_ciphers_findings(sc, r);
 	if (run->lc != NULL) {
 		struct tp_flow_evidence ev;
 
@@ -1493,7 +1493,7 @@ static int stage_judge(struct run *run)
 		tp_diag_capture(r, &ev);
 	}
 	/* an alert that is no refusal proves nothing refused */
-	if (!tp_scan_any_accepted(sc) && !sc->not_tls && sc->answered > 0 &&
+	if (!tp_ciphers_any_accepted(sc) && !sc->not_tls && sc->answered > 0 &&
 	    sc->alerted == 0)
 		tp_report_finding(r, TP_NO_SHARED_CIPHER, "%s refused every "
 				  "version and every suite offered", sc->where);
@@ -1541,7 +1541,7 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 	if (reach > 0) {
 		stage_suites(&run);
 		stage_second_parts(&run);
-		tp_scan_tls_stage(run.sc, r, run.t0);
+		tp_ciphers_tls_stage(run.sc, r, run.t0);
 	}
 	if (stage_judge(&run) < 0)
 		goto nomem;

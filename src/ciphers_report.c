@@ -1,5 +1,5 @@
 /*
- * The cipher audit's report: what the probes found (scan_state.h) copied
+ * The cipher audit's report: what the probes found (ciphers_state.h) copied
  * into r->scan, the leaf described, the tls stage summed up, and the
  * findings the probes' failures prove (not TLS, violations, alerts,
  * resets, silence, stalls, an audit cut short). The grade is grade.c's.
@@ -12,10 +12,10 @@
 #include "grade.h"
 #include "net.h"
 #include "registry.h"
-#include "scan_answer.h"
-#include "scan_state.h"
+#include "ciphers_answer.h"
+#include "ciphers_state.h"
 
-int tp_scan_copy_results(struct scan *sc, struct tp_scan *out)
+int tp_ciphers_copy_results(struct scan *sc, struct tp_scan *out)
 {
 	size_t i, j;
 
@@ -87,7 +87,7 @@ int tp_scan_copy_results(struct scan *sc, struct tp_scan *out)
 
 /* The leaf the server sent (TLS 1.2 and older): into the report, and
  * its key for the grade. */
-void tp_scan_describe_leaf(struct scan *sc, struct tp_report *r,
+void tp_ciphers_describe_leaf(struct scan *sc, struct tp_report *r,
 			  unsigned *bits, int *pk)
 {
 	gnutls_datum_t der = {sc->leaf, (unsigned)sc->leaf_len};
@@ -155,7 +155,7 @@ static unsigned kx_unseen(const struct scan *sc)
 		for (k = 0; k < sc->v[i].n_acc; k++) {
 			bool dhe, kx;
 
-			tp_scan_suite_kx(sc->v[i].acc[k], &dhe, &kx);
+			tp_ciphers_suite_kx(sc->v[i].acc[k], &dhe, &kx);
 			if (sc->v[i].version < 0x0304 && kx &&
 			    sc->v[i].acc_kx[k][0] == '\0')
 				n++;
@@ -195,7 +195,7 @@ static void stall_findings(struct scan *sc, struct tp_report *r)
 				  "seen");
 }
 
-bool tp_scan_any_accepted(const struct scan *sc)
+bool tp_ciphers_any_accepted(const struct scan *sc)
 {
 	size_t i;
 
@@ -281,7 +281,7 @@ static void alert_finding(const struct scan *sc, struct tp_report *r)
 	 * those probes offered (OpenSSL 3 fails TLS 1.0 hellos so when its
 	 * security level forbids their signatures); with none, the alerts
 	 * stand where it would be */
-	if (f != NULL && tp_scan_any_accepted(sc))
+	if (f != NULL && tp_ciphers_any_accepted(sc))
 		f->severity = TP_SEV_WARNING;
 	if (f != NULL)
 		tp_finding_detail(f, "%s%s%sa server that says no sends "
@@ -356,7 +356,7 @@ static void unanswered_finding(const struct scan *sc, struct tp_report *r)
 
 /* What the probes' failures say about the server and the path, the most
  * telling first: each return is a finding that explains the rest. */
-void tp_scan_findings(struct scan *sc, struct tp_report *r)
+void tp_ciphers_findings(struct scan *sc, struct tp_report *r)
 {
 	struct tp_finding *f;
 
@@ -402,7 +402,7 @@ void tp_scan_findings(struct scan *sc, struct tp_report *r)
 
 /* The tls stage sums up the probes: ok when any version was accepted;
  * verify stays skipped (an audit does not judge the chain). */
-void tp_scan_tls_stage(struct scan *sc, struct tp_report *r, double t0)
+void tp_ciphers_tls_stage(struct scan *sc, struct tp_report *r, double t0)
 {
 	struct tp_stage *st = tp_report_stage(r, "tls");
 	unsigned n = 0;

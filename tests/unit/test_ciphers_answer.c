@@ -1,5 +1,5 @@
 /*
- * Tests of the cipher audit's answer reader (src/scan_answer.c): canned
+ * Tests of the cipher audit's answer reader (src/ciphers_answer.c): canned
  * server answers written into a socketpair by a thread, in the chunks
  * and with the pauses each case asks for, read against a hello built as
  * the audit builds its own. The audit's own end is a fixed answer of the
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "net.h"
-#include "scan_answer.h"
+#include "ciphers_answer.h"
 #include "wire.h"
 
 #define MAX_CHUNKS 8
@@ -386,7 +386,7 @@ static void run_case(const struct scase *c)
 	memset(&a, 0, sizeof(a));
 	a.kind = ANS_TIMEOUT;
 	t0 = tp_now_ms();
-	tp_scan_read_answer(&how, sv[0], rd, &a);
+	tp_ciphers_read_answer(&how, sv[0], rd, &a);
 	pthread_join(w.thread, NULL);
 	/* an answer that is complete is taken at once */
 	if (!waits)
