@@ -74,16 +74,18 @@ struct fleet_out {
 /* The progress line, at most ten times a second: records done of the
  * lines read so far, the rate, the errors. */
 static void draw_progress(struct fleet_out *fo,
-			  const struct tp_fleet_stats *st, bool force)
+			  const struct tp_fleet_stats *stats, bool force)
 {
-	double now = tp_now_ms(), secs = (now - st->t_start) / 1000;
+	double now = tp_now_ms(), secs = (now - stats->t_start) / 1000;
 
 	if (!fo->progress || (!force && now - fo->last_drawn < 100))
 		return;
 	fo->last_drawn = now;
-	fprintf(stderr, "\r\033[K%llu done (%llu skipped) of %llu read, "
-		"%.1f/s, %llu with errors", st->records, st->skipped,
-		st->lines, secs > 0 ? st->records / secs : 0.0, st->failed);
+	fprintf(stderr,
+		"\r\033[K%llu done (%llu skipped) of %llu read, "
+		"%.1f/s, %llu with errors",
+		stats->records, stats->skipped, stats->lines,
+		secs > 0 ? stats->records / secs : 0.0, stats->failed);
 }
 
 static void clear_progress(struct fleet_out *fo)
@@ -132,7 +134,7 @@ static void text_line(const struct tp_fleet_record *rec)
 }
 
 static int on_record(void *arg, const struct tp_fleet_record *rec,
-		     const struct tp_fleet_stats *st, struct tp_error *err)
+		     const struct tp_fleet_stats *stats, struct tp_error *err)
 {
 	struct fleet_out *fo = arg;
 	char *line;
@@ -165,7 +167,7 @@ static int on_record(void *arg, const struct tp_fleet_record *rec,
 		text_line(rec);
 		fflush(stdout);
 	}
-	draw_progress(fo, st, false);
+	draw_progress(fo, stats, false);
 	return 0;
 }
 
@@ -206,24 +208,24 @@ static int read_resume(const char *sub, const char *path,
 
 /* The run's last lines: a short total in text; the exit status. */
 static int finish(const char *sub, struct fleet_out *fo,
-		  const struct tp_fleet_stats *st, bool stopped)
+		  const struct tp_fleet_stats *stats, bool stopped)
 {
-	double secs = (tp_now_ms() - st->t_start) / 1000;
+	double secs = (tp_now_ms() - stats->t_start) / 1000;
 
-	draw_progress(fo, st, true);
+	draw_progress(fo, stats, true);
 	if (fo->progress)
 		fputc('\n', stderr);
 	if (fo->text) {
 		printf("%llu record%s in %.1f s: %llu pass, %llu warn, %llu "
-		       "fail, %llu bad line%s", st->records,
-		       st->records == 1 ? "" : "s", secs,
+		       "fail, %llu bad line%s", stats->records,
+		       stats->records == 1 ? "" : "s", secs,
 		       fo->verdicts[TP_VERDICT_PASS],
 		       fo->verdicts[TP_VERDICT_WARN],
-		       fo->verdicts[TP_VERDICT_FAIL], st->bad,
-		       st->bad == 1 ? "" : "s");
-		if (st->skipped > 0)
+		       fo->verdicts[TP_VERDICT_FAIL], stats->bad,
+		       stats->bad == 1 ? "" : "s");
+		if (stats->skipped > 0)
 			printf(", %llu skipped (in --out already)",
-			       st->skipped);
+			       stats->skipped);
 		putchar('\n');
 		if (fflush(stdout) != 0)
 			return cli_fail(sub, 3, "cannot write: %s",
@@ -236,7 +238,7 @@ static int finish(const char *sub, struct fleet_out *fo,
 			"probed yet have no record (--resume goes on)\n", sub);
 		return 1;
 	}
-	return st->failed > 0 ? 1 : 0;
+	return stats->failed > 0 ? 1 : 0;
 }
 
 /* Everything a run needs before its first probe; the exit code of a
@@ -305,7 +307,7 @@ int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
 		.progress = isatty(STDERR_FILENO) == 1,
 	};
 	struct tp_fleet_seen *seen = NULL;
-	struct tp_fleet_stats st = {0};
+	struct tp_fleet_stats stats = {0};
 	struct tp_error err = {0};
 	FILE *file = NULL;
 	int rc;
@@ -317,12 +319,12 @@ int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
 	out.json_name = file != NULL ? fl->out : "stdout";
 	fo.arg = &out;
 	cli_on_stop(&stop, true);
-	if (tp_fleet_run(&fo, &st, &err) < 0) {
+	if (tp_fleet_run(&fo, &stats, &err) < 0) {
 		clear_progress(&out);
 		rc = cli_error(sub, &err);
 		goto done;
 	}
-	rc = finish(sub, &out, &st, stop != 0);
+	rc = finish(sub, &out, &stats, stop != 0);
 done:
 	tp_targets_close(fo.targets);
 	if (file != NULL && fclose(file) != 0 && rc != 3)

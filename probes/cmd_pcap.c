@@ -84,35 +84,35 @@ struct stream {
 	bool lost;              /* a handshake could not be rendered */
 };
 
-static void stream_start(struct stream *st)
+static void stream_start(struct stream *s)
 {
 	char *head;
 
-	if (st->started || !st->common->json)
+	if (s->started || !s->common->json)
 		return;
-	head = tp_report_to_json_head(st->r);
+	head = tp_report_to_json_head(s->r);
 	if (head != NULL)
 		fputs(head, stdout);
 	else
-		st->lost = true;
+		s->lost = true;
 	free(head);
-	st->started = true;
+	s->started = true;
 }
 
 static void stream_handshake(void *arg, const struct tp_handshake *h)
 {
-	struct stream *st = arg;
+	struct stream *s = arg;
 	char *out;
 
-	if (st->progress)
+	if (s->progress)
 		fputs("\r\033[K", stderr);
-	if (st->common->json) {
-		stream_start(st);
-		out = tp_handshake_to_json(h, st->cache);
+	if (s->common->json) {
+		stream_start(s);
+		out = tp_handshake_to_json(h, s->cache);
 		if (out != NULL)
-			printf("%s\n    %s", st->n ? "," : "", out);
+			printf("%s\n    %s", s->n ? "," : "", out);
 	} else {
-		out = tp_handshake_to_text(h, cli_use_color(st->common)
+		out = tp_handshake_to_text(h, cli_use_color(s->common)
 					   ? TP_RENDER_COLOR : 0);
 		if (out != NULL)
 			fputs(out, stdout);
@@ -121,36 +121,36 @@ static void stream_handshake(void *arg, const struct tp_handshake *h)
 	 * lack a handshake: fail rather than let it pass for the whole
 	 * capture */
 	if (out == NULL)
-		st->lost = true;
+		s->lost = true;
 	free(out);
-	st->n++;
+	s->n++;
 }
 
-static int stream_end(struct stream *st)
+static int stream_end(struct stream *s)
 {
 	char *out;
 
-	if (st->common->json) {
-		stream_start(st);
-		out = tp_report_to_json_tail(st->r, 0);
+	if (s->common->json) {
+		stream_start(s);
+		out = tp_report_to_json_tail(s->r, 0);
 	} else {
-		out = tp_report_to_text(st->r, cli_use_color(st->common)
+		out = tp_report_to_text(s->r, cli_use_color(s->common)
 					? TP_RENDER_COLOR : 0);
 	}
-	if (out == NULL || st->lost || cli_out_of_memory()) {
+	if (out == NULL || s->lost || cli_out_of_memory()) {
 		free(out);
-		if (st->started)
+		if (s->started)
 			fputc('\n', stdout);  /* what was streamed stays readable */
 		return cli_fail("pcap", 3, "out of memory");
 	}
 	fputs(out, stdout);
-	if (st->common->json)
+	if (s->common->json)
 		fputc('\n', stdout);
 	free(out);
 	if (fflush(stdout) != 0)
 		return cli_fail("pcap", 3, "cannot write the report: %s",
 				strerror(errno));
-	return tp_report_exit_status(st->r);
+	return tp_report_exit_status(s->r);
 }
 
 int cmd_pcap(int argc, char **argv)

@@ -209,7 +209,7 @@ static bool take_connection(struct scan *sc, int purpose)
 static int open_conn(struct scan *sc, int *fd, struct answer *a)
 {
 	struct tp_net_result nr;
-	struct tp_starttls_result st;
+	struct tp_starttls_result pre;
 
 	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
 		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
@@ -222,12 +222,12 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	if (sc->starttls == TP_STARTTLS_NONE)
 		return 0;
 	if (tp_starttls_run(*fd, sc->starttls, sc->o->host,
-			    step_deadline(sc, sc->timeout_ms), NULL, &st) == 0)
+			    step_deadline(sc, sc->timeout_ms), NULL, &pre) == 0)
 		return 0;
-	tp_starttls_describe_raw(&st, sc->starttls, a->detail,
+	tp_starttls_describe_raw(&pre, sc->starttls, a->detail,
 				 sizeof(a->detail));
 	a->kind = out_of_time(sc) ? ANS_STOPPED
-		  : st.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
+		  : pre.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
 	close(*fd);
 	*fd = -1;
 	return -1;
@@ -1129,7 +1129,7 @@ static int parse_protocols(const char *list, bool want[5],
  * port is diagnosed once, not by every probe. */
 static bool first_contact(struct scan *sc, struct tp_report *r)
 {
-	struct tp_stage *st = tp_report_stage(r, "tcp");
+	struct tp_stage *stage = tp_report_stage(r, "tcp");
 	struct tp_net_result nr;
 	double t0 = tp_now_ms();
 	int fd;
@@ -1139,7 +1139,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		       sc->o->stop, &fd, &nr);
 	sc->connections++;
 	if (nr.status == TP_NETRES_CANCELLED) {
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);
 		return false;
 	}
@@ -1152,12 +1152,12 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 			[TP_NETRES_ERROR] = TP_NET_UNREACHABLE,
 		};
 
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);
 		tp_report_finding(r, codes[nr.status], "%s", nr.message);
 		return false;
 	}
-	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, NULL);
+	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, NULL);
 	{
 		char local[80];
 		struct sockaddr_storage ss;
@@ -1167,7 +1167,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 			tp_addr_format((struct sockaddr *)&ss, local,
 				       sizeof(local));
-		tp_stage_set_ends(st, local, sc->where);
+		tp_stage_set_ends(stage, local, sc->where);
 	}
 	if (sc->starttls != TP_STARTTLS_NONE) {
 		struct tp_stage *ss = tp_report_stage_after(r, "starttls",
@@ -1198,7 +1198,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 
 static int resolve(struct scan *sc, struct tp_report *r)
 {
-	struct tp_stage *st = tp_report_stage(r, "dns");
+	struct tp_stage *stage = tp_report_stage(r, "dns");
 	struct tp_resolved res;
 	struct tp_net_result nr;
 	double t0 = tp_now_ms();
@@ -1207,7 +1207,7 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	tp_net_resolve(sc->o->host, sc->o->port, sc->o->family,
 		       sc->timeout_ms, sc->o->stop, &res, &nr);
 	if (nr.status != TP_NETRES_OK || res.n == 0) {
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);
 		/* a stop is no finding about the name */
 		if (nr.status != TP_NETRES_CANCELLED)
@@ -1228,7 +1228,7 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	sc->addr_len = res.len[0];
 	tp_addr_format((struct sockaddr *)&sc->addr, sc->where,
 		       sizeof(sc->where));
-	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
+	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
 		     res.n, res.n == 1 ? "" : "es");
 	return 0;
 }

@@ -404,18 +404,21 @@ void tp_ciphers_findings(struct scan *sc, struct tp_report *r)
  * verify stays skipped (an audit does not judge the chain). */
 void tp_ciphers_tls_stage(struct scan *sc, struct tp_report *r, double t0)
 {
-	struct tp_stage *st = tp_report_stage(r, "tls");
+	struct tp_stage *stage = tp_report_stage(r, "tls");
 	unsigned n = 0;
 	size_t i;
 
 	for (i = 0; i < sc->n_v; i++)
 		n += sc->v[i].accepted;
 	if (n > 0)
-		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%u version%s "
-			     "accepted, %u probes", n, n == 1 ? "" : "s",
-			     sc->connections);
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0,
+			     "%u version%s "
+			     "accepted, %u probes",
+			     n, n == 1 ? "" : "s", sc->connections);
 	else
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "no version "
-			     "accepted after %u probes", sc->connections);
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0,
+			     "no version "
+			     "accepted after %u probes",
+			     sc->connections);
 }
 

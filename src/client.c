@@ -157,7 +157,7 @@ static int connect_any(const struct tp_client_opts *o,
 		       double deadline, struct tp_report *r, char *remote,
 		       size_t rsize, size_t *used_addr, const char **cut)
 {
-	struct tp_stage *st = tp_report_stage(r, "tcp");
+	struct tp_stage *stage = tp_report_stage(r, "tcp");
 	struct tp_net_result res, best = {.status = TP_NETRES_ERROR};
 	char attempts[1024] = "", local[64];
 	struct sockaddr_storage ss;
@@ -184,7 +184,7 @@ static int connect_any(const struct tp_client_opts *o,
 			best = res;
 	}
 	if (fd < 0) {
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     best.message);
 		tcp_failure(r, &best, attempts);
 		return -1;
@@ -192,8 +192,8 @@ static int connect_any(const struct tp_client_opts *o,
 	local[0] = '\0';
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
 		tp_addr_format((struct sockaddr *)&ss, local, sizeof(local));
-	tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, NULL);
-	tp_stage_set_ends(st, local, remote);
+	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, NULL);
+	tp_stage_set_ends(stage, local, remote);
 	*used_addr = i - 1;
 	return fd;
 }
@@ -219,7 +219,7 @@ static int starttls_prelude(const struct tp_client_opts *o,
 			    struct tp_report *r, int fd, const char *host,
 			    double deadline, const char **cut)
 {
-	struct tp_stage *st = tp_report_stage(r, "starttls");
+	struct tp_stage *stage = tp_report_stage(r, "starttls");
 	enum tp_starttls proto = (enum tp_starttls)o->starttls;
 	struct tp_starttls_result res;
 	struct tp_finding *f;
@@ -233,10 +233,10 @@ static int starttls_prelude(const struct tp_client_opts *o,
 		return -1;
 	}
 	tp_starttls_describe(&res, proto, line, sizeof(line));
-	tp_stage_set(st, res.status == TP_STARTTLS_OK ? TP_STAGE_OK
+	tp_stage_set(stage, res.status == TP_STARTTLS_OK ? TP_STAGE_OK
 		     : TP_STAGE_FAIL, res.ms, NULL);
-	if (st != NULL)
-		set_clean(&st->detail, line);
+	if (stage != NULL)
+		set_clean(&stage->detail, line);
 	if (res.status == TP_STARTTLS_OK)
 		return 0;
 	f = tp_report_finding(r, TP_STARTTLS_FAILED, "%s", "");
@@ -348,7 +348,7 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 		   const struct tp_tls_obs *obs, const char *expect_name,
 		   const char *expect_id, struct tp_report *r)
 {
-	struct tp_stage *st = tp_report_stage(r, "verify");
+	struct tp_stage *stage = tp_report_stage(r, "verify");
 	struct tp_chain_check check = {
 		.role = "server certificate",
 		.purpose = TP_PURPOSE_SERVER,
@@ -378,14 +378,14 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 
 	if (obs->n_peer == 0) {
 		if (obs->handshake_done)
-			tp_stage_set(st, TP_STAGE_FAIL, 0, "the server sent "
+			tp_stage_set(stage, TP_STAGE_FAIL, 0, "the server sent "
 				     "no certificate");
 		return;
 	}
 	if (l->creds.trust == NULL) {
 		l->creds.trust = tp_cert_trust_load(NULL, &err);
 		if (l->creds.trust == NULL) {
-			tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
+			tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0,
 				     "cannot load the system store: %s",
 				     err.raw);
 			tp_finding_detail(tp_report_finding(r, TP_UNKNOWN_CA,
@@ -400,19 +400,19 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 			"the server's certificate cannot be parsed");
 
 		tp_finding_detail(f, "%s", err.raw);
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     err.raw);
 		return;
 	}
 	errors = tp_cert_check_chain(r, chain, n, l->creds.trust, &check);
 	tp_cert_free_chain(chain, n);
 	if (errors > 0)
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0,
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0,
 			     "%d problem%s with the server certificate", errors,
 			     errors == 1 ? "" : "s");
 	else
-		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "trusted via %s",
-			     l->creds.trust->source);
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0,
+			     "trusted via %s", l->creds.trust->source);
 }
 
 /* RUN_CANCELLED: where the stop came, and what had ended before it. */
@@ -423,14 +423,15 @@ static void run_cancelled(struct tp_report *r, const char *cut, double ms)
 	size_t i, used = 0;
 
 	for (i = 0; i < r->n_stages && used < sizeof(ended); i++) {
-		const struct tp_stage *st = &r->stages[i];
+		const struct tp_stage *stage = &r->stages[i];
 
-		if (st->status == TP_STAGE_SKIPPED || strcmp(st->name, cut) == 0)
+		if (stage->status == TP_STAGE_SKIPPED ||
+		    strcmp(stage->name, cut) == 0)
 			continue;
-		used += (size_t)snprintf(ended + used, sizeof(ended) - used,
-					 "%s%s %s", used ? ", " : "", st->name,
-					 st->status == TP_STAGE_OK ? "ok"
-					 : "failed");
+		used += (size_t)snprintf(
+			ended + used, sizeof(ended) - used, "%s%s %s",
+			used ? ", " : "", stage->name,
+			stage->status == TP_STAGE_OK ? "ok" : "failed");
 	}
 	f = tp_report_finding(r, TP_RUN_CANCELLED, "the run was cancelled "
 			      "in the %s stage after %.1f s: that stage and "
@@ -546,7 +547,7 @@ static int stage_dns(struct run *run)
 {
 	const struct tp_client_opts *o = run->o;
 	struct tp_report *r = run->r;
-	struct tp_stage *st = tp_report_stage(r, "dns");
+	struct tp_stage *stage = tp_report_stage(r, "dns");
 	struct tp_net_result res;
 	char host_text[64];
 	double t0 = tp_now_ms();
@@ -562,7 +563,7 @@ static int stage_dns(struct run *run)
 		return -1;
 	}
 	if (res.status != TP_NETRES_OK) {
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     res.message);
 		dns_failure(r, o->host, &res);
 		return -1;
@@ -573,11 +574,12 @@ static int stage_dns(struct run *run)
 		tp_report_add_address(r, host_text);
 	}
 	if (o->address != NULL)
-		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "address "
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "address "
 			     "given: %s (not looked up again)", host_text);
 	else
-		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
-			     run->addrs.n, run->addrs.n == 1 ? "" : "es");
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0,
+			     "%zu address%s", run->addrs.n,
+			     run->addrs.n == 1 ? "" : "es");
 	progress(o, r, "dns");
 	return 0;
 }
@@ -713,7 +715,7 @@ static int stage_tls(struct run *run)
 {
 	struct tp_report *r = run->r;
 	struct tp_tls_client_cfg *cfg = &run->cfg;
-	struct tp_stage *st = tp_report_stage(r, "tls");
+	struct tp_stage *stage = tp_report_stage(r, "tls");
 	double t0 = tp_now_ms(), hs_end, account_ms = 0;
 
 	run->tls_end = t0 + run->timeout_ms;
@@ -739,14 +741,14 @@ static int stage_tls(struct run *run)
 		run->fd = -1;  /* the second looks close it */
 		/* the stage's time: its second looks included */
 		if (tp_client_retry_diagnose(&failed, r, &f) == 0)
-			tp_stage_set_finding(st, TP_STAGE_FAIL,
+			tp_stage_set_finding(stage, TP_STAGE_FAIL,
 					     tp_now_ms() - t0, f, "failed");
 		else
 			cancel_stage(r, "tls", t0, &run->cut);
 	} else if (run->obs.cancelled) {
 		cancel_stage(r, "tls", t0, &run->cut);
 	} else {
-		tp_stage_set(st, TP_STAGE_OK, run->obs.ms, "%s %s",
+		tp_stage_set(stage, TP_STAGE_OK, run->obs.ms, "%s %s",
 			     r->session.version ? r->session.version : "?",
 			     r->session.cipher ? r->session.cipher : "?");
 		judge_version(run->o, r);

@@ -22,7 +22,7 @@ static int connect_ready(const struct sockaddr *sa, socklen_t len,
 			 const char *host, volatile sig_atomic_t *stop,
 			 bool *cancelled)
 {
-	struct tp_starttls_result st;
+	struct tp_starttls_result pre;
 	struct tp_net_result res;
 	int fd;
 
@@ -30,8 +30,8 @@ static int connect_ready(const struct sockaddr *sa, socklen_t len,
 	*cancelled = res.status == TP_NETRES_CANCELLED;
 	if (fd >= 0 && starttls != TP_STARTTLS_NONE &&
 	    tp_starttls_run(fd, (enum tp_starttls)starttls, host,
-			    deadline, stop, &st) < 0) {
-		*cancelled = st.status == TP_STARTTLS_CANCELLED;
+			    deadline, stop, &pre) < 0) {
+		*cancelled = pre.status == TP_STARTTLS_CANCELLED;
 		close(fd);
 		fd = -1;
 	}

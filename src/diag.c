@@ -883,9 +883,9 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 			 const struct tp_diag_ctx *ctx)
 {
 	struct tp_finding *f;
-	int st = o->status;
+	int status = o->status;
 
-	switch (st) {
+	switch (status) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 		if (mismatch_spoken(r, ctx, "the server answered our "
 				    "ClientHello with a version we did not "
@@ -895,7 +895,8 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 				      "chose a protocol version we do not "
 				      "allow", ctx->remote);
 		tp_finding_detail(f, "GnuTLS: %s; we offered: %s",
-				  gnutls_strerror(st), ctx->offered_versions);
+				  gnutls_strerror(status),
+				  ctx->offered_versions);
 		return true;
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
@@ -905,7 +906,8 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 				      "parameters we did not offer",
 				      ctx->remote);
 		tp_finding_detail(f, "GnuTLS: %s (%s); we offered %s",
-				  gnutls_strerror(st), gnutls_strerror_name(st),
+				  gnutls_strerror(status),
+				  gnutls_strerror_name(status),
 				  ctx->offered_suites);
 		return true;
 	case GNUTLS_E_SESSION_EOF:
@@ -928,7 +930,7 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "
 				      "the server certificate of %s forbids "
 				      "its use in this handshake", ctx->remote);
-		tp_finding_detail(f, "GnuTLS: %s", gnutls_strerror(st));
+		tp_finding_detail(f, "GnuTLS: %s", gnutls_strerror(status));
 		return true;
 	default:
 		return false;

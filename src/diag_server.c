@@ -334,17 +334,17 @@ static struct tp_finding *from_status(struct tp_report *r,
 	const struct tp_client_hello *ch = hello_of(o);
 	const char *priority = o->priority ? o->priority : "NORMAL";
 	struct tp_finding *f;
-	int st = o->status;
+	int status = o->status;
 	char offer[512], messages[320];
 
-	switch (st) {
+	switch (status) {
 	case GNUTLS_E_UNSUPPORTED_VERSION_PACKET:
 	case GNUTLS_E_NO_CIPHER_SUITES:
 	case GNUTLS_E_UNKNOWN_CIPHER_SUITE:
 		/* GnuTLS says "no cipher suites" when no version is in
 		 * common: the suites of the versions it accepts are not
 		 * there. The hello says which it was. */
-		if (st != GNUTLS_E_UNSUPPORTED_VERSION_PACKET &&
+		if (status != GNUTLS_E_UNSUPPORTED_VERSION_PACKET &&
 		    (!ch->present || o->hello_offers_ours))
 			goto no_cipher;
 		offered_versions(ch, offer, sizeof(offer));
@@ -365,17 +365,19 @@ no_cipher:
 				   "cipher suite, group or signature algorithm "
 				   "this server can use with its certificate",
 				   o->peer);
-		tp_finding_detail(f, "GnuTLS: %s (%s); the client offered %s; "
+		tp_finding_detail(f,
+				  "GnuTLS: %s (%s); the client offered %s; "
 				  "we accept %s (priority '%s')",
-				  gnutls_strerror(st), gnutls_strerror_name(st),
-				  offer, o->suites, priority);
+				  gnutls_strerror(status),
+				  gnutls_strerror_name(status), offer,
+				  o->suites, priority);
 		return f;
 	default:
 		break;
 	}
 	snprintf(messages, sizeof(messages), "last received: %s; last sent: "
 		 "%s", or_nothing(o->last_in), or_nothing(o->last_out));
-	return tp_diag_handshake_failed(r, o->peer, st, messages);
+	return tp_diag_handshake_failed(r, o->peer, status, messages);
 }
 
 const struct tp_finding *tp_diag_server_failure(
@@ -383,7 +385,7 @@ const struct tp_finding *tp_diag_server_failure(
 	char *reason, size_t size)
 {
 	struct tp_finding *f;
-	int st = o->status;
+	int status = o->status;
 
 	if (!o->tls) {
 		if (o->first_in_len > 0)
@@ -400,8 +402,8 @@ const struct tp_finding *tp_diag_server_failure(
 	}
 	if (o->cert_rejected)
 		return NULL;  /* the chain check said why, in detail */
-	if (st == GNUTLS_E_NO_CERTIFICATE_FOUND ||
-	    st == GNUTLS_E_CERTIFICATE_REQUIRED)
+	if (status == GNUTLS_E_NO_CERTIFICATE_FOUND ||
+	    status == GNUTLS_E_CERTIFICATE_REQUIRED)
 		return no_client_cert(r, o, reason, size);
 	if (o->alert_in >= 0)
 		return from_client_alert(r, o);

@@ -33,14 +33,14 @@ static bool stopped(volatile sig_atomic_t *stop)
 	return stop != NULL && *stop != 0;
 }
 
-static void result(struct tp_net_result *res, enum tp_net_status st,
+static void result(struct tp_net_result *res, enum tp_net_status status,
 		   int sys_errno, const char *fmt, ...) TP_PRINTF(4, 5);
-static void result(struct tp_net_result *res, enum tp_net_status st,
+static void result(struct tp_net_result *res, enum tp_net_status status,
 		   int sys_errno, const char *fmt, ...)
 {
 	va_list ap;
 
-	res->status = st;
+	res->status = status;
 	res->sys_errno = sys_errno;
 	va_start(ap, fmt);
 	vsnprintf(res->message, sizeof(res->message), fmt, ap);

@@ -553,13 +553,13 @@ static bool interception(struct tp_pair *p, struct tp_report *r)
 
 /* No tlsprobe server answered, on the side channel or inside TLS: the
  * sideband stage is skipped, saying why. */
-static void not_answered(struct tp_pair *p, struct tp_stage *st)
+static void not_answered(struct tp_pair *p, struct tp_stage *stage)
 {
 	if (p->why[0] == '\0')
 		snprintf(p->why, sizeof(p->why), "%s", p->forced
 			 ? "not tried" : "no mark answered in the "
 			 "ServerHello; --paired asks all the same");
-	tp_stage_set(st, TP_STAGE_SKIPPED, p->ms, "no tlsprobe server "
+	tp_stage_set(stage, TP_STAGE_SKIPPED, p->ms, "no tlsprobe server "
 		     "answered (%s): the far side's view is missing",
 		     p->why);
 }
@@ -578,10 +578,10 @@ static const struct tp_sideband_account *account_of(const struct tp_pair *p)
 /* Answered inside TLS only: the addresses it saw, unless a middlebox
  * terminates TLS (then the connection it saw is the middlebox's). */
 static void inside_only(struct tp_pair *p, struct tp_report *r,
-			struct tp_stage *st,
+			struct tp_stage *stage,
 			const struct tp_sideband_account *a)
 {
-	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s "
+	tp_stage_set(stage, TP_STAGE_OK, p->ms, "tlsprobe server %s "
 		     "answered inside TLS%s%s%s", p->inside.unique_id,
 		     p->why[0] ? " only (" : "", p->why,
 		     p->why[0] ? ")" : "");
@@ -596,10 +596,10 @@ static void inside_only(struct tp_pair *p, struct tp_report *r,
 /* Paired on the side channel: what it saw of our handshake, the
  * addresses on both ends, and the certificate it sent. */
 static void side_channel(struct tp_pair *p, struct tp_report *r,
-			 struct tp_stage *st,
+			 struct tp_stage *stage,
 			 const struct tp_sideband_account *a)
 {
-	tp_stage_set(st, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
+	tp_stage_set(stage, TP_STAGE_OK, p->ms, "tlsprobe server %s: %s",
 		     p->welcome.unique_id, a != NULL
 		     ? "it saw our handshake" : p->claimed
 		     ? "it saw no handshake with our ClientHello"
@@ -730,22 +730,22 @@ static void server_account(struct tp_report *r,
 void tp_pair_analyse(struct tp_pair *p, struct tp_report *r,
 		     const struct tp_tls_client_cfg *cfg)
 {
-	struct tp_stage *st = tp_report_stage(r, "sideband");
+	struct tp_stage *stage = tp_report_stage(r, "sideband");
 	const struct tp_sideband_account *a;
 	bool paired = p->state == TP_PAIR_PAIRED;
 
 	if (!paired && !p->have_inside) {
-		not_answered(p, st);
+		not_answered(p, stage);
 		return;
 	}
 	a = account_of(p);
 	fill_peer(r, p, a);
 	if (!paired) {
-		inside_only(p, r, st, a);
+		inside_only(p, r, stage, a);
 		if (a == NULL)
 			return;
 	} else {
-		side_channel(p, r, st, a);
+		side_channel(p, r, stage, a);
 		ca_mismatch(p, r, cfg);
 	}
 	if (a == NULL) {

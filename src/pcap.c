@@ -877,18 +877,18 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 {
 	struct tp_report *r = run->r;
 	struct tp_pcap_summary *s = r->pcap;
-	struct tp_flows_stats st;
+	struct tp_flows_stats stats;
 
 	tp_flows_flush(flows);
-	tp_flows_stats(flows, &st);
+	tp_flows_stats(flows, &stats);
 	s->frames = run->frames;
 	s->tcp_frames = run->tcp_frames;
-	s->flows = st.flows;
-	s->tls_flows = st.tls_flows;
-	s->evicted = st.evicted;
-	s->peak_buffer = st.peak_bytes;
-	s->starttls_refused = st.starttls_refused;
-	s->over_budget = st.over_budget;
+	s->flows = stats.flows;
+	s->tls_flows = stats.tls_flows;
+	s->evicted = stats.evicted;
+	s->peak_buffer = stats.peak_bytes;
+	s->starttls_refused = stats.starttls_refused;
+	s->over_budget = stats.over_budget;
 	if (r->n_handshakes > 1)
 		qsort(r->handshakes, r->n_handshakes, sizeof(*r->handshakes),
 		      handshake_cmp);

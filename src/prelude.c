@@ -677,25 +677,25 @@ size_t tp_prelude_read(struct tp_prelude *pre, bool from_client,
 		       const uint8_t *p, size_t n, enum tp_prelude_step *step)
 {
 	struct side *s = &pre->side[from_client ? 0 : 1];
-	enum tp_prelude_step st = TP_PRELUDE_MORE;
+	enum tp_prelude_step next = TP_PRELUDE_MORE;
 	size_t i;
 
 	if (pre->failed || s->done) {
 		*step = TP_PRELUDE_NOT_OURS;
 		return n;
 	}
-	for (i = 0; i < n && st == TP_PRELUDE_MORE; i++) {
+	for (i = 0; i < n && next == TP_PRELUDE_MORE; i++) {
 		if (s->seen == TP_PRELUDE_MAX) {
-			st = TP_PRELUDE_NOT_OURS;
+			next = TP_PRELUDE_NOT_OURS;
 			break;
 		}
 		s->seen++;
-		st = one_byte(pre, s, from_client, p[i]);
+		next = one_byte(pre, s, from_client, p[i]);
 	}
-	if (st == TP_PRELUDE_TLS)
+	if (next == TP_PRELUDE_TLS)
 		s->done = true;
-	else if (st != TP_PRELUDE_MORE)
+	else if (next != TP_PRELUDE_MORE)
 		pre->failed = true;
-	*step = st;
-	return st == TP_PRELUDE_TLS ? i : n;
+	*step = next;
+	return next == TP_PRELUDE_TLS ? i : n;
 }

@@ -356,25 +356,25 @@ static void stage_name(char out[16], const char *name)
 
 struct tp_stage *tp_report_stage(struct tp_report *r, const char *name)
 {
-	struct tp_stage *st;
-	char clean[sizeof(st->name)];
+	struct tp_stage *stage;
+	char clean[sizeof(stage->name)];
 	size_t i;
 
 	stage_name(clean, name);
 	for (i = 0; i < r->n_stages; i++)
 		if (strcmp(r->stages[i].name, clean) == 0)
 			return &r->stages[i];
-	st = grow(&r->stages, &r->n_stages, sizeof(*st));
-	if (st != NULL)
-		memcpy(st->name, clean, sizeof(st->name));
-	return st;
+	stage = grow(&r->stages, &r->n_stages, sizeof(*stage));
+	if (stage != NULL)
+		memcpy(stage->name, clean, sizeof(stage->name));
+	return stage;
 }
 
 struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,
 				       const char *after)
 {
-	struct tp_stage *st;
-	char clean[sizeof(st->name)];
+	struct tp_stage *stage;
+	char clean[sizeof(stage->name)];
 	size_t i, at = r->n_stages;
 
 	stage_name(clean, name);
@@ -384,14 +384,14 @@ struct tp_stage *tp_report_stage_after(struct tp_report *r, const char *name,
 		if (strcmp(r->stages[i].name, after) == 0)
 			at = i + 1;
 	}
-	if (grow(&r->stages, &r->n_stages, sizeof(*st)) == NULL)
+	if (grow(&r->stages, &r->n_stages, sizeof(*stage)) == NULL)
 		return NULL;
 	memmove(&r->stages[at + 1], &r->stages[at],
-		(r->n_stages - 1 - at) * sizeof(*st));
-	st = &r->stages[at];
-	memset(st, 0, sizeof(*st));
-	memcpy(st->name, clean, sizeof(st->name));
-	return st;
+		(r->n_stages - 1 - at) * sizeof(*stage));
+	stage = &r->stages[at];
+	memset(stage, 0, sizeof(*stage));
+	memcpy(stage->name, clean, sizeof(stage->name));
+	return stage;
 }
 
 int tp_report_add_standard_stages(struct tp_report *r)
@@ -405,45 +405,45 @@ int tp_report_add_standard_stages(struct tp_report *r)
 	return 0;
 }
 
-void tp_stage_set(struct tp_stage *st, enum tp_stage_status status,
+void tp_stage_set(struct tp_stage *stage, enum tp_stage_status status,
 		  double ms, const char *detail_fmt, ...)
 {
 	va_list ap;
 
-	if (st == NULL)
+	if (stage == NULL)
 		return;
-	st->status = status;
-	st->ms = ms;
+	stage->status = status;
+	stage->ms = ms;
 	if (detail_fmt != NULL) {
-		free(st->detail);
+		free(stage->detail);
 		va_start(ap, detail_fmt);
-		st->detail = vformat(detail_fmt, ap);
+		stage->detail = vformat(detail_fmt, ap);
 		va_end(ap);
 	}
 }
 
-void tp_stage_set_finding(struct tp_stage *st, enum tp_stage_status status,
+void tp_stage_set_finding(struct tp_stage *stage, enum tp_stage_status status,
 			  double ms, const struct tp_finding *f,
 			  const char *otherwise)
 {
-	if (st == NULL)
+	if (stage == NULL)
 		return;
-	tp_stage_set(st, status, ms, "%s", otherwise ? otherwise : "");
+	tp_stage_set(stage, status, ms, "%s", otherwise ? otherwise : "");
 	if (f != NULL && f->summary != NULL) {
-		free(st->detail);
-		st->detail = strdup(f->summary);
+		free(stage->detail);
+		stage->detail = strdup(f->summary);
 	}
 }
 
-void tp_stage_set_ends(struct tp_stage *st, const char *local,
+void tp_stage_set_ends(struct tp_stage *stage, const char *local,
 		       const char *remote)
 {
-	if (st == NULL)
+	if (stage == NULL)
 		return;
-	free(st->local);
-	free(st->remote);
-	st->local = tp_report_strdup(local);
-	st->remote = tp_report_strdup(remote);
+	free(stage->local);
+	free(stage->remote);
+	stage->local = tp_report_strdup(local);
+	stage->remote = tp_report_strdup(remote);
 }
 
 int tp_report_add_message(struct tp_report *r, double t_ms, bool incoming,

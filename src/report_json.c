@@ -41,19 +41,19 @@ static void stages(struct tp_report *r, json_t *a)
 	for (i = 0; json_is_array(a) && i < json_array_size(a) && i < 16; i++) {
 		json_t *o = json_array_get(a, i);
 		const char *name = str(o, "name");
-		struct tp_stage *st;
+		struct tp_stage *stage;
 
-		if (name == NULL || strlen(name) >= sizeof(st->name))
+		if (name == NULL || strlen(name) >= sizeof(stage->name))
 			continue;
-		st = tp_report_stage(r, name);
-		if (st == NULL)
+		stage = tp_report_stage(r, name);
+		if (stage == NULL)
 			return;
-		st->status = stage_status(str(o, "status"));
-		st->ms = json_number_value(json_object_get(o, "ms"));
+		stage->status = stage_status(str(o, "status"));
+		stage->ms = json_number_value(json_object_get(o, "ms"));
 		/* a name listed twice gives the same stage again */
-		free(st->detail);
-		st->detail = tp_report_strdup(str(o, "detail"));
-		tp_stage_set_ends(st, str(o, "local"), str(o, "remote"));
+		free(stage->detail);
+		stage->detail = tp_report_strdup(str(o, "detail"));
+		tp_stage_set_ends(stage, str(o, "local"), str(o, "remote"));
 	}
 }
 

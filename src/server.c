@@ -457,20 +457,20 @@ static int start_capture(struct server *srv, const struct tp_livecap_opts *co,
 static struct tp_report *new_report(struct conn *c)
 {
 	struct tp_report *r = tp_report_new("server");
-	struct tp_stage *st;
+	struct tp_stage *stage;
 	size_t i;
 
 	if (r == NULL)
 		return NULL;
 	tp_report_set_target(r, c->peer_host, c->peer_port, NULL);
 	tp_report_add_address(r, c->peer_host);
-	st = tp_report_stage(r, "accept");
-	tp_stage_set(st, TP_STAGE_OK, 0, "connection from %s", c->peer);
-	tp_stage_set_ends(st, c->local, c->peer);
+	stage = tp_report_stage(r, "accept");
+	tp_stage_set(stage, TP_STAGE_OK, 0, "connection from %s", c->peer);
+	tp_stage_set_ends(stage, c->local, c->peer);
 	tp_report_add_standard_stages(r);
-	st = tp_report_stage(r, "tcp");
-	tp_stage_set(st, TP_STAGE_OK, 0, "accepted on %s", c->local);
-	tp_stage_set_ends(st, c->local, c->peer);
+	stage = tp_report_stage(r, "tcp");
+	tp_stage_set(stage, TP_STAGE_OK, 0, "accepted on %s", c->local);
+	tp_stage_set_ends(stage, c->local, c->peer);
 	for (i = 0; c->srv->own != NULL && i < c->srv->own->n_findings; i++)
 		tp_report_copy_finding(r, &c->srv->own->findings[i], NULL);
 	return r;
@@ -664,14 +664,14 @@ static void finish_report(struct conn *c)
 	struct tp_report *r = c->r;
 	const struct tp_accounts_hello *hello;
 	struct tp_sideband_account a;
-	struct tp_stage *st;
+	struct tp_stage *stage;
 
 	if (r == NULL || c->reported)
 		return;
 	c->reported = true;
-	st = tp_report_stage(r, "tls");
+	stage = tp_report_stage(r, "tls");
 	if (c->handshake_done) {
-		tp_stage_set(st, TP_STAGE_OK, st->ms, "%s %s",
+		tp_stage_set(stage, TP_STAGE_OK, stage->ms, "%s %s",
 			     r->session.version ? r->session.version : "?",
 			     r->session.cipher ? r->session.cipher : "?");
 	} else if (c->s != NULL) {
@@ -679,10 +679,10 @@ static void finish_report(struct conn *c)
 		const struct tp_finding *f = diagnose(c);
 
 		if (c->cert_rejected)
-			tp_stage_set(st, TP_STAGE_FAIL, ms, "we refused the "
+			tp_stage_set(stage, TP_STAGE_FAIL, ms, "we refused the "
 				     "client certificate: %s", c->reason);
 		else
-			tp_stage_set_finding(st, TP_STAGE_FAIL, ms, f,
+			tp_stage_set_finding(stage, TP_STAGE_FAIL, ms, f,
 					     "failed");
 	}
 	r->total_ms = tp_now_ms() - c->accepted;
@@ -982,7 +982,7 @@ static int verify_client(gnutls_session_t s)
 	const gnutls_datum_t *der;
 	gnutls_x509_crt_t *chain = NULL;
 	struct tp_error err = {0};
-	struct tp_stage *st = tp_report_stage(c->r, "verify");
+	struct tp_stage *stage = tp_report_stage(c->r, "verify");
 	size_t first = c->r->n_findings, which;
 	unsigned n = 0, count = 0;
 	uint8_t fp[32];
@@ -997,7 +997,7 @@ static int verify_client(gnutls_session_t s)
 	if (tp_cert_import_der(der, n, &chain, &count, &err) < 0) {
 		/* the diagnosis says so when the report ends */
 		snprintf(c->cert_error, sizeof(c->cert_error), "%s", err.raw);
-		tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     err.raw);
 		set_text(c->reason, sizeof(c->reason), "the client "
 			 "certificate does not parse: %s", err.raw);
@@ -1019,7 +1019,7 @@ static int verify_client(gnutls_session_t s)
 				     &check);
 	tp_cert_free_chain(chain, count);
 	if (errors == 0) {
-		tp_stage_set(st, TP_STAGE_OK, tp_now_ms() - t0, "client "
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "client "
 			     "certificate %s trusted via %s%s",
 			     c->client_subject, srv->creds.trust->source,
 			     c->expect_peer_unknown
@@ -1047,9 +1047,10 @@ static int verify_client(gnutls_session_t s)
 				 : "refused");
 		free(why);
 	}
-	tp_stage_set(st, TP_STAGE_FAIL, tp_now_ms() - t0, "%d problem%s with "
-		     "the client certificate %s", errors,
-		     errors == 1 ? "" : "s", c->client_subject);
+	tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0,
+		     "%d problem%s with "
+		     "the client certificate %s",
+		     errors, errors == 1 ? "" : "s", c->client_subject);
 	return -1;
 }
 

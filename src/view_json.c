@@ -105,19 +105,19 @@ static json_t *target_json(const struct tp_target *t)
 	return o;
 }
 
-static json_t *stage_json(const struct tp_stage *st)
+static json_t *stage_json(const struct tp_stage *stage)
 {
-	json_t *o = PACK("{s:o, s:s}", "name", jstr(st->name), "status",
-			      stage_status_name(st->status));
+	json_t *o = PACK("{s:o, s:s}", "name", jstr(stage->name), "status",
+			      stage_status_name(stage->status));
 
-	if (st->status != TP_STAGE_SKIPPED)
-		set(o, "ms", json_real(st->ms));
-	if (st->local != NULL)
-		set(o, "local", jstr(st->local));
-	if (st->remote != NULL)
-		set(o, "remote", jstr(st->remote));
-	if (st->detail != NULL)
-		set(o, "detail", jstr(st->detail));
+	if (stage->status != TP_STAGE_SKIPPED)
+		set(o, "ms", json_real(stage->ms));
+	if (stage->local != NULL)
+		set(o, "local", jstr(stage->local));
+	if (stage->remote != NULL)
+		set(o, "remote", jstr(stage->remote));
+	if (stage->detail != NULL)
+		set(o, "detail", jstr(stage->detail));
 	return o;
 }
 

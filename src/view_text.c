@@ -74,10 +74,10 @@ static void stages(struct pen *p, const struct tp_report *r)
 		return;
 	fputc('\n', p->f);
 	for (i = 0; i < r->n_stages; i++) {
-		const struct tp_stage *st = &r->stages[i];
+		const struct tp_stage *stage = &r->stages[i];
 
-		fprintf(p->f, "  %-9s", st->name);
-		switch (st->status) {
+		fprintf(p->f, "  %-9s", stage->name);
+		switch (stage->status) {
 		case TP_STAGE_OK:
 			paint(p, C_GREEN, "%-8s", "ok");
 			break;
@@ -88,12 +88,13 @@ static void stages(struct pen *p, const struct tp_report *r)
 			paint(p, C_DIM, "%s", "skipped");
 			break;
 		}
-		if (st->status != TP_STAGE_SKIPPED)
-			fprintf(p->f, "%8.1f ms", st->ms);
-		if (st->local != NULL && st->remote != NULL)
-			fprintf(p->f, "  %s -> %s", st->local, st->remote);
-		if (st->detail != NULL)
-			fprintf(p->f, "  %s", st->detail);
+		if (stage->status != TP_STAGE_SKIPPED)
+			fprintf(p->f, "%8.1f ms", stage->ms);
+		if (stage->local != NULL && stage->remote != NULL)
+			fprintf(p->f, "  %s -> %s", stage->local,
+				stage->remote);
+		if (stage->detail != NULL)
+			fprintf(p->f, "  %s", stage->detail);
 		fputc('\n', p->f);
 	}
 }

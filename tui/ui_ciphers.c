@@ -222,17 +222,17 @@ static void details(const struct tp_report *r, char *buf, size_t size)
 void ui_ciphers_draw(struct ui *u, int y, int h)
 {
 	const struct tp_report *r = ui_view(u);
-	enum ui_state st = ui_cur_state(u);
+	enum ui_state state = ui_cur_state(u);
 	const struct tp_stage *tls = NULL;
 	int mh;
 	char *buf;
 	size_t i;
 
-	if (st == UI_RUNNING) {
+	if (state == UI_RUNNING) {
 		progress_bar(u, y + 1);
 		return;
 	}
-	if (st == UI_FAILED) {
+	if (state == UI_FAILED) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_RED),
 			 "the audit could not run: %s", u->cur->err.message);
@@ -260,7 +260,7 @@ void ui_ciphers_draw(struct ui *u, int y, int h)
 	ui_textf(y, 12, COLS - 13, UI_NORMAL, "%s  %u connections in %.1f ms"
 		 "  cert key %s%s", ui_verdict_word(tp_report_verdict(r)),
 		 r->scan->connections, r->scan->ms, r->scan->cert_key[0]
-		 ? r->scan->cert_key : "?", st == UI_CANCELLED
+		 ? r->scan->cert_key : "?", state == UI_CANCELLED
 		 ? "  (stopped early)" : "");
 	mh = (h - 1) * 60 / 100;
 	draw_matrix(u, r->scan, y + 1, mh);

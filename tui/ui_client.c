@@ -60,26 +60,26 @@ static int draw_stages(struct ui *u, const struct tp_report *r, int y,
 		ui_clamp(&u->sel[0], &u->top[0], n, max - 1);
 		ui_mouse_pane(0, u->sel[0], y + 1, 0, max - 1, COLS);
 		for (i = 0; i < n && row < max; i++) {
-			const struct tp_stage *st = &r->stages[i];
+			const struct tp_stage *stage = &r->stages[i];
 			char detail[600];
 
 			snprintf(detail, sizeof(detail), "%s%s%s%s%s",
-				 st->local ? st->local : "",
-				 st->local ? " -> " : "",
-				 st->remote ? st->remote : "",
-				 st->local && st->detail ? "  " : "",
-				 st->detail ? st->detail : "");
+				 stage->local ? stage->local : "",
+				 stage->local ? " -> " : "",
+				 stage->remote ? stage->remote : "",
+				 stage->local && stage->detail ? "  " : "",
+				 stage->detail ? stage->detail : "");
 			extra = focused && u->sel[0] == i
 				? ui_wrap_count(COLS - 32, detail) : 1;
 			if (extra > max - row)
 				extra = max - row;
 			if (extra < 1)
 				extra = 1;
-			stage_row(y + row, COLS, st->name,
-				  ui_stage_word(st->status),
-				  status_attr(st->status) |
+			stage_row(y + row, COLS, stage->name,
+				  ui_stage_word(stage->status),
+				  status_attr(stage->status) |
 				  (focused && u->sel[0] == i ? UI_REVERSE : 0),
-				  st->ms, st->status != TP_STAGE_SKIPPED,
+				  stage->ms, stage->status != TP_STAGE_SKIPPED,
 				  detail, extra);
 			ui_mouse_item(0, i, y + row, 0, extra, COLS);
 			row += extra;
@@ -331,10 +331,10 @@ static void draw_findings(struct ui *u, const struct tp_finding *fs,
 void ui_client_draw(struct ui *u, int y, int h)
 {
 	const struct tp_report *r = ui_view(u);
-	enum ui_state st = ui_cur_state(u);
+	enum ui_state state = ui_cur_state(u);
 	int used, lw, rest;
 
-	if (st == UI_FAILED && u->direction < 0) {
+	if (state == UI_FAILED && u->direction < 0) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_RED),
 			 "the probe could not run: %s", u->cur->err.message);

@@ -98,13 +98,13 @@ static void details(const struct tp_report *r, const struct tp_handshake *hs,
 void ui_pcap_draw(struct ui *u, int y, int h)
 {
 	const struct tp_report *r = ui_view(u);
-	enum ui_state st = ui_cur_state(u);
+	enum ui_state state = ui_cur_state(u);
 	int lh = (h - 1) * 45 / 100, i, row, dh;
 	int *idx;
 	size_t n;
 	char *buf;
 
-	if (st == UI_RUNNING) {
+	if (state == UI_RUNNING) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_CYAN), "reading: %u "
 			 "frames, %u handshakes so far", u->cur->done,
@@ -112,7 +112,7 @@ void ui_pcap_draw(struct ui *u, int y, int h)
 		ui_run_unlock(u->cur);
 		return;
 	}
-	if (st == UI_FAILED) {
+	if (state == UI_FAILED) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_RED),
 			 "the capture could not be read: %s",

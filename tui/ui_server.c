@@ -104,16 +104,18 @@ static const struct tp_stage *stage(const struct tp_report *r,
 	return r != NULL ? tp_report_find_stage(r, name) : NULL;
 }
 
-static void cell_stage(int y, int x, int w, const struct tp_stage *st)
+static void cell_stage(int y, int x, int w, const struct tp_stage *stage)
 {
-	if (st == NULL) {
+	if (stage == NULL) {
 		ui_text(y, x, w, ui_attr(UI_C_DIM), "-");
 		return;
 	}
-	ui_textf(y, x, w, st->status == TP_STAGE_OK ? ui_attr(UI_C_GREEN)
-		 : st->status == TP_STAGE_FAIL ? ui_attr(UI_C_RED) : ui_attr(UI_C_DIM),
-		 "%-7s %s", ui_stage_word(st->status),
-		 st->detail ? st->detail : "");
+	ui_textf(y, x, w,
+		 stage->status == TP_STAGE_OK	  ? ui_attr(UI_C_GREEN)
+		 : stage->status == TP_STAGE_FAIL ? ui_attr(UI_C_RED)
+						  : ui_attr(UI_C_DIM),
+		 "%-7s %s", ui_stage_word(stage->status),
+		 stage->detail ? stage->detail : "");
 }
 
 void ui_peer_draw(struct ui *u, int y, int h)
@@ -121,14 +123,14 @@ void ui_peer_draw(struct ui *u, int y, int h)
 	static const char *const rows[] = {"dns", "tcp", "tls", "verify",
 					   "sideband"};
 	const struct tp_report *r;
-	enum ui_state st = ui_cur_state(u);
+	enum ui_state state = ui_cur_state(u);
 	int cw = (COLS - 12) / 2, d, i, row, fy;
 	char listening[200];
 
 	ui_run_lock(u->cur);
 	snprintf(listening, sizeof(listening), "%s", u->cur->listening);
 	ui_run_unlock(u->cur);
-	if (st == UI_RUNNING) {
+	if (state == UI_RUNNING) {
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_CYAN),
 			 "listening on %s, connecting to %s", listening[0]
 			 ? listening : "...", u->cur->p.peer.connect);
@@ -137,7 +139,7 @@ void ui_peer_draw(struct ui *u, int y, int h)
 			 "connecting here", u->cur->p.peer.wait_s);
 		return;
 	}
-	if (st == UI_FAILED) {
+	if (state == UI_FAILED) {
 		ui_run_lock(u->cur);
 		ui_textf(y + 1, 2, COLS - 4, ui_attr(UI_C_RED),
 			 "the peer probe could not run: %s",

@@ -183,7 +183,7 @@ keys form G k k k Enter        # Priority
 keys form -l "NORMAL:+NO-SUCH-THING"
 keys form Enter G Enter
 check "form: a bad Priority is one line on the form, no run" \
-	form_error form "Priority: "
+	form_error form "Priority 'NORMAL:+NO-SUCH-THING': "
 keys form G k k k Enter C-u
 keys form -l "NORMAL:-VERS-ALL:+VERS-TLS1.2"
 keys form Enter G Enter
