@@ -17,12 +17,44 @@ codes=$("$BIN" codes --json) || {
 	exit 1
 }
 
+# Where each code is decided, read off the sources beside the script:
+# the files whose code reports it (a call of a *finding function naming
+# it, a code chosen into a variable or a table row that maps evidence to
+# it); views and the table itself only name codes.
+SRC=$(dirname "$0")/../src
+
 printf '%s\n' "$codes" | python3 -c '
+import glob
 import json
+import os
+import re
 import sys
 import textwrap
 
+def deciders(src):
+    found = {}
+    for path in sorted(glob.glob(os.path.join(src, "*.c"))):
+        name = os.path.basename(path)
+        if name.startswith("view_") or name in ("report.c", "registry.c"):
+            continue
+        text = open(path).read()
+        spans = []
+        for m in re.finditer(r"\b(?!\w*find_finding)\w*finding(_at)?\s*\(", text):
+            j, depth = m.end(), 1
+            while depth and j < len(text):
+                depth += {"(": 1, ")": -1}.get(text[j], 0)
+                j += 1
+            spans.append(text[m.end():j])
+        spans += re.findall(r"\bcode\s*=\s*(TP_[A-Z0-9_]+)", text)
+        spans += re.findall(r"\]\s*=\s*(TP_[A-Z0-9_]+)", text)
+        spans += re.findall(r"^\s*\{(TP_[A-Z0-9_]+),", text, re.M)
+        for span in spans:
+            for code in re.findall(r"\bTP_([A-Z0-9_]+)\b", span):
+                found.setdefault(code, set()).add("src/" + name)
+    return found
+
 codes = json.load(sys.stdin)
+where = deciders(sys.argv[1])
 out = []
 w = out.append
 
@@ -43,7 +75,8 @@ w(textwrap.fill("Every problem tlsprobe reports is a *finding*: a stable code, a
   "own files). Severity, side and fix below are the defaults; a probe "
   "replaces them when it knows better, and it always reports the most "
   "specific code it can prove. The stage is where the code is usually "
-  "reported. `tlsprobe codes` prints this catalogue, `tlsprobe codes "
+  "reported, and the files named are where the code is decided. "
+  "`tlsprobe codes` prints this catalogue, `tlsprobe codes "
   "--json` the same as JSON.", width=72, break_on_hyphens=False))
 for c in codes:
     w("")
@@ -52,7 +85,8 @@ for c in codes:
     w("- Severity: `%s`" % c["severity"])
     w("- Side: `%s`" % c["side"])
     w("- Stage: `%s`" % c["stage"])
+    w("- Decided in: %s" % (", ".join("`%s`" % f for f in sorted(where.get(c["code"], ()))) or "nowhere (a code no probe reports)"))
     w("- Reported when: %s." % c["when"].rstrip("."))
     w("- Default fix: %s." % c["fix"].rstrip("."))
 sys.stdout.write("\n".join(out) + "\n")
-'
+' "$SRC"

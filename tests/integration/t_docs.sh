@@ -1,6 +1,7 @@
 #!/bin/sh
 # The documents agree with the program: docs/findings.md is what the
-# finding table generates now, every code the contract names exists,
+# finding table and the sources generate now (where each code is
+# decided among it), every code the contract names exists,
 # every code in the table has a test that asserts it, and every man page
 # renders without a warning.
 . "$(dirname "$0")/../lib.sh"
@@ -17,6 +18,16 @@ if sh "$TOP/scripts/gen-findings-doc.sh" "$TP" >"$T/findings.md" \
 else
 	sed 's/^/# /' "$T/gen.err"
 	not_ok "scripts/gen-findings-doc.sh failed"
+fi
+
+# a newcomer finds where each code is decided in one hop: every code's
+# entry names the files that report it, read off the sources
+if grep -q '^- Decided in: nowhere' "$T/findings.md"; then
+	grep -B5 '^- Decided in: nowhere' "$T/findings.md" | grep '^## ' |
+		sed 's/^/# not decided anywhere: /'
+	not_ok "every finding code is decided in a file of src/"
+else
+	ok "every finding code is decided in a file of src/ ($(grep -c '^- Decided in: `src/' "$T/findings.md") codes)"
 fi
 
 # the codes CONTRACT.md promises
