@@ -83,9 +83,10 @@ int cli_parse_seconds(const char *sub, const char *flag, const char *arg,
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) ||
-	    v <= 0 || v > 86400)
+	    v <= 0 || v > TP_MAX_TIMEOUT_S)
 		return cli_fail(sub, 2, "%s '%s': expected seconds between 0 "
-				"and 86400 (decimal allowed)", flag, arg);
+				"and %d (decimal allowed)", flag, arg,
+				TP_MAX_TIMEOUT_S);
 	*out = v;
 	return 0;
 }

@@ -28,22 +28,32 @@ static void unload(struct loaded *l)
 		fclose(l->keylog);
 }
 
-static int load(const struct tp_client_opts *o, struct loaded *l,
-		struct tp_tls_client_cfg *cfg, struct tp_error *err)
+int tp_client_opts_check(const struct tp_client_opts *o,
+			 struct tp_error *err)
 {
-	struct tp_tls_creds_opts co = {
-		.role = TP_TLS_CLIENT, .cert_file = o->cert_file,
-		.key_file = o->key_file, .password = o->password,
-		.ca_file = o->ca_file, .priority = o->priority,
-	};
-	struct tp_tls_creds *c = &l->creds;
+	char ascii[TP_ADDR_NAME_SIZE];
 
-	if (tp_tls_check_priority(o->priority, err) < 0 ||
+	/* whatever front end filled o, no name that cannot be one reaches
+	 * DNS or the ClientHello */
+	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
+			       ascii, err) < 0 ||
+	    (o->sni != NULL &&
+	     tp_addr_check_name("sni", o->sni, ascii, err) < 0) ||
+	    (o->expect_name != NULL &&
+	     tp_addr_check_name("expect-name", o->expect_name, ascii,
+				err) < 0) ||
+	    tp_tls_check_priority(o->priority, err) < 0 ||
 	    tp_tls_check_alpn(o->alpn, err) < 0)
 		return -1;
 	if (o->starttls < TP_STARTTLS_NONE || o->starttls > TP_STARTTLS_LDAP) {
 		tp_error_set(err, TP_ERR_USAGE, "{starttls}: no protocol "
 			     "number %d", o->starttls);
+		return -1;
+	}
+	if (!(o->timeout_s >= 0 && o->timeout_s <= TP_MAX_TIMEOUT_S)) {
+		tp_error_set(err, TP_ERR_USAGE, "{timeout} %g: expected "
+			     "seconds above 0, at most %d", o->timeout_s,
+			     TP_MAX_TIMEOUT_S);
 		return -1;
 	}
 	if ((o->cert_file == NULL) != (o->key_file == NULL)) {
@@ -57,6 +67,19 @@ static int load(const struct tp_client_opts *o, struct loaded *l,
 				     "{cert} and {key}");
 		return -1;
 	}
+	return 0;
+}
+
+static int load(const struct tp_client_opts *o, struct loaded *l,
+		struct tp_tls_client_cfg *cfg, struct tp_error *err)
+{
+	struct tp_tls_creds_opts co = {
+		.role = TP_TLS_CLIENT, .cert_file = o->cert_file,
+		.key_file = o->key_file, .password = o->password,
+		.ca_file = o->ca_file, .priority = o->priority,
+	};
+	struct tp_tls_creds *c = &l->creds;
+
 	/* A --ca file is read now, so that a bad one fails before any
 	 * packet; the system store (a hundred-odd CAs, tens of ms to parse)
 	 * only when a chain arrives to be checked. */
@@ -482,16 +505,13 @@ struct run {
 static int prepare(struct run *run, struct tp_error *err)
 {
 	const struct tp_client_opts *o = run->o;
-	char host_ascii[TP_ADDR_NAME_SIZE];
 	const char *sni;
 
-	/* whatever front end filled o, no name that cannot be one reaches
-	 * DNS or the ClientHello; the mains checked them already */
-	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
-			       host_ascii, err) < 0 ||
-	    (o->sni != NULL &&
-	     tp_addr_check_name("--sni", o->sni, run->sni_ascii, err) < 0))
+	if (tp_client_opts_check(o, err) < 0)
 		return -1;
+	/* the A-label form the checks above accepted */
+	if (o->sni != NULL)
+		(void)tp_addr_check_name("sni", o->sni, run->sni_ascii, err);
 	if (load(o, &run->l, &run->cfg, err) < 0)
 		return -1;
 	run->cfg.stop = o->stop;

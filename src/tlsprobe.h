@@ -668,6 +668,7 @@ struct tp_password {
 /* Named once: the mains' --help, the TUI's form, the opts_init functions
  * below and the library's fallback for a zero all mean these. */
 #define TP_DEFAULT_TIMEOUT_S 10   /* --timeout: each network stage */
+#define TP_MAX_TIMEOUT_S 86400    /* the longest --timeout or --wait */
 #define TP_DEFAULT_WAIT_S 30      /* peer --wait: for the other node */
 #define TP_DEFAULT_CONCURRENCY 4  /* ciphers --concurrency */
 #define TP_DEFAULT_BUDGET 1000    /* ciphers --budget */
@@ -743,6 +744,16 @@ struct tp_client_opts {
 
 /* Every field zero (none given) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
 void tp_client_opts_init(struct tp_client_opts *o);
+
+/*
+ * The checks of o that need no file and no network: the names, the
+ * priority string, the ALPN list, the STARTTLS protocol, the timeout
+ * (0 is the default) and a certificate given without its key. A usage
+ * error naming the option (err->option) when one fails; tp_client_run
+ * makes them first, and a front end may make them before it starts one.
+ */
+int tp_client_opts_check(const struct tp_client_opts *o,
+			 struct tp_error *err);
 
 /*
  * Runs one diagnosed TLS connection and fills r. Returns 0 when it ran
