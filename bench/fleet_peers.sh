@@ -202,6 +202,15 @@ leafs_tlsprobe "$work/client.jsonl" >"$work/leafs.tp"
 leafs_nmap "$work/ssl-cert.xml" >"$work/leafs.nmap"
 echo "tlsprobe is $(ratio "$tp_eps" "$nm_eps")x nmap ssl-cert;" \
 	"leaf certificates: $(agree "$work/leafs.tp" "$work/leafs.nmap")"
+# the same list as two shards through GNU parallel on this machine: what
+# parallel's streaming of the list to every shard costs
+if command -v parallel >/dev/null; then
+	measure "scripts/fleet.sh --local 2 (client)" "$N" \
+		env PATH="$top/bin:$PATH" sh "$top/scripts/fleet.sh" --local 2 -- \
+		"$work/list" "$work/fleet.jsonl" client --ca "$P/ca1.pem" --no-sideband
+	leafs_tlsprobe "$work/fleet.jsonl" >"$work/leafs.fleet"
+	echo "two shards against one run: $(agree "$work/leafs.tp" "$work/leafs.fleet")"
+fi
 
 echo
 echo "== accepted ciphers: $M endpoints (testssl: $S)"
