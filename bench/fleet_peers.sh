@@ -39,6 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# a reader that goes away (| head) or a closed terminal: leave through
+# the EXIT cleanup too, or the servers and counters stay behind
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 for c in /usr/bin/time nginx nmap python3; do
 	command -v "$c" >/dev/null || { echo "bench: $c is missing" >&2; exit 1; }
 done

@@ -73,6 +73,8 @@ command -v parallel >/dev/null 2>&1 ||
 work=$(mktemp -d "${TMPDIR:-/tmp}/fleet.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 if [ -n "$logins" ]; then
 	[ -z "$local_n" ] || bad "--logins and --local: one or the other"
 	[ -r "$logins" ] || bad "cannot read the logins file $logins"
