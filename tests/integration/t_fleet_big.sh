@@ -4,8 +4,9 @@
 # certificate; 127.0.11.x expired, wrong name, self-signed), plus an
 # openssl s_server (another CA) and a gnutls-serv (a SHA-1 signature),
 # closed ports, a block, bad lines, nmap's -oG and -oX of the two, and,
-# in a namespace of its own, a name of two A records and one AAAA
-# record, one address serving another certificate. Each record sampled
+# in a namespace of its own with its own resolver (tests/net/fakedns.py),
+# a name of two A records and one AAAA record, one address serving
+# another certificate. Each record sampled
 # (every 10th, every fault) equals a single-target run of its endpoint;
 # kill -9 then --resume over the whole list loses and repeats nothing;
 # ten million lines stream through --shard 1/1000000 in bounded memory.
@@ -221,10 +222,18 @@ check "ten million lines: max RSS under 64 MB ($rss KiB)" \
 check "... and only the shard probed ($(wc -l <ten.jsonl) records)" \
 	[ "$(wc -l <ten.jsonl)" -ge 1 -a "$(wc -l <ten.jsonl)" -le 40 ]
 
-# ---- a name of two A records and an AAAA, resolved in a namespace ----
-# its own /etc/netns hosts file: never the machine's resolver
+# ---- a name of two A records and an AAAA, from a resolver of its own ----
+# In a namespace whose resolv.conf names fakedns.py on its own 127.0.0.1
+# and whose nsswitch.conf asks files and DNS only: never the machine's
+# resolver.
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
 	skip "a name's A and AAAA records each probed" "needs root and ip netns"
+	exit 0
+fi
+if [ -S /var/run/nscd/socket ] || [ -S /run/nscd/socket ]; then
+	# nscd would answer from outside the namespace, with the machine's
+	# resolver
+	skip "a name's A and AAAA records each probed" "nscd is running"
 	exit 0
 fi
 NS="tpbig$$"
@@ -235,8 +244,14 @@ fi
 at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
 ip netns exec "$NS" ip link set lo up
 mkdir -p "/etc/netns/$NS"
-printf '127.0.20.1 multi.test\n127.0.20.2 multi.test\n::1 multi.test\n' \
-	>"/etc/netns/$NS/hosts"
+printf 'nameserver 127.0.0.1\n' >"/etc/netns/$NS/resolv.conf"
+sed 's/^hosts:.*/hosts: files dns/' /etc/nsswitch.conf >"/etc/netns/$NS/nsswitch.conf"
+grep -q '^hosts:' "/etc/netns/$NS/nsswitch.conf" ||
+	echo 'hosts: files dns' >>"/etc/netns/$NS/nsswitch.conf"
+start_ready dns ip netns exec "$NS" python3 "$TOP/tests/net/fakedns.py" \
+	--host 127.0.0.1 --port 53 --record multi.test=127.0.20.1 \
+	--record multi.test=127.0.20.2 --record multi.test=::1 || exit 1
+DNS_LOG=$READY_LOG
 start_ready multi ip netns exec "$NS" python3 \
 	"$TOP/tests/integration/fleet_server.py" --log /dev/null \
 	"127.0.20.1=$PKI/server-ec.pem,$PKI/server-ec.key" \
@@ -256,6 +271,8 @@ ip netns exec "$NS" timeout -k 2 60 "$TP" client --targets multi \
 	--expect-name server.test >multi.jsonl 2>multi.err
 RC=$?
 records multi.jsonl >multi.rec 2>/dev/null
+check "the name was asked of the namespace's resolver" \
+	grep -q "query multi.test. from" "$DNS_LOG"
 check "a name of 2 A and 1 AAAA records: three records, exit 1" \
 	[ "$(cut -f1 multi.rec | sort -u | wc -l)" -eq 3 -a "$RC" -eq 1 ]
 check "... the address with another certificate fails, the others pass" sh -c "
