@@ -23,6 +23,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# a reader that goes away (| head) or a closed terminal: leave through
+# the EXIT cleanup too, or the servers and counters stay behind
+trap 'exit 129' HUP
+trap 'exit 141' PIPE
 [ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 sh "$top/samples/mkpki.sh" "$work/pki" >/dev/null || exit 1
 P=$work/pki

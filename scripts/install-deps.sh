@@ -19,12 +19,14 @@ set -u
 #        tshark and curl to make and check captures; python3-cryptography
 #        for the hostile-peer suite's certificates, whose names hold
 #        control characters that openssl and certtool will not write;
-#        strace to show that a refused name sends nothing
+#        strace to show that a refused name sends nothing; GNU parallel
+#        and openssh-server (sshd, ssh, ssh-keygen) to run the shards of a
+#        list on network-namespace hosts over ssh (scripts/fleet.sh)
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libidn2-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap mosquitto tcpdump tshark curl \
-python3-cryptography strace"
+python3-cryptography strace parallel openssh-server"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \
@@ -62,6 +64,19 @@ fail() {
 	echo "install-deps: $1 failed" >&2
 	exit 1
 }
+# Debian's openssh-server starts a system sshd on every address when it
+# is installed (its postinst, through systemd or invoke-rc.d). The tests
+# start their own sshd in namespaces and want none listening on the
+# machine: the unit and the init script both stand down while
+# /etc/ssh/sshd_not_to_be_run exists. Only a fresh install gets the
+# marker; an sshd someone installed on purpose is left alone.
+case " $missing " in
+*" openssh-server "*)
+	{ $as_root mkdir -p /etc/ssh &&
+	  $as_root touch /etc/ssh/sshd_not_to_be_run; } ||
+		fail "creating /etc/ssh/sshd_not_to_be_run"
+	;;
+esac
 # sudo drops the environment; pass the frontend through explicitly
 $as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q \
 	>"$log" 2>&1 || fail "apt-get update"

@@ -4,14 +4,17 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A resolver that knows no names, for DNS failure tests.
 
-    fakedns.py [--host 127.0.0.1] [--port 53] [--silent]
+    fakedns.py [--host 127.0.0.1] [--port 53] [--silent] [--record NAME=ADDR]...
 
 Answers every UDP query with NXDOMAIN, or with --silent never answers
-at all (a dead resolver). Prints "ready PORT" on stdout once bound, and
-logs each query on stderr.
+at all (a dead resolver). Each --record gives NAME one more A (IPv4) or
+AAAA (IPv6) record, answered in the order given; a query of a known
+name for a type it has none of gets an empty NOERROR answer. Prints
+"ready PORT" on stdout once bound, and logs each query on stderr.
 """
 
 import argparse
+import ipaddress
 import socket
 import struct
 import sys
@@ -22,6 +25,8 @@ OPCODE_MASK = 0x7800
 RD = 0x0100
 RA = 0x0080
 RCODE_NXDOMAIN = 3
+QTYPE_A = 1
+QTYPE_AAAA = 28
 
 
 def question_end(msg):
@@ -64,13 +69,44 @@ def nxdomain(query):
     return struct.pack("!HHHHHH", qid, rflags, 1, 0, 0, 0) + query[12:end]
 
 
+def answer(query, records):
+    """The response to query from records ({name: [ip_address]}): its
+    addresses of the type asked (RFC 1035 section 4.1.3 resource records,
+    the name as a pointer to the question), NOERROR with none when the
+    name has none of that type, NXDOMAIN for a name it does not know."""
+    end = question_end(query) if len(query) >= 12 else None
+    if end is None:
+        return None
+    name = qname(query).lower()
+    if name not in records:
+        return nxdomain(query)
+    qid, flags, qdcount = struct.unpack("!HHH", query[:6])
+    if flags & QR or qdcount != 1:
+        return None
+    qtype = struct.unpack("!H", query[end - 4:end - 2])[0]
+    version = {QTYPE_A: 4, QTYPE_AAAA: 6}.get(qtype)
+    rrs = [a for a in records[name] if a.version == version]
+    rflags = QR | (flags & OPCODE_MASK) | (flags & RD) | RA
+    out = struct.pack("!HHHHHH", qid, rflags, 1, len(rrs), 0, 0) + query[12:end]
+    for a in rrs:
+        out += struct.pack("!HHHIH", 0xC00C, qtype, 1, 60, len(a.packed)) + a.packed
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description="NXDOMAIN for every name")
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=53)
     ap.add_argument("--silent", action="store_true",
                     help="never answer (a resolver that is down)")
+    ap.add_argument("--record", action="append", default=[],
+                    metavar="NAME=ADDR", help="an A or AAAA record of NAME")
     args = ap.parse_args()
+    records = {}
+    for r in args.record:
+        name, addr = r.split("=", 1)
+        name = name.lower().rstrip(".") + "."
+        records.setdefault(name, []).append(ipaddress.ip_address(addr))
 
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_DGRAM)
@@ -84,9 +120,9 @@ def main():
         sys.stderr.flush()
         if args.silent:
             continue
-        answer = nxdomain(query)
-        if answer is not None:
-            sock.sendto(answer, peer)
+        response = answer(query, records)
+        if response is not None:
+            sock.sendto(response, peer)
 
 
 if __name__ == "__main__":
