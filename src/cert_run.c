@@ -5,6 +5,24 @@
 
 #include "cert.h"
 
+int tp_cert_opts_check(const struct tp_cert_opts *o, struct tp_error *err)
+{
+	char ascii[TP_ADDR_NAME_SIZE];
+
+	if (o->cert_file == NULL) {
+		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE is required");
+		return -1;
+	}
+	if (o->purpose != TP_PURPOSE_SERVER && o->purpose != TP_PURPOSE_CLIENT) {
+		tp_error_set(err, TP_ERR_USAGE, "{purpose}: no purpose number "
+			     "%d", (int)o->purpose);
+		return -1;
+	}
+	return o->expect_name != NULL &&
+	       tp_addr_check_name("expect-name", o->expect_name, ascii,
+				  err) < 0 ? -1 : 0;
+}
+
 int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		struct tp_error *err)
 {
@@ -23,10 +41,8 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 	unsigned n = 0;
 	int rc = -1;
 
-	if (o->cert_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE is required");
+	if (tp_cert_opts_check(o, err) < 0)
 		return -1;
-	}
 	/* every input first: a bad file is a usage error, not a finding */
 	if (tp_cert_load_chain(o->cert_file, o->password, &chain, &n,
 			       o->key_file == NULL ? &key : NULL, err) < 0)

@@ -1292,23 +1292,51 @@ static const uint16_t versions[5] = {0x0300, 0x0301, 0x0302, 0x0303,
 
 /* Everything before the first packet: the options checked, the policy
  * read, so that bad input fails fast. */
+int tp_ciphers_opts_check(const struct tp_ciphers_opts *o,
+			  struct tp_error *err)
+{
+	char ascii[TP_ADDR_NAME_SIZE];
+	struct tp_policy *policy;
+	bool want[5];
+	int rc;
+
+	/* whatever front end filled o, no name that cannot be one reaches
+	 * DNS or a ClientHello */
+	if (tp_addr_check_name("target", o->host != NULL ? o->host : "",
+			       ascii, err) < 0 ||
+	    (o->sni != NULL &&
+	     tp_addr_check_name("sni", o->sni, ascii, err) < 0) ||
+	    parse_protocols(o->protocols, want, err) < 0 ||
+	    tp_opts_check_seconds("timeout", o->timeout_s, err) < 0 ||
+	    tp_opts_check_seconds("max-time", o->max_time_s, err) < 0)
+		return -1;
+	if (o->starttls < TP_STARTTLS_NONE || o->starttls > TP_STARTTLS_LDAP) {
+		tp_error_set(err, TP_ERR_USAGE, "{starttls}: no protocol "
+			     "number %d", o->starttls);
+		return -1;
+	}
+	if (o->policy == NULL)
+		return 0;
+	policy = malloc(sizeof(*policy));
+	if (policy == NULL) {
+		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
+		return -1;
+	}
+	rc = tp_policy_parse(o->policy, policy, err);
+	free(policy);
+	return rc;
+}
+
 static int check_input(struct run *run, struct tp_error *err)
 {
 	const struct tp_ciphers_opts *o = run->o;
-	char host_ascii[TP_ADDR_NAME_SIZE];
 
-	if (o->host == NULL || o->host[0] == '\0') {
-		tp_error_set(err, TP_ERR_USAGE, "no target host");
+	if (tp_ciphers_opts_check(o, err) < 0)
 		return -1;
-	}
-	/* whatever front end filled o, no name that cannot be one reaches
-	 * DNS or a ClientHello; the mains checked them already */
-	if (tp_addr_check_name("target", o->host, host_ascii, err) < 0 ||
-	    (o->sni != NULL &&
-	     tp_addr_check_name("sni", o->sni, run->sni_ascii, err) < 0))
-		return -1;
-	if (parse_protocols(o->protocols, run->want, err) < 0)
-		return -1;
+	/* what the checks accepted, in the forms the run uses */
+	if (o->sni != NULL)
+		(void)tp_addr_check_name("sni", o->sni, run->sni_ascii, err);
+	(void)parse_protocols(o->protocols, run->want, err);
 	if (run->capture) {
 		struct tp_livecap_opts co = {.user = o->user};
 

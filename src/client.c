@@ -50,12 +50,8 @@ int tp_client_opts_check(const struct tp_client_opts *o,
 			     "number %d", o->starttls);
 		return -1;
 	}
-	if (!(o->timeout_s >= 0 && o->timeout_s <= TP_MAX_TIMEOUT_S)) {
-		tp_error_set(err, TP_ERR_USAGE, "{timeout} %g: expected "
-			     "seconds above 0, at most %d", o->timeout_s,
-			     TP_MAX_TIMEOUT_S);
+	if (tp_opts_check_seconds("timeout", o->timeout_s, err) < 0)
 		return -1;
-	}
 	if ((o->cert_file == NULL) != (o->key_file == NULL)) {
 		if (o->cert_file != NULL)
 			tp_error_set(err, TP_ERR_USAGE, "{cert} given without "

@@ -1,6 +1,17 @@
 /* The probes' options as a run without any flag has them: one place for
- * the defaults that every front end starts from. */
+ * the defaults that every front end starts from, and for the bounds a
+ * duration given to any of them must keep. */
 #include "tlsprobe.h"
+
+int tp_opts_check_seconds(const char *key, double seconds,
+			  struct tp_error *err)
+{
+	if (seconds >= 0 && seconds <= TP_MAX_TIMEOUT_S)
+		return 0;
+	tp_error_set_for(err, TP_ERR_USAGE, key, "{} %g: expected seconds "
+			 "above 0, at most %d", seconds, TP_MAX_TIMEOUT_S);
+	return -1;
+}
 
 void tp_cert_opts_init(struct tp_cert_opts *o)
 {

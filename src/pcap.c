@@ -1004,16 +1004,17 @@ static void read_live(struct pcap_run *run, struct tp_capture *cap,
 	}
 }
 
-static int check_opts(const struct tp_pcap_opts *o, struct pcap_run *run,
-		      struct tp_error *err)
+int tp_pcap_opts_check(const struct tp_pcap_opts *o, struct tp_error *err)
 {
+	uint8_t addr[16];
+	int family;
+
 	if ((o->file == NULL) == (o->live == NULL)) {
 		tp_error_set(err, TP_ERR_USAGE, "give either a capture file or "
 			     "{live} IFACE");
 		return -1;
 	}
-	if (o->host != NULL &&
-	    parse_host(o->host, &run->host_family, run->host_addr) < 0) {
+	if (o->host != NULL && parse_host(o->host, &family, addr) < 0) {
 		tp_error_set(err, TP_ERR_USAGE, "{host} '%s': expected an IPv4 "
 			     "or IPv6 address", o->host);
 		return -1;
@@ -1023,6 +1024,17 @@ static int check_opts(const struct tp_pcap_opts *o, struct pcap_run *run,
 			     "65535", o->port);
 		return -1;
 	}
+	return 0;
+}
+
+static int check_opts(const struct tp_pcap_opts *o, struct pcap_run *run,
+		      struct tp_error *err)
+{
+	if (tp_pcap_opts_check(o, err) < 0)
+		return -1;
+	/* the address the check accepted, in the form flows are matched */
+	if (o->host != NULL)
+		(void)parse_host(o->host, &run->host_family, run->host_addr);
 	if (o->keylog_file != NULL) {
 		if (keylog_read(o->keylog_file, &run->keylog, err) < 0)
 			return -1;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "diag.h"
 #include "livecap.h"
 #include "net.h"
@@ -440,10 +441,11 @@ struct run {
 
 /* The options, and the client role's derived from them, before anything
  * is bound. */
-static int check_opts(struct run *run, struct tp_error *err)
+int tp_peer_opts_check(const struct tp_peer_opts *o, struct tp_error *err)
 {
-	const struct tp_peer_opts *o = run->o;
-	struct tp_client_opts *co = &run->co;
+	char host[TP_ADDR_NAME_SIZE];
+	char *connect_host = NULL;
+	unsigned port;
 
 	if (o->connect == NULL || o->client.cert_file == NULL ||
 	    o->client.key_file == NULL) {
@@ -453,6 +455,26 @@ static int check_opts(struct run *run, struct tp_error *err)
 	}
 	/* the client role's lists, before anything is bound */
 	if (tp_tls_check_alpn(o->client.alpn, err) < 0 ||
+	    tp_tls_check_priority(o->client.priority, err) < 0 ||
+	    tp_addr_parse_option("connect", o->connect, 4433, &connect_host,
+				 &port, err) < 0 ||
+	    tp_addr_parse_listen(o->listen, TP_SERVER_PORT, host,
+				 sizeof(host), &port, err) < 0 ||
+	    tp_opts_check_seconds("timeout", o->client.timeout_s, err) < 0 ||
+	    tp_opts_check_seconds("wait", o->wait_s, err) < 0) {
+		free(connect_host);
+		return -1;
+	}
+	free(connect_host);
+	return 0;
+}
+
+static int check_opts(struct run *run, struct tp_error *err)
+{
+	const struct tp_peer_opts *o = run->o;
+	struct tp_client_opts *co = &run->co;
+
+	if (tp_peer_opts_check(o, err) < 0 ||
 	    tp_addr_parse_option("connect", o->connect, 4433, &run->host,
 				 &co->port, err) < 0)
 		return -1;

@@ -263,8 +263,12 @@ static bool offers_our_version(const struct server *srv,
 }
 
 /* The option combinations a server cannot run with. */
-static int check_options(const struct tp_server_opts *o, struct tp_error *err)
+int tp_server_opts_check(const struct tp_server_opts *o,
+			 struct tp_error *err)
 {
+	char host[TP_ADDR_NAME_SIZE];
+	unsigned port;
+
 	if (o->cert_file == NULL || o->key_file == NULL) {
 		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE and {key} FILE "
 			     "are required: the chain and key this server "
@@ -282,7 +286,10 @@ static int check_options(const struct tp_server_opts *o, struct tp_error *err)
 			     "without it no client certificate is asked for");
 		return -1;
 	}
-	return 0;
+	return tp_addr_parse_listen(o->listen, TP_SERVER_PORT, host,
+				    sizeof(host), &port, err) < 0 ||
+	       tp_tls_check_priority(o->priority, err) < 0 ||
+	       tp_opts_check_seconds("timeout", o->timeout_s, err) < 0 ? -1 : 0;
 }
 
 /* The rest of what tlsprobe cert --purpose server would say of our
@@ -359,7 +366,7 @@ static int load_inputs(struct server *srv, struct tp_error *err)
 		.ca_file = o->ca_file, .priority = o->priority,
 	};
 
-	if (check_options(o, err) < 0 ||
+	if (tp_server_opts_check(o, err) < 0 ||
 	    tp_tls_creds_load(&co, &srv->creds, err) < 0 ||
 	    judge_own_chain(srv, err) < 0)
 		return -1;

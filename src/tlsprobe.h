@@ -669,6 +669,11 @@ struct tp_password {
  * below and the library's fallback for a zero all mean these. */
 #define TP_DEFAULT_TIMEOUT_S 10   /* --timeout: each network stage */
 #define TP_MAX_TIMEOUT_S 86400    /* the longest --timeout or --wait */
+
+/* A duration an option keyed key gives: 0 (the default) up to
+ * TP_MAX_TIMEOUT_S; otherwise a usage error naming the option. */
+int tp_opts_check_seconds(const char *key, double seconds,
+			  struct tp_error *err);
 #define TP_DEFAULT_WAIT_S 30      /* peer --wait: for the other node */
 #define TP_DEFAULT_CONCURRENCY 4  /* ciphers --concurrency */
 #define TP_DEFAULT_BUDGET 1000    /* ciphers --budget */
@@ -693,6 +698,10 @@ int tp_cert_run(const struct tp_cert_opts *o, struct tp_report *r,
 		struct tp_error *err);
 /* Every field zero but purpose, TP_PURPOSE_SERVER. */
 void tp_cert_opts_init(struct tp_cert_opts *o);
+/* The checks of o that need no file: the certificate file given, the
+ * purpose, the name to expect. A usage error naming the option when one
+ * fails; tp_cert_run makes them first. */
+int tp_cert_opts_check(const struct tp_cert_opts *o, struct tp_error *err);
 
 /* ---- the client probe (client.c) ---- */
 
@@ -831,6 +840,15 @@ struct tp_server_summary {
 };
 
 /*
+ * The checks of o that need no file and no network: a chain and key
+ * given, what --require-client-cert and --expect-id need, the listen
+ * spec, the priority string and the timeout. A usage error naming the
+ * option when one fails; tp_server_run makes them first.
+ */
+int tp_server_opts_check(const struct tp_server_opts *o,
+			 struct tp_error *err);
+
+/*
  * Listens and diagnoses every incoming connection until count reports
  * are made or *stop is set. Returns 0 when it ran, -1 with err set when
  * it could not: unusable input (TP_ERR_USAGE) before binding, a socket
@@ -857,6 +875,13 @@ struct tp_peer_opts {
 /* Every field zero but the client role's, as tp_client_opts_init sets
  * them, and wait_s, TP_DEFAULT_WAIT_S. */
 void tp_peer_opts_init(struct tp_peer_opts *o);
+/*
+ * The checks of o that need no file and no network: --connect, the
+ * chain and key the node serves, its listen spec, the client role's
+ * priority and ALPN, the durations. A usage error naming the option
+ * when one fails; tp_peer_run makes them first.
+ */
+int tp_peer_opts_check(const struct tp_peer_opts *o, struct tp_error *err);
 
 /*
  * Serves and connects at once: this node's client report and the other
@@ -912,6 +937,14 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
  * of --timeout, and never less than two --timeout periods.
  */
 double tp_ciphers_default_max_time(const struct tp_ciphers_opts *o);
+/*
+ * The checks of o that need no file and no network: the names, the
+ * --protocols list, the --policy string, the STARTTLS protocol and the
+ * durations. A usage error naming the option when one fails;
+ * tp_ciphers_run makes them first.
+ */
+int tp_ciphers_opts_check(const struct tp_ciphers_opts *o,
+			  struct tp_error *err);
 
 /* ---- captures (pcap.c) ---- */
 
@@ -939,6 +972,10 @@ struct tp_pcap_opts {
 
 /* Every field zero: a file or an interface is for the caller to give. */
 void tp_pcap_opts_init(struct tp_pcap_opts *o);
+/* The checks of o that need no file and no network: a file or an
+ * interface, the --host address and the --port. A usage error naming the
+ * option when one fails; the pcap run makes them first. */
+int tp_pcap_opts_check(const struct tp_pcap_opts *o, struct tp_error *err);
 
 /*
  * Lists and diagnoses the TLS connections of a capture: r->handshakes in
