@@ -19,12 +19,13 @@ set -u
 #        tshark and curl to make and check captures; python3-cryptography
 #        for the hostile-peer suite's certificates, whose names hold
 #        control characters that openssl and certtool will not write;
-#        strace to show that a refused name sends nothing
+#        strace to show that a refused name sends nothing; chromium
+#        (headless) to load the summary's HTML page as a browser does
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libidn2-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap mosquitto tcpdump tshark curl \
-python3-cryptography strace"
+python3-cryptography strace chromium"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \
