@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -579,8 +580,10 @@ static void certificate_lists(struct tp_summary *s, json_t *doc,
 			json_t *e = json_deep_copy(c);
 			double left = difftime(t, s->now) / 86400.0;
 
-			json_object_set_new(e, "days_left", json_integer(
-				(json_int_t)(left < 0 ? left - 0.999999 : left)));
+			/* whole days, rounded down: expired a minute ago is
+			 * -1, not 0 */
+			json_object_set_new(e, "days_left",
+					    json_integer((json_int_t)floor(left)));
 			json_object_set_new(e, "expired", json_boolean(t <= s->now));
 			json_array_append_new(expiring, e);
 		}
