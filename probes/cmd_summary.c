@@ -201,7 +201,7 @@ int cmd_summary(int argc, char **argv)
 	int rc, n, i;
 
 	a.now = time(NULL);
-	rc = cli_options("summary", argc, argv, "", longopts, usage_text,
+	rc = cli_options("summary", argc, argv, ":", longopts, usage_text,
 			 apply_summary, &a);
 	if (rc >= 0)
 		return rc;

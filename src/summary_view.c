@@ -323,8 +323,9 @@ static const char html_head[] =
 	"code{font-size:.85em}\n</style></head><body>\n"
 	"<h1>tlsprobe summary</h1>\n";
 
-/* Sorts a table of class "sortable" by the header clicked: numbers as
- * numbers (a cell's data-v when it has one), the rest as text. */
+/* Sorts a table of class "sortable" by the header clicked: cells that
+ * are wholly numbers as numbers (a cell's data-v when it has one), the
+ * rest as text ("127.0.0.1:443" is text: parseFloat would make it 127). */
 static const char html_script[] =
 	"<script>\n"
 	"document.querySelectorAll('table.sortable th').forEach(function(th){\n"
@@ -335,8 +336,9 @@ static const char html_script[] =
 	"  var key=function(r){var c=r.cells[i];"
 	"return c.hasAttribute('data-v')?c.getAttribute('data-v'):c.textContent;};\n"
 	"  Array.prototype.slice.call(tb.rows).sort(function(a,b){\n"
-	"   var x=key(a),y=key(b),nx=parseFloat(x),ny=parseFloat(y);\n"
-	"   var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);\n"
+	"   var x=key(a),y=key(b),nx=Number(x),ny=Number(y);\n"
+	"   var c=(x!==''&&y!==''&&!isNaN(nx)&&!isNaN(ny))?nx-ny:\n"
+	"    x.localeCompare(y);\n"
 	"   return asc?c:-c;}).forEach(function(r){tb.appendChild(r);});\n"
 	" });\n});\n</script>\n";
 
