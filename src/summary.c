@@ -2,7 +2,8 @@
  * The summary of many-target runs: reads client and ciphers records
  * (JSON Lines) into tables keyed by endpoint, then builds the summary
  * document: totals, grades, codes and the targets that have them,
- * certificates (expiring, shared, weak keys), the routing map of every
+ * certificates (expiring, shared, weak keys) and keys shared, the
+ * routing map of every
  * name with its ADDRESSES_DIFFER findings, and the changes since a
  * baseline. The views are in summary_view.c.
  */
@@ -257,6 +258,8 @@ static void leaf_into(json_t *ep, const json_t *rec)
 	json_object_set_new(ep, "subject", clean_str(json_object_get(leaf, "subject")));
 	json_object_set_new(ep, "not_after", clean_str(json_object_get(leaf, "not_after")));
 	json_object_set_new(ep, "key", clean_str(json_object_get(leaf, "key")));
+	json_object_set_new(ep, "key_sha256",
+			    clean_str(json_object_get(leaf, "key_sha256")));
 }
 
 /* The codes of a record, once each; whether one is an error. */
@@ -545,6 +548,49 @@ static json_t *certificates(const json_t *eps, const char **keys, size_t n)
 	return certs;
 }
 
+/* The keys (SubjectPublicKeyInfo SHA-256) on more than one endpoint,
+ * with the certificates that carry them: a key copied to many hosts, or
+ * kept through renewals. */
+static json_t *shared_keys(const json_t *eps, const char **keys, size_t n)
+{
+	json_t *by_key = json_object(), *out = json_array(), *k, *c;
+	const char **spkis;
+	size_t i, j, nk;
+
+	for (i = 0; i < n && by_key != NULL; i++) {
+		const json_t *ep = json_object_get(eps, keys[i]);
+		const char *spki = str_of(ep, "key_sha256");
+		bool seen = false;
+
+		if (spki == NULL)
+			continue;
+		k = json_object_get(by_key, spki);
+		if (k == NULL) {
+			k = json_pack("{s:s, s:O, s:[], s:[]}", "key_sha256", spki,
+				      "key", json_object_get(ep, "key"),
+				      "certificates", "endpoints");
+			if (k == NULL || json_object_set_new(by_key, spki, k) < 0)
+				continue;
+		}
+		json_array_append_new(json_object_get(k, "endpoints"),
+				      json_string(keys[i]));
+		json_array_foreach(json_object_get(k, "certificates"), j, c)
+			seen = seen || json_equal(c, json_object_get(ep, "sha256"));
+		if (!seen)
+			json_array_append(json_object_get(k, "certificates"),
+					  json_object_get(ep, "sha256"));
+	}
+	spkis = sorted_keys(by_key, &nk);
+	for (i = 0; spkis != NULL && i < nk; i++) {
+		k = json_object_get(by_key, spkis[i]);
+		if (json_array_size(json_object_get(k, "endpoints")) > 1)
+			json_array_append(out, k);
+	}
+	free(spkis);
+	json_decref(by_key);
+	return out;
+}
+
 static int by_not_after(const void *a, const void *b)
 {
 	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
@@ -596,6 +642,7 @@ static void certificate_lists(struct tp_summary *s, json_t *doc,
 	json_object_set_new(doc, "expiring", expiring);
 	json_object_set_new(doc, "shared_certificates", shared);
 	json_object_set_new(doc, "weak_keys", weak);
+	json_object_set_new(doc, "shared_keys", shared_keys(s->endpoints, keys, n));
 	json_decref(certs);
 }
 

@@ -174,6 +174,16 @@ static void text_certs(struct pen *p, const json_t *doc)
 		list_line(p, json_object_get(c, "endpoints"), 5);
 		fputc('\n', p->f);
 	}
+	if (json_array_size(json_object_get(doc, "shared_keys")) > 0)
+		paint(p, C_BOLD, "\nthe same key on several endpoints:\n");
+	json_array_foreach(json_object_get(doc, "shared_keys"), i, c) {
+		fprintf(p->f, "  key %.16s…  %s  in %zu certificates, on %zu "
+			"endpoints: ", str(c, "key_sha256"), str(c, "key"),
+			json_array_size(json_object_get(c, "certificates")),
+			json_array_size(json_object_get(c, "endpoints")));
+		list_line(p, json_object_get(c, "endpoints"), 5);
+		fputc('\n', p->f);
+	}
 	if (json_array_size(json_object_get(doc, "weak_keys")) > 0)
 		paint(p, C_BOLD, "\nweak keys:\n");
 	json_array_foreach(json_object_get(doc, "weak_keys"), i, c) {

@@ -26,6 +26,10 @@ sha() { openssl x509 -in "$PKI/$1.pem" -noout -fingerprint -sha256 |
 SHA_EC=$(sha server-ec)
 SHA_RSA=$(sha server)
 SHA_OLD=$(sha server-expired)
+# the SHA-256 of a certificate's SubjectPublicKeyInfo
+key_sha() { openssl x509 -in "$PKI/$1.pem" -noout -pubkey |
+	openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+KEY_EC=$(key_sha server-ec)
 
 # ---- the first run: 4 endpoints, a closed port, a bad line ----
 start_ready fleet python3 "$FLEET_SERVER" --log "$T/conns.log" \
@@ -67,6 +71,8 @@ expect_py "expiring: the expired certificate, and only it" s1.json \
 	"[(e['sha256'], e['expired'], e['endpoints']) for e in d['expiring']] == [('$SHA_OLD', True, ['127.0.8.3:$PORT@127.0.8.3'])]"
 expect_py "the same certificate on two endpoints" s1.json \
 	"[(c['sha256'], c['endpoints']) for c in d['shared_certificates']] == [('$SHA_EC', ['127.0.8.1:$PORT@127.0.8.1', '127.0.8.2:$PORT@127.0.8.2'])]"
+expect_py "the same key on two endpoints, under one certificate" s1.json \
+	"[(k['key_sha256'], k['certificates'], k['endpoints']) for k in d['shared_keys']] == [('$KEY_EC', ['$SHA_EC'], ['127.0.8.1:$PORT@127.0.8.1', '127.0.8.2:$PORT@127.0.8.2'])]"
 expect_py "addresses are no names: an empty routing map" s1.json \
 	"d['names'] == [] and d['findings'] == []"
 

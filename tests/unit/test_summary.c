@@ -33,6 +33,7 @@ struct rec {
 	const char *cipher;    /* TLS1.3 with this suite */
 	const char *unique_id; /* the paired server's */
 	const char *codes;
+	const char *key_sha256;  /* the leaf's key, when given */
 };
 
 static char *client_line(const struct rec *r)
@@ -46,6 +47,9 @@ static char *client_line(const struct rec *r)
 			"not_after", r->not_after ? r->not_after
 						  : "2040-01-01T00:00:00Z",
 			"key", r->key ? r->key : "EC-SECP256R1"));
+	if (r->sha256 != NULL && r->key_sha256 != NULL)
+		json_object_set_new(json_array_get(certs, 0), "key_sha256",
+				    json_string(r->key_sha256));
 	snprintf(codes, sizeof(codes), "%s", r->codes ? r->codes : "");
 	for (tok = strtok_r(codes, " ", &save); tok != NULL;
 	     tok = strtok_r(NULL, " ", &save)) {
@@ -114,13 +118,13 @@ static long jnum(const json_t *o, const char *path)
 static void test_summary_counts(void **state)
 {
 	static const struct rec recs[] = {
-		{"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		{"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 		{"a.test", "192.0.2.2", 443, "warn", SHA_A, NULL, NULL, SUITE, NULL,
-		 "CHAIN_ORDER:warning"},
+		 "CHAIN_ORDER:warning", NULL},
 		{"b.test", "192.0.2.3", 443, "fail", SHA_B, NULL, NULL, NULL, NULL,
-		 "UNKNOWN_CA:error CHAIN_ORDER:warning"},
+		 "UNKNOWN_CA:error CHAIN_ORDER:warning", NULL},
 		{"192.0.2.9", "192.0.2.9", 443, "fail", NULL, NULL, NULL, NULL, NULL,
-		 "TCP_REFUSED:error"},
+		 "TCP_REFUSED:error", NULL},
 	};
 	static const char *const raw[] = {
 		"{\"target\": {\"line\": 7, \"text\": \"bad!!\"}, \"error\": \"unknown word\"}",
@@ -196,15 +200,15 @@ static void test_summary_certificates(void **state)
 	static const struct rec recs[] = {
 		/* in 4 days */
 		{"a.test", "192.0.2.1", 443, "pass", SHA_A, "2026-12-05T00:00:00Z",
-		 "RSA-2048", SUITE, NULL, NULL},
+		 "RSA-2048", SUITE, NULL, NULL, NULL},
 		{"b.test", "192.0.2.2", 443, "pass", SHA_A, "2026-12-05T00:00:00Z",
-		 "RSA-2048", SUITE, NULL, NULL},
+		 "RSA-2048", SUITE, NULL, NULL, NULL},
 		/* expired 30 days ago */
 		{"c.test", "192.0.2.3", 443, "fail", SHA_B, "2026-11-01T00:00:00Z",
-		 "RSA-1024", SUITE, NULL, "CERT_EXPIRED:error"},
+		 "RSA-1024", SUITE, NULL, "CERT_EXPIRED:error", NULL},
 		/* in half a year */
 		{"d.test", "192.0.2.4", 443, "pass", SHA_C, "2027-06-01T00:00:00Z",
-		 "EC-SECP192R1", SUITE, NULL, NULL},
+		 "EC-SECP192R1", SUITE, NULL, NULL, NULL},
 	};
 	struct tp_summary *s = summarise(recs, 4, NULL, 0);
 	const json_t *doc = tp_summary_doc(s), *exp, *e;
@@ -247,6 +251,29 @@ static void test_summary_certificates(void **state)
 	tp_summary_free(s);
 }
 
+/* The same key on several endpoints, under one certificate or two (a
+ * renewal that kept its key); a key on one endpoint is not listed. */
+static void test_summary_shared_keys(void **state)
+{
+	static const struct rec recs[] = {
+		{"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, SHA_C},
+		{"b.test", "192.0.2.2", 443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL, SHA_C},
+		{"c.test", "192.0.2.3", 443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL, SHA_C},
+		{"d.test", "192.0.2.4", 443, "pass", SHA_C, NULL, NULL, SUITE, NULL, NULL, SHA_A},
+		{"e.test", "192.0.2.5", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
+	};
+	struct tp_summary *s = summarise(recs, 5, NULL, 0);
+	const json_t *keys = json_object_get(tp_summary_doc(s), "shared_keys"), *k;
+
+	(void)state;
+	assert_int_equal(json_array_size(keys), 1);
+	k = json_array_get(keys, 0);
+	assert_string_equal(json_string_value(json_object_get(k, "key_sha256")), SHA_C);
+	assert_int_equal(json_array_size(json_object_get(k, "endpoints")), 3);
+	assert_int_equal(json_array_size(json_object_get(k, "certificates")), 2);
+	tp_summary_free(s);
+}
+
 /* The routing map: one name's addresses and what differs between them. */
 static const struct route_case {
 	const char *name;
@@ -256,32 +283,32 @@ static const struct route_case {
 	const char *detail;  /* in the finding's detail, when differ */
 } route_cases[] = {
 	{"same certificate, suite and server", {
-		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, "id1", NULL},
-		{"pool.test", "192.0.2.2", 443, "pass", SHA_A, NULL, NULL, SUITE, "id1", NULL},
+		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, "id1", NULL, NULL},
+		{"pool.test", "192.0.2.2", 443, "pass", SHA_A, NULL, NULL, SUITE, "id1", NULL, NULL},
 	 }, 2, false, NULL},
 	{"a half-updated pool: another certificate", {
-		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
-		{"pool.test", "192.0.2.2", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
-		{"pool.test", "192.0.2.3", 443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL},
+		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
+		{"pool.test", "192.0.2.2", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
+		{"pool.test", "192.0.2.3", 443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL, NULL},
 	 }, 3, true, "certificate SHA-256: " SHA_A " at 192.0.2.1, 192.0.2.2 | "
 		     SHA_B " at 192.0.2.3"},
 	{"another paired server behind one address", {
-		{"pool.test", "10.0.0.1", 443, "pass", SHA_A, NULL, NULL, SUITE, "id1", NULL},
-		{"pool.test", "203.0.113.1", 443, "pass", SHA_A, NULL, NULL, SUITE, "id2", NULL},
+		{"pool.test", "10.0.0.1", 443, "pass", SHA_A, NULL, NULL, SUITE, "id1", NULL, NULL},
+		{"pool.test", "203.0.113.1", 443, "pass", SHA_A, NULL, NULL, SUITE, "id2", NULL, NULL},
 	 }, 2, true, "paired server's unique ID: id1 at 10.0.0.1 | id2 at 203.0.113.1"},
 	{"another configuration", {
-		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 		{"pool.test", "192.0.2.2", 443, "pass", SHA_A, NULL, NULL,
-		 "TLS_AES_256_GCM_SHA384", NULL, NULL},
+		 "TLS_AES_256_GCM_SHA384", NULL, NULL, NULL},
 	 }, 2, true, "protocol and suites: TLS1.3/TLS_AES_128_GCM_SHA256 at 192.0.2.1"},
 	{"a refused address is not compared", {
-		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 		{"pool.test", "192.0.2.2", 443, "fail", NULL, NULL, NULL, NULL, NULL,
-		 "TCP_REFUSED:error"},
+		 "TCP_REFUSED:error", NULL},
 	 }, 2, false, NULL},
 	{"two ports of one name are two services", {
-		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
-		{"pool.test", "192.0.2.1", 8443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL},
+		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
+		{"pool.test", "192.0.2.1", 8443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL, NULL},
 	 }, 2, false, NULL},
 };
 
@@ -327,9 +354,9 @@ static void test_summary_routing_map(void **state)
 static void test_summary_routing_fields(void **state)
 {
 	static const struct rec recs[] = {
-		{"node.test", "100.64.0.2", 443, "pass", SHA_A, NULL, NULL, SUITE, "id9", NULL},
-		{"192.0.2.7", "192.0.2.7", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
-		{"2001:db8::1", "2001:db8::1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		{"node.test", "100.64.0.2", 443, "pass", SHA_A, NULL, NULL, SUITE, "id9", NULL, NULL},
+		{"192.0.2.7", "192.0.2.7", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
+		{"2001:db8::1", "2001:db8::1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 	};
 	struct tp_summary *s = summarise(recs, 3, NULL, 0);
 	const json_t *doc = tp_summary_doc(s), *names, *a;
@@ -354,16 +381,16 @@ static void test_summary_routing_fields(void **state)
 static void test_summary_baseline(void **state)
 {
 	static const struct rec old[] = {
-		{"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		{"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 		{"b.test", "192.0.2.2", 443, "fail", SHA_B, NULL, NULL, SUITE, NULL,
-		 "CERT_EXPIRED:error"},
-		{"gone.test", "192.0.2.3", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		 "CERT_EXPIRED:error", NULL},
+		{"gone.test", "192.0.2.3", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 	};
 	static const struct rec now[] = {
 		{"a.test", "192.0.2.1", 443, "fail", SHA_A, NULL, NULL, SUITE, NULL,
-		 "UNKNOWN_CA:error"},
-		{"b.test", "192.0.2.2", 443, "pass", SHA_C, NULL, NULL, SUITE, NULL, NULL},
-		{"new.test", "192.0.2.4", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL},
+		 "UNKNOWN_CA:error", NULL},
+		{"b.test", "192.0.2.2", 443, "pass", SHA_C, NULL, NULL, SUITE, NULL, NULL, NULL},
+		{"new.test", "192.0.2.4", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
 	};
 	struct tp_summary *s = tp_summary_new(NOW, 30);
 	struct tp_summary *b = summarise(old, 3, NULL, 0);
@@ -454,7 +481,7 @@ static void test_summary_malformed(void **state)
 	s = tp_summary_new(NOW, 30);
 	{
 		struct rec r = {"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL,
-				NULL, SUITE, NULL, NULL};
+				NULL, SUITE, NULL, NULL, NULL};
 		char *line = client_line(&r);
 
 		f = fmemopen(line, strlen(line), "r");
@@ -474,7 +501,7 @@ static void test_summary_hostile_strings(void **state)
 	static const struct rec recs[] = {
 		{"<script>alert(1)</script>.test", "192.0.2.1", 443, "pass",
 		 "\"><img src=x onerror=alert(2)>", NULL, "it's \x1b[31mred",
-		 "TLS_\xe2\x80\xae" "drow", "id'\"<&>", NULL},
+		 "TLS_\xe2\x80\xae" "drow", "id'\"<&>", NULL, NULL},
 	};
 	struct tp_summary *s = summarise(recs, 1, NULL, 0);
 	char *page = NULL, *text = NULL, *p;
@@ -531,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_summary_counts),
 		cmocka_unit_test(test_summary_grades),
 		cmocka_unit_test(test_summary_certificates),
+		cmocka_unit_test(test_summary_shared_keys),
 		cmocka_unit_test(test_summary_routing_map),
 		cmocka_unit_test(test_summary_routing_fields),
 		cmocka_unit_test(test_summary_baseline),
