@@ -164,7 +164,6 @@ static int write_html(struct tp_summary *s, const char *path)
 static int emit(struct tp_summary *s, const struct summary_args *a)
 {
 	const json_t *doc = tp_summary_doc(s);
-	char *out;
 	int rc;
 
 	if (doc == NULL || cli_out_of_memory())
@@ -176,13 +175,13 @@ static int emit(struct tp_summary *s, const struct summary_args *a)
 			return rc;
 	}
 	if (a->common.json) {
-		out = json_dumps(doc, JSON_INDENT(2));
-		if (out == NULL || cli_out_of_memory()) {
-			free(out);
+		/* written as it is rendered: the summary of many endpoints
+		 * is as big as their records, and is not held twice. A
+		 * failure half-way ends with 3, whatever was written. */
+		if (json_dumpf(doc, stdout, JSON_INDENT(2)) < 0 ||
+		    cli_out_of_memory())
 			return cli_fail("summary", 3, "out of memory");
-		}
-		puts(out);
-		free(out);
+		putchar('\n');
 	} else {
 		tp_summary_text(s, stdout, cli_use_color(&a->common));
 	}

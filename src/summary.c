@@ -422,6 +422,49 @@ static bool last_line_whole(const char *line, size_t len)
 	return whole;
 }
 
+/*
+ * Reads one line into *buf, without its newline: at most
+ * TP_SUMMARY_MAX_LINE bytes are kept, the rest of a longer line is read
+ * and dropped (*too_long), so that one line with no end cannot take the
+ * memory. *whole: it ended with a newline. Returns its length, -1 at the
+ * end of the file, -2 when memory ran out.
+ */
+static ssize_t read_line(FILE *f, char **buf, size_t *cap, bool *whole,
+			 bool *too_long)
+{
+	size_t len = 0;
+	int c;
+
+	*whole = false;
+	*too_long = false;
+	while ((c = getc_unlocked(f)) != EOF) {
+		if (c == '\n') {
+			*whole = true;
+			break;
+		}
+		if (len >= TP_SUMMARY_MAX_LINE) {
+			*too_long = true;
+			continue;
+		}
+		if (len + 1 >= *cap) {
+			size_t want = *cap ? *cap * 2 : 4096;
+			char *grown;
+
+			if (want > TP_SUMMARY_MAX_LINE + 1)
+				want = TP_SUMMARY_MAX_LINE + 1;
+			grown = realloc(*buf, want);
+			if (grown == NULL)
+				return -2;
+			*buf = grown;
+			*cap = want;
+		}
+		(*buf)[len++] = (char)c;
+	}
+	if (c == EOF && len == 0 && !*too_long)
+		return -1;
+	return (ssize_t)len;
+}
+
 int tp_summary_read(struct tp_summary *s, FILE *f, const char *name,
 		    struct tp_error *err)
 {
@@ -429,14 +472,17 @@ int tp_summary_read(struct tp_summary *s, FILE *f, const char *name,
 	size_t cap = 0;
 	ssize_t n;
 	unsigned long lineno = 0;
+	bool whole, too_long;
 
 	errno = 0;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		bool whole = line[n - 1] == '\n';
-
+	while ((n = read_line(f, &line, &cap, &whole, &too_long)) >= 0) {
 		lineno++;
-		if ((size_t)n > TP_SUMMARY_MAX_LINE) {
-			malformed(s, name, lineno, "line too long");
+		if (too_long) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "a line longer than %d bytes",
+				 TP_SUMMARY_MAX_LINE);
+			malformed(s, name, lineno, why);
 			continue;
 		}
 		if (!whole && !last_line_whole(line, (size_t)n)) {
@@ -445,9 +491,13 @@ int tp_summary_read(struct tp_summary *s, FILE *f, const char *name,
 				  "short (no newline, not a whole record)");
 			break;
 		}
-		tp_summary_add_line(s, line, (size_t)n - whole, name, lineno);
+		tp_summary_add_line(s, line, (size_t)n, name, lineno);
 	}
 	free(line);
+	if (n == -2) {
+		tp_error_set(err, TP_ERR_RUNTIME, "%s: out of memory", name);
+		return -1;
+	}
 	if (ferror(f)) {
 		tp_error_set(err, TP_ERR_USAGE, "%s: cannot read: %s", name,
 			     strerror(errno));

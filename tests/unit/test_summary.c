@@ -469,6 +469,28 @@ static void test_summary_malformed(void **state)
 	assert_int_equal(tp_summary_exit_status(s), 1);
 	tp_summary_free(s);
 
+	/* a line with no end in sight: dropped, not held; the next read */
+	s = tp_summary_new(NOW, 30);
+	{
+		size_t big = TP_SUMMARY_MAX_LINE + 100;
+		struct rec r = {"a.test", "192.0.2.1", 443, "pass", SHA_A, NULL,
+				NULL, SUITE, NULL, NULL, NULL};
+		char *line = client_line(&r), *buf = malloc(big + strlen(line) + 2);
+
+		memset(buf, 'x', big);
+		buf[big] = '\n';
+		strcpy(buf + big + 1, line);
+		f = fmemopen(buf, strlen(buf), "r");
+		assert_int_equal(tp_summary_read(s, f, "long", NULL), 0);
+		fclose(f);
+		free(buf);
+		free(line);
+	}
+	assert_int_equal(tp_summary_malformed_count(s), 1);
+	assert_non_null(strstr(tp_summary_malformed(s, 0), "long:1: a line longer than"));
+	assert_int_equal(jnum(tp_summary_doc(s), "records"), 1);
+	tp_summary_free(s);
+
 	/* a flood: fifteen kept as ten, all counted */
 	s = tp_summary_new(NOW, 30);
 	for (i = 0; i < 15; i++)
