@@ -139,7 +139,7 @@ start_ready fleet2 python3 "$FLEET_SERVER" --log "$T/conns.log" --port "$PORT" \
 	echo "not a target!!"
 } >list2
 tpc --targets list2 $C --json >run2.jsonl 2>/dev/null
-tps --json --baseline run1.jsonl --html page.html run2.jsonl >s2.json 2>s2.err
+tps --json --baseline run1.jsonl run2.jsonl >s2.json 2>s2.err
 RC=$?
 check "the second run still has failures: exit 1" [ "$RC" -eq 1 ]
 E1="127.0.8.1:$PORT@127.0.8.1" E2="127.0.8.2:$PORT@127.0.8.2"
@@ -151,6 +151,16 @@ expect_py "baseline: two certificates rotated, from and to" s2.json \
 	"d['changes']['rotated'] == [{'endpoint': '$E2', 'from': '$SHA_EC', 'to': '$SHA_RSA'}, {'endpoint': '$E3', 'from': '$SHA_OLD', 'to': '$SHA_EC'}]"
 expect_py "baseline: the expired one now passes, its finding cleared" s2.json \
 	"d['changes']['verdicts'] == [{'endpoint': '$E3', 'from': 'fail', 'to': 'pass'}] and d['changes']['cleared_findings'] == [{'endpoint': '$E3', 'code': 'CERT_EXPIRED'}] and d['changes']['new_findings'] == []"
+# a ciphers record among the client ones: its grade counted, its
+# accepted suites its configuration
+timeout -k 2 60 "$TP" ciphers --json --sni server.test "127.0.8.1:$PORT" \
+	>ciphers.json 2>/dev/null
+python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))))' \
+	ciphers.json >ciphers.jsonl
+tps --json --baseline run1.jsonl --html page.html run2.jsonl ciphers.jsonl \
+	>s3.json 2>/dev/null
+expect_py "a ciphers record: one grade counted, its suites kept" s3.json \
+	"d['records'] == 7 and sum(d['grades'].values()) == 1 and [e['config'].startswith('TLS1.') for e in d['endpoints'] if e['command'] == 'ciphers'] == [True] and d['changes']['added'] == ['$E6', 'ciphers 127.0.8.1:$PORT@127.0.8.1']"
 tps --no-color --baseline run1.jsonl run2.jsonl >s2.txt 2>/dev/null
 check "text: the rotation, from and to" \
 	grep -q "^  rotated  *$E2  $SHA_EC -> $SHA_RSA$" s2.txt
@@ -233,7 +243,7 @@ else
 	check "chromium loads the page without a console error" \
 		sh -c "! grep -q 'CONSOLE' page.num.err"
 	same_numbers "the page's numbers (SVG bars and marks, tables) equal the JSON's, and its table sorts" \
-		s2.json page.num
+		s3.json page.num
 fi
 
 # ---- names: the routing map, inside a namespace of our own ----
@@ -256,6 +266,7 @@ start_ready fleetns ip netns exec "$NS" python3 "$FLEET_SERVER" \
 	"$(endpoint 127.0.7.2 server-ec)" "$(endpoint 127.0.7.3 server-ec)" \
 	"$(endpoint 127.0.7.4 server)" || exit 1
 NPORT=$READY_PORT
+: >"$T/probe.err"
 ip netns exec "$NS" "$TP" server --listen 127.0.7.5:0 --json \
 	--cert "$PKI/server-ec.pem" --key "$PKI/server-ec.key" \
 	>"$T/probe.out" 2>"$T/probe.err" </dev/null &
