@@ -393,18 +393,20 @@ static void html_grades(FILE *out, const json_t *doc)
 			most = (long)json_integer_value(n);
 	}
 	h(out, "<h2>Grades</h2>\n<svg id=\"grades\" xmlns=\"http://www.w3.org/2000/svg\" "
-	  "width=\"%zu\" height=\"160\" role=\"img\">\n", nb * 50 + 20);
+	  "width=\"%zu\" height=\"170\" role=\"img\">\n", nb * 50 + 20);
 	for (i = 0; i < nb; i++) {
 		long c = num(grades, bars[i]);
 		long hgt = c * 120 / most;
 
+		/* the count above its bar, inside the drawing even for the
+		 * tallest */
 		h(out, "<rect class=\"bar\" data-grade=\"%s\" data-count=\"%ld\" "
 		  "x=\"%zu\" y=\"%ld\" width=\"36\" height=\"%ld\" fill=\"#4a7\">"
 		  "<title>%s: %ld</title></rect>\n", bars[i], c, i * 50 + 10,
-		  130 - hgt, hgt, bars[i], c);
+		  145 - hgt, hgt, bars[i], c);
 		h(out, "<text x=\"%zu\" y=\"%ld\" font-size=\"12\">%ld</text>"
-		  "<text x=\"%zu\" y=\"150\" font-size=\"14\">%s</text>\n",
-		  i * 50 + 20, 125 - hgt, c, i * 50 + 22, bars[i]);
+		  "<text x=\"%zu\" y=\"164\" font-size=\"14\">%s</text>\n",
+		  i * 50 + 20, 140 - hgt, c, i * 50 + 22, bars[i]);
 	}
 	fputs("</svg>\n", out);
 }
