@@ -40,6 +40,8 @@ enum {
 	/* many targets (--targets) */
 	OPT_TARGETS = 1024, OPT_ADDRESSES, OPT_RATE, OPT_PER_HOST, OPT_SHARD,
 	OPT_OUT, OPT_RESUME,
+	/* summary */
+	OPT_HTML = 2048, OPT_DAYS, OPT_BASELINE,
 };
 
 /* The command line's words for an option the library names by its key
@@ -320,5 +322,6 @@ int cmd_peer(int argc, char **argv);
 int cmd_ciphers(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct subcommand subcommands[] = {
 	{"peer", cmd_peer, "both roles at once between two nodes"},
 	{"ciphers", cmd_ciphers, "what a port accepts: versions, suites, groups, a grade"},
 	{"pcap", cmd_pcap, "list and diagnose the TLS handshakes in a capture"},
+	{"summary", cmd_summary, "summarise the JSON Lines of --targets runs"},
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},
 	{"id", cmd_id, "print this node's unique ID"},
 	{"codes", cmd_codes, "list the finding codes and what they mean"},

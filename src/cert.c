@@ -1482,6 +1482,11 @@ int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info)
 		}
 		info->sha256[64] = '\0';
 	}
+	info->key_sha256[0] = '\0';
+	fp_size = sizeof(fp);
+	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, fp,
+				       &fp_size) == 0 && fp_size == 32)
+		tp_hex(fp, 32, info->key_sha256);
 	format_time(gnutls_x509_crt_get_activation_time(crt),
 		    info->not_before, sizeof(info->not_before));
 	format_time(gnutls_x509_crt_get_expiration_time(crt),

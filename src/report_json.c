@@ -70,6 +70,7 @@ static void cert_from(json_t *o, struct tp_cert_info *c)
 	c->issuer = tp_report_strdup(str(o, "issuer"));
 	c->signature = tp_report_strdup(str(o, "signature"));
 	copy_fixed(c->sha256, sizeof(c->sha256), str(o, "sha256"));
+	copy_fixed(c->key_sha256, sizeof(c->key_sha256), str(o, "key_sha256"));
 	copy_fixed(c->not_before, sizeof(c->not_before), str(o, "not_before"));
 	copy_fixed(c->not_after, sizeof(c->not_after), str(o, "not_after"));
 	copy_fixed(c->key, sizeof(c->key), str(o, "key"));

@@ -153,6 +153,10 @@ struct tp_cert_info {
 	char *subject;
 	char *issuer;
 	char sha256[65];
+	/* SHA-256 of the SubjectPublicKeyInfo, "" when unknown: the same
+	 * key under two certificates (a renewal that kept its key, one key
+	 * copied to many hosts) */
+	char key_sha256[65];
 	char not_before[24];  /* RFC 3339, UTC */
 	char not_after[24];
 	char **san;           /* "DNS:name", "IP:addr", "email:…", "URI:…" */

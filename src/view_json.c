@@ -136,7 +136,7 @@ static json_t *session_json(const struct tp_session *s)
 
 static json_t *cert_json(const struct tp_cert_info *c)
 {
-	return PACK("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
+	json_t *o = PACK("{s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b}",
 			 "position", c->position,
 			 "subject", str_or_null(c->subject),
 			 "issuer", str_or_null(c->issuer),
@@ -148,6 +148,11 @@ static json_t *cert_json(const struct tp_cert_info *c)
 			 "signature", str_or_null(c->signature),
 			 "is_ca", c->is_ca,
 			 "self_signed", c->self_signed);
+
+	/* added after the contract's fields: absent when unknown */
+	if (o != NULL && c->key_sha256[0] != '\0')
+		set(o, "key_sha256", jstr(c->key_sha256));
+	return o;
 }
 
 /*

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Many TLS endpoints in one process, for tests of --targets.
 
-    fleet_server.py --log FILE ADDR=CERT,KEY[,DELAY] ...
+    fleet_server.py --log FILE [--port N] ADDR=CERT,KEY[,DELAY] ...
 
 Listens on every ADDR (a loopback address such as 127.0.1.7) on one port
 number, the same for all, each with its own certificate and key; DELAY
@@ -9,7 +9,9 @@ number, the same for all, each with its own certificate and key; DELAY
 Prints "ready PORT" once every address listens. Each connection adds two
 lines to the log: "open ADDR T" when accepted and "close ADDR T" when it
 ends (T in seconds, monotonic clock), so that a test can count the
-connections to one address that were open at once.
+connections to one address that were open at once. --port N listens on
+N rather than a port the kernel picks: a second server in place of the
+first, for a later run of the same targets.
 """
 import argparse
 import socket
@@ -56,10 +58,11 @@ def accept_loop(sock, ctx, addr, delay, f):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", required=True)
+    ap.add_argument("--port", type=int, default=0)
     ap.add_argument("endpoints", nargs="+")
     a = ap.parse_args()
     f = open(a.log, "a")
-    port = 0
+    port = a.port
     socks = []
     for spec in a.endpoints:
         addr, files = spec.split("=", 1)

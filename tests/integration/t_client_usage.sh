@@ -71,7 +71,7 @@ usage "--cert naming an empty file" 'empty\.pem' \
 	"$TGT" --timeout 1 --cert "$PKI/empty.pem" --key "$PKI/server.key"
 
 # -h is --help in every subcommand: the same text on stdout, exit 0
-for sub in client server peer ciphers pcap cert id codes tui; do
+for sub in client server peer ciphers pcap cert id codes summary tui; do
 	"$TP" $sub --help >"$T/long" 2>/dev/null </dev/null
 	timeout -k 2 10 "$TP" $sub -h >"$T/out" 2>"$T/err" </dev/null
 	_rc=$?
