@@ -20,7 +20,8 @@ codes=$("$BIN" codes --json) || {
 # Where each code is decided, read off the sources beside the script:
 # the files whose code reports it (a call of a *finding function naming
 # it, a code chosen into a variable or a table row that maps evidence to
-# it); views and the table itself only name codes.
+# it, the catalogue entry a summary's own finding is built from); views
+# and the table itself only name codes.
 SRC=$(dirname "$0")/../src
 
 printf '%s\n' "$codes" | python3 -c '
@@ -46,6 +47,7 @@ def deciders(src):
                 j += 1
             spans.append(text[m.end():j])
         spans += re.findall(r"\bcode\s*=\s*(TP_[A-Z0-9_]+)", text)
+        spans += re.findall(r"\btp_code_info\s*\(\s*(TP_[A-Z0-9_]+)", text)
         spans += re.findall(r"\]\s*=\s*(TP_[A-Z0-9_]+)", text)
         spans += re.findall(r"^\s*\{(TP_[A-Z0-9_]+),", text, re.M)
         for span in spans:
