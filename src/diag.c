@@ -983,16 +983,6 @@ struct tp_finding *tp_diag_handshake_failed(struct tp_report *r,
 
 /* ---- evidence from a capture of the probe's own packets ---- */
 
-static struct tp_finding *find(struct tp_report *r, enum tp_code code)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_findings; i++)
-		if (r->findings[i].code == code)
-			return &r->findings[i];
-	return NULL;
-}
-
 /* The first of the findings listed that the report holds, or NULL. */
 static struct tp_finding *find_any(struct tp_report *r,
 				   const enum tp_code *codes, size_t n)
@@ -1001,7 +991,7 @@ static struct tp_finding *find_any(struct tp_report *r,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((f = find(r, codes[i])) != NULL)
+		if ((f = tp_report_finding_of(r, codes[i])) != NULL)
 			return f;
 	return NULL;
 }
@@ -1168,12 +1158,12 @@ static void tcp_evidence(struct tp_report *r,
 {
 	struct tp_finding *f;
 
-	if ((f = find(r, TP_TCP_TIMEOUT)) != NULL && ev->syns > 0 &&
-	    !ev->syn_ack && ev->resets_in == 0)
+	f = tp_report_finding_of(r, TP_TCP_TIMEOUT);
+	if (f != NULL && ev->syns > 0 && !ev->syn_ack && ev->resets_in == 0)
 		add_detail(f, "%u SYN%s sent, none answered", ev->syns,
 			   ev->syns == 1 ? "" : "s");
-	if ((f = find(r, TP_TCP_REFUSED)) != NULL && ev->resets_in > 0 &&
-	    !ev->syn_ack)
+	f = tp_report_finding_of(r, TP_TCP_REFUSED);
+	if (f != NULL && ev->resets_in > 0 && !ev->syn_ack)
 		add_detail(f, "our SYN was answered with a reset (TTL %d)",
 			   ev->reset_ttl);
 }
