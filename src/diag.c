@@ -822,6 +822,24 @@ static void stalled(struct tp_report *r, const struct tp_tls_obs *o,
 			  : "");
 }
 
+/* PEER_CLOSED: the peer ended the handshake without an error, what it
+ * closed and how in its words; evidence says how we know. */
+static void peer_closed(struct tp_report *r, const struct tp_tls_obs *o,
+			const struct tp_diag_ctx *ctx, const char *what,
+			const char *evidence)
+{
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the %s %s",
+			      ctx->remote, what, o->bytes_in == 0 ? "right "
+			      "after our ClientHello" : "during the "
+			      "handshake");
+	tp_finding_detail(f, "%s; last sent: %s; last received: %s; %zu "
+			  "bytes received", evidence,
+			  o->last_out[0] ? o->last_out : "nothing",
+			  o->last_in[0] ? o->last_in : "nothing", o->bytes_in);
+}
+
 /*
  * The transport ended the handshake: a stall, a reset or a FIN, unless
  * the retries on the path explain it. False when the transport was
@@ -862,16 +880,8 @@ static bool transport_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		return true;
 	}
 	if (o->eof) {
-		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
-				      "connection without an alert %s",
-				      ctx->remote, o->bytes_in == 0 ? "right "
-				      "after our ClientHello" : "during the "
-				      "handshake");
-		tp_finding_detail(f, "FIN received; last sent: %s; last "
-				  "received: %s; %zu bytes received",
-				  o->last_out[0] ? o->last_out : "nothing",
-				  o->last_in[0] ? o->last_in : "nothing",
-				  o->bytes_in);
+		peer_closed(r, o, ctx, "connection without an alert",
+			    "FIN received");
 		return true;
 	}
 	return false;
@@ -914,17 +924,8 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 		/* the TCP end (o->eof) is taken above: GnuTLS ends the
 		 * handshake so when a close_notify alert comes, a clean
 		 * close that is no error alert */
-		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
-				      "session with close_notify %s",
-				      ctx->remote, o->bytes_in == 0 ? "right "
-				      "after our ClientHello" : "during the "
-				      "handshake");
-		tp_finding_detail(f, "a close_notify alert, not an error "
-				  "alert; last sent: %s; last received: %s; "
-				  "%zu bytes received",
-				  o->last_out[0] ? o->last_out : "nothing",
-				  o->last_in[0] ? o->last_in : "nothing",
-				  o->bytes_in);
+		peer_closed(r, o, ctx, "session with close_notify",
+			    "a close_notify alert, not an error alert");
 		return true;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "
