@@ -456,23 +456,6 @@ int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
 	return -1;
 }
 
-/* --max-time: seconds (decimal allowed), more than 0, at most a day. */
-static int parse_max_time(const char *arg, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(arg, &end);
-	if (errno != 0 || end == arg || *end != '\0' || !isfinite(v) ||
-	    v <= 0 || v > 86400)
-		return cli_fail("ciphers", 2, "--max-time '%s': expected "
-				"seconds between 0 and 86400 (decimal "
-				"allowed)", arg);
-	*out = v;
-	return 0;
-}
-
 int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 		       struct cli_common *c)
 {
@@ -518,7 +501,9 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 				   &o->budget);
 	case OPT_TIMEOUT: return cli_parse_timeout("ciphers", arg,
 						   &o->timeout_s);
-	case OPT_MAX_TIME: return parse_max_time(arg, &o->max_time_s);
+	case OPT_MAX_TIME:
+		return cli_parse_seconds("ciphers", "--max-time", arg,
+					 &o->max_time_s);
 	case OPT_NO_COLOR: c->no_color = true; return 0;
 	case '4': o->family = 4; return 0;
 	case '6': o->family = 6; return 0;

@@ -127,18 +127,22 @@ static int one_target(const char *sub, int argc, char **argv, int starttls,
 	return 0;
 }
 
-static int parse_client(int argc, char **argv, struct ui_params *p,
-			struct cli_common *common)
+/* Server, peer and cert take options only; why adds a hint. */
+static int no_operand(const char *sub, int argc, char **argv,
+		      const char *why)
 {
-	const char *sub = "tui client";
-	int rc;
+	if (optind < argc)
+		return cli_fail(sub, 2, "unexpected argument '%s'%s",
+				argv[optind], why);
+	return 0;
+}
 
-	p->kind = UI_CLIENT;
-	tp_client_opts_init(&p->client);
-	rc = cli_options(sub, argc, argv, ":46v", client_longopts, NULL, apply_client,
-			 &(struct tui_args){sub, p, common});
-	if (rc >= 0)
-		return rc;
+/* What is left of each subcommand's line once its options are read:
+ * its operands, the options it cannot go without, the screen's title. */
+static int rest_client(const char *sub, int argc, char **argv,
+		       struct ui_params *p, struct cli_common *common)
+{
+	(void)common;
 	if (p->client.sni != NULL && p->client.no_sni)
 		return cli_fail(sub, 2, "--sni and --no-sni exclude each other");
 	return one_target(sub, argc, argv, p->client.starttls,
@@ -146,38 +150,23 @@ static int parse_client(int argc, char **argv, struct ui_params *p,
 			  sizeof(p->target));
 }
 
-static int parse_ciphers(int argc, char **argv, struct ui_params *p,
-			 struct cli_common *common)
+static int rest_ciphers(const char *sub, int argc, char **argv,
+			struct ui_params *p, struct cli_common *common)
 {
-	const char *sub = "tui ciphers";
-	int rc;
-
-	p->kind = UI_CIPHERS;
-	tp_ciphers_opts_init(&p->ciphers);
-	rc = cli_options(sub, argc, argv, ":46", ciphers_longopts, NULL, apply_ciphers,
-			 &(struct tui_args){sub, p, common});
-	if (rc >= 0)
-		return rc;
+	(void)common;
 	return one_target(sub, argc, argv, p->ciphers.starttls,
 			  &p->ciphers.host, &p->ciphers.port, p->target,
 			  sizeof(p->target));
 }
 
-static int parse_server(int argc, char **argv, struct ui_params *p,
-			struct cli_common *common)
+static int rest_server(const char *sub, int argc, char **argv,
+		       struct ui_params *p, struct cli_common *common)
 {
-	const char *sub = "tui server";
-	int rc;
+	int rc = no_operand(sub, argc, argv,
+			    " (the address goes with --listen)");
 
-	p->kind = UI_SERVER;
-	tp_server_opts_init(&p->server);
-	rc = cli_options(sub, argc, argv, ":v", server_longopts, NULL, apply_server,
-			 &(struct tui_args){sub, p, common});
-	if (rc >= 0)
+	if (rc != 0)
 		return rc;
-	if (optind < argc)
-		return cli_fail(sub, 2, "unexpected argument '%s' (the address "
-				"goes with --listen)", argv[optind]);
 	if (common->once)
 		p->server.count = 1;
 	snprintf(p->target, sizeof(p->target), "%s",
@@ -185,21 +174,14 @@ static int parse_server(int argc, char **argv, struct ui_params *p,
 	return 0;
 }
 
-static int parse_peer(int argc, char **argv, struct ui_params *p,
-		      struct cli_common *common)
+static int rest_peer(const char *sub, int argc, char **argv,
+		     struct ui_params *p, struct cli_common *common)
 {
-	const char *sub = "tui peer";
-	int rc;
+	int rc = no_operand(sub, argc, argv, "");
 
-	p->kind = UI_PEER;
-	tp_peer_opts_init(&p->peer);
-	rc = cli_options(sub, argc, argv, ":46v", peer_longopts, NULL, apply_peer,
-			 &(struct tui_args){sub, p, common});
-	if (rc >= 0)
+	(void)common;
+	if (rc != 0)
 		return rc;
-	if (optind < argc)
-		return cli_fail(sub, 2, "unexpected argument '%s'",
-				argv[optind]);
 	if (p->peer.connect == NULL)
 		return cli_fail(sub, 2, "--connect HOST:PORT is required");
 	if (p->peer.client.cert_file == NULL || p->peer.client.key_file == NULL)
@@ -209,21 +191,14 @@ static int parse_peer(int argc, char **argv, struct ui_params *p,
 	return 0;
 }
 
-static int parse_cert(int argc, char **argv, struct ui_params *p,
-		      struct cli_common *common)
+static int rest_cert(const char *sub, int argc, char **argv,
+		     struct ui_params *p, struct cli_common *common)
 {
-	const char *sub = "tui cert";
-	int rc;
+	int rc = no_operand(sub, argc, argv, "");
 
-	p->kind = UI_CERT;
-	tp_cert_opts_init(&p->cert);
-	rc = cli_options(sub, argc, argv, ":", cert_longopts, NULL, apply_cert,
-			 &(struct tui_args){sub, p, common});
-	if (rc >= 0)
+	(void)common;
+	if (rc != 0)
 		return rc;
-	if (optind < argc)
-		return cli_fail(sub, 2, "unexpected argument '%s'",
-				argv[optind]);
 	if (p->cert.cert_file == NULL)
 		return cli_fail(sub, 2, "--cert FILE is required");
 	snprintf(p->target, sizeof(p->target), "%s", p->cert.cert_file);
@@ -235,18 +210,10 @@ static const struct option pcap_longopts[] = {
 	{NULL, 0, NULL, 0},
 };
 
-static int parse_pcap(int argc, char **argv, struct ui_params *p,
-		      struct cli_common *common)
+static int rest_pcap(const char *sub, int argc, char **argv,
+		     struct ui_params *p, struct cli_common *common)
 {
-	const char *sub = "tui pcap";
-	int rc;
-
-	p->kind = UI_PCAP;
-	tp_pcap_opts_init(&p->pcap);
-	rc = cli_options(sub, argc, argv, ":", pcap_longopts, NULL, apply_pcap,
-			 &(struct tui_args){sub, p, common});
-	if (rc >= 0)
-		return rc;
+	(void)common;
 	if (optind >= argc)
 		return cli_fail(sub, 2, "no capture: expected FILE");
 	if (optind + 1 < argc)
@@ -257,14 +224,63 @@ static int parse_pcap(int argc, char **argv, struct ui_params *p,
 	return 0;
 }
 
+/* The runs the tui starts from its command line: each reads the options
+ * its own command reads, then what is left of the line. */
+static const struct tui_sub {
+	const char *sub;  /* for messages: "tui client" */
+	enum ui_kind kind;
+	const char *shortopts;
+	const struct option *longopts;
+	int (*apply)(int opt, const char *arg, void *ctx);
+	int (*rest)(const char *sub, int argc, char **argv,
+		    struct ui_params *p, struct cli_common *common);
+} subs[] = {
+	{"tui client", UI_CLIENT, ":46v", client_longopts, apply_client,
+	 rest_client},
+	{"tui ciphers", UI_CIPHERS, ":46", ciphers_longopts, apply_ciphers,
+	 rest_ciphers},
+	{"tui server", UI_SERVER, ":v", server_longopts, apply_server,
+	 rest_server},
+	{"tui peer", UI_PEER, ":46v", peer_longopts, apply_peer, rest_peer},
+	{"tui cert", UI_CERT, ":", cert_longopts, apply_cert, rest_cert},
+	{"tui pcap", UI_PCAP, ":", pcap_longopts, apply_pcap, rest_pcap},
+};
+
+/* Every probe's options at their defaults: the run reads those of its
+ * kind. */
+static void params_init(struct ui_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	tp_client_opts_init(&p->client);
+	tp_cert_opts_init(&p->cert);
+	tp_ciphers_opts_init(&p->ciphers);
+	tp_server_opts_init(&p->server);
+	tp_peer_opts_init(&p->peer);
+	tp_pcap_opts_init(&p->pcap);
+}
+
+static int parse_sub(const struct tui_sub *s, int argc, char **argv,
+		     struct ui_params *p, struct cli_common *common)
+{
+	int rc;
+
+	p->kind = s->kind;
+	rc = cli_options(s->sub, argc, argv, s->shortopts, s->longopts, NULL,
+			 s->apply, &(struct tui_args){s->sub, p, common});
+	if (rc >= 0)
+		return rc;
+	return s->rest(s->sub, argc, argv, p, common);
+}
+
 int cmd_tui(int argc, char **argv)
 {
 	struct cli_common common = {0};
 	struct ui_params p;
 	const char *sub;
+	size_t k;
 	int i = 1, rc;
 
-	memset(&p, 0, sizeof(p));
+	params_init(&p);
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage_text, stdout);
@@ -282,21 +298,13 @@ int cmd_tui(int argc, char **argv)
 	argv += i;
 	opterr = 0;
 	optind = 1;
-	if (strcmp(sub, "client") == 0)
-		rc = parse_client(argc, argv, &p, &common);
-	else if (strcmp(sub, "ciphers") == 0)
-		rc = parse_ciphers(argc, argv, &p, &common);
-	else if (strcmp(sub, "server") == 0)
-		rc = parse_server(argc, argv, &p, &common);
-	else if (strcmp(sub, "peer") == 0)
-		rc = parse_peer(argc, argv, &p, &common);
-	else if (strcmp(sub, "cert") == 0)
-		rc = parse_cert(argc, argv, &p, &common);
-	else if (strcmp(sub, "pcap") == 0)
-		rc = parse_pcap(argc, argv, &p, &common);
-	else
+	for (k = 0; k < sizeof(subs) / sizeof(subs[0]); k++)
+		if (strcmp(sub, subs[k].sub + strlen("tui ")) == 0)
+			break;
+	if (k == sizeof(subs) / sizeof(subs[0]))
 		return cli_fail("tui", 2, "'%s': expected client, cert, "
 				"ciphers, server, peer or pcap", sub);
+	rc = parse_sub(&subs[k], argc, argv, &p, &common);
 	if (rc != 0)
 		return rc;
 	return ui_main(&p, common.no_color);

@@ -1,5 +1,6 @@
 /* The cipher audit's raw answers: reading one server's answer to one raw
- * ClientHello, and what it amounts to. Internal to ciphers.c. */
+ * ClientHello, and what it amounts to. Internal to the cipher audit
+ * (ciphers.c, ciphers_report.c). */
 #ifndef TP_CIPHERS_ANSWER_H
 #define TP_CIPHERS_ANSWER_H
 

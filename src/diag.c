@@ -822,6 +822,24 @@ static void stalled(struct tp_report *r, const struct tp_tls_obs *o,
 			  : "");
 }
 
+/* PEER_CLOSED: the peer ended the handshake without an error, what it
+ * closed and how in its words; evidence says how we know. */
+static void peer_closed(struct tp_report *r, const struct tp_tls_obs *o,
+			const struct tp_diag_ctx *ctx, const char *what,
+			const char *evidence)
+{
+	struct tp_finding *f;
+
+	f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the %s %s",
+			      ctx->remote, what, o->bytes_in == 0 ? "right "
+			      "after our ClientHello" : "during the "
+			      "handshake");
+	tp_finding_detail(f, "%s; last sent: %s; last received: %s; %zu "
+			  "bytes received", evidence,
+			  o->last_out[0] ? o->last_out : "nothing",
+			  o->last_in[0] ? o->last_in : "nothing", o->bytes_in);
+}
+
 /*
  * The transport ended the handshake: a stall, a reset or a FIN, unless
  * the retries on the path explain it. False when the transport was
@@ -862,16 +880,8 @@ static bool transport_failure(struct tp_report *r, const struct tp_tls_obs *o,
 		return true;
 	}
 	if (o->eof) {
-		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
-				      "connection without an alert %s",
-				      ctx->remote, o->bytes_in == 0 ? "right "
-				      "after our ClientHello" : "during the "
-				      "handshake");
-		tp_finding_detail(f, "FIN received; last sent: %s; last "
-				  "received: %s; %zu bytes received",
-				  o->last_out[0] ? o->last_out : "nothing",
-				  o->last_in[0] ? o->last_in : "nothing",
-				  o->bytes_in);
+		peer_closed(r, o, ctx, "connection without an alert",
+			    "FIN received");
 		return true;
 	}
 	return false;
@@ -914,17 +924,8 @@ static bool gnutls_cause(struct tp_report *r, const struct tp_tls_obs *o,
 		/* the TCP end (o->eof) is taken above: GnuTLS ends the
 		 * handshake so when a close_notify alert comes, a clean
 		 * close that is no error alert */
-		f = tp_report_finding(r, TP_PEER_CLOSED, "%s closed the "
-				      "session with close_notify %s",
-				      ctx->remote, o->bytes_in == 0 ? "right "
-				      "after our ClientHello" : "during the "
-				      "handshake");
-		tp_finding_detail(f, "a close_notify alert, not an error "
-				  "alert; last sent: %s; last received: %s; "
-				  "%zu bytes received",
-				  o->last_out[0] ? o->last_out : "nothing",
-				  o->last_in[0] ? o->last_in : "nothing",
-				  o->bytes_in);
+		peer_closed(r, o, ctx, "session with close_notify",
+			    "a close_notify alert, not an error alert");
 		return true;
 	case GNUTLS_E_KEY_USAGE_VIOLATION:
 		f = tp_report_finding(r, TP_BAD_KEY_USAGE, "the key usage of "
@@ -983,16 +984,6 @@ struct tp_finding *tp_diag_handshake_failed(struct tp_report *r,
 
 /* ---- evidence from a capture of the probe's own packets ---- */
 
-static struct tp_finding *find(struct tp_report *r, enum tp_code code)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_findings; i++)
-		if (r->findings[i].code == code)
-			return &r->findings[i];
-	return NULL;
-}
-
 /* The first of the findings listed that the report holds, or NULL. */
 static struct tp_finding *find_any(struct tp_report *r,
 				   const enum tp_code *codes, size_t n)
@@ -1001,7 +992,7 @@ static struct tp_finding *find_any(struct tp_report *r,
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if ((f = find(r, codes[i])) != NULL)
+		if ((f = tp_report_finding_of(r, codes[i])) != NULL)
 			return f;
 	return NULL;
 }
@@ -1168,12 +1159,12 @@ static void tcp_evidence(struct tp_report *r,
 {
 	struct tp_finding *f;
 
-	if ((f = find(r, TP_TCP_TIMEOUT)) != NULL && ev->syns > 0 &&
-	    !ev->syn_ack && ev->resets_in == 0)
+	f = tp_report_finding_of(r, TP_TCP_TIMEOUT);
+	if (f != NULL && ev->syns > 0 && !ev->syn_ack && ev->resets_in == 0)
 		add_detail(f, "%u SYN%s sent, none answered", ev->syns,
 			   ev->syns == 1 ? "" : "s");
-	if ((f = find(r, TP_TCP_REFUSED)) != NULL && ev->resets_in > 0 &&
-	    !ev->syn_ack)
+	f = tp_report_finding_of(r, TP_TCP_REFUSED);
+	if (f != NULL && ev->resets_in > 0 && !ev->syn_ack)
 		add_detail(f, "our SYN was answered with a reset (TTL %d)",
 			   ev->reset_ttl);
 }

@@ -107,12 +107,7 @@ struct flow {
 	bool hello_answered;
 	struct out_seg outs[MAX_OUT_SEGS];
 	unsigned n_outs;
-	struct {
-		uint8_t type, code;
-		uint16_t mtu;
-		bool v6;
-		unsigned n;
-	} icmp[TP_LIVECAP_MAX_ICMP];
+	struct tp_livecap_icmp icmp[TP_LIVECAP_MAX_ICMP];
 	size_t n_icmp;
 	/* a connection to our listening port: local is the server's end,
 	 * the ClientHello comes in */
@@ -769,25 +764,29 @@ static void note_out_seg(struct flow *f, uint32_t seq, uint32_t len)
 		f->outs[f->n_outs++] = (struct out_seg){seq, len, 1};
 }
 
-static void note_icmp(struct flow *f, const struct tp_pkt *p)
+/* Counts n more of error e in the list: with the same kind when the
+ * list has it, else as a kind of its own while there is room. */
+static void count_icmp(struct tp_livecap_icmp *list, size_t *n_list,
+		       const struct tp_livecap_icmp *e)
 {
 	size_t i;
 
-	for (i = 0; i < f->n_icmp; i++)
-		if (f->icmp[i].type == p->icmp_type &&
-		    f->icmp[i].code == p->icmp_code &&
-		    f->icmp[i].mtu == p->icmp_mtu) {
-			f->icmp[i].n++;
+	for (i = 0; i < *n_list; i++)
+		if (list[i].type == e->type && list[i].code == e->code &&
+		    list[i].mtu == e->mtu && list[i].v6 == e->v6) {
+			list[i].n += e->n;
 			return;
 		}
-	if (f->n_icmp < TP_LIVECAP_MAX_ICMP) {
-		f->icmp[f->n_icmp].type = p->icmp_type;
-		f->icmp[f->n_icmp].code = p->icmp_code;
-		f->icmp[f->n_icmp].mtu = p->icmp_mtu;
-		f->icmp[f->n_icmp].v6 = p->family == 6;
-		f->icmp[f->n_icmp].n = 1;
-		f->n_icmp++;
-	}
+	if (*n_list < TP_LIVECAP_MAX_ICMP)
+		list[(*n_list)++] = *e;
+}
+
+static void note_icmp(struct flow *f, const struct tp_pkt *p)
+{
+	struct tp_livecap_icmp e = {p->icmp_type, p->icmp_code, p->icmp_mtu,
+				    p->family == 6, 1};
+
+	count_icmp(f->icmp, &f->n_icmp, &e);
 }
 
 /* Which way a packet goes and whose flow it is. *out: from this host;
@@ -1495,26 +1494,10 @@ static bool flow_is(const struct flow *f, const struct sockaddr *sa)
 
 static void add_icmp(struct tp_flow_evidence *ev, const struct flow *f)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < f->n_icmp; i++) {
-		for (j = 0; j < ev->n_icmp; j++)
-			if (ev->icmp[j].type == f->icmp[i].type &&
-			    ev->icmp[j].code == f->icmp[i].code &&
-			    ev->icmp[j].mtu == f->icmp[i].mtu &&
-			    ev->icmp[j].v6 == f->icmp[i].v6)
-				break;
-		if (j < ev->n_icmp) {
-			ev->icmp[j].n += f->icmp[i].n;
-		} else if (ev->n_icmp < TP_LIVECAP_MAX_ICMP) {
-			ev->icmp[ev->n_icmp].type = f->icmp[i].type;
-			ev->icmp[ev->n_icmp].code = f->icmp[i].code;
-			ev->icmp[ev->n_icmp].mtu = f->icmp[i].mtu;
-			ev->icmp[ev->n_icmp].v6 = f->icmp[i].v6;
-			ev->icmp[ev->n_icmp].n = f->icmp[i].n;
-			ev->n_icmp++;
-		}
-	}
+	for (i = 0; i < f->n_icmp; i++)
+		count_icmp(ev->icmp, &ev->n_icmp, &f->icmp[i]);
 }
 
 static void add_flow(struct tp_flow_evidence *ev, const struct flow *f)

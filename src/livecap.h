@@ -86,6 +86,15 @@ void tp_livecap_stop(struct tp_livecap *lc);
 int tp_livecap_timeline(struct tp_livecap *lc, struct tp_report *r);
 
 /* What one connection (or, with no connection, every flow) showed. */
+/* One kind of ICMP error about a flow (type, code, the MTU a "needs
+ * fragmentation" names) and how many times it came. */
+struct tp_livecap_icmp {
+	uint8_t type, code;
+	uint16_t mtu;
+	bool v6;
+	unsigned n;
+};
+
 struct tp_flow_evidence {
 	bool seen;                 /* the capture saw packets of it */
 	unsigned flows;            /* connections it sums up */
@@ -111,12 +120,7 @@ struct tp_flow_evidence {
 				    * arrived while later ones did */
 	unsigned in_max_len;       /* the largest segment received */
 	unsigned in_segments;      /* data segments received */
-	struct {
-		uint8_t type, code;
-		uint16_t mtu;
-		bool v6;
-		unsigned n;
-	} icmp[TP_LIVECAP_MAX_ICMP];
+	struct tp_livecap_icmp icmp[TP_LIVECAP_MAX_ICMP];
 	size_t n_icmp;
 	/* a server's view: the far end is the client; the TTL of its SYN */
 	bool peer_is_client;

@@ -410,16 +410,6 @@ static bool listed(char list[][256], size_t n, const char *dn)
 	return false;
 }
 
-static struct tp_finding *find(struct tp_report *r, enum tp_code code)
-{
-	size_t i;
-
-	for (i = 0; i < r->n_findings; i++)
-		if (r->findings[i].code == code)
-			return &r->findings[i];
-	return NULL;
-}
-
 /* Adds the server's own words to a finding's evidence. */
 static void add_reason(struct tp_finding *f,
 		       const struct tp_sideband_account *a)
@@ -653,7 +643,7 @@ static void cut_on_path(struct tp_report *r)
 	size_t i;
 
 	for (i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
-		f = find(r, cut[i]);
+		f = tp_report_finding_of(r, cut[i]);
 		if (f != NULL) {
 			f->side = TP_SIDE_PATH;
 			tp_finding_append_detail(f, "; ", "the paired "
@@ -669,7 +659,8 @@ static void cut_on_path(struct tp_report *r)
 static struct tp_finding *
 refused_in_its_words(struct tp_report *r, const struct tp_sideband_account *a)
 {
-	struct tp_finding *f = find(r, TP_CLIENT_CERT_REJECTED);
+	struct tp_finding *f = tp_report_finding_of(r,
+						    TP_CLIENT_CERT_REJECTED);
 	char *summary = NULL;
 	struct tp_stage *tls;
 	size_t i;
@@ -707,13 +698,13 @@ static void server_account(struct tp_report *r,
 	size_t i;
 
 	add_reason(refused_in_its_words(r, a), a);
-	add_reason(find(r, TP_CLIENT_CERT_REQUIRED), a);
-	add_reason(find(r, TP_RESET_DURING_HANDSHAKE), a);
-	add_reason(find(r, TP_PEER_CLOSED), a);
-	add_reason(find(r, TP_ALERT_RECEIVED), a);
+	add_reason(tp_report_finding_of(r, TP_CLIENT_CERT_REQUIRED), a);
+	add_reason(tp_report_finding_of(r, TP_RESET_DURING_HANDSHAKE), a);
+	add_reason(tp_report_finding_of(r, TP_PEER_CLOSED), a);
+	add_reason(tp_report_finding_of(r, TP_ALERT_RECEIVED), a);
 	for (i = 0; i < a->n_codes; i++) {
 		if (strcmp(a->codes[i], "PEER_ID_MISMATCH") == 0 &&
-		    find(r, TP_PEER_ID_MISMATCH) == NULL) {
+		    tp_report_finding_of(r, TP_PEER_ID_MISMATCH) == NULL) {
 			f = tp_report_finding(r, TP_PEER_ID_MISMATCH, "the "
 					      "server expects another unique "
 					      "ID in our certificate's CN");

@@ -3,7 +3,7 @@
  * interface, one summary per TCP connection that carried TLS, and
  * findings for the ones that failed.
  *
- * Frames go through capture.c (decoding, TCP following); each TLS
+ * Frames are decoded by capture.c and followed by flows.c; each TLS
  * connection is handed over when it ends and only its summary is kept,
  * so memory grows with the number of handshakes listed, never with the
  * size of the capture. Findings are grouped (one per alert and side, one

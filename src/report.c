@@ -598,6 +598,13 @@ const struct tp_finding *tp_report_find_finding(const struct tp_report *r,
 	return NULL;
 }
 
+struct tp_finding *tp_report_finding_of(struct tp_report *r,
+				       enum tp_code code)
+{
+	/* r is the caller's to change: so is what it holds */
+	return (struct tp_finding *)tp_report_find_finding(r, code);
+}
+
 bool tp_report_has(const struct tp_report *r, enum tp_code code)
 {
 	return tp_report_find_finding(r, code) != NULL;

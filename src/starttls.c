@@ -117,25 +117,33 @@ static int fail_errno(struct conv *c, int e)
 						     : TP_STARTTLS_CLOSED);
 }
 
+/* Waits until the socket is ready for events (POLLIN, POLLOUT), within
+ * the conversation's deadline; a stop or the deadline is the failure. */
+static int wait_for(struct conv *c, short events)
+{
+	int w = tp_net_wait_stop(c->fd, events, c->deadline, c->stop);
+
+	if (w == TP_NET_STOPPED)
+		return fail(c, TP_STARTTLS_CANCELLED);
+	if (w == 0)
+		return fail(c, TP_STARTTLS_TIMEOUT);
+	if (w < 0)
+		return fail_errno(c, errno);
+	return 0;
+}
+
 static int send_all(struct conv *c, const void *buf, size_t n)
 {
 	const char *p = buf;
 	ssize_t k;
-	int w;
 
 	while (n > 0) {
 		k = send(c->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			w = tp_net_wait_stop(c->fd, POLLOUT, c->deadline,
-					     c->stop);
-			if (w == TP_NET_STOPPED)
-				return fail(c, TP_STARTTLS_CANCELLED);
-			if (w == 0)
-				return fail(c, TP_STARTTLS_TIMEOUT);
-			if (w < 0)
-				return fail_errno(c, errno);
+			if (wait_for(c, POLLOUT) < 0)
+				return -1;
 			continue;
 		}
 		if (k < 0)
@@ -154,15 +162,7 @@ static int send_text(struct conv *c, const char *text)
 /* Waits until something (or the end) can be read. */
 static int wait_readable(struct conv *c)
 {
-	int w = tp_net_wait_stop(c->fd, POLLIN, c->deadline, c->stop);
-
-	if (w == TP_NET_STOPPED)
-		return fail(c, TP_STARTTLS_CANCELLED);
-	if (w == 0)
-		return fail(c, TP_STARTTLS_TIMEOUT);
-	if (w < 0)
-		return fail_errno(c, errno);
-	return 0;
+	return wait_for(c, POLLIN);
 }
 
 /* A control character other than tab, CR, LF: not a text protocol (this
@@ -354,6 +354,21 @@ static int refused(struct conv *c, int code)
 	return fail(c, code == 421 ? TP_STARTTLS_BUSY : TP_STARTTLS_REFUSED);
 }
 
+/* The command that asks an SMTP or FTP server for TLS: sent, and its
+ * reply's code must be the one wanted. */
+static int command(struct conv *c, const char *name, const char *line,
+		   int want)
+{
+	int code;
+
+	step(c, name);
+	if (send_text(c, line) < 0 || read_coded(c, &code, NULL) < 0)
+		return -1;
+	if (code != want)
+		return refused(c, code);
+	return 0;
+}
+
 static int smtp(struct conv *c)
 {
 	int code;
@@ -370,12 +385,7 @@ static int smtp(struct conv *c)
 		return -1;
 	if (code != 250 || !cap)
 		return refused(c, code);
-	step(c, "STARTTLS");
-	if (send_text(c, "STARTTLS\r\n") < 0 || read_coded(c, &code, NULL) < 0)
-		return -1;
-	if (code != 220)
-		return refused(c, code);
-	return 0;
+	return command(c, "STARTTLS", "STARTTLS\r\n", 220);
 }
 
 static int ftp(struct conv *c)
@@ -390,12 +400,7 @@ static int ftp(struct conv *c)
 		return fail(c, TP_STARTTLS_BUSY);
 	if (code != 220)
 		return refused(c, code);
-	step(c, "AUTH TLS");
-	if (send_text(c, "AUTH TLS\r\n") < 0 || read_coded(c, &code, NULL) < 0)
-		return -1;
-	if (code != 234)
-		return refused(c, code);
-	return 0;
+	return command(c, "AUTH TLS", "AUTH TLS\r\n", 234);
 }
 
 /* ---- IMAP (RFC 3501 section 6.2.1) and POP3 (RFC 2595 section 4) ---- */

@@ -7,7 +7,7 @@
  * that arrive before a hole is filled are held, within what the
  * consumer allows; when it allows no more, or the capture cut a
  * segment short, the consumer is told of a gap. Shared by the flow
- * tracker of tlsprobe pcap (capture.c) and a probe's own capture
+ * tracker of tlsprobe pcap (flows.c) and a probe's own capture
  * (livecap.c). Internal to libtlsprobe.
  */
 #ifndef TP_TCPFLOW_H

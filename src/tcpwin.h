@@ -1,7 +1,7 @@
 /*
  * The last bytes delivered of one TCP stream, kept so that a segment
  * that carries them again can be checked against them. Shared by the
- * flow tracker of tlsprobe pcap (capture.c) and a probe's own capture
+ * flow tracker of tlsprobe pcap (flows.c) and a probe's own capture
  * (livecap.c): both keep the first copy of every byte, and both say when
  * a later copy disagrees with it. Internal to libtlsprobe.
  *

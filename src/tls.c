@@ -1,6 +1,8 @@
 /* GnuTLS client sessions over a non-blocking socket, with deadlines and
- * a record of every message and byte that went by; the credentials both
- * the client and the server present (tp_tls_creds). */
+ * a record of every message and byte that went by; what the client and
+ * the server share: the credentials they present (tp_tls_creds), the
+ * checks of a priority string and an ALPN list, the key log and the
+ * session's summary. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>

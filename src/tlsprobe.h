@@ -474,6 +474,10 @@ struct tp_finding *tp_report_copy_finding(struct tp_report *r,
 					  const struct tp_finding *src,
 					  const char *prefix);
 bool tp_report_has(const struct tp_report *r, enum tp_code code);
+/* The first finding of that code, for the probe that fills the report
+ * to add to; NULL when it has none. */
+struct tp_finding *tp_report_finding_of(struct tp_report *r,
+					enum tp_code code);
 /* Read-only lookups, for views and front ends: the stage of that name,
  * the first finding of that code; NULL when the report has none. */
 const struct tp_stage *tp_report_find_stage(const struct tp_report *r,

@@ -5,7 +5,7 @@
  * alerts. Only headers are buffered here; what a record's body means,
  * which messages are kept and when the stream is encrypted is the
  * consumer's, told through callbacks. Shared by tlsprobe pcap
- * (capture.c) and a probe's own capture (livecap.c). Internal to
+ * (flows.c) and a probe's own capture (livecap.c). Internal to
  * libtlsprobe.
  */
 #ifndef TP_TLSREC_H

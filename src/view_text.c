@@ -324,7 +324,10 @@ static void handshakes(struct pen *p, const struct tp_report *r)
 		handshake_line(p, &r->handshakes[i]);
 }
 
-char *tp_handshake_to_text(const struct tp_handshake *h, int flags)
+/* What draw writes with a pen, as one string (NULL when memory ran
+ * out): every text view ends here. */
+static char *render(void (*draw)(struct pen *p, const void *what, int flags),
+		    const void *what, int flags)
 {
 	struct pen p = {NULL, (flags & TP_RENDER_COLOR) != 0};
 	char *out = NULL;
@@ -333,12 +336,23 @@ char *tp_handshake_to_text(const struct tp_handshake *h, int flags)
 	p.f = open_memstream(&out, &len);
 	if (p.f == NULL)
 		return NULL;
-	handshake_line(&p, h);
+	draw(&p, what, flags);
 	if (fclose(p.f) != 0) {
 		free(out);
 		return NULL;
 	}
 	return out;
+}
+
+static void draw_handshake(struct pen *p, const void *what, int flags)
+{
+	(void)flags;
+	handshake_line(p, what);
+}
+
+char *tp_handshake_to_text(const struct tp_handshake *h, int flags)
+{
+	return render(draw_handshake, h, flags);
 }
 
 static void counts(struct pen *p, const char *label, const struct tp_count *c,
@@ -596,34 +610,29 @@ static void directions(struct pen *p, const struct tp_report *r, int flags)
 	fputs("\n== both directions ==\n", p->f);
 }
 
+static void draw_report(struct pen *p, const void *what, int flags)
+{
+	const struct tp_report *r = what;
+
+	header(p, r);
+	if (strcmp(r->command, "peer") == 0)
+		directions(p, r, flags);
+	stages(p, r);
+	if (flags & TP_RENDER_VERBOSE)
+		messages(p, r);
+	session(p, r);
+	scan(p, r);
+	client_hello(p, r);
+	certs(p, r);
+	peer(p, r);
+	handshakes(p, r);
+	pcap_summary(p, r);
+	packets(p, r);
+	findings(p, r);
+	verdict(p, r);
+}
+
 char *tp_report_to_text(const struct tp_report *r, int flags)
 {
-	struct pen p = {NULL, (flags & TP_RENDER_COLOR) != 0};
-	char *out = NULL;
-	size_t len = 0;
-
-	p.f = open_memstream(&out, &len);
-	if (p.f == NULL)
-		return NULL;
-	header(&p, r);
-	if (strcmp(r->command, "peer") == 0)
-		directions(&p, r, flags);
-	stages(&p, r);
-	if (flags & TP_RENDER_VERBOSE)
-		messages(&p, r);
-	session(&p, r);
-	scan(&p, r);
-	client_hello(&p, r);
-	certs(&p, r);
-	peer(&p, r);
-	handshakes(&p, r);
-	pcap_summary(&p, r);
-	packets(&p, r);
-	findings(&p, r);
-	verdict(&p, r);
-	if (fclose(p.f) != 0) {
-		free(out);
-		return NULL;
-	}
-	return out;
+	return render(draw_report, r, flags);
 }

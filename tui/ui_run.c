@@ -225,6 +225,46 @@ static bool stopped_early(const struct ui_run *run, const struct tp_report *r)
 	}
 }
 
+/* Sets the callbacks of the run's probe to this run and runs it: into r,
+ * or for a server into sum, one report a connection. */
+static int run_probe(struct ui_run *run, struct ui_params *p,
+		     struct tp_report *r, struct tp_server_summary *sum,
+		     struct tp_error *err)
+{
+	switch (p->kind) {
+	case UI_CLIENT:
+		p->client.progress = on_client_progress;
+		p->client.progress_arg = run;
+		p->client.stop = &run->stop;
+		return tp_client_run(&p->client, r, err);
+	case UI_CERT:
+		return tp_cert_run(&p->cert, r, err);
+	case UI_CIPHERS:
+		p->ciphers.progress = on_ciphers_progress;
+		p->ciphers.progress_arg = run;
+		p->ciphers.stop = &run->stop;
+		return tp_ciphers_run(&p->ciphers, r, err);
+	case UI_SERVER:
+		p->server.on_listening = on_listening;
+		p->server.on_report = on_server_report;
+		p->server.arg = run;
+		p->server.stop = &run->stop;
+		return tp_server_run(&p->server, sum, err);
+	case UI_PEER:
+		p->peer.on_listening = on_listening;
+		p->peer.arg = run;
+		p->peer.stop = &run->stop;
+		return tp_peer_run(&p->peer, r, err);
+	case UI_PCAP:
+		p->pcap.progress = on_pcap_progress;
+		p->pcap.progress_arg = run;
+		p->pcap.stop = &run->stop;
+		return tp_pcap_run(&p->pcap, r, err);
+	default:
+		return -1;
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct ui_run *run = arg;
@@ -234,54 +274,12 @@ static void *worker(void *arg)
 	struct tp_server_summary sum = {0};
 	int rc = -1;
 
-	switch (p.kind) {
-	case UI_CLIENT:
-		r = tp_report_new("client");
-		p.client.progress = on_client_progress;
-		p.client.progress_arg = run;
-		p.client.stop = &run->stop;
-		if (r != NULL)
-			rc = tp_client_run(&p.client, r, &err);
-		break;
-	case UI_CERT:
-		r = tp_report_new("cert");
-		if (r != NULL)
-			rc = tp_cert_run(&p.cert, r, &err);
-		break;
-	case UI_CIPHERS:
-		r = tp_report_new("ciphers");
-		p.ciphers.progress = on_ciphers_progress;
-		p.ciphers.progress_arg = run;
-		p.ciphers.stop = &run->stop;
-		if (r != NULL)
-			rc = tp_ciphers_run(&p.ciphers, r, &err);
-		break;
-	case UI_SERVER:
-		p.server.on_listening = on_listening;
-		p.server.on_report = on_server_report;
-		p.server.arg = run;
-		p.server.stop = &run->stop;
-		rc = tp_server_run(&p.server, &sum, &err);
-		break;
-	case UI_PEER:
-		r = tp_report_new("peer");
-		p.peer.on_listening = on_listening;
-		p.peer.arg = run;
-		p.peer.stop = &run->stop;
-		if (r != NULL)
-			rc = tp_peer_run(&p.peer, r, &err);
-		break;
-	case UI_PCAP:
-		r = tp_report_new("pcap");
-		p.pcap.progress = on_pcap_progress;
-		p.pcap.progress_arg = run;
-		p.pcap.stop = &run->stop;
-		if (r != NULL)
-			rc = tp_pcap_run(&p.pcap, r, &err);
-		break;
-	default:
-		break;
-	}
+	/* every run but a server's fills one report, named for its
+	 * command */
+	if (p.kind != UI_SERVER && p.kind < UI_KIND_COUNT)
+		r = tp_report_new(ui_kind_name(p.kind));
+	if (r != NULL || p.kind == UI_SERVER)
+		rc = run_probe(run, &p, r, &sum, &err);
 	if (r == NULL && p.kind != UI_SERVER && rc < 0 && err.kind == 0)
 		tp_error_set(&err, TP_ERR_RUNTIME, "out of memory");
 

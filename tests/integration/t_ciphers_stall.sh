@@ -7,7 +7,7 @@
 . "$TOP/tests/integration/servers.sh"
 . "$TOP/tests/integration/ciphers.sh"
 
-# a run past this is a hang (the stall used to cost --timeout per probe)
+# a run past this is a hang (a stall must not cost --timeout per probe)
 CIPHERS_LIMIT=40
 # the suites the scripted TLS 1.2 servers choose from, in their order
 STALL_SUITES="['0xC02F', '0xC030', '0xCCA8', '0xC027', '0xC028', '0xC013', '0xC014', '0x009C', '0x009D', '0x003C', '0x002F']"

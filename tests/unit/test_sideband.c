@@ -659,7 +659,8 @@ static void test_sideband_welcome_round_trip(void **state)
 	assert_parses_as(line, "welcome");
 	assert_int_equal(parsed.type, TP_SIDEBAND_WELCOME);
 	assert_welcome_equal(&w, &parsed.u.welcome);
-	/* the challenge in hex, and no account any more: it takes a claim */
+	/* the challenge in hex, and no account: the welcome carries none,
+	 * a client gets one with a claim */
 	tp_hex(w.challenge, TP_SIDEBAND_CHALLENGE_LEN, hex);
 	assert_non_null(strstr(line, hex));
 	assert_null(strstr(line, "\"account\""));
