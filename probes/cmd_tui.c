@@ -169,8 +169,10 @@ static int rest_server(const char *sub, int argc, char **argv,
 		return rc;
 	if (common->once)
 		p->server.count = 1;
-	snprintf(p->target, sizeof(p->target), "%s",
-		 p->server.listen ? p->server.listen : ":4433");
+	if (p->server.listen != NULL)
+		snprintf(p->target, sizeof(p->target), "%s", p->server.listen);
+	else
+		snprintf(p->target, sizeof(p->target), ":%u", TP_SERVER_PORT);
 	return 0;
 }
 

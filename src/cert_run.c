@@ -10,7 +10,8 @@ int tp_cert_opts_check(const struct tp_cert_opts *o, struct tp_error *err)
 	char ascii[TP_ADDR_NAME_SIZE];
 
 	if (o->cert_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE is required");
+		tp_error_set(err, TP_ERR_USAGE, "{cert} is required: the "
+			     "chain to check");
 		return -1;
 	}
 	if (o->purpose != TP_PURPOSE_SERVER && o->purpose != TP_PURPOSE_CLIENT) {

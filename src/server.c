@@ -270,19 +270,19 @@ int tp_server_opts_check(const struct tp_server_opts *o,
 	unsigned port;
 
 	if (o->cert_file == NULL || o->key_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "{cert} FILE and {key} FILE "
-			     "are required: the chain and key this server "
+		tp_error_set(err, TP_ERR_USAGE, "{cert} and {key} are "
+			     "required: the chain and key this server "
 			     "presents");
 		return -1;
 	}
 	if (o->require_client_cert && o->ca_file == NULL) {
 		tp_error_set(err, TP_ERR_USAGE, "{require-client-cert} needs "
-			     "{ca} FILE: the CAs client certificates must come "
+			     "{ca}: the CAs client certificates must come "
 			     "from");
 		return -1;
 	}
 	if (o->expect_id != NULL && o->ca_file == NULL) {
-		tp_error_set(err, TP_ERR_USAGE, "{expect-id} needs {ca} FILE: "
+		tp_error_set(err, TP_ERR_USAGE, "{expect-id} needs {ca}: "
 			     "without it no client certificate is asked for");
 		return -1;
 	}

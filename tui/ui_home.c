@@ -231,53 +231,26 @@ static bool timeout_of(struct ui *u, double *out)
 	return true;
 }
 
-/* Protocols: the versions --protocols names, checked before the run so
- * that a typo is a line on the form rather than a failed run. */
-static bool protocols_ok(struct ui *u)
+/* The library's checks of what the form filled in, the ones the run
+ * would make first: a mistake is a line on the form, not a failed run. */
+static bool checked(struct ui *u, const struct ui_params *p)
 {
-	char copy[256], *tok, *save = NULL;
-
-	snprintf(copy, sizeof(copy), "%s", u->values[F_PROTOCOLS]);
-	for (tok = strtok_r(copy, ", :", &save); tok != NULL;
-	     tok = strtok_r(NULL, ", :", &save))
-		if (tp_registry_version_by_name(tok) == NULL) {
-			ui_message(u, "Protocols: unknown version '%s' "
-				   "(known: SSL3.0, TLS1.0, TLS1.1, TLS1.2, "
-				   "TLS1.3)", tok);
-			return false;
-		}
-	return true;
-}
-
-/* Policy and Priority are read by the library as the run would. */
-static bool policy_ok(struct ui *u)
-{
-	struct tp_policy *pol;
 	struct tp_error err = {0};
 	int rc;
 
-	if (u->values[F_POLICY][0] == '\0')
-		return true;
-	pol = malloc(sizeof(*pol));
-	if (pol == NULL) {
-		ui_message(u, "Policy: out of memory");
-		return false;
+	switch (p->kind) {
+	case UI_CLIENT: rc = tp_client_opts_check(&p->client, &err); break;
+	case UI_PEER: rc = tp_peer_opts_check(&p->peer, &err); break;
+	case UI_CERT: rc = tp_cert_opts_check(&p->cert, &err); break;
+	case UI_CIPHERS: rc = tp_ciphers_opts_check(&p->ciphers, &err); break;
+	case UI_SERVER: rc = tp_server_opts_check(&p->server, &err); break;
+	case UI_PCAP: rc = tp_pcap_opts_check(&p->pcap, &err); break;
+	default: return false;
 	}
-	rc = tp_policy_parse(u->values[F_POLICY], pol, &err);
-	free(pol);
-	if (rc < 0)
-		field_error(u, F_POLICY, &err);
-	return rc == 0;
-}
-
-static bool priority_ok(struct ui *u)
-{
-	struct tp_error err = {0};
-
-	if (u->values[F_PRIORITY][0] == '\0' ||
-	    tp_tls_check_priority(u->values[F_PRIORITY], &err) == 0)
+	if (rc == 0)
 		return true;
-	field_error(u, F_PRIORITY, &err);
+	/* the option is the field's own: its label is in the message */
+	ui_message(u, "%s", err.message);
 	return false;
 }
 
@@ -301,10 +274,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		return false;
 	}
 	/* a field the probe does not use is dimmed, and not judged */
-	if (!((used & (1u << F_TIMEOUT)) == 0 || timeout_of(u, &timeout)) ||
-	    !((used & (1u << F_PRIORITY)) == 0 || priority_ok(u)) ||
-	    !((used & (1u << F_PROTOCOLS)) == 0 || protocols_ok(u)) ||
-	    !((used & (1u << F_POLICY)) == 0 || policy_ok(u)))
+	if ((used & (1u << F_TIMEOUT)) != 0 && !timeout_of(u, &timeout))
 		return false;
 	switch (u->probe) {
 	case UI_CLIENT:
@@ -327,15 +297,9 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		if (u->probe == UI_PEER) {
 			p->peer.listen = value(u, F_LISTEN);
 			p->peer.connect = value(u, F_CONNECT);
-			if (p->peer.connect == NULL || c->cert_file == NULL ||
-			    c->key_file == NULL) {
-				ui_message(u, "the peer probe needs Connect, "
-					   "Cert file and Key file");
-				return false;
-			}
 			snprintf(p->target, sizeof(p->target), "%s",
-				 p->peer.connect);
-			return true;
+				 p->peer.connect ? p->peer.connect : "");
+			return checked(u, p);
 		}
 		c->starttls = (int)proto;
 		if (!target(u, proto ? tp_starttls_default_port(proto) : 443,
@@ -343,7 +307,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			return false;
 		snprintf(p->target, sizeof(p->target), "%s:%u", c->host,
 			 c->port);
-		return true;
+		return checked(u, p);
 	case UI_CERT:
 		tp_cert_opts_init(&p->cert);
 		p->cert.cert_file = value(u, F_CERT);
@@ -351,13 +315,9 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		p->cert.ca_file = value(u, F_CA);
 		p->cert.expect_name = value(u, F_EXPECT_NAME);
 		p->cert.expect_id = value(u, F_EXPECT_ID);
-		if (p->cert.cert_file == NULL) {
-			ui_message(u, "the cert probe needs a Cert file");
-			return false;
-		}
 		snprintf(p->target, sizeof(p->target), "%s",
-			 p->cert.cert_file);
-		return true;
+			 p->cert.cert_file ? p->cert.cert_file : "");
+		return checked(u, p);
 	case UI_CIPHERS:
 		tp_ciphers_opts_init(&p->ciphers);
 		p->ciphers.timeout_s = timeout;
@@ -370,7 +330,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			return false;
 		snprintf(p->target, sizeof(p->target), "%s:%u",
 			 p->ciphers.host, p->ciphers.port);
-		return true;
+		return checked(u, p);
 	case UI_SERVER:
 		tp_server_opts_init(&p->server);
 		p->server.timeout_s = timeout;
@@ -380,23 +340,24 @@ static bool form_params(struct ui *u, struct ui_params *p)
 		p->server.key_file = value(u, F_KEY);
 		p->server.ca_file = value(u, F_CA);
 		p->server.expect_id = value(u, F_EXPECT_ID);
-		if (p->server.cert_file == NULL || p->server.key_file == NULL) {
-			ui_message(u, "the server probe needs Cert file and "
-				   "Key file");
-			return false;
-		}
-		snprintf(p->target, sizeof(p->target), "%s",
-			 p->server.listen ? p->server.listen : ":4433");
-		return true;
+		if (p->server.listen != NULL)
+			snprintf(p->target, sizeof(p->target), "%s",
+				 p->server.listen);
+		else
+			snprintf(p->target, sizeof(p->target), ":%u",
+				 TP_SERVER_PORT);
+		return checked(u, p);
 	case UI_PCAP:
 		tp_pcap_opts_init(&p->pcap);
 		p->pcap.file = value(u, F_FILE);
+		/* the form reads files only: the library's "a file or an
+		 * interface" would name a field it does not have */
 		if (p->pcap.file == NULL) {
 			ui_message(u, "the pcap probe needs a Pcap file");
 			return false;
 		}
 		snprintf(p->target, sizeof(p->target), "%s", p->pcap.file);
-		return true;
+		return checked(u, p);
 	default:
 		return false;
 	}
