@@ -479,10 +479,13 @@ static void note_kx(struct vstate *vs, size_t i, const struct answer *a)
 	vs->acc_kx[i][0] = '\0';
 	vs->acc_dh[i] = 0;
 	vs->acc_group[i] = 0;
+	vs->acc_hrr[i] = false;
+	vs->acc_sig[i] = 0;
 	if (a->sh.hrr || a->sh.version >= 0x0304) {
 		if (a->sh.has_key_share) {
 			g = tp_registry_group(a->sh.key_share_group);
 			vs->acc_group[i] = a->sh.key_share_group;
+			vs->acc_hrr[i] = a->sh.hrr;
 			snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "%s",
 				 g ? g->name : "group");
 		}
@@ -490,6 +493,7 @@ static void note_kx(struct vstate *vs, size_t i, const struct answer *a)
 	}
 	if (!a->has_kx)
 		return;
+	vs->acc_sig[i] = a->kx.sig_alg;
 	if (a->kx.dhe) {
 		vs->acc_dh[i] = a->kx.dh_bits;
 		snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "DH %u",
@@ -753,6 +757,12 @@ static bool is_ecdhe(uint16_t id)
 	return s != NULL && s->kx == TP_KX_ECDHE;
 }
 
+static bool any_suite(uint16_t id)
+{
+	(void)id;
+	return true;
+}
+
 static bool signs_kx(uint16_t id)
 {
 	const struct tp_suite *s = tp_registry_suite(id);
@@ -763,13 +773,76 @@ static bool signs_kx(uint16_t id)
 }
 
 /*
+ * What the suites' answers already say the first hello of a group or
+ * signature loop gets, so that the loop need not send it: that hello
+ * offers the suites in vs->order that want() keeps, and the server takes
+ * the first of them (in its order or, following the client, in ours),
+ * with the groups and signature schemes the suites' hellos offered too.
+ * Its answer to that suite there named the group (TLS 1.3: only in a
+ * HelloRetryRequest, the answer to no usable key share, as the loop's
+ * hellos have none) or, sig, the scheme. 0 when the answers do not say.
+ */
+static uint16_t known_pick(const struct vstate *vs, bool (*want)(uint16_t),
+			   bool sig)
+{
+	size_t i, k;
+
+	if (vs->pref != TP_PREF_SERVER && vs->pref != TP_PREF_CLIENT)
+		return 0;
+	for (i = 0; i < vs->n_order && !want(vs->order[i]); i++)
+		;
+	for (k = 0; i < vs->n_order && k < vs->n_acc; k++)
+		if (vs->acc[k] == vs->order[i])
+			break;
+	if (i == vs->n_order || k == vs->n_acc)
+		return 0;
+	if (sig)
+		return vs->acc_sig[k];
+	if (vs->version == 0x0304 && !vs->acc_hrr[k])
+		return 0;
+	return vs->acc_group[k];
+}
+
+/* Notes the pick known_pick found as the loop's first: found, and no
+ * longer offered. */
+static void take_known(uint16_t p, uint16_t *rest, size_t *n_rest,
+		       uint16_t *found, size_t *n_found)
+{
+	if (p == 0 || !offered(rest, *n_rest, p))
+		return;
+	found[(*n_found)++] = p;
+	remove_id(rest, n_rest, p);
+}
+
+/* Whether the loop found the groups out of the order offered (list):
+ * a server that follows the client takes the first it can of what is
+ * offered, so it finds them in that order; one that found a group
+ * before another offered ahead of it, in the same hello, has an order
+ * of its own. */
+static bool found_out_of_order(const uint16_t *list, size_t n,
+			       const uint16_t *found, size_t n_found)
+{
+	size_t i, k, last = 0;
+
+	for (i = 0; i < n_found; i++) {
+		for (k = 0; k < n && list[k] != found[i]; k++)
+			;
+		if (i > 0 && k < last)
+			return true;
+		last = k;
+	}
+	return false;
+}
+
+/*
  * Whose order the groups were found in: the loop offered them in ours,
  * so one more hello offers them the other way round. A server with an
  * order of its own picks the first it found again; one that follows the
- * client picks the last.
+ * client picks the last. A server the loop saw find them out of the
+ * order offered has an order of its own: no hello needed.
  */
 static void group_order(struct worker *w, struct vstate *vs,
-			struct hello *h)
+			struct hello *h, bool own_order)
 {
 	uint16_t rev[MAX_GROUPS];
 	struct answer a = {0};
@@ -778,6 +851,10 @@ static void group_order(struct worker *w, struct vstate *vs,
 
 	if (n < 2 || vs->stopped || w->sc->fatal)
 		return;
+	if (own_order) {
+		vs->group_pref = TP_PREF_SERVER;
+		return;
+	}
 	for (i = 0; i < n; i++)
 		rev[i] = vs->groups[n - 1 - i];
 	h->groups = rev;
@@ -801,7 +878,8 @@ static void job_groups(struct worker *w, struct vstate *vs)
 	struct hello h = {.version = vs->version, .sigs = w->sigs,
 			  .n_sigs = w->n_sigs, .empty_share = true,
 			  .purpose = 1, .vs = vs};
-	size_t n = 0, i, n_rest;
+	uint16_t offer[MAX_GROUPS];
+	size_t n = 0, i, n_rest, n_offer;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
 		if (vs->version == 0x0304 || is_ecdhe(vs->order[i]))
@@ -821,9 +899,15 @@ static void job_groups(struct worker *w, struct vstate *vs)
 	h.suites = suites;
 	h.n_suites = n;
 	add_estimate(w->sc, 5);
+	memcpy(offer, rest, n_rest * sizeof(uint16_t));
+	n_offer = n_rest;
+	take_known(known_pick(vs, vs->version == 0x0304 ? any_suite : is_ecdhe,
+			      false),
+		   rest, &n_rest, vs->groups, &vs->n_groups);
 	pick_loop(w, vs, &h, &h.groups, &h.n_groups, rest, n_rest,
 		  picked_group, vs->groups, &vs->n_groups, MAX_GROUPS);
-	group_order(w, vs, &h);
+	group_order(w, vs, &h, found_out_of_order(offer, n_offer, vs->groups,
+						  vs->n_groups));
 }
 
 /* TLS 1.2 signature algorithms, from the ServerKeyExchange. */
@@ -832,7 +916,7 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 	uint16_t suites[BUNDLE], rest[MAX_SIGS];
 	struct hello h = {.version = vs->version, .groups = w->groups,
 			  .n_groups = w->n_groups, .purpose = 2, .vs = vs};
-	size_t n = 0, i;
+	size_t n = 0, i, n_rest;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
 		if (signs_kx(vs->order[i]))
@@ -842,9 +926,11 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 	h.suites = suites;
 	h.n_suites = n;
 	add_estimate(w->sc, 6);
-	pick_loop(w, vs, &h, &h.sigs, &h.n_sigs, rest,
-		  default_sigs(rest, MAX_SIGS), picked_sig, vs->sigs,
-		  &vs->n_sigs, MAX_SIGS);
+	n_rest = default_sigs(rest, MAX_SIGS);
+	take_known(known_pick(vs, signs_kx, true), rest, &n_rest, vs->sigs,
+		   &vs->n_sigs);
+	pick_loop(w, vs, &h, &h.sigs, &h.n_sigs, rest, n_rest, picked_sig,
+		  vs->sigs, &vs->n_sigs, MAX_SIGS);
 }
 
 /*
