@@ -616,9 +616,10 @@ static void find_accepted(struct worker *w, struct vstate *vs,
 	struct answer a = {0};
 	size_t start, n_rest, i;
 	unsigned bundle = 0;
+	bool no_version = false;
 
-	for (start = 0; start < vs->n_cand && !vs->stopped; start += BUNDLE,
-	     bundle++) {
+	for (start = 0; start < vs->n_cand && !vs->stopped && !no_version;
+	     start += BUNDLE, bundle++) {
 		bool any = false;
 
 		n_rest = vs->n_cand - start < BUNDLE ? vs->n_cand - start
@@ -639,6 +640,12 @@ static void find_accepted(struct worker *w, struct vstate *vs,
 					      a.kind == ANS_VIOLATION ||
 					      a.kind == ANS_BUDGET ||
 					      a.kind == ANS_STOPPED;
+				/* protocol_version refuses the version itself,
+				 * whatever suites are offered: the other
+				 * bundles would only hear it again */
+				no_version = !vs->accepted &&
+					     a.kind == ANS_REFUSE &&
+					     a.has_alert && a.alert == 70;
 				break;
 			}
 			keep_leaf(sc, &a);
