@@ -877,6 +877,23 @@ static void group_order(struct worker *w, struct vstate *vs,
 		vs->group_pref = TP_PREF_CLIENT;
 }
 
+/* The groups the group loop offers at first. */
+static size_t loop_groups(uint16_t version, uint16_t *rest)
+{
+	size_t n_rest = default_groups(version, rest, MAX_GROUPS), i;
+
+	if (version != 0x0304) {
+		/* finite-field groups show only as a DH prime: leave them out */
+		for (i = 0; i < n_rest;)
+			if (tp_registry_group(rest[i]) != NULL &&
+			    tp_registry_group(rest[i])->kind == TP_GROUP_FF)
+				remove_id(rest, &n_rest, rest[i]);
+			else
+				i++;
+	}
+	return n_rest;
+}
+
 /* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.0 to 1.2 from
  * the ServerKeyExchange. */
 static void job_groups(struct worker *w, struct vstate *vs)
@@ -893,16 +910,7 @@ static void job_groups(struct worker *w, struct vstate *vs)
 			suites[n++] = vs->order[i];
 	if (n == 0)
 		return;
-	n_rest = default_groups(vs->version, rest, MAX_GROUPS);
-	if (vs->version != 0x0304) {
-		/* finite-field groups show only as a DH prime: leave them out */
-		for (i = 0; i < n_rest;)
-			if (tp_registry_group(rest[i]) != NULL &&
-			    tp_registry_group(rest[i])->kind == TP_GROUP_FF)
-				remove_id(rest, &n_rest, rest[i]);
-			else
-				i++;
-	}
+	n_rest = loop_groups(vs->version, rest);
 	h.suites = suites;
 	h.n_suites = n;
 	add_estimate(w->sc, 5);
@@ -938,6 +946,112 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 		   &vs->n_sigs);
 	pick_loop(w, vs, &h, &h.sigs, &h.n_sigs, rest, n_rest, picked_sig,
 		  vs->sigs, &vs->n_sigs, MAX_SIGS);
+}
+
+/*
+ * Whether one TLS 1.2 hello can ask for a group and a signature scheme at
+ * once: every ECDHE suite accepted is signed with RSA, and so is every
+ * suite that signs. The server's group then does not hang on the schemes
+ * offered, nor its scheme on the groups (an ECDSA key's curve would have
+ * to stay among the groups offered), nor either on which of the suites
+ * it takes, so each answer counts for both loops.
+ */
+static bool one_hello_for_both(const struct vstate *vs)
+{
+	bool ecdhe = false;
+	size_t i;
+
+	if (vs->version != 0x0303)
+		return false;
+	for (i = 0; i < vs->n_order; i++) {
+		const struct tp_suite *s = tp_registry_suite(vs->order[i]);
+
+		if ((is_ecdhe(vs->order[i]) || signs_kx(vs->order[i])) &&
+		    (!signs_kx(vs->order[i]) || s->auth != TP_AUTH_RSA))
+			return false;
+		ecdhe = ecdhe || is_ecdhe(vs->order[i]);
+	}
+	return ecdhe;
+}
+
+/* Notes a pick of the shared loop as pick_loop does: found, no longer
+ * offered, or the end of that loop when it was not offered. */
+static void note_pick(uint16_t p, uint16_t *rest, size_t *n_rest,
+		      uint16_t *found, size_t *n_found, bool *over)
+{
+	if (!offered(found, *n_found, p))
+		found[(*n_found)++] = p;
+	if (!offered(rest, *n_rest, p))
+		*over = true;
+	else
+		remove_id(rest, n_rest, p);
+}
+
+/*
+ * TLS 1.2 groups and signature schemes when one hello asks for both
+ * (one_hello_for_both): both chosen-removed loops advance on the same
+ * connections, each offering what is left of its list, until one of
+ * them is over; a refusal does not say which, so each then goes on
+ * alone as job_groups and job_sigs would, from where it got to.
+ */
+static void job_groups_sigs(struct worker *w, struct vstate *vs)
+{
+	uint16_t suites[BUNDLE], sig_suites[BUNDLE], groups[MAX_GROUPS];
+	uint16_t offer[MAX_GROUPS], sigs[MAX_SIGS];
+	struct hello h = {.version = vs->version, .suites = suites,
+			  .purpose = 1, .vs = vs};
+	struct hello hs = {.version = vs->version, .suites = sig_suites,
+			   .groups = w->groups, .n_groups = w->n_groups,
+			   .purpose = 2, .vs = vs};
+	struct answer a = {0};
+	size_t i, n_groups, n_offer, n_sigs;
+	bool groups_over = false, sigs_over = false;
+
+	for (i = 0; i < vs->n_order && h.n_suites < BUNDLE; i++)
+		if (is_ecdhe(vs->order[i]))
+			suites[h.n_suites++] = vs->order[i];
+	for (i = 0; i < vs->n_order && hs.n_suites < BUNDLE; i++)
+		if (signs_kx(vs->order[i]))
+			sig_suites[hs.n_suites++] = vs->order[i];
+	n_groups = loop_groups(vs->version, groups);
+	memcpy(offer, groups, n_groups * sizeof(uint16_t));
+	n_offer = n_groups;
+	n_sigs = default_sigs(sigs, MAX_SIGS);
+	add_estimate(w->sc, 6);
+	take_known(known_pick(vs, is_ecdhe, false), groups, &n_groups,
+		   vs->groups, &vs->n_groups);
+	take_known(known_pick(vs, signs_kx, true), sigs, &n_sigs, vs->sigs,
+		   &vs->n_sigs);
+	while (!groups_over && !sigs_over && n_groups > 0 && n_sigs > 0 &&
+	       vs->n_groups < MAX_GROUPS && vs->n_sigs < MAX_SIGS) {
+		uint16_t pg, ps;
+
+		h.groups = groups;
+		h.n_groups = n_groups;
+		h.sigs = sigs;
+		h.n_sigs = n_sigs;
+		probe(w->sc, &h, &w->rd, &a);
+		free(a.leaf);
+		a.leaf = NULL;
+		pg = a.kind == ANS_ACCEPT ? picked_group(&a, vs->version) : 0;
+		ps = a.kind == ANS_ACCEPT ? picked_sig(&a, vs->version) : 0;
+		if (pg == 0 || ps == 0)
+			break;
+		note_pick(pg, groups, &n_groups, vs->groups, &vs->n_groups,
+			  &groups_over);
+		note_pick(ps, sigs, &n_sigs, vs->sigs, &vs->n_sigs,
+			  &sigs_over);
+	}
+	h.sigs = w->sigs;
+	h.n_sigs = w->n_sigs;
+	if (!groups_over)
+		pick_loop(w, vs, &h, &h.groups, &h.n_groups, groups, n_groups,
+			  picked_group, vs->groups, &vs->n_groups, MAX_GROUPS);
+	group_order(w, vs, &h, found_out_of_order(offer, n_offer, vs->groups,
+						  vs->n_groups));
+	if (!sigs_over)
+		pick_loop(w, vs, &hs, &hs.sigs, &hs.n_sigs, sigs, n_sigs,
+			  picked_sig, vs->sigs, &vs->n_sigs, MAX_SIGS);
 }
 
 /*
@@ -1050,7 +1164,8 @@ static void job_sigs13(struct worker *w, struct vstate *vs)
 	}
 }
 
-enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS, JOB_SIGS13 };
+enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS, JOB_SIGS13,
+		JOB_GROUPS_SIGS };
 
 struct job {
 	enum job_kind kind;
@@ -1087,6 +1202,7 @@ static void *worker_main(void *arg)
 		case JOB_GROUPS: job_groups(w, j->vs); break;
 		case JOB_SIGS: job_sigs(w, j->vs); break;
 		case JOB_SIGS13: job_sigs13(w, j->vs); break;
+		case JOB_GROUPS_SIGS: job_groups_sigs(w, j->vs); break;
 		}
 	}
 	free(w);
@@ -1553,9 +1669,11 @@ static void stage_second_parts(struct run *run)
 			continue;
 		}
 		/* SSL 3.0 has no named groups (RFC 8422 starts at TLS 1.0) */
-		if (vs->version >= 0x0301)
+		if (one_hello_for_both(vs))
+			jobs[n_jobs++] = (struct job){JOB_GROUPS_SIGS, vs};
+		else if (vs->version >= 0x0301)
 			jobs[n_jobs++] = (struct job){JOB_GROUPS, vs};
-		if (vs->version == 0x0303)
+		if (vs->version == 0x0303 && !one_hello_for_both(vs))
 			jobs[n_jobs++] = (struct job){JOB_SIGS, vs};
 		if (vs->version == 0x0304)
 			jobs[n_jobs++] = (struct job){JOB_SIGS13, vs};
