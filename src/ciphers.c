@@ -479,10 +479,13 @@ static void note_kx(struct vstate *vs, size_t i, const struct answer *a)
 	vs->acc_kx[i][0] = '\0';
 	vs->acc_dh[i] = 0;
 	vs->acc_group[i] = 0;
+	vs->acc_hrr[i] = false;
+	vs->acc_sig[i] = 0;
 	if (a->sh.hrr || a->sh.version >= 0x0304) {
 		if (a->sh.has_key_share) {
 			g = tp_registry_group(a->sh.key_share_group);
 			vs->acc_group[i] = a->sh.key_share_group;
+			vs->acc_hrr[i] = a->sh.hrr;
 			snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "%s",
 				 g ? g->name : "group");
 		}
@@ -490,6 +493,7 @@ static void note_kx(struct vstate *vs, size_t i, const struct answer *a)
 	}
 	if (!a->has_kx)
 		return;
+	vs->acc_sig[i] = a->kx.sig_alg;
 	if (a->kx.dhe) {
 		vs->acc_dh[i] = a->kx.dh_bits;
 		snprintf(vs->acc_kx[i], sizeof(vs->acc_kx[i]), "DH %u",
@@ -612,9 +616,10 @@ static void find_accepted(struct worker *w, struct vstate *vs,
 	struct answer a = {0};
 	size_t start, n_rest, i;
 	unsigned bundle = 0;
+	bool no_version = false;
 
-	for (start = 0; start < vs->n_cand && !vs->stopped; start += BUNDLE,
-	     bundle++) {
+	for (start = 0; start < vs->n_cand && !vs->stopped && !no_version;
+	     start += BUNDLE, bundle++) {
 		bool any = false;
 
 		n_rest = vs->n_cand - start < BUNDLE ? vs->n_cand - start
@@ -635,6 +640,12 @@ static void find_accepted(struct worker *w, struct vstate *vs,
 					      a.kind == ANS_VIOLATION ||
 					      a.kind == ANS_BUDGET ||
 					      a.kind == ANS_STOPPED;
+				/* protocol_version refuses the version itself,
+				 * whatever suites are offered: the other
+				 * bundles would only hear it again */
+				no_version = !vs->accepted &&
+					     a.kind == ANS_REFUSE &&
+					     a.has_alert && a.alert == 70;
 				break;
 			}
 			keep_leaf(sc, &a);
@@ -753,6 +764,12 @@ static bool is_ecdhe(uint16_t id)
 	return s != NULL && s->kx == TP_KX_ECDHE;
 }
 
+static bool any_suite(uint16_t id)
+{
+	(void)id;
+	return true;
+}
+
 static bool signs_kx(uint16_t id)
 {
 	const struct tp_suite *s = tp_registry_suite(id);
@@ -763,13 +780,76 @@ static bool signs_kx(uint16_t id)
 }
 
 /*
+ * What the suites' answers already say the first hello of a group or
+ * signature loop gets, so that the loop need not send it: that hello
+ * offers the suites in vs->order that want() keeps, and the server takes
+ * the first of them (in its order or, following the client, in ours),
+ * with the groups and signature schemes the suites' hellos offered too.
+ * Its answer to that suite there named the group (TLS 1.3: only in a
+ * HelloRetryRequest, the answer to no usable key share, as the loop's
+ * hellos have none) or, sig, the scheme. 0 when the answers do not say.
+ */
+static uint16_t known_pick(const struct vstate *vs, bool (*want)(uint16_t),
+			   bool sig)
+{
+	size_t i, k;
+
+	if (vs->pref != TP_PREF_SERVER && vs->pref != TP_PREF_CLIENT)
+		return 0;
+	for (i = 0; i < vs->n_order && !want(vs->order[i]); i++)
+		;
+	for (k = 0; i < vs->n_order && k < vs->n_acc; k++)
+		if (vs->acc[k] == vs->order[i])
+			break;
+	if (i == vs->n_order || k == vs->n_acc)
+		return 0;
+	if (sig)
+		return vs->acc_sig[k];
+	if (vs->version == 0x0304 && !vs->acc_hrr[k])
+		return 0;
+	return vs->acc_group[k];
+}
+
+/* Notes the pick known_pick found as the loop's first: found, and no
+ * longer offered. */
+static void take_known(uint16_t p, uint16_t *rest, size_t *n_rest,
+		       uint16_t *found, size_t *n_found)
+{
+	if (p == 0 || !offered(rest, *n_rest, p))
+		return;
+	found[(*n_found)++] = p;
+	remove_id(rest, n_rest, p);
+}
+
+/* Whether the loop found the groups out of the order offered (list):
+ * a server that follows the client takes the first it can of what is
+ * offered, so it finds them in that order; one that found a group
+ * before another offered ahead of it, in the same hello, has an order
+ * of its own. */
+static bool found_out_of_order(const uint16_t *list, size_t n,
+			       const uint16_t *found, size_t n_found)
+{
+	size_t i, k, last = 0;
+
+	for (i = 0; i < n_found; i++) {
+		for (k = 0; k < n && list[k] != found[i]; k++)
+			;
+		if (i > 0 && k < last)
+			return true;
+		last = k;
+	}
+	return false;
+}
+
+/*
  * Whose order the groups were found in: the loop offered them in ours,
  * so one more hello offers them the other way round. A server with an
  * order of its own picks the first it found again; one that follows the
- * client picks the last.
+ * client picks the last. A server the loop saw find them out of the
+ * order offered has an order of its own: no hello needed.
  */
 static void group_order(struct worker *w, struct vstate *vs,
-			struct hello *h)
+			struct hello *h, bool own_order)
 {
 	uint16_t rev[MAX_GROUPS];
 	struct answer a = {0};
@@ -778,6 +858,10 @@ static void group_order(struct worker *w, struct vstate *vs,
 
 	if (n < 2 || vs->stopped || w->sc->fatal)
 		return;
+	if (own_order) {
+		vs->group_pref = TP_PREF_SERVER;
+		return;
+	}
 	for (i = 0; i < n; i++)
 		rev[i] = vs->groups[n - 1 - i];
 	h->groups = rev;
@@ -793,23 +877,12 @@ static void group_order(struct worker *w, struct vstate *vs,
 		vs->group_pref = TP_PREF_CLIENT;
 }
 
-/* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.0 to 1.2 from
- * the ServerKeyExchange. */
-static void job_groups(struct worker *w, struct vstate *vs)
+/* The groups the group loop offers at first. */
+static size_t loop_groups(uint16_t version, uint16_t *rest)
 {
-	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
-	struct hello h = {.version = vs->version, .sigs = w->sigs,
-			  .n_sigs = w->n_sigs, .empty_share = true,
-			  .purpose = 1, .vs = vs};
-	size_t n = 0, i, n_rest;
+	size_t n_rest = default_groups(version, rest, MAX_GROUPS), i;
 
-	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
-		if (vs->version == 0x0304 || is_ecdhe(vs->order[i]))
-			suites[n++] = vs->order[i];
-	if (n == 0)
-		return;
-	n_rest = default_groups(vs->version, rest, MAX_GROUPS);
-	if (vs->version != 0x0304) {
+	if (version != 0x0304) {
 		/* finite-field groups show only as a DH prime: leave them out */
 		for (i = 0; i < n_rest;)
 			if (tp_registry_group(rest[i]) != NULL &&
@@ -818,12 +891,38 @@ static void job_groups(struct worker *w, struct vstate *vs)
 			else
 				i++;
 	}
+	return n_rest;
+}
+
+/* Groups: TLS 1.3 from the HRR's selected_group, TLS 1.0 to 1.2 from
+ * the ServerKeyExchange. */
+static void job_groups(struct worker *w, struct vstate *vs)
+{
+	uint16_t suites[BUNDLE], rest[MAX_GROUPS];
+	struct hello h = {.version = vs->version, .sigs = w->sigs,
+			  .n_sigs = w->n_sigs, .empty_share = true,
+			  .purpose = 1, .vs = vs};
+	uint16_t offer[MAX_GROUPS];
+	size_t n = 0, i, n_rest, n_offer;
+
+	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
+		if (vs->version == 0x0304 || is_ecdhe(vs->order[i]))
+			suites[n++] = vs->order[i];
+	if (n == 0)
+		return;
+	n_rest = loop_groups(vs->version, rest);
 	h.suites = suites;
 	h.n_suites = n;
 	add_estimate(w->sc, 5);
+	memcpy(offer, rest, n_rest * sizeof(uint16_t));
+	n_offer = n_rest;
+	take_known(known_pick(vs, vs->version == 0x0304 ? any_suite : is_ecdhe,
+			      false),
+		   rest, &n_rest, vs->groups, &vs->n_groups);
 	pick_loop(w, vs, &h, &h.groups, &h.n_groups, rest, n_rest,
 		  picked_group, vs->groups, &vs->n_groups, MAX_GROUPS);
-	group_order(w, vs, &h);
+	group_order(w, vs, &h, found_out_of_order(offer, n_offer, vs->groups,
+						  vs->n_groups));
 }
 
 /* TLS 1.2 signature algorithms, from the ServerKeyExchange. */
@@ -832,7 +931,7 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 	uint16_t suites[BUNDLE], rest[MAX_SIGS];
 	struct hello h = {.version = vs->version, .groups = w->groups,
 			  .n_groups = w->n_groups, .purpose = 2, .vs = vs};
-	size_t n = 0, i;
+	size_t n = 0, i, n_rest;
 
 	for (i = 0; i < vs->n_order && n < BUNDLE; i++)
 		if (signs_kx(vs->order[i]))
@@ -842,9 +941,117 @@ static void job_sigs(struct worker *w, struct vstate *vs)
 	h.suites = suites;
 	h.n_suites = n;
 	add_estimate(w->sc, 6);
-	pick_loop(w, vs, &h, &h.sigs, &h.n_sigs, rest,
-		  default_sigs(rest, MAX_SIGS), picked_sig, vs->sigs,
-		  &vs->n_sigs, MAX_SIGS);
+	n_rest = default_sigs(rest, MAX_SIGS);
+	take_known(known_pick(vs, signs_kx, true), rest, &n_rest, vs->sigs,
+		   &vs->n_sigs);
+	pick_loop(w, vs, &h, &h.sigs, &h.n_sigs, rest, n_rest, picked_sig,
+		  vs->sigs, &vs->n_sigs, MAX_SIGS);
+}
+
+/*
+ * Whether one TLS 1.2 hello can ask for a group and a signature scheme at
+ * once: every ECDHE suite accepted is signed with RSA, and so is every
+ * suite that signs. The server's group then does not hang on the schemes
+ * offered, nor its scheme on the groups (an ECDSA key's curve would have
+ * to stay among the groups offered), nor either on which of the suites
+ * it takes, so each answer counts for both loops.
+ */
+static bool one_hello_for_both(const struct vstate *vs)
+{
+	bool ecdhe = false;
+	size_t i;
+
+	if (vs->version != 0x0303)
+		return false;
+	for (i = 0; i < vs->n_order; i++) {
+		const struct tp_suite *s = tp_registry_suite(vs->order[i]);
+
+		if ((is_ecdhe(vs->order[i]) || signs_kx(vs->order[i])) &&
+		    (!signs_kx(vs->order[i]) || s->auth != TP_AUTH_RSA))
+			return false;
+		ecdhe = ecdhe || is_ecdhe(vs->order[i]);
+	}
+	return ecdhe;
+}
+
+/* Notes a pick of the shared loop as pick_loop does: found, no longer
+ * offered, or the end of that loop when it was not offered. */
+static void note_pick(uint16_t p, uint16_t *rest, size_t *n_rest,
+		      uint16_t *found, size_t *n_found, bool *over)
+{
+	if (!offered(found, *n_found, p))
+		found[(*n_found)++] = p;
+	if (!offered(rest, *n_rest, p))
+		*over = true;
+	else
+		remove_id(rest, n_rest, p);
+}
+
+/*
+ * TLS 1.2 groups and signature schemes when one hello asks for both
+ * (one_hello_for_both): both chosen-removed loops advance on the same
+ * connections, each offering what is left of its list, until one of
+ * them is over; a refusal does not say which, so each then goes on
+ * alone as job_groups and job_sigs would, from where it got to.
+ */
+static void job_groups_sigs(struct worker *w, struct vstate *vs)
+{
+	uint16_t suites[BUNDLE], sig_suites[BUNDLE], groups[MAX_GROUPS];
+	uint16_t offer[MAX_GROUPS], sigs[MAX_SIGS];
+	struct hello h = {.version = vs->version, .suites = suites,
+			  .purpose = 1, .vs = vs};
+	struct hello hs = {.version = vs->version, .suites = sig_suites,
+			   .groups = w->groups, .n_groups = w->n_groups,
+			   .purpose = 2, .vs = vs};
+	struct answer a = {0};
+	size_t i, n_groups, n_offer, n_sigs;
+	bool groups_over = false, sigs_over = false;
+
+	for (i = 0; i < vs->n_order && h.n_suites < BUNDLE; i++)
+		if (is_ecdhe(vs->order[i]))
+			suites[h.n_suites++] = vs->order[i];
+	for (i = 0; i < vs->n_order && hs.n_suites < BUNDLE; i++)
+		if (signs_kx(vs->order[i]))
+			sig_suites[hs.n_suites++] = vs->order[i];
+	n_groups = loop_groups(vs->version, groups);
+	memcpy(offer, groups, n_groups * sizeof(uint16_t));
+	n_offer = n_groups;
+	n_sigs = default_sigs(sigs, MAX_SIGS);
+	add_estimate(w->sc, 6);
+	take_known(known_pick(vs, is_ecdhe, false), groups, &n_groups,
+		   vs->groups, &vs->n_groups);
+	take_known(known_pick(vs, signs_kx, true), sigs, &n_sigs, vs->sigs,
+		   &vs->n_sigs);
+	while (!groups_over && !sigs_over && n_groups > 0 && n_sigs > 0 &&
+	       vs->n_groups < MAX_GROUPS && vs->n_sigs < MAX_SIGS) {
+		uint16_t pg, ps;
+
+		h.groups = groups;
+		h.n_groups = n_groups;
+		h.sigs = sigs;
+		h.n_sigs = n_sigs;
+		probe(w->sc, &h, &w->rd, &a);
+		free(a.leaf);
+		a.leaf = NULL;
+		pg = a.kind == ANS_ACCEPT ? picked_group(&a, vs->version) : 0;
+		ps = a.kind == ANS_ACCEPT ? picked_sig(&a, vs->version) : 0;
+		if (pg == 0 || ps == 0)
+			break;
+		note_pick(pg, groups, &n_groups, vs->groups, &vs->n_groups,
+			  &groups_over);
+		note_pick(ps, sigs, &n_sigs, vs->sigs, &vs->n_sigs,
+			  &sigs_over);
+	}
+	h.sigs = w->sigs;
+	h.n_sigs = w->n_sigs;
+	if (!groups_over)
+		pick_loop(w, vs, &h, &h.groups, &h.n_groups, groups, n_groups,
+			  picked_group, vs->groups, &vs->n_groups, MAX_GROUPS);
+	group_order(w, vs, &h, found_out_of_order(offer, n_offer, vs->groups,
+						  vs->n_groups));
+	if (!sigs_over)
+		pick_loop(w, vs, &hs, &hs.sigs, &hs.n_sigs, sigs, n_sigs,
+			  picked_sig, vs->sigs, &vs->n_sigs, MAX_SIGS);
 }
 
 /*
@@ -957,7 +1164,8 @@ static void job_sigs13(struct worker *w, struct vstate *vs)
 	}
 }
 
-enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS, JOB_SIGS13 };
+enum job_kind { JOB_SUITES, JOB_GROUPS, JOB_SIGS, JOB_SIGS13,
+		JOB_GROUPS_SIGS };
 
 struct job {
 	enum job_kind kind;
@@ -994,6 +1202,7 @@ static void *worker_main(void *arg)
 		case JOB_GROUPS: job_groups(w, j->vs); break;
 		case JOB_SIGS: job_sigs(w, j->vs); break;
 		case JOB_SIGS13: job_sigs13(w, j->vs); break;
+		case JOB_GROUPS_SIGS: job_groups_sigs(w, j->vs); break;
 		}
 	}
 	free(w);
@@ -1488,9 +1697,11 @@ static void stage_second_parts(struct run *run)
 			continue;
 		}
 		/* SSL 3.0 has no named groups (RFC 8422 starts at TLS 1.0) */
-		if (vs->version >= 0x0301)
+		if (one_hello_for_both(vs))
+			jobs[n_jobs++] = (struct job){JOB_GROUPS_SIGS, vs};
+		else if (vs->version >= 0x0301)
 			jobs[n_jobs++] = (struct job){JOB_GROUPS, vs};
-		if (vs->version == 0x0303)
+		if (vs->version == 0x0303 && !one_hello_for_both(vs))
 			jobs[n_jobs++] = (struct job){JOB_SIGS, vs};
 		if (vs->version == 0x0304)
 			jobs[n_jobs++] = (struct job){JOB_SIGS13, vs};

@@ -35,6 +35,8 @@ struct vstate {
 	char acc_kx[MAX_SUITES][32];
 	unsigned acc_dh[MAX_SUITES];
 	uint16_t acc_group[MAX_SUITES];
+	bool acc_hrr[MAX_SUITES];      /* the group came in a HelloRetryRequest */
+	uint16_t acc_sig[MAX_SUITES];  /* TLS 1.2: the ServerKeyExchange's */
 	size_t n_acc;
 	bool offer_order;              /* every pick was the first offered */
 	unsigned bundles_with_acc;
