@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A TCP relay in front of loopback servers, counting connections.
 
-    conn_relay.py --log FILE ADDR=BACKEND_PORT|reset ...
+    conn_relay.py --log FILE [--hold MS] ADDR=BACKEND_PORT|reset ...
 
 Listens on every ADDR (a loopback address such as 127.0.6.3) on one port
 number, the same for all, and relays each connection to
@@ -13,8 +13,12 @@ monotonic clock).
 
 One thread, one event loop, and in each turn the ends are handled before
 the accepts: a client that closed one connection before it opened the
-next is always seen to have done so, so the connections open at once
-per address are counted exactly, never one too many by a race.
+next is seen to have done so. That is not quite enough on a busy
+machine, where a reset sent from one core can reach the relay after a
+SYN sent from the other; --hold MS holds what each connection carries
+during its first MS milliseconds, so that every connection lasts at
+least that long and a cap that is not kept shows as an overlap of that
+length, far above the race's tens of microseconds.
 """
 import argparse
 import selectors
@@ -31,12 +35,51 @@ def log(f, what, addr):
     f.flush()
 
 
+HOLD = 0.0
+held = []  # the connections with bytes held back
+
+
 class Conn:
     def __init__(self, addr, client, backend):
         self.addr = addr
         self.client = client
         self.backend = backend
         self.closed = False
+        self.hold_until = time.monotonic() + HOLD
+        self.queue = []  # (socket, bytes), or (socket, None): a FIN
+
+
+def forward(c, dst, data, f):
+    """Sends data (None: a FIN) now, or queues it while c is held."""
+    if c.queue or time.monotonic() < c.hold_until:
+        if not c.queue:
+            held.append(c)
+        c.queue.append((dst, data))
+        return
+    try:
+        if data is None:
+            dst.shutdown(socket.SHUT_WR)
+            return
+        dst.setblocking(True)
+        dst.sendall(data)
+        dst.setblocking(False)
+    except (ConnectionError, OSError):
+        close_conn(c, f)
+
+
+def release_held(f):
+    now = time.monotonic()
+    for c in list(held):
+        if c.closed:
+            held.remove(c)
+            continue
+        if now < c.hold_until:
+            continue
+        held.remove(c)
+        queue, c.queue = c.queue, []
+        for dst, data in queue:
+            if not c.closed:
+                forward(c, dst, data, f)
 
 
 def close_conn(c, f):
@@ -84,29 +127,24 @@ def pump(side, c, f):
     if not data and side == "backend":
         # the server is done: a FIN to the client, as the server sent
         sel.unregister(c.backend)
-        try:
-            c.client.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass
+        forward(c, c.client, None, f)
         return
     if not data or dst is None:
         # the client is gone, or the "reset" endpoint answers its first
         # bytes with a reset
         close_conn(c, f)
         return
-    try:
-        dst.setblocking(True)
-        dst.sendall(data)
-        dst.setblocking(False)
-    except (ConnectionError, OSError):
-        close_conn(c, f)
+    forward(c, dst, data, f)
 
 
 def main():
+    global HOLD
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", required=True)
+    ap.add_argument("--hold", type=float, default=0.0)
     ap.add_argument("endpoints", nargs="+")
     a = ap.parse_args()
+    HOLD = a.hold / 1000.0
     f = open(a.log, "a")
     port = 0
     for spec in a.endpoints:
@@ -122,7 +160,11 @@ def main():
                                  else int(backend))))
     print("ready %d" % port, flush=True)
     while True:
-        events = sel.select()
+        wait = None
+        if held:
+            wait = max(0.0, min(c.hold_until for c in held)
+                       - time.monotonic())
+        events = sel.select(wait)
         # ends and data first, accepts last (see the docstring)
         events.sort(key=lambda e: e[0].data[0] == "listen")
         for key, _ in events:
@@ -131,6 +173,7 @@ def main():
                 accept(key.fileobj, what[0], what[1], f)
             elif not what.closed:
                 pump(kind, what, f)
+        release_held(f)
 
 
 if __name__ == "__main__":
