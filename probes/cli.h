@@ -207,17 +207,23 @@ struct cli_fleet {
 	{"out", required_argument, NULL, OPT_OUT}, \
 	{"resume", no_argument, NULL, OPT_RESUME}
 
-#define CLI_FLEET_USAGE \
+#define CLI_FLEET_USAGE_HEAD \
 	"many targets (instead of HOST; see \"Many targets\" in the manual):\n" \
 	"  --targets FILE      one target a line (- for stdin), or nmap -oG/-oX\n" \
-	"  --addresses all|first  every address of a name (default) or the first\n" \
-	"  --concurrency N     targets in flight at once (default 32)\n" \
+	"  --addresses all|first  every address of a name (default) or the first\n"
+#define CLI_FLEET_USAGE_TAIL \
 	"  --rate N            new connections a second over the run (default:\n" \
-	"                      no limit)\n" \
-	"  --per-host N        probes in flight to one address (default 2)\n" \
+	"                      no limit)\n"
+#define CLI_FLEET_USAGE_RUN \
 	"  --shard K/N         only the targets of shard K of N\n" \
 	"  --out FILE          append the records to FILE as JSON Lines\n" \
 	"  --resume            skip what --out FILE holds already\n"
+#define CLI_FLEET_USAGE \
+	CLI_FLEET_USAGE_HEAD \
+	"  --concurrency N     targets in flight at once (default 32)\n" \
+	CLI_FLEET_USAGE_TAIL \
+	"  --per-host N        probes in flight to one address (default 2)\n" \
+	CLI_FLEET_USAGE_RUN
 
 /* One of CLI_FLEET_LONGOPTS; returns as cli_ciphers_option does. */
 int cli_fleet_option(const char *sub, int opt, const char *arg,
@@ -227,6 +233,12 @@ int cli_fleet_option(const char *sub, int opt, const char *arg,
 int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
 		     const struct tp_client_opts *o,
 		     const struct cli_common *c);
+/* The same with a cipher audit of each: o->concurrency is each audit's
+ * connections at once (the caller's choice), fl->concurrency the
+ * audits in flight. */
+int cli_fleet_ciphers(const char *sub, const struct cli_fleet *fl,
+		      const struct tp_ciphers_opts *o,
+		      const struct cli_common *c);
 
 /* Usage lines of --capture, --pcap-out and --user, for the mains. */
 #define CLI_CAPTURE_USAGE \

@@ -103,7 +103,8 @@ static void target_words(const struct tp_targets_entry *e, char *out,
 }
 
 /* One record as a line of text: line, target, address, verdict, the
- * session, the first error (else warning) code. */
+ * session (client) or the grade (ciphers), the first error (else
+ * warning) code. */
 static void text_line(const struct tp_fleet_record *rec)
 {
 	const struct tp_report *r = rec->report;
@@ -117,7 +118,10 @@ static void text_line(const struct tp_fleet_record *rec)
 		return;
 	}
 	target_words(rec->entry, target, sizeof(target));
-	if (r->session.present && r->session.version != NULL)
+	if (r->scan != NULL)
+		snprintf(session, sizeof(session), "grade %c",
+			 r->scan->grade != '\0' ? r->scan->grade : '-');
+	else if (r->session.present && r->session.version != NULL)
 		snprintf(session, sizeof(session), "%s/%s", r->session.version,
 			 r->session.cipher ? r->session.cipher : "?");
 	for (i = 0; i < r->n_findings; i++)
@@ -241,25 +245,32 @@ static int finish(const char *sub, struct fleet_out *fo,
 	return stats->failed > 0 ? 1 : 0;
 }
 
+/* What the front end reads of either probe's base options. */
+struct fleet_base {
+	int starttls;
+	bool capture;
+	const char *pcap_out;
+};
+
 /* Everything a run needs before its first probe; the exit code of a
  * failure, else -1. */
 static int prepare(const char *sub, const struct cli_fleet *fl,
-		   const struct tp_client_opts *o, struct tp_fleet_opts *fo,
+		   const struct fleet_base *b, struct tp_fleet_opts *fo,
 		   struct tp_fleet_seen **seen, FILE **out)
 {
 	struct tp_targets_opts topts = {
-		.default_port = o->starttls
-				? tp_starttls_default_port(o->starttls) : 443,
-		.starttls = (enum tp_starttls)o->starttls,
+		.default_port = b->starttls
+				? tp_starttls_default_port(b->starttls) : 443,
+		.starttls = (enum tp_starttls)b->starttls,
 	};
 	struct tp_error err = {0};
 	int rc;
 
 	/* a capture drops root for the whole process once it is open, and
 	 * --pcap-out is one file: they are one probe's, not a pool's */
-	if (o->capture || o->pcap_out != NULL)
+	if (b->capture || b->pcap_out != NULL)
 		return cli_fail(sub, 2, "%s takes the packets of one probe: "
-				"not with --targets", o->pcap_out != NULL
+				"not with --targets", b->pcap_out != NULL
 				? "--pcap-out" : "--capture");
 	if (fl->resume && fl->out == NULL)
 		return cli_fail(sub, 2, "--resume needs --out FILE: the "
@@ -289,17 +300,14 @@ static int prepare(const char *sub, const struct cli_fleet *fl,
 	return -1;
 }
 
-int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
-		     const struct tp_client_opts *o,
-		     const struct cli_common *c)
+/* The run of either probe: fo holds the probe and its base options, b
+ * what the front end checks of them. */
+static int run(const char *sub, const struct cli_fleet *fl,
+	       struct tp_fleet_opts *fo_in, const struct fleet_base *b,
+	       const struct cli_common *c)
 {
 	static volatile sig_atomic_t stop;
-	struct tp_fleet_opts fo = {
-		.base = o, .first_address = fl->first_address,
-		.concurrency = fl->concurrency, .rate = fl->rate,
-		.per_host = fl->per_host, .on_record = on_record,
-		.stop = &stop,
-	};
+	struct tp_fleet_opts fo = *fo_in;
 	struct fleet_out out = {
 		.sub = sub, .list = strcmp(fl->targets, "-") == 0 ? "stdin"
 				    : fl->targets,
@@ -312,7 +320,13 @@ int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
 	FILE *file = NULL;
 	int rc;
 
-	rc = prepare(sub, fl, o, &fo, &seen, &file);
+	fo.first_address = fl->first_address;
+	fo.concurrency = fl->concurrency;
+	fo.rate = fl->rate;
+	fo.per_host = fl->per_host;
+	fo.on_record = on_record;
+	fo.stop = &stop;
+	rc = prepare(sub, fl, b, &fo, &seen, &file);
 	if (rc >= 0)
 		goto done;
 	out.json = file != NULL ? file : c->json ? stdout : NULL;
@@ -332,4 +346,31 @@ done:
 			      strerror(errno));
 	tp_fleet_seen_free(seen);
 	return rc;
+}
+
+int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
+		     const struct tp_client_opts *o,
+		     const struct cli_common *c)
+{
+	struct tp_fleet_opts fo = {.probe = TP_FLEET_CLIENT, .base = o};
+	struct fleet_base b = {
+		.starttls = o->starttls, .capture = o->capture,
+		.pcap_out = o->pcap_out,
+	};
+
+	return run(sub, fl, &fo, &b, c);
+}
+
+int cli_fleet_ciphers(const char *sub, const struct cli_fleet *fl,
+		      const struct tp_ciphers_opts *o,
+		      const struct cli_common *c)
+{
+	struct tp_fleet_opts fo = {.probe = TP_FLEET_CIPHERS,
+				   .ciphers_base = o};
+	struct fleet_base b = {
+		.starttls = o->starttls, .capture = o->capture,
+		.pcap_out = o->pcap_out,
+	};
+
+	return run(sub, fl, &fo, &b, c);
 }

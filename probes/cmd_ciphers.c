@@ -1,4 +1,5 @@
-/* tlsprobe ciphers HOST[:PORT]: what the port accepts, graded. */
+/* tlsprobe ciphers HOST[:PORT]: what the port accepts, graded; or many
+ * targets, one record each (--targets FILE). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -8,9 +9,11 @@
 
 #include "starttls.h"
 #include "cli.h"
+#include "fleet.h"
 
 static const char usage_text[] =
 	"usage: tlsprobe ciphers HOST[:PORT] [options]\n"
+	"       tlsprobe ciphers --targets FILE [options]\n"
 	"  --json               one JSON report on stdout\n"
 	"  --format FORMAT      text (default), json, or nmap (the layout of\n"
 	"                       nmap's ssl-enum-ciphers)\n"
@@ -21,7 +24,8 @@ static const char usage_text[] =
 	"  --sni NAME           server name to send (default: HOST if a name)\n"
 	"  --no-sni             send no server name\n"
 	"  --concurrency N      connections at once (default "
-	TP_STR(TP_DEFAULT_CONCURRENCY) ")\n"
+	TP_STR(TP_DEFAULT_CONCURRENCY) "); with --targets:\n"
+	"                       audits in flight (default 32)\n"
 	"  --delay MS           pause between new connections (default 0)\n"
 	"  --budget N           most connections to the host (default "
 	TP_STR(TP_DEFAULT_BUDGET) ")\n"
@@ -32,10 +36,23 @@ static const char usage_text[] =
 	"                       of --timeout each; at least 2 x --timeout)\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
 	CLI_CAPTURE_USAGE
-	"  --no-color           plain text (also NO_COLOR=1)\n";
+	"  --no-color           plain text (also NO_COLOR=1)\n"
+	CLI_FLEET_USAGE_HEAD
+	CLI_FLEET_USAGE_TAIL
+	"  --per-host N        connections open to one address (default 2);\n"
+	"                      each audit makes up to N at once\n"
+	CLI_FLEET_USAGE_RUN;
 
 static const struct option longopts[] = {
 	CLI_CIPHERS_LONGOPTS,
+	/* CLI_FLEET_LONGOPTS but --concurrency, which ciphers has already */
+	{"targets", required_argument, NULL, OPT_TARGETS},
+	{"addresses", required_argument, NULL, OPT_ADDRESSES},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"per-host", required_argument, NULL, OPT_PER_HOST},
+	{"shard", required_argument, NULL, OPT_SHARD},
+	{"out", required_argument, NULL, OPT_OUT},
+	{"resume", no_argument, NULL, OPT_RESUME},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -79,19 +96,62 @@ static void say_why_no_table(const struct tp_report *r)
 struct ciphers_args {
 	struct tp_ciphers_opts *o;
 	struct cli_common *common;
+	struct cli_fleet *fleet;
+	const char *concurrency;  /* read once --targets is known */
 };
 
 static int apply_ciphers(int opt, const char *arg, void *ctx)
 {
 	struct ciphers_args *a = ctx;
+	int rc;
 
-	return cli_ciphers_option(opt, arg, a->o, a->common);
+	/* one audit's connections at once, or the audits in flight with
+	 * --targets (as client's): which is not known before the end */
+	if (opt == OPT_CONCURRENCY) {
+		a->concurrency = arg;
+		return 0;
+	}
+	rc = cli_ciphers_option(opt, arg, a->o, a->common);
+	return rc >= 0 ? rc : cli_fleet_option("ciphers", opt, arg, a->fleet);
+}
+
+/*
+ * --targets: the run over the list. --concurrency is then the audits in
+ * flight, as client's; each audit makes as many connections at once as
+ * one address may have open (--per-host), since more would only wait
+ * at the gate.
+ */
+static int run_targets(struct tp_ciphers_opts *o, struct cli_fleet *fleet,
+		       const struct cli_common *common, const char *concurrency)
+{
+	struct cli_common c = *common;
+	int rc;
+
+	if (concurrency != NULL &&
+	    (rc = cli_fleet_option("ciphers", OPT_CONCURRENCY, concurrency,
+				   fleet)) != 0)
+		return rc;
+	if (common->format == CLI_FORMAT_NMAP)
+		return cli_fail("ciphers", 2, "--format nmap prints one port's "
+				"table: not with --targets (--json gives one "
+				"record a line)");
+	if (o->sni != NULL && o->no_sni)
+		return cli_fail("ciphers", 2, "--sni and --no-sni exclude each "
+				"other");
+	c.json = common->format == CLI_FORMAT_JSON;
+	o->concurrency = fleet->per_host ? fleet->per_host
+			 : TP_FLEET_DEFAULT_PER_HOST;
+	if (o->concurrency > 32)
+		o->concurrency = 32;
+	return cli_fleet_ciphers("ciphers", fleet, o, &c);
 }
 
 int cmd_ciphers(int argc, char **argv)
 {
 	struct tp_ciphers_opts o;
 	struct cli_common common = {0};
+	struct cli_fleet fleet = {0};
+	struct ciphers_args args = {&o, &common, &fleet, NULL};
 	struct tp_error err = {0};
 	struct tp_report *r;
 	char *host = NULL, *out;
@@ -99,8 +159,21 @@ int cmd_ciphers(int argc, char **argv)
 
 	tp_ciphers_opts_init(&o);
 	rc = cli_options("ciphers", argc, argv, ":46", longopts, usage_text,
-			 apply_ciphers, &(struct ciphers_args){&o, &common});
+			 apply_ciphers, &args);
 	if (rc >= 0)
+		return rc;
+	if (fleet.targets != NULL && optind < argc)
+		return cli_fail("ciphers", 2, "--targets and a target '%s' "
+				"exclude each other: give one or the other",
+				argv[optind]);
+	if (fleet.targets != NULL)
+		return run_targets(&o, &fleet, &common, args.concurrency);
+	if (fleet.given != NULL)
+		return cli_fail("ciphers", 2, "%s needs --targets FILE",
+				fleet.given);
+	if (args.concurrency != NULL &&
+	    (rc = cli_ciphers_option(OPT_CONCURRENCY, args.concurrency, &o,
+				     &common)) != 0)
 		return rc;
 	if (optind >= argc)
 		return cli_fail("ciphers", 2, "no target: expected HOST[:PORT]");

@@ -205,17 +205,58 @@ static bool take_connection(struct scan *sc, int purpose)
 	return ok;
 }
 
+/*
+ * A connection to the audited address, through the run's gate when
+ * there is one (tp_ciphers_opts.before_connect): every connection of the
+ * audit is made here, and closed by close_conn. A gate that refuses (the
+ * run is stopping) reads as TP_NETRES_CANCELLED. The step's deadline
+ * starts once the gate has let the connection through.
+ */
+static void gated_connect(struct scan *sc, volatile sig_atomic_t *stop,
+			  int *fd, struct tp_net_result *nr)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&sc->addr;
+
+	*fd = -1;
+	if (sc->o->before_connect != NULL &&
+	    sc->o->before_connect(sc->o->gate_arg, sa) < 0) {
+		memset(nr, 0, sizeof(*nr));
+		nr->status = TP_NETRES_CANCELLED;
+		snprintf(nr->message, sizeof(nr->message), "stopped before "
+			 "connecting to %s", sc->where);
+		return;
+	}
+	tp_net_connect(sa, sc->addr_len,
+		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
+		       stop, fd, nr);
+	if (nr->status != TP_NETRES_OK) {
+		*fd = -1;
+		if (sc->o->after_close != NULL)
+			sc->o->after_close(sc->o->gate_arg, sa);
+	}
+}
+
+/* Closes a connection of gated_connect and gives its place back. */
+static void close_conn(struct scan *sc, int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	if (sc->o->after_close != NULL)
+		sc->o->after_close(sc->o->gate_arg,
+				   (const struct sockaddr *)&sc->addr);
+}
+
 /* Opens the connection and runs the STARTTLS prelude. */
 static int open_conn(struct scan *sc, int *fd, struct answer *a)
 {
 	struct tp_net_result nr;
 	struct tp_starttls_result pre;
 
-	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
-		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
-		       NULL, fd, &nr);
+	gated_connect(sc, NULL, fd, &nr);
 	if (nr.status != TP_NETRES_OK) {
-		a->kind = out_of_time(sc) ? ANS_STOPPED : ANS_CONNECT;
+		a->kind = nr.status == TP_NETRES_CANCELLED || out_of_time(sc)
+			  ? ANS_STOPPED : ANS_CONNECT;
 		snprintf(a->detail, sizeof(a->detail), "%s", nr.message);
 		return -1;
 	}
@@ -228,7 +269,7 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 				 sizeof(a->detail));
 	a->kind = out_of_time(sc) ? ANS_STOPPED
 		  : pre.status == TP_STARTTLS_BUSY ? ANS_BUSY : ANS_CONNECT;
-	close(*fd);
+	close_conn(sc, *fd);
 	*fd = -1;
 	return -1;
 }
@@ -335,7 +376,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 			  : out_of_time(sc) ? ANS_STOPPED : ANS_TIMEOUT;
 		snprintf(a->detail, sizeof(a->detail), "sending the "
 			 "ClientHello failed: %s", strerror(e));
-		close(fd);
+		close_conn(sc, fd);
 		return;
 	}
 	/* a server seen to stop after its ServerHello would make every
@@ -354,7 +395,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
 		   sizeof(struct linger));
-	close(fd);
+	close_conn(sc, fd);
 }
 
 /* Keeps a description in list unless it is known or the list is full;
@@ -1129,7 +1170,7 @@ out:
 	setsockopt(fd, SOL_SOCKET, SO_LINGER,
 		   &(struct linger){.l_onoff = 1, .l_linger = 0},
 		   sizeof(struct linger));
-	close(fd);
+	close_conn(sc, fd);
 }
 
 static void job_sigs13(struct worker *w, struct vstate *vs)
@@ -1343,9 +1384,7 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 	double t0 = tp_now_ms();
 	int fd;
 
-	tp_net_connect((const struct sockaddr *)&sc->addr, sc->addr_len,
-		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
-		       sc->o->stop, &fd, &nr);
+	gated_connect(sc, sc->o->stop, &fd, &nr);
 	sc->connections++;
 	if (nr.status == TP_NETRES_CANCELLED) {
 		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
@@ -1395,13 +1434,13 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 			tp_stage_set(ss, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 				     line);
 			tp_report_finding(r, TP_STARTTLS_FAILED, "%s", line);
-			close(fd);
+			close_conn(sc, fd);
 			return false;
 		}
 		tp_stage_set(ss, TP_STAGE_OK, tp_now_ms() - t0,
 			     "the server is ready for TLS");
 	}
-	close(fd);
+	close_conn(sc, fd);
 	return true;
 }
 
@@ -1413,8 +1452,21 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	double t0 = tp_now_ms();
 	size_t i;
 
-	tp_net_resolve(sc->o->host, sc->o->port, sc->o->family,
-		       sc->timeout_ms, sc->o->stop, &res, &nr);
+	if (sc->o->address != NULL) {
+		/* --targets resolved it: that address, the target's port */
+		memset(&res, 0, sizeof(res));
+		memset(&nr, 0, sizeof(nr));
+		res.addr[0] = *sc->o->address;
+		tp_addr_set_port(&res.addr[0], sc->o->port);
+		res.len[0] = res.addr[0].ss_family == AF_INET6
+			     ? sizeof(struct sockaddr_in6)
+			     : sizeof(struct sockaddr_in);
+		res.n = 1;
+		nr.status = TP_NETRES_OK;
+	} else {
+		tp_net_resolve(sc->o->host, sc->o->port, sc->o->family,
+			       sc->timeout_ms, sc->o->stop, &res, &nr);
+	}
 	if (nr.status != TP_NETRES_OK || res.n == 0) {
 		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);
@@ -1437,8 +1489,12 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	sc->addr_len = res.len[0];
 	tp_addr_format((struct sockaddr *)&sc->addr, sc->where,
 		       sizeof(sc->where));
-	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "%zu address%s",
-		     res.n, res.n == 1 ? "" : "es");
+	if (sc->o->address != NULL)
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "address "
+			     "given: %s (not looked up again)", sc->where);
+	else
+		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0,
+			     "%zu address%s", res.n, res.n == 1 ? "" : "es");
 	return 0;
 }
 

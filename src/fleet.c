@@ -379,7 +379,11 @@ char *tp_fleet_record_json(const struct tp_fleet_record *rec)
 
 struct fleet {
 	const struct tp_fleet_opts *o;
-	const struct tp_client_opts *base;
+	/* what the runner reads of the probe's base options */
+	const char *sni;
+	bool no_sni;
+	int family;
+	double timeout_s;
 	volatile sig_atomic_t *stop;
 	/* the reader, one thread at a time */
 	pthread_mutex_t read_lock;
@@ -561,12 +565,11 @@ static int acquire(struct fleet *f, const char *address)
 
 /* The SNI a probe of e sends, as its report will say it: the resume key
  * is made from it before the probe runs. */
-static void sent_sni(const struct tp_client_opts *base,
-		     const struct tp_targets_entry *e,
+static void sent_sni(const struct fleet *f, const struct tp_targets_entry *e,
 		     char out[TP_ADDR_NAME_SIZE])
 {
-	const char *sni = base->no_sni ? NULL : e->sni[0] ? e->sni
-			  : base->sni ? base->sni
+	const char *sni = f->no_sni ? NULL : e->sni[0] ? e->sni
+			  : f->sni ? f->sni
 			  : tp_addr_is_literal(e->host) ? NULL : e->host;
 	char form[TP_ADDR_NAME_SIZE];
 
@@ -574,41 +577,52 @@ static void sent_sni(const struct tp_client_opts *base,
 	snprintf(out, TP_ADDR_NAME_SIZE, "%s", sni != NULL ? sni : "");
 }
 
-/* One probe: target e at address (NULL: the name did not resolve, and
- * the probe's own dns stage says why). */
-static void run_job(struct fleet *f, const struct tp_targets_entry *e,
-		    const struct sockaddr_storage *address, const char *text)
+/* The run's gate for a cipher audit's connections: a place of the
+ * address and a token of the rate, one connection at a time. */
+static int gate_before(void *arg, const struct sockaddr *sa)
 {
-	struct tp_client_opts opts = *f->base;
-	const char *starttls = e->starttls != TP_STARTTLS_NONE
-			       ? tp_starttls_name(e->starttls) : "";
-	struct tp_fleet_record rec = {.entry = e, .address = text};
-	char key[TP_FLEET_KEY_SIZE], sni[TP_ADDR_NAME_SIZE];
+	char text[64];
+
+	tp_addr_format_host(sa, text, sizeof(text));
+	return acquire(arg, text);
+}
+
+/* No back-off here: the audit backs off from resets and busy answers
+ * itself, and a refusal by reset is one of its ordinary answers. */
+static void gate_after(void *arg, const struct sockaddr *sa)
+{
+	char text[64];
+
+	tp_addr_format_host(sa, text, sizeof(text));
+	release(arg, text, false);
+}
+
+/* A client probe of e at address: its report, NULL when it made none
+ * (stopped before it started, or no memory: f says which). *cut: a
+ * report cancelled by the stop flag, not to be handed out. */
+static struct tp_report *job_client(struct fleet *f,
+				    const struct tp_targets_entry *e,
+				    const struct sockaddr_storage *address,
+				    const char *text, bool *cut)
+{
+	struct tp_client_opts opts = *f->o->base;
 	struct tp_error err = {0};
 	struct tp_report *r;
 	int rc;
 
-	sent_sni(f->base, e, sni);
-	tp_fleet_key(key, e->host, e->port, sni, starttls, text);
-	if (f->o->seen != NULL && tp_fleet_seen_has(f->o->seen, key)) {
-		pthread_mutex_lock(&f->out_lock);
-		f->stats.skipped++;
-		pthread_mutex_unlock(&f->out_lock);
-		return;
-	}
 	opts.host = e->host;
 	opts.port = e->port;
-	opts.sni = e->sni[0] != '\0' ? e->sni : f->base->sni;
+	opts.sni = e->sni[0] != '\0' ? e->sni : f->o->base->sni;
 	opts.starttls = (int)e->starttls;
 	opts.address = address;
 	opts.stop = f->stop;  /* the run's, whatever base holds */
 	if (acquire(f, address != NULL ? text : NULL) < 0)
-		return;
+		return NULL;
 	r = tp_report_new("client");
 	if (r == NULL) {
 		release(f, address != NULL ? text : NULL, false);
 		fail_nomem(f);
-		return;
+		return NULL;
 	}
 	rc = tp_client_run(&opts, r, &err);
 	release(f, address != NULL ? text : NULL,
@@ -617,7 +631,76 @@ static void run_job(struct fleet *f, const struct tp_targets_entry *e,
 		/* the options every probe shares are unusable: no other
 		 * target would fare better */
 		fail(f, &err);
-	} else if (!tp_report_has(r, TP_RUN_CANCELLED)) {
+		tp_report_free(r);
+		return NULL;
+	}
+	*cut = tp_report_has(r, TP_RUN_CANCELLED);
+	return r;
+}
+
+/* A cipher audit of e at address, its connections through the gate;
+ * returns as job_client. */
+static struct tp_report *job_ciphers(struct fleet *f,
+				     const struct tp_targets_entry *e,
+				     const struct sockaddr_storage *address,
+				     bool *cut)
+{
+	struct tp_ciphers_opts opts = *f->o->ciphers_base;
+	struct tp_error err = {0};
+	struct tp_report *r;
+
+	opts.host = e->host;
+	opts.port = e->port;
+	opts.sni = e->sni[0] != '\0' ? e->sni : f->o->ciphers_base->sni;
+	opts.starttls = (int)e->starttls;
+	opts.address = address;
+	opts.stop = f->stop;
+	opts.progress = NULL;
+	opts.before_connect = gate_before;
+	opts.after_close = gate_after;
+	opts.gate_arg = f;
+	r = tp_report_new("ciphers");
+	if (r == NULL) {
+		fail_nomem(f);
+		return NULL;
+	}
+	if (tp_ciphers_run(&opts, r, &err) < 0) {
+		fail(f, &err);
+		tp_report_free(r);
+		return NULL;
+	}
+	/* an audit the stop flag cut short says less than the server would:
+	 * no record, so that --resume audits it again */
+	*cut = f->stop != NULL && *f->stop;
+	return r;
+}
+
+/* One probe: target e at address (NULL: the name did not resolve, and
+ * the probe's own dns stage says why). */
+static void run_job(struct fleet *f, const struct tp_targets_entry *e,
+		    const struct sockaddr_storage *address, const char *text)
+{
+	const char *starttls = e->starttls != TP_STARTTLS_NONE
+			       ? tp_starttls_name(e->starttls) : "";
+	struct tp_fleet_record rec = {.entry = e, .address = text};
+	char key[TP_FLEET_KEY_SIZE], sni[TP_ADDR_NAME_SIZE];
+	struct tp_report *r;
+	bool cut = false;
+
+	sent_sni(f, e, sni);
+	tp_fleet_key(key, e->host, e->port, sni, starttls, text);
+	if (f->o->seen != NULL && tp_fleet_seen_has(f->o->seen, key)) {
+		pthread_mutex_lock(&f->out_lock);
+		f->stats.skipped++;
+		pthread_mutex_unlock(&f->out_lock);
+		return;
+	}
+	r = f->o->probe == TP_FLEET_CIPHERS
+	    ? job_ciphers(f, e, address, &cut)
+	    : job_client(f, e, address, text, &cut);
+	if (r == NULL)
+		return;
+	if (!cut) {
 		r->target.line = e->line;
 		snprintf(r->target.starttls, sizeof(r->target.starttls), "%s",
 			 starttls);
@@ -640,9 +723,8 @@ static void run_target(struct fleet *f, const struct tp_targets_entry *e)
 		addrs.addr[0] = e->address;
 		addrs.n = 1;
 	} else {
-		tp_net_resolve(e->host, e->port, f->base->family,
-			       f->base->timeout_s * 1000, f->stop, &addrs,
-			       &res);
+		tp_net_resolve(e->host, e->port, f->family,
+			       f->timeout_s * 1000, f->stop, &addrs, &res);
 		if (res.status == TP_NETRES_CANCELLED)
 			return;
 		if (res.status != TP_NETRES_OK)
@@ -725,7 +807,7 @@ int tp_fleet_run(const struct tp_fleet_opts *o, struct tp_fleet_stats *stats,
 		 struct tp_error *err)
 {
 	struct fleet f = {
-		.o = o, .base = o->base, .stop = o->stop,
+		.o = o, .stop = o->stop,
 		.shard_k = o->shard_k, .shard_n = o->shard_n,
 	};
 	unsigned n = o->concurrency ? o->concurrency
@@ -734,6 +816,17 @@ int tp_fleet_run(const struct tp_fleet_opts *o, struct tp_fleet_stats *stats,
 
 	if (n > TP_FLEET_MAX_CONCURRENCY)
 		n = TP_FLEET_MAX_CONCURRENCY;
+	if (o->probe == TP_FLEET_CIPHERS) {
+		f.sni = o->ciphers_base->sni;
+		f.no_sni = o->ciphers_base->no_sni;
+		f.family = o->ciphers_base->family;
+		f.timeout_s = o->ciphers_base->timeout_s;
+	} else {
+		f.sni = o->base->sni;
+		f.no_sni = o->base->no_sni;
+		f.family = o->base->family;
+		f.timeout_s = o->base->timeout_s;
+	}
 	f.stats.t_start = tp_now_ms();
 	tp_fleet_bucket_init(&f.bucket, o->rate);
 	f.hosts = tp_fleet_hosts_new(o->per_host ? o->per_host

@@ -1,10 +1,18 @@
 /*
  * Many targets in one process (--targets): a bounded pool of threads
  * that pulls targets from the streamed reader (targets.h), resolves
- * each one to its addresses and runs one client probe per (target,
- * address) under the global rate, the per-address cap and the stop
- * flag; the records' JSON lines; the resume set read back from them.
- * Internal to libtlsprobe.
+ * each one to its addresses and runs one probe (client or cipher audit)
+ * per (target, address) under the global rate, the per-address cap and
+ * the stop flag; the records' JSON lines; the resume set read back from
+ * them. Internal to libtlsprobe.
+ *
+ * A client probe is one connection: it takes one token of the rate and
+ * one place of the address for its whole run. A cipher audit opens many
+ * connections, up to its own concurrency at once: each of them passes
+ * the run's gate (tp_ciphers_opts.before_connect), which takes a token
+ * and a place of the address for that connection alone. So --per-host
+ * bounds the connections open to one address whichever probe runs, and
+ * --rate counts every connection the audits open.
  *
  * Nothing is kept about a target once its record is out, so memory is
  * bounded whatever the list's length; the resume set (one key per
@@ -139,17 +147,29 @@ struct tp_fleet_stats {
 	double t_start;              /* tp_now_ms() at the start */
 };
 
+/* Which probe a run makes of each (target, address). */
+enum tp_fleet_probe {
+	TP_FLEET_CLIENT,   /* tp_client_run, one connection */
+	TP_FLEET_CIPHERS,  /* tp_ciphers_run, its connections gated */
+};
+
 struct tp_fleet_opts {
 	struct tp_targets *targets;           /* borrowed */
-	const struct tp_client_opts *base;    /* every probe's options; host,
-					       * port, sni, starttls and the
-					       * address come from the list */
+	enum tp_fleet_probe probe;            /* 0: client */
+	const struct tp_client_opts *base;    /* client: every probe's
+					       * options; host, port, sni,
+					       * starttls and the address
+					       * come from the list */
+	const struct tp_ciphers_opts *ciphers_base;  /* ciphers: the same;
+					       * its gate and stop are the
+					       * run's, whatever it holds */
 	bool first_address;                   /* --addresses first */
 	unsigned concurrency;                 /* targets in flight; 0: 32 */
 	double rate;                          /* new connections a second
 					       * over the run; 0: no limit */
-	unsigned per_host;                    /* probes in flight to one
-					       * address; 0: 2 */
+	unsigned per_host;                    /* probes (client) or
+					       * connections (ciphers) in
+					       * flight to one address; 0: 2 */
 	unsigned shard_k, shard_n;            /* shard_n 0: every target */
 	const struct tp_fleet_seen *seen;     /* resume: skipped; NULL none */
 	/*

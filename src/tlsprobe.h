@@ -713,6 +713,7 @@ int tp_cert_opts_check(const struct tp_cert_opts *o, struct tp_error *err);
 
 /* ---- the client probe (client.c) ---- */
 
+struct sockaddr;
 struct sockaddr_storage;
 
 struct tp_client_opts {
@@ -925,6 +926,24 @@ struct tp_ciphers_opts {
 	void (*progress)(void *arg, unsigned done, unsigned estimate);
 	void *progress_arg;
 	volatile sig_atomic_t *stop;  /* set by a signal handler: stop early */
+	/* NULL: resolve host. Set (--targets resolved it already): the one
+	 * address every probe goes to, its port ignored, as
+	 * tp_client_opts.address. */
+	const struct sockaddr_storage *address;
+	/*
+	 * The gate of a run over many targets (fleet.c); NULL: none.
+	 * before_connect is called before every connection the audit opens
+	 * (the first contact included) and blocks until the run's rate and
+	 * per-address caps allow one more to sa, or returns -1 when the run
+	 * is stopping: that connection is then not made. after_close is
+	 * called once for each connection let through, when it is closed
+	 * (or failed to open). The audit never holds a connection while it
+	 * waits at the gate, so a gate that makes it wait cannot deadlock
+	 * it, whatever its concurrency.
+	 */
+	int (*before_connect)(void *arg, const struct sockaddr *sa);
+	void (*after_close)(void *arg, const struct sockaddr *sa);
+	void *gate_arg;
 };
 
 /* Every field zero (its default) but timeout_s, TP_DEFAULT_TIMEOUT_S. */
