@@ -740,6 +740,23 @@ static bool field_differs(const json_t *addresses, const char *field,
 	return differ;
 }
 
+/* A code of one name, named as its endpoints are: with the command when
+ * the records are not a client's, so that a client's and an audit's
+ * view of one name are told apart. */
+static void count_name_code(struct tp_summary *s, const json_t *name,
+			    const char *code)
+{
+	const char *cmd = str_of(name, "command");
+	char key[700];
+
+	if (cmd == NULL || strcmp(cmd, "client") == 0) {
+		count_code(s, code, str_of(name, "target"));
+		return;
+	}
+	snprintf(key, sizeof(key), "%s %s", cmd, str_of(name, "target"));
+	count_code(s, code, key);
+}
+
 /* The ADDRESSES_DIFFER finding of one name when its addresses differ. */
 static void name_differ(struct tp_summary *s, json_t *name, json_t *findings)
 {
@@ -776,7 +793,7 @@ static void name_differ(struct tp_summary *s, json_t *name, json_t *findings)
 			"side", tp_side_name(k->side), "target",
 			str_of(name, "target"), "summary", summary,
 			"detail", detail, "fix", k->fix));
-		count_code(s, k->name, str_of(name, "target"));
+		count_name_code(s, name, k->name);
 	}
 	free(detail);
 }

@@ -349,6 +349,50 @@ static void test_summary_routing_map(void **state)
 	}
 }
 
+/* A client's and an audit's view of one name that differ are two
+ * findings, and the codes' targets tell them apart. */
+static void test_summary_differ_by_command(void **state)
+{
+	static const struct rec recs[] = {
+		{"pool.test", "192.0.2.1", 443, "pass", SHA_A, NULL, NULL, SUITE, NULL, NULL, NULL},
+		{"pool.test", "192.0.2.2", 443, "pass", SHA_B, NULL, NULL, SUITE, NULL, NULL, NULL},
+	};
+	struct tp_summary *s = tp_summary_new(NOW, 30);
+	const json_t *doc, *targets;
+	size_t i;
+
+	(void)state;
+	assert_non_null(s);
+	for (i = 0; i < 4; i++) {
+		static const char from[] = "\"command\":\"client\"";
+		char *line = client_line(&recs[i % 2]), *cmd, *audit;
+
+		/* the last two as an audit's records of the same ends */
+		if (i >= 2) {
+			cmd = strstr(line, from);
+			assert_non_null(cmd);
+			assert_true(asprintf(&audit, "%.*s\"command\":"
+					     "\"ciphers\"%s", (int)(cmd - line),
+					     line, cmd + sizeof(from) - 1) > 0);
+			free(line);
+			line = audit;
+		}
+		tp_summary_add_line(s, line, strlen(line), "t.jsonl", i + 1);
+		free(line);
+	}
+	doc = tp_summary_doc(s);
+	assert_non_null(doc);
+	assert_int_equal(jnum(doc, "codes.ADDRESSES_DIFFER"), 2);
+	targets = json_object_get(json_object_get(doc, "code_targets"),
+				  "ADDRESSES_DIFFER");
+	assert_int_equal(json_array_size(targets), 2);
+	assert_string_equal(json_string_value(json_array_get(targets, 0)),
+			    "ciphers pool.test:443");
+	assert_string_equal(json_string_value(json_array_get(targets, 1)),
+			    "pool.test:443");
+	tp_summary_free(s);
+}
+
 /* The paired server's view in the routing map; an address as host is
  * no name. */
 static void test_summary_routing_fields(void **state)
@@ -582,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_summary_certificates),
 		cmocka_unit_test(test_summary_shared_keys),
 		cmocka_unit_test(test_summary_routing_map),
+		cmocka_unit_test(test_summary_differ_by_command),
 		cmocka_unit_test(test_summary_routing_fields),
 		cmocka_unit_test(test_summary_baseline),
 		cmocka_unit_test(test_summary_malformed),
