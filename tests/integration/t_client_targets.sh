@@ -9,6 +9,7 @@
 # own (its /etc/netns hosts file, never the machine's resolver).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki ca1.pem server-ec.pem server-expired.pem server-ca2.pem \
 	server-wrongname.pem
@@ -16,8 +17,6 @@ cd "$T" || exit 1
 FLEET_SERVER="$TOP/tests/integration/fleet_server.py"
 SLOW=0.3
 
-# endpoint ADDR CERT [DELAY]: one fleet_server argument
-endpoint() { echo "$1=$PKI/$2.pem,$PKI/$2.key${3:+,$3}"; }
 eps=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	eps="$eps $(endpoint 127.0.1.$i server-ec)"
@@ -47,28 +46,6 @@ BAD_LINES="24 28"
 
 C="--ca $PKI/ca1.pem --timeout 5"
 tp() { timeout -k 2 60 "$TP" client "$@"; }
-
-# records FILE: "KEY<TAB>VERDICT<TAB>CODES" a record, sorted; KEY is the
-# resume key's fields; "line N" for a bad line. Fails on a line that is
-# not one JSON object.
-records() {
-	python3 - "$1" <<'EOF'
-import json, sys
-out = []
-for n, raw in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
-    d = json.loads(raw)
-    assert isinstance(d, dict), "line %d is no object" % n
-    t = d["target"]
-    if "error" in d:
-        out.append("line %d\t%s\t%s" % (t["line"], "error", t["text"]))
-        continue
-    a = t["addresses"][0] if t["addresses"] else ""
-    key = "%s:%d sni=%s @%s" % (t["host"], t["port"], t["sni"], a)
-    codes = " ".join(sorted(f["code"] for f in d["findings"]))
-    out.append("%s\t%s\t%s" % (key, d["verdict"], codes))
-print("\n".join(sorted(out)))
-EOF
-}
 
 # ---- the whole list, JSON Lines ----
 tp --targets list $C --json >all.jsonl 2>all.err

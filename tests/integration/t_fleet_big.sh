@@ -12,6 +12,7 @@
 # ten million lines stream through --shard 1/1000000 in bounded memory.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki ca1.pem server-ec.pem server-expired.pem server-wrongname.pem \
 	server-selfsigned.pem server-ca2.pem server-sha1.pem
@@ -85,25 +86,6 @@ NREC=243   # 200 + 30 + 2 + 3 + 8, and 2 bad lines besides
 C="--ca $PKI/ca1.pem --timeout 5 --no-sideband"
 tp() { timeout -k 2 120 "$TP" client "$@"; }
 
-# records FILE: "KEY<TAB>VERDICT<TAB>CODES" a record, sorted; "line N"
-# for a bad line
-records() {
-	python3 - "$1" <<'EOF'
-import json, sys
-out = []
-for raw in open(sys.argv[1], encoding="utf-8"):
-    d = json.loads(raw)
-    t = d["target"]
-    if "error" in d:
-        out.append("line %d\terror\t%s" % (t["line"], t["text"]))
-        continue
-    a = t["addresses"][0] if t["addresses"] else ""
-    key = "%s:%d sni=%s @%s" % (t["host"], t["port"], t["sni"], a)
-    codes = " ".join(sorted(f["code"] for f in d["findings"]))
-    out.append("%s\t%s\t%s" % (key, d["verdict"], codes))
-print("\n".join(sorted(out)))
-EOF
-}
 # alone REC [NS]: each sampled record of REC against a single-target run
 # of its endpoint (the address, the record's SNI); prints the count that
 # agree, and the ones that do not on stderr

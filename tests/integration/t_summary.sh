@@ -12,11 +12,11 @@
 # by a tlsprobe server (its unique ID, the address it saw us come from).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki ca1.pem server-ec.pem server-expired.pem server-ca2.pem server.pem
 cd "$T" || exit 1
 FLEET_SERVER="$TOP/tests/integration/fleet_server.py"
-endpoint() { echo "$1=$PKI/$2.pem,$PKI/$2.key"; }
 C="--ca $PKI/ca1.pem --timeout 5"
 tpc() { timeout -k 2 60 "$TP" client "$@"; }
 # a fixed now: two summaries of the same records are the same bytes
