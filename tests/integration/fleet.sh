@@ -37,3 +37,31 @@ if len(sys.argv) > 2:
     open(sys.argv[2], "w").write("\n".join(sorted(set(src))) + "\n")
 EOF
 }
+
+# each_line_json NAME OUT PARSER FILE [ARGS]: one TAP line NAME: PARSER
+# (records, or a test's own reader) took every line of FILE as one JSON
+# object; what it printed goes to OUT, and what it said when it did not
+# to the diagnostics
+each_line_json() {
+	_ej_name=$1 _ej_out=$2
+	shift 2
+	if "$@" >"$_ej_out" 2>"$_ej_out.py"; then
+		ok "$_ej_name"
+	else
+		not_ok "$_ej_name"
+		sed 's/^/#   /' "$_ej_out.py"
+	fi
+}
+
+# own_netns NS: a network namespace NS of our own, its lo up, with an
+# /etc/netns/NS for the hosts and resolver files only it reads; both go
+# at exit. Fails, NETNS_ERR saying why, when ip netns add does.
+own_netns() {
+	if ! ip netns add "$1" 2>"$T/netns.err"; then
+		NETNS_ERR="ip netns add: $(head -n 1 "$T/netns.err")"
+		return 1
+	fi
+	at_exit "ip netns del $1 2>/dev/null; rm -rf /etc/netns/$1"
+	ip netns exec "$1" ip link set lo up
+	mkdir -p "/etc/netns/$1"
+}

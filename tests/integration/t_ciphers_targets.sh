@@ -9,6 +9,7 @@
 # and --resume lose and repeat nothing; shards; exit statuses.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki server-ec.pem server.pem
 cd "$T" || exit 1
@@ -99,12 +100,8 @@ tpc --targets list $C --json >all.jsonl 2>all.err
 RC=$?
 ALL_MS=$(($(now_ms) - t0))
 check "a list with a closed port and a bad line exits 1" [ "$RC" -eq 1 ]
-if summary all.jsonl >all.sum 2>all.py; then
-	ok "every line of the output is one JSON object"
-else
-	not_ok "every line of the output is one JSON object"
-	sed 's/^/#   /' all.py
-fi
+each_line_json "every line of the output is one JSON object" \
+	all.sum summary all.jsonl
 check "one record per (target, address) and the bad line ($NREC)" \
 	[ "$(wc -l <all.jsonl)" -eq "$NREC" ]
 check "the bad line is a record with its line number" \

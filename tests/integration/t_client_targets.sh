@@ -51,12 +51,8 @@ tp() { timeout -k 2 60 "$TP" client "$@"; }
 tp --targets list $C --json >all.jsonl 2>all.err
 RC=$?
 check "a list with failures and bad lines exits 1" [ "$RC" -eq 1 ]
-if records all.jsonl >all.rec 2>all.py; then
-	ok "every line of the output is one JSON object"
-else
-	not_ok "every line of the output is one JSON object"
-	sed 's/^/#   /' all.py
-fi
+each_line_json "every line of the output is one JSON object" \
+	all.rec records all.jsonl
 check "one record per (target, address): $NREC" \
 	[ "$(wc -l <all.jsonl)" -eq "$NREC" -a \
 	  "$(cut -f1 all.rec | sort -u | wc -l)" -eq "$NREC" ]
@@ -233,12 +229,8 @@ check "the killed run had written part of the list ($before of $WANT)" \
 	[ "$before" -gt 0 -a "$before" -lt "$WANT" ]
 check "--resume: exit 1 (the list has failures)" [ "$RC" -eq 1 ]
 check "--resume says it cut the torn line" grep -q "torn" resume.err
-if records run.jsonl >run.rec 2>run.py; then
-	ok "after kill -9 and --resume every line is whole JSON"
-else
-	not_ok "after kill -9 and --resume every line is whole JSON"
-	sed 's/^/#   /' run.py
-fi
+each_line_json "after kill -9 and --resume every line is whole JSON" \
+	run.rec records run.jsonl
 check "every (target, address) exactly once ($(wc -l <run.rec) of $WANT)" \
 	[ "$(wc -l <run.rec)" -eq "$WANT" -a \
 	  "$(cut -f1 run.rec | sort -u | wc -l)" -eq "$WANT" ]
@@ -273,13 +265,10 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
 	exit 0
 fi
 NS="tpfleet$$"
-if ! ip netns add "$NS" 2>"$T/netns.err"; then
-	skip "a name's every address is probed" "ip netns add: $(head -n 1 "$T/netns.err")"
+if ! own_netns "$NS"; then
+	skip "a name's every address is probed" "$NETNS_ERR"
 	exit 0
 fi
-at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
-ip netns exec "$NS" ip link set lo up
-mkdir -p "/etc/netns/$NS"
 printf '127.0.7.1 multi.test\n127.0.7.2 multi.test\n127.0.7.3 multi.test\n' \
 	>"/etc/netns/$NS/hosts"
 start_ready fleetns ip netns exec "$NS" python3 "$FLEET_SERVER" \

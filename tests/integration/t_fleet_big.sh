@@ -120,12 +120,8 @@ RC=$?
 ms=$(($(now_ms) - t0))
 echo "# $NREC records in $ms ms"
 check "the list exits 1 (faults planted)" [ "$RC" -eq 1 ]
-if records all.jsonl >all.rec 2>all.py; then
-	ok "every line of the output is one JSON object"
-else
-	not_ok "every line of the output is one JSON object"
-	sed 's/^/#   /' all.py
-fi
+each_line_json "every line of the output is one JSON object" \
+	all.rec records all.jsonl
 lines=$(wc -l <all.jsonl)
 keys=$(cut -f1 all.rec | sort -u | wc -l)
 check "one record per (target, address) and bad line: $((NREC + 2)) ($lines lines, $keys keys)" \
@@ -219,13 +215,10 @@ if [ -S /var/run/nscd/socket ] || [ -S /run/nscd/socket ]; then
 	exit 0
 fi
 NS="tpbig$$"
-if ! ip netns add "$NS" 2>netns.err; then
-	not_ok "ip netns add: $(head -n 1 netns.err)"
+if ! own_netns "$NS"; then
+	not_ok "$NETNS_ERR"
 	exit 1
 fi
-at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
-ip netns exec "$NS" ip link set lo up
-mkdir -p "/etc/netns/$NS"
 printf 'nameserver 127.0.0.1\n' >"/etc/netns/$NS/resolv.conf"
 sed 's/^hosts:.*/hosts: files dns/' /etc/nsswitch.conf >"/etc/netns/$NS/nsswitch.conf"
 grep -q '^hosts:' "/etc/netns/$NS/nsswitch.conf" ||

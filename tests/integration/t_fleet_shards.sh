@@ -151,12 +151,8 @@ timeout -k 2 120 sh "$FLEET" --ssh "ssh -F $T/ssh_config" --logins logins \
 RC=$?
 check "fleet.sh over three hosts exits 1, as the one-machine run" [ "$RC" -eq 1 ]
 if [ "$RC" -gt 1 ]; then sed 's/^/#   /' fleet.err; fi
-if records merged.jsonl merged.src >merged.rec 2>merged.py; then
-	ok "the merged output is whole JSON Lines"
-else
-	not_ok "the merged output is whole JSON Lines"
-	sed 's/^/#   /' merged.py
-fi
+each_line_json "the merged output is whole JSON Lines" \
+	merged.rec records merged.jsonl merged.src
 check "every (target, address) exactly once ($(wc -l <merged.jsonl) lines)" \
 	[ "$(wc -l <merged.jsonl)" -eq "$NREC" -a \
 	  "$(cut -f1 merged.rec | sort -u | wc -l)" -eq "$NREC" ]
