@@ -1,6 +1,8 @@
-# Helpers for the tests of target lists (client --targets, fleet.sh):
-# the endpoints fleet_server.py serves and the records of a JSON Lines
-# run. Source it after servers.sh:
+# Helpers for the tests of target lists (client and ciphers --targets,
+# fleet.sh, summary): the endpoints fleet_server.py serves, the records
+# of a JSON Lines run and the check that each line is whole, a run in
+# the background awaited, a network namespace of the test's own.
+# Source it after servers.sh:
 #   . "$TOP/tests/integration/servers.sh"
 #   . "$TOP/tests/integration/fleet.sh"
 
@@ -64,4 +66,16 @@ own_netns() {
 	at_exit "ip netns del $1 2>/dev/null; rm -rf /etc/netns/$1"
 	ip netns exec "$1" ip link set lo up
 	mkdir -p "/etc/netns/$1"
+}
+
+# await_lines FILE N TRIES SECS: until FILE has N lines or more (a run
+# in the background has written that many records), looking at most
+# TRIES times, SECS apart
+await_lines() {
+	_al_i=0
+	while [ "$_al_i" -lt "$3" ] &&
+	      [ "$(cat "$1" 2>/dev/null | wc -l)" -lt "$2" ]; do
+		sleep "$4"
+		_al_i=$((_al_i + 1))
+	done
 }

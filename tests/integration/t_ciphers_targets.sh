@@ -240,11 +240,7 @@ rm -f out.jsonl
 "$TP" ciphers --targets list $C --out out.jsonl --concurrency 2 \
 	>/dev/null 2>&1 &
 pid=$!
-i=0
-while [ "$(cat out.jsonl 2>/dev/null | wc -l)" -lt 4 ] && [ $i -lt 300 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+await_lines out.jsonl 4 300 0.05
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 before=$(wc -l <out.jsonl)
@@ -267,11 +263,7 @@ rm -f int.jsonl
 "$TP" ciphers --targets list $C --out int.jsonl --rate 20 >int.out \
 	2>int.err &
 pid=$!
-i=0
-while [ "$(cat int.jsonl 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 400 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+await_lines int.jsonl 2 400 0.05
 kill -INT $pid
 t0=$(now_ms)
 wait $pid

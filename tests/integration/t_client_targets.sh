@@ -211,11 +211,7 @@ WANT=$(( NREC + 6 ))
 	--out run.jsonl >/dev/null 2>&1 &
 pid=$!
 # the slow ones first: kill it once three records are out
-i=0
-while [ $i -lt 200 ] && [ "$(cat run.jsonl 2>/dev/null | wc -l)" -lt 3 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+await_lines run.jsonl 3 200 0.05
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 before=$(wc -l <run.jsonl)

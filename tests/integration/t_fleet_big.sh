@@ -169,11 +169,7 @@ done
 "$TP" client --targets list $C --json --concurrency 4 --out run.jsonl \
 	>/dev/null 2>&1 &
 pid=$!
-i=0
-while [ $i -lt 200 ] && [ "$(cat run.jsonl 2>/dev/null | wc -l)" -lt 60 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+await_lines run.jsonl 60 200 0.02
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 before=$(wc -l <run.jsonl)
