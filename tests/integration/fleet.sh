@@ -40,6 +40,15 @@ if len(sys.argv) > 2:
 EOF
 }
 
+# verdict_codes FILE: "VERDICT<TAB>CODES" of the single-target report in
+# FILE, as records writes them, to compare a record with a run alone
+verdict_codes() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["verdict"] + "\t" + " ".join(sorted(f["code"] for f in d["findings"])))' "$1"
+}
+
 # each_line_json NAME OUT PARSER FILE [ARGS]: one TAP line NAME: PARSER
 # (records, or a test's own reader) took every line of FILE as one JSON
 # object; what it printed goes to OUT, and what it said when it did not

@@ -85,10 +85,7 @@ while IFS='	' read -r key verdict codes; do
 	if [ "$sni" = None ]; then sniopt=""; else sniopt="--sni $sni"; fi
 	# shellcheck disable=SC2086
 	tp $C $sniopt --json "$addr:$PORT" >one.json 2>/dev/null
-	got=$(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["verdict"] + "\t" + " ".join(sorted(f["code"] for f in d["findings"])))' one.json)
+	got=$(verdict_codes one.json)
 	if [ "$got" = "$verdict	$codes" ]; then
 		same=$((same + 1))
 	else

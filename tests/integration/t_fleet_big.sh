@@ -100,10 +100,7 @@ alone() {
 		# shellcheck disable=SC2086
 		${2:+ip netns exec "$2"} timeout -k 2 30 "$TP" client $C $sniopt \
 			--json "$addr:$port" >one.json 2>/dev/null
-		got=$(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["verdict"] + "\t" + " ".join(sorted(f["code"] for f in d["findings"])))' one.json)
+		got=$(verdict_codes one.json)
 		if [ "$got" = "$verdict	$codes" ]; then
 			same=$((same + 1))
 		else
