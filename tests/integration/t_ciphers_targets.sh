@@ -9,6 +9,7 @@
 # and --resume lose and repeat nothing; shards; exit statuses.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki server-ec.pem server.pem
 cd "$T" || exit 1
@@ -99,12 +100,8 @@ tpc --targets list $C --json >all.jsonl 2>all.err
 RC=$?
 ALL_MS=$(($(now_ms) - t0))
 check "a list with a closed port and a bad line exits 1" [ "$RC" -eq 1 ]
-if summary all.jsonl >all.sum 2>all.py; then
-	ok "every line of the output is one JSON object"
-else
-	not_ok "every line of the output is one JSON object"
-	sed 's/^/#   /' all.py
-fi
+each_line_json "every line of the output is one JSON object" \
+	all.sum summary all.jsonl
 check "one record per (target, address) and the bad line ($NREC)" \
 	[ "$(wc -l <all.jsonl)" -eq "$NREC" ]
 check "the bad line is a record with its line number" \
@@ -243,11 +240,7 @@ rm -f out.jsonl
 "$TP" ciphers --targets list $C --out out.jsonl --concurrency 2 \
 	>/dev/null 2>&1 &
 pid=$!
-i=0
-while [ "$(cat out.jsonl 2>/dev/null | wc -l)" -lt 4 ] && [ $i -lt 300 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+await_lines out.jsonl 4 300 0.05
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 before=$(wc -l <out.jsonl)
@@ -270,11 +263,7 @@ rm -f int.jsonl
 "$TP" ciphers --targets list $C --out int.jsonl --rate 20 >int.out \
 	2>int.err &
 pid=$!
-i=0
-while [ "$(cat int.jsonl 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 400 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+await_lines int.jsonl 2 400 0.05
 kill -INT $pid
 t0=$(now_ms)
 wait $pid

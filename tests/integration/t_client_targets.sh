@@ -9,6 +9,7 @@
 # own (its /etc/netns hosts file, never the machine's resolver).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki ca1.pem server-ec.pem server-expired.pem server-ca2.pem \
 	server-wrongname.pem
@@ -16,8 +17,6 @@ cd "$T" || exit 1
 FLEET_SERVER="$TOP/tests/integration/fleet_server.py"
 SLOW=0.3
 
-# endpoint ADDR CERT [DELAY]: one fleet_server argument
-endpoint() { echo "$1=$PKI/$2.pem,$PKI/$2.key${3:+,$3}"; }
 eps=""
 for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	eps="$eps $(endpoint 127.0.1.$i server-ec)"
@@ -48,38 +47,12 @@ BAD_LINES="24 28"
 C="--ca $PKI/ca1.pem --timeout 5"
 tp() { timeout -k 2 60 "$TP" client "$@"; }
 
-# records FILE: "KEY<TAB>VERDICT<TAB>CODES" a record, sorted; KEY is the
-# resume key's fields; "line N" for a bad line. Fails on a line that is
-# not one JSON object.
-records() {
-	python3 - "$1" <<'EOF'
-import json, sys
-out = []
-for n, raw in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
-    d = json.loads(raw)
-    assert isinstance(d, dict), "line %d is no object" % n
-    t = d["target"]
-    if "error" in d:
-        out.append("line %d\t%s\t%s" % (t["line"], "error", t["text"]))
-        continue
-    a = t["addresses"][0] if t["addresses"] else ""
-    key = "%s:%d sni=%s @%s" % (t["host"], t["port"], t["sni"], a)
-    codes = " ".join(sorted(f["code"] for f in d["findings"]))
-    out.append("%s\t%s\t%s" % (key, d["verdict"], codes))
-print("\n".join(sorted(out)))
-EOF
-}
-
 # ---- the whole list, JSON Lines ----
 tp --targets list $C --json >all.jsonl 2>all.err
 RC=$?
 check "a list with failures and bad lines exits 1" [ "$RC" -eq 1 ]
-if records all.jsonl >all.rec 2>all.py; then
-	ok "every line of the output is one JSON object"
-else
-	not_ok "every line of the output is one JSON object"
-	sed 's/^/#   /' all.py
-fi
+each_line_json "every line of the output is one JSON object" \
+	all.rec records all.jsonl
 check "one record per (target, address): $NREC" \
 	[ "$(wc -l <all.jsonl)" -eq "$NREC" -a \
 	  "$(cut -f1 all.rec | sort -u | wc -l)" -eq "$NREC" ]
@@ -112,10 +85,7 @@ while IFS='	' read -r key verdict codes; do
 	if [ "$sni" = None ]; then sniopt=""; else sniopt="--sni $sni"; fi
 	# shellcheck disable=SC2086
 	tp $C $sniopt --json "$addr:$PORT" >one.json 2>/dev/null
-	got=$(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["verdict"] + "\t" + " ".join(sorted(f["code"] for f in d["findings"])))' one.json)
+	got=$(verdict_codes one.json)
 	if [ "$got" = "$verdict	$codes" ]; then
 		same=$((same + 1))
 	else
@@ -238,11 +208,7 @@ WANT=$(( NREC + 6 ))
 	--out run.jsonl >/dev/null 2>&1 &
 pid=$!
 # the slow ones first: kill it once three records are out
-i=0
-while [ $i -lt 200 ] && [ "$(cat run.jsonl 2>/dev/null | wc -l)" -lt 3 ]; do
-	sleep 0.05
-	i=$((i + 1))
-done
+await_lines run.jsonl 3 200 0.05
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 before=$(wc -l <run.jsonl)
@@ -256,12 +222,8 @@ check "the killed run had written part of the list ($before of $WANT)" \
 	[ "$before" -gt 0 -a "$before" -lt "$WANT" ]
 check "--resume: exit 1 (the list has failures)" [ "$RC" -eq 1 ]
 check "--resume says it cut the torn line" grep -q "torn" resume.err
-if records run.jsonl >run.rec 2>run.py; then
-	ok "after kill -9 and --resume every line is whole JSON"
-else
-	not_ok "after kill -9 and --resume every line is whole JSON"
-	sed 's/^/#   /' run.py
-fi
+each_line_json "after kill -9 and --resume every line is whole JSON" \
+	run.rec records run.jsonl
 check "every (target, address) exactly once ($(wc -l <run.rec) of $WANT)" \
 	[ "$(wc -l <run.rec)" -eq "$WANT" -a \
 	  "$(cut -f1 run.rec | sort -u | wc -l)" -eq "$WANT" ]
@@ -296,13 +258,10 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
 	exit 0
 fi
 NS="tpfleet$$"
-if ! ip netns add "$NS" 2>"$T/netns.err"; then
-	skip "a name's every address is probed" "ip netns add: $(head -n 1 "$T/netns.err")"
+if ! own_netns "$NS"; then
+	skip "a name's every address is probed" "$NETNS_ERR"
 	exit 0
 fi
-at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
-ip netns exec "$NS" ip link set lo up
-mkdir -p "/etc/netns/$NS"
 printf '127.0.7.1 multi.test\n127.0.7.2 multi.test\n127.0.7.3 multi.test\n' \
 	>"/etc/netns/$NS/hosts"
 start_ready fleetns ip netns exec "$NS" python3 "$FLEET_SERVER" \

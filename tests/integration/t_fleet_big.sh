@@ -12,6 +12,7 @@
 # ten million lines stream through --shard 1/1000000 in bounded memory.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki ca1.pem server-ec.pem server-expired.pem server-wrongname.pem \
 	server-selfsigned.pem server-ca2.pem server-sha1.pem
@@ -85,25 +86,6 @@ NREC=243   # 200 + 30 + 2 + 3 + 8, and 2 bad lines besides
 C="--ca $PKI/ca1.pem --timeout 5 --no-sideband"
 tp() { timeout -k 2 120 "$TP" client "$@"; }
 
-# records FILE: "KEY<TAB>VERDICT<TAB>CODES" a record, sorted; "line N"
-# for a bad line
-records() {
-	python3 - "$1" <<'EOF'
-import json, sys
-out = []
-for raw in open(sys.argv[1], encoding="utf-8"):
-    d = json.loads(raw)
-    t = d["target"]
-    if "error" in d:
-        out.append("line %d\terror\t%s" % (t["line"], t["text"]))
-        continue
-    a = t["addresses"][0] if t["addresses"] else ""
-    key = "%s:%d sni=%s @%s" % (t["host"], t["port"], t["sni"], a)
-    codes = " ".join(sorted(f["code"] for f in d["findings"]))
-    out.append("%s\t%s\t%s" % (key, d["verdict"], codes))
-print("\n".join(sorted(out)))
-EOF
-}
 # alone REC [NS]: each sampled record of REC against a single-target run
 # of its endpoint (the address, the record's SNI); prints the count that
 # agree, and the ones that do not on stderr
@@ -118,10 +100,7 @@ alone() {
 		# shellcheck disable=SC2086
 		${2:+ip netns exec "$2"} timeout -k 2 30 "$TP" client $C $sniopt \
 			--json "$addr:$port" >one.json 2>/dev/null
-		got=$(python3 -c '
-import json, sys
-d = json.load(open(sys.argv[1]))
-print(d["verdict"] + "\t" + " ".join(sorted(f["code"] for f in d["findings"])))' one.json)
+		got=$(verdict_codes one.json)
 		if [ "$got" = "$verdict	$codes" ]; then
 			same=$((same + 1))
 		else
@@ -138,12 +117,8 @@ RC=$?
 ms=$(($(now_ms) - t0))
 echo "# $NREC records in $ms ms"
 check "the list exits 1 (faults planted)" [ "$RC" -eq 1 ]
-if records all.jsonl >all.rec 2>all.py; then
-	ok "every line of the output is one JSON object"
-else
-	not_ok "every line of the output is one JSON object"
-	sed 's/^/#   /' all.py
-fi
+each_line_json "every line of the output is one JSON object" \
+	all.rec records all.jsonl
 lines=$(wc -l <all.jsonl)
 keys=$(cut -f1 all.rec | sort -u | wc -l)
 check "one record per (target, address) and bad line: $((NREC + 2)) ($lines lines, $keys keys)" \
@@ -191,11 +166,7 @@ done
 "$TP" client --targets list $C --json --concurrency 4 --out run.jsonl \
 	>/dev/null 2>&1 &
 pid=$!
-i=0
-while [ $i -lt 200 ] && [ "$(cat run.jsonl 2>/dev/null | wc -l)" -lt 60 ]; do
-	sleep 0.02
-	i=$((i + 1))
-done
+await_lines run.jsonl 60 200 0.02
 kill -9 $pid 2>/dev/null
 wait $pid 2>/dev/null
 before=$(wc -l <run.jsonl)
@@ -237,13 +208,10 @@ if [ -S /var/run/nscd/socket ] || [ -S /run/nscd/socket ]; then
 	exit 0
 fi
 NS="tpbig$$"
-if ! ip netns add "$NS" 2>netns.err; then
-	not_ok "ip netns add: $(head -n 1 netns.err)"
+if ! own_netns "$NS"; then
+	not_ok "$NETNS_ERR"
 	exit 1
 fi
-at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
-ip netns exec "$NS" ip link set lo up
-mkdir -p "/etc/netns/$NS"
 printf 'nameserver 127.0.0.1\n' >"/etc/netns/$NS/resolv.conf"
 sed 's/^hosts:.*/hosts: files dns/' /etc/nsswitch.conf >"/etc/netns/$NS/nsswitch.conf"
 grep -q '^hosts:' "/etc/netns/$NS/nsswitch.conf" ||

@@ -9,6 +9,7 @@
 # login), and a host whose login fails makes fleet.sh fail naming it.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 need_root "shards over ssh on namespace hosts"
 for c in ip parallel /usr/sbin/sshd ssh ssh-keygen; do
@@ -106,7 +107,6 @@ ok "three namespace hosts, each sshd taking the test key"
 # extra addresses on host 1's veth (this side); the hosts route to this
 # machine by default, so all of them and the one-machine run reach the
 # same endpoints
-endpoint() { echo "$1=$PKI/$2.pem,$PKI/$2.key"; }
 eps=""
 for i in $(seq 1 16); do
 	ip addr add "10.200.9.$i/32" dev "${P}v1" || exit 1
@@ -134,30 +134,6 @@ PORT=$READY_PORT
 NREC=31   # 16 + 8 + 2 + 4 + 1 bad line
 C="--ca $PKI/ca1.pem --timeout 5 --no-sideband"
 
-# records FILE: "KEY<TAB>VERDICT<TAB>CODES" a record, sorted (the line
-# number for a bad line); "from" gets each record's source address
-records() {
-	python3 - "$1" "${2:-/dev/null}" <<'EOF'
-import json, sys
-out, src = [], []
-for raw in open(sys.argv[1], encoding="utf-8"):
-    d = json.loads(raw)
-    t = d["target"]
-    if "error" in d:
-        out.append("line %d\terror\t%s" % (t["line"], t["text"]))
-        continue
-    a = t["addresses"][0] if t["addresses"] else ""
-    key = "%s:%d sni=%s @%s" % (t["host"], t["port"], t["sni"], a)
-    codes = " ".join(sorted(f["code"] for f in d["findings"]))
-    out.append("%s\t%s\t%s" % (key, d["verdict"], codes))
-    for s in d["stages"]:
-        if s["name"] == "tcp" and s.get("local"):
-            src.append(s["local"].rsplit(":", 1)[0])
-print("\n".join(sorted(out)))
-open(sys.argv[2], "w").write("\n".join(sorted(set(src))) + "\n")
-EOF
-}
-
 # ---- one machine ----
 # shellcheck disable=SC2086
 timeout -k 2 60 "$TP" client --targets list $C --json >one.jsonl 2>one.err
@@ -175,12 +151,8 @@ timeout -k 2 120 sh "$FLEET" --ssh "ssh -F $T/ssh_config" --logins logins \
 RC=$?
 check "fleet.sh over three hosts exits 1, as the one-machine run" [ "$RC" -eq 1 ]
 if [ "$RC" -gt 1 ]; then sed 's/^/#   /' fleet.err; fi
-if records merged.jsonl merged.src >merged.rec 2>merged.py; then
-	ok "the merged output is whole JSON Lines"
-else
-	not_ok "the merged output is whole JSON Lines"
-	sed 's/^/#   /' merged.py
-fi
+each_line_json "the merged output is whole JSON Lines" \
+	merged.rec records merged.jsonl merged.src
 check "every (target, address) exactly once ($(wc -l <merged.jsonl) lines)" \
 	[ "$(wc -l <merged.jsonl)" -eq "$NREC" -a \
 	  "$(cut -f1 merged.rec | sort -u | wc -l)" -eq "$NREC" ]

@@ -12,11 +12,11 @@
 # by a tlsprobe server (its unique ID, the address it saw us come from).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
+. "$TOP/tests/integration/fleet.sh"
 
 make_pki ca1.pem server-ec.pem server-expired.pem server-ca2.pem server.pem
 cd "$T" || exit 1
 FLEET_SERVER="$TOP/tests/integration/fleet_server.py"
-endpoint() { echo "$1=$PKI/$2.pem,$PKI/$2.key"; }
 C="--ca $PKI/ca1.pem --timeout 5"
 tpc() { timeout -k 2 60 "$TP" client "$@"; }
 # a fixed now: two summaries of the same records are the same bytes
@@ -251,13 +251,10 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null; then
 	need_root "the routing map of names resolved in a namespace"
 fi
 NS="tpsum$$"
-if ! ip netns add "$NS" 2>"$T/netns.err"; then
-	skip "the routing map" "ip netns add: $(head -n 1 "$T/netns.err")"
+if ! own_netns "$NS"; then
+	skip "the routing map" "$NETNS_ERR"
 	exit 0
 fi
-at_exit "ip netns del $NS 2>/dev/null; rm -rf /etc/netns/$NS"
-ip netns exec "$NS" ip link set lo up
-mkdir -p "/etc/netns/$NS"
 printf '%s\n' "127.0.7.1 same.test" "127.0.7.2 same.test" \
 	"127.0.7.3 split.test" "127.0.7.4 split.test" "127.0.7.5 paired.test" \
 	>"/etc/netns/$NS/hosts"

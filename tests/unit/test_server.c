@@ -28,11 +28,8 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "pki.h"
 #include "sideband.h"
-
-/* 2024-01-01 and 2044-01-01 */
-#define T2024 ((time_t)1704067200)
-#define T2044 ((time_t)2335219200)
 
 static char dir[64];
 static char path_ca1[128], path_server[128], path_server_key[128];
@@ -42,68 +39,8 @@ static char server_sha256[65];
 
 /* ---- a small PKI ---- */
 
-static gnutls_x509_privkey_t new_key(void)
-{
-	gnutls_x509_privkey_t k;
-
-	assert_int_equal(gnutls_x509_privkey_init(&k), 0);
-	assert_int_equal(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
-		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
-	return k;
-}
-
-enum role { ROLE_CA, ROLE_SERVER, ROLE_CLIENT };
-
-static gnutls_x509_crt_t new_cert(const char *cn, gnutls_x509_privkey_t key,
-				  gnutls_x509_crt_t issuer,
-				  gnutls_x509_privkey_t issuer_key,
-				  enum role role)
-{
-	static unsigned serial = 100;
-	unsigned char id[64], sn[4];
-	size_t size = sizeof(id);
-	gnutls_x509_crt_t crt;
-
-	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
-	gnutls_x509_crt_set_version(crt, 3);
-	serial++;
-	sn[0] = 0;
-	sn[1] = (unsigned char)(serial >> 16);
-	sn[2] = (unsigned char)(serial >> 8);
-	sn[3] = (unsigned char)serial;
-	gnutls_x509_crt_set_serial(crt, sn, sizeof(sn));
-	gnutls_x509_crt_set_activation_time(crt, T2024);
-	gnutls_x509_crt_set_expiration_time(crt, T2044);
-	/* O first: the DN reads "CN=…,O=tlsprobe" (RFC 4514 order) */
-	if (role == ROLE_CA)
-		gnutls_x509_crt_set_dn_by_oid(crt,
-			GNUTLS_OID_X520_ORGANIZATION_NAME, 0, "tlsprobe", 8);
-	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
-		GNUTLS_OID_X520_COMMON_NAME, 0, cn, strlen(cn)), 0);
-	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
-	gnutls_x509_crt_set_basic_constraints(crt, role == ROLE_CA, -1);
-	gnutls_x509_crt_set_key_usage(crt, role == ROLE_CA
-		? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN
-		: GNUTLS_KEY_DIGITAL_SIGNATURE);
-	if (role == ROLE_SERVER) {
-		gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_SERVER, 0);
-		gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
-			"localhost", 9, GNUTLS_FSAN_SET);
-	} else if (role == ROLE_CLIENT) {
-		gnutls_x509_crt_set_key_purpose_oid(crt, GNUTLS_KP_TLS_WWW_CLIENT, 0);
-	}
-	assert_int_equal(gnutls_x509_privkey_get_key_id(key, 0, id, &size), 0);
-	gnutls_x509_crt_set_subject_key_id(crt, id, size);
-	if (issuer != NULL) {
-		size = sizeof(id);
-		if (gnutls_x509_crt_get_subject_key_id(issuer, id, &size,
-						       NULL) == 0)
-			gnutls_x509_crt_set_authority_key_id(crt, id, size);
-	}
-	assert_int_equal(gnutls_x509_crt_sign2(crt, issuer ? issuer : crt,
-		issuer_key ? issuer_key : key, GNUTLS_DIG_SHA256, 0), 0);
-	return crt;
-}
+/* the CAs' DNs name an O, and every certificate carries its key ids */
+#define PKI_FLAGS (PKI_CA_ORG | PKI_KEY_IDS)
 
 static void write_datum(const char *path, const gnutls_datum_t *d)
 {
@@ -142,11 +79,13 @@ static void make_pki(void)
 	unsigned char fp[32];
 	size_t fp_size = sizeof(fp), i;
 
-	ca1 = new_cert("tlsprobe Test CA1", k_ca1, NULL, NULL, ROLE_CA);
-	ca2 = new_cert("tlsprobe Test CA2", k_ca2, NULL, NULL, ROLE_CA);
-	srv = new_cert("localhost", k_srv, ca1, k_ca1, ROLE_SERVER);
-	c1 = new_cert("client.test", k_c1, ca1, k_ca1, ROLE_CLIENT);
-	c2 = new_cert("client.test", k_c2, ca2, k_ca2, ROLE_CLIENT);
+	ca1 = new_cert("tlsprobe Test CA1", k_ca1, NULL, NULL, ROLE_CA,
+		       PKI_FLAGS);
+	ca2 = new_cert("tlsprobe Test CA2", k_ca2, NULL, NULL, ROLE_CA,
+		       PKI_FLAGS);
+	srv = new_cert("localhost", k_srv, ca1, k_ca1, ROLE_SERVER, PKI_FLAGS);
+	c1 = new_cert("client.test", k_c1, ca1, k_ca1, ROLE_CLIENT, PKI_FLAGS);
+	c2 = new_cert("client.test", k_c2, ca2, k_ca2, ROLE_CLIENT, PKI_FLAGS);
 #define P(var, name) snprintf(var, sizeof(var), "%s/%s", dir, name)
 	P(path_ca1, "ca1.pem");
 	P(path_server, "server.pem");

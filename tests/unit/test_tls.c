@@ -24,69 +24,14 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 
+#include "pki.h"
 #include "cert.h"
 #include "net.h"
 #include "tls.h"
 
-/* 2024-01-01 and 2044-01-01 */
-#define T2024 ((time_t)1704067200)
-#define T2044 ((time_t)2335219200)
-
 static char dir[64];
 
 /* ---- a small PKI ---- */
-
-static gnutls_x509_privkey_t new_key(void)
-{
-	gnutls_x509_privkey_t k;
-
-	assert_int_equal(gnutls_x509_privkey_init(&k), 0);
-	assert_int_equal(gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
-		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0), 0);
-	return k;
-}
-
-enum role { ROLE_CA, ROLE_SERVER, ROLE_CLIENT };
-
-static gnutls_x509_crt_t new_cert(const char *cn, gnutls_x509_privkey_t key,
-				  gnutls_x509_crt_t issuer,
-				  gnutls_x509_privkey_t issuer_key,
-				  enum role role)
-{
-	static unsigned serial = 100;
-	unsigned char sn[4];
-	gnutls_x509_crt_t crt;
-
-	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
-	gnutls_x509_crt_set_version(crt, 3);
-	serial++;
-	sn[0] = 0;
-	sn[1] = (unsigned char)(serial >> 16);
-	sn[2] = (unsigned char)(serial >> 8);
-	sn[3] = (unsigned char)serial;
-	gnutls_x509_crt_set_serial(crt, sn, sizeof(sn));
-	gnutls_x509_crt_set_activation_time(crt, T2024);
-	gnutls_x509_crt_set_expiration_time(crt, T2044);
-	assert_int_equal(gnutls_x509_crt_set_dn_by_oid(crt,
-		GNUTLS_OID_X520_COMMON_NAME, 0, cn, strlen(cn)), 0);
-	assert_int_equal(gnutls_x509_crt_set_key(crt, key), 0);
-	gnutls_x509_crt_set_basic_constraints(crt, role == ROLE_CA, -1);
-	gnutls_x509_crt_set_key_usage(crt, role == ROLE_CA
-		? GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN
-		: GNUTLS_KEY_DIGITAL_SIGNATURE);
-	if (role == ROLE_SERVER) {
-		gnutls_x509_crt_set_key_purpose_oid(crt,
-			GNUTLS_KP_TLS_WWW_SERVER, 0);
-		gnutls_x509_crt_set_subject_alt_name(crt, GNUTLS_SAN_DNSNAME,
-			"localhost", 9, GNUTLS_FSAN_SET);
-	} else if (role == ROLE_CLIENT) {
-		gnutls_x509_crt_set_key_purpose_oid(crt,
-			GNUTLS_KP_TLS_WWW_CLIENT, 0);
-	}
-	assert_int_equal(gnutls_x509_crt_sign2(crt, issuer ? issuer : crt,
-		issuer_key ? issuer_key : key, GNUTLS_DIG_SHA256, 0), 0);
-	return crt;
-}
 
 /* The path of name in the test's directory; enough slots that a case's
  * paths all stay valid at once. */
@@ -140,9 +85,9 @@ static void make_pki(void)
 			      k_cli = new_key(), k_other = new_key();
 	gnutls_x509_crt_t ca, srv, cli;
 
-	ca = new_cert("tlsprobe Test CA", k_ca, NULL, NULL, ROLE_CA);
-	srv = new_cert("localhost", k_srv, ca, k_ca, ROLE_SERVER);
-	cli = new_cert("client.test", k_cli, ca, k_ca, ROLE_CLIENT);
+	ca = new_cert("tlsprobe Test CA", k_ca, NULL, NULL, ROLE_CA, 0);
+	srv = new_cert("localhost", k_srv, ca, k_ca, ROLE_SERVER, 0);
+	cli = new_cert("client.test", k_cli, ca, k_ca, ROLE_CLIENT, 0);
 	save_cert("ca.pem", ca);
 	save_cert("server.pem", srv);
 	save_key("server.key", k_srv, NULL);
