@@ -10,7 +10,7 @@ PREFIX     ?= /usr/local
 DESTDIR    ?=
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS       := gnutls libpcap ncursesw jansson libidn2
+PKGS       := gnutls libpcap ncursesw jansson libidn2 libcurl
 
 CFLAGS   ?= -O2 -g
 WARN     := -std=c11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \

@@ -456,8 +456,8 @@ int cli_options(const char *sub, int argc, char **argv, const char *shortopts,
 	return -1;
 }
 
-int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
-		       struct cli_common *c)
+int cli_ciphers_option(const char *sub, int opt, const char *arg,
+		       struct tp_ciphers_opts *o, struct cli_common *c)
 {
 	enum tp_starttls proto;
 	unsigned n;
@@ -472,7 +472,7 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 		else if (strcmp(arg, "nmap") == 0)
 			c->format = CLI_FORMAT_NMAP;
 		else
-			return cli_fail("ciphers", 2, "--format: unknown format "
+			return cli_fail(sub, 2, "--format: unknown format "
 					"'%s' (text, json or nmap)", arg);
 		c->json = c->format == CLI_FORMAT_JSON;
 		return 0;
@@ -480,29 +480,29 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 	case OPT_PROTOCOLS: o->protocols = arg; return 0;
 	case OPT_STARTTLS:
 		if (tp_starttls_parse(arg, &proto) < 0)
-			return cli_fail("ciphers", 2, "--starttls: unknown "
+			return cli_fail(sub, 2, "--starttls: unknown "
 					"protocol '%s' (smtp, imap, pop3, ftp, "
 					"xmpp, postgres or ldap)", arg);
 		o->starttls = (int)proto;
 		return 0;
 	case OPT_SNI:
-		return host_option("ciphers", "sni", arg, sni_ascii, &o->sni);
+		return host_option(sub, "sni", arg, sni_ascii, &o->sni);
 	case OPT_NO_SNI: o->no_sni = true; return 0;
 	case OPT_CONCURRENCY:
-		return parse_count("ciphers", "--concurrency", arg, 1, 32,
+		return parse_count(sub, "--concurrency", arg, 1, 32,
 				   &o->concurrency);
 	case OPT_DELAY:
-		if (parse_count("ciphers", "--delay", arg, 0, 600000, &n) != 0)
+		if (parse_count(sub, "--delay", arg, 0, 600000, &n) != 0)
 			return 2;
 		o->delay_ms = n;
 		return 0;
 	case OPT_BUDGET:
-		return parse_count("ciphers", "--budget", arg, 1, 100000,
+		return parse_count(sub, "--budget", arg, 1, 100000,
 				   &o->budget);
-	case OPT_TIMEOUT: return cli_parse_timeout("ciphers", arg,
+	case OPT_TIMEOUT: return cli_parse_timeout(sub, arg,
 						   &o->timeout_s);
 	case OPT_MAX_TIME:
-		return cli_parse_seconds("ciphers", "--max-time", arg,
+		return cli_parse_seconds(sub, "--max-time", arg,
 					 &o->max_time_s);
 	case OPT_NO_COLOR: c->no_color = true; return 0;
 	case '4': o->family = 4; return 0;
@@ -514,11 +514,11 @@ int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
 	case OPT_EXPECT_ID:
 	case OPT_PRIORITY:
 	case OPT_KEYLOG:
-		return cli_fail("ciphers", 2, "this option does not apply to "
-				"tlsprobe ciphers, which lists what the port "
+		return cli_fail(sub, 2, "this option does not apply to "
+				"tlsprobe %s, which lists what the port "
 				"accepts without completing a handshake: use "
 				"tlsprobe client to check certificates and "
-				"priorities");
+				"priorities", sub);
 	case OPT_CAPTURE: o->capture = true; return 0;
 	case OPT_PCAP_OUT: o->pcap_out = arg; o->capture = true; return 0;
 	case OPT_USER: o->user = arg; return 0;

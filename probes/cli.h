@@ -33,6 +33,8 @@ enum {
 	/* ciphers */
 	OPT_FORMAT, OPT_POLICY, OPT_PROTOCOLS, OPT_CONCURRENCY, OPT_DELAY,
 	OPT_BUDGET, OPT_MAX_TIME,
+	/* audit */
+	OPT_OFFLINE,
 	/* peer */
 	OPT_CONNECT, OPT_WAIT,
 	/* pcap */
@@ -180,8 +182,8 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
  * Applies one of CLI_CIPHERS_LONGOPTS (or -4, -6) to o and c. Returns -1
  * when opt is none of them, else the exit code of a bad value (0: fine).
  */
-int cli_ciphers_option(int opt, const char *arg, struct tp_ciphers_opts *o,
-		       struct cli_common *c);
+int cli_ciphers_option(const char *sub, int opt, const char *arg,
+		       struct tp_ciphers_opts *o, struct cli_common *c);
 
 /* Many targets in one run (--targets FILE, cli_fleet.c). */
 struct cli_fleet {
@@ -239,6 +241,9 @@ int cli_fleet_client(const char *sub, const struct cli_fleet *fl,
 int cli_fleet_ciphers(const char *sub, const struct cli_fleet *fl,
 		      const struct tp_ciphers_opts *o,
 		      const struct cli_common *c);
+/* The same with a whole audit of each (o->ciphers as above). */
+int cli_fleet_audit(const char *sub, const struct cli_fleet *fl,
+		    const struct tp_audit_opts *o, const struct cli_common *c);
 
 /* Usage lines of --capture, --pcap-out and --user, for the mains. */
 #define CLI_CAPTURE_USAGE \
@@ -332,6 +337,7 @@ int cmd_codes(int argc, char **argv);
 int cmd_server(int argc, char **argv);
 int cmd_peer(int argc, char **argv);
 int cmd_ciphers(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
 int cmd_pcap(int argc, char **argv);
 int cmd_summary(int argc, char **argv);

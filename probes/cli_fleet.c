@@ -374,3 +374,17 @@ int cli_fleet_ciphers(const char *sub, const struct cli_fleet *fl,
 
 	return run(sub, fl, &fo, &b, c);
 }
+
+int cli_fleet_audit(const char *sub, const struct cli_fleet *fl,
+		    const struct tp_audit_opts *o, const struct cli_common *c)
+{
+	struct tp_fleet_opts fo = {.probe = TP_FLEET_AUDIT,
+				   .ciphers_base = &o->ciphers,
+				   .audit_base = o};
+	struct fleet_base b = {
+		.starttls = o->ciphers.starttls, .capture = o->ciphers.capture,
+		.pcap_out = o->ciphers.pcap_out,
+	};
+
+	return run(sub, fl, &fo, &b, c);
+}

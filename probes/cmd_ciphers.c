@@ -1,5 +1,7 @@
-/* tlsprobe ciphers HOST[:PORT]: what the port accepts, graded; or many
- * targets, one record each (--targets FILE). */
+/* tlsprobe ciphers HOST[:PORT]: what the port accepts, graded; tlsprobe
+ * audit HOST[:PORT]: the same and the checks of known attacks, session
+ * behaviour and certificate status; either over many targets, one
+ * record each (--targets FILE). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -43,8 +45,44 @@ static const char usage_text[] =
 	"                      each audit makes up to N at once\n"
 	CLI_FLEET_USAGE_RUN;
 
+static const char audit_usage_text[] =
+	"usage: tlsprobe audit HOST[:PORT] [options]\n"
+	"       tlsprobe audit --targets FILE [options]\n"
+	"  everything tlsprobe ciphers reports, then the checks: known attacks\n"
+	"  (Heartbleed, CCS injection, ROBOT, Ticketbleed, renegotiation,\n"
+	"  compression, fallback SCSV, SSL 2.0, ...), session behaviour and\n"
+	"  certificate status (AIA, OCSP, CRL, SCTs)\n"
+	"  --json               one JSON report on stdout\n"
+	"  --offline            fetch nothing (AIA, OCSP, CRL): those checks\n"
+	"                       say they were skipped\n"
+	"  --ca FILE            trusted CAs for the chain and OCSP answers\n"
+	"                       (default: the system store)\n"
+	"  --protocols LIST     versions to test, e.g. TLS1.2,TLS1.3 (default all)\n"
+	"  --starttls PROTO     smtp, imap, pop3, ftp, xmpp, postgres, ldap\n"
+	"  --sni NAME           server name to send (default: HOST if a name)\n"
+	"  --no-sni             send no server name\n"
+	"  --concurrency N      connections at once (default "
+	TP_STR(TP_DEFAULT_CONCURRENCY) "); with --targets:\n"
+	"                       audits in flight (default 32)\n"
+	"  --delay MS           pause between new connections (default 0)\n"
+	"  --budget N           most connections to the host (default "
+	TP_STR(TP_DEFAULT_BUDGET) ")\n"
+	"  --timeout SECONDS    bound for each step of a connection (default "
+	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
+	"  --max-time SECONDS   bound for the cipher audit, and again for the\n"
+	"                       checks\n"
+	"  -4, -6               IPv4 or IPv6 only\n"
+	CLI_CAPTURE_USAGE
+	"  --no-color           plain text (also NO_COLOR=1)\n"
+	CLI_FLEET_USAGE_HEAD
+	CLI_FLEET_USAGE_TAIL
+	"  --per-host N        connections open to one address (default 2);\n"
+	"                      each audit makes up to N at once\n"
+	CLI_FLEET_USAGE_RUN;
+
 static const struct option longopts[] = {
 	CLI_CIPHERS_LONGOPTS,
+	{"offline", no_argument, NULL, OPT_OFFLINE},
 	/* CLI_FLEET_LONGOPTS but --concurrency, which ciphers has already */
 	{"targets", required_argument, NULL, OPT_TARGETS},
 	{"addresses", required_argument, NULL, OPT_ADDRESSES},
@@ -94,6 +132,8 @@ static void say_why_no_table(const struct tp_report *r)
 }
 
 struct ciphers_args {
+	const char *sub;          /* "ciphers" or "audit" */
+	struct tp_audit_opts *audit;  /* audit: its options; NULL: ciphers */
 	struct tp_ciphers_opts *o;
 	struct cli_common *common;
 	struct cli_fleet *fleet;
@@ -111,8 +151,24 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
 		a->concurrency = arg;
 		return 0;
 	}
-	rc = cli_ciphers_option(opt, arg, a->o, a->common);
-	return rc >= 0 ? rc : cli_fleet_option("ciphers", opt, arg, a->fleet);
+	if (a->audit != NULL && opt == OPT_OFFLINE) {
+		a->audit->offline = true;
+		return 0;
+	}
+	if (a->audit != NULL && opt == OPT_CA) {
+		a->audit->ca_file = arg;
+		return 0;
+	}
+	if (a->audit == NULL && opt == OPT_OFFLINE)
+		return cli_fail(a->sub, 2, "--offline applies to tlsprobe "
+				"audit, which fetches; tlsprobe ciphers never "
+				"does");
+	if (a->audit != NULL && opt == OPT_FORMAT &&
+	    strcmp(arg, "nmap") == 0)
+		return cli_fail(a->sub, 2, "--format nmap is the layout of "
+				"tlsprobe ciphers: text or json here");
+	rc = cli_ciphers_option(a->sub, opt, arg, a->o, a->common);
+	return rc >= 0 ? rc : cli_fleet_option(a->sub, opt, arg, a->fleet);
 }
 
 /*
@@ -121,29 +177,127 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
  * one address may have open (--per-host), since more would only wait
  * at the gate.
  */
-static int run_targets(struct tp_ciphers_opts *o, struct cli_fleet *fleet,
-		       const struct cli_common *common, const char *concurrency)
+static int run_targets(struct ciphers_args *a)
 {
-	struct cli_common c = *common;
+	struct tp_ciphers_opts *o = a->o;
+	struct cli_common c = *a->common;
 	int rc;
 
-	if (concurrency != NULL &&
-	    (rc = cli_fleet_option("ciphers", OPT_CONCURRENCY, concurrency,
-				   fleet)) != 0)
+	if (a->concurrency != NULL &&
+	    (rc = cli_fleet_option(a->sub, OPT_CONCURRENCY, a->concurrency,
+				   a->fleet)) != 0)
 		return rc;
-	if (common->format == CLI_FORMAT_NMAP)
-		return cli_fail("ciphers", 2, "--format nmap prints one port's "
+	if (c.format == CLI_FORMAT_NMAP)
+		return cli_fail(a->sub, 2, "--format nmap prints one port's "
 				"table: not with --targets (--json gives one "
 				"record a line)");
 	if (o->sni != NULL && o->no_sni)
-		return cli_fail("ciphers", 2, "--sni and --no-sni exclude each "
+		return cli_fail(a->sub, 2, "--sni and --no-sni exclude each "
 				"other");
-	c.json = common->format == CLI_FORMAT_JSON;
-	o->concurrency = fleet->per_host ? fleet->per_host
+	c.json = c.format == CLI_FORMAT_JSON;
+	o->concurrency = a->fleet->per_host ? a->fleet->per_host
 			 : TP_FLEET_DEFAULT_PER_HOST;
 	if (o->concurrency > 32)
 		o->concurrency = 32;
-	return cli_fleet_ciphers("ciphers", fleet, o, &c);
+	if (a->audit != NULL)
+		return cli_fleet_audit(a->sub, a->fleet, a->audit, &c);
+	return cli_fleet_ciphers(a->sub, a->fleet, o, &c);
+}
+
+/* The one target of the command line into o; an exit code, 0: fine. */
+static int one_target(struct ciphers_args *a, int argc, char **argv,
+		      char **host)
+{
+	struct tp_ciphers_opts *o = a->o;
+	struct tp_error err = {0};
+	int rc;
+
+	if (a->fleet->given != NULL)
+		return cli_fail(a->sub, 2, "%s needs --targets FILE",
+				a->fleet->given);
+	if (a->concurrency != NULL &&
+	    (rc = cli_ciphers_option(a->sub, OPT_CONCURRENCY, a->concurrency,
+				     o, a->common)) != 0)
+		return rc;
+	if (optind >= argc)
+		return cli_fail(a->sub, 2, "no target: expected HOST[:PORT]");
+	if (optind + 1 < argc)
+		return cli_fail(a->sub, 2, "one target only: unexpected '%s'",
+				argv[optind + 1]);
+	if (o->sni != NULL && o->no_sni)
+		return cli_fail(a->sub, 2, "--sni and --no-sni exclude each "
+				"other");
+	if (tp_addr_parse(argv[optind], o->starttls
+			  ? tp_starttls_default_port(o->starttls) : 443, host,
+			  &o->port, &err) < 0)
+		return cli_error(a->sub, &err);
+	o->host = *host;
+	return 0;
+}
+
+/* The report in the format asked for; the exit code. */
+static int emit(struct ciphers_args *a, struct tp_report *r)
+{
+	char *out;
+	int rc;
+
+	if (a->common->format != CLI_FORMAT_NMAP)
+		return cli_emit(r, a->common);
+	out = tp_report_to_nmap(r);
+	if (out == NULL)
+		return cli_fail(a->sub, 3, "out of memory");
+	say_why_no_table(r);
+	fputs(out, stdout);
+	free(out);
+	rc = fflush(stdout) != 0
+	     ? cli_fail(a->sub, 3, "cannot write the report: %s",
+			strerror(errno))
+	     : tp_report_exit_status(r);
+	return rc;
+}
+
+static int run(struct ciphers_args *a, const char *usage, int argc,
+	       char **argv)
+{
+	struct tp_ciphers_opts *o = a->o;
+	struct tp_error err = {0};
+	struct tp_report *r;
+	char *host = NULL;
+	int rc;
+
+	rc = cli_options(a->sub, argc, argv, ":46", longopts, usage,
+			 apply_ciphers, a);
+	if (rc >= 0)
+		return rc;
+	if (a->fleet->targets != NULL && optind < argc)
+		return cli_fail(a->sub, 2, "--targets and a target '%s' "
+				"exclude each other: give one or the other",
+				argv[optind]);
+	if (a->fleet->targets != NULL)
+		return run_targets(a);
+	if ((rc = one_target(a, argc, argv, &host)) != 0) {
+		free(host);
+		return rc;
+	}
+	o->stop = &stop;
+	/* restarted, as signal() had it: a second ^C must not fail the
+	 * write of the report the first one asked for */
+	cli_on_stop(&stop, true);
+	if (a->common->format != CLI_FORMAT_JSON && isatty(STDERR_FILENO))
+		o->progress = show_progress;
+	r = tp_report_new(a->sub);
+	if (r == NULL) {
+		free(host);
+		return cli_fail(a->sub, 3, "out of memory");
+	}
+	rc = a->audit != NULL ? tp_audit_run(a->audit, r, &err)
+			      : tp_ciphers_run(o, r, &err);
+	if (o->progress != NULL)
+		fputs("\r\033[K", stderr);
+	rc = rc < 0 ? cli_error(a->sub, &err) : emit(a, r);
+	tp_report_free(r);
+	free(host);
+	return rc;
 }
 
 int cmd_ciphers(int argc, char **argv)
@@ -151,79 +305,21 @@ int cmd_ciphers(int argc, char **argv)
 	struct tp_ciphers_opts o;
 	struct cli_common common = {0};
 	struct cli_fleet fleet = {0};
-	struct ciphers_args args = {&o, &common, &fleet, NULL};
-	struct tp_error err = {0};
-	struct tp_report *r;
-	char *host = NULL, *out;
-	int rc;
+	struct ciphers_args args = {"ciphers", NULL, &o, &common, &fleet,
+				    NULL};
 
 	tp_ciphers_opts_init(&o);
-	rc = cli_options("ciphers", argc, argv, ":46", longopts, usage_text,
-			 apply_ciphers, &args);
-	if (rc >= 0)
-		return rc;
-	if (fleet.targets != NULL && optind < argc)
-		return cli_fail("ciphers", 2, "--targets and a target '%s' "
-				"exclude each other: give one or the other",
-				argv[optind]);
-	if (fleet.targets != NULL)
-		return run_targets(&o, &fleet, &common, args.concurrency);
-	if (fleet.given != NULL)
-		return cli_fail("ciphers", 2, "%s needs --targets FILE",
-				fleet.given);
-	if (args.concurrency != NULL &&
-	    (rc = cli_ciphers_option(OPT_CONCURRENCY, args.concurrency, &o,
-				     &common)) != 0)
-		return rc;
-	if (optind >= argc)
-		return cli_fail("ciphers", 2, "no target: expected HOST[:PORT]");
-	if (optind + 1 < argc)
-		return cli_fail("ciphers", 2, "one target only: unexpected '%s'",
-				argv[optind + 1]);
-	if (o.sni != NULL && o.no_sni)
-		return cli_fail("ciphers", 2, "--sni and --no-sni exclude each "
-				"other");
-	if (tp_addr_parse(argv[optind], o.starttls
-			  ? tp_starttls_default_port(o.starttls) : 443, &host,
-			  &o.port, &err) < 0)
-		return cli_error("ciphers", &err);
-	o.host = host;
-	o.stop = &stop;
-	/* restarted, as signal() had it: a second ^C must not fail the
-	 * write of the report the first one asked for */
-	cli_on_stop(&stop, true);
-	if (common.format != CLI_FORMAT_JSON && isatty(STDERR_FILENO))
-		o.progress = show_progress;
-	r = tp_report_new("ciphers");
-	if (r == NULL) {
-		free(host);
-		return cli_fail("ciphers", 3, "out of memory");
-	}
-	rc = tp_ciphers_run(&o, r, &err);
-	if (o.progress != NULL)
-		fputs("\r\033[K", stderr);
-	if (rc < 0) {
-		tp_report_free(r);
-		free(host);
-		return cli_error("ciphers", &err);
-	}
-	if (common.format == CLI_FORMAT_NMAP) {
-		out = tp_report_to_nmap(r);
-		if (out == NULL) {
-			rc = cli_fail("ciphers", 3, "out of memory");
-		} else {
-			say_why_no_table(r);
-			fputs(out, stdout);
-			free(out);
-			rc = fflush(stdout) != 0
-			     ? cli_fail("ciphers", 3, "cannot write the report: "
-					"%s", strerror(errno))
-			     : tp_report_exit_status(r);
-		}
-	} else {
-		rc = cli_emit(r, &common);
-	}
-	tp_report_free(r);
-	free(host);
-	return rc;
+	return run(&args, usage_text, argc, argv);
+}
+
+int cmd_audit(int argc, char **argv)
+{
+	struct tp_audit_opts audit;
+	struct cli_common common = {0};
+	struct cli_fleet fleet = {0};
+	struct ciphers_args args = {"audit", &audit, &audit.ciphers, &common,
+				    &fleet, NULL};
+
+	tp_audit_opts_init(&audit);
+	return run(&args, audit_usage_text, argc, argv);
 }

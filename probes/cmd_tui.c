@@ -68,7 +68,7 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
 {
 	struct tui_args *a = ctx;
 
-	return cli_ciphers_option(opt, arg, &a->p->ciphers, a->common);
+	return cli_ciphers_option("ciphers", opt, arg, &a->p->ciphers, a->common);
 }
 
 static int apply_server(int opt, const char *arg, void *ctx)

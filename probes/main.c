@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
 	{"server", cmd_server, "listen, and diagnose every incoming handshake"},
 	{"peer", cmd_peer, "both roles at once between two nodes"},
 	{"ciphers", cmd_ciphers, "what a port accepts: versions, suites, groups, a grade"},
+	{"audit", cmd_audit, "ciphers, then known attacks, session behaviour, certificate status"},
 	{"pcap", cmd_pcap, "list and diagnose the TLS handshakes in a capture"},
 	{"summary", cmd_summary, "summarise the JSON Lines of --targets runs"},
 	{"cert", cmd_cert, "offline check of certificate, key and CA files"},

@@ -1820,6 +1820,12 @@ static void finish(struct run *run)
 int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 		   struct tp_error *err)
 {
+	return tp_ciphers_run_at(o, r, err, NULL);
+}
+
+int tp_ciphers_run_at(const struct tp_ciphers_opts *o, struct tp_report *r,
+		      struct tp_error *err, struct tp_ciphers_reached *out)
+{
 	struct run run = {
 		.o = o, .r = r, .t0 = tp_now_ms(),
 		.capture = o->capture || o->pcap_out != NULL,
@@ -1837,6 +1843,15 @@ int tp_ciphers_run(const struct tp_ciphers_opts *o, struct tp_report *r,
 		stage_suites(&run);
 		stage_second_parts(&run);
 		tp_ciphers_tls_stage(run.sc, r, run.t0);
+	}
+	if (out != NULL) {
+		out->reached = reach > 0;
+		out->addr = run.sc->addr;
+		out->len = run.sc->addr_len;
+		snprintf(out->where, sizeof(out->where), "%s", run.sc->where);
+		snprintf(out->sni, sizeof(out->sni), "%s",
+			 run.sc->sni != NULL ? run.sc->sni : "");
+		out->deadline = run.sc->deadline;
 	}
 	if (stage_judge(&run) < 0)
 		goto nomem;

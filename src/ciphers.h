@@ -6,6 +6,7 @@
 #define TP_CIPHERS_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "tlsprobe.h"
@@ -31,5 +32,19 @@ int tp_ciphers_versions(const struct sockaddr *sa, socklen_t len,
 			const char *host, const char *sni, int starttls,
 			double deadline, volatile sig_atomic_t *stop,
 			enum tp_version_answer answers[5]);
+
+/* Where an audit went, for the checks that follow it (audit.c). */
+struct tp_ciphers_reached {
+	bool reached;              /* dns and tcp (and STARTTLS) worked */
+	struct sockaddr_storage addr;
+	socklen_t len;
+	char where[80];            /* "192.0.2.1:443" */
+	char sni[256];             /* what the audit sent; "" none */
+	double deadline;           /* the audit's end (tp_now_ms clock) */
+};
+
+/* tp_ciphers_run, saying in out where the probes went. */
+int tp_ciphers_run_at(const struct tp_ciphers_opts *o, struct tp_report *r,
+		      struct tp_error *err, struct tp_ciphers_reached *out);
 
 #endif

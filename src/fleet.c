@@ -645,9 +645,11 @@ static struct tp_report *job_ciphers(struct fleet *f,
 				     const struct sockaddr_storage *address,
 				     bool *cut)
 {
+	struct tp_audit_opts audit;
 	struct tp_ciphers_opts opts = *f->o->ciphers_base;
 	struct tp_error err = {0};
 	struct tp_report *r;
+	int rc;
 
 	opts.host = e->host;
 	opts.port = e->port;
@@ -659,12 +661,19 @@ static struct tp_report *job_ciphers(struct fleet *f,
 	opts.before_connect = gate_before;
 	opts.after_close = gate_after;
 	opts.gate_arg = f;
-	r = tp_report_new("ciphers");
+	r = tp_report_new(f->o->probe == TP_FLEET_AUDIT ? "audit" : "ciphers");
 	if (r == NULL) {
 		fail_nomem(f);
 		return NULL;
 	}
-	if (tp_ciphers_run(&opts, r, &err) < 0) {
+	if (f->o->probe == TP_FLEET_AUDIT) {
+		audit = *f->o->audit_base;
+		audit.ciphers = opts;
+		rc = tp_audit_run(&audit, r, &err);
+	} else {
+		rc = tp_ciphers_run(&opts, r, &err);
+	}
+	if (rc < 0) {
 		fail(f, &err);
 		tp_report_free(r);
 		return NULL;
@@ -695,7 +704,7 @@ static void run_job(struct fleet *f, const struct tp_targets_entry *e,
 		pthread_mutex_unlock(&f->out_lock);
 		return;
 	}
-	r = f->o->probe == TP_FLEET_CIPHERS
+	r = f->o->probe != TP_FLEET_CLIENT
 	    ? job_ciphers(f, e, address, &cut)
 	    : job_client(f, e, address, text, &cut);
 	if (r == NULL)
@@ -816,7 +825,7 @@ int tp_fleet_run(const struct tp_fleet_opts *o, struct tp_fleet_stats *stats,
 
 	if (n > TP_FLEET_MAX_CONCURRENCY)
 		n = TP_FLEET_MAX_CONCURRENCY;
-	if (o->probe == TP_FLEET_CIPHERS) {
+	if (o->probe != TP_FLEET_CLIENT) {
 		f.sni = o->ciphers_base->sni;
 		f.no_sni = o->ciphers_base->no_sni;
 		f.family = o->ciphers_base->family;

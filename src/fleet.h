@@ -151,6 +151,7 @@ struct tp_fleet_stats {
 enum tp_fleet_probe {
 	TP_FLEET_CLIENT,   /* tp_client_run, one connection */
 	TP_FLEET_CIPHERS,  /* tp_ciphers_run, its connections gated */
+	TP_FLEET_AUDIT,    /* tp_audit_run, the same */
 };
 
 struct tp_fleet_opts {
@@ -162,7 +163,9 @@ struct tp_fleet_opts {
 					       * come from the list */
 	const struct tp_ciphers_opts *ciphers_base;  /* ciphers: the same;
 					       * its gate and stop are the
-					       * run's, whatever it holds */
+					       * run's, whatever it holds;
+					       * audit: audit_base's */
+	const struct tp_audit_opts *audit_base;  /* audit: the same */
 	bool first_address;                   /* --addresses first */
 	unsigned concurrency;                 /* targets in flight; 0: 32 */
 	double rate;                          /* new connections a second

@@ -244,6 +244,9 @@ void tp_report_free(struct tp_report *r)
 		free(r->pcap);
 	}
 	free(r->messages);
+	for (i = 0; i < r->n_checks; i++)
+		free(r->checks[i].detail);
+	free(r->checks);
 	for (i = 0; i < r->n_findings; i++) {
 		free(r->findings[i].summary);
 		free(r->findings[i].detail);
@@ -608,6 +611,53 @@ struct tp_finding *tp_report_finding_of(struct tp_report *r,
 bool tp_report_has(const struct tp_report *r, enum tp_code code)
 {
 	return tp_report_find_finding(r, code) != NULL;
+}
+
+struct tp_check *tp_report_check(struct tp_report *r, const char *name,
+				 enum tp_check_status status,
+				 enum tp_check_support supported,
+				 const char *detail_fmt, ...)
+{
+	struct tp_check *c = grow(&r->checks, &r->n_checks, sizeof(*c));
+	va_list ap;
+
+	if (c == NULL)
+		return NULL;
+	tp_sanitize_into(c->name, sizeof(c->name), name, strlen(name));
+	c->status = status;
+	c->supported = supported;
+	va_start(ap, detail_fmt);
+	c->detail = vformat(detail_fmt, ap);
+	va_end(ap);
+	if (c->detail == NULL) {
+		r->n_checks--;
+		return NULL;
+	}
+	return c;
+}
+
+const char *tp_check_status_name(enum tp_check_status s)
+{
+	static const char *const names[] = {
+		[TP_CHECK_UNKNOWN] = "unknown",
+		[TP_CHECK_NOT_VULNERABLE] = "not_vulnerable",
+		[TP_CHECK_VULNERABLE] = "vulnerable",
+		[TP_CHECK_NOT_APPLICABLE] = "not_applicable",
+	};
+
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s]
+							       : "unknown";
+}
+
+const struct tp_check *tp_report_find_check(const struct tp_report *r,
+					    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_checks; i++)
+		if (strcmp(r->checks[i].name, name) == 0)
+			return &r->checks[i];
+	return NULL;
 }
 
 struct tp_cert_info *tp_report_add_cert(struct tp_report *r)

@@ -275,6 +275,7 @@ struct tp_scan {
 	unsigned suite_connections;  /* of them: versions and suites */
 	unsigned group_connections;  /* groups */
 	unsigned sigalg_connections; /* signature algorithms */
+	unsigned check_connections;  /* audit: its checks' */
 	double ms;
 	char *starttls;        /* "smtp", NULL when none */
 	char *policy_syntax;   /* NULL without --policy */
@@ -286,6 +287,34 @@ struct tp_scan {
 				    * have negotiated them anyway */
 	size_t n_policy_left_out;
 	char *policy_left_why;  /* why, once; NULL when none */
+};
+
+/*
+ * One check of an audit (audit): a known attack, a piece of session
+ * behaviour or the certificate's status, with the evidence in words.
+ */
+enum tp_check_status {
+	TP_CHECK_UNKNOWN,          /* could not decide: detail says why */
+	TP_CHECK_NOT_VULNERABLE,
+	TP_CHECK_VULNERABLE,
+	TP_CHECK_NOT_APPLICABLE,   /* nothing to test: no such version,
+				    * suite or extension */
+};
+
+/* What a check saw of a feature, beside its status. */
+enum tp_check_support {
+	TP_SUPPORT_NONE,       /* a check of an attack: no such question */
+	TP_SUPPORT_YES,
+	TP_SUPPORT_NO,
+};
+
+struct tp_check {
+	char name[32];         /* "heartbleed", "resumption_ticket", … */
+	enum tp_check_status status;
+	enum tp_check_support supported;
+	char *detail;          /* the evidence, or why it is unknown */
+	unsigned connections;  /* the check's own */
+	double ms;
 };
 
 /* One packet of a probe's own flows, as --capture saw it. */
@@ -397,6 +426,8 @@ struct tp_report {
 	struct tp_handshake *handshakes; /* pcap: one per TLS connection */
 	size_t n_handshakes;
 	struct tp_pcap_summary *pcap;    /* pcap: NULL otherwise */
+	struct tp_check *checks;         /* audit: one per check run */
+	size_t n_checks;
 };
 
 struct tp_report *tp_report_new(const char *command);
@@ -474,6 +505,17 @@ struct tp_finding *tp_report_copy_finding(struct tp_report *r,
 					  const struct tp_finding *src,
 					  const char *prefix);
 bool tp_report_has(const struct tp_report *r, enum tp_code code);
+
+/* Appends the result of an audit's check (the name cut to fit); the
+ * detail formatted and sanitised. NULL when memory ran out. */
+struct tp_check *tp_report_check(struct tp_report *r, const char *name,
+				 enum tp_check_status status,
+				 enum tp_check_support supported,
+				 const char *detail_fmt, ...) TP_PRINTF(5, 6);
+const char *tp_check_status_name(enum tp_check_status s);
+/* The check of that name; NULL when the report has none. */
+const struct tp_check *tp_report_find_check(const struct tp_report *r,
+					    const char *name);
 /* The first finding of that code, for the probe that fills the report
  * to add to; NULL when it has none. */
 struct tp_finding *tp_report_finding_of(struct tp_report *r,
@@ -972,6 +1014,32 @@ double tp_ciphers_default_max_time(const struct tp_ciphers_opts *o);
  */
 int tp_ciphers_opts_check(const struct tp_ciphers_opts *o,
 			  struct tp_error *err);
+
+/* ---- audit (audit.c) ---- */
+
+struct tp_audit_opts {
+	/* The cipher audit the checks follow: its target, timeout, gate,
+	 * stop and budget serve every check too. */
+	struct tp_ciphers_opts ciphers;
+	bool offline;             /* --offline: fetch nothing (AIA, OCSP,
+				   * CRL); the checks that need it say so */
+	const char *ca_file;      /* --ca: trust for the chain, OCSP
+				   * responses and fetched issuers; NULL:
+				   * the system store */
+};
+
+/* tp_ciphers_opts_init, and every check on. */
+void tp_audit_opts_init(struct tp_audit_opts *o);
+/* tp_ciphers_opts_check and the audit's own options. */
+int tp_audit_opts_check(const struct tp_audit_opts *o, struct tp_error *err);
+
+/*
+ * Everything the cipher audit reports, then the checks (known attacks,
+ * session behaviour, certificate status), each a tp_check in the report
+ * and a finding when it proves a fault. Returns as tp_ciphers_run.
+ */
+int tp_audit_run(const struct tp_audit_opts *o, struct tp_report *r,
+		 struct tp_error *err);
 
 /* ---- captures (pcap.c) ---- */
 

@@ -213,6 +213,19 @@ static json_t *finding_json(const struct tp_finding *f)
 			 "fix", str_or_null(f->fix));
 }
 
+static json_t *check_json(const struct tp_check *c)
+{
+	return PACK("{s:s, s:s, s:o, s:s, s:i, s:f}",
+			 "name", c->name,
+			 "status", tp_check_status_name(c->status),
+			 "supported", c->supported == TP_SUPPORT_NONE
+			 ? json_null() : json_boolean(c->supported ==
+						      TP_SUPPORT_YES),
+			 "detail", c->detail,
+			 "connections", (int)c->connections,
+			 "ms", c->ms);
+}
+
 static json_t *fixed_strv(const char (*v)[24], size_t n)
 {
 	json_t *a = json_array();
@@ -742,6 +755,17 @@ static json_t *report_json(const struct tp_report *r)
 		directions_json(doc, r);
 	if (r->scan != NULL)
 		scan_json(doc, r->scan);
+	if (strcmp(r->command, "audit") == 0) {
+		a = json_array();
+		for (i = 0; i < r->n_checks; i++)
+			append(a, check_json(&r->checks[i]));
+		set(doc, "checks", a);
+		if (r->scan != NULL)
+			json_object_set_new(json_object_get(doc, "stats"),
+					    "check_connections",
+					    json_integer(
+					    r->scan->check_connections));
+	}
 	a = json_array();
 	for (i = 0; i < r->n_findings; i++)
 		append(a, finding_json(&r->findings[i]));

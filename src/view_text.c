@@ -577,10 +577,42 @@ static void scan(struct pen *p, const struct tp_report *r)
 	for (i = 0; i < sc->n_grade_reasons; i++)
 		fprintf(p->f, "           %s\n", sc->grade_reasons[i]);
 	fprintf(p->f, "probes     %u connection%s in %.1f ms (suites %u, "
-		"groups %u, signatures %u)\n", sc->connections,
+		"groups %u, signatures %u", sc->connections,
 		sc->connections == 1 ? "" : "s", sc->ms,
 		sc->suite_connections, sc->group_connections,
 		sc->sigalg_connections);
+	if (strcmp(r->command, "audit") == 0)
+		fprintf(p->f, ", checks %u", sc->check_connections);
+	fputs(")\n", p->f);
+}
+
+/* tlsprobe audit: one line per check, its evidence under it. */
+static void checks(struct pen *p, const struct tp_report *r)
+{
+	static const char *const words[] = {
+		[TP_CHECK_UNKNOWN] = "unknown",
+		[TP_CHECK_NOT_VULNERABLE] = "ok",
+		[TP_CHECK_VULNERABLE] = "VULNERABLE",
+		[TP_CHECK_NOT_APPLICABLE] = "n/a",
+	};
+	static const char *const colours[] = {
+		[TP_CHECK_UNKNOWN] = C_YELLOW,
+		[TP_CHECK_NOT_VULNERABLE] = C_GREEN,
+		[TP_CHECK_VULNERABLE] = C_RED,
+		[TP_CHECK_NOT_APPLICABLE] = C_DIM,
+	};
+	size_t i;
+
+	if (r->n_checks == 0)
+		return;
+	fputs("\nchecks\n", p->f);
+	for (i = 0; i < r->n_checks; i++) {
+		const struct tp_check *c = &r->checks[i];
+
+		fprintf(p->f, "  %-24s ", c->name);
+		paint(p, colours[c->status], "%-10s", words[c->status]);
+		fprintf(p->f, " %s\n", c->detail);
+	}
 }
 
 /* tlsprobe peer: each direction as a client report of its own. */
@@ -622,6 +654,7 @@ static void draw_report(struct pen *p, const void *what, int flags)
 		messages(p, r);
 	session(p, r);
 	scan(p, r);
+	checks(p, r);
 	client_hello(p, r);
 	certs(p, r);
 	peer(p, r);
