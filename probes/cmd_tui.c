@@ -17,6 +17,7 @@ static const char usage_text[] =
 	"  tlsprobe tui client HOST[:PORT] [client options]\n"
 	"  tlsprobe tui cert --cert FILE [--key FILE] [--ca FILE] ...\n"
 	"  tlsprobe tui ciphers HOST[:PORT] [ciphers options]\n"
+	"  tlsprobe tui audit HOST[:PORT] [audit options]\n"
 	"  tlsprobe tui server [--listen [ADDR]:PORT] --cert FILE --key FILE ...\n"
 	"  tlsprobe tui peer --listen [ADDR]:PORT --connect HOST:PORT ...\n"
 	"  tlsprobe tui pcap FILE [--host H] [--port N] [--sni NAME] [--keylog F]\n"
@@ -30,6 +31,12 @@ static const struct option client_longopts[] = {
 
 static const struct option ciphers_longopts[] = {
 	CLI_CIPHERS_LONGOPTS,
+	{NULL, 0, NULL, 0},
+};
+
+static const struct option audit_longopts[] = {
+	CLI_CIPHERS_LONGOPTS,
+	{"offline", no_argument, NULL, OPT_OFFLINE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -68,7 +75,19 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
 {
 	struct tui_args *a = ctx;
 
-	return cli_ciphers_option("ciphers", opt, arg, &a->p->ciphers, a->common);
+	return cli_ciphers_option(a->sub, opt, arg, &a->p->ciphers,
+				  a->common);
+}
+
+static int apply_audit(int opt, const char *arg, void *ctx)
+{
+	struct tui_args *a = ctx;
+
+	if (opt == OPT_OFFLINE) {
+		a->p->offline = true;
+		return 0;
+	}
+	return apply_ciphers(opt, arg, ctx);
 }
 
 static int apply_server(int opt, const char *arg, void *ctx)
@@ -241,6 +260,8 @@ static const struct tui_sub {
 	 rest_client},
 	{"tui ciphers", UI_CIPHERS, ":46", ciphers_longopts, apply_ciphers,
 	 rest_ciphers},
+	{"tui audit", UI_AUDIT, ":46", audit_longopts, apply_audit,
+	 rest_ciphers},
 	{"tui server", UI_SERVER, ":v", server_longopts, apply_server,
 	 rest_server},
 	{"tui peer", UI_PEER, ":46v", peer_longopts, apply_peer, rest_peer},
@@ -305,7 +326,7 @@ int cmd_tui(int argc, char **argv)
 			break;
 	if (k == sizeof(subs) / sizeof(subs[0]))
 		return cli_fail("tui", 2, "'%s': expected client, cert, "
-				"ciphers, server, peer or pcap", sub);
+				"ciphers, audit, server, peer or pcap", sub);
 	rc = parse_sub(&subs[k], argc, argv, &p, &common);
 	if (rc != 0)
 		return rc;

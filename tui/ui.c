@@ -157,7 +157,7 @@ void ui_open_run(struct ui *u, struct ui_run *run)
 {
 	static const enum ui_screen screens[UI_KIND_COUNT] = {
 		UI_SCR_CLIENT, UI_SCR_CHAIN, UI_SCR_CIPHERS, UI_SCR_SERVER,
-		UI_SCR_PEER, UI_SCR_PCAP,
+		UI_SCR_PEER, UI_SCR_PCAP, UI_SCR_CIPHERS,
 	};
 
 	u->cur = run;

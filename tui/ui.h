@@ -20,7 +20,7 @@
 /* ---- runs: one probe on a worker thread ---- */
 
 enum ui_kind { UI_CLIENT, UI_CERT, UI_CIPHERS, UI_SERVER, UI_PEER,
-	       UI_PCAP, UI_KIND_COUNT };
+	       UI_PCAP, UI_AUDIT, UI_KIND_COUNT };
 
 enum ui_state { UI_RUNNING, UI_DONE, UI_FAILED, UI_CANCELLED };
 
@@ -29,7 +29,8 @@ struct ui_params {
 	enum ui_kind kind;
 	struct tp_client_opts client;
 	struct tp_cert_opts cert;
-	struct tp_ciphers_opts ciphers;
+	struct tp_ciphers_opts ciphers;   /* ciphers, and audit's audit */
+	bool offline;                     /* audit: --offline */
 	struct tp_server_opts server;
 	struct tp_peer_opts peer;
 	struct tp_pcap_opts pcap;

@@ -211,6 +211,10 @@ static void details(const struct tp_report *r, char *buf, size_t size)
 	}
 	for (k = 0; k < s->n_grade_reasons; k++)
 		ADD("grade: %s\n", s->grade_reasons[k]);
+	for (k = 0; k < r->n_checks; k++)
+		ADD("check %s: %s: %s\n", r->checks[k].name,
+		    tp_check_status_name(r->checks[k].status),
+		    r->checks[k].detail);
 	for (k = 0; k < r->n_findings; k++)
 		ADD("%s %s: %s\n", r->findings[k].severity == TP_SEV_ERROR
 		    ? "ERROR" : r->findings[k].severity == TP_SEV_WARNING
@@ -264,8 +268,9 @@ void ui_ciphers_draw(struct ui *u, int y, int h)
 		 ? "  (stopped early)" : "");
 	mh = (h - 1) * 60 / 100;
 	draw_matrix(u, r->scan, y + 1, mh);
-	ui_hline(y + 1 + mh, 0, COLS, "Groups, signatures, policy, grade",
-		 u->focus == 1);
+	ui_hline(y + 1 + mh, 0, COLS, r->n_checks > 0
+		 ? "Groups, signatures, policy, grade, checks"
+		 : "Groups, signatures, policy, grade", u->focus == 1);
 	ui_mouse_pane(1, -1, y + 2 + mh, 0, h - 2 - mh, COLS);
 	buf = malloc(32768);
 	if (buf == NULL)

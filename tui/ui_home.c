@@ -25,16 +25,16 @@ static const struct {
 	unsigned kinds;  /* the probes that use the field */
 } fields[F_COUNT] = {
 	[F_PROBE] = {"Probe", ~0u},
-	[F_HOST] = {"Host", K(UI_CLIENT) | K(UI_CIPHERS)},
-	[F_PORT] = {"Port", K(UI_CLIENT) | K(UI_CIPHERS)},
-	[F_SNI] = {"SNI", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_PEER)},
+	[F_HOST] = {"Host", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_AUDIT)},
+	[F_PORT] = {"Port", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_AUDIT)},
+	[F_SNI] = {"SNI", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_AUDIT) | K(UI_PEER)},
 	[F_CA] = {"CA file", K(UI_CLIENT) | K(UI_CERT) | K(UI_SERVER) |
 		  K(UI_PEER)},
 	[F_CERT] = {"Cert file", K(UI_CLIENT) | K(UI_CERT) | K(UI_SERVER) |
 		    K(UI_PEER)},
 	[F_KEY] = {"Key file", K(UI_CLIENT) | K(UI_CERT) | K(UI_SERVER) |
 		   K(UI_PEER)},
-	[F_STARTTLS] = {"STARTTLS", K(UI_CLIENT) | K(UI_CIPHERS)},
+	[F_STARTTLS] = {"STARTTLS", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_AUDIT)},
 	[F_EXPECT_NAME] = {"Expect name", K(UI_CLIENT) | K(UI_CERT) |
 			   K(UI_PEER)},
 	[F_EXPECT_ID] = {"Expect ID", K(UI_CLIENT) | K(UI_CERT) |
@@ -42,11 +42,12 @@ static const struct {
 	[F_LISTEN] = {"Listen", K(UI_SERVER) | K(UI_PEER)},
 	[F_CONNECT] = {"Connect", K(UI_PEER)},
 	[F_FILE] = {"Pcap file", K(UI_PCAP)},
-	[F_TIMEOUT] = {"Timeout", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_SERVER) |
+	[F_TIMEOUT] = {"Timeout", K(UI_CLIENT) | K(UI_CIPHERS) | K(UI_AUDIT) |
+		       K(UI_SERVER) |
 		       K(UI_PEER)},
 	[F_PRIORITY] = {"Priority", K(UI_CLIENT) | K(UI_SERVER) | K(UI_PEER)},
-	[F_PROTOCOLS] = {"Protocols", K(UI_CIPHERS)},
-	[F_POLICY] = {"Policy", K(UI_CIPHERS)},
+	[F_PROTOCOLS] = {"Protocols", K(UI_CIPHERS) | K(UI_AUDIT)},
+	[F_POLICY] = {"Policy", K(UI_CIPHERS) | K(UI_AUDIT)},
 	[F_RUN] = {"", ~0u},
 };
 
@@ -150,6 +151,7 @@ void ui_home_fill(struct ui *u, const struct ui_params *p)
 		set(u, F_EXPECT_ID, p->cert.expect_id);
 		break;
 	case UI_CIPHERS:
+	case UI_AUDIT:
 		set(u, F_HOST, p->ciphers.host);
 		snprintf(port, sizeof(port), "%u", p->ciphers.port);
 		set(u, F_PORT, port);
@@ -242,7 +244,8 @@ static bool checked(struct ui *u, const struct ui_params *p)
 	case UI_CLIENT: rc = tp_client_opts_check(&p->client, &err); break;
 	case UI_PEER: rc = tp_peer_opts_check(&p->peer, &err); break;
 	case UI_CERT: rc = tp_cert_opts_check(&p->cert, &err); break;
-	case UI_CIPHERS: rc = tp_ciphers_opts_check(&p->ciphers, &err); break;
+	case UI_CIPHERS:
+	case UI_AUDIT: rc = tp_ciphers_opts_check(&p->ciphers, &err); break;
 	case UI_SERVER: rc = tp_server_opts_check(&p->server, &err); break;
 	case UI_PCAP: rc = tp_pcap_opts_check(&p->pcap, &err); break;
 	default: return false;
@@ -319,6 +322,7 @@ static bool form_params(struct ui *u, struct ui_params *p)
 			 p->cert.cert_file ? p->cert.cert_file : "");
 		return checked(u, p);
 	case UI_CIPHERS:
+	case UI_AUDIT:
 		tp_ciphers_opts_init(&p->ciphers);
 		p->ciphers.timeout_s = timeout;
 		p->ciphers.protocols = value(u, F_PROTOCOLS);

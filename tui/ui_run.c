@@ -19,7 +19,7 @@
 #include "ui.h"
 
 static const char *const kind_names[UI_KIND_COUNT] = {
-	"client", "cert", "ciphers", "server", "peer", "pcap",
+	"client", "cert", "ciphers", "server", "peer", "pcap", "audit",
 };
 
 const char *ui_kind_name(enum ui_kind k)
@@ -244,6 +244,17 @@ static int run_probe(struct ui_run *run, struct ui_params *p,
 		p->ciphers.progress_arg = run;
 		p->ciphers.stop = &run->stop;
 		return tp_ciphers_run(&p->ciphers, r, err);
+	case UI_AUDIT: {
+		struct tp_audit_opts ao;
+
+		p->ciphers.progress = on_ciphers_progress;
+		p->ciphers.progress_arg = run;
+		p->ciphers.stop = &run->stop;
+		tp_audit_opts_init(&ao);
+		ao.ciphers = p->ciphers;
+		ao.offline = p->offline;
+		return tp_audit_run(&ao, r, err);
+	}
 	case UI_SERVER:
 		p->server.on_listening = on_listening;
 		p->server.on_report = on_server_report;
