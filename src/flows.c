@@ -14,6 +14,7 @@
 #include "tcpflow.h"
 #include "tlsrec.h"
 #include "tcpwin.h"
+#include "tunnel.h"
 
 /* ---- outcome ---- */
 
@@ -134,6 +135,10 @@ struct flow {
 	uint8_t n_hist;
 	int8_t alert_side;
 	enum tp_starttls starttls;  /* the upgrade the server agreed to */
+	uint8_t tunnel;        /* enum tp_tunnel_kind: the proxy tunnel it
+				* opened */
+	char *tunnel_target;   /* its target as the client named it
+				* (unsanitised), or NULL */
 	struct tp_prelude *pre;  /* while a prelude is read, else NULL:
 				  * until the server's go-ahead nothing is
 				  * TLS, whatever the client sent */
@@ -667,6 +672,17 @@ static bool prelude_start(struct tp_flows *f, struct flow *fl, int side,
 	return true;
 }
 
+/* The proxy opened the tunnel: what the client asked for is kept for
+ * the handshake's record (a name at most 255 bytes long). */
+static void tunnel_open(struct tp_flows *f, struct flow *fl,
+			const struct tp_tunnel *t)
+{
+	fl->tunnel = (uint8_t)tp_tunnel_kind(t);
+	free(fl->tunnel_target);
+	fl->tunnel_target = strndup(t->target, t->target_len);
+	f->stats.tunnels++;
+}
+
 /* Bytes of a prelude, in order. Returns how many it read: when this
  * direction's TLS starts, the rest is TLS. */
 static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
@@ -683,13 +699,19 @@ static size_t prelude_bytes(struct tp_flows *f, struct flow *fl, int side,
 		fl->h[side].mode = HALF_WAIT;
 		if (side != fl->client) {
 			/* the go-ahead, which comes only after the command */
+			if (tp_prelude_tunnel(fl->pre) != NULL)
+				tunnel_open(f, fl, tp_prelude_tunnel(fl->pre));
+			else
+				f->stats.starttls++;
 			fl->starttls = tp_prelude_protocol(fl->pre);
-			f->stats.starttls++;
 			prelude_free(f, fl);
 		}
 		break;
 	case TP_PRELUDE_REFUSED:
-		f->stats.starttls_refused++;
+		if (tp_prelude_tunnel(fl->pre) != NULL)
+			f->stats.tunnels_refused++;
+		else
+			f->stats.starttls_refused++;
 		prelude_give_up(f, fl);
 		break;
 	case TP_PRELUDE_NOT_OURS:
@@ -1111,6 +1133,8 @@ static struct tp_tls_conn *conn_fill(struct tp_flows *f, struct flow *fl,
 	c->bytes_client = fl->h[cl].bytes;
 	c->bytes_server = fl->h[sv].bytes;
 	c->starttls = fl->starttls;
+	c->tunnel = (enum tp_tunnel_kind)fl->tunnel;
+	c->tunnel_target = fl->tunnel_target;
 	c->tcp_conflicts = fl->conflicts;
 	if (fl->conflicts > 0) {
 		c->conflict_from_server = fl->conflict_side == sv;
@@ -1134,6 +1158,8 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 			f->stats.conflict_flows++;
 		if (f->done != NULL)
 			f->done(f->arg, conn_fill(f, fl, evicted));
+	} else if (fl->tunnel != TP_TUNNEL_NONE) {
+		f->stats.tunnels_without_tls++;
 	}
 	for (link = &f->table[fl->hash & f->mask]; *link != fl;
 	     link = &(*link)->hnext)
@@ -1146,6 +1172,7 @@ static void flow_end(struct tp_flows *f, struct flow *fl, bool evicted)
 	half_stop(f, fl, 1);
 	free(fl->rd);
 	conn_clear(f, fl);
+	free(fl->tunnel_target);
 	free(fl);
 }
 

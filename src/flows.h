@@ -7,7 +7,9 @@
  * PostgreSQL, LDAP, told from the bytes whatever the port); TLS is then
  * read from the byte after the client's upgrade command and after the
  * server's go-ahead; without that go-ahead (refused, never answered)
- * the connection carried no TLS, whatever the client sent.
+ * the connection carried no TLS, whatever the client sent. A proxy
+ * tunnel (HTTP CONNECT, SOCKS4/4a/5, tunnel.c) is followed the same way:
+ * the client's request, then the proxy's success answer.
  *
  * Memory is bounded whatever the input: a cap on flows (the oldest idle
  * ones are evicted, and reported as incomplete), a cap on the bytes held
@@ -20,6 +22,7 @@
 #define TP_FLOWS_H
 
 #include "capture.h"
+#include "tunnel.h"
 
 /* ---- following TCP connections ---- */
 
@@ -40,6 +43,11 @@ struct tp_tls_conn {
 	enum tp_starttls starttls;     /* the plaintext prelude TLS came
 					* after, TP_STARTTLS_NONE when it
 					* started with the connection */
+	enum tp_tunnel_kind tunnel;    /* the proxy tunnel TLS came
+					* through, TP_TUNNEL_NONE when none */
+	const char *tunnel_target;     /* what the client asked the proxy
+					* for, unsanitised; NULL when none
+					* (valid until the handler returns) */
 	bool has_client_hello;
 	struct tp_wire_client_hello ch;
 	bool has_server_hello;
@@ -86,6 +94,9 @@ struct tp_flows_stats {
 	size_t peak_bytes;             /* the most buffered at once */
 	uint64_t starttls;             /* upgrades the server agreed to */
 	uint64_t starttls_refused;     /* upgrades it refused (no TLS) */
+	uint64_t tunnels;              /* proxy tunnels opened */
+	uint64_t tunnels_refused;      /* tunnels the proxy refused */
+	uint64_t tunnels_without_tls;  /* opened, and no TLS went through */
 	size_t preludes;               /* flows watched for a prelude now */
 	size_t peak_preludes;          /* the most watched at once */
 	uint64_t over_budget;          /* bytes not held (a gap, a message

@@ -664,6 +664,14 @@ static void fill(struct pcap_run *run, const struct tp_tls_conn *c,
 	if (c->starttls != TP_STARTTLS_NONE)
 		snprintf(h->starttls, sizeof(h->starttls), "%s",
 			 tp_starttls_name(c->starttls));
+	if (c->tunnel != TP_TUNNEL_NONE) {
+		snprintf(h->tunnel, sizeof(h->tunnel), "%s",
+			 tp_tunnel_name(c->tunnel));
+		/* the client's words, from the network */
+		if (c->tunnel_target != NULL)
+			h->tunnel_target = tp_sanitize(c->tunnel_target,
+						       strlen(c->tunnel_target));
+	}
 	/* capture files keep microseconds at most */
 	h->tcp_conflicts = c->tcp_conflicts;
 	h->t_start = round(c->t_first * 1e6) / 1e6;
@@ -720,7 +728,9 @@ static void on_conn(void *arg, const struct tp_tls_conn *c)
 		      h->cipher ? h->cipher : "none") < 0 ||
 	    count_add(&s->by_outcome, &s->n_by_outcome, h->outcome) < 0 ||
 	    (h->starttls[0] != '\0' &&
-	     count_add(&s->by_starttls, &s->n_by_starttls, h->starttls) < 0))
+	     count_add(&s->by_starttls, &s->n_by_starttls, h->starttls) < 0) ||
+	    (h->tunnel[0] != '\0' &&
+	     count_add(&s->by_tunnel, &s->n_by_tunnel, h->tunnel) < 0))
 		run->no_memory = true;
 	note_alert(run, c);
 	if (c->tcp_conflicts > 0)
@@ -888,6 +898,8 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 	s->evicted = stats.evicted;
 	s->peak_buffer = stats.peak_bytes;
 	s->starttls_refused = stats.starttls_refused;
+	s->tunnels_refused = stats.tunnels_refused;
+	s->tunnels_without_tls = stats.tunnels_without_tls;
 	s->over_budget = stats.over_budget;
 	if (r->n_handshakes > 1)
 		qsort(r->handshakes, r->n_handshakes, sizeof(*r->handshakes),
@@ -904,6 +916,9 @@ static void finish(struct pcap_run *run, struct tp_flows *flows)
 	if (s->n_by_starttls > 1)
 		qsort(s->by_starttls, s->n_by_starttls,
 		      sizeof(*s->by_starttls), count_cmp);
+	if (s->n_by_tunnel > 1)
+		qsort(s->by_tunnel, s->n_by_tunnel, sizeof(*s->by_tunnel),
+		      count_cmp);
 	alert_findings(run);
 	reset_findings(run);
 	conflict_finding(run);

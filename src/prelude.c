@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "prelude.h"
+#include "tunnel.h"
 
 #define UNIT_KEEP 48
 /* The longest IMAP tag followed. */
@@ -33,6 +34,7 @@ enum kind {
 	KIND_XMPP,
 	KIND_POSTGRES,
 	KIND_LDAP,
+	KIND_TUNNEL,    /* a proxy's: CONNECT, SOCKS (tunnel.c) */
 };
 
 /* One direction. Counts stay under TP_PRELUDE_MAX + 2: a connection
@@ -79,14 +81,18 @@ struct tp_prelude {
 	uint8_t tag[TAG_MAX];    /* IMAP: the STARTTLS command's tag */
 	uint8_t tag_len;
 	struct side side[2];     /* [0] client, [1] server */
+	struct tp_tunnel *tunnel;  /* KIND_TUNNEL's reader, else NULL */
 };
 
 struct tp_prelude *tp_prelude_new(bool from_client, uint8_t b)
 {
 	struct tp_prelude *pre;
+	struct tp_tunnel tunnel;
 	enum kind kind;
 
-	if (from_client && b == 0x00)
+	if (from_client && tp_tunnel_start(&tunnel, b))
+		kind = KIND_TUNNEL;
+	else if (from_client && b == 0x00)
 		kind = KIND_POSTGRES;
 	else if (from_client && b == 0x30)
 		kind = KIND_LDAP;
@@ -97,14 +103,31 @@ struct tp_prelude *tp_prelude_new(bool from_client, uint8_t b)
 	else
 		return NULL;  /* HTTP, SSH, a banner of another protocol */
 	pre = calloc(1, sizeof(*pre));
-	if (pre != NULL)
-		pre->kind = (uint8_t)kind;
+	if (pre == NULL)
+		return NULL;
+	pre->kind = (uint8_t)kind;
+	if (kind == KIND_TUNNEL) {
+		pre->tunnel = malloc(sizeof(*pre->tunnel));
+		if (pre->tunnel == NULL) {
+			free(pre);
+			return NULL;
+		}
+		*pre->tunnel = tunnel;
+	}
 	return pre;
 }
 
 void tp_prelude_free(struct tp_prelude *pre)
 {
+	if (pre == NULL)
+		return;
+	free(pre->tunnel);
 	free(pre);
+}
+
+const struct tp_tunnel *tp_prelude_tunnel(const struct tp_prelude *pre)
+{
+	return pre->tunnel;
 }
 
 enum tp_starttls tp_prelude_protocol(const struct tp_prelude *pre)
@@ -668,6 +691,8 @@ static enum tp_prelude_step one_byte(struct tp_prelude *pre, struct side *s,
 		return postgres_byte(pre, s, client, b);
 	case KIND_LDAP:
 		return ldap_byte(pre, s, client, b);
+	case KIND_TUNNEL:
+		return tp_tunnel_byte(pre->tunnel, client, b);
 	default:
 		return text_byte(pre, s, client, b);
 	}

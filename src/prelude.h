@@ -10,6 +10,11 @@
  * messages, single bytes) of which only the first bytes are kept, so
  * the state is small and fixed whatever is fed; at most TP_PRELUDE_MAX
  * bytes of each direction are read before the reader gives up.
+ *
+ * A proxy tunnel is read the same way (tunnel.c): the client's first
+ * bytes "CONNECT ", or a SOCKS4 or SOCKS5 version byte; its whole
+ * request is the upgrade command, the proxy's success answer the
+ * go-ahead, and a refusal refuses.
  */
 #ifndef TP_PRELUDE_H
 #define TP_PRELUDE_H
@@ -53,6 +58,10 @@ size_t tp_prelude_read(struct tp_prelude *pre, bool from_client,
 /* The protocol whose upgrade the client asked for; TP_STARTTLS_NONE
  * before its command was read. */
 enum tp_starttls tp_prelude_protocol(const struct tp_prelude *pre);
+/* A proxy tunnel's reader (tunnel.h), which names its kind and target;
+ * NULL for a STARTTLS prelude. */
+struct tp_tunnel;
+const struct tp_tunnel *tp_prelude_tunnel(const struct tp_prelude *pre);
 void tp_prelude_free(struct tp_prelude *pre);
 
 #endif

@@ -148,8 +148,10 @@ void tp_handshake_clear(struct tp_handshake *h)
 	free(h->alpn_offered);
 	free(h->version);
 	free(h->cipher);
+	free(h->tunnel_target);
 	free_certs(h->certs, h->n_certs);
 	h->client = h->server = h->sni = h->alpn = NULL;
+	h->tunnel_target = NULL;
 	h->alpn_offered = NULL;
 	h->n_alpn_offered = 0;
 	h->version = h->cipher = NULL;
@@ -241,6 +243,7 @@ void tp_report_free(struct tp_report *r)
 		free_counts(r->pcap->by_cipher, r->pcap->n_by_cipher);
 		free_counts(r->pcap->by_outcome, r->pcap->n_by_outcome);
 		free_counts(r->pcap->by_starttls, r->pcap->n_by_starttls);
+		free_counts(r->pcap->by_tunnel, r->pcap->n_by_tunnel);
 		free(r->pcap);
 	}
 	free(r->messages);

@@ -358,6 +358,11 @@ struct tp_handshake {
 	char history[40];      /* Zeek style */
 	char starttls[12];     /* "smtp", the plaintext prelude TLS came
 				* after; "" when it started at once */
+	char tunnel[8];        /* "connect", "socks4", "socks4a", "socks5":
+				* the proxy tunnel TLS went through; ""
+				* when none */
+	char *tunnel_target;   /* "host:port" the client asked the proxy
+				* for (sanitised); NULL when none */
 	double t_start;        /* capture time, seconds since the epoch */
 	double duration_ms;
 	int keylog_secrets;    /* --keylog: secrets found for its client
@@ -383,6 +388,13 @@ struct tp_pcap_summary {
 	size_t n_by_version, n_by_cipher, n_by_outcome, n_by_starttls;
 	unsigned long long starttls_refused;  /* upgrades the server refused
 					       * (connections not listed) */
+	struct tp_count *by_tunnel;  /* listed handshakes by tunnel kind */
+	size_t n_by_tunnel;
+	unsigned long long tunnels_refused;  /* proxy tunnels refused (not
+					      * listed) */
+	unsigned long long tunnels_without_tls;  /* opened, and no TLS
+						  * went through (not
+						  * listed) */
 	unsigned long long over_budget;  /* streams cut short, or messages
 					  * not read, for the cap on bytes
 					  * held by all flows together */

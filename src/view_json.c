@@ -329,6 +329,11 @@ static json_t *handshake_tail_json(const struct tp_handshake *h)
 	set(o, "history", jstr(h->history));
 	set(o, "starttls", h->starttls[0]
 			    ? jstr(h->starttls) : json_null());
+	/* only through a proxy: a direct handshake's record stays as it
+	 * was */
+	if (h->tunnel[0] != '\0')
+		set(o, "tunnel", PACK("{s:s, s:o}", "kind", h->tunnel,
+				      "target", str_or_null(h->tunnel_target)));
 	set(o, "t_start", json_real(h->t_start));
 	set(o, "duration_ms", json_real(h->duration_ms));
 	set(o, "keylog_secrets", h->keylog_secrets >= 0
@@ -370,7 +375,7 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 	const struct tp_pcap_summary *s = r->pcap;
 
 	return PACK("{s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, "
-			 "s:o, s:o, s:o, s:o, s:I, s:f}",
+			 "s:o, s:o, s:o, s:o, s:I, s:o, s:I, s:I, s:f}",
 			 "source", str_or_null(s->source),
 			 "frames", (json_int_t)s->frames,
 			 "tcp_frames", (json_int_t)s->tcp_frames,
@@ -389,6 +394,10 @@ static json_t *pcap_summary_json(const struct tp_report *r)
 			 "starttls", counts_json(s->by_starttls,
 						 s->n_by_starttls),
 			 "starttls_refused", (json_int_t)s->starttls_refused,
+			 "tunnels", counts_json(s->by_tunnel, s->n_by_tunnel),
+			 "tunnels_refused", (json_int_t)s->tunnels_refused,
+			 "tunnels_without_tls",
+			 (json_int_t)s->tunnels_without_tls,
 			 "ms", s->ms);
 }
 

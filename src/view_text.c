@@ -300,6 +300,9 @@ static void handshake_line(struct pen *p, const struct tp_handshake *h)
 		fputs(" (by its size)", p->f);
 	if (h->starttls[0] != '\0')
 		fprintf(p->f, "  starttls %s", h->starttls);
+	if (h->tunnel[0] != '\0')
+		fprintf(p->f, "  tunnel %s %s", h->tunnel,
+			h->tunnel_target ? h->tunnel_target : "?");
 	if (h->keylog_secrets >= 0)
 		fprintf(p->f, "  keylog %d", h->keylog_secrets);
 	if (h->tcp_conflicts > 0)
@@ -368,6 +371,25 @@ static void counts(struct pen *p, const char *label, const struct tp_count *c,
 	fputc('\n', p->f);
 }
 
+/* "tunnels   connect 2, socks5 1; 1 refused, 1 without TLS, not listed" */
+static void tunnel_counts(struct pen *p, const struct tp_pcap_summary *s)
+{
+	size_t i;
+
+	if (s->n_by_tunnel == 0 && s->tunnels_refused == 0 &&
+	    s->tunnels_without_tls == 0)
+		return;
+	fprintf(p->f, "%-10s", "tunnels");
+	for (i = 0; i < s->n_by_tunnel; i++)
+		fprintf(p->f, "%s%s %u", i ? ", " : "", s->by_tunnel[i].name,
+			s->by_tunnel[i].n);
+	if (s->tunnels_refused > 0 || s->tunnels_without_tls > 0)
+		fprintf(p->f, "%s%llu refused, %llu without TLS, not listed",
+			s->n_by_tunnel > 0 ? "; " : "", s->tunnels_refused,
+			s->tunnels_without_tls);
+	fputc('\n', p->f);
+}
+
 static void pcap_summary(struct pen *p, const struct tp_report *r)
 {
 	const struct tp_pcap_summary *s = r->pcap;
@@ -414,6 +436,7 @@ static void pcap_summary(struct pen *p, const struct tp_report *r)
 				s->starttls_refused);
 		fputc('\n', p->f);
 	}
+	tunnel_counts(p, s);
 }
 
 static void findings(struct pen *p, const struct tp_report *r)

@@ -62,6 +62,9 @@ static void details(const struct tp_report *r, const struct tp_handshake *hs,
 	if (hs->starttls[0] != '\0')
 		ADD("STARTTLS   %s (TLS began after the plaintext upgrade)\n",
 		    hs->starttls);
+	if (hs->tunnel[0] != '\0')
+		ADD("tunnel     %s to %s (TLS went through a proxy)\n",
+		    hs->tunnel, hs->tunnel_target ? hs->tunnel_target : "?");
 	ADD("outcome    %s  (history %s, %.1f ms)\n", hs->outcome, hs->history,
 	    hs->duration_ms);
 	if (hs->has_alert)

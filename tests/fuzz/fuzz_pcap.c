@@ -2,9 +2,9 @@
  * Fuzz target of the capture core: any bytes are read as frames, which
  * are decoded and followed as TCP flows with small caps, and the flow
  * tracker's promises are checked: memory held within its caps, counts
- * that add up (STARTTLS preludes watched included: at most one a flow
- * followed, none left after the flush; overlapping copies that
- * differed), handshakes handed over with sane contents.
+ * that add up (STARTTLS preludes and proxy tunnels watched included:
+ * at most one a flow followed, none left after the flush; overlapping
+ * copies that differed), handshakes handed over with sane contents.
  *
  * Input: a classic pcap file (its own link type and records, read here
  * with every length checked), or else a first byte that picks a link
@@ -41,7 +41,10 @@ static void on_done(void *arg, const struct tp_tls_conn *c)
 	    memchr(c->history, '\0', sizeof(c->history)) == NULL ||
 	    strlen(c->history) > 16 || c->ch.sni_len >= sizeof(c->ch.sni) ||
 	    c->ch.n_suites > TP_WIRE_MAX_SUITES ||
-	    c->starttls > TP_STARTTLS_LDAP)
+	    c->starttls > TP_STARTTLS_LDAP || c->tunnel > TP_TUNNEL_SOCKS5 ||
+	    (c->tunnel == TP_TUNNEL_NONE && c->tunnel_target != NULL) ||
+	    (c->tunnel_target != NULL &&
+	     strlen(c->tunnel_target) >= TP_TUNNEL_TARGET_MAX))
 		abort();
 	/* a conflict has differing bytes, at most a segment's worth */
 	if ((c->tcp_conflicts > 0) != (c->conflict_bytes > 0) ||
@@ -83,7 +86,9 @@ static void check(const struct tp_flows *f, const struct seen *s)
 	    st.evicted > st.flows || st.tls_flows != s->handed ||
 	    st.gaps > 2 * st.flows || st.preludes > st.peak_preludes ||
 	    st.peak_preludes > MAX_FLOWS ||
-	    st.starttls + st.starttls_refused > st.flows ||
+	    st.starttls + st.starttls_refused + st.tunnels +
+	    st.tunnels_refused > st.flows ||
+	    st.tunnels_without_tls > st.tunnels ||
 	    st.conflict_flows > st.tls_flows || s->conflicts > st.conflicts)
 		abort();
 }

@@ -1,10 +1,12 @@
 /*
- * Fuzz target of the STARTTLS prelude reader (prelude.c), both
- * directions fed as a capture would: its promises are checked. It takes
- * every byte it is given unless TLS starts, and then at least the byte
- * that ended the command or the go-ahead; the server's go-ahead only
- * after the client's command, and with a protocol named; never more
- * than TP_PRELUDE_MAX bytes of a direction without an end.
+ * Fuzz target of the STARTTLS prelude reader (prelude.c) and of the
+ * proxy tunnels it follows (tunnel.c), both directions fed as a capture
+ * would: its promises are checked. It takes every byte it is given
+ * unless TLS starts, and then at least the byte that ended the command
+ * or the go-ahead; the server's go-ahead only after the client's
+ * command, and with a protocol or a tunnel named (a tunnel's target
+ * within its bound); never more than TP_PRELUDE_MAX bytes of a
+ * direction without an end.
  *
  * Input: chunks, each a header byte (low bit: 1 from the client; the
  * rest: the chunk's length, 0 to 127) and its bytes; the first chunk's
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "prelude.h"
+#include "tunnel.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -26,6 +29,22 @@ struct run {
 	bool over;         /* refused or given up */
 	size_t fed[2];     /* bytes taken while still the prelude */
 };
+
+/* A STARTTLS protocol or a tunnel was named, and a tunnel's target
+ * holds within its bound. */
+static bool named(const struct tp_prelude *pre)
+{
+	const struct tp_tunnel *t = tp_prelude_tunnel(pre);
+
+	if (t == NULL)
+		return tp_prelude_protocol(pre) != TP_STARTTLS_NONE;
+	if (tp_tunnel_kind(t) == TP_TUNNEL_NONE ||
+	    tp_tunnel_kind(t) > TP_TUNNEL_SOCKS5 ||
+	    t->target_len >= TP_TUNNEL_TARGET_MAX ||
+	    memchr(t->target, 0, TP_TUNNEL_TARGET_MAX) == NULL)
+		abort();
+	return true;
+}
 
 /* Feeds one chunk of one direction; false once the run is over. */
 static bool feed(struct run *r, bool client, const uint8_t *p, size_t n)
@@ -45,13 +64,14 @@ static bool feed(struct run *r, bool client, const uint8_t *p, size_t n)
 			abort();
 		break;
 	case TP_PRELUDE_TLS:
-		if (took == 0 || tp_prelude_protocol(r->pre) == TP_STARTTLS_NONE ||
-		    (!client && !r->tls[0]))
+		if (took == 0 || !named(r->pre) || (!client && !r->tls[0]))
 			abort();
 		r->tls[side] = true;
 		break;
 	case TP_PRELUDE_REFUSED:
-		if (client || tp_prelude_protocol(r->pre) == TP_STARTTLS_NONE)
+		/* (a SOCKS5 proxy may refuse every method before the
+		 * client's request) */
+		if (client || !named(r->pre))
 			abort();
 		r->over = true;
 		break;

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Writes a pcap file of half-open TCP flows, with no network at all.
 
-    mkflood.py syn|hello|smtp|hole N OUT
+    mkflood.py syn|hello|smtp|hole|connect|connect-endless|connect-huge|connect-garbage N OUT
 
 syn    N flows of one SYN each, never answered
 hello  N flows of SYN, SYN-ACK, ACK and a ClientHello (SNI flood.test),
@@ -14,6 +14,12 @@ smtp   N flows of SYN, SYN-ACK, ACK, then an SMTP greeting, EHLO and its
 hole   N flows of SYN, SYN-ACK, ACK and a ClientHello padded to 1400
        bytes whose first segment of 100 bytes never arrives: the rest
        waits out of order for the hole to fill
+connect          N flows through an HTTP proxy: "CONNECT flood.test:443",
+                 its "200", then a ClientHello (each is listed)
+connect-endless  the same, but the proxy's answer never ends its headers
+                 (1 MiB of header lines): no TLS is ever followed
+connect-huge     the client's request has a 10 MiB header: the same
+connect-garbage  binary bytes after "CONNECT ": the same
 
 Clients are 100.64.0.0/10 addresses (the flow number spread over the
 host bits) with ports from 1024 up; the server is 198.51.100.1:443.
@@ -30,6 +36,30 @@ MAC_S = b"\x02\x00\x00\x00\x00\x02"
 GREETING = b"220 mail.flood.test ESMTP\r\n"
 EHLO = b"EHLO client.flood.test\r\n"
 EHLO_REPLY = b"250-mail.flood.test\r\n250-STARTTLS\r\n250 8BITMIME\r\n"
+CONNECT = b"CONNECT flood.test:443 HTTP/1.1\r\nHost: flood.test:443\r\n"
+ESTABLISHED = b"HTTP/1.1 200 Connection established\r\n"
+MODES = ("syn", "hello", "smtp", "hole", "connect", "connect-endless",
+         "connect-huge", "connect-garbage")
+
+
+def tunnel_talk(mode, ch):
+    """(from the client?, bytes) in order, for the connect modes."""
+    line = b"X-Pad: " + b"a" * 1391 + b"\r\n"  # 1400 bytes
+    if mode == "connect-garbage":
+        yield True, b"CONNECT " + bytes(range(256)) * 4
+    elif mode == "connect-huge":
+        yield True, CONNECT
+        for _ in range(10 * 1024 * 1024 // len(line)):
+            yield True, line
+    else:
+        yield True, CONNECT + b"\r\n"
+    yield False, ESTABLISHED
+    if mode == "connect-endless":
+        for _ in range(1024 * 1024 // len(line)):
+            yield False, line
+    else:
+        yield False, b"\r\n"
+    yield True, ch
 
 
 def ip_checksum(h):
@@ -70,8 +100,7 @@ def frame(src, sport, dst, dport, seq, ack, flags, payload=b"",
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("syn", "hello", "smtp",
-                                                  "hole"):
+    if len(sys.argv) != 4 or sys.argv[1] not in MODES:
         print(__doc__.strip(), file=sys.stderr)
         return 2
     mode, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -113,6 +142,16 @@ def main():
                 rec(frame(SERVER, 443, cli, port, 5001 + len(GREETING),
                           1001 + len(EHLO), 0x18, EHLO_REPLY,
                           to_server=False))
+            elif mode.startswith("connect"):
+                seq = {True: 1001, False: 5001}
+                for client, data in tunnel_talk(mode, ch):
+                    src, sport, dst, dport = ((cli, port, SERVER, 443)
+                                              if client else
+                                              (SERVER, 443, cli, port))
+                    rec(frame(src, sport, dst, dport, seq[client],
+                              seq[not client], 0x18, data,
+                              to_server=client))
+                    seq[client] += len(data)
     return 0
 
 
