@@ -169,6 +169,17 @@ out:
 	return rc;
 }
 
+/* handshake, or the check's result when it fails: whether v is filled. */
+static bool handshake_or_unknown(struct tp_audit *a, struct seen *v)
+{
+	char why[512];
+
+	if (handshake(a, v, why, sizeof(why)) == 0)
+		return true;
+	tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE, "%s", why);
+	return false;
+}
+
 /* ---- AIA ---- */
 
 /* Copies f, whose text a report's setters made safe already (a setter
@@ -269,15 +280,12 @@ void tp_audit_aia(struct tp_audit *a)
 	struct tp_report *scratch = NULL;
 	struct tp_trust *trust = NULL;
 	gnutls_x509_crt_t *chain = NULL;
-	char why[512], dn[256], last[300];
+	char dn[256], last[300];
 	unsigned n = 0;
 	struct seen v;
 
-	if (handshake(a, &v, why, sizeof(why)) < 0) {
-		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE, "%s",
-				why);
+	if (!handshake_or_unknown(a, &v))
 		return;
-	}
 	trust = tp_cert_trust_load(a->o->ca_file, &err);
 	scratch = tp_report_new("audit");
 	if (trust == NULL || scratch == NULL ||
@@ -472,16 +480,13 @@ void tp_audit_sct(struct tp_audit *a)
 		{.where = "in the TLS extension signed_certificate_timestamp"},
 		{.where = "in the stapled OCSP response"},
 	};
-	char why[512], text[1024] = "";
+	char text[1024] = "";
 	size_t used = 0, i;
 	unsigned total = 0;
 	struct seen v;
 
-	if (handshake(a, &v, why, sizeof(why)) < 0) {
-		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE, "%s",
-				why);
+	if (!handshake_or_unknown(a, &v))
 		return;
-	}
 	sct_embedded(&v.chain[0], &pl[0]);
 	if (v.sct_sent)
 		read_sct_list(v.sct, v.sct_len, &pl[1]);

@@ -19,6 +19,13 @@ srv_track $HTTP_PID "$T/http.log"
 
 KEEP="$HTTP_PID"
 
+# serve ARGS...: a fresh openssl s_server with ARGS instead of the last
+# one (the servers in KEEP stay): SRV_PORT
+serve() {
+	stop_servers_but_http
+	start_openssl_server "$@"
+}
+
 # stop_servers_but_http: the TLS servers end but those in KEEP (the
 # AIA URLs' server, the ones testssl.sh is busy with)
 stop_servers_but_http() {
@@ -248,15 +255,13 @@ expect_py "client, leaf only: the finding names the fetched intermediate" \
 	"any(f['code'] == 'INCOMPLETE_CHAIN' and 'CN=Chain Test Intermediate' in f['summary'] and '$INT_FP' in f['summary'] for f in d['findings'])"
 
 for _form in pem p7c; do
-	stop_servers_but_http
-	start_openssl_server -cert "$D/leaf-$_form.pem" -key "$D/leaf-$_form.key"
+	serve -cert "$D/leaf-$_form.pem" -key "$D/leaf-$_form.key"
 	run_audit aia-$_form 127.0.0.1:$SRV_PORT $FAST
 	check_is "aia, issuer as $_form: fetched, read and named" aia \
 		not_vulnerable - "'CN=Chain Test Intermediate' in c['detail'] and '/int.$_form' in c['detail']"
 done
 
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
+serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 	-cert_chain "$D/int.pem"
 run_audit aia-full 127.0.0.1:$SRV_PORT $FAST
 expect "aia, full chain: no INCOMPLETE_CHAIN" 0 '!INCOMPLETE_CHAIN'
@@ -265,16 +270,14 @@ check_is "aia, full chain: not_applicable, nothing to chase" aia \
 five_times "aia, full chain: the same verdict five times" aia=not_applicable \
 	127.0.0.1:$SRV_PORT $FAST
 
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-404.pem" -key "$D/leaf-404.key"
+serve -cert "$D/leaf-404.pem" -key "$D/leaf-404.key"
 run_audit aia-404 127.0.0.1:$SRV_PORT $FAST
 check_is "aia, the URL answers 404: unknown, naming the host and the status" \
 	aia unknown - "'127.0.0.1' in c['detail'] and '404' in c['detail']"
 audit "aia, the URL answers 404: no INCOMPLETE_CHAIN claimed" \
 	"'INCOMPLETE_CHAIN' not in codes"
 
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-der.pem" -key "$D/leaf-der.key"
+serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key"
 run_audit aia-offline 127.0.0.1:$SRV_PORT $FAST --offline
 check_is "aia, --offline: skipped, nothing fetched" aia unknown - \
 	"'--offline' in c['detail'] and c['connections'] == 0"
@@ -288,8 +291,7 @@ sct_b64() {
 }
 LOG11=$(sct_b64 11) LOG22=$(sct_b64 22) LOG33=$(sct_b64 33)
 
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-sct.pem" -key "$D/leaf-sct.key" \
+serve -cert "$D/leaf-sct.pem" -key "$D/leaf-sct.key" \
 	-cert_chain "$D/int.pem"
 run_audit sct-embedded 127.0.0.1:$SRV_PORT $FAST
 check_is "sct, two embedded in the leaf: supported, both log IDs named" sct \
@@ -307,15 +309,13 @@ with open(sys.argv[2], "w") as f:
     f.write(base64.encodebytes(blob).decode())
     f.write("-----END SERVERINFO FOR signed_certificate_timestamp-----\n")
 PY
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
+serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 	-cert_chain "$D/int.pem" -serverinfo "$T/sct.serverinfo"
 run_audit sct-tls 127.0.0.1:$SRV_PORT $FAST
 check_is "sct, one in the TLS extension: supported, its log ID named" sct \
 	not_vulnerable yes "c['detail'].startswith('1 SCT: 1 in the TLS extension') and '$LOG33' in c['detail'] and 'embedded' not in c['detail']"
 
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
+serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 	-cert_chain "$D/int.pem"
 run_audit sct-none 127.0.0.1:$SRV_PORT $FAST
 check_is "sct, none anywhere: not supported, and no finding for it" sct \
@@ -356,8 +356,7 @@ done
 testssl_vs modern "$TS_MODERN"
 
 # DH with a 1024-bit prime: LOGJAM's other half
-stop_servers_but_http
-start_openssl_server -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
+serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 	-no_tls1_3 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' \
 	-dhparam "$D/dh1024.pem"
 run_audit dh1024 127.0.0.1:$SRV_PORT --ca "$D/ca.pem" --protocols TLS1.2
