@@ -315,6 +315,39 @@ run_audit sct-tls 127.0.0.1:$SRV_PORT $FAST
 check_is "sct, one in the TLS extension: supported, its log ID named" sct \
 	not_vulnerable yes "c['detail'].startswith('1 SCT: 1 in the TLS extension') and '$LOG33' in c['detail'] and 'embedded' not in c['detail']"
 
+# a stapled OCSP response with one SCT (python3-cryptography signs it;
+# s_server staples it as given). cryptography writes response
+# extensions only, not the SingleResponse's where RFC 6962 puts it: the
+# check finds the extension by its OID in either
+python3 - "$(sct_list 44)" "$D" <<'PY'
+import datetime, sys
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
+lst = bytes.fromhex(sys.argv[1])
+d = sys.argv[2]
+load = lambda n: x509.load_pem_x509_certificate(open(d + n, "rb").read())
+key = serialization.load_pem_private_key(open(d + "/int.key", "rb").read(), None)
+leaf, issuer = load("/leaf-der.pem"), load("/int.pem")
+now = datetime.datetime.now(datetime.timezone.utc)
+der = b"\x04" + bytes([len(lst)]) + lst if len(lst) < 128 else \
+      b"\x04\x81" + bytes([len(lst)]) + lst
+resp = (ocsp.OCSPResponseBuilder()
+        .add_response(leaf, issuer, hashes.SHA256(), ocsp.OCSPCertStatus.GOOD,
+                      now, now + datetime.timedelta(days=1), None, None)
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, issuer)
+        .add_extension(x509.UnrecognizedExtension(
+            x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.5"), der), False)
+        .sign(key, hashes.SHA256()))
+open(d + "/staple.der", "wb").write(resp.public_bytes(serialization.Encoding.DER))
+PY
+LOG44=$(sct_b64 44)
+serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
+	-cert_chain "$D/int.pem" -status_file "$D/staple.der"
+run_audit sct-ocsp 127.0.0.1:$SRV_PORT $FAST
+check_is "sct, one in the stapled OCSP response: supported, its log ID named" \
+	sct not_vulnerable yes "c['detail'].startswith('1 SCT: 1 in the stapled OCSP response') and '$LOG44' in c['detail']"
+
 serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 	-cert_chain "$D/int.pem"
 run_audit sct-none 127.0.0.1:$SRV_PORT $FAST
