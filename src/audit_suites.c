@@ -13,7 +13,7 @@
 /* What the scan holds for one condition, over versions lo … hi. */
 struct seen_list {
 	unsigned count;
-	bool tested;            /* some version in range was tested */
+	const char *untested;   /* a version in range --protocols left out */
 	bool incomplete;        /* some of them got no answer to a probe */
 	char names[640];        /* "TLS1.0 TLS_RSA_WITH_…, …" */
 	size_t used;
@@ -52,9 +52,13 @@ static void collect(const struct tp_audit *a, uint16_t lo, uint16_t hi,
 		const struct tp_scan_protocol *p = &sc->protocols[i];
 		const struct tp_version *v = tp_registry_version(p->version);
 
-		if (p->version < lo || p->version > hi || !p->tested)
+		if (p->version < lo || p->version > hi)
 			continue;
-		out->tested = true;
+		if (!p->tested) {
+			if (out->untested == NULL && v != NULL)
+				out->untested = v->name;
+			continue;
+		}
 		if (p->incomplete)
 			out->incomplete = true;
 		for (j = 0; p->accepted && j < p->n_suites; j++) {
@@ -80,6 +84,10 @@ static void conclude(struct tp_audit *a, const struct seen_list *l,
 	if (l->count > 0)
 		tp_audit_result(a, TP_CHECK_VULNERABLE, TP_SUPPORT_NONE,
 				"%s: %s", found, l->names);
+	else if (l->untested != NULL)
+		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
+				"%s, but %s was not tested (--protocols)",
+				none, l->untested);
 	else if (l->incomplete)
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"%s, but some of the cipher audit's probes got "
@@ -203,16 +211,17 @@ void tp_audit_beast(struct tp_audit *a)
 {
 	struct seen_list l;
 
-	if (!tp_audit_speaks(a, 0x0300) && !tp_audit_speaks(a, 0x0301)) {
+	collect(a, 0x0300, 0x0301, is_cbc, &l);
+	if (!tp_audit_speaks(a, 0x0300) && !tp_audit_speaks(a, 0x0301) &&
+	    l.untested == NULL) {
 		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
 				"neither SSL 3.0 nor TLS 1.0 is accepted");
 		return;
 	}
-	collect(a, 0x0300, 0x0301, is_cbc, &l);
 	conclude(a, &l, "information: CBC suites with SSL 3.0 or TLS 1.0, "
 		 "whose IVs are predictable; current clients split records, "
 		 "old ones are exposed",
-		 "SSL 3.0 or TLS 1.0 accepted, but with no CBC suite");
+		 "no CBC suite with SSL 3.0 or TLS 1.0");
 }
 
 /* LUCKY13 (CVE-2013-0169): the timing of CBC padding checks. Information

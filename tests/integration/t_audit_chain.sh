@@ -353,6 +353,8 @@ serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 run_audit sct-none 127.0.0.1:$SRV_PORT $FAST
 check_is "sct, none anywhere: not supported, and no finding for it" sct \
 	not_vulnerable no "'no SCT' in c['detail']"
+check_is "sweet32 with SSL 3.0 to TLS 1.1 left out by --protocols: unknown" \
+	sweet32 unknown - "'SSL3.0 was not tested' in c['detail']"
 five_times "sct, none: the same verdict five times" sct=not_vulnerable \
 	127.0.0.1:$SRV_PORT $FAST
 
@@ -392,7 +394,7 @@ testssl_vs modern "$TS_MODERN"
 serve -cert "$D/leaf-der.pem" -key "$D/leaf-der.key" \
 	-no_tls1_3 -cipher 'DHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0' \
 	-dhparam "$D/dh1024.pem"
-run_audit dh1024 127.0.0.1:$SRV_PORT --ca "$D/ca.pem" --protocols TLS1.2
+run_audit dh1024 127.0.0.1:$SRV_PORT --ca "$D/ca.pem"
 check_is "logjam: a 1024-bit DH prime" logjam vulnerable - \
 	"'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' in c['detail']"
 check_is "lucky13, an AEAD suite only: not_vulnerable" lucky13 not_vulnerable
