@@ -255,8 +255,7 @@ static void aia_verdict(struct tp_audit *a, const struct tp_report *scratch,
 		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
 				"the chain is complete: %u certificate%s sent, "
 				"ending at %s, leads to a trusted CA; nothing "
-				"to chase", scratch->n_certs > 0 ?
-				(unsigned)scratch->n_certs : 0,
+				"to chase", (unsigned)scratch->n_certs,
 				scratch->n_certs == 1 ? "" : "s", last);
 }
 
