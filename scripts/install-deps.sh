@@ -25,13 +25,15 @@ set -u
 #        list on network-namespace hosts over ssh (scripts/fleet.sh);
 #        chromium (headless) to load the summary's HTML page as a browser
 #        does; tinyproxy (HTTP CONNECT) and microsocks (SOCKS4/4a/5) as
-#        real proxies whose tunnels `pcap` must follow in a capture
+#        real proxies whose tunnels `pcap` must follow in a capture;
+#        testssl.sh, whose verdicts the audit's tests compare with ours
+#        on the same loopback servers
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libidn2-dev libcurl4-gnutls-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap mosquitto tcpdump tshark curl \
 python3-cryptography strace parallel openssh-server chromium \
-tinyproxy microsocks"
+tinyproxy microsocks testssl.sh"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \

@@ -1446,6 +1446,11 @@ static bool self_signed(gnutls_x509_crt_t crt)
 	return issued(crt, crt);
 }
 
+bool tp_cert_issued(gnutls_x509_crt_t issuer, gnutls_x509_crt_t crt)
+{
+	return issued(issuer, crt);
+}
+
 static int ca_flag(gnutls_x509_crt_t crt)
 {
 	unsigned critical = 0, ca = 0;
@@ -2098,6 +2103,61 @@ static void untrusted_rekeyed(struct checker *k, const struct node *end,
 		       end->issuer, end->subject);
 }
 
+/*
+ * The issuer of end was neither sent nor trusted, and the caller fetched
+ * it from end's caIssuers URL (AIA, RFC 5280 section 4.2.2.1): when it
+ * issued end and a trusted CA issued it, the intermediate is proved
+ * missing, INCOMPLETE_CHAIN naming it. Browsers fetch it the same way
+ * and so work, which is why such a server is so often "fine here".
+ * Returns whether it added the finding.
+ */
+static bool chased(struct checker *k, const struct node *end)
+{
+	char buf[TEXT_MAX], dn[DN_MAX], anchor[DN_MAX], fp[65];
+	const char *url = NULL;
+	gnutls_x509_crt_t got;
+	struct tp_finding *f;
+	struct text t = {buf, sizeof(buf), 0};
+	unsigned char raw[32];
+	size_t raw_size = sizeof(raw), i;
+	int ca;
+
+	if (k->c->chase_issuer == NULL || !k->c->sent_by_peer)
+		return false;
+	got = k->c->chase_issuer(k->c->chase_arg, end->crt, &url);
+	if (got == NULL || !issued(got, end->crt))
+		return false;
+	ca = trusted_equal(k, got) >= 0 ? trusted_equal(k, got)
+					: trusted_issuer(k, got);
+	if (ca < 0)
+		return false;
+	tp_cert_dn(got, false, dn, sizeof(dn));
+	tp_cert_dn(k->t->cas[ca], false, anchor, sizeof(anchor));
+	fp[0] = '\0';
+	if (gnutls_x509_crt_get_fingerprint(got, GNUTLS_DIG_SHA256, raw,
+					    &raw_size) == 0)
+		for (i = 0; i < raw_size && i < 32; i++)
+			snprintf(fp + 2 * i, 3, "%02x", raw[i]);
+	text_add(&t, "the %s sent %s without its issuer, the intermediate "
+		 "%s (SHA-256 %s), which its caIssuers URL %s gave and which "
+		 "the trusted CA %s issued", k->c->side == TP_SIDE_CLIENT ?
+		 "client" : "server", end->label, dn, fp, url ? url : "",
+		 anchor);
+	f = finding(k, TP_INCOMPLETE_CHAIN, buf);
+	t = (struct text){buf, sizeof(buf), 0};
+	text_add(&t, "browsers that fetch a missing issuer from the AIA URL "
+		 "(Chrome, Edge, Safari) will work, while curl, OpenSSL, Java "
+		 "and Go clients, which do not, fail with an unknown-issuer "
+		 "error; sent: ");
+	sent_list(k, &t);
+	detail(k, f, buf);
+	tp_finding_fix(f, "configure the %s to send the intermediate %s after "
+		       "%s (its certificate file: the leaf, then the "
+		       "intermediates)", k->c->side == TP_SIDE_CLIENT ?
+		       "client" : "server", dn, end->label);
+	return true;
+}
+
 /* A CA was sent and its issuer is neither sent nor trusted: what is
  * missing is most likely the root, which a sender may leave out (RFC
  * 8446 section 4.4.2), so the fix is this side's trust store. */
@@ -2149,7 +2209,7 @@ static void untrusted(struct checker *k)
 		untrusted_rekeyed(k, end, ca);
 		return;
 	}
-	if (missing_link(k, end))
+	if (chased(k, end) || missing_link(k, end))
 		return;
 	if (!end->is_ca) {
 		missing_issuer(k, end);

@@ -98,6 +98,14 @@ struct tp_chain_check {
 	 * chain), and every finding a warning until the far end refuses
 	 * the certificate (tp_diag_own_cert_refused). */
 	bool own;
+	/* Online: asked for the issuer of the chain's last certificate when
+	 * it was neither sent nor trusted (AIA chasing, aia.c): a
+	 * certificate owned by chase_arg, and the URL it came from, or
+	 * NULL. With one that issued it and that a trusted CA issued, the
+	 * chain is INCOMPLETE_CHAIN naming it. NULL: nothing is fetched. */
+	gnutls_x509_crt_t (*chase_issuer)(void *arg, gnutls_x509_crt_t crt,
+					  const char **url);
+	void *chase_arg;
 };
 
 /*
@@ -138,6 +146,9 @@ int tp_cert_check_own(struct tp_report *r, const char *cert_file,
 int tp_cert_key_severity(int pk, unsigned bits);
 int tp_cert_signature_severity(gnutls_digest_algorithm_t hash,
 			       bool self_signed);
+
+/* Whether issuer's name is crt's issuer name and its key signed crt. */
+bool tp_cert_issued(gnutls_x509_crt_t issuer, gnutls_x509_crt_t crt);
 
 /* Fills one report entry from a certificate. */
 int tp_cert_describe(gnutls_x509_crt_t crt, struct tp_cert_info *info);

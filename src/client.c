@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "aia.h"
 #include "cert.h"
 #include "client_retry.h"
 #include "diag.h"
@@ -378,6 +379,11 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 		.sent_by_peer = true,
 	};
 	struct tp_error err = {0};
+	struct tp_aia aia = {
+		.deadline = tp_now_ms() + (o->timeout_s > 0 ? o->timeout_s
+					   : TP_DEFAULT_TIMEOUT_S) * 1000,
+		.stop = o->stop,
+	};
 	gnutls_x509_crt_t *chain = NULL;
 	const char *prio = o->priority ? o->priority : "NORMAL";
 	char refusal[300];
@@ -423,7 +429,14 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 			     err.raw);
 		return;
 	}
+	/* a chain that stops short is fetched on as browsers do, to prove
+	 * which intermediate the server left out */
+	if (!o->offline) {
+		check.chase_issuer = tp_aia_chase;
+		check.chase_arg = &aia;
+	}
 	errors = tp_cert_check_chain(r, chain, n, l->creds.trust, &check);
+	tp_aia_clear(&aia);
 	tp_cert_free_chain(chain, n);
 	if (errors > 0)
 		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0,

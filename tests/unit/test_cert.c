@@ -498,6 +498,64 @@ static void run_case(void **state)
 
 /* ---- single cases ---- */
 
+/* A chase_issuer that hands back the certificate arg names, or none. */
+static gnutls_x509_crt_t chase_fixed(void *arg, gnutls_x509_crt_t crt,
+				     const char **url)
+{
+	(void)crt;
+	*url = "http://127.0.0.1:1/int.der";
+	return arg;
+}
+
+/* The leaf alone, its chase giving issuer: the codes found. */
+static struct tp_report *chase_run(gnutls_x509_crt_t issuer)
+{
+	gnutls_x509_crt_t chain[1] = {certs[C_LEAF_INT]}, cas[1];
+	struct tp_trust trust = {.cas = cas, .n_cas = 1,
+				 .source = (char *)"ca.pem"};
+	struct tp_chain_check check = {
+		.role = "server certificate",
+		.purpose = TP_PURPOSE_SERVER,
+		.now = NOW,
+		.side = TP_SIDE_SERVER,
+		.sent_by_peer = true,
+		.chase_issuer = chase_fixed,
+		.chase_arg = issuer,
+	};
+	struct tp_report *r = tp_report_new("client");
+
+	assert_non_null(r);
+	cas[0] = certs[C_ROOT1];
+	tp_cert_check_chain(r, chain, 1, &trust, &check);
+	return r;
+}
+
+/* The issuer fetched through AIA proves the intermediate missing; one
+ * that did not issue the leaf, or none, proves nothing. */
+static void test_cert_chased_issuer(void **state)
+{
+	static const struct expect_code incomplete[MAXC] = {
+		E(INCOMPLETE_CHAIN)};
+	static const struct expect_code unknown[MAXC] = {E(UNKNOWN_CA)};
+	struct tp_report *r;
+
+	(void)state;
+	r = chase_run(certs[C_INT1]);
+	assert_codes(r, incomplete, MAXC);
+	if (!summary_has(r, "the intermediate CN=Test Int1 (SHA-256 ") ||
+	    !summary_has(r, "http://127.0.0.1:1/int.der")) {
+		print_findings(r);
+		fail_msg("INCOMPLETE_CHAIN does not name the intermediate");
+	}
+	tp_report_free(r);
+	r = chase_run(certs[C_INT2]);
+	assert_codes(r, unknown, MAXC);
+	tp_report_free(r);
+	r = chase_run(NULL);
+	assert_codes(r, unknown, MAXC);
+	tp_report_free(r);
+}
+
 static void test_cert_describe(void **state)
 {
 	struct tp_cert_info info = {0};
@@ -1091,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_cert_system_store),
 		cmocka_unit_test(test_cert_key_mismatch),
 		cmocka_unit_test(test_cert_strength_severity),
+		cmocka_unit_test(test_cert_chased_issuer),
 	};
 	enum { N_CASES = sizeof(cases) / sizeof(cases[0]),
 	       N_SINGLES = sizeof(singles) / sizeof(singles[0]) };
