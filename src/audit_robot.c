@@ -565,6 +565,19 @@ static bool rounds_agree(const struct robot *rb, int rounds)
 	return true;
 }
 
+/* Appends x, y and z to out, which holds *used bytes; cut at size. */
+static void append(char *out, size_t size, size_t *used, const char *x,
+		   const char *y, const char *z)
+{
+	int w;
+
+	if (*used >= size)
+		return;
+	w = snprintf(out + *used, size - *used, "%s%s%s", x, y, z);
+	if (w > 0)
+		*used += (size_t)w;
+}
+
 /* "correct padding: …; wrong first bytes: …" for one round. */
 static void round_words(const struct robot *rb, int round, char *out,
 			size_t size)
@@ -573,14 +586,33 @@ static void round_words(const struct robot *rb, int round, char *out,
 	int v;
 
 	out[0] = '\0';
-	for (v = 0; v < VARIANTS && used < size; v++) {
-		int w = snprintf(out + used, size - used, "%s%s: %s",
-				 v > 0 ? "; " : "", variant_name[v],
-				 rb->answers[round][v]);
+	for (v = 0; v < VARIANTS; v++) {
+		append(out, size, &used, v > 0 ? "; " : "", variant_name[v],
+		       ": ");
+		append(out, size, &used, rb->answers[round][v], "", "");
+	}
+}
 
-		if (w < 0)
-			break;
-		used += (size_t)w;
+/* The variants whose answer changed between rounds, each with its
+ * answers in round order: "wrong first bytes: A | B | C; …". */
+static void changes_words(const struct robot *rb, int rounds, char *out,
+			  size_t size)
+{
+	size_t used = 0;
+	int r, v;
+
+	out[0] = '\0';
+	for (v = 0; v < VARIANTS; v++) {
+		for (r = 1; r < rounds; r++)
+			if (strcmp(rb->answers[r][v], rb->answers[0][v]) != 0)
+				break;
+		if (r == rounds)
+			continue;
+		append(out, size, &used, used > 0 ? "; " : "", variant_name[v],
+		       ": ");
+		for (r = 0; r < rounds; r++)
+			append(out, size, &used, r > 0 ? " | " : "",
+			       rb->answers[r][v], "");
 	}
 }
 
@@ -606,8 +638,8 @@ void tp_audit_robot(struct tp_audit *a)
 {
 	const struct tp_suite *s;
 	struct robot *rb;
-	char why[256] = "", words[3][600];
-	int rounds = 0, r;
+	char why[256] = "", words[800];
+	int rounds = 0;
 	struct tp_finding *f;
 
 	rb = calloc(1, sizeof(*rb));
@@ -631,8 +663,6 @@ void tp_audit_robot(struct tp_audit *a)
 				s->iana, why);
 		goto out;
 	}
-	for (r = 0; r < rounds; r++)
-		round_words(rb, r, words[r], sizeof(words[r]));
 	if (rounds == 1) {
 		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_NONE,
 				"%s with %s: the %d ClientKeyExchange variants "
@@ -640,25 +670,26 @@ void tp_audit_robot(struct tp_audit *a)
 				tp_wire_version_name(rb->version), s->iana,
 				VARIANTS, rb->answers[0][0]);
 	} else if (!rounds_agree(rb, rounds)) {
+		changes_words(rb, rounds, words, sizeof(words));
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"%s with %s: the answers differ, but not the "
 				"same way in %d rounds (a busy or "
-				"load-balanced server?): %s | %s | %s",
-				tp_wire_version_name(rb->version), s->iana,
-				rounds, words[0], words[1], words[2]);
+				"load-balanced server?); those that changed: "
+				"%s", tp_wire_version_name(rb->version),
+				s->iana, rounds, words);
 	} else {
+		round_words(rb, 0, words, sizeof(words));
 		tp_audit_result(a, TP_CHECK_VULNERABLE, TP_SUPPORT_NONE,
 				"%s with %s, the same in %d rounds: %s",
 				tp_wire_version_name(rb->version), s->iana,
-				rounds, words[0]);
+				rounds, words);
 		f = tp_report_finding(a->r, TP_ROBOT, "%s answers malformed "
 				      "RSA padding distinguishably (%s)",
 				      a->where, s->iana);
 		if (f != NULL)
 			tp_finding_detail(f, "ClientKeyExchange variants, each "
 					  "on its own connection, the same "
-					  "in %d rounds: %s", rounds,
-					  words[0]);
+					  "in %d rounds: %s", rounds, words);
 	}
 out:
 	mpz_clears(rb->n, rb->e, NULL);
