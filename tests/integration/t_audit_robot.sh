@@ -148,9 +148,12 @@ NGINX=127.0.0.1:$NGINX_PORT
 # TLS 1.3 only: nothing to test
 start_openssl_server $OSRV -tls1_3 || exit 1
 TLS13=127.0.0.1:$SRV_PORT
-# the ROBOT relay in front of gnutls-serv, three ways, each its own
+# the ROBOT relay in front of gnutls-serv, three ways, each its own;
+# one RSA key-exchange suite keeps the cipher audit through it short
 for mode in oracle fixed flaky; do
-	start_gnutls_serv $GSRV --priority 'NORMAL:-VERS-TLS1.3' || exit 1
+	start_gnutls_serv $GSRV \
+		--priority 'NORMAL:-VERS-TLS1.3:-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM' ||
+		exit 1
 	start_ready "robot-$mode" python3 "$ROBOT_SERVER" "$mode" \
 		--backend "$SRV_PORT" --key "$PKI/server.key" || exit 1
 	eval "RELAY_$mode=127.0.0.1:\$READY_PORT"
@@ -184,6 +187,9 @@ verdict openssl client_renegotiation not_vulnerable '!CLIENT_RENEGOTIATION'
 detail_has openssl client_renegotiation "refused with a warning alert no_renegotiation (100)"
 
 verdict openssl-reneg client_renegotiation vulnerable CLIENT_RENEGOTIATION
+OUT="$T/openssl-reneg.1.json"
+expect_py "openssl-reneg: the finding is CLIENT_RENEGOTIATION, a warning" \
+	"[f['severity'] for f in d['findings'] if f['code'] == 'CLIENT_RENEGOTIATION'] == ['warning']"
 verdict openssl-reneg secure_renegotiation not_vulnerable '!INSECURE_RENEGOTIATION'
 verdict openssl-reneg robot not_vulnerable '!ROBOT'
 testssl_says openssl-reneg ROBOT "not vulnerable"
@@ -191,6 +197,9 @@ testssl_says openssl-reneg secure_renego "supported"
 testssl_says openssl-reneg secure_client_renego "VULNERABLE"
 
 verdict gnutls-unsafe secure_renegotiation vulnerable INSECURE_RENEGOTIATION
+OUT="$T/gnutls-unsafe.1.json"
+expect_py "gnutls-unsafe: the finding is INSECURE_RENEGOTIATION, an error" \
+	"[f['severity'] for f in d['findings'] if f['code'] == 'INSECURE_RENEGOTIATION'] == ['error']"
 detail_has gnutls-unsafe secure_renegotiation "has no renegotiation_info"
 verdict gnutls-unsafe client_renegotiation vulnerable CLIENT_RENEGOTIATION
 testssl_says gnutls-unsafe secure_renego "VULNERABLE"
@@ -207,6 +216,9 @@ verdict tls13 secure_renegotiation not_applicable
 verdict tls13 client_renegotiation not_applicable
 
 verdict oracle robot vulnerable ROBOT
+OUT="$T/oracle.1.json"
+expect_py "oracle: the finding is ROBOT, an error naming the suite" \
+	"[f['severity'] for f in d['findings'] if f['code'] == 'ROBOT' and 'TLS_RSA_' in f['summary']] == ['error']"
 detail_has oracle robot "wrong first bytes (0x41 0x17 for 0x00 0x02): fatal alert decrypt_error (51), then a close"
 detail_has oracle robot "the same in 3 rounds"
 testssl_says oracle ROBOT "VULNERABLE"
