@@ -31,23 +31,6 @@
 
 /* ---- a raw hello on an audit connection ---- */
 
-static int send_by(int fd, const uint8_t *p, size_t n, double deadline)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-		} else if (w < 0 && errno != EAGAIN && errno != EINTR) {
-			return -1;
-		} else if (tp_net_wait(fd, POLLOUT, deadline) <= 0) {
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* The newest version below TLS 1.3 the cipher audit found, 0 if none. */
 static uint16_t best_before_tls13(const struct tp_audit *a)
 {
@@ -141,17 +124,6 @@ static size_t build_hello(const struct tp_audit *a, uint16_t version,
 	    tp_wire_parse_client_hello(body, body_len, sent) < 0)
 		return 0;
 	return len;
-}
-
-static const char *alert_word(uint8_t desc, char *buf, size_t size)
-{
-	const struct tp_alert_info *ai = tp_registry_alert(desc);
-
-	if (ai != NULL)
-		snprintf(buf, size, "%s (%u)", ai->name, desc);
-	else
-		snprintf(buf, size, "alert %u", desc);
-	return buf;
 }
 
 /* ---- ROBOT (Böck, Somorovsky, Young, USENIX Security 2018) ---- */
@@ -385,9 +357,9 @@ static bool robot_after(struct robot_conn *c, const struct tp_wire_event *ev)
 	case TP_WIRE_HANDSHAKE_PART:
 		return false;
 	case TP_WIRE_ALERT:
+		tp_ciphers_alert_name(ev->alert_desc, name, sizeof(name));
 		snprintf(c->answer, sizeof(c->answer), "%s alert %s",
-			 ev->alert_level == 1 ? "warning" : "fatal",
-			 alert_word(ev->alert_desc, name, sizeof(name)));
+			 ev->alert_level == 1 ? "warning" : "fatal", name);
 		return true;
 	case TP_WIRE_CCS:
 		snprintf(c->answer, sizeof(c->answer), "a ChangeCipherSpec");
@@ -491,7 +463,7 @@ static void robot_read(struct tp_audit *a, struct robot *rb, int v, int fd,
 						 "be read");
 				return;
 			}
-			if (send_by(fd, flight, robot_flight(rb, v, flight),
+			if (tp_net_send_all(fd, flight, robot_flight(rb, v, flight),
 				    deadline) < 0) {
 				snprintf(c->answer, sizeof(c->answer), "our "
 					 "ClientKeyExchange could not be sent");
@@ -527,7 +499,7 @@ static int robot_variant(struct tp_audit *a, struct robot *rb, int round,
 		return -1;
 	}
 	tp_wire_reader_init(&c->rd);
-	if (len == 0 || send_by(fd, hello, len, tp_audit_step(a)) < 0)
+	if (len == 0 || tp_net_send_all(fd, hello, len, tp_audit_step(a)) < 0)
 		snprintf(c->answer, sizeof(c->answer), "the ClientHello "
 			 "could not be sent");
 	else
@@ -743,7 +715,7 @@ void tp_audit_secure_renegotiation(struct tp_audit *a)
 	ans.kind = ANS_TIMEOUT;
 	snprintf(ans.detail, sizeof(ans.detail), "the ClientHello could not "
 		 "be sent");
-	if (send_by(fd, hello, len, tp_audit_step(a)) == 0) {
+	if (tp_net_send_all(fd, hello, len, tp_audit_step(a)) == 0) {
 		struct hello h = {.version = version, .suites = of.suites,
 				  .n_suites = of.n_suites};
 		struct answer_reading how = {
@@ -821,11 +793,11 @@ static bool renegotiation_answer(struct tp_audit *a, gnutls_session_t s,
 		return true;
 	case GNUTLS_E_WARNING_ALERT_RECEIVED:
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
+		tp_ciphers_alert_name((uint8_t)gnutls_alert_get(s), name,
+				      sizeof(name));
 		snprintf(out, size, "refused with a %s alert %s",
 			 rc == GNUTLS_E_WARNING_ALERT_RECEIVED ? "warning"
-			 : "fatal",
-			 alert_word((uint8_t)gnutls_alert_get(s), name,
-				    sizeof(name)));
+			 : "fatal", name);
 		return false;
 	case GNUTLS_E_TIMEDOUT:
 		snprintf(out, size, "ignored: no answer within %.1f s",
