@@ -761,16 +761,38 @@ void tp_audit_secure_renegotiation(struct tp_audit *a)
 
 /* ---- client-initiated renegotiation ---- */
 
+/* Application data read past during a renegotiation: a server that
+ * greets first (IMAPS, POP3S, implicit FTPS) sends some; more than this
+ * is not a greeting. */
+#define MAX_GREETING 65536
+
 /* A handshake on a non-blocking fd by deadline: GnuTLS's status, or
  * GNUTLS_E_TIMEDOUT when the deadline came first. */
 static int handshake_by(struct tp_audit *a, gnutls_session_t s, int fd,
 			double deadline)
 {
+	size_t read_past = 0;
+	char data[4096];
+
 	for (;;) {
 		int rc = gnutls_handshake(s);
 
-		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
+		if (rc == GNUTLS_E_GOT_APPLICATION_DATA &&
+		    read_past < MAX_GREETING) {
+			/* GnuTLS's manual: read it, then call the handshake
+			 * again */
+			ssize_t n = gnutls_record_recv(s, data, sizeof(data));
+
+			if (n > 0) {
+				read_past += (size_t)n;
+				continue;
+			}
+			if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
+				return (int)n;
+		} else if (rc != GNUTLS_E_AGAIN &&
+			   rc != GNUTLS_E_INTERRUPTED) {
 			return rc;
+		}
 		if (tp_audit_stopped(a) ||
 		    tp_net_wait(fd, gnutls_record_get_direction(s)
 				? POLLOUT : POLLIN, deadline) <= 0)
@@ -778,10 +800,13 @@ static int handshake_by(struct tp_audit *a, gnutls_session_t s, int fd,
 	}
 }
 
-/* The server's answer to our renegotiation, in words; true when it
- * took it (a new handshake completed). */
-static bool renegotiation_answer(struct tp_audit *a, gnutls_session_t s,
-				 int fd, char *out, size_t size)
+enum reneg_answer { RENEG_TAKEN, RENEG_REFUSED, RENEG_UNKNOWN };
+
+/* The server's answer to our renegotiation, in words: taken (a new
+ * handshake completed), refused, or unknown. */
+static enum reneg_answer renegotiation_answer(struct tp_audit *a,
+					      gnutls_session_t s, int fd,
+					      char *out, size_t size)
 {
 	int rc = handshake_by(a, s, fd, tp_audit_step(a));
 	char name[48];
@@ -790,7 +815,12 @@ static bool renegotiation_answer(struct tp_audit *a, gnutls_session_t s,
 	case GNUTLS_E_SUCCESS:
 		snprintf(out, size, "the server completed a second handshake "
 			 "the client started");
-		return true;
+		return RENEG_TAKEN;
+	case GNUTLS_E_GOT_APPLICATION_DATA:
+		snprintf(out, size, "the server sent more than %d bytes of "
+			 "application data instead of an answer",
+			 MAX_GREETING);
+		return RENEG_UNKNOWN;
 	case GNUTLS_E_WARNING_ALERT_RECEIVED:
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
 		tp_ciphers_alert_name((uint8_t)gnutls_alert_get(s), name,
@@ -798,21 +828,26 @@ static bool renegotiation_answer(struct tp_audit *a, gnutls_session_t s,
 		snprintf(out, size, "refused with a %s alert %s",
 			 rc == GNUTLS_E_WARNING_ALERT_RECEIVED ? "warning"
 			 : "fatal", name);
-		return false;
+		return RENEG_REFUSED;
 	case GNUTLS_E_TIMEDOUT:
+		if (tp_audit_stopped(a)) {
+			snprintf(out, size, "cut by the audit's end (a "
+				 "signal, or its deadline)");
+			return RENEG_UNKNOWN;
+		}
 		snprintf(out, size, "ignored: no answer within %.1f s",
 			 a->timeout_ms / 1000);
-		return false;
+		return RENEG_REFUSED;
 	case GNUTLS_E_PREMATURE_TERMINATION:
 	case GNUTLS_E_PULL_ERROR:
 	case GNUTLS_E_PUSH_ERROR:
 		snprintf(out, size, "refused: the server closed the "
 			 "connection (%s)", gnutls_strerror_name(rc));
-		return false;
+		return RENEG_REFUSED;
 	default:
 		snprintf(out, size, "refused: %s (%s)", gnutls_strerror(rc),
 			 gnutls_strerror_name(rc));
-		return false;
+		return RENEG_REFUSED;
 	}
 }
 
@@ -825,6 +860,7 @@ void tp_audit_client_renegotiation(struct tp_audit *a)
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
 	char why[256], words[256];
+	enum reneg_answer answer;
 	int fd = -1, rc;
 
 	if (best_before_tls13(a) == 0) {
@@ -857,7 +893,11 @@ void tp_audit_client_renegotiation(struct tp_audit *a)
 				gnutls_strerror_name(rc));
 		goto out;
 	}
-	if (renegotiation_answer(a, s, fd, words, sizeof(words))) {
+	answer = renegotiation_answer(a, s, fd, words, sizeof(words));
+	if (answer == RENEG_UNKNOWN) {
+		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE, "%s",
+				words);
+	} else if (answer == RENEG_TAKEN) {
 		struct tp_finding *f;
 
 		tp_audit_result(a, TP_CHECK_VULNERABLE, TP_SUPPORT_YES,
