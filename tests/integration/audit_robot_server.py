@@ -22,6 +22,9 @@ premaster itself (raw RSA with the key) and, by MODE:
   flaky     the oracle's answer to bad padding on every other
             ClientKeyExchange, the server's on the others: answers that
             differ, but not the same way twice
+  ignore-reneg  relays everything but a renegotiation the client starts
+            (a handshake record after its Finished), which it swallows
+            with all that follows: a server that never answers one
 
 Prints "ready PORT" once listening; every socket has a timeout.
 """
@@ -79,11 +82,18 @@ def oracle_says(mode):
         return counter[0] % 2 == 1
 
 
+def swallow(conn):
+    while conn.recv(65536):
+        pass
+
+
 def client_records(conn, back, key, mode):
-    """Relays the client's records until its ClientKeyExchange; True when
-    the relay goes on, False when the oracle answered."""
+    """Relays the client's records until its ClientKeyExchange (in
+    ignore-reneg mode, all of them); True when the relay goes on, False
+    when it answered or swallowed."""
     n, d = key
     k = (n.bit_length() + 7) // 8
+    ccs_seen, after_ccs = False, 0
     while True:
         head = recv_exact(conn, 5)
         if head is None:
@@ -91,7 +101,16 @@ def client_records(conn, back, key, mode):
         body = recv_exact(conn, int.from_bytes(head[3:5], "big"))
         if body is None:
             return False
-        if head[0] == 22 and len(body) >= 6 + k and body[0] == 16:
+        if mode == "ignore-reneg":
+            ccs_seen = ccs_seen or head[0] == 20
+            if ccs_seen and head[0] == 22:
+                # the first is the client's encrypted Finished, the next
+                # the renegotiation's ClientHello
+                after_ccs += 1
+                if after_ccs == 2:
+                    swallow(conn)
+                    return False
+        elif head[0] == 22 and len(body) >= 6 + k and body[0] == 16:
             c = int.from_bytes(body[6:6 + k], "big")
             block = pow(c, d, n).to_bytes(k, "big")
             if not good_padding(block, k) and oracle_says(mode):
@@ -132,7 +151,8 @@ def handle(conn, port, key, mode):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("mode", choices=["oracle", "fixed", "flaky"])
+    ap.add_argument("mode", choices=["oracle", "fixed", "flaky",
+                                     "ignore-reneg"])
     ap.add_argument("--backend", type=int, required=True)
     ap.add_argument("--key", required=True)
     args = ap.parse_args()

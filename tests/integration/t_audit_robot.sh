@@ -148,15 +148,16 @@ NGINX=127.0.0.1:$NGINX_PORT
 # TLS 1.3 only: nothing to test
 start_openssl_server $OSRV -tls1_3 || exit 1
 TLS13=127.0.0.1:$SRV_PORT
-# the ROBOT relay in front of gnutls-serv, three ways, each its own;
-# one RSA key-exchange suite keeps the cipher audit through it short
-for mode in oracle fixed flaky; do
+# the ROBOT relay in front of gnutls-serv, three ways, each its own,
+# and a fourth that swallows a client's renegotiation; one RSA
+# key-exchange suite keeps the cipher audit through it short
+for mode in oracle fixed flaky ignore-reneg; do
 	start_gnutls_serv $GSRV \
 		--priority 'NORMAL:-VERS-TLS1.3:-KX-ALL:+RSA:-CIPHER-ALL:+AES-128-GCM' ||
 		exit 1
 	start_ready "robot-$mode" python3 "$ROBOT_SERVER" "$mode" \
 		--backend "$SRV_PORT" --key "$PKI/server.key" || exit 1
-	eval "RELAY_$mode=127.0.0.1:\$READY_PORT"
+	eval "RELAY_$(echo "$mode" | tr - _)=127.0.0.1:\$READY_PORT"
 done
 
 # each server's five audits, then testssl.sh's run when it has one (an
@@ -177,6 +178,7 @@ runs tls13 "$TLS13"
 runs oracle "$RELAY_oracle" --robot
 runs fixed "$RELAY_fixed"
 runs flaky "$RELAY_flaky"
+runs ignoring "$RELAY_ignore_reneg"
 for p in $PIDS; do wait "$p"; done
 echo "# audits and testssl.sh done at $(($(now_ms) - T0)) ms"
 
@@ -225,6 +227,14 @@ testssl_says oracle ROBOT "VULNERABLE"
 verdict fixed robot not_vulnerable '!ROBOT'
 verdict flaky robot unknown '!ROBOT'
 detail_has flaky robot "not the same way in 3 rounds"
+
+# a server that never answers the renegotiation: refused by silence,
+# and the check waits --timeout (3 s) and no longer
+verdict ignoring client_renegotiation not_vulnerable '!CLIENT_RENEGOTIATION'
+detail_has ignoring client_renegotiation "ignored: no answer within 3.0 s"
+OUT="$T/ignoring.1.json"
+expect_py "ignoring: the check ends within --timeout" \
+	"next(c for c in d['checks'] if c['name'] == 'client_renegotiation')['ms'] < 4500"
 
 echo "# wall time: $(($(now_ms) - T0)) ms"
 stop_servers
