@@ -40,7 +40,7 @@ ALL_CFLAGS  = $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
 WRAP_ALLOC  := $(foreach f,malloc calloc realloc reallocarray strdup strndup \
                asprintf vasprintf open_memstream,-Wl,--wrap=$(f))
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS) $(WRAP_ALLOC)
-LIBS        = $(PKG_LIBS) -lm -lpthread
+LIBS        = $(PKG_LIBS) -lgmp -lm -lpthread
 
 LIB_SRC   := $(wildcard src/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(B)/%.o)

@@ -10,7 +10,8 @@
 set -u
 
 # build: compiler, pkg-config and the libraries' headers (libcurl, GnuTLS
-#        flavour, for the audit's AIA, OCSP and CRL fetches)
+#        flavour, for the audit's AIA, OCSP and CRL fetches; GMP, GnuTLS's
+#        own bignum library, for the raw RSA of the ROBOT check)
 # tests: cmocka; real TLS peers (gnutls-serv, openssl s_server); python3
 #        for the helpers in tests/lib.sh and gen-findings-doc.sh;
 #        namespaces and firewall rules (iproute2, iptables); the TUI under
@@ -29,7 +30,7 @@ set -u
 #        testssl.sh, whose verdicts the audit's tests compare with ours
 #        on the same loopback servers
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
-libncurses-dev libjansson-dev libidn2-dev libcurl4-gnutls-dev libcmocka-dev gnutls-bin openssl \
+libncurses-dev libjansson-dev libidn2-dev libcurl4-gnutls-dev libgmp-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap mosquitto tcpdump tshark curl \
 python3-cryptography strace parallel openssh-server chromium \

@@ -274,24 +274,6 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	return -1;
 }
 
-static int send_all(int fd, const uint8_t *p, size_t n, double deadline)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno != EAGAIN && errno != EINTR)
-			return -1;
-		if (tp_net_wait(fd, POLLOUT, deadline) <= 0)
-			return -1;
-	}
-	return 0;
-}
-
 static bool offered(const uint16_t *list, size_t n, uint16_t v)
 {
 	size_t i;
@@ -370,7 +352,7 @@ static void probe_once(struct scan *sc, const struct hello *h,
 	/* one deadline from the hello to the end of the answer: not one
 	 * per read, which a server sending a byte at a time would renew */
 	deadline = step_deadline(sc, sc->timeout_ms);
-	if (send_all(fd, out, len, deadline) < 0) {
+	if (tp_net_send_all(fd, out, len, deadline) < 0) {
 		e = errno;
 		a->kind = e == ECONNRESET || e == EPIPE ? ANS_RESET
 			  : out_of_time(sc) ? ANS_STOPPED : ANS_TIMEOUT;

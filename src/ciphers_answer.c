@@ -114,8 +114,7 @@ static bool hello_fits(const struct hello *h,
 	return true;
 }
 
-/* "internal_error (80)", or "alert 200" for an unassigned number. */
-static void alert_name(uint8_t desc, char *out, size_t size)
+void tp_ciphers_alert_name(uint8_t desc, char *out, size_t size)
 {
 	const struct tp_alert_info *ai = tp_registry_alert(desc);
 
@@ -149,8 +148,8 @@ static bool early_alert(const struct tp_wire_event *ev, unsigned *warnings,
 {
 	char name[48], last[48];
 
-	alert_name(ev->alert_desc, name, sizeof(name));
-	alert_name(*last_warning, last, sizeof(last));
+	tp_ciphers_alert_name(ev->alert_desc, name, sizeof(name));
+	tp_ciphers_alert_name(*last_warning, last, sizeof(last));
 	if (ev->alert_level == 1 && !refusal_alert(ev->alert_desc)) {
 		*last_warning = ev->alert_desc;
 		if (++*warnings <= MAX_WARNINGS)
@@ -207,7 +206,7 @@ static void no_more(struct reading *rg, int rc)
 	} else if (!rg->have_sh && rg->warnings > 0) {
 		char last[48];
 
-		alert_name(rg->last_warning, last, sizeof(last));
+		tp_ciphers_alert_name(rg->last_warning, last, sizeof(last));
 		a->kind = ANS_ALERT;
 		snprintf(a->detail, sizeof(a->detail), "%u warning alert%s "
 			 "(the last %s) and no answer within %.1f s",
@@ -297,7 +296,7 @@ static bool first_message(struct reading *rg, const struct tp_wire_event *ev)
 		char last[48];
 
 		/* RFC 8446 section 6.2: every error alert is sent fatal */
-		alert_name(rg->last_warning, last, sizeof(last));
+		tp_ciphers_alert_name(rg->last_warning, last, sizeof(last));
 		a->kind = ANS_VIOLATION;
 		snprintf(a->detail, sizeof(a->detail), "the server sent "
 			 "warning alerts (the last %s) before a TLS 1.3 "

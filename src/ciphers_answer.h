@@ -83,6 +83,9 @@ struct answer_reading {
 void tp_ciphers_read_answer(const struct answer_reading *how, int fd,
 			    struct tp_wire_reader *rd, struct answer *a);
 
+/* "internal_error (80)", or "alert 200" for an unassigned number. */
+void tp_ciphers_alert_name(uint8_t desc, char *out, size_t size);
+
 /* What the suite's key exchange shows in a ServerKeyExchange: dhe for a
  * DH prime, kx for either kind. */
 void tp_ciphers_suite_kx(uint16_t suite, bool *dhe, bool *kx);

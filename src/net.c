@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +259,26 @@ void tp_net_resolve(const char *host, unsigned port, int family,
 int tp_net_wait(int fd, short events, double deadline_ms)
 {
 	return tp_net_wait_stop(fd, events, deadline_ms, NULL);
+}
+
+int tp_net_send_all(int fd, const void *buf, size_t n, double deadline_ms)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (tp_net_wait(fd, POLLOUT, deadline_ms) <= 0)
+			return -1;
+	}
+	return 0;
 }
 
 int tp_net_wait_stop(int fd, short events, double deadline_ms,

@@ -63,6 +63,11 @@ void tp_net_connect_by(const struct sockaddr *sa, socklen_t len,
  * error. */
 int tp_net_wait(int fd, short events, double deadline_ms);
 
+/* Sends all n bytes on the non-blocking fd by the deadline (absolute,
+ * tp_now_ms() clock), never raising SIGPIPE. 0, or -1 on an error or
+ * when the deadline passed first. */
+int tp_net_send_all(int fd, const void *buf, size_t n, double deadline_ms);
+
 /* The same, and TP_NET_STOPPED once *stop is set (stop may be NULL). */
 #define TP_NET_STOPPED (-2)
 int tp_net_wait_stop(int fd, short events, double deadline_ms,
