@@ -784,6 +784,8 @@ struct tp_client_opts {
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
 	time_t now;               /* 0: the current time (tests fix it) */
+	bool offline;             /* --offline: no OCSP or CRL fetch after a
+				   * trusted chain */
 	bool capture;             /* --capture: this run's packets into
 				   * r->packets (needs root or CAP_NET_RAW) */
 	const char *pcap_out;     /* --pcap-out: also written here (implies
