@@ -120,19 +120,12 @@ wait_port "$HTTP_PORT"
 
 # run_audit NAME PORT [ARGS]: tlsprobe audit --json on 127.0.0.1:PORT
 # with the test CA trusted; OUT, ERR, RC and MS as run_ciphers sets them.
+CIPHERS_CMD=audit
 run_audit() {
 	_ra_name=$1 _ra_port=$2
 	shift 2
-	OUT="$T/$_ra_name.json"
-	ERR="$T/$_ra_name.err"
-	_t0=$(now_ms)
-	timeout -k 2 30 "$TP" audit --json --ca "$D/ca.pem" \
-		--protocols TLS1.2,TLS1.3 "$@" "127.0.0.1:$_ra_port" \
-		>"$OUT" 2>"$ERR" </dev/null
-	RC=$?
-	MS=$(($(now_ms) - _t0))
-	LAST_ARGS="audit 127.0.0.1:$_ra_port $*"
-	_ctx_shown=0
+	run_ciphers "$_ra_name" --ca "$D/ca.pem" --protocols TLS1.2,TLS1.3 \
+		"$@" "127.0.0.1:$_ra_port"
 }
 
 # five NAME PORT WANT [ARGS]: five audits of the same server; each
