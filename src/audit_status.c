@@ -178,8 +178,7 @@ static void no_staple(struct tp_audit *a, struct seen *s)
 
 void tp_audit_ocsp_stapling(struct tp_audit *a)
 {
-	struct tp_revoke_answer ans = {.source = "stapled OCSP response",
-				       .revoked_at = -1, .reason = -1};
+	struct tp_revoke_answer ans;
 	struct tp_finding *f;
 	struct seen s;
 	char why[300];
@@ -193,6 +192,7 @@ void tp_audit_ocsp_stapling(struct tp_audit *a)
 		no_staple(a, &s);
 		goto out;
 	}
+	tp_revoke_answer_init(&ans, "stapled OCSP response");
 	tp_revoke_judge_ocsp(&s.staple, s.chain[0], issuer_of(a, &s), 0, NULL,
 			     &ans);
 	switch (ans.verdict) {

@@ -53,7 +53,7 @@ gnutls_x509_crt_t tp_revoke_issuer(gnutls_x509_crt_t leaf,
 	return NULL;
 }
 
-static void answer_init(struct tp_revoke_answer *a, const char *source)
+void tp_revoke_answer_init(struct tp_revoke_answer *a, const char *source)
 {
 	memset(a, 0, sizeof(*a));
 	a->source = source;
@@ -457,27 +457,44 @@ static int crl_reason(const gnutls_datum_t *der, gnutls_x509_crt_t leaf)
 	return -1;
 }
 
-/* A fetched CRL judged for leaf: issuer's, signed, fresh, then looked up. */
-static void judge_crl(const struct tp_fetch_result *res,
-		      gnutls_x509_crt_t leaf, gnutls_x509_crt_t issuer,
-		      time_t now, struct tp_revoke_answer *a)
+/* Whether gnutls_x509_crl_verify's status says the signature is bad.
+ * GnuTLS judges the dates by the real clock and marks such a CRL invalid
+ * too: the dates are judged by now, and a stale CRL is no forgery. */
+static bool crl_forged(unsigned v)
 {
-	gnutls_datum_t der = {res->body, (unsigned)res->len};
+	const unsigned dates = GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
+			       GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE;
+
+	if (v & dates) {
+		v &= ~dates;
+		if (v == GNUTLS_CERT_INVALID)
+			v = 0;
+	}
+	return v != 0;
+}
+
+void tp_revoke_judge_crl(const gnutls_datum_t *der, gnutls_x509_crt_t leaf,
+			 gnutls_x509_crt_t issuer, time_t now,
+			 struct tp_revoke_answer *a)
+{
 	gnutls_x509_crl_t crl = NULL;
 	unsigned v = 0;
 	bool found;
 	char when[32];
 	int n;
 
+	if (now == 0)
+		now = time(NULL);
 	if (gnutls_x509_crl_init(&crl) < 0 ||
-	    (gnutls_x509_crl_import(crl, &der, GNUTLS_X509_FMT_DER) < 0 &&
-	     gnutls_x509_crl_import(crl, &der, GNUTLS_X509_FMT_PEM) < 0)) {
-		verdict(a, TP_REVOKE_INVALID, "the CRL cannot be parsed (%zu "
-			"bytes)", res->len);
+	    (gnutls_x509_crl_import(crl, der, GNUTLS_X509_FMT_DER) < 0 &&
+	     gnutls_x509_crl_import(crl, der, GNUTLS_X509_FMT_PEM) < 0)) {
+		verdict(a, TP_REVOKE_INVALID, "the CRL cannot be parsed (%u "
+			"bytes)", der->size);
 		goto out;
 	}
 	if (!gnutls_x509_crl_check_issuer(crl, issuer) ||
-	    gnutls_x509_crl_verify(crl, &issuer, 1, 0, &v) < 0 || v != 0) {
+	    gnutls_x509_crl_verify(crl, &issuer, 1, 0, &v) < 0 ||
+	    crl_forged(v)) {
 		verdict(a, TP_REVOKE_INVALID, "the CRL is not signed by the "
 			"certificate's issuer");
 		goto out;
@@ -518,9 +535,13 @@ static void ask_crl(gnutls_x509_crt_t leaf, gnutls_x509_crt_t issuer,
 			"issuer was neither sent nor trusted");
 		return;
 	}
+	gnutls_datum_t der;
+
 	if (fetch(a->url, o, NULL, MAX_CRL, &res, a) < 0)
 		return;
-	judge_crl(&res, leaf, issuer, o->now ? o->now : time(NULL), a);
+	der.data = res.body;
+	der.size = (unsigned)res.len;
+	tp_revoke_judge_crl(&der, leaf, issuer, o->now, a);
 	free(res.body);
 }
 
@@ -534,8 +555,8 @@ enum tp_revoke_verdict tp_revoke_check(gnutls_x509_crt_t *chain, unsigned n,
 	double now = tp_now_ms();
 	bool has_crl;
 
-	answer_init(&res->ocsp, "OCSP response");
-	answer_init(&res->crl, "CRL");
+	tp_revoke_answer_init(&res->ocsp, "OCSP response");
+	tp_revoke_answer_init(&res->crl, "CRL");
 	if (n == 0)
 		return TP_REVOKE_NONE;
 	issuer = tp_revoke_issuer(chain[0], chain, n, o->trust);

@@ -58,6 +58,9 @@ gnutls_x509_crt_t tp_revoke_issuer(gnutls_x509_crt_t leaf,
 				   gnutls_x509_crt_t *chain, unsigned n,
 				   const struct tp_trust *trust);
 
+/* a cleared: no verdict yet, every date and the reason unknown. */
+void tp_revoke_answer_init(struct tp_revoke_answer *a, const char *source);
+
 /*
  * Judges the DER OCSP response der for leaf: signed by issuer or a
  * responder it delegated to, for leaf, fresh at now, and with nonce when
@@ -68,6 +71,15 @@ void tp_revoke_judge_ocsp(const gnutls_datum_t *der, gnutls_x509_crt_t leaf,
 			  gnutls_x509_crt_t issuer, time_t now,
 			  const gnutls_datum_t *nonce,
 			  struct tp_revoke_answer *out);
+
+/*
+ * Judges a CRL (DER or PEM) for leaf: signed by issuer, then leaf's
+ * serial looked up (its date and reasonCode); a CRL without it must be
+ * fresh at now (0: the current time) to say good. Fills out.
+ */
+void tp_revoke_judge_crl(const gnutls_datum_t *der, gnutls_x509_crt_t leaf,
+			 gnutls_x509_crt_t issuer, time_t now,
+			 struct tp_revoke_answer *out);
 
 /*
  * Asks the OCSP responder of chain[0]'s AIA and fetches the CRL of its
