@@ -363,6 +363,7 @@ bool cli_client_option(const char *sub, int opt, const char *arg,
 	case OPT_USER: o->user = arg; break;
 	case OPT_STARTTLS: *rc = parse_starttls(sub, arg, &o->starttls); break;
 	case OPT_NOW: *rc = cli_parse_now(sub, arg, &o->now); break;
+	case OPT_OFFLINE: o->offline = true; break;
 	case OPT_PASSWORD_FILE:
 	case OPT_PASSWORD_ENV:
 		*rc = cli_password_option(sub, opt, arg);

@@ -109,6 +109,7 @@ int cli_password_option(const char *sub, int opt, const char *arg);
 	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
 	{"user", required_argument, NULL, OPT_USER}, \
 	{"now", required_argument, NULL, OPT_NOW}, \
+	{"offline", no_argument, NULL, OPT_OFFLINE}, \
 	{"verbose", no_argument, NULL, 'v'}, \
 	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
 	CLI_PASSWORD_LONGOPTS

@@ -35,6 +35,8 @@ static const char usage_text[] =
 	CLI_CAPTURE_USAGE
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"  --now TIME          check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
+	"  --offline           do not ask the certificate's OCSP responder or\n"
+	"                      fetch its CRL (a trusted chain's revocation)\n"
 	"  -v, --verbose       list every handshake message\n"
 	"  --no-color          plain text (also NO_COLOR=1)\n"
 	CLI_FLEET_USAGE;

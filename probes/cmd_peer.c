@@ -20,7 +20,7 @@ static const char usage_text[] =
 	TP_STR(TP_DEFAULT_WAIT_S) ")\n"
 	"and the options of the client role, as tlsprobe client has them:\n"
 	"  --timeout, --sni, --no-sni, --expect-name, --priority, --alpn,\n"
-	"  --keylog, --now, -4, -6, --json, --no-color, -v,\n"
+	"  --keylog, --now, --offline, -4, -6, --json, --no-color, -v,\n"
 	"  --password-file FILE, --password-env VAR (of a PKCS#12 or encrypted\n"
 	"  --cert/--key; without either, asked on a terminal)\n"
 	"capture (one for both roles; this node's direction gets the packets\n"

@@ -13,6 +13,7 @@
 #include "net.h"
 #include "pair.h"
 #include "registry.h"
+#include "revoke.h"
 #include "starttls.h"
 #include "tls.h"
 
@@ -364,6 +365,57 @@ static void judge_version(const struct tp_client_opts *o, struct tp_report *r)
 	}
 }
 
+/*
+ * After the chain's checks: whether a trusted server certificate is
+ * revoked (its OCSP responder, its CRL), within one --timeout, into said
+ * for the verify stage. An untrusted chain is not asked about: its URLs
+ * are the server's word, and a hostile server would make the probe
+ * fetch wherever it likes. A fetch that fails is no finding: the
+ * certificate may well be fine.
+ */
+static void revocation(const struct tp_client_opts *o,
+		       const struct loaded *l, gnutls_x509_crt_t *chain,
+		       unsigned n, int errors, struct tp_report *r,
+		       char *said, size_t size)
+{
+	struct tp_revoke_opts ro = {
+		.deadline = tp_now_ms() + o->timeout_s * 1000,
+		.stop = o->stop, .now = o->now, .trust = l->creds.trust,
+	};
+	struct tp_revoke_result res;
+	char subject[256], what[900];
+
+	if (o->offline) {
+		snprintf(said, size, "revocation not checked (--offline)");
+		return;
+	}
+	if (errors > 0) {
+		snprintf(said, size, "revocation not checked: the chain is "
+			 "not trusted");
+		return;
+	}
+	switch (tp_revoke_check(chain, n, &ro, &res)) {
+	case TP_REVOKE_NONE:
+		snprintf(said, size, "no OCSP responder or CRL named: "
+			 "revocation not checked");
+		return;
+	case TP_REVOKE_REVOKED:
+		tp_cert_dn(chain[0], false, subject, sizeof(subject));
+		if (tp_revoke_report(r, &res.ocsp, subject) == NULL)
+			tp_revoke_report(r, &res.crl, subject);
+		snprintf(said, size, "revoked: %.600s",
+			 res.ocsp.verdict == TP_REVOKE_REVOKED ? res.ocsp.why
+			 : res.crl.why);
+		return;
+	default:
+		break;
+	}
+	tp_revoke_describe(&res, what, sizeof(what));
+	snprintf(said, size, "%s: %.600s", res.ocsp.verdict == TP_REVOKE_GOOD
+		 || res.crl.verdict == TP_REVOKE_GOOD ? "not revoked"
+		 : "revocation unknown", what);
+}
+
 static void verify(const struct tp_client_opts *o, struct loaded *l,
 		   const struct tp_tls_obs *obs, const char *expect_name,
 		   const char *expect_id, struct tp_report *r)
@@ -386,7 +438,7 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 	};
 	gnutls_x509_crt_t *chain = NULL;
 	const char *prio = o->priority ? o->priority : "NORMAL";
-	char refusal[300];
+	char refusal[300], said[700];
 	unsigned n = 0;
 	double t0 = tp_now_ms();
 	int errors;
@@ -437,14 +489,18 @@ static void verify(const struct tp_client_opts *o, struct loaded *l,
 	}
 	errors = tp_cert_check_chain(r, chain, n, l->creds.trust, &check);
 	tp_aia_clear(&aia);
+	revocation(o, l, chain, n, errors, r, said, sizeof(said));
 	tp_cert_free_chain(chain, n);
+	if (tp_report_finding_of(r, TP_REVOKED) != NULL)
+		errors++;
 	if (errors > 0)
 		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0,
-			     "%d problem%s with the server certificate", errors,
-			     errors == 1 ? "" : "s");
+			     "%d problem%s with the server certificate; %s",
+			     errors, errors == 1 ? "" : "s", said);
 	else
 		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0,
-			     "trusted via %s", l->creds.trust->source);
+			     "trusted via %s; %s", l->creds.trust->source,
+			     said);
 }
 
 /* RUN_CANCELLED: where the stop came, and what had ended before it. */

@@ -793,8 +793,10 @@ struct tp_client_opts {
 				   * even when no mark answered ours */
 	int starttls; /* enum tp_starttls, 0: none */
 	bool no_name_check;       /* identity is the unique ID, not a name */
-	bool offline;             /* fetch nothing: no AIA chasing of an
-				   * issuer the server left out */
+	bool offline;             /* --offline: fetch nothing: no AIA
+				   * chasing of an issuer the server left
+				   * out, no OCSP or CRL after a trusted
+				   * chain */
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
 	time_t now;               /* 0: the current time (tests fix it) */

@@ -1,14 +1,15 @@
 # Helpers for the cipher audit's tests; sourced after servers.sh.
 
-# run_ciphers NAME ARGS...: runs tlsprobe ciphers --json ARGS; sets OUT
-# (the report), ERR, RC and MS (wall time in ms).
+# run_ciphers NAME ARGS...: runs tlsprobe ciphers --json ARGS (or the
+# subcommand CIPHERS_CMD names: audit); sets OUT (the report), ERR, RC
+# and MS (wall time in ms).
 run_ciphers() {
 	_rc_name=$1; shift
 	OUT="$T/$_rc_name.json"
 	ERR="$T/$_rc_name.err"
 	_t0=$(now_ms)
-	timeout -k 2 "${CIPHERS_LIMIT:-60}" "$TP" ciphers --json "$@" \
-		>"$OUT" 2>"$ERR" </dev/null
+	timeout -k 2 "${CIPHERS_LIMIT:-60}" "$TP" "${CIPHERS_CMD:-ciphers}" \
+		--json "$@" >"$OUT" 2>"$ERR" </dev/null
 	RC=$?
 	MS=$(($(now_ms) - _t0))
 	LAST_ARGS="$*"
