@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "net.h"
 #include "registry.h"
+#include "wire.h"
 
 /* TLS 1.2 and older; NORMAL leaves TLS 1.0 and 1.1 to the system's
  * configuration, and an old server is what these checks are for. */
@@ -39,10 +40,13 @@
 /* A name no server can hold a certificate for (RFC 2606 ".invalid"). */
 #define UNKNOWN_SNI "tlsprobe-unknown.invalid"
 /* How long a TLS 1.3 client reads after its handshake for the
- * NewSessionTicket: servers send it with their Finished flight. */
-#define TICKET_WAIT_MS 1000.0
+ * NewSessionTicket: a server sends it as soon as it has the client's
+ * Finished, one round trip; twice the handshake's own time (two round
+ * trips and the server's work) covers it, and at least this long. */
+#define TICKET_WAIT_MIN_MS 200.0
 #define MAX_WARNINGS 16
 #define TLS_EXT_EARLY_DATA 42      /* RFC 8446 section 4.2.10 */
+#define TLS_EXT_HEARTBEAT 15       /* RFC 6520 section 2 */
 #define ALERT_NO_APPLICATION_PROTOCOL 120  /* RFC 7301 section 3.2 */
 
 /* What one handshake asks for. */
@@ -68,6 +72,8 @@ struct hs {
 	unsigned flags;                /* gnutls_session_get_flags */
 	bool resumed;
 	bool cbc;                      /* a CBC suite was negotiated */
+	bool heartbeat;                /* the ServerHello (TLS 1.2 and
+					* older) echoed heartbeat */
 	char alpn[256];                /* chosen, "" none */
 	char leaf_sha256[65];          /* "" when no certificate came */
 	char leaf_names[256];          /* "CN=…; SAN a, b" */
@@ -76,6 +82,7 @@ struct hs {
 	uint32_t max_early_data;       /* TLS 1.3 ticket's early_data */
 	bool sent_early;
 	gnutls_datum_t data;           /* session data (caller frees) */
+	double ms;                     /* the handshake's time */
 	char why[200];                 /* when not done */
 };
 
@@ -152,16 +159,12 @@ static uint32_t ticket_max_early(const unsigned char *p, size_t len)
  * the NewSessionTicket (RFC 5077 section 3.3, RFC 8446 section 4.6.1;
  * both start with the 32-bit lifetime). Before GnuTLS reads it (the PRE
  * hook): after, a TLS 1.3 ticket's hook sees its extensions alone. */
-static int on_ticket(gnutls_session_t s, unsigned htype, unsigned when,
-		     unsigned incoming, const gnutls_datum_t *msg)
+static void on_ticket(gnutls_session_t s, struct hs *h,
+		      const gnutls_datum_t *msg)
 {
-	struct hs *h = gnutls_session_get_ptr(s);
 	const unsigned char *p = msg->data;
 	size_t len = msg->size;
 
-	(void)when;
-	if (h == NULL || !incoming || htype != GNUTLS_HANDSHAKE_NEW_SESSION_TICKET)
-		return 0;
 	/* the hook may be handed the message with its 4-byte header */
 	if (len >= 4 && p[0] == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET &&
 	    ((size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]) == len - 4) {
@@ -169,11 +172,33 @@ static int on_ticket(gnutls_session_t s, unsigned htype, unsigned when,
 		len -= 4;
 	}
 	if (len < 4)
-		return 0;
+		return;
 	h->tickets++;
 	h->ticket_lifetime = get32(p);
 	if (gnutls_protocol_get_version(s) == GNUTLS_TLS1_3)
 		h->max_early_data = ticket_max_early(p, len);
+}
+
+/* The messages read before GnuTLS reads them (a PRE hook): the
+ * ServerHello's extensions as sent (GnuTLS's heartbeat flags say what
+ * it allows, not what the server answered) and the tickets. */
+static int on_message(gnutls_session_t s, unsigned htype, unsigned when,
+		      unsigned incoming, const gnutls_datum_t *msg)
+{
+	struct hs *h = gnutls_session_get_ptr(s);
+	struct tp_wire_server_hello sh;
+	size_t i;
+
+	(void)when;
+	if (h == NULL || !incoming)
+		return 0;
+	if (htype == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET)
+		on_ticket(s, h, msg);
+	if (htype == GNUTLS_HANDSHAKE_SERVER_HELLO &&
+	    tp_wire_parse_server_hello(msg->data, msg->size, &sh) == 0)
+		for (i = 0; i < sh.n_extensions; i++)
+			if (sh.extensions[i] == TLS_EXT_HEARTBEAT)
+				h->heartbeat = true;
 	return 0;
 }
 
@@ -254,7 +279,9 @@ static int drive(const struct tp_audit *a, gnutls_session_t s, int fd,
 static void read_ticket(const struct tp_audit *a, gnutls_session_t s,
 			int fd, struct hs *h)
 {
-	double end = tp_now_ms() + TICKET_WAIT_MS;
+	double wait = 2 * h->ms > TICKET_WAIT_MIN_MS ? 2 * h->ms
+		      : TICKET_WAIT_MIN_MS;
+	double end = tp_now_ms() + wait;
 	char buf[4096];
 	ssize_t n;
 
@@ -262,6 +289,8 @@ static void read_ticket(const struct tp_audit *a, gnutls_session_t s,
 		end = tp_audit_step(a);
 	while (h->tickets == 0 && tp_now_ms() < end) {
 		n = gnutls_record_recv(s, buf, sizeof(buf));
+		if (h->tickets > 0)
+			break;
 		if (n > 0 || n == GNUTLS_E_WARNING_ALERT_RECEIVED)
 			continue;
 		if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
@@ -319,9 +348,8 @@ static int setup(const struct hs_opts *o, gnutls_session_t s,
 	if (o->heartbeat)
 		gnutls_heartbeat_enable(s, GNUTLS_HB_PEER_ALLOWED_TO_SEND);
 	gnutls_session_set_ptr(s, h);
-	gnutls_handshake_set_hook_function(s,
-		GNUTLS_HANDSHAKE_NEW_SESSION_TICKET, GNUTLS_HOOK_PRE,
-		on_ticket);
+	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_PRE, on_message);
 	return 0;
 }
 
@@ -353,6 +381,7 @@ static void handshake(struct tp_audit *a, const struct hs_opts *o,
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
 	unsigned flags = GNUTLS_CLIENT | GNUTLS_NONBLOCK;
+	double t0;
 	int fd = -1, rc;
 
 	hs_clear(h);
@@ -374,7 +403,9 @@ static void handshake(struct tp_audit *a, const struct hs_opts *o,
 	gnutls_transport_set_int(s, fd);
 	if (o->early_data && o->resume != NULL)
 		send_early(a, s, h);
+	t0 = tp_now_ms();
 	rc = drive(a, s, fd, tp_audit_step(a));
+	h->ms = tp_now_ms() - t0;
 	h->status = rc;
 	if (rc == 0) {
 		note_session(o, s, h);
@@ -686,7 +717,7 @@ void tp_audit_heartbeat(struct tp_audit *a)
 
 	if (h == NULL)
 		return;
-	if (h->flags & (GNUTLS_SFLAGS_HB_LOCAL_SEND | GNUTLS_SFLAGS_HB_PEER_SEND))
+	if (h->heartbeat)
 		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_YES,
 				"%s: the server answered the heartbeat "
 				"extension (see heartbleed for whether it "
