@@ -82,13 +82,13 @@ PY
 	fi
 }
 
-# testssl NAME TARGET: Debian's testssl.sh -S (server defaults: session
-# resumption, tickets, the extensions answered, the certificate with and
-# without SNI) on a loopback server only (--ip, no DNS); its findings in
-# $T/NAME.ts.json.
+# testssl NAME TARGET [-p]: Debian's testssl.sh -S (server defaults:
+# session resumption, tickets, the extensions answered, the certificate
+# with and without SNI; with -p the versions and ALPN too) on a loopback
+# server only (--ip, no DNS); its findings in $T/NAME.ts.json.
 testssl() {
 	command testssl --quiet --color 0 --warnings off --nodns none \
-		--ip 127.0.0.1 --jsonfile "$T/$1.ts.json" -S "$2" \
+		--ip 127.0.0.1 --jsonfile "$T/$1.ts.json" -S ${3:-} "$2" \
 		>"$T/$1.ts.log" 2>&1 </dev/null
 }
 
@@ -147,9 +147,9 @@ start_nginx "ssl_certificate $PKI/server.pem;
 		server_name server.test;" \
 	"ssl_certificate $T/default.pem;
 		ssl_certificate_key $T/default.key;" || exit 1
-testssl ga 127.0.0.1:$TS_GA &
+testssl ga 127.0.0.1:$TS_GA -p &
 TS_PIDS=$!
-testssl ot 127.0.0.1:$TS_OT &
+testssl ot 127.0.0.1:$TS_OT -p &
 TS_PIDS="$TS_PIDS $!"
 testssl nx server.test:$NGINX_PORT &
 TS_PIDS="$TS_PIDS $!"
@@ -242,6 +242,10 @@ agree ot "resumption by ID, no tickets" \
 	"ts['sessionresumption_ID'] == 'supported' and c('resumption_id')['supported'] and ts['sessionresumption_ticket'] == 'not supported' and not c('resumption_ticket')['supported']"
 agree ot "EMS answered, no encrypt-then-MAC, no heartbeat" \
 	"'extended master secret/#23' in ts['TLS_extensions'] and c('extended_master_secret')['supported'] and 'encrypt-then-mac/#22' not in ts['TLS_extensions'] and not c('encrypt_then_mac')['supported'] and 'heartbeat/#15' not in ts['TLS_extensions'] and not c('heartbeat')['supported']"
+agree ga "ALPN: h2 and http/1.1" \
+	"ts['ALPN_HTTP2'] == 'h2' and ts['ALPN'] == 'http/1.1' and c('alpn')['detail'].startswith('accepts h2, http/1.1;')"
+agree ot "ALPN: none" \
+	"'ALPN_HTTP2' not in ts and ts['ALPN'] == 'not offered' and c('alpn')['supported'] is False"
 agree nx "another certificate without SNI" \
 	"ts['cert_commonName'] == 'localhost' and ts['cert_commonName_wo_SNI'] == 'default.test' and any(f['code'] == 'DEFAULT_CERT_DIFFERS' for f in d['findings'])"
 agree ga "the same certificate without SNI" \
