@@ -190,6 +190,15 @@ verdict ot encrypt_then_mac not_vulnerable False "with a CBC suite: the server i
 verdict ot heartbeat not_vulnerable False "ignored the heartbeat"
 verdict ot alpn not_vulnerable False "the server chose none of h2, http/1.1"
 
+# ---- s_server -no_ticket: TLS 1.2 without tickets, TLS 1.3 with
+# (OpenSSL keeps stateful TLS 1.3 tickets). testssl is not asked: on a
+# server with TLS 1.3 its resumption answers change from run to run
+# (docs/audit.md, "Compared with testssl.sh") ----
+start_openssl_server $OSRV -no_ticket || exit 1
+audit5 on 127.0.0.1:$SRV_PORT
+verdict on resumption_ticket not_vulnerable True \
+	"TLS1.2: no ticket issued; TLS1.3: resumed by ticket (ticket lifetime 7200 s)"
+
 # ---- s_server: early data on, tickets in TLS 1.2 and 1.3, no CBC ----
 # -early_data refuses -www: stdin a FIFO opened read-write, which never
 # ends and never speaks
