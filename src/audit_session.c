@@ -104,6 +104,13 @@ static void hs_clear(struct hs *h)
 	memset(h, 0, sizeof(*h));
 }
 
+static void drop_data(struct hs *h)
+{
+	gnutls_free(h->data.data);
+	h->data.data = NULL;
+	h->data.size = 0;
+}
+
 static void cache_for(const struct tp_audit *a)
 {
 	if (cache.a == a && cache.deadline == a->deadline)
@@ -466,24 +473,30 @@ static bool accepts_cbc(const struct tp_audit *a)
 /*
  * The first TLS 1.2 (or older) handshake: session IDs only, the audit's
  * SNI, no ALPN, heartbeat offered, CBC suites alone when the server
- * accepts one (for encrypt-then-MAC), else any.
+ * accepts one (for encrypt-then-MAC), else any. Its session data lives
+ * only as long as resumption_id needs it (keep_data): a check that
+ * stops early leaves nothing allocated behind.
  */
-static const struct hs *base(struct tp_audit *a)
+static const struct hs *base(struct tp_audit *a, bool keep_data)
 {
 	struct hs_opts o = {.priority = PRIO_TLS12_CBC, .sni = a->sni,
 			    .heartbeat = true};
 
 	cache_for(a);
-	if (cache.base.tried || !speaks_tls12_or_older(a))
-		return &cache.base;
-	if (!accepts_cbc(a))
-		o.priority = PRIO_TLS12;
-	handshake(a, &o, &cache.base);
-	if (!cache.base.done && cache.base.status != GNUTLS_E_TIMEDOUT &&
-	    o.priority != (const char *)PRIO_TLS12 && !tp_audit_stopped(a)) {
-		o.priority = PRIO_TLS12;
+	if (!cache.base.tried && speaks_tls12_or_older(a)) {
+		if (!accepts_cbc(a))
+			o.priority = PRIO_TLS12;
 		handshake(a, &o, &cache.base);
+		if (!cache.base.done &&
+		    cache.base.status != GNUTLS_E_TIMEDOUT &&
+		    o.priority != (const char *)PRIO_TLS12 &&
+		    !tp_audit_stopped(a)) {
+			o.priority = PRIO_TLS12;
+			handshake(a, &o, &cache.base);
+		}
 	}
+	if (!keep_data)
+		drop_data(&cache.base);
 	return &cache.base;
 }
 
@@ -499,7 +512,7 @@ void tp_audit_resumption_id(struct tp_audit *a)
 				"sessions resume by ticket alone");
 		return;
 	}
-	first = base(a);
+	first = base(a, true);
 	if (!first->done) {
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"the first TLS 1.2 handshake did not complete: "
@@ -508,9 +521,7 @@ void tp_audit_resumption_id(struct tp_audit *a)
 	}
 	o.resume = &first->data;
 	handshake(a, &o, &second);
-	gnutls_free(cache.base.data.data);
-	cache.base.data.data = NULL;
-	cache.base.data.size = 0;
+	drop_data(&cache.base);
 	if (!second.done)
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"the second handshake (resuming the first's "
@@ -580,10 +591,8 @@ void tp_audit_resumption_ticket(struct tp_audit *a)
 	if (tp_audit_speaks(a, 0x0304) && !tp_audit_stopped(a)) {
 		r13 = ticket_pair(a, true, &cache.t13_first,
 				  &cache.t13_second, w13, sizeof(w13));
-		gnutls_free(cache.t13_first.data.data);
-		cache.t13_first.data.data = NULL;
-		gnutls_free(cache.t13_second.data.data);
-		cache.t13_second.data.data = NULL;
+		drop_data(&cache.t13_first);
+		drop_data(&cache.t13_second);
 	} else if (tp_audit_speaks(a, 0x0304)) {
 		snprintf(w13, sizeof(w13), "TLS1.3: not tried (the audit "
 			 "stopped)");
@@ -657,7 +666,7 @@ static const struct hs *base_for(struct tp_audit *a, const char *what)
 				"server speaks only TLS 1.3", what);
 		return NULL;
 	}
-	h = base(a);
+	h = base(a, false);
 	if (!h->done) {
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"the TLS 1.2 handshake did not complete: %s",
@@ -667,23 +676,33 @@ static const struct hs *base_for(struct tp_audit *a, const char *what)
 	return h;
 }
 
+/* The result of a check of one extension the first TLS 1.2 handshake
+ * offered: answered or ignored, in the words of the check. */
+static void extension_result(struct tp_audit *a, const struct hs *h,
+			     bool answered, const char *how, const char *ext,
+			     const char *yes_note, const char *no_note)
+{
+	if (answered)
+		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_YES,
+				"%s%s: the server answered the %s extension%s",
+				h->version, how, ext, yes_note);
+	else
+		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_NO,
+				"%s%s: the server ignored the %s extension%s",
+				h->version, how, ext, no_note);
+}
+
 void tp_audit_extended_master_secret(struct tp_audit *a)
 {
 	const struct hs *h = base_for(a, "the extended master secret "
 				      "(RFC 7627)");
 
-	if (h == NULL)
-		return;
-	if (h->flags & GNUTLS_SFLAGS_EXT_MASTER_SECRET)
-		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_YES,
-				"%s: the server answered the "
-				"extended_master_secret extension", h->version);
-	else
-		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_NO,
-				"%s: the server ignored the "
-				"extended_master_secret extension (RFC 7627): "
-				"its sessions are open to the triple handshake "
-				"attack", h->version);
+	if (h != NULL)
+		extension_result(a, h, h->flags &
+				 GNUTLS_SFLAGS_EXT_MASTER_SECRET, "",
+				 "extended_master_secret", "", " (RFC 7627): "
+				 "its sessions are open to the triple "
+				 "handshake attack");
 }
 
 void tp_audit_encrypt_then_mac(struct tp_audit *a)
@@ -698,16 +717,11 @@ void tp_audit_encrypt_then_mac(struct tp_audit *a)
 				"audit saw none GnuTLS offers, or the server "
 				"refused them), and encrypt-then-MAC applies "
 				"to CBC alone", h->version);
-	else if (h->flags & GNUTLS_SFLAGS_ETM)
-		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_YES,
-				"%s with a CBC suite: the server answered the "
-				"encrypt_then_mac extension", h->version);
 	else
-		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_NO,
-				"%s with a CBC suite: the server ignored the "
-				"encrypt_then_mac extension (MAC-then-encrypt, "
-				"the order padding oracles feed on)",
-				h->version);
+		extension_result(a, h, h->flags & GNUTLS_SFLAGS_ETM,
+				 " with a CBC suite", "encrypt_then_mac", "",
+				 " (MAC-then-encrypt, the order padding "
+				 "oracles feed on)");
 }
 
 void tp_audit_heartbeat(struct tp_audit *a)
@@ -715,17 +729,9 @@ void tp_audit_heartbeat(struct tp_audit *a)
 	const struct hs *h = base_for(a, "the heartbeat extension "
 				      "(RFC 6520) as GnuTLS offers it");
 
-	if (h == NULL)
-		return;
-	if (h->heartbeat)
-		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_YES,
-				"%s: the server answered the heartbeat "
-				"extension (see heartbleed for whether it "
-				"leaks)", h->version);
-	else
-		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_NO,
-				"%s: the server ignored the heartbeat "
-				"extension", h->version);
+	if (h != NULL)
+		extension_result(a, h, h->heartbeat, "", "heartbeat",
+				 " (see heartbleed for whether it leaks)", "");
 }
 
 /* ---- ALPN ---- */
