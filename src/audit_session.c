@@ -48,6 +48,7 @@
 #define TLS_EXT_EARLY_DATA 42      /* RFC 8446 section 4.2.10 */
 #define TLS_EXT_HEARTBEAT 15       /* RFC 6520 section 2 */
 #define ALERT_NO_APPLICATION_PROTOCOL 120  /* RFC 7301 section 3.2 */
+#define ALERT_UNRECOGNIZED_NAME 112        /* RFC 6066 section 3 */
 
 /* What one handshake asks for. */
 struct hs_opts {
@@ -273,6 +274,10 @@ static int drive(const struct tp_audit *a, gnutls_session_t s, int fd,
 			continue;
 		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
 			return rc;
+		/* a peer that always has more to read never lets the wait
+		 * below time out */
+		if (tp_now_ms() >= deadline)
+			return GNUTLS_E_TIMEDOUT;
 		w = tp_net_wait_stop(fd, gnutls_record_get_direction(s)
 				     ? POLLOUT : POLLIN, deadline,
 				     a->o->ciphers.stop);
@@ -380,6 +385,44 @@ static void note_session(const struct hs_opts *o, gnutls_session_t s,
 	(void)o;
 }
 
+/* Why a handshake failed, in words: the alert by its RFC name, the
+ * deadline, or GnuTLS's own error. */
+static void note_failure(const struct tp_audit *a, gnutls_session_t s,
+			 int rc, struct hs *h)
+{
+	const struct tp_alert_info *ai;
+
+	if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+		h->alert = (int)gnutls_alert_get(s);
+		ai = tp_registry_alert(h->alert);
+		snprintf(h->why, sizeof(h->why), "the server sent the fatal "
+			 "alert %s (%d)", ai != NULL ? ai->name : "unassigned",
+			 h->alert);
+	} else if (rc == GNUTLS_E_TIMEDOUT && tp_audit_stopped(a)) {
+		snprintf(h->why, sizeof(h->why), "the audit stopped (a signal, "
+			 "or its deadline) during the handshake");
+	} else if (rc == GNUTLS_E_TIMEDOUT) {
+		snprintf(h->why, sizeof(h->why), "the handshake did not end "
+			 "within %.0f ms", a->timeout_ms);
+	} else {
+		snprintf(h->why, sizeof(h->why), "the handshake failed: %s",
+			 gnutls_strerror(rc));
+	}
+}
+
+static bool speaks_tls12_or_older(const struct tp_audit *a)
+{
+	return tp_audit_speaks(a, 0x0301) || tp_audit_speaks(a, 0x0302) ||
+	       tp_audit_speaks(a, 0x0303);
+}
+
+/* Every version the server speaks, and no other: a server that knows
+ * no TLS 1.3 may refuse a hello offering it rather than answer lower. */
+static const char *prio_any(const struct tp_audit *a)
+{
+	return tp_audit_speaks(a, 0x0304) ? PRIO_ANY : PRIO_TLS12;
+}
+
 /* One handshake with o on a connection of the audit's; h says what
  * came of it. */
 static void handshake(struct tp_audit *a, const struct hs_opts *o,
@@ -420,17 +463,8 @@ static void handshake(struct tp_audit *a, const struct hs_opts *o,
 			read_ticket(a, s, fd, h);
 		gnutls_session_get_data2(s, &h->data);
 		gnutls_bye(s, GNUTLS_SHUT_WR);
-	} else if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
-		h->alert = (int)gnutls_alert_get(s);
-		snprintf(h->why, sizeof(h->why), "the server sent the fatal "
-			 "alert %s", gnutls_alert_get_name(h->alert) ?
-			 gnutls_alert_get_name(h->alert) : "?");
-	} else if (rc == GNUTLS_E_TIMEDOUT) {
-		snprintf(h->why, sizeof(h->why), "no answer to the handshake "
-			 "within %.0f ms", a->timeout_ms);
 	} else {
-		snprintf(h->why, sizeof(h->why), "the handshake failed: %s",
-			 gnutls_strerror(rc));
+		note_failure(a, s, rc, h);
 	}
 out:
 	if (s != NULL)
@@ -440,11 +474,6 @@ out:
 	tp_audit_close(a, fd);
 }
 
-static bool speaks_tls12_or_older(const struct tp_audit *a)
-{
-	return tp_audit_speaks(a, 0x0301) || tp_audit_speaks(a, 0x0302) ||
-	       tp_audit_speaks(a, 0x0303);
-}
 
 /* Whether the cipher audit saw a CBC suite GnuTLS can offer accepted in
  * TLS 1.2 or older. */
@@ -748,7 +777,7 @@ static int alpn_accepted(struct tp_audit *a, bool *accepted, char *why,
 			 size_t size)
 {
 	const char *left[N_ALPN];
-	struct hs_opts o = {.priority = PRIO_ANY, .sni = a->sni};
+	struct hs_opts o = {.priority = prio_any(a), .sni = a->sni};
 	struct hs h = {0};
 	size_t i, n;
 
@@ -784,7 +813,7 @@ static int alpn_accepted(struct tp_audit *a, bool *accepted, char *why,
  * offered none and answers when it completed. */
 static int alpn_required(struct tp_audit *a, char *why, size_t size)
 {
-	struct hs_opts o = {.priority = PRIO_ANY, .sni = a->sni};
+	struct hs_opts o = {.priority = prio_any(a), .sni = a->sni};
 	struct hs h = {0};
 	int rc;
 
@@ -842,7 +871,7 @@ void tp_audit_alpn(struct tp_audit *a)
 static const char *leaf_with_sni(struct tp_audit *a, struct hs *h,
 				 const char **names)
 {
-	struct hs_opts o = {.priority = PRIO_ANY, .sni = a->sni};
+	struct hs_opts o = {.priority = prio_any(a), .sni = a->sni};
 
 	cache_for(a);
 	*names = NULL;
@@ -865,7 +894,7 @@ static bool compare_leaf(struct tp_audit *a, const char *sni,
 			 const char *ref, char *out, size_t size, bool *served,
 			 bool *unknown)
 {
-	struct hs_opts o = {.priority = PRIO_ANY, .sni = sni};
+	struct hs_opts o = {.priority = prio_any(a), .sni = sni};
 	const char *label = sni ? "with an unknown SNI" : "without SNI";
 	size_t used = strlen(out);
 	struct hs h = {0};
@@ -875,7 +904,9 @@ static bool compare_leaf(struct tp_audit *a, const char *sni,
 	if (!h.done) {
 		snprintf(out + used, size - used, "%s%s: %s", used ? "; " : "",
 			 label, h.why);
-		*unknown |= h.alert < 0;
+		/* unrecognized_name is an answer (RFC 6066 section 3: no
+		 * certificate for that name); anything else, none */
+		*unknown |= h.alert != ALERT_UNRECOGNIZED_NAME;
 	} else if (h.leaf_sha256[0] == '\0') {
 		snprintf(out + used, size - used, "%s%s: no certificate",
 			 used ? "; " : "", label);

@@ -42,17 +42,20 @@ audit5() {
 }
 
 # verdict NAME CHECK STATUS SUPPORTED [WORDS] [CODE]: one TAP line: in
-# all five reports of NAME the check has that status, that supported
+# every report of NAME (five, or one where only one run was made) the
+# check has that status, that supported
 # (true, false, None) and the same detail, WORDS in it; with CODE the
 # finding is there ('!CODE': it is not) in every report.
 verdict() {
 	_why=$(python3 - "$T" "$@" <<'PY'
-import json, sys
+import json, os, sys
 t, name, check, status, supported = sys.argv[1:6]
 words = sys.argv[6] if len(sys.argv) > 6 else ""
 code = sys.argv[7] if len(sys.argv) > 7 else ""
 seen = set()
-for i in range(1, 6):
+runs = [i for i in range(1, 6)
+        if os.path.exists("%s/%s.%d.json" % (t, name, i))] or [1]
+for i in runs:
     try:
         d = json.load(open("%s/%s.%d.json" % (t, name, i)))
     except Exception as e:
@@ -71,7 +74,7 @@ for i in range(1, 6):
         print("run %d: codes %s" % (i, codes)); sys.exit()
     seen.add(c["detail"])
 if len(seen) != 1:
-    print("the five details differ: %s" % sorted(seen))
+    print("the details differ: %s" % sorted(seen))
 PY
 )
 	if [ -z "$_why" ]; then
@@ -238,6 +241,22 @@ audit5 nx 127.0.0.1:$NGINX_PORT --sni server.test
 verdict nx default_certificate not_vulnerable True \
 	"without SNI: CN=default.test; with an unknown SNI: CN=default.test" \
 	DEFAULT_CERT_DIFFERS
+
+# ---- a server that answers a ClientHello and then says nothing: every
+# handshake ends at --timeout, each check says so, none hangs ----
+start_fake hello-stall --cert "$PKI/server.pem" || exit 1
+_t=$(now_ms)
+timeout -k 2 30 "$TP" audit --json --protocols TLS1.2 --timeout 1 \
+	127.0.0.1:$FAKE_PORT >"$T/st.1.json" 2>"$T/st.err" </dev/null
+_ms=$(($(now_ms) - _t))
+for _c in resumption_id resumption_ticket alpn default_certificate; do
+	verdict st $_c unknown None "did not end within 1000 ms"
+done
+for _c in extended_master_secret encrypt_then_mac heartbeat; do
+	verdict st $_c unknown None \
+		"the TLS 1.2 handshake did not complete: the handshake did not end within 1000 ms"
+done
+check "st: the stalled audit ends in time ($_ms ms)" [ "$_ms" -lt 20000 ]
 
 echo "# the audits: $(($(now_ms) - T0)) ms"
 
