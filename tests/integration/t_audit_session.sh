@@ -6,9 +6,11 @@
 # extended master secret, encrypt-then-MAC and heartbeat (gnutls-serv
 # -b, s_server -no_etm, a server without CBC), ALPN (lists, none, and a
 # scripted server that requires it), and the certificate without SNI
-# (nginx with a default server block holding another certificate). Every
-# server is audited five times and must give the same verdicts; where
-# testssl.sh has the same check it runs on the same server and agrees.
+# (nginx with a default server block holding another certificate), and a
+# server that stalls after its ServerHello (every check ends on time).
+# Every server is audited five times and must give the same verdicts;
+# where testssl.sh has the same check it runs on the same configuration
+# and agrees.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/integration/servers.sh"
 
