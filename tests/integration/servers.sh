@@ -146,10 +146,13 @@ start_tp_server() {
 		"$PROBE_ERR" | head -n 1)
 }
 
-# start_nginx DIRECTIVES: nginx serving TLS on a free loopback port, its
-# one server block holding DIRECTIVES (ssl_certificate and the like, one
-# per line), answering 204; sets NGINX_PORT. Ends with a not_ok and
-# status 1 when nginx is missing.
+# start_nginx DIRECTIVES [DEFAULT]: nginx serving TLS on a free loopback
+# port, its one server block holding DIRECTIVES (ssl_certificate and the
+# like, one per line), answering 204; sets NGINX_PORT. With DEFAULT, a
+# second block on the same port holds those directives and is the
+# default_server (what a client without SNI, or with a name no block
+# serves, reaches). Ends with a not_ok and status 1 when nginx is
+# missing.
 start_nginx() {
 	if ! command -v nginx >/dev/null; then
 		not_ok "nginx is installed (scripts/install-deps.sh)"
@@ -177,7 +180,12 @@ http {
 		listen 127.0.0.1:$NGINX_PORT ssl;
 $1
 		return 204;
-	}
+	}${2:+
+	server {
+		listen 127.0.0.1:$NGINX_PORT ssl default_server;
+$2
+		return 204;
+	\}}
 }
 NGX
 	nginx -c "$_ngx/nginx.conf" -p "$_ngx" -e "$_ngx/error.log" \
