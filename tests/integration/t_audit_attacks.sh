@@ -1,0 +1,220 @@
+#!/bin/sh
+# tlsprobe audit's attack checks (heartbleed, ccs_injection, ticketbleed,
+# compression, fallback_scsv, sslv2) both ways: scripted servers with one
+# vulnerability each (audit_attacks_server.py) and real ones (gnutls-serv
+# with the heartbeat extension on, openssl s_server, a TLS 1.3-only
+# s_server). Every verdict holds five runs out of five and is set beside
+# testssl.sh's on the same server (docs/audit.md, "Compared with
+# testssl.sh", says why fallback_scsv cannot agree).
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+
+make_pki server.pem server.key
+ATK="$TOP/tests/integration/audit_attacks_server.py"
+CERT="--cert $PKI/server.pem --key $PKI/server.key"
+MODES="heartbleed ccs ticketbleed compression no-fallback sslv2"
+
+# ---- the servers ----
+
+for m in $MODES; do
+	start_ready "atk-$m" python3 "$ATK" --$m $CERT || exit 1
+	eval "PORT_$(echo $m | tr - _)=$READY_PORT"
+done
+start_gnutls_serv --x509certfile "$PKI/server.pem" \
+	--x509keyfile "$PKI/server.key" --heartbeat || exit 1
+PORT_gnutls=$SRV_PORT
+start_openssl_server -cert "$PKI/server.pem" -key "$PKI/server.key" || exit 1
+PORT_openssl=$SRV_PORT
+start_openssl_server -cert "$PKI/server.pem" -key "$PKI/server.key" \
+	-tls1_3 || exit 1
+PORT_tls13=$SRV_PORT
+
+# ---- testssl.sh on the same servers, meanwhile ----
+
+# testssl.sh starts slowly (seconds of its own set-up per run): all its
+# runs go in the background now and are read at the end. --ip and
+# --nodns none keep it on loopback, without a name to look up; on
+# loopback an answer takes milliseconds, so its waits for one (10 s by
+# default, spent in full where the vulnerable answer is silence) are
+# cut to 2 s.
+TS_PIDS=""
+testssl_bg() {
+	_ts_name=$1 _ts_port=$2
+	shift 2
+	CCS_MAX_WAITSOCK=2 HEARTBLEED_MAX_WAITSOCK=2 \
+	timeout -k 2 100 testssl --quiet --color 0 --warnings off \
+		--nodns none --ip 127.0.0.1 --jsonfile "$T/ts-$_ts_name.json" \
+		"$@" "127.0.0.1:$_ts_port" >"$T/ts-$_ts_name.out" 2>&1 &
+	TS_PIDS="$TS_PIDS $!"
+}
+if command -v testssl >/dev/null; then
+	testssl_bg heartbleed "$PORT_heartbleed" -H
+	testssl_bg ccs "$PORT_ccs" -I
+	testssl_bg ticketbleed "$PORT_ticketbleed" -T
+	testssl_bg compression "$PORT_compression" -C
+	testssl_bg no-fallback "$PORT_no_fallback" -Z
+	testssl_bg sslv2 "$PORT_sslv2" -D
+	testssl_bg gnutls "$PORT_gnutls" -H -I -T -C -Z -D
+else
+	not_ok "testssl.sh is installed (scripts/install-deps.sh)"
+fi
+
+# ---- tlsprobe audit, five runs a server ----
+
+# audit5 NAME PORT: five audits of 127.0.0.1:PORT at once, into
+# $T/NAME.1.json … NAME.5.json.
+audit5() {
+	_a_pids=""
+	for _i in 1 2 3 4 5; do
+		timeout -k 2 60 "$TP" audit --json --timeout 2 "127.0.0.1:$2" \
+			>"$T/$1.$_i.json" 2>"$T/$1.$_i.err" </dev/null &
+		_a_pids="$_a_pids $!"
+	done
+	wait $_a_pids
+}
+
+# verdict NAME CHECK STATUS CODE|!CODE [WORDS]: one TAP line: in each of
+# the five reports the check has STATUS, the finding CODE is there (or,
+# !CODE, is not), and the detail holds WORDS.
+verdict() {
+	_v_why=$(python3 - "$T/$1" "$2" "$3" "$4" "${5:-}" <<'PY'
+import json, sys
+base, check, status, code, words = sys.argv[1:6]
+why = []
+for i in range(1, 6):
+    try:
+        d = json.load(open("%s.%d.json" % (base, i)))
+    except Exception as e:
+        why.append("run %d: no JSON report (%s)" % (i, e))
+        continue
+    c = [c for c in d.get("checks", []) if c["name"] == check]
+    codes = [f["code"] for f in d.get("findings", [])]
+    if not c:
+        why.append("run %d: no check %s" % (i, check))
+        continue
+    c = c[0]
+    if c["status"] != status:
+        why.append("run %d: %s (%s)" % (i, c["status"], c["detail"]))
+    if code.startswith("!") and code[1:] in codes:
+        why.append("run %d: %s reported" % (i, code[1:]))
+    if not code.startswith("!") and code not in codes:
+        why.append("run %d: %s missing (%s)" % (i, code, " ".join(codes)))
+    if words not in c["detail"]:
+        why.append("run %d: detail without %r: %s" % (i, words, c["detail"]))
+print("; ".join(why[:3]))
+PY
+)
+	if [ -z "$_v_why" ]; then
+		ok "$1: $2 $3, $4 (5 runs)"
+		return 0
+	fi
+	not_ok "$1: $2 $3, $4 (5 runs)"
+	echo "#   $_v_why"
+	return 1
+}
+
+audit5 heartbleed "$PORT_heartbleed"
+verdict heartbleed heartbleed vulnerable HEARTBLEED "came back with"
+verdict heartbleed fallback_scsv not_applicable '!NO_FALLBACK_SCSV' \
+	"one version only"
+audit5 ccs "$PORT_ccs"
+verdict ccs ccs_injection vulnerable CCS_INJECTION "Decryption failed"
+audit5 ticketbleed "$PORT_ticketbleed"
+verdict ticketbleed ticketbleed vulnerable TICKETBLEED \
+	"echoed a 32-byte one beginning with it: 31 bytes"
+audit5 compression "$PORT_compression"
+verdict compression compression vulnerable TLS_COMPRESSION \
+	"chose DEFLATE"
+audit5 no-fallback "$PORT_no_fallback"
+verdict no-fallback fallback_scsv vulnerable NO_FALLBACK_SCSV \
+	"TLS1.1 hello with TLS_FALLBACK_SCSV was answered with a TLS1.1"
+audit5 sslv2 "$PORT_sslv2"
+verdict sslv2 sslv2 vulnerable SSLV2 "SERVER-HELLO"
+verdict sslv2 heartbleed not_vulnerable '!HEARTBLEED' \
+	"no heartbeat extension"
+
+audit5 gnutls "$PORT_gnutls"
+verdict gnutls heartbleed not_vulnerable '!HEARTBLEED' \
+	"heartbeat extension is on"
+verdict gnutls ccs_injection not_vulnerable '!CCS_INJECTION' "refused"
+verdict gnutls ticketbleed not_vulnerable '!TICKETBLEED' \
+	"1 byte long (1 sent)"
+verdict gnutls compression not_vulnerable '!TLS_COMPRESSION' "chose null"
+verdict gnutls fallback_scsv not_vulnerable '!NO_FALLBACK_SCSV' \
+	"inappropriate_fallback"
+verdict gnutls sslv2 not_vulnerable '!SSLV2' ""
+
+audit5 openssl "$PORT_openssl"
+verdict openssl heartbleed not_vulnerable '!HEARTBLEED' \
+	"no heartbeat extension"
+verdict openssl ccs_injection not_vulnerable '!CCS_INJECTION' "refused"
+verdict openssl ticketbleed not_vulnerable '!TICKETBLEED' "resumed"
+verdict openssl compression not_vulnerable '!TLS_COMPRESSION' ""
+verdict openssl fallback_scsv not_vulnerable '!NO_FALLBACK_SCSV' \
+	"inappropriate_fallback"
+verdict openssl sslv2 not_vulnerable '!SSLV2' ""
+
+audit5 tls13 "$PORT_tls13"
+for c in heartbleed ccs_injection ticketbleed compression fallback_scsv; do
+	verdict tls13 $c not_applicable '!WEAK_PROTOCOL' ""
+done
+verdict tls13 sslv2 not_vulnerable '!SSLV2' ""
+
+# ---- the verdicts beside testssl.sh's ----
+
+# compare NAME TESTSSL_ID CHECK: testssl.sh's finding TESTSSL_ID on server
+# NAME and our check agree: both vulnerable, or both not (testssl.sh's
+# OK and INFO are "not vulnerable"). With a fourth argument, the
+# documented difference: testssl.sh says OK with those words, ours
+# vulnerable.
+compare() {
+	_c_why=$(python3 - "$T/ts-$1.json" "$T/$1.1.json" "$2" "$3" "${4:-}" <<'PY'
+import json, sys
+ts_file, ours_file, ts_id, check, differ = sys.argv[1:6]
+try:
+    ts = [e for e in json.load(open(ts_file)) if e["id"] == ts_id]
+except Exception as e:
+    print("no testssl.sh JSON (%s)" % e); sys.exit()
+if not ts:
+    print("testssl.sh said nothing about %s" % ts_id); sys.exit()
+ts_vuln = ts[0]["severity"] not in ("OK", "INFO")
+ours = [c for c in json.load(open(ours_file))["checks"] if c["name"] == check][0]
+ours_vuln = ours["status"] == "vulnerable"
+if differ:
+    if ts_vuln or differ not in ts[0]["finding"] or not ours_vuln:
+        print("expected difference gone: testssl.sh %s %r, ours %s" %
+              (ts[0]["severity"], ts[0]["finding"], ours["status"]))
+elif ts_vuln != ours_vuln:
+    print("testssl.sh %s %r, ours %s (%s)" % (ts[0]["severity"],
+          ts[0]["finding"], ours["status"], ours["detail"]))
+PY
+)
+	if [ -z "$_c_why" ]; then
+		ok "testssl.sh agrees on $1: $2 / $3${4:+ (documented difference)}"
+		return 0
+	fi
+	not_ok "testssl.sh agrees on $1: $2 / $3"
+	echo "#   $_c_why"
+	tail -n 5 "$T/ts-$1.out" | sed 's/^/#   testssl: /'
+	return 1
+}
+
+if [ -n "$TS_PIDS" ]; then
+	wait $TS_PIDS
+	compare heartbleed heartbleed heartbleed
+	compare ccs CCS ccs_injection
+	compare ticketbleed ticketbleed ticketbleed
+	compare compression CRIME_TLS compression
+	# testssl.sh tests the fallback with the system's openssl, which
+	# (Debian's OpenSSL 3, security level 2) speaks no TLS below 1.2
+	compare no-fallback fallback_SCSV fallback_scsv \
+		"no protocol below TLS 1.2 offered"
+	compare sslv2 DROWN sslv2
+	compare gnutls heartbleed heartbleed
+	compare gnutls CCS ccs_injection
+	compare gnutls ticketbleed ticketbleed
+	compare gnutls CRIME_TLS compression
+	compare gnutls fallback_SCSV fallback_scsv
+	compare gnutls DROWN sslv2
+fi
+stop_servers
