@@ -423,51 +423,53 @@ static enum tp_check_status heartbeat_answer(struct tp_audit *a,
 {
 	double deadline = tp_now_ms() + QUIET_MS;
 	struct tp_wire_event ev;
-	size_t got = 0;
 	enum got g;
 
 	if (deadline > tp_audit_step(a))
 		deadline = tp_audit_step(a);
-	for (;;) {
-		g = next_event(a, c, deadline, &ev);
-		if (g == GOT_EVENT && ev.kind == TP_WIRE_OTHER &&
-		    ev.content_type == 24) {
-			got += ev.body_len;
-			/* the 3 bytes sent and the padding any answer has:
-			 * more is memory we never sent */
-			if (got > 3 + HEARTBEAT_PADDING)
-				break;
-			continue;
-		}
-		if (g == GOT_STOPPED) {
-			snprintf(s->text, sizeof(s->text), "the audit stopped "
-				 "while waiting for the heartbeat answer");
+	g = next_event(a, c, deadline, &ev);
+	if (g == GOT_STOPPED) {
+		snprintf(s->text, sizeof(s->text), "the audit stopped while "
+			 "waiting for the heartbeat answer");
+		return TP_CHECK_UNKNOWN;
+	}
+	if (g == GOT_EVENT && ev.kind == TP_WIRE_OTHER &&
+	    ev.content_type == 24) {
+		/* RFC 6520 section 4: a heartbeat_response (2) echoes the
+		 * payload and adds padding; beyond the 3 bytes sent and the
+		 * padding, every byte is memory we never sent */
+		if (ev.body_len < 3 || ev.body[0] != 2) {
+			snprintf(s->text, sizeof(s->text), "the server "
+				 "answered with a heartbeat record that is not "
+				 "a heartbeat_response (%zu bytes)", ev.body_len);
 			return TP_CHECK_UNKNOWN;
 		}
-		if (got > 0) {
-			snprintf(s->text, sizeof(s->text), "the heartbeat "
-				 "answer holds %zu bytes, no more than the 3 "
-				 "sent and padding", got);
-			return TP_CHECK_NOT_VULNERABLE;
+		if (ev.body_len > 3 + HEARTBEAT_PADDING) {
+			snprintf(s->text, sizeof(s->text), "a heartbeat "
+				 "request claiming %u bytes (3 sent) got a "
+				 "heartbeat_response of %zu bytes: %zu bytes of "
+				 "memory the server was never sent",
+				 HEARTBEAT_CLAIM, ev.body_len,
+				 ev.body_len - 3 - HEARTBEAT_PADDING);
+			return TP_CHECK_VULNERABLE;
 		}
-		if (g == GOT_EVENT && ev.kind == TP_WIRE_ALERT)
-			snprintf(s->text, sizeof(s->text), "a heartbeat "
-				 "request claiming %u bytes was answered with "
-				 "the alert %s (%u)", HEARTBEAT_CLAIM,
-				 alert_name(ev.alert_desc), ev.alert_desc);
-		else
-			snprintf(s->text, sizeof(s->text), "a heartbeat "
-				 "request claiming %u bytes (3 sent) got %s",
-				 HEARTBEAT_CLAIM,
-				 g == GOT_TIMEOUT ? "no answer"
-				 : g == GOT_EVENT ? "an answer of another type"
-				 : "the connection closed");
+		snprintf(s->text, sizeof(s->text), "the heartbeat_response "
+			 "holds %zu bytes, no more than the 3 sent and "
+			 "padding", ev.body_len);
 		return TP_CHECK_NOT_VULNERABLE;
 	}
-	snprintf(s->text, sizeof(s->text), "a heartbeat request claiming %u "
-		 "bytes (3 sent) came back with %zu bytes or more: memory "
-		 "the server was never sent", HEARTBEAT_CLAIM, got);
-	return TP_CHECK_VULNERABLE;
+	if (g == GOT_EVENT && ev.kind == TP_WIRE_ALERT)
+		snprintf(s->text, sizeof(s->text), "a heartbeat request "
+			 "claiming %u bytes was answered with the alert %s "
+			 "(%u)", HEARTBEAT_CLAIM, alert_name(ev.alert_desc),
+			 ev.alert_desc);
+	else
+		snprintf(s->text, sizeof(s->text), "a heartbeat request "
+			 "claiming %u bytes (3 sent) got %s", HEARTBEAT_CLAIM,
+			 g == GOT_TIMEOUT ? "no answer"
+			 : g == GOT_EVENT ? "an answer of another type"
+			 : "the connection closed");
+	return TP_CHECK_NOT_VULNERABLE;
 }
 
 static enum tp_check_status heartbleed_probe(struct tp_audit *a,

@@ -114,7 +114,8 @@ PY
 }
 
 audit5 heartbleed "$PORT_heartbleed"
-verdict heartbleed heartbleed vulnerable HEARTBLEED "came back with"
+verdict heartbleed heartbleed vulnerable HEARTBLEED \
+	"heartbeat_response of 16403 bytes: 16384 bytes of memory"
 verdict heartbleed fallback_scsv not_applicable '!NO_FALLBACK_SCSV' \
 	"one version only"
 audit5 ccs "$PORT_ccs"
