@@ -92,6 +92,17 @@ static uint16_t best_below13(const struct tp_audit *a)
 	return 0;
 }
 
+/* Whether there is a version below TLS 1.3 to probe; when not, the
+ * check's result says so, and why that leaves nothing to test. */
+static bool below13_or_say(struct tp_audit *a, const char *why_nothing)
+{
+	if (best_below13(a) != 0)
+		return true;
+	tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
+			"the server speaks only TLS 1.3, %s", why_nothing);
+	return false;
+}
+
 static int send_all(struct tp_audit *a, int fd, const uint8_t *data,
 		    size_t len, double deadline)
 {
@@ -352,7 +363,8 @@ static void offer_init(const struct tp_audit *a, uint16_t version,
 }
 
 /* Builds the hello, connects, sends it and reads the first flight;
- * NULL (why filled) when no connection could be made. */
+ * NULL when no connection could be made. why says what went wrong,
+ * that or a flight that did not come whole. */
 static struct conn *hello_exchange(struct tp_audit *a, struct offer *of,
 				   bool hello_only, struct flight *f,
 				   char *why, size_t why_len)
@@ -367,8 +379,11 @@ static struct conn *hello_exchange(struct tp_audit *a, struct offer *of,
 		return NULL;
 	}
 	c = open_conn(a, of->out, of->len, why, why_len);
-	if (c != NULL)
-		read_flight(a, c, hello_only, f);
+	if (c == NULL)
+		return NULL;
+	read_flight(a, c, hello_only, f);
+	if (f->end != FL_DONE)
+		flight_words(a, f, why, why_len);
 	return c;
 }
 
@@ -410,9 +425,21 @@ static enum tp_check_status decide(struct tp_audit *a,
 	return s;
 }
 
-static void proven(struct tp_finding *f, const struct seen *s)
+/* decide(), and when proven the finding code, its summary after the
+ * server's address and the evidence as its detail. */
+static void decide_finding(struct tp_audit *a,
+			   enum tp_check_status (*probe)(struct tp_audit *a,
+							 const void *arg,
+							 struct seen *s),
+			   const void *arg, enum tp_code code,
+			   const char *summary)
 {
-	tp_finding_detail(f, "%s", s->text);
+	struct seen seen;
+
+	if (decide(a, probe, arg, &seen) == TP_CHECK_VULNERABLE)
+		tp_finding_detail(tp_report_finding(a->r, code, "%s %s",
+						    a->where, summary),
+				  "%s", seen.text);
 }
 
 /* ---- heartbleed ---- */
@@ -441,14 +468,15 @@ static enum tp_check_status heartbeat_answer(struct tp_audit *a,
 		if (ev.body_len < 3 || ev.body[0] != 2) {
 			snprintf(s->text, sizeof(s->text), "the server "
 				 "answered with a heartbeat record that is not "
-				 "a heartbeat_response (%zu bytes)", ev.body_len);
+				 "a heartbeat_response (%zu bytes)",
+				 ev.body_len);
 			return TP_CHECK_UNKNOWN;
 		}
 		if (ev.body_len > 3 + HEARTBEAT_PADDING) {
 			snprintf(s->text, sizeof(s->text), "a heartbeat "
 				 "request claiming %u bytes (3 sent) got a "
-				 "heartbeat_response of %zu bytes: %zu bytes of "
-				 "memory the server was never sent",
+				 "heartbeat_response of %zu bytes: %zu bytes "
+				 "of memory the server was never sent",
 				 HEARTBEAT_CLAIM, ev.body_len,
 				 ev.body_len - 3 - HEARTBEAT_PADDING);
 			return TP_CHECK_VULNERABLE;
@@ -487,7 +515,6 @@ static enum tp_check_status heartbleed_probe(struct tp_audit *a,
 			  1, HEARTBEAT_CLAIM >> 8, HEARTBEAT_CLAIM & 0xff};
 
 	(void)arg;
-
 	offer_init(a, v, false, &of);
 	of.ho.heartbeat = true;
 	c = hello_exchange(a, &of, false, &f, why, sizeof(why));
@@ -496,7 +523,6 @@ static enum tp_check_status heartbleed_probe(struct tp_audit *a,
 		return TP_CHECK_UNKNOWN;
 	}
 	if (f.end != FL_DONE) {
-		flight_words(a, &f, why, sizeof(why));
 		snprintf(s->text, sizeof(s->text), "%s hello offering the "
 			 "heartbeat extension: %s", version_name(v), why);
 		close_conn(a, c);
@@ -530,18 +556,10 @@ static enum tp_check_status heartbleed_probe(struct tp_audit *a,
 
 void tp_audit_heartbleed(struct tp_audit *a)
 {
-	struct seen seen;
-
-	if (best_below13(a) == 0) {
-		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
-				"the server speaks only TLS 1.3, which has no "
-				"heartbeat");
+	if (!below13_or_say(a, "which has no heartbeat"))
 		return;
-	}
-	if (decide(a, heartbleed_probe, NULL, &seen) == TP_CHECK_VULNERABLE)
-		proven(tp_report_finding(a->r, TP_HEARTBLEED, "%s leaks memory "
-					 "in heartbeat answers (Heartbleed)",
-					 a->where), &seen);
+	decide_finding(a, heartbleed_probe, NULL, TP_HEARTBLEED,
+		       "leaks memory in heartbeat answers (Heartbleed)");
 }
 
 /* ---- CCS injection ---- */
@@ -592,12 +610,9 @@ static enum tp_check_status ccs_probe(struct tp_audit *a,
 	int r;
 
 	(void)arg;
-
 	offer_init(a, v, false, &of);
 	c = hello_exchange(a, &of, false, &f, why, sizeof(why));
 	if (c == NULL || f.end != FL_DONE) {
-		if (c != NULL)
-			flight_words(a, &f, why, sizeof(why));
 		snprintf(s->text, sizeof(s->text), "%s hello: %s",
 			 version_name(v), why);
 		close_conn(a, c);
@@ -640,18 +655,11 @@ static enum tp_check_status ccs_probe(struct tp_audit *a,
 
 void tp_audit_ccs_injection(struct tp_audit *a)
 {
-	struct seen seen;
-
-	if (best_below13(a) == 0) {
-		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
-				"the server speaks only TLS 1.3, where an "
-				"early ChangeCipherSpec is ignored by design");
+	if (!below13_or_say(a, "where an early "
+			   "ChangeCipherSpec is ignored by design"))
 		return;
-	}
-	if (decide(a, ccs_probe, NULL, &seen) == TP_CHECK_VULNERABLE)
-		proven(tp_report_finding(a->r, TP_CCS_INJECTION, "%s accepts a "
-					 "ChangeCipherSpec before the key "
-					 "exchange", a->where), &seen);
+	decide_finding(a, ccs_probe, NULL, TP_CCS_INJECTION,
+		       "accepts a ChangeCipherSpec before the key exchange");
 }
 
 /* ---- Ticketbleed ---- */
@@ -765,8 +773,6 @@ static enum tp_check_status ticketbleed_probe(struct tp_audit *a,
 	c = hello_exchange(a, &of, false, &f, why, sizeof(why));
 	close_conn(a, c);
 	if (c == NULL || (f.end != FL_DONE && f.end != FL_CCS)) {
-		if (c != NULL)
-			flight_words(a, &f, why, sizeof(why));
 		snprintf(s->text, sizeof(s->text), "resuming with the ticket: "
 			 "%s", why);
 		return TP_CHECK_UNKNOWN;
@@ -796,7 +802,6 @@ void tp_audit_ticketbleed(struct tp_audit *a)
 {
 	uint16_t v = best_below13(a);
 	struct ticket *t;
-	struct seen seen;
 	char why[256];
 
 	if (v < 0x0301) {
@@ -818,11 +823,10 @@ void tp_audit_ticketbleed(struct tp_audit *a)
 		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
 				"no session ticket issued in a full %s "
 				"handshake", version_name(v));
-	else if (decide(a, ticketbleed_probe, t, &seen) ==
-		 TP_CHECK_VULNERABLE)
-		proven(tp_report_finding(a->r, TP_TICKETBLEED, "%s echoes a "
-					 "longer session ID than it was sent "
-					 "(Ticketbleed)", a->where), &seen);
+	else
+		decide_finding(a, ticketbleed_probe, t, TP_TICKETBLEED,
+			       "echoes a longer session ID than it was sent "
+			       "(Ticketbleed)");
 	free(t);
 }
 
@@ -838,14 +842,11 @@ static enum tp_check_status compression_probe(struct tp_audit *a,
 	char why[256];
 
 	(void)arg;
-
 	offer_init(a, v, false, &of);
 	of.ho.deflate = true;
 	c = hello_exchange(a, &of, true, &f, why, sizeof(why));
 	close_conn(a, c);
 	if (c == NULL || f.end != FL_DONE) {
-		if (c != NULL)
-			flight_words(a, &f, why, sizeof(why));
 		snprintf(s->text, sizeof(s->text), "%s hello offering DEFLATE "
 			 "and null compression: %s", version_name(v), why);
 		return TP_CHECK_UNKNOWN;
@@ -868,18 +869,10 @@ static enum tp_check_status compression_probe(struct tp_audit *a,
 
 void tp_audit_compression(struct tp_audit *a)
 {
-	struct seen seen;
-
-	if (best_below13(a) == 0) {
-		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
-				"the server speaks only TLS 1.3, which has no "
-				"compression");
+	if (!below13_or_say(a, "which has no compression"))
 		return;
-	}
-	if (decide(a, compression_probe, NULL, &seen) == TP_CHECK_VULNERABLE)
-		proven(tp_report_finding(a->r, TP_TLS_COMPRESSION, "%s chooses "
-					 "DEFLATE compression (CRIME)",
-					 a->where), &seen);
+	decide_finding(a, compression_probe, NULL, TP_TLS_COMPRESSION,
+		       "chooses DEFLATE compression (CRIME)");
 }
 
 /* ---- TLS_FALLBACK_SCSV ---- */
@@ -905,7 +898,6 @@ static enum tp_check_status fallback_probe(struct tp_audit *a,
 	char why[256];
 
 	(void)arg;
-
 	offer_init(a, v, true, &of);
 	c = hello_exchange(a, &of, true, &f, why, sizeof(why));
 	close_conn(a, c);
@@ -917,8 +909,6 @@ static enum tp_check_status fallback_probe(struct tp_audit *a,
 		return TP_CHECK_NOT_VULNERABLE;
 	}
 	if (c == NULL || f.end != FL_DONE) {
-		if (c != NULL)
-			flight_words(a, &f, why, sizeof(why));
 		snprintf(s->text, sizeof(s->text), "a %s hello with "
 			 "TLS_FALLBACK_SCSV: %s", version_name(v), why);
 		return TP_CHECK_UNKNOWN;
@@ -949,8 +939,6 @@ static enum tp_check_status fallback_probe(struct tp_audit *a,
 
 void tp_audit_fallback_scsv(struct tp_audit *a)
 {
-	struct seen seen;
-
 	if (fallback_version(a) == 0) {
 		tp_audit_result(a, TP_CHECK_NOT_APPLICABLE, TP_SUPPORT_NONE,
 				"the server speaks one version only (%s): "
@@ -958,10 +946,8 @@ void tp_audit_fallback_scsv(struct tp_audit *a)
 				version_name(a->best));
 		return;
 	}
-	if (decide(a, fallback_probe, NULL, &seen) == TP_CHECK_VULNERABLE)
-		proven(tp_report_finding(a->r, TP_NO_FALLBACK_SCSV,
-					 "%s ignores TLS_FALLBACK_SCSV",
-					 a->where), &seen);
+	decide_finding(a, fallback_probe, NULL, TP_NO_FALLBACK_SCSV,
+		       "ignores TLS_FALLBACK_SCSV");
 }
 
 /* ---- SSL 2.0 ---- */
@@ -1070,7 +1056,6 @@ static enum tp_check_status sslv2_probe(struct tp_audit *a,
 	enum got g;
 
 	(void)arg;
-
 	c = open_conn(a, hello, sslv2_hello(hello), why, sizeof(why));
 	if (c == NULL) {
 		snprintf(s->text, sizeof(s->text), "%s", why);
@@ -1083,9 +1068,5 @@ static enum tp_check_status sslv2_probe(struct tp_audit *a,
 
 void tp_audit_sslv2(struct tp_audit *a)
 {
-	struct seen seen;
-
-	if (decide(a, sslv2_probe, NULL, &seen) == TP_CHECK_VULNERABLE)
-		proven(tp_report_finding(a->r, TP_SSLV2, "%s speaks SSL 2.0",
-					 a->where), &seen);
+	decide_finding(a, sslv2_probe, NULL, TP_SSLV2, "speaks SSL 2.0");
 }
