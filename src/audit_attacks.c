@@ -140,8 +140,9 @@ static struct conn *open_conn(struct tp_audit *a, const uint8_t *out,
 		return NULL;
 	}
 	if (send_all(a, c->fd, out, len, tp_audit_step(a)) < 0) {
-		snprintf(why, why_len, "sending the hello to %s failed: %s",
-			 a->where, errno ? strerror(errno) : "timed out");
+		snprintf(why, why_len, "sending the hello to %s failed (a "
+			 "reset, a close or %.0f s without room to write)",
+			 a->where, a->timeout_ms / 1000);
 		tp_audit_close(a, c->fd);
 		free(c);
 		return NULL;
@@ -1031,7 +1032,9 @@ static enum tp_check_status sslv2_answer(const uint8_t *b, size_t n,
 	if (n >= 2 && b[0] >= 20 && b[0] <= 23 && b[1] == 3) {
 		snprintf(s->text, sizeof(s->text), "an SSL 2.0 CLIENT-HELLO "
 			 "was answered with a TLS %s record",
-			 b[0] == 21 ? "alert" : "");
+			 b[0] == 21 ? "alert" : b[0] == 22 ? "handshake"
+			 : b[0] == 20 ? "change_cipher_spec"
+			 : "application_data");
 		return TP_CHECK_NOT_VULNERABLE;
 	}
 	if (n == 0 && g != GOT_STOPPED) {

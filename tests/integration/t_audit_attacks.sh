@@ -33,15 +33,16 @@ PORT_tls13=$SRV_PORT
 
 # testssl.sh starts slowly (seconds of its own set-up per run): all its
 # runs go in the background now and are read at the end. --ip and
-# --nodns none keep it on loopback, without a name to look up; on
-# loopback an answer takes milliseconds, so its waits for one (10 s by
-# default, spent in full where the vulnerable answer is silence) are
-# cut to 2 s.
+# --nodns none keep it on loopback, without a name to look up, and so
+# does NXCONNECT: it probes its openssl's options by connecting to
+# "invalid." (a DNS query) unless told to use 127.0.0.1:0. On loopback an
+# answer takes milliseconds, so its waits for one (10 s by default, spent
+# in full where the vulnerable answer is silence) are cut to 2 s.
 TS_PIDS=""
 testssl_bg() {
 	_ts_name=$1 _ts_port=$2
 	shift 2
-	CCS_MAX_WAITSOCK=2 HEARTBLEED_MAX_WAITSOCK=2 \
+	NXCONNECT=127.0.0.1:0 CCS_MAX_WAITSOCK=2 HEARTBLEED_MAX_WAITSOCK=2 \
 	timeout -k 2 100 testssl --quiet --color 0 --warnings off \
 		--nodns none --ip 127.0.0.1 --jsonfile "$T/ts-$_ts_name.json" \
 		"$@" "127.0.0.1:$_ts_port" >"$T/ts-$_ts_name.out" 2>&1 &
