@@ -27,6 +27,9 @@ server. No memory is ever leaked: the "memory" sent is a fixed pattern.
   --no-fallback  TLS 1.0-1.2; a hello with TLS_FALLBACK_SCSV is answered
                  at its version as if the SCSV were not there
   --sslv2        an SSL 2.0 CLIENT-HELLO gets a SERVER-HELLO
+  --heartbleed-once  as --heartbleed for the first heartbeat request
+                 only; later ones get an honest answer (the audit must
+                 then say unknown: an answer it cannot repeat is no proof)
 """
 
 import argparse
@@ -141,6 +144,18 @@ def read_record(conn):
     return head[0], payload
 
 
+LEAKS = {"left": None}   # --heartbleed-once: leaks still to give
+LEAKS_LOCK = threading.Lock()
+
+
+def leak_now():
+    with LEAKS_LOCK:
+        if LEAKS["left"] is None:
+            return True
+        LEAKS["left"] -= 1
+        return LEAKS["left"] >= 0
+
+
 def serve_heartbleed(conn, h):
     fakeserver.read_client_hello(conn)
     conn.sendall(first_flight(h["version"], first_suite(h),
@@ -154,6 +169,9 @@ def serve_heartbleed(conn, h):
             # OpenSSL 1.0.1f trusted the length: the bytes after the 3
             # sent came from its own memory
             claimed = struct.unpack("!H", rec[1][1:3])[0]
+            if not leak_now():
+                # a fixed server: the payload as sent (none), padding
+                claimed = len(rec[1]) - 3
             leak = rec[1][3:3 + claimed] + MEMORY[:max(0, claimed - len(
                 rec[1]) + 3)]
             reply = b"\x02" + struct.pack("!H", claimed) + leak + bytes(16)
@@ -237,7 +255,7 @@ def handle(conn, mode, ctx):
             return serve_ccs(conn)
         h = parse_hello(data)
         if h is not None and h["suites"]:
-            if mode == "heartbleed" and 15 in h["ext"]:
+            if mode.startswith("heartbleed") and 15 in h["ext"]:
                 return serve_heartbleed(conn, h)
             if mode == "ticketbleed" and h["ext"].get(35):
                 return serve_ticketbleed(conn, h)
@@ -259,13 +277,15 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     modes = ap.add_mutually_exclusive_group(required=True)
     for m in ("heartbleed", "ccs", "ticketbleed", "compression",
-              "no-fallback", "sslv2"):
+              "no-fallback", "sslv2", "heartbleed-once"):
         modes.add_argument("--" + m, dest="mode", action="store_const",
                            const=m)
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
     args = ap.parse_args()
     fakeserver.OPTS.cert = args.cert
+    if args.mode == "heartbleed-once":
+        LEAKS["left"] = 1
 
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
