@@ -323,7 +323,9 @@ bool tp_wire_is_grease(uint16_t value)
 /* RFC 8446 section 5.1: at most 2^14 bytes of plaintext per record. */
 #define RECORD_PAYLOAD 16384
 
+#define EXT_HEARTBEAT 15
 #define EXT_PADDING 21
+#define EXT_SESSION_TICKET 35
 #define EXT_EXTENDED_MASTER_SECRET 23
 #define EXT_RENEGOTIATION_INFO 0xff01
 
@@ -436,6 +438,10 @@ static bool hello_opts_valid(const struct tp_wire_hello_opts *o)
 	if ((o->n_groups > 0 && o->groups == NULL) ||
 	    (o->n_sig_algs > 0 && o->sig_algs == NULL))
 		return false;
+	if ((o->session_ticket && o->ticket_len > 0 && o->ticket == NULL) ||
+	    o->ticket_len > 0xffff || o->session_id_len > 32 ||
+	    (o->session_id_len > 0 && o->session_id == NULL))
+		return false;
 	if (o->sni != NULL) {
 		/* a DNS name of 1..255 bytes */
 		n = strnlen(o->sni, 256);
@@ -462,8 +468,8 @@ static bool hello_opts_valid(const struct tp_wire_hello_opts *o)
 
 /*
  * The extensions, in a fixed order: server_name, supported_groups,
- * ec_point_formats, signature_algorithms, extended_master_secret,
- * renegotiation_info, then for TLS 1.3 supported_versions and key_share.
+ * ec_point_formats, signature_algorithms, heartbeat and SessionTicket
+ * when asked for, extended_master_secret, renegotiation_info, then for TLS 1.3 supported_versions and key_share.
  * The last one is never empty: some servers refuse a hello whose last
  * extension is (the reason OpenSSL and BoringSSL avoid it too).
  */
@@ -503,6 +509,17 @@ static void hello_extensions(struct writer *w,
 	if (o->n_sig_algs > 0 && o->version >= 0x0303) {
 		ext = ext_open(w, TP_WIRE_EXT_SIGNATURE_ALGORITHMS);
 		put16_vector(w, 2, o->sig_algs, o->n_sig_algs);
+		len_close(w, ext, 2);
+	}
+	if (o->heartbeat) {
+		put16(w, EXT_HEARTBEAT);
+		put16(w, 1);
+		put8(w, 1);
+	}
+	if (o->session_ticket) {
+		ext = ext_open(w, EXT_SESSION_TICKET);
+		if (o->ticket_len > 0)
+			put_bytes(w, o->ticket, o->ticket_len);
 		len_close(w, ext, 2);
 	}
 	/* RFC 7627 is defined for TLS only, not SSL 3.0 */
@@ -615,6 +632,9 @@ size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
 		put8(&w, 32);
 		for (i = 0; i < 32; i++)
 			put8(&w, (o->random != NULL ? o->random[i] : 0) ^ 0x5c);
+	} else if (o->session_id_len > 0) {
+		put8(&w, (unsigned)o->session_id_len);
+		put_bytes(&w, o->session_id, o->session_id_len);
 	} else {
 		put8(&w, 0);
 	}
@@ -622,8 +642,13 @@ size_t tp_wire_build_client_hello(const struct tp_wire_hello_opts *o,
 	for (i = 0; i < o->n_suites; i++)
 		put16(&w, o->suites[i]);
 	len_close(&w, suites, 2);
-	/* null compression only */
-	put8(&w, 1);
+	/* null compression only, or DEFLATE first (RFC 3749 section 2) */
+	if (o->deflate) {
+		put8(&w, 2);
+		put8(&w, 1);
+	} else {
+		put8(&w, 1);
+	}
 	put8(&w, 0);
 	if (!o->no_extensions) {
 		exts = len_open(&w, 2);
@@ -812,6 +837,9 @@ static bool record_event(struct tp_wire_reader *rd, struct tp_wire_event *ev)
 		/* application data, or a type this reader does not know */
 		rd->rec_pos = plen;
 		ev->kind = TP_WIRE_OTHER;
+		ev->content_type = rd->rec[0];
+		ev->body = payload;
+		ev->body_len = plen;
 		return true;
 	}
 }
@@ -957,6 +985,7 @@ int tp_wire_parse_server_hello(const uint8_t *body, size_t len,
 	if (vector(&r, 1, &v) < 0 || v.left > 32)
 		return -1;
 	sh->session_id_len = v.left;
+	memcpy(sh->session_id, v.p, v.left);
 	if (u16(&r, &sh->suite) < 0 || u8(&r, &sh->compression) < 0)
 		return -1;
 	sh->version = sh->legacy_version;

@@ -142,6 +142,17 @@ struct tp_wire_hello_opts {
 	bool no_extensions;      /* SSL 3.0 style: no extensions block */
 	bool ec_point_formats;   /* send ec_point_formats (uncompressed) when
 				  * any suite is (EC)DHE/ECDH */
+	/* the audit's attack probes (below TLS 1.3) */
+	bool heartbeat;          /* heartbeat, peer_allowed_to_send (RFC
+				  * 6520 section 2) */
+	bool session_ticket;     /* SessionTicket (RFC 5077 section 3.2):
+				  * ticket_len bytes of ticket, or empty */
+	const uint8_t *ticket;
+	size_t ticket_len;
+	const uint8_t *session_id; /* 1..32 bytes; NULL: an empty one */
+	size_t session_id_len;
+	bool deflate;            /* compression methods DEFLATE (RFC 3749)
+				  * and null, not null alone */
 };
 
 /*
@@ -200,6 +211,8 @@ struct tp_wire_event {
 	size_t msg_len;          /* the whole body's length, from the
 				  * message header */
 	uint8_t alert_level, alert_desc; /* TP_WIRE_ALERT */
+	uint8_t content_type;    /* TP_WIRE_OTHER: the record's type, and
+				  * its payload in body, body_len */
 	uint16_t record_version; /* of the record that carried it */
 };
 
@@ -243,6 +256,7 @@ struct tp_wire_server_hello {
 				  * legacy_version */
 	uint8_t random[32];
 	size_t session_id_len;
+	uint8_t session_id[32];
 	uint16_t suite;
 	uint8_t compression;
 	bool has_key_share;

@@ -910,6 +910,63 @@ static void test_wire_build_versions(void **state)
 }
 
 /* SSL 3.0 style: the hello ends after the compression methods. */
+/* The audit's attack probes: heartbeat, a ticket, a session ID and
+ * DEFLATE, each where RFC 6520, 5077, 5246 and 3749 put it. */
+static void test_wire_build_attack_options(void **state)
+{
+	static const uint8_t ticket[] = {0xde, 0xad, 0xbe, 0xef, 0x01};
+	static const uint8_t sid = 0x42;
+	struct tp_wire_hello_opts o = {
+		.version = 0x0303, .suites = suites12, .n_suites = 3,
+		.heartbeat = true, .session_ticket = true, .ticket = ticket,
+		.ticket_len = sizeof(ticket), .session_id = &sid,
+		.session_id_len = 1, .deflate = true,
+	};
+	struct tp_wire_client_hello *ch = malloc(sizeof(*ch));
+	struct built *b = malloc(sizeof(*b));
+	size_t at;
+
+	(void)state;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_int_equal(ch->session_id_len, 1);
+	assert_int_equal(ch->session_id[0], 0x42);
+	assert_int_equal(ch->n_compression, 2);
+	assert_true(ch->null_compression);
+	/* DEFLATE first: after the suites, count 2, then methods 1 and 0 */
+	at = 4 + 2 + 32 + 1 + 1 + 2 + 3 * 2;
+	assert_memory_equal(b->msg + at, "\x02\x01\x00", 3);
+	assert_true(has_ext(ch, 15));
+	assert_true(has_ext(ch, 35));
+	/* heartbeat mode peer_allowed_to_send, the ticket as given */
+	assert_non_null(memmem(b->msg, b->msg_len, "\x00\x0f\x00\x01\x01", 5));
+	assert_non_null(memmem(b->msg, b->msg_len,
+			       "\x00\x23\x00\x05\xde\xad\xbe\xef\x01", 9));
+	/* an empty SessionTicket asks for a ticket */
+	o.ticket = NULL;
+	o.ticket_len = 0;
+	build(&o, b);
+	assert_non_null(memmem(b->msg, b->msg_len, "\x00\x23\x00\x00", 4));
+	/* none of it by default: null compression alone */
+	memset(&o, 0, sizeof(o));
+	o.version = 0x0303;
+	o.suites = suites12;
+	o.n_suites = 3;
+	build(&o, b);
+	parse_built(b, ch);
+	assert_int_equal(ch->session_id_len, 0);
+	assert_int_equal(ch->n_compression, 1);
+	assert_false(has_ext(ch, 15));
+	assert_false(has_ext(ch, 35));
+	/* a session ID longer than 32 bytes is refused */
+	o.session_id = ticket;
+	o.session_id_len = 33;
+	assert_int_equal(tp_wire_build_client_hello(&o, b->rec,
+						    sizeof(b->rec)), 0);
+	free(b);
+	free(ch);
+}
+
 static void test_wire_build_no_extensions(void **state)
 {
 	static const uint16_t suite = 0x000a;
@@ -1804,6 +1861,39 @@ static void assert_sh_prefixes(const struct buf *b, size_t no_ext)
 }
 
 /* A TLS 1.2 answer of a server that could do TLS 1.3. */
+/* A record the reader does not parse (a heartbeat, RFC 6520 section 3)
+ * after the first comes with its type and payload, for the audit's Heartbleed check. */
+static void test_wire_reader_other_payload(void **state)
+{
+	static const uint8_t in[] = {
+		0x14, 0x03, 0x03, 0x00, 0x01, 0x01,
+		0x18, 0x03, 0x03, 0x00, 0x06, 0x02, 0x40, 0x00, 0xaa, 0xbb, 0xcc,
+		0x17, 0x03, 0x03, 0x00, 0x01, 0x55,
+	};
+	struct tp_wire_reader *rd = malloc(sizeof(*rd));
+	const uint8_t *p = in;
+	size_t len = sizeof(in);
+	struct tp_wire_event ev;
+
+	(void)state;
+	tp_wire_reader_init(rd);
+	tp_wire_reader_next(rd, &p, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_CCS);
+	tp_wire_reader_next(rd, &p, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_OTHER);
+	assert_int_equal(ev.content_type, 24);
+	assert_int_equal(ev.body_len, 6);
+	assert_memory_equal(ev.body, in + 11, 6);
+	tp_wire_reader_next(rd, &p, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_OTHER);
+	assert_int_equal(ev.content_type, 23);
+	assert_int_equal(ev.body_len, 1);
+	assert_int_equal(ev.body[0], 0x55);
+	tp_wire_reader_next(rd, &p, &len, &ev);
+	assert_int_equal(ev.kind, TP_WIRE_NEED_MORE);
+	free(rd);
+}
+
 static void test_wire_server_hello_tls12(void **state)
 {
 	uint8_t random[32];
@@ -1829,6 +1919,8 @@ static void test_wire_server_hello_tls12(void **state)
 	assert_false(sh.has_versions);
 	assert_memory_equal(sh.random, random, 32);
 	assert_int_equal(sh.session_id_len, 32);
+	assert_int_equal(sh.session_id[0], 0x5a);
+	assert_int_equal(sh.session_id[31], 0x5a);
 	assert_int_equal(sh.suite, 0xc02f);
 	assert_int_equal(sh.compression, 0);
 	assert_true(sh.has_reneg_info);
@@ -2404,6 +2496,7 @@ int main(void)
 		cmocka_unit_test(test_wire_build_tls13_empty_share),
 		cmocka_unit_test(test_wire_build_versions),
 		cmocka_unit_test(test_wire_build_no_extensions),
+		cmocka_unit_test(test_wire_build_attack_options),
 		cmocka_unit_test(test_wire_build_padding),
 		cmocka_unit_test(test_wire_build_split),
 		cmocka_unit_test(test_wire_build_short_buffer),
@@ -2415,6 +2508,7 @@ int main(void)
 		cmocka_unit_test(test_wire_reader_built_hello),
 		cmocka_unit_test(test_wire_reader_cases),
 		cmocka_unit_test(test_wire_reader_sticky),
+		cmocka_unit_test(test_wire_reader_other_payload),
 		cmocka_unit_test(test_wire_server_hello_tls12),
 		cmocka_unit_test(test_wire_server_hello_no_extensions),
 		cmocka_unit_test(test_wire_server_hello_tls13),
