@@ -631,9 +631,14 @@ static void checks(struct pen *p, const struct tp_report *r)
 	fputs("\nchecks\n", p->f);
 	for (i = 0; i < r->n_checks; i++) {
 		const struct tp_check *c = &r->checks[i];
+		/* a feature's check says whether the server has it */
+		const char *word = c->status != TP_CHECK_NOT_VULNERABLE ||
+				   c->supported == TP_SUPPORT_NONE
+				   ? words[c->status]
+				   : c->supported == TP_SUPPORT_YES ? "yes" : "no";
 
 		fprintf(p->f, "  %-24s ", c->name);
-		paint(p, colours[c->status], "%-10s", words[c->status]);
+		paint(p, colours[c->status], "%-10s", word);
 		fprintf(p->f, " %s\n", c->detail);
 	}
 }
