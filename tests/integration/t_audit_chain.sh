@@ -202,6 +202,8 @@ for name, tid in ids.items():
 print("; ".join(why))
 PY
 )
+	# a Python error is a failure, never an empty "why"
+	[ $? -eq 0 ] || _tv_why="${_tv_why:+$_tv_why; }the check itself failed (see the traceback above)"
 	if [ -z "$_tv_why" ]; then
 		ok "$1: testssl.sh agrees on all six conditions"
 	else

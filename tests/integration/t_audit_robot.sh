@@ -52,6 +52,8 @@ for i in range(1, 6):
             sys.exit()
 PY
 )
+	# a Python error is a failure, never an empty "why"
+	[ $? -eq 0 ] || _v_why="${_v_why:+$_v_why; }the check itself failed (see the traceback above)"
 	if [ -z "$_v_why" ]; then
 		ok "$_v_name: $1 $2, five times the same${3:+ ($*)}"
 	else

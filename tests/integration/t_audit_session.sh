@@ -79,6 +79,8 @@ if len(seen) != 1:
     print("the details differ: %s" % sorted(seen))
 PY
 )
+	# a Python error is a failure, never an empty "why"
+	[ $? -eq 0 ] || _why="${_why:+$_why; }the check itself failed (see the traceback above)"
 	if [ -z "$_why" ]; then
 		ok "$1: $2 $3 (supported $4)${6:+, $6}"
 	else
@@ -122,6 +124,8 @@ except Exception as e:
     print("%s: %s" % (type(e).__name__, e))
 PY
 )
+	# a Python error is a failure, never an empty "why"
+	[ $? -eq 0 ] || _why="${_why:+$_why; }the check itself failed (see the traceback above)"
 	if [ -z "$_why" ]; then
 		ok "$1: testssl.sh agrees: $2"
 	else
