@@ -24,12 +24,14 @@ set -u
 #        and openssh-server (sshd, ssh, ssh-keygen) to run the shards of a
 #        list on network-namespace hosts over ssh (scripts/fleet.sh);
 #        chromium (headless) to load the summary's HTML page as a browser
-#        does
+#        does; tinyproxy (HTTP CONNECT) and microsocks (SOCKS5) as the real
+#        proxies that probes go through
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \
 libncurses-dev libjansson-dev libidn2-dev libcurl4-gnutls-dev libcmocka-dev gnutls-bin openssl \
 python3 iproute2 iptables tmux procps ca-certificates man-db groff-base \
 sslsplit nginx-light stunnel4 nmap mosquitto tcpdump tshark curl \
-python3-cryptography strace parallel openssh-server chromium"
+python3-cryptography strace parallel openssh-server chromium \
+tinyproxy microsocks"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: dpkg-query not found: this script knows Debian" \

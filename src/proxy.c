@@ -555,7 +555,8 @@ static int http_status(struct talk *t, const char *head)
 	}
 	if (code >= 200 && code < 300)
 		return 0;
-	if (code == 407) {
+	/* tinyproxy answers wrong credentials with 401, not 407 */
+	if (code == 407 || code == 401) {
 		auth_schemes(head, res);
 		return fail(t, TP_PROXYRES_AUTH);
 	}
@@ -911,7 +912,8 @@ struct tp_finding *tp_proxy_diagnose(struct tp_report *r,
 {
 	char name[320], auth[64] = "";
 	struct tp_finding *f;
-	const char *answer = res->answer[0] ? res->answer : "no answer";
+	const char *answer = res->answer[0] ? res->answer
+			     : "nothing that such a proxy sends";
 
 	tp_proxy_name(p, name, sizeof(name));
 	switch (res->status) {
@@ -924,6 +926,16 @@ struct tp_finding *tp_proxy_diagnose(struct tp_report *r,
 			tp_finding_fix(f, "the proxy refused the user name "
 				       "and password in the URL: check them "
 				       "(percent-encode special characters)");
+		} else {
+			char url[320];
+
+			tp_proxy_url(p, url, sizeof(url));
+			tp_finding_fix(f, "give the proxy's user name and "
+				       "password in the URL: --proxy "
+				       "%s://USER:PASS@%s (percent-encode "
+				       "special characters)",
+				       scheme_of(p->kind),
+				       strstr(url, "://") + 3);
 		}
 		break;
 	case TP_PROXYRES_FORBIDDEN:

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+# tlsprobe - TLS connectivity diagnostics.
+# Copyright (C) 2026 the tlsprobe authors.
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Scripted proxies with the answers real ones give rarely, for t_proxy.sh.
+
+    proxy_server.py MODE
+
+Binds 127.0.0.1 on a port the kernel picks, prints "ready PORT" once
+listening, and serves every connection in a thread of its own until it
+is killed; every socket operation has a timeout.
+
+Modes:
+  http-502       answers CONNECT with 502 Bad Gateway
+  http-504       answers CONNECT with 504 Gateway Timeout
+  http-nostatus  answers CONNECT with "HTTP/1.1 OK" (no status code)
+  http-close     answers CONNECT with 200, reads the ClientHello, closes
+  socks5-rep-N   a SOCKS5 proxy that takes no authentication and answers
+                 every CONNECT with reply N (4, 5, 6: host unreachable,
+                 connection refused, TTL expired)
+  tls            answers whatever comes with a TLS alert record, as a TLS
+                 server does to bytes that are not a ClientHello
+"""
+
+import socket
+import sys
+import threading
+
+
+def read_head(c):
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < 8192:
+        chunk = c.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def read_exact(c, n):
+    data = b""
+    while len(data) < n:
+        chunk = c.recv(n - len(data))
+        if not chunk:
+            raise EOFError
+        data += chunk
+    return data
+
+
+def socks5(c, rep):
+    ver, n = read_exact(c, 2)
+    read_exact(c, n)
+    c.sendall(bytes([5, 0]))
+    head = read_exact(c, 4)
+    atyp = head[3]
+    if atyp == 1:
+        read_exact(c, 4)
+    elif atyp == 4:
+        read_exact(c, 16)
+    else:
+        read_exact(c, read_exact(c, 1)[0])
+    read_exact(c, 2)
+    c.sendall(bytes([5, rep, 0, 1, 0, 0, 0, 0, 0, 0]))
+
+
+def serve(c, mode):
+    c.settimeout(10)
+    try:
+        if mode == "http-502":
+            read_head(c)
+            c.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0"
+                      b"\r\n\r\n")
+        elif mode == "http-504":
+            read_head(c)
+            c.sendall(b"HTTP/1.1 504 Gateway Timeout\r\nContent-Length: 0"
+                      b"\r\n\r\n")
+        elif mode == "http-nostatus":
+            read_head(c)
+            c.sendall(b"HTTP/1.1 OK\r\n\r\n")
+        elif mode == "http-close":
+            read_head(c)
+            c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            c.recv(4096)
+        elif mode.startswith("socks5-rep-"):
+            socks5(c, int(mode[len("socks5-rep-"):]))
+        elif mode == "tls":
+            c.recv(4096)
+            c.sendall(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]))
+    except (OSError, EOFError, ValueError):
+        pass
+    finally:
+        c.close()
+
+
+def main():
+    mode = sys.argv[1]
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    print("ready %d" % srv.getsockname()[1], flush=True)
+    while True:
+        c, _ = srv.accept()
+        threading.Thread(target=serve, args=(c, mode), daemon=True).start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+#!/bin/sh
+# Probes through proxies on loopback: tinyproxy (HTTP CONNECT, open, with
+# basic authentication, with a port rule), microsocks (SOCKS5, open and
+# with a user name and password) and a scripted proxy for the answers
+# real ones give rarely (proxy_server.py). Every PROXY_* code provoked
+# for real; the results through each kind equal the direct run's; the
+# password appears nowhere; the environment as curl reads it.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/integration/servers.sh"
+
+for tool in tinyproxy microsocks; do
+	if ! command -v $tool >/dev/null 2>&1; then
+		skip "proxies" "$tool is missing (sh scripts/install-deps.sh)"
+		exit 0
+	fi
+done
+
+make_pki ca1.pem server.pem server.key
+start_gnutls_serv --x509certfile "$PKI/server.pem" \
+	--x509keyfile "$PKI/server.key" || exit 1
+TARGET=localhost:$SRV_PORT
+PASS=Pr0xyS3cret
+
+# start_tinyproxy NAME [CONFIG LINE]...: tinyproxy in the foreground on
+# a free port; sets TINY_PORT.
+start_tinyproxy() {
+	_tn=$1; shift
+	TINY_PORT=$(free_port)
+	{
+		echo "Port $TINY_PORT"
+		echo "Listen 127.0.0.1"
+		echo "Timeout 10"
+		echo "LogLevel Info"
+		for _l in "$@"; do echo "$_l"; done
+	} >"$T/$_tn.conf"
+	tinyproxy -d -c "$T/$_tn.conf" >"$T/$_tn.log" 2>&1 </dev/null &
+	srv_track $! "$T/$_tn.log"
+	wait_port "$TINY_PORT" || _srv_failed_start "tinyproxy $_tn" "$T/$_tn.log"
+}
+
+# start_microsocks NAME [ARGS]...: sets SOCKS_PORT.
+start_microsocks() {
+	_mn=$1; shift
+	SOCKS_PORT=$(free_port)
+	microsocks -i 127.0.0.1 -p "$SOCKS_PORT" "$@" >"$T/$_mn.log" 2>&1 \
+		</dev/null &
+	srv_track $! "$T/$_mn.log"
+	wait_port "$SOCKS_PORT" || _srv_failed_start "microsocks $_mn" "$T/$_mn.log"
+}
+
+# start_scripted MODE: proxy_server.py MODE; sets FAKEPX_PORT.
+start_scripted() {
+	start_ready proxy python3 "$TOP/tests/integration/proxy_server.py" \
+		"$1" || return 1
+	FAKEPX_PORT=$READY_PORT
+}
+
+start_tinyproxy open
+OPEN=$TINY_PORT
+start_tinyproxy auth "BasicAuth user $PASS"
+AUTH=$TINY_PORT
+start_tinyproxy ports "ConnectPort 443"
+PORTS=$TINY_PORT
+start_microsocks socks
+SOCKS=$SOCKS_PORT
+start_microsocks socks-auth -u user -P "$PASS"
+SOCKS_AUTH=$SOCKS_PORT
+
+# the facts a run through a proxy must share with the direct one
+facts() {
+	json_get "$1" '(d["verdict"], d["session"]["version"], d["session"]["cipher"], d["certificates"][0]["sha256"])'
+}
+
+run_client direct "$TARGET" --ca "$PKI/ca1.pem" --no-proxy
+expect "direct: pass" 0
+DIRECT=$(facts "$OUT")
+
+# ---- every kind, the same results as the direct run ----
+
+for px in "http://127.0.0.1:$OPEN" "http://user:$PASS@127.0.0.1:$AUTH" \
+	  "socks5://127.0.0.1:$SOCKS" "socks5h://127.0.0.1:$SOCKS" \
+	  "socks5h://user:$PASS@127.0.0.1:$SOCKS_AUTH"; do
+	kind=${px%%://*}
+	run_client "via-$kind" "$TARGET" --ca "$PKI/ca1.pem" --proxy "$px"
+	expect "$px: pass" 0
+	check "$px: version, cipher, certificate and verdict as direct" \
+		test "$(facts "$OUT")" = "$DIRECT"
+	expect_py "$px: stages dns, tcp, proxy, tls, verify, all ok" \
+		"[(s['name'], s['status']) for s in d['stages']] == [(n, 'ok') for n in ('dns', 'tcp', 'proxy', 'tls', 'verify')]"
+	expect_py "$px: proxy object without credentials" \
+		"d['proxy']['url'] == '$px'.replace('user:$PASS@', '') and d['proxy']['kind'] == ('connect' if '$kind' == 'http' else '$kind')"
+done
+
+# ---- each code, provoked ----
+
+run_client auth-none "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$AUTH"
+expect "tinyproxy BasicAuth, no credentials: PROXY_AUTH_REQUIRED" 1 PROXY_AUTH_REQUIRED
+expect_py "407 names the scheme Basic" \
+	"[f for f in d['findings'] if f['code'] == 'PROXY_AUTH_REQUIRED' and 'offers Basic' in f['summary'] and '407' in f['detail']]"
+
+run_client auth-wrong "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://user:wrong$PASS@127.0.0.1:$AUTH"
+expect "tinyproxy BasicAuth, wrong password: PROXY_AUTH_REQUIRED" 1 PROXY_AUTH_REQUIRED
+
+run_client socks-none "$TARGET" --ca "$PKI/ca1.pem" --proxy "socks5://127.0.0.1:$SOCKS_AUTH"
+expect "microsocks -u, no credentials: PROXY_AUTH_REQUIRED (no acceptable method)" 1 PROXY_AUTH_REQUIRED
+expect_py "SOCKS5 method 0xff is the evidence" \
+	"'0xff' in d['findings'][-1]['detail'] and 'no acceptable method' in d['findings'][-1]['summary']"
+
+run_client socks-wrong "$TARGET" --ca "$PKI/ca1.pem" --proxy "socks5://user:wrong$PASS@127.0.0.1:$SOCKS_AUTH"
+expect "microsocks -u, wrong password: PROXY_AUTH_REQUIRED (RFC 1929)" 1 PROXY_AUTH_REQUIRED
+
+run_client forbidden "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$PORTS"
+expect "tinyproxy ConnectPort 443: PROXY_FORBIDDEN" 1 PROXY_FORBIDDEN
+expect_py "403 is the evidence" "'403' in d['findings'][-1]['detail']"
+
+for mode in http-502 http-504 socks5-rep-4 socks5-rep-5 socks5-rep-6; do
+	start_scripted $mode
+	case $mode in
+	http-*) px="http://127.0.0.1:$FAKEPX_PORT" ;;
+	*) px="socks5h://127.0.0.1:$FAKEPX_PORT" ;;
+	esac
+	case $mode in
+	http-502) words="could not connect" ;;
+	http-504) words="timed out" ;;
+	socks5-rep-4) words="host unreachable" ;;
+	socks5-rep-5) words="connection refused" ;;
+	socks5-rep-6) words="TTL expired" ;;
+	esac
+	run_client "$mode" "$TARGET" --ca "$PKI/ca1.pem" --proxy "$px"
+	expect "$mode: PROXY_TARGET_UNREACHABLE" 1 PROXY_TARGET_UNREACHABLE
+	expect_py "$mode: says which: $words" \
+		"'$words' in d['findings'][-1]['summary']"
+done
+
+# a closed port of microsocks's own: the real SOCKS5 answer to a refusal
+run_client socks-refused "localhost:$(free_port)" --ca "$PKI/ca1.pem" \
+	--proxy "socks5://127.0.0.1:$SOCKS"
+expect "microsocks to a closed port: PROXY_TARGET_UNREACHABLE" 1 PROXY_TARGET_UNREACHABLE
+
+start_scripted tls
+run_client tls-proxy "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$FAKEPX_PORT"
+expect "a TLS server as proxy: PROXY_BAD_ANSWER" 1 PROXY_BAD_ANSWER
+expect_py "the answer is named: a TLS record" "'TLS record' in d['findings'][-1]['summary']"
+run_client tls-proxy-direct "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$SRV_PORT"
+expect "gnutls-serv as proxy: PROXY_BAD_ANSWER" 1 PROXY_BAD_ANSWER
+
+start_scripted http-nostatus
+run_client nostatus "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$FAKEPX_PORT"
+expect "HTTP without a status code: PROXY_BAD_ANSWER" 1 PROXY_BAD_ANSWER
+
+run_client socks-at-http "$TARGET" --ca "$PKI/ca1.pem" --proxy "socks5://127.0.0.1:$OPEN" --timeout 3
+expect "socks5:// at tinyproxy: PROXY_BAD_ANSWER" 1 PROXY_BAD_ANSWER
+
+start_scripted http-close
+run_client tunnel-closed "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$FAKEPX_PORT"
+expect "a tunnel closed after the ClientHello: PROXY_TUNNEL_CLOSED" 1 \
+	PROXY_TUNNEL_CLOSED '!PEER_CLOSED'
+expect_py "the proxy stage was ok, tls failed" \
+	"[s['status'] for s in d['stages'] if s['name'] in ('proxy', 'tls')] == ['ok', 'fail']"
+
+CLOSED=$(free_port)
+run_client refused "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$CLOSED"
+expect "nothing listens at the proxy's port: PROXY_REFUSED" 1 PROXY_REFUSED '!TCP_REFUSED'
+expect_py "PROXY_REFUSED says refused" "'refused' in d['findings'][-1]['summary']"
+
+# ---- the password, nowhere ----
+
+check "the password appears in no output" \
+	sh -c "! grep -l '$PASS' '$T'/*.json '$T'/*.err"
+"$TP" client "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://user:$PASS@127.0.0.1:$AUTH" \
+	>"$T/text.out" 2>&1
+check "nor in the text view" sh -c "! grep -q '$PASS' '$T/text.out'"
+"$TP" client "$TARGET" --proxy "http://user:$PASS@127.0.0.1:99999" >"$T/bad.out" 2>&1
+RC=$?
+check "a bad URL: exit 2" test $RC = 2
+check "a bad URL: one line naming --proxy, no password" \
+	sh -c "test \$(wc -l <'$T/bad.out') = 1 && grep -q -- '--proxy' '$T/bad.out' && ! grep -q '$PASS' '$T/bad.out'"
+
+# ---- the environment ----
+
+https_proxy="http://127.0.0.1:$OPEN" run_client env "$TARGET" --ca "$PKI/ca1.pem"
+expect_py "https_proxy is used" "d['proxy']['url'] == 'http://127.0.0.1:$OPEN'"
+all_proxy="socks5://127.0.0.1:$SOCKS" run_client env-all "$TARGET" --ca "$PKI/ca1.pem"
+expect_py "all_proxy is used" "d['proxy']['kind'] == 'socks5'"
+https_proxy="http://127.0.0.1:$OPEN" no_proxy="127.0.0.1" \
+	run_client env-bypass "127.0.0.1:$SRV_PORT" --ca "$PKI/ca1.pem"
+expect_py "no_proxy=127.0.0.1 bypasses it" \
+	"'proxy' not in d and 'proxy' not in [s['name'] for s in d['stages']] and d['verdict'] == 'pass'"
+https_proxy="http://127.0.0.1:$OPEN" no_proxy="10.0.0.0/8,127.0.0.0/8" \
+	run_client env-cidr "127.0.0.1:$SRV_PORT" --ca "$PKI/ca1.pem"
+expect_py "no_proxy with a CIDR block bypasses it" "'proxy' not in d"
+https_proxy="http://127.0.0.1:$OPEN" NO_PROXY=".localhost" \
+	run_client env-suffix "$TARGET" --ca "$PKI/ca1.pem"
+expect_py "NO_PROXY=.localhost bypasses localhost" "'proxy' not in d"
+https_proxy="http://127.0.0.1:$CLOSED" run_client env-off "$TARGET" --ca "$PKI/ca1.pem" --no-proxy
+expect "--no-proxy ignores https_proxy" 0
+https_proxy="gopher://x" run_client env-bad "$TARGET" --ca "$PKI/ca1.pem"
+check "an unusable https_proxy: exit 2 naming the variable" \
+	sh -c "test $RC = 2 && grep -q '^tlsprobe client: https_proxy: ' '$ERR'"
