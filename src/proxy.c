@@ -883,6 +883,59 @@ int tp_proxy_dial(const struct tp_proxy *p, const struct sockaddr *pa,
 	return -1;
 }
 
+int tp_proxy_route_init(struct tp_proxy_route *rt, const struct tp_proxy *p,
+			const char *no_proxy, const char *host, int family,
+			double timeout_ms, volatile sig_atomic_t *stop,
+			struct tp_net_result *nr)
+{
+	struct tp_resolved res;
+
+	memset(rt, 0, sizeof(*rt));
+	memset(nr, 0, sizeof(*nr));
+	if (p == NULL || p->kind == TP_PROXY_NONE ||
+	    tp_proxy_bypass(no_proxy, host))
+		return 0;
+	rt->proxy = p;
+	tp_proxy_name(p, rt->name, sizeof(rt->name));
+	tp_net_resolve(p->host, p->port, family, timeout_ms, stop, &res, nr);
+	if (nr->status != TP_NETRES_OK)
+		return -1;
+	rt->addr = res.addr[0];
+	rt->len = res.len[0];
+	return 0;
+}
+
+int tp_proxy_route_connect(const struct tp_proxy_route *rt, const char *host,
+			   const struct sockaddr *target, socklen_t tlen,
+			   unsigned port, double deadline,
+			   volatile sig_atomic_t *stop, int *fd,
+			   struct tp_net_result *nr,
+			   struct tp_proxy_result *pres)
+{
+	struct tp_proxy_result own;
+	struct tp_proxy_result *res = pres != NULL ? pres : &own;
+
+	memset(res, 0, sizeof(*res));
+	if (rt->proxy == NULL) {
+		tp_net_connect_by(target, tlen, deadline, 0, stop, fd, nr);
+		return nr->status == TP_NETRES_OK ? 0 : -1;
+	}
+	if (tp_proxy_dial(rt->proxy, (const struct sockaddr *)&rt->addr,
+			  rt->len, tp_proxy_resolves(rt->proxy) ||
+			  target == NULL ? host : NULL, target, port,
+			  deadline, stop, fd, nr, res) == 0)
+		return 0;
+	if (nr->status != TP_NETRES_OK)
+		return -1;
+	nr->status = res->status == TP_PROXYRES_CANCELLED
+		     ? TP_NETRES_CANCELLED : TP_NETRES_ERROR;
+	snprintf(nr->message, sizeof(nr->message), "%.90s: the tunnel did "
+		 "not open: %.60s%s%.70s", rt->name, res->answer[0]
+		 ? res->answer : "no proxy answer", res->why[0] ? "; " : "",
+		 res->why);
+	return -2;
+}
+
 /* ---- findings ---- */
 
 struct tp_finding *tp_proxy_refused(struct tp_report *r,

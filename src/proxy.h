@@ -73,4 +73,41 @@ int tp_proxy_dial(const struct tp_proxy *p, const struct sockaddr *pa,
 		  double deadline, volatile sig_atomic_t *stop, int *fd,
 		  struct tp_net_result *nr, struct tp_proxy_result *res);
 
+/*
+ * The way every connection of a run goes: directly (proxy NULL), or
+ * through a tunnel of its own from the proxy's address, for the probes
+ * that open many (ciphers, audit).
+ */
+struct tp_proxy_route {
+	const struct tp_proxy *proxy;
+	struct sockaddr_storage addr;  /* the proxy's */
+	socklen_t len;
+	char name[320];                /* tp_proxy_name */
+};
+
+/*
+ * Sets rt up for o's proxy unless no_proxy exempts host (rt->proxy NULL:
+ * direct, and 0): the proxy's name resolved within timeout_ms. -1 with
+ * *nr saying why it did not resolve.
+ */
+int tp_proxy_route_init(struct tp_proxy_route *rt, const struct tp_proxy *p,
+			const char *no_proxy, const char *host, int family,
+			double timeout_ms, volatile sig_atomic_t *stop,
+			struct tp_net_result *nr);
+
+/*
+ * One connection to host:port the route's way, by the deadline: target
+ * is the address to dial directly, or to ask the proxy for when it takes
+ * addresses (NULL when the proxy resolves host). 0 and *fd; -1 when the
+ * TCP connection failed (*nr says why); -2 when the tunnel did not open
+ * (*nr says so in words, status TP_NETRES_ERROR or CANCELLED; *pres, if
+ * not NULL, holds the proxy's answer).
+ */
+int tp_proxy_route_connect(const struct tp_proxy_route *rt, const char *host,
+			   const struct sockaddr *target, socklen_t tlen,
+			   unsigned port, double deadline,
+			   volatile sig_atomic_t *stop, int *fd,
+			   struct tp_net_result *nr,
+			   struct tp_proxy_result *pres);
+
 #endif

@@ -197,3 +197,59 @@ expect "--no-proxy ignores https_proxy" 0
 https_proxy="gopher://x" run_client env-bad "$TARGET" --ca "$PKI/ca1.pem"
 check "an unusable https_proxy: exit 2 naming the variable" \
 	sh -c "test $RC = 2 && grep -q '^tlsprobe client: https_proxy: ' '$ERR'"
+
+# ---- ciphers and audit: one tunnel per probe ----
+
+# run_scan NAME SUB ARGS...: tlsprobe SUB --json ARGS into OUT, RC
+run_scan() {
+	_sn=$1 _ss=$2; shift 2
+	OUT="$T/$_sn.json" ERR="$T/$_sn.err"
+	timeout -k 2 60 "$TP" "$_ss" --json "$@" >"$OUT" 2>"$ERR" </dev/null
+	RC=$?
+	LAST_ARGS="($_ss) $*"
+	_ctx_shown=0
+}
+# the accepted suites per version, and the grade
+suites() {
+	json_get "$1" '([(p["version"], p["accepted"], [c["id"] for c in p.get("ciphers", [])]) for p in d["protocols"]], d["grade"], sorted(f["code"] for f in d["findings"]))'
+}
+
+run_scan ciphers-direct ciphers "$TARGET" --no-proxy
+DIRECT_SUITES=$(suites "$OUT")
+for px in "http://user:$PASS@127.0.0.1:$AUTH" "socks5://127.0.0.1:$SOCKS"; do
+	run_scan ciphers-via ciphers "$TARGET" --proxy "$px"
+	check "ciphers through $px: the direct run's protocols, suites, grade and codes" \
+		test "$(suites "$OUT")" = "$DIRECT_SUITES"
+	expect_py "ciphers through $px: proxy stage ok, every probe a tunnel" \
+		"[s['status'] for s in d['stages'] if s['name'] == 'proxy'] == ['ok'] and d['stats']['connections'] > 1"
+done
+check "ciphers through tinyproxy: one CONNECT per connection" \
+	test "$(grep -c 'Established connection' "$T/auth.log")" -ge \
+	     "$(json_get "$OUT" 'd["stats"]["connections"]')"
+
+run_scan ciphers-refused ciphers "$TARGET" --proxy "http://127.0.0.1:$CLOSED"
+expect "ciphers, proxy refused: PROXY_REFUSED once, no TCP_REFUSED" 1 \
+	PROXY_REFUSED '!TCP_REFUSED' '!SCAN_INCOMPLETE'
+run_scan ciphers-forbidden ciphers "$TARGET" --proxy "http://127.0.0.1:$PORTS"
+expect "ciphers, port forbidden: PROXY_FORBIDDEN from the first contact" 1 PROXY_FORBIDDEN
+
+run_scan audit-direct audit "$TARGET" --offline --no-proxy
+CHECKS=$(json_get "$OUT" '[(c["name"], c["status"]) for c in d["checks"]]')
+run_scan audit-via audit "$TARGET" --offline --proxy "socks5h://user:$PASS@127.0.0.1:$SOCKS_AUTH"
+check "audit through microsocks: every check as direct" \
+	test "$(json_get "$OUT" '[(c["name"], c["status"]) for c in d["checks"]]')" = "$CHECKS"
+check "audit through microsocks: the direct run's suites" \
+	test "$(suites "$OUT")" = "$DIRECT_SUITES"
+run_scan audit-auth audit "$TARGET" --offline --proxy "http://127.0.0.1:$AUTH"
+expect "audit, proxy wants authentication: PROXY_AUTH_REQUIRED" 1 PROXY_AUTH_REQUIRED
+
+# ---- many targets ----
+
+printf 'localhost:%s\n127.0.0.1:%s\n' "$SRV_PORT" "$SRV_PORT" >"$T/targets"
+"$TP" client --json --targets "$T/targets" --ca "$PKI/ca1.pem" \
+	--proxy "http://user:$PASS@127.0.0.1:$AUTH" >"$T/fleet.jsonl" 2>"$T/fleet.err"
+check "--targets through a proxy: every record passes through it" python3 -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if len(recs) == 2 and all(r["verdict"] == "pass" and r["proxy"]["kind"] == "connect" and [s["status"] for s in r["stages"] if s["name"] == "proxy"] == ["ok"] for r in recs) else 1)' "$T/fleet.jsonl"
+check "--targets: the password in no record" sh -c "! grep -q '$PASS' '$T/fleet.jsonl' '$T/fleet.err'"
