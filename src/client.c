@@ -933,11 +933,12 @@ static int stage_claim(struct run *run)
 	return 0;
 }
 
-/* Adds words after what the verify stage's detail says already; note
- * is sanitised already, as the detail is. */
-static void verify_note(struct tp_report *r, const char *note)
+/* Adds words after what a stage's detail says already; note is
+ * sanitised already, as the detail is. */
+static void stage_note(struct tp_report *r, const char *name,
+		       const char *note)
 {
-	struct tp_stage *vs = tp_report_stage(r, "verify");
+	struct tp_stage *vs = tp_report_stage(r, name);
 	char buf[1024];
 
 	snprintf(buf, sizeof(buf), "%s%s%s", vs->detail ? vs->detail : "",
@@ -962,9 +963,9 @@ static void stage_verify(struct run *run)
 	verify(run->o, &run->l, &run->obs, run->expect_name, expect_id,
 	       run->r);
 	if (peer_id_unchecked)
-		verify_note(run->r, "--expect-id peer: no paired tlsprobe "
-			    "server reported an ID, so the certificate's CN "
-			    "was not checked");
+		stage_note(run->r, "verify", "--expect-id peer: no paired "
+			   "tlsprobe server reported an ID, so the "
+			   "certificate's CN was not checked");
 	/* an untrusted chain through a proxy: most often the proxy's own
 	 * certificate, made on the fly by a TLS-inspecting proxy */
 	if (run->proxy != NULL && tp_report_has(run->r, TP_UNKNOWN_CA) &&
@@ -977,7 +978,7 @@ static void stage_verify(struct run *run)
 			 "received was issued by %s; a TLS-inspecting proxy "
 			 "presents certificates of its own CA",
 			 run->proxy_name, run->r->certs[0].issuer);
-		verify_note(run->r, note);
+		stage_note(run->r, "verify", note);
 	}
 	progress(run->o, run->r, "verify");
 }
@@ -994,6 +995,10 @@ static void finish(struct run *run)
 		tp_pair_analyse(run->pair, r, &run->cfg);
 	else if (run->pair != NULL && strcmp(run->cut, "sideband") != 0)
 		tp_report_stage(r, "sideband");  /* not reached: skipped */
+	if (run->pair != NULL && run->proxy != NULL)
+		stage_note(r, "sideband", "through the proxy: only the "
+			   "exchange inside TLS, the side channel's own "
+			   "connections would go around it");
 	tp_pair_free(run->pair);
 	tp_tls_obs_free(&run->obs);
 	if (run->cut != NULL)

@@ -558,6 +558,9 @@ static int http_status(struct talk *t, const char *head)
 	/* tinyproxy answers wrong credentials with 401, not 407 */
 	if (code == 407 || code == 401) {
 		auth_schemes(head, res);
+		if (code == 401)
+			snprintf(res->why, sizeof(res->why), "it answered 401: "
+				 "the credentials sent were refused");
 		return fail(t, TP_PROXYRES_AUTH);
 	}
 	if (code == 403)

@@ -15,7 +15,7 @@ for tool in tinyproxy microsocks; do
 	fi
 done
 
-make_pki ca1.pem server.pem server.key
+make_pki ca1.pem ca2.pem server.pem server.key
 start_gnutls_serv --x509certfile "$PKI/server.pem" \
 	--x509keyfile "$PKI/server.key" || exit 1
 TARGET=localhost:$SRV_PORT
@@ -162,6 +162,24 @@ CLOSED=$(free_port)
 run_client refused "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$CLOSED"
 expect "nothing listens at the proxy's port: PROXY_REFUSED" 1 PROXY_REFUSED '!TCP_REFUSED'
 expect_py "PROXY_REFUSED says refused" "'refused' in d['findings'][-1]['summary']"
+
+# ---- what the far end says, through the tunnel ----
+
+run_client untrusted "$TARGET" --ca "$PKI/ca2.pem" --proxy "http://127.0.0.1:$OPEN"
+expect "an untrusted chain through a proxy: UNKNOWN_CA" 1 UNKNOWN_CA
+expect_py "the verify stage names the issuer received through the proxy" \
+	"[s for s in d['stages'] if s['name'] == 'verify' and 'through the HTTP proxy 127.0.0.1:$OPEN' in s['detail'] and 'issued by CN=tlsprobe Test CA1' in s['detail']]"
+
+start_tp_server --cert "$PKI/server.pem" --key "$PKI/server.key"
+run_client paired "localhost:$PROBE_PORT" --ca "$PKI/ca1.pem" --paired \
+	--proxy "http://127.0.0.1:$OPEN"
+expect "--paired through a proxy: pass" 0 '!PEER_REPORT_MISSING'
+expect_py "--paired through a proxy: the server answered inside TLS, the stage says why only there" \
+	"d['peer_report'] is not None and [s for s in d['stages'] if s['name'] == 'sideband' and 'inside TLS' in s['detail'] and 'through the proxy' in s['detail']]"
+run_client unpaired "localhost:$PROBE_PORT" --ca "$PKI/ca1.pem" \
+	--proxy "http://127.0.0.1:$OPEN"
+expect_py "without --paired through a proxy: no side channel at all" \
+	"d['peer_report'] is None and 'sideband' not in [s['name'] for s in d['stages']]"
 
 # ---- the password, nowhere ----
 
