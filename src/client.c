@@ -777,7 +777,9 @@ static void plan_inside(struct run *run)
 		return;
 	cfg->inside_line = pair->inside_line;
 	cfg->inside_wait_ms = timeout_ms < 1500 ? timeout_ms : 1500;
-	if (tp_pair_try_blind(pair))
+	/* through a proxy no hello went first: --paired asks inside
+	 * TLS blind, as after a hello that got no answer */
+	if (tp_pair_try_blind(pair) || (run->proxy != NULL && pair->forced))
 		cfg->inside_blind_ms = pair->state == TP_PAIR_PAIRED
 			? cfg->inside_wait_ms
 			: (timeout_ms / 4 < 300 ? timeout_ms / 4 : 300);

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Scripted proxies with the answers real ones give rarely, for t_proxy.sh.
 
-    proxy_server.py MODE
+    proxy_server.py MODE [--cert PEM --key PEM]
 
 Binds 127.0.0.1 on a port the kernel picks, prints "ready PORT" once
 listening, and serves every connection in a thread of its own until it
@@ -20,9 +20,15 @@ Modes:
                  connection refused, TTL expired)
   tls            answers whatever comes with a TLS alert record, as a TLS
                  server does to bytes that are not a ClientHello
+  http-mitm      a TLS-inspecting CONNECT proxy: answers 200, ends the
+                 client's TLS itself with --cert/--key, opens its own TLS
+                 to the target (no verification) and relays what each
+                 side says inside
 """
 
+import argparse
 import socket
+import ssl
 import sys
 import threading
 
@@ -63,9 +69,45 @@ def socks5(c, rep):
     c.sendall(bytes([5, rep, 0, 1, 0, 0, 0, 0, 0, 0]))
 
 
-def serve(c, mode):
+def pump(src, dst):
+    try:
+        while True:
+            data = src.recv(16384)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    finally:
+        for s in (src, dst):
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def mitm(c, ctx):
+    head = read_head(c).decode("latin-1")
+    target = head.split(" ")[1]
+    host, port = target.rsplit(":", 1)
+    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+    inner = ctx.wrap_socket(c, server_side=True)
+    up = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    up.check_hostname = False
+    up.verify_mode = ssl.CERT_NONE
+    out = up.wrap_socket(socket.create_connection((host, int(port)), 10),
+                         server_hostname=host)
+    out.settimeout(10)
+    threading.Thread(target=pump, args=(out, inner), daemon=True).start()
+    pump(inner, out)
+
+
+def serve(c, mode, ctx):
     c.settimeout(10)
     try:
+        if mode == "http-mitm":
+            mitm(c, ctx)
+            return
         if mode == "http-502":
             read_head(c)
             c.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0"
@@ -86,14 +128,22 @@ def serve(c, mode):
         elif mode == "tls":
             c.recv(4096)
             c.sendall(bytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]))
-    except (OSError, EOFError, ValueError):
+    except (OSError, EOFError, ValueError, IndexError):
         pass
     finally:
         c.close()
 
 
 def main():
-    mode = sys.argv[1]
+    ap = argparse.ArgumentParser()
+    ap.add_argument("mode")
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    a = ap.parse_args()
+    mode, ctx = a.mode, None
+    if a.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
     srv = socket.socket()
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(("127.0.0.1", 0))
@@ -101,7 +151,8 @@ def main():
     print("ready %d" % srv.getsockname()[1], flush=True)
     while True:
         c, _ = srv.accept()
-        threading.Thread(target=serve, args=(c, mode), daemon=True).start()
+        threading.Thread(target=serve, args=(c, mode, ctx),
+                         daemon=True).start()
 
 
 if __name__ == "__main__":

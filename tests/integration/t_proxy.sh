@@ -15,7 +15,7 @@ for tool in tinyproxy microsocks; do
 	fi
 done
 
-make_pki ca1.pem ca2.pem server.pem server.key
+make_pki ca1.pem ca2.pem server.pem server.key server-ca2.pem server-ca2.key
 start_gnutls_serv --x509certfile "$PKI/server.pem" \
 	--x509keyfile "$PKI/server.key" || exit 1
 TARGET=localhost:$SRV_PORT
@@ -180,6 +180,20 @@ run_client unpaired "localhost:$PROBE_PORT" --ca "$PKI/ca1.pem" \
 	--proxy "http://127.0.0.1:$OPEN"
 expect_py "without --paired through a proxy: no side channel at all" \
 	"d['peer_report'] is None and 'sideband' not in [s['name'] for s in d['stages']]"
+
+# a TLS-inspecting proxy whose CA we trust: only the paired server's
+# account inside TLS tells; one we do not trust is named in verify
+start_ready mitm python3 "$TOP/tests/integration/proxy_server.py" http-mitm \
+	--cert "$PKI/server-ca2.pem" --key "$PKI/server-ca2.key"
+MITM=$READY_PORT
+run_client mitm-paired "localhost:$PROBE_PORT" --ca "$PKI/ca2.pem" --paired \
+	--proxy "http://127.0.0.1:$MITM"
+expect "--paired through an intercepting proxy: TLS_INTERCEPTED" 1 TLS_INTERCEPTED
+run_client mitm-unpaired "localhost:$PROBE_PORT" --ca "$PKI/ca1.pem" \
+	--proxy "http://127.0.0.1:$MITM"
+expect "an intercepting proxy not trusted: UNKNOWN_CA" 1 UNKNOWN_CA '!TLS_INTERCEPTED'
+expect_py "its substitute certificate's issuer is named in verify" \
+	"[s for s in d['stages'] if s['name'] == 'verify' and 'issued by CN=tlsprobe Test CA2' in s['detail'] and 'through the HTTP proxy' in s['detail']]"
 
 # ---- the password, nowhere ----
 
