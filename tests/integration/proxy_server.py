@@ -15,6 +15,8 @@ Modes:
   http-504       answers CONNECT with 504 Gateway Timeout
   http-nostatus  answers CONNECT with "HTTP/1.1 OK" (no status code)
   http-close     answers CONNECT with 200, reads the ClientHello, closes
+  http-escape    answers CONNECT with 407, its reason phrase and its
+                 Proxy-Authenticate scheme full of terminal escapes
   socks5-rep-N   a SOCKS5 proxy that takes no authentication and answers
                  every CONNECT with reply N (4, 5, 6: host unreachable,
                  connection refused, TTL expired)
@@ -119,6 +121,11 @@ def serve(c, mode, ctx):
         elif mode == "http-nostatus":
             read_head(c)
             c.sendall(b"HTTP/1.1 OK\r\n\r\n")
+        elif mode == "http-escape":
+            read_head(c)
+            c.sendall(b"HTTP/1.1 407 \x1b[2J\x1b]0;owned\x07Denied\xe2\x80\xae"
+                      b"\r\nProxy-Authenticate: \x1b[31mEvil\x9b1m realm=x"
+                      b"\r\n\r\n")
         elif mode == "http-close":
             read_head(c)
             c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")

@@ -158,6 +158,14 @@ expect "a tunnel closed after the ClientHello: PROXY_TUNNEL_CLOSED" 1 \
 expect_py "the proxy stage was ok, tls failed" \
 	"[s['status'] for s in d['stages'] if s['name'] in ('proxy', 'tls')] == ['ok', 'fail']"
 
+start_scripted http-escape
+run_client escape "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$FAKEPX_PORT"
+expect "escapes in a 407: PROXY_AUTH_REQUIRED" 1 PROXY_AUTH_REQUIRED
+inert "$OUT" "escapes in the proxy's answer: the JSON report is safe on a terminal"
+"$TP" client "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$FAKEPX_PORT" \
+	>"$T/escape.txt" 2>&1
+inert "$T/escape.txt" "escapes in the proxy's answer: the text report is safe on a terminal"
+
 CLOSED=$(free_port)
 run_client refused "$TARGET" --ca "$PKI/ca1.pem" --proxy "http://127.0.0.1:$CLOSED"
 expect "nothing listens at the proxy's port: PROXY_REFUSED" 1 PROXY_REFUSED '!TCP_REFUSED'
@@ -285,3 +293,11 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if len(recs) == 2 and all(r["verdict"] == "pass" and r["proxy"]["kind"] == "connect" and [s["status"] for s in r["stages"] if s["name"] == "proxy"] == ["ok"] for r in recs) else 1)' "$T/fleet.jsonl"
 check "--targets: the password in no record" sh -c "! grep -q '$PASS' '$T/fleet.jsonl' '$T/fleet.err'"
+"$TP" ciphers --json --targets "$T/targets" --proxy "socks5://127.0.0.1:$SOCKS" \
+	>"$T/fleet-ciphers.jsonl" 2>"$T/fleet-ciphers.err"
+check "ciphers --targets through a proxy: each record's suites as direct" python3 -c '
+import json, sys
+want = json.load(open(sys.argv[2]))
+recs = [json.loads(l) for l in open(sys.argv[1])]
+acc = lambda d: [(p["version"], [c["id"] for c in p.get("ciphers", [])]) for p in d["protocols"]]
+sys.exit(0 if len(recs) == 2 and all(r["proxy"]["kind"] == "socks5" and acc(r) == acc(want) for r in recs) else 1)' "$T/fleet-ciphers.jsonl" "$T/ciphers-direct.json"
