@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Scripted proxies with the answers real ones give rarely, for t_proxy.sh.
 
-    proxy_server.py MODE [--cert PEM --key PEM]
+    proxy_server.py MODE [--cert PEM --key PEM] [--backend PORT]
 
 Binds 127.0.0.1 on a port the kernel picks, prints "ready PORT" once
 listening, and serves every connection in a thread of its own until it
@@ -26,6 +26,9 @@ Modes:
                  client's TLS itself with --cert/--key, opens its own TLS
                  to the target (no verification) and relays what each
                  side says inside
+  tls-relay      no proxy protocol: a TLS-terminating middlebox (a load
+                 balancer, say) that ends TLS with --cert/--key and opens
+                 its own TLS to 127.0.0.1:--backend
 """
 
 import argparse
@@ -80,35 +83,37 @@ def pump(src, dst):
             dst.sendall(data)
     except OSError:
         pass
-    finally:
-        for s in (src, dst):
-            try:
-                s.close()
-            except OSError:
-                pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
-def mitm(c, ctx):
-    head = read_head(c).decode("latin-1")
-    target = head.split(" ")[1]
-    host, port = target.rsplit(":", 1)
-    c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+def relay(c, ctx, host, port):
+    """Ends the client's TLS on c with ctx, opens TLS of its own to
+    host:port without verifying it, and relays the two insides."""
     inner = ctx.wrap_socket(c, server_side=True)
     up = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     up.check_hostname = False
     up.verify_mode = ssl.CERT_NONE
-    out = up.wrap_socket(socket.create_connection((host, int(port)), 10),
+    out = up.wrap_socket(socket.create_connection((host, port), 5),
                          server_hostname=host)
-    out.settimeout(10)
     threading.Thread(target=pump, args=(out, inner), daemon=True).start()
     pump(inner, out)
 
 
-def serve(c, mode, ctx):
+def serve(c, mode, ctx, backend):
     c.settimeout(10)
     try:
         if mode == "http-mitm":
-            mitm(c, ctx)
+            host, port = read_head(c).decode("latin-1").split(" ")[1] \
+                .rsplit(":", 1)
+            c.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            relay(c, ctx, host, int(port))
+            return
+        if mode == "tls-relay":
+            relay(c, ctx, "127.0.0.1", backend)
             return
         if mode == "http-502":
             read_head(c)
@@ -138,7 +143,8 @@ def serve(c, mode, ctx):
     except (OSError, EOFError, ValueError, IndexError):
         pass
     finally:
-        c.close()
+        if mode not in ("http-mitm", "tls-relay"):
+            c.close()
 
 
 def main():
@@ -146,6 +152,7 @@ def main():
     ap.add_argument("mode")
     ap.add_argument("--cert")
     ap.add_argument("--key")
+    ap.add_argument("--backend", type=int)
     a = ap.parse_args()
     mode, ctx = a.mode, None
     if a.cert:
@@ -158,7 +165,7 @@ def main():
     print("ready %d" % srv.getsockname()[1], flush=True)
     while True:
         c, _ = srv.accept()
-        threading.Thread(target=serve, args=(c, mode, ctx),
+        threading.Thread(target=serve, args=(c, mode, ctx, a.backend),
                          daemon=True).start()
 
 
