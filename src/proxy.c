@@ -582,10 +582,12 @@ static int http_connect(struct talk *t, const struct tp_proxy *p,
 			const char *host, unsigned port)
 {
 	unsigned char head[MAX_HEAD + 1];
+	/* fits by construction: a host of at most 255 bytes twice, and
+	 * 511 bytes of credentials as 684 of base64 */
 	char req[1600], cred[520], b64[700];
 	bool v6 = strchr(host, ':') != NULL;
 	size_t n = 0, end;
-	int len;
+	int len, sent;
 
 	len = snprintf(req, sizeof(req), "CONNECT %s%s%s:%u HTTP/1.1\r\n"
 		       "Host: %s%s%s:%u\r\nUser-Agent: tlsprobe\r\n",
@@ -601,11 +603,11 @@ static int http_connect(struct talk *t, const struct tp_proxy *p,
 		memset(cred, 0, sizeof(cred));
 	}
 	len += snprintf(req + len, sizeof(req) - (size_t)len, "\r\n");
-	n = (size_t)send_all(t, req, (size_t)len);
+	sent = send_all(t, req, (size_t)len);
+	/* the credentials do not outlive the request */
 	memset(req, 0, sizeof(req));
-	if (n != 0)
+	if (sent < 0)
 		return -1;
-	n = 0;
 	for (;;) {
 		const unsigned char *blank;
 
@@ -672,6 +674,7 @@ static int socks5_auth(struct talk *t, const struct tp_proxy *p)
 {
 	unsigned char hello[4] = {5, 1, 0, 2}, ans[2], req[515];
 	size_t ul = strlen(p->user), pl = strlen(p->pass);
+	int rc;
 
 	if (p->has_auth)
 		hello[1] = 2;
@@ -706,17 +709,15 @@ static int socks5_auth(struct talk *t, const struct tp_proxy *p)
 			 "0x%02x, which we did not offer", ans[1]);
 		return fail(t, TP_PROXYRES_BAD_ANSWER);
 	}
+	/* RFC 1929: each at most 255 bytes, as struct tp_proxy holds them */
 	req[0] = 1;
 	req[1] = (unsigned char)ul;
 	memcpy(req + 2, p->user, ul);
 	req[2 + ul] = (unsigned char)pl;
 	memcpy(req + 3 + ul, p->pass, pl);
-	if (ul > 255 || pl > 255 || send_all(t, req, 3 + ul + pl) < 0) {
-		memset(req, 0, sizeof(req));
-		return ul > 255 || pl > 255 ? fail(t, TP_PROXYRES_AUTH) : -1;
-	}
+	rc = send_all(t, req, 3 + ul + pl);
 	memset(req, 0, sizeof(req));
-	if (read_exact(t, ans, 2) < 0)
+	if (rc < 0 || read_exact(t, ans, 2) < 0)
 		return -1;
 	if (ans[1] != 0) {
 		snprintf(t->res->answer, sizeof(t->res->answer), "SOCKS5 "
