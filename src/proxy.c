@@ -600,12 +600,13 @@ static int http_connect(struct talk *t, const struct tp_proxy *p,
 		base64((const unsigned char *)cred, (size_t)c, b64);
 		len += snprintf(req + len, sizeof(req) - (size_t)len,
 				"Proxy-Authorization: Basic %s\r\n", b64);
-		memset(cred, 0, sizeof(cred));
+		explicit_bzero(cred, sizeof(cred));
+		explicit_bzero(b64, sizeof(b64));
 	}
 	len += snprintf(req + len, sizeof(req) - (size_t)len, "\r\n");
 	sent = send_all(t, req, (size_t)len);
 	/* the credentials do not outlive the request */
-	memset(req, 0, sizeof(req));
+	explicit_bzero(req, sizeof(req));
 	if (sent < 0)
 		return -1;
 	for (;;) {
@@ -716,7 +717,7 @@ static int socks5_auth(struct talk *t, const struct tp_proxy *p)
 	req[2 + ul] = (unsigned char)pl;
 	memcpy(req + 3 + ul, p->pass, pl);
 	rc = send_all(t, req, 3 + ul + pl);
-	memset(req, 0, sizeof(req));
+	explicit_bzero(req, sizeof(req));
 	if (rc < 0 || read_exact(t, ans, 2) < 0)
 		return -1;
 	if (ans[1] != 0) {
