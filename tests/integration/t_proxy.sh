@@ -66,6 +66,18 @@ SOCKS=$SOCKS_PORT
 start_microsocks socks-auth -u user -P "$PASS"
 SOCKS_AUTH=$SOCKS_PORT
 
+# same NAME GOT WANT: one TAP line; both shown when they differ
+same() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   direct: $3"
+		echo "#   got:    $2"
+		[ -s "$ERR" ] && sed 's/^/#   stderr: /' "$ERR" | head -n 5
+	fi
+}
+
 # the facts a run through a proxy must share with the direct one
 facts() {
 	json_get "$1" '(d["verdict"], d["session"]["version"], d["session"]["cipher"], d["certificates"][0]["sha256"])'
@@ -83,8 +95,8 @@ for px in "http://127.0.0.1:$OPEN" "http://user:$PASS@127.0.0.1:$AUTH" \
 	kind=${px%%://*}
 	run_client "via-$kind" "$TARGET" --ca "$PKI/ca1.pem" --proxy "$px"
 	expect "$px: pass" 0
-	check "$px: version, cipher, certificate and verdict as direct" \
-		test "$(facts "$OUT")" = "$DIRECT"
+	same "$px: version, cipher, certificate and verdict as direct" \
+		"$(facts "$OUT")" "$DIRECT"
 	expect_py "$px: stages dns, tcp, proxy, tls, verify, all ok" \
 		"[(s['name'], s['status']) for s in d['stages']] == [(n, 'ok') for n in ('dns', 'tcp', 'proxy', 'tls', 'verify')]"
 	expect_py "$px: proxy object without credentials" \
@@ -254,12 +266,15 @@ suites() {
 	json_get "$1" '([(p["version"], p["accepted"], [c["id"] for c in p.get("ciphers", [])]) for p in d["protocols"]], d["grade"], sorted(f["code"] for f in d["findings"]))'
 }
 
+# microsocks stalls relays now and then with dozens of tunnels at once
+# on a busy machine (tinyproxy does not): two at a time keep the
+# comparison about the tunnels, not about the proxy's load
 run_scan ciphers-direct ciphers "$TARGET" --no-proxy
 DIRECT_SUITES=$(suites "$OUT")
 for px in "http://user:$PASS@127.0.0.1:$AUTH" "socks5://127.0.0.1:$SOCKS"; do
-	run_scan ciphers-via ciphers "$TARGET" --proxy "$px"
-	check "ciphers through $px: the direct run's protocols, suites, grade and codes" \
-		test "$(suites "$OUT")" = "$DIRECT_SUITES"
+	run_scan ciphers-via ciphers "$TARGET" --proxy "$px" --concurrency 2
+	same "ciphers through $px: the direct run's protocols, suites, grade and codes" \
+		"$(suites "$OUT")" "$DIRECT_SUITES"
 	expect_py "ciphers through $px: proxy stage ok, every probe a tunnel" \
 		"[s['status'] for s in d['stages'] if s['name'] == 'proxy'] == ['ok'] and d['stats']['connections'] > 1"
 done
@@ -275,11 +290,12 @@ expect "ciphers, port forbidden: PROXY_FORBIDDEN from the first contact" 1 PROXY
 
 run_scan audit-direct audit "$TARGET" --offline --no-proxy
 CHECKS=$(json_get "$OUT" '[(c["name"], c["status"]) for c in d["checks"]]')
-run_scan audit-via audit "$TARGET" --offline --proxy "socks5h://user:$PASS@127.0.0.1:$SOCKS_AUTH"
-check "audit through microsocks: every check as direct" \
-	test "$(json_get "$OUT" '[(c["name"], c["status"]) for c in d["checks"]]')" = "$CHECKS"
-check "audit through microsocks: the direct run's suites" \
-	test "$(suites "$OUT")" = "$DIRECT_SUITES"
+run_scan audit-via audit "$TARGET" --offline --concurrency 2 \
+	--proxy "socks5h://user:$PASS@127.0.0.1:$SOCKS_AUTH"
+same "audit through microsocks: every check as direct" \
+	"$(json_get "$OUT" '[(c["name"], c["status"]) for c in d["checks"]]')" "$CHECKS"
+same "audit through microsocks: the direct run's suites" \
+	"$(suites "$OUT")" "$DIRECT_SUITES"
 run_scan audit-auth audit "$TARGET" --offline --proxy "http://127.0.0.1:$AUTH"
 expect "audit, proxy wants authentication: PROXY_AUTH_REQUIRED" 1 PROXY_AUTH_REQUIRED
 
@@ -293,7 +309,8 @@ import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if len(recs) == 2 and all(r["verdict"] == "pass" and r["proxy"]["kind"] == "connect" and [s["status"] for s in r["stages"] if s["name"] == "proxy"] == ["ok"] for r in recs) else 1)' "$T/fleet.jsonl"
 check "--targets: the password in no record" sh -c "! grep -q '$PASS' '$T/fleet.jsonl' '$T/fleet.err'"
-"$TP" ciphers --json --targets "$T/targets" --proxy "socks5://127.0.0.1:$SOCKS" \
+"$TP" ciphers --json --targets "$T/targets" --per-host 2 --concurrency 1 \
+	--proxy "socks5://127.0.0.1:$SOCKS" \
 	>"$T/fleet-ciphers.jsonl" 2>"$T/fleet-ciphers.err"
 check "ciphers --targets through a proxy: each record's suites as direct" python3 -c '
 import json, sys
