@@ -333,12 +333,59 @@ static int parse_starttls(const char *sub, const char *arg, int *out)
 	return 0;
 }
 
+/* --proxy and --no-proxy, as given */
+static struct tp_proxy proxy_given;
+static bool proxy_set, proxy_env_off;
+
+int cli_proxy_option(const char *sub, int opt, const char *arg)
+{
+	struct tp_error err = {0};
+
+	if (opt == OPT_NO_PROXY) {
+		proxy_env_off = true;
+		return 0;
+	}
+	if (opt != OPT_PROXY)
+		return -1;
+	if (tp_proxy_parse(arg, &proxy_given, &err) < 0)
+		return cli_error(sub, &err);
+	proxy_set = true;
+	return 0;
+}
+
+int cli_proxy_setup(const char *sub, const struct tp_proxy **proxy,
+		    const char **no_proxy)
+{
+	static struct tp_proxy from_env;
+	struct tp_error err = {0};
+	int found;
+
+	*proxy = proxy_set ? &proxy_given : NULL;
+	*no_proxy = NULL;
+	if (proxy_env_off)
+		return 0;
+	/* curl applies no_proxy to a proxy from either place */
+	*no_proxy = tp_proxy_env_no_proxy();
+	if (proxy_set)
+		return 0;
+	found = tp_proxy_from_env(&from_env, &err);
+	if (found < 0)
+		return cli_error(sub, &err);
+	if (found > 0)
+		*proxy = &from_env;
+	return 0;
+}
+
 bool cli_client_option(const char *sub, int opt, const char *arg,
 		       struct tp_client_opts *o, struct cli_common *c,
 		       int *rc)
 {
 	*rc = 0;
 	switch (opt) {
+	case OPT_PROXY:
+	case OPT_NO_PROXY:
+		*rc = cli_proxy_option(sub, opt, arg);
+		break;
 	case OPT_JSON: c->json = true; break;
 	case OPT_TIMEOUT: *rc = cli_parse_timeout(sub, arg, &o->timeout_s); break;
 	case OPT_CA: o->ca_file = arg; break;
@@ -464,6 +511,9 @@ int cli_ciphers_option(const char *sub, int opt, const char *arg,
 	unsigned n;
 
 	switch (opt) {
+	case OPT_PROXY:
+	case OPT_NO_PROXY:
+		return cli_proxy_option(sub, opt, arg);
 	case OPT_JSON: c->json = true; c->format = CLI_FORMAT_JSON; return 0;
 	case OPT_FORMAT:
 		if (strcmp(arg, "text") == 0)
@@ -607,6 +657,10 @@ int cli_peer_option(const char *sub, int opt, const char *arg,
 		return cli_fail(sub, 2, "--starttls: both nodes' tlsprobe speak "
 				"TLS from the first byte; test a STARTTLS "
 				"server with tlsprobe client --starttls");
+	if (opt == OPT_PROXY || opt == OPT_NO_PROXY)
+		return cli_fail(sub, 2, "--proxy: the two nodes of peer dial "
+				"each other directly; test a proxy with "
+				"tlsprobe client --proxy");
 	if (cli_client_option(sub, opt, arg, &o->client, c, &rc))
 		return rc;
 	switch (opt) {

@@ -27,7 +27,7 @@ enum {
 	OPT_STARTTLS, OPT_CAPTURE, OPT_PCAP_OUT, OPT_KEYLOG, OPT_NO_COLOR,
 	OPT_ALPN, OPT_PURPOSE, OPT_NOW, OPT_VERBOSE, OPT_HELP, OPT_VERSION,
 	OPT_IPV4, OPT_IPV6, OPT_NO_SIDEBAND, OPT_USER, OPT_PASSWORD_FILE,
-	OPT_PASSWORD_ENV, OPT_PAIRED,
+	OPT_PASSWORD_ENV, OPT_PAIRED, OPT_PROXY, OPT_NO_PROXY,
 	/* server and peer */
 	OPT_LISTEN = 512, OPT_ONCE, OPT_COUNT, OPT_REQUIRE_CLIENT_CERT,
 	/* ciphers */
@@ -89,6 +89,31 @@ extern const struct tp_password cli_password_source;
  * line naming the file or variable. */
 int cli_password_option(const char *sub, int opt, const char *arg);
 
+/* Probes through a proxy: client, ciphers and audit. */
+#define CLI_PROXY_LONGOPTS \
+	{"proxy", required_argument, NULL, OPT_PROXY}, \
+	{"no-proxy", no_argument, NULL, OPT_NO_PROXY}
+
+#define CLI_PROXY_USAGE \
+	"  --proxy URL         through a proxy: http://[USER:PASS@]HOST[:PORT]\n" \
+	"                      (CONNECT), socks4://, socks4a://, socks5://,\n" \
+	"                      socks5h:// (default port 1080); default: the\n" \
+	"                      environment's https_proxy or all_proxy, except\n" \
+	"                      for the hosts of no_proxy, as curl reads them\n" \
+	"  --no-proxy          ignore the proxy variables of the environment\n"
+
+/* Takes --proxy (parsed now: a bad URL ends with 2 and one line naming
+ * --proxy) or --no-proxy: 0, else the exit code; -1 when opt is neither. */
+int cli_proxy_option(const char *sub, int opt, const char *arg);
+/*
+ * Once the options are read: the proxy (--proxy's, else the
+ * environment's unless --no-proxy) and the no_proxy list into *proxy
+ * and *no_proxy. 0, or 2 with one line when the environment's URL is
+ * unusable.
+ */
+int cli_proxy_setup(const char *sub, const struct tp_proxy **proxy,
+		    const char **no_proxy);
+
 /* The long options of the client role, shared by client and peer. */
 #define CLI_CLIENT_LONGOPTS \
 	{"json", no_argument, NULL, OPT_JSON}, \
@@ -112,6 +137,7 @@ int cli_password_option(const char *sub, int opt, const char *arg);
 	{"offline", no_argument, NULL, OPT_OFFLINE}, \
 	{"verbose", no_argument, NULL, 'v'}, \
 	{"no-color", no_argument, NULL, OPT_NO_COLOR}, \
+	CLI_PROXY_LONGOPTS, \
 	CLI_PASSWORD_LONGOPTS
 
 /*
@@ -177,7 +203,8 @@ bool cli_server_option(const char *sub, int opt, const char *arg,
 	{"keylog", required_argument, NULL, OPT_KEYLOG}, \
 	{"capture", no_argument, NULL, OPT_CAPTURE}, \
 	{"pcap-out", required_argument, NULL, OPT_PCAP_OUT}, \
-	{"user", required_argument, NULL, OPT_USER}
+	{"user", required_argument, NULL, OPT_USER}, \
+	CLI_PROXY_LONGOPTS
 
 /*
  * Applies one of CLI_CIPHERS_LONGOPTS (or -4, -6) to o and c. Returns -1

@@ -37,6 +37,7 @@ static const char usage_text[] =
 	"                       connections, --concurrency at a time, a quarter\n"
 	"                       of --timeout each; at least 2 x --timeout)\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
+	CLI_PROXY_USAGE
 	CLI_CAPTURE_USAGE
 	"  --no-color           plain text (also NO_COLOR=1)\n"
 	CLI_FLEET_USAGE_HEAD
@@ -72,6 +73,7 @@ static const char audit_usage_text[] =
 	"  --max-time SECONDS   bound for the cipher audit, and again for the\n"
 	"                       checks\n"
 	"  -4, -6               IPv4 or IPv6 only\n"
+	CLI_PROXY_USAGE
 	CLI_CAPTURE_USAGE
 	"  --no-color           plain text (also NO_COLOR=1)\n"
 	CLI_FLEET_USAGE_HEAD
@@ -269,6 +271,8 @@ static int run(struct ciphers_args *a, const char *usage, int argc,
 			 apply_ciphers, a);
 	if (rc >= 0)
 		return rc;
+	if (cli_proxy_setup(a->sub, &o->proxy, &o->no_proxy) != 0)
+		return 2;
 	if (a->fleet->targets != NULL && optind < argc)
 		return cli_fail(a->sub, 2, "--targets and a target '%s' "
 				"exclude each other: give one or the other",

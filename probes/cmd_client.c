@@ -32,6 +32,7 @@ static const char usage_text[] =
 	"  --starttls PROTO    plaintext prelude first: smtp, imap, pop3, ftp,\n"
 	"                      xmpp, postgres or ldap\n"
 	"  --keylog FILE       append NSS key log lines (for Wireshark)\n"
+	CLI_PROXY_USAGE
 	CLI_CAPTURE_USAGE
 	"  -4, -6              IPv4 or IPv6 only\n"
 	"  --now TIME          check dates against TIME (YYYY-MM-DDTHH:MM:SSZ)\n"
@@ -92,6 +93,8 @@ int cmd_client(int argc, char **argv)
 							     &fleet});
 	if (rc >= 0)
 		return rc;
+	if (cli_proxy_setup("client", &o.proxy, &o.no_proxy) != 0)
+		return 2;
 	if (fleet.targets != NULL && optind < argc)
 		return cli_fail("client", 2, "--targets and a target '%s' "
 				"exclude each other: give one or the other",

@@ -164,6 +164,8 @@ static int rest_client(const char *sub, int argc, char **argv,
 	(void)common;
 	if (p->client.sni != NULL && p->client.no_sni)
 		return cli_fail(sub, 2, "--sni and --no-sni exclude each other");
+	if (cli_proxy_setup(sub, &p->client.proxy, &p->client.no_proxy) != 0)
+		return 2;
 	return one_target(sub, argc, argv, p->client.starttls,
 			  &p->client.host, &p->client.port, p->target,
 			  sizeof(p->target));
@@ -173,6 +175,8 @@ static int rest_ciphers(const char *sub, int argc, char **argv,
 			struct ui_params *p, struct cli_common *common)
 {
 	(void)common;
+	if (cli_proxy_setup(sub, &p->ciphers.proxy, &p->ciphers.no_proxy) != 0)
+		return 2;
 	return one_target(sub, argc, argv, p->ciphers.starttls,
 			  &p->ciphers.host, &p->ciphers.port, p->target,
 			  sizeof(p->target));

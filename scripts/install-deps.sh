@@ -26,7 +26,8 @@ set -u
 #        list on network-namespace hosts over ssh (scripts/fleet.sh);
 #        chromium (headless) to load the summary's HTML page as a browser
 #        does; tinyproxy (HTTP CONNECT) and microsocks (SOCKS4/4a/5) as
-#        real proxies whose tunnels `pcap` must follow in a capture;
+#        real proxies that probes go through and whose tunnels `pcap`
+#        must follow in a capture;
 #        testssl.sh, whose verdicts the audit's tests compare with ours
 #        on the same loopback servers
 PACKAGES="build-essential pkg-config libgnutls28-dev libpcap-dev \

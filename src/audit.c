@@ -125,9 +125,9 @@ int tp_audit_connect(struct tp_audit *a, int *fd, char *why, size_t why_len)
 		return -1;
 	}
 	a->connections++;
-	tp_net_connect_by(sa, a->addr_len, tp_audit_step(a), 0, co->stop, fd,
-			  &nr);
-	if (nr.status != TP_NETRES_OK) {
+	if (tp_proxy_route_connect(&a->route, a->host, a->addr_len ? sa : NULL,
+				   a->addr_len, co->port, tp_audit_step(a),
+				   co->stop, fd, &nr, NULL) < 0) {
 		*fd = -1;
 		if (co->after_close != NULL)
 			co->after_close(co->gate_arg, sa);
@@ -211,6 +211,7 @@ static void prepare(struct tp_audit *a, const struct tp_audit_opts *o,
 	a->r = r;
 	a->addr = at->addr;
 	a->addr_len = at->len;
+	a->route = at->route;
 	snprintf(a->where, sizeof(a->where), "%s", at->where);
 	snprintf(a->sni_buf, sizeof(a->sni_buf), "%s", at->sni);
 	a->sni = a->sni_buf[0] != '\0' ? a->sni_buf : NULL;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "proxy.h"
 #include "starttls.h"
 #include "tlsprobe.h"
 
@@ -38,6 +39,8 @@ struct tp_audit {
 	unsigned check_start;
 	bool answered;                /* it gave its result */
 	char sni_buf[256];
+	struct tp_proxy_route route;  /* through a proxy: each connection
+				       * a tunnel of its own */
 };
 
 /* The result of the check running: exactly one per check. */

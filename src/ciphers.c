@@ -210,12 +210,17 @@ static bool take_connection(struct scan *sc, int purpose)
  * there is one (tp_ciphers_opts.before_connect): every connection of the
  * audit is made here, and closed by close_conn. A gate that refuses (the
  * run is stopping) reads as TP_NETRES_CANCELLED. The step's deadline
- * starts once the gate has let the connection through.
+ * starts once the gate has let the connection through. Through a proxy
+ * each connection is a tunnel of its own, opened by the same deadline;
+ * the gate stays keyed on the target. Returns as
+ * tp_proxy_route_connect; pres (may be NULL) gets the proxy's answer.
  */
-static void gated_connect(struct scan *sc, volatile sig_atomic_t *stop,
-			  int *fd, struct tp_net_result *nr)
+static int gated_connect(struct scan *sc, volatile sig_atomic_t *stop,
+			 int *fd, struct tp_net_result *nr,
+			 struct tp_proxy_result *pres)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)&sc->addr;
+	int rc;
 
 	*fd = -1;
 	if (sc->o->before_connect != NULL &&
@@ -224,16 +229,18 @@ static void gated_connect(struct scan *sc, volatile sig_atomic_t *stop,
 		nr->status = TP_NETRES_CANCELLED;
 		snprintf(nr->message, sizeof(nr->message), "stopped before "
 			 "connecting to %s", sc->where);
-		return;
+		return -1;
 	}
-	tp_net_connect(sa, sc->addr_len,
-		       step_deadline(sc, sc->timeout_ms) - tp_now_ms(), 0,
-		       stop, fd, nr);
-	if (nr->status != TP_NETRES_OK) {
+	rc = tp_proxy_route_connect(&sc->route, sc->o->host, sc->addr_len
+				    ? sa : NULL, sc->addr_len, sc->o->port,
+				    step_deadline(sc, sc->timeout_ms), stop,
+				    fd, nr, pres);
+	if (rc < 0) {
 		*fd = -1;
 		if (sc->o->after_close != NULL)
 			sc->o->after_close(sc->o->gate_arg, sa);
 	}
+	return rc;
 }
 
 /* Closes a connection of gated_connect and gives its place back. */
@@ -253,8 +260,7 @@ static int open_conn(struct scan *sc, int *fd, struct answer *a)
 	struct tp_net_result nr;
 	struct tp_starttls_result pre;
 
-	gated_connect(sc, NULL, fd, &nr);
-	if (nr.status != TP_NETRES_OK) {
+	if (gated_connect(sc, NULL, fd, &nr, NULL) < 0) {
 		a->kind = nr.status == TP_NETRES_CANCELLED || out_of_time(sc)
 			  ? ANS_STOPPED : ANS_CONNECT;
 		snprintf(a->detail, sizeof(a->detail), "%s", nr.message);
@@ -1357,23 +1363,57 @@ static int parse_protocols(const char *list, bool want[5],
 	return -1;
 }
 
-/* The first connection: tcp (and starttls) as stages, so that a closed
- * port is diagnosed once, not by every probe. */
+/*
+ * Through a proxy, the first tunnel is the proxy stage: a tunnel that
+ * did not open (rc -2) is the proxy's finding, once; later ones are
+ * the probes' failures as any connection's.
+ */
+static bool first_tunnel(struct scan *sc, struct tp_report *r, int rc,
+			 const struct tp_proxy_result *pres)
+{
+	struct tp_stage *stage = tp_report_stage(r, "proxy");
+	char url[320];
+
+	if (rc == 0) {
+		tp_proxy_url(sc->route.proxy, url, sizeof(url));
+		tp_stage_set(stage, TP_STAGE_OK, pres->ms, "%s via %s to %s: "
+			     "%s; each probe opens a tunnel of its own",
+			     tp_proxy_kind_name(sc->route.proxy->kind), url,
+			     sc->where, pres->answer);
+		return true;
+	}
+	tp_stage_set_finding(stage, TP_STAGE_FAIL, pres->ms,
+			     tp_proxy_diagnose(r, sc->route.proxy, sc->where,
+					       pres),
+			     "the tunnel did not open");
+	return false;
+}
+
+/* The first connection: tcp (and proxy, and starttls) as stages, so
+ * that a closed port is diagnosed once, not by every probe. */
 static bool first_contact(struct scan *sc, struct tp_report *r)
 {
 	struct tp_stage *stage = tp_report_stage(r, "tcp");
 	struct tp_net_result nr;
+	struct tp_proxy_result pres;
 	double t0 = tp_now_ms();
-	int fd;
+	int fd, rc;
 
-	gated_connect(sc, sc->o->stop, &fd, &nr);
+	rc = gated_connect(sc, sc->o->stop, &fd, &nr, &pres);
 	sc->connections++;
 	if (nr.status == TP_NETRES_CANCELLED) {
-		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+		tp_stage_set(tp_report_stage(r, rc == -2 ? "proxy" : "tcp"),
+			     TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     nr.message);
 		return false;
 	}
-	if (nr.status != TP_NETRES_OK) {
+	if (rc == -1 && sc->route.proxy != NULL) {
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
+			     nr.message);
+		tp_proxy_refused(r, sc->route.proxy, &nr, NULL);
+		return false;
+	}
+	if (rc == -1) {
 		static const enum tp_code codes[] = {
 			[TP_NETRES_REFUSED] = TP_TCP_REFUSED,
 			[TP_NETRES_TIMEOUT] = TP_TCP_TIMEOUT,
@@ -1387,9 +1427,11 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		tp_report_finding(r, codes[nr.status], "%s", nr.message);
 		return false;
 	}
-	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, NULL);
+	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0 - pres.ms, NULL);
+	if (sc->route.proxy != NULL && !first_tunnel(sc, r, rc, &pres))
+		return false;
 	{
-		char local[80];
+		char local[80], remote[80];
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof(ss);
 
@@ -1397,11 +1439,17 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
 			tp_addr_format((struct sockaddr *)&ss, local,
 				       sizeof(local));
-		tp_stage_set_ends(stage, local, sc->where);
+		if (sc->route.proxy != NULL)
+			tp_addr_format((const struct sockaddr *)
+				       &sc->route.addr, remote,
+				       sizeof(remote));
+		tp_stage_set_ends(tp_report_stage(r, "tcp"), local,
+				  sc->route.proxy != NULL ? remote
+				  : sc->where);
 	}
 	if (sc->starttls != TP_STARTTLS_NONE) {
 		struct tp_stage *ss = tp_report_stage_after(r, "starttls",
-							    "tcp");
+			sc->route.proxy != NULL ? "proxy" : "tcp");
 		struct tp_starttls_result res;
 		char line[512];
 
@@ -1426,6 +1474,37 @@ static bool first_contact(struct scan *sc, struct tp_report *r)
 	return true;
 }
 
+/*
+ * Through a proxy, dns looks up the proxy's name; the target's too when
+ * the proxy takes addresses. 1 when the target needs no lookup of ours,
+ * 0 when it does, -1 when the audit ends here.
+ */
+static int resolve_proxy(struct scan *sc, struct tp_report *r, double t0)
+{
+	const struct tp_ciphers_opts *o = sc->o;
+	struct tp_stage *stage = tp_report_stage(r, "dns");
+	struct tp_net_result nr;
+	bool v6 = strchr(o->host, ':') != NULL;
+
+	if (tp_proxy_route_init(&sc->route, o->proxy, o->no_proxy, o->host,
+				o->family, sc->timeout_ms, o->stop, &nr) < 0) {
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "the "
+			     "proxy's name: %s", nr.message);
+		if (nr.status != TP_NETRES_CANCELLED)
+			tp_report_finding(r, TP_DNS_FAILURE, "the proxy's "
+					  "name: %s", nr.message);
+		return -1;
+	}
+	if (sc->route.proxy == NULL || o->address != NULL ||
+	    !tp_proxy_resolves(sc->route.proxy))
+		return 0;
+	snprintf(sc->where, sizeof(sc->where), "%s%.64s%s:%u", v6 ? "[" : "",
+		 o->host, v6 ? "]" : "", o->port);
+	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "proxy %s; %s "
+		     "resolved by the proxy", sc->route.proxy->host, o->host);
+	return 1;
+}
+
 static int resolve(struct scan *sc, struct tp_report *r)
 {
 	struct tp_stage *stage = tp_report_stage(r, "dns");
@@ -1433,7 +1512,10 @@ static int resolve(struct scan *sc, struct tp_report *r)
 	struct tp_net_result nr;
 	double t0 = tp_now_ms();
 	size_t i;
+	int by_proxy = sc->o->proxy != NULL ? resolve_proxy(sc, r, t0) : 0;
 
+	if (by_proxy != 0)
+		return by_proxy > 0 ? 0 : -1;
 	if (sc->o->address != NULL) {
 		/* --targets resolved it: that address, the target's port */
 		memset(&res, 0, sizeof(res));
@@ -1643,6 +1725,14 @@ static int plan(struct run *run)
 
 	if (tp_report_set_target(r, run->o->host, run->o->port, sc->sni) < 0)
 		return -1;
+	/* the proxy the probes will go through, unless no_proxy says no */
+	if (run->o->proxy != NULL && run->o->proxy->kind != TP_PROXY_NONE &&
+	    !tp_proxy_bypass(run->o->no_proxy, run->o->host)) {
+		tp_proxy_url(run->o->proxy, r->proxy_url,
+			     sizeof(r->proxy_url));
+		snprintf(r->proxy_kind, sizeof(r->proxy_kind), "%s",
+			 tp_proxy_kind_name(run->o->proxy->kind));
+	}
 	if (sc->starttls != TP_STARTTLS_NONE)
 		r->scan->starttls = tp_report_strdup(
 			tp_starttls_name(sc->starttls));
@@ -1660,7 +1750,10 @@ static int plan(struct run *run)
 					BUNDLE + 1;
 		}
 	}
-	return tp_report_add_standard_stages(r);
+	if (tp_report_add_standard_stages(r) < 0)
+		return -1;
+	return r->proxy_url[0] != '\0' &&
+	       tp_report_stage_after(r, "proxy", "tcp") == NULL ? -1 : 0;
 }
 
 /* dns and tcp (and starttls): 1 when the server can be probed, 0 when
@@ -1680,8 +1773,13 @@ static int stage_reach(struct run *run, struct tp_error *err)
 		};
 
 		run->r->has_packets = true;
-		run->lc = tp_livecap_start(&co, &sc->addr, 1, run->o->port,
-					   err);
+		/* through a proxy, the packets are those to the proxy */
+		if (sc->route.proxy != NULL)
+			run->lc = tp_livecap_start(&co, &sc->route.addr, 1,
+						   sc->route.proxy->port, err);
+		else
+			run->lc = tp_livecap_start(&co, &sc->addr, 1,
+						   run->o->port, err);
 		if (run->lc == NULL)
 			return -1;
 	}
@@ -1830,6 +1928,7 @@ int tp_ciphers_run_at(const struct tp_ciphers_opts *o, struct tp_report *r,
 		out->reached = reach > 0;
 		out->addr = run.sc->addr;
 		out->len = run.sc->addr_len;
+		out->route = run.sc->route;
 		snprintf(out->where, sizeof(out->where), "%s", run.sc->where);
 		snprintf(out->sni, sizeof(out->sni), "%s",
 			 run.sc->sni != NULL ? run.sc->sni : "");

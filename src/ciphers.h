@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "proxy.h"
 #include "tlsprobe.h"
 
 /* What the one raw ClientHello of a version got (tp_ciphers_versions). */
@@ -39,6 +40,7 @@ struct tp_ciphers_reached {
 	struct sockaddr_storage addr;
 	socklen_t len;
 	char where[80];            /* "192.0.2.1:443" */
+	struct tp_proxy_route route;  /* the proxy the probes went through */
 	char sni[256];             /* what the audit sent; "" none */
 	double deadline;           /* the audit's end (tp_now_ms clock) */
 };

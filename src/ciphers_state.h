@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "proxy.h"
 #include "starttls.h"
 #include "tlsprobe.h"
 
@@ -56,9 +57,10 @@ struct vstate {
 
 struct scan {
 	const struct tp_ciphers_opts *o;
-	struct sockaddr_storage addr;
+	struct sockaddr_storage addr;  /* addr_len 0: the proxy resolves */
 	socklen_t addr_len;
 	char where[80];
+	struct tp_proxy_route route;   /* how each connection goes */
 	const char *sni;
 	enum tp_starttls starttls;
 	double timeout_ms;

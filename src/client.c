@@ -1,4 +1,5 @@
-/* The client probe: dns, tcp, tls, verify, each with a deadline. */
+/* The client probe: dns, tcp, (proxy,) tls, verify, each with a
+ * deadline. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "livecap.h"
 #include "net.h"
 #include "pair.h"
+#include "proxy.h"
 #include "registry.h"
 #include "revoke.h"
 #include "starttls.h"
@@ -174,6 +176,7 @@ static int rank(enum tp_net_status s)
  * stage's deadline; the stage began at t0 (with the side channel's
  * hello, which spends the same budget). */
 static int connect_any(const struct tp_client_opts *o,
+		       const struct tp_proxy *proxy,
 		       const struct tp_resolved *addrs, double t0,
 		       double deadline, struct tp_report *r, char *remote,
 		       size_t rsize, size_t *used_addr, const char **cut)
@@ -207,7 +210,10 @@ static int connect_any(const struct tp_client_opts *o,
 	if (fd < 0) {
 		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "%s",
 			     best.message);
-		tcp_failure(r, &best, attempts);
+		if (proxy != NULL)
+			tp_proxy_refused(r, proxy, &best, attempts);
+		else
+			tcp_failure(r, &best, attempts);
 		return -1;
 	}
 	local[0] = '\0';
@@ -546,6 +552,12 @@ struct run {
 	const char *expect_name;
 	const char *prelude_host;
 	struct tp_resolved addrs;
+	/* through a proxy: the proxy, its addresses (the tcp stage's),
+	 * its name for the wording, the target as "host:port" */
+	const struct tp_proxy *proxy;
+	struct tp_resolved proxy_addrs;
+	char proxy_name[320];
+	char target[TP_ADDR_NAME_SIZE + 8];
 	bool capture;
 	struct tp_livecap_opts cap_opts;
 	struct tp_livecap *lc;
@@ -554,7 +566,7 @@ struct run {
 	bool have_id;
 	int fd;                 /* the connection, from tcp to tls */
 	size_t used_addr;       /* the address it went to, in addrs */
-	char remote[80];
+	char remote[TP_ADDR_NAME_SIZE + 8];
 	struct sockaddr_storage local_ss;
 	bool connected;         /* local_ss holds its near end */
 	struct tp_tls_obs obs;
@@ -600,10 +612,26 @@ static int prepare(struct run *run, struct tp_error *err)
 	run->cfg.sni = sni;
 	/* XMPP's 'to': the service's domain, which SNI names too */
 	run->prelude_host = sni != NULL ? sni : o->host;
+	if (o->proxy != NULL && o->proxy->kind != TP_PROXY_NONE &&
+	    !tp_proxy_bypass(o->no_proxy, o->host)) {
+		run->proxy = o->proxy;
+		tp_proxy_name(o->proxy, run->proxy_name,
+			      sizeof(run->proxy_name));
+		tp_proxy_url(o->proxy, run->r->proxy_url,
+			     sizeof(run->r->proxy_url));
+		snprintf(run->r->proxy_kind, sizeof(run->r->proxy_kind), "%s",
+			 tp_proxy_kind_name(o->proxy->kind));
+	}
+	snprintf(run->target, sizeof(run->target), "%s%s%s:%u",
+		 strchr(o->host, ':') ? "[" : "", o->host,
+		 strchr(o->host, ':') ? "]" : "", o->port);
 	if (tp_report_set_target(run->r, o->host, o->port, sni) < 0 ||
 	    tp_report_add_standard_stages(run->r) < 0 ||
+	    (run->proxy != NULL &&
+	     tp_report_stage_after(run->r, "proxy", "tcp") == NULL) ||
 	    (o->starttls != TP_STARTTLS_NONE &&
-	     tp_report_stage_after(run->r, "starttls", "tcp") == NULL)) {
+	     tp_report_stage_after(run->r, "starttls", run->proxy != NULL
+				   ? "proxy" : "tcp") == NULL)) {
 		tp_error_set(err, TP_ERR_RUNTIME, "out of memory");
 		return -1;
 	}
@@ -627,6 +655,40 @@ static void pinned_address(const struct tp_client_opts *o,
 	res->status = TP_NETRES_OK;
 }
 
+/*
+ * Through a proxy, dns looks up the proxy's name; the target's too when
+ * the proxy takes an address (socks4, socks5), not when it resolves
+ * names itself. 1 when the target needs no lookup of ours, 0 when it
+ * does, -1 when the run ends here.
+ */
+static int proxy_dns(struct run *run, double t0)
+{
+	const struct tp_client_opts *o = run->o;
+	struct tp_stage *stage = tp_report_stage(run->r, "dns");
+	struct tp_net_result res;
+
+	tp_net_resolve(run->proxy->host, run->proxy->port, o->family,
+		       run->timeout_ms, o->stop, &run->proxy_addrs, &res);
+	if (res.status == TP_NETRES_CANCELLED) {
+		cancel_stage(run->r, "dns", t0, &run->cut);
+		return -1;
+	}
+	if (res.status != TP_NETRES_OK) {
+		tp_stage_set(stage, TP_STAGE_FAIL, tp_now_ms() - t0, "the "
+			     "proxy's name: %s", res.message);
+		dns_failure(run->r, run->proxy->host, &res);
+		return -1;
+	}
+	if (o->address != NULL || !tp_proxy_resolves(run->proxy))
+		return 0;
+	tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0, "proxy %s: %zu "
+		     "address%s; %s resolved by the proxy", run->proxy->host,
+		     run->proxy_addrs.n, run->proxy_addrs.n == 1 ? "" : "es",
+		     o->host);
+	progress(o, run->r, "dns");
+	return 1;
+}
+
 /* dns: the target's addresses, each one in the report. */
 static int stage_dns(struct run *run)
 {
@@ -637,7 +699,10 @@ static int stage_dns(struct run *run)
 	char host_text[64];
 	double t0 = tp_now_ms();
 	size_t i;
+	int by_proxy = run->proxy != NULL ? proxy_dns(run, t0) : 0;
 
+	if (by_proxy != 0)
+		return by_proxy > 0 ? 0 : -1;
 	if (o->address != NULL)
 		pinned_address(o, &run->addrs, &res);
 	else
@@ -663,8 +728,10 @@ static int stage_dns(struct run *run)
 			     "given: %s (not looked up again)", host_text);
 	else
 		tp_stage_set(stage, TP_STAGE_OK, tp_now_ms() - t0,
-			     "%zu address%s", run->addrs.n,
-			     run->addrs.n == 1 ? "" : "es");
+			     "%zu address%s%s%s", run->addrs.n,
+			     run->addrs.n == 1 ? "" : "es", run->proxy
+			     ? "; and the proxy's, " : "", run->proxy
+			     ? run->proxy->host : "");
 	progress(o, r, "dns");
 	return 0;
 }
@@ -677,8 +744,15 @@ static int capture_start(struct run *run, struct tp_error *err)
 	if (!run->capture)
 		return 0;
 	run->r->has_packets = true;
-	run->lc = tp_livecap_start(&run->cap_opts, run->addrs.addr,
-				   run->addrs.n, run->o->port, err);
+	/* through a proxy, the packets are those to the proxy */
+	if (run->proxy != NULL)
+		run->lc = tp_livecap_start(&run->cap_opts,
+					   run->proxy_addrs.addr,
+					   run->proxy_addrs.n,
+					   run->proxy->port, err);
+	else
+		run->lc = tp_livecap_start(&run->cap_opts, run->addrs.addr,
+					   run->addrs.n, run->o->port, err);
 	return run->lc != NULL ? 0 : -1;
 }
 
@@ -699,7 +773,8 @@ static int stage_pair_before(struct run *run)
 
 	/* the tcp stage begins: the hello spends its budget */
 	run->t_tcp = tp_now_ms();
-	if (o->no_sideband || o->starttls != TP_STARTTLS_NONE)
+	if (o->no_sideband || o->starttls != TP_STARTTLS_NONE ||
+	    (run->proxy != NULL && !o->paired))
 		return 0;
 	pair = run->pair = tp_pair_new(o->paired || (o->expect_id != NULL &&
 				       strcmp(o->expect_id, "peer") == 0));
@@ -712,7 +787,9 @@ static int stage_pair_before(struct run *run)
 		       tp_id_read(run->my_id, &id_err) == 0;
 	pair->stop = o->stop;
 	run->cfg.client_random = pair->client_random;
-	if (!pair->forced)
+	/* the side channel's own connection would go around the proxy:
+	 * through one, only the exchange inside TLS runs (--paired) */
+	if (!pair->forced || run->proxy != NULL)
 		return 0;
 	wait = run->timeout_ms / 4 < 1000 ? run->timeout_ms / 4 : 1000;
 	t0 = tp_now_ms();
@@ -734,12 +811,19 @@ static int stage_tcp(struct run *run)
 	socklen_t sl = sizeof(run->local_ss);
 	double end = run->t_tcp + run->timeout_ms;  /* the hello's included */
 
-	run->fd = connect_any(run->o, &run->addrs, run->t_tcp, end, run->r,
-			      run->remote, sizeof(run->remote),
+	run->fd = connect_any(run->o, run->proxy, run->proxy != NULL
+			      ? &run->proxy_addrs : &run->addrs, run->t_tcp,
+			      end, run->r, run->remote, sizeof(run->remote),
 			      &run->used_addr, &run->cut);
 	progress(run->o, run->r, "tcp");
 	if (run->fd < 0)
 		return -1;
+	if (run->proxy != NULL) {
+		/* what the stages after it dial is the target, in the
+		 * tunnel; the address it resolved to, when we resolved it */
+		run->used_addr = 0;
+		snprintf(run->remote, sizeof(run->remote), "%s", run->target);
+	}
 	run->connected = getsockname(run->fd,
 				     (struct sockaddr *)&run->local_ss,
 				     &sl) == 0;
@@ -762,10 +846,55 @@ static void plan_inside(struct run *run)
 		return;
 	cfg->inside_line = pair->inside_line;
 	cfg->inside_wait_ms = timeout_ms < 1500 ? timeout_ms : 1500;
-	if (tp_pair_try_blind(pair))
+	/* through a proxy no hello went first: --paired asks inside
+	 * TLS blind, as after a hello that got no answer */
+	if (tp_pair_try_blind(pair) || (run->proxy != NULL && pair->forced))
 		cfg->inside_blind_ms = pair->state == TP_PAIR_PAIRED
 			? cfg->inside_wait_ms
 			: (timeout_ms / 4 < 300 ? timeout_ms / 4 : 300);
+}
+
+/*
+ * proxy: the tunnel to the target through the connection to the proxy,
+ * within the stage's own budget; a tunnel that did not open is the
+ * proxy's finding, and the connection goes.
+ */
+static int stage_proxy(struct run *run)
+{
+	const struct tp_client_opts *o = run->o;
+	struct tp_stage *stage;
+	struct tp_proxy_result res;
+	const struct tp_finding *f;
+	const struct sockaddr *target = run->addrs.n > 0
+		? (const struct sockaddr *)&run->addrs.addr[0] : NULL;
+	char url[320];
+	double t0 = tp_now_ms();
+
+	if (run->proxy == NULL)
+		return 0;
+	tp_proxy_open(run->fd, run->proxy, tp_proxy_resolves(run->proxy)
+		      || target == NULL ? o->host : NULL, target, o->port,
+		      t0 + run->timeout_ms, o->stop, &res);
+	stage = tp_report_stage(run->r, "proxy");
+	tp_proxy_url(run->proxy, url, sizeof(url));
+	if (res.status == TP_PROXYRES_CANCELLED) {
+		cancel_stage(run->r, "proxy", t0, &run->cut);
+	} else if (res.status == TP_PROXYRES_OK) {
+		tp_stage_set(stage, TP_STAGE_OK, res.ms, "%s via %s to %s: %s",
+			     tp_proxy_kind_name(run->proxy->kind), url,
+			     run->target, res.answer[0] ? res.answer
+			     : "tunnel up");
+	} else {
+		f = tp_proxy_diagnose(run->r, run->proxy, run->target, &res);
+		tp_stage_set_finding(stage, TP_STAGE_FAIL, res.ms, f,
+				     "the tunnel did not open");
+	}
+	progress(o, run->r, "proxy");
+	if (res.status == TP_PROXYRES_OK)
+		return 0;
+	close(run->fd);
+	run->fd = -1;
+	return -1;
 }
 
 /* starttls, when asked for: the connection goes with a server that did
@@ -820,6 +949,7 @@ static int stage_tls(struct run *run)
 			.remote = run->remote, .starttls = run->o->starttls,
 			.prelude_host = run->prelude_host, .hs_end = hs_end,
 			.timeout_ms = run->timeout_ms,
+			.proxy = run->proxy != NULL ? run->proxy_name : NULL,
 		};
 		const struct tp_finding *f;
 
@@ -858,7 +988,9 @@ static int stage_claim(struct run *run)
 	if (pair == NULL)
 		return 0;
 	tp_pair_after_tls(pair, &run->obs);
-	if (tp_pair_wants_claim(pair) && run->tls_end - tp_now_ms() > 0) {
+	/* the claim's connection would go around the proxy */
+	if (run->proxy == NULL && tp_pair_wants_claim(pair) &&
+	    run->tls_end - tp_now_ms() > 0) {
 		wait = run->tls_end - tp_now_ms();
 		t0 = tp_now_ms();
 		tp_pair_hello(pair, (struct sockaddr *)&run->addrs.addr[a],
@@ -870,6 +1002,19 @@ static int stage_claim(struct run *run)
 		}
 	}
 	return 0;
+}
+
+/* Adds words after what a stage's detail says already; note is
+ * sanitised already, as the detail is. */
+static void stage_note(struct tp_report *r, const char *name,
+		       const char *note)
+{
+	struct tp_stage *vs = tp_report_stage(r, name);
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", vs->detail ? vs->detail : "",
+		 vs->detail ? "; " : "", note);
+	set_clean(&vs->detail, buf);
 }
 
 /* verify: whatever chain arrived is checked, even after a failure */
@@ -888,16 +1033,23 @@ static void stage_verify(struct run *run)
 	}
 	verify(run->o, &run->l, &run->obs, run->expect_name, expect_id,
 	       run->r);
-	if (peer_id_unchecked) {
-		struct tp_stage *vs = tp_report_stage(run->r, "verify");
-		char *old = vs->detail;
+	if (peer_id_unchecked)
+		stage_note(run->r, "verify", "--expect-id peer: no paired "
+			   "tlsprobe server reported an ID, so the "
+			   "certificate's CN was not checked");
+	/* an untrusted chain through a proxy: most often the proxy's own
+	 * certificate, made on the fly by a TLS-inspecting proxy */
+	if (run->proxy != NULL && tp_report_has(run->r, TP_UNKNOWN_CA) &&
+	    run->r->n_certs > 0 && run->r->certs[0].issuer != NULL) {
+		char note[768];
 
-		vs->detail = NULL;
-		tp_stage_set(vs, vs->status, vs->ms, "%s%s--expect-id peer: no "
-			     "paired tlsprobe server reported an ID, so the "
-			     "certificate's CN was not checked", old ? old : "",
-			     old ? "; " : "");
-		free(old);
+		/* the issuer is sanitised in the report already, and the
+		 * proxy's name is printable ASCII (tp_proxy_parse) */
+		snprintf(note, sizeof(note), "through %s: the certificate "
+			 "received was issued by %s; a TLS-inspecting proxy "
+			 "presents certificates of its own CA",
+			 run->proxy_name, run->r->certs[0].issuer);
+		stage_note(run->r, "verify", note);
 	}
 	progress(run->o, run->r, "verify");
 }
@@ -914,6 +1066,10 @@ static void finish(struct run *run)
 		tp_pair_analyse(run->pair, r, &run->cfg);
 	else if (run->pair != NULL && strcmp(run->cut, "sideband") != 0)
 		tp_report_stage(r, "sideband");  /* not reached: skipped */
+	if (run->pair != NULL && run->proxy != NULL)
+		stage_note(r, "sideband", "through the proxy: only the "
+			   "exchange inside TLS, the side channel's own "
+			   "connections would go around it");
 	tp_pair_free(run->pair);
 	tp_tls_obs_free(&run->obs);
 	if (run->cut != NULL)
@@ -951,7 +1107,8 @@ int tp_client_run(const struct tp_client_opts *o, struct tp_report *r,
 		goto done;
 	if (capture_start(&run, err) < 0)
 		goto err;
-	if (stage_pair_before(&run) < 0 || stage_tcp(&run) < 0)
+	if (stage_pair_before(&run) < 0 || stage_tcp(&run) < 0 ||
+	    stage_proxy(&run) < 0)
 		goto done;
 	plan_inside(&run);
 	if (stage_starttls(&run) < 0 || stage_tls(&run) < 0 ||

@@ -168,6 +168,8 @@ static void look_again(const struct tp_client_retry *t, int *fd,
 		     obs->alert_in < 0 && obs->bytes_in == 0;
 	socklen_t ml = sizeof(k->ctx.first_mss);
 
+	if (t->proxy != NULL)
+		return;
 	if ((obs->alert_in == 40 || obs->alert_in == 71) &&
 	    !obs->saw_server_hello) {
 		second_opinion(t->cfg, t->sa, t->len, t->hs_end, t->starttls,
@@ -239,6 +241,7 @@ int tp_client_retry_diagnose(const struct tp_client_retry *t,
 			.our_subject = t->cfg->our_subject,
 			.our_issuer = t->cfg->our_issuer,
 			.timeout_ms = t->timeout_ms,
+			.proxy = t->proxy,
 			.starttls = t->starttls != TP_STARTTLS_NONE
 				    ? tp_starttls_name(
 					(enum tp_starttls)t->starttls)

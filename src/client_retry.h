@@ -22,6 +22,10 @@ struct tp_client_retry {
 				    * share of the stage ends, and the second
 				    * looks' with it */
 	double timeout_ms;         /* --timeout, for the wording */
+	/* the proxy the handshake went through ("the HTTP proxy …"), or
+	 * NULL. Through one there are no second looks: they would dial
+	 * the server directly, another path than the one that failed. */
+	const char *proxy;
 };
 
 /*

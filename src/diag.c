@@ -841,6 +841,32 @@ static void peer_closed(struct tp_report *r, const struct tp_tls_obs *o,
 }
 
 /*
+ * Through a proxy, a reset or a FIN ends the tunnel: the proxy closed
+ * it, for its own reasons or because the server closed its side, and
+ * from our end the two look the same.
+ */
+static bool tunnel_closed(struct tp_report *r, const struct tp_tls_obs *o,
+			  const struct tp_diag_ctx *ctx)
+{
+	struct tp_finding *f;
+	int e = o->recv_errno ? o->recv_errno : o->send_errno;
+
+	if (ctx->proxy == NULL || o->timed_out ||
+	    (!o->eof && e != ECONNRESET && e != EPIPE))
+		return false;
+	f = tp_report_finding(r, TP_PROXY_TUNNEL_CLOSED, "the tunnel through "
+			      "%s to %s closed %s", ctx->proxy, ctx->remote,
+			      o->bytes_in == 0 ? "right after our ClientHello"
+			      : "during the TLS handshake");
+	tp_finding_detail(f, "%s; last sent: %s; last received: %s; %zu "
+			  "bytes received through the tunnel",
+			  o->eof ? "FIN received" : strerror(e),
+			  o->last_out[0] ? o->last_out : "nothing",
+			  o->last_in[0] ? o->last_in : "nothing", o->bytes_in);
+	return true;
+}
+
+/*
  * The transport ended the handshake: a stall, a reset or a FIN, unless
  * the retries on the path explain it. False when the transport was
  * sound and the failure is TLS's own.
@@ -852,6 +878,8 @@ static bool transport_failure(struct tp_report *r, const struct tp_tls_obs *o,
 
 	if ((o->timed_out || o->recv_errno != 0 || o->send_errno != 0) &&
 	    path_explains(r, o, ctx))
+		return true;
+	if (tunnel_closed(r, o, ctx))
 		return true;
 	if (o->timed_out) {
 		stalled(r, o, ctx);

@@ -31,6 +31,9 @@ struct tp_diag_ctx {
 	int first_mss;   /* the MSS of the first connection */
 	int retry_mss;
 	const char *starttls;  /* the prelude that ran before TLS, or NULL */
+	/* the proxy whose tunnel the handshake ran in ("the HTTP proxy
+	 * 127.0.0.1:3128"), or NULL: a close is then the tunnel's */
+	const char *proxy;
 	/* after a refusal of our versions: one raw ClientHello per version,
 	 * [i] for 0x0300 + i (tp_ciphers_versions); NULL when none was sent */
 	const enum tp_version_answer *spoken;

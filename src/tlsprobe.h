@@ -406,6 +406,10 @@ enum tp_verdict { TP_VERDICT_PASS, TP_VERDICT_WARN, TP_VERDICT_FAIL };
 struct tp_report {
 	char command[16];     /* "client", "cert", "id", ... */
 	struct tp_target target;
+	/* the proxy the probe went through (tp_proxy_url: no credentials)
+	 * and its kind (tp_proxy_kind_name); "" when none */
+	char proxy_url[320];
+	char proxy_kind[12];
 	struct tp_stage *stages;
 	size_t n_stages;
 	struct tp_session session;
@@ -765,6 +769,64 @@ void tp_cert_opts_init(struct tp_cert_opts *o);
  * fails; tp_cert_run makes them first. */
 int tp_cert_opts_check(const struct tp_cert_opts *o, struct tp_error *err);
 
+/* ---- proxies (proxy.c) ---- */
+
+/* The kinds of proxy a probe can go through, as curl's URL schemes name
+ * them: http:// (CONNECT), socks4://, socks4a://, socks5://, socks5h://
+ * (the "a" and "h" kinds let the proxy resolve the target's name). */
+enum tp_proxy_kind {
+	TP_PROXY_NONE,
+	TP_PROXY_HTTP,
+	TP_PROXY_SOCKS4,
+	TP_PROXY_SOCKS4A,
+	TP_PROXY_SOCKS5,
+	TP_PROXY_SOCKS5H,
+};
+
+#define TP_PROXY_PORT 1080  /* curl's default for every kind here */
+
+/* A parsed proxy URL. The credentials are kept for the tunnel's request
+ * only: nothing that renders a proxy (tp_proxy_url) shows them. */
+struct tp_proxy {
+	enum tp_proxy_kind kind;
+	char host[256];  /* name or literal, IPv6 without brackets */
+	unsigned port;
+	bool has_auth;
+	char user[256];  /* percent-decoded */
+	char pass[256];
+};
+
+/*
+ * Parses "[SCHEME://][USER[:PASS]@]HOST[:PORT]" (no scheme: http, as
+ * curl; no port: 1080). A usage error naming {proxy} that quotes the URL
+ * without its credentials when it cannot be used.
+ */
+int tp_proxy_parse(const char *url, struct tp_proxy *p, struct tp_error *err);
+
+/*
+ * The proxy that curl would use for an https:// URL, from the
+ * environment: https_proxy, HTTPS_PROXY, all_proxy, ALL_PROXY, the first
+ * set and not empty. Returns 1 with *p filled, 0 when none is set, -1
+ * with a usage error naming the variable when its URL is unusable.
+ */
+int tp_proxy_from_env(struct tp_proxy *p, struct tp_error *err);
+/* no_proxy, else NO_PROXY, else NULL. */
+const char *tp_proxy_env_no_proxy(void);
+
+/*
+ * Whether host is to be reached directly under a no_proxy list, by
+ * curl's rules: entries separated by commas (or blanks), "*" alone
+ * matches everything, a name matches itself and every name under it
+ * (a leading dot ignored), an IP address or an IP/LEN block matches the
+ * literal addresses it holds; no case, no port. NULL or "": no bypass.
+ */
+bool tp_proxy_bypass(const char *no_proxy, const char *host);
+
+/* "connect", "socks4", "socks4a", "socks5", "socks5h" */
+const char *tp_proxy_kind_name(enum tp_proxy_kind kind);
+/* The proxy as a URL without credentials: "http://proxy.test:3128" */
+void tp_proxy_url(const struct tp_proxy *p, char *buf, size_t size);
+
 /* ---- the client probe (client.c) ---- */
 
 struct sockaddr;
@@ -799,6 +861,10 @@ struct tp_client_opts {
 				   * chain */
 	double timeout_s;         /* per network stage */
 	int family;               /* 0 any, 4 or 6 */
+	/* The proxy to go through (--proxy, or the environment's), NULL:
+	 * none; no_proxy the hosts it does not apply to (tp_proxy_bypass). */
+	const struct tp_proxy *proxy;
+	const char *no_proxy;
 	time_t now;               /* 0: the current time (tests fix it) */
 	bool capture;             /* --capture: this run's packets into
 				   * r->packets (needs root or CAP_NET_RAW) */
@@ -977,6 +1043,10 @@ struct tp_ciphers_opts {
 	double max_time_s;        /* the whole audit; 0: from the budget,
 				   * tp_ciphers_default_max_time */
 	int family;               /* 0 any, 4 or 6 */
+	/* as tp_client_opts: every connection of the audit is a tunnel of
+	 * its own through this proxy */
+	const struct tp_proxy *proxy;
+	const char *no_proxy;
 	bool capture;             /* --capture, as tp_client_opts */
 	const char *pcap_out;
 	const char *user;

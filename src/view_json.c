@@ -716,6 +716,9 @@ static json_t *report_json(const struct tp_report *r)
 		return NULL;
 	if (r->target.host != NULL)
 		set(doc, "target", target_json(&r->target));
+	if (r->proxy_url[0] != '\0')
+		set(doc, "proxy", PACK("{s:s, s:s}", "url", r->proxy_url,
+				       "kind", r->proxy_kind));
 	set(doc, "verdict",
 			    jstr(tp_verdict_name(tp_report_verdict(r))));
 	if (r->unique_id != NULL)

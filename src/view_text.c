@@ -60,6 +60,8 @@ static void header(struct pen *p, const struct tp_report *r)
 			fprintf(p->f, "  (SNI %s)", t->sni);
 		else if (r->n_stages > 0)
 			fputs("  (no SNI)", p->f);
+		if (r->proxy_url[0] != '\0')
+			fprintf(p->f, "  via %s", r->proxy_url);
 	}
 	fputc('\n', p->f);
 	if (r->unique_id != NULL)

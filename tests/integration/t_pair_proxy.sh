@@ -16,48 +16,8 @@ SP=$(free_port)
 srv_track $! "$T/server.err"
 wait_port "$SP" || { not_ok "tlsprobe server starts"; exit 1; }
 
-cat >"$T/proxy.py" <<'PY'
-import socket, ssl, sys, threading
-cert, key, backend = sys.argv[1], sys.argv[2], int(sys.argv[3])
-front = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-front.load_cert_chain(cert, key)
-back = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-back.check_hostname = False
-back.verify_mode = ssl.CERT_NONE
-srv = socket.create_server(("127.0.0.1", 0))
-print("ready %d" % srv.getsockname()[1], flush=True)
-
-def pump(a, b):
-    try:
-        while True:
-            data = a.recv(16384)
-            if not data:
-                break
-            b.sendall(data)
-    except OSError:
-        pass
-    for s in (a, b):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-def serve(conn):
-    conn.settimeout(10)
-    try:
-        tls = front.wrap_socket(conn, server_side=True)
-        up = back.wrap_socket(socket.create_connection(("127.0.0.1", backend), 5))
-    except (OSError, ssl.SSLError):
-        conn.close()
-        return
-    threading.Thread(target=pump, args=(up, tls), daemon=True).start()
-    pump(tls, up)
-
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-PY
-start_ready proxy python3 "$T/proxy.py" "$PKI/server.pem" "$PKI/server.key" "$SP" ||
+start_ready proxy python3 "$TOP/tests/integration/proxy_server.py" tls-relay \
+	--cert "$PKI/server.pem" --key "$PKI/server.key" --backend "$SP" ||
 	{ not_ok "the terminating proxy starts"; exit 1; }
 PP=$READY_PORT
 
