@@ -3,6 +3,7 @@
  * after another on the address it probed, each with its connections
  * through the same gate and budget, each bounded by the checks' end.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,46 @@ int tp_audit_connect(struct tp_audit *a, int *fd, char *why, size_t why_len)
 	tp_audit_close(a, *fd);
 	*fd = -1;
 	return -1;
+}
+
+/* A server's greeting before the handshake ends: more is no greeting. */
+#define MAX_GREETING 65536
+int tp_audit_handshake(const struct tp_audit *a, gnutls_session_t s, int fd,
+		       double deadline, unsigned warnings)
+{
+	size_t read_past = 0;
+	unsigned borne = 0;
+	char data[4096];
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		rc = gnutls_handshake(s);
+		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED && borne++ < warnings)
+			continue;
+		if (rc == GNUTLS_E_GOT_APPLICATION_DATA &&
+		    read_past < MAX_GREETING) {
+			/* GnuTLS's manual: read it, then call the handshake
+			 * again */
+			n = gnutls_record_recv(s, data, sizeof(data));
+			if (n > 0) {
+				read_past += (size_t)n;
+				continue;
+			}
+			if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
+				return (int)n;
+		} else if (rc != GNUTLS_E_AGAIN &&
+			   rc != GNUTLS_E_INTERRUPTED) {
+			return rc;
+		}
+		/* a peer that always has more to read never lets the wait
+		 * below time out */
+		if (tp_now_ms() >= deadline ||
+		    tp_net_wait_stop(fd, gnutls_record_get_direction(s)
+				     ? POLLOUT : POLLIN, deadline,
+				     a->o->ciphers.stop) <= 0)
+			return GNUTLS_E_TIMEDOUT;
+	}
 }
 
 void tp_audit_close(struct tp_audit *a, int fd)

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include <gnutls/gnutls.h>
+
 #include "proxy.h"
 #include "starttls.h"
 #include "tlsprobe.h"
@@ -59,6 +61,19 @@ void tp_audit_close(struct tp_audit *a, int fd);
 /* The deadline of the next step: --timeout from now, never past the
  * checks' end (tp_now_ms clock). */
 double tp_audit_step(const struct tp_audit *a);
+/*
+ * Drives gnutls_handshake on s, whose transport is the non-blocking fd,
+ * until it ends or deadline (tp_now_ms clock): 0, GnuTLS's error, or
+ * GNUTLS_E_TIMEDOUT when the deadline or a stop came first. Up to
+ * warnings warning alerts are borne (0: the first one ends it, as a
+ * refused renegotiation does), and the application data a server that
+ * greets first sends (IMAPS, POP3S, implicit FTPS) is read past, up to
+ * 64 KiB; a peer that always has more to send still ends by deadline.
+ */
+int tp_audit_handshake(const struct tp_audit *a, gnutls_session_t s, int fd,
+		       double deadline, unsigned warnings);
+/* What an audit's handshake bears unless it says otherwise. */
+#define TP_AUDIT_WARNINGS 16
 /* Whether the cipher audit found version (0x0300 … 0x0304) accepted. */
 bool tp_audit_speaks(const struct tp_audit *a, uint16_t version);
 /* Whether the audit was asked to stop (a signal, the fleet's end) or

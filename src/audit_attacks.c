@@ -699,8 +699,7 @@ static int get_ticket(struct tp_audit *a, uint16_t v, struct ticket *t,
 	gnutls_certificate_credentials_t cred = NULL;
 	gnutls_session_t s = NULL;
 	char prio[80];
-	double deadline;
-	int fd = -1, ret, w;
+	int fd = -1, ret;
 
 	t->len = 0;
 	snprintf(prio, sizeof(prio), "NORMAL:-VERS-ALL:+VERS-%s",
@@ -726,19 +725,12 @@ static int get_ticket(struct tp_audit *a, uint16_t v, struct ticket *t,
 		goto out;
 	}
 	gnutls_transport_set_int(s, fd);
-	deadline = tp_audit_step(a);
-	do {
-		ret = gnutls_handshake(s);
-		if (ret != GNUTLS_E_AGAIN && ret != GNUTLS_E_INTERRUPTED)
-			break;
-		w = tp_net_wait_stop(fd, gnutls_record_get_direction(s)
-				     ? POLLOUT : POLLIN, deadline,
-				     a->o->ciphers.stop);
-	} while (w > 0);
+	ret = tp_audit_handshake(a, s, fd, tp_audit_step(a),
+				 TP_AUDIT_WARNINGS);
 	if (ret < 0) {
 		snprintf(why, why_len, "a full %s handshake for a ticket "
 			 "failed: %s", version_name(v),
-			 ret == GNUTLS_E_AGAIN ? "no answer in time"
+			 ret == GNUTLS_E_TIMEDOUT ? "no answer in time"
 			 : gnutls_strerror(ret));
 		ret = -1;
 	}

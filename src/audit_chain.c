@@ -62,24 +62,6 @@ static int sct_recv(gnutls_session_t s, const unsigned char *data, size_t len)
 	return 0;
 }
 
-/* Drives the handshake of s on fd (non-blocking) until deadline. */
-static int drive(struct tp_audit *a, gnutls_session_t s, int fd,
-		 double deadline)
-{
-	int rc;
-
-	for (;;) {
-		rc = gnutls_handshake(s);
-		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
-			return rc;
-		if (tp_audit_stopped(a))
-			return GNUTLS_E_TIMEDOUT;
-		if (tp_net_wait(fd, gnutls_record_get_direction(s) ? POLLOUT
-				: POLLIN, deadline) <= 0)
-			return GNUTLS_E_TIMEDOUT;
-	}
-}
-
 static int copy_datum(gnutls_datum_t *to, const gnutls_datum_t *from)
 {
 	to->data = gnutls_malloc(from->size ? from->size : 1);
@@ -148,7 +130,7 @@ static int handshake(struct tp_audit *a, struct seen *v, char *why,
 		GNUTLS_EXT_FLAG_TLS12_SERVER_HELLO) == 0;
 	gnutls_transport_set_int(s, fd);
 	gnutls_handshake_set_timeout(s, (unsigned)(deadline - tp_now_ms()) + 1);
-	rc = drive(a, s, fd, deadline);
+	rc = tp_audit_handshake(a, s, fd, deadline, TP_AUDIT_WARNINGS);
 	if (rc < 0) {
 		snprintf(why, why_len, "the handshake with %s failed: %s",
 			 a->where, rc == GNUTLS_E_TIMEDOUT ? "no answer in "

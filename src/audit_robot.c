@@ -761,45 +761,6 @@ void tp_audit_secure_renegotiation(struct tp_audit *a)
 
 /* ---- client-initiated renegotiation ---- */
 
-/* Application data read past during a renegotiation: a server that
- * greets first (IMAPS, POP3S, implicit FTPS) sends some; more than this
- * is not a greeting. */
-#define MAX_GREETING 65536
-
-/* A handshake on a non-blocking fd by deadline: GnuTLS's status, or
- * GNUTLS_E_TIMEDOUT when the deadline came first. */
-static int handshake_by(struct tp_audit *a, gnutls_session_t s, int fd,
-			double deadline)
-{
-	size_t read_past = 0;
-	char data[4096];
-
-	for (;;) {
-		int rc = gnutls_handshake(s);
-
-		if (rc == GNUTLS_E_GOT_APPLICATION_DATA &&
-		    read_past < MAX_GREETING) {
-			/* GnuTLS's manual: read it, then call the handshake
-			 * again */
-			ssize_t n = gnutls_record_recv(s, data, sizeof(data));
-
-			if (n > 0) {
-				read_past += (size_t)n;
-				continue;
-			}
-			if (n != GNUTLS_E_AGAIN && n != GNUTLS_E_INTERRUPTED)
-				return (int)n;
-		} else if (rc != GNUTLS_E_AGAIN &&
-			   rc != GNUTLS_E_INTERRUPTED) {
-			return rc;
-		}
-		if (tp_audit_stopped(a) ||
-		    tp_net_wait(fd, gnutls_record_get_direction(s)
-				? POLLOUT : POLLIN, deadline) <= 0)
-			return GNUTLS_E_TIMEDOUT;
-	}
-}
-
 enum reneg_answer { RENEG_TAKEN, RENEG_REFUSED, RENEG_UNKNOWN };
 
 /* The server's answer to our renegotiation, in words: taken (a new
@@ -808,7 +769,8 @@ static enum reneg_answer renegotiation_answer(struct tp_audit *a,
 					      gnutls_session_t s, int fd,
 					      char *out, size_t size)
 {
-	int rc = handshake_by(a, s, fd, tp_audit_step(a));
+	/* a warning alert (no_renegotiation) is the server's answer */
+	int rc = tp_audit_handshake(a, s, fd, tp_audit_step(a), 0);
 	char name[48];
 
 	switch (rc) {
@@ -817,9 +779,8 @@ static enum reneg_answer renegotiation_answer(struct tp_audit *a,
 			 "the client started");
 		return RENEG_TAKEN;
 	case GNUTLS_E_GOT_APPLICATION_DATA:
-		snprintf(out, size, "the server sent more than %d bytes of "
-			 "application data instead of an answer",
-			 MAX_GREETING);
+		snprintf(out, size, "the server sent more than 64 KiB of "
+			 "application data instead of an answer");
 		return RENEG_UNKNOWN;
 	case GNUTLS_E_WARNING_ALERT_RECEIVED:
 	case GNUTLS_E_FATAL_ALERT_RECEIVED:
@@ -885,7 +846,7 @@ void tp_audit_client_renegotiation(struct tp_audit *a)
 		goto out;
 	}
 	gnutls_transport_set_int(s, fd);
-	rc = handshake_by(a, s, fd, tp_audit_step(a));
+	rc = tp_audit_handshake(a, s, fd, tp_audit_step(a), TP_AUDIT_WARNINGS);
 	if (rc < 0) {
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"the first handshake (GnuTLS, TLS 1.0-1.2) "

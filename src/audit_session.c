@@ -44,7 +44,6 @@
  * Finished, one round trip; twice the handshake's own time (two round
  * trips and the server's work) covers it, and at least this long. */
 #define TICKET_WAIT_MIN_MS 200.0
-#define MAX_WARNINGS 16
 #define TLS_EXT_EARLY_DATA 42      /* RFC 8446 section 4.2.10 */
 #define TLS_EXT_HEARTBEAT 15       /* RFC 6520 section 2 */
 #define ALERT_NO_APPLICATION_PROTOCOL 120  /* RFC 7301 section 3.2 */
@@ -257,35 +256,6 @@ static void note_leaf(gnutls_session_t s, struct hs *h)
 	gnutls_x509_crt_deinit(crt);
 }
 
-/* Runs gnutls_handshake on the non-blocking fd until done, a fatal
- * error, or the deadline; warning alerts are borne a few at a time. */
-static int drive(const struct tp_audit *a, gnutls_session_t s, int fd,
-		 double deadline)
-{
-	unsigned warnings = 0;
-	int rc, w;
-
-	for (;;) {
-		rc = gnutls_handshake(s);
-		if (rc == 0)
-			return 0;
-		if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED &&
-		    ++warnings < MAX_WARNINGS)
-			continue;
-		if (rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED)
-			return rc;
-		/* a peer that always has more to read never lets the wait
-		 * below time out */
-		if (tp_now_ms() >= deadline)
-			return GNUTLS_E_TIMEDOUT;
-		w = tp_net_wait_stop(fd, gnutls_record_get_direction(s)
-				     ? POLLOUT : POLLIN, deadline,
-				     a->o->ciphers.stop);
-		if (w <= 0)
-			return GNUTLS_E_TIMEDOUT;
-	}
-}
-
 /* TLS 1.3 sends its tickets after the handshake: read (and drop) what
  * the server sends until one came, briefly. */
 static void read_ticket(const struct tp_audit *a, gnutls_session_t s,
@@ -454,7 +424,7 @@ static void handshake(struct tp_audit *a, const struct hs_opts *o,
 	if (o->early_data && o->resume != NULL)
 		send_early(a, s, h);
 	t0 = tp_now_ms();
-	rc = drive(a, s, fd, tp_audit_step(a));
+	rc = tp_audit_handshake(a, s, fd, tp_audit_step(a), TP_AUDIT_WARNINGS);
 	h->ms = tp_now_ms() - t0;
 	h->status = rc;
 	if (rc == 0) {

@@ -33,32 +33,24 @@ static void seen_free(struct seen *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* The handshake on fd, non-blocking, each wait bounded by the step's
- * deadline and the stop flag: 0, or -1 with why. */
+/* The handshake on fd, non-blocking, by the step's deadline: 0, or -1
+ * with why. */
 static int shake(struct tp_audit *a, gnutls_session_t s, int fd, char *why,
 		 size_t why_len)
 {
-	double deadline = tp_audit_step(a);
-	int rc, w;
+	int rc;
 
 	gnutls_transport_set_int(s, fd);
-	while ((rc = gnutls_handshake(s)) < 0) {
-		if (gnutls_error_is_fatal(rc)) {
-			snprintf(why, why_len, "the handshake with %s failed: "
-				 "%s", a->where, gnutls_strerror(rc));
-			return -1;
-		}
-		w = tp_net_wait_stop(fd, gnutls_record_get_direction(s)
-				     ? POLLOUT : POLLIN, deadline,
-				     a->o->ciphers.stop);
-		if (w <= 0) {
-			snprintf(why, why_len, "the handshake with %s %s",
-				 a->where, w == TP_NET_STOPPED ? "was stopped"
-				 : "timed out");
-			return -1;
-		}
-	}
-	return 0;
+	rc = tp_audit_handshake(a, s, fd, tp_audit_step(a), TP_AUDIT_WARNINGS);
+	if (rc == 0)
+		return 0;
+	if (rc == GNUTLS_E_TIMEDOUT)
+		snprintf(why, why_len, "the handshake with %s timed out or "
+			 "was stopped", a->where);
+	else
+		snprintf(why, why_len, "the handshake with %s failed: %s",
+			 a->where, gnutls_strerror(rc));
+	return -1;
 }
 
 /* One handshake asking for a staple (RFC 6066 §8): what came in *out. */
