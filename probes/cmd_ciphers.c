@@ -13,38 +13,46 @@
 #include "cli.h"
 #include "fleet.h"
 
+/* The lines of the usage that ciphers and audit share. */
+#define PROBE_USAGE \
+	"  --protocols LIST     versions to test, e.g. TLS1.2,TLS1.3 (default all)\n" \
+	"  --starttls PROTO     smtp, imap, pop3, ftp, xmpp, postgres, ldap\n" \
+	"  --sni NAME           server name to send (default: HOST if a name)\n" \
+	"  --no-sni             send no server name\n" \
+	"  --concurrency N      connections at once (default " \
+	TP_STR(TP_DEFAULT_CONCURRENCY) "); with --targets:\n" \
+	"                       audits in flight (default 32)\n" \
+	"  --delay MS           pause between new connections (default 0)\n" \
+	"  --budget N           most connections to the host (default " \
+	TP_STR(TP_DEFAULT_BUDGET) ")\n" \
+	"  --timeout SECONDS    bound for each step of a connection (default " \
+	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
+#define RUN_USAGE \
+	"  -4, -6               IPv4 or IPv6 only\n" \
+	CLI_PROXY_USAGE \
+	CLI_CAPTURE_USAGE \
+	"  --no-color           plain text (also NO_COLOR=1)\n" \
+	CLI_FLEET_USAGE_HEAD \
+	CLI_FLEET_USAGE_TAIL \
+	"  --per-host N        connections open to one address (default 2);\n" \
+	"                      each audit makes up to N at once\n" \
+	CLI_FLEET_USAGE_RUN
+#define POLICY_USAGE \
+	"  --policy LIST        compare with a cipher list: OpenSSL syntax,\n" \
+	"                       IANA names, or a GnuTLS priority string\n"
+
 static const char usage_text[] =
 	"usage: tlsprobe ciphers HOST[:PORT] [options]\n"
 	"       tlsprobe ciphers --targets FILE [options]\n"
 	"  --json               one JSON report on stdout\n"
 	"  --format FORMAT      text (default), json, or nmap (the layout of\n"
 	"                       nmap's ssl-enum-ciphers)\n"
-	"  --policy LIST        compare with a cipher list: OpenSSL syntax,\n"
-	"                       IANA names, or a GnuTLS priority string\n"
-	"  --protocols LIST     versions to test, e.g. TLS1.2,TLS1.3 (default all)\n"
-	"  --starttls PROTO     smtp, imap, pop3, ftp, xmpp, postgres, ldap\n"
-	"  --sni NAME           server name to send (default: HOST if a name)\n"
-	"  --no-sni             send no server name\n"
-	"  --concurrency N      connections at once (default "
-	TP_STR(TP_DEFAULT_CONCURRENCY) "); with --targets:\n"
-	"                       audits in flight (default 32)\n"
-	"  --delay MS           pause between new connections (default 0)\n"
-	"  --budget N           most connections to the host (default "
-	TP_STR(TP_DEFAULT_BUDGET) ")\n"
-	"  --timeout SECONDS    bound for each step of a connection (default "
-	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
+	POLICY_USAGE
+	PROBE_USAGE
 	"  --max-time SECONDS   bound for the whole audit (default: --budget\n"
 	"                       connections, --concurrency at a time, a quarter\n"
 	"                       of --timeout each; at least 2 x --timeout)\n"
-	"  -4, -6               IPv4 or IPv6 only\n"
-	CLI_PROXY_USAGE
-	CLI_CAPTURE_USAGE
-	"  --no-color           plain text (also NO_COLOR=1)\n"
-	CLI_FLEET_USAGE_HEAD
-	CLI_FLEET_USAGE_TAIL
-	"  --per-host N        connections open to one address (default 2);\n"
-	"                      each audit makes up to N at once\n"
-	CLI_FLEET_USAGE_RUN;
+	RUN_USAGE;
 
 static const char audit_usage_text[] =
 	"usage: tlsprobe audit HOST[:PORT] [options]\n"
@@ -54,33 +62,16 @@ static const char audit_usage_text[] =
 	"  compression, fallback SCSV, SSL 2.0, ...), session behaviour and\n"
 	"  certificate status (AIA, OCSP, CRL, SCTs)\n"
 	"  --json               one JSON report on stdout\n"
+	"  --format FORMAT      text (default) or json\n"
 	"  --offline            fetch nothing (AIA, OCSP, CRL): those checks\n"
 	"                       say they were skipped\n"
 	"  --ca FILE            trusted CAs for the chain and OCSP answers\n"
 	"                       (default: the system store)\n"
-	"  --protocols LIST     versions to test, e.g. TLS1.2,TLS1.3 (default all)\n"
-	"  --starttls PROTO     smtp, imap, pop3, ftp, xmpp, postgres, ldap\n"
-	"  --sni NAME           server name to send (default: HOST if a name)\n"
-	"  --no-sni             send no server name\n"
-	"  --concurrency N      connections at once (default "
-	TP_STR(TP_DEFAULT_CONCURRENCY) "); with --targets:\n"
-	"                       audits in flight (default 32)\n"
-	"  --delay MS           pause between new connections (default 0)\n"
-	"  --budget N           most connections to the host (default "
-	TP_STR(TP_DEFAULT_BUDGET) ")\n"
-	"  --timeout SECONDS    bound for each step of a connection (default "
-	TP_STR(TP_DEFAULT_TIMEOUT_S) ")\n"
+	POLICY_USAGE
+	PROBE_USAGE
 	"  --max-time SECONDS   bound for the cipher audit, and again for the\n"
 	"                       checks\n"
-	"  -4, -6               IPv4 or IPv6 only\n"
-	CLI_PROXY_USAGE
-	CLI_CAPTURE_USAGE
-	"  --no-color           plain text (also NO_COLOR=1)\n"
-	CLI_FLEET_USAGE_HEAD
-	CLI_FLEET_USAGE_TAIL
-	"  --per-host N        connections open to one address (default 2);\n"
-	"                      each audit makes up to N at once\n"
-	CLI_FLEET_USAGE_RUN;
+	RUN_USAGE;
 
 static const struct option longopts[] = {
 	CLI_CIPHERS_LONGOPTS,
