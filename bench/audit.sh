@@ -18,18 +18,18 @@ TP=${1:-$top/bin/tlsprobe}
 command -v testssl >/dev/null ||
 	{ echo "bench: needs testssl (Debian package testssl.sh)" >&2; exit 1; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/tlsprobe-audit.XXXXXX")
-srv="" rule="" tag="tlsprobe-audit-$$"
+srv=""
 stop_srv() {
 	[ -n "$srv" ] && kill "$srv" 2>/dev/null && wait "$srv" 2>/dev/null
 	srv=""
-	[ -n "$rule" ] && iptables -D OUTPUT $rule 2>/dev/null
-	rule=""
+	uncount_syns
 }
 cleanup() { stop_srv; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$top/scripts/ports.sh"
+. "$top/bench/syns.sh"
 sh "$top/samples/mkpki.sh" "$work/pki" >/dev/null || exit 1
 P=$work/pki
 
@@ -59,24 +59,7 @@ CONF
 	esac >"$work/$1.log" 2>&1 </dev/null &
 	srv=$!
 	wait_port "$port" || exit 1
-	if [ "$(id -u)" -eq 0 ] && command -v iptables >/dev/null &&
-	   iptables -I OUTPUT -o lo -p tcp --dport "$port" --syn \
-		-m comment --comment "$tag" 2>/dev/null; then
-		rule="-o lo -p tcp --dport $port --syn -m comment --comment $tag"
-	fi
-}
-syns() {
-	[ -n "$rule" ] || { echo n/a; return; }
-	iptables -L OUTPUT -v -x -n 2>/dev/null |
-		awk -v t=" $tag " 'index($0, t) { print $1; exit }'
-}
-run() {
-	_n=$1; shift
-	_s0=$(syns); _t0=$(date +%s%N)
-	"$@" >"$work/$_n.out" 2>/dev/null </dev/null
-	_t1=$(date +%s%N); _s1=$(syns)
-	case $_s0 in n/a) _c=n/a ;; *) _c=$((_s1 - _s0)) ;; esac
-	echo "$_c $(((_t1 - _t0) / 1000000))"
+	count_syns "$port"
 }
 
 printf '%-8s %-9s %12s %12s %8s\n' server tool connections "wall ms" ratio
@@ -86,7 +69,7 @@ for s in legacy modern nginx; do
 		"127.0.0.1:$port")
 	tc=$1 tm=$2
 	rm -f "$work/ts-$s.json"
-	set -- $(run "ts-$s" testssl --quiet --color 0 --warnings off \
+	set -- $(NXCONNECT=127.0.0.1:0 run "ts-$s" testssl --quiet --color 0 --warnings off \
 		--ip 127.0.0.1 --nodns none --jsonfile "$work/ts-$s.json" \
 		"127.0.0.1:$port")
 	sc=$1 sm=$2
