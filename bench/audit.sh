@@ -30,6 +30,10 @@ trap 'exit 130' INT TERM
 
 . "$top/scripts/ports.sh"
 . "$top/bench/syns.sh"
+# testssl.sh looks up a name to learn its openssl's options unless told
+# where to connect instead: nothing leaves loopback
+NXCONNECT=127.0.0.1:0
+export NXCONNECT
 sh "$top/samples/mkpki.sh" "$work/pki" >/dev/null || exit 1
 P=$work/pki
 
@@ -69,7 +73,7 @@ for s in legacy modern nginx; do
 		"127.0.0.1:$port")
 	tc=$1 tm=$2
 	rm -f "$work/ts-$s.json"
-	set -- $(NXCONNECT=127.0.0.1:0 run "ts-$s" testssl --quiet --color 0 --warnings off \
+	set -- $(run "ts-$s" testssl --quiet --color 0 --warnings off \
 		--ip 127.0.0.1 --nodns none --jsonfile "$work/ts-$s.json" \
 		"127.0.0.1:$port")
 	sc=$1 sm=$2
