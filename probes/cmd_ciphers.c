@@ -65,6 +65,8 @@ static const char audit_usage_text[] =
 	"  --format FORMAT      text (default) or json\n"
 	"  --offline            fetch nothing (AIA, OCSP, CRL): those checks\n"
 	"                       say they were skipped\n"
+	"  --checks LIST        only these checks, e.g. heartbleed,robot (the\n"
+	"                       names as in the report; default: all)\n"
 	"  --ca FILE            trusted CAs for the chain and OCSP answers\n"
 	"                       (default: the system store)\n"
 	POLICY_USAGE
@@ -76,6 +78,7 @@ static const char audit_usage_text[] =
 static const struct option longopts[] = {
 	CLI_CIPHERS_LONGOPTS,
 	{"offline", no_argument, NULL, OPT_OFFLINE},
+	{"checks", required_argument, NULL, OPT_CHECKS},
 	/* CLI_FLEET_LONGOPTS but --concurrency, which ciphers has already */
 	{"targets", required_argument, NULL, OPT_TARGETS},
 	{"addresses", required_argument, NULL, OPT_ADDRESSES},
@@ -148,6 +151,13 @@ static int apply_ciphers(int opt, const char *arg, void *ctx)
 		a->audit->offline = true;
 		return 0;
 	}
+	if (a->audit != NULL && opt == OPT_CHECKS) {
+		a->audit->checks = arg;
+		return 0;
+	}
+	if (a->audit == NULL && opt == OPT_CHECKS)
+		return cli_fail(a->sub, 2, "--checks applies to tlsprobe "
+				"audit: tlsprobe ciphers runs no checks");
 	if (a->audit != NULL && opt == OPT_CA) {
 		a->audit->ca_file = arg;
 		return 0;

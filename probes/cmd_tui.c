@@ -37,6 +37,7 @@ static const struct option ciphers_longopts[] = {
 static const struct option audit_longopts[] = {
 	CLI_CIPHERS_LONGOPTS,
 	{"offline", no_argument, NULL, OPT_OFFLINE},
+	{"checks", required_argument, NULL, OPT_CHECKS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -85,6 +86,10 @@ static int apply_audit(int opt, const char *arg, void *ctx)
 
 	if (opt == OPT_OFFLINE) {
 		a->p->offline = true;
+		return 0;
+	}
+	if (opt == OPT_CHECKS) {
+		a->p->checks = arg;
 		return 0;
 	}
 	return apply_ciphers(opt, arg, ctx);

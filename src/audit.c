@@ -53,9 +53,68 @@ void tp_audit_opts_init(struct tp_audit_opts *o)
 	tp_ciphers_opts_init(&o->ciphers);
 }
 
+#define N_CHECKS (sizeof(checks) / sizeof(checks[0]))
+
+const char *tp_audit_check_names(void)
+{
+	static char names[N_CHECKS * 24];
+	size_t i, len = 0;
+
+	if (names[0] != '\0')
+		return names;
+	for (i = 0; i < N_CHECKS && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len,
+					"%s%s", i ? ", " : "", checks[i].name);
+	return names;
+}
+
+/*
+ * Which checks --checks asks for into want[] (all when list is NULL):
+ * 0, or -1 with a usage error naming the first word that is no check's
+ * name, or a list that names none.
+ */
+static int wanted(const char *list, bool want[N_CHECKS], struct tp_error *err)
+{
+	const char *p = list, *end;
+	size_t i, len, n = 0;
+
+	for (i = 0; i < N_CHECKS; i++)
+		want[i] = list == NULL;
+	if (list == NULL)
+		return 0;
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		for (i = 0; i < N_CHECKS; i++)
+			if (len == strlen(checks[i].name) &&
+			    strncmp(p, checks[i].name, len) == 0)
+				break;
+		if (len > 0 && i == N_CHECKS) {
+			tp_error_set(err, TP_ERR_USAGE, "{checks}: no check "
+				     "'%.*s' (checks: %s)", (int)(len > 40 ? 40
+				     : len), p, tp_audit_check_names());
+			return -1;
+		}
+		if (len > 0 && !want[i]) {
+			want[i] = true;
+			n++;
+		}
+		p += len + (end != NULL);
+	}
+	if (n == 0) {
+		tp_error_set(err, TP_ERR_USAGE, "{checks} '%s': names no "
+			     "check", list);
+		return -1;
+	}
+	return 0;
+}
+
 int tp_audit_opts_check(const struct tp_audit_opts *o, struct tp_error *err)
 {
-	if (tp_ciphers_opts_check(&o->ciphers, err) < 0)
+	bool want[N_CHECKS];
+
+	if (tp_ciphers_opts_check(&o->ciphers, err) < 0 ||
+	    wanted(o->checks, want, err) < 0)
 		return -1;
 	if (o->ca_file != NULL && access(o->ca_file, R_OK) != 0) {
 		tp_error_set(err, TP_ERR_USAGE, "{ca}: cannot read '%s'",
@@ -278,18 +337,20 @@ int tp_audit_run(const struct tp_audit_opts *o, struct tp_report *r,
 	struct tp_ciphers_reached at;
 	struct tp_audit a;
 	double t0 = tp_now_ms();
+	bool want[N_CHECKS];
 	const char *skip;
 	size_t i;
 
-	if (tp_audit_opts_check(o, err) < 0)
+	if (tp_audit_opts_check(o, err) < 0 || wanted(o->checks, want, err) < 0)
 		return -1;
 	memset(&at, 0, sizeof(at));
 	if (tp_ciphers_run_at(&o->ciphers, r, err, &at) < 0)
 		return -1;
 	prepare(&a, o, r, &at);
 	skip = why_not(&a, &at);
-	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
-		run_one(&a, i, skip);
+	for (i = 0; i < N_CHECKS; i++)
+		if (want[i])
+			run_one(&a, i, skip);
 	r->scan->connections += a.connections;
 	r->scan->check_connections = a.connections;
 	/* the whole run, checks included (the cipher audit's own time

@@ -1112,10 +1112,14 @@ struct tp_audit_opts {
 	const char *ca_file;      /* --ca: trust for the chain, OCSP
 				   * responses and fetched issuers; NULL:
 				   * the system store */
+	const char *checks;       /* --checks: the checks to run, names
+				   * separated by commas; NULL: all */
 };
 
 /* tp_ciphers_opts_init, and every check on. */
 void tp_audit_opts_init(struct tp_audit_opts *o);
+/* Every check's name, in the order they run, for usage and errors. */
+const char *tp_audit_check_names(void);
 /* tp_ciphers_opts_check and the audit's own options. */
 int tp_audit_opts_check(const struct tp_audit_opts *o, struct tp_error *err);
 

@@ -31,6 +31,7 @@ struct ui_params {
 	struct tp_cert_opts cert;
 	struct tp_ciphers_opts ciphers;   /* ciphers, and audit's audit */
 	bool offline;                     /* audit: --offline */
+	const char *checks;               /* audit: --checks */
 	struct tp_server_opts server;
 	struct tp_peer_opts peer;
 	struct tp_pcap_opts pcap;

@@ -253,6 +253,7 @@ static int run_probe(struct ui_run *run, struct ui_params *p,
 		tp_audit_opts_init(&ao);
 		ao.ciphers = p->ciphers;
 		ao.offline = p->offline;
+		ao.checks = p->checks;
 		return tp_audit_run(&ao, r, err);
 	}
 	case UI_SERVER:

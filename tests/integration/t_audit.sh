@@ -33,6 +33,9 @@ usage "audit --ca unreadable" "ca.*/nonexistent" audit --ca /nonexistent/ca.pem 
 usage "audit --targets and a target" "exclude each other" audit --targets - "$TGT"
 usage "audit --shard without --targets" "needs --targets" audit --shard 1/2 "$TGT"
 usage "tui audit without a target" "no target|expected" tui audit
+usage "audit --checks with a name that is no check" "--checks.*'bogus'.*heartbleed" audit --checks heartbleed,bogus "$TGT"
+usage "audit --checks naming nothing" "--checks.*names no check" audit --checks , "$TGT"
+usage "ciphers --checks" "checks.*audit" ciphers --checks heartbleed "$TGT"
 
 # every check's row: the contract's names at least, each with a status
 # of the four, a detail, and its connections summed in the stats
@@ -115,6 +118,18 @@ for c in d["checks"]:
     assert c["status"] == "unknown" and c["detail"].startswith("not run"), c
     assert c["connections"] == 0, c
 ' "$T/closed.json"
+
+# --checks: those checks and no other, in the table's order, with their
+# connections only
+timeout -k 2 120 "$TP" audit --json --offline --checks robot,heartbleed,robot \
+	"$TGT" >"$T/some.json" 2>/dev/null </dev/null
+check "audit --checks robot,heartbleed,robot: those two, once each, in order" \
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [c["name"] for c in d["checks"]] == ["heartbleed", "robot"], d["checks"]
+assert d["stats"]["check_connections"] == sum(c["connections"] for c in d["checks"])
+' "$T/some.json"
 
 # --targets: one whole audit report a line, each with its checks
 printf '%s\n# a comment\n127.0.0.1:%s\nnot a target:\n' "$TGT" "$CLOSED" >"$T/list"
