@@ -125,7 +125,7 @@ run_audit() {
 	_ra_name=$1 _ra_port=$2
 	shift 2
 	run_ciphers "$_ra_name" --ca "$D/ca.pem" --protocols TLS1.2,TLS1.3 \
-		"$@" "127.0.0.1:$_ra_port"
+		--checks ocsp_stapling,revocation "$@" "127.0.0.1:$_ra_port"
 }
 
 # five NAME PORT WANT [ARGS]: five audits of the same server; each
