@@ -14,7 +14,8 @@
 struct seen_list {
 	unsigned count;
 	const char *untested;   /* a version in range --protocols left out */
-	bool incomplete;        /* some of them got no answer to a probe */
+	const char *incomplete; /* a version in range some of whose probes
+				 * got no answer, or no refusal */
 	char names[640];        /* "TLS1.0 TLS_RSA_WITH_…, …" */
 	size_t used;
 };
@@ -59,8 +60,8 @@ static void collect(const struct tp_audit *a, uint16_t lo, uint16_t hi,
 				out->untested = v->name;
 			continue;
 		}
-		if (p->incomplete)
-			out->incomplete = true;
+		if (p->incomplete && out->incomplete == NULL && v != NULL)
+			out->incomplete = v->name;
 		for (j = 0; p->accepted && j < p->n_suites; j++) {
 			const struct tp_suite *s =
 				tp_registry_suite(p->suites[j].id);
@@ -88,11 +89,12 @@ static void conclude(struct tp_audit *a, const struct seen_list *l,
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
 				"%s, but %s was not tested (--protocols)",
 				none, l->untested);
-	else if (l->incomplete)
+	else if (l->incomplete != NULL)
 		tp_audit_result(a, TP_CHECK_UNKNOWN, TP_SUPPORT_NONE,
-				"%s, but some of the cipher audit's probes got "
-				"no answer: the list may be short (see "
-				"SCAN_INCOMPLETE)", none);
+				"%s, but the cipher audit could not tell all "
+				"that %s accepts (probes without an answer, or "
+				"answered with an alert that is no refusal: see "
+				"the findings)", none, l->incomplete);
 	else
 		tp_audit_result(a, TP_CHECK_NOT_VULNERABLE, TP_SUPPORT_NONE,
 				"%s", none);

@@ -406,3 +406,14 @@ run_audit dh1024 127.0.0.1:$SRV_PORT --ca "$D/ca.pem"
 check_is "logjam: a 1024-bit DH prime" logjam vulnerable - \
 	"'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256' in c['detail']"
 check_is "lucky13, an AEAD suite only: not_vulnerable" lucky13 not_vulnerable
+
+# nginx as Debian ships it offers TLS 1.0 to 1.2, and its OpenSSL 3
+# answers TLS 1.0 and 1.1 hellos with internal_error, which refuses
+# nothing: what those versions would accept is not known, so a condition
+# found nowhere is unknown, and says which version and why
+start_nginx "ssl_certificate $D/full-der.pem;
+		ssl_certificate_key $D/leaf-der.key;" || exit 1
+run_audit nginx-default 127.0.0.1:$NGINX_PORT --ca "$D/ca.pem"
+check_is "sweet32 on nginx's defaults: unknown, naming TLS1.0" sweet32 unknown - \
+	"'could not tell all that TLS1.0 accepts' in c['detail'] and 'ALERT_RECEIVED' in codes"
+check_is "freak on nginx's defaults: unknown as well" freak unknown
