@@ -299,20 +299,8 @@ def main():
     srv.bind(("127.0.0.1", 0))
     srv.listen(64)
     print("ready %d" % srv.getsockname()[1], flush=True)
-    slots = threading.BoundedSemaphore(fakeserver.MAX_CONNECTIONS)
-
-    def run(conn):
-        try:
-            handle(conn, args.mode, ctx)
-        finally:
-            slots.release()
-
-    while True:
-        conn, _ = srv.accept()
-        if not slots.acquire(blocking=False):
-            conn.close()
-            continue
-        threading.Thread(target=run, args=(conn,), daemon=True).start()
+    fakeserver.accept_forever(
+        srv, lambda conn, peer: handle(conn, args.mode, ctx))
 
 
 if __name__ == "__main__":

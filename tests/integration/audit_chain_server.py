@@ -24,7 +24,6 @@ import os
 import socket
 import struct
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakeserver as fs  # noqa: E402
@@ -78,9 +77,8 @@ def main():
     srv.bind(("127.0.0.1", 0))
     srv.listen(16)
     print("ready %d" % srv.getsockname()[1], flush=True)
-    slots = threading.BoundedSemaphore(fs.MAX_CONNECTIONS)
 
-    def one(conn):
+    def one(conn, peer):
         try:
             conn.settimeout(fs.IDLE_S)
             serve(conn, suites, max_version)
@@ -88,14 +86,8 @@ def main():
             fs.log("legacy: %s" % e)
         finally:
             conn.close()
-            slots.release()
 
-    while True:
-        conn, _ = srv.accept()
-        if not slots.acquire(blocking=False):
-            conn.close()
-            continue
-        threading.Thread(target=one, args=(conn,), daemon=True).start()
+    fs.accept_forever(srv, one)
 
 
 if __name__ == "__main__":

@@ -29,10 +29,15 @@ premaster itself (raw RSA with the key) and, by MODE:
 Prints "ready PORT" once listening; every socket has a timeout.
 """
 import argparse
+import os
 import socket
+import sys
 import threading
 
 from cryptography.hazmat.primitives import serialization
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fakeserver import pump  # noqa: E402  (the relay's copy loop)
 
 TIMEOUT = 10
 lock = threading.Lock()
@@ -55,21 +60,6 @@ def recv_exact(sock, n):
         got += chunk
     return got
 
-
-def pump(src, dst):
-    try:
-        while True:
-            data = src.recv(65536)
-            if not data:
-                break
-            dst.sendall(data)
-    except OSError:
-        pass
-    for s in (src, dst):
-        try:
-            s.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
 
 def oracle_says(mode):

@@ -384,7 +384,47 @@ HANDLERS = {
 }
 
 
-def handle(conn, peer, mode, slots):
+def accept_forever(srv, serve):
+    """Accepts on srv, each connection to serve(conn, peer) on a thread of
+    its own, at most MAX_CONNECTIONS at once: more are closed at once, so
+    that a flood cannot make the server spawn without bound."""
+    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def run(conn, peer):
+        try:
+            serve(conn, peer)
+        finally:
+            slots.release()
+
+    while True:
+        conn, peer = srv.accept()
+        if not slots.acquire(blocking=False):
+            conn.close()
+            continue
+        threading.Thread(target=run, args=(conn, peer[:2]),
+                         daemon=True).start()
+
+
+def pump(src, dst, size=65536):
+    """Copies what src sends to dst until either end closes or fails,
+    then shuts both down."""
+    try:
+        while True:
+            data = src.recv(size)
+            if not data:
+                break
+            dst.sendall(data)
+    except OSError:
+        pass
+    for s in (src, dst):
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def handle(conn, peer, mode):
+    log("%s: connection from %s" % (mode, peer))
     try:
         conn.settimeout(IDLE_S)
         HANDLERS[mode](conn)
@@ -395,7 +435,6 @@ def handle(conn, peer, mode, slots):
             conn.close()
         except OSError:
             pass
-        slots.release()
 
 
 def log(msg):
@@ -423,15 +462,7 @@ def main():
     srv.listen(16)
     print("ready %d" % srv.getsockname()[1], flush=True)
 
-    slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
-    while True:
-        conn, peer = srv.accept()
-        if not slots.acquire(blocking=False):
-            conn.close()
-            continue
-        log("%s: connection from %s" % (args.mode, peer[:2]))
-        threading.Thread(target=handle, args=(conn, peer[:2], args.mode, slots),
-                         daemon=True).start()
+    accept_forever(srv, lambda conn, peer: handle(conn, peer, args.mode))
 
 
 if __name__ == "__main__":
